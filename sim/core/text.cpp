@@ -1,0 +1,112 @@
+#include "sim/core/text.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+#include "sim/core/error.hpp"
+
+namespace flemsim::core {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t sub = prev[j - 1] + (std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                                                           std::tolower(static_cast<unsigned char>(b[j - 1]))
+                                                       ? 0
+                                                       : 1);
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+        }
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t best_d = static_cast<std::size_t>(-1);
+    for (const auto& c : candidates) {
+        const std::size_t d = edit_distance(word, c);
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    }
+    // Plausible: at most a third of the longer word changed (and at least one letter allowed).
+    const std::size_t limit = std::max<std::size_t>(1, std::max(word.size(), best.size()) / 3);
+    return best_d <= limit ? best : std::string{};
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+    const std::string m = closest_match(word, candidates);
+    return m.empty() ? std::string{} : "did you mean '" + m + "'?";
+}
+
+std::int32_t parse_clock(std::string_view s) {
+    const auto parts = split(trim(s), ':');
+    if (parts.size() != 2 && parts.size() != 3)
+        throw ParseError("expected a time HH:MM:SS, got '" + std::string(s) + "'");
+    std::int64_t v[3] = {0, 0, 0};
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        const auto p = parts[i];
+        if (p.empty() || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            throw ParseError("expected a time HH:MM:SS, got '" + std::string(s) + "'");
+        v[i] = parse_int(p);
+    }
+    if (v[1] > 59 || v[2] > 59 || v[0] > 47)
+        throw ParseError("time out of range (HH < 48, MM and SS < 60): '" + std::string(s) + "'");
+    return static_cast<std::int32_t>(v[0] * 3600 + v[1] * 60 + v[2]);
+}
+
+std::string format_clock(std::int64_t seconds) {
+    const bool neg = seconds < 0;
+    if (neg) seconds = -seconds;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%s%02lld:%02lld:%02lld", neg ? "-" : "", static_cast<long long>(seconds / 3600),
+                  static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60));
+    return buf;
+}
+
+double parse_double(std::string_view s) {
+    s = trim(s);
+    double v = 0;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v))
+        throw ParseError("expected a number, got '" + std::string(s) + "'");
+    return v;
+}
+
+std::int64_t parse_int(std::string_view s) {
+    s = trim(s);
+    std::int64_t v = 0;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || p != s.data() + s.size())
+        throw ParseError("expected a whole number, got '" + std::string(s) + "'");
+    return v;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t p = s.find(sep, start);
+        if (p == std::string_view::npos) {
+            out.push_back(s.substr(start));
+            return out;
+        }
+        out.push_back(s.substr(start, p - start));
+        start = p + 1;
+    }
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace flemsim::core

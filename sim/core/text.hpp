@@ -1,0 +1,30 @@
+#pragma once
+// Small text helpers: suggestions for misspelt names, clock times, number parsing.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace flemsim::core {
+
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to `word` if it is a plausible misspelling, else "".
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+// "did you mean 'x'?" or "" when nothing is close.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+// "HH:MM:SS" or "HH:MM" (hours may exceed 23) to seconds after midnight; throws ParseError.
+std::int32_t parse_clock(std::string_view s);
+// Seconds after midnight to "HH:MM:SS" (hours may exceed 23).
+std::string format_clock(std::int64_t seconds);
+
+// Whole-string number parsing; throw ParseError with a readable message.
+double parse_double(std::string_view s);
+std::int64_t parse_int(std::string_view s);
+
+std::vector<std::string_view> split(std::string_view s, char sep);
+std::string_view trim(std::string_view s);
+
+}  // namespace flemsim::core

@@ -1,0 +1,317 @@
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+#include "sim/core/csv.hpp"
+#include "sim/core/sha256.hpp"
+#include "sim/core/text.hpp"
+#include "sim/network/check.hpp"
+#include "sim/network/network.hpp"
+#include "sim/scenario/reader.hpp"
+
+namespace flemsim::network {
+
+using core::CsvReader;
+using core::InputError;
+using core::invalid_index;
+
+namespace {
+
+constexpr double earth_m_per_deg_lat = 110574.0;
+constexpr double earth_m_per_deg_lon_equator = 111320.0;
+constexpr double pi = 3.14159265358979323846;
+
+using IdMap = std::unordered_map<std::string, std::uint32_t>;
+
+std::uint32_t add_id(IdMap& map, std::vector<std::string>& ids, const CsvReader& r, std::size_t col,
+                     const char* what) {
+    const std::string id(r.required_text(col));
+    if (id.find_first_of(" \t\"") != std::string::npos) r.fail(col, std::string(what) + " id '" + id + "' contains a space or quote");
+    const auto idx = static_cast<std::uint32_t>(ids.size());
+    if (!map.emplace(id, idx).second) r.fail(col, "duplicate " + std::string(what) + " id '" + id + "'");
+    ids.push_back(id);
+    return idx;
+}
+
+std::uint32_t ref(const IdMap& map, const std::vector<std::string>& ids, const CsvReader& r, std::size_t col,
+                  const char* what) {
+    const std::string id(r.required_text(col));
+    const auto it = map.find(id);
+    if (it == map.end()) r.fail(col, "unknown " + std::string(what) + " '" + id + "'", core::did_you_mean(id, ids));
+    return it->second;
+}
+
+std::uint8_t parse_modes(const CsvReader& r, std::size_t col, bool allow_transit) {
+    std::uint8_t bits = 0;
+    const auto text = r.required_text(col);
+    for (auto part : core::split(text, '|')) {
+        part = core::trim(part);
+        if (part == "walk") bits |= walk_bit;
+        else if (part == "bike") bits |= bike_bit;
+        else if (part == "car") bits |= car_bit;
+        else if (part == "transit" && allow_transit) bits |= transit_bit;
+        else {
+            std::vector<std::string> known{"walk", "bike", "car"};
+            if (allow_transit) known.emplace_back("transit");
+            r.fail(col, "unknown mode '" + std::string(part) + "' (modes are separated by '|')",
+                   core::did_you_mean(part, known));
+        }
+    }
+    return bits;
+}
+
+void read_header(Network& net, const std::filesystem::path& file) {
+    const auto tree = scenario::load_yaml_file(file);
+    scenario::MapReader r(tree, "");
+    const auto format = r.integer("format", scenario::Range{1, 1});
+    (void)format;
+    net.name = r.string("name");
+    if (const auto* d = r.optional("description")) net.description = scenario::to_string(*d, "description");
+    scenario::MapReader p(r.required("projection"), "projection");
+    net.origin_lat = p.number("origin_lat", scenario::Range{-85, 85});
+    net.origin_lon = p.number("origin_lon", scenario::Range{-180, 180});
+    p.finish();
+    r.finish();
+}
+
+}  // namespace
+
+std::int32_t Network::headway_at(std::uint32_t line, std::int32_t time_s) const {
+    for (std::uint32_t i = line_first_headway[line]; i < line_first_headway[line + 1]; ++i)
+        if (time_s >= headway_from_s[i] && time_s < headway_to_s[i]) return headway_s[i];
+    return 0;
+}
+
+namespace {
+std::uint32_t find_in(const std::vector<std::string>& ids, const std::string& id) {
+    const auto it = std::find(ids.begin(), ids.end(), id);
+    return it == ids.end() ? invalid_index : static_cast<std::uint32_t>(it - ids.begin());
+}
+}  // namespace
+
+std::uint32_t Network::find_zone(const std::string& id) const { return find_in(zone_ids, id); }
+std::uint32_t Network::find_node(const std::string& id) const { return find_in(node_ids, id); }
+std::uint32_t Network::find_stop(const std::string& id) const { return find_in(stop_ids, id); }
+std::uint32_t Network::find_line(const std::string& id) const { return find_in(line_ids, id); }
+
+std::pair<double, double> Network::to_lat_lon(double x_m, double y_m) const {
+    const double lat = origin_lat + y_m / earth_m_per_deg_lat;
+    const double lon = origin_lon + x_m / (earth_m_per_deg_lon_equator * std::cos(origin_lat * pi / 180.0));
+    return {lat, lon};
+}
+
+const char* line_mode_name(LineMode m) {
+    switch (m) {
+        case LineMode::rail: return "rail";
+        case LineMode::bus: return "bus";
+        case LineMode::tram: return "tram";
+    }
+    return "?";
+}
+
+Network load_network(const std::filesystem::path& folder) {
+    Network net;
+    net.folder = folder;
+    if (!std::filesystem::is_directory(folder))
+        throw InputError({folder.string(), 0, 0}, "network folder not found");
+    const auto path = [&](const char* f) { return folder / f; };
+    for (const char* f : {"network.yaml", "nodes.csv", "links.csv", "zones.csv", "stops.csv", "vehicles.csv",
+                          "lines.csv", "line_stops.csv", "headways.csv"}) {
+        if (!std::filesystem::exists(path(f))) throw InputError({path(f).string(), 0, 0}, "network table missing");
+        net.file_hashes.emplace_back(f, core::sha256_file_hex(path(f)));
+    }
+    read_header(net, path("network.yaml"));
+
+    // Zones first: nodes name them.
+    IdMap zones, nodes, links, stops, vehicles, lines;
+    std::vector<std::string> zone_centroid_ref;
+    std::vector<core::SourcePos> zone_centroid_pos;
+    {
+        CsvReader r(path("zones.csv"), {"id", "name", "kind", "centroid_node", "modes"});
+        while (r.next()) {
+            add_id(zones, net.zone_ids, r, 0, "zone");
+            net.zone_names.emplace_back(r.required_text(1));
+            const auto kind = r.required_text(2);
+            if (kind == "study") net.zone_kind.push_back(ZoneKind::study);
+            else if (kind == "gateway") net.zone_kind.push_back(ZoneKind::gateway);
+            else r.fail(2, "expected 'study' or 'gateway', got '" + std::string(kind) + "'");
+            zone_centroid_ref.emplace_back(r.required_text(3));
+            zone_centroid_pos.push_back(r.pos(3));
+            net.zone_modes.push_back(parse_modes(r, 4, true));
+        }
+    }
+    {
+        CsvReader r(path("nodes.csv"), {"id", "x_m", "y_m", "zone"});
+        while (r.next()) {
+            add_id(nodes, net.node_ids, r, 0, "node");
+            net.node_x_m.push_back(r.number(1));
+            net.node_y_m.push_back(r.number(2));
+            const std::string z(r.text(3));
+            net.node_zone.push_back(z.empty() ? invalid_index : ref(zones, net.zone_ids, r, 3, "zone"));
+            net.node_line.push_back(r.line());
+        }
+    }
+    for (std::size_t z = 0; z < net.zone_count(); ++z) {
+        const auto it = nodes.find(zone_centroid_ref[z]);
+        if (it == nodes.end())
+            throw InputError(zone_centroid_pos[z], "centroid_node: unknown node '" + zone_centroid_ref[z] + "'",
+                             core::did_you_mean(zone_centroid_ref[z], net.node_ids));
+        net.zone_centroid.push_back(it->second);
+    }
+    {
+        CsvReader r(path("links.csv"), {"id", "from", "to", "length_m", "type", "modes", "oneway", "car_speed_kph",
+                                        "lanes", "capacity_veh_per_h", "name"});
+        while (r.next()) {
+            add_id(links, net.link_ids, r, 0, "link");
+            const auto from = ref(nodes, net.node_ids, r, 1, "node");
+            const auto to = ref(nodes, net.node_ids, r, 2, "node");
+            if (from == to) r.fail(2, "a link must join two different nodes");
+            net.link_from.push_back(from);
+            net.link_to.push_back(to);
+            net.link_length_m.push_back(r.positive(3));
+            net.link_type.emplace_back(r.required_text(4));
+            const auto modes = parse_modes(r, 5, false);
+            net.link_modes.push_back(modes);
+            const auto oneway = r.required_text(6);
+            if (oneway != "yes" && oneway != "no") r.fail(6, "expected 'yes' or 'no', got '" + std::string(oneway) + "'");
+            net.link_oneway.push_back(oneway == "yes");
+            if (modes & car_bit) {
+                net.link_car_speed_mps.push_back(r.positive(7) / 3.6);
+                net.link_lanes.push_back(r.positive(8));
+                net.link_capacity_veh_per_h.push_back(r.positive(9));
+            } else {
+                for (std::size_t c : {7, 8, 9})
+                    if (!r.text(c).empty()) r.fail(c, "must be empty on a link without car access");
+                net.link_car_speed_mps.push_back(0);
+                net.link_lanes.push_back(0);
+                net.link_capacity_veh_per_h.push_back(0);
+            }
+            net.link_name.emplace_back(r.text(10));
+        }
+    }
+    {
+        CsvReader r(path("stops.csv"), {"id", "name", "node"});
+        while (r.next()) {
+            add_id(stops, net.stop_ids, r, 0, "stop");
+            net.stop_names.emplace_back(r.required_text(1));
+            net.stop_node.push_back(ref(nodes, net.node_ids, r, 2, "node"));
+        }
+    }
+    {
+        CsvReader r(path("vehicles.csv"), {"id", "name", "seated", "standing"});
+        while (r.next()) {
+            add_id(vehicles, net.vehicle_ids, r, 0, "vehicle");
+            net.vehicle_names.emplace_back(r.required_text(1));
+            const auto seated = r.integer(2);
+            const auto standing = r.integer(3);
+            if (seated < 0) r.fail(2, "must be >= 0");
+            if (standing < 0) r.fail(3, "must be >= 0");
+            if (seated + standing <= 0) r.fail(3, "a vehicle must carry at least one passenger");
+            net.vehicle_seated.push_back(static_cast<std::uint32_t>(seated));
+            net.vehicle_standing.push_back(static_cast<std::uint32_t>(standing));
+        }
+    }
+    {
+        CsvReader r(path("lines.csv"), {"id", "name", "mode", "vehicle"});
+        while (r.next()) {
+            add_id(lines, net.line_ids, r, 0, "line");
+            net.line_names.emplace_back(r.required_text(1));
+            const auto mode = r.required_text(2);
+            if (mode == "rail") net.line_mode.push_back(LineMode::rail);
+            else if (mode == "bus") net.line_mode.push_back(LineMode::bus);
+            else if (mode == "tram") net.line_mode.push_back(LineMode::tram);
+            else r.fail(2, "expected rail, bus or tram, got '" + std::string(mode) + "'",
+                        core::did_you_mean(mode, {"rail", "bus", "tram"}));
+            net.line_vehicle.push_back(ref(vehicles, net.vehicle_ids, r, 3, "vehicle"));
+        }
+    }
+    {
+        // Rows of one line must be contiguous with seq 1..n.
+        struct Row {
+            std::uint32_t line, stop;
+            std::int32_t run, dwell;
+        };
+        std::vector<std::vector<Row>> per_line(net.line_count());
+        CsvReader r(path("line_stops.csv"), {"line", "seq", "stop", "run_time_s", "dwell_s"});
+        while (r.next()) {
+            const auto line = ref(lines, net.line_ids, r, 0, "line");
+            const auto seq = r.integer(1);
+            if (seq != static_cast<std::int64_t>(per_line[line].size()) + 1)
+                r.fail(1, "expected seq " + std::to_string(per_line[line].size() + 1) + " for line '" +
+                              net.line_ids[line] + "', got " + std::string(r.text(1)));
+            const auto stop = ref(stops, net.stop_ids, r, 2, "stop");
+            const auto run = r.integer(3);
+            const auto dwell = r.integer(4);
+            if (seq == 1 && run != 0) r.fail(3, "must be 0 at the first stop of a line");
+            if (seq > 1 && run <= 0) r.fail(3, "must be > 0, got " + std::string(r.text(3)));
+            if (dwell < 0) r.fail(4, "must be >= 0, got " + std::string(r.text(4)));
+            if (!per_line[line].empty() && per_line[line].back().stop == stop)
+                r.fail(2, "the same stop twice in a row");
+            per_line[line].push_back({line, stop, static_cast<std::int32_t>(run), static_cast<std::int32_t>(dwell)});
+        }
+        net.line_first_stop.push_back(0);
+        for (std::size_t l = 0; l < net.line_count(); ++l) {
+            if (per_line[l].size() < 2)
+                throw InputError({path("line_stops.csv").string(), 0, 0},
+                                 "line '" + net.line_ids[l] + "' needs at least two stops");
+            for (const auto& row : per_line[l]) {
+                net.line_stop.push_back(row.stop);
+                net.line_run_time_s.push_back(row.run);
+                net.line_dwell_s.push_back(row.dwell);
+            }
+            net.line_first_stop.push_back(static_cast<std::uint32_t>(net.line_stop.size()));
+        }
+    }
+    {
+        struct Row {
+            std::int32_t from, to, headway;
+            int file_line;
+        };
+        std::vector<std::vector<Row>> per_line(net.line_count());
+        CsvReader r(path("headways.csv"), {"line", "from", "to", "headway_s"});
+        while (r.next()) {
+            const auto line = ref(lines, net.line_ids, r, 0, "line");
+            const auto from = r.clock(1);
+            const auto to = r.clock(2);
+            if (to <= from) r.fail(2, "must be later than 'from'");
+            const auto h = r.integer(3);
+            if (h <= 0) r.fail(3, "must be > 0, got " + std::string(r.text(3)));
+            per_line[line].push_back({from, to, static_cast<std::int32_t>(h), r.line()});
+        }
+        net.line_first_headway.push_back(0);
+        for (std::size_t l = 0; l < net.line_count(); ++l) {
+            auto& v = per_line[l];
+            if (v.empty())
+                throw InputError({path("headways.csv").string(), 0, 0},
+                                 "line '" + net.line_ids[l] + "' has no headways: it would never run");
+            std::sort(v.begin(), v.end(), [](const Row& a, const Row& b) { return a.from < b.from; });
+            for (std::size_t i = 1; i < v.size(); ++i)
+                if (v[i].from < v[i - 1].to)
+                    throw InputError({path("headways.csv").string(), v[i].file_line, 1},
+                                     "headway interval of line '" + net.line_ids[l] + "' overlaps the one on line " +
+                                         std::to_string(v[i - 1].file_line));
+            for (const auto& row : v) {
+                net.headway_from_s.push_back(row.from);
+                net.headway_to_s.push_back(row.to);
+                net.headway_s.push_back(row.headway);
+            }
+            net.line_first_headway.push_back(static_cast<std::uint32_t>(net.headway_s.size()));
+        }
+    }
+
+    // Zone membership as CSR (gateways: their centroid).
+    std::vector<std::vector<std::uint32_t>> members(net.zone_count());
+    for (std::uint32_t n = 0; n < net.node_count(); ++n)
+        if (net.node_zone[n] != invalid_index) members[net.node_zone[n]].push_back(n);
+    net.zone_first_node.push_back(0);
+    for (std::uint32_t z = 0; z < net.zone_count(); ++z) {
+        if (members[z].empty()) members[z].push_back(net.zone_centroid[z]);
+        net.zone_nodes.insert(net.zone_nodes.end(), members[z].begin(), members[z].end());
+        net.zone_first_node.push_back(static_cast<std::uint32_t>(net.zone_nodes.size()));
+    }
+
+    check_network(net);
+    return net;
+}
+
+}  // namespace flemsim::network

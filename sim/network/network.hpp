@@ -1,0 +1,113 @@
+#pragma once
+// The multimodal network: streets (walk, bike, car access per link), zones, transit stops,
+// lines with stop sequences and headways by time of day, vehicle types. Plain columns
+// indexed by dense ids; external ids are kept for output and messages only.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "sim/core/error.hpp"
+#include "sim/core/ids.hpp"
+
+namespace flemsim::network {
+
+// Street access bits of a link, and the needs of a zone (which may include transit).
+enum ModeBits : std::uint8_t { walk_bit = 1, bike_bit = 2, car_bit = 4, transit_bit = 8 };
+
+enum class ZoneKind : std::uint8_t { study = 0, gateway = 1 };
+enum class LineMode : std::uint8_t { rail = 0, bus = 1, tram = 2 };
+
+struct Network {
+    std::filesystem::path folder;
+    std::string name;
+    std::string description;
+    double origin_lat = 0;
+    double origin_lon = 0;
+    std::vector<std::pair<std::string, std::string>> file_hashes;  // file name, sha256
+
+    // Nodes.
+    std::vector<std::string> node_ids;
+    std::vector<double> node_x_m;
+    std::vector<double> node_y_m;
+    std::vector<std::uint32_t> node_zone;  // zone index or core::invalid_index
+    std::vector<int> node_line;            // line in nodes.csv (for messages)
+
+    // Links as authored: one row is usable both ways unless oneway (then car and bike only from->to).
+    std::vector<std::string> link_ids;
+    std::vector<std::uint32_t> link_from;
+    std::vector<std::uint32_t> link_to;
+    std::vector<double> link_length_m;
+    std::vector<std::string> link_type;
+    std::vector<std::uint8_t> link_modes;  // ModeBits
+    std::vector<std::uint8_t> link_oneway;
+    std::vector<double> link_car_speed_mps;  // 0 when no car access
+    std::vector<double> link_lanes;
+    std::vector<double> link_capacity_veh_per_h;
+    std::vector<std::string> link_name;
+
+    // Zones; zone_nodes is CSR over zones: the nodes where activities of a zone take place
+    // (for a gateway, its centroid).
+    std::vector<std::string> zone_ids;
+    std::vector<std::string> zone_names;
+    std::vector<ZoneKind> zone_kind;
+    std::vector<std::uint32_t> zone_centroid;
+    std::vector<std::uint8_t> zone_modes;  // ModeBits the zone needs
+    std::vector<std::uint32_t> zone_first_node;
+    std::vector<std::uint32_t> zone_nodes;
+
+    // Stops.
+    std::vector<std::string> stop_ids;
+    std::vector<std::string> stop_names;
+    std::vector<std::uint32_t> stop_node;
+
+    // Vehicle types.
+    std::vector<std::string> vehicle_ids;
+    std::vector<std::string> vehicle_names;
+    std::vector<std::uint32_t> vehicle_seated;
+    std::vector<std::uint32_t> vehicle_standing;
+
+    // Lines; line_first_stop is CSR over lines (stops in travel order of direction 0;
+    // direction 1 runs the same stops reversed).
+    std::vector<std::string> line_ids;
+    std::vector<std::string> line_names;
+    std::vector<LineMode> line_mode;
+    std::vector<std::uint32_t> line_vehicle;
+    std::vector<std::uint32_t> line_first_stop;
+    std::vector<std::uint32_t> line_stop;          // stop index
+    std::vector<std::int32_t> line_run_time_s;     // from the previous stop (0 for the first)
+    std::vector<std::int32_t> line_dwell_s;
+
+    // Headways; CSR over lines, intervals sorted by start: [from_s, to_s) with headway_s.
+    std::vector<std::uint32_t> line_first_headway;
+    std::vector<std::int32_t> headway_from_s;
+    std::vector<std::int32_t> headway_to_s;
+    std::vector<std::int32_t> headway_s;
+
+    std::size_t node_count() const { return node_ids.size(); }
+    std::size_t link_count() const { return link_ids.size(); }
+    std::size_t zone_count() const { return zone_ids.size(); }
+    std::size_t stop_count() const { return stop_ids.size(); }
+    std::size_t line_count() const { return line_ids.size(); }
+
+    // Headway of a line at a time of day, 0 when it does not run then.
+    std::int32_t headway_at(std::uint32_t line, std::int32_t time_s) const;
+
+    std::uint32_t find_zone(const std::string& id) const;  // invalid_index when absent
+    std::uint32_t find_node(const std::string& id) const;
+    std::uint32_t find_stop(const std::string& id) const;
+    std::uint32_t find_line(const std::string& id) const;
+
+    // WGS84 of a projected point (local equirectangular around the origin).
+    std::pair<double, double> to_lat_lon(double x_m, double y_m) const;
+};
+
+// Reads and checks a network folder (network.yaml and the CSV tables documented in
+// networks/flemingsberg/README.md). Every problem is a core::InputError with its position.
+Network load_network(const std::filesystem::path& folder);
+
+const char* line_mode_name(LineMode m);
+
+}  // namespace flemsim::network

@@ -1,0 +1,73 @@
+#pragma once
+// The HDF5 trip log: /trips, /persons, /lookup/{zones,stops,lines}, root attributes with
+// the schema version, program version, seed, scenario text, input hashes and creation
+// time. Written under a temporary name and renamed when complete.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/core/records.hpp"
+
+namespace flemsim::output {
+
+inline constexpr int trip_log_schema_version = 1;
+
+struct TripLogMeta {
+    int schema_version = trip_log_schema_version;
+    std::string program_version;
+    std::string scenario_name;
+    std::uint64_t seed = 0;
+    std::string scenario_yaml;  // the effective scenario (after extends and --set)
+    std::vector<std::pair<std::string, std::string>> input_hashes;  // input name, sha256
+    std::string created_utc;    // ISO 8601
+    double target_sustainable_share = 0.7;
+    std::vector<double> distance_bands_km;
+};
+
+struct ZoneLookup {
+    std::string id, name, kind;  // kind: "study" or "gateway"
+    double x_m = 0, y_m = 0, lat = 0, lon = 0;
+};
+struct StopLookup {
+    std::string id, name;
+    double x_m = 0, y_m = 0, lat = 0, lon = 0;
+};
+struct LineLookup {
+    std::string id, name, mode;
+};
+
+struct Lookups {
+    std::vector<ZoneLookup> zones;
+    std::vector<StopLookup> stops;
+    std::vector<LineLookup> lines;
+};
+
+struct WriteOptions {
+    int compression_level = 4;     // deflate, with shuffle
+    std::uint32_t chunk_rows = 65536;
+};
+
+// Throws core::IoError; on failure nothing is left at `path` (nor a temporary file).
+void write_trip_log(const std::filesystem::path& path, const TripLogMeta& meta, const Lookups& lookups,
+                    const std::vector<core::TripRecord>& trips, const std::vector<core::PersonRecord>& persons,
+                    const WriteOptions& options);
+
+struct TripLog {
+    TripLogMeta meta;
+    Lookups lookups;
+    std::vector<core::TripRecord> trips;
+    std::vector<core::PersonRecord> persons;
+};
+
+// Reads and checks a trip log (schema version, dataset shapes, enum labels). Throws
+// core::InputError for a file that is not a flemsim trip log of a supported version,
+// core::IoError when it cannot be read.
+TripLog read_trip_log(const std::filesystem::path& path);
+
+// The raw bytes of a dataset as stored (for determinism checks): reads `dataset` with its
+// file type as memory type.
+std::vector<unsigned char> read_dataset_bytes(const std::filesystem::path& path, const std::string& dataset);
+
+}  // namespace flemsim::output

@@ -1,0 +1,65 @@
+#include "sim/routing/dijkstra.hpp"
+
+#include <algorithm>
+
+#include "sim/core/ids.hpp"
+
+namespace flemsim::routing {
+
+ShortestPathTree::ShortestPathTree(const StreetGraph& graph)
+    : m_graph(graph),
+      m_time(graph.node_count(), unreachable),
+      m_length(graph.node_count(), unreachable),
+      m_parent(graph.node_count(), core::invalid_index),
+      m_stamp(graph.node_count(), 0) {}
+
+std::uint32_t ShortestPathTree::parent_arc(std::uint32_t node) const {
+    return m_stamp[node] == m_round ? m_parent[node] : core::invalid_index;
+}
+
+void ShortestPathTree::run(std::uint32_t source, double max_time_s) {
+    if (++m_round == 0) {  // timestamp wrapped: clear once every 2^32 runs
+        std::fill(m_stamp.begin(), m_stamp.end(), 0);
+        m_round = 1;
+    }
+    // Min-heap on (time, node): equal times settle in node order, so results do not depend
+    // on heap internals.
+    const auto later = [](const HeapItem& a, const HeapItem& b) {
+        return a.time > b.time || (a.time == b.time && a.node > b.node);
+    };
+    m_heap.clear();
+    m_stamp[source] = m_round;
+    m_time[source] = 0;
+    m_length[source] = 0;
+    m_parent[source] = core::invalid_index;
+    m_heap.push_back({0.0, source});
+    const auto& first_out = m_graph.first_out;
+    const auto& head = m_graph.head;
+    const auto& arc_time = m_graph.time_s;
+    const auto& arc_len = m_graph.length_m;
+    while (!m_heap.empty()) {
+        std::pop_heap(m_heap.begin(), m_heap.end(), later);
+        const HeapItem top = m_heap.back();
+        m_heap.pop_back();
+        const std::uint32_t u = top.node;
+        if (top.time > m_time[u]) continue;  // stale entry
+        if (top.time > max_time_s) break;
+        for (std::uint32_t a = first_out[u]; a < first_out[u + 1]; ++a) {
+            const std::uint32_t v = head[a];
+            const double t = top.time + arc_time[a];
+            if (m_stamp[v] != m_round) {
+                m_stamp[v] = m_round;
+                m_time[v] = unreachable;
+            }
+            if (t < m_time[v]) {
+                m_time[v] = t;
+                m_length[v] = m_length[u] + arc_len[a];
+                m_parent[v] = a;
+                m_heap.push_back({t, v});
+                std::push_heap(m_heap.begin(), m_heap.end(), later);
+            }
+        }
+    }
+}
+
+}  // namespace flemsim::routing

@@ -1,0 +1,44 @@
+#pragma once
+// One-to-all shortest travel times on a StreetGraph. A query object owns its scratch
+// (distances, timestamps, heap) and resets in O(1), so each thread keeps one and reuses it.
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "sim/routing/street_graph.hpp"
+
+namespace flemsim::routing {
+
+inline constexpr double unreachable = std::numeric_limits<double>::infinity();
+
+class ShortestPathTree {
+public:
+    explicit ShortestPathTree(const StreetGraph& graph);
+
+    // Times from `source` to every node (ties broken by node id for determinism); stops
+    // settling nodes beyond `max_time_s`.
+    void run(std::uint32_t source, double max_time_s = unreachable);
+
+    bool reached(std::uint32_t node) const { return m_stamp[node] == m_round && m_time[node] < unreachable; }
+    double time_s(std::uint32_t node) const { return m_stamp[node] == m_round ? m_time[node] : unreachable; }
+    // Length of the time-shortest path.
+    double length_m(std::uint32_t node) const { return m_stamp[node] == m_round ? m_length[node] : unreachable; }
+    // The arc by which `node` was reached (invalid_index at the source or when unreached).
+    std::uint32_t parent_arc(std::uint32_t node) const;
+    const StreetGraph& graph() const { return m_graph; }
+
+private:
+    struct HeapItem {
+        double time;
+        std::uint32_t node;
+    };
+    const StreetGraph& m_graph;
+    std::vector<double> m_time;
+    std::vector<double> m_length;
+    std::vector<std::uint32_t> m_parent;
+    std::vector<std::uint32_t> m_stamp;
+    std::vector<HeapItem> m_heap;
+    std::uint32_t m_round = 0;
+};
+
+}  // namespace flemsim::routing

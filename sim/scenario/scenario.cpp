@@ -1,0 +1,296 @@
+#include "sim/scenario/scenario.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "sim/core/text.hpp"
+#include "sim/scenario/reader.hpp"
+
+namespace flemsim::scenario {
+
+using core::Group;
+using core::InputError;
+using core::Mode;
+using core::Purpose;
+
+ModeChoiceTerms Scenario::terms(Group g, Purpose p) const {
+    ModeChoiceTerms t = base_terms;
+    for (std::size_t m = 0; m < core::mode_count; ++m)
+        t.asc[m] += asc_by_group[static_cast<std::size_t>(g)][m] + asc_by_purpose[static_cast<std::size_t>(p)][m];
+    return t;
+}
+
+namespace {
+
+constexpr int max_extends_depth = 16;
+
+// Loads `file`, follows `extends:` (relative to the file), merges base first.
+ConfigNode load_chain(const std::filesystem::path& file, std::vector<std::filesystem::path>& chain) {
+    const auto canonical = std::filesystem::weakly_canonical(file);
+    for (const auto& seen : chain)
+        if (std::filesystem::weakly_canonical(seen) == canonical)
+            throw InputError({file.string(), 0, 0}, "'extends' makes a cycle through this file");
+    if (chain.size() >= max_extends_depth) throw InputError({file.string(), 0, 0}, "'extends' chain is too deep");
+    chain.push_back(file);
+    ConfigNode own = load_yaml_file(file);
+    if (own.kind != ConfigNode::Kind::map)
+        throw InputError(own.pos, "a scenario file must be a mapping of keys, got " + own.kind_name());
+    const ConfigNode* ext = own.find("extends");
+    if (!ext) return own;
+    const std::string base_name = to_string(*ext, "extends");
+    const auto base_path = file.parent_path() / base_name;
+    if (!std::filesystem::exists(base_path))
+        throw InputError(ext->pos, "extends: no such file '" + base_path.string() + "'");
+    ConfigNode merged = load_chain(base_path, chain);
+    // The base's own `extends` is consumed; the child's wins.
+    std::erase_if(merged.entries, [](const auto& e) { return e.key == "extends"; });
+    merge_into(merged, own);
+    return merged;
+}
+
+// Resolves a path written in a scenario file against the file that wrote it.
+std::filesystem::path resolve(const ConfigNode& node, const std::string& value) {
+    const std::filesystem::path p(value);
+    if (p.is_absolute() || node.pos.file.empty() || node.pos.file.rfind("--set", 0) == 0) return p;
+    return std::filesystem::path(node.pos.file).parent_path() / p;
+}
+
+template <std::size_t N>
+std::array<double, N> per_name(const ConfigNode& node, const std::string& path,
+                               const std::array<std::string_view, N>& names, Range range, bool all_required) {
+    MapReader r(node, path);
+    std::array<double, N> out{};
+    for (std::size_t i = 0; i < N; ++i) {
+        const std::string key(names[i]);
+        out[i] = all_required ? r.number(key, range) : r.number_or(key, 0.0, range);
+    }
+    r.finish();
+    return out;
+}
+
+GroupAttributes read_attributes(const ConfigNode& node, const std::string& path) {
+    MapReader r(node, path);
+    GroupAttributes a;
+    a.car_availability = r.number("car_availability", unit_interval);
+    a.bike_ownership = r.number("bike_ownership", unit_interval);
+    a.transit_pass = r.number("transit_pass", unit_interval);
+    r.finish();
+    return a;
+}
+
+ActivityParams read_activity(const ConfigNode& node, const std::string& path) {
+    MapReader r(node, path);
+    ActivityParams a;
+    a.tour_rate = per_name(r.required("tour_rate"), r.child_path("tour_rate"), core::group_names, Range{0.0, 5.0}, true);
+    const auto profile_path = r.child_path("departure_profile");
+    const auto& pnode = r.required("departure_profile");
+    const auto profile = to_numbers(pnode, profile_path, non_negative);
+    if (profile.size() != 24)
+        fail_at(pnode, profile_path, "expected 24 hourly weights, got " + std::to_string(profile.size()));
+    if (std::accumulate(profile.begin(), profile.end(), 0.0) <= 0)
+        fail_at(pnode, profile_path, "at least one hour must have a positive weight");
+    std::copy(profile.begin(), profile.end(), a.departure_profile.begin());
+    {
+        MapReader d(r.required("duration_h"), r.child_path("duration_h"));
+        a.duration_h.mean = d.number("mean", Range{0.0, 20.0, true});
+        a.duration_h.sd = d.number("sd", Range{0.0, 12.0});
+        a.duration_h.min = d.number("min", Range{0.0, 20.0});
+        d.finish();
+        if (a.duration_h.min > a.duration_h.mean)
+            fail_at(d.node(), d.path(), "min must not exceed mean");
+    }
+    a.gravity_beta_per_min = r.number("gravity_beta_per_min", non_positive);
+    r.finish();
+    return a;
+}
+
+std::array<double, core::mode_count> read_mode_values(const ConfigNode& node, const std::string& path, Range range,
+                                                      bool all_required) {
+    return per_name(node, path, core::mode_names, range, all_required);
+}
+
+template <std::size_t N>
+void read_adjustments(const ConfigNode* node, const std::string& path,
+                      const std::array<std::string_view, N>& names,
+                      std::array<std::array<double, core::mode_count>, N>& out) {
+    if (!node) return;
+    MapReader r(*node, path);
+    for (std::size_t i = 0; i < N; ++i)
+        if (const ConfigNode* n = r.optional(names[i]))
+            out[i] = read_mode_values(*n, r.child_path(names[i]), any_number, false);
+    r.finish();
+}
+
+void read_scenario(Scenario& s) {
+    MapReader root(s.tree, "");
+    root.optional("extends");
+    s.name = root.string("name");
+    if (s.name.empty() || s.name.find_first_of("/\\ ") != std::string::npos)
+        fail_at(*root.optional("name"), "name", "must be a non-empty name without spaces or slashes");
+    if (const ConfigNode* d = root.optional("description")) s.description = to_string(*d, "description");
+    s.year = static_cast<int>(root.integer("year", Range{1900, 2200}));
+    {
+        const ConfigNode& n = root.required("network");
+        s.network = resolve(n, to_string(n, "network"));
+        s.network_pos = n.pos;
+    }
+    s.seed = static_cast<std::uint64_t>(root.integer("seed", non_negative));
+    s.threads = static_cast<int>(root.integer("threads", Range{0, 1024}));
+
+    {
+        MapReader o(root.required("output"), "output");
+        const ConfigNode& dir = o.required("dir");
+        s.output_dir = to_string(dir, "output.dir");
+        s.compression_level = static_cast<int>(o.integer("compression_level", Range{0, 9}));
+        s.chunk_rows = static_cast<std::uint32_t>(o.integer("chunk_rows", Range{1024, 4194304}));
+        o.finish();
+    }
+    {
+        MapReader t(root.required("target"), "target");
+        s.target_sustainable_share = t.number("sustainable_share", unit_interval);
+        t.finish();
+    }
+    {
+        MapReader r(root.required("report"), "report");
+        const auto& n = r.required("distance_bands_km");
+        s.distance_bands_km = to_numbers(n, "report.distance_bands_km", positive);
+        if (!std::is_sorted(s.distance_bands_km.begin(), s.distance_bands_km.end()) ||
+            std::adjacent_find(s.distance_bands_km.begin(), s.distance_bands_km.end()) != s.distance_bands_km.end())
+            fail_at(n, "report.distance_bands_km", "band limits must increase");
+        r.finish();
+    }
+    {
+        const ConfigNode& lu = root.required("land_use");
+        MapReader all(lu, "land_use");
+        if (lu.entries.empty()) fail_at(lu, "land_use", "at least one study zone is needed");
+        for (const auto& e : lu.entries) {
+            all.optional(e.key);
+            MapReader z(e.value, all.child_path(e.key));
+            ZoneLandUse u;
+            u.zone = e.key;
+            u.pos = e.key_pos;
+            u.residents = z.number("residents", non_negative);
+            u.jobs = z.number("jobs", non_negative);
+            u.study_places = z.number("study_places", non_negative);
+            u.visits = z.number("visits", non_negative);
+            z.finish();
+            s.land_use.push_back(u);
+        }
+    }
+    {
+        const ConfigNode& gw = root.required("gateways");
+        MapReader all(gw, "gateways");
+        for (const auto& e : gw.entries) {
+            all.optional(e.key);
+            MapReader z(e.value, all.child_path(e.key));
+            GatewayWeights g;
+            g.zone = e.key;
+            g.pos = e.key_pos;
+            g.workers = z.number("workers", non_negative);
+            g.students = z.number("students", non_negative);
+            g.jobs = z.number("jobs", non_negative);
+            g.study_places = z.number("study_places", non_negative);
+            g.visits = z.number("visits", non_negative);
+            z.finish();
+            s.gateways.push_back(g);
+        }
+    }
+    {
+        MapReader p(root.required("population"), "population");
+        s.population_scale = p.number("scale", Range{0.0, 1000.0, true});
+        s.employment_rate = p.number("employment_rate", unit_interval);
+        s.student_rate = p.number("student_rate", unit_interval);
+        if (s.employment_rate + s.student_rate > 1.0)
+            fail_at(p.node(), "population", "employment_rate + student_rate must not exceed 1");
+        MapReader a(p.required("attributes"), "population.attributes");
+        for (std::size_t g = 0; g < core::group_count; ++g) {
+            const std::string key(core::group_names[g]);
+            s.attributes[g] = read_attributes(a.required(key), a.child_path(key));
+        }
+        a.finish();
+        p.finish();
+    }
+    {
+        MapReader a(root.required("activities"), "activities");
+        for (std::size_t p = 0; p < core::purpose_count; ++p) {
+            const std::string key(core::purpose_names[p]);
+            s.activities[p] = read_activity(a.required(key), a.child_path(key));
+        }
+        a.finish();
+    }
+    {
+        MapReader m(root.required("modes"), "modes");
+        {
+            MapReader w(m.required("walk"), "modes.walk");
+            s.walk_speed_mps = w.number("speed_mps", Range{0.0, 3.0, true});
+            s.max_walk_trip_m = w.number("max_trip_m", positive);
+            w.finish();
+        }
+        {
+            MapReader b(m.required("bike"), "modes.bike");
+            s.bike_speed_mps = b.number("speed_mps", Range{0.0, 15.0, true});
+            s.max_bike_trip_m = b.number("max_trip_m", positive);
+            b.finish();
+        }
+        {
+            MapReader c(m.required("car"), "modes.car");
+            s.car_cost_per_km_sek = c.number("cost_per_km_sek", non_negative);
+            s.car_access_s = c.number("access_s", non_negative);
+            s.default_parking_sek = c.number("default_parking_sek", non_negative);
+            if (const ConfigNode* pk = c.optional("parking_sek")) {
+                MapReader z(*pk, "modes.car.parking_sek");
+                for (const auto& e : pk->entries) {
+                    z.optional(e.key);
+                    s.parking_sek[e.key] = to_number(e.value, z.child_path(e.key), non_negative);
+                    s.parking_pos[e.key] = e.key_pos;
+                }
+            }
+            c.finish();
+        }
+        {
+            MapReader t(m.required("transit"), "modes.transit");
+            s.transit_fare_sek = t.number("fare_sek", non_negative);
+            s.max_access_walk_m = t.number("max_access_walk_m", positive);
+            s.max_transfer_walk_m = t.number("max_transfer_walk_m", non_negative);
+            s.wait_factor = t.number("wait_factor", Range{0.0, 1.0, true});
+            s.max_wait_s = t.number("max_wait_s", positive);
+            s.min_transfer_s = t.number("min_transfer_s", non_negative);
+            t.finish();
+        }
+        m.finish();
+    }
+    {
+        MapReader mc(root.required("mode_choice"), "mode_choice");
+        s.base_terms.asc = read_mode_values(mc.required("asc"), "mode_choice.asc", any_number, true);
+        {
+            MapReader b(mc.required("beta"), "mode_choice.beta");
+            s.base_terms.time_per_min =
+                read_mode_values(b.required("time_per_min"), "mode_choice.beta.time_per_min", non_positive, true);
+            s.base_terms.wait_per_min = b.number("wait_per_min", non_positive);
+            s.base_terms.access_egress_per_min = b.number("access_egress_per_min", non_positive);
+            s.base_terms.transfer = b.number("transfer", non_positive);
+            s.base_terms.cost_per_sek = b.number("cost_per_sek", non_positive);
+            b.finish();
+        }
+        read_adjustments(mc.optional("asc_by_group"), "mode_choice.asc_by_group", core::group_names, s.asc_by_group);
+        read_adjustments(mc.optional("asc_by_purpose"), "mode_choice.asc_by_purpose", core::purpose_names,
+                         s.asc_by_purpose);
+        mc.finish();
+    }
+    root.finish();
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
+    Scenario s;
+    s.file = file;
+    s.tree = load_chain(file, s.chain);
+    std::erase_if(s.tree.entries, [](const auto& e) { return e.key == "extends"; });
+    for (const auto& o : options.overrides) apply_override(s.tree, o);
+    s.effective_yaml = to_yaml(s.tree);
+    read_scenario(s);
+    return s;
+}
+
+}  // namespace flemsim::scenario

@@ -1,0 +1,130 @@
+#pragma once
+// One run of flemsim, as read from a scenario file (after `extends:` and `--set`) and
+// validated. Immutable once loaded; every behavioural parameter of the model is here.
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/core/error.hpp"
+#include "sim/core/types.hpp"
+#include "sim/scenario/config_tree.hpp"
+
+namespace flemsim::scenario {
+
+// Land use of a study zone for the scenario year.
+struct ZoneLandUse {
+    std::string zone;
+    core::SourcePos pos;
+    double residents = 0;
+    double jobs = 0;
+    double study_places = 0;
+    double visits = 0;  // daily attraction of "other" trips (shops, services, hospital visits)
+};
+
+// A gateway zone stands for a part of the region outside the study area.
+struct GatewayWeights {
+    std::string zone;
+    core::SourcePos pos;
+    double workers = 0;       // origin weight of in-commuting workers
+    double students = 0;      // origin weight of in-commuting students
+    double jobs = 0;          // destination weight of residents working outside
+    double study_places = 0;  // destination weight of residents studying outside
+    double visits = 0;        // destination weight of residents' other trips outside
+};
+
+struct GroupAttributes {
+    double car_availability = 0;
+    double bike_ownership = 0;
+    double transit_pass = 0;
+};
+
+struct DurationHours {
+    double mean = 0;
+    double sd = 0;
+    double min = 0;
+};
+
+struct ActivityParams {
+    std::array<double, core::group_count> tour_rate{};  // tours per person and weekday, by group
+    std::array<double, 24> departure_profile{};         // relative weight of outbound departures per hour
+    DurationHours duration_h;
+    double gravity_beta_per_min = 0;  // destination choice: weight exp(beta * minutes)
+};
+
+struct ModeChoiceTerms {
+    std::array<double, core::mode_count> asc{};
+    std::array<double, core::mode_count> time_per_min{};
+    double wait_per_min = 0;
+    double access_egress_per_min = 0;
+    double transfer = 0;
+    double cost_per_sek = 0;
+};
+
+struct Scenario {
+    // Provenance.
+    std::filesystem::path file;             // the scenario file named on the command line
+    std::vector<std::filesystem::path> chain;  // the file and everything it extends, base last
+    ConfigNode tree;                        // the merged tree
+    std::string effective_yaml;             // the merged tree as YAML
+
+    std::string name;
+    std::string description;
+    int year = 0;
+    std::filesystem::path network;  // folder, resolved against the file that names it
+    core::SourcePos network_pos;
+    std::uint64_t seed = 0;
+    int threads = 0;  // 0: all cores
+
+    std::filesystem::path output_dir;  // outputs go to output_dir / name
+    int compression_level = 4;
+    std::uint32_t chunk_rows = 65536;
+
+    double target_sustainable_share = 0.7;
+    std::vector<double> distance_bands_km;
+
+    std::vector<ZoneLandUse> land_use;
+    std::vector<GatewayWeights> gateways;
+
+    double population_scale = 1.0;
+    double employment_rate = 0;
+    double student_rate = 0;
+    std::array<GroupAttributes, core::group_count> attributes{};
+
+    std::array<ActivityParams, core::purpose_count> activities{};
+
+    double walk_speed_mps = 1.3;
+    double bike_speed_mps = 4.2;
+    double car_cost_per_km_sek = 0;
+    double car_access_s = 0;
+    double default_parking_sek = 0;
+    std::map<std::string, double> parking_sek;  // per zone, overrides the default
+    std::map<std::string, core::SourcePos> parking_pos;
+    double transit_fare_sek = 0;
+    double max_access_walk_m = 0;
+    double max_transfer_walk_m = 0;
+    double wait_factor = 0.5;
+    double max_wait_s = 0;
+    double min_transfer_s = 0;
+    double max_walk_trip_m = 0;   // walk is not offered beyond this distance
+    double max_bike_trip_m = 0;   // bike is not offered beyond this distance
+
+    ModeChoiceTerms base_terms;
+    // Additive adjustments to the constants by group and by purpose.
+    std::array<std::array<double, core::mode_count>, core::group_count> asc_by_group{};
+    std::array<std::array<double, core::mode_count>, core::purpose_count> asc_by_purpose{};
+
+    // The utility terms for one group and purpose.
+    ModeChoiceTerms terms(core::Group g, core::Purpose p) const;
+};
+
+struct LoadOptions {
+    std::vector<std::string> overrides;  // "key.path=value" from --set
+};
+
+// Reads, merges and validates; throws core::InputError naming file:line:column and key.
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
+
+}  // namespace flemsim::scenario
