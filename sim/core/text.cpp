@@ -10,20 +10,24 @@
 namespace flemsim::core {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
+    // Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+    // two neighbouring letters (the commonest typo) each cost 1; letter case is ignored.
+    const auto eq = [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    };
+    const std::size_t w = b.size() + 1;
+    std::vector<std::size_t> d((a.size() + 1) * w);
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i * w] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i)
         for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t sub = prev[j - 1] + (std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                                                           std::tolower(static_cast<unsigned char>(b[j - 1]))
-                                                       ? 0
-                                                       : 1);
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+            std::size_t v = std::min({d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1,
+                                      d[(i - 1) * w + j - 1] + (eq(a[i - 1], b[j - 1]) ? 0 : 1)});
+            if (i > 1 && j > 1 && eq(a[i - 1], b[j - 2]) && eq(a[i - 2], b[j - 1]))
+                v = std::min(v, d[(i - 2) * w + j - 2] + 1);
+            d[i * w + j] = v;
         }
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
+    return d[a.size() * w + b.size()];
 }
 
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {

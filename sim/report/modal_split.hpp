@@ -23,16 +23,24 @@ struct ModalSplit {
     std::string scenario_name;
     std::uint64_t seed = 0;
     SplitRow overall;
-    std::vector<SplitRow> by_group;     // one per core::Group, then "residents (all)"
+    // One per core::Group in enum order, then the roll-ups "residents (all)" (the three
+    // resident groups), "workers (all)" (resident_worker + worker) and "students (all)"
+    // (resident_student + student).
+    std::vector<SplitRow> by_group;
     std::vector<SplitRow> by_purpose;   // one per core::Purpose
-    std::vector<SplitRow> by_distance;  // "0-1 km", "1-3 km", ..., "20+ km"
-    std::array<double, core::mode_count> mean_travel_min{};  // by mode, door to door
+    // One per band: limits {1, 3, 5, 10, 20} give "0-1 km", "1-3 km", ..., "20+ km"; a trip
+    // of exactly a limit counts in the band above it.
+    std::vector<SplitRow> by_distance;
+    // By mode: door to door (arr - dep), and distance; NaN for a mode without trips.
+    std::array<double, core::mode_count> mean_travel_min{};
     std::array<double, core::mode_count> mean_distance_km{};
     double target = 0.7;
     double sustainable_share() const { return overall.sustainable_share(); }
     bool target_met() const { return sustainable_share() >= target; }
 };
 
+// `distance_bands_km`: increasing upper limits, all > 0. Leaves scenario_name and seed for
+// the caller to fill in.
 ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const std::vector<double>& distance_bands_km,
                                double target);
 

@@ -1,0 +1,1029 @@
+#!/usr/bin/env python3
+"""Generate the schematic Flemingsberg network tables (network format 1).
+
+    python3 networks/flemingsberg/generate.py [OUTDIR]          # (re)write the tables
+    python3 networks/flemingsberg/generate.py --check [OUTDIR]  # read them back and verify invariants
+
+OUTDIR defaults to this script's folder. Standard library only. The output is deterministic:
+one fixed random seed, no iteration over hashed sets, fixed number formatting.
+
+The facts (places, railway, crossings, lines, run times, headways) are the tables below. Each
+entry says where it comes from: "fact sheet" is the project's FLEMINGSBERG.md, "programme" is the
+2017 programme "Flemingsberg 2050" (Stockholms läns landsting, Huddinge and Botkyrka), and
+"assumption" marks a value chosen by judgement that a planner should replace when better data
+exists. The street mesh itself is schematic (a jittered grid aligned to the railway); a real
+street layout would come from an OSM import. See README.md for the format.
+"""
+import heapq
+import math
+import os
+import random
+import sys
+
+SEED = 20170515                  # fixed: same bytes every run
+ORIGIN_LAT, ORIGIN_LON = 59.2180, 17.9457   # Flemingsberg station (fact sheet)
+M_PER_DEG_LAT = 110574.0
+M_PER_DEG_LON = math.cos(math.radians(ORIGIN_LAT)) * 111320.0
+
+
+def xy(lat, lon):
+    """Local equirectangular projection of network.yaml (metres east, north of the origin)."""
+    return ((lon - ORIGIN_LON) * M_PER_DEG_LON, (lat - ORIGIN_LAT) * M_PER_DEG_LAT)
+
+
+# ----------------------------------------------------------------------------------------------
+# Mesh parameters (all assumption: a schematic street grid, not a survey)
+MESH_RADIUS_M = 2900         # "about 3 km around the station" (programme); Huddinge centrum just outside
+GRID_SPACING_M = 68          # street-node spacing; with removed links gives blocks of ~70 x 140 m
+GRID_ANGLE_DEG = 40          # grid axis: mean direction of the railway through the area
+JITTER_M = 9                 # random displacement of grid nodes
+RAIL_CLEARANCE_M = 30        # no street node closer than this to the railway
+ZONE_MAX_DIST_M = 1300       # nodes farther than this from every zone seed on their side carry no zone
+
+# Road classes: car speed (km/h), lanes, capacity (veh/h per direction). Assumption.
+ROAD_CLASS = {
+    "primary": (60, 2, 1800),
+    "secondary": (40, 1, 900),
+    "tertiary": (40, 1, 700),
+    "residential": (30, 1, 500),
+    "service": (20, 1, 300),
+}
+
+# The railway (Grödingebanan / Västra stambanan), south-west to north-east: a barrier for every mode.
+RAILWAY = [  # (name, lat, lon, source)
+    ("Tumba station", 59.1995, 17.8384, "fact sheet"),
+    ("Tullinge station", 59.2057, 17.9053, "fact sheet"),
+    ("Flemingsberg station", 59.2180, 17.9457, "fact sheet"),
+    ("Flemingsberg SL platform", 59.2190, 17.9472, "fact sheet"),
+    ("Huddinge station", 59.2357, 17.9780, "fact sheet"),
+    ("Stuvsta station", 59.2547, 17.9972, "fact sheet"),
+]
+RAIL_ORIGIN_INDEX = 2  # arc length s is measured from Flemingsberg station, + toward Huddinge
+
+# Crossings of the railway: the only links allowed to cross it. `at` is either a railway vertex
+# name or s (metres along the railway from Flemingsberg station, + north-east, - south-west).
+# A crossing with a stop gets a middle node on the railway (the platform) that is the stop node.
+CROSSINGS = [  # (id, at, type, modes, name, stop, source)
+    ("flemingsberg_passage", "Flemingsberg SL platform", "station_passage", "walk|bike",
+     "Stationspassagen Flemingsberg", "flemingsberg",
+     "platform position fact sheet; passage with landings on both sides: assumption"),
+    ("flemingsbergsvagen", 600, "secondary", "walk|bike|car", "Flemingsbergsvägen", None,
+     "assumption: road underpass north-east of the station toward the hospital and Huddinge"),
+    ("visattra_bridge", -450, "cycleway", "walk|bike", "Gång- och cykelbro Visättra", None,
+     "assumption: walk and bike bridge between Södertörns högskola/Grantorp and Visättra"),
+    ("tullinge_road", -2000, "secondary", "walk|bike|car", "", None,
+     "assumption: road crossing north-east of Tullinge station"),
+    ("tullinge_passage", "Tullinge station", "station_passage", "walk|bike",
+     "Stationspassagen Tullinge", "tullinge", "station position fact sheet; passage: assumption"),
+    ("huddinge_road", 2250, "secondary", "walk|bike|car", "", None,
+     "assumption: road crossing south-west of Huddinge station"),
+    ("huddinge_passage", "Huddinge station", "station_passage", "walk|bike",
+     "Stationspassagen Huddinge", "huddinge", "station position fact sheet; passage: assumption"),
+]
+
+# Areas without streets, polygons in projected metres (schematic extents, assumption).
+# Flemingsbergsskogen (956 ha) lies south of the railway: it stretches from Flemingsbergsviken
+# (the inner bay of lake Orlången) to Gladö kvarn and borders Botkyrka (Tullinge) in the west
+# (Länsstyrelsen Stockholm and Huddinge kommun reserve descriptions). Gömmaren (660 ha) lies
+# north-west (fact sheet: 59.2558, 17.9264, mostly outside the mesh).
+NO_STREET_AREAS = {
+    "Flemingsbergsskogen": [(-1000, -1550), (-500, -760), (150, -660), (700, -860), (1150, -1100),
+                            (2100, -2000), (2100, -3200), (-1000, -3200)],
+    "Flemingsbergsviken": [(1000, -650), (1250, -580), (3300, -2450), (2950, -2850), (1050, -900)],
+    "Gömmaren": [(-2100, 2100), (-1100, 2250), (-350, 2600), (-200, 3200), (-2100, 3200)],
+}
+# Footpaths through those areas (walk|bike, type path); the ends join the nearest street node.
+NATURE_PATHS = [
+    [(200, -560), (-200, -1100), (-700, -1500), (-1150, -1500)],
+    [(650, -700), (450, -1500), (-200, -2200), (-1100, -1900)],
+    [(-700, 2330), (-800, 2600), (-1300, 2500), (-1700, 2350), (-1780, 2040)],
+]
+
+# Main roads, routed along the grid through these points (x_m, y_m) or crossings (by id).
+# Alignments are schematic (assumption); names are the real roads they stand for.
+MAIN_ROADS = [  # (name, class, waypoints)
+    ("Huddingevägen", "primary", [(-2450, -1600), (-1200, -1050), (250, -420), (1300, 400), (2150, 1850)]),
+    ("Lännavägen", "primary", [(1300, 400), (2450, -700)]),
+    ("Hälsovägen", "secondary", [(-100, 150), (-420, 450), (-500, 1000), (-650, 2000), (-700, 2820)]),
+    ("Alfred Nobels allé", "secondary", [(-1000, -300), (-100, 150), (350, 650)]),
+    ("Flemingsbergsvägen", "secondary", [(900, 90), "flemingsbergsvagen", (150, 850), (-480, 820)]),
+    ("Glömstavägen", "secondary", [(-650, 2000), (400, 2250), "huddinge_road", (2150, 1850)]),
+    ("", "secondary", [(-1000, -300), (-1500, -700), "tullinge_road", (-1600, -1250)]),
+    ("", "tertiary", [(-1500, -700), (-2150, -760), (-2500, -600)]),
+    ("Visättravägen", "tertiary", [(250, -420), (320, -150), (230, 40)]),
+    ("", "tertiary", [(-1000, -300), (-900, 300), (-1000, 700), (-500, 1000)]),
+    ("", "tertiary", [(1650, 1800), (1000, 2400)]),
+    ("", "tertiary", [(1300, 400), (1400, 1000), (1900, 1650)]),
+]
+CAMPUS_CAR_FREE = [(-387, 531, 230), (-239, 133, 180)]  # (x, y, radius): partly car-free campus (assumption)
+HOSPITAL_SERVICE = (-40, 575, 260)                      # hospital service streets (assumption)
+
+# Study zones: (id, name, lat, lon, source of the seed position). Nodes take the zone of the
+# nearest seed on their side of the railway.
+STUDY_ZONES = [
+    ("station_core", "Flemingsbergs station och nya centrum", 59.2197, 17.9478,
+     "assumption: between the SL platform and the bus terminal (programme: new centre at the station)"),
+    ("sodertorns_hogskola", "Södertörns högskola", 59.2192, 17.9415,
+     "assumption: west of Alfred Nobels allé 20 (fact sheet 59.2187, 17.9445)"),
+    ("rattscentrum", "Rättscentrum (tingsrätt och polishus)", 59.2222, 17.9500,
+     "assumption: next to the station (fact sheet: court and police house next to the station)"),
+    ("campus_flemingsberg", "Campus Flemingsberg (KI och KTH)", 59.2228, 17.9389,
+     "fact sheet: Hälsovägen 11A 59.2221, 17.9385 and Röntgenvägen 59.2234, 17.9393"),
+    ("karolinska_huddinge", "Karolinska universitetssjukhuset Huddinge", 59.2232, 17.9450,
+     "assumption"),
+    ("novum", "Novum och Blickagången", 59.2255, 17.9490, "assumption"),
+    ("halsovagen", "Hälsovägen", 59.2265, 17.9365, "assumption"),
+    ("grantorp", "Grantorp", 59.2200, 17.9310, "assumption (fact sheet: west Flemingsberg)"),
+    ("grantorp_norra", "Norra Grantorp", 59.2240, 17.9270, "assumption"),
+    ("bjornkulla", "Björnkulla", 59.2310, 17.9410, "assumption"),
+    ("glomstadalen", "Glömstadalen", 59.2340, 17.9480, "assumption"),
+    ("glomsta", "Glömsta", 59.2380, 17.9330, "assumption"),
+    ("fullersta", "Fullersta", 59.2400, 17.9640, "assumption"),
+    ("tullingeberg", "Tullingeberg", 59.2110, 17.9080, "assumption"),
+    ("flemingsbergs_centrum", "Flemingsbergs centrum (Ebba Bååts torg)", 59.2187, 17.9493, "fact sheet"),
+    ("flemingsbergsdalen", "Flemingsbergsdalen", 59.2205, 17.9565, "assumption"),
+    ("visattra", "Visättra", 59.2150, 17.9520,
+     "assumption: south-east of Visättravägen (fact sheet 59.2170, 17.9500)"),
+    ("vistaberg", "Vistaberg", 59.2270, 17.9700, "assumption"),
+    ("sjodalen", "Sjödalen (Huddinge station)", 59.2330, 17.9790, "assumption"),
+    ("tullinge_centrum", "Tullinge centrum", 59.2045, 17.9075, "assumption (fact sheet: Tullinge station)"),
+    ("tullinge_villastad", "Tullinge villastad", 59.2080, 17.9250, "assumption"),
+    ("visattra_syd", "Visättra syd", 59.2120, 17.9420, "assumption"),
+]
+
+# Pull of a zone seed (distance is divided by it): the small zones of the dense core reach a
+# little farther (assumption; default 1).
+ZONE_PULL = {"station_core": 1.7, "rattscentrum": 1.25, "karolinska_huddinge": 1.25,
+             "flemingsbergs_centrum": 1.3, "campus_flemingsberg": 1.1}
+
+# Gateway zones: the rest of the region. Centroid at the real place; regional roads (car) from
+# mesh exit points with a road length and mean speed for the whole trip; optional regional
+# cycleway; stops reached by a walk connector of max(access walk, 1.25 x straight line).
+GATEWAYS = [
+    # id, name, (lat, lon, source of the centroid), modes, regional roads [(mesh exit x_m, y_m,
+    # road length m, mean car speed km/h for the whole leg, name)], regional cycleway (exit x_m,
+    # y_m, length m) or None, stops [(stop id, access walk m)]. Road lengths and speeds, cycleway
+    # lengths and access walks are assumptions (typical road distances and mean speeds incl. peak
+    # congestion for the trip from the edge of the mesh; checked to exceed the straight line).
+    ("stockholm_city", "Stockholm City", (59.3300, 18.0573, "fact sheet: Stockholm C"), "car|transit",
+     [(-700, 2820, 18500, 50, "Hälsovägen - E4/E20 - Essingeleden"),
+      (2150, 1850, 16500, 40, "Huddingevägen via Huddinge och Årsta")],
+     None, [("stockholm_city", 900), ("stockholm_c", 900)]),
+    ("stockholms_sodra", "Stockholms södra och Södermalm", (59.3140, 18.0700, "assumption"), "car|transit",
+     [(-700, 2820, 16500, 50, "E4/E20 via Kungens kurva"),
+      (2150, 1850, 14500, 40, "Huddingevägen via Huddinge")],
+     None, [("stockholms_sodra", 1000)]),
+    ("alvsjo", "Älvsjö", (59.2786, 18.0113, "fact sheet"), "bike|car|transit",
+     [(2150, 1850, 7500, 40, "Huddingevägen via Stuvsta")],
+     (2150, 1850, 7000), [("alvsjo", 1000), ("farsta_strand", 1000)]),
+    ("huddinge", "Huddinge", (59.2372, 17.9820, "fact sheet: Huddinge centrum"), "bike|car|transit",
+     [(2150, 1850, 900, 40, "Huddingevägen")],
+     (2150, 1850, 800), [("huddinge_centrum", 800), ("stuvsta", 1000), ("huddinge", 900)]),
+    ("skarholmen", "Skärholmen och Kungens kurva", (59.2770, 17.9080, "assumption"), "bike|car|transit",
+     [(-700, 2820, 5500, 50, "Glömstavägen - E4/E20")],
+     (-700, 2820, 5000), [("skarholmen", 900)]),
+    ("tumba", "Tumba och Botkyrka", (59.1995, 17.8384, "fact sheet: Tumba station"), "bike|car|transit",
+     [(-2500, -1450, 5000, 50, "Huddingevägen mot Tumba")],
+     (-2500, -1450, 4500), [("tumba", 1000), ("norsborg", 1000)]),
+    ("sodertalje", "Södertälje", (59.1955, 17.6253, "assumption: Södertälje centrum"), "car|transit",
+     [(-2500, -1450, 22000, 60, "Tumba - E4/E20")],
+     None, [("sodertalje_c", 900), ("sodertalje_syd", 1200)]),
+    ("haninge", "Haninge och Skogås", (59.1686, 18.1446, "assumption: Handen"), "car|transit",
+     [(2450, -700, 14500, 60, "Lännavägen (väg 259) via Länna")],
+     None, [("handen", 900), ("skogas", 1000)]),
+]
+CONNECTOR_DETOUR = 1.25   # walk connector at least 1.25 x the straight line (assumption)
+
+# Stops. kind "crossing": the middle node of that crossing; "mesh": nearest street node on the
+# same side of the railway; "gateway": an own node off the mesh joined by a connector.
+STOPS = [  # (id, name, lat, lon, kind, source)
+    ("flemingsberg", "Flemingsberg", 59.2190, 17.9472, "crossing", "fact sheet (SL platform)"),
+    ("tullinge", "Tullinge", 59.2057, 17.9053, "crossing", "fact sheet"),
+    ("huddinge", "Huddinge", 59.2357, 17.9780, "crossing", "fact sheet"),
+    ("flemingsbergs_station", "Flemingsbergs station", 59.2209, 17.9483, "mesh", "fact sheet"),
+    ("huddinge_sjukhus", "Huddinge sjukhus", 59.2232, 17.9462, "mesh", "stop area: fact sheet; position: assumption"),
+    ("blickagangen", "Blickagången", 59.2248, 17.9490, "mesh", "stop area: fact sheet; position: assumption"),
+    ("diagnosvagen", "Diagnosvägen", 59.2245, 17.9425, "mesh", "stop area: fact sheet; position: assumption"),
+    ("ortopedvagen", "Ortopedvägen", 59.2262, 17.9400, "mesh", "stop area: fact sheet; position: assumption"),
+    ("halsovagen", "Hälsovägen", 59.2218, 17.9375, "mesh", "stop area: fact sheet; position: assumption"),
+    ("sodertorns_hogskola", "Södertörns högskola", 59.2190, 17.9430, "mesh",
+     "stop area: fact sheet; position: assumption (Alfred Nobels allé)"),
+    ("flemingsbergs_centrum", "Flemingsbergs centrum", 59.2185, 17.9500, "mesh",
+     "stop area: fact sheet; position: assumption"),
+    ("visattra", "Visättra", 59.2160, 17.9515, "mesh", "assumption"),
+    ("grantorp", "Grantorp", 59.2205, 17.9300, "mesh", "assumption"),
+    ("tullinge_centrum", "Tullinge centrum", 59.2048, 17.9085, "mesh", "assumption"),
+    ("bjornkulla", "Björnkulla", 59.2305, 17.9405, "mesh", "assumption"),
+    ("glomsta", "Glömsta", 59.2375, 17.9335, "mesh", "assumption"),
+    ("huddinge_centrum", "Huddinge centrum", 59.2372, 17.9820, "gateway", "fact sheet"),
+    ("stuvsta", "Stuvsta", 59.2547, 17.9972, "gateway", "fact sheet"),
+    ("alvsjo", "Älvsjö", 59.2786, 18.0113, "gateway", "fact sheet"),
+    ("stockholms_sodra", "Stockholms södra", 59.3129, 18.0637, "gateway", "assumption"),
+    ("stockholm_city", "Stockholm City", 59.3310, 18.0590, "gateway", "assumption"),
+    ("stockholm_c", "Stockholm C", 59.3300, 18.0573, "gateway", "fact sheet"),
+    ("tumba", "Tumba", 59.1995, 17.8384, "gateway", "fact sheet"),
+    ("sodertalje_c", "Södertälje C", 59.1933, 17.6262, "gateway", "assumption"),
+    ("sodertalje_syd", "Södertälje syd", 59.1634, 17.6455, "gateway", "fact sheet"),
+    ("farsta_strand", "Farsta strand", 59.2351, 18.1015, "gateway", "assumption"),
+    ("skogas", "Skogås", 59.2178, 18.1545, "gateway", "assumption"),
+    ("handen", "Handen", 59.1690, 18.1420, "gateway", "assumption"),
+    ("norsborg", "Norsborg", 59.2437, 17.8323, "gateway", "assumption"),
+    ("skarholmen", "Skärholmen", 59.2770, 17.9080, "gateway", "assumption"),
+]
+
+VEHICLES = [  # (id, name, seated, standing) -- all assumption
+    ("x60_2units", "Pendeltåg X60 två enheter", 748, 1052),
+    ("regional_2units", "Regionaltåg dubbeldäckare två enheter", 600, 240),
+    ("bus_articulated", "Ledbuss 18 m", 50, 80),
+    ("bus_standard", "Buss 12 m", 36, 44),
+]
+
+BUS_SPEED_KPH = 25.0          # mean on the mesh incl. traffic (assumption)
+BUS_REGIONAL_SPEED_KPH = 40.0  # on regional roads (assumption)
+BUS_DWELL_S = 20               # assumption
+RAIL_DWELL_S = 30              # assumption
+
+# Lines: (id, name, mode, vehicle, stops). A stop entry is (stop id, minutes from the previous
+# stop) with minutes None for bus segments computed from the road path, or a number (source in
+# the comment). Every line also runs the reverse way with the same times (the loader makes it).
+LINES = [
+    ("pendel_40_41", "Pendeltåg 40/41", "rail", "x60_2units", [
+        ("sodertalje_c", 0), ("tumba", 17),   # assumption
+        ("tullinge", 4), ("flemingsberg", 3), ("huddinge", 3), ("stuvsta", 3), ("alvsjo", 3),
+        ("stockholms_sodra", 6), ("stockholm_city", 4)]),   # fact sheet (2014 run times)
+    ("pendel_43", "Pendeltåg 43", "rail", "x60_2units", [
+        ("alvsjo", 0), ("farsta_strand", 7), ("skogas", 6), ("handen", 6)]),   # assumption
+    ("regional", "Regionaltåg", "rail", "regional_2units", [
+        ("sodertalje_syd", 0), ("flemingsberg", 11), ("stockholm_c", 11)]),   # fact sheet
+    ("bus_172", "Buss 172", "bus", "bus_articulated", [
+        ("huddinge_centrum", 0), ("huddinge_sjukhus", None), ("flemingsbergs_station", None),
+        ("halsovagen", None), ("grantorp", None), ("norsborg", "172_norsborg")]),
+    ("bus_742", "Buss 742", "bus", "bus_standard", [
+        ("skogas", 0), ("huddinge_centrum", 14),   # assumption
+        ("flemingsbergs_station", None), ("huddinge_sjukhus", None)]),
+    ("bus_711", "Buss 711", "bus", "bus_standard", [
+        ("tullinge_centrum", 0), ("grantorp", None), ("sodertorns_hogskola", None),
+        ("flemingsbergs_station", None), ("huddinge_sjukhus", None)]),
+    ("bus_726", "Buss 726", "bus", "bus_standard", [
+        ("glomsta", 0), ("bjornkulla", None), ("ortopedvagen", None), ("diagnosvagen", None),
+        ("halsovagen", None), ("sodertorns_hogskola", None), ("flemingsbergs_station", None),
+        ("flemingsbergs_centrum", None), ("visattra", None)]),
+    ("bus_712", "Buss 712", "bus", "bus_standard", [
+        ("huddinge_centrum", 0), ("blickagangen", None), ("huddinge_sjukhus", None),
+        ("flemingsbergs_station", None), ("flemingsbergs_centrum", None), ("visattra", None)]),
+    ("bus_865", "Buss 865", "bus", "bus_standard", [
+        ("handen", 0), ("huddinge_centrum", 20),   # assumption
+        ("flemingsbergs_station", None), ("halsovagen", None), ("bjornkulla", None),
+        ("glomsta", None), ("skarholmen", None)]),
+]
+BUS_172_FLEMINGSBERG_NORSBORG_MIN = 28   # fact sheet: about 28 min Flemingsberg -> Norsborg
+REGIONAL_DWELL_FLEMINGSBERG_S = 60       # assumption
+
+# Headways: (line, [(from, to, headway minutes)]), times HH:MM, [from, to).
+HEADWAYS = [
+    ("pendel_40_41", [("05:00", "06:00", 15), ("06:00", "09:00", 7.5), ("09:00", "14:00", 15),
+                      ("14:00", "19:00", 7.5), ("19:00", "22:00", 15), ("22:00", "25:00", 30)]),
+    # fact sheet: 8/h 06-09 and 14-19, 4/h off-peak, 2/h late evening; 05-06 and 22-01: assumption
+    ("pendel_43", [("05:00", "24:00", 15)]),                      # assumption
+    ("regional", [("06:00", "21:00", 30)]),                       # fact sheet "roughly 2/h"; hours assumption
+    ("bus_172", [("05:00", "06:00", 15), ("06:00", "09:00", 10), ("09:00", "15:00", 15),
+                 ("15:00", "18:00", 10), ("18:00", "24:00", 15)]),
+    # fact sheet: 10 min headway (itself marked assumption); 15 min off-peak and the hours: assumption
+    ("bus_742", [("06:00", "09:00", 15), ("09:00", "15:00", 30), ("15:00", "18:00", 15),
+                 ("18:00", "22:00", 30)]),                        # assumption (15-30 min)
+    ("bus_711", [("06:00", "09:00", 15), ("09:00", "15:00", 30), ("15:00", "18:00", 15),
+                 ("18:00", "21:00", 30)]),                        # assumption
+    ("bus_726", [("06:00", "09:00", 15), ("09:00", "15:00", 30), ("15:00", "18:00", 15),
+                 ("18:00", "22:00", 30)]),                        # assumption
+    ("bus_712", [("06:00", "22:00", 30)]),                        # assumption
+    ("bus_865", [("06:00", "20:00", 30)]),                        # assumption
+]
+
+FILES = ["network.yaml", "nodes.csv", "links.csv", "zones.csv", "stops.csv", "vehicles.csv",
+         "lines.csv", "line_stops.csv", "headways.csv"]
+MESH_TYPES = {"primary", "secondary", "tertiary", "residential", "service", "path", "footway",
+              "cycleway", "station_passage", "motorway"}
+
+
+# ----------------------------------------------------------------------------------------------
+# Geometry
+def dist(a, b):
+    return math.hypot(a[0] - b[0], a[1] - b[1])
+
+
+def seg_point_dist(p, a, b):
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    L2 = dx * dx + dy * dy
+    t = 0.0 if L2 == 0 else max(0.0, min(1.0, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / L2))
+    return math.hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy)
+
+
+def cross(o, a, b):
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def segments_intersect(p1, p2, q1, q2):
+    d1, d2 = cross(q1, q2, p1), cross(q1, q2, p2)
+    d3, d4 = cross(p1, p2, q1), cross(p1, p2, q2)
+    if ((d1 > 0) != (d2 > 0)) and d1 != 0 and d2 != 0 and ((d3 > 0) != (d4 > 0)) and d3 != 0 and d4 != 0:
+        return True
+    for d, a, b, c in ((d1, q1, q2, p1), (d2, q1, q2, p2), (d3, p1, p2, q1), (d4, p1, p2, q2)):
+        if d == 0 and min(a[0], b[0]) <= c[0] <= max(a[0], b[0]) and min(a[1], b[1]) <= c[1] <= max(a[1], b[1]):
+            return True
+    return False
+
+
+def in_polygon(p, poly):
+    inside = False
+    j = len(poly) - 1
+    for i in range(len(poly)):
+        (xi, yi), (xj, yj) = poly[i], poly[j]
+        if (yi > p[1]) != (yj > p[1]) and p[0] < (xj - xi) * (p[1] - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside
+
+
+RAIL = [xy(lat, lon) for _, lat, lon, _ in RAILWAY]
+RAIL_S = [0.0]
+for _i in range(1, len(RAIL)):
+    RAIL_S.append(RAIL_S[-1] + dist(RAIL[_i - 1], RAIL[_i]))
+RAIL_S = [s - RAIL_S[RAIL_ORIGIN_INDEX] for s in RAIL_S]
+
+
+def rail_dist(p):
+    return min(seg_point_dist(p, RAIL[i], RAIL[i + 1]) for i in range(len(RAIL) - 1))
+
+
+def rail_side(p):
+    """+1 north-west of the railway, -1 south-east (side of the nearest railway segment)."""
+    best = min(range(len(RAIL) - 1), key=lambda i: seg_point_dist(p, RAIL[i], RAIL[i + 1]))
+    return 1 if cross(RAIL[best], RAIL[best + 1], p) > 0 else -1
+
+
+def rail_at(s):
+    """Point at arc length s and the unit normal pointing north-west."""
+    for i in range(len(RAIL) - 1):
+        if RAIL_S[i] <= s <= RAIL_S[i + 1] or i == len(RAIL) - 2:
+            a, b = RAIL[i], RAIL[i + 1]
+            L = RAIL_S[i + 1] - RAIL_S[i]
+            t = (s - RAIL_S[i]) / L
+            ux, uy = (b[0] - a[0]) / L, (b[1] - a[1]) / L
+            return (a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])), (-uy, ux)
+    raise ValueError(s)
+
+
+def crosses_rail(a, b):
+    return any(segments_intersect(a, b, RAIL[i], RAIL[i + 1]) for i in range(len(RAIL) - 1))
+
+
+def up10(v):
+    """Round a length up to 0.1 m (so it is never shorter than the straight line)."""
+    return math.ceil(v * 10 - 1e-9) / 10
+
+
+def fmt(v):
+    s = "%.1f" % v
+    return "0.0" if s == "-0.0" else s
+
+
+# ----------------------------------------------------------------------------------------------
+# Graph helpers (nodes are integers, links are dicts)
+def adjacency(n_nodes, links, mode, weight="len"):
+    adj = [[] for _ in range(n_nodes)]
+    for k, l in enumerate(links):
+        if mode not in l["modes"]:
+            continue
+        w = l["len"] if weight == "len" else weight(l)
+        adj[l["a"]].append((l["b"], w, k))
+        if l["oneway"] == "no" or mode == "walk":
+            adj[l["b"]].append((l["a"], w, k))
+    return adj
+
+
+def dijkstra(adj, src, dst=None):
+    distv = {src: 0.0}
+    prev = {}
+    heap = [(0.0, src)]
+    while heap:
+        d, u = heapq.heappop(heap)
+        if d > distv.get(u, math.inf):
+            continue
+        if u == dst:
+            break
+        for v, w, k in adj[u]:
+            nd = d + w
+            if nd < distv.get(v, math.inf):
+                distv[v] = nd
+                prev[v] = (u, k)
+                heapq.heappush(heap, (nd, v))
+    return distv, prev
+
+
+def path_links(prev, src, dst):
+    out = []
+    while dst != src:
+        dst, k = prev[dst]
+        out.append(k)
+    return out[::-1]
+
+
+def reach(adj, srcs):
+    seen = set(srcs)
+    stack = list(srcs)
+    while stack:
+        u = stack.pop()
+        for v, _, _ in adj[u]:
+            if v not in seen:
+                seen.add(v)
+                stack.append(v)
+    return seen
+
+
+def strong_core(n_nodes, links, mode, root):
+    """Nodes that can reach root and be reached from it by `mode`."""
+    fwd = adjacency(n_nodes, links, mode)
+    rev = [[] for _ in range(n_nodes)]
+    for u in range(n_nodes):
+        for v, w, k in fwd[u]:
+            rev[v].append((u, w, k))
+    return reach(fwd, [root]) & reach(rev, [root])
+
+
+# ----------------------------------------------------------------------------------------------
+# Build
+def build():
+    rng = random.Random(SEED)
+    X, Y, kind = [], [], []          # node coordinates, kind: mesh/trail/platform/gateway/stop
+    grid = {}                         # (i, j) -> node
+
+    def add_node(p, k):
+        X.append(round(p[0], 1))
+        Y.append(round(p[1], 1))
+        kind.append(k)
+        return len(X) - 1
+
+    def P(n):
+        return (X[n], Y[n])
+
+    # 1. jittered grid aligned to the railway, clipped to the disk and the street areas
+    th = math.radians(GRID_ANGLE_DEG)
+    eu, ev = (math.cos(th), math.sin(th)), (-math.sin(th), math.cos(th))
+    m = int(MESH_RADIUS_M / GRID_SPACING_M) + 2
+    for i in range(-m, m + 1):
+        for j in range(-m, m + 1):
+            jx, jy = rng.uniform(-JITTER_M, JITTER_M), rng.uniform(-JITTER_M, JITTER_M)
+            p = (GRID_SPACING_M * (i * eu[0] + j * ev[0]) + jx, GRID_SPACING_M * (i * eu[1] + j * ev[1]) + jy)
+            if math.hypot(*p) > MESH_RADIUS_M or rail_dist(p) < RAIL_CLEARANCE_M:
+                continue
+            if any(in_polygon(p, poly) for poly in NO_STREET_AREAS.values()):
+                continue
+            grid[(i, j)] = add_node(p, "mesh")
+
+    links = []
+
+    def add_link(a, b, typ, modes, name="", length=None, oneway="no", speed=None, lanes=None, cap=None,
+                 role="mesh", detour=1.0):
+        if length is None:
+            length = up10(dist(P(a), P(b)) * detour)
+        if "car" in modes and speed is None:
+            speed, lanes, cap = ROAD_CLASS[typ]
+        links.append(dict(a=a, b=b, len=length, type=typ, modes=modes, oneway=oneway, speed=speed,
+                          lanes=lanes, cap=cap, name=name, role=role, protected=False, crossing=None,
+                          dir=None))
+        return len(links) - 1
+
+    for (i, j), a in sorted(grid.items()):
+        for di, dj, d in ((1, 0, "u"), (0, 1, "v")):
+            b = grid.get((i + di, j + dj))
+            if b is None:
+                continue
+            mid = ((X[a] + X[b]) / 2, (Y[a] + Y[b]) / 2)
+            if crosses_rail(P(a), P(b)) or any(in_polygon(mid, poly) for poly in NO_STREET_AREAS.values()):
+                continue
+            k = add_link(a, b, "residential", "walk|bike|car", detour=1.0 + rng.uniform(0, 0.04))
+            links[k]["dir"] = (d, i)
+
+    mesh_nodes = sorted(grid.values())
+
+    def nearest(p, pool, side=None):
+        best, bd = None, math.inf
+        for n in pool:
+            if side is not None and rail_side(P(n)) != side:
+                continue
+            d = dist(p, P(n))
+            if d < bd:
+                best, bd = n, d
+        return best
+
+    # 2. crossings of the railway
+    crossing_nodes = {}   # id -> (nw landing, se landing, middle node or None)
+    for cid, at, typ, modes, name, stop, _src in CROSSINGS:
+        s = RAIL_S[[r[0] for r in RAILWAY].index(at)] if isinstance(at, str) else at
+        c, n = rail_at(s)
+        nw = nearest((c[0] + 60 * n[0], c[1] + 60 * n[1]), mesh_nodes, +1)
+        se = nearest((c[0] - 60 * n[0], c[1] - 60 * n[1]), mesh_nodes, -1)
+        mid = None
+        if stop:
+            mid = add_node(c, "platform")
+            for a, b in ((nw, mid), (mid, se)):
+                k = add_link(a, b, typ, modes, name, length=up10(dist(P(a), P(b)) + 15), role="crossing")
+                links[k].update(protected=True, crossing=cid)
+        else:
+            k = add_link(nw, se, typ, modes, name, role="crossing", detour=1.05)
+            links[k].update(protected=True, crossing=cid)
+        crossing_nodes[cid] = (nw, se, mid)
+
+    # 3. main roads routed along the grid, hugging the straight segments between waypoints;
+    #    a staircase corner A-B-C of the grid is replaced by the block diagonal A-C
+    n_all = len(X)
+
+    def smooth(path, start):
+        seq = [start]
+        for k in path:
+            l = links[k]
+            seq.append(l["b"] if l["a"] == seq[-1] else l["a"])
+        out, i = [], 0
+        while i < len(path):
+            if i + 1 < len(path) and links[path[i]]["role"] == links[path[i + 1]]["role"] == "mesh":
+                A, B, C = P(seq[i]), P(seq[i + 1]), P(seq[i + 2])
+                cosang = ((B[0] - A[0]) * (C[0] - B[0]) + (B[1] - A[1]) * (C[1] - B[1])) / (dist(A, B) * dist(B, C))
+                mid = ((A[0] + C[0]) / 2, (A[1] + C[1]) / 2)
+                if abs(cosang) < 0.5 and not crosses_rail(A, C) and \
+                        not any(in_polygon(mid, poly) for poly in NO_STREET_AREAS.values()):
+                    k = add_link(seq[i], seq[i + 2], "residential", "walk|bike|car", detour=1.0 + rng.uniform(0, 0.02))
+                    links[k]["dir"] = ("d", 0)
+                    out.append(k)
+                    i += 2
+                    continue
+            out.append(path[i])
+            i += 1
+        return out
+
+    for name, cls, wps in MAIN_ROADS:
+        pts = []   # sequence of nodes
+        for w in wps:
+            if isinstance(w, str):
+                nw, se, _ = crossing_nodes[w]
+                prev_side = rail_side(P(pts[-1]))
+                pts += [nw, se] if prev_side > 0 else [se, nw]
+            else:
+                pts.append(nearest(w, mesh_nodes, rail_side(w)))
+        for a, b in zip(pts, pts[1:]):
+            if a == b:
+                continue
+            pa, pb = P(a), P(b)
+            adj = adjacency(n_all, links, "car", weight=lambda l: l["len"] * (
+                1 + seg_point_dist(((X[l["a"]] + X[l["b"]]) / 2, (Y[l["a"]] + Y[l["b"]]) / 2), pa, pb) / 40))
+            _, prev = dijkstra(adj, a, b)
+            for k in smooth(path_links(prev, a, b), a):
+                l = links[k]
+                if l["protected"] and l["role"] == "mesh":
+                    continue   # keep the first (more important) road's class
+                sp, ln, cp = ROAD_CLASS[cls]
+                if l["role"] == "mesh":
+                    l.update(type=cls)
+                l.update(speed=sp, lanes=ln, cap=cp, protected=True, name=name or l["name"])
+
+    # 4. blocks and cul-de-sacs: remove grid links; some removed ones stay as footways/cycleways
+    removed = []
+    for k, l in enumerate(links):
+        if l["protected"] or l["role"] != "mesh":
+            continue
+        d, i = l["dir"]
+        p_remove = 0.65 if (d == "v" and i % 2) else 0.25
+        pa = ((X[l["a"]] + X[l["b"]]) / 2, (Y[l["a"]] + Y[l["b"]]) / 2)
+        if any(dist(pa, (cx, cy)) < r for cx, cy, r in CAMPUS_CAR_FREE):
+            p_remove = max(p_remove, 0.45)
+        if rng.random() < p_remove:
+            r = rng.random()
+            if r < 0.25:
+                l.update(type="footway", modes="walk|bike", speed=None, lanes=None, cap=None)
+            elif r < 0.35:
+                l.update(type="cycleway", modes="walk|bike", speed=None, lanes=None, cap=None)
+            else:
+                l["type"] = None   # deleted
+            removed.append(k)
+        elif dist(pa, HOSPITAL_SERVICE[:2]) < HOSPITAL_SERVICE[2]:
+            sp, ln, cp = ROAD_CLASS["service"]
+            l.update(type="service", speed=sp, lanes=ln, cap=cp)
+
+    # repair: re-open removed links as streets until every grid node is car-connected
+    def car_component():
+        live = [l for l in links if l["type"] is not None]
+        return reach(adjacency(len(X), live, "car"), [crossing_nodes["flemingsberg_passage"][0]])
+
+    while True:
+        comp = car_component()
+        changed = False
+        for k in removed:
+            l = links[k]
+            if (l["type"] is None or "car" not in l["modes"]) and ((l["a"] in comp) != (l["b"] in comp)):
+                sp, ln, cp = ROAD_CLASS["residential"]
+                l.update(type="residential", modes="walk|bike|car", speed=sp, lanes=ln, cap=cp)
+                changed = True
+                comp = comp | {l["a"], l["b"]}
+        if not changed:
+            break
+    links[:] = [l for l in links if l["type"] is not None]
+
+    # 5. paths through the nature areas
+    for pts in NATURE_PATHS:
+        a = nearest(pts[0], mesh_nodes)
+        chain = [a]
+        for p, q in zip(pts, pts[1:]):
+            steps = max(1, int(dist(p, q) // 150))
+            for t in range(1, steps + 1):
+                if (q is pts[-1]) and t == steps:
+                    break
+                chain.append(add_node((p[0] + (q[0] - p[0]) * t / steps, p[1] + (q[1] - p[1]) * t / steps), "trail"))
+        chain.append(nearest(pts[-1], mesh_nodes))
+        for a, b in zip(chain, chain[1:]):
+            add_link(a, b, "path", "walk|bike", detour=1.15)
+
+    # 6. a few one-way streets (car and bike keep strong connectivity)
+    cand = [k for k, l in enumerate(links) if l["type"] == "residential" and l["role"] == "mesh"]
+    for k in sorted(rng.sample(cand, 40)):
+        l = links[k]
+        l["oneway"] = "yes"
+        ok = True
+        for mode in ("car", "bike"):
+            adj = adjacency(len(X), links, mode)
+            if l["a"] not in reach(adj, [l["b"]]):
+                ok = False
+        if not ok:
+            l["oneway"] = "no"
+
+    # 7. keep only what is walk-connected to the station area
+    root = crossing_nodes["flemingsberg_passage"][2]
+    keep = reach(adjacency(len(X), links, "walk"), [root])
+    car_core = strong_core(len(X), links, "car", crossing_nodes["flemingsberg_passage"][0])
+    bike_core = strong_core(len(X), links, "bike", root)
+    walk_core = keep
+
+    # 8. zones: nearest seed on the same side, nodes usable by walk, bike and car
+    zone_of = {}
+    seeds = []
+    for zid, name, lat, lon, _src in STUDY_ZONES:
+        p = xy(lat, lon)
+        seeds.append((zid, p, rail_side(p)))
+    for n in mesh_nodes:
+        if n not in car_core or n not in bike_core or n not in walk_core:
+            continue
+        side = rail_side(P(n))
+        best = min((dist(P(n), p) / ZONE_PULL.get(zid, 1.0), zid) for zid, p, s in seeds if s == side)
+        if best[0] <= ZONE_MAX_DIST_M:
+            zone_of[n] = best[1]
+    centroid = {}
+    for zid, p, _ in seeds:
+        members = [n for n in mesh_nodes if zone_of.get(n) == zid]
+        centroid[zid] = min(members, key=lambda n: (dist(P(n), p), n))
+
+    # 9. gateways: centroid node, regional roads, cycleways, stop nodes and connectors
+    stop_node = {}
+    stop_info = {s[0]: s for s in STOPS}
+    for cid, at, typ, modes, name, stop, _src in CROSSINGS:
+        if stop:
+            stop_node[stop] = crossing_nodes[cid][2]
+    zone_node_pool = sorted(zone_of)
+    for sid, name, lat, lon, k, _src in STOPS:
+        if k == "mesh":
+            p = xy(lat, lon)
+            stop_node[sid] = nearest(p, zone_node_pool, rail_side(p))
+    for gid, gname, (lat, lon, _src), modes, roads, cyc, gstops in GATEWAYS:
+        g = add_node(xy(lat, lon), "gateway")
+        zone_of[g] = gid
+        centroid[gid] = g
+        for ex, ey, length, kph, rname in roads:
+            e = nearest((ex, ey), zone_node_pool, rail_side((ex, ey)))
+            add_link(e, g, "regional_road", "car", rname, length=float(length), speed=kph,
+                     lanes=2, cap=3600, role="regional")
+        if cyc:
+            e = nearest(cyc[:2], zone_node_pool, rail_side(cyc[:2]))
+            add_link(e, g, "regional_cycleway", "bike", "", length=float(cyc[2]), role="regional")
+        for sid, access in gstops:
+            if sid not in stop_node:
+                _, sname, slat, slon, sk, _ = stop_info[sid]
+                stop_node[sid] = add_node(xy(slat, slon), "stop")
+            s = stop_node[sid]
+            add_link(g, s, "connector", "walk", "", length=up10(max(access, CONNECTOR_DETOUR * dist(P(g), P(s)))),
+                     role="connector")
+
+    # renumber: drop nodes not walk-connected (gateway parts are connected through connectors)
+    keep = reach(adjacency(len(X), links, "walk"), [root] + [centroid[g[0]] for g in GATEWAYS])
+    order = [n for n in range(len(X)) if n in keep]
+    new_id = {n: "n%04d" % (i + 1) for i, n in enumerate(order)}
+    for n in order:
+        if kind[n] == "platform":
+            new_id[n] = "platform_" + [c[5] for c in CROSSINGS if crossing_nodes[c[0]][2] == n][0]
+        elif kind[n] == "gateway":
+            new_id[n] = "gw_" + zone_of[n]
+        elif kind[n] == "stop":
+            new_id[n] = "stop_" + [s for s, v in stop_node.items() if v == n][0]
+    links = [l for l in links if l["a"] in keep and l["b"] in keep]
+
+    # 10. lines: bus run times from the car path on the mesh (gateway stops: their centroid)
+    def anchor(sid):
+        for gid, _, _, _, _, _, gst in GATEWAYS:
+            if sid in [s for s, _ in gst] and stop_info[sid][4] == "gateway":
+                return centroid[gid]
+        return stop_node[sid]
+
+    car_time = adjacency(len(X), links, "car", weight=lambda l: l["len"] / (l["speed"] / 3.6))
+
+    def bus_seconds(a, b):
+        _, prev = dijkstra(car_time, anchor(a), anchor(b))
+        t = 0.0
+        for k in path_links(prev, anchor(a), anchor(b)):
+            l = links[k]
+            v = BUS_REGIONAL_SPEED_KPH if l["type"] == "regional_road" else BUS_SPEED_KPH
+            t += l["len"] / (v / 3.6)
+        return max(60, int(round(t)))
+
+    line_rows = []
+    for lid, lname, mode, veh, seq in LINES:
+        rows = []
+        for idx, (sid, minutes) in enumerate(seq):
+            first, last = idx == 0, idx == len(seq) - 1
+            dwell = 0 if first or last else (BUS_DWELL_S if mode == "bus" else RAIL_DWELL_S)
+            if lid == "regional" and sid == "flemingsberg":
+                dwell = REGIONAL_DWELL_FLEMINGSBERG_S
+            if first:
+                run = 0
+            elif minutes is None:
+                run = bus_seconds(seq[idx - 1][0], sid)
+            elif minutes == "172_norsborg":
+                i0 = [s for s, _ in seq].index("flemingsbergs_station")
+                spent = sum(r[3] + r[4] for r in rows[i0 + 1:])
+                run = BUS_172_FLEMINGSBERG_NORSBORG_MIN * 60 - spent
+            else:
+                run = int(round(minutes * 60))
+            rows.append((lid, idx + 1, sid, run, dwell))
+        line_rows += rows
+
+    return dict(X=X, Y=Y, kind=kind, links=links, order=order, new_id=new_id, zone_of=zone_of,
+                centroid=centroid, stop_node=stop_node, line_rows=line_rows)
+
+
+# ----------------------------------------------------------------------------------------------
+# Write
+def hms(t):
+    h, m = (int(v) for v in t.split(":"))
+    return "%02d:%02d:00" % (h, m)
+
+
+def write(outdir):
+    b = build()
+    X, Y, nid, links = b["X"], b["Y"], b["new_id"], b["links"]
+    os.makedirs(outdir, exist_ok=True)
+    head = "# Flemingsberg network, format 1; written by generate.py (edit the tables there); see README.md\n"
+
+    def out(name, header, rows):
+        with open(os.path.join(outdir, name), "w", encoding="utf-8", newline="\n") as f:
+            f.write(head + header + "\n")
+            for r in rows:
+                cells = ["" if c is None else str(c) for c in r]
+                for c in cells:
+                    assert "," not in c and '"' not in c, c
+                f.write(",".join(cells) + "\n")
+
+    with open(os.path.join(outdir, "network.yaml"), "w", encoding="utf-8", newline="\n") as f:
+        f.write("format: 1\n"
+                "name: Flemingsberg\n"
+                "description: Schematic street and path mesh of Flemingsberg (Huddinge and Botkyrka) about 3 km "
+                "around the station with commuter rail, regional trains, buses and gateway zones for the rest "
+                "of the Stockholm region\n"
+                "projection:            # local equirectangular: x_m = (lon - origin_lon) * cos(origin_lat) * "
+                "111320, y_m = (lat - origin_lat) * 110574\n"
+                "  origin_lat: %.4f\n  origin_lon: %.4f\n" % (ORIGIN_LAT, ORIGIN_LON))
+
+    out("nodes.csv", "id,x_m,y_m,zone",
+        [(nid[n], fmt(X[n]), fmt(Y[n]), b["zone_of"].get(n, "")) for n in b["order"]])
+    rows = []
+    counters = {}
+    for l in links:
+        if l["crossing"]:
+            c = counters[l["crossing"]] = counters.get(l["crossing"], 0) + 1
+            lid = "x_%s_%d" % (l["crossing"], c)
+        elif l["role"] in ("regional", "connector"):
+            g = nid[l["b"]] if l["role"] == "regional" else nid[l["a"]] + "_" + nid[l["b"]]
+            c = counters[(l["role"], g, l["type"])] = counters.get((l["role"], g, l["type"]), 0) + 1
+            lid = {"regional_road": "rr_", "regional_cycleway": "rc_", "connector": "c_"}[l["type"]] + \
+                g.replace("gw_", "").replace("stop_", "") + ("_%d" % c if l["type"] == "regional_road" else "")
+        else:
+            counters["mesh"] = counters.get("mesh", 0) + 1
+            lid = "l%05d" % counters["mesh"]
+        car = "car" in l["modes"]
+        rows.append((lid, nid[l["a"]], nid[l["b"]], fmt(l["len"]), l["type"], l["modes"], l["oneway"],
+                     l["speed"] if car else "", l["lanes"] if car else "", l["cap"] if car else "", l["name"]))
+    out("links.csv", "id,from,to,length_m,type,modes,oneway,car_speed_kph,lanes,capacity_veh_per_h,name", rows)
+
+    zrows = [(zid, name, "study", nid[b["centroid"][zid]], "walk|bike|car|transit")
+             for zid, name, _, _, _ in STUDY_ZONES]
+    zrows += [(g[0], g[1], "gateway", nid[b["centroid"][g[0]]], g[3]) for g in GATEWAYS]
+    out("zones.csv", "id,name,kind,centroid_node,modes", zrows)
+    out("stops.csv", "id,name,node", [(s[0], s[1], nid[b["stop_node"][s[0]]]) for s in STOPS])
+    out("vehicles.csv", "id,name,seated,standing", VEHICLES)
+    out("lines.csv", "id,name,mode,vehicle", [l[:4] for l in LINES])
+    out("line_stops.csv", "line,seq,stop,run_time_s,dwell_s", b["line_rows"])
+    hrows = []
+    for lid, ivs in HEADWAYS:
+        for f, t, h in ivs:
+            hrows.append((lid, hms(f), hms(t), int(round(h * 60))))
+    out("headways.csv", "line,from,to,headway_s", hrows)
+    print("wrote %d nodes, %d links, %d zones, %d stops, %d lines to %s" % (
+        len(b["order"]), len(links), len(zrows), len(STOPS), len(LINES), outdir))
+
+
+# ----------------------------------------------------------------------------------------------
+# Check: read the tables back as a loader would and verify the invariants
+def read_table(path, columns):
+    rows, header = [], None
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            t = line.rstrip("\n").rstrip("\r")
+            if not t.strip() or t.strip().startswith("#"):
+                continue
+            cells = [c.strip() for c in t.split(",")]
+            if header is None:
+                header = cells
+                if header != columns:
+                    raise SystemExit("%s: header %s, expected %s" % (path, header, columns))
+                continue
+            if len(cells) != len(columns):
+                raise SystemExit("%s: row with %d fields: %s" % (path, len(cells), t))
+            rows.append(dict(zip(columns, cells)))
+    return rows
+
+
+def check(outdir):
+    errors = []
+
+    def err(msg):
+        errors.append(msg)
+
+    T = {}
+    spec = {"nodes.csv": "id,x_m,y_m,zone",
+            "links.csv": "id,from,to,length_m,type,modes,oneway,car_speed_kph,lanes,capacity_veh_per_h,name",
+            "zones.csv": "id,name,kind,centroid_node,modes", "stops.csv": "id,name,node",
+            "vehicles.csv": "id,name,seated,standing", "lines.csv": "id,name,mode,vehicle",
+            "line_stops.csv": "line,seq,stop,run_time_s,dwell_s", "headways.csv": "line,from,to,headway_s"}
+    for f, cols in spec.items():
+        T[f[:-4]] = read_table(os.path.join(outdir, f), cols.split(","))
+    with open(os.path.join(outdir, "network.yaml"), encoding="utf-8") as f:
+        keys = [ln.split(":")[0].strip() for ln in f if ln.strip() and not ln.strip().startswith("#")]
+    if keys != ["format", "name", "description", "projection", "origin_lat", "origin_lon"]:
+        err("network.yaml keys %s" % keys)
+
+    idchars = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+    ids = {}
+    for t in ("nodes", "links", "zones", "stops", "vehicles", "lines"):
+        seen = set()
+        for r in T[t]:
+            if r["id"] in seen:
+                err("%s: duplicate id %s" % (t, r["id"]))
+            if not r["id"] or set(r["id"]) - idchars:
+                err("%s: bad id %r" % (t, r["id"]))
+            seen.add(r["id"])
+        ids[t] = seen
+    nodes = {r["id"]: r for r in T["nodes"]}
+    pos = {k: (float(r["x_m"]), float(r["y_m"])) for k, r in nodes.items()}
+    zones = {r["id"]: r for r in T["zones"]}
+    for r in T["nodes"]:
+        if r["zone"] and r["zone"] not in zones:
+            err("node %s: unknown zone %s" % (r["id"], r["zone"]))
+    for z in T["zones"]:
+        if z["kind"] not in ("study", "gateway"):
+            err("zone %s kind %s" % (z["id"], z["kind"]))
+        if z["centroid_node"] not in nodes or nodes[z["centroid_node"]]["zone"] != z["id"]:
+            err("zone %s: centroid %s missing or not in the zone" % (z["id"], z["centroid_node"]))
+        if set(z["modes"].split("|")) - {"walk", "bike", "car", "transit"}:
+            err("zone %s modes %s" % (z["id"], z["modes"]))
+    gw_nodes = {z["centroid_node"] for z in T["zones"] if z["kind"] == "gateway"}
+    crossing_ids = {"x_%s_%d" % (c[0], i) for c in CROSSINGS for i in (1, 2)}
+    types = MESH_TYPES | {"connector", "regional_road", "regional_cycleway"}
+    n_idx = {k: i for i, k in enumerate(nodes)}
+    L = []
+    for r in T["links"]:
+        a, b = r["from"], r["to"]
+        if a not in nodes or b not in nodes or a == b:
+            err("link %s: bad ends" % r["id"])
+            continue
+        modes = r["modes"].split("|")
+        if r["type"] not in types or set(modes) - {"walk", "bike", "car"} or r["oneway"] not in ("yes", "no"):
+            err("link %s: bad type/modes/oneway" % r["id"])
+        carf = [r["car_speed_kph"], r["lanes"], r["capacity_veh_per_h"]]
+        if "car" in modes and not all(c and float(c) > 0 for c in carf):
+            err("link %s: car fields must be positive" % r["id"])
+        if "car" not in modes and any(carf):
+            err("link %s: car fields must be empty" % r["id"])
+        length = float(r["length_m"])
+        straight = dist(pos[a], pos[b])
+        if not length > 0:
+            err("link %s: length %s" % (r["id"], length))
+        if length < 0.999 * straight:
+            err("link %s: length %.1f < straight line %.1f" % (r["id"], length, straight))
+        if r["type"] in MESH_TYPES:
+            if r["id"] not in crossing_ids and crosses_rail(pos[a], pos[b]):
+                err("link %s crosses the railway but is not a listed crossing" % r["id"])
+        L.append(dict(a=n_idx[a], b=n_idx[b], len=length, modes=modes, oneway=r["oneway"], id=r["id"],
+                      type=r["type"]))
+    N = len(nodes)
+    names = list(nodes)
+
+    # connectivity
+    zone_nodes = [n_idx[k] for k, r in nodes.items() if r["zone"] and k not in gw_nodes]
+    study_centroids = [n_idx[z["centroid_node"]] for z in T["zones"] if z["kind"] == "study"]
+    for mode in ("walk", "bike", "car"):
+        core = strong_core(N, L, mode, study_centroids[0])
+        miss = [names[n] for n in zone_nodes + study_centroids if n not in core]
+        if miss:
+            err("%s: %d zone nodes outside the strongly connected core, e.g. %s" % (mode, len(miss), miss[:5]))
+        for z in T["zones"]:
+            if z["kind"] == "gateway" and mode in z["modes"] and n_idx[z["centroid_node"]] not in core:
+                err("gateway %s not reachable both ways by %s" % (z["id"], mode))
+    counts = {}
+    for k, r in nodes.items():
+        if r["zone"]:
+            counts[r["zone"]] = counts.get(r["zone"], 0) + 1
+    for z in T["zones"]:
+        if z["kind"] == "study" and counts.get(z["id"], 0) < 20:
+            err("zone %s has only %d nodes" % (z["id"], counts.get(z["id"], 0)))
+
+    # stops, lines, headways
+    walk = adjacency(N, L, "walk")
+    from_zones = reach(walk, zone_nodes + [n_idx[g] for g in gw_nodes])
+    for s in T["stops"]:
+        if s["node"] not in nodes:
+            err("stop %s: unknown node" % s["id"])
+        elif n_idx[s["node"]] not in from_zones:
+            err("stop %s not reachable on foot from a zone" % s["id"])
+    for ln in T["lines"]:
+        if ln["mode"] not in ("rail", "bus", "tram") or ln["vehicle"] not in ids["vehicles"]:
+            err("line %s: bad mode or vehicle" % ln["id"])
+    for v in T["vehicles"]:
+        if int(v["seated"]) < 0 or int(v["standing"]) < 0 or int(v["seated"]) + int(v["standing"]) <= 0:
+            err("vehicle %s capacity" % v["id"])
+    by_line = {}
+    for r in T["line_stops"]:
+        if r["line"] not in ids["lines"] or r["stop"] not in ids["stops"]:
+            err("line_stops: bad reference %s" % r)
+        by_line.setdefault(r["line"], []).append(r)
+    for lid in ids["lines"]:
+        rs = by_line.get(lid, [])
+        if len(rs) < 2 or [int(r["seq"]) for r in rs] != list(range(1, len(rs) + 1)):
+            err("line %s: seq must be 1..n with n >= 2" % lid)
+            continue
+        for i, r in enumerate(rs):
+            run, dwell = int(r["run_time_s"]), int(r["dwell_s"])
+            if (i == 0) != (run == 0) or run < 0 or dwell < 0:
+                err("line %s seq %s: run time %d" % (lid, r["seq"], run))
+            if i in (0, len(rs) - 1) and dwell != 0:
+                err("line %s: dwell at an end" % lid)
+    def secs(t):
+        h, m, s = (int(v) for v in t.split(":"))
+        return h * 3600 + m * 60 + s
+    hw = {}
+    for r in T["headways"]:
+        if r["line"] not in ids["lines"] or int(r["headway_s"]) <= 0 or secs(r["from"]) >= secs(r["to"]):
+            err("headway row %s" % r)
+        hw.setdefault(r["line"], []).append((secs(r["from"]), secs(r["to"])))
+    for lid in ids["lines"]:
+        iv = sorted(hw.get(lid, []))
+        if not iv:
+            err("line %s has no headways" % lid)
+        if any(iv[i][0] < iv[i - 1][1] for i in range(1, len(iv))):
+            err("line %s: overlapping headway intervals" % lid)
+
+    # walk from Ebba Bååts torg to the campus crosses the railway on a crossing
+    src = min((n for n in zone_nodes), key=lambda n: dist(pos[names[n]], xy(59.2187, 17.9493)))
+    dst = n_idx[zones["campus_flemingsberg"]["centroid_node"]]
+    dv, prev = dijkstra(walk, src, dst)
+    used = [L[k]["id"] for k in path_links(prev, src, dst)]
+    straight = dist(pos[names[src]], pos[names[dst]])
+    crossing_used = [u for u in used if u in crossing_ids]
+    if dv[dst] < straight or not crossing_used:
+        err("walk Ebba Bååts torg -> campus: %.0f m (straight %.0f m), crossings %s" % (dv[dst], straight, crossing_used))
+    print("walk Ebba Bååts torg -> campus: %.0f m on foot, %.0f m straight, via %s" % (
+        dv[dst], straight, ", ".join(sorted(set(u.rsplit("_", 1)[0][2:] for u in crossing_used)))))
+    print("nodes %d, links %d, zones %d (%d study), stops %d, lines %d, vehicles %d" % (
+        N, len(L), len(T["zones"]), sum(z["kind"] == "study" for z in T["zones"]), len(T["stops"]),
+        len(T["lines"]), len(T["vehicles"])))
+    for z in T["zones"]:
+        c = pos[z["centroid_node"]]
+        print("  %-22s %-8s %8.0f %8.0f %5d  %s" % (z["id"], z["kind"], c[0], c[1], counts.get(z["id"], 0), z["name"]))
+    if errors:
+        print("CHECK FAILED (%d problems):" % len(errors))
+        for e in errors[:50]:
+            print("  " + e)
+        return 1
+    print("check passed")
+    return 0
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if a != "--check"]
+    outdir = args[0] if args else os.path.dirname(os.path.abspath(__file__))
+    if "--check" in sys.argv[1:]:
+        sys.exit(check(outdir))
+    write(outdir)

@@ -1,0 +1,111 @@
+#include "sim/choice/tour_choice.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <atomic>
+
+#include "sim/core/rng.hpp"
+
+namespace flemsim::choice {
+
+using core::Mode;
+using core::Purpose;
+
+namespace {
+constexpr std::size_t idx(Mode m) { return static_cast<std::size_t>(m); }
+constexpr std::uint8_t bit(Mode m) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(m)); }
+}  // namespace
+
+std::vector<double> parking_by_zone(const scenario::Scenario& s, const network::Network& net) {
+    std::vector<double> out(net.zone_count(), s.default_parking_sek);
+    std::vector<std::string> ids(net.zone_ids);
+    for (const auto& [zone, sek] : s.parking_sek) {
+        const auto z = net.find_zone(zone);
+        if (z == core::invalid_index)
+            throw core::InputError(s.parking_pos.at(zone), "modes.car.parking_sek." + zone + ": no such zone in the network");
+        out[z] = sek;
+    }
+    return out;
+}
+
+double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, Mode m) {
+    const auto& s = in.scenario;
+    const auto person = in.pop.person_of_tour(trip / 2);
+    switch (m) {
+        case Mode::walk:
+        case Mode::bike: return 0.0;
+        case Mode::transit: return in.pop.transit_pass[person] ? 0.0 : s.transit_fare_sek;
+        case Mode::car: {
+            double c = s.car_cost_per_km_sek * in.los.distance_m[idx(Mode::car)][trip] / 1000.0;
+            if (trip % 2 == 0) c += in.parking_sek_by_zone[in.pop.tour_zone[trip / 2]];
+            return c;
+        }
+    }
+    return 0.0;
+}
+
+Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, std::uint8_t& available) {
+    const auto& pop = in.pop;
+    const auto& los = in.los;
+    const auto person = pop.person_of_tour(tour);
+    const auto terms = in.scenario.terms(pop.group[person], pop.tour_purpose[tour]);
+    const std::size_t out = 2 * tour, back = out + 1;
+    available = los.available[out] & los.available[back];
+    if (!pop.car_available[person]) available &= static_cast<std::uint8_t>(~bit(Mode::car));
+    if (!pop.bike_owner[person]) available &= static_cast<std::uint8_t>(~bit(Mode::bike));
+    Utilities v{};
+    for (std::size_t m = 0; m < core::mode_count; ++m) v[m] = terms.asc[m];
+    for (const std::size_t t : {out, back}) {
+        v[idx(Mode::walk)] += terms.time_per_min[idx(Mode::walk)] * los.time_s[idx(Mode::walk)][t] / 60.0;
+        v[idx(Mode::bike)] += terms.time_per_min[idx(Mode::bike)] * los.time_s[idx(Mode::bike)][t] / 60.0;
+        v[idx(Mode::car)] += terms.time_per_min[idx(Mode::car)] * los.car_drive_s[t] / 60.0 +
+                             terms.access_egress_per_min * (los.time_s[idx(Mode::car)][t] - los.car_drive_s[t]) / 60.0;
+        v[idx(Mode::transit)] +=
+            terms.time_per_min[idx(Mode::transit)] * los.pt_in_vehicle_s[t] / 60.0 + terms.wait_per_min * los.pt_wait_s[t] / 60.0 +
+            terms.access_egress_per_min * (los.pt_access_s[t] + los.pt_egress_s[t] + los.pt_transfer_walk_s[t]) / 60.0 +
+            terms.transfer * los.pt_transfers[t];
+        for (std::size_t m = 0; m < core::mode_count; ++m)
+            v[m] += terms.cost_per_sek * trip_cost_sek(in, t, static_cast<Mode>(m));
+    }
+    return v;
+}
+
+std::vector<core::Mode> choose_modes(const ChoiceInputs& in, ChoiceSummary* summary) {
+    const auto& pop = in.pop;
+    const std::size_t persons = pop.person_count();
+    std::vector<Mode> chosen(pop.tour_count(), Mode::walk);
+    std::atomic<std::uint64_t> fallbacks{0};
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, persons, 2048), [&](const tbb::blocked_range<std::size_t>& r) {
+        std::uint64_t local_fallbacks = 0;
+        for (std::size_t p = r.begin(); p != r.end(); ++p) {
+            for (std::uint32_t tour = pop.person_first_tour[p]; tour < pop.person_first_tour[p + 1]; ++tour) {
+                std::uint8_t avail = 0;
+                const Utilities v = tour_utilities(in, tour, avail);
+                if (avail == 0) {
+                    // No mode passes the rules (no car, no bike, beyond walking range, no
+                    // transit path): take whatever reaches both ways, in the order
+                    // transit, walk, car, bike. Counted and reported.
+                    ++local_fallbacks;
+                    const std::uint8_t reach = in.los.available[2 * tour] & in.los.available[2 * tour + 1];
+                    for (const Mode m : {Mode::transit, Mode::walk, Mode::car, Mode::bike})
+                        if (reach & bit(m)) {
+                            chosen[tour] = m;
+                            break;
+                        }
+                    continue;
+                }
+                const auto prob = logit_probabilities(v, avail);
+                core::Rng rng(in.scenario.seed, core::Stream::mode_choice, p, tour - pop.person_first_tour[p]);
+                chosen[tour] = draw_mode(prob, avail, rng.uniform());
+            }
+        }
+        fallbacks += local_fallbacks;
+    });
+    if (summary) {
+        summary->tours = pop.tour_count();
+        summary->fallback_tours = fallbacks.load();
+    }
+    return chosen;
+}
+
+}  // namespace flemsim::choice

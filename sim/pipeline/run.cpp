@@ -1,0 +1,270 @@
+#include "sim/pipeline/run.hpp"
+
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+#include <tbb/parallel_for.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+
+#include "sim/choice/tour_choice.hpp"
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/records.hpp"
+#include "sim/core/sha256.hpp"
+#include "sim/core/version.hpp"
+#include "sim/output/trip_log.hpp"
+#include "sim/population/population.hpp"
+#include "sim/routing/los.hpp"
+
+namespace flemsim::pipeline {
+
+using core::Mode;
+
+namespace {
+
+// Destination choice uses the level of service of the morning peak.
+constexpr std::int32_t impedance_time_s = 8 * 3600;
+
+class Stopwatch {
+public:
+    explicit Stopwatch(std::vector<StageTime>& out) : m_out(out) {}
+    void lap(std::string stage) {
+        const auto now = std::chrono::steady_clock::now();
+        m_out.push_back({std::move(stage), std::chrono::duration<double>(now - m_last).count()});
+        m_last = now;
+    }
+
+private:
+    std::vector<StageTime>& m_out;
+    std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
+};
+
+std::string thousands(std::uint64_t v) {
+    std::string s = std::to_string(v);
+    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+    return s;
+}
+
+output::Lookups make_lookups(const network::Network& net) {
+    output::Lookups l;
+    for (std::size_t z = 0; z < net.zone_count(); ++z) {
+        const auto c = net.zone_centroid[z];
+        const auto [lat, lon] = net.to_lat_lon(net.node_x_m[c], net.node_y_m[c]);
+        l.zones.push_back({net.zone_ids[z], net.zone_names[z],
+                           net.zone_kind[z] == network::ZoneKind::study ? "study" : "gateway", net.node_x_m[c],
+                           net.node_y_m[c], lat, lon});
+    }
+    for (std::size_t s = 0; s < net.stop_count(); ++s) {
+        const auto n = net.stop_node[s];
+        const auto [lat, lon] = net.to_lat_lon(net.node_x_m[n], net.node_y_m[n]);
+        l.stops.push_back({net.stop_ids[s], net.stop_names[s], net.node_x_m[n], net.node_y_m[n], lat, lon});
+    }
+    for (std::size_t i = 0; i < net.line_count(); ++i)
+        l.lines.push_back({net.line_ids[i], net.line_names[i], network::line_mode_name(net.line_mode[i])});
+    return l;
+}
+
+std::vector<std::pair<std::string, std::string>> input_hashes(const scenario::Scenario& s, const network::Network& net) {
+    std::vector<std::pair<std::string, std::string>> h;
+    for (const auto& f : s.chain) h.emplace_back("scenario/" + f.filename().string(), core::sha256_file_hex(f));
+    h.emplace_back("scenario (effective)", core::sha256_hex(s.effective_yaml));
+    for (const auto& [f, hash] : net.file_hashes) h.emplace_back("network/" + f, hash);
+    return h;
+}
+
+core::TripRecord make_trip(const population::Population& pop, const routing::TripLos& los,
+                           const choice::ChoiceInputs& in, const std::vector<Mode>& modes, std::uint32_t person,
+                           std::size_t t) {
+    const std::size_t tour = t / 2;
+    const Mode m = modes[tour];
+    const auto mi = static_cast<std::size_t>(m);
+    core::TripRecord r{};
+    r.trip_id = t;
+    r.person_id = person;
+    r.trip_index = static_cast<std::uint16_t>(t - 2 * pop.person_first_tour[person]);
+    r.tour_index = static_cast<std::uint16_t>(tour - pop.person_first_tour[person]);
+    r.group = static_cast<std::uint8_t>(pop.group[person]);
+    r.purpose = static_cast<std::uint8_t>(pop.tour_purpose[tour]);
+    r.mode = static_cast<std::uint8_t>(m);
+    const bool outbound = t % 2 == 0;
+    r.dest_activity = static_cast<std::uint8_t>(outbound ? static_cast<core::Activity>(static_cast<int>(pop.tour_purpose[tour]) + 1)
+                                                         : core::Activity::home);
+    r.origin_zone = outbound ? pop.home_zone[person] : pop.tour_zone[tour];
+    r.dest_zone = outbound ? pop.tour_zone[tour] : pop.home_zone[person];
+    r.origin_node = routing::trip_origin_node(pop, person, t);
+    r.dest_node = routing::trip_dest_node(pop, person, t);
+    r.dep_time_s = routing::trip_departure_s(pop, t);
+    const double total = los.time_s[mi][t];
+    r.arr_time_s = r.dep_time_s + static_cast<std::int32_t>(std::lround(total));
+    r.distance_m = los.distance_m[mi][t];
+    r.board_stop = r.alight_stop = r.first_line = r.last_line = -1;
+    switch (m) {
+        case Mode::walk: r.access_s = static_cast<float>(total); break;
+        case Mode::bike: r.in_vehicle_s = static_cast<float>(total); break;
+        case Mode::car:
+            r.in_vehicle_s = los.car_drive_s[t];
+            r.access_s = static_cast<float>((total - los.car_drive_s[t]) / 2);
+            r.egress_s = static_cast<float>((total - los.car_drive_s[t]) / 2);
+            break;
+        case Mode::transit:
+            r.access_s = los.pt_access_s[t];
+            r.wait_s = los.pt_wait_s[t];
+            r.in_vehicle_s = los.pt_in_vehicle_s[t];
+            r.transfer_walk_s = los.pt_transfer_walk_s[t];
+            r.egress_s = los.pt_egress_s[t];
+            r.transfers = los.pt_transfers[t];
+            r.board_stop = los.pt_first_stop[t];
+            r.alight_stop = los.pt_last_stop[t];
+            r.first_line = los.pt_first_line[t];
+            r.last_line = los.pt_last_line[t];
+            break;
+    }
+    r.cost_sek = static_cast<float>(choice::trip_cost_sek(in, t, m));
+    return r;
+}
+
+struct Prepared {
+    network::Network net;
+    population::ZoneData zones;
+    std::vector<double> parking;
+};
+
+Prepared prepare(const scenario::Scenario& s) {
+    Prepared p{network::load_network(s.network), {}, {}};
+    p.zones = population::resolve_zone_data(s, p.net);
+    p.parking = choice::parking_by_zone(s, p.net);
+    return p;
+}
+
+int resolve_threads(const scenario::Scenario& s, const RunOptions& o) {
+    const int t = o.threads >= 0 ? o.threads : s.threads;
+    return t > 0 ? t : tbb::info::default_concurrency();
+}
+
+}  // namespace
+
+std::string creation_time_utc() {
+    std::time_t now = std::time(nullptr);
+    if (const char* e = std::getenv("SOURCE_DATE_EPOCH")) now = static_cast<std::time_t>(std::strtoll(e, nullptr, 10));
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::vector<std::string> validate(const scenario::Scenario& s) {
+    std::vector<std::string> lines;
+    lines.push_back("scenario " + s.name + ": " + std::to_string(s.chain.size()) + " file(s), " +
+                    std::to_string(s.land_use.size()) + " zones with land use");
+    const Prepared p = prepare(s);
+    const auto& net = p.net;
+    lines.push_back("network " + net.name + ": " + thousands(net.node_count()) + " nodes, " + thousands(net.link_count()) +
+                    " links, " + std::to_string(net.zone_count()) + " zones, " + std::to_string(net.stop_count()) +
+                    " stops, " + std::to_string(net.line_count()) + " lines");
+    const auto ctx = routing::build_routing(net, s);
+    const auto imp = routing::compute_zone_impedance(ctx, impedance_time_s);
+    // Every study zone with jobs or study places must be reachable from some gateway, and
+    // every pair of study zones from each other.
+    for (std::size_t j = 0; j < net.zone_count(); ++j) {
+        if (net.zone_kind[j] != network::ZoneKind::study) continue;
+        for (std::size_t i = 0; i < net.zone_count(); ++i)
+            if (!std::isfinite(imp.at(i, j)))
+                throw core::InputError({(net.folder / "zones.csv").string(), 0, 0},
+                                       "zone '" + net.zone_ids[j] + "' cannot be reached from zone '" + net.zone_ids[i] +
+                                           "' by any mode");
+    }
+    lines.push_back("level of service: every study zone reachable from every zone");
+    double residents = 0, jobs = 0, places = 0;
+    for (const auto& u : s.land_use) residents += u.residents, jobs += u.jobs, places += u.study_places;
+    lines.push_back("land use: " + thousands(static_cast<std::uint64_t>(residents)) + " residents, " +
+                    thousands(static_cast<std::uint64_t>(jobs)) + " jobs, " +
+                    thousands(static_cast<std::uint64_t>(places)) + " study places (scale " +
+                    std::to_string(s.population_scale) + ")");
+    return lines;
+}
+
+RunResult run(const scenario::Scenario& s, const RunOptions& options) {
+    RunResult result;
+    result.threads_used = resolve_threads(s, options);
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(result.threads_used));
+    const auto say = [&](const std::string& line) {
+        if (options.progress) options.progress(line);
+    };
+    Stopwatch clock(result.timings);
+
+    const Prepared prep = prepare(s);
+    const auto& net = prep.net;
+    say("network: " + thousands(net.node_count()) + " nodes, " + thousands(net.link_count()) + " links");
+    const auto ctx = routing::build_routing(net, s);
+    const auto imp = routing::compute_zone_impedance(ctx, impedance_time_s);
+    clock.lap("network and level-of-service set-up");
+
+    population::SynthesisSummary summary;
+    const auto pop = population::synthesize(s, net, prep.zones, imp, &summary);
+    result.persons = pop.person_count();
+    result.trips = pop.trip_count();
+    say("population: " + thousands(pop.person_count()) + " persons, " + thousands(pop.trip_count()) + " trips");
+    clock.lap("population synthesis");
+
+    const auto los = routing::compute_trip_los(ctx, pop);
+    clock.lap("level of service");
+
+    choice::ChoiceInputs in{s, net, pop, los, prep.parking};
+    choice::ChoiceSummary cs;
+    const auto modes = choice::choose_modes(in, &cs);
+    result.fallback_tours = cs.fallback_tours;
+    clock.lap("mode choice");
+
+    std::vector<core::TripRecord> trips(pop.trip_count());
+    std::vector<core::PersonRecord> persons(pop.person_count());
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pop.person_count(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t p = r.begin(); p != r.end(); ++p) {
+            const auto person = static_cast<std::uint32_t>(p);
+            for (std::size_t t = 2 * pop.person_first_tour[p]; t < 2 * pop.person_first_tour[p + 1]; ++t)
+                trips[t] = make_trip(pop, los, in, modes, person, t);
+            auto& pr = persons[p];
+            pr.person_id = person;
+            pr.group = static_cast<std::uint8_t>(pop.group[p]);
+            pr.car_available = pop.car_available[p];
+            pr.bike_owner = pop.bike_owner[p];
+            pr.transit_pass = pop.transit_pass[p];
+            pr.home_zone = pop.home_zone[p];
+            pr.home_node = pop.home_node[p];
+            pr.work_zone = pop.work_zone[p] == core::invalid_index ? -1 : static_cast<std::int32_t>(pop.work_zone[p]);
+            pr.study_zone = pop.study_zone[p] == core::invalid_index ? -1 : static_cast<std::int32_t>(pop.study_zone[p]);
+            pr.trip_count = static_cast<std::uint16_t>(2 * (pop.person_first_tour[p + 1] - pop.person_first_tour[p]));
+        }
+    });
+    result.split = report::compute_modal_split(trips, s.distance_bands_km, s.target_sustainable_share);
+    result.split.scenario_name = s.name;
+    result.split.seed = s.seed;
+    clock.lap("trip records and report");
+
+    if (options.write_outputs) {
+        const auto dir = options.output_dir.empty() ? s.output_dir / s.name : options.output_dir;
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (ec) throw core::IoError("cannot create output folder " + dir.string() + ": " + ec.message());
+        output::TripLogMeta meta;
+        meta.program_version = core::program_version;
+        meta.scenario_name = s.name;
+        meta.seed = s.seed;
+        meta.scenario_yaml = s.effective_yaml;
+        meta.input_hashes = input_hashes(s, net);
+        meta.created_utc = creation_time_utc();
+        meta.target_sustainable_share = s.target_sustainable_share;
+        meta.distance_bands_km = s.distance_bands_km;
+        result.trips_file = dir / "trips.h5";
+        result.report_file = dir / "modal_split.json";
+        output::write_trip_log(result.trips_file, meta, make_lookups(net), trips, persons,
+                               {s.compression_level, s.chunk_rows});
+        core::write_file_atomically(result.report_file, report::modal_split_json(result.split));
+        clock.lap("writing outputs");
+    }
+    return result;
+}
+
+}  // namespace flemsim::pipeline

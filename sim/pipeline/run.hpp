@@ -1,0 +1,50 @@
+#pragma once
+// One run of a scenario, from the files to the trip log and the modal split. The stages
+// hand each other plain data; this file only sequences them and times them.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sim/network/network.hpp"
+#include "sim/report/modal_split.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace flemsim::pipeline {
+
+struct RunOptions {
+    std::filesystem::path output_dir;  // empty: <scenario output.dir>/<scenario name>
+    int threads = -1;                  // -1: as the scenario says; 0: all cores
+    bool write_outputs = true;
+    // Progress lines ("synthesis: 12,345 persons"), for a terminal.
+    std::function<void(const std::string&)> progress;
+};
+
+struct StageTime {
+    std::string stage;
+    double seconds = 0;
+};
+
+struct RunResult {
+    report::ModalSplit split;
+    std::filesystem::path trips_file;
+    std::filesystem::path report_file;
+    std::uint64_t persons = 0;
+    std::uint64_t trips = 0;
+    std::uint64_t fallback_tours = 0;
+    std::vector<StageTime> timings;
+    int threads_used = 0;
+};
+
+// The checks of `flemsim validate`: scenario, network, land use against the network,
+// parking zones, routing set-up and zone-to-zone reachability. Returns lines describing
+// what was checked; throws core::InputError on the first problem.
+std::vector<std::string> validate(const scenario::Scenario& s);
+
+RunResult run(const scenario::Scenario& s, const RunOptions& options);
+
+// UTC now as ISO 8601, or SOURCE_DATE_EPOCH when set (reproducible builds convention).
+std::string creation_time_utc();
+
+}  // namespace flemsim::pipeline

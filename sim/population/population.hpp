@@ -1,0 +1,79 @@
+#pragma once
+// The synthetic population: persons as columns indexed by person id, and their day plans
+// as tours in CSR form (each tour is two trips: out from home and back). Trip t belongs
+// to tour t / 2; even trips leave home, odd trips return.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/core/types.hpp"
+#include "sim/network/network.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace flemsim::population {
+
+struct Population {
+    // Persons.
+    std::vector<core::Group> group;
+    std::vector<std::uint32_t> home_zone;
+    std::vector<std::uint32_t> home_node;
+    std::vector<std::uint32_t> work_zone;  // invalid_index when none
+    std::vector<std::uint32_t> work_node;
+    std::vector<std::uint32_t> study_zone;  // invalid_index when none
+    std::vector<std::uint32_t> study_node;
+    std::vector<std::uint8_t> car_available;
+    std::vector<std::uint8_t> bike_owner;
+    std::vector<std::uint8_t> transit_pass;
+
+    // Tours (CSR over persons, in departure order within a person).
+    std::vector<std::uint32_t> person_first_tour;  // person_count + 1
+    std::vector<core::Purpose> tour_purpose;
+    std::vector<std::uint32_t> tour_zone;  // destination zone
+    std::vector<std::uint32_t> tour_node;  // destination node
+    std::vector<std::int32_t> tour_depart_s;  // leaving home
+    std::vector<std::int32_t> tour_return_s;  // leaving the activity
+
+    std::size_t person_count() const { return group.size(); }
+    std::size_t tour_count() const { return tour_purpose.size(); }
+    std::size_t trip_count() const { return 2 * tour_count(); }
+    std::uint32_t person_of_tour(std::size_t tour) const;  // binary search
+};
+
+// Zone-to-zone impedance in minutes (zone_count x zone_count, row-major), used by the
+// gravity distributions; +inf where a pair cannot be reached.
+struct ZoneImpedance {
+    std::size_t zone_count = 0;
+    std::vector<double> minutes;
+    double at(std::size_t from, std::size_t to) const { return minutes[from * zone_count + to]; }
+};
+
+// Counts of the synthesis, for the run summary.
+struct SynthesisSummary {
+    std::uint64_t residents = 0;
+    std::uint64_t resident_workers = 0;
+    std::uint64_t resident_students = 0;
+    std::uint64_t in_commuting_workers = 0;
+    std::uint64_t in_commuting_students = 0;
+    std::uint64_t jobs_filled = 0;
+    std::uint64_t study_places_filled = 0;
+};
+
+// Land use indexed by network zone, resolved from the scenario's zone names.
+struct ZoneData {
+    std::vector<double> residents, jobs, study_places, visits;  // study zones
+    std::vector<double> gw_workers, gw_students, gw_jobs, gw_study_places, gw_visits;  // gateways
+};
+
+// Resolves the scenario's land_use and gateways against the network; unknown zones, a
+// study zone given as a gateway (or the reverse) and missing gateways are InputErrors.
+ZoneData resolve_zone_data(const scenario::Scenario& s, const network::Network& net);
+
+// Builds persons, work and study places and day plans. Deterministic for a seed,
+// whatever the number of threads.
+Population synthesize(const scenario::Scenario& s, const network::Network& net, const ZoneData& zones,
+                      const ZoneImpedance& impedance, SynthesisSummary* summary = nullptr);
+
+// Gravity weights attraction[j] * exp(beta * minutes(i, j)); 0 for unreachable pairs.
+double gravity_weight(double attraction, double beta_per_min, double minutes);
+
+}  // namespace flemsim::population

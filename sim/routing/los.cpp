@@ -1,0 +1,204 @@
+#include "sim/routing/los.hpp"
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "sim/routing/dijkstra.hpp"
+
+namespace flemsim::routing {
+
+using core::invalid_index;
+using core::Mode;
+
+RoutingContext build_routing(const network::Network& net, const scenario::Scenario& s) {
+    RoutingContext ctx{net,
+                       build_street_graph(net, Mode::walk, s.walk_speed_mps),
+                       build_street_graph(net, Mode::bike, s.bike_speed_mps),
+                       build_street_graph(net, Mode::car, 0.0),
+                       nullptr,
+                       s.max_walk_trip_m,
+                       s.max_bike_trip_m,
+                       s.car_access_s,
+                       s.walk_speed_mps,
+                       s.bike_speed_mps};
+    TransitParams tp;
+    tp.max_access_walk_m = s.max_access_walk_m;
+    tp.max_transfer_walk_m = s.max_transfer_walk_m;
+    tp.wait_factor = s.wait_factor;
+    tp.max_wait_s = s.max_wait_s;
+    tp.min_transfer_s = s.min_transfer_s;
+    // Route choice uses the mode-choice weights (utility per minute, negated, per second).
+    const auto& b = s.base_terms;
+    tp.w_in_vehicle = -b.time_per_min[static_cast<std::size_t>(Mode::transit)] / 60.0;
+    tp.w_wait = -b.wait_per_min / 60.0;
+    tp.w_walk = -b.access_egress_per_min / 60.0;
+    tp.transfer_penalty = -b.transfer;
+    ctx.transit = std::make_unique<TransitModel>(net, ctx.walk, tp);
+    return ctx;
+}
+
+std::int32_t trip_departure_s(const population::Population& pop, std::size_t trip) {
+    const std::size_t tour = trip / 2;
+    return trip % 2 == 0 ? pop.tour_depart_s[tour] : pop.tour_return_s[tour];
+}
+
+std::uint32_t trip_origin_node(const population::Population& pop, std::uint32_t person, std::size_t trip) {
+    return trip % 2 == 0 ? pop.home_node[person] : pop.tour_node[trip / 2];
+}
+
+std::uint32_t trip_dest_node(const population::Population& pop, std::uint32_t person, std::size_t trip) {
+    return trip % 2 == 0 ? pop.tour_node[trip / 2] : pop.home_node[person];
+}
+
+namespace {
+
+struct Scratch {
+    ShortestPathTree walk, bike, car;
+    TransitQuery transit;
+    explicit Scratch(const RoutingContext& c) : walk(c.walk), bike(c.bike), car(c.car), transit(*c.transit) {}
+};
+
+// A transit path leaving at `dep`; when no line serves the period, the traveller waits
+// for the next period with a path (the gap counts as wait).
+TransitPath transit_from(const RoutingContext& ctx, TransitQuery& q, std::uint32_t from, std::uint32_t to,
+                         std::int32_t dep, std::size_t& cached_period, std::uint32_t& cached_origin) {
+    const TransitModel& m = *ctx.transit;
+    const std::size_t first = m.period_of(dep);
+    for (std::size_t p = first; p < m.period_count(); ++p) {
+        if (cached_period != p || cached_origin != from) {
+            q.run(from, p);
+            cached_period = p;
+            cached_origin = from;
+        }
+        TransitPath path = q.path_to(to);
+        if (!path.found) continue;
+        if (p != first) path.wait_s += m.period_start(p) - dep;
+        return path;
+    }
+    return TransitPath{};
+}
+
+}  // namespace
+
+TripLos compute_trip_los(const RoutingContext& ctx, const population::Population& pop) {
+    const std::size_t trips = pop.trip_count();
+    TripLos los;
+    los.available.assign(trips, 0);
+    for (auto& v : los.time_s) v.assign(trips, 0.f);
+    for (auto& v : los.distance_m) v.assign(trips, 0.f);
+    for (auto* v : {&los.car_drive_s, &los.pt_access_s, &los.pt_wait_s, &los.pt_in_vehicle_s, &los.pt_transfer_walk_s,
+                    &los.pt_egress_s})
+        v->assign(trips, 0.f);
+    los.pt_transfers.assign(trips, 0);
+    for (auto* v : {&los.pt_first_stop, &los.pt_last_stop, &los.pt_first_line, &los.pt_last_line}) v->assign(trips, -1);
+
+    // Trips grouped by origin node, then by departure period (counting sort: deterministic).
+    std::vector<std::uint32_t> trip_person(trips);
+    for (std::uint32_t p = 0; p < pop.person_count(); ++p)
+        for (std::uint32_t t = 2 * pop.person_first_tour[p]; t < 2 * pop.person_first_tour[p + 1]; ++t) trip_person[t] = p;
+    const std::size_t nodes = ctx.net.node_count();
+    std::vector<std::uint32_t> first(nodes + 1, 0);
+    for (std::size_t t = 0; t < trips; ++t) ++first[trip_origin_node(pop, trip_person[t], t) + 1];
+    for (std::size_t n = 0; n < nodes; ++n) first[n + 1] += first[n];
+    std::vector<std::uint32_t> order(trips);
+    {
+        std::vector<std::uint32_t> pos(first.begin(), first.end() - 1);
+        for (std::size_t t = 0; t < trips; ++t) order[pos[trip_origin_node(pop, trip_person[t], t)]++] = static_cast<std::uint32_t>(t);
+    }
+    const TransitModel& tm = *ctx.transit;
+    for (std::size_t n = 0; n < nodes; ++n)
+        std::stable_sort(order.begin() + first[n], order.begin() + first[n + 1], [&](std::uint32_t a, std::uint32_t b) {
+            return tm.period_of(trip_departure_s(pop, a)) < tm.period_of(trip_departure_s(pop, b));
+        });
+
+    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
+    // Walk and bike move at one speed, so a time bound is a distance bound.
+    const double walk_limit_s = ctx.max_walk_trip_m / ctx.walk_speed_mps;
+    const double bike_limit_s = ctx.max_bike_trip_m / ctx.bike_speed_mps;
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16), [&](const tbb::blocked_range<std::size_t>& r) {
+        Scratch& s = scratch.local();
+        for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
+            if (first[origin] == first[origin + 1]) continue;
+            const auto o = static_cast<std::uint32_t>(origin);
+            s.walk.run(o, walk_limit_s * 1.0001);
+            s.bike.run(o, bike_limit_s * 1.0001);
+            s.car.run(o);
+            std::size_t cached_period = static_cast<std::size_t>(-1);
+            std::uint32_t cached_origin = invalid_index;
+            for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i) {
+                const std::uint32_t t = order[i];
+                const std::uint32_t d = trip_dest_node(pop, trip_person[t], t);
+                std::uint8_t avail = 0;
+                const auto set = [&](Mode m, double time, double dist) {
+                    avail |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(m));
+                    los.time_s[static_cast<std::size_t>(m)][t] = static_cast<float>(time);
+                    los.distance_m[static_cast<std::size_t>(m)][t] = static_cast<float>(dist);
+                };
+                if (s.walk.reached(d) && s.walk.length_m(d) <= ctx.max_walk_trip_m)
+                    set(Mode::walk, s.walk.time_s(d), s.walk.length_m(d));
+                if (s.bike.reached(d) && s.bike.length_m(d) <= ctx.max_bike_trip_m)
+                    set(Mode::bike, s.bike.time_s(d), s.bike.length_m(d));
+                if (s.car.reached(d)) {
+                    set(Mode::car, s.car.time_s(d) + ctx.car_access_s, s.car.length_m(d));
+                    los.car_drive_s[t] = static_cast<float>(s.car.time_s(d));
+                }
+                const TransitPath path = transit_from(ctx, s.transit, o, d, trip_departure_s(pop, t), cached_period, cached_origin);
+                if (path.found) {
+                    set(Mode::transit, path.total_s(), path.total_m());
+                    los.pt_access_s[t] = static_cast<float>(path.access_s);
+                    los.pt_wait_s[t] = static_cast<float>(path.wait_s);
+                    los.pt_in_vehicle_s[t] = static_cast<float>(path.in_vehicle_s);
+                    los.pt_transfer_walk_s[t] = static_cast<float>(path.transfer_walk_s);
+                    los.pt_egress_s[t] = static_cast<float>(path.egress_s);
+                    los.pt_transfers[t] = static_cast<std::uint16_t>(path.transfers);
+                    los.pt_first_stop[t] = static_cast<std::int32_t>(path.first_stop);
+                    los.pt_last_stop[t] = static_cast<std::int32_t>(path.last_stop);
+                    los.pt_first_line[t] = static_cast<std::int32_t>(path.first_line);
+                    los.pt_last_line[t] = static_cast<std::int32_t>(path.last_line);
+                }
+                los.available[t] = avail;
+            }
+        }
+    });
+    return los;
+}
+
+population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std::int32_t time_of_day_s) {
+    const auto& net = ctx.net;
+    const std::size_t nz = net.zone_count();
+    population::ZoneImpedance imp;
+    imp.zone_count = nz;
+    imp.minutes.assign(nz * nz, std::numeric_limits<double>::infinity());
+    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
+    tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
+        Scratch& s = scratch.local();
+        const auto o = net.zone_centroid[i];
+        s.walk.run(o);
+        s.bike.run(o);
+        s.car.run(o);
+        std::size_t cached_period = static_cast<std::size_t>(-1);
+        std::uint32_t cached_origin = invalid_index;
+        for (std::size_t j = 0; j < nz; ++j) {
+            const auto d = net.zone_centroid[j];
+            double best = std::numeric_limits<double>::infinity();
+            if (s.walk.reached(d)) best = std::min(best, s.walk.time_s(d));
+            if (s.bike.reached(d)) best = std::min(best, s.bike.time_s(d));
+            if (s.car.reached(d)) best = std::min(best, s.car.time_s(d) + ctx.car_access_s);
+            const auto path = transit_from(ctx, s.transit, o, d, time_of_day_s, cached_period, cached_origin);
+            if (path.found) best = std::min(best, path.total_s());
+            imp.minutes[i * nz + j] = best / 60.0;
+        }
+    });
+    for (std::size_t i = 0; i < nz; ++i) {
+        double nearest = std::numeric_limits<double>::infinity();
+        for (std::size_t j = 0; j < nz; ++j)
+            if (j != i) nearest = std::min(nearest, imp.minutes[i * nz + j]);
+        imp.minutes[i * nz + i] = std::isfinite(nearest) ? 0.5 * nearest : 0.0;
+    }
+    return imp;
+}
+
+}  // namespace flemsim::routing

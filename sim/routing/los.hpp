@@ -1,0 +1,59 @@
+#pragma once
+// Level of service: for every trip of the population, what each mode offers (times,
+// distances, transit components); and zone-to-zone impedances for destination choice.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "sim/population/population.hpp"
+#include "sim/routing/street_graph.hpp"
+#include "sim/routing/transit.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace flemsim::routing {
+
+// Everything routing needs, built once per run from the network and the scenario.
+struct RoutingContext {
+    const network::Network& net;
+    StreetGraph walk, bike, car;
+    std::unique_ptr<TransitModel> transit;
+    double max_walk_trip_m = 0;
+    double max_bike_trip_m = 0;
+    double car_access_s = 0;  // walk to and from the parked car, split over both ends
+    double walk_speed_mps = 1.3;
+    double bike_speed_mps = 4.2;
+};
+
+RoutingContext build_routing(const network::Network& net, const scenario::Scenario& s);
+
+// Level of service per trip (trip t of the population; see Population). Columns.
+struct TripLos {
+    std::vector<std::uint8_t> available;  // bit (1 << mode)
+    std::array<std::vector<float>, core::mode_count> time_s;      // door to door
+    std::array<std::vector<float>, core::mode_count> distance_m;
+    // Car: time on the road (the rest of time_s is the walk to and from the car).
+    std::vector<float> car_drive_s;
+    // Transit components.
+    std::vector<float> pt_access_s, pt_wait_s, pt_in_vehicle_s, pt_transfer_walk_s, pt_egress_s;
+    std::vector<std::uint16_t> pt_transfers;
+    std::vector<std::int32_t> pt_first_stop, pt_last_stop, pt_first_line, pt_last_line;
+
+    std::size_t size() const { return available.size(); }
+    bool has(std::size_t trip, core::Mode m) const { return available[trip] & (1u << static_cast<unsigned>(m)); }
+};
+
+// Departure time of trip t (even: leaving home; odd: leaving the activity).
+std::int32_t trip_departure_s(const population::Population& pop, std::size_t trip);
+std::uint32_t trip_origin_node(const population::Population& pop, std::uint32_t person, std::size_t trip);
+std::uint32_t trip_dest_node(const population::Population& pop, std::uint32_t person, std::size_t trip);
+
+// Parallel over origin nodes (one tree per origin and street mode, one transit search per
+// origin and period); deterministic: each trip's values come from its own origin's search.
+TripLos compute_trip_los(const RoutingContext& ctx, const population::Population& pop);
+
+// Fastest of walk, bike, car and transit between zone centroids, in minutes, at
+// `time_of_day_s`; the intrazonal value is half the fastest time to another zone.
+population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std::int32_t time_of_day_s);
+
+}  // namespace flemsim::routing

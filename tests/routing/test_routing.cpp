@@ -1,0 +1,171 @@
+#include <doctest/doctest.h>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/dijkstra_shortest_paths.hpp>
+
+#include <cmath>
+#include <filesystem>
+
+#include "sim/core/rng.hpp"
+#include "sim/network/network.hpp"
+#include "sim/routing/dijkstra.hpp"
+#include "sim/routing/los.hpp"
+#include "sim/routing/transit.hpp"
+#include "sim/scenario/scenario.hpp"
+
+using namespace flemsim;
+using routing::ShortestPathTree;
+
+namespace {
+const std::filesystem::path data = FLEMSIM_TEST_DATA;
+}
+
+TEST_CASE("a 3-node corridor, by hand") {
+    // 0 --100 m--> 1 --200 m--> 2, and a slow direct arc 0 -> 2 of 250 m at a fifth of the speed.
+    const auto g = routing::make_graph(3, {0, 1, 0}, {1, 2, 2}, {100, 200, 1250}, {100, 200, 250}, {});
+    ShortestPathTree t(g);
+    t.run(0);
+    CHECK(t.time_s(0) == 0);
+    CHECK(t.time_s(1) == 100);
+    CHECK(t.time_s(2) == 300);
+    CHECK(t.length_m(2) == 300);  // the length of the fastest path, not the shortest
+    CHECK(g.head[t.parent_arc(2)] == 2);
+    t.run(2);
+    CHECK_FALSE(t.reached(0));  // arcs are directed
+    t.run(0, 150.0);            // bounded search settles nothing beyond 150 s
+    CHECK(t.time_s(1) == 100);
+}
+
+TEST_CASE("one-to-all times equal Boost's dijkstra_shortest_paths on random graphs") {
+    using BoostGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property,
+                                             boost::property<boost::edge_weight_t, double>>;
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        core::Rng rng(seed, core::Stream::person_attributes, 0);
+        const std::uint32_t n = 50 + rng.below(400);
+        const std::uint32_t m = n * (1 + rng.below(5));
+        std::vector<std::uint32_t> tail, head;
+        std::vector<double> w, len;
+        BoostGraph bg(n);
+        for (std::uint32_t a = 0; a < m; ++a) {
+            const auto u = rng.below(n), v = rng.below(n);
+            // Integer weights give ties, which must not change the times.
+            const double weight = seed % 2 ? 1.0 + rng.below(20) : 0.5 + 100.0 * rng.uniform();
+            tail.push_back(u);
+            head.push_back(v);
+            w.push_back(weight);
+            len.push_back(weight * 2);
+            boost::add_edge(u, v, weight, bg);
+        }
+        const auto g = routing::make_graph(n, tail, head, w, len, {});
+        ShortestPathTree tree(g);
+        std::vector<double> dist(n);
+        for (std::uint32_t source : {0u, n / 2, n - 1}) {
+            boost::dijkstra_shortest_paths(bg, source, boost::distance_map(dist.data()));
+            tree.run(source);
+            for (std::uint32_t v = 0; v < n; ++v) {
+                const bool boost_reached = dist[v] < std::numeric_limits<double>::max() / 2;
+                REQUIRE(boost_reached == tree.reached(v));
+                if (boost_reached) REQUIRE(tree.time_s(v) == doctest::Approx(dist[v]).epsilon(1e-12));
+            }
+        }
+    }
+}
+
+TEST_CASE("street graphs of the tiny network") {
+    const auto net = network::load_network(data / "tiny");
+    const auto walk = routing::build_street_graph(net, core::Mode::walk, 1.25);
+    const auto car = routing::build_street_graph(net, core::Mode::car, 0);
+    ShortestPathTree w(walk), c(car);
+    w.run(net.find_node("a0"));
+    CHECK(w.time_s(net.find_node("a4")) == doctest::Approx(800 / 1.25));
+    CHECK_FALSE(w.reached(net.find_node("gw")));  // the regional road is car only
+    c.run(net.find_node("a0"));
+    // 800 m at 36 km/h, then 4,200 m at 72 km/h.
+    CHECK(c.time_s(net.find_node("gw")) == doctest::Approx(80 + 210));
+    CHECK(c.length_m(net.find_node("gw")) == doctest::Approx(5000));
+}
+
+TEST_CASE("transit on a line with a known headway") {
+    const auto net = network::load_network(data / "tiny");
+    const auto walk = routing::build_street_graph(net, core::Mode::walk, 1.3);
+    routing::TransitParams p;
+    p.max_access_walk_m = 1200;
+    p.wait_factor = 0.5;
+    p.max_wait_s = 1800;
+    p.w_in_vehicle = 0.03 / 60;
+    p.w_wait = 0.05 / 60;
+    p.w_walk = 0.06 / 60;
+    routing::TransitModel model(net, walk, p);
+    routing::TransitQuery q(model);
+    const auto eight = model.period_of(8 * 3600);
+    q.run(net.find_node("a1"), eight);
+    const auto path = q.path_to(net.find_node("gw"));
+    REQUIRE(path.found);
+    // Walk 200 m back to West station, wait half of 600 s, ride 60 s + 30 s dwell at East
+    // + 300 s, walk 400 m from City station to the centroid.
+    CHECK(path.access_s == doctest::Approx(200 / 1.3));
+    CHECK(path.wait_s == doctest::Approx(300));
+    CHECK(path.in_vehicle_s == doctest::Approx(390));
+    CHECK(path.egress_s == doctest::Approx(400 / 1.3));
+    CHECK(path.transfers == 0);
+    CHECK(path.first_stop == net.find_stop("st_west"));
+    CHECK(path.last_stop == net.find_stop("st_city"));
+    CHECK(path.first_line == net.find_line("r1"));
+    CHECK(path.total_s() == doctest::Approx(200 / 1.3 + 300 + 390 + 400 / 1.3));
+    // In-vehicle distance is stop to stop in a straight line: West-East 800 m, East-City
+    // from (800, 0) to (5000, 400).
+    CHECK(path.total_m() == doctest::Approx(200 + 800 + std::hypot(4200.0, 400.0) + 400));
+    // The line runs in both directions.
+    q.run(net.find_node("gw"), eight);
+    const auto back = q.path_to(net.find_node("a0"));
+    REQUIRE(back.found);
+    CHECK(back.in_vehicle_s == doctest::Approx(300 + 30 + 60));
+    // No service before 05:00.
+    q.run(net.find_node("a1"), model.period_of(4 * 3600));
+    CHECK_FALSE(q.path_to(net.find_node("gw")).found);
+}
+
+TEST_CASE("level of service per trip, including a wait for the first departure") {
+    const auto s = scenario::load_scenario(data / "tiny.yaml");
+    const auto net = network::load_network(s.network);
+    const auto ctx = routing::build_routing(net, s);
+    population::Population pop;
+    pop.group = {core::Group::resident_worker};
+    pop.home_zone = {net.find_zone("west")};
+    pop.home_node = {net.find_node("a1")};
+    pop.work_zone = {net.find_zone("city")};
+    pop.work_node = {net.find_node("gw")};
+    pop.study_zone = {core::invalid_index};
+    pop.study_node = {core::invalid_index};
+    pop.car_available = {1};
+    pop.bike_owner = {1};
+    pop.transit_pass = {1};
+    pop.person_first_tour = {0, 1};
+    pop.tour_purpose = {core::Purpose::work};
+    pop.tour_zone = {net.find_zone("city")};
+    pop.tour_node = {net.find_node("gw")};
+    pop.tour_depart_s = {4 * 3600};  // an hour before the first train
+    pop.tour_return_s = {16 * 3600};
+    const auto los = routing::compute_trip_los(ctx, pop);
+    REQUIRE(los.size() == 2);
+    CHECK(los.has(0, core::Mode::transit));
+    CHECK(los.pt_wait_s[0] == doctest::Approx(3600 + 300));
+    CHECK(los.pt_wait_s[1] == doctest::Approx(300));
+    CHECK(los.has(0, core::Mode::car));
+    CHECK(los.time_s[3][0] == doctest::Approx(80 - 20 + 210 + s.car_access_s));  // from a1: 600 m at 10 m/s
+    CHECK(los.has(0, core::Mode::walk) == false);  // no walk path to the gateway
+    CHECK(los.has(0, core::Mode::bike) == false);
+}
+
+TEST_CASE("zone impedance is the fastest mode between centroids") {
+    const auto s = scenario::load_scenario(data / "tiny.yaml");
+    const auto net = network::load_network(s.network);
+    const auto ctx = routing::build_routing(net, s);
+    const auto imp = routing::compute_zone_impedance(ctx, 8 * 3600);
+    const auto west = net.find_zone("west"), east = net.find_zone("east"), city = net.find_zone("city");
+    // West to East centroids (a0 to a4): car 80 s + 120 s access; bike 800/4.2 = 190.5 s is faster.
+    CHECK(imp.at(west, east) == doctest::Approx(800 / 4.2 / 60));
+    CHECK(imp.at(west, city) == doctest::Approx((80 + 210 + 120) / 60.0));
+    CHECK(imp.at(west, west) == doctest::Approx(0.5 * imp.at(west, east)));
+    CHECK(imp.at(city, west) == doctest::Approx((80 + 210 + 120) / 60.0));
+}
