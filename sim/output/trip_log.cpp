@@ -1,0 +1,756 @@
+#include "sim/output/trip_log.hpp"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/error.hpp"
+#include "sim/core/types.hpp"
+
+// HDF5's library state (error stack, automatic error printing) is process-wide: the
+// functions here must not run concurrently with other HDF5 calls unless the library is
+// built thread-safe.
+
+namespace flemsim::output {
+
+using core::PersonRecord;
+using core::TripRecord;
+
+namespace {
+
+// An HDF5 call failed; what() names the step. Becomes a core::IoError naming the file at
+// the public boundary.
+class H5Failure : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The most specific message on HDF5's error stack (e.g. the errno text of a failed open),
+// then clears the stack.
+std::string take_hdf5_detail() {
+    std::string detail;
+    const auto innermost = [](unsigned n, const H5E_error2_t* err, void* data) -> herr_t {
+        if (n == 0 && err->desc != nullptr) *static_cast<std::string*>(data) = err->desc;
+        return 0;
+    };
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &detail);
+    H5Eclear2(H5E_DEFAULT);
+    return detail;
+}
+
+[[noreturn]] void fail(std::string_view what) {
+    std::string message(what);
+    const std::string detail = take_hdf5_detail();
+    if (!detail.empty()) message += " (" + detail + ")";
+    throw H5Failure(message);
+}
+
+hid_t check_id(hid_t id, std::string_view what) {
+    if (id < 0) fail(what);
+    return id;
+}
+
+void check(herr_t status, std::string_view what) {
+    if (status < 0) fail(what);
+}
+
+// Owns one HDF5 identifier; closes it on scope exit. Only for identifiers we opened or
+// created (never the predefined H5T_* types).
+class Handle {
+public:
+    using Closer = herr_t (*)(hid_t);
+
+    Handle(hid_t id, Closer closer, std::string_view what) : m_id(check_id(id, what)), m_closer(closer) {}
+    Handle(Handle&& other) noexcept : m_id(std::exchange(other.m_id, -1)), m_closer(other.m_closer) {}
+    Handle& operator=(Handle&& other) noexcept {
+        if (this != &other) {
+            reset();
+            m_id = std::exchange(other.m_id, -1);
+            m_closer = other.m_closer;
+        }
+        return *this;
+    }
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    ~Handle() { reset(); }
+
+    hid_t get() const { return m_id; }
+
+    // Closes now and reports a failure; closing the file flushes it, so there a failure is
+    // a failed write.
+    void close(std::string_view what) {
+        const herr_t status = m_closer(m_id);
+        m_id = -1;
+        check(status, what);
+    }
+
+private:
+    void reset() noexcept {
+        if (m_id >= 0) m_closer(m_id);
+        m_id = -1;
+    }
+
+    hid_t m_id = -1;
+    Closer m_closer = nullptr;
+};
+
+// Turns HDF5's automatic error printing off for its lifetime (failures become exceptions
+// here) and restores the caller's setting afterwards.
+class QuietHdf5Errors {
+public:
+    QuietHdf5Errors() {
+        H5Eget_auto2(H5E_DEFAULT, &m_func, &m_data);
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    }
+    ~QuietHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, m_func, m_data); }
+    QuietHdf5Errors(const QuietHdf5Errors&) = delete;
+    QuietHdf5Errors& operator=(const QuietHdf5Errors&) = delete;
+
+private:
+    H5E_auto2_t m_func = nullptr;
+    void* m_data = nullptr;
+};
+
+// ---- types ---------------------------------------------------------------------------
+
+Handle vlen_string_type() {
+    Handle t(H5Tcopy(H5T_C_S1), H5Tclose, "copying the string type");
+    check(H5Tset_size(t.get(), H5T_VARIABLE), "making a variable-length string type");
+    check(H5Tset_cset(t.get(), H5T_CSET_UTF8), "setting UTF-8 on the string type");
+    return t;
+}
+
+// An enum over `base` (a 1-byte unsigned integer type) with value i labelled names[i].
+template <std::size_t N>
+Handle enum_type(hid_t base, const std::array<std::string_view, N>& names) {
+    Handle t(H5Tenum_create(base), H5Tclose, "creating an enum type");
+    for (std::size_t i = 0; i < N; ++i) {
+        const auto value = static_cast<std::uint8_t>(i);
+        const std::string label(names[i]);
+        check(H5Tenum_insert(t.get(), label.c_str(), &value), "adding enum label '" + label + "'");
+    }
+    return t;
+}
+
+enum class Kind { u8, u16, u32, u64, i32, f32, f64, text, group, purpose, mode, activity };
+
+constexpr std::size_t size_of(Kind k) {
+    switch (k) {
+        case Kind::u8:
+        case Kind::group:
+        case Kind::purpose:
+        case Kind::mode:
+        case Kind::activity: return 1;
+        case Kind::u16: return 2;
+        case Kind::u32:
+        case Kind::i32:
+        case Kind::f32: return 4;
+        case Kind::u64:
+        case Kind::f64: return 8;
+        case Kind::text: return sizeof(const char*);
+    }
+    return 0;
+}
+
+// One column of a table: its HDF5 member name is the C++ field name.
+struct Field {
+    const char* name;
+    std::size_t offset;
+    std::size_t size;
+    Kind kind;
+};
+
+#define FLEMSIM_FIELD(Row, member, kind) Field{#member, offsetof(Row, member), sizeof(Row::member), Kind::kind}
+
+constexpr std::array trip_fields = {
+    FLEMSIM_FIELD(TripRecord, trip_id, u64),        FLEMSIM_FIELD(TripRecord, person_id, u32),
+    FLEMSIM_FIELD(TripRecord, trip_index, u16),     FLEMSIM_FIELD(TripRecord, tour_index, u16),
+    FLEMSIM_FIELD(TripRecord, group, group),        FLEMSIM_FIELD(TripRecord, purpose, purpose),
+    FLEMSIM_FIELD(TripRecord, mode, mode),          FLEMSIM_FIELD(TripRecord, dest_activity, activity),
+    FLEMSIM_FIELD(TripRecord, origin_zone, u32),    FLEMSIM_FIELD(TripRecord, dest_zone, u32),
+    FLEMSIM_FIELD(TripRecord, origin_node, u32),    FLEMSIM_FIELD(TripRecord, dest_node, u32),
+    FLEMSIM_FIELD(TripRecord, dep_time_s, i32),     FLEMSIM_FIELD(TripRecord, arr_time_s, i32),
+    FLEMSIM_FIELD(TripRecord, distance_m, f32),     FLEMSIM_FIELD(TripRecord, in_vehicle_s, f32),
+    FLEMSIM_FIELD(TripRecord, wait_s, f32),         FLEMSIM_FIELD(TripRecord, access_s, f32),
+    FLEMSIM_FIELD(TripRecord, egress_s, f32),       FLEMSIM_FIELD(TripRecord, transfer_walk_s, f32),
+    FLEMSIM_FIELD(TripRecord, transfers, u16),      FLEMSIM_FIELD(TripRecord, board_stop, i32),
+    FLEMSIM_FIELD(TripRecord, alight_stop, i32),    FLEMSIM_FIELD(TripRecord, first_line, i32),
+    FLEMSIM_FIELD(TripRecord, last_line, i32),      FLEMSIM_FIELD(TripRecord, cost_sek, f32),
+};
+
+constexpr std::array person_fields = {
+    FLEMSIM_FIELD(PersonRecord, person_id, u32),    FLEMSIM_FIELD(PersonRecord, group, group),
+    FLEMSIM_FIELD(PersonRecord, car_available, u8), FLEMSIM_FIELD(PersonRecord, bike_owner, u8),
+    FLEMSIM_FIELD(PersonRecord, transit_pass, u8),  FLEMSIM_FIELD(PersonRecord, home_zone, u32),
+    FLEMSIM_FIELD(PersonRecord, home_node, u32),    FLEMSIM_FIELD(PersonRecord, work_zone, i32),
+    FLEMSIM_FIELD(PersonRecord, study_zone, i32),   FLEMSIM_FIELD(PersonRecord, trip_count, u16),
+};
+
+// Lookup rows in memory: strings as pointers, which is how HDF5 hands variable-length
+// strings over. Written rows point into the caller's std::strings; read rows own memory
+// that HDF5 allocated and H5Dvlen_reclaim frees.
+struct ZoneRow {
+    const char* id;
+    const char* name;
+    const char* kind;
+    double x_m, y_m, lat, lon;
+};
+struct StopRow {
+    const char* id;
+    const char* name;
+    double x_m, y_m, lat, lon;
+};
+struct LineRow {
+    const char* id;
+    const char* name;
+    const char* mode;
+};
+
+constexpr std::array zone_fields = {
+    FLEMSIM_FIELD(ZoneRow, id, text),  FLEMSIM_FIELD(ZoneRow, name, text), FLEMSIM_FIELD(ZoneRow, kind, text),
+    FLEMSIM_FIELD(ZoneRow, x_m, f64),  FLEMSIM_FIELD(ZoneRow, y_m, f64),   FLEMSIM_FIELD(ZoneRow, lat, f64),
+    FLEMSIM_FIELD(ZoneRow, lon, f64),
+};
+constexpr std::array stop_fields = {
+    FLEMSIM_FIELD(StopRow, id, text), FLEMSIM_FIELD(StopRow, name, text), FLEMSIM_FIELD(StopRow, x_m, f64),
+    FLEMSIM_FIELD(StopRow, y_m, f64), FLEMSIM_FIELD(StopRow, lat, f64),   FLEMSIM_FIELD(StopRow, lon, f64),
+};
+constexpr std::array line_fields = {
+    FLEMSIM_FIELD(LineRow, id, text),
+    FLEMSIM_FIELD(LineRow, name, text),
+    FLEMSIM_FIELD(LineRow, mode, text),
+};
+
+#undef FLEMSIM_FIELD
+
+// Every field's C++ type has the size of its kind, and the table ends at the last member
+// of the struct (a field appended to records.hpp without a column here fails to compile).
+template <class Row, std::size_t N>
+constexpr bool table_matches(const std::array<Field, N>& fields) {
+    for (const Field& f : fields)
+        if (f.size != size_of(f.kind)) return false;
+    const Field& last = fields[N - 1];
+    return last.offset + last.size <= sizeof(Row) && sizeof(Row) - (last.offset + last.size) < alignof(Row);
+}
+static_assert(table_matches<TripRecord>(trip_fields));
+static_assert(table_matches<PersonRecord>(person_fields));
+static_assert(table_matches<ZoneRow>(zone_fields));
+static_assert(table_matches<StopRow>(stop_fields));
+static_assert(table_matches<LineRow>(line_fields));
+
+// The atomic and enum member types of one side (memory: native; file: little-endian).
+class MemberTypes {
+public:
+    explicit MemberTypes(bool file)
+        : m_file(file),
+          m_text(vlen_string_type()),
+          m_group(enum_type(u8(), core::group_names)),
+          m_purpose(enum_type(u8(), core::purpose_names)),
+          m_mode(enum_type(u8(), core::mode_names)),
+          m_activity(enum_type(u8(), core::activity_names)) {}
+
+    hid_t of(Kind k) const {
+        switch (k) {
+            case Kind::u8: return u8();
+            case Kind::u16: return m_file ? H5T_STD_U16LE : H5T_NATIVE_UINT16;
+            case Kind::u32: return m_file ? H5T_STD_U32LE : H5T_NATIVE_UINT32;
+            case Kind::u64: return m_file ? H5T_STD_U64LE : H5T_NATIVE_UINT64;
+            case Kind::i32: return m_file ? H5T_STD_I32LE : H5T_NATIVE_INT32;
+            case Kind::f32: return m_file ? H5T_IEEE_F32LE : H5T_NATIVE_FLOAT;
+            case Kind::f64: return m_file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE;
+            case Kind::text: return m_text.get();
+            case Kind::group: return m_group.get();
+            case Kind::purpose: return m_purpose.get();
+            case Kind::mode: return m_mode.get();
+            case Kind::activity: return m_activity.get();
+        }
+        return -1;
+    }
+
+    hid_t text() const { return m_text.get(); }
+
+    // The compound type of a table: at the struct's offsets in memory, packed in the file.
+    Handle compound(std::span<const Field> fields, std::size_t row_size) const {
+        Handle t(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose, "creating a compound type");
+        for (const Field& f : fields)
+            check(H5Tinsert(t.get(), f.name, f.offset, of(f.kind)), std::string("adding field ") + f.name);
+        if (m_file) check(H5Tpack(t.get()), "packing a compound type");
+        return t;
+    }
+
+private:
+    hid_t u8() const { return m_file ? H5T_STD_U8LE : H5T_NATIVE_UINT8; }
+
+    bool m_file;
+    Handle m_text, m_group, m_purpose, m_mode, m_activity;
+};
+
+// ---- writing -------------------------------------------------------------------------
+
+struct Storage {
+    std::uint32_t chunk_rows;
+    int compression_level;
+};
+
+// A 1-D chunked dataset with shuffle + deflate. The extent is unlimited so that an empty
+// table can still have a chunk size (a fixed extent of 0 admits no chunk); times are not
+// tracked so that the same rows give the same bytes.
+void write_table(hid_t loc, const std::string& name, hid_t file_type, hid_t mem_type, std::size_t rows,
+                 const void* data, const Storage& storage) {
+    const hsize_t dims[1] = {rows};
+    const hsize_t max_dims[1] = {H5S_UNLIMITED};
+    Handle space(H5Screate_simple(1, dims, max_dims), H5Sclose, "creating the dataspace of " + name);
+    Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "creating the creation properties of " + name);
+    check(H5Pset_obj_track_times(dcpl.get(), false), "turning off time tracking of " + name);
+    const hsize_t chunk[1] = {std::min<hsize_t>(std::max<std::uint32_t>(storage.chunk_rows, 1),
+                                                std::max<hsize_t>(rows, 1))};
+    check(H5Pset_chunk(dcpl.get(), 1, chunk), "setting the chunk size of " + name);
+    check(H5Pset_shuffle(dcpl.get()), "setting the shuffle filter of " + name);
+    check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(storage.compression_level)),
+          "setting deflate level " + std::to_string(storage.compression_level) + " on " + name);
+    Handle dset(H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                H5Dclose, "creating dataset " + name);
+    if (rows > 0)
+        check(H5Dwrite(dset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "writing dataset " + name);
+    dset.close("closing dataset " + name);
+}
+
+template <std::size_t N>
+void write_names(hid_t loc, const std::string& name, const std::array<std::string_view, N>& names, hid_t text,
+                 const Storage& storage) {
+    std::vector<std::string> owned(names.begin(), names.end());
+    std::vector<const char*> pointers;
+    for (const std::string& s : owned) pointers.push_back(s.c_str());
+    write_table(loc, name, text, text, pointers.size(), pointers.data(), storage);
+}
+
+void write_attribute(hid_t loc, const char* name, hid_t file_type, hid_t mem_type, hid_t space, const void* data) {
+    Handle attr(H5Acreate2(loc, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                std::string("creating attribute ") + name);
+    check(H5Awrite(attr.get(), mem_type, data), std::string("writing attribute ") + name);
+    attr.close(std::string("closing attribute ") + name);
+}
+
+void write_scalar_attribute(hid_t loc, const char* name, hid_t file_type, hid_t mem_type, const void* data) {
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose, "creating a scalar dataspace");
+    write_attribute(loc, name, file_type, mem_type, space.get(), data);
+}
+
+// A variable-length string keeps its text in the file's global heap, so the attribute
+// itself stays small whatever the length (a scenario text may exceed the 64 KiB that an
+// attribute stored in the object header allows). Text ends at the first NUL.
+void write_string_attribute(hid_t loc, const char* name, const std::string& value, hid_t text) {
+    const char* p = value.c_str();
+    write_scalar_attribute(loc, name, text, text, &p);
+}
+
+void write_meta(hid_t root, const TripLogMeta& meta, hid_t text) {
+    // The layout written is this code's, whatever meta.schema_version says.
+    const int schema_version = trip_log_schema_version;
+    write_scalar_attribute(root, "schema_version", H5T_STD_I32LE, H5T_NATIVE_INT, &schema_version);
+    write_string_attribute(root, "program_version", meta.program_version, text);
+    write_string_attribute(root, "scenario_name", meta.scenario_name, text);
+    const std::uint64_t seed = meta.seed;
+    write_scalar_attribute(root, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &seed);
+    write_string_attribute(root, "scenario_yaml", meta.scenario_yaml, text);
+    std::string hashes;
+    for (const auto& [input, sha256] : meta.input_hashes) {
+        if (!hashes.empty()) hashes += '\n';
+        hashes += input + ' ' + sha256;
+    }
+    write_string_attribute(root, "input_hashes", hashes, text);
+    write_string_attribute(root, "created_utc", meta.created_utc, text);
+    write_scalar_attribute(root, "target_sustainable_share", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                           &meta.target_sustainable_share);
+    const hsize_t dims[1] = {meta.distance_bands_km.size()};
+    Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose, "creating the dataspace of distance_bands_km");
+    // H5Awrite refuses a null buffer even for zero elements.
+    const double none = 0;
+    write_attribute(root, "distance_bands_km", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space.get(),
+                    meta.distance_bands_km.empty() ? &none : meta.distance_bands_km.data());
+}
+
+void write_lookups(hid_t file, const Lookups& lookups, const MemberTypes& mem, const MemberTypes& disk,
+                   const Storage& storage) {
+    Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "creating group properties");
+    check(H5Pset_obj_track_times(gcpl.get(), false), "turning off time tracking of /lookup");
+    Handle group(H5Gcreate2(file, "lookup", H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose,
+                 "creating group /lookup");
+
+    std::vector<ZoneRow> zones;
+    zones.reserve(lookups.zones.size());
+    for (const ZoneLookup& z : lookups.zones)
+        zones.push_back({z.id.c_str(), z.name.c_str(), z.kind.c_str(), z.x_m, z.y_m, z.lat, z.lon});
+    write_table(group.get(), "zones", disk.compound(zone_fields, sizeof(ZoneRow)).get(),
+                mem.compound(zone_fields, sizeof(ZoneRow)).get(), zones.size(), zones.data(), storage);
+
+    std::vector<StopRow> stops;
+    stops.reserve(lookups.stops.size());
+    for (const StopLookup& s : lookups.stops)
+        stops.push_back({s.id.c_str(), s.name.c_str(), s.x_m, s.y_m, s.lat, s.lon});
+    write_table(group.get(), "stops", disk.compound(stop_fields, sizeof(StopRow)).get(),
+                mem.compound(stop_fields, sizeof(StopRow)).get(), stops.size(), stops.data(), storage);
+
+    std::vector<LineRow> lines;
+    lines.reserve(lookups.lines.size());
+    for (const LineLookup& l : lookups.lines) lines.push_back({l.id.c_str(), l.name.c_str(), l.mode.c_str()});
+    write_table(group.get(), "lines", disk.compound(line_fields, sizeof(LineRow)).get(),
+                mem.compound(line_fields, sizeof(LineRow)).get(), lines.size(), lines.data(), storage);
+
+    write_names(group.get(), "modes", core::mode_names, disk.text(), storage);
+    write_names(group.get(), "purposes", core::purpose_names, disk.text(), storage);
+    write_names(group.get(), "groups", core::group_names, disk.text(), storage);
+    write_names(group.get(), "activities", core::activity_names, disk.text(), storage);
+    group.close("closing group /lookup");
+}
+
+// ---- reading -------------------------------------------------------------------------
+
+struct FreeHdf5Memory {
+    void operator()(void* p) const { H5free_memory(p); }
+};
+using Hdf5String = std::unique_ptr<char, FreeHdf5Memory>;
+
+// Frees the variable-length strings HDF5 allocated while reading `buffer`.
+class VlenReclaim {
+public:
+    VlenReclaim(hid_t type, hid_t space, void* buffer) : m_type(type), m_space(space), m_buffer(buffer) {}
+    ~VlenReclaim() { H5Dvlen_reclaim(m_type, m_space, H5P_DEFAULT, m_buffer); }
+    VlenReclaim(const VlenReclaim&) = delete;
+    VlenReclaim& operator=(const VlenReclaim&) = delete;
+
+private:
+    hid_t m_type, m_space;
+    void* m_buffer;
+};
+
+class Reader {
+public:
+    explicit Reader(const std::filesystem::path& path)
+        : m_pos{path.string(), 0, 0},
+          m_file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening the file"),
+          m_root(H5Gopen2(m_file.get(), "/", H5P_DEFAULT), H5Gclose, "opening the root group") {}
+
+    [[noreturn]] void refuse(std::string message) const { throw core::InputError(m_pos, std::move(message)); }
+
+    int schema_version() const {
+        if (H5Aexists(m_root.get(), "schema_version") <= 0)
+            refuse("not a flemsim trip log: the root group has no attribute 'schema_version'");
+        int version = 0;
+        read_number(m_root.get(), "schema_version", H5T_INTEGER, H5T_NATIVE_INT, &version, 1);
+        return version;
+    }
+
+    TripLogMeta meta() const {
+        TripLogMeta meta;
+        meta.schema_version = schema_version();
+        meta.program_version = read_string(m_root.get(), "program_version");
+        meta.scenario_name = read_string(m_root.get(), "scenario_name");
+        read_number(m_root.get(), "seed", H5T_INTEGER, H5T_NATIVE_UINT64, &meta.seed, 1);
+        meta.scenario_yaml = read_string(m_root.get(), "scenario_yaml");
+        meta.input_hashes = parse_hashes(read_string(m_root.get(), "input_hashes"));
+        meta.created_utc = read_string(m_root.get(), "created_utc");
+        read_number(m_root.get(), "target_sustainable_share", H5T_FLOAT, H5T_NATIVE_DOUBLE,
+                    &meta.target_sustainable_share, 1);
+        meta.distance_bands_km.resize(attribute_size("distance_bands_km"));
+        read_number(m_root.get(), "distance_bands_km", H5T_FLOAT, H5T_NATIVE_DOUBLE, meta.distance_bands_km.data(),
+                    meta.distance_bands_km.size());
+        return meta;
+    }
+
+    // Fails with an InputError naming the first of `paths` that is missing.
+    void require(std::initializer_list<const char*> paths) const {
+        for (const char* p : paths)
+            if (H5Lexists(m_file.get(), p, H5P_DEFAULT) <= 0) refuse(std::string("trip log has no ") + p);
+    }
+
+    // Reads the 1-D compound dataset `name` with `mem_type` (conversion goes by field name,
+    // so a file with its fields in another order reads the same) after checking that every
+    // field exists and every enum has our labels; hands the rows to `consume` before the
+    // variable-length strings in them are freed.
+    template <class Row, std::size_t N, class Consume>
+    void read_rows(const std::string& name, const std::array<Field, N>& fields, hid_t mem_type,
+                   Consume consume) const {
+        Handle dset(H5Dopen2(m_file.get(), name.c_str(), H5P_DEFAULT), H5Dclose, "opening dataset " + name);
+        Handle file_type(H5Dget_type(dset.get()), H5Tclose, "getting the type of " + name);
+        if (H5Tget_class(file_type.get()) != H5T_COMPOUND) refuse(name + " is not a table of compound rows");
+        for (const Field& f : fields) {
+            const int index = H5Tget_member_index(file_type.get(), f.name);
+            if (index < 0) {
+                H5Eclear2(H5E_DEFAULT);
+                refuse(name + " has no field '" + f.name + "'");
+            }
+            switch (f.kind) {
+                case Kind::group: check_enum(file_type.get(), index, name, f.name, core::group_names); break;
+                case Kind::purpose: check_enum(file_type.get(), index, name, f.name, core::purpose_names); break;
+                case Kind::mode: check_enum(file_type.get(), index, name, f.name, core::mode_names); break;
+                case Kind::activity: check_enum(file_type.get(), index, name, f.name, core::activity_names); break;
+                default: break;
+            }
+        }
+        Handle space(H5Dget_space(dset.get()), H5Sclose, "getting the dataspace of " + name);
+        if (H5Sget_simple_extent_ndims(space.get()) != 1) refuse(name + " is not one-dimensional");
+        hsize_t rows = 0;
+        check(H5Sget_simple_extent_dims(space.get(), &rows, nullptr), "getting the size of " + name);
+        std::vector<Row> buffer(rows);
+        if (rows == 0) {
+            consume(std::as_const(buffer));
+            return;
+        }
+        check(H5Dread(dset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), "reading dataset " + name);
+        // Reclaiming walks every row, so only tables with strings pay for it.
+        const bool has_text =
+            std::any_of(fields.begin(), fields.end(), [](const Field& f) { return f.kind == Kind::text; });
+        if (!has_text) {
+            consume(std::as_const(buffer));
+            return;
+        }
+        const VlenReclaim reclaim(mem_type, space.get(), buffer.data());
+        consume(std::as_const(buffer));
+    }
+
+private:
+    template <std::size_t N>
+    void check_enum(hid_t compound, int index, const std::string& table, const char* field,
+                    const std::array<std::string_view, N>& names) const {
+        Handle member(H5Tget_member_type(compound, static_cast<unsigned>(index)), H5Tclose,
+                      "getting the type of " + table + "." + field);
+        std::string expected;
+        for (std::size_t i = 0; i < N; ++i)
+            expected += (i ? ", " : "") + std::string(names[i]) + "=" + std::to_string(i);
+        const std::string mismatch = table + " field '" + field + "': enum labels do not match this flemsim's (" +
+                                     expected + ")";
+        if (H5Tget_class(member.get()) != H5T_ENUM || H5Tget_size(member.get()) != 1 ||
+            H5Tget_nmembers(member.get()) != static_cast<int>(N))
+            refuse(mismatch);
+        // HDF5 keeps labels and values unique, so N members that each map value -> our label
+        // are exactly our enum.
+        for (unsigned j = 0; j < N; ++j) {
+            std::uint8_t value = 0;
+            check(H5Tget_member_value(member.get(), j, &value), "reading an enum value of " + table);
+            const Hdf5String label(H5Tget_member_name(member.get(), j));
+            if (!label) fail("reading an enum label of " + table);
+            if (value >= N || names[value] != label.get()) refuse(mismatch);
+        }
+    }
+
+    std::size_t attribute_size(const char* name) const {
+        if (H5Aexists(m_root.get(), name) <= 0) refuse(std::string("trip log has no attribute '") + name + "'");
+        Handle attr(H5Aopen(m_root.get(), name, H5P_DEFAULT), H5Aclose, std::string("opening attribute ") + name);
+        Handle space(H5Aget_space(attr.get()), H5Sclose, std::string("getting the dataspace of ") + name);
+        const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+        if (n < 0) fail(std::string("getting the size of attribute ") + name);
+        return static_cast<std::size_t>(n);
+    }
+
+    // Reads `count` numbers of class `cls` (converted to `mem_type`) from attribute `name`.
+    void read_number(hid_t loc, const char* name, H5T_class_t cls, hid_t mem_type, void* out,
+                     std::size_t count) const {
+        if (attribute_size(name) != count)
+            refuse(std::string("attribute '") + name + "' should hold " + std::to_string(count) + " value(s)");
+        Handle attr(H5Aopen(loc, name, H5P_DEFAULT), H5Aclose, std::string("opening attribute ") + name);
+        Handle type(H5Aget_type(attr.get()), H5Tclose, std::string("getting the type of attribute ") + name);
+        if (H5Tget_class(type.get()) != cls)
+            refuse(std::string("attribute '") + name + "' is not " + (cls == H5T_INTEGER ? "an integer" : "a number"));
+        if (count > 0) check(H5Aread(attr.get(), mem_type, out), std::string("reading attribute ") + name);
+    }
+
+    std::string read_string(hid_t loc, const char* name) const {
+        if (attribute_size(name) != 1) refuse(std::string("attribute '") + name + "' should hold one string");
+        Handle attr(H5Aopen(loc, name, H5P_DEFAULT), H5Aclose, std::string("opening attribute ") + name);
+        Handle type(H5Aget_type(attr.get()), H5Tclose, std::string("getting the type of attribute ") + name);
+        if (H5Tget_class(type.get()) != H5T_STRING) refuse(std::string("attribute '") + name + "' is not a string");
+        // The memory type copies the file's character set: HDF5 does not convert between
+        // ASCII and UTF-8 strings.
+        Handle mem(H5Tcopy(type.get()), H5Tclose, "copying a string type");
+        if (H5Tis_variable_str(type.get()) > 0) {
+            char* raw = nullptr;
+            check(H5Aread(attr.get(), mem.get(), &raw), std::string("reading attribute ") + name);
+            const Hdf5String text(raw);
+            return text ? std::string(text.get()) : std::string();
+        }
+        std::string text(H5Tget_size(type.get()), '\0');
+        check(H5Aread(attr.get(), mem.get(), text.data()), std::string("reading attribute ") + name);
+        text.resize(std::strlen(text.c_str()));  // fixed-size strings are NUL-padded
+        return text;
+    }
+
+    std::vector<std::pair<std::string, std::string>> parse_hashes(const std::string& text) const {
+        std::vector<std::pair<std::string, std::string>> hashes;
+        std::size_t line_number = 0;
+        for (std::size_t begin = 0; begin <= text.size();) {
+            std::size_t end = text.find('\n', begin);
+            if (end == std::string::npos) end = text.size();
+            const std::string line = text.substr(begin, end - begin);
+            ++line_number;
+            begin = end + 1;
+            if (line.empty()) continue;
+            // The hash has no spaces; the input name may.
+            const std::size_t space = line.rfind(' ');
+            if (space == std::string::npos)
+                refuse("attribute 'input_hashes' line " + std::to_string(line_number) +
+                       ": expected 'name sha256', got '" + line + "'");
+            hashes.emplace_back(line.substr(0, space), line.substr(space + 1));
+        }
+        return hashes;
+    }
+
+    core::SourcePos m_pos;
+    Handle m_file;
+    Handle m_root;
+};
+
+std::string str_or_empty(const char* s) { return s != nullptr ? std::string(s) : std::string(); }
+
+// Values outside an enum cannot come from our writer; HDF5 converts an unknown enum value
+// to all-ones bits, which this catches too.
+template <std::size_t N>
+void check_value(const Reader& reader, const char* table, std::size_t row, const char* field, std::uint8_t value,
+                 const std::array<std::string_view, N>&) {
+    if (value >= N)
+        reader.refuse(std::string(table) + " row " + std::to_string(row) + ": " + field + " value " +
+                      std::to_string(value) + " is outside its enum");
+}
+
+}  // namespace
+
+void write_trip_log(const std::filesystem::path& path, const TripLogMeta& meta, const Lookups& lookups,
+                    const std::vector<core::TripRecord>& trips, const std::vector<core::PersonRecord>& persons,
+                    const WriteOptions& options) {
+    const QuietHdf5Errors quiet;
+    const std::filesystem::path tmp = core::temporary_path_for(path);
+    // Declared before any handle, so the file is closed before the guard removes it.
+    core::TemporaryFileGuard guard(tmp);
+    try {
+        const Storage storage{options.chunk_rows, options.compression_level};
+        const MemberTypes mem(false);
+        const MemberTypes disk(true);
+        Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "creating file creation properties");
+        check(H5Pset_obj_track_times(fcpl.get(), false), "turning off time tracking of the root group");
+        Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating file access properties");
+        check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST), "setting the format version");
+        Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose,
+                    "creating " + tmp.string());
+        {
+            Handle root(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose, "opening the root group");
+            write_meta(root.get(), meta, disk.text());
+            root.close("closing the root group");
+        }
+        write_table(file.get(), "trips", disk.compound(trip_fields, sizeof(TripRecord)).get(),
+                    mem.compound(trip_fields, sizeof(TripRecord)).get(), trips.size(), trips.data(), storage);
+        write_table(file.get(), "persons", disk.compound(person_fields, sizeof(PersonRecord)).get(),
+                    mem.compound(person_fields, sizeof(PersonRecord)).get(), persons.size(), persons.data(),
+                    storage);
+        write_lookups(file.get(), lookups, mem, disk, storage);
+        file.close("closing (flushing) the file");
+    } catch (const H5Failure& e) {
+        throw core::IoError("cannot write trip log " + path.string() + ": " + e.what());
+    }
+    core::commit_file(tmp, path);
+    guard.release();
+}
+
+TripLog read_trip_log(const std::filesystem::path& path) {
+    const QuietHdf5Errors quiet;
+    const core::SourcePos pos{path.string(), 0, 0};
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw core::InputError(pos, "cannot open trip log",
+                               std::filesystem::exists(path, ec) ? "not a regular file" : "no such file");
+    const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+    if (is_hdf5 < 0) throw core::IoError("cannot read trip log " + path.string() + ": " + take_hdf5_detail());
+    if (is_hdf5 == 0)
+        throw core::InputError(pos, "not a flemsim trip log: not an HDF5 file");
+
+    try {
+        const Reader reader(path);
+        const int version = reader.schema_version();
+        if (version != trip_log_schema_version)
+            reader.refuse("trip log schema version " + std::to_string(version) +
+                          " is not supported (this flemsim reads " + std::to_string(trip_log_schema_version) + ")");
+        TripLog log;
+        log.meta = reader.meta();
+        reader.require({"/trips", "/persons", "/lookup", "/lookup/zones", "/lookup/stops", "/lookup/lines"});
+
+        const MemberTypes mem(false);
+        reader.read_rows<TripRecord>("/trips", trip_fields, mem.compound(trip_fields, sizeof(TripRecord)).get(),
+                                     [&](const std::vector<TripRecord>& rows) { log.trips = rows; });
+        for (std::size_t i = 0; i < log.trips.size(); ++i) {
+            const TripRecord& t = log.trips[i];
+            check_value(reader, "/trips", i, "group", t.group, core::group_names);
+            check_value(reader, "/trips", i, "purpose", t.purpose, core::purpose_names);
+            check_value(reader, "/trips", i, "mode", t.mode, core::mode_names);
+            check_value(reader, "/trips", i, "dest_activity", t.dest_activity, core::activity_names);
+        }
+        reader.read_rows<PersonRecord>("/persons", person_fields,
+                                       mem.compound(person_fields, sizeof(PersonRecord)).get(),
+                                       [&](const std::vector<PersonRecord>& rows) { log.persons = rows; });
+        for (std::size_t i = 0; i < log.persons.size(); ++i)
+            check_value(reader, "/persons", i, "group", log.persons[i].group, core::group_names);
+
+        reader.read_rows<ZoneRow>("/lookup/zones", zone_fields, mem.compound(zone_fields, sizeof(ZoneRow)).get(),
+                                  [&](const std::vector<ZoneRow>& rows) {
+                                      for (const ZoneRow& r : rows)
+                                          log.lookups.zones.push_back({str_or_empty(r.id), str_or_empty(r.name),
+                                                                       str_or_empty(r.kind), r.x_m, r.y_m, r.lat,
+                                                                       r.lon});
+                                  });
+        reader.read_rows<StopRow>("/lookup/stops", stop_fields, mem.compound(stop_fields, sizeof(StopRow)).get(),
+                                  [&](const std::vector<StopRow>& rows) {
+                                      for (const StopRow& r : rows)
+                                          log.lookups.stops.push_back({str_or_empty(r.id), str_or_empty(r.name),
+                                                                       r.x_m, r.y_m, r.lat, r.lon});
+                                  });
+        reader.read_rows<LineRow>("/lookup/lines", line_fields, mem.compound(line_fields, sizeof(LineRow)).get(),
+                                  [&](const std::vector<LineRow>& rows) {
+                                      for (const LineRow& r : rows)
+                                          log.lookups.lines.push_back(
+                                              {str_or_empty(r.id), str_or_empty(r.name), str_or_empty(r.mode)});
+                                  });
+        return log;
+    } catch (const H5Failure& e) {
+        throw core::IoError("cannot read trip log " + path.string() + ": " + e.what());
+    }
+}
+
+std::vector<unsigned char> read_dataset_bytes(const std::filesystem::path& path, const std::string& dataset) {
+    const QuietHdf5Errors quiet;
+    const core::SourcePos pos{path.string(), 0, 0};
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw core::InputError(pos, "cannot open trip log", "no such file");
+    try {
+        Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening the file");
+        if (H5Lexists(file.get(), dataset.c_str(), H5P_DEFAULT) <= 0) {
+            H5Eclear2(H5E_DEFAULT);
+            throw core::InputError(pos, "trip log has no " + dataset);
+        }
+        Handle dset(H5Dopen2(file.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose, "opening dataset " + dataset);
+        // The file type as memory type: no conversion, the bytes as stored. Variable-length
+        // members would come back as addresses, so this is for fixed-size tables.
+        Handle type(H5Dget_type(dset.get()), H5Tclose, "getting the type of " + dataset);
+        Handle space(H5Dget_space(dset.get()), H5Sclose, "getting the dataspace of " + dataset);
+        const hssize_t points = H5Sget_simple_extent_npoints(space.get());
+        const std::size_t row_size = H5Tget_size(type.get());
+        if (points < 0 || row_size == 0) fail("getting the size of " + dataset);
+        std::vector<unsigned char> bytes(static_cast<std::size_t>(points) * row_size);
+        if (!bytes.empty())
+            check(H5Dread(dset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()),
+                  "reading dataset " + dataset);
+        return bytes;
+    } catch (const H5Failure& e) {
+        throw core::IoError("cannot read " + dataset + " from " + path.string() + ": " + e.what());
+    }
+}
+
+}  // namespace flemsim::output
