@@ -27,3 +27,10 @@ if(NOT TARGET flemsim_hdf5)
   target_link_libraries(flemsim_hdf5 INTERFACE ${HDF5_C_LIBRARIES} ${HDF5_LIBRARIES})
   target_compile_definitions(flemsim_hdf5 INTERFACE ${HDF5_C_DEFINITIONS} ${HDF5_DEFINITIONS})
 endif()
+
+# Python for analysis/ and its checks: Debian's interpreter first, since python3-h5py and
+# python3-pandas are installed for it (another python3 earlier on PATH may lack them).
+find_program(FLEMSIM_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(NOT FLEMSIM_PYTHON)
+  find_program(FLEMSIM_PYTHON NAMES python3 REQUIRED)
+endif()

@@ -99,6 +99,12 @@ JsonWriter& JsonWriter::value(long long v) {
     return *this;
 }
 
+JsonWriter& JsonWriter::value(unsigned long long v) {
+    separator();
+    m_out += std::to_string(v);
+    return *this;
+}
+
 JsonWriter& JsonWriter::value(bool b) {
     separator();
     m_out += b ? "true" : "false";

@@ -18,7 +18,7 @@ public:
     JsonWriter& value(double v);
     JsonWriter& value(long long v);
     JsonWriter& value(int v) { return value(static_cast<long long>(v)); }
-    JsonWriter& value(unsigned long long v) { return value(static_cast<long long>(v)); }
+    JsonWriter& value(unsigned long long v);
     JsonWriter& value(bool b);
     JsonWriter& null();
 

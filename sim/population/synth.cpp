@@ -197,6 +197,7 @@ struct Tour {
 };
 
 constexpr std::int32_t min_gap_between_tours_s = 1800;
+constexpr std::int32_t day_end_s = 24 * 3600;
 
 // The day of person p: all draws come from p's own streams, so any thread may build it.
 void plan_day(const Draws& d, const Population& pop, const OtherDestinations& other, std::uint32_t p,
@@ -230,14 +231,21 @@ void plan_day(const Draws& d, const Population& pop, const OtherDestinations& ot
     }
     // Tours follow each other with a gap: a tour drawn to start during another starts after it.
     std::stable_sort(tours.begin(), tours.end(), [](const Tour& a, const Tour& b) { return a.depart < b.depart; });
+    // A tour pushed past midnight no longer fits the day and is dropped (a tour drawn to
+    // start late, such as a night shift, keeps its time and may end the next morning).
+    std::size_t kept = tours.empty() ? 0 : 1;
     for (std::size_t k = 1; k < tours.size(); ++k) {
-        const std::int32_t earliest = tours[k - 1].ret + min_gap_between_tours_s;
-        if (tours[k].depart < earliest) {
-            const std::int32_t shift = earliest - tours[k].depart;
-            tours[k].depart += shift;
-            tours[k].ret += shift;
+        Tour t = tours[k];
+        const std::int32_t earliest = tours[kept - 1].ret + min_gap_between_tours_s;
+        if (t.depart < earliest) {
+            const std::int32_t shift = earliest - t.depart;
+            t.depart += shift;
+            t.ret += shift;
+            if (t.depart >= day_end_s) continue;
         }
+        tours[kept++] = t;
     }
+    tours.resize(kept);
 }
 
 void draw_attributes(const scenario::Scenario& s, Population& pop, std::uint32_t p) {

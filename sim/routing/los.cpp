@@ -55,6 +55,8 @@ std::uint32_t trip_dest_node(const population::Population& pop, std::uint32_t pe
 
 namespace {
 
+constexpr std::int32_t day_s = 24 * 3600;
+
 struct Scratch {
     ShortestPathTree walk, bike, car;
     TransitQuery transit;
@@ -66,17 +68,22 @@ struct Scratch {
 TransitPath transit_from(const RoutingContext& ctx, TransitQuery& q, std::uint32_t from, std::uint32_t to,
                          std::int32_t dep, std::size_t& cached_period, std::uint32_t& cached_origin) {
     const TransitModel& m = *ctx.transit;
-    const std::size_t first = m.period_of(dep);
-    for (std::size_t p = first; p < m.period_count(); ++p) {
-        if (cached_period != p || cached_origin != from) {
-            q.run(from, p);
-            cached_period = p;
-            cached_origin = from;
+    // After the last service of the day, the timetable starts over: a trip at 27:00 is
+    // looked up at 03:00 and waits for the first morning departure.
+    for (const std::int32_t clock : {dep, dep - day_s}) {
+        if (clock < 0) break;
+        const std::size_t first = m.period_of(clock);
+        for (std::size_t p = first; p < m.period_count(); ++p) {
+            if (cached_period != p || cached_origin != from) {
+                q.run(from, p);
+                cached_period = p;
+                cached_origin = from;
+            }
+            TransitPath path = q.path_to(to);
+            if (!path.found) continue;
+            if (p != first) path.wait_s += m.period_start(p) - clock;
+            return path;
         }
-        TransitPath path = q.path_to(to);
-        if (!path.found) continue;
-        if (p != first) path.wait_s += m.period_start(p) - dep;
-        return path;
     }
     return TransitPath{};
 }

@@ -131,6 +131,9 @@ TEST_CASE("SHA-256 known answers (FIPS 180-4 examples)") {
 TEST_CASE("JSON writer") {
     JsonWriter w;
     w.begin_object().key("name").value("a \"b\"\n").key("n").value(3).key("x").value(0.25).key("list").begin_array().value(true).null().end_array().end_object();
+    JsonWriter big;
+    big.value(18446744073709551615ULL);  // a seed above 2^63 stays positive
+    CHECK(big.str() == "18446744073709551615");
     CHECK(w.str() == "{\n  \"name\": \"a \\\"b\\\"\\n\",\n  \"n\": 3,\n  \"x\": 0.25,\n  \"list\": [\n    true,\n    null\n  ]\n}");
 }
 

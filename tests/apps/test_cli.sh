@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The command line's contract: exit codes, messages on stderr with positions, --help with
+# examples, nothing written on error. Usage: test_cli.sh FLEMSIM TEST_DATA_DIR
+set -u
+flemsim=$1
+data=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+passes=0
+
+expect() {  # expect NAME CODE PATTERN -- command...
+    local name=$1 code=$2 pattern=$3
+    shift 4
+    "$@" >"$work/out" 2>"$work/err"
+    local got=$?
+    if [ "$got" -ne "$code" ]; then
+        echo "FAIL $name: exit $got, expected $code"; cat "$work/err"; failures=$((failures + 1)); return
+    fi
+    if [ -n "$pattern" ] && ! grep -qE -- "$pattern" "$work/out" "$work/err"; then
+        echo "FAIL $name: output lacks /$pattern/"; cat "$work/out" "$work/err"; failures=$((failures + 1)); return
+    fi
+    passes=$((passes + 1))
+}
+
+expect help 0 "Examples:" -- "$flemsim" --help
+expect run-help 0 "flemsim run scenarios/flemingsberg-2030.yaml" -- "$flemsim" run --help
+expect no-subcommand 2 "" -- "$flemsim"
+expect unknown-option 2 "" -- "$flemsim" run "$data/tiny.yaml" --frobnicate
+expect bad-threads 2 "" -- "$flemsim" run "$data/tiny.yaml" --threads -3
+expect missing-file 1 "nowhere.yaml: cannot open file" -- "$flemsim" run "$work/nowhere.yaml" --output "$work/a"
+expect typo 1 "tiny.yaml|--set" -- "$flemsim" validate "$data/tiny.yaml" --set modes.walk.sped_mps=1
+expect typo-hint 1 "did you mean 'speed_mps'" -- "$flemsim" validate "$data/tiny.yaml" --set modes.walk.sped_mps=1
+expect validate 0 "valid" -- "$flemsim" validate "$data/tiny.yaml"
+expect run 0 "Sustainable share" -- "$flemsim" run "$data/tiny.yaml" --output "$work/run" --threads 2 --seed 5
+[ -f "$work/run/trips.h5" ] && [ -f "$work/run/modal_split.json" ] || { echo "FAIL run: outputs missing"; failures=$((failures + 1)); }
+expect report 0 "Sustainable share" -- "$flemsim" report "$work/run/trips.h5" --output "$work/rep"
+[ -f "$work/rep/modal_split.json" ] || { echo "FAIL report: JSON missing"; failures=$((failures + 1)); }
+cmp -s "$work/run/modal_split.json" "$work/rep/modal_split.json" || { echo "FAIL report: JSON differs from the run's"; failures=$((failures + 1)); }
+# A target of 100 % cannot be met: --require-target turns that into exit code 3.
+expect require-target 3 "MISSED" -- "$flemsim" run "$data/tiny.yaml" --output "$work/t" --set target.sustainable_share=1 --require-target
+expect report-not-hdf5 1 "not a flemsim trip log|cannot open" -- "$flemsim" report "$data/tiny.yaml"
+expect bad-run-writes-nothing 1 "" -- "$flemsim" run "$data/tiny.yaml" --output "$work/bad" --set seed=-1
+[ ! -e "$work/bad" ] || { echo "FAIL bad-run-writes-nothing: $work/bad exists"; failures=$((failures + 1)); }
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
