@@ -2,7 +2,6 @@
 # (scripts/setup.sh installs them).
 find_package(Threads REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS graph)
-find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(TBB REQUIRED)
 find_package(HDF5 REQUIRED COMPONENTS C)
 find_package(yaml-cpp REQUIRED)

@@ -5,9 +5,9 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config ccache
-  libboost-graph-dev libeigen3-dev libtbb-dev libhdf5-dev libyaml-cpp-dev
+  libboost-graph-dev libtbb-dev libhdf5-dev libyaml-cpp-dev
   doctest-dev libcli11-dev libfmt-dev
-  python3 python3-h5py python3-pandas python3-numpy
+  python3 python3-h5py python3-pandas python3-numpy time
 )
 
 missing=()

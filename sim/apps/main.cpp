@@ -48,17 +48,21 @@ scenario::Scenario load(const std::string& file, const Common& c) {
     scenario::LoadOptions lo;
     lo.overrides = c.sets;
     if (c.seed) lo.overrides.push_back("seed=" + std::to_string(*c.seed));
-    if (c.threads) lo.overrides.push_back("threads=" + std::to_string(*c.threads));
+    // --threads is not written into the scenario: the outputs must not depend on it.
     return scenario::load_scenario(file, lo);
 }
 
-bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+bool stderr_is_terminal() {
+    return ::isatty(STDERR_FILENO) == 1;
+}
 
 int cmd_run(const std::string& file, const Common& c, bool require_target) {
     const auto s = load(file, c);
     pipeline::RunOptions o;
     o.output_dir = c.output;
-    if (stderr_is_terminal() && !c.quiet) o.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
+    if (c.threads) o.threads = *c.threads;
+    if (stderr_is_terminal() && !c.quiet)
+        o.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
     const auto r = pipeline::run(s, o);
     if (!c.quiet) {
         std::cout << "flemsim " << core::program_version << " — scenario " << s.name << " (" << s.year << "), "
@@ -110,8 +114,9 @@ int cmd_report(const std::string& file, const Common& c, bool require_target) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"flemsim — agent-based mobility simulator: synthetic population, level of service, mode choice, "
-                 "HDF5 trip log and the modal split against the sustainable-share target."};
+    CLI::App app{
+        "flemsim — agent-based mobility simulator: synthetic population, level of service, mode choice, "
+        "HDF5 trip log and the modal split against the sustainable-share target."};
     app.set_version_flag("--version", std::string("flemsim ") + flemsim::core::program_version);
     app.require_subcommand(1);
     app.footer(
@@ -126,11 +131,13 @@ int main(int argc, char** argv) {
     Common run_c, validate_c, report_c;
     bool run_require = false, report_require = false;
 
-    auto* run = app.add_subcommand("run", "Run a scenario: population, level of service, mode choice, trip log, report");
+    auto* run =
+        app.add_subcommand("run", "Run a scenario: population, level of service, mode choice, trip log, report");
     run->add_option("scenario", scenario_file, "Scenario file (YAML)")->required();
     add_common(run, run_c, true);
     run->add_flag("--require-target", run_require, "Exit with 3 when the sustainable share misses the target");
-    run->footer("Example: flemsim run scenarios/flemingsberg-2030.yaml --threads 2 --set modes.car.default_parking_sek=20");
+    run->footer(
+        "Example: flemsim run scenarios/flemingsberg-2030.yaml --threads 2 --set modes.car.default_parking_sek=20");
 
     auto* validate = app.add_subcommand("validate", "Check a scenario and its network without running");
     validate->add_option("scenario", scenario_file, "Scenario file (YAML)")->required();

@@ -12,8 +12,12 @@ using core::Mode;
 using core::Purpose;
 
 namespace {
-constexpr std::size_t idx(Mode m) { return static_cast<std::size_t>(m); }
-constexpr std::uint8_t bit(Mode m) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(m)); }
+constexpr std::size_t idx(Mode m) {
+    return static_cast<std::size_t>(m);
+}
+constexpr std::uint8_t bit(Mode m) {
+    return static_cast<std::uint8_t>(1u << static_cast<unsigned>(m));
+}
 }  // namespace
 
 std::vector<double> parking_by_zone(const scenario::Scenario& s, const network::Network& net) {
@@ -22,7 +26,8 @@ std::vector<double> parking_by_zone(const scenario::Scenario& s, const network::
     for (const auto& [zone, sek] : s.parking_sek) {
         const auto z = net.find_zone(zone);
         if (z == core::invalid_index)
-            throw core::InputError(s.parking_pos.at(zone), "modes.car.parking_sek." + zone + ": no such zone in the network");
+            throw core::InputError(s.parking_pos.at(zone),
+                                   "modes.car.parking_sek." + zone + ": no such zone in the network");
         out[z] = sek;
     }
     return out;
@@ -33,8 +38,10 @@ double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, Mode m) {
     const auto person = in.pop.person_of_tour(trip / 2);
     switch (m) {
         case Mode::walk:
-        case Mode::bike: return 0.0;
-        case Mode::transit: return in.pop.transit_pass[person] ? 0.0 : s.transit_fare_sek;
+        case Mode::bike:
+            return 0.0;
+        case Mode::transit:
+            return in.pop.transit_pass[person] ? 0.0 : s.transit_fare_sek;
         case Mode::car: {
             double c = s.car_cost_per_km_sek * in.los.distance_m[idx(Mode::car)][trip] / 1000.0;
             if (trip % 2 == 0) c += in.parking_sek_by_zone[in.pop.tour_zone[trip / 2]];
@@ -61,7 +68,8 @@ Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, std::uint8_t&
         v[idx(Mode::car)] += terms.time_per_min[idx(Mode::car)] * los.car_drive_s[t] / 60.0 +
                              terms.access_egress_per_min * (los.time_s[idx(Mode::car)][t] - los.car_drive_s[t]) / 60.0;
         v[idx(Mode::transit)] +=
-            terms.time_per_min[idx(Mode::transit)] * los.pt_in_vehicle_s[t] / 60.0 + terms.wait_per_min * los.pt_wait_s[t] / 60.0 +
+            terms.time_per_min[idx(Mode::transit)] * los.pt_in_vehicle_s[t] / 60.0 +
+            terms.wait_per_min * los.pt_wait_s[t] / 60.0 +
             terms.access_egress_per_min * (los.pt_access_s[t] + los.pt_egress_s[t] + los.pt_transfer_walk_s[t]) / 60.0 +
             terms.transfer * los.pt_transfers[t];
         for (std::size_t m = 0; m < core::mode_count; ++m)

@@ -60,17 +60,19 @@ bool CsvReader::next() {
             col += static_cast<int>(f.size()) + 1;
         }
         if (!m_index.empty() && m_fields.size() != (m_index.size())) {
-            throw InputError({m_file, m_line, 1},
-                             "expected " + std::to_string(m_index.size()) + " fields, found " +
-                                 std::to_string(m_fields.size()),
-                             "names must not contain commas");
+            throw InputError(
+                {m_file, m_line, 1},
+                "expected " + std::to_string(m_index.size()) + " fields, found " + std::to_string(m_fields.size()),
+                "names must not contain commas");
         }
         return true;
     }
     return false;
 }
 
-std::string_view CsvReader::text(std::size_t column) const { return trim(m_fields[m_index[column]]); }
+std::string_view CsvReader::text(std::size_t column) const {
+    return trim(m_fields[m_index[column]]);
+}
 
 std::string_view CsvReader::required_text(std::size_t column) const {
     const auto t = text(column);
@@ -87,7 +89,9 @@ void CsvReader::fail(std::size_t column, const std::string& message, const std::
     throw InputError(pos(column), m_columns[column] + ": " + message, hint);
 }
 
-void CsvReader::fail_row(const std::string& message) const { throw InputError({m_file, m_line, 1}, message); }
+void CsvReader::fail_row(const std::string& message) const {
+    throw InputError({m_file, m_line, 1}, message);
+}
 
 double CsvReader::number(std::size_t column) const {
     try {

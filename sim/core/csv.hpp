@@ -24,12 +24,12 @@ public:
     int line() const { return m_line; }
     std::size_t row_count_hint() const { return m_text.size() / 32; }
 
-    std::string_view text(std::size_t column) const;  // column index in the `columns` order
+    std::string_view text(std::size_t column) const;           // column index in the `columns` order
     std::string_view required_text(std::size_t column) const;  // error if empty
     double number(std::size_t column) const;                   // error if not a finite number
     double positive(std::size_t column) const;                 // error unless > 0
     std::int64_t integer(std::size_t column) const;
-    std::int32_t clock(std::size_t column) const;              // HH:MM:SS
+    std::int32_t clock(std::size_t column) const;  // HH:MM:SS
 
     SourcePos pos(std::size_t column) const;
     [[noreturn]] void fail(std::size_t column, const std::string& message, const std::string& hint = {}) const;

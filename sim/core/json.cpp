@@ -10,11 +10,21 @@ std::string json_escape(std::string_view s) {
     out.reserve(s.size() + 2);
     for (const char c : s) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
                     char buf[8];
@@ -66,7 +76,9 @@ JsonWriter& JsonWriter::begin_array() {
     return *this;
 }
 
-JsonWriter& JsonWriter::end_array() { return end_object(), m_out.back() = ']', *this; }
+JsonWriter& JsonWriter::end_array() {
+    return end_object(), m_out.back() = ']', *this;
+}
 
 JsonWriter& JsonWriter::key(std::string_view k) {
     separator();

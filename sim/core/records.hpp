@@ -14,11 +14,11 @@ namespace flemsim::core {
 struct TripRecord {
     std::uint64_t trip_id;
     std::uint32_t person_id;
-    std::uint16_t trip_index;  // within the person's day, from 0
-    std::uint16_t tour_index;  // within the person's day, from 0
-    std::uint8_t group;        // core::Group
-    std::uint8_t purpose;      // core::Purpose of the tour
-    std::uint8_t mode;         // core::Mode
+    std::uint16_t trip_index;    // within the person's day, from 0
+    std::uint16_t tour_index;    // within the person's day, from 0
+    std::uint8_t group;          // core::Group
+    std::uint8_t purpose;        // core::Purpose of the tour
+    std::uint8_t mode;           // core::Mode
     std::uint8_t dest_activity;  // core::Activity
     std::uint32_t origin_zone;
     std::uint32_t dest_zone;

@@ -20,21 +20,20 @@ inline constexpr std::array<std::string_view, purpose_count> purpose_names = {"w
 // Activity at the end of a trip.
 enum class Activity : std::uint8_t { home = 0, work = 1, study = 2, other = 3 };
 inline constexpr std::size_t activity_count = 4;
-inline constexpr std::array<std::string_view, activity_count> activity_names = {"home", "work", "study",
-                                                                                "other"};
+inline constexpr std::array<std::string_view, activity_count> activity_names = {"home", "work", "study", "other"};
 
 // Person groups, mutually exclusive. Residents live in a study zone; in-commuters live
 // in a gateway zone and work or study in the study area.
 enum class Group : std::uint8_t {
-    resident = 0,         // lives in the study area, neither works nor studies
-    resident_worker = 1,  // lives in the study area and works (anywhere)
-    resident_student = 2, // lives in the study area and studies (anywhere)
-    worker = 3,           // in-commuter who works in the study area
-    student = 4,          // in-commuter who studies in the study area
+    resident = 0,          // lives in the study area, neither works nor studies
+    resident_worker = 1,   // lives in the study area and works (anywhere)
+    resident_student = 2,  // lives in the study area and studies (anywhere)
+    worker = 3,            // in-commuter who works in the study area
+    student = 4,           // in-commuter who studies in the study area
 };
 inline constexpr std::size_t group_count = 5;
-inline constexpr std::array<std::string_view, group_count> group_names = {
-    "resident", "resident_worker", "resident_student", "worker", "student"};
+inline constexpr std::array<std::string_view, group_count> group_names = {"resident", "resident_worker",
+                                                                          "resident_student", "worker", "student"};
 
 template <class E, std::size_t N>
 std::optional<E> enum_from_name(const std::array<std::string_view, N>& names, std::string_view s) {
@@ -43,11 +42,21 @@ std::optional<E> enum_from_name(const std::array<std::string_view, N>& names, st
     return std::nullopt;
 }
 
-inline constexpr std::string_view name_of(Mode m) { return mode_names[static_cast<std::size_t>(m)]; }
-inline constexpr std::string_view name_of(Purpose p) { return purpose_names[static_cast<std::size_t>(p)]; }
-inline constexpr std::string_view name_of(Activity a) { return activity_names[static_cast<std::size_t>(a)]; }
-inline constexpr std::string_view name_of(Group g) { return group_names[static_cast<std::size_t>(g)]; }
+inline constexpr std::string_view name_of(Mode m) {
+    return mode_names[static_cast<std::size_t>(m)];
+}
+inline constexpr std::string_view name_of(Purpose p) {
+    return purpose_names[static_cast<std::size_t>(p)];
+}
+inline constexpr std::string_view name_of(Activity a) {
+    return activity_names[static_cast<std::size_t>(a)];
+}
+inline constexpr std::string_view name_of(Group g) {
+    return group_names[static_cast<std::size_t>(g)];
+}
 
-inline constexpr bool is_resident(Group g) { return g <= Group::resident_student; }
+inline constexpr bool is_resident(Group g) {
+    return g <= Group::resident_student;
+}
 
 }  // namespace flemsim::core

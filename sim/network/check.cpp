@@ -25,7 +25,9 @@ Graph mode_graph(const Network& net, std::uint8_t bit) {
     return g;
 }
 
-const char* mode_word(std::uint8_t bit) { return bit == walk_bit ? "walk" : bit == bike_bit ? "bike" : "car"; }
+const char* mode_word(std::uint8_t bit) {
+    return bit == walk_bit ? "walk" : bit == bike_bit ? "bike" : "car";
+}
 
 }  // namespace
 
@@ -57,8 +59,9 @@ void check_network(const Network& net) {
                                      std::string(mode_word(bit)) + "' from the zone's modes");
             }
             if (comp[net.zone_centroid[z]] != main)
-                throw InputError({zones_file, 0, 0}, "centroid of zone '" + net.zone_ids[z] +
-                                                         "' cannot be reached both ways by " + mode_word(bit));
+                throw InputError(
+                    {zones_file, net.zone_line[z], 1},
+                    "centroid of zone '" + net.zone_ids[z] + "' cannot be reached both ways by " + mode_word(bit));
         }
     }
     // Transit: a stop reachable on foot from each zone centroid that needs transit.
@@ -85,8 +88,10 @@ void check_network(const Network& net) {
             }
         }
         if (!found)
-            throw InputError({zones_file, 0, 0}, "zone '" + net.zone_ids[z] + "' needs transit but no stop can be reached on foot from its centroid",
-                             "add a connector to a stop, or remove 'transit' from the zone's modes");
+            throw InputError(
+                {zones_file, net.zone_line[z], 1},
+                "zone '" + net.zone_ids[z] + "' needs transit but no stop can be reached on foot from its centroid",
+                "add a connector to a stop, or remove 'transit' from the zone's modes");
     }
 }
 

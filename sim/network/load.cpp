@@ -23,10 +23,10 @@ constexpr double pi = 3.14159265358979323846;
 
 using IdMap = std::unordered_map<std::string, std::uint32_t>;
 
-std::uint32_t add_id(IdMap& map, std::vector<std::string>& ids, const CsvReader& r, std::size_t col,
-                     const char* what) {
+std::uint32_t add_id(IdMap& map, std::vector<std::string>& ids, const CsvReader& r, std::size_t col, const char* what) {
     const std::string id(r.required_text(col));
-    if (id.find_first_of(" \t\"") != std::string::npos) r.fail(col, std::string(what) + " id '" + id + "' contains a space or quote");
+    if (id.find_first_of(" \t\"") != std::string::npos)
+        r.fail(col, std::string(what) + " id '" + id + "' contains a space or quote");
     const auto idx = static_cast<std::uint32_t>(ids.size());
     if (!map.emplace(id, idx).second) r.fail(col, "duplicate " + std::string(what) + " id '" + id + "'");
     ids.push_back(id);
@@ -46,10 +46,14 @@ std::uint8_t parse_modes(const CsvReader& r, std::size_t col, bool allow_transit
     const auto text = r.required_text(col);
     for (auto part : core::split(text, '|')) {
         part = core::trim(part);
-        if (part == "walk") bits |= walk_bit;
-        else if (part == "bike") bits |= bike_bit;
-        else if (part == "car") bits |= car_bit;
-        else if (part == "transit" && allow_transit) bits |= transit_bit;
+        if (part == "walk")
+            bits |= walk_bit;
+        else if (part == "bike")
+            bits |= bike_bit;
+        else if (part == "car")
+            bits |= car_bit;
+        else if (part == "transit" && allow_transit)
+            bits |= transit_bit;
         else {
             std::vector<std::string> known{"walk", "bike", "car"};
             if (allow_transit) known.emplace_back("transit");
@@ -89,10 +93,18 @@ std::uint32_t find_in(const std::vector<std::string>& ids, const std::string& id
 }
 }  // namespace
 
-std::uint32_t Network::find_zone(const std::string& id) const { return find_in(zone_ids, id); }
-std::uint32_t Network::find_node(const std::string& id) const { return find_in(node_ids, id); }
-std::uint32_t Network::find_stop(const std::string& id) const { return find_in(stop_ids, id); }
-std::uint32_t Network::find_line(const std::string& id) const { return find_in(line_ids, id); }
+std::uint32_t Network::find_zone(const std::string& id) const {
+    return find_in(zone_ids, id);
+}
+std::uint32_t Network::find_node(const std::string& id) const {
+    return find_in(node_ids, id);
+}
+std::uint32_t Network::find_stop(const std::string& id) const {
+    return find_in(stop_ids, id);
+}
+std::uint32_t Network::find_line(const std::string& id) const {
+    return find_in(line_ids, id);
+}
 
 std::pair<double, double> Network::to_lat_lon(double x_m, double y_m) const {
     const double lat = origin_lat + y_m / earth_m_per_deg_lat;
@@ -102,9 +114,12 @@ std::pair<double, double> Network::to_lat_lon(double x_m, double y_m) const {
 
 const char* line_mode_name(LineMode m) {
     switch (m) {
-        case LineMode::rail: return "rail";
-        case LineMode::bus: return "bus";
-        case LineMode::tram: return "tram";
+        case LineMode::rail:
+            return "rail";
+        case LineMode::bus:
+            return "bus";
+        case LineMode::tram:
+            return "tram";
     }
     return "?";
 }
@@ -112,8 +127,7 @@ const char* line_mode_name(LineMode m) {
 Network load_network(const std::filesystem::path& folder) {
     Network net;
     net.folder = folder;
-    if (!std::filesystem::is_directory(folder))
-        throw InputError({folder.string(), 0, 0}, "network folder not found");
+    if (!std::filesystem::is_directory(folder)) throw InputError({folder.string(), 0, 0}, "network folder not found");
     const auto path = [&](const char* f) { return folder / f; };
     for (const char* f : {"network.yaml", "nodes.csv", "links.csv", "zones.csv", "stops.csv", "vehicles.csv",
                           "lines.csv", "line_stops.csv", "headways.csv"}) {
@@ -132,12 +146,16 @@ Network load_network(const std::filesystem::path& folder) {
             add_id(zones, net.zone_ids, r, 0, "zone");
             net.zone_names.emplace_back(r.required_text(1));
             const auto kind = r.required_text(2);
-            if (kind == "study") net.zone_kind.push_back(ZoneKind::study);
-            else if (kind == "gateway") net.zone_kind.push_back(ZoneKind::gateway);
-            else r.fail(2, "expected 'study' or 'gateway', got '" + std::string(kind) + "'");
+            if (kind == "study")
+                net.zone_kind.push_back(ZoneKind::study);
+            else if (kind == "gateway")
+                net.zone_kind.push_back(ZoneKind::gateway);
+            else
+                r.fail(2, "expected 'study' or 'gateway', got '" + std::string(kind) + "'");
             zone_centroid_ref.emplace_back(r.required_text(3));
             zone_centroid_pos.push_back(r.pos(3));
             net.zone_modes.push_back(parse_modes(r, 4, true));
+            net.zone_line.push_back(r.line());
         }
     }
     {
@@ -173,7 +191,8 @@ Network load_network(const std::filesystem::path& folder) {
             const auto modes = parse_modes(r, 5, false);
             net.link_modes.push_back(modes);
             const auto oneway = r.required_text(6);
-            if (oneway != "yes" && oneway != "no") r.fail(6, "expected 'yes' or 'no', got '" + std::string(oneway) + "'");
+            if (oneway != "yes" && oneway != "no")
+                r.fail(6, "expected 'yes' or 'no', got '" + std::string(oneway) + "'");
             net.link_oneway.push_back(oneway == "yes");
             if (modes & car_bit) {
                 net.link_car_speed_mps.push_back(r.positive(7) / 3.6);
@@ -217,11 +236,15 @@ Network load_network(const std::filesystem::path& folder) {
             add_id(lines, net.line_ids, r, 0, "line");
             net.line_names.emplace_back(r.required_text(1));
             const auto mode = r.required_text(2);
-            if (mode == "rail") net.line_mode.push_back(LineMode::rail);
-            else if (mode == "bus") net.line_mode.push_back(LineMode::bus);
-            else if (mode == "tram") net.line_mode.push_back(LineMode::tram);
-            else r.fail(2, "expected rail, bus or tram, got '" + std::string(mode) + "'",
-                        core::did_you_mean(mode, {"rail", "bus", "tram"}));
+            if (mode == "rail")
+                net.line_mode.push_back(LineMode::rail);
+            else if (mode == "bus")
+                net.line_mode.push_back(LineMode::bus);
+            else if (mode == "tram")
+                net.line_mode.push_back(LineMode::tram);
+            else
+                r.fail(2, "expected rail, bus or tram, got '" + std::string(mode) + "'",
+                       core::did_you_mean(mode, {"rail", "bus", "tram"}));
             net.line_vehicle.push_back(ref(vehicles, net.vehicle_ids, r, 3, "vehicle"));
         }
     }

@@ -55,6 +55,7 @@ struct Network {
     std::vector<ZoneKind> zone_kind;
     std::vector<std::uint32_t> zone_centroid;
     std::vector<std::uint8_t> zone_modes;  // ModeBits the zone needs
+    std::vector<int> zone_line;            // line in zones.csv (for messages)
     std::vector<std::uint32_t> zone_first_node;
     std::vector<std::uint32_t> zone_nodes;
 
@@ -76,8 +77,8 @@ struct Network {
     std::vector<LineMode> line_mode;
     std::vector<std::uint32_t> line_vehicle;
     std::vector<std::uint32_t> line_first_stop;
-    std::vector<std::uint32_t> line_stop;          // stop index
-    std::vector<std::int32_t> line_run_time_s;     // from the previous stop (0 for the first)
+    std::vector<std::uint32_t> line_stop;       // stop index
+    std::vector<std::int32_t> line_run_time_s;  // from the previous stop (0 for the first)
     std::vector<std::int32_t> line_dwell_s;
 
     // Headways; CSR over lines, intervals sorted by start: [from_s, to_s) with headway_s.

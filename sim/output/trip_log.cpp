@@ -150,14 +150,19 @@ constexpr std::size_t size_of(Kind k) {
         case Kind::group:
         case Kind::purpose:
         case Kind::mode:
-        case Kind::activity: return 1;
-        case Kind::u16: return 2;
+        case Kind::activity:
+            return 1;
+        case Kind::u16:
+            return 2;
         case Kind::u32:
         case Kind::i32:
-        case Kind::f32: return 4;
+        case Kind::f32:
+            return 4;
         case Kind::u64:
-        case Kind::f64: return 8;
-        case Kind::text: return sizeof(const char*);
+        case Kind::f64:
+            return 8;
+        case Kind::text:
+            return sizeof(const char*);
     }
     return 0;
 }
@@ -170,22 +175,25 @@ struct Field {
     Kind kind;
 };
 
-#define FLEMSIM_FIELD(Row, member, kind) Field{#member, offsetof(Row, member), sizeof(Row::member), Kind::kind}
+#define FLEMSIM_FIELD(Row, member, kind)                                \
+    Field {                                                             \
+#member, offsetof(Row, member), sizeof(Row::member), Kind::kind \
+    }
 
 constexpr std::array trip_fields = {
-    FLEMSIM_FIELD(TripRecord, trip_id, u64),        FLEMSIM_FIELD(TripRecord, person_id, u32),
-    FLEMSIM_FIELD(TripRecord, trip_index, u16),     FLEMSIM_FIELD(TripRecord, tour_index, u16),
-    FLEMSIM_FIELD(TripRecord, group, group),        FLEMSIM_FIELD(TripRecord, purpose, purpose),
-    FLEMSIM_FIELD(TripRecord, mode, mode),          FLEMSIM_FIELD(TripRecord, dest_activity, activity),
-    FLEMSIM_FIELD(TripRecord, origin_zone, u32),    FLEMSIM_FIELD(TripRecord, dest_zone, u32),
-    FLEMSIM_FIELD(TripRecord, origin_node, u32),    FLEMSIM_FIELD(TripRecord, dest_node, u32),
-    FLEMSIM_FIELD(TripRecord, dep_time_s, i32),     FLEMSIM_FIELD(TripRecord, arr_time_s, i32),
-    FLEMSIM_FIELD(TripRecord, distance_m, f32),     FLEMSIM_FIELD(TripRecord, in_vehicle_s, f32),
-    FLEMSIM_FIELD(TripRecord, wait_s, f32),         FLEMSIM_FIELD(TripRecord, access_s, f32),
-    FLEMSIM_FIELD(TripRecord, egress_s, f32),       FLEMSIM_FIELD(TripRecord, transfer_walk_s, f32),
-    FLEMSIM_FIELD(TripRecord, transfers, u16),      FLEMSIM_FIELD(TripRecord, board_stop, i32),
-    FLEMSIM_FIELD(TripRecord, alight_stop, i32),    FLEMSIM_FIELD(TripRecord, first_line, i32),
-    FLEMSIM_FIELD(TripRecord, last_line, i32),      FLEMSIM_FIELD(TripRecord, cost_sek, f32),
+    FLEMSIM_FIELD(TripRecord, trip_id, u64),     FLEMSIM_FIELD(TripRecord, person_id, u32),
+    FLEMSIM_FIELD(TripRecord, trip_index, u16),  FLEMSIM_FIELD(TripRecord, tour_index, u16),
+    FLEMSIM_FIELD(TripRecord, group, group),     FLEMSIM_FIELD(TripRecord, purpose, purpose),
+    FLEMSIM_FIELD(TripRecord, mode, mode),       FLEMSIM_FIELD(TripRecord, dest_activity, activity),
+    FLEMSIM_FIELD(TripRecord, origin_zone, u32), FLEMSIM_FIELD(TripRecord, dest_zone, u32),
+    FLEMSIM_FIELD(TripRecord, origin_node, u32), FLEMSIM_FIELD(TripRecord, dest_node, u32),
+    FLEMSIM_FIELD(TripRecord, dep_time_s, i32),  FLEMSIM_FIELD(TripRecord, arr_time_s, i32),
+    FLEMSIM_FIELD(TripRecord, distance_m, f32),  FLEMSIM_FIELD(TripRecord, in_vehicle_s, f32),
+    FLEMSIM_FIELD(TripRecord, wait_s, f32),      FLEMSIM_FIELD(TripRecord, access_s, f32),
+    FLEMSIM_FIELD(TripRecord, egress_s, f32),    FLEMSIM_FIELD(TripRecord, transfer_walk_s, f32),
+    FLEMSIM_FIELD(TripRecord, transfers, u16),   FLEMSIM_FIELD(TripRecord, board_stop, i32),
+    FLEMSIM_FIELD(TripRecord, alight_stop, i32), FLEMSIM_FIELD(TripRecord, first_line, i32),
+    FLEMSIM_FIELD(TripRecord, last_line, i32),   FLEMSIM_FIELD(TripRecord, cost_sek, f32),
 };
 
 constexpr std::array person_fields = {
@@ -217,8 +225,8 @@ struct LineRow {
 };
 
 constexpr std::array zone_fields = {
-    FLEMSIM_FIELD(ZoneRow, id, text),  FLEMSIM_FIELD(ZoneRow, name, text), FLEMSIM_FIELD(ZoneRow, kind, text),
-    FLEMSIM_FIELD(ZoneRow, x_m, f64),  FLEMSIM_FIELD(ZoneRow, y_m, f64),   FLEMSIM_FIELD(ZoneRow, lat, f64),
+    FLEMSIM_FIELD(ZoneRow, id, text), FLEMSIM_FIELD(ZoneRow, name, text), FLEMSIM_FIELD(ZoneRow, kind, text),
+    FLEMSIM_FIELD(ZoneRow, x_m, f64), FLEMSIM_FIELD(ZoneRow, y_m, f64),   FLEMSIM_FIELD(ZoneRow, lat, f64),
     FLEMSIM_FIELD(ZoneRow, lon, f64),
 };
 constexpr std::array stop_fields = {
@@ -261,18 +269,30 @@ public:
 
     hid_t of(Kind k) const {
         switch (k) {
-            case Kind::u8: return u8();
-            case Kind::u16: return m_file ? H5T_STD_U16LE : H5T_NATIVE_UINT16;
-            case Kind::u32: return m_file ? H5T_STD_U32LE : H5T_NATIVE_UINT32;
-            case Kind::u64: return m_file ? H5T_STD_U64LE : H5T_NATIVE_UINT64;
-            case Kind::i32: return m_file ? H5T_STD_I32LE : H5T_NATIVE_INT32;
-            case Kind::f32: return m_file ? H5T_IEEE_F32LE : H5T_NATIVE_FLOAT;
-            case Kind::f64: return m_file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE;
-            case Kind::text: return m_text.get();
-            case Kind::group: return m_group.get();
-            case Kind::purpose: return m_purpose.get();
-            case Kind::mode: return m_mode.get();
-            case Kind::activity: return m_activity.get();
+            case Kind::u8:
+                return u8();
+            case Kind::u16:
+                return m_file ? H5T_STD_U16LE : H5T_NATIVE_UINT16;
+            case Kind::u32:
+                return m_file ? H5T_STD_U32LE : H5T_NATIVE_UINT32;
+            case Kind::u64:
+                return m_file ? H5T_STD_U64LE : H5T_NATIVE_UINT64;
+            case Kind::i32:
+                return m_file ? H5T_STD_I32LE : H5T_NATIVE_INT32;
+            case Kind::f32:
+                return m_file ? H5T_IEEE_F32LE : H5T_NATIVE_FLOAT;
+            case Kind::f64:
+                return m_file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE;
+            case Kind::text:
+                return m_text.get();
+            case Kind::group:
+                return m_group.get();
+            case Kind::purpose:
+                return m_purpose.get();
+            case Kind::mode:
+                return m_mode.get();
+            case Kind::activity:
+                return m_activity.get();
         }
         return -1;
     }
@@ -312,16 +332,15 @@ void write_table(hid_t loc, const std::string& name, hid_t file_type, hid_t mem_
     Handle space(H5Screate_simple(1, dims, max_dims), H5Sclose, "creating the dataspace of " + name);
     Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "creating the creation properties of " + name);
     check(H5Pset_obj_track_times(dcpl.get(), false), "turning off time tracking of " + name);
-    const hsize_t chunk[1] = {std::min<hsize_t>(std::max<std::uint32_t>(storage.chunk_rows, 1),
-                                                std::max<hsize_t>(rows, 1))};
+    const hsize_t chunk[1] = {
+        std::min<hsize_t>(std::max<std::uint32_t>(storage.chunk_rows, 1), std::max<hsize_t>(rows, 1))};
     check(H5Pset_chunk(dcpl.get(), 1, chunk), "setting the chunk size of " + name);
     check(H5Pset_shuffle(dcpl.get()), "setting the shuffle filter of " + name);
     check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(storage.compression_level)),
           "setting deflate level " + std::to_string(storage.compression_level) + " on " + name);
-    Handle dset(H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-                H5Dclose, "creating dataset " + name);
-    if (rows > 0)
-        check(H5Dwrite(dset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "writing dataset " + name);
+    Handle dset(H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose,
+                "creating dataset " + name);
+    if (rows > 0) check(H5Dwrite(dset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "writing dataset " + name);
     dset.close("closing dataset " + name);
 }
 
@@ -384,8 +403,7 @@ void write_lookups(hid_t file, const Lookups& lookups, const MemberTypes& mem, c
                    const Storage& storage) {
     Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "creating group properties");
     check(H5Pset_obj_track_times(gcpl.get(), false), "turning off time tracking of /lookup");
-    Handle group(H5Gcreate2(file, "lookup", H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose,
-                 "creating group /lookup");
+    Handle group(H5Gcreate2(file, "lookup", H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose, "creating group /lookup");
 
     std::vector<ZoneRow> zones;
     zones.reserve(lookups.zones.size());
@@ -479,8 +497,7 @@ public:
     // field exists and every enum has our labels; hands the rows to `consume` before the
     // variable-length strings in them are freed.
     template <class Row, std::size_t N, class Consume>
-    void read_rows(const std::string& name, const std::array<Field, N>& fields, hid_t mem_type,
-                   Consume consume) const {
+    void read_rows(const std::string& name, const std::array<Field, N>& fields, hid_t mem_type, Consume consume) const {
         Handle dset(H5Dopen2(m_file.get(), name.c_str(), H5P_DEFAULT), H5Dclose, "opening dataset " + name);
         Handle file_type(H5Dget_type(dset.get()), H5Tclose, "getting the type of " + name);
         if (H5Tget_class(file_type.get()) != H5T_COMPOUND) refuse(name + " is not a table of compound rows");
@@ -491,11 +508,20 @@ public:
                 refuse(name + " has no field '" + f.name + "'");
             }
             switch (f.kind) {
-                case Kind::group: check_enum(file_type.get(), index, name, f.name, core::group_names); break;
-                case Kind::purpose: check_enum(file_type.get(), index, name, f.name, core::purpose_names); break;
-                case Kind::mode: check_enum(file_type.get(), index, name, f.name, core::mode_names); break;
-                case Kind::activity: check_enum(file_type.get(), index, name, f.name, core::activity_names); break;
-                default: break;
+                case Kind::group:
+                    check_enum(file_type.get(), index, name, f.name, core::group_names);
+                    break;
+                case Kind::purpose:
+                    check_enum(file_type.get(), index, name, f.name, core::purpose_names);
+                    break;
+                case Kind::mode:
+                    check_enum(file_type.get(), index, name, f.name, core::mode_names);
+                    break;
+                case Kind::activity:
+                    check_enum(file_type.get(), index, name, f.name, core::activity_names);
+                    break;
+                default:
+                    break;
             }
         }
         Handle space(H5Dget_space(dset.get()), H5Sclose, "getting the dataspace of " + name);
@@ -528,8 +554,8 @@ private:
         std::string expected;
         for (std::size_t i = 0; i < N; ++i)
             expected += (i ? ", " : "") + std::string(names[i]) + "=" + std::to_string(i);
-        const std::string mismatch = table + " field '" + field + "': enum labels do not match this flemsim's (" +
-                                     expected + ")";
+        const std::string mismatch =
+            table + " field '" + field + "': enum labels do not match this flemsim's (" + expected + ")";
         if (H5Tget_class(member.get()) != H5T_ENUM || H5Tget_size(member.get()) != 1 ||
             H5Tget_nmembers(member.get()) != static_cast<int>(N))
             refuse(mismatch);
@@ -554,8 +580,7 @@ private:
     }
 
     // Reads `count` numbers of class `cls` (converted to `mem_type`) from attribute `name`.
-    void read_number(hid_t loc, const char* name, H5T_class_t cls, hid_t mem_type, void* out,
-                     std::size_t count) const {
+    void read_number(hid_t loc, const char* name, H5T_class_t cls, hid_t mem_type, void* out, std::size_t count) const {
         if (attribute_size(name) != count)
             refuse(std::string("attribute '") + name + "' should hold " + std::to_string(count) + " value(s)");
         Handle attr(H5Aopen(loc, name, H5P_DEFAULT), H5Aclose, std::string("opening attribute ") + name);
@@ -610,7 +635,9 @@ private:
     Handle m_root;
 };
 
-std::string str_or_empty(const char* s) { return s != nullptr ? std::string(s) : std::string(); }
+std::string str_or_empty(const char* s) {
+    return s != nullptr ? std::string(s) : std::string();
+}
 
 // Values outside an enum cannot come from our writer; HDF5 converts an unknown enum value
 // to all-ones bits, which this catches too.
@@ -649,8 +676,7 @@ void write_trip_log(const std::filesystem::path& path, const TripLogMeta& meta, 
         write_table(file.get(), "trips", disk.compound(trip_fields, sizeof(TripRecord)).get(),
                     mem.compound(trip_fields, sizeof(TripRecord)).get(), trips.size(), trips.data(), storage);
         write_table(file.get(), "persons", disk.compound(person_fields, sizeof(PersonRecord)).get(),
-                    mem.compound(person_fields, sizeof(PersonRecord)).get(), persons.size(), persons.data(),
-                    storage);
+                    mem.compound(person_fields, sizeof(PersonRecord)).get(), persons.size(), persons.data(), storage);
         write_lookups(file.get(), lookups, mem, disk, storage);
         file.close("closing (flushing) the file");
     } catch (const H5Failure& e) {
@@ -669,8 +695,7 @@ TripLog read_trip_log(const std::filesystem::path& path) {
                                std::filesystem::exists(path, ec) ? "not a regular file" : "no such file");
     const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
     if (is_hdf5 < 0) throw core::IoError("cannot read trip log " + path.string() + ": " + take_hdf5_detail());
-    if (is_hdf5 == 0)
-        throw core::InputError(pos, "not a flemsim trip log: not an HDF5 file");
+    if (is_hdf5 == 0) throw core::InputError(pos, "not a flemsim trip log: not an HDF5 file");
 
     try {
         const Reader reader(path);
@@ -698,25 +723,25 @@ TripLog read_trip_log(const std::filesystem::path& path) {
         for (std::size_t i = 0; i < log.persons.size(); ++i)
             check_value(reader, "/persons", i, "group", log.persons[i].group, core::group_names);
 
-        reader.read_rows<ZoneRow>("/lookup/zones", zone_fields, mem.compound(zone_fields, sizeof(ZoneRow)).get(),
-                                  [&](const std::vector<ZoneRow>& rows) {
-                                      for (const ZoneRow& r : rows)
-                                          log.lookups.zones.push_back({str_or_empty(r.id), str_or_empty(r.name),
-                                                                       str_or_empty(r.kind), r.x_m, r.y_m, r.lat,
-                                                                       r.lon});
-                                  });
-        reader.read_rows<StopRow>("/lookup/stops", stop_fields, mem.compound(stop_fields, sizeof(StopRow)).get(),
-                                  [&](const std::vector<StopRow>& rows) {
-                                      for (const StopRow& r : rows)
-                                          log.lookups.stops.push_back({str_or_empty(r.id), str_or_empty(r.name),
-                                                                       r.x_m, r.y_m, r.lat, r.lon});
-                                  });
-        reader.read_rows<LineRow>("/lookup/lines", line_fields, mem.compound(line_fields, sizeof(LineRow)).get(),
-                                  [&](const std::vector<LineRow>& rows) {
-                                      for (const LineRow& r : rows)
-                                          log.lookups.lines.push_back(
-                                              {str_or_empty(r.id), str_or_empty(r.name), str_or_empty(r.mode)});
-                                  });
+        reader.read_rows<ZoneRow>(
+            "/lookup/zones", zone_fields, mem.compound(zone_fields, sizeof(ZoneRow)).get(),
+            [&](const std::vector<ZoneRow>& rows) {
+                for (const ZoneRow& r : rows)
+                    log.lookups.zones.push_back(
+                        {str_or_empty(r.id), str_or_empty(r.name), str_or_empty(r.kind), r.x_m, r.y_m, r.lat, r.lon});
+            });
+        reader.read_rows<StopRow>(
+            "/lookup/stops", stop_fields, mem.compound(stop_fields, sizeof(StopRow)).get(),
+            [&](const std::vector<StopRow>& rows) {
+                for (const StopRow& r : rows)
+                    log.lookups.stops.push_back({str_or_empty(r.id), str_or_empty(r.name), r.x_m, r.y_m, r.lat, r.lon});
+            });
+        reader.read_rows<LineRow>(
+            "/lookup/lines", line_fields, mem.compound(line_fields, sizeof(LineRow)).get(),
+            [&](const std::vector<LineRow>& rows) {
+                for (const LineRow& r : rows)
+                    log.lookups.lines.push_back({str_or_empty(r.id), str_or_empty(r.name), str_or_empty(r.mode)});
+            });
         return log;
     } catch (const H5Failure& e) {
         throw core::IoError("cannot read trip log " + path.string() + ": " + e.what());

@@ -19,9 +19,9 @@ struct TripLogMeta {
     std::string program_version;
     std::string scenario_name;
     std::uint64_t seed = 0;
-    std::string scenario_yaml;  // the effective scenario (after extends and --set)
+    std::string scenario_yaml;                                      // the effective scenario (after extends and --set)
     std::vector<std::pair<std::string, std::string>> input_hashes;  // input name, sha256
-    std::string created_utc;    // ISO 8601
+    std::string created_utc;                                        // ISO 8601
     double target_sustainable_share = 0.7;
     std::vector<double> distance_bands_km;
 };
@@ -45,7 +45,7 @@ struct Lookups {
 };
 
 struct WriteOptions {
-    int compression_level = 4;     // deflate, with shuffle
+    int compression_level = 4;  // deflate, with shuffle
     std::uint32_t chunk_rows = 65536;
 };
 

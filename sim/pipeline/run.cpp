@@ -66,7 +66,8 @@ output::Lookups make_lookups(const network::Network& net) {
     return l;
 }
 
-std::vector<std::pair<std::string, std::string>> input_hashes(const scenario::Scenario& s, const network::Network& net) {
+std::vector<std::pair<std::string, std::string>> input_hashes(const scenario::Scenario& s,
+                                                              const network::Network& net) {
     std::vector<std::pair<std::string, std::string>> h;
     for (const auto& f : s.chain) h.emplace_back("scenario/" + f.filename().string(), core::sha256_file_hex(f));
     h.emplace_back("scenario (effective)", core::sha256_hex(s.effective_yaml));
@@ -89,8 +90,8 @@ core::TripRecord make_trip(const population::Population& pop, const routing::Tri
     r.purpose = static_cast<std::uint8_t>(pop.tour_purpose[tour]);
     r.mode = static_cast<std::uint8_t>(m);
     const bool outbound = t % 2 == 0;
-    r.dest_activity = static_cast<std::uint8_t>(outbound ? static_cast<core::Activity>(static_cast<int>(pop.tour_purpose[tour]) + 1)
-                                                         : core::Activity::home);
+    r.dest_activity = static_cast<std::uint8_t>(
+        outbound ? static_cast<core::Activity>(static_cast<int>(pop.tour_purpose[tour]) + 1) : core::Activity::home);
     r.origin_zone = outbound ? pop.home_zone[person] : pop.tour_zone[tour];
     r.dest_zone = outbound ? pop.tour_zone[tour] : pop.home_zone[person];
     r.origin_node = routing::trip_origin_node(pop, person, t);
@@ -101,8 +102,12 @@ core::TripRecord make_trip(const population::Population& pop, const routing::Tri
     r.distance_m = los.distance_m[mi][t];
     r.board_stop = r.alight_stop = r.first_line = r.last_line = -1;
     switch (m) {
-        case Mode::walk: r.access_s = static_cast<float>(total); break;
-        case Mode::bike: r.in_vehicle_s = static_cast<float>(total); break;
+        case Mode::walk:
+            r.access_s = static_cast<float>(total);
+            break;
+        case Mode::bike:
+            r.in_vehicle_s = static_cast<float>(total);
+            break;
         case Mode::car:
             r.in_vehicle_s = los.car_drive_s[t];
             r.access_s = static_cast<float>((total - los.car_drive_s[t]) / 2);
@@ -161,9 +166,9 @@ std::vector<std::string> validate(const scenario::Scenario& s) {
                     std::to_string(s.land_use.size()) + " zones with land use");
     const Prepared p = prepare(s);
     const auto& net = p.net;
-    lines.push_back("network " + net.name + ": " + thousands(net.node_count()) + " nodes, " + thousands(net.link_count()) +
-                    " links, " + std::to_string(net.zone_count()) + " zones, " + std::to_string(net.stop_count()) +
-                    " stops, " + std::to_string(net.line_count()) + " lines");
+    lines.push_back("network " + net.name + ": " + thousands(net.node_count()) + " nodes, " +
+                    thousands(net.link_count()) + " links, " + std::to_string(net.zone_count()) + " zones, " +
+                    std::to_string(net.stop_count()) + " stops, " + std::to_string(net.line_count()) + " lines");
     const auto ctx = routing::build_routing(net, s);
     const auto imp = routing::compute_zone_impedance(ctx, impedance_time_s);
     // Every study zone with jobs or study places must be reachable from some gateway, and
@@ -172,9 +177,9 @@ std::vector<std::string> validate(const scenario::Scenario& s) {
         if (net.zone_kind[j] != network::ZoneKind::study) continue;
         for (std::size_t i = 0; i < net.zone_count(); ++i)
             if (!std::isfinite(imp.at(i, j)))
-                throw core::InputError({(net.folder / "zones.csv").string(), 0, 0},
-                                       "zone '" + net.zone_ids[j] + "' cannot be reached from zone '" + net.zone_ids[i] +
-                                           "' by any mode");
+                throw core::InputError(
+                    {(net.folder / "zones.csv").string(), net.zone_line[j], 1},
+                    "zone '" + net.zone_ids[j] + "' cannot be reached from zone '" + net.zone_ids[i] + "' by any mode");
     }
     lines.push_back("level of service: every study zone reachable from every zone");
     double residents = 0, jobs = 0, places = 0;
@@ -189,7 +194,8 @@ std::vector<std::string> validate(const scenario::Scenario& s) {
 RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     RunResult result;
     result.threads_used = resolve_threads(s, options);
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(result.threads_used));
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                              static_cast<std::size_t>(result.threads_used));
     const auto say = [&](const std::string& line) {
         if (options.progress) options.progress(line);
     };
@@ -220,24 +226,28 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
 
     std::vector<core::TripRecord> trips(pop.trip_count());
     std::vector<core::PersonRecord> persons(pop.person_count());
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pop.person_count(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
-        for (std::size_t p = r.begin(); p != r.end(); ++p) {
-            const auto person = static_cast<std::uint32_t>(p);
-            for (std::size_t t = 2 * pop.person_first_tour[p]; t < 2 * pop.person_first_tour[p + 1]; ++t)
-                trips[t] = make_trip(pop, los, in, modes, person, t);
-            auto& pr = persons[p];
-            pr.person_id = person;
-            pr.group = static_cast<std::uint8_t>(pop.group[p]);
-            pr.car_available = pop.car_available[p];
-            pr.bike_owner = pop.bike_owner[p];
-            pr.transit_pass = pop.transit_pass[p];
-            pr.home_zone = pop.home_zone[p];
-            pr.home_node = pop.home_node[p];
-            pr.work_zone = pop.work_zone[p] == core::invalid_index ? -1 : static_cast<std::int32_t>(pop.work_zone[p]);
-            pr.study_zone = pop.study_zone[p] == core::invalid_index ? -1 : static_cast<std::int32_t>(pop.study_zone[p]);
-            pr.trip_count = static_cast<std::uint16_t>(2 * (pop.person_first_tour[p + 1] - pop.person_first_tour[p]));
-        }
-    });
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, pop.person_count(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+            for (std::size_t p = r.begin(); p != r.end(); ++p) {
+                const auto person = static_cast<std::uint32_t>(p);
+                for (std::size_t t = 2 * pop.person_first_tour[p]; t < 2 * pop.person_first_tour[p + 1]; ++t)
+                    trips[t] = make_trip(pop, los, in, modes, person, t);
+                auto& pr = persons[p];
+                pr.person_id = person;
+                pr.group = static_cast<std::uint8_t>(pop.group[p]);
+                pr.car_available = pop.car_available[p];
+                pr.bike_owner = pop.bike_owner[p];
+                pr.transit_pass = pop.transit_pass[p];
+                pr.home_zone = pop.home_zone[p];
+                pr.home_node = pop.home_node[p];
+                pr.work_zone =
+                    pop.work_zone[p] == core::invalid_index ? -1 : static_cast<std::int32_t>(pop.work_zone[p]);
+                pr.study_zone =
+                    pop.study_zone[p] == core::invalid_index ? -1 : static_cast<std::int32_t>(pop.study_zone[p]);
+                pr.trip_count =
+                    static_cast<std::uint16_t>(2 * (pop.person_first_tour[p + 1] - pop.person_first_tour[p]));
+            }
+        });
     result.split = report::compute_modal_split(trips, s.distance_bands_km, s.target_sustainable_share);
     result.split.scenario_name = s.name;
     result.split.seed = s.seed;

@@ -28,8 +28,8 @@ struct Population {
     // Tours (CSR over persons, in departure order within a person).
     std::vector<std::uint32_t> person_first_tour;  // person_count + 1
     std::vector<core::Purpose> tour_purpose;
-    std::vector<std::uint32_t> tour_zone;  // destination zone
-    std::vector<std::uint32_t> tour_node;  // destination node
+    std::vector<std::uint32_t> tour_zone;     // destination zone
+    std::vector<std::uint32_t> tour_node;     // destination node
     std::vector<std::int32_t> tour_depart_s;  // leaving home
     std::vector<std::int32_t> tour_return_s;  // leaving the activity
 
@@ -60,7 +60,7 @@ struct SynthesisSummary {
 
 // Land use indexed by network zone, resolved from the scenario's zone names.
 struct ZoneData {
-    std::vector<double> residents, jobs, study_places, visits;  // study zones
+    std::vector<double> residents, jobs, study_places, visits;                         // study zones
     std::vector<double> gw_workers, gw_students, gw_jobs, gw_study_places, gw_visits;  // gateways
 };
 

@@ -24,7 +24,8 @@ double gravity_weight(double attraction, double beta_per_min, double minutes) {
 }
 
 std::uint32_t Population::person_of_tour(std::size_t tour) const {
-    const auto it = std::upper_bound(person_first_tour.begin(), person_first_tour.end(), static_cast<std::uint32_t>(tour));
+    const auto it =
+        std::upper_bound(person_first_tour.begin(), person_first_tour.end(), static_cast<std::uint32_t>(tour));
     return static_cast<std::uint32_t>(it - person_first_tour.begin()) - 1;
 }
 
@@ -69,10 +70,10 @@ ZoneData resolve_zone_data(const scenario::Scenario& s, const network::Network& 
         if (given[z]) continue;
         const bool study = net.zone_kind[z] == ZoneKind::study;
         const auto* node = s.tree.find(study ? "land_use" : "gateways");
-        throw InputError(node ? node->pos : core::SourcePos{s.file.string(), 0, 0},
-                         std::string(study ? "land_use" : "gateways") + ": zone '" + net.zone_ids[z] +
-                             "' of the network is missing",
-                         "give it explicitly, with zeros if nothing is there");
+        throw InputError(
+            node ? node->pos : core::SourcePos{s.file.string(), 0, 0},
+            std::string(study ? "land_use" : "gateways") + ": zone '" + net.zone_ids[z] + "' of the network is missing",
+            "give it explicitly, with zeros if nothing is there");
     }
     return d;
 }
@@ -122,7 +123,8 @@ std::vector<std::uint64_t> assign_places(const Draws& d, Population& pop, const 
     const std::size_t nz = d.net.zone_count();
     std::vector<std::pair<std::uint64_t, std::uint32_t>> order;
     order.reserve(people.size());
-    for (const auto p : people) order.emplace_back(Rng(d.s.seed, Stream::zone_assignment, p, static_cast<std::uint64_t>(stream)).next_u64(), p);
+    for (const auto p : people)
+        order.emplace_back(Rng(d.s.seed, Stream::zone_assignment, p, static_cast<std::uint64_t>(stream)).next_u64(), p);
     std::sort(order.begin(), order.end());
     std::vector<std::uint64_t> taken(nz, 0);
     std::vector<double> w(nz);
@@ -131,8 +133,10 @@ std::vector<std::uint64_t> assign_places(const Draws& d, Population& pop, const 
         double total = 0;
         for (std::size_t j = 0; j < nz; ++j) {
             double a = 0;
-            if (d.net.zone_kind[j] == ZoneKind::study) a = taken[j] < capacity[j] ? static_cast<double>(capacity[j]) : 0.0;
-            else a = gateway_weight[j];
+            if (d.net.zone_kind[j] == ZoneKind::study)
+                a = taken[j] < capacity[j] ? static_cast<double>(capacity[j]) : 0.0;
+            else
+                a = gateway_weight[j];
             w[j] = gravity_weight(a, beta, d.imp.at(home, j));
             total += w[j];
         }
@@ -150,7 +154,7 @@ struct OtherDestinations {
     std::size_t nz = 0;
     std::vector<double> resident_w;  // nz x nz
     std::vector<double> resident_total;
-    std::vector<double> visitor_w;   // only study destinations
+    std::vector<double> visitor_w;  // only study destinations
     std::vector<double> visitor_total;
 };
 
@@ -210,10 +214,12 @@ void plan_day(const Draws& d, const Population& pop, const OtherDestinations& ot
     const auto& oth = d.s.activities[static_cast<std::size_t>(Purpose::other)];
     if (pop.work_zone[p] != invalid_index && rng.bernoulli(std::min(1.0, work.tour_rate[g]))) {
         const auto dep = draw_departure(work.departure_profile, rng);
-        tours.push_back({Purpose::work, pop.work_zone[p], pop.work_node[p], dep, dep + draw_duration(work.duration_h, rng)});
+        tours.push_back(
+            {Purpose::work, pop.work_zone[p], pop.work_node[p], dep, dep + draw_duration(work.duration_h, rng)});
     } else if (pop.study_zone[p] != invalid_index && rng.bernoulli(std::min(1.0, study.tour_rate[g]))) {
         const auto dep = draw_departure(study.departure_profile, rng);
-        tours.push_back({Purpose::study, pop.study_zone[p], pop.study_node[p], dep, dep + draw_duration(study.duration_h, rng)});
+        tours.push_back(
+            {Purpose::study, pop.study_zone[p], pop.study_node[p], dep, dep + draw_duration(study.duration_h, rng)});
     }
     const double rate = oth.tour_rate[g];
     const int n_other = static_cast<int>(std::floor(rate)) + (rng.bernoulli(rate - std::floor(rate)) ? 1 : 0);
@@ -280,15 +286,17 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
     // 1. Residents of the study zones, zone by zone.
     std::vector<std::uint32_t> first_resident(nz + 1, 0);
     for (std::size_t z = 0; z < nz; ++z)
-        first_resident[z + 1] = first_resident[z] + static_cast<std::uint32_t>(
-                                                        net.zone_kind[z] == ZoneKind::study ? scaled_count(zones.residents[z], s.population_scale) : 0);
+        first_resident[z + 1] =
+            first_resident[z] + static_cast<std::uint32_t>(net.zone_kind[z] == ZoneKind::study
+                                                               ? scaled_count(zones.residents[z], s.population_scale)
+                                                               : 0);
     const std::uint32_t residents = first_resident[nz];
     resize_persons(pop, residents);
     tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t z) {
         for (std::uint32_t p = first_resident[z]; p < first_resident[z + 1]; ++p) {
             Rng rng(s.seed, Stream::home_location, p);
             const double u = rng.uniform();
-            pop.group[p] = u < s.employment_rate                      ? Group::resident_worker
+            pop.group[p] = u < s.employment_rate                    ? Group::resident_worker
                            : u < s.employment_rate + s.student_rate ? Group::resident_student
                                                                     : Group::resident;
             pop.home_zone[p] = static_cast<std::uint32_t>(z);
@@ -328,7 +336,8 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
             std::vector<double> w(nz, 0.0);
             double total = 0;
             for (std::size_t g = 0; g < nz; ++g)
-                if (net.zone_kind[g] == ZoneKind::gateway) total += (w[g] = gravity_weight(origin_weight[g], beta, imp.at(g, j)));
+                if (net.zone_kind[g] == ZoneKind::gateway)
+                    total += (w[g] = gravity_weight(origin_weight[g], beta, imp.at(g, j)));
             for (std::uint32_t p = first[j]; p < first[j + 1]; ++p) {
                 Rng rng(s.seed, Stream::home_location, p);
                 // With no gateway able to reach the zone, in-commuters come from the first gateway.
@@ -344,7 +353,8 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
         for (std::size_t j = 0; j < nz; ++j) added += first[j + 1] - first[j];
         return added;
     };
-    const auto in_workers = add_in_commuters(Group::worker, job_capacity, jobs_taken, zones.gw_workers, beta_work, pop.work_zone);
+    const auto in_workers =
+        add_in_commuters(Group::worker, job_capacity, jobs_taken, zones.gw_workers, beta_work, pop.work_zone);
     const auto in_students =
         add_in_commuters(Group::student, study_capacity, places_taken, zones.gw_students, beta_study, pop.study_zone);
 
@@ -405,7 +415,9 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
         summary->in_commuting_students = in_students;
         for (std::size_t z = 0; z < nz; ++z) {
             if (net.zone_kind[z] != ZoneKind::study) continue;
-            summary->jobs_filled += std::min(job_capacity[z], jobs_taken[z] + (job_capacity[z] > jobs_taken[z] ? job_capacity[z] - jobs_taken[z] : 0));
+            summary->jobs_filled +=
+                std::min(job_capacity[z],
+                         jobs_taken[z] + (job_capacity[z] > jobs_taken[z] ? job_capacity[z] - jobs_taken[z] : 0));
             summary->study_places_filled += study_capacity[z];
         }
     }

@@ -19,7 +19,9 @@ namespace {
 
 constexpr std::array<Mode, 3> sustainable_modes = {Mode::walk, Mode::bike, Mode::transit};
 
-std::size_t index_of(Mode m) { return static_cast<std::size_t>(m); }
+std::size_t index_of(Mode m) {
+    return static_cast<std::size_t>(m);
+}
 
 // "0-1 km", "1-3 km", ..., "20+ km" for limits {1, 3, ..., 20}; {} gives the single "0+ km".
 std::vector<SplitRow> distance_rows(const std::vector<double>& limits_km) {
@@ -72,8 +74,8 @@ void append_row(std::string& out, const SplitRow& row, std::string_view indent) 
     out += fmt::format("{:<{}}", fmt::format("{}{}", indent, row.name), name_width);
     for (std::size_t m = 0; m < core::mode_count; ++m)
         out += fmt::format("{:>{}}", percent_cell(row, row.share(static_cast<Mode>(m))), mode_width);
-    out += fmt::format("{:>{}}{:>{}}\n", percent_cell(row, row.sustainable_share()), sustainable_width,
-                       row.total(), trips_width);
+    out += fmt::format("{:>{}}{:>{}}\n", percent_cell(row, row.sustainable_share()), sustainable_width, row.total(),
+                       trips_width);
 }
 
 void append_section(std::string& out, std::string_view title, const std::vector<SplitRow>& rows) {
@@ -178,8 +180,8 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
 }
 
 std::string format_modal_split(const ModalSplit& split) {
-    std::string out = fmt::format("Modal split — {} (seed {}, {} trips)\n\n", split.scenario_name, split.seed,
-                                  split.overall.total());
+    std::string out =
+        fmt::format("Modal split — {} (seed {}, {} trips)\n\n", split.scenario_name, split.seed, split.overall.total());
     out += "Shares in percent of trips\n";
     append_header(out, "");
     append_row(out, split.overall, "");

@@ -27,7 +27,7 @@ struct ModalSplit {
     // resident groups), "workers (all)" (resident_worker + worker) and "students (all)"
     // (resident_student + student).
     std::vector<SplitRow> by_group;
-    std::vector<SplitRow> by_purpose;   // one per core::Purpose
+    std::vector<SplitRow> by_purpose;  // one per core::Purpose
     // One per band: limits {1, 3, 5, 10, 20} give "0-1 km", "1-3 km", ..., "20+ km"; a trip
     // of exactly a limit counts in the band above it.
     std::vector<SplitRow> by_distance;

@@ -105,7 +105,8 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     // Trips grouped by origin node, then by departure period (counting sort: deterministic).
     std::vector<std::uint32_t> trip_person(trips);
     for (std::uint32_t p = 0; p < pop.person_count(); ++p)
-        for (std::uint32_t t = 2 * pop.person_first_tour[p]; t < 2 * pop.person_first_tour[p + 1]; ++t) trip_person[t] = p;
+        for (std::uint32_t t = 2 * pop.person_first_tour[p]; t < 2 * pop.person_first_tour[p + 1]; ++t)
+            trip_person[t] = p;
     const std::size_t nodes = ctx.net.node_count();
     std::vector<std::uint32_t> first(nodes + 1, 0);
     for (std::size_t t = 0; t < trips; ++t) ++first[trip_origin_node(pop, trip_person[t], t) + 1];
@@ -113,7 +114,8 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     std::vector<std::uint32_t> order(trips);
     {
         std::vector<std::uint32_t> pos(first.begin(), first.end() - 1);
-        for (std::size_t t = 0; t < trips; ++t) order[pos[trip_origin_node(pop, trip_person[t], t)]++] = static_cast<std::uint32_t>(t);
+        for (std::size_t t = 0; t < trips; ++t)
+            order[pos[trip_origin_node(pop, trip_person[t], t)]++] = static_cast<std::uint32_t>(t);
     }
     const TransitModel& tm = *ctx.transit;
     for (std::size_t n = 0; n < nodes; ++n)
@@ -152,7 +154,8 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                     set(Mode::car, s.car.time_s(d) + ctx.car_access_s, s.car.length_m(d));
                     los.car_drive_s[t] = static_cast<float>(s.car.time_s(d));
                 }
-                const TransitPath path = transit_from(ctx, s.transit, o, d, trip_departure_s(pop, t), cached_period, cached_origin);
+                const TransitPath path =
+                    transit_from(ctx, s.transit, o, d, trip_departure_s(pop, t), cached_period, cached_origin);
                 if (path.found) {
                     set(Mode::transit, path.total_s(), path.total_m());
                     los.pt_access_s[t] = static_cast<float>(path.access_s);

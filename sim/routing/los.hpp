@@ -29,8 +29,8 @@ RoutingContext build_routing(const network::Network& net, const scenario::Scenar
 
 // Level of service per trip (trip t of the population; see Population). Columns.
 struct TripLos {
-    std::vector<std::uint8_t> available;  // bit (1 << mode)
-    std::array<std::vector<float>, core::mode_count> time_s;      // door to door
+    std::vector<std::uint8_t> available;                      // bit (1 << mode)
+    std::array<std::vector<float>, core::mode_count> time_s;  // door to door
     std::array<std::vector<float>, core::mode_count> distance_m;
     // Car: time on the road (the rest of time_s is the walk to and from the car).
     std::vector<float> car_drive_s;

@@ -41,7 +41,8 @@ TransitModel::TransitModel(const Network& net, const StreetGraph& walk, const Tr
                     const double dwell = k > 0 ? net.line_dwell_s[i] : 0.0;
                     m_rn_ride_s.push_back(run + dwell);
                     const auto a = net.stop_node[net.line_stop[i]], c = net.stop_node[net.line_stop[next]];
-                    m_rn_ride_m.push_back(std::hypot(net.node_x_m[a] - net.node_x_m[c], net.node_y_m[a] - net.node_y_m[c]));
+                    m_rn_ride_m.push_back(
+                        std::hypot(net.node_x_m[a] - net.node_x_m[c], net.node_y_m[a] - net.node_y_m[c]));
                     board_at[net.line_stop[i]].push_back(rn);
                 } else {
                     m_rn_ride_s.push_back(-1);
@@ -95,8 +96,7 @@ std::size_t TransitModel::period_of(std::int32_t time_s) const {
     return it == m_period_start.begin() ? 0 : static_cast<std::size_t>(it - m_period_start.begin()) - 1;
 }
 
-TransitQuery::TransitQuery(const TransitModel& model)
-    : m_model(model), m_route_nodes(model.m_rn_line.size()) {
+TransitQuery::TransitQuery(const TransitModel& model) : m_model(model), m_route_nodes(model.m_rn_line.size()) {
     const std::size_t n = m_route_nodes + model.m_net.stop_count();
     m_cost.resize(n);
     m_parent.resize(n);
@@ -114,7 +114,9 @@ void TransitQuery::run(std::uint32_t origin_node, std::size_t period) {
     std::fill(m_cost.begin(), m_cost.end(), std::numeric_limits<double>::infinity());
     std::fill(m_via.begin(), m_via.end(), Via::none);
     m_heap.clear();
-    const auto later = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second > b.second); };
+    const auto later = [](const auto& a, const auto& b) {
+        return a.first > b.first || (a.first == b.first && a.second > b.second);
+    };
     const auto relax = [&](std::uint32_t v, double cost, std::uint32_t parent, Via via, double walk_s, double walk_m,
                            std::uint32_t stop) {
         if (!(cost < m_cost[v])) return;
@@ -134,7 +136,8 @@ void TransitQuery::run(std::uint32_t origin_node, std::size_t period) {
             const auto rn = m.m_board_rn[i];
             const double w = wait_of(rn);
             if (w < 0) continue;
-            relax(rn, p.w_walk * ns->walk_s + p.w_wait * w, invalid_index, Via::access, ns->walk_s, ns->walk_m, ns->stop);
+            relax(rn, p.w_walk * ns->walk_s + p.w_wait * w, invalid_index, Via::access, ns->walk_s, ns->walk_m,
+                  ns->stop);
         }
     }
     while (!m_heap.empty()) {

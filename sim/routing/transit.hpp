@@ -29,7 +29,7 @@ struct TransitPath {
     bool found = false;
     double cost = std::numeric_limits<double>::infinity();
     double access_s = 0, access_m = 0;
-    double wait_s = 0;          // initial wait plus waits at transfers
+    double wait_s = 0;  // initial wait plus waits at transfers
     double in_vehicle_s = 0, in_vehicle_m = 0;
     double transfer_walk_s = 0, transfer_walk_m = 0;
     double egress_s = 0, egress_m = 0;
@@ -102,7 +102,7 @@ private:
     const TransitModel& m_model;
     std::size_t m_route_nodes;
     std::size_t m_period = 0;
-    std::vector<double> m_cost;      // route nodes then alight nodes (one per stop)
+    std::vector<double> m_cost;  // route nodes then alight nodes (one per stop)
     std::vector<std::uint32_t> m_parent;
     std::vector<Via> m_via;
     std::vector<double> m_via_walk_s;  // access or transfer walk seconds into a route node

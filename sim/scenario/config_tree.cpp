@@ -24,10 +24,14 @@ ConfigNode* ConfigNode::find(std::string_view key) {
 
 std::string ConfigNode::kind_name() const {
     switch (kind) {
-        case Kind::null: return "nothing";
-        case Kind::scalar: return "a value";
-        case Kind::sequence: return "a list";
-        case Kind::map: return "a mapping";
+        case Kind::null:
+            return "nothing";
+        case Kind::scalar:
+            return "a value";
+        case Kind::sequence:
+            return "a list";
+        case Kind::map:
+            return "a mapping";
     }
     return "?";
 }
@@ -45,7 +49,9 @@ ConfigNode convert(const YAML::Node& n, const std::string& file) {
     out.pos = pos_of(n.Mark(), file);
     switch (n.Type()) {
         case YAML::NodeType::Undefined:
-        case YAML::NodeType::Null: out.kind = ConfigNode::Kind::null; break;
+        case YAML::NodeType::Null:
+            out.kind = ConfigNode::Kind::null;
+            break;
         case YAML::NodeType::Scalar:
             out.kind = ConfigNode::Kind::scalar;
             out.scalar = n.Scalar();
@@ -60,8 +66,7 @@ ConfigNode convert(const YAML::Node& n, const std::string& file) {
                 const SourcePos kpos = pos_of(kv.first.Mark(), file);
                 if (!kv.first.IsScalar()) throw InputError(kpos, "a key must be a plain name");
                 const std::string key = kv.first.Scalar();
-                if (out.find(key))
-                    throw InputError(kpos, "key '" + key + "' appears twice in the same mapping");
+                if (out.find(key)) throw InputError(kpos, "key '" + key + "' appears twice in the same mapping");
                 out.entries.push_back({key, kpos, convert(kv.second, file)});
             }
             break;
@@ -71,8 +76,12 @@ ConfigNode convert(const YAML::Node& n, const std::string& file) {
 
 void emit(YAML::Emitter& em, const ConfigNode& n) {
     switch (n.kind) {
-        case ConfigNode::Kind::null: em << YAML::Null; break;
-        case ConfigNode::Kind::scalar: em << n.scalar; break;
+        case ConfigNode::Kind::null:
+            em << YAML::Null;
+            break;
+        case ConfigNode::Kind::scalar:
+            em << n.scalar;
+            break;
         case ConfigNode::Kind::sequence:
             em << YAML::Flow << YAML::BeginSeq;
             for (const auto& i : n.items) emit(em, i);
@@ -126,8 +135,7 @@ void merge_into(ConfigNode& base, const ConfigNode& overlay) {
 void apply_override(ConfigNode& root, std::string_view assignment) {
     const SourcePos where{"--set " + std::string(assignment), 0, 0};
     const auto eq = assignment.find('=');
-    if (eq == std::string_view::npos || eq == 0)
-        throw InputError(where, "expected key.path=value");
+    if (eq == std::string_view::npos || eq == 0) throw InputError(where, "expected key.path=value");
     const std::string path(assignment.substr(0, eq));
     ConfigNode value = parse_yaml(assignment.substr(eq + 1), "--set " + path);
     // Positions of the value point at the command line, not a file line.
@@ -153,8 +161,8 @@ void apply_override(ConfigNode& root, std::string_view assignment) {
         const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
         if (key.empty()) throw InputError(where, "empty key in '" + path + "'");
         if (cur->kind != ConfigNode::Kind::map) {
-            throw InputError(where, "'" + path.substr(0, start ? start - 1 : 0) + "' is " + cur->kind_name() +
-                                        ", not a mapping");
+            throw InputError(
+                where, "'" + path.substr(0, start ? start - 1 : 0) + "' is " + cur->kind_name() + ", not a mapping");
         }
         ConfigNode* next = cur->find(key);
         if (!next) {

@@ -21,7 +21,8 @@ std::string fmt_num(double v) {
 
 void check_range(double v, const ConfigNode& node, const std::string& path, Range r) {
     if (r.lo_open ? !(v > r.lo) : !(v >= r.lo))
-        fail_at(node, path, "must be " + std::string(r.lo_open ? "> " : ">= ") + fmt_num(r.lo) + ", got " + node.scalar);
+        fail_at(node, path,
+                "must be " + std::string(r.lo_open ? "> " : ">= ") + fmt_num(r.lo) + ", got " + node.scalar);
     if (!(v <= r.hi)) fail_at(node, path, "must be <= " + fmt_num(r.hi) + ", got " + node.scalar);
 }
 }  // namespace
@@ -56,7 +57,8 @@ std::string to_string(const ConfigNode& node, const std::string& path) {
 }
 
 std::vector<double> to_numbers(const ConfigNode& node, const std::string& path, Range range) {
-    if (node.kind != ConfigNode::Kind::sequence) fail_at(node, path, "expected a list of numbers, got " + node.kind_name());
+    if (node.kind != ConfigNode::Kind::sequence)
+        fail_at(node, path, "expected a list of numbers, got " + node.kind_name());
     std::vector<double> out;
     for (std::size_t i = 0; i < node.items.size(); ++i)
         out.push_back(to_number(node.items[i], path + "[" + std::to_string(i) + "]", range));
@@ -65,7 +67,8 @@ std::vector<double> to_numbers(const ConfigNode& node, const std::string& path, 
 
 MapReader::MapReader(const ConfigNode& node, std::string path) : m_node(node), m_path(std::move(path)) {
     if (node.kind != ConfigNode::Kind::map)
-        fail_at(node, m_path.empty() ? std::string("scenario") : m_path, "expected a mapping of keys, got " + node.kind_name());
+        fail_at(node, m_path.empty() ? std::string("scenario") : m_path,
+                "expected a mapping of keys, got " + node.kind_name());
 }
 
 std::string MapReader::child_path(std::string_view key) const {
@@ -83,7 +86,9 @@ const ConfigNode& MapReader::required(std::string_view key) {
     return *n;
 }
 
-double MapReader::number(std::string_view key, Range range) { return to_number(required(key), child_path(key), range); }
+double MapReader::number(std::string_view key, Range range) {
+    return to_number(required(key), child_path(key), range);
+}
 
 double MapReader::number_or(std::string_view key, double fallback, Range range) {
     const ConfigNode* n = optional(key);
@@ -94,7 +99,9 @@ long long MapReader::integer(std::string_view key, Range range) {
     return to_integer(required(key), child_path(key), range);
 }
 
-std::string MapReader::string(std::string_view key) { return to_string(required(key), child_path(key)); }
+std::string MapReader::string(std::string_view key) {
+    return to_string(required(key), child_path(key));
+}
 
 void MapReader::finish() const {
     for (const auto& e : m_node.entries) {

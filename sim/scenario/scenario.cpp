@@ -81,7 +81,8 @@ GroupAttributes read_attributes(const ConfigNode& node, const std::string& path)
 ActivityParams read_activity(const ConfigNode& node, const std::string& path) {
     MapReader r(node, path);
     ActivityParams a;
-    a.tour_rate = per_name(r.required("tour_rate"), r.child_path("tour_rate"), core::group_names, Range{0.0, 5.0}, true);
+    a.tour_rate =
+        per_name(r.required("tour_rate"), r.child_path("tour_rate"), core::group_names, Range{0.0, 5.0}, true);
     const auto profile_path = r.child_path("departure_profile");
     const auto& pnode = r.required("departure_profile");
     const auto profile = to_numbers(pnode, profile_path, non_negative);
@@ -96,8 +97,7 @@ ActivityParams read_activity(const ConfigNode& node, const std::string& path) {
         a.duration_h.sd = d.number("sd", Range{0.0, 12.0});
         a.duration_h.min = d.number("min", Range{0.0, 20.0});
         d.finish();
-        if (a.duration_h.min > a.duration_h.mean)
-            fail_at(d.node(), d.path(), "min must not exceed mean");
+        if (a.duration_h.min > a.duration_h.mean) fail_at(d.node(), d.path(), "min must not exceed mean");
     }
     a.gravity_beta_per_min = r.number("gravity_beta_per_min", non_positive);
     r.finish();
@@ -110,8 +110,7 @@ std::array<double, core::mode_count> read_mode_values(const ConfigNode& node, co
 }
 
 template <std::size_t N>
-void read_adjustments(const ConfigNode* node, const std::string& path,
-                      const std::array<std::string_view, N>& names,
+void read_adjustments(const ConfigNode* node, const std::string& path, const std::array<std::string_view, N>& names,
                       std::array<std::array<double, core::mode_count>, N>& out) {
     if (!node) return;
     MapReader r(*node, path);

@@ -65,10 +65,10 @@ struct ModeChoiceTerms {
 
 struct Scenario {
     // Provenance.
-    std::filesystem::path file;             // the scenario file named on the command line
+    std::filesystem::path file;                // the scenario file named on the command line
     std::vector<std::filesystem::path> chain;  // the file and everything it extends, base last
-    ConfigNode tree;                        // the merged tree
-    std::string effective_yaml;             // the merged tree as YAML
+    ConfigNode tree;                           // the merged tree
+    std::string effective_yaml;                // the merged tree as YAML
 
     std::string name;
     std::string description;
@@ -108,8 +108,8 @@ struct Scenario {
     double wait_factor = 0.5;
     double max_wait_s = 0;
     double min_transfer_s = 0;
-    double max_walk_trip_m = 0;   // walk is not offered beyond this distance
-    double max_bike_trip_m = 0;   // bike is not offered beyond this distance
+    double max_walk_trip_m = 0;  // walk is not offered beyond this distance
+    double max_bike_trip_m = 0;  // bike is not offered beyond this distance
 
     ModeChoiceTerms base_terms;
     // Additive adjustments to the constants by group and by purpose.

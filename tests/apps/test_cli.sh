@@ -43,5 +43,10 @@ expect report-not-hdf5 1 "not a flemsim trip log|cannot open" -- "$flemsim" repo
 expect bad-run-writes-nothing 1 "" -- "$flemsim" run "$data/tiny.yaml" --output "$work/bad" --set seed=-1
 [ ! -e "$work/bad" ] || { echo "FAIL bad-run-writes-nothing: $work/bad exists"; failures=$((failures + 1)); }
 
+# Same seed, same bytes: the whole trip log with 1 and 2 threads (creation time pinned).
+SOURCE_DATE_EPOCH=0 "$flemsim" run "$data/tiny.yaml" -q --threads 1 --output "$work/j1"
+SOURCE_DATE_EPOCH=0 "$flemsim" run "$data/tiny.yaml" -q --threads 2 --output "$work/j2"
+if cmp -s "$work/j1/trips.h5" "$work/j2/trips.h5"; then passes=$((passes + 1)); else echo "FAIL threads: trip logs differ"; failures=$((failures + 1)); fi
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

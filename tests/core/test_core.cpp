@@ -105,9 +105,12 @@ TEST_CASE("CSV reader reports file, line, column and column name") {
 
     SUBCASE("unknown column with a suggestion, missing column") {
         const auto q = temp_file("u.csv", "id,lenght_m\n");
-        CHECK_THROWS_WITH_AS(CsvReader(q, {"id", "length_m"}), doctest::Contains("u.csv:1:4: unknown column 'lenght_m' (did you mean 'length_m'?)"), InputError);
+        CHECK_THROWS_WITH_AS(CsvReader(q, {"id", "length_m"}),
+                             doctest::Contains("u.csv:1:4: unknown column 'lenght_m' (did you mean 'length_m'?)"),
+                             InputError);
         const auto m = temp_file("m.csv", "id\n");
-        CHECK_THROWS_WITH_AS(CsvReader(m, {"id", "length_m"}), doctest::Contains("missing column 'length_m'"), InputError);
+        CHECK_THROWS_WITH_AS(CsvReader(m, {"id", "length_m"}), doctest::Contains("missing column 'length_m'"),
+                             InputError);
     }
     SUBCASE("wrong field count") {
         const auto q = temp_file("f.csv", "id,length_m\na,1,2\n");
@@ -115,7 +118,8 @@ TEST_CASE("CSV reader reports file, line, column and column name") {
         CHECK_THROWS_WITH_AS(rr.next(), doctest::Contains("f.csv:2:1: expected 2 fields, found 3"), InputError);
     }
     SUBCASE("missing file") {
-        CHECK_THROWS_WITH_AS(CsvReader("/nonexistent/x.csv", {"id"}), doctest::Contains("/nonexistent/x.csv: cannot open file"), InputError);
+        CHECK_THROWS_WITH_AS(CsvReader("/nonexistent/x.csv", {"id"}),
+                             doctest::Contains("/nonexistent/x.csv: cannot open file"), InputError);
     }
 }
 
@@ -130,11 +134,25 @@ TEST_CASE("SHA-256 known answers (FIPS 180-4 examples)") {
 
 TEST_CASE("JSON writer") {
     JsonWriter w;
-    w.begin_object().key("name").value("a \"b\"\n").key("n").value(3).key("x").value(0.25).key("list").begin_array().value(true).null().end_array().end_object();
+    w.begin_object()
+        .key("name")
+        .value("a \"b\"\n")
+        .key("n")
+        .value(3)
+        .key("x")
+        .value(0.25)
+        .key("list")
+        .begin_array()
+        .value(true)
+        .null()
+        .end_array()
+        .end_object();
     JsonWriter big;
     big.value(18446744073709551615ULL);  // a seed above 2^63 stays positive
     CHECK(big.str() == "18446744073709551615");
-    CHECK(w.str() == "{\n  \"name\": \"a \\\"b\\\"\\n\",\n  \"n\": 3,\n  \"x\": 0.25,\n  \"list\": [\n    true,\n    null\n  ]\n}");
+    CHECK(
+        w.str() ==
+        "{\n  \"name\": \"a \\\"b\\\"\\n\",\n  \"n\": 3,\n  \"x\": 0.25,\n  \"list\": [\n    true,\n    null\n  ]\n}");
 }
 
 TEST_CASE("atomic files leave either the complete file or nothing") {

@@ -23,13 +23,15 @@ std::filesystem::path broken(const std::string& case_name, const std::string& fi
     const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-network" / case_name;
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
-    for (const auto& e : std::filesystem::directory_iterator(tiny)) std::filesystem::copy_file(e.path(), dir / e.path().filename());
+    for (const auto& e : std::filesystem::directory_iterator(tiny))
+        std::filesystem::copy_file(e.path(), dir / e.path().filename());
     std::ofstream(dir / file) << text;
     return dir;
 }
 
 // The tiny network's `file` with `from` replaced by `to` (which must occur).
-std::filesystem::path edited(const std::string& case_name, const std::string& file, const std::string& from, const std::string& to) {
+std::filesystem::path edited(const std::string& case_name, const std::string& file, const std::string& from,
+                             const std::string& to) {
     std::string text = read(tiny / file);
     const auto at = text.find(from);
     REQUIRE(at != std::string::npos);
@@ -86,12 +88,16 @@ TEST_CASE("a broken network is an error with its position") {
         CHECK(error_of(d) == (d / "links.csv").string() + ":4:11: length_m: must be > 0, got -5");
     }
     SUBCASE("zero car speed") {
-        const auto d = edited("zero-speed", "links.csv", "l34,a3,a4,200,residential,walk|bike|car,no,36", "l34,a3,a4,200,residential,walk|bike|car,no,0");
+        const auto d = edited("zero-speed", "links.csv", "l34,a3,a4,200,residential,walk|bike|car,no,36",
+                              "l34,a3,a4,200,residential,walk|bike|car,no,0");
         CHECK(error_of(d) == (d / "links.csv").string() + ":5:44: car_speed_kph: must be > 0, got 0");
     }
     SUBCASE("unknown mode") {
-        const auto d = edited("bad-mode", "links.csv", "l01,a0,a1,200,residential,walk|bike|car", "l01,a0,a1,200,residential,walk|bkie|car");
-        CHECK(error_of(d) == (d / "links.csv").string() + ":2:27: modes: unknown mode 'bkie' (modes are separated by '|') (did you mean 'bike'?)");
+        const auto d = edited("bad-mode", "links.csv", "l01,a0,a1,200,residential,walk|bike|car",
+                              "l01,a0,a1,200,residential,walk|bkie|car");
+        CHECK(error_of(d) ==
+              (d / "links.csv").string() +
+                  ":2:27: modes: unknown mode 'bkie' (modes are separated by '|') (did you mean 'bike'?)");
     }
     SUBCASE("duplicate id") {
         const auto d = edited("dup", "nodes.csv", "a1,200,0,west", "a0,200,0,west");
@@ -109,7 +115,9 @@ TEST_CASE("a broken network is an error with its position") {
     }
     SUBCASE("a zone that needs transit but reaches no stop") {
         const auto d = edited("no-stop", "links.csv", "cg,gw,gws,400,connector,walk", "cg,gw,gws,400,connector,bike");
-        CHECK(error_of(d).find("zone 'city' needs transit but no stop can be reached on foot") != std::string::npos);
+        CHECK(error_of(d).find((d / "zones.csv").string() +
+                               ":4:1: zone 'city' needs transit but no stop can be reached on foot") !=
+              std::string::npos);
     }
     SUBCASE("line with one stop, bad sequence, bad run time") {
         const auto d = broken("one-stop", "line_stops.csv", "line,seq,stop,run_time_s,dwell_s\nr1,1,st_west,0,0\n");
@@ -122,8 +130,10 @@ TEST_CASE("a broken network is an error with its position") {
     SUBCASE("negative headway and overlapping intervals") {
         const auto d = edited("neg-headway", "headways.csv", "24:00:00,600", "24:00:00,-600");
         CHECK(error_of(d) == (d / "headways.csv").string() + ":2:22: headway_s: must be > 0, got -600");
-        const auto e = broken("overlap", "headways.csv", "line,from,to,headway_s\nr1,05:00:00,10:00:00,600\nr1,09:00:00,12:00:00,300\n");
-        CHECK(error_of(e) == (e / "headways.csv").string() + ":3:1: headway interval of line 'r1' overlaps the one on line 2");
+        const auto e = broken("overlap", "headways.csv",
+                              "line,from,to,headway_s\nr1,05:00:00,10:00:00,600\nr1,09:00:00,12:00:00,300\n");
+        CHECK(error_of(e) ==
+              (e / "headways.csv").string() + ":3:1: headway interval of line 'r1' overlaps the one on line 2");
         const auto f = edited("bad-time", "headways.csv", "05:00:00", "5 o'clock");
         CHECK(error_of(f).find("headways.csv:2:4: from: expected a time HH:MM:SS") != std::string::npos);
     }
@@ -133,7 +143,8 @@ TEST_CASE("a broken network is an error with its position") {
         CHECK(error_of(d) == (d / "stops.csv").string() + ": network table missing");
     }
     SUBCASE("car attributes on a link without car access") {
-        const auto d = edited("car-attrs", "links.csv", "cg,gw,gws,400,connector,walk,no,,", "cg,gw,gws,400,connector,walk,no,50,");
+        const auto d = edited("car-attrs", "links.csv", "cg,gw,gws,400,connector,walk,no,,",
+                              "cg,gw,gws,400,connector,walk,no,50,");
         CHECK(error_of(d).find("car_speed_kph: must be empty on a link without car access") != std::string::npos);
     }
 }

@@ -290,7 +290,9 @@ std::vector<std::string> enum_labels(hid_t file, const char* dataset, const char
     return labels;
 }
 
-std::vector<std::string> as_strings(const auto& names) { return {names.begin(), names.end()}; }
+std::vector<std::string> as_strings(const auto& names) {
+    return {names.begin(), names.end()};
+}
 
 // Replaces /trips by a copy with the members of its compound type in reverse order, or,
 // with `mode_type`, in the same order but with that type for 'mode' (same size, so the
@@ -501,8 +503,9 @@ TEST_CASE("trip log: write failures") {
 
     const fs::path ok = dir.path() / "trips.h5";
     CHECK_THROWS_AS(write_sample(ok, {.compression_level = 12, .chunk_rows = 100}), IoError);
-    CHECK(message_of([&] { write_sample(ok, {.compression_level = 12, .chunk_rows = 100}); })
-              .find("deflate level 12") != std::string::npos);
+    CHECK(message_of([&] {
+              write_sample(ok, {.compression_level = 12, .chunk_rows = 100});
+          }).find("deflate level 12") != std::string::npos);
     CHECK(dir.entries().empty());  // neither the log nor its temporary file
 }
 

@@ -73,7 +73,8 @@ TEST_CASE("end to end on the tiny scenario") {
         if (r.fallback_tours == 0 && t.mode == static_cast<std::uint8_t>(core::Mode::car)) CHECK(p.car_available == 1);
     }
     // The report recomputed from the file equals the run's.
-    const auto again = report::compute_modal_split(log.trips, log.meta.distance_bands_km, log.meta.target_sustainable_share);
+    const auto again =
+        report::compute_modal_split(log.trips, log.meta.distance_bands_km, log.meta.target_sustainable_share);
     CHECK(again.overall.trips == r.split.overall.trips);
     CHECK(report::modal_split_json(again).find("\"trips\": " + std::to_string(r.trips)) != std::string::npos);
 }
@@ -87,13 +88,15 @@ TEST_CASE("/trips is byte-identical with 1 and 2 threads, and differs with anoth
     const auto bytes_b = output::read_dataset_bytes(b / "trips.h5", "/trips");
     REQUIRE(!bytes_a.empty());
     CHECK(bytes_a == bytes_b);
-    CHECK(output::read_dataset_bytes(a / "trips.h5", "/persons") == output::read_dataset_bytes(b / "trips.h5", "/persons"));
+    CHECK(output::read_dataset_bytes(a / "trips.h5", "/persons") ==
+          output::read_dataset_bytes(b / "trips.h5", "/persons"));
     CHECK(output::read_dataset_bytes(c / "trips.h5", "/trips") != bytes_a);
 }
 
 TEST_CASE("halving the fare and adding parking moves trips from car to transit") {
     const auto base = run_tiny(fresh_dir("base"), 2);
-    const auto policy = run_tiny(fresh_dir("policy"), 2, {"modes.car.default_parking_sek=80", "modes.transit.fare_sek=0"});
+    const auto policy =
+        run_tiny(fresh_dir("policy"), 2, {"modes.car.default_parking_sek=80", "modes.transit.fare_sek=0"});
     CHECK(policy.split.overall.share(core::Mode::car) < base.split.overall.share(core::Mode::car));
     CHECK(policy.split.overall.share(core::Mode::transit) > base.split.overall.share(core::Mode::transit));
     CHECK(policy.trips == base.trips);  // the population and its plans do not change
@@ -101,7 +104,8 @@ TEST_CASE("halving the fare and adding parking moves trips from car to transit")
 
 TEST_CASE("a run that fails on bad input writes nothing") {
     const auto out = fresh_dir("bad");
-    CHECK_THROWS_AS(run_tiny(out, 2, {"land_use.nowhere={residents: 1, jobs: 0, study_places: 0, visits: 0}"}), core::InputError);
+    CHECK_THROWS_AS(run_tiny(out, 2, {"land_use.nowhere={residents: 1, jobs: 0, study_places: 0, visits: 0}"}),
+                    core::InputError);
     CHECK_FALSE(std::filesystem::exists(out));
 }
 

@@ -2,8 +2,8 @@
 
 #include <tbb/global_control.h>
 
-#include <filesystem>
 #include <cmath>
+#include <filesystem>
 #include <map>
 
 #include "sim/network/network.hpp"
@@ -121,9 +121,11 @@ TEST_CASE("synthesis is the same with 1 and 2 threads") {
 TEST_CASE("land use naming zones the network lacks is an error at the scenario line") {
     Fixture f;
     f.s.land_use[0].zone = "wset";
-    CHECK_THROWS_WITH_AS(population::resolve_zone_data(f.s, f.net),
-                         doctest::Contains("land_use.wset: no such study zone in network 'Tiny' (did you mean 'west'?)"),
-                         core::InputError);
+    CHECK_THROWS_WITH_AS(
+        population::resolve_zone_data(f.s, f.net),
+        doctest::Contains("land_use.wset: no such study zone in network 'Tiny' (did you mean 'west'?)"),
+        core::InputError);
     f.s.land_use[0].zone = "city";
-    CHECK_THROWS_WITH_AS(population::resolve_zone_data(f.s, f.net), doctest::Contains("is a gateway zone"), core::InputError);
+    CHECK_THROWS_WITH_AS(population::resolve_zone_data(f.s, f.net), doctest::Contains("is a gateway zone"),
+                         core::InputError);
 }

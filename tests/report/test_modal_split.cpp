@@ -11,11 +11,11 @@ using flemsim::core::Group;
 using flemsim::core::Mode;
 using flemsim::core::Purpose;
 using flemsim::core::TripRecord;
-using flemsim::report::ModalSplit;
-using flemsim::report::SplitRow;
 using flemsim::report::compute_modal_split;
 using flemsim::report::format_modal_split;
 using flemsim::report::modal_split_json;
+using flemsim::report::ModalSplit;
+using flemsim::report::SplitRow;
 
 namespace {
 
@@ -68,7 +68,9 @@ const SplitRow& find(const std::vector<SplitRow>& rows, const std::string& name)
     throw;  // unreachable: FAIL ends the test
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
 
 }  // namespace
 
@@ -87,9 +89,8 @@ TEST_CASE("modal split: hand-worked counts and shares") {
     }
 
     SUBCASE("by group, in enum order, then the roll-ups") {
-        const std::vector<std::string> names = {"resident",        "resident_worker", "resident_student",
-                                                "worker",          "student",         "residents (all)",
-                                                "workers (all)",   "students (all)"};
+        const std::vector<std::string> names = {"resident", "resident_worker", "resident_student", "worker",
+                                                "student",  "residents (all)", "workers (all)",    "students (all)"};
         REQUIRE(split.by_group.size() == names.size());
         for (std::size_t i = 0; i < names.size(); ++i) CHECK(split.by_group[i].name == names[i]);
         CHECK(split.by_group[0].trips == Counts{1, 0, 0, 1});

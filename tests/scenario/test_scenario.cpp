@@ -56,7 +56,9 @@ TEST_CASE("the tiny scenario loads with every value") {
 }
 
 TEST_CASE("extends merges maps key by key and the variant wins") {
-    const auto p = variant("v1.yaml", "name: tiny-variant\nmodes:\n  bike: {speed_mps: 5.0}\nland_use:\n  west: {residents: 1000, jobs: 0, study_places: 0, visits: 0}\n");
+    const auto p = variant("v1.yaml",
+                           "name: tiny-variant\nmodes:\n  bike: {speed_mps: 5.0}\nland_use:\n  west: {residents: 1000, "
+                           "jobs: 0, study_places: 0, visits: 0}\n");
     const auto s = load_scenario(p);
     CHECK(s.name == "tiny-variant");
     CHECK(s.bike_speed_mps == 5.0);
@@ -77,7 +79,8 @@ TEST_CASE("--set overrides") {
     CHECK(s.walk_speed_mps == doctest::Approx(1.1));
     CHECK(s.distance_bands_km == std::vector<double>{2, 4});
     o.overrides = {"modes.walk.sped_mps=1.1"};
-    CHECK(error_of(tiny, o) == "--set modes.walk.sped_mps=1.1: modes.walk.sped_mps: unknown key (did you mean 'speed_mps'?)");
+    CHECK(error_of(tiny, o) ==
+          "--set modes.walk.sped_mps=1.1: modes.walk.sped_mps: unknown key (did you mean 'speed_mps'?)");
     o.overrides = {"modes.walk.speed_mps=-1"};
     CHECK(error_of(tiny, o).find("modes.walk.speed_mps: must be > 0, got -1") != std::string::npos);
     o.overrides = {"no_equals_sign"};
@@ -111,7 +114,8 @@ TEST_CASE("every input error names file:line:column and the key") {
     }
     SUBCASE("a profile of the wrong length") {
         const auto p = variant("e6.yaml", "activities:\n  work:\n    departure_profile: [1, 2, 3]\n");
-        CHECK(error_of(p) == p.string() + ":4:24: activities.work.departure_profile: expected 24 hourly weights, got 3");
+        CHECK(error_of(p) ==
+              p.string() + ":4:24: activities.work.departure_profile: expected 24 hourly weights, got 3");
     }
     SUBCASE("YAML syntax error") {
         const auto p = write("e7.yaml", "name: x\nmodes: {walk: [1, 2}\n");
@@ -124,13 +128,15 @@ TEST_CASE("every input error names file:line:column and the key") {
     }
     SUBCASE("extends: missing file and cycle") {
         const auto p = write("e9.yaml", "extends: nowhere.yaml\n");
-        CHECK(error_of(p) == p.string() + ":1:10: extends: no such file '" + (p.parent_path() / "nowhere.yaml").string() + "'");
+        CHECK(error_of(p) ==
+              p.string() + ":1:10: extends: no such file '" + (p.parent_path() / "nowhere.yaml").string() + "'");
         const auto a = write("ca.yaml", "extends: cb.yaml\n");
         write("cb.yaml", "extends: ca.yaml\n");
         CHECK(error_of(a).find("'extends' makes a cycle") != std::string::npos);
     }
     SUBCASE("a missing file") {
-        CHECK(error_of("/nonexistent/scenario.yaml") == "/nonexistent/scenario.yaml: cannot open file (does it exist?)");
+        CHECK(error_of("/nonexistent/scenario.yaml") ==
+              "/nonexistent/scenario.yaml: cannot open file (does it exist?)");
     }
     SUBCASE("employment and student rates above one in total") {
         const auto p = variant("e10.yaml", "population:\n  employment_rate: 0.7\n  student_rate: 0.4\n");
