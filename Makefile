@@ -33,8 +33,11 @@ bench: build
 # Sanitizer builds in their own folders.
 asan:
 	@$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_EXTRA=-DFLEMSIM_ASAN=ON
+# ThreadSanitizer only sees the synchronisation of code built with it: Debian's libtbb is
+# not, so a TSan run needs a oneTBB built with -fsanitize=thread (give its CMake folder).
 tsan:
-	@$(MAKE) test BUILD_DIR=build-tsan BUILD_TYPE=RelWithDebInfo CMAKE_EXTRA=-DFLEMSIM_TSAN=ON
+	@test -n "$(TSAN_TBB_DIR)" || { echo "make tsan TSAN_TBB_DIR=<oneTBB built with -fsanitize=thread>/lib/cmake/TBB" >&2; exit 2; }
+	@$(MAKE) test BUILD_DIR=build-tsan BUILD_TYPE=RelWithDebInfo CMAKE_EXTRA="-DFLEMSIM_TSAN=ON -DTBB_DIR=$(TSAN_TBB_DIR)"
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan build-tsan
