@@ -66,7 +66,11 @@ int cmd_run(const std::string& file, const Common& c, bool require_target) {
     const auto r = pipeline::run(s, o);
     if (!c.quiet) {
         std::cout << "flemsim " << core::program_version << " — scenario " << s.name << " (" << s.year << "), "
-                  << r.persons << " persons, " << r.trips << " trips, " << r.threads_used << " threads\n\n";
+                  << r.persons << " persons, " << r.trips << " trips, " << r.threads_used << " threads\n";
+        const auto& p = r.population;
+        std::cout << "population: " << p.residents << " residents (" << p.resident_workers << " working, "
+                  << p.resident_students << " studying), " << p.in_commuting_workers << " in-commuting workers, "
+                  << p.in_commuting_students << " in-commuting students\n\n";
         std::cout << report::format_modal_split(r.split) << "\n";
         if (r.fallback_tours > 0)
             std::cout << "note: " << r.fallback_tours

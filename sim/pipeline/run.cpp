@@ -208,8 +208,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     const auto imp = routing::compute_zone_impedance(ctx, impedance_time_s);
     clock.lap("network and level-of-service set-up");
 
-    population::SynthesisSummary summary;
-    const auto pop = population::synthesize(s, net, prep.zones, imp, &summary);
+    const auto pop = population::synthesize(s, net, prep.zones, imp, &result.population);
     result.persons = pop.person_count();
     result.trips = pop.trip_count();
     say("population: " + thousands(pop.person_count()) + " persons, " + thousands(pop.trip_count()) + " trips");

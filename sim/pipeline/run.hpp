@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/network/network.hpp"
+#include "sim/population/population.hpp"
 #include "sim/report/modal_split.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -31,6 +32,7 @@ struct RunResult {
     std::filesystem::path trips_file;
     std::filesystem::path report_file;
     std::uint64_t persons = 0;
+    population::SynthesisSummary population;
     std::uint64_t trips = 0;
     std::uint64_t fallback_tours = 0;
     std::vector<StageTime> timings;

@@ -54,8 +54,6 @@ struct SynthesisSummary {
     std::uint64_t resident_students = 0;
     std::uint64_t in_commuting_workers = 0;
     std::uint64_t in_commuting_students = 0;
-    std::uint64_t jobs_filled = 0;
-    std::uint64_t study_places_filled = 0;
 };
 
 // Land use indexed by network zone, resolved from the scenario's zone names.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <span>
 
 #include "sim/core/rng.hpp"
 #include "sim/core/text.hpp"
@@ -85,8 +86,9 @@ std::uint64_t scaled_count(double value, double scale) {
 }
 
 // Index drawn from non-negative weights (their sum must be > 0).
-std::size_t draw_index(const std::vector<double>& weights, double total, double u) {
-    double target = u * total, acc = 0.0;
+std::size_t draw_index(std::span<const double> weights, double total, double u) {
+    const double target = u * total;
+    double acc = 0.0;
     std::size_t last_positive = 0;
     for (std::size_t i = 0; i < weights.size(); ++i) {
         if (weights[i] <= 0) continue;
@@ -184,8 +186,7 @@ OtherDestinations other_destinations(const Draws& d) {
 
 std::int32_t draw_departure(const std::array<double, 24>& profile, Rng& rng) {
     const double total = std::accumulate(profile.begin(), profile.end(), 0.0);
-    const std::vector<double> w(profile.begin(), profile.end());
-    const auto hour = draw_index(w, total, rng.uniform());
+    const auto hour = draw_index(profile, total, rng.uniform());
     return static_cast<std::int32_t>(hour * 3600 + rng.below(3600));
 }
 
@@ -229,8 +230,7 @@ void plan_day(const Draws& d, const Population& pop, const OtherDestinations& ot
     for (int k = 0; k < n_other && total > 0; ++k) {
         Rng dest_rng(d.s.seed, Stream::other_destination, p, static_cast<std::uint64_t>(k));
         const double* w = (resident ? other.resident_w.data() : other.visitor_w.data()) + home * other.nz;
-        const std::vector<double> weights(w, w + other.nz);
-        const auto zone = static_cast<std::uint32_t>(draw_index(weights, total, dest_rng.uniform()));
+        const auto zone = static_cast<std::uint32_t>(draw_index({w, other.nz}, total, dest_rng.uniform()));
         const auto node = draw_node(d.net, zone, dest_rng, pop.home_node[p]);
         const auto dep = draw_departure(oth.departure_profile, rng);
         tours.push_back({Purpose::other, zone, node, dep, dep + draw_duration(oth.duration_h, rng)});
@@ -413,13 +413,6 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
         summary->resident_students = students.size();
         summary->in_commuting_workers = in_workers;
         summary->in_commuting_students = in_students;
-        for (std::size_t z = 0; z < nz; ++z) {
-            if (net.zone_kind[z] != ZoneKind::study) continue;
-            summary->jobs_filled +=
-                std::min(job_capacity[z],
-                         jobs_taken[z] + (job_capacity[z] > jobs_taken[z] ? job_capacity[z] - jobs_taken[z] : 0));
-            summary->study_places_filled += study_capacity[z];
-        }
     }
     return pop;
 }

@@ -65,7 +65,6 @@ TransitModel::TransitModel(const Network& net, const StreetGraph& walk, const Tr
         }
 
     // Walk trees from every stop: transfers and near stops of every node.
-    const double reach_m = std::max(params.max_access_walk_m, params.max_transfer_walk_m);
     std::vector<std::vector<NearStop>> near(net.node_count());
     ShortestPathTree tree(walk);
     m_stop_first_transfer.push_back(0);
@@ -82,7 +81,6 @@ TransitModel::TransitModel(const Network& net, const StreetGraph& walk, const Tr
         for (std::uint32_t n = 0; n < net.node_count(); ++n)
             if (tree.reached(n) && tree.length_m(n) <= params.max_access_walk_m)
                 near[n].push_back({s, tree.time_s(n), tree.length_m(n)});
-        (void)reach_m;
     }
     m_node_first_near.push_back(0);
     for (const auto& v : near) {
