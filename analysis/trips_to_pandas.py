@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Load the /trips table of a flemsim trip log into pandas and print its modal split.
 
-Usage: python3 analysis/trips_to_pandas.py TRIPS.h5
+Usage: python3 analysis/trips_to_pandas.py TRIPS.h5 [--legs]
 
-The enum columns (group, purpose, mode, dest_activity) are stored as HDF5 enums over
-uint8; they come back as categoricals with the labels of the file, in value order.
+With --legs, also the number of legs by mode from /legs (written for a simulated day; a
+static run has none). The enum columns (group, purpose, mode, dest_activity; mode in
+/legs) are stored as HDF5 enums over uint8; they come back as categoricals with the
+labels of the file, in value order. Version-1 files have no denied_boardings and stuck
+columns in /trips.
 """
 import sys
 
@@ -12,26 +15,49 @@ import h5py
 import pandas as pd
 
 ENUM_COLUMNS = ("group", "purpose", "mode", "dest_activity")
+LEG_ENUM_COLUMNS = ("mode",)
 SUSTAINABLE_MODES = ("walk", "bike", "transit")
+
+
+def _load_table(path, f, name, enum_columns):
+    """Dataset `name` of the open file `f` as a DataFrame with `enum_columns` decoded."""
+    dataset = f[name]
+    frame = pd.DataFrame(dataset[()])
+    for column in enum_columns:
+        mapping = h5py.check_enum_dtype(dataset.dtype[column])  # {label: value}
+        if mapping is None:
+            raise ValueError(f"{path}: /{name} column '{column}' is not an enum")
+        labels = sorted(mapping, key=mapping.get)
+        if [mapping[label] for label in labels] != list(range(len(labels))):
+            raise ValueError(f"{path}: /{name} column '{column}' has non-consecutive enum values")
+        codes = frame[column].to_numpy()
+        if len(codes) and codes.max() >= len(labels):
+            raise ValueError(f"{path}: /{name} column '{column}' has a value outside its enum")
+        frame[column] = pd.Categorical.from_codes(codes, categories=labels)
+    return frame
 
 
 def load_trips(path):
     """The /trips table as a DataFrame with the enum columns decoded to their names."""
     with h5py.File(path, "r") as f:
-        dataset = f["trips"]
-        frame = pd.DataFrame(dataset[()])
-        for column in ENUM_COLUMNS:
-            mapping = h5py.check_enum_dtype(dataset.dtype[column])  # {label: value}
-            if mapping is None:
-                raise ValueError(f"{path}: /trips column '{column}' is not an enum")
-            labels = sorted(mapping, key=mapping.get)
-            if [mapping[label] for label in labels] != list(range(len(labels))):
-                raise ValueError(f"{path}: /trips column '{column}' has non-consecutive enum values")
-            codes = frame[column].to_numpy()
-            if len(codes) and codes.max() >= len(labels):
-                raise ValueError(f"{path}: /trips column '{column}' has a value outside its enum")
-            frame[column] = pd.Categorical.from_codes(codes, categories=labels)
-    return frame
+        return _load_table(path, f, "trips", ENUM_COLUMNS)
+
+
+def load_legs(path):
+    """The /legs table as a DataFrame with mode decoded, or None for a static run (no /legs)."""
+    with h5py.File(path, "r") as f:
+        if "legs" not in f:
+            return None
+        return _load_table(path, f, "legs", LEG_ENUM_COLUMNS)
+
+
+def legs_by_mode_text(legs):
+    """The number of legs by mode (every mode, in value order), as text."""
+    counts = legs["mode"].value_counts(sort=False)
+    lines = [f"{len(legs)} legs"]
+    for mode, n in counts.items():
+        lines.append(f"  {mode:<10}{n:8d}")
+    return "\n".join(lines)
 
 
 def modal_split_text(trips, target=None):
@@ -58,10 +84,13 @@ def modal_split_text(trips, target=None):
 
 
 def main(argv):
-    if len(argv) != 2:
+    args = argv[1:]
+    with_legs = "--legs" in args
+    paths = [a for a in args if a != "--legs"]
+    if len(paths) != 1 or any(p.startswith("--") for p in paths):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    path = argv[1]
+    path = paths[0]
     trips = load_trips(path)
     with h5py.File(path, "r") as f:
         scenario = f.attrs.get("scenario_name", "?")
@@ -69,6 +98,10 @@ def main(argv):
         target = f.attrs.get("target_sustainable_share")
     print(f"Modal split — {scenario} (seed {seed})")
     print(modal_split_text(trips, None if target is None else float(target)))
+    if with_legs:
+        legs = load_legs(path)
+        print()
+        print("no /legs: a static run" if legs is None else legs_by_mode_text(legs))
     return 0
 
 

@@ -17,8 +17,11 @@ std::string slurp(const std::filesystem::path& path) {
 }
 }  // namespace
 
-CsvReader::CsvReader(const std::filesystem::path& path, std::vector<std::string> columns)
+CsvReader::CsvReader(const std::filesystem::path& path, std::vector<std::string> columns,
+                     const std::vector<std::string>& optional)
     : m_file(path.string()), m_text(slurp(path)), m_columns(std::move(columns)) {
+    const std::size_t required = m_columns.size();
+    m_columns.insert(m_columns.end(), optional.begin(), optional.end());
     if (!next()) throw InputError({m_file, 0, 0}, "empty table: no header line");
     // The row just read is the header.
     std::vector<std::string> header;
@@ -35,9 +38,10 @@ CsvReader::CsvReader(const std::filesystem::path& path, std::vector<std::string>
             throw InputError({m_file, m_line, m_field_col[f]}, "column '" + header[f] + "' appears twice");
         m_index[found] = f;
     }
-    for (std::size_t c = 0; c < m_columns.size(); ++c)
+    for (std::size_t c = 0; c < required; ++c)
         if (m_index[c] == static_cast<std::size_t>(-1))
             throw InputError({m_file, m_line, 1}, "missing column '" + m_columns[c] + "'");
+    m_field_count = header.size();
 }
 
 bool CsvReader::next() {
@@ -59,10 +63,10 @@ bool CsvReader::next() {
             m_field_col.push_back(col);
             col += static_cast<int>(f.size()) + 1;
         }
-        if (!m_index.empty() && m_fields.size() != (m_index.size())) {
+        if (!m_index.empty() && m_fields.size() != m_field_count) {
             throw InputError(
                 {m_file, m_line, 1},
-                "expected " + std::to_string(m_index.size()) + " fields, found " + std::to_string(m_fields.size()),
+                "expected " + std::to_string(m_field_count) + " fields, found " + std::to_string(m_fields.size()),
                 "names must not contain commas");
         }
         return true;
@@ -71,7 +75,7 @@ bool CsvReader::next() {
 }
 
 std::string_view CsvReader::text(std::size_t column) const {
-    return trim(m_fields[m_index[column]]);
+    return has(column) ? trim(m_fields[m_index[column]]) : std::string_view{};
 }
 
 std::string_view CsvReader::required_text(std::size_t column) const {
@@ -81,7 +85,7 @@ std::string_view CsvReader::required_text(std::size_t column) const {
 }
 
 SourcePos CsvReader::pos(std::size_t column) const {
-    if (m_index.empty()) return {m_file, m_line, 1};
+    if (m_index.empty() || !has(column)) return {m_file, m_line, 1};
     return {m_file, m_line, m_field_col[m_index[column]]};
 }
 

@@ -14,8 +14,13 @@ namespace flemsim::core {
 
 class CsvReader {
 public:
-    // Reads the whole file. `columns` are required, in any order; other columns are an error.
-    CsvReader(const std::filesystem::path& path, std::vector<std::string> columns);
+    // Reads the whole file. `columns` are required, in any order; `optional` columns may be
+    // absent (their text is then empty) and are numbered after the required ones; any other
+    // column is an error.
+    CsvReader(const std::filesystem::path& path, std::vector<std::string> columns,
+              const std::vector<std::string>& optional = {});
+
+    bool has(std::size_t column) const { return m_index[column] != static_cast<std::size_t>(-1); }
 
     // Advances to the next data row; false at the end.
     bool next();
@@ -42,6 +47,7 @@ private:
     std::string m_text;
     std::vector<std::string> m_columns;
     std::vector<std::size_t> m_index;  // requested column -> field index in the file
+    std::size_t m_field_count = 0;     // fields per row (the header's)
     std::size_t m_offset = 0;
     int m_line = 0;
     std::vector<std::string_view> m_fields;

@@ -231,7 +231,8 @@ Network load_network(const std::filesystem::path& folder) {
         }
     }
     {
-        CsvReader r(path("lines.csv"), {"id", "name", "mode", "vehicle"});
+        // `road` (yes/no) is optional: without it, buses run on roads and rail and tram do not.
+        CsvReader r(path("lines.csv"), {"id", "name", "mode", "vehicle"}, {"road"});
         while (r.next()) {
             add_id(lines, net.line_ids, r, 0, "line");
             net.line_names.emplace_back(r.required_text(1));
@@ -246,6 +247,10 @@ Network load_network(const std::filesystem::path& folder) {
                 r.fail(2, "expected rail, bus or tram, got '" + std::string(mode) + "'",
                        core::did_you_mean(mode, {"rail", "bus", "tram"}));
             net.line_vehicle.push_back(ref(vehicles, net.vehicle_ids, r, 3, "vehicle"));
+            const auto road = r.text(4);
+            if (road.empty()) net.line_on_road.push_back(net.line_mode.back() == LineMode::bus);
+            else if (road == "yes" || road == "no") net.line_on_road.push_back(road == "yes");
+            else r.fail(4, "expected 'yes' or 'no', got '" + std::string(road) + "'");
         }
     }
     {

@@ -23,7 +23,11 @@
 
 namespace flemsim::output {
 
+using core::IterationRecord;
+using core::LegRecord;
+using core::LinkVolumeRecord;
 using core::PersonRecord;
+using core::TransitLoadRecord;
 using core::TripRecord;
 
 namespace {
@@ -181,20 +185,38 @@ struct Field {
     }
 
 constexpr std::array trip_fields = {
-    FLEMSIM_FIELD(TripRecord, trip_id, u64),     FLEMSIM_FIELD(TripRecord, person_id, u32),
-    FLEMSIM_FIELD(TripRecord, trip_index, u16),  FLEMSIM_FIELD(TripRecord, tour_index, u16),
-    FLEMSIM_FIELD(TripRecord, group, group),     FLEMSIM_FIELD(TripRecord, purpose, purpose),
-    FLEMSIM_FIELD(TripRecord, mode, mode),       FLEMSIM_FIELD(TripRecord, dest_activity, activity),
-    FLEMSIM_FIELD(TripRecord, origin_zone, u32), FLEMSIM_FIELD(TripRecord, dest_zone, u32),
-    FLEMSIM_FIELD(TripRecord, origin_node, u32), FLEMSIM_FIELD(TripRecord, dest_node, u32),
-    FLEMSIM_FIELD(TripRecord, dep_time_s, i32),  FLEMSIM_FIELD(TripRecord, arr_time_s, i32),
-    FLEMSIM_FIELD(TripRecord, distance_m, f32),  FLEMSIM_FIELD(TripRecord, in_vehicle_s, f32),
-    FLEMSIM_FIELD(TripRecord, wait_s, f32),      FLEMSIM_FIELD(TripRecord, access_s, f32),
-    FLEMSIM_FIELD(TripRecord, egress_s, f32),    FLEMSIM_FIELD(TripRecord, transfer_walk_s, f32),
-    FLEMSIM_FIELD(TripRecord, transfers, u16),   FLEMSIM_FIELD(TripRecord, board_stop, i32),
-    FLEMSIM_FIELD(TripRecord, alight_stop, i32), FLEMSIM_FIELD(TripRecord, first_line, i32),
-    FLEMSIM_FIELD(TripRecord, last_line, i32),   FLEMSIM_FIELD(TripRecord, cost_sek, f32),
+    FLEMSIM_FIELD(TripRecord, trip_id, u64),
+    FLEMSIM_FIELD(TripRecord, person_id, u32),
+    FLEMSIM_FIELD(TripRecord, trip_index, u16),
+    FLEMSIM_FIELD(TripRecord, tour_index, u16),
+    FLEMSIM_FIELD(TripRecord, group, group),
+    FLEMSIM_FIELD(TripRecord, purpose, purpose),
+    FLEMSIM_FIELD(TripRecord, mode, mode),
+    FLEMSIM_FIELD(TripRecord, dest_activity, activity),
+    FLEMSIM_FIELD(TripRecord, origin_zone, u32),
+    FLEMSIM_FIELD(TripRecord, dest_zone, u32),
+    FLEMSIM_FIELD(TripRecord, origin_node, u32),
+    FLEMSIM_FIELD(TripRecord, dest_node, u32),
+    FLEMSIM_FIELD(TripRecord, dep_time_s, i32),
+    FLEMSIM_FIELD(TripRecord, arr_time_s, i32),
+    FLEMSIM_FIELD(TripRecord, distance_m, f32),
+    FLEMSIM_FIELD(TripRecord, in_vehicle_s, f32),
+    FLEMSIM_FIELD(TripRecord, wait_s, f32),
+    FLEMSIM_FIELD(TripRecord, access_s, f32),
+    FLEMSIM_FIELD(TripRecord, egress_s, f32),
+    FLEMSIM_FIELD(TripRecord, transfer_walk_s, f32),
+    FLEMSIM_FIELD(TripRecord, transfers, u16),
+    FLEMSIM_FIELD(TripRecord, board_stop, i32),
+    FLEMSIM_FIELD(TripRecord, alight_stop, i32),
+    FLEMSIM_FIELD(TripRecord, first_line, i32),
+    FLEMSIM_FIELD(TripRecord, last_line, i32),
+    FLEMSIM_FIELD(TripRecord, cost_sek, f32),
+    FLEMSIM_FIELD(TripRecord, denied_boardings, u16),
+    FLEMSIM_FIELD(TripRecord, stuck, u8),
 };
+// The fields of /trips in a version-1 file: all but the last two (denied_boardings and
+// stuck, appended in schema 2).
+constexpr std::size_t trip_field_count_v1 = trip_fields.size() - 2;
 
 constexpr std::array person_fields = {
     FLEMSIM_FIELD(PersonRecord, person_id, u32),    FLEMSIM_FIELD(PersonRecord, group, group),
@@ -202,6 +224,59 @@ constexpr std::array person_fields = {
     FLEMSIM_FIELD(PersonRecord, transit_pass, u8),  FLEMSIM_FIELD(PersonRecord, home_zone, u32),
     FLEMSIM_FIELD(PersonRecord, home_node, u32),    FLEMSIM_FIELD(PersonRecord, work_zone, i32),
     FLEMSIM_FIELD(PersonRecord, study_zone, i32),   FLEMSIM_FIELD(PersonRecord, trip_count, u16),
+};
+
+constexpr std::array leg_fields = {
+    FLEMSIM_FIELD(LegRecord, trip_id, u64),
+    FLEMSIM_FIELD(LegRecord, person_id, u32),
+    FLEMSIM_FIELD(LegRecord, leg_index, u16),
+    FLEMSIM_FIELD(LegRecord, mode, mode),
+    FLEMSIM_FIELD(LegRecord, line, i32),
+    FLEMSIM_FIELD(LegRecord, vehicle_trip, i32),
+    FLEMSIM_FIELD(LegRecord, board_stop, i32),
+    FLEMSIM_FIELD(LegRecord, alight_stop, i32),
+    FLEMSIM_FIELD(LegRecord, start_s, i32),
+    FLEMSIM_FIELD(LegRecord, board_s, i32),
+    FLEMSIM_FIELD(LegRecord, end_s, i32),
+    FLEMSIM_FIELD(LegRecord, distance_m, f32),
+    FLEMSIM_FIELD(LegRecord, denied_boardings, u16),
+};
+
+constexpr std::array link_volume_fields = {
+    FLEMSIM_FIELD(LinkVolumeRecord, link, u32),     FLEMSIM_FIELD(LinkVolumeRecord, direction, u8),
+    FLEMSIM_FIELD(LinkVolumeRecord, hour, u16),     FLEMSIM_FIELD(LinkVolumeRecord, cars, u32),
+    FLEMSIM_FIELD(LinkVolumeRecord, buses, u32),    FLEMSIM_FIELD(LinkVolumeRecord, walkers, u32),
+    FLEMSIM_FIELD(LinkVolumeRecord, cyclists, u32),
+};
+
+constexpr std::array transit_load_fields = {
+    FLEMSIM_FIELD(TransitLoadRecord, vehicle_trip, u32),
+    FLEMSIM_FIELD(TransitLoadRecord, line, i32),
+    FLEMSIM_FIELD(TransitLoadRecord, direction, u8),
+    FLEMSIM_FIELD(TransitLoadRecord, segment, u16),
+    FLEMSIM_FIELD(TransitLoadRecord, from_stop, i32),
+    FLEMSIM_FIELD(TransitLoadRecord, to_stop, i32),
+    FLEMSIM_FIELD(TransitLoadRecord, depart_s, i32),
+    FLEMSIM_FIELD(TransitLoadRecord, arrive_s, i32),
+    FLEMSIM_FIELD(TransitLoadRecord, scheduled_depart_s, i32),
+    FLEMSIM_FIELD(TransitLoadRecord, boardings, u32),
+    FLEMSIM_FIELD(TransitLoadRecord, alightings, u32),
+    FLEMSIM_FIELD(TransitLoadRecord, denied, u32),
+    FLEMSIM_FIELD(TransitLoadRecord, onboard, u32),
+    FLEMSIM_FIELD(TransitLoadRecord, seated, u32),
+    FLEMSIM_FIELD(TransitLoadRecord, capacity, u32),
+};
+
+constexpr std::array iteration_fields = {
+    FLEMSIM_FIELD(IterationRecord, iteration, u16),         FLEMSIM_FIELD(IterationRecord, trips, u64),
+    FLEMSIM_FIELD(IterationRecord, share_walk, f64),        FLEMSIM_FIELD(IterationRecord, share_bike, f64),
+    FLEMSIM_FIELD(IterationRecord, share_transit, f64),     FLEMSIM_FIELD(IterationRecord, share_car, f64),
+    FLEMSIM_FIELD(IterationRecord, sustainable_share, f64), FLEMSIM_FIELD(IterationRecord, mean_min_walk, f64),
+    FLEMSIM_FIELD(IterationRecord, mean_min_bike, f64),     FLEMSIM_FIELD(IterationRecord, mean_min_transit, f64),
+    FLEMSIM_FIELD(IterationRecord, mean_min_car, f64),      FLEMSIM_FIELD(IterationRecord, replanning_share, f64),
+    FLEMSIM_FIELD(IterationRecord, switched_share, f64),    FLEMSIM_FIELD(IterationRecord, gap_util, f64),
+    FLEMSIM_FIELD(IterationRecord, relative_gap, f64),      FLEMSIM_FIELD(IterationRecord, denied_boardings, u64),
+    FLEMSIM_FIELD(IterationRecord, stuck_trips, u64),       FLEMSIM_FIELD(IterationRecord, converged, u8),
 };
 
 // Lookup rows in memory: strings as pointers, which is how HDF5 hands variable-length
@@ -223,6 +298,14 @@ struct LineRow {
     const char* name;
     const char* mode;
 };
+struct LinkRow {
+    const char* id;
+    const char* from;
+    const char* to;
+    const char* type;
+    const char* name;
+    double length_m, capacity_veh_per_h;
+};
 
 constexpr std::array zone_fields = {
     FLEMSIM_FIELD(ZoneRow, id, text), FLEMSIM_FIELD(ZoneRow, name, text), FLEMSIM_FIELD(ZoneRow, kind, text),
@@ -237,6 +320,15 @@ constexpr std::array line_fields = {
     FLEMSIM_FIELD(LineRow, id, text),
     FLEMSIM_FIELD(LineRow, name, text),
     FLEMSIM_FIELD(LineRow, mode, text),
+};
+constexpr std::array link_fields = {
+    FLEMSIM_FIELD(LinkRow, id, text),
+    FLEMSIM_FIELD(LinkRow, from, text),
+    FLEMSIM_FIELD(LinkRow, to, text),
+    FLEMSIM_FIELD(LinkRow, type, text),
+    FLEMSIM_FIELD(LinkRow, name, text),
+    FLEMSIM_FIELD(LinkRow, length_m, f64),
+    FLEMSIM_FIELD(LinkRow, capacity_veh_per_h, f64),
 };
 
 #undef FLEMSIM_FIELD
@@ -255,6 +347,11 @@ static_assert(table_matches<PersonRecord>(person_fields));
 static_assert(table_matches<ZoneRow>(zone_fields));
 static_assert(table_matches<StopRow>(stop_fields));
 static_assert(table_matches<LineRow>(line_fields));
+static_assert(table_matches<LinkRow>(link_fields));
+static_assert(table_matches<LegRecord>(leg_fields));
+static_assert(table_matches<LinkVolumeRecord>(link_volume_fields));
+static_assert(table_matches<TransitLoadRecord>(transit_load_fields));
+static_assert(table_matches<IterationRecord>(iteration_fields));
 
 // The atomic and enum member types of one side (memory: native; file: little-endian).
 class MemberTypes {
@@ -425,11 +522,37 @@ void write_lookups(hid_t file, const Lookups& lookups, const MemberTypes& mem, c
     write_table(group.get(), "lines", disk.compound(line_fields, sizeof(LineRow)).get(),
                 mem.compound(line_fields, sizeof(LineRow)).get(), lines.size(), lines.data(), storage);
 
+    if (!lookups.links.empty()) {
+        std::vector<LinkRow> links;
+        links.reserve(lookups.links.size());
+        for (const LinkLookup& l : lookups.links)
+            links.push_back({l.id.c_str(), l.from.c_str(), l.to.c_str(), l.type.c_str(), l.name.c_str(), l.length_m,
+                             l.capacity_veh_per_h});
+        write_table(group.get(), "links", disk.compound(link_fields, sizeof(LinkRow)).get(),
+                    mem.compound(link_fields, sizeof(LinkRow)).get(), links.size(), links.data(), storage);
+    }
+
     write_names(group.get(), "modes", core::mode_names, disk.text(), storage);
     write_names(group.get(), "purposes", core::purpose_names, disk.text(), storage);
     write_names(group.get(), "groups", core::group_names, disk.text(), storage);
     write_names(group.get(), "activities", core::activity_names, disk.text(), storage);
     group.close("closing group /lookup");
+}
+
+// A table of fixed-size rows, `fields` of `Row`.
+template <class Row, std::size_t N>
+void write_rows(hid_t loc, const std::string& name, const std::array<Field, N>& fields, const std::vector<Row>& rows,
+                const MemberTypes& mem, const MemberTypes& disk, const Storage& storage) {
+    write_table(loc, name, disk.compound(fields, sizeof(Row)).get(), mem.compound(fields, sizeof(Row)).get(),
+                rows.size(), rows.data(), storage);
+}
+
+void write_simulation(hid_t file, const SimulationTables& simulation, const MemberTypes& mem, const MemberTypes& disk,
+                      const Storage& storage) {
+    write_rows(file, "legs", leg_fields, simulation.legs, mem, disk, storage);
+    write_rows(file, "link_volumes", link_volume_fields, simulation.link_volumes, mem, disk, storage);
+    write_rows(file, "transit_load", transit_load_fields, simulation.transit_load, mem, disk, storage);
+    write_rows(file, "iterations", iteration_fields, simulation.iterations, mem, disk, storage);
 }
 
 // ---- reading -------------------------------------------------------------------------
@@ -486,6 +609,12 @@ public:
         return meta;
     }
 
+    bool exists(const char* path) const {
+        const htri_t found = H5Lexists(m_file.get(), path, H5P_DEFAULT);
+        if (found < 0) fail(std::string("looking for ") + path);
+        return found > 0;
+    }
+
     // Fails with an InputError naming the first of `paths` that is missing.
     void require(std::initializer_list<const char*> paths) const {
         for (const char* p : paths)
@@ -496,8 +625,8 @@ public:
     // so a file with its fields in another order reads the same) after checking that every
     // field exists and every enum has our labels; hands the rows to `consume` before the
     // variable-length strings in them are freed.
-    template <class Row, std::size_t N, class Consume>
-    void read_rows(const std::string& name, const std::array<Field, N>& fields, hid_t mem_type, Consume consume) const {
+    template <class Row, class Consume>
+    void read_rows(const std::string& name, std::span<const Field> fields, hid_t mem_type, Consume consume) const {
         Handle dset(H5Dopen2(m_file.get(), name.c_str(), H5P_DEFAULT), H5Dclose, "opening dataset " + name);
         Handle file_type(H5Dget_type(dset.get()), H5Tclose, "getting the type of " + name);
         if (H5Tget_class(file_type.get()) != H5T_COMPOUND) refuse(name + " is not a table of compound rows");
@@ -653,7 +782,7 @@ void check_value(const Reader& reader, const char* table, std::size_t row, const
 
 void write_trip_log(const std::filesystem::path& path, const TripLogMeta& meta, const Lookups& lookups,
                     const std::vector<core::TripRecord>& trips, const std::vector<core::PersonRecord>& persons,
-                    const WriteOptions& options) {
+                    const WriteOptions& options, const SimulationTables* simulation) {
     const QuietHdf5Errors quiet;
     const std::filesystem::path tmp = core::temporary_path_for(path);
     // Declared before any handle, so the file is closed before the guard removes it.
@@ -673,11 +802,10 @@ void write_trip_log(const std::filesystem::path& path, const TripLogMeta& meta, 
             write_meta(root.get(), meta, disk.text());
             root.close("closing the root group");
         }
-        write_table(file.get(), "trips", disk.compound(trip_fields, sizeof(TripRecord)).get(),
-                    mem.compound(trip_fields, sizeof(TripRecord)).get(), trips.size(), trips.data(), storage);
-        write_table(file.get(), "persons", disk.compound(person_fields, sizeof(PersonRecord)).get(),
-                    mem.compound(person_fields, sizeof(PersonRecord)).get(), persons.size(), persons.data(), storage);
+        write_rows(file.get(), "trips", trip_fields, trips, mem, disk, storage);
+        write_rows(file.get(), "persons", person_fields, persons, mem, disk, storage);
         write_lookups(file.get(), lookups, mem, disk, storage);
+        if (simulation != nullptr) write_simulation(file.get(), *simulation, mem, disk, storage);
         file.close("closing (flushing) the file");
     } catch (const H5Failure& e) {
         throw core::IoError("cannot write trip log " + path.string() + ": " + e.what());
@@ -700,18 +828,29 @@ TripLog read_trip_log(const std::filesystem::path& path) {
     try {
         const Reader reader(path);
         const int version = reader.schema_version();
-        if (version != trip_log_schema_version)
+        if (version != 1 && version != 2)
             reader.refuse("trip log schema version " + std::to_string(version) +
-                          " is not supported (this flemsim reads " + std::to_string(trip_log_schema_version) + ")");
+                          " is not supported (this flemsim reads 1 and 2)");
         TripLog log;
         log.meta = reader.meta();
         reader.require({"/trips", "/persons", "/lookup", "/lookup/zones", "/lookup/stops", "/lookup/lines"});
 
         const MemberTypes mem(false);
-        reader.read_rows<TripRecord>("/trips", trip_fields, mem.compound(trip_fields, sizeof(TripRecord)).get(),
+        // Version 1 has /trips without the fields appended in version 2: the memory type
+        // then leaves them out, and they read as 0.
+        const std::span<const Field> trip_columns = version == 1
+                                                        ? std::span<const Field>(trip_fields).first(trip_field_count_v1)
+                                                        : std::span<const Field>(trip_fields);
+        reader.read_rows<TripRecord>("/trips", trip_columns, mem.compound(trip_columns, sizeof(TripRecord)).get(),
                                      [&](const std::vector<TripRecord>& rows) { log.trips = rows; });
         for (std::size_t i = 0; i < log.trips.size(); ++i) {
-            const TripRecord& t = log.trips[i];
+            TripRecord& t = log.trips[i];
+            if (version == 1) {
+                // Set here, not left to the buffer: HDF5 may copy whole rows from a scratch
+                // buffer, bytes of fields that the memory type lacks included.
+                t.denied_boardings = 0;
+                t.stuck = 0;
+            }
             check_value(reader, "/trips", i, "group", t.group, core::group_names);
             check_value(reader, "/trips", i, "purpose", t.purpose, core::purpose_names);
             check_value(reader, "/trips", i, "mode", t.mode, core::mode_names);
@@ -742,6 +881,37 @@ TripLog read_trip_log(const std::filesystem::path& path) {
                 for (const LineRow& r : rows)
                     log.lookups.lines.push_back({str_or_empty(r.id), str_or_empty(r.name), str_or_empty(r.mode)});
             });
+        if (reader.exists("/lookup/links"))
+            reader.read_rows<LinkRow>(
+                "/lookup/links", link_fields, mem.compound(link_fields, sizeof(LinkRow)).get(),
+                [&](const std::vector<LinkRow>& rows) {
+                    for (const LinkRow& r : rows)
+                        log.lookups.links.push_back({str_or_empty(r.id), str_or_empty(r.from), str_or_empty(r.to),
+                                                     str_or_empty(r.type), str_or_empty(r.name), r.length_m,
+                                                     r.capacity_veh_per_h});
+                });
+
+        // A simulated day: /legs and the three tables that come with it. A static run (and
+        // every version-1 file) has none of them.
+        log.has_simulation = reader.exists("/legs");
+        if (log.has_simulation) {
+            reader.require({"/link_volumes", "/transit_load", "/iterations"});
+            SimulationTables& sim = log.simulation;
+            reader.read_rows<LegRecord>("/legs", leg_fields, mem.compound(leg_fields, sizeof(LegRecord)).get(),
+                                        [&](const std::vector<LegRecord>& rows) { sim.legs = rows; });
+            for (std::size_t i = 0; i < sim.legs.size(); ++i)
+                check_value(reader, "/legs", i, "mode", sim.legs[i].mode, core::mode_names);
+            reader.read_rows<LinkVolumeRecord>(
+                "/link_volumes", link_volume_fields, mem.compound(link_volume_fields, sizeof(LinkVolumeRecord)).get(),
+                [&](const std::vector<LinkVolumeRecord>& rows) { sim.link_volumes = rows; });
+            reader.read_rows<TransitLoadRecord>(
+                "/transit_load", transit_load_fields,
+                mem.compound(transit_load_fields, sizeof(TransitLoadRecord)).get(),
+                [&](const std::vector<TransitLoadRecord>& rows) { sim.transit_load = rows; });
+            reader.read_rows<IterationRecord>("/iterations", iteration_fields,
+                                              mem.compound(iteration_fields, sizeof(IterationRecord)).get(),
+                                              [&](const std::vector<IterationRecord>& rows) { sim.iterations = rows; });
+        }
         return log;
     } catch (const H5Failure& e) {
         throw core::IoError("cannot read trip log " + path.string() + ": " + e.what());

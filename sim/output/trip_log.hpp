@@ -1,7 +1,8 @@
 #pragma once
-// The HDF5 trip log: /trips, /persons, /lookup/{zones,stops,lines}, root attributes with
-// the schema version, program version, seed, scenario text, input hashes and creation
-// time. Written under a temporary name and renamed when complete.
+// The HDF5 trip log: /trips, /persons, /lookup/{zones,stops,lines,links}, for a simulated
+// day also /legs, /link_volumes, /transit_load and /iterations; root attributes with the
+// schema version, program version, seed, scenario text, input hashes and creation time.
+// Written under a temporary name and renamed when complete.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -12,7 +13,9 @@
 
 namespace flemsim::output {
 
-inline constexpr int trip_log_schema_version = 1;
+// 2: trips gained denied_boardings and stuck; /legs, /link_volumes, /transit_load,
+// /iterations and /lookup/links for simulated days. Version 1 files are still read.
+inline constexpr int trip_log_schema_version = 2;
 
 struct TripLogMeta {
     int schema_version = trip_log_schema_version;
@@ -37,11 +40,25 @@ struct StopLookup {
 struct LineLookup {
     std::string id, name, mode;
 };
+struct LinkLookup {
+    std::string id, from, to, type, name;  // from and to are node ids
+    double length_m = 0;
+    double capacity_veh_per_h = 0;  // 0 without car access
+};
 
 struct Lookups {
     std::vector<ZoneLookup> zones;
     std::vector<StopLookup> stops;
     std::vector<LineLookup> lines;
+    std::vector<LinkLookup> links;  // written as /lookup/links when not empty
+};
+
+// What a simulated day adds to the trip log; absent for a static run.
+struct SimulationTables {
+    std::vector<core::LegRecord> legs;                  // in (trip_id, leg_index) order
+    std::vector<core::LinkVolumeRecord> link_volumes;   // in (link, direction, hour) order
+    std::vector<core::TransitLoadRecord> transit_load;  // in (vehicle_trip, segment) order
+    std::vector<core::IterationRecord> iterations;      // in iteration order
 };
 
 struct WriteOptions {
@@ -50,15 +67,19 @@ struct WriteOptions {
 };
 
 // Throws core::IoError; on failure nothing is left at `path` (nor a temporary file).
+// `simulation` may be null (a static run): then /legs, /link_volumes, /transit_load and
+// /iterations are not written.
 void write_trip_log(const std::filesystem::path& path, const TripLogMeta& meta, const Lookups& lookups,
                     const std::vector<core::TripRecord>& trips, const std::vector<core::PersonRecord>& persons,
-                    const WriteOptions& options);
+                    const WriteOptions& options, const SimulationTables* simulation = nullptr);
 
 struct TripLog {
     TripLogMeta meta;
     Lookups lookups;
     std::vector<core::TripRecord> trips;
     std::vector<core::PersonRecord> persons;
+    bool has_simulation = false;  // the file holds the datasets of SimulationTables
+    SimulationTables simulation;
 };
 
 // Reads and checks a trip log (schema version, dataset shapes, enum labels). Throws

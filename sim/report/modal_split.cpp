@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <cmath>
 #include <initializer_list>
 #include <limits>
+#include <numeric>
 #include <string_view>
 
 #include "sim/core/json.hpp"
@@ -110,6 +112,98 @@ void write_by_mode(core::JsonWriter& json, std::string_view key, const std::arra
     json.end_object();
 }
 
+void write_crowding(core::JsonWriter& json, const Crowding& crowding) {
+    json.key("crowding").begin_object();
+    json.key("boardings").value(static_cast<unsigned long long>(crowding.boardings));
+    json.key("denied_boardings").value(static_cast<unsigned long long>(crowding.denied_boardings));
+    json.key("segments_over_seated").value(static_cast<unsigned long long>(crowding.segments_over_seated));
+    json.key("segments_full").value(static_cast<unsigned long long>(crowding.segments_full));
+    json.key("most_crowded").begin_array();
+    for (const CrowdedSegment& c : crowding.most_crowded) {
+        json.begin_object();
+        json.key("line").value(c.line);
+        json.key("from_stop").value(c.from_stop);
+        json.key("to_stop").value(c.to_stop);
+        json.key("depart_s").value(static_cast<long long>(c.depart_s));
+        json.key("onboard").value(static_cast<unsigned long long>(c.onboard));
+        json.key("capacity").value(static_cast<unsigned long long>(c.capacity));
+        json.key("load_factor").value(c.load_factor);
+        json.end_object();
+    }
+    json.end_array();
+    json.end_object();
+}
+
+// Every IterationRecord field by its name; a NaN mean (a mode without trips) is null.
+void write_iterations(core::JsonWriter& json, const std::vector<core::IterationRecord>& iterations) {
+    const auto count = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+    json.key("iterations").begin_array();
+    for (const core::IterationRecord& it : iterations) {
+        json.begin_object();
+        json.key("iteration").value(count(it.iteration));
+        json.key("trips").value(count(it.trips));
+        json.key("share_walk").value(it.share_walk);
+        json.key("share_bike").value(it.share_bike);
+        json.key("share_transit").value(it.share_transit);
+        json.key("share_car").value(it.share_car);
+        json.key("sustainable_share").value(it.sustainable_share);
+        json.key("mean_min_walk").value(it.mean_min_walk);
+        json.key("mean_min_bike").value(it.mean_min_bike);
+        json.key("mean_min_transit").value(it.mean_min_transit);
+        json.key("mean_min_car").value(it.mean_min_car);
+        json.key("replanning_share").value(it.replanning_share);
+        json.key("switched_share").value(it.switched_share);
+        json.key("gap_util").value(it.gap_util);
+        json.key("relative_gap").value(it.relative_gap);
+        json.key("denied_boardings").value(count(it.denied_boardings));
+        json.key("stuck_trips").value(count(it.stuck_trips));
+        json.key("converged").value(count(it.converged));
+        json.end_object();
+    }
+    json.end_array();
+}
+
+// The name at `index`, or the number as text when there is none.
+std::string name_at(const std::vector<std::string>& names, std::int32_t index) {
+    if (index >= 0 && static_cast<std::size_t>(index) < names.size()) return names[static_cast<std::size_t>(index)];
+    return std::to_string(index);
+}
+
+double load_factor(const core::TransitLoadRecord& r) {
+    return r.capacity == 0 ? 0.0 : static_cast<double>(r.onboard) / static_cast<double>(r.capacity);
+}
+
+// Load factor a strictly above b, compared exactly (32-bit counts: the products fit 64
+// bits); capacity 0 counts as load 0.
+bool more_crowded(const core::TransitLoadRecord& a, const core::TransitLoadRecord& b) {
+    const std::uint64_t a_on = a.capacity == 0 ? 0 : a.onboard, a_cap = a.capacity == 0 ? 1 : a.capacity;
+    const std::uint64_t b_on = b.capacity == 0 ? 0 : b.onboard, b_cap = b.capacity == 0 ? 1 : b.capacity;
+    return a_on * b_cap > b_on * a_cap;
+}
+
+// The length of UTF-8 text in code points (what a terminal shows for the names we have).
+std::size_t code_points(std::string_view text) {
+    return static_cast<std::size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::string pad_right(std::string_view text, std::size_t width) {
+    const std::size_t n = code_points(text);
+    return std::string(text) + std::string(width > n ? width - n : 0, ' ');
+}
+
+// Seconds after midnight as HH:MM; past midnight the hours go on (25:10).
+std::string clock_time(std::int32_t s) {
+    const std::int64_t v = s;
+    const std::int64_t a = v < 0 ? -v : v;
+    return fmt::format("{}{:02}:{:02}", v < 0 ? "-" : "", a / 3600, a % 3600 / 60);
+}
+
+// A percentage with one decimal of a share in [0, 1]; "-" for NaN.
+std::string percent_or_dash(double share) {
+    return std::isfinite(share) ? fmt::format("{:.1f}", 100.0 * share) : std::string("-");
+}
+
 }  // namespace
 
 std::uint64_t SplitRow::total() const {
@@ -205,7 +299,115 @@ std::string format_modal_split(const ModalSplit& split) {
     return out;
 }
 
-std::string modal_split_json(const ModalSplit& split) {
+Crowding compute_crowding(const std::vector<core::TransitLoadRecord>& load, const std::vector<std::string>& line_names,
+                          const std::vector<std::string>& stop_names, std::size_t top_n) {
+    Crowding crowding;
+    for (const core::TransitLoadRecord& r : load) {
+        crowding.boardings += r.boardings;
+        crowding.denied_boardings += r.denied;
+        if (r.onboard > r.seated) ++crowding.segments_over_seated;
+        if (r.capacity > 0 && r.onboard >= r.capacity) ++crowding.segments_full;
+    }
+
+    // Most crowded first; ties in (vehicle_trip, segment) order, so the list does not depend
+    // on the order of `load`.
+    std::vector<std::size_t> order(load.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    const auto before = [&](std::size_t i, std::size_t j) {
+        const core::TransitLoadRecord& a = load[i];
+        const core::TransitLoadRecord& b = load[j];
+        if (more_crowded(a, b)) return true;
+        if (more_crowded(b, a)) return false;
+        if (a.vehicle_trip != b.vehicle_trip) return a.vehicle_trip < b.vehicle_trip;
+        if (a.segment != b.segment) return a.segment < b.segment;
+        return i < j;
+    };
+    const std::size_t n = std::min(top_n, order.size());
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(), before);
+    crowding.most_crowded.reserve(n);
+    for (std::size_t k = 0; k < n; ++k) {
+        const core::TransitLoadRecord& r = load[order[k]];
+        crowding.most_crowded.push_back({name_at(line_names, r.line), name_at(stop_names, r.from_stop),
+                                         name_at(stop_names, r.to_stop), r.depart_s, r.onboard, r.capacity,
+                                         load_factor(r)});
+    }
+    return crowding;
+}
+
+std::string format_crowding(const Crowding& crowding) {
+    const std::uint64_t attempts = crowding.boardings + crowding.denied_boardings;
+    const double denied_share =
+        attempts == 0 ? 0.0 : static_cast<double>(crowding.denied_boardings) / static_cast<double>(attempts);
+    std::string out = fmt::format(
+        "Transit crowding: {} boardings, {} denied boardings ({:.1f} % of boarding attempts), {} segments with "
+        "standing passengers, {} segments full\n",
+        crowding.boardings, crowding.denied_boardings, 100.0 * denied_share, crowding.segments_over_seated,
+        crowding.segments_full);
+    if (crowding.most_crowded.empty()) return out + "  no transit segments\n";
+
+    // The name columns are as wide as their longest entry, so long stop names keep the table
+    // aligned.
+    const auto stops = [](const CrowdedSegment& c) { return c.from_stop + " → " + c.to_stop; };
+    std::size_t line_width = code_points("line");
+    std::size_t stops_width = code_points("from → to");
+    for (const CrowdedSegment& c : crowding.most_crowded) {
+        line_width = std::max(line_width, code_points(c.line));
+        stops_width = std::max(stops_width, code_points(stops(c)));
+    }
+    const auto row = [&](std::string_view line, std::string_view from_to, std::string_view rest) {
+        return "  " + pad_right(line, line_width) + "  " + pad_right(from_to, stops_width) + std::string(rest) + "\n";
+    };
+    out += "Most crowded segments\n";
+    out += row("line", "from → to", fmt::format("  {:>5}  {:>19}  {:>6}", "dep", "on board / capacity", "load %"));
+    for (const CrowdedSegment& c : crowding.most_crowded)
+        out += row(c.line, stops(c),
+                   fmt::format("  {:>5}  {:>19}  {:>6.1f}", clock_time(c.depart_s),
+                               fmt::format("{} / {}", c.onboard, c.capacity), 100.0 * c.load_factor));
+    return out;
+}
+
+std::string format_iterations(const std::vector<core::IterationRecord>& iterations) {
+    // Right-aligned columns, two wider than their header and at least 8 wide ("100.0" fits
+    // with room to spare).
+    static constexpr std::array<std::string_view, 16> headers = {
+        "iteration",   "walk",    "bike",       "transit",  "car",        "sustainable",  "min walk", "min bike",
+        "min transit", "min car", "replanning", "switched", "gap (util)", "relative gap", "denied",   "stuck"};
+    const auto width = [](std::string_view header) {
+        return static_cast<int>(std::max<std::size_t>(header.size(), 6)) + 2;
+    };
+    std::string out =
+        "Iterations (shares, sustainable, replanning and switched in %; min: mean minutes door to door)\n";
+    for (const std::string_view h : headers) out += fmt::format("{:>{}}", h, width(h));
+    out += '\n';
+    for (const core::IterationRecord& it : iterations) {
+        const std::array<std::string, headers.size()> cells = {
+            std::to_string(it.iteration),
+            percent_or_dash(it.share_walk),
+            percent_or_dash(it.share_bike),
+            percent_or_dash(it.share_transit),
+            percent_or_dash(it.share_car),
+            percent_or_dash(it.sustainable_share),
+            mean_cell(it.mean_min_walk, 1),
+            mean_cell(it.mean_min_bike, 1),
+            mean_cell(it.mean_min_transit, 1),
+            mean_cell(it.mean_min_car, 1),
+            percent_or_dash(it.replanning_share),
+            percent_or_dash(it.switched_share),
+            mean_cell(it.gap_util, 4),
+            mean_cell(it.relative_gap, 5),
+            std::to_string(it.denied_boardings),
+            std::to_string(it.stuck_trips),
+        };
+        for (std::size_t k = 0; k < headers.size(); ++k) out += fmt::format("{:>{}}", cells[k], width(headers[k]));
+        if (it.converged == 1) out += "  converged";
+        out += '\n';
+    }
+    if (iterations.empty()) out += "  no iterations\n";
+    return out;
+}
+
+std::string modal_split_json(const ModalSplit& split, const Crowding* crowding,
+                             const std::vector<core::IterationRecord>* iterations) {
     core::JsonWriter json;
     json.begin_object();
     json.key("scenario").value(split.scenario_name);
@@ -224,6 +426,8 @@ std::string modal_split_json(const ModalSplit& split) {
     write_rows(json, "by_distance", split.by_distance);
     write_by_mode(json, "mean_travel_min", split.mean_travel_min);
     write_by_mode(json, "mean_distance_km", split.mean_distance_km);
+    if (crowding != nullptr) write_crowding(json, *crowding);
+    if (iterations != nullptr) write_iterations(json, *iterations);
     json.end_object();
     return json.str() + "\n";
 }

@@ -44,9 +44,34 @@ struct ModalSplit {
 ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const std::vector<double>& distance_bands_km,
                                double target);
 
+// Crowding of a simulated day: the most crowded segments by load factor (on board over
+// capacity; ties by vehicle trip and segment) and the denied boardings.
+struct CrowdedSegment {
+    std::string line;                // line name
+    std::string from_stop, to_stop;  // stop names
+    std::int32_t depart_s = 0;
+    std::uint32_t onboard = 0, capacity = 0;
+    double load_factor = 0;
+};
+struct Crowding {
+    std::vector<CrowdedSegment> most_crowded;  // at most top_n
+    std::uint64_t denied_boardings = 0;
+    std::uint64_t boardings = 0;
+    std::uint64_t segments_over_seated = 0;  // segments with more on board than seats
+    std::uint64_t segments_full = 0;         // segments at capacity
+};
+
+Crowding compute_crowding(const std::vector<core::TransitLoadRecord>& load, const std::vector<std::string>& line_names,
+                          const std::vector<std::string>& stop_names, std::size_t top_n = 10);
+std::string format_crowding(const Crowding& crowding);
+
+// The convergence table of the day-to-day loop (one line per iteration).
+std::string format_iterations(const std::vector<core::IterationRecord>& iterations);
+
 // The console table (plain text, fixed width).
 std::string format_modal_split(const ModalSplit& split);
-// The same as JSON.
-std::string modal_split_json(const ModalSplit& split);
+// The same as JSON; with a simulated day also "crowding" and "iterations".
+std::string modal_split_json(const ModalSplit& split, const Crowding* crowding = nullptr,
+                             const std::vector<core::IterationRecord>* iterations = nullptr);
 
 }  // namespace flemsim::report

@@ -13,11 +13,19 @@ ShortestPathTree::ShortestPathTree(const StreetGraph& graph)
       m_parent(graph.node_count(), core::invalid_index),
       m_stamp(graph.node_count(), 0) {}
 
+bool ShortestPathTree::path_to(std::uint32_t node, std::vector<std::uint32_t>& arcs) const {
+    if (!reached(node)) return false;
+    const std::size_t begin = arcs.size();
+    for (std::uint32_t a = m_parent[node]; a != core::invalid_index; a = m_parent[m_graph.tail[a]]) arcs.push_back(a);
+    std::reverse(arcs.begin() + static_cast<std::ptrdiff_t>(begin), arcs.end());
+    return true;
+}
+
 std::uint32_t ShortestPathTree::parent_arc(std::uint32_t node) const {
     return m_stamp[node] == m_round ? m_parent[node] : core::invalid_index;
 }
 
-void ShortestPathTree::run(std::uint32_t source, double max_time_s) {
+void ShortestPathTree::run(std::uint32_t source, double max_time_s, const double* arc_time_s) {
     if (++m_round == 0) {  // timestamp wrapped: clear once every 2^32 runs
         std::fill(m_stamp.begin(), m_stamp.end(), 0);
         m_round = 1;
@@ -35,7 +43,7 @@ void ShortestPathTree::run(std::uint32_t source, double max_time_s) {
     m_heap.push_back({0.0, source});
     const auto& first_out = m_graph.first_out;
     const auto& head = m_graph.head;
-    const auto& arc_time = m_graph.time_s;
+    const double* arc_time = arc_time_s ? arc_time_s : m_graph.time_s.data();
     const auto& arc_len = m_graph.length_m;
     while (!m_heap.empty()) {
         std::pop_heap(m_heap.begin(), m_heap.end(), later);

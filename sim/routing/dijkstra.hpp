@@ -16,8 +16,11 @@ public:
     explicit ShortestPathTree(const StreetGraph& graph);
 
     // Times from `source` to every node (ties broken by node id for determinism); stops
-    // settling nodes beyond `max_time_s`.
-    void run(std::uint32_t source, double max_time_s = unreachable);
+    // settling nodes beyond `max_time_s`. `arc_time_s`, when given, replaces the graph's
+    // arc times (same arc numbering), e.g. with congested times of one hour.
+    void run(std::uint32_t source, double max_time_s = unreachable, const double* arc_time_s = nullptr);
+    // The arcs of the path to `node`, from the source, appended to `arcs`; false if unreached.
+    bool path_to(std::uint32_t node, std::vector<std::uint32_t>& arcs) const;
 
     bool reached(std::uint32_t node) const { return m_stamp[node] == m_round && m_time[node] < unreachable; }
     double time_s(std::uint32_t node) const { return m_stamp[node] == m_round ? m_time[node] : unreachable; }

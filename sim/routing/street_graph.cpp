@@ -16,6 +16,7 @@ StreetGraph make_graph(std::size_t node_count, const std::vector<std::uint32_t>&
     for (std::size_t n = 0; n < node_count; ++n) g.first_out[n + 1] += g.first_out[n];
     std::vector<std::uint32_t> pos(g.first_out.begin(), g.first_out.end() - 1);
     const std::size_t m = tail.size();
+    g.tail.resize(m);
     g.head.resize(m);
     g.time_s.resize(m);
     g.length_m.resize(m);
@@ -23,6 +24,7 @@ StreetGraph make_graph(std::size_t node_count, const std::vector<std::uint32_t>&
     // Counting sort keeps the input order of arcs with the same tail: deterministic.
     for (std::size_t a = 0; a < m; ++a) {
         const auto p = pos[tail[a]]++;
+        g.tail[p] = tail[a];
         g.head[p] = head[a];
         g.time_s[p] = time_s[a];
         g.length_m[p] = length_m[a];

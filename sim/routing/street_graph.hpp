@@ -12,6 +12,7 @@ namespace flemsim::routing {
 struct StreetGraph {
     core::Mode mode = core::Mode::walk;
     std::vector<std::uint32_t> first_out;
+    std::vector<std::uint32_t> tail;
     std::vector<std::uint32_t> head;
     std::vector<double> time_s;
     std::vector<double> length_m;

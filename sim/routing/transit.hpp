@@ -46,11 +46,39 @@ public:
     // `walk` must be the walk graph of `net` (both ways on every walk link).
     TransitModel(const network::Network& net, const StreetGraph& walk, const TransitParams& params);
 
+    const network::Network& network() const { return m_net; }
+    const StreetGraph& walk_graph() const { return m_walk; }
     const TransitParams& params() const { return m_params; }
     std::size_t period_count() const { return m_period_start.size(); }
     std::int32_t period_start(std::size_t p) const { return m_period_start[p]; }
     // The period holding `time_s` (times before the first break belong to period 0).
     std::size_t period_of(std::int32_t time_s) const;
+
+    // Route nodes: one per (line, direction, position), numbered line by line, direction 0
+    // (stops as authored) then 1 (reversed); the next position is the next number.
+    std::size_t route_node_count() const { return m_rn_line.size(); }
+    std::uint32_t first_route_node(std::uint32_t line, int direction) const;
+    std::uint32_t rn_line(std::uint32_t rn) const { return m_rn_line[rn]; }
+    std::uint8_t rn_direction(std::uint32_t rn) const { return m_rn_dir[rn]; }
+    std::uint16_t rn_position(std::uint32_t rn) const { return m_rn_pos[rn]; }
+    std::uint32_t rn_stop(std::uint32_t rn) const { return m_rn_stop[rn]; }
+    bool rn_is_last(std::uint32_t rn) const { return m_rn_ride_m[rn] < 0; }
+    // Straight-line distance to the next route node (0 at the end of a direction).
+    double rn_ride_m(std::uint32_t rn) const { return m_rn_ride_m[rn] < 0 ? 0.0 : m_rn_ride_m[rn]; }
+    // Scheduled in-vehicle seconds to the next route node (run time plus the dwell here).
+    double rn_scheduled_ride_s(std::uint32_t rn) const { return m_rn_sched_ride_s[rn]; }
+
+    // Costs by period, as searches see them: in-vehicle seconds to the next route node and
+    // expected wait at a route node (< 0: no service). Start as the timetable says;
+    // set_experienced replaces them (e.g. with averages of simulated days).
+    double ride_s(std::uint32_t rn, std::size_t period) const { return m_ride_s[rn * period_count() + period]; }
+    double wait_s(std::uint32_t rn, std::size_t period) const { return m_wait_s[rn * period_count() + period]; }
+    double scheduled_wait_s(std::uint32_t rn, std::size_t period) const {
+        return m_sched_wait_s[rn * period_count() + period];
+    }
+    // Both arrays are route_node_count() x period_count(), row-major; a wait is only used
+    // where the timetable has service.
+    void set_experienced(const std::vector<double>& ride_s, const std::vector<double>& wait_s);
 
     // Stops within the access distance of a node, with walk time and length (symmetric:
     // the same list serves access from and egress to the node).
@@ -62,22 +90,31 @@ public:
     const NearStop* near_begin(std::uint32_t node) const { return m_near.data() + m_node_first_near[node]; }
     const NearStop* near_end(std::uint32_t node) const { return m_near.data() + m_node_first_near[node + 1]; }
 
+    // Walk paths (arcs of the walk graph) from a stop to a node and from a node to a stop;
+    // appended to `arcs`. False when the node cannot be reached.
+    bool walk_path_from_stop(std::uint32_t stop, std::uint32_t node, std::vector<std::uint32_t>& arcs) const;
+    bool walk_path_to_stop(std::uint32_t node, std::uint32_t stop, std::vector<std::uint32_t>& arcs) const;
+
 private:
     friend class TransitQuery;
     const network::Network& m_net;
+    const StreetGraph& m_walk;
     TransitParams m_params;
     std::vector<std::int32_t> m_period_start;
 
-    // Route nodes: one per (line, direction, position).
+    std::vector<std::uint32_t> m_line_first_rn;  // per line: its first route node (direction 0)
     std::vector<std::uint32_t> m_rn_line;
+    std::vector<std::uint8_t> m_rn_dir;
+    std::vector<std::uint16_t> m_rn_pos;
     std::vector<std::uint32_t> m_rn_stop;
-    std::vector<double> m_rn_ride_s;  // to the next route node; < 0 at the end of a direction
-    std::vector<double> m_rn_ride_m;
+    std::vector<double> m_rn_sched_ride_s;  // < 0 at the end of a direction
+    std::vector<double> m_rn_ride_m;        // < 0 at the end of a direction
+    std::vector<double> m_ride_s;           // route node x period
+    std::vector<double> m_wait_s;           // route node x period; < 0: no service
+    std::vector<double> m_sched_wait_s;
     // Boardable route nodes per stop (CSR).
     std::vector<std::uint32_t> m_stop_first_board;
     std::vector<std::uint32_t> m_board_rn;
-    // Wait in seconds per (line, period); < 0 when the line does not run in the period.
-    std::vector<double> m_wait_s;
     // Transfers between stops (CSR): to stop, walk seconds, walk metres (includes the stop itself).
     std::vector<std::uint32_t> m_stop_first_transfer;
     std::vector<std::uint32_t> m_transfer_to;
@@ -86,6 +123,19 @@ private:
     // Near stops per node (CSR).
     std::vector<std::uint32_t> m_node_first_near;
     std::vector<NearStop> m_near;
+    // Walk trees from every stop: parent arc per (stop, node); the reverse of each walk arc.
+    std::vector<std::uint32_t> m_stop_parent;
+    std::vector<std::uint32_t> m_reverse_arc;
+};
+
+// A transit path as legs: access walk to the first boarding stop, rides (each boarding a
+// route node and riding a number of stops), transfer walks between rides, egress walk.
+struct TransitRide {
+    std::uint32_t board_rn;
+    std::uint16_t stops;  // alight at route node board_rn + stops
+};
+struct TransitItinerary {
+    std::vector<TransitRide> rides;
 };
 
 // Per-thread scratch for transit searches from one origin node in one period.
@@ -95,7 +145,8 @@ public:
 
     void run(std::uint32_t origin_node, std::size_t period);
     // Best path to a destination node after run(); found == false when there is none.
-    TransitPath path_to(std::uint32_t dest_node) const;
+    // With `itinerary`, also its rides.
+    TransitPath path_to(std::uint32_t dest_node, TransitItinerary* itinerary = nullptr) const;
 
 private:
     enum class Via : std::uint8_t { none, access, ride, alight, transfer };

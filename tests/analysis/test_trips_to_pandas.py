@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Checks analysis/trips_to_pandas.py on a trip log.
+"""Checks analysis/trips_to_pandas.py on a trip log of a simulated day (with /legs).
 
 Usage: test_trips_to_pandas.py TRIPS.h5 EXPECTED_ROWS
+
+The static case (no /legs) is checked on a copy of TRIPS.h5 without /legs, written next to it.
 
 h5py and pandas are Debian's python3-h5py and python3-pandas, which `make test` installs:
 without them the check fails, saying so.
@@ -9,6 +11,7 @@ without them the check fails, saying so.
 import contextlib
 import io
 import pathlib
+import shutil
 import sys
 
 try:
@@ -26,8 +29,16 @@ EXPECTED_COLUMNS = [
     "trip_id", "person_id", "trip_index", "tour_index", "group", "purpose", "mode", "dest_activity",
     "origin_zone", "dest_zone", "origin_node", "dest_node", "dep_time_s", "arr_time_s", "distance_m",
     "in_vehicle_s", "wait_s", "access_s", "egress_s", "transfer_walk_s", "transfers", "board_stop",
-    "alight_stop", "first_line", "last_line", "cost_sek",
+    "alight_stop", "first_line", "last_line", "cost_sek", "denied_boardings", "stuck",
 ]
+
+
+def run_main(args):
+    """trips_to_pandas.main(args) and what it printed."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert trips_to_pandas.main(["trips_to_pandas.py", *args]) == 0
+    return out.getvalue()
 
 
 def main(argv):
@@ -52,13 +63,37 @@ def main(argv):
                                                "student"}
     assert (trips["mode"].cat.codes.to_numpy() == raw["mode"].to_numpy()).all()
 
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert trips_to_pandas.main(["trips_to_pandas.py", path]) == 0
-    text = out.getvalue()
+    text = run_main([path])
     assert "Sustainable share (walk + bike + transit):" in text, text
     assert f"{expected_rows} trips" in text, text
+    assert "legs" not in text, text  # only with --legs
     print(text)
+
+    # --legs: the legs by mode, counted here from the raw table.
+    with h5py.File(path, "r") as f:
+        assert "legs" in f, "the sample should be a simulated day"
+        raw_legs = pd.DataFrame(f["legs"][()])
+    assert len(raw_legs) > 0
+    legs = trips_to_pandas.load_legs(path)
+    assert list(legs["mode"].cat.categories) == ["walk", "bike", "transit", "car"]
+    assert (legs["mode"].cat.codes.to_numpy() == raw_legs["mode"].to_numpy()).all()
+    text = run_main([path, "--legs"])
+    assert f"{len(raw_legs)} legs" in text, text
+    for code, mode in enumerate(["walk", "bike", "transit", "car"]):
+        n = int((raw_legs["mode"] == code).sum())
+        assert f"  {mode:<10}{n:8d}" in text, (mode, n, text)
+    print(text)
+
+    # A static run: no /legs.
+    static = str(pathlib.Path(path).with_name(pathlib.Path(path).stem + "_static.h5"))
+    shutil.copyfile(path, static)
+    with h5py.File(static, "r+") as f:
+        for name in ("legs", "link_volumes", "transit_load", "iterations"):
+            del f[name]
+    assert trips_to_pandas.load_legs(static) is None
+    text = run_main(["--legs", static])
+    assert "no /legs: a static run" in text, text
+    assert f"{expected_rows} trips" in text, text
     print("OK")
     return 0
 

@@ -2,11 +2,13 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -17,7 +19,11 @@
 namespace fs = std::filesystem;
 using flemsim::core::InputError;
 using flemsim::core::IoError;
+using flemsim::core::IterationRecord;
+using flemsim::core::LegRecord;
+using flemsim::core::LinkVolumeRecord;
 using flemsim::core::PersonRecord;
+using flemsim::core::TransitLoadRecord;
 using flemsim::core::TripRecord;
 namespace output = flemsim::output;
 
@@ -123,6 +129,8 @@ std::vector<TripRecord> sample_trips() {
     transit.first_line = 0;
     transit.last_line = 0;
     transit.cost_sek = 42.5f;
+    transit.denied_boardings = 65535;
+    transit.stuck = 1;
 
     TripRecord car = walk;
     car.trip_id = 3;
@@ -139,7 +147,110 @@ std::vector<TripRecord> sample_trips() {
     car.access_s = 60;
     car.egress_s = 60;
     car.cost_sek = 18.75f;
+    car.stuck = 1;
     return {walk, transit, car};
+}
+
+// Links of a simulated day's network, with text outside ASCII and a link without car access.
+std::vector<output::LinkLookup> sample_links() {
+    return {{"l1", "n1", "n2", "primary", "Hälsovägen", 412.5, 1800}, {"l2", "n2", "n3", "footway", "", 88.25, 0}};
+}
+
+// A simulated day worked by hand: one transit trip (walk, bus, walk), two link-hours, two
+// bus segments and two iterations, the second converged.
+output::SimulationTables sample_simulation() {
+    using flemsim::core::Mode;
+    output::SimulationTables sim;
+    LegRecord access{};
+    access.trip_id = 2;
+    access.person_id = 7;
+    access.leg_index = 0;
+    access.mode = static_cast<std::uint8_t>(Mode::walk);
+    access.line = access.vehicle_trip = access.board_stop = access.alight_stop = -1;
+    access.start_s = access.board_s = 90000;
+    access.end_s = 90240;
+    access.distance_m = 300.5f;
+    LegRecord ride = access;
+    ride.leg_index = 1;
+    ride.mode = static_cast<std::uint8_t>(Mode::transit);
+    ride.line = 0;
+    ride.vehicle_trip = 2147483647;
+    ride.board_stop = 0;
+    ride.alight_stop = 1;
+    ride.start_s = 90240;
+    ride.board_s = 90540;
+    ride.end_s = 91740;
+    ride.distance_m = 11800.75f;
+    ride.denied_boardings = 65535;
+    LegRecord egress = access;
+    egress.trip_id = 18446744073709551615ULL;
+    egress.person_id = 4000000000u;
+    egress.leg_index = 65535;
+    egress.start_s = egress.board_s = -120;
+    egress.end_s = 92000;
+    egress.distance_m = 244.25f;
+    sim.legs = {access, ride, egress};
+
+    sim.link_volumes = {{0, 0, 8, 120, 6, 40, 25}, {4000000000u, 1, 47, 4294967295u, 0, 1, 0}};
+
+    TransitLoadRecord first{};
+    first.vehicle_trip = 0;
+    first.line = 0;
+    first.direction = 1;
+    first.segment = 0;
+    first.from_stop = 0;
+    first.to_stop = 1;
+    first.depart_s = 90540;
+    first.arrive_s = 91740;
+    first.scheduled_depart_s = 90480;
+    first.boardings = 60;
+    first.alightings = 0;
+    first.denied = 5;
+    first.onboard = 60;
+    first.seated = 40;
+    first.capacity = 60;
+    TransitLoadRecord second = first;
+    second.vehicle_trip = 4294967295u;
+    second.line = -1;
+    second.direction = 0;
+    second.segment = 65535;
+    second.from_stop = 1;
+    second.to_stop = 0;
+    second.boardings = 3;
+    second.alightings = 58;
+    second.denied = 0;
+    second.onboard = 5;
+    sim.transit_load = {first, second};
+
+    IterationRecord it0{};
+    it0.iteration = 0;
+    it0.trips = 10000000000ULL;
+    it0.share_walk = 0.25;
+    it0.share_bike = 0.125;
+    it0.share_transit = 0.3;
+    it0.share_car = 0.325;
+    it0.sustainable_share = 0.675;
+    it0.mean_min_walk = 12.5;
+    it0.mean_min_bike = std::numeric_limits<double>::quiet_NaN();  // a mode without trips
+    it0.mean_min_transit = 41.0;
+    it0.mean_min_car = 18.75;
+    it0.replanning_share = 0.1;
+    it0.switched_share = 0.35;
+    it0.gap_util = 0.42;
+    it0.relative_gap = 0.0123;
+    it0.denied_boardings = 17;
+    it0.stuck_trips = 2;
+    it0.converged = 0;
+    IterationRecord it1 = it0;
+    it1.iteration = 65535;
+    it1.mean_min_bike = 9.5;
+    it1.gap_util = 0.001;
+    it1.relative_gap = 1e-5;
+    it1.denied_boardings = 18446744073709551615ULL;
+    it1.stuck_trips = 0;
+    it1.converged = 1;
+    sim.iterations = {it0, it1};
+    return sim;
 }
 
 std::vector<PersonRecord> sample_persons() {
@@ -195,6 +306,94 @@ void check_same(const TripRecord& a, const TripRecord& b) {
     CHECK(a.first_line == b.first_line);
     CHECK(a.last_line == b.last_line);
     CHECK(a.cost_sek == b.cost_sek);
+    CHECK(a.denied_boardings == b.denied_boardings);
+    CHECK(a.stuck == b.stuck);
+}
+
+// Equal, or both NaN.
+bool same_double(double a, double b) {
+    return a == b || (std::isnan(a) && std::isnan(b));
+}
+
+void check_same(const LegRecord& a, const LegRecord& b) {
+    CHECK(a.trip_id == b.trip_id);
+    CHECK(a.person_id == b.person_id);
+    CHECK(a.leg_index == b.leg_index);
+    CHECK(a.mode == b.mode);
+    CHECK(a.line == b.line);
+    CHECK(a.vehicle_trip == b.vehicle_trip);
+    CHECK(a.board_stop == b.board_stop);
+    CHECK(a.alight_stop == b.alight_stop);
+    CHECK(a.start_s == b.start_s);
+    CHECK(a.board_s == b.board_s);
+    CHECK(a.end_s == b.end_s);
+    CHECK(a.distance_m == b.distance_m);
+    CHECK(a.denied_boardings == b.denied_boardings);
+}
+
+void check_same(const LinkVolumeRecord& a, const LinkVolumeRecord& b) {
+    CHECK(a.link == b.link);
+    CHECK(a.direction == b.direction);
+    CHECK(a.hour == b.hour);
+    CHECK(a.cars == b.cars);
+    CHECK(a.buses == b.buses);
+    CHECK(a.walkers == b.walkers);
+    CHECK(a.cyclists == b.cyclists);
+}
+
+void check_same(const TransitLoadRecord& a, const TransitLoadRecord& b) {
+    CHECK(a.vehicle_trip == b.vehicle_trip);
+    CHECK(a.line == b.line);
+    CHECK(a.direction == b.direction);
+    CHECK(a.segment == b.segment);
+    CHECK(a.from_stop == b.from_stop);
+    CHECK(a.to_stop == b.to_stop);
+    CHECK(a.depart_s == b.depart_s);
+    CHECK(a.arrive_s == b.arrive_s);
+    CHECK(a.scheduled_depart_s == b.scheduled_depart_s);
+    CHECK(a.boardings == b.boardings);
+    CHECK(a.alightings == b.alightings);
+    CHECK(a.denied == b.denied);
+    CHECK(a.onboard == b.onboard);
+    CHECK(a.seated == b.seated);
+    CHECK(a.capacity == b.capacity);
+}
+
+void check_same(const IterationRecord& a, const IterationRecord& b) {
+    CHECK(a.iteration == b.iteration);
+    CHECK(a.trips == b.trips);
+    CHECK(same_double(a.share_walk, b.share_walk));
+    CHECK(same_double(a.share_bike, b.share_bike));
+    CHECK(same_double(a.share_transit, b.share_transit));
+    CHECK(same_double(a.share_car, b.share_car));
+    CHECK(same_double(a.sustainable_share, b.sustainable_share));
+    CHECK(same_double(a.mean_min_walk, b.mean_min_walk));
+    CHECK(same_double(a.mean_min_bike, b.mean_min_bike));
+    CHECK(same_double(a.mean_min_transit, b.mean_min_transit));
+    CHECK(same_double(a.mean_min_car, b.mean_min_car));
+    CHECK(same_double(a.replanning_share, b.replanning_share));
+    CHECK(same_double(a.switched_share, b.switched_share));
+    CHECK(same_double(a.gap_util, b.gap_util));
+    CHECK(same_double(a.relative_gap, b.relative_gap));
+    CHECK(a.denied_boardings == b.denied_boardings);
+    CHECK(a.stuck_trips == b.stuck_trips);
+    CHECK(a.converged == b.converged);
+}
+
+template <class Row>
+void check_same_rows(const std::vector<Row>& a, const std::vector<Row>& b) {
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        CAPTURE(i);
+        check_same(a[i], b[i]);
+    }
+}
+
+void check_same(const output::SimulationTables& a, const output::SimulationTables& b) {
+    check_same_rows(a.legs, b.legs);
+    check_same_rows(a.link_volumes, b.link_volumes);
+    check_same_rows(a.transit_load, b.transit_load);
+    check_same_rows(a.iterations, b.iterations);
 }
 
 void check_same(const PersonRecord& a, const PersonRecord& b) {
@@ -236,6 +435,16 @@ void check_same(const output::Lookups& a, const output::Lookups& b) {
         CHECK(a.lines[i].name == b.lines[i].name);
         CHECK(a.lines[i].mode == b.lines[i].mode);
     }
+    REQUIRE(a.links.size() == b.links.size());
+    for (std::size_t i = 0; i < a.links.size(); ++i) {
+        CHECK(a.links[i].id == b.links[i].id);
+        CHECK(a.links[i].from == b.links[i].from);
+        CHECK(a.links[i].to == b.links[i].to);
+        CHECK(a.links[i].type == b.links[i].type);
+        CHECK(a.links[i].name == b.links[i].name);
+        CHECK(a.links[i].length_m == b.links[i].length_m);
+        CHECK(a.links[i].capacity_veh_per_h == b.links[i].capacity_veh_per_h);
+    }
 }
 
 void check_same(const output::TripLogMeta& a, const output::TripLogMeta& b) {
@@ -252,6 +461,42 @@ void check_same(const output::TripLogMeta& a, const output::TripLogMeta& b) {
 
 void write_sample(const fs::path& path, const output::WriteOptions& options = {}) {
     output::write_trip_log(path, sample_meta(), sample_lookups(), sample_trips(), sample_persons(), options);
+}
+
+output::Lookups simulated_lookups() {
+    output::Lookups lookups = sample_lookups();
+    lookups.links = sample_links();
+    return lookups;
+}
+
+// A simulated day: the static sample plus links and the four tables.
+void write_simulated_sample(const fs::path& path, const output::WriteOptions& options = {}) {
+    const output::SimulationTables sim = sample_simulation();
+    output::write_trip_log(path, sample_meta(), simulated_lookups(), sample_trips(), sample_persons(), options, &sim);
+}
+
+bool has_link(const fs::path& path, const char* name) {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    const bool found = H5Lexists(file, name, H5P_DEFAULT) > 0;
+    H5Fclose(file);
+    return found;
+}
+
+void set_schema_version(const fs::path& path, int version) {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    const hid_t attr = H5Aopen(file, "schema_version", H5P_DEFAULT);
+    REQUIRE(H5Awrite(attr, H5T_NATIVE_INT, &version) >= 0);
+    H5Aclose(attr);
+    H5Fclose(file);
+}
+
+void delete_link(const fs::path& path, const char* name) {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    REQUIRE(H5Ldelete(file, name, H5P_DEFAULT) >= 0);
+    H5Fclose(file);
 }
 
 std::string message_of(const std::function<void()>& f) {
@@ -340,6 +585,47 @@ void rewrite_trips(const fs::path& path, bool reverse, hid_t mode_type = -1) {
     H5Fclose(file);
 }
 
+// Replaces /trips by a copy without the fields appended in schema 2 (denied_boardings,
+// stuck): the /trips of a version-1 file. The rows are converted by field name.
+void drop_schema2_trip_fields(const fs::path& path) {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    const hid_t dset = H5Dopen2(file, "trips", H5P_DEFAULT);
+    const hid_t old_type = H5Dget_type(dset);
+    const hid_t old_space = H5Dget_space(dset);
+    const auto rows = static_cast<hsize_t>(H5Sget_simple_extent_npoints(old_space));
+    std::vector<unsigned char> bytes(rows * H5Tget_size(old_type));
+    if (rows > 0) REQUIRE(H5Dread(dset, old_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
+    H5Sclose(old_space);
+    H5Dclose(dset);
+    REQUIRE(H5Ldelete(file, "trips", H5P_DEFAULT) >= 0);
+
+    const hid_t v1_type = H5Tcreate(H5T_COMPOUND, H5Tget_size(old_type));
+    std::size_t offset = 0;
+    for (unsigned j = 0; j < static_cast<unsigned>(H5Tget_nmembers(old_type)); ++j) {
+        char* name = H5Tget_member_name(old_type, j);
+        if (std::strcmp(name, "denied_boardings") != 0 && std::strcmp(name, "stuck") != 0) {
+            const hid_t member = H5Tget_member_type(old_type, j);
+            REQUIRE(H5Tinsert(v1_type, name, offset, member) >= 0);
+            offset += H5Tget_size(member);
+            H5Tclose(member);
+        }
+        H5free_memory(name);
+    }
+    REQUIRE(H5Tpack(v1_type) >= 0);
+    CHECK(H5Tget_size(v1_type) == 90);  // the version-1 row
+    const hsize_t dims[1] = {rows};
+    const hid_t space = H5Screate_simple(1, dims, nullptr);
+    const hid_t out = H5Dcreate2(file, "trips", v1_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    REQUIRE(out >= 0);
+    if (rows > 0) REQUIRE(H5Dwrite(out, old_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
+    H5Dclose(out);
+    H5Sclose(space);
+    H5Tclose(v1_type);
+    H5Tclose(old_type);
+    H5Fclose(file);
+}
+
 }  // namespace
 
 TEST_CASE("trip log: a round trip keeps every field") {
@@ -360,6 +646,98 @@ TEST_CASE("trip log: a round trip keeps every field") {
 
     SUBCASE("the temporary file is gone after success") {
         CHECK(dir.entries() == std::vector<std::string>{"trips.h5"});
+    }
+}
+
+TEST_CASE("trip log: a simulated day keeps every field of its tables") {
+    const ScratchDir dir("simulated");
+    const fs::path path = dir.path() / "trips.h5";
+    write_simulated_sample(path, {.compression_level = 6, .chunk_rows = 2});  // two chunks of legs
+    const output::TripLog log = output::read_trip_log(path);
+
+    check_same(log.meta, sample_meta());
+    check_same(log.lookups, simulated_lookups());
+    const auto trips = sample_trips();
+    REQUIRE(log.trips.size() == trips.size());
+    for (std::size_t i = 0; i < trips.size(); ++i) check_same(log.trips[i], trips[i]);
+    CHECK(log.trips[1].denied_boardings == 65535);
+    CHECK(log.trips[2].stuck == 1);
+    CHECK(log.has_simulation);
+    check_same(log.simulation, sample_simulation());
+    CHECK(std::isnan(log.simulation.iterations[0].mean_min_bike));
+
+    SUBCASE("empty simulated tables") {
+        const fs::path empty = dir.path() / "empty.h5";
+        const output::SimulationTables none;
+        output::write_trip_log(empty, sample_meta(), {}, {}, {}, {}, &none);
+        const auto read = output::read_trip_log(empty);
+        CHECK(read.has_simulation);
+        CHECK(read.simulation.legs.empty());
+        CHECK(read.simulation.link_volumes.empty());
+        CHECK(read.simulation.transit_load.empty());
+        CHECK(read.simulation.iterations.empty());
+        CHECK_FALSE(has_link(empty, "/lookup/links"));
+        CHECK(output::read_dataset_bytes(empty, "/legs").empty());
+    }
+
+    SUBCASE("a /legs without the other three tables is refused") {
+        delete_link(path, "iterations");
+        CHECK_THROWS_AS(output::read_trip_log(path), InputError);
+        CHECK(message_of([&] { output::read_trip_log(path); }) == path.string() + ": trip log has no /iterations");
+    }
+}
+
+TEST_CASE("trip log: a static run has no simulated tables") {
+    const ScratchDir dir("static");
+    const fs::path path = dir.path() / "trips.h5";
+    write_sample(path);
+    for (const char* name : {"/legs", "/link_volumes", "/transit_load", "/iterations", "/lookup/links"}) {
+        CAPTURE(name);
+        CHECK_FALSE(has_link(path, name));
+    }
+    const output::TripLog log = output::read_trip_log(path);
+    CHECK(log.meta.schema_version == 2);
+    CHECK_FALSE(log.has_simulation);
+    CHECK(log.simulation.legs.empty());
+    CHECK(log.simulation.iterations.empty());
+    CHECK(log.lookups.links.empty());
+
+    SUBCASE("links are written whenever there are some, simulated day or not") {
+        output::write_trip_log(path, sample_meta(), simulated_lookups(), sample_trips(), sample_persons(), {});
+        CHECK(has_link(path, "/lookup/links"));
+        const output::TripLog with_links = output::read_trip_log(path);
+        CHECK_FALSE(with_links.has_simulation);
+        check_same(with_links.lookups, simulated_lookups());
+    }
+}
+
+TEST_CASE("trip log: version 1 files are read, with the schema-2 trip fields 0") {
+    const ScratchDir dir("version1");
+    const fs::path path = dir.path() / "v1.h5";
+    // /persons, /lookup and the root attributes are the same in both versions; /trips lacks
+    // denied_boardings and stuck in version 1.
+    write_sample(path);
+    drop_schema2_trip_fields(path);
+    set_schema_version(path, 1);
+
+    const output::TripLog log = output::read_trip_log(path);
+    CHECK(log.meta.schema_version == 1);
+    CHECK_FALSE(log.has_simulation);
+    auto expected = sample_trips();
+    for (TripRecord& t : expected) {
+        t.denied_boardings = 0;
+        t.stuck = 0;
+    }
+    REQUIRE(log.trips.size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) check_same(log.trips[i], expected[i]);
+    check_same(log.lookups, sample_lookups());
+    REQUIRE(log.persons.size() == sample_persons().size());
+
+    SUBCASE("a version-2 file needs the new fields") {
+        set_schema_version(path, 2);
+        CHECK_THROWS_AS(output::read_trip_log(path), InputError);
+        CHECK(message_of([&] { output::read_trip_log(path); }) ==
+              path.string() + ": /trips has no field 'denied_boardings'");
     }
 }
 
@@ -407,9 +785,10 @@ TEST_CASE("trip log: file layout") {
     SUBCASE("/trips is packed, little-endian, chunked with shuffle and deflate") {
         const hid_t dset = H5Dopen2(file, "trips", H5P_DEFAULT);
         const hid_t type = H5Dget_type(dset);
-        // 8 + 4 + 2 + 2 + 4 enums of 1 + 4 * 4 + 2 * 4 + 6 * 4 + 2 + 4 * 4 + 4, no padding.
-        CHECK(H5Tget_size(type) == 90);
-        CHECK(H5Tget_nmembers(type) == 26);
+        // 8 + 4 + 2 + 2 + 4 enums of 1 + 4 * 4 + 2 * 4 + 6 * 4 + 2 + 4 * 4 + 4, then 2 + 1 in
+        // schema 2, no padding.
+        CHECK(H5Tget_size(type) == 93);
+        CHECK(H5Tget_nmembers(type) == 28);
         const hid_t trip_id = H5Tget_member_type(type, static_cast<unsigned>(H5Tget_member_index(type, "trip_id")));
         CHECK(H5Tequal(trip_id, H5T_STD_U64LE) > 0);
         const hid_t cost = H5Tget_member_type(type, static_cast<unsigned>(H5Tget_member_index(type, "cost_sek")));
@@ -450,6 +829,67 @@ TEST_CASE("trip log: file layout") {
     H5Fclose(file);
 }
 
+TEST_CASE("trip log: layout of the simulated tables") {
+    const ScratchDir dir("simulated_layout");
+    const fs::path path = dir.path() / "trips.h5";
+    write_simulated_sample(path);
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+
+    SUBCASE("/legs has our mode enum; direction stays a plain integer") {
+        CHECK(enum_labels(file, "legs", "mode") == as_strings(flemsim::core::mode_names));
+        for (const char* table : {"link_volumes", "transit_load"}) {
+            CAPTURE(table);
+            const hid_t dset = H5Dopen2(file, table, H5P_DEFAULT);
+            const hid_t type = H5Dget_type(dset);
+            const hid_t direction =
+                H5Tget_member_type(type, static_cast<unsigned>(H5Tget_member_index(type, "direction")));
+            CHECK(H5Tequal(direction, H5T_STD_U8LE) > 0);
+            H5Tclose(direction);
+            H5Tclose(type);
+            H5Dclose(dset);
+        }
+    }
+
+    SUBCASE("packed rows with every field, chunked with shuffle and deflate") {
+        struct Expected {
+            const char* name;
+            std::size_t row_size;
+            int fields;
+            hsize_t rows;
+        };
+        // legs: 8 + 4 + 2 + 1 + 7 * 4 + 4 + 2; link_volumes: 4 + 1 + 2 + 4 * 4;
+        // transit_load: 4 + 4 + 1 + 2 + 11 * 4; iterations: 2 + 8 + 13 * 8 + 8 + 8 + 1;
+        // /lookup/links: 5 strings and 2 doubles (row size not checked: it holds string references).
+        const Expected tables[] = {{"legs", 49, 13, 3},
+                                   {"link_volumes", 23, 7, 2},
+                                   {"transit_load", 55, 15, 2},
+                                   {"iterations", 131, 18, 2},
+                                   {"lookup/links", 0, 7, 2}};
+        for (const Expected& e : tables) {
+            CAPTURE(e.name);
+            const hid_t dset = H5Dopen2(file, e.name, H5P_DEFAULT);
+            REQUIRE(dset >= 0);
+            const hid_t type = H5Dget_type(dset);
+            CHECK(H5Tget_class(type) == H5T_COMPOUND);
+            if (e.row_size != 0) CHECK(H5Tget_size(type) == e.row_size);
+            CHECK(H5Tget_nmembers(type) == e.fields);
+            const hid_t space = H5Dget_space(dset);
+            CHECK(H5Sget_simple_extent_npoints(space) == static_cast<hssize_t>(e.rows));
+            const hid_t dcpl = H5Dget_create_plist(dset);
+            CHECK(H5Pget_layout(dcpl) == H5D_CHUNKED);
+            REQUIRE(H5Pget_nfilters(dcpl) == 2);
+            CHECK(H5Pget_filter2(dcpl, 0, nullptr, nullptr, nullptr, 0, nullptr, nullptr) == H5Z_FILTER_SHUFFLE);
+            CHECK(H5Pget_filter2(dcpl, 1, nullptr, nullptr, nullptr, 0, nullptr, nullptr) == H5Z_FILTER_DEFLATE);
+            H5Pclose(dcpl);
+            H5Sclose(space);
+            H5Tclose(type);
+            H5Dclose(dset);
+        }
+    }
+    H5Fclose(file);
+}
+
 TEST_CASE("trip log: a 200 KB scenario text survives") {
     const ScratchDir dir("long_yaml");
     const fs::path path = dir.path() / "trips.h5";
@@ -485,11 +925,25 @@ TEST_CASE("trip log: the same rows give the same bytes") {
     write_sample(a);
     write_sample(b);
     const auto trips = output::read_dataset_bytes(a, "/trips");
-    CHECK(trips.size() == 3 * 90);
+    CHECK(trips.size() == 3 * 93);
     CHECK(trips == output::read_dataset_bytes(b, "/trips"));
     CHECK(output::read_dataset_bytes(a, "/persons") == output::read_dataset_bytes(b, "/persons"));
     // No timestamps in the objects: with the same meta (created_utc included), whole files match.
     CHECK(file_bytes(a) == file_bytes(b));
+
+    SUBCASE("a simulated day too") {
+        const fs::path c = dir.path() / "c.h5";
+        const fs::path d = dir.path() / "d.h5";
+        write_simulated_sample(c);
+        write_simulated_sample(d);
+        CHECK(output::read_dataset_bytes(c, "/legs").size() == 3 * 49);
+        CHECK(output::read_dataset_bytes(c, "/iterations").size() == 2 * 131);
+        for (const char* table : {"/trips", "/legs", "/link_volumes", "/transit_load", "/iterations"}) {
+            CAPTURE(table);
+            CHECK(output::read_dataset_bytes(c, table) == output::read_dataset_bytes(d, table));
+        }
+        CHECK(file_bytes(c) == file_bytes(d));
+    }
 }
 
 TEST_CASE("trip log: write failures") {
@@ -543,18 +997,16 @@ TEST_CASE("trip log: files that are not trip logs are refused") {
     }
 
     SUBCASE("another schema version") {
-        const fs::path path = dir.path() / "v99.h5";
+        const fs::path path = dir.path() / "other_version.h5";
         write_sample(path);
-        const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-        REQUIRE(file >= 0);
-        const hid_t attr = H5Aopen(file, "schema_version", H5P_DEFAULT);
-        const int version = 99;
-        REQUIRE(H5Awrite(attr, H5T_NATIVE_INT, &version) >= 0);
-        H5Aclose(attr);
-        H5Fclose(file);
-        CHECK_THROWS_AS(output::read_trip_log(path), InputError);
-        CHECK(message_of([&] { output::read_trip_log(path); }) ==
-              path.string() + ": trip log schema version 99 is not supported (this flemsim reads 1)");
+        for (const int version : {0, 3, 99}) {
+            CAPTURE(version);
+            set_schema_version(path, version);
+            CHECK_THROWS_AS(output::read_trip_log(path), InputError);
+            CHECK(message_of([&] { output::read_trip_log(path); }) ==
+                  path.string() + ": trip log schema version " + std::to_string(version) +
+                      " is not supported (this flemsim reads 1 and 2)");
+        }
     }
 }
 

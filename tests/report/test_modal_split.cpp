@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -8,10 +10,16 @@
 #include "sim/report/modal_split.hpp"
 
 using flemsim::core::Group;
+using flemsim::core::IterationRecord;
 using flemsim::core::Mode;
 using flemsim::core::Purpose;
+using flemsim::core::TransitLoadRecord;
 using flemsim::core::TripRecord;
+using flemsim::report::compute_crowding;
 using flemsim::report::compute_modal_split;
+using flemsim::report::Crowding;
+using flemsim::report::format_crowding;
+using flemsim::report::format_iterations;
 using flemsim::report::format_modal_split;
 using flemsim::report::modal_split_json;
 using flemsim::report::ModalSplit;
@@ -70,6 +78,75 @@ const SplitRow& find(const std::vector<SplitRow>& rows, const std::string& name)
 
 bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
+}
+
+TransitLoadRecord segment(std::uint32_t vehicle_trip, std::uint16_t seg, std::int32_t line, std::int32_t from,
+                          std::int32_t to, std::uint32_t onboard, std::uint32_t seated, std::uint32_t capacity) {
+    TransitLoadRecord r{};
+    r.vehicle_trip = vehicle_trip;
+    r.segment = seg;
+    r.line = line;
+    r.from_stop = from;
+    r.to_stop = to;
+    r.depart_s = 7 * 3600 + 30 * 60 + 60 * static_cast<std::int32_t>(seg);
+    r.arrive_s = r.depart_s + 120;
+    r.scheduled_depart_s = r.depart_s;
+    r.onboard = onboard;
+    r.seated = seated;
+    r.capacity = capacity;
+    return r;
+}
+
+// Seven segments worked by hand (load factor = on board / capacity):
+//  #  vehicle seg line from to  on board seated cap  load  boardings denied
+//  1  3       0   0    0    1    80       40     80   1.0   80        6     full, over seated
+//  2  1       2   1    2    3    45       40     60   0.75  10        0     over seated
+//  3  1       1   1    1    2    90       40    120   0.75  20        1     over seated (tie with #2: segment 1 first)
+//  4  0       5   0    0    1    30       40     40   0.75   0        0     tie with #2, #3: vehicle 0 first
+//  5  2       0   7    0    9    10       40     40   0.25   5        0     line 7 and stop 9 have no names
+//  6  4       0   1    1    2    12       10      0   0      2        3     no capacity: load 0, not full
+//  7  5       1   0    2    3   130      100    100   1.3   30        2     over capacity: full
+// boardings 147, denied 12; over seated: #1, #2, #3, #6, #7 = 5; full: #1, #7 = 2.
+std::vector<TransitLoadRecord> seven_segments() {
+    std::vector<TransitLoadRecord> load = {
+        segment(3, 0, 0, 0, 1, 80, 40, 80),    segment(1, 2, 1, 2, 3, 45, 40, 60), segment(1, 1, 1, 1, 2, 90, 40, 120),
+        segment(0, 5, 0, 0, 1, 30, 40, 40),    segment(2, 0, 7, 0, 9, 10, 40, 40), segment(4, 0, 1, 1, 2, 12, 10, 0),
+        segment(5, 1, 0, 2, 3, 130, 100, 100),
+    };
+    const std::uint32_t boardings[] = {80, 10, 20, 0, 5, 2, 30};
+    const std::uint32_t denied[] = {6, 0, 1, 0, 0, 3, 2};
+    for (std::size_t i = 0; i < load.size(); ++i) {
+        load[i].boardings = boardings[i];
+        load[i].denied = denied[i];
+    }
+    load[6].depart_s = 25 * 3600 + 5 * 60;  // after midnight of the simulated day
+    return load;
+}
+
+const std::vector<std::string> line_names = {"Pendeltåg 40", "Buss 865"};
+const std::vector<std::string> stop_names = {"Flemingsberg", "Huddinge sjukhus", "Campus", "Visättra"};
+
+IterationRecord iteration(std::uint16_t n, double relative_gap, std::uint8_t converged) {
+    IterationRecord it{};
+    it.iteration = n;
+    it.trips = 1000;
+    it.share_walk = 0.25;
+    it.share_bike = 0.125;
+    it.share_transit = 0.375;
+    it.share_car = 0.25;
+    it.sustainable_share = 0.75;
+    it.mean_min_walk = 12.5;
+    it.mean_min_bike = std::numeric_limits<double>::quiet_NaN();
+    it.mean_min_transit = 41.25;
+    it.mean_min_car = 18.0;
+    it.replanning_share = 0.1;
+    it.switched_share = 0.3;
+    it.gap_util = 0.0421;
+    it.relative_gap = relative_gap;
+    it.denied_boardings = 17 + n;
+    it.stuck_trips = 3;
+    it.converged = converged;
+    return it;
 }
 
 }  // namespace
@@ -221,4 +298,191 @@ TEST_CASE("modal split: JSON") {
     const std::string empty = modal_split_json(compute_modal_split({}, bands, 0.7));
     CHECK(contains(empty, "\"mean_travel_min\": {\n    \"walk\": null"));
     CHECK(contains(empty, "\"target_met\": false"));
+}
+
+TEST_CASE("crowding: hand-worked segments") {
+    const Crowding c = compute_crowding(seven_segments(), line_names, stop_names, 5);
+
+    SUBCASE("sums and counts") {
+        CHECK(c.boardings == 147);
+        CHECK(c.denied_boardings == 12);
+        CHECK(c.segments_over_seated == 5);
+        CHECK(c.segments_full == 2);
+    }
+
+    SUBCASE("most crowded by load factor, ties by vehicle trip and segment") {
+        REQUIRE(c.most_crowded.size() == 5);
+        // #7 (1.3), #1 (1.0), then the 0.75 ties #4 (vehicle 0), #3 (vehicle 1, segment 1), #2.
+        CHECK(c.most_crowded[0].onboard == 130);
+        CHECK(c.most_crowded[0].capacity == 100);
+        CHECK(c.most_crowded[0].load_factor == doctest::Approx(1.3));
+        CHECK(c.most_crowded[0].depart_s == 25 * 3600 + 5 * 60);
+        CHECK(c.most_crowded[1].onboard == 80);
+        CHECK(c.most_crowded[1].load_factor == 1.0);
+        CHECK(c.most_crowded[2].onboard == 30);
+        CHECK(c.most_crowded[3].onboard == 90);
+        CHECK(c.most_crowded[4].onboard == 45);
+        for (std::size_t i = 2; i < 5; ++i) CHECK(c.most_crowded[i].load_factor == 0.75);
+    }
+
+    SUBCASE("names, and the number where there is no name") {
+        CHECK(c.most_crowded[0].line == "Pendeltåg 40");
+        CHECK(c.most_crowded[0].from_stop == "Campus");
+        CHECK(c.most_crowded[0].to_stop == "Visättra");
+        CHECK(c.most_crowded[3].line == "Buss 865");
+        CHECK(c.most_crowded[3].from_stop == "Huddinge sjukhus");
+
+        const Crowding all = compute_crowding(seven_segments(), line_names, stop_names, 100);
+        REQUIRE(all.most_crowded.size() == 7);
+        // #5 (0.25), then #6 (capacity 0: load 0).
+        CHECK(all.most_crowded[5].line == "7");
+        CHECK(all.most_crowded[5].from_stop == "Flemingsberg");
+        CHECK(all.most_crowded[5].to_stop == "9");
+        CHECK(all.most_crowded[5].load_factor == 0.25);
+        CHECK(all.most_crowded[6].capacity == 0);
+        CHECK(all.most_crowded[6].load_factor == 0.0);
+
+        auto negative = seven_segments();
+        negative[0].line = -1;
+        negative[0].to_stop = -3;
+        const Crowding n = compute_crowding(negative, line_names, stop_names, 2);
+        CHECK(n.most_crowded[1].line == "-1");
+        CHECK(n.most_crowded[1].to_stop == "-3");
+    }
+
+    SUBCASE("the order of the rows does not matter") {
+        auto reversed = seven_segments();
+        std::reverse(reversed.begin(), reversed.end());
+        const Crowding r = compute_crowding(reversed, line_names, stop_names, 5);
+        REQUIRE(r.most_crowded.size() == 5);
+        for (std::size_t i = 0; i < 5; ++i) {
+            CHECK(r.most_crowded[i].onboard == c.most_crowded[i].onboard);
+            CHECK(r.most_crowded[i].line == c.most_crowded[i].line);
+        }
+    }
+
+    SUBCASE("no segments") {
+        const Crowding none = compute_crowding({}, line_names, stop_names);
+        CHECK(none.most_crowded.empty());
+        CHECK(none.boardings == 0);
+        CHECK(none.segments_full == 0);
+        CHECK(contains(format_crowding(none),
+                       "Transit crowding: 0 boardings, 0 denied boardings (0.0 % of boarding attempts), 0 segments "
+                       "with standing passengers, 0 segments full\n"));
+    }
+}
+
+TEST_CASE("crowding: console block") {
+    const std::string text = format_crowding(compute_crowding(seven_segments(), line_names, stop_names, 3));
+    INFO(text);
+    // 12 / (147 + 12) = 7.547... %
+    CHECK(text.rfind("Transit crowding: 147 boardings, 12 denied boardings (7.5 % of boarding attempts), 5 segments "
+                     "with standing passengers, 2 segments full\n",
+                     0) == 0);
+    CHECK(contains(text, "Pendeltåg 40  Campus → Visättra"));
+    CHECK(contains(text, "25:05"));
+    CHECK(contains(text, "130 / 100"));
+    CHECK(contains(text, "130.0\n"));
+    CHECK(contains(text, "07:30"));
+    CHECK(contains(text, "80 / 80"));
+    CHECK(contains(text, "100.0\n"));
+    CHECK(contains(text, "75.0\n"));
+    CHECK_FALSE(contains(text, "90 / 120"));  // fourth: beyond top 3
+    // Every table line has the same width in code points, long names included.
+    std::vector<std::size_t> widths;
+    for (std::size_t begin = text.find("  line"); begin < text.size();) {
+        const std::size_t end = text.find('\n', begin);
+        std::size_t n = 0;
+        for (std::size_t k = begin; k < end; ++k) n += (static_cast<unsigned char>(text[k]) & 0xC0) != 0x80;
+        widths.push_back(n);
+        begin = end + 1;
+    }
+    REQUIRE(widths.size() == 4);
+    for (const std::size_t w : widths) CHECK(w == widths[0]);
+}
+
+TEST_CASE("iterations: convergence table") {
+    const std::vector<IterationRecord> its = {iteration(0, 0.0512, 0), iteration(1, 0.00088, 1)};
+    const std::string text = format_iterations(its);
+    INFO(text);
+    for (const char* header : {"iteration", "walk", "bike", "transit", "car", "sustainable", "min walk", "min transit",
+                               "replanning", "switched", "gap (util)", "relative gap", "denied", "stuck"}) {
+        CAPTURE(header);
+        CHECK(contains(text, header));
+    }
+    CHECK(contains(text, "25.0"));
+    CHECK(contains(text, "12.5"));  // bike share and walk minutes
+    CHECK(contains(text, "37.5"));
+    CHECK(contains(text, "75.0"));
+    CHECK(contains(text, "41.2"));  // 41.25 to one decimal (binary: rounds to even)
+    CHECK(contains(text, "0.0421"));
+    CHECK(contains(text, "0.05120"));
+    CHECK(contains(text, "0.00088"));
+    CHECK(contains(text, "17"));
+    CHECK(contains(text, "18"));
+    // A title, a header and one line per iteration; the marker only on the converged one.
+    std::vector<std::string> lines;
+    for (std::size_t begin = 0; begin < text.size();) {
+        const std::size_t end = text.find('\n', begin);
+        lines.push_back(text.substr(begin, end - begin));
+        begin = end + 1;
+    }
+    REQUIRE(lines.size() == 4);
+    const std::string& row0 = lines[2];
+    const std::string& row1 = lines[3];
+    CHECK(row0.find_first_not_of(' ') == row0.find("0  "));
+    CHECK(row1.find_first_not_of(' ') == row1.find("1  "));
+    CHECK_FALSE(contains(row0, "converged"));
+    CHECK(row1.ends_with("  converged"));
+    CHECK(contains(row0, "-"));  // bike minutes are NaN
+    CHECK(contains(format_iterations({}), "no iterations"));
+}
+
+TEST_CASE("modal split: JSON with crowding and iterations") {
+    const ModalSplit split = compute_modal_split(ten_trips(), bands, 0.7);
+    const Crowding crowding = compute_crowding(seven_segments(), line_names, stop_names, 2);
+    const std::vector<IterationRecord> its = {iteration(0, 0.05, 0), iteration(1, 0.001, 1)};
+
+    const std::string plain = modal_split_json(split);
+    CHECK_FALSE(contains(plain, "\"crowding\""));
+    CHECK_FALSE(contains(plain, "\"iterations\""));
+    CHECK(plain == modal_split_json(split, nullptr, nullptr));
+
+    const std::string with_crowding = modal_split_json(split, &crowding);
+    INFO(with_crowding);
+    CHECK(contains(with_crowding, "\"crowding\": {"));
+    CHECK_FALSE(contains(with_crowding, "\"iterations\""));
+    CHECK(contains(with_crowding, "\"boardings\": 147"));
+    CHECK(contains(with_crowding, "\"denied_boardings\": 12"));
+    CHECK(contains(with_crowding, "\"segments_over_seated\": 5"));
+    CHECK(contains(with_crowding, "\"segments_full\": 2"));
+    CHECK(contains(with_crowding, "\"most_crowded\": ["));
+    CHECK(contains(with_crowding, "\"line\": \"Pendeltåg 40\""));
+    CHECK(contains(with_crowding, "\"from_stop\": \"Campus\""));
+    CHECK(contains(with_crowding, "\"to_stop\": \"Visättra\""));
+    CHECK(contains(with_crowding, "\"depart_s\": 90300"));
+    CHECK(contains(with_crowding, "\"onboard\": 130"));
+    CHECK(contains(with_crowding, "\"capacity\": 100"));
+    CHECK(contains(with_crowding, "\"load_factor\": 1.3"));
+    CHECK(with_crowding.rfind(plain.substr(0, plain.size() - 3), 0) == 0);  // the plain report, then more
+
+    const std::string both = modal_split_json(split, &crowding, &its);
+    INFO(both);
+    CHECK(contains(both, "\"crowding\": {"));
+    CHECK(contains(both, "\"iterations\": ["));
+    for (const char* key :
+         {"iteration", "trips", "share_walk", "share_bike", "share_transit", "share_car", "sustainable_share",
+          "mean_min_walk", "mean_min_bike", "mean_min_transit", "mean_min_car", "replanning_share", "switched_share",
+          "gap_util", "relative_gap", "denied_boardings", "stuck_trips", "converged"}) {
+        CAPTURE(key);
+        CHECK(contains(both, std::string("\"") + key + "\": "));
+    }
+    CHECK(contains(both, "\"mean_min_bike\": null"));
+    CHECK(contains(both, "\"relative_gap\": 0.001"));
+    CHECK(contains(both, "\"denied_boardings\": 18"));
+    CHECK(contains(both, "\"converged\": 1"));
+
+    const std::string only_iterations = modal_split_json(split, nullptr, &its);
+    CHECK_FALSE(contains(only_iterations, "\"crowding\""));
+    CHECK(contains(only_iterations, "\"iterations\": ["));
 }

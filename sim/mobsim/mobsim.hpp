@@ -1,0 +1,101 @@
+#pragma once
+// The mobility simulation: plays one day of every person's plan in time steps of one
+// second. Cars move on a queue model per link (free-flow time, flow capacity, storage
+// capacity, spillback); transit vehicles run their timetable trip by trip with a capacity,
+// passengers board in arrival order while there is room and are otherwise left for the next
+// vehicle; buses on roads share the links with cars; walkers and cyclists move at their own
+// speed. Each step has phases (read the state, write intents; resolve them per link in id
+// order; apply), so the result does not depend on the number of threads.
+#include <cstdint>
+#include <vector>
+
+#include "sim/core/records.hpp"
+#include "sim/core/types.hpp"
+#include "sim/population/population.hpp"
+#include "sim/routing/los.hpp"
+#include "sim/routing/routes.hpp"
+
+namespace flemsim::mobsim {
+
+struct MobsimParams {
+    std::uint64_t seed = 0;
+    std::int32_t end_time_s = 36 * 3600;  // trips not ended by then are stuck
+    double capacity_factor = 1.0;         // flow, storage and vehicle capacities (for samples)
+    double vehicle_length_m = 7.5;        // storage = length * lanes / this
+    std::int32_t stuck_time_s = 300;      // a car blocked this long enters the next link anyway
+    double walk_speed_cv = 0.0;           // per-person speed: mean * clamp(1 + cv * N(0,1), 0.5, 1.5)
+    double bike_speed_cv = 0.0;
+    double walk_speed_mps = 1.3;
+    double bike_speed_mps = 4.2;
+    double car_access_s = 0;  // walk to and from the car, half at each end
+};
+
+// The timetable as vehicle trips: each headway interval of a line's direction expanded into
+// departures from the first stop; numbered by (line, direction, departure).
+struct Timetable {
+    std::vector<std::uint32_t> first_rn;        // route node of the first stop
+    std::vector<std::uint16_t> stop_count;
+    std::vector<std::int32_t> departure_s;      // from the first stop
+    std::vector<std::uint32_t> first_time;      // CSR into sched_arrive_s / sched_depart_s
+    std::vector<std::int32_t> sched_arrive_s;
+    std::vector<std::int32_t> sched_depart_s;
+    std::vector<std::uint32_t> capacity;        // seats + standing, after capacity_factor
+    std::vector<std::uint32_t> seated;
+    std::size_t size() const { return departure_s.size(); }
+};
+
+// Which lines run on roads among cars (network lines.csv `road`), and the car path of each
+// segment of such lines (empty: the segment has no car path and runs on its timetable).
+struct BusRoutes {
+    std::vector<std::uint32_t> rn_first_arc;  // per route node: car arcs to the next route node (CSR)
+    std::vector<std::uint32_t> arcs;
+    std::vector<std::uint8_t> rn_on_road;
+};
+
+struct MobsimContext {
+    const routing::RoutingContext& routing;
+    MobsimParams params;
+    Timetable timetable;
+    BusRoutes bus_routes;
+};
+
+MobsimContext make_mobsim_context(const routing::RoutingContext& routing, const MobsimParams& params);
+
+// What the day executes: per trip of the population, its mode, planned departure and legs.
+struct DayPlan {
+    const population::Population& pop;
+    const std::vector<core::Mode>& trip_mode;
+    const std::vector<std::int32_t>& trip_dep;
+    const routing::TripRoutes& routes;
+};
+
+inline constexpr std::size_t volume_hours = 48;
+
+struct DayResult {
+    // Per trip.
+    std::vector<std::int32_t> dep_s, arr_s;
+    std::vector<float> in_vehicle_s, wait_s, access_s, egress_s, transfer_walk_s, distance_m;
+    std::vector<std::uint16_t> denied;
+    std::vector<std::uint8_t> stuck;
+    // Per leg (numbered as in the routes).
+    std::vector<std::int32_t> leg_start_s, leg_board_s, leg_end_s, leg_vehicle_trip;
+    std::vector<std::uint16_t> leg_denied;
+    std::vector<float> leg_distance_m;
+    // Entries per (network link, direction, hour): index (link * 2 + direction) * volume_hours + hour.
+    std::vector<std::uint32_t> cars, buses, walkers, cyclists;
+    // Car travel times per (car arc, hour of entry): sum of seconds and count.
+    std::vector<double> car_time_sum;
+    std::vector<std::uint32_t> car_time_count;
+    // Transit: load per vehicle trip and segment; waits per (route node, period) of the
+    // transit model, for those who boarded there (sum of seconds and count); in-vehicle
+    // seconds per (route node, period of departure) to the next route node.
+    std::vector<core::TransitLoadRecord> transit_load;
+    std::vector<double> wait_sum, ride_sum;
+    std::vector<std::uint32_t> wait_count, ride_count;
+    std::uint64_t denied_boardings = 0;
+    std::uint64_t stuck_trips = 0;
+};
+
+DayResult simulate_day(const MobsimContext& ctx, const DayPlan& plan);
+
+}  // namespace flemsim::mobsim

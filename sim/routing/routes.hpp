@@ -1,0 +1,48 @@
+#pragma once
+// Routes of trips as legs: a walk, bike or car leg is a path of arcs in that mode's street
+// graph; a ride is a boarding route node and a number of stops. A transit trip is an access
+// walk, rides separated by transfer walks (possibly empty), and an egress walk. CSR:
+// trips -> legs -> arcs.
+#include <cstdint>
+#include <vector>
+
+#include "sim/core/types.hpp"
+#include "sim/population/population.hpp"
+#include "sim/routing/los.hpp"
+
+namespace flemsim::routing {
+
+enum class LegKind : std::uint8_t { walk = 0, bike = 1, car = 2, ride = 3 };
+
+struct TripRoutes {
+    std::vector<std::uint32_t> trip_first_leg{0};  // trip_count + 1
+    std::vector<LegKind> leg_kind;
+    std::vector<std::uint32_t> leg_first_arc{0};  // leg_count + 1
+    std::vector<std::uint32_t> arcs;
+    std::vector<std::uint32_t> leg_board_rn;  // ride legs; invalid_index otherwise
+    std::vector<std::uint16_t> leg_stops;     // ride legs: stops ridden; 0 otherwise
+
+    std::size_t trip_count() const { return trip_first_leg.size() - 1; }
+    std::size_t leg_count() const { return leg_kind.size(); }
+};
+
+// Car arc times by hour of the day (arc x hours, row-major), e.g. averaged simulated times;
+// hours beyond the table use its last hour.
+struct CarTimes {
+    std::size_t hours = 0;
+    std::vector<double> time_s;
+    const double* hour(std::size_t h) const {
+        return time_s.data() + (h < hours ? h : hours - 1) * (time_s.size() / hours);
+    }
+};
+
+// Routes for the trips marked in `reroute` (all when empty), with the trip's mode and
+// departure time; other trips keep their legs from `previous`. Car paths use `car_times`
+// of the departure hour when given, free-flow times otherwise; transit uses the costs the
+// transit model holds. Parallel over origin nodes; the result does not depend on threads.
+TripRoutes route_trips(const RoutingContext& ctx, const population::Population& pop,
+                       const std::vector<core::Mode>& trip_mode, const std::vector<std::int32_t>& trip_dep,
+                       const std::vector<std::uint8_t>& reroute = {}, const TripRoutes* previous = nullptr,
+                       const CarTimes* car_times = nullptr);
+
+}  // namespace flemsim::routing
