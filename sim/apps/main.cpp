@@ -72,6 +72,10 @@ int cmd_run(const std::string& file, const Common& c, bool require_target) {
                   << p.resident_students << " studying), " << p.in_commuting_workers << " in-commuting workers, "
                   << p.in_commuting_students << " in-commuting students\n\n";
         std::cout << report::format_modal_split(r.split) << "\n";
+        if (r.simulated) {
+            std::cout << report::format_crowding(r.crowding) << "\n";
+            std::cout << "Day-to-day loop\n" << report::format_iterations(r.iterations) << "\n";
+        }
         if (r.fallback_tours > 0)
             std::cout << "note: " << r.fallback_tours
                       << " tours had no mode within the rules (no car, no bike, too far to walk, no transit path) and "
@@ -101,15 +105,28 @@ int cmd_report(const std::string& file, const Common& c, bool require_target) {
     auto split = report::compute_modal_split(log.trips, log.meta.distance_bands_km, log.meta.target_sustainable_share);
     split.scenario_name = log.meta.scenario_name;
     split.seed = log.meta.seed;
+    report::Crowding crowding;
+    if (log.has_simulation) {
+        std::vector<std::string> lines, stops;
+        for (const auto& l : log.lookups.lines) lines.push_back(l.name);
+        for (const auto& st : log.lookups.stops) stops.push_back(st.name);
+        crowding = report::compute_crowding(log.simulation.transit_load, lines, stops);
+    }
     if (!c.quiet) {
         std::cout << "trip log " << file << " — written by flemsim " << log.meta.program_version << " at "
                   << log.meta.created_utc << "\n\n"
                   << report::format_modal_split(split);
+        if (log.has_simulation)
+            std::cout << "\n"
+                      << report::format_crowding(crowding) << "\nDay-to-day loop\n"
+                      << report::format_iterations(log.simulation.iterations);
     }
     if (!c.output.empty()) {
         std::filesystem::create_directories(c.output);
         const auto path = std::filesystem::path(c.output) / "modal_split.json";
-        core::write_file_atomically(path, report::modal_split_json(split));
+        core::write_file_atomically(path, log.has_simulation
+                                              ? report::modal_split_json(split, &crowding, &log.simulation.iterations)
+                                              : report::modal_split_json(split));
         if (!c.quiet) std::cout << "wrote " << path.string() << "\n";
     }
     return require_target && !split.target_met() ? exit_check_failed : exit_ok;

@@ -33,17 +33,33 @@ std::vector<double> parking_by_zone(const scenario::Scenario& s, const network::
     return out;
 }
 
-double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, Mode m) {
+TripOffer offer_of(const routing::TripLos& los, std::size_t t) {
+    TripOffer o;
+    o.available = los.available[t];
+    for (std::size_t m = 0; m < core::mode_count; ++m) {
+        o.time_s[m] = los.time_s[m][t];
+        o.distance_m[m] = los.distance_m[m][t];
+    }
+    o.car_drive_s = los.car_drive_s[t];
+    o.pt_access_s = los.pt_access_s[t];
+    o.pt_wait_s = los.pt_wait_s[t];
+    o.pt_in_vehicle_s = los.pt_in_vehicle_s[t];
+    o.pt_transfer_walk_s = los.pt_transfer_walk_s[t];
+    o.pt_egress_s = los.pt_egress_s[t];
+    o.pt_transfers = los.pt_transfers[t];
+    return o;
+}
+
+double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, const TripOffer& offer, Mode m) {
     const auto& s = in.scenario;
-    const auto person = in.pop.person_of_tour(trip / 2);
     switch (m) {
         case Mode::walk:
         case Mode::bike:
             return 0.0;
         case Mode::transit:
-            return in.pop.transit_pass[person] ? 0.0 : s.transit_fare_sek;
+            return in.pop.transit_pass[in.pop.person_of_tour(trip / 2)] ? 0.0 : s.transit_fare_sek;
         case Mode::car: {
-            double c = s.car_cost_per_km_sek * in.los.distance_m[idx(Mode::car)][trip] / 1000.0;
+            double c = s.car_cost_per_km_sek * offer.distance_m[idx(Mode::car)] / 1000.0;
             if (trip % 2 == 0) c += in.parking_sek_by_zone[in.pop.tour_zone[trip / 2]];
             return c;
         }
@@ -51,29 +67,38 @@ double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, Mode m) {
     return 0.0;
 }
 
+double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, Mode m) {
+    return trip_cost_sek(in, trip, offer_of(in.los, trip), m);
+}
+
 Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, std::uint8_t& available) {
+    return tour_utilities(in, tour, offer_of(in.los, 2 * tour), offer_of(in.los, 2 * tour + 1), available);
+}
+
+Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOffer& out, const TripOffer& back,
+                         std::uint8_t& available) {
     const auto& pop = in.pop;
-    const auto& los = in.los;
     const auto person = pop.person_of_tour(tour);
     const auto terms = in.scenario.terms(pop.group[person], pop.tour_purpose[tour]);
-    const std::size_t out = 2 * tour, back = out + 1;
-    available = los.available[out] & los.available[back];
+    available = out.available & back.available;
     if (!pop.car_available[person]) available &= static_cast<std::uint8_t>(~bit(Mode::car));
     if (!pop.bike_owner[person]) available &= static_cast<std::uint8_t>(~bit(Mode::bike));
     Utilities v{};
     for (std::size_t m = 0; m < core::mode_count; ++m) v[m] = terms.asc[m];
-    for (const std::size_t t : {out, back}) {
-        v[idx(Mode::walk)] += terms.time_per_min[idx(Mode::walk)] * los.time_s[idx(Mode::walk)][t] / 60.0;
-        v[idx(Mode::bike)] += terms.time_per_min[idx(Mode::bike)] * los.time_s[idx(Mode::bike)][t] / 60.0;
-        v[idx(Mode::car)] += terms.time_per_min[idx(Mode::car)] * los.car_drive_s[t] / 60.0 +
-                             terms.access_egress_per_min * (los.time_s[idx(Mode::car)][t] - los.car_drive_s[t]) / 60.0;
+    std::size_t t = 2 * tour;
+    for (const TripOffer* o : {&out, &back}) {
+        v[idx(Mode::walk)] += terms.time_per_min[idx(Mode::walk)] * o->time_s[idx(Mode::walk)] / 60.0;
+        v[idx(Mode::bike)] += terms.time_per_min[idx(Mode::bike)] * o->time_s[idx(Mode::bike)] / 60.0;
+        v[idx(Mode::car)] += terms.time_per_min[idx(Mode::car)] * o->car_drive_s / 60.0 +
+                             terms.access_egress_per_min * (o->time_s[idx(Mode::car)] - o->car_drive_s) / 60.0;
         v[idx(Mode::transit)] +=
-            terms.time_per_min[idx(Mode::transit)] * los.pt_in_vehicle_s[t] / 60.0 +
-            terms.wait_per_min * los.pt_wait_s[t] / 60.0 +
-            terms.access_egress_per_min * (los.pt_access_s[t] + los.pt_egress_s[t] + los.pt_transfer_walk_s[t]) / 60.0 +
-            terms.transfer * los.pt_transfers[t];
+            terms.time_per_min[idx(Mode::transit)] * o->pt_in_vehicle_s / 60.0 +
+            terms.wait_per_min * o->pt_wait_s / 60.0 +
+            terms.access_egress_per_min * (o->pt_access_s + o->pt_egress_s + o->pt_transfer_walk_s) / 60.0 +
+            terms.transfer * o->pt_transfers;
         for (std::size_t m = 0; m < core::mode_count; ++m)
-            v[m] += terms.cost_per_sek * trip_cost_sek(in, t, static_cast<Mode>(m));
+            v[m] += terms.cost_per_sek * trip_cost_sek(in, t, *o, static_cast<Mode>(m));
+        ++t;
     }
     return v;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Tour-based mode choice: one mode for both trips of a tour (a car or bike taken out comes
 // back). The utility of a mode is its constant plus the sum of both trips' travel terms.
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -21,11 +22,26 @@ struct ChoiceInputs {
 
 std::vector<double> parking_by_zone(const scenario::Scenario& s, const network::Network& net);
 
-// Out-of-pocket cost of trip t by mode m (fare, car running cost, parking on the outbound trip).
+// What the modes offer one trip: availability bits (1 << mode), door-to-door times and
+// distances, and the components the utility weighs differently.
+struct TripOffer {
+    std::uint8_t available = 0;
+    std::array<float, core::mode_count> time_s{};
+    std::array<float, core::mode_count> distance_m{};
+    float car_drive_s = 0;
+    float pt_access_s = 0, pt_wait_s = 0, pt_in_vehicle_s = 0, pt_transfer_walk_s = 0, pt_egress_s = 0;
+    std::uint16_t pt_transfers = 0;
+};
+TripOffer offer_of(const routing::TripLos& los, std::size_t trip);
+
+// Out-of-pocket cost of a trip by mode m (fare, car running cost, parking on the outbound trip).
+double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, const TripOffer& offer, core::Mode m);
 double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, core::Mode m);
 
 // Utilities of a tour's modes (both trips) for its person; the mask of available modes.
 Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, std::uint8_t& available);
+Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOffer& out, const TripOffer& back,
+                         std::uint8_t& available);
 
 struct ChoiceSummary {
     std::uint64_t tours = 0;

@@ -48,24 +48,24 @@ struct TripRecord {
 struct LegRecord {
     std::uint64_t trip_id;
     std::uint32_t person_id;
-    std::uint16_t leg_index;   // within the trip, from 0
-    std::uint8_t mode;         // core::Mode: walk for access, egress and transfer walks
-    std::int32_t line;         // transit: line number (/lookup/lines), else -1
-    std::int32_t vehicle_trip; // transit: row of the vehicle trip (see TransitLoadRecord), else -1
-    std::int32_t board_stop;   // transit: stop numbers (/lookup/stops), else -1
+    std::uint16_t leg_index;    // within the trip, from 0
+    std::uint8_t mode;          // core::Mode: walk for access, egress and transfer walks
+    std::int32_t line;          // transit: line number (/lookup/lines), else -1
+    std::int32_t vehicle_trip;  // transit: row of the vehicle trip (see TransitLoadRecord), else -1
+    std::int32_t board_stop;    // transit: stop numbers (/lookup/stops), else -1
     std::int32_t alight_stop;
-    std::int32_t start_s;      // leg begins (transit: arrival at the stop)
-    std::int32_t board_s;      // transit: boarding; otherwise equal to start_s
-    std::int32_t end_s;        // leg ends (transit: alighting)
+    std::int32_t start_s;  // leg begins (transit: arrival at the stop)
+    std::int32_t board_s;  // transit: boarding; otherwise equal to start_s
+    std::int32_t end_s;    // leg ends (transit: alighting)
     float distance_m;
     std::uint16_t denied_boardings;
 };
 
 // Traffic entering one network link in one direction during one hour of the day (schema 2).
 struct LinkVolumeRecord {
-    std::uint32_t link;       // row of links.csv (/lookup/links)
-    std::uint8_t direction;   // 0: from -> to as authored, 1: to -> from
-    std::uint16_t hour;       // 0..47 (hours after midnight; later trips are in the last hour)
+    std::uint32_t link;      // row of links.csv (/lookup/links)
+    std::uint8_t direction;  // 0: from -> to as authored, 1: to -> from
+    std::uint16_t hour;      // 0..47 (hours after midnight; later trips are in the last hour)
     std::uint32_t cars;
     std::uint32_t buses;
     std::uint32_t walkers;
@@ -76,19 +76,19 @@ struct LinkVolumeRecord {
 struct TransitLoadRecord {
     std::uint32_t vehicle_trip;  // 0, 1, 2, ... in (line, direction, departure) order
     std::int32_t line;
-    std::uint8_t direction;      // 0: stops as authored, 1: reversed
-    std::uint16_t segment;       // 0 for the first stop to the second
+    std::uint8_t direction;  // 0: stops as authored, 1: reversed
+    std::uint16_t segment;   // 0 for the first stop to the second
     std::int32_t from_stop;
     std::int32_t to_stop;
-    std::int32_t depart_s;       // leaves from_stop (simulated)
-    std::int32_t arrive_s;       // reaches to_stop (simulated)
+    std::int32_t depart_s;  // leaves from_stop (simulated)
+    std::int32_t arrive_s;  // reaches to_stop (simulated)
     std::int32_t scheduled_depart_s;
-    std::uint32_t boardings;     // at from_stop
-    std::uint32_t alightings;    // at from_stop
-    std::uint32_t denied;        // passengers left at from_stop because the vehicle was full
-    std::uint32_t onboard;       // on the segment
-    std::uint32_t seated;        // seats of the vehicle
-    std::uint32_t capacity;      // seats plus standing places
+    std::uint32_t boardings;   // at from_stop
+    std::uint32_t alightings;  // at from_stop
+    std::uint32_t denied;      // passengers left at from_stop because the vehicle was full
+    std::uint32_t onboard;     // on the segment
+    std::uint32_t seated;      // seats of the vehicle
+    std::uint32_t capacity;    // seats plus standing places
 };
 
 // One iteration of the day-to-day loop (schema 2).
@@ -104,7 +104,7 @@ struct IterationRecord {
     double relative_gap;      // sum of gains / sum of |utility| over replanning tours
     std::uint64_t denied_boardings;
     std::uint64_t stuck_trips;
-    std::uint8_t converged;   // 1 when the convergence criteria held after this iteration
+    std::uint8_t converged;  // 1 when the convergence criteria held after this iteration
 };
 
 // One person.

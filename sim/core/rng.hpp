@@ -20,6 +20,8 @@ enum class Stream : std::uint64_t {
     mode_choice = 7,
     activity_node = 8,
     zone_assignment = 9,
+    replanning = 10,
+    walk_bike_speed = 11,
 };
 
 constexpr std::uint64_t mix64(std::uint64_t z) {

@@ -10,7 +10,10 @@ using core::invalid_index;
 
 namespace {
 
-Timetable expand_timetable(const routing::TransitModel& tm, const network::Network& net, double capacity_factor) {
+// The day's timetable and, up to the end of the simulated day, the next morning's (the
+// level of service sends a traveller after the last service to the first next morning).
+Timetable expand_timetable(const routing::TransitModel& tm, const network::Network& net, double capacity_factor,
+                           std::int32_t end_time_s) {
     Timetable tt;
     tt.first_time.push_back(0);
     for (std::uint32_t l = 0; l < net.line_count(); ++l) {
@@ -28,23 +31,28 @@ Timetable expand_timetable(const routing::TransitModel& tm, const network::Netwo
                 dwell[k] = (k == 0 || k + 1 == n) ? 0 : net.line_dwell_s[i];
                 if (k + 1 < n) run[k] = net.line_run_time_s[dir == 0 ? i + 1 : i];
             }
-            for (std::uint32_t h = net.line_first_headway[l]; h < net.line_first_headway[l + 1]; ++h) {
-                for (std::int32_t dep = net.headway_from_s[h]; dep < net.headway_to_s[h]; dep += net.headway_s[h]) {
-                    tt.first_rn.push_back(tm.first_route_node(l, dir));
-                    tt.stop_count.push_back(static_cast<std::uint16_t>(n));
-                    tt.departure_s.push_back(dep);
-                    tt.capacity.push_back(capacity);
-                    tt.seated.push_back(seated);
-                    std::int32_t t = dep;
-                    for (std::uint32_t k = 0; k < n; ++k) {
-                        if (k > 0) t += run[k - 1];
-                        tt.sched_arrive_s.push_back(t);
-                        t += dwell[k];
-                        tt.sched_depart_s.push_back(t);
+            const std::int32_t day_end = net.headway_to_s[net.line_first_headway[l + 1] - 1];
+            for (const std::int32_t offset : {0, 24 * 3600})
+                for (std::uint32_t h = net.line_first_headway[l]; h < net.line_first_headway[l + 1]; ++h) {
+                    // The next day's service starts only after this day's has ended.
+                    if (offset > 0 && net.headway_from_s[h] + offset < day_end) continue;
+                    for (std::int32_t dep = net.headway_from_s[h] + offset;
+                         dep < net.headway_to_s[h] + offset && dep <= end_time_s; dep += net.headway_s[h]) {
+                        tt.first_rn.push_back(tm.first_route_node(l, dir));
+                        tt.stop_count.push_back(static_cast<std::uint16_t>(n));
+                        tt.departure_s.push_back(dep);
+                        tt.capacity.push_back(capacity);
+                        tt.seated.push_back(seated);
+                        std::int32_t t = dep;
+                        for (std::uint32_t k = 0; k < n; ++k) {
+                            if (k > 0) t += run[k - 1];
+                            tt.sched_arrive_s.push_back(t);
+                            t += dwell[k];
+                            tt.sched_depart_s.push_back(t);
+                        }
+                        tt.first_time.push_back(static_cast<std::uint32_t>(tt.sched_arrive_s.size()));
                     }
-                    tt.first_time.push_back(static_cast<std::uint32_t>(tt.sched_arrive_s.size()));
                 }
-            }
         }
     }
     return tt;
@@ -77,7 +85,8 @@ BusRoutes bus_routes(const routing::RoutingContext& rc) {
 }  // namespace
 
 MobsimContext make_mobsim_context(const routing::RoutingContext& routing, const MobsimParams& params) {
-    return MobsimContext{routing, params, expand_timetable(*routing.transit, routing.net, params.capacity_factor),
+    return MobsimContext{routing, params,
+                         expand_timetable(*routing.transit, routing.net, params.capacity_factor, params.end_time_s),
                          bus_routes(routing)};
 }
 

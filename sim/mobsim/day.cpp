@@ -27,9 +27,7 @@ enum class EventType : std::uint8_t { trip_start, leg_start, leg_end, car_entry,
 struct Event {
     EventType type;
     std::uint32_t id;
-    friend bool operator<(const Event& a, const Event& b) {
-        return a.type != b.type ? a.type < b.type : a.id < b.id;
-    }
+    friend bool operator<(const Event& a, const Event& b) { return a.type != b.type ? a.type < b.type : a.id < b.id; }
     friend bool operator==(const Event& a, const Event& b) = default;
 };
 
@@ -139,7 +137,7 @@ private:
     // Transit.
     std::vector<std::vector<Waiting>> m_stop_queue;  // per boarding route node
     std::vector<std::uint32_t> m_stop_head;
-    std::vector<std::vector<Passenger>> m_onboard;   // per vehicle trip
+    std::vector<std::vector<Passenger>> m_onboard;  // per vehicle trip
     std::vector<std::uint16_t> m_vehicle_pos;
     std::vector<std::int32_t> m_vehicle_dep;
     std::vector<std::uint32_t> m_first_load;
@@ -237,7 +235,7 @@ void Day::init_people() {
     m_walk_factor.resize(pop.person_count());
     m_bike_factor.resize(pop.person_count());
     for (std::uint32_t person = 0; person < pop.person_count(); ++person) {
-        core::Rng rng(p.seed, core::Stream::person_attributes, person, 3);
+        core::Rng rng(p.seed, core::Stream::walk_bike_speed, person);
         m_walk_factor[person] = static_cast<float>(std::clamp(1.0 + p.walk_speed_cv * rng.normal(), 0.5, 1.5));
         m_bike_factor[person] = static_cast<float>(std::clamp(1.0 + p.bike_speed_cv * rng.normal(), 0.5, 1.5));
     }
@@ -288,16 +286,20 @@ void Day::end_trip(std::uint32_t trip, std::int32_t t, std::vector<Event>& now) 
     const std::uint32_t next = trip + 1;
     if (next < 2 * m_plan.pop.person_first_tour[person + 1]) {
         const std::int32_t when = std::max(m_plan.trip_dep[next], t);
-        if (when == t) now.push_back({EventType::trip_start, next});
-        else schedule(when, EventType::trip_start, next);
+        if (when == t)
+            now.push_back({EventType::trip_start, next});
+        else
+            schedule(when, EventType::trip_start, next);
     }
 }
 
 void Day::next_after_leg(std::uint32_t leg, std::int32_t t, std::vector<Event>& now) {
     m_res.leg_end_s[leg] = t;
     const auto trip = m_leg_trip[leg];
-    if (leg + 1 < m_routes.trip_first_leg[trip + 1]) now.push_back({EventType::leg_start, leg + 1});
-    else end_trip(trip, t, now);
+    if (leg + 1 < m_routes.trip_first_leg[trip + 1])
+        now.push_back({EventType::leg_start, leg + 1});
+    else
+        end_trip(trip, t, now);
 }
 
 // Trip starts, leg starts and walk or bike leg ends at t, in rounds: one may cause another
@@ -317,8 +319,10 @@ void Day::person_phase(std::int32_t t, std::vector<Event>& round, std::vector<Ev
                 m_trip_started[e.id] = 1;
                 m_res.dep_s[e.id] = t;
                 const auto first = m_routes.trip_first_leg[e.id];
-                if (first == m_routes.trip_first_leg[e.id + 1]) end_trip(e.id, t, next_round);
-                else starts.push_back({EventType::leg_start, first});
+                if (first == m_routes.trip_first_leg[e.id + 1])
+                    end_trip(e.id, t, next_round);
+                else
+                    starts.push_back({EventType::leg_start, first});
             } else if (e.type == EventType::leg_end) {
                 next_after_leg(e.id, t, next_round);
             } else {
@@ -355,13 +359,17 @@ void Day::person_phase(std::int32_t t, std::vector<Event>& round, std::vector<Ev
             switch (m_routes.leg_kind[leg]) {
                 case LegKind::walk:
                 case LegKind::bike:
-                    if (m_res.leg_end_s[leg] == t) next_after_leg(leg, t, next_round);
-                    else schedule(m_res.leg_end_s[leg], EventType::leg_end, leg);
+                    if (m_res.leg_end_s[leg] == t)
+                        next_after_leg(leg, t, next_round);
+                    else
+                        schedule(m_res.leg_end_s[leg], EventType::leg_end, leg);
                     break;
                 case LegKind::car:
                     m_res.leg_start_s[leg] = t;
-                    if (half_access == 0) car_entries.push_back({EventType::car_entry, leg});
-                    else schedule(t + half_access, EventType::car_entry, leg);
+                    if (half_access == 0)
+                        car_entries.push_back({EventType::car_entry, leg});
+                    else
+                        schedule(t + half_access, EventType::car_entry, leg);
                     break;
                 case LegKind::ride:
                     m_res.leg_start_s[leg] = t;
@@ -442,7 +450,9 @@ void Day::car_phase(std::int32_t t, std::vector<std::uint32_t>& woken, const std
     // (1) Intents, per source into its own slots.
     const std::size_t n_woken = woken.size(), n_sources = n_woken + m_entry_links.size();
     std::vector<std::vector<Intent>> per_source(n_sources);
-    std::vector<std::uint32_t> source_pos0(n_sources, 0);  // position index of the first candidate
+    // A woken link that moves nothing (its head not yet at the end, or the flow capacity not
+    // yet recovered) is woken again when it can.
+    std::vector<std::int32_t> rewake(n_woken, -1);
     for_each_index(n_sources, [&](std::size_t i) {
         auto& out = per_source[i];
         if (i < n_woken) {
@@ -452,6 +462,13 @@ void Day::car_phase(std::int32_t t, std::vector<std::uint32_t>& woken, const std
             const auto allowed = static_cast<std::uint32_t>(std::floor(m_tokens[a] + 1e-9));
             for (std::uint32_t k = 0, j = m_head[a]; k < allowed && j < q.size() && q[j].exit_s <= t; ++k, ++j)
                 out.push_back({next_link(q[j].vehicle, q[j].pos), a, k, q[j].vehicle, false});
+            if (out.empty() && m_head[a] < q.size()) {
+                std::int32_t when = std::max(q[m_head[a]].exit_s, t + 1);
+                if (allowed == 0 && m_rate[a] > 0)
+                    when = std::max(when,
+                                    t + static_cast<std::int32_t>(std::ceil((1.0 - m_tokens[a]) / m_rate[a] - 1e-9)));
+                rewake[i] = when;
+            }
         } else {
             const auto b = m_entry_links[i - n_woken];
             const auto& w = m_entry[b];
@@ -460,6 +477,8 @@ void Day::car_phase(std::int32_t t, std::vector<std::uint32_t>& woken, const std
                 out.push_back({b, arcs + b, k, w[j], false});
         }
     });
+    for (std::size_t i = 0; i < n_woken; ++i)
+        if (rewake[i] >= 0) schedule(rewake[i], EventType::arc_wake, woken[i]);
     std::vector<Intent> intents;
     for (auto& v : per_source) intents.insert(intents.end(), v.begin(), v.end());
     std::sort(intents.begin(), intents.end(), [](const Intent& x, const Intent& y) {
@@ -555,7 +574,8 @@ void Day::car_phase(std::int32_t t, std::vector<std::uint32_t>& woken, const std
                 if (m_head[source] < q.size()) {
                     std::int32_t when = std::max(q[m_head[source]].exit_s, t + 1);
                     if (!refused[m] && m_tokens[source] < 1.0 && m_rate[source] > 0)
-                        when = std::max(when, t + static_cast<std::int32_t>(std::ceil((1.0 - m_tokens[source]) / m_rate[source])));
+                        when = std::max(
+                            when, t + static_cast<std::int32_t>(std::ceil((1.0 - m_tokens[source]) / m_rate[source])));
                     schedule(when, EventType::arc_wake, source);
                 }
             } else {
@@ -706,11 +726,19 @@ DayResult Day::run() {
             switch (e.type) {
                 case EventType::trip_start:
                 case EventType::leg_start:
-                case EventType::leg_end: person.push_back(e); break;
+                case EventType::leg_end:
+                    person.push_back(e);
+                    break;
                 case EventType::car_entry:
-                case EventType::bus_entry: entries.push_back(e); break;
-                case EventType::arc_wake: woken.push_back(e.id); break;
-                case EventType::vehicle_arrival: arrivals.push_back(e.id); break;
+                case EventType::bus_entry:
+                    entries.push_back(e);
+                    break;
+                case EventType::arc_wake:
+                    woken.push_back(e.id);
+                    break;
+                case EventType::vehicle_arrival:
+                    arrivals.push_back(e.id);
+                    break;
             }
         }
         std::vector<Event>().swap(bucket);
@@ -752,11 +780,16 @@ void Day::finish() {
             const auto span = static_cast<float>(std::max(0, end - start));
             switch (m_routes.leg_kind[l]) {
                 case LegKind::walk:
-                    if (first_ride == le || l < first_ride) access += span;
-                    else if (l > last_ride) egress += span;
-                    else transfer += span;
+                    if (first_ride == le || l < first_ride)
+                        access += span;
+                    else if (l > last_ride)
+                        egress += span;
+                    else
+                        transfer += span;
                     break;
-                case LegKind::bike: in_vehicle += span; break;
+                case LegKind::bike:
+                    in_vehicle += span;
+                    break;
                 case LegKind::car: {
                     const float walk_part = std::min(span, 2 * half_access);
                     access += walk_part / 2;
@@ -773,7 +806,8 @@ void Day::finish() {
                     wait += static_cast<float>(board - start);
                     in_vehicle += static_cast<float>(std::max(0, end - board));
                     double d = 0;
-                    for (std::uint32_t k = 0; k < m_routes.leg_stops[l]; ++k) d += m_tm.rn_ride_m(m_routes.leg_board_rn[l] + k);
+                    for (std::uint32_t k = 0; k < m_routes.leg_stops[l]; ++k)
+                        d += m_tm.rn_ride_m(m_routes.leg_board_rn[l] + k);
                     m_res.leg_distance_m[l] = static_cast<float>(d);
                     denied = static_cast<std::uint16_t>(denied + m_res.leg_denied[l]);
                     break;

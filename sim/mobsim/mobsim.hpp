@@ -33,13 +33,13 @@ struct MobsimParams {
 // The timetable as vehicle trips: each headway interval of a line's direction expanded into
 // departures from the first stop; numbered by (line, direction, departure).
 struct Timetable {
-    std::vector<std::uint32_t> first_rn;        // route node of the first stop
+    std::vector<std::uint32_t> first_rn;  // route node of the first stop
     std::vector<std::uint16_t> stop_count;
-    std::vector<std::int32_t> departure_s;      // from the first stop
-    std::vector<std::uint32_t> first_time;      // CSR into sched_arrive_s / sched_depart_s
+    std::vector<std::int32_t> departure_s;  // from the first stop
+    std::vector<std::uint32_t> first_time;  // CSR into sched_arrive_s / sched_depart_s
     std::vector<std::int32_t> sched_arrive_s;
     std::vector<std::int32_t> sched_depart_s;
-    std::vector<std::uint32_t> capacity;        // seats + standing, after capacity_factor
+    std::vector<std::uint32_t> capacity;  // seats + standing, after capacity_factor
     std::vector<std::uint32_t> seated;
     std::size_t size() const { return departure_s.size(); }
 };

@@ -248,9 +248,12 @@ Network load_network(const std::filesystem::path& folder) {
                        core::did_you_mean(mode, {"rail", "bus", "tram"}));
             net.line_vehicle.push_back(ref(vehicles, net.vehicle_ids, r, 3, "vehicle"));
             const auto road = r.text(4);
-            if (road.empty()) net.line_on_road.push_back(net.line_mode.back() == LineMode::bus);
-            else if (road == "yes" || road == "no") net.line_on_road.push_back(road == "yes");
-            else r.fail(4, "expected 'yes' or 'no', got '" + std::string(road) + "'");
+            if (road.empty())
+                net.line_on_road.push_back(net.line_mode.back() == LineMode::bus);
+            else if (road == "yes" || road == "no")
+                net.line_on_road.push_back(road == "yes");
+            else
+                r.fail(4, "expected 'yes' or 'no', got '" + std::string(road) + "'");
         }
     }
     {

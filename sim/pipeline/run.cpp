@@ -9,14 +9,18 @@
 #include <ctime>
 #include <fstream>
 
+#include "sim/choice/replanning.hpp"
 #include "sim/choice/tour_choice.hpp"
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/records.hpp"
 #include "sim/core/sha256.hpp"
 #include "sim/core/version.hpp"
+#include "sim/mobsim/mobsim.hpp"
 #include "sim/output/trip_log.hpp"
+#include "sim/pipeline/day_loop.hpp"
 #include "sim/population/population.hpp"
 #include "sim/routing/los.hpp"
+#include "sim/routing/routes.hpp"
 
 namespace flemsim::pipeline {
 
@@ -63,6 +67,9 @@ output::Lookups make_lookups(const network::Network& net) {
     }
     for (std::size_t i = 0; i < net.line_count(); ++i)
         l.lines.push_back({net.line_ids[i], net.line_names[i], network::line_mode_name(net.line_mode[i])});
+    for (std::size_t i = 0; i < net.link_count(); ++i)
+        l.links.push_back({net.link_ids[i], net.node_ids[net.link_from[i]], net.node_ids[net.link_to[i]],
+                           net.link_type[i], net.link_name[i], net.link_length_m[i], net.link_capacity_veh_per_h[i]});
     return l;
 }
 
@@ -204,7 +211,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     const Prepared prep = prepare(s);
     const auto& net = prep.net;
     say("network: " + thousands(net.node_count()) + " nodes, " + thousands(net.link_count()) + " links");
-    const auto ctx = routing::build_routing(net, s);
+    auto ctx = routing::build_routing(net, s);
     const auto imp = routing::compute_zone_impedance(ctx, impedance_time_s);
     clock.lap("network and level-of-service set-up");
 
@@ -225,12 +232,24 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
 
     std::vector<core::TripRecord> trips(pop.trip_count());
     std::vector<core::PersonRecord> persons(pop.person_count());
+    LoopResult loop;
+    if (s.simulate) {
+        loop = run_day_loop(s, ctx, in, modes, say);
+        result.simulated = true;
+        result.iterations = loop.iterations;
+        result.iteration_seconds = loop.iteration_seconds;
+        clock.lap("simulated days (" + std::to_string(loop.iterations.size()) + ")");
+        trips = simulated_trips(in, ctx, loop);
+        std::vector<std::string> line_names(net.line_names), stop_names(net.stop_names);
+        result.crowding = report::compute_crowding(loop.day.transit_load, line_names, stop_names);
+    }
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, pop.person_count(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
             for (std::size_t p = r.begin(); p != r.end(); ++p) {
                 const auto person = static_cast<std::uint32_t>(p);
-                for (std::size_t t = 2 * pop.person_first_tour[p]; t < 2 * pop.person_first_tour[p + 1]; ++t)
-                    trips[t] = make_trip(pop, los, in, modes, person, t);
+                if (!s.simulate)
+                    for (std::size_t t = 2 * pop.person_first_tour[p]; t < 2 * pop.person_first_tour[p + 1]; ++t)
+                        trips[t] = make_trip(pop, los, in, modes, person, t);
                 auto& pr = persons[p];
                 pr.person_id = person;
                 pr.group = static_cast<std::uint8_t>(pop.group[p]);
@@ -268,9 +287,18 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         meta.distance_bands_km = s.distance_bands_km;
         result.trips_file = dir / "trips.h5";
         result.report_file = dir / "modal_split.json";
+        const output::SimulationTables* sim = nullptr;
+        output::SimulationTables tables;
+        if (s.simulate) {
+            tables = simulation_tables(pop, ctx, loop);
+            sim = &tables;
+        }
         output::write_trip_log(result.trips_file, meta, make_lookups(net), trips, persons,
-                               {s.compression_level, s.chunk_rows});
-        core::write_file_atomically(result.report_file, report::modal_split_json(result.split));
+                               {s.compression_level, s.chunk_rows}, sim);
+        core::write_file_atomically(result.report_file,
+                                    s.simulate
+                                        ? report::modal_split_json(result.split, &result.crowding, &result.iterations)
+                                        : report::modal_split_json(result.split));
         clock.lap("writing outputs");
     }
     return result;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/records.hpp"
 #include "sim/network/network.hpp"
 #include "sim/population/population.hpp"
 #include "sim/report/modal_split.hpp"
@@ -37,6 +38,11 @@ struct RunResult {
     std::uint64_t fallback_tours = 0;
     std::vector<StageTime> timings;
     int threads_used = 0;
+    // A simulated day (scenario simulation.enabled): the day-to-day loop and crowding.
+    bool simulated = false;
+    std::vector<core::IterationRecord> iterations;
+    report::Crowding crowding;
+    std::vector<double> iteration_seconds;  // wall time of each iteration (not written to files)
 };
 
 // The checks of `flemsim validate`: scenario, network, land use against the network,

@@ -176,6 +176,77 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     return los;
 }
 
+RequestLos compute_los_at(const RoutingContext& ctx, const population::Population& pop,
+                          const std::vector<LosRequest>& requests, const CarTimes* car_times) {
+    const std::size_t n = requests.size();
+    RequestLos out;
+    out.car_ok.assign(n, 0);
+    out.transit_ok.assign(n, 0);
+    for (auto* v : {&out.car_time_s, &out.car_drive_s, &out.car_distance_m, &out.pt_access_s, &out.pt_wait_s,
+                    &out.pt_in_vehicle_s, &out.pt_transfer_walk_s, &out.pt_egress_s, &out.pt_distance_m})
+        v->assign(n, 0.f);
+    out.pt_transfers.assign(n, 0);
+    // Requests by origin node, then car hour, then transit period: one search serves many.
+    std::vector<std::uint32_t> origin(n), order(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto t = requests[i].trip;
+        origin[i] = trip_origin_node(pop, pop.person_of_tour(t / 2), t);
+        order[i] = static_cast<std::uint32_t>(i);
+    }
+    const auto hour = [&](std::uint32_t i) { return requests[i].dep_s / 3600; };
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        if (origin[a] != origin[b]) return origin[a] < origin[b];
+        if (hour(a) != hour(b)) return hour(a) < hour(b);
+        return a < b;
+    });
+    std::vector<std::size_t> group;
+    for (std::size_t k = 0; k < n; ++k)
+        if (k == 0 || origin[order[k]] != origin[order[k - 1]]) group.push_back(k);
+    group.push_back(n);
+    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, group.size() - 1, 8), [&](const tbb::blocked_range<std::size_t>& r) {
+            Scratch& s = scratch.local();
+            for (std::size_t g = r.begin(); g != r.end(); ++g) {
+                const auto o = origin[order[group[g]]];
+                std::int64_t car_hour = -1;
+                std::size_t cached_period = static_cast<std::size_t>(-1);
+                std::uint32_t cached_origin = invalid_index;
+                for (std::size_t k = group[g]; k < group[g + 1]; ++k) {
+                    const auto i = order[k];
+                    const auto t = requests[i].trip;
+                    const auto d = trip_dest_node(pop, pop.person_of_tour(t / 2), t);
+                    if (hour(i) != car_hour) {
+                        car_hour = hour(i);
+                        s.car.run(o, unreachable,
+                                  car_times
+                                      ? car_times->hour(static_cast<std::size_t>(std::max<std::int64_t>(0, car_hour)))
+                                      : nullptr);
+                    }
+                    if (s.car.reached(d)) {
+                        out.car_ok[i] = 1;
+                        out.car_drive_s[i] = static_cast<float>(s.car.time_s(d));
+                        out.car_time_s[i] = static_cast<float>(s.car.time_s(d) + ctx.car_access_s);
+                        out.car_distance_m[i] = static_cast<float>(s.car.length_m(d));
+                    }
+                    const auto path =
+                        transit_from(ctx, s.transit, o, d, requests[i].dep_s, cached_period, cached_origin);
+                    if (path.found) {
+                        out.transit_ok[i] = 1;
+                        out.pt_access_s[i] = static_cast<float>(path.access_s);
+                        out.pt_wait_s[i] = static_cast<float>(path.wait_s);
+                        out.pt_in_vehicle_s[i] = static_cast<float>(path.in_vehicle_s);
+                        out.pt_transfer_walk_s[i] = static_cast<float>(path.transfer_walk_s);
+                        out.pt_egress_s[i] = static_cast<float>(path.egress_s);
+                        out.pt_distance_m[i] = static_cast<float>(path.total_m());
+                        out.pt_transfers[i] = static_cast<std::uint16_t>(path.transfers);
+                    }
+                }
+            }
+        });
+    return out;
+}
+
 population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std::int32_t time_of_day_s) {
     const auto& net = ctx.net;
     const std::size_t nz = net.zone_count();

@@ -43,6 +43,32 @@ struct TripLos {
     bool has(std::size_t trip, core::Mode m) const { return available[trip] & (1u << static_cast<unsigned>(m)); }
 };
 
+// Car arc times by hour of the day (arc x hours, row-major), e.g. averaged simulated times;
+// hours beyond the table use its last hour.
+struct CarTimes {
+    std::size_t hours = 0;
+    std::vector<double> time_s;
+    const double* hour(std::size_t h) const {
+        return time_s.data() + (h < hours ? h : hours - 1) * (time_s.size() / hours);
+    }
+};
+
+// Car and transit level of service of chosen trips at chosen departure times (for
+// departure-time and mode replanning): car with `car_times` of the departure hour (free
+// flow when null), transit with the costs the transit model holds.
+struct LosRequest {
+    std::uint32_t trip;
+    std::int32_t dep_s;
+};
+struct RequestLos {
+    std::vector<std::uint8_t> car_ok, transit_ok;
+    std::vector<float> car_time_s, car_drive_s, car_distance_m;
+    std::vector<float> pt_access_s, pt_wait_s, pt_in_vehicle_s, pt_transfer_walk_s, pt_egress_s, pt_distance_m;
+    std::vector<std::uint16_t> pt_transfers;
+};
+RequestLos compute_los_at(const RoutingContext& ctx, const population::Population& pop,
+                          const std::vector<LosRequest>& requests, const CarTimes* car_times);
+
 // Departure time of trip t (even: leaving home; odd: leaving the activity).
 std::int32_t trip_departure_s(const population::Population& pop, std::size_t trip);
 std::uint32_t trip_origin_node(const population::Population& pop, std::uint32_t person, std::size_t trip);

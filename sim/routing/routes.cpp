@@ -132,7 +132,9 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                     s.legs.street(LegKind::walk, before);
                 };
                 switch (trip_mode[t]) {
-                    case Mode::walk: walk_leg(d); break;
+                    case Mode::walk:
+                        walk_leg(d);
+                        break;
                     case Mode::bike: {
                         if (!bike_ready) s.bike.run(o);
                         bike_ready = true;
@@ -144,7 +146,8 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                     case Mode::car: {
                         const std::int64_t hour = car_times ? trip_dep[t] / 3600 : 0;
                         if (hour != car_hour)
-                            s.car.run(o, unreachable, car_times ? car_times->hour(static_cast<std::size_t>(hour)) : nullptr);
+                            s.car.run(o, unreachable,
+                                      car_times ? car_times->hour(static_cast<std::size_t>(hour)) : nullptr);
                         car_hour = hour;
                         const std::size_t before = s.legs.arcs.size();
                         s.car.path_to(d, s.legs.arcs);
@@ -163,9 +166,8 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                         for (std::size_t k = 0; k < rides.size(); ++k) {
                             s.legs.ride(rides[k].board_rn, rides[k].stops);
                             const auto alight_stop = tm.rn_stop(rides[k].board_rn + rides[k].stops);
-                            const auto next_node = k + 1 < rides.size()
-                                                       ? ctx.net.stop_node[tm.rn_stop(rides[k + 1].board_rn)]
-                                                       : d;
+                            const auto next_node =
+                                k + 1 < rides.size() ? ctx.net.stop_node[tm.rn_stop(rides[k + 1].board_rn)] : d;
                             before = s.legs.arcs.size();
                             tm.walk_path_from_stop(alight_stop, next_node, s.legs.arcs);
                             s.legs.street(LegKind::walk, before);

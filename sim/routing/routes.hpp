@@ -26,16 +26,6 @@ struct TripRoutes {
     std::size_t leg_count() const { return leg_kind.size(); }
 };
 
-// Car arc times by hour of the day (arc x hours, row-major), e.g. averaged simulated times;
-// hours beyond the table use its last hour.
-struct CarTimes {
-    std::size_t hours = 0;
-    std::vector<double> time_s;
-    const double* hour(std::size_t h) const {
-        return time_s.data() + (h < hours ? h : hours - 1) * (time_s.size() / hours);
-    }
-};
-
 // Routes for the trips marked in `reroute` (all when empty), with the trip's mode and
 // departure time; other trips keep their legs from `previous`. Car paths use `car_times`
 // of the departure hour when given, free-flow times otherwise; transit uses the costs the

@@ -210,8 +210,11 @@ void TransitQuery::run(std::uint32_t origin_node, std::size_t period) {
         if (cost > m_cost[u]) continue;
         if (u < m_route_nodes) {
             if (!m.rn_is_last(u)) relax(u + 1, cost + p.w_in_vehicle * m.ride_s(u, period), u, Via::ride, 0, 0, 0);
-            const auto alight = static_cast<std::uint32_t>(m_route_nodes + m.m_rn_stop[u]);
-            relax(alight, cost, u, Via::alight, 0, 0, 0);
+            // Alighting only after riding: boarding and leaving at the same stop is no ride.
+            if (m_via[u] == Via::ride) {
+                const auto alight = static_cast<std::uint32_t>(m_route_nodes + m.m_rn_stop[u]);
+                relax(alight, cost, u, Via::alight, 0, 0, 0);
+            }
         } else {
             const auto stop = static_cast<std::uint32_t>(u - m_route_nodes);
             for (std::uint32_t t = m.m_stop_first_transfer[stop]; t < m.m_stop_first_transfer[stop + 1]; ++t) {

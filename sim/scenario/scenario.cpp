@@ -222,12 +222,14 @@ void read_scenario(Scenario& s) {
         {
             MapReader w(m.required("walk"), "modes.walk");
             s.walk_speed_mps = w.number("speed_mps", Range{0.0, 3.0, true});
+            s.walk_speed_cv = w.number("speed_cv", Range{0.0, 0.5});
             s.max_walk_trip_m = w.number("max_trip_m", positive);
             w.finish();
         }
         {
             MapReader b(m.required("bike"), "modes.bike");
             s.bike_speed_mps = b.number("speed_mps", Range{0.0, 15.0, true});
+            s.bike_speed_cv = b.number("speed_cv", Range{0.0, 0.5});
             s.max_bike_trip_m = b.number("max_trip_m", positive);
             b.finish();
         }
@@ -257,6 +259,38 @@ void read_scenario(Scenario& s) {
             t.finish();
         }
         m.finish();
+    }
+    {
+        MapReader m(root.required("simulation"), "simulation");
+        const auto& enabled = m.required("enabled");
+        const std::string e = to_string(enabled, "simulation.enabled");
+        if (e != "true" && e != "false")
+            fail_at(enabled, "simulation.enabled", "expected true or false, got '" + e + "'");
+        s.simulate = e == "true";
+        const auto& end = m.required("end_time");
+        try {
+            s.end_time_s = core::parse_clock(to_string(end, "simulation.end_time"));
+        } catch (const core::ParseError& err) {
+            fail_at(end, "simulation.end_time", err.what());
+        }
+        if (s.end_time_s < 24 * 3600) fail_at(end, "simulation.end_time", "must be at least 24:00:00");
+        s.capacity_factor = m.number("capacity_factor", Range{0.0, 100.0, true});
+        s.vehicle_length_m = m.number("vehicle_length_m", Range{1.0, 50.0});
+        s.stuck_time_s = static_cast<std::int32_t>(m.integer("stuck_time_s", Range{1, 86400}));
+        m.finish();
+    }
+    {
+        MapReader it(root.required("iterations"), "iterations");
+        s.max_iterations = static_cast<int>(it.integer("max", Range{1, 1000}));
+        s.min_iterations = static_cast<int>(it.integer("min", Range{1, 1000}));
+        if (s.min_iterations > s.max_iterations)
+            fail_at(*it.optional("min"), "iterations.min", "must not exceed iterations.max");
+        s.replanning_share = it.number("replanning_share", unit_interval);
+        s.departure_window_s = static_cast<std::int32_t>(it.integer("departure_window_s", Range{0, 6 * 3600}));
+        s.shift_per_hour = it.number("shift_per_hour", non_positive);
+        s.share_tolerance = it.number("share_tolerance", Range{0.0, 1.0, true});
+        s.time_tolerance = it.number("time_tolerance", Range{0.0, 1.0, true});
+        it.finish();
     }
     {
         MapReader mc(root.required("mode_choice"), "mode_choice");

@@ -111,6 +111,23 @@ struct Scenario {
     double max_walk_trip_m = 0;  // walk is not offered beyond this distance
     double max_bike_trip_m = 0;  // bike is not offered beyond this distance
 
+    double walk_speed_cv = 0;  // spread of personal walking speeds (coefficient of variation)
+    double bike_speed_cv = 0;
+
+    // The simulated day (mobsim) and the day-to-day loop.
+    bool simulate = false;          // false: trips take the static level of service
+    std::int32_t end_time_s = 0;    // trips not ended by then are stuck
+    double capacity_factor = 1.0;   // road flow and storage, and transit vehicles
+    double vehicle_length_m = 7.5;  // storage per lane and metre
+    std::int32_t stuck_time_s = 300;
+    int max_iterations = 1;
+    int min_iterations = 1;
+    double replanning_share = 0.1;        // persons who reconsider their plans after a day
+    std::int32_t departure_window_s = 0;  // departure shifts considered: up to +- this
+    double shift_per_hour = 0;            // utility per hour of shift from the desired departure (<= 0)
+    double share_tolerance = 0.002;       // converged: no mode share moves more than this
+    double time_tolerance = 0.01;         // and no mean travel time by mode moves more than this share
+
     ModeChoiceTerms base_terms;
     // Additive adjustments to the constants by group and by purpose.
     std::array<std::array<double, core::mode_count>, core::group_count> asc_by_group{};

@@ -1,0 +1,147 @@
+#include "sim/choice/replanning.hpp"
+
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_reduce.h>
+
+#include <cmath>
+#include <limits>
+
+#include "sim/core/rng.hpp"
+
+namespace flemsim::choice {
+
+using core::Mode;
+
+std::vector<std::int32_t> trip_departures(const population::Population& pop, const TourPlans& plans) {
+    std::vector<std::int32_t> dep(pop.trip_count());
+    for (std::size_t tour = 0; tour < pop.tour_count(); ++tour) {
+        dep[2 * tour] = std::max(0, pop.tour_depart_s[tour] + plans.shift_s[tour]);
+        dep[2 * tour + 1] = std::max(0, pop.tour_return_s[tour] + plans.shift_s[tour]);
+    }
+    return dep;
+}
+
+std::vector<core::Mode> trip_modes(const population::Population& pop, const TourPlans& plans) {
+    std::vector<core::Mode> mode(pop.trip_count());
+    for (std::size_t tour = 0; tour < pop.tour_count(); ++tour) mode[2 * tour] = mode[2 * tour + 1] = plans.mode[tour];
+    return mode;
+}
+
+std::vector<std::int32_t> candidate_shifts(std::int32_t window_s) {
+    if (window_s <= 0) return {0};
+    return {-window_s, -window_s / 2, 0, window_s / 2, window_s};
+}
+
+ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx, const routing::CarTimes* car_times,
+                     int iteration, bool apply, TourPlans& plans) {
+    const auto& s = in.scenario;
+    const auto& pop = in.pop;
+    const auto shifts = candidate_shifts(s.departure_window_s);
+    const std::size_t k = shifts.size();
+    ReplanSummary sum;
+    sum.reroute.assign(pop.trip_count(), 0);
+
+    // Who reconsiders: each person's own draw for this iteration.
+    std::vector<std::uint32_t> tours;
+    for (std::uint32_t p = 0; p < pop.person_count(); ++p) {
+        core::Rng rng(s.seed, core::Stream::replanning, p, static_cast<std::uint64_t>(iteration) * 2);
+        if (!rng.bernoulli(s.replanning_share)) continue;
+        ++sum.persons;
+        for (auto tour = pop.person_first_tour[p]; tour < pop.person_first_tour[p + 1]; ++tour) tours.push_back(tour);
+    }
+    sum.tours = tours.size();
+
+    // Car and transit at every candidate departure of both trips of those tours.
+    std::vector<routing::LosRequest> requests;
+    requests.reserve(tours.size() * k * 2);
+    for (const auto tour : tours)
+        for (const auto shift : shifts) {
+            requests.push_back({2 * tour, std::max(0, pop.tour_depart_s[tour] + shift)});
+            requests.push_back({2 * tour + 1, std::max(0, pop.tour_return_s[tour] + shift)});
+        }
+    const auto los = routing::compute_los_at(ctx, pop, requests, car_times);
+    const auto car_bit = static_cast<std::uint8_t>(1u << static_cast<unsigned>(Mode::car));
+    const auto pt_bit = static_cast<std::uint8_t>(1u << static_cast<unsigned>(Mode::transit));
+
+    std::vector<double> gap(tours.size(), 0.0), magnitude(tours.size(), 0.0);
+    std::vector<std::uint8_t> switched(tours.size(), 0);
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, tours.size(), 256), [&](const tbb::blocked_range<std::size_t>& r) {
+            for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                const auto tour = tours[i];
+                const auto person = pop.person_of_tour(tour);
+                // Utility of each mode at each shift; best shift per mode.
+                std::array<double, core::mode_count> best_v;
+                best_v.fill(-std::numeric_limits<double>::infinity());
+                std::array<std::int32_t, core::mode_count> best_shift{};
+                std::uint8_t any = 0;
+                double current = -std::numeric_limits<double>::infinity();
+                for (std::size_t j = 0; j < k; ++j) {
+                    std::array<TripOffer, 2> offer{offer_of(in.los, 2 * tour), offer_of(in.los, 2 * tour + 1)};
+                    for (int leg = 0; leg < 2; ++leg) {
+                        const std::size_t q = (i * k + j) * 2 + static_cast<std::size_t>(leg);
+                        auto& o = offer[static_cast<std::size_t>(leg)];
+                        o.available &= static_cast<std::uint8_t>(~(car_bit | pt_bit));
+                        if (los.car_ok[q]) {
+                            o.available |= car_bit;
+                            o.time_s[static_cast<std::size_t>(Mode::car)] = los.car_time_s[q];
+                            o.distance_m[static_cast<std::size_t>(Mode::car)] = los.car_distance_m[q];
+                            o.car_drive_s = los.car_drive_s[q];
+                        }
+                        if (los.transit_ok[q]) {
+                            o.available |= pt_bit;
+                            o.pt_access_s = los.pt_access_s[q];
+                            o.pt_wait_s = los.pt_wait_s[q];
+                            o.pt_in_vehicle_s = los.pt_in_vehicle_s[q];
+                            o.pt_transfer_walk_s = los.pt_transfer_walk_s[q];
+                            o.pt_egress_s = los.pt_egress_s[q];
+                            o.pt_transfers = los.pt_transfers[q];
+                            o.distance_m[static_cast<std::size_t>(Mode::transit)] = los.pt_distance_m[q];
+                        }
+                    }
+                    std::uint8_t available = 0;
+                    auto v = tour_utilities(in, tour, offer[0], offer[1], available);
+                    const double penalty = s.shift_per_hour * std::abs(shifts[j]) / 3600.0;
+                    for (std::size_t m = 0; m < core::mode_count; ++m) {
+                        if (!(available & (1u << m))) continue;
+                        v[m] += penalty;
+                        any |= static_cast<std::uint8_t>(1u << m);
+                        // Ties go to the smaller shift (shifts are listed from -w to w; 0 in the middle).
+                        const bool better =
+                            v[m] > best_v[m] || (v[m] == best_v[m] && std::abs(shifts[j]) < std::abs(best_shift[m]));
+                        if (better) {
+                            best_v[m] = v[m];
+                            best_shift[m] = shifts[j];
+                        }
+                        if (static_cast<std::size_t>(plans.mode[tour]) == m && plans.shift_s[tour] == shifts[j])
+                            current = v[m];
+                    }
+                }
+                if (!any) continue;  // nothing within the rules: keep the plan
+                double best = -std::numeric_limits<double>::infinity();
+                for (const double v : best_v) best = std::max(best, v);
+                if (std::isfinite(current)) {
+                    gap[i] = best - current;
+                    magnitude[i] = std::abs(current);
+                }
+                if (!apply) continue;
+                const auto prob = logit_probabilities(best_v, any);
+                core::Rng rng(s.seed, core::Stream::replanning, person, static_cast<std::uint64_t>(iteration) * 2 + 1);
+                for (std::uint32_t skip = pop.person_first_tour[person]; skip < tour; ++skip) rng.next_u64();
+                const Mode m = draw_mode(prob, any, rng.uniform());
+                const auto shift = best_shift[static_cast<std::size_t>(m)];
+                switched[i] = m != plans.mode[tour] || shift != plans.shift_s[tour];
+                plans.mode[tour] = m;
+                plans.shift_s[tour] = shift;
+            }
+        });
+    for (std::size_t i = 0; i < tours.size(); ++i) {
+        sum.gap_sum += gap[i];
+        sum.utility_abs_sum += magnitude[i];
+        sum.switched += switched[i];
+        if (apply) sum.reroute[2 * tours[i]] = sum.reroute[2 * tours[i] + 1] = 1;
+    }
+    return sum;
+}
+
+}  // namespace flemsim::choice

@@ -1,0 +1,43 @@
+#pragma once
+// Day-to-day replanning: after a simulated day, a share of persons reconsider the mode and
+// the departure time of each of their tours against the level of service experienced so
+// far (averaged over the days), and are routed anew. Departure shifts are taken from a
+// window around the desired departure, with a penalty per hour of shift.
+#include <cstdint>
+#include <vector>
+
+#include "sim/choice/tour_choice.hpp"
+#include "sim/routing/los.hpp"
+
+namespace flemsim::choice {
+
+// The plans the loop carries from day to day, per tour.
+struct TourPlans {
+    std::vector<core::Mode> mode;
+    std::vector<std::int32_t> shift_s;  // from the desired departure (both trips of the tour)
+};
+
+// Departures of every trip under the plans.
+std::vector<std::int32_t> trip_departures(const population::Population& pop, const TourPlans& plans);
+std::vector<core::Mode> trip_modes(const population::Population& pop, const TourPlans& plans);
+
+// Departure shifts considered: -w, -w/2, 0, w/2, w (just 0 when w is 0).
+std::vector<std::int32_t> candidate_shifts(std::int32_t window_s);
+
+struct ReplanSummary {
+    std::uint64_t persons = 0;          // who reconsidered
+    std::uint64_t tours = 0;            // their tours
+    std::uint64_t switched = 0;         // tours whose mode or departure changed
+    double gap_sum = 0;                 // sum over their tours of (best utility - current utility)
+    double utility_abs_sum = 0;         // sum of |current utility|
+    std::vector<std::uint8_t> reroute;  // per trip: to be routed anew
+};
+
+// Reconsiders the tours of the persons drawn for `iteration` (stream: seed, replanning,
+// person, iteration); with `apply` false only measures the gap. Walk and bike times come
+// from `in.los` (they do not depend on the day); car times from `car_times`; transit from
+// the costs the routing context's transit model holds.
+ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx, const routing::CarTimes* car_times,
+                     int iteration, bool apply, TourPlans& plans);
+
+}  // namespace flemsim::choice

@@ -1,0 +1,306 @@
+#include "sim/pipeline/day_loop.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <chrono>
+#include <cmath>
+
+namespace flemsim::pipeline {
+
+using core::Mode;
+
+namespace {
+
+constexpr std::size_t idx(Mode m) {
+    return static_cast<std::size_t>(m);
+}
+
+// Level of service averaged over the days so far (method of successive averages).
+struct Experience {
+    routing::CarTimes car;  // hour-major: [hour][arc]
+    std::vector<double> transit_ride_s, transit_wait_s;
+    int days = 0;
+};
+
+Experience initial_experience(const routing::RoutingContext& ctx) {
+    Experience e;
+    const std::size_t arcs = ctx.car.arc_count();
+    e.car.hours = mobsim::volume_hours;
+    e.car.time_s.resize(arcs * e.car.hours);
+    for (std::size_t h = 0; h < e.car.hours; ++h)
+        for (std::size_t a = 0; a < arcs; ++a) e.car.time_s[h * arcs + a] = ctx.car.time_s[a];
+    const auto& tm = *ctx.transit;
+    const std::size_t periods = tm.period_count();
+    e.transit_ride_s.resize(tm.route_node_count() * periods);
+    e.transit_wait_s.resize(tm.route_node_count() * periods);
+    for (std::uint32_t rn = 0; rn < tm.route_node_count(); ++rn)
+        for (std::size_t p = 0; p < periods; ++p) {
+            e.transit_ride_s[rn * periods + p] = tm.rn_scheduled_ride_s(rn);
+            e.transit_wait_s[rn * periods + p] = tm.scheduled_wait_s(rn, p);
+        }
+    return e;
+}
+
+// Folds a day into the averages: weight 1 / (days + 1). Where the day saw nobody (no car
+// on a link in an hour, nobody boarding), the free-flow or timetable value stands in.
+void add_day(Experience& e, const routing::RoutingContext& ctx, const mobsim::DayResult& day) {
+    const double w = 1.0 / (e.days + 1);
+    const std::size_t arcs = ctx.car.arc_count(), hours = e.car.hours;
+    for (std::size_t a = 0; a < arcs; ++a)
+        for (std::size_t h = 0; h < hours; ++h) {
+            const std::size_t d = a * hours + h;
+            const double seen = day.car_time_count[d] ? day.car_time_sum[d] / day.car_time_count[d] : ctx.car.time_s[a];
+            auto& avg = e.car.time_s[h * arcs + a];
+            avg += w * (seen - avg);
+        }
+    const auto& tm = *ctx.transit;
+    const std::size_t periods = tm.period_count();
+    for (std::uint32_t rn = 0; rn < tm.route_node_count(); ++rn)
+        for (std::size_t p = 0; p < periods; ++p) {
+            const std::size_t i = rn * periods + p;
+            const double ride = day.ride_count[i] ? day.ride_sum[i] / day.ride_count[i] : tm.rn_scheduled_ride_s(rn);
+            const double wait = day.wait_count[i] ? day.wait_sum[i] / day.wait_count[i] : tm.scheduled_wait_s(rn, p);
+            e.transit_ride_s[i] += w * (ride - e.transit_ride_s[i]);
+            e.transit_wait_s[i] += w * (wait - e.transit_wait_s[i]);
+        }
+    ++e.days;
+}
+
+core::IterationRecord day_statistics(int iteration, const std::vector<Mode>& trip_mode, const mobsim::DayResult& day) {
+    core::IterationRecord r{};
+    r.iteration = static_cast<std::uint16_t>(iteration);
+    r.trips = trip_mode.size();
+    std::array<std::uint64_t, core::mode_count> count{}, timed{};
+    std::array<double, core::mode_count> minutes{};
+    for (std::size_t t = 0; t < trip_mode.size(); ++t) {
+        const auto m = idx(trip_mode[t]);
+        ++count[m];
+        if (day.stuck[t]) continue;
+        ++timed[m];
+        minutes[m] += (day.arr_s[t] - day.dep_s[t]) / 60.0;
+    }
+    const double n = r.trips ? static_cast<double>(r.trips) : 1.0;
+    r.share_walk = count[idx(Mode::walk)] / n;
+    r.share_bike = count[idx(Mode::bike)] / n;
+    r.share_transit = count[idx(Mode::transit)] / n;
+    r.share_car = count[idx(Mode::car)] / n;
+    r.sustainable_share = r.share_walk + r.share_bike + r.share_transit;
+    const auto mean = [&](Mode m) { return timed[idx(m)] ? minutes[idx(m)] / timed[idx(m)] : std::nan(""); };
+    r.mean_min_walk = mean(Mode::walk);
+    r.mean_min_bike = mean(Mode::bike);
+    r.mean_min_transit = mean(Mode::transit);
+    r.mean_min_car = mean(Mode::car);
+    r.denied_boardings = day.denied_boardings;
+    r.stuck_trips = day.stuck_trips;
+    return r;
+}
+
+bool settled(const core::IterationRecord& a, const core::IterationRecord& b, double share_tol, double time_tol) {
+    const double shares[4][2] = {{a.share_walk, b.share_walk},
+                                 {a.share_bike, b.share_bike},
+                                 {a.share_transit, b.share_transit},
+                                 {a.share_car, b.share_car}};
+    for (const auto& s : shares)
+        if (std::abs(s[0] - s[1]) > share_tol) return false;
+    const double times[4][2] = {{a.mean_min_walk, b.mean_min_walk},
+                                {a.mean_min_bike, b.mean_min_bike},
+                                {a.mean_min_transit, b.mean_min_transit},
+                                {a.mean_min_car, b.mean_min_car}};
+    for (const auto& t : times) {
+        if (std::isnan(t[0]) && std::isnan(t[1])) continue;
+        if (std::isnan(t[0]) || std::isnan(t[1])) return false;
+        if (std::abs(t[0] - t[1]) > time_tol * std::max(std::abs(t[1]), 1e-9)) return false;
+    }
+    return true;
+}
+
+std::string percent(double v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%.1f", 100 * v);
+    return buf;
+}
+
+}  // namespace
+
+LoopResult run_day_loop(const scenario::Scenario& s, routing::RoutingContext& ctx, const choice::ChoiceInputs& in,
+                        const std::vector<core::Mode>& initial_modes,
+                        const std::function<void(const std::string&)>& say) {
+    const auto& pop = in.pop;
+    LoopResult out;
+    out.plans.mode = initial_modes;
+    out.plans.shift_s.assign(pop.tour_count(), 0);
+    out.trip_mode = choice::trip_modes(pop, out.plans);
+    out.trip_dep = choice::trip_departures(pop, out.plans);
+    out.routes = routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep);
+
+    mobsim::MobsimParams mp;
+    mp.seed = s.seed;
+    mp.end_time_s = s.end_time_s;
+    mp.capacity_factor = s.capacity_factor;
+    mp.vehicle_length_m = s.vehicle_length_m;
+    mp.stuck_time_s = s.stuck_time_s;
+    mp.walk_speed_cv = s.walk_speed_cv;
+    mp.bike_speed_cv = s.bike_speed_cv;
+    mp.walk_speed_mps = s.walk_speed_mps;
+    mp.bike_speed_mps = s.bike_speed_mps;
+    mp.car_access_s = s.car_access_s;
+    const auto mctx = mobsim::make_mobsim_context(ctx, mp);
+
+    Experience exp = initial_experience(ctx);
+    for (int it = 0; it < s.max_iterations; ++it) {
+        const auto started = std::chrono::steady_clock::now();
+        out.day = mobsim::simulate_day(mctx, {pop, out.trip_mode, out.trip_dep, out.routes});
+        auto rec = day_statistics(it, out.trip_mode, out.day);
+        add_day(exp, ctx, out.day);
+        ctx.transit->set_experienced(exp.transit_ride_s, exp.transit_wait_s);
+        const bool converged = it > 0 && it + 1 >= s.min_iterations &&
+                               settled(rec, out.iterations.back(), s.share_tolerance, s.time_tolerance);
+        const bool last = converged || it + 1 == s.max_iterations;
+        // After the last day the replanning is only measured (the gap), not applied.
+        const auto rp = choice::replan(in, ctx, &exp.car, it, !last, out.plans);
+        rec.replanning_share = pop.person_count() ? static_cast<double>(rp.persons) / pop.person_count() : 0.0;
+        rec.switched_share = rp.tours ? static_cast<double>(rp.switched) / rp.tours : 0.0;
+        rec.gap_util = rp.tours ? rp.gap_sum / rp.tours : 0.0;
+        rec.relative_gap = rp.utility_abs_sum > 0 ? rp.gap_sum / rp.utility_abs_sum : 0.0;
+        rec.converged = converged;
+        out.iterations.push_back(rec);
+        if (!last) {
+            out.trip_mode = choice::trip_modes(pop, out.plans);
+            out.trip_dep = choice::trip_departures(pop, out.plans);
+            out.routes = routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep, rp.reroute, &out.routes, &exp.car);
+        }
+        out.iteration_seconds.push_back(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        say("iteration " + std::to_string(it) + ": sustainable " + percent(rec.sustainable_share) + " %, car " +
+            percent(rec.share_car) + " %, relative gap " + std::to_string(rec.relative_gap) +
+            (converged ? ", converged" : ""));
+        if (last) break;
+    }
+    return out;
+}
+
+std::vector<core::TripRecord> simulated_trips(const choice::ChoiceInputs& in, const routing::RoutingContext& ctx,
+                                              const LoopResult& loop) {
+    const auto& pop = in.pop;
+    const auto& day = loop.day;
+    const auto& routes = loop.routes;
+    const auto& tm = *ctx.transit;
+    std::vector<core::TripRecord> trips(pop.trip_count());
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, pop.person_count(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+            for (std::size_t p = r.begin(); p != r.end(); ++p) {
+                const auto person = static_cast<std::uint32_t>(p);
+                for (std::size_t t = 2 * pop.person_first_tour[p]; t < 2 * pop.person_first_tour[p + 1]; ++t) {
+                    const std::size_t tour = t / 2;
+                    const bool outbound = t % 2 == 0;
+                    core::TripRecord rec{};
+                    rec.trip_id = t;
+                    rec.person_id = person;
+                    rec.trip_index = static_cast<std::uint16_t>(t - 2 * pop.person_first_tour[p]);
+                    rec.tour_index = static_cast<std::uint16_t>(tour - pop.person_first_tour[p]);
+                    rec.group = static_cast<std::uint8_t>(pop.group[p]);
+                    rec.purpose = static_cast<std::uint8_t>(pop.tour_purpose[tour]);
+                    rec.mode = static_cast<std::uint8_t>(loop.trip_mode[t]);
+                    rec.dest_activity = static_cast<std::uint8_t>(
+                        outbound ? static_cast<core::Activity>(static_cast<int>(pop.tour_purpose[tour]) + 1)
+                                 : core::Activity::home);
+                    rec.origin_zone = outbound ? pop.home_zone[p] : pop.tour_zone[tour];
+                    rec.dest_zone = outbound ? pop.tour_zone[tour] : pop.home_zone[p];
+                    rec.origin_node = routing::trip_origin_node(pop, person, t);
+                    rec.dest_node = routing::trip_dest_node(pop, person, t);
+                    rec.dep_time_s = day.dep_s[t];
+                    rec.arr_time_s = day.arr_s[t];
+                    rec.distance_m = day.distance_m[t];
+                    rec.in_vehicle_s = day.in_vehicle_s[t];
+                    rec.wait_s = day.wait_s[t];
+                    rec.access_s = day.access_s[t];
+                    rec.egress_s = day.egress_s[t];
+                    rec.transfer_walk_s = day.transfer_walk_s[t];
+                    rec.board_stop = rec.alight_stop = rec.first_line = rec.last_line = -1;
+                    std::uint16_t rides = 0;
+                    for (auto l = routes.trip_first_leg[t]; l < routes.trip_first_leg[t + 1]; ++l) {
+                        if (routes.leg_kind[l] != routing::LegKind::ride) continue;
+                        const auto rn = routes.leg_board_rn[l];
+                        if (rides == 0) {
+                            rec.board_stop = static_cast<std::int32_t>(tm.rn_stop(rn));
+                            rec.first_line = static_cast<std::int32_t>(tm.rn_line(rn));
+                        }
+                        rec.alight_stop = static_cast<std::int32_t>(tm.rn_stop(rn + routes.leg_stops[l]));
+                        rec.last_line = static_cast<std::int32_t>(tm.rn_line(rn));
+                        ++rides;
+                    }
+                    rec.transfers = rides > 0 ? static_cast<std::uint16_t>(rides - 1) : 0;
+                    choice::TripOffer offer;
+                    offer.distance_m[idx(Mode::car)] = day.distance_m[t];
+                    rec.cost_sek = static_cast<float>(choice::trip_cost_sek(in, t, offer, loop.trip_mode[t]));
+                    rec.denied_boardings = day.denied[t];
+                    rec.stuck = day.stuck[t];
+                    trips[t] = rec;
+                }
+            }
+        });
+    return trips;
+}
+
+output::SimulationTables simulation_tables(const population::Population& pop, const routing::RoutingContext& ctx,
+                                           const LoopResult& loop) {
+    output::SimulationTables tables;
+    const auto& routes = loop.routes;
+    const auto& day = loop.day;
+    const auto& tm = *ctx.transit;
+    tables.legs.resize(routes.leg_count());
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, pop.trip_count(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+            for (std::size_t t = r.begin(); t != r.end(); ++t) {
+                const auto person = pop.person_of_tour(t / 2);
+                for (auto l = routes.trip_first_leg[t]; l < routes.trip_first_leg[t + 1]; ++l) {
+                    core::LegRecord rec{};
+                    rec.trip_id = t;
+                    rec.person_id = person;
+                    rec.leg_index = static_cast<std::uint16_t>(l - routes.trip_first_leg[t]);
+                    rec.line = rec.vehicle_trip = rec.board_stop = rec.alight_stop = -1;
+                    switch (routes.leg_kind[l]) {
+                        case routing::LegKind::walk:
+                            rec.mode = static_cast<std::uint8_t>(Mode::walk);
+                            break;
+                        case routing::LegKind::bike:
+                            rec.mode = static_cast<std::uint8_t>(Mode::bike);
+                            break;
+                        case routing::LegKind::car:
+                            rec.mode = static_cast<std::uint8_t>(Mode::car);
+                            break;
+                        case routing::LegKind::ride: {
+                            rec.mode = static_cast<std::uint8_t>(Mode::transit);
+                            const auto rn = routes.leg_board_rn[l];
+                            rec.line = static_cast<std::int32_t>(tm.rn_line(rn));
+                            rec.vehicle_trip = day.leg_vehicle_trip[l];
+                            rec.board_stop = static_cast<std::int32_t>(tm.rn_stop(rn));
+                            rec.alight_stop = static_cast<std::int32_t>(tm.rn_stop(rn + routes.leg_stops[l]));
+                            break;
+                        }
+                    }
+                    rec.start_s = day.leg_start_s[l];
+                    rec.board_s =
+                        routes.leg_kind[l] == routing::LegKind::ride ? day.leg_board_s[l] : day.leg_start_s[l];
+                    rec.end_s = day.leg_end_s[l];
+                    rec.distance_m = day.leg_distance_m[l];
+                    rec.denied_boardings = day.leg_denied[l];
+                    tables.legs[l] = rec;
+                }
+            }
+        });
+    const std::size_t links = ctx.net.link_count();
+    for (std::uint32_t link = 0; link < links; ++link)
+        for (std::uint8_t dir = 0; dir < 2; ++dir)
+            for (std::uint16_t h = 0; h < mobsim::volume_hours; ++h) {
+                const std::size_t i = (link * 2 + dir) * mobsim::volume_hours + h;
+                if (day.cars[i] + day.buses[i] + day.walkers[i] + day.cyclists[i] == 0) continue;
+                tables.link_volumes.push_back(
+                    {link, dir, h, day.cars[i], day.buses[i], day.walkers[i], day.cyclists[i]});
+            }
+    tables.transit_load = day.transit_load;
+    tables.iterations = loop.iterations;
+    return tables;
+}
+
+}  // namespace flemsim::pipeline

@@ -1,0 +1,36 @@
+#pragma once
+// The day-to-day loop: simulate a day, average what was experienced, let a share of
+// persons replan, route them anew; until the modal split and the mean travel times settle.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sim/choice/replanning.hpp"
+#include "sim/core/records.hpp"
+#include "sim/mobsim/mobsim.hpp"
+#include "sim/output/trip_log.hpp"
+#include "sim/routing/routes.hpp"
+
+namespace flemsim::pipeline {
+
+struct LoopResult {
+    choice::TourPlans plans;
+    std::vector<core::Mode> trip_mode;
+    std::vector<std::int32_t> trip_dep;
+    routing::TripRoutes routes;
+    mobsim::DayResult day;  // the last simulated day
+    std::vector<core::IterationRecord> iterations;
+    std::vector<double> iteration_seconds;
+};
+
+LoopResult run_day_loop(const scenario::Scenario& s, routing::RoutingContext& ctx, const choice::ChoiceInputs& in,
+                        const std::vector<core::Mode>& initial_modes,
+                        const std::function<void(const std::string&)>& say);
+
+// Trip, leg, link-volume and transit-load rows of the last day.
+std::vector<core::TripRecord> simulated_trips(const choice::ChoiceInputs& in, const routing::RoutingContext& ctx,
+                                              const LoopResult& loop);
+output::SimulationTables simulation_tables(const population::Population& pop, const routing::RoutingContext& ctx,
+                                           const LoopResult& loop);
+
+}  // namespace flemsim::pipeline
