@@ -41,11 +41,14 @@ ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx,
     ReplanSummary sum;
     sum.reroute.assign(pop.trip_count(), 0);
 
-    // Who reconsiders: each person's own draw for this iteration.
+    // Who reconsiders: each person's own draw for this iteration. The share shrinks with the
+    // days as in the method of successive averages (decay 1: 1 / (n + 1)), so that the
+    // flows settle rather than swing between the routes and modes that were best yesterday.
+    const double share = s.replanning_share / std::pow(static_cast<double>(iteration) + 1.0, s.replanning_decay);
     std::vector<std::uint32_t> tours;
     for (std::uint32_t p = 0; p < pop.person_count(); ++p) {
         core::Rng rng(s.seed, core::Stream::replanning, p, static_cast<std::uint64_t>(iteration) * 2);
-        if (!rng.bernoulli(s.replanning_share)) continue;
+        if (!rng.bernoulli(share)) continue;
         ++sum.persons;
         for (auto tour = pop.person_first_tour[p]; tour < pop.person_first_tour[p + 1]; ++tour) tours.push_back(tour);
     }

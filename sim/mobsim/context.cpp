@@ -85,9 +85,10 @@ BusRoutes bus_routes(const routing::RoutingContext& rc) {
 }  // namespace
 
 MobsimContext make_mobsim_context(const routing::RoutingContext& routing, const MobsimParams& params) {
-    return MobsimContext{routing, params,
-                         expand_timetable(*routing.transit, routing.net, params.capacity_factor, params.end_time_s),
-                         bus_routes(routing)};
+    return MobsimContext{
+        routing, params,
+        expand_timetable(*routing.transit, routing.net, params.transit_capacity_factor, params.end_time_s),
+        bus_routes(routing)};
 }
 
 }  // namespace flemsim::mobsim

@@ -18,8 +18,6 @@ namespace {
 
 constexpr std::uint32_t bus_tag = 0x80000000u;
 constexpr std::uint32_t arrive = invalid_index;  // target of a vehicle leaving its last link
-// Below this many items a phase runs serially: same result, less overhead.
-constexpr std::size_t parallel_threshold = 512;
 
 // Order matters within a second: person events first, then links, then transit vehicles.
 enum class EventType : std::uint8_t { trip_start, leg_start, leg_end, car_entry, bus_entry, arc_wake, vehicle_arrival };
@@ -59,9 +57,10 @@ struct Intent {
     bool accepted;
 };
 
+// Below `threshold` items a phase runs serially: same result, less overhead.
 template <class F>
-void for_each_index(std::size_t n, F&& f) {
-    if (n < parallel_threshold) {
+void for_each_index(std::size_t n, std::size_t threshold, F&& f) {
+    if (n < threshold) {
         for (std::size_t i = 0; i < n; ++i) f(i);
     } else {
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 64), [&](const tbb::blocked_range<std::size_t>& r) {
@@ -128,7 +127,13 @@ private:
     std::vector<std::vector<QueueItem>> m_queue;
     std::vector<std::uint32_t> m_head;
     std::vector<std::int32_t> m_blocked_since;
-    std::vector<std::vector<std::uint32_t>> m_entry;  // vehicles waiting to enter a link
+    // Vehicles waiting to enter a link (from their origin, or a bus from its stop), with the
+    // second they asked: their wait counts as time on that link.
+    struct Entry {
+        std::uint32_t vehicle;
+        std::int32_t since_s;
+    };
+    std::vector<std::vector<Entry>> m_entry;
     std::vector<std::uint32_t> m_entry_head;
     std::vector<std::uint8_t> m_entry_listed;
     std::vector<std::uint32_t> m_entry_links;
@@ -336,7 +341,7 @@ void Day::person_phase(std::int32_t t, std::vector<Event>& round, std::vector<Ev
             const auto k = m_routes.leg_kind[e.id];
             if (k == LegKind::walk || k == LegKind::bike) street_legs.push_back(e.id);
         }
-        for_each_index(street_legs.size(), [&](std::size_t i) {
+        for_each_index(street_legs.size(), m_ctx.params.parallel_threshold, [&](std::size_t i) {
             const auto leg = street_legs[i];
             const bool is_walk = m_routes.leg_kind[leg] == LegKind::walk;
             const auto& g = is_walk ? walk : bike;
@@ -436,7 +441,7 @@ void Day::car_phase(std::int32_t t, std::vector<std::uint32_t>& woken, const std
             const auto rn = m_ctx.timetable.first_rn[e.id] + m_vehicle_pos[e.id] - 1;
             first = m_ctx.bus_routes.arcs[m_ctx.bus_routes.rn_first_arc[rn]];
         }
-        m_entry[first].push_back(vehicle);
+        m_entry[first].push_back({vehicle, t});
         if (!m_entry_listed[first]) {
             m_entry_listed[first] = 1;
             m_entry_links.push_back(first);
@@ -453,7 +458,7 @@ void Day::car_phase(std::int32_t t, std::vector<std::uint32_t>& woken, const std
     // A woken link that moves nothing (its head not yet at the end, or the flow capacity not
     // yet recovered) is woken again when it can.
     std::vector<std::int32_t> rewake(n_woken, -1);
-    for_each_index(n_sources, [&](std::size_t i) {
+    for_each_index(n_sources, m_ctx.params.parallel_threshold, [&](std::size_t i) {
         auto& out = per_source[i];
         if (i < n_woken) {
             const auto a = woken[i];
@@ -474,7 +479,7 @@ void Day::car_phase(std::int32_t t, std::vector<std::uint32_t>& woken, const std
             const auto& w = m_entry[b];
             const std::uint32_t limit = m_storage[b] + 1;
             for (std::uint32_t k = 0, j = m_entry_head[b]; k < limit && j < w.size(); ++k, ++j)
-                out.push_back({b, arcs + b, k, w[j], false});
+                out.push_back({b, arcs + b, k, w[j].vehicle, false});
         }
     });
     for (std::size_t i = 0; i < n_woken; ++i)
@@ -495,7 +500,7 @@ void Day::car_phase(std::int32_t t, std::vector<std::uint32_t>& woken, const std
         const std::int32_t since = source < arcs ? m_blocked_since[source] : m_entry_since[source - arcs];
         return since >= 0 && t - since >= stuck;
     };
-    for_each_index(group_start.size() - 1, [&](std::size_t g) {
+    for_each_index(group_start.size() - 1, m_ctx.params.parallel_threshold, [&](std::size_t g) {
         const std::size_t b = group_start[g], e = group_start[g + 1];
         const auto target = intents[b].target;
         if (target == arrive) {
@@ -543,6 +548,7 @@ void Day::car_phase(std::int32_t t, std::vector<std::uint32_t>& woken, const std
     // (3) Apply: sources give up their accepted vehicles (remembering positions), targets
     // take them in acceptance order.
     std::vector<std::uint32_t> moved_pos(intents.size(), 0);
+    std::vector<std::int32_t> moved_enter(intents.size(), t);
     {
         std::size_t k = 0;  // walks by_source in step with `moved`
         for (std::size_t m = 0; m < moved.size(); ++m) {
@@ -560,6 +566,7 @@ void Day::car_phase(std::int32_t t, std::vector<std::uint32_t>& woken, const std
                     }
                 } else {
                     moved_pos[by_source[k]] = 0;
+                    moved_enter[by_source[k]] = m_entry[source - arcs][m_entry_head[source - arcs] + count].since_s;
                 }
             }
             if (source < arcs) {
@@ -606,7 +613,7 @@ void Day::car_phase(std::int32_t t, std::vector<std::uint32_t>& woken, const std
         if (in.source >= arcs && !bus) m_res.leg_board_s[in.vehicle] = t;
         auto& q = m_queue[in.target];
         if (m_head[in.target] == q.size()) schedule(t + m_fft[in.target], EventType::arc_wake, in.target);
-        q.push_back({in.vehicle, moved_pos[i], t, t + m_fft[in.target]});
+        q.push_back({in.vehicle, moved_pos[i], moved_enter[i], t + m_fft[in.target]});
         auto& volume = bus ? m_res.buses : m_res.cars;
         ++volume[volume_index(m_car, in.target, t)];
     }
@@ -637,7 +644,7 @@ void Day::transit_phase(std::int32_t t, std::vector<std::uint32_t>& arrivals) {
         std::vector<std::int32_t> next_time;
     };
     std::vector<Outcome> outcome(group_start.size() - 1);
-    for_each_index(outcome.size(), [&](std::size_t g) {
+    for_each_index(outcome.size(), m_ctx.params.parallel_threshold, [&](std::size_t g) {
         auto& out = outcome[g];
         for (std::size_t i = group_start[g]; i < group_start[g + 1]; ++i) {
             const auto [rn, vt] = by_rn[i];
@@ -757,7 +764,7 @@ void Day::finish() {
     const std::size_t trips = pop.trip_count();
     const auto half_access = static_cast<float>(std::lround(m_ctx.params.car_access_s / 2));
     std::atomic<std::uint64_t> stuck{0};
-    for_each_index(trips, [&](std::size_t t) {
+    for_each_index(trips, m_ctx.params.parallel_threshold, [&](std::size_t t) {
         if (!m_trip_done[t]) {
             m_res.stuck[t] = 1;
             if (!m_trip_started[t]) m_res.dep_s[t] = std::min(m_plan.trip_dep[t], m_end);

@@ -41,10 +41,11 @@ Experience initial_experience(const routing::RoutingContext& ctx) {
     return e;
 }
 
-// Folds a day into the averages: weight 1 / (days + 1). Where the day saw nobody (no car
-// on a link in an hour, nobody boarding), the free-flow or timetable value stands in.
-void add_day(Experience& e, const routing::RoutingContext& ctx, const mobsim::DayResult& day) {
-    const double w = 1.0 / (e.days + 1);
+// Folds a day into the averages with weight `weight` (0: 1 / (days + 1), the method of
+// successive averages; the first day always has weight 1). Where the day saw nobody (no
+// car on a link in an hour, nobody boarding), the free-flow or timetable value stands in.
+void add_day(Experience& e, const routing::RoutingContext& ctx, const mobsim::DayResult& day, double weight) {
+    const double w = e.days == 0 ? 1.0 : weight > 0 ? weight : 1.0 / (e.days + 1);
     const std::size_t arcs = ctx.car.arc_count(), hours = e.car.hours;
     for (std::size_t a = 0; a < arcs; ++a)
         for (std::size_t h = 0; h < hours; ++h) {
@@ -137,6 +138,7 @@ LoopResult run_day_loop(const scenario::Scenario& s, routing::RoutingContext& ct
     mp.seed = s.seed;
     mp.end_time_s = s.end_time_s;
     mp.capacity_factor = s.capacity_factor;
+    mp.transit_capacity_factor = s.transit_capacity_factor;
     mp.vehicle_length_m = s.vehicle_length_m;
     mp.stuck_time_s = s.stuck_time_s;
     mp.walk_speed_cv = s.walk_speed_cv;
@@ -151,7 +153,7 @@ LoopResult run_day_loop(const scenario::Scenario& s, routing::RoutingContext& ct
         const auto started = std::chrono::steady_clock::now();
         out.day = mobsim::simulate_day(mctx, {pop, out.trip_mode, out.trip_dep, out.routes});
         auto rec = day_statistics(it, out.trip_mode, out.day);
-        add_day(exp, ctx, out.day);
+        add_day(exp, ctx, out.day, s.experience_weight);
         ctx.transit->set_experienced(exp.transit_ride_s, exp.transit_wait_s);
         const bool converged = it > 0 && it + 1 >= s.min_iterations &&
                                settled(rec, out.iterations.back(), s.share_tolerance, s.time_tolerance);

@@ -275,6 +275,7 @@ void read_scenario(Scenario& s) {
         }
         if (s.end_time_s < 24 * 3600) fail_at(end, "simulation.end_time", "must be at least 24:00:00");
         s.capacity_factor = m.number("capacity_factor", Range{0.0, 100.0, true});
+        s.transit_capacity_factor = m.number("transit_capacity_factor", Range{0.0, 100.0, true});
         s.vehicle_length_m = m.number("vehicle_length_m", Range{1.0, 50.0});
         s.stuck_time_s = static_cast<std::int32_t>(m.integer("stuck_time_s", Range{1, 86400}));
         m.finish();
@@ -286,6 +287,8 @@ void read_scenario(Scenario& s) {
         if (s.min_iterations > s.max_iterations)
             fail_at(*it.optional("min"), "iterations.min", "must not exceed iterations.max");
         s.replanning_share = it.number("replanning_share", unit_interval);
+        s.replanning_decay = it.number("replanning_decay", unit_interval);
+        s.experience_weight = it.number("experience_weight", unit_interval);
         s.departure_window_s = static_cast<std::int32_t>(it.integer("departure_window_s", Range{0, 6 * 3600}));
         s.shift_per_hour = it.number("shift_per_hour", non_positive);
         s.share_tolerance = it.number("share_tolerance", Range{0.0, 1.0, true});

@@ -115,14 +115,17 @@ struct Scenario {
     double bike_speed_cv = 0;
 
     // The simulated day (mobsim) and the day-to-day loop.
-    bool simulate = false;          // false: trips take the static level of service
-    std::int32_t end_time_s = 0;    // trips not ended by then are stuck
-    double capacity_factor = 1.0;   // road flow and storage, and transit vehicles
-    double vehicle_length_m = 7.5;  // storage per lane and metre
+    bool simulate = false;                 // false: trips take the static level of service
+    std::int32_t end_time_s = 0;           // trips not ended by then are stuck
+    double capacity_factor = 1.0;          // road flow and storage
+    double transit_capacity_factor = 1.0;  // transit vehicle capacities
+    double vehicle_length_m = 7.5;         // storage per lane and metre
     std::int32_t stuck_time_s = 300;
     int max_iterations = 1;
     int min_iterations = 1;
     double replanning_share = 0.1;        // persons who reconsider their plans after a day
+    double replanning_decay = 0.0;        // after day n the share is replanning_share / (n + 1)^decay
+    double experience_weight = 0.0;       // weight of the newest day in the averages; 0: 1 / (n + 1) (MSA)
     std::int32_t departure_window_s = 0;  // departure shifts considered: up to +- this
     double shift_per_hour = 0;            // utility per hour of shift from the desired departure (<= 0)
     double share_tolerance = 0.002;       // converged: no mode share moves more than this
