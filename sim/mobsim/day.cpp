@@ -146,9 +146,6 @@ private:
     std::vector<std::uint16_t> m_vehicle_pos;
     std::vector<std::int32_t> m_vehicle_dep;
     std::vector<std::uint32_t> m_first_load;
-
-    // Volumes as atomics while walkers and cyclists are placed in parallel.
-    std::vector<std::atomic<std::uint32_t>> m_walkers, m_cyclists;
 };
 
 Day::Day(const MobsimContext& ctx, const DayPlan& plan)
@@ -159,9 +156,7 @@ Day::Day(const MobsimContext& ctx, const DayPlan& plan)
       m_tm(*ctx.routing.transit),
       m_routes(plan.routes),
       m_end(ctx.params.end_time_s),
-      m_wheel(static_cast<std::size_t>(ctx.params.end_time_s) + 2),
-      m_walkers(m_net.link_count() * 2 * volume_hours),
-      m_cyclists(m_net.link_count() * 2 * volume_hours) {
+      m_wheel(static_cast<std::size_t>(ctx.params.end_time_s) + 2) {
     init_links();
     init_people();
 }
@@ -240,9 +235,8 @@ void Day::init_people() {
     m_walk_factor.resize(pop.person_count());
     m_bike_factor.resize(pop.person_count());
     for (std::uint32_t person = 0; person < pop.person_count(); ++person) {
-        core::Rng rng(p.seed, core::Stream::walk_bike_speed, person);
-        m_walk_factor[person] = static_cast<float>(std::clamp(1.0 + p.walk_speed_cv * rng.normal(), 0.5, 1.5));
-        m_bike_factor[person] = static_cast<float>(std::clamp(1.0 + p.bike_speed_cv * rng.normal(), 0.5, 1.5));
+        m_walk_factor[person] = static_cast<float>(personal_speed_factor(p.seed, person, p.walk_speed_cv, 0));
+        m_bike_factor[person] = static_cast<float>(personal_speed_factor(p.seed, person, p.bike_speed_cv, 1));
     }
     m_trip_started.assign(trips, 0);
     m_trip_done.assign(trips, 0);
@@ -263,6 +257,8 @@ void Day::init_people() {
     const std::size_t volumes = m_net.link_count() * 2 * volume_hours;
     m_res.cars.assign(volumes, 0);
     m_res.buses.assign(volumes, 0);
+    m_res.walkers.assign(volumes, 0);
+    m_res.cyclists.assign(volumes, 0);
     m_res.car_time_sum.assign(m_car.arc_count() * volume_hours, 0.0);
     m_res.car_time_count.assign(m_car.arc_count() * volume_hours, 0);
     const std::size_t rn_periods = m_tm.route_node_count() * m_tm.period_count();
@@ -311,8 +307,6 @@ void Day::next_after_leg(std::uint32_t leg, std::int32_t t, std::vector<Event>& 
 // in the same second. Car entries found on the way are left in `car_entries`.
 void Day::person_phase(std::int32_t t, std::vector<Event>& round, std::vector<Event>& car_entries) {
     const double walk_speed = m_ctx.params.walk_speed_mps, bike_speed = m_ctx.params.bike_speed_mps;
-    const auto& walk = m_ctx.routing.walk;
-    const auto& bike = m_ctx.routing.bike;
     const auto half_access = static_cast<std::int32_t>(std::lround(m_ctx.params.car_access_s / 2));
     std::vector<Event> next_round, starts;
     std::vector<std::uint32_t> street_legs;
@@ -344,20 +338,11 @@ void Day::person_phase(std::int32_t t, std::vector<Event>& round, std::vector<Ev
         for_each_index(street_legs.size(), m_ctx.params.parallel_threshold, [&](std::size_t i) {
             const auto leg = street_legs[i];
             const bool is_walk = m_routes.leg_kind[leg] == LegKind::walk;
-            const auto& g = is_walk ? walk : bike;
             const auto person = m_trip_person[m_leg_trip[leg]];
             const double speed = is_walk ? walk_speed * m_walk_factor[person] : bike_speed * m_bike_factor[person];
-            auto& counter = is_walk ? m_walkers : m_cyclists;
-            double clock = t, dist = 0;
-            for (std::uint32_t a = m_routes.leg_first_arc[leg]; a < m_routes.leg_first_arc[leg + 1]; ++a) {
-                const auto arc = m_routes.arcs[a];
-                counter[volume_index(g, arc, static_cast<std::int32_t>(clock))].fetch_add(1, std::memory_order_relaxed);
-                clock += g.length_m[arc] / speed;
-                dist += g.length_m[arc];
-            }
             m_res.leg_start_s[leg] = t;
-            m_res.leg_end_s[leg] = static_cast<std::int32_t>(std::lround(clock));
-            m_res.leg_distance_m[leg] = static_cast<float>(dist);
+            m_res.leg_end_s[leg] = t + static_cast<std::int32_t>(std::lround(m_routes.leg_length_m[leg] / speed));
+            m_res.leg_distance_m[leg] = m_routes.leg_length_m[leg];
         });
         for (const auto& e : starts) {
             const auto leg = e.id;
@@ -573,9 +558,12 @@ void Day::car_phase(std::int32_t t, std::vector<std::uint32_t>& woken, const std
                 m_head[source] += accepted;
                 m_tokens[source] -= accepted;
                 auto& q = m_queue[source];
-                if (m_head[source] > 1024 && 2 * m_head[source] > q.size()) {
+                // Drop the vehicles that left once they are half the vector: memory stays
+                // within twice the link's occupancy, at amortised constant cost.
+                if (m_head[source] >= 8 && 2 * m_head[source] >= q.size()) {
                     q.erase(q.begin(), q.begin() + m_head[source]);
                     m_head[source] = 0;
+                    if (q.capacity() > 64 && q.capacity() > 4 * q.size()) q.shrink_to_fit();
                 }
                 m_blocked_since[source] = refused[m] ? (m_blocked_since[source] < 0 ? t : m_blocked_since[source]) : -1;
                 if (m_head[source] < q.size()) {
@@ -590,7 +578,7 @@ void Day::car_phase(std::int32_t t, std::vector<std::uint32_t>& woken, const std
                 m_entry_head[b] += accepted;
                 m_entry_since[b] = refused[m] ? (m_entry_since[b] < 0 ? t : m_entry_since[b]) : -1;
                 if (m_entry_head[b] == m_entry[b].size()) {
-                    m_entry[b].clear();
+                    std::vector<Entry>().swap(m_entry[b]);
                     m_entry_head[b] = 0;
                     m_entry_listed[b] = 0;
                     m_entry_since[b] = -1;
@@ -831,12 +819,6 @@ void Day::finish() {
         m_res.denied[t] = denied;
     });
     m_res.stuck_trips = stuck.load();
-    m_res.walkers.resize(m_walkers.size());
-    m_res.cyclists.resize(m_cyclists.size());
-    for (std::size_t i = 0; i < m_walkers.size(); ++i) {
-        m_res.walkers[i] = m_walkers[i].load();
-        m_res.cyclists[i] = m_cyclists[i].load();
-    }
     for (const auto& r : m_res.transit_load) m_res.denied_boardings += r.denied;
 }
 
@@ -845,6 +827,47 @@ void Day::finish() {
 DayResult simulate_day(const MobsimContext& ctx, const DayPlan& plan) {
     Day day(ctx, plan);
     return day.run();
+}
+
+void add_walk_bike_volumes(const MobsimContext& ctx, const DayPlan& plan, DayResult& day) {
+    const auto& net = ctx.routing.net;
+    const auto& p = ctx.params;
+    const std::size_t volumes = net.link_count() * 2 * volume_hours;
+    std::vector<std::atomic<std::uint32_t>> walkers(volumes), cyclists(volumes);
+    std::vector<std::uint32_t> leg_trip(plan.routes.leg_count());
+    for (std::uint32_t t = 0; t < plan.routes.trip_count(); ++t)
+        for (auto l = plan.routes.trip_first_leg[t]; l < plan.routes.trip_first_leg[t + 1]; ++l) leg_trip[l] = t;
+    routing::trace_walk_bike_legs(
+        ctx.routing, plan.pop, plan.routes,
+        [&](std::uint32_t leg, const routing::StreetGraph& g, const std::vector<std::uint32_t>& arcs) {
+            const std::int32_t start = day.leg_start_s[leg];
+            if (start < 0) return;  // never started (the day ended first)
+            const bool walk = plan.routes.leg_kind[leg] == LegKind::walk;
+            const auto person = plan.pop.person_of_tour(leg_trip[leg] / 2);
+            const double speed = walk ? p.walk_speed_mps * personal_speed_factor(p.seed, person, p.walk_speed_cv, 0)
+                                      : p.bike_speed_mps * personal_speed_factor(p.seed, person, p.bike_speed_cv, 1);
+            auto& counter = walk ? walkers : cyclists;
+            double clock = start;
+            for (const auto arc : arcs) {
+                const std::uint32_t link = g.link[arc];
+                const std::size_t dir = g.tail[arc] == net.link_from[link] ? 0 : 1;
+                const std::size_t hour =
+                    std::min<std::size_t>(volume_hours - 1, static_cast<std::size_t>(std::max(0.0, clock) / 3600));
+                counter[(link * 2 + dir) * volume_hours + hour].fetch_add(1, std::memory_order_relaxed);
+                clock += g.length_m[arc] / speed;
+            }
+        });
+    for (std::size_t i = 0; i < volumes; ++i) {
+        day.walkers[i] = walkers[i].load();
+        day.cyclists[i] = cyclists[i].load();
+    }
+}
+
+double personal_speed_factor(std::uint64_t seed, std::uint32_t person, double cv, int which) {
+    core::Rng rng(seed, core::Stream::walk_bike_speed, person);
+    double z = rng.normal();
+    if (which == 1) z = rng.normal();
+    return std::clamp(1.0 + cv * z, 0.5, 1.5);
 }
 
 }  // namespace flemsim::mobsim

@@ -85,6 +85,7 @@ struct DayResult {
     std::vector<std::uint16_t> leg_denied;
     std::vector<float> leg_distance_m;
     // Entries per (network link, direction, hour): index (link * 2 + direction) * volume_hours + hour.
+    // Walkers and cyclists are zero until add_walk_bike_volumes.
     std::vector<std::uint32_t> cars, buses, walkers, cyclists;
     // Car travel times per (car arc, hour of entry): sum of seconds and count.
     std::vector<double> car_time_sum;
@@ -100,5 +101,12 @@ struct DayResult {
 };
 
 DayResult simulate_day(const MobsimContext& ctx, const DayPlan& plan);
+
+// Walkers and cyclists per link and hour (DayResult::walkers, ::cyclists) of a simulated
+// day: their paths are traced again, at the speeds they walked and cycled.
+void add_walk_bike_volumes(const MobsimContext& ctx, const DayPlan& plan, DayResult& day);
+
+// A person's walking (which = 0) or cycling (1) speed factor: clamp(1 + cv N(0,1), 0.5, 1.5).
+double personal_speed_factor(std::uint64_t seed, std::uint32_t person, double cv, int which);
 
 }  // namespace flemsim::mobsim

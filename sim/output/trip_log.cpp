@@ -422,8 +422,10 @@ struct Storage {
 // A 1-D chunked dataset with shuffle + deflate. The extent is unlimited so that an empty
 // table can still have a chunk size (a fixed extent of 0 admits no chunk); times are not
 // tracked so that the same rows give the same bytes.
-void write_table(hid_t loc, const std::string& name, hid_t file_type, hid_t mem_type, std::size_t rows,
-                 const void* data, const Storage& storage) {
+// Writes `rows` rows; rows_at(first, count) gives a pointer to rows first .. first + count - 1
+// in memory (blocks of at most one chunk are asked for, in order).
+void write_table_blocks(hid_t loc, const std::string& name, hid_t file_type, hid_t mem_type, std::size_t rows,
+                        const std::function<const void*(std::size_t, std::size_t)>& rows_at, const Storage& storage) {
     const hsize_t dims[1] = {rows};
     const hsize_t max_dims[1] = {H5S_UNLIMITED};
     Handle space(H5Screate_simple(1, dims, max_dims), H5Sclose, "creating the dataspace of " + name);
@@ -437,8 +439,28 @@ void write_table(hid_t loc, const std::string& name, hid_t file_type, hid_t mem_
           "setting deflate level " + std::to_string(storage.compression_level) + " on " + name);
     Handle dset(H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose,
                 "creating dataset " + name);
-    if (rows > 0) check(H5Dwrite(dset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "writing dataset " + name);
+    // Whole chunks at a time: each is compressed once.
+    for (std::size_t first = 0; first < rows; first += chunk[0]) {
+        const hsize_t start[1] = {first};
+        const hsize_t count[1] = {std::min<hsize_t>(chunk[0], rows - first)};
+        Handle file_space(H5Dget_space(dset.get()), H5Sclose, "selecting rows of " + name);
+        check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+              "selecting rows of " + name);
+        Handle mem_space(H5Screate_simple(1, count, nullptr), H5Sclose, "creating a block of " + name);
+        check(H5Dwrite(dset.get(), mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT,
+                       rows_at(first, static_cast<std::size_t>(count[0]))),
+              "writing dataset " + name);
+    }
     dset.close("closing dataset " + name);
+}
+
+void write_table(hid_t loc, const std::string& name, hid_t file_type, hid_t mem_type, std::size_t rows,
+                 const void* data, const Storage& storage) {
+    const std::size_t row_size = H5Tget_size(mem_type);
+    write_table_blocks(
+        loc, name, file_type, mem_type, rows,
+        [&](std::size_t first, std::size_t) { return static_cast<const unsigned char*>(data) + first * row_size; },
+        storage);
 }
 
 template <std::size_t N>
@@ -545,6 +567,28 @@ void write_rows(hid_t loc, const std::string& name, const std::array<Field, N>& 
                 const MemberTypes& mem, const MemberTypes& disk, const Storage& storage) {
     write_table(loc, name, disk.compound(fields, sizeof(Row)).get(), mem.compound(fields, sizeof(Row)).get(),
                 rows.size(), rows.data(), storage);
+}
+
+template <class Row, std::size_t N>
+void write_rows(hid_t loc, const std::string& name, const std::array<Field, N>& fields, const RowSource<Row>& source,
+                const MemberTypes& mem, const MemberTypes& disk, const Storage& storage) {
+    std::vector<Row> block;
+    write_table_blocks(
+        loc, name, disk.compound(fields, sizeof(Row)).get(), mem.compound(fields, sizeof(Row)).get(), source.rows,
+        [&](std::size_t first, std::size_t count) -> const void* {
+            block.assign(count, Row{});
+            source.fill(first, count, block.data());
+            return block.data();
+        },
+        storage);
+}
+
+void write_simulation(hid_t file, const SimulationSources& simulation, const MemberTypes& mem, const MemberTypes& disk,
+                      const Storage& storage) {
+    write_rows(file, "legs", leg_fields, simulation.legs, mem, disk, storage);
+    write_rows(file, "link_volumes", link_volume_fields, simulation.link_volumes, mem, disk, storage);
+    write_rows(file, "transit_load", transit_load_fields, simulation.transit_load, mem, disk, storage);
+    write_rows(file, "iterations", iteration_fields, simulation.iterations, mem, disk, storage);
 }
 
 void write_simulation(hid_t file, const SimulationTables& simulation, const MemberTypes& mem, const MemberTypes& disk,
@@ -780,9 +824,12 @@ void check_value(const Reader& reader, const char* table, std::size_t row, const
 
 }  // namespace
 
-void write_trip_log(const std::filesystem::path& path, const TripLogMeta& meta, const Lookups& lookups,
-                    const std::vector<core::TripRecord>& trips, const std::vector<core::PersonRecord>& persons,
-                    const WriteOptions& options, const SimulationTables* simulation) {
+namespace {
+
+template <class Trips, class Simulation>
+void write_log(const std::filesystem::path& path, const TripLogMeta& meta, const Lookups& lookups, const Trips& trips,
+               const std::vector<core::PersonRecord>& persons, const WriteOptions& options,
+               const Simulation* simulation) {
     const QuietHdf5Errors quiet;
     const std::filesystem::path tmp = core::temporary_path_for(path);
     // Declared before any handle, so the file is closed before the guard removes it.
@@ -812,6 +859,20 @@ void write_trip_log(const std::filesystem::path& path, const TripLogMeta& meta, 
     }
     core::commit_file(tmp, path);
     guard.release();
+}
+
+}  // namespace
+
+void write_trip_log(const std::filesystem::path& path, const TripLogMeta& meta, const Lookups& lookups,
+                    const std::vector<core::TripRecord>& trips, const std::vector<core::PersonRecord>& persons,
+                    const WriteOptions& options, const SimulationTables* simulation) {
+    write_log(path, meta, lookups, trips, persons, options, simulation);
+}
+
+void write_trip_log(const std::filesystem::path& path, const TripLogMeta& meta, const Lookups& lookups,
+                    const RowSource<core::TripRecord>& trips, const std::vector<core::PersonRecord>& persons,
+                    const WriteOptions& options, const SimulationSources* simulation) {
+    write_log(path, meta, lookups, trips, persons, options, simulation);
 }
 
 TripLog read_trip_log(const std::filesystem::path& path) {

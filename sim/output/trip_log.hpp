@@ -5,6 +5,7 @@
 // Written under a temporary name and renamed when complete.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -67,6 +68,26 @@ struct WriteOptions {
 };
 
 // Throws core::IoError; on failure nothing is left at `path` (nor a temporary file).
+// Rows made on demand, a block at a time, so that a large table is never whole in memory:
+// fill(first, count, out) writes rows first .. first + count - 1 to out.
+template <class Row>
+struct RowSource {
+    std::size_t rows = 0;
+    std::function<void(std::size_t first, std::size_t count, Row* out)> fill;
+};
+
+// A simulated day with its largest tables made on demand.
+struct SimulationSources {
+    RowSource<core::LegRecord> legs;
+    std::vector<core::LinkVolumeRecord> link_volumes;
+    std::vector<core::TransitLoadRecord> transit_load;
+    std::vector<core::IterationRecord> iterations;
+};
+
+void write_trip_log(const std::filesystem::path& path, const TripLogMeta& meta, const Lookups& lookups,
+                    const RowSource<core::TripRecord>& trips, const std::vector<core::PersonRecord>& persons,
+                    const WriteOptions& options, const SimulationSources* simulation);
+
 // `simulation` may be null (a static run): then /legs, /link_volumes, /transit_load and
 // /iterations are not written.
 void write_trip_log(const std::filesystem::path& path, const TripLogMeta& meta, const Lookups& lookups,

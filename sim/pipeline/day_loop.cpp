@@ -2,6 +2,7 @@
 
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -167,10 +168,12 @@ LoopResult run_day_loop(const scenario::Scenario& s, routing::RoutingContext& ct
         rec.converged = converged;
         out.iterations.push_back(rec);
         if (!last) {
+            out.day = mobsim::DayResult{};  // what the day taught is in the averages now
             out.trip_mode = choice::trip_modes(pop, out.plans);
             out.trip_dep = choice::trip_departures(pop, out.plans);
             out.routes = routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep, rp.reroute, &out.routes, &exp.car);
         }
+        if (last) mobsim::add_walk_bike_volumes(mctx, {pop, out.trip_mode, out.trip_dep, out.routes}, out.day);
         out.iteration_seconds.push_back(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         say("iteration " + std::to_string(it) + ": sustainable " + percent(rec.sustainable_share) + " %, car " +
@@ -181,128 +184,156 @@ LoopResult run_day_loop(const scenario::Scenario& s, routing::RoutingContext& ct
     return out;
 }
 
-std::vector<core::TripRecord> simulated_trips(const choice::ChoiceInputs& in, const routing::RoutingContext& ctx,
-                                              const LoopResult& loop) {
+namespace {
+
+core::TripRecord simulated_trip(const choice::ChoiceInputs& in, const routing::RoutingContext& ctx,
+                                const LoopResult& loop, std::size_t t) {
     const auto& pop = in.pop;
     const auto& day = loop.day;
     const auto& routes = loop.routes;
     const auto& tm = *ctx.transit;
-    std::vector<core::TripRecord> trips(pop.trip_count());
-    tbb::parallel_for(
-        tbb::blocked_range<std::size_t>(0, pop.person_count(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
-            for (std::size_t p = r.begin(); p != r.end(); ++p) {
-                const auto person = static_cast<std::uint32_t>(p);
-                for (std::size_t t = 2 * pop.person_first_tour[p]; t < 2 * pop.person_first_tour[p + 1]; ++t) {
-                    const std::size_t tour = t / 2;
-                    const bool outbound = t % 2 == 0;
-                    core::TripRecord rec{};
-                    rec.trip_id = t;
-                    rec.person_id = person;
-                    rec.trip_index = static_cast<std::uint16_t>(t - 2 * pop.person_first_tour[p]);
-                    rec.tour_index = static_cast<std::uint16_t>(tour - pop.person_first_tour[p]);
-                    rec.group = static_cast<std::uint8_t>(pop.group[p]);
-                    rec.purpose = static_cast<std::uint8_t>(pop.tour_purpose[tour]);
-                    rec.mode = static_cast<std::uint8_t>(loop.trip_mode[t]);
-                    rec.dest_activity = static_cast<std::uint8_t>(
-                        outbound ? static_cast<core::Activity>(static_cast<int>(pop.tour_purpose[tour]) + 1)
-                                 : core::Activity::home);
-                    rec.origin_zone = outbound ? pop.home_zone[p] : pop.tour_zone[tour];
-                    rec.dest_zone = outbound ? pop.tour_zone[tour] : pop.home_zone[p];
-                    rec.origin_node = routing::trip_origin_node(pop, person, t);
-                    rec.dest_node = routing::trip_dest_node(pop, person, t);
-                    rec.dep_time_s = day.dep_s[t];
-                    rec.arr_time_s = day.arr_s[t];
-                    rec.distance_m = day.distance_m[t];
-                    rec.in_vehicle_s = day.in_vehicle_s[t];
-                    rec.wait_s = day.wait_s[t];
-                    rec.access_s = day.access_s[t];
-                    rec.egress_s = day.egress_s[t];
-                    rec.transfer_walk_s = day.transfer_walk_s[t];
-                    rec.board_stop = rec.alight_stop = rec.first_line = rec.last_line = -1;
-                    std::uint16_t rides = 0;
-                    for (auto l = routes.trip_first_leg[t]; l < routes.trip_first_leg[t + 1]; ++l) {
-                        if (routes.leg_kind[l] != routing::LegKind::ride) continue;
-                        const auto rn = routes.leg_board_rn[l];
-                        if (rides == 0) {
-                            rec.board_stop = static_cast<std::int32_t>(tm.rn_stop(rn));
-                            rec.first_line = static_cast<std::int32_t>(tm.rn_line(rn));
-                        }
-                        rec.alight_stop = static_cast<std::int32_t>(tm.rn_stop(rn + routes.leg_stops[l]));
-                        rec.last_line = static_cast<std::int32_t>(tm.rn_line(rn));
-                        ++rides;
-                    }
-                    rec.transfers = rides > 0 ? static_cast<std::uint16_t>(rides - 1) : 0;
-                    choice::TripOffer offer;
-                    offer.distance_m[idx(Mode::car)] = day.distance_m[t];
-                    rec.cost_sek = static_cast<float>(choice::trip_cost_sek(in, t, offer, loop.trip_mode[t]));
-                    rec.denied_boardings = day.denied[t];
-                    rec.stuck = day.stuck[t];
-                    trips[t] = rec;
-                }
-            }
-        });
+    const std::uint32_t person = pop.person_of_tour(t / 2);
+    const std::size_t p = person;
+    const std::size_t tour = t / 2;
+    const bool outbound = t % 2 == 0;
+    core::TripRecord rec{};
+    rec.trip_id = t;
+    rec.person_id = person;
+    rec.trip_index = static_cast<std::uint16_t>(t - 2 * pop.person_first_tour[p]);
+    rec.tour_index = static_cast<std::uint16_t>(tour - pop.person_first_tour[p]);
+    rec.group = static_cast<std::uint8_t>(pop.group[p]);
+    rec.purpose = static_cast<std::uint8_t>(pop.tour_purpose[tour]);
+    rec.mode = static_cast<std::uint8_t>(loop.trip_mode[t]);
+    rec.dest_activity = static_cast<std::uint8_t>(
+        outbound ? static_cast<core::Activity>(static_cast<int>(pop.tour_purpose[tour]) + 1) : core::Activity::home);
+    rec.origin_zone = outbound ? pop.home_zone[p] : pop.tour_zone[tour];
+    rec.dest_zone = outbound ? pop.tour_zone[tour] : pop.home_zone[p];
+    rec.origin_node = routing::trip_origin_node(pop, person, t);
+    rec.dest_node = routing::trip_dest_node(pop, person, t);
+    rec.dep_time_s = day.dep_s[t];
+    rec.arr_time_s = day.arr_s[t];
+    rec.distance_m = day.distance_m[t];
+    rec.in_vehicle_s = day.in_vehicle_s[t];
+    rec.wait_s = day.wait_s[t];
+    rec.access_s = day.access_s[t];
+    rec.egress_s = day.egress_s[t];
+    rec.transfer_walk_s = day.transfer_walk_s[t];
+    rec.board_stop = rec.alight_stop = rec.first_line = rec.last_line = -1;
+    std::uint16_t rides = 0;
+    for (auto l = routes.trip_first_leg[t]; l < routes.trip_first_leg[t + 1]; ++l) {
+        if (routes.leg_kind[l] != routing::LegKind::ride) continue;
+        const auto rn = routes.leg_board_rn[l];
+        if (rides == 0) {
+            rec.board_stop = static_cast<std::int32_t>(tm.rn_stop(rn));
+            rec.first_line = static_cast<std::int32_t>(tm.rn_line(rn));
+        }
+        rec.alight_stop = static_cast<std::int32_t>(tm.rn_stop(rn + routes.leg_stops[l]));
+        rec.last_line = static_cast<std::int32_t>(tm.rn_line(rn));
+        ++rides;
+    }
+    rec.transfers = rides > 0 ? static_cast<std::uint16_t>(rides - 1) : 0;
+    choice::TripOffer offer;
+    offer.distance_m[idx(Mode::car)] = day.distance_m[t];
+    rec.cost_sek = static_cast<float>(choice::trip_cost_sek(in, t, offer, loop.trip_mode[t]));
+    rec.denied_boardings = day.denied[t];
+    rec.stuck = day.stuck[t];
+    return rec;
+}
+
+}  // namespace
+
+std::vector<core::TripRecord> simulated_trips(const choice::ChoiceInputs& in, const routing::RoutingContext& ctx,
+                                              const LoopResult& loop) {
+    std::vector<core::TripRecord> trips(in.pop.trip_count());
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, trips.size(), 4096),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                          for (std::size_t t = r.begin(); t != r.end(); ++t)
+                              trips[t] = simulated_trip(in, ctx, loop, t);
+                      });
     return trips;
 }
 
-output::SimulationTables simulation_tables(const population::Population& pop, const routing::RoutingContext& ctx,
-                                           const LoopResult& loop) {
-    output::SimulationTables tables;
+output::RowSource<core::TripRecord> simulated_trip_rows(const choice::ChoiceInputs& in,
+                                                        const routing::RoutingContext& ctx, const LoopResult& loop) {
+    return {in.pop.trip_count(), [&in, &ctx, &loop](std::size_t first, std::size_t count, core::TripRecord* out) {
+                tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, 4096),
+                                  [&](const tbb::blocked_range<std::size_t>& r) {
+                                      for (std::size_t i = r.begin(); i != r.end(); ++i)
+                                          out[i] = simulated_trip(in, ctx, loop, first + i);
+                                  });
+            }};
+}
+
+namespace {
+
+core::LegRecord leg_record(const population::Population& pop, const routing::RoutingContext& ctx,
+                           const LoopResult& loop, std::size_t l) {
     const auto& routes = loop.routes;
     const auto& day = loop.day;
     const auto& tm = *ctx.transit;
-    tables.legs.resize(routes.leg_count());
-    tbb::parallel_for(
-        tbb::blocked_range<std::size_t>(0, pop.trip_count(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
-            for (std::size_t t = r.begin(); t != r.end(); ++t) {
-                const auto person = pop.person_of_tour(t / 2);
-                for (auto l = routes.trip_first_leg[t]; l < routes.trip_first_leg[t + 1]; ++l) {
-                    core::LegRecord rec{};
-                    rec.trip_id = t;
-                    rec.person_id = person;
-                    rec.leg_index = static_cast<std::uint16_t>(l - routes.trip_first_leg[t]);
-                    rec.line = rec.vehicle_trip = rec.board_stop = rec.alight_stop = -1;
-                    switch (routes.leg_kind[l]) {
-                        case routing::LegKind::walk:
-                            rec.mode = static_cast<std::uint8_t>(Mode::walk);
-                            break;
-                        case routing::LegKind::bike:
-                            rec.mode = static_cast<std::uint8_t>(Mode::bike);
-                            break;
-                        case routing::LegKind::car:
-                            rec.mode = static_cast<std::uint8_t>(Mode::car);
-                            break;
-                        case routing::LegKind::ride: {
-                            rec.mode = static_cast<std::uint8_t>(Mode::transit);
-                            const auto rn = routes.leg_board_rn[l];
-                            rec.line = static_cast<std::int32_t>(tm.rn_line(rn));
-                            rec.vehicle_trip = day.leg_vehicle_trip[l];
-                            rec.board_stop = static_cast<std::int32_t>(tm.rn_stop(rn));
-                            rec.alight_stop = static_cast<std::int32_t>(tm.rn_stop(rn + routes.leg_stops[l]));
-                            break;
-                        }
-                    }
-                    rec.start_s = day.leg_start_s[l];
-                    rec.board_s =
-                        routes.leg_kind[l] == routing::LegKind::ride ? day.leg_board_s[l] : day.leg_start_s[l];
-                    rec.end_s = day.leg_end_s[l];
-                    rec.distance_m = day.leg_distance_m[l];
-                    rec.denied_boardings = day.leg_denied[l];
-                    tables.legs[l] = rec;
-                }
-            }
-        });
+    const auto t = static_cast<std::size_t>(
+        std::upper_bound(routes.trip_first_leg.begin(), routes.trip_first_leg.end(), static_cast<std::uint32_t>(l)) -
+        routes.trip_first_leg.begin() - 1);
+    const auto person = pop.person_of_tour(t / 2);
+    core::LegRecord rec{};
+    rec.trip_id = t;
+    rec.person_id = person;
+    rec.leg_index = static_cast<std::uint16_t>(l - routes.trip_first_leg[t]);
+    rec.line = rec.vehicle_trip = rec.board_stop = rec.alight_stop = -1;
+    switch (routes.leg_kind[l]) {
+        case routing::LegKind::walk:
+            rec.mode = static_cast<std::uint8_t>(Mode::walk);
+            break;
+        case routing::LegKind::bike:
+            rec.mode = static_cast<std::uint8_t>(Mode::bike);
+            break;
+        case routing::LegKind::car:
+            rec.mode = static_cast<std::uint8_t>(Mode::car);
+            break;
+        case routing::LegKind::ride: {
+            rec.mode = static_cast<std::uint8_t>(Mode::transit);
+            const auto rn = routes.leg_board_rn[l];
+            rec.line = static_cast<std::int32_t>(tm.rn_line(rn));
+            rec.vehicle_trip = day.leg_vehicle_trip[l];
+            rec.board_stop = static_cast<std::int32_t>(tm.rn_stop(rn));
+            rec.alight_stop = static_cast<std::int32_t>(tm.rn_stop(rn + routes.leg_stops[l]));
+            break;
+        }
+    }
+    rec.start_s = day.leg_start_s[l];
+    rec.board_s = routes.leg_kind[l] == routing::LegKind::ride ? day.leg_board_s[l] : day.leg_start_s[l];
+    rec.end_s = day.leg_end_s[l];
+    rec.distance_m = day.leg_distance_m[l];
+    rec.denied_boardings = day.leg_denied[l];
+    return rec;
+}
+
+}  // namespace
+
+output::SimulationSources simulation_sources(const population::Population& pop, const routing::RoutingContext& ctx,
+                                             const LoopResult& loop) {
+    output::SimulationSources sources;
+    sources.legs = {loop.routes.leg_count(),
+                    [&pop, &ctx, &loop](std::size_t first, std::size_t count, core::LegRecord* out) {
+                        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, 4096),
+                                          [&](const tbb::blocked_range<std::size_t>& r) {
+                                              for (std::size_t i = r.begin(); i != r.end(); ++i)
+                                                  out[i] = leg_record(pop, ctx, loop, first + i);
+                                          });
+                    }};
+    const auto& day = loop.day;
     const std::size_t links = ctx.net.link_count();
     for (std::uint32_t link = 0; link < links; ++link)
         for (std::uint8_t dir = 0; dir < 2; ++dir)
             for (std::uint16_t h = 0; h < mobsim::volume_hours; ++h) {
                 const std::size_t i = (link * 2 + dir) * mobsim::volume_hours + h;
                 if (day.cars[i] + day.buses[i] + day.walkers[i] + day.cyclists[i] == 0) continue;
-                tables.link_volumes.push_back(
+                sources.link_volumes.push_back(
                     {link, dir, h, day.cars[i], day.buses[i], day.walkers[i], day.cyclists[i]});
             }
-    tables.transit_load = day.transit_load;
-    tables.iterations = loop.iterations;
-    return tables;
+    sources.transit_load = day.transit_load;
+    sources.iterations = loop.iterations;
+    return sources;
 }
 
 }  // namespace flemsim::pipeline

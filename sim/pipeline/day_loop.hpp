@@ -27,10 +27,13 @@ LoopResult run_day_loop(const scenario::Scenario& s, routing::RoutingContext& ct
                         const std::vector<core::Mode>& initial_modes,
                         const std::function<void(const std::string&)>& say);
 
-// Trip, leg, link-volume and transit-load rows of the last day.
+// Trip, leg, link-volume and transit-load rows of the last day. Trips and legs are made
+// on demand, block by block, as the trip log writes them.
 std::vector<core::TripRecord> simulated_trips(const choice::ChoiceInputs& in, const routing::RoutingContext& ctx,
                                               const LoopResult& loop);
-output::SimulationTables simulation_tables(const population::Population& pop, const routing::RoutingContext& ctx,
-                                           const LoopResult& loop);
+output::RowSource<core::TripRecord> simulated_trip_rows(const choice::ChoiceInputs& in,
+                                                        const routing::RoutingContext& ctx, const LoopResult& loop);
+output::SimulationSources simulation_sources(const population::Population& pop, const routing::RoutingContext& ctx,
+                                             const LoopResult& loop);
 
 }  // namespace flemsim::pipeline

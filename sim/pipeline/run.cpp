@@ -221,7 +221,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     say("population: " + thousands(pop.person_count()) + " persons, " + thousands(pop.trip_count()) + " trips");
     clock.lap("population synthesis");
 
-    const auto los = routing::compute_trip_los(ctx, pop);
+    auto los = routing::compute_trip_los(ctx, pop);
     clock.lap("level of service");
 
     choice::ChoiceInputs in{s, net, pop, los, prep.parking};
@@ -239,6 +239,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         result.iterations = loop.iterations;
         result.iteration_seconds = loop.iteration_seconds;
         clock.lap("simulated days (" + std::to_string(loop.iterations.size()) + ")");
+        los = routing::TripLos{};  // no longer needed: the trips take what the last day gave
         trips = simulated_trips(in, ctx, loop);
         std::vector<std::string> line_names(net.line_names), stop_names(net.stop_names);
         result.crowding = report::compute_crowding(loop.day.transit_load, line_names, stop_names);
@@ -267,6 +268,8 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
             }
         });
     result.split = report::compute_modal_split(trips, s.distance_bands_km, s.target_sustainable_share);
+    // A simulated day's trips are made again, block by block, when they are written.
+    if (s.simulate) std::vector<core::TripRecord>().swap(trips);
     result.split.scenario_name = s.name;
     result.split.seed = s.seed;
     clock.lap("trip records and report");
@@ -287,14 +290,14 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         meta.distance_bands_km = s.distance_bands_km;
         result.trips_file = dir / "trips.h5";
         result.report_file = dir / "modal_split.json";
-        const output::SimulationTables* sim = nullptr;
-        output::SimulationTables tables;
         if (s.simulate) {
-            tables = simulation_tables(pop, ctx, loop);
-            sim = &tables;
+            const auto sources = simulation_sources(pop, ctx, loop);
+            output::write_trip_log(result.trips_file, meta, make_lookups(net), simulated_trip_rows(in, ctx, loop),
+                                   persons, {s.compression_level, s.chunk_rows}, &sources);
+        } else {
+            output::write_trip_log(result.trips_file, meta, make_lookups(net), trips, persons,
+                                   {s.compression_level, s.chunk_rows});
         }
-        output::write_trip_log(result.trips_file, meta, make_lookups(net), trips, persons,
-                               {s.compression_level, s.chunk_rows}, sim);
         core::write_file_atomically(result.report_file,
                                     s.simulate
                                         ? report::modal_split_json(result.split, &result.crowding, &result.iterations)

@@ -4,7 +4,6 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
-#include <atomic>
 
 #include "sim/routing/dijkstra.hpp"
 
@@ -25,24 +24,29 @@ struct LegBuffer {
     std::vector<std::uint32_t> board_rn;
     std::vector<std::uint16_t> stops;
 
-    void street(LegKind k, std::size_t arcs_before) {
+    std::vector<float> length_m;
+
+    // A street leg from the arcs appended since `arcs_before` (of graph g). Car legs keep
+    // their arcs (the simulation moves cars link by link); walk and bike legs keep only
+    // their length: walkers and cyclists do not interact, and their paths are traced again
+    // when link volumes are wanted.
+    void street(LegKind k, std::size_t arcs_before, const StreetGraph& g) {
+        double length = 0;
+        for (std::size_t i = arcs_before; i < arcs.size(); ++i) length += g.length_m[arcs[i]];
+        if (k != LegKind::car) arcs.resize(arcs_before);
         kind.push_back(k);
         arc_count.push_back(static_cast<std::uint32_t>(arcs.size() - arcs_before));
         board_rn.push_back(invalid_index);
         stops.push_back(0);
+        length_m.push_back(static_cast<float>(length));
     }
     void ride(std::uint32_t rn, std::uint16_t n) {
         kind.push_back(LegKind::ride);
         arc_count.push_back(0);
+        length_m.push_back(0.f);
         board_rn.push_back(rn);
         stops.push_back(n);
     }
-};
-
-// Where a routed trip's legs sit in a thread's buffer.
-struct Slot {
-    std::uint32_t buffer = invalid_index;
-    std::uint32_t first_leg = 0, leg_count = 0, first_arc = 0;
 };
 
 struct Scratch {
@@ -50,9 +54,7 @@ struct Scratch {
     TransitQuery transit;
     TransitItinerary itinerary;
     LegBuffer legs;
-    std::uint32_t index;
-    Scratch(const RoutingContext& c, std::uint32_t i)
-        : walk(c.walk), bike(c.bike), car(c.car), transit(*c.transit), index(i) {}
+    explicit Scratch(const RoutingContext& c) : walk(c.walk), bike(c.bike), car(c.car), transit(*c.transit) {}
 };
 
 // A transit itinerary leaving at `dep`, searching later periods (and after the last
@@ -102,103 +104,107 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
         return m * 1000000 + (trip_mode[t] == Mode::car ? static_cast<std::int64_t>(trip_dep[t] / 3600) : 0);
     };
 
-    std::vector<Slot> slot(trips);
-    std::atomic<std::uint32_t> next_index{0};
-    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx, next_index++); });
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16), [&](const tbb::blocked_range<std::size_t>& r) {
-        Scratch& s = scratch.local();
-        for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
-            if (first[origin] == first[origin + 1]) continue;
-            std::sort(order.begin() + first[origin], order.begin() + first[origin + 1],
-                      [&](std::uint32_t a, std::uint32_t b) {
-                          const auto ka = group_key(a), kb = group_key(b);
-                          return ka != kb ? ka < kb : a < b;
-                      });
-            const auto o = static_cast<std::uint32_t>(origin);
-            bool walk_ready = false, bike_ready = false;
-            std::int64_t car_hour = -1;
-            for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i) {
-                const std::uint32_t t = order[i];
-                const std::uint32_t d = trip_dest_node(pop, trip_person[t], t);
-                Slot sl;
-                sl.buffer = s.index;
-                sl.first_leg = static_cast<std::uint32_t>(s.legs.kind.size());
-                sl.first_arc = static_cast<std::uint32_t>(s.legs.arcs.size());
-                const auto walk_leg = [&](std::uint32_t to) {
-                    if (!walk_ready) s.walk.run(o);
-                    walk_ready = true;
+    // Routes one origin's trips into the scratch buffers, calling per_trip(trip, first leg,
+    // leg count, first arc) for each.
+    const auto route_origin = [&](std::size_t origin, Scratch& s, const auto& per_trip) {
+        std::sort(order.begin() + first[origin], order.begin() + first[origin + 1],
+                  [&](std::uint32_t a, std::uint32_t b) {
+                      const auto ka = group_key(a), kb = group_key(b);
+                      return ka != kb ? ka < kb : a < b;
+                  });
+        const auto o = static_cast<std::uint32_t>(origin);
+        bool walk_ready = false, bike_ready = false;
+        std::int64_t car_hour = -1;
+        for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i) {
+            const std::uint32_t t = order[i];
+            const std::uint32_t d = trip_dest_node(pop, trip_person[t], t);
+            const auto first_leg = static_cast<std::uint32_t>(s.legs.kind.size());
+            const auto first_arc = static_cast<std::uint32_t>(s.legs.arcs.size());
+            const auto walk_leg = [&](std::uint32_t to) {
+                if (!walk_ready) s.walk.run(o);
+                walk_ready = true;
+                const std::size_t before = s.legs.arcs.size();
+                s.walk.path_to(to, s.legs.arcs);
+                s.legs.street(LegKind::walk, before, ctx.walk);
+            };
+            switch (trip_mode[t]) {
+                case Mode::walk:
+                    walk_leg(d);
+                    break;
+                case Mode::bike: {
+                    if (!bike_ready) s.bike.run(o);
+                    bike_ready = true;
                     const std::size_t before = s.legs.arcs.size();
-                    s.walk.path_to(to, s.legs.arcs);
-                    s.legs.street(LegKind::walk, before);
-                };
-                switch (trip_mode[t]) {
-                    case Mode::walk:
-                        walk_leg(d);
-                        break;
-                    case Mode::bike: {
-                        if (!bike_ready) s.bike.run(o);
-                        bike_ready = true;
-                        const std::size_t before = s.legs.arcs.size();
-                        s.bike.path_to(d, s.legs.arcs);
-                        s.legs.street(LegKind::bike, before);
-                        break;
-                    }
-                    case Mode::car: {
-                        const std::int64_t hour = car_times ? trip_dep[t] / 3600 : 0;
-                        if (hour != car_hour)
-                            s.car.run(o, unreachable,
-                                      car_times ? car_times->hour(static_cast<std::size_t>(hour)) : nullptr);
-                        car_hour = hour;
-                        const std::size_t before = s.legs.arcs.size();
-                        s.car.path_to(d, s.legs.arcs);
-                        s.legs.street(LegKind::car, before);
-                        break;
-                    }
-                    case Mode::transit: {
-                        if (!transit_itinerary(tm, s.transit, s.itinerary, o, d, trip_dep[t])) {
-                            walk_leg(d);  // no transit path at all (a counted fallback): walk
-                            break;
-                        }
-                        const auto& rides = s.itinerary.rides;
-                        std::size_t before = s.legs.arcs.size();
-                        tm.walk_path_to_stop(o, tm.rn_stop(rides.front().board_rn), s.legs.arcs);
-                        s.legs.street(LegKind::walk, before);
-                        for (std::size_t k = 0; k < rides.size(); ++k) {
-                            s.legs.ride(rides[k].board_rn, rides[k].stops);
-                            const auto alight_stop = tm.rn_stop(rides[k].board_rn + rides[k].stops);
-                            const auto next_node =
-                                k + 1 < rides.size() ? ctx.net.stop_node[tm.rn_stop(rides[k + 1].board_rn)] : d;
-                            before = s.legs.arcs.size();
-                            tm.walk_path_from_stop(alight_stop, next_node, s.legs.arcs);
-                            s.legs.street(LegKind::walk, before);
-                        }
-                        break;
-                    }
+                    s.bike.path_to(d, s.legs.arcs);
+                    s.legs.street(LegKind::bike, before, ctx.bike);
+                    break;
                 }
-                sl.leg_count = static_cast<std::uint32_t>(s.legs.kind.size()) - sl.first_leg;
-                slot[t] = sl;
+                case Mode::car: {
+                    const std::int64_t hour = car_times ? trip_dep[t] / 3600 : 0;
+                    if (hour != car_hour)
+                        s.car.run(o, unreachable,
+                                  car_times ? car_times->hour(static_cast<std::size_t>(hour)) : nullptr);
+                    car_hour = hour;
+                    const std::size_t before = s.legs.arcs.size();
+                    s.car.path_to(d, s.legs.arcs);
+                    s.legs.street(LegKind::car, before, ctx.car);
+                    break;
+                }
+                case Mode::transit: {
+                    if (!transit_itinerary(tm, s.transit, s.itinerary, o, d, trip_dep[t])) {
+                        walk_leg(d);  // no transit path at all (a counted fallback): walk
+                        break;
+                    }
+                    const auto& rides = s.itinerary.rides;
+                    std::size_t before = s.legs.arcs.size();
+                    tm.walk_path_to_stop(o, tm.rn_stop(rides.front().board_rn), s.legs.arcs);
+                    s.legs.street(LegKind::walk, before, ctx.walk);
+                    for (std::size_t k = 0; k < rides.size(); ++k) {
+                        s.legs.ride(rides[k].board_rn, rides[k].stops);
+                        const auto alight_stop = tm.rn_stop(rides[k].board_rn + rides[k].stops);
+                        const auto next_node =
+                            k + 1 < rides.size() ? ctx.net.stop_node[tm.rn_stop(rides[k + 1].board_rn)] : d;
+                        before = s.legs.arcs.size();
+                        tm.walk_path_from_stop(alight_stop, next_node, s.legs.arcs);
+                        s.legs.street(LegKind::walk, before, ctx.walk);
+                    }
+                    break;
+                }
             }
+            per_trip(t, first_leg, static_cast<std::uint32_t>(s.legs.kind.size()) - first_leg, first_arc);
         }
-    });
-    std::vector<const LegBuffer*> buffers(next_index.load(), nullptr);
-    for (const auto& s : scratch) buffers[s.index] = &s.legs;
+    };
 
-    // Assemble in trip order: counts, prefix sums, then copies (parallel over trips).
-    TripRoutes out;
-    std::vector<std::uint32_t> leg_count(trips), arc_count(trips);
+    // Two passes over the origins, the buffers holding one origin at a time: the first
+    // counts legs and arcs per trip, the second writes them in place. Memory stays at the
+    // size of the result (plus `previous`), at the price of routing twice.
+    std::vector<std::uint32_t> leg_count(trips, 0), arc_count(trips, 0);
+    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
+    const auto each_origin = [&](const auto& per_trip) {
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16), [&](const tbb::blocked_range<std::size_t>& r) {
+            Scratch& s = scratch.local();
+            for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
+                if (first[origin] == first[origin + 1]) continue;
+                s.legs = LegBuffer{};
+                route_origin(origin, s, [&](std::uint32_t t, std::uint32_t fl, std::uint32_t nl, std::uint32_t fa) {
+                    per_trip(s.legs, t, fl, nl, fa);
+                });
+            }
+        });
+    };
+    each_origin([&](const LegBuffer& b, std::uint32_t t, std::uint32_t fl, std::uint32_t nl, std::uint32_t) {
+        leg_count[t] = nl;
+        std::uint32_t a = 0;
+        for (std::uint32_t l = fl; l < fl + nl; ++l) a += b.arc_count[l];
+        arc_count[t] = a;
+    });
     for (std::size_t t = 0; t < trips; ++t) {
-        if (wanted(t)) {
-            const auto& b = *buffers[slot[t].buffer];
-            leg_count[t] = slot[t].leg_count;
-            std::uint32_t a = 0;
-            for (std::uint32_t l = 0; l < slot[t].leg_count; ++l) a += b.arc_count[slot[t].first_leg + l];
-            arc_count[t] = a;
-        } else {
-            const auto lb = previous->trip_first_leg[t], le = previous->trip_first_leg[t + 1];
-            leg_count[t] = le - lb;
-            arc_count[t] = previous->leg_first_arc[le] - previous->leg_first_arc[lb];
-        }
+        if (wanted(t)) continue;
+        const auto lb = previous->trip_first_leg[t], le = previous->trip_first_leg[t + 1];
+        leg_count[t] = le - lb;
+        arc_count[t] = previous->leg_first_arc[le] - previous->leg_first_arc[lb];
     }
+    TripRoutes out;
     out.trip_first_leg.assign(trips + 1, 0);
     std::vector<std::uint64_t> trip_first_arc(trips + 1, 0);
     for (std::size_t t = 0; t < trips; ++t) {
@@ -210,35 +216,118 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
     out.leg_first_arc.assign(legs + 1, 0);
     out.leg_board_rn.resize(legs);
     out.leg_stops.resize(legs);
+    out.leg_length_m.resize(legs);
     out.arcs.resize(trip_first_arc[trips]);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, trips, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
-        for (std::size_t t = r.begin(); t != r.end(); ++t) {
-            std::uint32_t leg = out.trip_first_leg[t];
-            std::uint64_t arc = trip_first_arc[t];
-            if (wanted(t)) {
-                const auto& b = *buffers[slot[t].buffer];
-                std::uint32_t src_arc = slot[t].first_arc;
-                for (std::uint32_t l = slot[t].first_leg; l < slot[t].first_leg + slot[t].leg_count; ++l, ++leg) {
-                    out.leg_kind[leg] = b.kind[l];
-                    out.leg_board_rn[leg] = b.board_rn[l];
-                    out.leg_stops[leg] = b.stops[l];
-                    out.leg_first_arc[leg] = static_cast<std::uint32_t>(arc);
-                    for (std::uint32_t k = 0; k < b.arc_count[l]; ++k) out.arcs[arc++] = b.arcs[src_arc++];
+    each_origin([&](const LegBuffer& b, std::uint32_t t, std::uint32_t fl, std::uint32_t nl, std::uint32_t fa) {
+        std::uint32_t leg = out.trip_first_leg[t];
+        std::uint64_t arc = trip_first_arc[t];
+        std::uint32_t src_arc = fa;
+        for (std::uint32_t l = fl; l < fl + nl; ++l, ++leg) {
+            out.leg_kind[leg] = b.kind[l];
+            out.leg_board_rn[leg] = b.board_rn[l];
+            out.leg_stops[leg] = b.stops[l];
+            out.leg_length_m[leg] = b.length_m[l];
+            out.leg_first_arc[leg] = static_cast<std::uint32_t>(arc);
+            for (std::uint32_t k = 0; k < b.arc_count[l]; ++k) out.arcs[arc++] = b.arcs[src_arc++];
+        }
+    });
+    if (previous) {
+        tbb::parallel_for(
+            tbb::blocked_range<std::size_t>(0, trips, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+                for (std::size_t t = r.begin(); t != r.end(); ++t) {
+                    if (wanted(t)) continue;
+                    std::uint32_t leg = out.trip_first_leg[t];
+                    std::uint64_t arc = trip_first_arc[t];
+                    for (std::uint32_t l = previous->trip_first_leg[t]; l < previous->trip_first_leg[t + 1];
+                         ++l, ++leg) {
+                        out.leg_kind[leg] = previous->leg_kind[l];
+                        out.leg_board_rn[leg] = previous->leg_board_rn[l];
+                        out.leg_stops[leg] = previous->leg_stops[l];
+                        out.leg_first_arc[leg] = static_cast<std::uint32_t>(arc);
+                        for (std::uint32_t a = previous->leg_first_arc[l]; a < previous->leg_first_arc[l + 1]; ++a)
+                            out.arcs[arc++] = previous->arcs[a];
+                    }
                 }
-            } else {
-                for (std::uint32_t l = previous->trip_first_leg[t]; l < previous->trip_first_leg[t + 1]; ++l, ++leg) {
-                    out.leg_kind[leg] = previous->leg_kind[l];
-                    out.leg_board_rn[leg] = previous->leg_board_rn[l];
-                    out.leg_stops[leg] = previous->leg_stops[l];
-                    out.leg_first_arc[leg] = static_cast<std::uint32_t>(arc);
-                    for (std::uint32_t a = previous->leg_first_arc[l]; a < previous->leg_first_arc[l + 1]; ++a)
-                        out.arcs[arc++] = previous->arcs[a];
+            });
+    }
+    out.leg_first_arc[legs] = static_cast<std::uint32_t>(out.arcs.size());
+    return out;
+}
+
+}  // namespace flemsim::routing
+
+namespace flemsim::routing {
+
+void trace_walk_bike_legs(const RoutingContext& ctx, const population::Population& pop, const TripRoutes& routes,
+                          const std::function<void(std::uint32_t leg, const StreetGraph& graph,
+                                                   const std::vector<std::uint32_t>& arcs)>& visit) {
+    const TransitModel& tm = *ctx.transit;
+    const std::size_t trips = pop.trip_count(), nodes = ctx.net.node_count();
+    std::vector<std::uint32_t> trip_person(trips);
+    for (std::uint32_t p = 0; p < pop.person_count(); ++p)
+        for (std::uint32_t t = 2 * pop.person_first_tour[p]; t < 2 * pop.person_first_tour[p + 1]; ++t)
+            trip_person[t] = p;
+    const auto has_street_leg = [&](std::size_t t) {
+        for (auto l = routes.trip_first_leg[t]; l < routes.trip_first_leg[t + 1]; ++l)
+            if (routes.leg_kind[l] == LegKind::walk || routes.leg_kind[l] == LegKind::bike) return true;
+        return false;
+    };
+    std::vector<std::uint32_t> first(nodes + 1, 0);
+    for (std::size_t t = 0; t < trips; ++t)
+        if (has_street_leg(t)) ++first[trip_origin_node(pop, trip_person[t], t) + 1];
+    for (std::size_t n = 0; n < nodes; ++n) first[n + 1] += first[n];
+    std::vector<std::uint32_t> order(first[nodes]);
+    {
+        std::vector<std::uint32_t> pos(first.begin(), first.end() - 1);
+        for (std::size_t t = 0; t < trips; ++t)
+            if (has_street_leg(t))
+                order[pos[trip_origin_node(pop, trip_person[t], t)]++] = static_cast<std::uint32_t>(t);
+    }
+    struct Trees {
+        ShortestPathTree walk, bike;
+        std::vector<std::uint32_t> arcs;
+        explicit Trees(const RoutingContext& c) : walk(c.walk), bike(c.bike) {}
+    };
+    tbb::enumerable_thread_specific<Trees> scratch([&] { return Trees(ctx); });
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16), [&](const tbb::blocked_range<std::size_t>& r) {
+        Trees& s = scratch.local();
+        for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
+            bool walk_ready = false, bike_ready = false;
+            const auto o = static_cast<std::uint32_t>(origin);
+            for (auto i = first[origin]; i < first[origin + 1]; ++i) {
+                const auto t = order[i];
+                const auto d = trip_dest_node(pop, trip_person[t], t);
+                const auto lb = routes.trip_first_leg[t], le = routes.trip_first_leg[t + 1];
+                bool rides = false;
+                for (auto l = lb; l < le; ++l) rides = rides || routes.leg_kind[l] == LegKind::ride;
+                for (auto l = lb; l < le; ++l) {
+                    const auto kind = routes.leg_kind[l];
+                    if (kind != LegKind::walk && kind != LegKind::bike) continue;
+                    s.arcs.clear();
+                    if (!rides) {
+                        auto& tree = kind == LegKind::walk ? s.walk : s.bike;
+                        bool& ready = kind == LegKind::walk ? walk_ready : bike_ready;
+                        if (!ready) tree.run(o);
+                        ready = true;
+                        tree.path_to(d, s.arcs);
+                        visit(l, kind == LegKind::walk ? ctx.walk : ctx.bike, s.arcs);
+                        continue;
+                    }
+                    // A walk of a transit trip: to the first stop, between rides, or from the last.
+                    const bool before_ride = l + 1 < le && routes.leg_kind[l + 1] == LegKind::ride;
+                    const bool after_ride = l > lb && routes.leg_kind[l - 1] == LegKind::ride;
+                    if (!after_ride) {
+                        tm.walk_path_to_stop(o, tm.rn_stop(routes.leg_board_rn[l + 1]), s.arcs);
+                    } else {
+                        const auto alight = tm.rn_stop(routes.leg_board_rn[l - 1] + routes.leg_stops[l - 1]);
+                        const auto to = before_ride ? ctx.net.stop_node[tm.rn_stop(routes.leg_board_rn[l + 1])] : d;
+                        tm.walk_path_from_stop(alight, to, s.arcs);
+                    }
+                    visit(l, ctx.walk, s.arcs);
                 }
             }
         }
     });
-    out.leg_first_arc[legs] = static_cast<std::uint32_t>(out.arcs.size());
-    return out;
 }
 
 }  // namespace flemsim::routing

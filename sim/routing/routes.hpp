@@ -1,9 +1,11 @@
 #pragma once
-// Routes of trips as legs: a walk, bike or car leg is a path of arcs in that mode's street
-// graph; a ride is a boarding route node and a number of stops. A transit trip is an access
+// Routes of trips as legs: a car leg is a path of arcs in the car graph; a walk or bike leg
+// is its length along the shortest path (the path itself is traced again where needed, see
+// trace_walk_bike_legs); a ride is a boarding route node and a number of stops. A transit trip is an access
 // walk, rides separated by transfer walks (possibly empty), and an egress walk. CSR:
 // trips -> legs -> arcs.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "sim/core/types.hpp"
@@ -21,6 +23,7 @@ struct TripRoutes {
     std::vector<std::uint32_t> arcs;
     std::vector<std::uint32_t> leg_board_rn;  // ride legs; invalid_index otherwise
     std::vector<std::uint16_t> leg_stops;     // ride legs: stops ridden; 0 otherwise
+    std::vector<float> leg_length_m;          // street legs: length of the path
 
     std::size_t trip_count() const { return trip_first_leg.size() - 1; }
     std::size_t leg_count() const { return leg_kind.size(); }
@@ -34,5 +37,12 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                        const std::vector<core::Mode>& trip_mode, const std::vector<std::int32_t>& trip_dep,
                        const std::vector<std::uint8_t>& reroute = {}, const TripRoutes* previous = nullptr,
                        const CarTimes* car_times = nullptr);
+
+// Traces the walk and bike legs of every trip again (the same paths route_trips measured)
+// and calls visit(leg, graph, arcs) for each, in parallel over origins; `visit` must be safe
+// to call concurrently.
+void trace_walk_bike_legs(const RoutingContext& ctx, const population::Population& pop, const TripRoutes& routes,
+                          const std::function<void(std::uint32_t leg, const StreetGraph& graph,
+                                                   const std::vector<std::uint32_t>& arcs)>& visit);
 
 }  // namespace flemsim::routing

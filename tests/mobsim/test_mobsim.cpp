@@ -196,7 +196,9 @@ TEST_CASE("a day is the same with 1 and 2 threads, with every phase run in paral
     const auto mctx = mobsim::make_mobsim_context(ctx, params);
     const auto day_with = [&](int threads) {
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
-        return mobsim::simulate_day(mctx, {pop, modes, deps, routes});
+        auto day = mobsim::simulate_day(mctx, {pop, modes, deps, routes});
+        mobsim::add_walk_bike_volumes(mctx, {pop, modes, deps, routes}, day);
+        return day;
     };
     const auto one = day_with(1), two = day_with(2);
     CHECK(one.arr_s == two.arr_s);
@@ -208,6 +210,7 @@ TEST_CASE("a day is the same with 1 and 2 threads, with every phase run in paral
     CHECK(one.cars == two.cars);
     CHECK(one.buses == two.buses);
     CHECK(one.walkers == two.walkers);
+    CHECK(one.cyclists == two.cyclists);
     CHECK(one.car_time_sum == two.car_time_sum);
     CHECK(one.denied_boardings == two.denied_boardings);
     CHECK(one.transit_load.size() == two.transit_load.size());
