@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end benchmark of the three Flemingsberg scenarios: wall time (median of RUNS),
 # peak resident memory and trips per second. Prints a Markdown table for RESULTS.md.
-# Usage: benchmarks/run_scenarios.sh [FLEMSIM] [RUNS] [THREADS]
+# Usage: benchmarks/run_scenarios.sh [FLEMSIM] [RUNS] [THREADS] [static]
+# With "static" the scenarios run without the simulated day (simulation.enabled=false).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flemsim=${1:-build/sim/apps/flemsim}
 runs=${2:-5}
 threads=${3:-0}
+extra=()
+[ "${4:-}" = static ] && extra=(--set simulation.enabled=false)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 [ -x /usr/bin/time ] || { echo "needs GNU time (Debian package 'time')" >&2; exit 1; }
@@ -18,7 +21,7 @@ for scenario in flemingsberg-2017 flemingsberg-2030 flemingsberg-2050; do
     peak=0
     for _ in $(seq "$runs"); do
         /usr/bin/time -f "%e %M" -o "$out/time" "$flemsim" run "scenarios/$scenario.yaml" --threads "$threads" \
-            --output "$out/$scenario" > "$out/stdout"
+            "${extra[@]}" --output "$out/$scenario" > "$out/stdout"
         read -r wall rss < "$out/time"
         times+=("$wall")
         [ "$rss" -gt "$peak" ] && peak=$rss

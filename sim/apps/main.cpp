@@ -74,7 +74,10 @@ int cmd_run(const std::string& file, const Common& c, bool require_target) {
         std::cout << report::format_modal_split(r.split) << "\n";
         if (r.simulated) {
             std::cout << report::format_crowding(r.crowding) << "\n";
-            std::cout << "Day-to-day loop\n" << report::format_iterations(r.iterations) << "\n";
+            std::cout << "Day-to-day loop\n" << report::format_iterations(r.iterations);
+            std::cout << "wall time per day (s):";
+            for (const double sec : r.iteration_seconds) std::printf(" %.2f", sec);
+            std::cout << "\n\n";
         }
         if (r.fallback_tours > 0)
             std::cout << "note: " << r.fallback_tours

@@ -135,8 +135,10 @@ std::vector<std::uint64_t> assign_places(const Draws& d, Population& pop, const 
         double total = 0;
         for (std::size_t j = 0; j < nz; ++j) {
             double a = 0;
+            // Study zones attract by their places as the land use gives them (before the
+            // population scale), like the gateways' weights: a scaled run keeps the shares.
             if (d.net.zone_kind[j] == ZoneKind::study)
-                a = taken[j] < capacity[j] ? static_cast<double>(capacity[j]) : 0.0;
+                a = taken[j] < capacity[j] ? static_cast<double>(capacity[j]) / d.s.population_scale : 0.0;
             else
                 a = gateway_weight[j];
             w[j] = gravity_weight(a, beta, d.imp.at(home, j));

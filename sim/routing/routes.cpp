@@ -243,6 +243,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                         out.leg_kind[leg] = previous->leg_kind[l];
                         out.leg_board_rn[leg] = previous->leg_board_rn[l];
                         out.leg_stops[leg] = previous->leg_stops[l];
+                        out.leg_length_m[leg] = previous->leg_length_m[l];
                         out.leg_first_arc[leg] = static_cast<std::uint32_t>(arc);
                         for (std::uint32_t a = previous->leg_first_arc[l]; a < previous->leg_first_arc[l + 1]; ++a)
                             out.arcs[arc++] = previous->arcs[a];

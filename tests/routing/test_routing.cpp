@@ -8,8 +8,10 @@
 
 #include "sim/core/rng.hpp"
 #include "sim/network/network.hpp"
+#include "sim/population/population.hpp"
 #include "sim/routing/dijkstra.hpp"
 #include "sim/routing/los.hpp"
+#include "sim/routing/routes.hpp"
 #include "sim/routing/transit.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -168,4 +170,39 @@ TEST_CASE("zone impedance is the fastest mode between centroids") {
     CHECK(imp.at(west, city) == doctest::Approx((80 + 210 + 120) / 60.0));
     CHECK(imp.at(west, west) == doctest::Approx(0.5 * imp.at(west, east)));
     CHECK(imp.at(city, west) == doctest::Approx((80 + 210 + 120) / 60.0));
+}
+
+TEST_CASE("rerouting some trips keeps the others' legs exactly") {
+    const auto s = scenario::load_scenario(data / "tiny.yaml");
+    const auto net = network::load_network(s.network);
+    const auto ctx = routing::build_routing(net, s);
+    const auto zones = population::resolve_zone_data(s, net);
+    const auto pop = population::synthesize(s, net, zones, routing::compute_zone_impedance(ctx, 8 * 3600));
+    std::vector<core::Mode> modes(pop.trip_count());
+    std::vector<std::int32_t> deps(pop.trip_count());
+    for (std::size_t t = 0; t < modes.size(); ++t) {
+        modes[t] = static_cast<core::Mode>((t / 2) % 4);  // every mode, both trips of a tour alike
+        deps[t] = routing::trip_departure_s(pop, t);
+    }
+    const auto all = routing::route_trips(ctx, pop, modes, deps);
+    REQUIRE(all.trip_count() == pop.trip_count());
+    // Every street leg has a length; walk and bike legs keep no arcs, car legs do.
+    double walk_length = 0;
+    for (std::size_t l = 0; l < all.leg_count(); ++l) {
+        const bool has_arcs = all.leg_first_arc[l + 1] > all.leg_first_arc[l];
+        if (all.leg_kind[l] == routing::LegKind::walk) walk_length += all.leg_length_m[l];
+        if (all.leg_kind[l] != routing::LegKind::car) CHECK_FALSE(has_arcs);
+    }
+    CHECK(walk_length > 0);
+    // Reroute every third trip with the same inputs: the result equals the full routing.
+    std::vector<std::uint8_t> some(pop.trip_count(), 0);
+    for (std::size_t t = 0; t < some.size(); t += 3) some[t] = 1;
+    const auto mixed = routing::route_trips(ctx, pop, modes, deps, some, &all);
+    CHECK(mixed.trip_first_leg == all.trip_first_leg);
+    CHECK(mixed.leg_kind == all.leg_kind);
+    CHECK(mixed.leg_first_arc == all.leg_first_arc);
+    CHECK(mixed.arcs == all.arcs);
+    CHECK(mixed.leg_board_rn == all.leg_board_rn);
+    CHECK(mixed.leg_stops == all.leg_stops);
+    CHECK(mixed.leg_length_m == all.leg_length_m);
 }
