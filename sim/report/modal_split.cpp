@@ -240,9 +240,11 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
     split.by_distance = distance_rows(distance_bands_km);
 
     // Door-to-door seconds summed as integers (exact); distances summed in trip order, so
-    // the same trips give the same means.
+    // the same trips give the same means. Stuck trips (not ended by the end of a simulated
+    // day) count in the shares but not in the means, which they would only inflate.
     std::array<std::int64_t, core::mode_count> travel_s{};
     std::array<double, core::mode_count> distance_m{};
+    std::array<std::uint64_t, core::mode_count> timed{};
     for (const core::TripRecord& t : trips) {
         assert(t.mode < core::mode_count && t.group < core::group_count && t.purpose < core::purpose_count);
         ++split.overall.trips[t.mode];
@@ -250,11 +252,13 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
         ++split.by_purpose[t.purpose].trips[t.mode];
         const double km = static_cast<double>(t.distance_m) / 1000.0;
         ++split.by_distance[band_of(distance_bands_km, km)].trips[t.mode];
+        if (t.stuck) continue;
+        ++timed[t.mode];
         travel_s[t.mode] += static_cast<std::int64_t>(t.arr_time_s) - t.dep_time_s;
         distance_m[t.mode] += static_cast<double>(t.distance_m);
     }
     for (std::size_t m = 0; m < core::mode_count; ++m) {
-        const auto n = static_cast<double>(split.overall.trips[m]);
+        const auto n = static_cast<double>(timed[m]);
         split.mean_travel_min[m] =
             n == 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(travel_s[m]) / 60.0 / n;
         split.mean_distance_km[m] = n == 0 ? std::numeric_limits<double>::quiet_NaN() : distance_m[m] / 1000.0 / n;

@@ -32,7 +32,7 @@ struct ModalSplit {
     // of exactly a limit counts in the band above it.
     std::vector<SplitRow> by_distance;
     // By mode: door to door (arr - dep), and distance; NaN for a mode without trips.
-    std::array<double, core::mode_count> mean_travel_min{};
+    std::array<double, core::mode_count> mean_travel_min{};  // of trips that ended (not stuck)
     std::array<double, core::mode_count> mean_distance_km{};
     double target = 0.7;
     double sustainable_share() const { return overall.sustainable_share(); }

@@ -486,3 +486,20 @@ TEST_CASE("modal split: JSON with crowding and iterations") {
     CHECK_FALSE(contains(only_iterations, "\"crowding\""));
     CHECK(contains(only_iterations, "\"iterations\": ["));
 }
+
+TEST_CASE("stuck trips count in the shares but not in the mean times") {
+    std::vector<flemsim::core::TripRecord> trips(2);
+    for (auto& t : trips) {
+        t = flemsim::core::TripRecord{};
+        t.mode = static_cast<std::uint8_t>(flemsim::core::Mode::car);
+        t.dep_time_s = 0;
+        t.distance_m = 1000;
+    }
+    trips[0].arr_time_s = 600;
+    trips[1].arr_time_s = 36 * 3600;  // not ended by the end of the day
+    trips[1].stuck = 1;
+    const auto split = flemsim::report::compute_modal_split(trips, {1, 3}, 0.7);
+    CHECK(split.overall.trips[3] == 2);
+    CHECK(split.mean_travel_min[3] == doctest::Approx(10.0));
+    CHECK(split.mean_distance_km[3] == doctest::Approx(1.0));
+}
