@@ -184,6 +184,27 @@ LoopResult run_day_loop(const scenario::Scenario& s, routing::RoutingContext& ct
     return out;
 }
 
+core::TripRecord trip_skeleton(const population::Population& pop, std::uint32_t person, std::size_t t, Mode mode) {
+    const std::size_t tour = t / 2;
+    const bool outbound = t % 2 == 0;
+    core::TripRecord r{};
+    r.trip_id = t;
+    r.person_id = person;
+    r.trip_index = static_cast<std::uint16_t>(t - 2 * pop.person_first_tour[person]);
+    r.tour_index = static_cast<std::uint16_t>(tour - pop.person_first_tour[person]);
+    r.group = static_cast<std::uint8_t>(pop.group[person]);
+    r.purpose = static_cast<std::uint8_t>(pop.tour_purpose[tour]);
+    r.mode = static_cast<std::uint8_t>(mode);
+    r.dest_activity = static_cast<std::uint8_t>(
+        outbound ? static_cast<core::Activity>(static_cast<int>(pop.tour_purpose[tour]) + 1) : core::Activity::home);
+    r.origin_zone = outbound ? pop.home_zone[person] : pop.tour_zone[tour];
+    r.dest_zone = outbound ? pop.tour_zone[tour] : pop.home_zone[person];
+    r.origin_node = routing::trip_origin_node(pop, person, t);
+    r.dest_node = routing::trip_dest_node(pop, person, t);
+    r.board_stop = r.alight_stop = r.first_line = r.last_line = -1;
+    return r;
+}
+
 namespace {
 
 core::TripRecord simulated_trip(const choice::ChoiceInputs& in, const routing::RoutingContext& ctx,
@@ -193,23 +214,7 @@ core::TripRecord simulated_trip(const choice::ChoiceInputs& in, const routing::R
     const auto& routes = loop.routes;
     const auto& tm = *ctx.transit;
     const std::uint32_t person = pop.person_of_tour(t / 2);
-    const std::size_t p = person;
-    const std::size_t tour = t / 2;
-    const bool outbound = t % 2 == 0;
-    core::TripRecord rec{};
-    rec.trip_id = t;
-    rec.person_id = person;
-    rec.trip_index = static_cast<std::uint16_t>(t - 2 * pop.person_first_tour[p]);
-    rec.tour_index = static_cast<std::uint16_t>(tour - pop.person_first_tour[p]);
-    rec.group = static_cast<std::uint8_t>(pop.group[p]);
-    rec.purpose = static_cast<std::uint8_t>(pop.tour_purpose[tour]);
-    rec.mode = static_cast<std::uint8_t>(loop.trip_mode[t]);
-    rec.dest_activity = static_cast<std::uint8_t>(
-        outbound ? static_cast<core::Activity>(static_cast<int>(pop.tour_purpose[tour]) + 1) : core::Activity::home);
-    rec.origin_zone = outbound ? pop.home_zone[p] : pop.tour_zone[tour];
-    rec.dest_zone = outbound ? pop.tour_zone[tour] : pop.home_zone[p];
-    rec.origin_node = routing::trip_origin_node(pop, person, t);
-    rec.dest_node = routing::trip_dest_node(pop, person, t);
+    core::TripRecord rec = trip_skeleton(pop, person, t, loop.trip_mode[t]);
     rec.dep_time_s = day.dep_s[t];
     rec.arr_time_s = day.arr_s[t];
     rec.distance_m = day.distance_m[t];
@@ -218,7 +223,6 @@ core::TripRecord simulated_trip(const choice::ChoiceInputs& in, const routing::R
     rec.access_s = day.access_s[t];
     rec.egress_s = day.egress_s[t];
     rec.transfer_walk_s = day.transfer_walk_s[t];
-    rec.board_stop = rec.alight_stop = rec.first_line = rec.last_line = -1;
     std::uint16_t rides = 0;
     for (auto l = routes.trip_first_leg[t]; l < routes.trip_first_leg[t + 1]; ++l) {
         if (routes.leg_kind[l] != routing::LegKind::ride) continue;

@@ -27,6 +27,11 @@ LoopResult run_day_loop(const scenario::Scenario& s, routing::RoutingContext& ct
                         const std::vector<core::Mode>& initial_modes,
                         const std::function<void(const std::string&)>& say);
 
+// The fields of a trip row that do not depend on how it went: ids, indices, group,
+// purpose, mode, activity, zones and nodes; all else zero, stops and lines -1.
+core::TripRecord trip_skeleton(const population::Population& pop, std::uint32_t person, std::size_t trip,
+                               core::Mode mode);
+
 // Trip, leg, link-volume and transit-load rows of the last day. Trips and legs are made
 // on demand, block by block, as the trip log writes them.
 std::vector<core::TripRecord> simulated_trips(const choice::ChoiceInputs& in, const routing::RoutingContext& ctx,

@@ -88,26 +88,11 @@ core::TripRecord make_trip(const population::Population& pop, const routing::Tri
     const std::size_t tour = t / 2;
     const Mode m = modes[tour];
     const auto mi = static_cast<std::size_t>(m);
-    core::TripRecord r{};
-    r.trip_id = t;
-    r.person_id = person;
-    r.trip_index = static_cast<std::uint16_t>(t - 2 * pop.person_first_tour[person]);
-    r.tour_index = static_cast<std::uint16_t>(tour - pop.person_first_tour[person]);
-    r.group = static_cast<std::uint8_t>(pop.group[person]);
-    r.purpose = static_cast<std::uint8_t>(pop.tour_purpose[tour]);
-    r.mode = static_cast<std::uint8_t>(m);
-    const bool outbound = t % 2 == 0;
-    r.dest_activity = static_cast<std::uint8_t>(
-        outbound ? static_cast<core::Activity>(static_cast<int>(pop.tour_purpose[tour]) + 1) : core::Activity::home);
-    r.origin_zone = outbound ? pop.home_zone[person] : pop.tour_zone[tour];
-    r.dest_zone = outbound ? pop.tour_zone[tour] : pop.home_zone[person];
-    r.origin_node = routing::trip_origin_node(pop, person, t);
-    r.dest_node = routing::trip_dest_node(pop, person, t);
+    core::TripRecord r = trip_skeleton(pop, person, t, m);
     r.dep_time_s = routing::trip_departure_s(pop, t);
     const double total = los.time_s[mi][t];
     r.arr_time_s = r.dep_time_s + static_cast<std::int32_t>(std::lround(total));
     r.distance_m = los.distance_m[mi][t];
-    r.board_stop = r.alight_stop = r.first_line = r.last_line = -1;
     switch (m) {
         case Mode::walk:
             r.access_s = static_cast<float>(total);
