@@ -48,6 +48,13 @@ TEST_CASE("the tiny scenario loads with every value") {
     CHECK(s.parking_sek.at("east") == 20);
     CHECK(s.activities[0].departure_profile[7] == 10);
     CHECK(s.distance_bands_km == std::vector<double>{1, 3, 5, 10, 20});
+    CHECK(s.simulate);
+    CHECK(s.end_time_s == 36 * 3600);
+    CHECK(s.max_iterations == 4);
+    CHECK(s.min_iterations == 2);
+    CHECK(s.replanning_decay == 0.5);
+    CHECK(s.departure_window_s == 1800);
+    CHECK(s.walk_speed_cv == doctest::Approx(0.1));
     // Constants add up by group and purpose.
     const auto t = s.terms(core::Group::student, core::Purpose::other);
     CHECK(t.asc[static_cast<int>(core::Mode::car)] == doctest::Approx(-1.5));
@@ -137,6 +144,20 @@ TEST_CASE("every input error names file:line:column and the key") {
     SUBCASE("a missing file") {
         CHECK(error_of("/nonexistent/scenario.yaml") ==
               "/nonexistent/scenario.yaml: cannot open file (does it exist?)");
+    }
+    SUBCASE("the simulated day and the day-to-day loop") {
+        const auto p = variant("e11.yaml", "simulation:\n  enabled: maybe\n");
+        CHECK(error_of(p) == p.string() + ":3:12: simulation.enabled: expected true or false, got 'maybe'");
+        const auto q = variant("e12.yaml", "simulation:\n  end_time: \"20:00:00\"\n");
+        CHECK(error_of(q) == q.string() + ":3:13: simulation.end_time: must be at least 24:00:00");
+        const auto r = variant("e13.yaml", "simulation:\n  end_time: noon\n");
+        CHECK(error_of(r).find("simulation.end_time: expected a time HH:MM:SS, got 'noon'") != std::string::npos);
+        const auto u = variant("e14.yaml", "iterations:\n  min: 9\n");
+        CHECK(error_of(u) == u.string() + ":3:8: iterations.min: must not exceed iterations.max");
+        const auto v = variant("e15.yaml", "iterations:\n  shift_per_hour: 0.5\n");
+        CHECK(error_of(v) == v.string() + ":3:19: iterations.shift_per_hour: must be <= 0, got 0.5");
+        const auto x = variant("e16.yaml", "simulation:\n  capacity_factor: 0\n");
+        CHECK(error_of(x) == x.string() + ":3:20: simulation.capacity_factor: must be > 0, got 0");
     }
     SUBCASE("employment and student rates above one in total") {
         const auto p = variant("e10.yaml", "population:\n  employment_rate: 0.7\n  student_rate: 0.4\n");
