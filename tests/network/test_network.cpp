@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "sim/network/network.hpp"
+#include "sim/network/write.hpp"
 
 using namespace flemsim;
 
@@ -147,4 +148,34 @@ TEST_CASE("a broken network is an error with its position") {
                               "cg,gw,gws,400,connector,walk,no,50,");
         CHECK(error_of(d).find("car_speed_kph: must be empty on a link without car access") != std::string::npos);
     }
+}
+
+TEST_CASE("a written network loads back the same") {
+    const auto net = network::load_network(tiny);
+    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-network" / "written";
+    std::filesystem::remove_all(dir);
+    network::write_network(net, dir);
+    const auto again = network::load_network(dir);
+    CHECK(again.name == net.name);
+    CHECK(again.origin_lat == doctest::Approx(net.origin_lat));
+    CHECK(again.node_ids == net.node_ids);
+    CHECK(again.node_x_m == net.node_x_m);
+    CHECK(again.node_zone == net.node_zone);
+    CHECK(again.link_from == net.link_from);
+    CHECK(again.link_modes == net.link_modes);
+    CHECK(again.link_length_m == net.link_length_m);
+    CHECK(again.link_capacity_veh_per_h == net.link_capacity_veh_per_h);
+    CHECK(again.zone_ids == net.zone_ids);
+    CHECK(again.zone_modes == net.zone_modes);
+    CHECK(again.stop_node == net.stop_node);
+    CHECK(again.line_stop == net.line_stop);
+    CHECK(again.line_run_time_s == net.line_run_time_s);
+    CHECK(again.line_on_road == net.line_on_road);
+    CHECK(again.headway_from_s == net.headway_from_s);
+    CHECK(again.headway_s == net.headway_s);
+    // Written again over the first: replaced whole, nothing left beside it.
+    network::write_network(again, dir);
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.parent_path()), {}) >= 1);
+    for (const auto& e : std::filesystem::directory_iterator(dir.parent_path()))
+        CHECK(e.path().filename().string().find(".tmp-") == std::string::npos);
 }
