@@ -329,9 +329,14 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
     const auto add_in_commuters = [&](Group group, const std::vector<std::uint64_t>& capacity,
                                       const std::vector<std::uint64_t>& taken, const std::vector<double>& origin_weight,
                                       double beta, std::vector<std::uint32_t>& place) {
+        // Without gateways (a network of the study area alone) nobody commutes in: the places
+        // residents do not take stay empty.
+        bool any_gateway = false;
+        for (std::size_t g = 0; g < nz; ++g) any_gateway = any_gateway || net.zone_kind[g] == ZoneKind::gateway;
         std::vector<std::uint32_t> first(nz + 1, static_cast<std::uint32_t>(pop.person_count()));
         for (std::size_t j = 0; j < nz; ++j)
-            first[j + 1] = first[j] + static_cast<std::uint32_t>(capacity[j] > taken[j] ? capacity[j] - taken[j] : 0);
+            first[j + 1] = first[j] + static_cast<std::uint32_t>(
+                                          any_gateway && capacity[j] > taken[j] ? capacity[j] - taken[j] : 0);
         resize_persons(pop, first[nz]);
         std::uint64_t added = 0;
         tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t j) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 
+#include "../mobsim/mobsim_fixture.hpp"
 #include "sim/network/network.hpp"
 #include "sim/population/population.hpp"
 #include "sim/routing/los.hpp"
@@ -128,4 +129,24 @@ TEST_CASE("land use naming zones the network lacks is an error at the scenario l
     f.s.land_use[0].zone = "city";
     CHECK_THROWS_WITH_AS(population::resolve_zone_data(f.s, f.net), doctest::Contains("is a gateway zone"),
                          core::InputError);
+}
+
+TEST_CASE("a study area without gateways has no in-commuters and its free places stay empty") {
+    auto w = flemsim::testing::make_world({"a", "b"}, {{0, 0}, {500, 0}}, {{"a", "b", 500, 36, 600, 1}});
+    population::ZoneData zones;
+    for (auto* v : {&zones.residents, &zones.jobs, &zones.study_places, &zones.visits, &zones.gw_workers,
+                    &zones.gw_students, &zones.gw_jobs, &zones.gw_study_places, &zones.gw_visits})
+        v->assign(1, 0.0);
+    zones.residents[0] = 100;
+    zones.jobs[0] = 500;
+    zones.study_places[0] = 50;
+    zones.visits[0] = 10;
+    population::ZoneImpedance imp{1, {1.0}};
+    population::SynthesisSummary sum;
+    const auto pop = population::synthesize(w.scenario, w.net, zones, imp, &sum);
+    CHECK(sum.residents == 100);
+    CHECK(sum.in_commuting_workers == 0);
+    CHECK(sum.in_commuting_students == 0);
+    CHECK(pop.person_count() == 100);
+    for (std::size_t p = 0; p < pop.person_count(); ++p) CHECK(core::is_resident(pop.group[p]));
 }
