@@ -2,17 +2,27 @@
 // exit codes (0 ok, 1 data or run error, 2 usage error, 3 a check that failed).
 #include <unistd.h>
 
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/error.hpp"
+#include "sim/core/text.hpp"
 #include "sim/core/version.hpp"
+#include "sim/network/import/gtfs_import.hpp"
+#include "sim/network/import/osm_import.hpp"
+#include "sim/network/import/zones.hpp"
+#include "sim/network/write.hpp"
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/run.hpp"
 #include "sim/report/modal_split.hpp"
+#include "sim/routing/batch.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace {
@@ -135,6 +145,115 @@ int cmd_report(const std::string& file, const Common& c, bool require_target) {
     return require_target && !split.target_met() ? exit_check_failed : exit_ok;
 }
 
+struct BuildOptions {
+    std::string osm, gtfs, service_date, bbox, center, zones, name;
+    double radius_km = 0;
+    double grid_m = 500;
+    double max_stop_link_m = 300;
+};
+
+// "a,b" or "a,b,c,d" as numbers; a usage error otherwise.
+std::vector<double> numbers(const std::string& text, std::size_t count, const std::string& option) {
+    std::vector<double> out;
+    try {
+        for (const auto part : core::split(text, ',')) out.push_back(core::parse_double(part));
+    } catch (const core::ParseError&) {
+        out.clear();
+    }
+    if (out.size() != count)
+        throw CLI::ValidationError(option, "expected " + std::to_string(count) + " numbers separated by commas");
+    return out;
+}
+
+int cmd_network_build(const BuildOptions& b, const Common& c) {
+    namespace imp = network::import;
+    imp::OsmOptions osm;
+    if (!b.bbox.empty()) {
+        const auto v = numbers(b.bbox, 4, "--bbox");
+        osm.area = imp::Area{v[0], v[1], v[2], v[3]};
+    } else if (!b.center.empty()) {
+        const auto v = numbers(b.center, 2, "--center");
+        osm.area = imp::area_from_center(v[0], v[1], b.radius_km);
+    }
+    const auto say = [&](const std::string& line) {
+        if (!c.quiet) std::cout << line << "\n";
+    };
+    network::Network net;
+    imp::OsmReport osm_report;
+    imp::import_osm(b.osm, osm, net, osm_report);
+    if (!b.name.empty()) net.name = b.name;
+    say("streets: " + std::to_string(osm_report.nodes) + " nodes, " + std::to_string(osm_report.links) + " links (" +
+        std::to_string(osm_report.highway_ways) + " highway ways, " + std::to_string(osm_report.collapsed_nodes) +
+        " degree-2 nodes folded)");
+    const char* mode_names[3] = {"walk", "bike", "car"};
+    for (int m = 0; m < 3; ++m)
+        if (osm_report.dropped_links[m] > 0)
+            say(std::string("  ") + mode_names[m] + ": " + std::to_string(osm_report.dropped_links[m]) +
+                " links outside the largest connected part dropped for this mode");
+    for (const auto& n : osm_report.notes) say("  " + n);
+    if (!b.gtfs.empty()) {
+        imp::GtfsOptions go;
+        go.service_date = b.service_date;
+        go.max_stop_link_m = b.max_stop_link_m;
+        imp::GtfsReport gr;
+        imp::import_gtfs(b.gtfs, go, net, gr);
+        say("transit: " + std::to_string(gr.stops) + " stops, " + std::to_string(gr.lines) + " lines from " +
+            std::to_string(gr.trips_on_date) + " trips on " + b.service_date + " (" +
+            std::to_string(gr.stops_unlinked) + " stops too far from the streets)");
+        for (const auto& n : gr.notes) say("  " + n);
+    }
+    std::vector<std::string> notes;
+    const auto zones = b.zones.empty() ? imp::grid_zones(net, b.grid_m) : imp::read_zone_file(b.zones);
+    imp::add_zones(net, zones, notes);
+    say("zones: " + std::to_string(net.zone_count()) +
+        (b.zones.empty() ? " grid cells of " + std::to_string(static_cast<int>(b.grid_m)) + " m" : " from " + b.zones));
+    for (const auto& n : notes) say("  " + n);
+    network::write_network(net, c.output);
+    // What was written must load: the same checks as for any network.
+    const auto loaded = network::load_network(c.output);
+    say("wrote " + c.output + " (" + std::to_string(loaded.node_count()) + " nodes, " +
+        std::to_string(loaded.link_count()) + " links, " + std::to_string(loaded.zone_count()) + " zones, " +
+        std::to_string(loaded.stop_count()) + " stops, " + std::to_string(loaded.line_count()) + " lines)");
+    return exit_ok;
+}
+
+int cmd_route(const std::string& network_dir, const std::string& queries_file, const std::string& scenario_file,
+              const Common& c) {
+    // Speeds and transit weights come from a scenario when one is given, else from the
+    // defaults of scenarios/flemingsberg-2017.yaml's kind (README: flemsim route).
+    scenario::Scenario s;
+    if (!scenario_file.empty()) {
+        s = load(scenario_file, c);
+    } else {
+        s.walk_speed_mps = 1.3;
+        s.bike_speed_mps = 4.2;
+        s.max_walk_trip_m = s.max_bike_trip_m = 1e9;
+        s.max_access_walk_m = 1000;
+        s.max_transfer_walk_m = 400;
+        s.wait_factor = 0.5;
+        s.max_wait_s = 1800;
+        s.min_transfer_s = 120;
+        s.base_terms.time_per_min = {-1, -1, -1, -1};
+        s.base_terms.wait_per_min = -1.5;
+        s.base_terms.access_egress_per_min = -2;
+        s.base_terms.transfer = -5;
+    }
+    const auto net = network::load_network(network_dir);
+    const auto ctx = routing::build_routing(net, s);
+    const auto queries = routing::read_route_queries(queries_file);
+    const auto started = std::chrono::steady_clock::now();
+    const auto answers = routing::answer_route_queries(ctx, queries);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const auto out = c.output.empty() ? std::filesystem::path("routes.csv") : std::filesystem::path(c.output);
+    routing::write_route_answers(out, queries, answers);
+    std::size_t found = 0;
+    for (const auto& a : answers) found += a.found;
+    if (!c.quiet)
+        std::printf("%zu queries, %zu answered, in %.3f s (%.0f queries/s); wrote %s\n", queries.size(), found, seconds,
+                    seconds > 0 ? queries.size() / seconds : 0.0, out.string().c_str());
+    return exit_ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -174,6 +293,44 @@ int main(int argc, char** argv) {
     report->add_flag("--require-target", report_require, "Exit with 3 when the sustainable share misses the target");
     report->footer("Example: flemsim report out/flemingsberg-2030/trips.h5 --output /tmp/report");
 
+    auto* network = app.add_subcommand("network", "Build networks from outside data");
+    network->require_subcommand(1);
+    auto* build = network->add_subcommand("build", "Build a network folder from OpenStreetMap (and GTFS)");
+    BuildOptions bo;
+    Common build_c;
+    build->add_option("--osm", bo.osm, "OpenStreetMap extract (.osm or .osm.pbf)")->required();
+    build->add_option("--gtfs", bo.gtfs, "GTFS feed (.zip or folder)");
+    build->add_option("--service-date", bo.service_date, "The day whose trips are imported (YYYY-MM-DD)");
+    build->add_option("--bbox", bo.bbox, "Area: south,west,north,east in degrees")->type_name("S,W,N,E");
+    build->add_option("--center", bo.center, "Area: centre LAT,LON (with --radius-km)")->type_name("LAT,LON");
+    build->add_option("--radius-km", bo.radius_km, "Area: radius around --center")->check(CLI::PositiveNumber);
+    build->add_option("--zones", bo.zones,
+                      "Zone centroids: CSV (id,name,lat,lon[,residents,jobs,study_places,visits]) or GeoJSON points");
+    build->add_option("--grid-m", bo.grid_m, "Without --zones: square zones of this size (m)")
+        ->check(CLI::PositiveNumber);
+    build->add_option("--max-stop-link-m", bo.max_stop_link_m, "Stops farther from the streets are left out (m)")
+        ->check(CLI::PositiveNumber);
+    build->add_option("--name", bo.name, "Name of the network");
+    build->add_option("--output,-o", build_c.output, "Network folder to write")->required();
+    build->add_option("--threads,-j", build_c.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));
+    build->add_flag("--quiet,-q", build_c.quiet, "Print only errors");
+    build->footer(
+        "Examples:\n"
+        "  flemsim network build --osm city.osm.pbf --center 59.338,18.070 --radius-km 1.5 --output networks/city\n"
+        "  flemsim network build --osm city.osm --gtfs sl.zip --service-date 2026-11-26 --zones zones.csv -o "
+        "networks/city");
+
+    auto* route = app.add_subcommand("route", "Answer a CSV of route queries (points, mode, departure)");
+    std::string route_network, route_queries, route_scenario;
+    Common route_c;
+    route->add_option("--network", route_network, "Network folder")->required();
+    route->add_option("--queries", route_queries, "CSV: id,from_lat,from_lon,to_lat,to_lon,mode,departure")->required();
+    route->add_option("--scenario", route_scenario, "Take speeds and transit weights from this scenario");
+    route->add_option("--output,-o", route_c.output, "CSV to write (default routes.csv)");
+    route->add_option("--threads,-j", route_c.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));
+    route->add_flag("--quiet,-q", route_c.quiet, "Print only errors");
+    route->footer("Example: flemsim route --network networks/flemingsberg --queries od.csv --output answers.csv");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -185,6 +342,28 @@ int main(int argc, char** argv) {
         if (*run) return cmd_run(scenario_file, run_c, run_require);
         if (*validate) return cmd_validate(scenario_file, validate_c);
         if (*report) return cmd_report(trips_file, report_c, report_require);
+        const auto with_threads = [](const Common& c, auto&& f) {
+            const int t = c.threads && *c.threads > 0 ? *c.threads : tbb::info::default_concurrency();
+            tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(t));
+            return f();
+        };
+        if (*build) {
+            if (!bo.gtfs.empty() && bo.service_date.empty()) {
+                std::cerr << "error: --gtfs needs --service-date YYYY-MM-DD\n";
+                return exit_usage;
+            }
+            if (!bo.center.empty() && bo.radius_km <= 0) {
+                std::cerr << "error: --center needs --radius-km\n";
+                return exit_usage;
+            }
+            return with_threads(build_c, [&] { return cmd_network_build(bo, build_c); });
+        }
+        if (*route)
+            return with_threads(route_c,
+                                [&] { return cmd_route(route_network, route_queries, route_scenario, route_c); });
+    } catch (const CLI::ValidationError& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return exit_usage;
     } catch (const flemsim::core::InputError& e) {
         std::cerr << "error: " << e.what() << "\n";
         return exit_data_error;

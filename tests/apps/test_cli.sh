@@ -48,5 +48,19 @@ SOURCE_DATE_EPOCH=0 "$flemsim" run "$data/tiny.yaml" -q --threads 1 --output "$w
 SOURCE_DATE_EPOCH=0 "$flemsim" run "$data/tiny.yaml" -q --threads 2 --output "$work/j2"
 if cmp -s "$work/j1/trips.h5" "$work/j2/trips.h5"; then passes=$((passes + 1)); else echo "FAIL threads: trip logs differ"; failures=$((failures + 1)); fi
 
+# Networks from OpenStreetMap and GTFS, and batch route queries.
+expect network-build 0 "wrote" -- "$flemsim" network build --osm "$data/osm/grid.osm" --gtfs "$data/gtfs/bus_line" \
+    --service-date 2024-03-04 --grid-m 400 --output "$work/net"
+[ -f "$work/net/links.csv" ] && [ -f "$work/net/headways.csv" ] || { echo "FAIL network-build: tables missing"; failures=$((failures + 1)); }
+expect network-build-no-date 2 "service-date" -- "$flemsim" network build --osm "$data/osm/grid.osm" --gtfs "$data/gtfs/bus_line" --output "$work/n2"
+expect network-build-bad-osm 1 "malformed.osm:8:3" -- "$flemsim" network build --osm "$data/osm/malformed.osm" --output "$work/n3"
+[ ! -e "$work/n3" ] || { echo "FAIL network-build-bad-osm: $work/n3 exists"; failures=$((failures + 1)); }
+expect network-build-bad-bbox 2 "bbox" -- "$flemsim" network build --osm "$data/osm/grid.osm" --bbox 1,2,3 --output "$work/n4"
+printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nq1,60.0,10.0,60.0,10.02,walk,08:00:00\nq2,60.0,10.0,60.0,10.02,transit,07:30:00\n' > "$work/q.csv"
+expect route 0 "2 answered" -- "$flemsim" route --network "$work/net" --queries "$work/q.csv" --output "$work/a.csv"
+grep -q '^q2,transit,1,840.0,' "$work/a.csv" && passes=$((passes + 1)) || { echo "FAIL route: transit answer"; cat "$work/a.csv"; failures=$((failures + 1)); }
+printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nq1,60.0,10.0,60.0,10.02,walk,8 am\n' > "$work/bad.csv"
+expect route-bad-time 1 "bad.csv:2:30: departure" -- "$flemsim" route --network "$work/net" --queries "$work/bad.csv" --output "$work/b.csv"
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

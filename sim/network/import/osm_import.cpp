@@ -1,0 +1,717 @@
+#include "sim/network/import/osm_import.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <numbers>
+#include <system_error>
+#include <utility>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/strong_components.hpp>
+#include <osmium/io/any_input.hpp>
+#include <osmium/io/error.hpp>
+#include <osmium/osm/box.hpp>
+#include <osmium/osm/node.hpp>
+#include <osmium/osm/way.hpp>
+
+#include "sim/core/error.hpp"
+#include "sim/core/ids.hpp"
+
+namespace flemsim::network::import {
+
+namespace {
+
+constexpr std::uint8_t all_street = walk_bit | bike_bit | car_bit;
+constexpr std::uint8_t walk_bike = walk_bit | bike_bit;
+
+// Speeds and lanes are Swedish urban practice (assumption); lanes per direction, capacity per
+// lane and direction.
+constexpr std::array<RoadDefaults, 21> k_defaults{{
+    {"motorway", 110, 2, 2000, car_bit},      {"motorway_link", 60, 1, 1500, car_bit},
+    {"trunk", 80, 2, 1800, car_bit},          {"trunk_link", 50, 1, 1200, car_bit},
+    {"primary", 50, 2, 900, all_street},      {"primary_link", 40, 1, 900, all_street},
+    {"secondary", 50, 1, 900, all_street},    {"secondary_link", 40, 1, 800, all_street},
+    {"tertiary", 40, 1, 700, all_street},     {"tertiary_link", 30, 1, 700, all_street},
+    {"unclassified", 40, 1, 600, all_street}, {"road", 40, 1, 600, all_street},
+    {"residential", 30, 1, 600, all_street},  {"living_street", 7, 1, 300, all_street},
+    {"service", 20, 1, 300, all_street},      {"track", 20, 1, 200, walk_bike},
+    {"pedestrian", 7, 1, 100, walk_bit},      {"footway", 7, 1, 100, walk_bit},
+    {"steps", 5, 1, 100, walk_bit},           {"path", 15, 1, 100, walk_bike},
+    {"cycleway", 15, 1, 100, walk_bike},
+}};
+
+constexpr std::array<std::string_view, 7> k_skipped_types{"bridleway",    "construction", "proposed", "raceway",
+                                                          "bus_guideway", "platform",     "corridor"};
+
+// Degree lengths of the network projection (README of the network format).
+constexpr double k_m_per_deg_lon_at_equator = 111320.0;
+constexpr double k_m_per_deg_lat = 110574.0;
+
+double round_01(double v) {
+    return std::round(v * 10.0) / 10.0;
+}
+
+std::string_view trim(std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+}
+
+// A number at the start of v; the rest of v is left in `rest`.
+std::optional<double> leading_number(std::string_view v, std::string_view& rest) {
+    double x = 0;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+    if (ec != std::errc{} || ptr == v.data()) return std::nullopt;
+    rest = trim(std::string_view(ptr, static_cast<std::size_t>(v.data() + v.size() - ptr)));
+    return x;
+}
+
+struct SpeedTag {
+    std::optional<double> kph;  // none: use the type's default
+    bool understood = true;     // false: a value we could not read (reported in a note)
+};
+
+SpeedTag parse_maxspeed(std::string_view v) {
+    v = trim(v);
+    if (auto semi = v.find(';'); semi != std::string_view::npos) v = trim(v.substr(0, semi));
+    if (v == "none" || v == "signals" || v == "variable") return {};
+    if (v == "walk" || v == "SE:walk" || v == "SE:living_street") return {7.0};
+    if (v == "SE:urban") return {50.0};
+    if (v == "SE:rural") return {70.0};
+    if (v == "SE:motorway") return {110.0};
+    std::string_view rest;
+    auto x = leading_number(v, rest);
+    if (!x || !(*x > 0)) return {std::nullopt, false};
+    if (rest.empty() || rest == "km/h" || rest == "kmh" || rest == "kph") return {*x};
+    if (rest == "mph") return {*x * 1.609344};
+    if (rest == "knots") return {*x * 1.852};
+    return {std::nullopt, false};
+}
+
+enum class Access { unset, yes, no };
+
+Access access_value(const char* v) {
+    if (v == nullptr) return Access::unset;
+    std::string_view s = v;
+    if (s == "no" || s == "private" || s == "use_sidepath") return Access::no;
+    if (s == "yes" || s == "designated" || s == "permissive" || s == "destination") return Access::yes;
+    return Access::unset;
+}
+
+void apply_access(std::uint8_t& modes, std::uint8_t bits, Access a) {
+    if (a == Access::yes) modes = static_cast<std::uint8_t>(modes | bits);
+    if (a == Access::no) modes = static_cast<std::uint8_t>(modes & ~bits);
+}
+
+bool starts_with_opposite(const char* v) {
+    return v != nullptr && std::string_view(v).starts_with("opposite");
+}
+
+// The attributes that must be equal on both sides of a node for the node to be folded.
+// car_oneway implies car in modes, bike_oneway implies bike; car fields are 0 without car.
+struct StreetAttrs {
+    std::string type;
+    std::uint8_t modes = 0;
+    bool car_oneway = false;
+    bool bike_oneway = false;
+    double speed_kph = 0;
+    double lanes = 0;     // per direction
+    double capacity = 0;  // veh/h per direction
+    std::string name;
+    bool operator==(const StreetAttrs&) const = default;
+
+    bool directed() const { return car_oneway || bike_oneway; }
+};
+
+struct NodeLoc {
+    osmium::object_id_type id;
+    double lat;
+    double lon;
+};
+
+struct WayRec {
+    osmium::object_id_type id;
+    std::vector<osmium::object_id_type> refs;  // already reversed for oneway=-1
+    StreetAttrs attrs;
+};
+
+// Counters for the notes.
+struct TagStats {
+    std::map<std::string, std::size_t> unknown_types;
+    std::size_t skipped_types = 0;
+    std::size_t area_yes = 0;
+    std::size_t no_mode = 0;
+    std::map<std::string, std::size_t> bad_maxspeed;
+    std::size_t bad_lanes = 0;
+};
+
+const RoadDefaults* find_defaults(std::string_view type) {
+    for (const auto& d : k_defaults)
+        if (d.highway == type) return &d;
+    return nullptr;
+}
+
+// Interprets the tags of a highway way; nullopt when the way gives no street.
+std::optional<WayRec> read_way(const osmium::Way& way, TagStats& stats) {
+    const auto& tags = way.tags();
+    const char* highway = tags["highway"];
+    std::string_view type = highway;
+    if (std::find(k_skipped_types.begin(), k_skipped_types.end(), type) != k_skipped_types.end()) {
+        ++stats.skipped_types;
+        return std::nullopt;
+    }
+    const RoadDefaults* def = find_defaults(type);
+    if (def == nullptr) {
+        ++stats.unknown_types[std::string(type)];
+        return std::nullopt;
+    }
+    if (const char* area = tags["area"]; area != nullptr && std::string_view(area) == "yes") {
+        ++stats.area_yes;
+        return std::nullopt;
+    }
+
+    StreetAttrs a;
+    a.type = std::string(type);
+    a.modes = def->modes;
+    apply_access(a.modes, all_street, access_value(tags["access"]));
+    apply_access(a.modes, bike_bit | car_bit, access_value(tags["vehicle"]));
+    apply_access(a.modes, walk_bit, access_value(tags["foot"]));
+    apply_access(a.modes, bike_bit, access_value(tags["bicycle"]));
+    apply_access(a.modes, car_bit, access_value(tags["motor_vehicle"]));
+    apply_access(a.modes, car_bit, access_value(tags["motorcar"]));
+    if (a.modes == 0) {
+        ++stats.no_mode;
+        return std::nullopt;
+    }
+
+    // Direction: oneway=-1 reverses the way, so that every oneway runs along the node order.
+    bool forward = false;
+    bool reverse = false;
+    bool explicit_no = false;
+    if (const char* ow = tags["oneway"]) {
+        std::string_view s = ow;
+        forward = s == "yes" || s == "1" || s == "true";
+        reverse = s == "-1" || s == "reverse";
+        explicit_no = s == "no" || s == "0" || s == "false";
+    }
+    const char* junction = tags["junction"];
+    bool implied = (junction != nullptr &&
+                    (std::string_view(junction) == "roundabout" || std::string_view(junction) == "circular")) ||
+                   type == "motorway" || type == "motorway_link";
+    bool oneway = forward || reverse || (implied && !explicit_no);
+    bool bike_both_ways = false;
+    bool bike_oneway_tag = false;
+    if (const char* ob = tags["oneway:bicycle"]) {
+        bike_both_ways = std::string_view(ob) == "no";
+        bike_oneway_tag = std::string_view(ob) == "yes";
+    }
+    bike_both_ways = bike_both_ways || starts_with_opposite(tags["cycleway"]) ||
+                     starts_with_opposite(tags["cycleway:left"]) || starts_with_opposite(tags["cycleway:right"]) ||
+                     starts_with_opposite(tags["cycleway:both"]);
+    a.car_oneway = (a.modes & car_bit) != 0 && oneway;
+    a.bike_oneway = (a.modes & bike_bit) != 0 && ((oneway && !bike_both_ways) || bike_oneway_tag);
+
+    if ((a.modes & car_bit) != 0) {
+        a.speed_kph = def->speed_kph;
+        if (const char* ms = tags["maxspeed"]) {
+            SpeedTag sp = parse_maxspeed(ms);
+            if (sp.kph) a.speed_kph = *sp.kph;
+            if (!sp.understood) ++stats.bad_maxspeed[ms];
+        }
+        a.lanes = def->lanes;
+        if (const char* ln = tags["lanes"]) {
+            std::string_view rest;
+            auto total = leading_number(trim(ln), rest);
+            if (total && *total > 0 && rest.empty()) {
+                a.lanes = a.car_oneway ? *total : std::max(1.0, *total / 2.0);
+            } else {
+                ++stats.bad_lanes;
+            }
+        }
+        a.capacity = def->capacity_veh_per_h * a.lanes;
+    }
+    if (const char* name = tags["name"]) {
+        // The CSV format has no quoting: commas and double quotes cannot appear in a name.
+        for (const char* c = name; *c != '\0'; ++c)
+            if (*c != ',' && *c != '"') a.name.push_back(*c);
+    }
+
+    WayRec rec{way.id(), {}, std::move(a)};
+    rec.refs.reserve(way.nodes().size());
+    for (const auto& nr : way.nodes()) rec.refs.push_back(nr.ref());
+    if (reverse) std::reverse(rec.refs.begin(), rec.refs.end());
+    return rec;
+}
+
+bool known_extension(const std::string& name) {
+    for (const char* ext : {".osm", ".osm.pbf", ".pbf", ".osm.gz", ".osm.bz2"})
+        if (name.ends_with(ext)) return true;
+    return false;
+}
+
+struct FileContents {
+    std::vector<NodeLoc> nodes;  // sorted by id, unique
+    std::vector<WayRec> ways;    // sorted by id
+    osmium::Box bounds;          // from the header, may be invalid
+};
+
+FileContents read_file(const std::filesystem::path& file, OsmReport& report, TagStats& stats) {
+    const std::string name = file.string();
+    if (!known_extension(file.filename().string()))
+        throw core::InputError({name}, "unknown OpenStreetMap file extension",
+                               "use .osm (XML), .osm.pbf, .osm.gz or .osm.bz2");
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) throw core::InputError({name}, "OpenStreetMap file not found");
+
+    FileContents out;
+    try {
+        osmium::io::File input{name};
+        osmium::io::Reader reader{input, osmium::osm_entity_bits::node | osmium::osm_entity_bits::way};
+        out.bounds = reader.header().joined_boxes();
+        while (osmium::memory::Buffer buffer = reader.read()) {
+            for (const auto& obj : buffer.select<osmium::OSMObject>()) {
+                if (!obj.visible()) continue;
+                if (obj.type() == osmium::item_type::node) {
+                    const auto& node = static_cast<const osmium::Node&>(obj);
+                    if (!node.location().valid()) continue;
+                    out.nodes.push_back({node.id(), node.location().lat(), node.location().lon()});
+                } else if (obj.type() == osmium::item_type::way) {
+                    const auto& way = static_cast<const osmium::Way&>(obj);
+                    ++report.ways_read;
+                    if (way.tags()["highway"] == nullptr) continue;
+                    ++report.highway_ways;
+                    if (auto rec = read_way(way, stats)) out.ways.push_back(std::move(*rec));
+                }
+            }
+        }
+        reader.close();
+    } catch (const osmium::xml_error& e) {
+        core::SourcePos pos{name};
+        if (e.line > 0) {
+            pos.line = static_cast<int>(e.line);
+            pos.column = static_cast<int>(e.column) + 1;  // expat counts columns from 0
+        }
+        throw core::InputError(pos, "malformed OSM XML: " + e.error_string);
+    } catch (const osmium::pbf_error& e) {
+        throw core::InputError({name}, std::string("malformed OSM PBF: ") + e.what());
+    } catch (const std::system_error& e) {
+        throw core::IoError(name + ": " + e.what());
+    } catch (const std::exception& e) {
+        // osmium::io_error, protozero's and the decompressors' errors: the file's content is bad.
+        throw core::InputError({name}, std::string("cannot read OpenStreetMap data: ") + e.what());
+    }
+
+    std::stable_sort(out.nodes.begin(), out.nodes.end(),
+                     [](const NodeLoc& a, const NodeLoc& b) { return a.id < b.id; });
+    // A later version of the same node wins (as in a file with history or a merged file).
+    std::vector<NodeLoc> unique;
+    unique.reserve(out.nodes.size());
+    for (const auto& n : out.nodes) {
+        if (!unique.empty() && unique.back().id == n.id)
+            unique.back() = n;
+        else
+            unique.push_back(n);
+    }
+    out.nodes = std::move(unique);
+    std::stable_sort(out.ways.begin(), out.ways.end(), [](const WayRec& a, const WayRec& b) { return a.id < b.id; });
+    return out;
+}
+
+// A street edge between two graph nodes: a run of a way, later folded with its neighbours.
+struct Edge {
+    osmium::object_id_type way;  // key of its first piece: (way, seg)
+    std::uint32_t seg;
+    std::uint32_t attrs;  // index into the way list (its StreetAttrs)
+    std::uint32_t from;   // node index
+    std::uint32_t to;
+    double length_m;
+    bool alive = true;
+
+    std::pair<osmium::object_id_type, std::uint32_t> key() const { return {way, seg}; }
+};
+
+struct Link {
+    osmium::object_id_type way;
+    std::uint32_t k;
+    std::uint32_t from;
+    std::uint32_t to;
+    double length_m;
+    std::uint32_t attrs;
+    std::uint8_t modes;
+    bool oneway;
+};
+
+// Keeps, per mode, only the links whose both ends lie in the mode's largest strongly connected
+// component (walk is always two-way; bike and car follow the oneway flag).
+void keep_largest_components(std::vector<Link>& links, std::size_t node_count, OsmReport& report) {
+    using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+    const std::array<std::uint8_t, 3> bits{walk_bit, bike_bit, car_bit};
+    std::vector<std::uint8_t> original(links.size());
+    for (std::size_t i = 0; i < links.size(); ++i) original[i] = links[i].modes;
+
+    for (std::size_t m = 0; m < bits.size(); ++m) {
+        const std::uint8_t bit = bits[m];
+        Graph g(node_count);
+        std::vector<bool> touched(node_count, false);
+        bool any = false;
+        for (std::size_t i = 0; i < links.size(); ++i) {
+            if ((original[i] & bit) == 0) continue;
+            any = true;
+            const auto& l = links[i];
+            touched[l.from] = touched[l.to] = true;
+            boost::add_edge(l.from, l.to, g);
+            if (bit == walk_bit || !l.oneway) boost::add_edge(l.to, l.from, g);
+        }
+        if (!any) continue;
+        std::vector<int> comp(node_count);
+        const int comp_count = boost::strong_components(
+            g, boost::make_iterator_property_map(comp.begin(), boost::get(boost::vertex_index, g)));
+        std::vector<std::size_t> size(static_cast<std::size_t>(comp_count), 0);
+        for (std::size_t v = 0; v < node_count; ++v)
+            if (touched[v]) ++size[static_cast<std::size_t>(comp[v])];
+        // The largest; on a tie the one holding the lowest node index (deterministic).
+        int best = -1;
+        for (std::size_t v = 0; v < node_count; ++v) {
+            if (!touched[v]) continue;
+            const int c = comp[v];
+            if (best < 0 || size[static_cast<std::size_t>(c)] > size[static_cast<std::size_t>(best)]) best = c;
+        }
+        for (std::size_t v = 0; v < node_count; ++v)
+            if (touched[v] && comp[v] != best) ++report.dropped_nodes[m];
+        for (std::size_t i = 0; i < links.size(); ++i) {
+            if ((original[i] & bit) == 0) continue;
+            if (comp[links[i].from] != best || comp[links[i].to] != best) {
+                links[i].modes = static_cast<std::uint8_t>(links[i].modes & ~bit);
+                ++report.dropped_links[m];
+            }
+        }
+    }
+}
+
+}  // namespace
+
+std::span<const RoadDefaults> road_defaults() {
+    return k_defaults;
+}
+
+Area area_from_center(double lat, double lon, double radius_km) {
+    const double dlat = radius_km * 1000.0 / k_m_per_deg_lat;
+    const double dlon = radius_km * 1000.0 / (k_m_per_deg_lon_at_equator * std::cos(lat * std::numbers::pi / 180.0));
+    return {lat - dlat, lon - dlon, lat + dlat, lon + dlon};
+}
+
+void import_osm(const std::filesystem::path& file, const OsmOptions& options, Network& net, OsmReport& report) {
+    const std::string file_name = file.string();
+    TagStats stats;
+    FileContents data = read_file(file, report, stats);
+    const auto& nodes = data.nodes;
+
+    auto inside = [&](const NodeLoc& n) {
+        if (!options.area) return true;
+        const Area& a = *options.area;
+        return n.lat >= a.min_lat && n.lat <= a.max_lat && n.lon >= a.min_lon && n.lon <= a.max_lon;
+    };
+    for (const auto& n : nodes)
+        if (inside(n)) ++report.nodes_in_area;
+
+    // Origin of the projection.
+    if (options.area) {
+        net.origin_lat = (options.area->min_lat + options.area->max_lat) / 2.0;
+        net.origin_lon = (options.area->min_lon + options.area->max_lon) / 2.0;
+    } else if (data.bounds.valid()) {
+        net.origin_lat = (data.bounds.bottom_left().lat() + data.bounds.top_right().lat()) / 2.0;
+        net.origin_lon = (data.bounds.bottom_left().lon() + data.bounds.top_right().lon()) / 2.0;
+    } else if (!nodes.empty()) {
+        auto [lat_lo, lat_hi] = std::minmax_element(nodes.begin(), nodes.end(),
+                                                    [](const NodeLoc& a, const NodeLoc& b) { return a.lat < b.lat; });
+        auto [lon_lo, lon_hi] = std::minmax_element(nodes.begin(), nodes.end(),
+                                                    [](const NodeLoc& a, const NodeLoc& b) { return a.lon < b.lon; });
+        net.origin_lat = (lat_lo->lat + lat_hi->lat) / 2.0;
+        net.origin_lon = (lon_lo->lon + lon_hi->lon) / 2.0;
+    }
+    const double m_per_deg_lon = std::cos(net.origin_lat * std::numbers::pi / 180.0) * k_m_per_deg_lon_at_equator;
+    auto project_x = [&](const NodeLoc& n) { return round_01((n.lon - net.origin_lon) * m_per_deg_lon); };
+    auto project_y = [&](const NodeLoc& n) { return round_01((n.lat - net.origin_lat) * k_m_per_deg_lat); };
+
+    auto find_node = [&](osmium::object_id_type id) -> std::uint32_t {
+        auto it = std::lower_bound(nodes.begin(), nodes.end(), id,
+                                   [](const NodeLoc& n, osmium::object_id_type v) { return n.id < v; });
+        if (it == nodes.end() || it->id != id) return core::invalid_index;
+        return static_cast<std::uint32_t>(it - nodes.begin());
+    };
+
+    // Pieces: maximal runs of a way inside the area, consecutive repeats removed.
+    struct Piece {
+        std::uint32_t way;  // index into data.ways
+        std::uint32_t first_seg;
+        std::vector<std::uint32_t> nodes;
+    };
+    std::vector<Piece> pieces;
+    std::size_t missing_refs = 0;
+    std::size_t ways_kept = 0;
+    for (std::uint32_t w = 0; w < data.ways.size(); ++w) {
+        const auto& way = data.ways[w];
+        std::vector<std::uint32_t> run;
+        std::uint32_t seg = 0;  // segment index along the way (of the first node of `run`)
+        std::uint32_t run_seg = 0;
+        bool kept = false;
+        auto flush = [&] {
+            if (run.size() >= 2) {
+                pieces.push_back({w, run_seg, run});
+                kept = true;
+            }
+            run.clear();
+        };
+        for (std::size_t i = 0; i < way.refs.size(); ++i) {
+            if (i > 0 && way.refs[i] == way.refs[i - 1]) continue;
+            const std::uint32_t n = find_node(way.refs[i]);
+            if (n == core::invalid_index) ++missing_refs;
+            if (n == core::invalid_index || !inside(nodes[n])) {
+                flush();
+            } else {
+                if (run.empty()) run_seg = seg;
+                run.push_back(n);
+            }
+            if (i > 0) ++seg;
+        }
+        flush();
+        if (kept) ++ways_kept;
+    }
+
+    // From here on only the nodes of the pieces matter: compact their indices (still in OSM id
+    // order) so that the per-node arrays below scale with the streets, not with the file.
+    {
+        std::vector<std::uint32_t> compact(nodes.size(), core::invalid_index);
+        for (const auto& p : pieces)
+            for (auto n : p.nodes) compact[n] = 0;
+        std::vector<NodeLoc> street_nodes;
+        for (std::uint32_t n = 0; n < nodes.size(); ++n) {
+            if (compact[n] == core::invalid_index) continue;
+            compact[n] = static_cast<std::uint32_t>(street_nodes.size());
+            street_nodes.push_back(nodes[n]);
+        }
+        for (auto& p : pieces)
+            for (auto& n : p.nodes) n = compact[n];
+        data.nodes = std::move(street_nodes);  // `nodes` refers to data.nodes
+    }
+
+    // Graph nodes: ends of pieces and nodes used more than once (by two ways or twice by one).
+    std::vector<std::uint8_t> uses(nodes.size(), 0);
+    std::vector<bool> junction(nodes.size(), false);
+    for (const auto& p : pieces) {
+        for (auto n : p.nodes)
+            if (uses[n] < 2) ++uses[n];
+        junction[p.nodes.front()] = junction[p.nodes.back()] = true;
+    }
+    for (std::size_t n = 0; n < nodes.size(); ++n)
+        if (uses[n] >= 2) junction[n] = true;
+
+    std::vector<double> xs(nodes.size(), 0), ys(nodes.size(), 0);
+    for (std::size_t n = 0; n < nodes.size(); ++n) {
+        xs[n] = project_x(nodes[n]);
+        ys[n] = project_y(nodes[n]);
+    }
+    auto seg_length = [&](std::uint32_t a, std::uint32_t b) { return std::hypot(xs[b] - xs[a], ys[b] - ys[a]); };
+
+    // Edges between graph nodes; a closed run (from == to) is split at its middle node.
+    std::vector<Edge> edges;
+    for (const auto& p : pieces) {
+        auto emit = [&](std::size_t i, std::size_t j) {
+            double len = 0;
+            for (std::size_t k = i; k < j; ++k) len += seg_length(p.nodes[k], p.nodes[k + 1]);
+            edges.push_back(
+                {data.ways[p.way].id, p.first_seg + static_cast<std::uint32_t>(i), p.way, p.nodes[i], p.nodes[j], len});
+        };
+        std::size_t start = 0;
+        for (std::size_t j = 1; j < p.nodes.size(); ++j) {
+            if (!junction[p.nodes[j]]) continue;
+            if (p.nodes[j] == p.nodes[start]) {
+                if (j - start < 2) continue;  // cannot happen: repeats were removed
+                const std::size_t mid = (start + j) / 2;
+                junction[p.nodes[mid]] = true;
+                emit(start, mid);
+                emit(mid, j);
+            } else {
+                emit(start, j);
+            }
+            start = j;
+        }
+    }
+
+    // Fold degree-2 nodes, in node order (= OSM id order); the edge with the smaller key keeps
+    // its id and absorbs the other.
+    std::vector<std::vector<std::uint32_t>> incident(nodes.size());
+    for (std::uint32_t e = 0; e < edges.size(); ++e) {
+        incident[edges[e].from].push_back(e);
+        incident[edges[e].to].push_back(e);
+    }
+    for (std::uint32_t v = 0; v < nodes.size(); ++v) {
+        auto& inc = incident[v];
+        if (inc.size() != 2 || inc[0] == inc[1]) continue;
+        std::uint32_t a = inc[0];
+        std::uint32_t b = inc[1];
+        if (edges[b].key() < edges[a].key()) std::swap(a, b);
+        Edge& keep = edges[a];
+        Edge& other = edges[b];
+        const StreetAttrs& attrs = data.ways[keep.attrs].attrs;
+        if (!(attrs == data.ways[other.attrs].attrs)) continue;
+        std::uint32_t from = 0;
+        std::uint32_t to = 0;
+        if (keep.to == v && other.from == v) {
+            from = keep.from;
+            to = other.to;
+        } else if (keep.from == v && other.to == v) {
+            from = other.from;
+            to = keep.to;
+        } else if (attrs.directed()) {
+            continue;  // the two sides point against each other
+        } else if (keep.to == v) {
+            from = keep.from;
+            to = other.from;
+        } else {
+            from = other.to;
+            to = keep.to;
+        }
+        if (from == to) continue;  // would close a loop
+        const std::uint32_t far = other.from == v ? other.to : other.from;
+        std::replace(incident[far].begin(), incident[far].end(), b, a);
+        keep.from = from;
+        keep.to = to;
+        keep.length_m += other.length_m;
+        other.alive = false;
+        inc.clear();
+    }
+    std::erase_if(edges, [](const Edge& e) { return !e.alive; });
+    std::sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) { return a.key() < b.key(); });
+
+    {
+        std::vector<bool> is_end(nodes.size(), false);
+        for (const auto& e : edges) is_end[e.from] = is_end[e.to] = true;
+        std::vector<bool> counted(nodes.size(), false);
+        for (const auto& p : pieces)
+            for (auto n : p.nodes)
+                if (!is_end[n] && !counted[n]) {
+                    counted[n] = true;
+                    ++report.collapsed_nodes;
+                }
+    }
+
+    // Links; a street that is oneway for one of car and bike only becomes two links.
+    std::vector<Link> links;
+    {
+        osmium::object_id_type way = 0;
+        std::uint32_t k = 0;
+        for (std::size_t i = 0; i < edges.size(); ++i) {
+            const Edge& e = edges[i];
+            if (i == 0 || e.way != way) {
+                way = e.way;
+                k = 0;
+            }
+            const StreetAttrs& a = data.ways[e.attrs].attrs;
+            const bool car = (a.modes & car_bit) != 0;
+            const bool bike = (a.modes & bike_bit) != 0;
+            const double len = std::max(e.length_m, 0.1);  // distinct nodes at one position
+            if (car && bike && a.car_oneway != a.bike_oneway) {
+                links.push_back({e.way, k++, e.from, e.to, len, e.attrs, car_bit, a.car_oneway});
+                links.push_back({e.way, k++, e.from, e.to, len, e.attrs, static_cast<std::uint8_t>(a.modes & walk_bike),
+                                 a.bike_oneway});
+            } else {
+                links.push_back({e.way, k++, e.from, e.to, len, e.attrs, a.modes, a.car_oneway || a.bike_oneway});
+            }
+        }
+    }
+
+    // Dense indices over link ends, in OSM id order, for the component search.
+    std::vector<std::uint32_t> dense(nodes.size(), core::invalid_index);
+    std::vector<std::uint32_t> graph_nodes;
+    {
+        std::vector<bool> used(nodes.size(), false);
+        for (const auto& l : links) used[l.from] = used[l.to] = true;
+        for (std::uint32_t n = 0; n < nodes.size(); ++n)
+            if (used[n]) {
+                dense[n] = static_cast<std::uint32_t>(graph_nodes.size());
+                graph_nodes.push_back(n);
+            }
+        for (auto& l : links) {
+            l.from = dense[l.from];
+            l.to = dense[l.to];
+        }
+    }
+    keep_largest_components(links, graph_nodes.size(), report);
+    std::erase_if(links, [](const Link& l) { return l.modes == 0; });
+    if (links.empty())
+        throw core::InputError({file_name}, "no usable street in the area",
+                               options.area ? "check the area (lat/lon order, radius) against the file's extent"
+                                            : "the file holds no highway=* way that walk, bike or car may use");
+
+    // Fill the network.
+    std::vector<std::uint32_t> out_index(graph_nodes.size(), core::invalid_index);
+    for (const auto& l : links) out_index[l.from] = out_index[l.to] = 0;
+    for (std::uint32_t d = 0; d < graph_nodes.size(); ++d) {
+        if (out_index[d] == core::invalid_index) continue;
+        out_index[d] = static_cast<std::uint32_t>(net.node_ids.size());
+        const NodeLoc& n = nodes[graph_nodes[d]];
+        net.node_ids.push_back("n" + std::to_string(n.id));
+        net.node_x_m.push_back(xs[graph_nodes[d]]);
+        net.node_y_m.push_back(ys[graph_nodes[d]]);
+        net.node_zone.push_back(core::invalid_index);
+        net.node_line.push_back(0);
+    }
+    for (const auto& l : links) {
+        const StreetAttrs& a = data.ways[l.attrs].attrs;
+        const bool car = (l.modes & car_bit) != 0;
+        const bool bike = (l.modes & bike_bit) != 0;
+        net.link_ids.push_back("w" + std::to_string(l.way) + "_" + std::to_string(l.k));
+        net.link_from.push_back(out_index[l.from]);
+        net.link_to.push_back(out_index[l.to]);
+        net.link_length_m.push_back(l.length_m);
+        net.link_type.push_back(a.type);
+        net.link_modes.push_back(l.modes);
+        net.link_oneway.push_back(l.oneway && (car || bike) ? 1 : 0);
+        net.link_car_speed_mps.push_back(car ? a.speed_kph / 3.6 : 0.0);
+        net.link_lanes.push_back(car ? a.lanes : 0.0);
+        net.link_capacity_veh_per_h.push_back(car ? a.capacity : 0.0);
+        net.link_name.push_back(a.name);
+    }
+    net.name = "OpenStreetMap " + file.filename().string();
+    report.nodes = net.node_ids.size();
+    report.links = net.link_ids.size();
+
+    // Notes for the console.
+    auto& notes = report.notes;
+    notes.push_back(file_name + ": " + std::to_string(report.ways_read) + " ways, " +
+                    std::to_string(report.highway_ways) + " highway=*, " + std::to_string(ways_kept) +
+                    " kept with at least two nodes in the area; " + std::to_string(report.nodes_in_area) +
+                    " nodes in the area");
+    if (stats.skipped_types + stats.area_yes + stats.no_mode > 0)
+        notes.push_back("skipped highways: " + std::to_string(stats.skipped_types) + " of an excluded type, " +
+                        std::to_string(stats.area_yes) + " area=yes, " + std::to_string(stats.no_mode) +
+                        " closed to walk, bike and car");
+    if (!stats.unknown_types.empty()) {
+        std::string line = "skipped highways of unknown type:";
+        for (const auto& [t, n] : stats.unknown_types) line += " " + t + " (" + std::to_string(n) + ")";
+        notes.push_back(line);
+    }
+    if (!stats.bad_maxspeed.empty()) {
+        std::string line = "maxspeed not understood, type default used:";
+        for (const auto& [v, n] : stats.bad_maxspeed) line += " '" + v + "' (" + std::to_string(n) + ")";
+        notes.push_back(line);
+    }
+    if (stats.bad_lanes > 0)
+        notes.push_back(std::to_string(stats.bad_lanes) + " lanes values not understood, type default used");
+    if (missing_refs > 0)
+        notes.push_back(std::to_string(missing_refs) +
+                        " way node references without a node in the file (ways cut there)");
+    notes.push_back(std::to_string(report.collapsed_nodes) + " degree-2 nodes folded into links; result " +
+                    std::to_string(report.nodes) + " nodes, " + std::to_string(report.links) + " links");
+    const std::array<const char*, 3> mode_names{"walk", "bike", "car"};
+    for (std::size_t m = 0; m < 3; ++m)
+        if (report.dropped_nodes[m] + report.dropped_links[m] > 0)
+            notes.push_back(std::string(mode_names[m]) + ": " + std::to_string(report.dropped_nodes[m]) +
+                            " nodes and " + std::to_string(report.dropped_links[m]) +
+                            " links outside the largest strongly connected part lost the mode");
+}
+
+}  // namespace flemsim::network::import

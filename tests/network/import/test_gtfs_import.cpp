@@ -1,0 +1,547 @@
+// GTFS import on hand-made feeds (tests/data/gtfs). The street network is three nodes a, b, c
+// in a row with walk links, plus a car-only node "decoy" right where stop B is. The projection
+// origin is 60 N 10 E, where cos(60) = 0.5: 0.01 degrees of longitude is 556.6 m.
+//   stop A (60.00, 10.00) ->   0.0 m east: node a (0, 0)
+//   stop B (60.00, 10.01) -> 556.6 m east: node b (560, 30), 30.2 m away; decoy (556.6, 0) has no walk link
+//   stop C (60.00, 10.02) -> 1113.2 m east: node c (1113.2, 0)
+//   stop D (60.00, 10.04) -> 2226.4 m east: 1113.2 m from c, beyond max_stop_link_m = 300
+#include <doctest/doctest.h>
+#include <zip.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "sim/core/ids.hpp"
+#include "sim/network/import/gtfs_csv.hpp"
+#include "sim/network/import/gtfs_import.hpp"
+
+using namespace flemsim;
+using network::import::GtfsOptions;
+using network::import::GtfsReport;
+using network::import::GtfsTable;
+using network::import::import_gtfs;
+
+namespace {
+
+const std::filesystem::path gtfs_data = std::filesystem::path(FLEMSIM_TEST_DATA) / "gtfs";
+
+void add_node(network::Network& net, const std::string& id, double x, double y) {
+    net.node_ids.push_back(id);
+    net.node_x_m.push_back(x);
+    net.node_y_m.push_back(y);
+    net.node_zone.push_back(core::invalid_index);
+    net.node_line.push_back(static_cast<int>(net.node_ids.size()) + 1);
+}
+
+void add_link(network::Network& net, std::uint32_t from, std::uint32_t to, std::uint8_t modes) {
+    net.link_ids.push_back("l" + std::to_string(net.link_ids.size() + 1));
+    net.link_from.push_back(from);
+    net.link_to.push_back(to);
+    net.link_length_m.push_back(
+        std::hypot(net.node_x_m[to] - net.node_x_m[from], net.node_y_m[to] - net.node_y_m[from]));
+    const bool car = (modes & network::car_bit) != 0;
+    net.link_type.push_back(car ? "residential" : "footway");
+    net.link_modes.push_back(modes);
+    net.link_oneway.push_back(0);
+    net.link_car_speed_mps.push_back(car ? 30 / 3.6 : 0);
+    net.link_lanes.push_back(car ? 1 : 0);
+    net.link_capacity_veh_per_h.push_back(car ? 500 : 0);
+    net.link_name.push_back("");
+}
+
+network::Network streets() {
+    network::Network net;
+    net.name = "test streets";
+    net.origin_lat = 60;
+    net.origin_lon = 10;
+    add_node(net, "a", 0, 0);          // 0
+    add_node(net, "b", 560, 30);       // 1
+    add_node(net, "c", 1113.2, 0);     // 2
+    add_node(net, "decoy", 556.6, 0);  // 3
+    add_link(net, 0, 1, network::walk_bit | network::bike_bit | network::car_bit);
+    add_link(net, 1, 2, network::walk_bit);
+    add_link(net, 3, 2, network::car_bit);
+    return net;
+}
+
+struct Imported {
+    network::Network net;
+    GtfsReport report;
+};
+
+Imported run(const std::filesystem::path& feed, const std::string& date) {
+    Imported r{streets(), {}};
+    import_gtfs(feed, GtfsOptions{date}, r.net, r.report);
+    return r;
+}
+
+template <class F>
+std::optional<core::InputError> input_error(F&& f) {
+    try {
+        f();
+    } catch (const core::InputError& e) {
+        return e;
+    }
+    return std::nullopt;
+}
+
+std::string read(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// A copy of feed `from` in a fresh temporary folder.
+std::filesystem::path copy_feed(const std::string& case_name, const std::string& from = "bus_line") {
+    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-gtfs" / case_name;
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    for (const auto& e : std::filesystem::directory_iterator(gtfs_data / from))
+        std::filesystem::copy_file(e.path(), dir / e.path().filename());
+    return dir;
+}
+
+// A copy of bus_line with `from` replaced by `to` in `file` (`from` must occur).
+std::filesystem::path edited(const std::string& case_name, const std::string& file, const std::string& from,
+                             const std::string& to) {
+    const auto dir = copy_feed(case_name);
+    std::string text = read(dir / file);
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+    std::ofstream(dir / file, std::ios::binary) << text;
+    return dir;
+}
+
+bool has_note(const GtfsReport& report, const std::string& part) {
+    return std::any_of(report.notes.begin(), report.notes.end(),
+                       [&](const std::string& n) { return n.find(part) != std::string::npos; });
+}
+
+// The bus_line result, checked in full (also for its zipped and quoted copies).
+void check_bus_line(const Imported& r) {
+    const auto& net = r.net;
+    CHECK(r.report.agencies == 1);
+    CHECK(r.report.routes == 1);
+    CHECK(r.report.trips_on_date == 12);
+    CHECK(r.report.lines == 1);
+    CHECK(r.report.stops == 3);
+    CHECK(r.report.stops_unlinked == 0);
+    CHECK(r.report.vehicles == 1);
+    CHECK(net.stop_ids == std::vector<std::string>{"A", "B", "C"});  // station ST is not a stop
+    CHECK(net.stop_node == std::vector<std::uint32_t>{0, 1, 2});     // B: node b, not the car-only decoy
+    REQUIRE(net.line_count() == 1);
+    CHECK(net.line_ids[0] == "R1_0_1");
+    CHECK(net.line_mode[0] == network::LineMode::bus);
+    CHECK(net.line_on_road[0] == 1);
+    CHECK(net.vehicle_ids == std::vector<std::string>{"gtfs_bus"});
+    CHECK(net.vehicle_seated == std::vector<std::uint32_t>{40});
+    CHECK(net.vehicle_standing == std::vector<std::uint32_t>{50});
+    CHECK(net.line_vehicle == std::vector<std::uint32_t>{0});
+    CHECK(net.line_first_stop == std::vector<std::uint32_t>{0, 3});
+    CHECK(net.line_stop == std::vector<std::uint32_t>{0, 1, 2});
+    // A -> B takes 240 s in 11 trips and 300 s in one: the median is 240 s.
+    CHECK(net.line_run_time_s == std::vector<std::int32_t>{0, 240, 270});
+    CHECK(net.line_dwell_s == std::vector<std::int32_t>{0, 30, 0});
+    // Six departures in each of the hours 7 and 8: 3600 / 6 = 600 s, merged into one interval.
+    CHECK(net.line_first_headway == std::vector<std::uint32_t>{0, 1});
+    CHECK(net.headway_from_s == std::vector<std::int32_t>{7 * 3600});
+    CHECK(net.headway_to_s == std::vector<std::int32_t>{9 * 3600});
+    CHECK(net.headway_s == std::vector<std::int32_t>{600});
+    CHECK(net.headway_at(0, 8 * 3600 + 1800) == 600);
+    CHECK(net.headway_at(0, 9 * 3600) == 0);
+    CHECK(has_note(r.report, "reverse direction"));
+}
+
+void write_zip(const std::filesystem::path& zip_path, const std::filesystem::path& folder, const std::string& prefix) {
+    std::filesystem::remove(zip_path);
+    int code = 0;
+    zip_t* z = zip_open(zip_path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code);
+    REQUIRE(z != nullptr);
+    std::vector<std::string> contents;  // libzip reads the buffers at zip_close
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(folder)) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    contents.reserve(files.size());
+    for (const auto& f : files) {
+        contents.push_back(read(f));
+        zip_source_t* src = zip_source_buffer(z, contents.back().data(), contents.back().size(), 0);
+        REQUIRE(src != nullptr);
+        REQUIRE(zip_file_add(z, (prefix + f.filename().string()).c_str(), src, ZIP_FL_ENC_UTF_8) >= 0);
+    }
+    REQUIRE(zip_close(z) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("gtfs csv: quoting, line ends, byte-order mark, positions") {
+    SUBCASE("quoted fields, CRLF and a BOM") {
+        GtfsTable t("t.txt", "\xEF\xBB\xBFid,name,n\r\n\"x\",\"a, \"\"b\"\" c\",1\r\n\"y\r\nz\",,2\r\nw,\"\",3\r\n");
+        CHECK(t.column("id") == 0);  // the BOM is not part of the first name
+        CHECK(t.column("other") == GtfsTable::absent);
+        REQUIRE(t.next());
+        CHECK(t.line() == 2);
+        CHECK(t.text(0) == "x");
+        CHECK(t.text(1) == "a, \"b\" c");
+        CHECK(t.integer(2) == 1);
+        REQUIRE(t.next());
+        CHECK(t.line() == 3);
+        CHECK(t.text(0) == "y\r\nz");
+        CHECK(t.text(1).empty());
+        REQUIRE(t.next());
+        CHECK(t.line() == 5);  // the quoted line break counts
+        CHECK(t.text(0) == "w");
+        CHECK(t.text(1).empty());
+        CHECK(t.text(GtfsTable::absent).empty());
+        CHECK_FALSE(t.next());
+    }
+    SUBCASE("a short row reads the missing fields as empty; blank lines are skipped") {
+        GtfsTable t("t.txt", "a,b,c\n\n1\n");
+        REQUIRE(t.next());
+        CHECK(t.line() == 3);
+        CHECK(t.text(2).empty());
+    }
+    SUBCASE("errors name file, line, column and column name") {
+        GtfsTable t("t.txt", "a,b\n1,x\n");
+        REQUIRE(t.next());
+        const auto e = input_error([&] { (void)t.integer(1); });
+        REQUIRE(e);
+        CHECK(e->pos().str() == "t.txt:2:3");
+        CHECK(e->message().starts_with("b: "));
+        const auto m = input_error([&] { (void)t.required_column("c"); });
+        REQUIRE(m);
+        CHECK(m->pos().line == 1);
+        CHECK(m->message() == "missing required column 'c'");
+    }
+    SUBCASE("syntax errors") {
+        auto e = input_error([] {
+            GtfsTable t("t.txt", "a\n\"abc\n");
+            while (t.next()) {
+            }
+        });
+        REQUIRE(e);
+        CHECK(e->pos().str() == "t.txt:2:1");
+        CHECK(e->message() == "a quoted field is not closed");
+        e = input_error([] {
+            GtfsTable t("t.txt", "a\nab\"c\n");
+            while (t.next()) {
+            }
+        });
+        REQUIRE(e);
+        CHECK(e->pos().str() == "t.txt:2:3");
+        e = input_error([] {
+            GtfsTable t("t.txt", "a,b\n1,2,3\n");
+            while (t.next()) {
+            }
+        });
+        REQUIRE(e);
+        CHECK(e->pos().str() == "t.txt:2:5");
+        CHECK(e->message() == "the row has 3 fields but the header has 2");
+        e = input_error([] { GtfsTable t("t.txt", ""); });
+        REQUIRE(e);
+        CHECK(e->message() == "the file is empty");
+    }
+    SUBCASE("times and dates") {
+        GtfsTable t("t.txt", "t\n25:30:00\n7:05:09\n07:5:00\n07:60:00\n20240229\n20230229\n");
+        REQUIRE(t.next());
+        CHECK(t.time(0) == 25 * 3600 + 30 * 60);
+        REQUIRE(t.next());
+        CHECK(t.time(0) == 7 * 3600 + 5 * 60 + 9);
+        REQUIRE(t.next());
+        CHECK_THROWS_AS((void)t.time(0), core::InputError);
+        REQUIRE(t.next());
+        CHECK_THROWS_AS((void)t.time(0), core::InputError);
+        REQUIRE(t.next());
+        CHECK(t.date(0) == 20240229);
+        REQUIRE(t.next());
+        CHECK_THROWS_AS((void)t.date(0), core::InputError);
+    }
+}
+
+TEST_CASE("gtfs import: one bus line every 10 minutes") {
+    SUBCASE("a weekday") {
+        check_bus_line(run(gtfs_data / "bus_line", "2024-04-08"));
+    }
+    SUBCASE("a Saturday: no service, nothing added") {
+        const auto r = run(gtfs_data / "bus_line", "2024-04-13");
+        CHECK(r.report.trips_on_date == 0);
+        CHECK(r.report.lines == 0);
+        CHECK(r.net.stop_count() == 0);
+        CHECK(r.net.line_count() == 0);
+        CHECK(r.net.vehicle_ids.empty());
+    }
+}
+
+TEST_CASE("gtfs import: service days from calendar and calendar_dates") {
+    const auto feed = gtfs_data / "mondays";
+    SUBCASE("a Monday") {
+        const auto r = run(feed, "2024-04-08");
+        CHECK(r.report.trips_on_date == 1);
+        REQUIRE(r.net.line_count() == 1);
+        CHECK(r.net.line_ids[0] == "R1_0_1");
+        CHECK(r.net.line_names[0] == "Monday Express");       // no short name: the long name
+        CHECK(r.net.line_mode[0] == network::LineMode::bus);  // extended type 700
+        // One departure at 09:00: [09:00, 10:00) every 3600 s.
+        CHECK(r.net.headway_from_s == std::vector<std::int32_t>{9 * 3600});
+        CHECK(r.net.headway_to_s == std::vector<std::int32_t>{10 * 3600});
+        CHECK(r.net.headway_s == std::vector<std::int32_t>{3600});
+    }
+    SUBCASE("a Tuesday") {
+        const auto r = run(feed, "2024-04-09");
+        CHECK(r.report.trips_on_date == 0);
+        CHECK(r.net.line_count() == 0);
+    }
+    SUBCASE("a Monday removed by calendar_dates") {
+        const auto r = run(feed, "2024-04-15");
+        CHECK(r.report.trips_on_date == 0);
+        CHECK(r.net.line_count() == 0);
+    }
+    SUBCASE("a Wednesday added by calendar_dates") {
+        const auto r = run(feed, "2024-04-10");
+        CHECK(r.report.trips_on_date == 1);
+        CHECK(r.net.line_count() == 1);
+    }
+}
+
+TEST_CASE("gtfs import: frequencies") {
+    const auto r = run(gtfs_data / "frequencies", "2024-04-08");
+    const auto& net = r.net;
+    REQUIRE(net.line_count() == 1);
+    CHECK(net.line_ids[0] == "TR_1_1");
+    CHECK(net.line_names[0] == "T1");
+    CHECK(net.line_mode[0] == network::LineMode::tram);  // extended type 900
+    CHECK(net.line_on_road[0] == 0);
+    CHECK(net.vehicle_ids == std::vector<std::string>{"gtfs_tram"});
+    CHECK(net.vehicle_seated == std::vector<std::uint32_t>{80});
+    CHECK(net.vehicle_standing == std::vector<std::uint32_t>{170});
+    // Stops as authored in direction 1: C, B, A (stop_sequence 10, 20, 30).
+    CHECK(net.stop_ids == std::vector<std::string>{"A", "B", "C"});
+    CHECK(net.line_stop == std::vector<std::uint32_t>{2, 1, 0});
+    CHECK(net.line_run_time_s == std::vector<std::int32_t>{0, 180, 160});
+    CHECK(net.line_dwell_s == std::vector<std::int32_t>{0, 20, 0});
+    // exact_times 0: 07:00-09:00 every 600 s; exact_times 1: 09:00-10:00 every 1200 s.
+    CHECK(net.headway_from_s == std::vector<std::int32_t>{7 * 3600, 9 * 3600});
+    CHECK(net.headway_to_s == std::vector<std::int32_t>{9 * 3600, 10 * 3600});
+    CHECK(net.headway_s == std::vector<std::int32_t>{600, 1200});
+    CHECK(r.report.transfers == 2);
+    CHECK(has_note(r.report, "transfers are walks"));
+}
+
+TEST_CASE("gtfs import: trips after midnight keep times past 24:00:00") {
+    const auto r = run(gtfs_data / "midnight", "2024-06-01");
+    const auto& net = r.net;
+    REQUIRE(net.line_count() == 1);
+    CHECK(net.line_ids[0] == "N_0_1");
+    CHECK(net.line_mode[0] == network::LineMode::rail);
+    CHECK(net.vehicle_ids == std::vector<std::string>{"gtfs_rail"});
+    CHECK(net.line_run_time_s == std::vector<std::int32_t>{0, 900, 900});
+    // Departures 23:50 and 24:30: one in hour 23 and one in hour 24, both 3600 s, merged.
+    CHECK(net.headway_from_s == std::vector<std::int32_t>{23 * 3600});
+    CHECK(net.headway_to_s == std::vector<std::int32_t>{25 * 3600});
+    CHECK(net.headway_s == std::vector<std::int32_t>{3600});
+}
+
+TEST_CASE("gtfs import: a stop far from the streets is left out and reported") {
+    const auto r = run(gtfs_data / "far_stop", "2024-06-01");
+    CHECK(r.report.stops == 3);
+    CHECK(r.report.stops_unlinked == 1);
+    CHECK(has_note(r.report, "stop 'D' (Delta) is 1113 m from the street network: left out"));
+    CHECK(r.net.stop_ids == std::vector<std::string>{"A", "B", "C"});
+    CHECK(r.net.line_stop == std::vector<std::uint32_t>{0, 1, 2});
+    CHECK(r.net.line_run_time_s == std::vector<std::int32_t>{0, 240, 240});
+    SUBCASE("a wider link distance keeps it") {
+        Imported wide{streets(), {}};
+        import_gtfs(gtfs_data / "far_stop", GtfsOptions{"2024-06-01", 1200}, wide.net, wide.report);
+        CHECK(wide.report.stops_unlinked == 0);
+        CHECK(wide.net.stop_ids == std::vector<std::string>{"A", "B", "C", "D"});
+        CHECK(wide.net.stop_node == std::vector<std::uint32_t>{0, 1, 2, 2});
+    }
+}
+
+TEST_CASE("gtfs import: errors name file, line and column") {
+    const auto fails = [](const std::filesystem::path& feed, const std::string& date = "2024-04-08") {
+        auto net = streets();
+        GtfsReport report;
+        auto e = input_error([&] { import_gtfs(feed, GtfsOptions{date}, net, report); });
+        CHECK(net.stop_count() == 0);  // the network is not touched
+        CHECK(net.line_count() == 0);
+        return e;
+    };
+    SUBCASE("missing stop_times.txt") {
+        const auto dir = copy_feed("no_stop_times");
+        std::filesystem::remove(dir / "stop_times.txt");
+        const auto e = fails(dir);
+        REQUIRE(e);
+        CHECK(e->message() == "missing required file stop_times.txt");
+    }
+    SUBCASE("missing calendar") {
+        const auto dir = copy_feed("no_calendar");
+        std::filesystem::remove(dir / "calendar.txt");
+        const auto e = fails(dir);
+        REQUIRE(e);
+        CHECK(e->message() == "missing calendar.txt and calendar_dates.txt");
+    }
+    SUBCASE("missing required column") {
+        const auto e = fails(edited("no_trip_id", "trips.txt", "trip_id", "tripid"));
+        REQUIRE(e);
+        CHECK(e->pos().file.ends_with("trips.txt"));
+        CHECK(e->pos().line == 1);
+        CHECK(e->message() == "missing required column 'trip_id'");
+        CHECK(e->hint() == "did you mean 'tripid'?");
+    }
+    SUBCASE("unknown stop in stop_times.txt") {
+        const auto e = fails(
+            edited("unknown_stop", "stop_times.txt", "T0710,07:14:00,07:14:30,B,2", "T0710,07:14:00,07:14:30,X,2"));
+        REQUIRE(e);
+        CHECK(e->pos().file.ends_with("stop_times.txt"));
+        CHECK(e->pos().line == 6);
+        CHECK(e->pos().column == 25);
+        CHECK(e->message() == "stop_id: unknown stop 'X'");
+        CHECK(std::string(e->what()).find("stop_times.txt:6:25: stop_id: unknown stop 'X'") != std::string::npos);
+    }
+    SUBCASE("unknown service in trips.txt") {
+        const auto e = fails(edited("unknown_service", "trips.txt", "R1,WD,T0720", "R1,WE,T0720"));
+        REQUIRE(e);
+        CHECK(e->pos().line == 4);
+        CHECK(e->pos().column == 4);
+        CHECK(e->message() == "service_id: unknown service 'WE'");
+        CHECK(e->hint() == "did you mean 'WD'?");
+    }
+    SUBCASE("times going backwards") {
+        const auto e =
+            fails(edited("backwards", "stop_times.txt", "T0710,07:19:00,07:19:00,C,3", "T0710,07:12:00,07:12:00,C,3"));
+        REQUIRE(e);
+        CHECK(e->pos().line == 7);
+        CHECK(e->pos().column == 7);
+        CHECK(e->message().starts_with("arrival_time: times go backwards in trip 'T0710': arrives at 07:12:00"));
+    }
+    SUBCASE("departure before arrival") {
+        const auto e =
+            fails(edited("dwell", "stop_times.txt", "T0710,07:14:00,07:14:30,B,2", "T0710,07:14:00,07:13:30,B,2"));
+        REQUIRE(e);
+        CHECK(e->pos().line == 6);
+        CHECK(e->pos().column == 16);
+        CHECK(e->message().starts_with("departure_time: times go backwards in trip 'T0710'"));
+    }
+    SUBCASE("a bad number") {
+        const auto e = fails(edited("bad_lon", "stops.txt", "B,Beta,60.0,10.01", "B,Beta,60.0,1O.01"));
+        REQUIRE(e);
+        CHECK(e->pos().file.ends_with("stops.txt"));
+        CHECK(e->pos().line == 3);
+        CHECK(e->pos().column == 13);
+        CHECK(e->message().starts_with("stop_lon: "));
+    }
+    SUBCASE("a bad time") {
+        const auto e = fails(edited("bad_time", "stop_times.txt", "T0720,07:20:00", "T0720,7h20"));
+        REQUIRE(e);
+        CHECK(e->pos().line == 8);
+        CHECK(e->message() == "arrival_time: expected a time H:MM:SS, got '7h20'");
+    }
+    SUBCASE("a service date outside the feed") {
+        const auto e = fails(gtfs_data / "bus_line", "2026-01-01");
+        REQUIRE(e);
+        CHECK(e->message() == "service date 2026-01-01 is outside the feed (calendar covers 20240101-20241231)");
+    }
+    SUBCASE("a malformed service date") {
+        const auto e = fails(gtfs_data / "bus_line", "2024-4-8");
+        REQUIRE(e);
+        CHECK(e->message() == "service date: expected a date YYYY-MM-DD, got '2024-4-8'");
+    }
+    SUBCASE("an unknown route_type") {
+        const auto e = fails(edited("route_type", "routes.txt", "Alpha - Gamma,3", "Alpha - Gamma,8"));
+        REQUIRE(e);
+        CHECK(e->pos().line == 2);
+        CHECK(e->message() == "route_type: unknown route_type 8");
+    }
+}
+
+TEST_CASE("gtfs import: quoted fields, CRLF and a byte-order mark") {
+    const auto dir = copy_feed("quoted");
+    std::ofstream(dir / "stops.txt", std::ios::binary)
+        << "\xEF\xBB\xBFstop_id,stop_name,stop_desc,stop_lat,stop_lon\r\n"
+           "A,\"Alpha, \"\"Old\"\" Square\",\"two\r\nlines\",60.0,10.0\r\n"
+           "\"B\",Beta,,\"60.0\",10.01\r\n"
+           "C,Gamma,,60.0,10.02\r\n";
+    std::ofstream(dir / "routes.txt", std::ios::binary)
+        << "\xEF\xBB\xBFroute_id,route_short_name,route_type\r\n\"R1\",\"1, fast\",3\r\n";
+    const auto r = run(dir, "2024-04-08");
+    check_bus_line(r);
+    // Our CSV tables allow neither commas nor double quotes in names.
+    CHECK(r.net.stop_names[0] == "Alpha; 'Old' Square");
+    CHECK(r.net.line_names[0] == "1; fast");
+}
+
+TEST_CASE("gtfs import: ids are made valid and unique") {
+    const auto dir = copy_feed("ids");
+    std::ofstream(dir / "stops.txt", std::ios::binary) << "stop_id,stop_name,stop_lat,stop_lon\n"
+                                                          "a:1,Alpha,60.0,10.0\n"
+                                                          "a 1,Beta,60.0,10.01\n"
+                                                          "C,Gamma,60.0,10.02\n";
+    std::string st = read(dir / "stop_times.txt");
+    for (auto at = st.find(",A,"); at != std::string::npos; at = st.find(",A,")) st.replace(at, 3, ",a:1,");
+    for (auto at = st.find(",B,"); at != std::string::npos; at = st.find(",B,")) st.replace(at, 3, ",a 1,");
+    std::ofstream(dir / "stop_times.txt", std::ios::binary) << st;
+    const auto r = run(dir, "2024-04-08");
+    CHECK(r.net.stop_ids == std::vector<std::string>{"a_1", "a_1_2", "C"});
+}
+
+TEST_CASE("gtfs import: trips with another stop sequence form another line") {
+    // bus_line plus six trips A -> C (skipping B) every 10 minutes from 09:00, direction 0.
+    const auto dir = copy_feed("two_lines");
+    {
+        std::ofstream trips(dir / "trips.txt", std::ios::app);
+        std::ofstream times(dir / "stop_times.txt", std::ios::app);
+        for (int k = 0; k < 6; ++k) {
+            const std::string id = "X09" + std::to_string(k) + "0";
+            const std::string dep = "09:" + std::to_string(k) + "0:00";
+            const std::string arr = "09:" + std::to_string(k) + "7:00";
+            trips << "R1,WD," << id << ",0\n";
+            times << id << "," << dep << "," << dep << ",A,1\n" << id << "," << arr << "," << arr << ",C,2\n";
+        }
+    }
+    const auto r = run(dir, "2024-04-08");
+    const auto& net = r.net;
+    REQUIRE(net.line_count() == 2);
+    CHECK(net.line_ids == std::vector<std::string>{"R1_0_1", "R1_0_2"});  // by first departure
+    CHECK(net.line_first_stop == std::vector<std::uint32_t>{0, 3, 5});
+    CHECK(net.line_stop == std::vector<std::uint32_t>{0, 1, 2, 0, 2});
+    CHECK(net.line_run_time_s == std::vector<std::int32_t>{0, 240, 270, 0, 420});
+    // Both lines run every 600 s, 07:00-09:00 and 09:00-10:00: each keeps its own interval.
+    CHECK(net.line_first_headway == std::vector<std::uint32_t>{0, 1, 2});
+    CHECK(net.headway_from_s == std::vector<std::int32_t>{7 * 3600, 9 * 3600});
+    CHECK(net.headway_to_s == std::vector<std::int32_t>{9 * 3600, 10 * 3600});
+    CHECK(net.headway_s == std::vector<std::int32_t>{600, 600});
+    CHECK(net.vehicle_ids.size() == 1);  // one vehicle type per kind
+}
+
+TEST_CASE("gtfs import: a zipped feed gives the same network as the folder") {
+    const auto tmp = std::filesystem::temp_directory_path() / "flemsim-test-gtfs";
+    std::filesystem::create_directories(tmp);
+    const auto folder = run(gtfs_data / "bus_line", "2024-04-08");
+    SUBCASE("tables at the top of the archive") {
+        write_zip(tmp / "bus_line.zip", gtfs_data / "bus_line", "");
+        const auto zipped = run(tmp / "bus_line.zip", "2024-04-08");
+        check_bus_line(zipped);
+        CHECK(zipped.net.stop_ids == folder.net.stop_ids);
+        CHECK(zipped.net.line_stop == folder.net.line_stop);
+        CHECK(zipped.net.headway_s == folder.net.headway_s);
+        CHECK(zipped.report.notes == folder.report.notes);
+    }
+    SUBCASE("tables in a folder inside the archive") {
+        write_zip(tmp / "bus_line_nested.zip", gtfs_data / "bus_line", "bus_line/");
+        check_bus_line(run(tmp / "bus_line_nested.zip", "2024-04-08"));
+    }
+    SUBCASE("a file that is not a zip archive") {
+        std::ofstream(tmp / "not_a.zip") << "hello";
+        auto net = streets();
+        GtfsReport report;
+        const auto e = input_error([&] { import_gtfs(tmp / "not_a.zip", GtfsOptions{"2024-04-08"}, net, report); });
+        REQUIRE(e);
+        CHECK(e->message().starts_with("cannot read the GTFS feed as a zip archive"));
+    }
+}

@@ -1,0 +1,345 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <osmium/io/any_input.hpp>
+#include <osmium/io/any_output.hpp>
+
+#include "sim/core/error.hpp"
+#include "sim/core/ids.hpp"
+#include "sim/network/import/osm_import.hpp"
+#include "sim/network/write.hpp"
+
+using namespace flemsim;
+using network::Network;
+using network::import::import_osm;
+using network::import::OsmOptions;
+using network::import::OsmReport;
+
+namespace {
+
+const std::filesystem::path osm_dir = std::filesystem::path(FLEMSIM_TEST_DATA) / "osm";
+
+// Every test file has bounds 59.99..60.01 N, 17.99..18.01 E: the origin is (60 N, 18 E), where
+// cos(60 deg) = 0.5, so 0.001 deg of longitude is 55.66 m and 0.001 deg of latitude 110.574 m.
+Network load(const std::string& file, OsmReport& report, const OsmOptions& options = {}) {
+    Network net;
+    import_osm(osm_dir / file, options, net, report);
+    return net;
+}
+
+Network load(const std::string& file) {
+    OsmReport report;
+    return load(file, report);
+}
+
+std::uint32_t link(const Network& net, const std::string& id) {
+    auto it = std::find(net.link_ids.begin(), net.link_ids.end(), id);
+    REQUIRE_MESSAGE(it != net.link_ids.end(), "no link " << id);
+    return static_cast<std::uint32_t>(it - net.link_ids.begin());
+}
+
+bool has_link(const Network& net, const std::string& id) {
+    return std::find(net.link_ids.begin(), net.link_ids.end(), id) != net.link_ids.end();
+}
+
+std::string from_id(const Network& net, std::uint32_t l) {
+    return net.node_ids[net.link_from[l]];
+}
+std::string to_id(const Network& net, std::uint32_t l) {
+    return net.node_ids[net.link_to[l]];
+}
+
+constexpr std::uint8_t all_modes = network::walk_bit | network::bike_bit | network::car_bit;
+
+}  // namespace
+
+TEST_CASE("osm import: a oneway street is car and bike from->to, walk both ways") {
+    const Network net = load("oneway.osm");
+    CHECK(net.name == "OpenStreetMap oneway.osm");
+    CHECK(net.origin_lat == doctest::Approx(60.0));
+    CHECK(net.origin_lon == doctest::Approx(18.0));
+    // Node 3 is folded into way 11's link: n1, n2 remain, sorted by OSM id.
+    REQUIRE(net.node_ids == std::vector<std::string>{"n1", "n2"});
+    CHECK(net.node_x_m[1] == doctest::Approx(55.7));  // 55.66 rounded to 0.1 m
+    CHECK(net.node_y_m[1] == doctest::Approx(0.0));
+    CHECK(net.node_zone[0] == core::invalid_index);
+    REQUIRE(net.link_ids == std::vector<std::string>{"w10_0", "w11_0"});
+    const auto l = link(net, "w10_0");
+    CHECK(from_id(net, l) == "n1");
+    CHECK(to_id(net, l) == "n2");
+    CHECK(net.link_modes[l] == all_modes);  // walk stays; the format lets walk use it both ways
+    CHECK(net.link_oneway[l] == 1);
+    CHECK(net.link_type[l] == "residential");
+    CHECK(net.link_name[l] == "Storgatan");
+    CHECK(net.link_length_m[l] == doctest::Approx(55.7));
+    CHECK(net.link_car_speed_mps[l] == doctest::Approx(30.0 / 3.6));
+    CHECK(net.link_lanes[l] == doctest::Approx(1.0));
+    CHECK(net.link_capacity_veh_per_h[l] == doctest::Approx(600.0));
+    CHECK(net.link_oneway[link(net, "w11_0")] == 0);
+}
+
+TEST_CASE("osm import: a footway is walk only, without car fields") {
+    const Network net = load("footway.osm");
+    const auto l = link(net, "w20_0");
+    CHECK(net.link_modes[l] == network::walk_bit);
+    CHECK(net.link_type[l] == "footway");
+    CHECK(net.link_car_speed_mps[l] == 0.0);
+    CHECK(net.link_lanes[l] == 0.0);
+    CHECK(net.link_capacity_veh_per_h[l] == 0.0);
+    CHECK(net.link_modes[link(net, "w21_0")] == all_modes);
+}
+
+TEST_CASE("osm import: oneway=-1 reverses the way") {
+    const Network net = load("reverse.osm");
+    const auto l = link(net, "w30_0");
+    CHECK(from_id(net, l) == "n2");
+    CHECK(to_id(net, l) == "n1");
+    CHECK(net.link_oneway[l] == 1);
+    CHECK(net.link_modes[l] == all_modes);
+}
+
+TEST_CASE("osm import: a oneway street open to bikes both ways becomes two links") {
+    const Network net = load("contraflow.osm");
+    const auto car = link(net, "w40_0");
+    const auto bike = link(net, "w40_1");
+    CHECK(net.link_modes[car] == network::car_bit);
+    CHECK(net.link_oneway[car] == 1);
+    CHECK(net.link_car_speed_mps[car] > 0);
+    CHECK(net.link_modes[bike] == (network::walk_bit | network::bike_bit));
+    CHECK(net.link_oneway[bike] == 0);
+    CHECK(net.link_car_speed_mps[bike] == 0.0);
+    CHECK(net.link_lanes[bike] == 0.0);
+    CHECK(from_id(net, car) == from_id(net, bike));
+    CHECK(to_id(net, car) == to_id(net, bike));
+    CHECK(net.link_length_m[car] == net.link_length_m[bike]);
+}
+
+TEST_CASE("osm import: degree-2 nodes are folded while the attributes agree") {
+    OsmReport report;
+    const Network net = load("chain.osm", report);
+    // Projected and rounded: n1 (0, 0), n2 (111.3, 0), n3 (111.3, 110.6), n4 (222.6, 110.6),
+    // n5 (222.6, 221.1), n6 (334.0, 221.1): 111.3 + 110.6 + 111.3 + 110.5 + 111.4 = 555.1 m.
+    // n2..n5 are folded (n3 joins two ways with equal tags); n6 stays, the name changes there.
+    CHECK(report.collapsed_nodes == 4);
+    REQUIRE(net.node_ids == std::vector<std::string>{"n1", "n6", "n7"});
+    REQUIRE(net.link_ids == std::vector<std::string>{"w50_0", "w52_0"});
+    const auto l = link(net, "w50_0");
+    CHECK(from_id(net, l) == "n1");
+    CHECK(to_id(net, l) == "n6");
+    CHECK(net.link_length_m[l] == doctest::Approx(555.1).epsilon(1e-9));
+    CHECK(net.link_name[l] == "Långgatan");
+    CHECK(net.node_x_m[1] == doctest::Approx(334.0));
+    CHECK(net.node_y_m[1] == doctest::Approx(221.1));
+    CHECK(report.nodes == 3);
+    CHECK(report.links == 2);
+}
+
+TEST_CASE("osm import: maxspeed and lanes") {
+    const Network net = load("speed_lanes.osm");
+    const auto tagged = link(net, "w60_0");
+    const auto plain = link(net, "w61_0");
+    CHECK(net.link_car_speed_mps[tagged] == doctest::Approx(30.0 / 3.6));
+    CHECK(net.link_car_speed_mps[plain] == doctest::Approx(40.0 / 3.6));  // tertiary default
+    CHECK(net.link_lanes[plain] == 1.0);
+    CHECK(net.link_capacity_veh_per_h[plain] == doctest::Approx(700.0));
+    // lanes=4 on a two-way primary: 2 per direction at 900 veh/h per lane.
+    const auto four = link(net, "w62_0");
+    CHECK(net.link_lanes[four] == 2.0);
+    CHECK(net.link_capacity_veh_per_h[four] == doctest::Approx(1800.0));
+    // 20 mph = 32.18688 km/h; lanes=3 two-way gives 1.5 per direction.
+    const auto mph = link(net, "w63_0");
+    CHECK(net.link_car_speed_mps[mph] == doctest::Approx(32.18688 / 3.6));
+    CHECK(net.link_lanes[mph] == 1.5);
+    CHECK(net.link_capacity_veh_per_h[mph] == doctest::Approx(1350.0));
+    for (std::size_t i = 0; i < net.link_count(); ++i) CHECK(net.link_oneway[i] == 0);
+}
+
+TEST_CASE("osm import: access=private closes a street to cars") {
+    OsmReport report;
+    const Network net = load("private.osm", report);
+    CHECK(net.link_modes[link(net, "w70_0")] == network::walk_bit);  // foot=yes re-opens it to walkers
+    CHECK(net.link_car_speed_mps[link(net, "w70_0")] == 0.0);
+    CHECK_FALSE(has_link(net, "w73_0"));  // private service road: no mode left
+    CHECK(std::find(net.node_ids.begin(), net.node_ids.end(), "n4") == net.node_ids.end());
+    CHECK(report.highway_ways == 4);
+}
+
+TEST_CASE("osm import: a street island is dropped for car and bike and reported") {
+    OsmReport report;
+    const Network net = load("island.osm", report);
+    const auto island = link(net, "w83_0");
+    CHECK(net.link_modes[island] == network::walk_bit);  // reached on foot through the footway
+    CHECK(net.link_car_speed_mps[island] == 0.0);
+    CHECK(report.dropped_nodes == std::array<std::size_t, 3>{0, 2, 2});
+    CHECK(report.dropped_links == std::array<std::size_t, 3>{0, 1, 1});
+    // n1 joins ways 80 and 82, which have equal tags: it is folded, w80_0 runs n3 -> n1 -> n2.
+    CHECK(net.node_ids == std::vector<std::string>{"n2", "n3", "n4", "n5"});
+    CHECK_FALSE(has_link(net, "w82_0"));
+    CHECK(net.link_modes[link(net, "w80_0")] == all_modes);
+    const bool noted = std::any_of(report.notes.begin(), report.notes.end(), [](const std::string& s) {
+        return s.find("car: 2 nodes and 1 links") != std::string::npos;
+    });
+    CHECK(noted);
+}
+
+TEST_CASE("osm import: an area cuts ways at its edge") {
+    SUBCASE("without an area, the whole street") {
+        const Network net = load("area.osm");
+        REQUIRE(net.link_count() == 1);
+        CHECK(to_id(net, 0) == "n4");
+        CHECK(net.link_length_m[0] == doctest::Approx(167.0).epsilon(0.002));
+    }
+    SUBCASE("an area from 17.9985 to 18.0025 E leaves out node 4") {
+        OsmReport report;
+        OsmOptions options;
+        options.area = network::import::Area{59.999, 17.9985, 60.001, 18.0025};
+        const Network net = load("area.osm", report, options);
+        CHECK(report.nodes_in_area == 3);
+        CHECK(net.origin_lat == doctest::Approx(60.0));
+        CHECK(net.origin_lon == doctest::Approx(18.0005));
+        REQUIRE(net.node_ids == std::vector<std::string>{"n1", "n3"});
+        REQUIRE(net.link_count() == 1);
+        CHECK(net.link_ids[0] == "w90_0");
+        // Origin 18.0005 E: n1 at -0.0005 deg (-27.83 m), n3 at +0.0015 deg (83.49 m).
+        CHECK(net.node_x_m[0] == doctest::Approx(-27.8));
+        CHECK(net.node_x_m[1] == doctest::Approx(83.5));
+        CHECK(net.link_length_m[0] == doctest::Approx(111.3));
+    }
+    SUBCASE("an area without streets is an input error") {
+        OsmReport report;
+        OsmOptions options;
+        options.area = network::import::Area{50.0, 10.0, 50.1, 10.1};
+        CHECK_THROWS_AS(load("area.osm", report, options), core::InputError);
+    }
+    SUBCASE("area_from_center") {
+        const auto a = network::import::area_from_center(60.0, 18.0, 1.0);
+        CHECK(a.max_lat - 60.0 == doctest::Approx(1000.0 / 110574.0));
+        CHECK(60.0 - a.min_lat == doctest::Approx(1000.0 / 110574.0));
+        CHECK(a.max_lon - 18.0 == doctest::Approx(1000.0 / 55660.0));
+        CHECK(18.0 - a.min_lon == doctest::Approx(1000.0 / 55660.0));
+    }
+}
+
+TEST_CASE("osm import: bad files are input errors naming the file") {
+    SUBCASE("malformed XML, with the line") {
+        OsmReport report;
+        try {
+            load("malformed.osm", report);
+            FAIL("no error");
+        } catch (const core::InputError& e) {
+            CHECK(e.pos().file.find("malformed.osm") != std::string::npos);
+            // `</osm>` closes the unclosed <way>; expat stops at its name, column 3 counted from 1.
+            CHECK(e.pos().line == 8);
+            CHECK(e.pos().column == 3);
+            CHECK(std::string(e.what()).find("malformed.osm:8:3") != std::string::npos);
+            CHECK(e.message().find("mismatched tag") != std::string::npos);
+        }
+    }
+    SUBCASE("a missing file") {
+        OsmReport report;
+        try {
+            load("missing.osm", report);
+            FAIL("no error");
+        } catch (const core::InputError& e) {
+            CHECK(e.pos().file.find("missing.osm") != std::string::npos);
+            CHECK(e.message().find("not found") != std::string::npos);
+        }
+    }
+    SUBCASE("an unknown extension") {
+        OsmReport report;
+        CHECK_THROWS_AS(load("oneway.txt", report), core::InputError);
+    }
+}
+
+TEST_CASE("osm import: a PBF written from the XML gives the same network") {
+    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-osm-import";
+    std::filesystem::create_directories(dir);
+    const auto pbf = dir / "chain.osm.pbf";
+    std::filesystem::remove(pbf);
+    {
+        osmium::io::Reader reader{(osm_dir / "chain.osm").string()};
+        osmium::io::Header header = reader.header();
+        osmium::io::Writer writer{pbf.string(), header, osmium::io::overwrite::allow};
+        while (osmium::memory::Buffer buffer = reader.read()) writer(std::move(buffer));
+        writer.close();
+        reader.close();
+    }
+    OsmReport xml_report;
+    OsmReport pbf_report;
+    const Network xml = load("chain.osm", xml_report);
+    Network bin;
+    import_osm(pbf, {}, bin, pbf_report);
+    CHECK(bin.node_ids == xml.node_ids);
+    CHECK(bin.node_x_m == xml.node_x_m);
+    CHECK(bin.node_y_m == xml.node_y_m);
+    CHECK(bin.link_ids == xml.link_ids);
+    CHECK(bin.link_from == xml.link_from);
+    CHECK(bin.link_to == xml.link_to);
+    CHECK(bin.link_length_m == xml.link_length_m);
+    CHECK(bin.link_modes == xml.link_modes);
+    CHECK(bin.link_name == xml.link_name);
+    CHECK(bin.origin_lat == xml.origin_lat);
+    CHECK(bin.origin_lon == xml.origin_lon);
+    CHECK(pbf_report.collapsed_nodes == xml_report.collapsed_nodes);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("osm import: Stockholm Östermalm extract") {
+    const std::filesystem::path file =
+        std::filesystem::path(FLEMSIM_SOURCE_DIR "/../shared/data/osm/stockholm-ostermalm.osm");
+    if (!std::filesystem::exists(file)) {
+        MESSAGE("skipped: " << file.string() << " not present");
+        return;
+    }
+    Network net;
+    OsmReport report;
+    import_osm(file, {}, net, report);
+    for (const auto& line : report.notes) MESSAGE(line);
+    CHECK(report.ways_read == 1394);
+    CHECK(report.nodes_in_area > 9000);
+    CHECK(net.node_count() > 1000);
+    CHECK(net.link_count() > 1000);
+    // Bounds 59.3343-59.3422 N, 18.0602-18.0807 E around the origin (their centre), with some
+    // slack for ways whose nodes lie outside the bounds.
+    CHECK(net.origin_lat == doctest::Approx((59.3343 + 59.3422) / 2));
+    CHECK(net.origin_lon == doctest::Approx((18.0602 + 18.0807) / 2));
+    const double half_x = (18.0807 - 18.0602) / 2 * std::cos(net.origin_lat * 3.14159265358979 / 180) * 111320;
+    const double half_y = (59.3422 - 59.3343) / 2 * 110574;
+    std::size_t inside = 0;
+    for (std::size_t n = 0; n < net.node_count(); ++n)
+        if (std::abs(net.node_x_m[n]) <= half_x + 0.1 && std::abs(net.node_y_m[n]) <= half_y + 0.1) ++inside;
+    CHECK(inside > net.node_count() * 8 / 10);
+    std::array<std::size_t, 3> per_mode{};
+    for (std::size_t l = 0; l < net.link_count(); ++l) {
+        CHECK(net.link_length_m[l] > 0);
+        CHECK(net.link_from[l] != net.link_to[l]);
+        for (std::size_t m = 0; m < 3; ++m)
+            if (net.link_modes[l] & (1u << m)) ++per_mode[m];
+        if (net.link_modes[l] & network::car_bit) {
+            CHECK(net.link_car_speed_mps[l] > 0);
+            CHECK(net.link_capacity_veh_per_h[l] > 0);
+        }
+    }
+    CHECK(per_mode[0] > 100);
+    CHECK(per_mode[1] > 100);
+    CHECK(per_mode[2] > 100);
+    // The result is a valid network in the folder format: it writes and loads back unchanged.
+    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-osm-import-ostermalm";
+    network::write_network(net, dir);
+    const Network back = network::load_network(dir);
+    CHECK(back.node_ids == net.node_ids);
+    CHECK(back.link_ids == net.link_ids);
+    CHECK(back.link_modes == net.link_modes);
+    CHECK(back.link_oneway == net.link_oneway);
+    std::filesystem::remove_all(dir);
+    MESSAGE("nodes " << net.node_count() << ", links " << net.link_count() << ", collapsed " << report.collapsed_nodes
+                     << ", dropped nodes walk/bike/car " << report.dropped_nodes[0] << "/" << report.dropped_nodes[1]
+                     << "/" << report.dropped_nodes[2] << ", dropped links " << report.dropped_links[0] << "/"
+                     << report.dropped_links[1] << "/" << report.dropped_links[2] << ", links with walk/bike/car "
+                     << per_mode[0] << "/" << per_mode[1] << "/" << per_mode[2]);
+}
