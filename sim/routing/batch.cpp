@@ -87,6 +87,7 @@ struct Scratch {
     ShortestPathTree walk, bike, car;
     TransitQuery transit;
     TransitItinerary itinerary;
+    std::vector<std::uint32_t> targets;
     explicit Scratch(const RoutingContext& c) : walk(c.walk), bike(c.bike), car(c.car), transit(*c.transit) {}
 };
 
@@ -180,7 +181,15 @@ std::vector<RouteAnswer> answer_route_queries(const RoutingContext& ctx, const s
                     }
                     auto& tree = q.mode == Mode::walk ? s.walk : q.mode == Mode::bike ? s.bike : s.car;
                     const std::int64_t want = static_cast<std::int64_t>(q.mode) * 1000;
-                    if (ready != want) tree.run(from[i]), ready = want;
+                    if (ready != want) {
+                        // One search for the run of queries of this origin and mode, stopped
+                        // once all their destinations are settled.
+                        s.targets.clear();
+                        for (std::size_t j = k; j < group[g + 1] && queries[order[j]].mode == q.mode; ++j)
+                            if (to[order[j]] != invalid_index) s.targets.push_back(to[order[j]]);
+                        tree.run_to(from[i], s.targets);
+                        ready = want;
+                    }
                     if (!tree.reached(to[i])) continue;
                     a.found = true;
                     a.time_s = tree.time_s(to[i]);

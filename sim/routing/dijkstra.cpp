@@ -25,9 +25,21 @@ std::uint32_t ShortestPathTree::parent_arc(std::uint32_t node) const {
     return m_stamp[node] == m_round ? m_parent[node] : core::invalid_index;
 }
 
-void ShortestPathTree::run(std::uint32_t source, double max_time_s, const double* arc_time_s) {
+void ShortestPathTree::run_to(std::uint32_t source, const std::vector<std::uint32_t>& targets) {
+    if (m_target_stamp.size() != m_stamp.size()) m_target_stamp.assign(m_stamp.size(), 0);
+    // The round run() is about to start: targets are marked with it.
+    const std::uint32_t round = m_round + 1 == 0 ? 1 : m_round + 1;
+    std::size_t left = 0;
+    for (const auto t : targets)
+        if (m_target_stamp[t] != round) m_target_stamp[t] = round, ++left;
+    run(source, unreachable, nullptr, left);
+}
+
+void ShortestPathTree::run(std::uint32_t source, double max_time_s, const double* arc_time_s,
+                           std::size_t targets_left) {
     if (++m_round == 0) {  // timestamp wrapped: clear once every 2^32 runs
         std::fill(m_stamp.begin(), m_stamp.end(), 0);
+        std::fill(m_target_stamp.begin(), m_target_stamp.end(), 0);
         m_round = 1;
     }
     // Min-heap on (time, node): equal times settle in node order, so results do not depend
@@ -52,6 +64,10 @@ void ShortestPathTree::run(std::uint32_t source, double max_time_s, const double
         const std::uint32_t u = top.node;
         if (top.time > m_time[u]) continue;  // stale entry
         if (top.time > max_time_s) break;
+        if (targets_left > 0 && m_target_stamp[u] == m_round) {
+            m_target_stamp[u] = 0;
+            if (--targets_left == 0) break;
+        }
         for (std::uint32_t a = first_out[u]; a < first_out[u + 1]; ++a) {
             const std::uint32_t v = head[a];
             const double t = top.time + arc_time[a];

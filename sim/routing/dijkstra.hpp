@@ -18,7 +18,12 @@ public:
     // Times from `source` to every node (ties broken by node id for determinism); stops
     // settling nodes beyond `max_time_s`. `arc_time_s`, when given, replaces the graph's
     // arc times (same arc numbering), e.g. with congested times of one hour.
-    void run(std::uint32_t source, double max_time_s = unreachable, const double* arc_time_s = nullptr);
+    void run(std::uint32_t source, double max_time_s = unreachable, const double* arc_time_s = nullptr,
+             std::size_t targets_left = 0);
+    // As run(), but stops as soon as every node of `targets` is settled (the other times are
+    // then upper bounds): what one-to-few queries need on a large network.
+    void run_to(std::uint32_t source, const std::vector<std::uint32_t>& targets);
+
     // The arcs of the path to `node`, from the source, appended to `arcs`; false if unreached.
     bool path_to(std::uint32_t node, std::vector<std::uint32_t>& arcs) const;
 
@@ -40,6 +45,7 @@ private:
     std::vector<double> m_length;
     std::vector<std::uint32_t> m_parent;
     std::vector<std::uint32_t> m_stamp;
+    std::vector<std::uint32_t> m_target_stamp;  // == m_round: a target not yet settled
     std::vector<HeapItem> m_heap;
     std::uint32_t m_round = 0;
 };

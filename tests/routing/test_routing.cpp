@@ -69,6 +69,15 @@ TEST_CASE("one-to-all times equal Boost's dijkstra_shortest_paths on random grap
                 REQUIRE(boost_reached == tree.reached(v));
                 if (boost_reached) REQUIRE(tree.time_s(v) == doctest::Approx(dist[v]).epsilon(1e-12));
             }
+            // Stopping once a few targets are settled gives them the same times.
+            const std::vector<std::uint32_t> targets{n / 3, n - 1, n / 3, 0};
+            ShortestPathTree early(g);
+            early.run_to(source, targets);
+            for (const auto v : targets) {
+                const bool boost_reached = dist[v] < std::numeric_limits<double>::max() / 2;
+                REQUIRE(boost_reached == early.reached(v));
+                if (boost_reached) REQUIRE(early.time_s(v) == doctest::Approx(dist[v]).epsilon(1e-12));
+            }
         }
     }
 }
