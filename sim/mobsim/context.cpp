@@ -23,7 +23,8 @@ Timetable expand_timetable(const routing::TransitModel& tm, const network::Netwo
         const double full = net.vehicle_seated[vehicle] + net.vehicle_standing[vehicle];
         const auto capacity = static_cast<std::uint32_t>(std::max(1.0, std::round(full * capacity_factor)));
         const auto seated = static_cast<std::uint32_t>(std::round(net.vehicle_seated[vehicle] * capacity_factor));
-        for (int dir = 0; dir < 2; ++dir) {
+        const int directions = (l < net.line_both_ways.size() && !net.line_both_ways[l]) ? 1 : 2;
+        for (int dir = 0; dir < directions; ++dir) {
             // Run time and dwell by position in this direction.
             std::vector<std::int32_t> run(n, 0), dwell(n, 0);
             for (std::uint32_t k = 0; k < n; ++k) {

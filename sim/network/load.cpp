@@ -232,7 +232,8 @@ Network load_network(const std::filesystem::path& folder) {
     }
     {
         // `road` (yes/no) is optional: without it, buses run on roads and rail and tram do not.
-        CsvReader r(path("lines.csv"), {"id", "name", "mode", "vehicle"}, {"road"});
+        // `directions` (both/forward) is optional too: without it a line runs both ways.
+        CsvReader r(path("lines.csv"), {"id", "name", "mode", "vehicle"}, {"road", "directions"});
         while (r.next()) {
             add_id(lines, net.line_ids, r, 0, "line");
             net.line_names.emplace_back(r.required_text(1));
@@ -254,6 +255,13 @@ Network load_network(const std::filesystem::path& folder) {
                 net.line_on_road.push_back(road == "yes");
             else
                 r.fail(4, "expected 'yes' or 'no', got '" + std::string(road) + "'");
+            const auto dirs = r.text(5);
+            if (dirs.empty() || dirs == "both")
+                net.line_both_ways.push_back(1);
+            else if (dirs == "forward")
+                net.line_both_ways.push_back(0);
+            else
+                r.fail(5, "expected 'both' or 'forward', got '" + std::string(dirs) + "'");
         }
     }
     {

@@ -76,7 +76,8 @@ struct Network {
     std::vector<std::string> line_names;
     std::vector<LineMode> line_mode;
     std::vector<std::uint32_t> line_vehicle;
-    std::vector<std::uint8_t> line_on_road;  // runs on road links among cars (lines.csv `road`)
+    std::vector<std::uint8_t> line_on_road;    // runs on road links among cars (lines.csv `road`)
+    std::vector<std::uint8_t> line_both_ways;  // also runs its stops reversed (lines.csv `directions`)
     std::vector<std::uint32_t> line_first_stop;
     std::vector<std::uint32_t> line_stop;       // stop index
     std::vector<std::int32_t> line_run_time_s;  // from the previous stop (0 for the first)

@@ -116,13 +116,14 @@ void write_network(const Network& net, const std::filesystem::path& folder) {
         write_text(tmp / "vehicles.csv", v.str());
 
         std::ostringstream ln, ls, hw;
-        ln << "id,name,mode,vehicle,road\n";
+        ln << "id,name,mode,vehicle,road,directions\n";
         ls << "line,seq,stop,run_time_s,dwell_s\n";
         hw << "line,from,to,headway_s\n";
         for (std::size_t i = 0; i < net.line_count(); ++i) {
             ln << net.line_ids[i] << ',' << clean(net.line_names[i]) << ',' << line_mode_name(net.line_mode[i]) << ','
                << net.vehicle_ids[net.line_vehicle[i]] << ','
-               << (i < net.line_on_road.size() && net.line_on_road[i] ? "yes" : "no") << '\n';
+               << (i < net.line_on_road.size() && net.line_on_road[i] ? "yes" : "no") << ','
+               << (i < net.line_both_ways.size() && !net.line_both_ways[i] ? "forward" : "both") << '\n';
             for (auto k = net.line_first_stop[i]; k < net.line_first_stop[i + 1]; ++k)
                 ls << net.line_ids[i] << ',' << (k - net.line_first_stop[i] + 1) << ','
                    << net.stop_ids[net.line_stop[k]] << ',' << net.line_run_time_s[k] << ',' << net.line_dwell_s[k]

@@ -49,7 +49,10 @@ TransitModel::TransitModel(const Network& net, const StreetGraph& walk, const Tr
                     const auto a = net.stop_node[net.line_stop[i]], c = net.stop_node[net.line_stop[next]];
                     m_rn_ride_m.push_back(
                         std::hypot(net.node_x_m[a] - net.node_x_m[c], net.node_y_m[a] - net.node_y_m[c]));
-                    board_at[net.line_stop[i]].push_back(rn);
+                    // A one-way line keeps its reversed route nodes (numbering stays regular)
+                    // but nobody can board them.
+                    if (dir == 0 || l >= net.line_both_ways.size() || net.line_both_ways[l])
+                        board_at[net.line_stop[i]].push_back(rn);
                 } else {
                     m_rn_sched_ride_s.push_back(-1);
                     m_rn_ride_m.push_back(-1);

@@ -92,6 +92,7 @@ inline void add_line(World& w, const std::string& id, const std::vector<std::str
     net.line_mode.push_back(road ? network::LineMode::bus : network::LineMode::rail);
     net.line_vehicle.push_back(vehicle);
     net.line_on_road.push_back(road);
+    net.line_both_ways.push_back(1);
     for (std::size_t k = 0; k < stop_nodes.size(); ++k) {
         std::uint32_t stop = net.find_stop("s_" + stop_nodes[k]);
         if (stop == core::invalid_index) {

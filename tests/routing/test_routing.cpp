@@ -215,3 +215,15 @@ TEST_CASE("rerouting some trips keeps the others' legs exactly") {
     CHECK(mixed.leg_stops == all.leg_stops);
     CHECK(mixed.leg_length_m == all.leg_length_m);
 }
+
+TEST_CASE("a line that runs forward only cannot be ridden back") {
+    auto net = network::load_network(data / "tiny");
+    net.line_both_ways = {0};
+    const auto walk = routing::build_street_graph(net, core::Mode::walk, 1.3);
+    routing::TransitModel model(net, walk, routing::TransitParams{});
+    routing::TransitQuery q(model);
+    q.run(net.find_node("a1"), model.period_of(8 * 3600));
+    CHECK(q.path_to(net.find_node("gw")).found);  // West -> City, as authored
+    q.run(net.find_node("gw"), model.period_of(8 * 3600));
+    CHECK_FALSE(q.path_to(net.find_node("a0")).found);  // City -> West: no service
+}

@@ -881,6 +881,7 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
         net.line_mode.push_back(kind_info[kind].mode);
         net.line_vehicle.push_back(kind_vehicle[kind]);
         net.line_on_road.push_back(kind_info[kind].mode == LineMode::bus);  // the format's default
+        net.line_both_ways.push_back(0);                                    // a GTFS direction is a line of its own
         const auto n = g.stops.size();
         for (std::size_t i = 0; i < n; ++i) {
             std::int32_t run = 0, dwell = 0;
@@ -912,11 +913,6 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
     rep.vehicles = new_vehicle_ids.size();
     rep.lines = groups.size();
 
-    if (rep.lines > 0)
-        rep.notes.push_back("the network format runs every line in both directions; the reverse direction of the " +
-                            std::to_string(rep.lines) +
-                            " imported lines carries no real service (each GTFS "
-                            "direction is a line of its own)");
     if (rep.transfers > 0)
         rep.notes.push_back("transfers.txt: " + std::to_string(rep.transfers) +
                             " transfers checked and not used (transfers are walks on the street network)");

@@ -18,9 +18,8 @@
 //    interval [h, h+1) with headway round(3600 / n) s. This is an approximation: the
 //    departures inside an hour are taken as evenly spaced. Where sources overlap their
 //    departure rates add up; adjacent intervals with the same headway are merged.
-//  - The network format runs every line in both directions with the same times reversed,
-//    while GTFS directions are separate lines; the reverse direction of an imported line
-//    therefore carries no real service. The import says so in GtfsReport::notes.
+//  - Each GTFS direction (and stop pattern) is a line of its own, so imported lines run one
+//    way only (lines.csv `directions` forward).
 //  - Vehicle types: one per kind of route_type present (extended types 100-1799 are mapped
 //    to their base type; air and self-drive routes are left out and reported). Their
 //    capacities are defaults for a typical vehicle of the kind, not data from the feed (GTFS
