@@ -208,6 +208,28 @@ Network load_network(const std::filesystem::path& folder) {
             net.link_name.emplace_back(r.text(10));
         }
     }
+    if (std::filesystem::exists(path("link_shapes.csv"))) {
+        // Optional: the points between a link's ends (drawing, volumes on maps); seq 1..n per link.
+        net.file_hashes.emplace_back("link_shapes.csv", core::sha256_file_hex(path("link_shapes.csv")));
+        std::vector<std::vector<std::pair<double, double>>> points(net.link_count());
+        CsvReader r(path("link_shapes.csv"), {"link", "seq", "x_m", "y_m"});
+        while (r.next()) {
+            const auto link = ref(links, net.link_ids, r, 0, "link");
+            const auto seq = r.integer(1);
+            if (seq != static_cast<std::int64_t>(points[link].size()) + 1)
+                r.fail(1, "expected seq " + std::to_string(points[link].size() + 1) + " for link '" +
+                              net.link_ids[link] + "', got " + std::string(r.text(1)));
+            points[link].emplace_back(r.number(2), r.number(3));
+        }
+        net.link_first_point.assign(1, 0);
+        for (const auto& p : points) {
+            for (const auto& [x, y] : p) {
+                net.point_x_m.push_back(x);
+                net.point_y_m.push_back(y);
+            }
+            net.link_first_point.push_back(static_cast<std::uint32_t>(net.point_x_m.size()));
+        }
+    }
     {
         CsvReader r(path("stops.csv"), {"id", "name", "node"});
         while (r.next()) {

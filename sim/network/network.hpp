@@ -47,6 +47,11 @@ struct Network {
     std::vector<double> link_lanes;
     std::vector<double> link_capacity_veh_per_h;
     std::vector<std::string> link_name;
+    // Shapes (optional table link_shapes.csv): the points between a link's ends, in the
+    // direction from -> to, as CSR over links; empty when the network has no shapes.
+    std::vector<std::uint32_t> link_first_point;
+    std::vector<double> point_x_m;
+    std::vector<double> point_y_m;
 
     // Zones; zone_nodes is CSR over zones: the nodes where activities of a zone take place
     // (for a gateway, its centroid).

@@ -93,6 +93,15 @@ void write_network(const Network& net, const std::filesystem::path& folder) {
               << (car ? number(net.link_capacity_veh_per_h[i], 0) : "") << ',' << clean(net.link_name[i]) << '\n';
         }
         write_text(tmp / "links.csv", l.str());
+        if (!net.point_x_m.empty()) {
+            std::ostringstream sh;
+            sh << "link,seq,x_m,y_m\n";
+            for (std::size_t i = 0; i < net.link_count(); ++i)
+                for (auto p = net.link_first_point[i]; p < net.link_first_point[i + 1]; ++p)
+                    sh << net.link_ids[i] << ',' << (p - net.link_first_point[i] + 1) << ','
+                       << number(net.point_x_m[p], 1) << ',' << number(net.point_y_m[p], 1) << '\n';
+            write_text(tmp / "link_shapes.csv", sh.str());
+        }
 
         std::ostringstream z;
         z << "id,name,kind,centroid_node,modes\n";

@@ -328,6 +328,7 @@ struct Edge {
     std::uint32_t to;
     double length_m;
     bool alive = true;
+    std::vector<std::uint32_t> via;  // the folded-away nodes between from and to, in that order
 
     std::pair<osmium::object_id_type, std::uint32_t> key() const { return {way, seg}; }
 };
@@ -341,6 +342,7 @@ struct Link {
     std::uint32_t attrs;
     std::uint8_t modes;
     bool oneway;
+    std::uint32_t edge;  // whose `via` is this link's shape
 };
 
 // Keeps, per mode, only the links whose both ends lie in the mode's largest strongly connected
@@ -521,8 +523,16 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
         auto emit = [&](std::size_t i, std::size_t j) {
             double len = 0;
             for (std::size_t k = i; k < j; ++k) len += seg_length(p.nodes[k], p.nodes[k + 1]);
-            edges.push_back(
-                {data.ways[p.way].id, p.first_seg + static_cast<std::uint32_t>(i), p.way, p.nodes[i], p.nodes[j], len});
+            edges.push_back({data.ways[p.way].id,
+                             p.first_seg + static_cast<std::uint32_t>(i),
+                             p.way,
+                             p.nodes[i],
+                             p.nodes[j],
+                             len,
+                             true,
+                             {}});
+            edges.back().via.assign(p.nodes.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                                    p.nodes.begin() + static_cast<std::ptrdiff_t>(j));
         };
         std::size_t start = 0;
         for (std::size_t j = 1; j < p.nodes.size(); ++j) {
@@ -559,22 +569,39 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
         if (!(attrs == data.ways[other.attrs].attrs)) continue;
         std::uint32_t from = 0;
         std::uint32_t to = 0;
+        // The shape of the folded link, from `from` to `to`: one side, v, the other side.
+        std::vector<std::uint32_t> via;
+        const auto reversed = [](std::vector<std::uint32_t> p) {
+            std::reverse(p.begin(), p.end());
+            return p;
+        };
+        const auto join = [&](const std::vector<std::uint32_t>& first, const std::vector<std::uint32_t>& second) {
+            via = first;
+            via.push_back(v);
+            via.insert(via.end(), second.begin(), second.end());
+        };
         if (keep.to == v && other.from == v) {
             from = keep.from;
             to = other.to;
+            join(keep.via, other.via);
         } else if (keep.from == v && other.to == v) {
             from = other.from;
             to = keep.to;
+            join(other.via, keep.via);
         } else if (attrs.directed()) {
             continue;  // the two sides point against each other
         } else if (keep.to == v) {
             from = keep.from;
             to = other.from;
+            join(keep.via, reversed(other.via));
         } else {
             from = other.to;
             to = keep.to;
+            join(reversed(other.via), keep.via);
         }
         if (from == to) continue;  // would close a loop
+        keep.via = std::move(via);
+        other.via.clear();
         const std::uint32_t far = other.from == v ? other.to : other.from;
         std::replace(incident[far].begin(), incident[far].end(), b, a);
         keep.from = from;
@@ -613,12 +640,13 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
             const bool car = (a.modes & car_bit) != 0;
             const bool bike = (a.modes & bike_bit) != 0;
             const double len = std::max(e.length_m, 0.1);  // distinct nodes at one position
+            const auto edge = static_cast<std::uint32_t>(i);
             if (car && bike && a.car_oneway != a.bike_oneway) {
-                links.push_back({e.way, k++, e.from, e.to, len, e.attrs, car_bit, a.car_oneway});
+                links.push_back({e.way, k++, e.from, e.to, len, e.attrs, car_bit, a.car_oneway, edge});
                 links.push_back({e.way, k++, e.from, e.to, len, e.attrs, static_cast<std::uint8_t>(a.modes & walk_bike),
-                                 a.bike_oneway});
+                                 a.bike_oneway, edge});
             } else {
-                links.push_back({e.way, k++, e.from, e.to, len, e.attrs, a.modes, a.car_oneway || a.bike_oneway});
+                links.push_back({e.way, k++, e.from, e.to, len, e.attrs, a.modes, a.car_oneway || a.bike_oneway, edge});
             }
         }
     }
@@ -659,6 +687,7 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
         net.node_zone.push_back(core::invalid_index);
         net.node_line.push_back(0);
     }
+    net.link_first_point.assign(1, 0);
     for (const auto& l : links) {
         const StreetAttrs& a = data.ways[l.attrs].attrs;
         const bool car = (l.modes & car_bit) != 0;
@@ -674,6 +703,11 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
         net.link_lanes.push_back(car ? a.lanes : 0.0);
         net.link_capacity_veh_per_h.push_back(car ? a.capacity : 0.0);
         net.link_name.push_back(a.name);
+        for (const auto n : edges[l.edge].via) {
+            net.point_x_m.push_back(xs[n]);
+            net.point_y_m.push_back(ys[n]);
+        }
+        net.link_first_point.push_back(static_cast<std::uint32_t>(net.point_x_m.size()));
     }
     net.name = "OpenStreetMap " + file.filename().string();
     report.nodes = net.node_ids.size();

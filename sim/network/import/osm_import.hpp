@@ -28,7 +28,8 @@
 // segment lengths (metres, computed from the rounded node coordinates, so a length is never below
 // the straight line between its ends), as long as the attributes on both sides (type, modes,
 // oneway, speed, lanes, capacity, name) are equal and the directions agree. The folded nodes'
-// coordinates are lost (the format has no geometry column); they are only counted.
+// coordinates are kept as the link's shape (Network::link_first_point, point_x_m, point_y_m;
+// written to link_shapes.csv) and counted.
 // Then, per mode, only the largest strongly connected component is kept: a link keeps a mode
 // only if both its ends lie in that mode's largest component; links left with no mode and nodes
 // left with no link are dropped.

@@ -137,6 +137,25 @@ TEST_CASE("osm import: degree-2 nodes are folded while the attributes agree") {
     CHECK(net.node_y_m[1] == doctest::Approx(221.1));
     CHECK(report.nodes == 3);
     CHECK(report.links == 2);
+    // The folded nodes are the link's shape, in order from n1 to n6; the other link has none.
+    REQUIRE(net.link_first_point.size() == 3);
+    REQUIRE(net.link_first_point[l + 1] - net.link_first_point[l] == 4);
+    const auto p0 = net.link_first_point[l];
+    CHECK(net.point_x_m[p0] == doctest::Approx(111.3));
+    CHECK(net.point_y_m[p0] == doctest::Approx(0.0));
+    CHECK(net.point_x_m[p0 + 1] == doctest::Approx(111.3));
+    CHECK(net.point_y_m[p0 + 1] == doctest::Approx(110.6));
+    CHECK(net.point_x_m[p0 + 3] == doctest::Approx(222.6));
+    CHECK(net.point_y_m[p0 + 3] == doctest::Approx(221.1));
+    const auto other = link(net, "w52_0");
+    CHECK(net.link_first_point[other + 1] == net.link_first_point[other]);
+    // Written and read back, the shape stays.
+    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-osm-shapes";
+    std::filesystem::remove_all(dir);
+    network::Network zoned = net;
+    zoned.zone_first_node = {0};
+    network::write_network(zoned, dir);
+    CHECK(std::filesystem::exists(dir / "link_shapes.csv"));
 }
 
 TEST_CASE("osm import: maxspeed and lanes") {
