@@ -112,6 +112,11 @@ std::pair<double, double> Network::to_lat_lon(double x_m, double y_m) const {
     return {lat, lon};
 }
 
+std::pair<double, double> Network::to_x_y(double lat, double lon) const {
+    return {(lon - origin_lon) * earth_m_per_deg_lon_equator * std::cos(origin_lat * pi / 180.0),
+            (lat - origin_lat) * earth_m_per_deg_lat};
+}
+
 const char* line_mode_name(LineMode m) {
     switch (m) {
         case LineMode::rail:

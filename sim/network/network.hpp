@@ -108,8 +108,9 @@ struct Network {
     std::uint32_t find_stop(const std::string& id) const;
     std::uint32_t find_line(const std::string& id) const;
 
-    // WGS84 of a projected point (local equirectangular around the origin).
+    // WGS84 of a projected point (local equirectangular around the origin), and back.
     std::pair<double, double> to_lat_lon(double x_m, double y_m) const;
+    std::pair<double, double> to_x_y(double lat, double lon) const;
 };
 
 // Reads and checks a network folder (network.yaml and the CSV tables documented in

@@ -20,10 +20,6 @@ using core::Mode;
 
 namespace {
 
-constexpr double m_per_deg_lat = 110574.0;
-constexpr double m_per_deg_lon_equator = 111320.0;
-constexpr double pi = 3.14159265358979323846;
-
 // Nearest node with an arc of a graph, through a uniform grid.
 class NodeGrid {
 public:
@@ -78,11 +74,6 @@ private:
     int m_cols = 1, m_rows = 1;
 };
 
-std::pair<double, double> project(const network::Network& net, double lat, double lon) {
-    return {(lon - net.origin_lon) * std::cos(net.origin_lat * pi / 180.0) * m_per_deg_lon_equator,
-            (lat - net.origin_lat) * m_per_deg_lat};
-}
-
 struct Scratch {
     ShortestPathTree walk, bike, car;
     TransitQuery transit;
@@ -127,8 +118,8 @@ std::vector<RouteAnswer> answer_route_queries(const RoutingContext& ctx, const s
     std::vector<std::uint32_t> from(n), to(n);
     for (std::size_t i = 0; i < n; ++i) {
         const auto& q = queries[i];
-        const auto [fx, fy] = project(net, q.from_lat, q.from_lon);
-        const auto [tx, ty] = project(net, q.to_lat, q.to_lon);
+        const auto [fx, fy] = net.to_x_y(q.from_lat, q.from_lon);
+        const auto [tx, ty] = net.to_x_y(q.to_lat, q.to_lon);
         std::tie(from[i], out[i].snap_from_m) = grid_of(q.mode).nearest(fx, fy);
         std::tie(to[i], out[i].snap_to_m) = grid_of(q.mode).nearest(tx, ty);
     }

@@ -27,11 +27,6 @@ using core::SourcePos;
 
 namespace {
 
-// The network format's projection (networks/flemingsberg/README.md, network.yaml).
-constexpr double m_per_deg_lat = 110574.0;
-constexpr double m_per_deg_lon_equator = 111320.0;
-constexpr double pi = 3.14159265358979323846;
-
 constexpr std::int32_t no_time = -1;  // an empty arrival or departure time in stop_times.txt
 
 // ---------------------------------------------------------------------------------------------
@@ -754,7 +749,6 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
     for (std::uint32_t trip = 0; trip < trip_route.size(); ++trip)
         if (trip_used[trip])
             for (auto i = trip_first_row[trip]; i < trip_first_row[trip + 1]; ++i) stop_used[rows[i].stop] = 1;
-    const double cos_lat = std::cos(net.origin_lat * pi / 180.0);
     const WalkNodeGrid grid(net, options.max_stop_link_m);
     std::unordered_set<std::string> taken_stop_ids(net.stop_ids.begin(), net.stop_ids.end());
     std::vector<std::uint32_t> stop_new(stop_ids.size(), invalid_index);  // index in the network
@@ -762,8 +756,7 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
     std::vector<std::uint32_t> new_stop_node;
     for (std::uint32_t s = 0; s < stop_ids.size(); ++s) {
         if (!stop_used[s]) continue;
-        const double x = (stop_lon[s] - net.origin_lon) * cos_lat * m_per_deg_lon_equator;
-        const double y = (stop_lat[s] - net.origin_lat) * m_per_deg_lat;
+        const auto [x, y] = net.to_x_y(stop_lat[s], stop_lon[s]);
         const auto node = grid.nearest_within(x, y);
         if (node == invalid_index) {
             ++rep.stops_unlinked;

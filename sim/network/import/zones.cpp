@@ -15,15 +15,6 @@ using core::invalid_index;
 
 namespace {
 
-constexpr double m_per_deg_lat = 110574.0;
-constexpr double m_per_deg_lon_equator = 111320.0;
-constexpr double pi = 3.14159265358979323846;
-
-std::pair<double, double> project(const Network& net, double lat, double lon) {
-    return {(lon - net.origin_lon) * std::cos(net.origin_lat * pi / 180.0) * m_per_deg_lon_equator,
-            (lat - net.origin_lat) * m_per_deg_lat};
-}
-
 bool valid_id(const std::string& id) {
     return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
@@ -152,7 +143,7 @@ void add_zones(Network& net, const std::vector<ZoneSpec>& zones, std::vector<std
     }
     constexpr std::uint8_t all = walk_bit | bike_bit | car_bit;
     std::vector<std::pair<double, double>> centre;
-    for (const auto& z : zones) centre.push_back(project(net, z.lat, z.lon));
+    for (const auto& z : zones) centre.push_back(net.to_x_y(z.lat, z.lon));
     // Nearest centroid per node through a uniform grid of the centroids (rings searched
     // outwards until no closer centroid can remain).
     double min_x = std::numeric_limits<double>::infinity(), min_y = min_x, max_x = -min_x, max_y = -min_x;
