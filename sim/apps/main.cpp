@@ -20,6 +20,7 @@
 #include "sim/network/import/zones.hpp"
 #include "sim/network/write.hpp"
 #include "sim/output/trip_log.hpp"
+#include "sim/pipeline/check.hpp"
 #include "sim/pipeline/run.hpp"
 #include "sim/report/modal_split.hpp"
 #include "sim/routing/batch.hpp"
@@ -331,6 +332,18 @@ int main(int argc, char** argv) {
     route->add_flag("--quiet,-q", route_c.quiet, "Print only errors");
     route->footer("Example: flemsim route --network networks/flemingsberg --queries od.csv --output answers.csv");
 
+    auto* check =
+        app.add_subcommand("check", "Regression check: run the benchmark scenarios, compare with expectations");
+    std::string check_file = "benchmarks/scenarios/expectations.yaml";
+    bool check_update = false, check_all = false;
+    Common check_c;
+    check->add_option("--expectations", check_file, "Expectations (YAML)")->capture_default_str();
+    check->add_flag("--update", check_update, "Rewrite the expected values (tolerances are kept)");
+    check->add_flag("--all", check_all, "Show every check, not only those that moved");
+    check->add_option("--threads,-j", check_c.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));
+    check->add_flag("--quiet,-q", check_c.quiet, "Print only what moved");
+    check->footer("Exit code 3 when a result moved beyond its tolerance.\nExample: flemsim check --all");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -357,6 +370,20 @@ int main(int argc, char** argv) {
                 return exit_usage;
             }
             return with_threads(build_c, [&] { return cmd_network_build(bo, build_c); });
+        }
+        if (*check) {
+            pipeline::CheckOptions co;
+            co.expectations = check_file;
+            co.update = check_update;
+            co.threads = check_c.threads ? *check_c.threads : 0;
+            const auto result = pipeline::run_checks(co);
+            if (check_update) {
+                if (!check_c.quiet)
+                    std::cout << "updated " << check_file << " from " << result.scenarios << " scenarios\n";
+                return exit_ok;
+            }
+            if (!check_c.quiet || !result.passed()) std::cout << pipeline::format_check(result, check_all);
+            return result.passed() ? exit_ok : exit_check_failed;
         }
         if (*route)
             return with_threads(route_c,

@@ -3,7 +3,7 @@
 # examples, nothing written on error. Usage: test_cli.sh FLEMSIM TEST_DATA_DIR
 set -u
 flemsim=$1
-data=$2
+data=$(cd "$2" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
@@ -61,6 +61,22 @@ expect route 0 "2 answered" -- "$flemsim" route --network "$work/net" --queries 
 grep -q '^q2,transit,1,840.0,' "$work/a.csv" && passes=$((passes + 1)) || { echo "FAIL route: transit answer"; cat "$work/a.csv"; failures=$((failures + 1)); }
 printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nq1,60.0,10.0,60.0,10.02,walk,8 am\n' > "$work/bad.csv"
 expect route-bad-time 1 "bad.csv:2:30: departure" -- "$flemsim" route --network "$work/net" --queries "$work/bad.csv" --output "$work/b.csv"
+
+# Regression checks: exit 3 and a table when a result moved beyond its tolerance.
+cat > "$work/expect.yaml" <<YAML
+tolerance: {share: 0.001, minutes: 0.1, count: 0}
+scenarios:
+  tiny:
+    file: $data/tiny.yaml
+    set: ["simulation.enabled=false"]
+    expect:
+      trips: 1
+      share_car: {value: 0.5, tolerance: 0.001}
+YAML
+expect check-moved 3 "tiny +trips .*MOVED" -- "$flemsim" check --expectations "$work/expect.yaml"
+expect check-update 0 "updated" -- "$flemsim" check --expectations "$work/expect.yaml" --update
+expect check-passes 0 "0 moved beyond tolerance" -- "$flemsim" check --expectations "$work/expect.yaml"
+grep -q "share_car: {value: .*, tolerance: 0.001}" "$work/expect.yaml" && passes=$((passes + 1)) || { echo "FAIL check-update: tolerance not kept"; cat "$work/expect.yaml"; failures=$((failures + 1)); }
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
