@@ -192,6 +192,7 @@ std::string format_check(const CheckResult& result, bool all) {
     }
     out << result.scenarios << " scenarios, " << result.rows.size() << " checks, " << moved
         << " moved beyond tolerance\n";
+    out << "check: " << result.rows.size() - moved << " passed, " << moved << " failed\n";
     return out.str();
 }
 
