@@ -22,6 +22,7 @@
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/check.hpp"
 #include "sim/pipeline/run.hpp"
+#include "sim/pipeline/sweep.hpp"
 #include "sim/report/modal_split.hpp"
 #include "sim/routing/batch.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -344,6 +345,24 @@ int main(int argc, char** argv) {
     check->add_flag("--quiet,-q", check_c.quiet, "Print only what moved");
     check->footer("Exit code 3 when a result moved beyond its tolerance.\nExample: flemsim check --all");
 
+    auto* sweep_cmd = app.add_subcommand("sweep", "Run a sweep: base scenarios x overrides x seeds, resumable");
+    std::string sweep_file, slurm_file;
+    int sweep_jobs = 1;
+    std::size_t sweep_number = 0;
+    bool sweep_collect = false;
+    Common sweep_c;
+    sweep_cmd->add_option("sweep", sweep_file, "Sweep file (YAML)")->required();
+    sweep_cmd->add_option("--jobs", sweep_jobs, "Runs at a time on this machine")->check(CLI::Range(1, 1024));
+    sweep_cmd->add_option("--threads,-j", sweep_c.threads, "Threads per run (0: cores / jobs)")->check(CLI::Range(0, 1024));
+    sweep_cmd->add_option("--output,-o", sweep_c.output, "Folder of the sweep (default: the sweep's 'output')");
+    sweep_cmd->add_option("--run-number", sweep_number, "Execute only this run (1-based; for array jobs)");
+    sweep_cmd->add_flag("--collect", sweep_collect, "Execute nothing; gather the results present into the summary");
+    sweep_cmd->add_option("--slurm", slurm_file, "Write a Slurm array job script for the sweep and exit");
+    sweep_cmd->add_flag("--quiet,-q", sweep_c.quiet, "Print only errors");
+    sweep_cmd->footer(
+        "Runs that completed (runs/<id>/done.json) are skipped when the sweep is started again.\n"
+        "Examples:\n  flemsim sweep sweeps/parking.yaml --jobs 2\n  flemsim sweep sweeps/parking.yaml --slurm parking.sbatch");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -370,6 +389,33 @@ int main(int argc, char** argv) {
                 return exit_usage;
             }
             return with_threads(build_c, [&] { return cmd_network_build(bo, build_c); });
+        }
+        if (*sweep_cmd) {
+            auto sweep = pipeline::load_sweep(sweep_file);
+            if (!sweep_c.output.empty()) sweep.output = sweep_c.output;
+            const auto program = std::filesystem::read_symlink("/proc/self/exe");
+            const int cores = tbb::info::default_concurrency();
+            const int threads =
+                sweep_c.threads && *sweep_c.threads > 0 ? *sweep_c.threads : std::max(1, cores / std::max(1, sweep_jobs));
+            if (!slurm_file.empty()) {
+                core::write_file_atomically(slurm_file, pipeline::slurm_script(sweep, program, threads));
+                if (!sweep_c.quiet) std::cout << "wrote " << slurm_file << " (" << sweep.runs.size() << " array tasks)\n";
+                return exit_ok;
+            }
+            const auto rows = pipeline::execute_sweep(
+                sweep, program, sweep_jobs, threads,
+                [&](const std::string& line) {
+                    if (!sweep_c.quiet && stderr_is_terminal()) std::cerr << "  " << line << "\n";
+                },
+                sweep_number, !sweep_collect);
+            if (sweep_number > 0) return exit_ok;
+            pipeline::write_sweep_summary(sweep, rows);
+            std::size_t ok = 0;
+            for (const auto& r : rows) ok += r.status == "ok";
+            if (!sweep_c.quiet)
+                std::cout << "sweep " << sweep.name << ": " << rows.size() << " runs, " << ok << " ok, " << rows.size() - ok
+                          << " failed; wrote " << (sweep.output / "summary.csv").string() << "\n";
+            return ok == rows.size() ? exit_ok : exit_data_error;
         }
         if (*check) {
             pipeline::CheckOptions co;

@@ -1,5 +1,6 @@
 #include "sim/scenario/reader.hpp"
 
+#include <charconv>
 #include <cmath>
 
 #include "sim/core/text.hpp"
@@ -48,6 +49,16 @@ long long to_integer(const ConfigNode& node, const std::string& path, Range rang
         fail_at(node, path, "expected a whole number, got '" + node.scalar + "'");
     }
     check_range(static_cast<double>(v), node, path, range);
+    return v;
+}
+
+std::uint64_t to_unsigned64(const ConfigNode& node, const std::string& path) {
+    if (node.kind != ConfigNode::Kind::scalar) fail_at(node, path, "expected a whole number, got " + node.kind_name());
+    const std::string_view t = core::trim(node.scalar);
+    std::uint64_t v = 0;
+    const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || ec != std::errc() || p != t.data() + t.size())
+        fail_at(node, path, "expected a whole number from 0 to 18446744073709551615, got '" + node.scalar + "'");
     return v;
 }
 

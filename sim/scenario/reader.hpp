@@ -1,6 +1,7 @@
 #pragma once
 // Strict reading of a ConfigNode tree: wrong types, out-of-range values, missing and
 // unknown keys are InputErrors that name file:line:column and the key path.
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -26,6 +27,8 @@ inline constexpr Range non_positive{-std::numeric_limits<double>::infinity(), 0.
 
 double to_number(const ConfigNode& node, const std::string& path, Range range = any_number);
 long long to_integer(const ConfigNode& node, const std::string& path, Range range = any_number);
+// 0 .. 2^64 - 1 (seeds).
+std::uint64_t to_unsigned64(const ConfigNode& node, const std::string& path);
 std::string to_string(const ConfigNode& node, const std::string& path);
 std::vector<double> to_numbers(const ConfigNode& node, const std::string& path, Range range = any_number);
 

@@ -133,7 +133,7 @@ void read_scenario(Scenario& s) {
         s.network = resolve(n, to_string(n, "network"));
         s.network_pos = n.pos;
     }
-    s.seed = static_cast<std::uint64_t>(root.integer("seed", non_negative));
+    s.seed = to_unsigned64(root.required("seed"), "seed");
     s.threads = static_cast<int>(root.integer("threads", Range{0, 1024}));
 
     {

@@ -78,5 +78,31 @@ expect check-update 0 "updated" -- "$flemsim" check --expectations "$work/expect
 expect check-passes 0 "0 moved beyond tolerance" -- "$flemsim" check --expectations "$work/expect.yaml"
 grep -q "share_car: {value: .*, tolerance: 0.001}" "$work/expect.yaml" && passes=$((passes + 1)) || { echo "FAIL check-update: tolerance not kept"; cat "$work/expect.yaml"; failures=$((failures + 1)); }
 
+# Sweeps: runs in parallel processes, a summary; started again, only what did not complete
+# runs; a run inside the sweep equals the same scenario and seed run alone.
+cat > "$work/sweep.yaml" <<YAML
+name: tiny-parking
+scenarios: [$data/tiny.yaml]
+set: {simulation.enabled: false}
+grid:
+  modes.car.default_parking_sek: [0, 40]
+seeds: 2
+master_seed: 7
+output: $work/sweep
+YAML
+expect sweep 0 "4 runs, 4 ok" -- "$flemsim" sweep "$work/sweep.yaml" --jobs 2
+cp "$work/sweep/summary.csv" "$work/summary-first.csv"
+rm "$work/sweep/runs/r0002/done.json"
+rm -r "$work/sweep/runs/r0004"
+expect sweep-resume 0 "4 runs, 4 ok" -- "$flemsim" sweep "$work/sweep.yaml" --jobs 2
+cmp -s "$work/summary-first.csv" "$work/sweep/summary.csv" && passes=$((passes + 1)) || { echo "FAIL sweep-resume: summary differs"; failures=$((failures + 1)); }
+seed=$(grep '^r0003,' "$work/sweep/summary.csv" | cut -d, -f4)
+"$flemsim" run "$data/tiny.yaml" -q --seed "$seed" --set simulation.enabled=false --set modes.car.default_parking_sek=40 --output "$work/alone"
+cmp -s "$work/alone/modal_split.json" "$work/sweep/runs/r0003/modal_split.json" && passes=$((passes + 1)) || { echo "FAIL sweep: run differs from the same run alone"; failures=$((failures + 1)); }
+expect sweep-slurm 0 "4 array tasks" -- "$flemsim" sweep "$work/sweep.yaml" --slurm "$work/sweep.sbatch"
+grep -q -- '--array=1-4' "$work/sweep.sbatch" && passes=$((passes + 1)) || { echo "FAIL sweep-slurm"; failures=$((failures + 1)); }
+printf 'name: x\nscenarios: [nowhere.yaml]\nseeds: 1\nmaster_seed: 1\noutput: o\n' > "$work/bad-sweep.yaml"
+expect sweep-bad 1 "bad-sweep.yaml:2:.*no such file" -- "$flemsim" sweep "$work/bad-sweep.yaml"
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -85,6 +85,10 @@ TEST_CASE("--set overrides") {
     CHECK(s.seed == 7);
     CHECK(s.walk_speed_mps == doctest::Approx(1.1));
     CHECK(s.distance_bands_km == std::vector<double>{2, 4});
+    o.overrides = {"seed=18446744073709551615"};  // the largest seed
+    CHECK(load_scenario(tiny, o).seed == 18446744073709551615ULL);
+    o.overrides = {"seed=18446744073709551616"};
+    CHECK(error_of(tiny, o).find("seed: expected a whole number from 0 to 18446744073709551615") != std::string::npos);
     o.overrides = {"modes.walk.sped_mps=1.1"};
     CHECK(error_of(tiny, o) ==
           "--set modes.walk.sped_mps=1.1: modes.walk.sped_mps: unknown key (did you mean 'speed_mps'?)");
@@ -105,7 +109,7 @@ TEST_CASE("every input error names file:line:column and the key") {
     }
     SUBCASE("wrong type") {
         const auto p = variant("e3.yaml", "seed: many\n");
-        CHECK(error_of(p) == p.string() + ":2:7: seed: expected a whole number, got 'many'");
+        CHECK(error_of(p) == p.string() + ":2:7: seed: expected a whole number from 0 to 18446744073709551615, got 'many'");
         const auto q = variant("e3b.yaml", "modes:\n  walk: fast\n");
         CHECK(error_of(q) == q.string() + ":3:9: modes.walk: expected a mapping of keys, got a value");
     }

@@ -1,0 +1,258 @@
+#include "sim/pipeline/sweep.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/error.hpp"
+#include "sim/core/rng.hpp"
+#include "sim/scenario/reader.hpp"
+
+namespace flemsim::pipeline {
+
+using core::InputError;
+
+namespace {
+
+std::string scalar_text(const scenario::ConfigNode& n, const std::string& path) {
+    if (n.kind == scenario::ConfigNode::Kind::scalar) return n.scalar;
+    if (n.kind == scenario::ConfigNode::Kind::sequence) {
+        // A list value (e.g. distance bands) keeps its YAML flow form.
+        std::string s = "[";
+        for (std::size_t i = 0; i < n.items.size(); ++i) s += (i ? ", " : "") + scalar_text(n.items[i], path);
+        return s + "]";
+    }
+    scenario::fail_at(n, path, "expected a value or a list");
+}
+
+// Reads one override map (key.path: value) into "key.path=value" strings, in file order.
+std::vector<std::string> overrides_of(const scenario::ConfigNode& n, const std::string& path) {
+    if (n.kind != scenario::ConfigNode::Kind::map) scenario::fail_at(n, path, "expected a mapping of key.path: value");
+    std::vector<std::string> out;
+    for (const auto& e : n.entries) out.push_back(e.key + "=" + scalar_text(e.value, path + "." + e.key));
+    return out;
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
+    return s;
+}
+
+std::filesystem::path run_dir(const Sweep& sweep, const SweepRun& run) { return sweep.output / "runs" / run.id; }
+
+std::string read_text(const std::filesystem::path& p) {
+    std::FILE* f = std::fopen(p.c_str(), "rb");
+    if (!f) return {};
+    std::string s;
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) s.append(buf, n);
+    std::fclose(f);
+    return s;
+}
+
+}  // namespace
+
+Sweep load_sweep(const std::filesystem::path& file) {
+    const auto tree = scenario::load_yaml_file(file);
+    scenario::MapReader root(tree, "");
+    Sweep sweep;
+    sweep.file = file;
+    sweep.name = root.string("name");
+    const auto dir = file.parent_path();
+    std::vector<std::filesystem::path> bases;
+    {
+        const auto& list = root.required("scenarios");
+        if (list.kind != scenario::ConfigNode::Kind::sequence || list.items.empty())
+            scenario::fail_at(list, "scenarios", "expected a list of scenario files");
+        for (std::size_t i = 0; i < list.items.size(); ++i) {
+            const auto p = dir / scenario::to_string(list.items[i], "scenarios[" + std::to_string(i) + "]");
+            if (!std::filesystem::exists(p))
+                scenario::fail_at(list.items[i], "scenarios[" + std::to_string(i) + "]", "no such file '" + p.string() + "'");
+            bases.push_back(p);
+        }
+    }
+    std::vector<std::string> common;
+    if (const auto* set = root.optional("set")) common = overrides_of(*set, "set");
+    // Variants: the grid's combinations (last key fastest), then the list's entries.
+    std::vector<std::vector<std::string>> variants;
+    if (const auto* grid = root.optional("grid")) {
+        if (grid->kind != scenario::ConfigNode::Kind::map) scenario::fail_at(*grid, "grid", "expected key.path: [values]");
+        variants.push_back({});
+        for (const auto& e : grid->entries) {
+            if (e.value.kind != scenario::ConfigNode::Kind::sequence || e.value.items.empty())
+                scenario::fail_at(e.value, "grid." + e.key, "expected a non-empty list of values");
+            std::vector<std::vector<std::string>> next;
+            for (const auto& v : variants)
+                for (const auto& value : e.value.items) {
+                    auto w = v;
+                    w.push_back(e.key + "=" + scalar_text(value, "grid." + e.key));
+                    next.push_back(w);
+                }
+            variants = next;
+        }
+    }
+    if (const auto* list = root.optional("list")) {
+        if (list->kind != scenario::ConfigNode::Kind::sequence) scenario::fail_at(*list, "list", "expected a list of override maps");
+        for (std::size_t i = 0; i < list->items.size(); ++i)
+            variants.push_back(overrides_of(list->items[i], "list[" + std::to_string(i) + "]"));
+    }
+    if (variants.empty()) variants.push_back({});
+    const auto seeds = root.integer("seeds", scenario::Range{1, 100000});
+    const auto master = static_cast<std::uint64_t>(root.integer("master_seed", scenario::non_negative));
+    const auto& out = root.required("output");
+    sweep.output = scenario::to_string(out, "output");
+    root.finish();
+
+    std::size_t number = 0;
+    for (const auto& base : bases)
+        for (const auto& variant : variants)
+            for (long long k = 0; k < seeds; ++k) {
+                ++number;
+                SweepRun r;
+                char id[32];
+                std::snprintf(id, sizeof id, "r%04zu", number);
+                r.id = id;
+                r.base = base;
+                r.overrides = common;
+                r.overrides.insert(r.overrides.end(), variant.begin(), variant.end());
+                r.seed = core::mix64(master ^ core::mix64(number));
+                r.parameters = join(variant, " ");
+                sweep.runs.push_back(r);
+            }
+    return sweep;
+}
+
+std::vector<SweepRow> execute_sweep(const Sweep& sweep, const std::filesystem::path& program, int jobs, int threads,
+                                    const std::function<void(const std::string&)>& progress, std::size_t only_number,
+                                    bool execute) {
+    // Which runs still need doing: those without a done.json saying ok.
+    std::vector<std::size_t> todo;
+    for (std::size_t i = 0; i < sweep.runs.size() && execute; ++i)
+        if ((only_number == 0 || only_number == i + 1) &&
+            read_text(run_dir(sweep, sweep.runs[i]) / "done.json").find("\"ok\"") == std::string::npos)
+            todo.push_back(i);  // never run, cut short, or failed: (re)done
+    std::map<pid_t, std::size_t> running;
+    std::size_t next = 0;
+    const auto start = [&](std::size_t i) {
+        const auto& run = sweep.runs[i];
+        const auto dir = run_dir(sweep, run);
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+        std::vector<std::string> args{program.string(), "run", run.base.string(), "--output", dir.string(),
+                                      "--seed", std::to_string(run.seed), "--threads", std::to_string(threads), "--quiet"};
+        for (const auto& o : run.overrides) args.insert(args.end(), {"--set", o});
+        const pid_t pid = ::fork();
+        if (pid < 0) throw core::IoError("cannot start a run: fork failed");
+        if (pid == 0) {
+            const int err = ::open((dir / "stderr.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (err >= 0) ::dup2(err, STDERR_FILENO);
+            std::vector<char*> argv;
+            for (auto& a : args) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        running[pid] = i;
+    };
+    while (next < todo.size() || !running.empty()) {
+        while (next < todo.size() && running.size() < static_cast<std::size_t>(std::max(1, jobs))) start(todo[next++]);
+        int status = 0;
+        const pid_t pid = ::waitpid(-1, &status, 0);
+        if (pid < 0) break;
+        const auto it = running.find(pid);
+        if (it == running.end()) continue;
+        const auto& run = sweep.runs[it->second];
+        const auto dir = run_dir(sweep, run);
+        const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        std::ostringstream done;
+        done << "{\"run\": \"" << run.id << "\", \"status\": \"" << (ok ? "ok" : "failed") << "\", \"exit\": "
+             << (WIFEXITED(status) ? WEXITSTATUS(status) : -1) << "}\n";
+        // Completed, successfully or not: the marker is written last.
+        core::write_file_atomically(dir / "done.json", done.str());
+        if (progress) progress(run.id + (ok ? " done" : " failed") + " (" + run.parameters + ")");
+        running.erase(it);
+    }
+
+    std::vector<SweepRow> rows;
+    for (const auto& run : sweep.runs) {
+        SweepRow row;
+        row.run = run.id;
+        row.base = run.base.filename().string();
+        row.parameters = run.parameters;
+        row.seed = run.seed;
+        const auto dir = run_dir(sweep, run);
+        const auto done = read_text(dir / "done.json");
+        row.status = done.find("\"ok\"") != std::string::npos ? "ok" : "failed";
+        if (row.status == "ok") {
+            try {
+                const auto json = scenario::load_yaml_file(dir / "modal_split.json");
+                const auto num = [&](const scenario::ConfigNode* n) {
+                    return n && n->kind == scenario::ConfigNode::Kind::scalar ? std::strtod(n->scalar.c_str(), nullptr) : 0.0;
+                };
+                row.trips = num(json.find("trips"));
+                row.sustainable_share = num(json.find("sustainable_share"));
+                row.target_met = json.find("target_met") && json.find("target_met")->scalar == "true";
+                if (const auto* sh = json.find("shares")) {
+                    row.share_walk = num(sh->find("walk"));
+                    row.share_bike = num(sh->find("bike"));
+                    row.share_transit = num(sh->find("transit"));
+                    row.share_car = num(sh->find("car"));
+                }
+                if (const auto* mm = json.find("mean_travel_min")) {
+                    row.mean_min_walk = num(mm->find("walk"));
+                    row.mean_min_bike = num(mm->find("bike"));
+                    row.mean_min_transit = num(mm->find("transit"));
+                    row.mean_min_car = num(mm->find("car"));
+                }
+            } catch (const InputError& e) {
+                row.status = "failed";
+                row.error = e.what();
+            }
+        } else {
+            row.error = read_text(dir / "stderr.txt");
+            for (char& c : row.error)
+                if (c == '\n' || c == '\r' || c == ',' || c == '"') c = ' ';
+        }
+        rows.push_back(row);
+    }
+    return rows;
+}
+
+void write_sweep_summary(const Sweep& sweep, const std::vector<SweepRow>& rows) {
+    std::ostringstream out;
+    out << "run,base,parameters,seed,status,trips,share_walk,share_bike,share_transit,share_car,sustainable_share,"
+           "target_met,mean_min_walk,mean_min_bike,mean_min_transit,mean_min_car,error\n";
+    char buf[512];
+    for (const auto& r : rows) {
+        std::snprintf(buf, sizeof buf, "%.0f,%.6f,%.6f,%.6f,%.6f,%.6f,%d,%.3f,%.3f,%.3f,%.3f", r.trips, r.share_walk,
+                      r.share_bike, r.share_transit, r.share_car, r.sustainable_share, r.target_met ? 1 : 0,
+                      r.mean_min_walk, r.mean_min_bike, r.mean_min_transit, r.mean_min_car);
+        out << r.run << ',' << r.base << ",\"" << r.parameters << "\"," << r.seed << ',' << r.status << ',' << buf << ",\""
+            << r.error << "\"\n";
+    }
+    std::filesystem::create_directories(sweep.output);
+    core::write_file_atomically(sweep.output / "summary.csv", out.str());
+}
+
+std::string slurm_script(const Sweep& sweep, const std::filesystem::path& program, int threads) {
+    std::ostringstream s;
+    s << "#!/usr/bin/env bash\n"
+      << "# Slurm array job for sweep '" << sweep.name << "': one run per array task, then\n"
+      << "#   " << program.string() << " sweep " << sweep.file.string() << " --collect\n"
+      << "# gathers the summary. Submit: sbatch <this file>\n"
+      << "#SBATCH --job-name=flemsim-" << sweep.name << "\n"
+      << "#SBATCH --array=1-" << sweep.runs.size() << "\n"
+      << "#SBATCH --cpus-per-task=" << std::max(1, threads) << "\n"
+      << "set -euo pipefail\n"
+      << "exec " << program.string() << " sweep " << sweep.file.string() << " --run-number \"$SLURM_ARRAY_TASK_ID\" --threads "
+      << std::max(1, threads) << "\n";
+    return s.str();
+}
+
+}  // namespace flemsim::pipeline
