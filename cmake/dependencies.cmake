@@ -33,3 +33,6 @@ find_program(FLEMSIM_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
 if(NOT FLEMSIM_PYTHON)
   find_program(FLEMSIM_PYTHON NAMES python3 REQUIRED)
 endif()
+
+# Optional: OpenMPI for sweeps across machines (flemsim sweep under mpirun).
+find_package(MPI COMPONENTS C QUIET)

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <optional>
 
+#include "sim/apps/mpi_sweep.hpp"
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/text.hpp"
@@ -262,7 +263,11 @@ int main(int argc, char** argv) {
     CLI::App app{
         "flemsim — agent-based mobility simulator: synthetic population, level of service, mode choice, "
         "HDF5 trip log and the modal split against the sustainable-share target."};
+#ifdef FLEMSIM_HAVE_MPI
+    app.set_version_flag("--version", std::string("flemsim ") + flemsim::core::program_version + " (with MPI)");
+#else
     app.set_version_flag("--version", std::string("flemsim ") + flemsim::core::program_version);
+#endif
     app.require_subcommand(1);
     app.footer(
         "Examples:\n"
@@ -353,7 +358,8 @@ int main(int argc, char** argv) {
     Common sweep_c;
     sweep_cmd->add_option("sweep", sweep_file, "Sweep file (YAML)")->required();
     sweep_cmd->add_option("--jobs", sweep_jobs, "Runs at a time on this machine")->check(CLI::Range(1, 1024));
-    sweep_cmd->add_option("--threads,-j", sweep_c.threads, "Threads per run (0: cores / jobs)")->check(CLI::Range(0, 1024));
+    sweep_cmd->add_option("--threads,-j", sweep_c.threads, "Threads per run (0: cores / jobs)")
+        ->check(CLI::Range(0, 1024));
     sweep_cmd->add_option("--output,-o", sweep_c.output, "Folder of the sweep (default: the sweep's 'output')");
     sweep_cmd->add_option("--run-number", sweep_number, "Execute only this run (1-based; for array jobs)");
     sweep_cmd->add_flag("--collect", sweep_collect, "Execute nothing; gather the results present into the summary");
@@ -361,7 +367,8 @@ int main(int argc, char** argv) {
     sweep_cmd->add_flag("--quiet,-q", sweep_c.quiet, "Print only errors");
     sweep_cmd->footer(
         "Runs that completed (runs/<id>/done.json) are skipped when the sweep is started again.\n"
-        "Examples:\n  flemsim sweep sweeps/parking.yaml --jobs 2\n  flemsim sweep sweeps/parking.yaml --slurm parking.sbatch");
+        "Examples:\n  flemsim sweep sweeps/parking.yaml --jobs 2\n  flemsim sweep sweeps/parking.yaml --slurm "
+        "parking.sbatch");
 
     try {
         app.parse(argc, argv);
@@ -395,13 +402,18 @@ int main(int argc, char** argv) {
             if (!sweep_c.output.empty()) sweep.output = sweep_c.output;
             const auto program = std::filesystem::read_symlink("/proc/self/exe");
             const int cores = tbb::info::default_concurrency();
-            const int threads =
-                sweep_c.threads && *sweep_c.threads > 0 ? *sweep_c.threads : std::max(1, cores / std::max(1, sweep_jobs));
+            const int threads = sweep_c.threads && *sweep_c.threads > 0 ? *sweep_c.threads
+                                                                        : std::max(1, cores / std::max(1, sweep_jobs));
             if (!slurm_file.empty()) {
                 core::write_file_atomically(slurm_file, pipeline::slurm_script(sweep, program, threads));
-                if (!sweep_c.quiet) std::cout << "wrote " << slurm_file << " (" << sweep.runs.size() << " array tasks)\n";
+                if (!sweep_c.quiet)
+                    std::cout << "wrote " << slurm_file << " (" << sweep.runs.size() << " array tasks)\n";
                 return exit_ok;
             }
+            if (apps::launched_with_mpi() && sweep_number == 0 && !sweep_collect)
+                return apps::mpi_sweep(sweep, threads, [&](const std::string& line) {
+                    if (!sweep_c.quiet) std::cerr << "  " << line << "\n";
+                });
             const auto rows = pipeline::execute_sweep(
                 sweep, program, sweep_jobs, threads,
                 [&](const std::string& line) {
@@ -413,8 +425,8 @@ int main(int argc, char** argv) {
             std::size_t ok = 0;
             for (const auto& r : rows) ok += r.status == "ok";
             if (!sweep_c.quiet)
-                std::cout << "sweep " << sweep.name << ": " << rows.size() << " runs, " << ok << " ok, " << rows.size() - ok
-                          << " failed; wrote " << (sweep.output / "summary.csv").string() << "\n";
+                std::cout << "sweep " << sweep.name << ": " << rows.size() << " runs, " << ok << " ok, "
+                          << rows.size() - ok << " failed; wrote " << (sweep.output / "summary.csv").string() << "\n";
             return ok == rows.size() ? exit_ok : exit_data_error;
         }
         if (*check) {

@@ -11,7 +11,10 @@
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/rng.hpp"
+#include "sim/output/summary_table.hpp"
+#include "sim/pipeline/run.hpp"
 #include "sim/scenario/reader.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace flemsim::pipeline {
 
@@ -44,7 +47,9 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
     return s;
 }
 
-std::filesystem::path run_dir(const Sweep& sweep, const SweepRun& run) { return sweep.output / "runs" / run.id; }
+std::filesystem::path run_dir(const Sweep& sweep, const SweepRun& run) {
+    return sweep.output / "runs" / run.id;
+}
 
 std::string read_text(const std::filesystem::path& p) {
     std::FILE* f = std::fopen(p.c_str(), "rb");
@@ -73,7 +78,8 @@ Sweep load_sweep(const std::filesystem::path& file) {
         for (std::size_t i = 0; i < list.items.size(); ++i) {
             const auto p = dir / scenario::to_string(list.items[i], "scenarios[" + std::to_string(i) + "]");
             if (!std::filesystem::exists(p))
-                scenario::fail_at(list.items[i], "scenarios[" + std::to_string(i) + "]", "no such file '" + p.string() + "'");
+                scenario::fail_at(list.items[i], "scenarios[" + std::to_string(i) + "]",
+                                  "no such file '" + p.string() + "'");
             bases.push_back(p);
         }
     }
@@ -82,7 +88,8 @@ Sweep load_sweep(const std::filesystem::path& file) {
     // Variants: the grid's combinations (last key fastest), then the list's entries.
     std::vector<std::vector<std::string>> variants;
     if (const auto* grid = root.optional("grid")) {
-        if (grid->kind != scenario::ConfigNode::Kind::map) scenario::fail_at(*grid, "grid", "expected key.path: [values]");
+        if (grid->kind != scenario::ConfigNode::Kind::map)
+            scenario::fail_at(*grid, "grid", "expected key.path: [values]");
         variants.push_back({});
         for (const auto& e : grid->entries) {
             if (e.value.kind != scenario::ConfigNode::Kind::sequence || e.value.items.empty())
@@ -98,7 +105,8 @@ Sweep load_sweep(const std::filesystem::path& file) {
         }
     }
     if (const auto* list = root.optional("list")) {
-        if (list->kind != scenario::ConfigNode::Kind::sequence) scenario::fail_at(*list, "list", "expected a list of override maps");
+        if (list->kind != scenario::ConfigNode::Kind::sequence)
+            scenario::fail_at(*list, "list", "expected a list of override maps");
         for (std::size_t i = 0; i < list->items.size(); ++i)
             variants.push_back(overrides_of(list->items[i], "list[" + std::to_string(i) + "]"));
     }
@@ -144,8 +152,9 @@ std::vector<SweepRow> execute_sweep(const Sweep& sweep, const std::filesystem::p
         const auto dir = run_dir(sweep, run);
         std::filesystem::remove_all(dir);
         std::filesystem::create_directories(dir);
-        std::vector<std::string> args{program.string(), "run", run.base.string(), "--output", dir.string(),
-                                      "--seed", std::to_string(run.seed), "--threads", std::to_string(threads), "--quiet"};
+        std::vector<std::string> args{
+            program.string(),         "run",       run.base.string(),       "--output", dir.string(), "--seed",
+            std::to_string(run.seed), "--threads", std::to_string(threads), "--quiet"};
         for (const auto& o : run.overrides) args.insert(args.end(), {"--set", o});
         const pid_t pid = ::fork();
         if (pid < 0) throw core::IoError("cannot start a run: fork failed");
@@ -171,8 +180,8 @@ std::vector<SweepRow> execute_sweep(const Sweep& sweep, const std::filesystem::p
         const auto dir = run_dir(sweep, run);
         const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
         std::ostringstream done;
-        done << "{\"run\": \"" << run.id << "\", \"status\": \"" << (ok ? "ok" : "failed") << "\", \"exit\": "
-             << (WIFEXITED(status) ? WEXITSTATUS(status) : -1) << "}\n";
+        done << "{\"run\": \"" << run.id << "\", \"status\": \"" << (ok ? "ok" : "failed")
+             << "\", \"exit\": " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1) << "}\n";
         // Completed, successfully or not: the marker is written last.
         core::write_file_atomically(dir / "done.json", done.str());
         if (progress) progress(run.id + (ok ? " done" : " failed") + " (" + run.parameters + ")");
@@ -193,7 +202,8 @@ std::vector<SweepRow> execute_sweep(const Sweep& sweep, const std::filesystem::p
             try {
                 const auto json = scenario::load_yaml_file(dir / "modal_split.json");
                 const auto num = [&](const scenario::ConfigNode* n) {
-                    return n && n->kind == scenario::ConfigNode::Kind::scalar ? std::strtod(n->scalar.c_str(), nullptr) : 0.0;
+                    return n && n->kind == scenario::ConfigNode::Kind::scalar ? std::strtod(n->scalar.c_str(), nullptr)
+                                                                              : 0.0;
                 };
                 row.trips = num(json.find("trips"));
                 row.sustainable_share = num(json.find("sustainable_share"));
@@ -224,6 +234,29 @@ std::vector<SweepRow> execute_sweep(const Sweep& sweep, const std::filesystem::p
     return rows;
 }
 
+void execute_run_here(const Sweep& sweep, std::size_t index, int threads) {
+    const auto& run = sweep.runs[index];
+    const auto dir = run_dir(sweep, run);
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::string status = "ok", error;
+    try {
+        scenario::LoadOptions lo;
+        lo.overrides = run.overrides;
+        lo.overrides.push_back("seed=" + std::to_string(run.seed));
+        const auto s = scenario::load_scenario(run.base, lo);
+        RunOptions ro;
+        ro.output_dir = dir;
+        ro.threads = threads;
+        pipeline::run(s, ro);
+    } catch (const std::exception& e) {
+        status = "failed";
+        error = e.what();
+        core::write_file_atomically(dir / "stderr.txt", "error: " + error + "\n");
+    }
+    core::write_file_atomically(dir / "done.json", "{\"run\": \"" + run.id + "\", \"status\": \"" + status + "\"}\n");
+}
+
 void write_sweep_summary(const Sweep& sweep, const std::vector<SweepRow>& rows) {
     std::ostringstream out;
     out << "run,base,parameters,seed,status,trips,share_walk,share_bike,share_transit,share_car,sustainable_share,"
@@ -233,11 +266,39 @@ void write_sweep_summary(const Sweep& sweep, const std::vector<SweepRow>& rows) 
         std::snprintf(buf, sizeof buf, "%.0f,%.6f,%.6f,%.6f,%.6f,%.6f,%d,%.3f,%.3f,%.3f,%.3f", r.trips, r.share_walk,
                       r.share_bike, r.share_transit, r.share_car, r.sustainable_share, r.target_met ? 1 : 0,
                       r.mean_min_walk, r.mean_min_bike, r.mean_min_transit, r.mean_min_car);
-        out << r.run << ',' << r.base << ",\"" << r.parameters << "\"," << r.seed << ',' << r.status << ',' << buf << ",\""
-            << r.error << "\"\n";
+        out << r.run << ',' << r.base << ",\"" << r.parameters << "\"," << r.seed << ',' << r.status << ',' << buf
+            << ",\"" << r.error << "\"\n";
     }
     std::filesystem::create_directories(sweep.output);
     core::write_file_atomically(sweep.output / "summary.csv", out.str());
+
+    output::SummaryTable t;
+    t.text_names = {"run", "base", "parameters", "seed", "status", "error"};
+    t.text.resize(6);
+    t.number_names = {"trips",         "share_walk",        "share_bike",  "share_transit",
+                      "share_car",     "sustainable_share", "target_met",  "mean_min_walk",
+                      "mean_min_bike", "mean_min_transit",  "mean_min_car"};
+    t.numbers.resize(t.number_names.size());
+    for (const auto& r : rows) {
+        // The seed as text: 64 bits do not fit a double.
+        const std::string seed = std::to_string(r.seed);
+        for (const auto& [c, v] :
+             {std::pair{0, &r.run}, {1, &r.base}, {2, &r.parameters}, {3, &seed}, {4, &r.status}, {5, &r.error}})
+            t.text[static_cast<std::size_t>(c)].push_back(*v);
+        const double values[] = {r.trips,
+                                 r.share_walk,
+                                 r.share_bike,
+                                 r.share_transit,
+                                 r.share_car,
+                                 r.sustainable_share,
+                                 r.target_met ? 1.0 : 0.0,
+                                 r.mean_min_walk,
+                                 r.mean_min_bike,
+                                 r.mean_min_transit,
+                                 r.mean_min_car};
+        for (std::size_t c = 0; c < t.number_names.size(); ++c) t.numbers[c].push_back(values[c]);
+    }
+    output::write_summary_table(sweep.output / "summary.h5", t);
 }
 
 std::string slurm_script(const Sweep& sweep, const std::filesystem::path& program, int threads) {
@@ -250,8 +311,8 @@ std::string slurm_script(const Sweep& sweep, const std::filesystem::path& progra
       << "#SBATCH --array=1-" << sweep.runs.size() << "\n"
       << "#SBATCH --cpus-per-task=" << std::max(1, threads) << "\n"
       << "set -euo pipefail\n"
-      << "exec " << program.string() << " sweep " << sweep.file.string() << " --run-number \"$SLURM_ARRAY_TASK_ID\" --threads "
-      << std::max(1, threads) << "\n";
+      << "exec " << program.string() << " sweep " << sweep.file.string()
+      << " --run-number \"$SLURM_ARRAY_TASK_ID\" --threads " << std::max(1, threads) << "\n";
     return s.str();
 }
 

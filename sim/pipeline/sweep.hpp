@@ -12,11 +12,11 @@
 namespace flemsim::pipeline {
 
 struct SweepRun {
-    std::string id;                       // r0001, r0002, ... in expansion order
-    std::filesystem::path base;           // base scenario file
-    std::vector<std::string> overrides;   // key.path=value, the sweep's own first
+    std::string id;                      // r0001, r0002, ... in expansion order
+    std::filesystem::path base;          // base scenario file
+    std::vector<std::string> overrides;  // key.path=value, the sweep's own first
     std::uint64_t seed = 0;
-    std::string parameters;               // the run's overrides as one line (for the summary)
+    std::string parameters;  // the run's overrides as one line (for the summary)
 };
 
 struct Sweep {
@@ -47,6 +47,10 @@ struct SweepRow {
 std::vector<SweepRow> execute_sweep(const Sweep& sweep, const std::filesystem::path& program, int jobs, int threads,
                                     const std::function<void(const std::string&)>& progress,
                                     std::size_t only_number = 0, bool execute = true);
+
+// Executes run `index` (0-based) in this process (for MPI ranks, which should not fork):
+// the same outputs and done.json as a run started by execute_sweep.
+void execute_run_here(const Sweep& sweep, std::size_t index, int threads);
 
 // summary.csv beside the runs (through a temporary file).
 void write_sweep_summary(const Sweep& sweep, const std::vector<SweepRow>& rows);

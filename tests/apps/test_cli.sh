@@ -92,6 +92,7 @@ output: $work/sweep
 YAML
 expect sweep 0 "4 runs, 4 ok" -- "$flemsim" sweep "$work/sweep.yaml" --jobs 2
 cp "$work/sweep/summary.csv" "$work/summary-first.csv"
+[ -f "$work/sweep/summary.h5" ] && passes=$((passes + 1)) || { echo "FAIL sweep: summary.h5 missing"; failures=$((failures + 1)); }
 rm "$work/sweep/runs/r0002/done.json"
 rm -r "$work/sweep/runs/r0004"
 expect sweep-resume 0 "4 runs, 4 ok" -- "$flemsim" sweep "$work/sweep.yaml" --jobs 2
@@ -103,6 +104,15 @@ expect sweep-slurm 0 "4 array tasks" -- "$flemsim" sweep "$work/sweep.yaml" --sl
 grep -q -- '--array=1-4' "$work/sweep.sbatch" && passes=$((passes + 1)) || { echo "FAIL sweep-slurm"; failures=$((failures + 1)); }
 printf 'name: x\nscenarios: [nowhere.yaml]\nseeds: 1\nmaster_seed: 1\noutput: o\n' > "$work/bad-sweep.yaml"
 expect sweep-bad 1 "bad-sweep.yaml:2:.*no such file" -- "$flemsim" sweep "$work/bad-sweep.yaml"
+
+# The same sweep over MPI ranks (when flemsim was built with MPI and mpirun is there).
+if "$flemsim" --version | grep -q "with MPI" && command -v mpirun > /dev/null; then
+    rm -rf "$work/sweep"
+    expect sweep-mpi 0 "" -- mpirun --allow-run-as-root --oversubscribe -np 2 "$flemsim" sweep "$work/sweep.yaml"
+    cmp -s "$work/summary-first.csv" "$work/sweep/summary.csv" && passes=$((passes + 1)) || { echo "FAIL sweep-mpi: summary differs from the single-process one"; failures=$((failures + 1)); }
+else
+    echo "skipped: the MPI sweep check (flemsim built without MPI, or no mpirun)"
+fi
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
