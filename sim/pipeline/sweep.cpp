@@ -115,6 +115,7 @@ Sweep load_sweep(const std::filesystem::path& file) {
     const auto master = static_cast<std::uint64_t>(root.integer("master_seed", scenario::non_negative));
     const auto& out = root.required("output");
     sweep.output = scenario::to_string(out, "output");
+    if (sweep.output.is_relative()) sweep.output = dir / sweep.output;  // like scenario paths: beside the file
     root.finish();
 
     std::size_t number = 0;

@@ -28,7 +28,8 @@ struct Sweep {
 
 // Reads a sweep file (strict, like a scenario): name, scenarios (base files, relative to the
 // sweep file), set (overrides for all runs), grid (key: [values...], every combination) or
-// list (a list of override maps), seeds (count), master_seed, output. Per-run seeds come from
+// list (a list of override maps), seeds (count), master_seed, output (relative to the sweep
+// file). Per-run seeds come from
 // the master seed and the run's number, so no two runs share a random stream.
 Sweep load_sweep(const std::filesystem::path& file);
 
