@@ -74,12 +74,10 @@ private:
     int m_cols = 1, m_rows = 1;
 };
 
-struct Scratch {
-    ShortestPathTree walk, bike, car;
-    TransitQuery transit;
+struct Scratch : RoutingScratch {
     TransitItinerary itinerary;
     std::vector<std::uint32_t> targets;
-    explicit Scratch(const RoutingContext& c) : walk(c.walk), bike(c.bike), car(c.car), transit(*c.transit) {}
+    explicit Scratch(const RoutingContext& c) : RoutingScratch(c) {}
 };
 
 }  // namespace

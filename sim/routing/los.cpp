@@ -57,29 +57,19 @@ namespace {
 
 constexpr std::int32_t day_s = 24 * 3600;
 
-struct Scratch {
-    ShortestPathTree walk, bike, car;
-    TransitQuery transit;
-    explicit Scratch(const RoutingContext& c) : walk(c.walk), bike(c.bike), car(c.car), transit(*c.transit) {}
-};
+using Scratch = RoutingScratch;
 
-// A transit path leaving at `dep`; when no line serves the period, the traveller waits
-// for the next period with a path (the gap counts as wait).
-TransitPath transit_from(const RoutingContext& ctx, TransitQuery& q, std::uint32_t from, std::uint32_t to,
-                         std::int32_t dep, std::size_t& cached_period, std::uint32_t& cached_origin) {
+}  // namespace
+
+TransitPath transit_path_at(const RoutingContext& ctx, TransitQuery& q, std::uint32_t from, std::uint32_t to,
+                            std::int32_t dep, TransitItinerary* itinerary) {
     const TransitModel& m = *ctx.transit;
-    // After the last service of the day, the timetable starts over: a trip at 27:00 is
-    // looked up at 03:00 and waits for the first morning departure.
     for (const std::int32_t clock : {dep, dep - day_s}) {
         if (clock < 0) break;
         const std::size_t first = m.period_of(clock);
         for (std::size_t p = first; p < m.period_count(); ++p) {
-            if (cached_period != p || cached_origin != from) {
-                q.run(from, p);
-                cached_period = p;
-                cached_origin = from;
-            }
-            TransitPath path = q.path_to(to);
+            q.run(from, p);
+            TransitPath path = q.path_to(to, itinerary);
             if (!path.found) continue;
             if (p != first) path.wait_s += m.period_start(p) - clock;
             return path;
@@ -87,8 +77,6 @@ TransitPath transit_from(const RoutingContext& ctx, TransitQuery& q, std::uint32
     }
     return TransitPath{};
 }
-
-}  // namespace
 
 TripLos compute_trip_los(const RoutingContext& ctx, const population::Population& pop) {
     const std::size_t trips = pop.trip_count();
@@ -135,8 +123,6 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
             s.walk.run(o, walk_limit_s * 1.0001);
             s.bike.run(o, bike_limit_s * 1.0001);
             s.car.run(o);
-            std::size_t cached_period = static_cast<std::size_t>(-1);
-            std::uint32_t cached_origin = invalid_index;
             for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i) {
                 const std::uint32_t t = order[i];
                 const std::uint32_t d = trip_dest_node(pop, trip_person[t], t);
@@ -154,8 +140,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                     set(Mode::car, s.car.time_s(d) + ctx.car_access_s, s.car.length_m(d));
                     los.car_drive_s[t] = static_cast<float>(s.car.time_s(d));
                 }
-                const TransitPath path =
-                    transit_from(ctx, s.transit, o, d, trip_departure_s(pop, t), cached_period, cached_origin);
+                const TransitPath path = transit_path_at(ctx, s.transit, o, d, trip_departure_s(pop, t));
                 if (path.found) {
                     set(Mode::transit, path.total_s(), path.total_m());
                     los.pt_access_s[t] = static_cast<float>(path.access_s);
@@ -210,8 +195,6 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
             for (std::size_t g = r.begin(); g != r.end(); ++g) {
                 const auto o = origin[order[group[g]]];
                 std::int64_t car_hour = -1;
-                std::size_t cached_period = static_cast<std::size_t>(-1);
-                std::uint32_t cached_origin = invalid_index;
                 for (std::size_t k = group[g]; k < group[g + 1]; ++k) {
                     const auto i = order[k];
                     const auto t = requests[i].trip;
@@ -229,8 +212,7 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
                         out.car_time_s[i] = static_cast<float>(s.car.time_s(d) + ctx.car_access_s);
                         out.car_distance_m[i] = static_cast<float>(s.car.length_m(d));
                     }
-                    const auto path =
-                        transit_from(ctx, s.transit, o, d, requests[i].dep_s, cached_period, cached_origin);
+                    const auto path = transit_path_at(ctx, s.transit, o, d, requests[i].dep_s);
                     if (path.found) {
                         out.transit_ok[i] = 1;
                         out.pt_access_s[i] = static_cast<float>(path.access_s);
@@ -260,15 +242,13 @@ population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std:
         s.walk.run(o);
         s.bike.run(o);
         s.car.run(o);
-        std::size_t cached_period = static_cast<std::size_t>(-1);
-        std::uint32_t cached_origin = invalid_index;
         for (std::size_t j = 0; j < nz; ++j) {
             const auto d = net.zone_centroid[j];
             double best = std::numeric_limits<double>::infinity();
             if (s.walk.reached(d)) best = std::min(best, s.walk.time_s(d));
             if (s.bike.reached(d)) best = std::min(best, s.bike.time_s(d));
             if (s.car.reached(d)) best = std::min(best, s.car.time_s(d) + ctx.car_access_s);
-            const auto path = transit_from(ctx, s.transit, o, d, time_of_day_s, cached_period, cached_origin);
+            const auto path = transit_path_at(ctx, s.transit, o, d, time_of_day_s);
             if (path.found) best = std::min(best, path.total_s());
             imp.minutes[i * nz + j] = best / 60.0;
         }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/population/population.hpp"
+#include "sim/routing/dijkstra.hpp"
 #include "sim/routing/street_graph.hpp"
 #include "sim/routing/transit.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -68,6 +69,20 @@ struct RequestLos {
 };
 RequestLos compute_los_at(const RoutingContext& ctx, const population::Population& pop,
                           const std::vector<LosRequest>& requests, const CarTimes* car_times);
+
+// Per-thread search state for a routing context: a tree per street mode and a transit query.
+struct RoutingScratch {
+    ShortestPathTree walk, bike, car;
+    TransitQuery transit;
+    explicit RoutingScratch(const RoutingContext& c) : walk(c.walk), bike(c.bike), car(c.car), transit(*c.transit) {}
+};
+
+// A transit path leaving `from` at `dep`; when no line serves the period the traveller waits
+// for the next period with a path (the gap counts as wait), and after the last service of
+// the day the timetable starts over (a trip at 27:00 waits for the first morning departure).
+// With `itinerary`, also its rides.
+TransitPath transit_path_at(const RoutingContext& ctx, TransitQuery& q, std::uint32_t from, std::uint32_t to,
+                            std::int32_t dep, TransitItinerary* itinerary = nullptr);
 
 // Departure time of trip t (even: leaving home; odd: leaving the activity).
 std::int32_t trip_departure_s(const population::Population& pop, std::size_t trip);

@@ -14,8 +14,6 @@ using core::Mode;
 
 namespace {
 
-constexpr std::int32_t day_s = 24 * 3600;
-
 // Legs of one trip, appended to a buffer.
 struct LegBuffer {
     std::vector<LegKind> kind;
@@ -49,27 +47,11 @@ struct LegBuffer {
     }
 };
 
-struct Scratch {
-    ShortestPathTree walk, bike, car;
-    TransitQuery transit;
+struct Scratch : RoutingScratch {
     TransitItinerary itinerary;
     LegBuffer legs;
-    explicit Scratch(const RoutingContext& c) : walk(c.walk), bike(c.bike), car(c.car), transit(*c.transit) {}
+    explicit Scratch(const RoutingContext& c) : RoutingScratch(c) {}
 };
-
-// A transit itinerary leaving at `dep`, searching later periods (and after the last
-// service, the next morning) as the level of service does.
-bool transit_itinerary(const TransitModel& m, TransitQuery& q, TransitItinerary& it, std::uint32_t from,
-                       std::uint32_t to, std::int32_t dep) {
-    for (const std::int32_t clock : {dep, dep - day_s}) {
-        if (clock < 0) break;
-        for (std::size_t p = m.period_of(clock); p < m.period_count(); ++p) {
-            q.run(from, p);
-            if (q.path_to(to, &it).found) return true;
-        }
-    }
-    return false;
-}
 
 }  // namespace
 
@@ -151,7 +133,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                     break;
                 }
                 case Mode::transit: {
-                    if (!transit_itinerary(tm, s.transit, s.itinerary, o, d, trip_dep[t])) {
+                    if (!transit_path_at(ctx, s.transit, o, d, trip_dep[t], &s.itinerary).found) {
                         walk_leg(d);  // no transit path at all (a counted fallback): walk
                         break;
                     }

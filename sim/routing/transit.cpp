@@ -175,9 +175,11 @@ TransitQuery::TransitQuery(const TransitModel& model) : m_model(model), m_route_
 }
 
 void TransitQuery::run(std::uint32_t origin_node, std::size_t period) {
+    if (origin_node == m_origin && period == m_period) return;
     const TransitModel& m = m_model;
     const TransitParams& p = m.m_params;
     m_period = period;
+    m_origin = origin_node;
     std::fill(m_cost.begin(), m_cost.end(), std::numeric_limits<double>::infinity());
     std::fill(m_via.begin(), m_via.end(), Via::none);
     m_heap.clear();

@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "sim/core/ids.hpp"
 #include "sim/network/network.hpp"
 #include "sim/routing/street_graph.hpp"
 
@@ -143,6 +144,9 @@ class TransitQuery {
 public:
     explicit TransitQuery(const TransitModel& model);
 
+    // Searches from an origin in a period; a second call with the same origin and period
+    // reuses the search. A query serves one state of the model's costs: make a new one after
+    // set_experienced.
     void run(std::uint32_t origin_node, std::size_t period);
     // Best path to a destination node after run(); found == false when there is none.
     // With `itinerary`, also its rides.
@@ -153,7 +157,8 @@ private:
     const TransitModel& m_model;
     std::size_t m_route_nodes;
     std::size_t m_period = 0;
-    std::vector<double> m_cost;  // route nodes then alight nodes (one per stop)
+    std::uint32_t m_origin = core::invalid_index;  // of the search held (invalid: none)
+    std::vector<double> m_cost;                    // route nodes then alight nodes (one per stop)
     std::vector<std::uint32_t> m_parent;
     std::vector<Via> m_via;
     std::vector<double> m_via_walk_s;  // access or transfer walk seconds into a route node

@@ -109,7 +109,8 @@ TEST_CASE("every input error names file:line:column and the key") {
     }
     SUBCASE("wrong type") {
         const auto p = variant("e3.yaml", "seed: many\n");
-        CHECK(error_of(p) == p.string() + ":2:7: seed: expected a whole number from 0 to 18446744073709551615, got 'many'");
+        CHECK(error_of(p) ==
+              p.string() + ":2:7: seed: expected a whole number from 0 to 18446744073709551615, got 'many'");
         const auto q = variant("e3b.yaml", "modes:\n  walk: fast\n");
         CHECK(error_of(q) == q.string() + ":3:9: modes.walk: expected a mapping of keys, got a value");
     }
