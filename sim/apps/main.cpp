@@ -20,6 +20,7 @@
 #include "sim/network/import/osm_import.hpp"
 #include "sim/network/import/zones.hpp"
 #include "sim/network/write.hpp"
+#include "sim/output/exports.hpp"
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/check.hpp"
 #include "sim/pipeline/run.hpp"
@@ -370,6 +371,16 @@ int main(int argc, char** argv) {
         "Examples:\n  flemsim sweep sweeps/parking.yaml --jobs 2\n  flemsim sweep sweeps/parking.yaml --slurm "
         "parking.sbatch");
 
+    auto* export_cmd =
+        app.add_subcommand("export", "Export a trip log: MATSim output_trips.csv, link volumes as GeoJSON");
+    std::string export_trips, export_network;
+    Common export_c;
+    export_cmd->add_option("trips", export_trips, "Trip log (trips.h5)")->required();
+    export_cmd->add_option("--network", export_network, "The network folder the run used")->required();
+    export_cmd->add_option("--output,-o", export_c.output, "Folder to write (default: beside the trip log)");
+    export_cmd->add_flag("--quiet,-q", export_c.quiet, "Print only errors");
+    export_cmd->footer("Example: flemsim export out/flemingsberg-2030/trips.h5 --network networks/flemingsberg");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -396,6 +407,20 @@ int main(int argc, char** argv) {
                 return exit_usage;
             }
             return with_threads(build_c, [&] { return cmd_network_build(bo, build_c); });
+        }
+        if (*export_cmd) {
+            const auto log = output::read_trip_log(export_trips);
+            const auto net = network::load_network(export_network);
+            const auto dir = export_c.output.empty() ? std::filesystem::path(export_trips).parent_path()
+                                                     : std::filesystem::path(export_c.output);
+            std::filesystem::create_directories(dir);
+            output::write_matsim_trips(dir / "output_trips.csv", log, net);
+            if (!export_c.quiet) std::cout << "wrote " << (dir / "output_trips.csv").string() << "\n";
+            if (log.has_simulation) {
+                output::write_link_volumes_geojson(dir / "link_volumes.geojson", log, net);
+                if (!export_c.quiet) std::cout << "wrote " << (dir / "link_volumes.geojson").string() << "\n";
+            }
+            return exit_ok;
         }
         if (*sweep_cmd) {
             auto sweep = pipeline::load_sweep(sweep_file);

@@ -62,6 +62,15 @@ grep -q '^q2,transit,1,840.0,' "$work/a.csv" && passes=$((passes + 1)) || { echo
 printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nq1,60.0,10.0,60.0,10.02,walk,8 am\n' > "$work/bad.csv"
 expect route-bad-time 1 "bad.csv:2:30: departure" -- "$flemsim" route --network "$work/net" --queries "$work/bad.csv" --output "$work/b.csv"
 
+# Exports of a trip log (the run above is a simulated day of the tiny scenario).
+expect export 0 "link_volumes.geojson" -- "$flemsim" export "$work/run/trips.h5" --network "$data/tiny" --output "$work/exp"
+rows=$(($(wc -l < "$work/exp/output_trips.csv") - 1))
+head -n1 "$work/exp/output_trips.csv" | grep -q '^person;trip_number;trip_id;dep_time;trav_time;wait_time;traveled_distance' &&
+    [ "$rows" -gt 0 ] && passes=$((passes + 1)) || { echo "FAIL export: output_trips.csv"; failures=$((failures + 1)); }
+grep -q '"type": "FeatureCollection"' "$work/exp/link_volumes.geojson" && grep -q '"cars_ab"' "$work/exp/link_volumes.geojson" &&
+    passes=$((passes + 1)) || { echo "FAIL export: link_volumes.geojson"; failures=$((failures + 1)); }
+expect export-other-network 1 "not the network the trip log was made with" -- "$flemsim" export "$work/run/trips.h5" --network "$work/net" --output "$work/exp2"
+
 # Regression checks: exit 3 and a table when a result moved beyond its tolerance.
 cat > "$work/expect.yaml" <<YAML
 tolerance: {share: 0.001, minutes: 0.1, count: 0}

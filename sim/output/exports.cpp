@@ -1,0 +1,146 @@
+#include "sim/output/exports.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/error.hpp"
+#include "sim/core/json.hpp"
+#include "sim/core/text.hpp"
+#include "sim/core/types.hpp"
+
+namespace flemsim::output {
+
+void check_same_network(const TripLog& log, const network::Network& net) {
+    for (const auto& [file, hash] : net.file_hashes) {
+        if (file != "nodes.csv" && file != "links.csv") continue;
+        for (const auto& [name, logged] : log.meta.input_hashes)
+            if (name == "network/" + file && logged != hash)
+                throw core::InputError({(net.folder / file).string(), 0, 0},
+                                       "not the network the trip log was made with (SHA-256 differs)",
+                                       "give the network folder the scenario named");
+    }
+}
+
+namespace {
+
+std::string clock(double seconds) {
+    return core::format_clock(static_cast<std::int64_t>(std::lround(seconds)));
+}
+
+const char* matsim_mode(std::uint8_t mode) {
+    switch (static_cast<core::Mode>(mode)) {
+        case core::Mode::walk:
+            return "walk";
+        case core::Mode::bike:
+            return "bike";
+        case core::Mode::transit:
+            return "pt";
+        case core::Mode::car:
+            return "car";
+    }
+    return "?";
+}
+
+}  // namespace
+
+void write_matsim_trips(const std::filesystem::path& file, const TripLog& log, const network::Network& net) {
+    check_same_network(log, net);
+    // The legs of each trip, when the log has them (for "modes").
+    std::vector<std::string> modes(log.trips.size());
+    if (log.has_simulation) {
+        for (const auto& leg : log.simulation.legs) {
+            if (leg.trip_id >= modes.size()) continue;
+            auto& m = modes[leg.trip_id];
+            m += (m.empty() ? "" : "-") + std::string(matsim_mode(leg.mode));
+        }
+    }
+    std::ostringstream out;
+    out << "person;trip_number;trip_id;dep_time;trav_time;wait_time;traveled_distance;euclidean_distance;main_mode;"
+           "longest_distance_mode;modes;start_activity_type;end_activity_type;start_facility_id;start_link;start_x;"
+           "start_y;end_facility_id;end_link;end_x;end_y;first_pt_boarding_stop;last_pt_egress_stop\n";
+    char xy[128];
+    for (std::size_t i = 0; i < log.trips.size(); ++i) {
+        const auto& t = log.trips[i];
+        const bool home_first = t.dest_activity != static_cast<std::uint8_t>(core::Activity::home);
+        const std::string purpose(core::purpose_names[t.purpose]);
+        const std::string start_act = home_first ? "home" : purpose;
+        const std::string end_act = home_first ? purpose : "home";
+        const double sx = net.node_x_m[t.origin_node], sy = net.node_y_m[t.origin_node];
+        const double ex = net.node_x_m[t.dest_node], ey = net.node_y_m[t.dest_node];
+        const auto number = t.trip_index + 1;
+        out << t.person_id << ';' << number << ';' << t.person_id << '_' << number << ';' << clock(t.dep_time_s) << ';'
+            << clock(t.arr_time_s - t.dep_time_s) << ';' << clock(t.wait_s) << ';' << std::lround(t.distance_m) << ';'
+            << std::lround(std::hypot(ex - sx, ey - sy)) << ';' << matsim_mode(t.mode) << ';' << matsim_mode(t.mode)
+            << ';' << (modes[i].empty() ? matsim_mode(t.mode) : modes[i]) << ';' << start_act << ';' << end_act
+            << ";;;";
+        std::snprintf(xy, sizeof xy, "%.1f;%.1f;;;%.1f;%.1f;", sx, sy, ex, ey);
+        out << xy;
+        if (t.board_stop >= 0 && static_cast<std::size_t>(t.board_stop) < log.lookups.stops.size())
+            out << log.lookups.stops[static_cast<std::size_t>(t.board_stop)].id;
+        out << ';';
+        if (t.alight_stop >= 0 && static_cast<std::size_t>(t.alight_stop) < log.lookups.stops.size())
+            out << log.lookups.stops[static_cast<std::size_t>(t.alight_stop)].id;
+        out << '\n';
+    }
+    core::write_file_atomically(file, out.str());
+}
+
+void write_link_volumes_geojson(const std::filesystem::path& file, const TripLog& log, const network::Network& net) {
+    check_same_network(log, net);
+    if (!log.has_simulation)
+        throw core::InputError({file.string(), 0, 0}, "the trip log has no simulated day: no link volumes");
+    struct Totals {
+        std::array<std::uint64_t, 2> cars{}, buses{}, walkers{}, cyclists{};
+        std::array<std::uint32_t, 2> peak_cars{};
+        bool any = false;
+    };
+    std::vector<Totals> totals(net.link_count());
+    for (const auto& v : log.simulation.link_volumes) {
+        if (v.link >= totals.size() || v.direction > 1) continue;
+        auto& t = totals[v.link];
+        t.cars[v.direction] += v.cars;
+        t.buses[v.direction] += v.buses;
+        t.walkers[v.direction] += v.walkers;
+        t.cyclists[v.direction] += v.cyclists;
+        t.peak_cars[v.direction] = std::max(t.peak_cars[v.direction], v.cars);
+        t.any = true;
+    }
+    core::JsonWriter w;
+    w.begin_object().key("type").value("FeatureCollection").key("features").begin_array();
+    for (std::size_t l = 0; l < net.link_count(); ++l) {
+        const auto& t = totals[l];
+        if (!t.any) continue;
+        w.begin_object().key("type").value("Feature").key("geometry").begin_object();
+        w.key("type").value("LineString").key("coordinates").begin_array();
+        const auto point = [&](double x, double y) {
+            const auto [lat, lon] = net.to_lat_lon(x, y);
+            w.begin_array().value(std::round(lon * 1e7) / 1e7).value(std::round(lat * 1e7) / 1e7).end_array();
+        };
+        point(net.node_x_m[net.link_from[l]], net.node_y_m[net.link_from[l]]);
+        if (!net.link_first_point.empty())
+            for (auto p = net.link_first_point[l]; p < net.link_first_point[l + 1]; ++p)
+                point(net.point_x_m[p], net.point_y_m[p]);
+        point(net.node_x_m[net.link_to[l]], net.node_y_m[net.link_to[l]]);
+        w.end_array().end_object();
+        w.key("properties").begin_object();
+        w.key("id").value(net.link_ids[l]).key("name").value(net.link_name[l]).key("type").value(net.link_type[l]);
+        w.key("capacity_veh_per_h").value(net.link_capacity_veh_per_h[l]);
+        const char* dir[2] = {"ab", "ba"};
+        for (int d = 0; d < 2; ++d) {
+            w.key(std::string("cars_") + dir[d]).value(static_cast<unsigned long long>(t.cars[d]));
+            w.key(std::string("buses_") + dir[d]).value(static_cast<unsigned long long>(t.buses[d]));
+            w.key(std::string("walkers_") + dir[d]).value(static_cast<unsigned long long>(t.walkers[d]));
+            w.key(std::string("cyclists_") + dir[d]).value(static_cast<unsigned long long>(t.cyclists[d]));
+            w.key(std::string("peak_hour_cars_") + dir[d]).value(static_cast<unsigned long long>(t.peak_cars[d]));
+        }
+        w.end_object().end_object();
+    }
+    w.end_array().end_object();
+    core::write_file_atomically(file, w.str() + "\n");
+}
+
+}  // namespace flemsim::output
