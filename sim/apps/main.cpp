@@ -22,6 +22,7 @@
 #include "sim/network/write.hpp"
 #include "sim/output/exports.hpp"
 #include "sim/output/trip_log.hpp"
+#include "sim/pipeline/accessibility.hpp"
 #include "sim/pipeline/check.hpp"
 #include "sim/pipeline/run.hpp"
 #include "sim/pipeline/sweep.hpp"
@@ -381,6 +382,17 @@ int main(int argc, char** argv) {
     export_cmd->add_flag("--quiet,-q", export_c.quiet, "Print only errors");
     export_cmd->footer("Example: flemsim export out/flemingsberg-2030/trips.h5 --network networks/flemingsberg");
 
+    auto* skims_cmd = app.add_subcommand("skims", "Zone-to-zone skims (OMX) and accessibility of a scenario");
+    std::string skims_scenario, skims_time = "08:00:00", skims_centre;
+    Common skims_c;
+    skims_cmd->add_option("scenario", skims_scenario, "Scenario file (YAML)")->required();
+    skims_cmd->add_option("--time", skims_time, "Time of day of the level of service")->capture_default_str();
+    skims_cmd->add_option("--centre", skims_centre, "Zone of the centre (default: the study zone with most jobs)");
+    add_common(skims_cmd, skims_c, true);
+    skims_cmd->footer(
+        "Writes skims.omx, accessibility.csv and catchment.csv.\n"
+        "Example: flemsim skims scenarios/flemingsberg-2030.yaml --centre station_core --output out/skims");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -407,6 +419,27 @@ int main(int argc, char** argv) {
                 return exit_usage;
             }
             return with_threads(build_c, [&] { return cmd_network_build(bo, build_c); });
+        }
+        if (*skims_cmd) {
+            const auto sc = load(skims_scenario, skims_c);
+            std::int32_t when = 0;
+            try {
+                when = core::parse_clock(skims_time);
+            } catch (const core::ParseError& e) {
+                std::cerr << "error: --time: " << e.what() << "\n";
+                return exit_usage;
+            }
+            const auto dir =
+                skims_c.output.empty() ? sc.output_dir / sc.name / "skims" : std::filesystem::path(skims_c.output);
+            const auto acc = pipeline::write_skims_and_accessibility(sc, dir, when, skims_centre,
+                                                                     skims_c.threads ? *skims_c.threads : 0);
+            if (!skims_c.quiet) {
+                std::cout << "residents within 30 minutes of " << acc.centre << ":";
+                for (const auto& [mode, r] : acc.residents_within_30_of_centre)
+                    std::printf(" %s %.0f;", mode.c_str(), r);
+                std::cout << "\nwrote " << (dir / "skims.omx").string() << ", accessibility.csv, catchment.csv\n";
+            }
+            return exit_ok;
         }
         if (*export_cmd) {
             const auto log = output::read_trip_log(export_trips);

@@ -229,6 +229,43 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
     return out;
 }
 
+ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day_s) {
+    const auto& net = ctx.net;
+    const std::size_t nz = net.zone_count();
+    ZoneSkims k;
+    k.zone_count = nz;
+    k.names = {"walk_time_min",   "walk_distance_km", "bike_time_min",     "bike_distance_km",
+               "car_time_min",    "car_distance_km",  "transit_time_min",  "transit_wait_min",
+               "transit_ivt_min", "transit_walk_min", "transit_transfers", "transit_distance_km"};
+    k.values.assign(k.names.size(), std::vector<double>(nz * nz, std::numeric_limits<double>::quiet_NaN()));
+    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
+    tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
+        Scratch& s = scratch.local();
+        const auto o = net.zone_centroid[i];
+        s.walk.run(o);
+        s.bike.run(o);
+        s.car.run(o);
+        for (std::size_t j = 0; j < nz; ++j) {
+            const auto d = net.zone_centroid[j];
+            const std::size_t c = i * nz + j;
+            if (s.walk.reached(d)) k.values[0][c] = s.walk.time_s(d) / 60, k.values[1][c] = s.walk.length_m(d) / 1000;
+            if (s.bike.reached(d)) k.values[2][c] = s.bike.time_s(d) / 60, k.values[3][c] = s.bike.length_m(d) / 1000;
+            if (s.car.reached(d))
+                k.values[4][c] = (s.car.time_s(d) + ctx.car_access_s) / 60, k.values[5][c] = s.car.length_m(d) / 1000;
+            const auto p = transit_path_at(ctx, s.transit, o, d, time_of_day_s);
+            if (p.found) {
+                k.values[6][c] = p.total_s() / 60;
+                k.values[7][c] = p.wait_s / 60;
+                k.values[8][c] = p.in_vehicle_s / 60;
+                k.values[9][c] = (p.access_s + p.egress_s + p.transfer_walk_s) / 60;
+                k.values[10][c] = p.transfers;
+                k.values[11][c] = p.total_m() / 1000;
+            }
+        }
+    });
+    return k;
+}
+
 population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std::int32_t time_of_day_s) {
     const auto& net = ctx.net;
     const std::size_t nz = net.zone_count();

@@ -93,6 +93,15 @@ std::uint32_t trip_dest_node(const population::Population& pop, std::uint32_t pe
 // origin and period); deterministic: each trip's values come from its own origin's search.
 TripLos compute_trip_los(const RoutingContext& ctx, const population::Population& pop);
 
+// Zone-to-zone level of service between centroids at a time of day, per quantity a
+// row-major zone_count x zone_count matrix; NaN where a mode has no path.
+struct ZoneSkims {
+    std::size_t zone_count = 0;
+    std::vector<std::string> names;           // walk_time_min, walk_distance_km, ...
+    std::vector<std::vector<double>> values;  // one matrix per name
+};
+ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day_s);
+
 // Fastest of walk, bike, car and transit between zone centroids, in minutes, at
 // `time_of_day_s`; the intrazonal value is half the fastest time to another zone.
 population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std::int32_t time_of_day_s);

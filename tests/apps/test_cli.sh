@@ -71,6 +71,22 @@ grep -q '"type": "FeatureCollection"' "$work/exp/link_volumes.geojson" && grep -
     passes=$((passes + 1)) || { echo "FAIL export: link_volumes.geojson"; failures=$((failures + 1)); }
 expect export-other-network 1 "not the network the trip log was made with" -- "$flemsim" export "$work/run/trips.h5" --network "$work/net" --output "$work/exp2"
 
+# Skims as OMX 0.2 and accessibility.
+expect skims 0 "residents within 30 minutes of east" -- "$flemsim" skims "$data/tiny.yaml" --output "$work/skims"
+if /usr/bin/python3 - "$work/skims/skims.omx" <<'PY'
+import sys, h5py, math
+f = h5py.File(sys.argv[1], "r")
+assert f.attrs["OMX_VERSION"] == b"0.2", f.attrs["OMX_VERSION"]
+assert list(f.attrs["SHAPE"]) == [3, 3]
+assert [z.decode() for z in f["lookup/zones"][()]] == ["west", "east", "city"]
+walk = f["data/walk_time_min"][()]
+assert abs(walk[0, 1] - 800 / 1.3 / 60) < 1e-9, walk[0, 1]   # a0 -> a4 on foot
+assert math.isnan(walk[0, 2])                                # no walk path to the gateway
+assert f["data/car_time_min"].chunks is not None
+PY
+then passes=$((passes + 1)); else echo "FAIL skims: OMX layout"; failures=$((failures + 1)); fi
+grep -q '^west,West,walk,170,170,200,200$' "$work/skims/accessibility.csv" && passes=$((passes + 1)) || { echo "FAIL skims: accessibility"; cat "$work/skims/accessibility.csv"; failures=$((failures + 1)); }
+
 # Regression checks: exit 3 and a table when a result moved beyond its tolerance.
 cat > "$work/expect.yaml" <<YAML
 tolerance: {share: 0.001, minutes: 0.1, count: 0}
