@@ -23,6 +23,7 @@
 #include "sim/output/exports.hpp"
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/accessibility.hpp"
+#include "sim/pipeline/calibrate.hpp"
 #include "sim/pipeline/check.hpp"
 #include "sim/pipeline/run.hpp"
 #include "sim/pipeline/sweep.hpp"
@@ -393,6 +394,17 @@ int main(int argc, char** argv) {
         "Writes skims.omx, accessibility.csv and catchment.csv.\n"
         "Example: flemsim skims scenarios/flemingsberg-2030.yaml --centre station_core --output out/skims");
 
+    auto* calibrate_cmd =
+        app.add_subcommand("calibrate", "Calibrate the mode constants to the scenario's calibration.targets");
+    std::string calibrate_scenario;
+    Common calibrate_c;
+    calibrate_cmd->add_option("scenario", calibrate_scenario, "Scenario file with calibration.targets")->required();
+    add_common(calibrate_cmd, calibrate_c, true);
+    calibrate_cmd->footer(
+        "Writes the constants as a YAML fragment (--output FILE, default calibrated.yaml) that scenarios\n"
+        "take with `include: [FILE]`. Exit code 3 when the targets were not reached.\n"
+        "Example: flemsim calibrate scenarios/flemingsberg-2017.yaml --output scenarios/calibrated-2017.yaml");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -419,6 +431,21 @@ int main(int argc, char** argv) {
                 return exit_usage;
             }
             return with_threads(build_c, [&] { return cmd_network_build(bo, build_c); });
+        }
+        if (*calibrate_cmd) {
+            std::vector<std::string> sets = calibrate_c.sets;
+            if (calibrate_c.seed) sets.push_back("seed=" + std::to_string(*calibrate_c.seed));
+            const auto result = pipeline::calibrate(
+                calibrate_scenario, sets, calibrate_c.threads ? *calibrate_c.threads : 0, [&](const std::string& line) {
+                    if (!calibrate_c.quiet) std::cout << line << "\n";
+                });
+            const auto path = calibrate_c.output.empty() ? std::filesystem::path("calibrated.yaml")
+                                                         : std::filesystem::path(calibrate_c.output);
+            core::write_file_atomically(path, result.fragment);
+            if (!calibrate_c.quiet)
+                std::cout << (result.reached ? "targets reached" : "targets NOT reached") << " in "
+                          << result.rounds.size() << " rounds; wrote " << path.string() << "\n";
+            return result.reached ? exit_ok : exit_check_failed;
         }
         if (*skims_cmd) {
             const auto sc = load(skims_scenario, skims_c);

@@ -35,16 +35,38 @@ ConfigNode load_chain(const std::filesystem::path& file, std::vector<std::filesy
     ConfigNode own = load_yaml_file(file);
     if (own.kind != ConfigNode::Kind::map)
         throw InputError(own.pos, "a scenario file must be a mapping of keys, got " + own.kind_name());
-    const ConfigNode* ext = own.find("extends");
-    if (!ext) return own;
-    const std::string base_name = to_string(*ext, "extends");
-    const auto base_path = file.parent_path() / base_name;
-    if (!std::filesystem::exists(base_path))
-        throw InputError(ext->pos, "extends: no such file '" + base_path.string() + "'");
-    ConfigNode merged = load_chain(base_path, chain);
-    // The base's own `extends` is consumed; the child's wins.
-    std::erase_if(merged.entries, [](const auto& e) { return e.key == "extends"; });
+    ConfigNode merged;
+    merged.kind = ConfigNode::Kind::map;
+    merged.pos = own.pos;
+    if (const ConfigNode* ext = own.find("extends")) {
+        const std::string base_name = to_string(*ext, "extends");
+        const auto base_path = file.parent_path() / base_name;
+        if (!std::filesystem::exists(base_path))
+            throw InputError(ext->pos, "extends: no such file '" + base_path.string() + "'");
+        merged = load_chain(base_path, chain);
+    }
+    // Fragments (e.g. calibrated constants) merge over the base and under the file's own keys.
+    if (const ConfigNode* inc = own.find("include")) {
+        if (inc->kind != ConfigNode::Kind::sequence) fail_at(*inc, "include", "expected a list of files");
+        for (std::size_t i = 0; i < inc->items.size(); ++i) {
+            const std::string path = "include[" + std::to_string(i) + "]";
+            const auto frag_path = file.parent_path() / to_string(inc->items[i], path);
+            if (!std::filesystem::exists(frag_path))
+                fail_at(inc->items[i], path, "no such file '" + frag_path.string() + "'");
+            chain.push_back(frag_path);
+            const ConfigNode frag = load_yaml_file(frag_path);
+            if (frag.kind != ConfigNode::Kind::map)
+                throw InputError(frag.pos, "an included file must be a mapping of keys, got " + frag.kind_name());
+            for (const auto& e : frag.entries)
+                if (e.key == "extends" || e.key == "include")
+                    throw InputError(e.key_pos, e.key + ": an included file cannot extend or include");
+            merge_into(merged, frag);
+        }
+    }
+    // The base's `extends` and `include` are consumed; the child's own keys win.
+    std::erase_if(merged.entries, [](const auto& e) { return e.key == "extends" || e.key == "include"; });
     merge_into(merged, own);
+    std::erase_if(merged.entries, [](const auto& e) { return e.key == "include"; });
     return merged;
 }
 
@@ -123,6 +145,7 @@ void read_adjustments(const ConfigNode* node, const std::string& path, const std
 void read_scenario(Scenario& s) {
     MapReader root(s.tree, "");
     root.optional("extends");
+    root.optional("include");
     s.name = root.string("name");
     if (s.name.empty() || s.name.find_first_of("/\\ ") != std::string::npos)
         fail_at(*root.optional("name"), "name", "must be a non-empty name without spaces or slashes");
@@ -294,6 +317,32 @@ void read_scenario(Scenario& s) {
         s.share_tolerance = it.number("share_tolerance", Range{0.0, 1.0, true});
         s.time_tolerance = it.number("time_tolerance", Range{0.0, 1.0, true});
         it.finish();
+    }
+    if (const ConfigNode* cal = root.optional("calibration")) {
+        MapReader c(*cal, "calibration");
+        auto& k = s.calibration;
+        k.given = true;
+        const auto shares_of = [](const ConfigNode& n, const std::string& path) {
+            const auto v = per_name(n, path, core::mode_names, unit_interval, true);
+            double sum = 0;
+            for (const double x : v) sum += x;
+            if (std::abs(sum - 1.0) > 0.001)
+                fail_at(n, path, "the shares must add up to 1, they add up to " + std::to_string(sum));
+            return v;
+        };
+        k.shares = shares_of(c.required("targets"), "calibration.targets");
+        if (const ConfigNode* bg = c.optional("by_group")) {
+            MapReader g(*bg, "calibration.by_group");
+            for (std::size_t i = 0; i < core::group_count; ++i)
+                if (const ConfigNode* n = g.optional(core::group_names[i])) {
+                    k.group_given[i] = true;
+                    k.group_shares[i] = shares_of(*n, g.child_path(core::group_names[i]));
+                }
+            g.finish();
+        }
+        k.tolerance = c.number_or("tolerance", 0.005, Range{0.0, 0.5, true});
+        k.max_rounds = static_cast<int>(c.number_or("max_rounds", 10, Range{1, 100}));
+        c.finish();
     }
     {
         MapReader mc(root.required("mode_choice"), "mode_choice");

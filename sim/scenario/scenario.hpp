@@ -131,6 +131,16 @@ struct Scenario {
     double share_tolerance = 0.002;       // converged: no mode share moves more than this
     double time_tolerance = 0.01;         // and no mean travel time by mode moves more than this share
 
+    // Targets of `flemsim calibrate` (optional section `calibration`).
+    struct Calibration {
+        bool given = false;
+        std::array<double, core::mode_count> shares{};
+        std::array<bool, core::group_count> group_given{};
+        std::array<std::array<double, core::mode_count>, core::group_count> group_shares{};
+        double tolerance = 0.005;
+        int max_rounds = 10;
+    } calibration;
+
     ModeChoiceTerms base_terms;
     // Additive adjustments to the constants by group and by purpose.
     std::array<std::array<double, core::mode_count>, core::group_count> asc_by_group{};
