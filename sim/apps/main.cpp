@@ -19,6 +19,7 @@
 #include "sim/network/import/gtfs_import.hpp"
 #include "sim/network/import/osm_import.hpp"
 #include "sim/network/import/zones.hpp"
+#include "sim/network/patch.hpp"
 #include "sim/network/write.hpp"
 #include "sim/output/exports.hpp"
 #include "sim/output/trip_log.hpp"
@@ -375,13 +376,20 @@ int main(int argc, char** argv) {
 
     auto* export_cmd =
         app.add_subcommand("export", "Export a trip log: MATSim output_trips.csv, link volumes as GeoJSON");
-    std::string export_trips, export_network;
+    std::string export_trips, export_network, export_scenario;
     Common export_c;
     export_cmd->add_option("trips", export_trips, "Trip log (trips.h5)")->required();
-    export_cmd->add_option("--network", export_network, "The network folder the run used")->required();
+    auto* export_net_opt = export_cmd->add_option("--network", export_network, "The network folder the run used");
+    auto* export_scn_opt = export_cmd->add_option("--scenario", export_scenario,
+                                                  "The scenario the run used (needed when it patches its network)");
+    export_net_opt->excludes(export_scn_opt);
+    export_scn_opt->excludes(export_net_opt);
     export_cmd->add_option("--output,-o", export_c.output, "Folder to write (default: beside the trip log)");
     export_cmd->add_flag("--quiet,-q", export_c.quiet, "Print only errors");
-    export_cmd->footer("Example: flemsim export out/flemingsberg-2030/trips.h5 --network networks/flemingsberg");
+    export_cmd->footer(
+        "Examples:\n  flemsim export out/flemingsberg-2030/trips.h5 --network networks/flemingsberg\n"
+        "  flemsim export out/flemingsberg-2030-sparvag-syd/trips.h5 --scenario "
+        "scenarios/options/2030-sparvag-syd.yaml");
 
     auto* skims_cmd = app.add_subcommand("skims", "Zone-to-zone skims (OMX) and accessibility of a scenario");
     std::string skims_scenario, skims_time = "08:00:00", skims_centre;
@@ -470,7 +478,13 @@ int main(int argc, char** argv) {
         }
         if (*export_cmd) {
             const auto log = output::read_trip_log(export_trips);
-            const auto net = network::load_network(export_network);
+            if (export_network.empty() && export_scenario.empty()) {
+                std::cerr << "error: export needs --network DIR or --scenario FILE\n";
+                return exit_usage;
+            }
+            const auto net = export_scenario.empty()
+                                 ? network::load_network(export_network)
+                                 : network::load_scenario_network(scenario::load_scenario(export_scenario));
             const auto dir = export_c.output.empty() ? std::filesystem::path(export_trips).parent_path()
                                                      : std::filesystem::path(export_c.output);
             std::filesystem::create_directories(dir);

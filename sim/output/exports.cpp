@@ -15,6 +15,18 @@
 namespace flemsim::output {
 
 void check_same_network(const TripLog& log, const network::Network& net) {
+    // A run of a scenario with a network_patch: the patch must be the same too.
+    std::string logged_patch, given_patch;
+    for (const auto& [name, logged] : log.meta.input_hashes)
+        if (name == "network/network_patch") logged_patch = logged;
+    for (const auto& [file, hash] : net.file_hashes)
+        if (file == "network_patch") given_patch = hash;
+    if (logged_patch != given_patch)
+        throw core::InputError(
+            {net.folder.string(), 0, 0},
+            logged_patch.empty() ? "the trip log was made without a network_patch, this network has one"
+                                 : "the trip log was made with a patched network (network_patch), this is not the same",
+            "give the scenario the run used: flemsim export TRIPS.h5 --scenario FILE");
     for (const auto& [file, hash] : net.file_hashes) {
         if (file != "nodes.csv" && file != "links.csv") continue;
         for (const auto& [name, logged] : log.meta.input_hashes)

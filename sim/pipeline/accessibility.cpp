@@ -10,6 +10,7 @@
 #include "sim/core/error.hpp"
 #include "sim/core/text.hpp"
 #include "sim/network/network.hpp"
+#include "sim/network/patch.hpp"
 #include "sim/output/omx.hpp"
 #include "sim/population/population.hpp"
 #include "sim/routing/los.hpp"
@@ -20,7 +21,7 @@ Accessibility write_skims_and_accessibility(const scenario::Scenario& s, const s
                                             std::int32_t time_of_day_s, const std::string& centre, int threads) {
     const int t = threads > 0 ? threads : tbb::info::default_concurrency();
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(t));
-    const auto net = network::load_network(s.network);
+    const auto net = network::load_scenario_network(s);
     const auto zones = population::resolve_zone_data(s, net);
     const auto ctx = routing::build_routing(net, s);
     const auto skims = routing::compute_zone_skims(ctx, time_of_day_s);

@@ -16,6 +16,7 @@
 #include "sim/core/sha256.hpp"
 #include "sim/core/version.hpp"
 #include "sim/mobsim/mobsim.hpp"
+#include "sim/network/patch.hpp"
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/day_loop.hpp"
 #include "sim/population/population.hpp"
@@ -129,7 +130,7 @@ struct Prepared {
 };
 
 Prepared prepare(const scenario::Scenario& s) {
-    Prepared p{network::load_network(s.network), {}, {}};
+    Prepared p{network::load_scenario_network(s), {}, {}};
     p.zones = population::resolve_zone_data(s, p.net);
     p.parking = choice::parking_by_zone(s, p.net);
     return p;
@@ -158,6 +159,7 @@ std::vector<std::string> validate(const scenario::Scenario& s) {
                     std::to_string(s.land_use.size()) + " zones with land use");
     const Prepared p = prepare(s);
     const auto& net = p.net;
+    if (s.tree.find("network_patch")) lines.push_back("network patch applied (network_patch)");
     lines.push_back("network " + net.name + ": " + thousands(net.node_count()) + " nodes, " +
                     thousands(net.link_count()) + " links, " + std::to_string(net.zone_count()) + " zones, " +
                     std::to_string(net.stop_count()) + " stops, " + std::to_string(net.line_count()) + " lines");

@@ -146,6 +146,7 @@ void read_scenario(Scenario& s) {
     MapReader root(s.tree, "");
     root.optional("extends");
     root.optional("include");
+    root.optional("network_patch");  // read with the network (network/patch.cpp)
     s.name = root.string("name");
     if (s.name.empty() || s.name.find_first_of("/\\ ") != std::string::npos)
         fail_at(*root.optional("name"), "name", "must be a non-empty name without spaces or slashes");

@@ -71,6 +71,22 @@ grep -q '"type": "FeatureCollection"' "$work/exp/link_volumes.geojson" && grep -
     passes=$((passes + 1)) || { echo "FAIL export: link_volumes.geojson"; failures=$((failures + 1)); }
 expect export-other-network 1 "not the network the trip log was made with" -- "$flemsim" export "$work/run/trips.h5" --network "$work/net" --output "$work/exp2"
 
+# A scenario that patches its network: a footbridge a1 -> a3 beside the street.
+cat > "$work/bridge.yaml" <<EOF
+extends: $data/tiny.yaml
+name: tiny-bridge
+network_patch:
+  add_links: [{id: bridge, from: a1, to: a3, length_m: 300, modes: walk|bike}]
+EOF
+expect patch-validate 0 "network patch applied" -- "$flemsim" validate "$work/bridge.yaml"
+expect patch-run 0 "Sustainable share" -- "$flemsim" run "$work/bridge.yaml" --output "$work/brun" --threads 1
+expect patch-export 0 "link_volumes.geojson" -- "$flemsim" export "$work/brun/trips.h5" --scenario "$work/bridge.yaml" --output "$work/bexp"
+grep -q '"id": "bridge"' "$work/bexp/link_volumes.geojson" && passes=$((passes + 1)) || { echo "FAIL patch-export: no bridge link"; failures=$((failures + 1)); }
+expect patch-export-base 1 "network_patch" -- "$flemsim" export "$work/brun/trips.h5" --network "$data/tiny" --output "$work/bexp2"
+expect export-neither 2 "--network DIR or --scenario FILE" -- "$flemsim" export "$work/brun/trips.h5"
+sed 's/to: a3/to: a9/' "$work/bridge.yaml" > "$work/bridge-typo.yaml"
+expect patch-typo 1 "bridge-typo.yaml:4:42: network_patch.add_links\[0\].to.*no node 'a9'" -- "$flemsim" validate "$work/bridge-typo.yaml"
+
 # Skims as OMX 0.2 and accessibility.
 expect skims 0 "residents within 30 minutes of east" -- "$flemsim" skims "$data/tiny.yaml" --output "$work/skims"
 if /usr/bin/python3 - "$work/skims/skims.omx" <<'PY'
