@@ -26,6 +26,7 @@
 #include "sim/pipeline/accessibility.hpp"
 #include "sim/pipeline/calibrate.hpp"
 #include "sim/pipeline/check.hpp"
+#include "sim/pipeline/compare.hpp"
 #include "sim/pipeline/run.hpp"
 #include "sim/pipeline/sweep.hpp"
 #include "sim/report/modal_split.hpp"
@@ -413,6 +414,27 @@ int main(int argc, char** argv) {
         "take with `include: [FILE]`. Exit code 3 when the targets were not reached.\n"
         "Example: flemsim calibrate scenarios/flemingsberg-2017.yaml --output scenarios/calibrated-2017.yaml");
 
+    auto* compare_cmd = app.add_subcommand(
+        "compare", "Run a base scenario and options over several seeds and compare them side by side");
+    std::vector<std::string> compare_files;
+    std::size_t compare_seeds = 3;
+    int compare_jobs = 1;
+    Common compare_c;
+    compare_cmd->add_option("scenarios", compare_files, "The base scenario, then the options (YAML)")
+        ->required()
+        ->expected(1, -1);
+    compare_cmd->add_option("--seeds", compare_seeds, "Replications per scenario (the same seeds for all)")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    compare_cmd->add_option("--jobs", compare_jobs, "Runs at a time on this machine")->check(CLI::Range(1, 1024));
+    add_common(compare_cmd, compare_c, true);
+    compare_cmd->footer(
+        "Seeds run from --seed (default: the base scenario's seed) upward. Writes compare.txt, compare.json\n"
+        "and compare.csv (every metric: mean, 95 % interval, paired difference to the base) and the runs\n"
+        "under --output (default out/compare).\n"
+        "Example: flemsim compare scenarios/flemingsberg-2030.yaml scenarios/options/2030-sparvag-syd.yaml \\\n"
+        "           scenarios/options/2030-station-bridge.yaml --seeds 5 --jobs 2 --output out/compare");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -494,6 +516,32 @@ int main(int argc, char** argv) {
                 output::write_link_volumes_geojson(dir / "link_volumes.geojson", log, net);
                 if (!export_c.quiet) std::cout << "wrote " << (dir / "link_volumes.geojson").string() << "\n";
             }
+            return exit_ok;
+        }
+        if (*compare_cmd) {
+            pipeline::CompareOptions o;
+            for (const auto& f : compare_files) o.files.emplace_back(f);
+            o.overrides = compare_c.sets;
+            o.seeds = compare_seeds;
+            if (compare_c.seed) o.first_seed = *compare_c.seed;
+            o.output = compare_c.output.empty() ? std::filesystem::path("out/compare")
+                                                : std::filesystem::path(compare_c.output);
+            o.program = std::filesystem::read_symlink("/proc/self/exe");
+            o.jobs = compare_jobs;
+            const int cores = tbb::info::default_concurrency();
+            o.threads = compare_c.threads && *compare_c.threads > 0 ? *compare_c.threads
+                                                                    : std::max(1, cores / std::max(1, compare_jobs));
+            o.progress = [&](const std::string& line) {
+                if (!compare_c.quiet && stderr_is_terminal()) std::cerr << "  " << line << "\n";
+            };
+            const auto c = pipeline::run_comparison(o);
+            const auto text = pipeline::format_comparison(c);
+            core::write_file_atomically(o.output / "compare.txt", text);
+            core::write_file_atomically(o.output / "compare.json", pipeline::comparison_json(c));
+            core::write_file_atomically(o.output / "compare.csv", pipeline::comparison_csv(c));
+            if (!compare_c.quiet)
+                std::cout << text << "\nwrote " << (o.output / "compare.txt").string()
+                          << ", compare.json, compare.csv\n";
             return exit_ok;
         }
         if (*sweep_cmd) {

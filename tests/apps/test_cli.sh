@@ -87,6 +87,14 @@ expect export-neither 2 "--network DIR or --scenario FILE" -- "$flemsim" export 
 sed 's/to: a3/to: a9/' "$work/bridge.yaml" > "$work/bridge-typo.yaml"
 expect patch-typo 1 "bridge-typo.yaml:4:42: network_patch.add_links\[0\].to.*no node 'a9'" -- "$flemsim" validate "$work/bridge-typo.yaml"
 
+# Comparison of the base and the bridge over seeds: same numbers whatever the jobs.
+expect compare 0 "vs base" -- "$flemsim" compare "$data/tiny.yaml" "$work/bridge.yaml" --seeds 3 --jobs 2 --output "$work/cmp1"
+expect compare-one-job 0 "Against the target" -- "$flemsim" compare "$data/tiny.yaml" "$work/bridge.yaml" --seeds 3 --output "$work/cmp2" --threads 2
+cmp -s "$work/cmp1/compare.csv" "$work/cmp2/compare.csv" && [ -s "$work/cmp1/compare.json" ] && passes=$((passes + 1)) || { echo "FAIL compare: outputs differ with jobs"; failures=$((failures + 1)); }
+grep -q '^tiny-bridge,sustainable_share,3,' "$work/cmp1/compare.csv" && passes=$((passes + 1)) || { echo "FAIL compare: csv"; failures=$((failures + 1)); }
+expect compare-bad-seeds 2 "" -- "$flemsim" compare "$data/tiny.yaml" --seeds 0
+expect compare-typo 1 "bridge-typo.yaml:4:42" -- "$flemsim" compare "$data/tiny.yaml" "$work/bridge-typo.yaml" --output "$work/cmp3"
+
 # Skims as OMX 0.2 and accessibility.
 expect skims 0 "residents within 30 minutes of east" -- "$flemsim" skims "$data/tiny.yaml" --output "$work/skims"
 if /usr/bin/python3 - "$work/skims/skims.omx" <<'PY'
