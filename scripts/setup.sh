@@ -9,7 +9,7 @@ packages=(
   doctest-dev libcli11-dev libfmt-dev
   libosmium2-dev libprotozero-dev libexpat1-dev zlib1g-dev libbz2-dev libzip-dev
   libopenmpi-dev openmpi-bin
-  python3 python3-h5py python3-pandas python3-numpy time
+  python3 python3-h5py python3-pandas python3-numpy python3-matplotlib time
 )
 
 missing=()
