@@ -10,6 +10,7 @@ packages=(
   libosmium2-dev libprotozero-dev libexpat1-dev zlib1g-dev libbz2-dev libzip-dev
   libopenmpi-dev openmpi-bin
   python3 python3-h5py python3-pandas python3-numpy python3-matplotlib time
+  chromium
 )
 
 missing=()

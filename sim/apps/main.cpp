@@ -27,6 +27,7 @@
 #include "sim/pipeline/calibrate.hpp"
 #include "sim/pipeline/check.hpp"
 #include "sim/pipeline/compare.hpp"
+#include "sim/pipeline/html_report.hpp"
 #include "sim/pipeline/run.hpp"
 #include "sim/pipeline/sweep.hpp"
 #include "sim/report/modal_split.hpp"
@@ -303,7 +304,14 @@ int main(int argc, char** argv) {
     report->add_option("trips", trips_file, "Trip log (trips.h5)")->required();
     add_common(report, report_c, false);
     report->add_flag("--require-target", report_require, "Exit with 3 when the sustainable share misses the target");
-    report->footer("Example: flemsim report out/flemingsberg-2030/trips.h5 --output /tmp/report");
+    std::string report_html, report_scenario;
+    report->add_option("--html", report_html, "Also write one self-contained HTML report to this file");
+    report->add_option("--scenario", report_scenario,
+                       "The scenario the run used: adds the network map and accessibility to the HTML report");
+    report->footer(
+        "Examples:\n  flemsim report out/flemingsberg-2030/trips.h5 --output /tmp/report\n"
+        "  flemsim report out/flemingsberg-2030/trips.h5 --html report.html --scenario "
+        "scenarios/flemingsberg-2030.yaml");
 
     auto* network = app.add_subcommand("network", "Build networks from outside data");
     network->require_subcommand(1);
@@ -427,6 +435,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();
     compare_cmd->add_option("--jobs", compare_jobs, "Runs at a time on this machine")->check(CLI::Range(1, 1024));
+    bool compare_html = false;
+    compare_cmd->add_flag("--html", compare_html, "Also write compare.html, one self-contained page");
     add_common(compare_cmd, compare_c, true);
     compare_cmd->footer(
         "Seeds run from --seed (default: the base scenario's seed) upward. Writes compare.txt, compare.json\n"
@@ -445,7 +455,37 @@ int main(int argc, char** argv) {
     try {
         if (*run) return cmd_run(scenario_file, run_c, run_require);
         if (*validate) return cmd_validate(scenario_file, validate_c);
-        if (*report) return cmd_report(trips_file, report_c, report_require);
+        if (*report) {
+            if (!report_scenario.empty() && report_html.empty()) {
+                std::cerr << "error: --scenario is for the HTML report: give --html FILE too\n";
+                return exit_usage;
+            }
+            const int code = cmd_report(trips_file, report_c, report_require);
+            if (!report_html.empty()) {
+                const auto log = output::read_trip_log(trips_file);
+                pipeline::HtmlReportInputs in;
+                in.log = &log;
+                in.title = "flemsim report: " + log.meta.scenario_name;
+                std::optional<network::Network> net;
+                std::optional<pipeline::Accessibility> acc;
+                if (!report_scenario.empty()) {
+                    const auto sc = scenario::load_scenario(report_scenario);
+                    net = network::load_scenario_network(sc);
+                    output::check_same_network(log, *net);
+                    // Accessibility at 08:00, with its skims beside the page.
+                    const auto dir = std::filesystem::path(report_html).parent_path() / "skims";
+                    acc = pipeline::write_skims_and_accessibility(sc, dir, 8 * 3600, "",
+                                                                  report_c.threads ? *report_c.threads : 0);
+                    in.net = &*net;
+                    in.accessibility = &*acc;
+                }
+                if (const auto parent = std::filesystem::path(report_html).parent_path(); !parent.empty())
+                    std::filesystem::create_directories(parent);
+                core::write_file_atomically(report_html, pipeline::html_report(in));
+                if (!report_c.quiet) std::cout << "wrote " << report_html << "\n";
+            }
+            return code;
+        }
         const auto with_threads = [](const Common& c, auto&& f) {
             const int t = c.threads && *c.threads > 0 ? *c.threads : tbb::info::default_concurrency();
             tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(t));
@@ -539,6 +579,13 @@ int main(int argc, char** argv) {
             core::write_file_atomically(o.output / "compare.txt", text);
             core::write_file_atomically(o.output / "compare.json", pipeline::comparison_json(c));
             core::write_file_atomically(o.output / "compare.csv", pipeline::comparison_csv(c));
+            if (compare_html) {
+                pipeline::HtmlReportInputs in;
+                in.comparison = &c;
+                in.title = "flemsim comparison: " + c.scenarios.front() + " and " +
+                           std::to_string(c.scenarios.size() - 1) + " option(s)";
+                core::write_file_atomically(o.output / "compare.html", pipeline::html_report(in));
+            }
             if (!compare_c.quiet)
                 std::cout << text << "\nwrote " << (o.output / "compare.txt").string()
                           << ", compare.json, compare.csv\n";

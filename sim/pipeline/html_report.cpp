@@ -1,0 +1,459 @@
+#include "sim/pipeline/html_report.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "sim/core/types.hpp"
+#include "sim/report/modal_split.hpp"
+
+namespace flemsim::pipeline {
+
+std::string html_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+namespace {
+
+constexpr std::array<const char*, core::mode_count> colour{"#4daf4a", "#377eb8", "#ff7f00", "#7f7f7f"};
+
+std::string fmt(const char* f, double v) {
+    char b[64];
+    std::snprintf(b, sizeof b, f, v);
+    return b;
+}
+std::string pct(double v) {
+    return fmt("%.1f", 100 * v);
+}
+std::string num0(double v) {
+    return fmt("%.0f", v);
+}
+
+// A row of 100 % stacked mode shares, with the target line.
+void stacked_rows(std::ostringstream& o, const std::vector<report::SplitRow>& rows, double target) {
+    const int label_w = 130, bar_w = 520, row_h = 24, h = static_cast<int>(rows.size()) * row_h + 30;
+    o << "<svg class=\"chart\" width=\"" << label_w + bar_w + 80 << "\" height=\"" << h << "\" role=\"img\">";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& r = rows[i];
+        const int y = static_cast<int>(i) * row_h + 4;
+        o << "<text x=\"" << label_w - 6 << "\" y=\"" << y + 15 << "\" text-anchor=\"end\">" << html_escape(r.name)
+          << "</text>";
+        double x = label_w;
+        for (std::size_t m = 0; m < core::mode_count; ++m) {
+            const double w = bar_w * r.share(static_cast<core::Mode>(m));
+            if (w <= 0) continue;
+            o << "<rect x=\"" << fmt("%.1f", x) << "\" y=\"" << y << "\" width=\"" << fmt("%.1f", w) << "\" height=\""
+              << row_h - 6 << "\" fill=\"" << colour[m] << "\"><title>" << html_escape(r.name) << ", "
+              << core::mode_names[m] << ": " << pct(r.share(static_cast<core::Mode>(m))) << " %</title></rect>";
+            x += w;
+        }
+        o << "<text x=\"" << label_w + bar_w + 6 << "\" y=\"" << y + 15 << "\">" << pct(r.sustainable_share())
+          << " %</text>";
+    }
+    const double tx = label_w + bar_w * target;
+    o << "<line x1=\"" << tx << "\" x2=\"" << tx << "\" y1=\"0\" y2=\"" << h - 22
+      << "\" stroke=\"#d00\" stroke-dasharray=\"4 3\"/><text x=\"" << tx << "\" y=\"" << h - 8
+      << "\" text-anchor=\"middle\" fill=\"#d00\">target " << pct(target) << " %</text></svg>";
+}
+
+void legend(std::ostringstream& o) {
+    o << "<p class=\"legend\">";
+    for (std::size_t m = 0; m < core::mode_count; ++m)
+        o << "<span><i style=\"background:" << colour[m] << "\"></i>" << core::mode_names[m] << "</span>";
+    o << " walk, bike and transit are the sustainable modes; the dashed line is the target</p>";
+}
+
+void split_table(std::ostringstream& o, const std::vector<report::SplitRow>& rows, const char* head) {
+    o << "<table><tr><th>" << head << "</th><th>trips</th>";
+    for (auto m : core::mode_names) o << "<th>" << m << " %</th>";
+    o << "<th>sustainable %</th></tr>";
+    for (const auto& r : rows) {
+        o << "<tr><td>" << html_escape(r.name) << "</td><td>" << r.total() << "</td>";
+        for (std::size_t m = 0; m < core::mode_count; ++m)
+            o << "<td>" << pct(r.share(static_cast<core::Mode>(m))) << "</td>";
+        o << "<td>" << pct(r.sustainable_share()) << "</td></tr>";
+    }
+    o << "</table>";
+}
+
+void departure_profile(std::ostringstream& o, const std::vector<core::TripRecord>& trips) {
+    std::array<std::array<double, 30>, core::mode_count> n{};
+    double top = 1;
+    for (const auto& t : trips) {
+        const int h = std::clamp(t.dep_time_s / 3600, 0, 29);
+        top = std::max(top, ++n[t.mode][static_cast<std::size_t>(h)]);
+    }
+    const int w = 720, h = 260, left = 50, bottom = 30;
+    o << "<svg class=\"chart\" width=\"" << w << "\" height=\"" << h << "\" role=\"img\">";
+    for (int hr = 0; hr <= 28; hr += 2) {
+        const double x = left + (w - left - 10) * hr / 29.0;
+        o << "<text x=\"" << fmt("%.1f", x) << "\" y=\"" << h - 10 << "\" text-anchor=\"middle\">" << hr << "</text>";
+    }
+    o << "<text x=\"4\" y=\"14\">" << num0(top) << "</text><text x=\"4\" y=\"" << h - bottom << "\">0</text>";
+    for (std::size_t m = 0; m < core::mode_count; ++m) {
+        o << "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" << colour[m] << "\" points=\"";
+        for (int hr = 0; hr < 30; ++hr) {
+            const double x = left + (w - left - 10) * (hr + 0.5) / 29.0;
+            const double y = (h - bottom) - (h - bottom - 10) * n[m][static_cast<std::size_t>(hr)] / top;
+            o << fmt("%.1f", x) << "," << fmt("%.1f", y) << " ";
+        }
+        o << "\"><title>" << core::mode_names[m] << "</title></polyline>";
+    }
+    o << "</svg><p class=\"note\">Trips by hour of departure and mode (hours after midnight).</p>";
+}
+
+struct MapFrame {
+    double min_x = 0, min_y = 0, scale = 1;
+    int w = 900, h = 700;
+    double x(double v) const { return (v - min_x) * scale; }
+    double y(double v) const { return h - (v - min_y) * scale; }
+};
+
+MapFrame frame_of(const network::Network& net) {
+    MapFrame f;
+    // The study area: the nodes of study zones and those near them, leaving far gateways out.
+    std::vector<double> xs, ys;
+    for (std::size_t z = 0; z < net.zone_count(); ++z)
+        if (net.zone_kind[z] == network::ZoneKind::study) {
+            xs.push_back(net.node_x_m[net.zone_centroid[z]]);
+            ys.push_back(net.node_y_m[net.zone_centroid[z]]);
+        }
+    if (xs.empty())
+        for (std::size_t n = 0; n < net.node_count(); ++n) xs.push_back(net.node_x_m[n]), ys.push_back(net.node_y_m[n]);
+    const auto [x0, x1] = std::minmax_element(xs.begin(), xs.end());
+    const auto [y0, y1] = std::minmax_element(ys.begin(), ys.end());
+    const double pad = 600;
+    f.min_x = *x0 - pad;
+    f.min_y = *y0 - pad;
+    const double span_x = std::max(1.0, *x1 - *x0 + 2 * pad), span_y = std::max(1.0, *y1 - *y0 + 2 * pad);
+    f.scale = std::min(f.w / span_x, f.h / span_y);
+    f.h = static_cast<int>(std::ceil(span_y * f.scale));
+    return f;
+}
+
+// One <path> of many segments.
+struct PathBuilder {
+    std::string d;
+    void segment(double x0, double y0, double x1, double y1) {
+        char b[96];
+        std::snprintf(b, sizeof b, "M%.1f %.1fL%.1f %.1f", x0, y0, x1, y1);
+        d += b;
+    }
+};
+
+void network_map(std::ostringstream& o, const output::TripLog* log, const network::Network& net) {
+    const auto f = frame_of(net);
+    // The base: every link, thin and grey.
+    PathBuilder base;
+    for (std::size_t l = 0; l < net.link_count(); ++l)
+        base.segment(f.x(net.node_x_m[net.link_from[l]]), f.y(net.node_y_m[net.link_from[l]]),
+                     f.x(net.node_x_m[net.link_to[l]]), f.y(net.node_y_m[net.link_to[l]]));
+    const bool volumes = log && log->has_simulation && !log->simulation.link_volumes.empty();
+    const char* layers[] = {"car", "bike", "walk", "transit"};
+    o << "<div class=\"switch\" id=\"map-switch\">";
+    for (const char* l : layers) o << "<button data-layer=\"" << l << "\">" << l << "</button>";
+    o << "</div><svg id=\"map\" class=\"map\" width=\"" << f.w << "\" height=\"" << f.h << "\" role=\"img\">"
+      << "<path d=\"" << base.d << "\" stroke=\"#ccc\" stroke-width=\"0.6\" fill=\"none\"/>";
+    double top_volume = 0;
+    if (volumes) {
+        // Per link and layer: vehicles or persons over the day, both directions.
+        std::vector<std::array<double, 3>> v(net.link_count(), {0, 0, 0});
+        for (const auto& r : log->simulation.link_volumes) {
+            if (r.link >= net.link_count()) continue;
+            v[r.link][0] += r.cars + r.buses;
+            v[r.link][1] += r.cyclists;
+            v[r.link][2] += r.walkers;
+        }
+        const char* layer_colour[] = {colour[3], colour[1], colour[0]};
+        for (int k = 0; k < 3; ++k) {
+            double top = 0;
+            for (const auto& a : v) top = std::max(top, a[static_cast<std::size_t>(k)]);
+            top_volume = std::max(top_volume, top);
+            o << "<g class=\"layer\" data-layer=\"" << layers[k] << "\">";
+            // Six width classes by the square root of the volume.
+            std::array<PathBuilder, 6> cls;
+            for (std::size_t l = 0; l < net.link_count(); ++l) {
+                const double x = v[l][static_cast<std::size_t>(k)];
+                if (x <= 0 || top <= 0) continue;
+                const auto c = std::min<std::size_t>(5, static_cast<std::size_t>(6 * std::sqrt(x / top)));
+                cls[c].segment(f.x(net.node_x_m[net.link_from[l]]), f.y(net.node_y_m[net.link_from[l]]),
+                               f.x(net.node_x_m[net.link_to[l]]), f.y(net.node_y_m[net.link_to[l]]));
+            }
+            for (std::size_t c = 0; c < cls.size(); ++c)
+                if (!cls[c].d.empty())
+                    o << "<path d=\"" << cls[c].d << "\" stroke=\"" << layer_colour[k] << "\" stroke-width=\""
+                      << fmt("%.1f", 0.8 + 1.2 * static_cast<double>(c))
+                      << "\" fill=\"none\" stroke-linecap=\"round\"/>";
+            o << "<text x=\"10\" y=\"20\">" << layers[k] << ": width by " << (k == 0 ? "vehicles" : "persons")
+              << " a day, up to " << num0(top) << " on a link</text></g>";
+        }
+        // Transit: passengers on board summed over the day per pair of stops.
+        std::map<std::pair<std::int32_t, std::int32_t>, double> load;
+        for (const auto& r : log->simulation.transit_load)
+            load[{std::min(r.from_stop, r.to_stop), std::max(r.from_stop, r.to_stop)}] += r.onboard;
+        double top = 0;
+        for (const auto& [k, x] : load) top = std::max(top, x);
+        o << "<g class=\"layer\" data-layer=\"transit\">";
+        for (const auto& [k, x] : load) {
+            if (k.first < 0 || k.second < 0 || static_cast<std::size_t>(k.second) >= net.stop_count()) continue;
+            const auto a = net.stop_node[static_cast<std::size_t>(k.first)],
+                       b = net.stop_node[static_cast<std::size_t>(k.second)];
+            o << "<line x1=\"" << fmt("%.1f", f.x(net.node_x_m[a])) << "\" y1=\"" << fmt("%.1f", f.y(net.node_y_m[a]))
+              << "\" x2=\"" << fmt("%.1f", f.x(net.node_x_m[b])) << "\" y2=\"" << fmt("%.1f", f.y(net.node_y_m[b]))
+              << "\" stroke=\"" << colour[2] << "\" stroke-opacity=\"0.8\" stroke-width=\""
+              << fmt("%.1f", top > 0 ? 1 + 9 * std::sqrt(x / top) : 1) << "\"><title>"
+              << html_escape(net.stop_names[static_cast<std::size_t>(k.first)]) << " – "
+              << html_escape(net.stop_names[static_cast<std::size_t>(k.second)]) << ": " << num0(x)
+              << " passengers a day</title></line>";
+        }
+        o << "<text x=\"10\" y=\"20\">transit: width by passengers on board a day, up to " << num0(top)
+          << " between two stops</text></g>";
+    }
+    // Stops and zone names on top.
+    for (std::size_t s = 0; s < net.stop_count(); ++s) {
+        const auto n = net.stop_node[s];
+        o << "<circle cx=\"" << fmt("%.1f", f.x(net.node_x_m[n])) << "\" cy=\"" << fmt("%.1f", f.y(net.node_y_m[n]))
+          << "\" r=\"2.5\" fill=\"#fff\" stroke=\"#333\"><title>" << html_escape(net.stop_names[s])
+          << "</title></circle>";
+    }
+    for (std::size_t z = 0; z < net.zone_count(); ++z) {
+        if (net.zone_kind[z] != network::ZoneKind::study) continue;
+        const auto n = net.zone_centroid[z];
+        o << "<text class=\"zone\" x=\"" << fmt("%.1f", f.x(net.node_x_m[n])) << "\" y=\""
+          << fmt("%.1f", f.y(net.node_y_m[n])) << "\">" << html_escape(net.zone_names[z]) << "</text>";
+    }
+    o << "</svg>";
+    if (!volumes)
+        o << "<p class=\"note\">A static run has no link volumes: the map shows the network only (run with "
+             "simulation.enabled for volumes).</p>";
+}
+
+void accessibility_map(std::ostringstream& o, const Accessibility& acc, const network::Network& net) {
+    const auto f = frame_of(net);
+    PathBuilder base;
+    for (std::size_t l = 0; l < net.link_count(); ++l)
+        base.segment(f.x(net.node_x_m[net.link_from[l]]), f.y(net.node_y_m[net.link_from[l]]),
+                     f.x(net.node_x_m[net.link_to[l]]), f.y(net.node_y_m[net.link_to[l]]));
+    double top = 1;
+    for (const auto& r : acc.rows) top = std::max(top, r.jobs_30);
+    o << "<div class=\"switch\" id=\"acc-switch\">";
+    for (auto m : core::mode_names) o << "<button data-layer=\"" << m << "\">" << m << "</button>";
+    o << "</div><svg id=\"acc\" class=\"map\" width=\"" << f.w << "\" height=\"" << f.h << "\" role=\"img\">"
+      << "<path d=\"" << base.d << "\" stroke=\"#ddd\" stroke-width=\"0.6\" fill=\"none\"/>";
+    for (std::size_t m = 0; m < core::mode_count; ++m) {
+        o << "<g class=\"layer\" data-layer=\"" << core::mode_names[m] << "\">";
+        for (const auto& r : acc.rows) {
+            if (r.mode != core::mode_names[m]) continue;
+            const auto z = net.find_zone(r.zone);
+            if (z == core::invalid_index) continue;
+            const auto n = net.zone_centroid[z];
+            o << "<circle cx=\"" << fmt("%.1f", f.x(net.node_x_m[n])) << "\" cy=\"" << fmt("%.1f", f.y(net.node_y_m[n]))
+              << "\" r=\"" << fmt("%.1f", 3 + 27 * std::sqrt(r.jobs_30 / top)) << "\" fill=\"" << colour[m]
+              << "\" fill-opacity=\"0.55\" stroke=\"#333\"><title>" << html_escape(r.name) << ": " << num0(r.jobs_30)
+              << " jobs within 30 minutes by " << r.mode << "</title></circle>";
+        }
+        o << "<text x=\"10\" y=\"20\">jobs within 30 minutes by " << core::mode_names[m]
+          << " (area by count)</text></g>";
+    }
+    o << "</svg><table><tr><th>zone</th><th>mode</th><th>jobs 30 min</th><th>jobs 45 min</th><th>study places 30 "
+         "min</th><th>study places 45 min</th></tr>";
+    for (const auto& r : acc.rows)
+        o << "<tr><td>" << html_escape(r.name) << "</td><td>" << r.mode << "</td><td>" << num0(r.jobs_30) << "</td><td>"
+          << num0(r.jobs_45) << "</td><td>" << num0(r.study_places_30) << "</td><td>" << num0(r.study_places_45)
+          << "</td></tr>";
+    o << "</table><p>Residents within 30 minutes of " << html_escape(acc.centre) << ":";
+    for (const auto& [mode, n] : acc.residents_within_30_of_centre)
+        o << " " << html_escape(mode) << " " << num0(n) << ";";
+    o << "</p>";
+}
+
+void comparison_section(std::ostringstream& o, const Comparison& c) {
+    o << "<h2>Comparison</h2><p>" << c.seeds.size() << " seed(s) per scenario, the same for all; mean and 95 % "
+      << "interval over the seeds; the difference to <b>" << html_escape(c.scenarios.front())
+      << "</b> is paired by seed.</p>";
+    // Bars with intervals and the target.
+    const int label_w = 260, bar_w = 480, row_h = 26, h = static_cast<int>(c.scenarios.size()) * row_h + 30;
+    o << "<svg class=\"chart\" width=\"" << label_w + bar_w + 120 << "\" height=\"" << h << "\" role=\"img\">";
+    for (std::size_t i = 0; i < c.scenarios.size(); ++i) {
+        const auto* r = c.find(c.scenarios[i], "sustainable_share");
+        if (!r) continue;
+        const int y = static_cast<int>(i) * row_h + 4;
+        o << "<text x=\"" << label_w - 6 << "\" y=\"" << y + 15 << "\" text-anchor=\"end\">"
+          << html_escape(c.scenarios[i]) << "</text><rect x=\"" << label_w << "\" y=\"" << y << "\" width=\""
+          << fmt("%.1f", bar_w * r->value.mean) << "\" height=\"" << row_h - 8 << "\" fill=\"" << colour[0] << "\"/>";
+        if (std::isfinite(r->value.half_width))
+            o << "<line x1=\"" << fmt("%.1f", label_w + bar_w * r->value.low()) << "\" x2=\""
+              << fmt("%.1f", label_w + bar_w * r->value.high()) << "\" y1=\"" << y + 9 << "\" y2=\"" << y + 9
+              << "\" stroke=\"#000\" stroke-width=\"2\"/>";
+        o << "<text x=\"" << label_w + bar_w + 6 << "\" y=\"" << y + 15 << "\">" << pct(r->value.mean) << " %</text>";
+    }
+    const double tx = label_w + bar_w * c.target;
+    o << "<line x1=\"" << tx << "\" x2=\"" << tx << "\" y1=\"0\" y2=\"" << h - 22
+      << "\" stroke=\"#d00\" stroke-dasharray=\"4 3\"/><text x=\"" << tx << "\" y=\"" << h - 8
+      << "\" text-anchor=\"middle\" fill=\"#d00\">target " << pct(c.target) << " %</text></svg>";
+    const auto cell = [&](const std::string& s, const std::string& metric, bool percent, bool diff) {
+        const auto* r = c.find(s, metric);
+        if (!r) return std::string("<td></td>");
+        const auto& e = diff ? r->difference : r->value;
+        if (diff && e.n == 0) return std::string("<td></td>");
+        const double k = percent ? 100 : 1;
+        std::string t = fmt(diff ? "%+.1f" : "%.1f", k * e.mean);
+        if (std::isfinite(e.half_width)) t += " ± " + fmt("%.1f", k * e.half_width);
+        return "<td>" + t + "</td>";
+    };
+    o << "<table><tr><th>scenario</th><th>sustainable %</th><th>vs base, pp</th>";
+    for (auto m : core::mode_names) o << "<th>" << m << " %</th>";
+    o << "<th>car km</th><th>transit min</th><th>denied boardings %</th><th>against " << pct(c.target)
+      << " %</th></tr>";
+    for (const auto& s : c.scenarios) {
+        o << "<tr><td>" << html_escape(s) << "</td>" << cell(s, "sustainable_share", true, false)
+          << cell(s, "sustainable_share", true, true);
+        for (auto m : core::mode_names) o << cell(s, "share." + std::string(m), true, false);
+        o << cell(s, "car_km", false, false) << cell(s, "minutes.transit", false, false)
+          << cell(s, "transit.denied_share", true, false);
+        const auto* r = c.find(s, "sustainable_share");
+        std::string verdict = "misses";
+        if (r && std::isfinite(r->value.half_width) && r->value.low() >= c.target)
+            verdict = "reaches";
+        else if (r && r->value.mean >= c.target)
+            verdict = "reaches on average";
+        o << "<td>" << verdict << "</td></tr>";
+    }
+    o << "</table><h3>By group and distance band (sustainable share, %)</h3><table><tr><th>metric</th>";
+    for (const auto& s : c.scenarios) o << "<th>" << html_escape(s) << "</th>";
+    o << "</tr>";
+    std::vector<std::string> metrics;
+    for (const auto& r : c.rows)
+        if ((r.metric.rfind("group.", 0) == 0 || r.metric.rfind("band.", 0) == 0) &&
+            r.metric.ends_with(".sustainable_share") &&
+            std::find(metrics.begin(), metrics.end(), r.metric) == metrics.end())
+            metrics.push_back(r.metric);
+    for (const auto& m : metrics) {
+        o << "<tr><td>" << html_escape(m.substr(0, m.size() - 18)) << "</td>";
+        for (const auto& s : c.scenarios) o << cell(s, m, true, false);
+        o << "</tr>";
+    }
+    o << "</table>";
+}
+
+constexpr const char* style = R"(<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:1000px;color:#222}
+h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:2px 8px;text-align:right}
+td:first-child,th:first-child{text-align:left}
+svg text{font:12px system-ui,sans-serif}.zone{font-size:9px;fill:#555}
+.legend span{margin-right:12px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
+.switch button{margin-right:4px}.switch button.on{font-weight:bold}.note{color:#666}
+.big{font-size:28px;font-weight:bold}.missed{color:#b00}.met{color:#070}
+</style>)";
+
+// Map layer switching: one visible <g class="layer"> per map.
+constexpr const char* script = R"(<script>
+"use strict";
+for (const sw of document.querySelectorAll(".switch")) {
+  const map = document.getElementById(sw.id.replace("-switch", ""));
+  const show = (name) => {
+    for (const g of map.querySelectorAll("g.layer")) g.style.display = g.dataset.layer === name ? "" : "none";
+    for (const b of sw.querySelectorAll("button")) b.classList.toggle("on", b.dataset.layer === name);
+  };
+  for (const b of sw.querySelectorAll("button")) b.addEventListener("click", () => show(b.dataset.layer));
+  const first = map.querySelector("g.layer");
+  if (first) show(first.dataset.layer);
+}
+document.documentElement.dataset.ready = "1";
+</script>)";
+
+}  // namespace
+
+std::string html_report(const HtmlReportInputs& in) {
+    std::ostringstream o;
+    o << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << html_escape(in.title) << "</title>"
+      << style << "</head><body><h1>" << html_escape(in.title) << "</h1>";
+    if (in.log) {
+        const auto& log = *in.log;
+        auto split =
+            report::compute_modal_split(log.trips, log.meta.distance_bands_km, log.meta.target_sustainable_share);
+        o << "<p>Scenario <b>" << html_escape(log.meta.scenario_name) << "</b>, seed " << log.meta.seed
+          << ", written by flemsim " << html_escape(log.meta.program_version) << " at "
+          << html_escape(log.meta.created_utc) << "; " << split.overall.total() << " trips"
+          << (log.has_simulation ? ", simulated day" : ", static level of service") << ".</p>";
+        o << "<p class=\"big " << (split.target_met() ? "met" : "missed") << "\" id=\"sustainable\">Sustainable share "
+          << pct(split.sustainable_share()) << " % — target " << pct(split.target) << " % — "
+          << (split.target_met() ? "met" : "MISSED") << "</p>";
+        o << "<h2>Modal split</h2>";
+        legend(o);
+        auto overall = split.overall;
+        overall.name = "all trips";
+        stacked_rows(o, {overall}, split.target);
+        split_table(o, {overall}, "");
+        o << "<h2>By group</h2>";
+        stacked_rows(o, split.by_group, split.target);
+        split_table(o, split.by_group, "group");
+        o << "<h2>By distance band</h2>";
+        stacked_rows(o, split.by_distance, split.target);
+        split_table(o, split.by_distance, "band");
+        o << "<h2>Door to door</h2><table><tr><th>mode</th><th>mean minutes</th><th>mean km</th></tr>";
+        for (std::size_t m = 0; m < core::mode_count; ++m)
+            o << "<tr><td>" << core::mode_names[m] << "</td><td>"
+              << (std::isfinite(split.mean_travel_min[m]) ? fmt("%.1f", split.mean_travel_min[m]) : "–") << "</td><td>"
+              << (std::isfinite(split.mean_distance_km[m]) ? fmt("%.2f", split.mean_distance_km[m]) : "–")
+              << "</td></tr>";
+        o << "</table><h2>Departure time</h2>";
+        departure_profile(o, log.trips);
+        if (log.has_simulation) {
+            std::vector<std::string> lines, stops;
+            for (const auto& l : log.lookups.lines) lines.push_back(l.name);
+            for (const auto& st : log.lookups.stops) stops.push_back(st.name);
+            const auto crowding = report::compute_crowding(log.simulation.transit_load, lines, stops);
+            o << "<h2>Transit crowding</h2><p>" << crowding.boardings << " boardings, " << crowding.denied_boardings
+              << " denied boardings, " << crowding.segments_over_seated << " segments with standing passengers, "
+              << crowding.segments_full << " full.</p><table><tr><th>line</th><th>from</th><th>to</th><th>departs</th>"
+              << "<th>on board</th><th>capacity</th><th>load</th></tr>";
+            for (const auto& s : crowding.most_crowded)
+                o << "<tr><td>" << html_escape(s.line) << "</td><td>" << html_escape(s.from_stop) << "</td><td>"
+                  << html_escape(s.to_stop) << "</td><td>" << fmt("%02.0f", std::floor(s.depart_s / 3600.0)) << ":"
+                  << fmt("%02.0f", std::floor((s.depart_s % 3600) / 60.0)) << "</td><td>" << s.onboard << "</td><td>"
+                  << s.capacity << "</td><td>" << pct(s.load_factor) << " %</td></tr>";
+            o << "</table>";
+        }
+    }
+    if (in.net) {
+        o << "<h2>Network and volumes</h2>";
+        network_map(o, in.log, *in.net);
+    }
+    if (in.accessibility && in.net) {
+        o << "<h2>Accessibility</h2>";
+        accessibility_map(o, *in.accessibility, *in.net);
+    }
+    if (in.comparison) comparison_section(o, *in.comparison);
+    o << script << "</body></html>\n";
+    return o.str();
+}
+
+}  // namespace flemsim::pipeline
