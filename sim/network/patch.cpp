@@ -35,7 +35,8 @@ void new_id(const std::vector<std::string>& ids, const ConfigNode& n, const std:
 
 std::uint8_t modes_of(const ConfigNode& n, const std::string& path) {
     std::uint8_t bits = 0;
-    for (auto part : core::split(scenario::to_string(n, path), '|')) {
+    const std::string text = scenario::to_string(n, path);  // split's views point into it
+    for (auto part : core::split(text, '|')) {
         part = core::trim(part);
         if (part == "walk")
             bits |= walk_bit;

@@ -157,7 +157,11 @@ expect sweep-bad 1 "bad-sweep.yaml:2:.*no such file" -- "$flemsim" sweep "$work/
 # The same sweep over MPI ranks (when flemsim was built with MPI and mpirun is there).
 if "$flemsim" --version | grep -q "with MPI" && command -v mpirun > /dev/null; then
     rm -rf "$work/sweep"
-    expect sweep-mpi 0 "" -- mpirun --allow-run-as-root --oversubscribe -np 2 "$flemsim" sweep "$work/sweep.yaml"
+    # Under AddressSanitizer (make asan), LeakSanitizer would report OpenMPI's own allocations, left at
+    # MPI_Finalize by plugins it has already unloaded (so no suppression can name them): leaks are not
+    # checked in the MPI ranks; every other check of this script still is.
+    expect sweep-mpi 0 "" -- env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+        mpirun --allow-run-as-root --oversubscribe -x ASAN_OPTIONS -np 2 "$flemsim" sweep "$work/sweep.yaml"
     cmp -s "$work/summary-first.csv" "$work/sweep/summary.csv" && passes=$((passes + 1)) || { echo "FAIL sweep-mpi: summary differs from the single-process one"; failures=$((failures + 1)); }
 else
     echo "skipped: the MPI sweep check (flemsim built without MPI, or no mpirun)"
