@@ -129,6 +129,15 @@ const char* line_mode_name(LineMode m) {
     return "?";
 }
 
+bool parse_line_mode(std::string_view name, LineMode& out) {
+    for (const auto m : {LineMode::rail, LineMode::bus, LineMode::tram})
+        if (name == line_mode_name(m)) {
+            out = m;
+            return true;
+        }
+    return false;
+}
+
 Network load_network(const std::filesystem::path& folder) {
     Network net;
     net.folder = folder;
@@ -265,12 +274,9 @@ Network load_network(const std::filesystem::path& folder) {
             add_id(lines, net.line_ids, r, 0, "line");
             net.line_names.emplace_back(r.required_text(1));
             const auto mode = r.required_text(2);
-            if (mode == "rail")
-                net.line_mode.push_back(LineMode::rail);
-            else if (mode == "bus")
-                net.line_mode.push_back(LineMode::bus);
-            else if (mode == "tram")
-                net.line_mode.push_back(LineMode::tram);
+            LineMode m{};
+            if (parse_line_mode(mode, m))
+                net.line_mode.push_back(m);
             else
                 r.fail(2, "expected rail, bus or tram, got '" + std::string(mode) + "'",
                        core::did_you_mean(mode, {"rail", "bus", "tram"}));

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -118,5 +119,7 @@ struct Network {
 Network load_network(const std::filesystem::path& folder);
 
 const char* line_mode_name(LineMode m);
+// The mode of a line from its name (rail, bus, tram); false for another name.
+bool parse_line_mode(std::string_view name, LineMode& out);
 
 }  // namespace flemsim::network

@@ -26,6 +26,16 @@ std::uint32_t must_find(const std::vector<std::string>& ids, const ConfigNode& n
     return static_cast<std::uint32_t>(it - ids.begin());
 }
 
+// The same for the key of a map entry (reported at the key's position).
+std::uint32_t must_find_key(const std::vector<std::string>& ids, const ConfigNode::Entry& e, const std::string& path,
+                            const char* what) {
+    ConfigNode key;
+    key.kind = ConfigNode::Kind::scalar;
+    key.scalar = e.key;
+    key.pos = e.key_pos;
+    return must_find(ids, key, path, what);
+}
+
 void new_id(const std::vector<std::string>& ids, const ConfigNode& n, const std::string& path, const char* what) {
     const std::string id = scenario::to_string(n, path);
     if (id.empty() || id.find_first_of(" ,\t\"") != std::string::npos) fail_at(n, path, "not a valid id");
@@ -203,11 +213,7 @@ void apply_patch(Network& net, const ConfigNode& patch) {
         MapReader all(*changes, "network_patch.change_links");
         for (const auto& e : changes->entries) {
             all.optional(e.key);
-            ConfigNode key;
-            key.kind = ConfigNode::Kind::scalar;
-            key.scalar = e.key;
-            key.pos = e.key_pos;
-            const auto l = must_find(net.link_ids, key, all.child_path(e.key), "link");
+            const auto l = must_find_key(net.link_ids, e, all.child_path(e.key), "link");
             MapReader c(e.value, all.child_path(e.key));
             if (const auto* v = c.optional("length_m"))
                 net.link_length_m[l] = scenario::to_number(*v, c.child_path("length_m"), scenario::positive);
@@ -274,15 +280,10 @@ void apply_patch(Network& net, const ConfigNode& patch) {
             new_id(net.line_ids, a.required("id"), a.child_path("id"), "line");
             net.line_ids.push_back(a.string("id"));
             net.line_names.push_back(a.string("name"));
-            const auto mode = a.string("mode");
-            if (mode == "rail")
-                net.line_mode.push_back(LineMode::rail);
-            else if (mode == "bus")
-                net.line_mode.push_back(LineMode::bus);
-            else if (mode == "tram")
-                net.line_mode.push_back(LineMode::tram);
-            else
+            LineMode mode{};
+            if (!parse_line_mode(a.string("mode"), mode))
                 fail_at(*a.optional("mode"), a.child_path("mode"), "expected rail, bus or tram");
+            net.line_mode.push_back(mode);
             net.line_vehicle.push_back(
                 must_find(net.vehicle_ids, a.required("vehicle"), a.child_path("vehicle"), "vehicle"));
             net.line_on_road.push_back(a.optional("road") ? yes_no(*a.optional("road"), a.child_path("road"))
@@ -310,11 +311,7 @@ void apply_patch(Network& net, const ConfigNode& patch) {
         MapReader all(*changes, "network_patch.change_headways");
         for (const auto& e : changes->entries) {
             all.optional(e.key);
-            ConfigNode key;
-            key.kind = ConfigNode::Kind::scalar;
-            key.scalar = e.key;
-            key.pos = e.key_pos;
-            const auto l = must_find(net.line_ids, key, all.child_path(e.key), "line");
+            const auto l = must_find_key(net.line_ids, e, all.child_path(e.key), "line");
             read_headways(e.value, all.child_path(e.key), lines[l]);
         }
     }

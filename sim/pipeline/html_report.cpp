@@ -167,13 +167,18 @@ struct PathBuilder {
     }
 };
 
+// Every link of the network as one path.
+PathBuilder all_links(const network::Network& net, const MapFrame& f) {
+    PathBuilder p;
+    for (std::size_t l = 0; l < net.link_count(); ++l)
+        p.segment(f.x(net.node_x_m[net.link_from[l]]), f.y(net.node_y_m[net.link_from[l]]),
+                  f.x(net.node_x_m[net.link_to[l]]), f.y(net.node_y_m[net.link_to[l]]));
+    return p;
+}
+
 void network_map(std::ostringstream& o, const output::TripLog* log, const network::Network& net) {
     const auto f = frame_of(net);
-    // The base: every link, thin and grey.
-    PathBuilder base;
-    for (std::size_t l = 0; l < net.link_count(); ++l)
-        base.segment(f.x(net.node_x_m[net.link_from[l]]), f.y(net.node_y_m[net.link_from[l]]),
-                     f.x(net.node_x_m[net.link_to[l]]), f.y(net.node_y_m[net.link_to[l]]));
+    const auto base = all_links(net, f);  // thin and grey under the volumes
     const bool volumes = log && log->has_simulation && !log->simulation.link_volumes.empty();
     const char* layers[] = {"car", "bike", "walk", "transit"};
     o << "<div class=\"switch\" id=\"map-switch\">";
@@ -256,10 +261,7 @@ void network_map(std::ostringstream& o, const output::TripLog* log, const networ
 
 void accessibility_map(std::ostringstream& o, const Accessibility& acc, const network::Network& net) {
     const auto f = frame_of(net);
-    PathBuilder base;
-    for (std::size_t l = 0; l < net.link_count(); ++l)
-        base.segment(f.x(net.node_x_m[net.link_from[l]]), f.y(net.node_y_m[net.link_from[l]]),
-                     f.x(net.node_x_m[net.link_to[l]]), f.y(net.node_y_m[net.link_to[l]]));
+    const auto base = all_links(net, f);
     double top = 1;
     for (const auto& r : acc.rows) top = std::max(top, r.jobs_30);
     o << "<div class=\"switch\" id=\"acc-switch\">";
