@@ -46,14 +46,8 @@ std::uint8_t parse_modes(const CsvReader& r, std::size_t col, bool allow_transit
     const auto text = r.required_text(col);
     for (auto part : core::split(text, '|')) {
         part = core::trim(part);
-        if (part == "walk")
-            bits |= walk_bit;
-        else if (part == "bike")
-            bits |= bike_bit;
-        else if (part == "car")
-            bits |= car_bit;
-        else if (part == "transit" && allow_transit)
-            bits |= transit_bit;
+        if (const auto bit = mode_bit(part, allow_transit))
+            bits |= bit;
         else {
             std::vector<std::string> known{"walk", "bike", "car"};
             if (allow_transit) known.emplace_back("transit");
@@ -127,6 +121,14 @@ const char* line_mode_name(LineMode m) {
             return "tram";
     }
     return "?";
+}
+
+std::uint8_t mode_bit(std::string_view name, bool allow_transit) {
+    if (name == "walk") return walk_bit;
+    if (name == "bike") return bike_bit;
+    if (name == "car") return car_bit;
+    if (name == "transit" && allow_transit) return transit_bit;
+    return 0;
 }
 
 bool parse_line_mode(std::string_view name, LineMode& out) {

@@ -121,5 +121,7 @@ Network load_network(const std::filesystem::path& folder);
 const char* line_mode_name(LineMode m);
 // The mode of a line from its name (rail, bus, tram); false for another name.
 bool parse_line_mode(std::string_view name, LineMode& out);
+// The bit of one mode of a link or zone (walk, bike, car; transit when allowed); 0 for another name.
+std::uint8_t mode_bit(std::string_view name, bool allow_transit);
 
 }  // namespace flemsim::network

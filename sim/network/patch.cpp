@@ -48,15 +48,11 @@ std::uint8_t modes_of(const ConfigNode& n, const std::string& path) {
     const std::string text = scenario::to_string(n, path);  // split's views point into it
     for (auto part : core::split(text, '|')) {
         part = core::trim(part);
-        if (part == "walk")
-            bits |= walk_bit;
-        else if (part == "bike")
-            bits |= bike_bit;
-        else if (part == "car")
-            bits |= car_bit;
-        else
+        const auto bit = mode_bit(part, false);
+        if (!bit)
             fail_at(n, path, "unknown mode '" + std::string(part) + "'",
                     core::did_you_mean(part, {"walk", "bike", "car"}));
+        bits |= bit;
     }
     return bits;
 }

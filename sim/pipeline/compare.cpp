@@ -54,6 +54,28 @@ Estimate estimate(const std::vector<double>& values) {
     return e;
 }
 
+std::string format_estimate(const Estimate& e, bool percent, bool sign, int decimals) {
+    const double f = percent ? 100 : 1;
+    char b[64];
+    if (std::isfinite(e.half_width))
+        std::snprintf(b, sizeof b, sign ? "%+.*f ± %.*f" : "%.*f ± %.*f", decimals, f * e.mean, decimals,
+                      f * e.half_width);
+    else
+        std::snprintf(b, sizeof b, sign ? "%+.*f" : "%.*f", decimals, f * e.mean);
+    return b;
+}
+
+bool surely_reaches(const Estimate& e, double target) {
+    return std::isfinite(e.half_width) && e.low() >= target;
+}
+
+std::string verdict(const Estimate& e, double target) {
+    if (surely_reaches(e, target)) return "reaches the target";
+    if (e.mean >= target) return "reaches it on average (interval spans it)";
+    if (std::isfinite(e.half_width) && e.high() >= target) return "misses on average (interval spans it)";
+    return "misses the target";
+}
+
 const MetricRow* Comparison::find(const std::string& scenario, const std::string& metric) const {
     for (const auto& r : rows)
         if (r.scenario == scenario && r.metric == metric) return &r;
@@ -207,33 +229,6 @@ std::string pct(double v) {
     return b;
 }
 
-std::string with_interval(const Estimate& e, bool percent, int decimals = 1) {
-    const double f = percent ? 100 : 1;
-    char b[64];
-    if (std::isfinite(e.half_width))
-        std::snprintf(b, sizeof b, "%.*f ± %.*f", decimals, f * e.mean, decimals, f * e.half_width);
-    else
-        std::snprintf(b, sizeof b, "%.*f", decimals, f * e.mean);
-    return b;
-}
-
-std::string signed_interval(const Estimate& e, bool percent, int decimals = 1) {
-    const double f = percent ? 100 : 1;
-    char b[64];
-    if (std::isfinite(e.half_width))
-        std::snprintf(b, sizeof b, "%+.*f ± %.*f", decimals, f * e.mean, decimals, f * e.half_width);
-    else
-        std::snprintf(b, sizeof b, "%+.*f", decimals, f * e.mean);
-    return b;
-}
-
-std::string verdict(const Estimate& e, double target) {
-    if (std::isfinite(e.half_width) && e.low() >= target) return "reaches the target";
-    if (e.mean >= target) return "reaches it on average (interval spans it)";
-    if (std::isfinite(e.half_width) && e.high() >= target) return "misses on average (interval spans it)";
-    return "misses the target";
-}
-
 }  // namespace
 
 std::string format_comparison(const Comparison& c) {
@@ -256,8 +251,8 @@ std::string format_comparison(const Comparison& c) {
             if (!r) continue;
             std::string name = s;
             name.resize(width, ' ');
-            out << "  " << name << with_interval(r->value, percent, decimals);
-            if (r->difference.n > 0) out << "   (" << signed_interval(r->difference, percent, decimals) << ")";
+            out << "  " << name << format_estimate(r->value, percent, false, decimals);
+            if (r->difference.n > 0) out << "   (" << format_estimate(r->difference, percent, true, decimals) << ")";
             out << "\n";
         }
     };
@@ -278,8 +273,8 @@ std::string format_comparison(const Comparison& c) {
             const auto* km = get("car_km");
             char row[512];
             std::snprintf(row, sizeof row, "%-*s %14s %14s %6s %6s %8s %6s %10.0f\n", static_cast<int>(width),
-                          s.c_str(), with_interval(sus->value, true).c_str(),
-                          sus->difference.n ? signed_interval(sus->difference, true).c_str() : "",
+                          s.c_str(), format_estimate(sus->value, true, false).c_str(),
+                          sus->difference.n ? format_estimate(sus->difference, true, true).c_str() : "",
                           share("walk").c_str(), share("bike").c_str(), share("transit").c_str(), share("car").c_str(),
                           km ? km->value.mean : 0.0);
             out << row;
@@ -329,7 +324,7 @@ std::string comparison_json(const Comparison& c) {
         w.key("name").value(c.scenarios[i]);
         if (i < c.files.size()) w.key("file").value(c.files[i]);
         if (const auto* r = c.find(c.scenarios[i], "sustainable_share")) {
-            w.key("reaches_target").value(std::isfinite(r->value.half_width) && r->value.low() >= c.target);
+            w.key("reaches_target").value(surely_reaches(r->value, c.target));
             w.key("reaches_target_on_average").value(r->value.mean >= c.target);
         }
         w.key("metrics").begin_object();

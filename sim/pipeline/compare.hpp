@@ -18,6 +18,13 @@ struct Estimate {
     double high() const { return mean + half_width; }
 };
 Estimate estimate(const std::vector<double>& values);
+// "60.1 ± 0.2" (or "+0.4 ± 0.1" with `sign`), scaled by 100 when `percent`; no ± without an interval.
+std::string format_estimate(const Estimate& e, bool percent, bool sign, int decimals = 1);
+// Whether the whole interval lies at or above the target.
+bool surely_reaches(const Estimate& e, double target);
+// "reaches the target", "reaches it on average (interval spans it)", "misses on average
+// (interval spans it)" or "misses the target".
+std::string verdict(const Estimate& e, double target);
 // The 97.5 % quantile of Student's t with `df` degrees of freedom.
 double t_quantile_975(std::size_t df);
 

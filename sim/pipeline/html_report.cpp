@@ -324,10 +324,7 @@ void comparison_section(std::ostringstream& o, const Comparison& c) {
         if (!r) return std::string("<td></td>");
         const auto& e = diff ? r->difference : r->value;
         if (diff && e.n == 0) return std::string("<td></td>");
-        const double k = percent ? 100 : 1;
-        std::string t = fmt(diff ? "%+.1f" : "%.1f", k * e.mean);
-        if (std::isfinite(e.half_width)) t += " ± " + fmt("%.1f", k * e.half_width);
-        return "<td>" + t + "</td>";
+        return "<td>" + format_estimate(e, percent, diff) + "</td>";
     };
     o << "<table><tr><th>scenario</th><th>sustainable %</th><th>vs base, pp</th>";
     for (auto m : core::mode_names) o << "<th>" << m << " %</th>";
@@ -340,12 +337,7 @@ void comparison_section(std::ostringstream& o, const Comparison& c) {
         o << cell(s, "car_km", false, false) << cell(s, "minutes.transit", false, false)
           << cell(s, "transit.denied_share", true, false);
         const auto* r = c.find(s, "sustainable_share");
-        std::string verdict = "misses";
-        if (r && std::isfinite(r->value.half_width) && r->value.low() >= c.target)
-            verdict = "reaches";
-        else if (r && r->value.mean >= c.target)
-            verdict = "reaches on average";
-        o << "<td>" << verdict << "</td></tr>";
+        o << "<td>" << (r ? verdict(r->value, c.target) : "") << "</td></tr>";
     }
     o << "</table><h3>By group and distance band (sustainable share, %)</h3><table><tr><th>metric</th>";
     for (const auto& s : c.scenarios) o << "<th>" << html_escape(s) << "</th>";
