@@ -1,0 +1,199 @@
+// Golden outputs: the bytes a simulated day and whole runs produce, fingerprinted. A change
+// of structure (a refactor) must leave every fingerprint as it is; a change of the model
+// changes them on purpose, and then the new values are written here in the same commit,
+// with the reason. Each case also runs with 1 and 2 threads: the bytes must not differ.
+#include <doctest/doctest.h>
+
+#include <tbb/global_control.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "../mobsim/mobsim_fixture.hpp"
+#include "sim/core/rng.hpp"
+#include "sim/core/sha256.hpp"
+#include "sim/output/trip_log.hpp"
+#include "sim/pipeline/run.hpp"
+#include "sim/scenario/scenario.hpp"
+
+using namespace flemsim;
+
+namespace {
+
+template <class T>
+void feed(core::Sha256& h, const std::vector<T>& v) {
+    const std::uint64_t n = v.size();
+    h.update(&n, sizeof n);
+    if (!v.empty()) h.update(v.data(), v.size() * sizeof(T));
+}
+
+template <class T>
+void feed_value(core::Sha256& h, const T& v) {
+    h.update(&v, sizeof v);
+}
+
+// Every column of a day, field by field (records may have padding).
+std::string day_digest(const mobsim::DayResult& d) {
+    core::Sha256 h;
+    feed(h, d.dep_s);
+    feed(h, d.arr_s);
+    feed(h, d.in_vehicle_s);
+    feed(h, d.wait_s);
+    feed(h, d.access_s);
+    feed(h, d.egress_s);
+    feed(h, d.transfer_walk_s);
+    feed(h, d.distance_m);
+    feed(h, d.denied);
+    feed(h, d.stuck);
+    feed(h, d.leg_start_s);
+    feed(h, d.leg_board_s);
+    feed(h, d.leg_end_s);
+    feed(h, d.leg_vehicle_trip);
+    feed(h, d.leg_denied);
+    feed(h, d.leg_distance_m);
+    feed(h, d.cars);
+    feed(h, d.buses);
+    feed(h, d.walkers);
+    feed(h, d.cyclists);
+    feed(h, d.car_time_sum);
+    feed(h, d.car_time_count);
+    feed_value(h, static_cast<std::uint64_t>(d.transit_load.size()));
+    for (const auto& r : d.transit_load) {
+        feed_value(h, r.vehicle_trip);
+        feed_value(h, r.line);
+        feed_value(h, r.direction);
+        feed_value(h, r.segment);
+        feed_value(h, r.from_stop);
+        feed_value(h, r.to_stop);
+        feed_value(h, r.depart_s);
+        feed_value(h, r.arrive_s);
+        feed_value(h, r.scheduled_depart_s);
+        feed_value(h, r.boardings);
+        feed_value(h, r.alightings);
+        feed_value(h, r.denied);
+        feed_value(h, r.onboard);
+        feed_value(h, r.seated);
+        feed_value(h, r.capacity);
+    }
+    feed(h, d.wait_sum);
+    feed(h, d.ride_sum);
+    feed(h, d.wait_count);
+    feed(h, d.ride_count);
+    feed_value(h, d.denied_boardings);
+    feed_value(h, d.stuck_trips);
+    return h.hex_digest();
+}
+
+// A 6 x 6 grid of 200 m blocks with congested streets, a bus on the road, a train and
+// 3,000 persons with random origins, destinations, departures and modes.
+std::string grid_day_digest(int threads) {
+    using testing::LinkSpec;
+    std::vector<std::string> names;
+    std::vector<std::pair<double, double>> xy;
+    for (int r = 0; r < 6; ++r)
+        for (int c = 0; c < 6; ++c) {
+            names.push_back("n" + std::to_string(r) + std::to_string(c));
+            xy.emplace_back(200.0 * c, 200.0 * r);
+        }
+    std::vector<LinkSpec> links;
+    const auto at = [&](int r, int c) { return names[static_cast<std::size_t>(r * 6 + c)]; };
+    for (int r = 0; r < 6; ++r)
+        for (int c = 0; c < 6; ++c) {
+            if (c < 5) {
+                links.push_back({at(r, c), at(r, c + 1), 200, 36, 300, 1});
+                links.push_back({at(r, c + 1), at(r, c), 200, 36, 300, 1});
+            }
+            if (r < 5) {
+                links.push_back({at(r, c), at(r + 1, c), 200, 36, 300, 1});
+                links.push_back({at(r + 1, c), at(r, c), 200, 36, 300, 1});
+            }
+        }
+    auto w = testing::make_world(names, xy, links);
+    testing::add_line(w, "bus", {"n00", "n02", "n05"}, {60, 90}, 6 * 3600, 22 * 3600, 300, 4, true);
+    testing::add_line(w, "train", {"n00", "n30", "n50"}, {60, 40}, 6 * 3600, 22 * 3600, 600, 4);
+    const auto ctx = routing::build_routing(w.net, w.scenario);
+
+    auto pop = testing::make_people(w.net, std::vector<std::int32_t>(3000, 0), "n00", "n55", 0);
+    std::vector<core::Mode> modes(pop.trip_count());
+    std::vector<std::int32_t> deps(pop.trip_count());
+    for (std::uint32_t p = 0; p < 3000; ++p) {
+        core::Rng rng(11, core::Stream::day_plan, p);
+        pop.home_node[p] = rng.below(36);
+        pop.tour_node[p] = rng.below(36);
+        pop.tour_depart_s[p] = 7 * 3600 + static_cast<std::int32_t>(rng.below(7200));
+        pop.tour_return_s[p] = pop.tour_depart_s[p] + 1800 + static_cast<std::int32_t>(rng.below(3600));
+        const auto m = static_cast<core::Mode>(rng.below(4));
+        modes[2 * p] = modes[2 * p + 1] = m;
+        deps[2 * p] = pop.tour_depart_s[p];
+        deps[2 * p + 1] = pop.tour_return_s[p];
+    }
+    const auto routes = routing::route_trips(ctx, pop, modes, deps);
+    mobsim::MobsimParams params;
+    params.seed = 11;
+    params.stuck_time_s = 10;
+    params.walk_speed_cv = params.bike_speed_cv = 0.2;
+    params.car_access_s = 60;
+    params.parallel_threshold = threads == 1 ? 1u << 30 : 1;  // serial, or every phase through TBB
+    const auto mctx = mobsim::make_mobsim_context(ctx, params);
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    auto day = mobsim::simulate_day(mctx, {pop, modes, deps, routes});
+    mobsim::add_walk_bike_volumes(mctx, {pop, modes, deps, routes}, day);
+    return day_digest(day);
+}
+
+// Every dataset of a run's trip log that the model writes (not the provenance attributes,
+// which hold the creation time), as stored.
+std::string run_digest(const std::filesystem::path& scenario_file, const std::vector<std::string>& sets, int threads,
+                       const std::string& tag) {
+    scenario::LoadOptions lo;
+    lo.overrides = sets;
+    const auto s = scenario::load_scenario(scenario_file, lo);
+    const auto out = std::filesystem::temp_directory_path() / "flemsim-test-golden" / (tag + std::to_string(threads));
+    std::filesystem::remove_all(out);
+    pipeline::RunOptions o;
+    o.output_dir = out;
+    o.threads = threads;
+    const auto r = pipeline::run(s, o);
+    core::Sha256 h;
+    for (const char* ds : {"/trips", "/persons", "/legs", "/link_volumes", "/transit_load", "/iterations"}) {
+        const auto bytes = output::read_dataset_bytes(r.trips_file, ds);
+        const std::uint64_t n = bytes.size();
+        h.update(ds);
+        h.update(&n, sizeof n);
+        if (!bytes.empty()) h.update(bytes.data(), bytes.size());
+    }
+    std::filesystem::remove_all(out);
+    return h.hex_digest();
+}
+
+const std::filesystem::path data = FLEMSIM_TEST_DATA;
+const std::filesystem::path source = FLEMSIM_SOURCE_DIR;
+
+}  // namespace
+
+TEST_CASE("golden: a simulated day on a congested grid with a bus and a train") {
+    const auto one = grid_day_digest(1);
+    const auto two = grid_day_digest(2);
+    CHECK(one == two);
+    CHECK(one == "23b5ee0db944eeb13a55ddbdabb067aad57753966dcba451be505506850e039f");
+}
+
+TEST_CASE("golden: the tiny scenario, simulated over its days") {
+    const std::vector<std::string> sets = {"population.scale=2", "simulation.capacity_factor=0.2"};
+    const auto one = run_digest(data / "tiny.yaml", sets, 1, "tiny");
+    const auto two = run_digest(data / "tiny.yaml", sets, 2, "tiny");
+    CHECK(one == two);
+    CHECK(one == "11cccd4a854d833245a57290ee0bc115f48a49d193f22bf5304f9fae18c2f286");
+}
+
+TEST_CASE("golden: Flemingsberg 2017 at a twentieth, two simulated days") {
+    const std::vector<std::string> sets = {"population.scale=0.05", "simulation.capacity_factor=0.05",
+                                           "simulation.transit_capacity_factor=0.05"};
+    const auto file = source / "benchmarks" / "scenarios" / "flemingsberg-2017-small.yaml";
+    const auto one = run_digest(file, sets, 1, "fb");
+    const auto two = run_digest(file, sets, 2, "fb");
+    CHECK(one == two);
+    CHECK(one == "383c808c4f6f3fb97b1c89e1706b1874dfc43c14c92f970f54950aba534f4806");
+}
