@@ -50,7 +50,7 @@ ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx,
         core::Rng rng(s.seed, core::Stream::replanning, p, static_cast<std::uint64_t>(iteration) * 2);
         if (!rng.bernoulli(share)) continue;
         ++sum.persons;
-        for (auto tour = pop.person_first_tour[p]; tour < pop.person_first_tour[p + 1]; ++tour) tours.push_back(tour);
+        for (const auto tour : pop.tours_of(p)) tours.push_back(tour);
     }
     sum.tours = tours.size();
 
@@ -130,7 +130,7 @@ ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx,
                 if (!apply) continue;
                 const auto prob = logit_probabilities(best_v, any);
                 core::Rng rng(s.seed, core::Stream::replanning, person, static_cast<std::uint64_t>(iteration) * 2 + 1);
-                for (std::uint32_t skip = pop.person_first_tour[person]; skip < tour; ++skip) rng.next_u64();
+                for (std::uint32_t skip = pop.tours_of(person).first; skip < tour; ++skip) rng.next_u64();
                 const Mode m = draw_mode(prob, any, rng.uniform());
                 const auto shift = best_shift[static_cast<std::size_t>(m)];
                 switched[i] = m != plans.mode[tour] || shift != plans.shift_s[tour];

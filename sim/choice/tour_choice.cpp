@@ -111,7 +111,7 @@ std::vector<core::Mode> choose_modes(const ChoiceInputs& in, ChoiceSummary* summ
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, persons, 2048), [&](const tbb::blocked_range<std::size_t>& r) {
         std::uint64_t local_fallbacks = 0;
         for (std::size_t p = r.begin(); p != r.end(); ++p) {
-            for (std::uint32_t tour = pop.person_first_tour[p]; tour < pop.person_first_tour[p + 1]; ++tour) {
+            for (const auto tour : pop.tours_of(p)) {
                 std::uint8_t avail = 0;
                 const Utilities v = tour_utilities(in, tour, avail);
                 if (avail == 0) {
@@ -128,7 +128,7 @@ std::vector<core::Mode> choose_modes(const ChoiceInputs& in, ChoiceSummary* summ
                     continue;
                 }
                 const auto prob = logit_probabilities(v, avail);
-                core::Rng rng(in.scenario.seed, core::Stream::mode_choice, p, tour - pop.person_first_tour[p]);
+                core::Rng rng(in.scenario.seed, core::Stream::mode_choice, p, tour - pop.tours_of(p).first);
                 chosen[tour] = draw_mode(prob, avail, rng.uniform());
             }
         }

@@ -190,8 +190,8 @@ core::TripRecord trip_skeleton(const population::Population& pop, std::uint32_t 
     core::TripRecord r{};
     r.trip_id = t;
     r.person_id = person;
-    r.trip_index = static_cast<std::uint16_t>(t - 2 * pop.person_first_tour[person]);
-    r.tour_index = static_cast<std::uint16_t>(tour - pop.person_first_tour[person]);
+    r.trip_index = static_cast<std::uint16_t>(t - pop.trips_of(person).first);
+    r.tour_index = static_cast<std::uint16_t>(tour - pop.tours_of(person).first);
     r.group = static_cast<std::uint8_t>(pop.group[person]);
     r.purpose = static_cast<std::uint8_t>(pop.tour_purpose[tour]);
     r.mode = static_cast<std::uint8_t>(mode);

@@ -236,7 +236,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
             for (std::size_t p = r.begin(); p != r.end(); ++p) {
                 const auto person = static_cast<std::uint32_t>(p);
                 if (!s.simulate)
-                    for (std::size_t t = 2 * pop.person_first_tour[p]; t < 2 * pop.person_first_tour[p + 1]; ++t)
+                    for (const std::size_t t : pop.trips_of(p))
                         trips[t] = make_trip(pop, los, in, modes, person, t);
                 auto& pr = persons[p];
                 pr.person_id = person;
@@ -251,7 +251,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
                 pr.study_zone =
                     pop.study_zone[p] == core::invalid_index ? -1 : static_cast<std::int32_t>(pop.study_zone[p]);
                 pr.trip_count =
-                    static_cast<std::uint16_t>(2 * (pop.person_first_tour[p + 1] - pop.person_first_tour[p]));
+                    static_cast<std::uint16_t>(pop.trips_of(p).size());
             }
         });
     result.split = report::compute_modal_split(trips, s.distance_bands_km, s.target_sustainable_share);

@@ -37,6 +37,26 @@ struct Population {
     std::size_t tour_count() const { return tour_purpose.size(); }
     std::size_t trip_count() const { return 2 * tour_count(); }
     std::uint32_t person_of_tour(std::size_t tour) const;  // binary search
+
+    // A half-open range of indices: for (auto t : pop.trips_of(p)) ...
+    struct Range {
+        std::uint32_t first = 0, last = 0;
+        struct iterator {
+            std::uint32_t i;
+            std::uint32_t operator*() const { return i; }
+            iterator& operator++() { ++i; return *this; }
+            bool operator==(const iterator&) const = default;
+        };
+        iterator begin() const { return {first}; }
+        iterator end() const { return {last}; }
+        std::uint32_t size() const { return last - first; }
+        bool empty() const { return first == last; }
+    };
+    // The person's tours, and trips (two per tour: out, back), in departure order.
+    Range tours_of(std::size_t person) const { return {person_first_tour[person], person_first_tour[person + 1]}; }
+    Range trips_of(std::size_t person) const {
+        return {2 * person_first_tour[person], 2 * person_first_tour[person + 1]};
+    }
 };
 
 // Zone-to-zone impedance in minutes (zone_count x zone_count, row-major), used by the

@@ -93,7 +93,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     // Trips grouped by origin node, then by departure period (counting sort: deterministic).
     std::vector<std::uint32_t> trip_person(trips);
     for (std::uint32_t p = 0; p < pop.person_count(); ++p)
-        for (std::uint32_t t = 2 * pop.person_first_tour[p]; t < 2 * pop.person_first_tour[p + 1]; ++t)
+        for (const auto t : pop.trips_of(p))
             trip_person[t] = p;
     const std::size_t nodes = ctx.net.node_count();
     std::vector<std::uint32_t> first(nodes + 1, 0);
