@@ -1,16 +1,18 @@
 #include "sim/output/summary_table.hpp"
 
-#include <hdf5.h>
-
+#include <algorithm>
 #include <cstring>
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/error.hpp"
+#include "sim/output/hdf5.hpp"
 
 namespace flemsim::output {
 
 void write_summary_table(const std::filesystem::path& path, const SummaryTable& table) {
+    const hdf5::QuietErrors quiet;
     const auto tmp = core::temporary_path_for(path);
+    // Declared before any handle, so the file is closed before the guard removes it.
     core::TemporaryFileGuard guard(tmp);
     const std::size_t rows = table.rows();
     const std::size_t nt = table.text_names.size(), nn = table.number_names.size();
@@ -26,40 +28,38 @@ void write_summary_table(const std::filesystem::path& path, const SummaryTable& 
         for (std::size_t c = 0; c < nn; ++c)
             std::memcpy(row + nt * sizeof(char*) + c * sizeof(double), &table.numbers[c][r], sizeof(double));
     }
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    bool ok = true;
-    const hid_t str = H5Tcopy(H5T_C_S1);
-    ok = ok && str >= 0 && H5Tset_size(str, H5T_VARIABLE) >= 0 && H5Tset_cset(str, H5T_CSET_UTF8) >= 0;
-    const hid_t mem = H5Tcreate(H5T_COMPOUND, row_size);
-    const hid_t disk = H5Tcreate(H5T_COMPOUND, row_size);
-    for (std::size_t c = 0; c < nt; ++c) {
-        ok = ok && H5Tinsert(mem, table.text_names[c].c_str(), c * sizeof(char*), str) >= 0;
-        ok = ok && H5Tinsert(disk, table.text_names[c].c_str(), c * sizeof(char*), str) >= 0;
+    try {
+        const hdf5::Datatype str = hdf5::vlen_string_type();
+        const hdf5::Datatype mem(H5Tcreate(H5T_COMPOUND, row_size), "creating the row type");
+        const hdf5::Datatype disk(H5Tcreate(H5T_COMPOUND, row_size), "creating the row type");
+        for (std::size_t c = 0; c < nt; ++c) {
+            const std::string& name = table.text_names[c];
+            hdf5::check(H5Tinsert(mem.get(), name.c_str(), c * sizeof(char*), str.get()), "adding field " + name);
+            hdf5::check(H5Tinsert(disk.get(), name.c_str(), c * sizeof(char*), str.get()), "adding field " + name);
+        }
+        for (std::size_t c = 0; c < nn; ++c) {
+            const std::string& name = table.number_names[c];
+            const std::size_t off = nt * sizeof(char*) + c * sizeof(double);
+            hdf5::check(H5Tinsert(mem.get(), name.c_str(), off, H5T_NATIVE_DOUBLE), "adding field " + name);
+            hdf5::check(H5Tinsert(disk.get(), name.c_str(), off, H5T_IEEE_F64LE), "adding field " + name);
+        }
+        hdf5::File file = hdf5::create_file(tmp);
+        {
+            const hsize_t dims[1] = {rows};
+            const hdf5::Dataspace space = hdf5::simple_space(dims);
+            const hdf5::PropertyList dcpl = hdf5::untracked_creation(H5P_DATASET_CREATE, "/summary");
+            hdf5::Dataset dset(H5Dcreate2(file.get(), "summary", disk.get(), space.get(), H5P_DEFAULT, dcpl.get(),
+                                          H5P_DEFAULT),
+                               "creating /summary");
+            if (rows > 0)
+                hdf5::check(H5Dwrite(dset.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()),
+                            "writing /summary");
+            dset.close("closing /summary");
+        }
+        file.close("closing (flushing) the file");
+    } catch (const hdf5::Failure& e) {
+        throw core::IoError("cannot write " + path.string() + ": " + e.what());
     }
-    for (std::size_t c = 0; c < nn; ++c) {
-        const std::size_t off = nt * sizeof(char*) + c * sizeof(double);
-        ok = ok && H5Tinsert(mem, table.number_names[c].c_str(), off, H5T_NATIVE_DOUBLE) >= 0;
-        ok = ok && H5Tinsert(disk, table.number_names[c].c_str(), off, H5T_IEEE_F64LE) >= 0;
-    }
-    const hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
-    ok = ok && H5Pset_obj_track_times(fcpl, false) >= 0;
-    const hid_t file = H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
-    const hsize_t dims[1] = {rows};
-    const hid_t space = H5Screate_simple(1, dims, nullptr);
-    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    ok = ok && H5Pset_obj_track_times(dcpl, false) >= 0;
-    const hid_t dset = file >= 0 ? H5Dcreate2(file, "summary", disk, space, H5P_DEFAULT, dcpl, H5P_DEFAULT) : -1;
-    ok = ok && dset >= 0;
-    if (ok && rows > 0) ok = H5Dwrite(dset, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) >= 0;
-    for (const hid_t h : {dset})
-        if (h >= 0) H5Dclose(h);
-    for (const hid_t h : {dcpl, fcpl})
-        if (h >= 0) H5Pclose(h);
-    if (space >= 0) H5Sclose(space);
-    for (const hid_t h : {mem, disk, str})
-        if (h >= 0) H5Tclose(h);
-    if (file >= 0) ok = H5Fclose(file) >= 0 && ok;
-    if (!ok) throw core::IoError("cannot write " + path.string());
     core::commit_file(tmp, path);
     guard.release();
 }

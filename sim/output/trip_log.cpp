@@ -1,25 +1,19 @@
 #include "sim/output/trip_log.hpp"
 
-#include <hdf5.h>
-
 #include <algorithm>
 #include <array>
 #include <cstddef>
-#include <cstring>
 #include <initializer_list>
-#include <memory>
 #include <span>
-#include <stdexcept>
 #include <string_view>
 #include <utility>
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/types.hpp"
+#include "sim/output/hdf5.hpp"
 
-// HDF5's library state (error stack, automatic error printing) is process-wide: the
-// functions here must not run concurrently with other HDF5 calls unless the library is
-// built thread-safe.
+// HDF5 goes through sim/output/hdf5.hpp (see there: not concurrently with other HDF5 calls).
 
 namespace flemsim::output {
 
@@ -32,112 +26,15 @@ using core::TripRecord;
 
 namespace {
 
-// An HDF5 call failed; what() names the step. Becomes a core::IoError naming the file at
-// the public boundary.
-class H5Failure : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
-// The most specific message on HDF5's error stack (e.g. the errno text of a failed open),
-// then clears the stack.
-std::string take_hdf5_detail() {
-    std::string detail;
-    const auto innermost = [](unsigned n, const H5E_error2_t* err, void* data) -> herr_t {
-        if (n == 0 && err->desc != nullptr) *static_cast<std::string*>(data) = err->desc;
-        return 0;
-    };
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &detail);
-    H5Eclear2(H5E_DEFAULT);
-    return detail;
-}
-
-[[noreturn]] void fail(std::string_view what) {
-    std::string message(what);
-    const std::string detail = take_hdf5_detail();
-    if (!detail.empty()) message += " (" + detail + ")";
-    throw H5Failure(message);
-}
-
-hid_t check_id(hid_t id, std::string_view what) {
-    if (id < 0) fail(what);
-    return id;
-}
-
-void check(herr_t status, std::string_view what) {
-    if (status < 0) fail(what);
-}
-
-// Owns one HDF5 identifier; closes it on scope exit. Only for identifiers we opened or
-// created (never the predefined H5T_* types).
-class Handle {
-public:
-    using Closer = herr_t (*)(hid_t);
-
-    Handle(hid_t id, Closer closer, std::string_view what) : m_id(check_id(id, what)), m_closer(closer) {}
-    Handle(Handle&& other) noexcept : m_id(std::exchange(other.m_id, -1)), m_closer(other.m_closer) {}
-    Handle& operator=(Handle&& other) noexcept {
-        if (this != &other) {
-            reset();
-            m_id = std::exchange(other.m_id, -1);
-            m_closer = other.m_closer;
-        }
-        return *this;
-    }
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-    ~Handle() { reset(); }
-
-    hid_t get() const { return m_id; }
-
-    // Closes now and reports a failure; closing the file flushes it, so there a failure is
-    // a failed write.
-    void close(std::string_view what) {
-        const herr_t status = m_closer(m_id);
-        m_id = -1;
-        check(status, what);
-    }
-
-private:
-    void reset() noexcept {
-        if (m_id >= 0) m_closer(m_id);
-        m_id = -1;
-    }
-
-    hid_t m_id = -1;
-    Closer m_closer = nullptr;
-};
-
-// Turns HDF5's automatic error printing off for its lifetime (failures become exceptions
-// here) and restores the caller's setting afterwards.
-class QuietHdf5Errors {
-public:
-    QuietHdf5Errors() {
-        H5Eget_auto2(H5E_DEFAULT, &m_func, &m_data);
-        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    }
-    ~QuietHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, m_func, m_data); }
-    QuietHdf5Errors(const QuietHdf5Errors&) = delete;
-    QuietHdf5Errors& operator=(const QuietHdf5Errors&) = delete;
-
-private:
-    H5E_auto2_t m_func = nullptr;
-    void* m_data = nullptr;
-};
+using hdf5::check;
+using hdf5::fail;
 
 // ---- types ---------------------------------------------------------------------------
 
-Handle vlen_string_type() {
-    Handle t(H5Tcopy(H5T_C_S1), H5Tclose, "copying the string type");
-    check(H5Tset_size(t.get(), H5T_VARIABLE), "making a variable-length string type");
-    check(H5Tset_cset(t.get(), H5T_CSET_UTF8), "setting UTF-8 on the string type");
-    return t;
-}
-
 // An enum over `base` (a 1-byte unsigned integer type) with value i labelled names[i].
 template <std::size_t N>
-Handle enum_type(hid_t base, const std::array<std::string_view, N>& names) {
-    Handle t(H5Tenum_create(base), H5Tclose, "creating an enum type");
+hdf5::Datatype enum_type(hid_t base, const std::array<std::string_view, N>& names) {
+    hdf5::Datatype t(H5Tenum_create(base), "creating an enum type");
     for (std::size_t i = 0; i < N; ++i) {
         const auto value = static_cast<std::uint8_t>(i);
         const std::string label(names[i]);
@@ -358,7 +255,7 @@ class MemberTypes {
 public:
     explicit MemberTypes(bool file)
         : m_file(file),
-          m_text(vlen_string_type()),
+          m_text(hdf5::vlen_string_type()),
           m_group(enum_type(u8(), core::group_names)),
           m_purpose(enum_type(u8(), core::purpose_names)),
           m_mode(enum_type(u8(), core::mode_names)),
@@ -397,8 +294,8 @@ public:
     hid_t text() const { return m_text.get(); }
 
     // The compound type of a table: at the struct's offsets in memory, packed in the file.
-    Handle compound(std::span<const Field> fields, std::size_t row_size) const {
-        Handle t(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose, "creating a compound type");
+    hdf5::Datatype compound(std::span<const Field> fields, std::size_t row_size) const {
+        hdf5::Datatype t(H5Tcreate(H5T_COMPOUND, row_size), "creating a compound type");
         for (const Field& f : fields)
             check(H5Tinsert(t.get(), f.name, f.offset, of(f.kind)), std::string("adding field ") + f.name);
         if (m_file) check(H5Tpack(t.get()), "packing a compound type");
@@ -409,7 +306,7 @@ private:
     hid_t u8() const { return m_file ? H5T_STD_U8LE : H5T_NATIVE_UINT8; }
 
     bool m_file;
-    Handle m_text, m_group, m_purpose, m_mode, m_activity;
+    hdf5::Datatype m_text, m_group, m_purpose, m_mode, m_activity;
 };
 
 // ---- writing -------------------------------------------------------------------------
@@ -428,25 +325,21 @@ void write_table_blocks(hid_t loc, const std::string& name, hid_t file_type, hid
                         const std::function<const void*(std::size_t, std::size_t)>& rows_at, const Storage& storage) {
     const hsize_t dims[1] = {rows};
     const hsize_t max_dims[1] = {H5S_UNLIMITED};
-    Handle space(H5Screate_simple(1, dims, max_dims), H5Sclose, "creating the dataspace of " + name);
-    Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "creating the creation properties of " + name);
-    check(H5Pset_obj_track_times(dcpl.get(), false), "turning off time tracking of " + name);
+    const hdf5::Dataspace space = hdf5::simple_space(dims, max_dims);
     const hsize_t chunk[1] = {
         std::min<hsize_t>(std::max<std::uint32_t>(storage.chunk_rows, 1), std::max<hsize_t>(rows, 1))};
-    check(H5Pset_chunk(dcpl.get(), 1, chunk), "setting the chunk size of " + name);
-    check(H5Pset_shuffle(dcpl.get()), "setting the shuffle filter of " + name);
-    check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(storage.compression_level)),
-          "setting deflate level " + std::to_string(storage.compression_level) + " on " + name);
-    Handle dset(H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose,
-                "creating dataset " + name);
+    const hdf5::PropertyList dcpl =
+        hdf5::compressed_chunks(chunk, static_cast<unsigned>(storage.compression_level), name);
+    hdf5::Dataset dset(H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                       "creating dataset " + name);
     // Whole chunks at a time: each is compressed once.
     for (std::size_t first = 0; first < rows; first += chunk[0]) {
         const hsize_t start[1] = {first};
         const hsize_t count[1] = {std::min<hsize_t>(chunk[0], rows - first)};
-        Handle file_space(H5Dget_space(dset.get()), H5Sclose, "selecting rows of " + name);
+        hdf5::Dataspace file_space(H5Dget_space(dset.get()), "selecting rows of " + name);
         check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
               "selecting rows of " + name);
-        Handle mem_space(H5Screate_simple(1, count, nullptr), H5Sclose, "creating a block of " + name);
+        const hdf5::Dataspace mem_space = hdf5::simple_space(count);
         check(H5Dwrite(dset.get(), mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT,
                        rows_at(first, static_cast<std::size_t>(count[0]))),
               "writing dataset " + name);
@@ -472,25 +365,9 @@ void write_names(hid_t loc, const std::string& name, const std::array<std::strin
     write_table(loc, name, text, text, pointers.size(), pointers.data(), storage);
 }
 
-void write_attribute(hid_t loc, const char* name, hid_t file_type, hid_t mem_type, hid_t space, const void* data) {
-    Handle attr(H5Acreate2(loc, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-                std::string("creating attribute ") + name);
-    check(H5Awrite(attr.get(), mem_type, data), std::string("writing attribute ") + name);
-    attr.close(std::string("closing attribute ") + name);
-}
-
-void write_scalar_attribute(hid_t loc, const char* name, hid_t file_type, hid_t mem_type, const void* data) {
-    Handle space(H5Screate(H5S_SCALAR), H5Sclose, "creating a scalar dataspace");
-    write_attribute(loc, name, file_type, mem_type, space.get(), data);
-}
-
-// A variable-length string keeps its text in the file's global heap, so the attribute
-// itself stays small whatever the length (a scenario text may exceed the 64 KiB that an
-// attribute stored in the object header allows). Text ends at the first NUL.
-void write_string_attribute(hid_t loc, const char* name, const std::string& value, hid_t text) {
-    const char* p = value.c_str();
-    write_scalar_attribute(loc, name, text, text, &p);
-}
+using hdf5::write_attribute;
+using hdf5::write_scalar_attribute;
+using hdf5::write_string_attribute;
 
 void write_meta(hid_t root, const TripLogMeta& meta, hid_t text) {
     // The layout written is this code's, whatever meta.schema_version says.
@@ -511,7 +388,7 @@ void write_meta(hid_t root, const TripLogMeta& meta, hid_t text) {
     write_scalar_attribute(root, "target_sustainable_share", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                            &meta.target_sustainable_share);
     const hsize_t dims[1] = {meta.distance_bands_km.size()};
-    Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose, "creating the dataspace of distance_bands_km");
+    const hdf5::Dataspace space = hdf5::simple_space(dims);
     // H5Awrite refuses a null buffer even for zero elements.
     const double none = 0;
     write_attribute(root, "distance_bands_km", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space.get(),
@@ -520,9 +397,8 @@ void write_meta(hid_t root, const TripLogMeta& meta, hid_t text) {
 
 void write_lookups(hid_t file, const Lookups& lookups, const MemberTypes& mem, const MemberTypes& disk,
                    const Storage& storage) {
-    Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "creating group properties");
-    check(H5Pset_obj_track_times(gcpl.get(), false), "turning off time tracking of /lookup");
-    Handle group(H5Gcreate2(file, "lookup", H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose, "creating group /lookup");
+    const hdf5::PropertyList gcpl = hdf5::untracked_creation(H5P_GROUP_CREATE, "/lookup");
+    hdf5::Group group(H5Gcreate2(file, "lookup", H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), "creating group /lookup");
 
     std::vector<ZoneRow> zones;
     zones.reserve(lookups.zones.size());
@@ -601,11 +477,6 @@ void write_simulation(hid_t file, const SimulationTables& simulation, const Memb
 
 // ---- reading -------------------------------------------------------------------------
 
-struct FreeHdf5Memory {
-    void operator()(void* p) const { H5free_memory(p); }
-};
-using Hdf5String = std::unique_ptr<char, FreeHdf5Memory>;
-
 // Frees the variable-length strings HDF5 allocated while reading `buffer`.
 class VlenReclaim {
 public:
@@ -623,8 +494,8 @@ class Reader {
 public:
     explicit Reader(const std::filesystem::path& path)
         : m_pos{path.string(), 0, 0},
-          m_file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening the file"),
-          m_root(H5Gopen2(m_file.get(), "/", H5P_DEFAULT), H5Gclose, "opening the root group") {}
+          m_file(hdf5::open_file_read(path)),
+          m_root(H5Gopen2(m_file.get(), "/", H5P_DEFAULT), "opening the root group") {}
 
     [[noreturn]] void refuse(std::string message) const { throw core::InputError(m_pos, std::move(message)); }
 
@@ -671,8 +542,8 @@ public:
     // variable-length strings in them are freed.
     template <class Row, class Consume>
     void read_rows(const std::string& name, std::span<const Field> fields, hid_t mem_type, Consume consume) const {
-        Handle dset(H5Dopen2(m_file.get(), name.c_str(), H5P_DEFAULT), H5Dclose, "opening dataset " + name);
-        Handle file_type(H5Dget_type(dset.get()), H5Tclose, "getting the type of " + name);
+        hdf5::Dataset dset(H5Dopen2(m_file.get(), name.c_str(), H5P_DEFAULT), "opening dataset " + name);
+        hdf5::Datatype file_type(H5Dget_type(dset.get()), "getting the type of " + name);
         if (H5Tget_class(file_type.get()) != H5T_COMPOUND) refuse(name + " is not a table of compound rows");
         for (const Field& f : fields) {
             const int index = H5Tget_member_index(file_type.get(), f.name);
@@ -697,7 +568,7 @@ public:
                     break;
             }
         }
-        Handle space(H5Dget_space(dset.get()), H5Sclose, "getting the dataspace of " + name);
+        hdf5::Dataspace space(H5Dget_space(dset.get()), "getting the dataspace of " + name);
         if (H5Sget_simple_extent_ndims(space.get()) != 1) refuse(name + " is not one-dimensional");
         hsize_t rows = 0;
         check(H5Sget_simple_extent_dims(space.get(), &rows, nullptr), "getting the size of " + name);
@@ -722,8 +593,7 @@ private:
     template <std::size_t N>
     void check_enum(hid_t compound, int index, const std::string& table, const char* field,
                     const std::array<std::string_view, N>& names) const {
-        Handle member(H5Tget_member_type(compound, static_cast<unsigned>(index)), H5Tclose,
-                      "getting the type of " + table + "." + field);
+        hdf5::Datatype member(H5Tget_member_type(compound, static_cast<unsigned>(index)), "getting the type of " + table + "." + field);
         std::string expected;
         for (std::size_t i = 0; i < N; ++i)
             expected += (i ? ", " : "") + std::string(names[i]) + "=" + std::to_string(i);
@@ -737,7 +607,7 @@ private:
         for (unsigned j = 0; j < N; ++j) {
             std::uint8_t value = 0;
             check(H5Tget_member_value(member.get(), j, &value), "reading an enum value of " + table);
-            const Hdf5String label(H5Tget_member_name(member.get(), j));
+            const hdf5::String label(H5Tget_member_name(member.get(), j));
             if (!label) fail("reading an enum label of " + table);
             if (value >= N || names[value] != label.get()) refuse(mismatch);
         }
@@ -745,8 +615,8 @@ private:
 
     std::size_t attribute_size(const char* name) const {
         if (H5Aexists(m_root.get(), name) <= 0) refuse(std::string("trip log has no attribute '") + name + "'");
-        Handle attr(H5Aopen(m_root.get(), name, H5P_DEFAULT), H5Aclose, std::string("opening attribute ") + name);
-        Handle space(H5Aget_space(attr.get()), H5Sclose, std::string("getting the dataspace of ") + name);
+        hdf5::Attribute attr(H5Aopen(m_root.get(), name, H5P_DEFAULT), std::string("opening attribute ") + name);
+        hdf5::Dataspace space(H5Aget_space(attr.get()), std::string("getting the dataspace of ") + name);
         const hssize_t n = H5Sget_simple_extent_npoints(space.get());
         if (n < 0) fail(std::string("getting the size of attribute ") + name);
         return static_cast<std::size_t>(n);
@@ -756,8 +626,8 @@ private:
     void read_number(hid_t loc, const char* name, H5T_class_t cls, hid_t mem_type, void* out, std::size_t count) const {
         if (attribute_size(name) != count)
             refuse(std::string("attribute '") + name + "' should hold " + std::to_string(count) + " value(s)");
-        Handle attr(H5Aopen(loc, name, H5P_DEFAULT), H5Aclose, std::string("opening attribute ") + name);
-        Handle type(H5Aget_type(attr.get()), H5Tclose, std::string("getting the type of attribute ") + name);
+        hdf5::Attribute attr(H5Aopen(loc, name, H5P_DEFAULT), std::string("opening attribute ") + name);
+        hdf5::Datatype type(H5Aget_type(attr.get()), std::string("getting the type of attribute ") + name);
         if (H5Tget_class(type.get()) != cls)
             refuse(std::string("attribute '") + name + "' is not " + (cls == H5T_INTEGER ? "an integer" : "a number"));
         if (count > 0) check(H5Aread(attr.get(), mem_type, out), std::string("reading attribute ") + name);
@@ -765,22 +635,10 @@ private:
 
     std::string read_string(hid_t loc, const char* name) const {
         if (attribute_size(name) != 1) refuse(std::string("attribute '") + name + "' should hold one string");
-        Handle attr(H5Aopen(loc, name, H5P_DEFAULT), H5Aclose, std::string("opening attribute ") + name);
-        Handle type(H5Aget_type(attr.get()), H5Tclose, std::string("getting the type of attribute ") + name);
+        hdf5::Attribute attr(H5Aopen(loc, name, H5P_DEFAULT), std::string("opening attribute ") + name);
+        const hdf5::Datatype type(H5Aget_type(attr.get()), std::string("getting the type of attribute ") + name);
         if (H5Tget_class(type.get()) != H5T_STRING) refuse(std::string("attribute '") + name + "' is not a string");
-        // The memory type copies the file's character set: HDF5 does not convert between
-        // ASCII and UTF-8 strings.
-        Handle mem(H5Tcopy(type.get()), H5Tclose, "copying a string type");
-        if (H5Tis_variable_str(type.get()) > 0) {
-            char* raw = nullptr;
-            check(H5Aread(attr.get(), mem.get(), &raw), std::string("reading attribute ") + name);
-            const Hdf5String text(raw);
-            return text ? std::string(text.get()) : std::string();
-        }
-        std::string text(H5Tget_size(type.get()), '\0');
-        check(H5Aread(attr.get(), mem.get(), text.data()), std::string("reading attribute ") + name);
-        text.resize(std::strlen(text.c_str()));  // fixed-size strings are NUL-padded
-        return text;
+        return hdf5::read_string_attribute(attr.get(), name);
     }
 
     std::vector<std::pair<std::string, std::string>> parse_hashes(const std::string& text) const {
@@ -804,8 +662,8 @@ private:
     }
 
     core::SourcePos m_pos;
-    Handle m_file;
-    Handle m_root;
+    hdf5::File m_file;
+    hdf5::Group m_root;
 };
 
 std::string str_or_empty(const char* s) {
@@ -830,7 +688,7 @@ template <class Trips, class Simulation>
 void write_log(const std::filesystem::path& path, const TripLogMeta& meta, const Lookups& lookups, const Trips& trips,
                const std::vector<core::PersonRecord>& persons, const WriteOptions& options,
                const Simulation* simulation) {
-    const QuietHdf5Errors quiet;
+    const hdf5::QuietErrors quiet;
     const std::filesystem::path tmp = core::temporary_path_for(path);
     // Declared before any handle, so the file is closed before the guard removes it.
     core::TemporaryFileGuard guard(tmp);
@@ -838,14 +696,11 @@ void write_log(const std::filesystem::path& path, const TripLogMeta& meta, const
         const Storage storage{options.chunk_rows, options.compression_level};
         const MemberTypes mem(false);
         const MemberTypes disk(true);
-        Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "creating file creation properties");
-        check(H5Pset_obj_track_times(fcpl.get(), false), "turning off time tracking of the root group");
-        Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating file access properties");
+        const hdf5::PropertyList fapl(H5Pcreate(H5P_FILE_ACCESS), "creating file access properties");
         check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST), "setting the format version");
-        Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose,
-                    "creating " + tmp.string());
+        hdf5::File file = hdf5::create_file(tmp, fapl.get());
         {
-            Handle root(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose, "opening the root group");
+            hdf5::Group root(H5Gopen2(file.get(), "/", H5P_DEFAULT), "opening the root group");
             write_meta(root.get(), meta, disk.text());
             root.close("closing the root group");
         }
@@ -854,7 +709,7 @@ void write_log(const std::filesystem::path& path, const TripLogMeta& meta, const
         write_lookups(file.get(), lookups, mem, disk, storage);
         if (simulation != nullptr) write_simulation(file.get(), *simulation, mem, disk, storage);
         file.close("closing (flushing) the file");
-    } catch (const H5Failure& e) {
+    } catch (const hdf5::Failure& e) {
         throw core::IoError("cannot write trip log " + path.string() + ": " + e.what());
     }
     core::commit_file(tmp, path);
@@ -876,14 +731,14 @@ void write_trip_log(const std::filesystem::path& path, const TripLogMeta& meta, 
 }
 
 TripLog read_trip_log(const std::filesystem::path& path) {
-    const QuietHdf5Errors quiet;
+    const hdf5::QuietErrors quiet;
     const core::SourcePos pos{path.string(), 0, 0};
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw core::InputError(pos, "cannot open trip log",
                                std::filesystem::exists(path, ec) ? "not a regular file" : "no such file");
     const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
-    if (is_hdf5 < 0) throw core::IoError("cannot read trip log " + path.string() + ": " + take_hdf5_detail());
+    if (is_hdf5 < 0) throw core::IoError("cannot read trip log " + path.string() + ": " + hdf5::take_detail());
     if (is_hdf5 == 0) throw core::InputError(pos, "not a flemsim trip log: not an HDF5 file");
 
     try {
@@ -974,28 +829,28 @@ TripLog read_trip_log(const std::filesystem::path& path) {
                                               [&](const std::vector<IterationRecord>& rows) { sim.iterations = rows; });
         }
         return log;
-    } catch (const H5Failure& e) {
+    } catch (const hdf5::Failure& e) {
         throw core::IoError("cannot read trip log " + path.string() + ": " + e.what());
     }
 }
 
 std::vector<unsigned char> read_dataset_bytes(const std::filesystem::path& path, const std::string& dataset) {
-    const QuietHdf5Errors quiet;
+    const hdf5::QuietErrors quiet;
     const core::SourcePos pos{path.string(), 0, 0};
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw core::InputError(pos, "cannot open trip log", "no such file");
     try {
-        Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening the file");
+        const hdf5::File file = hdf5::open_file_read(path);
         if (H5Lexists(file.get(), dataset.c_str(), H5P_DEFAULT) <= 0) {
             H5Eclear2(H5E_DEFAULT);
             throw core::InputError(pos, "trip log has no " + dataset);
         }
-        Handle dset(H5Dopen2(file.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose, "opening dataset " + dataset);
+        hdf5::Dataset dset(H5Dopen2(file.get(), dataset.c_str(), H5P_DEFAULT), "opening dataset " + dataset);
         // The file type as memory type: no conversion, the bytes as stored. Variable-length
         // members would come back as addresses, so this is for fixed-size tables.
-        Handle type(H5Dget_type(dset.get()), H5Tclose, "getting the type of " + dataset);
-        Handle space(H5Dget_space(dset.get()), H5Sclose, "getting the dataspace of " + dataset);
+        hdf5::Datatype type(H5Dget_type(dset.get()), "getting the type of " + dataset);
+        hdf5::Dataspace space(H5Dget_space(dset.get()), "getting the dataspace of " + dataset);
         const hssize_t points = H5Sget_simple_extent_npoints(space.get());
         const std::size_t row_size = H5Tget_size(type.get());
         if (points < 0 || row_size == 0) fail("getting the size of " + dataset);
@@ -1004,7 +859,7 @@ std::vector<unsigned char> read_dataset_bytes(const std::filesystem::path& path,
             check(H5Dread(dset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()),
                   "reading dataset " + dataset);
         return bytes;
-    } catch (const H5Failure& e) {
+    } catch (const hdf5::Failure& e) {
         throw core::IoError("cannot read " + dataset + " from " + path.string() + ": " + e.what());
     }
 }

@@ -1,0 +1,122 @@
+#include "sim/output/hdf5.hpp"
+
+#include <cstring>
+
+namespace flemsim::output::hdf5 {
+
+std::string take_detail() {
+    std::string detail;
+    const auto innermost = [](unsigned n, const H5E_error2_t* err, void* data) -> herr_t {
+        if (n == 0 && err->desc != nullptr) *static_cast<std::string*>(data) = err->desc;
+        return 0;
+    };
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &detail);
+    H5Eclear2(H5E_DEFAULT);
+    return detail;
+}
+
+void fail(std::string_view what) {
+    std::string message(what);
+    const std::string detail = take_detail();
+    if (!detail.empty()) message += " (" + detail + ")";
+    throw Failure(message);
+}
+
+QuietErrors::QuietErrors() {
+    H5Eget_auto2(H5E_DEFAULT, &m_func, &m_data);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
+
+QuietErrors::~QuietErrors() {
+    H5Eset_auto2(H5E_DEFAULT, m_func, m_data);
+}
+
+PropertyList untracked_creation(hid_t cls, std::string_view what) {
+    PropertyList plist(H5Pcreate(cls), std::string("creating the creation properties of ").append(what));
+    check(H5Pset_obj_track_times(plist.get(), false), std::string("turning off time tracking of ").append(what));
+    return plist;
+}
+
+File create_file(const std::filesystem::path& path, hid_t fapl) {
+    const PropertyList fcpl = untracked_creation(H5P_FILE_CREATE, "the root group");
+    return File(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl), "creating " + path.string());
+}
+
+File open_file_read(const std::filesystem::path& path) {
+    return File(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "opening the file");
+}
+
+Dataspace simple_space(std::span<const hsize_t> dims, std::span<const hsize_t> max_dims) {
+    return Dataspace(H5Screate_simple(static_cast<int>(dims.size()), dims.data(),
+                                      max_dims.empty() ? nullptr : max_dims.data()),
+                     "creating a dataspace");
+}
+
+Dataspace scalar_space() {
+    return Dataspace(H5Screate(H5S_SCALAR), "creating a scalar dataspace");
+}
+
+Datatype vlen_string_type() {
+    Datatype t(H5Tcopy(H5T_C_S1), "copying the string type");
+    check(H5Tset_size(t.get(), H5T_VARIABLE), "making a variable-length string type");
+    check(H5Tset_cset(t.get(), H5T_CSET_UTF8), "setting UTF-8 on the string type");
+    return t;
+}
+
+Datatype fixed_string_type(std::size_t size) {
+    Datatype t(H5Tcopy(H5T_C_S1), "copying the string type");
+    check(H5Tset_size(t.get(), size), "setting the size of a string type");
+    return t;
+}
+
+PropertyList compressed_chunks(std::span<const hsize_t> chunk, unsigned level, std::string_view what) {
+    PropertyList dcpl = untracked_creation(H5P_DATASET_CREATE, what);
+    check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()),
+          std::string("setting the chunk size of ").append(what));
+    check(H5Pset_shuffle(dcpl.get()), std::string("setting the shuffle filter of ").append(what));
+    check(H5Pset_deflate(dcpl.get(), level),
+          "setting deflate level " + std::to_string(level) + " on " + std::string(what));
+    return dcpl;
+}
+
+void write_attribute(hid_t loc, const char* name, hid_t file_type, hid_t mem_type, hid_t space, const void* data) {
+    Attribute attr(H5Acreate2(loc, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT),
+                   std::string("creating attribute ") + name);
+    check(H5Awrite(attr.get(), mem_type, data), std::string("writing attribute ") + name);
+    attr.close(std::string("closing attribute ") + name);
+}
+
+void write_scalar_attribute(hid_t loc, const char* name, hid_t file_type, hid_t mem_type, const void* data) {
+    const Dataspace space = scalar_space();
+    write_attribute(loc, name, file_type, mem_type, space.get(), data);
+}
+
+void write_string_attribute(hid_t loc, const char* name, const std::string& value, hid_t text) {
+    const char* p = value.c_str();
+    write_scalar_attribute(loc, name, text, text, &p);
+}
+
+void write_fixed_string_attribute(hid_t loc, const char* name, std::string_view value) {
+    const Datatype type = fixed_string_type(value.size());
+    const std::string text(value);
+    write_scalar_attribute(loc, name, type.get(), type.get(), text.c_str());
+}
+
+std::string read_string_attribute(hid_t attr, std::string_view what) {
+    const Datatype type(H5Aget_type(attr), std::string("getting the type of attribute ").append(what));
+    // The memory type copies the file's character set: HDF5 does not convert between
+    // ASCII and UTF-8 strings.
+    const Datatype mem(H5Tcopy(type.get()), "copying a string type");
+    if (H5Tis_variable_str(type.get()) > 0) {
+        char* raw = nullptr;
+        check(H5Aread(attr, mem.get(), &raw), std::string("reading attribute ").append(what));
+        const String text(raw);
+        return text ? std::string(text.get()) : std::string();
+    }
+    std::string text(H5Tget_size(type.get()), '\0');
+    check(H5Aread(attr, mem.get(), text.data()), std::string("reading attribute ").append(what));
+    text.resize(std::strlen(text.c_str()));  // fixed-size strings are NUL-padded
+    return text;
+}
+
+}  // namespace flemsim::output::hdf5
