@@ -1,7 +1,8 @@
 #pragma once
 // Rows of the trip log. The layout is written to HDF5 as compound types (see
 // sim/output/trip_log.cpp); fields are appended, never reordered, and the schema version
-// in sim/output/trip_log.hpp changes whenever they do.
+// in sim/output/trip_log.hpp changes whenever they do. == compares field by field (floats
+// as numbers: a NaN never equals itself), not the padding bytes.
 #include <cstdint>
 
 namespace flemsim::core {
@@ -41,6 +42,8 @@ struct TripRecord {
     // Appended in schema 2 (simulated days):
     std::uint16_t denied_boardings;  // transit vehicles that left the traveller behind, full
     std::uint8_t stuck;              // 1 when the trip had not ended by the end of the simulated day
+
+    bool operator==(const TripRecord&) const = default;
 };
 
 // One leg of a simulated trip (schema 2): a walk, a bike ride, a car drive or a ride on one
@@ -59,6 +62,8 @@ struct LegRecord {
     std::int32_t end_s;    // leg ends (transit: alighting)
     float distance_m;
     std::uint16_t denied_boardings;
+
+    bool operator==(const LegRecord&) const = default;
 };
 
 // Traffic entering one network link in one direction during one hour of the day (schema 2).
@@ -70,6 +75,8 @@ struct LinkVolumeRecord {
     std::uint32_t buses;
     std::uint32_t walkers;
     std::uint32_t cyclists;
+
+    bool operator==(const LinkVolumeRecord&) const = default;
 };
 
 // Load of one transit vehicle trip on one segment, from a stop to the next (schema 2).
@@ -89,6 +96,8 @@ struct TransitLoadRecord {
     std::uint32_t onboard;     // on the segment
     std::uint32_t seated;      // seats of the vehicle
     std::uint32_t capacity;    // seats plus standing places
+
+    bool operator==(const TransitLoadRecord&) const = default;
 };
 
 // One iteration of the day-to-day loop (schema 2).
@@ -105,6 +114,8 @@ struct IterationRecord {
     std::uint64_t denied_boardings;
     std::uint64_t stuck_trips;
     std::uint8_t converged;  // 1 when the convergence criteria held after this iteration
+
+    bool operator==(const IterationRecord&) const = default;
 };
 
 // One person.
@@ -119,6 +130,8 @@ struct PersonRecord {
     std::int32_t work_zone;   // -1 when the person has no workplace
     std::int32_t study_zone;  // -1 when the person has no study place
     std::uint16_t trip_count;
+
+    bool operator==(const PersonRecord&) const = default;
 };
 
 }  // namespace flemsim::core

@@ -28,23 +28,33 @@ struct TripLogMeta {
     std::string created_utc;                                        // ISO 8601
     double target_sustainable_share = 0.7;
     std::vector<double> distance_bands_km;
+
+    bool operator==(const TripLogMeta&) const = default;
 };
 
 struct ZoneLookup {
     std::string id, name, kind;  // kind: "study" or "gateway"
     double x_m = 0, y_m = 0, lat = 0, lon = 0;
+
+    bool operator==(const ZoneLookup&) const = default;
 };
 struct StopLookup {
     std::string id, name;
     double x_m = 0, y_m = 0, lat = 0, lon = 0;
+
+    bool operator==(const StopLookup&) const = default;
 };
 struct LineLookup {
     std::string id, name, mode;
+
+    bool operator==(const LineLookup&) const = default;
 };
 struct LinkLookup {
     std::string id, from, to, type, name;  // from and to are node ids
     double length_m = 0;
     double capacity_veh_per_h = 0;  // 0 without car access
+
+    bool operator==(const LinkLookup&) const = default;
 };
 
 struct Lookups {
@@ -52,6 +62,8 @@ struct Lookups {
     std::vector<StopLookup> stops;
     std::vector<LineLookup> lines;
     std::vector<LinkLookup> links;  // written as /lookup/links when not empty
+
+    bool operator==(const Lookups&) const = default;
 };
 
 // What a simulated day adds to the trip log; absent for a static run.
@@ -60,6 +72,8 @@ struct SimulationTables {
     std::vector<core::LinkVolumeRecord> link_volumes;   // in (link, direction, hour) order
     std::vector<core::TransitLoadRecord> transit_load;  // in (vehicle_trip, segment) order
     std::vector<core::IterationRecord> iterations;      // in iteration order
+
+    bool operator==(const SimulationTables&) const = default;
 };
 
 struct WriteOptions {
