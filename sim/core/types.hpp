@@ -3,10 +3,15 @@
 // The numeric values are written to the trip log (HDF5 enums): append only.
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string_view>
 
 namespace flemsim::core {
+
+// Dense indices into the columns of a stage are plain std::uint32_t; this one means "none"
+// (a node outside every zone, an unreached node, a trip without a boarding stop).
+inline constexpr std::uint32_t invalid_index = std::numeric_limits<std::uint32_t>::max();
 
 enum class Mode : std::uint8_t { walk = 0, bike = 1, transit = 2, car = 3 };
 inline constexpr std::size_t mode_count = 4;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "sim/core/error.hpp"
-#include "sim/core/ids.hpp"
+#include "sim/core/types.hpp"
 
 namespace flemsim::network {
 

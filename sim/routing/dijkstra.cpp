@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sim/core/ids.hpp"
+#include "sim/core/types.hpp"
 
 namespace flemsim::routing {
 

@@ -6,7 +6,7 @@
 #include <functional>
 #include <map>
 
-#include "sim/core/ids.hpp"
+#include "sim/core/types.hpp"
 #include "sim/routing/dijkstra.hpp"
 
 namespace flemsim::routing {

@@ -7,7 +7,7 @@
 #include <limits>
 #include <vector>
 
-#include "sim/core/ids.hpp"
+#include "sim/core/types.hpp"
 #include "sim/network/network.hpp"
 #include "sim/routing/street_graph.hpp"
 

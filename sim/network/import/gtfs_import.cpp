@@ -15,8 +15,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "sim/core/ids.hpp"
 #include "sim/core/text.hpp"
+#include "sim/core/types.hpp"
 #include "sim/network/import/gtfs_csv.hpp"
 
 namespace flemsim::network::import {

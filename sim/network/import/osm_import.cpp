@@ -17,7 +17,7 @@
 #include <osmium/osm/way.hpp>
 
 #include "sim/core/error.hpp"
-#include "sim/core/ids.hpp"
+#include "sim/core/types.hpp"
 
 namespace flemsim::network::import {
 

@@ -15,7 +15,7 @@
 #include <optional>
 #include <sstream>
 
-#include "sim/core/ids.hpp"
+#include "sim/core/types.hpp"
 #include "sim/network/import/gtfs_csv.hpp"
 #include "sim/network/import/gtfs_import.hpp"
 

@@ -10,7 +10,7 @@
 #include <osmium/io/any_output.hpp>
 
 #include "sim/core/error.hpp"
-#include "sim/core/ids.hpp"
+#include "sim/core/types.hpp"
 #include "sim/network/import/osm_import.hpp"
 #include "sim/network/write.hpp"
 
