@@ -13,6 +13,7 @@
 #include "sim/core/types.hpp"
 #include "sim/network/import/osm_import.hpp"
 #include "sim/network/write.hpp"
+#include "tests/shared_data.hpp"
 
 using namespace flemsim;
 using network::Network;
@@ -309,12 +310,9 @@ TEST_CASE("osm import: a PBF written from the XML gives the same network") {
 }
 
 TEST_CASE("osm import: Stockholm Östermalm extract") {
-    const std::filesystem::path file =
-        std::filesystem::path(FLEMSIM_SOURCE_DIR "/../shared/data/osm/stockholm-ostermalm.osm");
-    if (!std::filesystem::exists(file)) {
-        MESSAGE("skipped: " << file.string() << " not present");
-        return;
-    }
+    const auto shared = flemsim::test::shared_data("data/osm/stockholm-ostermalm.osm");
+    if (!shared) return;
+    const std::filesystem::path& file = *shared;
     Network net;
     OsmReport report;
     import_osm(file, {}, net, report);
