@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SCENARIO ?= scenarios/flemingsberg-2030.yaml
 FLEMSIM_ARGS ?=
 
-.PHONY: all setup configure build run test bench clean asan tsan
+.PHONY: all setup configure build run test bench clean asan tsan fuzz
 
 all: build
 
@@ -39,5 +39,10 @@ tsan:
 	@test -n "$(TSAN_TBB_DIR)" || { echo "make tsan TSAN_TBB_DIR=<oneTBB built with -fsanitize=thread>/lib/cmake/TBB" >&2; exit 2; }
 	@$(MAKE) test BUILD_DIR=build-tsan BUILD_TYPE=RelWithDebInfo CMAKE_EXTRA="-DFLEMSIM_TSAN=ON -DTBB_DIR=$(TSAN_TBB_DIR)"
 
+# libFuzzer targets of every parser (clang), FUZZ_SECONDS each, in build-fuzz-clang.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	@./tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD_DIR) build-asan build-tsan
+	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz-clang

@@ -1,0 +1,60 @@
+#pragma once
+// Shared by the fuzz targets: a scratch folder per process, writing the input to a file, and
+// the rule for outcomes. A parser may reject an input only with the project's documented
+// errors (core::InputError, core::IoError; ParseError is internal and must have become an
+// InputError with a position before it leaves a parser). Anything else escapes the target and
+// libFuzzer reports it as a finding, as it does crashes, sanitizer reports, leaks and hangs.
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+#include "sim/core/error.hpp"
+
+namespace flemsim::fuzz {
+
+// A fresh folder under TMPDIR for this process; removed at exit.
+inline const std::filesystem::path& scratch() {
+    static const std::filesystem::path dir = [] {
+        std::string pattern = (std::filesystem::temp_directory_path() / "flemsim-fuzz-XXXXXX").string();
+        if (!::mkdtemp(pattern.data())) std::abort();
+        std::atexit([] {
+            std::error_code ec;
+            std::filesystem::remove_all(scratch(), ec);
+        });
+        return std::filesystem::path(pattern);
+    }();
+    return dir;
+}
+
+inline void write_file(const std::filesystem::path& path, std::string_view bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) std::abort();  // the scratch folder itself failed: not a finding in the parser
+}
+
+inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
+    return {reinterpret_cast<const char*>(data), size};
+}
+
+// The source tree (for the test data the targets start from).
+inline std::filesystem::path source_dir() { return FLEMSIM_SOURCE_DIR; }
+
+// Runs `parse`; the documented rejections are expected outcomes. An InputError must say
+// where: at least the file.
+template <class F>
+void expect_clean(F&& parse) {
+    try {
+        parse();
+    } catch (const core::InputError& e) {
+        if (e.pos().file.empty()) std::abort();
+    } catch (const core::IoError&) {
+    }
+}
+
+}  // namespace flemsim::fuzz
