@@ -451,22 +451,63 @@ def strong_core(n_nodes, links, mode, root):
 
 
 # ----------------------------------------------------------------------------------------------
-# Build
-def build():
-    rng = random.Random(SEED)
-    X, Y, kind = [], [], []          # node coordinates, kind: mesh/trail/platform/gateway/stop
-    grid = {}                         # (i, j) -> node
+# Build, in named steps. main() runs them in this order; the order matters, as every step draws
+# from the one random stream (SEED) and later steps read what earlier ones made.
+class Network:
+    """The network under construction: nodes (coordinates and kind), links (dicts) and what the
+    steps hand to each other. Nodes and links are integers: their position in these lists."""
 
-    def add_node(p, k):
-        X.append(round(p[0], 1))
-        Y.append(round(p[1], 1))
-        kind.append(k)
-        return len(X) - 1
+    def __init__(self):
+        self.rng = random.Random(SEED)
+        self.X, self.Y, self.kind = [], [], []   # node coordinates, kind: mesh/trail/platform/gateway/stop
+        self.links = []
+        self.grid = {}              # (i, j) -> node of the street grid
+        self.mesh_nodes = []        # the grid's nodes, sorted
+        self.crossing_nodes = {}    # crossing id -> (nw landing, se landing, middle node or None)
+        self.root = None            # the Flemingsberg platform: what is kept must be walk-connected to it
+        self.zone_of = {}           # node -> zone id
+        self.centroid = {}          # zone id -> node
+        self.stop_node = {}         # stop id -> node
+        self.order = []             # nodes written, in order
+        self.new_id = {}            # node -> id in the tables
+        self.line_rows = []         # rows of line_stops.csv
 
-    def P(n):
-        return (X[n], Y[n])
+    def add_node(self, p, k):
+        self.X.append(round(p[0], 1))
+        self.Y.append(round(p[1], 1))
+        self.kind.append(k)
+        return len(self.X) - 1
 
-    # 1. jittered grid aligned to the railway, clipped to the disk and the street areas
+    def P(self, n):
+        return (self.X[n], self.Y[n])
+
+    def add_link(self, a, b, typ, modes, name="", length=None, oneway="no", speed=None, lanes=None, cap=None,
+                 role="mesh", detour=1.0):
+        if length is None:
+            length = up10(dist(self.P(a), self.P(b)) * detour)
+        if "car" in modes and speed is None:
+            speed, lanes, cap = ROAD_CLASS[typ]
+        self.links.append(dict(a=a, b=b, len=length, type=typ, modes=modes, oneway=oneway, speed=speed,
+                               lanes=lanes, cap=cap, name=name, role=role, protected=False, crossing=None,
+                               dir=None))
+        return len(self.links) - 1
+
+    def nearest(self, p, pool, side=None):
+        best, bd = None, math.inf
+        for n in pool:
+            if side is not None and rail_side(self.P(n)) != side:
+                continue
+            d = dist(p, self.P(n))
+            if d < bd:
+                best, bd = n, d
+        return best
+
+
+def lay_street_grid(net):
+    """Step 1: a jittered grid aligned to the railway, clipped to the disk and the street areas,
+    with a residential street between neighbouring grid nodes that does not cross the railway
+    or run through a nature area."""
+    rng, X, Y, grid = net.rng, net.X, net.Y, net.grid
     th = math.radians(GRID_ANGLE_DEG)
     eu, ev = (math.cos(th), math.sin(th)), (-math.sin(th), math.cos(th))
     m = int(MESH_RADIUS_M / GRID_SPACING_M) + 2
@@ -478,20 +519,7 @@ def build():
                 continue
             if any(in_polygon(p, poly) for poly in NO_STREET_AREAS.values()):
                 continue
-            grid[(i, j)] = add_node(p, "mesh")
-
-    links = []
-
-    def add_link(a, b, typ, modes, name="", length=None, oneway="no", speed=None, lanes=None, cap=None,
-                 role="mesh", detour=1.0):
-        if length is None:
-            length = up10(dist(P(a), P(b)) * detour)
-        if "car" in modes and speed is None:
-            speed, lanes, cap = ROAD_CLASS[typ]
-        links.append(dict(a=a, b=b, len=length, type=typ, modes=modes, oneway=oneway, speed=speed,
-                          lanes=lanes, cap=cap, name=name, role=role, protected=False, crossing=None,
-                          dir=None))
-        return len(links) - 1
+            grid[(i, j)] = net.add_node(p, "mesh")
 
     for (i, j), a in sorted(grid.items()):
         for di, dj, d in ((1, 0, "u"), (0, 1, "v")):
@@ -499,76 +527,76 @@ def build():
             if b is None:
                 continue
             mid = ((X[a] + X[b]) / 2, (Y[a] + Y[b]) / 2)
-            if crosses_rail(P(a), P(b)) or any(in_polygon(mid, poly) for poly in NO_STREET_AREAS.values()):
+            if crosses_rail(net.P(a), net.P(b)) or any(in_polygon(mid, poly) for poly in NO_STREET_AREAS.values()):
                 continue
-            k = add_link(a, b, "residential", "walk|bike|car", detour=1.0 + rng.uniform(0, 0.04))
-            links[k]["dir"] = (d, i)
+            k = net.add_link(a, b, "residential", "walk|bike|car", detour=1.0 + rng.uniform(0, 0.04))
+            net.links[k]["dir"] = (d, i)
 
-    mesh_nodes = sorted(grid.values())
+    net.mesh_nodes = sorted(grid.values())
 
-    def nearest(p, pool, side=None):
-        best, bd = None, math.inf
-        for n in pool:
-            if side is not None and rail_side(P(n)) != side:
-                continue
-            d = dist(p, P(n))
-            if d < bd:
-                best, bd = n, d
-        return best
 
-    # 2. crossings of the railway
-    crossing_nodes = {}   # id -> (nw landing, se landing, middle node or None)
+def add_crossings(net):
+    """Step 2: the crossings of the railway, from the nearest grid node on one side to the nearest
+    on the other; a crossing with a stop gets a middle node on the railway (the platform)."""
+    links, mesh_nodes = net.links, net.mesh_nodes
     for cid, at, typ, modes, name, stop, _src in CROSSINGS:
         s = RAIL_S[[r[0] for r in RAILWAY].index(at)] if isinstance(at, str) else at
         c, n = rail_at(s)
-        nw = nearest((c[0] + 60 * n[0], c[1] + 60 * n[1]), mesh_nodes, +1)
-        se = nearest((c[0] - 60 * n[0], c[1] - 60 * n[1]), mesh_nodes, -1)
+        nw = net.nearest((c[0] + 60 * n[0], c[1] + 60 * n[1]), mesh_nodes, +1)
+        se = net.nearest((c[0] - 60 * n[0], c[1] - 60 * n[1]), mesh_nodes, -1)
         mid = None
         if stop:
-            mid = add_node(c, "platform")
+            mid = net.add_node(c, "platform")
             for a, b in ((nw, mid), (mid, se)):
-                k = add_link(a, b, typ, modes, name, length=up10(dist(P(a), P(b)) + 15), role="crossing")
+                k = net.add_link(a, b, typ, modes, name, length=up10(dist(net.P(a), net.P(b)) + 15), role="crossing")
                 links[k].update(protected=True, crossing=cid)
         else:
-            k = add_link(nw, se, typ, modes, name, role="crossing", detour=1.05)
+            k = net.add_link(nw, se, typ, modes, name, role="crossing", detour=1.05)
             links[k].update(protected=True, crossing=cid)
-        crossing_nodes[cid] = (nw, se, mid)
+        net.crossing_nodes[cid] = (nw, se, mid)
 
-    # 3. main roads routed along the grid, hugging the straight segments between waypoints;
-    #    a staircase corner A-B-C of the grid is replaced by the block diagonal A-C
+
+def smooth_corners(net, path, start):
+    """A staircase corner A-B-C of the grid on `path` (links from node `start`) replaced by the
+    block diagonal A-C, a new street, where that crosses neither the railway nor a nature area."""
+    links, P = net.links, net.P
+    seq = [start]
+    for k in path:
+        l = links[k]
+        seq.append(l["b"] if l["a"] == seq[-1] else l["a"])
+    out, i = [], 0
+    while i < len(path):
+        if i + 1 < len(path) and links[path[i]]["role"] == links[path[i + 1]]["role"] == "mesh":
+            A, B, C = P(seq[i]), P(seq[i + 1]), P(seq[i + 2])
+            cosang = ((B[0] - A[0]) * (C[0] - B[0]) + (B[1] - A[1]) * (C[1] - B[1])) / (dist(A, B) * dist(B, C))
+            mid = ((A[0] + C[0]) / 2, (A[1] + C[1]) / 2)
+            if abs(cosang) < 0.5 and not crosses_rail(A, C) and \
+                    not any(in_polygon(mid, poly) for poly in NO_STREET_AREAS.values()):
+                k = net.add_link(seq[i], seq[i + 2], "residential", "walk|bike|car",
+                                 detour=1.0 + net.rng.uniform(0, 0.02))
+                links[k]["dir"] = ("d", 0)
+                out.append(k)
+                i += 2
+                continue
+        out.append(path[i])
+        i += 1
+    return out
+
+
+def route_main_roads(net):
+    """Step 3: the main roads, routed along the grid hugging the straight segments between their
+    waypoints (corners smoothed); the first road to take a link keeps it."""
+    X, Y, links, P, mesh_nodes = net.X, net.Y, net.links, net.P, net.mesh_nodes
     n_all = len(X)
-
-    def smooth(path, start):
-        seq = [start]
-        for k in path:
-            l = links[k]
-            seq.append(l["b"] if l["a"] == seq[-1] else l["a"])
-        out, i = [], 0
-        while i < len(path):
-            if i + 1 < len(path) and links[path[i]]["role"] == links[path[i + 1]]["role"] == "mesh":
-                A, B, C = P(seq[i]), P(seq[i + 1]), P(seq[i + 2])
-                cosang = ((B[0] - A[0]) * (C[0] - B[0]) + (B[1] - A[1]) * (C[1] - B[1])) / (dist(A, B) * dist(B, C))
-                mid = ((A[0] + C[0]) / 2, (A[1] + C[1]) / 2)
-                if abs(cosang) < 0.5 and not crosses_rail(A, C) and \
-                        not any(in_polygon(mid, poly) for poly in NO_STREET_AREAS.values()):
-                    k = add_link(seq[i], seq[i + 2], "residential", "walk|bike|car", detour=1.0 + rng.uniform(0, 0.02))
-                    links[k]["dir"] = ("d", 0)
-                    out.append(k)
-                    i += 2
-                    continue
-            out.append(path[i])
-            i += 1
-        return out
-
     for name, cls, wps in MAIN_ROADS:
         pts = []   # sequence of nodes
         for w in wps:
             if isinstance(w, str):
-                nw, se, _ = crossing_nodes[w]
+                nw, se, _ = net.crossing_nodes[w]
                 prev_side = rail_side(P(pts[-1]))
                 pts += [nw, se] if prev_side > 0 else [se, nw]
             else:
-                pts.append(nearest(w, mesh_nodes, rail_side(w)))
+                pts.append(net.nearest(w, mesh_nodes, rail_side(w)))
         for a, b in zip(pts, pts[1:]):
             if a == b:
                 continue
@@ -576,7 +604,7 @@ def build():
             adj = adjacency(n_all, links, "car", weight=lambda l: l["len"] * (
                 1 + seg_point_dist(((X[l["a"]] + X[l["b"]]) / 2, (Y[l["a"]] + Y[l["b"]]) / 2), pa, pb) / 40))
             _, prev = dijkstra(adj, a, b)
-            for k in smooth(path_links(prev, a, b), a):
+            for k in smooth_corners(net, path_links(prev, a, b), a):
                 l = links[k]
                 if l["protected"] and l["role"] == "mesh":
                     continue   # keep the first (more important) road's class
@@ -585,9 +613,13 @@ def build():
                     l.update(type=cls)
                 l.update(speed=sp, lanes=ln, cap=cp, protected=True, name=name or l["name"])
 
-    # 4. blocks and cul-de-sacs: remove grid links; some removed ones stay as footways/cycleways
+
+def cut_blocks(net):
+    """Step 4: blocks and cul-de-sacs. Grid streets that no main road took are removed at random;
+    some removed ones stay as footways or cycleways. Returns the removed links."""
+    X, Y, rng = net.X, net.Y, net.rng
     removed = []
-    for k, l in enumerate(links):
+    for k, l in enumerate(net.links):
         if l["protected"] or l["role"] != "mesh":
             continue
         d, i = l["dir"]
@@ -607,11 +639,17 @@ def build():
         elif dist(pa, HOSPITAL_SERVICE[:2]) < HOSPITAL_SERVICE[2]:
             sp, ln, cp = ROAD_CLASS["service"]
             l.update(type="service", speed=sp, lanes=ln, cap=cp)
+    return removed
 
-    # repair: re-open removed links as streets until every grid node is car-connected
+
+def repair_car_connectivity(net, removed):
+    """Step 4, continued: re-open removed links as streets until every grid node is
+    car-connected, then drop the links still deleted."""
+    links = net.links
+
     def car_component():
         live = [l for l in links if l["type"] is not None]
-        return reach(adjacency(len(X), live, "car"), [crossing_nodes["flemingsberg_passage"][0]])
+        return reach(adjacency(len(net.X), live, "car"), [net.crossing_nodes["flemingsberg_passage"][0]])
 
     while True:
         comp = car_component()
@@ -627,42 +665,52 @@ def build():
             break
     links[:] = [l for l in links if l["type"] is not None]
 
-    # 5. paths through the nature areas
+
+def add_nature_paths(net):
+    """Step 5: footpaths through the nature areas, nodes about every 150 m, the ends joined to the
+    nearest street node."""
     for pts in NATURE_PATHS:
-        a = nearest(pts[0], mesh_nodes)
+        a = net.nearest(pts[0], net.mesh_nodes)
         chain = [a]
         for p, q in zip(pts, pts[1:]):
             steps = max(1, int(dist(p, q) // 150))
             for t in range(1, steps + 1):
                 if (q is pts[-1]) and t == steps:
                     break
-                chain.append(add_node((p[0] + (q[0] - p[0]) * t / steps, p[1] + (q[1] - p[1]) * t / steps), "trail"))
-        chain.append(nearest(pts[-1], mesh_nodes))
+                chain.append(net.add_node((p[0] + (q[0] - p[0]) * t / steps, p[1] + (q[1] - p[1]) * t / steps),
+                                          "trail"))
+        chain.append(net.nearest(pts[-1], net.mesh_nodes))
         for a, b in zip(chain, chain[1:]):
-            add_link(a, b, "path", "walk|bike", detour=1.15)
+            net.add_link(a, b, "path", "walk|bike", detour=1.15)
 
-    # 6. a few one-way streets (car and bike keep strong connectivity)
+
+def add_one_way_streets(net):
+    """Step 6: a few one-way streets, each kept only where car and bike stay strongly connected."""
+    links = net.links
     cand = [k for k, l in enumerate(links) if l["type"] == "residential" and l["role"] == "mesh"]
-    for k in sorted(rng.sample(cand, 40)):
+    for k in sorted(net.rng.sample(cand, 40)):
         l = links[k]
         l["oneway"] = "yes"
         ok = True
         for mode in ("car", "bike"):
-            adj = adjacency(len(X), links, mode)
+            adj = adjacency(len(net.X), links, mode)
             if l["a"] not in reach(adj, [l["b"]]):
                 ok = False
         if not ok:
             l["oneway"] = "no"
 
-    # 7. keep only what is walk-connected to the station area
-    root = crossing_nodes["flemingsberg_passage"][2]
-    keep = reach(adjacency(len(X), links, "walk"), [root])
-    car_core = strong_core(len(X), links, "car", crossing_nodes["flemingsberg_passage"][0])
-    bike_core = strong_core(len(X), links, "bike", root)
-    walk_core = keep
 
-    # 8. zones: nearest seed on the same side, nodes usable by walk, bike and car
-    zone_of = {}
+def assign_zones(net):
+    """Steps 7 and 8: a grid node usable by walk, bike and car (in the part connected to the
+    station area) takes the zone of the nearest seed on its side of the railway, within
+    ZONE_MAX_DIST_M; a zone's centroid is its node nearest the seed."""
+    X, links, P, mesh_nodes = net.X, net.links, net.P, net.mesh_nodes
+    root = net.root = net.crossing_nodes["flemingsberg_passage"][2]
+    walk_core = reach(adjacency(len(X), links, "walk"), [root])
+    car_core = strong_core(len(X), links, "car", net.crossing_nodes["flemingsberg_passage"][0])
+    bike_core = strong_core(len(X), links, "bike", root)
+
+    zone_of = net.zone_of
     seeds = []
     for zid, name, lat, lon, _src in STUDY_ZONES:
         p = xy(lat, lon)
@@ -674,62 +722,74 @@ def build():
         best = min((dist(P(n), p) / ZONE_PULL.get(zid, 1.0), zid) for zid, p, s in seeds if s == side)
         if best[0] <= ZONE_MAX_DIST_M:
             zone_of[n] = best[1]
-    centroid = {}
     for zid, p, _ in seeds:
         members = [n for n in mesh_nodes if zone_of.get(n) == zid]
-        centroid[zid] = min(members, key=lambda n: (dist(P(n), p), n))
+        net.centroid[zid] = min(members, key=lambda n: (dist(P(n), p), n))
 
-    # 9. gateways: centroid node, regional roads, cycleways, stop nodes and connectors
-    stop_node = {}
+
+def add_stops_and_gateways(net):
+    """Step 9: stop nodes (platforms, nearest zone node, or own nodes off the mesh), and the
+    gateway zones with their centroid node, regional roads, cycleways and walk connectors."""
+    P, zone_of, centroid, stop_node = net.P, net.zone_of, net.centroid, net.stop_node
     stop_info = {s[0]: s for s in STOPS}
     for cid, at, typ, modes, name, stop, _src in CROSSINGS:
         if stop:
-            stop_node[stop] = crossing_nodes[cid][2]
+            stop_node[stop] = net.crossing_nodes[cid][2]
     zone_node_pool = sorted(zone_of)
     for sid, name, lat, lon, k, _src in STOPS:
         if k == "mesh":
             p = xy(lat, lon)
-            stop_node[sid] = nearest(p, zone_node_pool, rail_side(p))
+            stop_node[sid] = net.nearest(p, zone_node_pool, rail_side(p))
     for gid, gname, (lat, lon, _src), modes, roads, cyc, gstops in GATEWAYS:
-        g = add_node(xy(lat, lon), "gateway")
+        g = net.add_node(xy(lat, lon), "gateway")
         zone_of[g] = gid
         centroid[gid] = g
         for ex, ey, length, kph, rname in roads:
-            e = nearest((ex, ey), zone_node_pool, rail_side((ex, ey)))
-            add_link(e, g, "regional_road", "car", rname, length=float(length), speed=kph,
-                     lanes=2, cap=3600, role="regional")
+            e = net.nearest((ex, ey), zone_node_pool, rail_side((ex, ey)))
+            net.add_link(e, g, "regional_road", "car", rname, length=float(length), speed=kph,
+                         lanes=2, cap=3600, role="regional")
         if cyc:
-            e = nearest(cyc[:2], zone_node_pool, rail_side(cyc[:2]))
-            add_link(e, g, "regional_cycleway", "bike", "", length=float(cyc[2]), role="regional")
+            e = net.nearest(cyc[:2], zone_node_pool, rail_side(cyc[:2]))
+            net.add_link(e, g, "regional_cycleway", "bike", "", length=float(cyc[2]), role="regional")
         for sid, access in gstops:
             if sid not in stop_node:
                 _, sname, slat, slon, sk, _ = stop_info[sid]
-                stop_node[sid] = add_node(xy(slat, slon), "stop")
+                stop_node[sid] = net.add_node(xy(slat, slon), "stop")
             s = stop_node[sid]
-            add_link(g, s, "connector", "walk", "", length=up10(max(access, CONNECTOR_DETOUR * dist(P(g), P(s)))),
-                     role="connector")
+            net.add_link(g, s, "connector", "walk", "",
+                         length=up10(max(access, CONNECTOR_DETOUR * dist(P(g), P(s)))), role="connector")
 
-    # renumber: drop nodes not walk-connected (gateway parts are connected through connectors)
-    keep = reach(adjacency(len(X), links, "walk"), [root] + [centroid[g[0]] for g in GATEWAYS])
-    order = [n for n in range(len(X)) if n in keep]
-    new_id = {n: "n%04d" % (i + 1) for i, n in enumerate(order)}
+
+def renumber(net):
+    """Drops the nodes (and their links) not walk-connected to the station area or a gateway, and
+    gives the rest their ids: n0001..., platform_<stop>, gw_<zone>, stop_<stop>."""
+    kind, zone_of, stop_node = net.kind, net.zone_of, net.stop_node
+    keep = reach(adjacency(len(net.X), net.links, "walk"), [net.root] + [net.centroid[g[0]] for g in GATEWAYS])
+    net.order = order = [n for n in range(len(net.X)) if n in keep]
+    net.new_id = new_id = {n: "n%04d" % (i + 1) for i, n in enumerate(order)}
     for n in order:
         if kind[n] == "platform":
-            new_id[n] = "platform_" + [c[5] for c in CROSSINGS if crossing_nodes[c[0]][2] == n][0]
+            new_id[n] = "platform_" + [c[5] for c in CROSSINGS if net.crossing_nodes[c[0]][2] == n][0]
         elif kind[n] == "gateway":
             new_id[n] = "gw_" + zone_of[n]
         elif kind[n] == "stop":
             new_id[n] = "stop_" + [s for s, v in stop_node.items() if v == n][0]
-    links = [l for l in links if l["a"] in keep and l["b"] in keep]
+    net.links = [l for l in net.links if l["a"] in keep and l["b"] in keep]
 
-    # 10. lines: bus run times from the car path on the mesh (gateway stops: their centroid)
+
+def time_lines(net):
+    """Step 10: run and dwell times of every line; bus run times from the car path on the mesh
+    (a gateway stop counts from its zone's centroid)."""
+    links, centroid, stop_node = net.links, net.centroid, net.stop_node
+    stop_info = {s[0]: s for s in STOPS}
+
     def anchor(sid):
         for gid, _, _, _, _, _, gst in GATEWAYS:
             if sid in [s for s, _ in gst] and stop_info[sid][4] == "gateway":
                 return centroid[gid]
         return stop_node[sid]
 
-    car_time = adjacency(len(X), links, "car", weight=lambda l: l["len"] / (l["speed"] / 3.6))
+    car_time = adjacency(len(net.X), links, "car", weight=lambda l: l["len"] / (l["speed"] / 3.6))
 
     def bus_seconds(a, b):
         _, prev = dijkstra(car_time, anchor(a), anchor(b))
@@ -760,9 +820,7 @@ def build():
                 run = int(round(minutes * 60))
             rows.append((lid, idx + 1, sid, run, dwell))
         line_rows += rows
-
-    return dict(X=X, Y=Y, kind=kind, links=links, order=order, new_id=new_id, zone_of=zone_of,
-                centroid=centroid, stop_node=stop_node, line_rows=line_rows)
+    net.line_rows = line_rows
 
 
 # ----------------------------------------------------------------------------------------------
@@ -772,9 +830,9 @@ def hms(t):
     return "%02d:%02d:00" % (h, m)
 
 
-def write(outdir):
-    b = build()
-    X, Y, nid, links = b["X"], b["Y"], b["new_id"], b["links"]
+def write_tables(net, outdir):
+    """The last step: network.yaml and the eight tables, in fixed formats."""
+    X, Y, nid, links = net.X, net.Y, net.new_id, net.links
     os.makedirs(outdir, exist_ok=True)
     head = "# Flemingsberg network, format 1; written by generate.py (edit the tables there); see README.md\n"
 
@@ -798,7 +856,7 @@ def write(outdir):
                 "  origin_lat: %.4f\n  origin_lon: %.4f\n" % (ORIGIN_LAT, ORIGIN_LON))
 
     out("nodes.csv", "id,x_m,y_m,zone",
-        [(nid[n], fmt(X[n]), fmt(Y[n]), b["zone_of"].get(n, "")) for n in b["order"]])
+        [(nid[n], fmt(X[n]), fmt(Y[n]), net.zone_of.get(n, "")) for n in net.order])
     rows = []
     counters = {}
     for l in links:
@@ -818,21 +876,21 @@ def write(outdir):
                      l["speed"] if car else "", l["lanes"] if car else "", l["cap"] if car else "", l["name"]))
     out("links.csv", "id,from,to,length_m,type,modes,oneway,car_speed_kph,lanes,capacity_veh_per_h,name", rows)
 
-    zrows = [(zid, name, "study", nid[b["centroid"][zid]], "walk|bike|car|transit")
+    zrows = [(zid, name, "study", nid[net.centroid[zid]], "walk|bike|car|transit")
              for zid, name, _, _, _ in STUDY_ZONES]
-    zrows += [(g[0], g[1], "gateway", nid[b["centroid"][g[0]]], g[3]) for g in GATEWAYS]
+    zrows += [(g[0], g[1], "gateway", nid[net.centroid[g[0]]], g[3]) for g in GATEWAYS]
     out("zones.csv", "id,name,kind,centroid_node,modes", zrows)
-    out("stops.csv", "id,name,node", [(s[0], s[1], nid[b["stop_node"][s[0]]]) for s in STOPS])
+    out("stops.csv", "id,name,node", [(s[0], s[1], nid[net.stop_node[s[0]]]) for s in STOPS])
     out("vehicles.csv", "id,name,seated,standing", VEHICLES)
     out("lines.csv", "id,name,mode,vehicle", [l[:4] for l in LINES])
-    out("line_stops.csv", "line,seq,stop,run_time_s,dwell_s", b["line_rows"])
+    out("line_stops.csv", "line,seq,stop,run_time_s,dwell_s", net.line_rows)
     hrows = []
     for lid, ivs in HEADWAYS:
         for f, t, h in ivs:
             hrows.append((lid, hms(f), hms(t), int(round(h * 60))))
     out("headways.csv", "line,from,to,headway_s", hrows)
     print("wrote %d nodes, %d links, %d zones, %d stops, %d lines to %s" % (
-        len(b["order"]), len(links), len(zrows), len(STOPS), len(LINES), outdir))
+        len(net.order), len(links), len(zrows), len(STOPS), len(LINES), outdir))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1021,9 +1079,28 @@ def check(outdir):
     return 0
 
 
-if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--check"]
+def main(argv):
+    """Writes the tables into OUTDIR (default: this folder), or with --check reads them back and
+    verifies them. The build steps run in this order (see "Build")."""
+    args = [a for a in argv if a != "--check"]
     outdir = args[0] if args else os.path.dirname(os.path.abspath(__file__))
-    if "--check" in sys.argv[1:]:
-        sys.exit(check(outdir))
-    write(outdir)
+    if "--check" in argv:
+        return check(outdir)
+    net = Network()
+    lay_street_grid(net)
+    add_crossings(net)
+    route_main_roads(net)
+    removed = cut_blocks(net)
+    repair_car_connectivity(net, removed)
+    add_nature_paths(net)
+    add_one_way_streets(net)
+    assign_zones(net)
+    add_stops_and_gateways(net)
+    renumber(net)
+    time_lines(net)
+    write_tables(net, outdir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
