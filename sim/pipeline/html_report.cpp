@@ -5,10 +5,14 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "sim/core/types.hpp"
+#include "sim/network/patch.hpp"
+#include "sim/output/exports.hpp"
 #include "sim/report/modal_split.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace flemsim::pipeline {
 
@@ -391,8 +395,8 @@ std::string html_report(const HtmlReportInputs& in) {
       << style << "</head><body><h1>" << html_escape(in.title) << "</h1>";
     if (in.log) {
         const auto& log = *in.log;
-        auto split =
-            report::compute_modal_split(log.trips, log.meta.distance_bands_km, log.meta.target_sustainable_share);
+        const auto summary = summarise_trip_log(log);
+        const auto& split = summary.split;
         o << "<p>Scenario <b>" << html_escape(log.meta.scenario_name) << "</b>, seed " << log.meta.seed
           << ", written by flemsim " << html_escape(log.meta.program_version) << " at "
           << html_escape(log.meta.created_utc) << "; " << split.overall.total() << " trips"
@@ -421,10 +425,7 @@ std::string html_report(const HtmlReportInputs& in) {
         o << "</table><h2>Departure time</h2>";
         departure_profile(o, log.trips);
         if (log.has_simulation) {
-            std::vector<std::string> lines, stops;
-            for (const auto& l : log.lookups.lines) lines.push_back(l.name);
-            for (const auto& st : log.lookups.stops) stops.push_back(st.name);
-            const auto crowding = report::compute_crowding(log.simulation.transit_load, lines, stops);
+            const auto& crowding = summary.crowding;
             o << "<h2>Transit crowding</h2><p>" << crowding.boardings << " boardings, " << crowding.denied_boardings
               << " denied boardings, " << crowding.segments_over_seated << " segments with standing passengers, "
               << crowding.segments_full << " full.</p><table><tr><th>line</th><th>from</th><th>to</th><th>departs</th>"
@@ -448,6 +449,48 @@ std::string html_report(const HtmlReportInputs& in) {
     if (in.comparison) comparison_section(o, *in.comparison);
     o << script << "</body></html>\n";
     return o.str();
+}
+
+TripLogSummary summarise_trip_log(const output::TripLog& log) {
+    TripLogSummary out;
+    out.split = report::compute_modal_split(log.trips, log.meta.distance_bands_km, log.meta.target_sustainable_share);
+    out.split.scenario_name = log.meta.scenario_name;
+    out.split.seed = log.meta.seed;
+    if (log.has_simulation) {
+        std::vector<std::string> lines, stops;
+        for (const auto& l : log.lookups.lines) lines.push_back(l.name);
+        for (const auto& st : log.lookups.stops) stops.push_back(st.name);
+        out.crowding = report::compute_crowding(log.simulation.transit_load, lines, stops);
+    }
+    return out;
+}
+
+std::string trip_log_page(const output::TripLog& log, const std::string& scenario_file,
+                          const std::filesystem::path& skims_dir, int threads) {
+    HtmlReportInputs in;
+    in.log = &log;
+    in.title = "flemsim report: " + log.meta.scenario_name;
+    std::optional<network::Network> net;
+    std::optional<Accessibility> acc;
+    if (!scenario_file.empty()) {
+        // The scenario as its file says: the run's overrides are not in the trip log, and the
+        // network check below catches a scenario whose network is not the one the run used.
+        const auto sc = scenario::load_scenario(scenario_file);
+        net = network::load_scenario_network(sc);
+        output::check_same_network(log, *net);
+        acc = write_skims_and_accessibility(sc, skims_dir, 8 * 3600, "", threads);
+        in.net = &*net;
+        in.accessibility = &*acc;
+    }
+    return html_report(in);
+}
+
+std::string comparison_page(const Comparison& comparison) {
+    HtmlReportInputs in;
+    in.comparison = &comparison;
+    in.title = "flemsim comparison: " + comparison.scenarios.front() + " and " +
+               std::to_string(comparison.scenarios.size() - 1) + " option(s)";
+    return html_report(in);
 }
 
 }  // namespace flemsim::pipeline

@@ -4,6 +4,7 @@
 // network drawn from its own coordinates and coloured by volume per mode with transit loads,
 // accessibility per zone, and comparison tables. Charts are inline SVG; a few lines of plain
 // JavaScript switch between the maps. Every text from a scenario or network is escaped.
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,7 @@
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/accessibility.hpp"
 #include "sim/pipeline/compare.hpp"
+#include "sim/report/modal_split.hpp"
 
 namespace flemsim::pipeline {
 
@@ -23,6 +25,23 @@ struct HtmlReportInputs {
 };
 
 std::string html_report(const HtmlReportInputs& in);
+
+// The modal split and the transit crowding (empty without a simulated day) of a trip log alone:
+// what `flemsim report` prints and what its page draws.
+struct TripLogSummary {
+    report::ModalSplit split;
+    report::Crowding crowding;
+};
+TripLogSummary summarise_trip_log(const output::TripLog& log);
+
+// The page of `flemsim report --html`: a run's trip log. With `scenario_file` (the scenario the
+// run used; its network must be the trip log's) also the network map with volumes and the
+// accessibility at 08:00, whose skims are written into `skims_dir`; `threads` 0: all cores.
+std::string trip_log_page(const output::TripLog& log, const std::string& scenario_file,
+                          const std::filesystem::path& skims_dir, int threads);
+
+// The page of `flemsim compare --html`.
+std::string comparison_page(const Comparison& comparison);
 
 // &, <, >, " and ' as entities.
 std::string html_escape(std::string_view text);
