@@ -1,0 +1,130 @@
+// flemsim network build: a network folder from an OpenStreetMap extract, optionally a GTFS feed
+// and zone centroids (or a grid of square zones).
+#include <iostream>
+#include <memory>
+
+#include "sim/apps/command.hpp"
+#include "sim/core/text.hpp"
+#include "sim/network/import/gtfs_import.hpp"
+#include "sim/network/import/osm_import.hpp"
+#include "sim/network/import/zones.hpp"
+#include "sim/network/network.hpp"
+#include "sim/network/write.hpp"
+
+namespace flemsim::apps {
+
+namespace {
+
+struct NetworkBuildCommandOptions {
+    std::string osm, gtfs, service_date, bbox, center, zones, name;
+    double radius_km = 0;
+    double grid_m = 500;
+    double max_stop_link_m = 300;
+    CommonOptions common;  // --output (required here), --threads, --quiet
+};
+
+// "a,b" or "a,b,c,d" as numbers; a usage error otherwise.
+std::vector<double> numbers(const std::string& text, std::size_t count, const std::string& option) {
+    std::vector<double> out;
+    try {
+        for (const auto part : core::split(text, ',')) out.push_back(core::parse_double(part));
+    } catch (const core::ParseError&) {
+        out.clear();
+    }
+    if (out.size() != count)
+        throw CLI::ValidationError(option, "expected " + std::to_string(count) + " numbers separated by commas");
+    return out;
+}
+
+void validate(const NetworkBuildCommandOptions& o) {
+    if (!o.gtfs.empty() && o.service_date.empty()) throw UsageError("--gtfs needs --service-date YYYY-MM-DD");
+    if (!o.center.empty() && o.radius_km <= 0) throw UsageError("--center needs --radius-km");
+}
+
+int run(const NetworkBuildCommandOptions& b) {
+    namespace imp = network::import;
+    const auto& c = b.common;
+    imp::OsmOptions osm;
+    if (!b.bbox.empty()) {
+        const auto v = numbers(b.bbox, 4, "--bbox");
+        osm.area = imp::Area{v[0], v[1], v[2], v[3]};
+    } else if (!b.center.empty()) {
+        const auto v = numbers(b.center, 2, "--center");
+        osm.area = imp::area_from_center(v[0], v[1], b.radius_km);
+    }
+    const auto say = [&](const std::string& line) {
+        if (!c.quiet) std::cout << line << "\n";
+    };
+    network::Network net;
+    imp::OsmReport osm_report;
+    imp::import_osm(b.osm, osm, net, osm_report);
+    if (!b.name.empty()) net.name = b.name;
+    say("streets: " + std::to_string(osm_report.nodes) + " nodes, " + std::to_string(osm_report.links) + " links (" +
+        std::to_string(osm_report.highway_ways) + " highway ways, " + std::to_string(osm_report.collapsed_nodes) +
+        " degree-2 nodes folded)");
+    const char* mode_names[3] = {"walk", "bike", "car"};
+    for (int m = 0; m < 3; ++m)
+        if (osm_report.dropped_links[m] > 0)
+            say(std::string("  ") + mode_names[m] + ": " + std::to_string(osm_report.dropped_links[m]) +
+                " links outside the largest connected part dropped for this mode");
+    for (const auto& n : osm_report.notes) say("  " + n);
+    if (!b.gtfs.empty()) {
+        imp::GtfsOptions go;
+        go.service_date = b.service_date;
+        go.max_stop_link_m = b.max_stop_link_m;
+        imp::GtfsReport gr;
+        imp::import_gtfs(b.gtfs, go, net, gr);
+        say("transit: " + std::to_string(gr.stops) + " stops, " + std::to_string(gr.lines) + " lines from " +
+            std::to_string(gr.trips_on_date) + " trips on " + b.service_date + " (" +
+            std::to_string(gr.stops_unlinked) + " stops too far from the streets)");
+        for (const auto& n : gr.notes) say("  " + n);
+    }
+    std::vector<std::string> notes;
+    const auto zones = b.zones.empty() ? imp::grid_zones(net, b.grid_m) : imp::read_zone_file(b.zones);
+    imp::add_zones(net, zones, notes);
+    say("zones: " + std::to_string(net.zone_count()) +
+        (b.zones.empty() ? " grid cells of " + std::to_string(static_cast<int>(b.grid_m)) + " m" : " from " + b.zones));
+    for (const auto& n : notes) say("  " + n);
+    network::write_network(net, c.output);
+    // What was written must load: the same checks as for any network.
+    const auto loaded = network::load_network(c.output);
+    say("wrote " + c.output + " (" + std::to_string(loaded.node_count()) + " nodes, " +
+        std::to_string(loaded.link_count()) + " links, " + std::to_string(loaded.zone_count()) + " zones, " +
+        std::to_string(loaded.stop_count()) + " stops, " + std::to_string(loaded.line_count()) + " lines)");
+    return exit_ok;
+}
+
+}  // namespace
+
+Command add_network_build_command(CLI::App& network) {
+    auto o = std::make_shared<NetworkBuildCommandOptions>();
+    auto& c = o->common;
+    auto* cmd = network.add_subcommand("build", "Build a network folder from OpenStreetMap (and GTFS)");
+    cmd->add_option("--osm", o->osm, "OpenStreetMap extract (.osm or .osm.pbf)")->required();
+    cmd->add_option("--gtfs", o->gtfs, "GTFS feed (.zip or folder)");
+    cmd->add_option("--service-date", o->service_date, "The day whose trips are imported (YYYY-MM-DD)");
+    cmd->add_option("--bbox", o->bbox, "Area: south,west,north,east in degrees")->type_name("S,W,N,E");
+    cmd->add_option("--center", o->center, "Area: centre LAT,LON (with --radius-km)")->type_name("LAT,LON");
+    cmd->add_option("--radius-km", o->radius_km, "Area: radius around --center")->check(CLI::PositiveNumber);
+    cmd->add_option("--zones", o->zones,
+                    "Zone centroids: CSV (id,name,lat,lon[,residents,jobs,study_places,visits]) or GeoJSON points");
+    cmd->add_option("--grid-m", o->grid_m, "Without --zones: square zones of this size (m)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--max-stop-link-m", o->max_stop_link_m, "Stops farther from the streets are left out (m)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--name", o->name, "Name of the network");
+    cmd->add_option("--output,-o", c.output, "Network folder to write")->required();
+    cmd->add_option("--threads,-j", c.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));
+    cmd->add_flag("--quiet,-q", c.quiet, "Print only errors");
+    cmd->footer(
+        "Examples:\n"
+        "  flemsim network build --osm city.osm.pbf --center 59.338,18.070 --radius-km 1.5 --output networks/city\n"
+        "  flemsim network build --osm city.osm --gtfs sl.zip --service-date 2026-11-26 --zones zones.csv -o "
+        "networks/city");
+    return {cmd, [o] {
+                validate(*o);
+                return with_thread_limit(worker_threads(o->common.threads), [&] { return run(*o); });
+            }};
+}
+
+}  // namespace flemsim::apps

@@ -1,0 +1,74 @@
+// flemsim run SCENARIO: one run, its report on stdout, the trip log and modal_split.json on disk.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "sim/apps/command.hpp"
+#include "sim/core/version.hpp"
+#include "sim/pipeline/run.hpp"
+#include "sim/report/modal_split.hpp"
+
+namespace flemsim::apps {
+
+namespace {
+
+struct RunCommandOptions {
+    std::string scenario_file;
+    CommonOptions common;
+    bool require_target = false;
+};
+
+void print_result(const scenario::Scenario& s, const pipeline::RunResult& r) {
+    std::cout << "flemsim " << core::program_version << " — scenario " << s.name << " (" << s.year << "), "
+              << r.persons << " persons, " << r.trips << " trips, " << r.threads_used << " threads\n";
+    const auto& p = r.population;
+    std::cout << "population: " << p.residents << " residents (" << p.resident_workers << " working, "
+              << p.resident_students << " studying), " << p.in_commuting_workers << " in-commuting workers, "
+              << p.in_commuting_students << " in-commuting students\n\n";
+    std::cout << report::format_modal_split(r.split) << "\n";
+    if (r.simulated) {
+        std::cout << report::format_crowding(r.crowding) << "\n";
+        std::cout << "Day-to-day loop\n" << report::format_iterations(r.iterations);
+        std::cout << "wall time per day (s):";
+        for (const double sec : r.iteration_seconds) std::printf(" %.2f", sec);
+        std::cout << "\n\n";
+    }
+    if (r.fallback_tours > 0)
+        std::cout << "note: " << r.fallback_tours
+                  << " tours had no mode within the rules (no car, no bike, too far to walk, no transit path) and "
+                     "took the first mode that reaches\n";
+    double total = 0;
+    for (const auto& t : r.timings) total += t.seconds;
+    std::cout << "time:";
+    for (const auto& t : r.timings) std::printf(" %s %.2f s;", t.stage.c_str(), t.seconds);
+    std::printf(" total %.2f s\n", total);
+    std::cout << "wrote " << r.trips_file.string() << "\n      " << r.report_file.string() << "\n";
+}
+
+int run(const RunCommandOptions& o) {
+    const auto s = load_scenario(o.scenario_file, o.common);
+    pipeline::RunOptions ro;
+    ro.output_dir = o.common.output;
+    // Without --threads the scenario's 'threads' decides (pipeline::RunOptions::threads = -1).
+    if (o.common.threads) ro.threads = *o.common.threads;
+    ro.progress = progress_printer(o.common.quiet);
+    const auto r = pipeline::run(s, ro);
+    if (!o.common.quiet) print_result(s, r);
+    return o.require_target && !r.split.target_met() ? exit_check_failed : exit_ok;
+}
+
+}  // namespace
+
+Command add_run_command(CLI::App& app) {
+    auto o = std::make_shared<RunCommandOptions>();
+    auto* cmd =
+        app.add_subcommand("run", "Run a scenario: population, level of service, mode choice, trip log, report");
+    cmd->add_option("scenario", o->scenario_file, "Scenario file (YAML)")->required();
+    add_common_options(cmd, o->common, true);
+    cmd->add_flag("--require-target", o->require_target, "Exit with 3 when the sustainable share misses the target");
+    cmd->footer(
+        "Example: flemsim run scenarios/flemingsberg-2030.yaml --threads 2 --set modes.car.default_parking_sek=20");
+    return {cmd, [o] { return run(*o); }};
+}
+
+}  // namespace flemsim::apps

@@ -1,0 +1,49 @@
+#include <tbb/info.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "sim/apps/command.hpp"
+
+namespace flemsim::apps {
+
+void add_common_options(CLI::App* app, CommonOptions& c, bool scenario_options) {
+    app->add_option("--output,-o", c.output, "Folder for the outputs (default: <output.dir>/<scenario name>)");
+    app->add_option("--threads,-j", c.threads, "Worker threads (0: all cores; default: the scenario's 'threads')")
+        ->check(CLI::Range(0, 1024));
+    if (scenario_options) {
+        app->add_option("--seed,-s", c.seed, "Random seed (overrides the scenario's 'seed')");
+        app->add_option("--set", c.sets, "Override a scenario key: --set key.path=value (repeatable)")
+            ->type_name("KEY=VALUE");
+    }
+    app->add_flag("--quiet,-q", c.quiet, "Print only errors");
+}
+
+std::vector<std::string> scenario_overrides(const CommonOptions& c) {
+    std::vector<std::string> out = c.sets;
+    if (c.seed) out.push_back("seed=" + std::to_string(*c.seed));
+    return out;
+}
+
+scenario::Scenario load_scenario(const std::string& file, const CommonOptions& c) {
+    scenario::LoadOptions lo;
+    lo.overrides = scenario_overrides(c);
+    return scenario::load_scenario(file, lo);
+}
+
+bool stderr_is_terminal() {
+    return ::isatty(STDERR_FILENO) == 1;
+}
+
+std::function<void(const std::string&)> progress_printer(bool quiet) {
+    if (quiet || !stderr_is_terminal()) return {};
+    return [](const std::string& line) { std::cerr << "  " << line << "\n"; };
+}
+
+int worker_threads(const std::optional<int>& requested, int jobs) {
+    if (requested && *requested > 0) return *requested;
+    return std::max(1, tbb::info::default_concurrency() / std::max(1, jobs));
+}
+
+}  // namespace flemsim::apps
