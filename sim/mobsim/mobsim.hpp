@@ -6,6 +6,24 @@
 // vehicle; buses on roads share the links with cars; walkers and cyclists move at their own
 // speed. Each step has phases (read the state, write intents; resolve them per link in id
 // order; apply), so the result does not depend on the number of threads.
+//
+// Design. The day is four engines, each owning its columns, and a loop over the phases of
+// a second (phases.hpp: the enum Phase and `step_order`, the only place that sets the order).
+// - EventWheel (event_wheel.hpp): one bucket of events per second; owns nothing of the result.
+// - Travellers (travellers.hpp): per trip its person, started and done flags; per leg its
+//   trip; per person the walk and bike speed factors. Writes DayResult's per-trip columns
+//   (dep_s, arr_s, the sums, denied, stuck, stuck_trips) and per leg leg_start_s, leg_end_s,
+//   leg_distance_m; sizes walkers and cyclists (filled by add_walk_bike_volumes).
+// - LinkQueues (link_queues.hpp): per car arc free-flow time, tokens, storage, the queue and
+//   its head, the waiting list to enter it. Writes cars, buses, car_time_sum and
+//   car_time_count, and leg_board_s of car legs (the second the car enters the road).
+// - TransitVehicles (transit_vehicles.hpp): per boarding route node the stop queue, per
+//   vehicle trip the passengers on board, its next stop and last departure. Writes
+//   transit_load, wait_sum/count, ride_sum/count, denied_boardings, and per ride leg
+//   leg_board_s, leg_vehicle_trip and leg_denied.
+// Engines hand work on through the wheel (later seconds) or through lists the day passes
+// from one phase to the next (the same second); a vehicle on the road is a typed VehicleRef
+// (engine.hpp): a car leg or a bus's vehicle trip.
 #include <cstdint>
 #include <vector>
 

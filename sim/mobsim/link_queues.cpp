@@ -1,0 +1,301 @@
+#include "sim/mobsim/link_queues.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace flemsim::mobsim {
+
+LinkQueues::LinkQueues(const MobsimContext& ctx, const routing::TripRoutes& routes, const TransitVehicles& transit,
+                       DayResult& res, EventWheel& wheel)
+    : m_ctx(ctx),
+      m_car(ctx.routing.car),
+      m_routes(routes),
+      m_transit(transit),
+      m_res(res),
+      m_wheel(wheel),
+      m_half_access(static_cast<std::int32_t>(std::lround(ctx.params.car_access_s / 2))) {
+    const auto& p = ctx.params;
+    const auto& net = ctx.routing.net;
+    const std::size_t arcs = m_car.arc_count();
+    m_fft.resize(arcs);
+    m_rate.resize(arcs);
+    m_max_tokens.resize(arcs);
+    m_storage.resize(arcs);
+    for (std::size_t a = 0; a < arcs; ++a) {
+        const auto link = m_car.link[a];
+        m_fft[a] = std::max<std::int32_t>(1, static_cast<std::int32_t>(std::lround(m_car.time_s[a])));
+        m_rate[a] = net.link_capacity_veh_per_h[link] * p.capacity_factor / 3600.0;
+        m_max_tokens[a] = std::max(1.0, m_rate[a]);
+        const double storage = m_car.length_m[a] * net.link_lanes[link] * p.capacity_factor / p.vehicle_length_m;
+        m_storage[a] = static_cast<std::uint32_t>(std::max(1.0, std::floor(storage)));
+    }
+    m_tokens = m_max_tokens;
+    m_token_time.assign(arcs, 0);
+    m_queue.resize(arcs);
+    m_head.assign(arcs, 0);
+    m_blocked_since.assign(arcs, -1);
+    m_entry.resize(arcs);
+    m_entry_head.assign(arcs, 0);
+    m_entry_listed.assign(arcs, 0);
+    m_entry_since.assign(arcs, -1);
+
+    const std::size_t volumes = net.link_count() * 2 * volume_hours;
+    res.cars.assign(volumes, 0);
+    res.buses.assign(volumes, 0);
+    res.car_time_sum.assign(arcs * volume_hours, 0.0);
+    res.car_time_count.assign(arcs * volume_hours, 0);
+}
+
+std::size_t LinkQueues::volume_index(std::uint32_t arc, std::int32_t t) const {
+    const std::uint32_t link = m_car.link[arc];
+    const std::size_t dir = m_car.tail[arc] == m_ctx.routing.net.link_from[link] ? 0 : 1;
+    return (link * 2 + dir) * volume_hours + hour_of(t);
+}
+
+// A car follows its leg's links; a bus the car path of the segment it drives.
+std::uint32_t LinkQueues::link_count_of(VehicleRef v) const {
+    if (v.is_bus()) {
+        const auto rn = m_transit.route_node_left(v.index);
+        return m_ctx.bus_routes.rn_first_arc[rn + 1] - m_ctx.bus_routes.rn_first_arc[rn];
+    }
+    return m_routes.leg_first_arc[v.index + 1] - m_routes.leg_first_arc[v.index];
+}
+
+std::uint32_t LinkQueues::link_of(VehicleRef v, std::uint32_t pos) const {
+    if (v.is_bus()) {
+        const auto rn = m_transit.route_node_left(v.index);
+        return m_ctx.bus_routes.arcs[m_ctx.bus_routes.rn_first_arc[rn] + pos];
+    }
+    return m_routes.arcs[m_routes.leg_first_arc[v.index] + pos];
+}
+
+std::uint32_t LinkQueues::next_link(VehicleRef v, std::uint32_t pos) const {
+    return pos + 1 < link_count_of(v) ? link_of(v, pos + 1) : arrive;
+}
+
+void LinkQueues::refresh_tokens(std::uint32_t link, std::int32_t t) {
+    if (m_token_time[link] == t) return;
+    m_tokens[link] = std::min(m_max_tokens[link], m_tokens[link] + (t - m_token_time[link]) * m_rate[link]);
+    m_token_time[link] = t;
+}
+
+void LinkQueues::enter(std::int32_t t, std::vector<VehicleRef>& entries) {
+    std::sort(entries.begin(), entries.end());
+    for (const auto v : entries) {
+        if (!v.is_bus() && link_count_of(v) == 0) {
+            // Origin and destination at the same node: the car is parked again.
+            m_res.leg_board_s[v.index] = t;
+            m_wheel.schedule(t + std::max(1, m_half_access), EventKind::leg_end, v.index);
+            continue;
+        }
+        const std::uint32_t first = link_of(v, 0);
+        m_entry[first].push_back({v, t});
+        if (!m_entry_listed[first]) {
+            m_entry_listed[first] = 1;
+            m_entry_links.push_back(first);
+        }
+    }
+}
+
+void LinkQueues::collect_intents(std::int32_t t, std::vector<std::uint32_t>& woken) {
+    m_intents.clear();
+    std::sort(woken.begin(), woken.end());
+    woken.erase(std::unique(woken.begin(), woken.end()), woken.end());
+    std::sort(m_entry_links.begin(), m_entry_links.end());
+    if (woken.empty() && m_entry_links.empty()) return;
+
+    // Each source writes its own slots.
+    const std::size_t n_woken = woken.size(), n_sources = n_woken + m_entry_links.size();
+    if (m_per_source.size() < n_sources) m_per_source.resize(n_sources);
+    m_rewake.assign(n_woken, -1);
+    for_each_index(n_sources, m_ctx.params.parallel_threshold, [&](std::size_t i) {
+        m_per_source[i].clear();
+        if (i < n_woken)
+            m_rewake[i] = link_intents(woken[i], t, m_per_source[i]);
+        else
+            waiting_list_intents(m_entry_links[i - n_woken], m_per_source[i]);
+    });
+    for (std::size_t i = 0; i < n_woken; ++i)
+        if (m_rewake[i] >= 0) m_wheel.schedule(m_rewake[i], EventKind::link_wake, woken[i]);
+    for (std::size_t i = 0; i < n_sources; ++i)
+        m_intents.insert(m_intents.end(), m_per_source[i].begin(), m_per_source[i].end());
+    std::sort(m_intents.begin(), m_intents.end(), [](const Intent& x, const Intent& y) {
+        if (x.target != y.target) return x.target < y.target;
+        return x.source != y.source ? x.source < y.source : x.rank < y.rank;
+    });
+}
+
+// The vehicles at the head of a link that reached its end, as many as its tokens allow. A
+// link that moves nothing (its head not yet at the end, or the flow capacity not yet
+// recovered) returns when to wake it again (-1: empty).
+std::int32_t LinkQueues::link_intents(std::uint32_t a, std::int32_t t, std::vector<Intent>& out) {
+    refresh_tokens(a, t);
+    const auto& q = m_queue[a];
+    const auto allowed = static_cast<std::uint32_t>(std::floor(m_tokens[a] + 1e-9));
+    for (std::uint32_t k = 0, j = m_head[a]; k < allowed && j < q.size() && q[j].exit_s <= t; ++k, ++j)
+        out.push_back({next_link(q[j].vehicle, q[j].pos), {Source::Kind::link, a}, k, q[j].vehicle, false});
+    if (!out.empty() || m_head[a] == q.size()) return -1;
+    std::int32_t when = std::max(q[m_head[a]].exit_s, t + 1);
+    if (allowed == 0 && m_rate[a] > 0)
+        when = std::max(when, t + static_cast<std::int32_t>(std::ceil((1.0 - m_tokens[a]) / m_rate[a] - 1e-9)));
+    return when;
+}
+
+// A waiting list asks for at most one more than the link's storage (the last for a stuck
+// squeeze).
+void LinkQueues::waiting_list_intents(std::uint32_t b, std::vector<Intent>& out) const {
+    const auto& w = m_entry[b];
+    const std::uint32_t limit = m_storage[b] + 1;
+    for (std::uint32_t k = 0, j = m_entry_head[b]; k < limit && j < w.size(); ++k, ++j)
+        out.push_back({b, {Source::Kind::waiting_list, b}, k, w[j].vehicle, false});
+}
+
+// Per target, independently: free storage as it was at the start of the second, in source
+// order; a source blocked for the stuck time squeezes in over the storage.
+void LinkQueues::accept(std::int32_t t) {
+    m_group_start.clear();
+    for (std::size_t i = 0; i < m_intents.size(); ++i)
+        if (i == 0 || m_intents[i].target != m_intents[i - 1].target) m_group_start.push_back(i);
+    m_group_start.push_back(m_intents.size());
+    const std::int32_t stuck = m_ctx.params.stuck_time_s;
+    const auto blocked_long = [&](Source s) {
+        const std::int32_t since = s.kind == Source::Kind::link ? m_blocked_since[s.link] : m_entry_since[s.link];
+        return since >= 0 && t - since >= stuck;
+    };
+    for_each_index(m_group_start.size() - 1, m_ctx.params.parallel_threshold, [&](std::size_t g) {
+        const std::size_t b = m_group_start[g], e = m_group_start[g + 1];
+        const auto target = m_intents[b].target;
+        if (target == arrive) {
+            for (std::size_t i = b; i < e; ++i) m_intents[i].accepted = true;
+            return;
+        }
+        std::size_t free = free_storage(target);
+        for (std::size_t i = b; i < e; ++i) {
+            if (free > 0) {
+                m_intents[i].accepted = true;
+                --free;
+            } else if (blocked_long(m_intents[i].source)) {
+                m_intents[i].accepted = true;  // stuck: squeezes in over the storage
+            }
+        }
+    });
+}
+
+// A source moves a prefix of its vehicles: after a refusal, later ones stay too. Leaves the
+// intents by source in m_by_source, and per source its accepted count and whether it was
+// refused.
+void LinkQueues::keep_prefixes() {
+    m_by_source.resize(m_intents.size());
+    for (std::uint32_t i = 0; i < m_by_source.size(); ++i) m_by_source[i] = i;
+    std::sort(m_by_source.begin(), m_by_source.end(), [&](std::uint32_t x, std::uint32_t y) {
+        const auto& a = m_intents[x];
+        const auto& b = m_intents[y];
+        return a.source != b.source ? a.source < b.source : a.rank < b.rank;
+    });
+    m_moved.clear();
+    m_refused.clear();
+    for (std::size_t i = 0; i < m_by_source.size();) {
+        const auto source = m_intents[m_by_source[i]].source;
+        bool blocked = false;
+        std::uint32_t accepted = 0;
+        for (; i < m_by_source.size() && m_intents[m_by_source[i]].source == source; ++i) {
+            auto& in = m_intents[m_by_source[i]];
+            if (blocked || !in.accepted) {
+                in.accepted = false;
+                blocked = true;
+            } else {
+                ++accepted;
+            }
+        }
+        m_moved.emplace_back(source, accepted);
+        m_refused.push_back(blocked);
+    }
+}
+
+void LinkQueues::release(std::int32_t t) {
+    keep_prefixes();
+    m_moved_pos.assign(m_intents.size(), 0);
+    m_moved_enter.assign(m_intents.size(), t);
+    std::size_t k = 0;  // walks m_by_source in step with m_moved
+    for (std::size_t m = 0; m < m_moved.size(); ++m) {
+        const auto [source, accepted] = m_moved[m];
+        const std::size_t first = k;
+        while (k < m_by_source.size() && m_intents[m_by_source[k]].source == source) ++k;
+        if (source.kind == Source::Kind::link)
+            release_link(source.link, accepted, m_refused[m], first, t);
+        else
+            release_waiting_list(source.link, accepted, m_refused[m], first, t);
+    }
+}
+
+// The link's first `accepted` vehicles leave (their car times recorded), spending a token
+// each; a link with vehicles left is woken when its new head may go.
+void LinkQueues::release_link(std::uint32_t a, std::uint32_t accepted, bool refused, std::size_t first,
+                              std::int32_t t) {
+    auto& q = m_queue[a];
+    for (std::uint32_t c = 0; c < accepted; ++c) {
+        const auto& item = q[m_head[a] + c];
+        m_moved_pos[m_by_source[first + c]] = item.pos + 1;
+        if (!item.vehicle.is_bus()) {
+            const std::size_t slot = a * volume_hours + hour_of(item.enter_s);
+            m_res.car_time_sum[slot] += t - item.enter_s;
+            ++m_res.car_time_count[slot];
+        }
+    }
+    m_head[a] += accepted;
+    m_tokens[a] -= accepted;
+    // Drop the vehicles that left once they are half the vector: memory stays within twice
+    // the link's occupancy, at amortised constant cost.
+    if (m_head[a] >= 8 && 2 * m_head[a] >= q.size()) {
+        q.erase(q.begin(), q.begin() + m_head[a]);
+        m_head[a] = 0;
+        if (q.capacity() > 64 && q.capacity() > 4 * q.size()) q.shrink_to_fit();
+    }
+    m_blocked_since[a] = refused ? (m_blocked_since[a] < 0 ? t : m_blocked_since[a]) : -1;
+    if (m_head[a] < q.size()) {
+        std::int32_t when = std::max(q[m_head[a]].exit_s, t + 1);
+        if (!refused && m_tokens[a] < 1.0 && m_rate[a] > 0)
+            when = std::max(when, t + static_cast<std::int32_t>(std::ceil((1.0 - m_tokens[a]) / m_rate[a])));
+        m_wheel.schedule(when, EventKind::link_wake, a);
+    }
+}
+
+// The waiting list's first `accepted` vehicles enter, with the second they asked as their
+// entry time; an emptied list gives its memory back and leaves m_entry_links (in apply).
+void LinkQueues::release_waiting_list(std::uint32_t b, std::uint32_t accepted, bool refused, std::size_t first,
+                                      std::int32_t t) {
+    for (std::uint32_t c = 0; c < accepted; ++c)
+        m_moved_enter[m_by_source[first + c]] = m_entry[b][m_entry_head[b] + c].since_s;
+    m_entry_head[b] += accepted;
+    m_entry_since[b] = refused ? (m_entry_since[b] < 0 ? t : m_entry_since[b]) : -1;
+    if (m_entry_head[b] == m_entry[b].size()) {
+        std::vector<Entry>().swap(m_entry[b]);
+        m_entry_head[b] = 0;
+        m_entry_listed[b] = 0;
+        m_entry_since[b] = -1;
+    }
+}
+
+void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals) {
+    for (std::size_t i = 0; i < m_intents.size(); ++i) {
+        const auto& in = m_intents[i];
+        if (!in.accepted) continue;
+        const bool bus = in.vehicle.is_bus();
+        if (in.target == arrive) {
+            if (bus)
+                bus_arrivals.push_back(in.vehicle.index);
+            else
+                m_wheel.schedule(t + std::max(1, m_half_access), EventKind::leg_end, in.vehicle.index);
+            continue;
+        }
+        if (in.source.kind == Source::Kind::waiting_list && !bus) m_res.leg_board_s[in.vehicle.index] = t;
+        auto& q = m_queue[in.target];
+        if (m_head[in.target] == q.size()) m_wheel.schedule(t + m_fft[in.target], EventKind::link_wake, in.target);
+        q.push_back({in.vehicle, m_moved_pos[i], m_moved_enter[i], t + m_fft[in.target]});
+        auto& volume = bus ? m_res.buses : m_res.cars;
+        ++volume[volume_index(in.target, t)];
+    }
+    std::erase_if(m_entry_links, [&](std::uint32_t b) { return !m_entry_listed[b]; });
+}
+
+}  // namespace flemsim::mobsim

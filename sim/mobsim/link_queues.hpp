@@ -1,0 +1,133 @@
+#pragma once
+// LinkQueues: cars and buses on the car links (arcs of the car graph), a queue model per
+// link. A vehicle enters a link through its waiting list (from its origin, or a bus from its
+// stop), spends at least the free-flow time on it, and leaves from the head of its queue as
+// the link's flow capacity (tokens refilled at the capacity rate) and the next link's free
+// storage allow; a full link spills back. A vehicle blocked for the stuck time enters the
+// next link anyway. The verbs of one second, each a phase (phases.hpp): enter,
+// collect_intents, accept, release, apply.
+#include <cstdint>
+#include <vector>
+
+#include "sim/mobsim/engine.hpp"
+#include "sim/mobsim/event_wheel.hpp"
+#include "sim/mobsim/mobsim.hpp"
+#include "sim/mobsim/transit_vehicles.hpp"
+
+namespace flemsim::mobsim {
+
+class LinkQueues {
+public:
+    // Target of a vehicle leaving its last link.
+    static constexpr std::uint32_t arrive = core::invalid_index;
+
+    // Where a move comes from: a link's queue, or a link's waiting list. Ordered by kind,
+    // then link: a target accepts from links before waiting lists, each by link id.
+    struct Source {
+        enum class Kind : std::uint8_t { link, waiting_list };
+        Kind kind;
+        std::uint32_t link;
+        friend auto operator<=>(const Source&, const Source&) = default;
+    };
+
+    // Sizes the car and bus columns of `res`. Buses read their segment from `transit`.
+    LinkQueues(const MobsimContext& ctx, const routing::TripRoutes& routes, const TransitVehicles& transit,
+               DayResult& res, EventWheel& wheel);
+
+    // Phase::link_entries: vehicles ready at t join their first link's waiting list, in the
+    // order given (sorted: cars, then buses). A car leg without links ends at once.
+    void enter(std::int32_t t, std::vector<VehicleRef>& entries);
+    // Phase::link_intents: the links woken at t (sorted and made unique here) and all waiting
+    // lists state their moves.
+    void collect_intents(std::int32_t t, std::vector<std::uint32_t>& woken);
+    // Phase::link_accept: each target takes what its free storage allows.
+    void accept(std::int32_t t);
+    // Phase::link_release: sources give up the prefix of their vehicles that may move.
+    void release(std::int32_t t);
+    // Phase::link_apply: targets take the vehicles; buses leaving the road go to
+    // `bus_arrivals` (at their next stop now).
+    void apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals);
+
+    // Something waits to enter a link: the day cannot skip the next second.
+    bool has_waiting() const { return !m_entry_links.empty(); }
+    // Storage (vehicles) of a link less the vehicles on it, zero when over full.
+    std::size_t free_storage(std::uint32_t link) const {
+        const std::size_t occupied = on_link(link);
+        return m_storage[link] > occupied ? m_storage[link] - occupied : 0;
+    }
+    std::size_t on_link(std::uint32_t link) const { return m_queue[link].size() - m_head[link]; }
+    std::size_t waiting(std::uint32_t link) const { return m_entry[link].size() - m_entry_head[link]; }
+    std::uint32_t storage(std::uint32_t link) const { return m_storage[link]; }
+
+private:
+    // A vehicle on a link.
+    struct QueueItem {
+        VehicleRef vehicle;
+        std::uint32_t pos;  // index of this link in the vehicle's link sequence
+        std::int32_t enter_s;
+        std::int32_t exit_s;  // earliest exit (free flow)
+    };
+    // A vehicle waiting to enter a link, since the second it asked: that wait counts as time
+    // on the link.
+    struct Entry {
+        VehicleRef vehicle;
+        std::int32_t since_s;
+    };
+    // A wish to move `vehicle` onto `target` (a link, or `arrive`); rank orders one
+    // source's wishes.
+    struct Intent {
+        std::uint32_t target;
+        Source source;
+        std::uint32_t rank;
+        VehicleRef vehicle;
+        bool accepted;
+    };
+
+    std::uint32_t link_count_of(VehicleRef v) const;
+    std::uint32_t link_of(VehicleRef v, std::uint32_t pos) const;
+    std::uint32_t next_link(VehicleRef v, std::uint32_t pos) const;
+    void refresh_tokens(std::uint32_t link, std::int32_t t);
+    std::int32_t link_intents(std::uint32_t link, std::int32_t t, std::vector<Intent>& out);
+    void waiting_list_intents(std::uint32_t link, std::vector<Intent>& out) const;
+    void keep_prefixes();
+    void release_link(std::uint32_t link, std::uint32_t accepted, bool refused, std::size_t first, std::int32_t t);
+    void release_waiting_list(std::uint32_t link, std::uint32_t accepted, bool refused, std::size_t first,
+                              std::int32_t t);
+    std::size_t volume_index(std::uint32_t arc, std::int32_t t) const;
+
+    const MobsimContext& m_ctx;
+    const routing::StreetGraph& m_car;
+    const routing::TripRoutes& m_routes;
+    const TransitVehicles& m_transit;
+    DayResult& m_res;
+    EventWheel& m_wheel;
+    std::int32_t m_half_access;  // walk from the car at the end, seconds
+
+    // Per link.
+    std::vector<std::int32_t> m_fft;  // free-flow time, whole seconds, at least 1
+    std::vector<double> m_rate, m_max_tokens, m_tokens;
+    std::vector<std::int32_t> m_token_time;
+    std::vector<std::uint32_t> m_storage;
+    std::vector<std::vector<QueueItem>> m_queue;
+    std::vector<std::uint32_t> m_head;
+    std::vector<std::int32_t> m_blocked_since;
+    // Per link's waiting list; m_entry_links: the links with one, listed once.
+    std::vector<std::vector<Entry>> m_entry;
+    std::vector<std::uint32_t> m_entry_head;
+    std::vector<std::uint8_t> m_entry_listed;
+    std::vector<std::int32_t> m_entry_since;
+    std::vector<std::uint32_t> m_entry_links;
+
+    // The second's moves, from collect_intents to apply.
+    std::vector<std::vector<Intent>> m_per_source;
+    std::vector<std::int32_t> m_rewake;
+    std::vector<Intent> m_intents;
+    std::vector<std::size_t> m_group_start;
+    std::vector<std::uint32_t> m_by_source;                 // intents by source and rank
+    std::vector<std::pair<Source, std::uint32_t>> m_moved;  // source, accepted count
+    std::vector<std::uint8_t> m_refused;
+    std::vector<std::uint32_t> m_moved_pos;
+    std::vector<std::int32_t> m_moved_enter;
+};
+
+}  // namespace flemsim::mobsim

@@ -1,0 +1,57 @@
+#pragma once
+// Travellers: the people of the day. Starts trips and legs, times walk and bike legs, ends
+// legs and trips and starts each person's next trip; at the end of the day, marks the stuck
+// trips and sums every trip's legs into its times and distance.
+#include <cstdint>
+#include <vector>
+
+#include "sim/mobsim/engine.hpp"
+#include "sim/mobsim/event_wheel.hpp"
+#include "sim/mobsim/mobsim.hpp"
+
+namespace flemsim::mobsim {
+
+class Travellers {
+public:
+    // Sizes the per-trip and per-leg columns of `res` and schedules each person's first trip.
+    Travellers(const MobsimContext& ctx, const DayPlan& plan, DayResult& res, EventWheel& wheel);
+
+    // Phase::people. `round` holds the trip starts, leg starts and leg ends due at t (it is
+    // used up). Car legs whose car is ready at t go to `car_entries`, ride legs started at t
+    // to `riders` (in the order they join their stop's queue).
+    void step(std::int32_t t, std::vector<Event>& round, std::vector<VehicleRef>& car_entries,
+              std::vector<std::uint32_t>& riders);
+
+    // After the last second: stuck trips, and per trip its legs summed.
+    void finish();
+
+    std::uint32_t person_of_trip(std::uint32_t trip) const { return m_trip_person[trip]; }
+    std::uint32_t trip_of_leg(std::uint32_t leg) const { return m_leg_trip[leg]; }
+
+private:
+    void end_trip(std::uint32_t trip, std::int32_t t, std::vector<Event>& now);
+    void next_after_leg(std::uint32_t leg, std::int32_t t, std::vector<Event>& now);
+    void sort_round(std::int32_t t, std::vector<Event>& round, std::vector<Event>& next_round);
+    void time_street_legs(std::int32_t t);
+    void start_legs(std::int32_t t, std::vector<Event>& next_round, std::vector<VehicleRef>& car_entries,
+                    std::vector<std::uint32_t>& riders);
+    void summarise_trip(std::uint32_t trip);
+
+    const MobsimContext& m_ctx;
+    const DayPlan& m_plan;
+    const routing::TripRoutes& m_routes;
+    DayResult& m_res;
+    EventWheel& m_wheel;
+    std::int32_t m_half_access;  // walk to or from the car, seconds
+
+    std::vector<std::uint32_t> m_trip_person;
+    std::vector<std::uint32_t> m_leg_trip;
+    std::vector<float> m_walk_factor, m_bike_factor;
+    std::vector<std::uint8_t> m_trip_started, m_trip_done;
+
+    // Scratch of a step, kept to reuse its memory.
+    std::vector<Event> m_next_round, m_starts;
+    std::vector<std::uint32_t> m_street_legs;
+};
+
+}  // namespace flemsim::mobsim
