@@ -1,7 +1,7 @@
 #include "sim/core/csv.hpp"
 
 #include <fstream>
-#include <sstream>
+#include <iterator>
 
 #include "sim/core/text.hpp"
 
@@ -11,9 +11,7 @@ namespace {
 std::string slurp(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError({path.string(), 0, 0}, "cannot open file", "does it exist?");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 }  // namespace
 

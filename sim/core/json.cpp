@@ -1,7 +1,9 @@
 #include "sim/core/json.hpp"
 
 #include <cmath>
-#include <cstdio>
+#include <iterator>
+
+#include <fmt/format.h>
 
 namespace flemsim::core {
 
@@ -27,9 +29,7 @@ std::string json_escape(std::string_view s) {
                 break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-                    out += buf;
+                    fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
                 } else {
                     out += c;
                 }
@@ -99,9 +99,7 @@ JsonWriter& JsonWriter::value(double v) {
         m_out += "null";
         return *this;
     }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.10g", v);
-    m_out += buf;
+    fmt::format_to(std::back_inserter(m_out), "{:.10g}", v);
     return *this;
 }
 

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "sim/core/error.hpp"
 
 namespace flemsim::core {
@@ -69,10 +71,19 @@ std::int32_t parse_clock(std::string_view s) {
 std::string format_clock(std::int64_t seconds) {
     const bool neg = seconds < 0;
     if (neg) seconds = -seconds;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%s%02lld:%02lld:%02lld", neg ? "-" : "", static_cast<long long>(seconds / 3600),
-                  static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60));
-    return buf;
+    return fmt::format("{}{:02}:{:02}:{:02}", neg ? "-" : "", seconds / 3600, seconds / 60 % 60, seconds % 60);
+}
+
+std::string pad_right(std::string_view s, std::size_t width) {
+    std::string out(s);
+    if (out.size() < width) out.append(width - out.size(), ' ');
+    return out;
+}
+
+std::string pad_left(std::string_view s, std::size_t width) {
+    std::string out(s.size() < width ? width - s.size() : 0, ' ');
+    out += s;
+    return out;
 }
 
 double parse_double(std::string_view s) {

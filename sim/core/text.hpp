@@ -24,6 +24,11 @@ std::string format_clock(std::int64_t seconds);
 double parse_double(std::string_view s);
 std::int64_t parse_int(std::string_view s);
 
+// `s` with spaces after (pad_right) or before (pad_left) it up to `width` bytes, as printf's
+// %-*s and %*s pad: fmt pads by characters, which moves columns after a name with "ö" or "±".
+std::string pad_right(std::string_view s, std::size_t width);
+std::string pad_left(std::string_view s, std::size_t width);
+
 std::vector<std::string_view> split(std::string_view s, char sep);
 std::string_view trim(std::string_view s);
 

@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdio>
-#include <sstream>
+#include <iterator>
+
+#include <fmt/format.h>
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/error.hpp"
@@ -70,11 +71,10 @@ void write_matsim_trips(const std::filesystem::path& file, const TripLog& log, c
             m += (m.empty() ? "" : "-") + std::string(matsim_mode(leg.mode));
         }
     }
-    std::ostringstream out;
-    out << "person;trip_number;trip_id;dep_time;trav_time;wait_time;traveled_distance;euclidean_distance;main_mode;"
+    fmt::memory_buffer out;
+    fmt::format_to(std::back_inserter(out), "person;trip_number;trip_id;dep_time;trav_time;wait_time;traveled_distance;euclidean_distance;main_mode;"
            "longest_distance_mode;modes;start_activity_type;end_activity_type;start_facility_id;start_link;start_x;"
-           "start_y;end_facility_id;end_link;end_x;end_y;first_pt_boarding_stop;last_pt_egress_stop\n";
-    char xy[128];
+           "start_y;end_facility_id;end_link;end_x;end_y;first_pt_boarding_stop;last_pt_egress_stop\n");
     for (std::size_t i = 0; i < log.trips.size(); ++i) {
         const auto& t = log.trips[i];
         const bool home_first = t.dest_activity != static_cast<std::uint8_t>(core::Activity::home);
@@ -84,21 +84,19 @@ void write_matsim_trips(const std::filesystem::path& file, const TripLog& log, c
         const double sx = net.node_x_m[t.origin_node], sy = net.node_y_m[t.origin_node];
         const double ex = net.node_x_m[t.dest_node], ey = net.node_y_m[t.dest_node];
         const auto number = t.trip_index + 1;
-        out << t.person_id << ';' << number << ';' << t.person_id << '_' << number << ';' << clock(t.dep_time_s) << ';'
-            << clock(t.arr_time_s - t.dep_time_s) << ';' << clock(t.wait_s) << ';' << std::lround(t.distance_m) << ';'
-            << std::lround(std::hypot(ex - sx, ey - sy)) << ';' << matsim_mode(t.mode) << ';' << matsim_mode(t.mode)
-            << ';' << (modes[i].empty() ? matsim_mode(t.mode) : modes[i]) << ';' << start_act << ';' << end_act
-            << ";;;";
-        std::snprintf(xy, sizeof xy, "%.1f;%.1f;;;%.1f;%.1f;", sx, sy, ex, ey);
-        out << xy;
-        if (t.board_stop >= 0 && static_cast<std::size_t>(t.board_stop) < log.lookups.stops.size())
-            out << log.lookups.stops[static_cast<std::size_t>(t.board_stop)].id;
-        out << ';';
-        if (t.alight_stop >= 0 && static_cast<std::size_t>(t.alight_stop) < log.lookups.stops.size())
-            out << log.lookups.stops[static_cast<std::size_t>(t.alight_stop)].id;
-        out << '\n';
+        const auto stop_id = [&](std::int32_t stop) {
+            return stop >= 0 && static_cast<std::size_t>(stop) < log.lookups.stops.size()
+                       ? std::string_view(log.lookups.stops[static_cast<std::size_t>(stop)].id)
+                       : std::string_view();
+        };
+        fmt::format_to(std::back_inserter(out),
+                       "{};{};{}_{};{};{};{};{};{};{};{};{};{};{};;;{:.1f};{:.1f};;;{:.1f};{:.1f};{};{}\n", t.person_id, number, t.person_id, number, clock(t.dep_time_s),
+                       clock(t.arr_time_s - t.dep_time_s), clock(t.wait_s), std::lround(t.distance_m),
+                       std::lround(std::hypot(ex - sx, ey - sy)), matsim_mode(t.mode), matsim_mode(t.mode),
+                       modes[i].empty() ? std::string_view(matsim_mode(t.mode)) : std::string_view(modes[i]),
+                       start_act, end_act, sx, sy, ex, ey, stop_id(t.board_stop), stop_id(t.alight_stop));
     }
-    core::write_file_atomically(file, out.str());
+    core::write_file_atomically(file, fmt::to_string(out));
 }
 
 void write_link_volumes_geojson(const std::filesystem::path& file, const TripLog& log, const network::Network& net) {

@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <map>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include "sim/core/error.hpp"
 #include "sim/core/json.hpp"
@@ -56,13 +57,10 @@ Estimate estimate(const std::vector<double>& values) {
 
 std::string format_estimate(const Estimate& e, bool percent, bool sign, int decimals) {
     const double f = percent ? 100 : 1;
-    char b[64];
     if (std::isfinite(e.half_width))
-        std::snprintf(b, sizeof b, sign ? "%+.*f ± %.*f" : "%.*f ± %.*f", decimals, f * e.mean, decimals,
-                      f * e.half_width);
-    else
-        std::snprintf(b, sizeof b, sign ? "%+.*f" : "%.*f", decimals, f * e.mean);
-    return b;
+        return sign ? fmt::format("{:+.{}f} ± {:.{}f}", f * e.mean, decimals, f * e.half_width, decimals)
+                    : fmt::format("{:.{}f} ± {:.{}f}", f * e.mean, decimals, f * e.half_width, decimals);
+    return sign ? fmt::format("{:+.{}f}", f * e.mean, decimals) : fmt::format("{:.{}f}", f * e.mean, decimals);
 }
 
 bool surely_reaches(const Estimate& e, double target) {
@@ -198,9 +196,7 @@ Comparison run_comparison(const CompareOptions& o) {
     for (std::size_t i = 0; i < o.files.size(); ++i)
         for (std::size_t r = 0; r < seeds.size(); ++r) {
             SweepRun run;
-            char id[32];
-            std::snprintf(id, sizeof id, "s%02zu-r%02zu", i, r + 1);
-            run.id = std::string(id) + "-" + names[i];
+            run.id = fmt::format("s{:02}-r{:02}-{}", i, r + 1, names[i]);
             run.base = std::filesystem::absolute(o.files[i]);
             run.overrides = o.overrides;
             run.seed = seeds[r];
@@ -224,9 +220,7 @@ Comparison run_comparison(const CompareOptions& o) {
 namespace {
 
 std::string pct(double v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.1f", 100 * v);
-    return b;
+    return fmt::format("{:.1f}", 100 * v);
 }
 
 }  // namespace
@@ -258,10 +252,8 @@ std::string format_comparison(const Comparison& c) {
     };
     // The summary, one row per scenario.
     {
-        char head[256];
-        std::snprintf(head, sizeof head, "%-*s %14s %14s %6s %6s %8s %6s %10s\n", static_cast<int>(width), "scenario",
-                      "sustainable %", "vs base, pp", "walk", "bike", "transit", "car", "car km");
-        out << "\n" << head;
+        out << fmt::format("\n{:<{}} {:>14} {:>14} {:>6} {:>6} {:>8} {:>6} {:>10}\n", "scenario", width,
+                           "sustainable %", "vs base, pp", "walk", "bike", "transit", "car", "car km");
         for (const auto& s : c.scenarios) {
             const auto get = [&](const std::string& m) { return c.find(s, m); };
             const auto* sus = get("sustainable_share");
@@ -271,13 +263,11 @@ std::string format_comparison(const Comparison& c) {
                 return r ? pct(r->value.mean) : std::string("-");
             };
             const auto* km = get("car_km");
-            char row[512];
-            std::snprintf(row, sizeof row, "%-*s %14s %14s %6s %6s %8s %6s %10.0f\n", static_cast<int>(width),
-                          s.c_str(), format_estimate(sus->value, true, false).c_str(),
-                          sus->difference.n ? format_estimate(sus->difference, true, true).c_str() : "",
-                          share("walk").c_str(), share("bike").c_str(), share("transit").c_str(), share("car").c_str(),
-                          km ? km->value.mean : 0.0);
-            out << row;
+            // Padded by bytes, as the table always was: names and "±" may be more than one byte.
+            out << fmt::format("{} {} {} {:>6} {:>6} {:>8} {:>6} {:>10.0f}\n", core::pad_right(s, width),
+                               core::pad_left(format_estimate(sus->value, true, false), 14),
+                               core::pad_left(sus->difference.n ? format_estimate(sus->difference, true, true) : "", 14),
+                               share("walk"), share("bike"), share("transit"), share("car"), km ? km->value.mean : 0.0);
         }
     }
     line("Sustainable share, % (target " + pct(c.target) + " %)", "sustainable_share", true, 1);
@@ -362,9 +352,7 @@ std::string comparison_csv(const Comparison& c) {
     out << "scenario,metric,n,mean,ci95_low,ci95_high,difference,difference_ci95_low,difference_ci95_high\n";
     const auto f = [](double v) {
         if (!std::isfinite(v)) return std::string();
-        char b[40];
-        std::snprintf(b, sizeof b, "%.10g", v);
-        return std::string(b);
+        return fmt::format("{:.10g}", v);
     };
     const auto q = [](const std::string& s) {
         if (s.find_first_of(",\"\n") == std::string::npos) return s;

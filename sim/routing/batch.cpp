@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
-#include <sstream>
+
+#include <fmt/format.h>
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/csv.hpp"
@@ -191,20 +193,18 @@ std::vector<RouteAnswer> answer_route_queries(const RoutingContext& ctx, const s
 
 void write_route_answers(const std::filesystem::path& file, const std::vector<RouteQuery>& queries,
                          const std::vector<RouteAnswer>& answers) {
-    std::ostringstream out;
-    out << "id,mode,found,travel_time_s,distance_m,access_s,wait_s,in_vehicle_s,egress_s,transfers,lines,stops,"
-           "snap_from_m,snap_to_m\n";
-    char buf[256];
+    fmt::memory_buffer out;
+    fmt::format_to(std::back_inserter(out),
+                   "id,mode,found,travel_time_s,distance_m,access_s,wait_s,in_vehicle_s,egress_s,transfers,lines,stops,"
+                   "snap_from_m,snap_to_m\n");
     for (std::size_t i = 0; i < queries.size(); ++i) {
         const auto& a = answers[i];
-        std::snprintf(buf, sizeof buf, "%s,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%u,",
-                      std::string(core::name_of(queries[i].mode)).c_str(), a.found ? 1 : 0, a.time_s, a.distance_m,
-                      a.access_s, a.wait_s, a.in_vehicle_s, a.egress_s, static_cast<unsigned>(a.transfers));
-        out << queries[i].id << ',' << buf << a.lines << ',' << a.stops << ',';
-        std::snprintf(buf, sizeof buf, "%.1f,%.1f\n", a.snap_from_m, a.snap_to_m);
-        out << buf;
+        fmt::format_to(std::back_inserter(out),
+                       "{},{},{},{:.1f},{:.1f},{:.1f},{:.1f},{:.1f},{:.1f},{},{},{},{:.1f},{:.1f}\n", queries[i].id,
+                       core::name_of(queries[i].mode), a.found ? 1 : 0, a.time_s, a.distance_m, a.access_s, a.wait_s,
+                       a.in_vehicle_s, a.egress_s, a.transfers, a.lines, a.stops, a.snap_from_m, a.snap_to_m);
     }
-    core::write_file_atomically(file, out.str());
+    core::write_file_atomically(file, fmt::to_string(out));
 }
 
 }  // namespace flemsim::routing

@@ -3,7 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
-#include <sstream>
+#include <iterator>
 
 namespace flemsim::scenario {
 
@@ -113,9 +113,7 @@ ConfigNode parse_yaml(std::string_view text, const std::string& file) {
 ConfigNode load_yaml_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError({path.string(), 0, 0}, "cannot open file", "does it exist?");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return parse_yaml(ss.str(), path.string());
+    return parse_yaml(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()), path.string());
 }
 
 void merge_into(ConfigNode& base, const ConfigNode& overlay) {

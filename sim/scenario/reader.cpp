@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "sim/core/text.hpp"
 
 namespace flemsim::scenario {
@@ -15,9 +17,7 @@ void fail_at(const ConfigNode& node, const std::string& path, const std::string&
 
 namespace {
 std::string fmt_num(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
+    return fmt::format("{:g}", v);
 }
 
 void check_range(double v, const ConfigNode& node, const std::string& path, Range r) {

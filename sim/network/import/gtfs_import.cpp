@@ -9,8 +9,8 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <iterator>
 #include <optional>
-#include <sstream>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -80,9 +80,7 @@ private:
         if (m_zip == nullptr) {
             std::ifstream in(m_feed / name, std::ios::binary);
             if (!in) throw core::IoError(label(name) + ": cannot open");
-            std::ostringstream ss;
-            ss << in.rdbuf();
-            return ss.str();
+            return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
         }
         const auto index = locate(name);
         zip_stat_t st;
