@@ -1,6 +1,10 @@
 # Common settings of every flemsim target: warnings, sanitizers, include root.
 add_library(flemsim_options INTERFACE)
 target_compile_options(flemsim_options INTERFACE -Wall -Wextra -Wpedantic)
+# Only our targets link flemsim_options; third-party headers come in as SYSTEM includes.
+if(FLEMSIM_WERROR)
+  target_compile_options(flemsim_options INTERFACE -Werror)
+endif()
 # GCC 12 reports false -Wrestrict warnings inside std::string concatenation
 # (https://gcc.gnu.org/bugzilla/show_bug.cgi?id=105651).
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
