@@ -34,7 +34,7 @@ std::vector<std::int32_t> candidate_shifts(std::int32_t window_s) {
 
 ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx, const routing::CarTimes* car_times,
                      int iteration, bool apply, TourPlans& plans) {
-    const auto& s = in.scenario;
+    const auto& s = in.params.replanning;
     const auto& pop = in.pop;
     const auto shifts = candidate_shifts(s.departure_window_s);
     const std::size_t k = shifts.size();
@@ -47,7 +47,7 @@ ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx,
     const double share = s.replanning_share / std::pow(static_cast<double>(iteration) + 1.0, s.replanning_decay);
     std::vector<std::uint32_t> tours;
     for (std::uint32_t p = 0; p < pop.person_count(); ++p) {
-        core::Rng rng(s.seed, core::Stream::replanning, p, static_cast<std::uint64_t>(iteration) * 2);
+        core::Rng rng(in.params.seed, core::Stream::replanning, p, static_cast<std::uint64_t>(iteration) * 2);
         if (!rng.bernoulli(share)) continue;
         ++sum.persons;
         for (const auto tour : pop.tours_of(p)) tours.push_back(tour);
@@ -129,7 +129,7 @@ ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx,
                 }
                 if (!apply) continue;
                 const auto prob = logit_probabilities(best_v, any);
-                core::Rng rng(s.seed, core::Stream::replanning, person, static_cast<std::uint64_t>(iteration) * 2 + 1);
+                core::Rng rng(in.params.seed, core::Stream::replanning, person, static_cast<std::uint64_t>(iteration) * 2 + 1);
                 for (std::uint32_t skip = pop.tours_of(person).first; skip < tour; ++skip) rng.next_u64();
                 const Mode m = draw_mode(prob, any, rng.uniform());
                 const auto shift = best_shift[static_cast<std::size_t>(m)];

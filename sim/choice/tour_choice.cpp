@@ -21,12 +21,13 @@ constexpr std::uint8_t bit(Mode m) {
 }  // namespace
 
 std::vector<double> parking_by_zone(const scenario::Scenario& s, const network::Network& net) {
-    std::vector<double> out(net.zone_count(), s.default_parking_sek);
+    const auto& car = s.modes.car;
+    std::vector<double> out(net.zone_count(), car.default_parking_sek);
     std::vector<std::string> ids(net.zone_ids);
-    for (const auto& [zone, sek] : s.parking_sek) {
+    for (const auto& [zone, sek] : car.parking_sek) {
         const auto z = net.find_zone(zone);
         if (z == core::invalid_index)
-            throw core::InputError(s.parking_pos.at(zone),
+            throw core::InputError(car.parking_pos.at(zone),
                                    "modes.car.parking_sek." + zone + ": no such zone in the network");
         out[z] = sek;
     }
@@ -51,7 +52,7 @@ TripOffer offer_of(const routing::TripLos& los, std::size_t t) {
 }
 
 double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, const TripOffer& offer, Mode m) {
-    const auto& s = in.scenario;
+    const auto& s = in.params;
     switch (m) {
         case Mode::walk:
         case Mode::bike:
@@ -79,7 +80,7 @@ Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOff
                          std::uint8_t& available) {
     const auto& pop = in.pop;
     const auto person = pop.person_of_tour(tour);
-    const auto terms = in.scenario.terms(pop.group[person], pop.tour_purpose[tour]);
+    const auto& terms = in.params.terms(pop.group[person], pop.tour_purpose[tour]);
     available = out.available & back.available;
     if (!pop.car_available[person]) available &= static_cast<std::uint8_t>(~bit(Mode::car));
     if (!pop.bike_owner[person]) available &= static_cast<std::uint8_t>(~bit(Mode::bike));
@@ -128,7 +129,7 @@ std::vector<core::Mode> choose_modes(const ChoiceInputs& in, ChoiceSummary* summ
                     continue;
                 }
                 const auto prob = logit_probabilities(v, avail);
-                core::Rng rng(in.scenario.seed, core::Stream::mode_choice, p, tour - pop.tours_of(p).first);
+                core::Rng rng(in.params.seed, core::Stream::mode_choice, p, tour - pop.tours_of(p).first);
                 chosen[tour] = draw_mode(prob, avail, rng.uniform());
             }
         }

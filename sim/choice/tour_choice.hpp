@@ -8,18 +8,20 @@
 #include "sim/choice/logit.hpp"
 #include "sim/population/population.hpp"
 #include "sim/routing/los.hpp"
+#include "sim/scenario/params.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace flemsim::choice {
 
 struct ChoiceInputs {
-    const scenario::Scenario& scenario;
+    const scenario::ChoiceParams& params;
     const network::Network& net;
     const population::Population& pop;
     const routing::TripLos& los;
     std::vector<double> parking_sek_by_zone;  // charged once per tour at a non-home destination
 };
 
+// Parking charge per network zone from modes.car (default_parking_sek, parking_sek by zone).
 std::vector<double> parking_by_zone(const scenario::Scenario& s, const network::Network& net);
 
 // What the modes offer one trip: availability bits (1 << mode), door-to-door times and

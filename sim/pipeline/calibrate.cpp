@@ -36,8 +36,8 @@ CalibrationResult calibrate(const std::filesystem::path& scenario_file, const st
         throw core::InputError({scenario_file.string(), 0, 0}, "calibration: no targets in the scenario",
                                "add calibration.targets with the shares of walk, bike, transit and car");
     CalibrationResult out;
-    out.asc = first.base_terms.asc;
-    out.asc_by_group = first.asc_by_group;
+    out.asc = first.mode_choice.asc;
+    out.asc_by_group = first.mode_choice.asc_by_group;
     for (int round = 1; round <= k.max_rounds; ++round) {
         // The scenario with the current constants.
         auto lo_round = lo;
@@ -57,14 +57,14 @@ CalibrationResult calibrate(const std::filesystem::path& scenario_file, const st
         cr.round = round;
         for (std::size_t m = 0; m < core::mode_count; ++m) {
             cr.shares[m] = r.split.overall.share(static_cast<core::Mode>(m));
-            cr.worst = std::max(cr.worst, std::abs(cr.shares[m] - k.shares[m]));
+            cr.worst = std::max(cr.worst, std::abs(cr.shares[m] - k.targets[m]));
         }
         std::array<std::array<double, core::mode_count>, core::group_count> group_share{};
         for (std::size_t g = 0; g < core::group_count; ++g) {
-            if (!k.group_given[g]) continue;
+            if (!k.by_group_given[g]) continue;
             for (std::size_t m = 0; m < core::mode_count; ++m) {
                 group_share[g][m] = r.split.by_group[g].share(static_cast<core::Mode>(m));
-                cr.worst = std::max(cr.worst, std::abs(group_share[g][m] - k.group_shares[g][m]));
+                cr.worst = std::max(cr.worst, std::abs(group_share[g][m] - k.by_group[g][m]));
             }
         }
         out.rounds.push_back(cr);
@@ -80,25 +80,25 @@ CalibrationResult calibrate(const std::filesystem::path& scenario_file, const st
         }
         if (round == k.max_rounds) break;
         // Car is the reference: its constant stays, the others move by the log ratio relative to car's.
-        const double car_ratio = std::log(k.shares[car] / safe(cr.shares[car]));
+        const double car_ratio = std::log(k.targets[car] / safe(cr.shares[car]));
         for (std::size_t m = 0; m < core::mode_count; ++m)
-            if (m != car) out.asc[m] += std::log(safe(k.shares[m]) / safe(cr.shares[m])) - car_ratio;
+            if (m != car) out.asc[m] += std::log(safe(k.targets[m]) / safe(cr.shares[m])) - car_ratio;
         for (std::size_t g = 0; g < core::group_count; ++g) {
-            if (!k.group_given[g]) continue;
-            const double g_car = std::log(k.group_shares[g][car] / safe(group_share[g][car]));
+            if (!k.by_group_given[g]) continue;
+            const double g_car = std::log(k.by_group[g][car] / safe(group_share[g][car]));
             // What the overall constants will move is already applied to the group too: the
             // group adjustment takes the rest.
             for (std::size_t m = 0; m < core::mode_count; ++m)
                 if (m != car)
-                    out.asc_by_group[g][m] += std::log(safe(k.group_shares[g][m]) / safe(group_share[g][m])) - g_car -
-                                              (std::log(safe(k.shares[m]) / safe(cr.shares[m])) - car_ratio);
+                    out.asc_by_group[g][m] += std::log(safe(k.by_group[g][m]) / safe(group_share[g][m])) - g_car -
+                                              (std::log(safe(k.targets[m]) / safe(cr.shares[m])) - car_ratio);
         }
     }
     const auto& last = out.rounds.back();
     std::ostringstream y;
     y << "# Mode constants calibrated by `flemsim calibrate` in " << out.rounds.size() << " rounds against\n"
-      << "# calibration.targets of " << first.name << " (walk " << number(k.shares[0]) << ", bike "
-      << number(k.shares[1]) << ", transit " << number(k.shares[2]) << ", car " << number(k.shares[3])
+      << "# calibration.targets of " << first.name << " (walk " << number(k.targets[0]) << ", bike "
+      << number(k.targets[1]) << ", transit " << number(k.targets[2]) << ", car " << number(k.targets[3])
       << "): " << (out.reached ? "reached" : "NOT reached") << "; the last round gave walk " << number(last.shares[0])
       << ", bike " << number(last.shares[1]) << ", transit " << number(last.shares[2]) << ", car "
       << number(last.shares[3])

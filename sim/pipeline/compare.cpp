@@ -182,7 +182,7 @@ Comparison run_comparison(const CompareOptions& o) {
             throw core::IoError(o.files[i].string() + ": scenario name '" + s.name + "' given twice");
         names.push_back(s.name);
         if (i == 0) {
-            target = s.target_sustainable_share;
+            target = s.target.sustainable_share;
             if (first_seed == 0) first_seed = s.seed;
         }
     }

@@ -124,7 +124,7 @@ std::string percent(double v) {
 
 }  // namespace
 
-LoopResult run_day_loop(const scenario::Scenario& s, routing::RoutingContext& ctx, const choice::ChoiceInputs& in,
+LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext& ctx, const choice::ChoiceInputs& in,
                         const std::vector<core::Mode>& initial_modes,
                         const std::function<void(const std::string&)>& say) {
     const auto& pop = in.pop;
@@ -135,20 +135,22 @@ LoopResult run_day_loop(const scenario::Scenario& s, routing::RoutingContext& ct
     out.trip_dep = choice::trip_departures(pop, out.plans);
     out.routes = routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep);
 
+    const auto& sp = params.mobsim;
     mobsim::MobsimParams mp;
-    mp.seed = s.seed;
-    mp.end_time_s = s.end_time_s;
-    mp.capacity_factor = s.capacity_factor;
-    mp.transit_capacity_factor = s.transit_capacity_factor;
-    mp.vehicle_length_m = s.vehicle_length_m;
-    mp.stuck_time_s = s.stuck_time_s;
-    mp.walk_speed_cv = s.walk_speed_cv;
-    mp.bike_speed_cv = s.bike_speed_cv;
-    mp.walk_speed_mps = s.walk_speed_mps;
-    mp.bike_speed_mps = s.bike_speed_mps;
-    mp.car_access_s = s.car_access_s;
+    mp.seed = sp.seed;
+    mp.end_time_s = sp.end_time_s;
+    mp.capacity_factor = sp.capacity_factor;
+    mp.transit_capacity_factor = sp.transit_capacity_factor;
+    mp.vehicle_length_m = sp.vehicle_length_m;
+    mp.stuck_time_s = sp.stuck_time_s;
+    mp.walk_speed_cv = sp.walk_speed_cv;
+    mp.bike_speed_cv = sp.bike_speed_cv;
+    mp.walk_speed_mps = sp.walk_speed_mps;
+    mp.bike_speed_mps = sp.bike_speed_mps;
+    mp.car_access_s = sp.car_access_s;
     const auto mctx = mobsim::make_mobsim_context(ctx, mp);
 
+    const auto& s = params.loop;
     Experience exp = initial_experience(ctx);
     for (int it = 0; it < s.max_iterations; ++it) {
         const auto started = std::chrono::steady_clock::now();

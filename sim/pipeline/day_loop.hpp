@@ -10,6 +10,7 @@
 #include "sim/mobsim/mobsim.hpp"
 #include "sim/output/trip_log.hpp"
 #include "sim/routing/routes.hpp"
+#include "sim/scenario/params.hpp"
 
 namespace flemsim::pipeline {
 
@@ -23,7 +24,7 @@ struct LoopResult {
     std::vector<double> iteration_seconds;
 };
 
-LoopResult run_day_loop(const scenario::Scenario& s, routing::RoutingContext& ctx, const choice::ChoiceInputs& in,
+LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext& ctx, const choice::ChoiceInputs& in,
                         const std::vector<core::Mode>& initial_modes,
                         const std::function<void(const std::string&)>& say);
 

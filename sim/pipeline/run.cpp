@@ -181,7 +181,7 @@ std::vector<std::string> validate(const scenario::Scenario& s) {
     lines.push_back("land use: " + thousands(static_cast<std::uint64_t>(residents)) + " residents, " +
                     thousands(static_cast<std::uint64_t>(jobs)) + " jobs, " +
                     thousands(static_cast<std::uint64_t>(places)) + " study places (scale " +
-                    std::to_string(s.population_scale) + ")");
+                    std::to_string(s.population.scale) + ")");
     return lines;
 }
 
@@ -198,7 +198,8 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     const Prepared prep = prepare(s);
     const auto& net = prep.net;
     say("network: " + thousands(net.node_count()) + " nodes, " + thousands(net.link_count()) + " links");
-    auto ctx = routing::build_routing(net, s);
+    const auto params = scenario::Params::from(s);
+    auto ctx = routing::build_routing(net, params.routing);
     const auto imp = routing::compute_zone_impedance(ctx, impedance_time_s);
     clock.lap("network and level-of-service set-up");
 
@@ -211,7 +212,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     auto los = routing::compute_trip_los(ctx, pop);
     clock.lap("level of service");
 
-    choice::ChoiceInputs in{s, net, pop, los, prep.parking};
+    choice::ChoiceInputs in{params.choice, net, pop, los, prep.parking};
     choice::ChoiceSummary cs;
     const auto modes = choice::choose_modes(in, &cs);
     result.fallback_tours = cs.fallback_tours;
@@ -220,8 +221,8 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     std::vector<core::TripRecord> trips(pop.trip_count());
     std::vector<core::PersonRecord> persons(pop.person_count());
     LoopResult loop;
-    if (s.simulate) {
-        loop = run_day_loop(s, ctx, in, modes, say);
+    if (s.simulation.enabled) {
+        loop = run_day_loop(params, ctx, in, modes, say);
         result.simulated = true;
         result.iterations = loop.iterations;
         result.iteration_seconds = loop.iteration_seconds;
@@ -235,7 +236,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         tbb::blocked_range<std::size_t>(0, pop.person_count(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
             for (std::size_t p = r.begin(); p != r.end(); ++p) {
                 const auto person = static_cast<std::uint32_t>(p);
-                if (!s.simulate)
+                if (!s.simulation.enabled)
                     for (const std::size_t t : pop.trips_of(p))
                         trips[t] = make_trip(pop, los, in, modes, person, t);
                 auto& pr = persons[p];
@@ -254,15 +255,15 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
                     static_cast<std::uint16_t>(pop.trips_of(p).size());
             }
         });
-    result.split = report::compute_modal_split(trips, s.distance_bands_km, s.target_sustainable_share);
+    result.split = report::compute_modal_split(trips, s.report.distance_bands_km, s.target.sustainable_share);
     // A simulated day's trips are made again, block by block, when they are written.
-    if (s.simulate) std::vector<core::TripRecord>().swap(trips);
+    if (s.simulation.enabled) std::vector<core::TripRecord>().swap(trips);
     result.split.scenario_name = s.name;
     result.split.seed = s.seed;
     clock.lap("trip records and report");
 
     if (options.write_outputs) {
-        const auto dir = options.output_dir.empty() ? s.output_dir / s.name : options.output_dir;
+        const auto dir = options.output_dir.empty() ? s.output.dir / s.name : options.output_dir;
         std::error_code ec;
         std::filesystem::create_directories(dir, ec);
         if (ec) throw core::IoError("cannot create output folder " + dir.string() + ": " + ec.message());
@@ -273,20 +274,20 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         meta.scenario_yaml = s.effective_yaml;
         meta.input_hashes = input_hashes(s, net);
         meta.created_utc = creation_time_utc();
-        meta.target_sustainable_share = s.target_sustainable_share;
-        meta.distance_bands_km = s.distance_bands_km;
+        meta.target_sustainable_share = s.target.sustainable_share;
+        meta.distance_bands_km = s.report.distance_bands_km;
         result.trips_file = dir / "trips.h5";
         result.report_file = dir / "modal_split.json";
-        if (s.simulate) {
+        if (s.simulation.enabled) {
             const auto sources = simulation_sources(pop, ctx, loop);
             output::write_trip_log(result.trips_file, meta, make_lookups(net), simulated_trip_rows(in, ctx, loop),
-                                   persons, {s.compression_level, s.chunk_rows}, &sources);
+                                   persons, {s.output.compression_level, s.output.chunk_rows}, &sources);
         } else {
             output::write_trip_log(result.trips_file, meta, make_lookups(net), trips, persons,
-                                   {s.compression_level, s.chunk_rows});
+                                   {s.output.compression_level, s.output.chunk_rows});
         }
         core::write_file_atomically(result.report_file,
-                                    s.simulate
+                                    s.simulation.enabled
                                         ? report::modal_split_json(result.split, &result.crowding, &result.iterations)
                                         : report::modal_split_json(result.split));
         clock.lap("writing outputs");

@@ -138,7 +138,7 @@ std::vector<std::uint64_t> assign_places(const Draws& d, Population& pop, const 
             // Study zones attract by their places as the land use gives them (before the
             // population scale), like the gateways' weights: a scaled run keeps the shares.
             if (d.net.zone_kind[j] == ZoneKind::study)
-                a = taken[j] < capacity[j] ? static_cast<double>(capacity[j]) / d.s.population_scale : 0.0;
+                a = taken[j] < capacity[j] ? static_cast<double>(capacity[j]) / d.s.population.scale : 0.0;
             else
                 a = gateway_weight[j];
             w[j] = gravity_weight(a, beta, d.imp.at(home, j));
@@ -258,7 +258,7 @@ void plan_day(const Draws& d, const Population& pop, const OtherDestinations& ot
 
 void draw_attributes(const scenario::Scenario& s, Population& pop, std::uint32_t p) {
     Rng rng(s.seed, Stream::person_attributes, p, 1);
-    const auto& a = s.attributes[static_cast<std::size_t>(pop.group[p])];
+    const auto& a = s.population.attributes[static_cast<std::size_t>(pop.group[p])];
     pop.car_available[p] = rng.bernoulli(a.car_availability);
     pop.bike_owner[p] = rng.bernoulli(a.bike_ownership);
     pop.transit_pass[p] = rng.bernoulli(a.transit_pass);
@@ -290,7 +290,7 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
     for (std::size_t z = 0; z < nz; ++z)
         first_resident[z + 1] =
             first_resident[z] + static_cast<std::uint32_t>(net.zone_kind[z] == ZoneKind::study
-                                                               ? scaled_count(zones.residents[z], s.population_scale)
+                                                               ? scaled_count(zones.residents[z], s.population.scale)
                                                                : 0);
     const std::uint32_t residents = first_resident[nz];
     resize_persons(pop, residents);
@@ -298,8 +298,8 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
         for (std::uint32_t p = first_resident[z]; p < first_resident[z + 1]; ++p) {
             Rng rng(s.seed, Stream::home_location, p);
             const double u = rng.uniform();
-            pop.group[p] = u < s.employment_rate                    ? Group::resident_worker
-                           : u < s.employment_rate + s.student_rate ? Group::resident_student
+            pop.group[p] = u < s.population.employment_rate                    ? Group::resident_worker
+                           : u < s.population.employment_rate + s.population.student_rate ? Group::resident_student
                                                                     : Group::resident;
             pop.home_zone[p] = static_cast<std::uint32_t>(z);
             pop.home_node[p] = draw_node(net, static_cast<std::uint32_t>(z), rng, invalid_index);
@@ -311,8 +311,8 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
     std::vector<std::uint64_t> job_capacity(nz, 0), study_capacity(nz, 0);
     for (std::size_t z = 0; z < nz; ++z)
         if (net.zone_kind[z] == ZoneKind::study) {
-            job_capacity[z] = scaled_count(zones.jobs[z], s.population_scale);
-            study_capacity[z] = scaled_count(zones.study_places[z], s.population_scale);
+            job_capacity[z] = scaled_count(zones.jobs[z], s.population.scale);
+            study_capacity[z] = scaled_count(zones.study_places[z], s.population.scale);
         }
     std::vector<std::uint32_t> workers, students;
     for (std::uint32_t p = 0; p < residents; ++p) {

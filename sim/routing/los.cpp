@@ -13,31 +13,23 @@ namespace flemsim::routing {
 using core::invalid_index;
 using core::Mode;
 
-RoutingContext build_routing(const network::Network& net, const scenario::Scenario& s) {
+RoutingContext build_routing(const network::Network& net, const scenario::RoutingParams& p) {
     RoutingContext ctx{net,
-                       build_street_graph(net, Mode::walk, s.walk_speed_mps),
-                       build_street_graph(net, Mode::bike, s.bike_speed_mps),
+                       build_street_graph(net, Mode::walk, p.walk_speed_mps),
+                       build_street_graph(net, Mode::bike, p.bike_speed_mps),
                        build_street_graph(net, Mode::car, 0.0),
                        nullptr,
-                       s.max_walk_trip_m,
-                       s.max_bike_trip_m,
-                       s.car_access_s,
-                       s.walk_speed_mps,
-                       s.bike_speed_mps};
-    TransitParams tp;
-    tp.max_access_walk_m = s.max_access_walk_m;
-    tp.max_transfer_walk_m = s.max_transfer_walk_m;
-    tp.wait_factor = s.wait_factor;
-    tp.max_wait_s = s.max_wait_s;
-    tp.min_transfer_s = s.min_transfer_s;
-    // Route choice uses the mode-choice weights (utility per minute, negated, per second).
-    const auto& b = s.base_terms;
-    tp.w_in_vehicle = -b.time_per_min[static_cast<std::size_t>(Mode::transit)] / 60.0;
-    tp.w_wait = -b.wait_per_min / 60.0;
-    tp.w_walk = -b.access_egress_per_min / 60.0;
-    tp.transfer_penalty = -b.transfer;
-    ctx.transit = std::make_unique<TransitModel>(net, ctx.walk, tp);
+                       p.max_walk_trip_m,
+                       p.max_bike_trip_m,
+                       p.car_access_s,
+                       p.walk_speed_mps,
+                       p.bike_speed_mps};
+    ctx.transit = std::make_unique<TransitModel>(net, ctx.walk, p.transit);
     return ctx;
+}
+
+RoutingContext build_routing(const network::Network& net, const scenario::Scenario& s) {
+    return build_routing(net, scenario::Params::from(s).routing);
 }
 
 std::int32_t trip_departure_s(const population::Population& pop, std::size_t trip) {

@@ -10,7 +10,7 @@
 #include "sim/routing/dijkstra.hpp"
 #include "sim/routing/street_graph.hpp"
 #include "sim/routing/transit.hpp"
-#include "sim/scenario/scenario.hpp"
+#include "sim/scenario/params.hpp"
 
 namespace flemsim::routing {
 
@@ -22,10 +22,12 @@ struct RoutingContext {
     double max_walk_trip_m = 0;
     double max_bike_trip_m = 0;
     double car_access_s = 0;  // walk to and from the parked car, split over both ends
-    double walk_speed_mps = 1.3;
-    double bike_speed_mps = 4.2;
+    double walk_speed_mps = scenario::default_walk_speed_mps;
+    double bike_speed_mps = scenario::default_bike_speed_mps;
 };
 
+RoutingContext build_routing(const network::Network& net, const scenario::RoutingParams& params);
+// The same with the scenario's parameters (scenario::Params::from(s).routing).
 RoutingContext build_routing(const network::Network& net, const scenario::Scenario& s);
 
 // Level of service per trip (trip t of the population; see Population). Columns.

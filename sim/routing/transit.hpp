@@ -10,21 +10,12 @@
 #include "sim/core/types.hpp"
 #include "sim/network/network.hpp"
 #include "sim/routing/street_graph.hpp"
+#include "sim/scenario/params.hpp"
 
 namespace flemsim::routing {
 
-struct TransitParams {
-    double max_access_walk_m = 1200;
-    double max_transfer_walk_m = 400;
-    double wait_factor = 0.5;  // expected wait as a share of the headway
-    double max_wait_s = 1800;
-    double min_transfer_s = 0;
-    // Generalised cost weights, per second (or per transfer), all >= 0.
-    double w_in_vehicle = 1.0;
-    double w_wait = 1.0;
-    double w_walk = 1.0;
-    double transfer_penalty = 0.0;
-};
+// Parameters: sim/scenario/params.hpp.
+using TransitParams = scenario::TransitParams;
 
 struct TransitPath {
     bool found = false;

@@ -13,8 +13,14 @@ using core::InputError;
 using core::Mode;
 using core::Purpose;
 
-ModeChoiceTerms Scenario::terms(Group g, Purpose p) const {
-    ModeChoiceTerms t = base_terms;
+ModeChoiceTerms Scenario::ModeChoice::terms(Group g, Purpose p) const {
+    ModeChoiceTerms t;
+    t.asc = asc;
+    t.time_per_min = beta.time_per_min;
+    t.wait_per_min = beta.wait_per_min;
+    t.access_egress_per_min = beta.access_egress_per_min;
+    t.transfer = beta.transfer;
+    t.cost_per_sek = beta.cost_per_sek;
     for (std::size_t m = 0; m < core::mode_count; ++m)
         t.asc[m] += asc_by_group[static_cast<std::size_t>(g)][m] + asc_by_purpose[static_cast<std::size_t>(p)][m];
     return t;
@@ -163,22 +169,22 @@ void read_scenario(Scenario& s) {
     {
         MapReader o(root.required("output"), "output");
         const ConfigNode& dir = o.required("dir");
-        s.output_dir = to_string(dir, "output.dir");
-        s.compression_level = static_cast<int>(o.integer("compression_level", Range{0, 9}));
-        s.chunk_rows = static_cast<std::uint32_t>(o.integer("chunk_rows", Range{1024, 4194304}));
+        s.output.dir = to_string(dir, "output.dir");
+        s.output.compression_level = static_cast<int>(o.integer("compression_level", Range{0, 9}));
+        s.output.chunk_rows = static_cast<std::uint32_t>(o.integer("chunk_rows", Range{1024, 4194304}));
         o.finish();
     }
     {
         MapReader t(root.required("target"), "target");
-        s.target_sustainable_share = t.number("sustainable_share", unit_interval);
+        s.target.sustainable_share = t.number("sustainable_share", unit_interval);
         t.finish();
     }
     {
         MapReader r(root.required("report"), "report");
         const auto& n = r.required("distance_bands_km");
-        s.distance_bands_km = to_numbers(n, "report.distance_bands_km", positive);
-        if (!std::is_sorted(s.distance_bands_km.begin(), s.distance_bands_km.end()) ||
-            std::adjacent_find(s.distance_bands_km.begin(), s.distance_bands_km.end()) != s.distance_bands_km.end())
+        s.report.distance_bands_km = to_numbers(n, "report.distance_bands_km", positive);
+        if (!std::is_sorted(s.report.distance_bands_km.begin(), s.report.distance_bands_km.end()) ||
+            std::adjacent_find(s.report.distance_bands_km.begin(), s.report.distance_bands_km.end()) != s.report.distance_bands_km.end())
             fail_at(n, "report.distance_bands_km", "band limits must increase");
         r.finish();
     }
@@ -220,15 +226,15 @@ void read_scenario(Scenario& s) {
     }
     {
         MapReader p(root.required("population"), "population");
-        s.population_scale = p.number("scale", Range{0.0, 1000.0, true});
-        s.employment_rate = p.number("employment_rate", unit_interval);
-        s.student_rate = p.number("student_rate", unit_interval);
-        if (s.employment_rate + s.student_rate > 1.0)
+        s.population.scale = p.number("scale", Range{0.0, 1000.0, true});
+        s.population.employment_rate = p.number("employment_rate", unit_interval);
+        s.population.student_rate = p.number("student_rate", unit_interval);
+        if (s.population.employment_rate + s.population.student_rate > 1.0)
             fail_at(p.node(), "population", "employment_rate + student_rate must not exceed 1");
         MapReader a(p.required("attributes"), "population.attributes");
         for (std::size_t g = 0; g < core::group_count; ++g) {
             const std::string key(core::group_names[g]);
-            s.attributes[g] = read_attributes(a.required(key), a.child_path(key));
+            s.population.attributes[g] = read_attributes(a.required(key), a.child_path(key));
         }
         a.finish();
         p.finish();
@@ -245,41 +251,41 @@ void read_scenario(Scenario& s) {
         MapReader m(root.required("modes"), "modes");
         {
             MapReader w(m.required("walk"), "modes.walk");
-            s.walk_speed_mps = w.number("speed_mps", Range{0.0, 3.0, true});
-            s.walk_speed_cv = w.number("speed_cv", Range{0.0, 0.5});
-            s.max_walk_trip_m = w.number("max_trip_m", positive);
+            s.modes.walk.speed_mps = w.number("speed_mps", Range{0.0, 3.0, true});
+            s.modes.walk.speed_cv = w.number("speed_cv", Range{0.0, 0.5});
+            s.modes.walk.max_trip_m = w.number("max_trip_m", positive);
             w.finish();
         }
         {
             MapReader b(m.required("bike"), "modes.bike");
-            s.bike_speed_mps = b.number("speed_mps", Range{0.0, 15.0, true});
-            s.bike_speed_cv = b.number("speed_cv", Range{0.0, 0.5});
-            s.max_bike_trip_m = b.number("max_trip_m", positive);
+            s.modes.bike.speed_mps = b.number("speed_mps", Range{0.0, 15.0, true});
+            s.modes.bike.speed_cv = b.number("speed_cv", Range{0.0, 0.5});
+            s.modes.bike.max_trip_m = b.number("max_trip_m", positive);
             b.finish();
         }
         {
             MapReader c(m.required("car"), "modes.car");
-            s.car_cost_per_km_sek = c.number("cost_per_km_sek", non_negative);
-            s.car_access_s = c.number("access_s", non_negative);
-            s.default_parking_sek = c.number("default_parking_sek", non_negative);
+            s.modes.car.cost_per_km_sek = c.number("cost_per_km_sek", non_negative);
+            s.modes.car.access_s = c.number("access_s", non_negative);
+            s.modes.car.default_parking_sek = c.number("default_parking_sek", non_negative);
             if (const ConfigNode* pk = c.optional("parking_sek")) {
                 MapReader z(*pk, "modes.car.parking_sek");
                 for (const auto& e : pk->entries) {
                     z.optional(e.key);
-                    s.parking_sek[e.key] = to_number(e.value, z.child_path(e.key), non_negative);
-                    s.parking_pos[e.key] = e.key_pos;
+                    s.modes.car.parking_sek[e.key] = to_number(e.value, z.child_path(e.key), non_negative);
+                    s.modes.car.parking_pos[e.key] = e.key_pos;
                 }
             }
             c.finish();
         }
         {
             MapReader t(m.required("transit"), "modes.transit");
-            s.transit_fare_sek = t.number("fare_sek", non_negative);
-            s.max_access_walk_m = t.number("max_access_walk_m", positive);
-            s.max_transfer_walk_m = t.number("max_transfer_walk_m", non_negative);
-            s.wait_factor = t.number("wait_factor", Range{0.0, 1.0, true});
-            s.max_wait_s = t.number("max_wait_s", positive);
-            s.min_transfer_s = t.number("min_transfer_s", non_negative);
+            s.modes.transit.fare_sek = t.number("fare_sek", non_negative);
+            s.modes.transit.max_access_walk_m = t.number("max_access_walk_m", positive);
+            s.modes.transit.max_transfer_walk_m = t.number("max_transfer_walk_m", non_negative);
+            s.modes.transit.wait_factor = t.number("wait_factor", Range{0.0, 1.0, true});
+            s.modes.transit.max_wait_s = t.number("max_wait_s", positive);
+            s.modes.transit.min_transfer_s = t.number("min_transfer_s", non_negative);
             t.finish();
         }
         m.finish();
@@ -290,33 +296,33 @@ void read_scenario(Scenario& s) {
         const std::string e = to_string(enabled, "simulation.enabled");
         if (e != "true" && e != "false")
             fail_at(enabled, "simulation.enabled", "expected true or false, got '" + e + "'");
-        s.simulate = e == "true";
+        s.simulation.enabled = e == "true";
         const auto& end = m.required("end_time");
         try {
-            s.end_time_s = core::parse_clock(to_string(end, "simulation.end_time"));
+            s.simulation.end_time = core::parse_clock(to_string(end, "simulation.end_time"));
         } catch (const core::ParseError& err) {
             fail_at(end, "simulation.end_time", err.what());
         }
-        if (s.end_time_s < 24 * 3600) fail_at(end, "simulation.end_time", "must be at least 24:00:00");
-        s.capacity_factor = m.number("capacity_factor", Range{0.0, 100.0, true});
-        s.transit_capacity_factor = m.number("transit_capacity_factor", Range{0.0, 100.0, true});
-        s.vehicle_length_m = m.number("vehicle_length_m", Range{1.0, 50.0});
-        s.stuck_time_s = static_cast<std::int32_t>(m.integer("stuck_time_s", Range{1, 86400}));
+        if (s.simulation.end_time < 24 * 3600) fail_at(end, "simulation.end_time", "must be at least 24:00:00");
+        s.simulation.capacity_factor = m.number("capacity_factor", Range{0.0, 100.0, true});
+        s.simulation.transit_capacity_factor = m.number("transit_capacity_factor", Range{0.0, 100.0, true});
+        s.simulation.vehicle_length_m = m.number("vehicle_length_m", Range{1.0, 50.0});
+        s.simulation.stuck_time_s = static_cast<std::int32_t>(m.integer("stuck_time_s", Range{1, 86400}));
         m.finish();
     }
     {
         MapReader it(root.required("iterations"), "iterations");
-        s.max_iterations = static_cast<int>(it.integer("max", Range{1, 1000}));
-        s.min_iterations = static_cast<int>(it.integer("min", Range{1, 1000}));
-        if (s.min_iterations > s.max_iterations)
+        s.iterations.max = static_cast<int>(it.integer("max", Range{1, 1000}));
+        s.iterations.min = static_cast<int>(it.integer("min", Range{1, 1000}));
+        if (s.iterations.min > s.iterations.max)
             fail_at(*it.optional("min"), "iterations.min", "must not exceed iterations.max");
-        s.replanning_share = it.number("replanning_share", unit_interval);
-        s.replanning_decay = it.number("replanning_decay", unit_interval);
-        s.experience_weight = it.number("experience_weight", unit_interval);
-        s.departure_window_s = static_cast<std::int32_t>(it.integer("departure_window_s", Range{0, 6 * 3600}));
-        s.shift_per_hour = it.number("shift_per_hour", non_positive);
-        s.share_tolerance = it.number("share_tolerance", Range{0.0, 1.0, true});
-        s.time_tolerance = it.number("time_tolerance", Range{0.0, 1.0, true});
+        s.iterations.replanning_share = it.number("replanning_share", unit_interval);
+        s.iterations.replanning_decay = it.number("replanning_decay", unit_interval);
+        s.iterations.experience_weight = it.number("experience_weight", unit_interval);
+        s.iterations.departure_window_s = static_cast<std::int32_t>(it.integer("departure_window_s", Range{0, 6 * 3600}));
+        s.iterations.shift_per_hour = it.number("shift_per_hour", non_positive);
+        s.iterations.share_tolerance = it.number("share_tolerance", Range{0.0, 1.0, true});
+        s.iterations.time_tolerance = it.number("time_tolerance", Range{0.0, 1.0, true});
         it.finish();
     }
     if (const ConfigNode* cal = root.optional("calibration")) {
@@ -331,36 +337,36 @@ void read_scenario(Scenario& s) {
                 fail_at(n, path, "the shares must add up to 1, they add up to " + std::to_string(sum));
             return v;
         };
-        k.shares = shares_of(c.required("targets"), "calibration.targets");
+        k.targets = shares_of(c.required("targets"), "calibration.targets");
         if (const ConfigNode* bg = c.optional("by_group")) {
             MapReader g(*bg, "calibration.by_group");
             for (std::size_t i = 0; i < core::group_count; ++i)
                 if (const ConfigNode* n = g.optional(core::group_names[i])) {
-                    k.group_given[i] = true;
-                    k.group_shares[i] = shares_of(*n, g.child_path(core::group_names[i]));
+                    k.by_group_given[i] = true;
+                    k.by_group[i] = shares_of(*n, g.child_path(core::group_names[i]));
                 }
             g.finish();
         }
-        k.tolerance = c.number_or("tolerance", 0.005, Range{0.0, 0.5, true});
-        k.max_rounds = static_cast<int>(c.number_or("max_rounds", 10, Range{1, 100}));
+        k.tolerance = c.number_or("tolerance", k.tolerance, Range{0.0, 0.5, true});
+        k.max_rounds = static_cast<int>(c.number_or("max_rounds", k.max_rounds, Range{1, 100}));
         c.finish();
     }
     {
         MapReader mc(root.required("mode_choice"), "mode_choice");
-        s.base_terms.asc = read_mode_values(mc.required("asc"), "mode_choice.asc", any_number, true);
+        s.mode_choice.asc = read_mode_values(mc.required("asc"), "mode_choice.asc", any_number, true);
         {
             MapReader b(mc.required("beta"), "mode_choice.beta");
-            s.base_terms.time_per_min =
+            s.mode_choice.beta.time_per_min =
                 read_mode_values(b.required("time_per_min"), "mode_choice.beta.time_per_min", non_positive, true);
-            s.base_terms.wait_per_min = b.number("wait_per_min", non_positive);
-            s.base_terms.access_egress_per_min = b.number("access_egress_per_min", non_positive);
-            s.base_terms.transfer = b.number("transfer", non_positive);
-            s.base_terms.cost_per_sek = b.number("cost_per_sek", non_positive);
+            s.mode_choice.beta.wait_per_min = b.number("wait_per_min", non_positive);
+            s.mode_choice.beta.access_egress_per_min = b.number("access_egress_per_min", non_positive);
+            s.mode_choice.beta.transfer = b.number("transfer", non_positive);
+            s.mode_choice.beta.cost_per_sek = b.number("cost_per_sek", non_positive);
             b.finish();
         }
-        read_adjustments(mc.optional("asc_by_group"), "mode_choice.asc_by_group", core::group_names, s.asc_by_group);
+        read_adjustments(mc.optional("asc_by_group"), "mode_choice.asc_by_group", core::group_names, s.mode_choice.asc_by_group);
         read_adjustments(mc.optional("asc_by_purpose"), "mode_choice.asc_by_purpose", core::purpose_names,
-                         s.asc_by_purpose);
+                         s.mode_choice.asc_by_purpose);
         mc.finish();
     }
     root.finish();

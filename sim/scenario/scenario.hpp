@@ -54,6 +54,7 @@ struct ActivityParams {
     double gravity_beta_per_min = 0;  // destination choice: weight exp(beta * minutes)
 };
 
+// The mode-choice terms for one group and purpose: constants plus the shared betas.
 struct ModeChoiceTerms {
     std::array<double, core::mode_count> asc{};
     std::array<double, core::mode_count> time_per_min{};
@@ -63,8 +64,12 @@ struct ModeChoiceTerms {
     double cost_per_sek = 0;
 };
 
+// The scenario file as read: one member per key, nested and named as in the YAML (README:
+// "Scenario files"). Every behavioural key is required in a scenario, so these members carry
+// no defaults of their own (the few optional keys say theirs where they are declared); the
+// stages take their parameters from sim/scenario/params.hpp, built by Params::from.
 struct Scenario {
-    // Provenance.
+    // Provenance (not keys).
     std::filesystem::path file;                // the scenario file named on the command line
     std::vector<std::filesystem::path> chain;  // the file and everything it extends, base last
     ConfigNode tree;                           // the merged tree
@@ -78,76 +83,104 @@ struct Scenario {
     std::uint64_t seed = 0;
     int threads = 0;  // 0: all cores
 
-    std::filesystem::path output_dir;  // outputs go to output_dir / name
-    int compression_level = 4;
-    std::uint32_t chunk_rows = 65536;
+    struct Output {
+        std::filesystem::path dir;  // outputs go to dir / name
+        int compression_level = 0;
+        std::uint32_t chunk_rows = 0;
+    } output;
 
-    double target_sustainable_share = 0.7;
-    std::vector<double> distance_bands_km;
+    struct Target {
+        double sustainable_share = 0;
+    } target;
+
+    struct Report {
+        std::vector<double> distance_bands_km;
+    } report;
 
     std::vector<ZoneLandUse> land_use;
     std::vector<GatewayWeights> gateways;
 
-    double population_scale = 1.0;
-    double employment_rate = 0;
-    double student_rate = 0;
-    std::array<GroupAttributes, core::group_count> attributes{};
+    struct Population {
+        double scale = 0;
+        double employment_rate = 0;
+        double student_rate = 0;
+        std::array<GroupAttributes, core::group_count> attributes{};
+    } population;
 
     std::array<ActivityParams, core::purpose_count> activities{};
 
-    double walk_speed_mps = 1.3;
-    double bike_speed_mps = 4.2;
-    double car_cost_per_km_sek = 0;
-    double car_access_s = 0;
-    double default_parking_sek = 0;
-    std::map<std::string, double> parking_sek;  // per zone, overrides the default
-    std::map<std::string, core::SourcePos> parking_pos;
-    double transit_fare_sek = 0;
-    double max_access_walk_m = 0;
-    double max_transfer_walk_m = 0;
-    double wait_factor = 0.5;
-    double max_wait_s = 0;
-    double min_transfer_s = 0;
-    double max_walk_trip_m = 0;  // walk is not offered beyond this distance
-    double max_bike_trip_m = 0;  // bike is not offered beyond this distance
+    struct Modes {
+        struct Active {
+            double speed_mps = 0;
+            double speed_cv = 0;    // spread of personal speeds (coefficient of variation)
+            double max_trip_m = 0;  // the mode is not offered beyond this distance
+        } walk, bike;
+        struct Car {
+            double cost_per_km_sek = 0;
+            double access_s = 0;
+            double default_parking_sek = 0;
+            std::map<std::string, double> parking_sek;  // per zone, overrides the default
+            std::map<std::string, core::SourcePos> parking_pos;
+        } car;
+        struct Transit {
+            double fare_sek = 0;
+            double max_access_walk_m = 0;
+            double max_transfer_walk_m = 0;
+            double wait_factor = 0;
+            double max_wait_s = 0;
+            double min_transfer_s = 0;
+        } transit;
+    } modes;
 
-    double walk_speed_cv = 0;  // spread of personal walking speeds (coefficient of variation)
-    double bike_speed_cv = 0;
+    // The simulated day (mobsim).
+    struct Simulation {
+        bool enabled = false;        // false: trips take the static level of service
+        std::int32_t end_time = 0;   // seconds after midnight; trips not ended by then are stuck
+        double capacity_factor = 0;  // road flow and storage
+        double transit_capacity_factor = 0;
+        double vehicle_length_m = 0;  // storage per lane and metre
+        std::int32_t stuck_time_s = 0;
+    } simulation;
 
-    // The simulated day (mobsim) and the day-to-day loop.
-    bool simulate = false;                 // false: trips take the static level of service
-    std::int32_t end_time_s = 0;           // trips not ended by then are stuck
-    double capacity_factor = 1.0;          // road flow and storage
-    double transit_capacity_factor = 1.0;  // transit vehicle capacities
-    double vehicle_length_m = 7.5;         // storage per lane and metre
-    std::int32_t stuck_time_s = 300;
-    int max_iterations = 1;
-    int min_iterations = 1;
-    double replanning_share = 0.1;        // persons who reconsider their plans after a day
-    double replanning_decay = 0.0;        // after day n the share is replanning_share / (n + 1)^decay
-    double experience_weight = 0.0;       // weight of the newest day in the averages; 0: 1 / (n + 1) (MSA)
-    std::int32_t departure_window_s = 0;  // departure shifts considered: up to +- this
-    double shift_per_hour = 0;            // utility per hour of shift from the desired departure (<= 0)
-    double share_tolerance = 0.002;       // converged: no mode share moves more than this
-    double time_tolerance = 0.01;         // and no mean travel time by mode moves more than this share
+    // The day-to-day loop.
+    struct Iterations {
+        int max = 0;
+        int min = 0;
+        double replanning_share = 0;        // persons who reconsider their plans after a day
+        double replanning_decay = 0;        // after day n the share is replanning_share / (n + 1)^decay
+        double experience_weight = 0;       // weight of the newest day in the averages; 0: 1 / (n + 1) (MSA)
+        std::int32_t departure_window_s = 0;  // departure shifts considered: up to +- this
+        double shift_per_hour = 0;            // utility per hour of shift from the desired departure (<= 0)
+        double share_tolerance = 0;           // converged: no mode share moves more than this
+        double time_tolerance = 0;            // and no mean travel time by mode moves more than this share
+    } iterations;
 
     // Targets of `flemsim calibrate` (optional section `calibration`).
     struct Calibration {
         bool given = false;
-        std::array<double, core::mode_count> shares{};
-        std::array<bool, core::group_count> group_given{};
-        std::array<std::array<double, core::mode_count>, core::group_count> group_shares{};
-        double tolerance = 0.005;
-        int max_rounds = 10;
+        std::array<double, core::mode_count> targets{};
+        std::array<bool, core::group_count> by_group_given{};
+        std::array<std::array<double, core::mode_count>, core::group_count> by_group{};
+        double tolerance = 0.005;  // default of the optional key
+        int max_rounds = 10;       // default of the optional key
     } calibration;
 
-    ModeChoiceTerms base_terms;
-    // Additive adjustments to the constants by group and by purpose.
-    std::array<std::array<double, core::mode_count>, core::group_count> asc_by_group{};
-    std::array<std::array<double, core::mode_count>, core::purpose_count> asc_by_purpose{};
+    struct ModeChoice {
+        std::array<double, core::mode_count> asc{};
+        struct Beta {
+            std::array<double, core::mode_count> time_per_min{};
+            double wait_per_min = 0;
+            double access_egress_per_min = 0;
+            double transfer = 0;
+            double cost_per_sek = 0;
+        } beta;
+        // Additive adjustments to the constants by group and by purpose.
+        std::array<std::array<double, core::mode_count>, core::group_count> asc_by_group{};
+        std::array<std::array<double, core::mode_count>, core::purpose_count> asc_by_purpose{};
 
-    // The utility terms for one group and purpose.
-    ModeChoiceTerms terms(core::Group g, core::Purpose p) const;
+        // The terms for one group and purpose.
+        ModeChoiceTerms terms(core::Group g, core::Purpose p) const;
+    } mode_choice;
 };
 
 struct LoadOptions {

@@ -72,7 +72,7 @@ inline World make_world(const std::vector<std::string>& nodes, const std::vector
     net.line_first_stop = {0};
     net.line_first_headway = {0};
     w.scenario = scenario::load_scenario(std::filesystem::path(FLEMSIM_TEST_DATA) / "tiny.yaml");
-    w.scenario.walk_speed_cv = w.scenario.bike_speed_cv = 0;
+    w.scenario.modes.walk.speed_cv = w.scenario.modes.bike.speed_cv = 0;
     return w;
 }
 

@@ -22,24 +22,25 @@ TEST_CASE("two parallel routes converge to equal travel times (Wardrop)") {
                                   {"m2", "t", 1000, 40, 600, 1},
                                   {"t", "s", 2000, 80, 7200, 2}});
     auto& s = w.scenario;
-    s.max_walk_trip_m = 100;  // cars only: too far to walk, nobody has a bike
-    s.departure_window_s = 0;
-    s.replanning_share = 0.5;
-    s.replanning_decay = 1.0;   // the classic method of successive averages
-    s.experience_weight = 0.5;  // the newest day weighs half in the averaged times
-    s.max_iterations = s.min_iterations = 30;
-    s.end_time_s = 30 * 3600;
-    s.stuck_time_s = 10;
-    s.car_access_s = 0;
+    s.modes.walk.max_trip_m = 100;  // cars only: too far to walk, nobody has a bike
+    s.iterations.departure_window_s = 0;
+    s.iterations.replanning_share = 0.5;
+    s.iterations.replanning_decay = 1.0;   // the classic method of successive averages
+    s.iterations.experience_weight = 0.5;  // the newest day weighs half in the averaged times
+    s.iterations.max = s.iterations.min = 30;
+    s.simulation.end_time = 30 * 3600;
+    s.simulation.stuck_time_s = 10;
+    s.modes.car.access_s = 0;
     std::vector<std::int32_t> deps;
     for (int i = 0; i < 1200; ++i) deps.push_back(7 * 3600 + 3 * i);
     auto pop = testing::make_people(w.net, deps, "s", "t", 16 * 3600);
     for (auto& b : pop.bike_owner) b = 0;
-    auto ctx = routing::build_routing(w.net, s);
+    const auto params = scenario::Params::from(s);
+    auto ctx = routing::build_routing(w.net, params.routing);
     const auto los = routing::compute_trip_los(ctx, pop);
-    const choice::ChoiceInputs in{s, w.net, pop, los, std::vector<double>(w.net.zone_count(), 0.0)};
+    const choice::ChoiceInputs in{params.choice, w.net, pop, los, std::vector<double>(w.net.zone_count(), 0.0)};
     const std::vector<core::Mode> all_car(pop.tour_count(), core::Mode::car);
-    const auto loop = pipeline::run_day_loop(s, ctx, in, all_car, [](const std::string&) {});
+    const auto loop = pipeline::run_day_loop(params, ctx, in, all_car, [](const std::string&) {});
     REQUIRE(loop.iterations.size() == 30);
 
     // Outbound trips of the last day by route.

@@ -181,7 +181,7 @@ TEST_CASE("every shipped option loads and changes its base as it says") {
     const auto cycle = network::load_scenario_network(option("2030-regional-cycle-route.yaml"));
     CHECK(cycle.link_count() == base.link_count() + 1);
     const auto parking = option("2030-parking-charges.yaml");
-    CHECK(parking.parking_sek.at("campus_flemingsberg") == 50);
+    CHECK(parking.modes.car.parking_sek.at("campus_flemingsberg") == 50);
     const auto dense = option("2030-denser-near-station.yaml");
     double before = 0, after = 0;
     for (const auto& u : scenario::load_scenario(scenarios / "flemingsberg-2030.yaml").land_use) before += u.residents;

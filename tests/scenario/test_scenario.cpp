@@ -44,22 +44,22 @@ TEST_CASE("the tiny scenario loads with every value") {
     CHECK(s.land_use[1].zone == "east");
     CHECK(s.land_use[1].study_places == 200);
     CHECK(s.gateways.at(0).workers == 100000);
-    CHECK(s.walk_speed_mps == 1.3);
-    CHECK(s.parking_sek.at("east") == 20);
+    CHECK(s.modes.walk.speed_mps == 1.3);
+    CHECK(s.modes.car.parking_sek.at("east") == 20);
     CHECK(s.activities[0].departure_profile[7] == 10);
-    CHECK(s.distance_bands_km == std::vector<double>{1, 3, 5, 10, 20});
-    CHECK(s.simulate);
-    CHECK(s.end_time_s == 36 * 3600);
-    CHECK(s.max_iterations == 4);
-    CHECK(s.min_iterations == 2);
-    CHECK(s.replanning_decay == 0.5);
-    CHECK(s.departure_window_s == 1800);
-    CHECK(s.walk_speed_cv == doctest::Approx(0.1));
+    CHECK(s.report.distance_bands_km == std::vector<double>{1, 3, 5, 10, 20});
+    CHECK(s.simulation.enabled);
+    CHECK(s.simulation.end_time == 36 * 3600);
+    CHECK(s.iterations.max == 4);
+    CHECK(s.iterations.min == 2);
+    CHECK(s.iterations.replanning_decay == 0.5);
+    CHECK(s.iterations.departure_window_s == 1800);
+    CHECK(s.modes.walk.speed_cv == doctest::Approx(0.1));
     // Constants add up by group and purpose.
-    const auto t = s.terms(core::Group::student, core::Purpose::other);
+    const auto t = s.mode_choice.terms(core::Group::student, core::Purpose::other);
     CHECK(t.asc[static_cast<int>(core::Mode::car)] == doctest::Approx(-1.5));
     CHECK(t.asc[static_cast<int>(core::Mode::walk)] == doctest::Approx(0.3));
-    CHECK(s.terms(core::Group::resident, core::Purpose::work).asc[3] == doctest::Approx(-0.5));
+    CHECK(s.mode_choice.terms(core::Group::resident, core::Purpose::work).asc[3] == doctest::Approx(-0.5));
 }
 
 TEST_CASE("extends merges maps key by key and the variant wins") {
@@ -68,9 +68,9 @@ TEST_CASE("extends merges maps key by key and the variant wins") {
                            "jobs: 0, study_places: 0, visits: 0}\n");
     const auto s = load_scenario(p);
     CHECK(s.name == "tiny-variant");
-    CHECK(s.bike_speed_mps == 5.0);
-    CHECK(s.max_bike_trip_m == 25000);  // kept from the base
-    CHECK(s.walk_speed_mps == 1.3);
+    CHECK(s.modes.bike.speed_mps == 5.0);
+    CHECK(s.modes.bike.max_trip_m == 25000);  // kept from the base
+    CHECK(s.modes.walk.speed_mps == 1.3);
     CHECK(s.land_use[0].residents == 1000);
     CHECK(s.land_use[1].residents == 100);
     CHECK(s.chain.size() == 2);
@@ -83,8 +83,8 @@ TEST_CASE("--set overrides") {
     o.overrides = {"seed=7", "modes.walk.speed_mps=1.1", "report.distance_bands_km=[2, 4]"};
     const auto s = load_scenario(tiny, o);
     CHECK(s.seed == 7);
-    CHECK(s.walk_speed_mps == doctest::Approx(1.1));
-    CHECK(s.distance_bands_km == std::vector<double>{2, 4});
+    CHECK(s.modes.walk.speed_mps == doctest::Approx(1.1));
+    CHECK(s.report.distance_bands_km == std::vector<double>{2, 4});
     o.overrides = {"seed=18446744073709551615"};  // the largest seed
     CHECK(load_scenario(tiny, o).seed == 18446744073709551615ULL);
     o.overrides = {"seed=18446744073709551616"};
