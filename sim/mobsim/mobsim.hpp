@@ -32,24 +32,12 @@
 #include "sim/population/population.hpp"
 #include "sim/routing/los.hpp"
 #include "sim/routing/routes.hpp"
+#include "sim/scenario/params.hpp"
 
 namespace flemsim::mobsim {
 
-struct MobsimParams {
-    std::uint64_t seed = 0;
-    std::int32_t end_time_s = 36 * 3600;   // trips not ended by then are stuck
-    double capacity_factor = 1.0;          // road flow and storage capacities (for samples)
-    double transit_capacity_factor = 1.0;  // transit vehicle capacities (for samples)
-    // Phases with fewer items than this run serially (the result is the same either way).
-    std::size_t parallel_threshold = 512;
-    double vehicle_length_m = 7.5;    // storage = length * lanes / this
-    std::int32_t stuck_time_s = 300;  // a car blocked this long enters the next link anyway
-    double walk_speed_cv = 0.0;       // per-person speed: mean * clamp(1 + cv * N(0,1), 0.5, 1.5)
-    double bike_speed_cv = 0.0;
-    double walk_speed_mps = 1.3;
-    double bike_speed_mps = 4.2;
-    double car_access_s = 0;  // walk to and from the car, half at each end
-};
+// Parameters (simulation.* and the speeds of modes.*): sim/scenario/params.hpp.
+using MobsimParams = scenario::MobsimParams;
 
 // The timetable as vehicle trips: each headway interval of a line's direction expanded into
 // departures from the first stop; numbered by (line, direction, departure).

@@ -135,20 +135,7 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
     out.trip_dep = choice::trip_departures(pop, out.plans);
     out.routes = routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep);
 
-    const auto& sp = params.mobsim;
-    mobsim::MobsimParams mp;
-    mp.seed = sp.seed;
-    mp.end_time_s = sp.end_time_s;
-    mp.capacity_factor = sp.capacity_factor;
-    mp.transit_capacity_factor = sp.transit_capacity_factor;
-    mp.vehicle_length_m = sp.vehicle_length_m;
-    mp.stuck_time_s = sp.stuck_time_s;
-    mp.walk_speed_cv = sp.walk_speed_cv;
-    mp.bike_speed_cv = sp.bike_speed_cv;
-    mp.walk_speed_mps = sp.walk_speed_mps;
-    mp.bike_speed_mps = sp.bike_speed_mps;
-    mp.car_access_s = sp.car_access_s;
-    const auto mctx = mobsim::make_mobsim_context(ctx, mp);
+    const auto mctx = mobsim::make_mobsim_context(ctx, params.mobsim);
 
     const auto& s = params.loop;
     Experience exp = initial_experience(ctx);
