@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 
 #include "sim/core/sha256.hpp"
 #include "sim/core/text.hpp"
@@ -158,11 +159,20 @@ void read_headways(const ConfigNode& list, const std::string& path, LineRows& li
     }
 }
 
+// A section that lists items must be a list: a scalar or a mapping there would list nothing and
+// the patch would silently do less than it says.
+const ConfigNode* optional_list(MapReader& p, std::string_view key) {
+    const ConfigNode* n = p.optional(key);
+    if (n && n->kind != ConfigNode::Kind::sequence)
+        fail_at(*n, p.child_path(key), "expected a list, got " + n->kind_name());
+    return n;
+}
+
 }  // namespace
 
 void apply_patch(Network& net, const ConfigNode& patch) {
     MapReader p(patch, "network_patch");
-    if (const auto* nodes = p.optional("add_nodes")) {
+    if (const auto* nodes = optional_list(p, "add_nodes")) {
         for (std::size_t i = 0; i < nodes->items.size(); ++i) {
             MapReader n(nodes->items[i], "network_patch.add_nodes[" + std::to_string(i) + "]");
             new_id(net.node_ids, n.required("id"), n.child_path("id"), "node");
@@ -174,7 +184,7 @@ void apply_patch(Network& net, const ConfigNode& patch) {
             n.finish();
         }
     }
-    if (const auto* removes = p.optional("remove_links")) {
+    if (const auto* removes = optional_list(p, "remove_links")) {
         std::vector<char> drop(net.link_count(), 0);
         for (std::size_t i = 0; i < removes->items.size(); ++i)
             drop[must_find(net.link_ids, removes->items[i], "network_patch.remove_links[" + std::to_string(i) + "]",
@@ -220,7 +230,7 @@ void apply_patch(Network& net, const ConfigNode& patch) {
             c.finish();
         }
     }
-    if (const auto* adds = p.optional("add_links")) {
+    if (const auto* adds = optional_list(p, "add_links")) {
         for (std::size_t i = 0; i < adds->items.size(); ++i) {
             MapReader a(adds->items[i], "network_patch.add_links[" + std::to_string(i) + "]");
             new_id(net.link_ids, a.required("id"), a.child_path("id"), "link");
@@ -247,7 +257,7 @@ void apply_patch(Network& net, const ConfigNode& patch) {
             if (!net.link_first_point.empty()) net.link_first_point.push_back(net.link_first_point.back());
         }
     }
-    if (const auto* stops = p.optional("add_stops")) {
+    if (const auto* stops = optional_list(p, "add_stops")) {
         for (std::size_t i = 0; i < stops->items.size(); ++i) {
             MapReader s(stops->items[i], "network_patch.add_stops[" + std::to_string(i) + "]");
             new_id(net.stop_ids, s.required("id"), s.child_path("id"), "stop");
@@ -257,7 +267,7 @@ void apply_patch(Network& net, const ConfigNode& patch) {
             s.finish();
         }
     }
-    if (const auto* vehicles = p.optional("add_vehicles")) {
+    if (const auto* vehicles = optional_list(p, "add_vehicles")) {
         for (std::size_t i = 0; i < vehicles->items.size(); ++i) {
             MapReader v(vehicles->items[i], "network_patch.add_vehicles[" + std::to_string(i) + "]");
             new_id(net.vehicle_ids, v.required("id"), v.child_path("id"), "vehicle");
@@ -270,7 +280,7 @@ void apply_patch(Network& net, const ConfigNode& patch) {
         }
     }
     auto lines = lines_of(net);
-    if (const auto* adds = p.optional("add_lines")) {
+    if (const auto* adds = optional_list(p, "add_lines")) {
         for (std::size_t i = 0; i < adds->items.size(); ++i) {
             MapReader a(adds->items[i], "network_patch.add_lines[" + std::to_string(i) + "]");
             new_id(net.line_ids, a.required("id"), a.child_path("id"), "line");
@@ -313,13 +323,24 @@ void apply_patch(Network& net, const ConfigNode& patch) {
     }
     set_lines(net, lines);
     p.finish();
-    check_network(net);
+    // The base network passed these checks when it was loaded, so what fails now is the patch's
+    // doing: the error points at the patch in the scenario and keeps the zone and node it names.
+    try {
+        check_network(net);
+    } catch (const core::InputError& e) {
+        throw core::InputError(patch.pos,
+                               "network_patch: after the patch, " + e.message() + " (" + e.pos().str() + ")",
+                               e.hint());
+    }
     // A patched network is another network than its folder's: trip logs record the patch's hash
     // beside the files', and exports compare both.
     net.file_hashes.emplace_back("network_patch", core::sha256_hex(scenario::to_yaml(patch)));
 }
 
 Network load_scenario_network(const scenario::Scenario& s) {
+    // A folder that is not there is the scenario's error: name the place of its `network` key.
+    if (!std::filesystem::is_directory(s.network))
+        throw core::InputError(s.network_pos, "network: folder '" + s.network.string() + "' not found");
     Network net = load_network(s.network);
     if (const auto* patch = s.tree.find("network_patch")) apply_patch(net, *patch);
     return net;

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <iterator>
 #include <limits>
+#include <string>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -87,9 +89,13 @@ struct Scratch : RoutingScratch {
 std::vector<RouteQuery> read_route_queries(const std::filesystem::path& file) {
     core::CsvReader r(file, {"id", "from_lat", "from_lon", "to_lat", "to_lon", "mode", "departure"});
     std::vector<RouteQuery> out;
+    // Answers are matched to queries by id, so an id may appear once.
+    std::unordered_map<std::string, int> lines;
     while (r.next()) {
         RouteQuery q;
         q.id = std::string(r.required_text(0));
+        if (const auto [it, fresh] = lines.emplace(q.id, r.line()); !fresh)
+            r.fail(0, "duplicate query id '" + q.id + "' (first on line " + std::to_string(it->second) + ")");
         q.from_lat = r.number(1);
         q.from_lon = r.number(2);
         q.to_lat = r.number(3);
@@ -104,6 +110,7 @@ std::vector<RouteQuery> read_route_queries(const std::filesystem::path& file) {
         q.departure_s = r.clock(6);
         out.push_back(q);
     }
+    if (out.empty()) throw core::InputError({r.file(), r.line(), 0}, "no route queries (the table has no rows)");
     return out;
 }
 

@@ -56,7 +56,10 @@ printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nq1,59.2180,17.9457,59
 printf 'name: s\nscenarios: [tiny.yaml]\nset: {population.scale: 0.5}\ngrid:\n  modes.transit.fare_sek: [20, 40]\nlist: [{seed: 1}]\nseeds: 2\nmaster_seed: 7\noutput: out\n' \
     > "$seeds/fuzz_sweep/sweep.yaml"
 for h5 in tests/bad_inputs/cases/*/trip_log/*/files/*.h5; do
-    [ -f "$h5" ] && cp "$h5" "$seeds/fuzz_trip_log/$(basename "$(dirname "$(dirname "$h5")")").h5"
+    # Known failures (a hang still open) are left out: as seeds they would stop every run.
+    case_dir=$(dirname "$(dirname "$h5")")
+    grep -q '^expected_fail:' "$case_dir/case.txt" && continue
+    cp "$h5" "$seeds/fuzz_trip_log/$(basename "$case_dir").h5"
 done
 [ -n "$(ls -A "$seeds/fuzz_trip_log")" ] || printf '\211HDF\r\n\032\n' > "$seeds/fuzz_trip_log/magic.h5"
 
@@ -73,7 +76,7 @@ for t in "${targets[@]}"; do
         echo "fuzz: $t FOUND a problem: $(ls "$findings" | head -3) (log $build/fuzz-$t.log)"
         tail -30 "$build/fuzz-$t.log"
     else
-        grep -E "^#[0-9]+ *DONE" "$build/fuzz-$t.log" | tail -1 || true
+        grep -E "^Done [0-9]+ runs" "$build/fuzz-$t.log" | tail -1 || true
     fi
 done
 if [ ${#failed[@]} -gt 0 ]; then

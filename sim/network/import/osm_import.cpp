@@ -275,7 +275,11 @@ FileContents read_file(const std::filesystem::path& file, OsmReport& report, Tag
                 if (!obj.visible()) continue;
                 if (obj.type() == osmium::item_type::node) {
                     const auto& node = static_cast<const osmium::Node&>(obj);
-                    if (!node.location().valid()) continue;
+                    // A visible node without a valid location (absent, or latitude beyond 90 or
+                    // longitude beyond 180) is broken data: leaving it out would cut its ways silently.
+                    if (!node.location().valid())
+                        throw core::InputError({name}, "node " + std::to_string(node.id()) +
+                                                           " has no valid location (lat within 90, lon within 180)");
                     out.nodes.push_back({node.id(), node.location().lat(), node.location().lon()});
                 } else if (obj.type() == osmium::item_type::way) {
                     const auto& way = static_cast<const osmium::Way&>(obj);
@@ -287,6 +291,8 @@ FileContents read_file(const std::filesystem::path& file, OsmReport& report, Tag
             }
         }
         reader.close();
+    } catch (const core::InputError&) {
+        throw;
     } catch (const osmium::xml_error& e) {
         core::SourcePos pos{name};
         if (e.line > 0) {
