@@ -1,9 +1,16 @@
 #include "sim/scenario/config_tree.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <sstream>
+#include <unordered_map>
+
+#include <fmt/format.h>
 
 namespace flemsim::scenario {
 
@@ -42,6 +49,165 @@ SourcePos pos_of(const YAML::Mark& m, const std::string& file) {
     // yaml-cpp marks are 0-based.
     if (m.line < 0) return {file, 0, 0};
     return {file, m.line + 1, m.column + 1};
+}
+
+// The position of byte `offset` of `text`: line and column (in characters, 1-based).
+SourcePos pos_at(std::string_view text, std::size_t offset, const std::string& file) {
+    int line = 1, column = 1;
+    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line, column = 1;
+        } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+            ++column;  // continuation bytes belong to the character before them
+        }
+    }
+    return {file, line, column};
+}
+
+// Offset of the first byte that does not belong to well-formed UTF-8 (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF), or npos. Text that is not UTF-8 would pass
+// through the scenario into names and output files that promise UTF-8 (JSON, CSV headers).
+std::size_t invalid_utf8_at(std::string_view t) {
+    std::size_t i = 0;
+    while (i < t.size()) {
+        const auto c = static_cast<unsigned char>(t[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        int len = 0;
+        unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0) lo = 0xA0;
+            if (c == 0xED) hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0) lo = 0x90;
+            if (c == 0xF4) hi = 0x8F;
+        } else {
+            return i;
+        }
+        if (i + len > t.size()) return i;
+        for (int k = 1; k < len; ++k) {
+            const auto b = static_cast<unsigned char>(t[i + k]);
+            if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return i;
+        }
+        i += static_cast<std::size_t>(len);
+    }
+    return std::string_view::npos;
+}
+
+// How many nodes a file may become once its aliases are copied out. yaml-cpp resolves an
+// alias by sharing the anchored node, but ConfigNode is a plain tree (merging and overrides
+// edit it in place), so every alias is a deep copy: nine aliases of nine aliases of ... make
+// a few hundred bytes of YAML into billions of nodes. Aliases stay allowed (a block of
+// defaults used twice is ordinary YAML); what is refused is a copy beyond this size, counted
+// from the parser's events before anything is copied. A scenario has a few hundred nodes
+// and a large network patch some ten thousand, so the limit only meets bombs.
+constexpr std::uint64_t max_nodes = 1'000'000;
+
+// First pass over the events of the text: counts the nodes the tree will have with every
+// alias expanded (refusing past max_nodes at the alias that crosses it) and refuses a second
+// document, which YAML::Load would drop without a word.
+class ShapeCheck : public YAML::EventHandler {
+public:
+    explicit ShapeCheck(const std::string& file) : m_file(file) {}
+
+    void OnDocumentStart(const YAML::Mark&) override {}
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& m, YAML::anchor_t a) override { leaf(m, a); }
+    void OnAlias(const YAML::Mark& m, YAML::anchor_t a) override {
+        const auto it = m_size.find(a);
+        add(it == m_size.end() ? 1 : it->second, m, true);
+    }
+    void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t a, const std::string&) override {
+        leaf(m, a);
+    }
+    void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
+        open(m, a);
+    }
+    void OnSequenceEnd() override { close(); }
+    void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
+        open(m, a);
+    }
+    void OnMapEnd() override { close(); }
+
+private:
+    void add(std::uint64_t n, const YAML::Mark& m, bool alias) {
+        m_count = std::min(m_count + n, max_nodes + 1);  // saturates: sizes cannot overflow
+        if (m_count > max_nodes)
+            throw InputError(pos_of(m, m_file),
+                             alias ? fmt::format("this alias makes the document larger than {} values once "
+                                                 "expanded (nested aliases that multiply)",
+                                                 max_nodes)
+                                   : fmt::format("the document has more than {} values", max_nodes),
+                             "write the values out, or use fewer nested aliases");
+    }
+    void leaf(const YAML::Mark& m, YAML::anchor_t a) {
+        add(1, m, false);
+        if (a) m_size[a] = 1;
+    }
+    void open(const YAML::Mark& m, YAML::anchor_t a) {
+        add(1, m, false);
+        m_open.emplace_back(a, m_count - 1);
+    }
+    void close() {
+        if (m_open.empty()) return;
+        const auto [a, start] = m_open.back();
+        m_open.pop_back();
+        if (a) m_size[a] = m_count - start;
+    }
+
+    const std::string& m_file;
+    std::uint64_t m_count = 0;
+    std::unordered_map<YAML::anchor_t, std::uint64_t> m_size;  // expanded size of each anchored node
+    std::vector<std::pair<YAML::anchor_t, std::uint64_t>> m_open;
+};
+
+// Where the second document of a stream begins, for the error: the mark of its first node,
+// or the line of its `---` when it is empty.
+class FirstMark : public YAML::EventHandler {
+public:
+    YAML::Mark mark = YAML::Mark::null_mark();
+    void OnDocumentStart(const YAML::Mark& m) override { take(m); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& m, YAML::anchor_t) override { take(m); }
+    void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { take(m); }
+    void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { take(m); }
+    void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        take(m);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        take(m);
+    }
+    void OnMapEnd() override {}
+
+private:
+    void take(const YAML::Mark& m) {
+        if (mark.is_null() && m.line >= 0) mark = m;
+    }
+};
+
+void check_shape(const std::string& text, const std::string& file) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    ShapeCheck shape(file);
+    parser.HandleNextDocument(shape);
+    FirstMark second;
+    if (parser.HandleNextDocument(second)) {
+        SourcePos pos = pos_of(second.mark, file);
+        if (pos.line == 0) {
+            // An empty second document has no node to point at: the last `---` is where it starts.
+            const auto at = text.rfind("\n---");
+            if (at != std::string::npos) pos = pos_at(text, at + 1, file);
+        }
+        throw InputError(pos, "a second YAML document ('---'): a file holds one document",
+                         "remove the '---' line, or put the second document in a file of its own");
+    }
 }
 
 ConfigNode convert(const YAML::Node& n, const std::string& file) {
@@ -101,9 +267,15 @@ void emit(YAML::Emitter& em, const ConfigNode& n) {
 }  // namespace
 
 ConfigNode parse_yaml(std::string_view text, const std::string& file) {
+    if (const auto bad = invalid_utf8_at(text); bad != std::string_view::npos)
+        throw InputError(pos_at(text, bad, file),
+                         fmt::format("not UTF-8 text (byte 0x{:02X})", static_cast<unsigned char>(text[bad])),
+                         "save the file as UTF-8");
     YAML::Node doc;
     try {
-        doc = YAML::Load(std::string(text));
+        const std::string owned(text);
+        check_shape(owned, file);
+        doc = YAML::Load(owned);
     } catch (const YAML::Exception& e) {
         throw InputError(pos_of(e.mark, file), "YAML syntax error: " + e.msg);
     }
@@ -131,6 +303,10 @@ void merge_into(ConfigNode& base, const ConfigNode& overlay) {
 }
 
 void apply_override(ConfigNode& root, std::string_view assignment) {
+    if (const auto bad = invalid_utf8_at(assignment); bad != std::string_view::npos)
+        throw InputError({"--set", 0, static_cast<int>(bad) + 1},
+                         fmt::format("not UTF-8 text (byte 0x{:02X} at character {} of the assignment)",
+                                     static_cast<unsigned char>(assignment[bad]), pos_at(assignment, bad, "").column));
     const SourcePos where{"--set " + std::string(assignment), 0, 0};
     const auto eq = assignment.find('=');
     if (eq == std::string_view::npos || eq == 0) throw InputError(where, "expected key.path=value");

@@ -30,13 +30,18 @@ namespace {
 
 constexpr int max_extends_depth = 16;
 
-// Loads `file`, follows `extends:` (relative to the file), merges base first.
-ConfigNode load_chain(const std::filesystem::path& file, std::vector<std::filesystem::path>& chain) {
+// Loads `file`, follows `extends:` (relative to the file), merges base first. `from` is the
+// `extends` value that named the file (none for the scenario itself): a cycle or a chain too
+// deep is that line's error.
+ConfigNode load_chain(const std::filesystem::path& file, std::vector<std::filesystem::path>& chain,
+                      const ConfigNode* from = nullptr) {
     const auto canonical = std::filesystem::weakly_canonical(file);
+    const core::SourcePos where = from ? from->pos : core::SourcePos{file.string(), 0, 0};
     for (const auto& seen : chain)
         if (std::filesystem::weakly_canonical(seen) == canonical)
-            throw InputError({file.string(), 0, 0}, "'extends' makes a cycle through this file");
-    if (chain.size() >= max_extends_depth) throw InputError({file.string(), 0, 0}, "'extends' chain is too deep");
+            throw InputError(where, "extends: '" + file.string() + "' makes a cycle (it is already in the chain)");
+    if (chain.size() >= max_extends_depth)
+        throw InputError(where, "extends: the chain is deeper than " + std::to_string(max_extends_depth) + " files");
     chain.push_back(file);
     ConfigNode own = load_yaml_file(file);
     if (own.kind != ConfigNode::Kind::map)
@@ -49,7 +54,7 @@ ConfigNode load_chain(const std::filesystem::path& file, std::vector<std::filesy
         const auto base_path = file.parent_path() / base_name;
         if (!std::filesystem::exists(base_path))
             throw InputError(ext->pos, "extends: no such file '" + base_path.string() + "'");
-        merged = load_chain(base_path, chain);
+        merged = load_chain(base_path, chain, ext);
     }
     // Fragments (e.g. calibrated constants) merge over the base and under the file's own keys.
     if (const ConfigNode* inc = own.find("include")) {
@@ -380,6 +385,11 @@ Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& opt
     s.tree = load_chain(file, s.chain);
     std::erase_if(s.tree.entries, [](const auto& e) { return e.key == "extends"; });
     for (const auto& o : options.overrides) apply_override(s.tree, o);
+    // The chain is read before the overrides, so an `extends` or `include` set there would be
+    // accepted and do nothing.
+    for (const char* key : {"extends", "include"})
+        if (const ConfigNode* n = s.tree.find(key))
+            throw InputError(n->pos, std::string(key) + ": cannot be set with --set; write it in the scenario file");
     s.effective_yaml = to_yaml(s.tree);
     read_scenario(s);
     return s;

@@ -144,7 +144,9 @@ TEST_CASE("every input error names file:line:column and the key") {
               p.string() + ":1:10: extends: no such file '" + (p.parent_path() / "nowhere.yaml").string() + "'");
         const auto a = write("ca.yaml", "extends: cb.yaml\n");
         write("cb.yaml", "extends: ca.yaml\n");
-        CHECK(error_of(a).find("'extends' makes a cycle") != std::string::npos);
+        // The extends line that closes the cycle is the error's place.
+        CHECK(error_of(a).find("cb.yaml:1:10: extends: '") != std::string::npos);
+        CHECK(error_of(a).find("ca.yaml' makes a cycle") != std::string::npos);
     }
     SUBCASE("a missing file") {
         CHECK(error_of("/nonexistent/scenario.yaml") ==
@@ -168,4 +170,75 @@ TEST_CASE("every input error names file:line:column and the key") {
         const auto p = variant("e10.yaml", "population:\n  employment_rate: 0.7\n  student_rate: 0.4\n");
         CHECK(error_of(p).find("employment_rate + student_rate must not exceed 1") != std::string::npos);
     }
+}
+
+TEST_CASE("YAML: nested aliases are refused before they are copied out, at the alias") {
+    // Nine aliases of nine aliases, nine levels deep: a few hundred bytes, 9^9 values expanded.
+    std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+    for (int i = 1; i <= 9; ++i) {
+        const auto prev = "*a" + std::to_string(i - 1);
+        text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+        for (int k = 0; k < 9; ++k) text += (k ? ", " : "") + prev;
+        text += "]\n";
+    }
+    CHECK(text.size() < 700);
+    const auto msg = error_of(write("bomb.yaml", text));
+    INFO(msg);
+    // a6 (line 7) is the first level past 1,000,000 values: its first alias of a5 (597,871
+    // values expanded) joins the 672,000 of the levels before.
+    CHECK(std::regex_search(msg, std::regex(R"(bomb\.yaml:7:10: this alias makes the document larger)")));
+    // A small alias is ordinary YAML and stays allowed.
+    const auto ok = write("alias-ok.yaml", "extends: " + tiny.string() +
+                                               "\ndescription: &d shared\nname: *d\n");
+    CHECK(load_scenario(ok).name == "shared");
+}
+
+TEST_CASE("YAML: a second document is refused with its position") {
+    const auto msg = error_of(variant("multi.yaml", "name: first\n---\nname: second\n"));
+    INFO(msg);
+    CHECK(std::regex_search(msg, std::regex(R"(multi\.yaml:3:1: a second YAML document)")));
+    // An empty second document after the marker too.
+    const auto msg2 = error_of(variant("multi-empty.yaml", "name: first\n---\n"));
+    INFO(msg2);
+    CHECK(std::regex_search(msg2, std::regex(R"(multi-empty\.yaml:3:\d+: a second YAML document)")));
+}
+
+TEST_CASE("YAML: text that is not UTF-8 is refused at its line and column") {
+    // Latin-1 'ä' (0xE4) in the name, on line 2 after "name: K".
+    const auto msg = error_of(variant("latin1.yaml", "name: K\xe4rrtorp\n"));
+    INFO(msg);
+    CHECK(std::regex_search(msg, std::regex(R"(latin1\.yaml:2:8: not UTF-8 text \(byte 0xE4\))")));
+    // Well-formed UTF-8 passes the check (and the name rule then speaks).
+    CHECK(error_of(variant("utf8.yaml", "description: K\xc3\xa4rrtorp\n")) == "(no error)");
+    // Overlong forms and surrogates are not UTF-8 either.
+    CHECK(error_of(variant("overlong.yaml", "description: \xc0\xaf\n")).find("overlong.yaml:2:14: not UTF-8") !=
+          std::string::npos);
+    CHECK(error_of(variant("surrogate.yaml", "description: \xed\xa0\x80\n")).find("not UTF-8") != std::string::npos);
+    // And in --set values.
+    scenario::LoadOptions o;
+    o.overrides = {"description=K\xe4rrtorp"};
+    const auto set_msg = error_of(tiny, o);
+    INFO(set_msg);
+    CHECK(set_msg.find("--set") == 0);
+    CHECK(set_msg.find("not UTF-8 text (byte 0xE4 at character 14") != std::string::npos);
+}
+
+TEST_CASE("extends: a cycle is the error of the extends line that closes it") {
+    const auto self = write("self.yaml", "extends: self.yaml\nname: s\n");
+    const auto msg = error_of(self);
+    INFO(msg);
+    CHECK(std::regex_search(msg, std::regex(R"(self\.yaml:1:10: extends: .*makes a cycle)")));
+    write("cycle-b.yaml", "name: b\nextends: cycle-a.yaml\n");
+    const auto a = write("cycle-a.yaml", "extends: cycle-b.yaml\nname: a\n");
+    const auto msg2 = error_of(a);
+    INFO(msg2);
+    CHECK(std::regex_search(msg2, std::regex(R"(cycle-b\.yaml:2:10: extends: .*cycle-a\.yaml' makes a cycle)")));
+}
+
+TEST_CASE("--set cannot add extends or include") {
+    scenario::LoadOptions o;
+    o.overrides = {"extends=other.yaml"};
+    CHECK(error_of(tiny, o).find("extends: cannot be set with --set") != std::string::npos);
+    o.overrides = {"include=[a.yaml]"};
+    CHECK(error_of(tiny, o).find("include: cannot be set with --set") != std::string::npos);
 }
