@@ -6,6 +6,7 @@
 
 #include "sim/apps/command.hpp"
 #include "sim/core/atomic_file.hpp"
+#include "sim/core/output_dir.hpp"
 #include "sim/pipeline/compare.hpp"
 #include "sim/pipeline/html_report.hpp"
 
@@ -29,6 +30,15 @@ int run(const CompareCommandOptions& o) {
     co.seeds = o.seeds;
     if (c.seed) co.first_seed = *c.seed;
     co.output = c.output.empty() ? std::filesystem::path("out/compare") : std::filesystem::path(c.output);
+    // The runs and the tables go into a folder beside the output, renamed into place when all
+    // are written: a comparison cut short leaves the previous one whole.
+    core::StagedFolder out(co.output,
+                           {"compare",
+                            {},
+                            {"compare.txt", "compare.json", "compare.csv", "compare.html", "runs", "summary.csv",
+                             "summary.h5"}},
+                           c.force);
+    co.begin_writing = [&] { return out.stage(); };
     // Each run is a process of this same program.
     co.program = std::filesystem::read_symlink("/proc/self/exe");
     co.jobs = o.jobs;
@@ -36,10 +46,12 @@ int run(const CompareCommandOptions& o) {
     co.progress = progress_printer(c.quiet);
     const auto comparison = pipeline::run_comparison(co);
     const auto text = pipeline::format_comparison(comparison);
-    core::write_file_atomically(co.output / "compare.txt", text);
-    core::write_file_atomically(co.output / "compare.json", pipeline::comparison_json(comparison));
-    core::write_file_atomically(co.output / "compare.csv", pipeline::comparison_csv(comparison));
-    if (o.html) core::write_file_atomically(co.output / "compare.html", pipeline::comparison_page(comparison));
+    const auto& dir = out.staging();
+    core::write_file_atomically(dir / "compare.txt", text);
+    core::write_file_atomically(dir / "compare.json", pipeline::comparison_json(comparison));
+    core::write_file_atomically(dir / "compare.csv", pipeline::comparison_csv(comparison));
+    if (o.html) core::write_file_atomically(dir / "compare.html", pipeline::comparison_page(comparison));
+    out.commit();
     if (!c.quiet)
         std::cout << text << "\nwrote " << (co.output / "compare.txt").string() << ", compare.json, compare.csv\n";
     return exit_ok;
@@ -58,6 +70,7 @@ Command add_compare_command(CLI::App& app) {
     cmd->add_option("--jobs", o->jobs, "Runs at a time on this machine")->check(CLI::Range(1, 1024));
     cmd->add_flag("--html", o->html, "Also write compare.html, one self-contained page");
     add_common_options(cmd, o->common, true);
+    add_force_option(cmd, o->common);
     cmd->footer(
         "Seeds run from --seed (default: the base scenario's seed) upward. Writes compare.txt, compare.json\n"
         "and compare.csv (every metric: mean, 95 % interval, paired difference to the base) and the runs\n"

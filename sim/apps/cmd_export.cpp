@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "sim/apps/command.hpp"
+#include "sim/core/output_dir.hpp"
 #include "sim/network/network.hpp"
 #include "sim/network/patch.hpp"
 #include "sim/output/exports.hpp"
@@ -28,13 +29,16 @@ void validate(const ExportCommandOptions& o) {
 
 int run(const ExportCommandOptions& o) {
     const auto& c = o.common;
+    const auto dir = c.output.empty() ? std::filesystem::path(o.trips_file).parent_path()
+                                      : std::filesystem::path(c.output);
+    // Beside the trip log (a run's folder) or into a folder of its own; never into a user's folder.
+    const core::OutputFolderRules rules{"export", {"run"}, {"output_trips.csv", "link_volumes.geojson"}};
+    core::check_output_folder(dir, rules, c.force);
     const auto log = output::read_trip_log(o.trips_file);
     const auto net = o.scenario_file.empty()
                          ? network::load_network(o.network_dir)
                          : network::load_scenario_network(scenario::load_scenario(o.scenario_file));
-    const auto dir = c.output.empty() ? std::filesystem::path(o.trips_file).parent_path()
-                                      : std::filesystem::path(c.output);
-    std::filesystem::create_directories(dir);
+    core::open_output_folder(dir, rules, c.force);
     output::write_matsim_trips(dir / "output_trips.csv", log, net);
     if (!c.quiet) std::cout << "wrote " << (dir / "output_trips.csv").string() << "\n";
     if (log.has_simulation) {
@@ -58,6 +62,7 @@ Command add_export_command(CLI::App& app) {
     scn_opt->excludes(net_opt);
     cmd->add_option("--output,-o", c.output, "Folder to write (default: beside the trip log)");
     cmd->add_flag("--quiet,-q", c.quiet, "Print only errors");
+    add_force_option(cmd, c);
     cmd->footer(
         "Examples:\n  flemsim export out/flemingsberg-2030/trips.h5 --network networks/flemingsberg\n"
         "  flemsim export out/flemingsberg-2030-sparvag-syd/trips.h5 --scenario "

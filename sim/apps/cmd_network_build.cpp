@@ -1,9 +1,13 @@
 // flemsim network build: a network folder from an OpenStreetMap extract, optionally a GTFS feed
 // and zone centroids (or a grid of square zones).
+#include <fmt/format.h>
+
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "sim/apps/command.hpp"
+#include "sim/core/output_dir.hpp"
 #include "sim/core/text.hpp"
 #include "sim/network/import/gtfs_import.hpp"
 #include "sim/network/import/osm_import.hpp"
@@ -36,22 +40,59 @@ std::vector<double> numbers(const std::string& text, std::size_t count, const st
     return out;
 }
 
+void check_latitude(double lat, const std::string& option) {
+    if (!(lat >= -90 && lat <= 90))
+        throw CLI::ValidationError(option, fmt::format("latitude {} is outside [-90, 90]", lat));
+}
+
+void check_longitude(double lon, const std::string& option) {
+    if (!(lon >= -180 && lon <= 180))
+        throw CLI::ValidationError(option, fmt::format("longitude {} is outside [-180, 180]", lon));
+}
+
+// --bbox or --center as an area, checked as the scenario checks coordinates; none when neither.
+std::optional<network::import::Area> area_of(const NetworkBuildCommandOptions& o) {
+    if (!o.bbox.empty()) {
+        const auto v = numbers(o.bbox, 4, "--bbox");
+        check_latitude(v[0], "--bbox");
+        check_longitude(v[1], "--bbox");
+        check_latitude(v[2], "--bbox");
+        check_longitude(v[3], "--bbox");
+        if (!(v[0] < v[2])) throw CLI::ValidationError("--bbox", "south must be below north (S,W,N,E)");
+        if (!(v[1] < v[3])) throw CLI::ValidationError("--bbox", "west must be left of east (S,W,N,E)");
+        return network::import::Area{v[0], v[1], v[2], v[3]};
+    }
+    if (!o.center.empty()) {
+        const auto v = numbers(o.center, 2, "--center");
+        check_latitude(v[0], "--center");
+        check_longitude(v[1], "--center");
+        return network::import::area_from_center(v[0], v[1], o.radius_km);
+    }
+    return std::nullopt;
+}
+
+const core::OutputFolderRules network_folder_rules{
+    "network build",
+    {},
+    {"network.yaml", "nodes.csv", "links.csv", "link_shapes.csv", "zones.csv", "stops.csv", "vehicles.csv", "lines.csv",
+     "line_stops.csv", "headways.csv"}};
+
 void validate(const NetworkBuildCommandOptions& o) {
     if (!o.gtfs.empty() && o.service_date.empty()) throw UsageError("--gtfs needs --service-date YYYY-MM-DD");
+    if (!o.bbox.empty() && !o.center.empty())
+        throw UsageError("--bbox and --center both give the area: give one of them");
     if (!o.center.empty() && o.radius_km <= 0) throw UsageError("--center needs --radius-km");
+    if (o.center.empty() && o.radius_km > 0) throw UsageError("--radius-km is for --center: give --center LAT,LON too");
+    area_of(o);
 }
 
 int run(const NetworkBuildCommandOptions& b) {
     namespace imp = network::import;
     const auto& c = b.common;
+    // Refused before the import when the folder is not one of ours: never emptied by mistake.
+    core::StagedFolder out(c.output, network_folder_rules, c.force);
     imp::OsmOptions osm;
-    if (!b.bbox.empty()) {
-        const auto v = numbers(b.bbox, 4, "--bbox");
-        osm.area = imp::Area{v[0], v[1], v[2], v[3]};
-    } else if (!b.center.empty()) {
-        const auto v = numbers(b.center, 2, "--center");
-        osm.area = imp::area_from_center(v[0], v[1], b.radius_km);
-    }
+    if (const auto area = area_of(b)) osm.area = *area;
     const auto say = [&](const std::string& line) {
         if (!c.quiet) std::cout << line << "\n";
     };
@@ -85,9 +126,12 @@ int run(const NetworkBuildCommandOptions& b) {
     say("zones: " + std::to_string(net.zone_count()) +
         (b.zones.empty() ? " grid cells of " + std::to_string(static_cast<int>(b.grid_m)) + " m" : " from " + b.zones));
     for (const auto& n : notes) say("  " + n);
-    network::write_network(net, c.output);
-    // What was written must load: the same checks as for any network.
-    const auto loaded = network::load_network(c.output);
+    // Written whole into a folder beside the target, loaded back with the same checks as any
+    // network, and only then renamed into place.
+    const auto& staged = out.stage();
+    network::write_network(net, staged);
+    const auto loaded = network::load_network(staged);
+    out.commit();
     say("wrote " + c.output + " (" + std::to_string(loaded.node_count()) + " nodes, " +
         std::to_string(loaded.link_count()) + " links, " + std::to_string(loaded.zone_count()) + " zones, " +
         std::to_string(loaded.stop_count()) + " stops, " + std::to_string(loaded.line_count()) + " lines)");
@@ -116,6 +160,7 @@ Command add_network_build_command(CLI::App& network) {
     cmd->add_option("--output,-o", c.output, "Network folder to write")->required();
     cmd->add_option("--threads,-j", c.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));
     cmd->add_flag("--quiet,-q", c.quiet, "Print only errors");
+    add_force_option(cmd, c);
     cmd->footer(
         "Examples:\n"
         "  flemsim network build --osm city.osm.pbf --center 59.338,18.070 --radius-km 1.5 --output networks/city\n"

@@ -49,6 +49,7 @@ int run(const RunCommandOptions& o) {
     const auto s = load_scenario(o.scenario_file, o.common);
     pipeline::RunOptions ro;
     ro.output_dir = o.common.output;
+    ro.force = o.common.force;
     // Without --threads the scenario's 'threads' decides (pipeline::RunOptions::threads = -1).
     if (o.common.threads) ro.threads = *o.common.threads;
     ro.progress = progress_printer(o.common.quiet);
@@ -65,6 +66,7 @@ Command add_run_command(CLI::App& app) {
         app.add_subcommand("run", "Run a scenario: population, level of service, mode choice, trip log, report");
     cmd->add_option("scenario", o->scenario_file, "Scenario file (YAML)")->required();
     add_common_options(cmd, o->common, true);
+    add_force_option(cmd, o->common);
     cmd->add_flag("--require-target", o->require_target, "Exit with 3 when the sustainable share misses the target");
     cmd->footer(
         "Example: flemsim run scenarios/flemingsberg-2030.yaml --threads 2 --set modes.car.default_parking_sek=20");

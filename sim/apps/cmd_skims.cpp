@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "sim/apps/command.hpp"
+#include "sim/core/output_dir.hpp"
 #include "sim/core/text.hpp"
 #include "sim/pipeline/accessibility.hpp"
 
@@ -37,7 +38,12 @@ int run(const SkimsCommandOptions& o) {
     const auto sc = load_scenario(o.scenario_file, c);
     const std::int32_t when = time_of_day(o);
     const auto dir = c.output.empty() ? sc.output.dir / sc.name / "skims" : std::filesystem::path(c.output);
-    const auto acc = pipeline::write_skims_and_accessibility(sc, dir, when, o.centre, c.threads.value_or(0));
+    // Checked before any work; the three files are written into a folder beside it and renamed
+    // into place together, once the centre is known to exist and the skims are computed.
+    core::StagedFolder out(dir, {"skims", {}, {"skims.omx", "accessibility.csv", "catchment.csv"}}, c.force);
+    const auto acc = pipeline::write_skims_and_accessibility(
+        sc, [&] { return out.stage(); }, when, o.centre, c.threads.value_or(0));
+    out.commit();
     if (!c.quiet) {
         std::cout << "residents within 30 minutes of " << acc.centre << ":";
         for (const auto& [mode, r] : acc.residents_within_30_of_centre) std::printf(" %s %.0f;", mode.c_str(), r);
@@ -55,6 +61,7 @@ Command add_skims_command(CLI::App& app) {
     cmd->add_option("--time", o->time, "Time of day of the level of service")->capture_default_str();
     cmd->add_option("--centre", o->centre, "Zone of the centre (default: the study zone with most jobs)");
     add_common_options(cmd, o->common, true);
+    add_force_option(cmd, o->common);
     cmd->footer(
         "Writes skims.omx, accessibility.csv and catchment.csv.\n"
         "Example: flemsim skims scenarios/flemingsberg-2030.yaml --centre station_core --output out/skims");

@@ -41,10 +41,19 @@ struct CommonOptions {
     std::optional<int> threads;
     std::vector<std::string> sets;
     bool quiet = false;
+    bool force = false;  // --force: write into (or replace) a folder flemsim did not write
 };
 
 // --output, --threads and --quiet; with `scenario_options` also --seed and --set.
 void add_common_options(CLI::App* app, CommonOptions& c, bool scenario_options);
+
+// --force, for commands that write a folder (see sim/core/output_dir.hpp).
+void add_force_option(CLI::App* app, CommonOptions& c);
+
+// CLI11 checks shared by several commands: a whole number written without a sign (CLI11 would
+// read "-1" into an unsigned option as 2^64-1), and a --set override of a key that can be set.
+extern const CLI::Validator unsigned_integer;
+extern const CLI::Validator overridable_key;
 
 // --set overrides, then --seed as one more override (so it wins).
 std::vector<std::string> scenario_overrides(const CommonOptions& c);

@@ -8,14 +8,45 @@
 
 namespace flemsim::apps {
 
+const CLI::Validator unsigned_integer(
+    [](std::string& text) -> std::string {
+        if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+            return "expected a whole number of 0 or more, not '" + text + "'";
+        return {};
+    },
+    "UINT");
+
+const CLI::Validator overridable_key(
+    [](std::string& text) -> std::string {
+        const auto eq = text.find('=');
+        if (eq == std::string::npos || eq == 0) return "expected key.path=value, not '" + text + "'";
+        const std::string key = text.substr(0, eq);
+        // 'extends' and 'include' say which files make the scenario; they are read before any
+        // override is applied, so an override of them would be ignored in silence.
+        for (const char* fixed : {"extends", "include"})
+            if (key == fixed)
+                return "'" + key + "' cannot be overridden with --set: it names the files the scenario is made of; "
+                       "write a scenario file that " + (std::string(fixed) == "extends" ? "extends" : "includes") +
+                       " them instead";
+        return {};
+    },
+    "KEY=VALUE");
+
+void add_force_option(CLI::App* app, CommonOptions& c) {
+    app->add_flag("--force", c.force,
+                  "Write into (replace) the output folder even when it holds files flemsim did not write");
+}
+
 void add_common_options(CLI::App* app, CommonOptions& c, bool scenario_options) {
     app->add_option("--output,-o", c.output, "Folder for the outputs (default: <output.dir>/<scenario name>)");
     app->add_option("--threads,-j", c.threads, "Worker threads (0: all cores; default: the scenario's 'threads')")
         ->check(CLI::Range(0, 1024));
     if (scenario_options) {
-        app->add_option("--seed,-s", c.seed, "Random seed (overrides the scenario's 'seed')");
+        app->add_option("--seed,-s", c.seed, "Random seed (overrides the scenario's 'seed')")
+            ->check(unsigned_integer);
         app->add_option("--set", c.sets, "Override a scenario key: --set key.path=value (repeatable)")
-            ->type_name("KEY=VALUE");
+            ->type_name("KEY=VALUE")
+            ->check(overridable_key);
     }
     app->add_flag("--quiet,-q", c.quiet, "Print only errors");
 }

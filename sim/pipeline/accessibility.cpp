@@ -19,17 +19,26 @@ namespace flemsim::pipeline {
 
 Accessibility write_skims_and_accessibility(const scenario::Scenario& s, const std::filesystem::path& dir,
                                             std::int32_t time_of_day_s, const std::string& centre, int threads) {
+    return write_skims_and_accessibility(
+        s,
+        [&] {
+            std::filesystem::create_directories(dir);
+            return dir;
+        },
+        time_of_day_s, centre, threads);
+}
+
+Accessibility write_skims_and_accessibility(const scenario::Scenario& s,
+                                            const std::function<std::filesystem::path()>& folder,
+                                            std::int32_t time_of_day_s, const std::string& centre, int threads) {
     const int t = threads > 0 ? threads : tbb::info::default_concurrency();
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(t));
     const auto net = network::load_scenario_network(s);
     const auto zones = population::resolve_zone_data(s, net);
     const auto ctx = routing::build_routing(net, s);
-    const auto skims = routing::compute_zone_skims(ctx, time_of_day_s);
     const std::size_t nz = net.zone_count();
 
-    std::filesystem::create_directories(dir);
-    output::write_omx(dir / "skims.omx", net.zone_ids, skims.names, skims.values);
-
+    // The centre first: a wrong one must fail before the skims are computed or anything written.
     Accessibility acc;
     std::uint32_t c = core::invalid_index;
     if (!centre.empty()) {
@@ -43,6 +52,9 @@ Accessibility write_skims_and_accessibility(const scenario::Scenario& s, const s
                 c = z;
     }
     acc.centre = net.zone_ids[c];
+    const auto skims = routing::compute_zone_skims(ctx, time_of_day_s);
+    const std::filesystem::path dir = folder();
+    output::write_omx(dir / "skims.omx", net.zone_ids, skims.names, skims.values);
     // The door-to-door minutes of each mode in the skims.
     const std::pair<const char*, std::size_t> modes[] = {{"walk", 0}, {"bike", 2}, {"transit", 6}, {"car", 4}};
     for (std::uint32_t i = 0; i < nz; ++i) {

@@ -5,6 +5,7 @@
 // services for 100,000 inhabitants").
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,12 @@ struct Accessibility {
 // zone with the most jobs. Land use as the scenario gives it (before population.scale);
 // gateways are left out (their figures are weights, not counts).
 Accessibility write_skims_and_accessibility(const scenario::Scenario& s, const std::filesystem::path& dir,
+                                            std::int32_t time_of_day_s, const std::string& centre, int threads);
+
+// The same, with the folder asked of `folder` only once the inputs (the centre among them) are
+// checked and the skims computed: nothing is written, not even a folder, when they fail.
+Accessibility write_skims_and_accessibility(const scenario::Scenario& s,
+                                            const std::function<std::filesystem::path()>& folder,
                                             std::int32_t time_of_day_s, const std::string& centre, int threads);
 
 }  // namespace flemsim::pipeline

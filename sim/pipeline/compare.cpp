@@ -186,11 +186,12 @@ Comparison run_comparison(const CompareOptions& o) {
             if (first_seed == 0) first_seed = s.seed;
         }
     }
+    const std::filesystem::path output = o.begin_writing ? o.begin_writing() : o.output;
     Sweep sweep;
     sweep.name = "compare";
-    sweep.output = o.output;
+    sweep.output = output;
     // A comparison always runs afresh: earlier runs in its folder may be of other inputs.
-    std::filesystem::remove_all(o.output / "runs");
+    std::filesystem::remove_all(output / "runs");
     std::vector<std::uint64_t> seeds;
     for (std::size_t r = 0; r < o.seeds; ++r) seeds.push_back(first_seed + r);
     for (std::size_t i = 0; i < o.files.size(); ++i)
@@ -209,7 +210,7 @@ Comparison run_comparison(const CompareOptions& o) {
         if (rows[k].status != "ok")
             throw core::IoError("run " + rows[k].run + " (" + sweep.runs[k].base.string() + ", seed " +
                                 std::to_string(sweep.runs[k].seed) + ") failed: " + rows[k].error);
-        values[k / seeds.size()].push_back(metrics_of_run(o.output / "runs" / sweep.runs[k].id / "modal_split.json"));
+        values[k / seeds.size()].push_back(metrics_of_run(output / "runs" / sweep.runs[k].id / "modal_split.json"));
     }
     auto c = compare_values(names, values, target);
     for (const auto& f : o.files) c.files.push_back(f.string());

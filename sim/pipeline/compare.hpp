@@ -59,6 +59,9 @@ struct CompareOptions {
     std::size_t seeds = 3;
     std::uint64_t first_seed = 0;  // 0: the base scenario's seed
     std::filesystem::path output;
+    // When set, asked for the folder to write into once every scenario has loaded (so that
+    // nothing is written when one does not); `output` otherwise.
+    std::function<std::filesystem::path()> begin_writing;
     std::filesystem::path program;  // this executable, run once per scenario and seed
     int jobs = 1, threads = 1;
     std::function<void(const std::string&)> progress;

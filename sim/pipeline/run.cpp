@@ -8,6 +8,7 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
+#include <optional>
 
 #include "sim/choice/replanning.hpp"
 #include "sim/choice/tour_choice.hpp"
@@ -185,8 +186,22 @@ std::vector<std::string> validate(const scenario::Scenario& s) {
     return lines;
 }
 
+core::OutputFolderRules run_output_rules() {
+    // Besides the run's own files, what other commands add beside a trip log (export, report --html)
+    // and what a sweep keeps in a run's folder.
+    return {"run",
+            {"export"},
+            {"trips.h5", "modal_split.json", "output_trips.csv", "link_volumes.geojson", "done.json", "stderr.txt"}};
+}
+
 RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     RunResult result;
+    // The output folder is checked before any work: a run that would be refused at the end must not
+    // take minutes first.
+    std::optional<core::StagedFolder> out;
+    if (options.write_outputs)
+        out.emplace(options.output_dir.empty() ? s.output.dir / s.name : options.output_dir, run_output_rules(),
+                    options.force);
     result.threads_used = resolve_threads(s, options);
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                               static_cast<std::size_t>(result.threads_used));
@@ -262,11 +277,8 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     result.split.seed = s.seed;
     clock.lap("trip records and report");
 
-    if (options.write_outputs) {
-        const auto dir = options.output_dir.empty() ? s.output.dir / s.name : options.output_dir;
-        std::error_code ec;
-        std::filesystem::create_directories(dir, ec);
-        if (ec) throw core::IoError("cannot create output folder " + dir.string() + ": " + ec.message());
+    if (out) {
+        const auto& dir = out->stage();
         output::TripLogMeta meta;
         meta.program_version = core::program_version;
         meta.scenario_name = s.name;
@@ -276,20 +288,21 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         meta.created_utc = creation_time_utc();
         meta.target_sustainable_share = s.target.sustainable_share;
         meta.distance_bands_km = s.report.distance_bands_km;
-        result.trips_file = dir / "trips.h5";
-        result.report_file = dir / "modal_split.json";
+        result.trips_file = out->target() / "trips.h5";
+        result.report_file = out->target() / "modal_split.json";
         if (s.simulation.enabled) {
             const auto sources = simulation_sources(pop, ctx, loop);
-            output::write_trip_log(result.trips_file, meta, make_lookups(net), simulated_trip_rows(in, ctx, loop),
+            output::write_trip_log(dir / "trips.h5", meta, make_lookups(net), simulated_trip_rows(in, ctx, loop),
                                    persons, {s.output.compression_level, s.output.chunk_rows}, &sources);
         } else {
-            output::write_trip_log(result.trips_file, meta, make_lookups(net), trips, persons,
+            output::write_trip_log(dir / "trips.h5", meta, make_lookups(net), trips, persons,
                                    {s.output.compression_level, s.output.chunk_rows});
         }
-        core::write_file_atomically(result.report_file,
+        core::write_file_atomically(dir / "modal_split.json",
                                     s.simulation.enabled
                                         ? report::modal_split_json(result.split, &result.crowding, &result.iterations)
                                         : report::modal_split_json(result.split));
+        out->commit();
         clock.lap("writing outputs");
     }
     return result;

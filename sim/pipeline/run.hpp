@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/output_dir.hpp"
 #include "sim/core/records.hpp"
 #include "sim/network/network.hpp"
 #include "sim/population/population.hpp"
@@ -19,6 +20,8 @@ struct RunOptions {
     std::filesystem::path output_dir;  // empty: <scenario output.dir>/<scenario name>
     int threads = -1;                  // -1: as the scenario says; 0: all cores
     bool write_outputs = true;
+    // Replace the output folder even when it holds files flemsim did not write (--force).
+    bool force = false;
     // Progress lines ("synthesis: 12,345 persons"), for a terminal.
     std::function<void(const std::string&)> progress;
 };
@@ -50,7 +53,13 @@ struct RunResult {
 // what was checked; throws core::InputError on the first problem.
 std::vector<std::string> validate(const scenario::Scenario& s);
 
+// Writes trips.h5 and modal_split.json into a temporary folder beside the output folder and
+// renames it into place when both are written (core::StagedFolder): the old result stays whole
+// until the new one is. The output folder is checked before the run starts.
 RunResult run(const scenario::Scenario& s, const RunOptions& options);
+
+// What may be found in a run's output folder (core::check_output_folder).
+core::OutputFolderRules run_output_rules();
 
 // UTC now as ISO 8601, or SOURCE_DATE_EPOCH when set (reproducible builds convention).
 std::string creation_time_utc();

@@ -51,6 +51,12 @@ std::filesystem::path run_dir(const Sweep& sweep, const SweepRun& run) {
     return sweep.output / "runs" / run.id;
 }
 
+// Where a run's stderr goes while it runs: beside its folder, which the run replaces when it
+// completes (".r0001.stderr.txt"); moved into the folder as stderr.txt once the run has ended.
+std::filesystem::path stderr_beside(const std::filesystem::path& dir) {
+    return dir.parent_path() / ("." + dir.filename().string() + ".stderr.txt");
+}
+
 std::string read_text(const std::filesystem::path& p) {
     std::FILE* f = std::fopen(p.c_str(), "rb");
     if (!f) return {};
@@ -151,8 +157,11 @@ std::vector<SweepRow> execute_sweep(const Sweep& sweep, const std::filesystem::p
     const auto start = [&](std::size_t i) {
         const auto& run = sweep.runs[i];
         const auto dir = run_dir(sweep, run);
+        // The run writes its folder whole (renamed into place when complete), so the folder of an
+        // earlier attempt goes first, and the run's stderr goes beside it until it has ended.
         std::filesystem::remove_all(dir);
-        std::filesystem::create_directories(dir);
+        std::filesystem::create_directories(dir.parent_path());
+        const auto err_file = stderr_beside(dir);
         std::vector<std::string> args{
             program.string(),         "run",       run.base.string(),       "--output", dir.string(), "--seed",
             std::to_string(run.seed), "--threads", std::to_string(threads), "--quiet"};
@@ -160,7 +169,7 @@ std::vector<SweepRow> execute_sweep(const Sweep& sweep, const std::filesystem::p
         const pid_t pid = ::fork();
         if (pid < 0) throw core::IoError("cannot start a run: fork failed");
         if (pid == 0) {
-            const int err = ::open((dir / "stderr.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             if (err >= 0) ::dup2(err, STDERR_FILENO);
             std::vector<char*> argv;
             for (auto& a : args) argv.push_back(a.data());
@@ -180,6 +189,9 @@ std::vector<SweepRow> execute_sweep(const Sweep& sweep, const std::filesystem::p
         const auto& run = sweep.runs[it->second];
         const auto dir = run_dir(sweep, run);
         const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        std::filesystem::create_directories(dir);  // a run that failed wrote no folder
+        std::error_code ec;
+        std::filesystem::rename(stderr_beside(dir), dir / "stderr.txt", ec);
         std::ostringstream done;
         done << "{\"run\": \"" << run.id << "\", \"status\": \"" << (ok ? "ok" : "failed")
              << "\", \"exit\": " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1) << "}\n";
@@ -238,8 +250,7 @@ std::vector<SweepRow> execute_sweep(const Sweep& sweep, const std::filesystem::p
 void execute_run_here(const Sweep& sweep, std::size_t index, int threads) {
     const auto& run = sweep.runs[index];
     const auto dir = run_dir(sweep, run);
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
+    std::filesystem::remove_all(dir);  // the run writes its folder whole
     std::string status = "ok", error;
     try {
         scenario::LoadOptions lo;
@@ -253,8 +264,10 @@ void execute_run_here(const Sweep& sweep, std::size_t index, int threads) {
     } catch (const std::exception& e) {
         status = "failed";
         error = e.what();
+        std::filesystem::create_directories(dir);
         core::write_file_atomically(dir / "stderr.txt", "error: " + error + "\n");
     }
+    std::filesystem::create_directories(dir);
     core::write_file_atomically(dir / "done.json", "{\"run\": \"" + run.id + "\", \"status\": \"" + status + "\"}\n");
 }
 

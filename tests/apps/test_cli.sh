@@ -167,5 +167,110 @@ else
     echo "skipped: the MPI sweep check (flemsim built without MPI, or no mpirun)"
 fi
 
+# Errors reported where the value was written: a sweep's grid key, a scenario's network folder,
+# route queries far from the network (answered not found, with the reason).
+printf 'name: s\nscenarios: [%s]\ngrid:\n  population.scael: [0.5, 1]\nseeds: 1\nmaster_seed: 1\noutput: %s\n' \
+    "$data/tiny.yaml" "$work/typo-sweep" > "$work/typo-sweep.yaml"
+expect sweep-grid-typo 1 "typo-sweep.yaml:4:3: population.scael: unknown key" -- "$flemsim" sweep "$work/typo-sweep.yaml"
+[ ! -e "$work/typo-sweep" ] || { echo "FAIL sweep-grid-typo: ran anyway"; failures=$((failures + 1)); }
+printf 'extends: %s\nnetwork: nowhere\n' "$data/tiny.yaml" > "$work/no-net.yaml"
+expect missing-network 1 "no-net.yaml:2:10: network: folder .*nowhere' not found" -- "$flemsim" run "$work/no-net.yaml" --output "$work/nn"
+expect route-help 0 "--max-snap-m" -- "$flemsim" route --help
+printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nfar,15.0,10.0,60.0,10.02,walk,08:00:00\n' > "$work/far.csv"
+expect route-far 0 "0 answered" -- "$flemsim" route --network "$work/net" --queries "$work/far.csv" --output "$work/far-a.csv"
+grep -qE '^far,walk,0,0.0,.*,origin [0-9]+ m from the network \(more than 500 m\)$' "$work/far-a.csv" && passes=$((passes + 1)) ||
+    { echo "FAIL route-far: reason"; cat "$work/far-a.csv"; failures=$((failures + 1)); }
+
+# Outputs committed as one: a run writes into ".<folder>.tmp-<pid>" beside its folder and renames
+# it into place when everything is written. A run killed at any moment leaves the old result whole.
+check() {  # check NAME CONDITION...: one pass or one failure
+    local name=$1
+    shift
+    if "$@"; then passes=$((passes + 1)); else echo "FAIL $name"; failures=$((failures + 1)); fi
+}
+"$flemsim" run "$data/tiny.yaml" -q --seed 5 --output "$work/keep"
+cp "$work/keep/trips.h5" "$work/keep-trips.h5"
+cp "$work/keep/modal_split.json" "$work/keep-split.json"
+for delay in 0.05 0.15 0.25 0.3 0.35 0.4 0.45 0.5 0.6 0.8; do
+    (timeout -s KILL "$delay" "$flemsim" run "$data/tiny.yaml" -q --seed 6 --output "$work/keep") 2>/dev/null
+    if [ -f "$work/keep/trips.h5" ] && cmp -s "$work/keep/modal_split.json" "$work/keep-split.json"; then
+        check "killed-run-$delay: old result whole" cmp -s "$work/keep/trips.h5" "$work/keep-trips.h5"
+    else
+        # Not killed in time: the whole new result, a trip log and its report from the same run.
+        check "killed-run-$delay: old or new result whole" \
+            grep -q '"seed": 6' "$work/keep/modal_split.json"
+        "$flemsim" run "$data/tiny.yaml" -q --seed 5 --output "$work/keep"
+    fi
+done
+# What dead runs left beside the folder goes at the next run; a live process's temporary stays.
+mkdir -p "$work/.keep.tmp-999999999" "$work/.keep.old-999999998" "$work/.keep.tmp-$$"
+echo partial > "$work/.keep.tmp-999999999/trips.h5"
+expect run-cleans-stale 0 "" -- "$flemsim" run "$data/tiny.yaml" -q --seed 5 --output "$work/keep"
+check "run-cleans-stale: dead temporaries removed" test ! -e "$work/.keep.tmp-999999999" -a ! -e "$work/.keep.old-999999998"
+check "run-cleans-stale: live temporary kept" test -d "$work/.keep.tmp-$$"
+check "run-cleans-stale: no temporary of its own left" test -z "$(find "$work" -maxdepth 1 -name '.keep.*' ! -name ".keep.tmp-$$")"
+check "run-marker" grep -q '^flemsim run$' "$work/keep/.flemsim-output"
+cmp -s "$work/keep/trips.h5" "$work/keep-trips.h5" && passes=$((passes + 1)) || true  # same seed: same result (creation time aside)
+
+# Folders that are not flemsim's are neither replaced nor written into, unless --force.
+mkdir -p "$work/mine"
+echo "my thesis" > "$work/mine/thesis.txt"
+expect network-build-foreign 1 "flemsim did not write.*thesis.txt.*--force" -- "$flemsim" network build --osm "$data/osm/grid.osm" --grid-m 400 --output "$work/mine"
+check "network-build-foreign: the file survives" grep -q "my thesis" "$work/mine/thesis.txt"
+expect run-foreign 1 "flemsim did not write" -- "$flemsim" run "$data/tiny.yaml" --output "$work/mine"
+expect skims-foreign 1 "flemsim did not write" -- "$flemsim" skims "$data/tiny.yaml" --output "$work/mine"
+expect compare-foreign 1 "flemsim did not write" -- "$flemsim" compare "$data/tiny.yaml" --seeds 1 --output "$work/mine"
+expect export-foreign 1 "flemsim did not write" -- "$flemsim" export "$work/run/trips.h5" --network "$data/tiny" --output "$work/mine"
+sed "s|output: $work/sweep|output: $work/mine|" "$work/sweep.yaml" > "$work/sweep-mine.yaml"
+expect sweep-foreign 1 "flemsim did not write" -- "$flemsim" sweep "$work/sweep-mine.yaml"
+check "foreign folder untouched" test "$(ls -A "$work/mine")" = "thesis.txt"
+expect run-into-network 1 "written by 'flemsim network build'" -- "$flemsim" run "$data/tiny.yaml" --output "$work/net"
+check "run-into-network: network kept" test -f "$work/net/links.csv"
+expect network-rebuild 0 "wrote" -- "$flemsim" network build --osm "$data/osm/grid.osm" --grid-m 400 --output "$work/net"
+check "network-rebuild: marker" grep -q '^flemsim network build$' "$work/net/.flemsim-output"
+expect network-build-force 0 "wrote" -- "$flemsim" network build --osm "$data/osm/grid.osm" --grid-m 400 --output "$work/mine" --force
+check "network-build-force: replaced" test -f "$work/mine/links.csv" -a ! -e "$work/mine/thesis.txt"
+mkdir -p "$work/here" && echo keep > "$work/here/notes.txt"
+expect run-into-cwd 1 "current folder" -- bash -c 'cd "$1" && exec "$2" run "$3" --output . --force' _ "$work/here" "$(readlink -f "$flemsim")" "$data/tiny.yaml"
+check "run-into-cwd: folder kept" test -f "$work/here/notes.txt"
+expect export-beside-run 0 "output_trips.csv" -- "$flemsim" export "$work/keep/trips.h5" --network "$data/tiny"
+check "export-beside-run: run kept, marker kept" test -f "$work/keep/trips.h5" -a -f "$work/keep/output_trips.csv"
+check "export-beside-run: marker kept" grep -q '^flemsim run$' "$work/keep/.flemsim-output"
+
+# Nothing is written when validation fails: an unknown centre is found before the skims.
+expect skims-unknown-centre 1 "no study zone 'nowhere'" -- "$flemsim" skims "$data/tiny.yaml" --centre nowhere --output "$work/sk2"
+check "skims-unknown-centre: nothing written" test -z "$(find "$work" -maxdepth 1 -name '*sk2*')"
+
+# Command-line values are checked like the scenario's: exit 2 and a message.
+expect seed-negative 2 "whole number" -- "$flemsim" run "$data/tiny.yaml" --seed -1 --output "$work/s1"
+expect seed-text 2 "whole number" -- "$flemsim" validate "$data/tiny.yaml" --seed 7x
+expect set-extends 2 "'extends' cannot be overridden" -- "$flemsim" run "$data/tiny.yaml" --set extends=other.yaml --output "$work/s2"
+expect set-include 2 "'include' cannot be overridden" -- "$flemsim" validate "$data/tiny.yaml" --set include=other.yaml
+expect set-no-value 2 "key.path=value" -- "$flemsim" validate "$data/tiny.yaml" --set population.scale
+check "bad values wrote nothing" test ! -e "$work/s1" -a ! -e "$work/s2"
+expect bbox-and-center 2 "one of them" -- "$flemsim" network build --osm "$data/osm/grid.osm" --bbox 59,10,60,11 --center 59.5,10.5 --radius-km 1 --output "$work/n5"
+expect bbox-latitude 2 "latitude 91 is outside" -- "$flemsim" network build --osm "$data/osm/grid.osm" --bbox 59,10,91,11 --output "$work/n5"
+expect bbox-longitude 2 "longitude -181 is outside" -- "$flemsim" network build --osm "$data/osm/grid.osm" --bbox 59,-181,60,11 --output "$work/n5"
+expect bbox-order 2 "south must be below north" -- "$flemsim" network build --osm "$data/osm/grid.osm" --bbox 60,10,59,11 --output "$work/n5"
+expect center-latitude 2 "latitude 91 is outside" -- "$flemsim" network build --osm "$data/osm/grid.osm" --center 91,10 --radius-km 1 --output "$work/n5"
+expect center-nan 2 "--center" -- "$flemsim" network build --osm "$data/osm/grid.osm" --center nan,10 --radius-km 1 --output "$work/n5"
+expect radius-without-center 2 "radius-km" -- "$flemsim" network build --osm "$data/osm/grid.osm" --radius-km 1 --output "$work/n5"
+check "bad area wrote nothing" test ! -e "$work/n5"
+expect sweep-run-number-beyond 2 "has 4 runs" -- "$flemsim" sweep "$work/sweep.yaml" --run-number 99
+expect sweep-run-number-negative 2 "" -- "$flemsim" sweep "$work/sweep.yaml" --run-number -1
+expect sweep-run-number-zero 2 "" -- "$flemsim" sweep "$work/sweep.yaml" --run-number 0
+expect sweep-jobs-zero 2 "" -- "$flemsim" sweep "$work/sweep.yaml" --jobs 0
+expect compare-jobs-zero 2 "" -- "$flemsim" compare "$data/tiny.yaml" --jobs 0
+expect threads-negative 2 "" -- "$flemsim" skims "$data/tiny.yaml" --threads -1
+expect sweep-run-number 0 "" -- "$flemsim" sweep "$work/sweep.yaml" --run-number 2 --quiet
+
+# A scenario name that is not UTF-8 (Latin-1 "café") is refused, or written as valid UTF-8 JSON.
+if "$flemsim" run "$data/tiny.yaml" -q --set "name=caf$(printf '\351')" --set simulation.enabled=false --output "$work/latin1" 2>"$work/err"; then
+    check "latin1-name: modal_split.json is UTF-8 JSON" /usr/bin/python3 -c \
+        'import json, sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))' "$work/latin1/modal_split.json"
+else
+    check "latin1-name: refused, nothing written" test ! -e "$work/latin1"
+fi
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
