@@ -306,6 +306,10 @@ Network load_network(const std::filesystem::path& folder) {
             std::int32_t run, dwell;
         };
         std::vector<std::vector<Row>> per_line(net.line_count());
+        // A stop on a node without links can be neither reached nor left: the line would serve
+        // nobody there, and its riders' paths would end at it.
+        std::vector<char> linked(net.node_count(), 0);
+        for (std::size_t l = 0; l < net.link_count(); ++l) linked[net.link_from[l]] = linked[net.link_to[l]] = 1;
         CsvReader r(path("line_stops.csv"), {"line", "seq", "stop", "run_time_s", "dwell_s"});
         while (r.next()) {
             const auto line = ref(lines, net.line_ids, r, 0, "line");
@@ -314,6 +318,10 @@ Network load_network(const std::filesystem::path& folder) {
                 r.fail(1, "expected seq " + std::to_string(per_line[line].size() + 1) + " for line '" +
                               net.line_ids[line] + "', got " + std::string(r.text(1)));
             const auto stop = ref(stops, net.stop_ids, r, 2, "stop");
+            if (!linked[net.stop_node[stop]])
+                r.fail(2, "stop '" + net.stop_ids[stop] + "' is on node '" + net.node_ids[net.stop_node[stop]] +
+                              "', which has no links",
+                       "connect the node with a link, or put the stop on a node of the network");
             const auto run = r.integer(3);
             const auto dwell = r.integer(4);
             if (seq == 1 && run != 0) r.fail(3, "must be 0 at the first stop of a line");

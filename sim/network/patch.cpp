@@ -159,6 +159,14 @@ void read_headways(const ConfigNode& list, const std::string& path, LineRows& li
     }
 }
 
+// Whether a node is the end of a link (after the patch's link changes): a stop elsewhere
+// could be neither reached nor left.
+bool node_has_link(const Network& net, std::uint32_t node) {
+    for (std::size_t l = 0; l < net.link_count(); ++l)
+        if (net.link_from[l] == node || net.link_to[l] == node) return true;
+    return false;
+}
+
 // A section that lists items must be a list: a scalar or a mapping there would list nothing and
 // the patch would silently do less than it says.
 const ConfigNode* optional_list(MapReader& p, std::string_view key) {
@@ -302,6 +310,10 @@ void apply_patch(Network& net, const ConfigNode& patch) {
             for (std::size_t k = 0; k < st.items.size(); ++k) {
                 MapReader sk(st.items[k], a.child_path("stops") + "[" + std::to_string(k) + "]");
                 row.stop.push_back(must_find(net.stop_ids, sk.required("stop"), sk.child_path("stop"), "stop"));
+                if (!node_has_link(net, net.stop_node[row.stop.back()]))
+                    fail_at(*sk.optional("stop"), sk.child_path("stop"),
+                            "stop '" + net.stop_ids[row.stop.back()] + "' is on node '" +
+                                net.node_ids[net.stop_node[row.stop.back()]] + "', which has no links");
                 row.run.push_back(
                     k == 0 ? 0 : static_cast<std::int32_t>(sk.integer("run_time_s", scenario::Range{1, 86400})));
                 if (k == 0) sk.optional("run_time_s");

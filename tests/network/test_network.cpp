@@ -150,6 +150,16 @@ TEST_CASE("a broken network is an error with its position") {
     }
 }
 
+TEST_CASE("a line serving a stop on a node without links is refused at its row") {
+    const auto d = edited("stop-unlinked", "nodes.csv", "gws,5000,400,\n", "gws,5000,400,\nlonely,900,900,\n");
+    std::string stops = read(d / "stops.csv");
+    stops.replace(stops.find("st_east,East station,a4"), 23, "st_east,East station,lonely");
+    std::ofstream(d / "stops.csv") << stops;
+    CHECK(error_of(d) == (d / "line_stops.csv").string() +
+                             ":3:6: stop: stop 'st_east' is on node 'lonely', which has no links (connect the node "
+                             "with a link, or put the stop on a node of the network)");
+}
+
 TEST_CASE("a written network loads back the same") {
     const auto net = network::load_network(tiny);
     const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-network" / "written";

@@ -157,6 +157,10 @@ TEST_CASE("a patch that names something the network lacks is an error at its pos
               .find("unknown mode 'boat'") != std::string::npos);
     // The patched network is checked like a loaded one: cutting the street strands a3.
     CHECK(error_of("network_patch:\n  remove_links: [l12]\n").find("cannot be reached") != std::string::npos);
+    // ... and the error is the patch's: its position in the scenario first, the zone named.
+    const auto stranded = error_of("network_patch:\n  remove_links: [l12]\n");
+    CHECK(stranded.rfind("patch.yaml:2:3: network_patch: after the patch, node '", 0) == 0);
+    CHECK(stranded.find("' of zone '") != std::string::npos);
     CHECK(error_of("network_patch:\n  add_link: []\n").find("add_link") != std::string::npos);
     CHECK(error_of("network_patch:\n  add_links: [{id: c, from: a0, to: a1, modes: car}]\n")
               .find("needs car_speed_kph") != std::string::npos);

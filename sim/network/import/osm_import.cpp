@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <numbers>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -251,6 +253,33 @@ bool known_extension(const std::string& name) {
     return false;
 }
 
+// Where the element `<kind id="id"` starts in an uncompressed XML file, for an error found
+// after libosmium parsed it (its objects keep no line numbers). Read only on that error path;
+// the file alone (no line) when the element is not found or the file is not plain XML.
+core::SourcePos xml_element_pos(const std::filesystem::path& file, std::string_view kind, std::int64_t id) {
+    core::SourcePos pos{file.string()};
+    if (!file.filename().string().ends_with(".osm")) return pos;
+    std::ifstream in(file, std::ios::binary);
+    const std::string open = "<" + std::string(kind);
+    const std::string dq = "id=\"" + std::to_string(id) + "\"", sq = "id='" + std::to_string(id) + "'";
+    std::string text;
+    for (int line = 1; std::getline(in, text); ++line) {
+        for (std::size_t at = text.find(open); at != std::string::npos; at = text.find(open, at + 1)) {
+            // The attributes of this tag: up to its end on the line (tags spread over lines are rare).
+            const auto end = text.find('>', at);
+            const std::string_view tag = std::string_view(text).substr(at, end == std::string::npos ? end : end - at);
+            const char after = at + open.size() < text.size() ? text[at + open.size()] : ' ';
+            const bool this_id = tag.find(dq) != std::string_view::npos || tag.find(sq) != std::string_view::npos;
+            if ((after == ' ' || after == '\t') && this_id) {
+                pos.line = line;
+                pos.column = static_cast<int>(at) + 1;
+                return pos;
+            }
+        }
+    }
+    return pos;
+}
+
 struct FileContents {
     std::vector<NodeLoc> nodes;  // sorted by id, unique
     std::vector<WayRec> ways;    // sorted by id
@@ -278,8 +307,9 @@ FileContents read_file(const std::filesystem::path& file, OsmReport& report, Tag
                     // A visible node without a valid location (absent, or latitude beyond 90 or
                     // longitude beyond 180) is broken data: leaving it out would cut its ways silently.
                     if (!node.location().valid())
-                        throw core::InputError({name}, "node " + std::to_string(node.id()) +
-                                                           " has no valid location (lat within 90, lon within 180)");
+                        throw core::InputError(xml_element_pos(file, "node", node.id()),
+                                               "node " + std::to_string(node.id()) +
+                                                   " has no valid location (lat within 90, lon within 180)");
                     out.nodes.push_back({node.id(), node.location().lat(), node.location().lon()});
                 } else if (obj.type() == osmium::item_type::way) {
                     const auto& way = static_cast<const osmium::Way&>(obj);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include <osmium/io/any_input.hpp>
@@ -258,6 +259,26 @@ TEST_CASE("osm import: bad files are input errors naming the file") {
             CHECK(e.pos().column == 3);
             CHECK(std::string(e.what()).find("malformed.osm:8:3") != std::string::npos);
             CHECK(e.message().find("mismatched tag") != std::string::npos);
+        }
+    }
+    SUBCASE("a node with a latitude beyond 90, at the node's line") {
+        const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-osm-bad-node";
+        std::filesystem::create_directories(dir);
+        std::ifstream in(osm_dir / "chain.osm");
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const auto at = text.find("<node id=\"3\" version=\"1\" lat=\"60.0010000\"");
+        REQUIRE(at != std::string::npos);
+        text.replace(text.find("60.0010000", at), 10, "91.0010000");
+        std::ofstream(dir / "bad-lat.osm") << text;
+        OsmReport report;
+        Network net;
+        try {
+            import_osm(dir / "bad-lat.osm", {}, net, report);
+            FAIL("no error");
+        } catch (const core::InputError& e) {
+            CHECK(e.pos().line == 7);
+            CHECK(e.pos().column == 2);
+            CHECK(e.message().find("node 3 has no valid location") != std::string::npos);
         }
     }
     SUBCASE("a missing file") {
