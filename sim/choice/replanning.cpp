@@ -93,12 +93,7 @@ ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx,
                         }
                         if (los.transit_ok[q]) {
                             o.available |= pt_bit;
-                            o.pt_access_s = los.pt_access_s[q];
-                            o.pt_wait_s = los.pt_wait_s[q];
-                            o.pt_in_vehicle_s = los.pt_in_vehicle_s[q];
-                            o.pt_transfer_walk_s = los.pt_transfer_walk_s[q];
-                            o.pt_egress_s = los.pt_egress_s[q];
-                            o.pt_transfers = los.pt_transfers[q];
+                            o.pt = los.pt.at(q);
                             o.distance_m[static_cast<std::size_t>(Mode::transit)] = los.pt_distance_m[q];
                         }
                     }

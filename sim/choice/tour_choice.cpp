@@ -42,12 +42,7 @@ TripOffer offer_of(const routing::TripLos& los, std::size_t t) {
         o.distance_m[m] = los.distance_m[m][t];
     }
     o.car_drive_s = los.car_drive_s[t];
-    o.pt_access_s = los.pt_access_s[t];
-    o.pt_wait_s = los.pt_wait_s[t];
-    o.pt_in_vehicle_s = los.pt_in_vehicle_s[t];
-    o.pt_transfer_walk_s = los.pt_transfer_walk_s[t];
-    o.pt_egress_s = los.pt_egress_s[t];
-    o.pt_transfers = los.pt_transfers[t];
+    o.pt = los.pt.at(t);
     return o;
 }
 
@@ -93,10 +88,10 @@ Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOff
         v[idx(Mode::car)] += terms.time_per_min[idx(Mode::car)] * o->car_drive_s / 60.0 +
                              terms.access_egress_per_min * (o->time_s[idx(Mode::car)] - o->car_drive_s) / 60.0;
         v[idx(Mode::transit)] +=
-            terms.time_per_min[idx(Mode::transit)] * o->pt_in_vehicle_s / 60.0 +
-            terms.wait_per_min * o->pt_wait_s / 60.0 +
-            terms.access_egress_per_min * (o->pt_access_s + o->pt_egress_s + o->pt_transfer_walk_s) / 60.0 +
-            terms.transfer * o->pt_transfers;
+            terms.time_per_min[idx(Mode::transit)] * o->pt.in_vehicle_s / 60.0 +
+            terms.wait_per_min * o->pt.wait_s / 60.0 +
+            terms.access_egress_per_min * (o->pt.access_s + o->pt.egress_s + o->pt.transfer_walk_s) / 60.0 +
+            terms.transfer * o->pt.transfers;
         for (std::size_t m = 0; m < core::mode_count; ++m)
             v[m] += terms.cost_per_sek * trip_cost_sek(in, t, *o, static_cast<Mode>(m));
         ++t;

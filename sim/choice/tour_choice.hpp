@@ -31,8 +31,7 @@ struct TripOffer {
     std::array<float, core::mode_count> time_s{};
     std::array<float, core::mode_count> distance_m{};
     float car_drive_s = 0;
-    float pt_access_s = 0, pt_wait_s = 0, pt_in_vehicle_s = 0, pt_transfer_walk_s = 0, pt_egress_s = 0;
-    std::uint16_t pt_transfers = 0;
+    routing::BasicTransitComponents<float> pt;
 };
 TripOffer offer_of(const routing::TripLos& los, std::size_t trip);
 

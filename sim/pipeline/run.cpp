@@ -108,12 +108,13 @@ core::TripRecord make_trip(const population::Population& pop, const routing::Tri
             r.egress_s = static_cast<float>((total - los.car_drive_s[t]) / 2);
             break;
         case Mode::transit:
-            r.access_s = los.pt_access_s[t];
-            r.wait_s = los.pt_wait_s[t];
-            r.in_vehicle_s = los.pt_in_vehicle_s[t];
-            r.transfer_walk_s = los.pt_transfer_walk_s[t];
-            r.egress_s = los.pt_egress_s[t];
-            r.transfers = los.pt_transfers[t];
+            const auto pt = los.pt.at(t);
+            r.access_s = pt.access_s;
+            r.wait_s = pt.wait_s;
+            r.in_vehicle_s = pt.in_vehicle_s;
+            r.transfer_walk_s = pt.transfer_walk_s;
+            r.egress_s = pt.egress_s;
+            r.transfers = static_cast<std::uint16_t>(pt.transfers);
             r.board_stop = los.pt_first_stop[t];
             r.alight_stop = los.pt_last_stop[t];
             r.first_line = los.pt_first_line[t];

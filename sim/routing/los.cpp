@@ -13,6 +13,20 @@ namespace flemsim::routing {
 using core::invalid_index;
 using core::Mode;
 
+void TransitColumns::assign(std::size_t n) {
+    for (auto* v : {&access_s, &wait_s, &in_vehicle_s, &transfer_walk_s, &egress_s}) v->assign(n, 0.0f);
+    transfers.assign(n, 0);
+}
+
+void TransitColumns::set(std::size_t i, const TransitComponents& c) {
+    access_s[i] = static_cast<float>(c.access_s);
+    wait_s[i] = static_cast<float>(c.wait_s);
+    in_vehicle_s[i] = static_cast<float>(c.in_vehicle_s);
+    transfer_walk_s[i] = static_cast<float>(c.transfer_walk_s);
+    egress_s[i] = static_cast<float>(c.egress_s);
+    transfers[i] = static_cast<std::uint16_t>(c.transfers);
+}
+
 RoutingContext build_routing(const network::Network& net, const scenario::RoutingParams& p) {
     RoutingContext ctx{net,
                        build_street_graph(net, Mode::walk, p.walk_speed_mps),
@@ -76,10 +90,8 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     los.available.assign(trips, 0);
     for (auto& v : los.time_s) v.assign(trips, 0.f);
     for (auto& v : los.distance_m) v.assign(trips, 0.f);
-    for (auto* v : {&los.car_drive_s, &los.pt_access_s, &los.pt_wait_s, &los.pt_in_vehicle_s, &los.pt_transfer_walk_s,
-                    &los.pt_egress_s})
-        v->assign(trips, 0.f);
-    los.pt_transfers.assign(trips, 0);
+    los.pt.assign(trips);
+    los.car_drive_s.assign(trips, 0.f);
     for (auto* v : {&los.pt_first_stop, &los.pt_last_stop, &los.pt_first_line, &los.pt_last_line}) v->assign(trips, -1);
 
     // Trips grouped by origin node, then by departure period (counting sort: deterministic).
@@ -135,12 +147,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                 const TransitPath path = transit_path_at(ctx, s.transit, o, d, trip_departure_s(pop, t));
                 if (path.found) {
                     set(Mode::transit, path.total_s(), path.total_m());
-                    los.pt_access_s[t] = static_cast<float>(path.access_s);
-                    los.pt_wait_s[t] = static_cast<float>(path.wait_s);
-                    los.pt_in_vehicle_s[t] = static_cast<float>(path.in_vehicle_s);
-                    los.pt_transfer_walk_s[t] = static_cast<float>(path.transfer_walk_s);
-                    los.pt_egress_s[t] = static_cast<float>(path.egress_s);
-                    los.pt_transfers[t] = static_cast<std::uint16_t>(path.transfers);
+                    los.pt.set(t, path);
                     los.pt_first_stop[t] = static_cast<std::int32_t>(path.first_stop);
                     los.pt_last_stop[t] = static_cast<std::int32_t>(path.last_stop);
                     los.pt_first_line[t] = static_cast<std::int32_t>(path.first_line);
@@ -159,10 +166,9 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
     RequestLos out;
     out.car_ok.assign(n, 0);
     out.transit_ok.assign(n, 0);
-    for (auto* v : {&out.car_time_s, &out.car_drive_s, &out.car_distance_m, &out.pt_access_s, &out.pt_wait_s,
-                    &out.pt_in_vehicle_s, &out.pt_transfer_walk_s, &out.pt_egress_s, &out.pt_distance_m})
+    out.pt.assign(n);
+    for (auto* v : {&out.car_time_s, &out.car_drive_s, &out.car_distance_m, &out.pt_distance_m})
         v->assign(n, 0.f);
-    out.pt_transfers.assign(n, 0);
     // Requests by origin node, then car hour, then transit period: one search serves many.
     std::vector<std::uint32_t> origin(n), order(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -207,13 +213,8 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
                     const auto path = transit_path_at(ctx, s.transit, o, d, requests[i].dep_s);
                     if (path.found) {
                         out.transit_ok[i] = 1;
-                        out.pt_access_s[i] = static_cast<float>(path.access_s);
-                        out.pt_wait_s[i] = static_cast<float>(path.wait_s);
-                        out.pt_in_vehicle_s[i] = static_cast<float>(path.in_vehicle_s);
-                        out.pt_transfer_walk_s[i] = static_cast<float>(path.transfer_walk_s);
-                        out.pt_egress_s[i] = static_cast<float>(path.egress_s);
+                        out.pt.set(i, path);
                         out.pt_distance_m[i] = static_cast<float>(path.total_m());
-                        out.pt_transfers[i] = static_cast<std::uint16_t>(path.transfers);
                     }
                 }
             }

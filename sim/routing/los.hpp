@@ -30,6 +30,18 @@ RoutingContext build_routing(const network::Network& net, const scenario::Routin
 // The same with the scenario's parameters (scenario::Params::from(s).routing).
 RoutingContext build_routing(const network::Network& net, const scenario::Scenario& s);
 
+// Transit components per trip or request, as columns.
+struct TransitColumns {
+    std::vector<float> access_s, wait_s, in_vehicle_s, transfer_walk_s, egress_s;
+    std::vector<std::uint16_t> transfers;
+
+    void assign(std::size_t n);
+    void set(std::size_t i, const TransitComponents& c);
+    BasicTransitComponents<float> at(std::size_t i) const {
+        return {access_s[i], wait_s[i], in_vehicle_s[i], transfer_walk_s[i], egress_s[i], transfers[i]};
+    }
+};
+
 // Level of service per trip (trip t of the population; see Population). Columns.
 struct TripLos {
     std::vector<std::uint8_t> available;                      // bit (1 << mode)
@@ -37,9 +49,7 @@ struct TripLos {
     std::array<std::vector<float>, core::mode_count> distance_m;
     // Car: time on the road (the rest of time_s is the walk to and from the car).
     std::vector<float> car_drive_s;
-    // Transit components.
-    std::vector<float> pt_access_s, pt_wait_s, pt_in_vehicle_s, pt_transfer_walk_s, pt_egress_s;
-    std::vector<std::uint16_t> pt_transfers;
+    TransitColumns pt;
     std::vector<std::int32_t> pt_first_stop, pt_last_stop, pt_first_line, pt_last_line;
 
     std::size_t size() const { return available.size(); }
@@ -66,8 +76,8 @@ struct LosRequest {
 struct RequestLos {
     std::vector<std::uint8_t> car_ok, transit_ok;
     std::vector<float> car_time_s, car_drive_s, car_distance_m;
-    std::vector<float> pt_access_s, pt_wait_s, pt_in_vehicle_s, pt_transfer_walk_s, pt_egress_s, pt_distance_m;
-    std::vector<std::uint16_t> pt_transfers;
+    TransitColumns pt;
+    std::vector<float> pt_distance_m;
 };
 RequestLos compute_los_at(const RoutingContext& ctx, const population::Population& pop,
                           const std::vector<LosRequest>& requests, const CarTimes* car_times);

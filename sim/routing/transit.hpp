@@ -17,19 +17,29 @@ namespace flemsim::routing {
 // Parameters: sim/scenario/params.hpp.
 using TransitParams = scenario::TransitParams;
 
-struct TransitPath {
+// The parts of a transit journey door to door: the one shape of them for a path found here,
+// a route answer, the offer a trip weighs in mode choice (T = float, as the level-of-service
+// columns store it) and, as columns, the level of service of every trip (TransitColumns).
+template <class T>
+struct BasicTransitComponents {
+    T access_s = 0;
+    T wait_s = 0;  // initial wait plus waits at transfers
+    T in_vehicle_s = 0;
+    T transfer_walk_s = 0;
+    T egress_s = 0;
+    std::uint32_t transfers = 0;
+
+    T total_s() const { return access_s + wait_s + in_vehicle_s + transfer_walk_s + egress_s; }
+};
+using TransitComponents = BasicTransitComponents<double>;
+
+struct TransitPath : TransitComponents {
     bool found = false;
     double cost = std::numeric_limits<double>::infinity();
-    double access_s = 0, access_m = 0;
-    double wait_s = 0;  // initial wait plus waits at transfers
-    double in_vehicle_s = 0, in_vehicle_m = 0;
-    double transfer_walk_s = 0, transfer_walk_m = 0;
-    double egress_s = 0, egress_m = 0;
-    std::uint32_t transfers = 0;
+    double access_m = 0, in_vehicle_m = 0, transfer_walk_m = 0, egress_m = 0;
     std::uint32_t first_stop = 0, last_stop = 0;  // boarding and alighting stops
     std::uint32_t first_line = 0, last_line = 0;
 
-    double total_s() const { return access_s + wait_s + in_vehicle_s + transfer_walk_s + egress_s; }
     double total_m() const { return access_m + in_vehicle_m + transfer_walk_m + egress_m; }
 };
 
