@@ -14,6 +14,7 @@ namespace {
 
 struct RouteCommandOptions {
     std::string network_dir, queries_file, scenario_file;
+    double max_snap_m = routing::default_max_snap_m;
     CommonOptions common;  // --output (the CSV), --threads, --quiet
 };
 
@@ -28,7 +29,7 @@ int run(const RouteCommandOptions& o) {
     const auto ctx = routing::build_routing(net, params);
     const auto queries = routing::read_route_queries(o.queries_file);
     const auto started = std::chrono::steady_clock::now();
-    const auto answers = routing::answer_route_queries(ctx, queries);
+    const auto answers = routing::answer_route_queries(ctx, queries, o.max_snap_m);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const auto out = c.output.empty() ? std::filesystem::path("routes.csv") : std::filesystem::path(c.output);
     routing::write_route_answers(out, queries, answers);
@@ -50,6 +51,10 @@ Command add_route_command(CLI::App& app) {
     cmd->add_option("--queries", o->queries_file, "CSV: id,from_lat,from_lon,to_lat,to_lon,mode,departure")
         ->required();
     cmd->add_option("--scenario", o->scenario_file, "Take speeds and transit weights from this scenario");
+    cmd->add_option("--max-snap-m", o->max_snap_m,
+                    "A point farther than this from the mode's network is answered found=0, with the reason "
+                    "(default 500)")
+        ->check(CLI::PositiveNumber);
     cmd->add_option("--output,-o", c.output, "CSV to write (default routes.csv)");
     cmd->add_option("--threads,-j", c.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));
     cmd->add_flag("--quiet,-q", c.quiet, "Print only errors");

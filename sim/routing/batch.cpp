@@ -114,7 +114,8 @@ std::vector<RouteQuery> read_route_queries(const std::filesystem::path& file) {
     return out;
 }
 
-std::vector<RouteAnswer> answer_route_queries(const RoutingContext& ctx, const std::vector<RouteQuery>& queries) {
+std::vector<RouteAnswer> answer_route_queries(const RoutingContext& ctx, const std::vector<RouteQuery>& queries,
+                                              double max_snap_m) {
     const auto& net = ctx.net;
     const NodeGrid walk_grid(net, ctx.walk), bike_grid(net, ctx.bike), car_grid(net, ctx.car);
     const auto grid_of = [&](Mode m) -> const NodeGrid& {
@@ -129,6 +130,17 @@ std::vector<RouteAnswer> answer_route_queries(const RoutingContext& ctx, const s
         const auto [tx, ty] = net.to_x_y(q.to_lat, q.to_lon);
         std::tie(from[i], out[i].snap_from_m) = grid_of(q.mode).nearest(fx, fy);
         std::tie(to[i], out[i].snap_to_m) = grid_of(q.mode).nearest(tx, ty);
+        // A point too far from the network is not on it: no node stands in for it.
+        auto& a = out[i];
+        if (from[i] == invalid_index) {
+            a.reason = fmt::format("the network has no {} links", core::name_of(q.mode));
+        } else if (!(a.snap_from_m <= max_snap_m)) {
+            a.reason = fmt::format("origin {:.0f} m from the network (more than {:g} m)", a.snap_from_m, max_snap_m);
+        } else if (!(a.snap_to_m <= max_snap_m)) {
+            a.reason =
+                fmt::format("destination {:.0f} m from the network (more than {:g} m)", a.snap_to_m, max_snap_m);
+        }
+        if (!a.reason.empty()) from[i] = to[i] = invalid_index;
     }
     // By origin node, then mode, then departure: one search serves a group.
     std::vector<std::uint32_t> order(n);
@@ -203,13 +215,14 @@ void write_route_answers(const std::filesystem::path& file, const std::vector<Ro
     fmt::memory_buffer out;
     fmt::format_to(std::back_inserter(out),
                    "id,mode,found,travel_time_s,distance_m,access_s,wait_s,in_vehicle_s,egress_s,transfers,lines,stops,"
-                   "snap_from_m,snap_to_m\n");
+                   "snap_from_m,snap_to_m,reason\n");
     for (std::size_t i = 0; i < queries.size(); ++i) {
         const auto& a = answers[i];
         fmt::format_to(std::back_inserter(out),
-                       "{},{},{},{:.1f},{:.1f},{:.1f},{:.1f},{:.1f},{:.1f},{},{},{},{:.1f},{:.1f}\n", queries[i].id,
+                       "{},{},{},{:.1f},{:.1f},{:.1f},{:.1f},{:.1f},{:.1f},{},{},{},{:.1f},{:.1f},{}\n", queries[i].id,
                        core::name_of(queries[i].mode), a.found ? 1 : 0, a.time_s, a.distance_m, a.access_s, a.wait_s,
-                       a.in_vehicle_s, a.egress_s, a.transfers, a.lines, a.stops, a.snap_from_m, a.snap_to_m);
+                       a.in_vehicle_s, a.egress_s, a.transfers, a.lines, a.stops, a.snap_from_m, a.snap_to_m,
+                       a.found ? std::string() : a.reason.empty() ? std::string("no path") : a.reason);
     }
     core::write_file_atomically(file, fmt::to_string(out));
 }

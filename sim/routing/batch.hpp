@@ -25,7 +25,12 @@ struct RouteAnswer {
     std::uint16_t transfers = 0;
     std::string lines, stops;               // transit: line and stop ids of the rides, '|' separated
     double snap_from_m = 0, snap_to_m = 0;  // distance from each point to its node
+    std::string reason;                     // why found is 0 (no commas: a plain CSV field)
 };
+
+// How far a query's point may lie from the nearest node of its mode's network. Farther, the
+// query is answered not found: snapping a point 5,000 km away would answer a 0-second trip.
+inline constexpr double default_max_snap_m = 500;
 
 // Reads a CSV with columns id,from_lat,from_lon,to_lat,to_lon,mode,departure (mode: walk,
 // bike, car or transit; departure HH:MM:SS). Errors name file, line, column and column.
@@ -33,7 +38,8 @@ std::vector<RouteQuery> read_route_queries(const std::filesystem::path& file);
 
 // Answers in query order; parallel over origins (one tree per origin node, mode and
 // departure period serves every query that shares them).
-std::vector<RouteAnswer> answer_route_queries(const RoutingContext& ctx, const std::vector<RouteQuery>& queries);
+std::vector<RouteAnswer> answer_route_queries(const RoutingContext& ctx, const std::vector<RouteQuery>& queries,
+                                              double max_snap_m = default_max_snap_m);
 
 // Writes the answers as CSV (through a temporary file).
 void write_route_answers(const std::filesystem::path& file, const std::vector<RouteQuery>& queries,
