@@ -33,11 +33,17 @@ std::string scalar_text(const scenario::ConfigNode& n, const std::string& path) 
     scenario::fail_at(n, path, "expected a value or a list");
 }
 
+// Where in the sweep file each "key.path=value" override was written: its key and its value.
+using OverrideOrigins = std::map<std::string, std::pair<core::SourcePos, core::SourcePos>>;
+
 // Reads one override map (key.path: value) into "key.path=value" strings, in file order.
-std::vector<std::string> overrides_of(const scenario::ConfigNode& n, const std::string& path) {
+std::vector<std::string> overrides_of(const scenario::ConfigNode& n, const std::string& path, OverrideOrigins& origins) {
     if (n.kind != scenario::ConfigNode::Kind::map) scenario::fail_at(n, path, "expected a mapping of key.path: value");
     std::vector<std::string> out;
-    for (const auto& e : n.entries) out.push_back(e.key + "=" + scalar_text(e.value, path + "." + e.key));
+    for (const auto& e : n.entries) {
+        out.push_back(e.key + "=" + scalar_text(e.value, path + "." + e.key));
+        origins.emplace(out.back(), std::pair{e.key_pos, e.value.pos});
+    }
     return out;
 }
 
@@ -67,6 +73,43 @@ std::string read_text(const std::filesystem::path& p) {
     return s;
 }
 
+// Loads each base scenario once with each variant's overrides, without running it, so that a
+// bad base, a typo in a key or a value out of range is found before the first run, at the
+// place in the sweep file that wrote it, rather than once per run in summary.csv.
+void validate_runs(const Sweep& sweep, const std::vector<scenario::ConfigNode>& base_nodes,
+                   const std::vector<std::vector<std::string>>& variants, const std::vector<std::string>& common,
+                   const OverrideOrigins& origins) {
+    for (std::size_t b = 0; b < base_nodes.size(); ++b) {
+        for (const auto& variant : variants) {
+            scenario::LoadOptions options;
+            options.overrides = common;
+            options.overrides.insert(options.overrides.end(), variant.begin(), variant.end());
+            const std::filesystem::path file =
+                sweep.file.parent_path() / scenario::to_string(base_nodes[b], "scenarios[" + std::to_string(b) + "]");
+            const std::string path = "scenarios[" + std::to_string(b) + "]";
+            try {
+                const auto sc = scenario::load_scenario(file, options);
+                if (!std::filesystem::is_directory(sc.network))
+                    throw InputError(sc.network_pos, "network: folder '" + sc.network.string() + "' not found");
+            } catch (const InputError& e) {
+                // An error in an override points at the override's key or value in this file.
+                const std::string& where = e.pos().file;
+                if (where.rfind("--set ", 0) == 0) {
+                    if (const auto o = origins.find(where.substr(6)); o != origins.end()) {
+                        const bool key = e.message().find("unknown key") != std::string::npos;
+                        throw InputError(key ? o->second.first : o->second.second, e.message(), e.hint());
+                    }
+                }
+                // Anything else is the base scenario's: the error names its own place, and the
+                // sweep's entry that chose the file comes first.
+                throw InputError(base_nodes[b].pos,
+                                 path + ": '" + file.filename().string() + "' is not a valid scenario" +
+                                     (variant.empty() ? std::string() : " with " + join(variant, " ")) + ": " + e.what());
+            }
+        }
+    }
+}
+
 }  // namespace
 
 Sweep load_sweep(const std::filesystem::path& file) {
@@ -89,8 +132,9 @@ Sweep load_sweep(const std::filesystem::path& file) {
             bases.push_back(p);
         }
     }
+    OverrideOrigins origins;
     std::vector<std::string> common;
-    if (const auto* set = root.optional("set")) common = overrides_of(*set, "set");
+    if (const auto* set = root.optional("set")) common = overrides_of(*set, "set", origins);
     // Variants: the grid's combinations (last key fastest), then the list's entries.
     std::vector<std::vector<std::string>> variants;
     if (const auto* grid = root.optional("grid")) {
@@ -105,6 +149,7 @@ Sweep load_sweep(const std::filesystem::path& file) {
                 for (const auto& value : e.value.items) {
                     auto w = v;
                     w.push_back(e.key + "=" + scalar_text(value, "grid." + e.key));
+                    origins.emplace(w.back(), std::pair{e.key_pos, value.pos});
                     next.push_back(w);
                 }
             variants = next;
@@ -114,7 +159,7 @@ Sweep load_sweep(const std::filesystem::path& file) {
         if (list->kind != scenario::ConfigNode::Kind::sequence)
             scenario::fail_at(*list, "list", "expected a list of override maps");
         for (std::size_t i = 0; i < list->items.size(); ++i)
-            variants.push_back(overrides_of(list->items[i], "list[" + std::to_string(i) + "]"));
+            variants.push_back(overrides_of(list->items[i], "list[" + std::to_string(i) + "]", origins));
     }
     if (variants.empty()) variants.push_back({});
     const auto seeds = root.integer("seeds", scenario::Range{1, 100000});
@@ -123,6 +168,7 @@ Sweep load_sweep(const std::filesystem::path& file) {
     sweep.output = scenario::to_string(out, "output");
     if (sweep.output.is_relative()) sweep.output = dir / sweep.output;  // like scenario paths: beside the file
     root.finish();
+    validate_runs(sweep, root.required("scenarios").items, variants, common, origins);
 
     std::size_t number = 0;
     for (const auto& base : bases)
