@@ -15,6 +15,7 @@
 #include <osmium/io/any_input.hpp>
 #include <osmium/io/error.hpp>
 #include <osmium/osm/box.hpp>
+#include <osmium/osm/location.hpp>
 #include <osmium/osm/node.hpp>
 #include <osmium/osm/way.hpp>
 
@@ -280,6 +281,33 @@ core::SourcePos xml_element_pos(const std::filesystem::path& file, std::string_v
     return pos;
 }
 
+// Where the first `lat` or `lon` attribute that is not a number lies in an uncompressed XML
+// file: libosmium's error for it names the text but neither the element nor the line.
+core::SourcePos xml_bad_coordinate_pos(const std::filesystem::path& file) {
+    core::SourcePos pos{file.string()};
+    if (!file.filename().string().ends_with(".osm")) return pos;
+    std::ifstream in(file, std::ios::binary);
+    std::string text;
+    for (int line = 1; std::getline(in, text); ++line) {
+        for (const char* name : {" lat=", " lon=", "\tlat=", "\tlon="}) {
+            for (std::size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + 1)) {
+                const std::size_t open = at + 5;  // the quote
+                if (open >= text.size() || (text[open] != '"' && text[open] != '\'')) continue;
+                const std::size_t close = text.find(text[open], open + 1);
+                const char* first = text.data() + open + 1;
+                const char* last = close == std::string::npos ? text.data() + text.size() : text.data() + close;
+                double v = 0;
+                const auto [end, ec] = std::from_chars(first, last, v);
+                if (close != std::string::npos && ec == std::errc() && end == last && std::isfinite(v)) continue;
+                pos.line = line;
+                pos.column = static_cast<int>(at) + 2;  // the attribute's name, after the blank
+                return pos;
+            }
+        }
+    }
+    return pos;
+}
+
 struct FileContents {
     std::vector<NodeLoc> nodes;  // sorted by id, unique
     std::vector<WayRec> ways;    // sorted by id
@@ -330,6 +358,8 @@ FileContents read_file(const std::filesystem::path& file, OsmReport& report, Tag
             pos.column = static_cast<int>(e.column) + 1;  // expat counts columns from 0
         }
         throw core::InputError(pos, "malformed OSM XML: " + e.error_string);
+    } catch (const osmium::invalid_location& e) {
+        throw core::InputError(xml_bad_coordinate_pos(file), std::string("malformed OSM XML: ") + e.what());
     } catch (const osmium::pbf_error& e) {
         throw core::InputError({name}, std::string("malformed OSM PBF: ") + e.what());
     } catch (const std::system_error& e) {

@@ -280,6 +280,17 @@ TEST_CASE("osm import: bad files are input errors naming the file") {
             CHECK(e.pos().column == 2);
             CHECK(e.message().find("node 3 has no valid location") != std::string::npos);
         }
+        // A word for a coordinate: libosmium names only the text; the scan finds its attribute.
+        text.replace(text.find("91.0010000"), 10, "north");
+        std::ofstream(dir / "word-lat.osm") << text;
+        try {
+            import_osm(dir / "word-lat.osm", {}, net, report);
+            FAIL("no error");
+        } catch (const core::InputError& e) {
+            CHECK(e.pos().line == 7);
+            CHECK(e.pos().column == 27);
+            CHECK(e.message().find("'north'") != std::string::npos);
+        }
     }
     SUBCASE("a missing file") {
         OsmReport report;
