@@ -99,6 +99,11 @@ void validate_runs(const Sweep& sweep, const std::vector<scenario::ConfigNode>& 
                         const bool key = e.message().find("unknown key") != std::string::npos;
                         throw InputError(key ? o->second.first : o->second.second, e.message(), e.hint());
                     }
+                    // A value that is not YAML is reported under "--set key.path" alone.
+                    for (const auto& o : options.overrides)
+                        if (o.rfind(where.substr(6) + "=", 0) == 0)
+                            if (const auto it = origins.find(o); it != origins.end())
+                                throw InputError(it->second.second, e.message(), e.hint());
                 }
                 // Anything else is the base scenario's: the error names its own place, and the
                 // sweep's entry that chose the file comes first.
