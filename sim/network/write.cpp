@@ -3,9 +3,10 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <cstdio>
 #include <fstream>
-#include <sstream>
+#include <iterator>
+
+#include <fmt/format.h>
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/error.hpp"
@@ -16,9 +17,7 @@ namespace flemsim::network {
 namespace {
 
 std::string number(double v, int decimals) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    std::string s = buf;
+    std::string s = fmt::format("{:.{}f}", v, decimals);
     // Trailing zeros say nothing.
     if (s.find('.') != std::string::npos) {
         while (!s.empty() && s.back() == '0') s.pop_back();
@@ -68,82 +67,88 @@ void write_network(const Network& net, const std::filesystem::path& folder) {
     std::filesystem::create_directories(tmp, ec);
     if (ec) throw core::IoError("cannot create " + tmp.string() + ": " + ec.message());
     try {
-        std::ostringstream y;
-        y << "format: 1\nname: " << yaml_quoted(net.name) << "\ndescription: " << yaml_quoted(net.description)
-          << "\nprojection:\n  origin_lat: " << number(net.origin_lat, 7)
-          << "\n  origin_lon: " << number(net.origin_lon, 7) << "\n";
-        write_text(tmp / "network.yaml", y.str());
+        write_text(tmp / "network.yaml",
+                   fmt::format("format: 1\nname: {}\ndescription: {}\nprojection:\n  origin_lat: {}\n  origin_lon: {}\n",
+                               yaml_quoted(net.name), yaml_quoted(net.description), number(net.origin_lat, 7),
+                               number(net.origin_lon, 7)));
 
-        std::ostringstream n;
-        n << "id,x_m,y_m,zone\n";
+        fmt::memory_buffer n;
+        fmt::format_to(std::back_inserter(n), "id,x_m,y_m,zone\n");
         for (std::size_t i = 0; i < net.node_count(); ++i)
-            n << net.node_ids[i] << ',' << number(net.node_x_m[i], 1) << ',' << number(net.node_y_m[i], 1) << ','
-              << (net.node_zone[i] == core::invalid_index ? std::string() : net.zone_ids[net.node_zone[i]]) << '\n';
-        write_text(tmp / "nodes.csv", n.str());
+            fmt::format_to(std::back_inserter(n), "{},{},{},{}\n", net.node_ids[i], number(net.node_x_m[i], 1),
+                           number(net.node_y_m[i], 1),
+                           net.node_zone[i] == core::invalid_index ? std::string_view()
+                                                                   : std::string_view(net.zone_ids[net.node_zone[i]]));
+        write_text(tmp / "nodes.csv", fmt::to_string(n));
 
-        std::ostringstream l;
-        l << "id,from,to,length_m,type,modes,oneway,car_speed_kph,lanes,capacity_veh_per_h,name\n";
+        fmt::memory_buffer l;
+        fmt::format_to(std::back_inserter(l),
+                       "id,from,to,length_m,type,modes,oneway,car_speed_kph,lanes,capacity_veh_per_h,name\n");
         for (std::size_t i = 0; i < net.link_count(); ++i) {
             const bool car = net.link_modes[i] & car_bit;
-            l << net.link_ids[i] << ',' << net.node_ids[net.link_from[i]] << ',' << net.node_ids[net.link_to[i]] << ','
-              << number(std::max(0.1, net.link_length_m[i]), 1) << ',' << clean(net.link_type[i]) << ','
-              << modes_text(net.link_modes[i]) << ',' << (net.link_oneway[i] ? "yes" : "no") << ','
-              << (car ? number(net.link_car_speed_mps[i] * 3.6, 1) : "") << ','
-              << (car ? number(net.link_lanes[i], 1) : "") << ','
-              << (car ? number(net.link_capacity_veh_per_h[i], 0) : "") << ',' << clean(net.link_name[i]) << '\n';
+            fmt::format_to(std::back_inserter(l), "{},{},{},{},{},{},{},{},{},{},{}\n", net.link_ids[i],
+                           net.node_ids[net.link_from[i]], net.node_ids[net.link_to[i]],
+                           number(std::max(0.1, net.link_length_m[i]), 1), clean(net.link_type[i]),
+                           modes_text(net.link_modes[i]), net.link_oneway[i] ? "yes" : "no",
+                           car ? number(net.link_car_speed_mps[i] * 3.6, 1) : "",
+                           car ? number(net.link_lanes[i], 1) : "",
+                           car ? number(net.link_capacity_veh_per_h[i], 0) : "", clean(net.link_name[i]));
         }
-        write_text(tmp / "links.csv", l.str());
+        write_text(tmp / "links.csv", fmt::to_string(l));
         if (!net.point_x_m.empty()) {
-            std::ostringstream sh;
-            sh << "link,seq,x_m,y_m\n";
+            fmt::memory_buffer sh;
+            fmt::format_to(std::back_inserter(sh), "link,seq,x_m,y_m\n");
             for (std::size_t i = 0; i < net.link_count(); ++i)
                 for (auto p = net.link_first_point[i]; p < net.link_first_point[i + 1]; ++p)
-                    sh << net.link_ids[i] << ',' << (p - net.link_first_point[i] + 1) << ','
-                       << number(net.point_x_m[p], 1) << ',' << number(net.point_y_m[p], 1) << '\n';
-            write_text(tmp / "link_shapes.csv", sh.str());
+                    fmt::format_to(std::back_inserter(sh), "{},{},{},{}\n", net.link_ids[i],
+                                   p - net.link_first_point[i] + 1, number(net.point_x_m[p], 1),
+                                   number(net.point_y_m[p], 1));
+            write_text(tmp / "link_shapes.csv", fmt::to_string(sh));
         }
 
-        std::ostringstream z;
-        z << "id,name,kind,centroid_node,modes\n";
+        fmt::memory_buffer z;
+        fmt::format_to(std::back_inserter(z), "id,name,kind,centroid_node,modes\n");
         for (std::size_t i = 0; i < net.zone_count(); ++i)
-            z << net.zone_ids[i] << ',' << clean(net.zone_names[i]) << ','
-              << (net.zone_kind[i] == ZoneKind::study ? "study" : "gateway") << ','
-              << net.node_ids[net.zone_centroid[i]] << ',' << modes_text(net.zone_modes[i]) << '\n';
-        write_text(tmp / "zones.csv", z.str());
+            fmt::format_to(std::back_inserter(z), "{},{},{},{},{}\n", net.zone_ids[i], clean(net.zone_names[i]),
+                           net.zone_kind[i] == ZoneKind::study ? "study" : "gateway",
+                           net.node_ids[net.zone_centroid[i]], modes_text(net.zone_modes[i]));
+        write_text(tmp / "zones.csv", fmt::to_string(z));
 
-        std::ostringstream s;
-        s << "id,name,node\n";
+        fmt::memory_buffer s;
+        fmt::format_to(std::back_inserter(s), "id,name,node\n");
         for (std::size_t i = 0; i < net.stop_count(); ++i)
-            s << net.stop_ids[i] << ',' << clean(net.stop_names[i]) << ',' << net.node_ids[net.stop_node[i]] << '\n';
-        write_text(tmp / "stops.csv", s.str());
+            fmt::format_to(std::back_inserter(s), "{},{},{}\n", net.stop_ids[i], clean(net.stop_names[i]),
+                           net.node_ids[net.stop_node[i]]);
+        write_text(tmp / "stops.csv", fmt::to_string(s));
 
-        std::ostringstream v;
-        v << "id,name,seated,standing\n";
+        fmt::memory_buffer v;
+        fmt::format_to(std::back_inserter(v), "id,name,seated,standing\n");
         for (std::size_t i = 0; i < net.vehicle_ids.size(); ++i)
-            v << net.vehicle_ids[i] << ',' << clean(net.vehicle_names[i]) << ',' << net.vehicle_seated[i] << ','
-              << net.vehicle_standing[i] << '\n';
-        write_text(tmp / "vehicles.csv", v.str());
+            fmt::format_to(std::back_inserter(v), "{},{},{},{}\n", net.vehicle_ids[i], clean(net.vehicle_names[i]),
+                           net.vehicle_seated[i], net.vehicle_standing[i]);
+        write_text(tmp / "vehicles.csv", fmt::to_string(v));
 
-        std::ostringstream ln, ls, hw;
-        ln << "id,name,mode,vehicle,road,directions\n";
-        ls << "line,seq,stop,run_time_s,dwell_s\n";
-        hw << "line,from,to,headway_s\n";
+        fmt::memory_buffer ln, ls, hw;
+        fmt::format_to(std::back_inserter(ln), "id,name,mode,vehicle,road,directions\n");
+        fmt::format_to(std::back_inserter(ls), "line,seq,stop,run_time_s,dwell_s\n");
+        fmt::format_to(std::back_inserter(hw), "line,from,to,headway_s\n");
         for (std::size_t i = 0; i < net.line_count(); ++i) {
-            ln << net.line_ids[i] << ',' << clean(net.line_names[i]) << ',' << line_mode_name(net.line_mode[i]) << ','
-               << net.vehicle_ids[net.line_vehicle[i]] << ','
-               << (i < net.line_on_road.size() && net.line_on_road[i] ? "yes" : "no") << ','
-               << (i < net.line_both_ways.size() && !net.line_both_ways[i] ? "forward" : "both") << '\n';
+            fmt::format_to(std::back_inserter(ln), "{},{},{},{},{},{}\n", net.line_ids[i], clean(net.line_names[i]),
+                           line_mode_name(net.line_mode[i]), net.vehicle_ids[net.line_vehicle[i]],
+                           i < net.line_on_road.size() && net.line_on_road[i] ? "yes" : "no",
+                           i < net.line_both_ways.size() && !net.line_both_ways[i] ? "forward" : "both");
             for (auto k = net.line_first_stop[i]; k < net.line_first_stop[i + 1]; ++k)
-                ls << net.line_ids[i] << ',' << (k - net.line_first_stop[i] + 1) << ','
-                   << net.stop_ids[net.line_stop[k]] << ',' << net.line_run_time_s[k] << ',' << net.line_dwell_s[k]
-                   << '\n';
+                fmt::format_to(std::back_inserter(ls), "{},{},{},{},{}\n", net.line_ids[i],
+                               k - net.line_first_stop[i] + 1, net.stop_ids[net.line_stop[k]],
+                               net.line_run_time_s[k], net.line_dwell_s[k]);
             for (auto h = net.line_first_headway[i]; h < net.line_first_headway[i + 1]; ++h)
-                hw << net.line_ids[i] << ',' << core::format_clock(net.headway_from_s[h]) << ','
-                   << core::format_clock(net.headway_to_s[h]) << ',' << net.headway_s[h] << '\n';
+                fmt::format_to(std::back_inserter(hw), "{},{},{},{}\n", net.line_ids[i],
+                               core::format_clock(net.headway_from_s[h]), core::format_clock(net.headway_to_s[h]),
+                               net.headway_s[h]);
         }
-        write_text(tmp / "lines.csv", ln.str());
-        write_text(tmp / "line_stops.csv", ls.str());
-        write_text(tmp / "headways.csv", hw.str());
+        write_text(tmp / "lines.csv", fmt::to_string(ln));
+        write_text(tmp / "line_stops.csv", fmt::to_string(ls));
+        write_text(tmp / "headways.csv", fmt::to_string(hw));
 
         // Into place: the old folder goes only once the new one is complete.
         const auto old = parent / ("." + folder.filename().string() + ".old-" + std::to_string(::getpid()));
