@@ -4,7 +4,9 @@
 #include <tbb/info.h>
 
 #include <cmath>
-#include <sstream>
+#include <iterator>
+
+#include <fmt/format.h>
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/error.hpp"
@@ -80,16 +82,17 @@ Accessibility write_skims_and_accessibility(const scenario::Scenario& s,
         acc.residents_within_30_of_centre.emplace_back(mode, residents);
     }
 
-    std::ostringstream a;
-    a << "zone,name,mode,jobs_30,jobs_45,study_places_30,study_places_45\n";
+    fmt::memory_buffer a;
+    fmt::format_to(std::back_inserter(a), "zone,name,mode,jobs_30,jobs_45,study_places_30,study_places_45\n");
     for (const auto& r : acc.rows)
-        a << r.zone << ',' << r.name << ',' << r.mode << ',' << r.jobs_30 << ',' << r.jobs_45 << ','
-          << r.study_places_30 << ',' << r.study_places_45 << '\n';
-    core::write_file_atomically(dir / "accessibility.csv", a.str());
-    std::ostringstream k;
-    k << "centre,mode,residents_within_30_min\n";
-    for (const auto& [mode, r] : acc.residents_within_30_of_centre) k << acc.centre << ',' << mode << ',' << r << '\n';
-    core::write_file_atomically(dir / "catchment.csv", k.str());
+        fmt::format_to(std::back_inserter(a), "{},{},{},{:g},{:g},{:g},{:g}\n", r.zone, r.name, r.mode, r.jobs_30,
+                       r.jobs_45, r.study_places_30, r.study_places_45);
+    core::write_file_atomically(dir / "accessibility.csv", fmt::to_string(a));
+    fmt::memory_buffer k;
+    fmt::format_to(std::back_inserter(k), "centre,mode,residents_within_30_min\n");
+    for (const auto& [mode, r] : acc.residents_within_30_of_centre)
+        fmt::format_to(std::back_inserter(k), "{},{},{:g}\n", acc.centre, mode, r);
+    core::write_file_atomically(dir / "catchment.csv", fmt::to_string(k));
     return acc;
 }
 

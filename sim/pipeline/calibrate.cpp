@@ -1,8 +1,9 @@
 #include "sim/pipeline/calibrate.hpp"
 
 #include <cmath>
-#include <cstdio>
-#include <sstream>
+#include <iterator>
+
+#include <fmt/format.h>
 
 #include "sim/core/error.hpp"
 #include "sim/pipeline/run.hpp"
@@ -14,9 +15,7 @@ namespace {
 constexpr std::size_t car = static_cast<std::size_t>(core::Mode::car);
 
 std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4f", std::abs(v) < 5e-5 ? 0.0 : v);
-    return buf;
+    return fmt::format("{:.4f}", std::abs(v) < 5e-5 ? 0.0 : v);
 }
 
 // A share of zero would make ln(target / share) infinite: nudge it.
@@ -68,12 +67,9 @@ CalibrationResult calibrate(const std::filesystem::path& scenario_file, const st
             }
         }
         out.rounds.push_back(cr);
-        if (progress) {
-            char line[160];
-            std::snprintf(line, sizeof line, "round %d: walk %.3f bike %.3f transit %.3f car %.3f (worst %.4f)", round,
-                          cr.shares[0], cr.shares[1], cr.shares[2], cr.shares[3], cr.worst);
-            progress(line);
-        }
+        if (progress)
+            progress(fmt::format("round {}: walk {:.3f} bike {:.3f} transit {:.3f} car {:.3f} (worst {:.4f})", round,
+                                 cr.shares[0], cr.shares[1], cr.shares[2], cr.shares[3], cr.worst));
         if (cr.worst <= k.tolerance) {
             out.reached = true;
             break;
@@ -95,26 +91,28 @@ CalibrationResult calibrate(const std::filesystem::path& scenario_file, const st
         }
     }
     const auto& last = out.rounds.back();
-    std::ostringstream y;
-    y << "# Mode constants calibrated by `flemsim calibrate` in " << out.rounds.size() << " rounds against\n"
-      << "# calibration.targets of " << first.name << " (walk " << number(k.targets[0]) << ", bike "
-      << number(k.targets[1]) << ", transit " << number(k.targets[2]) << ", car " << number(k.targets[3])
-      << "): " << (out.reached ? "reached" : "NOT reached") << "; the last round gave walk " << number(last.shares[0])
-      << ", bike " << number(last.shares[1]) << ", transit " << number(last.shares[2]) << ", car "
-      << number(last.shares[3])
-      << ".\n# Scenarios take it with `include: [<this file>]`; calibrated to what the targets are (see their "
-         "sources).\n"
-      << "mode_choice:\n  asc: {";
+    fmt::memory_buffer y;
+    fmt::format_to(std::back_inserter(y),
+                   "# Mode constants calibrated by `flemsim calibrate` in {} rounds against\n"
+                   "# calibration.targets of {} (walk {}, bike {}, transit {}, car {}): {}; the last round gave walk "
+                   "{}, bike {}, transit {}, car {}.\n"
+                   "# Scenarios take it with `include: [<this file>]`; calibrated to what the targets are (see their "
+                   "sources).\n"
+                   "mode_choice:\n  asc: {{",
+                   out.rounds.size(), first.name, number(k.targets[0]), number(k.targets[1]), number(k.targets[2]),
+                   number(k.targets[3]), out.reached ? "reached" : "NOT reached", number(last.shares[0]),
+                   number(last.shares[1]), number(last.shares[2]), number(last.shares[3]));
     for (std::size_t m = 0; m < core::mode_count; ++m)
-        y << (m ? ", " : "") << core::mode_names[m] << ": " << number(out.asc[m]);
-    y << "}\n  asc_by_group:\n";
+        fmt::format_to(std::back_inserter(y), "{}{}: {}", m ? ", " : "", core::mode_names[m], number(out.asc[m]));
+    fmt::format_to(std::back_inserter(y), "}}\n  asc_by_group:\n");
     for (std::size_t g = 0; g < core::group_count; ++g) {
-        y << "    " << core::group_names[g] << ": {";
+        fmt::format_to(std::back_inserter(y), "    {}: {{", core::group_names[g]);
         for (std::size_t m = 0; m < core::mode_count; ++m)
-            y << (m ? ", " : "") << core::mode_names[m] << ": " << number(out.asc_by_group[g][m]);
-        y << "}\n";
+            fmt::format_to(std::back_inserter(y), "{}{}: {}", m ? ", " : "", core::mode_names[m],
+                           number(out.asc_by_group[g][m]));
+        fmt::format_to(std::back_inserter(y), "}}\n");
     }
-    out.fragment = y.str();
+    out.fragment = fmt::to_string(y);
     return out;
 }
 

@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <cstdio>
-#include <sstream>
+#include <iterator>
+
+#include <fmt/format.h>
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/error.hpp"
+#include "sim/core/text.hpp"
 #include "sim/pipeline/run.hpp"
 #include "sim/scenario/reader.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -49,9 +51,7 @@ std::vector<Metric> metrics_of(const RunResult& r) {
 }
 
 std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    return buf;
+    return fmt::format("{:.6g}", v);
 }
 
 struct Expected {
@@ -151,49 +151,47 @@ CheckResult run_checks(const CheckOptions& options) {
     std::filesystem::remove_all(work, ec);
 
     if (options.update) {
-        std::ostringstream y;
-        y << "# Expected results of the benchmark scenarios, checked by `flemsim check` (and .ci/run).\n"
-             "# Reviewed like code: `flemsim check --update` rewrites the values and keeps the tolerances.\n"
-             "tolerance:\n  share: "
-          << number(default_share) << "\n  minutes: " << number(default_minutes)
-          << "\n  count: " << number(default_count) << "\nscenarios:\n";
+        fmt::memory_buffer y;
+        fmt::format_to(std::back_inserter(y),
+                       "# Expected results of the benchmark scenarios, checked by `flemsim check` (and .ci/run).\n"
+                       "# Reviewed like code: `flemsim check --update` rewrites the values and keeps the tolerances.\n"
+                       "tolerance:\n  share: {}\n  minutes: {}\n  count: {}\nscenarios:\n",
+                       number(default_share), number(default_minutes), number(default_count));
         for (const auto& x : expected) {
-            y << "  " << x.name
-              << ":\n    file: " << std::filesystem::relative(x.file, options.expectations.parent_path()).string()
-              << "\n";
+            fmt::format_to(std::back_inserter(y), "  {}:\n    file: {}\n", x.name,
+                           std::filesystem::relative(x.file, options.expectations.parent_path()).string());
             if (!x.overrides.empty()) {
-                y << "    set:\n";
-                for (const auto& o : x.overrides) y << "      - \"" << o << "\"\n";
+                fmt::format_to(std::back_inserter(y), "    set:\n");
+                for (const auto& o : x.overrides) fmt::format_to(std::back_inserter(y), "      - \"{}\"\n", o);
             }
-            y << "    expect:\n";
+            fmt::format_to(std::back_inserter(y), "    expect:\n");
             for (const auto& r : x.rows)
-                y << "      " << r.metric << ": {value: " << number(r.expected)
-                  << ", tolerance: " << number(r.tolerance) << "}\n";
+                fmt::format_to(std::back_inserter(y), "      {}: {{value: {}, tolerance: {}}}\n", r.metric,
+                               number(r.expected), number(r.tolerance));
         }
-        core::write_file_atomically(options.expectations, y.str());
+        core::write_file_atomically(options.expectations, fmt::to_string(y));
     }
     return result;
 }
 
 std::string format_check(const CheckResult& result, bool all) {
-    std::ostringstream out;
+    fmt::memory_buffer out;
     std::size_t moved = 0;
     for (const auto& r : result.rows) moved += r.moved();
-    char line[256];
-    std::snprintf(line, sizeof line, "%-28s %-20s %14s %14s %12s %10s\n", "scenario", "metric", "expected", "got",
-                  "difference", "tolerance");
-    out << line;
+    // Scenario names are the user's and may be non-ASCII: padded by bytes, as the table always was
+    // (fmt's widths count characters). The numbers are ASCII, so fmt's widths serve.
+    fmt::format_to(std::back_inserter(out), "{} {} {:>14} {:>14} {:>12} {:>10}\n", core::pad_right("scenario", 28),
+                   core::pad_right("metric", 20), "expected", "got", "difference", "tolerance");
     for (const auto& r : result.rows) {
         if (!all && !r.moved()) continue;
-        std::snprintf(line, sizeof line, "%-28s %-20s %14s %14s %12s %10s%s\n", r.scenario.c_str(), r.metric.c_str(),
-                      number(r.expected).c_str(), number(r.got).c_str(), number(r.got - r.expected).c_str(),
-                      number(r.tolerance).c_str(), r.moved() ? "  MOVED" : "");
-        out << line;
+        fmt::format_to(std::back_inserter(out), "{} {} {:>14} {:>14} {:>12} {:>10}{}\n", core::pad_right(r.scenario, 28),
+                       core::pad_right(r.metric, 20), number(r.expected), number(r.got),
+                       number(r.got - r.expected), number(r.tolerance), r.moved() ? "  MOVED" : "");
     }
-    out << result.scenarios << " scenarios, " << result.rows.size() << " checks, " << moved
-        << " moved beyond tolerance\n";
-    out << "check: " << result.rows.size() - moved << " passed, " << moved << " failed\n";
-    return out.str();
+    fmt::format_to(std::back_inserter(out), "{} scenarios, {} checks, {} moved beyond tolerance\n", result.scenarios,
+                   result.rows.size(), moved);
+    fmt::format_to(std::back_inserter(out), "check: {} passed, {} failed\n", result.rows.size() - moved, moved);
+    return fmt::to_string(out);
 }
 
 }  // namespace flemsim::pipeline

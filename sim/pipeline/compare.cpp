@@ -4,9 +4,9 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
 #include <limits>
 #include <map>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -227,34 +227,37 @@ std::string pct(double v) {
 }  // namespace
 
 std::string format_comparison(const Comparison& c) {
-    std::ostringstream out;
+    fmt::memory_buffer out;
     std::size_t n = 0;
     for (const auto& r : c.rows) n = std::max(n, r.value.n);
-    out << "Comparison over " << n << " replication(s)";
+    fmt::format_to(std::back_inserter(out), "Comparison over {} replication(s)", n);
     if (!c.seeds.empty())
-        out << " (seeds " << c.seeds.front() << ".." << c.seeds.back() << ", the same for every scenario)";
-    out << "; mean ± half-width of the 95 % interval; difference to " << c.scenarios.front() << " paired by seed\n";
+        fmt::format_to(std::back_inserter(out), " (seeds {}..{}, the same for every scenario)", c.seeds.front(),
+                       c.seeds.back());
+    fmt::format_to(std::back_inserter(out),
+                   "; mean ± half-width of the 95 % interval; difference to {} paired by seed\n", c.scenarios.front());
     std::size_t width = 26;
     for (const auto& n : c.scenarios) width = std::max(width, n.size() + 2);
     const auto line = [&](const std::string& label, const std::string& metric, bool percent, int decimals) {
         bool any = false;
         for (const auto& s : c.scenarios) any = any || c.find(s, metric);
         if (!any) return;
-        out << "\n" << label << "\n";
+        fmt::format_to(std::back_inserter(out), "\n{}\n", label);
         for (const auto& s : c.scenarios) {
             const auto* r = c.find(s, metric);
             if (!r) continue;
-            std::string name = s;
-            name.resize(width, ' ');
-            out << "  " << name << format_estimate(r->value, percent, false, decimals);
-            if (r->difference.n > 0) out << "   (" << format_estimate(r->difference, percent, true, decimals) << ")";
-            out << "\n";
+            fmt::format_to(std::back_inserter(out), "  {}{}", core::pad_right(s, width),
+                           format_estimate(r->value, percent, false, decimals));
+            if (r->difference.n > 0)
+                fmt::format_to(std::back_inserter(out), "   ({})",
+                               format_estimate(r->difference, percent, true, decimals));
+            fmt::format_to(std::back_inserter(out), "\n");
         }
     };
     // The summary, one row per scenario.
     {
-        out << fmt::format("\n{:<{}} {:>14} {:>14} {:>6} {:>6} {:>8} {:>6} {:>10}\n", "scenario", width,
-                           "sustainable %", "vs base, pp", "walk", "bike", "transit", "car", "car km");
+        fmt::format_to(std::back_inserter(out), "\n{:<{}} {:>14} {:>14} {:>6} {:>6} {:>8} {:>6} {:>10}\n",
+                       "scenario", width, "sustainable %", "vs base, pp", "walk", "bike", "transit", "car", "car km");
         for (const auto& s : c.scenarios) {
             const auto get = [&](const std::string& m) { return c.find(s, m); };
             const auto* sus = get("sustainable_share");
@@ -265,10 +268,10 @@ std::string format_comparison(const Comparison& c) {
             };
             const auto* km = get("car_km");
             // Padded by bytes, as the table always was: names and "±" may be more than one byte.
-            out << fmt::format("{} {} {} {:>6} {:>6} {:>8} {:>6} {:>10.0f}\n", core::pad_right(s, width),
-                               core::pad_left(format_estimate(sus->value, true, false), 14),
-                               core::pad_left(sus->difference.n ? format_estimate(sus->difference, true, true) : "", 14),
-                               share("walk"), share("bike"), share("transit"), share("car"), km ? km->value.mean : 0.0);
+            fmt::format_to(std::back_inserter(out), "{} {} {} {:>6} {:>6} {:>8} {:>6} {:>10.0f}\n",
+                           core::pad_right(s, width), core::pad_left(format_estimate(sus->value, true, false), 14),
+                           core::pad_left(sus->difference.n ? format_estimate(sus->difference, true, true) : "", 14),
+                           share("walk"), share("bike"), share("transit"), share("car"), km ? km->value.mean : 0.0);
         }
     }
     line("Sustainable share, % (target " + pct(c.target) + " %)", "sustainable_share", true, 1);
@@ -290,15 +293,13 @@ std::string format_comparison(const Comparison& c) {
         const auto label = g.substr(0, dot) + " " + g.substr(dot + 1, g.size() - 18 - dot - 1);
         line("Sustainable share, %, " + label, g, true, 1);
     }
-    out << "\nAgainst the target of " << pct(c.target) << " %:\n";
+    fmt::format_to(std::back_inserter(out), "\nAgainst the target of {} %:\n", pct(c.target));
     for (const auto& s : c.scenarios) {
         const auto* r = c.find(s, "sustainable_share");
         if (!r) continue;
-        std::string name = s;
-        name.resize(width, ' ');
-        out << "  " << name << verdict(r->value, c.target) << "\n";
+        fmt::format_to(std::back_inserter(out), "  {}{}\n", core::pad_right(s, width), verdict(r->value, c.target));
     }
-    return out.str();
+    return fmt::to_string(out);
 }
 
 std::string comparison_json(const Comparison& c) {
@@ -349,8 +350,9 @@ std::string comparison_json(const Comparison& c) {
 }
 
 std::string comparison_csv(const Comparison& c) {
-    std::ostringstream out;
-    out << "scenario,metric,n,mean,ci95_low,ci95_high,difference,difference_ci95_low,difference_ci95_high\n";
+    fmt::memory_buffer out;
+    fmt::format_to(std::back_inserter(out),
+                   "scenario,metric,n,mean,ci95_low,ci95_high,difference,difference_ci95_low,difference_ci95_high\n");
     const auto f = [](double v) {
         if (!std::isfinite(v)) return std::string();
         return fmt::format("{:.10g}", v);
@@ -362,15 +364,15 @@ std::string comparison_csv(const Comparison& c) {
         return r + "\"";
     };
     for (const auto& r : c.rows) {
-        out << q(r.scenario) << "," << q(r.metric) << "," << r.value.n << "," << f(r.value.mean) << ","
-            << f(r.value.low()) << "," << f(r.value.high()) << ",";
+        fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},", q(r.scenario), q(r.metric), r.value.n,
+                       f(r.value.mean), f(r.value.low()), f(r.value.high()));
         if (r.difference.n > 0)
-            out << f(r.difference.mean) << "," << f(r.difference.low()) << "," << f(r.difference.high());
+            fmt::format_to(std::back_inserter(out), "{},{},{}\n", f(r.difference.mean), f(r.difference.low()),
+                           f(r.difference.high()));
         else
-            out << ",,";
-        out << "\n";
+            fmt::format_to(std::back_inserter(out), ",,\n");
     }
-    return out.str();
+    return fmt::to_string(out);
 }
 
 }  // namespace flemsim::pipeline

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cmath>
 
+#include <fmt/format.h>
+
 namespace flemsim::pipeline {
 
 using core::Mode;
@@ -117,9 +119,7 @@ bool settled(const core::IterationRecord& a, const core::IterationRecord& b, dou
 }
 
 std::string percent(double v) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%.1f", 100 * v);
-    return buf;
+    return fmt::format("{:.1f}", 100 * v);
 }
 
 }  // namespace

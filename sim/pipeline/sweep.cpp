@@ -4,9 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
+#include <cstdlib>
+#include <iterator>
 #include <map>
-#include <sstream>
+
+#include <fmt/format.h>
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/error.hpp"
@@ -181,9 +183,7 @@ Sweep load_sweep(const std::filesystem::path& file) {
             for (long long k = 0; k < seeds; ++k) {
                 ++number;
                 SweepRun r;
-                char id[32];
-                std::snprintf(id, sizeof id, "r%04zu", number);
-                r.id = id;
+                r.id = fmt::format("r{:04}", number);
                 r.base = base;
                 r.overrides = common;
                 r.overrides.insert(r.overrides.end(), variant.begin(), variant.end());
@@ -243,11 +243,10 @@ std::vector<SweepRow> execute_sweep(const Sweep& sweep, const std::filesystem::p
         std::filesystem::create_directories(dir);  // a run that failed wrote no folder
         std::error_code ec;
         std::filesystem::rename(stderr_beside(dir), dir / "stderr.txt", ec);
-        std::ostringstream done;
-        done << "{\"run\": \"" << run.id << "\", \"status\": \"" << (ok ? "ok" : "failed")
-             << "\", \"exit\": " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1) << "}\n";
         // Completed, successfully or not: the marker is written last.
-        core::write_file_atomically(dir / "done.json", done.str());
+        core::write_file_atomically(dir / "done.json",
+                                    fmt::format("{{\"run\": \"{}\", \"status\": \"{}\", \"exit\": {}}}\n", run.id,
+                                                ok ? "ok" : "failed", WIFEXITED(status) ? WEXITSTATUS(status) : -1));
         if (progress) progress(run.id + (ok ? " done" : " failed") + " (" + run.parameters + ")");
         running.erase(it);
     }
@@ -323,19 +322,18 @@ void execute_run_here(const Sweep& sweep, std::size_t index, int threads) {
 }
 
 void write_sweep_summary(const Sweep& sweep, const std::vector<SweepRow>& rows) {
-    std::ostringstream out;
-    out << "run,base,parameters,seed,status,trips,share_walk,share_bike,share_transit,share_car,sustainable_share,"
-           "target_met,mean_min_walk,mean_min_bike,mean_min_transit,mean_min_car,error\n";
-    char buf[512];
-    for (const auto& r : rows) {
-        std::snprintf(buf, sizeof buf, "%.0f,%.6f,%.6f,%.6f,%.6f,%.6f,%d,%.3f,%.3f,%.3f,%.3f", r.trips, r.share_walk,
-                      r.share_bike, r.share_transit, r.share_car, r.sustainable_share, r.target_met ? 1 : 0,
-                      r.mean_min_walk, r.mean_min_bike, r.mean_min_transit, r.mean_min_car);
-        out << r.run << ',' << r.base << ",\"" << r.parameters << "\"," << r.seed << ',' << r.status << ',' << buf
-            << ",\"" << r.error << "\"\n";
-    }
+    fmt::memory_buffer out;
+    fmt::format_to(std::back_inserter(out),
+                   "run,base,parameters,seed,status,trips,share_walk,share_bike,share_transit,share_car,"
+                   "sustainable_share,target_met,mean_min_walk,mean_min_bike,mean_min_transit,mean_min_car,error\n");
+    for (const auto& r : rows)
+        fmt::format_to(std::back_inserter(out),
+                       "{},{},\"{}\",{},{},{:.0f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{:.3f},{:.3f},{:.3f},{:.3f},\"{}\"\n",
+                       r.run, r.base, r.parameters, r.seed, r.status, r.trips, r.share_walk, r.share_bike,
+                       r.share_transit, r.share_car, r.sustainable_share, r.target_met ? 1 : 0, r.mean_min_walk,
+                       r.mean_min_bike, r.mean_min_transit, r.mean_min_car, r.error);
     std::filesystem::create_directories(sweep.output);
-    core::write_file_atomically(sweep.output / "summary.csv", out.str());
+    core::write_file_atomically(sweep.output / "summary.csv", fmt::to_string(out));
 
     output::SummaryTable t;
     t.text_names = {"run", "base", "parameters", "seed", "status", "error"};
@@ -367,18 +365,17 @@ void write_sweep_summary(const Sweep& sweep, const std::vector<SweepRow>& rows) 
 }
 
 std::string slurm_script(const Sweep& sweep, const std::filesystem::path& program, int threads) {
-    std::ostringstream s;
-    s << "#!/usr/bin/env bash\n"
-      << "# Slurm array job for sweep '" << sweep.name << "': one run per array task, then\n"
-      << "#   " << program.string() << " sweep " << sweep.file.string() << " --collect\n"
-      << "# gathers the summary. Submit: sbatch <this file>\n"
-      << "#SBATCH --job-name=flemsim-" << sweep.name << "\n"
-      << "#SBATCH --array=1-" << sweep.runs.size() << "\n"
-      << "#SBATCH --cpus-per-task=" << std::max(1, threads) << "\n"
-      << "set -euo pipefail\n"
-      << "exec " << program.string() << " sweep " << sweep.file.string()
-      << " --run-number \"$SLURM_ARRAY_TASK_ID\" --threads " << std::max(1, threads) << "\n";
-    return s.str();
+    return fmt::format(
+        "#!/usr/bin/env bash\n"
+        "# Slurm array job for sweep '{0}': one run per array task, then\n"
+        "#   {1} sweep {2} --collect\n"
+        "# gathers the summary. Submit: sbatch <this file>\n"
+        "#SBATCH --job-name=flemsim-{0}\n"
+        "#SBATCH --array=1-{3}\n"
+        "#SBATCH --cpus-per-task={4}\n"
+        "set -euo pipefail\n"
+        "exec {1} sweep {2} --run-number \"$SLURM_ARRAY_TASK_ID\" --threads {4}\n",
+        sweep.name, program.string(), sweep.file.string(), sweep.runs.size(), std::max(1, threads));
 }
 
 }  // namespace flemsim::pipeline
