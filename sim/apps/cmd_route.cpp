@@ -1,8 +1,9 @@
 // flemsim route: answers a CSV of route queries (points, mode, departure) on a network folder.
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
+
+#include <fmt/format.h>
 
 #include "sim/apps/command.hpp"
 #include "sim/network/network.hpp"
@@ -36,8 +37,8 @@ int run(const RouteCommandOptions& o) {
     std::size_t found = 0;
     for (const auto& a : answers) found += a.found;
     if (!c.quiet)
-        std::printf("%zu queries, %zu answered, in %.3f s (%.0f queries/s); wrote %s\n", queries.size(), found, seconds,
-                    seconds > 0 ? queries.size() / seconds : 0.0, out.string().c_str());
+        fmt::print("{} queries, {} answered, in {:.3f} s ({:.0f} queries/s); wrote {}\n", queries.size(), found, seconds,
+                   seconds > 0 ? static_cast<double>(queries.size()) / seconds : 0.0, out.string());
     return exit_ok;
 }
 

@@ -1,7 +1,8 @@
 // flemsim run SCENARIO: one run, its report on stdout, the trip log and modal_split.json on disk.
-#include <cstdio>
 #include <iostream>
 #include <memory>
+
+#include <fmt/format.h>
 
 #include "sim/apps/command.hpp"
 #include "sim/core/version.hpp"
@@ -30,7 +31,7 @@ void print_result(const scenario::Scenario& s, const pipeline::RunResult& r) {
         std::cout << report::format_crowding(r.crowding) << "\n";
         std::cout << "Day-to-day loop\n" << report::format_iterations(r.iterations);
         std::cout << "wall time per day (s):";
-        for (const double sec : r.iteration_seconds) std::printf(" %.2f", sec);
+        for (const double sec : r.iteration_seconds) fmt::print(" {:.2f}", sec);
         std::cout << "\n\n";
     }
     if (r.fallback_tours > 0)
@@ -40,8 +41,8 @@ void print_result(const scenario::Scenario& s, const pipeline::RunResult& r) {
     double total = 0;
     for (const auto& t : r.timings) total += t.seconds;
     std::cout << "time:";
-    for (const auto& t : r.timings) std::printf(" %s %.2f s;", t.stage.c_str(), t.seconds);
-    std::printf(" total %.2f s\n", total);
+    for (const auto& t : r.timings) fmt::print(" {} {:.2f} s;", t.stage, t.seconds);
+    fmt::print(" total {:.2f} s\n", total);
     std::cout << "wrote " << r.trips_file.string() << "\n      " << r.report_file.string() << "\n";
 }
 

@@ -1,8 +1,9 @@
 // flemsim skims SCENARIO: zone-to-zone skims (OMX 0.2) and accessibility per zone and mode.
-#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+
+#include <fmt/format.h>
 
 #include "sim/apps/command.hpp"
 #include "sim/core/output_dir.hpp"
@@ -46,7 +47,7 @@ int run(const SkimsCommandOptions& o) {
     out.commit();
     if (!c.quiet) {
         std::cout << "residents within 30 minutes of " << acc.centre << ":";
-        for (const auto& [mode, r] : acc.residents_within_30_of_centre) std::printf(" %s %.0f;", mode.c_str(), r);
+        for (const auto& [mode, r] : acc.residents_within_30_of_centre) fmt::print(" {} {:.0f};", mode, r);
         std::cout << "\nwrote " << (dir / "skims.omx").string() << ", accessibility.csv, catchment.csv\n";
     }
     return exit_ok;
