@@ -31,14 +31,14 @@ int run(const ExportCommandOptions& o) {
     const auto& c = o.common;
     const auto dir = c.output.empty() ? std::filesystem::path(o.trips_file).parent_path()
                                       : std::filesystem::path(c.output);
-    // Beside the trip log (a run's folder) or into a folder of its own; never into a user's folder.
-    const core::OutputFolderRules rules{"export", {"run"}, {"output_trips.csv", "link_volumes.geojson"}};
-    core::check_output_folder(dir, rules, c.force);
     const auto log = output::read_trip_log(o.trips_file);
     const auto net = o.scenario_file.empty()
                          ? network::load_network(o.network_dir)
                          : network::load_scenario_network(scenario::load_scenario(o.scenario_file));
-    core::open_output_folder(dir, rules, c.force);
+    // Beside the trip log (a run's folder) or into a folder of its own; never into a user's folder.
+    // Checked once the inputs have loaded, so that an error in them is the one reported.
+    core::open_output_folder(
+        dir, {"export", {"run"}, {"output_trips.csv", "link_volumes.geojson", "trips.h5", "modal_split.json"}}, c.force);
     output::write_matsim_trips(dir / "output_trips.csv", log, net);
     if (!c.quiet) std::cout << "wrote " << (dir / "output_trips.csv").string() << "\n";
     if (log.has_simulation) {

@@ -246,7 +246,6 @@ expect seed-negative 2 "whole number" -- "$flemsim" run "$data/tiny.yaml" --seed
 expect seed-text 2 "whole number" -- "$flemsim" validate "$data/tiny.yaml" --seed 7x
 expect set-extends 2 "'extends' cannot be overridden" -- "$flemsim" run "$data/tiny.yaml" --set extends=other.yaml --output "$work/s2"
 expect set-include 2 "'include' cannot be overridden" -- "$flemsim" validate "$data/tiny.yaml" --set include=other.yaml
-expect set-no-value 2 "key.path=value" -- "$flemsim" validate "$data/tiny.yaml" --set population.scale
 check "bad values wrote nothing" test ! -e "$work/s1" -a ! -e "$work/s2"
 expect bbox-and-center 2 "one of them" -- "$flemsim" network build --osm "$data/osm/grid.osm" --bbox 59,10,60,11 --center 59.5,10.5 --radius-km 1 --output "$work/n5"
 expect bbox-latitude 2 "latitude 91 is outside" -- "$flemsim" network build --osm "$data/osm/grid.osm" --bbox 59,10,91,11 --output "$work/n5"
