@@ -34,8 +34,12 @@ TEST_CASE("end to end on the tiny scenario") {
     const auto r = run_tiny(out, 2);
     REQUIRE(std::filesystem::exists(out / "trips.h5"));
     REQUIRE(std::filesystem::exists(out / "modal_split.json"));
-    // Nothing but the two outputs: no temporary files left.
-    CHECK(std::distance(std::filesystem::directory_iterator(out), {}) == 2);
+    // Nothing but the two outputs and the folder's marker: no temporary files left, in the folder
+    // or beside it.
+    CHECK(std::distance(std::filesystem::directory_iterator(out), {}) == 3);
+    CHECK(std::filesystem::exists(out / ".flemsim-output"));
+    for (const auto& e : std::filesystem::directory_iterator(out.parent_path()))
+        CHECK(e.path().filename().string().find(".tmp-") == std::string::npos);
     CHECK(r.trips > 0);
     CHECK(r.split.overall.total() == r.trips);
 
