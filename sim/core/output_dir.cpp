@@ -54,7 +54,16 @@ bool is_temporary_name(const std::string& name) {
 
 bool process_alive(long pid) {
     if (pid <= 0) return false;
-    return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
+    // A killed run whose parent has not reaped it yet (a zombie: state Z, or X) is as dead as
+    // one that is gone; its temporaries are stale already.
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    if (!std::getline(stat, text)) return true;
+    const auto paren = text.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= text.size()) return true;
+    const char state = text[paren + 2];
+    return state != 'Z' && state != 'X';
 }
 
 }  // namespace
