@@ -36,6 +36,32 @@ void check_same_network(const TripLog& log, const network::Network& net) {
                                        "not the network the trip log was made with (SHA-256 differs)",
                                        "give the network folder the scenario named");
     }
+    check_network_ids(log, net);
+}
+
+void check_network_ids(const TripLog& log, const network::Network& net) {
+    // The hashes above only hold a log to a network when it names one; a log without them,
+    // or edited by hand, could still send the exports past the end of the network's tables.
+    const core::SourcePos pos{log.file.string(), 0, 0};
+    const auto refuse = [&](const char* table, std::size_t row, const char* field, std::uint64_t value,
+                            const char* what, std::size_t count) {
+        throw core::InputError(pos, fmt::format("{} row {}, field {}: {} is not a {} of the network ({} {}s)", table,
+                                                row, field, value, what, count, what),
+                               "give the network folder or scenario the run used");
+    };
+    const std::size_t nodes = net.node_count();
+    for (std::size_t i = 0; i < log.trips.size(); ++i) {
+        const auto& t = log.trips[i];
+        if (t.origin_node >= nodes) refuse("/trips", i, "origin_node", t.origin_node, "node", nodes);
+        if (t.dest_node >= nodes) refuse("/trips", i, "dest_node", t.dest_node, "node", nodes);
+    }
+    for (std::size_t i = 0; i < log.persons.size(); ++i)
+        if (log.persons[i].home_node >= nodes)
+            refuse("/persons", i, "home_node", log.persons[i].home_node, "node", nodes);
+    if (log.has_simulation)
+        for (std::size_t i = 0; i < log.simulation.link_volumes.size(); ++i)
+            if (log.simulation.link_volumes[i].link >= net.link_count())
+                refuse("/link_volumes", i, "link", log.simulation.link_volumes[i].link, "link", net.link_count());
 }
 
 namespace {

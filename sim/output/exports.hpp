@@ -9,8 +9,14 @@
 namespace flemsim::output {
 
 // Throws core::InputError when the network is not the one the trip log was made with (the
-// SHA-256 of its nodes.csv and links.csv in the log's input hashes).
+// SHA-256 of its nodes.csv and links.csv in the log's input hashes), or when an id of the log
+// is not one of the network's (check_network_ids).
 void check_same_network(const TripLog& log, const network::Network& net);
+
+// Throws core::InputError naming the trip log, dataset, row and field of the first node id
+// (/trips origin_node and dest_node, /persons home_node) or link id (/link_volumes) that the
+// network does not have.
+void check_network_ids(const TripLog& log, const network::Network& net);
 
 // MATSim's output_trips.csv (';' separated): person, trip_number, trip_id, dep_time, trav_time,
 // wait_time, traveled_distance, euclidean_distance, main_mode (walk, bike, pt, car),

@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <initializer_list>
 #include <span>
 #include <string_view>
 #include <utility>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/error.hpp"
@@ -589,7 +593,39 @@ public:
         consume(std::as_const(buffer));
     }
 
+    // /lookup/{modes,purposes,groups,activities} list the labels of the enums by value, for
+    // readers without enum support: they must be ours, or the file says one thing to pandas
+    // and another to us.
+    void check_names() const {
+        check_name_table("/lookup/modes", core::mode_names);
+        check_name_table("/lookup/purposes", core::purpose_names);
+        check_name_table("/lookup/groups", core::group_names);
+        check_name_table("/lookup/activities", core::activity_names);
+    }
+
 private:
+    template <std::size_t N>
+    void check_name_table(const char* name, const std::array<std::string_view, N>& names) const {
+        require({name});
+        hdf5::Dataset dset(H5Dopen2(m_file.get(), name, H5P_DEFAULT), std::string("opening dataset ") + name);
+        const hdf5::Datatype type(H5Dget_type(dset.get()), std::string("getting the type of ") + name);
+        const hdf5::Dataspace space(H5Dget_space(dset.get()), std::string("getting the dataspace of ") + name);
+        const std::string expected = fmt::format("{}", fmt::join(names, ", "));
+        if (H5Tget_class(type.get()) != H5T_STRING || H5Sget_simple_extent_ndims(space.get()) != 1 ||
+            H5Sget_simple_extent_npoints(space.get()) != static_cast<hssize_t>(N))
+            refuse(fmt::format("{} should list the {} labels {}", name, N, expected));
+        const hdf5::Datatype text = hdf5::vlen_string_type();
+        std::array<char*, N> read{};
+        check(H5Dread(dset.get(), text.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, read.data()),
+              std::string("reading dataset ") + name);
+        bool same = true;
+        {
+            const VlenReclaim reclaim(text.get(), space.get(), read.data());
+            for (std::size_t i = 0; i < N; ++i) same = same && read[i] != nullptr && names[i] == read[i];
+        }
+        if (!same) refuse(fmt::format("{}: labels are not this flemsim's ({})", name, expected));
+    }
+
     template <std::size_t N>
     void check_enum(hid_t compound, int index, const std::string& table, const char* field,
                     const std::array<std::string_view, N>& names) const {
@@ -670,15 +706,237 @@ std::string str_or_empty(const char* s) {
     return s != nullptr ? std::string(s) : std::string();
 }
 
-// Values outside an enum cannot come from our writer; HDF5 converts an unknown enum value
-// to all-ones bits, which this catches too.
-template <std::size_t N>
-void check_value(const Reader& reader, const char* table, std::size_t row, const char* field, std::uint8_t value,
-                 const std::array<std::string_view, N>&) {
-    if (value >= N)
-        reader.refuse(std::string(table) + " row " + std::to_string(row) + ": " + field + " value " +
-                      std::to_string(value) + " is outside its enum");
-}
+// ---- checks of what was read ---------------------------------------------------------
+//
+// Nothing read is taken on trust: a file that HDF5 reads without complaint may still hold
+// values no flemsim run writes (a corrupted or hand-edited file, another program's), and
+// the report, the exports and the HTML page index tables with them. Every value is checked
+// against the schema and the lookups of the same file; ids of the network (nodes, links),
+// which the file does not list, are checked by the exports against the network they are
+// given (see check_same_network). Rows are counted from 0, as h5py and pandas count them.
+class Checks {
+public:
+    explicit Checks(const Reader& reader) : m_reader(reader) {}
+
+    // "/trips row 17, field dest_zone: 99999 is not a zone of /lookup/zones (12 zones)"
+    [[noreturn]] void refuse(const char* table, std::size_t row, const char* field, const std::string& what) const {
+        m_reader.refuse(fmt::format("{} row {}, field {}: {}", table, row, field, what));
+    }
+
+    // Values outside an enum cannot come from our writer; HDF5 converts an unknown enum
+    // value to all-ones bits, which this catches too.
+    template <std::size_t N>
+    void label(const char* table, std::size_t row, const char* field, std::uint8_t value,
+               const std::array<std::string_view, N>& names) const {
+        if (value >= N) refuse(table, row, field, fmt::format("{} is not one of {}", value, fmt::join(names, ", ")));
+    }
+
+    void flag(const char* table, std::size_t row, const char* field, std::uint8_t value) const {
+        if (value > 1) refuse(table, row, field, fmt::format("{} is neither 0 nor 1", value));
+    }
+
+    // A row number of another table (`what` names it in the error), or -1 where allowed.
+    void index(const char* table, std::size_t row, const char* field, std::int64_t value, std::size_t count,
+               const char* what, bool none_allowed = false) const {
+        if (value >= 0 && static_cast<std::uint64_t>(value) < count) return;
+        if (none_allowed && value == -1) return;
+        refuse(table, row, field, fmt::format("{} is not {} ({} in the file{})", value, what, count,
+                                              none_allowed ? "; -1 for none" : ""));
+    }
+
+    // Times, distances, durations and money: finite and not negative.
+    void amount(const char* table, std::size_t row, const char* field, double value) const {
+        if (!std::isfinite(value) || value < 0)
+            refuse(table, row, field, fmt::format("{} is not a finite, non-negative number", value));
+    }
+
+    // A time of the simulated day, or -1 for one the day did not reach.
+    void moment(const char* table, std::size_t row, const char* field, std::int32_t value) const {
+        if (value < -1) refuse(table, row, field, fmt::format("{} is neither a time of day nor -1", value));
+    }
+
+    void share(const char* table, std::size_t row, const char* field, double value) const {
+        if (!(value >= 0 && value <= 1)) refuse(table, row, field, fmt::format("{} is not a share in [0, 1]", value));
+    }
+
+    void finite(const char* table, std::size_t row, const char* field, double value) const {
+        if (!std::isfinite(value)) refuse(table, row, field, fmt::format("{} is not a finite number", value));
+    }
+
+    void order(const char* table, std::size_t row, const char* field, std::int64_t value, const char* earlier_field,
+               std::int64_t earlier) const {
+        if (value < earlier)
+            refuse(table, row, field, fmt::format("{} is before {} ({})", value, earlier_field, earlier));
+    }
+
+    void meta(const TripLogMeta& m) const {
+        if (!(m.target_sustainable_share >= 0 && m.target_sustainable_share <= 1))
+            m_reader.refuse(fmt::format("attribute 'target_sustainable_share': {} is not a share in [0, 1]",
+                                        m.target_sustainable_share));
+        for (std::size_t i = 0; i < m.distance_bands_km.size(); ++i) {
+            const double b = m.distance_bands_km[i];
+            if (!std::isfinite(b) || b <= 0 || (i > 0 && b <= m.distance_bands_km[i - 1]))
+                m_reader.refuse(fmt::format("attribute 'distance_bands_km', value {}: {} is not a finite, positive "
+                                            "limit above the one before",
+                                            i, b));
+        }
+    }
+
+    void lookups(const Lookups& l) const {
+        for (std::size_t i = 0; i < l.zones.size(); ++i)
+            place("/lookup/zones", i, l.zones[i].x_m, l.zones[i].y_m, l.zones[i].lat, l.zones[i].lon);
+        for (std::size_t i = 0; i < l.stops.size(); ++i)
+            place("/lookup/stops", i, l.stops[i].x_m, l.stops[i].y_m, l.stops[i].lat, l.stops[i].lon);
+        for (std::size_t i = 0; i < l.links.size(); ++i) {
+            amount("/lookup/links", i, "length_m", l.links[i].length_m);
+            amount("/lookup/links", i, "capacity_veh_per_h", l.links[i].capacity_veh_per_h);
+        }
+    }
+
+    void trips(const TripLog& log) const {
+        const char* t = "/trips";
+        const Lookups& l = log.lookups;
+        for (std::size_t i = 0; i < log.trips.size(); ++i) {
+            const TripRecord& r = log.trips[i];
+            // Trips are numbered by their row: /legs refers to them so.
+            if (r.trip_id != i) refuse(t, i, "trip_id", fmt::format("{} is not the row number", r.trip_id));
+            index(t, i, "person_id", r.person_id, log.persons.size(), "a row of /persons");
+            if (r.trip_index >= log.persons[r.person_id].trip_count)
+                refuse(t, i, "trip_index",
+                       fmt::format("{} is beyond the {} trips of person {}", r.trip_index,
+                                   log.persons[r.person_id].trip_count, r.person_id));
+            label(t, i, "group", r.group, core::group_names);
+            label(t, i, "purpose", r.purpose, core::purpose_names);
+            label(t, i, "mode", r.mode, core::mode_names);
+            label(t, i, "dest_activity", r.dest_activity, core::activity_names);
+            index(t, i, "origin_zone", r.origin_zone, l.zones.size(), "a zone of /lookup/zones");
+            index(t, i, "dest_zone", r.dest_zone, l.zones.size(), "a zone of /lookup/zones");
+            amount(t, i, "dep_time_s", r.dep_time_s);
+            order(t, i, "arr_time_s", r.arr_time_s, "dep_time_s", r.dep_time_s);
+            amount(t, i, "distance_m", r.distance_m);
+            amount(t, i, "in_vehicle_s", r.in_vehicle_s);
+            amount(t, i, "wait_s", r.wait_s);
+            amount(t, i, "access_s", r.access_s);
+            amount(t, i, "egress_s", r.egress_s);
+            amount(t, i, "transfer_walk_s", r.transfer_walk_s);
+            index(t, i, "board_stop", r.board_stop, l.stops.size(), "a stop of /lookup/stops", true);
+            index(t, i, "alight_stop", r.alight_stop, l.stops.size(), "a stop of /lookup/stops", true);
+            index(t, i, "first_line", r.first_line, l.lines.size(), "a line of /lookup/lines", true);
+            index(t, i, "last_line", r.last_line, l.lines.size(), "a line of /lookup/lines", true);
+            amount(t, i, "cost_sek", r.cost_sek);
+            flag(t, i, "stuck", r.stuck);
+        }
+    }
+
+    // Persons are checked before trips (which look up their trip_count); their trip
+    // counts are compared with /trips afterwards (counts()).
+    void persons(const TripLog& log) const {
+        const char* t = "/persons";
+        const std::size_t zones = log.lookups.zones.size();
+        for (std::size_t i = 0; i < log.persons.size(); ++i) {
+            const PersonRecord& p = log.persons[i];
+            if (p.person_id != i) refuse(t, i, "person_id", fmt::format("{} is not the row number", p.person_id));
+            label(t, i, "group", p.group, core::group_names);
+            flag(t, i, "car_available", p.car_available);
+            flag(t, i, "bike_owner", p.bike_owner);
+            flag(t, i, "transit_pass", p.transit_pass);
+            index(t, i, "home_zone", p.home_zone, zones, "a zone of /lookup/zones");
+            index(t, i, "work_zone", p.work_zone, zones, "a zone of /lookup/zones", true);
+            index(t, i, "study_zone", p.study_zone, zones, "a zone of /lookup/zones", true);
+        }
+    }
+
+    void counts(const TripLog& log) const {
+        std::vector<std::uint64_t> trips_of(log.persons.size(), 0);
+        for (const TripRecord& r : log.trips) ++trips_of[r.person_id];
+        for (std::size_t i = 0; i < log.persons.size(); ++i)
+            if (trips_of[i] != log.persons[i].trip_count)
+                refuse("/persons", i, "trip_count",
+                       fmt::format("{} but /trips has {} trips of this person", log.persons[i].trip_count,
+                                   trips_of[i]));
+    }
+
+    void simulation(const TripLog& log) const {
+        const SimulationTables& s = log.simulation;
+        const Lookups& l = log.lookups;
+        for (std::size_t i = 0; i < s.legs.size(); ++i) {
+            const char* t = "/legs";
+            const LegRecord& r = s.legs[i];
+            if (r.trip_id >= log.trips.size())
+                refuse(t, i, "trip_id", fmt::format("{} is not a row of /trips ({} in the file)", r.trip_id,
+                                                    log.trips.size()));
+            if (r.person_id != log.trips[r.trip_id].person_id)
+                refuse(t, i, "person_id",
+                       fmt::format("{} is not the person of trip {} ({})", r.person_id, r.trip_id,
+                                   log.trips[r.trip_id].person_id));
+            label(t, i, "mode", r.mode, core::mode_names);
+            index(t, i, "line", r.line, l.lines.size(), "a line of /lookup/lines", true);
+            if (r.vehicle_trip < -1) refuse(t, i, "vehicle_trip", fmt::format("{} is below -1", r.vehicle_trip));
+            index(t, i, "board_stop", r.board_stop, l.stops.size(), "a stop of /lookup/stops", true);
+            index(t, i, "alight_stop", r.alight_stop, l.stops.size(), "a stop of /lookup/stops", true);
+            // A leg of a trip stuck at the end of the day may not have begun, boarded or ended.
+            moment(t, i, "start_s", r.start_s);
+            moment(t, i, "board_s", r.board_s);
+            moment(t, i, "end_s", r.end_s);
+            if (r.start_s >= 0 && r.board_s >= 0) order(t, i, "board_s", r.board_s, "start_s", r.start_s);
+            if (r.board_s >= 0 && r.end_s >= 0) order(t, i, "end_s", r.end_s, "board_s", r.board_s);
+            amount(t, i, "distance_m", r.distance_m);
+        }
+        for (std::size_t i = 0; i < s.link_volumes.size(); ++i) {
+            const char* t = "/link_volumes";
+            const LinkVolumeRecord& r = s.link_volumes[i];
+            index(t, i, "link", r.link, l.links.size(), "a link of /lookup/links");
+            flag(t, i, "direction", r.direction);
+            if (r.hour > 47) refuse(t, i, "hour", fmt::format("{} is not an hour of 0..47", r.hour));
+        }
+        for (std::size_t i = 0; i < s.transit_load.size(); ++i) {
+            const char* t = "/transit_load";
+            const TransitLoadRecord& r = s.transit_load[i];
+            index(t, i, "line", r.line, l.lines.size(), "a line of /lookup/lines");
+            flag(t, i, "direction", r.direction);
+            index(t, i, "from_stop", r.from_stop, l.stops.size(), "a stop of /lookup/stops");
+            index(t, i, "to_stop", r.to_stop, l.stops.size(), "a stop of /lookup/stops");
+            // A vehicle still on its way at the end of the day has not left or reached some stops.
+            moment(t, i, "depart_s", r.depart_s);
+            moment(t, i, "arrive_s", r.arrive_s);
+            if (r.arrive_s >= 0) {
+                if (r.depart_s < 0) refuse(t, i, "arrive_s", fmt::format("{} but depart_s is -1", r.arrive_s));
+                order(t, i, "arrive_s", r.arrive_s, "depart_s", r.depart_s);
+            }
+            amount(t, i, "scheduled_depart_s", r.scheduled_depart_s);
+        }
+        for (std::size_t i = 0; i < s.iterations.size(); ++i) {
+            const char* t = "/iterations";
+            const IterationRecord& r = s.iterations[i];
+            share(t, i, "share_walk", r.share_walk);
+            share(t, i, "share_bike", r.share_bike);
+            share(t, i, "share_transit", r.share_transit);
+            share(t, i, "share_car", r.share_car);
+            share(t, i, "sustainable_share", r.sustainable_share);
+            // A mode without trips has no mean: NaN.
+            for (const auto& [field, value] : {std::pair{"mean_min_walk", r.mean_min_walk},
+                                               std::pair{"mean_min_bike", r.mean_min_bike},
+                                               std::pair{"mean_min_transit", r.mean_min_transit},
+                                               std::pair{"mean_min_car", r.mean_min_car}})
+                if (!std::isnan(value)) amount(t, i, field, value);
+            share(t, i, "replanning_share", r.replanning_share);
+            share(t, i, "switched_share", r.switched_share);
+            amount(t, i, "gap_util", r.gap_util);
+            finite(t, i, "relative_gap", r.relative_gap);
+            flag(t, i, "converged", r.converged);
+        }
+    }
+
+private:
+    void place(const char* table, std::size_t row, double x, double y, double lat, double lon) const {
+        finite(table, row, "x_m", x);
+        finite(table, row, "y_m", y);
+        if (!(lat >= -90 && lat <= 90)) refuse(table, row, "lat", fmt::format("{} is not a latitude", lat));
+        if (!(lon >= -180 && lon <= 180)) refuse(table, row, "lon", fmt::format("{} is not a longitude", lon));
+    }
+
+    const Reader& m_reader;
+};
 
 }  // namespace
 
@@ -767,16 +1025,10 @@ TripLog read_trip_log(const std::filesystem::path& path) {
                 t.denied_boardings = 0;
                 t.stuck = 0;
             }
-            check_value(reader, "/trips", i, "group", t.group, core::group_names);
-            check_value(reader, "/trips", i, "purpose", t.purpose, core::purpose_names);
-            check_value(reader, "/trips", i, "mode", t.mode, core::mode_names);
-            check_value(reader, "/trips", i, "dest_activity", t.dest_activity, core::activity_names);
         }
         reader.read_rows<PersonRecord>("/persons", person_fields,
                                        mem.compound(person_fields, sizeof(PersonRecord)).get(),
                                        [&](const std::vector<PersonRecord>& rows) { log.persons = rows; });
-        for (std::size_t i = 0; i < log.persons.size(); ++i)
-            check_value(reader, "/persons", i, "group", log.persons[i].group, core::group_names);
 
         reader.read_rows<ZoneRow>(
             "/lookup/zones", zone_fields, mem.compound(zone_fields, sizeof(ZoneRow)).get(),
@@ -815,8 +1067,6 @@ TripLog read_trip_log(const std::filesystem::path& path) {
             SimulationTables& sim = log.simulation;
             reader.read_rows<LegRecord>("/legs", leg_fields, mem.compound(leg_fields, sizeof(LegRecord)).get(),
                                         [&](const std::vector<LegRecord>& rows) { sim.legs = rows; });
-            for (std::size_t i = 0; i < sim.legs.size(); ++i)
-                check_value(reader, "/legs", i, "mode", sim.legs[i].mode, core::mode_names);
             reader.read_rows<LinkVolumeRecord>(
                 "/link_volumes", link_volume_fields, mem.compound(link_volume_fields, sizeof(LinkVolumeRecord)).get(),
                 [&](const std::vector<LinkVolumeRecord>& rows) { sim.link_volumes = rows; });
@@ -828,6 +1078,15 @@ TripLog read_trip_log(const std::filesystem::path& path) {
                                               mem.compound(iteration_fields, sizeof(IterationRecord)).get(),
                                               [&](const std::vector<IterationRecord>& rows) { sim.iterations = rows; });
         }
+        reader.check_names();
+        const Checks checks(reader);
+        checks.meta(log.meta);
+        checks.lookups(log.lookups);
+        checks.persons(log);
+        checks.trips(log);
+        checks.counts(log);
+        if (log.has_simulation) checks.simulation(log);
+        log.file = path;
         return log;
     } catch (const hdf5::Failure& e) {
         throw core::IoError("cannot read trip log " + path.string() + ": " + e.what());

@@ -115,11 +115,16 @@ struct TripLog {
     std::vector<core::PersonRecord> persons;
     bool has_simulation = false;  // the file holds the datasets of SimulationTables
     SimulationTables simulation;
+    std::filesystem::path file;  // where it was read from, for errors found later (network ids)
 };
 
-// Reads and checks a trip log (schema version, dataset shapes, enum labels). Throws
-// core::InputError for a file that is not a flemsim trip log of a supported version,
-// core::IoError when it cannot be read.
+// Reads and checks a trip log: schema version, dataset shapes, enum labels, and every value
+// read against the schema and the file's own lookups (ids of zones, stops, lines, links and
+// persons; enums; finite, non-negative times and distances; departures before arrivals;
+// each person's trip_count). Throws core::InputError naming the file, dataset, row (from 0)
+// and field for a file that is not a flemsim trip log of a supported version or holds a value
+// no run writes, core::IoError when it cannot be read. Node ids are checked against a network
+// by check_same_network (sim/output/exports.hpp).
 TripLog read_trip_log(const std::filesystem::path& path);
 
 // The raw bytes of a dataset as stored (for determinism checks): reads `dataset` with its

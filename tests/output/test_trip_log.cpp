@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <hdf5.h>
 #include <unistd.h>
 
@@ -15,6 +16,8 @@
 
 #include "sim/core/error.hpp"
 #include "sim/core/types.hpp"
+#include "sim/network/network.hpp"
+#include "sim/output/exports.hpp"
 #include "sim/output/trip_log.hpp"
 
 namespace fs = std::filesystem;
@@ -81,16 +84,16 @@ output::Lookups sample_lookups() {
 
 std::vector<TripRecord> sample_trips() {
     TripRecord walk{};
-    walk.trip_id = 1;
-    walk.person_id = 7;
+    walk.trip_id = 0;
+    walk.person_id = 0;
     walk.trip_index = 0;
     walk.tour_index = 0;
     walk.group = static_cast<std::uint8_t>(flemsim::core::Group::resident_student);
     walk.purpose = static_cast<std::uint8_t>(flemsim::core::Purpose::study);
     walk.mode = static_cast<std::uint8_t>(flemsim::core::Mode::walk);
     walk.dest_activity = static_cast<std::uint8_t>(flemsim::core::Activity::study);
-    walk.origin_zone = 3;
-    walk.dest_zone = 4;
+    walk.origin_zone = 0;
+    walk.dest_zone = 1;
     walk.origin_node = 1003;
     walk.dest_node = 1004;
     walk.dep_time_s = 28800;
@@ -109,7 +112,7 @@ std::vector<TripRecord> sample_trips() {
     walk.cost_sek = 0;
 
     TripRecord transit = walk;
-    transit.trip_id = 2;
+    transit.trip_id = 1;
     transit.trip_index = 1;
     transit.tour_index = 1;
     transit.group = static_cast<std::uint8_t>(flemsim::core::Group::worker);
@@ -134,14 +137,14 @@ std::vector<TripRecord> sample_trips() {
     transit.stuck = 1;
 
     TripRecord car = walk;
-    car.trip_id = 3;
-    car.person_id = 4000000000u;
-    car.trip_index = 65535;
+    car.trip_id = 2;
+    car.person_id = 1;
+    car.trip_index = 0;
     car.group = static_cast<std::uint8_t>(flemsim::core::Group::resident);
     car.purpose = static_cast<std::uint8_t>(flemsim::core::Purpose::other);
     car.mode = static_cast<std::uint8_t>(flemsim::core::Mode::car);
     car.dest_activity = static_cast<std::uint8_t>(flemsim::core::Activity::home);
-    car.dep_time_s = -5;
+    car.dep_time_s = 0;
     car.arr_time_s = 900;
     car.distance_m = 7000;
     car.in_vehicle_s = 785;
@@ -163,8 +166,8 @@ output::SimulationTables sample_simulation() {
     using flemsim::core::Mode;
     output::SimulationTables sim;
     LegRecord access{};
-    access.trip_id = 2;
-    access.person_id = 7;
+    access.trip_id = 1;
+    access.person_id = 0;
     access.leg_index = 0;
     access.mode = static_cast<std::uint8_t>(Mode::walk);
     access.line = access.vehicle_trip = access.board_stop = access.alight_stop = -1;
@@ -184,15 +187,13 @@ output::SimulationTables sample_simulation() {
     ride.distance_m = 11800.75f;
     ride.denied_boardings = 65535;
     LegRecord egress = access;
-    egress.trip_id = 18446744073709551615ULL;
-    egress.person_id = 4000000000u;
-    egress.leg_index = 65535;
-    egress.start_s = egress.board_s = -120;
+    egress.leg_index = 2;
+    egress.start_s = egress.board_s = 91740;
     egress.end_s = 92000;
     egress.distance_m = 244.25f;
     sim.legs = {access, ride, egress};
 
-    sim.link_volumes = {{0, 0, 8, 120, 6, 40, 25}, {4000000000u, 1, 47, 4294967295u, 0, 1, 0}};
+    sim.link_volumes = {{0, 0, 8, 120, 6, 40, 25}, {1, 1, 47, 4294967295u, 0, 1, 0}};
 
     TransitLoadRecord first{};
     first.vehicle_trip = 0;
@@ -212,7 +213,7 @@ output::SimulationTables sample_simulation() {
     first.capacity = 60;
     TransitLoadRecord second = first;
     second.vehicle_trip = 4294967295u;
-    second.line = -1;
+    second.line = 0;
     second.direction = 0;
     second.segment = 65535;
     second.from_stop = 1;
@@ -256,27 +257,27 @@ output::SimulationTables sample_simulation() {
 
 std::vector<PersonRecord> sample_persons() {
     PersonRecord a{};
-    a.person_id = 7;
+    a.person_id = 0;
     a.group = static_cast<std::uint8_t>(flemsim::core::Group::resident_student);
     a.car_available = 0;
     a.bike_owner = 1;
     a.transit_pass = 1;
-    a.home_zone = 3;
+    a.home_zone = 0;
     a.home_node = 1003;
     a.work_zone = -1;
-    a.study_zone = 4;
+    a.study_zone = 1;
     a.trip_count = 2;
     PersonRecord b = a;
-    b.person_id = 4000000000u;
+    b.person_id = 1;
     b.group = static_cast<std::uint8_t>(flemsim::core::Group::student);
     b.car_available = 1;
     b.bike_owner = 0;
     b.transit_pass = 0;
-    b.home_zone = 9;
+    b.home_zone = 1;
     b.home_node = 2000;
-    b.work_zone = 5;
+    b.work_zone = 0;
     b.study_zone = -1;
-    b.trip_count = 65535;
+    b.trip_count = 1;
     return {a, b};
 }
 
@@ -880,5 +881,215 @@ TEST_CASE("trip log: trips are read by field name") {
         CHECK(message == path.string() +
                              ": /trips field 'mode': enum labels do not match this flemsim's (walk=0, bike=1, "
                              "transit=2, car=3)");
+    }
+}
+
+namespace {
+
+// Sets `field` of row `row` of `dataset` to `value`, bytes as stored (the file's types are
+// little-endian, as this machine's), so that values HDF5 would refuse to convert (an enum
+// value without a label) are written too.
+template <class T>
+void poke(const fs::path& path, const char* dataset, std::size_t row, const char* field, T value) {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    const hid_t dset = H5Dopen2(file, dataset, H5P_DEFAULT);
+    REQUIRE(dset >= 0);
+    const hid_t type = H5Dget_type(dset);
+    const int index = H5Tget_member_index(type, field);
+    REQUIRE(index >= 0);
+    const hid_t member = H5Tget_member_type(type, static_cast<unsigned>(index));
+    REQUIRE(H5Tget_size(member) == sizeof(T));
+    H5Tclose(member);
+    const std::size_t offset = H5Tget_member_offset(type, static_cast<unsigned>(index));
+    const std::size_t row_size = H5Tget_size(type);
+    const hid_t space = H5Dget_space(dset);
+    const auto rows = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
+    REQUIRE(row < rows);
+    std::vector<unsigned char> bytes(rows * row_size);
+    REQUIRE(H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
+    std::memcpy(bytes.data() + row * row_size + offset, &value, sizeof(T));
+    REQUIRE(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
+    H5Sclose(space);
+    H5Tclose(type);
+    H5Dclose(dset);
+    H5Fclose(file);
+}
+
+void set_double_attribute(const fs::path& path, const char* name, double value) {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    const hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
+    REQUIRE(H5Awrite(attr, H5T_NATIVE_DOUBLE, &value) >= 0);
+    H5Aclose(attr);
+    H5Fclose(file);
+}
+
+// The error of reading `path`, with the file's name taken off the front.
+std::string refusal(const fs::path& path) {
+    std::string message;
+    CHECK_THROWS_AS(output::read_trip_log(path), InputError);
+    message = message_of([&] { output::read_trip_log(path); });
+    const std::string prefix = path.string() + ": ";
+    REQUIRE(message.rfind(prefix, 0) == 0);
+    return message.substr(prefix.size());
+}
+
+}  // namespace
+
+TEST_CASE("trip log: every value read is checked, the error names dataset, row and field") {
+    const ScratchDir dir("range_checks");
+    const fs::path path = dir.path() / "trips.h5";
+    write_simulated_sample(path);
+    REQUIRE_NOTHROW(output::read_trip_log(path));
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+
+    SUBCASE("an enum value without a label") {
+        poke<std::uint8_t>(path, "trips", 2, "mode", 9);
+        CHECK(refusal(path) == "/trips row 2, field mode: 9 is not one of walk, bike, transit, car");
+    }
+    SUBCASE("a NaN distance") {
+        poke(path, "trips", 1, "distance_m", nan);
+        CHECK(refusal(path) == "/trips row 1, field distance_m: nan is not a finite, non-negative number");
+    }
+    SUBCASE("a negative distance") {
+        poke(path, "trips", 0, "distance_m", -812.5f);
+        CHECK(refusal(path) == "/trips row 0, field distance_m: -812.5 is not a finite, non-negative number");
+    }
+    SUBCASE("an infinite cost") {
+        poke(path, "trips", 1, "cost_sek", std::numeric_limits<float>::infinity());
+        CHECK(refusal(path) == "/trips row 1, field cost_sek: inf is not a finite, non-negative number");
+    }
+    SUBCASE("a negative time") {
+        poke<std::int32_t>(path, "trips", 2, "dep_time_s", -5);
+        CHECK(refusal(path) == "/trips row 2, field dep_time_s: -5 is not a finite, non-negative number");
+    }
+    SUBCASE("arrival before departure") {
+        poke<std::int32_t>(path, "trips", 0, "arr_time_s", 28000);
+        CHECK(refusal(path) == "/trips row 0, field arr_time_s: 28000 is before dep_time_s (28800)");
+    }
+    SUBCASE("a person id beyond /persons") {
+        poke<std::uint32_t>(path, "trips", 2, "person_id", 4000000000u);
+        CHECK(refusal(path) == "/trips row 2, field person_id: 4000000000 is not a row of /persons (2 in the file)");
+    }
+    SUBCASE("a zone beyond /lookup/zones") {
+        poke<std::uint32_t>(path, "trips", 1, "dest_zone", 2);
+        CHECK(refusal(path) == "/trips row 1, field dest_zone: 2 is not a zone of /lookup/zones (2 in the file)");
+    }
+    SUBCASE("a stop beyond /lookup/stops") {
+        poke<std::int32_t>(path, "trips", 1, "board_stop", 7);
+        CHECK(refusal(path) ==
+              "/trips row 1, field board_stop: 7 is not a stop of /lookup/stops (2 in the file; -1 for none)");
+    }
+    SUBCASE("a line below -1") {
+        poke<std::int32_t>(path, "trips", 1, "first_line", -2);
+        CHECK(refusal(path) ==
+              "/trips row 1, field first_line: -2 is not a line of /lookup/lines (1 in the file; -1 for none)");
+    }
+    SUBCASE("trip ids are row numbers") {
+        poke<std::uint64_t>(path, "trips", 1, "trip_id", 7);
+        CHECK(refusal(path) == "/trips row 1, field trip_id: 7 is not the row number");
+    }
+    SUBCASE("a flag that is neither 0 nor 1") {
+        poke<std::uint8_t>(path, "trips", 2, "stuck", 2);
+        CHECK(refusal(path) == "/trips row 2, field stuck: 2 is neither 0 nor 1");
+    }
+    SUBCASE("a person's trip_count that /trips does not hold") {
+        poke<std::uint16_t>(path, "persons", 1, "trip_count", 3);
+        CHECK(refusal(path) == "/persons row 1, field trip_count: 3 but /trips has 1 trips of this person");
+    }
+    SUBCASE("a trip_index beyond the person's trips") {
+        poke<std::uint16_t>(path, "trips", 2, "trip_index", 1);
+        CHECK(refusal(path) == "/trips row 2, field trip_index: 1 is beyond the 1 trips of person 1");
+    }
+    SUBCASE("a person's home zone beyond the lookups") {
+        poke<std::uint32_t>(path, "persons", 0, "home_zone", 99999);
+        CHECK(refusal(path) == "/persons row 0, field home_zone: 99999 is not a zone of /lookup/zones (2 in the file)");
+    }
+    SUBCASE("a leg of a trip that is not there") {
+        poke<std::uint64_t>(path, "legs", 2, "trip_id", 3);
+        CHECK(refusal(path) == "/legs row 2, field trip_id: 3 is not a row of /trips (3 in the file)");
+    }
+    SUBCASE("a leg that ends before it boards") {
+        poke<std::int32_t>(path, "legs", 1, "end_s", 90000);
+        CHECK(refusal(path) == "/legs row 1, field end_s: 90000 is before board_s (90540)");
+    }
+    SUBCASE("a NaN leg distance") {
+        poke(path, "legs", 0, "distance_m", nan);
+        CHECK(refusal(path) == "/legs row 0, field distance_m: nan is not a finite, non-negative number");
+    }
+    SUBCASE("a link volume of a link that is not in /lookup/links") {
+        poke<std::uint32_t>(path, "link_volumes", 1, "link", 2);
+        CHECK(refusal(path) == "/link_volumes row 1, field link: 2 is not a link of /lookup/links (2 in the file)");
+    }
+    SUBCASE("an hour beyond the second day") {
+        poke<std::uint16_t>(path, "link_volumes", 0, "hour", 48);
+        CHECK(refusal(path) == "/link_volumes row 0, field hour: 48 is not an hour of 0..47");
+    }
+    SUBCASE("a segment that arrives before it departs") {
+        poke<std::int32_t>(path, "transit_load", 0, "arrive_s", 0);
+        CHECK(refusal(path) == "/transit_load row 0, field arrive_s: 0 is before depart_s (90540)");
+    }
+    SUBCASE("a share above 1") {
+        poke<double>(path, "iterations", 1, "share_car", 1.5);
+        CHECK(refusal(path) == "/iterations row 1, field share_car: 1.5 is not a share in [0, 1]");
+    }
+    SUBCASE("a lookup coordinate that is no latitude") {
+        poke<double>(path, "lookup/zones", 1, "lat", 91);
+        CHECK(refusal(path) == "/lookup/zones row 1, field lat: 91 is not a latitude");
+    }
+    SUBCASE("a NaN target") {
+        set_double_attribute(path, "target_sustainable_share", std::numeric_limits<double>::quiet_NaN());
+        CHECK(refusal(path) == "attribute 'target_sustainable_share': nan is not a share in [0, 1]");
+    }
+    SUBCASE("/lookup/modes with labels that are not ours") {
+        const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        REQUIRE(file >= 0);
+        const hid_t dset = H5Dopen2(file, "lookup/modes", H5P_DEFAULT);
+        const hid_t text = H5Tcopy(H5T_C_S1);
+        REQUIRE(H5Tset_size(text, H5T_VARIABLE) >= 0);
+        REQUIRE(H5Tset_cset(text, H5T_CSET_UTF8) >= 0);
+        const char* labels[] = {"walk", "bike", "bus", "car"};
+        REQUIRE(H5Dwrite(dset, text, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels) >= 0);
+        H5Tclose(text);
+        H5Dclose(dset);
+        H5Fclose(file);
+        CHECK(refusal(path) == "/lookup/modes: labels are not this flemsim's (walk, bike, transit, car)");
+    }
+    SUBCASE("a file without /lookup/modes") {
+        delete_link(path, "lookup/modes");
+        CHECK(refusal(path) == "trip log has no /lookup/modes");
+    }
+}
+
+TEST_CASE("exports: node and link ids beyond the network are refused, not followed") {
+    const ScratchDir dir("network_ids");
+    const fs::path path = dir.path() / "trips.h5";
+    // The sample's ids come from no network in particular: its nodes 1003 and 1004 lie
+    // beyond the tiny test network.
+    write_simulated_sample(path);
+    const auto net = flemsim::network::load_network(fs::path(FLEMSIM_TEST_DATA) / "tiny");
+    REQUIRE(net.node_count() < 1003);
+    const auto log = output::read_trip_log(path);
+    CHECK_THROWS_AS(output::check_same_network(log, net), InputError);
+    CHECK(message_of([&] { output::write_matsim_trips(dir.path() / "output_trips.csv", log, net); }) ==
+          fmt::format("{}: /trips row 0, field origin_node: 1003 is not a node of the network ({} nodes) "
+                      "(give the network folder or scenario the run used)",
+                      path.string(), net.node_count()));
+    CHECK_FALSE(fs::exists(dir.path() / "output_trips.csv"));
+
+    SUBCASE("a home node beyond the network") {
+        for (std::size_t row = 0; row < 3; ++row) {
+            poke<std::uint32_t>(path, "trips", row, "origin_node", 0);
+            poke<std::uint32_t>(path, "trips", row, "dest_node", 1);
+        }
+        poke<std::uint32_t>(path, "persons", 0, "home_node", 0);
+        CHECK(message_of([&] { output::check_network_ids(output::read_trip_log(path), net); }) ==
+              fmt::format("{}: /persons row 1, field home_node: 2000 is not a node of the network ({} nodes) "
+                      "(give the network folder or scenario the run used)",
+                          path.string(), net.node_count()));
+
+        poke<std::uint32_t>(path, "persons", 1, "home_node", 1);
+        CHECK_NOTHROW(output::check_network_ids(output::read_trip_log(path), net));
     }
 }
