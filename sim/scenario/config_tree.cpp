@@ -65,13 +65,16 @@ SourcePos pos_at(std::string_view text, std::size_t offset, const std::string& f
 }
 
 // Offset of the first byte that does not belong to well-formed UTF-8 (RFC 3629: no overlong
-// forms, no surrogates, nothing above U+10FFFF), or npos. Text that is not UTF-8 would pass
+// forms, no surrogates, nothing above U+10FFFF) or is a control character, or npos. Text that is not UTF-8 would pass
 // through the scenario into names and output files that promise UTF-8 (JSON, CSV headers).
 std::size_t invalid_utf8_at(std::string_view t) {
     std::size_t i = 0;
     while (i < t.size()) {
         const auto c = static_cast<unsigned char>(t[i]);
         if (c < 0x80) {
+            // YAML allows no control characters but tab and line breaks; a NUL would also cut
+            // names short where they meet C strings (HDF5 attributes).
+            if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) return i;
             ++i;
             continue;
         }
@@ -98,6 +101,12 @@ std::size_t invalid_utf8_at(std::string_view t) {
         i += static_cast<std::size_t>(len);
     }
     return std::string_view::npos;
+}
+
+std::string bad_byte_message(char byte) {
+    const auto b = static_cast<unsigned char>(byte);
+    return b < 0x80 ? fmt::format("a control character (byte 0x{:02X}) in the text", b)
+                    : fmt::format("not UTF-8 text (byte 0x{:02X})", b);
 }
 
 // How many nodes a file may become once its aliases are copied out. yaml-cpp resolves an
@@ -268,9 +277,7 @@ void emit(YAML::Emitter& em, const ConfigNode& n) {
 
 ConfigNode parse_yaml(std::string_view text, const std::string& file) {
     if (const auto bad = invalid_utf8_at(text); bad != std::string_view::npos)
-        throw InputError(pos_at(text, bad, file),
-                         fmt::format("not UTF-8 text (byte 0x{:02X})", static_cast<unsigned char>(text[bad])),
-                         "save the file as UTF-8");
+        throw InputError(pos_at(text, bad, file), bad_byte_message(text[bad]), "save the file as UTF-8 text");
     YAML::Node doc;
     try {
         const std::string owned(text);
@@ -304,9 +311,8 @@ void merge_into(ConfigNode& base, const ConfigNode& overlay) {
 
 void apply_override(ConfigNode& root, std::string_view assignment) {
     if (const auto bad = invalid_utf8_at(assignment); bad != std::string_view::npos)
-        throw InputError({"--set", 0, static_cast<int>(bad) + 1},
-                         fmt::format("not UTF-8 text (byte 0x{:02X} at character {} of the assignment)",
-                                     static_cast<unsigned char>(assignment[bad]), pos_at(assignment, bad, "").column));
+        throw InputError({"--set", 0, 0}, fmt::format("{} at character {} of the assignment",
+                                                      bad_byte_message(assignment[bad]), pos_at(assignment, bad, "").column));
     const SourcePos where{"--set " + std::string(assignment), 0, 0};
     const auto eq = assignment.find('=');
     if (eq == std::string_view::npos || eq == 0) throw InputError(where, "expected key.path=value");

@@ -214,13 +214,16 @@ TEST_CASE("YAML: text that is not UTF-8 is refused at its line and column") {
     CHECK(error_of(variant("overlong.yaml", "description: \xc0\xaf\n")).find("overlong.yaml:2:14: not UTF-8") !=
           std::string::npos);
     CHECK(error_of(variant("surrogate.yaml", "description: \xed\xa0\x80\n")).find("not UTF-8") != std::string::npos);
+    // Control characters other than tab and line breaks are not YAML text.
+    const auto nul = error_of(variant("nul.yaml", std::string("description: a\0b\n", 17)));
+    CHECK(nul.find("nul.yaml:2:15: a control character (byte 0x00)") != std::string::npos);
     // And in --set values.
     scenario::LoadOptions o;
     o.overrides = {"description=K\xe4rrtorp"};
     const auto set_msg = error_of(tiny, o);
     INFO(set_msg);
     CHECK(set_msg.find("--set") == 0);
-    CHECK(set_msg.find("not UTF-8 text (byte 0xE4 at character 14") != std::string::npos);
+    CHECK(set_msg.find("not UTF-8 text (byte 0xE4) at character 14") != std::string::npos);
 }
 
 TEST_CASE("extends: a cycle is the error of the extends line that closes it") {
