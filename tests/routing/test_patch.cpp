@@ -158,6 +158,14 @@ TEST_CASE("a patch that names something the network lacks is an error at its pos
     // The patched network is checked like a loaded one: cutting the street strands a3.
     CHECK(error_of("network_patch:\n  remove_links: [l12]\n").find("cannot be reached") != std::string::npos);
     // ... and the error is the patch's: its position in the scenario first, the zone named.
+    // A new line may not serve a stop on a node without links: the error is at that stop.
+    CHECK(error_of("network_patch:\n  add_nodes: [{id: lone, x_m: 900, y_m: 900}]\n"
+                   "  add_stops: [{id: st_lone, name: Lone, node: lone}]\n"
+                   "  add_lines:\n    - {id: x1, name: X, mode: bus, vehicle: train, stops: [{stop: st_west}, "
+                   "{stop: st_lone, run_time_s: 60}],\n       headways: [{from: '06:00:00', to: '07:00:00', "
+                   "headway_s: 600}]}\n")
+              .find("patch.yaml:5:84: network_patch.add_lines[0].stops[1].stop: stop 'st_lone' is on node 'lone', "
+                    "which has no links") != std::string::npos);
     const auto stranded = error_of("network_patch:\n  remove_links: [l12]\n");
     CHECK(stranded.rfind("patch.yaml:2:3: network_patch: after the patch, node '", 0) == 0);
     CHECK(stranded.find("' of zone '") != std::string::npos);
