@@ -1,8 +1,67 @@
 #include "sim/output/hdf5.hpp"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace flemsim::output::hdf5 {
+
+namespace {
+
+// Identifiers of the files being written; HDF5 is not used concurrently (see hdf5.hpp).
+std::vector<hid_t>& written_files() {
+    static std::vector<hid_t> files;
+    return files;
+}
+
+bool g_close_failed = false;
+
+void shut_down_library() {
+    if (!g_close_failed) H5close();
+}
+
+// Before main, so before HDF5 initialises itself (and would register its own handler).
+const bool g_shutdown_registered = [] {
+    if (H5dont_atexit() >= 0) std::atexit(shut_down_library);
+    return true;
+}();
+
+}  // namespace
+
+void close_failed() noexcept {
+    g_close_failed = true;
+}
+
+void track_written_file(hid_t file) {
+    written_files().push_back(file);
+}
+
+void forget_written_file(hid_t file) {
+    auto& files = written_files();
+    files.erase(std::remove(files.begin(), files.end(), file), files.end());
+}
+
+void discard_writes() {
+    for (const hid_t file : written_files()) {
+        void* handle = nullptr;
+        // The POSIX (sec2) driver, HDF5's default, hands out a pointer to its descriptor.
+        if (H5Iis_valid(file) <= 0 || H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0 || handle == nullptr) {
+            H5Eclear2(H5E_DEFAULT);
+            continue;
+        }
+        const int fd = *static_cast<int*>(handle);
+        const int sink = ::memfd_create("flemsim-discarded", MFD_CLOEXEC);
+        if (sink < 0) continue;
+        // dup2 closes the file's own descriptor: its name stays for the owner to remove.
+        ::dup2(sink, fd);
+        ::close(sink);
+    }
+    written_files().clear();
+}
 
 std::string take_detail() {
     std::string detail;
@@ -12,6 +71,18 @@ std::string take_detail() {
     };
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &detail);
     H5Eclear2(H5E_DEFAULT);
+    // A failed read or write of the POSIX driver says "file write failed: time = ...,
+    // filename = ..., errno = 28, error message = 'No space left on device', buf = ...":
+    // the system's message is the part a user needs.
+    const std::string_view key = "error message = '";
+    if (const auto begin = detail.find(key); begin != std::string::npos) {
+        const auto text = begin + key.size();
+        if (const auto end = detail.find('\'', text); end != std::string::npos) {
+            const auto colon = detail.find(':');
+            const std::string action = colon != std::string::npos && colon < begin ? detail.substr(0, colon) : "";
+            detail = (action.empty() ? "" : action + ": ") + detail.substr(text, end - text);
+        }
+    }
     return detail;
 }
 
@@ -19,6 +90,7 @@ void fail(std::string_view what) {
     std::string message(what);
     const std::string detail = take_detail();
     if (!detail.empty()) message += " (" + detail + ")";
+    discard_writes();
     throw Failure(message);
 }
 
@@ -39,7 +111,9 @@ PropertyList untracked_creation(hid_t cls, std::string_view what) {
 
 File create_file(const std::filesystem::path& path, hid_t fapl) {
     const PropertyList fcpl = untracked_creation(H5P_FILE_CREATE, "the root group");
-    return File(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl), "creating " + path.string());
+    File file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl), "creating " + path.string());
+    track_written_file(file.get());
+    return file;
 }
 
 File open_file_read(const std::filesystem::path& path) {

@@ -31,8 +31,30 @@ public:
 // then clears the stack.
 std::string take_detail();
 
-// Throws Failure with `what` and the detail from HDF5's error stack.
+// Throws Failure with `what` and the detail from HDF5's error stack. Every file that
+// create_file opened and that is still open is given up first (see discard_writes): a
+// failure ends the writing of the file, and its handles must close without error.
 [[noreturn]] void fail(std::string_view what);
+
+// Why a failed write once crashed the program at exit: HDF5 (1.10) frees a dataset or file
+// whose close fails (closing flushes, and a full disk fails the flush) but keeps its
+// identifier, and its shutdown at exit closes that identifier again, on freed memory. So a
+// dataset or file is flushed before it is closed (a failed flush frees nothing), and once
+// anything failed, the files being written are turned into sinks: their descriptor is
+// replaced by an anonymous in-memory file, so the writes of the closes that follow succeed
+// and every identifier is released. The temporary file itself is then removed by its owner.
+void discard_writes();
+
+// A close failed all the same (HDF5 1.10 leaves its cache unable to flush after some failed
+// flushes): the identifier now points to freed memory, and HDF5's own shutdown at exit
+// would close it again. flemsim shuts HDF5 down itself at exit (in place of HDF5's atexit
+// handler), and not at all once a close failed; the file's descriptor was already given up
+// by discard_writes, and the system reclaims the rest.
+void close_failed() noexcept;
+
+// Files opened by create_file and not yet closed (for discard_writes).
+void track_written_file(hid_t file);
+void forget_written_file(hid_t file);
 
 inline hid_t check_id(hid_t id, std::string_view what) {
     if (id < 0) fail(what);
@@ -63,18 +85,34 @@ public:
 
     hid_t get() const { return m_id; }
 
-    // Closes now and reports a failure, which the destructor cannot: closing a file flushes
-    // it, so there a failure is a failed write.
+    // Closes now and reports a failure, which the destructor cannot: closing a file or a
+    // dataset flushes it, so there a failure is a failed write. The flush comes first, on
+    // its own, so that a failure leaves the handle open for the destructor (see
+    // discard_writes).
     void close(std::string_view what) {
+        if constexpr (Close == &H5Dclose) check(H5Dflush(m_id), what);
+        if constexpr (Close == &H5Fclose) check(H5Fflush(m_id, H5F_SCOPE_LOCAL), what);
+        forget();
         const herr_t status = Close(m_id);
         m_id = -1;
+        if (status < 0) close_failed();
         check(status, what);
     }
 
 private:
     void reset() noexcept {
-        if (m_id >= 0) Close(m_id);
+        if (m_id >= 0) {
+            forget();
+            if (Close(m_id) < 0) {
+                close_failed();
+                H5Eclear2(H5E_DEFAULT);  // a destructor has no one to tell
+            }
+        }
         m_id = -1;
+    }
+
+    void forget() noexcept {
+        if constexpr (Close == &H5Fclose) forget_written_file(m_id);
     }
 
     hid_t m_id = -1;
