@@ -35,6 +35,11 @@ std::string scalar_text(const scenario::ConfigNode& n, const std::string& path) 
     scenario::fail_at(n, path, "expected a value or a list");
 }
 
+// Limits on a sweep's size. Each variant is loaded once with every base before the first run
+// (a few milliseconds each), and every run has a folder of its own.
+constexpr std::size_t max_variants = 10'000;
+constexpr std::size_t max_runs = 1'000'000;
+
 // Where in the sweep file each "key.path=value" override was written: its key and its value.
 using OverrideOrigins = std::map<std::string, std::pair<core::SourcePos, core::SourcePos>>;
 
@@ -151,6 +156,11 @@ Sweep load_sweep(const std::filesystem::path& file) {
         for (const auto& e : grid->entries) {
             if (e.value.kind != scenario::ConfigNode::Kind::sequence || e.value.items.empty())
                 scenario::fail_at(e.value, "grid." + e.key, "expected a non-empty list of values");
+            // Combinations multiply: a few lines of grid could ask for billions of runs, listed
+            // in memory before anything else happens. Refused here, at the key that crosses.
+            if (variants.size() * e.value.items.size() > max_variants)
+                scenario::fail_at(e.value, "grid." + e.key,
+                                  "the grid makes more than " + std::to_string(max_variants) + " combinations");
             std::vector<std::vector<std::string>> next;
             for (const auto& v : variants)
                 for (const auto& value : e.value.items) {
@@ -170,6 +180,13 @@ Sweep load_sweep(const std::filesystem::path& file) {
     }
     if (variants.empty()) variants.push_back({});
     const auto seeds = root.integer("seeds", scenario::Range{1, 100000});
+    if (variants.size() > max_variants)
+        scenario::fail_at(root.optional("list") ? *root.optional("list") : root.node(), "list",
+                          "grid and list make more than " + std::to_string(max_variants) + " variants");
+    if (bases.size() * variants.size() * static_cast<std::size_t>(seeds) > max_runs)
+        scenario::fail_at(*root.optional("seeds"), "seeds",
+                          "the sweep would make more than " + std::to_string(max_runs) +
+                              " runs (scenarios x variants x seeds)");
     const auto master = static_cast<std::uint64_t>(root.integer("master_seed", scenario::non_negative));
     const auto& out = root.required("output");
     sweep.output = scenario::to_string(out, "output");

@@ -175,6 +175,9 @@ expect sweep-grid-typo 1 "typo-sweep.yaml:4:3: population.scael: unknown key" --
 [ ! -e "$work/typo-sweep" ] || { echo "FAIL sweep-grid-typo: ran anyway"; failures=$((failures + 1)); }
 printf 'extends: %s\nnetwork: nowhere\n' "$data/tiny.yaml" > "$work/no-net.yaml"
 expect missing-network 1 "no-net.yaml:2:10: network: folder .*nowhere' not found" -- "$flemsim" run "$work/no-net.yaml" --output "$work/nn"
+printf 'name: s\nscenarios: [%s]\ngrid:\n  a: [1,2,3,4,5,6,7,8,9,10]\n  b: [1,2,3,4,5,6,7,8,9,10]\n  c: [1,2,3,4,5,6,7,8,9,10]\n  d: [1,2,3,4,5,6,7,8,9,10]\n  e: [1,2,3,4,5,6,7,8,9,10]\nseeds: 1\nmaster_seed: 1\noutput: %s\n' \
+    "$data/tiny.yaml" "$work/grid-bomb" > "$work/grid-bomb.yaml"
+expect sweep-grid-bomb 1 "grid-bomb.yaml:8:6: grid.e: the grid makes more than 10000 combinations" -- "$flemsim" sweep "$work/grid-bomb.yaml"
 expect route-help 0 "--max-snap-m" -- "$flemsim" route --help
 printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nfar,15.0,10.0,60.0,10.02,walk,08:00:00\n' > "$work/far.csv"
 expect route-far 0 "0 answered" -- "$flemsim" route --network "$work/net" --queries "$work/far.csv" --output "$work/far-a.csv"
