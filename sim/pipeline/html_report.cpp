@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdio>
+#include <iterator>
 #include <map>
 #include <optional>
-#include <sstream>
+
+#include <fmt/format.h>
 
 #include "sim/core/types.hpp"
 #include "sim/network/patch.hpp"
@@ -47,66 +48,68 @@ namespace {
 
 constexpr std::array<const char*, core::mode_count> colour{"#4daf4a", "#377eb8", "#ff7f00", "#7f7f7f"};
 
-std::string fmt(const char* f, double v) {
-    char b[64];
-    std::snprintf(b, sizeof b, f, v);
-    return b;
+// The page is assembled in one buffer; each piece is formatted into it.
+using Page = fmt::memory_buffer;
+
+template <typename... Args>
+void put(Page& o, fmt::format_string<Args...> f, Args&&... args) {
+    fmt::format_to(std::back_inserter(o), f, std::forward<Args>(args)...);
 }
+
 std::string pct(double v) {
-    return fmt("%.1f", 100 * v);
+    return fmt::format("{:.1f}", 100 * v);
 }
 std::string num0(double v) {
-    return fmt("%.0f", v);
+    return fmt::format("{:.0f}", v);
 }
 
 // A row of 100 % stacked mode shares, with the target line.
-void stacked_rows(std::ostringstream& o, const std::vector<report::SplitRow>& rows, double target) {
+void stacked_rows(Page& o, const std::vector<report::SplitRow>& rows, double target) {
     const int label_w = 130, bar_w = 520, row_h = 24, h = static_cast<int>(rows.size()) * row_h + 30;
-    o << "<svg class=\"chart\" width=\"" << label_w + bar_w + 80 << "\" height=\"" << h << "\" role=\"img\">";
+    put(o, R"(<svg class="chart" width="{}" height="{}" role="img">)", label_w + bar_w + 80, h);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const auto& r = rows[i];
         const int y = static_cast<int>(i) * row_h + 4;
-        o << "<text x=\"" << label_w - 6 << "\" y=\"" << y + 15 << "\" text-anchor=\"end\">" << html_escape(r.name)
-          << "</text>";
+        put(o, R"(<text x="{}" y="{}" text-anchor="end">{}</text>)", label_w - 6, y + 15, html_escape(r.name));
         double x = label_w;
         for (std::size_t m = 0; m < core::mode_count; ++m) {
             const double w = bar_w * r.share(static_cast<core::Mode>(m));
             if (w <= 0) continue;
-            o << "<rect x=\"" << fmt("%.1f", x) << "\" y=\"" << y << "\" width=\"" << fmt("%.1f", w) << "\" height=\""
-              << row_h - 6 << "\" fill=\"" << colour[m] << "\"><title>" << html_escape(r.name) << ", "
-              << core::mode_names[m] << ": " << pct(r.share(static_cast<core::Mode>(m))) << " %</title></rect>";
+            put(o, R"(<rect x="{:.1f}" y="{}" width="{:.1f}" height="{}" fill="{}"><title>{}, {}: {} %</title></rect>)",
+                x, y, w, row_h - 6, colour[m], html_escape(r.name), core::mode_names[m],
+                pct(r.share(static_cast<core::Mode>(m))));
             x += w;
         }
-        o << "<text x=\"" << label_w + bar_w + 6 << "\" y=\"" << y + 15 << "\">" << pct(r.sustainable_share())
-          << " %</text>";
+        put(o, R"(<text x="{}" y="{}">{} %</text>)", label_w + bar_w + 6, y + 15, pct(r.sustainable_share()));
     }
     const double tx = label_w + bar_w * target;
-    o << "<line x1=\"" << tx << "\" x2=\"" << tx << "\" y1=\"0\" y2=\"" << h - 22
-      << "\" stroke=\"#d00\" stroke-dasharray=\"4 3\"/><text x=\"" << tx << "\" y=\"" << h - 8
-      << "\" text-anchor=\"middle\" fill=\"#d00\">target " << pct(target) << " %</text></svg>";
+    put(o,
+        R"(<line x1="{0:g}" x2="{0:g}" y1="0" y2="{1}" stroke="#d00" stroke-dasharray="4 3"/>)"
+        R"(<text x="{0:g}" y="{2}" text-anchor="middle" fill="#d00">target {3} %</text></svg>)",
+        tx, h - 22, h - 8, pct(target));
 }
 
-void legend(std::ostringstream& o) {
-    o << "<p class=\"legend\">";
+void legend(Page& o) {
+    put(o, R"(<p class="legend">)");
     for (std::size_t m = 0; m < core::mode_count; ++m)
-        o << "<span><i style=\"background:" << colour[m] << "\"></i>" << core::mode_names[m] << "</span>";
-    o << " walk, bike and transit are the sustainable modes; the dashed line is the target</p>";
+        put(o, R"(<span><i style="background:{}"></i>{}</span>)", colour[m], core::mode_names[m]);
+    put(o, " walk, bike and transit are the sustainable modes; the dashed line is the target</p>");
 }
 
-void split_table(std::ostringstream& o, const std::vector<report::SplitRow>& rows, const char* head) {
-    o << "<table><tr><th>" << head << "</th><th>trips</th>";
-    for (auto m : core::mode_names) o << "<th>" << m << " %</th>";
-    o << "<th>sustainable %</th></tr>";
+void split_table(Page& o, const std::vector<report::SplitRow>& rows, const char* head) {
+    put(o, "<table><tr><th>{}</th><th>trips</th>", head);
+    for (auto m : core::mode_names) put(o, "<th>{} %</th>", m);
+    put(o, "<th>sustainable %</th></tr>");
     for (const auto& r : rows) {
-        o << "<tr><td>" << html_escape(r.name) << "</td><td>" << r.total() << "</td>";
+        put(o, "<tr><td>{}</td><td>{}</td>", html_escape(r.name), r.total());
         for (std::size_t m = 0; m < core::mode_count; ++m)
-            o << "<td>" << pct(r.share(static_cast<core::Mode>(m))) << "</td>";
-        o << "<td>" << pct(r.sustainable_share()) << "</td></tr>";
+            put(o, "<td>{}</td>", pct(r.share(static_cast<core::Mode>(m))));
+        put(o, "<td>{}</td></tr>", pct(r.sustainable_share()));
     }
-    o << "</table>";
+    put(o, "</table>");
 }
 
-void departure_profile(std::ostringstream& o, const std::vector<core::TripRecord>& trips) {
+void departure_profile(Page& o, const std::vector<core::TripRecord>& trips) {
     std::array<std::array<double, 30>, core::mode_count> n{};
     double top = 1;
     for (const auto& t : trips) {
@@ -114,22 +117,22 @@ void departure_profile(std::ostringstream& o, const std::vector<core::TripRecord
         top = std::max(top, ++n[t.mode][static_cast<std::size_t>(h)]);
     }
     const int w = 720, h = 260, left = 50, bottom = 30;
-    o << "<svg class=\"chart\" width=\"" << w << "\" height=\"" << h << "\" role=\"img\">";
+    put(o, R"(<svg class="chart" width="{}" height="{}" role="img">)", w, h);
     for (int hr = 0; hr <= 28; hr += 2) {
         const double x = left + (w - left - 10) * hr / 29.0;
-        o << "<text x=\"" << fmt("%.1f", x) << "\" y=\"" << h - 10 << "\" text-anchor=\"middle\">" << hr << "</text>";
+        put(o, R"(<text x="{:.1f}" y="{}" text-anchor="middle">{}</text>)", x, h - 10, hr);
     }
-    o << "<text x=\"4\" y=\"14\">" << num0(top) << "</text><text x=\"4\" y=\"" << h - bottom << "\">0</text>";
+    put(o, R"(<text x="4" y="14">{}</text><text x="4" y="{}">0</text>)", num0(top), h - bottom);
     for (std::size_t m = 0; m < core::mode_count; ++m) {
-        o << "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" << colour[m] << "\" points=\"";
+        put(o, R"(<polyline fill="none" stroke-width="2" stroke="{}" points=")", colour[m]);
         for (int hr = 0; hr < 30; ++hr) {
             const double x = left + (w - left - 10) * (hr + 0.5) / 29.0;
             const double y = (h - bottom) - (h - bottom - 10) * n[m][static_cast<std::size_t>(hr)] / top;
-            o << fmt("%.1f", x) << "," << fmt("%.1f", y) << " ";
+            put(o, "{:.1f},{:.1f} ", x, y);
         }
-        o << "\"><title>" << core::mode_names[m] << "</title></polyline>";
+        put(o, R"("><title>{}</title></polyline>)", core::mode_names[m]);
     }
-    o << "</svg><p class=\"note\">Trips by hour of departure and mode (hours after midnight).</p>";
+    put(o, R"(</svg><p class="note">Trips by hour of departure and mode (hours after midnight).</p>)");
 }
 
 struct MapFrame {
@@ -165,9 +168,7 @@ MapFrame frame_of(const network::Network& net) {
 struct PathBuilder {
     std::string d;
     void segment(double x0, double y0, double x1, double y1) {
-        char b[96];
-        std::snprintf(b, sizeof b, "M%.1f %.1fL%.1f %.1f", x0, y0, x1, y1);
-        d += b;
+        fmt::format_to(std::back_inserter(d), "M{:.1f} {:.1f}L{:.1f} {:.1f}", x0, y0, x1, y1);
     }
 };
 
@@ -180,15 +181,17 @@ PathBuilder all_links(const network::Network& net, const MapFrame& f) {
     return p;
 }
 
-void network_map(std::ostringstream& o, const output::TripLog* log, const network::Network& net) {
+void network_map(Page& o, const output::TripLog* log, const network::Network& net) {
     const auto f = frame_of(net);
     const auto base = all_links(net, f);  // thin and grey under the volumes
     const bool volumes = log && log->has_simulation && !log->simulation.link_volumes.empty();
     const char* layers[] = {"car", "bike", "walk", "transit"};
-    o << "<div class=\"switch\" id=\"map-switch\">";
-    for (const char* l : layers) o << "<button data-layer=\"" << l << "\">" << l << "</button>";
-    o << "</div><svg id=\"map\" class=\"map\" width=\"" << f.w << "\" height=\"" << f.h << "\" role=\"img\">"
-      << "<path d=\"" << base.d << "\" stroke=\"#ccc\" stroke-width=\"0.6\" fill=\"none\"/>";
+    put(o, R"(<div class="switch" id="map-switch">)");
+    for (const char* l : layers) put(o, R"(<button data-layer="{0}">{0}</button>)", l);
+    put(o,
+        R"(</div><svg id="map" class="map" width="{}" height="{}" role="img">)"
+        R"(<path d="{}" stroke="#ccc" stroke-width="0.6" fill="none"/>)",
+        f.w, f.h, base.d);
     double top_volume = 0;
     if (volumes) {
         // Per link and layer: vehicles or persons over the day, both directions.
@@ -204,7 +207,7 @@ void network_map(std::ostringstream& o, const output::TripLog* log, const networ
             double top = 0;
             for (const auto& a : v) top = std::max(top, a[static_cast<std::size_t>(k)]);
             top_volume = std::max(top_volume, top);
-            o << "<g class=\"layer\" data-layer=\"" << layers[k] << "\">";
+            put(o, R"(<g class="layer" data-layer="{}">)", layers[k]);
             // Six width classes by the square root of the volume.
             std::array<PathBuilder, 6> cls;
             for (std::size_t l = 0; l < net.link_count(); ++l) {
@@ -216,11 +219,10 @@ void network_map(std::ostringstream& o, const output::TripLog* log, const networ
             }
             for (std::size_t c = 0; c < cls.size(); ++c)
                 if (!cls[c].d.empty())
-                    o << "<path d=\"" << cls[c].d << "\" stroke=\"" << layer_colour[k] << "\" stroke-width=\""
-                      << fmt("%.1f", 0.8 + 1.2 * static_cast<double>(c))
-                      << "\" fill=\"none\" stroke-linecap=\"round\"/>";
-            o << "<text x=\"10\" y=\"20\">" << layers[k] << ": width by " << (k == 0 ? "vehicles" : "persons")
-              << " a day, up to " << num0(top) << " on a link</text></g>";
+                    put(o, R"(<path d="{}" stroke="{}" stroke-width="{:.1f}" fill="none" stroke-linecap="round"/>)",
+                        cls[c].d, layer_colour[k], 0.8 + 1.2 * static_cast<double>(c));
+            put(o, R"(<text x="10" y="20">{}: width by {} a day, up to {} on a link</text></g>)", layers[k],
+                k == 0 ? "vehicles" : "persons", num0(top));
         }
         // Transit: passengers on board summed over the day per pair of stops.
         std::map<std::pair<std::int32_t, std::int32_t>, double> load;
@@ -228,101 +230,101 @@ void network_map(std::ostringstream& o, const output::TripLog* log, const networ
             load[{std::min(r.from_stop, r.to_stop), std::max(r.from_stop, r.to_stop)}] += r.onboard;
         double top = 0;
         for (const auto& [k, x] : load) top = std::max(top, x);
-        o << "<g class=\"layer\" data-layer=\"transit\">";
+        put(o, R"(<g class="layer" data-layer="transit">)");
         for (const auto& [k, x] : load) {
             if (k.first < 0 || k.second < 0 || static_cast<std::size_t>(k.second) >= net.stop_count()) continue;
             const auto a = net.stop_node[static_cast<std::size_t>(k.first)],
                        b = net.stop_node[static_cast<std::size_t>(k.second)];
-            o << "<line x1=\"" << fmt("%.1f", f.x(net.node_x_m[a])) << "\" y1=\"" << fmt("%.1f", f.y(net.node_y_m[a]))
-              << "\" x2=\"" << fmt("%.1f", f.x(net.node_x_m[b])) << "\" y2=\"" << fmt("%.1f", f.y(net.node_y_m[b]))
-              << "\" stroke=\"" << colour[2] << "\" stroke-opacity=\"0.8\" stroke-width=\""
-              << fmt("%.1f", top > 0 ? 1 + 9 * std::sqrt(x / top) : 1) << "\"><title>"
-              << html_escape(net.stop_names[static_cast<std::size_t>(k.first)]) << " – "
-              << html_escape(net.stop_names[static_cast<std::size_t>(k.second)]) << ": " << num0(x)
-              << " passengers a day</title></line>";
+            put(o,
+                R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="{}" stroke-opacity="0.8" )"
+                R"(stroke-width="{:.1f}"><title>{} – {}: {} passengers a day</title></line>)",
+                f.x(net.node_x_m[a]), f.y(net.node_y_m[a]), f.x(net.node_x_m[b]), f.y(net.node_y_m[b]), colour[2],
+                top > 0 ? 1 + 9 * std::sqrt(x / top) : 1.0,
+                html_escape(net.stop_names[static_cast<std::size_t>(k.first)]),
+                html_escape(net.stop_names[static_cast<std::size_t>(k.second)]), num0(x));
         }
-        o << "<text x=\"10\" y=\"20\">transit: width by passengers on board a day, up to " << num0(top)
-          << " between two stops</text></g>";
+        put(o, R"(<text x="10" y="20">transit: width by passengers on board a day, up to {} between two stops</text></g>)",
+            num0(top));
     }
     // Stops and zone names on top.
     for (std::size_t s = 0; s < net.stop_count(); ++s) {
         const auto n = net.stop_node[s];
-        o << "<circle cx=\"" << fmt("%.1f", f.x(net.node_x_m[n])) << "\" cy=\"" << fmt("%.1f", f.y(net.node_y_m[n]))
-          << "\" r=\"2.5\" fill=\"#fff\" stroke=\"#333\"><title>" << html_escape(net.stop_names[s])
-          << "</title></circle>";
+        put(o, R"(<circle cx="{:.1f}" cy="{:.1f}" r="2.5" fill="#fff" stroke="#333"><title>{}</title></circle>)",
+            f.x(net.node_x_m[n]), f.y(net.node_y_m[n]), html_escape(net.stop_names[s]));
     }
     for (std::size_t z = 0; z < net.zone_count(); ++z) {
         if (net.zone_kind[z] != network::ZoneKind::study) continue;
         const auto n = net.zone_centroid[z];
-        o << "<text class=\"zone\" x=\"" << fmt("%.1f", f.x(net.node_x_m[n])) << "\" y=\""
-          << fmt("%.1f", f.y(net.node_y_m[n])) << "\">" << html_escape(net.zone_names[z]) << "</text>";
+        put(o, R"(<text class="zone" x="{:.1f}" y="{:.1f}">{}</text>)", f.x(net.node_x_m[n]), f.y(net.node_y_m[n]),
+            html_escape(net.zone_names[z]));
     }
-    o << "</svg>";
+    put(o, "</svg>");
     if (!volumes)
-        o << "<p class=\"note\">A static run has no link volumes: the map shows the network only (run with "
-             "simulation.enabled for volumes).</p>";
+        put(o, R"(<p class="note">A static run has no link volumes: the map shows the network only (run with )"
+               R"(simulation.enabled for volumes).</p>)");
 }
 
-void accessibility_map(std::ostringstream& o, const Accessibility& acc, const network::Network& net) {
+void accessibility_map(Page& o, const Accessibility& acc, const network::Network& net) {
     const auto f = frame_of(net);
     const auto base = all_links(net, f);
     double top = 1;
     for (const auto& r : acc.rows) top = std::max(top, r.jobs_30);
-    o << "<div class=\"switch\" id=\"acc-switch\">";
-    for (auto m : core::mode_names) o << "<button data-layer=\"" << m << "\">" << m << "</button>";
-    o << "</div><svg id=\"acc\" class=\"map\" width=\"" << f.w << "\" height=\"" << f.h << "\" role=\"img\">"
-      << "<path d=\"" << base.d << "\" stroke=\"#ddd\" stroke-width=\"0.6\" fill=\"none\"/>";
+    put(o, R"(<div class="switch" id="acc-switch">)");
+    for (auto m : core::mode_names) put(o, R"(<button data-layer="{0}">{0}</button>)", m);
+    put(o,
+        R"(</div><svg id="acc" class="map" width="{}" height="{}" role="img">)"
+        R"(<path d="{}" stroke="#ddd" stroke-width="0.6" fill="none"/>)",
+        f.w, f.h, base.d);
     for (std::size_t m = 0; m < core::mode_count; ++m) {
-        o << "<g class=\"layer\" data-layer=\"" << core::mode_names[m] << "\">";
+        put(o, R"(<g class="layer" data-layer="{}">)", core::mode_names[m]);
         for (const auto& r : acc.rows) {
             if (r.mode != core::mode_names[m]) continue;
             const auto z = net.find_zone(r.zone);
             if (z == core::invalid_index) continue;
             const auto n = net.zone_centroid[z];
-            o << "<circle cx=\"" << fmt("%.1f", f.x(net.node_x_m[n])) << "\" cy=\"" << fmt("%.1f", f.y(net.node_y_m[n]))
-              << "\" r=\"" << fmt("%.1f", 3 + 27 * std::sqrt(r.jobs_30 / top)) << "\" fill=\"" << colour[m]
-              << "\" fill-opacity=\"0.55\" stroke=\"#333\"><title>" << html_escape(r.name) << ": " << num0(r.jobs_30)
-              << " jobs within 30 minutes by " << r.mode << "</title></circle>";
+            put(o,
+                R"(<circle cx="{:.1f}" cy="{:.1f}" r="{:.1f}" fill="{}" fill-opacity="0.55" stroke="#333">)"
+                R"(<title>{}: {} jobs within 30 minutes by {}</title></circle>)",
+                f.x(net.node_x_m[n]), f.y(net.node_y_m[n]), 3 + 27 * std::sqrt(r.jobs_30 / top), colour[m],
+                html_escape(r.name), num0(r.jobs_30), r.mode);
         }
-        o << "<text x=\"10\" y=\"20\">jobs within 30 minutes by " << core::mode_names[m]
-          << " (area by count)</text></g>";
+        put(o, R"(<text x="10" y="20">jobs within 30 minutes by {} (area by count)</text></g>)", core::mode_names[m]);
     }
-    o << "</svg><table><tr><th>zone</th><th>mode</th><th>jobs 30 min</th><th>jobs 45 min</th><th>study places 30 "
-         "min</th><th>study places 45 min</th></tr>";
+    put(o, "</svg><table><tr><th>zone</th><th>mode</th><th>jobs 30 min</th><th>jobs 45 min</th><th>study places 30 "
+           "min</th><th>study places 45 min</th></tr>");
     for (const auto& r : acc.rows)
-        o << "<tr><td>" << html_escape(r.name) << "</td><td>" << r.mode << "</td><td>" << num0(r.jobs_30) << "</td><td>"
-          << num0(r.jobs_45) << "</td><td>" << num0(r.study_places_30) << "</td><td>" << num0(r.study_places_45)
-          << "</td></tr>";
-    o << "</table><p>Residents within 30 minutes of " << html_escape(acc.centre) << ":";
-    for (const auto& [mode, n] : acc.residents_within_30_of_centre)
-        o << " " << html_escape(mode) << " " << num0(n) << ";";
-    o << "</p>";
+        put(o, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", html_escape(r.name),
+            r.mode, num0(r.jobs_30), num0(r.jobs_45), num0(r.study_places_30), num0(r.study_places_45));
+    put(o, "</table><p>Residents within 30 minutes of {}:", html_escape(acc.centre));
+    for (const auto& [mode, n] : acc.residents_within_30_of_centre) put(o, " {} {};", html_escape(mode), num0(n));
+    put(o, "</p>");
 }
 
-void comparison_section(std::ostringstream& o, const Comparison& c) {
-    o << "<h2>Comparison</h2><p>" << c.seeds.size() << " seed(s) per scenario, the same for all; mean and 95 % "
-      << "interval over the seeds; the difference to <b>" << html_escape(c.scenarios.front())
-      << "</b> is paired by seed.</p>";
+void comparison_section(Page& o, const Comparison& c) {
+    put(o,
+        "<h2>Comparison</h2><p>{} seed(s) per scenario, the same for all; mean and 95 % interval over the seeds; "
+        "the difference to <b>{}</b> is paired by seed.</p>",
+        c.seeds.size(), html_escape(c.scenarios.front()));
     // Bars with intervals and the target.
     const int label_w = 260, bar_w = 480, row_h = 26, h = static_cast<int>(c.scenarios.size()) * row_h + 30;
-    o << "<svg class=\"chart\" width=\"" << label_w + bar_w + 120 << "\" height=\"" << h << "\" role=\"img\">";
+    put(o, R"(<svg class="chart" width="{}" height="{}" role="img">)", label_w + bar_w + 120, h);
     for (std::size_t i = 0; i < c.scenarios.size(); ++i) {
         const auto* r = c.find(c.scenarios[i], "sustainable_share");
         if (!r) continue;
         const int y = static_cast<int>(i) * row_h + 4;
-        o << "<text x=\"" << label_w - 6 << "\" y=\"" << y + 15 << "\" text-anchor=\"end\">"
-          << html_escape(c.scenarios[i]) << "</text><rect x=\"" << label_w << "\" y=\"" << y << "\" width=\""
-          << fmt("%.1f", bar_w * r->value.mean) << "\" height=\"" << row_h - 8 << "\" fill=\"" << colour[0] << "\"/>";
+        put(o,
+            R"(<text x="{}" y="{}" text-anchor="end">{}</text><rect x="{}" y="{}" width="{:.1f}" height="{}" fill="{}"/>)",
+            label_w - 6, y + 15, html_escape(c.scenarios[i]), label_w, y, bar_w * r->value.mean, row_h - 8, colour[0]);
         if (std::isfinite(r->value.half_width))
-            o << "<line x1=\"" << fmt("%.1f", label_w + bar_w * r->value.low()) << "\" x2=\""
-              << fmt("%.1f", label_w + bar_w * r->value.high()) << "\" y1=\"" << y + 9 << "\" y2=\"" << y + 9
-              << "\" stroke=\"#000\" stroke-width=\"2\"/>";
-        o << "<text x=\"" << label_w + bar_w + 6 << "\" y=\"" << y + 15 << "\">" << pct(r->value.mean) << " %</text>";
+            put(o, R"(<line x1="{:.1f}" x2="{:.1f}" y1="{}" y2="{}" stroke="#000" stroke-width="2"/>)",
+                label_w + bar_w * r->value.low(), label_w + bar_w * r->value.high(), y + 9, y + 9);
+        put(o, R"(<text x="{}" y="{}">{} %</text>)", label_w + bar_w + 6, y + 15, pct(r->value.mean));
     }
     const double tx = label_w + bar_w * c.target;
-    o << "<line x1=\"" << tx << "\" x2=\"" << tx << "\" y1=\"0\" y2=\"" << h - 22
-      << "\" stroke=\"#d00\" stroke-dasharray=\"4 3\"/><text x=\"" << tx << "\" y=\"" << h - 8
-      << "\" text-anchor=\"middle\" fill=\"#d00\">target " << pct(c.target) << " %</text></svg>";
+    put(o,
+        R"(<line x1="{0:g}" x2="{0:g}" y1="0" y2="{1}" stroke="#d00" stroke-dasharray="4 3"/>)"
+        R"(<text x="{0:g}" y="{2}" text-anchor="middle" fill="#d00">target {3} %</text></svg>)",
+        tx, h - 22, h - 8, pct(c.target));
     const auto cell = [&](const std::string& s, const std::string& metric, bool percent, bool diff) {
         const auto* r = c.find(s, metric);
         if (!r) return std::string("<td></td>");
@@ -330,22 +332,21 @@ void comparison_section(std::ostringstream& o, const Comparison& c) {
         if (diff && e.n == 0) return std::string("<td></td>");
         return "<td>" + format_estimate(e, percent, diff) + "</td>";
     };
-    o << "<table><tr><th>scenario</th><th>sustainable %</th><th>vs base, pp</th>";
-    for (auto m : core::mode_names) o << "<th>" << m << " %</th>";
-    o << "<th>car km</th><th>transit min</th><th>denied boardings %</th><th>against " << pct(c.target)
-      << " %</th></tr>";
+    put(o, "<table><tr><th>scenario</th><th>sustainable %</th><th>vs base, pp</th>");
+    for (auto m : core::mode_names) put(o, "<th>{} %</th>", m);
+    put(o, "<th>car km</th><th>transit min</th><th>denied boardings %</th><th>against {} %</th></tr>", pct(c.target));
     for (const auto& s : c.scenarios) {
-        o << "<tr><td>" << html_escape(s) << "</td>" << cell(s, "sustainable_share", true, false)
-          << cell(s, "sustainable_share", true, true);
-        for (auto m : core::mode_names) o << cell(s, "share." + std::string(m), true, false);
-        o << cell(s, "car_km", false, false) << cell(s, "minutes.transit", false, false)
-          << cell(s, "transit.denied_share", true, false);
+        put(o, "<tr><td>{}</td>{}{}", html_escape(s), cell(s, "sustainable_share", true, false),
+            cell(s, "sustainable_share", true, true));
+        for (auto m : core::mode_names) put(o, "{}", cell(s, "share." + std::string(m), true, false));
+        put(o, "{}{}{}", cell(s, "car_km", false, false), cell(s, "minutes.transit", false, false),
+            cell(s, "transit.denied_share", true, false));
         const auto* r = c.find(s, "sustainable_share");
-        o << "<td>" << (r ? verdict(r->value, c.target) : "") << "</td></tr>";
+        put(o, "<td>{}</td></tr>", r ? verdict(r->value, c.target) : "");
     }
-    o << "</table><h3>By group and distance band (sustainable share, %)</h3><table><tr><th>metric</th>";
-    for (const auto& s : c.scenarios) o << "<th>" << html_escape(s) << "</th>";
-    o << "</tr>";
+    put(o, "</table><h3>By group and distance band (sustainable share, %)</h3><table><tr><th>metric</th>");
+    for (const auto& s : c.scenarios) put(o, "<th>{}</th>", html_escape(s));
+    put(o, "</tr>");
     std::vector<std::string> metrics;
     for (const auto& r : c.rows)
         if ((r.metric.rfind("group.", 0) == 0 || r.metric.rfind("band.", 0) == 0) &&
@@ -353,11 +354,11 @@ void comparison_section(std::ostringstream& o, const Comparison& c) {
             std::find(metrics.begin(), metrics.end(), r.metric) == metrics.end())
             metrics.push_back(r.metric);
     for (const auto& m : metrics) {
-        o << "<tr><td>" << html_escape(m.substr(0, m.size() - 18)) << "</td>";
-        for (const auto& s : c.scenarios) o << cell(s, m, true, false);
-        o << "</tr>";
+        put(o, "<tr><td>{}</td>", html_escape(m.substr(0, m.size() - 18)));
+        for (const auto& s : c.scenarios) put(o, "{}", cell(s, m, true, false));
+        put(o, "</tr>");
     }
-    o << "</table>";
+    put(o, "</table>");
 }
 
 constexpr const char* style = R"(<style>
@@ -390,65 +391,67 @@ document.documentElement.dataset.ready = "1";
 }  // namespace
 
 std::string html_report(const HtmlReportInputs& in) {
-    std::ostringstream o;
-    o << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << html_escape(in.title) << "</title>"
-      << style << "</head><body><h1>" << html_escape(in.title) << "</h1>";
+    Page o;
+    put(o, R"(<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{0}</title>{1}</head><body><h1>{0}</h1>)",
+        html_escape(in.title), style);
     if (in.log) {
         const auto& log = *in.log;
         const auto summary = summarise_trip_log(log);
         const auto& split = summary.split;
-        o << "<p>Scenario <b>" << html_escape(log.meta.scenario_name) << "</b>, seed " << log.meta.seed
-          << ", written by flemsim " << html_escape(log.meta.program_version) << " at "
-          << html_escape(log.meta.created_utc) << "; " << split.overall.total() << " trips"
-          << (log.has_simulation ? ", simulated day" : ", static level of service") << ".</p>";
-        o << "<p class=\"big " << (split.target_met() ? "met" : "missed") << "\" id=\"sustainable\">Sustainable share "
-          << pct(split.sustainable_share()) << " % — target " << pct(split.target) << " % — "
-          << (split.target_met() ? "met" : "MISSED") << "</p>";
-        o << "<h2>Modal split</h2>";
+        put(o, "<p>Scenario <b>{}</b>, seed {}, written by flemsim {} at {}; {} trips{}.</p>",
+            html_escape(log.meta.scenario_name), log.meta.seed, html_escape(log.meta.program_version),
+            html_escape(log.meta.created_utc), split.overall.total(),
+            log.has_simulation ? ", simulated day" : ", static level of service");
+        put(o, R"(<p class="big {}" id="sustainable">Sustainable share {} % — target {} % — {}</p>)",
+            split.target_met() ? "met" : "missed", pct(split.sustainable_share()), pct(split.target),
+            split.target_met() ? "met" : "MISSED");
+        put(o, "<h2>Modal split</h2>");
         legend(o);
         auto overall = split.overall;
         overall.name = "all trips";
         stacked_rows(o, {overall}, split.target);
         split_table(o, {overall}, "");
-        o << "<h2>By group</h2>";
+        put(o, "<h2>By group</h2>");
         stacked_rows(o, split.by_group, split.target);
         split_table(o, split.by_group, "group");
-        o << "<h2>By distance band</h2>";
+        put(o, "<h2>By distance band</h2>");
         stacked_rows(o, split.by_distance, split.target);
         split_table(o, split.by_distance, "band");
-        o << "<h2>Door to door</h2><table><tr><th>mode</th><th>mean minutes</th><th>mean km</th></tr>";
+        put(o, "<h2>Door to door</h2><table><tr><th>mode</th><th>mean minutes</th><th>mean km</th></tr>");
         for (std::size_t m = 0; m < core::mode_count; ++m)
-            o << "<tr><td>" << core::mode_names[m] << "</td><td>"
-              << (std::isfinite(split.mean_travel_min[m]) ? fmt("%.1f", split.mean_travel_min[m]) : "–") << "</td><td>"
-              << (std::isfinite(split.mean_distance_km[m]) ? fmt("%.2f", split.mean_distance_km[m]) : "–")
-              << "</td></tr>";
-        o << "</table><h2>Departure time</h2>";
+            put(o, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", core::mode_names[m],
+                std::isfinite(split.mean_travel_min[m]) ? fmt::format("{:.1f}", split.mean_travel_min[m]) : "–",
+                std::isfinite(split.mean_distance_km[m]) ? fmt::format("{:.2f}", split.mean_distance_km[m]) : "–");
+        put(o, "</table><h2>Departure time</h2>");
         departure_profile(o, log.trips);
         if (log.has_simulation) {
             const auto& crowding = summary.crowding;
-            o << "<h2>Transit crowding</h2><p>" << crowding.boardings << " boardings, " << crowding.denied_boardings
-              << " denied boardings, " << crowding.segments_over_seated << " segments with standing passengers, "
-              << crowding.segments_full << " full.</p><table><tr><th>line</th><th>from</th><th>to</th><th>departs</th>"
-              << "<th>on board</th><th>capacity</th><th>load</th></tr>";
+            put(o,
+                "<h2>Transit crowding</h2><p>{} boardings, {} denied boardings, {} segments with standing "
+                "passengers, {} full.</p><table><tr><th>line</th><th>from</th><th>to</th><th>departs</th>"
+                "<th>on board</th><th>capacity</th><th>load</th></tr>",
+                crowding.boardings, crowding.denied_boardings, crowding.segments_over_seated, crowding.segments_full);
             for (const auto& s : crowding.most_crowded)
-                o << "<tr><td>" << html_escape(s.line) << "</td><td>" << html_escape(s.from_stop) << "</td><td>"
-                  << html_escape(s.to_stop) << "</td><td>" << fmt("%02.0f", std::floor(s.depart_s / 3600.0)) << ":"
-                  << fmt("%02.0f", std::floor((s.depart_s % 3600) / 60.0)) << "</td><td>" << s.onboard << "</td><td>"
-                  << s.capacity << "</td><td>" << pct(s.load_factor) << " %</td></tr>";
-            o << "</table>";
+                put(o,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:02.0f}:{:02.0f}</td><td>{}</td><td>{}</td>"
+                    "<td>{} %</td></tr>",
+                    html_escape(s.line), html_escape(s.from_stop), html_escape(s.to_stop),
+                    std::floor(s.depart_s / 3600.0), std::floor((s.depart_s % 3600) / 60.0), s.onboard, s.capacity,
+                    pct(s.load_factor));
+            put(o, "</table>");
         }
     }
     if (in.net) {
-        o << "<h2>Network and volumes</h2>";
+        put(o, "<h2>Network and volumes</h2>");
         network_map(o, in.log, *in.net);
     }
     if (in.accessibility && in.net) {
-        o << "<h2>Accessibility</h2>";
+        put(o, "<h2>Accessibility</h2>");
         accessibility_map(o, *in.accessibility, *in.net);
     }
     if (in.comparison) comparison_section(o, *in.comparison);
-    o << script << "</body></html>\n";
-    return o.str();
+    put(o, "{}</body></html>\n", script);
+    return fmt::to_string(o);
 }
 
 TripLogSummary summarise_trip_log(const output::TripLog& log) {
