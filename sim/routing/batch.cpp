@@ -177,11 +177,7 @@ std::vector<RouteAnswer> answer_route_queries(const RoutingContext& ctx, const s
                         a.found = true;
                         a.time_s = path.total_s();
                         a.distance_m = path.total_m();
-                        a.access_s = path.access_s;
-                        a.wait_s = path.wait_s;
-                        a.in_vehicle_s = path.in_vehicle_s;
-                        a.egress_s = path.egress_s + path.transfer_walk_s;
-                        a.transfers = static_cast<std::uint16_t>(path.transfers);
+                        a.transit = path;  // the components, without the path's stops and lines
                         for (const auto& ride : s.itinerary.rides) {
                             a.lines += (a.lines.empty() ? "" : "|") + net.line_ids[tm.rn_line(ride.board_rn)];
                             a.stops += (a.stops.empty() ? "" : "|") + net.stop_ids[tm.rn_stop(ride.board_rn)] + ">" +
@@ -220,8 +216,9 @@ void write_route_answers(const std::filesystem::path& file, const std::vector<Ro
         const auto& a = answers[i];
         fmt::format_to(std::back_inserter(out),
                        "{},{},{},{:.1f},{:.1f},{:.1f},{:.1f},{:.1f},{:.1f},{},{},{},{:.1f},{:.1f},{}\n", queries[i].id,
-                       core::name_of(queries[i].mode), a.found ? 1 : 0, a.time_s, a.distance_m, a.access_s, a.wait_s,
-                       a.in_vehicle_s, a.egress_s, a.transfers, a.lines, a.stops, a.snap_from_m, a.snap_to_m,
+                       core::name_of(queries[i].mode), a.found ? 1 : 0, a.time_s, a.distance_m, a.transit.access_s,
+                       a.transit.wait_s, a.transit.in_vehicle_s, a.transit.egress_s + a.transit.transfer_walk_s,
+                       a.transit.transfers, a.lines, a.stops, a.snap_from_m, a.snap_to_m,
                        a.found ? std::string() : a.reason.empty() ? std::string("no path") : a.reason);
     }
     core::write_file_atomically(file, fmt::to_string(out));

@@ -21,8 +21,7 @@ struct RouteQuery {
 struct RouteAnswer {
     bool found = false;
     double time_s = 0, distance_m = 0;
-    double access_s = 0, wait_s = 0, in_vehicle_s = 0, egress_s = 0;  // transit parts
-    std::uint16_t transfers = 0;
+    TransitComponents transit;  // transit parts
     std::string lines, stops;               // transit: line and stop ids of the rides, '|' separated
     double snap_from_m = 0, snap_to_m = 0;  // distance from each point to its node
     std::string reason;                     // why found is 0 (no commas: a plain CSV field)

@@ -42,7 +42,7 @@ TEST_CASE("batch route queries on the tiny network") {
     CHECK(a[2].snap_from_m == doctest::Approx(10).epsilon(0.01));
     CHECK(a[2].time_s == doctest::Approx(800 / 4.2));
     CHECK(a[3].found);
-    CHECK(a[3].wait_s == doctest::Approx(300));  // half the 600 s headway
+    CHECK(a[3].transit.wait_s == doctest::Approx(300));  // half the 600 s headway
     CHECK(a[3].lines == "r1");
     CHECK(a[3].stops == "st_west>st_city");
     CHECK_FALSE(a[4].found);  // no train at 03:00
