@@ -21,20 +21,7 @@ DATA = ROOT / "tests" / "data"
 OUT = HERE / "cases" / "gen"
 
 # Cases that fail today for reasons outside the parsers; each with why (see README.md).
-EXPECTED_FAIL = {
-    "cli/seed-negative": "apps: --seed -1 wraps to 2^64 - 1 (CLI11 reads a negative into an unsigned);"
-                         " sim/apps must reject it as a usage error",
-    "cli/skims-unknown-centre": "apps: skims writes skims.omx before it checks --centre, and leaves it"
-                                " behind on the error; check --centre first (sim/apps)",
-    "extends/self": "scenario: an extends cycle names the file but not the line of its 'extends' key"
-                    " (sim/scenario/scenario.cpp:38 throws with line 0)",
-    "extends/cycle": "scenario: as extends/self",
-    "sweep/base-invalid": "sweep: load_sweep does not load the runs' scenarios with their overrides, so a"
-                          " bad base is found only when every run fails (sim/pipeline/sweep.cpp)",
-    "sweep/grid-bad-value": "sweep: as sweep/base-invalid (a grid value out of range)",
-    "sweep/grid-unknown-key": "sweep: as sweep/base-invalid (a grid key that is no scenario key)",
-    "sweep/set-typo": "sweep: as sweep/base-invalid (a set key that is no scenario key)",
-}
+EXPECTED_FAIL = {}
 
 cases = []
 

@@ -16,12 +16,7 @@ good = Path(sys.argv[1]).read_bytes()
 
 
 # Known failures, to be fixed in sim/output (read_trip_log) or sim/report.
-EXPECTED_FAIL = {
-    "no-lookup-modes": "output: read_trip_log accepts a file without /lookup/modes",
-    "modes-relabelled": "output: read_trip_log does not compare /lookup/modes with the mode labels it knows",
-    "trip-person-out-of-range": "output: read_trip_log does not check that person_id is a row of /persons",
-    "target-nan": "output: read_trip_log accepts a NaN target_sustainable_share and report prints it",
-}
+EXPECTED_FAIL = {}
 
 
 def write_case(name, data=None, edit=None, error=r"trips\.h5"):
