@@ -4,6 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -176,6 +181,56 @@ void write_fixed_string_attribute(hid_t loc, const char* name, std::string_view 
     write_scalar_attribute(loc, name, type.get(), type.get(), text.c_str());
 }
 
+namespace {
+
+// HDF5 1.10 can loop for ever reading a variable-length string whose global heap is damaged
+// (H5HG_read under H5Aread; found by fuzzing the trip-log reader). Such a read takes
+// microseconds on a sound file, so one that has not returned within this time means a damaged
+// file: the watchdog says so and ends the process with the data-error code. Only reads are
+// guarded, so nothing half-written is left behind.
+constexpr auto heap_read_limit = std::chrono::seconds(10);
+
+class ReadWatchdog {
+public:
+    ReadWatchdog(std::string file, std::string what)
+        : m_thread([this, file = std::move(file), what = std::move(what)] {
+              std::unique_lock lock(m_mutex);
+              if (m_done.wait_for(lock, heap_read_limit, [this] { return m_finished; })) return;
+              std::fprintf(stderr,
+                           "error: %s: reading %s did not end within %lld s: the file is damaged "
+                           "(HDF5 cannot read its variable-length strings)\n",
+                           file.c_str(), what.c_str(), static_cast<long long>(heap_read_limit.count()));
+              std::fflush(stderr);
+              std::_Exit(1);
+          }) {}
+    ReadWatchdog(const ReadWatchdog&) = delete;
+    ReadWatchdog& operator=(const ReadWatchdog&) = delete;
+    ~ReadWatchdog() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_finished = true;
+        }
+        m_done.notify_one();
+        m_thread.join();
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_done;
+    bool m_finished = false;
+    std::thread m_thread;  // last: starts once the members above exist
+};
+
+std::string file_of(hid_t loc) {
+    const ssize_t n = H5Fget_name(loc, nullptr, 0);
+    if (n <= 0) return "HDF5 file";
+    std::string name(static_cast<std::size_t>(n), '\0');
+    H5Fget_name(loc, name.data(), name.size() + 1);
+    return name;
+}
+
+}  // namespace
+
 std::string read_string_attribute(hid_t attr, std::string_view what) {
     const Datatype type(H5Aget_type(attr), std::string("getting the type of attribute ").append(what));
     // The memory type copies the file's character set: HDF5 does not convert between
@@ -183,6 +238,7 @@ std::string read_string_attribute(hid_t attr, std::string_view what) {
     const Datatype mem(H5Tcopy(type.get()), "copying a string type");
     if (H5Tis_variable_str(type.get()) > 0) {
         char* raw = nullptr;
+        const ReadWatchdog watchdog(file_of(attr), std::string("attribute ").append(what));
         check(H5Aread(attr, mem.get(), &raw), std::string("reading attribute ").append(what));
         const String text(raw);
         return text ? std::string(text.get()) : std::string();
