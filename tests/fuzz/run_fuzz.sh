@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets of tests/fuzz (clang, -fsanitize=fuzzer,address,undefined) in
 # their own build folder and runs each for a set time from a seed corpus of the tests' own
 # files. Usage: tests/fuzz/run_fuzz.sh [SECONDS per target, default 30] [target ...]
-# Exits 0 when no target found anything; a finding leaves its input in
+# FUZZ_SEED=N fixes libFuzzer's seed (CI: the same mutations every run; 0, the default, draws
+# one). Exits 0 when no target found anything; a finding leaves its input in
 # BUILD_DIR/fuzz-findings/<target>/ (turn it into a case of tests/bad_inputs, then fix it).
 # Without clang or the libFuzzer runtime it says so and exits 0: CI runs it where clang is.
 set -euo pipefail
@@ -70,7 +71,7 @@ for t in "${targets[@]}"; do
     mkdir -p "$corpus" "$findings"
     echo "fuzz: $t for ${seconds} s"
     if ! ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}" \
-        "$build/tests/fuzz/$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 -max_len=65536 \
+        "$build/tests/fuzz/$t" -max_total_time="$seconds" -seed="${FUZZ_SEED:-0}" -timeout=20 -rss_limit_mb=4096 -max_len=65536 \
         -artifact_prefix="$findings/" -print_final_stats=0 "$corpus" "$seeds/$t" >"$build/fuzz-$t.log" 2>&1; then
         failed+=("$t")
         echo "fuzz: $t FOUND a problem: $(ls "$findings" | head -3) (log $build/fuzz-$t.log)"
