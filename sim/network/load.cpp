@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "sim/core/csv.hpp"
+#include "sim/core/fs.hpp"
 #include "sim/core/sha256.hpp"
 #include "sim/core/text.hpp"
 #include "sim/network/check.hpp"
@@ -143,11 +144,11 @@ bool parse_line_mode(std::string_view name, LineMode& out) {
 Network load_network(const std::filesystem::path& folder) {
     Network net;
     net.folder = folder;
-    if (!std::filesystem::is_directory(folder)) throw InputError({folder.string(), 0, 0}, "network folder not found");
+    if (!core::is_directory(folder)) throw InputError({folder.string(), 0, 0}, "network folder not found");
     const auto path = [&](const char* f) { return folder / f; };
     for (const char* f : {"network.yaml", "nodes.csv", "links.csv", "zones.csv", "stops.csv", "vehicles.csv",
                           "lines.csv", "line_stops.csv", "headways.csv"}) {
-        if (!std::filesystem::exists(path(f))) throw InputError({path(f).string(), 0, 0}, "network table missing");
+        if (!core::exists(path(f))) throw InputError({path(f).string(), 0, 0}, "network table missing");
         net.file_hashes.emplace_back(f, core::sha256_file_hex(path(f)));
     }
     read_header(net, path("network.yaml"));
@@ -224,7 +225,7 @@ Network load_network(const std::filesystem::path& folder) {
             net.link_name.emplace_back(r.text(10));
         }
     }
-    if (std::filesystem::exists(path("link_shapes.csv"))) {
+    if (core::exists(path("link_shapes.csv"))) {
         // Optional: the points between a link's ends (drawing, volumes on maps); seq 1..n per link.
         net.file_hashes.emplace_back("link_shapes.csv", core::sha256_file_hex(path("link_shapes.csv")));
         std::vector<std::vector<std::pair<double, double>>> points(net.link_count());

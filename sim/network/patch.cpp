@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string_view>
 
+#include "sim/core/fs.hpp"
 #include "sim/core/sha256.hpp"
 #include "sim/core/text.hpp"
 #include "sim/network/check.hpp"
@@ -351,7 +352,7 @@ void apply_patch(Network& net, const ConfigNode& patch) {
 
 Network load_scenario_network(const scenario::Scenario& s) {
     // A folder that is not there is the scenario's error: name the place of its `network` key.
-    if (!std::filesystem::is_directory(s.network))
+    if (!core::is_directory(s.network))
         throw core::InputError(s.network_pos, "network: folder '" + s.network.string() + "' not found");
     Network net = load_network(s.network);
     if (const auto* patch = s.tree.find("network_patch")) apply_patch(net, *patch);

@@ -10,6 +10,7 @@
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/error.hpp"
+#include "sim/core/fs.hpp"
 #include "sim/core/text.hpp"
 
 namespace flemsim::network {
@@ -152,7 +153,7 @@ void write_network(const Network& net, const std::filesystem::path& folder) {
 
         // Into place: the old folder goes only once the new one is complete.
         const auto old = parent / ("." + folder.filename().string() + ".old-" + std::to_string(::getpid()));
-        const bool existed = std::filesystem::exists(folder);
+        const bool existed = core::exists(folder);
         if (existed) std::filesystem::rename(folder, old);
         std::filesystem::rename(tmp, folder);
         if (existed) std::filesystem::remove_all(old);

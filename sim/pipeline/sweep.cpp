@@ -12,6 +12,7 @@
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/error.hpp"
+#include "sim/core/fs.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/output/summary_table.hpp"
 #include "sim/pipeline/run.hpp"
@@ -96,7 +97,7 @@ void validate_runs(const Sweep& sweep, const std::vector<scenario::ConfigNode>& 
             const std::string path = "scenarios[" + std::to_string(b) + "]";
             try {
                 const auto sc = scenario::load_scenario(file, options);
-                if (!std::filesystem::is_directory(sc.network))
+                if (!core::is_directory(sc.network))
                     throw InputError(sc.network_pos, "network: folder '" + sc.network.string() + "' not found");
             } catch (const InputError& e) {
                 // An error in an override points at the override's key or value in this file.
@@ -138,7 +139,7 @@ Sweep load_sweep(const std::filesystem::path& file) {
             scenario::fail_at(list, "scenarios", "expected a list of scenario files");
         for (std::size_t i = 0; i < list.items.size(); ++i) {
             const auto p = dir / scenario::to_string(list.items[i], "scenarios[" + std::to_string(i) + "]");
-            if (!std::filesystem::exists(p))
+            if (!core::exists(p))
                 scenario::fail_at(list.items[i], "scenarios[" + std::to_string(i) + "]",
                                   "no such file '" + p.string() + "'");
             bases.push_back(p);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "sim/core/fs.hpp"
 #include "sim/core/text.hpp"
 #include "sim/scenario/reader.hpp"
 
@@ -35,10 +36,10 @@ constexpr int max_extends_depth = 16;
 // deep is that line's error.
 ConfigNode load_chain(const std::filesystem::path& file, std::vector<std::filesystem::path>& chain,
                       const ConfigNode* from = nullptr) {
-    const auto canonical = std::filesystem::weakly_canonical(file);
+    const auto canonical = core::weakly_canonical(file);
     const core::SourcePos where = from ? from->pos : core::SourcePos{file.string(), 0, 0};
     for (const auto& seen : chain)
-        if (std::filesystem::weakly_canonical(seen) == canonical)
+        if (core::weakly_canonical(seen) == canonical)
             throw InputError(where, "extends: '" + file.string() + "' makes a cycle (it is already in the chain)");
     if (chain.size() >= max_extends_depth)
         throw InputError(where, "extends: the chain is deeper than " + std::to_string(max_extends_depth) + " files");
@@ -52,7 +53,7 @@ ConfigNode load_chain(const std::filesystem::path& file, std::vector<std::filesy
     if (const ConfigNode* ext = own.find("extends")) {
         const std::string base_name = to_string(*ext, "extends");
         const auto base_path = file.parent_path() / base_name;
-        if (!std::filesystem::exists(base_path))
+        if (!core::exists(base_path))
             throw InputError(ext->pos, "extends: no such file '" + base_path.string() + "'");
         merged = load_chain(base_path, chain, ext);
     }
@@ -62,7 +63,7 @@ ConfigNode load_chain(const std::filesystem::path& file, std::vector<std::filesy
         for (std::size_t i = 0; i < inc->items.size(); ++i) {
             const std::string path = "include[" + std::to_string(i) + "]";
             const auto frag_path = file.parent_path() / to_string(inc->items[i], path);
-            if (!std::filesystem::exists(frag_path))
+            if (!core::exists(frag_path))
                 fail_at(inc->items[i], path, "no such file '" + frag_path.string() + "'");
             chain.push_back(frag_path);
             const ConfigNode frag = load_yaml_file(frag_path);

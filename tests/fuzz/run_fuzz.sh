@@ -57,9 +57,12 @@ printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nq1,59.2180,17.9457,59
 printf 'name: s\nscenarios: [tiny.yaml]\nset: {population.scale: 0.5}\ngrid:\n  modes.transit.fare_sek: [20, 40]\nlist: [{seed: 1}]\nseeds: 2\nmaster_seed: 7\noutput: out\n' \
     > "$seeds/fuzz_sweep/sweep.yaml"
 for h5 in tests/bad_inputs/cases/*/trip_log/*/files/*.h5; do
-    # Known failures (a hang still open) are left out: as seeds they would stop every run.
+    # Known failures are left out, and so are the files on which libhdf5 loops (fuzz-hang-*):
+    # flemsim's watchdog ends such a read, and the process with it, which libFuzzer counts as a
+    # finding; as seeds they would stop every run.
     case_dir=$(dirname "$(dirname "$h5")")
     grep -q '^expected_fail:' "$case_dir/case.txt" && continue
+    case "$case_dir" in *fuzz-hang-*) continue ;; esac
     cp "$h5" "$seeds/fuzz_trip_log/$(basename "$case_dir").h5"
 done
 [ -n "$(ls -A "$seeds/fuzz_trip_log")" ] || printf '\211HDF\r\n\032\n' > "$seeds/fuzz_trip_log/magic.h5"

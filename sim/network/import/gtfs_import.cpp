@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "sim/core/fs.hpp"
 #include "sim/core/text.hpp"
 #include "sim/core/types.hpp"
 #include "sim/network/import/gtfs_csv.hpp"
@@ -35,7 +36,7 @@ constexpr std::int32_t no_time = -1;  // an empty arrival or departure time in s
 class FeedFiles {
 public:
     explicit FeedFiles(const std::filesystem::path& feed) : m_feed(feed) {
-        if (std::filesystem::is_directory(feed)) return;
+        if (core::is_directory(feed)) return;
         if (!std::filesystem::is_regular_file(feed))
             throw core::IoError(feed.string() + ": no such GTFS feed (expected a folder or a .zip file)");
         int code = 0;
