@@ -24,8 +24,7 @@ int run(const CalibrateCommandOptions& o) {
                                             [&](const std::string& line) {
                                                 if (!c.quiet) std::cout << line << "\n";
                                             });
-    const auto path =
-        c.output.empty() ? std::filesystem::path("calibrated.yaml") : std::filesystem::path(c.output);
+    const auto path = c.output.empty() ? std::filesystem::path("calibrated.yaml") : std::filesystem::path(c.output);
     core::write_file_atomically(path, result.fragment);
     if (!c.quiet)
         std::cout << (result.reached ? "targets reached" : "targets NOT reached") << " in " << result.rounds.size()

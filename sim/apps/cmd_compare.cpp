@@ -32,12 +32,12 @@ int run(const CompareCommandOptions& o) {
     co.output = c.output.empty() ? std::filesystem::path("out/compare") : std::filesystem::path(c.output);
     // The runs and the tables go into a folder beside the output, renamed into place when all
     // are written: a comparison cut short leaves the previous one whole.
-    core::StagedFolder out(co.output,
-                           {"compare",
-                            {},
-                            {"compare.txt", "compare.json", "compare.csv", "compare.html", "runs", "summary.csv",
-                             "summary.h5"}},
-                           c.force);
+    core::StagedFolder out(
+        co.output,
+        {"compare",
+         {},
+         {"compare.txt", "compare.json", "compare.csv", "compare.html", "runs", "summary.csv", "summary.h5"}},
+        c.force);
     co.begin_writing = [&] { return out.stage(); };
     // Each run is a process of this same program.
     co.program = std::filesystem::read_symlink("/proc/self/exe");
@@ -61,8 +61,8 @@ int run(const CompareCommandOptions& o) {
 
 Command add_compare_command(CLI::App& app) {
     auto o = std::make_shared<CompareCommandOptions>();
-    auto* cmd =
-        app.add_subcommand("compare", "Run a base scenario and options over several seeds and compare them side by side");
+    auto* cmd = app.add_subcommand("compare",
+                                   "Run a base scenario and options over several seeds and compare them side by side");
     cmd->add_option("scenarios", o->files, "The base scenario, then the options (YAML)")->required()->expected(1, -1);
     cmd->add_option("--seeds", o->seeds, "Replications per scenario (the same seeds for all)")
         ->check(CLI::Range(1, 1000))

@@ -29,16 +29,16 @@ void validate(const ExportCommandOptions& o) {
 
 int run(const ExportCommandOptions& o) {
     const auto& c = o.common;
-    const auto dir = c.output.empty() ? std::filesystem::path(o.trips_file).parent_path()
-                                      : std::filesystem::path(c.output);
+    const auto dir =
+        c.output.empty() ? std::filesystem::path(o.trips_file).parent_path() : std::filesystem::path(c.output);
     const auto log = output::read_trip_log(o.trips_file);
-    const auto net = o.scenario_file.empty()
-                         ? network::load_network(o.network_dir)
-                         : network::load_scenario_network(scenario::load_scenario(o.scenario_file));
+    const auto net = o.scenario_file.empty() ? network::load_network(o.network_dir)
+                                             : network::load_scenario_network(scenario::load_scenario(o.scenario_file));
     // Beside the trip log (a run's folder) or into a folder of its own; never into a user's folder.
     // Checked once the inputs have loaded, so that an error in them is the one reported.
     core::open_output_folder(
-        dir, {"export", {"run"}, {"output_trips.csv", "link_volumes.geojson", "trips.h5", "modal_split.json"}}, c.force);
+        dir, {"export", {"run"}, {"output_trips.csv", "link_volumes.geojson", "trips.h5", "modal_split.json"}},
+        c.force);
     output::write_matsim_trips(dir / "output_trips.csv", log, net);
     if (!c.quiet) std::cout << "wrote " << (dir / "output_trips.csv").string() << "\n";
     if (log.has_simulation) {
@@ -56,8 +56,8 @@ Command add_export_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("export", "Export a trip log: MATSim output_trips.csv, link volumes as GeoJSON");
     cmd->add_option("trips", o->trips_file, "Trip log (trips.h5)")->required();
     auto* net_opt = cmd->add_option("--network", o->network_dir, "The network folder the run used");
-    auto* scn_opt =
-        cmd->add_option("--scenario", o->scenario_file, "The scenario the run used (needed when it patches its network)");
+    auto* scn_opt = cmd->add_option("--scenario", o->scenario_file,
+                                    "The scenario the run used (needed when it patches its network)");
     net_opt->excludes(scn_opt);
     scn_opt->excludes(net_opt);
     cmd->add_option("--output,-o", c.output, "Folder to write (default: beside the trip log)");

@@ -37,8 +37,8 @@ int run(const RouteCommandOptions& o) {
     std::size_t found = 0;
     for (const auto& a : answers) found += a.found;
     if (!c.quiet)
-        fmt::print("{} queries, {} answered, in {:.3f} s ({:.0f} queries/s); wrote {}\n", queries.size(), found, seconds,
-                   seconds > 0 ? static_cast<double>(queries.size()) / seconds : 0.0, out.string());
+        fmt::print("{} queries, {} answered, in {:.3f} s ({:.0f} queries/s); wrote {}\n", queries.size(), found,
+                   seconds, seconds > 0 ? static_cast<double>(queries.size()) / seconds : 0.0, out.string());
     return exit_ok;
 }
 
@@ -49,8 +49,7 @@ Command add_route_command(CLI::App& app) {
     auto& c = o->common;
     auto* cmd = app.add_subcommand("route", "Answer a CSV of route queries (points, mode, departure)");
     cmd->add_option("--network", o->network_dir, "Network folder")->required();
-    cmd->add_option("--queries", o->queries_file, "CSV: id,from_lat,from_lon,to_lat,to_lon,mode,departure")
-        ->required();
+    cmd->add_option("--queries", o->queries_file, "CSV: id,from_lat,from_lon,to_lat,to_lon,mode,departure")->required();
     cmd->add_option("--scenario", o->scenario_file, "Take speeds and transit weights from this scenario");
     cmd->add_option("--max-snap-m", o->max_snap_m,
                     "A point farther than this from the mode's network is answered found=0, with the reason "

@@ -20,8 +20,8 @@ struct RunCommandOptions {
 };
 
 void print_result(const scenario::Scenario& s, const pipeline::RunResult& r) {
-    std::cout << "flemsim " << core::program_version << " — scenario " << s.name << " (" << s.year << "), "
-              << r.persons << " persons, " << r.trips << " trips, " << r.threads_used << " threads\n";
+    std::cout << "flemsim " << core::program_version << " — scenario " << s.name << " (" << s.year << "), " << r.persons
+              << " persons, " << r.trips << " trips, " << r.threads_used << " threads\n";
     const auto& p = r.population;
     std::cout << "population: " << p.residents << " residents (" << p.resident_workers << " working, "
               << p.resident_students << " studying), " << p.in_commuting_workers << " in-commuting workers, "

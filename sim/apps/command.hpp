@@ -93,4 +93,3 @@ Command add_calibrate_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 
 }  // namespace flemsim::apps
-

@@ -24,9 +24,10 @@ const CLI::Validator overridable_key(
         // override is applied, so an override of them would be ignored in silence.
         for (const char* fixed : {"extends", "include"})
             if (key == fixed)
-                return "'" + key + "' cannot be overridden with --set: it names the files the scenario is made of; "
-                       "write a scenario file that " + (std::string(fixed) == "extends" ? "extends" : "includes") +
-                       " them instead";
+                return "'" + key +
+                       "' cannot be overridden with --set: it names the files the scenario is made of; "
+                       "write a scenario file that " +
+                       (std::string(fixed) == "extends" ? "extends" : "includes") + " them instead";
         return {};
     },
     "KEY=VALUE");
@@ -41,8 +42,7 @@ void add_common_options(CLI::App* app, CommonOptions& c, bool scenario_options) 
     app->add_option("--threads,-j", c.threads, "Worker threads (0: all cores; default: the scenario's 'threads')")
         ->check(CLI::Range(0, 1024));
     if (scenario_options) {
-        app->add_option("--seed,-s", c.seed, "Random seed (overrides the scenario's 'seed')")
-            ->check(unsigned_integer);
+        app->add_option("--seed,-s", c.seed, "Random seed (overrides the scenario's 'seed')")->check(unsigned_integer);
         app->add_option("--set", c.sets, "Override a scenario key: --set key.path=value (repeatable)")
             ->type_name("KEY=VALUE")
             ->check(overridable_key);

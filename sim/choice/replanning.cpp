@@ -124,7 +124,8 @@ ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx,
                 }
                 if (!apply) continue;
                 const auto prob = logit_probabilities(best_v, any);
-                core::Rng rng(in.params.seed, core::Stream::replanning, person, static_cast<std::uint64_t>(iteration) * 2 + 1);
+                core::Rng rng(in.params.seed, core::Stream::replanning, person,
+                              static_cast<std::uint64_t>(iteration) * 2 + 1);
                 for (std::uint32_t skip = pop.tours_of(person).first; skip < tour; ++skip) rng.next_u64();
                 const Mode m = draw_mode(prob, any, rng.uniform());
                 const auto shift = best_shift[static_cast<std::size_t>(m)];

@@ -320,8 +320,9 @@ Network load_network(const std::filesystem::path& folder) {
                               net.line_ids[line] + "', got " + std::string(r.text(1)));
             const auto stop = ref(stops, net.stop_ids, r, 2, "stop");
             if (!linked[net.stop_node[stop]])
-                r.fail(2, "stop '" + net.stop_ids[stop] + "' is on node '" + net.node_ids[net.stop_node[stop]] +
-                              "', which has no links",
+                r.fail(2,
+                       "stop '" + net.stop_ids[stop] + "' is on node '" + net.node_ids[net.stop_node[stop]] +
+                           "', which has no links",
                        "connect the node with a link, or put the stop on a node of the network");
             const auto run = r.integer(3);
             const auto dwell = r.integer(4);

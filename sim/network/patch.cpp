@@ -341,8 +341,7 @@ void apply_patch(Network& net, const ConfigNode& patch) {
     try {
         check_network(net);
     } catch (const core::InputError& e) {
-        throw core::InputError(patch.pos,
-                               "network_patch: after the patch, " + e.message() + " (" + e.pos().str() + ")",
+        throw core::InputError(patch.pos, "network_patch: after the patch, " + e.message() + " (" + e.pos().str() + ")",
                                e.hint());
     }
     // A patched network is another network than its folder's: trip logs record the patch's hash

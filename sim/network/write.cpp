@@ -68,10 +68,11 @@ void write_network(const Network& net, const std::filesystem::path& folder) {
     std::filesystem::create_directories(tmp, ec);
     if (ec) throw core::IoError("cannot create " + tmp.string() + ": " + ec.message());
     try {
-        write_text(tmp / "network.yaml",
-                   fmt::format("format: 1\nname: {}\ndescription: {}\nprojection:\n  origin_lat: {}\n  origin_lon: {}\n",
-                               yaml_quoted(net.name), yaml_quoted(net.description), number(net.origin_lat, 7),
-                               number(net.origin_lon, 7)));
+        write_text(
+            tmp / "network.yaml",
+            fmt::format("format: 1\nname: {}\ndescription: {}\nprojection:\n  origin_lat: {}\n  origin_lon: {}\n",
+                        yaml_quoted(net.name), yaml_quoted(net.description), number(net.origin_lat, 7),
+                        number(net.origin_lon, 7)));
 
         fmt::memory_buffer n;
         fmt::format_to(std::back_inserter(n), "id,x_m,y_m,zone\n");
@@ -140,8 +141,8 @@ void write_network(const Network& net, const std::filesystem::path& folder) {
                            i < net.line_both_ways.size() && !net.line_both_ways[i] ? "forward" : "both");
             for (auto k = net.line_first_stop[i]; k < net.line_first_stop[i + 1]; ++k)
                 fmt::format_to(std::back_inserter(ls), "{},{},{},{},{}\n", net.line_ids[i],
-                               k - net.line_first_stop[i] + 1, net.stop_ids[net.line_stop[k]],
-                               net.line_run_time_s[k], net.line_dwell_s[k]);
+                               k - net.line_first_stop[i] + 1, net.stop_ids[net.line_stop[k]], net.line_run_time_s[k],
+                               net.line_dwell_s[k]);
             for (auto h = net.line_first_headway[i]; h < net.line_first_headway[i + 1]; ++h)
                 fmt::format_to(std::back_inserter(hw), "{},{},{},{}\n", net.line_ids[i],
                                core::format_clock(net.headway_from_s[h]), core::format_clock(net.headway_to_s[h]),

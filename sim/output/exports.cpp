@@ -45,8 +45,9 @@ void check_network_ids(const TripLog& log, const network::Network& net) {
     const core::SourcePos pos{log.file.string(), 0, 0};
     const auto refuse = [&](const char* table, std::size_t row, const char* field, std::uint64_t value,
                             const char* what, std::size_t count) {
-        throw core::InputError(pos, fmt::format("{} row {}, field {}: {} is not a {} of the network ({} {}s)", table,
-                                                row, field, value, what, count, what),
+        throw core::InputError(pos,
+                               fmt::format("{} row {}, field {}: {} is not a {} of the network ({} {}s)", table, row,
+                                           field, value, what, count, what),
                                "give the network folder or scenario the run used");
     };
     const std::size_t nodes = net.node_count();
@@ -98,9 +99,11 @@ void write_matsim_trips(const std::filesystem::path& file, const TripLog& log, c
         }
     }
     fmt::memory_buffer out;
-    fmt::format_to(std::back_inserter(out), "person;trip_number;trip_id;dep_time;trav_time;wait_time;traveled_distance;euclidean_distance;main_mode;"
-           "longest_distance_mode;modes;start_activity_type;end_activity_type;start_facility_id;start_link;start_x;"
-           "start_y;end_facility_id;end_link;end_x;end_y;first_pt_boarding_stop;last_pt_egress_stop\n");
+    fmt::format_to(
+        std::back_inserter(out),
+        "person;trip_number;trip_id;dep_time;trav_time;wait_time;traveled_distance;euclidean_distance;main_mode;"
+        "longest_distance_mode;modes;start_activity_type;end_activity_type;start_facility_id;start_link;start_x;"
+        "start_y;end_facility_id;end_link;end_x;end_y;first_pt_boarding_stop;last_pt_egress_stop\n");
     for (std::size_t i = 0; i < log.trips.size(); ++i) {
         const auto& t = log.trips[i];
         const bool home_first = t.dest_activity != static_cast<std::uint8_t>(core::Activity::home);
@@ -116,11 +119,12 @@ void write_matsim_trips(const std::filesystem::path& file, const TripLog& log, c
                        : std::string_view();
         };
         fmt::format_to(std::back_inserter(out),
-                       "{};{};{}_{};{};{};{};{};{};{};{};{};{};{};;;{:.1f};{:.1f};;;{:.1f};{:.1f};{};{}\n", t.person_id, number, t.person_id, number, clock(t.dep_time_s),
-                       clock(t.arr_time_s - t.dep_time_s), clock(t.wait_s), std::lround(t.distance_m),
-                       std::lround(std::hypot(ex - sx, ey - sy)), matsim_mode(t.mode), matsim_mode(t.mode),
-                       modes[i].empty() ? std::string_view(matsim_mode(t.mode)) : std::string_view(modes[i]),
-                       start_act, end_act, sx, sy, ex, ey, stop_id(t.board_stop), stop_id(t.alight_stop));
+                       "{};{};{}_{};{};{};{};{};{};{};{};{};{};{};;;{:.1f};{:.1f};;;{:.1f};{:.1f};{};{}\n", t.person_id,
+                       number, t.person_id, number, clock(t.dep_time_s), clock(t.arr_time_s - t.dep_time_s),
+                       clock(t.wait_s), std::lround(t.distance_m), std::lround(std::hypot(ex - sx, ey - sy)),
+                       matsim_mode(t.mode), matsim_mode(t.mode),
+                       modes[i].empty() ? std::string_view(matsim_mode(t.mode)) : std::string_view(modes[i]), start_act,
+                       end_act, sx, sy, ex, ey, stop_id(t.board_stop), stop_id(t.alight_stop));
     }
     core::write_file_atomically(file, fmt::to_string(out));
 }

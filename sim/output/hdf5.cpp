@@ -7,10 +7,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <mutex>
-#include <thread>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace flemsim::output::hdf5 {
@@ -126,9 +126,9 @@ File open_file_read(const std::filesystem::path& path) {
 }
 
 Dataspace simple_space(std::span<const hsize_t> dims, std::span<const hsize_t> max_dims) {
-    return Dataspace(H5Screate_simple(static_cast<int>(dims.size()), dims.data(),
-                                      max_dims.empty() ? nullptr : max_dims.data()),
-                     "creating a dataspace");
+    return Dataspace(
+        H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.empty() ? nullptr : max_dims.data()),
+        "creating a dataspace");
 }
 
 Dataspace scalar_space() {

@@ -36,10 +36,9 @@ void write_omx(const std::filesystem::path& path, const std::vector<std::string>
                                       std::max<hsize_t>(1, std::min<hsize_t>(n, 256))};
             const hdf5::PropertyList dcpl = hdf5::compressed_chunks(chunk, 4, "/data");
             for (std::size_t m = 0; m < names.size(); ++m) {
-                hdf5::Dataset ds(
-                    H5Dcreate2(data.get(), names[m].c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(),
-                               H5P_DEFAULT),
-                    "creating matrix " + names[m]);
+                hdf5::Dataset ds(H5Dcreate2(data.get(), names[m].c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                                            dcpl.get(), H5P_DEFAULT),
+                                 "creating matrix " + names[m]);
                 if (n > 0)
                     hdf5::check(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values[m].data()),
                                 "writing matrix " + names[m]);

@@ -48,9 +48,9 @@ void write_summary_table(const std::filesystem::path& path, const SummaryTable& 
             const hsize_t dims[1] = {rows};
             const hdf5::Dataspace space = hdf5::simple_space(dims);
             const hdf5::PropertyList dcpl = hdf5::untracked_creation(H5P_DATASET_CREATE, "/summary");
-            hdf5::Dataset dset(H5Dcreate2(file.get(), "summary", disk.get(), space.get(), H5P_DEFAULT, dcpl.get(),
-                                          H5P_DEFAULT),
-                               "creating /summary");
+            hdf5::Dataset dset(
+                H5Dcreate2(file.get(), "summary", disk.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                "creating /summary");
             if (rows > 0)
                 hdf5::check(H5Dwrite(dset.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()),
                             "writing /summary");

@@ -629,7 +629,8 @@ private:
     template <std::size_t N>
     void check_enum(hid_t compound, int index, const std::string& table, const char* field,
                     const std::array<std::string_view, N>& names) const {
-        hdf5::Datatype member(H5Tget_member_type(compound, static_cast<unsigned>(index)), "getting the type of " + table + "." + field);
+        hdf5::Datatype member(H5Tget_member_type(compound, static_cast<unsigned>(index)),
+                              "getting the type of " + table + "." + field);
         std::string expected;
         for (std::size_t i = 0; i < N; ++i)
             expected += (i ? ", " : "") + std::string(names[i]) + "=" + std::to_string(i);
@@ -740,8 +741,8 @@ public:
                const char* what, bool none_allowed = false) const {
         if (value >= 0 && static_cast<std::uint64_t>(value) < count) return;
         if (none_allowed && value == -1) return;
-        refuse(table, row, field, fmt::format("{} is not {} ({} in the file{})", value, what, count,
-                                              none_allowed ? "; -1 for none" : ""));
+        refuse(table, row, field,
+               fmt::format("{} is not {} ({} in the file{})", value, what, count, none_allowed ? "; -1 for none" : ""));
     }
 
     // Times, distances, durations and money: finite and not negative.
@@ -776,9 +777,10 @@ public:
         for (std::size_t i = 0; i < m.distance_bands_km.size(); ++i) {
             const double b = m.distance_bands_km[i];
             if (!std::isfinite(b) || b <= 0 || (i > 0 && b <= m.distance_bands_km[i - 1]))
-                m_reader.refuse(fmt::format("attribute 'distance_bands_km', value {}: {} is not a finite, positive "
-                                            "limit above the one before",
-                                            i, b));
+                m_reader.refuse(
+                    fmt::format("attribute 'distance_bands_km', value {}: {} is not a finite, positive "
+                                "limit above the one before",
+                                i, b));
         }
     }
 
@@ -851,9 +853,9 @@ public:
         for (const TripRecord& r : log.trips) ++trips_of[r.person_id];
         for (std::size_t i = 0; i < log.persons.size(); ++i)
             if (trips_of[i] != log.persons[i].trip_count)
-                refuse("/persons", i, "trip_count",
-                       fmt::format("{} but /trips has {} trips of this person", log.persons[i].trip_count,
-                                   trips_of[i]));
+                refuse(
+                    "/persons", i, "trip_count",
+                    fmt::format("{} but /trips has {} trips of this person", log.persons[i].trip_count, trips_of[i]));
     }
 
     void simulation(const TripLog& log) const {
@@ -863,8 +865,8 @@ public:
             const char* t = "/legs";
             const LegRecord& r = s.legs[i];
             if (r.trip_id >= log.trips.size())
-                refuse(t, i, "trip_id", fmt::format("{} is not a row of /trips ({} in the file)", r.trip_id,
-                                                    log.trips.size()));
+                refuse(t, i, "trip_id",
+                       fmt::format("{} is not a row of /trips ({} in the file)", r.trip_id, log.trips.size()));
             if (r.person_id != log.trips[r.trip_id].person_id)
                 refuse(t, i, "person_id",
                        fmt::format("{} is not the person of trip {} ({})", r.person_id, r.trip_id,
@@ -914,10 +916,9 @@ public:
             share(t, i, "share_car", r.share_car);
             share(t, i, "sustainable_share", r.sustainable_share);
             // A mode without trips has no mean: NaN.
-            for (const auto& [field, value] : {std::pair{"mean_min_walk", r.mean_min_walk},
-                                               std::pair{"mean_min_bike", r.mean_min_bike},
-                                               std::pair{"mean_min_transit", r.mean_min_transit},
-                                               std::pair{"mean_min_car", r.mean_min_car}})
+            for (const auto& [field, value] :
+                 {std::pair{"mean_min_walk", r.mean_min_walk}, std::pair{"mean_min_bike", r.mean_min_bike},
+                  std::pair{"mean_min_transit", r.mean_min_transit}, std::pair{"mean_min_car", r.mean_min_car}})
                 if (!std::isnan(value)) amount(t, i, field, value);
             share(t, i, "replanning_share", r.replanning_share);
             share(t, i, "switched_share", r.switched_share);

@@ -184,9 +184,9 @@ std::string format_check(const CheckResult& result, bool all) {
                    core::pad_right("metric", 20), "expected", "got", "difference", "tolerance");
     for (const auto& r : result.rows) {
         if (!all && !r.moved()) continue;
-        fmt::format_to(std::back_inserter(out), "{} {} {:>14} {:>14} {:>12} {:>10}{}\n", core::pad_right(r.scenario, 28),
-                       core::pad_right(r.metric, 20), number(r.expected), number(r.got),
-                       number(r.got - r.expected), number(r.tolerance), r.moved() ? "  MOVED" : "");
+        fmt::format_to(std::back_inserter(out), "{} {} {:>14} {:>14} {:>12} {:>10}{}\n",
+                       core::pad_right(r.scenario, 28), core::pad_right(r.metric, 20), number(r.expected),
+                       number(r.got), number(r.got - r.expected), number(r.tolerance), r.moved() ? "  MOVED" : "");
     }
     fmt::format_to(std::back_inserter(out), "{} scenarios, {} checks, {} moved beyond tolerance\n", result.scenarios,
                    result.rows.size(), moved);

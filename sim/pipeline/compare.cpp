@@ -256,8 +256,8 @@ std::string format_comparison(const Comparison& c) {
     };
     // The summary, one row per scenario.
     {
-        fmt::format_to(std::back_inserter(out), "\n{:<{}} {:>14} {:>14} {:>6} {:>6} {:>8} {:>6} {:>10}\n",
-                       "scenario", width, "sustainable %", "vs base, pp", "walk", "bike", "transit", "car", "car km");
+        fmt::format_to(std::back_inserter(out), "\n{:<{}} {:>14} {:>14} {:>6} {:>6} {:>8} {:>6} {:>10}\n", "scenario",
+                       width, "sustainable %", "vs base, pp", "walk", "bike", "transit", "car", "car km");
         for (const auto& s : c.scenarios) {
             const auto get = [&](const std::string& m) { return c.find(s, m); };
             const auto* sus = get("sustainable_share");

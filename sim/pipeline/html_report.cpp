@@ -243,7 +243,8 @@ void network_map(Page& o, const output::TripLog* log, const network::Network& ne
                 html_escape(net.stop_names[static_cast<std::size_t>(k.first)]),
                 html_escape(net.stop_names[static_cast<std::size_t>(k.second)]), num0(x));
         }
-        put(o, R"(<text x="10" y="20">transit: width by passengers on board a day, up to {} between two stops</text></g>)",
+        put(o,
+            R"(<text x="10" y="20">transit: width by passengers on board a day, up to {} between two stops</text></g>)",
             num0(top));
     }
     // Stops and zone names on top.
@@ -290,8 +291,9 @@ void accessibility_map(Page& o, const Accessibility& acc, const network::Network
         }
         put(o, R"(<text x="10" y="20">jobs within 30 minutes by {} (area by count)</text></g>)", core::mode_names[m]);
     }
-    put(o, "</svg><table><tr><th>zone</th><th>mode</th><th>jobs 30 min</th><th>jobs 45 min</th><th>study places 30 "
-           "min</th><th>study places 45 min</th></tr>");
+    put(o,
+        "</svg><table><tr><th>zone</th><th>mode</th><th>jobs 30 min</th><th>jobs 45 min</th><th>study places 30 "
+        "min</th><th>study places 45 min</th></tr>");
     for (const auto& r : acc.rows)
         put(o, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", html_escape(r.name),
             r.mode, num0(r.jobs_30), num0(r.jobs_45), num0(r.study_places_30), num0(r.study_places_45));
@@ -392,7 +394,8 @@ document.documentElement.dataset.ready = "1";
 
 std::string html_report(const HtmlReportInputs& in) {
     Page o;
-    put(o, R"(<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{0}</title>{1}</head><body><h1>{0}</h1>)",
+    put(o,
+        R"(<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{0}</title>{1}</head><body><h1>{0}</h1>)",
         html_escape(in.title), style);
     if (in.log) {
         const auto& log = *in.log;

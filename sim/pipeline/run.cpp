@@ -253,8 +253,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
             for (std::size_t p = r.begin(); p != r.end(); ++p) {
                 const auto person = static_cast<std::uint32_t>(p);
                 if (!s.simulation.enabled)
-                    for (const std::size_t t : pop.trips_of(p))
-                        trips[t] = make_trip(pop, los, in, modes, person, t);
+                    for (const std::size_t t : pop.trips_of(p)) trips[t] = make_trip(pop, los, in, modes, person, t);
                 auto& pr = persons[p];
                 pr.person_id = person;
                 pr.group = static_cast<std::uint8_t>(pop.group[p]);
@@ -267,8 +266,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
                     pop.work_zone[p] == core::invalid_index ? -1 : static_cast<std::int32_t>(pop.work_zone[p]);
                 pr.study_zone =
                     pop.study_zone[p] == core::invalid_index ? -1 : static_cast<std::int32_t>(pop.study_zone[p]);
-                pr.trip_count =
-                    static_cast<std::uint16_t>(pop.trips_of(p).size());
+                pr.trip_count = static_cast<std::uint16_t>(pop.trips_of(p).size());
             }
         });
     result.split = report::compute_modal_split(trips, s.report.distance_bands_km, s.target.sustainable_share);

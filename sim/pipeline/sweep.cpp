@@ -45,7 +45,8 @@ constexpr std::size_t max_runs = 1'000'000;
 using OverrideOrigins = std::map<std::string, std::pair<core::SourcePos, core::SourcePos>>;
 
 // Reads one override map (key.path: value) into "key.path=value" strings, in file order.
-std::vector<std::string> overrides_of(const scenario::ConfigNode& n, const std::string& path, OverrideOrigins& origins) {
+std::vector<std::string> overrides_of(const scenario::ConfigNode& n, const std::string& path,
+                                      OverrideOrigins& origins) {
     if (n.kind != scenario::ConfigNode::Kind::map) scenario::fail_at(n, path, "expected a mapping of key.path: value");
     std::vector<std::string> out;
     for (const auto& e : n.entries) {
@@ -117,7 +118,8 @@ void validate_runs(const Sweep& sweep, const std::vector<scenario::ConfigNode>& 
                 // sweep's entry that chose the file comes first.
                 throw InputError(base_nodes[b].pos,
                                  path + ": '" + file.filename().string() + "' is not a valid scenario" +
-                                     (variant.empty() ? std::string() : " with " + join(variant, " ")) + ": " + e.what());
+                                     (variant.empty() ? std::string() : " with " + join(variant, " ")) + ": " +
+                                     e.what());
             }
         }
     }
@@ -185,9 +187,9 @@ Sweep load_sweep(const std::filesystem::path& file) {
         scenario::fail_at(root.optional("list") ? *root.optional("list") : root.node(), "list",
                           "grid and list make more than " + std::to_string(max_variants) + " variants");
     if (bases.size() * variants.size() * static_cast<std::size_t>(seeds) > max_runs)
-        scenario::fail_at(*root.optional("seeds"), "seeds",
-                          "the sweep would make more than " + std::to_string(max_runs) +
-                              " runs (scenarios x variants x seeds)");
+        scenario::fail_at(
+            *root.optional("seeds"), "seeds",
+            "the sweep would make more than " + std::to_string(max_runs) + " runs (scenarios x variants x seeds)");
     const auto master = static_cast<std::uint64_t>(root.integer("master_seed", scenario::non_negative));
     const auto& out = root.required("output");
     sweep.output = scenario::to_string(out, "output");
@@ -345,11 +347,12 @@ void write_sweep_summary(const Sweep& sweep, const std::vector<SweepRow>& rows) 
                    "run,base,parameters,seed,status,trips,share_walk,share_bike,share_transit,share_car,"
                    "sustainable_share,target_met,mean_min_walk,mean_min_bike,mean_min_transit,mean_min_car,error\n");
     for (const auto& r : rows)
-        fmt::format_to(std::back_inserter(out),
-                       "{},{},\"{}\",{},{},{:.0f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{:.3f},{:.3f},{:.3f},{:.3f},\"{}\"\n",
-                       r.run, r.base, r.parameters, r.seed, r.status, r.trips, r.share_walk, r.share_bike,
-                       r.share_transit, r.share_car, r.sustainable_share, r.target_met ? 1 : 0, r.mean_min_walk,
-                       r.mean_min_bike, r.mean_min_transit, r.mean_min_car, r.error);
+        fmt::format_to(
+            std::back_inserter(out),
+            "{},{},\"{}\",{},{},{:.0f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{:.3f},{:.3f},{:.3f},{:.3f},\"{}\"\n",
+            r.run, r.base, r.parameters, r.seed, r.status, r.trips, r.share_walk, r.share_bike, r.share_transit,
+            r.share_car, r.sustainable_share, r.target_met ? 1 : 0, r.mean_min_walk, r.mean_min_bike,
+            r.mean_min_transit, r.mean_min_car, r.error);
     std::filesystem::create_directories(sweep.output);
     core::write_file_atomically(sweep.output / "summary.csv", fmt::to_string(out));
 

@@ -44,7 +44,10 @@ struct Population {
         struct iterator {
             std::uint32_t i;
             std::uint32_t operator*() const { return i; }
-            iterator& operator++() { ++i; return *this; }
+            iterator& operator++() {
+                ++i;
+                return *this;
+            }
             bool operator==(const iterator&) const = default;
         };
         iterator begin() const { return {first}; }

@@ -298,9 +298,9 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
         for (std::uint32_t p = first_resident[z]; p < first_resident[z + 1]; ++p) {
             Rng rng(s.seed, Stream::home_location, p);
             const double u = rng.uniform();
-            pop.group[p] = u < s.population.employment_rate                    ? Group::resident_worker
+            pop.group[p] = u < s.population.employment_rate                               ? Group::resident_worker
                            : u < s.population.employment_rate + s.population.student_rate ? Group::resident_student
-                                                                    : Group::resident;
+                                                                                          : Group::resident;
             pop.home_zone[p] = static_cast<std::uint32_t>(z);
             pop.home_node[p] = draw_node(net, static_cast<std::uint32_t>(z), rng, invalid_index);
         }

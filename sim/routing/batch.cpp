@@ -137,8 +137,7 @@ std::vector<RouteAnswer> answer_route_queries(const RoutingContext& ctx, const s
         } else if (!(a.snap_from_m <= max_snap_m)) {
             a.reason = fmt::format("origin {:.0f} m from the network (more than {:g} m)", a.snap_from_m, max_snap_m);
         } else if (!(a.snap_to_m <= max_snap_m)) {
-            a.reason =
-                fmt::format("destination {:.0f} m from the network (more than {:g} m)", a.snap_to_m, max_snap_m);
+            a.reason = fmt::format("destination {:.0f} m from the network (more than {:g} m)", a.snap_to_m, max_snap_m);
         }
         if (!a.reason.empty()) from[i] = to[i] = invalid_index;
     }
@@ -219,7 +218,9 @@ void write_route_answers(const std::filesystem::path& file, const std::vector<Ro
                        core::name_of(queries[i].mode), a.found ? 1 : 0, a.time_s, a.distance_m, a.transit.access_s,
                        a.transit.wait_s, a.transit.in_vehicle_s, a.transit.egress_s + a.transit.transfer_walk_s,
                        a.transit.transfers, a.lines, a.stops, a.snap_from_m, a.snap_to_m,
-                       a.found ? std::string() : a.reason.empty() ? std::string("no path") : a.reason);
+                       a.found            ? std::string()
+                       : a.reason.empty() ? std::string("no path")
+                                          : a.reason);
     }
     core::write_file_atomically(file, fmt::to_string(out));
 }

@@ -21,7 +21,7 @@ struct RouteQuery {
 struct RouteAnswer {
     bool found = false;
     double time_s = 0, distance_m = 0;
-    TransitComponents transit;  // transit parts
+    TransitComponents transit;              // transit parts
     std::string lines, stops;               // transit: line and stop ids of the rides, '|' separated
     double snap_from_m = 0, snap_to_m = 0;  // distance from each point to its node
     std::string reason;                     // why found is 0 (no commas: a plain CSV field)

@@ -97,8 +97,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     // Trips grouped by origin node, then by departure period (counting sort: deterministic).
     std::vector<std::uint32_t> trip_person(trips);
     for (std::uint32_t p = 0; p < pop.person_count(); ++p)
-        for (const auto t : pop.trips_of(p))
-            trip_person[t] = p;
+        for (const auto t : pop.trips_of(p)) trip_person[t] = p;
     const std::size_t nodes = ctx.net.node_count();
     std::vector<std::uint32_t> first(nodes + 1, 0);
     for (std::size_t t = 0; t < trips; ++t) ++first[trip_origin_node(pop, trip_person[t], t) + 1];
@@ -167,8 +166,7 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
     out.car_ok.assign(n, 0);
     out.transit_ok.assign(n, 0);
     out.pt.assign(n);
-    for (auto* v : {&out.car_time_s, &out.car_drive_s, &out.car_distance_m, &out.pt_distance_m})
-        v->assign(n, 0.f);
+    for (auto* v : {&out.car_time_s, &out.car_drive_s, &out.car_distance_m, &out.pt_distance_m}) v->assign(n, 0.f);
     // Requests by origin node, then car hour, then transit period: one search serves many.
     std::vector<std::uint32_t> origin(n), order(n);
     for (std::size_t i = 0; i < n; ++i) {

@@ -63,8 +63,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
     const TransitModel& tm = *ctx.transit;
     std::vector<std::uint32_t> trip_person(trips);
     for (std::uint32_t p = 0; p < pop.person_count(); ++p)
-        for (const auto t : pop.trips_of(p))
-            trip_person[t] = p;
+        for (const auto t : pop.trips_of(p)) trip_person[t] = p;
     const auto wanted = [&](std::size_t t) { return reroute.empty() || reroute[t]; };
 
     // Trips to route, grouped by origin node (counting sort), then by mode and hour so that
@@ -248,8 +247,7 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
     const std::size_t trips = pop.trip_count(), nodes = ctx.net.node_count();
     std::vector<std::uint32_t> trip_person(trips);
     for (std::uint32_t p = 0; p < pop.person_count(); ++p)
-        for (const auto t : pop.trips_of(p))
-            trip_person[t] = p;
+        for (const auto t : pop.trips_of(p)) trip_person[t] = p;
     const auto has_street_leg = [&](std::size_t t) {
         for (auto l = routes.trip_first_leg[t]; l < routes.trip_first_leg[t + 1]; ++l)
             if (routes.leg_kind[l] == LegKind::walk || routes.leg_kind[l] == LegKind::bike) return true;

@@ -135,7 +135,8 @@ public:
     void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t a, const std::string&) override {
         leaf(m, a);
     }
-    void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
+    void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a,
+                         YAML::EmitterStyle::value) override {
         open(m, a);
     }
     void OnSequenceEnd() override { close(); }
@@ -311,8 +312,9 @@ void merge_into(ConfigNode& base, const ConfigNode& overlay) {
 
 void apply_override(ConfigNode& root, std::string_view assignment) {
     if (const auto bad = invalid_utf8_at(assignment); bad != std::string_view::npos)
-        throw InputError({"--set", 0, 0}, fmt::format("{} at character {} of the assignment",
-                                                      bad_byte_message(assignment[bad]), pos_at(assignment, bad, "").column));
+        throw InputError({"--set", 0, 0},
+                         fmt::format("{} at character {} of the assignment", bad_byte_message(assignment[bad]),
+                                     pos_at(assignment, bad, "").column));
     const SourcePos where{"--set " + std::string(assignment), 0, 0};
     const auto eq = assignment.find('=');
     if (eq == std::string_view::npos || eq == 0) throw InputError(where, "expected key.path=value");

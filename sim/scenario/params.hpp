@@ -44,8 +44,8 @@ struct RoutingParams {
 
 // Day-to-day replanning (iterations.*).
 struct ReplanParams {
-    double replanning_share = 0.1;  // persons who reconsider their plans after a day
-    double replanning_decay = 0.0;  // after day n the share is replanning_share / (n + 1)^decay
+    double replanning_share = 0.1;        // persons who reconsider their plans after a day
+    double replanning_decay = 0.0;        // after day n the share is replanning_share / (n + 1)^decay
     std::int32_t departure_window_s = 0;  // departure shifts considered: up to +- this
     double shift_per_hour = 0;            // utility per hour of shift from the desired departure (<= 0)
 };

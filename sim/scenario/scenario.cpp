@@ -53,8 +53,7 @@ ConfigNode load_chain(const std::filesystem::path& file, std::vector<std::filesy
     if (const ConfigNode* ext = own.find("extends")) {
         const std::string base_name = to_string(*ext, "extends");
         const auto base_path = file.parent_path() / base_name;
-        if (!core::exists(base_path))
-            throw InputError(ext->pos, "extends: no such file '" + base_path.string() + "'");
+        if (!core::exists(base_path)) throw InputError(ext->pos, "extends: no such file '" + base_path.string() + "'");
         merged = load_chain(base_path, chain, ext);
     }
     // Fragments (e.g. calibrated constants) merge over the base and under the file's own keys.
@@ -63,8 +62,7 @@ ConfigNode load_chain(const std::filesystem::path& file, std::vector<std::filesy
         for (std::size_t i = 0; i < inc->items.size(); ++i) {
             const std::string path = "include[" + std::to_string(i) + "]";
             const auto frag_path = file.parent_path() / to_string(inc->items[i], path);
-            if (!core::exists(frag_path))
-                fail_at(inc->items[i], path, "no such file '" + frag_path.string() + "'");
+            if (!core::exists(frag_path)) fail_at(inc->items[i], path, "no such file '" + frag_path.string() + "'");
             chain.push_back(frag_path);
             const ConfigNode frag = load_yaml_file(frag_path);
             if (frag.kind != ConfigNode::Kind::map)
@@ -190,7 +188,8 @@ void read_scenario(Scenario& s) {
         const auto& n = r.required("distance_bands_km");
         s.report.distance_bands_km = to_numbers(n, "report.distance_bands_km", positive);
         if (!std::is_sorted(s.report.distance_bands_km.begin(), s.report.distance_bands_km.end()) ||
-            std::adjacent_find(s.report.distance_bands_km.begin(), s.report.distance_bands_km.end()) != s.report.distance_bands_km.end())
+            std::adjacent_find(s.report.distance_bands_km.begin(), s.report.distance_bands_km.end()) !=
+                s.report.distance_bands_km.end())
             fail_at(n, "report.distance_bands_km", "band limits must increase");
         r.finish();
     }
@@ -325,7 +324,8 @@ void read_scenario(Scenario& s) {
         s.iterations.replanning_share = it.number("replanning_share", unit_interval);
         s.iterations.replanning_decay = it.number("replanning_decay", unit_interval);
         s.iterations.experience_weight = it.number("experience_weight", unit_interval);
-        s.iterations.departure_window_s = static_cast<std::int32_t>(it.integer("departure_window_s", Range{0, 6 * 3600}));
+        s.iterations.departure_window_s =
+            static_cast<std::int32_t>(it.integer("departure_window_s", Range{0, 6 * 3600}));
         s.iterations.shift_per_hour = it.number("shift_per_hour", non_positive);
         s.iterations.share_tolerance = it.number("share_tolerance", Range{0.0, 1.0, true});
         s.iterations.time_tolerance = it.number("time_tolerance", Range{0.0, 1.0, true});
@@ -370,7 +370,8 @@ void read_scenario(Scenario& s) {
             s.mode_choice.beta.cost_per_sek = b.number("cost_per_sek", non_positive);
             b.finish();
         }
-        read_adjustments(mc.optional("asc_by_group"), "mode_choice.asc_by_group", core::group_names, s.mode_choice.asc_by_group);
+        read_adjustments(mc.optional("asc_by_group"), "mode_choice.asc_by_group", core::group_names,
+                         s.mode_choice.asc_by_group);
         read_adjustments(mc.optional("asc_by_purpose"), "mode_choice.asc_by_purpose", core::purpose_names,
                          s.mode_choice.asc_by_purpose);
         mc.finish();

@@ -146,9 +146,9 @@ struct Scenario {
     struct Iterations {
         int max = 0;
         int min = 0;
-        double replanning_share = 0;        // persons who reconsider their plans after a day
-        double replanning_decay = 0;        // after day n the share is replanning_share / (n + 1)^decay
-        double experience_weight = 0;       // weight of the newest day in the averages; 0: 1 / (n + 1) (MSA)
+        double replanning_share = 0;          // persons who reconsider their plans after a day
+        double replanning_decay = 0;          // after day n the share is replanning_share / (n + 1)^decay
+        double experience_weight = 0;         // weight of the newest day in the averages; 0: 1 / (n + 1) (MSA)
         std::int32_t departure_window_s = 0;  // departure shifts considered: up to +- this
         double shift_per_hour = 0;            // utility per hour of shift from the desired departure (<= 0)
         double share_tolerance = 0;           // converged: no mode share moves more than this

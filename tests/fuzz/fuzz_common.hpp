@@ -43,7 +43,9 @@ inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
 }
 
 // The source tree (for the test data the targets start from).
-inline std::filesystem::path source_dir() { return FLEMSIM_SOURCE_DIR; }
+inline std::filesystem::path source_dir() {
+    return FLEMSIM_SOURCE_DIR;
+}
 
 // Runs `parse`; the documented rejections are expected outcomes. An InputError must say
 // where: at least the file.

@@ -12,11 +12,15 @@ namespace fs = std::filesystem;
 using namespace flemsim;
 
 namespace {
-constexpr std::array<const char*, 9> tables = {"agency.txt",         "stops.txt",     "routes.txt",
-                                               "trips.txt",          "stop_times.txt", "calendar.txt",
+constexpr std::array<const char*, 9> tables = {"agency.txt",         "stops.txt",       "routes.txt",
+                                               "trips.txt",          "stop_times.txt",  "calendar.txt",
                                                "calendar_dates.txt", "frequencies.txt", "transfers.txt"};
-fs::path feed() { return fuzz::scratch() / "feed"; }
-fs::path original() { return fuzz::source_dir() / "tests/data/gtfs/frequencies"; }
+fs::path feed() {
+    return fuzz::scratch() / "feed";
+}
+fs::path original() {
+    return fuzz::source_dir() / "tests/data/gtfs/frequencies";
+}
 
 void add_node(network::Network& net, const char* id, double x, double y) {
     net.node_ids.emplace_back(id);

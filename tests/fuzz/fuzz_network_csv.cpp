@@ -13,8 +13,12 @@ namespace {
 constexpr std::array<const char*, 9> tables = {"network.yaml", "nodes.csv",      "links.csv",
                                                "zones.csv",    "stops.csv",      "vehicles.csv",
                                                "lines.csv",    "line_stops.csv", "headways.csv"};
-fs::path folder() { return fuzz::scratch() / "net"; }
-fs::path original() { return fuzz::source_dir() / "tests/data/tiny"; }
+fs::path folder() {
+    return fuzz::scratch() / "net";
+}
+fs::path original() {
+    return fuzz::source_dir() / "tests/data/tiny";
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {

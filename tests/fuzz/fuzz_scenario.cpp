@@ -15,7 +15,8 @@ using namespace flemsim;
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     const fs::path data = fuzz::source_dir() / "tests/data";
     fs::copy_file(data / "tiny.yaml", fuzz::scratch() / "tiny.yaml", fs::copy_options::overwrite_existing);
-    fs::copy(data / "tiny", fuzz::scratch() / "tiny", fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    fs::copy(data / "tiny", fuzz::scratch() / "tiny",
+             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
     return 0;
 }
 

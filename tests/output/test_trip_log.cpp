@@ -1086,7 +1086,7 @@ TEST_CASE("exports: node and link ids beyond the network are refused, not follow
         poke<std::uint32_t>(path, "persons", 0, "home_node", 0);
         CHECK(message_of([&] { output::check_network_ids(output::read_trip_log(path), net); }) ==
               fmt::format("{}: /persons row 1, field home_node: 2000 is not a node of the network ({} nodes) "
-                      "(give the network folder or scenario the run used)",
+                          "(give the network folder or scenario the run used)",
                           path.string(), net.node_count()));
 
         poke<std::uint32_t>(path, "persons", 1, "home_node", 1);

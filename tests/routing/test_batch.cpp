@@ -103,7 +103,8 @@ TEST_CASE("route queries far from the network are not found, with the reason") {
     CHECK(first.find(",origin ") != std::string::npos);
 
     // NaN coordinates are refused at their line and column.
-    std::ofstream(dir / "nan.csv") << "id,from_lat,from_lon,to_lat,to_lon,mode,departure\nx,nan,17.9,59.2,17.9,walk,08:00:00\n";
+    std::ofstream(dir / "nan.csv")
+        << "id,from_lat,from_lon,to_lat,to_lon,mode,departure\nx,nan,17.9,59.2,17.9,walk,08:00:00\n";
     CHECK_THROWS_WITH_AS(routing::read_route_queries(dir / "nan.csv"), doctest::Contains("nan.csv:2:3: from_lat"),
                          core::InputError);
 }

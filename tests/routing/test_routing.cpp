@@ -164,7 +164,7 @@ TEST_CASE("level of service per trip, including a wait for the first departure")
     CHECK(los.pt.wait_s[1] == doctest::Approx(300));
     CHECK(los.has(0, core::Mode::car));
     CHECK(los.time_s[3][0] == doctest::Approx(80 - 20 + 210 + s.modes.car.access_s));  // from a1: 600 m at 10 m/s
-    CHECK(los.has(0, core::Mode::walk) == false);                                // no walk path to the gateway
+    CHECK(los.has(0, core::Mode::walk) == false);                                      // no walk path to the gateway
     CHECK(los.has(0, core::Mode::bike) == false);
 }
 

@@ -188,8 +188,7 @@ TEST_CASE("YAML: nested aliases are refused before they are copied out, at the a
     // values expanded) joins the 672,000 of the levels before.
     CHECK(std::regex_search(msg, std::regex(R"(bomb\.yaml:7:10: this alias makes the document larger)")));
     // A small alias is ordinary YAML and stays allowed.
-    const auto ok = write("alias-ok.yaml", "extends: " + tiny.string() +
-                                               "\ndescription: &d shared\nname: *d\n");
+    const auto ok = write("alias-ok.yaml", "extends: " + tiny.string() + "\ndescription: &d shared\nname: *d\n");
     CHECK(load_scenario(ok).name == "shared");
 }
 

@@ -7,9 +7,9 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
-#include <iterator>
 #include <optional>
 #include <tuple>
 #include <unordered_map>
