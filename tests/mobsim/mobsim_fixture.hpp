@@ -139,6 +139,15 @@ inline population::Population make_people(const network::Network& net, const std
     return pop;
 }
 
+// Cars only, no squeezing past a blocked link: the tests watch the queues themselves.
+inline mobsim::MobsimParams car_params() {
+    mobsim::MobsimParams p;
+    p.end_time_s = 30 * 3600;
+    p.car_access_s = 0;
+    p.stuck_time_s = 100000;
+    return p;
+}
+
 struct Played {
     routing::TripRoutes routes;
     mobsim::DayResult day;

@@ -13,15 +13,7 @@
 using namespace flemsim;
 using testing::LinkSpec;
 
-namespace {
-mobsim::MobsimParams car_params() {
-    mobsim::MobsimParams p;
-    p.end_time_s = 30 * 3600;
-    p.car_access_s = 0;
-    p.stuck_time_s = 100000;  // no squeezing: the tests watch the queues themselves
-    return p;
-}
-}  // namespace
+using testing::car_params;
 
 TEST_CASE("a day is the same with 1 and 2 threads, with every phase run in parallel") {
     // A 6 x 6 grid of 200 m blocks, two-way streets of 300 veh/h (so that queues form), a bus

@@ -9,15 +9,7 @@
 
 using namespace flemsim;
 
-namespace {
-mobsim::MobsimParams car_params() {
-    mobsim::MobsimParams p;
-    p.end_time_s = 30 * 3600;
-    p.car_access_s = 0;
-    p.stuck_time_s = 100000;  // no squeezing: the tests watch the queues themselves
-    return p;
-}
-}  // namespace
+using testing::car_params;
 
 TEST_CASE("a bottleneck of 600 veh/h lets out 10 vehicles a minute") {
     // a --(wide, 360 m at 36 km/h)--> b --(bottleneck 600 veh/h, 100 m)--> c --(wide)--> d
@@ -109,6 +101,29 @@ struct Road {
     std::uint32_t arc(std::size_t k) const { return routes.arcs[routes.leg_first_arc[car_legs[0]] + k]; }
 };
 
+// The engines a link test drives by hand, over `routes`: a day's result with its boarding
+// column, the wheel, and the link queues with the transit engine they hand buses to.
+struct LinkRig {
+    mobsim::MobsimContext mctx;
+    mobsim::DayResult res;
+    mobsim::EventWheel wheel;
+    mobsim::TransitVehicles transit;
+    mobsim::LinkQueues links;
+
+    LinkRig(const routing::RoutingContext& ctx, const routing::TripRoutes& routes, const mobsim::MobsimParams& p)
+        : mctx(mobsim::make_mobsim_context(ctx, p)),
+          res(with_boarding(routes)),
+          wheel(p.end_time_s),
+          transit(mctx, routes, res, wheel),
+          links(mctx, routes, transit, res, wheel) {}
+
+    static mobsim::DayResult with_boarding(const routing::TripRoutes& routes) {
+        mobsim::DayResult r;
+        r.leg_board_s.assign(routes.leg_count(), -1);
+        return r;
+    }
+};
+
 // One second of the link phases, in their order.
 void link_second(mobsim::LinkQueues& links, std::int32_t t, std::vector<std::uint32_t> woken = {}) {
     std::vector<std::uint32_t> bus_arrivals;
@@ -123,12 +138,10 @@ TEST_CASE("LinkQueues: a waiting list enters up to the free storage, the head le
     Road road;
     REQUIRE(road.car_legs.size() == 20);
     auto params = car_params();
-    const auto mctx = mobsim::make_mobsim_context(road.ctx, params);
-    mobsim::DayResult res;
-    res.leg_board_s.assign(road.routes.leg_count(), -1);
-    mobsim::EventWheel wheel(params.end_time_s);
-    mobsim::TransitVehicles transit(mctx, road.routes, res, wheel);
-    mobsim::LinkQueues links(mctx, road.routes, transit, res, wheel);
+    LinkRig rig(road.ctx, road.routes, params);
+    auto& res = rig.res;
+    auto& wheel = rig.wheel;
+    auto& links = rig.links;
     const auto ab = road.arc(0), bc = road.arc(1);
     CHECK(links.storage(ab) == 13);
     CHECK(links.free_storage(ab) == 13);
@@ -174,12 +187,9 @@ TEST_CASE("LinkQueues: a waiting list blocked for the stuck time squeezes in ove
     Road road;
     auto params = car_params();
     params.stuck_time_s = 5;
-    const auto mctx = mobsim::make_mobsim_context(road.ctx, params);
-    mobsim::DayResult res;
-    res.leg_board_s.assign(road.routes.leg_count(), -1);
-    mobsim::EventWheel wheel(params.end_time_s);
-    mobsim::TransitVehicles transit(mctx, road.routes, res, wheel);
-    mobsim::LinkQueues links(mctx, road.routes, transit, res, wheel);
+    LinkRig rig(road.ctx, road.routes, params);
+    auto& res = rig.res;
+    auto& links = rig.links;
     const auto ab = road.arc(0);
     std::vector<mobsim::VehicleRef> entries;
     for (const auto leg : road.car_legs) entries.push_back({mobsim::VehicleRef::Kind::car, leg});
@@ -212,12 +222,10 @@ TEST_CASE("LinkQueues: a car whose leg has no link is parked again at once") {
     routes.leg_length_m = {0};
     auto params = car_params();
     params.car_access_s = 60;
-    const auto mctx = mobsim::make_mobsim_context(ctx, params);
-    mobsim::DayResult res;
-    res.leg_board_s.assign(1, -1);
-    mobsim::EventWheel wheel(params.end_time_s);
-    mobsim::TransitVehicles transit(mctx, routes, res, wheel);
-    mobsim::LinkQueues links(mctx, routes, transit, res, wheel);
+    LinkRig rig(ctx, routes, params);
+    auto& res = rig.res;
+    auto& wheel = rig.wheel;
+    auto& links = rig.links;
     std::vector<mobsim::VehicleRef> entries{{mobsim::VehicleRef::Kind::car, 0}};
     links.enter(100, entries);
     CHECK_FALSE(links.has_waiting());
