@@ -33,11 +33,7 @@ RoutingContext build_routing(const network::Network& net, const scenario::Routin
                        build_street_graph(net, Mode::bike, p.bike_speed_mps),
                        build_street_graph(net, Mode::car, 0.0),
                        nullptr,
-                       p.max_walk_trip_m,
-                       p.max_bike_trip_m,
-                       p.car_access_s,
-                       p.walk_speed_mps,
-                       p.bike_speed_mps};
+                       p};
     ctx.transit = std::make_unique<TransitModel>(net, ctx.walk, p.transit);
     return ctx;
 }
@@ -116,8 +112,8 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
 
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     // Walk and bike move at one speed, so a time bound is a distance bound.
-    const double walk_limit_s = ctx.max_walk_trip_m / ctx.walk_speed_mps;
-    const double bike_limit_s = ctx.max_bike_trip_m / ctx.bike_speed_mps;
+    const double walk_limit_s = ctx.params.max_walk_trip_m / ctx.params.walk_speed_mps;
+    const double bike_limit_s = ctx.params.max_bike_trip_m / ctx.params.bike_speed_mps;
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16), [&](const tbb::blocked_range<std::size_t>& r) {
         Scratch& s = scratch.local();
         for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
@@ -135,12 +131,12 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                     los.time_s[static_cast<std::size_t>(m)][t] = static_cast<float>(time);
                     los.distance_m[static_cast<std::size_t>(m)][t] = static_cast<float>(dist);
                 };
-                if (s.walk.reached(d) && s.walk.length_m(d) <= ctx.max_walk_trip_m)
+                if (s.walk.reached(d) && s.walk.length_m(d) <= ctx.params.max_walk_trip_m)
                     set(Mode::walk, s.walk.time_s(d), s.walk.length_m(d));
-                if (s.bike.reached(d) && s.bike.length_m(d) <= ctx.max_bike_trip_m)
+                if (s.bike.reached(d) && s.bike.length_m(d) <= ctx.params.max_bike_trip_m)
                     set(Mode::bike, s.bike.time_s(d), s.bike.length_m(d));
                 if (s.car.reached(d)) {
-                    set(Mode::car, s.car.time_s(d) + ctx.car_access_s, s.car.length_m(d));
+                    set(Mode::car, s.car.time_s(d) + ctx.params.car_access_s, s.car.length_m(d));
                     los.car_drive_s[t] = static_cast<float>(s.car.time_s(d));
                 }
                 const TransitPath path = transit_path_at(ctx, s.transit, o, d, trip_departure_s(pop, t));
@@ -205,7 +201,7 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
                     if (s.car.reached(d)) {
                         out.car_ok[i] = 1;
                         out.car_drive_s[i] = static_cast<float>(s.car.time_s(d));
-                        out.car_time_s[i] = static_cast<float>(s.car.time_s(d) + ctx.car_access_s);
+                        out.car_time_s[i] = static_cast<float>(s.car.time_s(d) + ctx.params.car_access_s);
                         out.car_distance_m[i] = static_cast<float>(s.car.length_m(d));
                     }
                     const auto path = transit_path_at(ctx, s.transit, o, d, requests[i].dep_s);
@@ -242,7 +238,8 @@ ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day
             if (s.walk.reached(d)) k.values[0][c] = s.walk.time_s(d) / 60, k.values[1][c] = s.walk.length_m(d) / 1000;
             if (s.bike.reached(d)) k.values[2][c] = s.bike.time_s(d) / 60, k.values[3][c] = s.bike.length_m(d) / 1000;
             if (s.car.reached(d))
-                k.values[4][c] = (s.car.time_s(d) + ctx.car_access_s) / 60, k.values[5][c] = s.car.length_m(d) / 1000;
+                k.values[4][c] = (s.car.time_s(d) + ctx.params.car_access_s) / 60,
+                k.values[5][c] = s.car.length_m(d) / 1000;
             const auto p = transit_path_at(ctx, s.transit, o, d, time_of_day_s);
             if (p.found) {
                 k.values[6][c] = p.total_s() / 60;
@@ -275,7 +272,7 @@ population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std:
             double best = std::numeric_limits<double>::infinity();
             if (s.walk.reached(d)) best = std::min(best, s.walk.time_s(d));
             if (s.bike.reached(d)) best = std::min(best, s.bike.time_s(d));
-            if (s.car.reached(d)) best = std::min(best, s.car.time_s(d) + ctx.car_access_s);
+            if (s.car.reached(d)) best = std::min(best, s.car.time_s(d) + ctx.params.car_access_s);
             const auto path = transit_path_at(ctx, s.transit, o, d, time_of_day_s);
             if (path.found) best = std::min(best, path.total_s());
             imp.minutes[i * nz + j] = best / 60.0;

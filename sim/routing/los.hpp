@@ -19,11 +19,7 @@ struct RoutingContext {
     const network::Network& net;
     StreetGraph walk, bike, car;
     std::unique_ptr<TransitModel> transit;
-    double max_walk_trip_m = 0;
-    double max_bike_trip_m = 0;
-    double car_access_s = 0;  // walk to and from the parked car, split over both ends
-    double walk_speed_mps = scenario::default_walk_speed_mps;
-    double bike_speed_mps = scenario::default_bike_speed_mps;
+    scenario::RoutingParams params;  // speeds, distance limits, car access (and transit's, as built)
 };
 
 RoutingContext build_routing(const network::Network& net, const scenario::RoutingParams& params);
