@@ -19,6 +19,9 @@ namespace flemsim::network {
 enum ModeBits : std::uint8_t { walk_bit = 1, bike_bit = 2, car_bit = 4, transit_bit = 8 };
 
 enum class ZoneKind : std::uint8_t { study = 0, gateway = 1 };
+// GTFS transfers.txt transfer_type: 0 recommended (the default rules apply), 1 timed (the
+// departing vehicle waits: no minimum), 2 a minimum time, 3 not possible.
+enum class TransferType : std::uint8_t { recommended = 0, timed = 1, minimum = 2, impossible = 3 };
 enum class LineMode : std::uint8_t { rail = 0, bus = 1, tram = 2 };
 
 struct Network {
@@ -69,6 +72,10 @@ struct Network {
     std::vector<std::string> stop_ids;
     std::vector<std::string> stop_names;
     std::vector<std::uint32_t> stop_node;
+    // Parking at the stop for bike-and-ride and park-and-ride (stops.csv `bike_parking`,
+    // `car_parking`: spaces; 0 or absent: none).
+    std::vector<std::uint32_t> stop_bike_parking;
+    std::vector<std::uint32_t> stop_car_parking;
 
     // Vehicle types.
     std::vector<std::string> vehicle_ids;
@@ -95,11 +102,37 @@ struct Network {
     std::vector<std::int32_t> headway_to_s;
     std::vector<std::int32_t> headway_s;
 
+    // Timetable trips (optional tables trips.csv and trip_times.csv, e.g. from a GTFS feed).
+    // A line with trips runs exactly those (its headways are then only a summary); a line
+    // without trips runs its headways, expanded into departures from the first stop. Times are
+    // seconds after midnight of the service day; trips of the previous service day that run
+    // past midnight have negative times before midnight. trip_first_time is CSR over trips:
+    // one arrival and one departure per stop of the line in the trip's direction.
+    std::vector<std::string> trip_ids;
+    std::vector<std::uint32_t> trip_line;
+    std::vector<std::uint8_t> trip_direction;  // 0: the line's stops as listed; 1: reversed
+    std::vector<std::string> trip_block;       // "" when none; a block's trips are run by one vehicle
+    std::vector<std::uint32_t> trip_first_time{0};
+    std::vector<std::int32_t> trip_arrive_s;
+    std::vector<std::int32_t> trip_depart_s;
+
+    // Transfer rules (optional table transfers.csv, e.g. from GTFS transfers.txt): from a stop to
+    // a stop (the same one for a transfer at a stop), optionally only from or to a line
+    // (core::invalid_index: any line). Rules naming lines take precedence over rules that do not.
+    std::vector<std::uint32_t> rule_from_stop;
+    std::vector<std::uint32_t> rule_to_stop;
+    std::vector<std::uint32_t> rule_from_line;
+    std::vector<std::uint32_t> rule_to_line;
+    std::vector<std::uint8_t> rule_type;    // TransferType
+    std::vector<std::int32_t> rule_min_s;   // the minimum time of a TransferType::minimum rule
+
     std::size_t node_count() const { return node_ids.size(); }
     std::size_t link_count() const { return link_ids.size(); }
     std::size_t zone_count() const { return zone_ids.size(); }
     std::size_t stop_count() const { return stop_ids.size(); }
     std::size_t line_count() const { return line_ids.size(); }
+    std::size_t trip_count() const { return trip_ids.size(); }
+    std::size_t rule_count() const { return rule_type.size(); }
 
     // Headway of a line at a time of day, 0 when it does not run then.
     std::int32_t headway_at(std::uint32_t line, std::int32_t time_s) const;

@@ -1,0 +1,154 @@
+#pragma once
+// Schedule-based transit routing: the timetable as trips (Schedule) and RAPTOR over it
+// (Delling, Pajor and Werneck, "Round-Based Public Transit Routing", 2012), with
+// range-RAPTOR for profiles over a window of departure times. Round k holds the earliest
+// arrivals with at most k trips, so the answers are Pareto sets on arrival time and number of
+// transfers (and, for a profile, on the time of leaving the origin).
+//
+// A RAPTOR route is one direction of a network line: its stops in travel order and its trips,
+// ordered so that no trip overtakes another (the network loader and the GTFS import ensure
+// this: lines.csv groups only such trips). Route r = line * 2 + direction; its position p is
+// the route node route_first_rn[r] + p of the transit model (the same numbering).
+//
+// Transfers: after a ride, a traveller is ready to board at the same stop after
+// min_transfer_s, or at another stop after the footpath's walk time (from the street network);
+// transfer rules (Network::rule_*, GTFS transfers.txt) override these per stop pair and, more
+// specifically, per arriving and departing line: timed (0 s), a minimum time, or not possible.
+// Trips of one block that continue from the stop where the previous one ends carry their
+// riders on without a transfer (staying seated).
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "sim/core/types.hpp"
+#include "sim/network/network.hpp"
+
+namespace flemsim::routing {
+
+inline constexpr std::int32_t no_time = std::numeric_limits<std::int32_t>::max();
+
+// Walks between stops for transfers (CSR over stops; a stop's own entry is not listed).
+struct Footpaths {
+    std::vector<std::uint32_t> first{0};
+    std::vector<std::uint32_t> to;
+    std::vector<std::int32_t> walk_s;
+};
+
+struct ScheduleParams {
+    std::int32_t min_transfer_s = 0;  // at one stop, when no rule says otherwise
+};
+
+struct Schedule {
+    // Routes (line * 2 + direction; a direction that does not run has no trips).
+    std::vector<std::uint32_t> route_line;
+    std::vector<std::uint8_t> route_direction;
+    std::vector<std::uint32_t> route_first_rn;     // route node of position 0
+    std::vector<std::uint32_t> route_first_stop;   // CSR into route_stop
+    std::vector<std::uint32_t> route_stop;         // stop index by position
+    std::vector<std::uint32_t> route_first_trip;   // CSR into trips: a route's trips, in order
+
+    // Trips. Times of trip i at position p: arrive_s / depart_s[trip_first_time[i] + p].
+    std::vector<std::uint32_t> trip_route;
+    std::vector<std::uint32_t> trip_first_time;  // trip_count + 1
+    std::vector<std::int32_t> arrive_s;
+    std::vector<std::int32_t> depart_s;
+    std::vector<std::uint32_t> trip_source;      // the network trip, or invalid_index for a headway departure
+    std::vector<std::uint32_t> trip_block_next;  // the block's next trip, boarded seated; invalid_index: none
+
+    // Per stop, the (route, position) pairs that serve it (CSR).
+    std::vector<std::uint32_t> stop_first_visit;
+    std::vector<std::uint32_t> visit_route;
+    std::vector<std::uint16_t> visit_pos;
+
+    Footpaths footpaths;  // as given to build_schedule
+    ScheduleParams params;
+    // Transfer rules by stop (CSR over the from-stop; fields as Network::rule_*).
+    std::vector<std::uint32_t> stop_first_rule;
+    std::vector<std::uint32_t> rule_to_stop, rule_from_line, rule_to_line;
+    std::vector<std::uint8_t> rule_type;
+    std::vector<std::int32_t> rule_min_s;
+
+    std::size_t route_count() const { return route_line.size(); }
+    std::size_t trip_count() const { return trip_route.size(); }
+    std::size_t stop_count() const { return stop_first_visit.size() - 1; }
+    std::uint16_t stop_count_of_route(std::uint32_t r) const {
+        return static_cast<std::uint16_t>(route_first_stop[r + 1] - route_first_stop[r]);
+    }
+    std::uint32_t trip_line(std::uint32_t trip) const { return route_line[trip_route[trip]]; }
+    std::int32_t arrive(std::uint32_t trip, std::uint16_t pos) const { return arrive_s[trip_first_time[trip] + pos]; }
+    std::int32_t depart(std::uint32_t trip, std::uint16_t pos) const { return depart_s[trip_first_time[trip] + pos]; }
+    std::uint32_t stop_at(std::uint32_t trip, std::uint16_t pos) const {
+        return route_stop[route_first_stop[trip_route[trip]] + pos];
+    }
+
+    // Seconds from arriving at `from` on `from_line` to being ready to board `to_line` at `to`
+    // (walk or min_transfer_s, as the rules say); no_time when the transfer is not possible.
+    // `walk_s` is the footpath's walk (0 for from == to).
+    std::int32_t transfer_s(std::uint32_t from, std::uint32_t to, std::uint32_t from_line, std::uint32_t to_line,
+                            std::int32_t walk_s) const;
+};
+
+// The network's trips and expanded headways as a schedule. Throws core::InputError when a
+// line's trips overtake one another.
+Schedule build_schedule(const network::Network& net, Footpaths footpaths, const ScheduleParams& params);
+
+// A stop with a time: for access, seconds from leaving the origin until ready to board there;
+// for egress, seconds from alighting there to the destination.
+struct StopTime {
+    std::uint32_t stop;
+    std::int32_t offset_s;
+};
+
+struct Ride {
+    std::uint32_t trip;
+    std::uint16_t board_pos, alight_pos;
+    std::int32_t board_s;   // the trip's departure at board_pos
+    std::int32_t alight_s;  // its arrival at alight_pos
+    bool seated = false;    // continues the previous ride on the same block: no transfer
+};
+
+struct Journey {
+    std::int32_t depart_s = no_time;  // leaving the origin
+    std::int32_t arrive_s = no_time;  // at the destination, after the egress
+    std::uint32_t access = 0;         // index into the access list
+    std::uint32_t egress = 0;         // index into the egress list
+    std::vector<Ride> rides;
+    std::vector<std::int32_t> transfer_walk_s;  // per gap between rides: the footpath walked (0: same stop)
+
+    std::uint32_t transfers() const;  // rides that are not seated, minus one
+};
+
+struct RaptorParams {
+    int max_rides = 5;  // rounds: at most this many boardings (transfers + 1)
+};
+
+// Per-thread search state. run() and run_range() fill it; journeys() reads it.
+class Raptor {
+public:
+    Raptor(const Schedule& schedule, const RaptorParams& params);
+
+    // Earliest arrivals leaving the origin at dep_s.
+    void run(const std::vector<StopTime>& access, std::int32_t dep_s);
+    // Range-RAPTOR: the profile of leaving the origin at any time in [from_s, to_s).
+    void run_range(const std::vector<StopTime>& access, std::int32_t from_s, std::int32_t to_s);
+
+    // The Pareto set of journeys to the egress stops leaving the origin in
+    // [earliest_s, latest_s] (after run(): leaving at dep_s, waiting at the stop): no journey in
+    // it leaves earlier, arrives later and has at least as many transfers as another. Sorted
+    // by arrival, then transfers. Journeys that ride nothing are not listed.
+    void journeys(const std::vector<StopTime>& egress, std::int32_t earliest_s, std::int32_t latest_s,
+                  std::vector<Journey>& out) const;
+
+    // After run(): earliest arrival at a stop with at most `rides` boardings (no_time: none).
+    std::int32_t arrival(std::uint32_t stop, int rides) const;
+
+private:
+    struct Impl;
+    const Schedule& m_schedule;
+    RaptorParams m_params;
+    // Implementation state (labels per round, the profile's label arena, marked stops ...).
+    std::vector<std::int32_t> m_state_i32;
+    std::vector<std::uint32_t> m_state_u32;
+};
+
+}  // namespace flemsim::routing
