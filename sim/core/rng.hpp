@@ -22,6 +22,7 @@ enum class Stream : std::uint64_t {
     zone_assignment = 9,
     replanning = 10,
     walk_bike_speed = 11,
+    journey_choice = 12,
 };
 
 constexpr std::uint64_t mix64(std::uint64_t z) {
