@@ -88,7 +88,8 @@ Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOff
         v[idx(Mode::car)] += terms.time_per_min[idx(Mode::car)] * o->car_drive_s / 60.0 +
                              terms.access_egress_per_min * (o->time_s[idx(Mode::car)] - o->car_drive_s) / 60.0;
         v[idx(Mode::transit)] +=
-            terms.time_per_min[idx(Mode::transit)] * o->pt.in_vehicle_s / 60.0 +
+            // Crowding makes the time on board feel longer (perceived in-vehicle time).
+            terms.time_per_min[idx(Mode::transit)] * (o->pt.in_vehicle_s + o->pt.crowding_s) / 60.0 +
             terms.wait_per_min * o->pt.wait_s / 60.0 +
             terms.access_egress_per_min * (o->pt.access_s + o->pt.egress_s + o->pt.transfer_walk_s) / 60.0 +
             terms.transfer * o->pt.transfers;

@@ -14,7 +14,7 @@ using core::invalid_index;
 using core::Mode;
 
 void TransitColumns::assign(std::size_t n) {
-    for (auto* v : {&access_s, &wait_s, &in_vehicle_s, &transfer_walk_s, &egress_s}) v->assign(n, 0.0f);
+    for (auto* v : {&access_s, &wait_s, &in_vehicle_s, &transfer_walk_s, &egress_s, &crowding_s}) v->assign(n, 0.0f);
     transfers.assign(n, 0);
 }
 
@@ -25,6 +25,7 @@ void TransitColumns::set(std::size_t i, const TransitComponents& c) {
     transfer_walk_s[i] = static_cast<float>(c.transfer_walk_s);
     egress_s[i] = static_cast<float>(c.egress_s);
     transfers[i] = static_cast<std::uint16_t>(c.transfers);
+    crowding_s[i] = static_cast<float>(c.crowding_s);
 }
 
 RoutingContext build_routing(const network::Network& net, const scenario::RoutingParams& p) {
@@ -57,28 +58,50 @@ std::uint32_t trip_dest_node(const population::Population& pop, std::uint32_t pe
 
 namespace {
 
-constexpr std::int32_t day_s = 24 * 3600;
-
 using Scratch = RoutingScratch;
 
 }  // namespace
 
 TransitPath transit_path_at(const RoutingContext& ctx, TransitQuery& q, std::uint32_t from, std::uint32_t to,
-                            std::int32_t dep, TransitItinerary* itinerary) {
-    const TransitModel& m = *ctx.transit;
-    for (const std::int32_t clock : {dep, dep - day_s}) {
-        if (clock < 0) break;
-        const std::size_t first = m.period_of(clock);
-        for (std::size_t p = first; p < m.period_count(); ++p) {
-            q.run(from, p);
-            TransitPath path = q.path_to(to, itinerary);
-            if (!path.found) continue;
-            if (p != first) path.wait_s += m.period_start(p) - clock;
-            return path;
-        }
-    }
-    return TransitPath{};
+                            std::int32_t dep, TransitItinerary* itinerary, double u) {
+    (void)ctx;
+    q.run(from, std::max<std::int32_t>(0, dep) / 3600);
+    return q.path_to(to, dep, itinerary, u);
 }
+
+namespace {
+
+// Transit between zones at a time of day: on a timetable the answer for one exact second
+// depends on whether a departure falls just then, so zone-to-zone values are means over
+// leaving every 5 minutes of the hour from `time_of_day_s` (a trip whose departure is not
+// timed to the service). Found only when at least half of the departures have a journey.
+struct MeanTransit {
+    bool found = false;
+    double total_s = 0, wait_s = 0, in_vehicle_s = 0, walk_s = 0, transfers = 0, total_m = 0;
+};
+MeanTransit mean_transit(const RoutingContext& ctx, TransitQuery& q, std::uint32_t from, std::uint32_t to,
+                         std::int32_t time_of_day_s) {
+    constexpr int samples = 12;
+    MeanTransit m;
+    int n = 0;
+    for (int k = 0; k < samples; ++k) {
+        const auto p = transit_path_at(ctx, q, from, to, time_of_day_s + k * 300);
+        if (!p.found) continue;
+        ++n;
+        m.total_s += p.total_s();
+        m.wait_s += p.wait_s;
+        m.in_vehicle_s += p.in_vehicle_s;
+        m.walk_s += p.access_s + p.egress_s + p.transfer_walk_s;
+        m.transfers += p.transfers;
+        m.total_m += p.total_m();
+    }
+    if (2 * n < samples) return m;
+    m.found = true;
+    for (double* v : {&m.total_s, &m.wait_s, &m.in_vehicle_s, &m.walk_s, &m.transfers, &m.total_m}) *v /= n;
+    return m;
+}
+
+}  // namespace
 
 TripLos compute_trip_los(const RoutingContext& ctx, const population::Population& pop) {
     const std::size_t trips = pop.trip_count();
@@ -90,7 +113,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     los.car_drive_s.assign(trips, 0.f);
     for (auto* v : {&los.pt_first_stop, &los.pt_last_stop, &los.pt_first_line, &los.pt_last_line}) v->assign(trips, -1);
 
-    // Trips grouped by origin node, then by departure period (counting sort: deterministic).
+    // Trips grouped by origin node, then by departure hour (counting sort: deterministic).
     std::vector<std::uint32_t> trip_person(trips);
     for (std::uint32_t p = 0; p < pop.person_count(); ++p)
         for (const auto t : pop.trips_of(p)) trip_person[t] = p;
@@ -104,10 +127,10 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         for (std::size_t t = 0; t < trips; ++t)
             order[pos[trip_origin_node(pop, trip_person[t], t)]++] = static_cast<std::uint32_t>(t);
     }
-    const TransitModel& tm = *ctx.transit;
+    // One profile search per origin and hour serves every trip leaving then.
     for (std::size_t n = 0; n < nodes; ++n)
         std::stable_sort(order.begin() + first[n], order.begin() + first[n + 1], [&](std::uint32_t a, std::uint32_t b) {
-            return tm.period_of(trip_departure_s(pop, a)) < tm.period_of(trip_departure_s(pop, b));
+            return trip_departure_s(pop, a) / 3600 < trip_departure_s(pop, b) / 3600;
         });
 
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
@@ -163,7 +186,7 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
     out.transit_ok.assign(n, 0);
     out.pt.assign(n);
     for (auto* v : {&out.car_time_s, &out.car_drive_s, &out.car_distance_m, &out.pt_distance_m}) v->assign(n, 0.f);
-    // Requests by origin node, then car hour, then transit period: one search serves many.
+    // Requests by origin node, then car hour, and the same hour for transit: one search serves many.
     std::vector<std::uint32_t> origin(n), order(n);
     for (std::size_t i = 0; i < n; ++i) {
         const auto t = requests[i].trip;
@@ -240,14 +263,14 @@ ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day
             if (s.car.reached(d))
                 k.values[4][c] = (s.car.time_s(d) + ctx.params.car_access_s) / 60,
                 k.values[5][c] = s.car.length_m(d) / 1000;
-            const auto p = transit_path_at(ctx, s.transit, o, d, time_of_day_s);
+            const auto p = mean_transit(ctx, s.transit, o, d, time_of_day_s);
             if (p.found) {
-                k.values[6][c] = p.total_s() / 60;
+                k.values[6][c] = p.total_s / 60;
                 k.values[7][c] = p.wait_s / 60;
                 k.values[8][c] = p.in_vehicle_s / 60;
-                k.values[9][c] = (p.access_s + p.egress_s + p.transfer_walk_s) / 60;
+                k.values[9][c] = p.walk_s / 60;
                 k.values[10][c] = p.transfers;
-                k.values[11][c] = p.total_m() / 1000;
+                k.values[11][c] = p.total_m / 1000;
             }
         }
     });
@@ -273,8 +296,8 @@ population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std:
             if (s.walk.reached(d)) best = std::min(best, s.walk.time_s(d));
             if (s.bike.reached(d)) best = std::min(best, s.bike.time_s(d));
             if (s.car.reached(d)) best = std::min(best, s.car.time_s(d) + ctx.params.car_access_s);
-            const auto path = transit_path_at(ctx, s.transit, o, d, time_of_day_s);
-            if (path.found) best = std::min(best, path.total_s());
+            const auto path = mean_transit(ctx, s.transit, o, d, time_of_day_s);
+            if (path.found) best = std::min(best, path.total_s);
             imp.minutes[i * nz + j] = best / 60.0;
         }
     });

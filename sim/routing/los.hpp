@@ -28,13 +28,13 @@ RoutingContext build_routing(const network::Network& net, const scenario::Scenar
 
 // Transit components per trip or request, as columns.
 struct TransitColumns {
-    std::vector<float> access_s, wait_s, in_vehicle_s, transfer_walk_s, egress_s;
+    std::vector<float> access_s, wait_s, in_vehicle_s, transfer_walk_s, egress_s, crowding_s;
     std::vector<std::uint16_t> transfers;
 
     void assign(std::size_t n);
     void set(std::size_t i, const TransitComponents& c);
     BasicTransitComponents<float> at(std::size_t i) const {
-        return {access_s[i], wait_s[i], in_vehicle_s[i], transfer_walk_s[i], egress_s[i], transfers[i]};
+        return {access_s[i], wait_s[i], in_vehicle_s[i], transfer_walk_s[i], egress_s[i], transfers[i], crowding_s[i]};
     }
 };
 
@@ -85,12 +85,11 @@ struct RoutingScratch {
     explicit RoutingScratch(const RoutingContext& c) : walk(c.walk), bike(c.bike), car(c.car), transit(*c.transit) {}
 };
 
-// A transit path leaving `from` at `dep`; when no line serves the period the traveller waits
-// for the next period with a path (the gap counts as wait), and after the last service of
-// the day the timetable starts over (a trip at 27:00 waits for the first morning departure).
-// With `itinerary`, also its rides.
+// The transit journey leaving `from` at `dep` or within max_wait_s after (found == false:
+// none, transit is unavailable for the trip): the best by generalised cost, or with u in
+// [0, 1) one drawn by a logit over the Pareto journeys. With `itinerary`, also its rides.
 TransitPath transit_path_at(const RoutingContext& ctx, TransitQuery& q, std::uint32_t from, std::uint32_t to,
-                            std::int32_t dep, TransitItinerary* itinerary = nullptr);
+                            std::int32_t dep, TransitItinerary* itinerary = nullptr, double u = -1.0);
 
 // Departure time of trip t (even: leaving home; odd: leaving the activity).
 std::int32_t trip_departure_s(const population::Population& pop, std::size_t trip);
@@ -98,10 +97,11 @@ std::uint32_t trip_origin_node(const population::Population& pop, std::uint32_t 
 std::uint32_t trip_dest_node(const population::Population& pop, std::uint32_t person, std::size_t trip);
 
 // Parallel over origin nodes (one tree per origin and street mode, one transit search per
-// origin and period); deterministic: each trip's values come from its own origin's search.
+// origin and hour); deterministic: each trip's values come from its own origin's search.
 TripLos compute_trip_los(const RoutingContext& ctx, const population::Population& pop);
 
-// Zone-to-zone level of service between centroids at a time of day, per quantity a
+// Zone-to-zone level of service between centroids at a time of day (transit: the mean over
+// leaving every 5 minutes of the hour from then), per quantity a
 // row-major zone_count x zone_count matrix; NaN where a mode has no path.
 struct ZoneSkims {
     std::size_t zone_count = 0;
@@ -110,8 +110,8 @@ struct ZoneSkims {
 };
 ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day_s);
 
-// Fastest of walk, bike, car and transit between zone centroids, in minutes, at
-// `time_of_day_s`; the intrazonal value is half the fastest time to another zone.
+// Fastest of walk, bike, car and transit (mean over the hour, as in the skims) between zone
+// centroids, in minutes, at `time_of_day_s`; the intrazonal value is half the fastest time to another zone.
 population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std::int32_t time_of_day_s);
 
 }  // namespace flemsim::routing

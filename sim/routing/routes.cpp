@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "sim/core/rng.hpp"
 #include "sim/routing/dijkstra.hpp"
 
 namespace flemsim::routing {
@@ -52,6 +53,48 @@ struct Scratch : RoutingScratch {
     LegBuffer legs;
     explicit Scratch(const RoutingContext& c) : RoutingScratch(c) {}
 };
+
+// Scheduled seconds from route node rn to `stops` stops on.
+double scheduled_ride_s(const TransitModel& tm, std::uint32_t rn, std::uint16_t stops) {
+    double s = 0;
+    for (std::uint16_t k = 0; k < stops; ++k) s += tm.rn_scheduled_ride_s(rn + k);
+    return s;
+}
+
+// The common lines of every ride leg: the planned ride, then each other route node at the
+// boarding stop whose line reaches the alighting stop later on within `factor` x the planned
+// scheduled ride (in route node order, so the result is deterministic).
+void add_ride_options(const TransitModel& tm, double factor, TripRoutes& out) {
+    const std::size_t legs = out.leg_count();
+    out.leg_first_option.assign(legs + 1, 0);
+    out.option_board_rn.clear();
+    out.option_stops.clear();
+    for (std::size_t l = 0; l < legs; ++l) {
+        if (out.leg_kind[l] == LegKind::ride) {
+            const std::uint32_t rn = out.leg_board_rn[l];
+            const std::uint16_t n = out.leg_stops[l];
+            out.option_board_rn.push_back(rn);
+            out.option_stops.push_back(n);
+            const auto board_stop = tm.rn_stop(rn), alight_stop = tm.rn_stop(rn + n);
+            const double limit = factor * scheduled_ride_s(tm, rn, n) + 1e-9;
+            for (const auto* b = tm.board_begin(board_stop); b != tm.board_end(board_stop); ++b) {
+                if (*b == rn) continue;
+                std::uint16_t k = 0;
+                for (std::uint32_t x = *b; !tm.rn_is_last(x); ++x) {
+                    ++k;
+                    if (tm.rn_stop(x + 1) == alight_stop) {
+                        if (scheduled_ride_s(tm, *b, k) <= limit) {
+                            out.option_board_rn.push_back(*b);
+                            out.option_stops.push_back(k);
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        out.leg_first_option[l + 1] = static_cast<std::uint32_t>(out.option_board_rn.size());
+    }
+}
 
 }  // namespace
 
@@ -132,7 +175,10 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                     break;
                 }
                 case Mode::transit: {
-                    if (!transit_path_at(ctx, s.transit, o, d, trip_dep[t], &s.itinerary).found) {
+                    // The journey taken: a logit draw among the Pareto journeys, keyed by
+                    // person and trip (the same draw every day: choices move only with costs).
+                    core::Rng rng(ctx.params.transit.seed, core::Stream::journey_choice, trip_person[t], t);
+                    if (!transit_path_at(ctx, s.transit, o, d, trip_dep[t], &s.itinerary, rng.uniform()).found) {
                         walk_leg(d);  // no transit path at all (a counted fallback): walk
                         break;
                     }
@@ -233,6 +279,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
             });
     }
     out.leg_first_arc[legs] = static_cast<std::uint32_t>(out.arcs.size());
+    add_ride_options(tm, ctx.params.transit.attractive_ride_factor, out);
     return out;
 }
 

@@ -24,6 +24,14 @@ struct TripRoutes {
     std::vector<std::uint32_t> leg_board_rn;  // ride legs; invalid_index otherwise
     std::vector<std::uint16_t> leg_stops;     // ride legs: stops ridden; 0 otherwise
     std::vector<float> leg_length_m;          // street legs: length of the path
+    // Ride legs: the rides the rider accepts at the boarding stop (common lines): the planned
+    // one first (leg_board_rn, leg_stops), then every other route node at that stop whose line
+    // reaches the same alighting stop within transit.attractive_ride_factor x the planned
+    // scheduled ride. The rider boards the first vehicle of any of them with room. CSR over
+    // legs (no options for other legs).
+    std::vector<std::uint32_t> leg_first_option{0};  // leg_count + 1
+    std::vector<std::uint32_t> option_board_rn;
+    std::vector<std::uint16_t> option_stops;
 
     std::size_t trip_count() const { return trip_first_leg.size() - 1; }
     std::size_t leg_count() const { return leg_kind.size(); }

@@ -14,18 +14,18 @@ namespace flemsim::routing {
 using core::invalid_index;
 using network::Network;
 
+namespace {
+
+double median(std::vector<double>& v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+}  // namespace
+
 TransitModel::TransitModel(const Network& net, const StreetGraph& walk, const TransitParams& params)
     : m_net(net), m_walk(walk), m_params(params) {
-    // Periods: every break of any headway interval starts one.
-    m_period_start.push_back(0);
-    for (std::size_t i = 0; i < net.headway_s.size(); ++i) {
-        m_period_start.push_back(net.headway_from_s[i]);
-        m_period_start.push_back(net.headway_to_s[i]);
-    }
-    std::sort(m_period_start.begin(), m_period_start.end());
-    m_period_start.erase(std::unique(m_period_start.begin(), m_period_start.end()), m_period_start.end());
-    const std::size_t periods = m_period_start.size();
-
     // Route nodes, direction 0 (as authored) then direction 1 (reversed) for each line.
     std::vector<std::vector<std::uint32_t>> board_at(net.stop_count());
     for (std::uint32_t l = 0; l < net.line_count(); ++l) {
@@ -66,18 +66,6 @@ TransitModel::TransitModel(const Network& net, const StreetGraph& walk, const Tr
         m_stop_first_board.push_back(static_cast<std::uint32_t>(m_board_rn.size()));
     }
 
-    const std::size_t rns = m_rn_line.size();
-    m_ride_s.assign(rns * periods, -1.0);
-    m_sched_wait_s.assign(rns * periods, -1.0);
-    for (std::uint32_t rn = 0; rn < rns; ++rn)
-        for (std::size_t p = 0; p < periods; ++p) {
-            m_ride_s[rn * periods + p] = m_rn_sched_ride_s[rn];
-            const auto h = net.headway_at(m_rn_line[rn], m_period_start[p]);
-            if (h > 0 && m_rn_sched_ride_s[rn] >= 0)
-                m_sched_wait_s[rn * periods + p] = std::min(params.wait_factor * h, params.max_wait_s);
-        }
-    m_wait_s = m_sched_wait_s;
-
     // The reverse of every walk arc (walk links are usable both ways).
     {
         std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::uint32_t> by_ends;
@@ -92,37 +80,59 @@ TransitModel::TransitModel(const Network& net, const StreetGraph& walk, const Tr
             }
     }
 
-    // Walk trees from every stop: transfers, near stops of every node, paths.
+    // Walk trees from every stop, as far as anyone walks to or between stops: footpaths
+    // between stops, near stops of every node, and the paths (kept sparse: a large network
+    // has many stops and many nodes, but each stop reaches few nodes).
+    const double reach_m = std::max(params.max_access_walk_m, params.max_transfer_walk_m);
+    double fastest_mps = 0;  // the walk graph's speed bounds the search by time
+    for (std::uint32_t a = 0; a < walk.arc_count(); ++a)
+        if (walk.time_s[a] > 0) fastest_mps = std::max(fastest_mps, walk.length_m[a] / walk.time_s[a]);
+    m_walk_mps = fastest_mps > 0 ? fastest_mps : 1.0;
+    const double limit_s = fastest_mps > 0 ? reach_m / fastest_mps * 1.0001 + 1 : unreachable;
     std::vector<std::vector<NearStop>> near(net.node_count());
     ShortestPathTree tree(walk);
-    m_stop_parent.assign(net.stop_count() * net.node_count(), invalid_index);
-    m_stop_first_transfer.push_back(0);
+    Footpaths footpaths;
+    m_stop_first_reached.push_back(0);
+    std::vector<std::uint32_t> settled;
     for (std::uint32_t s = 0; s < net.stop_count(); ++s) {
-        tree.run(net.stop_node[s]);
+        tree.run(net.stop_node[s], limit_s);
         for (std::uint32_t t = 0; t < net.stop_count(); ++t) {
             const auto node = net.stop_node[t];
-            if (!tree.reached(node) || tree.length_m(node) > params.max_transfer_walk_m) continue;
-            m_transfer_to.push_back(t);
-            m_transfer_s.push_back(tree.time_s(node));
-            m_transfer_m.push_back(tree.length_m(node));
+            if (t == s || !tree.reached(node) || tree.length_m(node) > params.max_transfer_walk_m) continue;
+            footpaths.to.push_back(t);
+            footpaths.walk_s.push_back(static_cast<std::int32_t>(std::ceil(tree.time_s(node))));
         }
-        m_stop_first_transfer.push_back(static_cast<std::uint32_t>(m_transfer_to.size()));
+        footpaths.first.push_back(static_cast<std::uint32_t>(footpaths.to.size()));
         for (std::uint32_t n = 0; n < net.node_count(); ++n) {
-            if (!tree.reached(n)) continue;
-            m_stop_parent[static_cast<std::size_t>(s) * net.node_count() + n] = tree.parent_arc(n);
+            if (!tree.reached(n) || tree.length_m(n) > reach_m) continue;
+            m_reached.emplace_back(n, tree.parent_arc(n));
             if (tree.length_m(n) <= params.max_access_walk_m) near[n].push_back({s, tree.time_s(n), tree.length_m(n)});
         }
+        m_stop_first_reached.push_back(static_cast<std::uint32_t>(m_reached.size()));
     }
     m_node_first_near.push_back(0);
     for (const auto& v : near) {
         m_near.insert(m_near.end(), v.begin(), v.end());
         m_node_first_near.push_back(static_cast<std::uint32_t>(m_near.size()));
     }
-}
 
-std::size_t TransitModel::period_of(std::int32_t time_s) const {
-    const auto it = std::upper_bound(m_period_start.begin(), m_period_start.end(), time_s);
-    return it == m_period_start.begin() ? 0 : static_cast<std::size_t>(it - m_period_start.begin()) - 1;
+    ScheduleParams sp;
+    sp.min_transfer_s = static_cast<std::int32_t>(std::lround(params.min_transfer_s));
+    m_schedule = build_schedule(net, std::move(footpaths), sp);
+
+    // Lines that run timetable trips: their scheduled rides are the median over the trips.
+    const Schedule& sc = m_schedule;
+    std::vector<double> rides;
+    for (std::uint32_t r = 0; r < sc.route_count(); ++r) {
+        const std::uint32_t tb = sc.route_first_trip[r], te = sc.route_first_trip[r + 1];
+        if (tb == te) continue;
+        const std::uint16_t n = sc.stop_count_of_route(r);
+        for (std::uint16_t k = 0; k + 1 < n; ++k) {
+            rides.clear();
+            for (std::uint32_t i = tb; i < te; ++i) rides.push_back(sc.arrive(i, k + 1) - sc.arrive(i, k));
+            m_rn_sched_ride_s[sc.route_first_rn[r] + k] = median(rides);
+        }
+    }
 }
 
 std::uint32_t TransitModel::first_route_node(std::uint32_t line, int direction) const {
@@ -130,20 +140,17 @@ std::uint32_t TransitModel::first_route_node(std::uint32_t line, int direction) 
     return m_line_first_rn[line] + (direction == 0 ? 0 : n);
 }
 
-void TransitModel::set_experienced(const std::vector<double>& ride_s, const std::vector<double>& wait_s) {
-    assert(ride_s.size() == m_ride_s.size() && wait_s.size() == m_wait_s.size());
-    for (std::size_t i = 0; i < m_ride_s.size(); ++i) {
-        if (m_rn_sched_ride_s[i / period_count()] >= 0) m_ride_s[i] = ride_s[i];
-        if (m_sched_wait_s[i] >= 0) m_wait_s[i] = wait_s[i];
-    }
-}
-
 bool TransitModel::walk_path_from_stop(std::uint32_t stop, std::uint32_t node, std::vector<std::uint32_t>& arcs) const {
-    const std::uint32_t* parent = m_stop_parent.data() + static_cast<std::size_t>(stop) * m_net.node_count();
+    const auto* b = m_reached.data() + m_stop_first_reached[stop];
+    const auto* e = m_reached.data() + m_stop_first_reached[stop + 1];
+    const auto parent = [&](std::uint32_t n) {
+        const auto* it = std::lower_bound(b, e, n, [](const auto& p, std::uint32_t v) { return p.first < v; });
+        return it != e && it->first == n ? it->second : invalid_index;
+    };
     const std::uint32_t root = m_net.stop_node[stop];
     const std::size_t begin = arcs.size();
     for (std::uint32_t n = node; n != root;) {
-        const std::uint32_t a = parent[n];
+        const std::uint32_t a = parent(n);
         if (a == invalid_index) {
             arcs.resize(begin);
             return false;
@@ -164,131 +171,127 @@ bool TransitModel::walk_path_to_stop(std::uint32_t node, std::uint32_t stop, std
     return true;
 }
 
-TransitQuery::TransitQuery(const TransitModel& model) : m_model(model), m_route_nodes(model.m_rn_line.size()) {
-    const std::size_t n = m_route_nodes + model.m_net.stop_count();
-    m_cost.resize(n);
-    m_parent.resize(n);
-    m_via.resize(n);
-    m_via_walk_s.resize(n);
-    m_via_walk_m.resize(n);
-    m_via_stop.resize(n);
+TransitQuery::TransitQuery(const TransitModel& model)
+    : m_model(model), m_raptor(model.schedule(), RaptorParams{model.params().max_rides}) {}
+
+void TransitQuery::run(std::uint32_t origin_node, std::int32_t hour) {
+    if (origin_node == m_origin && hour == m_hour) return;
+    const TransitModel& m = m_model;
+    m_origin = origin_node;
+    m_hour = hour;
+    m_access_list.clear();
+    m_access_m.clear();
+    for (const auto* ns = m.near_begin(origin_node); ns != m.near_end(origin_node); ++ns) {
+        m_access_list.push_back({ns->stop, static_cast<std::int32_t>(std::ceil(ns->walk_s))});
+        m_access_m.push_back(ns->walk_m);
+    }
+    const std::int32_t from = hour * 3600;
+    const std::int32_t to = from + 3600 + static_cast<std::int32_t>(std::ceil(m.params().max_wait_s)) + 1;
+    m_raptor.run_range(m_access_list, from, to);
 }
 
-void TransitQuery::run(std::uint32_t origin_node, std::size_t period) {
-    if (origin_node == m_origin && period == m_period) return;
+TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, TransitItinerary* itinerary,
+                                  double u) {
     const TransitModel& m = m_model;
-    const TransitParams& p = m.m_params;
-    m_period = period;
-    m_origin = origin_node;
-    std::fill(m_cost.begin(), m_cost.end(), std::numeric_limits<double>::infinity());
-    std::fill(m_via.begin(), m_via.end(), Via::none);
-    m_heap.clear();
-    const auto later = [](const auto& a, const auto& b) {
-        return a.first > b.first || (a.first == b.first && a.second > b.second);
-    };
-    const auto relax = [&](std::uint32_t v, double cost, std::uint32_t parent, Via via, double walk_s, double walk_m,
-                           std::uint32_t stop) {
-        if (!(cost < m_cost[v])) return;
-        m_cost[v] = cost;
-        m_parent[v] = parent;
-        m_via[v] = via;
-        m_via_walk_s[v] = walk_s;
-        m_via_walk_m[v] = walk_m;
-        m_via_stop[v] = stop;
-        m_heap.emplace_back(cost, v);
-        std::push_heap(m_heap.begin(), m_heap.end(), later);
-    };
+    const TransitParams& p = m.params();
+    const Schedule& sc = m.schedule();
+    m_egress_list.clear();
+    for (const auto* ns = m.near_begin(dest_node); ns != m.near_end(dest_node); ++ns)
+        m_egress_list.push_back({ns->stop, static_cast<std::int32_t>(std::ceil(ns->walk_s))});
+    const auto max_wait = static_cast<std::int32_t>(p.max_wait_s);
+    m_raptor.journeys(m_egress_list, dep_s, dep_s + max_wait, m_journeys);
 
-    for (const auto* ns = m.near_begin(origin_node); ns != m.near_end(origin_node); ++ns) {
-        for (std::uint32_t i = m.m_stop_first_board[ns->stop]; i < m.m_stop_first_board[ns->stop + 1]; ++i) {
-            const auto rn = m.m_board_rn[i];
-            const double w = m.wait_s(rn, period);
-            if (w < 0) continue;
-            relax(rn, p.w_walk * ns->walk_s + p.w_wait * w, invalid_index, Via::access, ns->walk_s, ns->walk_m,
-                  ns->stop);
-        }
-    }
-    while (!m_heap.empty()) {
-        std::pop_heap(m_heap.begin(), m_heap.end(), later);
-        const auto [cost, u] = m_heap.back();
-        m_heap.pop_back();
-        if (cost > m_cost[u]) continue;
-        if (u < m_route_nodes) {
-            if (!m.rn_is_last(u)) relax(u + 1, cost + p.w_in_vehicle * m.ride_s(u, period), u, Via::ride, 0, 0, 0);
-            // Alighting only after riding: boarding and leaving at the same stop is no ride.
-            if (m_via[u] == Via::ride) {
-                const auto alight = static_cast<std::uint32_t>(m_route_nodes + m.m_rn_stop[u]);
-                relax(alight, cost, u, Via::alight, 0, 0, 0);
-            }
-        } else {
-            const auto stop = static_cast<std::uint32_t>(u - m_route_nodes);
-            for (std::uint32_t t = m.m_stop_first_transfer[stop]; t < m.m_stop_first_transfer[stop + 1]; ++t) {
-                const auto to = m.m_transfer_to[t];
-                const double walk_s = std::max(m.m_transfer_s[t], p.min_transfer_s);
-                for (std::uint32_t i = m.m_stop_first_board[to]; i < m.m_stop_first_board[to + 1]; ++i) {
-                    const auto rn = m.m_board_rn[i];
-                    const double w = m.wait_s(rn, period);
-                    if (w < 0) continue;
-                    relax(rn, cost + p.w_walk * walk_s + p.w_wait * w + p.transfer_penalty, u, Via::transfer, walk_s,
-                          m.m_transfer_m[t], to);
+    // Components and generalised cost (utility units) of every journey within the limits.
+    const double walk_mps = m.walk_speed_mps();
+    std::vector<TransitPath>& paths = m_paths;
+    paths.clear();
+    m_cost.clear();
+    m_chosen.clear();
+    for (const Journey& j : m_journeys) {
+        if (j.rides.empty()) continue;
+        TransitPath t;
+        t.found = true;
+        const StopTime& a = m_access_list[j.access];
+        t.access_s = a.offset_s;
+        t.access_m = m_access_m[j.access];
+        t.depart_s = j.depart_s;
+        const Ride& first = j.rides.front();
+        double wait0 = static_cast<double>(first.board_s) - dep_s - a.offset_s;
+        if (wait0 < 0) wait0 = 0;  // leaving later than asked is waiting too; earlier cannot be
+        if (wait0 > max_wait) continue;
+        t.wait_s = wait0;
+        bool too_long = false;
+        std::uint32_t boardings = 0;
+        for (std::size_t k = 0; k < j.rides.size(); ++k) {
+            const Ride& r = j.rides[k];
+            if (k > 0) {
+                const Ride& prev = j.rides[k - 1];
+                const double gap = static_cast<double>(r.board_s) - prev.alight_s;
+                if (r.seated) {
+                    t.in_vehicle_s += gap;  // staying on board while the vehicle turns
+                } else {
+                    const double walk = k - 1 < j.transfer_walk_s.size() ? j.transfer_walk_s[k - 1] : 0;
+                    t.transfer_walk_s += walk;
+                    t.transfer_walk_m += walk * walk_mps;
+                    t.wait_s += gap - walk;
+                    if (gap - walk > max_wait) too_long = true;
                 }
             }
+            if (!r.seated) ++boardings;
+            t.in_vehicle_s += r.alight_s - r.board_s;
+            const std::uint32_t route = sc.trip_route[r.trip];
+            const std::uint32_t rn0 = sc.route_first_rn[route];
+            const std::size_t ti = sc.trip_first_time[r.trip];
+            for (std::uint16_t q = r.board_pos; q < r.alight_pos; ++q) {
+                t.in_vehicle_m += m.rn_ride_m(rn0 + q);
+                if (m.has_crowding())
+                    t.crowding_s += (m.crowding(ti + q) - 1.0) * (sc.arrive_s[ti + q + 1] - sc.depart_s[ti + q]);
+            }
         }
+        if (too_long) continue;
+        const StopTime& e = m_egress_list[j.egress];
+        t.egress_s = e.offset_s;
+        t.egress_m = m.near_begin(dest_node)[j.egress].walk_m;
+        t.transfers = boardings > 0 ? boardings - 1 : 0;
+        t.first_stop = sc.stop_at(first.trip, first.board_pos);
+        t.first_line = sc.trip_line(first.trip);
+        const Ride& last = j.rides.back();
+        t.last_stop = sc.stop_at(last.trip, last.alight_pos);
+        t.last_line = sc.trip_line(last.trip);
+        t.cost = p.w_walk * (t.access_s + t.transfer_walk_s + t.egress_s) + p.w_wait * t.wait_s +
+                 p.w_in_vehicle * (t.in_vehicle_s + t.crowding_s) + p.transfer_penalty * t.transfers;
+        paths.push_back(t);
+        m_cost.push_back(t.cost);
+        m_chosen.push_back(static_cast<std::uint32_t>(&j - m_journeys.data()));
     }
-}
-
-TransitPath TransitQuery::path_to(std::uint32_t dest_node, TransitItinerary* itinerary) const {
-    const TransitModel& m = m_model;
-    const TransitParams& p = m.m_params;
-    TransitPath best;
-    std::uint32_t best_stop = invalid_index;
-    for (const auto* ns = m.near_begin(dest_node); ns != m.near_end(dest_node); ++ns) {
-        const double c = m_cost[m_route_nodes + ns->stop] + p.w_walk * ns->walk_s;
-        if (c < best.cost) {
-            best.cost = c;
-            best.egress_s = ns->walk_s;
-            best.egress_m = ns->walk_m;
-            best_stop = ns->stop;
-        }
-    }
-    if (best_stop == invalid_index) return TransitPath{};
-    best.found = true;
-    best.last_stop = best_stop;
-    if (itinerary) itinerary->rides.clear();
-    // Walk back from the alight node to the access label.
-    std::uint32_t u = static_cast<std::uint32_t>(m_route_nodes + best_stop);
-    std::uint32_t alight_rn = invalid_index;
-    bool last_line_set = false;
-    std::uint32_t boardings = 0;
-    while (true) {
-        const Via via = m_via[u];
-        if (u < m_route_nodes && !last_line_set) {
-            best.last_line = m.m_rn_line[u];
-            last_line_set = true;
-        }
-        if (via == Via::alight) alight_rn = m_parent[u];
-        if (via == Via::ride) {
-            best.in_vehicle_s += m.ride_s(u - 1, m_period);
-            best.in_vehicle_m += m.rn_ride_m(u - 1);
-        } else if (via == Via::access || via == Via::transfer) {
-            ++boardings;
-            best.wait_s += m.wait_s(u, m_period);
-            best.first_line = m.m_rn_line[u];
-            best.first_stop = m.m_rn_stop[u];
-            if (itinerary) itinerary->rides.push_back({u, static_cast<std::uint16_t>(alight_rn - u)});
-            if (via == Via::access) {
-                best.access_s = m_via_walk_s[u];
-                best.access_m = m_via_walk_m[u];
+    if (paths.empty()) return TransitPath{};
+    // The best (ties: the first, journeys come sorted by arrival), or a logit draw.
+    std::size_t pick = 0;
+    for (std::size_t i = 1; i < paths.size(); ++i)
+        if (m_cost[i] < m_cost[pick]) pick = i;
+    if (u >= 0 && paths.size() > 1) {
+        const double scale = p.journey_choice_scale;
+        double sum = 0;
+        for (const double c : m_cost) sum += std::exp(-scale * (c - m_cost[pick]));
+        double acc = 0;
+        const double target = u * sum;
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+            acc += std::exp(-scale * (m_cost[i] - m_cost[pick]));
+            if (target < acc) {
+                pick = i;
                 break;
             }
-            best.transfer_walk_s += m_via_walk_s[u];
-            best.transfer_walk_m += m_via_walk_m[u];
         }
-        u = m_parent[u];
     }
-    if (itinerary) std::reverse(itinerary->rides.begin(), itinerary->rides.end());
-    best.transfers = boardings - 1;
-    return best;
+    m_picked = m_chosen[pick];
+    if (itinerary) {
+        itinerary->rides.clear();
+        const Journey& j = m_journeys[m_chosen[pick]];
+        for (const Ride& r : j.rides)
+            itinerary->rides.push_back({sc.route_first_rn[sc.trip_route[r.trip]] + r.board_pos,
+                                        static_cast<std::uint16_t>(r.alight_pos - r.board_pos)});
+    }
+    return paths[pick];
 }
 
 }  // namespace flemsim::routing

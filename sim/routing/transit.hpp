@@ -1,14 +1,17 @@
 #pragma once
-// Door-to-door transit on a frequency-based timetable: access walk, wait (a share of the
-// headway in force), in-vehicle time, transfers with a walk between stops, egress walk.
-// Paths minimise a generalised cost with the weights of the mode-choice model, so the
-// route a traveller takes is the one the choice model values best.
+// Door-to-door transit on the timetable: an access walk, rides on scheduled trips found by RAPTOR (raptor.hpp), transfer walks, an egress
+// walk. For a trip leaving at a time, the candidates are the Pareto journeys leaving the
+// origin within max_wait_s (later departures, earlier arrivals, fewer transfers); each is
+// valued with the generalised cost of the mode-choice weights, crowding included, and the
+// traveller takes one by a logit over them (or, for the level of service, the best one). A
+// trip with no journey within max_wait_s has no transit: no overnight waits.
 #include <cstdint>
 #include <limits>
 #include <vector>
 
 #include "sim/core/types.hpp"
 #include "sim/network/network.hpp"
+#include "sim/routing/raptor.hpp"
 #include "sim/routing/street_graph.hpp"
 #include "sim/scenario/params.hpp"
 
@@ -28,6 +31,7 @@ struct BasicTransitComponents {
     T transfer_walk_s = 0;
     T egress_s = 0;
     std::uint32_t transfers = 0;
+    T crowding_s = 0;  // perceived in-vehicle seconds added by crowding (not part of the time)
 
     T total_s() const { return access_s + wait_s + in_vehicle_s + transfer_walk_s + egress_s; }
 };
@@ -39,6 +43,7 @@ struct TransitPath : TransitComponents {
     double access_m = 0, in_vehicle_m = 0, transfer_walk_m = 0, egress_m = 0;
     std::uint32_t first_stop = 0, last_stop = 0;  // boarding and alighting stops
     std::uint32_t first_line = 0, last_line = 0;
+    std::int32_t depart_s = 0;     // leaving the origin (the trip's departure or later)
 
     double total_m() const { return access_m + in_vehicle_m + transfer_walk_m + egress_m; }
 };
@@ -51,10 +56,8 @@ public:
     const network::Network& network() const { return m_net; }
     const StreetGraph& walk_graph() const { return m_walk; }
     const TransitParams& params() const { return m_params; }
-    std::size_t period_count() const { return m_period_start.size(); }
-    std::int32_t period_start(std::size_t p) const { return m_period_start[p]; }
-    // The period holding `time_s` (times before the first break belong to period 0).
-    std::size_t period_of(std::int32_t time_s) const;
+    const Schedule& schedule() const { return m_schedule; }
+    double walk_speed_mps() const { return m_walk_mps; }
 
     // Route nodes: one per (line, direction, position), numbered line by line, direction 0
     // (stops as authored) then 1 (reversed); the next position is the next number.
@@ -67,20 +70,19 @@ public:
     bool rn_is_last(std::uint32_t rn) const { return m_rn_ride_m[rn] < 0; }
     // Straight-line distance to the next route node (0 at the end of a direction).
     double rn_ride_m(std::uint32_t rn) const { return m_rn_ride_m[rn] < 0 ? 0.0 : m_rn_ride_m[rn]; }
-    // Scheduled in-vehicle seconds to the next route node (run time plus the dwell here).
+    // Scheduled in-vehicle seconds to the next route node (run time plus the dwell here, as
+    // line_stops.csv says; for lines with trips, the median over them).
     double rn_scheduled_ride_s(std::uint32_t rn) const { return m_rn_sched_ride_s[rn]; }
+    // Boardable route nodes at a stop.
+    const std::uint32_t* board_begin(std::uint32_t stop) const { return m_board_rn.data() + m_stop_first_board[stop]; }
+    const std::uint32_t* board_end(std::uint32_t stop) const { return m_board_rn.data() + m_stop_first_board[stop + 1]; }
 
-    // Costs by period, as searches see them: in-vehicle seconds to the next route node and
-    // expected wait at a route node (< 0: no service). Start as the timetable says;
-    // set_experienced replaces them (e.g. with averages of simulated days).
-    double ride_s(std::uint32_t rn, std::size_t period) const { return m_ride_s[rn * period_count() + period]; }
-    double wait_s(std::uint32_t rn, std::size_t period) const { return m_wait_s[rn * period_count() + period]; }
-    double scheduled_wait_s(std::uint32_t rn, std::size_t period) const {
-        return m_sched_wait_s[rn * period_count() + period];
-    }
-    // Both arrays are route_node_count() x period_count(), row-major; a wait is only used
-    // where the timetable has service.
-    void set_experienced(const std::vector<double>& ride_s, const std::vector<double>& wait_s);
+    // Crowding: perceived in-vehicle time multipliers per schedule time index (the segment
+    // of a trip from that stop to the next, Schedule::arrive_s numbering), e.g. from the loads
+    // of the previous simulated days; empty: 1 everywhere.
+    void set_crowding(std::vector<float> multipliers) { m_crowding = std::move(multipliers); }
+    float crowding(std::size_t time_index) const { return m_crowding.empty() ? 1.0f : m_crowding[time_index]; }
+    bool has_crowding() const { return !m_crowding.empty(); }
 
     // Stops within the access distance of a node, with walk time and length (symmetric:
     // the same list serves access from and egress to the node).
@@ -93,16 +95,15 @@ public:
     const NearStop* near_end(std::uint32_t node) const { return m_near.data() + m_node_first_near[node + 1]; }
 
     // Walk paths (arcs of the walk graph) from a stop to a node and from a node to a stop;
-    // appended to `arcs`. False when the node cannot be reached.
+    // appended to `arcs`. False when the node cannot be reached within the walk trees' reach
+    // (the longer of the access and transfer distances).
     bool walk_path_from_stop(std::uint32_t stop, std::uint32_t node, std::vector<std::uint32_t>& arcs) const;
     bool walk_path_to_stop(std::uint32_t node, std::uint32_t stop, std::vector<std::uint32_t>& arcs) const;
 
 private:
-    friend class TransitQuery;
     const network::Network& m_net;
     const StreetGraph& m_walk;
     TransitParams m_params;
-    std::vector<std::int32_t> m_period_start;
 
     std::vector<std::uint32_t> m_line_first_rn;  // per line: its first route node (direction 0)
     std::vector<std::uint32_t> m_rn_line;
@@ -111,23 +112,20 @@ private:
     std::vector<std::uint32_t> m_rn_stop;
     std::vector<double> m_rn_sched_ride_s;  // < 0 at the end of a direction
     std::vector<double> m_rn_ride_m;        // < 0 at the end of a direction
-    std::vector<double> m_ride_s;           // route node x period
-    std::vector<double> m_wait_s;           // route node x period; < 0: no service
-    std::vector<double> m_sched_wait_s;
     // Boardable route nodes per stop (CSR).
     std::vector<std::uint32_t> m_stop_first_board;
     std::vector<std::uint32_t> m_board_rn;
-    // Transfers between stops (CSR): to stop, walk seconds, walk metres (includes the stop itself).
-    std::vector<std::uint32_t> m_stop_first_transfer;
-    std::vector<std::uint32_t> m_transfer_to;
-    std::vector<double> m_transfer_s;
-    std::vector<double> m_transfer_m;
     // Near stops per node (CSR).
     std::vector<std::uint32_t> m_node_first_near;
     std::vector<NearStop> m_near;
-    // Walk trees from every stop: parent arc per (stop, node); the reverse of each walk arc.
-    std::vector<std::uint32_t> m_stop_parent;
+    // Walk trees from every stop within reach, sparse: per stop the (node, parent arc) pairs
+    // sorted by node (CSR); the reverse of each walk arc.
+    std::vector<std::uint32_t> m_stop_first_reached;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> m_reached;
     std::vector<std::uint32_t> m_reverse_arc;
+    Schedule m_schedule;
+    std::vector<float> m_crowding;
+    double m_walk_mps = 1.0;
 };
 
 // A transit path as legs: access walk to the first boarding stop, rides (each boarding a
@@ -140,32 +138,37 @@ struct TransitItinerary {
     std::vector<TransitRide> rides;
 };
 
-// Per-thread scratch for transit searches from one origin node in one period.
+// Per-thread scratch for transit searches from one origin node over one hour.
 class TransitQuery {
 public:
     explicit TransitQuery(const TransitModel& model);
 
-    // Searches from an origin in a period; a second call with the same origin and period
-    // reuses the search. A query serves one state of the model's costs: make a new one after
-    // set_experienced.
-    void run(std::uint32_t origin_node, std::size_t period);
-    // Best path to a destination node after run(); found == false when there is none.
-    // With `itinerary`, also its rides.
-    TransitPath path_to(std::uint32_t dest_node, TransitItinerary* itinerary = nullptr) const;
+    // Profile search (range-RAPTOR) from an origin, walking to the stops within reach, for
+    // leaving times in [hour, hour + 1 h + max_wait_s); a second call with the same origin and
+    // hour reuses it.
+    void run(std::uint32_t origin_node, std::int32_t hour);
+    // The journey leaving at or after dep_s (within max_wait_s) to a destination node: with
+    // u < 0 the best by generalised cost, else drawn by a logit over the Pareto journeys with
+    // the uniform draw u in [0, 1). found == false when there is none. With `itinerary`,
+    // also its rides.
+    TransitPath path_to(std::uint32_t dest_node, std::int32_t dep_s, TransitItinerary* itinerary = nullptr,
+                        double u = -1.0);
+    // The journey of the path path_to last returned found (its rides with their trips and
+    // times), for answers that list legs with clock times.
+    const Journey& journey() const { return m_journeys[m_picked]; }
 
 private:
-    enum class Via : std::uint8_t { none, access, ride, alight, transfer };
     const TransitModel& m_model;
-    std::size_t m_route_nodes;
-    std::size_t m_period = 0;
-    std::uint32_t m_origin = core::invalid_index;  // of the search held (invalid: none)
-    std::vector<double> m_cost;                    // route nodes then alight nodes (one per stop)
-    std::vector<std::uint32_t> m_parent;
-    std::vector<Via> m_via;
-    std::vector<double> m_via_walk_s;  // access or transfer walk seconds into a route node
-    std::vector<double> m_via_walk_m;
-    std::vector<std::uint32_t> m_via_stop;  // access stop of an access label
-    std::vector<std::pair<double, std::uint32_t>> m_heap;
+    Raptor m_raptor;
+    std::uint32_t m_origin = core::invalid_index;
+    std::int32_t m_hour = -1;
+    std::vector<StopTime> m_access_list, m_egress_list;
+    std::vector<double> m_access_m;  // walk metres of each access entry
+    std::vector<Journey> m_journeys;
+    std::vector<TransitPath> m_paths;
+    std::vector<double> m_cost;
+    std::vector<std::uint32_t> m_chosen;  // the journey of each path
+    std::uint32_t m_picked = 0;           // the journey of the path returned last
 };
 
 }  // namespace flemsim::routing

@@ -1,6 +1,23 @@
 #include "sim/scenario/params.hpp"
 
+#include <algorithm>
+
 namespace flemsim::scenario {
+
+double TransitParams::crowding_multiplier(double load, double seats, double capacity) const {
+    if (load <= 0) return 1.0;
+    seats = std::max(seats, 1.0);
+    const double lf = load / seats;
+    // Seated riders: 1 up to the onset, rising linearly to crowd_seated at a full set of seats.
+    const double seated =
+        lf <= crowd_onset ? 1.0 : 1.0 + (crowd_seated - 1.0) * std::min(1.0, (lf - crowd_onset) / (1.0 - crowd_onset));
+    if (load <= seats) return seated;
+    // Standing riders: crowd_standing just beyond the seats, crowd_crush at full capacity.
+    const double room = std::max(capacity - seats, 1.0);
+    const double density = std::min(1.0, (load - seats) / room);
+    const double standing = crowd_standing + (crowd_crush - crowd_standing) * density;
+    return (seats * crowd_seated + (load - seats) * standing) / load;
+}
 
 namespace {
 
@@ -17,6 +34,15 @@ RoutingParams routing_params(const Scenario& s) {
     t.wait_factor = s.modes.transit.wait_factor;
     t.max_wait_s = s.modes.transit.max_wait_s;
     t.min_transfer_s = s.modes.transit.min_transfer_s;
+    const auto& tr = s.modes.transit;
+    t.max_rides = tr.max_rides;
+    t.journey_choice_scale = tr.journey_choice_scale;
+    t.attractive_ride_factor = tr.attractive_ride_factor;
+    t.crowd_onset = tr.crowding.onset_load_factor;
+    t.crowd_seated = tr.crowding.seated_multiplier;
+    t.crowd_standing = tr.crowding.standing_multiplier;
+    t.crowd_crush = tr.crowding.crush_multiplier;
+    t.seed = s.seed;
     // Route choice uses the mode-choice weights (utility per minute, negated, per second).
     const auto& b = s.mode_choice.beta;
     t.w_in_vehicle = -b.time_per_min[static_cast<std::size_t>(core::Mode::transit)] / 60.0;
@@ -54,6 +80,7 @@ MobsimParams mobsim_params(const Scenario& s) {
     m.walk_speed_mps = s.modes.walk.speed_mps;
     m.bike_speed_mps = s.modes.bike.speed_mps;
     m.car_access_s = s.modes.car.access_s;
+    m.max_denied_boardings = s.simulation.max_denied_boardings;
     return m;
 }
 

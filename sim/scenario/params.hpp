@@ -30,6 +30,16 @@ struct TransitParams {
     double w_wait = 1.0;
     double w_walk = 1.0;
     double transfer_penalty = 0.0;
+    // Schedule-based routing and the choice among journeys (modes.transit.*).
+    int max_rides = 5;
+    double journey_choice_scale = 5.0;  // logit among journeys, on the mode-choice utilities
+    double attractive_ride_factor = 1.2;
+    double crowd_onset = 0.8, crowd_seated = 1.2, crowd_standing = 1.6, crowd_crush = 2.2;
+    std::uint64_t seed = 0;                  // the journey drawn for a trip
+
+    // Perceived in-vehicle time multiplier at a load on a vehicle with `seats` seats and
+    // `capacity` places in all: the mean over its riders (seated ones, then standing ones).
+    double crowding_multiplier(double load, double seats, double capacity) const;
 };
 
 // The level of service of the street modes and transit (modes.*).
@@ -79,6 +89,7 @@ struct MobsimParams {
     double walk_speed_mps = default_walk_speed_mps;
     double bike_speed_mps = default_bike_speed_mps;
     double car_access_s = 0;  // walk to and from the car, half at each end
+    int max_denied_boardings = 3;  // denied this often at a stop: the rider gives up transit for the trip
 };
 
 // The day-to-day loop (iterations.*).

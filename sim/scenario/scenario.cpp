@@ -288,9 +288,24 @@ void read_scenario(Scenario& s) {
             s.modes.transit.fare_sek = t.number("fare_sek", non_negative);
             s.modes.transit.max_access_walk_m = t.number("max_access_walk_m", positive);
             s.modes.transit.max_transfer_walk_m = t.number("max_transfer_walk_m", non_negative);
-            s.modes.transit.wait_factor = t.number("wait_factor", Range{0.0, 1.0, true});
+            // Older scenarios name the share of the headway waited; the timetable gives waits now.
+            s.modes.transit.wait_factor = t.number_or("wait_factor", 0.5, Range{0.0, 1.0, true});
             s.modes.transit.max_wait_s = t.number("max_wait_s", positive);
             s.modes.transit.min_transfer_s = t.number("min_transfer_s", non_negative);
+            auto& tr = s.modes.transit;
+            tr.max_rides = static_cast<int>(t.number_or("max_rides", tr.max_rides, Range{1, 10}));
+            tr.journey_choice_scale = t.number_or("journey_choice_scale", tr.journey_choice_scale, Range{1.0, 1000.0});
+            tr.attractive_ride_factor =
+                t.number_or("attractive_ride_factor", tr.attractive_ride_factor, Range{1.0, 10.0});
+            if (const ConfigNode* c = t.optional("crowding")) {
+                MapReader cr(*c, "modes.transit.crowding");
+                auto& k = tr.crowding;
+                k.onset_load_factor = cr.number_or("onset_load_factor", k.onset_load_factor, Range{0.0, 1.0});
+                k.seated_multiplier = cr.number_or("seated_multiplier", k.seated_multiplier, Range{1.0, 10.0});
+                k.standing_multiplier = cr.number_or("standing_multiplier", k.standing_multiplier, Range{1.0, 10.0});
+                k.crush_multiplier = cr.number_or("crush_multiplier", k.crush_multiplier, Range{1.0, 10.0});
+                cr.finish();
+            }
             t.finish();
         }
         m.finish();
@@ -313,6 +328,8 @@ void read_scenario(Scenario& s) {
         s.simulation.transit_capacity_factor = m.number("transit_capacity_factor", Range{0.0, 100.0, true});
         s.simulation.vehicle_length_m = m.number("vehicle_length_m", Range{1.0, 50.0});
         s.simulation.stuck_time_s = static_cast<std::int32_t>(m.integer("stuck_time_s", Range{1, 86400}));
+        s.simulation.max_denied_boardings =
+            static_cast<int>(m.number_or("max_denied_boardings", s.simulation.max_denied_boardings, Range{1, 1000}));
         m.finish();
     }
     {

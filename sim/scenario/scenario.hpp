@@ -129,6 +129,16 @@ struct Scenario {
             double wait_factor = 0;
             double max_wait_s = 0;
             double min_transfer_s = 0;
+            // Schedule-based routing (optional keys; defaults in params.hpp).
+            int max_rides = 5;                     // boardings per journey (transfers + 1)
+            double journey_choice_scale = 5.0;    // logit among the Pareto journeys: scale on the mode-choice utilities (>= 1)
+            double attractive_ride_factor = 1.2;   // common lines: accept a line riding at most this x the planned ride
+            struct Crowding {
+                double onset_load_factor = 0.8;    // load / seats at which seated riders start to feel crowding
+                double seated_multiplier = 1.2;    // perceived in-vehicle time of the seated at load = seats
+                double standing_multiplier = 1.6;  // of a standing rider just beyond the seats
+                double crush_multiplier = 2.2;     // of a standing rider at full capacity
+            } crowding;
         } transit;
     } modes;
 
@@ -140,6 +150,7 @@ struct Scenario {
         double transit_capacity_factor = 0;
         double vehicle_length_m = 0;  // storage per lane and metre
         std::int32_t stuck_time_s = 0;
+        int max_denied_boardings = 3;  // a rider denied this often at a stop gives up transit for the trip
     } simulation;
 
     // The day-to-day loop.

@@ -96,47 +96,70 @@ TEST_CASE("street graphs of the tiny network") {
     CHECK(c.length_m(net.find_node("gw")) == doctest::Approx(5000));
 }
 
-TEST_CASE("transit on a line with a known headway") {
+TEST_CASE("transit on the timetable of a line with a known headway") {
     const auto net = network::load_network(data / "tiny");
     const auto walk = routing::build_street_graph(net, core::Mode::walk, 1.3);
     routing::TransitParams p;
     p.max_access_walk_m = 1200;
-    p.wait_factor = 0.5;
     p.max_wait_s = 1800;
     p.w_in_vehicle = 0.03 / 60;
     p.w_wait = 0.05 / 60;
     p.w_walk = 0.06 / 60;
     routing::TransitModel model(net, walk, p);
     routing::TransitQuery q(model);
-    const auto eight = model.period_of(8 * 3600);
-    q.run(net.find_node("a1"), eight);
-    const auto path = q.path_to(net.find_node("gw"));
+    q.run(net.find_node("a1"), 8);
+    const auto path = q.path_to(net.find_node("gw"), 8 * 3600);
     REQUIRE(path.found);
-    // Walk 200 m back to West station, wait half of 600 s, ride 60 s + 30 s dwell at East
-    // + 300 s, walk 400 m from City station to the centroid.
-    CHECK(path.access_s == doctest::Approx(200 / 1.3));
-    CHECK(path.wait_s == doctest::Approx(300));
-    CHECK(path.in_vehicle_s == doctest::Approx(390));
-    CHECK(path.egress_s == doctest::Approx(400 / 1.3));
+    // Walk 200 m back to West station (153.8 s, whole seconds up: 154), wait for the 08:10
+    // train (every 600 s from 05:00), ride 60 s + 30 s dwell at East + 300 s, walk 400 m from
+    // City station to the centroid (307.7 s: 308).
+    CHECK(path.access_s == 154);
+    CHECK(path.wait_s == 600 - 154);
+    CHECK(path.in_vehicle_s == 390);
+    CHECK(path.egress_s == 308);
     CHECK(path.transfers == 0);
+    CHECK(path.depart_s >= 8 * 3600);
     CHECK(path.first_stop == net.find_stop("st_west"));
     CHECK(path.last_stop == net.find_stop("st_city"));
     CHECK(path.first_line == net.find_line("r1"));
-    CHECK(path.total_s() == doctest::Approx(200 / 1.3 + 300 + 390 + 400 / 1.3));
+    CHECK(path.total_s() == 10 * 60 + 390 + 308);  // arrives 08:16:38
     // In-vehicle distance is stop to stop in a straight line: West-East 800 m, East-City
     // from (800, 0) to (5000, 400).
-    CHECK(path.total_m() == doctest::Approx(200 + 800 + std::hypot(4200.0, 400.0) + 400));
-    // The line runs in both directions.
-    q.run(net.find_node("gw"), eight);
-    const auto back = q.path_to(net.find_node("a0"));
+    CHECK(path.total_m() == doctest::Approx(200 + 800 + std::hypot(4200.0, 400.0) + 400).epsilon(1e-6));
+    // Leaving just in time (08:07:26) there is no wait.
+    CHECK(q.path_to(net.find_node("gw"), 8 * 3600 + 446).wait_s == 0);
+    // The line runs in both directions: from City at 08:10, 300 s + 30 s + 60 s to West.
+    q.run(net.find_node("gw"), 8);
+    const auto back = q.path_to(net.find_node("a0"), 8 * 3600);
     REQUIRE(back.found);
-    CHECK(back.in_vehicle_s == doctest::Approx(300 + 30 + 60));
-    // No service before 05:00.
-    q.run(net.find_node("a1"), model.period_of(4 * 3600));
-    CHECK_FALSE(q.path_to(net.find_node("gw")).found);
+    CHECK(back.in_vehicle_s == 300 + 30 + 60);
+    // No service before 05:00, and 04:00 is more than max_wait_s (1800 s) before it: transit
+    // is unavailable, not a wait of an hour.
+    q.run(net.find_node("a1"), 4);
+    CHECK_FALSE(q.path_to(net.find_node("gw"), 4 * 3600).found);
+    // 04:40 waits for the 05:00 train: 1200 s - 154 s.
+    CHECK(q.path_to(net.find_node("gw"), 4 * 3600 + 40 * 60).wait_s == 1200 - 154);
 }
 
-TEST_CASE("level of service per trip, including a wait for the first departure") {
+TEST_CASE("after the last service transit is unavailable, not a wait until the morning") {
+    auto net = network::load_network(data / "tiny");
+    net.headway_to_s.back() = 20 * 3600;  // the last train leaves West at 19:50
+    const auto walk = routing::build_street_graph(net, core::Mode::walk, 1.3);
+    routing::TransitParams p;
+    p.max_access_walk_m = 1200;
+    p.max_wait_s = 1800;
+    routing::TransitModel model(net, walk, p);
+    routing::TransitQuery q(model);
+    q.run(net.find_node("a1"), 19);
+    const auto last = q.path_to(net.find_node("gw"), 19 * 3600 + 45 * 60);
+    REQUIRE(last.found);
+    CHECK(last.wait_s == 300 - 154);
+    CHECK_FALSE(q.path_to(net.find_node("gw"), 19 * 3600 + 50 * 60).found);  // 154 s walk: missed
+    q.run(net.find_node("a1"), 21);
+    CHECK_FALSE(q.path_to(net.find_node("gw"), 21 * 3600).found);
+}
+
+TEST_CASE("level of service per trip: no transit an hour before the first train") {
     const auto s = scenario::load_scenario(data / "tiny.yaml");
     const auto net = network::load_network(s.network);
     const auto ctx = routing::build_routing(net, s);
@@ -155,13 +178,14 @@ TEST_CASE("level of service per trip, including a wait for the first departure")
     pop.tour_purpose = {core::Purpose::work};
     pop.tour_zone = {net.find_zone("city")};
     pop.tour_node = {net.find_node("gw")};
-    pop.tour_depart_s = {4 * 3600};  // an hour before the first train
+    pop.tour_depart_s = {4 * 3600};  // an hour before the first train: more than max_wait_s
     pop.tour_return_s = {16 * 3600};
     const auto los = routing::compute_trip_los(ctx, pop);
     REQUIRE(los.size() == 2);
-    CHECK(los.has(0, core::Mode::transit));
-    CHECK(los.pt.wait_s[0] == doctest::Approx(3600 + 300));
-    CHECK(los.pt.wait_s[1] == doctest::Approx(300));
+    CHECK_FALSE(los.has(0, core::Mode::transit));
+    CHECK(los.has(1, core::Mode::transit));
+    // From the gateway: 400 m to City (308 s at 1.3 m/s), the 16:10 train.
+    CHECK(los.pt.wait_s[1] == 600 - 308);
     CHECK(los.has(0, core::Mode::car));
     CHECK(los.time_s[3][0] == doctest::Approx(80 - 20 + 210 + s.modes.car.access_s));  // from a1: 600 m at 10 m/s
     CHECK(los.has(0, core::Mode::walk) == false);                                      // no walk path to the gateway
@@ -222,8 +246,8 @@ TEST_CASE("a line that runs forward only cannot be ridden back") {
     const auto walk = routing::build_street_graph(net, core::Mode::walk, 1.3);
     routing::TransitModel model(net, walk, routing::TransitParams{});
     routing::TransitQuery q(model);
-    q.run(net.find_node("a1"), model.period_of(8 * 3600));
-    CHECK(q.path_to(net.find_node("gw")).found);  // West -> City, as authored
-    q.run(net.find_node("gw"), model.period_of(8 * 3600));
-    CHECK_FALSE(q.path_to(net.find_node("a0")).found);  // City -> West: no service
+    q.run(net.find_node("a1"), 8);
+    CHECK(q.path_to(net.find_node("gw"), 8 * 3600).found);  // West -> City, as authored
+    q.run(net.find_node("gw"), 8);
+    CHECK_FALSE(q.path_to(net.find_node("a0"), 8 * 3600).found);  // City -> West: no service
 }
