@@ -68,6 +68,19 @@ struct Schedule {
     std::vector<std::uint8_t> rule_type;
     std::vector<std::int32_t> rule_min_s;
 
+    // Derived by build_schedule for the search. The rules that name no line give one ready time
+    // per footpath and per stop (the transfer at the stop itself); no_time: not possible.
+    // A stop that some line-specific rule leads to has stop_line_rules = 1: there the ready
+    // time depends on the arriving and departing lines and is worked out per route scanned,
+    // from the arrivals at the stops with a footpath into it (footpaths reversed, CSR).
+    std::vector<std::int32_t> foot_ready_s;
+    std::vector<std::int32_t> stop_same_ready_s;
+    std::vector<std::uint8_t> stop_line_rules;
+    std::vector<std::uint32_t> stop_first_foot_in;
+    std::vector<std::uint32_t> foot_in_from;
+    std::vector<std::int32_t> foot_in_walk_s;
+    std::vector<std::uint8_t> route_block_next;  // 1: some trip of the route continues seated
+
     std::size_t route_count() const { return route_line.size(); }
     std::size_t trip_count() const { return trip_route.size(); }
     std::size_t stop_count() const { return stop_first_visit.size() - 1; }
@@ -143,12 +156,56 @@ public:
     std::int32_t arrival(std::uint32_t stop, int rides) const;
 
 private:
-    struct Impl;
+    // One label of the search, appended to the arena whenever an arrival improves: the ride
+    // (or chain of seated rides from board_trip to trip) that reached `stop`, and the label it
+    // boarded from (parent; invalid_index: from the access stop `access`). Labels are never
+    // changed once written, so a profile's journeys can be rebuilt after later iterations.
+    struct Label {
+        std::int32_t dep_s;     // the iteration's time of leaving the origin
+        std::int32_t arrive_s;  // at `stop`
+        std::int32_t walk_s;    // footpath from the parent's stop to the boarding stop
+        std::uint32_t stop, trip, board_trip, parent, access;
+        std::uint32_t prev_at_stop;  // the label written before it at the same stop (invalid_index: none)
+        std::uint16_t board_pos, alight_pos;
+        std::uint8_t round;
+    };
+    // Where a ready time came from, carried into the labels of the trip boarded there.
+    struct Source {
+        std::uint32_t parent, access;
+        std::int32_t walk_s;
+    };
+
+    void reset();
+    void iterate(const std::vector<StopTime>& access, std::int32_t dep_s);
+    void scan_route(std::uint32_t route, std::uint16_t start, std::uint32_t round);
+    std::int32_t ready_by_line(std::uint32_t stop, std::uint32_t round, std::uint32_t line, Source& src) const;
+    void improve_arrival(std::uint32_t round, std::uint32_t stop, const Label& label);
+    void mark(std::uint32_t stop);
+
     const Schedule& m_schedule;
     RaptorParams m_params;
-    // Implementation state (labels per round, the profile's label arena, marked stops ...).
-    std::vector<std::int32_t> m_state_i32;
-    std::vector<std::uint32_t> m_state_u32;
+    std::uint32_t m_rounds = 0;  // label layers: 0 (access) .. max_rides
+    std::int32_t m_dep_s = 0;    // the current iteration's leaving time
+    // Per round and stop (index round * stops + stop), cumulative: at most `round` rides.
+    std::vector<std::int32_t> m_arr;          // alighted there
+    std::vector<std::uint32_t> m_arr_label;   // its label in the arena
+    std::vector<std::int32_t> m_ready;        // ready to board there
+    std::vector<Source> m_ready_src;
+    std::vector<Label> m_arena;
+    std::vector<std::uint32_t> m_stop_last_label;  // per stop, its latest label (a list back through prev_at_stop)
+    // Scratch, sized once: stops marked for the next round, stops whose arrival improved in
+    // this round, routes to scan and the first position to scan them from.
+    std::vector<std::uint32_t> m_marked, m_improved, m_routes;
+    std::vector<std::uint8_t> m_is_marked, m_is_improved;
+    std::vector<std::uint16_t> m_route_start;
+    std::vector<std::int32_t> m_departures;  // run_range's leaving times
+    // journeys()'s scratch (it is const, but reuses these rather than allocate per query).
+    struct Candidate {
+        std::int32_t depart_s, arrive_s;
+        std::uint32_t transfers, label, egress;
+    };
+    mutable std::vector<Candidate> m_candidates, m_kept;
+    mutable std::vector<std::uint32_t> m_chain;
 };
 
 }  // namespace flemsim::routing
