@@ -99,6 +99,10 @@ std::size_t draw_index(std::span<const double> weights, double total, double u) 
     return last_positive;  // rounding at the very end
 }
 
+// A node of `zone`, each with the same share, except that a draw of `avoid` (the home, when
+// drawing a work or study node) goes to the zone's first node, or its second if `avoid` is the
+// first. A gateway's nodes are its road hub and one access point per station it lists, so people
+// who live or work in a gateway are spread evenly over the hub and the stations' catchments.
 std::uint32_t draw_node(const network::Network& net, std::uint32_t zone, Rng& rng, std::uint32_t avoid) {
     const std::uint32_t b = net.zone_first_node[zone], e = net.zone_first_node[zone + 1];
     const std::uint32_t n = e - b;
@@ -353,7 +357,10 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
                     while (g < nz && net.zone_kind[g] != ZoneKind::gateway) ++g;
                 pop.group[p] = group;
                 pop.home_zone[p] = static_cast<std::uint32_t>(g);
-                pop.home_node[p] = net.zone_centroid[g];
+                // The home is one of the gateway's nodes (hub or a station's access point) in equal
+                // shares, drawn from the same stream as the gateway: a zone of one node keeps it
+                // without a draw.
+                pop.home_node[p] = draw_node(net, static_cast<std::uint32_t>(g), rng, invalid_index);
                 place[p] = static_cast<std::uint32_t>(j);
             }
         });

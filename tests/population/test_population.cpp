@@ -49,7 +49,7 @@ TEST_CASE("synthesis fills every job and study place exactly") {
             ++residents_of[pop.home_zone[p]];
             CHECK(f.net.node_zone[pop.home_node[p]] == pop.home_zone[p]);
         } else {
-            // In-commuters live at the gateway and work or study in the study area.
+            // In-commuters live at the gateway (its one node here) and work or study in the study area.
             CHECK(pop.home_zone[p] == city);
             CHECK(pop.home_node[p] == f.net.zone_centroid[city]);
             const auto place = pop.group[p] == core::Group::worker ? pop.work_zone[p] : pop.study_zone[p];
@@ -69,6 +69,46 @@ TEST_CASE("synthesis fills every job and study place exactly") {
     // Residents also work outside (the gateway has jobs).
     CHECK(workers_at[city] > 0);
     CHECK(sum.in_commuting_workers + (sum.resident_workers - workers_at[city]) == 170);
+}
+
+TEST_CASE("in-commuters live at every node of their gateway in equal shares") {
+    // The gateway 'city' gets a second node (its stop node 'gws', standing for a station's access
+    // point): the in-commuters' homes are drawn over both, so each holds half of them, within
+    // 3 % for the 5,000 or so in-commuters (a binomial share has a standard deviation of 0.7 %).
+    Fixture f;
+    const auto city = f.net.find_zone("city"), east = f.net.find_zone("east");
+    const auto hub = f.net.zone_centroid[city], access = f.net.find_node("gws");
+    f.net.node_zone[access] = city;
+    f.net.zone_nodes.clear();
+    f.net.zone_first_node.assign(1, 0);
+    for (std::uint32_t z = 0; z < f.net.zone_count(); ++z) {
+        for (std::uint32_t n = 0; n < f.net.node_count(); ++n)
+            if (f.net.node_zone[n] == z) f.net.zone_nodes.push_back(n);
+        f.net.zone_first_node.push_back(static_cast<std::uint32_t>(f.net.zone_nodes.size()));
+    }
+    f.zones.jobs[east] = 5000;  // places for many in-commuting workers
+    const auto pop = population::synthesize(f.s, f.net, f.zones, f.imp);
+    std::map<std::uint32_t, double> homes;
+    double in_commuters = 0;
+    for (std::size_t p = 0; p < pop.person_count(); ++p) {
+        if (core::is_resident(pop.group[p])) continue;
+        CHECK(pop.home_zone[p] == city);
+        ++homes[pop.home_node[p]];
+        ++in_commuters;
+    }
+    REQUIRE(in_commuters > 4000);
+    CHECK(homes.size() == 2);
+    CHECK(homes[hub] / in_commuters == doctest::Approx(0.5).epsilon(0.06));
+    CHECK(homes[access] / in_commuters == doctest::Approx(0.5).epsilon(0.06));
+    // Work and other destinations in the gateway use both nodes too.
+    std::map<std::uint32_t, int> gateway_places;
+    for (std::size_t p = 0; p < pop.person_count(); ++p)
+        if (pop.work_zone[p] == city) ++gateway_places[pop.work_node[p]];
+    CHECK(gateway_places.size() == 2);
+    // The same persons at the same nodes on another run and with one thread.
+    tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+    const auto again = population::synthesize(f.s, f.net, f.zones, f.imp);
+    CHECK(again.home_node == pop.home_node);
 }
 
 TEST_CASE("day plans: tours in order, separated, within the profiles") {
