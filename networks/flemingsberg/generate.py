@@ -156,43 +156,92 @@ STUDY_ZONES = [
 ZONE_PULL = {"station_core": 1.7, "rattscentrum": 1.25, "karolinska_huddinge": 1.25,
              "flemingsbergs_centrum": 1.3, "campus_flemingsberg": 1.1}
 
-# Gateway zones: the rest of the region. Centroid at the real place; regional roads (car) from
-# mesh exit points with a road length and mean speed for the whole trip; optional regional
-# cycleway; stops reached by a walk connector of max(access walk, 1.25 x straight line).
+# Gateway zones: the rest of the region. Each has a road hub, its centroid at the real place,
+# where the regional roads (car) from mesh exit points and the optional regional cycleway end; a
+# road length and mean speed stand for the whole trip from the edge of the mesh. Each station the
+# zone lists gets an access point of its own (see ACCESS_* below): people of the zone live and work
+# around the hub and around each of its stations, not all at one point 5-9 km from some of them.
 GATEWAYS = [
     # id, name, (lat, lon, source of the centroid), modes, regional roads [(mesh exit x_m, y_m,
     # road length m, mean car speed km/h for the whole leg, name)], regional cycleway (exit x_m,
-    # y_m, length m) or None, stops [(stop id, access walk m)]. Road lengths and speeds, cycleway
-    # lengths and access walks are assumptions (typical road distances and mean speeds incl. peak
-    # congestion for the trip from the edge of the mesh; checked to exceed the straight line).
+    # y_m, length m) or None, stations [(stop id, access walk m, access road km/h)]. Road lengths
+    # and speeds, cycleway lengths, access walks and access road speeds are assumptions (typical
+    # road distances and mean speeds incl. peak congestion for the trip from the edge of the mesh,
+    # checked to exceed the straight line; an access walk is a typical walk to the station within
+    # its own catchment; an access road speed is the mean over the local streets and roads from the
+    # station's catchment to the hub: 30 in a town or city centre, 40-60 between suburbs).
     ("stockholm_city", "Stockholm City", (59.3300, 18.0573, "fact sheet: Stockholm C"), "car|transit",
      [(-700, 2820, 18500, 50, "Hälsovägen - E4/E20 - Essingeleden"),
       (2150, 1850, 16500, 40, "Huddingevägen via Huddinge och Årsta")],
-     None, [("stockholm_city", 900), ("stockholm_c", 900)]),
+     None, [("stockholm_city", 900, 30), ("stockholm_c", 900, 30)]),
     ("stockholms_sodra", "Stockholms södra och Södermalm", (59.3140, 18.0700, "assumption"), "car|transit",
      [(-700, 2820, 16500, 50, "E4/E20 via Kungens kurva"),
       (2150, 1850, 14500, 40, "Huddingevägen via Huddinge")],
-     None, [("stockholms_sodra", 1000)]),
+     None, [("stockholms_sodra", 1000, 30)]),
+    # Farsta strand: from most of the zone (Älvsjö and the southern suburbs) it is reached by bus, a
+    # feeder leg the network does not model (assumption); its access point stands for its own
+    # catchment in Farsta, reached on foot.
     ("alvsjo", "Älvsjö", (59.2786, 18.0113, "fact sheet"), "bike|car|transit",
      [(2150, 1850, 7500, 40, "Huddingevägen via Stuvsta")],
-     (2150, 1850, 7000), [("alvsjo", 1000), ("farsta_strand", 1000)]),
+     (2150, 1850, 7000), [("alvsjo", 1000, 30), ("farsta_strand", 1000, 50)]),
     ("huddinge", "Huddinge", (59.2372, 17.9820, "fact sheet: Huddinge centrum"), "bike|car|transit",
      [(2150, 1850, 900, 40, "Huddingevägen")],
-     (2150, 1850, 800), [("huddinge_centrum", 800), ("stuvsta", 1000), ("huddinge", 900)]),
+     (2150, 1850, 800), [("huddinge_centrum", 800, 30), ("stuvsta", 1000, 40), ("huddinge", 900, 30)]),
     ("skarholmen", "Skärholmen och Kungens kurva", (59.2770, 17.9080, "assumption"), "bike|car|transit",
      [(-700, 2820, 5500, 50, "Glömstavägen - E4/E20")],
-     (-700, 2820, 5000), [("skarholmen", 900)]),
+     (-700, 2820, 5000), [("skarholmen", 900, 30)]),
+    # Norsborg (metro): from Tumba and most of Botkyrka it is reached by bus (172 and others), a
+    # feeder leg not modelled (assumption); its access point is Hallunda-Norsborg on foot.
     ("tumba", "Tumba och Botkyrka", (59.1995, 17.8384, "fact sheet: Tumba station"), "bike|car|transit",
      [(-2500, -1450, 5000, 50, "Huddingevägen mot Tumba")],
-     (-2500, -1450, 4500), [("tumba", 1000), ("norsborg", 1000)]),
+     (-2500, -1450, 4500), [("tumba", 1000, 30), ("norsborg", 1000, 50)]),
+    # Södertälje syd lies outside the town: from most of Södertälje it is reached by bus, a feeder
+    # leg not modelled (assumption); its access point is its own catchment on foot.
     ("sodertalje", "Södertälje", (59.1955, 17.6253, "assumption: Södertälje centrum"), "car|transit",
      [(-2500, -1450, 22000, 60, "Tumba - E4/E20")],
-     None, [("sodertalje_c", 900), ("sodertalje_syd", 1200)]),
+     None, [("sodertalje_c", 900, 30), ("sodertalje_syd", 1200, 60)]),
     ("haninge", "Haninge och Skogås", (59.1686, 18.1446, "assumption: Handen"), "car|transit",
      [(2450, -700, 14500, 60, "Lännavägen (väg 259) via Länna")],
-     None, [("handen", 900), ("skogas", 1000)]),
+     None, [("handen", 900, 30), ("skogas", 1000, 60)]),
 ]
-CONNECTOR_DETOUR = 1.25   # walk connector at least 1.25 x the straight line (assumption)
+CONNECTOR_DETOUR = 1.25   # a walk connector is at least 1.25 x the straight line (assumption)
+# Access points (assumption). A gateway's access point for a station lies on the far side of the
+# station as seen from Flemingsberg station, access walk / CONNECTOR_DETOUR from it (the station's
+# own catchment, away from the study area), joined to the station by a walk connector of the access
+# walk and to the hub by an access road (car, and bike where the zone has bike) of
+# ACCESS_ROAD_DETOUR x the straight line at the station's access road speed, so a car or bike from
+# there still takes the regional road or cycleway from the hub. The hub itself keeps a walk
+# connector (max(access walk, 1.25 x straight line)) only to the stations within HUB_WALK_MAX_M:
+# a walk of 5-9 km to a distant station is no access anyone takes.
+ACCESS_ROAD_DETOUR = 1.3       # local roads, assumption (the beeline detour factor is 1.3-1.8, fact sheet)
+ACCESS_ROAD_LANES, ACCESS_ROAD_CAP = 2, 3600   # as the regional roads: the access road stands for a catchment's roads
+HUB_WALK_MAX_M = 2000
+ACCESS_MAX_WALK_M = 1500       # --check: every listed station has an access point within this walk
+WALK_CONNECTOR_MAX_M = 2000    # --check: no walk connector is longer
+
+# Parking at stations for bike-and-ride and park-and-ride (stops.csv bike_parking, car_parking:
+# spaces). The fact sheet gives no counts: every figure is an assumption of the order of the
+# commuter parking and bike stands at these stations, to be replaced by counts (SL, Trafikförvaltningen
+# and the municipalities' infartsparkering lists). Bus stops and the inner-city stations (Stockholm C,
+# City, Södra: nobody parks there to ride out of town) have none.
+STATION_PARKING = {  # stop id: (bike spaces, car spaces)
+    "flemingsberg": (600, 150),
+    "huddinge": (400, 60),
+    "tullinge": (500, 250),
+    "stuvsta": (250, 50),
+    "tumba": (400, 300),
+    "alvsjo": (500, 100),
+    "farsta_strand": (250, 150),
+    "skogas": (300, 200),
+    "handen": (400, 300),
+    "sodertalje_c": (300, 0),
+    "sodertalje_syd": (200, 400),
+    "norsborg": (200, 250),
+    "skarholmen": (200, 100),
+}
+# Whether stops.csv has the parking columns (optional there); False writes the three-column table
+# that loaders without parking read.
+WRITE_PARKING = False
 
 # Stops. kind "crossing": the middle node of that crossing; "mesh": nearest street node on the
 # same side of the railway; "gateway": an own node off the mesh joined by a connector.
@@ -459,7 +508,7 @@ class Network:
 
     def __init__(self):
         self.rng = random.Random(SEED)
-        self.X, self.Y, self.kind = [], [], []   # node coordinates, kind: mesh/trail/platform/gateway/stop
+        self.X, self.Y, self.kind = [], [], []   # node coordinates, kind: mesh/trail/platform/gateway/access/stop
         self.links = []
         self.grid = {}              # (i, j) -> node of the street grid
         self.mesh_nodes = []        # the grid's nodes, sorted
@@ -471,6 +520,8 @@ class Network:
         self.order = []             # nodes written, in order
         self.new_id = {}            # node -> id in the tables
         self.line_rows = []         # rows of line_stops.csv
+        self.gateway_nodes = []     # gateway hubs and access points, in the order made
+        self.access_of = {}         # access point node -> (gateway id, stop id)
 
     def add_node(self, p, k):
         self.X.append(round(p[0], 1))
@@ -729,7 +780,8 @@ def assign_zones(net):
 
 def add_stops_and_gateways(net):
     """Step 9: stop nodes (platforms, nearest zone node, or own nodes off the mesh), and the
-    gateway zones with their centroid node, regional roads, cycleways and walk connectors."""
+    gateway zones: the hub (centroid) with its regional roads, cycleway and walk connectors to the
+    stations near it, and one access point per listed station (see ACCESS_ROAD_DETOUR)."""
     P, zone_of, centroid, stop_node = net.P, net.zone_of, net.centroid, net.stop_node
     stop_info = {s[0]: s for s in STOPS}
     for cid, at, typ, modes, name, stop, _src in CROSSINGS:
@@ -744,6 +796,7 @@ def add_stops_and_gateways(net):
         g = net.add_node(xy(lat, lon), "gateway")
         zone_of[g] = gid
         centroid[gid] = g
+        net.gateway_nodes.append(g)
         for ex, ey, length, kph, rname in roads:
             e = net.nearest((ex, ey), zone_node_pool, rail_side((ex, ey)))
             net.add_link(e, g, "regional_road", "car", rname, length=float(length), speed=kph,
@@ -751,20 +804,36 @@ def add_stops_and_gateways(net):
         if cyc:
             e = net.nearest(cyc[:2], zone_node_pool, rail_side(cyc[:2]))
             net.add_link(e, g, "regional_cycleway", "bike", "", length=float(cyc[2]), role="regional")
-        for sid, access in gstops:
+        road_modes = "bike|car" if "bike" in modes.split("|") else "car"
+        for sid, access, road_kph in gstops:
             if sid not in stop_node:
                 _, sname, slat, slon, sk, _ = stop_info[sid]
                 stop_node[sid] = net.add_node(xy(slat, slon), "stop")
             s = stop_node[sid]
-            net.add_link(g, s, "connector", "walk", "",
-                         length=up10(max(access, CONNECTOR_DETOUR * dist(P(g), P(s)))), role="connector")
+            hub_walk = up10(max(access, CONNECTOR_DETOUR * dist(P(g), P(s))))
+            if hub_walk <= HUB_WALK_MAX_M:
+                k = net.add_link(g, s, "connector", "walk", "", length=hub_walk, role="connector")
+                net.links[k]["lid"] = "c_%s_%s" % (gid, sid if stop_info[sid][4] == "gateway" else "platform_" + sid)
+            ps = P(s)
+            r = math.hypot(*ps)
+            off = access / CONNECTOR_DETOUR
+            a = net.add_node((ps[0] + ps[0] / r * off, ps[1] + ps[1] / r * off), "access")
+            zone_of[a] = gid
+            net.access_of[a] = (gid, sid)
+            net.gateway_nodes.append(a)
+            k = net.add_link(a, s, "connector", "walk", "", length=float(access), role="connector")
+            net.links[k]["lid"] = "ca_%s_%s" % (gid, sid)
+            k = net.add_link(a, g, "connector", road_modes, "", length=up10(ACCESS_ROAD_DETOUR * dist(P(a), P(g))),
+                             speed=road_kph, lanes=ACCESS_ROAD_LANES, cap=ACCESS_ROAD_CAP, role="connector")
+            net.links[k]["lid"] = "cr_%s_%s" % (gid, sid)
 
 
 def renumber(net):
-    """Drops the nodes (and their links) not walk-connected to the station area or a gateway, and
-    gives the rest their ids: n0001..., platform_<stop>, gw_<zone>, stop_<stop>."""
+    """Drops the nodes (and their links) not walk-connected to the station area or a gateway node, and
+    gives the rest their ids: n0001..., platform_<stop>, gw_<zone>, gw_<zone>_<stop> (access
+    points), stop_<stop>. Gateway nodes are made last, so the mesh ids do not depend on them."""
     kind, zone_of, stop_node = net.kind, net.zone_of, net.stop_node
-    keep = reach(adjacency(len(net.X), net.links, "walk"), [net.root] + [net.centroid[g[0]] for g in GATEWAYS])
+    keep = reach(adjacency(len(net.X), net.links, "walk"), [net.root] + net.gateway_nodes)
     net.order = order = [n for n in range(len(net.X)) if n in keep]
     net.new_id = new_id = {n: "n%04d" % (i + 1) for i, n in enumerate(order)}
     for n in order:
@@ -772,6 +841,8 @@ def renumber(net):
             new_id[n] = "platform_" + [c[5] for c in CROSSINGS if net.crossing_nodes[c[0]][2] == n][0]
         elif kind[n] == "gateway":
             new_id[n] = "gw_" + zone_of[n]
+        elif kind[n] == "access":
+            new_id[n] = "gw_%s_%s" % net.access_of[n]
         elif kind[n] == "stop":
             new_id[n] = "stop_" + [s for s, v in stop_node.items() if v == n][0]
     net.links = [l for l in net.links if l["a"] in keep and l["b"] in keep]
@@ -785,7 +856,7 @@ def time_lines(net):
 
     def anchor(sid):
         for gid, _, _, _, _, _, gst in GATEWAYS:
-            if sid in [s for s, _ in gst] and stop_info[sid][4] == "gateway":
+            if sid in [s[0] for s in gst] and stop_info[sid][4] == "gateway":
                 return centroid[gid]
         return stop_node[sid]
 
@@ -863,11 +934,13 @@ def write_tables(net, outdir):
         if l["crossing"]:
             c = counters[l["crossing"]] = counters.get(l["crossing"], 0) + 1
             lid = "x_%s_%d" % (l["crossing"], c)
-        elif l["role"] in ("regional", "connector"):
-            g = nid[l["b"]] if l["role"] == "regional" else nid[l["a"]] + "_" + nid[l["b"]]
+        elif l["role"] == "connector":
+            lid = l["lid"]
+        elif l["role"] == "regional":
+            g = nid[l["b"]]
             c = counters[(l["role"], g, l["type"])] = counters.get((l["role"], g, l["type"]), 0) + 1
-            lid = {"regional_road": "rr_", "regional_cycleway": "rc_", "connector": "c_"}[l["type"]] + \
-                g.replace("gw_", "").replace("stop_", "") + ("_%d" % c if l["type"] == "regional_road" else "")
+            lid = {"regional_road": "rr_", "regional_cycleway": "rc_"}[l["type"]] + \
+                g.replace("gw_", "") + ("_%d" % c if l["type"] == "regional_road" else "")
         else:
             counters["mesh"] = counters.get("mesh", 0) + 1
             lid = "l%05d" % counters["mesh"]
@@ -880,7 +953,12 @@ def write_tables(net, outdir):
              for zid, name, _, _, _ in STUDY_ZONES]
     zrows += [(g[0], g[1], "gateway", nid[net.centroid[g[0]]], g[3]) for g in GATEWAYS]
     out("zones.csv", "id,name,kind,centroid_node,modes", zrows)
-    out("stops.csv", "id,name,node", [(s[0], s[1], nid[net.stop_node[s[0]]]) for s in STOPS])
+    assert set(STATION_PARKING) <= {s[0] for s in STOPS}, "STATION_PARKING names an unknown stop"
+    if WRITE_PARKING:
+        out("stops.csv", "id,name,node,bike_parking,car_parking",
+            [(s[0], s[1], nid[net.stop_node[s[0]]]) + STATION_PARKING.get(s[0], (0, 0)) for s in STOPS])
+    else:
+        out("stops.csv", "id,name,node", [(s[0], s[1], nid[net.stop_node[s[0]]]) for s in STOPS])
     out("vehicles.csv", "id,name,seated,standing", VEHICLES)
     out("lines.csv", "id,name,mode,vehicle", [l[:4] for l in LINES])
     out("line_stops.csv", "line,seq,stop,run_time_s,dwell_s", net.line_rows)
@@ -895,7 +973,9 @@ def write_tables(net, outdir):
 
 # ----------------------------------------------------------------------------------------------
 # Check: read the tables back as a loader would and verify the invariants
-def read_table(path, columns):
+def read_table(path, columns, optional=()):
+    """Rows as dicts; the header is `columns`, optionally followed by `optional` columns (then
+    all of them, and missing ones read as empty)."""
     rows, header = [], None
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -905,12 +985,12 @@ def read_table(path, columns):
             cells = [c.strip() for c in t.split(",")]
             if header is None:
                 header = cells
-                if header != columns:
-                    raise SystemExit("%s: header %s, expected %s" % (path, header, columns))
+                if header != columns and header != columns + list(optional):
+                    raise SystemExit("%s: header %s, expected %s" % (path, header, columns + list(optional)))
                 continue
-            if len(cells) != len(columns):
+            if len(cells) != len(header):
                 raise SystemExit("%s: row with %d fields: %s" % (path, len(cells), t))
-            rows.append(dict(zip(columns, cells)))
+            rows.append(dict([(c, "") for c in optional] + list(zip(header, cells))))
     return rows
 
 
@@ -926,8 +1006,9 @@ def check(outdir):
             "zones.csv": "id,name,kind,centroid_node,modes", "stops.csv": "id,name,node",
             "vehicles.csv": "id,name,seated,standing", "lines.csv": "id,name,mode,vehicle",
             "line_stops.csv": "line,seq,stop,run_time_s,dwell_s", "headways.csv": "line,from,to,headway_s"}
+    optional = {"stops.csv": ("bike_parking", "car_parking")}
     for f, cols in spec.items():
-        T[f[:-4]] = read_table(os.path.join(outdir, f), cols.split(","))
+        T[f[:-4]] = read_table(os.path.join(outdir, f), cols.split(","), optional.get(f, ()))
     with open(os.path.join(outdir, "network.yaml"), encoding="utf-8") as f:
         keys = [ln.split(":")[0].strip() for ln in f if ln.strip() and not ln.strip().startswith("#")]
     if keys != ["format", "name", "description", "projection", "origin_lat", "origin_lon"]:
@@ -989,17 +1070,20 @@ def check(outdir):
     N = len(nodes)
     names = list(nodes)
 
-    # connectivity
-    zone_nodes = [n_idx[k] for k, r in nodes.items() if r["zone"] and k not in gw_nodes]
+    # connectivity: study-zone nodes by every street mode; gateway nodes (hub and access points)
+    # by the street modes their zone lists
+    zone_nodes = [n_idx[k] for k, r in nodes.items() if r["zone"] and zones[r["zone"]]["kind"] == "study"]
+    gw_zone_nodes = [n_idx[k] for k, r in nodes.items() if r["zone"] and zones[r["zone"]]["kind"] == "gateway"]
     study_centroids = [n_idx[z["centroid_node"]] for z in T["zones"] if z["kind"] == "study"]
     for mode in ("walk", "bike", "car"):
         core = strong_core(N, L, mode, study_centroids[0])
         miss = [names[n] for n in zone_nodes + study_centroids if n not in core]
         if miss:
             err("%s: %d zone nodes outside the strongly connected core, e.g. %s" % (mode, len(miss), miss[:5]))
-        for z in T["zones"]:
-            if z["kind"] == "gateway" and mode in z["modes"] and n_idx[z["centroid_node"]] not in core:
-                err("gateway %s not reachable both ways by %s" % (z["id"], mode))
+        for n in gw_zone_nodes:
+            z = nodes[names[n]]["zone"]
+            if mode in zones[z]["modes"] and n not in core:
+                err("gateway %s: node %s not reachable both ways by %s" % (z, names[n], mode))
     counts = {}
     for k, r in nodes.items():
         if r["zone"]:
@@ -1010,7 +1094,37 @@ def check(outdir):
 
     # stops, lines, headways
     walk = adjacency(N, L, "walk")
-    from_zones = reach(walk, zone_nodes + [n_idx[g] for g in gw_nodes])
+    from_zones = reach(walk, zone_nodes + gw_zone_nodes)
+    for s in T["stops"]:
+        for c in ("bike_parking", "car_parking"):
+            if s[c] and not (s[c].isdigit()):
+                err("stop %s: %s %r is not a whole number >= 0" % (s["id"], c, s[c]))
+
+    # access to transit from the gateways: no long walk connector, and every station a gateway
+    # lists has one of the gateway's nodes within ACCESS_MAX_WALK_M on foot
+    walk_conn = [l for l in L if l["type"] == "connector" and "walk" in l["modes"]]
+    for l in walk_conn:
+        if l["len"] > WALK_CONNECTOR_MAX_M:
+            err("walk connector %s is %.0f m, longer than %d m" % (l["id"], l["len"], WALK_CONNECTOR_MAX_M))
+    stop_at = {s["id"]: s["node"] for s in T["stops"]}
+    gw_walks = []
+    for gid, _, _, _, _, _, gstops in GATEWAYS:
+        members = {n for n in gw_zone_nodes if nodes[names[n]]["zone"] == gid}
+        for sid in [st[0] for st in gstops]:
+            if stop_at.get(sid) not in n_idx:
+                continue
+            dv, _ = dijkstra(walk, n_idx[stop_at[sid]])
+            best = min((dv.get(n, math.inf) for n in members), default=math.inf)
+            gw_walks.append(best)
+            if best > ACCESS_MAX_WALK_M:
+                err("gateway %s: no node within %d m on foot of station %s (nearest %.0f m)" % (
+                    gid, ACCESS_MAX_WALK_M, sid, best))
+    if walk_conn:
+        longest = max(walk_conn, key=lambda l: l["len"])
+        print("walk connectors: %d, longest %.0f m (%s); gateway to listed station on foot: mean %.0f m, "
+              "longest %.0f m over %d stations" % (len(walk_conn), longest["len"], longest["id"],
+                                                   sum(gw_walks) / max(1, len(gw_walks)), max(gw_walks, default=0),
+                                                   len(gw_walks)))
     for s in T["stops"]:
         if s["node"] not in nodes:
             err("stop %s: unknown node" % s["id"])
