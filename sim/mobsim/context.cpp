@@ -10,51 +10,31 @@ using core::invalid_index;
 
 namespace {
 
-// The day's timetable and, up to the end of the simulated day, the next morning's (the
-// level of service sends a traveller after the last service to the first next morning).
-Timetable expand_timetable(const routing::TransitModel& tm, const network::Network& net, double capacity_factor,
-                           std::int32_t end_time_s) {
+// The schedule's trips as vehicle trips, numbered as in the schedule, with the capacity of
+// the line's vehicle type scaled like the population (a 1/20 sample has 1/20 of the places).
+Timetable expand_timetable(const routing::Schedule& sc, const network::Network& net, double capacity_factor) {
     Timetable tt;
-    tt.first_time.push_back(0);
-    for (std::uint32_t l = 0; l < net.line_count(); ++l) {
-        const std::uint32_t b = net.line_first_stop[l], e = net.line_first_stop[l + 1];
-        const std::uint32_t n = e - b;
-        const auto vehicle = net.line_vehicle[l];
+    const std::size_t trips = sc.trip_count();
+    tt.first_rn.resize(trips);
+    tt.stop_count.resize(trips);
+    tt.line.resize(trips);
+    tt.departure_s.resize(trips);
+    tt.capacity.resize(trips);
+    tt.seated.resize(trips);
+    tt.first_time = sc.trip_first_time;
+    tt.sched_arrive_s = sc.arrive_s;
+    tt.sched_depart_s = sc.depart_s;
+    for (std::uint32_t i = 0; i < trips; ++i) {
+        const auto route = sc.trip_route[i];
+        const auto line = sc.route_line[route];
+        const auto vehicle = net.line_vehicle[line];
         const double full = net.vehicle_seated[vehicle] + net.vehicle_standing[vehicle];
-        const auto capacity = static_cast<std::uint32_t>(std::max(1.0, std::round(full * capacity_factor)));
-        const auto seated = static_cast<std::uint32_t>(std::round(net.vehicle_seated[vehicle] * capacity_factor));
-        const int directions = (l < net.line_both_ways.size() && !net.line_both_ways[l]) ? 1 : 2;
-        for (int dir = 0; dir < directions; ++dir) {
-            // Run time and dwell by position in this direction.
-            std::vector<std::int32_t> run(n, 0), dwell(n, 0);
-            for (std::uint32_t k = 0; k < n; ++k) {
-                const std::uint32_t i = dir == 0 ? b + k : e - 1 - k;
-                dwell[k] = (k == 0 || k + 1 == n) ? 0 : net.line_dwell_s[i];
-                if (k + 1 < n) run[k] = net.line_run_time_s[dir == 0 ? i + 1 : i];
-            }
-            const std::int32_t day_end = net.headway_to_s[net.line_first_headway[l + 1] - 1];
-            for (const std::int32_t offset : {0, 24 * 3600})
-                for (std::uint32_t h = net.line_first_headway[l]; h < net.line_first_headway[l + 1]; ++h) {
-                    // The next day's service starts only after this day's has ended.
-                    if (offset > 0 && net.headway_from_s[h] + offset < day_end) continue;
-                    for (std::int32_t dep = net.headway_from_s[h] + offset;
-                         dep < net.headway_to_s[h] + offset && dep <= end_time_s; dep += net.headway_s[h]) {
-                        tt.first_rn.push_back(tm.first_route_node(l, dir));
-                        tt.stop_count.push_back(static_cast<std::uint16_t>(n));
-                        tt.departure_s.push_back(dep);
-                        tt.capacity.push_back(capacity);
-                        tt.seated.push_back(seated);
-                        std::int32_t t = dep;
-                        for (std::uint32_t k = 0; k < n; ++k) {
-                            if (k > 0) t += run[k - 1];
-                            tt.sched_arrive_s.push_back(t);
-                            t += dwell[k];
-                            tt.sched_depart_s.push_back(t);
-                        }
-                        tt.first_time.push_back(static_cast<std::uint32_t>(tt.sched_arrive_s.size()));
-                    }
-                }
-        }
+        tt.first_rn[i] = sc.route_first_rn[route];
+        tt.stop_count[i] = sc.stop_count_of_route(route);
+        tt.line[i] = line;
+        tt.departure_s[i] = sc.depart(i, 0);
+        tt.capacity[i] = static_cast<std::uint32_t>(std::max(1.0, std::round(full * capacity_factor)));
+        tt.seated[i] = static_cast<std::uint32_t>(std::round(net.vehicle_seated[vehicle] * capacity_factor));
     }
     return tt;
 }
@@ -88,7 +68,7 @@ BusRoutes bus_routes(const routing::RoutingContext& rc) {
 MobsimContext make_mobsim_context(const routing::RoutingContext& routing, const MobsimParams& params) {
     return MobsimContext{
         routing, params,
-        expand_timetable(*routing.transit, routing.net, params.transit_capacity_factor, params.end_time_s),
+        expand_timetable(routing.transit->schedule(), routing.net, params.transit_capacity_factor),
         bus_routes(routing)};
 }
 

@@ -44,6 +44,7 @@ private:
         m_entries.clear();
         m_woken.clear();
         m_arrivals.clear();
+        m_gave_up.clear();
         for (const auto& e : m_wheel.take(t)) {
             switch (e.kind) {
                 case EventKind::trip_start:
@@ -91,7 +92,10 @@ private:
                 m_links.apply(t, m_arrivals);  // buses off the road are at their stop now
                 break;
             case Phase::transit_stops:
-                m_transit.serve_stops(t, m_arrivals);
+                m_transit.serve_stops(t, m_arrivals, m_gave_up);
+                break;
+            case Phase::give_ups:
+                m_travellers.give_up(t, m_gave_up);
                 break;
         }
     }
@@ -108,6 +112,7 @@ private:
     std::vector<VehicleRef> m_entries;
     std::vector<std::uint32_t> m_woken;
     std::vector<std::uint32_t> m_arrivals;
+    std::vector<std::uint32_t> m_gave_up;
 };
 
 }  // namespace

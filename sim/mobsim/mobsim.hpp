@@ -1,26 +1,30 @@
 #pragma once
 // The mobility simulation: plays one day of every person's plan in time steps of one
 // second. Cars move on a queue model per link (free-flow time, flow capacity, storage
-// capacity, spillback); transit vehicles run their timetable trip by trip with a capacity,
-// passengers board in arrival order while there is room and are otherwise left for the next
-// vehicle; buses on roads share the links with cars; walkers and cyclists move at their own
-// speed. Each step has phases (read the state, write intents; resolve them per link in id
-// order; apply), so the result does not depend on the number of threads.
+// capacity, spillback); transit vehicles run the schedule's trips with a capacity, riders
+// wait at their stop for the first vehicle of any line their ride accepts (common lines),
+// board in arrival order while there is room and are otherwise left for the next vehicle,
+// giving up transit after max_denied_boardings; buses on roads share the links with cars;
+// walkers and cyclists move at their own speed. Each step has phases (read the state, write
+// intents; resolve them per link in id order, per stop in trip order; apply), so the result
+// does not depend on the number of threads.
 //
 // Design. The day is four engines, each owning its columns, and a loop over the phases of
 // a second (phases.hpp: the enum Phase and `step_order`, the only place that sets the order).
 // - EventWheel (event_wheel.hpp): one bucket of events per second; owns nothing of the result.
-// - Travellers (travellers.hpp): per trip its person, started and done flags; per leg its
-//   trip; per person the walk and bike speed factors. Writes DayResult's per-trip columns
-//   (dep_s, arr_s, the sums, denied, stuck, stuck_trips) and per leg leg_start_s, leg_end_s,
-//   leg_distance_m; sizes walkers and cyclists (filled by add_walk_bike_volumes).
+// - Travellers (travellers.hpp): per trip its person, started and done flags and how a
+//   rider who gave up went on; per leg its trip; per person the walk and bike speed factors.
+//   Writes DayResult's per-trip columns (dep_s, arr_s, the sums, denied, stuck, gave_up,
+//   stuck_trips, gave_up_trips) and per leg leg_start_s, leg_end_s, leg_distance_m; sizes
+//   walkers and cyclists (filled by add_walk_bike_volumes).
 // - LinkQueues (link_queues.hpp): per car arc free-flow time, tokens, storage, the queue and
 //   its head, the waiting list to enter it. Writes cars, buses, car_time_sum and
 //   car_time_count, and leg_board_s of car legs (the second the car enters the road).
-// - TransitVehicles (transit_vehicles.hpp): per boarding route node the stop queue, per
-//   vehicle trip the passengers on board, its next stop and last departure. Writes
-//   transit_load, wait_sum/count, ride_sum/count, denied_boardings, and per ride leg
-//   leg_board_s, leg_vehicle_trip and leg_denied.
+// - TransitVehicles (transit_vehicles.hpp): per stop the riders waiting, per vehicle trip
+//   the passengers on board, its next stop and last departure. Writes transit_load,
+//   denied_boardings, denied_by_line, gave_up_by_line, and per ride leg leg_board_s,
+//   leg_vehicle_trip, leg_board_rn, leg_ride_stops and leg_denied; hands the riders who give
+//   up to Travellers (Phase::give_ups).
 // Engines hand work on through the wheel (later seconds) or through lists the day passes
 // from one phase to the next (the same second); a vehicle on the road is a typed VehicleRef
 // (engine.hpp): a car leg or a bus's vehicle trip.
@@ -39,17 +43,21 @@ namespace flemsim::mobsim {
 // Parameters (simulation.* and the speeds of modes.*): sim/scenario/params.hpp.
 using MobsimParams = scenario::MobsimParams;
 
-// The timetable as vehicle trips: each headway interval of a line's direction expanded into
-// departures from the first stop; numbered by (line, direction, departure).
+// The timetable as vehicle trips: vehicle trip i is the schedule's trip i
+// (routing::Schedule, routes line * 2 + direction), with its times at every stop; first_time
+// is the schedule's trip_first_time, so a segment's index first_time[i] + k is the
+// schedule's time index (TransitModel::set_crowding). The level of service sends nobody to
+// the next morning's service, so the day has no next-day copy.
 struct Timetable {
     std::vector<std::uint32_t> first_rn;  // route node of the first stop
     std::vector<std::uint16_t> stop_count;
+    std::vector<std::uint32_t> line;
     std::vector<std::int32_t> departure_s;  // from the first stop
     std::vector<std::uint32_t> first_time;  // CSR into sched_arrive_s / sched_depart_s
     std::vector<std::int32_t> sched_arrive_s;
     std::vector<std::int32_t> sched_depart_s;
-    std::vector<std::uint32_t> capacity;  // seats + standing, after capacity_factor
-    std::vector<std::uint32_t> seated;
+    std::vector<std::uint32_t> capacity;  // seats + standing, after transit_capacity_factor
+    std::vector<std::uint32_t> seated;    // seats, after transit_capacity_factor
     std::size_t size() const { return departure_s.size(); }
 };
 
@@ -86,8 +94,15 @@ struct DayResult {
     std::vector<float> in_vehicle_s, wait_s, access_s, egress_s, transfer_walk_s, distance_m;
     std::vector<std::uint16_t> denied;
     std::vector<std::uint8_t> stuck;
-    // Per leg (numbered as in the routes).
+    // 1 when the rider gave up transit after max_denied_boardings at a stop and finished the
+    // trip from there on foot (or, beyond the walk range, by taxi at the free-flow car time).
+    std::vector<std::uint8_t> gave_up;
+    // Per leg (numbered as in the routes). For ride legs: the vehicle trip boarded, the route
+    // node boarded (one of the leg's options) and the stops ridden on it; -1, invalid_index
+    // and 0 when the rider never boarded.
     std::vector<std::int32_t> leg_start_s, leg_board_s, leg_end_s, leg_vehicle_trip;
+    std::vector<std::uint32_t> leg_board_rn;
+    std::vector<std::uint16_t> leg_ride_stops;
     std::vector<std::uint16_t> leg_denied;
     std::vector<float> leg_distance_m;
     // Entries per (network link, direction, hour): index (link * 2 + direction) * volume_hours + hour.
@@ -96,14 +111,15 @@ struct DayResult {
     // Car travel times per (car arc, hour of entry): sum of seconds and count.
     std::vector<double> car_time_sum;
     std::vector<std::uint32_t> car_time_count;
-    // Transit: load per vehicle trip and segment; waits per (route node, period) of the
-    // transit model, for those who boarded there (sum of seconds and count); in-vehicle
-    // seconds per (route node, period of departure) to the next route node.
+    // Transit: load per vehicle trip and segment (vehicle trip order, then segment).
     std::vector<core::TransitLoadRecord> transit_load;
-    std::vector<double> wait_sum, ride_sum;
-    std::vector<std::uint32_t> wait_count, ride_count;
     std::uint64_t denied_boardings = 0;
     std::uint64_t stuck_trips = 0;
+    std::uint64_t gave_up_trips = 0;
+    // Per network line: denied boardings by the line's vehicles that left riders behind, and
+    // the riders who gave up when one of its vehicles left them for the last time. Each sums
+    // to its total (denied_boardings, gave_up_trips).
+    std::vector<std::uint64_t> denied_by_line, gave_up_by_line;
 };
 
 DayResult simulate_day(const MobsimContext& ctx, const DayPlan& plan);

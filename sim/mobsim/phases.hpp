@@ -31,14 +31,18 @@ enum class Phase : std::uint8_t {
     // LinkQueues: targets take the moving vehicles in acceptance order; cars leaving their
     // last link are parked (a leg end later), buses reach their next stop now.
     link_apply,
-    // TransitVehicles: vehicles at stops (on their timetable, or buses just off the road):
-    // passengers alight, those waiting board in arrival order while there is room, the
-    // vehicle leaves after its dwell.
+    // TransitVehicles: vehicles at stops (on their timetable, or buses just off the road),
+    // stop by stop, at one stop in trip order: passengers alight, those waiting for one of
+    // the vehicle's route nodes board in arrival order while there is room, the vehicle
+    // leaves after its dwell. Riders denied the limit number of times leave the stop.
     transit_stops,
+    // Travellers: the riders who gave up at this second go on from their stop on foot (or by
+    // taxi beyond the walk range), in the order transit_stops handed them over.
+    give_ups,
 };
 
-inline constexpr std::array<Phase, 8> step_order{Phase::people,       Phase::stop_queues,  Phase::link_entries,
-                                                 Phase::link_intents, Phase::link_accept,  Phase::link_release,
-                                                 Phase::link_apply,   Phase::transit_stops};
+inline constexpr std::array<Phase, 9> step_order{
+    Phase::people,       Phase::stop_queues,  Phase::link_entries,  Phase::link_intents, Phase::link_accept,
+    Phase::link_release, Phase::link_apply,   Phase::transit_stops, Phase::give_ups};
 
 }  // namespace flemsim::mobsim

@@ -1,9 +1,14 @@
 #pragma once
-// TransitVehicles: every vehicle trip of the timetable, stop by stop. Riders queue at their
-// boarding route node; a vehicle at a stop lets its passengers for that stop off, takes
-// those waiting in arrival order while there is room (the rest are denied, and wait for the
-// next), and leaves after its dwell, not before its scheduled departure: to its next stop on
-// the timetable, or onto the road (LinkQueues) where the line runs among cars.
+// TransitVehicles: every vehicle trip of the schedule, stop by stop. Riders wait at their
+// boarding stop, not for one line: a ride leg lists the route nodes it accepts there (its
+// options, TripRoutes::leg_first_option: the planned line first, then the common lines to
+// the same alighting stop). A vehicle at a stop lets its passengers for that stop off, takes
+// in arrival order, while there is room, those waiting whose ride has an option on its route
+// node (they alight after that option's stops), and leaves after its dwell, not before its
+// scheduled departure: to its next stop on the timetable, or onto the road (LinkQueues) where
+// the line runs among cars. Those it leaves behind, full, are denied once; a rider denied
+// max_denied_boardings times at the stop gives up transit for the trip (Travellers finishes
+// it from there).
 #include <cstdint>
 #include <vector>
 
@@ -12,27 +17,47 @@
 
 namespace flemsim::mobsim {
 
+// A ride the rider accepts: board at route node board_rn, alight after `stops` stops.
+struct RideOption {
+    std::uint32_t board_rn;
+    std::uint16_t stops;
+};
+
+// The options of ride leg `leg`: the routes' list, or only the planned ride where the routes
+// list none for it (routes made without options).
+template <class F>
+void for_each_option(const routing::TripRoutes& routes, std::uint32_t leg, F&& f) {
+    if (routes.leg_first_option.size() == routes.leg_count() + 1 &&
+        routes.leg_first_option[leg] < routes.leg_first_option[leg + 1]) {
+        for (auto o = routes.leg_first_option[leg]; o < routes.leg_first_option[leg + 1]; ++o)
+            if (!f(RideOption{routes.option_board_rn[o], routes.option_stops[o]})) return;
+    } else {
+        f(RideOption{routes.leg_board_rn[leg], routes.leg_stops[leg]});
+    }
+}
+
 class TransitVehicles {
 public:
-    // Sizes the transit columns of `res` (loads, waits, rides) and schedules every
-    // departure from a first stop within the day.
+    // Sizes the transit columns of `res` (loads, counts by line) and schedules every vehicle
+    // trip at its first stop within the day.
     TransitVehicles(const MobsimContext& ctx, const routing::TripRoutes& routes, DayResult& res, EventWheel& wheel);
 
-    // Phase::stop_queues: ride legs started at t join their boarding route node's queue.
+    // Phase::stop_queues: ride legs started at t join the riders waiting at their stop.
     void join(std::int32_t t, const std::vector<std::uint32_t>& riders);
 
-    // Phase::transit_stops: vehicle trips at a stop at t (sorted and made unique here).
-    // Route nodes are independent; at one route node vehicles are served in trip order.
-    void serve_stops(std::int32_t t, std::vector<std::uint32_t>& arrivals);
+    // Phase::transit_stops: vehicle trips at a stop at t (sorted and made unique here). Stops
+    // are independent; at one stop vehicles are served in trip order. The ride legs whose
+    // riders gave up at t go to `gave_up`, by stop, then in the order they waited.
+    void serve_stops(std::int32_t t, std::vector<std::uint32_t>& arrivals, std::vector<std::uint32_t>& gave_up);
 
-    // At the end of the day: the denied boardings of all segments.
+    // At the end of the day: the denied boardings of all segments, in all and by line.
     void finish();
 
     // The route node a vehicle trip last left: a bus on the road drives from it.
     std::uint32_t route_node_left(std::uint32_t vt) const {
         return m_ctx.timetable.first_rn[vt] + m_vehicle_pos[vt] - 1;
     }
-    std::size_t waiting_at(std::uint32_t rn) const { return m_stop_queue[rn].size() - m_stop_head[rn]; }
+    std::size_t waiting_at(std::uint32_t stop) const { return m_stop_queue[stop].size(); }
     std::size_t on_board(std::uint32_t vt) const { return m_onboard[vt].size(); }
 
 private:
@@ -44,16 +69,19 @@ private:
         std::uint32_t leg;
         std::int32_t since_s;
     };
-    // What one route node's vehicles hand on, applied after all route nodes were served.
+    // What one stop's vehicles hand on, applied after all stops were served.
     struct Outcome {
         std::vector<std::uint32_t> alighted;
         std::vector<Event> next;
         std::vector<std::int32_t> next_time;
+        std::vector<std::uint32_t> gave_up;       // ride legs
+        std::vector<std::uint32_t> gave_up_line;  // the line of the vehicle that left them last
     };
 
-    void serve(std::uint32_t rn, std::uint32_t vt, std::int32_t t, Outcome& out);
+    void serve(std::uint32_t stop, std::uint32_t vt, std::int32_t t, Outcome& out);
     std::uint32_t alight(std::uint32_t vt, std::uint32_t k, Outcome& out);
-    std::uint32_t board(std::uint32_t rn, std::uint32_t vt, std::uint32_t k, std::int32_t t);
+    std::uint32_t board(std::uint32_t stop, std::uint32_t rn, std::uint32_t vt, std::uint32_t k, std::int32_t t,
+                        std::uint32_t& denied, Outcome& out);
 
     const MobsimContext& m_ctx;
     const routing::TransitModel& m_tm;
@@ -61,15 +89,13 @@ private:
     DayResult& m_res;
     EventWheel& m_wheel;
 
-    std::vector<std::vector<Waiting>> m_stop_queue;  // per boarding route node
-    std::vector<std::uint32_t> m_stop_head;
-    std::vector<std::vector<Passenger>> m_onboard;  // per vehicle trip
-    std::vector<std::uint16_t> m_vehicle_pos;       // index of the next stop
-    std::vector<std::int32_t> m_vehicle_dep;        // when it left its last stop
-    std::vector<std::uint32_t> m_first_load;        // per vehicle trip: its first segment in transit_load
+    std::vector<std::vector<Waiting>> m_stop_queue;  // per stop, in arrival order
+    std::vector<std::vector<Passenger>> m_onboard;   // per vehicle trip
+    std::vector<std::uint16_t> m_vehicle_pos;        // index of the next stop
+    std::vector<std::uint32_t> m_first_load;         // per vehicle trip: its first segment in transit_load
 
     // Scratch of a step.
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> m_by_rn;  // route node, vehicle trip
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> m_by_stop;  // stop, vehicle trip
     std::vector<std::size_t> m_group_start;
 };
 

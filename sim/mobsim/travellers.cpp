@@ -16,7 +16,9 @@ Travellers::Travellers(const MobsimContext& ctx, const DayPlan& plan, DayResult&
       m_routes(plan.routes),
       m_res(res),
       m_wheel(wheel),
-      m_half_access(static_cast<std::int32_t>(std::lround(ctx.params.car_access_s / 2))) {
+      m_half_access(static_cast<std::int32_t>(std::lround(ctx.params.car_access_s / 2))),
+      m_walk_tree(ctx.routing.walk),
+      m_car_tree(ctx.routing.car) {
     const auto& pop = plan.pop;
     const auto& p = ctx.params;
     const std::size_t trips = pop.trip_count(), legs = m_routes.leg_count();
@@ -34,6 +36,9 @@ Travellers::Travellers(const MobsimContext& ctx, const DayPlan& plan, DayResult&
     }
     m_trip_started.assign(trips, 0);
     m_trip_done.assign(trips, 0);
+    m_gave_up_s.assign(trips, -1);
+    m_gave_up_m.assign(trips, 0.f);
+    m_gave_up_taxi.assign(trips, 0);
 
     res.dep_s.assign(trips, 0);
     res.arr_s.assign(trips, 0);
@@ -42,12 +47,15 @@ Travellers::Travellers(const MobsimContext& ctx, const DayPlan& plan, DayResult&
         v->assign(trips, 0.f);
     res.denied.assign(trips, 0);
     res.stuck.assign(trips, 0);
+    res.gave_up.assign(trips, 0);
     // Per leg; LinkQueues and TransitVehicles fill in the boardings of car and ride legs,
     // TransitVehicles the vehicle trips and denied boardings.
     res.leg_start_s.assign(legs, -1);
     res.leg_board_s.assign(legs, -1);
     res.leg_end_s.assign(legs, -1);
     res.leg_vehicle_trip.assign(legs, -1);
+    res.leg_board_rn.assign(legs, core::invalid_index);
+    res.leg_ride_stops.assign(legs, 0);
     res.leg_denied.assign(legs, 0);
     res.leg_distance_m.assign(legs, 0.f);
     // Walkers and cyclists per link and hour stay zero until add_walk_bike_volumes.
@@ -78,7 +86,7 @@ void Travellers::end_trip(std::uint32_t trip, std::int32_t t, std::vector<Event>
 void Travellers::next_after_leg(std::uint32_t leg, std::int32_t t, std::vector<Event>& now) {
     m_res.leg_end_s[leg] = t;
     const auto trip = m_leg_trip[leg];
-    if (leg + 1 < m_routes.trip_first_leg[trip + 1])
+    if (!m_res.gave_up[trip] && leg + 1 < m_routes.trip_first_leg[trip + 1])
         now.push_back({EventKind::leg_start, leg + 1});
     else
         end_trip(trip, t, now);
@@ -168,9 +176,51 @@ void Travellers::start_legs(std::int32_t t, std::vector<Event>& next_round, std:
     }
 }
 
+void Travellers::give_up(std::int32_t t, std::vector<std::uint32_t>& legs) {
+    const auto& net = m_ctx.routing.net;
+    const auto& tm = *m_ctx.routing.transit;
+    const double max_walk_m = m_ctx.routing.params.max_walk_trip_m;
+    // In the order handed over (by stop, then queue order): each is its own search, so the
+    // order decides nothing but which one runs first.
+    for (const auto leg : legs) {
+        const auto trip = m_leg_trip[leg];
+        const auto person = m_trip_person[trip];
+        const auto from = net.stop_node[tm.rn_stop(m_routes.leg_board_rn[leg])];
+        const auto to = routing::trip_dest_node(m_plan.pop, person, trip);
+        m_walk_tree.run_to(from, {to});
+        const double walk_m = m_walk_tree.length_m(to);
+        double seconds = 0, metres = 0;
+        bool taxi = false;
+        if (walk_m > max_walk_m || !m_walk_tree.reached(to)) {
+            m_car_tree.run_to(from, {to});
+            taxi = m_car_tree.reached(to);
+            if (taxi) {
+                seconds = m_car_tree.time_s(to);
+                metres = m_car_tree.length_m(to);
+            }
+        }
+        if (!taxi) {
+            // Within the walk range, or no road from the stop: on foot. Without even a walk
+            // path (a network that the checks would refuse), the straight line.
+            metres = m_walk_tree.reached(to)
+                         ? walk_m
+                         : std::hypot(net.node_x_m[to] - net.node_x_m[from], net.node_y_m[to] - net.node_y_m[from]);
+            seconds = metres / (m_ctx.params.walk_speed_mps * m_walk_factor[person]);
+        }
+        m_res.gave_up[trip] = 1;
+        m_gave_up_s[trip] = t;
+        m_gave_up_m[trip] = static_cast<float>(metres);
+        m_gave_up_taxi[trip] = taxi ? 1 : 0;
+        // Leaving the stop takes the second, as alighting does.
+        const auto arrive = t + std::max<std::int32_t>(1, static_cast<std::int32_t>(std::lround(seconds)));
+        m_wheel.schedule(arrive, EventKind::leg_end, leg);
+    }
+    legs.clear();
+}
+
 void Travellers::finish() {
     const std::int32_t end = m_wheel.end_s();
-    std::atomic<std::uint64_t> stuck{0};
+    std::atomic<std::uint64_t> stuck{0}, gave_up{0};
     for_each_index(m_plan.pop.trip_count(), m_ctx.params.parallel_threshold, [&](std::size_t i) {
         const auto t = static_cast<std::uint32_t>(i);
         if (!m_trip_done[t]) {
@@ -179,9 +229,11 @@ void Travellers::finish() {
             m_res.arr_s[t] = end;
             stuck.fetch_add(1, std::memory_order_relaxed);
         }
+        if (m_res.gave_up[t]) gave_up.fetch_add(1, std::memory_order_relaxed);
         summarise_trip(t);
     });
     m_res.stuck_trips = stuck.load();
+    m_res.gave_up_trips = gave_up.load();
 }
 
 // A trip's legs summed: walks before the first ride are access, after the last egress, in
@@ -224,14 +276,25 @@ void Travellers::summarise_trip(std::uint32_t t) {
                 break;
             }
             case LegKind::ride: {
+                denied = static_cast<std::uint16_t>(denied + m_res.leg_denied[l]);
+                if (m_res.gave_up[t] && m_res.leg_board_s[l] < 0) {
+                    // Gave up here: the wait until then, then the way on from the stop (on
+                    // foot: egress; by taxi: in vehicle). No leg after this one started.
+                    const std::int32_t left = std::min(m_gave_up_s[t], end);
+                    wait += static_cast<float>(std::max(0, left - start));
+                    (m_gave_up_taxi[t] ? in_vehicle : egress) += static_cast<float>(std::max(0, end - left));
+                    m_res.leg_distance_m[l] = m_gave_up_m[t];
+                    break;
+                }
                 const std::int32_t board = m_res.leg_board_s[l] >= 0 ? m_res.leg_board_s[l] : end;
                 wait += static_cast<float>(board - start);
                 in_vehicle += static_cast<float>(std::max(0, end - board));
+                // The ride taken (one of the leg's options), or none before the day ended.
                 double d = 0;
-                for (std::uint32_t k = 0; k < m_routes.leg_stops[l]; ++k)
-                    d += tm.rn_ride_m(m_routes.leg_board_rn[l] + k);
+                if (m_res.leg_board_rn[l] != core::invalid_index)
+                    for (std::uint32_t k = 0; k < m_res.leg_ride_stops[l]; ++k)
+                        d += tm.rn_ride_m(m_res.leg_board_rn[l] + k);
                 m_res.leg_distance_m[l] = static_cast<float>(d);
-                denied = static_cast<std::uint16_t>(denied + m_res.leg_denied[l]);
                 break;
             }
         }

@@ -1,13 +1,15 @@
 #pragma once
 // Travellers: the people of the day. Starts trips and legs, times walk and bike legs, ends
-// legs and trips and starts each person's next trip; at the end of the day, marks the stuck
-// trips and sums every trip's legs into its times and distance.
+// legs and trips and starts each person's next trip; sends riders who gave up transit on
+// from their stop; at the end of the day, marks the stuck trips and sums every trip's legs
+// into its times and distance.
 #include <cstdint>
 #include <vector>
 
 #include "sim/mobsim/engine.hpp"
 #include "sim/mobsim/event_wheel.hpp"
 #include "sim/mobsim/mobsim.hpp"
+#include "sim/routing/dijkstra.hpp"
 
 namespace flemsim::mobsim {
 
@@ -21,6 +23,14 @@ public:
     // to `riders` (in the order they join their stop's queue).
     void step(std::int32_t t, std::vector<Event>& round, std::vector<VehicleRef>& car_entries,
               std::vector<std::uint32_t>& riders);
+
+    // Phase::give_ups: the riders of these ride legs gave up at t at their stop. Each finishes
+    // the trip from there to its destination: on foot along the walk network at the person's
+    // walking speed when that walk is within the walk range (modes.walk.max_trip_m), else,
+    // by assumption, in a taxi at the free-flow car time (the level of service has no such
+    // mode: this only says when and how far they got); the ride leg ends on arrival and the
+    // trip with it. `legs` is used up.
+    void give_up(std::int32_t t, std::vector<std::uint32_t>& legs);
 
     // After the last second: stuck trips, and per trip its legs summed.
     void finish();
@@ -48,6 +58,11 @@ private:
     std::vector<std::uint32_t> m_leg_trip;
     std::vector<float> m_walk_factor, m_bike_factor;
     std::vector<std::uint8_t> m_trip_started, m_trip_done;
+    // Riders who gave up: when they left the stop, how far they went on and whether by taxi.
+    std::vector<std::int32_t> m_gave_up_s;
+    std::vector<float> m_gave_up_m;
+    std::vector<std::uint8_t> m_gave_up_taxi;
+    routing::ShortestPathTree m_walk_tree, m_car_tree;  // from the stop where a rider gave up
 
     // Scratch of a step, kept to reuse its memory.
     std::vector<Event> m_next_round, m_starts;

@@ -18,10 +18,12 @@ constexpr std::size_t idx(Mode m) {
     return static_cast<std::size_t>(m);
 }
 
-// Level of service averaged over the days so far (method of successive averages).
+// Level of service averaged over the days so far (method of successive averages): car
+// times per arc and hour, and the load of every transit segment.
 struct Experience {
     routing::CarTimes car;  // hour-major: [hour][arc]
-    std::vector<double> transit_ride_s, transit_wait_s;
+    // Riders on board per schedule time index (the segment from that stop to the next).
+    std::vector<double> transit_load;
     int days = 0;
 };
 
@@ -32,22 +34,15 @@ Experience initial_experience(const routing::RoutingContext& ctx) {
     e.car.time_s.resize(arcs * e.car.hours);
     for (std::size_t h = 0; h < e.car.hours; ++h)
         for (std::size_t a = 0; a < arcs; ++a) e.car.time_s[h * arcs + a] = ctx.car.time_s[a];
-    const auto& tm = *ctx.transit;
-    const std::size_t periods = tm.period_count();
-    e.transit_ride_s.resize(tm.route_node_count() * periods);
-    e.transit_wait_s.resize(tm.route_node_count() * periods);
-    for (std::uint32_t rn = 0; rn < tm.route_node_count(); ++rn)
-        for (std::size_t p = 0; p < periods; ++p) {
-            e.transit_ride_s[rn * periods + p] = tm.rn_scheduled_ride_s(rn);
-            e.transit_wait_s[rn * periods + p] = tm.scheduled_wait_s(rn, p);
-        }
+    e.transit_load.assign(ctx.transit->schedule().arrive_s.size(), 0.0);
     return e;
 }
 
 // Folds a day into the averages with weight `weight` (0: 1 / (days + 1), the method of
-// successive averages; the first day always has weight 1). Where the day saw nobody (no
-// car on a link in an hour, nobody boarding), the free-flow or timetable value stands in.
-void add_day(Experience& e, const routing::RoutingContext& ctx, const mobsim::DayResult& day, double weight) {
+// successive averages; the first day always has weight 1). Where the day saw no car on a
+// link in an hour, the free-flow value stands in; a segment nobody rode had a load of 0.
+void add_day(Experience& e, const routing::RoutingContext& ctx, const mobsim::MobsimContext& mctx,
+             const mobsim::DayResult& day, double weight) {
     const double w = e.days == 0 ? 1.0 : weight > 0 ? weight : 1.0 / (e.days + 1);
     const std::size_t arcs = ctx.car.arc_count(), hours = e.car.hours;
     for (std::size_t a = 0; a < arcs; ++a)
@@ -57,17 +52,25 @@ void add_day(Experience& e, const routing::RoutingContext& ctx, const mobsim::Da
             auto& avg = e.car.time_s[h * arcs + a];
             avg += w * (seen - avg);
         }
-    const auto& tm = *ctx.transit;
-    const std::size_t periods = tm.period_count();
-    for (std::uint32_t rn = 0; rn < tm.route_node_count(); ++rn)
-        for (std::size_t p = 0; p < periods; ++p) {
-            const std::size_t i = rn * periods + p;
-            const double ride = day.ride_count[i] ? day.ride_sum[i] / day.ride_count[i] : tm.rn_scheduled_ride_s(rn);
-            const double wait = day.wait_count[i] ? day.wait_sum[i] / day.wait_count[i] : tm.scheduled_wait_s(rn, p);
-            e.transit_ride_s[i] += w * (ride - e.transit_ride_s[i]);
-            e.transit_wait_s[i] += w * (wait - e.transit_wait_s[i]);
-        }
+    for (const auto& r : day.transit_load) {
+        auto& avg = e.transit_load[mctx.timetable.first_time[r.vehicle_trip] + r.segment];
+        avg += w * (r.onboard - avg);
+    }
     ++e.days;
+}
+
+// The perceived in-vehicle time multipliers of the averaged loads, per schedule time index,
+// with the places the simulated vehicles had (after transit_capacity_factor: a sample's
+// riders crowd a sample's seats).
+std::vector<float> crowding_multipliers(const Experience& e, const scenario::TransitParams& tp,
+                                        const mobsim::Timetable& tt) {
+    std::vector<float> m(e.transit_load.size(), 1.0f);
+    for (std::size_t v = 0; v < tt.size(); ++v)
+        for (std::uint32_t k = 0; k + 1 < tt.stop_count[v]; ++k) {
+            const std::size_t i = tt.first_time[v] + k;
+            m[i] = static_cast<float>(tp.crowding_multiplier(e.transit_load[i], tt.seated[v], tt.capacity[v]));
+        }
+    return m;
 }
 
 core::IterationRecord day_statistics(int iteration, const std::vector<Mode>& trip_mode, const mobsim::DayResult& day) {
@@ -143,8 +146,9 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
         const auto started = std::chrono::steady_clock::now();
         out.day = mobsim::simulate_day(mctx, {pop, out.trip_mode, out.trip_dep, out.routes});
         auto rec = day_statistics(it, out.trip_mode, out.day);
-        add_day(exp, ctx, out.day, s.experience_weight);
-        ctx.transit->set_experienced(exp.transit_ride_s, exp.transit_wait_s);
+        add_day(exp, ctx, mctx, out.day, s.experience_weight);
+        // Crowding as experienced so far weighs on the next level of service and replanning.
+        ctx.transit->set_crowding(crowding_multipliers(exp, params.routing.transit, mctx.timetable));
         const bool converged = it > 0 && it + 1 >= s.min_iterations &&
                                settled(rec, out.iterations.back(), s.share_tolerance, s.time_tolerance);
         const bool last = converged || it + 1 == s.max_iterations;
@@ -196,6 +200,10 @@ core::TripRecord trip_skeleton(const population::Population& pop, std::uint32_t 
 
 namespace {
 
+std::uint32_t ridden_rn(const routing::TripRoutes& routes, const mobsim::DayResult& day, std::size_t leg) {
+    return day.leg_board_rn[leg] != core::invalid_index ? day.leg_board_rn[leg] : routes.leg_board_rn[leg];
+}
+
 core::TripRecord simulated_trip(const choice::ChoiceInputs& in, const routing::RoutingContext& ctx,
                                 const LoopResult& loop, std::size_t t) {
     const auto& pop = in.pop;
@@ -215,12 +223,14 @@ core::TripRecord simulated_trip(const choice::ChoiceInputs& in, const routing::R
     std::uint16_t rides = 0;
     for (auto l = routes.trip_first_leg[t]; l < routes.trip_first_leg[t + 1]; ++l) {
         if (routes.leg_kind[l] != routing::LegKind::ride) continue;
-        const auto rn = routes.leg_board_rn[l];
+        // The line ridden (one of the leg's options), or the planned one where the rider
+        // never boarded; the alighting stop is the same for every option.
+        const auto rn = ridden_rn(routes, day, l);
         if (rides == 0) {
             rec.board_stop = static_cast<std::int32_t>(tm.rn_stop(rn));
             rec.first_line = static_cast<std::int32_t>(tm.rn_line(rn));
         }
-        rec.alight_stop = static_cast<std::int32_t>(tm.rn_stop(rn + routes.leg_stops[l]));
+        rec.alight_stop = static_cast<std::int32_t>(tm.rn_stop(routes.leg_board_rn[l] + routes.leg_stops[l]));
         rec.last_line = static_cast<std::int32_t>(tm.rn_line(rn));
         ++rides;
     }
@@ -285,11 +295,11 @@ core::LegRecord leg_record(const population::Population& pop, const routing::Rou
             break;
         case routing::LegKind::ride: {
             rec.mode = static_cast<std::uint8_t>(Mode::transit);
-            const auto rn = routes.leg_board_rn[l];
+            const auto rn = ridden_rn(routes, day, l);
             rec.line = static_cast<std::int32_t>(tm.rn_line(rn));
             rec.vehicle_trip = day.leg_vehicle_trip[l];
             rec.board_stop = static_cast<std::int32_t>(tm.rn_stop(rn));
-            rec.alight_stop = static_cast<std::int32_t>(tm.rn_stop(rn + routes.leg_stops[l]));
+            rec.alight_stop = static_cast<std::int32_t>(tm.rn_stop(routes.leg_board_rn[l] + routes.leg_stops[l]));
             break;
         }
     }

@@ -77,12 +77,14 @@ std::string day_digest(const mobsim::DayResult& d) {
         feed_value(h, r.seated);
         feed_value(h, r.capacity);
     }
-    feed(h, d.wait_sum);
-    feed(h, d.ride_sum);
-    feed(h, d.wait_count);
-    feed(h, d.ride_count);
+    feed(h, d.gave_up);
+    feed(h, d.leg_board_rn);
+    feed(h, d.leg_ride_stops);
+    feed(h, d.denied_by_line);
+    feed(h, d.gave_up_by_line);
     feed_value(h, d.denied_boardings);
     feed_value(h, d.stuck_trips);
+    feed_value(h, d.gave_up_trips);
     return h.hex_digest();
 }
 

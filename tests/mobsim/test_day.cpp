@@ -83,6 +83,10 @@ TEST_CASE("a day is the same with 1 and 2 threads, with every phase run in paral
     CHECK(one.cyclists == two.cyclists);
     CHECK(one.car_time_sum == two.car_time_sum);
     CHECK(one.denied_boardings == two.denied_boardings);
+    CHECK(one.gave_up == two.gave_up);
+    CHECK(one.leg_board_rn == two.leg_board_rn);
+    CHECK(one.denied_by_line == two.denied_by_line);
+    CHECK(one.gave_up_by_line == two.gave_up_by_line);
     CHECK(one.transit_load.size() == two.transit_load.size());
     bool loads_equal = true;
     for (std::size_t i = 0; i < one.transit_load.size(); ++i)
@@ -92,6 +96,14 @@ TEST_CASE("a day is the same with 1 and 2 threads, with every phase run in paral
     // The day is busy enough to mean something: queues, full buses, all trips done.
     CHECK(one.stuck_trips == 0);
     CHECK(one.denied_boardings > 0);
+    // Per line, the denied boardings and give-ups sum to their totals.
+    std::uint64_t denied = 0, gave_up = 0, gave_up_trips = 0;
+    for (const auto n : one.denied_by_line) denied += n;
+    for (const auto n : one.gave_up_by_line) gave_up += n;
+    for (const auto g : one.gave_up) gave_up_trips += g;
+    CHECK(denied == one.denied_boardings);
+    CHECK(gave_up == one.gave_up_trips);
+    CHECK(gave_up_trips == one.gave_up_trips);
     std::uint64_t bus_entries = 0;
     for (const auto b : one.buses) bus_entries += b;
     CHECK(bus_entries > 0);

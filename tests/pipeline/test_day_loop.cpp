@@ -90,3 +90,81 @@ TEST_CASE("the modal split of a congested scenario shifts away from car when roa
     // The first day is the same plan in both: the shift comes from the days that follow.
     CHECK(full.iterations.front().share_car == half.iterations.front().share_car);
 }
+
+TEST_CASE("riders move from a crowded line to a parallel one over the days (crowding fed back)") {
+    // Home o and destination d, each 100 m from a stop of line A (sa -> ta) and of line B
+    // (sb -> tb): two parallel lines, 300 s in the vehicle, every 300 s (B 150 s after A), at
+    // separate stops, so that the rider's plan, not the first vehicle to come, decides the
+    // line. A has 5 seats and 15 standing places, B 200 seats. 600 riders leave o between
+    // 07:00 and 08:00 (transit only: too far to walk, no car, no bike), about 300 an hour per
+    // line on the first day where A carries 240: full, standing, its multiplier near
+    // crowd_crush. Fed back, A's perceived ride grows by minutes while B's stays, so the
+    // journeys drawn for those who replan move to B: A's share of the planned rides falls
+    // from day 1 to day 3 (0.52 to 0.38 when written), while without the multipliers the
+    // draws stay as they were (0.52). The test asks for half that fall, 0.07, both ways.
+    auto w = testing::make_world({"o", "sa", "sb", "ta", "tb", "d"},
+                                 {{0, 0}, {100, 0}, {0, 100}, {3100, 0}, {3000, 100}, {3100, 100}},
+                                 {{"o", "sa", 100, 0, 0},
+                                  {"o", "sb", 100, 0, 0},
+                                  {"sa", "ta", 3000, 0, 0},
+                                  {"sb", "tb", 3000, 0, 0},
+                                  {"ta", "d", 100, 0, 0},
+                                  {"tb", "d", 100, 0, 0}});
+    testing::add_line(w, "A", {"sa", "ta"}, {300}, 6 * 3600, 20 * 3600, 300, 20);
+    testing::add_line(w, "B", {"sb", "tb"}, {300}, 6 * 3600 + 150, 20 * 3600, 300, 200);
+    w.net.vehicle_seated[0] = 5;
+    w.net.vehicle_standing[0] = 15;
+    auto& s = w.scenario;
+    s.modes.walk.max_trip_m = 1000;
+    s.iterations.departure_window_s = 0;
+    s.iterations.replanning_share = 0.8;
+    s.iterations.replanning_decay = 0.0;
+    s.iterations.experience_weight = 0.5;
+    s.simulation.end_time = 30 * 3600;
+    std::vector<std::int32_t> deps;
+    for (int i = 0; i < 600; ++i) deps.push_back(7 * 3600 + 6 * i);
+    auto pop = testing::make_people(w.net, deps, "o", "d", 16 * 3600);
+    for (std::size_t i = 0; i < deps.size(); ++i) {
+        pop.tour_return_s[i] = 16 * 3600 + 6 * static_cast<std::int32_t>(i);
+        pop.bike_owner[i] = 0;
+        pop.car_available[i] = 0;
+    }
+    const auto share_on_a = [&](int days, bool crowding) {
+        s.iterations.max = s.iterations.min = days;
+        auto& c = s.modes.transit.crowding;
+        c.seated_multiplier = crowding ? 1.2 : 1.0;
+        c.standing_multiplier = crowding ? 1.6 : 1.0;
+        c.crush_multiplier = crowding ? 2.2 : 1.0;
+        const auto params = scenario::Params::from(s);
+        auto ctx = routing::build_routing(w.net, params.routing);
+        const auto los = routing::compute_trip_los(ctx, pop);
+        const choice::ChoiceInputs in{params.choice, w.net, pop, los, std::vector<double>(w.net.zone_count(), 0.0)};
+        const std::vector<core::Mode> all_transit(pop.tour_count(), core::Mode::transit);
+        const auto loop = pipeline::run_day_loop(params, ctx, in, all_transit, [](const std::string&) {});
+        REQUIRE(loop.iterations.size() == static_cast<std::size_t>(days));
+        // The planned rides of the trips out (the plan the last day played).
+        const auto& tm = *ctx.transit;
+        int on_a = 0, rides = 0;
+        for (std::size_t t = 0; t < pop.trip_count(); t += 2)
+            for (auto l = loop.routes.trip_first_leg[t]; l < loop.routes.trip_first_leg[t + 1]; ++l)
+                if (loop.routes.leg_kind[l] == routing::LegKind::ride) {
+                    ++rides;
+                    on_a += tm.rn_line(loop.routes.leg_board_rn[l]) == 0 ? 1 : 0;
+                }
+        REQUIRE(rides > 500);
+        // Per line, the day's denied boardings and give-ups sum to the totals.
+        std::uint64_t denied = 0, gave_up = 0;
+        for (const auto n : loop.day.denied_by_line) denied += n;
+        for (const auto n : loop.day.gave_up_by_line) gave_up += n;
+        CHECK(denied == loop.day.denied_boardings);
+        CHECK(gave_up == loop.day.gave_up_trips);
+        CHECK(loop.day.denied_by_line[1] == 0);  // B never fills
+        return static_cast<double>(on_a) / rides;
+    };
+    const double day1 = share_on_a(1, true), day3 = share_on_a(3, true), day3_uncrowded = share_on_a(3, false);
+    MESSAGE("share of line A: day 1 " << day1 << ", day 3 " << day3 << "; day 3 without crowding multipliers "
+                                      << day3_uncrowded);
+    CHECK(day1 > 0.3);
+    CHECK(day3 < day1 - 0.07);
+    CHECK(day3 < day3_uncrowded - 0.07);
+}
