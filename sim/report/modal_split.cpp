@@ -131,6 +131,16 @@ void write_crowding(core::JsonWriter& json, const Crowding& crowding) {
         json.end_object();
     }
     json.end_array();
+    json.key("by_line").begin_array();
+    for (const LineUse& u : crowding.by_line) {
+        json.begin_object();
+        json.key("line").value(u.line);
+        json.key("boardings").value(static_cast<unsigned long long>(u.boardings));
+        json.key("denied").value(static_cast<unsigned long long>(u.denied));
+        json.key("peak_load_factor").value(u.peak_load_factor);
+        json.end_object();
+    }
+    json.end_array();
     json.end_object();
 }
 
@@ -242,6 +252,7 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
     // Door-to-door seconds summed as integers (exact); distances summed in trip order, so
     // the same trips give the same means. Stuck trips (not ended by the end of a simulated
     // day) count in the shares but not in the means, which they would only inflate.
+    double access_egress_s = 0, wait_s = 0, in_vehicle_s = 0;
     std::array<std::int64_t, core::mode_count> travel_s{};
     std::array<double, core::mode_count> distance_m{};
     std::array<std::uint64_t, core::mode_count> timed{};
@@ -255,7 +266,22 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
         if (t.stuck) continue;
         ++timed[t.mode];
         travel_s[t.mode] += static_cast<std::int64_t>(t.arr_time_s) - t.dep_time_s;
+        if (t.mode == index_of(Mode::transit)) {
+            ++split.transit_trips;
+            access_egress_s += static_cast<double>(t.access_s) + t.egress_s;
+            wait_s += t.wait_s;
+            in_vehicle_s += t.in_vehicle_s;
+            split.transit_wait_over_30 += t.wait_s > 1800;
+            split.transit_wait_over_60 += t.wait_s > 3600;
+        }
         distance_m[t.mode] += static_cast<double>(t.distance_m);
+    }
+    {
+        const auto n = static_cast<double>(split.transit_trips);
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        split.transit_access_egress_min = n == 0 ? nan : access_egress_s / 60.0 / n;
+        split.transit_wait_min = n == 0 ? nan : wait_s / 60.0 / n;
+        split.transit_in_vehicle_min = n == 0 ? nan : in_vehicle_s / 60.0 / n;
     }
     for (std::size_t m = 0; m < core::mode_count; ++m) {
         const auto n = static_cast<double>(timed[m]);
@@ -297,6 +323,12 @@ std::string format_modal_split(const ModalSplit& split) {
     out += fmt::format("{:<{}}", "distance (km)", name_width);
     for (const double v : split.mean_distance_km) out += fmt::format("{:>{}}", mean_cell(v, 2), mode_width);
     out += "\n\n";
+    if (split.transit_trips > 0)
+        out += fmt::format(
+            "Transit trips: {} — per trip {} min access and egress walk, {} min waiting, {} min on board; "
+            "{} waited over 30 min, {} over 60 min\n\n",
+            split.transit_trips, mean_cell(split.transit_access_egress_min, 1), mean_cell(split.transit_wait_min, 1),
+            mean_cell(split.transit_in_vehicle_min, 1), split.transit_wait_over_30, split.transit_wait_over_60);
 
     out += fmt::format("Sustainable share (walk + bike + transit): {:.1f} % — target {:.1f} % — {}\n",
                        100.0 * split.sustainable_share(), 100.0 * split.target, split.target_met() ? "MET" : "MISSED");
@@ -311,6 +343,20 @@ Crowding compute_crowding(const std::vector<core::TransitLoadRecord>& load, cons
         crowding.denied_boardings += r.denied;
         if (r.onboard > r.seated) ++crowding.segments_over_seated;
         if (r.capacity > 0 && r.onboard >= r.capacity) ++crowding.segments_full;
+    }
+    // Per line, in line order.
+    std::vector<std::int32_t> lines;
+    for (const core::TransitLoadRecord& r : load) lines.push_back(r.line);
+    std::sort(lines.begin(), lines.end());
+    lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+    crowding.by_line.resize(lines.size());
+    for (std::size_t i = 0; i < lines.size(); ++i) crowding.by_line[i].line = name_at(line_names, lines[i]);
+    for (const core::TransitLoadRecord& r : load) {
+        auto& u = crowding.by_line[static_cast<std::size_t>(std::lower_bound(lines.begin(), lines.end(), r.line) -
+                                                            lines.begin())];
+        u.boardings += r.boardings;
+        u.denied += r.denied;
+        u.peak_load_factor = std::max(u.peak_load_factor, load_factor(r));
     }
 
     // Most crowded first; ties in (vehicle_trip, segment) order, so the list does not depend
@@ -348,6 +394,15 @@ std::string format_crowding(const Crowding& crowding) {
         crowding.boardings, crowding.denied_boardings, 100.0 * denied_share, crowding.segments_over_seated,
         crowding.segments_full);
     if (crowding.most_crowded.empty()) return out + "  no transit segments\n";
+
+    std::size_t name_width = code_points("line");
+    for (const LineUse& u : crowding.by_line) name_width = std::max(name_width, code_points(u.line));
+    out += "By line\n";
+    out += "  " + pad_right("line", name_width) +
+           fmt::format("  {:>10}  {:>8}  {:>14}\n", "boardings", "denied", "peak load %");
+    for (const LineUse& u : crowding.by_line)
+        out += "  " + pad_right(u.line, name_width) +
+               fmt::format("  {:>10}  {:>8}  {:>14.1f}\n", u.boardings, u.denied, 100.0 * u.peak_load_factor);
 
     // The name columns are as wide as their longest entry, so long stop names keep the table
     // aligned.
@@ -430,6 +485,20 @@ std::string modal_split_json(const ModalSplit& split, const Crowding* crowding,
     write_rows(json, "by_distance", split.by_distance);
     write_by_mode(json, "mean_travel_min", split.mean_travel_min);
     write_by_mode(json, "mean_distance_km", split.mean_distance_km);
+    json.key("transit_trips").begin_object();
+    json.key("count").value(static_cast<unsigned long long>(split.transit_trips));
+    const auto number_or_null = [&](const char* key, double v) {
+        if (std::isnan(v))
+            json.key(key).null();
+        else
+            json.key(key).value(v);
+    };
+    number_or_null("access_egress_walk_min", split.transit_access_egress_min);
+    number_or_null("wait_min", split.transit_wait_min);
+    number_or_null("in_vehicle_min", split.transit_in_vehicle_min);
+    json.key("waited_over_30_min").value(static_cast<unsigned long long>(split.transit_wait_over_30));
+    json.key("waited_over_60_min").value(static_cast<unsigned long long>(split.transit_wait_over_60));
+    json.end_object();
     if (crowding != nullptr) write_crowding(json, *crowding);
     if (iterations != nullptr) write_iterations(json, *iterations);
     json.end_object();

@@ -34,6 +34,11 @@ struct ModalSplit {
     // By mode: door to door (arr - dep), and distance; NaN for a mode without trips.
     std::array<double, core::mode_count> mean_travel_min{};  // of trips that ended (not stuck)
     std::array<double, core::mode_count> mean_distance_km{};
+    // Transit trips (not stuck): mean minutes per trip of the access and egress walks
+    // together, of waiting (first stop and transfers) and on board; and how many waited more
+    // than 30 and more than 60 minutes in all. NaN means without transit trips.
+    double transit_access_egress_min = 0, transit_wait_min = 0, transit_in_vehicle_min = 0;
+    std::uint64_t transit_trips = 0, transit_wait_over_30 = 0, transit_wait_over_60 = 0;
     double target = 0.7;
     double sustainable_share() const { return overall.sustainable_share(); }
     bool target_met() const { return sustainable_share() >= target; }
@@ -53,8 +58,17 @@ struct CrowdedSegment {
     std::uint32_t onboard = 0, capacity = 0;
     double load_factor = 0;
 };
+// One line's day: boardings, boardings denied (a full vehicle left the rider behind),
+// passenger-kilometres are not known here (segments carry no length), and the highest load
+// factor of any of its segments.
+struct LineUse {
+    std::string line;  // line name
+    std::uint64_t boardings = 0, denied = 0;
+    double peak_load_factor = 0;
+};
 struct Crowding {
     std::vector<CrowdedSegment> most_crowded;  // at most top_n
+    std::vector<LineUse> by_line;              // every line in the load records, in line order
     std::uint64_t denied_boardings = 0;
     std::uint64_t boardings = 0;
     std::uint64_t segments_over_seated = 0;  // segments with more on board than seats

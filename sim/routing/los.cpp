@@ -63,9 +63,9 @@ using Scratch = RoutingScratch;
 }  // namespace
 
 TransitPath transit_path_at(const RoutingContext& ctx, TransitQuery& q, std::uint32_t from, std::uint32_t to,
-                            std::int32_t dep, TransitItinerary* itinerary, double u) {
+                            std::int32_t dep, TransitItinerary* itinerary, double u, std::size_t departures) {
     (void)ctx;
-    q.run(from, std::max<std::int32_t>(0, dep) / 3600);
+    q.run(from, std::max<std::int32_t>(0, dep) / 3600, departures);
     return q.path_to(to, dep, itinerary, u);
 }
 
@@ -145,9 +145,15 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
             s.walk.run(o, walk_limit_s * 1.0001);
             s.bike.run(o, bike_limit_s * 1.0001);
             s.car.run(o);
+            std::size_t hour_trips = 0;  // trips of this origin in the hour of trip t
             for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i) {
                 const std::uint32_t t = order[i];
                 const std::uint32_t d = trip_dest_node(pop, trip_person[t], t);
+                const auto hour_of = [&](std::uint32_t k) { return trip_departure_s(pop, order[k]) / 3600; };
+                if (i == first[origin] || hour_of(i) != hour_of(i - 1)) {
+                    hour_trips = 0;
+                    for (auto k = i; k < first[origin + 1] && hour_of(k) == hour_of(i); ++k) ++hour_trips;
+                }
                 std::uint8_t avail = 0;
                 const auto set = [&](Mode m, double time, double dist) {
                     avail |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(m));
@@ -162,7 +168,8 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                     set(Mode::car, s.car.time_s(d) + ctx.params.car_access_s, s.car.length_m(d));
                     los.car_drive_s[t] = static_cast<float>(s.car.time_s(d));
                 }
-                const TransitPath path = transit_path_at(ctx, s.transit, o, d, trip_departure_s(pop, t));
+                const TransitPath path =
+                    transit_path_at(ctx, s.transit, o, d, trip_departure_s(pop, t), nullptr, -1.0, hour_trips);
                 if (path.found) {
                     set(Mode::transit, path.total_s(), path.total_m());
                     los.pt.set(t, path);
@@ -210,6 +217,7 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
             for (std::size_t g = r.begin(); g != r.end(); ++g) {
                 const auto o = origin[order[group[g]]];
                 std::int64_t car_hour = -1;
+                std::size_t hour_requests = 0;
                 for (std::size_t k = group[g]; k < group[g + 1]; ++k) {
                     const auto i = order[k];
                     const auto t = requests[i].trip;
@@ -227,7 +235,13 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
                         out.car_time_s[i] = static_cast<float>(s.car.time_s(d) + ctx.params.car_access_s);
                         out.car_distance_m[i] = static_cast<float>(s.car.length_m(d));
                     }
-                    const auto path = transit_path_at(ctx, s.transit, o, d, requests[i].dep_s);
+                    // Requests of this origin in this hour: consecutive in the order.
+                    if (k == group[g] || hour(i) != hour(order[k - 1])) {
+                        hour_requests = 0;
+                        for (auto j = k; j < group[g + 1] && hour(order[j]) == hour(i); ++j) ++hour_requests;
+                    }
+                    const auto path =
+                        transit_path_at(ctx, s.transit, o, d, requests[i].dep_s, nullptr, -1.0, hour_requests);
                     if (path.found) {
                         out.transit_ok[i] = 1;
                         out.pt.set(i, path);

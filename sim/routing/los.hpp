@@ -88,8 +88,11 @@ struct RoutingScratch {
 // The transit journey leaving `from` at `dep` or within max_wait_s after (found == false:
 // none, transit is unavailable for the trip): the best by generalised cost, or with u in
 // [0, 1) one drawn by a logit over the Pareto journeys. With `itinerary`, also its rides.
+// `departures`: how many leaving times the caller asks about from this origin in this hour
+// (TransitQuery::run).
 TransitPath transit_path_at(const RoutingContext& ctx, TransitQuery& q, std::uint32_t from, std::uint32_t to,
-                            std::int32_t dep, TransitItinerary* itinerary = nullptr, double u = -1.0);
+                            std::int32_t dep, TransitItinerary* itinerary = nullptr, double u = -1.0,
+                            std::size_t departures = 0);
 
 // Departure time of trip t (even: leaving home; odd: leaving the activity).
 std::int32_t trip_departure_s(const population::Population& pop, std::size_t trip);

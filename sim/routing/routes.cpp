@@ -122,10 +122,12 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
         for (std::size_t t = 0; t < trips; ++t)
             if (wanted(t)) order[pos[trip_origin_node(pop, trip_person[t], t)]++] = static_cast<std::uint32_t>(t);
     }
-    // Within an origin: by mode, then (car) by departure hour, so that one tree serves many trips.
+    // Within an origin: by mode, then (car, transit) by departure hour, so that one tree or
+    // transit search serves many trips.
     const auto group_key = [&](std::uint32_t t) {
         const auto m = static_cast<std::int64_t>(trip_mode[t]);
-        return m * 1000000 + (trip_mode[t] == Mode::car ? static_cast<std::int64_t>(trip_dep[t] / 3600) : 0);
+        const bool by_hour = trip_mode[t] == Mode::car || trip_mode[t] == Mode::transit;
+        return m * 1000000 + (by_hour ? static_cast<std::int64_t>(trip_dep[t] / 3600) : 0);
     };
 
     // Routes one origin's trips into the scratch buffers, calling per_trip(trip, first leg,
@@ -139,9 +141,14 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
         const auto o = static_cast<std::uint32_t>(origin);
         bool walk_ready = false, bike_ready = false;
         std::int64_t car_hour = -1;
+        std::size_t group_trips = 0;  // trips of this origin with trip t's mode and hour
         for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i) {
             const std::uint32_t t = order[i];
             const std::uint32_t d = trip_dest_node(pop, trip_person[t], t);
+            if (i == first[origin] || group_key(order[i - 1]) != group_key(t)) {
+                group_trips = 0;
+                for (auto k = i; k < first[origin + 1] && group_key(order[k]) == group_key(t); ++k) ++group_trips;
+            }
             const auto first_leg = static_cast<std::uint32_t>(s.legs.kind.size());
             const auto first_arc = static_cast<std::uint32_t>(s.legs.arcs.size());
             const auto walk_leg = [&](std::uint32_t to) {
@@ -178,7 +185,8 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                     // The journey taken: a logit draw among the Pareto journeys, keyed by
                     // person and trip (the same draw every day: choices move only with costs).
                     core::Rng rng(ctx.params.transit.seed, core::Stream::journey_choice, trip_person[t], t);
-                    if (!transit_path_at(ctx, s.transit, o, d, trip_dep[t], &s.itinerary, rng.uniform()).found) {
+                    if (!transit_path_at(ctx, s.transit, o, d, trip_dep[t], &s.itinerary, rng.uniform(), group_trips)
+                             .found) {
                         walk_leg(d);  // no transit path at all (a counted fallback): walk
                         break;
                     }

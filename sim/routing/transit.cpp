@@ -174,9 +174,10 @@ bool TransitModel::walk_path_to_stop(std::uint32_t node, std::uint32_t stop, std
 TransitQuery::TransitQuery(const TransitModel& model)
     : m_model(model), m_raptor(model.schedule(), RaptorParams{model.params().max_rides}) {}
 
-void TransitQuery::run(std::uint32_t origin_node, std::int32_t hour) {
+void TransitQuery::run(std::uint32_t origin_node, std::int32_t hour, std::size_t departures) {
     if (origin_node == m_origin && hour == m_hour) return;
     const TransitModel& m = m_model;
+    const Schedule& sc = m.schedule();
     m_origin = origin_node;
     m_hour = hour;
     m_access_list.clear();
@@ -187,7 +188,25 @@ void TransitQuery::run(std::uint32_t origin_node, std::int32_t hour) {
     }
     const std::int32_t from = hour * 3600;
     const std::int32_t to = from + 3600 + static_cast<std::int32_t>(std::ceil(m.params().max_wait_s)) + 1;
-    m_raptor.run_range(m_access_list, from, to);
+    // A profile search has an iteration per departure catchable from the access stops.
+    m_range = true;
+    if (departures > 0) {
+        std::size_t iterations = 0;
+        for (const auto& a : m_access_list) {
+            for (std::uint32_t v = sc.stop_first_visit[a.stop]; v < sc.stop_first_visit[a.stop + 1]; ++v) {
+                const auto r = sc.visit_route[v];
+                const auto pos = sc.visit_pos[v];
+                for (std::uint32_t t = sc.route_first_trip[r]; t < sc.route_first_trip[r + 1]; ++t) {
+                    const auto d = sc.depart(t, pos) - a.offset_s;
+                    iterations += d >= from && d < to;
+                }
+            }
+            if (iterations >= 2 * departures) break;
+        }
+        m_range = iterations < 2 * departures;
+    }
+    m_single_dep = -1;
+    if (m_range) m_raptor.run_range(m_access_list, from, to);
 }
 
 TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, TransitItinerary* itinerary,
@@ -199,6 +218,10 @@ TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, T
     for (const auto* ns = m.near_begin(dest_node); ns != m.near_end(dest_node); ++ns)
         m_egress_list.push_back({ns->stop, static_cast<std::int32_t>(std::ceil(ns->walk_s))});
     const auto max_wait = static_cast<std::int32_t>(p.max_wait_s);
+    if (!m_range && dep_s != m_single_dep) {
+        m_raptor.run(m_access_list, dep_s);
+        m_single_dep = dep_s;
+    }
     m_raptor.journeys(m_egress_list, dep_s, dep_s + max_wait, m_journeys);
 
     // Components and generalised cost (utility units) of every journey within the limits.
@@ -248,7 +271,8 @@ TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, T
                     t.crowding_s += (m.crowding(ti + q) - 1.0) * (sc.arrive_s[ti + q + 1] - sc.depart_s[ti + q]);
             }
         }
-        if (too_long) continue;
+        // Waiting in all (first stop and transfers) stays within max_wait_s too.
+        if (too_long || t.wait_s > max_wait) continue;
         const StopTime& e = m_egress_list[j.egress];
         t.egress_s = e.offset_s;
         t.egress_m = m.near_begin(dest_node)[j.egress].walk_m;

@@ -143,10 +143,13 @@ class TransitQuery {
 public:
     explicit TransitQuery(const TransitModel& model);
 
-    // Profile search (range-RAPTOR) from an origin, walking to the stops within reach, for
-    // leaving times in [hour, hour + 1 h + max_wait_s); a second call with the same origin and
-    // hour reuses it.
-    void run(std::uint32_t origin_node, std::int32_t hour);
+    // Searches from an origin, walking to the stops within reach, for leaving times in
+    // [hour, hour + 1 h + max_wait_s); a second call with the same origin and hour reuses it.
+    // `departures`: how many distinct leaving times the caller will ask about (0: unknown).
+    // One profile search (range-RAPTOR) serves them all when it has fewer iterations than
+    // twice that; otherwise each leaving time gets its own RAPTOR search (a few trips from an
+    // origin in an hour of frequent service). Both give every trip its Pareto journeys.
+    void run(std::uint32_t origin_node, std::int32_t hour, std::size_t departures = 0);
     // The journey leaving at or after dep_s (within max_wait_s) to a destination node: with
     // u < 0 the best by generalised cost, else drawn by a logit over the Pareto journeys with
     // the uniform draw u in [0, 1). found == false when there is none. With `itinerary`,
@@ -162,6 +165,8 @@ private:
     Raptor m_raptor;
     std::uint32_t m_origin = core::invalid_index;
     std::int32_t m_hour = -1;
+    bool m_range = true;               // a profile search holds the hour; else one per leaving time
+    std::int32_t m_single_dep = -1;    // the leaving time of the single search held
     std::vector<StopTime> m_access_list, m_egress_list;
     std::vector<double> m_access_m;  // walk metres of each access entry
     std::vector<Journey> m_journeys;

@@ -388,9 +388,16 @@ TEST_CASE("crowding: console block") {
     CHECK(contains(text, "100.0\n"));
     CHECK(contains(text, "75.0\n"));
     CHECK_FALSE(contains(text, "90 / 120"));  // fourth: beyond top 3
-    // Every table line has the same width in code points, long names included.
+    // By line, in line order: line 0 has segments 80/80 (80 boardings, 6 denied), 30/40 and
+    // 130/100 (30, 2); line 1 has 45/60 (10, 0), 90/120 (20, 1) and one without capacity
+    // (2, 3); line 7 has no name and 10/40 (5, 0).
+    CHECK(contains(text, "By line\n"));
+    CHECK(contains(text, "  Pendeltåg 40         110         8           130.0\n"));
+    CHECK(contains(text, "  Buss 865              32         4            75.0\n"));
+    CHECK(contains(text, "  7                      5         0            25.0\n"));
+    // Every line of the most-crowded table has the same width in code points, long names included.
     std::vector<std::size_t> widths;
-    for (std::size_t begin = text.find("  line"); begin < text.size();) {
+    for (std::size_t begin = text.find("  line", text.find("Most crowded")); begin < text.size();) {
         const std::size_t end = text.find('\n', begin);
         std::size_t n = 0;
         for (std::size_t k = begin; k < end; ++k) n += (static_cast<unsigned char>(text[k]) & 0xC0) != 0x80;
