@@ -301,6 +301,9 @@ Raptor::Raptor(const Schedule& schedule, const RaptorParams& params) : m_schedul
     m_ready.assign(m_rounds * stops, no_time);
     m_ready_src.assign(m_rounds * stops, Source{invalid_index, invalid_index, 0});
     m_stop_last_label.assign(stops, invalid_index);
+    m_changed.resize(m_rounds);
+    for (auto& c : m_changed) c.reserve(stops);
+    m_is_changed.assign(m_rounds * stops, 0);
     m_is_marked.assign(stops, 0);
     m_is_improved.assign(stops, 0);
     m_route_start.assign(schedule.route_count(), no_pos);
@@ -326,7 +329,38 @@ void Raptor::mark(std::uint32_t stop) {
     }
 }
 
+void Raptor::touch(std::uint32_t round, std::uint32_t stop) {
+    const std::size_t i = round * m_schedule.stop_count() + stop;
+    if (!m_is_changed[i]) {
+        m_is_changed[i] = 1;
+        m_changed[round].push_back(stop);
+    }
+}
+
+void Raptor::carry(std::uint32_t round) {
+    // At most `round` rides includes at most round - 1: the labels that changed there in this
+    // iteration are copied where better (the others were copied before, or in an iteration of
+    // a later departure), so a round costs what it changes, not the number of stops.
+    const std::size_t stops = m_schedule.stop_count();
+    const std::size_t prev = (round - 1) * stops, cur = round * stops;
+    for (const auto s : m_changed[round - 1]) {
+        bool changed = false;
+        if (m_arr[prev + s] < m_arr[cur + s]) {
+            m_arr[cur + s] = m_arr[prev + s];
+            m_arr_label[cur + s] = m_arr_label[prev + s];
+            changed = true;
+        }
+        if (m_ready[prev + s] < m_ready[cur + s]) {
+            m_ready[cur + s] = m_ready[prev + s];
+            m_ready_src[cur + s] = m_ready_src[prev + s];
+            changed = true;
+        }
+        if (changed) touch(round, s);
+    }
+}
+
 void Raptor::improve_arrival(std::uint32_t round, std::uint32_t stop, const Label& label) {
+    touch(round, stop);
     const std::size_t i = round * m_schedule.stop_count() + stop;
     m_arr[i] = label.arrive_s;
     const auto id = static_cast<std::uint32_t>(m_arena.size());
@@ -453,22 +487,14 @@ void Raptor::iterate(const std::vector<StopTime>& access, std::int32_t dep_s) {
         if (t < m_ready[s]) {
             m_ready[s] = t;
             m_ready_src[s] = Source{invalid_index, i, 0};
+            touch(0, s);
             mark(s);
         }
     }
-    for (std::uint32_t k = 1; k < m_rounds && !m_marked.empty(); ++k) {
-        const std::size_t prev = (k - 1) * stops, cur = k * stops;
-        // At most k rides includes at most k - 1 (and, in a range, what later departures found).
-        for (std::size_t s = 0; s < stops; ++s) {
-            if (m_arr[prev + s] < m_arr[cur + s]) {
-                m_arr[cur + s] = m_arr[prev + s];
-                m_arr_label[cur + s] = m_arr_label[prev + s];
-            }
-            if (m_ready[prev + s] < m_ready[cur + s]) {
-                m_ready[cur + s] = m_ready[prev + s];
-                m_ready_src[cur + s] = m_ready_src[prev + s];
-            }
-        }
+    std::uint32_t k = 1;
+    for (; k < m_rounds && !m_marked.empty(); ++k) {
+        const std::size_t cur = k * stops;
+        carry(k);
         // Routes through the marked stops, each from its first marked position.
         for (const auto s : m_marked) {
             m_is_marked[s] = 0;
@@ -499,6 +525,7 @@ void Raptor::iterate(const std::vector<StopTime>& access, std::int32_t dep_s) {
                 if (tr == no_time || a + tr >= m_ready[cur + y]) return;
                 m_ready[cur + y] = a + tr;
                 m_ready_src[cur + y] = Source{label, invalid_index, walk};
+                touch(k, y);
                 mark(y);
             };
             relax(x, sc.stop_same_ready_s[x], 0);
@@ -506,6 +533,13 @@ void Raptor::iterate(const std::vector<StopTime>& access, std::int32_t dep_s) {
                 relax(sc.footpaths.to[e], sc.foot_ready_s[e], sc.footpaths.walk_s[e]);
         }
         m_improved.clear();
+    }
+    // The rounds not run still take what this iteration found, so that every round holds at
+    // most its number of rides for the next iteration and for arrival().
+    for (; k < m_rounds; ++k) carry(k);
+    for (std::uint32_t r = 0; r < m_rounds; ++r) {
+        for (const auto s : m_changed[r]) m_is_changed[r * stops + s] = 0;
+        m_changed[r].clear();
     }
     for (const auto s : m_marked) m_is_marked[s] = 0;
     m_marked.clear();
@@ -540,11 +574,9 @@ void Raptor::run_range(const std::vector<StopTime>& access, std::int32_t from_s,
 
 std::int32_t Raptor::arrival(std::uint32_t stop, int rides) const {
     if (rides < 0) return no_time;
-    // Rounds after the search ran out of marked stops were never filled in: take the minimum.
+    // Every round holds at most its number of rides (iterate carries them up to the last).
     const auto k = std::min(static_cast<std::uint32_t>(rides), m_rounds - 1);
-    std::int32_t best = no_time;
-    for (std::uint32_t i = 0; i <= k; ++i) best = std::min(best, m_arr[i * m_schedule.stop_count() + stop]);
-    return best;
+    return m_arr[k * m_schedule.stop_count() + stop];
 }
 
 void Raptor::journeys(const std::vector<StopTime>& egress, std::int32_t earliest_s, std::int32_t latest_s,

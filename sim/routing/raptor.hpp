@@ -135,7 +135,15 @@ struct RaptorParams {
     int max_rides = 5;  // rounds: at most this many boardings (transfers + 1)
 };
 
-// Per-thread search state. run() and run_range() fill it; journeys() reads it.
+// Per-thread search state. run() and run_range() fill it; journeys() reads it. Its memory is
+// the labels per round and stop plus the arena of labels written by the last run (reused:
+// no allocation per query once the vectors have grown).
+// Two simplifications, both exact for earliest arrival without line-specific rules: at a stop
+// that a line-specific rule leads to, a transfer is worked out from the earliest arrival at
+// each stop walked from (by its line), not from every arrival there; and staying seated is
+// followed from the trip held at the end of a route and from later trips that reach the end
+// before a rider of the held one could change there (a later one is reached by changing, with
+// one transfer more).
 class Raptor {
 public:
     Raptor(const Schedule& schedule, const RaptorParams& params);
@@ -181,6 +189,8 @@ private:
     std::int32_t ready_by_line(std::uint32_t stop, std::uint32_t round, std::uint32_t line, Source& src) const;
     void improve_arrival(std::uint32_t round, std::uint32_t stop, const Label& label);
     void mark(std::uint32_t stop);
+    void touch(std::uint32_t round, std::uint32_t stop);
+    void carry(std::uint32_t round);
 
     const Schedule& m_schedule;
     RaptorParams m_params;
@@ -199,6 +209,9 @@ private:
     std::vector<std::uint8_t> m_is_marked, m_is_improved;
     std::vector<std::uint16_t> m_route_start;
     std::vector<std::int32_t> m_departures;  // run_range's leaving times
+    // Per round, the stops whose labels changed in this iteration: what the next round copies.
+    std::vector<std::vector<std::uint32_t>> m_changed;
+    std::vector<std::uint8_t> m_is_changed;  // per round and stop
     // journeys()'s scratch (it is const, but reuses these rather than allocate per query).
     struct Candidate {
         std::int32_t depart_s, arrive_s;
