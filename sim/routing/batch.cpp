@@ -89,6 +89,7 @@ struct Scratch : RoutingScratch {
     std::vector<RouteAnswer> rows;
     RouteLegs legs;
     std::vector<double> times;
+    std::vector<std::uint8_t> dominated;
     explicit Scratch(const RoutingContext& c)
         : RoutingScratch(c), raptor(c.transit->schedule(), RaptorParams{c.transit->params().max_rides}) {}
 };
@@ -107,14 +108,21 @@ void push_leg(RouteLegs& legs, LegKind kind, std::uint32_t line, std::uint32_t t
     legs.wait_s.push_back(wait_s);
 }
 
+// When to leave the origin for a journey: just in time for its first ride. A journey's
+// depart_s is the search's leaving time that found it, which can be earlier (a departure of
+// another route from another stop), with the difference spent waiting at the first stop.
+std::int32_t leaving_s(const Journey& j, std::int32_t access_s) {
+    return j.rides.front().board_s - access_s;
+}
+
 // The legs of a journey: the access walk (always listed, 0 s when the origin is at the stop),
 // each ride, a walk between rides at different stops, and the egress walk.
-void journey_legs(const Schedule& sc, const Journey& j, std::int32_t access_s, std::int32_t egress_s,
-                  RouteLegs& legs) {
+void journey_legs(const Schedule& sc, const Journey& j, std::int32_t access_s, std::int32_t egress_s, RouteLegs& legs) {
     const Ride& first = j.rides.front();
+    const std::int32_t leave = leaving_s(j, access_s);
     push_leg(legs, LegKind::walk, invalid_index, invalid_index, invalid_index, sc.stop_at(first.trip, first.board_pos),
-             j.depart_s, j.depart_s + access_s, access_s, 0);
-    std::int32_t ready = j.depart_s + access_s;  // at the boarding stop
+             leave, leave + access_s, access_s, 0);
+    std::int32_t ready = leave + access_s;  // at the boarding stop
     for (std::size_t k = 0; k < j.rides.size(); ++k) {
         const Ride& r = j.rides[k];
         const std::uint32_t from = sc.stop_at(r.trip, r.board_pos);
@@ -146,16 +154,14 @@ void ride_names(const network::Network& net, const Schedule& sc, const Journey& 
     }
 }
 
-// Components of a journey of a profile, as TransitQuery::path_to counts them but from the
-// journey's own leaving time: waits are those at the first stop (when the access walk arrives
-// before the trip) and at transfers.
+// Components of a journey of a profile, as TransitQuery::path_to counts them but from leaving
+// just in time (leaving_s): the waits are those at transfers.
 TransitComponents profile_components(const TransitModel& tm, const Journey& j, std::int32_t access_s,
                                      std::int32_t egress_s, double& distance_m) {
     const Schedule& sc = tm.schedule();
     TransitComponents t;
     t.access_s = access_s;
     t.egress_s = egress_s;
-    t.wait_s = std::max(0, j.rides.front().board_s - j.depart_s - access_s);
     for (std::size_t k = 0; k < j.rides.size(); ++k) {
         const Ride& r = j.rides[k];
         if (k > 0) {
@@ -187,11 +193,16 @@ double median_of(std::vector<double>& v) {
 
 const char* leg_kind_name(LegKind k) {
     switch (k) {
-        case LegKind::walk: return "walk";
-        case LegKind::bike: return "bike";
-        case LegKind::car: return "car";
-        case LegKind::ride: return "ride";
-        case LegKind::seated: return "seated";
+        case LegKind::walk:
+            return "walk";
+        case LegKind::bike:
+            return "bike";
+        case LegKind::car:
+            return "car";
+        case LegKind::ride:
+            return "ride";
+        case LegKind::seated:
+            return "seated";
     }
     return "?";
 }
@@ -350,7 +361,7 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
                         a.time_s = path.total_s();
                         a.distance_m = path.total_m();
                         a.transit = path;  // the components, without the path's stops and lines
-                        a.depart_s = j.depart_s;
+                        a.depart_s = leaving_s(j, static_cast<std::int32_t>(path.access_s));
                         a.arrive_s = j.arrive_s;
                         a.min_time_s = a.median_time_s = a.time_s;
                         ride_names(net, sc, j, a);
@@ -374,6 +385,29 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
                         for (const auto* ns = tm.near_begin(to[i]); ns != tm.near_end(to[i]); ++ns)
                             s.egress.push_back({ns->stop, static_cast<std::int32_t>(std::ceil(ns->walk_s))});
                         s.raptor.journeys(s.egress, q.departure_s, q.departure_s + window, s.journeys);
+                        // Each journey leaving just in time for its first ride. One that could
+                        // leave after the window is another departure's, which the search did
+                        // not reach (waiting out the window's end is not a journey of it).
+                        const std::int32_t last = q.departure_s + window;
+                        std::erase_if(s.journeys, [&](Journey& j) {
+                            if (j.rides.empty()) return true;
+                            j.depart_s = leaving_s(j, s.access[j.access].offset_s);
+                            return j.depart_s > last;
+                        });
+                        // Still Pareto-optimal with the later leaving times (flags first: the
+                        // test reads the whole list).
+                        s.dominated.assign(s.journeys.size(), 0);
+                        for (std::size_t c = 0; c < s.journeys.size(); ++c)
+                            for (const Journey& k : s.journeys) {
+                                const Journey& x = s.journeys[c];
+                                if (k.depart_s >= x.depart_s && k.arrive_s <= x.arrive_s &&
+                                    k.transfers() <= x.transfers() &&
+                                    (k.depart_s > x.depart_s || k.arrive_s < x.arrive_s ||
+                                     k.transfers() < x.transfers()))
+                                    s.dominated[c] = 1;
+                            }
+                        for (std::size_t c = s.journeys.size(); c-- > 0;)
+                            if (s.dominated[c]) s.journeys.erase(s.journeys.begin() + static_cast<std::ptrdiff_t>(c));
                         std::stable_sort(s.journeys.begin(), s.journeys.end(), [](const Journey& x, const Journey& y) {
                             return std::tie(x.depart_s, x.arrive_s) < std::tie(y.depart_s, y.arrive_s);
                         });
@@ -381,7 +415,6 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
                         s.rows.pop_back();
                         s.times.clear();
                         for (const Journey& j : s.journeys) {
-                            if (j.rides.empty()) continue;
                             RouteAnswer a = base;
                             a.found = true;
                             a.journey = static_cast<std::uint32_t>(s.rows.size() - row_begin[i]) + 1;
@@ -390,7 +423,8 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
                             a.time_s = j.arrive_s - j.depart_s;
                             const std::int32_t access_s = s.access[j.access].offset_s;
                             const std::int32_t egress_s = s.egress[j.egress].offset_s;
-                            a.distance_m = tm.near_begin(from[i])[j.access].walk_m + tm.near_begin(to[i])[j.egress].walk_m;
+                            a.distance_m =
+                                tm.near_begin(from[i])[j.access].walk_m + tm.near_begin(to[i])[j.egress].walk_m;
                             a.transit = profile_components(tm, j, access_s, egress_s, a.distance_m);
                             ride_names(net, sc, j, a);
                             a.first_leg = static_cast<std::uint32_t>(s.legs.size());
@@ -401,9 +435,9 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
                         }
                         if (s.times.empty()) {
                             s.rows.push_back(base);
-                            s.rows.back().reason =
-                                fmt::format("no transit journey leaves between {} and {}", core::format_clock(q.departure_s),
-                                            core::format_clock(q.departure_s + window));
+                            s.rows.back().reason = fmt::format("no transit journey leaves between {} and {}",
+                                                               core::format_clock(q.departure_s),
+                                                               core::format_clock(q.departure_s + window));
                         } else {
                             const double least = *std::min_element(s.times.begin(), s.times.end());
                             const double median = median_of(s.times);
@@ -438,7 +472,9 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
                     a.arrive_s = q.departure_s + static_cast<std::int32_t>(std::lround(a.time_s));
                     a.first_leg = static_cast<std::uint32_t>(s.legs.size());
                     a.leg_count = 1;
-                    const auto kind = q.mode == Mode::walk ? LegKind::walk : q.mode == Mode::bike ? LegKind::bike : LegKind::car;
+                    const auto kind = q.mode == Mode::walk   ? LegKind::walk
+                                      : q.mode == Mode::bike ? LegKind::bike
+                                                             : LegKind::car;
                     push_leg(s.legs, kind, invalid_index, invalid_index, invalid_index, invalid_index, a.depart_s,
                              a.arrive_s, kind == LegKind::walk ? a.arrive_s - a.depart_s : 0, 0);
                 }
@@ -454,8 +490,8 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
             const std::uint32_t b = a.first_leg;
             a.first_leg = static_cast<std::uint32_t>(out.legs.size());
             for (std::uint32_t l = b; l < b + a.leg_count; ++l)
-                push_leg(out.legs, s.legs.kind[l], s.legs.line[l], s.legs.trip[l], s.legs.from_stop[l], s.legs.to_stop[l],
-                         s.legs.depart_s[l], s.legs.arrive_s[l], s.legs.walk_s[l], s.legs.wait_s[l]);
+                push_leg(out.legs, s.legs.kind[l], s.legs.line[l], s.legs.trip[l], s.legs.from_stop[l],
+                         s.legs.to_stop[l], s.legs.depart_s[l], s.legs.arrive_s[l], s.legs.walk_s[l], s.legs.wait_s[l]);
             out.rows.push_back(std::move(a));
         }
     }
@@ -464,7 +500,9 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
 
 namespace {
 
-std::string clock_or_empty(const RouteAnswer& a, std::int32_t t) { return a.found ? core::format_clock(t) : ""; }
+std::string clock_or_empty(const RouteAnswer& a, std::int32_t t) {
+    return a.found ? core::format_clock(t) : "";
+}
 
 }  // namespace
 
@@ -472,8 +510,9 @@ void write_route_answers(const std::filesystem::path& file, const std::vector<Ro
                          const RouteAnswers& answers) {
     fmt::memory_buffer out;
     const bool profile = answers.profile;
-    fmt::format_to(std::back_inserter(out), "id,mode,found,{}depart,arrive,travel_time_s,distance_m,access_s,wait_s,"
-                                            "in_vehicle_s,egress_s,transfers,lines,stops,{}snap_from_m,snap_to_m,reason\n",
+    fmt::format_to(std::back_inserter(out),
+                   "id,mode,found,{}depart,arrive,travel_time_s,distance_m,access_s,wait_s,"
+                   "in_vehicle_s,egress_s,transfers,lines,stops,{}snap_from_m,snap_to_m,reason\n",
                    profile ? "journey,journeys," : "", profile ? "min_travel_time_s,median_travel_time_s," : "");
     for (const auto& a : answers.rows) {
         const auto& q = queries[a.query];

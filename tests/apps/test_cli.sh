@@ -58,7 +58,63 @@ expect network-build-bad-osm 1 "malformed.osm:8:3" -- "$flemsim" network build -
 expect network-build-bad-bbox 2 "bbox" -- "$flemsim" network build --osm "$data/osm/grid.osm" --bbox 1,2,3 --output "$work/n4"
 printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nq1,60.0,10.0,60.0,10.02,walk,08:00:00\nq2,60.0,10.0,60.0,10.02,transit,07:30:00\n' > "$work/q.csv"
 expect route 0 "2 answered" -- "$flemsim" route --network "$work/net" --queries "$work/q.csv" --output "$work/a.csv"
-grep -q '^q2,transit,1,840.0,' "$work/a.csv" && passes=$((passes + 1)) || { echo "FAIL route: transit answer"; cat "$work/a.csv"; failures=$((failures + 1)); }
+# The bus leaves A at 07:30 (every 600 s): no wait, 540 s to C.
+grep -q '^q2,transit,1,07:30:00,07:39:00,540.0,' "$work/a.csv" && passes=$((passes + 1)) || { echo "FAIL route: transit answer"; cat "$work/a.csv"; failures=$((failures + 1)); }
+# Its legs beside the answers (a.csv: a.legs.csv): walk to A (0 s, the point is at the stop), the ride
+# (on the feed's trip T0730 when the import writes trips, else a departure of the headways), walk from C.
+grep -qxE 'q2,1,2,ride,R1_0_1,(T0730)?,A,07:30:00,C,07:39:00,0,0' "$work/a.legs.csv" && head -n1 "$work/a.legs.csv" |
+    grep -qx 'id,journey,leg,kind,line,trip,from_stop,departure,to_stop,arrival,walk_s,wait_s' && passes=$((passes + 1)) ||
+    { echo "FAIL route: legs"; cat "$work/a.legs.csv"; failures=$((failures + 1)); }
+# A profile over [07:30, 08:30]: the buses of 07:30 to 08:30, both ends in the window.
+expect route-window 0 "2 answered \(8 journeys\)" -- "$flemsim" route --network "$work/net" --queries "$work/q.csv" \
+    --departure-window 1h --output "$work/p.csv" --legs "$work/p-legs.csv"
+[ "$(grep -c '^q2,transit,1,' "$work/p.csv")" -eq 7 ] && grep -q '^q2,transit,1,7,7,08:30:00,08:39:00,540.0,' "$work/p.csv" &&
+    grep -qE '^q2,7,2,ride,R1_0_1,(T0830)?,A,08:30:00,C,08:39:00,' "$work/p-legs.csv" && passes=$((passes + 1)) ||
+    { echo "FAIL route-window: journeys"; cat "$work/p.csv" "$work/p-legs.csv"; failures=$((failures + 1)); }
+for bad in 0 1x 1.5h 25h -30m; do
+    expect "route-window-bad-$bad" 2 "--departure-window" -- "$flemsim" route --network "$work/net" --queries "$work/q.csv" \
+        --departure-window "$bad" --output "$work/pb.csv"
+done
+[ ! -e "$work/pb.csv" ] && [ ! -e "$work/pb.legs.csv" ] && passes=$((passes + 1)) ||
+    { echo "FAIL route-window-bad: wrote answers"; failures=$((failures + 1)); }
+# Profiles on a real feed (../shared, beside the repository; a user's checkout has none): Terre
+# Haute imported, then from the first stop of one trip of each of five routes to the trip's sixth
+# stop, ten minutes before it leaves, over an hour. Every query should find a journey.
+terre_haute=$(cd "$data/../../.." && pwd)/shared/data/gtfs/terre-haute
+if [ -f "$terre_haute/terre-haute-gtfs.zip" ] && [ -x /usr/bin/python3 ]; then
+    expect route-th-build 0 "wrote" -- "$flemsim" network build --osm "$terre_haute/terre_haute.osm.pbf" \
+        --gtfs "$terre_haute/terre-haute-gtfs.zip" --service-date 2017-10-02 --grid-m 1000 --output "$work/th"
+    /usr/bin/python3 - "$terre_haute/terre-haute-gtfs.zip" > "$work/th-q.csv" <<'EOF'
+import csv, io, sys, zipfile
+feed = zipfile.ZipFile(sys.argv[1])
+def table(name):
+    return csv.DictReader(io.TextIOWrapper(feed.open(name), 'utf-8-sig'))
+stops = {s['stop_id']: (s['stop_lat'], s['stop_lon']) for s in table('stops.txt')}
+route = {t['trip_id']: t['route_id'] for t in table('trips.txt')}
+times = {}
+for r in table('stop_times.txt'):
+    times.setdefault(r['trip_id'], []).append(r)
+print('id,from_lat,from_lon,to_lat,to_lon,mode,departure')
+seen = set()
+for trip in sorted(times):
+    st = sorted(times[trip], key=lambda r: int(r['stop_sequence']))
+    if route[trip] in seen or len(st) < 6 or not st[0]['departure_time'] or st[0]['stop_id'] == st[5]['stop_id']:
+        continue
+    seen.add(route[trip])
+    h, m, s = map(int, st[0]['departure_time'].split(':'))
+    t = max(0, h * 3600 + m * 60 + s - 600)
+    a, b = stops[st[0]['stop_id']], stops[st[5]['stop_id']]
+    print(f'r{route[trip]},{a[0]},{a[1]},{b[0]},{b[1]},transit,{t // 3600:02}:{t // 60 % 60:02}:{t % 60:02}')
+    if len(seen) == 5:
+        break
+EOF
+    expect route-th 0 "^5 queries, 5 answered \([0-9]+ journeys\)" -- "$flemsim" route --network "$work/th" \
+        --queries "$work/th-q.csv" --departure-window 1h --output "$work/th-a.csv"
+    [ "$(grep -c ',ride,' "$work/th-a.legs.csv")" -ge 5 ] && passes=$((passes + 1)) ||
+        { echo "FAIL route-th: rides"; cat "$work/th-a.csv" "$work/th-a.legs.csv"; failures=$((failures + 1)); }
+else
+    echo "skipped: route profiles on Terre Haute (../shared/data/gtfs/terre-haute is absent, or no python3)"
+fi
 printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nq1,60.0,10.0,60.0,10.02,walk,8 am\n' > "$work/bad.csv"
 expect route-bad-time 1 "bad.csv:2:30: departure" -- "$flemsim" route --network "$work/net" --queries "$work/bad.csv" --output "$work/b.csv"
 
@@ -179,9 +235,10 @@ printf 'name: s\nscenarios: [%s]\ngrid:\n  a: [1,2,3,4,5,6,7,8,9,10]\n  b: [1,2,
     "$data/tiny.yaml" "$work/grid-bomb" > "$work/grid-bomb.yaml"
 expect sweep-grid-bomb 1 "grid-bomb.yaml:8:6: grid.e: the grid makes more than 10000 combinations" -- "$flemsim" sweep "$work/grid-bomb.yaml"
 expect route-help 0 "--max-snap-m" -- "$flemsim" route --help
+expect route-help-window 0 "--departure-window DURATION" -- "$flemsim" route --help
 printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nfar,15.0,10.0,60.0,10.02,walk,08:00:00\n' > "$work/far.csv"
 expect route-far 0 "0 answered" -- "$flemsim" route --network "$work/net" --queries "$work/far.csv" --output "$work/far-a.csv"
-grep -qE '^far,walk,0,0.0,.*,origin [0-9]+ m from the network \(more than 500 m\)$' "$work/far-a.csv" && passes=$((passes + 1)) ||
+grep -qE '^far,walk,0,,,0.0,.*,origin [0-9]+ m from the network \(more than 500 m\)$' "$work/far-a.csv" && passes=$((passes + 1)) ||
     { echo "FAIL route-far: reason"; cat "$work/far-a.csv"; failures=$((failures + 1)); }
 
 # Outputs committed as one: a run writes into ".<folder>.tmp-<pid>" beside its folder and renames
