@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <tuple>
 #include <unordered_map>
 
 #include "sim/core/csv.hpp"
@@ -59,6 +61,38 @@ std::uint8_t parse_modes(const CsvReader& r, std::size_t col, bool allow_transit
     return bits;
 }
 
+// A count of parking spaces: empty (or the column absent) is none.
+std::uint32_t spaces(const CsvReader& r, std::size_t col) {
+    if (r.text(col).empty()) return 0;
+    const auto v = r.integer(col);
+    if (v < 0 || v > 1000000) r.fail(col, "expected a number of spaces 0..1000000, got " + std::string(r.text(col)));
+    return static_cast<std::uint32_t>(v);
+}
+
+// A timetable time: H:MM:SS or HH:MM:SS after midnight of the service day. Hours may exceed 23
+// (a trip running past midnight), and a leading '-' marks a time of the previous day's trips
+// before midnight (-0:30:00 is 23:30 of the day before).
+std::int32_t trip_time(const CsvReader& r, std::size_t col) {
+    const auto text = r.required_text(col);
+    auto t = text;
+    const bool negative = t.front() == '-';
+    if (negative) t.remove_prefix(1);
+    const auto digits = [](std::string_view s) {
+        return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    const auto c1 = t.find(':');
+    if (c1 == std::string_view::npos || c1 < 1 || c1 > 3 || t.size() != c1 + 6 || t[c1 + 3] != ':' ||
+        !digits(t.substr(0, c1)) || !digits(t.substr(c1 + 1, 2)) || !digits(t.substr(c1 + 4, 2)))
+        r.fail(col, "expected a time H:MM:SS or HH:MM:SS (a leading '-' for the day before), got '" +
+                        std::string(text) + "'");
+    const auto part = [&](std::size_t at, std::size_t n) { return static_cast<std::int32_t>(core::parse_int(t.substr(at, n))); };
+    const auto h = part(0, c1), m = part(c1 + 1, 2), s = part(c1 + 4, 2);
+    if (m > 59 || s > 59) r.fail(col, "minutes and seconds must be < 60, got '" + std::string(text) + "'");
+    const std::int32_t v = h * 3600 + m * 60 + s;
+    if (negative && v > 86400) r.fail(col, "more than a day before midnight: '" + std::string(text) + "'");
+    return negative ? -v : v;
+}
+
 void read_header(Network& net, const std::filesystem::path& file) {
     const auto tree = scenario::load_yaml_file(file);
     scenario::MapReader r(tree, "");
@@ -71,6 +105,155 @@ void read_header(Network& net, const std::filesystem::path& file) {
     net.origin_lon = p.number("origin_lon", scenario::Range{-180, 180});
     p.finish();
     r.finish();
+}
+
+// trips.csv and trip_times.csv (optional, together): timetable trips of lines. A trip has one
+// row per stop of its line in its direction, seq 1..n; times never go backwards along a trip,
+// and the trips of one line and direction never overtake one another (a router that scans a
+// line's trips in order of departure needs them in the same order at every stop).
+void read_trips(Network& net, const std::filesystem::path& folder, const IdMap& lines) {
+    const auto trips_file = folder / "trips.csv";
+    const auto times_file = folder / "trip_times.csv";
+    const bool has_trips = core::exists(trips_file), has_times = core::exists(times_file);
+    if (!has_trips && !has_times) return;
+    if (!has_trips) throw InputError({trips_file.string(), 0, 0}, "network table missing (trip_times.csv needs it)");
+    if (!has_times) throw InputError({times_file.string(), 0, 0}, "network table missing (trips.csv needs it)");
+    net.file_hashes.emplace_back("trips.csv", core::sha256_file_hex(trips_file));
+    net.file_hashes.emplace_back("trip_times.csv", core::sha256_file_hex(times_file));
+
+    IdMap trips;
+    std::vector<int> trip_row;  // line of each trip in trips.csv
+    {
+        CsvReader r(trips_file, {"id", "line", "direction"}, {"block"});
+        while (r.next()) {
+            add_id(trips, net.trip_ids, r, 0, "trip");
+            const auto line = ref(lines, net.line_ids, r, 1, "line");
+            const auto dir = r.integer(2);
+            if (dir != 0 && dir != 1) r.fail(2, "expected 0 or 1, got " + std::string(r.text(2)));
+            if (dir == 1 && !net.line_both_ways[line])
+                r.fail(2, "line '" + net.line_ids[line] + "' runs one way only (lines.csv directions forward)",
+                       "use direction 0, or let the line run both ways");
+            const std::string block(r.text(3));
+            if (block.find_first_of(" \t\"") != std::string::npos)
+                r.fail(3, "block id '" + block + "' contains a space or quote");
+            net.trip_line.push_back(line);
+            net.trip_direction.push_back(static_cast<std::uint8_t>(dir));
+            net.trip_block.push_back(block);
+            trip_row.push_back(r.line());
+        }
+    }
+    const auto stops_of = [&](std::uint32_t line) { return net.line_first_stop[line + 1] - net.line_first_stop[line]; };
+    // The stop a trip serves at its k-th time (direction 1 runs the line's stops reversed).
+    const auto stop_at = [&](std::uint32_t trip, std::uint32_t k) {
+        const auto line = net.trip_line[trip];
+        const auto n = stops_of(line);
+        return net.line_stop[net.line_first_stop[line] + (net.trip_direction[trip] ? n - 1 - k : k)];
+    };
+    std::vector<std::vector<std::pair<std::int32_t, std::int32_t>>> times(net.trip_count());
+    {
+        CsvReader r(times_file, {"trip", "seq", "arrival", "departure"});
+        while (r.next()) {
+            const auto trip = ref(trips, net.trip_ids, r, 0, "trip");
+            auto& v = times[trip];
+            const auto seq = r.integer(1);
+            if (seq != static_cast<std::int64_t>(v.size()) + 1)
+                r.fail(1, "expected seq " + std::to_string(v.size() + 1) + " for trip '" + net.trip_ids[trip] +
+                              "', got " + std::string(r.text(1)));
+            const auto line = net.trip_line[trip];
+            if (v.size() >= stops_of(line))
+                r.fail(1, "trip '" + net.trip_ids[trip] + "' has more times than line '" + net.line_ids[line] +
+                              "' has stops (" + std::to_string(stops_of(line)) + ")");
+            const auto arrival = trip_time(r, 2);
+            const auto departure = trip_time(r, 3);
+            if (!v.empty() && arrival < v.back().second)
+                r.fail(2, "trip '" + net.trip_ids[trip] + "' arrives at " + core::format_clock(arrival) +
+                              ", before it left the previous stop at " + core::format_clock(v.back().second));
+            if (departure < arrival)
+                r.fail(3, "trip '" + net.trip_ids[trip] + "' departs at " + core::format_clock(departure) +
+                              ", before it arrives at " + core::format_clock(arrival));
+            v.emplace_back(arrival, departure);
+        }
+    }
+    for (std::uint32_t t = 0; t < net.trip_count(); ++t) {
+        const auto line = net.trip_line[t];
+        if (times[t].size() != stops_of(line))
+            throw InputError({trips_file.string(), trip_row[t], 1},
+                             "trip '" + net.trip_ids[t] + "' has " + std::to_string(times[t].size()) +
+                                 " rows in trip_times.csv, but line '" + net.line_ids[line] + "' has " +
+                                 std::to_string(stops_of(line)) + " stops",
+                             "one row per stop of the line, in the trip's direction");
+        for (const auto& [a, d] : times[t]) {
+            net.trip_arrive_s.push_back(a);
+            net.trip_depart_s.push_back(d);
+        }
+        net.trip_first_time.push_back(static_cast<std::uint32_t>(net.trip_arrive_s.size()));
+    }
+    // No overtaking within a line and direction: in order of their times (departure at the
+    // first stop first), each trip is at every stop no earlier than the one before it.
+    std::vector<std::uint32_t> order(net.trip_count());
+    for (std::uint32_t t = 0; t < net.trip_count(); ++t) order[t] = t;
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        if (net.trip_line[a] != net.trip_line[b]) return net.trip_line[a] < net.trip_line[b];
+        if (net.trip_direction[a] != net.trip_direction[b]) return net.trip_direction[a] < net.trip_direction[b];
+        const auto& ta = times[a];
+        const auto& tb = times[b];
+        for (std::size_t k = 0; k < ta.size(); ++k) {
+            if (ta[k].second != tb[k].second) return ta[k].second < tb[k].second;
+            if (ta[k].first != tb[k].first) return ta[k].first < tb[k].first;
+        }
+        return a < b;
+    });
+    for (std::size_t i = 1; i < order.size(); ++i) {
+        const auto a = order[i - 1], b = order[i];
+        if (net.trip_line[a] != net.trip_line[b] || net.trip_direction[a] != net.trip_direction[b]) continue;
+        for (std::uint32_t k = 0; k < times[b].size(); ++k)
+            if (times[b][k].first < times[a][k].first || times[b][k].second < times[a][k].second)
+                throw InputError({trips_file.string(), std::max(trip_row[a], trip_row[b]), 1},
+                                 "trips '" + net.trip_ids[a] + "' and '" + net.trip_ids[b] + "' of line '" +
+                                     net.line_ids[net.trip_line[b]] + "' overtake one another at stop '" +
+                                     net.stop_ids[stop_at(b, k)] + "'",
+                                 "the trips of a line keep their order at every stop: put one of them on a line "
+                                 "of its own");
+    }
+}
+
+// transfers.csv (optional): rules for changing vehicles, from a stop to a stop, optionally only
+// from or to a line (empty: any), with a GTFS transfer_type and, for type 2, the minimum time.
+void read_transfers(Network& net, const std::filesystem::path& folder, const IdMap& stops, const IdMap& lines) {
+    const auto file = folder / "transfers.csv";
+    if (!core::exists(file)) return;
+    net.file_hashes.emplace_back("transfers.csv", core::sha256_file_hex(file));
+    std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t>, int> seen;
+    CsvReader r(file, {"from_stop", "to_stop", "from_line", "to_line", "type", "min_transfer_s"});
+    while (r.next()) {
+        const auto from = ref(stops, net.stop_ids, r, 0, "stop");
+        const auto to = ref(stops, net.stop_ids, r, 1, "stop");
+        const auto from_line = r.text(2).empty() ? invalid_index : ref(lines, net.line_ids, r, 2, "line");
+        const auto to_line = r.text(3).empty() ? invalid_index : ref(lines, net.line_ids, r, 3, "line");
+        const auto type = r.integer(4);
+        if (type < 0 || type > 3)
+            r.fail(4, "expected 0 (recommended), 1 (timed), 2 (minimum time) or 3 (not possible), got " +
+                          std::string(r.text(4)));
+        std::int32_t min_s = 0;
+        if (type == 2) {
+            r.required_text(5);
+            const auto v = r.integer(5);
+            if (v < 0 || v > 86400) r.fail(5, "expected 0..86400 s, got " + std::string(r.text(5)));
+            min_s = static_cast<std::int32_t>(v);
+        } else if (!r.text(5).empty()) {
+            r.fail(5, "only a rule of type 2 (minimum time) has a minimum time", "leave it empty");
+        }
+        const auto [it, added] = seen.emplace(std::make_tuple(from, to, from_line, to_line), r.line());
+        if (!added)
+            r.fail(0, "a second rule for the same stops and lines (the first is on line " + std::to_string(it->second) +
+                          ")");
+        net.rule_from_stop.push_back(from);
+        net.rule_to_stop.push_back(to);
+        net.rule_from_line.push_back(from_line);
+        net.rule_to_line.push_back(to_line);
+        net.rule_type.push_back(static_cast<std::uint8_t>(type));
+        net.rule_min_s.push_back(min_s);
+    }
 }
 
 }  // namespace
@@ -248,11 +431,14 @@ Network load_network(const std::filesystem::path& folder) {
         }
     }
     {
-        CsvReader r(path("stops.csv"), {"id", "name", "node"});
+        // `bike_parking` and `car_parking` are optional: without them a stop has no parking.
+        CsvReader r(path("stops.csv"), {"id", "name", "node"}, {"bike_parking", "car_parking"});
         while (r.next()) {
             add_id(stops, net.stop_ids, r, 0, "stop");
             net.stop_names.emplace_back(r.required_text(1));
             net.stop_node.push_back(ref(nodes, net.node_ids, r, 2, "node"));
+            net.stop_bike_parking.push_back(spaces(r, 3));
+            net.stop_car_parking.push_back(spaces(r, 4));
         }
     }
     {
@@ -382,6 +568,9 @@ Network load_network(const std::filesystem::path& folder) {
             net.line_first_headway.push_back(static_cast<std::uint32_t>(net.headway_s.size()));
         }
     }
+
+    read_trips(net, folder, lines);
+    read_transfers(net, folder, stops, lines);
 
     // Zone membership as CSR (gateways: their centroid).
     std::vector<std::vector<std::uint32_t>> members(net.zone_count());

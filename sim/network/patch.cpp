@@ -273,6 +273,9 @@ void apply_patch(Network& net, const ConfigNode& patch) {
             net.stop_ids.push_back(s.string("id"));
             net.stop_names.push_back(s.string("name"));
             net.stop_node.push_back(must_find(net.node_ids, s.required("node"), s.child_path("node"), "node"));
+            // The parking columns stay one entry per stop: a patched stop has none.
+            net.stop_bike_parking.push_back(0);
+            net.stop_car_parking.push_back(0);
             s.finish();
         }
     }

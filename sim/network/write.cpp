@@ -116,11 +116,21 @@ void write_network(const Network& net, const std::filesystem::path& folder) {
                            net.node_ids[net.zone_centroid[i]], modes_text(net.zone_modes[i]));
         write_text(tmp / "zones.csv", fmt::to_string(z));
 
-        fmt::memory_buffer s;
-        fmt::format_to(std::back_inserter(s), "id,name,node\n");
+        // Parking columns only when a stop has parking, so that networks without stay as they were.
+        const auto spaces = [](const std::vector<std::uint32_t>& v, std::size_t i) { return i < v.size() ? v[i] : 0u; };
+        bool parking = false;
         for (std::size_t i = 0; i < net.stop_count(); ++i)
-            fmt::format_to(std::back_inserter(s), "{},{},{}\n", net.stop_ids[i], clean(net.stop_names[i]),
+            parking = parking || spaces(net.stop_bike_parking, i) > 0 || spaces(net.stop_car_parking, i) > 0;
+        fmt::memory_buffer s;
+        fmt::format_to(std::back_inserter(s), "{}\n", parking ? "id,name,node,bike_parking,car_parking" : "id,name,node");
+        for (std::size_t i = 0; i < net.stop_count(); ++i) {
+            fmt::format_to(std::back_inserter(s), "{},{},{}", net.stop_ids[i], clean(net.stop_names[i]),
                            net.node_ids[net.stop_node[i]]);
+            if (parking)
+                fmt::format_to(std::back_inserter(s), ",{},{}", spaces(net.stop_bike_parking, i),
+                               spaces(net.stop_car_parking, i));
+            s.push_back('\n');
+        }
         write_text(tmp / "stops.csv", fmt::to_string(s));
 
         fmt::memory_buffer v;
@@ -151,6 +161,38 @@ void write_network(const Network& net, const std::filesystem::path& folder) {
         write_text(tmp / "lines.csv", fmt::to_string(ln));
         write_text(tmp / "line_stops.csv", fmt::to_string(ls));
         write_text(tmp / "headways.csv", fmt::to_string(hw));
+
+        // Timetable trips and transfer rules: written only when the network has them.
+        if (net.trip_count() > 0) {
+            fmt::memory_buffer tr, tt;
+            fmt::format_to(std::back_inserter(tr), "id,line,direction,block\n");
+            fmt::format_to(std::back_inserter(tt), "trip,seq,arrival,departure\n");
+            for (std::size_t t = 0; t < net.trip_count(); ++t) {
+                fmt::format_to(std::back_inserter(tr), "{},{},{},{}\n", net.trip_ids[t], net.line_ids[net.trip_line[t]],
+                               net.trip_direction[t], net.trip_block[t]);
+                for (auto k = net.trip_first_time[t]; k < net.trip_first_time[t + 1]; ++k)
+                    fmt::format_to(std::back_inserter(tt), "{},{},{},{}\n", net.trip_ids[t],
+                                   k - net.trip_first_time[t] + 1, core::format_clock(net.trip_arrive_s[k]),
+                                   core::format_clock(net.trip_depart_s[k]));
+            }
+            write_text(tmp / "trips.csv", fmt::to_string(tr));
+            write_text(tmp / "trip_times.csv", fmt::to_string(tt));
+        }
+        if (net.rule_count() > 0) {
+            fmt::memory_buffer ru;
+            fmt::format_to(std::back_inserter(ru), "from_stop,to_stop,from_line,to_line,type,min_transfer_s\n");
+            const auto line = [&](std::uint32_t l) {
+                return l == core::invalid_index ? std::string_view() : std::string_view(net.line_ids[l]);
+            };
+            for (std::size_t i = 0; i < net.rule_count(); ++i) {
+                const bool minimum = net.rule_type[i] == static_cast<std::uint8_t>(TransferType::minimum);
+                fmt::format_to(std::back_inserter(ru), "{},{},{},{},{},{}\n", net.stop_ids[net.rule_from_stop[i]],
+                               net.stop_ids[net.rule_to_stop[i]], line(net.rule_from_line[i]),
+                               line(net.rule_to_line[i]), net.rule_type[i],
+                               minimum ? std::to_string(net.rule_min_s[i]) : std::string());
+            }
+            write_text(tmp / "transfers.csv", fmt::to_string(ru));
+        }
 
         // Into place: the old folder goes only once the new one is complete.
         const auto old = parent / ("." + folder.filename().string() + ".old-" + std::to_string(::getpid()));

@@ -189,3 +189,179 @@ TEST_CASE("a written network loads back the same") {
     for (const auto& e : std::filesystem::directory_iterator(dir.parent_path()))
         CHECK(e.path().filename().string().find(".tmp-") == std::string::npos);
 }
+
+namespace {
+// The tiny network with parking at two stops, timetable trips of line r1 (stops st_west,
+// st_east, st_city; it runs both ways) and transfer rules.
+std::filesystem::path with_timetable(const std::string& case_name) {
+    const auto dir = broken(case_name, "stops.csv",
+                            "id,name,node,bike_parking,car_parking\n"
+                            "st_west,West station,a0,40,\n"
+                            "st_east,East station,a4,,\n"
+                            "st_city,City station,gws,0,120\n");
+    std::ofstream(dir / "trips.csv") << "id,line,direction,block\n"
+                                        "t1,r1,0,b1\n"
+                                        "t2,r1,1,\n"
+                                        "t0,r1,0,b1\n";
+    std::ofstream(dir / "trip_times.csv") << "trip,seq,arrival,departure\n"
+                                             "t1,1,6:00:00,6:00:00\n"
+                                             "t1,2,06:01:00,06:01:30\n"
+                                             "t1,3,6:06:30,6:06:30\n"
+                                             "t2,1,24:10:00,24:10:00\n"
+                                             "t2,2,24:15:00,24:15:30\n"
+                                             "t2,3,24:16:30,24:17:00\n"
+                                             "t0,1,-0:30:00,-0:30:00\n"
+                                             "t0,2,-0:29:00,-0:28:30\n"
+                                             "t0,3,0:05:00,0:05:00\n";
+    std::ofstream(dir / "transfers.csv") << "from_stop,to_stop,from_line,to_line,type,min_transfer_s\n"
+                                            "st_east,st_east,,,2,180\n"
+                                            "st_east,st_east,r1,r1,1,\n"
+                                            "st_west,st_city,,r1,3,\n";
+    return dir;
+}
+}  // namespace
+
+TEST_CASE("timetable trips, parking and transfer rules load") {
+    const auto net = network::load_network(with_timetable("timetable"));
+    CHECK(net.stop_bike_parking == std::vector<std::uint32_t>{40, 0, 0});
+    CHECK(net.stop_car_parking == std::vector<std::uint32_t>{0, 0, 120});
+    CHECK(net.trip_ids == std::vector<std::string>{"t1", "t2", "t0"});
+    CHECK(net.trip_line == std::vector<std::uint32_t>{0, 0, 0});
+    CHECK(net.trip_direction == std::vector<std::uint8_t>{0, 1, 0});
+    CHECK(net.trip_block == std::vector<std::string>{"b1", "", "b1"});
+    CHECK(net.trip_first_time == std::vector<std::uint32_t>{0, 3, 6, 9});
+    // 24:10:00 is 87000 s; -0:30:00 is 1800 s before midnight.
+    CHECK(net.trip_arrive_s ==
+          std::vector<std::int32_t>{21600, 21660, 21990, 87000, 87300, 87390, -1800, -1740, 300});
+    CHECK(net.trip_depart_s ==
+          std::vector<std::int32_t>{21600, 21690, 21990, 87000, 87330, 87420, -1800, -1710, 300});
+    const auto inv = core::invalid_index;
+    CHECK(net.rule_from_stop == std::vector<std::uint32_t>{1, 1, 0});
+    CHECK(net.rule_to_stop == std::vector<std::uint32_t>{1, 1, 2});
+    CHECK(net.rule_from_line == std::vector<std::uint32_t>{inv, 0, inv});
+    CHECK(net.rule_to_line == std::vector<std::uint32_t>{inv, 0, 0});
+    CHECK(net.rule_type == std::vector<std::uint8_t>{2, 1, 3});
+    CHECK(net.rule_min_s == std::vector<std::int32_t>{180, 0, 0});
+    CHECK(net.file_hashes.size() == 12);
+
+    SUBCASE("written and loaded back exactly") {
+        const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-network" / "timetable-written";
+        network::write_network(net, dir);
+        const auto again = network::load_network(dir);
+        CHECK(again.stop_bike_parking == net.stop_bike_parking);
+        CHECK(again.stop_car_parking == net.stop_car_parking);
+        CHECK(again.trip_ids == net.trip_ids);
+        CHECK(again.trip_line == net.trip_line);
+        CHECK(again.trip_direction == net.trip_direction);
+        CHECK(again.trip_block == net.trip_block);
+        CHECK(again.trip_first_time == net.trip_first_time);
+        CHECK(again.trip_arrive_s == net.trip_arrive_s);
+        CHECK(again.trip_depart_s == net.trip_depart_s);
+        CHECK(again.rule_from_stop == net.rule_from_stop);
+        CHECK(again.rule_to_stop == net.rule_to_stop);
+        CHECK(again.rule_from_line == net.rule_from_line);
+        CHECK(again.rule_to_line == net.rule_to_line);
+        CHECK(again.rule_type == net.rule_type);
+        CHECK(again.rule_min_s == net.rule_min_s);
+        CHECK(read(dir / "trip_times.csv").find("t0,1,-00:30:00,-00:30:00\n") != std::string::npos);
+        CHECK(read(dir / "stops.csv").starts_with("id,name,node,bike_parking,car_parking\nst_west,West station,a0,40,0\n"));
+    }
+    SUBCASE("a network without them reads zeros and writes none") {
+        const auto tiny_net = network::load_network(tiny);
+        CHECK(tiny_net.stop_bike_parking == std::vector<std::uint32_t>{0, 0, 0});
+        CHECK(tiny_net.trip_count() == 0);
+        CHECK(tiny_net.trip_first_time == std::vector<std::uint32_t>{0});
+        CHECK(tiny_net.rule_count() == 0);
+        const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-network" / "plain-written";
+        network::write_network(tiny_net, dir);
+        CHECK(read(dir / "stops.csv").starts_with("id,name,node\n"));
+        CHECK(!std::filesystem::exists(dir / "trips.csv"));
+        CHECK(!std::filesystem::exists(dir / "transfers.csv"));
+    }
+}
+
+TEST_CASE("broken timetable tables are errors with their position") {
+    const auto with = [](const std::string& name, const std::string& file, const std::string& from,
+                         const std::string& to) {
+        const auto dir = with_timetable(name);
+        std::string text = read(dir / file);
+        const auto at = text.find(from);
+        REQUIRE(at != std::string::npos);
+        text.replace(at, from.size(), to);
+        std::ofstream(dir / file) << text;
+        return dir;
+    };
+    SUBCASE("negative parking") {
+        const auto d = with("parking", "stops.csv", "a0,40,", "a0,-4,");
+        CHECK(error_of(d) ==
+              (d / "stops.csv").string() + ":2:25: bike_parking: expected a number of spaces 0..1000000, got -4");
+    }
+    SUBCASE("trip_times.csv without trips.csv") {
+        const auto d = with_timetable("no-trips");
+        std::filesystem::remove(d / "trips.csv");
+        CHECK(error_of(d) == (d / "trips.csv").string() + ": network table missing (trip_times.csv needs it)");
+    }
+    SUBCASE("an unknown line, a bad direction") {
+        const auto d = with("trip-line", "trips.csv", "t2,r1,1", "t2,r2,1");
+        CHECK(error_of(d) == (d / "trips.csv").string() + ":3:4: line: unknown line 'r2' (did you mean 'r1'?)");
+        const auto e = with("trip-dir", "trips.csv", "t2,r1,1", "t2,r1,2");
+        CHECK(error_of(e) == (e / "trips.csv").string() + ":3:7: direction: expected 0 or 1, got 2");
+    }
+    SUBCASE("direction 1 on a line that runs one way") {
+        const auto d = with("one-way", "trips.csv", "t2,r1,1", "t2,r1,1");
+        std::ofstream(d / "lines.csv") << "id,name,mode,vehicle,road,directions\nr1,Rail 1,rail,train,no,forward\n";
+        CHECK(error_of(d) == (d / "trips.csv").string() +
+                                 ":3:7: direction: line 'r1' runs one way only (lines.csv directions forward) (use "
+                                 "direction 0, or let the line run both ways)");
+    }
+    SUBCASE("bad times") {
+        const auto d = with("bad-time", "trip_times.csv", "t1,2,06:01:00", "t1,2,6h01");
+        CHECK(error_of(d) == (d / "trip_times.csv").string() +
+                                 ":3:6: arrival: expected a time H:MM:SS or HH:MM:SS (a leading '-' for the day "
+                                 "before), got '6h01'");
+        const auto e = with("minutes", "trip_times.csv", "t1,2,06:01:00", "t1,2,06:61:00");
+        CHECK(error_of(e) == (e / "trip_times.csv").string() + ":3:6: arrival: minutes and seconds must be < 60, got '06:61:00'");
+        const auto f = with("dwell", "trip_times.csv", "t1,2,06:01:00,06:01:30", "t1,2,06:01:00,06:00:30");
+        CHECK(error_of(f) == (f / "trip_times.csv").string() +
+                                 ":3:15: departure: trip 't1' departs at 06:00:30, before it arrives at 06:01:00");
+        const auto g = with("backwards", "trip_times.csv", "t1,3,6:06:30", "t1,3,6:01:10");
+        CHECK(error_of(g) == (g / "trip_times.csv").string() +
+                                 ":4:6: arrival: trip 't1' arrives at 06:01:10, before it left the previous stop at "
+                                 "06:01:30");
+    }
+    SUBCASE("a trip with a stop missing or too many") {
+        const auto d = with("short", "trip_times.csv", "t1,3,6:06:30,6:06:30\n", "");
+        CHECK(error_of(d) == (d / "trips.csv").string() +
+                                 ":2:1: trip 't1' has 2 rows in trip_times.csv, but line 'r1' has 3 stops (one row "
+                                 "per stop of the line, in the trip's direction)");
+        const auto e = with("long", "trip_times.csv", "t1,3,6:06:30,6:06:30\n",
+                            "t1,3,6:06:30,6:06:30\nt1,4,6:07:00,6:07:00\n");
+        CHECK(error_of(e) == (e / "trip_times.csv").string() +
+                                 ":5:4: seq: trip 't1' has more times than line 'r1' has stops (3)");
+        const auto f = with("seq", "trip_times.csv", "t1,2,", "t1,3,");
+        CHECK(error_of(f) == (f / "trip_times.csv").string() + ":3:4: seq: expected seq 2 for trip 't1', got 3");
+    }
+    SUBCASE("trips of a line that overtake one another") {
+        // t0 leaves st_west before t1 but reaches st_city after it.
+        const auto d = with("overtake", "trip_times.csv", "t0,3,0:05:00,0:05:00", "t0,3,6:07:00,6:07:00");
+        CHECK(error_of(d) == (d / "trips.csv").string() +
+                                 ":4:1: trips 't0' and 't1' of line 'r1' overtake one another at stop 'st_city' (the "
+                                 "trips of a line keep their order at every stop: put one of them on a line of its "
+                                 "own)");
+    }
+    SUBCASE("transfer rules") {
+        const auto d = with("rule-min", "transfers.csv", "st_east,st_east,,,2,180", "st_east,st_east,,,2,");
+        CHECK(error_of(d) == (d / "transfers.csv").string() + ":2:21: min_transfer_s: must not be empty");
+        const auto e = with("rule-type", "transfers.csv", "r1,r1,1,", "r1,r1,4,");
+        CHECK(error_of(e).starts_with((e / "transfers.csv").string() + ":3:23: type: expected 0 (recommended)"));
+        const auto f = with("rule-extra", "transfers.csv", "r1,r1,1,", "r1,r1,1,60");
+        CHECK(error_of(f) == (f / "transfers.csv").string() +
+                                 ":3:25: min_transfer_s: only a rule of type 2 (minimum time) has a minimum time "
+                                 "(leave it empty)");
+        const auto g = with("rule-dup", "transfers.csv", "st_west,st_city,,r1,3,", "st_east,st_east,,,3,");
+        CHECK(error_of(g) == (g / "transfers.csv").string() +
+                                 ":4:1: from_stop: a second rule for the same stops and lines (the first is on line 2)");
+        const auto h = with("rule-stop", "transfers.csv", "st_west,st_city", "st_west,st_cty");
+        CHECK(error_of(h) == (h / "transfers.csv").string() + ":4:9: to_stop: unknown stop 'st_cty' (did you mean 'st_city'?)");
+    }
+}
