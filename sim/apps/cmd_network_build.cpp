@@ -20,7 +20,8 @@ namespace flemsim::apps {
 namespace {
 
 struct NetworkBuildCommandOptions {
-    std::string osm, gtfs, service_date, bbox, center, zones, name;
+    std::string osm, service_date, bbox, center, zones, name;
+    std::vector<std::string> gtfs;  // feeds, imported in the order given
     double radius_km = 0;
     double grid_m = 500;
     double max_stop_link_m = 300;
@@ -75,7 +76,7 @@ const core::OutputFolderRules network_folder_rules{
     "network build",
     {},
     {"network.yaml", "nodes.csv", "links.csv", "link_shapes.csv", "zones.csv", "stops.csv", "vehicles.csv", "lines.csv",
-     "line_stops.csv", "headways.csv"}};
+     "line_stops.csv", "headways.csv", "trips.csv", "trip_times.csv", "transfers.csv"}};
 
 void validate(const NetworkBuildCommandOptions& o) {
     if (!o.gtfs.empty() && o.service_date.empty()) throw UsageError("--gtfs needs --service-date YYYY-MM-DD");
@@ -109,15 +110,20 @@ int run(const NetworkBuildCommandOptions& b) {
             say(std::string("  ") + mode_names[m] + ": " + std::to_string(osm_report.dropped_links[m]) +
                 " links outside the largest connected part dropped for this mode");
     for (const auto& n : osm_report.notes) say("  " + n);
-    if (!b.gtfs.empty()) {
+    // Several feeds (e.g. one per operator) go into one network, one after the other; ids that
+    // repeat across feeds get a suffix.
+    for (const auto& feed : b.gtfs) {
         imp::GtfsOptions go;
         go.service_date = b.service_date;
         go.max_stop_link_m = b.max_stop_link_m;
         imp::GtfsReport gr;
-        imp::import_gtfs(b.gtfs, go, net, gr);
-        say("transit: " + std::to_string(gr.stops) + " stops, " + std::to_string(gr.lines) + " lines from " +
-            std::to_string(gr.trips_on_date) + " trips on " + b.service_date + " (" +
+        imp::import_gtfs(feed, go, net, gr);
+        say("transit (" + feed + "): " + std::to_string(gr.stops) + " stops, " + std::to_string(gr.lines) +
+            " lines from " + std::to_string(gr.trips_on_date) + " trips on " + b.service_date + " (" +
             std::to_string(gr.stops_unlinked) + " stops too far from the streets)");
+        say("  timetable: " + std::to_string(gr.trips) + " trips (" + std::to_string(gr.trips_previous_day) +
+            " of the day before, after midnight; " + std::to_string(gr.trips_from_frequencies) +
+            " from frequencies), " + std::to_string(gr.rules) + " transfer rules");
         for (const auto& n : gr.notes) say("  " + n);
     }
     std::vector<std::string> notes;
@@ -134,7 +140,8 @@ int run(const NetworkBuildCommandOptions& b) {
     out.commit();
     say("wrote " + c.output + " (" + std::to_string(loaded.node_count()) + " nodes, " +
         std::to_string(loaded.link_count()) + " links, " + std::to_string(loaded.zone_count()) + " zones, " +
-        std::to_string(loaded.stop_count()) + " stops, " + std::to_string(loaded.line_count()) + " lines)");
+        std::to_string(loaded.stop_count()) + " stops, " + std::to_string(loaded.line_count()) + " lines, " +
+        std::to_string(loaded.trip_count()) + " trips)");
     return exit_ok;
 }
 
@@ -145,7 +152,7 @@ Command add_network_build_command(CLI::App& network) {
     auto& c = o->common;
     auto* cmd = network.add_subcommand("build", "Build a network folder from OpenStreetMap (and GTFS)");
     cmd->add_option("--osm", o->osm, "OpenStreetMap extract (.osm or .osm.pbf)")->required();
-    cmd->add_option("--gtfs", o->gtfs, "GTFS feed (.zip or folder)");
+    cmd->add_option("--gtfs", o->gtfs, "GTFS feed (.zip or folder); repeat it for several feeds")->take_all();
     cmd->add_option("--service-date", o->service_date, "The day whose trips are imported (YYYY-MM-DD)");
     cmd->add_option("--bbox", o->bbox, "Area: south,west,north,east in degrees")->type_name("S,W,N,E");
     cmd->add_option("--center", o->center, "Area: centre LAT,LON (with --radius-km)")->type_name("LAT,LON");
@@ -165,7 +172,9 @@ Command add_network_build_command(CLI::App& network) {
         "Examples:\n"
         "  flemsim network build --osm city.osm.pbf --center 59.338,18.070 --radius-km 1.5 --output networks/city\n"
         "  flemsim network build --osm city.osm --gtfs sl.zip --service-date 2026-11-26 --zones zones.csv -o "
-        "networks/city");
+        "networks/city\n"
+        "  flemsim network build --osm poa.osm.pbf --gtfs buses.zip --gtfs metro.zip --service-date 2019-05-06 -o "
+        "networks/poa");
     return {cmd, [o] {
                 validate(*o);
                 return with_thread_limit(worker_threads(o->common.threads), [&] { return run(*o); });

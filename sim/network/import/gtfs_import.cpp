@@ -11,6 +11,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -68,9 +69,14 @@ public:
         return GtfsTable(label(name), read(name));
     }
 
+    // An optional table that is empty (not even a header), as some publishers ship
+    // frequencies.txt, is taken as absent.
     std::optional<GtfsTable> open_optional(const std::string& name) const {
         if (!has(name)) return std::nullopt;
-        return GtfsTable(label(name), read(name));
+        auto text = read(name);
+        if (text.find_first_not_of(" \t\r\n", text.starts_with("\xEF\xBB\xBF") ? 3 : 0) == std::string::npos)
+            return std::nullopt;
+        return GtfsTable(label(name), std::move(text));
     }
 
 private:
@@ -261,6 +267,23 @@ int weekday_of(std::int32_t yyyymmdd) {
     return static_cast<int>(((days + 3) % 7 + 7) % 7);  // 1970-01-01 was a Thursday
 }
 
+// The day before a date YYYYMMDD (H. Hinnant's civil_from_days), for the previous service day's
+// trips that run past midnight.
+std::int32_t day_before(std::int32_t yyyymmdd) {
+    const auto z0 = days_from_civil(yyyymmdd / 10000, static_cast<unsigned>(yyyymmdd / 100 % 100),
+                                    static_cast<unsigned>(yyyymmdd % 100)) -
+                    1 + 719468;
+    const std::int64_t era = (z0 >= 0 ? z0 : z0 - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(z0 - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
+    return static_cast<std::int32_t>(y * 10000 + m * 100 + d);
+}
+
 std::int32_t parse_service_date(const std::string& s) {
     bool ok = s.size() == 10 && s[4] == '-' && s[7] == '-';
     for (std::size_t i = 0; ok && i < s.size(); ++i)
@@ -344,8 +367,17 @@ struct StopTimeRow {
     std::int64_t sequence;
     std::int32_t arrival;    // no_time when empty
     std::int32_t departure;  // no_time when empty
+    double shape_dist;       // shape_dist_traveled; NaN when empty
     int line;
     int sequence_col, arrival_col, departure_col;
+};
+
+// A row of transfers.txt between stops (location_type 0, or a station for all its stops),
+// optionally only from or to a route (invalid_index: any).
+struct TransferRow {
+    std::uint32_t from_stop, to_stop, from_route, to_route;
+    std::uint8_t type;
+    std::int32_t min_s;
 };
 
 struct Frequency {
@@ -358,15 +390,14 @@ struct RateInterval {
     double per_s;
 };
 
-// Trips of one line: same route, direction and kept stops.
-struct Group {
-    std::uint32_t route;
-    int direction;
-    std::vector<std::uint32_t> stops;                             // new stop indices (offset by the network's stops)
-    std::vector<std::vector<std::int32_t>> arrivals, departures;  // per trip, per stop
-    std::vector<RateInterval> rates;
-    std::int32_t first_departure_s = std::numeric_limits<std::int32_t>::max();
-};
+
+// Straight-line distance in metres between two WGS84 points (equirectangular: exact enough
+// between neighbouring stops, and proportional to longitude along a parallel).
+double straight_m(double lat1, double lon1, double lat2, double lon2) {
+    constexpr double m_per_deg = 111195.0;  // 6371 km * pi / 180
+    const double x = (lon2 - lon1) * std::cos((lat1 + lat2) / 2 * 3.14159265358979323846 / 180.0);
+    return m_per_deg * std::hypot(x, lat2 - lat1);
+}
 
 std::string ids_hint(std::string_view word, const std::unordered_map<std::string, std::uint32_t>& map) {
     if (map.size() > 2000) return {};  // a suggestion is not worth a slow message
@@ -418,6 +449,9 @@ void rates_to_headways(const std::vector<RateInterval>& rates, std::vector<std::
 void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, Network& net, GtfsReport& report) {
     const std::int32_t date = parse_service_date(options.service_date);
     const int weekday = weekday_of(date);
+    // The previous service day: its trips that run past midnight are still on the road.
+    const std::int32_t prev_date = day_before(date);
+    const int prev_weekday = (weekday + 6) % 7;
     if (!(options.max_stop_link_m > 0) || !std::isfinite(options.max_stop_link_m))
         throw InputError({}, "max_stop_link_m must be a positive distance in metres, got " +
                                  std::to_string(options.max_stop_link_m));
@@ -432,9 +466,15 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
         const auto c_id = t.column("agency_id");
         while (t.next()) {
             t.required_text(c_name);
+            // Published feeds repeat an agency now and then; routes name it by id, so the first
+            // row serves, and the repetition is reported.
             if (!t.text(c_id).empty() &&
-                !agency_index.emplace(std::string(t.text(c_id)), static_cast<std::uint32_t>(rep.agencies)).second)
-                t.fail(c_id, "duplicate agency_id '" + std::string(t.text(c_id)) + "'");
+                !agency_index.emplace(std::string(t.text(c_id)), static_cast<std::uint32_t>(rep.agencies)).second) {
+                const auto p = t.pos(c_id);
+                rep.notes.push_back(p.file + ":" + std::to_string(p.line) + ": duplicate agency_id '" +
+                                    std::string(t.text(c_id)) + "': the first one kept");
+                continue;
+            }
             ++rep.agencies;
         }
         if (rep.agencies == 0) throw InputError({files.label("agency.txt")}, "the feed names no agency");
@@ -442,7 +482,7 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
 
     // calendar.txt and calendar_dates.txt: which services run on the date.
     std::unordered_map<std::string, std::uint32_t> service_index;
-    std::vector<char> service_runs;
+    std::vector<char> service_runs, service_runs_prev;  // on the date, on the day before
     std::int32_t feed_first = std::numeric_limits<std::int32_t>::max();
     std::int32_t feed_last = std::numeric_limits<std::int32_t>::min();
     const bool has_calendar = files.has("calendar.txt");
@@ -476,6 +516,7 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
             feed_first = std::min(feed_first, start);
             feed_last = std::max(feed_last, end);
             service_runs.push_back(on_day[weekday] && start <= date && date <= end);
+            service_runs_prev.push_back(on_day[prev_weekday] && start <= prev_date && prev_date <= end);
         }
     }
     if (has_dates) {
@@ -486,7 +527,10 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
         while (t.next()) {
             const std::string id(t.required_text(c_service));
             const auto [it, added] = service_index.emplace(id, static_cast<std::uint32_t>(service_runs.size()));
-            if (added) service_runs.push_back(0);
+            if (added) {
+                service_runs.push_back(0);
+                service_runs_prev.push_back(0);
+            }
             const auto d = t.date(c_date);
             const auto type = t.integer(c_type);
             if (type != 1 && type != 2)
@@ -494,6 +538,7 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
             feed_first = std::min(feed_first, d);
             feed_last = std::max(feed_last, d);
             if (d == date) service_runs[it->second] = type == 1;
+            if (d == prev_date) service_runs_prev[it->second] = type == 1;
         }
     }
     if (service_runs.empty() || date < feed_first || date > feed_last) {
@@ -539,13 +584,16 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
     std::vector<std::string> trip_ids;
     std::vector<std::uint32_t> trip_route;
     std::vector<int> trip_direction;
-    std::vector<char> trip_used;  // runs on the date, on a route of a kind we simulate
+    std::vector<char> trip_used;       // runs on the date, on a route of a kind we simulate
+    std::vector<char> trip_used_prev;  // the same on the day before
+    std::vector<std::string> trip_block;
     {
         auto t = files.open("trips.txt");
         const auto c_route = t.required_column("route_id");
         const auto c_service = t.required_column("service_id");
         const auto c_id = t.required_column("trip_id");
         const auto c_direction = t.column("direction_id");
+        const auto c_block = t.column("block_id");
         while (t.next()) {
             const std::string id(t.required_text(c_id));
             if (!trip_index.emplace(id, static_cast<std::uint32_t>(trip_route.size())).second)
@@ -564,6 +612,8 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
             const bool runs = service_runs[service] != 0;
             if (runs) ++rep.trips_on_date;
             trip_used.push_back(runs && route_kind[route].has_value());
+            trip_used_prev.push_back(service_runs_prev[service] && route_kind[route].has_value());
+            trip_block.emplace_back(t.text(c_block));
         }
     }
 
@@ -572,6 +622,7 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
     std::vector<std::string> stop_ids, stop_names;
     std::vector<int> stop_type;
     std::vector<double> stop_lat, stop_lon;
+    std::vector<std::string> stop_parent;  // parent_station ("" when none), for transfers at stations
     {
         auto t = files.open("stops.txt");
         const auto c_id = t.required_column("stop_id");
@@ -579,6 +630,7 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
         const auto c_lat = t.required_column("stop_lat");
         const auto c_lon = t.required_column("stop_lon");
         const auto c_type = t.column("location_type");
+        const auto c_parent = t.column("parent_station");
         while (t.next()) {
             const std::string id(t.required_text(c_id));
             if (!stop_index.emplace(id, static_cast<std::uint32_t>(stop_ids.size())).second)
@@ -601,6 +653,7 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
             stop_type.push_back(type);
             stop_lat.push_back(lat);
             stop_lon.push_back(lon);
+            stop_parent.emplace_back(t.text(c_parent));
         }
     }
 
@@ -615,8 +668,14 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
         const auto c_departure = t.required_column("departure_time");
         const auto c_stop = t.required_column("stop_id");
         const auto c_sequence = t.required_column("stop_sequence");
+        const auto c_dist = t.column("shape_dist_traveled");
         while (t.next()) {
             StopTimeRow r{};
+            r.shape_dist = std::numeric_limits<double>::quiet_NaN();
+            if (!t.text(c_dist).empty()) {
+                r.shape_dist = t.number(c_dist);
+                if (r.shape_dist < 0) t.fail(c_dist, "must be >= 0");
+            }
             r.trip = ref(t, c_trip, trip_index, "trip");
             r.stop = ref(t, c_stop, stop_index, "stop");
             if (stop_type[r.stop] != 0)
@@ -642,8 +701,9 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
     for (std::size_t i = 0; i < trip_route.size(); ++i) trip_first_row[i + 1] += trip_first_row[i];
 
     // Times: given ones never go backwards; an empty one is the other time of the same row, or
-    // (both empty) interpolated evenly between the timed stops around it (GTFS says by distance,
-    // which the feed need not give). The first and last stop of a trip need a time.
+    // (both empty) interpolated between the timed stops around it by distance, as GTFS says:
+    // along the shape where the feed gives shape_dist_traveled, else along straight lines
+    // between the stops. The first and last stop of a trip need a time.
     for (std::uint32_t trip = 0; trip < trip_route.size(); ++trip) {
         const auto b = trip_first_row[trip], e = trip_first_row[trip + 1];
         if (b == e) continue;
@@ -688,11 +748,25 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
             }
             auto j = i;
             while (rows[j].arrival == no_time) ++j;  // the last row has a time
+            // Distance along the trip from the timed stop before the gap: shape_dist_traveled
+            // where every row of the gap and both timed ends have it (and it does not go back),
+            // else straight lines between consecutive stops.
+            std::vector<double> along(j - i + 2, 0.0);
+            bool by_shape = true;
+            for (auto k = i - 1; k <= j; ++k) by_shape = by_shape && !std::isnan(rows[k].shape_dist);
+            for (auto k = i; k <= j && by_shape; ++k) by_shape = rows[k].shape_dist >= rows[k - 1].shape_dist;
+            for (auto k = i; k <= j; ++k)
+                along[k - i + 1] = by_shape ? rows[k].shape_dist - rows[i - 1].shape_dist
+                                            : along[k - i] + straight_m(stop_lat[rows[k - 1].stop], stop_lon[rows[k - 1].stop],
+                                                                        stop_lat[rows[k].stop], stop_lon[rows[k].stop]);
             const std::int32_t t0 = rows[i - 1].departure, t1 = rows[j].arrival;
-            const auto steps = static_cast<std::int64_t>(j - i + 1);
-            for (auto k = i; k < j; ++k)
-                rows[k].arrival = rows[k].departure = static_cast<std::int32_t>(
-                    t0 + (static_cast<std::int64_t>(t1 - t0) * (k - i + 1) + steps / 2) / steps);
+            const double total = along.back();
+            const auto steps = static_cast<double>(j - i + 1);
+            for (auto k = i; k < j; ++k) {
+                // Stops all at one place: evenly by stop count instead.
+                const double share = total > 0 ? along[k - i + 1] / total : static_cast<double>(k - i + 1) / steps;
+                rows[k].arrival = rows[k].departure = t0 + static_cast<std::int32_t>(std::floor((t1 - t0) * share + 0.5));
+            }
             i = j;
         }
     }
@@ -725,29 +799,96 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
         }
     }
 
-    // transfers.txt: checked and counted only.
+    // transfers.txt: checked in full here, turned into rules once the lines are known.
+    std::vector<TransferRow> transfers;
+    std::size_t transfers_of_trips = 0, transfers_in_seat = 0, transfers_without_time = 0;
     if (auto t = files.open_optional("transfers.txt")) {
         const auto c_from = t->required_column("from_stop_id");
         const auto c_to = t->required_column("to_stop_id");
         const auto c_type = t->required_column("transfer_type");
         const auto c_time = t->column("min_transfer_time");
+        const auto c_from_route = t->column("from_route_id");
+        const auto c_to_route = t->column("to_route_id");
+        const auto c_from_trip = t->column("from_trip_id");
+        const auto c_to_trip = t->column("to_trip_id");
         while (t->next()) {
             std::int64_t type = 0;
             if (!t->text(c_type).empty()) type = t->integer(c_type);
             // 0-3 between stops; 4 and 5 are in-seat transfers between trips, where the stops may be empty.
             if (type < 0 || type > 5) t->fail(c_type, "must be 0-5, got " + std::to_string(type));
-            for (const auto c : {c_from, c_to})
-                if (type <= 3 || !t->text(c).empty()) ref(*t, c, stop_index, "stop");
-            if (!t->text(c_time).empty() && t->integer(c_time) < 0) t->fail(c_time, "must be >= 0 s");
+            TransferRow row{invalid_index, invalid_index, invalid_index, invalid_index, static_cast<std::uint8_t>(type), 0};
+            if (type <= 3 || !t->text(c_from).empty()) row.from_stop = ref(*t, c_from, stop_index, "stop");
+            if (type <= 3 || !t->text(c_to).empty()) row.to_stop = ref(*t, c_to, stop_index, "stop");
+            if (!t->text(c_from_route).empty()) row.from_route = ref(*t, c_from_route, route_index, "route");
+            if (!t->text(c_to_route).empty()) row.to_route = ref(*t, c_to_route, route_index, "route");
+            for (const auto c : {c_from_trip, c_to_trip})
+                if (!t->text(c).empty()) ref(*t, c, trip_index, "trip");
+            if (!t->text(c_time).empty()) {
+                const auto v = t->integer(c_time);
+                if (v < 0 || v > 86400) t->fail(c_time, "must be 0..86400 s, got " + std::to_string(v));
+                row.min_s = static_cast<std::int32_t>(v);
+            } else if (type == 2) {
+                ++transfers_without_time;  // a minimum time of 0 s, as the rule gives none
+            }
             ++rep.transfers;
+            // Our rules name stops and lines; a rule between two trips has no such form.
+            if (!t->text(c_from_trip).empty() || !t->text(c_to_trip).empty()) {
+                ++transfers_of_trips;
+                continue;
+            }
+            if (type > 3) {
+                ++transfers_in_seat;
+                continue;
+            }
+            transfers.push_back(row);
         }
     }
 
-    // Stops used by the day's trips, linked to the street network.
+    // Instances: every trip of the date, and every trip of the day before that is still running
+    // after midnight; a trip with frequencies is a template with one instance per departure
+    // from its first stop. Times count from midnight of the service date (the day before's
+    // are 86400 s earlier, so negative before midnight).
+    struct Instance {
+        std::uint32_t trip;
+        std::int32_t start;  // departure from the trip's first stop, on its own day's clock
+        std::int32_t freq;   // the frequencies.txt entry of the date it was expanded from; -1 when none
+        bool expanded;       // from frequencies.txt (either day)
+        bool prev;           // of the day before
+    };
+    std::vector<Frequency> freq_rows;
+    std::vector<std::size_t> freq_first(trip_route.size() + 1, 0);  // CSR over trips into freq_rows
+    for (std::uint32_t trip = 0; trip < trip_route.size(); ++trip) {
+        freq_rows.insert(freq_rows.end(), trip_frequencies[trip].begin(), trip_frequencies[trip].end());
+        freq_first[trip + 1] = freq_rows.size();
+    }
+    std::vector<Instance> instances;
+    std::size_t trips_without_times = 0;
+    for (std::uint32_t trip = 0; trip < trip_route.size(); ++trip) {
+        if (!trip_used[trip] && !trip_used_prev[trip]) continue;
+        const auto b = trip_first_row[trip], e = trip_first_row[trip + 1];
+        if (b == e) {
+            if (trip_used[trip]) ++trips_without_times;
+            continue;
+        }
+        const std::int32_t first = rows[b].departure, length = rows[e - 1].arrival - rows[b].departure;
+        for (const bool prev : {true, false}) {
+            if (!(prev ? trip_used_prev[trip] : trip_used[trip])) continue;
+            const std::int32_t shift = prev ? -86400 : 0;
+            if (freq_first[trip] == freq_first[trip + 1]) {
+                if (!prev || first + length + shift >= 0) instances.push_back({trip, first, -1, false, prev});
+                continue;
+            }
+            for (auto f = freq_first[trip]; f < freq_first[trip + 1]; ++f)
+                for (std::int32_t st = freq_rows[f].start_s; st < freq_rows[f].end_s; st += freq_rows[f].headway_s)
+                    if (!prev || st + length + shift >= 0)
+                        instances.push_back({trip, st, prev ? -1 : static_cast<std::int32_t>(f), true, prev});
+        }
+    }
+
+    // Stops used by those trips, linked to the street network.
     std::vector<char> stop_used(stop_ids.size(), 0);
-    for (std::uint32_t trip = 0; trip < trip_route.size(); ++trip)
-        if (trip_used[trip])
-            for (auto i = trip_first_row[trip]; i < trip_first_row[trip + 1]; ++i) stop_used[rows[i].stop] = 1;
+    for (const auto& in : instances)
+        for (auto i = trip_first_row[in.trip]; i < trip_first_row[in.trip + 1]; ++i) stop_used[rows[i].stop] = 1;
     const WalkNodeGrid grid(net, options.max_stop_link_m);
     std::unordered_set<std::string> taken_stop_ids(net.stop_ids.begin(), net.stop_ids.end());
     std::vector<std::uint32_t> stop_new(stop_ids.size(), invalid_index);  // index in the network
@@ -771,71 +912,119 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
         new_stop_node.push_back(node);
     }
 
-    // Groups of trips: (route, direction, kept stops). Consecutive visits of the same stop are
-    // one visit (arrival of the first, departure of the last).
-    std::map<std::tuple<std::uint32_t, int, std::vector<std::uint32_t>>, std::size_t> group_of;
-    std::vector<Group> groups;
-    std::size_t trips_too_short = 0, trips_without_times = 0;
-    for (std::uint32_t trip = 0; trip < trip_route.size(); ++trip) {
-        if (!trip_used[trip]) continue;
-        const auto b = trip_first_row[trip], e = trip_first_row[trip + 1];
-        if (b == e) {
-            ++trips_without_times;
-            continue;
-        }
-        std::vector<std::uint32_t> stops;
-        std::vector<std::int32_t> arr, dep;
-        for (auto i = b; i < e; ++i) {
-            const auto s = stop_new[rows[i].stop];
-            if (s == invalid_index) continue;
-            if (!stops.empty() && stops.back() == s) {
-                dep.back() = rows[i].departure;
-                continue;
+    // Each trip's kept stops, with its times there relative to the departure from its first
+    // stop (GTFS: a frequency's start_time is that departure). Consecutive visits of the same
+    // stop are one visit (arrival of the first, departure of the last).
+    std::vector<std::size_t> kept_first(trip_route.size() + 1, 0);  // CSR over trips
+    std::vector<std::uint32_t> kept_stop;
+    std::vector<std::int32_t> kept_arr, kept_dep;
+    {
+        std::vector<char> needed(trip_route.size(), 0);
+        for (const auto& in : instances) needed[in.trip] = 1;
+        for (std::uint32_t trip = 0; trip < trip_route.size(); ++trip) {
+            const auto b = trip_first_row[trip], e = trip_first_row[trip + 1];
+            const auto begin = kept_stop.size();
+            for (auto i = b; i < e && needed[trip]; ++i) {
+                const auto s = stop_new[rows[i].stop];
+                if (s == invalid_index) continue;
+                if (kept_stop.size() > begin && kept_stop.back() == s) {
+                    kept_dep.back() = rows[i].departure - rows[b].departure;
+                    continue;
+                }
+                kept_stop.push_back(s);
+                kept_arr.push_back(rows[i].arrival - rows[b].departure);
+                kept_dep.push_back(rows[i].departure - rows[b].departure);
             }
-            stops.push_back(s);
-            arr.push_back(rows[i].arrival);
-            dep.push_back(rows[i].departure);
-        }
-        if (stops.size() < 2) {
-            ++trips_too_short;
-            continue;
-        }
-        const auto key = std::make_tuple(trip_route[trip], trip_direction[trip], stops);
-        const auto [it, added] = group_of.emplace(key, groups.size());
-        if (added) groups.push_back(Group{trip_route[trip], trip_direction[trip], stops, {}, {}, {}});
-        auto& g = groups[it->second];
-        if (trip_frequencies[trip].empty()) {
-            // One departure: counted per clock hour below.
-            g.rates.push_back({dep[0] / 3600 * 3600, dep[0] / 3600 * 3600 + 3600, 1.0 / 3600.0});
-            g.first_departure_s = std::min(g.first_departure_s, dep[0]);
-        } else {
-            // The trip's times are a pattern; frequencies give the departures from its first
-            // stop, shifted here to the first kept stop.
-            const std::int32_t offset = dep[0] - rows[b].departure;
-            for (const auto& f : trip_frequencies[trip]) {
-                g.rates.push_back({f.start_s + offset, f.end_s + offset, 1.0 / f.headway_s});
-                g.first_departure_s = std::min(g.first_departure_s, f.start_s + offset);
+            if (kept_stop.size() - begin < 2) {  // a trip needs two stops on the streets
+                kept_stop.resize(begin);
+                kept_arr.resize(begin);
+                kept_dep.resize(begin);
             }
+            kept_first[trip + 1] = kept_stop.size();
         }
-        g.arrivals.push_back(std::move(arr));
-        g.departures.push_back(std::move(dep));
     }
+    std::size_t trips_too_short = 0;
+    for (std::uint32_t trip = 0; trip < trip_route.size(); ++trip)
+        if (trip_used[trip] && trip_first_row[trip] < trip_first_row[trip + 1] && kept_first[trip] == kept_first[trip + 1])
+            ++trips_too_short;
+    // The times of an instance at its k-th kept stop.
+    const auto shift_of = [](const Instance& in) { return in.start + (in.prev ? -86400 : 0); };
+    const auto arr_of = [&](const Instance& in, std::size_t k) { return kept_arr[kept_first[in.trip] + k] + shift_of(in); };
+    const auto dep_of = [&](const Instance& in, std::size_t k) { return kept_dep[kept_first[in.trip] + k] + shift_of(in); };
+    const auto stops_of = [&](std::uint32_t trip) { return kept_first[trip + 1] - kept_first[trip]; };
 
-    // Lines in the order of routes.txt, direction, first departure (then stops, for ties).
-    std::vector<std::size_t> order(groups.size());
+    // Lines: the instances of one route, direction and sequence of kept stops, split further so
+    // that no trip of a line overtakes another at any stop (a router scans a line's trips in
+    // order of departure and needs them in that order everywhere). In order of their times,
+    // each trip joins the first part whose last trip it does not overtake, else a new part.
+    std::map<std::tuple<std::uint32_t, int, std::vector<std::uint32_t>>, std::size_t> group_of;
+    std::vector<std::vector<std::uint32_t>> group_instances;
+    std::vector<std::uint32_t> group_trip;  // a trip of the group, for its route, direction and stops
+    for (std::uint32_t i = 0; i < instances.size(); ++i) {
+        const auto trip = instances[i].trip;
+        if (stops_of(trip) == 0) continue;
+        std::vector<std::uint32_t> stops(kept_stop.begin() + static_cast<std::ptrdiff_t>(kept_first[trip]),
+                                         kept_stop.begin() + static_cast<std::ptrdiff_t>(kept_first[trip + 1]));
+        const auto [it, added] =
+            group_of.emplace(std::make_tuple(trip_route[trip], trip_direction[trip], std::move(stops)), group_instances.size());
+        if (added) {
+            group_instances.emplace_back();
+            group_trip.push_back(trip);
+        }
+        group_instances[it->second].push_back(i);
+    }
+    const auto earlier = [&](std::uint32_t a, std::uint32_t b) {
+        const auto& ia = instances[a];
+        const auto& ib = instances[b];
+        for (std::size_t k = 0; k < stops_of(ia.trip); ++k) {
+            if (dep_of(ia, k) != dep_of(ib, k)) return dep_of(ia, k) < dep_of(ib, k);
+            if (arr_of(ia, k) != arr_of(ib, k)) return arr_of(ia, k) < arr_of(ib, k);
+        }
+        return a < b;
+    };
+    const auto not_before = [&](std::uint32_t later, std::uint32_t before) {
+        for (std::size_t k = 0; k < stops_of(instances[later].trip); ++k)
+            if (arr_of(instances[later], k) < arr_of(instances[before], k) ||
+                dep_of(instances[later], k) < dep_of(instances[before], k))
+                return false;
+        return true;
+    };
+    struct Part {
+        std::size_t group, index;
+        std::vector<std::uint32_t> instances;  // in order of departure
+    };
+    std::vector<Part> parts;
+    for (std::size_t g = 0; g < group_instances.size(); ++g) {
+        auto& v = group_instances[g];
+        std::sort(v.begin(), v.end(), earlier);
+        const auto first_part = parts.size();
+        for (const auto i : v) {
+            auto p = first_part;
+            while (p < parts.size() && !not_before(i, parts[p].instances.back())) ++p;
+            if (p == parts.size()) parts.push_back({g, p - first_part, {}});
+            parts[p].instances.push_back(i);
+        }
+    }
+    // In the order of routes.txt, direction, first departure (then stops, for ties).
+    std::vector<std::size_t> order(parts.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::vector<const std::vector<std::uint32_t>*> group_stops(group_instances.size());
+    for (const auto& [key, g] : group_of) group_stops[g] = &std::get<2>(key);
     std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        const auto& ga = groups[a];
-        const auto& gb = groups[b];
-        return std::tie(ga.route, ga.direction, ga.first_departure_s, ga.stops) <
-               std::tie(gb.route, gb.direction, gb.first_departure_s, gb.stops);
+        const auto& pa = parts[a];
+        const auto& pb = parts[b];
+        const auto ta = group_trip[pa.group], tb = group_trip[pb.group];
+        return std::make_tuple(trip_route[ta], trip_direction[ta], dep_of(instances[pa.instances[0]], 0),
+                               *group_stops[pa.group], pa.group, pa.index) <
+               std::make_tuple(trip_route[tb], trip_direction[tb], dep_of(instances[pb.instances[0]], 0),
+                               *group_stops[pb.group], pb.group, pb.index);
     });
 
     // Vehicle types of the kinds in use.
     std::unordered_set<std::string> taken_vehicle_ids(net.vehicle_ids.begin(), net.vehicle_ids.end());
     std::vector<std::uint32_t> kind_vehicle(static_cast<std::size_t>(Kind::count), invalid_index);
     std::vector<char> kind_used(static_cast<std::size_t>(Kind::count), 0);
-    for (const auto& g : groups) kind_used[static_cast<std::size_t>(*route_kind[g.route])] = 1;
+    for (const auto t : group_trip) kind_used[static_cast<std::size_t>(*route_kind[trip_route[t]])] = 1;
     std::vector<std::string> new_vehicle_ids;
     std::vector<std::size_t> new_vehicle_kind;
     for (std::size_t k = 0; k < kind_used.size(); ++k)
@@ -851,6 +1040,9 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
         net.stop_names.push_back(new_stop_names[i]);
         net.stop_node.push_back(new_stop_node[i]);
     }
+    // Parking is not in GTFS; the columns stay one entry per stop.
+    net.stop_bike_parking.resize(net.stop_count(), 0);
+    net.stop_car_parking.resize(net.stop_count(), 0);
     for (std::size_t i = 0; i < new_vehicle_ids.size(); ++i) {
         const auto& info = kind_info[new_vehicle_kind[i]];
         net.vehicle_ids.push_back(new_vehicle_ids[i]);
@@ -860,27 +1052,42 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
     }
     if (net.line_first_stop.empty()) net.line_first_stop.push_back(0);
     if (net.line_first_headway.empty()) net.line_first_headway.push_back(0);
+    if (net.trip_first_time.empty()) net.trip_first_time.push_back(0);
     std::unordered_set<std::string> taken_line_ids(net.line_ids.begin(), net.line_ids.end());
+    std::unordered_set<std::string> taken_trip_ids(net.trip_ids.begin(), net.trip_ids.end());
+    // Expansions of one frequencies.txt entry over all lines, so that a line holding only some
+    // of them counts only its share of the entry's departures.
+    std::vector<std::size_t> freq_total(freq_rows.size(), 0);
+    for (const auto& in : instances)
+        if (in.freq >= 0 && stops_of(in.trip) > 0) ++freq_total[static_cast<std::size_t>(in.freq)];
+    std::vector<std::vector<std::uint32_t>> route_lines(route_ids.size());  // network lines of each route
     std::size_t run_times_raised = 0;
     std::map<std::pair<std::uint32_t, int>, int> k_of;  // lines so far per route and direction
-    for (const auto gi : order) {
-        const auto& g = groups[gi];
-        const auto kind = static_cast<std::size_t>(*route_kind[g.route]);
-        const int k = ++k_of[{g.route, g.direction}];
-        net.line_ids.push_back(unique_id(
-            route_ids[g.route] + "_" + std::to_string(g.direction) + "_" + std::to_string(k), taken_line_ids));
-        net.line_names.push_back(route_names[g.route]);
+    for (const auto pi : order) {
+        const auto& part = parts[pi];
+        const auto trip0 = group_trip[part.group];
+        const auto route = trip_route[trip0];
+        const auto direction = trip_direction[trip0];
+        const auto kind = static_cast<std::size_t>(*route_kind[route]);
+        const int k = ++k_of[{route, direction}];
+        const auto line = static_cast<std::uint32_t>(net.line_ids.size());
+        route_lines[route].push_back(line);
+        net.line_ids.push_back(
+            unique_id(route_ids[route] + "_" + std::to_string(direction) + "_" + std::to_string(k), taken_line_ids));
+        net.line_names.push_back(route_names[route]);
         net.line_mode.push_back(kind_info[kind].mode);
         net.line_vehicle.push_back(kind_vehicle[kind]);
         net.line_on_road.push_back(kind_info[kind].mode == LineMode::bus);  // the format's default
         net.line_both_ways.push_back(0);                                    // a GTFS direction is a line of its own
-        const auto n = g.stops.size();
+        const auto& stops = *group_stops[part.group];
+        const auto n = stops.size();
+        std::vector<std::int32_t> samples;
         for (std::size_t i = 0; i < n; ++i) {
             std::int32_t run = 0, dwell = 0;
-            std::vector<std::int32_t> samples;
             if (i > 0) {
-                for (std::size_t t = 0; t < g.arrivals.size(); ++t)
-                    samples.push_back(g.arrivals[t][i] - g.departures[t][i - 1]);
+                samples.clear();
+                for (const auto in : part.instances)
+                    samples.push_back(arr_of(instances[in], i) - dep_of(instances[in], i - 1));
                 run = median(samples);
                 if (run < 1) {
                     run = 1;
@@ -889,25 +1096,145 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
             }
             if (i > 0 && i + 1 < n) {
                 samples.clear();
-                for (std::size_t t = 0; t < g.arrivals.size(); ++t)
-                    samples.push_back(g.departures[t][i] - g.arrivals[t][i]);
+                for (const auto in : part.instances)
+                    samples.push_back(dep_of(instances[in], i) - arr_of(instances[in], i));
                 dwell = median(samples);
             }
-            net.line_stop.push_back(g.stops[i]);
+            net.line_stop.push_back(stops[i]);
             net.line_run_time_s.push_back(run);
             net.line_dwell_s.push_back(dwell);
         }
         net.line_first_stop.push_back(static_cast<std::uint32_t>(net.line_stop.size()));
-        rates_to_headways(g.rates, net.headway_from_s, net.headway_to_s, net.headway_s);
+
+        // Headways as a summary of the trips: an expanded frequencies.txt entry as its interval
+        // (shifted to the line's first stop), any other trip per clock hour of its departure
+        // (the day before's in hour 0, when they are still running).
+        std::vector<RateInterval> rates;
+        std::map<std::int32_t, std::size_t> freq_count;
+        for (const auto ii : part.instances) {
+            const auto& in = instances[ii];
+            if (in.freq >= 0) {
+                ++freq_count[in.freq];
+                continue;
+            }
+            const auto hour = std::max(0, dep_of(in, 0)) / 3600 * 3600;
+            rates.push_back({hour, hour + 3600, 1.0 / 3600.0});
+        }
+        for (const auto& [f, count] : freq_count) {
+            const auto& fr = freq_rows[static_cast<std::size_t>(f)];
+            const std::int32_t offset = kept_dep[kept_first[instances[part.instances[0]].trip]];
+            const double share = static_cast<double>(count) / static_cast<double>(freq_total[static_cast<std::size_t>(f)]);
+            rates.push_back({fr.start_s + offset, fr.end_s + offset, share / fr.headway_s});
+        }
+        rates_to_headways(rates, net.headway_from_s, net.headway_to_s, net.headway_s);
         net.line_first_headway.push_back(static_cast<std::uint32_t>(net.headway_s.size()));
+
+        // The trips, in order of departure.
+        for (const auto ii : part.instances) {
+            const auto& in = instances[ii];
+            std::string id = trip_ids[in.trip];
+            if (in.expanded) id += "_" + core::format_clock(in.start).erase(5, 1).erase(2, 1);
+            if (in.prev) id += "_prev";
+            net.trip_ids.push_back(unique_id(id, taken_trip_ids));
+            net.trip_line.push_back(line);
+            net.trip_direction.push_back(0);
+            // A block is one vehicle's run through one service day; an expanded trip has none.
+            std::string block;
+            if (!in.expanded && !trip_block[in.trip].empty()) {
+                std::unordered_set<std::string> fresh;
+                block = unique_id(trip_block[in.trip], fresh) + (in.prev ? "_prev" : "");
+            }
+            net.trip_block.push_back(block);
+            for (std::size_t k = 0; k < n; ++k) {
+                net.trip_arrive_s.push_back(arr_of(in, k));
+                net.trip_depart_s.push_back(dep_of(in, k));
+            }
+            net.trip_first_time.push_back(static_cast<std::uint32_t>(net.trip_arrive_s.size()));
+            ++rep.trips;
+            if (in.prev) ++rep.trips_previous_day;
+            if (in.expanded) ++rep.trips_from_frequencies;
+        }
     }
+
+    // Transfer rules: a stop stands for itself, a station for its stops in the network; a route
+    // for each of its lines, one rule per combination. The first rule of a combination holds.
+    std::unordered_map<std::string, std::vector<std::uint32_t>> station_stops;
+    for (std::uint32_t s = 0; s < stop_ids.size(); ++s)
+        if (stop_type[s] == 0 && !stop_parent[s].empty() && stop_new[s] != invalid_index)
+            station_stops[stop_parent[s]].push_back(stop_new[s]);
+    const auto network_stops = [&](std::uint32_t s) {
+        if (stop_type[s] == 0) return stop_new[s] == invalid_index ? std::vector<std::uint32_t>{} : std::vector{stop_new[s]};
+        const auto it = station_stops.find(stop_ids[s]);
+        return it == station_stops.end() ? std::vector<std::uint32_t>{} : it->second;
+    };
+    const auto lines_of = [&](std::uint32_t route) {
+        return route == invalid_index ? std::vector<std::uint32_t>{invalid_index} : route_lines[route];
+    };
+    std::size_t rules_no_stop = 0, rules_no_line = 0, rules_repeated = 0;
+    std::set<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t>> ruled;
+    for (std::uint32_t i = 0; i < net.rule_count(); ++i)
+        ruled.emplace(net.rule_from_stop[i], net.rule_to_stop[i], net.rule_from_line[i], net.rule_to_line[i]);
+    for (const auto& t : transfers) {
+        const auto from = network_stops(t.from_stop), to = network_stops(t.to_stop);
+        if (from.empty() || to.empty()) {
+            ++rules_no_stop;
+            continue;
+        }
+        const auto from_lines = lines_of(t.from_route), to_lines = lines_of(t.to_route);
+        if (from_lines.empty() || to_lines.empty()) {
+            ++rules_no_line;
+            continue;
+        }
+        for (const auto fs : from)
+            for (const auto ts : to)
+                for (const auto fl : from_lines)
+                    for (const auto tl : to_lines) {
+                        if (!ruled.emplace(fs, ts, fl, tl).second) {
+                            ++rules_repeated;
+                            continue;
+                        }
+                        net.rule_from_stop.push_back(fs);
+                        net.rule_to_stop.push_back(ts);
+                        net.rule_from_line.push_back(fl);
+                        net.rule_to_line.push_back(tl);
+                        net.rule_type.push_back(t.type);
+                        net.rule_min_s.push_back(t.type == static_cast<std::uint8_t>(TransferType::minimum) ? t.min_s : 0);
+                        ++rep.rules;
+                    }
+    }
+    rep.rules_dropped = rules_no_stop + rules_no_line;
+
     rep.stops = new_stop_ids.size();
     rep.vehicles = new_vehicle_ids.size();
-    rep.lines = groups.size();
+    rep.lines = parts.size();
+    rep.lines_split = parts.size() - group_instances.size();
 
     if (rep.transfers > 0)
-        rep.notes.push_back("transfers.txt: " + std::to_string(rep.transfers) +
-                            " transfers checked and not used (transfers are walks on the street network)");
+        rep.notes.push_back("transfers.txt: " + std::to_string(rep.transfers) + " rows, " + std::to_string(rep.rules) +
+                            " transfer rules in the network");
+    if (rules_no_stop > 0)
+        rep.notes.push_back("transfers.txt: " + std::to_string(rules_no_stop) +
+                            " rows between stops that are not in the network (left out or without trips): dropped");
+    if (rules_no_line > 0)
+        rep.notes.push_back("transfers.txt: " + std::to_string(rules_no_line) +
+                            " rows for a route without trips on the date: dropped");
+    if (transfers_of_trips > 0)
+        rep.notes.push_back("transfers.txt: " + std::to_string(transfers_of_trips) +
+                            " rows between trips (from_trip_id, to_trip_id) ignored: the network's rules name stops "
+                            "and lines");
+    if (transfers_in_seat > 0)
+        rep.notes.push_back("transfers.txt: " + std::to_string(transfers_in_seat) +
+                            " in-seat rows (transfer_type 4, 5) ignored: blocks say which trips one vehicle runs");
+    if (transfers_without_time > 0)
+        rep.notes.push_back("transfers.txt: " + std::to_string(transfers_without_time) +
+                            " rows of transfer_type 2 without min_transfer_time taken as 0 s");
+    if (rules_repeated > 0)
+        rep.notes.push_back("transfers.txt: " + std::to_string(rules_repeated) +
+                            " rules repeating one for the same stops and lines: the first kept");
+    if (rep.lines_split > 0)
+        rep.notes.push_back(std::to_string(rep.lines_split) +
+                            " lines added where a trip overtakes another of the same stop pattern (a line's trips "
+                            "keep their order)");
     if (routes_unsupported > 0)
         rep.notes.push_back(std::to_string(routes_unsupported) +
                             " routes of a type we do not simulate (air, self drive) left out");
