@@ -18,6 +18,10 @@
 #include "sim/core/types.hpp"
 #include "sim/network/import/gtfs_csv.hpp"
 #include "sim/network/import/gtfs_import.hpp"
+#include "sim/network/import/osm_import.hpp"
+#include "sim/network/import/zones.hpp"
+#include "sim/network/write.hpp"
+#include "tests/shared_data.hpp"
 
 using namespace flemsim;
 using network::import::GtfsOptions;
@@ -329,8 +333,24 @@ TEST_CASE("gtfs import: frequencies") {
     CHECK(net.headway_from_s == std::vector<std::int32_t>{7 * 3600, 9 * 3600});
     CHECK(net.headway_to_s == std::vector<std::int32_t>{9 * 3600, 10 * 3600});
     CHECK(net.headway_s == std::vector<std::int32_t>{600, 1200});
+    // Both entries expanded: 12 trips 07:00-08:50 and 3 trips 09:00-09:40, each with the
+    // template's times from its first stop (C at 07:00, B 07:03-07:03:20, A 07:06).
+    CHECK(r.report.trips == 15);
+    CHECK(r.report.trips_from_frequencies == 15);
+    REQUIRE(net.trip_count() == 15);
+    CHECK(net.trip_ids[0] == "P_070000");
+    CHECK(net.trip_ids[12] == "P_090000");
+    CHECK(net.trip_ids[14] == "P_094000");
+    CHECK(net.trip_block[0].empty());
+    CHECK(std::vector<std::int32_t>(net.trip_depart_s.begin() + 42, net.trip_depart_s.end()) ==
+          std::vector<std::int32_t>{9 * 3600 + 2400, 9 * 3600 + 2600, 9 * 3600 + 2760});
+    // transfers.txt: A -> B at least 120 s, and B -> B recommended.
     CHECK(r.report.transfers == 2);
-    CHECK(has_note(r.report, "transfers are walks"));
+    CHECK(r.report.rules == 2);
+    CHECK(net.rule_from_stop == std::vector<std::uint32_t>{0, 1});
+    CHECK(net.rule_to_stop == std::vector<std::uint32_t>{1, 1});
+    CHECK(net.rule_type == std::vector<std::uint8_t>{2, 0});
+    CHECK(net.rule_min_s == std::vector<std::int32_t>{120, 0});
 }
 
 TEST_CASE("gtfs import: trips after midnight keep times past 24:00:00") {
@@ -341,10 +361,17 @@ TEST_CASE("gtfs import: trips after midnight keep times past 24:00:00") {
     CHECK(net.line_mode[0] == network::LineMode::rail);
     CHECK(net.vehicle_ids == std::vector<std::string>{"gtfs_rail"});
     CHECK(net.line_run_time_s == std::vector<std::int32_t>{0, 900, 900});
-    // Departures 23:50 and 24:30: one in hour 23 and one in hour 24, both 3600 s, merged.
-    CHECK(net.headway_from_s == std::vector<std::int32_t>{23 * 3600});
-    CHECK(net.headway_to_s == std::vector<std::int32_t>{25 * 3600});
-    CHECK(net.headway_s == std::vector<std::int32_t>{3600});
+    // The same two trips of the day before, still running after midnight, come first: late1
+    // from -0:10:00 (23:50 the day before) and late2 from 0:30:00 (its 24:30:00).
+    CHECK(net.trip_ids == std::vector<std::string>{"late1_prev", "late2_prev", "late1", "late2"});
+    CHECK(net.trip_arrive_s == std::vector<std::int32_t>{-600, 300, 1200, 1800, 2700, 3600, 85800, 86700, 87600,
+                                                         88200, 89100, 90000});
+    CHECK(r.report.trips_previous_day == 2);
+    // Headways: the day before's two in hour 0 (1800 s); departures 23:50 and 24:30, one in hour
+    // 23 and one in hour 24, both 3600 s, merged.
+    CHECK(net.headway_from_s == std::vector<std::int32_t>{0, 23 * 3600});
+    CHECK(net.headway_to_s == std::vector<std::int32_t>{3600, 25 * 3600});
+    CHECK(net.headway_s == std::vector<std::int32_t>{1800, 3600});
 }
 
 TEST_CASE("gtfs import: a stop far from the streets is left out and reported") {
@@ -544,5 +571,276 @@ TEST_CASE("gtfs import: a zipped feed gives the same network as the folder") {
         const auto e = input_error([&] { import_gtfs(tmp / "not_a.zip", GtfsOptions{"2024-04-08"}, net, report); });
         REQUIRE(e);
         CHECK(e->message().starts_with("cannot read the GTFS feed as a zip archive"));
+    }
+}
+
+TEST_CASE("gtfs import: the day's timetable, the day before's late trips, blocks and transfer rules") {
+    // Tuesday 2024-04-09. R1 (bus, extended type 700) runs A -> B -> C: E1 06:00, E2 06:20, S
+    // 06:30 (slow: B 06:45, C 07:00), F 06:35 (fast: B 06:38, C 06:42), N 23:50 (past midnight,
+    // every day), EV 22:00 (Mondays). R2 (suburban rail, 109) runs G C -> B -> A at 06:12.
+    const auto r = run(gtfs_data / "timetable", "2024-04-09");
+    const auto& net = r.net;
+    const auto inv = core::invalid_index;
+    // agency.txt repeats its agency: the first kept, reported with its position.
+    CHECK(r.report.agencies == 1);
+    CHECK(has_note(r.report, "agency.txt:3: duplicate agency_id 'SL': the first one kept"));
+    CHECK(net.stop_ids == std::vector<std::string>{"A", "B", "C"});
+    CHECK(net.stop_bike_parking == std::vector<std::uint32_t>{0, 0, 0});
+    // F overtakes S (B at 06:38, before S's 06:45): F is a line of its own, R1_0_2.
+    CHECK(net.line_ids == std::vector<std::string>{"R1_0_1", "R1_0_2", "R2_1_1"});
+    CHECK(r.report.lines_split == 1);
+    CHECK(net.line_mode == std::vector<network::LineMode>{network::LineMode::bus, network::LineMode::bus,
+                                                          network::LineMode::rail});
+    CHECK(net.vehicle_ids == std::vector<std::string>{"gtfs_rail", "gtfs_bus"});
+    CHECK(net.line_stop == std::vector<std::uint32_t>{0, 1, 2, 0, 1, 2, 2, 1, 0});
+    // R1_0_1 runs N of the day before, E1, E2, S and N: A -> B takes 900, 240, 240, 900, 900 s
+    // (median 900), B -> C 900, 300, 270, 900, 900 s (900); dwell at B 0, 60, 30, 0, 0 s (0).
+    CHECK(net.line_run_time_s == std::vector<std::int32_t>{0, 900, 900, 0, 180, 240, 0, 480, 540});
+    CHECK(net.line_dwell_s == std::vector<std::int32_t>{0, 0, 0, 0, 0, 0, 0, 60, 0});
+    // Every trip of the date with its own times; EV (Mondays) ran the day before and ended at
+    // 22:20, so it is not there; N of the day before is, from -0:10:00.
+    CHECK(net.trip_ids == std::vector<std::string>{"N_prev", "E1", "E2", "S", "N", "F", "G"});
+    CHECK(net.trip_line == std::vector<std::uint32_t>{0, 0, 0, 0, 0, 1, 2});
+    CHECK(net.trip_direction == std::vector<std::uint8_t>{0, 0, 0, 0, 0, 0, 0});
+    CHECK(net.trip_first_time == std::vector<std::uint32_t>{0, 3, 6, 9, 12, 15, 18, 21});
+    CHECK(std::vector<std::int32_t>(net.trip_arrive_s.begin(), net.trip_arrive_s.begin() + 6) ==
+          std::vector<std::int32_t>{-600, 300, 1200, 21600, 21840, 22200});
+    CHECK(std::vector<std::int32_t>(net.trip_depart_s.begin() + 3, net.trip_depart_s.begin() + 6) ==
+          std::vector<std::int32_t>{21600, 21900, 22200});
+    CHECK(std::vector<std::int32_t>(net.trip_arrive_s.begin() + 18, net.trip_arrive_s.end()) ==
+          std::vector<std::int32_t>{22320, 22800, 23400});
+    // Blocks: E1 and G are one vehicle's run (BL1); the day before's N is another run than today's.
+    CHECK(net.trip_block == std::vector<std::string>{"NB_prev", "BL1", "", "", "NB", "", "BL1"});
+    CHECK(r.report.trips == 7);
+    CHECK(r.report.trips_previous_day == 1);
+    // Headways summarise the trips: N of the day before in hour 0, three in hour 6, N in hour 23.
+    CHECK(net.line_first_headway == std::vector<std::uint32_t>{0, 3, 4, 5});
+    CHECK(net.headway_from_s == std::vector<std::int32_t>{0, 6 * 3600, 23 * 3600, 6 * 3600, 6 * 3600});
+    CHECK(net.headway_s == std::vector<std::int32_t>{3600, 1200, 3600, 3600, 3600});
+    // transfers.txt: B -> B at least 120 s; from R1 to R2 at B at least 300 s, one rule for each
+    // line of R1; A -> C not possible; station ST (B) -> C recommended. The rule between two trips
+    // is ignored, the one from D (no trips, far from the streets) dropped.
+    CHECK(r.report.transfers == 6);
+    CHECK(r.report.rules == 5);
+    CHECK(r.report.rules_dropped == 1);
+    CHECK(has_note(r.report, "1 rows between trips (from_trip_id, to_trip_id) ignored"));
+    CHECK(net.rule_from_stop == std::vector<std::uint32_t>{1, 1, 1, 0, 1});
+    CHECK(net.rule_to_stop == std::vector<std::uint32_t>{1, 1, 1, 2, 2});
+    CHECK(net.rule_from_line == std::vector<std::uint32_t>{inv, 0, 1, inv, inv});
+    CHECK(net.rule_to_line == std::vector<std::uint32_t>{inv, 2, 2, inv, inv});
+    CHECK(net.rule_type == std::vector<std::uint8_t>{2, 2, 2, 3, 0});
+    CHECK(net.rule_min_s == std::vector<std::int32_t>{120, 300, 300, 0, 0});
+
+    SUBCASE("written, loaded back and checked like any network") {
+        const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-gtfs" / "timetable-network";
+        network::write_network(net, dir);
+        const auto again = network::load_network(dir);
+        CHECK(again.trip_ids == net.trip_ids);
+        CHECK(again.trip_line == net.trip_line);
+        CHECK(again.trip_block == net.trip_block);
+        CHECK(again.trip_first_time == net.trip_first_time);
+        CHECK(again.trip_arrive_s == net.trip_arrive_s);
+        CHECK(again.trip_depart_s == net.trip_depart_s);
+        CHECK(again.rule_from_line == net.rule_from_line);
+        CHECK(again.rule_to_line == net.rule_to_line);
+        CHECK(again.rule_min_s == net.rule_min_s);
+    }
+    SUBCASE("on the Monday, EV runs and N of the Sunday before") {
+        const auto mon = run(gtfs_data / "timetable", "2024-04-08");
+        CHECK(mon.net.trip_ids == std::vector<std::string>{"N_prev", "E1", "E2", "S", "EV", "N", "F", "G"});
+    }
+}
+
+TEST_CASE("gtfs import: frequencies expanded from the template's departure at its first stop") {
+    // T: A 0:28:00-0:30:00, B 0:35:00-0:37:00, C 0:49:00, as GTFS's CITY2 (its first stop leaves at
+    // 0:30:00); every 1800 s 06:00-07:00 (exact_times 1) and 23:00-24:30 (exact_times 0).
+    const auto r = run(gtfs_data / "freq_template", "2024-04-09");
+    const auto& net = r.net;
+    // The day before's 24:00:00 departure is still running after midnight (0:00 to 0:19); its
+    // 23:00 and 23:30 ones ended before.
+    CHECK(net.trip_ids ==
+          std::vector<std::string>{"T_240000_prev", "T_060000", "T_063000", "T_230000", "T_233000", "T_240000"});
+    CHECK(r.report.trips_from_frequencies == 6);
+    CHECK(r.report.trips_previous_day == 1);
+    // Started at 06:00: leaves A at 06:00 (arrives 05:58), B 06:05-06:07, reaches C at 06:19.
+    CHECK(std::vector<std::int32_t>(net.trip_arrive_s.begin() + 3, net.trip_arrive_s.begin() + 6) ==
+          std::vector<std::int32_t>{5 * 3600 + 58 * 60, 6 * 3600 + 5 * 60, 6 * 3600 + 19 * 60});
+    CHECK(std::vector<std::int32_t>(net.trip_depart_s.begin() + 3, net.trip_depart_s.begin() + 6) ==
+          std::vector<std::int32_t>{6 * 3600, 6 * 3600 + 7 * 60, 6 * 3600 + 19 * 60});
+    CHECK(std::vector<std::int32_t>(net.trip_arrive_s.begin(), net.trip_arrive_s.begin() + 3) ==
+          std::vector<std::int32_t>{-120, 300, 1140});
+    // An expanded trip belongs to no block (the template's X is not a vehicle run of each one).
+    CHECK(std::all_of(net.trip_block.begin(), net.trip_block.end(), [](const std::string& b) { return b.empty(); }));
+    REQUIRE(net.line_count() == 1);
+    CHECK(net.headway_from_s == std::vector<std::int32_t>{0, 6 * 3600, 23 * 3600});
+    CHECK(net.headway_to_s == std::vector<std::int32_t>{3600, 7 * 3600, 24 * 3600 + 1800});
+    CHECK(net.headway_s == std::vector<std::int32_t>{3600, 1800, 1800});
+}
+
+TEST_CASE("gtfs import: stop times without times interpolated by distance") {
+    // Stops along 60 N: A at 10.000, B 10.005, C 10.020, D 10.030 E, each with a street node.
+    auto streets_abcd = [] {
+        network::Network net;
+        net.origin_lat = 60;
+        net.origin_lon = 10;
+        add_node(net, "a", 0, 0);
+        add_node(net, "b", 278.3, 0);
+        add_node(net, "c", 1113.2, 0);
+        add_node(net, "d", 1669.8, 0);
+        for (std::uint32_t i = 0; i + 1 < 4; ++i) add_link(net, i, i + 1, network::walk_bit);
+        return net;
+    };
+    Imported r{streets_abcd(), {}};
+    import_gtfs(gtfs_data / "distance", GtfsOptions{"2024-04-09"}, r.net, r.report);
+    const auto& net = r.net;
+    REQUIRE(net.trip_ids == std::vector<std::string>{"P1", "P2"});
+    // P1 gives no shape_dist_traveled: straight lines, 0.005 + 0.015 + 0.010 degrees of longitude
+    // for the 600 s from A to D: B at 600 * 0.005 / 0.03 = 100 s (07:01:40), C at 600 * 0.02 / 0.03
+    // = 400 s (07:06:40). By stop count they would be at 200 and 400 s.
+    CHECK(std::vector<std::int32_t>(net.trip_arrive_s.begin(), net.trip_arrive_s.begin() + 4) ==
+          std::vector<std::int32_t>{25200, 25300, 25600, 25800});
+    // P2 gives 0, 1000, 1500, 3000 m along its shape: B at 600 * 1000 / 3000 = 200 s (08:03:20),
+    // C at 300 s (08:05:00).
+    CHECK(std::vector<std::int32_t>(net.trip_arrive_s.begin() + 4, net.trip_arrive_s.end()) ==
+          std::vector<std::int32_t>{28800, 29000, 29100, 29400});
+    CHECK(net.trip_depart_s == net.trip_arrive_s);
+}
+
+TEST_CASE("gtfs import: feeds as published") {
+    SUBCASE("an empty frequencies.txt is no frequencies") {
+        const auto dir = copy_feed("empty_frequencies");
+        std::ofstream(dir / "frequencies.txt") << "";
+        check_bus_line(run(dir, "2024-04-08"));
+        std::ofstream(dir / "frequencies.txt") << "trip_id,start_time,end_time,headway_secs\n";
+        check_bus_line(run(dir, "2024-04-08"));
+    }
+    SUBCASE("header names with blanks, short rows, no final line end") {
+        const auto dir = copy_feed("ragged");
+        std::string st = read(dir / "stop_times.txt");
+        st.replace(0, st.find('\n'), " trip_id , arrival_time,departure_time,stop_id,stop_sequence,pickup_type,drop_off_type ");
+        while (!st.empty() && st.back() == '\n') st.pop_back();
+        std::ofstream(dir / "stop_times.txt", std::ios::binary) << st;
+        check_bus_line(run(dir, "2024-04-08"));
+    }
+    SUBCASE("a feed error that cannot be worked around keeps its position") {
+        const auto dir = copy_feed("bad_transfer");
+        std::ofstream(dir / "transfers.txt") << "from_stop_id,to_stop_id,transfer_type,min_transfer_time\nA,B,2,-5\n";
+        auto net = streets();
+        GtfsReport report;
+        const auto e = input_error([&] { import_gtfs(dir, GtfsOptions{"2024-04-08"}, net, report); });
+        REQUIRE(e);
+        CHECK(e->pos().file.ends_with("transfers.txt"));
+        CHECK(e->pos().line == 2);
+        CHECK(e->pos().column == 7);
+        CHECK(e->message() == "min_transfer_time: must be 0..86400 s, got -5");
+        CHECK(net.trip_count() == 0);
+        CHECK(net.rule_count() == 0);
+    }
+}
+
+namespace {
+// A real pair as `flemsim network build` makes it: streets, the feeds, grid zones, written and
+// loaded back with the checks of any network.
+struct Built {
+    network::Network net;
+    std::vector<GtfsReport> reports;
+};
+Built build_real(const std::filesystem::path& osm, const std::vector<std::filesystem::path>& feeds,
+                 const std::string& date, double max_stop_link_m, const std::string& name) {
+    Built b;
+    network::import::OsmReport osm_report;
+    network::import::import_osm(osm, {}, b.net, osm_report);
+    for (const auto& feed : feeds) {
+        GtfsReport report;
+        import_gtfs(feed, GtfsOptions{date, max_stop_link_m}, b.net, report);
+        b.reports.push_back(report);
+    }
+    std::vector<std::string> notes;
+    network::import::add_zones(b.net, network::import::grid_zones(b.net, 500), notes);
+    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-gtfs" / name;
+    network::write_network(b.net, dir);
+    const auto again = network::load_network(dir);
+    CHECK(again.trip_ids == b.net.trip_ids);
+    CHECK(again.trip_arrive_s == b.net.trip_arrive_s);
+    CHECK(again.trip_depart_s == b.net.trip_depart_s);
+    CHECK(again.rule_type == b.net.rule_type);
+    return b;
+}
+}  // namespace
+
+TEST_CASE("gtfs import: real feeds") {
+    SUBCASE("Terre Haute: stop times to interpolate, a header-only frequencies.txt") {
+        const auto dir = flemsim::test::shared_data("data/gtfs/terre-haute");
+        if (!dir) return;
+        const auto b = build_real(*dir / "terre_haute.osm.pbf", {*dir / "terre-haute-gtfs.zip"}, "2017-10-02", 300,
+                                  "terre-haute");
+        CHECK(b.reports[0].trips_on_date == 144);
+        CHECK(b.reports[0].trips == 144);
+        CHECK(b.net.trip_count() == 144);
+        CHECK(b.net.line_count() >= 11);
+    }
+    SUBCASE("Porto Alegre: two feeds, many stops outside the extract") {
+        const auto dir = flemsim::test::shared_data("data/gtfs/porto-alegre");
+        if (!dir) return;
+        const auto b = build_real(*dir / "poa_osm.pbf", {*dir / "poa_eptc.zip", *dir / "poa_trensurb.zip"},
+                                  "2019-05-06", 300, "porto-alegre");
+        REQUIRE(b.reports.size() == 2);
+        CHECK(b.reports[0].trips_on_date == 2374);
+        CHECK(b.reports[0].stops_unlinked > 0);  // reported, not fatal
+        CHECK(b.reports[1].stops_unlinked > 0);
+        CHECK(b.reports[1].stops > 0);  // the metro's stations inside the extract
+        CHECK(b.net.trip_count() == b.reports[0].trips + b.reports[1].trips);
+        CHECK(b.net.trip_count() > 2000);
+    }
+    SUBCASE("Beatty: the GTFS reference's sample feed") {
+        const auto dir = flemsim::test::shared_data("data/gtfs/beatty");
+        if (!dir) return;
+        // The airport, Furnace Creek and Amargosa Valley lie far outside the town's extract: a
+        // link distance of 50 km keeps them, so that every trip and rule is there.
+        const auto b = build_real(*dir / "beatty.osm", {*dir / "sample-feed"}, "2007-01-01", 50000, "beatty-mon");
+        const auto& net = b.net;
+        // CITY2 started at 06:00 reaches NANAA (its 0:49:00, 19 min after leaving EMSI at 0:30:00) at 06:19.
+        const auto t = std::find(net.trip_ids.begin(), net.trip_ids.end(), "CITY2_060000") - net.trip_ids.begin();
+        REQUIRE(static_cast<std::size_t>(t) < net.trip_count());
+        const auto line = net.trip_line[static_cast<std::size_t>(t)];
+        const auto first = net.trip_first_time[static_cast<std::size_t>(t)];
+        CHECK(net.stop_ids[net.line_stop[net.line_first_stop[line] + 3]] == "NANAA");
+        CHECK(net.trip_arrive_s[first + 3] == 6 * 3600 + 19 * 60);
+        // Monday: no AAMV (weekends); the FUNNY_BLOCK chain but for its Saturday trip, block 3.
+        const auto has = [&](const char* id) {
+            return std::find(net.trip_ids.begin(), net.trip_ids.end(), id) != net.trip_ids.end();
+        };
+        CHECK(!has("AAMV1"));
+        CHECK(has("FUNNY_BLOCK_AB1"));
+        CHECK(!has("FUNNY_BLOCK_NADAVAMV1"));
+        const auto block_of = [&](const char* id) {
+            return net.trip_block[static_cast<std::size_t>(std::find(net.trip_ids.begin(), net.trip_ids.end(), id) -
+                                                           net.trip_ids.begin())];
+        };
+        CHECK(block_of("AB1") == "1");
+        CHECK(block_of("BFC1") == "1");
+        CHECK(block_of("AB3_NO_BLOCK").empty());
+        CHECK(block_of("FUNNY_BLOCK_FCAMV1") == "3");
+        // STBA every 30 min 06:00-21:30, CITY1 and CITY2 by their frequencies: 32 + 2 * 52.
+        CHECK(b.reports[0].trips_from_frequencies == 136);
+        // transfers.txt at BEATTY_AIRPORT: 660 s in general; to route AB 0 s and from it 1200 s,
+        // each for AB's two lines (one per direction).
+        const auto airport = net.find_stop("BEATTY_AIRPORT");
+        const auto ab0 = net.find_line("AB_0_1"), ab1 = net.find_line("AB_1_1");
+        const auto inv = core::invalid_index;
+        CHECK(net.rule_from_stop == std::vector<std::uint32_t>(5, airport));
+        CHECK(net.rule_to_stop == std::vector<std::uint32_t>(5, airport));
+        CHECK(net.rule_from_line == std::vector<std::uint32_t>{inv, inv, inv, ab0, ab1});
+        CHECK(net.rule_to_line == std::vector<std::uint32_t>{inv, ab0, ab1, inv, inv});
+        CHECK(net.rule_min_s == std::vector<std::int32_t>{660, 0, 0, 1200, 1200});
+        // Saturday: AAMV1-4 and the Saturday FUNNY_BLOCK trip run; FUNNY_BLOCK_BFC1 (weekdays) does not.
+        const auto sat = build_real(*dir / "beatty.osm", {*dir / "sample-feed"}, "2007-01-06", 50000, "beatty-sat");
+        const auto has_sat = [&](const char* id) {
+            return std::find(sat.net.trip_ids.begin(), sat.net.trip_ids.end(), id) != sat.net.trip_ids.end();
+        };
+        CHECK(has_sat("AAMV1"));
+        CHECK(has_sat("AAMV4"));
+        CHECK(has_sat("FUNNY_BLOCK_NADAVAMV1"));
+        CHECK(!has_sat("FUNNY_BLOCK_BFC1"));
     }
 }
