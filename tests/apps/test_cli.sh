@@ -115,6 +115,84 @@ EOF
 else
     echo "skipped: route profiles on Terre Haute (../shared/data/gtfs/terre-haute is absent, or no python3)"
 fi
+# The GTFS reference feed (Beatty): the earliest arrivals of beatty/expected.csv for the Monday
+# cases through flemsim route, station to station, as the first arrival of a day-long profile
+# (the cases wait without limit). The cases at stations outside the OpenStreetMap extract are
+# answered found=0, the station being too far from the network.
+beatty=$(cd "$data/../../.." && pwd)/shared/data/gtfs/beatty
+if [ -f "$beatty/expected.csv" ] && [ -x /usr/bin/python3 ]; then
+    expect route-beatty-build 0 "wrote" -- "$flemsim" network build --osm "$beatty/beatty.osm" \
+        --gtfs "$beatty/sample-feed" --service-date 2007-01-01 --grid-m 1000 --output "$work/beatty"
+    /usr/bin/python3 - "$beatty" > "$work/beatty-q.csv" <<'EOF'
+import csv, sys
+feed = sys.argv[1]
+stops = {s['stop_id']: s for s in csv.DictReader(open(feed + '/sample-feed/stops.txt', encoding='utf-8-sig'))}
+print('id,from_lat,from_lon,to_lat,to_lon,mode,departure')
+for c in csv.DictReader(open(feed + '/expected.csv')):
+    if c['departure_local'].startswith('2007-01-01'):
+        a, b = stops[c['from_stop']], stops[c['to_stop']]
+        print(f"{c['case']},{a['stop_lat']},{a['stop_lon']},{b['stop_lat']},{b['stop_lon']},transit,"
+              f"{c['departure_local'][11:]}:00")
+EOF
+    expect route-beatty 0 "answered" -- "$flemsim" route --network "$work/beatty" --queries "$work/beatty-q.csv" \
+        --departure-window 24h --max-snap-m 100 --output "$work/beatty-a.csv"
+    if /usr/bin/python3 - "$beatty" "$work/beatty" "$work/beatty-a.csv" > "$work/beatty-check" <<'EOF'
+import csv, sys
+feed, net, answers = sys.argv[1:]
+inside = {s['id'] for s in csv.DictReader(open(net + '/stops.csv'))}
+rows = {}
+for r in csv.DictReader(open(answers)):
+    rows.setdefault(r['id'], []).append(r)
+checked, bad = 0, []
+for c in csv.DictReader(open(feed + '/expected.csv')):
+    if not c['departure_local'].startswith('2007-01-01'):
+        continue
+    got = rows[c['case']]
+    if c['from_stop'] in inside and c['to_stop'] in inside:
+        arrivals = [r['arrive'] for r in got if r['found'] == '1']
+        first = min(arrivals, key=lambda t: tuple(map(int, t.split(':')))) if arrivals else 'none'
+        if first != c['expected_arrival_local'][11:] + ':00':
+            bad.append(f"{c['case']}: arrives {first}, expected {c['expected_arrival_local']}")
+        checked += 1
+    elif not (len(got) == 1 and got[0]['found'] == '0' and 'from the network' in got[0]['reason']):
+        bad.append(f"{c['case']}: a station outside the extract, answered {got}")
+print('\n'.join(bad))
+sys.exit(1 if bad or checked < 4 else 0)
+EOF
+    then passes=$((passes + 1)); else echo "FAIL route-beatty: expected arrivals"; cat "$work/beatty-check"; failures=$((failures + 1)); fi
+else
+    echo "skipped: route on the GTFS reference feed (../shared/data/gtfs/beatty is absent, or no python3)"
+fi
+# Porto Alegre (buses and the metro, two feeds, most stops outside the extract): from the first stop
+# of five lines to their sixth, at noon, over an hour. Every query should find a journey.
+porto_alegre=$(cd "$data/../../.." && pwd)/shared/data/gtfs/porto-alegre
+if [ -f "$porto_alegre/poa_eptc.zip" ] && [ -x /usr/bin/python3 ]; then
+    expect route-poa-build 0 "wrote" -- "$flemsim" network build --osm "$porto_alegre/poa_osm.pbf" \
+        --gtfs "$porto_alegre/poa_eptc.zip" --gtfs "$porto_alegre/poa_trensurb.zip" --service-date 2019-05-06 \
+        --grid-m 1000 --output "$work/poa"
+    /usr/bin/python3 - "$work/poa" "$porto_alegre/poa_eptc.zip" "$porto_alegre/poa_trensurb.zip" > "$work/poa-q.csv" <<'EOF'
+import csv, io, sys, zipfile
+net, feeds = sys.argv[1], sys.argv[2:]
+where = {}
+for f in feeds:
+    rows = csv.reader(io.TextIOWrapper(zipfile.ZipFile(f).open('stops.txt'), 'utf-8-sig'))
+    head = [h.strip() for h in next(rows)]  # one feed's header has leading spaces
+    for r in rows:
+        s = dict(zip(head, r))
+        where[s['stop_id']] = (s['stop_lat'], s['stop_lon'])
+stops = {}
+for r in csv.DictReader(open(net + '/line_stops.csv')):
+    stops.setdefault(r['line'], []).append(r['stop'])
+print('id,from_lat,from_lon,to_lat,to_lon,mode,departure')
+for line in [l for l in sorted(stops) if len(stops[l]) >= 6 and stops[l][0] != stops[l][5]][:5]:
+    a, b = where[stops[line][0]], where[stops[line][5]]
+    print(f'{line},{a[0]},{a[1]},{b[0]},{b[1]},transit,12:00:00')
+EOF
+    expect route-poa 0 "^5 queries, 5 answered \([0-9]+ journeys\)" -- "$flemsim" route --network "$work/poa" \
+        --queries "$work/poa-q.csv" --departure-window 1h --output "$work/poa-a.csv"
+else
+    echo "skipped: route profiles on Porto Alegre (../shared/data/gtfs/porto-alegre is absent, or no python3)"
+fi
 printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nq1,60.0,10.0,60.0,10.02,walk,8 am\n' > "$work/bad.csv"
 expect route-bad-time 1 "bad.csv:2:30: departure" -- "$flemsim" route --network "$work/net" --queries "$work/bad.csv" --output "$work/b.csv"
 
