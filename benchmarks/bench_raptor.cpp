@@ -30,12 +30,15 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+double ms_since(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
 
 double quantile(std::vector<double> v, double q) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
-    return v[static_cast<std::size_t>(std::min<double>(static_cast<double>(v.size() - 1), q * static_cast<double>(v.size())))];
+    return v[static_cast<std::size_t>(
+        std::min<double>(static_cast<double>(v.size() - 1), q * static_cast<double>(v.size())))];
 }
 
 }  // namespace
@@ -131,10 +134,11 @@ int main(int argc, char** argv) {
         found += !js.empty();
         journeys += js.size();
     }
-    fmt::print("earliest arrival, {} queries ({:02}:00-{:02}:00, one thread): median {:.3f} ms, p90 {:.3f} ms, max {:.3f} ms; "
-               "{} with a journey, {:.2f} journeys each\n",
-               queries, from_h, to_h, quantile(times, 0.5), quantile(times, 0.9), quantile(times, 1.0), found,
-               found ? static_cast<double>(journeys) / static_cast<double>(found) : 0.0);
+    fmt::print(
+        "earliest arrival, {} queries ({:02}:00-{:02}:00, one thread): median {:.3f} ms, p90 {:.3f} ms, max {:.3f} ms; "
+        "{} with a journey, {:.2f} journeys each\n",
+        queries, from_h, to_h, quantile(times, 0.5), quantile(times, 0.9), quantile(times, 1.0), found,
+        found ? static_cast<double>(journeys) / static_cast<double>(found) : 0.0);
 
     times.clear();
     found = journeys = 0;
@@ -148,9 +152,10 @@ int main(int argc, char** argv) {
         found += !js.empty();
         journeys += js.size();
     }
-    fmt::print("range {:02}:00-{:02}:00, {} queries: median {:.3f} ms, p90 {:.3f} ms, max {:.3f} ms; {} with a journey, "
-               "{:.2f} journeys each\n",
-               range_h, range_h + 1, ranges, quantile(times, 0.5), quantile(times, 0.9), quantile(times, 1.0), found,
-               found ? static_cast<double>(journeys) / static_cast<double>(found) : 0.0);
+    fmt::print(
+        "range {:02}:00-{:02}:00, {} queries: median {:.3f} ms, p90 {:.3f} ms, max {:.3f} ms; {} with a journey, "
+        "{:.2f} journeys each\n",
+        range_h, range_h + 1, ranges, quantile(times, 0.5), quantile(times, 0.9), quantile(times, 1.0), found,
+        found ? static_cast<double>(journeys) / static_cast<double>(found) : 0.0);
     return 0;
 }

@@ -16,7 +16,9 @@ namespace {
 
 constexpr std::uint16_t no_pos = std::numeric_limits<std::uint16_t>::max();
 
-core::InputError schedule_error(const std::string& message) { return core::InputError({"trips.csv"}, message); }
+core::InputError schedule_error(const std::string& message) {
+    return core::InputError({"trips.csv"}, message);
+}
 
 // A trip of a route before the route's trips are sorted: its first departure, its place in
 // the source (network trip index, or order of expansion for headways) and where its times are.
@@ -29,8 +31,8 @@ struct Pending {
 
 }  // namespace
 
-std::int32_t Schedule::transfer_s(std::uint32_t from, std::uint32_t to, std::uint32_t from_line,
-                                  std::uint32_t to_line, std::int32_t walk_s) const {
+std::int32_t Schedule::transfer_s(std::uint32_t from, std::uint32_t to, std::uint32_t from_line, std::uint32_t to_line,
+                                  std::int32_t walk_s) const {
     // GTFS: a rule naming both lines beats one naming one line, which beats one naming none;
     // among rules equally specific the first row wins (the CSR keeps the rows' order).
     int best_rank = -1;
@@ -49,10 +51,14 @@ std::int32_t Schedule::transfer_s(std::uint32_t from, std::uint32_t to, std::uin
     const auto type = best == invalid_index ? network::TransferType::recommended
                                             : static_cast<network::TransferType>(rule_type[best]);
     switch (type) {
-        case network::TransferType::impossible: return no_time;
-        case network::TransferType::timed: return walk;  // the vehicle waits, but one still walks
-        case network::TransferType::minimum: return std::max(walk, rule_min_s[best]);
-        case network::TransferType::recommended: break;
+        case network::TransferType::impossible:
+            return no_time;
+        case network::TransferType::timed:
+            return walk;  // the vehicle waits, but one still walks
+        case network::TransferType::minimum:
+            return std::max(walk, rule_min_s[best]);
+        case network::TransferType::recommended:
+            break;
     }
     return from == to ? params.min_transfer_s : walk;
 }
@@ -79,7 +85,8 @@ Schedule build_schedule(const network::Network& net, Footpaths footpaths, const 
             sc.route_direction.push_back(dir);
             sc.route_first_rn.push_back(rn);
             rn += e - b;
-            for (std::uint32_t k = 0; k < e - b; ++k) sc.route_stop.push_back(net.line_stop[dir == 0 ? b + k : e - 1 - k]);
+            for (std::uint32_t k = 0; k < e - b; ++k)
+                sc.route_stop.push_back(net.line_stop[dir == 0 ? b + k : e - 1 - k]);
             sc.route_first_stop.push_back(static_cast<std::uint32_t>(sc.route_stop.size()));
         }
     }
@@ -415,8 +422,8 @@ void Raptor::scan_route(std::uint32_t route, std::uint16_t start, std::uint32_t 
             const auto a = sc.arrive(trip, p);
             if (a < m_arr[cur + s])
                 improve_arrival(round, s,
-                                Label{m_dep_s, a, src.walk_s, s, trip, trip, src.parent, src.access, invalid_index, board_pos, p,
-                                      static_cast<std::uint8_t>(round)});
+                                Label{m_dep_s, a, src.walk_s, s, trip, trip, src.parent, src.access, invalid_index,
+                                      board_pos, p, static_cast<std::uint8_t>(round)});
         }
         if (p + 1 == n) break;
         Source here;
@@ -470,8 +477,8 @@ void Raptor::scan_route(std::uint32_t route, std::uint16_t start, std::uint32_t 
                 const auto a = sc.arrive(next, p);
                 if (a < m_arr[cur + s])
                     improve_arrival(round, s,
-                                    Label{m_dep_s, a, src.walk_s, s, next, t, src.parent, src.access, invalid_index, board_pos, p,
-                                          static_cast<std::uint8_t>(round)});
+                                    Label{m_dep_s, a, src.walk_s, s, next, t, src.parent, src.access, invalid_index,
+                                          board_pos, p, static_cast<std::uint8_t>(round)});
             }
         }
     }

@@ -42,10 +42,10 @@ struct Schedule {
     // Routes (line * 2 + direction; a direction that does not run has no trips).
     std::vector<std::uint32_t> route_line;
     std::vector<std::uint8_t> route_direction;
-    std::vector<std::uint32_t> route_first_rn;     // route node of position 0
-    std::vector<std::uint32_t> route_first_stop;   // CSR into route_stop
-    std::vector<std::uint32_t> route_stop;         // stop index by position
-    std::vector<std::uint32_t> route_first_trip;   // CSR into trips: a route's trips, in order
+    std::vector<std::uint32_t> route_first_rn;    // route node of position 0
+    std::vector<std::uint32_t> route_first_stop;  // CSR into route_stop
+    std::vector<std::uint32_t> route_stop;        // stop index by position
+    std::vector<std::uint32_t> route_first_trip;  // CSR into trips: a route's trips, in order
 
     // Trips. Times of trip i at position p: arrive_s / depart_s[trip_first_time[i] + p].
     std::vector<std::uint32_t> trip_route;
@@ -197,9 +197,9 @@ private:
     std::uint32_t m_rounds = 0;  // label layers: 0 (access) .. max_rides
     std::int32_t m_dep_s = 0;    // the current iteration's leaving time
     // Per round and stop (index round * stops + stop), cumulative: at most `round` rides.
-    std::vector<std::int32_t> m_arr;          // alighted there
-    std::vector<std::uint32_t> m_arr_label;   // its label in the arena
-    std::vector<std::int32_t> m_ready;        // ready to board there
+    std::vector<std::int32_t> m_arr;         // alighted there
+    std::vector<std::uint32_t> m_arr_label;  // its label in the arena
+    std::vector<std::int32_t> m_ready;       // ready to board there
     std::vector<Source> m_ready_src;
     std::vector<Label> m_arena;
     std::vector<std::uint32_t> m_stop_last_label;  // per stop, its latest label (a list back through prev_at_stop)

@@ -32,7 +32,9 @@ using routing::StopTime;
 
 namespace {
 
-constexpr std::int32_t hm(int h, int m) { return h * 3600 + m * 60; }
+constexpr std::int32_t hm(int h, int m) {
+    return h * 3600 + m * 60;
+}
 
 // A network of stops only (the schedule needs no streets), lines with trips or headways,
 // and transfer rules.
@@ -152,7 +154,7 @@ TEST_CASE("raptor: earliest arrival on one line, waiting for the next trip") {
     r.run({{0, 0}}, hm(8, 5));
     CHECK(r.arrival(1, 1) == hm(8, 40));
     CHECK(r.arrival(1, 0) == no_time);
-    CHECK(r.arrival(0, 1) == no_time);      // never alighted at the origin with one ride ...
+    CHECK(r.arrival(0, 1) == no_time);    // never alighted at the origin with one ride ...
     CHECK(r.arrival(0, 2) == hm(9, 20));  // ... but back there with two
     std::vector<Journey> js;
     r.journeys({{2, 120}}, hm(8, 5), hm(8, 5), js);
@@ -237,19 +239,23 @@ TEST_CASE("raptor: transfer rules of each type, and the more specific one wins")
         CHECK(answers(n, 0) == std::pair{hm(8, 20), hm(8, 20)});
     }
     SUBCASE("0 recommended: as without a rule") {
-        const auto n = make([](Net& n, auto, auto, auto) { n.rule(1, 1, invalid_index, invalid_index, TransferType::recommended); });
+        const auto n = make(
+            [](Net& n, auto, auto, auto) { n.rule(1, 1, invalid_index, invalid_index, TransferType::recommended); });
         CHECK(answers(n, 60) == std::pair{hm(8, 25), hm(8, 25)});
     }
     SUBCASE("1 timed: no minimum") {
-        const auto n = make([](Net& n, auto, auto, auto) { n.rule(1, 1, invalid_index, invalid_index, TransferType::timed); });
+        const auto n =
+            make([](Net& n, auto, auto, auto) { n.rule(1, 1, invalid_index, invalid_index, TransferType::timed); });
         CHECK(answers(n, 600) == std::pair{hm(8, 20), hm(8, 20)});
     }
     SUBCASE("2 minimum") {
-        const auto n = make([](Net& n, auto, auto, auto) { n.rule(1, 1, invalid_index, invalid_index, TransferType::minimum, 900); });
+        const auto n = make(
+            [](Net& n, auto, auto, auto) { n.rule(1, 1, invalid_index, invalid_index, TransferType::minimum, 900); });
         CHECK(answers(n, 0) == std::pair{hm(8, 35), hm(8, 35)});
     }
     SUBCASE("3 impossible") {
-        const auto n = make([](Net& n, auto, auto, auto) { n.rule(1, 1, invalid_index, invalid_index, TransferType::impossible); });
+        const auto n = make(
+            [](Net& n, auto, auto, auto) { n.rule(1, 1, invalid_index, invalid_index, TransferType::impossible); });
         CHECK(answers(n, 0) == std::pair{no_time, no_time});
     }
     SUBCASE("to a line beats no line; both lines beat one") {
@@ -319,10 +325,11 @@ TEST_CASE("raptor: trips of one block carry their riders on seated") {
     n.hop("c1", c, hm(9, 0), hm(9, 10), "X");  // starts elsewhere: no continuation
     n.hop("a2", a, hm(9, 0), hm(9, 10), "Y");
     n.hop("b2", b, hm(9, 5), hm(9, 20), "Y");  // leaves before a2 arrives: no continuation
-    const auto sc = schedule(n, 900);              // too long to change at stop 1
+    const auto sc = schedule(n, 900);          // too long to change at stop 1
     std::vector<std::uint32_t> next_of_source(n.net.trip_count(), invalid_index);
     for (std::uint32_t t = 0; t < sc.trip_count(); ++t)
-        if (sc.trip_block_next[t] != invalid_index) next_of_source[sc.trip_source[t]] = sc.trip_source[sc.trip_block_next[t]];
+        if (sc.trip_block_next[t] != invalid_index)
+            next_of_source[sc.trip_source[t]] = sc.trip_source[sc.trip_block_next[t]];
     CHECK(next_of_source == std::vector<std::uint32_t>{b1, invalid_index, invalid_index, invalid_index, invalid_index});
     Raptor r(sc, RaptorParams{});
     r.run({{0, 0}}, hm(7, 55));
@@ -455,8 +462,13 @@ TEST_CASE("raptor: trips are sorted by first departure, ties in the network's or
 TEST_CASE("raptor: headways expand exactly as the simulated day's timetable (first day)") {
     std::vector<std::string> names{"n0", "n1", "n2", "n3"};
     std::vector<std::pair<double, double>> xy{{0, 0}, {100, 0}, {200, 0}, {300, 0}};
-    auto w = testing::make_world(names, xy, {{"n0", "n1", 100, 30, 600}, {"n1", "n0", 100, 30, 600}, {"n1", "n2", 100, 30, 600},
-                                                  {"n2", "n1", 100, 30, 600}, {"n2", "n3", 100, 30, 600}, {"n3", "n2", 100, 30, 600}});
+    auto w = testing::make_world(names, xy,
+                                 {{"n0", "n1", 100, 30, 600},
+                                  {"n1", "n0", 100, 30, 600},
+                                  {"n1", "n2", 100, 30, 600},
+                                  {"n2", "n1", 100, 30, 600},
+                                  {"n2", "n3", 100, 30, 600},
+                                  {"n3", "n2", 100, 30, 600}});
     testing::add_line(w, "both", {"n0", "n1", "n2"}, {300, 400}, hm(6, 0), hm(7, 0), 1200, 50);
     testing::add_line(w, "oneway", {"n3", "n2", "n1", "n0"}, {200, 250, 90}, hm(6, 5), hm(7, 0), 900, 50);
     auto& net = w.net;
@@ -495,12 +507,13 @@ TEST_CASE("raptor: headways expand exactly as the simulated day's timetable (fir
         got[sc.route_first_rn[sc.trip_route[t]]].push_back(times);
     }
     CHECK(got == expected);
-    CHECK(got.size() == 3);                    // line 1 runs one way
-    CHECK(got[0].size() == 3 + 7);             // 6:00, 6:20, 6:40; 7:00 ... 8:00
-    CHECK(got[0][1] == std::vector<std::int32_t>{hm(6, 20), hm(6, 20), hm(6, 25), hm(6, 25) + 30,
-                                                 hm(6, 25) + 430, hm(6, 25) + 430});
+    CHECK(got.size() == 3);         // line 1 runs one way
+    CHECK(got[0].size() == 3 + 7);  // 6:00, 6:20, 6:40; 7:00 ... 8:00
+    CHECK(got[0][1] ==
+          std::vector<std::int32_t>{hm(6, 20), hm(6, 20), hm(6, 25), hm(6, 25) + 30, hm(6, 25) + 430, hm(6, 25) + 430});
     for (std::uint32_t l = 0; l < 2; ++l)
-        for (std::uint8_t dir = 0; dir < 2; ++dir) CHECK(sc.route_first_rn[l * 2 + dir] == ctx.transit->first_route_node(l, dir));
+        for (std::uint8_t dir = 0; dir < 2; ++dir)
+            CHECK(sc.route_first_rn[l * 2 + dir] == ctx.transit->first_route_node(l, dir));
 }
 
 // ------------------------------------------------------------------------------------------
