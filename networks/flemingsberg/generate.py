@@ -241,7 +241,7 @@ STATION_PARKING = {  # stop id: (bike spaces, car spaces)
 }
 # Whether stops.csv has the parking columns (optional there); False writes the three-column table
 # that loaders without parking read.
-WRITE_PARKING = False
+WRITE_PARKING = True
 
 # Stops. kind "crossing": the middle node of that crossing; "mesh": nearest street node on the
 # same side of the railway; "gateway": an own node off the mesh joined by a connector.
@@ -290,6 +290,18 @@ VEHICLES = [  # (id, name, seated, standing) -- all assumption
 BUS_SPEED_KPH = 25.0          # mean on the mesh incl. traffic (assumption)
 BUS_REGIONAL_SPEED_KPH = 40.0  # on regional roads (assumption)
 BUS_DWELL_S = 20               # assumption
+# Intermediate bus stops (see time_lines): along a bus line's road path on the mesh a stop about
+# every STOP_SPACING_M, none closer than STOP_MIN_GAP_M on foot to another stop of the same line
+# (on foot, not in a straight line: two stops on either side of the railway serve different
+# streets however close they are). 400 m: the middle of the 300-500 m that SL's urban bus lines
+# in Huddinge and Botkyrka keep between stops (assumption: the usual spacing, not a survey of
+# these streets). A stop snaps to a street node of the path within STOP_SNAP_M of its target,
+# preferring a node that is already another line's stop, so lines on one street share stops.
+STOP_SPACING_M = 400
+STOP_MIN_GAP_M = 250
+STOP_SNAP_M = 120
+CHECK_STOP_GAP_M = 200          # --check: no two stops of a line closer on foot
+CHECK_BUS_SEGMENT_M = 700       # --check: no bus segment on the mesh longer (road path)
 RAIL_DWELL_S = 30              # assumption
 
 # Lines: (id, name, mode, vehicle, stops). A stop entry is (stop id, minutes from the previous
@@ -469,6 +481,22 @@ def dijkstra(adj, src, dst=None):
     return distv, prev
 
 
+def within(adj, src, limit):
+    """Distances from src to the nodes closer than limit (a Dijkstra cut off there)."""
+    distv = {src: 0.0}
+    heap = [(0.0, src)]
+    while heap:
+        d, u = heapq.heappop(heap)
+        if d > distv[u]:
+            continue
+        for v, w, _ in adj[u]:
+            nd = d + w
+            if nd < limit and nd < distv.get(v, math.inf):
+                distv[v] = nd
+                heapq.heappush(heap, (nd, v))
+    return distv
+
+
 def path_links(prev, src, dst):
     out = []
     while dst != src:
@@ -522,6 +550,7 @@ class Network:
         self.line_rows = []         # rows of line_stops.csv
         self.gateway_nodes = []     # gateway hubs and access points, in the order made
         self.access_of = {}         # access point node -> (gateway id, stop id)
+        self.extra_stops = []       # intermediate bus stops: (id, name, node)
 
     def add_node(self, p, k):
         self.X.append(round(p[0], 1))
@@ -849,9 +878,13 @@ def renumber(net):
 
 
 def time_lines(net):
-    """Step 10: run and dwell times of every line; bus run times from the car path on the mesh
-    (a gateway stop counts from its zone's centroid)."""
-    links, centroid, stop_node = net.links, net.centroid, net.stop_node
+    """Step 10: run and dwell times of every line, and the intermediate bus stops. Bus run times
+    come from the car path on the mesh (a gateway stop counts from its zone's centroid). Along that
+    path, on the mesh part of every bus segment with a stop on the mesh, a stop is placed about
+    every STOP_SPACING_M (see there); where the path leaves the mesh for a regional road, the last
+    mesh node gets a stop. The segment's run time is split over its pieces in proportion to their
+    time on the path, and every intermediate stop adds BUS_DWELL_S, as a real stop does."""
+    links, centroid, stop_node, P = net.links, net.centroid, net.stop_node, net.P
     stop_info = {s[0]: s for s in STOPS}
 
     def anchor(sid):
@@ -862,34 +895,177 @@ def time_lines(net):
 
     car_time = adjacency(len(net.X), links, "car", weight=lambda l: l["len"] / (l["speed"] / 3.6))
 
-    def bus_seconds(a, b):
+    def bus_link_s(l):
+        v = BUS_REGIONAL_SPEED_KPH if l["type"] == "regional_road" else BUS_SPEED_KPH
+        return l["len"] / (v / 3.6)
+
+    def bus_path(a, b):
+        """The car path of a bus between two stops: its nodes and links."""
         _, prev = dijkstra(car_time, anchor(a), anchor(b))
-        t = 0.0
-        for k in path_links(prev, anchor(a), anchor(b)):
+        ks = path_links(prev, anchor(a), anchor(b))
+        nodes = [anchor(a)]
+        for k in ks:
             l = links[k]
-            v = BUS_REGIONAL_SPEED_KPH if l["type"] == "regional_road" else BUS_SPEED_KPH
-            t += l["len"] / (v / 3.6)
-        return max(60, int(round(t)))
+            nodes.append(l["b"] if l["a"] == nodes[-1] else l["a"])
+        return nodes, ks
+
+    def bus_seconds(a, b):
+        return max(60, int(round(sum(bus_link_s(links[k]) for k in bus_path(a, b)[1]))))
+
+    # Stops by node: the named mesh stops first, so a line passing one stops there.
+    stop_at = {}
+    for sid, _, _, _, k, _ in STOPS:
+        if k == "mesh":
+            stop_at.setdefault(stop_node[sid], sid)
+    zone_pool = sorted(n for n, z in net.zone_of.items() if net.kind[n] == "mesh")
+    zone_names = {z[0]: z[1].split(" (")[0] for z in STUDY_ZONES}
+    per_zone, names_used = {}, {s[1] for s in STOPS}
+    net.extra_stops = []
+
+    def new_stop(n, street):
+        z = net.zone_of.get(n) or net.zone_of[net.nearest(P(n), zone_pool, rail_side(P(n)))]
+        c = per_zone[z] = per_zone.get(z, 0) + 1
+        name = street if street and street not in names_used else "%s %d" % (zone_names[z], c)
+        names_used.add(name)
+        sid = "b_%s_%d" % (z, c)
+        net.extra_stops.append((sid, name, n))
+        stop_node[sid] = n
+        stop_at[n] = sid
+        return sid
+
+    walk = adjacency(len(net.X), links, "walk")
+    near = {}
+
+    def near_on_foot(n, gap):
+        """The nodes within gap of node n on foot."""
+        if (n, gap) not in near:
+            near[(n, gap)] = set(within(walk, n, gap))
+        return near[(n, gap)]
+
+    def place_stops(nodes, ks, line_nodes, fixed_start, fixed_end):
+        """Intermediate stops on the mesh part of a segment's path: [(index in nodes, stop id)]."""
+        mesh = [links[k]["role"] in ("mesh", "crossing") for k in ks]
+        i0, i1 = 0, len(ks)          # the mesh part: nodes[i0..i1]
+        if not fixed_start:          # from a gateway: the part after the regional road
+            i0 = i1
+            while i0 > 0 and mesh[i0 - 1]:
+                i0 -= 1
+        elif not fixed_end:          # to a gateway: the part before it
+            i1 = 0
+            while i1 < len(ks) and mesh[i1]:
+                i1 += 1
+        if i1 - i0 < 1:
+            return []
+        s = [0.0]
+        for k in ks[i0:i1]:
+            s.append(s[-1] + links[k]["len"])
+        length = s[-1]
+        m = max(0, math.ceil(length / STOP_SPACING_M - 1e-9))
+        if fixed_start and fixed_end:
+            targets = [length * j / m for j in range(1, m)] if m > 1 else []
+        elif fixed_start:
+            targets = [length * j / m for j in range(1, m + 1)]
+        else:
+            targets = [length * j / m for j in range(0, m)]
+        taken = set(line_nodes)
+
+        def pick(t, snap, gap):
+            """The path node for a stop at t metres: an existing stop first, then one not within
+            STOP_SNAP_M on foot of another line's stop, then the nearest to t; within snap of t and
+            not within gap on foot of another stop of the line."""
+            best = None
+            for j in range(i0, i1 + 1):
+                off = abs(s[j - i0] - t)
+                if off > snap or nodes[j] in taken or any(nodes[j] in near_on_foot(o, gap) for o in taken):
+                    continue
+                # a new stop keeps clear of the other lines' stops nearby (it serves more streets)
+                crowd = nodes[j] not in stop_at and any(nodes[j] in near_on_foot(o, STOP_SNAP_M) for o in stop_at)
+                key = (nodes[j] not in stop_at, crowd, off, j)
+                best = min(best or key, key)
+            return None if best is None else best[-1]
+
+        chosen = []
+        for t in targets:
+            j = pick(t, STOP_SNAP_M, STOP_MIN_GAP_M)
+            if j is not None:
+                chosen.append(j)
+                taken.add(nodes[j])
+        # Where the road bends back on itself (a loop to a railway underpass) the targets may all lie
+        # too close on foot to the line's stops: a gap over 1.5 spacings gets a stop as near its
+        # middle as the spacing rule allows, or failing that the looser rule of --check.
+        while True:
+            ends = sorted(([i0] if fixed_start else []) + chosen + ([i1] if fixed_end else []))
+            gaps = [(s[q - i0] - s[p - i0], p, q) for p, q in zip(ends, ends[1:])]
+            wide = [g for g in gaps if g[0] > 1.5 * STOP_SPACING_M]
+            j = None
+            for g, p, q in wide:
+                mid = (s[p - i0] + s[q - i0]) / 2
+                for gap in (STOP_MIN_GAP_M, CHECK_STOP_GAP_M + 10):
+                    j = pick(mid, g / 2 - 1, gap)
+                    if j is not None:
+                        break
+                if j is not None:
+                    break
+            if j is None:
+                break
+            chosen.append(j)
+            taken.add(nodes[j])
+        out = []
+        for j in sorted(chosen):
+            n = nodes[j]
+            if n not in stop_at:
+                named = [links[k]["name"] for k in ks[max(0, j - 1):j + 1]
+                         if links[k]["name"] and links[k]["role"] in ("mesh", "crossing")]
+                new_stop(n, named[0] if named else "")
+            out.append((j, stop_at[n]))
+        return out
 
     line_rows = []
     for lid, lname, mode, veh, seq in LINES:
         rows = []
+        line_nodes = {stop_node[sid] for sid, _ in seq if stop_info[sid][4] == "mesh"}
         for idx, (sid, minutes) in enumerate(seq):
             first, last = idx == 0, idx == len(seq) - 1
             dwell = 0 if first or last else (BUS_DWELL_S if mode == "bus" else RAIL_DWELL_S)
             if lid == "regional" and sid == "flemingsberg":
                 dwell = REGIONAL_DWELL_FLEMINGSBERG_S
             if first:
-                run = 0
-            elif minutes is None:
+                rows.append((lid, 1, sid, 0, dwell))
+                continue
+            if minutes is None:
                 run = bus_seconds(seq[idx - 1][0], sid)
             elif minutes == "172_norsborg":
-                i0 = [s for s, _ in seq].index("flemingsbergs_station")
+                i0 = [r[2] for r in rows].index("flemingsbergs_station")
                 spent = sum(r[3] + r[4] for r in rows[i0 + 1:])
                 run = BUS_172_FLEMINGSBERG_NORSBORG_MIN * 60 - spent
             else:
                 run = int(round(minutes * 60))
-            rows.append((lid, idx + 1, sid, run, dwell))
+            prev_sid = seq[idx - 1][0]
+            on_mesh = (stop_info[prev_sid][4] == "mesh", stop_info[sid][4] == "mesh")
+            stops = []
+            if mode == "bus" and any(on_mesh):
+                nodes, ks = bus_path(prev_sid, sid)
+                stops = place_stops(nodes, ks, line_nodes, *on_mesh)
+                line_nodes |= {stop_node[x] for _, x in stops}
+                if minutes == "172_norsborg":
+                    run -= BUS_DWELL_S * len(stops)   # the fact sheet's 28 min include every stop
+                # the segment's run time over its pieces, in proportion to their path time; the
+                # intermediate stops' dwells come on top
+                t = [0.0]
+                for k in ks:
+                    t.append(t[-1] + bus_link_s(links[k]))
+                cuts = [0] + [j for j, _ in stops] + [len(nodes) - 1]
+                piece = [t[b] - t[a] for a, b in zip(cuts, cuts[1:])]
+                total = sum(piece) or 1.0
+                exact = [run * p / total for p in piece]
+                runs = [max(1, int(math.floor(e))) for e in exact]
+                rest = run - sum(runs)
+                for j in sorted(range(len(runs)), key=lambda j: (-(exact[j] - math.floor(exact[j])), j))[:max(0, rest)]:
+                    runs[j] += 1
+                for (j, x), r in zip(stops, runs):
+                    rows.append((lid, len(rows) + 1, x, r, BUS_DWELL_S))
+                run = runs[-1]
+            rows.append((lid, len(rows) + 1, sid, run, dwell))
         line_rows += rows
     net.line_rows = line_rows
 
@@ -954,11 +1130,12 @@ def write_tables(net, outdir):
     zrows += [(g[0], g[1], "gateway", nid[net.centroid[g[0]]], g[3]) for g in GATEWAYS]
     out("zones.csv", "id,name,kind,centroid_node,modes", zrows)
     assert set(STATION_PARKING) <= {s[0] for s in STOPS}, "STATION_PARKING names an unknown stop"
+    all_stops = STOPS + net.extra_stops   # the named stops, then the intermediate bus stops
     if WRITE_PARKING:
         out("stops.csv", "id,name,node,bike_parking,car_parking",
-            [(s[0], s[1], nid[net.stop_node[s[0]]]) + STATION_PARKING.get(s[0], (0, 0)) for s in STOPS])
+            [(s[0], s[1], nid[net.stop_node[s[0]]]) + STATION_PARKING.get(s[0], (0, 0)) for s in all_stops])
     else:
-        out("stops.csv", "id,name,node", [(s[0], s[1], nid[net.stop_node[s[0]]]) for s in STOPS])
+        out("stops.csv", "id,name,node", [(s[0], s[1], nid[net.stop_node[s[0]]]) for s in all_stops])
     out("vehicles.csv", "id,name,seated,standing", VEHICLES)
     out("lines.csv", "id,name,mode,vehicle", [l[:4] for l in LINES])
     out("line_stops.csv", "line,seq,stop,run_time_s,dwell_s", net.line_rows)
@@ -968,7 +1145,7 @@ def write_tables(net, outdir):
             hrows.append((lid, hms(f), hms(t), int(round(h * 60))))
     out("headways.csv", "line,from,to,headway_s", hrows)
     print("wrote %d nodes, %d links, %d zones, %d stops, %d lines to %s" % (
-        len(net.order), len(links), len(zrows), len(STOPS), len(LINES), outdir))
+        len(net.order), len(links), len(zrows), len(all_stops), len(LINES), outdir))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1066,7 +1243,7 @@ def check(outdir):
             if r["id"] not in crossing_ids and crosses_rail(pos[a], pos[b]):
                 err("link %s crosses the railway but is not a listed crossing" % r["id"])
         L.append(dict(a=n_idx[a], b=n_idx[b], len=length, modes=modes, oneway=r["oneway"], id=r["id"],
-                      type=r["type"]))
+                      type=r["type"], speed=float(r["car_speed_kph"] or 0)))
     N = len(nodes)
     names = list(nodes)
 
@@ -1152,6 +1329,52 @@ def check(outdir):
                 err("line %s seq %s: run time %d" % (lid, r["seq"], run))
             if i in (0, len(rs) - 1) and dwell != 0:
                 err("line %s: dwell at an end" % lid)
+    # stop spacing: no two stops of a line closer than CHECK_STOP_GAP_M on foot, and
+    # between consecutive bus stops on the mesh a car path of at most CHECK_BUS_SEGMENT_M
+    car = adjacency(N, L, "car", weight=lambda l: l["len"] / (l["speed"] / 3.6))
+    mode_of = {ln["id"]: ln["mode"] for ln in T["lines"]}
+    seg_lens, served_long = [], []
+    for lid, rs in sorted(by_line.items()):
+        sn = [stop_at.get(r["stop"]) for r in rs]
+        if any(n not in pos for n in sn):
+            continue
+        for i in range(len(sn)):
+            close = within(walk, n_idx[sn[i]], CHECK_STOP_GAP_M)
+            for j in range(i + 1, len(sn)):
+                if n_idx[sn[j]] in close:
+                    err("line %s: stops %s and %s are %.0f m apart on foot" % (
+                        lid, rs[i]["stop"], rs[j]["stop"], close[n_idx[sn[j]]]))
+        if mode_of.get(lid) != "bus":
+            continue
+        for i in range(1, len(sn)):
+            a, b = n_idx[sn[i - 1]], n_idx[sn[i]]
+            if not (names[a].startswith("n") and names[b].startswith("n")):
+                continue   # a gateway or platform stop: not a segment on the mesh
+            _, prev = dijkstra(car, a, b)
+            if b not in prev:
+                err("line %s: no car path from %s to %s" % (lid, rs[i - 1]["stop"], rs[i]["stop"]))
+                continue
+            path = path_links(prev, a, b)
+            m = sum(L[k]["len"] for k in path)
+            seg_lens.append(m)
+            # a longer segment is fine only where the road runs back through the line's own
+            # catchment: every node on it within STOP_MIN_GAP_M on foot of a stop of the line,
+            # so that the spacing rule leaves no node for a stop (a bus passing an underpass twice)
+            if m > CHECK_BUS_SEGMENT_M:
+                served = set()
+                for n in sn:
+                    served |= set(within(walk, n_idx[n], STOP_MIN_GAP_M))
+                if all(L[k]["a"] in served and L[k]["b"] in served for k in path):
+                    served_long.append("%s %s -> %s %.0f m" % (lid, rs[i - 1]["stop"], rs[i]["stop"], m))
+                    continue
+            if m > CHECK_BUS_SEGMENT_M:
+                err("line %s: %s -> %s is %.0f m on the road, longer than %d m" % (
+                    lid, rs[i - 1]["stop"], rs[i]["stop"], m, CHECK_BUS_SEGMENT_M))
+    if seg_lens:
+        print("bus segments on the mesh: %d, mean %.0f m, longest %.0f m" % (
+            len(seg_lens), sum(seg_lens) / len(seg_lens), max(seg_lens)) +
+              "".join("; through the line's own catchment: " + x for x in served_long))
+
     def secs(t):
         h, m, s = (int(v) for v in t.split(":"))
         return h * 3600 + m * 60 + s
