@@ -436,26 +436,23 @@ void Raptor::scan_route(std::uint32_t route, std::uint16_t start, std::uint32_t 
         }
         if (ready == no_time) continue;
         if (trip != invalid_index && ready > sc.depart(trip, p)) continue;
-        // The earliest trip departing here at or after `ready`: trips are FIFO, so a binary
-        // search at the first boarding, then a step back from the trip held.
-        std::uint32_t t;
-        if (trip == invalid_index) {
-            std::uint32_t lo = tb, hi = te;
-            while (lo < hi) {
-                const std::uint32_t mid = lo + (hi - lo) / 2;
-                if (sc.depart(mid, p) < ready)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            if (lo == te) continue;
-            t = lo;
-        } else {
-            t = trip;
-            while (t > tb && sc.depart(t - 1, p) >= ready) --t;
-            if (t == trip) continue;
+        // The earliest trip departing here at or after `ready`: trips are FIFO, so it is found
+        // by binary search, among the trips before the one held when there is one (and only
+        // when the one just before it can be caught, which is rare after the first boarding).
+        std::uint32_t lo = tb, hi = te;
+        if (trip != invalid_index) {
+            if (trip == tb || sc.depart(trip - 1, p) < ready) continue;
+            hi = trip - 1;
         }
-        trip = t;
+        while (lo < hi) {
+            const std::uint32_t mid = lo + (hi - lo) / 2;
+            if (sc.depart(mid, p) < ready)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == te) continue;
+        trip = lo;
         board_pos = p;
         src = here;
     }
