@@ -300,7 +300,9 @@ Schedule build_schedule(const network::Network& net, Footpaths footpaths, const 
 // ---------------------------------------------------------------------------------------------
 
 Raptor::Raptor(const Schedule& schedule, const RaptorParams& params) : m_schedule(schedule), m_params(params) {
-    if (params.max_rides < 1) throw std::invalid_argument("RaptorParams::max_rides must be >= 1");
+    // Labels keep their round in a byte.
+    if (params.max_rides < 1 || params.max_rides > 254)
+        throw std::invalid_argument("RaptorParams::max_rides must be in 1..254");
     m_rounds = static_cast<std::uint32_t>(params.max_rides) + 1;
     const std::size_t stops = schedule.stop_count();
     m_arr.assign(m_rounds * stops, no_time);
