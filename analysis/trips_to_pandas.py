@@ -7,7 +7,7 @@ With --legs, also the number of legs by mode from /legs (written for a simulated
 static run has none). The enum columns (group, purpose, mode, dest_activity; mode in
 /legs) are stored as HDF5 enums over uint8; they come back as categoricals with the
 labels of the file, in value order. Version-1 files have no denied_boardings and stuck
-columns in /trips.
+columns in /trips, and files before version 3 no gave_up in /trips and /transit_load.
 """
 import sys
 
@@ -58,6 +58,25 @@ def legs_by_mode_text(legs):
     for mode, n in counts.items():
         lines.append(f"  {mode:<10}{n:8d}")
     return "\n".join(lines)
+
+
+def transit_by_line(path):
+    """Boardings, denied boardings and give-ups per line of a simulated day, from /transit_load,
+    indexed by line name (every line of /lookup/lines, zeros where nothing ran); None for a
+    static run. A give-up counts where the vehicle that left the rider for the last time ran;
+    files before version 3 have no gave_up (zeros)."""
+    with h5py.File(path, "r") as f:
+        if "transit_load" not in f:
+            return None
+        load = pd.DataFrame(f["transit_load"][()])
+        names = [row["name"].decode() if isinstance(row["name"], bytes) else row["name"]
+                 for row in f["lookup/lines"][()]]
+    if "gave_up" not in load.columns:
+        load["gave_up"] = 0
+    sums = load.groupby("line")[["boardings", "denied", "gave_up"]].sum()
+    table = sums.reindex(range(len(names)), fill_value=0)
+    table.index = pd.Index(names, name="line")
+    return table.astype("int64")
 
 
 def modal_split_text(trips, target=None):

@@ -42,6 +42,8 @@ struct TripRecord {
     // Appended in schema 2 (simulated days):
     std::uint16_t denied_boardings;  // transit vehicles that left the traveller behind, full
     std::uint8_t stuck;              // 1 when the trip had not ended by the end of the simulated day
+    // Appended in schema 3 (timetable transit):
+    std::uint8_t gave_up;  // 1 when the rider gave up transit at a stop after max_denied_boardings
 
     bool operator==(const TripRecord&) const = default;
 };
@@ -96,6 +98,9 @@ struct TransitLoadRecord {
     std::uint32_t onboard;     // on the segment
     std::uint32_t seated;      // seats of the vehicle
     std::uint32_t capacity;    // seats plus standing places
+    // Appended in schema 3: riders who gave up transit at from_stop when this vehicle left
+    // them behind for the last time they would wait (they are among `denied`).
+    std::uint32_t gave_up;
 
     bool operator==(const TransitLoadRecord&) const = default;
 };

@@ -72,7 +72,6 @@ void TransitVehicles::serve_stops(std::int32_t t, std::vector<std::uint32_t>& ar
         for (std::size_t j = 0; j < out.next.size(); ++j)
             m_wheel.schedule(out.next_time[j], out.next[j].kind, out.next[j].id);
         gave_up.insert(gave_up.end(), out.gave_up.begin(), out.gave_up.end());
-        for (const auto line : out.gave_up_line) ++m_res.gave_up_by_line[line];
     }
 }
 
@@ -87,6 +86,7 @@ void TransitVehicles::serve(std::uint32_t stop, std::uint32_t vt, std::int32_t t
     const std::uint32_t alightings = alight(vt, k, out);
     if (k + 1 >= tt.stop_count[vt]) return;  // the end of the line
     std::uint32_t denied = 0;
+    const std::size_t gave_up_before = out.gave_up.size();
     const std::uint32_t boardings = board(stop, rn, vt, k, t, denied, out);
     const std::int32_t dwell = tt.sched_depart_s[times + k] - tt.sched_arrive_s[times + k];
     const std::int32_t dep = std::max(t + dwell, tt.sched_depart_s[times + k]);
@@ -95,6 +95,7 @@ void TransitVehicles::serve(std::uint32_t stop, std::uint32_t vt, std::int32_t t
     load.boardings = boardings;
     load.alightings = alightings;
     load.denied = denied;
+    load.gave_up = static_cast<std::uint32_t>(out.gave_up.size() - gave_up_before);
     load.onboard = static_cast<std::uint32_t>(m_onboard[vt].size());
     m_vehicle_pos[vt] = static_cast<std::uint16_t>(k + 1);
     if (m_ctx.bus_routes.rn_on_road[rn]) {
@@ -131,7 +132,6 @@ std::uint32_t TransitVehicles::board(std::uint32_t stop, std::uint32_t rn, std::
     auto& queue = m_stop_queue[stop];
     auto& onboard = m_onboard[vt];
     const auto capacity = m_ctx.timetable.capacity[vt];
-    const auto line = m_ctx.timetable.line[vt];
     const auto limit = static_cast<std::uint32_t>(std::max(1, m_ctx.params.max_denied_boardings));
     std::uint32_t boardings = 0;
     std::size_t keep = 0;
@@ -156,7 +156,6 @@ std::uint32_t TransitVehicles::board(std::uint32_t stop, std::uint32_t rn, std::
             ++denied;
             if (++m_res.leg_denied[w.leg] >= limit) {
                 out.gave_up.push_back(w.leg);
-                out.gave_up_line.push_back(line);
             } else {
                 queue[keep++] = w;
             }
@@ -166,10 +165,13 @@ std::uint32_t TransitVehicles::board(std::uint32_t stop, std::uint32_t rn, std::
     return boardings;
 }
 
+// Per line from the segments: a give-up is counted where the vehicle that left the rider for
+// the last time was.
 void TransitVehicles::finish() {
     for (const auto& r : m_res.transit_load) {
         m_res.denied_boardings += r.denied;
         m_res.denied_by_line[static_cast<std::size_t>(r.line)] += r.denied;
+        m_res.gave_up_by_line[static_cast<std::size_t>(r.line)] += r.gave_up;
     }
 }
 

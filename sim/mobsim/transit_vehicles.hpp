@@ -50,7 +50,8 @@ public:
     // riders gave up at t go to `gave_up`, by stop, then in the order they waited.
     void serve_stops(std::int32_t t, std::vector<std::uint32_t>& arrivals, std::vector<std::uint32_t>& gave_up);
 
-    // At the end of the day: the denied boardings of all segments, in all and by line.
+    // At the end of the day: the denied boardings of all segments, in all and by line, and
+    // the give-ups by line.
     void finish();
 
     // The route node a vehicle trip last left: a bus on the road drives from it.
@@ -74,8 +75,7 @@ private:
         std::vector<std::uint32_t> alighted;
         std::vector<Event> next;
         std::vector<std::int32_t> next_time;
-        std::vector<std::uint32_t> gave_up;       // ride legs
-        std::vector<std::uint32_t> gave_up_line;  // the line of the vehicle that left them last
+        std::vector<std::uint32_t> gave_up;  // ride legs
     };
 
     void serve(std::uint32_t stop, std::uint32_t vt, std::int32_t t, Outcome& out);

@@ -114,10 +114,13 @@ constexpr std::array trip_fields = {
     FLEMSIM_FIELD(TripRecord, cost_sek, f32),
     FLEMSIM_FIELD(TripRecord, denied_boardings, u16),
     FLEMSIM_FIELD(TripRecord, stuck, u8),
+    FLEMSIM_FIELD(TripRecord, gave_up, u8),
 };
-// The fields of /trips in a version-1 file: all but the last two (denied_boardings and
-// stuck, appended in schema 2).
-constexpr std::size_t trip_field_count_v1 = trip_fields.size() - 2;
+// The fields of /trips in a version-1 file: all but the last three (denied_boardings and
+// stuck, appended in schema 2, and gave_up, appended in schema 3); in a version-2 file all
+// but the last one.
+constexpr std::size_t trip_field_count_v1 = trip_fields.size() - 3;
+constexpr std::size_t trip_field_count_v2 = trip_fields.size() - 1;
 
 constexpr std::array person_fields = {
     FLEMSIM_FIELD(PersonRecord, person_id, u32),    FLEMSIM_FIELD(PersonRecord, group, group),
@@ -166,7 +169,10 @@ constexpr std::array transit_load_fields = {
     FLEMSIM_FIELD(TransitLoadRecord, onboard, u32),
     FLEMSIM_FIELD(TransitLoadRecord, seated, u32),
     FLEMSIM_FIELD(TransitLoadRecord, capacity, u32),
+    FLEMSIM_FIELD(TransitLoadRecord, gave_up, u32),
 };
+// The fields of /transit_load in a version-2 file: all but gave_up (appended in schema 3).
+constexpr std::size_t transit_load_field_count_v2 = transit_load_fields.size() - 1;
 
 constexpr std::array iteration_fields = {
     FLEMSIM_FIELD(IterationRecord, iteration, u16),         FLEMSIM_FIELD(IterationRecord, trips, u64),
@@ -827,6 +833,7 @@ public:
             index(t, i, "last_line", r.last_line, l.lines.size(), "a line of /lookup/lines", true);
             amount(t, i, "cost_sek", r.cost_sek);
             flag(t, i, "stuck", r.stuck);
+            flag(t, i, "gave_up", r.gave_up);
         }
     }
 
@@ -906,6 +913,8 @@ public:
                 order(t, i, "arrive_s", r.arrive_s, "depart_s", r.depart_s);
             }
             amount(t, i, "scheduled_depart_s", r.scheduled_depart_s);
+            if (r.gave_up > r.denied)
+                refuse(t, i, "gave_up", fmt::format("{} is more than denied ({})", r.gave_up, r.denied));
         }
         for (std::size_t i = 0; i < s.iterations.size(); ++i) {
             const char* t = "/iterations";
@@ -1003,19 +1012,20 @@ TripLog read_trip_log(const std::filesystem::path& path) {
     try {
         const Reader reader(path);
         const int version = reader.schema_version();
-        if (version != 1 && version != 2)
+        if (version < 1 || version > 3)
             reader.refuse("trip log schema version " + std::to_string(version) +
-                          " is not supported (this flemsim reads 1 and 2)");
+                          " is not supported (this flemsim reads 1 to 3)");
         TripLog log;
         log.meta = reader.meta();
         reader.require({"/trips", "/persons", "/lookup", "/lookup/zones", "/lookup/stops", "/lookup/lines"});
 
         const MemberTypes mem(false);
-        // Version 1 has /trips without the fields appended in version 2: the memory type
+        // Versions 1 and 2 have /trips without the fields appended later: the memory type
         // then leaves them out, and they read as 0.
-        const std::span<const Field> trip_columns = version == 1
-                                                        ? std::span<const Field>(trip_fields).first(trip_field_count_v1)
-                                                        : std::span<const Field>(trip_fields);
+        const std::span<const Field> trip_columns =
+            version == 1   ? std::span<const Field>(trip_fields).first(trip_field_count_v1)
+            : version == 2 ? std::span<const Field>(trip_fields).first(trip_field_count_v2)
+                           : std::span<const Field>(trip_fields);
         reader.read_rows<TripRecord>("/trips", trip_columns, mem.compound(trip_columns, sizeof(TripRecord)).get(),
                                      [&](const std::vector<TripRecord>& rows) { log.trips = rows; });
         for (std::size_t i = 0; i < log.trips.size(); ++i) {
@@ -1026,6 +1036,7 @@ TripLog read_trip_log(const std::filesystem::path& path) {
                 t.denied_boardings = 0;
                 t.stuck = 0;
             }
+            if (version < 3) t.gave_up = 0;
         }
         reader.read_rows<PersonRecord>("/persons", person_fields,
                                        mem.compound(person_fields, sizeof(PersonRecord)).get(),
@@ -1071,10 +1082,14 @@ TripLog read_trip_log(const std::filesystem::path& path) {
             reader.read_rows<LinkVolumeRecord>(
                 "/link_volumes", link_volume_fields, mem.compound(link_volume_fields, sizeof(LinkVolumeRecord)).get(),
                 [&](const std::vector<LinkVolumeRecord>& rows) { sim.link_volumes = rows; });
+            const std::span<const Field> load_columns =
+                version < 3 ? std::span<const Field>(transit_load_fields).first(transit_load_field_count_v2)
+                            : std::span<const Field>(transit_load_fields);
             reader.read_rows<TransitLoadRecord>(
-                "/transit_load", transit_load_fields,
-                mem.compound(transit_load_fields, sizeof(TransitLoadRecord)).get(),
+                "/transit_load", load_columns, mem.compound(load_columns, sizeof(TransitLoadRecord)).get(),
                 [&](const std::vector<TransitLoadRecord>& rows) { sim.transit_load = rows; });
+            if (version < 3)
+                for (TransitLoadRecord& r : sim.transit_load) r.gave_up = 0;
             reader.read_rows<IterationRecord>("/iterations", iteration_fields,
                                               mem.compound(iteration_fields, sizeof(IterationRecord)).get(),
                                               [&](const std::vector<IterationRecord>& rows) { sim.iterations = rows; });

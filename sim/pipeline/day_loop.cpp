@@ -240,6 +240,7 @@ core::TripRecord simulated_trip(const choice::ChoiceInputs& in, const routing::R
     rec.cost_sek = static_cast<float>(choice::trip_cost_sek(in, t, offer, loop.trip_mode[t]));
     rec.denied_boardings = day.denied[t];
     rec.stuck = day.stuck[t];
+    rec.gave_up = day.gave_up[t];
     return rec;
 }
 

@@ -430,10 +430,19 @@ std::string html_report(const HtmlReportInputs& in) {
         if (log.has_simulation) {
             const auto& crowding = summary.crowding;
             put(o,
-                "<h2>Transit crowding</h2><p>{} boardings, {} denied boardings, {} segments with standing "
-                "passengers, {} full.</p><table><tr><th>line</th><th>from</th><th>to</th><th>departs</th>"
-                "<th>on board</th><th>capacity</th><th>load</th></tr>",
-                crowding.boardings, crowding.denied_boardings, crowding.segments_over_seated, crowding.segments_full);
+                "<h2>Transit crowding</h2><p>{} boardings, {} denied boardings, {} riders who gave up transit "
+                "after the limit of denied boardings at a stop, {} segments with standing passengers, {} full.</p>",
+                crowding.boardings, crowding.denied_boardings, crowding.gave_up, crowding.segments_over_seated,
+                crowding.segments_full);
+            put(o,
+                "<table><tr><th>line</th><th>boardings</th><th>denied boardings</th><th>gave up</th>"
+                "<th>peak load</th></tr>");
+            for (const auto& u : crowding.by_line)
+                put(o, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} %</td></tr>", html_escape(u.line),
+                    u.boardings, u.denied, u.gave_up, pct(u.peak_load_factor));
+            put(o,
+                "</table><table><tr><th>line</th><th>from</th><th>to</th><th>departs</th>"
+                "<th>on board</th><th>capacity</th><th>load</th></tr>");
             for (const auto& s : crowding.most_crowded)
                 put(o,
                     "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:02.0f}:{:02.0f}</td><td>{}</td><td>{}</td>"

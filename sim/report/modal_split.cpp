@@ -116,6 +116,7 @@ void write_crowding(core::JsonWriter& json, const Crowding& crowding) {
     json.key("crowding").begin_object();
     json.key("boardings").value(static_cast<unsigned long long>(crowding.boardings));
     json.key("denied_boardings").value(static_cast<unsigned long long>(crowding.denied_boardings));
+    json.key("gave_up").value(static_cast<unsigned long long>(crowding.gave_up));
     json.key("segments_over_seated").value(static_cast<unsigned long long>(crowding.segments_over_seated));
     json.key("segments_full").value(static_cast<unsigned long long>(crowding.segments_full));
     json.key("most_crowded").begin_array();
@@ -137,6 +138,7 @@ void write_crowding(core::JsonWriter& json, const Crowding& crowding) {
         json.key("line").value(u.line);
         json.key("boardings").value(static_cast<unsigned long long>(u.boardings));
         json.key("denied").value(static_cast<unsigned long long>(u.denied));
+        json.key("gave_up").value(static_cast<unsigned long long>(u.gave_up));
         json.key("peak_load_factor").value(u.peak_load_factor);
         json.end_object();
     }
@@ -341,6 +343,7 @@ Crowding compute_crowding(const std::vector<core::TransitLoadRecord>& load, cons
     for (const core::TransitLoadRecord& r : load) {
         crowding.boardings += r.boardings;
         crowding.denied_boardings += r.denied;
+        crowding.gave_up += r.gave_up;
         if (r.onboard > r.seated) ++crowding.segments_over_seated;
         if (r.capacity > 0 && r.onboard >= r.capacity) ++crowding.segments_full;
     }
@@ -356,6 +359,7 @@ Crowding compute_crowding(const std::vector<core::TransitLoadRecord>& load, cons
                                                             lines.begin())];
         u.boardings += r.boardings;
         u.denied += r.denied;
+        u.gave_up += r.gave_up;
         u.peak_load_factor = std::max(u.peak_load_factor, load_factor(r));
     }
 
@@ -393,16 +397,21 @@ std::string format_crowding(const Crowding& crowding) {
         "standing passengers, {} segments full\n",
         crowding.boardings, crowding.denied_boardings, 100.0 * denied_share, crowding.segments_over_seated,
         crowding.segments_full);
+    if (crowding.gave_up > 0)
+        out += fmt::format("Gave up transit after the limit of denied boardings at a stop: {} trips (walked on, or "
+                           "a taxi beyond the walk range)\n",
+                           crowding.gave_up);
     if (crowding.most_crowded.empty()) return out + "  no transit segments\n";
 
     std::size_t name_width = code_points("line");
     for (const LineUse& u : crowding.by_line) name_width = std::max(name_width, code_points(u.line));
     out += "By line\n";
     out += "  " + pad_right("line", name_width) +
-           fmt::format("  {:>10}  {:>8}  {:>14}\n", "boardings", "denied", "peak load %");
+           fmt::format("  {:>10}  {:>8}  {:>8}  {:>14}\n", "boardings", "denied", "gave up", "peak load %");
     for (const LineUse& u : crowding.by_line)
         out += "  " + pad_right(u.line, name_width) +
-               fmt::format("  {:>10}  {:>8}  {:>14.1f}\n", u.boardings, u.denied, 100.0 * u.peak_load_factor);
+               fmt::format("  {:>10}  {:>8}  {:>8}  {:>14.1f}\n", u.boardings, u.denied, u.gave_up,
+                           100.0 * u.peak_load_factor);
 
     // The name columns are as wide as their longest entry, so long stop names keep the table
     // aligned.

@@ -64,12 +64,14 @@ struct CrowdedSegment {
 struct LineUse {
     std::string line;  // line name
     std::uint64_t boardings = 0, denied = 0;
+    std::uint64_t gave_up = 0;  // riders who gave up transit when one of its vehicles left them
     double peak_load_factor = 0;
 };
 struct Crowding {
     std::vector<CrowdedSegment> most_crowded;  // at most top_n
     std::vector<LineUse> by_line;              // every line in the load records, in line order
     std::uint64_t denied_boardings = 0;
+    std::uint64_t gave_up = 0;  // riders who gave up transit after max_denied_boardings at a stop
     std::uint64_t boardings = 0;
     std::uint64_t segments_over_seated = 0;  // segments with more on board than seats
     std::uint64_t segments_full = 0;         // segments at capacity

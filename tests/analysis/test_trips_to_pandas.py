@@ -30,6 +30,7 @@ EXPECTED_COLUMNS = [
     "origin_zone", "dest_zone", "origin_node", "dest_node", "dep_time_s", "arr_time_s", "distance_m",
     "in_vehicle_s", "wait_s", "access_s", "egress_s", "transfer_walk_s", "transfers", "board_stop",
     "alight_stop", "first_line", "last_line", "cost_sek", "denied_boardings", "stuck",
+    "gave_up",
 ]
 
 
@@ -84,6 +85,16 @@ def main(argv):
         assert f"  {mode:<10}{n:8d}" in text, (mode, n, text)
     print(text)
 
+    # Per line from /transit_load: the sums of the raw table, every line of the lookup.
+    by_line = trips_to_pandas.transit_by_line(path)
+    with h5py.File(path, "r") as f:
+        raw_load = pd.DataFrame(f["transit_load"][()])
+        line_count = len(f["lookup/lines"])
+    assert len(by_line) == line_count, by_line
+    assert list(by_line.columns) == ["boardings", "denied", "gave_up"], by_line
+    for column in ("boardings", "denied", "gave_up"):
+        assert int(by_line[column].sum()) == int(raw_load[column].sum()), (column, by_line)
+
     # A static run: no /legs.
     static = str(pathlib.Path(path).with_name(pathlib.Path(path).stem + "_static.h5"))
     shutil.copyfile(path, static)
@@ -91,6 +102,7 @@ def main(argv):
         for name in ("legs", "link_volumes", "transit_load", "iterations"):
             del f[name]
     assert trips_to_pandas.load_legs(static) is None
+    assert trips_to_pandas.transit_by_line(static) is None
     text = run_main(["--legs", static])
     assert "no /legs: a static run" in text, text
     assert f"{expected_rows} trips" in text, text

@@ -3,14 +3,17 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <initializer_list>
 #include <iterator>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -135,6 +138,7 @@ std::vector<TripRecord> sample_trips() {
     transit.cost_sek = 42.5f;
     transit.denied_boardings = 65535;
     transit.stuck = 1;
+    transit.gave_up = 1;
 
     TripRecord car = walk;
     car.trip_id = 2;
@@ -211,6 +215,7 @@ output::SimulationTables sample_simulation() {
     first.onboard = 60;
     first.seated = 40;
     first.capacity = 60;
+    first.gave_up = 4;
     TransitLoadRecord second = first;
     second.vehicle_trip = 4294967295u;
     second.line = 0;
@@ -221,6 +226,7 @@ output::SimulationTables sample_simulation() {
     second.boardings = 3;
     second.alightings = 58;
     second.denied = 0;
+    second.gave_up = 0;
     second.onboard = 5;
     sim.transit_load = {first, second};
 
@@ -436,12 +442,12 @@ void rewrite_trips(const fs::path& path, bool reverse, hid_t mode_type = -1) {
     H5Fclose(file);
 }
 
-// Replaces /trips by a copy without the fields appended in schema 2 (denied_boardings,
-// stuck): the /trips of a version-1 file. The rows are converted by field name.
-void drop_schema2_trip_fields(const fs::path& path) {
+// Replaces dataset `table` by a copy without the fields `drop`: the table of an older schema.
+// The rows are converted by field name. Returns the size of the row left.
+std::size_t drop_fields(const fs::path& path, const char* table, std::initializer_list<std::string_view> drop) {
     const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
     REQUIRE(file >= 0);
-    const hid_t dset = H5Dopen2(file, "trips", H5P_DEFAULT);
+    const hid_t dset = H5Dopen2(file, table, H5P_DEFAULT);
     const hid_t old_type = H5Dget_type(dset);
     const hid_t old_space = H5Dget_space(dset);
     const auto rows = static_cast<hsize_t>(H5Sget_simple_extent_npoints(old_space));
@@ -449,13 +455,13 @@ void drop_schema2_trip_fields(const fs::path& path) {
     if (rows > 0) REQUIRE(H5Dread(dset, old_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
     H5Sclose(old_space);
     H5Dclose(dset);
-    REQUIRE(H5Ldelete(file, "trips", H5P_DEFAULT) >= 0);
+    REQUIRE(H5Ldelete(file, table, H5P_DEFAULT) >= 0);
 
     const hid_t v1_type = H5Tcreate(H5T_COMPOUND, H5Tget_size(old_type));
     std::size_t offset = 0;
     for (unsigned j = 0; j < static_cast<unsigned>(H5Tget_nmembers(old_type)); ++j) {
         char* name = H5Tget_member_name(old_type, j);
-        if (std::strcmp(name, "denied_boardings") != 0 && std::strcmp(name, "stuck") != 0) {
+        if (std::find(drop.begin(), drop.end(), std::string_view(name)) == drop.end()) {
             const hid_t member = H5Tget_member_type(old_type, j);
             REQUIRE(H5Tinsert(v1_type, name, offset, member) >= 0);
             offset += H5Tget_size(member);
@@ -464,10 +470,10 @@ void drop_schema2_trip_fields(const fs::path& path) {
         H5free_memory(name);
     }
     REQUIRE(H5Tpack(v1_type) >= 0);
-    CHECK(H5Tget_size(v1_type) == 90);  // the version-1 row
+    const std::size_t row_size = H5Tget_size(v1_type);
     const hsize_t dims[1] = {rows};
     const hid_t space = H5Screate_simple(1, dims, nullptr);
-    const hid_t out = H5Dcreate2(file, "trips", v1_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t out = H5Dcreate2(file, table, v1_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     REQUIRE(out >= 0);
     if (rows > 0) REQUIRE(H5Dwrite(out, old_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
     H5Dclose(out);
@@ -475,6 +481,13 @@ void drop_schema2_trip_fields(const fs::path& path) {
     H5Tclose(v1_type);
     H5Tclose(old_type);
     H5Fclose(file);
+    return row_size;
+}
+
+// Replaces /trips by a copy without the fields appended in schemas 2 (denied_boardings,
+// stuck) and 3 (gave_up): the /trips of a version-1 file.
+void drop_schema2_trip_fields(const fs::path& path) {
+    CHECK(drop_fields(path, "trips", {"denied_boardings", "stuck", "gave_up"}) == 90);  // the version-1 row
 }
 
 }  // namespace
@@ -510,6 +523,7 @@ TEST_CASE("trip log: a simulated day keeps every field of its tables") {
     check_same_rows(log.trips, trips);
     CHECK(log.trips[1].denied_boardings == 65535);
     CHECK(log.trips[2].stuck == 1);
+    CHECK(log.trips[1].gave_up == 1);
     CHECK(log.has_simulation);
     check_same(log.simulation, sample_simulation());
     CHECK(std::isnan(log.simulation.iterations[0].mean_min_bike));
@@ -544,7 +558,7 @@ TEST_CASE("trip log: a static run has no simulated tables") {
         CHECK_FALSE(has_link(path, name));
     }
     const output::TripLog log = output::read_trip_log(path);
-    CHECK(log.meta.schema_version == 2);
+    CHECK(log.meta.schema_version == 3);
     CHECK_FALSE(log.has_simulation);
     CHECK(log.simulation.legs.empty());
     CHECK(log.simulation.iterations.empty());
@@ -575,6 +589,7 @@ TEST_CASE("trip log: version 1 files are read, with the schema-2 trip fields 0")
     for (TripRecord& t : expected) {
         t.denied_boardings = 0;
         t.stuck = 0;
+        t.gave_up = 0;
     }
     check_same_rows(log.trips, expected);
     CHECK(log.lookups == sample_lookups());
@@ -585,6 +600,29 @@ TEST_CASE("trip log: version 1 files are read, with the schema-2 trip fields 0")
         CHECK_THROWS_AS(output::read_trip_log(path), InputError);
         CHECK(message_of([&] { output::read_trip_log(path); }) ==
               path.string() + ": /trips has no field 'denied_boardings'");
+    }
+}
+
+TEST_CASE("trip log: version 2 files are read, with gave_up 0 in /trips and /transit_load") {
+    const ScratchDir dir("version2");
+    const fs::path path = dir.path() / "v2.h5";
+    write_simulated_sample(path);
+    drop_fields(path, "trips", {"gave_up"});
+    drop_fields(path, "transit_load", {"gave_up"});
+    set_schema_version(path, 2);
+
+    const output::TripLog log = output::read_trip_log(path);
+    CHECK(log.meta.schema_version == 2);
+    auto trips = sample_trips();
+    for (TripRecord& t : trips) t.gave_up = 0;
+    check_same_rows(log.trips, trips);
+    auto simulation = sample_simulation();
+    for (TransitLoadRecord& r : simulation.transit_load) r.gave_up = 0;
+    check_same(log.simulation, simulation);
+
+    SUBCASE("a version-3 file needs them") {
+        set_schema_version(path, 3);
+        CHECK(message_of([&] { output::read_trip_log(path); }) == path.string() + ": /trips has no field 'gave_up'");
     }
 }
 
@@ -633,9 +671,9 @@ TEST_CASE("trip log: file layout") {
         const hid_t dset = H5Dopen2(file, "trips", H5P_DEFAULT);
         const hid_t type = H5Dget_type(dset);
         // 8 + 4 + 2 + 2 + 4 enums of 1 + 4 * 4 + 2 * 4 + 6 * 4 + 2 + 4 * 4 + 4, then 2 + 1 in
-        // schema 2, no padding.
-        CHECK(H5Tget_size(type) == 93);
-        CHECK(H5Tget_nmembers(type) == 28);
+        // schema 2 and 1 in schema 3, no padding.
+        CHECK(H5Tget_size(type) == 94);
+        CHECK(H5Tget_nmembers(type) == 29);
         const hid_t trip_id = H5Tget_member_type(type, static_cast<unsigned>(H5Tget_member_index(type, "trip_id")));
         CHECK(H5Tequal(trip_id, H5T_STD_U64LE) > 0);
         const hid_t cost = H5Tget_member_type(type, static_cast<unsigned>(H5Tget_member_index(type, "cost_sek")));
@@ -706,11 +744,11 @@ TEST_CASE("trip log: layout of the simulated tables") {
             hsize_t rows;
         };
         // legs: 8 + 4 + 2 + 1 + 7 * 4 + 4 + 2; link_volumes: 4 + 1 + 2 + 4 * 4;
-        // transit_load: 4 + 4 + 1 + 2 + 11 * 4; iterations: 2 + 8 + 13 * 8 + 8 + 8 + 1;
+        // transit_load: 4 + 4 + 1 + 2 + 12 * 4; iterations: 2 + 8 + 13 * 8 + 8 + 8 + 1;
         // /lookup/links: 5 strings and 2 doubles (row size not checked: it holds string references).
         const Expected tables[] = {{"legs", 49, 13, 3},
                                    {"link_volumes", 23, 7, 2},
-                                   {"transit_load", 55, 15, 2},
+                                   {"transit_load", 59, 16, 2},
                                    {"iterations", 131, 18, 2},
                                    {"lookup/links", 0, 7, 2}};
         for (const Expected& e : tables) {
@@ -772,7 +810,7 @@ TEST_CASE("trip log: the same rows give the same bytes") {
     write_sample(a);
     write_sample(b);
     const auto trips = output::read_dataset_bytes(a, "/trips");
-    CHECK(trips.size() == 3 * 93);
+    CHECK(trips.size() == 3 * 94);
     CHECK(trips == output::read_dataset_bytes(b, "/trips"));
     CHECK(output::read_dataset_bytes(a, "/persons") == output::read_dataset_bytes(b, "/persons"));
     // No timestamps in the objects: with the same meta (created_utc included), whole files match.
@@ -846,13 +884,13 @@ TEST_CASE("trip log: files that are not trip logs are refused") {
     SUBCASE("another schema version") {
         const fs::path path = dir.path() / "other_version.h5";
         write_sample(path);
-        for (const int version : {0, 3, 99}) {
+        for (const int version : {0, 4, 99}) {
             CAPTURE(version);
             set_schema_version(path, version);
             CHECK_THROWS_AS(output::read_trip_log(path), InputError);
             CHECK(message_of([&] { output::read_trip_log(path); }) ==
                   path.string() + ": trip log schema version " + std::to_string(version) +
-                      " is not supported (this flemsim reads 1 and 2)");
+                      " is not supported (this flemsim reads 1 to 3)");
         }
     }
 }

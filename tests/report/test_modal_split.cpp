@@ -372,6 +372,32 @@ TEST_CASE("crowding: hand-worked segments") {
     }
 }
 
+TEST_CASE("crowding: riders who gave up, in all and by line") {
+    // Of the 6 denied at #1 (line 0) two gave up, of the 3 at #6 (line 1) one.
+    auto load = seven_segments();
+    load[0].gave_up = 2;
+    load[5].gave_up = 1;
+    const Crowding c = compute_crowding(load, line_names, stop_names, 3);
+    CHECK(c.gave_up == 3);
+    REQUIRE(c.by_line.size() == 3);
+    CHECK(c.by_line[0].gave_up == 2);
+    CHECK(c.by_line[1].gave_up == 1);
+    CHECK(c.by_line[2].gave_up == 0);
+    std::uint64_t by_line = 0;
+    for (const auto& u : c.by_line) by_line += u.gave_up;
+    CHECK(by_line == c.gave_up);
+    const std::string text = format_crowding(c);
+    INFO(text);
+    CHECK(contains(text, "Gave up transit after the limit of denied boardings at a stop: 3 trips"));
+    CHECK(contains(text, "  Pendeltåg 40         110         8         2           130.0\n"));
+    CHECK(contains(text, "  Buss 865              32         4         1            75.0\n"));
+    const std::string json = flemsim::report::modal_split_json(compute_modal_split({}, {2.5}, 0.7), &c);
+    CHECK(contains(json, "\"gave_up\": 3"));
+    CHECK(contains(json, "\"gave_up\": 2"));
+    // Without any, the line is left out.
+    CHECK_FALSE(contains(format_crowding(compute_crowding(seven_segments(), line_names, stop_names, 3)), "Gave up"));
+}
+
 TEST_CASE("crowding: console block") {
     const std::string text = format_crowding(compute_crowding(seven_segments(), line_names, stop_names, 3));
     INFO(text);
@@ -392,9 +418,9 @@ TEST_CASE("crowding: console block") {
     // 130/100 (30, 2); line 1 has 45/60 (10, 0), 90/120 (20, 1) and one without capacity
     // (2, 3); line 7 has no name and 10/40 (5, 0).
     CHECK(contains(text, "By line\n"));
-    CHECK(contains(text, "  Pendeltåg 40         110         8           130.0\n"));
-    CHECK(contains(text, "  Buss 865              32         4            75.0\n"));
-    CHECK(contains(text, "  7                      5         0            25.0\n"));
+    CHECK(contains(text, "  Pendeltåg 40         110         8         0           130.0\n"));
+    CHECK(contains(text, "  Buss 865              32         4         0            75.0\n"));
+    CHECK(contains(text, "  7                      5         0         0            25.0\n"));
     // Every line of the most-crowded table has the same width in code points, long names included.
     std::vector<std::size_t> widths;
     for (std::size_t begin = text.find("  line", text.find("Most crowded")); begin < text.size();) {
