@@ -85,7 +85,9 @@ std::int32_t trip_time(const CsvReader& r, std::size_t col) {
         !digits(t.substr(0, c1)) || !digits(t.substr(c1 + 1, 2)) || !digits(t.substr(c1 + 4, 2)))
         r.fail(col, "expected a time H:MM:SS or HH:MM:SS (a leading '-' for the day before), got '" +
                         std::string(text) + "'");
-    const auto part = [&](std::size_t at, std::size_t n) { return static_cast<std::int32_t>(core::parse_int(t.substr(at, n))); };
+    const auto part = [&](std::size_t at, std::size_t n) {
+        return static_cast<std::int32_t>(core::parse_int(t.substr(at, n)));
+    };
     const auto h = part(0, c1), m = part(c1 + 1, 2), s = part(c1 + 4, 2);
     if (m > 59 || s > 59) r.fail(col, "minutes and seconds must be < 60, got '" + std::string(text) + "'");
     const std::int32_t v = h * 3600 + m * 60 + s;

@@ -122,7 +122,8 @@ void write_network(const Network& net, const std::filesystem::path& folder) {
         for (std::size_t i = 0; i < net.stop_count(); ++i)
             parking = parking || spaces(net.stop_bike_parking, i) > 0 || spaces(net.stop_car_parking, i) > 0;
         fmt::memory_buffer s;
-        fmt::format_to(std::back_inserter(s), "{}\n", parking ? "id,name,node,bike_parking,car_parking" : "id,name,node");
+        fmt::format_to(std::back_inserter(s), "{}\n",
+                       parking ? "id,name,node,bike_parking,car_parking" : "id,name,node");
         for (std::size_t i = 0; i < net.stop_count(); ++i) {
             fmt::format_to(std::back_inserter(s), "{},{},{}", net.stop_ids[i], clean(net.stop_names[i]),
                            net.node_ids[net.stop_node[i]]);

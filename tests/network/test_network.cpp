@@ -231,10 +231,8 @@ TEST_CASE("timetable trips, parking and transfer rules load") {
     CHECK(net.trip_block == std::vector<std::string>{"b1", "", "b1"});
     CHECK(net.trip_first_time == std::vector<std::uint32_t>{0, 3, 6, 9});
     // 24:10:00 is 87000 s; -0:30:00 is 1800 s before midnight.
-    CHECK(net.trip_arrive_s ==
-          std::vector<std::int32_t>{21600, 21660, 21990, 87000, 87300, 87390, -1800, -1740, 300});
-    CHECK(net.trip_depart_s ==
-          std::vector<std::int32_t>{21600, 21690, 21990, 87000, 87330, 87420, -1800, -1710, 300});
+    CHECK(net.trip_arrive_s == std::vector<std::int32_t>{21600, 21660, 21990, 87000, 87300, 87390, -1800, -1740, 300});
+    CHECK(net.trip_depart_s == std::vector<std::int32_t>{21600, 21690, 21990, 87000, 87330, 87420, -1800, -1710, 300});
     const auto inv = core::invalid_index;
     CHECK(net.rule_from_stop == std::vector<std::uint32_t>{1, 1, 0});
     CHECK(net.rule_to_stop == std::vector<std::uint32_t>{1, 1, 2});
@@ -264,7 +262,8 @@ TEST_CASE("timetable trips, parking and transfer rules load") {
         CHECK(again.rule_type == net.rule_type);
         CHECK(again.rule_min_s == net.rule_min_s);
         CHECK(read(dir / "trip_times.csv").find("t0,1,-00:30:00,-00:30:00\n") != std::string::npos);
-        CHECK(read(dir / "stops.csv").starts_with("id,name,node,bike_parking,car_parking\nst_west,West station,a0,40,0\n"));
+        CHECK(read(dir / "stops.csv")
+                  .starts_with("id,name,node,bike_parking,car_parking\nst_west,West station,a0,40,0\n"));
     }
     SUBCASE("a network without them reads zeros and writes none") {
         const auto tiny_net = network::load_network(tiny);
@@ -320,7 +319,8 @@ TEST_CASE("broken timetable tables are errors with their position") {
                                  ":3:6: arrival: expected a time H:MM:SS or HH:MM:SS (a leading '-' for the day "
                                  "before), got '6h01'");
         const auto e = with("minutes", "trip_times.csv", "t1,2,06:01:00", "t1,2,06:61:00");
-        CHECK(error_of(e) == (e / "trip_times.csv").string() + ":3:6: arrival: minutes and seconds must be < 60, got '06:61:00'");
+        CHECK(error_of(e) ==
+              (e / "trip_times.csv").string() + ":3:6: arrival: minutes and seconds must be < 60, got '06:61:00'");
         const auto f = with("dwell", "trip_times.csv", "t1,2,06:01:00,06:01:30", "t1,2,06:01:00,06:00:30");
         CHECK(error_of(f) == (f / "trip_times.csv").string() +
                                  ":3:15: departure: trip 't1' departs at 06:00:30, before it arrives at 06:01:00");
@@ -334,10 +334,10 @@ TEST_CASE("broken timetable tables are errors with their position") {
         CHECK(error_of(d) == (d / "trips.csv").string() +
                                  ":2:1: trip 't1' has 2 rows in trip_times.csv, but line 'r1' has 3 stops (one row "
                                  "per stop of the line, in the trip's direction)");
-        const auto e = with("long", "trip_times.csv", "t1,3,6:06:30,6:06:30\n",
-                            "t1,3,6:06:30,6:06:30\nt1,4,6:07:00,6:07:00\n");
-        CHECK(error_of(e) == (e / "trip_times.csv").string() +
-                                 ":5:4: seq: trip 't1' has more times than line 'r1' has stops (3)");
+        const auto e =
+            with("long", "trip_times.csv", "t1,3,6:06:30,6:06:30\n", "t1,3,6:06:30,6:06:30\nt1,4,6:07:00,6:07:00\n");
+        CHECK(error_of(e) ==
+              (e / "trip_times.csv").string() + ":5:4: seq: trip 't1' has more times than line 'r1' has stops (3)");
         const auto f = with("seq", "trip_times.csv", "t1,2,", "t1,3,");
         CHECK(error_of(f) == (f / "trip_times.csv").string() + ":3:4: seq: expected seq 2 for trip 't1', got 3");
     }
@@ -359,9 +359,11 @@ TEST_CASE("broken timetable tables are errors with their position") {
                                  ":3:25: min_transfer_s: only a rule of type 2 (minimum time) has a minimum time "
                                  "(leave it empty)");
         const auto g = with("rule-dup", "transfers.csv", "st_west,st_city,,r1,3,", "st_east,st_east,,,3,");
-        CHECK(error_of(g) == (g / "transfers.csv").string() +
-                                 ":4:1: from_stop: a second rule for the same stops and lines (the first is on line 2)");
+        CHECK(error_of(g) ==
+              (g / "transfers.csv").string() +
+                  ":4:1: from_stop: a second rule for the same stops and lines (the first is on line 2)");
         const auto h = with("rule-stop", "transfers.csv", "st_west,st_city", "st_west,st_cty");
-        CHECK(error_of(h) == (h / "transfers.csv").string() + ":4:9: to_stop: unknown stop 'st_cty' (did you mean 'st_city'?)");
+        CHECK(error_of(h) ==
+              (h / "transfers.csv").string() + ":4:9: to_stop: unknown stop 'st_cty' (did you mean 'st_city'?)");
     }
 }

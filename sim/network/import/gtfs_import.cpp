@@ -390,7 +390,6 @@ struct RateInterval {
     double per_s;
 };
 
-
 // Straight-line distance in metres between two WGS84 points (equirectangular: exact enough
 // between neighbouring stops, and proportional to longitude along a parallel).
 double straight_m(double lat1, double lon1, double lat2, double lon2) {
@@ -756,16 +755,18 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
             for (auto k = i - 1; k <= j; ++k) by_shape = by_shape && !std::isnan(rows[k].shape_dist);
             for (auto k = i; k <= j && by_shape; ++k) by_shape = rows[k].shape_dist >= rows[k - 1].shape_dist;
             for (auto k = i; k <= j; ++k)
-                along[k - i + 1] = by_shape ? rows[k].shape_dist - rows[i - 1].shape_dist
-                                            : along[k - i] + straight_m(stop_lat[rows[k - 1].stop], stop_lon[rows[k - 1].stop],
-                                                                        stop_lat[rows[k].stop], stop_lon[rows[k].stop]);
+                along[k - i + 1] =
+                    by_shape ? rows[k].shape_dist - rows[i - 1].shape_dist
+                             : along[k - i] + straight_m(stop_lat[rows[k - 1].stop], stop_lon[rows[k - 1].stop],
+                                                         stop_lat[rows[k].stop], stop_lon[rows[k].stop]);
             const std::int32_t t0 = rows[i - 1].departure, t1 = rows[j].arrival;
             const double total = along.back();
             const auto steps = static_cast<double>(j - i + 1);
             for (auto k = i; k < j; ++k) {
                 // Stops all at one place: evenly by stop count instead.
                 const double share = total > 0 ? along[k - i + 1] / total : static_cast<double>(k - i + 1) / steps;
-                rows[k].arrival = rows[k].departure = t0 + static_cast<std::int32_t>(std::floor((t1 - t0) * share + 0.5));
+                rows[k].arrival = rows[k].departure =
+                    t0 + static_cast<std::int32_t>(std::floor((t1 - t0) * share + 0.5));
             }
             i = j;
         }
@@ -816,7 +817,8 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
             if (!t->text(c_type).empty()) type = t->integer(c_type);
             // 0-3 between stops; 4 and 5 are in-seat transfers between trips, where the stops may be empty.
             if (type < 0 || type > 5) t->fail(c_type, "must be 0-5, got " + std::to_string(type));
-            TransferRow row{invalid_index, invalid_index, invalid_index, invalid_index, static_cast<std::uint8_t>(type), 0};
+            TransferRow row{
+                invalid_index, invalid_index, invalid_index, invalid_index, static_cast<std::uint8_t>(type), 0};
             if (type <= 3 || !t->text(c_from).empty()) row.from_stop = ref(*t, c_from, stop_index, "stop");
             if (type <= 3 || !t->text(c_to).empty()) row.to_stop = ref(*t, c_to, stop_index, "stop");
             if (!t->text(c_from_route).empty()) row.from_route = ref(*t, c_from_route, route_index, "route");
@@ -945,12 +947,17 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
     }
     std::size_t trips_too_short = 0;
     for (std::uint32_t trip = 0; trip < trip_route.size(); ++trip)
-        if (trip_used[trip] && trip_first_row[trip] < trip_first_row[trip + 1] && kept_first[trip] == kept_first[trip + 1])
+        if (trip_used[trip] && trip_first_row[trip] < trip_first_row[trip + 1] &&
+            kept_first[trip] == kept_first[trip + 1])
             ++trips_too_short;
     // The times of an instance at its k-th kept stop.
     const auto shift_of = [](const Instance& in) { return in.start + (in.prev ? -86400 : 0); };
-    const auto arr_of = [&](const Instance& in, std::size_t k) { return kept_arr[kept_first[in.trip] + k] + shift_of(in); };
-    const auto dep_of = [&](const Instance& in, std::size_t k) { return kept_dep[kept_first[in.trip] + k] + shift_of(in); };
+    const auto arr_of = [&](const Instance& in, std::size_t k) {
+        return kept_arr[kept_first[in.trip] + k] + shift_of(in);
+    };
+    const auto dep_of = [&](const Instance& in, std::size_t k) {
+        return kept_dep[kept_first[in.trip] + k] + shift_of(in);
+    };
     const auto stops_of = [&](std::uint32_t trip) { return kept_first[trip + 1] - kept_first[trip]; };
 
     // Lines: the instances of one route, direction and sequence of kept stops, split further so
@@ -965,8 +972,8 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
         if (stops_of(trip) == 0) continue;
         std::vector<std::uint32_t> stops(kept_stop.begin() + static_cast<std::ptrdiff_t>(kept_first[trip]),
                                          kept_stop.begin() + static_cast<std::ptrdiff_t>(kept_first[trip + 1]));
-        const auto [it, added] =
-            group_of.emplace(std::make_tuple(trip_route[trip], trip_direction[trip], std::move(stops)), group_instances.size());
+        const auto [it, added] = group_of.emplace(
+            std::make_tuple(trip_route[trip], trip_direction[trip], std::move(stops)), group_instances.size());
         if (added) {
             group_instances.emplace_back();
             group_trip.push_back(trip);
@@ -1123,7 +1130,8 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
         for (const auto& [f, count] : freq_count) {
             const auto& fr = freq_rows[static_cast<std::size_t>(f)];
             const std::int32_t offset = kept_dep[kept_first[instances[part.instances[0]].trip]];
-            const double share = static_cast<double>(count) / static_cast<double>(freq_total[static_cast<std::size_t>(f)]);
+            const double share =
+                static_cast<double>(count) / static_cast<double>(freq_total[static_cast<std::size_t>(f)]);
             rates.push_back({fr.start_s + offset, fr.end_s + offset, share / fr.headway_s});
         }
         rates_to_headways(rates, net.headway_from_s, net.headway_to_s, net.headway_s);
@@ -1163,7 +1171,8 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
         if (stop_type[s] == 0 && !stop_parent[s].empty() && stop_new[s] != invalid_index)
             station_stops[stop_parent[s]].push_back(stop_new[s]);
     const auto network_stops = [&](std::uint32_t s) {
-        if (stop_type[s] == 0) return stop_new[s] == invalid_index ? std::vector<std::uint32_t>{} : std::vector{stop_new[s]};
+        if (stop_type[s] == 0)
+            return stop_new[s] == invalid_index ? std::vector<std::uint32_t>{} : std::vector{stop_new[s]};
         const auto it = station_stops.find(stop_ids[s]);
         return it == station_stops.end() ? std::vector<std::uint32_t>{} : it->second;
     };
@@ -1198,7 +1207,8 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
                         net.rule_from_line.push_back(fl);
                         net.rule_to_line.push_back(tl);
                         net.rule_type.push_back(t.type);
-                        net.rule_min_s.push_back(t.type == static_cast<std::uint8_t>(TransferType::minimum) ? t.min_s : 0);
+                        net.rule_min_s.push_back(t.type == static_cast<std::uint8_t>(TransferType::minimum) ? t.min_s
+                                                                                                            : 0);
                         ++rep.rules;
                     }
     }

@@ -65,14 +65,14 @@ struct GtfsOptions {
 };
 
 struct GtfsReport {
-    std::size_t agencies = 0;        // rows of agency.txt
-    std::size_t stops = 0;           // stops added to the network
-    std::size_t routes = 0;          // rows of routes.txt
-    std::size_t trips_on_date = 0;   // trips whose service runs on the service date
-    std::size_t lines = 0;           // lines added to the network
-    std::size_t vehicles = 0;        // vehicle types added to the network
-    std::size_t stops_unlinked = 0;  // farther than max_stop_link_m from any walk node: reported, left out
-    std::size_t transfers = 0;       // rows of transfers.txt
+    std::size_t agencies = 0;                // rows of agency.txt
+    std::size_t stops = 0;                   // stops added to the network
+    std::size_t routes = 0;                  // rows of routes.txt
+    std::size_t trips_on_date = 0;           // trips whose service runs on the service date
+    std::size_t lines = 0;                   // lines added to the network
+    std::size_t vehicles = 0;                // vehicle types added to the network
+    std::size_t stops_unlinked = 0;          // farther than max_stop_link_m from any walk node: reported, left out
+    std::size_t transfers = 0;               // rows of transfers.txt
     std::size_t trips = 0;                   // timetable trips added to the network
     std::size_t trips_previous_day = 0;      // of them: the day before's, still running after midnight
     std::size_t trips_from_frequencies = 0;  // of them: expanded from frequencies.txt

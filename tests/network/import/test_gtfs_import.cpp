@@ -364,8 +364,8 @@ TEST_CASE("gtfs import: trips after midnight keep times past 24:00:00") {
     // The same two trips of the day before, still running after midnight, come first: late1
     // from -0:10:00 (23:50 the day before) and late2 from 0:30:00 (its 24:30:00).
     CHECK(net.trip_ids == std::vector<std::string>{"late1_prev", "late2_prev", "late1", "late2"});
-    CHECK(net.trip_arrive_s == std::vector<std::int32_t>{-600, 300, 1200, 1800, 2700, 3600, 85800, 86700, 87600,
-                                                         88200, 89100, 90000});
+    CHECK(net.trip_arrive_s ==
+          std::vector<std::int32_t>{-600, 300, 1200, 1800, 2700, 3600, 85800, 86700, 87600, 88200, 89100, 90000});
     CHECK(r.report.trips_previous_day == 2);
     // Headways: the day before's two in hour 0 (1800 s); departures 23:50 and 24:30, one in hour
     // 23 and one in hour 24, both 3600 s, merged.
@@ -589,8 +589,8 @@ TEST_CASE("gtfs import: the day's timetable, the day before's late trips, blocks
     // F overtakes S (B at 06:38, before S's 06:45): F is a line of its own, R1_0_2.
     CHECK(net.line_ids == std::vector<std::string>{"R1_0_1", "R1_0_2", "R2_1_1"});
     CHECK(r.report.lines_split == 1);
-    CHECK(net.line_mode == std::vector<network::LineMode>{network::LineMode::bus, network::LineMode::bus,
-                                                          network::LineMode::rail});
+    CHECK(net.line_mode ==
+          std::vector<network::LineMode>{network::LineMode::bus, network::LineMode::bus, network::LineMode::rail});
     CHECK(net.vehicle_ids == std::vector<std::string>{"gtfs_rail", "gtfs_bus"});
     CHECK(net.line_stop == std::vector<std::uint32_t>{0, 1, 2, 0, 1, 2, 2, 1, 0});
     // R1_0_1 runs N of the day before, E1, E2, S and N: A -> B takes 900, 240, 240, 900, 900 s
@@ -717,7 +717,8 @@ TEST_CASE("gtfs import: feeds as published") {
     SUBCASE("header names with blanks, short rows, no final line end") {
         const auto dir = copy_feed("ragged");
         std::string st = read(dir / "stop_times.txt");
-        st.replace(0, st.find('\n'), " trip_id , arrival_time,departure_time,stop_id,stop_sequence,pickup_type,drop_off_type ");
+        st.replace(0, st.find('\n'),
+                   " trip_id , arrival_time,departure_time,stop_id,stop_sequence,pickup_type,drop_off_type ");
         while (!st.empty() && st.back() == '\n') st.pop_back();
         std::ofstream(dir / "stop_times.txt", std::ios::binary) << st;
         check_bus_line(run(dir, "2024-04-08"));
@@ -772,8 +773,8 @@ TEST_CASE("gtfs import: real feeds") {
     SUBCASE("Terre Haute: stop times to interpolate, a header-only frequencies.txt") {
         const auto dir = flemsim::test::shared_data("data/gtfs/terre-haute");
         if (!dir) return;
-        const auto b = build_real(*dir / "terre_haute.osm.pbf", {*dir / "terre-haute-gtfs.zip"}, "2017-10-02", 300,
-                                  "terre-haute");
+        const auto b =
+            build_real(*dir / "terre_haute.osm.pbf", {*dir / "terre-haute-gtfs.zip"}, "2017-10-02", 300, "terre-haute");
         CHECK(b.reports[0].trips_on_date == 144);
         CHECK(b.reports[0].trips == 144);
         CHECK(b.net.trip_count() == 144);
