@@ -119,6 +119,8 @@ struct IterationRecord {
     std::uint64_t denied_boardings;
     std::uint64_t stuck_trips;
     std::uint8_t converged;  // 1 when the convergence criteria held after this iteration
+    // Appended in schema 3: trips whose rider gave up transit after the limit of denied boardings.
+    std::uint64_t gave_up_trips;
 
     bool operator==(const IterationRecord&) const = default;
 };

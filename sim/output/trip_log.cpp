@@ -184,7 +184,10 @@ constexpr std::array iteration_fields = {
     FLEMSIM_FIELD(IterationRecord, switched_share, f64),    FLEMSIM_FIELD(IterationRecord, gap_util, f64),
     FLEMSIM_FIELD(IterationRecord, relative_gap, f64),      FLEMSIM_FIELD(IterationRecord, denied_boardings, u64),
     FLEMSIM_FIELD(IterationRecord, stuck_trips, u64),       FLEMSIM_FIELD(IterationRecord, converged, u8),
+    FLEMSIM_FIELD(IterationRecord, gave_up_trips, u64),
 };
+// The fields of /iterations in a version-2 file: all but gave_up_trips (appended in schema 3).
+constexpr std::size_t iteration_field_count_v2 = iteration_fields.size() - 1;
 
 // Lookup rows in memory: strings as pointers, which is how HDF5 hands variable-length
 // strings over. Written rows point into the caller's std::strings; read rows own memory
@@ -1090,9 +1093,14 @@ TripLog read_trip_log(const std::filesystem::path& path) {
                 [&](const std::vector<TransitLoadRecord>& rows) { sim.transit_load = rows; });
             if (version < 3)
                 for (TransitLoadRecord& r : sim.transit_load) r.gave_up = 0;
-            reader.read_rows<IterationRecord>("/iterations", iteration_fields,
-                                              mem.compound(iteration_fields, sizeof(IterationRecord)).get(),
+            const std::span<const Field> iteration_columns =
+                version < 3 ? std::span<const Field>(iteration_fields).first(iteration_field_count_v2)
+                            : std::span<const Field>(iteration_fields);
+            reader.read_rows<IterationRecord>("/iterations", iteration_columns,
+                                              mem.compound(iteration_columns, sizeof(IterationRecord)).get(),
                                               [&](const std::vector<IterationRecord>& rows) { sim.iterations = rows; });
+            if (version < 3)
+                for (IterationRecord& r : sim.iterations) r.gave_up_trips = 0;
         }
         reader.check_names();
         const Checks checks(reader);

@@ -16,7 +16,7 @@ namespace flemsim::output {
 
 // 2: trips gained denied_boardings and stuck; /legs, /link_volumes, /transit_load,
 // /iterations and /lookup/links for simulated days. 3: trips and /transit_load gained
-// gave_up. Version 1 and 2 files are still read.
+// gave_up, /iterations gave_up_trips. Version 1 and 2 files are still read.
 inline constexpr int trip_log_schema_version = 3;
 
 struct TripLogMeta {

@@ -99,6 +99,7 @@ core::IterationRecord day_statistics(int iteration, const std::vector<Mode>& tri
     r.mean_min_car = mean(Mode::car);
     r.denied_boardings = day.denied_boardings;
     r.stuck_trips = day.stuck_trips;
+    r.gave_up_trips = day.gave_up_trips;
     return r;
 }
 

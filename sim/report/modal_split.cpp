@@ -170,6 +170,7 @@ void write_iterations(core::JsonWriter& json, const std::vector<core::IterationR
         json.key("denied_boardings").value(count(it.denied_boardings));
         json.key("stuck_trips").value(count(it.stuck_trips));
         json.key("converged").value(count(it.converged));
+        json.key("gave_up_trips").value(count(it.gave_up_trips));
         json.end_object();
     }
     json.end_array();
@@ -437,9 +438,10 @@ std::string format_crowding(const Crowding& crowding) {
 std::string format_iterations(const std::vector<core::IterationRecord>& iterations) {
     // Right-aligned columns, two wider than their header and at least 8 wide ("100.0" fits
     // with room to spare).
-    static constexpr std::array<std::string_view, 16> headers = {
-        "iteration",   "walk",    "bike",       "transit",  "car",        "sustainable",  "min walk", "min bike",
-        "min transit", "min car", "replanning", "switched", "gap (util)", "relative gap", "denied",   "stuck"};
+    static constexpr std::array<std::string_view, 17> headers = {
+        "iteration",  "walk",     "bike",       "transit",      "car",    "sustainable", "min walk",
+        "min bike",   "min transit", "min car", "replanning",   "switched", "gap (util)", "relative gap",
+        "denied",     "gave up",  "stuck"};
     const auto width = [](std::string_view header) {
         return static_cast<int>(std::max<std::size_t>(header.size(), 6)) + 2;
     };
@@ -464,6 +466,7 @@ std::string format_iterations(const std::vector<core::IterationRecord>& iteratio
             mean_cell(it.gap_util, 4),
             mean_cell(it.relative_gap, 5),
             std::to_string(it.denied_boardings),
+            std::to_string(it.gave_up_trips),
             std::to_string(it.stuck_trips),
         };
         for (std::size_t k = 0; k < headers.size(); ++k) out += fmt::format("{:>{}}", cells[k], width(headers[k]));

@@ -249,6 +249,7 @@ output::SimulationTables sample_simulation() {
     it0.denied_boardings = 17;
     it0.stuck_trips = 2;
     it0.converged = 0;
+    it0.gave_up_trips = 3;
     IterationRecord it1 = it0;
     it1.iteration = 65535;
     it1.mean_min_bike = 9.5;
@@ -257,6 +258,7 @@ output::SimulationTables sample_simulation() {
     it1.denied_boardings = 18446744073709551615ULL;
     it1.stuck_trips = 0;
     it1.converged = 1;
+    it1.gave_up_trips = 18446744073709551615ULL;
     sim.iterations = {it0, it1};
     return sim;
 }
@@ -603,12 +605,13 @@ TEST_CASE("trip log: version 1 files are read, with the schema-2 trip fields 0")
     }
 }
 
-TEST_CASE("trip log: version 2 files are read, with gave_up 0 in /trips and /transit_load") {
+TEST_CASE("trip log: version 2 files are read, with gave_up and gave_up_trips 0") {
     const ScratchDir dir("version2");
     const fs::path path = dir.path() / "v2.h5";
     write_simulated_sample(path);
     drop_fields(path, "trips", {"gave_up"});
     drop_fields(path, "transit_load", {"gave_up"});
+    drop_fields(path, "iterations", {"gave_up_trips"});
     set_schema_version(path, 2);
 
     const output::TripLog log = output::read_trip_log(path);
@@ -618,6 +621,7 @@ TEST_CASE("trip log: version 2 files are read, with gave_up 0 in /trips and /tra
     check_same_rows(log.trips, trips);
     auto simulation = sample_simulation();
     for (TransitLoadRecord& r : simulation.transit_load) r.gave_up = 0;
+    for (IterationRecord& r : simulation.iterations) r.gave_up_trips = 0;
     check_same(log.simulation, simulation);
 
     SUBCASE("a version-3 file needs them") {
@@ -744,12 +748,12 @@ TEST_CASE("trip log: layout of the simulated tables") {
             hsize_t rows;
         };
         // legs: 8 + 4 + 2 + 1 + 7 * 4 + 4 + 2; link_volumes: 4 + 1 + 2 + 4 * 4;
-        // transit_load: 4 + 4 + 1 + 2 + 12 * 4; iterations: 2 + 8 + 13 * 8 + 8 + 8 + 1;
+        // transit_load: 4 + 4 + 1 + 2 + 12 * 4; iterations: 2 + 8 + 13 * 8 + 8 + 8 + 1 + 8;
         // /lookup/links: 5 strings and 2 doubles (row size not checked: it holds string references).
         const Expected tables[] = {{"legs", 49, 13, 3},
                                    {"link_volumes", 23, 7, 2},
                                    {"transit_load", 59, 16, 2},
-                                   {"iterations", 131, 18, 2},
+                                   {"iterations", 139, 19, 2},
                                    {"lookup/links", 0, 7, 2}};
         for (const Expected& e : tables) {
             CAPTURE(e.name);
@@ -822,7 +826,7 @@ TEST_CASE("trip log: the same rows give the same bytes") {
         write_simulated_sample(c);
         write_simulated_sample(d);
         CHECK(output::read_dataset_bytes(c, "/legs").size() == 3 * 49);
-        CHECK(output::read_dataset_bytes(c, "/iterations").size() == 2 * 131);
+        CHECK(output::read_dataset_bytes(c, "/iterations").size() == 2 * 139);
         for (const char* table : {"/trips", "/legs", "/link_volumes", "/transit_load", "/iterations"}) {
             CAPTURE(table);
             CHECK(output::read_dataset_bytes(c, table) == output::read_dataset_bytes(d, table));

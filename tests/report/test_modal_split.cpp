@@ -146,6 +146,7 @@ IterationRecord iteration(std::uint16_t n, double relative_gap, std::uint8_t con
     it.denied_boardings = 17 + n;
     it.stuck_trips = 3;
     it.converged = converged;
+    it.gave_up_trips = 5 + n;
     return it;
 }
 
@@ -439,7 +440,7 @@ TEST_CASE("iterations: convergence table") {
     const std::string text = format_iterations(its);
     INFO(text);
     for (const char* header : {"iteration", "walk", "bike", "transit", "car", "sustainable", "min walk", "min transit",
-                               "replanning", "switched", "gap (util)", "relative gap", "denied", "stuck"}) {
+                               "replanning", "switched", "gap (util)", "relative gap", "denied", "gave up", "stuck"}) {
         CAPTURE(header);
         CHECK(contains(text, header));
     }
@@ -506,7 +507,7 @@ TEST_CASE("modal split: JSON with crowding and iterations") {
     for (const char* key :
          {"iteration", "trips", "share_walk", "share_bike", "share_transit", "share_car", "sustainable_share",
           "mean_min_walk", "mean_min_bike", "mean_min_transit", "mean_min_car", "replanning_share", "switched_share",
-          "gap_util", "relative_gap", "denied_boardings", "stuck_trips", "converged"}) {
+          "gap_util", "relative_gap", "denied_boardings", "stuck_trips", "converged", "gave_up_trips"}) {
         CAPTURE(key);
         CHECK(contains(both, std::string("\"") + key + "\": "));
     }
@@ -514,6 +515,7 @@ TEST_CASE("modal split: JSON with crowding and iterations") {
     CHECK(contains(both, "\"relative_gap\": 0.001"));
     CHECK(contains(both, "\"denied_boardings\": 18"));
     CHECK(contains(both, "\"converged\": 1"));
+    CHECK(contains(both, "\"gave_up_trips\": 6"));
 
     const std::string only_iterations = modal_split_json(split, nullptr, &its);
     CHECK_FALSE(contains(only_iterations, "\"crowding\""));
