@@ -66,10 +66,9 @@ BusRoutes bus_routes(const routing::RoutingContext& rc) {
 }  // namespace
 
 MobsimContext make_mobsim_context(const routing::RoutingContext& routing, const MobsimParams& params) {
-    return MobsimContext{
-        routing, params,
-        expand_timetable(routing.transit->schedule(), routing.net, params.transit_capacity_factor),
-        bus_routes(routing)};
+    return MobsimContext{routing, params,
+                         expand_timetable(routing.transit->schedule(), routing.net, params.transit_capacity_factor),
+                         bus_routes(routing)};
 }
 
 }  // namespace flemsim::mobsim

@@ -9,9 +9,11 @@
 #include "sim/mobsim/phases.hpp"
 #include "sim/mobsim/transit_vehicles.hpp"
 #include "sim/mobsim/travellers.hpp"
+#include "sim/routing/dijkstra.hpp"
 
 namespace flemsim::mobsim {
 
+using core::invalid_index;
 using routing::LegKind;
 
 namespace {
@@ -115,6 +117,46 @@ private:
     std::vector<std::uint32_t> m_gave_up;
 };
 
+// Riders who gave up transit and walked on from their stop (Travellers::give_up): the same
+// walk found again, by the same rule (on foot within the walk range, or where no road leads
+// on), timed back from the end of their ride leg.
+void add_give_up_walks(const MobsimContext& ctx, const DayPlan& plan, const DayResult& day,
+                       std::vector<std::atomic<std::uint32_t>>& walkers) {
+    const auto& net = ctx.routing.net;
+    const auto& tm = *ctx.routing.transit;
+    const auto& p = ctx.params;
+    routing::ShortestPathTree walk(ctx.routing.walk), car(ctx.routing.car);
+    std::vector<std::uint32_t> arcs;
+    for (std::uint32_t t = 0; t < plan.routes.trip_count(); ++t) {
+        if (!day.gave_up[t]) continue;
+        std::uint32_t leg = invalid_index;
+        for (auto l = plan.routes.trip_first_leg[t]; l < plan.routes.trip_first_leg[t + 1]; ++l)
+            if (plan.routes.leg_kind[l] == LegKind::ride && day.leg_board_s[l] < 0) leg = l;
+        if (leg == invalid_index || day.leg_end_s[leg] < 0) continue;  // still on the way at the end of the day
+        const auto person = plan.pop.person_of_tour(t / 2);
+        const auto from = net.stop_node[tm.rn_stop(plan.routes.leg_board_rn[leg])];
+        const auto to = routing::trip_dest_node(plan.pop, person, t);
+        walk.run_to(from, {to});
+        if (!walk.reached(to)) continue;
+        if (walk.length_m(to) > ctx.routing.params.max_walk_trip_m) {
+            car.run_to(from, {to});
+            if (car.reached(to)) continue;  // by taxi
+        }
+        arcs.clear();
+        walk.path_to(to, arcs);
+        const double speed = p.walk_speed_mps * personal_speed_factor(p.seed, person, p.walk_speed_cv, 0);
+        double clock = day.leg_end_s[leg] - walk.length_m(to) / speed;
+        for (const auto arc : arcs) {
+            const std::uint32_t link = ctx.routing.walk.link[arc];
+            const std::size_t dir = ctx.routing.walk.tail[arc] == net.link_from[link] ? 0 : 1;
+            const std::size_t hour =
+                std::min<std::size_t>(volume_hours - 1, static_cast<std::size_t>(std::max(0.0, clock) / 3600));
+            walkers[(link * 2 + dir) * volume_hours + hour].fetch_add(1, std::memory_order_relaxed);
+            clock += ctx.routing.walk.length_m[arc] / speed;
+        }
+    }
+}
+
 }  // namespace
 
 DayResult simulate_day(const MobsimContext& ctx, const DayPlan& plan) {
@@ -150,6 +192,7 @@ void add_walk_bike_volumes(const MobsimContext& ctx, const DayPlan& plan, DayRes
                 clock += g.length_m[arc] / speed;
             }
         });
+    add_give_up_walks(ctx, plan, day, walkers);
     for (std::size_t i = 0; i < volumes; ++i) {
         day.walkers[i] = walkers[i].load();
         day.cyclists[i] = cyclists[i].load();

@@ -125,7 +125,8 @@ struct DayResult {
 DayResult simulate_day(const MobsimContext& ctx, const DayPlan& plan);
 
 // Walkers and cyclists per link and hour (DayResult::walkers, ::cyclists) of a simulated
-// day: their paths are traced again, at the speeds they walked and cycled.
+// day: their paths are traced again, at the speeds they walked and cycled, with the walks of
+// riders who gave up transit at a stop.
 void add_walk_bike_volumes(const MobsimContext& ctx, const DayPlan& plan, DayResult& day);
 
 // A person's walking (which = 0) or cycling (1) speed factor: clamp(1 + cv N(0,1), 0.5, 1.5).

@@ -41,8 +41,8 @@ enum class Phase : std::uint8_t {
     give_ups,
 };
 
-inline constexpr std::array<Phase, 9> step_order{
-    Phase::people,       Phase::stop_queues,  Phase::link_entries,  Phase::link_intents, Phase::link_accept,
-    Phase::link_release, Phase::link_apply,   Phase::transit_stops, Phase::give_ups};
+inline constexpr std::array<Phase, 9> step_order{Phase::people,       Phase::stop_queues,   Phase::link_entries,
+                                                 Phase::link_intents, Phase::link_accept,   Phase::link_release,
+                                                 Phase::link_apply,   Phase::transit_stops, Phase::give_ups};
 
 }  // namespace flemsim::mobsim

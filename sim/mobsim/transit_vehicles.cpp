@@ -33,8 +33,7 @@ TransitVehicles::TransitVehicles(const MobsimContext& ctx, const routing::TripRo
             r.seated = tt.seated[v];
             r.capacity = tt.capacity[v];
         }
-        if (tt.stop_count[v] > 1)
-            wheel.schedule(tt.sched_arrive_s[tt.first_time[v]], EventKind::stop_arrival, v);
+        if (tt.stop_count[v] > 1) wheel.schedule(tt.sched_arrive_s[tt.first_time[v]], EventKind::stop_arrival, v);
     }
     const std::size_t lines = ctx.routing.net.line_count();
     res.denied_by_line.assign(lines, 0);

@@ -176,7 +176,9 @@ mobsim::DayResult play_rides(const routing::RoutingContext& ctx, const populatio
     std::vector<std::int32_t> dep(pop.trip_count());
     for (std::size_t t = 0; t < pop.trip_count(); ++t) dep[t] = routing::trip_departure_s(pop, t);
     const auto mctx = mobsim::make_mobsim_context(ctx, params);
-    return mobsim::simulate_day(mctx, {pop, modes, dep, routes});
+    auto day = mobsim::simulate_day(mctx, {pop, modes, dep, routes});
+    mobsim::add_walk_bike_volumes(mctx, {pop, modes, dep, routes}, day);
+    return day;
 }
 
 // Two parallel lines from a to b, 300 s each: A every 600 s from 07:00, B every 1,200 s
@@ -304,5 +306,10 @@ TEST_CASE("a rider denied max_denied_boardings times gives up: walks on within t
         CHECK(d.denied_boardings == 9);
         CHECK(d.denied_by_line == std::vector<std::uint64_t>{9, 0});
         CHECK(d.gave_up_by_line == std::vector<std::uint64_t>{2, 0});
+        // Those who walked are on the link from a to b from 08:20 (hour 8), and nobody else.
+        std::uint32_t walkers = 0;
+        for (const auto n : d.walkers) walkers += n;
+        CHECK(walkers == (walk ? 2u : 0u));
+        CHECK(d.walkers[(0 * 2 + 0) * mobsim::volume_hours + 8] == (walk ? 2u : 0u));
     }
 }
