@@ -47,6 +47,7 @@ private:
         m_woken.clear();
         m_arrivals.clear();
         m_gave_up.clear();
+        m_wait_limits.clear();
         for (const auto& e : m_wheel.take(t)) {
             switch (e.kind) {
                 case EventKind::trip_start:
@@ -65,6 +66,9 @@ private:
                     break;
                 case EventKind::stop_arrival:
                     m_arrivals.push_back(e.id);
+                    break;
+                case EventKind::wait_limit:
+                    m_wait_limits.push_back(e.id);
                     break;
             }
         }
@@ -95,6 +99,8 @@ private:
                 break;
             case Phase::transit_stops:
                 m_transit.serve_stops(t, m_arrivals, m_gave_up);
+                // After the vehicles of this second: one arriving just now still takes them.
+                m_transit.expire(m_wait_limits, m_gave_up);
                 break;
             case Phase::give_ups:
                 m_travellers.give_up(t, m_gave_up);
@@ -115,6 +121,7 @@ private:
     std::vector<std::uint32_t> m_woken;
     std::vector<std::uint32_t> m_arrivals;
     std::vector<std::uint32_t> m_gave_up;
+    std::vector<std::uint32_t> m_wait_limits;
 };
 
 // Riders who gave up transit and walked on from their stop (Travellers::give_up): the same

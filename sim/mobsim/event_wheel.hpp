@@ -17,6 +17,7 @@ enum class EventKind : std::uint8_t {
     bus_entry,     // LinkQueues, a vehicle trip leaving a stop onto the road
     link_wake,     // LinkQueues, a car arc whose head may be able to leave
     stop_arrival,  // TransitVehicles, a vehicle trip at its next stop
+    wait_limit,    // TransitVehicles, a ride leg whose rider has waited as long as anyone would
 };
 
 // Ordered by kind, then id (Travellers sorts a round so).

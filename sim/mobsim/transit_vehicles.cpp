@@ -41,7 +41,23 @@ TransitVehicles::TransitVehicles(const MobsimContext& ctx, const routing::TripRo
 }
 
 void TransitVehicles::join(std::int32_t t, const std::vector<std::uint32_t>& riders) {
-    for (const auto leg : riders) m_stop_queue[m_tm.rn_stop(m_routes.leg_board_rn[leg])].push_back({leg, t});
+    const auto limit = static_cast<std::int32_t>(2.0 * m_ctx.routing.params.transit.max_wait_s);
+    for (const auto leg : riders) {
+        m_stop_queue[m_tm.rn_stop(m_routes.leg_board_rn[leg])].push_back({leg, t});
+        if (limit > 0) m_wheel.schedule(t + limit, EventKind::wait_limit, leg);
+    }
+}
+
+void TransitVehicles::expire(std::vector<std::uint32_t>& legs, std::vector<std::uint32_t>& gave_up) {
+    std::sort(legs.begin(), legs.end());
+    for (const auto leg : legs) {
+        auto& queue = m_stop_queue[m_tm.rn_stop(m_routes.leg_board_rn[leg])];
+        const auto it = std::find_if(queue.begin(), queue.end(), [&](const Waiting& w) { return w.leg == leg; });
+        if (it == queue.end()) continue;  // boarded, or gave up after denied boardings
+        queue.erase(it);
+        gave_up.push_back(leg);
+        ++m_res.gave_up_by_line[m_tm.rn_line(m_routes.leg_board_rn[leg])];
+    }
 }
 
 void TransitVehicles::serve_stops(std::int32_t t, std::vector<std::uint32_t>& arrivals,

@@ -50,6 +50,13 @@ public:
     // riders gave up at t go to `gave_up`, by stop, then in the order they waited.
     void serve_stops(std::int32_t t, std::vector<std::uint32_t>& arrivals, std::vector<std::uint32_t>& gave_up);
 
+    // Riders still waiting when their wait limit falls due (twice transit.max_wait_s after
+    // joining the stop: their vehicle is very late, or the last one has gone, e.g. after a
+    // missed connection) give up too, rather than wait until the end of the day; they are
+    // appended to `gave_up` in the order given (sorted here) and counted for the line they
+    // planned to ride.
+    void expire(std::vector<std::uint32_t>& legs, std::vector<std::uint32_t>& gave_up);
+
     // At the end of the day: the denied boardings of all segments, in all and by line, and
     // the give-ups by line.
     void finish();
