@@ -187,11 +187,14 @@ void Travellers::give_up(std::int32_t t, std::vector<std::uint32_t>& legs) {
         const auto person = m_trip_person[trip];
         const auto from = net.stop_node[tm.rn_stop(m_routes.leg_board_rn[leg])];
         const auto to = routing::trip_dest_node(m_plan.pop, person, trip);
-        m_walk_tree.run_to(from, {to});
-        const double walk_m = m_walk_tree.length_m(to);
+        // No walk is shorter than the straight line: beyond the walk range, no walk search.
+        const double line_m = std::hypot(net.node_x_m[to] - net.node_x_m[from], net.node_y_m[to] - net.node_y_m[from]);
+        const bool walk_searched = line_m <= max_walk_m;
+        if (walk_searched) m_walk_tree.run_to(from, {to});
+        const double walk_m = walk_searched ? m_walk_tree.length_m(to) : routing::unreachable;
         double seconds = 0, metres = 0;
         bool taxi = false;
-        if (walk_m > max_walk_m || !m_walk_tree.reached(to)) {
+        if (walk_m > max_walk_m || !walk_searched || !m_walk_tree.reached(to)) {
             m_car_tree.run_to(from, {to});
             taxi = m_car_tree.reached(to);
             if (taxi) {
@@ -202,9 +205,8 @@ void Travellers::give_up(std::int32_t t, std::vector<std::uint32_t>& legs) {
         if (!taxi) {
             // Within the walk range, or no road from the stop: on foot. Without even a walk
             // path (a network that the checks would refuse), the straight line.
-            metres = m_walk_tree.reached(to)
-                         ? walk_m
-                         : std::hypot(net.node_x_m[to] - net.node_x_m[from], net.node_y_m[to] - net.node_y_m[from]);
+            if (!walk_searched) m_walk_tree.run_to(from, {to});
+            metres = m_walk_tree.reached(to) ? m_walk_tree.length_m(to) : line_m;
             seconds = metres / (m_ctx.params.walk_speed_mps * m_walk_factor[person]);
         }
         m_res.gave_up[trip] = 1;
