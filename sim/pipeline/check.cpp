@@ -42,10 +42,16 @@ std::vector<Metric> metrics_of(const RunResult& r) {
         {"sustainable_share", r.split.sustainable_share()}};
     for (std::size_t i = 0; i < core::mode_count; ++i)
         m.push_back({"mean_min_" + std::string(core::mode_names[i]), r.split.mean_travel_min[i]});
+    // What a transit trip costs besides riding, and the long waits that must stay rare.
+    m.push_back({"mean_min_transit_walk", r.split.transit_access_egress_min});
+    m.push_back({"mean_min_transit_wait", r.split.transit_wait_min});
+    m.push_back({"transit_waited_over_60", static_cast<double>(r.split.transit_wait_over_60)});
     if (r.simulated) {
         m.push_back({"denied_boardings", static_cast<double>(r.crowding.denied_boardings)});
         m.push_back({"stuck_trips", static_cast<double>(r.iterations.empty() ? 0 : r.iterations.back().stuck_trips)});
         m.push_back({"days", static_cast<double>(r.iterations.size())});
+        m.push_back({"gave_up_trips",
+                     static_cast<double>(r.iterations.empty() ? 0 : r.iterations.back().gave_up_trips)});
     }
     return m;
 }
