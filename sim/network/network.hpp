@@ -123,8 +123,8 @@ struct Network {
     std::vector<std::uint32_t> rule_to_stop;
     std::vector<std::uint32_t> rule_from_line;
     std::vector<std::uint32_t> rule_to_line;
-    std::vector<std::uint8_t> rule_type;    // TransferType
-    std::vector<std::int32_t> rule_min_s;   // the minimum time of a TransferType::minimum rule
+    std::vector<std::uint8_t> rule_type;   // TransferType
+    std::vector<std::int32_t> rule_min_s;  // the minimum time of a TransferType::minimum rule
 
     std::size_t node_count() const { return node_ids.size(); }
     std::size_t link_count() const { return link_ids.size(); }

@@ -50,8 +50,8 @@ std::vector<Metric> metrics_of(const RunResult& r) {
         m.push_back({"denied_boardings", static_cast<double>(r.crowding.denied_boardings)});
         m.push_back({"stuck_trips", static_cast<double>(r.iterations.empty() ? 0 : r.iterations.back().stuck_trips)});
         m.push_back({"days", static_cast<double>(r.iterations.size())});
-        m.push_back({"gave_up_trips",
-                     static_cast<double>(r.iterations.empty() ? 0 : r.iterations.back().gave_up_trips)});
+        m.push_back(
+            {"gave_up_trips", static_cast<double>(r.iterations.empty() ? 0 : r.iterations.back().gave_up_trips)});
     }
     return m;
 }

@@ -399,9 +399,10 @@ std::string format_crowding(const Crowding& crowding) {
         crowding.boardings, crowding.denied_boardings, 100.0 * denied_share, crowding.segments_over_seated,
         crowding.segments_full);
     if (crowding.gave_up > 0)
-        out += fmt::format("Gave up transit after the limit of denied boardings at a stop: {} trips (walked on, or "
-                           "a taxi beyond the walk range)\n",
-                           crowding.gave_up);
+        out += fmt::format(
+            "Gave up transit after the limit of denied boardings at a stop: {} trips (walked on, or "
+            "a taxi beyond the walk range)\n",
+            crowding.gave_up);
     if (crowding.most_crowded.empty()) return out + "  no transit segments\n";
 
     std::size_t name_width = code_points("line");
@@ -439,9 +440,9 @@ std::string format_iterations(const std::vector<core::IterationRecord>& iteratio
     // Right-aligned columns, two wider than their header and at least 8 wide ("100.0" fits
     // with room to spare).
     static constexpr std::array<std::string_view, 17> headers = {
-        "iteration",  "walk",     "bike",       "transit",      "car",    "sustainable", "min walk",
-        "min bike",   "min transit", "min car", "replanning",   "switched", "gap (util)", "relative gap",
-        "denied",     "gave up",  "stuck"};
+        "iteration",  "walk",         "bike",        "transit", "car",        "sustainable",
+        "min walk",   "min bike",     "min transit", "min car", "replanning", "switched",
+        "gap (util)", "relative gap", "denied",      "gave up", "stuck"};
     const auto width = [](std::string_view header) {
         return static_cast<int>(std::max<std::size_t>(header.size(), 6)) + 2;
     };

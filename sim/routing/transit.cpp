@@ -209,8 +209,7 @@ void TransitQuery::run(std::uint32_t origin_node, std::int32_t hour, std::size_t
     if (m_range) m_raptor.run_range(m_access_list, from, to);
 }
 
-TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, TransitItinerary* itinerary,
-                                  double u) {
+TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, TransitItinerary* itinerary, double u) {
     const TransitModel& m = m_model;
     const TransitParams& p = m.params();
     const Schedule& sc = m.schedule();

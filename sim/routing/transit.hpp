@@ -1,6 +1,6 @@
 #pragma once
-// Door-to-door transit on the timetable: an access walk, rides on scheduled trips found by RAPTOR (raptor.hpp), transfer walks, an egress
-// walk. For a trip leaving at a time, the candidates are the Pareto journeys leaving the
+// Door-to-door transit on the timetable: an access walk, rides on scheduled trips found by RAPTOR (raptor.hpp),
+// transfer walks, an egress walk. For a trip leaving at a time, the candidates are the Pareto journeys leaving the
 // origin within max_wait_s (later departures, earlier arrivals, fewer transfers); each is
 // valued with the generalised cost of the mode-choice weights, crowding included, and the
 // traveller takes one by a logit over them (or, for the level of service, the best one). A
@@ -43,7 +43,7 @@ struct TransitPath : TransitComponents {
     double access_m = 0, in_vehicle_m = 0, transfer_walk_m = 0, egress_m = 0;
     std::uint32_t first_stop = 0, last_stop = 0;  // boarding and alighting stops
     std::uint32_t first_line = 0, last_line = 0;
-    std::int32_t depart_s = 0;     // leaving the origin (the trip's departure or later)
+    std::int32_t depart_s = 0;  // leaving the origin (the trip's departure or later)
 
     double total_m() const { return access_m + in_vehicle_m + transfer_walk_m + egress_m; }
 };
@@ -75,7 +75,9 @@ public:
     double rn_scheduled_ride_s(std::uint32_t rn) const { return m_rn_sched_ride_s[rn]; }
     // Boardable route nodes at a stop.
     const std::uint32_t* board_begin(std::uint32_t stop) const { return m_board_rn.data() + m_stop_first_board[stop]; }
-    const std::uint32_t* board_end(std::uint32_t stop) const { return m_board_rn.data() + m_stop_first_board[stop + 1]; }
+    const std::uint32_t* board_end(std::uint32_t stop) const {
+        return m_board_rn.data() + m_stop_first_board[stop + 1];
+    }
 
     // Crowding: perceived in-vehicle time multipliers per schedule time index (the segment
     // of a trip from that stop to the next, Schedule::arrive_s numbering), e.g. from the loads
@@ -165,8 +167,8 @@ private:
     Raptor m_raptor;
     std::uint32_t m_origin = core::invalid_index;
     std::int32_t m_hour = -1;
-    bool m_range = true;               // a profile search holds the hour; else one per leaving time
-    std::int32_t m_single_dep = -1;    // the leaving time of the single search held
+    bool m_range = true;             // a profile search holds the hour; else one per leaving time
+    std::int32_t m_single_dep = -1;  // the leaving time of the single search held
     std::vector<StopTime> m_access_list, m_egress_list;
     std::vector<double> m_access_m;  // walk metres of each access entry
     std::vector<Journey> m_journeys;

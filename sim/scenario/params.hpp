@@ -35,7 +35,7 @@ struct TransitParams {
     double journey_choice_scale = 5.0;  // logit among journeys, on the mode-choice utilities
     double attractive_ride_factor = 1.2;
     double crowd_onset = 0.8, crowd_seated = 1.2, crowd_standing = 1.6, crowd_crush = 2.2;
-    std::uint64_t seed = 0;                  // the journey drawn for a trip
+    std::uint64_t seed = 0;  // the journey drawn for a trip
 
     // Perceived in-vehicle time multiplier at a load on a vehicle with `seats` seats and
     // `capacity` places in all: the mean over its riders (seated ones, then standing ones).
@@ -88,7 +88,7 @@ struct MobsimParams {
     double bike_speed_cv = 0.0;
     double walk_speed_mps = default_walk_speed_mps;
     double bike_speed_mps = default_bike_speed_mps;
-    double car_access_s = 0;  // walk to and from the car, half at each end
+    double car_access_s = 0;       // walk to and from the car, half at each end
     int max_denied_boardings = 3;  // denied this often at a stop: the rider gives up transit for the trip
 };
 

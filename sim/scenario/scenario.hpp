@@ -130,9 +130,10 @@ struct Scenario {
             double max_wait_s = 0;
             double min_transfer_s = 0;
             // Schedule-based routing (optional keys; defaults in params.hpp).
-            int max_rides = 5;                     // boardings per journey (transfers + 1)
-            double journey_choice_scale = 5.0;    // logit among the Pareto journeys: scale on the mode-choice utilities (>= 1)
-            double attractive_ride_factor = 1.2;   // common lines: accept a line riding at most this x the planned ride
+            int max_rides = 5;  // boardings per journey (transfers + 1)
+            double journey_choice_scale =
+                5.0;  // logit among the Pareto journeys: scale on the mode-choice utilities (>= 1)
+            double attractive_ride_factor = 1.2;  // common lines: accept a line riding at most this x the planned ride
             struct Crowding {
                 double onset_load_factor = 0.8;    // load / seats at which seated riders start to feel crowding
                 double seated_multiplier = 1.2;    // perceived in-vehicle time of the seated at load = seats
