@@ -13,13 +13,25 @@
 
 using namespace flemsim;
 
-TEST_CASE("batch route queries on the tiny network") {
-    const auto s = scenario::load_scenario(std::filesystem::path(FLEMSIM_TEST_DATA) / "tiny.yaml");
-    const auto net = network::load_network(s.network);
-    const auto ctx = routing::build_routing(net, s);
-    const auto at = [&](const char* node) {
+namespace {
+
+// The tiny scenario's network and routing, and the position of a node as latitude, longitude.
+struct TinyRig {
+    scenario::Scenario s = scenario::load_scenario(std::filesystem::path(FLEMSIM_TEST_DATA) / "tiny.yaml");
+    network::Network net = network::load_network(s.network);
+    routing::RoutingContext ctx = routing::build_routing(net, s);
+    std::pair<double, double> at(const char* node) const {
         return net.to_lat_lon(net.node_x_m[net.find_node(node)], net.node_y_m[net.find_node(node)]);
-    };
+    }
+};
+
+}  // namespace
+
+TEST_CASE("batch route queries on the tiny network") {
+    const TinyRig rig;
+    const auto& net = rig.net;
+    const auto& ctx = rig.ctx;
+    const auto at = [&](const char* node) { return rig.at(node); };
     const auto [a0_lat, a0_lon] = at("a0");
     const auto [a1_lat, a1_lon] = at("a1");
     const auto [a4_lat, a4_lon] = at("a4");
@@ -187,12 +199,10 @@ TEST_CASE("route queries far from the network are not found, with the reason") {
 }
 
 TEST_CASE("route profiles over a departure window list every journey leaving in it") {
-    const auto s = scenario::load_scenario(std::filesystem::path(FLEMSIM_TEST_DATA) / "tiny.yaml");
-    const auto net = network::load_network(s.network);
-    const auto ctx = routing::build_routing(net, s);
-    const auto at = [&](const char* node) {
-        return net.to_lat_lon(net.node_x_m[net.find_node(node)], net.node_y_m[net.find_node(node)]);
-    };
+    const TinyRig rig;
+    const auto& net = rig.net;
+    const auto& ctx = rig.ctx;
+    const auto at = [&](const char* node) { return rig.at(node); };
     const auto [a0_lat, a0_lon] = at("a0");
     const auto [a1_lat, a1_lon] = at("a1");
     const auto [a4_lat, a4_lon] = at("a4");
