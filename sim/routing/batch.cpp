@@ -82,7 +82,6 @@ private:
 // output does not depend on which thread answered what.
 struct Scratch : RoutingScratch {
     TransitItinerary itinerary;
-    std::vector<std::uint32_t> targets;
     Raptor raptor;  // profiles over a departure window
     std::vector<StopTime> access, egress;
     std::vector<Journey> journeys;

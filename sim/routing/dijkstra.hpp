@@ -22,7 +22,8 @@ public:
              std::size_t targets_left = 0);
     // As run(), but stops as soon as every node of `targets` is settled (the other times are
     // then upper bounds): what one-to-few queries need on a large network.
-    void run_to(std::uint32_t source, const std::vector<std::uint32_t>& targets);
+    // With `arc_time_s` as in run().
+    void run_to(std::uint32_t source, const std::vector<std::uint32_t>& targets, const double* arc_time_s = nullptr);
 
     // The arcs of the path to `node`, from the source, appended to `arcs`; false if unreached.
     bool path_to(std::uint32_t node, std::vector<std::uint32_t>& arcs) const;

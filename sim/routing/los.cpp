@@ -144,7 +144,11 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
             const auto o = static_cast<std::uint32_t>(origin);
             s.walk.run(o, walk_limit_s * 1.0001);
             s.bike.run(o, bike_limit_s * 1.0001);
-            s.car.run(o);
+            // Car: stopped once every destination of this origin's trips is settled.
+            s.targets.clear();
+            for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i)
+                s.targets.push_back(trip_dest_node(pop, trip_person[order[i]], order[i]));
+            s.car.run_to(o, s.targets);
             std::size_t hour_trips = 0;  // trips of this origin in the hour of trip t
             for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i) {
                 const std::uint32_t t = order[i];
@@ -224,9 +228,16 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
                     const auto d = trip_dest_node(pop, pop.person_of_tour(t / 2), t);
                     if (hour(i) != car_hour) {
                         car_hour = hour(i);
-                        s.car.run(o, unreachable,
-                                  car_times
-                                      ? car_times->hour(static_cast<std::size_t>(std::max<std::int64_t>(0, car_hour)))
+                        // One search for this origin's requests of the hour, stopped once their
+                        // destinations are settled (their times are then final).
+                        s.targets.clear();
+                        for (auto j = k; j < group[g + 1] && hour(order[j]) == car_hour; ++j) {
+                            const auto tj = requests[order[j]].trip;
+                            s.targets.push_back(trip_dest_node(pop, pop.person_of_tour(tj / 2), tj));
+                        }
+                        s.car.run_to(
+                            o, s.targets,
+                            car_times ? car_times->hour(static_cast<std::size_t>(std::max<std::int64_t>(0, car_hour)))
                                       : nullptr);
                     }
                     if (s.car.reached(d)) {

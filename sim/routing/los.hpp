@@ -82,6 +82,7 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
 struct RoutingScratch {
     ShortestPathTree walk, bike, car;
     TransitQuery transit;
+    std::vector<std::uint32_t> targets;  // destinations of a search that may stop early
     explicit RoutingScratch(const RoutingContext& c) : walk(c.walk), bike(c.bike), car(c.car), transit(*c.transit) {}
 };
 
