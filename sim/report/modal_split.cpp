@@ -414,6 +414,7 @@ std::string format_crowding(const Crowding& crowding) {
         out += "  " + pad_right(u.line, name_width) +
                fmt::format("  {:>10}  {:>8}  {:>8}  {:>14.1f}\n", u.boardings, u.denied, u.gave_up,
                            100.0 * u.peak_load_factor);
+    out += "  (gave up: after denied boardings; riders who gave up after waiting count in the day's total)\n";
 
     // The name columns are as wide as their longest entry, so long stop names keep the table
     // aligned.
