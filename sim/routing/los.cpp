@@ -153,11 +153,9 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
             for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i) {
                 const std::uint32_t t = order[i];
                 const std::uint32_t d = trip_dest_node(pop, trip_person[t], t);
-                const auto hour_of = [&](std::uint32_t k) { return trip_departure_s(pop, order[k]) / 3600; };
-                if (i == first[origin] || hour_of(i) != hour_of(i - 1)) {
-                    hour_trips = 0;
-                    for (auto k = i; k < first[origin + 1] && hour_of(k) == hour_of(i); ++k) ++hour_trips;
-                }
+                const auto hour_of = [&](std::uint32_t trip) { return trip_departure_s(pop, trip) / 3600; };
+                if (i == first[origin] || hour_of(order[i]) != hour_of(order[i - 1]))
+                    hour_trips = run_length(order, i, first[origin + 1], hour_of);
                 std::uint8_t avail = 0;
                 const auto set = [&](Mode m, double time, double dist) {
                     avail |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(m));
@@ -247,10 +245,8 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
                         out.car_distance_m[i] = static_cast<float>(s.car.length_m(d));
                     }
                     // Requests of this origin in this hour: consecutive in the order.
-                    if (k == group[g] || hour(i) != hour(order[k - 1])) {
-                        hour_requests = 0;
-                        for (auto j = k; j < group[g + 1] && hour(order[j]) == hour(i); ++j) ++hour_requests;
-                    }
+                    if (k == group[g] || hour(i) != hour(order[k - 1]))
+                        hour_requests = run_length(order, k, group[g + 1], hour);
                     const auto path =
                         transit_path_at(ctx, s.transit, o, d, requests[i].dep_s, nullptr, -1.0, hour_requests);
                     if (path.found) {

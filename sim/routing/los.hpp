@@ -95,6 +95,15 @@ TransitPath transit_path_at(const RoutingContext& ctx, TransitQuery& q, std::uin
                             std::int32_t dep, TransitItinerary* itinerary = nullptr, double u = -1.0,
                             std::size_t departures = 0);
 
+// How many of order[i], order[i + 1], ... before `end` share the key of order[i]: the rest of a
+// run of equal keys in an order sorted by them (e.g. the trips of an origin in one hour).
+template <class Order, class Key>
+std::size_t run_length(const Order& order, std::size_t i, std::size_t end, const Key& key) {
+    std::size_t n = 0;
+    while (i + n < end && key(order[i + n]) == key(order[i])) ++n;
+    return n;
+}
+
 // Departure time of trip t (even: leaving home; odd: leaving the activity).
 std::int32_t trip_departure_s(const population::Population& pop, std::size_t trip);
 std::uint32_t trip_origin_node(const population::Population& pop, std::uint32_t person, std::size_t trip);

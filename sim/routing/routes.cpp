@@ -145,10 +145,8 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
         for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i) {
             const std::uint32_t t = order[i];
             const std::uint32_t d = trip_dest_node(pop, trip_person[t], t);
-            if (i == first[origin] || group_key(order[i - 1]) != group_key(t)) {
-                group_trips = 0;
-                for (auto k = i; k < first[origin + 1] && group_key(order[k]) == group_key(t); ++k) ++group_trips;
-            }
+            if (i == first[origin] || group_key(order[i - 1]) != group_key(t))
+                group_trips = run_length(order, i, first[origin + 1], group_key);
             const auto first_leg = static_cast<std::uint32_t>(s.legs.kind.size());
             const auto first_arc = static_cast<std::uint32_t>(s.legs.arcs.size());
             const auto walk_leg = [&](std::uint32_t to) {

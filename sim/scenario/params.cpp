@@ -31,7 +31,6 @@ RoutingParams routing_params(const Scenario& s) {
     auto& t = r.transit;
     t.max_access_walk_m = s.modes.transit.max_access_walk_m;
     t.max_transfer_walk_m = s.modes.transit.max_transfer_walk_m;
-    t.wait_factor = s.modes.transit.wait_factor;
     t.max_wait_s = s.modes.transit.max_wait_s;
     t.min_transfer_s = s.modes.transit.min_transfer_s;
     const auto& tr = s.modes.transit;

@@ -22,7 +22,6 @@ inline constexpr double default_bike_speed_mps = 4.2;
 struct TransitParams {
     double max_access_walk_m = 1200;
     double max_transfer_walk_m = 400;
-    double wait_factor = 0.5;  // expected wait as a share of the headway
     double max_wait_s = 1800;
     double min_transfer_s = 0;
     // Generalised cost weights, per second (or per transfer), all >= 0.

@@ -288,8 +288,9 @@ void read_scenario(Scenario& s) {
             s.modes.transit.fare_sek = t.number("fare_sek", non_negative);
             s.modes.transit.max_access_walk_m = t.number("max_access_walk_m", positive);
             s.modes.transit.max_transfer_walk_m = t.number("max_transfer_walk_m", non_negative);
-            // Older scenarios name the share of the headway waited; the timetable gives waits now.
-            s.modes.transit.wait_factor = t.number_or("wait_factor", 0.5, Range{0.0, 1.0, true});
+            // Older scenarios name the share of the headway waited; the timetable gives waits
+            // now, so the key is still checked but its value is not used.
+            (void)t.number_or("wait_factor", 0.5, Range{0.0, 1.0, true});
             s.modes.transit.max_wait_s = t.number("max_wait_s", positive);
             s.modes.transit.min_transfer_s = t.number("min_transfer_s", non_negative);
             auto& tr = s.modes.transit;

@@ -126,7 +126,6 @@ struct Scenario {
             double fare_sek = 0;
             double max_access_walk_m = 0;
             double max_transfer_walk_m = 0;
-            double wait_factor = 0;
             double max_wait_s = 0;
             double min_transfer_s = 0;
             // Schedule-based routing (optional keys; defaults in params.hpp).

@@ -1222,25 +1222,19 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
     if (rep.transfers > 0)
         rep.notes.push_back("transfers.txt: " + std::to_string(rep.transfers) + " rows, " + std::to_string(rep.rules) +
                             " transfer rules in the network");
-    if (rules_no_stop > 0)
-        rep.notes.push_back("transfers.txt: " + std::to_string(rules_no_stop) +
-                            " rows between stops that are not in the network (left out or without trips): dropped");
-    if (rules_no_line > 0)
-        rep.notes.push_back("transfers.txt: " + std::to_string(rules_no_line) +
-                            " rows for a route without trips on the date: dropped");
-    if (transfers_of_trips > 0)
-        rep.notes.push_back("transfers.txt: " + std::to_string(transfers_of_trips) +
-                            " rows between trips (from_trip_id, to_trip_id) ignored: the network's rules name stops "
-                            "and lines");
-    if (transfers_in_seat > 0)
-        rep.notes.push_back("transfers.txt: " + std::to_string(transfers_in_seat) +
-                            " in-seat rows (transfer_type 4, 5) ignored: blocks say which trips one vehicle runs");
-    if (transfers_without_time > 0)
-        rep.notes.push_back("transfers.txt: " + std::to_string(transfers_without_time) +
-                            " rows of transfer_type 2 without min_transfer_time taken as 0 s");
-    if (rules_repeated > 0)
-        rep.notes.push_back("transfers.txt: " + std::to_string(rules_repeated) +
-                            " rules repeating one for the same stops and lines: the first kept");
+    // A note about transfers.txt rows, when there are any of the kind.
+    const auto transfer_note = [&](std::size_t rows, const char* what) {
+        if (rows > 0) rep.notes.push_back("transfers.txt: " + std::to_string(rows) + what);
+    };
+    transfer_note(rules_no_stop,
+                  " rows between stops that are not in the network (left out or without trips): dropped");
+    transfer_note(rules_no_line, " rows for a route without trips on the date: dropped");
+    transfer_note(transfers_of_trips,
+                  " rows between trips (from_trip_id, to_trip_id) ignored: the network's rules name stops and lines");
+    transfer_note(transfers_in_seat,
+                  " in-seat rows (transfer_type 4, 5) ignored: blocks say which trips one vehicle runs");
+    transfer_note(transfers_without_time, " rows of transfer_type 2 without min_transfer_time taken as 0 s");
+    transfer_note(rules_repeated, " rules repeating one for the same stops and lines: the first kept");
     if (rep.lines_split > 0)
         rep.notes.push_back(std::to_string(rep.lines_split) +
                             " lines added where a trip overtakes another of the same stop pattern (a line's trips "
