@@ -453,6 +453,13 @@ void Raptor::scan_route(std::uint32_t route, std::uint16_t start, std::uint32_t 
             else
                 hi = mid;
         }
+        // Departures that cannot be boarded here are passed over for the next one (never
+        // beyond the trip held: staying on it is as good).
+        if (m_no_board) {
+            const std::uint32_t limit = trip != invalid_index ? trip : te;
+            while (lo < limit && m_no_board[sc.trip_first_time[lo] + p]) ++lo;
+            if (lo == limit) continue;
+        }
         if (lo == te) continue;
         trip = lo;
         board_pos = p;

@@ -163,6 +163,12 @@ public:
     // After run(): earliest arrival at a stop with at most `rides` boardings (no_time: none).
     std::int32_t arrival(std::uint32_t stop, int rides) const;
 
+    // Departures that cannot be boarded, one flag per schedule time index (a trip at a stop,
+    // Schedule::arrive_s numbering; nonzero: no boarding there), e.g. the vehicles that left
+    // riders behind on the previous simulated days; null: every departure can be boarded.
+    // Riders already on board stay on. The array must outlive the searches that use it.
+    void set_no_boarding(const std::uint8_t* flags) { m_no_board = flags; }
+
 private:
     // One label of the search, appended to the arena whenever an arrival improves: the ride
     // (or chain of seated rides from board_trip to trip) that reached `stop`, and the label it
@@ -194,6 +200,7 @@ private:
 
     const Schedule& m_schedule;
     RaptorParams m_params;
+    const std::uint8_t* m_no_board = nullptr;
     std::uint32_t m_rounds = 0;  // label layers: 0 (access) .. max_rides
     std::int32_t m_dep_s = 0;    // the current iteration's leaving time
     // Per round and stop (index round * stops + stop), cumulative: at most `round` rides.

@@ -170,6 +170,34 @@ TEST_CASE("raptor: earliest arrival on one line, waiting for the next trip") {
     CHECK(js[0].transfers() == 0);
 }
 
+TEST_CASE("raptor: departures flagged full are passed over where flagged, and riders on board stay on") {
+    Net n(3);
+    const auto a = n.line("A", {0, 1, 2});
+    n.trip("a1", a, 0, {{hm(8, 0), hm(8, 0)}, {hm(8, 10), hm(8, 11)}, {hm(8, 20), hm(8, 20)}});
+    n.trip("a2", a, 0, {{hm(8, 15), hm(8, 15)}, {hm(8, 25), hm(8, 26)}, {hm(8, 35), hm(8, 35)}});
+    n.trip("a3", a, 0, {{hm(8, 30), hm(8, 30)}, {hm(8, 40), hm(8, 41)}, {hm(8, 50), hm(8, 50)}});
+    const auto sc = schedule(n);
+    Raptor r(sc, RaptorParams{});
+    // Time indices: trip i (in departure order) at position p is trip_first_time[i] + p.
+    std::vector<std::uint8_t> full(sc.arrive_s.size(), 0);
+    full[sc.trip_first_time[0] + 1] = 1;  // a1 comes full to stop 1
+    full[sc.trip_first_time[1] + 1] = 1;  // and so does a2
+    r.set_no_boarding(full.data());
+    CHECK(earliest(r, 0, 2, hm(8, 0)) == hm(8, 20));   // a1 can be boarded at stop 0 ...
+    CHECK(earliest(r, 1, 2, hm(8, 5)) == hm(8, 50));   // ... but not at stop 1: a3, two trips on
+    CHECK(earliest(r, 0, 1, hm(7, 55)) == hm(8, 10));  // riders of a1 from stop 0 pass stop 1 on board
+    // Every later departure full: none at all, rather than one that cannot be boarded.
+    full[sc.trip_first_time[2] + 1] = 1;
+    CHECK(earliest(r, 1, 2, hm(8, 5)) == no_time);
+    // The profile search passes them over too.
+    r.run_range({{1, 0}}, hm(8, 0), hm(9, 0));
+    std::vector<Journey> js;
+    r.journeys({{2, 0}}, hm(8, 0), hm(9, 0), js);
+    CHECK(js.empty());
+    r.set_no_boarding(nullptr);
+    CHECK(earliest(r, 1, 2, hm(8, 5)) == hm(8, 20));
+}
+
 TEST_CASE("raptor: a transfer at one stop needs min_transfer_s") {
     Net n(3);
     const auto a = n.line("A", {0, 1}), b = n.line("B", {1, 2});
