@@ -43,7 +43,7 @@ struct TripRecord {
     std::uint16_t denied_boardings;  // transit vehicles that left the traveller behind, full
     std::uint8_t stuck;              // 1 when the trip had not ended by the end of the simulated day
     // Appended in schema 3 (timetable transit):
-    std::uint8_t gave_up;  // 1 when the rider gave up transit at a stop after max_denied_boardings
+    std::uint8_t gave_up;  // 1 when the rider gave up transit at a stop (max_denied_boardings, or max_wait_s waited)
 
     bool operator==(const TripRecord&) const = default;
 };

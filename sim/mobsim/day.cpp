@@ -80,7 +80,7 @@ private:
                 m_travellers.step(t, m_people, m_entries, m_riders);
                 break;
             case Phase::stop_queues:
-                m_transit.join(t, m_riders);
+                m_transit.join(t, m_riders, m_wait_limits);
                 break;
             case Phase::link_entries:
                 m_links.enter(t, m_entries);

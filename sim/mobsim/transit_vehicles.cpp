@@ -40,11 +40,23 @@ TransitVehicles::TransitVehicles(const MobsimContext& ctx, const routing::TripRo
     res.gave_up_by_line.assign(lines, 0);
 }
 
-void TransitVehicles::join(std::int32_t t, const std::vector<std::uint32_t>& riders) {
-    const auto limit = static_cast<std::int32_t>(2.0 * m_ctx.routing.params.transit.max_wait_s);
+void TransitVehicles::join(std::int32_t t, const std::vector<std::uint32_t>& riders,
+                           std::vector<std::uint32_t>& limit_now) {
+    const auto max_wait = static_cast<std::int32_t>(m_ctx.routing.params.transit.max_wait_s);
+    const auto& first_leg = m_routes.trip_first_leg;
     for (const auto leg : riders) {
         m_stop_queue[m_tm.rn_stop(m_routes.leg_board_rn[leg])].push_back({leg, t});
-        if (limit > 0) m_wheel.schedule(t + limit, EventKind::wait_limit, leg);
+        if (max_wait <= 0) continue;
+        // The trip's waits so far (earlier rides) count against its max_wait_s in all.
+        const auto trip_begin = *(std::upper_bound(first_leg.begin(), first_leg.end(), leg) - 1);
+        std::int32_t waited = 0;
+        for (auto l = trip_begin; l < leg; ++l)
+            if (m_routes.leg_kind[l] == routing::LegKind::ride && m_res.leg_board_s[l] >= 0)
+                waited += m_res.leg_board_s[l] - m_res.leg_start_s[l];
+        if (waited >= max_wait)
+            limit_now.push_back(leg);  // only a vehicle there this second still takes them
+        else
+            m_wheel.schedule(t + max_wait - waited, EventKind::wait_limit, leg);
     }
 }
 

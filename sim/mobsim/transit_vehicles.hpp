@@ -42,17 +42,19 @@ public:
     // trip at its first stop within the day.
     TransitVehicles(const MobsimContext& ctx, const routing::TripRoutes& routes, DayResult& res, EventWheel& wheel);
 
-    // Phase::stop_queues: ride legs started at t join the riders waiting at their stop.
-    void join(std::int32_t t, const std::vector<std::uint32_t>& riders);
+    // Phase::stop_queues: ride legs started at t join the riders waiting at their stop. Those
+    // whose trip has waited transit.max_wait_s already go to `limit_now` (see expire).
+    void join(std::int32_t t, const std::vector<std::uint32_t>& riders, std::vector<std::uint32_t>& limit_now);
 
     // Phase::transit_stops: vehicle trips at a stop at t (sorted and made unique here). Stops
     // are independent; at one stop vehicles are served in trip order. The ride legs whose
     // riders gave up at t go to `gave_up`, by stop, then in the order they waited.
     void serve_stops(std::int32_t t, std::vector<std::uint32_t>& arrivals, std::vector<std::uint32_t>& gave_up);
 
-    // Riders still waiting when their wait limit falls due (twice transit.max_wait_s after
-    // joining the stop: their vehicle is very late, or the last one has gone, e.g. after a
-    // missed connection) give up too, rather than wait until the end of the day; they are
+    // Riders still waiting when their wait limit falls due (when the trip's waits in all,
+    // at this stop and before, reach transit.max_wait_s: their vehicles came full or late, or
+    // the last one has gone after a missed connection; a journey as planned never waits that
+    // long) give up too, rather than wait for hours; they are
     // appended to `gave_up` in the order given (sorted here) and counted for the line they
     // planned to ride.
     void expire(std::vector<std::uint32_t>& legs, std::vector<std::uint32_t>& gave_up);

@@ -98,7 +98,9 @@ TEST_CASE("TransitVehicles: riders queue at their stop, board in order while the
     std::uint32_t vt = 0;  // the 08:00 departure from a
     while (mctx.timetable.departure_s[vt] != t0800 || mctx.timetable.first_rn[vt] != rn) ++vt;
 
-    transit.join(t0755, riders);
+    std::vector<std::uint32_t> limit_now;
+    transit.join(t0755, riders, limit_now);
+    CHECK(limit_now.empty());  // nobody has waited yet
     CHECK(transit.waiting_at(stop) == 3);
     std::vector<std::uint32_t> arrivals{vt}, gave_up;
     transit.serve_stops(t0800, arrivals, gave_up);
@@ -311,5 +313,74 @@ TEST_CASE("a rider denied max_denied_boardings times gives up: walks on within t
         for (const auto n : d.walkers) walkers += n;
         CHECK(walkers == (walk ? 2u : 0u));
         CHECK(d.walkers[(0 * 2 + 0) * mobsim::volume_hours + 8] == (walk ? 2u : 0u));
+    }
+}
+
+TEST_CASE("a rider left behind until the trip has waited max_wait_s gives up then, not later") {
+    // A takes one rider every 10 minutes; five arrive at 07:55 and accept A only. With
+    // max_wait_s 1,200 s and no limit on denials, the 08:00 and 08:10 departures take riders
+    // 0 and 1; the other three give up at 08:15, 20 minutes after reaching the stop, and walk
+    // the 3,000 m on (2,308 s at 1.3 m/s).
+    auto lines = two_lines(1, 1);
+    lines.ctx->params.transit.max_wait_s = 1200;
+    const std::int32_t t0755 = 7 * 3600 + 55 * 60, t0815 = 8 * 3600 + 900;
+    const auto pop = testing::make_people(lines.w.net, std::vector<std::int32_t>(5, t0755), "a", "b", 20 * 3600);
+    const std::vector<mobsim::RideOption> a_only{{lines.rn_a, 1}};
+    const auto routes = ride_routes(std::vector<std::vector<mobsim::RideOption>>(5, a_only));
+    auto params = transit_params();
+    params.max_denied_boardings = 100;
+    const auto d = play_rides(*lines.ctx, pop, routes, params);
+    for (std::uint32_t p = 0; p < 2; ++p) CHECK(d.gave_up[2 * p] == 0);
+    for (std::uint32_t p = 2; p < 5; ++p) {
+        CAPTURE(p);
+        CHECK(d.gave_up[2 * p] == 1);
+        CHECK(d.wait_s[2 * p] == doctest::Approx(1200));
+        CHECK(d.arr_s[2 * p] == t0815 + 2308);
+    }
+    CHECK(d.gave_up_trips == 3);
+    CHECK(d.gave_up_by_line == std::vector<std::uint64_t>{3, 0});
+}
+
+TEST_CASE("TransitVehicles: the wait limit of a later ride counts the trip's earlier waits") {
+    auto lines = two_lines(10, 10);
+    lines.ctx->params.transit.max_wait_s = 1200;
+    // One trip: walk, ride A, walk, ride A, walk (the second ride is only joined here).
+    routing::TripRoutes r;
+    r.leg_first_option = {0};
+    for (int k = 0; k < 5; ++k) {
+        const bool ride = k % 2 == 1;
+        r.leg_kind.push_back(ride ? routing::LegKind::ride : routing::LegKind::walk);
+        r.leg_first_arc.push_back(0);
+        r.leg_board_rn.push_back(ride ? lines.rn_a : core::invalid_index);
+        r.leg_stops.push_back(ride ? 1 : 0);
+        r.leg_length_m.push_back(0);
+        if (ride) {
+            r.option_board_rn.push_back(lines.rn_a);
+            r.option_stops.push_back(1);
+        }
+        r.leg_first_option.push_back(static_cast<std::uint32_t>(r.option_board_rn.size()));
+    }
+    r.trip_first_leg.push_back(5);
+    const auto mctx = mobsim::make_mobsim_context(*lines.ctx, transit_params());
+    const std::int32_t t = 9 * 3600;
+    for (const std::int32_t first_wait : {1000, 1200, 1500}) {
+        CAPTURE(first_wait);
+        mobsim::DayResult res;
+        res.leg_start_s.assign(5, -1);
+        res.leg_board_s.assign(5, -1);
+        res.leg_start_s[1] = t - 3000;
+        res.leg_board_s[1] = t - 3000 + first_wait;  // the first ride's wait
+        mobsim::EventWheel wheel(mctx.params.end_time_s);
+        mobsim::TransitVehicles transit(mctx, r, res, wheel);
+        std::vector<std::uint32_t> limit_now;
+        transit.join(t, {3}, limit_now);
+        if (first_wait < 1200) {
+            CHECK(limit_now.empty());
+            const auto due = wheel.take(t + 1200 - first_wait);
+            CHECK(std::count(due.begin(), due.end(), mobsim::Event{mobsim::EventKind::wait_limit, 3}) == 1);
+        } else {
+            // Nothing left to wait: only a vehicle there this very second still takes the rider.
+            CHECK(limit_now == std::vector<std::uint32_t>{3});
+        }
     }
 }
