@@ -90,7 +90,8 @@ Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOff
         v[idx(Mode::transit)] +=
             // Crowding makes the time on board feel longer (perceived in-vehicle time).
             terms.time_per_min[idx(Mode::transit)] * (o->pt.in_vehicle_s + o->pt.crowding_s) / 60.0 +
-            terms.wait_per_min * o->pt.wait_s / 60.0 +
+            // Being left behind by full vehicles is waiting too (expected, from the refusals).
+            terms.wait_per_min * (o->pt.wait_s + o->pt.refused_wait_s) / 60.0 +
             terms.access_egress_per_min * (o->pt.access_s + o->pt.egress_s + o->pt.transfer_walk_s) / 60.0 +
             terms.transfer * o->pt.transfers;
         for (std::size_t m = 0; m < core::mode_count; ++m)

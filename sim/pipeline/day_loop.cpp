@@ -24,6 +24,8 @@ struct Experience {
     routing::CarTimes car;  // hour-major: [hour][arc]
     // Riders on board per schedule time index (the segment from that stop to the next).
     std::vector<double> transit_load;
+    // Riders who got on, and who were left behind, at the stop of each departure (same numbering).
+    std::vector<double> transit_boarded, transit_denied;
     int days = 0;
 };
 
@@ -35,6 +37,8 @@ Experience initial_experience(const routing::RoutingContext& ctx) {
     for (std::size_t h = 0; h < e.car.hours; ++h)
         for (std::size_t a = 0; a < arcs; ++a) e.car.time_s[h * arcs + a] = ctx.car.time_s[a];
     e.transit_load.assign(ctx.transit->schedule().arrive_s.size(), 0.0);
+    e.transit_boarded.assign(e.transit_load.size(), 0.0);
+    e.transit_denied.assign(e.transit_load.size(), 0.0);
     return e;
 }
 
@@ -53,8 +57,10 @@ void add_day(Experience& e, const routing::RoutingContext& ctx, const mobsim::Mo
             avg += w * (seen - avg);
         }
     for (const auto& r : day.transit_load) {
-        auto& avg = e.transit_load[mctx.timetable.first_time[r.vehicle_trip] + r.segment];
-        avg += w * (r.onboard - avg);
+        const std::size_t i = mctx.timetable.first_time[r.vehicle_trip] + r.segment;
+        e.transit_load[i] += w * (r.onboard - e.transit_load[i]);
+        e.transit_boarded[i] += w * (r.boardings - e.transit_boarded[i]);
+        e.transit_denied[i] += w * (r.denied - e.transit_denied[i]);
     }
     ++e.days;
 }
@@ -71,6 +77,17 @@ std::vector<float> crowding_multipliers(const Experience& e, const scenario::Tra
             m[i] = static_cast<float>(tp.crowding_multiplier(e.transit_load[i], tt.seated[v], tt.capacity[v]));
         }
     return m;
+}
+
+// Per departure and stop, the share of those who tried to board and were left behind, over
+// the days so far (0 where nobody tried).
+std::vector<float> refusal_shares(const Experience& e) {
+    std::vector<float> q(e.transit_denied.size(), 0.0f);
+    for (std::size_t i = 0; i < q.size(); ++i) {
+        const double tried = e.transit_boarded[i] + e.transit_denied[i];
+        if (e.transit_denied[i] > 0 && tried > 0) q[i] = static_cast<float>(e.transit_denied[i] / tried);
+    }
+    return q;
 }
 
 core::IterationRecord day_statistics(int iteration, const std::vector<Mode>& trip_mode, const mobsim::DayResult& day) {
@@ -150,6 +167,9 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
         add_day(exp, ctx, mctx, out.day, s.experience_weight);
         // Crowding as experienced so far weighs on the next level of service and replanning.
         ctx.transit->set_crowding(crowding_multipliers(exp, params.routing.transit, mctx.timetable));
+        // So do the departures that left riders behind: journeys are planned for them in
+        // proportion to the share that got on (the others plan a later one, or another line).
+        ctx.transit->set_refusal(refusal_shares(exp));
         const bool converged = it > 0 && it + 1 >= s.min_iterations &&
                                settled(rec, out.iterations.back(), s.share_tolerance, s.time_tolerance);
         const bool last = converged || it + 1 == s.max_iterations;

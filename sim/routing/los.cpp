@@ -14,7 +14,8 @@ using core::invalid_index;
 using core::Mode;
 
 void TransitColumns::assign(std::size_t n) {
-    for (auto* v : {&access_s, &wait_s, &in_vehicle_s, &transfer_walk_s, &egress_s, &crowding_s}) v->assign(n, 0.0f);
+    for (auto* v : {&access_s, &wait_s, &in_vehicle_s, &transfer_walk_s, &egress_s, &crowding_s, &refused_wait_s})
+        v->assign(n, 0.0f);
     transfers.assign(n, 0);
 }
 
@@ -26,6 +27,7 @@ void TransitColumns::set(std::size_t i, const TransitComponents& c) {
     egress_s[i] = static_cast<float>(c.egress_s);
     transfers[i] = static_cast<std::uint16_t>(c.transfers);
     crowding_s[i] = static_cast<float>(c.crowding_s);
+    refused_wait_s[i] = static_cast<float>(c.refused_wait_s);
 }
 
 RoutingContext build_routing(const network::Network& net, const scenario::RoutingParams& p) {

@@ -28,13 +28,14 @@ RoutingContext build_routing(const network::Network& net, const scenario::Scenar
 
 // Transit components per trip or request, as columns.
 struct TransitColumns {
-    std::vector<float> access_s, wait_s, in_vehicle_s, transfer_walk_s, egress_s, crowding_s;
+    std::vector<float> access_s, wait_s, in_vehicle_s, transfer_walk_s, egress_s, crowding_s, refused_wait_s;
     std::vector<std::uint16_t> transfers;
 
     void assign(std::size_t n);
     void set(std::size_t i, const TransitComponents& c);
     BasicTransitComponents<float> at(std::size_t i) const {
-        return {access_s[i], wait_s[i], in_vehicle_s[i], transfer_walk_s[i], egress_s[i], transfers[i], crowding_s[i]};
+        return {access_s[i], wait_s[i],    in_vehicle_s[i], transfer_walk_s[i],
+                egress_s[i], transfers[i], crowding_s[i],   refused_wait_s[i]};
     }
 };
 

@@ -135,6 +135,15 @@ TransitModel::TransitModel(const Network& net, const StreetGraph& walk, const Tr
     }
 }
 
+void TransitModel::set_refusal(std::vector<float> shares) {
+    m_refusal = std::move(shares);
+    m_no_board.assign(m_refusal.size(), 0);
+    bool any = false;
+    for (std::size_t i = 0; i < m_refusal.size(); ++i)
+        if (m_refusal[i] >= 1.0f) m_no_board[i] = 1, any = true;
+    if (!any) m_no_board.clear();
+}
+
 std::uint32_t TransitModel::first_route_node(std::uint32_t line, int direction) const {
     const std::uint32_t n = m_net.line_first_stop[line + 1] - m_net.line_first_stop[line];
     return m_line_first_rn[line] + (direction == 0 ? 0 : n);
@@ -177,6 +186,7 @@ TransitQuery::TransitQuery(const TransitModel& model)
 void TransitQuery::run(std::uint32_t origin_node, std::int32_t hour, std::size_t departures) {
     if (origin_node == m_origin && hour == m_hour) return;
     const TransitModel& m = m_model;
+    m_raptor.set_no_boarding(m.no_boarding());
     const Schedule& sc = m.schedule();
     m_origin = origin_node;
     m_hour = hour;
@@ -244,6 +254,7 @@ TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, T
         t.wait_s = wait0;
         bool too_long = false;
         std::uint32_t boardings = 0;
+        double board_share = 1.0;  // of the travellers who would get on every boarding of it
         for (std::size_t k = 0; k < j.rides.size(); ++k) {
             const Ride& r = j.rides[k];
             if (k > 0) {
@@ -259,11 +270,22 @@ TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, T
                     if (gap - walk > max_wait) too_long = true;
                 }
             }
-            if (!r.seated) ++boardings;
-            t.in_vehicle_s += r.alight_s - r.board_s;
             const std::uint32_t route = sc.trip_route[r.trip];
             const std::uint32_t rn0 = sc.route_first_rn[route];
             const std::size_t ti = sc.trip_first_time[r.trip];
+            if (!r.seated) {
+                ++boardings;
+                const double q = m.refusal(ti + r.board_pos);
+                if (q > 0) {
+                    board_share *= 1.0 - q;
+                    const std::uint32_t next = r.trip + 1;
+                    const double headway = next < sc.route_first_trip[route + 1]
+                                               ? sc.depart(next, r.board_pos) - sc.depart(r.trip, r.board_pos)
+                                               : p.max_wait_s;
+                    t.refused_wait_s += q < 1 ? std::min<double>(p.max_wait_s, q / (1 - q) * headway) : p.max_wait_s;
+                }
+            }
+            t.in_vehicle_s += r.alight_s - r.board_s;
             for (std::uint16_t q = r.board_pos; q < r.alight_pos; ++q) {
                 t.in_vehicle_m += m.rn_ride_m(rn0 + q);
                 if (m.has_crowding())
@@ -271,7 +293,7 @@ TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, T
             }
         }
         // Waiting in all (first stop and transfers) stays within max_wait_s too.
-        if (too_long || t.wait_s > max_wait) continue;
+        if (too_long || t.wait_s > max_wait || board_share <= 0) continue;
         const StopTime& e = m_egress_list[j.egress];
         t.egress_s = e.offset_s;
         t.egress_m = m.near_begin(dest_node)[j.egress].walk_m;
@@ -283,6 +305,8 @@ TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, T
         t.last_line = sc.trip_line(last.trip);
         t.cost = p.w_walk * (t.access_s + t.transfer_walk_s + t.egress_s) + p.w_wait * t.wait_s +
                  p.w_in_vehicle * (t.in_vehicle_s + t.crowding_s) + p.transfer_penalty * t.transfers;
+        // Planned for by the share that gets on: exp(-scale * cost) x board_share.
+        if (board_share < 1.0) t.cost -= std::log(board_share) / p.journey_choice_scale;
         paths.push_back(t);
         m_cost.push_back(t.cost);
         m_chosen.push_back(static_cast<std::uint32_t>(&j - m_journeys.data()));

@@ -32,6 +32,10 @@ struct BasicTransitComponents {
     T egress_s = 0;
     std::uint32_t transfers = 0;
     T crowding_s = 0;  // perceived in-vehicle seconds added by crowding (not part of the time)
+    // Expected extra wait of being left behind by full vehicles (refusal shares; not part of
+    // the time): per boarding, share / (1 - share) departures missed, each the headway to
+    // the route's next one there (at most max_wait_s per boarding).
+    T refused_wait_s = 0;
 
     T total_s() const { return access_s + wait_s + in_vehicle_s + transfer_walk_s + egress_s; }
 };
@@ -86,6 +90,18 @@ public:
     float crowding(std::size_t time_index) const { return m_crowding.empty() ? 1.0f : m_crowding[time_index]; }
     bool has_crowding() const { return !m_crowding.empty(); }
 
+    // Capacity, per schedule time index (a trip at a stop), e.g. from the previous simulated
+    // days: the share of the riders who tried to board there and were left behind (empty: 0
+    // everywhere). A journey is drawn (and valued) as if it were only there for the share of
+    // travellers that got on each of its boardings: its logit weight is multiplied by the
+    // product of (1 - share), so a departure that took half of those who tried is planned for
+    // by half as many. Departures that took nobody (share 1) are not boarded at all: the
+    // search passes them over (Raptor::set_no_boarding), finding the next one instead.
+    void set_refusal(std::vector<float> shares);
+    float refusal(std::size_t time_index) const { return m_refusal.empty() ? 0.0f : m_refusal[time_index]; }
+    bool has_refusal() const { return !m_refusal.empty(); }
+    const std::uint8_t* no_boarding() const { return m_no_board.empty() ? nullptr : m_no_board.data(); }
+
     // Stops within the access distance of a node, with walk time and length (symmetric:
     // the same list serves access from and egress to the node).
     struct NearStop {
@@ -127,6 +143,8 @@ private:
     std::vector<std::uint32_t> m_reverse_arc;
     Schedule m_schedule;
     std::vector<float> m_crowding;
+    std::vector<float> m_refusal;
+    std::vector<std::uint8_t> m_no_board;  // refusal 1
     double m_walk_mps = 1.0;
 };
 
