@@ -476,6 +476,7 @@ TripLogSummary summarise_trip_log(const output::TripLog& log) {
         for (const auto& l : log.lookups.lines) lines.push_back(l.name);
         for (const auto& st : log.lookups.stops) stops.push_back(st.name);
         out.crowding = report::compute_crowding(log.simulation.transit_load, lines, stops);
+        report::count_gave_up_waiting(out.crowding, log.trips);
     }
     return out;
 }

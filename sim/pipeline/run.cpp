@@ -247,6 +247,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         trips = simulated_trips(in, ctx, loop);
         std::vector<std::string> line_names(net.line_names), stop_names(net.stop_names);
         result.crowding = report::compute_crowding(loop.day.transit_load, line_names, stop_names);
+        report::count_gave_up_waiting(result.crowding, trips);
     }
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, pop.person_count(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {

@@ -117,6 +117,7 @@ void write_crowding(core::JsonWriter& json, const Crowding& crowding) {
     json.key("boardings").value(static_cast<unsigned long long>(crowding.boardings));
     json.key("denied_boardings").value(static_cast<unsigned long long>(crowding.denied_boardings));
     json.key("gave_up").value(static_cast<unsigned long long>(crowding.gave_up));
+    json.key("gave_up_waiting").value(static_cast<unsigned long long>(crowding.gave_up_waiting));
     json.key("segments_over_seated").value(static_cast<unsigned long long>(crowding.segments_over_seated));
     json.key("segments_full").value(static_cast<unsigned long long>(crowding.segments_full));
     json.key("most_crowded").begin_array();
@@ -389,6 +390,12 @@ Crowding compute_crowding(const std::vector<core::TransitLoadRecord>& load, cons
     return crowding;
 }
 
+void count_gave_up_waiting(Crowding& crowding, const std::vector<core::TripRecord>& trips) {
+    std::uint64_t all = 0;
+    for (const core::TripRecord& t : trips) all += t.gave_up;
+    crowding.gave_up_waiting = all > crowding.gave_up ? all - crowding.gave_up : 0;
+}
+
 std::string format_crowding(const Crowding& crowding) {
     const std::uint64_t attempts = crowding.boardings + crowding.denied_boardings;
     const double denied_share =
@@ -398,11 +405,11 @@ std::string format_crowding(const Crowding& crowding) {
         "standing passengers, {} segments full\n",
         crowding.boardings, crowding.denied_boardings, 100.0 * denied_share, crowding.segments_over_seated,
         crowding.segments_full);
-    if (crowding.gave_up > 0)
+    if (crowding.gave_up + crowding.gave_up_waiting > 0)
         out += fmt::format(
-            "Gave up transit after the limit of denied boardings at a stop: {} trips (walked on, or "
-            "a taxi beyond the walk range)\n",
-            crowding.gave_up);
+            "Gave up transit at a stop: {} trips, {} after the limit of denied boardings, {} after waiting "
+            "max_wait_s in all (walked on, or a taxi beyond the walk range)\n",
+            crowding.gave_up + crowding.gave_up_waiting, crowding.gave_up, crowding.gave_up_waiting);
     if (crowding.most_crowded.empty()) return out + "  no transit segments\n";
 
     std::size_t name_width = code_points("line");

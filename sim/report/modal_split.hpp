@@ -72,6 +72,8 @@ struct Crowding {
     std::vector<LineUse> by_line;              // every line in the load records, in line order
     std::uint64_t denied_boardings = 0;
     std::uint64_t gave_up = 0;  // riders who gave up transit after max_denied_boardings at a stop
+    // Riders who gave up when their trip had waited max_wait_s in all (count_gave_up_waiting).
+    std::uint64_t gave_up_waiting = 0;
     std::uint64_t boardings = 0;
     std::uint64_t segments_over_seated = 0;  // segments with more on board than seats
     std::uint64_t segments_full = 0;         // segments at capacity
@@ -79,6 +81,9 @@ struct Crowding {
 
 Crowding compute_crowding(const std::vector<core::TransitLoadRecord>& load, const std::vector<std::string>& line_names,
                           const std::vector<std::string>& stop_names, std::size_t top_n = 10);
+// The trips that gave up transit at a stop (TripRecord::gave_up) less those after denied
+// boardings (crowding.gave_up): the riders who gave up after waiting max_wait_s in all.
+void count_gave_up_waiting(Crowding& crowding, const std::vector<core::TripRecord>& trips);
 std::string format_crowding(const Crowding& crowding);
 
 // The convergence table of the day-to-day loop (one line per iteration).

@@ -389,12 +389,23 @@ TEST_CASE("crowding: riders who gave up, in all and by line") {
     CHECK(by_line == c.gave_up);
     const std::string text = format_crowding(c);
     INFO(text);
-    CHECK(contains(text, "Gave up transit after the limit of denied boardings at a stop: 3 trips"));
+    CHECK(contains(text, "Gave up transit at a stop: 3 trips, 3 after the limit of denied boardings, 0 after waiting"));
     CHECK(contains(text, "  Pendeltåg 40         110         8         2           130.0\n"));
     CHECK(contains(text, "  Buss 865              32         4         1            75.0\n"));
     const std::string json = flemsim::report::modal_split_json(compute_modal_split({}, {2.5}, 0.7), &c);
     CHECK(contains(json, "\"gave_up\": 3"));
     CHECK(contains(json, "\"gave_up\": 2"));
+    // Five trips gave up in all: the two not counted by the loads gave up after waiting.
+    std::vector<flemsim::core::TripRecord> trips(7);
+    for (std::size_t i = 0; i < 5; ++i) trips[i].gave_up = 1;
+    Crowding w = c;
+    count_gave_up_waiting(w, trips);
+    CHECK(w.gave_up_waiting == 2);
+    CHECK(contains(format_crowding(w),
+                   "Gave up transit at a stop: 5 trips, 3 after the limit of denied boardings, 2 "
+                   "after waiting max_wait_s in all"));
+    CHECK(
+        contains(flemsim::report::modal_split_json(compute_modal_split({}, {2.5}, 0.7), &w), "\"gave_up_waiting\": 2"));
     // Without any, the line is left out.
     CHECK_FALSE(contains(format_crowding(compute_crowding(seven_segments(), line_names, stop_names, 3)), "Gave up"));
 }
