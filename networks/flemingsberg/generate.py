@@ -239,6 +239,27 @@ STATION_PARKING = {  # stop id: (bike spaces, car spaces)
     "norsborg": (200, 250),
     "skarholmen": (200, 100),
 }
+# Where the parked car or bike is: the routing puts a stop's car park at the node nearest to it on
+# foot that cars can both enter and leave, and its bike park likewise for bikes; the walk from there
+# is part of the access. --check: that node is within LOT_MAX_WALK_M on foot of every stop with
+# spaces (assumption: the far end of a station's commuter car park; a bike stand is at the entrance).
+# On the mesh the platforms have a street within that walk. A gateway station has its own node off
+# the mesh, and its only roads were its access point's (a walk of 0.8-1.2 km away, the middle of the
+# catchment) and the hub's: park-and-ride there would have been a drive to the catchment and a 1 km
+# walk. The real commuter car parks of these stations (Tumba, Handen, Södertälje syd, ...) adjoin
+# the station and are reached by the same local roads as the rest of the catchment, so
+# add_station_parks gives each such station a car park node of its own, `park_<stop>`, on the
+# catchment side of the station LOT_WALK_M / CONNECTOR_DETOUR from it: a car park access road
+# `cp_<gateway>_<stop>` from the access point (ACCESS_ROAD_DETOUR x the straight line, the access
+# road's speed, lanes and capacity: the same local roads as the access road) and a walk (and bike)
+# path `cw_<gateway>_<stop>` of LOT_WALK_M to the station, the mean walk from a lot reaching
+# LOT_MAX_WALK_M. Bikes take the road too and park at the station's entrance (0 m); a station with
+# bike spaces only gets a bike link `cp_<gateway>_<stop>` from its access point to the station.
+# Neither carries walking: the access walk stays the walk connector. In the gateways whose modes
+# lack bike (Södertälje, Haninge) no trip bikes, so their stands are reached by no one yet; they
+# are there for when the zone gets bike. The spurs are dead ends: no other path changes.
+LOT_MAX_WALK_M = 200
+LOT_WALK_M = 100
 # Whether stops.csv has the parking columns (optional there); False writes the three-column table
 # that loaders without parking read.
 WRITE_PARKING = True
@@ -536,7 +557,7 @@ class Network:
 
     def __init__(self):
         self.rng = random.Random(SEED)
-        self.X, self.Y, self.kind = [], [], []   # node coordinates, kind: mesh/trail/platform/gateway/access/stop
+        self.X, self.Y, self.kind = [], [], []   # node coordinates, kind: mesh/trail/platform/gateway/access/stop/lot
         self.links = []
         self.grid = {}              # (i, j) -> node of the street grid
         self.mesh_nodes = []        # the grid's nodes, sorted
@@ -551,6 +572,7 @@ class Network:
         self.gateway_nodes = []     # gateway hubs and access points, in the order made
         self.access_of = {}         # access point node -> (gateway id, stop id)
         self.extra_stops = []       # intermediate bus stops: (id, name, node)
+        self.lot_of = {}            # station car park node -> stop id
 
     def add_node(self, p, k):
         self.X.append(round(p[0], 1))
@@ -857,10 +879,70 @@ def add_stops_and_gateways(net):
             net.links[k]["lid"] = "cr_%s_%s" % (gid, sid)
 
 
+def park_walks(n_nodes, links, mode, walk, src, limit=math.inf):
+    """The walk from node src to the nearest node that `mode` can both enter and leave by a link of
+    its own (where the routing puts a stop's car or bike park), within limit; math.inf if none."""
+    ins, outs = set(), set()
+    for l in links:
+        if mode in l["modes"]:
+            outs.add(l["a"])
+            ins.add(l["b"])
+            if l["oneway"] == "no":
+                outs.add(l["b"])
+                ins.add(l["a"])
+    ok = ins & outs
+    dv = within(walk, src, limit) if limit < math.inf else dijkstra(walk, src)[0]
+    return min((d for n, d in dv.items() if n in ok), default=math.inf)
+
+
+def add_station_parks(net):
+    """Step 9b: a car park (and bike access) for every station with spaces whose node has no car
+    (bike) links both ways within LOT_MAX_WALK_M on foot (see LOT_MAX_WALK_M). Made after every
+    other node and link, so the ids and rows before them do not change."""
+    P, stop_node = net.P, net.stop_node
+    access_point = {v: a for a, v in net.access_of.items()}
+    walk = adjacency(len(net.X), net.links, "walk")
+    placed = set()
+    for gid, _, _, _, _, _, gstops in GATEWAYS:
+        for sid, _, road_kph in gstops:
+            bike, car = STATION_PARKING.get(sid, (0, 0))
+            s = stop_node[sid]
+            need = [m for m, spaces in (("bike", bike), ("car", car))
+                    if spaces and park_walks(len(net.X), net.links, m, walk, s, LOT_MAX_WALK_M + 1e-6) > LOT_MAX_WALK_M]
+            if not need:
+                continue
+            placed.add(sid)
+            a = access_point[(gid, sid)]
+            if "car" not in need:
+                k = net.add_link(a, s, "connector", "bike", "", detour=ACCESS_ROAD_DETOUR, role="connector")
+                net.links[k]["lid"] = "cp_%s_%s" % (gid, sid)
+                continue
+            ps, pa = P(s), P(a)
+            off = LOT_WALK_M / CONNECTOR_DETOUR / dist(ps, pa)
+            lot = net.add_node((ps[0] + (pa[0] - ps[0]) * off, ps[1] + (pa[1] - ps[1]) * off), "lot")
+            net.lot_of[lot] = sid
+            road = "bike|car" if bike else "car"
+            k = net.add_link(a, lot, "connector", road, "", detour=ACCESS_ROAD_DETOUR, speed=road_kph,
+                             lanes=ACCESS_ROAD_LANES, cap=ACCESS_ROAD_CAP, role="connector")
+            net.links[k]["lid"] = "cp_%s_%s" % (gid, sid)
+            k = net.add_link(lot, s, "connector", "walk|bike" if bike else "walk", "", length=float(LOT_WALK_M),
+                             role="connector")
+            net.links[k]["lid"] = "cw_%s_%s" % (gid, sid)
+    # A station outside the gateways (on the mesh) has no access point to build from: its streets
+    # must be near enough already.
+    for sid, (bike, car) in sorted(STATION_PARKING.items()):
+        for m, spaces in (("bike", bike), ("car", car)):
+            if sid not in placed and spaces and \
+                    park_walks(len(net.X), net.links, m, walk, stop_node[sid], LOT_MAX_WALK_M + 1e-6) > LOT_MAX_WALK_M:
+                raise SystemExit("station %s: no node with %s links both ways within %d m on foot" % (
+                    sid, m, LOT_MAX_WALK_M))
+
+
 def renumber(net):
     """Drops the nodes (and their links) not walk-connected to the station area or a gateway node, and
     gives the rest their ids: n0001..., platform_<stop>, gw_<zone>, gw_<zone>_<stop> (access
-    points), stop_<stop>. Gateway nodes are made last, so the mesh ids do not depend on them."""
+    points), stop_<stop>, park_<stop> (station car parks). Gateway nodes and car parks are made
+    last, so the mesh ids do not depend on them."""
     kind, zone_of, stop_node = net.kind, net.zone_of, net.stop_node
     keep = reach(adjacency(len(net.X), net.links, "walk"), [net.root] + net.gateway_nodes)
     net.order = order = [n for n in range(len(net.X)) if n in keep]
@@ -874,6 +956,8 @@ def renumber(net):
             new_id[n] = "gw_%s_%s" % net.access_of[n]
         elif kind[n] == "stop":
             new_id[n] = "stop_" + [s for s, v in stop_node.items() if v == n][0]
+        elif kind[n] == "lot":
+            new_id[n] = "park_" + net.lot_of[n]
     net.links = [l for l in net.links if l["a"] in keep and l["b"] in keep]
 
 
@@ -1302,6 +1386,25 @@ def check(outdir):
               "longest %.0f m over %d stations" % (len(walk_conn), longest["len"], longest["id"],
                                                    sum(gw_walks) / max(1, len(gw_walks)), max(gw_walks, default=0),
                                                    len(gw_walks)))
+    # parking: every stop with car (bike) spaces has a node with car (bike) links both ways within
+    # LOT_MAX_WALK_M on foot, where the routing puts its car (bike) park
+    park_line = []
+    for mode, col in (("car", "car_parking"), ("bike", "bike_parking")):
+        walks = []
+        for s in T["stops"]:
+            if not (s[col].isdigit() and int(s[col]) > 0 and s["node"] in n_idx):
+                continue
+            w = park_walks(N, L, mode, walk, n_idx[s["node"]])
+            walks.append((w, s["id"]))
+            if w > LOT_MAX_WALK_M:
+                err("stop %s has %s spaces but no node with %s links both ways within %d m on foot (nearest %s)" % (
+                    s["id"], mode, mode, LOT_MAX_WALK_M, "%.0f m" % w if w < math.inf else "none"))
+        if walks:
+            longest = max(walks)
+            park_line.append("%s at %d stops, longest %s (%s)" % (
+                mode, len(walks), "%.0f m" % longest[0] if longest[0] < math.inf else "none near", longest[1]))
+    if park_line:
+        print("parks on foot from their stops: " + "; ".join(park_line))
     for s in T["stops"]:
         if s["node"] not in nodes:
             err("stop %s: unknown node" % s["id"])
@@ -1433,6 +1536,7 @@ def main(argv):
     add_one_way_streets(net)
     assign_zones(net)
     add_stops_and_gateways(net)
+    add_station_parks(net)
     renumber(net)
     time_lines(net)
     write_tables(net, outdir)
