@@ -3,7 +3,11 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/strong_components.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <functional>
+#include <limits>
 #include <queue>
 
 namespace flemsim::network {
@@ -93,6 +97,97 @@ void check_network(const Network& net) {
                 "zone '" + net.zone_ids[z] + "' needs transit but no stop can be reached on foot from its centroid",
                 "add a connector to a stop, or remove 'transit' from the zone's modes");
     }
+}
+
+namespace {
+
+// Walk links, both ways, as CSR over nodes.
+struct WalkGraph {
+    std::vector<std::uint32_t> first;  // CSR over nodes
+    std::vector<std::uint32_t> to;
+    std::vector<double> length_m;
+};
+
+WalkGraph walk_graph(const Network& net) {
+    WalkGraph g;
+    g.first.assign(net.node_count() + 1, 0);
+    for (std::size_t l = 0; l < net.link_count(); ++l)
+        if (net.link_modes[l] & walk_bit) ++g.first[net.link_from[l] + 1], ++g.first[net.link_to[l] + 1];
+    for (std::size_t n = 0; n < net.node_count(); ++n) g.first[n + 1] += g.first[n];
+    g.to.resize(g.first.back());
+    g.length_m.resize(g.first.back());
+    std::vector<std::uint32_t> next(g.first.begin(), g.first.end() - 1);
+    for (std::size_t l = 0; l < net.link_count(); ++l) {
+        if (!(net.link_modes[l] & walk_bit)) continue;
+        const auto a = net.link_from[l], b = net.link_to[l];
+        g.to[next[a]] = b, g.length_m[next[a]++] = net.link_length_m[l];
+        g.to[next[b]] = a, g.length_m[next[b]++] = net.link_length_m[l];
+    }
+    return g;
+}
+
+// Nodes that `bit` can both enter and leave: ends of its links, the from end of a one-way one only
+// to leave and the to end only to enter.
+std::vector<char> enter_and_leave(const Network& net, std::uint8_t bit) {
+    std::vector<char> in(net.node_count(), 0), out(net.node_count(), 0);
+    for (std::size_t l = 0; l < net.link_count(); ++l) {
+        if (!(net.link_modes[l] & bit)) continue;
+        out[net.link_from[l]] = in[net.link_to[l]] = 1;
+        if (!net.link_oneway[l]) in[net.link_from[l]] = out[net.link_to[l]] = 1;
+    }
+    for (std::size_t n = 0; n < net.node_count(); ++n) in[n] = in[n] && out[n];
+    return in;
+}
+
+// The walk (m) from node `from` to the nearest node marked in `park`, or infinity when none is
+// within park_search_walk_m.
+double park_walk_m(const WalkGraph& g, const std::vector<char>& park, std::uint32_t from) {
+    using Item = std::pair<double, std::uint32_t>;
+    std::priority_queue<Item, std::vector<Item>, std::greater<>> heap;
+    std::vector<double> best(g.first.size() - 1, std::numeric_limits<double>::infinity());
+    best[from] = 0;
+    heap.push({0.0, from});
+    while (!heap.empty()) {
+        const auto [d, n] = heap.top();
+        heap.pop();
+        if (d > best[n]) continue;
+        if (park[n]) return d;
+        for (auto i = g.first[n]; i < g.first[n + 1]; ++i) {
+            const double nd = d + g.length_m[i];
+            if (nd <= park_search_walk_m && nd < best[g.to[i]]) {
+                best[g.to[i]] = nd;
+                heap.push({nd, g.to[i]});
+            }
+        }
+    }
+    return std::numeric_limits<double>::infinity();
+}
+
+}  // namespace
+
+std::vector<std::string> network_warnings(const Network& net) {
+    std::vector<std::string> out;
+    const std::string stops_file = (net.folder / "stops.csv").string();
+    const WalkGraph walk = walk_graph(net);
+    const std::vector<char> car_park = enter_and_leave(net, car_bit), bike_park = enter_and_leave(net, bike_bit);
+    for (std::uint32_t s = 0; s < net.stop_count(); ++s) {
+        for (const std::uint8_t bit : {car_bit, bike_bit}) {
+            const auto spaces = bit == car_bit ? net.stop_car_parking[s] : net.stop_bike_parking[s];
+            if (spaces == 0) continue;
+            const double m = park_walk_m(walk, bit == car_bit ? car_park : bike_park, net.stop_node[s]);
+            if (m <= park_warn_walk_m) continue;
+            const auto* mode = mode_word(bit);
+            const auto what = fmt::format("{}: stop '{}' has {} {} parking spaces, but ", stops_file, net.stop_ids[s],
+                                          spaces, mode);
+            out.push_back(m <= park_search_walk_m
+                              ? what + fmt::format("the nearest node with {} links in and out is {:.0f} m away on "
+                                                   "foot (more than {:.0f} m)",
+                                                   mode, m, park_warn_walk_m)
+                              : what + fmt::format("no node with {} links in and out is within {:.0f} m on foot",
+                                                   mode, park_search_walk_m));
+        }
+    }
+    return out;
 }
 
 }  // namespace flemsim::network

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sim/network/check.hpp"
 #include "sim/network/network.hpp"
 #include "sim/network/write.hpp"
 
@@ -366,4 +367,59 @@ TEST_CASE("broken timetable tables are errors with their position") {
         CHECK(error_of(h) ==
               (h / "transfers.csv").string() + ":4:9: to_stop: unknown stop 'st_cty' (did you mean 'st_city'?)");
     }
+}
+
+namespace {
+// A hand-made network for the parking warnings: a road r0 - r1 (walk, bike, car), stop 'near' 100 m
+// from r1 by a footpath, stop 'far' at the end of an 800 m footpath from r0, and stop 'island' on
+// footpaths that reach no road.
+network::Network parking_net() {
+    network::Network net;
+    net.folder = "parks";
+    net.node_ids = {"r0", "r1", "near", "far", "island", "island2"};
+    const auto link = [&net](std::uint32_t a, std::uint32_t b, double m, std::uint8_t modes) {
+        net.link_ids.push_back("l" + std::to_string(net.link_ids.size()));
+        net.link_from.push_back(a);
+        net.link_to.push_back(b);
+        net.link_length_m.push_back(m);
+        net.link_modes.push_back(modes);
+        net.link_oneway.push_back(0);
+    };
+    link(0, 1, 300, network::walk_bit | network::bike_bit | network::car_bit);
+    link(1, 2, 100, network::walk_bit);
+    link(0, 3, 800, network::walk_bit);
+    link(4, 5, 50, network::walk_bit);
+    net.stop_ids = {"near", "far", "island"};
+    net.stop_node = {2, 3, 4};
+    net.stop_car_parking = {50, 30, 0};
+    net.stop_bike_parking = {20, 0, 10};
+    return net;
+}
+}  // namespace
+
+TEST_CASE("a stop with parking far from the roads is a warning, not an error") {
+    auto net = parking_net();
+    const auto w = network::network_warnings(net);
+    REQUIRE(w.size() == 2);
+    const auto file = (std::filesystem::path("parks") / "stops.csv").string();
+    CHECK(w[0] == file + ": stop 'far' has 30 car parking spaces, but the nearest node with car links in and out is "
+                         "800 m away on foot (more than 500 m)");
+    CHECK(w[1] == file + ": stop 'island' has 10 bike parking spaces, but no node with bike links in and out is "
+                         "within 2000 m on foot");
+    SUBCASE("a one-way road can be entered at one end and left at the other only") {
+        net.link_oneway[0] = 1;  // r0 -> r1: cars leave r0 and enter r1, neither both
+        const auto one_way = network::network_warnings(net);
+        REQUIRE(one_way.size() == 4);
+        CHECK(one_way[0].find("stop 'near' has 50 car parking spaces, but no node") != std::string::npos);
+        CHECK(one_way[1].find("stop 'near' has 20 bike parking spaces, but no node") != std::string::npos);
+    }
+    SUBCASE("within 500 m on foot there is nothing to say") {
+        net.link_length_m[2] = 500;
+        CHECK(network::network_warnings(net).size() == 1);
+    }
+}
+
+TEST_CASE("the Flemingsberg network has a car and a bike park near every station with spaces") {
+    const auto net = network::load_network(std::filesystem::path(FLEMSIM_SOURCE_DIR) / "networks" / "flemingsberg");
+    CHECK(network::network_warnings(net).empty());
 }
