@@ -8,6 +8,8 @@ static run has none). The enum columns (group, purpose, mode, dest_activity; mod
 /legs) are stored as HDF5 enums over uint8; they come back as categoricals with the
 labels of the file, in value order. Version-1 files have no denied_boardings and stuck
 columns in /trips, and files before version 3 no gave_up in /trips and /transit_load.
+transit_access (0 walk, 1 bike-and-ride, 2 park-and-ride) came with version 4, and /lots with
+it: load_trips gives older files a transit_access of zeros, load_lots an empty table.
 """
 import sys
 
@@ -17,6 +19,9 @@ import pandas as pd
 ENUM_COLUMNS = ("group", "purpose", "mode", "dest_activity")
 LEG_ENUM_COLUMNS = ("mode",)
 SUSTAINABLE_MODES = ("walk", "bike", "transit")
+TRANSIT_ACCESS = ("walk", "bike-and-ride", "park-and-ride")  # by value of transit_access
+LOT_KINDS = {1: "bike", 2: "car"}  # /lots kind
+LOT_COLUMNS = ("stop", "kind", "spaces", "arrivals", "peak", "over_capacity", "full_from_s")
 
 
 def _load_table(path, f, name, enum_columns):
@@ -38,9 +43,42 @@ def _load_table(path, f, name, enum_columns):
 
 
 def load_trips(path):
-    """The /trips table as a DataFrame with the enum columns decoded to their names."""
+    """The /trips table as a DataFrame with the enum columns decoded to their names; files
+    before version 4 get a transit_access column of zeros (every transit trip on foot)."""
     with h5py.File(path, "r") as f:
-        return _load_table(path, f, "trips", ENUM_COLUMNS)
+        trips = _load_table(path, f, "trips", ENUM_COLUMNS)
+    if "transit_access" not in trips.columns:
+        trips["transit_access"] = pd.Series(0, index=trips.index, dtype="uint8")
+    return trips
+
+
+def _names(f, table):
+    return [row["name"].decode() if isinstance(row["name"], bytes) else row["name"] for row in f[table][()]]
+
+
+def load_lots(path):
+    """The car parks and bike parks of a simulated day (/lots), one row per lot, with the
+    stop's name and kind as "bike" or "car"; an empty table for files before version 4 and
+    None for a static run."""
+    with h5py.File(path, "r") as f:
+        if "legs" not in f:
+            return None
+        if "lots" not in f:
+            lots = pd.DataFrame({column: pd.Series(dtype="int64") for column in LOT_COLUMNS})
+        else:
+            lots = pd.DataFrame(f["lots"][()])
+        stops = _names(f, "lookup/stops")
+    lots["stop_name"] = [stops[s] for s in lots["stop"]]
+    lots["kind"] = [LOT_KINDS.get(int(k), str(k)) for k in lots["kind"]]
+    return lots
+
+
+def transit_access_counts(trips):
+    """Transit trips by access (walk, bike-and-ride, park-and-ride), every access listed."""
+    transit = trips[trips["mode"] == "transit"]
+    counts = transit["transit_access"].value_counts()
+    return pd.Series([int(counts.get(i, 0)) for i in range(len(TRANSIT_ACCESS))], index=list(TRANSIT_ACCESS),
+                     name="trips")
 
 
 def load_legs(path):
@@ -69,8 +107,7 @@ def transit_by_line(path):
         if "transit_load" not in f:
             return None
         load = pd.DataFrame(f["transit_load"][()])
-        names = [row["name"].decode() if isinstance(row["name"], bytes) else row["name"]
-                 for row in f["lookup/lines"][()]]
+        names = _names(f, "lookup/lines")
     if "gave_up" not in load.columns:
         load["gave_up"] = 0
     sums = load.groupby("line")[["boardings", "denied", "gave_up"]].sum()

@@ -7,6 +7,13 @@
 
 namespace flemsim::core {
 
+// How a transit trip reached its first stop or left its last (TripRecord::transit_access,
+// LotRecord::kind): on foot, or by a bike or car parked at the stop's lot. The values are those
+// of routing::TransitAccess.
+inline constexpr std::uint8_t access_walk = 0;
+inline constexpr std::uint8_t access_bike_and_ride = 1;
+inline constexpr std::uint8_t access_park_and_ride = 2;
+
 // One trip. Times in seconds after midnight of the simulated day (may exceed 86,400).
 // Components (seconds): a street-mode trip has its moving time in in_vehicle_s (walk: 0,
 // the whole trip is access_s); car has the walk to and from the parked car in access_s
@@ -44,6 +51,8 @@ struct TripRecord {
     std::uint8_t stuck;              // 1 when the trip had not ended by the end of the simulated day
     // Appended in schema 3 (timetable transit):
     std::uint8_t gave_up;  // 1 when the rider gave up transit at a stop (max_denied_boardings, or max_wait_s waited)
+    // Appended in schema 4 (park-and-ride, bike-and-ride):
+    std::uint8_t transit_access;  // transit trips: access_walk, access_bike_and_ride or access_park_and_ride; 0 otherwise
 
     bool operator==(const TripRecord&) const = default;
 };
@@ -103,6 +112,22 @@ struct TransitLoadRecord {
     std::uint32_t gave_up;
 
     bool operator==(const TransitLoadRecord&) const = default;
+};
+
+// One car park or bike park at a stop over the simulated day (schema 4): its spaces (scaled
+// like the transit vehicles' places for a population sample), the cars or bikes that arrived,
+// the most parked at once, the arrivals that found it full (they parked over capacity) and
+// the first second it was full.
+struct LotRecord {
+    std::int32_t stop;     // stop number (/lookup/stops)
+    std::uint8_t kind;     // access_bike_and_ride (1): bike park; access_park_and_ride (2): car park
+    std::uint32_t spaces;  // after transit_capacity_factor
+    std::uint32_t arrivals;
+    std::uint32_t peak;
+    std::uint32_t over_capacity;
+    std::int32_t full_from_s;  // -1: never full
+
+    bool operator==(const LotRecord&) const = default;
 };
 
 // One iteration of the day-to-day loop (schema 2).

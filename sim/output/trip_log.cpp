@@ -24,6 +24,7 @@ namespace flemsim::output {
 using core::IterationRecord;
 using core::LegRecord;
 using core::LinkVolumeRecord;
+using core::LotRecord;
 using core::PersonRecord;
 using core::TransitLoadRecord;
 using core::TripRecord;
@@ -115,12 +116,14 @@ constexpr std::array trip_fields = {
     FLEMSIM_FIELD(TripRecord, denied_boardings, u16),
     FLEMSIM_FIELD(TripRecord, stuck, u8),
     FLEMSIM_FIELD(TripRecord, gave_up, u8),
+    FLEMSIM_FIELD(TripRecord, transit_access, u8),
 };
-// The fields of /trips in a version-1 file: all but the last three (denied_boardings and
-// stuck, appended in schema 2, and gave_up, appended in schema 3); in a version-2 file all
-// but the last one.
-constexpr std::size_t trip_field_count_v1 = trip_fields.size() - 3;
-constexpr std::size_t trip_field_count_v2 = trip_fields.size() - 1;
+// The fields of /trips in a version-1 file: all but the last four (denied_boardings and
+// stuck, appended in schema 2, gave_up, appended in schema 3, and transit_access, appended in
+// schema 4); in a version-2 file all but the last two; in a version-3 file all but the last.
+constexpr std::size_t trip_field_count_v1 = trip_fields.size() - 4;
+constexpr std::size_t trip_field_count_v2 = trip_fields.size() - 2;
+constexpr std::size_t trip_field_count_v3 = trip_fields.size() - 1;
 
 constexpr std::array person_fields = {
     FLEMSIM_FIELD(PersonRecord, person_id, u32),    FLEMSIM_FIELD(PersonRecord, group, group),
@@ -188,6 +191,13 @@ constexpr std::array iteration_fields = {
 };
 // The fields of /iterations in a version-2 file: all but gave_up_trips (appended in schema 3).
 constexpr std::size_t iteration_field_count_v2 = iteration_fields.size() - 1;
+
+constexpr std::array lot_fields = {
+    FLEMSIM_FIELD(LotRecord, stop, i32),     FLEMSIM_FIELD(LotRecord, kind, u8),
+    FLEMSIM_FIELD(LotRecord, spaces, u32),   FLEMSIM_FIELD(LotRecord, arrivals, u32),
+    FLEMSIM_FIELD(LotRecord, peak, u32),     FLEMSIM_FIELD(LotRecord, over_capacity, u32),
+    FLEMSIM_FIELD(LotRecord, full_from_s, i32),
+};
 
 // Lookup rows in memory: strings as pointers, which is how HDF5 hands variable-length
 // strings over. Written rows point into the caller's std::strings; read rows own memory
@@ -262,6 +272,7 @@ static_assert(table_matches<LegRecord>(leg_fields));
 static_assert(table_matches<LinkVolumeRecord>(link_volume_fields));
 static_assert(table_matches<TransitLoadRecord>(transit_load_fields));
 static_assert(table_matches<IterationRecord>(iteration_fields));
+static_assert(table_matches<LotRecord>(lot_fields));
 
 // The atomic and enum member types of one side (memory: native; file: little-endian).
 class MemberTypes {
@@ -478,6 +489,7 @@ void write_simulation(hid_t file, const SimulationSources& simulation, const Mem
     write_rows(file, "link_volumes", link_volume_fields, simulation.link_volumes, mem, disk, storage);
     write_rows(file, "transit_load", transit_load_fields, simulation.transit_load, mem, disk, storage);
     write_rows(file, "iterations", iteration_fields, simulation.iterations, mem, disk, storage);
+    write_rows(file, "lots", lot_fields, simulation.lots, mem, disk, storage);
 }
 
 void write_simulation(hid_t file, const SimulationTables& simulation, const MemberTypes& mem, const MemberTypes& disk,
@@ -486,6 +498,7 @@ void write_simulation(hid_t file, const SimulationTables& simulation, const Memb
     write_rows(file, "link_volumes", link_volume_fields, simulation.link_volumes, mem, disk, storage);
     write_rows(file, "transit_load", transit_load_fields, simulation.transit_load, mem, disk, storage);
     write_rows(file, "iterations", iteration_fields, simulation.iterations, mem, disk, storage);
+    write_rows(file, "lots", lot_fields, simulation.lots, mem, disk, storage);
 }
 
 // ---- reading -------------------------------------------------------------------------
@@ -837,6 +850,11 @@ public:
             amount(t, i, "cost_sek", r.cost_sek);
             flag(t, i, "stuck", r.stuck);
             flag(t, i, "gave_up", r.gave_up);
+            if (r.transit_access > core::access_park_and_ride)
+                refuse(t, i, "transit_access", fmt::format("{} is not one of 0 (walk), 1 (bike-and-ride), 2 (park-and-ride)",
+                                                           r.transit_access));
+            if (r.transit_access != core::access_walk && r.mode != static_cast<std::uint8_t>(core::Mode::transit))
+                refuse(t, i, "transit_access", fmt::format("{} but the trip is not by transit", r.transit_access));
         }
     }
 
@@ -938,6 +956,18 @@ public:
             finite(t, i, "relative_gap", r.relative_gap);
             flag(t, i, "converged", r.converged);
         }
+        for (std::size_t i = 0; i < s.lots.size(); ++i) {
+            const char* t = "/lots";
+            const LotRecord& r = s.lots[i];
+            index(t, i, "stop", r.stop, l.stops.size(), "a stop of /lookup/stops");
+            if (r.kind != core::access_bike_and_ride && r.kind != core::access_park_and_ride)
+                refuse(t, i, "kind", fmt::format("{} is neither 1 (bike park) nor 2 (car park)", r.kind));
+            if (r.peak > r.arrivals)
+                refuse(t, i, "peak", fmt::format("{} is more than arrivals ({})", r.peak, r.arrivals));
+            if (r.over_capacity > r.arrivals)
+                refuse(t, i, "over_capacity", fmt::format("{} is more than arrivals ({})", r.over_capacity, r.arrivals));
+            moment(t, i, "full_from_s", r.full_from_s);
+        }
     }
 
 private:
@@ -1015,9 +1045,9 @@ TripLog read_trip_log(const std::filesystem::path& path) {
     try {
         const Reader reader(path);
         const int version = reader.schema_version();
-        if (version < 1 || version > 3)
+        if (version < 1 || version > 4)
             reader.refuse("trip log schema version " + std::to_string(version) +
-                          " is not supported (this flemsim reads 1 to 3)");
+                          " is not supported (this flemsim reads 1 to 4)");
         TripLog log;
         log.meta = reader.meta();
         reader.require({"/trips", "/persons", "/lookup", "/lookup/zones", "/lookup/stops", "/lookup/lines"});
@@ -1028,6 +1058,7 @@ TripLog read_trip_log(const std::filesystem::path& path) {
         const std::span<const Field> trip_columns =
             version == 1   ? std::span<const Field>(trip_fields).first(trip_field_count_v1)
             : version == 2 ? std::span<const Field>(trip_fields).first(trip_field_count_v2)
+            : version == 3 ? std::span<const Field>(trip_fields).first(trip_field_count_v3)
                            : std::span<const Field>(trip_fields);
         reader.read_rows<TripRecord>("/trips", trip_columns, mem.compound(trip_columns, sizeof(TripRecord)).get(),
                                      [&](const std::vector<TripRecord>& rows) { log.trips = rows; });
@@ -1040,6 +1071,7 @@ TripLog read_trip_log(const std::filesystem::path& path) {
                 t.stuck = 0;
             }
             if (version < 3) t.gave_up = 0;
+            if (version < 4) t.transit_access = core::access_walk;
         }
         reader.read_rows<PersonRecord>("/persons", person_fields,
                                        mem.compound(person_fields, sizeof(PersonRecord)).get(),
@@ -1101,6 +1133,12 @@ TripLog read_trip_log(const std::filesystem::path& path) {
                                               [&](const std::vector<IterationRecord>& rows) { sim.iterations = rows; });
             if (version < 3)
                 for (IterationRecord& r : sim.iterations) r.gave_up_trips = 0;
+            // Lots came with schema 4; older files have none.
+            if (version >= 4) {
+                reader.require({"/lots"});
+                reader.read_rows<LotRecord>("/lots", lot_fields, mem.compound(lot_fields, sizeof(LotRecord)).get(),
+                                            [&](const std::vector<LotRecord>& rows) { sim.lots = rows; });
+            }
         }
         reader.check_names();
         const Checks checks(reader);

@@ -1,6 +1,6 @@
 #pragma once
 // The HDF5 trip log: /trips, /persons, /lookup/{zones,stops,lines,links}, for a simulated
-// day also /legs, /link_volumes, /transit_load and /iterations; root attributes with the
+// day also /legs, /link_volumes, /transit_load, /iterations and /lots; root attributes with the
 // schema version, program version, seed, scenario text, input hashes and creation time.
 // Written under a temporary name and renamed when complete.
 #include <cstdint>
@@ -16,8 +16,9 @@ namespace flemsim::output {
 
 // 2: trips gained denied_boardings and stuck; /legs, /link_volumes, /transit_load,
 // /iterations and /lookup/links for simulated days. 3: trips and /transit_load gained
-// gave_up, /iterations gave_up_trips. Version 1 and 2 files are still read.
-inline constexpr int trip_log_schema_version = 3;
+// gave_up, /iterations gave_up_trips. 4: trips gained transit_access; /lots for simulated
+// days. Version 1, 2 and 3 files are still read (without lots).
+inline constexpr int trip_log_schema_version = 4;
 
 struct TripLogMeta {
     int schema_version = trip_log_schema_version;
@@ -73,6 +74,7 @@ struct SimulationTables {
     std::vector<core::LinkVolumeRecord> link_volumes;   // in (link, direction, hour) order
     std::vector<core::TransitLoadRecord> transit_load;  // in (vehicle_trip, segment) order
     std::vector<core::IterationRecord> iterations;      // in iteration order
+    std::vector<core::LotRecord> lots;                  // bike parks, then car parks, each in stop order
 
     bool operator==(const SimulationTables&) const = default;
 };
@@ -97,14 +99,15 @@ struct SimulationSources {
     std::vector<core::LinkVolumeRecord> link_volumes;
     std::vector<core::TransitLoadRecord> transit_load;
     std::vector<core::IterationRecord> iterations;
+    std::vector<core::LotRecord> lots;
 };
 
 void write_trip_log(const std::filesystem::path& path, const TripLogMeta& meta, const Lookups& lookups,
                     const RowSource<core::TripRecord>& trips, const std::vector<core::PersonRecord>& persons,
                     const WriteOptions& options, const SimulationSources* simulation);
 
-// `simulation` may be null (a static run): then /legs, /link_volumes, /transit_load and
-// /iterations are not written.
+// `simulation` may be null (a static run): then /legs, /link_volumes, /transit_load,
+// /iterations and /lots are not written.
 void write_trip_log(const std::filesystem::path& path, const TripLogMeta& meta, const Lookups& lookups,
                     const std::vector<core::TripRecord>& trips, const std::vector<core::PersonRecord>& persons,
                     const WriteOptions& options, const SimulationTables* simulation = nullptr);

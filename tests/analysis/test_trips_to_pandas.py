@@ -30,7 +30,7 @@ EXPECTED_COLUMNS = [
     "origin_zone", "dest_zone", "origin_node", "dest_node", "dep_time_s", "arr_time_s", "distance_m",
     "in_vehicle_s", "wait_s", "access_s", "egress_s", "transfer_walk_s", "transfers", "board_stop",
     "alight_stop", "first_line", "last_line", "cost_sek", "denied_boardings", "stuck",
-    "gave_up",
+    "gave_up", "transit_access",
 ]
 
 
@@ -95,14 +95,40 @@ def main(argv):
     for column in ("boardings", "denied", "gave_up"):
         assert int(by_line[column].sum()) == int(raw_load[column].sum()), (column, by_line)
 
+    # Park-and-ride: the sample's transit trip drove to the car park of stop 0.
+    access = trips_to_pandas.transit_access_counts(trips)
+    assert access.to_dict() == {"walk": 0, "bike-and-ride": 0, "park-and-ride": 1}, access
+    lots = trips_to_pandas.load_lots(path)
+    assert list(lots["kind"]) == ["bike", "car"], lots
+    assert list(lots["stop_name"]) == ["Campus", "Centrum"], lots
+    assert list(lots["arrivals"]) == [0, 1] and list(lots["full_from_s"]) == [-1, -1], lots
+
+    # A version-3 file: /trips without transit_access, no /lots; read as zeros and no lots.
+    older = str(pathlib.Path(path).with_name(pathlib.Path(path).stem + "_v3.h5"))
+    shutil.copyfile(path, older)
+    with h5py.File(older, "r+") as f:
+        rows = f["trips"][()]
+        kept = [name for name in rows.dtype.names if name != "transit_access"]
+        v3 = rows[kept]
+        del f["trips"]
+        f.create_dataset("trips", data=v3.astype([(name, v3.dtype[name]) for name in kept]))
+        del f["lots"]
+        f.attrs["schema_version"] = 3
+    old_trips = trips_to_pandas.load_trips(older)
+    assert list(old_trips.columns) == EXPECTED_COLUMNS, list(old_trips.columns)
+    assert (old_trips["transit_access"] == 0).all()
+    assert trips_to_pandas.transit_access_counts(old_trips)["walk"] == 1
+    assert trips_to_pandas.load_lots(older).empty
+
     # A static run: no /legs.
     static = str(pathlib.Path(path).with_name(pathlib.Path(path).stem + "_static.h5"))
     shutil.copyfile(path, static)
     with h5py.File(static, "r+") as f:
-        for name in ("legs", "link_volumes", "transit_load", "iterations"):
+        for name in ("legs", "link_volumes", "transit_load", "iterations", "lots"):
             del f[name]
     assert trips_to_pandas.load_legs(static) is None
     assert trips_to_pandas.transit_by_line(static) is None
+    assert trips_to_pandas.load_lots(static) is None
     text = run_main(["--legs", static])
     assert "no /legs: a static run" in text, text
     assert f"{expected_rows} trips" in text, text

@@ -139,6 +139,7 @@ std::vector<TripRecord> sample_trips() {
     transit.denied_boardings = 65535;
     transit.stuck = 1;
     transit.gave_up = 1;
+    transit.transit_access = 2;  // park-and-ride
 
     TripRecord car = walk;
     car.trip_id = 2;
@@ -260,6 +261,8 @@ output::SimulationTables sample_simulation() {
     it1.converged = 1;
     it1.gave_up_trips = 18446744073709551615ULL;
     sim.iterations = {it0, it1};
+    // A bike park at stop 0 never full, a car park at stop 1 full from 08:00 with 15 cars over.
+    sim.lots = {{0, 1, 30, 12, 9, 0, -1}, {1, 2, 40, 4294967295u, 55, 15, 28800}};
     return sim;
 }
 
@@ -316,6 +319,7 @@ void check_same(const output::SimulationTables& a, const output::SimulationTable
     check_same_rows(a.link_volumes, b.link_volumes);
     check_same_rows(a.transit_load, b.transit_load);
     check_same_rows(a.iterations, b.iterations);
+    check_same_rows(a.lots, b.lots);
 }
 
 void write_sample(const fs::path& path, const output::WriteOptions& options = {}) {
@@ -487,9 +491,10 @@ std::size_t drop_fields(const fs::path& path, const char* table, std::initialize
 }
 
 // Replaces /trips by a copy without the fields appended in schemas 2 (denied_boardings,
-// stuck) and 3 (gave_up): the /trips of a version-1 file.
+// stuck), 3 (gave_up) and 4 (transit_access): the /trips of a version-1 file.
 void drop_schema2_trip_fields(const fs::path& path) {
-    CHECK(drop_fields(path, "trips", {"denied_boardings", "stuck", "gave_up"}) == 90);  // the version-1 row
+    CHECK(drop_fields(path, "trips", {"denied_boardings", "stuck", "gave_up", "transit_access"}) ==
+          90);  // the version-1 row
 }
 
 }  // namespace
@@ -526,6 +531,7 @@ TEST_CASE("trip log: a simulated day keeps every field of its tables") {
     CHECK(log.trips[1].denied_boardings == 65535);
     CHECK(log.trips[2].stuck == 1);
     CHECK(log.trips[1].gave_up == 1);
+    CHECK(log.trips[1].transit_access == 2);
     CHECK(log.has_simulation);
     check_same(log.simulation, sample_simulation());
     CHECK(std::isnan(log.simulation.iterations[0].mean_min_bike));
@@ -540,6 +546,8 @@ TEST_CASE("trip log: a simulated day keeps every field of its tables") {
         CHECK(read.simulation.link_volumes.empty());
         CHECK(read.simulation.transit_load.empty());
         CHECK(read.simulation.iterations.empty());
+        CHECK(read.simulation.lots.empty());
+        CHECK(has_link(empty, "/lots"));
         CHECK_FALSE(has_link(empty, "/lookup/links"));
         CHECK(output::read_dataset_bytes(empty, "/legs").empty());
     }
@@ -555,12 +563,12 @@ TEST_CASE("trip log: a static run has no simulated tables") {
     const ScratchDir dir("static");
     const fs::path path = dir.path() / "trips.h5";
     write_sample(path);
-    for (const char* name : {"/legs", "/link_volumes", "/transit_load", "/iterations", "/lookup/links"}) {
+    for (const char* name : {"/legs", "/link_volumes", "/transit_load", "/iterations", "/lots", "/lookup/links"}) {
         CAPTURE(name);
         CHECK_FALSE(has_link(path, name));
     }
     const output::TripLog log = output::read_trip_log(path);
-    CHECK(log.meta.schema_version == 3);
+    CHECK(log.meta.schema_version == 4);
     CHECK_FALSE(log.has_simulation);
     CHECK(log.simulation.legs.empty());
     CHECK(log.simulation.iterations.empty());
@@ -592,6 +600,7 @@ TEST_CASE("trip log: version 1 files are read, with the schema-2 trip fields 0")
         t.denied_boardings = 0;
         t.stuck = 0;
         t.gave_up = 0;
+        t.transit_access = 0;
     }
     check_same_rows(log.trips, expected);
     CHECK(log.lookups == sample_lookups());
@@ -609,25 +618,63 @@ TEST_CASE("trip log: version 2 files are read, with gave_up and gave_up_trips 0"
     const ScratchDir dir("version2");
     const fs::path path = dir.path() / "v2.h5";
     write_simulated_sample(path);
-    drop_fields(path, "trips", {"gave_up"});
+    drop_fields(path, "trips", {"gave_up", "transit_access"});
     drop_fields(path, "transit_load", {"gave_up"});
     drop_fields(path, "iterations", {"gave_up_trips"});
+    delete_link(path, "lots");
     set_schema_version(path, 2);
 
     const output::TripLog log = output::read_trip_log(path);
     CHECK(log.meta.schema_version == 2);
     auto trips = sample_trips();
-    for (TripRecord& t : trips) t.gave_up = 0;
+    for (TripRecord& t : trips) {
+        t.gave_up = 0;
+        t.transit_access = 0;
+    }
     check_same_rows(log.trips, trips);
     auto simulation = sample_simulation();
     for (TransitLoadRecord& r : simulation.transit_load) r.gave_up = 0;
     for (IterationRecord& r : simulation.iterations) r.gave_up_trips = 0;
+    simulation.lots.clear();
     check_same(log.simulation, simulation);
 
     SUBCASE("a version-3 file needs them") {
         set_schema_version(path, 3);
         CHECK(message_of([&] { output::read_trip_log(path); }) == path.string() + ": /trips has no field 'gave_up'");
     }
+}
+
+TEST_CASE("trip log: version 3 files are read, with transit_access 0 and no lots") {
+    const ScratchDir dir("version3");
+    const fs::path path = dir.path() / "v3.h5";
+    write_simulated_sample(path);
+    CHECK(drop_fields(path, "trips", {"transit_access"}) == 94);  // the version-3 row
+    delete_link(path, "lots");
+    set_schema_version(path, 3);
+
+    const output::TripLog log = output::read_trip_log(path);
+    CHECK(log.meta.schema_version == 3);
+    CHECK(log.has_simulation);
+    auto trips = sample_trips();
+    for (TripRecord& t : trips) t.transit_access = 0;
+    check_same_rows(log.trips, trips);
+    auto simulation = sample_simulation();
+    simulation.lots.clear();
+    check_same(log.simulation, simulation);
+
+    SUBCASE("a version-4 file needs transit_access") {
+        set_schema_version(path, 4);
+        CHECK(message_of([&] { output::read_trip_log(path); }) ==
+              path.string() + ": /trips has no field 'transit_access'");
+    }
+}
+
+TEST_CASE("trip log: a version-4 simulated day needs /lots") {
+    const ScratchDir dir("no_lots");
+    const fs::path path = dir.path() / "trips.h5";
+    write_simulated_sample(path);
+    delete_link(path, "lots");
+    CHECK(message_of([&] { output::read_trip_log(path); }) == path.string() + ": trip log has no /lots");
 }
 
 TEST_CASE("trip log: file layout") {
@@ -675,9 +722,9 @@ TEST_CASE("trip log: file layout") {
         const hid_t dset = H5Dopen2(file, "trips", H5P_DEFAULT);
         const hid_t type = H5Dget_type(dset);
         // 8 + 4 + 2 + 2 + 4 enums of 1 + 4 * 4 + 2 * 4 + 6 * 4 + 2 + 4 * 4 + 4, then 2 + 1 in
-        // schema 2 and 1 in schema 3, no padding.
-        CHECK(H5Tget_size(type) == 94);
-        CHECK(H5Tget_nmembers(type) == 29);
+        // schema 2, 1 in schema 3 and 1 in schema 4, no padding.
+        CHECK(H5Tget_size(type) == 95);
+        CHECK(H5Tget_nmembers(type) == 30);
         const hid_t trip_id = H5Tget_member_type(type, static_cast<unsigned>(H5Tget_member_index(type, "trip_id")));
         CHECK(H5Tequal(trip_id, H5T_STD_U64LE) > 0);
         const hid_t cost = H5Tget_member_type(type, static_cast<unsigned>(H5Tget_member_index(type, "cost_sek")));
@@ -749,11 +796,13 @@ TEST_CASE("trip log: layout of the simulated tables") {
         };
         // legs: 8 + 4 + 2 + 1 + 7 * 4 + 4 + 2; link_volumes: 4 + 1 + 2 + 4 * 4;
         // transit_load: 4 + 4 + 1 + 2 + 12 * 4; iterations: 2 + 8 + 13 * 8 + 8 + 8 + 1 + 8;
+        // lots: 4 + 1 + 4 * 4 + 4;
         // /lookup/links: 5 strings and 2 doubles (row size not checked: it holds string references).
         const Expected tables[] = {{"legs", 49, 13, 3},
                                    {"link_volumes", 23, 7, 2},
                                    {"transit_load", 59, 16, 2},
                                    {"iterations", 139, 19, 2},
+                                   {"lots", 25, 7, 2},
                                    {"lookup/links", 0, 7, 2}};
         for (const Expected& e : tables) {
             CAPTURE(e.name);
@@ -814,7 +863,7 @@ TEST_CASE("trip log: the same rows give the same bytes") {
     write_sample(a);
     write_sample(b);
     const auto trips = output::read_dataset_bytes(a, "/trips");
-    CHECK(trips.size() == 3 * 94);
+    CHECK(trips.size() == 3 * 95);
     CHECK(trips == output::read_dataset_bytes(b, "/trips"));
     CHECK(output::read_dataset_bytes(a, "/persons") == output::read_dataset_bytes(b, "/persons"));
     // No timestamps in the objects: with the same meta (created_utc included), whole files match.
@@ -827,7 +876,7 @@ TEST_CASE("trip log: the same rows give the same bytes") {
         write_simulated_sample(d);
         CHECK(output::read_dataset_bytes(c, "/legs").size() == 3 * 49);
         CHECK(output::read_dataset_bytes(c, "/iterations").size() == 2 * 139);
-        for (const char* table : {"/trips", "/legs", "/link_volumes", "/transit_load", "/iterations"}) {
+        for (const char* table : {"/trips", "/legs", "/link_volumes", "/transit_load", "/iterations", "/lots"}) {
             CAPTURE(table);
             CHECK(output::read_dataset_bytes(c, table) == output::read_dataset_bytes(d, table));
         }
@@ -888,13 +937,13 @@ TEST_CASE("trip log: files that are not trip logs are refused") {
     SUBCASE("another schema version") {
         const fs::path path = dir.path() / "other_version.h5";
         write_sample(path);
-        for (const int version : {0, 4, 99}) {
+        for (const int version : {0, 5, 99}) {
             CAPTURE(version);
             set_schema_version(path, version);
             CHECK_THROWS_AS(output::read_trip_log(path), InputError);
             CHECK(message_of([&] { output::read_trip_log(path); }) ==
                   path.string() + ": trip log schema version " + std::to_string(version) +
-                      " is not supported (this flemsim reads 1 to 3)");
+                      " is not supported (this flemsim reads 1 to 4)");
         }
     }
 }
@@ -1071,6 +1120,31 @@ TEST_CASE("trip log: every value read is checked, the error names dataset, row a
     SUBCASE("a segment that arrives before it departs") {
         poke<std::int32_t>(path, "transit_load", 0, "arrive_s", 0);
         CHECK(refusal(path) == "/transit_load row 0, field arrive_s: 0 is before depart_s (90540)");
+    }
+    SUBCASE("a transit access that is none of walk, bike-and-ride, park-and-ride") {
+        poke<std::uint8_t>(path, "trips", 1, "transit_access", 3);
+        CHECK(refusal(path) ==
+              "/trips row 1, field transit_access: 3 is not one of 0 (walk), 1 (bike-and-ride), 2 (park-and-ride)");
+    }
+    SUBCASE("park-and-ride on a trip that is not by transit") {
+        poke<std::uint8_t>(path, "trips", 0, "transit_access", 2);
+        CHECK(refusal(path) == "/trips row 0, field transit_access: 2 but the trip is not by transit");
+    }
+    SUBCASE("a lot at a stop beyond /lookup/stops") {
+        poke<std::int32_t>(path, "lots", 1, "stop", 2);
+        CHECK(refusal(path) == "/lots row 1, field stop: 2 is not a stop of /lookup/stops (2 in the file)");
+    }
+    SUBCASE("a lot of no kind") {
+        poke<std::uint8_t>(path, "lots", 0, "kind", 0);
+        CHECK(refusal(path) == "/lots row 0, field kind: 0 is neither 1 (bike park) nor 2 (car park)");
+    }
+    SUBCASE("a lot whose peak is more than its arrivals") {
+        poke<std::uint32_t>(path, "lots", 0, "peak", 13);
+        CHECK(refusal(path) == "/lots row 0, field peak: 13 is more than arrivals (12)");
+    }
+    SUBCASE("a lot full from before the day") {
+        poke<std::int32_t>(path, "lots", 1, "full_from_s", -2);
+        CHECK(refusal(path) == "/lots row 1, field full_from_s: -2 is neither a time of day nor -1");
     }
     SUBCASE("a share above 1") {
         poke<double>(path, "iterations", 1, "share_car", 1.5);

@@ -1,6 +1,7 @@
 // Writes a hand-made trip log of a simulated day to argv[1]: 5 trips (one person each,
-// every mode), their 7 legs (the transit trip walks, rides and walks), one bus segment and
-// one iteration; for the Python analysis check tests/analysis/test_trips_to_pandas.py.
+// every mode), their 7 legs (the transit trip is park-and-ride: it drives to the car park of
+// stop 0, rides and walks), one bus segment, one iteration and the car park of stop 0; for
+// the Python analysis check tests/analysis/test_trips_to_pandas.py.
 #include <cstdio>
 #include <exception>
 
@@ -67,8 +68,9 @@ int main(int argc, char** argv) {
             t.alight_stop = 1;
             t.first_line = t.last_line = 0;
             t.denied_boardings = 1;  // left behind by an earlier bus, not in the sample
+            t.transit_access = core::access_park_and_ride;
             core::LegRecord access = leg;
-            access.mode = static_cast<std::uint8_t>(core::Mode::walk);
+            access.mode = static_cast<std::uint8_t>(core::Mode::car);
             access.end_s = access.start_s + 120;
             access.distance_m = 150;
             core::LegRecord ride = leg;
@@ -82,6 +84,7 @@ int main(int argc, char** argv) {
             ride.distance_m = t.distance_m - 250;
             ride.denied_boardings = 1;
             core::LegRecord egress = access;
+            egress.mode = static_cast<std::uint8_t>(core::Mode::walk);
             egress.leg_index = 2;
             egress.start_s = egress.board_s = ride.end_s;
             egress.end_s = t.arr_time_s;
@@ -119,6 +122,10 @@ int main(int argc, char** argv) {
     iteration.denied_boardings = 1;
     iteration.converged = 1;
     simulation.iterations = {iteration};
+    // The car park of stop 0: 10 spaces, the one car of the transit trip; stop 1 has a bike
+    // park nobody used.
+    simulation.lots = {{1, core::access_bike_and_ride, 20, 0, 0, 0, -1},
+                       {0, core::access_park_and_ride, 10, 1, 1, 0, -1}};
     try {
         output::write_trip_log(argv[1], meta, lookups, trips, persons, {}, &simulation);
     } catch (const std::exception& e) {
