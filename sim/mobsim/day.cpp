@@ -168,7 +168,9 @@ void add_give_up_walks(const MobsimContext& ctx, const DayPlan& plan, const DayR
 
 DayResult simulate_day(const MobsimContext& ctx, const DayPlan& plan) {
     Day day(ctx, plan);
-    return day.run();
+    DayResult res = day.run();
+    count_lot_use(ctx, plan, res);
+    return res;
 }
 
 void add_walk_bike_volumes(const MobsimContext& ctx, const DayPlan& plan, DayResult& day) {

@@ -15,7 +15,7 @@
 // - Travellers (travellers.hpp): per trip its person, started and done flags and how a
 //   rider who gave up went on; per leg its trip; per person the walk and bike speed factors.
 //   Writes DayResult's per-trip columns (dep_s, arr_s, the sums, denied, stuck, gave_up,
-//   stuck_trips, gave_up_trips) and per leg leg_start_s, leg_end_s, leg_distance_m; sizes
+//   access_kind, stuck_trips, gave_up_trips) and per leg leg_start_s, leg_end_s, leg_distance_m; sizes
 //   walkers and cyclists (filled by add_walk_bike_volumes).
 // - LinkQueues (link_queues.hpp): per car arc free-flow time, tokens, storage, the queue and
 //   its head, the waiting list to enter it. Writes cars, buses, car_time_sum and
@@ -25,6 +25,8 @@
 //   denied_boardings, denied_by_line, gave_up_by_line, and per ride leg leg_board_s,
 //   leg_vehicle_trip, leg_board_rn, leg_ride_stops and leg_denied; hands the riders who give
 //   up to Travellers (Phase::give_ups).
+// After the last second, count_lot_use (lots.cpp) reads the legs' times and writes the
+// car_lot_* and bike_lot_* columns.
 // Engines hand work on through the wheel (later seconds) or through lists the day passes
 // from one phase to the next (the same second); a vehicle on the road is a typed VehicleRef
 // (engine.hpp): a car leg or a bus's vehicle trip.
@@ -97,6 +99,10 @@ struct DayResult {
     // 1 when the rider gave up transit after max_denied_boardings at a stop and finished the
     // trip from there on foot (or, beyond the walk range, by taxi at the free-flow car time).
     std::vector<std::uint8_t> gave_up;
+    // How a trip with a ride reached transit (core::TransitAccess: 0 on foot, 1 bike-and-ride,
+    // 2 park-and-ride): a car leg makes it park-and-ride, a bike leg bike-and-ride. 0 for trips
+    // without a ride.
+    std::vector<std::uint8_t> access_kind;
     // Per leg (numbered as in the routes). For ride legs: the vehicle trip boarded, the route
     // node boarded (one of the leg's options) and the stops ridden on it; -1, invalid_index
     // and 0 when the rider never boarded.
@@ -111,6 +117,18 @@ struct DayResult {
     // Car travel times per (car arc, hour of entry): sum of seconds and count.
     std::vector<double> car_time_sum;
     std::vector<std::uint32_t> car_time_count;
+    // Car parks and bike parks at stops (park-and-ride, bike-and-ride), per stop: the spaces
+    // (stops.csv car_parking, bike_parking, scaled like the vehicles' places for a sample:
+    // round(spaces x transit_capacity_factor), at least 1 where there are any); the vehicles
+    // that arrived, the most parked at once, the arrivals that found every space taken (they
+    // park over capacity: the day turns nobody away) and the first second the lot was full
+    // (-1: never). A car or bike arrives when the outbound car or bike leg ends and leaves
+    // when the return leg starts; one whose return never started is still there at the end.
+    // Filled by count_lot_use.
+    std::vector<std::uint32_t> car_lot_spaces, car_lot_arrivals, car_lot_peak, car_lot_over;
+    std::vector<std::int32_t> car_lot_full_s;
+    std::vector<std::uint32_t> bike_lot_spaces, bike_lot_arrivals, bike_lot_peak, bike_lot_over;
+    std::vector<std::int32_t> bike_lot_full_s;
     // Transit: load per vehicle trip and segment (vehicle trip order, then segment).
     std::vector<core::TransitLoadRecord> transit_load;
     std::uint64_t denied_boardings = 0;
@@ -123,6 +141,15 @@ struct DayResult {
 };
 
 DayResult simulate_day(const MobsimContext& ctx, const DayPlan& plan);
+
+// The lots of a played day (DayResult::car_lot_* and bike_lot_*) from its legs and their
+// times; simulate_day calls it after the last second. Events at one second: departures
+// before arrivals (a space freed that second is taken), then in leg order.
+void count_lot_use(const MobsimContext& ctx, const DayPlan& plan, DayResult& day);
+
+// One row per lot (stop and kind) that has spaces or had arrivals, for the trip log's /lots:
+// bike parks first, then car parks, each in stop order.
+std::vector<core::LotRecord> lot_records(const DayResult& day);
 
 // Walkers and cyclists per link and hour (DayResult::walkers, ::cyclists) of a simulated
 // day: their paths are traced again, at the speeds they walked and cycled, with the walks of

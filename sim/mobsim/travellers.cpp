@@ -48,6 +48,7 @@ Travellers::Travellers(const MobsimContext& ctx, const DayPlan& plan, DayResult&
     res.denied.assign(trips, 0);
     res.stuck.assign(trips, 0);
     res.gave_up.assign(trips, 0);
+    res.access_kind.assign(trips, core::access_walk);
     // Per leg; LinkQueues and TransitVehicles fill in the boardings of car and ride legs,
     // TransitVehicles the vehicle trips and denied boardings.
     res.leg_start_s.assign(legs, -1);
@@ -247,11 +248,21 @@ void Travellers::summarise_trip(std::uint32_t t) {
     const auto& tm = *m_ctx.routing.transit;
     const auto lb = m_routes.trip_first_leg[t], le = m_routes.trip_first_leg[t + 1];
     std::uint32_t first_ride = le, last_ride = le;
-    for (auto l = lb; l < le; ++l)
-        if (m_routes.leg_kind[l] == LegKind::ride) {
+    bool car_leg = false, bike_leg = false;
+    for (auto l = lb; l < le; ++l) {
+        const auto kind = m_routes.leg_kind[l];
+        if (kind == LegKind::ride) {
             if (first_ride == le) first_ride = l;
             last_ride = l;
         }
+        car_leg = car_leg || kind == LegKind::car;
+        bike_leg = bike_leg || kind == LegKind::bike;
+    }
+    // A ride reached by a car or bike leg: park-and-ride or bike-and-ride.
+    m_res.access_kind[t] = first_ride == le ? core::access_walk
+                           : car_leg        ? core::access_park_and_ride
+                           : bike_leg       ? core::access_bike_and_ride
+                                            : core::access_walk;
     float in_vehicle = 0, wait = 0, access = 0, egress = 0, transfer = 0, distance = 0;
     std::uint16_t denied = 0;
     for (auto l = lb; l < le; ++l) {

@@ -108,3 +108,164 @@ TEST_CASE("a day is the same with 1 and 2 threads, with every phase run in paral
     for (const auto b : one.buses) bus_entries += b;
     CHECK(bus_entries > 0);
 }
+
+// Park-and-ride and bike-and-ride: routes made by hand, lots counted from the legs' times.
+namespace {
+
+struct LegSpec {
+    routing::LegKind kind;
+    std::vector<std::uint32_t> arcs{};  // car legs
+    float length_m = 0;               // walk and bike legs
+    std::uint32_t board_rn = core::invalid_index;  // ride legs: the planned ride, the only option
+    std::uint16_t stops = 0;
+};
+
+void add_trip(routing::TripRoutes& r, const std::vector<LegSpec>& legs) {
+    for (const auto& l : legs) {
+        const bool ride = l.kind == routing::LegKind::ride;
+        r.leg_kind.push_back(l.kind);
+        r.arcs.insert(r.arcs.end(), l.arcs.begin(), l.arcs.end());
+        r.leg_first_arc.push_back(static_cast<std::uint32_t>(r.arcs.size()));
+        r.leg_board_rn.push_back(l.board_rn);
+        r.leg_stops.push_back(l.stops);
+        r.leg_length_m.push_back(l.length_m);
+        if (ride) {
+            r.option_board_rn.push_back(l.board_rn);
+            r.option_stops.push_back(l.stops);
+        }
+        r.leg_first_option.push_back(static_cast<std::uint32_t>(r.option_board_rn.size()));
+    }
+    r.trip_first_leg.push_back(static_cast<std::uint32_t>(r.leg_kind.size()));
+}
+
+}  // namespace
+
+TEST_CASE("park-and-ride: a lot of 1 space, two cars, a bike; arrivals that find it full park over capacity") {
+    // h --(1,000 m at 36 km/h: 100 s)-- p --(walk, 3,000 m)-- b; line A from p to b, 300 s,
+    // every 10 min from 07:00. The stop at p has 4 car and 25 bike spaces; the sample is a
+    // tenth, so 1 car space (round(0.4) = 0, at least 1) and 3 bike spaces (round(2.5)).
+    auto w = testing::make_world({"h", "p", "b"}, {{0, 0}, {1000, 0}, {4000, 0}},
+                                 {{"h", "p", 1000, 36, 7200}, {"p", "h", 1000, 36, 7200}, {"p", "b", 3000, 0, 0},
+                                  {"b", "p", 3000, 0, 0}});
+    testing::add_line(w, "A", {"p", "b"}, {300}, 7 * 3600, 20 * 3600, 600, 100);
+    w.net.stop_car_parking = {4, 0};
+    w.net.stop_bike_parking = {25, 0};
+    const auto ctx = routing::build_routing(w.net, w.scenario);
+    const auto& tm = *ctx.transit;
+    const std::uint32_t rn_out = tm.first_route_node(0, 0), rn_back = tm.first_route_node(0, 1);
+    const std::uint32_t p = w.net.find_node("p"), h = w.net.find_node("h");
+    REQUIRE(tm.rn_stop(rn_out) == 0);
+    REQUIRE(tm.rn_stop(rn_back + 1) == 0);
+    routing::ShortestPathTree tree(ctx.car);
+    std::vector<std::uint32_t> to_p, to_h;
+    tree.run(h);
+    REQUIRE(tree.path_to(p, to_p));
+    tree.run(p);
+    REQUIRE(tree.path_to(h, to_h));
+
+    // Persons 0 and 1 park and ride at 07:50 and 07:52, person 2 bikes and rides at 07:51
+    // (1,050 m at 4.2 m/s: 250 s); all come back at 16:00. Person 3 parks and rides at 17:00,
+    // when the other two cars have left, and comes back at 19:00.
+    const std::int32_t t0750 = 7 * 3600 + 50 * 60, t0751 = t0750 + 60, t0752 = t0750 + 120, t1700 = 17 * 3600;
+    auto pop = testing::make_people(w.net, {t0750, t0752, t0751, t1700}, "h", "b", 16 * 3600);
+    pop.tour_return_s[3] = 19 * 3600;
+    using K = routing::LegKind;
+    routing::TripRoutes routes;
+    const LegSpec walk0{K::walk}, out_ride{K::ride, {}, 0, rn_out, 1}, back_ride{K::ride, {}, 0, rn_back, 1};
+    for (int person = 0; person < 4; ++person) {
+        const bool bike = person == 2;
+        const LegSpec out_access = bike ? LegSpec{K::bike, {}, 1050} : LegSpec{K::car, to_p};
+        const LegSpec back_egress = bike ? LegSpec{K::bike, {}, 1050} : LegSpec{K::car, to_h};
+        add_trip(routes, {out_access, walk0, out_ride, walk0});
+        add_trip(routes, {walk0, back_ride, walk0, back_egress});
+    }
+    auto params = testing::car_params();
+    params.transit_capacity_factor = 0.1;
+    const std::vector<core::Mode> modes(pop.trip_count(), core::Mode::transit);
+    std::vector<std::int32_t> dep(pop.trip_count());
+    for (std::size_t t = 0; t < pop.trip_count(); ++t) dep[t] = routing::trip_departure_s(pop, t);
+    const auto mctx = mobsim::make_mobsim_context(ctx, params);
+    const auto d = mobsim::simulate_day(mctx, {pop, modes, dep, routes});
+
+    CHECK(d.stuck_trips == 0);
+    CHECK(d.access_kind == std::vector<std::uint8_t>{2, 2, 2, 2, 1, 1, 2, 2});
+    // A car leg of one link: 100 s free flow, a second to leave the link (car_access_s 0).
+    const auto first_leg = [&](std::size_t trip) { return routes.trip_first_leg[trip]; };
+    CHECK(d.leg_end_s[first_leg(0)] == t0750 + 101);
+    CHECK(d.leg_end_s[first_leg(2)] == t0752 + 101);
+    CHECK(d.leg_end_s[first_leg(4)] == t0751 + 250);
+    CHECK(d.leg_end_s[first_leg(6)] == t1700 + 101);
+    // The return car legs start after the 16:00 ride, before person 3 parks.
+    const std::uint32_t back_car_0 = first_leg(2) - 1, back_car_1 = first_leg(4) - 1;
+    CHECK(d.leg_start_s[back_car_0] > 16 * 3600);
+    CHECK(d.leg_start_s[back_car_1] > 16 * 3600);
+    CHECK(d.leg_start_s[back_car_1] < t1700);
+
+    REQUIRE(d.car_lot_spaces == std::vector<std::uint32_t>{1, 0});
+    REQUIRE(d.bike_lot_spaces == std::vector<std::uint32_t>{3, 0});
+    // Cars: person 0 fills the lot at 07:51:41; person 1 finds it full (over capacity, 2
+    // parked); both leave at about 16:05; person 3 finds it empty at 17:01:41.
+    CHECK(d.car_lot_arrivals == std::vector<std::uint32_t>{3, 0});
+    CHECK(d.car_lot_peak == std::vector<std::uint32_t>{2, 0});
+    CHECK(d.car_lot_over == std::vector<std::uint32_t>{1, 0});
+    CHECK(d.car_lot_full_s == std::vector<std::int32_t>{t0750 + 101, -1});
+    CHECK(d.bike_lot_arrivals == std::vector<std::uint32_t>{1, 0});
+    CHECK(d.bike_lot_peak == std::vector<std::uint32_t>{1, 0});
+    CHECK(d.bike_lot_over == std::vector<std::uint32_t>{0, 0});
+    CHECK(d.bike_lot_full_s == std::vector<std::int32_t>{-1, -1});
+    // The trip log's rows: bike parks, then car parks; a stop without spaces or arrivals has none.
+    const auto lots = mobsim::lot_records(d);
+    REQUIRE(lots.size() == 2);
+    CHECK(lots[0] == core::LotRecord{0, 1, 3, 1, 1, 0, -1});
+    CHECK(lots[1] == core::LotRecord{0, 2, 1, 3, 2, 1, t0750 + 101});
+}
+
+TEST_CASE("park-and-ride: a car that never started home stays parked; a departure and an arrival in one second") {
+    // Departures come before arrivals within a second, so a car leaving frees the space for
+    // one arriving the same second. Played through count_lot_use with leg times set by hand.
+    auto w = testing::make_world({"h", "p", "b"}, {{0, 0}, {1000, 0}, {4000, 0}},
+                                 {{"h", "p", 1000, 36, 7200}, {"p", "h", 1000, 36, 7200}, {"p", "b", 3000, 0, 0},
+                                  {"b", "p", 3000, 0, 0}});
+    testing::add_line(w, "A", {"p", "b"}, {300}, 7 * 3600, 20 * 3600, 600, 100);
+    w.net.stop_car_parking = {1, 0};
+    w.net.stop_bike_parking = {0, 0};
+    const auto ctx = routing::build_routing(w.net, w.scenario);
+    const auto& tm = *ctx.transit;
+    const std::uint32_t rn_out = tm.first_route_node(0, 0), rn_back = tm.first_route_node(0, 1);
+    using K = routing::LegKind;
+    const LegSpec walk0{K::walk}, car{K::car}, out_ride{K::ride, {}, 0, rn_out, 1},
+        back_ride{K::ride, {}, 0, rn_back, 1};
+    routing::TripRoutes routes;
+    for (int person = 0; person < 2; ++person) {
+        add_trip(routes, {car, walk0, out_ride, walk0});   // legs 8p .. 8p + 3
+        add_trip(routes, {walk0, back_ride, walk0, car});  // legs 8p + 4 .. 8p + 7
+    }
+    const auto pop = testing::make_people(w.net, {1000, 2000}, "h", "b", 16 * 3600);
+    const std::vector<core::Mode> modes(pop.trip_count(), core::Mode::transit);
+    const std::vector<std::int32_t> dep(pop.trip_count(), 0);
+    const auto mctx = mobsim::make_mobsim_context(ctx, testing::car_params());
+    mobsim::DayResult d;
+    d.access_kind.assign(4, 2);
+    d.leg_start_s.assign(16, -1);
+    d.leg_end_s.assign(16, -1);
+    SUBCASE("person 0 leaves at 09:00, when person 1 arrives: the space is free again") {
+        d.leg_end_s[0] = 8 * 3600;
+        d.leg_start_s[7] = 9 * 3600;
+        d.leg_end_s[8] = 9 * 3600;
+        mobsim::count_lot_use(mctx, {pop, modes, dep, routes}, d);
+        CHECK(d.car_lot_arrivals[0] == 2);
+        CHECK(d.car_lot_peak[0] == 1);
+        CHECK(d.car_lot_over[0] == 0);
+        CHECK(d.car_lot_full_s[0] == 8 * 3600);
+    }
+    SUBCASE("person 0's trip home never reached its car: person 1 parks over capacity") {
+        d.leg_end_s[0] = 8 * 3600;
+        d.leg_end_s[8] = 9 * 3600;
+        mobsim::count_lot_use(mctx, {pop, modes, dep, routes}, d);
+        CHECK(d.car_lot_arrivals[0] == 2);
+        CHECK(d.car_lot_peak[0] == 2);
+        CHECK(d.car_lot_over[0] == 1);
+        CHECK(d.bike_lot_arrivals[0] == 0);
+        CHECK(mobsim::lot_records(d).size() == 1);
+    }
+}
