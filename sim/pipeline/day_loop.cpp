@@ -262,6 +262,7 @@ core::TripRecord simulated_trip(const choice::ChoiceInputs& in, const routing::R
     rec.denied_boardings = day.denied[t];
     rec.stuck = day.stuck[t];
     rec.gave_up = day.gave_up[t];
+    rec.transit_access = day.access_kind[t];
     return rec;
 }
 
