@@ -3,6 +3,8 @@
 #include <memory>
 
 #include "sim/apps/command.hpp"
+#include "sim/network/check.hpp"
+#include "sim/network/patch.hpp"
 #include "sim/pipeline/run.hpp"
 
 namespace flemsim::apps {
@@ -17,9 +19,15 @@ struct ValidateCommandOptions {
 int run(const ValidateCommandOptions& o) {
     const auto s = load_scenario(o.scenario_file, o.common);
     const auto lines = pipeline::validate(s);
+    // What a valid network may still lack (stations with parking far from the roads). The network
+    // is loaded again here, as pipeline::validate keeps its own; it takes well under a second.
+    const auto warnings = network::network_warnings(network::load_scenario_network(s));
     if (!o.common.quiet) {
         for (const auto& l : lines) std::cout << "ok  " << l << "\n";
-        std::cout << o.scenario_file << ": valid\n";
+        for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
+        std::cout << o.scenario_file << ": valid";
+        if (!warnings.empty()) std::cout << " (" << warnings.size() << " warning" << (warnings.size() > 1 ? "s" : "") << ")";
+        std::cout << "\n";
     }
     return exit_ok;
 }
