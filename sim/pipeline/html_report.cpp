@@ -451,6 +451,18 @@ std::string html_report(const HtmlReportInputs& in) {
                     std::floor(s.depart_s / 3600.0), std::floor((s.depart_s % 3600) / 60.0), s.onboard, s.capacity,
                     pct(s.load_factor));
             put(o, "</table>");
+            if (!crowding.lots.empty()) {
+                put(o,
+                    "<h2>Park-and-ride and bike-and-ride</h2><table><tr><th>stop</th><th>kind</th><th>spaces</th>"
+                    "<th>arrivals</th><th>peak</th><th>over capacity</th><th>full from</th></tr>");
+                for (const auto& l : crowding.lots)
+                    put(o, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        html_escape(l.stop), l.kind == core::access_park_and_ride ? "car" : "bike", l.spaces,
+                        l.arrivals, l.peak, l.over_capacity,
+                        l.full_from_s < 0 ? std::string("–")
+                                          : fmt::format("{:02}:{:02}", l.full_from_s / 3600, l.full_from_s % 3600 / 60));
+                put(o, "</table>");
+            }
         }
     }
     if (in.net) {
@@ -477,6 +489,7 @@ TripLogSummary summarise_trip_log(const output::TripLog& log) {
         for (const auto& st : log.lookups.stops) stops.push_back(st.name);
         out.crowding = report::compute_crowding(log.simulation.transit_load, lines, stops);
         report::count_gave_up_waiting(out.crowding, log.trips);
+        report::add_lots(out.crowding, log.simulation.lots, stops);
     }
     return out;
 }

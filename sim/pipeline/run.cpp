@@ -248,6 +248,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         std::vector<std::string> line_names(net.line_names), stop_names(net.stop_names);
         result.crowding = report::compute_crowding(loop.day.transit_load, line_names, stop_names);
         report::count_gave_up_waiting(result.crowding, trips);
+        report::add_lots(result.crowding, mobsim::lot_records(loop.day), stop_names);
     }
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, pop.person_count(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
@@ -291,7 +292,8 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         result.trips_file = out->target() / "trips.h5";
         result.report_file = out->target() / "modal_split.json";
         if (s.simulation.enabled) {
-            const auto sources = simulation_sources(pop, ctx, loop);
+            auto sources = simulation_sources(pop, ctx, loop);
+            sources.lots = mobsim::lot_records(loop.day);
             output::write_trip_log(dir / "trips.h5", meta, make_lookups(net), simulated_trip_rows(in, ctx, loop),
                                    persons, {s.output.compression_level, s.output.chunk_rows}, &sources);
         } else {

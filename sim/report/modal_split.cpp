@@ -148,6 +148,25 @@ void write_crowding(core::JsonWriter& json, const Crowding& crowding) {
 }
 
 // Every IterationRecord field by its name; a NaN mean (a mode without trips) is null.
+void write_lots(core::JsonWriter& json, const std::vector<LotUse>& lots) {
+    json.key("lots").begin_array();
+    for (const LotUse& l : lots) {
+        json.begin_object();
+        json.key("stop").value(l.stop);
+        json.key("kind").value(l.kind == core::access_park_and_ride ? "car" : "bike");
+        json.key("spaces").value(static_cast<unsigned long long>(l.spaces));
+        json.key("arrivals").value(static_cast<unsigned long long>(l.arrivals));
+        json.key("peak").value(static_cast<unsigned long long>(l.peak));
+        json.key("over_capacity").value(static_cast<unsigned long long>(l.over_capacity));
+        if (l.full_from_s < 0)
+            json.key("full_from_s").null();
+        else
+            json.key("full_from_s").value(static_cast<long long>(l.full_from_s));
+        json.end_object();
+    }
+    json.end_array();
+}
+
 void write_iterations(core::JsonWriter& json, const std::vector<core::IterationRecord>& iterations) {
     const auto count = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
     json.key("iterations").begin_array();
@@ -277,6 +296,8 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
             in_vehicle_s += t.in_vehicle_s;
             split.transit_wait_over_30 += t.wait_s > 1800;
             split.transit_wait_over_60 += t.wait_s > 3600;
+            split.transit_park_and_ride += t.transit_access == core::access_park_and_ride;
+            split.transit_bike_and_ride += t.transit_access == core::access_bike_and_ride;
         }
         distance_m[t.mode] += static_cast<double>(t.distance_m);
     }
@@ -330,9 +351,10 @@ std::string format_modal_split(const ModalSplit& split) {
     if (split.transit_trips > 0)
         out += fmt::format(
             "Transit trips: {} — per trip {} min access and egress walk, {} min waiting, {} min on board; "
-            "{} waited over 30 min, {} over 60 min\n\n",
+            "{} waited over 30 min, {} over 60 min; {} park-and-ride, {} bike-and-ride\n\n",
             split.transit_trips, mean_cell(split.transit_access_egress_min, 1), mean_cell(split.transit_wait_min, 1),
-            mean_cell(split.transit_in_vehicle_min, 1), split.transit_wait_over_30, split.transit_wait_over_60);
+            mean_cell(split.transit_in_vehicle_min, 1), split.transit_wait_over_30, split.transit_wait_over_60,
+            split.transit_park_and_ride, split.transit_bike_and_ride);
 
     out += fmt::format("Sustainable share (walk + bike + transit): {:.1f} % — target {:.1f} % — {}\n",
                        100.0 * split.sustainable_share(), 100.0 * split.target, split.target_met() ? "MET" : "MISSED");
@@ -396,7 +418,48 @@ void count_gave_up_waiting(Crowding& crowding, const std::vector<core::TripRecor
     crowding.gave_up_waiting = all > crowding.gave_up ? all - crowding.gave_up : 0;
 }
 
-std::string format_crowding(const Crowding& crowding) {
+void add_lots(Crowding& crowding, const std::vector<core::LotRecord>& lots, const std::vector<std::string>& stop_names) {
+    std::vector<const core::LotRecord*> used;
+    for (const core::LotRecord& r : lots)
+        if (r.arrivals > 0) used.push_back(&r);
+    // Car parks (kind 2) before bike parks (1); by name, then number, so that the order does
+    // not depend on the order of the rows.
+    std::sort(used.begin(), used.end(), [&](const core::LotRecord* a, const core::LotRecord* b) {
+        if (a->kind != b->kind) return a->kind > b->kind;
+        const std::string na = name_at(stop_names, a->stop), nb = name_at(stop_names, b->stop);
+        if (na != nb) return na < nb;
+        return a->stop < b->stop;
+    });
+    crowding.lots.clear();
+    for (const core::LotRecord* r : used)
+        crowding.lots.push_back({name_at(stop_names, r->stop), r->kind, r->spaces, r->arrivals, r->peak,
+                                 r->over_capacity, r->full_from_s});
+}
+
+namespace {
+
+std::string_view lot_kind_name(std::uint8_t kind) {
+    return kind == core::access_park_and_ride ? "car" : kind == core::access_bike_and_ride ? "bike" : "?";
+}
+
+// The table of lots that had arrivals; nothing without any.
+std::string format_lots(const std::vector<LotUse>& lots) {
+    if (lots.empty()) return {};
+    std::size_t stop_width = code_points("stop");
+    for (const LotUse& l : lots) stop_width = std::max(stop_width, code_points(l.stop));
+    std::string out = "Park-and-ride and bike-and-ride\n";
+    out += "  " + pad_right("stop", stop_width) +
+           fmt::format("  {:<4}  {:>6}  {:>8}  {:>6}  {:>13}  {:>9}\n", "kind", "spaces", "arrivals", "peak",
+                       "over capacity", "full from");
+    for (const LotUse& l : lots)
+        out += "  " + pad_right(l.stop, stop_width) +
+               fmt::format("  {:<4}  {:>6}  {:>8}  {:>6}  {:>13}  {:>9}\n", lot_kind_name(l.kind), l.spaces,
+                           l.arrivals, l.peak, l.over_capacity,
+                           l.full_from_s < 0 ? std::string("-") : clock_time(l.full_from_s));
+    return out;
+}
+
+std::string format_crowding_only(const Crowding& crowding) {
     const std::uint64_t attempts = crowding.boardings + crowding.denied_boardings;
     const double denied_share =
         attempts == 0 ? 0.0 : static_cast<double>(crowding.denied_boardings) / static_cast<double>(attempts);
@@ -442,6 +505,12 @@ std::string format_crowding(const Crowding& crowding) {
                    fmt::format("  {:>5}  {:>19}  {:>6.1f}", clock_time(c.depart_s),
                                fmt::format("{} / {}", c.onboard, c.capacity), 100.0 * c.load_factor));
     return out;
+}
+
+}  // namespace
+
+std::string format_crowding(const Crowding& crowding) {
+    return format_crowding_only(crowding) + format_lots(crowding.lots);
 }
 
 std::string format_iterations(const std::vector<core::IterationRecord>& iterations) {
@@ -519,8 +588,13 @@ std::string modal_split_json(const ModalSplit& split, const Crowding* crowding,
     number_or_null("in_vehicle_min", split.transit_in_vehicle_min);
     json.key("waited_over_30_min").value(static_cast<unsigned long long>(split.transit_wait_over_30));
     json.key("waited_over_60_min").value(static_cast<unsigned long long>(split.transit_wait_over_60));
+    json.key("park_and_ride_trips").value(static_cast<unsigned long long>(split.transit_park_and_ride));
+    json.key("bike_and_ride_trips").value(static_cast<unsigned long long>(split.transit_bike_and_ride));
     json.end_object();
-    if (crowding != nullptr) write_crowding(json, *crowding);
+    if (crowding != nullptr) {
+        write_crowding(json, *crowding);
+        write_lots(json, crowding->lots);
+    }
     if (iterations != nullptr) write_iterations(json, *iterations);
     json.end_object();
     return json.str() + "\n";

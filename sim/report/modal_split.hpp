@@ -39,6 +39,9 @@ struct ModalSplit {
     // than 30 and more than 60 minutes in all. NaN means without transit trips.
     double transit_access_egress_min = 0, transit_wait_min = 0, transit_in_vehicle_min = 0;
     std::uint64_t transit_trips = 0, transit_wait_over_30 = 0, transit_wait_over_60 = 0;
+    // Of those transit trips, how many reached transit by a car or bike left at a stop
+    // (TripRecord::transit_access).
+    std::uint64_t transit_park_and_ride = 0, transit_bike_and_ride = 0;
     double target = 0.7;
     double sustainable_share() const { return overall.sustainable_share(); }
     bool target_met() const { return sustainable_share() >= target; }
@@ -67,6 +70,13 @@ struct LineUse {
     std::uint64_t gave_up = 0;  // riders who gave up transit when one of its vehicles left them
     double peak_load_factor = 0;
 };
+// A car park or bike park at a stop over the simulated day (core::LotRecord, with names).
+struct LotUse {
+    std::string stop;  // stop name
+    std::uint8_t kind = 0;  // core::access_park_and_ride (car park) or access_bike_and_ride (bike park)
+    std::uint32_t spaces = 0, arrivals = 0, peak = 0, over_capacity = 0;
+    std::int32_t full_from_s = -1;  // -1: never full
+};
 struct Crowding {
     std::vector<CrowdedSegment> most_crowded;  // at most top_n
     std::vector<LineUse> by_line;              // every line in the load records, in line order
@@ -77,6 +87,8 @@ struct Crowding {
     std::uint64_t boardings = 0;
     std::uint64_t segments_over_seated = 0;  // segments with more on board than seats
     std::uint64_t segments_full = 0;         // segments at capacity
+    // Lots that had arrivals (add_lots): car parks, then bike parks, each by stop name.
+    std::vector<LotUse> lots;
 };
 
 Crowding compute_crowding(const std::vector<core::TransitLoadRecord>& load, const std::vector<std::string>& line_names,
@@ -84,6 +96,10 @@ Crowding compute_crowding(const std::vector<core::TransitLoadRecord>& load, cons
 // The trips that gave up transit at a stop (TripRecord::gave_up) less those after denied
 // boardings (crowding.gave_up): the riders who gave up after waiting max_wait_s in all.
 void count_gave_up_waiting(Crowding& crowding, const std::vector<core::TripRecord>& trips);
+// The lots of `lots` that had arrivals into crowding.lots, car parks first, then bike parks,
+// each by stop name (then stop number).
+void add_lots(Crowding& crowding, const std::vector<core::LotRecord>& lots, const std::vector<std::string>& stop_names);
+// The crowding block, then the table of lots when any had arrivals.
 std::string format_crowding(const Crowding& crowding);
 
 // The convergence table of the day-to-day loop (one line per iteration).
@@ -91,7 +107,7 @@ std::string format_iterations(const std::vector<core::IterationRecord>& iteratio
 
 // The console table (plain text, fixed width).
 std::string format_modal_split(const ModalSplit& split);
-// The same as JSON; with a simulated day also "crowding" and "iterations".
+// The same as JSON; with a simulated day also "crowding", "lots" and "iterations".
 std::string modal_split_json(const ModalSplit& split, const Crowding* crowding = nullptr,
                              const std::vector<core::IterationRecord>* iterations = nullptr);
 

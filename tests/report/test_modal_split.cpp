@@ -549,3 +549,81 @@ TEST_CASE("stuck trips count in the shares but not in the mean times") {
     CHECK(split.mean_travel_min[3] == doctest::Approx(10.0));
     CHECK(split.mean_distance_km[3] == doctest::Approx(1.0));
 }
+
+TEST_CASE("park-and-ride and bike-and-ride: counted among the transit trips, in the text and the JSON") {
+    // Of the three transit trips of the ten, #5 parks and rides and #6 bikes and rides; an
+    // eleventh, stuck, parked and rode too but counts in no mean, nor here.
+    auto trips = ten_trips();
+    trips[4].transit_access = flemsim::core::access_park_and_ride;
+    trips[5].transit_access = flemsim::core::access_bike_and_ride;
+    TripRecord stuck = trip(Mode::transit, Group::worker, Purpose::work, 9000, 600);
+    stuck.transit_access = flemsim::core::access_park_and_ride;
+    stuck.stuck = 1;
+    trips.push_back(stuck);
+    const ModalSplit split = compute_modal_split(trips, bands, 0.7);
+    CHECK(split.transit_trips == 3);
+    CHECK(split.transit_park_and_ride == 1);
+    CHECK(split.transit_bike_and_ride == 1);
+    const std::string text = format_modal_split(split);
+    INFO(text);
+    CHECK(contains(text,
+                   "Transit trips: 3 — per trip 0.0 min access and egress walk, 0.0 min waiting, 0.0 min on board; "
+                   "0 waited over 30 min, 0 over 60 min; 1 park-and-ride, 1 bike-and-ride\n"));
+    const std::string json = modal_split_json(split);
+    CHECK(contains(json, "\"waited_over_60_min\": 0,\n    \"park_and_ride_trips\": 1,\n    \"bike_and_ride_trips\": 1\n"));
+    CHECK_FALSE(contains(json, "\"lots\""));  // a static run has no lots
+
+    // Without any: the counts are still there, 0.
+    CHECK(contains(format_modal_split(compute_modal_split(ten_trips(), bands, 0.7)),
+                   "; 0 park-and-ride, 0 bike-and-ride\n"));
+}
+
+TEST_CASE("park-and-ride and bike-and-ride: the lots table, car parks then bike parks, each by stop name") {
+    using flemsim::core::LotRecord;
+    const std::vector<LotRecord> lots = {
+        {2, 2, 40, 55, 47, 15, 8 * 3600},             // Campus car park, full from 08:00
+        {0, 1, 30, 12, 9, 0, -1},                     // Flemingsberg bike park, never full
+        {1, 2, 100, 0, 0, 0, -1},                     // Huddinge sjukhus car park, unused: not listed
+        {0, 2, 10, 3, 3, 0, 7 * 3600 + 45 * 60 + 59},  // Flemingsberg car park, full from 07:45
+        {3, 1, 5, 6, 6, 1, 8 * 3600 + 20 * 60},       // Visättra bike park, one over capacity
+    };
+    Crowding c = compute_crowding(seven_segments(), line_names, stop_names, 3);
+    flemsim::report::add_lots(c, lots, stop_names);
+    REQUIRE(c.lots.size() == 4);
+    CHECK(c.lots[0].stop == "Campus");
+    CHECK(c.lots[1].stop == "Flemingsberg");
+    CHECK(c.lots[1].kind == 2);
+    CHECK(c.lots[2].stop == "Flemingsberg");
+    CHECK(c.lots[2].kind == 1);
+    CHECK(c.lots[3].stop == "Visättra");
+
+    const std::string text = format_crowding(c);
+    INFO(text);
+    // After the crowding block; the stop column as wide as "Flemingsberg" (12).
+    const std::string table =
+        "Park-and-ride and bike-and-ride\n"
+        "  stop          kind  spaces  arrivals    peak  over capacity  full from\n"
+        "  Campus        car       40        55      47             15      08:00\n"
+        "  Flemingsberg  car       10         3       3              0      07:45\n"
+        "  Flemingsberg  bike      30        12       9              0          -\n"
+        "  Visättra      bike       5         6       6              1      08:20\n";
+    CHECK(text.size() > table.size());
+    CHECK(text.substr(text.size() - table.size()) == table);
+    CHECK(text.rfind("Transit crowding: ", 0) == 0);
+
+    const std::string json = modal_split_json(compute_modal_split(ten_trips(), bands, 0.7), &c);
+    INFO(json);
+    CHECK(contains(json, "\"lots\": [\n    {\n      \"stop\": \"Campus\",\n      \"kind\": \"car\",\n      \"spaces\": 40,\n"
+                         "      \"arrivals\": 55,\n      \"peak\": 47,\n      \"over_capacity\": 15,\n"
+                         "      \"full_from_s\": 28800\n    },"));
+    CHECK(contains(json, "\"stop\": \"Flemingsberg\",\n      \"kind\": \"bike\""));
+    CHECK(contains(json, "\"full_from_s\": null"));
+    CHECK_FALSE(contains(json, "Huddinge sjukhus\",\n      \"kind\""));
+
+    // No lot had arrivals: no table, an empty array.
+    Crowding none = compute_crowding(seven_segments(), line_names, stop_names, 3);
+    flemsim::report::add_lots(none, {{1, 2, 100, 0, 0, 0, -1}}, stop_names);
+    CHECK(none.lots.empty());
+    CHECK_FALSE(contains(format_crowding(none), "Park-and-ride"));
+    CHECK(contains(modal_split_json(compute_modal_split(ten_trips(), bands, 0.7), &none), "\"lots\": []"));
+}
