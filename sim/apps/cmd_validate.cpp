@@ -26,7 +26,8 @@ int run(const ValidateCommandOptions& o) {
         for (const auto& l : lines) std::cout << "ok  " << l << "\n";
         for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
         std::cout << o.scenario_file << ": valid";
-        if (!warnings.empty()) std::cout << " (" << warnings.size() << " warning" << (warnings.size() > 1 ? "s" : "") << ")";
+        if (!warnings.empty())
+            std::cout << " (" << warnings.size() << " warning" << (warnings.size() > 1 ? "s" : "") << ")";
         std::cout << "\n";
     }
     return exit_ok;

@@ -177,14 +177,14 @@ std::vector<std::string> network_warnings(const Network& net) {
             const double m = park_walk_m(walk, bit == car_bit ? car_park : bike_park, net.stop_node[s]);
             if (m <= park_warn_walk_m) continue;
             const auto* mode = mode_word(bit);
-            const auto what = fmt::format("{}: stop '{}' has {} {} parking spaces, but ", stops_file, net.stop_ids[s],
-                                          spaces, mode);
+            const auto what =
+                fmt::format("{}: stop '{}' has {} {} parking spaces, but ", stops_file, net.stop_ids[s], spaces, mode);
             out.push_back(m <= park_search_walk_m
                               ? what + fmt::format("the nearest node with {} links in and out is {:.0f} m away on "
                                                    "foot (more than {:.0f} m)",
                                                    mode, m, park_warn_walk_m)
-                              : what + fmt::format("no node with {} links in and out is within {:.0f} m on foot",
-                                                   mode, park_search_walk_m));
+                              : what + fmt::format("no node with {} links in and out is within {:.0f} m on foot", mode,
+                                                   park_search_walk_m));
         }
     }
     return out;

@@ -402,10 +402,12 @@ TEST_CASE("a stop with parking far from the roads is a warning, not an error") {
     const auto w = network::network_warnings(net);
     REQUIRE(w.size() == 2);
     const auto file = (std::filesystem::path("parks") / "stops.csv").string();
-    CHECK(w[0] == file + ": stop 'far' has 30 car parking spaces, but the nearest node with car links in and out is "
-                         "800 m away on foot (more than 500 m)");
-    CHECK(w[1] == file + ": stop 'island' has 10 bike parking spaces, but no node with bike links in and out is "
-                         "within 2000 m on foot");
+    CHECK(w[0] == file +
+                      ": stop 'far' has 30 car parking spaces, but the nearest node with car links in and out is "
+                      "800 m away on foot (more than 500 m)");
+    CHECK(w[1] == file +
+                      ": stop 'island' has 10 bike parking spaces, but no node with bike links in and out is "
+                      "within 2000 m on foot");
     SUBCASE("a one-way road can be entered at one end and left at the other only") {
         net.link_oneway[0] = 1;  // r0 -> r1: cars leave r0 and enter r1, neither both
         const auto one_way = network::network_warnings(net);
