@@ -52,7 +52,7 @@ struct TripRecord {
     // Appended in schema 3 (timetable transit):
     std::uint8_t gave_up;  // 1 when the rider gave up transit at a stop (max_denied_boardings, or max_wait_s waited)
     // Appended in schema 4 (park-and-ride, bike-and-ride):
-    std::uint8_t transit_access;  // transit trips: access_walk, access_bike_and_ride or access_park_and_ride; 0 otherwise
+    std::uint8_t transit_access;  // transit: access_walk, access_bike_and_ride, access_park_and_ride; else 0
 
     bool operator==(const TripRecord&) const = default;
 };

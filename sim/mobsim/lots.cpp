@@ -18,17 +18,14 @@ struct LotEvent {
     std::uint8_t departure;  // 0 leaves, 1 arrives: departures first within a second
     std::uint32_t leg;
     std::uint32_t stop;
-    bool operator<(const LotEvent& o) const {
-        return std::tie(t, departure, leg) < std::tie(o.t, o.departure, o.leg);
-    }
+    bool operator<(const LotEvent& o) const { return std::tie(t, departure, leg) < std::tie(o.t, o.departure, o.leg); }
 };
 
 // Spaces for a sample of the population, as the vehicles' places are scaled (context.cpp).
 std::vector<std::uint32_t> scaled_spaces(const std::vector<std::uint32_t>& spaces, std::size_t stops, double factor) {
     std::vector<std::uint32_t> out(stops, 0);
     for (std::size_t s = 0; s < std::min(stops, spaces.size()); ++s)
-        if (spaces[s] > 0)
-            out[s] = static_cast<std::uint32_t>(std::max(1.0, std::round(spaces[s] * factor)));
+        if (spaces[s] > 0) out[s] = static_cast<std::uint32_t>(std::max(1.0, std::round(spaces[s] * factor)));
     return out;
 }
 
@@ -110,10 +107,10 @@ void count_lot_use(const MobsimContext& ctx, const DayPlan& plan, DayResult& day
             }
         }
     }
-    play_events(cars, {day.car_lot_spaces, day.car_lot_arrivals, day.car_lot_peak, day.car_lot_over,
-                       day.car_lot_full_s});
-    play_events(bikes, {day.bike_lot_spaces, day.bike_lot_arrivals, day.bike_lot_peak, day.bike_lot_over,
-                        day.bike_lot_full_s});
+    play_events(cars,
+                {day.car_lot_spaces, day.car_lot_arrivals, day.car_lot_peak, day.car_lot_over, day.car_lot_full_s});
+    play_events(
+        bikes, {day.bike_lot_spaces, day.bike_lot_arrivals, day.bike_lot_peak, day.bike_lot_over, day.bike_lot_full_s});
 }
 
 std::vector<core::LotRecord> lot_records(const DayResult& day) {

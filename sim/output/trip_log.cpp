@@ -193,9 +193,9 @@ constexpr std::array iteration_fields = {
 constexpr std::size_t iteration_field_count_v2 = iteration_fields.size() - 1;
 
 constexpr std::array lot_fields = {
-    FLEMSIM_FIELD(LotRecord, stop, i32),     FLEMSIM_FIELD(LotRecord, kind, u8),
-    FLEMSIM_FIELD(LotRecord, spaces, u32),   FLEMSIM_FIELD(LotRecord, arrivals, u32),
-    FLEMSIM_FIELD(LotRecord, peak, u32),     FLEMSIM_FIELD(LotRecord, over_capacity, u32),
+    FLEMSIM_FIELD(LotRecord, stop, i32),        FLEMSIM_FIELD(LotRecord, kind, u8),
+    FLEMSIM_FIELD(LotRecord, spaces, u32),      FLEMSIM_FIELD(LotRecord, arrivals, u32),
+    FLEMSIM_FIELD(LotRecord, peak, u32),        FLEMSIM_FIELD(LotRecord, over_capacity, u32),
     FLEMSIM_FIELD(LotRecord, full_from_s, i32),
 };
 
@@ -851,8 +851,9 @@ public:
             flag(t, i, "stuck", r.stuck);
             flag(t, i, "gave_up", r.gave_up);
             if (r.transit_access > core::access_park_and_ride)
-                refuse(t, i, "transit_access", fmt::format("{} is not one of 0 (walk), 1 (bike-and-ride), 2 (park-and-ride)",
-                                                           r.transit_access));
+                refuse(
+                    t, i, "transit_access",
+                    fmt::format("{} is not one of 0 (walk), 1 (bike-and-ride), 2 (park-and-ride)", r.transit_access));
             if (r.transit_access != core::access_walk && r.mode != static_cast<std::uint8_t>(core::Mode::transit))
                 refuse(t, i, "transit_access", fmt::format("{} but the trip is not by transit", r.transit_access));
         }
@@ -965,7 +966,8 @@ public:
             if (r.peak > r.arrivals)
                 refuse(t, i, "peak", fmt::format("{} is more than arrivals ({})", r.peak, r.arrivals));
             if (r.over_capacity > r.arrivals)
-                refuse(t, i, "over_capacity", fmt::format("{} is more than arrivals ({})", r.over_capacity, r.arrivals));
+                refuse(t, i, "over_capacity",
+                       fmt::format("{} is more than arrivals ({})", r.over_capacity, r.arrivals));
             moment(t, i, "full_from_s", r.full_from_s);
         }
     }

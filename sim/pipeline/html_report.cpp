@@ -459,8 +459,9 @@ std::string html_report(const HtmlReportInputs& in) {
                     put(o, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                         html_escape(l.stop), l.kind == core::access_park_and_ride ? "car" : "bike", l.spaces,
                         l.arrivals, l.peak, l.over_capacity,
-                        l.full_from_s < 0 ? std::string("–")
-                                          : fmt::format("{:02}:{:02}", l.full_from_s / 3600, l.full_from_s % 3600 / 60));
+                        l.full_from_s < 0
+                            ? std::string("–")
+                            : fmt::format("{:02}:{:02}", l.full_from_s / 3600, l.full_from_s % 3600 / 60));
                 put(o, "</table>");
             }
         }

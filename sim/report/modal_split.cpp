@@ -418,7 +418,8 @@ void count_gave_up_waiting(Crowding& crowding, const std::vector<core::TripRecor
     crowding.gave_up_waiting = all > crowding.gave_up ? all - crowding.gave_up : 0;
 }
 
-void add_lots(Crowding& crowding, const std::vector<core::LotRecord>& lots, const std::vector<std::string>& stop_names) {
+void add_lots(Crowding& crowding, const std::vector<core::LotRecord>& lots,
+              const std::vector<std::string>& stop_names) {
     std::vector<const core::LotRecord*> used;
     for (const core::LotRecord& r : lots)
         if (r.arrivals > 0) used.push_back(&r);
@@ -432,8 +433,8 @@ void add_lots(Crowding& crowding, const std::vector<core::LotRecord>& lots, cons
     });
     crowding.lots.clear();
     for (const core::LotRecord* r : used)
-        crowding.lots.push_back({name_at(stop_names, r->stop), r->kind, r->spaces, r->arrivals, r->peak,
-                                 r->over_capacity, r->full_from_s});
+        crowding.lots.push_back(
+            {name_at(stop_names, r->stop), r->kind, r->spaces, r->arrivals, r->peak, r->over_capacity, r->full_from_s});
 }
 
 namespace {
@@ -453,9 +454,8 @@ std::string format_lots(const std::vector<LotUse>& lots) {
                        "over capacity", "full from");
     for (const LotUse& l : lots)
         out += "  " + pad_right(l.stop, stop_width) +
-               fmt::format("  {:<4}  {:>6}  {:>8}  {:>6}  {:>13}  {:>9}\n", lot_kind_name(l.kind), l.spaces,
-                           l.arrivals, l.peak, l.over_capacity,
-                           l.full_from_s < 0 ? std::string("-") : clock_time(l.full_from_s));
+               fmt::format("  {:<4}  {:>6}  {:>8}  {:>6}  {:>13}  {:>9}\n", lot_kind_name(l.kind), l.spaces, l.arrivals,
+                           l.peak, l.over_capacity, l.full_from_s < 0 ? std::string("-") : clock_time(l.full_from_s));
     return out;
 }
 

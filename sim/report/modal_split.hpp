@@ -72,7 +72,7 @@ struct LineUse {
 };
 // A car park or bike park at a stop over the simulated day (core::LotRecord, with names).
 struct LotUse {
-    std::string stop;  // stop name
+    std::string stop;       // stop name
     std::uint8_t kind = 0;  // core::access_park_and_ride (car park) or access_bike_and_ride (bike park)
     std::uint32_t spaces = 0, arrivals = 0, peak = 0, over_capacity = 0;
     std::int32_t full_from_s = -1;  // -1: never full

@@ -114,8 +114,8 @@ namespace {
 
 struct LegSpec {
     routing::LegKind kind;
-    std::vector<std::uint32_t> arcs{};  // car legs
-    float length_m = 0;               // walk and bike legs
+    std::vector<std::uint32_t> arcs{};             // car legs
+    float length_m = 0;                            // walk and bike legs
     std::uint32_t board_rn = core::invalid_index;  // ride legs: the planned ride, the only option
     std::uint16_t stops = 0;
 };
@@ -144,9 +144,9 @@ TEST_CASE("park-and-ride: a lot of 1 space, two cars, a bike; arrivals that find
     // h --(1,000 m at 36 km/h: 100 s)-- p --(walk, 3,000 m)-- b; line A from p to b, 300 s,
     // every 10 min from 07:00. The stop at p has 4 car and 25 bike spaces; the sample is a
     // tenth, so 1 car space (round(0.4) = 0, at least 1) and 3 bike spaces (round(2.5)).
-    auto w = testing::make_world({"h", "p", "b"}, {{0, 0}, {1000, 0}, {4000, 0}},
-                                 {{"h", "p", 1000, 36, 7200}, {"p", "h", 1000, 36, 7200}, {"p", "b", 3000, 0, 0},
-                                  {"b", "p", 3000, 0, 0}});
+    auto w = testing::make_world(
+        {"h", "p", "b"}, {{0, 0}, {1000, 0}, {4000, 0}},
+        {{"h", "p", 1000, 36, 7200}, {"p", "h", 1000, 36, 7200}, {"p", "b", 3000, 0, 0}, {"b", "p", 3000, 0, 0}});
     testing::add_line(w, "A", {"p", "b"}, {300}, 7 * 3600, 20 * 3600, 600, 100);
     w.net.stop_car_parking = {4, 0};
     w.net.stop_bike_parking = {25, 0};
@@ -223,9 +223,9 @@ TEST_CASE("park-and-ride: a lot of 1 space, two cars, a bike; arrivals that find
 TEST_CASE("park-and-ride: a car that never started home stays parked; a departure and an arrival in one second") {
     // Departures come before arrivals within a second, so a car leaving frees the space for
     // one arriving the same second. Played through count_lot_use with leg times set by hand.
-    auto w = testing::make_world({"h", "p", "b"}, {{0, 0}, {1000, 0}, {4000, 0}},
-                                 {{"h", "p", 1000, 36, 7200}, {"p", "h", 1000, 36, 7200}, {"p", "b", 3000, 0, 0},
-                                  {"b", "p", 3000, 0, 0}});
+    auto w = testing::make_world(
+        {"h", "p", "b"}, {{0, 0}, {1000, 0}, {4000, 0}},
+        {{"h", "p", 1000, 36, 7200}, {"p", "h", 1000, 36, 7200}, {"p", "b", 3000, 0, 0}, {"b", "p", 3000, 0, 0}});
     testing::add_line(w, "A", {"p", "b"}, {300}, 7 * 3600, 20 * 3600, 600, 100);
     w.net.stop_car_parking = {1, 0};
     w.net.stop_bike_parking = {0, 0};

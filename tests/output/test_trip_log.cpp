@@ -798,12 +798,8 @@ TEST_CASE("trip log: layout of the simulated tables") {
         // transit_load: 4 + 4 + 1 + 2 + 12 * 4; iterations: 2 + 8 + 13 * 8 + 8 + 8 + 1 + 8;
         // lots: 4 + 1 + 4 * 4 + 4;
         // /lookup/links: 5 strings and 2 doubles (row size not checked: it holds string references).
-        const Expected tables[] = {{"legs", 49, 13, 3},
-                                   {"link_volumes", 23, 7, 2},
-                                   {"transit_load", 59, 16, 2},
-                                   {"iterations", 139, 19, 2},
-                                   {"lots", 25, 7, 2},
-                                   {"lookup/links", 0, 7, 2}};
+        const Expected tables[] = {{"legs", 49, 13, 3},        {"link_volumes", 23, 7, 2}, {"transit_load", 59, 16, 2},
+                                   {"iterations", 139, 19, 2}, {"lots", 25, 7, 2},         {"lookup/links", 0, 7, 2}};
         for (const Expected& e : tables) {
             CAPTURE(e.name);
             const hid_t dset = H5Dopen2(file, e.name, H5P_DEFAULT);

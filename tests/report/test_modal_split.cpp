@@ -570,7 +570,8 @@ TEST_CASE("park-and-ride and bike-and-ride: counted among the transit trips, in 
                    "Transit trips: 3 — per trip 0.0 min access and egress walk, 0.0 min waiting, 0.0 min on board; "
                    "0 waited over 30 min, 0 over 60 min; 1 park-and-ride, 1 bike-and-ride\n"));
     const std::string json = modal_split_json(split);
-    CHECK(contains(json, "\"waited_over_60_min\": 0,\n    \"park_and_ride_trips\": 1,\n    \"bike_and_ride_trips\": 1\n"));
+    CHECK(contains(json,
+                   "\"waited_over_60_min\": 0,\n    \"park_and_ride_trips\": 1,\n    \"bike_and_ride_trips\": 1\n"));
     CHECK_FALSE(contains(json, "\"lots\""));  // a static run has no lots
 
     // Without any: the counts are still there, 0.
@@ -581,11 +582,11 @@ TEST_CASE("park-and-ride and bike-and-ride: counted among the transit trips, in 
 TEST_CASE("park-and-ride and bike-and-ride: the lots table, car parks then bike parks, each by stop name") {
     using flemsim::core::LotRecord;
     const std::vector<LotRecord> lots = {
-        {2, 2, 40, 55, 47, 15, 8 * 3600},             // Campus car park, full from 08:00
-        {0, 1, 30, 12, 9, 0, -1},                     // Flemingsberg bike park, never full
-        {1, 2, 100, 0, 0, 0, -1},                     // Huddinge sjukhus car park, unused: not listed
+        {2, 2, 40, 55, 47, 15, 8 * 3600},              // Campus car park, full from 08:00
+        {0, 1, 30, 12, 9, 0, -1},                      // Flemingsberg bike park, never full
+        {1, 2, 100, 0, 0, 0, -1},                      // Huddinge sjukhus car park, unused: not listed
         {0, 2, 10, 3, 3, 0, 7 * 3600 + 45 * 60 + 59},  // Flemingsberg car park, full from 07:45
-        {3, 1, 5, 6, 6, 1, 8 * 3600 + 20 * 60},       // Visättra bike park, one over capacity
+        {3, 1, 5, 6, 6, 1, 8 * 3600 + 20 * 60},        // Visättra bike park, one over capacity
     };
     Crowding c = compute_crowding(seven_segments(), line_names, stop_names, 3);
     flemsim::report::add_lots(c, lots, stop_names);
@@ -613,9 +614,10 @@ TEST_CASE("park-and-ride and bike-and-ride: the lots table, car parks then bike 
 
     const std::string json = modal_split_json(compute_modal_split(ten_trips(), bands, 0.7), &c);
     INFO(json);
-    CHECK(contains(json, "\"lots\": [\n    {\n      \"stop\": \"Campus\",\n      \"kind\": \"car\",\n      \"spaces\": 40,\n"
-                         "      \"arrivals\": 55,\n      \"peak\": 47,\n      \"over_capacity\": 15,\n"
-                         "      \"full_from_s\": 28800\n    },"));
+    CHECK(contains(json,
+                   "\"lots\": [\n    {\n      \"stop\": \"Campus\",\n      \"kind\": \"car\",\n      \"spaces\": 40,\n"
+                   "      \"arrivals\": 55,\n      \"peak\": 47,\n      \"over_capacity\": 15,\n"
+                   "      \"full_from_s\": 28800\n    },"));
     CHECK(contains(json, "\"stop\": \"Flemingsberg\",\n      \"kind\": \"bike\""));
     CHECK(contains(json, "\"full_from_s\": null"));
     CHECK_FALSE(contains(json, "Huddinge sjukhus\",\n      \"kind\""));
