@@ -48,6 +48,12 @@ RoutingParams routing_params(const Scenario& s) {
     t.w_wait = -b.wait_per_min / 60.0;
     t.w_walk = -b.access_egress_per_min / 60.0;
     t.transfer_penalty = -b.transfer;
+    t.park_and_ride_max_drive_m = tr.park_and_ride_max_drive_m;
+    t.bike_and_ride_max_ride_m = tr.bike_and_ride_max_ride_m;
+    t.w_drive = -b.time_per_min[static_cast<std::size_t>(core::Mode::car)] / 60.0;
+    t.w_bike = -b.time_per_min[static_cast<std::size_t>(core::Mode::bike)] / 60.0;
+    t.w_drive_per_m = -b.cost_per_sek * s.modes.car.cost_per_km_sek / 1000.0;
+    t.car_access_s = s.modes.car.access_s;
     return r;
 }
 

@@ -35,6 +35,13 @@ struct TransitParams {
     double attractive_ride_factor = 1.2;
     double crowd_onset = 0.8, crowd_seated = 1.2, crowd_standing = 1.6, crowd_crush = 2.2;
     std::uint64_t seed = 0;  // the journey drawn for a trip
+    // Park-and-ride and bike-and-ride (0: not offered), with the weights of the drive (car
+    // time and running cost, per second and per metre) and of the ride (bike time, per second),
+    // and the walk to and from a parked car (car_access_s, as for car trips).
+    double park_and_ride_max_drive_m = 15000;
+    double bike_and_ride_max_ride_m = 5000;
+    double w_drive = 1.0, w_drive_per_m = 0.0, w_bike = 1.0;
+    double car_access_s = 0;
 
     // Perceived in-vehicle time multiplier at a load on a vehicle with `seats` seats and
     // `capacity` places in all: the mean over its riders (seated ones, then standing ones).

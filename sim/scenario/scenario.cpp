@@ -298,6 +298,16 @@ void read_scenario(Scenario& s) {
             tr.journey_choice_scale = t.number_or("journey_choice_scale", tr.journey_choice_scale, Range{1.0, 1000.0});
             tr.attractive_ride_factor =
                 t.number_or("attractive_ride_factor", tr.attractive_ride_factor, Range{1.0, 10.0});
+            if (const ConfigNode* c = t.optional("park_and_ride")) {
+                MapReader pr(*c, "modes.transit.park_and_ride");
+                tr.park_and_ride_max_drive_m = pr.number_or("max_drive_m", tr.park_and_ride_max_drive_m, non_negative);
+                pr.finish();
+            }
+            if (const ConfigNode* c = t.optional("bike_and_ride")) {
+                MapReader br(*c, "modes.transit.bike_and_ride");
+                tr.bike_and_ride_max_ride_m = br.number_or("max_ride_m", tr.bike_and_ride_max_ride_m, non_negative);
+                br.finish();
+            }
             if (const ConfigNode* c = t.optional("crowding")) {
                 MapReader cr(*c, "modes.transit.crowding");
                 auto& k = tr.crowding;

@@ -139,6 +139,10 @@ struct Scenario {
                 double standing_multiplier = 1.6;  // of a standing rider just beyond the seats
                 double crush_multiplier = 2.2;     // of a standing rider at full capacity
             } crowding;
+            // Access by car and by bike to stops with car or bike parking (stops.csv), on tours
+            // from home: the car or bike is left at the stop and taken home again. 0: not offered.
+            double park_and_ride_max_drive_m = 15000;  // longest drive to a car park
+            double bike_and_ride_max_ride_m = 5000;    // longest ride to a bike park
         } transit;
     } modes;
 
