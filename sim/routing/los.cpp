@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <queue>
+#include <utility>
 
 #include "sim/routing/dijkstra.hpp"
 
@@ -14,9 +17,12 @@ using core::invalid_index;
 using core::Mode;
 
 void TransitColumns::assign(std::size_t n) {
-    for (auto* v : {&access_s, &wait_s, &in_vehicle_s, &transfer_walk_s, &egress_s, &crowding_s, &refused_wait_s})
+    for (auto* v : {&access_s, &wait_s, &in_vehicle_s, &transfer_walk_s, &egress_s, &crowding_s, &refused_wait_s,
+                    &ride_s, &ride_m})
         v->assign(n, 0.0f);
     transfers.assign(n, 0);
+    access_kind.assign(n, 0);
+    lot_stop.assign(n, -1);
 }
 
 void TransitColumns::set(std::size_t i, const TransitComponents& c) {
@@ -28,6 +34,14 @@ void TransitColumns::set(std::size_t i, const TransitComponents& c) {
     transfers[i] = static_cast<std::uint16_t>(c.transfers);
     crowding_s[i] = static_cast<float>(c.crowding_s);
     refused_wait_s[i] = static_cast<float>(c.refused_wait_s);
+    access_kind[i] = c.access_kind;
+    ride_s[i] = static_cast<float>(c.ride_s);
+    ride_m[i] = static_cast<float>(c.ride_m);
+}
+
+void TransitColumns::set(std::size_t i, const TransitPath& p) {
+    set(i, static_cast<const TransitComponents&>(p));
+    lot_stop[i] = p.lot_stop == core::invalid_index ? -1 : static_cast<std::int32_t>(p.lot_stop);
 }
 
 RoutingContext build_routing(const network::Network& net, const scenario::RoutingParams& p) {
@@ -37,7 +51,7 @@ RoutingContext build_routing(const network::Network& net, const scenario::Routin
                        build_street_graph(net, Mode::car, 0.0),
                        nullptr,
                        p};
-    ctx.transit = std::make_unique<TransitModel>(net, ctx.walk, p.transit);
+    ctx.transit = std::make_unique<TransitModel>(net, ctx.walk, p.transit, &ctx.car, &ctx.bike);
     return ctx;
 }
 
@@ -101,6 +115,336 @@ MeanTransit mean_transit(const RoutingContext& ctx, TransitQuery& q, std::uint32
     m.found = true;
     for (double* v : {&m.total_s, &m.wait_s, &m.in_vehicle_s, &m.walk_s, &m.transfers, &m.total_m}) *v /= n;
     return m;
+}
+
+}  // namespace
+
+double generalised_cost(const TransitParams& p, const BasicTransitComponents<float>& c) {
+    double v = p.w_walk * (c.access_s + c.transfer_walk_s + c.egress_s) + p.w_wait * (c.wait_s + c.refused_wait_s) +
+               p.w_in_vehicle * (c.in_vehicle_s + c.crowding_s) + p.transfer_penalty * c.transfers;
+    if (c.access_kind == static_cast<std::uint8_t>(TransitAccess::car))
+        v += p.w_drive * c.ride_s + p.w_drive_per_m * c.ride_m;
+    else if (c.access_kind == static_cast<std::uint8_t>(TransitAccess::bike))
+        v += p.w_bike * c.ride_s;
+    return v;
+}
+
+namespace {
+
+BasicTransitComponents<float> as_float(const TransitComponents& c) {
+    BasicTransitComponents<float> f;
+    f.access_s = static_cast<float>(c.access_s);
+    f.wait_s = static_cast<float>(c.wait_s);
+    f.in_vehicle_s = static_cast<float>(c.in_vehicle_s);
+    f.transfer_walk_s = static_cast<float>(c.transfer_walk_s);
+    f.egress_s = static_cast<float>(c.egress_s);
+    f.transfers = c.transfers;
+    f.crowding_s = static_cast<float>(c.crowding_s);
+    f.refused_wait_s = static_cast<float>(c.refused_wait_s);
+    f.access_kind = c.access_kind;
+    f.ride_s = static_cast<float>(c.ride_s);
+    f.ride_m = static_cast<float>(c.ride_m);
+    return f;
+}
+
+// Times and lengths of the drive (ride) from every car (bike) park to every node, per hour
+// of the car times when given (one set otherwise): the way home on the trip back.
+struct LotTrees {
+    std::size_t nodes = 0, hours = 1;
+    std::vector<float> time_s, length_m;  // ((lot * hours) + hour) * nodes + node
+    std::size_t at(std::uint32_t lot, std::size_t hour, std::uint32_t node) const {
+        return (lot * hours + std::min(hour, hours - 1)) * nodes + node;
+    }
+};
+
+// Times and lengths of the time-shortest paths from every node to `target` (a Dijkstra over
+// the arcs into each node), with `arc_time_s` instead of the graph's times when given.
+void times_to(const StreetGraph& g, const std::vector<std::uint32_t>& first_in,
+              const std::vector<std::uint32_t>& in_arc, std::uint32_t target, const double* arc_time_s, float* time_s,
+              float* length_m) {
+    const std::size_t n = g.node_count();
+    std::vector<double> t(n, unreachable), len(n, unreachable);
+    std::vector<std::uint8_t> done(n, 0);
+    using Item = std::pair<double, std::uint32_t>;
+    std::priority_queue<Item, std::vector<Item>, std::greater<>> heap;
+    t[target] = 0;
+    len[target] = 0;
+    heap.emplace(0.0, target);
+    while (!heap.empty()) {
+        const auto [d, v] = heap.top();
+        heap.pop();
+        if (done[v]) continue;
+        done[v] = 1;
+        for (std::uint32_t k = first_in[v]; k < first_in[v + 1]; ++k) {
+            const auto a = in_arc[k];
+            const auto u = g.tail[a];
+            const double nd = d + (arc_time_s ? arc_time_s[a] : g.time_s[a]);
+            // Ties by the node number, as the forward searches break them.
+            if (nd < t[u] || (nd == t[u] && !done[u] && len[v] + g.length_m[a] < len[u])) {
+                t[u] = nd;
+                len[u] = len[v] + g.length_m[a];
+                heap.emplace(nd, u);
+            }
+        }
+    }
+    for (std::size_t v = 0; v < n; ++v) {
+        time_s[v] = static_cast<float>(t[v]);
+        length_m[v] = static_cast<float>(len[v]);
+    }
+}
+
+// The same tables the other way: from every node to every park (for the way out).
+LotTrees trees_to_lots(const RoutingContext& ctx, TransitAccess kind, const CarTimes* car_times,
+                       const std::vector<std::uint8_t>& hours_used) {
+    const auto& lots = ctx.transit->lots(kind);
+    const bool car = kind == TransitAccess::car;
+    const StreetGraph& g = car ? ctx.car : ctx.bike;
+    LotTrees t;
+    t.nodes = g.node_count();
+    t.hours = car && car_times ? car_times->hours : 1;
+    t.time_s.assign(lots.size() * t.hours * t.nodes, static_cast<float>(unreachable));
+    t.length_m.assign(t.time_s.size(), static_cast<float>(unreachable));
+    std::vector<std::uint32_t> first_in(t.nodes + 1, 0), in_arc(g.arc_count());
+    for (const auto h : g.head) ++first_in[h + 1];
+    for (std::size_t v = 0; v < t.nodes; ++v) first_in[v + 1] += first_in[v];
+    {
+        std::vector<std::uint32_t> pos(first_in.begin(), first_in.end() - 1);
+        for (std::uint32_t a = 0; a < g.arc_count(); ++a) in_arc[pos[g.head[a]]++] = a;
+    }
+    tbb::parallel_for(std::size_t{0}, lots.size() * t.hours, [&](std::size_t k) {
+        const auto lot = static_cast<std::uint32_t>(k / t.hours);
+        const std::size_t h = k % t.hours;
+        if (t.hours > 1 && (h >= hours_used.size() || !hours_used[h])) return;  // no trip then
+        times_to(g, first_in, in_arc, lots[lot].node, car && car_times ? car_times->hour(h) : nullptr,
+                 t.time_s.data() + t.at(lot, h, 0), t.length_m.data() + t.at(lot, h, 0));
+    });
+    return t;
+}
+
+LotTrees lot_trees(const RoutingContext& ctx, TransitAccess kind, const CarTimes* car_times,
+                   const std::vector<std::uint8_t>& hours_used) {
+    const auto& lots = ctx.transit->lots(kind);
+    const bool car = kind == TransitAccess::car;
+    const StreetGraph& g = car ? ctx.car : ctx.bike;
+    LotTrees t;
+    t.nodes = g.node_count();
+    t.hours = car && car_times ? car_times->hours : 1;
+    t.time_s.assign(lots.size() * t.hours * t.nodes, static_cast<float>(unreachable));
+    t.length_m.assign(t.time_s.size(), static_cast<float>(unreachable));
+    tbb::enumerable_thread_specific<ShortestPathTree> trees([&] { return ShortestPathTree(g); });
+    tbb::parallel_for(std::size_t{0}, lots.size() * t.hours, [&](std::size_t k) {
+        auto& tree = trees.local();
+        const auto lot = static_cast<std::uint32_t>(k / t.hours);
+        const std::size_t h = k % t.hours;
+        if (t.hours > 1 && (h >= hours_used.size() || !hours_used[h])) return;  // no trip then
+        tree.run(lots[lot].node, unreachable, car && car_times ? car_times->hour(h) : nullptr);
+        for (std::uint32_t n = 0; n < t.nodes; ++n)
+            if (tree.reached(n)) {
+                t.time_s[t.at(lot, h, n)] = static_cast<float>(tree.time_s(n));
+                t.length_m[t.at(lot, h, n)] = static_cast<float>(tree.length_m(n));
+            }
+    });
+    return t;
+}
+
+// The two trips of a tour at given departures, for park-and-ride and bike-and-ride.
+struct TourPair {
+    std::uint32_t out_trip, back_trip;
+    std::int32_t out_dep, back_dep;
+};
+// The best journey out from home via a car (bike) park and back to that same park, per pair
+// and kind (index 0 car, 1 bike); found only when both are.
+struct LotOption {
+    TransitPath out, back;
+    bool found() const { return out.found && back.found; }
+};
+
+// Parks considered per home and kind: the nearest by drive (ride) time (a choice set as
+// park-and-ride models use; the best of them by generalised cost is taken).
+constexpr std::size_t lots_considered = 3;
+
+std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, const population::Population& pop,
+                                                  const std::vector<TourPair>& pairs, const CarTimes* car_times) {
+    const TransitModel& tm = *ctx.transit;
+    const TransitParams& tp = ctx.params.transit;
+    std::vector<std::array<LotOption, 2>> out(pairs.size());
+    constexpr std::array<TransitAccess, 2> kinds{TransitAccess::car, TransitAccess::bike};
+    const std::array<bool, 2> offered{!tm.lots(TransitAccess::car).empty() && tp.park_and_ride_max_drive_m > 0,
+                                      !tm.lots(TransitAccess::bike).empty() && tp.bike_and_ride_max_ride_m > 0};
+    if (!offered[0] && !offered[1]) return out;
+    const auto person_of = [&](std::size_t i) { return pop.person_of_tour(pairs[i].out_trip / 2); };
+    const auto can = [&](std::size_t i, int k) {
+        const auto p = person_of(i);
+        return offered[static_cast<std::size_t>(k)] && (k == 0 ? pop.car_available[p] != 0 : pop.bike_owner[p] != 0);
+    };
+    // Groups of pairs by a node, then by hour (sorted indices; deterministic).
+    const auto groups = [&](const auto& node_of, const auto& dep_of, const auto& wanted) {
+        std::vector<std::uint32_t> idx;
+        for (std::uint32_t i = 0; i < pairs.size(); ++i)
+            if (wanted(i)) idx.push_back(i);
+        std::sort(idx.begin(), idx.end(), [&](std::uint32_t a, std::uint32_t b) {
+            if (node_of(a) != node_of(b)) return node_of(a) < node_of(b);
+            if (dep_of(a) / 3600 != dep_of(b) / 3600) return dep_of(a) / 3600 < dep_of(b) / 3600;
+            return a < b;
+        });
+        std::vector<std::size_t> first;
+        for (std::size_t k = 0; k < idx.size(); ++k)
+            if (k == 0 || node_of(idx[k]) != node_of(idx[k - 1])) first.push_back(k);
+        first.push_back(idx.size());
+        return std::make_pair(idx, first);
+    };
+    tbb::enumerable_thread_specific<RoutingScratch> scratch([&] { return RoutingScratch(ctx); });
+
+    // Out: from home by car (bike) to one of the lots_considered parks nearest by drive
+    // (ride) time within reach, then transit from there; the best of them by generalised cost.
+    // Searched per park and hour of arrival there (one profile search serves every home).
+    struct Entry {
+        std::uint32_t pair;
+        std::uint8_t kind;
+        std::uint32_t lot;
+        float ride_s, ride_m;
+        std::int32_t at_lot_s;  // ready at the park's stop
+    };
+    std::vector<Entry> entries;
+    {
+        const auto home = [&](std::uint32_t i) { return pop.home_node[person_of(i)]; };
+        const auto dep = [&](std::uint32_t i) { return pairs[i].out_dep; };
+        const auto [idx, first] = groups(home, dep, [&](std::uint32_t i) { return can(i, 0) || can(i, 1); });
+        std::array<LotTrees, 2> to_lots;
+        for (std::size_t kind = 0; kind < 2; ++kind)
+            if (offered[kind]) {
+                // Only the hours some trip out leaves in (with car times by hour).
+                std::vector<std::uint8_t> used(car_times ? car_times->hours : 1, 0);
+                for (const auto i : idx)
+                    used[std::min<std::size_t>(used.size() - 1, static_cast<std::size_t>(std::max(0, dep(i) / 3600)))] =
+                        1;
+                to_lots[kind] = trees_to_lots(ctx, kinds[kind], car_times, used);
+            }
+        std::vector<std::pair<float, std::uint32_t>> near;  // (time, lot), nearest first
+        for (const auto i : idx) {
+            const auto o = home(i);
+            for (std::size_t kind = 0; kind < 2; ++kind) {
+                if (!can(i, static_cast<int>(kind))) continue;
+                const auto& t = to_lots[kind];
+                const std::size_t h = kind == 0 && car_times ? static_cast<std::size_t>(std::max(0, dep(i) / 3600)) : 0;
+                const double max_m = kind == 0 ? tp.park_and_ride_max_drive_m : tp.bike_and_ride_max_ride_m;
+                const auto& lots = tm.lots(kinds[kind]);
+                near.clear();
+                for (std::uint32_t l = 0; l < lots.size(); ++l) {
+                    const float time = t.time_s[t.at(l, h, o)];
+                    if (time < static_cast<float>(unreachable) && t.length_m[t.at(l, h, o)] <= max_m)
+                        near.emplace_back(time, l);
+                }
+                std::sort(near.begin(), near.end());
+                if (near.size() > lots_considered) near.resize(lots_considered);
+                for (const auto& [time, l] : near) {
+                    const double walk = lots[l].walk_s + (kind == 0 ? tp.car_access_s : 0.0);
+                    const auto at = dep(i) + static_cast<std::int32_t>(std::ceil(time + walk));
+                    entries.push_back({i, static_cast<std::uint8_t>(kind), l, time, t.length_m[t.at(l, h, o)], at});
+                }
+            }
+        }
+    }
+    // By park and hour of arrival there (then pair: deterministic whatever the threads).
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+        if (a.kind != b.kind) return a.kind < b.kind;
+        if (a.lot != b.lot) return a.lot < b.lot;
+        if (a.at_lot_s / 3600 != b.at_lot_s / 3600) return a.at_lot_s / 3600 < b.at_lot_s / 3600;
+        return a.pair < b.pair;
+    });
+    const auto same_group = [&](const Entry& a, const Entry& b) {
+        return a.kind == b.kind && a.lot == b.lot && a.at_lot_s / 3600 == b.at_lot_s / 3600;
+    };
+    std::vector<std::size_t> starts;
+    for (std::size_t k = 0; k < entries.size(); ++k)
+        if (k == 0 || !same_group(entries[k], entries[k - 1])) starts.push_back(k);
+    starts.push_back(entries.size());
+    const auto from_lot = [&](RoutingScratch& s, const Entry& e, std::size_t group_size) {
+        const auto kind = kinds[e.kind];
+        const auto& lot = tm.lots(kind)[e.lot];
+        s.transit.run_from_lot(kind, e.lot, std::max(0, e.at_lot_s) / 3600, group_size);
+        const auto d = pop.tour_node[pairs[e.pair].out_trip / 2];
+        const double walk = lot.walk_s + (kind == TransitAccess::car ? tp.car_access_s : 0.0);
+        auto path =
+            with_lot_access(s.transit.path_to(d, e.at_lot_s), kind, lot.stop, walk, lot.walk_m, e.ride_s, e.ride_m);
+        // Parked (after the walk to the car and the drive) before the park closes: it is full
+        // from then on the previous days.
+        const double to_park = e.ride_s + (kind == TransitAccess::car ? tp.car_access_s / 2 : 0.0);
+        if (path.found &&
+            pairs[e.pair].out_dep + static_cast<std::int32_t>(std::ceil(to_park)) > tm.lot_closes_s(kind, e.lot))
+            path.found = false;
+        return path;
+    };
+    std::vector<double> entry_cost(entries.size(), std::numeric_limits<double>::infinity());
+    tbb::parallel_for(std::size_t{0}, starts.size() - 1, [&](std::size_t g) {
+        auto& s = scratch.local();
+        for (std::size_t k = starts[g]; k < starts[g + 1]; ++k) {
+            const auto path = from_lot(s, entries[k], starts[g + 1] - starts[g]);
+            if (path.found) entry_cost[k] = generalised_cost(tp, as_float(path));
+        }
+    });
+    // The best park per pair and kind; its journey again (only the best are kept).
+    std::vector<std::array<std::int64_t, 2>> best(pairs.size(), {-1, -1});
+    for (std::size_t k = 0; k < entries.size(); ++k) {
+        if (!std::isfinite(entry_cost[k])) continue;
+        auto& b = best[entries[k].pair][entries[k].kind];
+        if (b < 0 || entry_cost[k] < entry_cost[static_cast<std::size_t>(b)] ||
+            (entry_cost[k] == entry_cost[static_cast<std::size_t>(b)] &&
+             entries[k].lot < entries[static_cast<std::size_t>(b)].lot))
+            b = static_cast<std::int64_t>(k);
+    }
+    tbb::parallel_for(std::size_t{0}, starts.size() - 1, [&](std::size_t g) {
+        auto& s = scratch.local();
+        for (std::size_t k = starts[g]; k < starts[g + 1]; ++k) {
+            const auto& e = entries[k];
+            if (best[e.pair][e.kind] != static_cast<std::int64_t>(k)) continue;
+            out[e.pair][e.kind].out = from_lot(s, e, starts[g + 1] - starts[g]);
+        }
+    });
+    // Back: transit from the activity to the park of the way out, then the drive (ride) home.
+    {
+        std::array<LotTrees, 2> trees;
+        std::vector<std::uint8_t> back_hours(car_times ? car_times->hours : 1, 0);
+        for (std::size_t i = 0; i < pairs.size(); ++i)
+            if (out[i][0].out.found || out[i][1].out.found)
+                back_hours[std::min<std::size_t>(back_hours.size() - 1,
+                                                 static_cast<std::size_t>(std::max(0, pairs[i].back_dep / 3600)))] = 1;
+        for (int kind = 0; kind < 2; ++kind)
+            if (offered[static_cast<std::size_t>(kind)])
+                trees[static_cast<std::size_t>(kind)] =
+                    lot_trees(ctx, kinds[static_cast<std::size_t>(kind)], car_times, back_hours);
+        const auto act = [&](std::uint32_t i) { return pop.tour_node[pairs[i].out_trip / 2]; };
+        const auto dep = [&](std::uint32_t i) { return pairs[i].back_dep; };
+        const auto [idx, first] =
+            groups(act, dep, [&](std::uint32_t i) { return out[i][0].out.found || out[i][1].out.found; });
+        tbb::parallel_for(std::size_t{0}, first.size() - 1, [&](std::size_t g) {
+            auto& s = scratch.local();
+            const auto o = act(idx[first[g]]);
+            for (std::size_t k = first[g]; k < first[g + 1];) {
+                const auto hour = dep(idx[k]) / 3600;
+                std::size_t e = k;
+                while (e < first[g + 1] && dep(idx[e]) / 3600 == hour) ++e;
+                s.transit.run(o, std::max(0, hour), e - k);
+                for (auto x = k; x < e; ++x) {
+                    const auto i = idx[x];
+                    const auto home = pop.home_node[person_of(i)];
+                    for (std::size_t kind = 0; kind < 2; ++kind) {
+                        auto& opt = out[i][kind];
+                        if (!opt.out.found) continue;
+                        const auto lot = tm.lot_of_stop(kinds[kind], opt.out.lot_stop);
+                        const auto& t = trees[kind];
+                        const std::size_t h = car_times ? static_cast<std::size_t>(std::max(0, hour)) : 0;
+                        const float ride = t.time_s[t.at(lot, h, home)];
+                        if (ride >= static_cast<float>(unreachable)) continue;
+                        opt.back = s.transit.path_to_lot(kinds[kind], lot, ride, t.length_m[t.at(lot, h, home)],
+                                                         pairs[i].back_dep);
+                    }
+                }
+                k = e;
+            }
+        });
+    }
+    return out;
 }
 
 }  // namespace
@@ -186,6 +530,39 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
             }
         }
     });
+
+    // Park-and-ride and bike-and-ride: per tour, the access (walk, bike, car) whose journeys
+    // out and back cost least in all, among those the person has (a car, a bike).
+    std::vector<TourPair> pairs(pop.tour_count());
+    for (std::uint32_t tour = 0; tour < pop.tour_count(); ++tour)
+        pairs[tour] = {2 * tour, 2 * tour + 1, trip_departure_s(pop, 2 * tour), trip_departure_s(pop, 2 * tour + 1)};
+    const auto options = lot_options(ctx, pop, pairs, nullptr);
+    const TransitParams& tp = ctx.params.transit;
+    tbb::parallel_for(std::size_t{0}, pairs.size(), [&](std::size_t i) {
+        const auto& opts = options[i];
+        if (!opts[0].found() && !opts[1].found()) return;
+        const std::uint32_t to = pairs[i].out_trip, tb = pairs[i].back_trip;
+        double best = std::numeric_limits<double>::infinity();
+        if (los.has(to, Mode::transit) && los.has(tb, Mode::transit))
+            best = generalised_cost(tp, los.pt.at(to)) + generalised_cost(tp, los.pt.at(tb));
+        const LotOption* pick = nullptr;
+        for (const auto& o : opts) {
+            if (!o.found()) continue;
+            const double c = generalised_cost(tp, as_float(o.out)) + generalised_cost(tp, as_float(o.back));
+            if (c < best) best = c, pick = &o;
+        }
+        if (!pick) return;
+        for (const auto& [t, path] : {std::pair{to, &pick->out}, std::pair{tb, &pick->back}}) {
+            los.available[t] |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(Mode::transit));
+            los.time_s[static_cast<std::size_t>(Mode::transit)][t] = static_cast<float>(path->total_s());
+            los.distance_m[static_cast<std::size_t>(Mode::transit)][t] = static_cast<float>(path->total_m());
+            los.pt.set(t, *path);
+            los.pt_first_stop[t] = static_cast<std::int32_t>(path->first_stop);
+            los.pt_last_stop[t] = static_cast<std::int32_t>(path->last_stop);
+            los.pt_first_line[t] = static_cast<std::int32_t>(path->first_line);
+            los.pt_last_line[t] = static_cast<std::int32_t>(path->last_line);
+        }
+    });
     return los;
 }
 
@@ -259,6 +636,39 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
                 }
             }
         });
+
+    // Park-and-ride and bike-and-ride for the requests that come as a tour's two trips (out,
+    // then back, consecutive): as in compute_trip_los.
+    std::vector<TourPair> pairs;
+    std::vector<std::size_t> pair_request;
+    for (std::size_t i = 0; i + 1 < n; ++i)
+        if (requests[i].trip % 2 == 0 && requests[i + 1].trip == requests[i].trip + 1) {
+            pairs.push_back({requests[i].trip, requests[i + 1].trip, requests[i].dep_s, requests[i + 1].dep_s});
+            pair_request.push_back(i);
+            ++i;
+        }
+    const auto options = lot_options(ctx, pop, pairs, car_times);
+    const TransitParams& tp = ctx.params.transit;
+    tbb::parallel_for(std::size_t{0}, pairs.size(), [&](std::size_t k) {
+        const auto& opts = options[k];
+        if (!opts[0].found() && !opts[1].found()) return;
+        const std::size_t qo = pair_request[k], qb = qo + 1;
+        double best = std::numeric_limits<double>::infinity();
+        if (out.transit_ok[qo] && out.transit_ok[qb])
+            best = generalised_cost(tp, out.pt.at(qo)) + generalised_cost(tp, out.pt.at(qb));
+        const LotOption* pick = nullptr;
+        for (const auto& o : opts) {
+            if (!o.found()) continue;
+            const double c = generalised_cost(tp, as_float(o.out)) + generalised_cost(tp, as_float(o.back));
+            if (c < best) best = c, pick = &o;
+        }
+        if (!pick) return;
+        for (const auto& [q, path] : {std::pair{qo, &pick->out}, std::pair{qb, &pick->back}}) {
+            out.transit_ok[q] = 1;
+            out.pt.set(q, *path);
+            out.pt_distance_m[q] = static_cast<float>(path->total_m());
+        }
+    });
     return out;
 }
 

@@ -14,7 +14,9 @@
 
 namespace flemsim::routing {
 
-// Everything routing needs, built once per run from the network and the scenario.
+// Everything routing needs, built once per run from the network and the scenario. The
+// transit model refers to the walk graph here: keep the context where build_routing made it
+// (auto ctx = build_routing(...), or new RoutingContext(build_routing(...))), never moved.
 struct RoutingContext {
     const network::Network& net;
     StreetGraph walk, bike, car;
@@ -30,12 +32,16 @@ RoutingContext build_routing(const network::Network& net, const scenario::Scenar
 struct TransitColumns {
     std::vector<float> access_s, wait_s, in_vehicle_s, transfer_walk_s, egress_s, crowding_s, refused_wait_s;
     std::vector<std::uint16_t> transfers;
+    std::vector<std::uint8_t> access_kind;  // TransitAccess
+    std::vector<float> ride_s, ride_m;
+    std::vector<std::int32_t> lot_stop;  // -1: walk access
 
     void assign(std::size_t n);
     void set(std::size_t i, const TransitComponents& c);
+    void set(std::size_t i, const TransitPath& p);  // also the lot stop
     BasicTransitComponents<float> at(std::size_t i) const {
-        return {access_s[i], wait_s[i],    in_vehicle_s[i], transfer_walk_s[i],
-                egress_s[i], transfers[i], crowding_s[i],   refused_wait_s[i]};
+        return {access_s[i],   wait_s[i],         in_vehicle_s[i], transfer_walk_s[i], egress_s[i], transfers[i],
+                crowding_s[i], refused_wait_s[i], access_kind[i],  ride_s[i],          ride_m[i]};
     }
 };
 
@@ -104,6 +110,11 @@ std::size_t run_length(const Order& order, std::size_t i, std::size_t end, const
     while (i + n < end && key(order[i + n]) == key(order[i])) ++n;
     return n;
 }
+
+// Generalised cost of transit components (utility units, >= 0) with the transit weights: the
+// walks, waits (the expected extra wait of full vehicles too), time on board (with crowding),
+// transfers, and the drive (time and running cost) or ride of park-and-ride and bike-and-ride.
+double generalised_cost(const TransitParams& p, const BasicTransitComponents<float>& c);
 
 // Departure time of trip t (even: leaving home; odd: leaving the activity).
 std::int32_t trip_departure_s(const population::Population& pop, std::size_t trip);

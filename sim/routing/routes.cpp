@@ -51,7 +51,8 @@ struct LegBuffer {
 struct Scratch : RoutingScratch {
     TransitItinerary itinerary;
     LegBuffer legs;
-    explicit Scratch(const RoutingContext& c) : RoutingScratch(c) {}
+    ShortestPathTree access_car, access_bike;  // park-and-ride and bike-and-ride legs
+    explicit Scratch(const RoutingContext& c) : RoutingScratch(c), access_car(c.car), access_bike(c.bike) {}
 };
 
 // Scheduled seconds from route node rn to `stops` stops on.
@@ -100,8 +101,8 @@ void add_ride_options(const TransitModel& tm, double factor, TripRoutes& out) {
 
 TripRoutes route_trips(const RoutingContext& ctx, const population::Population& pop,
                        const std::vector<core::Mode>& trip_mode, const std::vector<std::int32_t>& trip_dep,
-                       const std::vector<std::uint8_t>& reroute, const TripRoutes* previous,
-                       const CarTimes* car_times) {
+                       const std::vector<std::uint8_t>& reroute, const TripRoutes* previous, const CarTimes* car_times,
+                       const TransitAccessPlan* access) {
     const std::size_t trips = pop.trip_count();
     const TransitModel& tm = *ctx.transit;
     std::vector<std::uint32_t> trip_person(trips);
@@ -140,6 +141,68 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                   });
         const auto o = static_cast<std::uint32_t>(origin);
         bool walk_ready = false, bike_ready = false;
+        // Park-and-ride or bike-and-ride by the tour's plan: out, the drive (ride) to the park,
+        // the walk to its stop, the journey; back, the journey to that stop, the walk to the
+        // park, the drive (ride) home. False (nothing appended) when the plan has none or no
+        // such journey is found now: the trip then walks to transit.
+        const auto lot_journey = [&](Scratch& sc, std::uint32_t t, std::uint32_t from, std::uint32_t to, double u) {
+            const auto tour = t / 2;
+            const auto kind = static_cast<TransitAccess>(access->kind[tour]);
+            if (kind == TransitAccess::walk || access->lot_stop[tour] < 0) return false;
+            const auto lot_i = tm.lot_of_stop(kind, static_cast<std::uint32_t>(access->lot_stop[tour]));
+            if (lot_i == invalid_index) return false;
+            const auto& lot = tm.lots(kind)[lot_i];
+            const bool car = kind == TransitAccess::car;
+            ShortestPathTree& tree = car ? sc.access_car : sc.access_bike;
+            const double* times =
+                car && car_times ? car_times->hour(static_cast<std::size_t>(std::max(0, trip_dep[t]) / 3600)) : nullptr;
+            const auto street = car ? LegKind::car : LegKind::bike;
+            const StreetGraph& graph = car ? ctx.car : ctx.bike;
+            const bool out = t % 2 == 0;
+            TransitPath path;
+            if (out) {
+                tree.run_to(from, {lot.node}, times);
+                if (!tree.reached(lot.node)) return false;
+                sc.transit.run_from_lots(from, std::max(0, trip_dep[t]) / 3600, 1, kind, tree, lot_i);
+                path = sc.transit.path_to(to, trip_dep[t], &sc.itinerary, u);
+            } else {
+                tree.run_to(lot.node, {to}, times);
+                if (!tree.reached(to)) return false;
+                sc.transit.run(from, std::max(0, trip_dep[t]) / 3600, 1);
+                path = sc.transit.path_to_lot(kind, lot_i, tree.time_s(to), tree.length_m(to), trip_dep[t],
+                                              &sc.itinerary, u);
+            }
+            if (!path.found) return false;
+            const auto& rides = sc.itinerary.rides;
+            std::size_t before = sc.legs.arcs.size();
+            if (out) {
+                tree.path_to(lot.node, sc.legs.arcs);
+                sc.legs.street(street, before, graph);
+                before = sc.legs.arcs.size();
+                tm.walk_path_to_stop(lot.node, lot.stop, sc.legs.arcs);
+                sc.legs.street(LegKind::walk, before, ctx.walk);
+            } else {
+                tm.walk_path_to_stop(from, tm.rn_stop(rides.front().board_rn), sc.legs.arcs);
+                sc.legs.street(LegKind::walk, before, ctx.walk);
+            }
+            for (std::size_t k = 0; k < rides.size(); ++k) {
+                sc.legs.ride(rides[k].board_rn, rides[k].stops);
+                const auto alight_stop = tm.rn_stop(rides[k].board_rn + rides[k].stops);
+                const bool last = k + 1 == rides.size();
+                const auto next_node = !last ? ctx.net.stop_node[tm.rn_stop(rides[k + 1].board_rn)]
+                                       : out ? to
+                                             : lot.node;
+                before = sc.legs.arcs.size();
+                tm.walk_path_from_stop(alight_stop, next_node, sc.legs.arcs);
+                sc.legs.street(LegKind::walk, before, ctx.walk);
+            }
+            if (!out) {
+                before = sc.legs.arcs.size();
+                tree.path_to(to, sc.legs.arcs);
+                sc.legs.street(street, before, graph);
+            }
+            return true;
+        };
         std::int64_t car_hour = -1;
         std::size_t group_trips = 0;  // trips of this origin with trip t's mode and hour
         for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i) {
@@ -193,8 +256,9 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                     // The journey taken: a logit draw among the Pareto journeys, keyed by
                     // person and trip (the same draw every day: choices move only with costs).
                     core::Rng rng(ctx.params.transit.seed, core::Stream::journey_choice, trip_person[t], t);
-                    if (!transit_path_at(ctx, s.transit, o, d, trip_dep[t], &s.itinerary, rng.uniform(), group_trips)
-                             .found) {
+                    const double u = rng.uniform();
+                    if (access && lot_journey(s, t, o, d, u)) break;
+                    if (!transit_path_at(ctx, s.transit, o, d, trip_dep[t], &s.itinerary, u, group_trips).found) {
                         walk_leg(d);  // no transit path at all (a counted fallback): walk
                         break;
                     }
@@ -328,9 +392,9 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                 order[pos[trip_origin_node(pop, trip_person[t], t)]++] = static_cast<std::uint32_t>(t);
     }
     struct Trees {
-        ShortestPathTree walk, bike;
+        ShortestPathTree walk, bike, lot_bike;
         std::vector<std::uint32_t> arcs;
-        explicit Trees(const RoutingContext& c) : walk(c.walk), bike(c.bike) {}
+        explicit Trees(const RoutingContext& c) : walk(c.walk), bike(c.bike), lot_bike(c.bike) {}
     };
     tbb::enumerable_thread_specific<Trees> scratch([&] { return Trees(ctx); });
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16), [&](const tbb::blocked_range<std::size_t>& r) {
@@ -343,7 +407,28 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                 const auto d = trip_dest_node(pop, trip_person[t], t);
                 const auto lb = routes.trip_first_leg[t], le = routes.trip_first_leg[t + 1];
                 bool rides = false;
-                for (auto l = lb; l < le; ++l) rides = rides || routes.leg_kind[l] == LegKind::ride;
+                std::uint32_t first_ride = le, last_ride = le, vehicle_leg = le;
+                for (auto l = lb; l < le; ++l) {
+                    const auto k = routes.leg_kind[l];
+                    if (k == LegKind::ride) {
+                        rides = true;
+                        if (first_ride == le) first_ride = l;
+                        last_ride = l;
+                    }
+                    if (k == LegKind::car || k == LegKind::bike) vehicle_leg = l;
+                }
+                // Park-and-ride or bike-and-ride: the park's node, at the first boarding stop
+                // on the way out, at the last alighting stop on the way back.
+                std::uint32_t lot_node = invalid_index;
+                if (rides && vehicle_leg != le) {
+                    const auto kind =
+                        routes.leg_kind[vehicle_leg] == LegKind::car ? TransitAccess::car : TransitAccess::bike;
+                    const bool out = vehicle_leg < first_ride;
+                    const auto stop = out ? tm.rn_stop(routes.leg_board_rn[first_ride])
+                                          : tm.rn_stop(routes.leg_board_rn[last_ride] + routes.leg_stops[last_ride]);
+                    const auto lot = tm.lot_of_stop(kind, stop);
+                    if (lot != invalid_index) lot_node = tm.lots(kind)[lot].node;
+                }
                 for (auto l = lb; l < le; ++l) {
                     const auto kind = routes.leg_kind[l];
                     if (kind != LegKind::walk && kind != LegKind::bike) continue;
@@ -357,14 +442,34 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                         visit(l, kind == LegKind::walk ? ctx.walk : ctx.bike, s.arcs);
                         continue;
                     }
-                    // A walk of a transit trip: to the first stop, between rides, or from the last.
+                    if (kind == LegKind::bike) {
+                        // Bike-and-ride: home to the bike park, or from it home.
+                        if (lot_node == invalid_index) continue;
+                        if (l < first_ride) {
+                            if (!bike_ready) s.bike.run(o);
+                            bike_ready = true;
+                            s.bike.path_to(lot_node, s.arcs);
+                        } else {
+                            s.lot_bike.run_to(lot_node, {d});
+                            s.lot_bike.path_to(d, s.arcs);
+                        }
+                        visit(l, ctx.bike, s.arcs);
+                        continue;
+                    }
+                    // A walk of a transit trip: to the first stop (from the origin, or from the
+                    // park), between rides, or from the last (to the destination, or the park).
                     const bool before_ride = l + 1 < le && routes.leg_kind[l + 1] == LegKind::ride;
                     const bool after_ride = l > lb && routes.leg_kind[l - 1] == LegKind::ride;
+                    const bool from_park = l > lb && !after_ride && lot_node != invalid_index;
+                    const bool to_park = after_ride && !before_ride && l + 1 < le && lot_node != invalid_index;
                     if (!after_ride) {
-                        tm.walk_path_to_stop(o, tm.rn_stop(routes.leg_board_rn[l + 1]), s.arcs);
+                        if (!before_ride) continue;  // not a shape route_trips makes
+                        tm.walk_path_to_stop(from_park ? lot_node : o, tm.rn_stop(routes.leg_board_rn[l + 1]), s.arcs);
                     } else {
                         const auto alight = tm.rn_stop(routes.leg_board_rn[l - 1] + routes.leg_stops[l - 1]);
-                        const auto to = before_ride ? ctx.net.stop_node[tm.rn_stop(routes.leg_board_rn[l + 1])] : d;
+                        const auto to = before_ride ? ctx.net.stop_node[tm.rn_stop(routes.leg_board_rn[l + 1])]
+                                        : to_park   ? lot_node
+                                                    : d;
                         tm.walk_path_from_stop(alight, to, s.arcs);
                     }
                     visit(l, ctx.walk, s.arcs);

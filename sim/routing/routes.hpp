@@ -37,6 +37,13 @@ struct TripRoutes {
     std::size_t leg_count() const { return leg_kind.size(); }
 };
 
+// The access of each tour's transit trips (per tour): walk, or by bike or car to the park of
+// `lot_stop` (a stop number) on the way out and back from it on the way home.
+struct TransitAccessPlan {
+    std::vector<std::uint8_t> kind;  // TransitAccess
+    std::vector<std::int32_t> lot_stop;
+};
+
 // Routes for the trips marked in `reroute` (all when empty), with the trip's mode and
 // departure time; other trips keep their legs from `previous`. Car paths use `car_times`
 // of the departure hour when given, free-flow times otherwise; transit uses the costs the
@@ -44,7 +51,7 @@ struct TripRoutes {
 TripRoutes route_trips(const RoutingContext& ctx, const population::Population& pop,
                        const std::vector<core::Mode>& trip_mode, const std::vector<std::int32_t>& trip_dep,
                        const std::vector<std::uint8_t>& reroute = {}, const TripRoutes* previous = nullptr,
-                       const CarTimes* car_times = nullptr);
+                       const CarTimes* car_times = nullptr, const TransitAccessPlan* access = nullptr);
 
 // Traces the walk and bike legs of every trip again (the same paths route_trips measured)
 // and calls visit(leg, graph, arcs) for each, in parallel over origins; `visit` must be safe

@@ -24,7 +24,23 @@ double median(std::vector<double>& v) {
 
 }  // namespace
 
-TransitModel::TransitModel(const Network& net, const StreetGraph& walk, const TransitParams& params)
+namespace {
+
+// Nodes that a graph's vehicles can both reach and leave (an arc in and an arc out).
+std::vector<std::uint8_t> in_and_out(const StreetGraph* g, std::size_t nodes) {
+    std::vector<std::uint8_t> ok(nodes, 0);
+    if (!g) return ok;
+    std::vector<std::uint8_t> in(nodes, 0);
+    for (const auto h : g->head) in[h] = 1;
+    for (std::size_t n = 0; n < nodes && n + 1 < g->first_out.size(); ++n)
+        ok[n] = in[n] && g->first_out[n + 1] > g->first_out[n];
+    return ok;
+}
+
+}  // namespace
+
+TransitModel::TransitModel(const Network& net, const StreetGraph& walk, const TransitParams& params,
+                           const StreetGraph* car, const StreetGraph* bike)
     : m_net(net), m_walk(walk), m_params(params) {
     // Route nodes, direction 0 (as authored) then direction 1 (reversed) for each line.
     std::vector<std::vector<std::uint32_t>> board_at(net.stop_count());
@@ -93,9 +109,26 @@ TransitModel::TransitModel(const Network& net, const StreetGraph& walk, const Tr
     ShortestPathTree tree(walk);
     Footpaths footpaths;
     m_stop_first_reached.push_back(0);
-    std::vector<std::uint32_t> settled;
+    const auto car_ok = in_and_out(car, net.node_count()), bike_ok = in_and_out(bike, net.node_count());
+    const auto spaces = [](const std::vector<std::uint32_t>& v, std::uint32_t s) { return s < v.size() ? v[s] : 0u; };
     for (std::uint32_t s = 0; s < net.stop_count(); ++s) {
         tree.run(net.stop_node[s], limit_s);
+        // Its car and bike parks: the nearest node on foot those vehicles reach and leave
+        // (ties: the lower node number).
+        for (const auto kind : {TransitAccess::car, TransitAccess::bike}) {
+            const bool is_car = kind == TransitAccess::car;
+            const auto n_spaces = spaces(is_car ? net.stop_car_parking : net.stop_bike_parking, s);
+            if (n_spaces == 0) continue;
+            const auto& ok = is_car ? car_ok : bike_ok;
+            std::uint32_t best = invalid_index;
+            for (std::uint32_t n = 0; n < net.node_count(); ++n) {
+                if (!ok[n] || !tree.reached(n) || tree.length_m(n) > params.max_access_walk_m) continue;
+                if (best == invalid_index || tree.length_m(n) < tree.length_m(best)) best = n;
+            }
+            if (best != invalid_index)
+                (is_car ? m_car_lots : m_bike_lots)
+                    .push_back({s, best, tree.time_s(best), tree.length_m(best), n_spaces});
+        }
         for (std::uint32_t t = 0; t < net.stop_count(); ++t) {
             const auto node = net.stop_node[t];
             if (t == s || !tree.reached(node) || tree.length_m(node) > params.max_transfer_walk_m) continue;
@@ -144,6 +177,22 @@ void TransitModel::set_refusal(std::vector<float> shares) {
     if (!any) m_no_board.clear();
 }
 
+std::uint32_t TransitModel::lot_of_stop(TransitAccess kind, std::uint32_t stop) const {
+    const auto& v = lots(kind);
+    for (std::uint32_t i = 0; i < v.size(); ++i)
+        if (v[i].stop == stop) return i;
+    return invalid_index;
+}
+
+void TransitModel::set_lot_closing(TransitAccess kind, std::vector<std::int32_t> closes_s) {
+    (kind == TransitAccess::car ? m_car_closes : m_bike_closes) = std::move(closes_s);
+}
+
+std::int32_t TransitModel::lot_closes_s(TransitAccess kind, std::uint32_t lot) const {
+    const auto& v = kind == TransitAccess::car ? m_car_closes : m_bike_closes;
+    return lot < v.size() ? v[lot] : std::numeric_limits<std::int32_t>::max();
+}
+
 std::uint32_t TransitModel::first_route_node(std::uint32_t line, int direction) const {
     const std::uint32_t n = m_net.line_first_stop[line + 1] - m_net.line_first_stop[line];
     return m_line_first_rn[line] + (direction == 0 ? 0 : n);
@@ -184,18 +233,110 @@ TransitQuery::TransitQuery(const TransitModel& model)
     : m_model(model), m_raptor(model.schedule(), RaptorParams{model.params().max_rides}) {}
 
 void TransitQuery::run(std::uint32_t origin_node, std::int32_t hour, std::size_t departures) {
-    if (origin_node == m_origin && hour == m_hour) return;
+    if (origin_node == m_origin && hour == m_hour && m_kind == TransitAccess::walk) return;
     const TransitModel& m = m_model;
-    m_raptor.set_no_boarding(m.no_boarding());
-    const Schedule& sc = m.schedule();
     m_origin = origin_node;
     m_hour = hour;
+    m_kind = TransitAccess::walk;
+    m_only_lot = invalid_index;
     m_access_list.clear();
     m_access_m.clear();
+    m_access_walk_s.clear();
+    m_access_ride_s.clear();
+    m_access_ride_m.clear();
+    m_access_latest.clear();
+    m_access_lot.clear();
     for (const auto* ns = m.near_begin(origin_node); ns != m.near_end(origin_node); ++ns) {
-        m_access_list.push_back({ns->stop, static_cast<std::int32_t>(std::ceil(ns->walk_s))});
+        const auto offset = static_cast<std::int32_t>(std::ceil(ns->walk_s));
+        m_access_list.push_back({ns->stop, offset});
         m_access_m.push_back(ns->walk_m);
+        m_access_walk_s.push_back(offset);
+        m_access_ride_s.push_back(0);
+        m_access_ride_m.push_back(0);
+        m_access_latest.push_back(std::numeric_limits<std::int32_t>::max());
+        m_access_lot.push_back(invalid_index);
     }
+    start(hour, departures);
+}
+
+void TransitQuery::run_from_lots(std::uint32_t origin_node, std::int32_t hour, std::size_t departures,
+                                 TransitAccess kind, const ShortestPathTree& street, std::uint32_t only_lot) {
+    if (origin_node == m_origin && hour == m_hour && m_kind == kind && m_only_lot == only_lot) return;
+    const TransitModel& m = m_model;
+    const TransitParams& p = m.params();
+    m_origin = origin_node;
+    m_hour = hour;
+    m_kind = kind;
+    m_only_lot = only_lot;
+    m_access_list.clear();
+    m_access_m.clear();
+    m_access_walk_s.clear();
+    m_access_ride_s.clear();
+    m_access_ride_m.clear();
+    m_access_latest.clear();
+    m_access_lot.clear();
+    const bool car = kind == TransitAccess::car;
+    const double max_m = car ? p.park_and_ride_max_drive_m : p.bike_and_ride_max_ride_m;
+    // The walks to and from the parked car, as for a car trip (none for a bike).
+    const double car_walk = car ? p.car_access_s : 0.0;
+    const auto& lots = m.lots(kind);
+    for (std::uint32_t i = 0; i < lots.size(); ++i) {
+        if (only_lot != invalid_index && i != only_lot) continue;
+        const auto& lot = lots[i];
+        if (!street.reached(lot.node) || street.length_m(lot.node) > max_m) continue;
+        const double ride = street.time_s(lot.node);
+        const double walk = car_walk + lot.walk_s;
+        m_access_list.push_back({lot.stop, static_cast<std::int32_t>(std::ceil(ride + walk))});
+        m_access_m.push_back(lot.walk_m);
+        m_access_walk_s.push_back(walk);
+        m_access_ride_s.push_back(ride);
+        m_access_ride_m.push_back(street.length_m(lot.node));
+        // At the park (after the drive and the walk to the car) before it closes.
+        const auto closes = m.lot_closes_s(kind, i);
+        m_access_latest.push_back(closes == std::numeric_limits<std::int32_t>::max()
+                                      ? closes
+                                      : closes - static_cast<std::int32_t>(std::ceil(ride + car_walk / 2)));
+        m_access_lot.push_back(lot.stop);
+    }
+    start(hour, departures);
+}
+
+void TransitQuery::run_from_lot(TransitAccess kind, std::uint32_t lot, std::int32_t hour, std::size_t departures) {
+    // Keyed apart from origin nodes: a lot is not a node here.
+    const std::uint32_t key = 0x80000000u | (lot << 1) | (kind == TransitAccess::car ? 1u : 0u);
+    if (key == m_origin && hour == m_hour && m_kind == TransitAccess::walk) return;
+    m_origin = key;
+    m_hour = hour;
+    m_kind = TransitAccess::walk;  // the journeys leave the stop: their access is the caller's
+    m_only_lot = invalid_index;
+    const auto stop = m_model.lots(kind)[lot].stop;
+    m_access_list.assign(1, {stop, 0});
+    m_access_m.assign(1, 0.0);
+    m_access_walk_s.assign(1, 0.0);
+    m_access_ride_s.assign(1, 0.0);
+    m_access_ride_m.assign(1, 0.0);
+    m_access_latest.assign(1, std::numeric_limits<std::int32_t>::max());
+    m_access_lot.assign(1, invalid_index);
+    start(hour, departures);
+}
+
+TransitPath with_lot_access(TransitPath p, TransitAccess kind, std::uint32_t lot_stop, double walk_s, double walk_m,
+                            double ride_s, double ride_m) {
+    if (!p.found) return p;
+    p.access_s += walk_s;
+    p.access_m += walk_m;
+    p.ride_s += ride_s;
+    p.ride_m += ride_m;
+    p.access_kind = static_cast<std::uint8_t>(kind);
+    p.lot_stop = lot_stop;
+    p.depart_s -= static_cast<std::int32_t>(std::ceil(walk_s + ride_s));
+    return p;
+}
+
+void TransitQuery::start(std::int32_t hour, std::size_t departures) {
+    const TransitModel& m = m_model;
+    const Schedule& sc = m.schedule();
+    m_raptor.set_no_boarding(m.no_boarding());
     const std::int32_t from = hour * 3600;
     const std::int32_t to = from + 3600 + static_cast<std::int32_t>(std::ceil(m.params().max_wait_s)) + 1;
     // A profile search has an iteration per departure catchable from the access stops.
@@ -221,11 +362,43 @@ void TransitQuery::run(std::uint32_t origin_node, std::int32_t hour, std::size_t
 
 TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, TransitItinerary* itinerary, double u) {
     const TransitModel& m = m_model;
+    m_egress_list.clear();
+    m_egress_walk_s.clear();
+    m_egress_walk_m.clear();
+    m_egress_ride_s.clear();
+    m_egress_ride_m.clear();
+    m_egress_kind = TransitAccess::walk;
+    m_egress_lot = invalid_index;
+    for (const auto* ns = m.near_begin(dest_node); ns != m.near_end(dest_node); ++ns) {
+        const auto offset = static_cast<std::int32_t>(std::ceil(ns->walk_s));
+        m_egress_list.push_back({ns->stop, offset});
+        m_egress_walk_s.push_back(offset);
+        m_egress_walk_m.push_back(ns->walk_m);
+        m_egress_ride_s.push_back(0);
+        m_egress_ride_m.push_back(0);
+    }
+    return pick(dep_s, itinerary, u);
+}
+
+TransitPath TransitQuery::path_to_lot(TransitAccess kind, std::uint32_t lot, double ride_s, double ride_m,
+                                      std::int32_t dep_s, TransitItinerary* itinerary, double u) {
+    const TransitModel& m = m_model;
+    const auto& l = m.lots(kind)[lot];
+    const double walk = l.walk_s + (kind == TransitAccess::car ? m.params().car_access_s : 0.0);
+    m_egress_list.assign(1, {l.stop, static_cast<std::int32_t>(std::ceil(walk + ride_s))});
+    m_egress_walk_s.assign(1, walk);
+    m_egress_walk_m.assign(1, l.walk_m);
+    m_egress_ride_s.assign(1, ride_s);
+    m_egress_ride_m.assign(1, ride_m);
+    m_egress_kind = kind;
+    m_egress_lot = l.stop;
+    return pick(dep_s, itinerary, u);
+}
+
+TransitPath TransitQuery::pick(std::int32_t dep_s, TransitItinerary* itinerary, double u) {
+    const TransitModel& m = m_model;
     const TransitParams& p = m.params();
     const Schedule& sc = m.schedule();
-    m_egress_list.clear();
-    for (const auto* ns = m.near_begin(dest_node); ns != m.near_end(dest_node); ++ns)
-        m_egress_list.push_back({ns->stop, static_cast<std::int32_t>(std::ceil(ns->walk_s))});
     const auto max_wait = static_cast<std::int32_t>(p.max_wait_s);
     if (!m_range && dep_s != m_single_dep) {
         m_raptor.run(m_access_list, dep_s);
@@ -244,8 +417,11 @@ TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, T
         TransitPath t;
         t.found = true;
         const StopTime& a = m_access_list[j.access];
-        t.access_s = a.offset_s;
+        if (j.depart_s > m_access_latest[j.access]) continue;  // the park is closed by then
+        t.access_s = m_access_walk_s[j.access];
         t.access_m = m_access_m[j.access];
+        t.ride_s = m_access_ride_s[j.access];
+        t.ride_m = m_access_ride_m[j.access];
         t.depart_s = j.depart_s;
         const Ride& first = j.rides.front();
         double wait0 = static_cast<double>(first.board_s) - dep_s - a.offset_s;
@@ -294,9 +470,17 @@ TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, T
         }
         // Waiting in all (first stop and transfers) stays within max_wait_s too.
         if (too_long || t.wait_s > max_wait || board_share <= 0) continue;
-        const StopTime& e = m_egress_list[j.egress];
-        t.egress_s = e.offset_s;
-        t.egress_m = m.near_begin(dest_node)[j.egress].walk_m;
+        t.egress_s = m_egress_walk_s[j.egress];
+        t.egress_m = m_egress_walk_m[j.egress];
+        t.ride_s += m_egress_ride_s[j.egress];
+        t.ride_m += m_egress_ride_m[j.egress];
+        if (m_kind != TransitAccess::walk) {
+            t.access_kind = static_cast<std::uint8_t>(m_kind);
+            t.lot_stop = m_access_lot[j.access];
+        } else if (m_egress_kind != TransitAccess::walk) {
+            t.access_kind = static_cast<std::uint8_t>(m_egress_kind);
+            t.lot_stop = m_egress_lot;
+        }
         t.transfers = boardings > 0 ? boardings - 1 : 0;
         t.first_stop = sc.stop_at(first.trip, first.board_pos);
         t.first_line = sc.trip_line(first.trip);
@@ -305,6 +489,10 @@ TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, T
         t.last_line = sc.trip_line(last.trip);
         t.cost = p.w_walk * (t.access_s + t.transfer_walk_s + t.egress_s) + p.w_wait * t.wait_s +
                  p.w_in_vehicle * (t.in_vehicle_s + t.crowding_s) + p.transfer_penalty * t.transfers;
+        if (t.access_kind == static_cast<std::uint8_t>(TransitAccess::car))
+            t.cost += p.w_drive * t.ride_s + p.w_drive_per_m * t.ride_m;
+        else if (t.access_kind == static_cast<std::uint8_t>(TransitAccess::bike))
+            t.cost += p.w_bike * t.ride_s;
         // Planned for by the share that gets on: exp(-scale * cost) x board_share.
         if (board_share < 1.0) t.cost -= std::log(board_share) / p.journey_choice_scale;
         paths.push_back(t);

@@ -11,6 +11,7 @@
 
 #include "sim/core/types.hpp"
 #include "sim/network/network.hpp"
+#include "sim/routing/dijkstra.hpp"
 #include "sim/routing/raptor.hpp"
 #include "sim/routing/street_graph.hpp"
 #include "sim/scenario/params.hpp"
@@ -19,6 +20,11 @@ namespace flemsim::routing {
 
 // Parameters: sim/scenario/params.hpp.
 using TransitParams = scenario::TransitParams;
+
+// How a transit journey reaches its first stop from home (and its last stop back home): on
+// foot, or by bike or car left at a bike or car park of a stop (stops.csv bike_parking,
+// car_parking) and taken home again on the trip back.
+enum class TransitAccess : std::uint8_t { walk = 0, bike = 1, car = 2 };
 
 // The parts of a transit journey door to door: the one shape of them for a path found here,
 // a route answer, the offer a trip weighs in mode choice (T = float, as the level-of-service
@@ -36,8 +42,13 @@ struct BasicTransitComponents {
     // the time): per boarding, share / (1 - share) departures missed, each the headway to
     // the route's next one there (at most max_wait_s per boarding).
     T refused_wait_s = 0;
+    // Park-and-ride and bike-and-ride: the drive or ride between home and the car or bike
+    // park (TransitAccess; seconds, part of the time; its walks are in access_s or egress_s).
+    std::uint8_t access_kind = 0;  // TransitAccess
+    T ride_s = 0;
+    T ride_m = 0;
 
-    T total_s() const { return access_s + wait_s + in_vehicle_s + transfer_walk_s + egress_s; }
+    T total_s() const { return access_s + wait_s + in_vehicle_s + transfer_walk_s + egress_s + ride_s; }
 };
 using TransitComponents = BasicTransitComponents<double>;
 
@@ -45,17 +56,21 @@ struct TransitPath : TransitComponents {
     bool found = false;
     double cost = std::numeric_limits<double>::infinity();
     double access_m = 0, in_vehicle_m = 0, transfer_walk_m = 0, egress_m = 0;
+    std::uint32_t lot_stop = core::invalid_index;
     std::uint32_t first_stop = 0, last_stop = 0;  // boarding and alighting stops
     std::uint32_t first_line = 0, last_line = 0;
     std::int32_t depart_s = 0;  // leaving the origin (the trip's departure or later)
 
-    double total_m() const { return access_m + in_vehicle_m + transfer_walk_m + egress_m; }
+    double total_m() const { return access_m + in_vehicle_m + transfer_walk_m + egress_m + ride_m; }
+    // The stop of the car or bike park (access_kind not walk).
 };
 
 class TransitModel {
 public:
-    // `walk` must be the walk graph of `net` (both ways on every walk link).
-    TransitModel(const network::Network& net, const StreetGraph& walk, const TransitParams& params);
+    // `walk` must be the walk graph of `net` (both ways on every walk link); `car` and `bike`,
+    // when given, its car and bike graphs (for the car and bike parks of stops).
+    TransitModel(const network::Network& net, const StreetGraph& walk, const TransitParams& params,
+                 const StreetGraph* car = nullptr, const StreetGraph* bike = nullptr);
 
     const network::Network& network() const { return m_net; }
     const StreetGraph& walk_graph() const { return m_walk; }
@@ -102,6 +117,25 @@ public:
     bool has_refusal() const { return !m_refusal.empty(); }
     const std::uint8_t* no_boarding() const { return m_no_board.empty() ? nullptr : m_no_board.data(); }
 
+    // Car and bike parks: each stop with spaces of that kind whose nearest node on foot that
+    // the car or bike can both reach and leave lies within max_access_walk_m. The park is
+    // at that node; the walk from it to the stop is part of the access (or egress).
+    struct Lot {
+        std::uint32_t stop;
+        std::uint32_t node;
+        double walk_s, walk_m;
+        std::uint32_t spaces;
+    };
+    const std::vector<Lot>& lots(TransitAccess kind) const {
+        return kind == TransitAccess::car ? m_car_lots : m_bike_lots;
+    }
+    // The lot of a stop (index into lots(kind)), or invalid_index.
+    std::uint32_t lot_of_stop(TransitAccess kind, std::uint32_t stop) const;
+    // The second from which a lot takes no more arrivals (e.g. when it was full on the
+    // previous simulated days), per lot index; empty: always open.
+    void set_lot_closing(TransitAccess kind, std::vector<std::int32_t> closes_s);
+    std::int32_t lot_closes_s(TransitAccess kind, std::uint32_t lot) const;
+
     // Stops within the access distance of a node, with walk time and length (symmetric:
     // the same list serves access from and egress to the node).
     struct NearStop {
@@ -142,11 +176,19 @@ private:
     std::vector<std::pair<std::uint32_t, std::uint32_t>> m_reached;
     std::vector<std::uint32_t> m_reverse_arc;
     Schedule m_schedule;
+    std::vector<Lot> m_car_lots, m_bike_lots;
+    std::vector<std::int32_t> m_car_closes, m_bike_closes;
     std::vector<float> m_crowding;
     std::vector<float> m_refusal;
     std::vector<std::uint8_t> m_no_board;  // refusal 1
     double m_walk_mps = 1.0;
 };
+
+// A journey from a car (bike) park's stop (TransitQuery::run_from_lot, leaving at the arrival
+// there) as the journey from home: `walk_s` (to and from the car, and from the park to the
+// stop), `ride_s`, `ride_m` (the drive or ride) added, leaving home that much earlier.
+TransitPath with_lot_access(TransitPath from_lot, TransitAccess kind, std::uint32_t lot_stop, double walk_s,
+                            double walk_m, double ride_s, double ride_m);
 
 // A transit path as legs: access walk to the first boarding stop, rides (each boarding a
 // route node and riding a number of stops), transfer walks between rides, egress walk.
@@ -170,25 +212,52 @@ public:
     // twice that; otherwise each leaving time gets its own RAPTOR search (a few trips from an
     // origin in an hour of frequent service). Both give every trip its Pareto journeys.
     void run(std::uint32_t origin_node, std::int32_t hour, std::size_t departures = 0);
+    // The same from the car (or bike) parks of the model that `street` (a car or bike tree
+    // from the origin, run by the caller) reaches within the park-and-ride (bike-and-ride)
+    // distance: the access is the drive or ride, the walk to and from the car (car_access_s),
+    // the walk from the park to its stop. Journeys must reach the park before it closes.
+    // With `only_lot` (a lot index) just that park.
+    void run_from_lots(std::uint32_t origin_node, std::int32_t hour, std::size_t departures, TransitAccess kind,
+                       const ShortestPathTree& street, std::uint32_t only_lot = core::invalid_index);
+    // The same from one car (bike) park alone, leaving its stop (the drive to it and the walk
+    // from it are the caller's: see with_lot_access).
+    void run_from_lot(TransitAccess kind, std::uint32_t lot, std::int32_t hour, std::size_t departures);
     // The journey leaving at or after dep_s (within max_wait_s) to a destination node: with
     // u < 0 the best by generalised cost, else drawn by a logit over the Pareto journeys with
     // the uniform draw u in [0, 1). found == false when there is none. With `itinerary`,
     // also its rides.
     TransitPath path_to(std::uint32_t dest_node, std::int32_t dep_s, TransitItinerary* itinerary = nullptr,
                         double u = -1.0);
+    // The journey back to the car or bike park `lot` (index into lots(kind)) and from there
+    // home, `ride_s` and `ride_m` the drive or ride from the park (after run()).
+    TransitPath path_to_lot(TransitAccess kind, std::uint32_t lot, double ride_s, double ride_m, std::int32_t dep_s,
+                            TransitItinerary* itinerary = nullptr, double u = -1.0);
     // The journey of the path path_to last returned found (its rides with their trips and
     // times), for answers that list legs with clock times.
     const Journey& journey() const { return m_journeys[m_picked]; }
 
 private:
+    void start(std::int32_t hour, std::size_t departures);
+    TransitPath pick(std::int32_t dep_s, TransitItinerary* itinerary, double u);
+
     const TransitModel& m_model;
     Raptor m_raptor;
     std::uint32_t m_origin = core::invalid_index;
     std::int32_t m_hour = -1;
+    TransitAccess m_kind = TransitAccess::walk;  // of the access list held
+    std::uint32_t m_only_lot = core::invalid_index;
     bool m_range = true;             // a profile search holds the hour; else one per leaving time
     std::int32_t m_single_dep = -1;  // the leaving time of the single search held
     std::vector<StopTime> m_access_list, m_egress_list;
-    std::vector<double> m_access_m;  // walk metres of each access entry
+    // Per access entry: walk seconds and metres, drive or ride seconds and metres, the
+    // latest leaving time (the park's closing less the drive), the lot stop.
+    std::vector<double> m_access_m, m_access_walk_s, m_access_ride_s, m_access_ride_m;
+    std::vector<std::int32_t> m_access_latest;
+    std::vector<std::uint32_t> m_access_lot;
+    // Per egress entry: walk seconds and metres, drive or ride seconds and metres.
+    std::vector<double> m_egress_walk_s, m_egress_walk_m, m_egress_ride_s, m_egress_ride_m;
+    TransitAccess m_egress_kind = TransitAccess::walk;
+    std::uint32_t m_egress_lot = core::invalid_index;
     std::vector<Journey> m_journeys;
     std::vector<TransitPath> m_paths;
     std::vector<double> m_cost;

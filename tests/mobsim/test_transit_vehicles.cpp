@@ -198,7 +198,8 @@ TwoLines two_lines(std::uint32_t capacity_a, std::uint32_t capacity_b, double wa
     testing::add_line(t.w, "A", {"a", "b"}, {300}, 7 * 3600, 10 * 3600, 600, capacity_a);
     testing::add_line(t.w, "B", {"a", "b"}, {300}, 7 * 3600 + 400, 10 * 3600, 1200, capacity_b);
     t.w.scenario.modes.walk.max_trip_m = walk_max_m;
-    t.ctx = std::make_unique<routing::RoutingContext>(routing::build_routing(t.w.net, t.w.scenario));
+    // Built in place (not moved): the transit model refers to the context's walk graph.
+    t.ctx.reset(new routing::RoutingContext(routing::build_routing(t.w.net, t.w.scenario)));
     t.rn_a = t.ctx->transit->first_route_node(0, 0);
     t.rn_b = t.ctx->transit->first_route_node(1, 0);
     return t;
