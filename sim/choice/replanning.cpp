@@ -27,6 +27,18 @@ std::vector<core::Mode> trip_modes(const population::Population& pop, const Tour
     return mode;
 }
 
+routing::TransitAccessPlan transit_access(const routing::TripLos& los) {
+    routing::TransitAccessPlan a;
+    const std::size_t tours = los.size() / 2;
+    a.kind.resize(tours);
+    a.lot_stop.resize(tours);
+    for (std::size_t tour = 0; tour < tours; ++tour) {
+        a.kind[tour] = los.pt.access_kind[2 * tour];
+        a.lot_stop[tour] = los.pt.lot_stop[2 * tour];
+    }
+    return a;
+}
+
 std::vector<std::int32_t> candidate_shifts(std::int32_t window_s) {
     if (window_s <= 0) return {0};
     return {-window_s, -window_s / 2, 0, window_s / 2, window_s};
@@ -132,6 +144,14 @@ ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx,
                 switched[i] = m != plans.mode[tour] || shift != plans.shift_s[tour];
                 plans.mode[tour] = m;
                 plans.shift_s[tour] = shift;
+                if (m == Mode::transit && !plans.access.kind.empty()) {
+                    // The access of the transit offer at the shift taken (its trip out).
+                    std::size_t j = 0;
+                    while (shifts[j] != shift) ++j;
+                    const std::size_t q = (i * k + j) * 2;
+                    plans.access.kind[tour] = los.pt.access_kind[q];
+                    plans.access.lot_stop[tour] = los.pt.lot_stop[q];
+                }
             }
         });
     for (std::size_t i = 0; i < tours.size(); ++i) {

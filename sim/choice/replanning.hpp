@@ -8,6 +8,7 @@
 
 #include "sim/choice/tour_choice.hpp"
 #include "sim/routing/los.hpp"
+#include "sim/routing/routes.hpp"
 
 namespace flemsim::choice {
 
@@ -15,7 +16,12 @@ namespace flemsim::choice {
 struct TourPlans {
     std::vector<core::Mode> mode;
     std::vector<std::int32_t> shift_s;  // from the desired departure (both trips of the tour)
+    // Transit tours: walk, or park-and-ride or bike-and-ride and the park's stop.
+    routing::TransitAccessPlan access;
 };
+
+// The access of every tour's transit trips as the level of service offers it (its trip out).
+routing::TransitAccessPlan transit_access(const routing::TripLos& los);
 
 // Departures of every trip under the plans.
 std::vector<std::int32_t> trip_departures(const population::Population& pop, const TourPlans& plans);

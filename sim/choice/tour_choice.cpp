@@ -52,8 +52,13 @@ double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, const TripOffer& 
         case Mode::walk:
         case Mode::bike:
             return 0.0;
-        case Mode::transit:
-            return in.pop.transit_pass[in.pop.person_of_tour(trip / 2)] ? 0.0 : s.transit_fare_sek;
+        case Mode::transit: {
+            // The fare, and for park-and-ride the car's running cost to or from the car park.
+            double c = in.pop.transit_pass[in.pop.person_of_tour(trip / 2)] ? 0.0 : s.transit_fare_sek;
+            if (offer.pt.access_kind == static_cast<std::uint8_t>(routing::TransitAccess::car))
+                c += s.car_cost_per_km_sek * offer.pt.ride_m / 1000.0;
+            return c;
+        }
         case Mode::car: {
             double c = s.car_cost_per_km_sek * offer.distance_m[idx(Mode::car)] / 1000.0;
             if (trip % 2 == 0) c += in.parking_sek_by_zone[in.pop.tour_zone[trip / 2]];
@@ -93,7 +98,13 @@ Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOff
             // Being left behind by full vehicles is waiting too (expected, from the refusals).
             terms.wait_per_min * (o->pt.wait_s + o->pt.refused_wait_s) / 60.0 +
             terms.access_egress_per_min * (o->pt.access_s + o->pt.egress_s + o->pt.transfer_walk_s) / 60.0 +
-            terms.transfer * o->pt.transfers;
+            terms.transfer * o->pt.transfers +
+            // Park-and-ride: the drive is car time; bike-and-ride: the ride is bike time.
+            (o->pt.access_kind == static_cast<std::uint8_t>(routing::TransitAccess::car)
+                 ? terms.time_per_min[idx(Mode::car)] * o->pt.ride_s / 60.0
+             : o->pt.access_kind == static_cast<std::uint8_t>(routing::TransitAccess::bike)
+                 ? terms.time_per_min[idx(Mode::bike)] * o->pt.ride_s / 60.0
+                 : 0.0);
         for (std::size_t m = 0; m < core::mode_count; ++m)
             v[m] += terms.cost_per_sek * trip_cost_sek(in, t, *o, static_cast<Mode>(m));
         ++t;

@@ -26,6 +26,9 @@ struct Experience {
     std::vector<double> transit_load;
     // Riders who got on, and who were left behind, at the stop of each departure (same numbering).
     std::vector<double> transit_boarded, transit_denied;
+    // When each car (bike) park was full, per lot of the transit model (the end of the day
+    // when it was not), averaged over the days as the rest.
+    std::array<std::vector<double>, 2> lot_full_s;
     int days = 0;
 };
 
@@ -39,6 +42,8 @@ Experience initial_experience(const routing::RoutingContext& ctx) {
     e.transit_load.assign(ctx.transit->schedule().arrive_s.size(), 0.0);
     e.transit_boarded.assign(e.transit_load.size(), 0.0);
     e.transit_denied.assign(e.transit_load.size(), 0.0);
+    for (const auto kind : {routing::TransitAccess::car, routing::TransitAccess::bike})
+        e.lot_full_s[kind == routing::TransitAccess::car ? 0 : 1].assign(ctx.transit->lots(kind).size(), 0.0);
     return e;
 }
 
@@ -61,6 +66,17 @@ void add_day(Experience& e, const routing::RoutingContext& ctx, const mobsim::Mo
         e.transit_load[i] += w * (r.onboard - e.transit_load[i]);
         e.transit_boarded[i] += w * (r.boardings - e.transit_boarded[i]);
         e.transit_denied[i] += w * (r.denied - e.transit_denied[i]);
+    }
+    for (const auto kind : {routing::TransitAccess::car, routing::TransitAccess::bike}) {
+        const bool car = kind == routing::TransitAccess::car;
+        const auto& lots = ctx.transit->lots(kind);
+        const auto& full = car ? day.car_lot_full_s : day.bike_lot_full_s;
+        auto& avg = e.lot_full_s[car ? 0 : 1];
+        for (std::size_t l = 0; l < lots.size(); ++l) {
+            const std::int32_t f = lots[l].stop < full.size() ? full[lots[l].stop] : -1;
+            const double seen = f >= 0 ? f : mctx.params.end_time_s;
+            avg[l] += w * (seen - avg[l]);
+        }
     }
     ++e.days;
 }
@@ -152,9 +168,10 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
     LoopResult out;
     out.plans.mode = initial_modes;
     out.plans.shift_s.assign(pop.tour_count(), 0);
+    out.plans.access = choice::transit_access(in.los);
     out.trip_mode = choice::trip_modes(pop, out.plans);
     out.trip_dep = choice::trip_departures(pop, out.plans);
-    out.routes = routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep);
+    out.routes = routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep, {}, nullptr, nullptr, &out.plans.access);
 
     const auto mctx = mobsim::make_mobsim_context(ctx, params.mobsim);
 
@@ -170,6 +187,14 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
         // So do the departures that left riders behind: journeys are planned for them in
         // proportion to the share that got on (the others plan a later one, or another line).
         ctx.transit->set_refusal(refusal_shares(exp));
+        // Car and bike parks take no arrivals from when they were full (on average) so far.
+        for (const auto kind : {routing::TransitAccess::car, routing::TransitAccess::bike}) {
+            const auto& avg = exp.lot_full_s[kind == routing::TransitAccess::car ? 0 : 1];
+            std::vector<std::int32_t> closes(avg.size(), std::numeric_limits<std::int32_t>::max());
+            for (std::size_t l = 0; l < avg.size(); ++l)
+                if (avg[l] < mctx.params.end_time_s) closes[l] = static_cast<std::int32_t>(std::lround(avg[l]));
+            ctx.transit->set_lot_closing(kind, std::move(closes));
+        }
         const bool converged = it > 0 && it + 1 >= s.min_iterations &&
                                settled(rec, out.iterations.back(), s.share_tolerance, s.time_tolerance);
         const bool last = converged || it + 1 == s.max_iterations;
@@ -185,7 +210,8 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
             out.day = mobsim::DayResult{};  // what the day taught is in the averages now
             out.trip_mode = choice::trip_modes(pop, out.plans);
             out.trip_dep = choice::trip_departures(pop, out.plans);
-            out.routes = routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep, rp.reroute, &out.routes, &exp.car);
+            out.routes = routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep, rp.reroute, &out.routes, &exp.car,
+                                              &out.plans.access);
         }
         if (last) mobsim::add_walk_bike_volumes(mctx, {pop, out.trip_mode, out.trip_dep, out.routes}, out.day);
         out.iteration_seconds.push_back(

@@ -114,6 +114,9 @@ core::TripRecord make_trip(const population::Population& pop, const routing::Tri
             r.in_vehicle_s = pt.in_vehicle_s;
             r.transfer_walk_s = pt.transfer_walk_s;
             r.egress_s = pt.egress_s;
+            // The drive or ride of park-and-ride and bike-and-ride is time in a vehicle.
+            r.in_vehicle_s += pt.ride_s;
+            r.transit_access = pt.access_kind;
             r.transfers = static_cast<std::uint16_t>(pt.transfers);
             r.board_stop = los.pt_first_stop[t];
             r.alight_stop = los.pt_last_stop[t];
