@@ -142,3 +142,39 @@ TEST_CASE("a car park full on the previous days takes no arrivals after it fille
     r.ctx->transit->set_lot_closing(TransitAccess::car, {});
     CHECK(routing::compute_trip_los(*r.ctx, pop).has(0, core::Mode::transit));
 }
+
+TEST_CASE("bike-and-ride: a person with a bike rides to the station's bike stands, one without has no transit") {
+    // Home h 5 km from the station s along a path (walk and bike: too far to walk to a stop,
+    // max_access_walk_m is 1,200 m); bike stands at s itself; the train as above.
+    testing::World w = testing::make_world(
+        {"h", "s", "t", "d"}, {{0, 0}, {5000, 0}, {20000, 0}, {20100, 0}},
+        {{"h", "s", 5000, 0, 0}, {"s", "h", 5000, 0, 0}, {"t", "d", 100, 0, 0}, {"d", "t", 100, 0, 0}});
+    testing::add_line(w, "train", {"s", "t"}, {600}, 6 * 3600, 22 * 3600, 600, 500);
+    const auto s = w.net.find_stop("s_s");
+    w.net.stop_car_parking.assign(w.net.stop_count(), 0);
+    w.net.stop_bike_parking.assign(w.net.stop_count(), 0);
+    w.net.stop_bike_parking[s] = 20;
+    const auto ctx = routing::build_routing(w.net, w.scenario);
+    REQUIRE(ctx.transit->lots(TransitAccess::bike).size() == 1);
+    CHECK(ctx.transit->lots(TransitAccess::bike)[0].walk_m == 0);  // the stands are at the stop
+
+    const std::int32_t t0740 = 7 * 3600 + 40 * 60;
+    auto pop = testing::make_people(w.net, {t0740, t0740}, "h", "d", 17 * 3600);
+    pop.bike_owner[1] = 0;
+    const auto los = routing::compute_trip_los(ctx, pop);
+    // 5,000 m at 4.2 m/s: 1,190.5 s, ready at 07:59:51 for the 08:00 train.
+    const auto out = los.pt.at(0);
+    CHECK(los.has(0, core::Mode::transit));
+    CHECK(out.access_kind == static_cast<std::uint8_t>(TransitAccess::bike));
+    CHECK(out.ride_s == doctest::Approx(5000 / 4.2).epsilon(0.001));
+    CHECK(out.access_s == doctest::Approx(0));
+    CHECK(out.wait_s == doctest::Approx(8 * 3600 - (t0740 + std::ceil(5000 / 4.2))));
+    CHECK(los.pt.at(1).access_kind == static_cast<std::uint8_t>(TransitAccess::bike));
+    CHECK_FALSE(los.has(2, core::Mode::transit));
+    CHECK_FALSE(los.has(3, core::Mode::transit));
+    // Beyond bike_and_ride.max_ride_m the stands are not offered.
+    auto shorter = w.scenario;
+    shorter.modes.transit.bike_and_ride_max_ride_m = 4000;
+    const auto ctx2 = routing::build_routing(w.net, shorter);
+    CHECK_FALSE(routing::compute_trip_los(ctx2, pop).has(0, core::Mode::transit));
+}
