@@ -155,6 +155,10 @@ struct LotTrees {
     std::size_t at(std::uint32_t lot, std::size_t hour, std::uint32_t node) const {
         return (lot * hours + std::min(hour, hours - 1)) * nodes + node;
     }
+    // Hours by the hour are computed only where some trip needs them.
+    bool wanted(std::size_t hour, const std::vector<std::uint8_t>& used) const {
+        return hours == 1 || (hour < used.size() && used[hour]);
+    }
 };
 
 // Times and lengths of the time-shortest paths from every node to `target` (a Dijkstra over
@@ -193,9 +197,11 @@ void times_to(const StreetGraph& g, const std::vector<std::uint32_t>& first_in,
     }
 }
 
-// The same tables the other way: from every node to every park (for the way out).
-LotTrees trees_to_lots(const RoutingContext& ctx, TransitAccess kind, const CarTimes* car_times,
-                       const std::vector<std::uint8_t>& hours_used) {
+// The tables of every park of a kind: from the park to every node (`to_lots` false: the way
+// home on the trip back) or from every node to the park (true: the way out), by hour of the
+// car times where given and some trip needs that hour.
+LotTrees lot_tables(const RoutingContext& ctx, TransitAccess kind, const CarTimes* car_times,
+                    const std::vector<std::uint8_t>& hours_used, bool to_lots) {
     const auto& lots = ctx.transit->lots(kind);
     const bool car = kind == TransitAccess::car;
     const StreetGraph& g = car ? ctx.car : ctx.bike;
@@ -204,40 +210,29 @@ LotTrees trees_to_lots(const RoutingContext& ctx, TransitAccess kind, const CarT
     t.hours = car && car_times ? car_times->hours : 1;
     t.time_s.assign(lots.size() * t.hours * t.nodes, static_cast<float>(unreachable));
     t.length_m.assign(t.time_s.size(), static_cast<float>(unreachable));
-    std::vector<std::uint32_t> first_in(t.nodes + 1, 0), in_arc(g.arc_count());
-    for (const auto h : g.head) ++first_in[h + 1];
-    for (std::size_t v = 0; v < t.nodes; ++v) first_in[v + 1] += first_in[v];
-    {
+    // The arcs into each node (CSR), for the searches towards a park.
+    std::vector<std::uint32_t> first_in, in_arc;
+    if (to_lots) {
+        first_in.assign(t.nodes + 1, 0);
+        in_arc.resize(g.arc_count());
+        for (const auto h : g.head) ++first_in[h + 1];
+        for (std::size_t v = 0; v < t.nodes; ++v) first_in[v + 1] += first_in[v];
         std::vector<std::uint32_t> pos(first_in.begin(), first_in.end() - 1);
         for (std::uint32_t a = 0; a < g.arc_count(); ++a) in_arc[pos[g.head[a]]++] = a;
     }
-    tbb::parallel_for(std::size_t{0}, lots.size() * t.hours, [&](std::size_t k) {
-        const auto lot = static_cast<std::uint32_t>(k / t.hours);
-        const std::size_t h = k % t.hours;
-        if (t.hours > 1 && (h >= hours_used.size() || !hours_used[h])) return;  // no trip then
-        times_to(g, first_in, in_arc, lots[lot].node, car && car_times ? car_times->hour(h) : nullptr,
-                 t.time_s.data() + t.at(lot, h, 0), t.length_m.data() + t.at(lot, h, 0));
-    });
-    return t;
-}
-
-LotTrees lot_trees(const RoutingContext& ctx, TransitAccess kind, const CarTimes* car_times,
-                   const std::vector<std::uint8_t>& hours_used) {
-    const auto& lots = ctx.transit->lots(kind);
-    const bool car = kind == TransitAccess::car;
-    const StreetGraph& g = car ? ctx.car : ctx.bike;
-    LotTrees t;
-    t.nodes = g.node_count();
-    t.hours = car && car_times ? car_times->hours : 1;
-    t.time_s.assign(lots.size() * t.hours * t.nodes, static_cast<float>(unreachable));
-    t.length_m.assign(t.time_s.size(), static_cast<float>(unreachable));
     tbb::enumerable_thread_specific<ShortestPathTree> trees([&] { return ShortestPathTree(g); });
     tbb::parallel_for(std::size_t{0}, lots.size() * t.hours, [&](std::size_t k) {
-        auto& tree = trees.local();
         const auto lot = static_cast<std::uint32_t>(k / t.hours);
         const std::size_t h = k % t.hours;
-        if (t.hours > 1 && (h >= hours_used.size() || !hours_used[h])) return;  // no trip then
-        tree.run(lots[lot].node, unreachable, car && car_times ? car_times->hour(h) : nullptr);
+        if (!t.wanted(h, hours_used)) return;  // no trip then
+        const double* times = car && car_times ? car_times->hour(h) : nullptr;
+        if (to_lots) {
+            times_to(g, first_in, in_arc, lots[lot].node, times, t.time_s.data() + t.at(lot, h, 0),
+                     t.length_m.data() + t.at(lot, h, 0));
+            return;
+        }
+        auto& tree = trees.local();
+        tree.run(lots[lot].node, unreachable, times);
         for (std::uint32_t n = 0; n < t.nodes; ++n)
             if (tree.reached(n)) {
                 t.time_s[t.at(lot, h, n)] = static_cast<float>(tree.time_s(n));
@@ -318,7 +313,7 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
                 for (const auto i : idx)
                     used[std::min<std::size_t>(used.size() - 1, static_cast<std::size_t>(std::max(0, dep(i) / 3600)))] =
                         1;
-                to_lots[kind] = trees_to_lots(ctx, kinds[kind], car_times, used);
+                to_lots[kind] = lot_tables(ctx, kinds[kind], car_times, used, true);
             }
         std::vector<std::pair<float, std::uint32_t>> near;  // (time, lot), nearest first
         for (const auto i : idx) {
@@ -412,7 +407,7 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
         for (int kind = 0; kind < 2; ++kind)
             if (offered[static_cast<std::size_t>(kind)])
                 trees[static_cast<std::size_t>(kind)] =
-                    lot_trees(ctx, kinds[static_cast<std::size_t>(kind)], car_times, back_hours);
+                    lot_tables(ctx, kinds[static_cast<std::size_t>(kind)], car_times, back_hours, false);
         const auto act = [&](std::uint32_t i) { return pop.tour_node[pairs[i].out_trip / 2]; };
         const auto dep = [&](std::uint32_t i) { return pairs[i].back_dep; };
         const auto [idx, first] =
@@ -445,6 +440,21 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
         });
     }
     return out;
+}
+
+// The park-and-ride or bike-and-ride option of a tour that costs less (out and back) than its
+// walk-access journeys (columns `walk_out`, `walk_back` of `pt`, when `walk` found both), or null.
+const LotOption* cheaper_option(const TransitParams& tp, const std::array<LotOption, 2>& opts, bool walk,
+                                const TransitColumns& pt, std::size_t walk_out, std::size_t walk_back) {
+    double best = std::numeric_limits<double>::infinity();
+    if (walk) best = generalised_cost(tp, pt.at(walk_out)) + generalised_cost(tp, pt.at(walk_back));
+    const LotOption* pick = nullptr;
+    for (const auto& o : opts) {
+        if (!o.found()) continue;
+        const double c = generalised_cost(tp, as_float(o.out)) + generalised_cost(tp, as_float(o.back));
+        if (c < best) best = c, pick = &o;
+    }
+    return pick;
 }
 
 }  // namespace
@@ -539,18 +549,9 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     const auto options = lot_options(ctx, pop, pairs, nullptr);
     const TransitParams& tp = ctx.params.transit;
     tbb::parallel_for(std::size_t{0}, pairs.size(), [&](std::size_t i) {
-        const auto& opts = options[i];
-        if (!opts[0].found() && !opts[1].found()) return;
         const std::uint32_t to = pairs[i].out_trip, tb = pairs[i].back_trip;
-        double best = std::numeric_limits<double>::infinity();
-        if (los.has(to, Mode::transit) && los.has(tb, Mode::transit))
-            best = generalised_cost(tp, los.pt.at(to)) + generalised_cost(tp, los.pt.at(tb));
-        const LotOption* pick = nullptr;
-        for (const auto& o : opts) {
-            if (!o.found()) continue;
-            const double c = generalised_cost(tp, as_float(o.out)) + generalised_cost(tp, as_float(o.back));
-            if (c < best) best = c, pick = &o;
-        }
+        const bool walk = los.has(to, Mode::transit) && los.has(tb, Mode::transit);
+        const LotOption* pick = cheaper_option(tp, options[i], walk, los.pt, to, tb);
         if (!pick) return;
         for (const auto& [t, path] : {std::pair{to, &pick->out}, std::pair{tb, &pick->back}}) {
             los.available[t] |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(Mode::transit));
@@ -650,18 +651,9 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
     const auto options = lot_options(ctx, pop, pairs, car_times);
     const TransitParams& tp = ctx.params.transit;
     tbb::parallel_for(std::size_t{0}, pairs.size(), [&](std::size_t k) {
-        const auto& opts = options[k];
-        if (!opts[0].found() && !opts[1].found()) return;
         const std::size_t qo = pair_request[k], qb = qo + 1;
-        double best = std::numeric_limits<double>::infinity();
-        if (out.transit_ok[qo] && out.transit_ok[qb])
-            best = generalised_cost(tp, out.pt.at(qo)) + generalised_cost(tp, out.pt.at(qb));
-        const LotOption* pick = nullptr;
-        for (const auto& o : opts) {
-            if (!o.found()) continue;
-            const double c = generalised_cost(tp, as_float(o.out)) + generalised_cost(tp, as_float(o.back));
-            if (c < best) best = c, pick = &o;
-        }
+        const LotOption* pick =
+            cheaper_option(tp, options[k], out.transit_ok[qo] && out.transit_ok[qb], out.pt, qo, qb);
         if (!pick) return;
         for (const auto& [q, path] : {std::pair{qo, &pick->out}, std::pair{qb, &pick->back}}) {
             out.transit_ok[q] = 1;

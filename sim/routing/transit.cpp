@@ -235,26 +235,11 @@ TransitQuery::TransitQuery(const TransitModel& model)
 void TransitQuery::run(std::uint32_t origin_node, std::int32_t hour, std::size_t departures) {
     if (origin_node == m_origin && hour == m_hour && m_kind == TransitAccess::walk) return;
     const TransitModel& m = m_model;
-    m_origin = origin_node;
-    m_hour = hour;
-    m_kind = TransitAccess::walk;
-    m_only_lot = invalid_index;
-    m_access_list.clear();
-    m_access_m.clear();
-    m_access_walk_s.clear();
-    m_access_ride_s.clear();
-    m_access_ride_m.clear();
-    m_access_latest.clear();
-    m_access_lot.clear();
+    reset_access(origin_node, hour, TransitAccess::walk, invalid_index);
     for (const auto* ns = m.near_begin(origin_node); ns != m.near_end(origin_node); ++ns) {
         const auto offset = static_cast<std::int32_t>(std::ceil(ns->walk_s));
-        m_access_list.push_back({ns->stop, offset});
-        m_access_m.push_back(ns->walk_m);
-        m_access_walk_s.push_back(offset);
-        m_access_ride_s.push_back(0);
-        m_access_ride_m.push_back(0);
-        m_access_latest.push_back(std::numeric_limits<std::int32_t>::max());
-        m_access_lot.push_back(invalid_index);
+        add_access({ns->stop, offset}, offset, ns->walk_m, 0, 0, std::numeric_limits<std::int32_t>::max(),
+                   invalid_index);
     }
     start(hour, departures);
 }
@@ -264,17 +249,7 @@ void TransitQuery::run_from_lots(std::uint32_t origin_node, std::int32_t hour, s
     if (origin_node == m_origin && hour == m_hour && m_kind == kind && m_only_lot == only_lot) return;
     const TransitModel& m = m_model;
     const TransitParams& p = m.params();
-    m_origin = origin_node;
-    m_hour = hour;
-    m_kind = kind;
-    m_only_lot = only_lot;
-    m_access_list.clear();
-    m_access_m.clear();
-    m_access_walk_s.clear();
-    m_access_ride_s.clear();
-    m_access_ride_m.clear();
-    m_access_latest.clear();
-    m_access_lot.clear();
+    reset_access(origin_node, hour, kind, only_lot);
     const bool car = kind == TransitAccess::car;
     const double max_m = car ? p.park_and_ride_max_drive_m : p.bike_and_ride_max_ride_m;
     // The walks to and from the parked car, as for a car trip (none for a bike).
@@ -286,17 +261,14 @@ void TransitQuery::run_from_lots(std::uint32_t origin_node, std::int32_t hour, s
         if (!street.reached(lot.node) || street.length_m(lot.node) > max_m) continue;
         const double ride = street.time_s(lot.node);
         const double walk = car_walk + lot.walk_s;
-        m_access_list.push_back({lot.stop, static_cast<std::int32_t>(std::ceil(ride + walk))});
-        m_access_m.push_back(lot.walk_m);
-        m_access_walk_s.push_back(walk);
-        m_access_ride_s.push_back(ride);
-        m_access_ride_m.push_back(street.length_m(lot.node));
         // At the park (after the drive and the walk to the car) before it closes.
         const auto closes = m.lot_closes_s(kind, i);
-        m_access_latest.push_back(closes == std::numeric_limits<std::int32_t>::max()
-                                      ? closes
-                                      : closes - static_cast<std::int32_t>(std::ceil(ride + car_walk / 2)));
-        m_access_lot.push_back(lot.stop);
+        add_access({lot.stop, static_cast<std::int32_t>(std::ceil(ride + walk))}, walk, lot.walk_m, ride,
+                   street.length_m(lot.node),
+                   closes == std::numeric_limits<std::int32_t>::max()
+                       ? closes
+                       : closes - static_cast<std::int32_t>(std::ceil(ride + car_walk / 2)),
+                   lot.stop);
     }
     start(hour, departures);
 }
@@ -305,19 +277,32 @@ void TransitQuery::run_from_lot(TransitAccess kind, std::uint32_t lot, std::int3
     // Keyed apart from origin nodes: a lot is not a node here.
     const std::uint32_t key = 0x80000000u | (lot << 1) | (kind == TransitAccess::car ? 1u : 0u);
     if (key == m_origin && hour == m_hour && m_kind == TransitAccess::walk) return;
+    // The journeys leave the stop: their access is the caller's.
+    reset_access(key, hour, TransitAccess::walk, invalid_index);
+    add_access({m_model.lots(kind)[lot].stop, 0}, 0, 0, 0, 0, std::numeric_limits<std::int32_t>::max(), invalid_index);
+    start(hour, departures);
+}
+
+void TransitQuery::reset_access(std::uint32_t key, std::int32_t hour, TransitAccess kind, std::uint32_t only_lot) {
     m_origin = key;
     m_hour = hour;
-    m_kind = TransitAccess::walk;  // the journeys leave the stop: their access is the caller's
-    m_only_lot = invalid_index;
-    const auto stop = m_model.lots(kind)[lot].stop;
-    m_access_list.assign(1, {stop, 0});
-    m_access_m.assign(1, 0.0);
-    m_access_walk_s.assign(1, 0.0);
-    m_access_ride_s.assign(1, 0.0);
-    m_access_ride_m.assign(1, 0.0);
-    m_access_latest.assign(1, std::numeric_limits<std::int32_t>::max());
-    m_access_lot.assign(1, invalid_index);
-    start(hour, departures);
+    m_kind = kind;
+    m_only_lot = only_lot;
+    for (auto* v : {&m_access_m, &m_access_walk_s, &m_access_ride_s, &m_access_ride_m}) v->clear();
+    m_access_list.clear();
+    m_access_latest.clear();
+    m_access_lot.clear();
+}
+
+void TransitQuery::add_access(StopTime at, double walk_s, double walk_m, double ride_s, double ride_m,
+                              std::int32_t latest_s, std::uint32_t lot_stop) {
+    m_access_list.push_back(at);
+    m_access_walk_s.push_back(walk_s);
+    m_access_m.push_back(walk_m);
+    m_access_ride_s.push_back(ride_s);
+    m_access_ride_m.push_back(ride_m);
+    m_access_latest.push_back(latest_s);
+    m_access_lot.push_back(lot_stop);
 }
 
 TransitPath with_lot_access(TransitPath p, TransitAccess kind, std::uint32_t lot_stop, double walk_s, double walk_m,

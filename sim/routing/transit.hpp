@@ -238,6 +238,9 @@ public:
 
 private:
     void start(std::int32_t hour, std::size_t departures);
+    void reset_access(std::uint32_t key, std::int32_t hour, TransitAccess kind, std::uint32_t only_lot);
+    void add_access(StopTime at, double walk_s, double walk_m, double ride_s, double ride_m, std::int32_t latest_s,
+                    std::uint32_t lot_stop);
     TransitPath pick(std::int32_t dep_s, TransitItinerary* itinerary, double u);
 
     const TransitModel& m_model;
