@@ -304,7 +304,9 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
     {
         const auto home = [&](std::uint32_t i) { return pop.home_node[person_of(i)]; };
         const auto dep = [&](std::uint32_t i) { return pairs[i].out_dep; };
-        const auto [idx, first] = groups(home, dep, [&](std::uint32_t i) { return can(i, 0) || can(i, 1); });
+        // Named, not a structured binding: lambdas capture it (clang before 16 cannot capture bindings).
+        const auto grouped = groups(home, dep, [&](std::uint32_t i) { return can(i, 0) || can(i, 1); });
+        const auto& idx = grouped.first;
         std::array<LotTrees, 2> to_lots;
         for (std::size_t kind = 0; kind < 2; ++kind)
             if (offered[kind]) {
@@ -410,8 +412,10 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
                     lot_tables(ctx, kinds[static_cast<std::size_t>(kind)], car_times, back_hours, false);
         const auto act = [&](std::uint32_t i) { return pop.tour_node[pairs[i].out_trip / 2]; };
         const auto dep = [&](std::uint32_t i) { return pairs[i].back_dep; };
-        const auto [idx, first] =
+        const auto grouped =
             groups(act, dep, [&](std::uint32_t i) { return out[i][0].out.found || out[i][1].out.found; });
+        const auto& idx = grouped.first;
+        const auto& first = grouped.second;
         tbb::parallel_for(std::size_t{0}, first.size() - 1, [&](std::size_t g) {
             auto& s = scratch.local();
             const auto o = act(idx[first[g]]);
