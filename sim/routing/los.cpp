@@ -288,6 +288,13 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
         first.push_back(idx.size());
         return std::make_pair(idx, first);
     };
+    // The hours the trips of `idx` leave in (all in one with no car times by hour), for the tables.
+    const auto hours_used = [&](const std::vector<std::uint32_t>& idx, const auto& dep_of) {
+        std::vector<std::uint8_t> used(car_times ? car_times->hours : 1, 0);
+        for (const auto i : idx)
+            used[std::min<std::size_t>(used.size() - 1, static_cast<std::size_t>(std::max(0, dep_of(i) / 3600)))] = 1;
+        return used;
+    };
     tbb::enumerable_thread_specific<RoutingScratch> scratch([&] { return RoutingScratch(ctx); });
 
     // Out: from home by car (bike) to one of the lots_considered parks nearest by drive
@@ -304,19 +311,14 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
     {
         const auto home = [&](std::uint32_t i) { return pop.home_node[person_of(i)]; };
         const auto dep = [&](std::uint32_t i) { return pairs[i].out_dep; };
-        // Named, not a structured binding: lambdas capture it (clang before 16 cannot capture bindings).
-        const auto grouped = groups(home, dep, [&](std::uint32_t i) { return can(i, 0) || can(i, 1); });
-        const auto& idx = grouped.first;
+        // The pairs that may drive or ride, in pair order (the entries are sorted below).
+        std::vector<std::uint32_t> idx;
+        for (std::uint32_t i = 0; i < pairs.size(); ++i)
+            if (can(i, 0) || can(i, 1)) idx.push_back(i);
+        const auto used = hours_used(idx, dep);
         std::array<LotTrees, 2> to_lots;
         for (std::size_t kind = 0; kind < 2; ++kind)
-            if (offered[kind]) {
-                // Only the hours some trip out leaves in (with car times by hour).
-                std::vector<std::uint8_t> used(car_times ? car_times->hours : 1, 0);
-                for (const auto i : idx)
-                    used[std::min<std::size_t>(used.size() - 1, static_cast<std::size_t>(std::max(0, dep(i) / 3600)))] =
-                        1;
-                to_lots[kind] = lot_tables(ctx, kinds[kind], car_times, used, true);
-            }
+            if (offered[kind]) to_lots[kind] = lot_tables(ctx, kinds[kind], car_times, used, true);
         std::vector<std::pair<float, std::uint32_t>> near;  // (time, lot), nearest first
         for (const auto i : idx) {
             const auto o = home(i);
@@ -400,22 +402,17 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
     });
     // Back: transit from the activity to the park of the way out, then the drive (ride) home.
     {
-        std::array<LotTrees, 2> trees;
-        std::vector<std::uint8_t> back_hours(car_times ? car_times->hours : 1, 0);
-        for (std::size_t i = 0; i < pairs.size(); ++i)
-            if (out[i][0].out.found || out[i][1].out.found)
-                back_hours[std::min<std::size_t>(back_hours.size() - 1,
-                                                 static_cast<std::size_t>(std::max(0, pairs[i].back_dep / 3600)))] = 1;
-        for (int kind = 0; kind < 2; ++kind)
-            if (offered[static_cast<std::size_t>(kind)])
-                trees[static_cast<std::size_t>(kind)] =
-                    lot_tables(ctx, kinds[static_cast<std::size_t>(kind)], car_times, back_hours, false);
         const auto act = [&](std::uint32_t i) { return pop.tour_node[pairs[i].out_trip / 2]; };
         const auto dep = [&](std::uint32_t i) { return pairs[i].back_dep; };
+        // Named, not a structured binding: lambdas capture it (clang before 16 cannot capture bindings).
         const auto grouped =
             groups(act, dep, [&](std::uint32_t i) { return out[i][0].out.found || out[i][1].out.found; });
         const auto& idx = grouped.first;
         const auto& first = grouped.second;
+        const auto used = hours_used(idx, dep);
+        std::array<LotTrees, 2> trees;
+        for (std::size_t kind = 0; kind < 2; ++kind)
+            if (offered[kind]) trees[kind] = lot_tables(ctx, kinds[kind], car_times, used, false);
         tbb::parallel_for(std::size_t{0}, first.size() - 1, [&](std::size_t g) {
             auto& s = scratch.local();
             const auto o = act(idx[first[g]]);
