@@ -404,6 +404,33 @@ void read_scenario(Scenario& s) {
                          s.mode_choice.asc_by_purpose);
         mc.finish();
     }
+    if (const ConfigNode* val = root.optional("validation")) {
+        MapReader v(*val, "validation");
+        if (const ConfigNode* el = v.optional("elasticities")) {
+            MapReader e(*el, "validation.elasticities");
+            for (std::size_t i = 0; i < elasticity_levers.size(); ++i) {
+                const ConfigNode* n = e.optional(elasticity_levers[i]);
+                if (!n) continue;
+                const std::string path = e.child_path(elasticity_levers[i]);
+                MapReader b(*n, path);
+                auto& band = s.validation.elasticities[i];
+                band.given = true;
+                band.pos = n->pos;
+                band.min = b.number("min");
+                band.max = b.number("max");
+                band.source = b.string("source");
+                if (band.min > band.max)
+                    fail_at(
+                        *b.optional("min"), path + ".min",
+                        "must not exceed max (" + b.optional("max")->scalar + "), got " + b.optional("min")->scalar);
+                if (core::trim(band.source).empty())
+                    fail_at(*b.optional("source"), path + ".source", "must name where the band comes from");
+                b.finish();
+            }
+            e.finish();
+        }
+        v.finish();
+    }
     root.finish();
 }
 

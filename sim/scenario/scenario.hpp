@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/core/error.hpp"
@@ -13,6 +14,11 @@
 #include "sim/scenario/config_tree.hpp"
 
 namespace flemsim::scenario {
+
+// The levers of `flemsim elasticities`, in the order it reports them (the keys of
+// validation.elasticities).
+inline constexpr std::array<std::string_view, 6> elasticity_levers = {
+    "transit_in_vehicle_time", "transit_headway", "transit_fare", "car_running_cost", "parking_charge", "bike_time"};
 
 // Land use of a study zone for the scenario year.
 struct ZoneLandUse {
@@ -179,6 +185,20 @@ struct Scenario {
         double tolerance = 0.005;  // default of the optional key
         int max_rounds = 10;       // default of the optional key
     } calibration;
+
+    // Bands of `flemsim elasticities` (optional section validation.elasticities.<lever>): the
+    // range the literature gives for each lever's arc elasticity, with its source. A lever
+    // without a band is reported and not judged.
+    struct Validation {
+        struct Band {
+            bool given = false;
+            double min = 0;
+            double max = 0;
+            std::string source;
+            core::SourcePos pos;  // of the lever's key, for messages
+        };
+        std::array<Band, elasticity_levers.size()> elasticities{};  // indexed as elasticity_levers
+    } validation;
 
     struct ModeChoice {
         std::array<double, core::mode_count> asc{};
