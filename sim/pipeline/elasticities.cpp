@@ -1,0 +1,368 @@
+#include "sim/pipeline/elasticities.hpp"
+
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "sim/core/json.hpp"
+#include "sim/core/text.hpp"
+#include "sim/network/patch.hpp"
+#include "sim/population/population.hpp"
+#include "sim/routing/los.hpp"
+#include "sim/scenario/params.hpp"
+
+namespace flemsim::pipeline {
+
+using core::Mode;
+
+namespace {
+
+constexpr std::size_t idx(Mode m) {
+    return static_cast<std::size_t>(m);
+}
+constexpr std::uint8_t bit(Mode m) {
+    return static_cast<std::uint8_t>(1u << static_cast<unsigned>(m));
+}
+
+// Destination choice takes the level of service of the morning peak, as a run does (run.cpp):
+// the same population as `flemsim run` of the scenario.
+constexpr std::int32_t impedance_time_s = 8 * 3600;
+
+// Persons per block of the expected demand: each block sums its persons in order, the blocks
+// are added in order, so the sum does not depend on how TBB shares the blocks out.
+constexpr std::size_t persons_per_block = 1024;
+
+enum Lever : std::size_t {
+    in_vehicle_lever = 0,
+    headway_lever,
+    fare_lever,
+    running_cost_lever,
+    parking_lever,
+    bike_time_lever,
+    lever_count
+};
+static_assert(lever_count == scenario::elasticity_levers.size());
+
+ElasticityRow make_row(const scenario::Scenario& s, Lever lever, const char* demand, double minus, double base,
+                       double plus) {
+    ElasticityRow row;
+    row.lever = std::string(scenario::elasticity_levers[lever]);
+    row.demand = demand;
+    row.demand_minus = minus;
+    row.demand_base = base;
+    row.demand_plus = plus;
+    row.elasticity = arc_elasticity(minus, plus);
+    const auto& band = s.validation.elasticities[lever];
+    row.has_band = band.given;
+    if (band.given) {
+        row.band_min = band.min;
+        row.band_max = band.max;
+        row.source = band.source;
+        // An elasticity that cannot be measured (no such demand) cannot be shown inside.
+        row.inside = std::isfinite(row.elasticity) && row.elasticity >= band.min && row.elasticity <= band.max;
+    }
+    return row;
+}
+
+std::string thousands(std::uint64_t v) {
+    std::string s = std::to_string(v);
+    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+    return s;
+}
+
+}  // namespace
+
+double arc_elasticity(double demand_minus, double demand_plus, double step) {
+    if (!(demand_minus > 0) || !(demand_plus > 0)) return std::numeric_limits<double>::quiet_NaN();
+    return (std::log(demand_plus) - std::log(demand_minus)) / (std::log1p(step) - std::log1p(-step));
+}
+
+choice::Probabilities tour_mode_probabilities(const choice::ChoiceInputs& in, std::size_t tour,
+                                              const choice::TripOffer& out, const choice::TripOffer& back,
+                                              std::uint8_t& available) {
+    const choice::Utilities v = choice::tour_utilities(in, tour, out, back, available);
+    if (available != 0) return choice::logit_probabilities(v, available);
+    // No mode passes the rules: choice::choose_modes takes the first that reaches both ways
+    // in this order, whatever the levers.
+    choice::Probabilities p{};
+    const std::uint8_t reach = out.available & back.available;
+    for (const Mode m : {Mode::transit, Mode::walk, Mode::car, Mode::bike})
+        if (reach & bit(m)) {
+            p[idx(m)] = 1.0;
+            break;
+        }
+    return p;
+}
+
+ExpectedDemand expected_demand(const choice::ChoiceInputs& in, const LeverScale& scale) {
+    // The prices enter through the parameters and the parking table; the times through the
+    // offers of each trip, scaled as they are read.
+    scenario::ChoiceParams params = in.params;
+    params.transit_fare_sek *= scale.transit_fare;
+    params.car_cost_per_km_sek *= scale.car_cost;
+    std::vector<double> parking = in.parking_sek_by_zone;
+    for (auto& p : parking) p *= scale.parking;
+    const choice::ChoiceInputs scaled{params, in.net, in.pop, in.los, std::move(parking)};
+    const auto& pop = in.pop;
+    const auto scaled_offer = [&](std::size_t trip) {
+        choice::TripOffer o = choice::offer_of(in.los, trip);
+        o.pt.in_vehicle_s = static_cast<float>(o.pt.in_vehicle_s * scale.transit_in_vehicle);
+        o.pt.crowding_s = static_cast<float>(o.pt.crowding_s * scale.transit_in_vehicle);
+        o.time_s[idx(Mode::bike)] = static_cast<float>(o.time_s[idx(Mode::bike)] * scale.bike_time);
+        return o;
+    };
+
+    const std::size_t persons = pop.person_count();
+    const std::size_t blocks = (persons + persons_per_block - 1) / persons_per_block;
+    std::vector<ExpectedDemand> partial(blocks);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blocks, 1), [&](const tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t b = r.begin(); b != r.end(); ++b) {
+            ExpectedDemand d;
+            const std::size_t end = std::min(persons, (b + 1) * persons_per_block);
+            for (std::size_t person = b * persons_per_block; person < end; ++person)
+                for (const auto tour : pop.tours_of(person)) {
+                    std::uint8_t available = 0;
+                    const auto p = tour_mode_probabilities(scaled, tour, scaled_offer(2 * tour),
+                                                           scaled_offer(2 * tour + 1), available);
+                    if (available == 0) ++d.fallback_tours;
+                    for (std::size_t m = 0; m < core::mode_count; ++m) d.trips[m] += 2 * p[m];
+                    if (in.parking_sek_by_zone[pop.tour_zone[tour]] > 0) d.car_trips_to_charged += p[idx(Mode::car)];
+                }
+            partial[b] = d;
+        }
+    });
+    ExpectedDemand total;
+    for (const auto& d : partial) {
+        for (std::size_t m = 0; m < core::mode_count; ++m) total.trips[m] += d.trips[m];
+        total.car_trips_to_charged += d.car_trips_to_charged;
+        total.fallback_tours += d.fallback_tours;
+    }
+    return total;
+}
+
+network::Network with_scaled_headways(const network::Network& net, double factor) {
+    network::Network out = net;
+    // Lines that run their headway intervals: the departures of each interval factor x as far
+    // apart (from its start, as the schedule expands them).
+    for (auto& h : out.headway_s) h = std::max<std::int32_t>(1, static_cast<std::int32_t>(std::lround(h * factor)));
+    if (net.trip_count() == 0) return out;
+
+    // Lines with timetable trips: per line and direction, the trips in order of departure are
+    // a sequence d_0 .. d_(n-1). The scaled service has a trip at every fractional position
+    // j * factor of that sequence (j = 0, 1, ... while within it): the departure interpolated
+    // between its neighbours, the stop times those of the trip before it, shifted. So the local
+    // headway is factor x what the feed has, at every time of the day, with the feed's own run
+    // times; the service's first departure stays, its last moves by less than one headway.
+    // Blocks do not survive a change of frequency (a new trip belongs to none), and a shifted
+    // trip never overtakes the one before it (its times are raised to that trip's where lower).
+    out.trip_ids.clear();
+    out.trip_line.clear();
+    out.trip_direction.clear();
+    out.trip_block.clear();
+    out.trip_first_time.assign(1, 0);
+    out.trip_arrive_s.clear();
+    out.trip_depart_s.clear();
+    std::vector<std::uint32_t> order(net.trip_count());
+    std::iota(order.begin(), order.end(), 0u);
+    const auto first_depart = [&](std::uint32_t t) { return net.trip_depart_s[net.trip_first_time[t]]; };
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        if (net.trip_line[a] != net.trip_line[b]) return net.trip_line[a] < net.trip_line[b];
+        if (net.trip_direction[a] != net.trip_direction[b]) return net.trip_direction[a] < net.trip_direction[b];
+        return first_depart(a) < first_depart(b);
+    });
+    for (std::size_t b = 0; b < order.size();) {
+        std::size_t e = b + 1;
+        while (e < order.size() && net.trip_line[order[e]] == net.trip_line[order[b]] &&
+               net.trip_direction[order[e]] == net.trip_direction[order[b]])
+            ++e;
+        const std::size_t n = e - b;
+        const std::size_t first_new = out.trip_ids.size();
+        for (std::size_t j = 0;; ++j) {
+            const double x = static_cast<double>(j) * factor;
+            if (x > static_cast<double>(n - 1) + 1e-9) break;
+            std::size_t k = static_cast<std::size_t>(std::floor(x + 1e-9));
+            double frac = x - static_cast<double>(k);
+            if (k >= n - 1 || frac < 1e-9) frac = 0;
+            k = std::min(k, n - 1);
+            const std::uint32_t src = order[b + k];
+            const std::int32_t shift = frac > 0 ? static_cast<std::int32_t>(std::lround(
+                                                      frac * (first_depart(order[b + k + 1]) - first_depart(src))))
+                                                : 0;
+            out.trip_ids.push_back(net.trip_ids[src] + "~" + std::to_string(j));
+            out.trip_line.push_back(net.trip_line[src]);
+            out.trip_direction.push_back(net.trip_direction[src]);
+            out.trip_block.emplace_back();
+            const std::uint32_t f = net.trip_first_time[src], stops = net.trip_first_time[src + 1] - f;
+            const std::size_t prev = out.trip_arrive_s.size() - stops;  // the previous new trip's times
+            const bool has_prev = out.trip_ids.size() - 1 > first_new;
+            for (std::uint32_t i = 0; i < stops; ++i) {
+                std::int32_t arrive = net.trip_arrive_s[f + i] + shift;
+                std::int32_t depart = net.trip_depart_s[f + i] + shift;
+                if (has_prev) {
+                    arrive = std::max(arrive, out.trip_arrive_s[prev + i]);
+                    depart = std::max(depart, out.trip_depart_s[prev + i]);
+                }
+                out.trip_arrive_s.push_back(arrive);
+                out.trip_depart_s.push_back(std::max(depart, arrive));
+            }
+            out.trip_first_time.push_back(static_cast<std::uint32_t>(out.trip_arrive_s.size()));
+        }
+        b = e;
+    }
+    return out;
+}
+
+bool ElasticityResult::all_inside() const {
+    return std::all_of(rows.begin(), rows.end(), [](const ElasticityRow& r) { return r.inside; });
+}
+
+ElasticityResult compute_elasticities(const scenario::Scenario& s, int threads,
+                                      const std::function<void(const std::string&)>& progress) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto say = [&](const std::string& line) {
+        if (progress)
+            progress(fmt::format("{} ({:.1f} s)", line,
+                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
+    };
+    ElasticityResult r;
+    r.scenario_name = s.name;
+    r.seed = s.seed;
+    r.threads = threads > 0 ? threads : s.threads > 0 ? s.threads : tbb::info::default_concurrency();
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(r.threads));
+
+    // The static level of service of a run (run.cpp): network, population, routes.
+    const auto net = network::load_scenario_network(s);
+    const auto zones = population::resolve_zone_data(s, net);
+    const auto parking = choice::parking_by_zone(s, net);
+    const auto params = scenario::Params::from(s);
+    const auto ctx = routing::build_routing(net, params.routing);
+    const auto pop = population::synthesize(s, net, zones, routing::compute_zone_impedance(ctx, impedance_time_s));
+    r.persons = pop.person_count();
+    r.tours = pop.tour_count();
+    say("population: " + thousands(r.persons) + " persons, " + thousands(r.tours) + " tours");
+    const auto los = routing::compute_trip_los(ctx, pop);
+    say("level of service");
+    const choice::ChoiceInputs in{params.choice, net, pop, los, parking};
+    const ExpectedDemand base = expected_demand(in);
+    r.fallback_tours = base.fallback_tours;
+    const auto at = [&](LeverScale scale) { return expected_demand(in, scale); };
+    constexpr double lo = 1 - elasticity_step, hi = 1 + elasticity_step;
+    const auto transit = idx(Mode::transit), car = idx(Mode::car), bike = idx(Mode::bike);
+
+    {
+        const auto m = at({.transit_in_vehicle = lo}), p = at({.transit_in_vehicle = hi});
+        say("transit in-vehicle time");
+        r.rows.push_back(
+            make_row(s, in_vehicle_lever, "transit trips", m.trips[transit], base.trips[transit], p.trips[transit]));
+    }
+    {
+        // Frequency is 1 / headway: its minus side is the headways x 1.1, its plus side x 0.9,
+        // and ln(1 / 0.9) - ln(1 / 1.1) is the same denominator as the other levers'.
+        const auto demand_with_headways = [&](double factor) {
+            const auto scaled_net = with_scaled_headways(net, factor);
+            const auto scaled_ctx = routing::build_routing(scaled_net, params.routing);
+            const auto scaled_los = routing::compute_trip_los(scaled_ctx, pop);
+            const choice::ChoiceInputs scaled_in{params.choice, scaled_net, pop, scaled_los, parking};
+            return expected_demand(scaled_in).trips[transit];
+        };
+        const double m = demand_with_headways(hi);
+        say("level of service with the headways x " + fmt::format("{:g}", hi));
+        const double p = demand_with_headways(lo);
+        say("level of service with the headways x " + fmt::format("{:g}", lo));
+        r.rows.push_back(make_row(s, headway_lever, "transit trips", m, base.trips[transit], p));
+    }
+    {
+        const auto m = at({.transit_fare = lo}), p = at({.transit_fare = hi});
+        r.rows.push_back(
+            make_row(s, fare_lever, "transit trips", m.trips[transit], base.trips[transit], p.trips[transit]));
+    }
+    {
+        const auto m = at({.car_cost = lo}), p = at({.car_cost = hi});
+        r.rows.push_back(make_row(s, running_cost_lever, "car trips", m.trips[car], base.trips[car], p.trips[car]));
+    }
+    {
+        const auto m = at({.parking = lo}), p = at({.parking = hi});
+        r.rows.push_back(make_row(s, parking_lever, "car trips to charged places", m.car_trips_to_charged,
+                                  base.car_trips_to_charged, p.car_trips_to_charged));
+    }
+    {
+        const auto m = at({.bike_time = lo}), p = at({.bike_time = hi});
+        r.rows.push_back(make_row(s, bike_time_lever, "bike trips", m.trips[bike], base.trips[bike], p.trips[bike]));
+    }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return r;
+}
+
+std::string elasticities_table(const ElasticityResult& r) {
+    std::size_t source_width = 6;
+    for (const auto& row : r.rows) source_width = std::max(source_width, row.source.size());
+    std::string t =
+        fmt::format("Arc elasticities of {} (each lever -10 % and +10 %, expected trips of {} persons, {} tours)\n",
+                    r.scenario_name, thousands(r.persons), thousands(r.tours));
+    t += fmt::format("{:<24} {:<28} {:>10} {:>10} {:>10} {:>10}  {:<16} {} {}\n", "lever", "demand measured", "D-",
+                     "D0", "D+", "elasticity", "band", core::pad_right("source", source_width), "result");
+    for (const auto& row : r.rows) {
+        const std::string e = std::isfinite(row.elasticity) ? fmt::format("{:+.3f}", row.elasticity) : "n/a";
+        const std::string band = row.has_band ? fmt::format("{:+.2f} to {:+.2f}", row.band_min, row.band_max) : "none";
+        const char* result = !row.has_band ? "not judged" : row.inside ? "ok" : "OUTSIDE";
+        t += fmt::format("{:<24} {:<28} {:>10.1f} {:>10.1f} {:>10.1f} {:>10}  {:<16} {} {}\n", row.lever, row.demand,
+                         row.demand_minus, row.demand_base, row.demand_plus, e, band,
+                         core::pad_right(row.has_band ? row.source : "-", source_width), result);
+    }
+    t += "Elasticity = (ln D+ - ln D-) / (ln 1.1 - ln 0.9); for transit_headway the lever is the frequency\n"
+         "(D- with the headways x 1.1, D+ with them x 0.9).\n";
+    return t;
+}
+
+std::string elasticities_json(const ElasticityResult& r) {
+    core::JsonWriter w;
+    w.begin_object();
+    w.key("scenario").value(r.scenario_name);
+    w.key("seed").value(static_cast<unsigned long long>(r.seed));
+    w.key("step").value(elasticity_step);
+    w.key("formula").value(
+        "(ln D(+step) - ln D(-step)) / (ln(1 + step) - ln(1 - step)); transit_headway: of frequency");
+    w.key("demand").value("expected trips: the sum of the choice probabilities over all trips");
+    w.key("persons").value(static_cast<unsigned long long>(r.persons));
+    w.key("tours").value(static_cast<unsigned long long>(r.tours));
+    w.key("fallback_tours").value(static_cast<unsigned long long>(r.fallback_tours));
+    w.key("levers").begin_array();
+    for (const auto& row : r.rows) {
+        w.begin_object();
+        w.key("lever").value(row.lever);
+        w.key("demand").value(row.demand);
+        w.key("demand_minus").value(row.demand_minus);
+        w.key("demand_base").value(row.demand_base);
+        w.key("demand_plus").value(row.demand_plus);
+        w.key("elasticity");
+        if (std::isfinite(row.elasticity))
+            w.value(row.elasticity);
+        else
+            w.null();
+        w.key("band");
+        if (row.has_band) {
+            w.begin_object();
+            w.key("min").value(row.band_min);
+            w.key("max").value(row.band_max);
+            w.key("source").value(row.source);
+            w.end_object();
+        } else {
+            w.null();
+        }
+        w.key("result").value(!row.has_band ? "not judged" : row.inside ? "ok" : "outside");
+        w.end_object();
+    }
+    w.end_array();
+    w.key("all_inside").value(r.all_inside());
+    w.end_object();
+    return w.str() + "\n";
+}
+
+}  // namespace flemsim::pipeline
