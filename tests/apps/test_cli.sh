@@ -410,5 +410,21 @@ else
     check "latin1-name: refused, nothing written" test ! -e "$work/latin1"
 fi
 
+# flemsim elasticities: a table and elasticities.json; exit 3 when an elasticity lies outside its
+# band, 0 when every band holds it (a lever without a band is not judged), 1 for a bad band.
+band() { echo "validation.elasticities.$1={min: $2, max: $3, source: test}"; }
+expect elasticities-help 0 "flemsim elasticities scenarios/flemingsberg-2017.yaml" -- "$flemsim" elasticities --help
+expect elasticities 0 "transit_headway .*not judged" -- "$flemsim" elasticities "$data/tiny.yaml" --threads 2 --output "$work/el"
+check "elasticities.json written" test -f "$work/el/elasticities.json"
+expect elasticities-outside 3 "transit_fare .*OUTSIDE" -- "$flemsim" elasticities "$data/tiny.yaml" --output "$work/el" \
+    --set "$(band transit_fare -0.7 -0.2)"
+expect elasticities-inside 0 "car_running_cost .* ok" -- "$flemsim" elasticities "$data/tiny.yaml" --output "$work/el" \
+    --set "$(band car_running_cost -0.3 -0.05)" --set "$(band transit_fare -1 0)"
+expect elasticities-min-above-max 1 "transit_fare.min: must not exceed max" -- "$flemsim" elasticities "$data/tiny.yaml" \
+    --output "$work/el2" --set "$(band transit_fare -0.2 -0.7)"
+expect elasticities-unknown-lever 1 "validation.elasticities.transit_fares: unknown key" -- "$flemsim" elasticities \
+    "$data/tiny.yaml" --output "$work/el2" --set "$(band transit_fares -0.7 -0.2)"
+check "bad bands wrote nothing" test ! -e "$work/el2"
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
