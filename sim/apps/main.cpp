@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
     commands.push_back(add_calibrate_command(app));
     commands.push_back(add_compare_command(app));
     commands.push_back(add_elasticities_command(app));
+    commands.push_back(add_estimate_command(app));
 
     try {
         app.parse(argc, argv);

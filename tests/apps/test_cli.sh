@@ -426,5 +426,15 @@ expect elasticities-unknown-lever 1 "validation.elasticities.transit_fares: unkn
     "$data/tiny.yaml" --output "$work/el2" --set "$(band transit_fares -0.7 -0.2)"
 check "bad bands wrote nothing" test ! -e "$work/el2"
 
+# flemsim estimate: a table, three files; a bad survey is refused at its file:line:column, and a
+# model that does not converge writes nothing.
+expect estimate 0 "Final log-likelihood" -- "$flemsim" estimate "$data/survey/synthetic-600.csv" --output "$work/est"
+check "estimate: files" test -f "$work/est/estimates.csv" -a -f "$work/est/estimation.json" -a -f "$work/est/mode_choice_estimated.yaml"
+check "estimate: fragment" grep -q "active: {alternatives: \[walk, bike\], scale:" "$work/est/mode_choice_estimated.yaml"
+expect estimate-unavailable 1 "chosen-unavailable.csv:7:3: chosen: the chosen alternative 'car' is not available" -- "$flemsim" estimate "$data/survey/chosen-unavailable.csv" --output "$work/est2"
+expect estimate-no-convergence 1 "did not converge" -- "$flemsim" estimate "$data/survey/synthetic-600.csv" --max-iterations 2 --output "$work/est3"
+check "estimate: nothing written on error" test ! -e "$work/est2" -a ! -e "$work/est3"
+expect estimate-bad-nests 2 "unknown alternative 'bus'" -- "$flemsim" estimate "$data/survey/synthetic-600.csv" --nests "car;transit;walk,bus"
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
