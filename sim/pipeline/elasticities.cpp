@@ -77,6 +77,13 @@ std::string thousands(std::uint64_t v) {
     return s;
 }
 
+// Trips that the level of service offers transit (a journey leaving within max_wait_s).
+std::uint64_t transit_offered(const routing::TripLos& los) {
+    std::uint64_t n = 0;
+    for (std::size_t t = 0; t < los.size(); ++t) n += los.has(t, Mode::transit) ? 1 : 0;
+    return n;
+}
+
 }  // namespace
 
 double arc_elasticity(double demand_minus, double demand_plus, double step) {
@@ -270,8 +277,10 @@ ElasticityResult compute_elasticities(const scenario::Scenario& s, int threads,
             const auto scaled_ctx = routing::build_routing(scaled_net, params.routing);
             const auto scaled_los = routing::compute_trip_los(scaled_ctx, pop);
             const choice::ChoiceInputs scaled_in{params.choice, scaled_net, pop, scaled_los, parking};
+            r.transit_offered[factor > 1 ? 0 : 2] = transit_offered(scaled_los);
             return expected_demand(scaled_in).trips[transit];
         };
+        r.transit_offered[1] = transit_offered(los);
         const double m = demand_with_headways(hi);
         say("level of service with the headways x " + fmt::format("{:g}", hi));
         const double p = demand_with_headways(lo);
@@ -318,6 +327,10 @@ std::string elasticities_table(const ElasticityResult& r) {
     }
     t += "Elasticity = (ln D+ - ln D-) / (ln 1.1 - ln 0.9); for transit_headway the lever is the frequency\n"
          "(D- with the headways x 1.1, D+ with them x 0.9).\n";
+    t += fmt::format(
+        "Trips offered transit (a departure within max_wait_s): {} with the headways x 1.1, {} as they "
+        "are, {} x 0.9.\n",
+        thousands(r.transit_offered[0]), thousands(r.transit_offered[1]), thousands(r.transit_offered[2]));
     return t;
 }
 
@@ -333,6 +346,11 @@ std::string elasticities_json(const ElasticityResult& r) {
     w.key("persons").value(static_cast<unsigned long long>(r.persons));
     w.key("tours").value(static_cast<unsigned long long>(r.tours));
     w.key("fallback_tours").value(static_cast<unsigned long long>(r.fallback_tours));
+    w.key("trips_offered_transit").begin_object();
+    w.key("headways_x1.1").value(static_cast<unsigned long long>(r.transit_offered[0]));
+    w.key("base").value(static_cast<unsigned long long>(r.transit_offered[1]));
+    w.key("headways_x0.9").value(static_cast<unsigned long long>(r.transit_offered[2]));
+    w.end_object();
     w.key("levers").begin_array();
     for (const auto& row : r.rows) {
         w.begin_object();

@@ -77,7 +77,10 @@ struct ElasticityResult {
     std::uint64_t seed = 0;
     std::uint64_t persons = 0, tours = 0;
     std::uint64_t fallback_tours = 0;  // tours that no mode's rules allow (the fallback, fixed)
-    std::vector<ElasticityRow> rows;   // in the order of scenario::elasticity_levers
+    // Trips the level of service offers transit with the headways x 1.1, as they are, x 0.9: a
+    // departure must leave within max_wait_s, so longer headways also take transit away.
+    std::array<std::uint64_t, 3> transit_offered{};
+    std::vector<ElasticityRow> rows;  // in the order of scenario::elasticity_levers
     double seconds = 0;
     int threads = 0;
     bool all_inside() const;
