@@ -503,11 +503,7 @@ EstimationResult estimate(const ChoiceData& d, const ModelSpec& spec, const Esti
     }
     const Problem problem(ev, theta, free, res.weight_sum);
     if (ev.nest_count() > 0) {
-        if (!o.converged) {
-            res.message = "the multinomial start did not converge: " + o.message;
-            res.iterations = o.iterations;
-            res.relative_gradient = o.relative_gradient;
-        }
+        // A multinomial start that stopped short is still a start; the nested fit decides.
         o = bfgs(problem, problem.phi(theta), options);
         theta = problem.theta(o.phi);
     }

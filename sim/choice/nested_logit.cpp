@@ -1,6 +1,7 @@
 #include "sim/choice/nested_logit.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -199,6 +200,15 @@ double NestedLogit::record_probabilities(const RecordArray& v, std::uint32_t bit
     p.resize(m_alternatives);
     for (int j = 0; j < m_alternatives; ++j) p[j] = st.p[j];
     return l;
+}
+
+Probabilities NestedLogit::probabilities(const Utilities& v, std::uint8_t bits) const {
+    assert(m_alternatives == static_cast<int>(core::mode_count));
+    RecordState st;
+    evaluate(v.data(), bits, st);
+    Probabilities p{};
+    for (std::size_t m = 0; m < core::mode_count; ++m) p[m] = st.p[m];
+    return p;
 }
 
 namespace {

@@ -27,6 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/choice/logit.hpp"
+
 namespace flemsim::choice {
 
 inline constexpr int max_alternatives = 8;
@@ -85,6 +87,9 @@ public:
     double evaluate(const double* v, std::uint32_t available_bits, RecordState& out) const;
     // One record into `p` (resized to J; no heap): returns L.
     double record_probabilities(const RecordArray& v, std::uint32_t available_bits, RecordArray& p) const;
+    // The four modes in core::Mode order, as logit_probabilities (logit.hpp) takes and gives them,
+    // for the simulation's tours: requires a structure over the four modes.
+    Probabilities probabilities(const Utilities& v, std::uint8_t available_bits) const;
 
     // N × J utilities and availability: probabilities (N × J), inclusive values I_k (N × nests,
     // −inf where a nest dropped out) and the expected maximum utility L (N).

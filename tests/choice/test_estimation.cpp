@@ -88,6 +88,44 @@ TEST_CASE("fixed parameters stay at their values and have no standard errors") {
     CHECK(res.free_parameters == 1);
 }
 
+TEST_CASE("a weight of 2 is the record twice") {
+    // The six records with weights 2, 1, 1, 2, 1, 1 against the data with records 1 and 4 doubled.
+    const auto d = hand_worked();
+    auto weighted = d;
+    weighted.weight.resize(6);
+    weighted.weight << 2, 1, 1, 2, 1, 1;
+    choice::ChoiceData doubled = d;
+    doubled.x.conservativeResize(24, 2);
+    doubled.x.middleRows(18, 3) = d.x.middleRows(0, 3);
+    doubled.x.middleRows(21, 3) = d.x.middleRows(9, 3);
+    doubled.available.conservativeResize(8, 3);
+    doubled.available.row(6) = d.available.row(0);
+    doubled.available.row(7) = d.available.row(3);
+    doubled.chosen.push_back(d.chosen[0]);
+    doubled.chosen.push_back(d.chosen[3]);
+    const auto a = choice::estimate(weighted, choice::ModelSpec::free(weighted, choice::NestStructure::mnl(3)));
+    const auto b = choice::estimate(doubled, choice::ModelSpec::free(doubled, choice::NestStructure::mnl(3)));
+    REQUIRE(a.converged);
+    REQUIRE(b.converged);
+    CHECK(a.weight_sum == 8);
+    CHECK(a.ll == doctest::Approx(b.ll).epsilon(1e-10));
+    CHECK(a.ll_null == doctest::Approx(b.ll_null).epsilon(1e-12));
+    CHECK(a.ll_constants == doctest::Approx(b.ll_constants).epsilon(1e-10));
+    for (int k = 0; k < 2; ++k) {
+        CHECK(a.beta[k] == doctest::Approx(b.beta[k]).epsilon(1e-6));
+        CHECK(a.parameters[static_cast<std::size_t>(k)].std_err ==
+              doctest::Approx(b.parameters[static_cast<std::size_t>(k)].std_err).epsilon(1e-6));
+    }
+}
+
+TEST_CASE("a parameter the data cannot identify is named") {
+    auto d = hand_worked();
+    d.x.col(1).setZero();
+    CHECK_THROWS_WITH_AS(choice::estimate(d, choice::ModelSpec::free(d, choice::NestStructure::mnl(3))),
+                         doctest::Contains("'beta.time' multiplies a feature that is 0 in every record"),
+                         std::invalid_argument);
+}
+
 namespace {
 
 // The true model of the recovery test: the default term catalogue, nest active = {walk, bike}.

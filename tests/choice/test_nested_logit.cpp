@@ -98,7 +98,11 @@ TEST_CASE("nested logit with every scale 1 is the multinomial logit") {
         const auto bits = static_cast<std::uint8_t>(1 + rng.below(15));
         const auto expected = choice::logit_probabilities(u, bits);
         nl.record_probabilities(v, bits, p);
-        for (int j = 0; j < 4; ++j) CHECK(p[j] == doctest::Approx(expected[static_cast<std::size_t>(j)]).epsilon(1e-13));
+        const auto by_mode = nl.probabilities(u, bits);
+        for (int j = 0; j < 4; ++j) {
+            CHECK(p[j] == doctest::Approx(expected[static_cast<std::size_t>(j)]).epsilon(1e-13));
+            CHECK(by_mode[static_cast<std::size_t>(j)] == p[j]);
+        }
     }
 }
 
