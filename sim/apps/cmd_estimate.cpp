@@ -376,6 +376,9 @@ Command add_estimate_command(CLI::App& app) {
     // Estimation reads no scenario and draws nothing at random: no --seed and no --set.
     add_common_options(cmd, o->common, false);
     add_force_option(cmd, o->common);
+    // The shared descriptions speak of a scenario, which estimation does not read.
+    cmd->get_option("--output")->description("Folder for the outputs (default: out/estimate/<survey name>)");
+    cmd->get_option("--threads")->description("Worker threads (0 or not given: all cores; the result is the same)");
     cmd->footer(
         "Prints the estimates (value, standard errors, t-tests, robust ones), LL(0), LL(c), LL(β) and ρ²,\n"
         "and writes estimates.csv, estimation.json and mode_choice_estimated.yaml (a mode_choice fragment\n"
