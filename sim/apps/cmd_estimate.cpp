@@ -82,11 +82,10 @@ Model model_of(const EstimateCommandOptions& o) {
             const bool dropped = !name.empty() && name.front() == '-';
             if (dropped) name.erase(0, 1);
             if (std::find(names.begin(), names.end(), name) == names.end())
-                throw UsageError("--terms: unknown term '" + name + "'" +
-                                 [&] {
-                                     const auto hint = core::did_you_mean(name, names);
-                                     return hint.empty() ? std::string() : " (" + hint + ")";
-                                 }());
+                throw UsageError("--terms: unknown term '" + name + "'" + [&] {
+                    const auto hint = core::did_you_mean(name, names);
+                    return hint.empty() ? std::string() : " (" + hint + ")";
+                }());
             (dropped ? drop : keep).push_back(name);
         }
     for (const auto& t : catalogue) {
@@ -110,7 +109,8 @@ Model model_of(const EstimateCommandOptions& o) {
         const std::string name(core::trim(std::string_view(fix).substr(0, eq)));
         if (std::find(parameters.begin(), parameters.end(), name) == parameters.end()) {
             const auto hint = core::did_you_mean(name, parameters);
-            throw UsageError("--fix: '" + name + "' is not a parameter of the model" + (hint.empty() ? "" : " (" + hint + ")"));
+            throw UsageError("--fix: '" + name + "' is not a parameter of the model" +
+                             (hint.empty() ? "" : " (" + hint + ")"));
         }
         try {
             m.fixed[name] = core::parse_double(core::trim(std::string_view(fix).substr(eq + 1)));
@@ -145,9 +145,12 @@ std::string nests_text(const choice::NestStructure& s) {
 
 // The table, as Biogeme and Larch print theirs.
 std::string report(const choice::EstimationResult& r, const std::string& source) {
-    std::string out = fmt::format("Estimation of the mode-choice model: {}\n", r.nests.nests() ? "nested logit" : "multinomial logit");
+    std::string out = fmt::format("Estimation of the mode-choice model: {}\n",
+                                  r.nests.nests() ? "nested logit" : "multinomial logit");
     out += fmt::format("Survey: {}\nNests: {}\n\n", source, nests_text(r.nests));
-    const auto cell = [](double v, const char* f) { return std::isfinite(v) ? fmt::format(fmt::runtime(f), v) : std::string("-"); };
+    const auto cell = [](double v, const char* f) {
+        return std::isfinite(v) ? fmt::format(fmt::runtime(f), v) : std::string("-");
+    };
     out += core::pad_right("Parameter", 30) + core::pad_left("Value", 11) + core::pad_left("Std err", 11) +
            core::pad_left("t-test", 9) + core::pad_left("p-value", 9) + core::pad_left("Rob. std err", 13) +
            core::pad_left("Rob. t-test", 12) + core::pad_left("Rob. p-value", 13) + "\n";
@@ -171,7 +174,8 @@ std::string report(const choice::EstimationResult& r, const std::string& source)
     line("Number of records (N):", fmt::format("{} (weights sum to {:.6g})", r.records, r.weight_sum));
     line("Estimated parameters (K):", std::to_string(r.free_parameters));
     line("Null log-likelihood LL(0):", fmt::format("{:.3f}", r.ll_null));
-    line("Constants-only log-likelihood LL(c):", fmt::format("{:.3f} ({} constants)", r.ll_constants, r.free_constants));
+    line("Constants-only log-likelihood LL(c):",
+         fmt::format("{:.3f} ({} constants)", r.ll_constants, r.free_constants));
     line("Final log-likelihood LL(beta):", fmt::format("{:.3f}", r.ll));
     line("Likelihood ratio vs LL(0):", fmt::format("{:.3f}", -2 * (r.ll_null - r.ll)));
     line("Rho-square vs LL(0):", fmt::format("{:.4f}", r.rho2_null));
@@ -179,8 +183,8 @@ std::string report(const choice::EstimationResult& r, const std::string& source)
     line("Rho-square vs LL(c):", fmt::format("{:.4f}", r.rho2_constants));
     line("Rho-square-bar vs LL(c):", fmt::format("{:.4f}", r.rho2bar_constants));
     line("Iterations:", std::to_string(r.iterations));
-    line("Convergence:", fmt::format("{} (relative gradient {:.2g})", r.converged ? "reached" : "NOT reached",
-                                       r.relative_gradient));
+    line("Convergence:",
+         fmt::format("{} (relative gradient {:.2g})", r.converged ? "reached" : "NOT reached", r.relative_gradient));
     if (!r.message.empty()) out += "Note: " + r.message + "\n";
     return out;
 }
@@ -205,7 +209,8 @@ std::string estimation_json(const choice::EstimationResult& r, const std::string
         j.key("name").value(r.nests.nest_names[static_cast<std::size_t>(k)]);
         j.key("alternatives").begin_array();
         for (int a = 0; a < r.nests.alternatives(); ++a)
-            if (r.nests.nest_of[static_cast<std::size_t>(a)] == k) j.value(core::mode_names[static_cast<std::size_t>(a)]);
+            if (r.nests.nest_of[static_cast<std::size_t>(a)] == k)
+                j.value(core::mode_names[static_cast<std::size_t>(a)]);
         j.end_array();
         j.key("scale").value(r.nests.scale[static_cast<std::size_t>(k)]);
         j.end_object();
@@ -274,7 +279,8 @@ std::string scenario_fragment(const choice::EstimationResult& r, const std::vect
         "# Scenarios take it with `include: [<this file>]`; terms left out of the estimation are written as 0.\n"
         "# Standard errors: estimates.csv and estimation.json beside this file.\n";
     out += "mode_choice:\n";
-    out += fmt::format("  asc: {{walk: {}, bike: {}, transit: {}, car: 0}}\n", v("asc.walk"), v("asc.bike"), v("asc.transit"));
+    out += fmt::format("  asc: {{walk: {}, bike: {}, transit: {}, car: 0}}\n", v("asc.walk"), v("asc.bike"),
+                       v("asc.transit"));
     out += "  beta:\n";
     out += fmt::format("    time_per_min: {{walk: {}, bike: {}, transit: {}, car: {}}}\n", v("beta.time_per_min.walk"),
                        v("beta.time_per_min.bike"), v("beta.time_per_min.transit"), v("beta.time_per_min.car"));
@@ -294,9 +300,11 @@ std::string scenario_fragment(const choice::EstimationResult& r, const std::vect
             std::string members;
             for (int a = 0; a < r.nests.alternatives(); ++a)
                 if (r.nests.nest_of[static_cast<std::size_t>(a)] == k)
-                    members += (members.empty() ? "" : ", ") + std::string(core::mode_names[static_cast<std::size_t>(a)]);
-            out += fmt::format("    {}: {{alternatives: [{}], scale: {:.6g}}}\n", r.nests.nest_names[static_cast<std::size_t>(k)],
-                               members, r.nests.scale[static_cast<std::size_t>(k)]);
+                    members +=
+                        (members.empty() ? "" : ", ") + std::string(core::mode_names[static_cast<std::size_t>(a)]);
+            out += fmt::format("    {}: {{alternatives: [{}], scale: {:.6g}}}\n",
+                               r.nests.nest_names[static_cast<std::size_t>(k)], members,
+                               r.nests.scale[static_cast<std::size_t>(k)]);
         }
     }
     return out;
@@ -345,10 +353,12 @@ int run(const EstimateCommandOptions& o) {
     const auto& staging = out.stage();
     core::write_file_atomically(staging / "estimates.csv", estimates_csv(result));
     core::write_file_atomically(staging / "estimation.json", estimation_json(result, o.survey_file));
-    core::write_file_atomically(staging / "mode_choice_estimated.yaml", scenario_fragment(result, m.terms, o.survey_file));
+    core::write_file_atomically(staging / "mode_choice_estimated.yaml",
+                                scenario_fragment(result, m.terms, o.survey_file));
     out.commit();
     if (!c.quiet)
-        std::cout << "\nwrote " << (dir / "estimates.csv").string() << ", estimation.json, mode_choice_estimated.yaml\n";
+        std::cout << "\nwrote " << (dir / "estimates.csv").string()
+                  << ", estimation.json, mode_choice_estimated.yaml\n";
     return exit_ok;
 }
 
@@ -356,7 +366,8 @@ int run(const EstimateCommandOptions& o) {
 
 Command add_estimate_command(CLI::App& app) {
     auto o = std::make_shared<EstimateCommandOptions>();
-    auto* cmd = app.add_subcommand("estimate", "Estimate the mode-choice model (MNL or nested logit) from survey records");
+    auto* cmd =
+        app.add_subcommand("estimate", "Estimate the mode-choice model (MNL or nested logit) from survey records");
     cmd->add_option("survey", o->survey_file, "Survey table (CSV): one row per observed trip or tour (README)")
         ->required();
     cmd->add_option("--nests", o->nests,

@@ -223,8 +223,8 @@ public:
     double relative_gradient(const Eigen::VectorXd& phi, double f, const Eigen::VectorXd& g) const {
         double worst = 0;
         for (Eigen::Index i = 0; i < size(); ++i)
-            worst = std::max(worst, std::abs(g[i] * m_w) * std::max(std::abs(phi[i]), 1.0) /
-                                        std::max(std::abs(f * m_w), 1.0));
+            worst = std::max(worst,
+                             std::abs(g[i] * m_w) * std::max(std::abs(phi[i]), 1.0) / std::max(std::abs(f * m_w), 1.0));
         return worst;
     }
     // Hessian of f by central differences of the analytic gradient, symmetrised.
@@ -391,7 +391,6 @@ void check_identified(const ChoiceData& d, const std::vector<int>& free_beta) {
                                         "' multiplies a feature that is 0 in every record: fix it or drop its term");
 }
 
-
 }  // namespace
 
 void ChoiceData::check() const {
@@ -399,7 +398,8 @@ void ChoiceData::check() const {
     if (alternatives < 1 || alternatives > max_alternatives)
         throw std::invalid_argument("a choice model needs 1 to " + std::to_string(max_alternatives) + " alternatives");
     if (x.rows() != n * alternatives) throw std::invalid_argument("X must have records × alternatives rows");
-    if (static_cast<std::size_t>(x.cols()) != names.size()) throw std::invalid_argument("X must have one column per name");
+    if (static_cast<std::size_t>(x.cols()) != names.size())
+        throw std::invalid_argument("X must have one column per name");
     if (available.rows() != n || available.cols() != alternatives)
         throw std::invalid_argument("availability must be records × alternatives");
     if (weight.size() != 0 && weight.size() != n) throw std::invalid_argument("one weight per record, or none");
@@ -454,7 +454,9 @@ EstimationResult estimate(const ChoiceData& d, const ModelSpec& spec, const Esti
     if (spec.nests.alternatives() != d.alternatives)
         throw std::invalid_argument("the nest structure must cover the data's alternatives");
     spec.nests.validate(true);
-    const auto beta_fixed = [&](int k) { return !spec.beta_fixed.empty() && spec.beta_fixed[static_cast<std::size_t>(k)]; };
+    const auto beta_fixed = [&](int k) {
+        return !spec.beta_fixed.empty() && spec.beta_fixed[static_cast<std::size_t>(k)];
+    };
     const auto scale_fixed = [&](int k) {
         return !spec.scale_fixed.empty() && spec.scale_fixed[static_cast<std::size_t>(k)];
     };
@@ -524,7 +526,8 @@ EstimationResult estimate(const ChoiceData& d, const ModelSpec& spec, const Esti
         h_f.resize(P, P);
         for (Eigen::Index i = 0; i < P; ++i)
             for (Eigen::Index j = 0; j < P; ++j)
-                h_f(i, j) = -full(free[static_cast<std::size_t>(i)], free[static_cast<std::size_t>(j)]) / res.weight_sum;
+                h_f(i, j) =
+                    -full(free[static_cast<std::size_t>(i)], free[static_cast<std::size_t>(j)]) / res.weight_sum;
     } else {
         h_f = problem.numerical_hessian(o.phi);
     }
@@ -541,8 +544,9 @@ EstimationResult estimate(const ChoiceData& d, const ModelSpec& spec, const Esti
         const Eigen::MatrixXd b = s.transpose() * s;
         res.robust_covariance = res.covariance * b * res.covariance;
     } else {
-        const std::string why = "the Hessian at the estimates is not negative definite: no standard errors "
-                                "(some parameters are not identified by the data)";
+        const std::string why =
+            "the Hessian at the estimates is not negative definite: no standard errors "
+            "(some parameters are not identified by the data)";
         res.message = res.message.empty() ? why : res.message + "; " + why;
     }
 

@@ -64,7 +64,7 @@ struct ParameterEstimate {
     bool is_scale = false;  // a nest scale: its t-statistics are against 1, not 0
     bool fixed = false;     // not estimated: no standard errors (NaN)
     double value = 0;
-    double std_err = 0, t = 0, p = 0;                      // from the inverse Hessian
+    double std_err = 0, t = 0, p = 0;                       // from the inverse Hessian
     double robust_std_err = 0, robust_t = 0, robust_p = 0;  // sandwich
 };
 
@@ -75,15 +75,15 @@ struct EstimationResult {
     std::size_t records = 0;
     double weight_sum = 0;
     int free_parameters = 0;
-    int free_constants = 0;    // free parameters named asc.*: the constants-only model's
-    double ll = 0;             // LL(β̂)
-    double ll_null = 0;        // LL(0): equal shares among the available alternatives
-    double ll_constants = 0;   // LL(c): the alternative-specific constants only (MNL)
+    int free_constants = 0;                            // free parameters named asc.*: the constants-only model's
+    double ll = 0;                                     // LL(β̂)
+    double ll_null = 0;                                // LL(0): equal shares among the available alternatives
+    double ll_constants = 0;                           // LL(c): the alternative-specific constants only (MNL)
     double rho2_null = 0, rho2bar_null = 0;            // 1 − LL/LL(0); 1 − (LL − K)/LL(0)
     double rho2_constants = 0, rho2bar_constants = 0;  // 1 − LL/LL(c); 1 − (LL − K)/(LL(c) − K_c)
-    int iterations = 0;        // of the final model's optimiser
+    int iterations = 0;                                // of the final model's optimiser
     bool converged = false;
-    std::string message;       // why it did not converge, or warnings (e.g. a scale above 1)
+    std::string message;  // why it did not converge, or warnings (e.g. a scale above 1)
     double relative_gradient = 0;
     Eigen::MatrixXd covariance, robust_covariance;  // over the free parameters, in order
 };

@@ -46,8 +46,7 @@ void NestStructure::validate(bool allow_above_one) const {
     if (nest_of.empty() || alternatives() > max_alternatives)
         throw std::invalid_argument("a choice model needs 1 to " + std::to_string(max_alternatives) +
                                     " alternatives, not " + std::to_string(alternatives()));
-    if (nest_names.size() != scale.size())
-        throw std::invalid_argument("every nest needs a name and a scale");
+    if (nest_names.size() != scale.size()) throw std::invalid_argument("every nest needs a name and a scale");
     std::vector<int> members(scale.size(), 0);
     for (const int k : nest_of) {
         if (k < -1 || k >= nests()) throw std::invalid_argument("nest index " + std::to_string(k) + " out of range");
@@ -83,7 +82,8 @@ NestStructure parse_nests(std::string_view text, const std::vector<std::string>&
             const std::string member = trimmed(member_text);
             const auto it = std::find(alternative_names.begin(), alternative_names.end(), member);
             if (it == alternative_names.end())
-                throw std::invalid_argument("unknown alternative '" + member + "' in nests '" + std::string(text) + "'");
+                throw std::invalid_argument("unknown alternative '" + member + "' in nests '" + std::string(text) +
+                                            "'");
             const auto j = static_cast<std::size_t>(it - alternative_names.begin());
             if (s.nest_of[j] != -2)
                 throw std::invalid_argument("alternative '" + member + "' appears twice in nests '" +
@@ -93,11 +93,13 @@ NestStructure parse_nests(std::string_view text, const std::vector<std::string>&
         }
         if (members.size() == 1) {
             if (!name.empty())
-                throw std::invalid_argument("nest '" + name + "' has one alternative: it would have no scale to speak of");
+                throw std::invalid_argument("nest '" + name +
+                                            "' has one alternative: it would have no scale to speak of");
             continue;
         }
         if (name.empty())
-            for (const int j : members) name += (name.empty() ? "" : "_") + alternative_names[static_cast<std::size_t>(j)];
+            for (const int j : members)
+                name += (name.empty() ? "" : "_") + alternative_names[static_cast<std::size_t>(j)];
         if (std::find(s.nest_names.begin(), s.nest_names.end(), name) != s.nest_names.end())
             throw std::invalid_argument("nest '" + name + "' appears twice");
         for (const int j : members) s.nest_of[static_cast<std::size_t>(j)] = s.nests();

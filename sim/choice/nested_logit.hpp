@@ -39,7 +39,7 @@ using RecordArray = Eigen::Array<double, Eigen::Dynamic, 1, Eigen::ColMajor, max
 using Availability = Eigen::Array<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic>;
 
 struct NestStructure {
-    std::vector<int> nest_of;            // per alternative: its nest, or -1 (its own degenerate nest)
+    std::vector<int> nest_of;             // per alternative: its nest, or -1 (its own degenerate nest)
     std::vector<std::string> nest_names;  // per nest
     std::vector<double> scale;            // per nest: λ_k in (0, 1]
 
@@ -60,17 +60,16 @@ struct NestStructure {
 // otherwise named by its members joined with '_'. Every alternative must appear exactly once.
 // "mnl" is the multinomial logit. E.g. "car;transit;active=walk,bike". Scales start at
 // `scale`. Throws std::invalid_argument with a message that names the offending part.
-NestStructure parse_nests(std::string_view text, const std::vector<std::string>& alternative_names,
-                          double scale = 1.0);
+NestStructure parse_nests(std::string_view text, const std::vector<std::string>& alternative_names, double scale = 1.0);
 
 // What one record's evaluation leaves behind: enough for the probabilities, the log-sums and
 // the gradient of the log-likelihood (sim/choice/estimation.cpp). Fixed size, on the stack.
 struct RecordState {
-    double p[max_alternatives];          // P_j
+    double p[max_alternatives];            // P_j
     double conditional[max_alternatives];  // P(j | its nest); 1 for an alternative in no nest
-    double nest_p[max_alternatives];     // P(nest k); 0 for a nest that dropped out
-    double inclusive[max_alternatives];  // I_k; −inf for a nest that dropped out
-    double logsum = 0;                   // L; −inf when nothing is available
+    double nest_p[max_alternatives];       // P(nest k); 0 for a nest that dropped out
+    double inclusive[max_alternatives];    // I_k; −inf for a nest that dropped out
+    double logsum = 0;                     // L; −inf when nothing is available
 };
 
 // The structure prepared for evaluation: member lists per nest, 1/λ.
@@ -102,7 +101,7 @@ private:
     int m_alternatives = 0;
     int m_nests = 0;
     int m_singletons = 0;
-    int m_singleton[max_alternatives]{};    // alternatives in no nest
+    int m_singleton[max_alternatives]{};     // alternatives in no nest
     int m_member_count[max_alternatives]{};  // per nest
     int m_member[max_alternatives][max_alternatives]{};
     double m_scale[max_alternatives]{};

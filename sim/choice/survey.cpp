@@ -18,17 +18,22 @@ using core::Mode;
 // The alternative a level-of-service column describes (distance_km: none, -1).
 int owner_of(std::size_t field) {
     switch (static_cast<LosField>(field)) {
-        case LosField::walk_time_min: return static_cast<int>(Mode::walk);
-        case LosField::bike_time_min: return static_cast<int>(Mode::bike);
+        case LosField::walk_time_min:
+            return static_cast<int>(Mode::walk);
+        case LosField::bike_time_min:
+            return static_cast<int>(Mode::bike);
         case LosField::car_time_min:
         case LosField::car_access_min:
-        case LosField::car_cost_sek: return static_cast<int>(Mode::car);
+        case LosField::car_cost_sek:
+            return static_cast<int>(Mode::car);
         case LosField::transit_in_vehicle_min:
         case LosField::transit_wait_min:
         case LosField::transit_access_egress_min:
         case LosField::transit_transfers:
-        case LosField::transit_cost_sek: return static_cast<int>(Mode::transit);
-        case LosField::distance_km: return -1;
+        case LosField::transit_cost_sek:
+            return static_cast<int>(Mode::transit);
+        case LosField::distance_km:
+            return -1;
     }
     return -1;
 }
@@ -88,9 +93,10 @@ Survey read_survey(const std::filesystem::path& path) {
             if (in.text(col).empty()) {
                 if (owner < 0 || (available & (1u << owner)))
                     in.fail(col, "must not be empty" +
-                                     (owner < 0 ? std::string()
-                                                : " while " + std::string(core::mode_names[static_cast<std::size_t>(owner)]) +
-                                                      " is available"));
+                                     (owner < 0
+                                          ? std::string()
+                                          : " while " + std::string(core::mode_names[static_cast<std::size_t>(owner)]) +
+                                                " is available"));
             } else {
                 v = in.number(col);
                 if (v < 0) in.fail(col, "must not be negative, got " + std::string(in.text(col)));

@@ -50,9 +50,9 @@ enum class LosField : std::uint8_t {
 };
 inline constexpr std::size_t los_field_count = 11;
 inline constexpr std::array<std::string_view, los_field_count> los_field_names = {
-    "walk_time_min",    "bike_time_min",          "car_time_min",     "car_access_min",
-    "car_cost_sek",     "transit_in_vehicle_min", "transit_wait_min", "transit_access_egress_min",
-    "transit_transfers", "transit_cost_sek",      "distance_km"};
+    "walk_time_min",     "bike_time_min",          "car_time_min",     "car_access_min",
+    "car_cost_sek",      "transit_in_vehicle_min", "transit_wait_min", "transit_access_egress_min",
+    "transit_transfers", "transit_cost_sek",       "distance_km"};
 using LevelOfService = std::array<double, los_field_count>;  // indexed by LosField
 
 inline double get(const LevelOfService& los, LosField f) {

@@ -46,21 +46,35 @@ std::vector<Term> default_terms(const TermOptions& o) {
 
 void add_term_features(const Term& t, const LevelOfService& los, std::array<double, core::mode_count>& x) {
     switch (t.kind) {
-        case TermKind::asc: x[idx(t.mode)] += 1; break;
+        case TermKind::asc:
+            x[idx(t.mode)] += 1;
+            break;
         case TermKind::time_per_min:
             switch (t.mode) {
-                case Mode::walk: x[idx(Mode::walk)] += get(los, LosField::walk_time_min); break;
-                case Mode::bike: x[idx(Mode::bike)] += get(los, LosField::bike_time_min); break;
-                case Mode::transit: x[idx(Mode::transit)] += get(los, LosField::transit_in_vehicle_min); break;
-                case Mode::car: x[idx(Mode::car)] += get(los, LosField::car_time_min); break;
+                case Mode::walk:
+                    x[idx(Mode::walk)] += get(los, LosField::walk_time_min);
+                    break;
+                case Mode::bike:
+                    x[idx(Mode::bike)] += get(los, LosField::bike_time_min);
+                    break;
+                case Mode::transit:
+                    x[idx(Mode::transit)] += get(los, LosField::transit_in_vehicle_min);
+                    break;
+                case Mode::car:
+                    x[idx(Mode::car)] += get(los, LosField::car_time_min);
+                    break;
             }
             break;
-        case TermKind::wait_per_min: x[idx(Mode::transit)] += get(los, LosField::transit_wait_min); break;
+        case TermKind::wait_per_min:
+            x[idx(Mode::transit)] += get(los, LosField::transit_wait_min);
+            break;
         case TermKind::access_egress_per_min:
             x[idx(Mode::transit)] += get(los, LosField::transit_access_egress_min);
             x[idx(Mode::car)] += get(los, LosField::car_access_min);
             break;
-        case TermKind::transfer: x[idx(Mode::transit)] += get(los, LosField::transit_transfers); break;
+        case TermKind::transfer:
+            x[idx(Mode::transit)] += get(los, LosField::transit_transfers);
+            break;
         case TermKind::cost_per_sek:
             x[idx(Mode::transit)] += get(los, LosField::transit_cost_sek);
             x[idx(Mode::car)] += get(los, LosField::car_cost_sek);
@@ -71,7 +85,9 @@ void add_term_features(const Term& t, const LevelOfService& los, std::array<doub
         case TermKind::bike_time_over_min:
             x[idx(Mode::bike)] += std::max(0.0, get(los, LosField::bike_time_min) - t.breakpoint_min);
             break;
-        case TermKind::log_distance_km: x[idx(t.mode)] += std::log1p(get(los, LosField::distance_km)); break;
+        case TermKind::log_distance_km:
+            x[idx(t.mode)] += std::log1p(get(los, LosField::distance_km));
+            break;
     }
 }
 
@@ -90,7 +106,8 @@ ChoiceData choice_data(const Survey& s, const std::vector<Term>& terms) {
         for (std::size_t k = 0; k < terms.size(); ++k) {
             std::array<double, core::mode_count> x{};
             add_term_features(terms[k], los, x);
-            for (Eigen::Index j = 0; j < J; ++j) d.x(r * J + j, static_cast<Eigen::Index>(k)) = x[static_cast<std::size_t>(j)];
+            for (Eigen::Index j = 0; j < J; ++j)
+                d.x(r * J + j, static_cast<Eigen::Index>(k)) = x[static_cast<std::size_t>(j)];
         }
         for (Eigen::Index j = 0; j < J; ++j) d.available(r, j) = (s.available[static_cast<std::size_t>(r)] >> j) & 1u;
         d.chosen[static_cast<std::size_t>(r)] = s.chosen[static_cast<std::size_t>(r)];

@@ -50,8 +50,8 @@ enum class TermKind : std::uint8_t {
 struct Term {
     TermKind kind = TermKind::asc;
     core::Mode mode = core::Mode::walk;  // for asc, time_per_min, log_distance_km
-    double breakpoint_min = 0;            // for walk_time_over_min, bike_time_over_min
-    std::string name;                     // as in the table above
+    double breakpoint_min = 0;           // for walk_time_over_min, bike_time_over_min
+    std::string name;                    // as in the table above
 };
 
 struct TermOptions {

@@ -1,12 +1,12 @@
 #include <doctest/doctest.h>
 #include <tbb/global_control.h>
 
+#include <unistd.h>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <unistd.h>
 
 #include "sim/choice/estimation.hpp"
 #include "sim/choice/survey.hpp"
@@ -233,17 +233,19 @@ TEST_CASE("survey tables: read back, and errors at file:line:column") {
         for (std::size_t f = 0; f < choice::los_field_count; ++f) CHECK(back.los[f] == s.los[f]);
     }
     SUBCASE("missing availability columns mean available; empty level of service where unavailable") {
-        const auto path = write("ok.csv", header + ",available_car\n"
-                                                   "1,walk,12,5,4,3,20,10,5,6,0,39,1.0,0\n"
-                                                   "2,bike,12,5,,,,10,5,6,0,39,1.0,0\n");
+        const auto path = write("ok.csv", header +
+                                              ",available_car\n"
+                                              "1,walk,12,5,4,3,20,10,5,6,0,39,1.0,0\n"
+                                              "2,bike,12,5,,,,10,5,6,0,39,1.0,0\n");
         const auto s = choice::read_survey(path);
         CHECK(s.available[0] == 0b0111);
         CHECK(s.los[static_cast<std::size_t>(choice::LosField::car_time_min)][1] == 0);
     }
     SUBCASE("a chosen alternative that is unavailable") {
-        const auto path = write("bad.csv", header + ",available_car\n"
-                                                    "1,walk,12,5,4,3,20,10,5,6,0,39,1.0,1\n"
-                                                    "2,car,12,5,4,3,20,10,5,6,0,39,1.0,0\n");
+        const auto path = write("bad.csv", header +
+                                               ",available_car\n"
+                                               "1,walk,12,5,4,3,20,10,5,6,0,39,1.0,1\n"
+                                               "2,car,12,5,4,3,20,10,5,6,0,39,1.0,0\n");
         CHECK_THROWS_WITH_AS(choice::read_survey(path),
                              doctest::Contains("bad.csv:3:3: chosen: the chosen alternative 'car' is not available"),
                              core::InputError);
@@ -256,7 +258,8 @@ TEST_CASE("survey tables: read back, and errors at file:line:column") {
         CHECK_THROWS_WITH_AS(choice::read_survey(write("empty.csv", header + "\n1,walk,12,5,,3,20,10,5,6,0,39,1.0\n")),
                              doctest::Contains("car_time_min: must not be empty while car is available"),
                              core::InputError);
-        CHECK_THROWS_WITH_AS(choice::read_survey(write("avail.csv", header + ",available_bike\n1,walk,12,5,4,3,20,10,5,6,0,39,1.0,yes\n")),
+        CHECK_THROWS_WITH_AS(choice::read_survey(write(
+                                 "avail.csv", header + ",available_bike\n1,walk,12,5,4,3,20,10,5,6,0,39,1.0,yes\n")),
                              doctest::Contains("available_bike: expected 0 or 1"), core::InputError);
         CHECK_THROWS_WITH_AS(choice::read_survey(write("col.csv", "id,chosen\n1,walk\n")),
                              doctest::Contains("missing column 'walk_time_min'"), core::InputError);

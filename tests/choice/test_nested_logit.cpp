@@ -149,12 +149,12 @@ TEST_CASE("nest structures from text") {
     CHECK(choice::parse_nests("car;transit;walk,bike", modes).nest_names == std::vector<std::string>{"walk_bike"});
     CHECK(choice::parse_nests("mnl", modes).nests() == 0);
     CHECK(choice::parse_nests("mnl", modes).is_mnl());
-    CHECK_THROWS_WITH_AS(choice::parse_nests("car;transit;walk,bus", modes), doctest::Contains("unknown alternative 'bus'"),
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(choice::parse_nests("car;transit;walk,bus", modes),
+                         doctest::Contains("unknown alternative 'bus'"), std::invalid_argument);
     CHECK_THROWS_WITH_AS(choice::parse_nests("car;walk,bike", modes), doctest::Contains("'transit' is missing"),
                          std::invalid_argument);
-    CHECK_THROWS_WITH_AS(choice::parse_nests("car;transit;walk,bike,car", modes), doctest::Contains("'car' appears twice"),
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(choice::parse_nests("car;transit;walk,bike,car", modes),
+                         doctest::Contains("'car' appears twice"), std::invalid_argument);
     CHECK_THROWS_WITH_AS(choice::parse_nests("pt=transit;car;walk;bike", modes), doctest::Contains("one alternative"),
                          std::invalid_argument);
     NestStructure bad = car_and_active(1.5);
