@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include <fmt/format.h>
+
 #include "sim/core/fs.hpp"
 #include "sim/core/text.hpp"
 #include "sim/scenario/reader.hpp"
@@ -25,6 +27,16 @@ ModeChoiceTerms Scenario::ModeChoice::terms(Group g, Purpose p) const {
     for (std::size_t m = 0; m < core::mode_count; ++m)
         t.asc[m] += asc_by_group[static_cast<std::size_t>(g)][m] + asc_by_purpose[static_cast<std::size_t>(p)][m];
     return t;
+}
+
+std::size_t DistanceBandTable::band_of(double km) const {
+    return static_cast<std::size_t>(std::upper_bound(bands_km.begin(), bands_km.end(), km) - bands_km.begin());
+}
+
+std::string DistanceBandTable::band_name(std::size_t band) const {
+    const double lower = band == 0 || bands_km.empty() ? 0.0 : bands_km[std::min(band, bands_km.size()) - 1];
+    if (band >= bands_km.size()) return fmt::format("{}+ km", lower);
+    return fmt::format("{}-{} km", lower, bands_km[band]);
 }
 
 namespace {
@@ -150,6 +162,58 @@ void read_adjustments(const ConfigNode* node, const std::string& path, const std
         if (const ConfigNode* n = r.optional(names[i]))
             out[i] = read_mode_values(*n, r.child_path(names[i]), any_number, false);
     r.finish();
+}
+
+// bands_km: [..] and one list per mode with a value per band (bands_km.size() + 1 values).
+DistanceBandTable read_band_table(const ConfigNode& node, const std::string& path, Range range) {
+    MapReader r(node, path);
+    DistanceBandTable t;
+    t.pos = node.pos;
+    const auto& bn = r.required("bands_km");
+    t.bands_km = to_numbers(bn, r.child_path("bands_km"), positive);
+    if (t.bands_km.empty()) fail_at(bn, r.child_path("bands_km"), "give at least one band limit");
+    for (std::size_t i = 1; i < t.bands_km.size(); ++i)
+        if (t.bands_km[i] <= t.bands_km[i - 1]) fail_at(bn, r.child_path("bands_km"), "band limits must increase");
+    t.rows.assign(t.bands_km.size() + 1, {});
+    for (std::size_t m = 0; m < core::mode_count; ++m) {
+        const std::string key(core::mode_names[m]);
+        const ConfigNode* n = r.optional(key);
+        if (!n) continue;  // all zero
+        const auto v = to_numbers(*n, r.child_path(key), range);
+        if (v.size() != t.rows.size())
+            fail_at(*n, r.child_path(key),
+                    "expected " + std::to_string(t.rows.size()) +
+                        " values (one per band: " + std::to_string(t.bands_km.size()) + " limits make " +
+                        std::to_string(t.rows.size()) + " bands), got " + std::to_string(v.size()));
+        for (std::size_t b = 0; b < v.size(); ++b) t.rows[b][m] = v[b];
+    }
+    r.finish();
+    return t;
+}
+
+Scenario::ModeChoice::Beta::Piecewise read_piecewise(const ConfigNode& node, const std::string& path) {
+    MapReader r(node, path);
+    Scenario::ModeChoice::Beta::Piecewise p;
+    const auto& bn = r.required("breakpoints_min");
+    p.breakpoints_min = to_numbers(bn, r.child_path("breakpoints_min"), positive);
+    for (std::size_t i = 1; i < p.breakpoints_min.size(); ++i)
+        if (p.breakpoints_min[i] <= p.breakpoints_min[i - 1])
+            fail_at(bn, r.child_path("breakpoints_min"), "breakpoints must increase");
+    const auto& pn = r.required("per_min");
+    p.per_min = to_numbers(pn, r.child_path("per_min"), any_number);
+    if (p.per_min.size() != p.breakpoints_min.size())
+        fail_at(pn, r.child_path("per_min"),
+                "expected one slope per breakpoint (" + std::to_string(p.breakpoints_min.size()) + "), got " +
+                    std::to_string(p.per_min.size()));
+    r.finish();
+    return p;
+}
+
+core::Mode mode_named(const ConfigNode& node, const std::string& path) {
+    const std::string name = to_string(node, path);
+    for (std::size_t m = 0; m < core::mode_count; ++m)
+        if (core::mode_names[m] == name) return static_cast<core::Mode>(m);
+    fail_at(node, path, "no such mode '" + name + "'", "modes are walk, bike, transit and car");
 }
 
 void read_scenario(Scenario& s) {
@@ -286,6 +350,7 @@ void read_scenario(Scenario& s) {
         {
             MapReader t(m.required("transit"), "modes.transit");
             s.modes.transit.fare_sek = t.number("fare_sek", non_negative);
+            s.modes.transit.pass_fare_per_trip_sek = t.number_or("pass_fare_per_trip_sek", 0.0, non_negative);
             s.modes.transit.max_access_walk_m = t.number("max_access_walk_m", positive);
             s.modes.transit.max_transfer_walk_m = t.number("max_transfer_walk_m", non_negative);
             // Older scenarios name the share of the headway waited; the timetable gives waits
@@ -371,7 +436,10 @@ void read_scenario(Scenario& s) {
                 fail_at(n, path, "the shares must add up to 1, they add up to " + std::to_string(sum));
             return v;
         };
-        k.targets = shares_of(c.required("targets"), "calibration.targets");
+        if (const ConfigNode* t = c.optional("targets")) {
+            k.targets = shares_of(*t, "calibration.targets");
+            k.targets_given = true;
+        }
         if (const ConfigNode* bg = c.optional("by_group")) {
             MapReader g(*bg, "calibration.by_group");
             for (std::size_t i = 0; i < core::group_count; ++i)
@@ -381,6 +449,21 @@ void read_scenario(Scenario& s) {
                 }
             g.finish();
         }
+        if (const ConfigNode* bd = c.optional("by_distance_band")) {
+            const std::string path = "calibration.by_distance_band";
+            k.by_distance_band = read_band_table(*bd, path, unit_interval);
+            for (std::size_t b = 0; b < k.by_distance_band.rows.size(); ++b) {
+                double sum = 0;
+                for (const double x : k.by_distance_band.rows[b]) sum += x;
+                if (std::abs(sum - 1.0) > 0.001)
+                    fail_at(*bd, path,
+                            "the shares of band " + k.by_distance_band.band_name(b) +
+                                " must add up to 1, they add up to " + fmt::format("{:.4f}", sum));
+            }
+        }
+        if (!k.targets_given && !k.by_distance_band.given() &&
+            std::none_of(k.by_group_given.begin(), k.by_group_given.end(), [](bool b) { return b; }))
+            fail_at(*cal, "calibration", "no targets: give targets, by_group or by_distance_band");
         k.tolerance = c.number_or("tolerance", k.tolerance, Range{0.0, 0.5, true});
         k.max_rounds = static_cast<int>(c.number_or("max_rounds", k.max_rounds, Range{1, 100}));
         c.finish();
@@ -396,8 +479,63 @@ void read_scenario(Scenario& s) {
             s.mode_choice.beta.access_egress_per_min = b.number("access_egress_per_min", non_positive);
             s.mode_choice.beta.transfer = b.number("transfer", non_positive);
             s.mode_choice.beta.cost_per_sek = b.number("cost_per_sek", non_positive);
+            if (const ConfigNode* n = b.optional("walk_time_over_min"))
+                s.mode_choice.beta.walk_time_over_min = read_piecewise(*n, b.child_path("walk_time_over_min"));
+            if (const ConfigNode* n = b.optional("bike_time_over_min"))
+                s.mode_choice.beta.bike_time_over_min = read_piecewise(*n, b.child_path("bike_time_over_min"));
+            if (const ConfigNode* n = b.optional("log_distance_km"))
+                s.mode_choice.beta.log_distance_km =
+                    read_mode_values(*n, b.child_path("log_distance_km"), any_number, false);
+            s.mode_choice.beta.bike_not_owned = b.number_or("bike_not_owned", 0.0, non_positive);
             b.finish();
         }
+        if (const ConfigNode* n = mc.optional("nests")) {
+            const std::string path = "mode_choice.nests";
+            MapReader nr(*n, path);
+            std::array<bool, core::mode_count> seen{};
+            for (const auto& e : n->entries) {
+                const std::string np = nr.child_path(e.key);
+                MapReader one(e.value, np);
+                Scenario::ModeChoice::Nest nest;
+                nest.name = e.key;
+                nest.pos = e.key_pos;
+                nest.scale = one.number("scale", Range{0.0, 1.0, true});
+                const auto& mn = one.required("alternatives");
+                const std::string ap = one.child_path("alternatives");
+                if (mn.kind != ConfigNode::Kind::sequence || mn.items.size() < 2)
+                    fail_at(mn, ap, "a nest needs a list of two or more modes");
+                for (std::size_t i = 0; i < mn.items.size(); ++i) {
+                    const auto m = mode_named(mn.items[i], ap + "[" + std::to_string(i) + "]");
+                    if (seen[static_cast<std::size_t>(m)])
+                        fail_at(mn.items[i], ap + "[" + std::to_string(i) + "]",
+                                "mode '" + std::string(core::mode_names[static_cast<std::size_t>(m)]) +
+                                    "' is already in a nest");
+                    seen[static_cast<std::size_t>(m)] = true;
+                    nest.modes.push_back(m);
+                }
+                one.finish();
+                nr.optional(e.key);
+                s.mode_choice.nests.push_back(std::move(nest));
+            }
+        }
+        if (const ConfigNode* n = mc.optional("availability")) {
+            MapReader ar(*n, "mode_choice.availability");
+            for (std::size_t m = 0; m < core::mode_count; ++m) {
+                const std::string key(core::mode_names[m]);
+                const ConfigNode* v = ar.optional(key);
+                if (!v) continue;
+                const std::string text = to_string(*v, ar.child_path(key));
+                const auto it = std::find(mode_requirement_names.begin(), mode_requirement_names.end(), text);
+                if (it == mode_requirement_names.end())
+                    fail_at(*v, ar.child_path(key), "unknown requirement '" + text + "'",
+                            "use always, car_available or bike_owner");
+                s.mode_choice.availability[m] =
+                    static_cast<ModeRequirement>(static_cast<std::size_t>(it - mode_requirement_names.begin()));
+            }
+            ar.finish();
+        }
+        if (const ConfigNode* n = mc.optional("asc_by_distance_band"))
+            s.mode_choice.asc_by_distance_band = read_band_table(*n, "mode_choice.asc_by_distance_band", any_number);
         read_adjustments(mc.optional("asc_by_group"), "mode_choice.asc_by_group", core::group_names,
                          s.mode_choice.asc_by_group);
         read_adjustments(mc.optional("asc_by_purpose"), "mode_choice.asc_by_purpose", core::purpose_names,

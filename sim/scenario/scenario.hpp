@@ -60,6 +60,22 @@ struct ActivityParams {
     double gravity_beta_per_min = 0;  // destination choice: weight exp(beta * minutes)
 };
 
+// A table by distance band: increasing upper limits in km and one row of values per mode for
+// each band, bands_km.size() + 1 rows (the last is beyond the last limit). A distance equal to
+// a limit belongs to the band above it (as the report's bands).
+struct DistanceBandTable {
+    std::vector<double> bands_km;
+    std::vector<std::array<double, core::mode_count>> rows;
+    core::SourcePos pos;
+    bool given() const { return !rows.empty(); }
+    std::size_t band_of(double km) const;
+    std::string band_name(std::size_t band) const;  // "0-1 km", "1-3 km", ..., "20+ km"
+};
+
+// What a mode needs of the person besides a path or a journey (mode_choice.availability).
+enum class ModeRequirement : std::uint8_t { always, car_available, bike_owner };
+inline constexpr std::array<std::string_view, 3> mode_requirement_names = {"always", "car_available", "bike_owner"};
+
 // The mode-choice terms for one group and purpose: constants plus the shared betas.
 struct ModeChoiceTerms {
     std::array<double, core::mode_count> asc{};
@@ -130,6 +146,7 @@ struct Scenario {
         } car;
         struct Transit {
             double fare_sek = 0;
+            double pass_fare_per_trip_sek = 0;  // what a pass holder's pass costs per trip (optional, 0)
             double max_access_walk_m = 0;
             double max_transfer_walk_m = 0;
             double max_wait_s = 0;
@@ -180,10 +197,12 @@ struct Scenario {
     struct Calibration {
         bool given = false;
         std::array<double, core::mode_count> targets{};
+        bool targets_given = false;  // the overall targets (optional when shares by band or group are given)
         std::array<bool, core::group_count> by_group_given{};
         std::array<std::array<double, core::mode_count>, core::group_count> by_group{};
-        double tolerance = 0.005;  // default of the optional key
-        int max_rounds = 10;       // default of the optional key
+        DistanceBandTable by_distance_band;  // shares per band (each row adds up to 1)
+        double tolerance = 0.005;            // default of the optional key
+        int max_rounds = 10;                 // default of the optional key
     } calibration;
 
     // Bands of `flemsim elasticities` (optional section validation.elasticities.<lever>): the
@@ -208,7 +227,31 @@ struct Scenario {
             double access_egress_per_min = 0;
             double transfer = 0;
             double cost_per_sek = 0;
+            // Piecewise-linear walk and bike time: beyond each breakpoint (minutes of one trip)
+            // the slope grows by its per_min (sim/choice/utility_terms.hpp). Optional.
+            struct Piecewise {
+                std::vector<double> breakpoints_min;
+                std::vector<double> per_min;
+            } walk_time_over_min, bike_time_over_min;
+            std::array<double, core::mode_count> log_distance_km{};  // times ln(1 + km) of a trip; optional
+            double bike_not_owned = 0;  // bike for a person without one (when availability lets them)
         } beta;
+        // Nested logit (nests.<name>: {alternatives: [modes], scale}): nests of two or more modes
+        // with their scale in (0, 1]; a mode in no nest is its own. Empty: the multinomial logit.
+        struct Nest {
+            std::string name;
+            std::vector<core::Mode> modes;
+            double scale = 1;
+            core::SourcePos pos;
+        };
+        std::vector<Nest> nests;
+        // What each mode needs of the person (default: car a car, bike a bike).
+        std::array<ModeRequirement, core::mode_count> availability{ModeRequirement::always, ModeRequirement::bike_owner,
+                                                                   ModeRequirement::always,
+                                                                   ModeRequirement::car_available};
+        // Constants by distance band of the tour's trip out (its shortest street distance),
+        // written by `flemsim calibrate` from calibration.by_distance_band. Optional.
+        DistanceBandTable asc_by_distance_band;
         // Additive adjustments to the constants by group and by purpose.
         std::array<std::array<double, core::mode_count>, core::group_count> asc_by_group{};
         std::array<std::array<double, core::mode_count>, core::purpose_count> asc_by_purpose{};
