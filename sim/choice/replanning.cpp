@@ -80,6 +80,7 @@ ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx,
 
     std::vector<double> gap(tours.size(), 0.0), magnitude(tours.size(), 0.0);
     std::vector<std::uint8_t> switched(tours.size(), 0);
+    const NestedLogit model = mode_model(in.params);
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, tours.size(), 256), [&](const tbb::blocked_range<std::size_t>& r) {
             for (std::size_t i = r.begin(); i != r.end(); ++i) {
@@ -135,7 +136,7 @@ ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx,
                     magnitude[i] = std::abs(current);
                 }
                 if (!apply) continue;
-                const auto prob = logit_probabilities(best_v, any);
+                const auto prob = model.probabilities(best_v, any);
                 core::Rng rng(in.params.seed, core::Stream::replanning, person,
                               static_cast<std::uint64_t>(iteration) * 2 + 1);
                 for (std::uint32_t skip = pop.tours_of(person).first; skip < tour; ++skip) rng.next_u64();

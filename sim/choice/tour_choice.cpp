@@ -2,7 +2,10 @@
 
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <limits>
 
 #include "sim/core/rng.hpp"
 
@@ -12,12 +15,8 @@ using core::Mode;
 using core::Purpose;
 
 namespace {
-constexpr std::size_t idx(Mode m) {
-    return static_cast<std::size_t>(m);
-}
-constexpr std::uint8_t bit(Mode m) {
-    return static_cast<std::uint8_t>(1u << static_cast<unsigned>(m));
-}
+constexpr auto idx = core::mode_index;
+constexpr auto bit = core::mode_bit;
 }  // namespace
 
 std::vector<double> parking_by_zone(const scenario::Scenario& s, const network::Network& net) {
@@ -32,6 +31,32 @@ std::vector<double> parking_by_zone(const scenario::Scenario& s, const network::
         out[z] = sek;
     }
     return out;
+}
+
+std::size_t band_of_tour(const scenario::ChoiceParams& params, const TripOffer& out) {
+    return band_of_distance(params, street_distance_m(out));
+}
+
+std::size_t band_of_distance(const scenario::ChoiceParams& params, double metres) {
+    const double km = metres / 1000.0;
+    return static_cast<std::size_t>(std::upper_bound(params.band_limits_km.begin(), params.band_limits_km.end(), km) -
+                                    params.band_limits_km.begin());
+}
+
+double street_distance_m(const TripOffer& o) {
+    double d = std::numeric_limits<double>::infinity();
+    for (const Mode m : {Mode::walk, Mode::bike, Mode::car})
+        if (o.available & bit(m)) d = std::min(d, static_cast<double>(o.distance_m[idx(m)]));
+    if (std::isinf(d)) d = (o.available & bit(Mode::transit)) ? o.distance_m[idx(Mode::transit)] : 0.0;
+    return d;
+}
+
+NestedLogit mode_model(const scenario::ChoiceParams& params) {
+    NestStructure s;
+    s.nest_of.assign(params.nest_of.begin(), params.nest_of.end());
+    s.scale = params.nest_scale;
+    s.nest_names = params.nest_names;
+    return NestedLogit(s);
 }
 
 TripOffer offer_of(const routing::TripLos& los, std::size_t t) {
@@ -53,8 +78,10 @@ double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, const TripOffer& 
         case Mode::bike:
             return 0.0;
         case Mode::transit: {
-            // The fare, and for park-and-ride the car's running cost to or from the car park.
-            double c = in.pop.transit_pass[in.pop.person_of_tour(trip / 2)] ? 0.0 : s.transit_fare_sek;
+            // The fare (a pass holder's pass per trip), and for park-and-ride the car's running
+            // cost to or from the car park.
+            double c =
+                in.pop.transit_pass[in.pop.person_of_tour(trip / 2)] ? s.transit_pass_fare_sek : s.transit_fare_sek;
             if (offer.pt.access_kind == static_cast<std::uint8_t>(routing::TransitAccess::car))
                 c += s.car_cost_per_km_sek * offer.pt.ride_m / 1000.0;
             return c;
@@ -80,16 +107,38 @@ Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOff
                          std::uint8_t& available) {
     const auto& pop = in.pop;
     const auto person = pop.person_of_tour(tour);
-    const auto& terms = in.params.terms(pop.group[person], pop.tour_purpose[tour]);
+    const auto& params = in.params;
+    const auto& terms = params.terms(pop.group[person], pop.tour_purpose[tour]);
     available = out.available & back.available;
-    if (!pop.car_available[person]) available &= static_cast<std::uint8_t>(~bit(Mode::car));
-    if (!pop.bike_owner[person]) available &= static_cast<std::uint8_t>(~bit(Mode::bike));
+    const bool has_car = pop.car_available[person], has_bike = pop.bike_owner[person];
+    for (std::size_t m = 0; m < core::mode_count; ++m) {
+        const auto need = params.availability[m];
+        if ((need == scenario::ModeRequirement::car_available && !has_car) ||
+            (need == scenario::ModeRequirement::bike_owner && !has_bike))
+            available &= static_cast<std::uint8_t>(~(1u << m));
+    }
     Utilities v{};
     for (std::size_t m = 0; m < core::mode_count; ++m) v[m] = terms.asc[m];
+    if (!params.asc_by_band.empty()) {
+        const auto& row = params.asc_by_band[band_of_tour(params, out)];
+        for (std::size_t m = 0; m < core::mode_count; ++m) v[m] += row[m];
+    }
+    if (!has_bike) v[idx(Mode::bike)] += params.bike_not_owned;
     std::size_t t = 2 * tour;
     for (const TripOffer* o : {&out, &back}) {
-        v[idx(Mode::walk)] += terms.time_per_min[idx(Mode::walk)] * o->time_s[idx(Mode::walk)] / 60.0;
-        v[idx(Mode::bike)] += terms.time_per_min[idx(Mode::bike)] * o->time_s[idx(Mode::bike)] / 60.0;
+        const double walk_min = o->time_s[idx(Mode::walk)] / 60.0, bike_min = o->time_s[idx(Mode::bike)] / 60.0;
+        v[idx(Mode::walk)] += terms.time_per_min[idx(Mode::walk)] * walk_min;
+        v[idx(Mode::bike)] += terms.time_per_min[idx(Mode::bike)] * bike_min;
+        // Beyond each breakpoint the slope grows (utility_terms.hpp: beta.walk_time_over_min.<b>).
+        for (std::size_t i = 0; i < params.walk_breakpoints_min.size(); ++i)
+            v[idx(Mode::walk)] +=
+                params.walk_over_per_min[i] * std::max(0.0, walk_min - params.walk_breakpoints_min[i]);
+        for (std::size_t i = 0; i < params.bike_breakpoints_min.size(); ++i)
+            v[idx(Mode::bike)] +=
+                params.bike_over_per_min[i] * std::max(0.0, bike_min - params.bike_breakpoints_min[i]);
+        for (std::size_t m = 0; m < core::mode_count; ++m)
+            if (params.log_distance_km[m] != 0)
+                v[m] += params.log_distance_km[m] * std::log1p(o->distance_m[m] / 1000.0);
         v[idx(Mode::car)] += terms.time_per_min[idx(Mode::car)] * o->car_drive_s / 60.0 +
                              terms.access_egress_per_min * (o->time_s[idx(Mode::car)] - o->car_drive_s) / 60.0;
         v[idx(Mode::transit)] +=
@@ -117,6 +166,7 @@ std::vector<core::Mode> choose_modes(const ChoiceInputs& in, ChoiceSummary* summ
     const std::size_t persons = pop.person_count();
     std::vector<Mode> chosen(pop.tour_count(), Mode::walk);
     std::atomic<std::uint64_t> fallbacks{0};
+    const NestedLogit model = mode_model(in.params);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, persons, 2048), [&](const tbb::blocked_range<std::size_t>& r) {
         std::uint64_t local_fallbacks = 0;
         for (std::size_t p = r.begin(); p != r.end(); ++p) {
@@ -136,7 +186,7 @@ std::vector<core::Mode> choose_modes(const ChoiceInputs& in, ChoiceSummary* summ
                         }
                     continue;
                 }
-                const auto prob = logit_probabilities(v, avail);
+                const auto prob = model.probabilities(v, avail);
                 core::Rng rng(in.params.seed, core::Stream::mode_choice, p, tour - pop.tours_of(p).first);
                 chosen[tour] = draw_mode(prob, avail, rng.uniform());
             }

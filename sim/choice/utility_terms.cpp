@@ -11,9 +11,7 @@ namespace {
 
 using core::Mode;
 
-constexpr std::size_t idx(Mode m) {
-    return static_cast<std::size_t>(m);
-}
+constexpr auto idx = core::mode_index;
 
 Term term(TermKind kind, Mode mode, std::string name, double breakpoint = 0) {
     return {kind, mode, breakpoint, std::move(name)};

@@ -16,6 +16,13 @@ inline constexpr std::uint32_t invalid_index = std::numeric_limits<std::uint32_t
 enum class Mode : std::uint8_t { walk = 0, bike = 1, transit = 2, car = 3 };
 inline constexpr std::size_t mode_count = 4;
 inline constexpr std::array<std::string_view, mode_count> mode_names = {"walk", "bike", "transit", "car"};
+// A mode as an array index, and as its bit in a set of available modes (1 << mode).
+constexpr std::size_t mode_index(Mode m) {
+    return static_cast<std::size_t>(m);
+}
+constexpr std::uint8_t mode_bit(Mode m) {
+    return static_cast<std::uint8_t>(1u << static_cast<unsigned>(m));
+}
 
 // Purpose of the tour a trip belongs to.
 enum class Purpose : std::uint8_t { work = 0, study = 1, other = 2 };

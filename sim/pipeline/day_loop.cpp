@@ -14,9 +14,7 @@ using core::Mode;
 
 namespace {
 
-constexpr std::size_t idx(Mode m) {
-    return static_cast<std::size_t>(m);
-}
+constexpr auto idx = core::mode_index;
 
 // Level of service averaged over the days so far (method of successive averages): car
 // times per arc and hour, and the load of every transit segment.

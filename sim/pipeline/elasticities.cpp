@@ -24,12 +24,8 @@ using core::Mode;
 
 namespace {
 
-constexpr std::size_t idx(Mode m) {
-    return static_cast<std::size_t>(m);
-}
-constexpr std::uint8_t bit(Mode m) {
-    return static_cast<std::uint8_t>(1u << static_cast<unsigned>(m));
-}
+constexpr auto idx = core::mode_index;
+constexpr auto bit = core::mode_bit;
 
 // Destination choice takes the level of service of the morning peak, as a run does (run.cpp):
 // the same population as `flemsim run` of the scenario.
@@ -91,11 +87,11 @@ double arc_elasticity(double demand_minus, double demand_plus, double step) {
     return (std::log(demand_plus) - std::log(demand_minus)) / (std::log1p(step) - std::log1p(-step));
 }
 
-choice::Probabilities tour_mode_probabilities(const choice::ChoiceInputs& in, std::size_t tour,
-                                              const choice::TripOffer& out, const choice::TripOffer& back,
-                                              std::uint8_t& available) {
+choice::Probabilities tour_mode_probabilities(const choice::ChoiceInputs& in, const choice::NestedLogit& model,
+                                              std::size_t tour, const choice::TripOffer& out,
+                                              const choice::TripOffer& back, std::uint8_t& available) {
     const choice::Utilities v = choice::tour_utilities(in, tour, out, back, available);
-    if (available != 0) return choice::logit_probabilities(v, available);
+    if (available != 0) return model.probabilities(v, available);
     // No mode passes the rules: choice::choose_modes takes the first that reaches both ways
     // in this order, whatever the levers.
     choice::Probabilities p{};
@@ -113,11 +109,13 @@ ExpectedDemand expected_demand(const choice::ChoiceInputs& in, const LeverScale&
     // offers of each trip, scaled as they are read.
     scenario::ChoiceParams params = in.params;
     params.transit_fare_sek *= scale.transit_fare;
+    params.transit_pass_fare_sek *= scale.transit_fare;
     params.car_cost_per_km_sek *= scale.car_cost;
     std::vector<double> parking = in.parking_sek_by_zone;
     for (auto& p : parking) p *= scale.parking;
     const choice::ChoiceInputs scaled{params, in.net, in.pop, in.los, std::move(parking)};
     const auto& pop = in.pop;
+    const choice::NestedLogit model = choice::mode_model(params);
     const auto scaled_offer = [&](std::size_t trip) {
         choice::TripOffer o = choice::offer_of(in.los, trip);
         o.pt.in_vehicle_s = static_cast<float>(o.pt.in_vehicle_s * scale.transit_in_vehicle);
@@ -136,11 +134,14 @@ ExpectedDemand expected_demand(const choice::ChoiceInputs& in, const LeverScale&
             for (std::size_t person = b * persons_per_block; person < end; ++person)
                 for (const auto tour : pop.tours_of(person)) {
                     std::uint8_t available = 0;
-                    const auto p = tour_mode_probabilities(scaled, tour, scaled_offer(2 * tour),
+                    const auto p = tour_mode_probabilities(scaled, model, tour, scaled_offer(2 * tour),
                                                            scaled_offer(2 * tour + 1), available);
                     if (available == 0) ++d.fallback_tours;
                     for (std::size_t m = 0; m < core::mode_count; ++m) d.trips[m] += 2 * p[m];
                     if (in.parking_sek_by_zone[pop.tour_zone[tour]] > 0) d.car_trips_to_charged += p[idx(Mode::car)];
+                    const double pt = 2 * p[idx(Mode::transit)];
+                    if (p[idx(Mode::transit)] >= 0.9) d.transit_from_captive += pt;
+                    if (!pop.car_available[person]) d.transit_without_car += pt;
                 }
             partial[b] = d;
         }
@@ -150,6 +151,8 @@ ExpectedDemand expected_demand(const choice::ChoiceInputs& in, const LeverScale&
         for (std::size_t m = 0; m < core::mode_count; ++m) total.trips[m] += d.trips[m];
         total.car_trips_to_charged += d.car_trips_to_charged;
         total.fallback_tours += d.fallback_tours;
+        total.transit_from_captive += d.transit_from_captive;
+        total.transit_without_car += d.transit_without_car;
     }
     return total;
 }
@@ -259,6 +262,11 @@ ElasticityResult compute_elasticities(const scenario::Scenario& s, int threads,
     const choice::ChoiceInputs in{params.choice, net, pop, los, parking};
     const ExpectedDemand base = expected_demand(in);
     r.fallback_tours = base.fallback_tours;
+    const double base_transit = base.trips[idx(Mode::transit)];
+    if (base_transit > 0) {
+        r.transit_captive_share = base.transit_from_captive / base_transit;
+        r.transit_without_car_share = base.transit_without_car / base_transit;
+    }
     const auto at = [&](LeverScale scale) { return expected_demand(in, scale); };
     constexpr double lo = 1 - elasticity_step, hi = 1 + elasticity_step;
     const auto transit = idx(Mode::transit), car = idx(Mode::car), bike = idx(Mode::bike);
@@ -331,6 +339,10 @@ std::string elasticities_table(const ElasticityResult& r) {
         "Trips offered transit (a departure within max_wait_s): {} with the headways x 1.1, {} as they "
         "are, {} x 0.9.\n",
         thousands(r.transit_offered[0]), thousands(r.transit_offered[1]), thousands(r.transit_offered[2]));
+    t += fmt::format(
+        "Of the expected transit trips, {:.1f} % come from tours with a transit probability of 0.9 or more "
+        "(they hardly react) and {:.1f} % from persons without a car.\n",
+        100 * r.transit_captive_share, 100 * r.transit_without_car_share);
     return t;
 }
 
@@ -351,6 +363,8 @@ std::string elasticities_json(const ElasticityResult& r) {
     w.key("base").value(static_cast<unsigned long long>(r.transit_offered[1]));
     w.key("headways_x0.9").value(static_cast<unsigned long long>(r.transit_offered[2]));
     w.end_object();
+    w.key("transit_captive_share").value(r.transit_captive_share);
+    w.key("transit_without_car_share").value(r.transit_without_car_share);
     w.key("levers").begin_array();
     for (const auto& row : r.rows) {
         w.begin_object();

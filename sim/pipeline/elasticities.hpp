@@ -42,15 +42,18 @@ struct ExpectedDemand {
     std::array<double, core::mode_count> trips{};
     double car_trips_to_charged = 0;
     std::uint64_t fallback_tours = 0;  // tours no mode's rules allow: their fallback mode, fixed
+    // Where the transit trips come from (why they react little or much): tours with a transit
+    // probability of 0.9 or more, and persons without a car.
+    double transit_from_captive = 0, transit_without_car = 0;
 };
 
 // The probabilities of a tour's modes given what the modes offer its two trips. The one place
-// where the elasticities follow the model's choice: today the tour utilities under the
-// multinomial logit; a change of the choice model is a change here. A tour for which the rules
+// where the elasticities follow the model's choice: the tour utilities under the scenario's
+// nested logit (`model`, choice::mode_model), as choice::choose_modes draws from them. A tour for which the rules
 // leave no mode (`available` 0) takes the fallback of choice::choose_modes with probability 1.
-choice::Probabilities tour_mode_probabilities(const choice::ChoiceInputs& in, std::size_t tour,
-                                              const choice::TripOffer& out, const choice::TripOffer& back,
-                                              std::uint8_t& available);
+choice::Probabilities tour_mode_probabilities(const choice::ChoiceInputs& in, const choice::NestedLogit& model,
+                                              std::size_t tour, const choice::TripOffer& out,
+                                              const choice::TripOffer& back, std::uint8_t& available);
 
 // Expected demand with the levers scaled. Parallel over persons (TBB), summed in a fixed order
 // of fixed blocks: the same bits at any thread count.
@@ -80,6 +83,9 @@ struct ElasticityResult {
     // Trips the level of service offers transit with the headways x 1.1, as they are, x 0.9: a
     // departure must leave within max_wait_s, so longer headways also take transit away.
     std::array<std::uint64_t, 3> transit_offered{};
+    // Of the base's expected transit trips: the share from tours whose transit probability is
+    // 0.9 or more (they hardly react to any lever) and from persons without a car.
+    double transit_captive_share = 0, transit_without_car_share = 0;
     std::vector<ElasticityRow> rows;  // in the order of scenario::elasticity_levers
     double seconds = 0;
     int threads = 0;

@@ -195,8 +195,8 @@ TEST_CASE("a tour no mode's rules allow keeps its fallback mode whatever the lev
     const auto d = pipeline::expected_demand(in, {.car_cost = 1.1});
     CHECK(d.fallback_tours == 1);
     std::uint8_t available = 0xff;
-    const auto p =
-        pipeline::tour_mode_probabilities(in, 0, choice::offer_of(s.los, 0), choice::offer_of(s.los, 1), available);
+    const auto p = pipeline::tour_mode_probabilities(in, choice::mode_model(in.params), 0, choice::offer_of(s.los, 0),
+                                                     choice::offer_of(s.los, 1), available);
     CHECK(available == 0);
     CHECK(p[idx(Mode::car)] == 1.0);  // transit and walk do not reach; car comes before bike
 }
