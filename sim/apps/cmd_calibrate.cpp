@@ -1,5 +1,5 @@
-// flemsim calibrate SCENARIO: the mode constants that reproduce the scenario's
-// calibration.targets, written as a YAML fragment for `include:`.
+// flemsim calibrate SCENARIO: the mode constants that reproduce the scenario's calibration
+// targets (overall, by group, by distance band), written as a YAML fragment for `include:`.
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -27,6 +27,8 @@ int run(const CalibrateCommandOptions& o) {
     const auto path = c.output.empty() ? std::filesystem::path("calibrated.yaml") : std::filesystem::path(c.output);
     core::write_file_atomically(path, result.fragment);
     if (!c.quiet)
+        std::cout << "\nfit of the last round, by targeted cell:\n" << pipeline::fit_table(result.rounds.back());
+    if (!c.quiet)
         std::cout << (result.reached ? "targets reached" : "targets NOT reached") << " in " << result.rounds.size()
                   << " rounds; wrote " << path.string() << "\n";
     return result.reached ? exit_ok : exit_check_failed;
@@ -36,12 +38,16 @@ int run(const CalibrateCommandOptions& o) {
 
 Command add_calibrate_command(CLI::App& app) {
     auto o = std::make_shared<CalibrateCommandOptions>();
-    auto* cmd = app.add_subcommand("calibrate", "Calibrate the mode constants to the scenario's calibration.targets");
-    cmd->add_option("scenario", o->scenario_file, "Scenario file with calibration.targets")->required();
+    auto* cmd = app.add_subcommand(
+        "calibrate",
+        "Calibrate the mode constants to the scenario's calibration targets (overall, by group, by distance band)");
+    cmd->add_option("scenario", o->scenario_file, "Scenario file with a calibration section")->required();
     add_common_options(cmd, o->common, true);
     cmd->footer(
         "Writes the constants as a YAML fragment (--output FILE, default calibrated.yaml) that scenarios\n"
-        "take with `include: [FILE]`. Exit code 3 when the targets were not reached.\n"
+        "take with `include: [FILE]`, and prints the fit of every targeted cell (segment and mode).\n"
+        "Targets: calibration.targets (overall) or calibration.by_distance_band (shares per band), and\n"
+        "calibration.by_group. Exit code 3 when a cell is off by more than calibration.tolerance.\n"
         "Example: flemsim calibrate scenarios/flemingsberg-2017.yaml --output scenarios/calibrated-2017.yaml");
     return {cmd, [o] { return run(*o); }};
 }

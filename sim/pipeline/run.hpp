@@ -33,6 +33,11 @@ struct StageTime {
 
 struct RunResult {
     report::ModalSplit split;
+    // The shares by the distance bands of report.distance_bands_km, each trip in the band of
+    // the shortest street distance of its tour's trip out (walk, bike or car): the band the
+    // mode choice's asc_by_distance_band takes, the same for every mode of a tour. What
+    // `flemsim calibrate` fits calibration.by_distance_band to.
+    std::vector<report::SplitRow> by_tour_distance;
     std::filesystem::path trips_file;
     std::filesystem::path report_file;
     std::uint64_t persons = 0;
