@@ -244,3 +244,88 @@ TEST_CASE("--set cannot add extends or include") {
     o.overrides = {"include=[a.yaml]"};
     CHECK(error_of(tiny, o).find("include: cannot be set with --set") != std::string::npos);
 }
+
+TEST_CASE("the mode-choice model's keys: nests, availability, piecewise terms, bands") {
+    SUBCASE("a complete model reads into its members") {
+        const auto p = variant("mc1.yaml",
+                               "mode_choice:\n"
+                               "  nests:\n    active: {alternatives: [walk, bike], scale: 0.72}\n"
+                               "  availability: {bike: always}\n"
+                               "  beta:\n"
+                               "    walk_time_over_min: {breakpoints_min: [20, 40], per_min: [-0.02, -0.04]}\n"
+                               "    log_distance_km: {bike: -0.3}\n"
+                               "    bike_not_owned: -2\n"
+                               "  asc_by_distance_band: {bands_km: [1, 3], walk: [1, 0.5, -1]}\n"
+                               "modes:\n  transit: {pass_fare_per_trip_sek: 22}\n");
+        const auto s = load_scenario(p);
+        const auto& mc = s.mode_choice;
+        REQUIRE(mc.nests.size() == 1);
+        CHECK(mc.nests[0].name == "active");
+        CHECK(mc.nests[0].scale == 0.72);
+        CHECK(mc.nests[0].modes == std::vector<core::Mode>{core::Mode::walk, core::Mode::bike});
+        CHECK(mc.availability[1] == scenario::ModeRequirement::always);
+        CHECK(mc.availability[3] == scenario::ModeRequirement::car_available);  // the default stays
+        CHECK(mc.beta.walk_time_over_min.breakpoints_min == std::vector<double>{20, 40});
+        CHECK(mc.beta.walk_time_over_min.per_min == std::vector<double>{-0.02, -0.04});
+        CHECK(mc.beta.bike_time_over_min.breakpoints_min.empty());
+        CHECK(mc.beta.log_distance_km[1] == -0.3);
+        CHECK(mc.beta.bike_not_owned == -2);
+        REQUIRE(mc.asc_by_distance_band.rows.size() == 3);
+        CHECK(mc.asc_by_distance_band.rows[2][0] == -1);
+        CHECK(mc.asc_by_distance_band.band_name(0) == "0-1 km");
+        CHECK(mc.asc_by_distance_band.band_name(2) == "3+ km");
+        CHECK(s.modes.transit.pass_fare_per_trip_sek == 22);
+    }
+    SUBCASE("the fragments of flemsim estimate are taken as they are written") {
+        // The form of sim/apps/cmd_estimate.cpp's scenario_fragment: nested and multinomial.
+        const std::string beta =
+            "  beta:\n    time_per_min: {walk: -0.07, bike: -0.06, transit: -0.03, car: -0.04}\n"
+            "    wait_per_min: -0.05\n    access_egress_per_min: -0.06\n    transfer: -0.3\n"
+            "    cost_per_sek: -0.02\n"
+            "    walk_time_over_min: {breakpoints_min: [15, 30], per_min: [-0.01, -0.02]}\n"
+            "    bike_time_over_min: {breakpoints_min: [], per_min: []}\n"
+            "    log_distance_km: {walk: -0.4, bike: 0}\n";
+        write("frag-nl.yaml", "mode_choice:\n  asc: {walk: 1.2, bike: -0.5, transit: -0.3, car: 0}\n" + beta +
+                                  "  nests:\n    active: {alternatives: [walk, bike], scale: 0.61}\n");
+        write("frag-mnl.yaml", "mode_choice:\n  asc: {walk: 1.2, bike: -0.5, transit: -0.3, car: 0}\n" + beta +
+                                   "  nests: {}   # multinomial logit\n");
+        const auto nl = load_scenario(variant("mc-nl.yaml", "include: [frag-nl.yaml]\n"));
+        REQUIRE(nl.mode_choice.nests.size() == 1);
+        CHECK(nl.mode_choice.nests[0].scale == 0.61);
+        CHECK(nl.mode_choice.asc[0] == 1.2);
+        CHECK(nl.mode_choice.beta.walk_time_over_min.per_min == std::vector<double>{-0.01, -0.02});
+        const auto mnl = load_scenario(variant("mc-mnl.yaml", "include: [frag-mnl.yaml]\n"));
+        CHECK(mnl.mode_choice.nests.empty());
+        CHECK(mnl.mode_choice.beta.log_distance_km[0] == -0.4);
+    }
+    SUBCASE("errors name the key") {
+        const auto a = variant("mc2.yaml", "mode_choice:\n  nests:\n    active: {alternatives: [walk], scale: 0.5}\n");
+        CHECK(error_of(a).find("mode_choice.nests.active.alternatives: a nest needs a list of two or more modes") !=
+              std::string::npos);
+        const auto b = variant("mc3.yaml",
+                               "mode_choice:\n  nests:\n    a: {alternatives: [walk, bike], scale: 0.5}\n"
+                               "    b: {alternatives: [bike, car], scale: 0.5}\n");
+        CHECK(error_of(b).find("mode_choice.nests.b.alternatives[0]: mode 'bike' is already in a nest") !=
+              std::string::npos);
+        const auto c = variant("mc4.yaml", "mode_choice:\n  nests:\n    a: {alternatives: [walk, bus], scale: 0.5}\n");
+        CHECK(error_of(c).find("mode_choice.nests.a.alternatives[1]: no such mode 'bus'") != std::string::npos);
+        const auto d = variant("mc5.yaml", "mode_choice:\n  nests:\n    a: {alternatives: [walk, bike], scale: 1.5}\n");
+        CHECK(error_of(d).find("mode_choice.nests.a.scale: must be <= 1") != std::string::npos);
+        const auto e = variant("mc6.yaml", "mode_choice:\n  availability: {car: sometimes}\n");
+        CHECK(error_of(e) == e.string() +
+                                 ":3:23: mode_choice.availability.car: unknown requirement 'sometimes' "
+                                 "(use always, car_available or bike_owner)");
+        const auto f = variant("mc7.yaml",
+                               "mode_choice:\n  beta:\n    walk_time_over_min: {breakpoints_min: [20, 10], "
+                               "per_min: [-0.1, -0.1]}\n");
+        CHECK(error_of(f).find("mode_choice.beta.walk_time_over_min.breakpoints_min: breakpoints must increase") !=
+              std::string::npos);
+        const auto g = variant("mc8.yaml",
+                               "mode_choice:\n  beta:\n    bike_time_over_min: {breakpoints_min: [20], "
+                               "per_min: [-0.1, -0.1]}\n");
+        CHECK(error_of(g).find("expected one slope per breakpoint (1), got 2") != std::string::npos);
+        const auto h = variant("mc9.yaml", "mode_choice:\n  asc_by_distance_band: {bands_km: [3, 1]}\n");
+        CHECK(error_of(h).find("mode_choice.asc_by_distance_band.bands_km: band limits must increase") !=
+              std::string::npos);
+    }
+}
