@@ -1,6 +1,8 @@
 // flemsim estimate SURVEY: maximum-likelihood estimation of the mode-choice model (multinomial or
 // nested logit) from observed choices; a table like Biogeme's and Larch's on stdout, and
 // estimates.csv, estimation.json and a scenario fragment (mode_choice_estimated.yaml) in --output.
+// With --scenario, records may give their zone pair and departure instead of their level of
+// service, which is then computed on the scenario's network (sim/pipeline/survey_los.hpp).
 #include <tbb/global_control.h>
 
 #include <cmath>
@@ -20,6 +22,8 @@
 #include "sim/core/json.hpp"
 #include "sim/core/output_dir.hpp"
 #include "sim/core/text.hpp"
+#include "sim/pipeline/survey_los.hpp"
+#include "sim/scenario/params.hpp"
 
 namespace flemsim::apps {
 
@@ -27,6 +31,7 @@ namespace {
 
 struct EstimateCommandOptions {
     std::string survey_file;
+    std::string scenario_file;  // for records given by zone pair and departure
     std::string nests = "car;transit;active=walk,bike";
     std::vector<std::string> fixes;  // NAME=VALUE
     std::string terms;               // "-name,..." drops; "name,..." keeps only those
@@ -198,10 +203,15 @@ std::string estimates_csv(const choice::EstimationResult& r) {
     return out;
 }
 
-std::string estimation_json(const choice::EstimationResult& r, const std::string& source) {
+// `scenario`: the --scenario file ("" without one); `computed`: the records whose level of
+// service was computed on its network.
+std::string estimation_json(const choice::EstimationResult& r, const std::string& source, const std::string& scenario,
+                            std::size_t computed) {
     core::JsonWriter j;
     j.begin_object();
     j.key("survey").value(source);
+    j.key("scenario").value(scenario);
+    j.key("computed_level_of_service_records").value(static_cast<unsigned long long>(computed));
     j.key("model").value(r.nests.nests() ? "nested logit" : "multinomial logit");
     j.key("nests").begin_array();
     for (int k = 0; k < r.nests.nests(); ++k) {
@@ -321,7 +331,31 @@ int run(const EstimateCommandOptions& o) {
     core::StagedFolder out(dir, {"estimate", {}, {"estimates.csv", "estimation.json", "mode_choice_estimated.yaml"}},
                            c.force);
 
-    const auto survey = choice::read_survey(o.survey_file);
+    auto survey = choice::read_survey(o.survey_file);
+    const int threads = worker_threads(c.threads);
+    std::size_t computed = 0;
+    if (o.scenario_file.empty()) {
+        // Without a scenario the person's columns follow the default rules (car needs a car,
+        // bike a bike of one's own), and nothing computes a missing level of service.
+        choice::apply_availability_rules(survey, scenario::ChoiceParams{}.availability);
+        choice::require_level_of_service(survey);
+    } else {
+        const auto sc = load_scenario(o.scenario_file, c);
+        choice::apply_availability_rules(survey, scenario::Params::from(sc).choice.availability);
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+        const auto filled = pipeline::fill_survey_los(survey, sc);
+        computed = filled.records;
+        if (!c.quiet && filled.records > 0) {
+            std::string unavailable;
+            for (std::size_t a = 0; a < core::mode_count; ++a)
+                if (filled.unavailable[a] > 0)
+                    unavailable += fmt::format("{}{} {}", unavailable.empty() ? "" : ", ", core::mode_names[a],
+                                               filled.unavailable[a]);
+            fmt::print("Level of service of {} records computed on the network of scenario '{}' ({} queries){}\n\n",
+                       filled.records, sc.name, filled.queries,
+                       unavailable.empty() ? "" : "; unavailable there: " + unavailable);
+        }
+    }
     const auto data = choice::choice_data(survey, m.terms);
     auto spec = choice::ModelSpec::free(data, m.nests);
     for (std::size_t k = 0; k < data.names.size(); ++k)
@@ -338,8 +372,7 @@ int run(const EstimateCommandOptions& o) {
     eo.max_iterations = o.max_iterations;
     choice::EstimationResult result;
     try {
-        tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
-                                  static_cast<std::size_t>(worker_threads(c.threads)));
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
         result = choice::estimate(data, spec, eo);
     } catch (const std::invalid_argument& e) {
         throw core::InputError({survey.file, 0, 0}, e.what());
@@ -352,7 +385,8 @@ int run(const EstimateCommandOptions& o) {
     }
     const auto& staging = out.stage();
     core::write_file_atomically(staging / "estimates.csv", estimates_csv(result));
-    core::write_file_atomically(staging / "estimation.json", estimation_json(result, o.survey_file));
+    core::write_file_atomically(staging / "estimation.json",
+                                estimation_json(result, o.survey_file, o.scenario_file, computed));
     core::write_file_atomically(staging / "mode_choice_estimated.yaml",
                                 scenario_fragment(result, m.terms, o.survey_file));
     out.commit();
@@ -370,6 +404,9 @@ Command add_estimate_command(CLI::App& app) {
         app.add_subcommand("estimate", "Estimate the mode-choice model (MNL or nested logit) from survey records");
     cmd->add_option("survey", o->survey_file, "Survey table (CSV): one row per observed trip or tour (README)")
         ->required();
+    cmd->add_option("--scenario", o->scenario_file,
+                    "Scenario (YAML) whose network computes the level of service of records given by "
+                    "origin_zone, destination_zone and departure");
     cmd->add_option("--nests", o->nests,
                     "Nests: ';' between nests, ',' between members, 'name=' before a nest's members; 'mnl' for none")
         ->capture_default_str();
@@ -384,10 +421,13 @@ Command add_estimate_command(CLI::App& app) {
     cmd->add_option("--max-iterations", o->max_iterations, "Iterations of the optimiser before it gives up")
         ->capture_default_str()
         ->check(CLI::Range(1, 100000));
-    // Estimation reads no scenario and draws nothing at random: no --seed and no --set.
+    // Estimation draws nothing at random: no --seed. --set overrides the --scenario's keys.
     add_common_options(cmd, o->common, false);
+    cmd->add_option("--set", o->common.sets, "Override a key of the --scenario: --set key.path=value (repeatable)")
+        ->type_name("KEY=VALUE")
+        ->check(overridable_key);
     add_force_option(cmd, o->common);
-    // The shared descriptions speak of a scenario, which estimation does not read.
+    // The shared descriptions speak of a scenario's outputs, which estimation does not write.
     cmd->get_option("--output")->description("Folder for the outputs (default: out/estimate/<survey name>)");
     cmd->get_option("--threads")->description("Worker threads (0 or not given: all cores; the result is the same)");
     cmd->footer(
@@ -395,12 +435,19 @@ Command add_estimate_command(CLI::App& app) {
         "and writes estimates.csv, estimation.json and mode_choice_estimated.yaml (a mode_choice fragment\n"
         "for `include:`) into --output (default out/estimate/<survey name>). Exit code 1 when the survey is\n"
         "bad or the estimation does not converge, 2 for a usage error.\n"
+        "With --scenario, a row may give origin_zone, destination_zone (zone ids of the scenario's network)\n"
+        "and departure (HH:MM) and leave its level-of-service cells empty: flemsim computes them between\n"
+        "the zones' centroids as `flemsim route` does, at that time; given cells are kept. Optional\n"
+        "car_available, bike_owner and transit_pass (0/1) describe the person.\n"
         "Examples:\n"
         "  flemsim estimate survey.csv --output out/estimate\n"
+        "  flemsim estimate travel-diary.csv --scenario scenarios/flemingsberg-2017.yaml --nests mnl\n"
         "  flemsim estimate survey.csv --nests mnl --fix beta.cost_per_sek=-0.02\n"
         "  flemsim estimate survey.csv --nests \"car;transit;active=walk,bike\" --terms=-beta.log_distance_km.bike");
     return {cmd, [o] {
                 model_of(*o);  // usage errors before anything is read
+                if (!o->common.sets.empty() && o->scenario_file.empty())
+                    throw UsageError("--set overrides keys of a scenario: give it with --scenario");
                 return run(*o);
             }};
 }

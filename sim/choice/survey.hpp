@@ -1,6 +1,7 @@
 #pragma once
 // Observed mode choices for `flemsim estimate`: a survey table (CSV), one row per observed trip
-// or tour, with the level of service of every alternative.
+// or tour, with the level of service of every alternative, or with the zone pair and the time
+// for flemsim to compute it on a scenario's network (sim/pipeline/survey_los.hpp).
 //
 // Format (comma separated, '#' comment lines, first line the header, columns in any order):
 //   id                          record identifier (text, required)
@@ -19,10 +20,21 @@
 //   distance_km                 distance of the trip (or tour), for the log-distance terms
 //   available_walk, available_bike, available_car, available_transit
 //                               optional, 0 or 1; a missing column means available
+//   origin_zone, destination_zone, departure
+//                               optional, together: zone ids of the scenario's network and the
+//                               clock time of leaving (HH:MM or HH:MM:SS). A row that gives
+//                               them may leave level-of-service cells empty (or the table may
+//                               leave out those columns): flemsim computes them.
+//   car_available, bike_owner, transit_pass
+//                               optional, 0 or 1: the person's car, bike and transit pass. They
+//                               take away car and bike by the availability rules (the scenario's
+//                               mode_choice.availability, or car_available and bike_owner), and a
+//                               pass makes a computed fare the pass's fare per trip.
 // For a tour, give its trips' level of service summed. A level-of-service cell may be empty only
-// where its alternative is unavailable (distance_km never). Times, costs, transfers and distances
-// must be finite and not negative. A chosen alternative that is unavailable is an error at its
-// file:line:column, as is every bad cell (core::InputError).
+// where its alternative is unavailable (distance_km never) or where the row gives its zone pair.
+// Times, costs, transfers and distances must be finite and not negative. A chosen alternative
+// that is unavailable is an error at its file:line:column, as is every bad cell
+// (core::InputError).
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -30,7 +42,9 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/core/error.hpp"
 #include "sim/core/types.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace flemsim::choice {
 
@@ -59,6 +73,20 @@ inline double get(const LevelOfService& los, LosField f) {
     return los[static_cast<std::size_t>(f)];
 }
 
+// What flemsim needs to compute a record's level of service: its zone pair and departure (empty
+// vectors when the table has no zone columns), its empty cells and its person (one per record
+// in a table read by read_survey).
+struct SurveyZones {
+    std::vector<std::string> origin, destination;  // zone ids; "" where a record gives none
+    std::vector<std::int32_t> departure_s;
+    std::vector<std::uint16_t> empty;  // bit f: the record's cell of LosField f is empty (or its column absent)
+    // The person, 0 or 1; -1 where not given.
+    std::vector<std::int8_t> car_available, bike_owner, transit_pass;
+
+    bool given() const { return !origin.empty(); }
+    bool has_zones(std::size_t r) const { return given() && !origin[r].empty(); }
+};
+
 // The table in columns.
 struct Survey {
     std::string file;
@@ -68,6 +96,8 @@ struct Survey {
     std::vector<double> weight;           // empty when the table has no weight column
     std::array<std::vector<double>, los_field_count> los;
     std::vector<int> line;  // of each record in the file, for messages
+    SurveyZones zones;
+    std::array<bool, los_field_count> los_column{};  // whether the table has the column
 
     std::size_t size() const { return id.size(); }
     LevelOfService record(std::size_t r) const {
@@ -79,6 +109,26 @@ struct Survey {
 
 // Reads a survey table; throws core::InputError at the file:line:column of a bad cell.
 Survey read_survey(const std::filesystem::path& path);
+
+// The file:line:column of a record's cell in `column` (by name), for messages about a record after
+// it was read (read again from the file; line:1 where the table has no such column).
+core::SourcePos survey_cell(const Survey& s, std::size_t record, std::string_view column);
+
+// The records whose level of service is still to be computed: they give a zone pair and leave
+// a cell empty that an available alternative (or distance_km) needs.
+bool needs_level_of_service(const Survey& s, std::size_t record);
+
+// Without a scenario nothing computes the level of service: the first record that needs it is
+// an error at its first empty cell (or at origin_zone where the table has no such column).
+void require_level_of_service(const Survey& s);
+
+// Takes away the alternatives that a record's person lacks (car_available, bike_owner columns)
+// by `rules` (mode_choice.availability); a chosen alternative taken away is an error at its cell.
+void apply_availability_rules(Survey& s,
+                              const std::array<scenario::ModeRequirement, core::mode_count>& rules);
+
+// The alternative a level-of-service field describes, as a core::Mode index (distance_km: -1).
+int alternative_of(LosField f);
 
 // A survey of `records` made-up records (level of service drawn around a city of Flemingsberg's
 // kind: distances 0.3–30 km, every alternative available except car in a third of records and
