@@ -98,8 +98,10 @@ core::SourcePos survey_cell(const Survey& s, std::size_t record, std::string_vie
     if (fallback.line <= 0) return fallback;
     try {
         core::CsvReader in(s.file, required_columns, optional_columns());
+        const std::size_t columns = required_columns.size() + optional_columns().size();
         std::size_t col = 0;
-        while (col < required_columns.size() + optional_columns().size() && in.column_name(col) != column) ++col;
+        while (col < columns && in.column_name(col) != column) ++col;
+        if (col == columns) return fallback;
         while (in.next())
             if (in.line() == fallback.line) return in.has(col) ? in.pos(col) : core::SourcePos{s.file, in.line(), 1};
     } catch (const std::exception&) {
