@@ -79,7 +79,8 @@ inline double get(const LevelOfService& los, LosField f) {
 struct SurveyZones {
     std::vector<std::string> origin, destination;  // zone ids; "" where a record gives none
     std::vector<std::int32_t> departure_s;
-    std::vector<std::uint16_t> empty;  // bit f: the record's cell of LosField f is empty (or its column absent)
+    // Bit f: the record's cell of LosField f is empty (or its column absent), until computed.
+    std::vector<std::uint16_t> empty;
     // The person, 0 or 1; -1 where not given.
     std::vector<std::int8_t> car_available, bike_owner, transit_pass;
 

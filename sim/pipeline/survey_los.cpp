@@ -25,8 +25,10 @@ bool empty_cell(const choice::Survey& survey, std::size_t r, LosField f) {
 }
 
 void set(choice::Survey& survey, std::size_t r, LosField f, double v) {
-    // A cell the record gives is the survey's word; only empty ones are computed.
-    if (empty_cell(survey, r, f)) survey.los[static_cast<std::size_t>(f)][r] = v;
+    // A cell the record gives is the survey's word; only empty ones are computed, once.
+    if (!empty_cell(survey, r, f)) return;
+    survey.los[static_cast<std::size_t>(f)][r] = v;
+    survey.zones.empty[r] &= static_cast<std::uint16_t>(~(1u << static_cast<unsigned>(f)));
 }
 
 // A zone id of a record as a network index; an unknown one is an error at its cell.

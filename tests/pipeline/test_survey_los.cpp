@@ -89,6 +89,8 @@ TEST_CASE("survey by zone pair: the level of service is the batch router's, mapp
                                                      "2,transit,east,west,17:30:00,1\n"
                                                      "3,car,west,city,07:10,\n"));
     REQUIRE(survey.size() == 3);
+    for (std::size_t r = 0; r < 3; ++r) CHECK(!choice::needs_level_of_service(survey, r));
+    CHECK_NOTHROW(choice::require_level_of_service(survey));
     const std::string from[] = {"west", "east", "west"}, to[] = {"east", "west", "city"};
     const std::int32_t when[] = {8 * 3600, 17 * 3600 + 1800, 7 * 3600 + 600};
     for (std::size_t r = 0; r < 3; ++r) {
