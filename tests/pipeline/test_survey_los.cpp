@@ -1,6 +1,7 @@
 // Survey records given by zone pair and departure: their level of service computed on the tiny
 // scenario's network, checked against the batch router's answers for the same points.
 #include <doctest/doctest.h>
+#include <tbb/global_control.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -238,7 +239,15 @@ TEST_CASE("survey by zone pair: choices drawn from known coefficients are estima
         text += fmt::format("{},walk,{},{},{:02}:{:02}:{:02},{}\n", r + 1, zones[from], zones[1 - from], dep / 3600,
                             dep / 60 % 60, dep % 60, rng.uniform() < 0.5 ? 1 : 0);
     }
-    const auto survey = read_and_fill(t, files.write("drawn.csv", text));
+    const auto file = files.write("drawn.csv", text);
+    const auto survey = read_and_fill(t, file);
+    {
+        // The same level of service with one thread as with all.
+        tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+        const auto serial = read_and_fill(t, file);
+        CHECK(serial.available == survey.available);
+        for (std::size_t f = 0; f < choice::los_field_count; ++f) CHECK(serial.los[f] == survey.los[f]);
+    }
     std::vector<choice::Term> terms;
     for (const auto& term : choice::default_terms())
         if (term.name == "asc.walk" || term.name == "asc.bike" || term.name == "asc.transit" ||
