@@ -1,5 +1,6 @@
 #include "sim/pipeline/calibrate.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iterator>
 
@@ -45,6 +46,37 @@ std::array<double, core::mode_count> shares_of(const report::SplitRow& row) {
     return s;
 }
 
+// ln(share of m / share of car) of a row: what a constant of m relative to car's moves.
+std::array<double, core::mode_count> log_ratios(const std::array<double, core::mode_count>& shares) {
+    std::array<double, core::mode_count> r{};
+    for (std::size_t m = 0; m < core::mode_count; ++m) r[m] = std::log(safe(shares[m]) / safe(shares[car]));
+    return r;
+}
+
+// The step ln(target / share) assumes a constant moves its log share ratio one for one, which
+// holds for a mode with a small share among those who can choose it. Near a mode's ceiling (car
+// where many have none, transit for the captive) the ratio moves much less, and the plain step
+// would need dozens of rounds. So each cell remembers how far its last step moved the ratio (the
+// gain, a secant slope) and divides the next step by it, the gain kept within [0.2, 1]: never a
+// larger step than five times the plain one, never a smaller one.
+class StepGain {
+public:
+    explicit StepGain(std::size_t cells) : m_gain(cells, 1.0), m_step(cells, 0.0), m_ratio(cells, 0.0) {}
+    // The step for cell i, whose log ratio is now `ratio` and should be `ratio + plain`.
+    double step(std::size_t i, double ratio, double plain) {
+        if (std::abs(m_step[i]) > 0.02) {  // a step too small says nothing through the noise
+            const double gain = (ratio - m_ratio[i]) / m_step[i];
+            if (std::isfinite(gain)) m_gain[i] = std::clamp(gain, 0.2, 1.0);
+        }
+        m_ratio[i] = ratio;
+        m_step[i] = plain / m_gain[i];
+        return m_step[i];
+    }
+
+private:
+    std::vector<double> m_gain, m_step, m_ratio;
+};
+
 }  // namespace
 
 std::string fit_table(const CalibrationRound& round) {
@@ -87,6 +119,7 @@ CalibrationResult calibrate(const std::filesystem::path& scenario_file, const st
             for (std::size_t m = 0; m < core::mode_count; ++m) row[m] += out.asc[m] - out.asc[car];
         out.asc.fill(0.0);
     }
+    StepGain band_gain(bands.rows.size() * core::mode_count);
     for (int round = 1; round <= k.max_rounds; ++round) {
         // The scenario with the current constants.
         auto lo_round = lo;
@@ -143,7 +176,10 @@ CalibrationResult calibrate(const std::filesystem::path& scenario_file, const st
         for (std::size_t b = 0; b < bands.rows.size(); ++b) {
             const auto& row = r.by_tour_distance[b];
             if (row.total() == 0) continue;  // no trips in the band: nothing to fit
-            const auto d = move_to(bands.rows[b], shares_of(row), k.tolerance);
+            auto d = move_to(bands.rows[b], shares_of(row), k.tolerance);
+            const auto ratio = log_ratios(shares_of(row));
+            for (std::size_t m = 0; m < core::mode_count; ++m)
+                if (m != car && d[m] != 0) d[m] = band_gain.step(b * core::mode_count + m, ratio[m], d[m]);
             for (std::size_t m = 0; m < core::mode_count; ++m) {
                 out.asc_by_distance_band.rows[b][m] += d[m];
                 common[m] += d[m] * static_cast<double>(row.total()) / all_trips;
