@@ -36,8 +36,8 @@ void print_result(const scenario::Scenario& s, const pipeline::RunResult& r) {
     }
     if (r.fallback_tours > 0)
         std::cout << "note: " << r.fallback_tours
-                  << " tours had no mode within the rules (no car, no bike, too far to walk, no transit path) and "
-                     "took the first mode that reaches\n";
+                  << " tours had no mode within the rules both ways (mode_choice.availability; no walk or bike "
+                     "path within the search bounds; no transit journey) and took the first mode that reaches\n";
     double total = 0;
     for (const auto& t : r.timings) total += t.seconds;
     std::cout << "time:";

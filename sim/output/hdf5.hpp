@@ -64,9 +64,14 @@ inline void check(herr_t status, std::string_view what) {
     if (status < 0) fail(what);
 }
 
+// What a handle holds, for what closing it must do first. (Comparing `Close` with &H5Fclose in
+// an `if constexpr` is not a constant expression under AddressSanitizer's instrumentation, so
+// the kind is its own template argument.)
+enum class HandleKind { file, group, dataset, dataspace, datatype, attribute, property_list };
+
 // Owns one HDF5 identifier of the kind that `Close` closes; move-only, closed on scope exit.
 // Only for identifiers we opened or created (never the predefined H5T_* / H5P_DEFAULT ones).
-template <herr_t (*Close)(hid_t)>
+template <herr_t (*Close)(hid_t), HandleKind Kind>
 class Handle {
 public:
     Handle() = default;
@@ -90,8 +95,8 @@ public:
     // its own, so that a failure leaves the handle open for the destructor (see
     // discard_writes).
     void close(std::string_view what) {
-        if constexpr (Close == &H5Dclose) check(H5Dflush(m_id), what);
-        if constexpr (Close == &H5Fclose) check(H5Fflush(m_id, H5F_SCOPE_LOCAL), what);
+        if constexpr (Kind == HandleKind::dataset) check(H5Dflush(m_id), what);
+        if constexpr (Kind == HandleKind::file) check(H5Fflush(m_id, H5F_SCOPE_LOCAL), what);
         forget();
         const herr_t status = Close(m_id);
         m_id = -1;
@@ -112,19 +117,19 @@ private:
     }
 
     void forget() noexcept {
-        if constexpr (Close == &H5Fclose) forget_written_file(m_id);
+        if constexpr (Kind == HandleKind::file) forget_written_file(m_id);
     }
 
     hid_t m_id = -1;
 };
 
-using File = Handle<H5Fclose>;
-using Group = Handle<H5Gclose>;
-using Dataset = Handle<H5Dclose>;
-using Dataspace = Handle<H5Sclose>;
-using Datatype = Handle<H5Tclose>;
-using Attribute = Handle<H5Aclose>;
-using PropertyList = Handle<H5Pclose>;
+using File = Handle<H5Fclose, HandleKind::file>;
+using Group = Handle<H5Gclose, HandleKind::group>;
+using Dataset = Handle<H5Dclose, HandleKind::dataset>;
+using Dataspace = Handle<H5Sclose, HandleKind::dataspace>;
+using Datatype = Handle<H5Tclose, HandleKind::datatype>;
+using Attribute = Handle<H5Aclose, HandleKind::attribute>;
+using PropertyList = Handle<H5Pclose, HandleKind::property_list>;
 
 // Turns HDF5's automatic error printing off for its lifetime (failures become exceptions)
 // and restores the caller's setting afterwards, so a program embedding flemsim keeps its own.
