@@ -145,7 +145,7 @@ void add_give_up_walks(const MobsimContext& ctx, const DayPlan& plan, const DayR
         const auto to = routing::trip_dest_node(plan.pop, person, t);
         walk.run_to(from, {to});
         if (!walk.reached(to)) continue;
-        if (walk.length_m(to) > ctx.routing.params.max_walk_trip_m) {
+        if (walk.length_m(to) > std::min(ctx.routing.params.max_walk_trip_m, ctx.routing.params.max_give_up_walk_m)) {
             car.run_to(from, {to});
             if (car.reached(to)) continue;  // by taxi
         }

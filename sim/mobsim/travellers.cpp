@@ -180,7 +180,7 @@ void Travellers::start_legs(std::int32_t t, std::vector<Event>& next_round, std:
 void Travellers::give_up(std::int32_t t, std::vector<std::uint32_t>& legs) {
     const auto& net = m_ctx.routing.net;
     const auto& tm = *m_ctx.routing.transit;
-    const double max_walk_m = m_ctx.routing.params.max_walk_trip_m;
+    const double max_walk_m = std::min(m_ctx.routing.params.max_walk_trip_m, m_ctx.routing.params.max_give_up_walk_m);
     // In the order handed over (by stop, then queue order): each is its own search, so the
     // order decides nothing but which one runs first.
     for (const auto leg : legs) {

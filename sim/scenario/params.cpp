@@ -27,6 +27,7 @@ RoutingParams routing_params(const Scenario& s) {
     r.bike_speed_mps = s.modes.bike.speed_mps;
     r.max_walk_trip_m = s.modes.walk.max_trip_m;
     r.max_bike_trip_m = s.modes.bike.max_trip_m;
+    r.max_give_up_walk_m = s.simulation.max_give_up_walk_m;
     r.car_access_s = s.modes.car.access_s;
     auto& t = r.transit;
     t.max_access_walk_m = s.modes.transit.max_access_walk_m;

@@ -57,6 +57,8 @@ struct RoutingParams {
     double max_walk_trip_m = std::numeric_limits<double>::infinity();  // walk not offered beyond
     double max_bike_trip_m = std::numeric_limits<double>::infinity();  // bike not offered beyond
     double car_access_s = 0;  // walk to and from the parked car, split over both ends
+    // A rider who gives up transit at a stop walks on up to this far, else takes a taxi.
+    double max_give_up_walk_m = std::numeric_limits<double>::infinity();
     TransitParams transit;
 };
 

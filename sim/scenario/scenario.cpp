@@ -406,6 +406,8 @@ void read_scenario(Scenario& s) {
         s.simulation.stuck_time_s = static_cast<std::int32_t>(m.integer("stuck_time_s", Range{1, 86400}));
         s.simulation.max_denied_boardings =
             static_cast<int>(m.number_or("max_denied_boardings", s.simulation.max_denied_boardings, Range{1, 1000}));
+        // Optional; without it a rider who gives up walks as far as modes.walk.max_trip_m.
+        s.simulation.max_give_up_walk_m = m.number_or("max_give_up_walk_m", s.modes.walk.max_trip_m, positive);
         m.finish();
     }
     {

@@ -177,7 +177,8 @@ struct Scenario {
         double transit_capacity_factor = 0;
         double vehicle_length_m = 0;  // storage per lane and metre
         std::int32_t stuck_time_s = 0;
-        int max_denied_boardings = 3;  // a rider denied this often at a stop gives up transit for the trip
+        int max_denied_boardings = 3;   // a rider denied this often at a stop gives up transit for the trip
+        double max_give_up_walk_m = 0;  // a rider who gives up walks on up to this far, else takes a taxi
     } simulation;
 
     // The day-to-day loop.
