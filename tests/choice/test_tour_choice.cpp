@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "identical_tours.hpp"
 #include "sim/choice/tour_choice.hpp"
 
 using namespace flemsim;
@@ -22,25 +23,7 @@ struct Tours {
     std::vector<double> parking{0.0};
 
     explicit Tours(std::size_t persons, bool car = true, bool bike = true, bool pass = false) {
-        for (std::size_t p = 0; p < persons; ++p) {
-            pop.group.push_back(core::Group::resident);
-            pop.home_zone.push_back(0);
-            pop.home_node.push_back(0);
-            pop.work_zone.push_back(core::invalid_index);
-            pop.work_node.push_back(core::invalid_index);
-            pop.study_zone.push_back(core::invalid_index);
-            pop.study_node.push_back(core::invalid_index);
-            pop.car_available.push_back(car);
-            pop.bike_owner.push_back(bike);
-            pop.transit_pass.push_back(pass);
-            pop.person_first_tour.push_back(static_cast<std::uint32_t>(p));
-            pop.tour_purpose.push_back(core::Purpose::other);
-            pop.tour_zone.push_back(0);
-            pop.tour_node.push_back(1);
-            pop.tour_depart_s.push_back(8 * 3600);
-            pop.tour_return_s.push_back(9 * 3600);
-        }
-        pop.person_first_tour.push_back(static_cast<std::uint32_t>(persons));
+        pop = testing::identical_tours(persons, car, bike, pass);
         const std::size_t trips = 2 * persons;
         los.available.assign(trips, 0b1111);
         for (std::size_t m = 0; m < 4; ++m) {
