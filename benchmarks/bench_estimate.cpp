@@ -43,23 +43,7 @@ int main(int argc, char** argv) {
 
     const std::vector<std::string> modes = {"walk", "bike", "transit", "car"};
     const auto terms = choice::default_terms();
-    const std::map<std::string, double> truth = {{"asc.walk", 0.8},
-                                                 {"asc.bike", -0.6},
-                                                 {"asc.transit", -0.4},
-                                                 {"beta.time_per_min.walk", -0.06},
-                                                 {"beta.time_per_min.bike", -0.05},
-                                                 {"beta.time_per_min.transit", -0.03},
-                                                 {"beta.time_per_min.car", -0.04},
-                                                 {"beta.wait_per_min", -0.05},
-                                                 {"beta.access_egress_per_min", -0.06},
-                                                 {"beta.transfer", -0.25},
-                                                 {"beta.cost_per_sek", -0.02},
-                                                 {"beta.walk_time_over_min.15", -0.03},
-                                                 {"beta.walk_time_over_min.30", -0.04},
-                                                 {"beta.bike_time_over_min.20", -0.03},
-                                                 {"beta.bike_time_over_min.40", -0.03},
-                                                 {"beta.log_distance_km.walk", -0.5},
-                                                 {"beta.log_distance_km.bike", -0.3}};
+    const auto& truth = choice::synthetic_coefficients();
     Eigen::VectorXd beta(static_cast<Eigen::Index>(terms.size()));
     for (std::size_t k = 0; k < terms.size(); ++k) beta[static_cast<Eigen::Index>(k)] = truth.at(terms[k].name);
     auto d = choice::choice_data(choice::synthetic_survey(records, seed), terms);

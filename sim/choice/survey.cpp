@@ -156,8 +156,8 @@ Survey read_survey(const std::filesystem::path& path) {
         // A record with its zone pair: its empty cells are flemsim's to compute.
         bool has_zones = false;
         if (zoned) {
-            has_zones = !in.text(col_origin).empty() || !in.text(col_destination).empty() ||
-                        !in.text(col_departure).empty();
+            has_zones =
+                !in.text(col_origin).empty() || !in.text(col_destination).empty() || !in.text(col_departure).empty();
             std::int32_t departure = 0;
             if (has_zones) {
                 in.required_text(col_origin);
@@ -183,15 +183,15 @@ Survey read_survey(const std::filesystem::path& path) {
             if (in.text(col).empty()) {
                 empty |= static_cast<std::uint16_t>(1u << f);
                 if (!has_zones && (owner < 0 || (available & (1u << owner))))
-                    in.fail(col,
-                            "must not be empty" +
-                                (owner < 0 ? std::string()
-                                           : " while " + std::string(core::mode_names[static_cast<std::size_t>(
-                                                             owner)]) +
-                                                 " is available"),
-                            zoned ? "or give the record's origin_zone, destination_zone and departure for flemsim "
-                                    "to compute it"
-                                  : "");
+                    in.fail(
+                        col,
+                        "must not be empty" +
+                            (owner < 0 ? std::string()
+                                       : " while " + std::string(core::mode_names[static_cast<std::size_t>(owner)]) +
+                                             " is available"),
+                        zoned ? "or give the record's origin_zone, destination_zone and departure for flemsim "
+                                "to compute it"
+                              : "");
             } else {
                 v = in.number(col);
                 if (v < 0) in.fail(col, "must not be negative, got " + std::string(in.text(col)));
@@ -208,24 +208,26 @@ Survey read_survey(const std::filesystem::path& path) {
     return s;
 }
 
-bool needs_level_of_service(const Survey& s, std::size_t r) {
-    if (!s.zones.has_zones(r)) return false;
+namespace {
+// The first level-of-service field of record r left for flemsim to compute (empty, and of an
+// alternative that is available or of none); los_field_count when there is none.
+std::size_t first_missing_field(const Survey& s, std::size_t r) {
     for (std::size_t f = 0; f < los_field_count; ++f) {
         const int owner = alternative_of(static_cast<LosField>(f));
-        if ((s.zones.empty[r] & (1u << f)) && (owner < 0 || (s.available[r] & (1u << owner)))) return true;
+        if ((s.zones.empty[r] & (1u << f)) && (owner < 0 || (s.available[r] & (1u << owner)))) return f;
     }
-    return false;
+    return los_field_count;
+}
+}  // namespace
+
+bool needs_level_of_service(const Survey& s, std::size_t r) {
+    return s.zones.has_zones(r) && first_missing_field(s, r) < los_field_count;
 }
 
 void require_level_of_service(const Survey& s) {
     for (std::size_t r = 0; r < s.size(); ++r) {
         if (!needs_level_of_service(s, r)) continue;
-        std::size_t f = 0;
-        while (f < los_field_count) {
-            const int owner = alternative_of(static_cast<LosField>(f));
-            if ((s.zones.empty[r] & (1u << f)) && (owner < 0 || (s.available[r] & (1u << owner)))) break;
-            ++f;
-        }
+        const std::size_t f = first_missing_field(s, r);
         const std::string name(los_field_names[f]);
         const bool absent = !s.los_column[f];
         throw core::InputError(
@@ -242,9 +244,10 @@ void apply_availability_rules(Survey& s, const std::array<scenario::ModeRequirem
     for (std::size_t r = 0; r < s.size(); ++r)
         for (std::size_t m = 0; m < core::mode_count; ++m) {
             const auto need = rules[m];
-            const bool lacks = (need == scenario::ModeRequirement::car_available && s.zones.car_available[r] == 0) ||
-                               (need == scenario::ModeRequirement::bike_owner && s.zones.bike_owner[r] == 0);
-            if (!lacks || !(s.available[r] & (1u << m))) continue;
+            // An empty person cell (-1) says nothing: the person may have one.
+            if (scenario::meets(need, s.zones.car_available[r] != 0, s.zones.bike_owner[r] != 0) ||
+                !(s.available[r] & (1u << m)))
+                continue;
             s.available[r] &= static_cast<std::uint8_t>(~(1u << m));
             if (s.chosen[r] == m) {
                 const bool car = need == scenario::ModeRequirement::car_available;
@@ -256,6 +259,29 @@ void apply_availability_rules(Survey& s, const std::array<scenario::ModeRequirem
                     "mode_choice.availability says what each alternative needs of the person");
             }
         }
+}
+
+const std::map<std::string, double>& synthetic_coefficients() {
+    static const std::map<std::string, double> v = {
+        {"asc.walk", 0.8},
+        {"asc.bike", -0.6},
+        {"asc.transit", -0.4},
+        {"beta.time_per_min.walk", -0.06},
+        {"beta.time_per_min.bike", -0.05},
+        {"beta.time_per_min.transit", -0.03},
+        {"beta.time_per_min.car", -0.04},
+        {"beta.wait_per_min", -0.05},
+        {"beta.access_egress_per_min", -0.06},
+        {"beta.transfer", -0.25},
+        {"beta.cost_per_sek", -0.02},
+        {"beta.walk_time_over_min.15", -0.03},
+        {"beta.walk_time_over_min.30", -0.04},
+        {"beta.bike_time_over_min.20", -0.03},
+        {"beta.bike_time_over_min.40", -0.03},
+        {"beta.log_distance_km.walk", -0.5},
+        {"beta.log_distance_km.bike", -0.3},
+    };
+    return v;
 }
 
 Survey synthetic_survey(std::size_t records, std::uint64_t seed) {

@@ -38,6 +38,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -125,8 +126,7 @@ void require_level_of_service(const Survey& s);
 
 // Takes away the alternatives that a record's person lacks (car_available, bike_owner columns)
 // by `rules` (mode_choice.availability); a chosen alternative taken away is an error at its cell.
-void apply_availability_rules(Survey& s,
-                              const std::array<scenario::ModeRequirement, core::mode_count>& rules);
+void apply_availability_rules(Survey& s, const std::array<scenario::ModeRequirement, core::mode_count>& rules);
 
 // The alternative a level-of-service field describes, as a core::Mode index (distance_km: -1).
 int alternative_of(LosField f);
@@ -136,6 +136,10 @@ int alternative_of(LosField f);
 // bike in a tenth), for tests and benchmarks. Its choices are all walk until simulated
 // (estimation.hpp: simulate_choices). Draws come from (seed, mode_choice, record, 0).
 Survey synthetic_survey(std::size_t records, std::uint64_t seed);
+
+// The coefficients, by term name (utility_terms.hpp), of the model the tests and the benchmark
+// draw synthetic choices from (with the nest active = walk, bike at scale 0.5).
+const std::map<std::string, double>& synthetic_coefficients();
 
 // Writes `s` in the format above (for synthetic surveys; exact to 17 significant digits).
 std::string survey_csv(const Survey& s);

@@ -17,6 +17,14 @@ using core::Purpose;
 namespace {
 constexpr auto idx = core::mode_index;
 constexpr auto bit = core::mode_bit;
+
+// The piecewise part of walking or cycling time: each breakpoint's slope times the minutes beyond it.
+double over_breakpoints(const scenario::Scenario::ModeChoice::Beta::Piecewise& p, double minutes) {
+    double v = 0;
+    for (std::size_t i = 0; i < p.breakpoints_min.size(); ++i)
+        v += p.per_min[i] * std::max(0.0, minutes - p.breakpoints_min[i]);
+    return v;
+}
 }  // namespace
 
 std::vector<double> parking_by_zone(const scenario::Scenario& s, const network::Network& net) {
@@ -31,16 +39,6 @@ std::vector<double> parking_by_zone(const scenario::Scenario& s, const network::
         out[z] = sek;
     }
     return out;
-}
-
-std::size_t band_of_tour(const scenario::ChoiceParams& params, const TripOffer& out) {
-    return band_of_distance(params, street_distance_m(out));
-}
-
-std::size_t band_of_distance(const scenario::ChoiceParams& params, double metres) {
-    const double km = metres / 1000.0;
-    return static_cast<std::size_t>(std::upper_bound(params.band_limits_km.begin(), params.band_limits_km.end(), km) -
-                                    params.band_limits_km.begin());
 }
 
 double street_distance_m(const TripOffer& o) {
@@ -71,21 +69,23 @@ TripOffer offer_of(const routing::TripLos& los, std::size_t t) {
     return o;
 }
 
+double transit_cost_sek(const scenario::ChoiceParams& params, bool pass_holder, std::uint8_t access_kind,
+                        double ride_m) {
+    double c = pass_holder ? params.transit_pass_fare_sek : params.transit_fare_sek;
+    if (access_kind == static_cast<std::uint8_t>(routing::TransitAccess::car))
+        c += params.car_cost_per_km_sek * ride_m / 1000.0;
+    return c;
+}
+
 double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, const TripOffer& offer, Mode m) {
     const auto& s = in.params;
     switch (m) {
         case Mode::walk:
         case Mode::bike:
             return 0.0;
-        case Mode::transit: {
-            // The fare (a pass holder's pass per trip), and for park-and-ride the car's running
-            // cost to or from the car park.
-            double c =
-                in.pop.transit_pass[in.pop.person_of_tour(trip / 2)] ? s.transit_pass_fare_sek : s.transit_fare_sek;
-            if (offer.pt.access_kind == static_cast<std::uint8_t>(routing::TransitAccess::car))
-                c += s.car_cost_per_km_sek * offer.pt.ride_m / 1000.0;
-            return c;
-        }
+        case Mode::transit:
+            return transit_cost_sek(s, in.pop.transit_pass[in.pop.person_of_tour(trip / 2)], offer.pt.access_kind,
+                                    offer.pt.ride_m);
         case Mode::car: {
             double c = s.car_cost_per_km_sek * offer.distance_m[idx(Mode::car)] / 1000.0;
             if (trip % 2 == 0) c += in.parking_sek_by_zone[in.pop.tour_zone[trip / 2]];
@@ -111,16 +111,13 @@ Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOff
     const auto& terms = params.terms(pop.group[person], pop.tour_purpose[tour]);
     available = out.available & back.available;
     const bool has_car = pop.car_available[person], has_bike = pop.bike_owner[person];
-    for (std::size_t m = 0; m < core::mode_count; ++m) {
-        const auto need = params.availability[m];
-        if ((need == scenario::ModeRequirement::car_available && !has_car) ||
-            (need == scenario::ModeRequirement::bike_owner && !has_bike))
+    for (std::size_t m = 0; m < core::mode_count; ++m)
+        if (!scenario::meets(params.availability[m], has_car, has_bike))
             available &= static_cast<std::uint8_t>(~(1u << m));
-    }
     Utilities v{};
     for (std::size_t m = 0; m < core::mode_count; ++m) v[m] = terms.asc[m];
-    if (!params.asc_by_band.empty()) {
-        const auto& row = params.asc_by_band[band_of_tour(params, out)];
+    if (params.asc_by_band.given()) {
+        const auto& row = params.asc_by_band.rows[params.asc_by_band.band_of(street_distance_m(out) / 1000.0)];
         for (std::size_t m = 0; m < core::mode_count; ++m) v[m] += row[m];
     }
     if (!has_bike) v[idx(Mode::bike)] += params.bike_not_owned;
@@ -130,12 +127,8 @@ Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOff
         v[idx(Mode::walk)] += terms.time_per_min[idx(Mode::walk)] * walk_min;
         v[idx(Mode::bike)] += terms.time_per_min[idx(Mode::bike)] * bike_min;
         // Beyond each breakpoint the slope grows (utility_terms.hpp: beta.walk_time_over_min.<b>).
-        for (std::size_t i = 0; i < params.walk_breakpoints_min.size(); ++i)
-            v[idx(Mode::walk)] +=
-                params.walk_over_per_min[i] * std::max(0.0, walk_min - params.walk_breakpoints_min[i]);
-        for (std::size_t i = 0; i < params.bike_breakpoints_min.size(); ++i)
-            v[idx(Mode::bike)] +=
-                params.bike_over_per_min[i] * std::max(0.0, bike_min - params.bike_breakpoints_min[i]);
+        v[idx(Mode::walk)] += over_breakpoints(params.walk_time_over_min, walk_min);
+        v[idx(Mode::bike)] += over_breakpoints(params.bike_time_over_min, bike_min);
         for (std::size_t m = 0; m < core::mode_count; ++m)
             if (params.log_distance_km[m] != 0)
                 v[m] += params.log_distance_km[m] * std::log1p(o->distance_m[m] / 1000.0);

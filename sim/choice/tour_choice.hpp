@@ -39,11 +39,14 @@ TripOffer offer_of(const routing::TripLos& los, std::size_t trip);
 // The shortest street distance of a trip (walk, bike, car, whichever reach; else transit's; else
 // 0): the distance of its band. A tour's band is its trip out's (mode_choice.asc_by_distance_band).
 double street_distance_m(const TripOffer& offer);
-std::size_t band_of_distance(const scenario::ChoiceParams& params, double metres);
-std::size_t band_of_tour(const scenario::ChoiceParams& params, const TripOffer& out);
 
 // The nested logit over the four modes (mode_choice.nests; the multinomial logit without nests).
 NestedLogit mode_model(const scenario::ChoiceParams& params);
+
+// A transit trip's fare (a pass holder's pass per trip) and, for park-and-ride (access_kind
+// routing::TransitAccess::car), the car's running cost of the drive of ride_m to the car park.
+double transit_cost_sek(const scenario::ChoiceParams& params, bool pass_holder, std::uint8_t access_kind,
+                        double ride_m);
 
 // Out-of-pocket cost of a trip by mode m (fare, car running cost, parking on the outbound trip).
 double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, const TripOffer& offer, core::Mode m);

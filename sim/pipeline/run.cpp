@@ -229,9 +229,11 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     clock.lap("population synthesis");
 
     auto los = routing::compute_trip_los(ctx, pop);
-    std::vector<float> tour_street_m(pop.tour_count());
+    // A trip's band for calibration: the street distance of its tour's trip out, in km.
+    std::vector<float> tour_band_km(pop.trip_count());
     for (std::size_t tour = 0; tour < pop.tour_count(); ++tour)
-        tour_street_m[tour] = static_cast<float>(choice::street_distance_m(choice::offer_of(los, 2 * tour)));
+        tour_band_km[2 * tour] = tour_band_km[2 * tour + 1] =
+            static_cast<float>(choice::street_distance_m(choice::offer_of(los, 2 * tour)) / 1000.0);
     clock.lap("level of service");
 
     choice::ChoiceInputs in{params.choice, net, pop, los, prep.parking};
@@ -278,12 +280,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
             }
         });
     result.split = report::compute_modal_split(trips, s.report.distance_bands_km, s.target.sustainable_share);
-    {
-        std::vector<core::TripRecord> by_tour(trips);
-        for (std::size_t t = 0; t < by_tour.size(); ++t) by_tour[t].distance_m = tour_street_m[t / 2];
-        result.by_tour_distance =
-            report::compute_modal_split(by_tour, s.report.distance_bands_km, s.target.sustainable_share).by_distance;
-    }
+    result.by_tour_distance = report::split_by_distance(trips, tour_band_km, s.report.distance_bands_km);
     // A simulated day's trips are made again, block by block, when they are written.
     if (s.simulation.enabled) std::vector<core::TripRecord>().swap(trips);
     result.split.scenario_name = s.name;

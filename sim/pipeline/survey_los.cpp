@@ -76,30 +76,27 @@ SurveyLosSummary fill_survey_los(choice::Survey& survey, const scenario::Scenari
     const double walk_limit_m = params.routing.max_walk_trip_m, bike_limit_m = params.routing.max_bike_trip_m;
     for (std::size_t k = 0; k < records.size(); ++k) {
         const std::size_t r = records[k];
-        const routing::RouteAnswer* answer[core::mode_count];
-        for (std::size_t j = 0; j < core::mode_count; ++j)
-            answer[core::mode_index(modes[j])] = &answers.rows[k * core::mode_count + j];
-        const auto& walk = *answer[core::mode_index(Mode::walk)];
-        const auto& bike = *answer[core::mode_index(Mode::bike)];
-        const auto& car = *answer[core::mode_index(Mode::car)];
-        const auto& pt = *answer[core::mode_index(Mode::transit)];
+        // The queries went in mode order: the record's answers are its mode_count rows.
+        const routing::RouteAnswer* answer = &answers.rows[k * core::mode_count];
+        const auto& walk = answer[core::mode_index(Mode::walk)];
+        const auto& bike = answer[core::mode_index(Mode::bike)];
+        const auto& car = answer[core::mode_index(Mode::car)];
+        const auto& pt = answer[core::mode_index(Mode::transit)];
 
         // Why each alternative has no level of service ("" where it has one).
         std::array<std::string, core::mode_count> why;
         for (const Mode m : modes) {
-            const auto& a = *answer[core::mode_index(m)];
+            const auto& a = answer[core::mode_index(m)];
             if (!a.found)
                 why[core::mode_index(m)] = a.reason.empty() ? fmt::format("no {} path", core::name_of(m)) : a.reason;
         }
         // As in a run, walking and cycling are not offered beyond the scenario's limits.
         if (walk.found && walk.distance_m > walk_limit_m)
-            why[core::mode_index(Mode::walk)] =
-                fmt::format("the walk of {:.0f} m is longer than modes.walk.max_trip_m ({:g})", walk.distance_m,
-                            walk_limit_m);
+            why[core::mode_index(Mode::walk)] = fmt::format(
+                "the walk of {:.0f} m is longer than modes.walk.max_trip_m ({:g})", walk.distance_m, walk_limit_m);
         if (bike.found && bike.distance_m > bike_limit_m)
-            why[core::mode_index(Mode::bike)] =
-                fmt::format("the ride of {:.0f} m is longer than modes.bike.max_trip_m ({:g})", bike.distance_m,
-                            bike_limit_m);
+            why[core::mode_index(Mode::bike)] = fmt::format(
+                "the ride of {:.0f} m is longer than modes.bike.max_trip_m ({:g})", bike.distance_m, bike_limit_m);
 
         // An alternative whose cells are to be computed but that has no answer is unavailable.
         for (std::size_t f = 0; f < choice::los_field_count; ++f) {
@@ -136,11 +133,8 @@ SurveyLosSummary fill_survey_los(choice::Survey& survey, const scenario::Scenari
             set(survey, r, LosField::transit_access_egress_min,
                 (c.access_s + c.egress_s + c.transfer_walk_s + c.ride_s) / 60.0);
             set(survey, r, LosField::transit_transfers, static_cast<double>(c.transfers));
-            double fare = survey.zones.transit_pass[r] == 1 ? params.choice.transit_pass_fare_sek
-                                                            : params.choice.transit_fare_sek;
-            if (c.access_kind == static_cast<std::uint8_t>(routing::TransitAccess::car))
-                fare += params.choice.car_cost_per_km_sek * c.ride_m / 1000.0;
-            set(survey, r, LosField::transit_cost_sek, fare);
+            set(survey, r, LosField::transit_cost_sek,
+                choice::transit_cost_sek(params.choice, survey.zones.transit_pass[r] == 1, c.access_kind, c.ride_m));
         }
         if (empty_cell(survey, r, LosField::distance_km)) {
             const routing::RouteAnswer* by = walk.found ? &walk : bike.found ? &bike : car.found ? &car : &pt;
@@ -150,10 +144,9 @@ SurveyLosSummary fill_survey_los(choice::Survey& survey, const scenario::Scenari
                                         survey.los_column[static_cast<std::size_t>(LosField::distance_km)]
                                             ? "distance_km"
                                             : "origin_zone"),
-                                       fmt::format("distance_km: no alternative reaches zone '{}' from zone '{}' ({})",
-                                                   survey.zones.destination[r], survey.zones.origin[r],
-                                                   why[core::mode_index(Mode::walk)]),
-                                       "give the record's distance_km, or check the zones");
+                    fmt::format("distance_km: no alternative reaches zone '{}' from zone '{}' ({})",
+                                survey.zones.destination[r], survey.zones.origin[r], why[core::mode_index(Mode::walk)]),
+                    "give the record's distance_km, or check the zones");
             set(survey, r, LosField::distance_km, by->distance_m / 1000.0);
         }
     }

@@ -258,6 +258,14 @@ double SplitRow::sustainable_share() const {
     return static_cast<double>(sustainable) / static_cast<double>(n);
 }
 
+std::vector<SplitRow> split_by_distance(const std::vector<core::TripRecord>& trips,
+                                        const std::vector<float>& km_of_trip, const std::vector<double>& limits_km) {
+    assert(km_of_trip.size() == trips.size());
+    auto rows = distance_rows(limits_km);
+    for (std::size_t t = 0; t < trips.size(); ++t) ++rows[band_of(limits_km, km_of_trip[t])].trips[trips[t].mode];
+    return rows;
+}
+
 ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const std::vector<double>& distance_bands_km,
                                double target) {
     for (std::size_t i = 0; i < distance_bands_km.size(); ++i)

@@ -47,6 +47,11 @@ struct ModalSplit {
     bool target_met() const { return sustainable_share() >= target; }
 };
 
+// Trips by mode per distance band, trip t in the band of km_of_trip[t] (one value per trip)
+// rather than of the distance it travelled; rows as ModalSplit::by_distance.
+std::vector<SplitRow> split_by_distance(const std::vector<core::TripRecord>& trips,
+                                        const std::vector<float>& km_of_trip, const std::vector<double>& limits_km);
+
 // `distance_bands_km`: increasing upper limits, all > 0. Leaves scenario_name and seed for
 // the caller to fill in.
 ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const std::vector<double>& distance_bands_km,

@@ -65,10 +65,8 @@ ChoiceParams choice_params(const Scenario& s) {
     c.transit_fare_sek = s.modes.transit.fare_sek;
     c.transit_pass_fare_sek = s.modes.transit.pass_fare_per_trip_sek;
     const auto& b = s.mode_choice.beta;
-    c.walk_breakpoints_min = b.walk_time_over_min.breakpoints_min;
-    c.walk_over_per_min = b.walk_time_over_min.per_min;
-    c.bike_breakpoints_min = b.bike_time_over_min.breakpoints_min;
-    c.bike_over_per_min = b.bike_time_over_min.per_min;
+    c.walk_time_over_min = b.walk_time_over_min;
+    c.bike_time_over_min = b.bike_time_over_min;
     c.log_distance_km = b.log_distance_km;
     c.bike_not_owned = b.bike_not_owned;
     c.availability = s.mode_choice.availability;
@@ -77,8 +75,7 @@ ChoiceParams choice_params(const Scenario& s) {
         c.nest_scale.push_back(nest.scale);
         c.nest_names.push_back(nest.name);
     }
-    c.band_limits_km = s.mode_choice.asc_by_distance_band.bands_km;
-    c.asc_by_band = s.mode_choice.asc_by_distance_band.rows;
+    c.asc_by_band = s.mode_choice.asc_by_distance_band;
     for (std::size_t g = 0; g < core::group_count; ++g)
         for (std::size_t p = 0; p < core::purpose_count; ++p)
             c.terms_by[g][p] = s.mode_choice.terms(static_cast<core::Group>(g), static_cast<core::Purpose>(p));

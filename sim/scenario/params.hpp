@@ -78,18 +78,16 @@ struct ChoiceParams {
     double transit_pass_fare_sek = 0;  // what a pass holder's pass costs per trip
     // Piecewise-linear walk and bike time (utility per minute beyond each breakpoint), log
     // distance per mode, and bike for a person without one.
-    std::vector<double> walk_breakpoints_min, walk_over_per_min, bike_breakpoints_min, bike_over_per_min;
+    Scenario::ModeChoice::Beta::Piecewise walk_time_over_min, bike_time_over_min;
     std::array<double, core::mode_count> log_distance_km{};
     double bike_not_owned = 0;
-    std::array<ModeRequirement, core::mode_count> availability{ModeRequirement::always, ModeRequirement::bike_owner,
-                                                               ModeRequirement::always, ModeRequirement::car_available};
+    std::array<ModeRequirement, core::mode_count> availability = default_availability;
     // Nested logit: per mode its nest (-1: none), per nest its scale.
     std::array<int, core::mode_count> nest_of{-1, -1, -1, -1};
     std::vector<double> nest_scale;
     std::vector<std::string> nest_names;
-    // Constants by distance band of the tour's trip out (empty: none).
-    std::vector<double> band_limits_km;
-    std::vector<std::array<double, core::mode_count>> asc_by_band;
+    // Constants by distance band of the tour's trip out (none when not given).
+    DistanceBandTable asc_by_band;
     // The terms of every group and purpose, resolved once.
     std::array<std::array<ModeChoiceTerms, core::purpose_count>, core::group_count> terms_by{};
     ReplanParams replanning;

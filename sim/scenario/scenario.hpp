@@ -75,6 +75,14 @@ struct DistanceBandTable {
 // What a mode needs of the person besides a path or a journey (mode_choice.availability).
 enum class ModeRequirement : std::uint8_t { always, car_available, bike_owner };
 inline constexpr std::array<std::string_view, 3> mode_requirement_names = {"always", "car_available", "bike_owner"};
+// Car needs a car, bike a bike, unless a scenario says otherwise.
+inline constexpr std::array<ModeRequirement, core::mode_count> default_availability{
+    ModeRequirement::always, ModeRequirement::bike_owner, ModeRequirement::always, ModeRequirement::car_available};
+// Whether a person with (or without) a car and a bike meets `need`.
+constexpr bool meets(ModeRequirement need, bool has_car, bool has_bike) {
+    return !((need == ModeRequirement::car_available && !has_car) ||
+             (need == ModeRequirement::bike_owner && !has_bike));
+}
 
 // The mode-choice terms for one group and purpose: constants plus the shared betas.
 struct ModeChoiceTerms {
@@ -247,9 +255,7 @@ struct Scenario {
         };
         std::vector<Nest> nests;
         // What each mode needs of the person (default: car a car, bike a bike).
-        std::array<ModeRequirement, core::mode_count> availability{ModeRequirement::always, ModeRequirement::bike_owner,
-                                                                   ModeRequirement::always,
-                                                                   ModeRequirement::car_available};
+        std::array<ModeRequirement, core::mode_count> availability = default_availability;
         // Constants by distance band of the tour's trip out (its shortest street distance),
         // written by `flemsim calibrate` from calibration.by_distance_band. Optional.
         DistanceBandTable asc_by_distance_band;

@@ -56,10 +56,8 @@ TEST_CASE("piecewise walk and bike time: the slope grows beyond each breakpoint,
     Tours t(1);
     for (auto& by : t.params.terms_by)
         for (auto& terms : by) terms.time_per_min = {-0.08, -0.07, 0, 0};
-    t.params.walk_breakpoints_min = {20, 40};
-    t.params.walk_over_per_min = {-0.02, -0.04};
-    t.params.bike_breakpoints_min = {20};
-    t.params.bike_over_per_min = {-0.03};
+    t.params.walk_time_over_min = {{20, 40}, {-0.02, -0.04}};
+    t.params.bike_time_over_min = {{20}, {-0.03}};
     std::uint8_t available = 0;
     // 50 minutes of walking a trip: -0.08 * 50 - 0.02 * 30 - 0.04 * 10 = -5.0; both trips -10.
     t.set_walk(50 * 60, 3900);
@@ -104,8 +102,8 @@ TEST_CASE("log distance, bike without a bike of one's own, and the pass's fare p
 
 TEST_CASE("constants by distance band: the band of the shortest street distance of the trip out") {
     Tours t(1);
-    t.params.band_limits_km = {1, 3};
-    t.params.asc_by_band = {{0.1, 0, 0, 0}, {0.2, 0, 0, 0}, {0.3, 0, 0, 0}};
+    t.params.asc_by_band.bands_km = {1, 3};
+    t.params.asc_by_band.rows = {{0.1, 0, 0, 0}, {0.2, 0, 0, 0}, {0.3, 0, 0, 0}};
     // The shortest of walk, bike and car: walk 2.5 km, bike 3 km, car 2.9 km -> 2.5 km, band 1-3.
     t.los.distance_m[idx(Mode::walk)].assign(2, 2500);
     t.los.distance_m[idx(Mode::bike)].assign(2, 3000);
@@ -113,9 +111,9 @@ TEST_CASE("constants by distance band: the band of the shortest street distance 
     std::uint8_t available = 0;
     CHECK(t.utilities(available)[idx(Mode::walk)] == doctest::Approx(0.2));
     // Exactly a limit belongs to the band above it (as the report's bands).
-    CHECK(choice::band_of_distance(t.params, 3000) == 2);
-    CHECK(choice::band_of_distance(t.params, 2999) == 1);
-    CHECK(choice::band_of_distance(t.params, 0) == 0);
+    CHECK(t.params.asc_by_band.band_of(3.0) == 2);
+    CHECK(t.params.asc_by_band.band_of(2.999) == 1);
+    CHECK(t.params.asc_by_band.band_of(0) == 0);
     // A mode that does not reach does not count: walk and car gone, bike's 3 km is the band 3+.
     t.los.available.assign(2, 0b0110);
     CHECK(choice::street_distance_m(choice::offer_of(t.los, 0)) == doctest::Approx(3000));

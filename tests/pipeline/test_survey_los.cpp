@@ -136,10 +136,10 @@ TEST_CASE("survey by zone pair: given cells are kept, rows may mix, and the pers
         "transit_wait_min,transit_access_egress_min,transit_transfers,transit_cost_sek,distance_km,"
         "origin_zone,destination_zone,departure,car_available,bike_owner";
     const std::string rows =
-        "1,walk,12,5,4,3,20,10,5,6,0,39,1.0,,,,,\n"                     // no zones: as before
-        "2,car,,,,,99,,,,,,,west,east,08:00,1,\n"                       // zones, one cell given
-        "3,walk,7,,,,,,,,,,,west,east,08:00,0,0\n"                      // no car, no bike
-        "4,bike,12,5,4,3,20,10,5,6,0,39,1.0,west,east,09:00,1,1\n";     // zones, every cell given
+        "1,walk,12,5,4,3,20,10,5,6,0,39,1.0,,,,,\n"                  // no zones: as before
+        "2,car,,,,,99,,,,,,,west,east,08:00,1,\n"                    // zones, one cell given
+        "3,walk,7,,,,,,,,,,,west,east,08:00,0,0\n"                   // no car, no bike
+        "4,bike,12,5,4,3,20,10,5,6,0,39,1.0,west,east,09:00,1,1\n";  // zones, every cell given
     const auto survey = read_and_fill(t, files.write("mixed.csv", header + "\n" + rows));
     REQUIRE(survey.size() == 4);
     // A row without zones, and a row with every cell given, are as written.
@@ -173,8 +173,7 @@ TEST_CASE("survey by zone pair: errors name file:line:column and the column") {
     SUBCASE("an unknown zone") {
         const std::string bad = "2,walk,west,nowhere,08:00,1";
         const auto file = files.write("unknown.csv", header + "\n1,walk,west,east,08:00,1\n" + bad + "\n");
-        const auto expected =
-            fmt::format("unknown.csv:3:{}: destination_zone: no zone 'nowhere'", column_of(bad, 3));
+        const auto expected = fmt::format("unknown.csv:3:{}: destination_zone: no zone 'nowhere'", column_of(bad, 3));
         CHECK_THROWS_WITH_AS(read_and_fill(t, file), doctest::Contains(expected.c_str()), core::InputError);
     }
     SUBCASE("zone rows without a scenario") {
@@ -215,8 +214,7 @@ TEST_CASE("survey by zone pair: errors name file:line:column and the column") {
         CHECK_THROWS_WITH_AS(choice::read_survey(files.write("time.csv", header + "\n1,walk,west,east,8h,1\n")),
                              doctest::Contains("time.csv:2:18: departure: expected a time"), core::InputError);
         CHECK_THROWS_WITH_AS(choice::read_survey(files.write("pair.csv", header + "\n1,walk,west,,08:00,1\n")),
-                             doctest::Contains("pair.csv:2:13: destination_zone: must not be empty"),
-                             core::InputError);
+                             doctest::Contains("pair.csv:2:13: destination_zone: must not be empty"), core::InputError);
         CHECK_THROWS_WITH_AS(choice::read_survey(files.write("flag.csv", header + "\n1,walk,west,east,08:00,yes\n")),
                              doctest::Contains("car_available: expected 0 or 1"), core::InputError);
         CHECK_THROWS_WITH_AS(choice::read_survey(files.write("half.csv", "id,chosen,origin_zone\n1,walk,west\n")),
