@@ -1,5 +1,7 @@
 #include "sim/scenario/config_tree.hpp"
 
+#include "sim/core/fs.hpp"
+
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -291,6 +293,10 @@ ConfigNode parse_yaml(std::string_view text, const std::string& file) {
 }
 
 ConfigNode load_yaml_file(const std::filesystem::path& path) {
+    // A folder opens as a stream on Linux and fails only when read, with an exception of the
+    // standard library rather than a message naming the file.
+    if (core::is_directory(path))
+        throw InputError({path.string(), 0, 0}, "is a folder, not a file", "name a YAML file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError({path.string(), 0, 0}, "cannot open file", "does it exist?");
     return parse_yaml(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()), path.string());

@@ -148,6 +148,10 @@ TEST_CASE("every input error names file:line:column and the key") {
         CHECK(error_of(a).find("cb.yaml:1:10: extends: '") != std::string::npos);
         CHECK(error_of(a).find("ca.yaml' makes a cycle") != std::string::npos);
     }
+    SUBCASE("extends naming a folder") {
+        const auto p = write("e17.yaml", "extends: .\n");
+        CHECK(error_of(p).find("is a folder, not a file") != std::string::npos);
+    }
     SUBCASE("a missing file") {
         CHECK(error_of("/nonexistent/scenario.yaml") ==
               "/nonexistent/scenario.yaml: cannot open file (does it exist?)");
