@@ -703,6 +703,115 @@ ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day
     return k;
 }
 
+ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t period_s, int samples) {
+    const auto& net = ctx.net;
+    const std::size_t nz = net.zone_count();
+    ZoneLosTable z;
+    z.zones = nz;
+    z.period_s = period_s;
+    z.periods = static_cast<int>(24 * 3600 / period_s);
+    z.offer.assign(static_cast<std::size_t>(z.periods) * nz * nz, PairOffer{});
+    const double walk_limit_s = ctx.params.max_walk_trip_m / ctx.params.walk_speed_mps;
+    const double bike_limit_s = ctx.params.max_bike_trip_m / ctx.params.bike_speed_mps;
+    const auto bit = [](Mode m) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(m)); };
+    const auto mi = [](Mode m) { return static_cast<std::size_t>(m); };
+    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
+    tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
+        Scratch& s = scratch.local();
+        const auto o = net.zone_centroid[i];
+        s.walk.run(o, walk_limit_s * 1.0001);
+        s.bike.run(o, bike_limit_s * 1.0001);
+        s.car.run(o);
+        for (std::size_t j = 0; j < nz; ++j) {
+            if (j == i) continue;
+            const auto d = net.zone_centroid[j];
+            PairOffer street;  // the same in every period
+            if (s.walk.reached(d) && s.walk.length_m(d) <= ctx.params.max_walk_trip_m) {
+                street.available |= bit(Mode::walk);
+                street.time_s[mi(Mode::walk)] = static_cast<float>(s.walk.time_s(d));
+                street.distance_m[mi(Mode::walk)] = static_cast<float>(s.walk.length_m(d));
+            }
+            if (s.bike.reached(d) && s.bike.length_m(d) <= ctx.params.max_bike_trip_m) {
+                street.available |= bit(Mode::bike);
+                street.time_s[mi(Mode::bike)] = static_cast<float>(s.bike.time_s(d));
+                street.distance_m[mi(Mode::bike)] = static_cast<float>(s.bike.length_m(d));
+            }
+            if (s.car.reached(d)) {
+                street.available |= bit(Mode::car);
+                street.car_drive_s = static_cast<float>(s.car.time_s(d));
+                street.time_s[mi(Mode::car)] = static_cast<float>(s.car.time_s(d) + ctx.params.car_access_s);
+                street.distance_m[mi(Mode::car)] = static_cast<float>(s.car.length_m(d));
+            }
+            for (int p = 0; p < z.periods; ++p) z.offer[(static_cast<std::size_t>(p) * nz + i) * nz + j] = street;
+        }
+        // Transit period by period, so that one search from the origin serves every destination
+        // (the query keeps its search for an origin and hour): sums, then means.
+        std::vector<int> found(static_cast<std::size_t>(z.periods) * nz, 0);
+        std::vector<double> transfers(found.size(), 0.0);
+        for (int p = 0; p < z.periods; ++p)
+            for (int k = 0; k < samples; ++k) {
+                const std::int32_t dep = p * period_s + static_cast<std::int32_t>((k * period_s) / samples);
+                for (std::size_t j = 0; j < nz; ++j) {
+                    if (j == i) continue;
+                    const auto path = transit_path_at(ctx, s.transit, o, net.zone_centroid[j], dep, nullptr, -1.0,
+                                                      static_cast<std::size_t>(samples) * nz);
+                    if (!path.found) continue;
+                    PairOffer& out = z.offer[(static_cast<std::size_t>(p) * nz + i) * nz + j];
+                    auto& pt = out.pt;
+                    pt.access_s += static_cast<float>(path.access_s);
+                    pt.wait_s += static_cast<float>(path.wait_s);
+                    pt.in_vehicle_s += static_cast<float>(path.in_vehicle_s);
+                    pt.transfer_walk_s += static_cast<float>(path.transfer_walk_s);
+                    pt.egress_s += static_cast<float>(path.egress_s);
+                    ++found[static_cast<std::size_t>(p) * nz + j];
+                    transfers[static_cast<std::size_t>(p) * nz + j] += path.transfers;
+                    out.distance_m[mi(Mode::transit)] += static_cast<float>(path.total_m());
+                }
+            }
+        for (int p = 0; p < z.periods; ++p)
+            for (std::size_t j = 0; j < nz; ++j) {
+                PairOffer& out = z.offer[(static_cast<std::size_t>(p) * nz + i) * nz + j];
+                auto& pt = out.pt;
+                const int n = found[static_cast<std::size_t>(p) * nz + j];
+                if (n == 0 || 2 * n < samples) {
+                    pt = {};
+                    out.distance_m[mi(Mode::transit)] = 0;
+                    continue;
+                }
+                for (float* v : {&pt.access_s, &pt.wait_s, &pt.in_vehicle_s, &pt.transfer_walk_s, &pt.egress_s})
+                    *v /= static_cast<float>(n);
+                pt.transfers =
+                    static_cast<std::uint32_t>(std::lround(transfers[static_cast<std::size_t>(p) * nz + j] / n));
+                out.distance_m[mi(Mode::transit)] /= static_cast<float>(n);
+                out.available |= bit(Mode::transit);
+                out.time_s[mi(Mode::transit)] = pt.total_s();
+            }
+    });
+    // Intrazonal: half the offer to the nearest other zone (by street distance, else any mode's).
+    for (std::size_t i = 0; i < nz; ++i) {
+        std::size_t nearest = nz;
+        float best = std::numeric_limits<float>::infinity();
+        for (std::size_t j = 0; j < nz; ++j) {
+            if (j == i) continue;
+            const auto& o = z.offer[i * nz + j];
+            float dist = std::numeric_limits<float>::infinity();
+            for (const Mode m : {Mode::walk, Mode::bike, Mode::car})
+                if (o.available & bit(m)) dist = std::min(dist, o.distance_m[mi(m)]);
+            if (dist < best) best = dist, nearest = j;
+        }
+        if (nearest == nz) continue;
+        for (int p = 0; p < z.periods; ++p) {
+            PairOffer h = z.offer[(static_cast<std::size_t>(p) * nz + i) * nz + nearest];
+            for (std::size_t m = 0; m < core::mode_count; ++m) h.time_s[m] *= 0.5f, h.distance_m[m] *= 0.5f;
+            h.car_drive_s *= 0.5f;
+            for (float* v : {&h.pt.access_s, &h.pt.wait_s, &h.pt.in_vehicle_s, &h.pt.transfer_walk_s, &h.pt.egress_s})
+                *v *= 0.5f;
+            z.offer[(static_cast<std::size_t>(p) * nz + i) * nz + i] = h;
+        }
+    }
+    return z;
+}
+
 population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std::int32_t time_of_day_s) {
     const auto& net = ctx.net;
     const std::size_t nz = net.zone_count();

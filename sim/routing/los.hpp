@@ -135,6 +135,33 @@ struct ZoneSkims {
 };
 ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day_s);
 
+// What each mode offers between two zones' centroids in one period of the day, for the demand
+// models' logsums (sim/pipeline/service_view.hpp): walk, bike and car (empty roads) as in the
+// skims; transit the mean over `samples` departures spread evenly over the period, offered when
+// at least half of them find a journey (each within max_wait_s). Walk access only (park-and-ride
+// and bike-and-ride are left to the trips themselves).
+struct PairOffer {
+    std::uint8_t available = 0;  // bit (1 << mode)
+    std::array<float, core::mode_count> time_s{};
+    std::array<float, core::mode_count> distance_m{};
+    float car_drive_s = 0;
+    BasicTransitComponents<float> pt;
+};
+struct ZoneLosTable {
+    std::size_t zones = 0;
+    int periods = 0;
+    std::int32_t period_s = 3600;
+    std::vector<PairOffer> offer;  // periods x zones x zones
+    const PairOffer& at(int period, std::size_t from, std::size_t to) const {
+        const int p = ((period % periods) + periods) % periods;  // a period past midnight is the same period
+        return offer[(static_cast<std::size_t>(p) * zones + from) * zones + to];
+    }
+    int period_of(std::int32_t time_s) const { return static_cast<int>(time_s / period_s) % periods; }
+};
+// The intrazonal offer (from a zone to itself) is half the offer to the zone's nearest other zone
+// by street distance (its times, distances and transit components), as for the impedances.
+ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t period_s, int samples);
+
 // Fastest of walk, bike, car and transit (mean over the hour, as in the skims) between zone
 // centroids, in minutes, at `time_of_day_s`; the intrazonal value is half the fastest time to another zone.
 population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std::int32_t time_of_day_s);
