@@ -77,22 +77,31 @@ double transit_cost_sek(const scenario::ChoiceParams& params, bool pass_holder, 
     return c;
 }
 
-double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, const TripOffer& offer, Mode m) {
-    const auto& s = in.params;
+TourTraits traits_of(const population::Population& pop, std::size_t tour) {
+    const auto person = pop.person_of_tour(tour);
+    return {pop.group[person],           pop.tour_purpose[tour],        pop.car_available[person] != 0,
+            pop.bike_owner[person] != 0, pop.transit_pass[person] != 0, pop.tour_zone[tour]};
+}
+
+double trip_cost_sek(const scenario::ChoiceParams& s, const std::vector<double>& parking_sek_by_zone,
+                     const TourTraits& who, bool outbound, const TripOffer& offer, Mode m) {
     switch (m) {
         case Mode::walk:
         case Mode::bike:
             return 0.0;
         case Mode::transit:
-            return transit_cost_sek(s, in.pop.transit_pass[in.pop.person_of_tour(trip / 2)], offer.pt.access_kind,
-                                    offer.pt.ride_m);
+            return transit_cost_sek(s, who.pass, offer.pt.access_kind, offer.pt.ride_m);
         case Mode::car: {
             double c = s.car_cost_per_km_sek * offer.distance_m[idx(Mode::car)] / 1000.0;
-            if (trip % 2 == 0) c += in.parking_sek_by_zone[in.pop.tour_zone[trip / 2]];
+            if (outbound) c += parking_sek_by_zone[who.dest_zone];
             return c;
         }
     }
     return 0.0;
+}
+
+double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, const TripOffer& offer, Mode m) {
+    return trip_cost_sek(in.params, in.parking_sek_by_zone, traits_of(in.pop, trip / 2), trip % 2 == 0, offer, m);
 }
 
 double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, Mode m) {
@@ -105,12 +114,14 @@ Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, std::uint8_t&
 
 Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOffer& out, const TripOffer& back,
                          std::uint8_t& available) {
-    const auto& pop = in.pop;
-    const auto person = pop.person_of_tour(tour);
-    const auto& params = in.params;
-    const auto& terms = params.terms(pop.group[person], pop.tour_purpose[tour]);
+    return tour_utilities(in.params, in.parking_sek_by_zone, traits_of(in.pop, tour), out, back, available);
+}
+
+Utilities tour_utilities(const scenario::ChoiceParams& params, const std::vector<double>& parking_sek_by_zone,
+                         const TourTraits& who, const TripOffer& out, const TripOffer& back, std::uint8_t& available) {
+    const auto& terms = params.terms(who.group, who.purpose);
     available = out.available & back.available;
-    const bool has_car = pop.car_available[person], has_bike = pop.bike_owner[person];
+    const bool has_car = who.car, has_bike = who.bike;
     for (std::size_t m = 0; m < core::mode_count; ++m)
         if (!scenario::meets(params.availability[m], has_car, has_bike))
             available &= static_cast<std::uint8_t>(~(1u << m));
@@ -121,7 +132,7 @@ Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOff
         for (std::size_t m = 0; m < core::mode_count; ++m) v[m] += row[m];
     }
     if (!has_bike) v[idx(Mode::bike)] += params.bike_not_owned;
-    std::size_t t = 2 * tour;
+    bool outbound = true;
     for (const TripOffer* o : {&out, &back}) {
         const double walk_min = o->time_s[idx(Mode::walk)] / 60.0, bike_min = o->time_s[idx(Mode::bike)] / 60.0;
         v[idx(Mode::walk)] += terms.time_per_min[idx(Mode::walk)] * walk_min;
@@ -148,8 +159,9 @@ Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOff
                  ? terms.time_per_min[idx(Mode::bike)] * o->pt.ride_s / 60.0
                  : 0.0);
         for (std::size_t m = 0; m < core::mode_count; ++m)
-            v[m] += terms.cost_per_sek * trip_cost_sek(in, t, *o, static_cast<Mode>(m));
-        ++t;
+            v[m] += terms.cost_per_sek *
+                    trip_cost_sek(params, parking_sek_by_zone, who, outbound, *o, static_cast<Mode>(m));
+        outbound = false;
     }
     return v;
 }

@@ -27,13 +27,8 @@ std::vector<double> parking_by_zone(const scenario::Scenario& s, const network::
 
 // What the modes offer one trip: availability bits (1 << mode), door-to-door times and
 // distances, and the components the utility weighs differently.
-struct TripOffer {
-    std::uint8_t available = 0;
-    std::array<float, core::mode_count> time_s{};
-    std::array<float, core::mode_count> distance_m{};
-    float car_drive_s = 0;
-    routing::BasicTransitComponents<float> pt;
-};
+// (The same record as a zone pair's offer in a period, routing::PairOffer.)
+using TripOffer = routing::PairOffer;
 TripOffer offer_of(const routing::TripLos& los, std::size_t trip);
 
 // The shortest street distance of a trip (walk, bike, car, whichever reach; else transit's; else
@@ -48,7 +43,19 @@ NestedLogit mode_model(const scenario::ChoiceParams& params);
 double transit_cost_sek(const scenario::ChoiceParams& params, bool pass_holder, std::uint8_t access_kind,
                         double ride_m);
 
+// What the utilities need of a tour's person and the tour itself, whoever asks: the simulation
+// (from the population) or the demand models (zone to zone, for a kind of person).
+struct TourTraits {
+    core::Group group = core::Group::resident;
+    core::Purpose purpose = core::Purpose::other;
+    bool car = false, bike = false, pass = false;  // car available, bike owned, transit pass held
+    std::uint32_t dest_zone = 0;                   // parking is paid there, on the trip out
+};
+TourTraits traits_of(const population::Population& pop, std::size_t tour);
+
 // Out-of-pocket cost of a trip by mode m (fare, car running cost, parking on the outbound trip).
+double trip_cost_sek(const scenario::ChoiceParams& params, const std::vector<double>& parking_sek_by_zone,
+                     const TourTraits& who, bool outbound, const TripOffer& offer, core::Mode m);
 double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, const TripOffer& offer, core::Mode m);
 double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, core::Mode m);
 
@@ -56,6 +63,8 @@ double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, core::Mode m);
 Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, std::uint8_t& available);
 Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOffer& out, const TripOffer& back,
                          std::uint8_t& available);
+Utilities tour_utilities(const scenario::ChoiceParams& params, const std::vector<double>& parking_sek_by_zone,
+                         const TourTraits& who, const TripOffer& out, const TripOffer& back, std::uint8_t& available);
 
 struct ChoiceSummary {
     std::uint64_t tours = 0;
