@@ -25,7 +25,17 @@ void print_result(const scenario::Scenario& s, const pipeline::RunResult& r) {
     const auto& p = r.population;
     std::cout << "population: " << p.residents << " residents (" << p.resident_workers << " working, "
               << p.resident_students << " studying), " << p.in_commuting_workers << " in-commuting workers, "
-              << p.in_commuting_students << " in-commuting students\n\n";
+              << p.in_commuting_students << " in-commuting students\n";
+    if (p.households > 0)
+        fmt::print("households: {} (no car {:.1f} %, one {:.1f} %, two or more {:.1f} %)\n", p.households,
+                   100.0 * p.households_by_cars[0] / p.households, 100.0 * p.households_by_cars[1] / p.households,
+                   100.0 * p.households_by_cars[2] / p.households);
+    if (s.demand.given)
+        fmt::print(
+            "demand models: {} persons stay home; places shadow-priced in {} rounds (largest expected excess "
+            "{:.2f} %)\n",
+            p.persons_staying_home, p.shadow_price_iterations, 100.0 * p.shadow_price_max_excess);
+    std::cout << "\n";
     std::cout << report::format_modal_split(r.split) << "\n";
     if (r.simulated) {
         std::cout << report::format_crowding(r.crowding) << "\n";

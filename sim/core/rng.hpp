@@ -23,6 +23,11 @@ enum class Stream : std::uint64_t {
     replanning = 10,
     walk_bike_speed = 11,
     journey_choice = 12,
+    household = 13,           // household sizes of a zone's residents
+    mobility_tools = 14,      // cars of a household, a person's pass and bike (the demand models)
+    stay_home = 15,           // whether a person makes no tour on the day
+    departure_period = 16,    // the period a tour leaves in (the demand models)
+    destination_sample = 17,  // sampling of destination alternatives
 };
 
 constexpr std::uint64_t mix64(std::uint64_t z) {

@@ -20,6 +20,7 @@
 #include "sim/network/patch.hpp"
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/day_loop.hpp"
+#include "sim/pipeline/service_view.hpp"
 #include "sim/population/population.hpp"
 #include "sim/routing/los.hpp"
 #include "sim/routing/routes.hpp"
@@ -222,7 +223,14 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     const auto imp = routing::compute_zone_impedance(ctx, impedance_time_s);
     clock.lap("network and level-of-service set-up");
 
-    const auto pop = population::synthesize(s, net, prep.zones, imp, &result.population);
+    // The demand models see the level of service by period (service_view.hpp).
+    std::optional<ServiceLevel> level;
+    if (s.demand.given) {
+        level.emplace(ctx, s, params.choice, prep.parking);
+        clock.lap("level of service for the demand models");
+    }
+    const auto pop =
+        population::synthesize(s, net, prep.zones, imp, &result.population, level ? &level->view() : nullptr);
     result.persons = pop.person_count();
     result.trips = pop.trip_count();
     say("population: " + thousands(pop.person_count()) + " persons, " + thousands(pop.trip_count()) + " trips");

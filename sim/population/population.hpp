@@ -2,7 +2,9 @@
 // The synthetic population: persons as columns indexed by person id, and their day plans
 // as tours in CSR form (each tour is two trips: out from home and back). Trip t belongs
 // to tour t / 2; even trips leave home, odd trips return.
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,7 @@ struct Population {
     std::vector<std::uint8_t> car_available;
     std::vector<std::uint8_t> bike_owner;
     std::vector<std::uint8_t> transit_pass;
+    std::vector<std::uint32_t> household;  // its first member's id (an in-commuter is a household of one)
 
     // Tours (CSR over persons, in departure order within a person).
     std::vector<std::uint32_t> person_first_tour;  // person_count + 1
@@ -70,6 +73,25 @@ struct ZoneImpedance {
     double at(std::size_t from, std::size_t to) const { return minutes[from * zone_count + to]; }
 };
 
+// Mobility tools of a person as bits, the kinds of person the demand models' logsums are for.
+inline constexpr std::uint8_t tool_car = 1, tool_bike = 2, tool_pass = 4;
+inline constexpr std::size_t tool_sets = 8;
+
+// What the demand models see of the level of service (sim/pipeline/service_view.hpp builds it
+// from the routing context and the mode choice). Periods split the day evenly.
+struct ServiceView {
+    int periods = 24;
+    std::int32_t period_s = 3600;
+    // The expected maximum utility (logsum) of the mode choice of a tour from zone o to zone d by
+    // a person of `group` holding `tools`, leaving home in period p_out and the activity in
+    // p_back; -inf when no mode goes both ways.
+    std::function<double(core::Group group, core::Purpose purpose, std::uint8_t tools, std::uint32_t o, std::uint32_t d,
+                         int p_out, int p_back)>
+        tour_logsum;
+    // Shortest street distance between the zones' centroids in km (+inf: none).
+    std::function<double(std::uint32_t o, std::uint32_t d)> street_km;
+};
+
 // Counts of the synthesis, for the run summary.
 struct SynthesisSummary {
     std::uint64_t residents = 0;
@@ -77,12 +99,21 @@ struct SynthesisSummary {
     std::uint64_t resident_students = 0;
     std::uint64_t in_commuting_workers = 0;
     std::uint64_t in_commuting_students = 0;
+    // With the demand models (scenario section `demand`).
+    std::uint64_t households = 0;
+    std::array<std::uint64_t, 3> households_by_cars{};  // 0, 1, 2+
+    std::uint64_t persons_staying_home = 0;
+    int shadow_price_iterations = 0;
+    double shadow_price_max_excess = 0;  // largest relative excess of a zone's places over its capacity (expected)
 };
 
 // Land use indexed by network zone, resolved from the scenario's zone names.
 struct ZoneData {
     std::vector<double> residents, jobs, study_places, visits;                         // study zones
+    std::vector<double> home_parking_sek_per_month;                                    // study zones
     std::vector<double> gw_workers, gw_students, gw_jobs, gw_study_places, gw_visits;  // gateways
+    // In-commuters' shares holding a car, a bike and a pass by gateway (< 0: their group's).
+    std::vector<std::array<double, 3>> gw_tools;
 };
 
 // Resolves the scenario's land_use and gateways against the network; unknown zones, a
@@ -90,9 +121,12 @@ struct ZoneData {
 ZoneData resolve_zone_data(const scenario::Scenario& s, const network::Network& net);
 
 // Builds persons, work and study places and day plans. Deterministic for a seed,
-// whatever the number of threads.
+// whatever the number of threads. With the scenario's `demand` section the choices see the
+// level of service through `view` (required then; see demand.hpp), else the gravity model on
+// `impedance` places people and the group shares hand out mobility tools.
 Population synthesize(const scenario::Scenario& s, const network::Network& net, const ZoneData& zones,
-                      const ZoneImpedance& impedance, SynthesisSummary* summary = nullptr);
+                      const ZoneImpedance& impedance, SynthesisSummary* summary = nullptr,
+                      const ServiceView* view = nullptr);
 
 // Gravity weights attraction[j] * exp(beta * minutes(i, j)); 0 for unreachable pairs.
 double gravity_weight(double attraction, double beta_per_min, double minutes);

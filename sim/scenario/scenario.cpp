@@ -216,6 +216,119 @@ core::Mode mode_named(const ConfigNode& node, const std::string& path) {
     fail_at(node, path, "no such mode '" + name + "'", "modes are walk, bike, transit and car");
 }
 
+template <std::size_t N>
+std::array<double, N> per_name_or(const ConfigNode* node, const std::string& path,
+                                  const std::array<std::string_view, N>& names, Range range,
+                                  const std::array<double, N>& fallback) {
+    if (!node) return fallback;
+    MapReader r(*node, path);
+    std::array<double, N> out{};
+    for (std::size_t i = 0; i < N; ++i) out[i] = r.number_or(names[i], fallback[i], range);
+    r.finish();
+    return out;
+}
+
+// `demand`: the demand models that see the level of service (sim/population/demand.hpp).
+void read_demand(const ConfigNode& node, Scenario& s) {
+    MapReader d(node, "demand");
+    auto& k = s.demand;
+    k.given = true;
+    k.pos = node.pos;
+    k.period_min = static_cast<int>(d.number_or("period_min", k.period_min, Range{5, 240}));
+    if ((24 * 60) % k.period_min != 0)
+        fail_at(*d.optional("period_min"), "demand.period_min", "must divide the day (1440 minutes) evenly");
+    k.samples_per_period = static_cast<int>(d.number_or("samples_per_period", k.samples_per_period, Range{1, 60}));
+    if (const ConfigNode* n = d.optional("destinations")) {
+        MapReader r(*n, "demand.destinations");
+        auto& x = k.destinations;
+        x.logsum_coefficient = per_name_or(r.optional("logsum_coefficient"), r.child_path("logsum_coefficient"),
+                                           core::purpose_names, Range{0.0, 10.0}, x.logsum_coefficient);
+        x.distance_per_km = per_name_or(r.optional("distance_per_km"), r.child_path("distance_per_km"),
+                                        core::purpose_names, non_positive, x.distance_per_km);
+        x.sample_size = static_cast<int>(r.number_or("sample_size", x.sample_size, Range{0, 100000}));
+        if (x.sample_size == 1)
+            fail_at(*r.optional("sample_size"), "demand.destinations.sample_size",
+                    "a sample of one zone chooses nothing; use 0 (every zone) or at least 2");
+        x.shadow_price_iterations =
+            static_cast<int>(r.number_or("shadow_price_iterations", x.shadow_price_iterations, Range{0, 1000}));
+        x.shadow_price_tolerance =
+            r.number_or("shadow_price_tolerance", x.shadow_price_tolerance, Range{0.0, 1.0, true});
+        r.finish();
+    }
+    if (const ConfigNode* n = d.optional("in_commuters")) {
+        MapReader r(*n, "demand.in_commuters");
+        auto& x = k.in_commuters;
+        const auto count = [&](const char* key, double& out) {
+            const ConfigNode* v = r.optional(key);
+            if (!v) return;
+            if (v->kind == ConfigNode::Kind::scalar && v->scalar == "fill") return;
+            out = to_number(*v, r.child_path(key), non_negative);
+        };
+        count("workers", x.workers);
+        count("students", x.students);
+        x.logsum_coefficient = r.number_or("logsum_coefficient", x.logsum_coefficient, Range{0.0, 10.0});
+        r.finish();
+    }
+    if (const ConfigNode* n = d.optional("mobility_tools")) {
+        MapReader r(*n, "demand.mobility_tools");
+        auto& x = k.mobility_tools;
+        x.given = true;
+        const auto& hn = r.required("household_size");
+        x.household_size = to_numbers(hn, r.child_path("household_size"), unit_interval);
+        double sum = 0;
+        for (const double v : x.household_size) sum += v;
+        if (x.household_size.empty() || std::abs(sum - 1.0) > 0.001)
+            fail_at(hn, r.child_path("household_size"),
+                    "give the shares of households of 1, 2, ... persons, adding up to 1 (they add up to " +
+                        fmt::format("{:.4f}", sum) + ")");
+        {
+            MapReader c(r.required("cars"), r.child_path("cars"));
+            auto& y = x.cars;
+            y.asc_one = c.number("asc_one");
+            y.asc_two_plus = c.number("asc_two_plus");
+            y.per_adult_one = c.number_or("per_adult_one", 0.0);
+            y.per_adult_two_plus = c.number_or("per_adult_two_plus", 0.0);
+            y.per_worker_one = c.number_or("per_worker_one", 0.0);
+            y.per_worker_two_plus = c.number_or("per_worker_two_plus", 0.0);
+            y.accessibility = c.number_or("accessibility", 0.0, non_negative);
+            y.parking_per_100_sek_month = c.number_or("parking_per_100_sek_month", 0.0, non_positive);
+            c.finish();
+        }
+        const auto binary = [&](const char* key, Scenario::Demand::MobilityTools::Binary& y) {
+            MapReader b(r.required(key), r.child_path(key));
+            y.asc = per_name(b.required("asc"), b.child_path("asc"), core::group_names, any_number, false);
+            y.accessibility = b.number_or("accessibility", 0.0, non_negative);
+            y.car_available = b.number_or("car_available", 0.0);
+            b.finish();
+        };
+        binary("transit_pass", x.pass);
+        binary("bike", x.bike);
+        x.work_weight = r.number_or("work_weight", x.work_weight, non_negative);
+        x.all_weight = r.number_or("all_weight", x.all_weight, non_negative);
+        r.finish();
+    }
+    if (const ConfigNode* n = d.optional("trip_making")) {
+        MapReader r(*n, "demand.trip_making");
+        auto& x = k.trip_making;
+        x.stay_home =
+            per_name(r.required("stay_home"), r.child_path("stay_home"), core::group_names, Range{0.0, 1.0}, false);
+        for (std::size_t g = 0; g < core::group_count; ++g)
+            if (x.stay_home[g] >= 1.0)
+                fail_at(*r.optional("stay_home"), r.child_path("stay_home"),
+                        "the share of " + std::string(core::group_names[g]) + " staying home must be below 1");
+        x.accessibility = r.number_or("accessibility", 0.0, non_negative);
+        x.reference_accessibility = r.number_or("reference_accessibility", 0.0);
+        r.finish();
+    }
+    if (const ConfigNode* n = d.optional("departure_time")) {
+        MapReader r(*n, "demand.departure_time");
+        k.departure_time.logsum_coefficient =
+            r.number_or("logsum_coefficient", k.departure_time.logsum_coefficient, Range{0.0, 10.0});
+        r.finish();
+    }
+    d.finish();
+}
+
 void read_scenario(Scenario& s) {
     MapReader root(s.tree, "");
     root.optional("extends");
@@ -271,6 +384,7 @@ void read_scenario(Scenario& s) {
             u.jobs = z.number("jobs", non_negative);
             u.study_places = z.number("study_places", non_negative);
             u.visits = z.number("visits", non_negative);
+            u.home_parking_sek_per_month = z.number_or("home_parking_sek_per_month", 0.0, non_negative);
             z.finish();
             s.land_use.push_back(u);
         }
@@ -289,6 +403,9 @@ void read_scenario(Scenario& s) {
             g.jobs = z.number("jobs", non_negative);
             g.study_places = z.number("study_places", non_negative);
             g.visits = z.number("visits", non_negative);
+            g.car_availability = z.number_or("car_availability", -1.0, unit_interval);
+            g.bike_ownership = z.number_or("bike_ownership", -1.0, unit_interval);
+            g.transit_pass = z.number_or("transit_pass", -1.0, unit_interval);
             z.finish();
             s.gateways.push_back(g);
         }
@@ -426,6 +543,7 @@ void read_scenario(Scenario& s) {
         s.iterations.time_tolerance = it.number("time_tolerance", Range{0.0, 1.0, true});
         it.finish();
     }
+    if (const ConfigNode* dn = root.optional("demand")) read_demand(*dn, s);
     if (const ConfigNode* cal = root.optional("calibration")) {
         MapReader c(*cal, "calibration");
         auto& k = s.calibration;

@@ -27,7 +27,8 @@ struct ZoneLandUse {
     double residents = 0;
     double jobs = 0;
     double study_places = 0;
-    double visits = 0;  // daily attraction of "other" trips (shops, services, hospital visits)
+    double visits = 0;                      // daily attraction of "other" trips (shops, services, hospital visits)
+    double home_parking_sek_per_month = 0;  // what parking a car at home costs (optional; car ownership)
 };
 
 // A gateway zone stands for a part of the region outside the study area.
@@ -39,6 +40,8 @@ struct GatewayWeights {
     double jobs = 0;          // destination weight of residents working outside
     double study_places = 0;  // destination weight of residents studying outside
     double visits = 0;        // destination weight of residents' other trips outside
+    // Mobility tools of in-commuters from here (optional; < 0: population.attributes of their group).
+    double car_availability = -1, bike_ownership = -1, transit_pass = -1;
 };
 
 struct GroupAttributes {
@@ -227,6 +230,54 @@ struct Scenario {
         };
         std::array<Band, elasticity_levers.size()> elasticities{};  // indexed as elasticity_levers
     } validation;
+
+    // The demand models that see the level of service (optional section `demand`; without it
+    // work, study and other places come from the gravity model of activities.*, mobility tools
+    // from population.attributes, and departures from the profiles). sim/population/demand.hpp.
+    struct Demand {
+        bool given = false;
+        core::SourcePos pos;
+        int period_min = 60;         // periods of the day the level of service is computed for
+        int samples_per_period = 4;  // transit departures sampled in each period
+        struct Destinations {
+            std::array<double, core::purpose_count> logsum_coefficient{1, 1, 1};
+            std::array<double, core::purpose_count> distance_per_km{};  // utility per km of street distance
+            int sample_size = 0;                   // 0: every zone; else sample this many when there are more
+            int shadow_price_iterations = 20;      // work and study places
+            double shadow_price_tolerance = 0.01;  // largest relative excess of a zone's places
+        } destinations;
+        struct InCommuters {
+            double workers = -1;            // count (before population.scale); < 0: every job residents leave
+            double students = -1;           // the same for study places
+            double logsum_coefficient = 1;  // gateway of origin: ln(size) + this x logsum
+        } in_commuters;
+        struct MobilityTools {
+            bool given = false;
+            std::vector<double> household_size;  // shares of households of 1, 2, ... persons
+            struct Cars {
+                double asc_one = 0, asc_two_plus = 0;                // against no car
+                double per_adult_one = 0, per_adult_two_plus = 0;    // per person of the household beyond one
+                double per_worker_one = 0, per_worker_two_plus = 0;  // per worker of the household
+                double accessibility = 0;                            // per unit of the logsum gain of a car
+                double parking_per_100_sek_month = 0;                // per 100 SEK a month of home parking (per car)
+            } cars;
+            struct Binary {
+                std::array<double, core::group_count> asc{};
+                double accessibility = 0;  // per unit of the logsum gain of holding it
+                double car_available = 0;  // when the person has a car
+            } pass, bike;
+            double work_weight = 1.0;  // accessibility: logsum to work or study places, plus this...
+            double all_weight = 1.0;   // ...and this times the logsum to everything (visits)
+        } mobility_tools;
+        struct TripMaking {
+            std::array<double, core::group_count> stay_home{};  // share of the group with no tour on a day
+            double accessibility = 0;                           // per unit of accessibility above the reference
+            double reference_accessibility = 0;                 // the accessibility at which the shares hold
+        } trip_making;
+        struct DepartureTime {
+            double logsum_coefficient = 1;  // period: ln(profile) + this x the tour's logsum in the period
+        } departure_time;
+    } demand;
 
     struct ModeChoice {
         std::array<double, core::mode_count> asc{};

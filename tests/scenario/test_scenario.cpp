@@ -333,3 +333,78 @@ TEST_CASE("the mode-choice model's keys: nests, availability, piecewise terms, b
               std::string::npos);
     }
 }
+
+TEST_CASE("the demand models' keys") {
+    SUBCASE("absent: the gravity model and the group shares, as before") {
+        const auto s = load_scenario(tiny);
+        CHECK_FALSE(s.demand.given);
+        CHECK_FALSE(s.demand.mobility_tools.given);
+    }
+    SUBCASE("a complete section reads into its members") {
+        const auto p =
+            variant("dm1.yaml",
+                    "demand:\n"
+                    "  period_min: 30\n  samples_per_period: 3\n"
+                    "  destinations:\n"
+                    "    logsum_coefficient: {work: 0.5, other: 0.7}\n"
+                    "    distance_per_km: {other: -0.1}\n"
+                    "    sample_size: 20\n    shadow_price_iterations: 7\n    shadow_price_tolerance: 0.02\n"
+                    "  in_commuters: {workers: 1200, students: fill, logsum_coefficient: 0.4}\n"
+                    "  mobility_tools:\n"
+                    "    household_size: [0.4, 0.35, 0.25]\n"
+                    "    cars: {asc_one: 0.3, asc_two_plus: -2.6, per_adult_two_plus: 0.9, accessibility: 0.4,\n"
+                    "           parking_per_100_sek_month: -0.1}\n"
+                    "    transit_pass: {asc: {resident: 0.3, resident_student: 1.9}, accessibility: 0.5,\n"
+                    "                   car_available: -1.2}\n"
+                    "    bike: {asc: {resident: 0.1}}\n"
+                    "  trip_making: {stay_home: {resident: 0.25, resident_worker: 0.08}, accessibility: 0.2,\n"
+                    "                reference_accessibility: 3}\n"
+                    "  departure_time: {logsum_coefficient: 0.5}\n"
+                    "land_use:\n  west: {home_parking_sek_per_month: 400}\n"
+                    "gateways:\n  city: {car_availability: 0.4}\n");
+        const auto s = load_scenario(p);
+        const auto& d = s.demand;
+        CHECK(d.given);
+        CHECK(d.period_min == 30);
+        CHECK(d.samples_per_period == 3);
+        CHECK(d.destinations.logsum_coefficient[0] == 0.5);
+        CHECK(d.destinations.logsum_coefficient[1] == 1.0);  // the default stays
+        CHECK(d.destinations.distance_per_km[2] == -0.1);
+        CHECK(d.destinations.sample_size == 20);
+        CHECK(d.destinations.shadow_price_iterations == 7);
+        CHECK(d.in_commuters.workers == 1200);
+        CHECK(d.in_commuters.students < 0);  // fill
+        CHECK(d.in_commuters.logsum_coefficient == 0.4);
+        CHECK(d.mobility_tools.given);
+        CHECK(d.mobility_tools.household_size == std::vector<double>{0.4, 0.35, 0.25});
+        CHECK(d.mobility_tools.cars.asc_two_plus == -2.6);
+        CHECK(d.mobility_tools.cars.per_adult_one == 0);
+        CHECK(d.mobility_tools.pass.asc[2] == 1.9);
+        CHECK(d.mobility_tools.pass.car_available == -1.2);
+        CHECK(d.mobility_tools.bike.asc[0] == 0.1);
+        CHECK(d.trip_making.stay_home[1] == 0.08);
+        CHECK(d.trip_making.reference_accessibility == 3);
+        CHECK(d.departure_time.logsum_coefficient == 0.5);
+        CHECK(s.land_use[0].home_parking_sek_per_month == 400);
+        CHECK(s.gateways[0].car_availability == 0.4);
+        CHECK(s.gateways[0].transit_pass < 0);  // the group's share
+    }
+    SUBCASE("errors name the key") {
+        const auto p = variant("dm2.yaml", "demand:\n  period_min: 50\n");
+        CHECK(error_of(p) == p.string() + ":3:15: demand.period_min: must divide the day (1440 minutes) evenly");
+        const auto q = variant("dm3.yaml",
+                               "demand:\n  mobility_tools:\n    household_size: [0.5, 0.4]\n"
+                               "    cars: {asc_one: 0, asc_two_plus: -2}\n"
+                               "    transit_pass: {asc: {}}\n    bike: {asc: {}}\n");
+        CHECK(error_of(q).find("demand.mobility_tools.household_size: give the shares of households of 1, 2, ... "
+                               "persons, adding up to 1 (they add up to 0.9000)") != std::string::npos);
+        const auto r = variant("dm4.yaml", "demand:\n  trip_making: {stay_home: {resident: 1}}\n");
+        CHECK(error_of(r).find("the share of resident staying home must be below 1") != std::string::npos);
+        const auto t = variant("dm5.yaml", "demand:\n  destinations: {sample_size: 1}\n");
+        CHECK(error_of(t).find("a sample of one zone chooses nothing") != std::string::npos);
+        const auto u = variant("dm6.yaml", "demand:\n  in_commuters: {workers: lots}\n");
+        CHECK(error_of(u).find("demand.in_commuters.workers") != std::string::npos);
+        const auto v = variant("dm7.yaml", "demand:\n  departure_tme: {}\n");
+        CHECK(error_of(v).find("did you mean 'departure_time'?") != std::string::npos);
+    }
+}
