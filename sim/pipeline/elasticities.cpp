@@ -10,10 +10,12 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include "sim/core/json.hpp"
 #include "sim/core/text.hpp"
 #include "sim/network/patch.hpp"
+#include "sim/pipeline/service_view.hpp"
 #include "sim/population/population.hpp"
 #include "sim/routing/los.hpp"
 #include "sim/scenario/params.hpp"
@@ -65,6 +67,27 @@ ElasticityRow make_row(const scenario::Scenario& s, Lever lever, const char* dem
         row.inside = std::isfinite(row.elasticity) && row.elasticity >= band.min && row.elasticity <= band.max;
     }
     return row;
+}
+
+// The long-run side of a row (the demand models chose again under the lever); the band judges it.
+void add_long_run(ElasticityRow& row, double minus, double plus) {
+    row.has_long_run = true;
+    row.long_minus = minus;
+    row.long_plus = plus;
+    row.long_run = arc_elasticity(minus, plus);
+    if (row.has_band)
+        row.inside = std::isfinite(row.long_run) && row.long_run >= row.band_min && row.long_run <= row.band_max;
+}
+
+// A zone table with the levers that scale times applied (time on board and its crowding; bike time).
+routing::ZoneLosTable scaled_table(routing::ZoneLosTable t, const LeverScale& scale) {
+    for (auto& o : t.offer) {
+        o.pt.in_vehicle_s = static_cast<float>(o.pt.in_vehicle_s * scale.transit_in_vehicle);
+        o.pt.crowding_s = static_cast<float>(o.pt.crowding_s * scale.transit_in_vehicle);
+        if (o.available & bit(Mode::transit)) o.time_s[idx(Mode::transit)] = o.pt.total_s();
+        o.time_s[idx(Mode::bike)] = static_cast<float>(o.time_s[idx(Mode::bike)] * scale.bike_time);
+    }
+    return t;
 }
 
 std::string thousands(std::uint64_t v) {
@@ -253,7 +276,10 @@ ElasticityResult compute_elasticities(const scenario::Scenario& s, int threads,
     const auto parking = choice::parking_by_zone(s, net);
     const auto params = scenario::Params::from(s);
     const auto ctx = routing::build_routing(net, params.routing);
-    const auto pop = population::synthesize(s, net, zones, routing::compute_zone_impedance(ctx, impedance_time_s));
+    std::optional<ServiceLevel> level;
+    if (s.demand.given) level.emplace(ctx, s, params.choice, parking);
+    const auto imp = routing::compute_zone_impedance(ctx, impedance_time_s);
+    const auto pop = population::synthesize(s, net, zones, imp, nullptr, level ? &level->view() : nullptr);
     r.persons = pop.person_count();
     r.tours = pop.tour_count();
     say("population: " + thousands(r.persons) + " persons, " + thousands(r.tours) + " tours");
@@ -268,6 +294,30 @@ ElasticityResult compute_elasticities(const scenario::Scenario& s, int threads,
         r.transit_without_car_share = base.transit_without_car / base_transit;
     }
     const auto at = [&](LeverScale scale) { return expected_demand(in, scale); };
+    // The long run: the demand models choose again under the lever (prices through the choice
+    // parameters and the parking table, times through the zone offers, frequency through a
+    // network with scaled headways), then the trips' level of service and the expected demand.
+    const auto again_on = [&](const LeverScale& scale, const network::Network& n, const routing::RoutingContext& c,
+                              routing::ZoneLosTable table) {
+        scenario::ChoiceParams p = params.choice;
+        p.transit_fare_sek *= scale.transit_fare;
+        p.transit_pass_fare_sek *= scale.transit_fare;
+        p.car_cost_per_km_sek *= scale.car_cost;
+        std::vector<double> park = parking;
+        for (auto& x : park) x *= scale.parking;
+        const ServiceLevel lever_level(std::move(table), p, park);
+        const auto lever_pop = population::synthesize(s, n, zones, imp, nullptr, &lever_level.view());
+        const auto lever_los = routing::compute_trip_los(c, lever_pop);
+        const choice::ChoiceInputs lever_in{params.choice, n, lever_pop, lever_los, parking};
+        return expected_demand(lever_in, scale);
+    };
+    const auto again = [&](const LeverScale& scale, const network::Network* scaled_net) {
+        if (!scaled_net) return again_on(scale, net, ctx, scaled_table(level->table(), scale));
+        const auto c = routing::build_routing(*scaled_net, params.routing);
+        return again_on(scale, *scaled_net, c,
+                        routing::compute_zone_los_by_period(c, s.demand.period_min * 60, s.demand.samples_per_period));
+    };
+    const bool long_run = level.has_value();
     constexpr double lo = 1 - elasticity_step, hi = 1 + elasticity_step;
     const auto transit = idx(Mode::transit), car = idx(Mode::car), bike = idx(Mode::bike);
 
@@ -276,6 +326,11 @@ ElasticityResult compute_elasticities(const scenario::Scenario& s, int threads,
         say("transit in-vehicle time");
         r.rows.push_back(
             make_row(s, in_vehicle_lever, "transit trips", m.trips[transit], base.trips[transit], p.trips[transit]));
+        if (long_run) {
+            add_long_run(r.rows.back(), again({.transit_in_vehicle = lo}, nullptr).trips[transit],
+                         again({.transit_in_vehicle = hi}, nullptr).trips[transit]);
+            say("transit in-vehicle time, demand chosen again");
+        }
     }
     {
         // Frequency is 1 / headway: its minus side is the headways x 1.1, its plus side x 0.9,
@@ -294,24 +349,42 @@ ElasticityResult compute_elasticities(const scenario::Scenario& s, int threads,
         const double p = demand_with_headways(lo);
         say("level of service with the headways x " + fmt::format("{:g}", lo));
         r.rows.push_back(make_row(s, headway_lever, "transit trips", m, base.trips[transit], p));
+        if (long_run) {
+            const auto longer = with_scaled_headways(net, hi), shorter = with_scaled_headways(net, lo);
+            add_long_run(r.rows.back(), again({}, &longer).trips[transit], again({}, &shorter).trips[transit]);
+            say("headways, demand chosen again");
+        }
     }
     {
         const auto m = at({.transit_fare = lo}), p = at({.transit_fare = hi});
         r.rows.push_back(
             make_row(s, fare_lever, "transit trips", m.trips[transit], base.trips[transit], p.trips[transit]));
+        if (long_run)
+            add_long_run(r.rows.back(), again({.transit_fare = lo}, nullptr).trips[transit],
+                         again({.transit_fare = hi}, nullptr).trips[transit]);
     }
     {
         const auto m = at({.car_cost = lo}), p = at({.car_cost = hi});
         r.rows.push_back(make_row(s, running_cost_lever, "car trips", m.trips[car], base.trips[car], p.trips[car]));
+        if (long_run)
+            add_long_run(r.rows.back(), again({.car_cost = lo}, nullptr).trips[car],
+                         again({.car_cost = hi}, nullptr).trips[car]);
     }
     {
         const auto m = at({.parking = lo}), p = at({.parking = hi});
         r.rows.push_back(make_row(s, parking_lever, "car trips to charged places", m.car_trips_to_charged,
                                   base.car_trips_to_charged, p.car_trips_to_charged));
+        if (long_run)
+            add_long_run(r.rows.back(), again({.parking = lo}, nullptr).car_trips_to_charged,
+                         again({.parking = hi}, nullptr).car_trips_to_charged);
     }
     {
         const auto m = at({.bike_time = lo}), p = at({.bike_time = hi});
         r.rows.push_back(make_row(s, bike_time_lever, "bike trips", m.trips[bike], base.trips[bike], p.trips[bike]));
+        if (long_run)
+            add_long_run(r.rows.back(), again({.bike_time = lo}, nullptr).trips[bike],
+                         again({.bike_time = hi}, nullptr).trips[bike]);
+        say("the other levers");
     }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return r;
@@ -323,18 +396,25 @@ std::string elasticities_table(const ElasticityResult& r) {
     std::string t =
         fmt::format("Arc elasticities of {} (each lever -10 % and +10 %, expected trips of {} persons, {} tours)\n",
                     r.scenario_name, thousands(r.persons), thousands(r.tours));
-    t += fmt::format("{:<24} {:<28} {:>10} {:>10} {:>10} {:>10}  {:<16} {} {}\n", "lever", "demand measured", "D-",
-                     "D0", "D+", "elasticity", "band", core::pad_right("source", source_width), "result");
+    const bool long_run = !r.rows.empty() && r.rows.front().has_long_run;
+    const auto number = [](double x) { return std::isfinite(x) ? fmt::format("{:+.3f}", x) : std::string("n/a"); };
+    t += fmt::format("{:<24} {:<28} {:>10} {:>10} {:>10} {:>10} {:>10}  {:<16} {} {}\n", "lever", "demand measured",
+                     "D-", "D0", "D+", "short run", long_run ? "long run" : "", "band",
+                     core::pad_right("source", source_width), "result");
     for (const auto& row : r.rows) {
-        const std::string e = std::isfinite(row.elasticity) ? fmt::format("{:+.3f}", row.elasticity) : "n/a";
         const std::string band = row.has_band ? fmt::format("{:+.2f} to {:+.2f}", row.band_min, row.band_max) : "none";
         const char* result = !row.has_band ? "not judged" : row.inside ? "ok" : "OUTSIDE";
-        t += fmt::format("{:<24} {:<28} {:>10.1f} {:>10.1f} {:>10.1f} {:>10}  {:<16} {} {}\n", row.lever, row.demand,
-                         row.demand_minus, row.demand_base, row.demand_plus, e, band,
+        t += fmt::format("{:<24} {:<28} {:>10.1f} {:>10.1f} {:>10.1f} {:>10} {:>10}  {:<16} {} {}\n", row.lever,
+                         row.demand, row.demand_minus, row.demand_base, row.demand_plus, number(row.elasticity),
+                         row.has_long_run ? number(row.long_run) : "", band,
                          core::pad_right(row.has_band ? row.source : "-", source_width), result);
     }
     t += "Elasticity = (ln D+ - ln D-) / (ln 1.1 - ln 0.9); for transit_headway the lever is the frequency\n"
-         "(D- with the headways x 1.1, D+ with them x 0.9).\n";
+         "(D- with the headways x 1.1, D+ with them x 0.9). D-, D0, D+: the short run (the same population).\n";
+    if (long_run)
+        t += "Short run: the mode choice alone, on the same population. Long run: the demand models choose\n"
+             "again under the lever (destinations, cars and passes, staying home, departure periods); the\n"
+             "band judges the long run.\n";
     t += fmt::format(
         "Trips offered transit (a departure within max_wait_s): {} with the headways x 1.1, {} as they "
         "are, {} x 0.9.\n",
@@ -378,6 +458,17 @@ std::string elasticities_json(const ElasticityResult& r) {
             w.value(row.elasticity);
         else
             w.null();
+        if (row.has_long_run) {
+            w.key("long_run").begin_object();
+            w.key("demand_minus").value(row.long_minus);
+            w.key("demand_plus").value(row.long_plus);
+            w.key("elasticity");
+            if (std::isfinite(row.long_run))
+                w.value(row.long_run);
+            else
+                w.null();
+            w.end_object();
+        }
         w.key("band");
         if (row.has_band) {
             w.begin_object();

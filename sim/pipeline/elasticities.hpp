@@ -5,6 +5,11 @@
 // days). Demand is the expected number of trips, the sum of the choice probabilities over every
 // trip, not a draw: the result is smooth in the lever and the same at any thread count.
 //
+// With the scenario's demand models (section `demand`) each lever is measured twice: on the same
+// population (the mode choice alone, the short run) and with the population synthesised again
+// under the lever (the long run: destinations, cars and passes, staying home and departure
+// periods respond too). The bands judge the long run.
+//
 // Elasticity = (ln D(x (1 + s)) - ln D(x (1 - s))) / (ln(1 + s) - ln(1 - s)), s = 0.1: the arc
 // elasticity between the two changed values, which for demand of constant elasticity e is e
 // exactly. The base demand D0 is reported beside them.
@@ -69,6 +74,11 @@ struct ElasticityRow {
     std::string demand;  // what is counted
     double demand_minus = 0, demand_base = 0, demand_plus = 0;
     double elasticity = 0;
+    // With the scenario's demand models: the same lever with the population chosen again
+    // (destinations, mobility tools, staying home, departure periods see the lever through the
+    // logsums). The band judges this value when there is one: it is the model's whole response.
+    bool has_long_run = false;
+    double long_minus = 0, long_plus = 0, long_run = 0;
     bool has_band = false;
     double band_min = 0, band_max = 0;
     std::string source;

@@ -285,3 +285,28 @@ TEST_CASE("elasticity bands are checked where the scenario states them") {
     CHECK_FALSE(ok.validation.elasticities[0].given);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("with the demand models each lever is measured in the short and the long run, the band judging the long") {
+    const auto tiny = std::filesystem::path(FLEMSIM_TEST_DATA) / "tiny.yaml";
+    scenario::LoadOptions lo;
+    lo.overrides = {"demand={destinations: {logsum_coefficient: {work: 1, study: 1, other: 1}}}",
+                    "validation.elasticities.transit_fare={min: -10, max: 10, source: test}"};
+    const auto s = scenario::load_scenario(tiny, lo);
+    const auto one = pipeline::compute_elasticities(s, 1);
+    const auto two = pipeline::compute_elasticities(s, 2);
+    REQUIRE(one.rows.size() == scenario::elasticity_levers.size());
+    for (std::size_t i = 0; i < one.rows.size(); ++i) {
+        CAPTURE(one.rows[i].lever);
+        CHECK(one.rows[i].has_long_run);
+        CHECK(one.rows[i].long_minus == two.rows[i].long_minus);  // the same bits at any thread count
+        CHECK(one.rows[i].long_plus == two.rows[i].long_plus);
+        CHECK(std::isfinite(one.rows[i].long_run));
+    }
+    const auto& fare = one.rows[2];
+    CHECK(fare.long_run < 0);
+    // The population chosen again moves: the long run is not the short run.
+    CHECK(fare.long_run != fare.elasticity);
+    CHECK(fare.inside);
+    CHECK(pipeline::elasticities_json(one).find("\"long_run\"") != std::string::npos);
+    CHECK(pipeline::elasticities_table(one).find("long run") != std::string::npos);
+}
