@@ -251,6 +251,19 @@ std::uint32_t choose_zone(const Draws& d, Purpose p, const std::vector<float>& r
     return static_cast<std::uint32_t>(draw_index(share, total, u));
 }
 
+// The persons in a seeded random order (by a key from their own stream), so that no zone's
+// residents choose their places first.
+std::vector<std::pair<std::uint64_t, std::uint32_t>> seeded_order(const Draws& d,
+                                                                  const std::vector<std::uint32_t>& people,
+                                                                  Stream stream) {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> order;
+    order.reserve(people.size());
+    for (const auto p : people)
+        order.emplace_back(Rng(d.s.seed, Stream::zone_assignment, p, static_cast<std::uint64_t>(stream)).next_u64(), p);
+    std::sort(order.begin(), order.end());
+    return order;
+}
+
 // Places `people` (resident workers or students) at destinations: study zones up to their
 // capacity, gateways without limit; persons are served in a seeded random order so that no
 // zone's residents come first. Returns the places taken per zone.
@@ -259,11 +272,7 @@ std::vector<std::uint64_t> assign_places(const Draws& d, Population& pop, const 
                                          const std::vector<double>& gateway_weight, double beta, Stream stream,
                                          std::vector<std::uint32_t>& out_zone) {
     const std::size_t nz = d.net.zone_count();
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> order;
-    order.reserve(people.size());
-    for (const auto p : people)
-        order.emplace_back(Rng(d.s.seed, Stream::zone_assignment, p, static_cast<std::uint64_t>(stream)).next_u64(), p);
-    std::sort(order.begin(), order.end());
+    const auto order = seeded_order(d, people, stream);
     std::vector<std::uint64_t> taken(nz, 0);
     std::vector<double> w(nz);
     for (const auto& [key, p] : order) {
@@ -317,11 +326,7 @@ std::vector<std::uint64_t> assign_places_logit(const Draws& d, Population& pop,
         summary->shadow_price_iterations = std::max(summary->shadow_price_iterations, sp.rounds);
         summary->shadow_price_max_excess = std::max(summary->shadow_price_max_excess, sp.max_excess);
     }
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> order;
-    order.reserve(people.size());
-    for (const auto p : people)
-        order.emplace_back(Rng(d.s.seed, Stream::zone_assignment, p, static_cast<std::uint64_t>(stream)).next_u64(), p);
-    std::sort(order.begin(), order.end());
+    const auto order = seeded_order(d, people, stream);
     std::vector<std::uint64_t> taken(nz, 0);
     std::vector<char> closed(nz, 0);
     for (std::size_t j = 0; j < nz; ++j) closed[j] = d.net.zone_kind[j] == ZoneKind::study && capacity[j] == 0;
