@@ -458,6 +458,22 @@ const LotOption* cheaper_option(const TransitParams& tp, const std::array<LotOpt
     return pick;
 }
 
+// The lot options of the tours in blocks, each handed to `apply(tour index, options)` in parallel
+// before the next block is searched: the options of every tour at once took about 800 bytes a
+// tour (the largest allocation of a run). A tour's options do not depend on the block it is in.
+template <class Apply>
+void for_each_lot_block(const RoutingContext& ctx, const population::Population& pop,
+                        const std::vector<TourPair>& pairs, const CarTimes* car_times, const Apply& apply) {
+    constexpr std::size_t block = 16384;
+    for (std::size_t b = 0; b < pairs.size(); b += block) {
+        const std::size_t e = std::min(pairs.size(), b + block);
+        const std::vector<TourPair> part(pairs.begin() + static_cast<std::ptrdiff_t>(b),
+                                         pairs.begin() + static_cast<std::ptrdiff_t>(e));
+        const auto options = lot_options(ctx, pop, part, car_times);
+        tbb::parallel_for(std::size_t{0}, part.size(), [&](std::size_t i) { apply(b + i, options[i]); });
+    }
+}
+
 }  // namespace
 
 TripLos compute_trip_los(const RoutingContext& ctx, const population::Population& pop) {
@@ -547,12 +563,11 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     std::vector<TourPair> pairs(pop.tour_count());
     for (std::uint32_t tour = 0; tour < pop.tour_count(); ++tour)
         pairs[tour] = {2 * tour, 2 * tour + 1, trip_departure_s(pop, 2 * tour), trip_departure_s(pop, 2 * tour + 1)};
-    const auto options = lot_options(ctx, pop, pairs, nullptr);
     const TransitParams& tp = ctx.params.transit;
-    tbb::parallel_for(std::size_t{0}, pairs.size(), [&](std::size_t i) {
+    for_each_lot_block(ctx, pop, pairs, nullptr, [&](std::size_t i, const std::array<LotOption, 2>& options) {
         const std::uint32_t to = pairs[i].out_trip, tb = pairs[i].back_trip;
         const bool walk = los.has(to, Mode::transit) && los.has(tb, Mode::transit);
-        const LotOption* pick = cheaper_option(tp, options[i], walk, los.pt, to, tb);
+        const LotOption* pick = cheaper_option(tp, options, walk, los.pt, to, tb);
         if (!pick) return;
         for (const auto& [t, path] : {std::pair{to, &pick->out}, std::pair{tb, &pick->back}}) {
             los.available[t] |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(Mode::transit));
@@ -649,12 +664,10 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
             pair_request.push_back(i);
             ++i;
         }
-    const auto options = lot_options(ctx, pop, pairs, car_times);
     const TransitParams& tp = ctx.params.transit;
-    tbb::parallel_for(std::size_t{0}, pairs.size(), [&](std::size_t k) {
+    for_each_lot_block(ctx, pop, pairs, car_times, [&](std::size_t k, const std::array<LotOption, 2>& options) {
         const std::size_t qo = pair_request[k], qb = qo + 1;
-        const LotOption* pick =
-            cheaper_option(tp, options[k], out.transit_ok[qo] && out.transit_ok[qb], out.pt, qo, qb);
+        const LotOption* pick = cheaper_option(tp, options, out.transit_ok[qo] && out.transit_ok[qb], out.pt, qo, qb);
         if (!pick) return;
         for (const auto& [q, path] : {std::pair{qo, &pick->out}, std::pair{qb, &pick->back}}) {
             out.transit_ok[q] = 1;
