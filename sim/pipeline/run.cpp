@@ -250,10 +250,15 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     result.fallback_tours = cs.fallback_tours;
     clock.lap("mode choice");
 
-    std::vector<core::TripRecord> trips(pop.trip_count());
-    std::vector<core::PersonRecord> persons(pop.person_count());
+    // The trip records are made where they are needed: after the simulated days (not held through
+    // them), or from the static level of service.
+    std::vector<core::TripRecord> trips;
     LoopResult loop;
     if (s.simulation.enabled) {
+        // Boarding and alighting stops and lines of the static journeys serve the static trip
+        // records only: the simulated days route their own.
+        for (auto* v : {&los.pt_first_stop, &los.pt_last_stop, &los.pt_first_line, &los.pt_last_line})
+            std::vector<std::int32_t>().swap(*v);
         loop = run_day_loop(params, ctx, in, modes, say);
         result.simulated = true;
         result.iterations = loop.iterations;
@@ -265,7 +270,10 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         result.crowding = report::compute_crowding(loop.day.transit_load, line_names, stop_names);
         report::count_gave_up_waiting(result.crowding, trips);
         report::add_lots(result.crowding, mobsim::lot_records(loop.day), stop_names);
+    } else {
+        trips.resize(pop.trip_count());
     }
+    std::vector<core::PersonRecord> persons(pop.person_count());
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, pop.person_count(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
             for (std::size_t p = r.begin(); p != r.end(); ++p) {
