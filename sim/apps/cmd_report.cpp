@@ -5,9 +5,11 @@
 #include <memory>
 
 #include "sim/apps/command.hpp"
+#include "sim/apps/model_counts.hpp"
 #include "sim/core/atomic_file.hpp"
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/html_report.hpp"
+#include "sim/report/counts.hpp"
 #include "sim/report/modal_split.hpp"
 
 namespace flemsim::apps {
@@ -20,11 +22,14 @@ struct ReportCommandOptions {
     bool require_target = false;
     std::string html;      // page to write; empty: none
     std::string scenario;  // the scenario of the run, for the page's maps
+    std::string counts;    // observations to compare with, on the page
 };
 
 void validate(const ReportCommandOptions& o) {
     if (!o.scenario.empty() && o.html.empty())
         throw UsageError("--scenario is for the HTML report: give --html FILE too");
+    if (!o.counts.empty() && o.html.empty())
+        throw UsageError("--counts is for the HTML report (flemsim counts prints them): give --html FILE too");
 }
 
 int run(const ReportCommandOptions& o) {
@@ -52,7 +57,25 @@ int run(const ReportCommandOptions& o) {
     if (!o.html.empty()) {
         const std::filesystem::path page = o.html;
         // With --scenario the accessibility map needs skims: they go beside the page.
-        const auto html = pipeline::trip_log_page(log, o.scenario, page.parent_path() / "skims", c.threads.value_or(0));
+        auto html = pipeline::trip_log_page(log, o.scenario, page.parent_path() / "skims", c.threads.value_or(0));
+        if (!o.counts.empty()) {
+            // Counts: the scatter plot and the table of flemsim counts, before the page's end.
+            if (!log.has_simulation)
+                throw core::InputError({o.trips_file, 0, 0}, "--counts needs a simulated day: a static run has none");
+            const auto result = report::compare_counts(report::read_counts(o.counts), model_counts(log));
+            std::string section = "<h2>Counts</h2>\n" + report::counts_scatter_svg(result) + "<pre>";
+            for (const char ch : report::counts_table(result)) {
+                if (ch == '<')
+                    section += "&lt;";
+                else if (ch == '&')
+                    section += "&amp;";
+                else
+                    section += ch;
+            }
+            section += "</pre>\n";
+            const auto end = html.rfind("<script");
+            html.insert(end == std::string::npos ? html.rfind("</body>") : end, section);
+        }
         if (const auto parent = page.parent_path(); !parent.empty()) std::filesystem::create_directories(parent);
         core::write_file_atomically(page, html);
         if (!c.quiet) std::cout << "wrote " << o.html << "\n";
@@ -69,6 +92,9 @@ Command add_report_command(CLI::App& app) {
     add_common_options(cmd, o->common, false);
     cmd->add_flag("--require-target", o->require_target, "Exit with 3 when the sustainable share misses the target");
     cmd->add_option("--html", o->html, "Also write one self-contained HTML report to this file");
+    cmd->add_option(
+        "--counts", o->counts,
+        "Observations (as flemsim counts takes them): adds their scatter plot and table to the HTML report");
     cmd->add_option("--scenario", o->scenario,
                     "The scenario the run used: adds the network map and accessibility to the HTML report");
     cmd->footer(

@@ -93,5 +93,6 @@ Command add_calibrate_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_elasticities_command(CLI::App& app);
 Command add_estimate_command(CLI::App& app);
+Command add_counts_command(CLI::App& app);
 
 }  // namespace flemsim::apps

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
     commands.push_back(add_compare_command(app));
     commands.push_back(add_elasticities_command(app));
     commands.push_back(add_estimate_command(app));
+    commands.push_back(add_counts_command(app));
 
     try {
         app.parse(argc, argv);

@@ -35,6 +35,15 @@ expect validate 0 "valid" -- "$flemsim" validate "$data/tiny.yaml"
 expect run 0 "Sustainable share" -- "$flemsim" run "$data/tiny.yaml" --output "$work/run" --threads 2 --seed 5
 [ -f "$work/run/trips.h5" ] && [ -f "$work/run/modal_split.json" ] || { echo "FAIL run: outputs missing"; failures=$((failures + 1)); }
 expect report 0 "Sustainable share" -- "$flemsim" report "$work/run/trips.h5" --output "$work/rep"
+# Counts against the simulated day: a CSV with a link and a stop, the outputs, the check's exit code.
+printf 'kind,id,hour,count,direction\nlink,l01,8,40,both\nlink,l01,3,5000,forward\npassengers,st_west+st_east,day,100,\n' > "$work/counts.csv"
+expect counts 0 "counts: .* with GEH under 5" -- "$flemsim" counts "$work/run/trips.h5" --counts "$work/counts.csv" --output "$work/cnt"
+[ -f "$work/cnt/counts.csv" ] && [ -f "$work/cnt/counts.svg" ] || { echo "FAIL counts: outputs missing"; failures=$((failures + 1)); }
+expect counts-check 3 "check failed" -- "$flemsim" counts "$work/run/trips.h5" --counts "$work/counts.csv" --min-geh5-share 1.0
+printf 'kind,id,hour,count\nlink,nowhere,8,40\n' > "$work/badcounts.csv"
+expect counts-bad-id 1 "badcounts.csv:2:1: no link 'nowhere'" -- "$flemsim" counts "$work/run/trips.h5" --counts "$work/badcounts.csv"
+expect counts-html 0 "" -- "$flemsim" report "$work/run/trips.h5" --html "$work/cnt.html" --counts "$work/counts.csv" --quiet
+grep -q "<h2>Counts</h2>" "$work/cnt.html" && passes=$((passes + 1)) || { echo "FAIL counts-html: no counts section"; failures=$((failures + 1)); }
 [ -f "$work/rep/modal_split.json" ] || { echo "FAIL report: JSON missing"; failures=$((failures + 1)); }
 cmp -s "$work/run/modal_split.json" "$work/rep/modal_split.json" || { echo "FAIL report: JSON differs from the run's"; failures=$((failures + 1)); }
 # A target of 100 % cannot be met: --require-target turns that into exit code 3.
