@@ -13,7 +13,7 @@ shift || true
 build=${FUZZ_BUILD_DIR:-build-fuzz-clang}
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_scenario fuzz_network_csv fuzz_patch fuzz_osm fuzz_gtfs
-                                     fuzz_route_queries fuzz_sweep fuzz_trip_log)
+                                     fuzz_route_queries fuzz_sweep fuzz_trip_log fuzz_counts)
 
 if ! command -v clang++ >/dev/null 2>&1; then
     echo "fuzz: skipped, no clang++ (Debian: apt-get install clang libclang-rt-14-dev)"
@@ -31,7 +31,7 @@ cmake --build "$build" --target "${targets[@]}"
 # Seeds: the tests' own files of each kind (libFuzzer reads every file of a seed folder).
 seeds="$build/fuzz-seeds"
 rm -rf "$seeds"
-mkdir -p "$seeds"/{fuzz_scenario,fuzz_network_csv,fuzz_patch,fuzz_osm,fuzz_gtfs,fuzz_route_queries,fuzz_sweep,fuzz_trip_log}
+mkdir -p "$seeds"/{fuzz_scenario,fuzz_network_csv,fuzz_patch,fuzz_osm,fuzz_gtfs,fuzz_route_queries,fuzz_sweep,fuzz_trip_log,fuzz_counts}
 cp tests/data/tiny.yaml scenarios/*.yaml scenarios/options/*.yaml "$seeds/fuzz_scenario/"
 i=0
 for t in network.yaml nodes.csv links.csv zones.csv stops.csv vehicles.csv lines.csv line_stops.csv headways.csv; do
@@ -56,6 +56,12 @@ printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nq1,59.2180,17.9457,59
     > "$seeds/fuzz_route_queries/queries.csv"
 printf 'name: s\nscenarios: [tiny.yaml]\nset: {population.scale: 0.5}\ngrid:\n  modes.transit.fare_sek: [20, 40]\nlist: [{seed: 1}]\nseeds: 2\nmaster_seed: 7\noutput: out\n' \
     > "$seeds/fuzz_sweep/sweep.yaml"
+cp scenarios/counts/*.csv "$seeds/fuzz_counts/"
+printf 'kind,id,hour,count,direction\nlink,l0,8,100,forward\nboardings,s0,day,20,\npassengers,s0+s0,7,3,\n' \
+    > "$seeds/fuzz_counts/counts.csv"
+printf '<counts name="x">\n<count loc_id="l0"><volume h="9" val="100"/></count>\n</counts>\n' > "$seeds/fuzz_counts/v1.xml"
+printf '<counts><measurementLocation refId="l1"><measurable type="volumes" interval="3600"><value t="3600" val="5"/></measurable></measurementLocation></counts>\n' \
+    > "$seeds/fuzz_counts/v2.xml"
 for h5 in tests/bad_inputs/cases/*/trip_log/*/files/*.h5; do
     # Known failures are left out, and so are the files on which libhdf5 loops (fuzz-hang-*):
     # flemsim's watchdog ends such a read, and the process with it, which libFuzzer counts as a
