@@ -28,6 +28,7 @@ enum class Stream : std::uint64_t {
     stay_home = 15,           // whether a person makes no tour on the day
     departure_period = 16,    // the period a tour leaves in (the demand models)
     destination_sample = 17,  // sampling of destination alternatives
+    merge = 18,               // the order in which a link takes vehicles from its incoming links
 };
 
 constexpr std::uint64_t mix64(std::uint64_t z) {

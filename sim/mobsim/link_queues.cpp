@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/core/rng.hpp"
+
 namespace flemsim::mobsim {
 
 LinkQueues::LinkQueues(const MobsimContext& ctx, const routing::TripRoutes& routes, const TransitVehicles& transit,
@@ -75,7 +77,11 @@ std::uint32_t LinkQueues::next_link(VehicleRef v, std::uint32_t pos) const {
 
 void LinkQueues::refresh_tokens(std::uint32_t link, std::int32_t t) {
     if (m_token_time[link] == t) return;
-    m_tokens[link] = std::min(m_max_tokens[link], m_tokens[link] + (t - m_token_time[link]) * m_rate[link]);
+    // A link held by the link it merges into keeps the capacity it could not use, up to one
+    // vehicle more: when the merge lets it go, it has not lost its turn (so under saturation the
+    // links into a merge move in proportion to their capacities, as the weighted order intends).
+    const double cap = m_max_tokens[link] + (m_blocked_since[link] >= 0 ? 1.0 : 0.0);
+    m_tokens[link] = std::min(cap, m_tokens[link] + (t - m_token_time[link]) * m_rate[link]);
     m_token_time[link] = t;
 }
 
@@ -150,8 +156,9 @@ void LinkQueues::waiting_list_intents(std::uint32_t b, std::vector<Intent>& out)
         out.push_back({b, {Source::Kind::waiting_list, b}, k, w[j].vehicle, false});
 }
 
-// Per target, independently: free storage as it was at the start of the second, in source
-// order; a source blocked for the stuck time squeezes in over the storage.
+// Per target, independently: free storage as it was at the start of the second, to the sources
+// in a random order weighted by capacity; a source blocked for the stuck time
+// (simulation.stuck_time_s) squeezes in over the storage.
 void LinkQueues::accept(std::int32_t t) {
     m_group_start.clear();
     for (std::size_t i = 0; i < m_intents.size(); ++i)
@@ -169,8 +176,37 @@ void LinkQueues::accept(std::int32_t t) {
             for (std::size_t i = b; i < e; ++i) m_intents[i].accepted = true;
             return;
         }
+        // Fair merges (as MATSim's queue simulation): the free storage goes vehicle by vehicle
+        // to the sources in a random order weighted by their flow capacity (a waiting list by the
+        // target's), drawn for this target and second from the counter-based streams, so that
+        // under saturation each incoming link moves in proportion to its capacity and the result
+        // is the same at any thread count. Each source's vehicles get the arrival times of a
+        // Poisson process of its weight (cumulative -ln(u) / w), and the storage goes to the
+        // earliest: the next vehicle comes from source k with probability w_k / sum of w, and a
+        // source's own vehicles keep their order.
         std::size_t free = free_storage(target);
-        for (std::size_t i = b; i < e; ++i) {
+        if (free == 0 || free >= e - b) {
+            // No choice to make: every vehicle fits, or none does (but those stuck long enough).
+            for (std::size_t i = b; i < e; ++i) m_intents[i].accepted = free > 0 || blocked_long(m_intents[i].source);
+            return;
+        }
+        thread_local std::vector<std::pair<double, std::size_t>> order;  // (key, intent)
+        order.clear();
+        for (std::size_t i = b; i < e;) {
+            const auto src = m_intents[i].source;
+            const double w = std::max(1e-9, src.kind == Source::Kind::link ? m_rate[src.link] : m_rate[target]);
+            const std::uint64_t what = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(t)) << 33) |
+                                       (static_cast<std::uint64_t>(src.kind == Source::Kind::link ? 0 : 1) << 32) |
+                                       src.link;
+            core::Rng rng(m_ctx.params.seed, core::Stream::merge, target, what);
+            double key = 0;
+            for (; i < e && m_intents[i].source == src; ++i) {
+                key += -std::log(std::max(rng.uniform(), 1e-300)) / w;
+                order.emplace_back(key, i);
+            }
+        }
+        std::sort(order.begin(), order.end());
+        for (const auto& [key, i] : order) {
             if (free > 0) {
                 m_intents[i].accepted = true;
                 --free;

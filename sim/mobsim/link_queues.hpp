@@ -21,8 +21,8 @@ public:
     // Target of a vehicle leaving its last link.
     static constexpr std::uint32_t arrive = core::invalid_index;
 
-    // Where a move comes from: a link's queue, or a link's waiting list. Ordered by kind,
-    // then link: a target accepts from links before waiting lists, each by link id.
+    // Where a move comes from: a link's queue, or a link's waiting list (ordered by kind, then
+    // link, for sorting; a target takes from its sources in a random order weighted by capacity).
     struct Source {
         enum class Kind : std::uint8_t { link, waiting_list };
         Kind kind;

@@ -234,3 +234,52 @@ TEST_CASE("LinkQueues: a car whose leg has no link is parked again at once") {
     REQUIRE(due.size() == 1);
     CHECK(due[0] == mobsim::Event{mobsim::EventKind::leg_end, 0});
 }
+
+TEST_CASE("fair merges: links of 1,200 and 600 veh/h into one of 1,200 veh/h share its outflow 2:1") {
+    // a --(1,200 veh/h)--> m <--(600 veh/h)-- b, then m --(1,200 veh/h)--> c --(wide)--> d. Both
+    // feeders are kept saturated (a car every 2 s at each origin for an hour and a half), so the
+    // merge decides: with the free storage of m->c offered to the feeders in a random order
+    // weighted by capacity, 2 of 3 cars through m come from a (the link-id order of before gave
+    // a nearly all of it).
+    auto w = testing::make_world({"a", "b", "m", "c", "d"}, {{0, 0}, {0, 200}, {200, 100}, {300, 100}, {700, 100}},
+                                 {{"a", "m", 220, 36, 1200, 1},
+                                  {"b", "m", 220, 36, 600, 1},
+                                  {"m", "c", 100, 36, 1200, 1},
+                                  {"c", "d", 400, 36, 7200, 10}});
+    const auto ctx = routing::build_routing(w.net, w.scenario);
+    std::vector<std::int32_t> deps;
+    for (int k = 0; k < 2700; ++k) deps.push_back(3600 + 2 * k);
+    auto pop = testing::make_people(w.net, deps, "a", "d", 30 * 3600);
+    const auto from_b = testing::make_people(w.net, deps, "b", "d", 30 * 3600);
+    // Append b's people (one tour each).
+    const auto n = static_cast<std::uint32_t>(pop.person_count());
+    for (std::size_t i = 0; i < from_b.person_count(); ++i) {
+        pop.group.push_back(from_b.group[i]);
+        pop.home_zone.push_back(from_b.home_zone[i]);
+        pop.home_node.push_back(from_b.home_node[i]);
+        pop.work_zone.push_back(from_b.work_zone[i]);
+        pop.work_node.push_back(from_b.work_node[i]);
+        pop.study_zone.push_back(from_b.study_zone[i]);
+        pop.study_node.push_back(from_b.study_node[i]);
+        pop.car_available.push_back(1);
+        pop.bike_owner.push_back(1);
+        pop.transit_pass.push_back(1);
+        pop.person_first_tour.push_back(n + static_cast<std::uint32_t>(i) + 1);
+        pop.tour_purpose.push_back(from_b.tour_purpose[i]);
+        pop.tour_zone.push_back(from_b.tour_zone[i]);
+        pop.tour_node.push_back(from_b.tour_node[i]);
+        pop.tour_depart_s.push_back(from_b.tour_depart_s[i]);
+        pop.tour_return_s.push_back(from_b.tour_return_s[i]);
+    }
+    const auto played = testing::play(w, pop, core::Mode::car, car_params(), ctx);
+    // Cars arriving at d in the hour from 02:00 (the merge saturated since about 01:00).
+    double from_a = 0, from_b_count = 0;
+    for (std::size_t p = 0; p < pop.person_count(); ++p) {
+        const auto arr = played.day.arr_s[2 * p];
+        if (arr < 2 * 3600 || arr >= 3 * 3600) continue;
+        (p < n ? from_a : from_b_count) += 1;
+    }
+    MESSAGE("in the hour: " << from_a << " from the 1,200 veh/h link, " << from_b_count << " from the 600 veh/h link");
+    CHECK(from_a + from_b_count == doctest::Approx(1200).epsilon(0.05));
+    CHECK(from_a / (from_a + from_b_count) == doctest::Approx(2.0 / 3.0).epsilon(0.05));
+}
