@@ -7,6 +7,7 @@
 #include "sim/apps/command.hpp"
 #include "sim/apps/model_counts.hpp"
 #include "sim/core/atomic_file.hpp"
+#include "sim/core/text.hpp"
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/html_report.hpp"
 #include "sim/report/counts.hpp"
@@ -63,15 +64,8 @@ int run(const ReportCommandOptions& o) {
             if (!log.has_simulation)
                 throw core::InputError({o.trips_file, 0, 0}, "--counts needs a simulated day: a static run has none");
             const auto result = report::compare_counts(report::read_counts(o.counts), model_counts(log));
-            std::string section = "<h2>Counts</h2>\n" + report::counts_scatter_svg(result) + "<pre>";
-            for (const char ch : report::counts_table(result)) {
-                if (ch == '<')
-                    section += "&lt;";
-                else if (ch == '&')
-                    section += "&amp;";
-                else
-                    section += ch;
-            }
+            std::string section = "<h2>Counts</h2>\n" + report::counts_scatter_svg(result) + "<pre>" +
+                                  core::html_escape(report::counts_table(result));
             section += "</pre>\n";
             const auto end = html.rfind("<script");
             html.insert(end == std::string::npos ? html.rfind("</body>") : end, section);

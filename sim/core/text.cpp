@@ -74,6 +74,33 @@ std::string format_clock(std::int64_t seconds) {
     return fmt::format("{}{:02}:{:02}:{:02}", neg ? "-" : "", seconds / 3600, seconds / 60 % 60, seconds % 60);
 }
 
+std::string html_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
 std::string pad_right(std::string_view s, std::size_t width) {
     std::string out(s);
     if (out.size() < width) out.append(width - out.size(), ' ');

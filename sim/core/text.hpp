@@ -26,6 +26,9 @@ std::int64_t parse_int(std::string_view s);
 
 // `s` with spaces after (pad_right) or before (pad_left) it up to `width` bytes, as printf's
 // %-*s and %*s pad: fmt pads by characters, which moves columns after a name with "ö" or "±".
+// Text for HTML and SVG: & < > " ' as entities.
+std::string html_escape(std::string_view text);
+
 std::string pad_right(std::string_view s, std::size_t width);
 std::string pad_left(std::string_view s, std::size_t width);
 

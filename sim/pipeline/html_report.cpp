@@ -17,33 +17,6 @@
 
 namespace flemsim::pipeline {
 
-std::string html_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
-
 namespace {
 
 constexpr std::array<const char*, core::mode_count> colour{"#4daf4a", "#377eb8", "#ff7f00", "#7f7f7f"};

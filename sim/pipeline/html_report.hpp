@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "sim/core/text.hpp"
 #include "sim/network/network.hpp"
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/accessibility.hpp"
@@ -43,7 +44,6 @@ std::string trip_log_page(const output::TripLog& log, const std::string& scenari
 // The page of `flemsim compare --html`.
 std::string comparison_page(const Comparison& comparison);
 
-// &, <, >, " and ' as entities.
-std::string html_escape(std::string_view text);
+using core::html_escape;  // sim/core/text.hpp
 
 }  // namespace flemsim::pipeline

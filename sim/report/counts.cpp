@@ -284,28 +284,6 @@ std::string id_text(const Observation& o) {
     for (const auto& id : o.ids) s += (s.empty() ? "" : "+") + id;
     return s;
 }
-std::string escaped(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 std::string hour_text(const Observation& o) {
     return o.hour < 0 ? "day" : fmt::format("{:02d}", o.hour);
 }
@@ -394,8 +372,8 @@ std::string counts_scatter_svg(const CountsResult& r) {
             "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"><title>{} {} {}: counted {:.0f}, "
             "modelled {:.0f}, GEH {:.2f}</title></circle>\n",
             x(hourly(row.obs, row.obs.count)), y(hourly(row.obs, row.modelled)), row.geh < 5 ? "#2a7" : "#c33",
-            kind_names[static_cast<int>(row.obs.kind)], escaped(id_text(row.obs)), hour_text(row.obs), row.obs.count,
-            row.modelled, row.geh);
+            kind_names[static_cast<int>(row.obs.kind)], core::html_escape(id_text(row.obs)), hour_text(row.obs),
+            row.obs.count, row.modelled, row.geh);
     s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">counted (per hour; daily / 24)</text>\n",
                      pad + size / 2, size + 2 * pad - 12);
     s += fmt::format("<text x=\"14\" y=\"{}\" transform=\"rotate(-90 14 {})\" text-anchor=\"middle\">modelled</text>\n",
