@@ -552,8 +552,9 @@ void draw_attributes(const scenario::Scenario& s, const ZoneData& zones, Populat
 
 // Households and mobility tools of the residents of zone z (persons first..last), by the demand
 // models (demand.hpp). Needs the destination rows of every tool set for the zone's residents.
+// `counts`: households with no car, one, two or more, and in all.
 void household_tools(const Draws& d, Population& pop, std::uint32_t z, std::uint32_t first, std::uint32_t last,
-                     SynthesisSummary* summary_counts, std::array<std::uint64_t, 4>& counts) {
+                     std::array<std::uint64_t, 4>& counts) {
     const auto& mt = d.s.demand.mobility_tools;
     Rng size_rng(d.s.seed, Stream::household, z);
     double size_total = 0;
@@ -575,7 +576,6 @@ void household_tools(const Draws& d, Population& pop, std::uint32_t z, std::uint
         return with - without;
     };
     const double parking = d.zones.home_parking_sek_per_month[z] / 100.0;
-    (void)summary_counts;
     for (std::uint32_t h = first; h < last;) {
         const auto size = static_cast<std::uint32_t>(1 + draw_index(mt.household_size, size_total, size_rng.uniform()));
         const std::uint32_t end = std::min(last, h + size);
@@ -706,8 +706,7 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
         add_rows(d, Purpose::other, other_keys);
         std::vector<std::array<std::uint64_t, 4>> counts(nz, std::array<std::uint64_t, 4>{});
         tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t z) {
-            household_tools(d, pop, static_cast<std::uint32_t>(z), first_resident[z], first_resident[z + 1], &sum,
-                            counts[z]);
+            household_tools(d, pop, static_cast<std::uint32_t>(z), first_resident[z], first_resident[z + 1], counts[z]);
         });
         for (const auto& c : counts) {
             for (std::size_t k = 0; k < 3; ++k) sum.households_by_cars[k] += c[k];
