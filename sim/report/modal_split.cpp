@@ -283,7 +283,7 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
     // Door-to-door seconds summed as integers (exact); distances summed in trip order, so
     // the same trips give the same means. Stuck trips (not ended by the end of a simulated
     // day) count in the shares but not in the means, which they would only inflate.
-    double access_egress_s = 0, wait_s = 0, in_vehicle_s = 0;
+    double access_egress_s = 0, gave_up_walk_s = 0, wait_s = 0, in_vehicle_s = 0;
     std::array<std::int64_t, core::mode_count> travel_s{};
     std::array<double, core::mode_count> distance_m{};
     std::array<std::uint64_t, core::mode_count> timed{};
@@ -299,7 +299,12 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
         travel_s[t.mode] += static_cast<std::int64_t>(t.arr_time_s) - t.dep_time_s;
         if (t.mode == index_of(Mode::transit)) {
             ++split.transit_trips;
-            access_egress_s += static_cast<double>(t.access_s) + t.egress_s;
+            if (t.gave_up) {
+                ++split.transit_gave_up_trips;
+                gave_up_walk_s += static_cast<double>(t.access_s) + t.egress_s;
+            } else {
+                access_egress_s += static_cast<double>(t.access_s) + t.egress_s;
+            }
             wait_s += t.wait_s;
             in_vehicle_s += t.in_vehicle_s;
             split.transit_wait_over_30 += t.wait_s > 1800;
@@ -312,7 +317,10 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
     {
         const auto n = static_cast<double>(split.transit_trips);
         const double nan = std::numeric_limits<double>::quiet_NaN();
-        split.transit_access_egress_min = n == 0 ? nan : access_egress_s / 60.0 / n;
+        const auto walked = n - static_cast<double>(split.transit_gave_up_trips);
+        split.transit_access_egress_min = walked <= 0 ? nan : access_egress_s / 60.0 / walked;
+        split.transit_gave_up_walk_min =
+            split.transit_gave_up_trips == 0 ? nan : gave_up_walk_s / 60.0 / split.transit_gave_up_trips;
         split.transit_wait_min = n == 0 ? nan : wait_s / 60.0 / n;
         split.transit_in_vehicle_min = n == 0 ? nan : in_vehicle_s / 60.0 / n;
     }
@@ -359,10 +367,14 @@ std::string format_modal_split(const ModalSplit& split) {
     if (split.transit_trips > 0)
         out += fmt::format(
             "Transit trips: {} — per trip {} min access and egress walk, {} min waiting, {} min on board; "
-            "{} waited over 30 min, {} over 60 min; {} park-and-ride, {} bike-and-ride\n\n",
+            "{} waited over 30 min, {} over 60 min; {} park-and-ride, {} bike-and-ride{}\n\n",
             split.transit_trips, mean_cell(split.transit_access_egress_min, 1), mean_cell(split.transit_wait_min, 1),
             mean_cell(split.transit_in_vehicle_min, 1), split.transit_wait_over_30, split.transit_wait_over_60,
-            split.transit_park_and_ride, split.transit_bike_and_ride);
+            split.transit_park_and_ride, split.transit_bike_and_ride,
+            split.transit_gave_up_trips == 0
+                ? std::string()
+                : fmt::format("; {} gave up at a stop and walked on {} min (not counted as access and egress)",
+                              split.transit_gave_up_trips, mean_cell(split.transit_gave_up_walk_min, 1)));
 
     out += fmt::format("Sustainable share (walk + bike + transit): {:.1f} % — target {:.1f} % — {}\n",
                        100.0 * split.sustainable_share(), 100.0 * split.target, split.target_met() ? "MET" : "MISSED");
@@ -592,6 +604,8 @@ std::string modal_split_json(const ModalSplit& split, const Crowding* crowding,
             json.key(key).value(v);
     };
     number_or_null("access_egress_walk_min", split.transit_access_egress_min);
+    json.key("gave_up_trips").value(static_cast<unsigned long long>(split.transit_gave_up_trips));
+    number_or_null("gave_up_walk_min", split.transit_gave_up_walk_min);
     number_or_null("wait_min", split.transit_wait_min);
     number_or_null("in_vehicle_min", split.transit_in_vehicle_min);
     json.key("waited_over_30_min").value(static_cast<unsigned long long>(split.transit_wait_over_30));

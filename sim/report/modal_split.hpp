@@ -39,6 +39,10 @@ struct ModalSplit {
     // than 30 and more than 60 minutes in all. NaN means without transit trips.
     double transit_access_egress_min = 0, transit_wait_min = 0, transit_in_vehicle_min = 0;
     std::uint64_t transit_trips = 0, transit_wait_over_30 = 0, transit_wait_over_60 = 0;
+    // Trips that gave up transit at a stop (a simulated day) walk on or take a taxi: their walks
+    // are not access or egress, so transit_access_egress_min leaves them out and they are here.
+    std::uint64_t transit_gave_up_trips = 0;
+    double transit_gave_up_walk_min = 0;
     // Of those transit trips, how many reached transit by a car or bike left at a stop
     // (TripRecord::transit_access).
     std::uint64_t transit_park_and_ride = 0, transit_bike_and_ride = 0;

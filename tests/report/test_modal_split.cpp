@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <tuple>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -577,6 +579,27 @@ TEST_CASE("park-and-ride and bike-and-ride: counted among the transit trips, in 
     // Without any: the counts are still there, 0.
     CHECK(contains(format_modal_split(compute_modal_split(ten_trips(), bands, 0.7)),
                    "; 0 park-and-ride, 0 bike-and-ride\n"));
+}
+
+TEST_CASE("walks of riders who gave up at a stop are reported apart from access and egress") {
+    // Three transit trips: walks of 6 + 4 and 8 + 2 minutes, and one that gave up at its stop
+    // and walked on for 40 minutes. Access and egress: (10 + 10) / 2 = 10.0 min; given up: 40.0.
+    std::vector<TripRecord> trips;
+    for (const auto& [access, egress, gave_up] : {std::tuple{360.f, 240.f, 0}, {480.f, 120.f, 0}, {600.f, 1800.f, 1}}) {
+        TripRecord t = trip(Mode::transit, Group::resident, Purpose::other, 5000, 60);
+        t.access_s = access;
+        t.egress_s = egress;
+        t.gave_up = static_cast<std::uint8_t>(gave_up);
+        trips.push_back(t);
+    }
+    const ModalSplit split = compute_modal_split(trips, bands, 0.7);
+    CHECK(split.transit_trips == 3);
+    CHECK(split.transit_access_egress_min == doctest::Approx(10.0));
+    CHECK(split.transit_gave_up_trips == 1);
+    CHECK(split.transit_gave_up_walk_min == doctest::Approx(40.0));
+    CHECK(contains(format_modal_split(split),
+                   "; 1 gave up at a stop and walked on 40.0 min (not counted as access and egress)\n"));
+    CHECK(contains(modal_split_json(split), "\"gave_up_trips\": 1"));
 }
 
 TEST_CASE("park-and-ride and bike-and-ride: the lots table, car parks then bike parks, each by stop name") {
