@@ -125,24 +125,28 @@ std::uint8_t tools_of(const Population& pop, std::uint32_t p) {
                                      (pop.transit_pass[p] ? tool_pass : 0));
 }
 
-// Destination utilities per chooser cell: (home zone, group, tools) for one purpose.
+// Destination utilities per chooser cell: (home zone, group, tools) for one purpose, and the
+// log-sum of each row (the cell's accessibility).
 struct CellRows {
-    std::size_t nz = 0;
     std::vector<std::int32_t> index;  // cell key -> row, -1 none
     std::vector<std::vector<float>> rows;
+    std::vector<double> logsum;  // per row: ln Σ exp(utility)
     static std::size_t key(std::uint32_t zone, core::Group g, std::uint8_t tools) {
         return (static_cast<std::size_t>(zone) * core::group_count + static_cast<std::size_t>(g)) * tool_sets + tools;
     }
-    const std::vector<float>& row(std::uint32_t zone, core::Group g, std::uint8_t tools) const {
-        return rows[static_cast<std::size_t>(index[key(zone, g, tools)])];
+    std::size_t at(std::uint32_t zone, core::Group g, std::uint8_t tools) const {
+        return static_cast<std::size_t>(index[key(zone, g, tools)]);
     }
-    bool has(std::uint32_t zone, core::Group g, std::uint8_t tools) const { return index[key(zone, g, tools)] >= 0; }
+    const std::vector<float>& row(std::uint32_t zone, core::Group g, std::uint8_t tools) const {
+        return rows[at(zone, g, tools)];
+    }
 };
 
 struct DemandState {
     std::array<int, core::purpose_count> ref_out{}, ref_back{};  // reference periods of each purpose
-    std::array<CellRows, core::purpose_count> rows;              // filled as the synthesis goes
-    std::array<std::vector<double>, core::purpose_count> shadow_price;
+    // ln of the departure profile's weight in each period (-inf: none), per purpose.
+    std::array<std::vector<double>, core::purpose_count> log_period_weight;
+    std::array<CellRows, core::purpose_count> rows;  // filled as the synthesis goes
 };
 
 // A zone's size for a purpose: land use in a study zone (as given, before population.scale),
@@ -186,19 +190,22 @@ std::vector<float> destination_row(const Draws& d, Purpose p, core::Group g, std
 // Rows for every cell in `keys` (cell keys, any order, duplicates allowed), in parallel.
 void add_rows(const Draws& d, Purpose p, std::vector<std::size_t> keys) {
     auto& cr = d.dm->rows[static_cast<std::size_t>(p)];
-    cr.nz = d.net.zone_count();
-    if (cr.index.empty()) cr.index.assign(cr.nz * core::group_count * tool_sets, -1);
+    if (cr.index.empty()) cr.index.assign(d.net.zone_count() * core::group_count * tool_sets, -1);
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     std::erase_if(keys, [&](std::size_t k) { return cr.index[k] >= 0; });
     const std::size_t first = cr.rows.size();
     cr.rows.resize(first + keys.size());
+    cr.logsum.resize(first + keys.size());
     tbb::parallel_for(std::size_t{0}, keys.size(), [&](std::size_t i) {
         const std::size_t k = keys[i];
         const auto tools = static_cast<std::uint8_t>(k % tool_sets);
         const auto g = static_cast<core::Group>((k / tool_sets) % core::group_count);
         const auto zone = static_cast<std::uint32_t>(k / tool_sets / core::group_count);
-        cr.rows[first + i] = destination_row(d, p, g, tools, zone);
+        auto& row = cr.rows[first + i];
+        row = destination_row(d, p, g, tools, zone);
+        const std::vector<double> v(row.begin(), row.end());
+        cr.logsum[first + i] = demand::log_sum_exp(v);
     });
     for (std::size_t i = 0; i < keys.size(); ++i) cr.index[keys[i]] = static_cast<std::int32_t>(first + i);
 }
@@ -206,9 +213,16 @@ void add_rows(const Draws& d, Purpose p, std::vector<std::size_t> keys) {
 // The accessibility of a cell for a purpose: ln Σ exp(utility) over its destinations (the
 // destination choice's logsum, without shadow prices).
 double accessibility(const Draws& d, Purpose p, std::uint32_t zone, core::Group g, std::uint8_t tools) {
-    const auto& row = d.dm->rows[static_cast<std::size_t>(p)].row(zone, g, tools);
-    std::vector<double> v(row.begin(), row.end());
-    return demand::log_sum_exp(v);
+    const auto& cr = d.dm->rows[static_cast<std::size_t>(p)];
+    return cr.logsum[cr.at(zone, g, tools)];
+}
+
+// An alternative drawn by the logit of `v` with u in [0, 1); v.size() when none is possible.
+std::size_t draw_logit(std::span<const double> v, double u) {
+    const auto share = demand::logit_shares(v);
+    double total = 0;
+    for (const double x : share) total += x;
+    return total > 0 ? draw_index(share, total, u) : v.size();
 }
 
 // Chooses among the zones of `row` (+ `price`), skipping those `closed`: over every zone, or over
@@ -235,20 +249,14 @@ std::uint32_t choose_zone(const Draws& d, Purpose p, const std::vector<float>& r
         v.resize(sample.zone.size());
         for (std::size_t i = 0; i < sample.zone.size(); ++i)
             v[i] = row[sample.zone[i]] + (price ? (*price)[sample.zone[i]] : 0.0) + sample.correction[i];
-        const auto share = demand::logit_shares(v);
-        double total = 0;
-        for (const double x : share) total += x;
-        if (!(total > 0)) return invalid_index;
-        return sample.zone[draw_index(share, total, u)];
+        const auto i = draw_logit(v, u);
+        return i == v.size() ? invalid_index : sample.zone[i];
     }
     v.assign(nz, -std::numeric_limits<double>::infinity());
     for (std::size_t j = 0; j < nz; ++j)
         if (open(j)) v[j] = row[j] + (price ? (*price)[j] : 0.0);
-    const auto share = demand::logit_shares(v);
-    double total = 0;
-    for (const double x : share) total += x;
-    if (!(total > 0)) return invalid_index;
-    return static_cast<std::uint32_t>(draw_index(share, total, u));
+    const auto j = draw_logit(v, u);
+    return j == nz ? invalid_index : static_cast<std::uint32_t>(j);
 }
 
 // The persons in a seeded random order (by a key from their own stream), so that no zone's
@@ -321,7 +329,6 @@ std::vector<std::uint64_t> assign_places_logit(const Draws& d, Population& pop,
         if (d.net.zone_kind[j] == ZoneKind::study) cap[j] = static_cast<double>(capacity[j]);
     const auto& k = d.s.demand.destinations;
     const auto sp = demand::shadow_prices(counts, cr.rows, cap, k.shadow_price_iterations, k.shadow_price_tolerance);
-    d.dm->shadow_price[pi] = sp.price;
     if (summary) {
         summary->shadow_price_iterations = std::max(summary->shadow_price_iterations, sp.rounds);
         summary->shadow_price_max_excess = std::max(summary->shadow_price_max_excess, sp.max_excess);
@@ -404,21 +411,16 @@ std::int32_t choose_departure(const Draws& d, const Population& pop, std::uint32
     const auto& profile = d.s.activities[static_cast<std::size_t>(purpose)].departure_profile;
     const double theta = d.s.demand.departure_time.logsum_coefficient;
     const std::uint8_t tools = tools_of(pop, p);
+    const auto& log_w = d.dm->log_period_weight[static_cast<std::size_t>(purpose)];
     thread_local std::vector<double> u;
     u.assign(static_cast<std::size_t>(view.periods), -std::numeric_limits<double>::infinity());
     for (int k = 0; k < view.periods; ++k) {
-        const std::int32_t start = k * view.period_s, end = start + view.period_s;
-        double w = 0;  // the profile's weight over the period
-        for (std::int32_t t = start; t < end;) {
-            const std::int32_t next = std::min((t / 3600 + 1) * 3600, end);
-            w += profile[static_cast<std::size_t>((t / 3600) % 24)] * (next - t) / 3600.0;
-            t = next;
-        }
-        if (!(w > 0)) continue;
+        if (!std::isfinite(log_w[static_cast<std::size_t>(k)])) continue;
+        const std::int32_t start = k * view.period_s;
         const int back = ((start + view.period_s / 2 + duration) / view.period_s) % view.periods;
         const double ls = view.tour_logsum(pop.group[p], purpose, tools, pop.home_zone[p], zone, k, back);
         if (!std::isfinite(ls)) continue;
-        u[static_cast<std::size_t>(k)] = std::log(w) + theta * ls;
+        u[static_cast<std::size_t>(k)] = log_w[static_cast<std::size_t>(k)] + theta * ls;
     }
     const auto share = demand::logit_shares(u);
     double total = 0;
@@ -659,6 +661,19 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
             const auto back = out + static_cast<std::int32_t>(std::lround(a.duration_h.mean * 3600));
             state.ref_out[p] = (out / view->period_s) % view->periods;
             state.ref_back[p] = (back / view->period_s) % view->periods;
+            // The profile's weight over each period (hours split where a period ends inside one).
+            auto& log_w = state.log_period_weight[p];
+            log_w.assign(static_cast<std::size_t>(view->periods), -std::numeric_limits<double>::infinity());
+            for (int k = 0; k < view->periods; ++k) {
+                const std::int32_t start = k * view->period_s, end = start + view->period_s;
+                double w = 0;
+                for (std::int32_t t = start; t < end;) {
+                    const std::int32_t next = std::min((t / 3600 + 1) * 3600, end);
+                    w += a.departure_profile[static_cast<std::size_t>((t / 3600) % 24)] * (next - t) / 3600.0;
+                    t = next;
+                }
+                if (w > 0) log_w[static_cast<std::size_t>(k)] = std::log(w);
+            }
         }
     }
     const Draws d{s, net, zones, imp, models ? view : nullptr, models ? &state : nullptr};
@@ -807,11 +822,9 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
             for (std::uint32_t p = first[j]; p < first[j + 1]; ++p) {
                 pop.group[p] = group;
                 Rng rng(s.seed, Stream::home_location, p);
-                const double* weights = w.data();
-                const double weight_total = total;
                 // With no gateway able to reach the zone, in-commuters come from the first gateway.
-                std::size_t g = weight_total > 0 ? draw_index({weights, nz}, weight_total, rng.uniform()) : 0;
-                if (!(weight_total > 0))
+                std::size_t g = total > 0 ? draw_index(w, total, rng.uniform()) : 0;
+                if (!(total > 0))
                     while (g < nz && net.zone_kind[g] != ZoneKind::gateway) ++g;
                 pop.home_zone[p] = static_cast<std::uint32_t>(g);
                 // The home is one of the gateway's nodes (hub or a station's access point) in equal
