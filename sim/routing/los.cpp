@@ -726,8 +726,8 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
     z.offer.assign(static_cast<std::size_t>(z.periods) * nz * nz, PairOffer{});
     const double walk_limit_s = ctx.params.max_walk_trip_m / ctx.params.walk_speed_mps;
     const double bike_limit_s = ctx.params.max_bike_trip_m / ctx.params.bike_speed_mps;
-    const auto bit = [](Mode m) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(m)); };
-    const auto mi = [](Mode m) { return static_cast<std::size_t>(m); };
+    constexpr auto bit = core::mode_bit;
+    constexpr auto mi = core::mode_index;
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
         Scratch& s = scratch.local();
@@ -755,7 +755,7 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
                 street.time_s[mi(Mode::car)] = static_cast<float>(s.car.time_s(d) + ctx.params.car_access_s);
                 street.distance_m[mi(Mode::car)] = static_cast<float>(s.car.length_m(d));
             }
-            for (int p = 0; p < z.periods; ++p) z.offer[(static_cast<std::size_t>(p) * nz + i) * nz + j] = street;
+            for (int p = 0; p < z.periods; ++p) z.at(p, i, j) = street;
         }
         // Transit period by period, so that one search from the origin serves every destination
         // (the query keeps its search for an origin and hour): sums, then means.
@@ -769,7 +769,7 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
                     const auto path = transit_path_at(ctx, s.transit, o, net.zone_centroid[j], dep, nullptr, -1.0,
                                                       static_cast<std::size_t>(samples) * nz);
                     if (!path.found) continue;
-                    PairOffer& out = z.offer[(static_cast<std::size_t>(p) * nz + i) * nz + j];
+                    PairOffer& out = z.at(p, i, j);
                     auto& pt = out.pt;
                     pt.access_s += static_cast<float>(path.access_s);
                     pt.wait_s += static_cast<float>(path.wait_s);
@@ -783,10 +783,10 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
             }
         for (int p = 0; p < z.periods; ++p)
             for (std::size_t j = 0; j < nz; ++j) {
-                PairOffer& out = z.offer[(static_cast<std::size_t>(p) * nz + i) * nz + j];
+                PairOffer& out = z.at(p, i, j);
                 auto& pt = out.pt;
                 const int n = found[static_cast<std::size_t>(p) * nz + j];
-                if (n == 0 || 2 * n < samples) {
+                if (2 * n < samples) {  // also n == 0
                     pt = {};
                     out.distance_m[mi(Mode::transit)] = 0;
                     continue;
@@ -806,7 +806,7 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
         float best = std::numeric_limits<float>::infinity();
         for (std::size_t j = 0; j < nz; ++j) {
             if (j == i) continue;
-            const auto& o = z.offer[i * nz + j];
+            const auto& o = z.at(0, i, j);
             float dist = std::numeric_limits<float>::infinity();
             for (const Mode m : {Mode::walk, Mode::bike, Mode::car})
                 if (o.available & bit(m)) dist = std::min(dist, o.distance_m[mi(m)]);
@@ -814,12 +814,12 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
         }
         if (nearest == nz) continue;
         for (int p = 0; p < z.periods; ++p) {
-            PairOffer h = z.offer[(static_cast<std::size_t>(p) * nz + i) * nz + nearest];
+            PairOffer h = z.at(p, i, nearest);
             for (std::size_t m = 0; m < core::mode_count; ++m) h.time_s[m] *= 0.5f, h.distance_m[m] *= 0.5f;
             h.car_drive_s *= 0.5f;
             for (float* v : {&h.pt.access_s, &h.pt.wait_s, &h.pt.in_vehicle_s, &h.pt.transfer_walk_s, &h.pt.egress_s})
                 *v *= 0.5f;
-            z.offer[(static_cast<std::size_t>(p) * nz + i) * nz + i] = h;
+            z.at(p, i, i) = h;
         }
     }
     return z;

@@ -152,9 +152,11 @@ struct ZoneLosTable {
     int periods = 0;
     std::int32_t period_s = 3600;
     std::vector<PairOffer> offer;  // periods x zones x zones
-    const PairOffer& at(int period, std::size_t from, std::size_t to) const {
+    const PairOffer& at(int period, std::size_t from, std::size_t to) const { return offer[index(period, from, to)]; }
+    PairOffer& at(int period, std::size_t from, std::size_t to) { return offer[index(period, from, to)]; }
+    std::size_t index(int period, std::size_t from, std::size_t to) const {
         const int p = ((period % periods) + periods) % periods;  // a period past midnight is the same period
-        return offer[(static_cast<std::size_t>(p) * zones + from) * zones + to];
+        return (static_cast<std::size_t>(p) * zones + from) * zones + to;
     }
     int period_of(std::int32_t time_s) const { return static_cast<int>(time_s / period_s) % periods; }
 };
