@@ -79,15 +79,33 @@ void add_long_run(ElasticityRow& row, double minus, double plus) {
         row.inside = std::isfinite(row.long_run) && row.long_run >= row.band_min && row.long_run <= row.band_max;
 }
 
-// A zone table with the levers that scale times applied (time on board and its crowding; bike time).
-routing::ZoneLosTable scaled_table(routing::ZoneLosTable t, const LeverScale& scale) {
-    for (auto& o : t.offer) {
-        o.pt.in_vehicle_s = static_cast<float>(o.pt.in_vehicle_s * scale.transit_in_vehicle);
-        o.pt.crowding_s = static_cast<float>(o.pt.crowding_s * scale.transit_in_vehicle);
-        if (o.available & bit(Mode::transit)) o.time_s[idx(Mode::transit)] = o.pt.total_s();
-        o.time_s[idx(Mode::bike)] = static_cast<float>(o.time_s[idx(Mode::bike)] * scale.bike_time);
-    }
-    return t;
+// The levers that scale prices: fares (single and pass), running cost, parking charges.
+scenario::ChoiceParams scaled_params(scenario::ChoiceParams p, const LeverScale& scale) {
+    p.transit_fare_sek *= scale.transit_fare;
+    p.transit_pass_fare_sek *= scale.transit_fare;
+    p.car_cost_per_km_sek *= scale.car_cost;
+    return p;
+}
+std::vector<double> scaled_parking(std::vector<double> parking, const LeverScale& scale) {
+    for (auto& x : parking) x *= scale.parking;
+    return parking;
+}
+
+// The levers that scale times, on an offer (a trip's or a zone pair's): time on board and its
+// crowding part, bike time.
+void scale_times(choice::TripOffer& o, const LeverScale& scale) {
+    o.pt.in_vehicle_s = static_cast<float>(o.pt.in_vehicle_s * scale.transit_in_vehicle);
+    o.pt.crowding_s = static_cast<float>(o.pt.crowding_s * scale.transit_in_vehicle);
+    o.time_s[idx(Mode::bike)] = static_cast<float>(o.time_s[idx(Mode::bike)] * scale.bike_time);
+}
+
+// Writes `value`, or null where it is not a number.
+void number_or_null(core::JsonWriter& w, const char* key, double value) {
+    w.key(key);
+    if (std::isfinite(value))
+        w.value(value);
+    else
+        w.null();
 }
 
 std::string thousands(std::uint64_t v) {
@@ -130,20 +148,13 @@ choice::Probabilities tour_mode_probabilities(const choice::ChoiceInputs& in, co
 ExpectedDemand expected_demand(const choice::ChoiceInputs& in, const LeverScale& scale) {
     // The prices enter through the parameters and the parking table; the times through the
     // offers of each trip, scaled as they are read.
-    scenario::ChoiceParams params = in.params;
-    params.transit_fare_sek *= scale.transit_fare;
-    params.transit_pass_fare_sek *= scale.transit_fare;
-    params.car_cost_per_km_sek *= scale.car_cost;
-    std::vector<double> parking = in.parking_sek_by_zone;
-    for (auto& p : parking) p *= scale.parking;
-    const choice::ChoiceInputs scaled{params, in.net, in.pop, in.los, std::move(parking)};
+    const scenario::ChoiceParams params = scaled_params(in.params, scale);
+    const choice::ChoiceInputs scaled{params, in.net, in.pop, in.los, scaled_parking(in.parking_sek_by_zone, scale)};
     const auto& pop = in.pop;
     const choice::NestedLogit model = choice::mode_model(params);
     const auto scaled_offer = [&](std::size_t trip) {
         choice::TripOffer o = choice::offer_of(in.los, trip);
-        o.pt.in_vehicle_s = static_cast<float>(o.pt.in_vehicle_s * scale.transit_in_vehicle);
-        o.pt.crowding_s = static_cast<float>(o.pt.crowding_s * scale.transit_in_vehicle);
-        o.time_s[idx(Mode::bike)] = static_cast<float>(o.time_s[idx(Mode::bike)] * scale.bike_time);
+        scale_times(o, scale);
         return o;
     };
 
@@ -299,20 +310,16 @@ ElasticityResult compute_elasticities(const scenario::Scenario& s, int threads,
     // network with scaled headways), then the trips' level of service and the expected demand.
     const auto again_on = [&](const LeverScale& scale, const network::Network& n, const routing::RoutingContext& c,
                               routing::ZoneLosTable table) {
-        scenario::ChoiceParams p = params.choice;
-        p.transit_fare_sek *= scale.transit_fare;
-        p.transit_pass_fare_sek *= scale.transit_fare;
-        p.car_cost_per_km_sek *= scale.car_cost;
-        std::vector<double> park = parking;
-        for (auto& x : park) x *= scale.parking;
-        const ServiceLevel lever_level(std::move(table), p, park);
+        for (auto& o : table.offer) scale_times(o, scale);
+        const ServiceLevel lever_level(std::move(table), scaled_params(params.choice, scale),
+                                       scaled_parking(parking, scale));
         const auto lever_pop = population::synthesize(s, n, zones, imp, nullptr, &lever_level.view());
         const auto lever_los = routing::compute_trip_los(c, lever_pop);
         const choice::ChoiceInputs lever_in{params.choice, n, lever_pop, lever_los, parking};
         return expected_demand(lever_in, scale);
     };
     const auto again = [&](const LeverScale& scale, const network::Network* scaled_net) {
-        if (!scaled_net) return again_on(scale, net, ctx, scaled_table(level->table(), scale));
+        if (!scaled_net) return again_on(scale, net, ctx, level->table());
         const auto c = routing::build_routing(*scaled_net, params.routing);
         return again_on(scale, *scaled_net, c,
                         routing::compute_zone_los_by_period(c, s.demand.period_min * 60, s.demand.samples_per_period));
@@ -453,20 +460,12 @@ std::string elasticities_json(const ElasticityResult& r) {
         w.key("demand_minus").value(row.demand_minus);
         w.key("demand_base").value(row.demand_base);
         w.key("demand_plus").value(row.demand_plus);
-        w.key("elasticity");
-        if (std::isfinite(row.elasticity))
-            w.value(row.elasticity);
-        else
-            w.null();
+        number_or_null(w, "elasticity", row.elasticity);
         if (row.has_long_run) {
             w.key("long_run").begin_object();
             w.key("demand_minus").value(row.long_minus);
             w.key("demand_plus").value(row.long_plus);
-            w.key("elasticity");
-            if (std::isfinite(row.long_run))
-                w.value(row.long_run);
-            else
-                w.null();
+            number_or_null(w, "elasticity", row.long_run);
             w.end_object();
         }
         w.key("band");
