@@ -3,11 +3,11 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "sim/apps/command.hpp"
 #include "sim/apps/model_counts.hpp"
 #include "sim/core/atomic_file.hpp"
-#include "sim/core/text.hpp"
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/html_report.hpp"
 #include "sim/report/counts.hpp"
@@ -58,18 +58,14 @@ int run(const ReportCommandOptions& o) {
     if (!o.html.empty()) {
         const std::filesystem::path page = o.html;
         // With --scenario the accessibility map needs skims: they go beside the page.
-        auto html = pipeline::trip_log_page(log, o.scenario, page.parent_path() / "skims", c.threads.value_or(0));
+        std::optional<report::CountsResult> counts;
         if (!o.counts.empty()) {
-            // Counts: the scatter plot and the table of flemsim counts, before the page's end.
             if (!log.has_simulation)
                 throw core::InputError({o.trips_file, 0, 0}, "--counts needs a simulated day: a static run has none");
-            const auto result = report::compare_counts(report::read_counts(o.counts), model_counts(log));
-            std::string section = "<h2>Counts</h2>\n" + report::counts_scatter_svg(result) + "<pre>" +
-                                  core::html_escape(report::counts_table(result));
-            section += "</pre>\n";
-            const auto end = html.rfind("<script");
-            html.insert(end == std::string::npos ? html.rfind("</body>") : end, section);
+            counts = report::compare_counts(report::read_counts(o.counts), model_counts(log));
         }
+        const auto html = pipeline::trip_log_page(log, o.scenario, page.parent_path() / "skims", c.threads.value_or(0),
+                                                  counts ? &*counts : nullptr);
         if (const auto parent = page.parent_path(); !parent.empty()) std::filesystem::create_directories(parent);
         core::write_file_atomically(page, html);
         if (!c.quiet) std::cout << "wrote " << o.html << "\n";

@@ -448,6 +448,9 @@ std::string html_report(const HtmlReportInputs& in) {
         accessibility_map(o, *in.accessibility, *in.net);
     }
     if (in.comparison) comparison_section(o, *in.comparison);
+    if (in.counts)
+        put(o, "<h2>Counts</h2>\n{}<pre>{}</pre>\n", report::counts_scatter_svg(*in.counts),
+            html_escape(report::counts_table(*in.counts)));
     put(o, "{}</body></html>\n", script);
     return fmt::to_string(o);
 }
@@ -469,9 +472,10 @@ TripLogSummary summarise_trip_log(const output::TripLog& log) {
 }
 
 std::string trip_log_page(const output::TripLog& log, const std::string& scenario_file,
-                          const std::filesystem::path& skims_dir, int threads) {
+                          const std::filesystem::path& skims_dir, int threads, const report::CountsResult* counts) {
     HtmlReportInputs in;
     in.log = &log;
+    in.counts = counts;
     in.title = "flemsim report: " + log.meta.scenario_name;
     std::optional<network::Network> net;
     std::optional<Accessibility> acc;

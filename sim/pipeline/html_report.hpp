@@ -13,6 +13,7 @@
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/accessibility.hpp"
 #include "sim/pipeline/compare.hpp"
+#include "sim/report/counts.hpp"
 #include "sim/report/modal_split.hpp"
 
 namespace flemsim::pipeline {
@@ -21,7 +22,8 @@ struct HtmlReportInputs {
     const output::TripLog* log = nullptr;   // a run's trip log (charts, map volumes)
     const network::Network* net = nullptr;  // the run's network (the maps)
     const Accessibility* accessibility = nullptr;
-    const Comparison* comparison = nullptr;  // `flemsim compare`
+    const Comparison* comparison = nullptr;        // `flemsim compare`
+    const report::CountsResult* counts = nullptr;  // observations against the run (`--counts`)
     std::string title;
 };
 
@@ -37,9 +39,11 @@ TripLogSummary summarise_trip_log(const output::TripLog& log);
 
 // The page of `flemsim report --html`: a run's trip log. With `scenario_file` (the scenario the
 // run used; its network must be the trip log's) also the network map with volumes and the
-// accessibility at 08:00, whose skims are written into `skims_dir`; `threads` 0: all cores.
+// accessibility at 08:00, whose skims are written into `skims_dir`; `threads` 0: all cores. With
+// `counts`, their scatter plot and table.
 std::string trip_log_page(const output::TripLog& log, const std::string& scenario_file,
-                          const std::filesystem::path& skims_dir, int threads);
+                          const std::filesystem::path& skims_dir, int threads,
+                          const report::CountsResult* counts = nullptr);
 
 // The page of `flemsim compare --html`.
 std::string comparison_page(const Comparison& comparison);
