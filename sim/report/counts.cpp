@@ -215,12 +215,16 @@ double geh(double modelled, double counted) {
 std::vector<Observation> read_counts(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw core::IoError("cannot read counts file '" + path.string() + "'");
+    // The first character that is not blank (or a byte-order mark) tells XML from CSV; only XML
+    // is read here whole, the CSV reader reads its own file.
+    int c = in.get();
+    while (c != EOF && (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xEF || c == 0xBB || c == 0xBF))
+        c = in.get();
+    if (c != '<') return read_csv(path);
+    in.seekg(0);
     std::ostringstream ss;
     ss << in.rdbuf();
-    const std::string text = ss.str();
-    const auto first = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
-    if (first != std::string::npos && text[first] == '<') return read_xml(path, text);
-    return read_csv(path);
+    return read_xml(path, ss.str());
 }
 
 CountsResult compare_counts(const std::vector<Observation>& observations, const ModelCounts& model) {
