@@ -222,12 +222,18 @@ TEST_CASE("scaled headways: intervals stretched, timetable trips thinned and den
         CHECK(dense.trip_depart_s[dense.trip_first_time[j]] == 7 * 3600 + 540 * static_cast<std::int32_t>(j));
 }
 
-TEST_CASE("elasticities of the tiny scenario: signs, bands, and the same at any thread count") {
-    const auto tiny = std::filesystem::path(FLEMSIM_TEST_DATA) / "tiny.yaml";
+namespace {
+// The tiny scenario with --set overrides.
+scenario::Scenario tiny_with(std::vector<std::string> overrides) {
     scenario::LoadOptions lo;
-    lo.overrides = {"validation.elasticities.transit_fare={min: -0.7, max: -0.2, source: test}",
-                    "validation.elasticities.car_running_cost={min: -10, max: 10, source: test}"};
-    const auto s = scenario::load_scenario(tiny, lo);
+    lo.overrides = std::move(overrides);
+    return scenario::load_scenario(std::filesystem::path(FLEMSIM_TEST_DATA) / "tiny.yaml", lo);
+}
+}  // namespace
+
+TEST_CASE("elasticities of the tiny scenario: signs, bands, and the same at any thread count") {
+    const auto s = tiny_with({"validation.elasticities.transit_fare={min: -0.7, max: -0.2, source: test}",
+                              "validation.elasticities.car_running_cost={min: -10, max: 10, source: test}"});
     const auto one = pipeline::compute_elasticities(s, 1);
     const auto two = pipeline::compute_elasticities(s, 2);
     REQUIRE(one.rows.size() == scenario::elasticity_levers.size());
@@ -287,11 +293,8 @@ TEST_CASE("elasticity bands are checked where the scenario states them") {
 }
 
 TEST_CASE("with the demand models each lever is measured in the short and the long run, the band judging the long") {
-    const auto tiny = std::filesystem::path(FLEMSIM_TEST_DATA) / "tiny.yaml";
-    scenario::LoadOptions lo;
-    lo.overrides = {"demand={destinations: {logsum_coefficient: {work: 1, study: 1, other: 1}}}",
-                    "validation.elasticities.transit_fare={min: -10, max: 10, source: test}"};
-    const auto s = scenario::load_scenario(tiny, lo);
+    const auto s = tiny_with({"demand={destinations: {logsum_coefficient: {work: 1, study: 1, other: 1}}}",
+                              "validation.elasticities.transit_fare={min: -10, max: 10, source: test}"});
     const auto one = pipeline::compute_elasticities(s, 1);
     const auto two = pipeline::compute_elasticities(s, 2);
     REQUIRE(one.rows.size() == scenario::elasticity_levers.size());
