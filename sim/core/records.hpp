@@ -146,6 +146,12 @@ struct IterationRecord {
     std::uint8_t converged;  // 1 when the convergence criteria held after this iteration
     // Appended in schema 3: trips whose rider gave up transit after the limit of denied boardings.
     std::uint64_t gave_up_trips;
+    // Appended in schema 5. The car trips' relative travel-time gap of the day: (experienced -
+    // shortest) / experienced, summed over the car trips that arrived, the shortest path under
+    // the day's own link times of the departure hour (0 without car trips).
+    double travel_time_gap;
+    // The largest change of a mode share from the day before (0 on the first day).
+    double share_change;
 
     bool operator==(const IterationRecord&) const = default;
 };

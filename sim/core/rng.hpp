@@ -29,6 +29,8 @@ enum class Stream : std::uint64_t {
     departure_period = 16,    // the period a tour leaves in (the demand models)
     destination_sample = 17,  // sampling of destination alternatives
     merge = 18,               // the order in which a link takes vehicles from its incoming links
+    reroute = 19,             // car trips routed anew after a day besides the replanning persons'
+    gap_sample = 20,          // car trips whose travel-time gap the loop measures
 };
 
 constexpr std::uint64_t mix64(std::uint64_t z) {

@@ -187,10 +187,13 @@ constexpr std::array iteration_fields = {
     FLEMSIM_FIELD(IterationRecord, switched_share, f64),    FLEMSIM_FIELD(IterationRecord, gap_util, f64),
     FLEMSIM_FIELD(IterationRecord, relative_gap, f64),      FLEMSIM_FIELD(IterationRecord, denied_boardings, u64),
     FLEMSIM_FIELD(IterationRecord, stuck_trips, u64),       FLEMSIM_FIELD(IterationRecord, converged, u8),
-    FLEMSIM_FIELD(IterationRecord, gave_up_trips, u64),
+    FLEMSIM_FIELD(IterationRecord, gave_up_trips, u64),     FLEMSIM_FIELD(IterationRecord, travel_time_gap, f64),
+    FLEMSIM_FIELD(IterationRecord, share_change, f64),
 };
-// The fields of /iterations in a version-2 file: all but gave_up_trips (appended in schema 3).
-constexpr std::size_t iteration_field_count_v2 = iteration_fields.size() - 1;
+// The fields of /iterations in a version-2 file: all but gave_up_trips (appended in schema 3)
+// and the last two (schema 5); in a version-3 or 4 file all but the last two.
+constexpr std::size_t iteration_field_count_v2 = iteration_fields.size() - 3;
+constexpr std::size_t iteration_field_count_v4 = iteration_fields.size() - 2;
 
 constexpr std::array lot_fields = {
     FLEMSIM_FIELD(LotRecord, stop, i32),        FLEMSIM_FIELD(LotRecord, kind, u8),
@@ -956,6 +959,8 @@ public:
             amount(t, i, "gap_util", r.gap_util);
             finite(t, i, "relative_gap", r.relative_gap);
             flag(t, i, "converged", r.converged);
+            share(t, i, "travel_time_gap", r.travel_time_gap);
+            share(t, i, "share_change", r.share_change);
         }
         for (std::size_t i = 0; i < s.lots.size(); ++i) {
             const char* t = "/lots";
@@ -1047,9 +1052,9 @@ TripLog read_trip_log(const std::filesystem::path& path) {
     try {
         const Reader reader(path);
         const int version = reader.schema_version();
-        if (version < 1 || version > 4)
+        if (version < 1 || version > 5)
             reader.refuse("trip log schema version " + std::to_string(version) +
-                          " is not supported (this flemsim reads 1 to 4)");
+                          " is not supported (this flemsim reads 1 to 5)");
         TripLog log;
         log.meta = reader.meta();
         reader.require({"/trips", "/persons", "/lookup", "/lookup/zones", "/lookup/stops", "/lookup/lines"});
@@ -1128,13 +1133,16 @@ TripLog read_trip_log(const std::filesystem::path& path) {
             if (version < 3)
                 for (TransitLoadRecord& r : sim.transit_load) r.gave_up = 0;
             const std::span<const Field> iteration_columns =
-                version < 3 ? std::span<const Field>(iteration_fields).first(iteration_field_count_v2)
-                            : std::span<const Field>(iteration_fields);
+                version < 3   ? std::span<const Field>(iteration_fields).first(iteration_field_count_v2)
+                : version < 5 ? std::span<const Field>(iteration_fields).first(iteration_field_count_v4)
+                              : std::span<const Field>(iteration_fields);
             reader.read_rows<IterationRecord>("/iterations", iteration_columns,
                                               mem.compound(iteration_columns, sizeof(IterationRecord)).get(),
                                               [&](const std::vector<IterationRecord>& rows) { sim.iterations = rows; });
-            if (version < 3)
-                for (IterationRecord& r : sim.iterations) r.gave_up_trips = 0;
+            for (IterationRecord& r : sim.iterations) {
+                if (version < 3) r.gave_up_trips = 0;
+                if (version < 5) r.travel_time_gap = r.share_change = 0;
+            }
             // Lots came with schema 4; older files have none.
             if (version >= 4) {
                 reader.require({"/lots"});

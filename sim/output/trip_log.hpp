@@ -18,7 +18,7 @@ namespace flemsim::output {
 // /iterations and /lookup/links for simulated days. 3: trips and /transit_load gained
 // gave_up, /iterations gave_up_trips. 4: trips gained transit_access; /lots for simulated
 // days. Version 1, 2 and 3 files are still read (without lots).
-inline constexpr int trip_log_schema_version = 4;
+inline constexpr int trip_log_schema_version = 5;
 
 struct TripLogMeta {
     int schema_version = trip_log_schema_version;

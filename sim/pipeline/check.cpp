@@ -52,6 +52,7 @@ std::vector<Metric> metrics_of(const RunResult& r) {
         m.push_back({"days", static_cast<double>(r.iterations.size())});
         m.push_back(
             {"gave_up_trips", static_cast<double>(r.iterations.empty() ? 0 : r.iterations.back().gave_up_trips)});
+        m.push_back({"travel_time_gap", r.iterations.empty() ? 0.0 : r.iterations.back().travel_time_gap});
     }
     return m;
 }

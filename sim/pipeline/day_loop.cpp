@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/core/rng.hpp"
+
 namespace flemsim::pipeline {
 
 using core::Mode;
@@ -45,20 +47,29 @@ Experience initial_experience(const routing::RoutingContext& ctx) {
     return e;
 }
 
-// Folds a day into the averages with weight `weight` (0: 1 / (days + 1), the method of
-// successive averages; the first day always has weight 1). Where the day saw no car on a
-// link in an hour, the free-flow value stands in; a segment nobody rode had a load of 0.
-void add_day(Experience& e, const routing::RoutingContext& ctx, const mobsim::MobsimContext& mctx,
-             const mobsim::DayResult& day, double weight) {
-    const double w = e.days == 0 ? 1.0 : weight > 0 ? weight : 1.0 / (e.days + 1);
-    const std::size_t arcs = ctx.car.arc_count(), hours = e.car.hours;
+// The car times per arc and hour that a day's cars saw (hour-major, as CarTimes): where no
+// car was on a link in an hour, the free-flow value stands in.
+routing::CarTimes day_car_times(const routing::RoutingContext& ctx, const mobsim::DayResult& day) {
+    routing::CarTimes t;
+    const std::size_t arcs = ctx.car.arc_count();
+    t.hours = mobsim::volume_hours;
+    t.time_s.resize(arcs * t.hours);
     for (std::size_t a = 0; a < arcs; ++a)
-        for (std::size_t h = 0; h < hours; ++h) {
-            const std::size_t d = a * hours + h;
-            const double seen = day.car_time_count[d] ? day.car_time_sum[d] / day.car_time_count[d] : ctx.car.time_s[a];
-            auto& avg = e.car.time_s[h * arcs + a];
-            avg += w * (seen - avg);
+        for (std::size_t h = 0; h < t.hours; ++h) {
+            const std::size_t d = a * t.hours + h;
+            t.time_s[h * arcs + a] =
+                day.car_time_count[d] ? day.car_time_sum[d] / day.car_time_count[d] : ctx.car.time_s[a];
         }
+    return t;
+}
+
+// Folds a day into the averages with weight `weight` (0: 1 / (days + 1), the method of
+// successive averages; the first day always has weight 1). A segment nobody rode had a
+// load of 0.
+void add_day(Experience& e, const routing::RoutingContext& ctx, const mobsim::MobsimContext& mctx,
+             const mobsim::DayResult& day, const routing::CarTimes& seen, double weight) {
+    const double w = e.days == 0 ? 1.0 : weight > 0 ? weight : 1.0 / (e.days + 1);
+    for (std::size_t i = 0; i < e.car.time_s.size(); ++i) e.car.time_s[i] += w * (seen.time_s[i] - e.car.time_s[i]);
     for (const auto& r : day.transit_load) {
         const std::size_t i = mctx.timetable.first_time[r.vehicle_trip] + r.segment;
         e.transit_load[i] += w * (r.onboard - e.transit_load[i]);
@@ -134,13 +145,67 @@ core::IterationRecord day_statistics(int iteration, const std::vector<Mode>& tri
     return r;
 }
 
-bool settled(const core::IterationRecord& a, const core::IterationRecord& b, double share_tol, double time_tol) {
-    const double shares[4][2] = {{a.share_walk, b.share_walk},
-                                 {a.share_bike, b.share_bike},
-                                 {a.share_transit, b.share_transit},
-                                 {a.share_car, b.share_car}};
-    for (const auto& s : shares)
-        if (std::abs(s[0] - s[1]) > share_tol) return false;
+// The car trips' relative travel-time gap of a day (the measure of a traffic assignment's
+// distance from equilibrium): over the car trips that arrived, the sum of what each trip's
+// route took beyond the shortest path, over the sum of what the routes took. Both in the
+// same times, the day's own link times of the trip's departure hour (`seen`): the time of
+// the route taken against the best the trip could have taken that day. (A trip's door-to-
+// door time also varies with the queue's growth within the hour, which no route choice can
+// remove; comparing in the hour's times leaves that out.)
+// Measured on the car trips of a fixed sample (`sample`: each trip's own draw, the same every
+// day) when the searches for all would cost too much.
+double travel_time_gap(const routing::RoutingContext& ctx, const population::Population& pop,
+                       const std::vector<Mode>& trip_mode, const routing::TripRoutes& routes,
+                       const mobsim::DayResult& day, const routing::CarTimes& seen, std::uint64_t seed, double sample) {
+    std::vector<routing::LosRequest> requests;
+    for (std::size_t t = 0; t < trip_mode.size(); ++t)
+        if (trip_mode[t] == Mode::car && !day.stuck[t] && day.arr_s[t] >= day.dep_s[t] &&
+            (sample >= 1 || core::Rng(seed, core::Stream::gap_sample, t).bernoulli(sample)))
+            requests.push_back({static_cast<std::uint32_t>(t), day.dep_s[t]});
+    if (requests.empty()) return 0.0;
+    const auto best = routing::compute_los_at(ctx, pop, requests, &seen, false);
+    double took = 0, excess = 0;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        const auto t = requests[i].trip;
+        const double* time_s = seen.hour(static_cast<std::size_t>(std::max(0, requests[i].dep_s / 3600)));
+        double route_s = 0;
+        for (auto l = routes.trip_first_leg[t]; l < routes.trip_first_leg[t + 1]; ++l)
+            if (routes.leg_kind[l] == routing::LegKind::car)
+                for (auto k = routes.leg_first_arc[l]; k < routes.leg_first_arc[l + 1]; ++k)
+                    route_s += time_s[routes.arcs[k]];
+        took += route_s;
+        if (best.car_ok[i]) excess += std::max(0.0, route_s - static_cast<double>(best.car_drive_s[i]));
+    }
+    return took > 0 ? excess / took : 0.0;
+}
+
+// Marks for routing anew, besides the replanners' trips, each other car trip with
+// probability reroute_share / (n + 1)^replanning_decay after day n (its own draw: stream
+// reroute, trip, day): the route-choice step of the method of successive averages, so that
+// the routes follow the averaged times faster than the plans do.
+void add_reroutes(std::vector<std::uint8_t>& reroute, const std::vector<Mode>& trip_mode, const scenario::LoopParams& s,
+                  std::uint64_t seed, int day) {
+    if (s.reroute_share <= 0) return;
+    const double share = s.reroute_share / std::pow(static_cast<double>(day) + 1.0, s.replanning_decay);
+    for (std::size_t t = 0; t < trip_mode.size(); ++t)
+        if (!reroute[t] && trip_mode[t] == Mode::car &&
+            core::Rng(seed, core::Stream::reroute, t, static_cast<std::uint64_t>(day)).bernoulli(share))
+            reroute[t] = 1;
+}
+
+// The largest change of a mode share between two days.
+double share_change(const core::IterationRecord& a, const core::IterationRecord& b) {
+    return std::max({std::abs(a.share_walk - b.share_walk), std::abs(a.share_bike - b.share_bike),
+                     std::abs(a.share_transit - b.share_transit), std::abs(a.share_car - b.share_car)});
+}
+
+// Whether the loop has settled after day `a` (b: the day before): every mode share moved
+// at most the share tolerance, every mean time by mode at most the time tolerance, and the
+// car trips' travel-time gap is within its target (when one is set).
+bool settled(const core::IterationRecord& a, const core::IterationRecord& b, const scenario::LoopParams& s) {
+    if (a.share_change > s.share_tolerance) return false;
+    if (s.travel_time_gap >= 0 && a.travel_time_gap > s.travel_time_gap) return false;
+    const double time_tol = s.time_tolerance;
     const double times[4][2] = {{a.mean_min_walk, b.mean_min_walk},
                                 {a.mean_min_bike, b.mean_min_bike},
                                 {a.mean_min_transit, b.mean_min_transit},
@@ -179,7 +244,11 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
         const auto started = std::chrono::steady_clock::now();
         out.day = mobsim::simulate_day(mctx, {pop, out.trip_mode, out.trip_dep, out.routes});
         auto rec = day_statistics(it, out.trip_mode, out.day);
-        add_day(exp, ctx, mctx, out.day, s.experience_weight);
+        const routing::CarTimes seen = day_car_times(ctx, out.day);
+        rec.travel_time_gap = travel_time_gap(ctx, pop, out.trip_mode, out.routes, out.day, seen, in.params.seed,
+                                              s.travel_time_gap_sample);
+        rec.share_change = it > 0 ? share_change(rec, out.iterations.back()) : 0.0;
+        add_day(exp, ctx, mctx, out.day, seen, s.experience_weight);
         // Crowding as experienced so far weighs on the next level of service and replanning.
         ctx.transit->set_crowding(crowding_multipliers(exp, params.routing.transit, mctx.timetable));
         // So do the departures that left riders behind: journeys are planned for them in
@@ -193,8 +262,7 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
                 if (avg[l] < mctx.params.end_time_s) closes[l] = static_cast<std::int32_t>(std::lround(avg[l]));
             ctx.transit->set_lot_closing(kind, std::move(closes));
         }
-        const bool converged = it > 0 && it + 1 >= s.min_iterations &&
-                               settled(rec, out.iterations.back(), s.share_tolerance, s.time_tolerance);
+        const bool converged = it > 0 && it + 1 >= s.min_iterations && settled(rec, out.iterations.back(), s);
         const bool last = converged || it + 1 == s.max_iterations;
         // After the last day the replanning is only measured (the gap), not applied.
         const auto rp = choice::replan(in, ctx, &exp.car, it, !last, out.plans);
@@ -208,15 +276,19 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
             out.day = mobsim::DayResult{};  // what the day taught is in the averages now
             out.trip_mode = choice::trip_modes(pop, out.plans);
             out.trip_dep = choice::trip_departures(pop, out.plans);
-            out.routes = routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep, rp.reroute, &out.routes, &exp.car,
+            auto reroute = rp.reroute;
+            add_reroutes(reroute, out.trip_mode, s, in.params.seed, it);
+            out.routes = routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep, reroute, &out.routes, &exp.car,
                                               &out.plans.access);
         }
         if (last) mobsim::add_walk_bike_volumes(mctx, {pop, out.trip_mode, out.trip_dep, out.routes}, out.day);
         out.iteration_seconds.push_back(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        say("iteration " + std::to_string(it) + ": sustainable " + percent(rec.sustainable_share) + " %, car " +
-            percent(rec.share_car) + " %, relative gap " + std::to_string(rec.relative_gap) +
-            (converged ? ", converged" : ""));
+        say(
+            fmt::format("iteration {}: sustainable {} %, car {} %, travel-time gap {:.2f} %, largest share change "
+                        "{:.2f} points, relative gap (utility) {:.5f}{}",
+                        it, percent(rec.sustainable_share), percent(rec.share_car), 100 * rec.travel_time_gap,
+                        100 * rec.share_change, rec.relative_gap, converged ? ", converged" : ""));
         if (last) break;
     }
     return out;

@@ -275,6 +275,32 @@ void accessibility_map(Page& o, const Accessibility& acc, const network::Network
     put(o, "</p>");
 }
 
+// The day-to-day loop: its verdict and one row per day (shares, car minutes, the car trips'
+// travel-time gap, the largest share change).
+void loop_section(Page& o, const std::vector<core::IterationRecord>& days) {
+    if (days.empty()) return;
+    const auto& last = days.back();
+    put(o, "<h2>Day-to-day loop</h2><p id=\"loop\" class=\"{}\">{}</p>", last.converged == 1 ? "met" : "missed",
+        html_escape(last.converged == 1
+                        ? fmt::format("Converged after {} days: travel-time gap {:.2f} %, largest share change "
+                                      "{:.2f} points.",
+                                      days.size(), 100 * last.travel_time_gap, 100 * last.share_change)
+                        : fmt::format("Stopped at the day limit ({} days) with travel-time gap {:.2f} %: not "
+                                      "converged.",
+                                      days.size(), 100 * last.travel_time_gap)));
+    put(o,
+        "<table><tr><th>day</th><th>walk %</th><th>bike %</th><th>transit %</th><th>car %</th>"
+        "<th>mean car minutes</th><th>travel-time gap %</th><th>largest share change (points)</th></tr>");
+    for (const auto& d : days)
+        put(o,
+            "<tr><td>{}</td><td>{:.1f}</td><td>{:.1f}</td><td>{:.1f}</td><td>{:.1f}</td><td>{}</td><td>{:.2f}</td>"
+            "<td>{}</td></tr>",
+            d.iteration, 100 * d.share_walk, 100 * d.share_bike, 100 * d.share_transit, 100 * d.share_car,
+            std::isfinite(d.mean_min_car) ? fmt::format("{:.1f}", d.mean_min_car) : "–", 100 * d.travel_time_gap,
+            d.iteration == 0 ? std::string("–") : fmt::format("{:.2f}", 100 * d.share_change));
+    put(o, "</table>");
+}
+
 void comparison_section(Page& o, const Comparison& c) {
     put(o,
         "<h2>Comparison</h2><p>{} seed(s) per scenario, the same for all; mean and 95 % interval over the seeds; "
@@ -437,6 +463,7 @@ std::string html_report(const HtmlReportInputs& in) {
                             : fmt::format("{:02}:{:02}", l.full_from_s / 3600, l.full_from_s % 3600 / 60));
                 put(o, "</table>");
             }
+            loop_section(o, log.simulation.iterations);
         }
     }
     if (in.net) {

@@ -191,9 +191,19 @@ void write_iterations(core::JsonWriter& json, const std::vector<core::IterationR
         json.key("stuck_trips").value(count(it.stuck_trips));
         json.key("converged").value(count(it.converged));
         json.key("gave_up_trips").value(count(it.gave_up_trips));
+        json.key("travel_time_gap").value(it.travel_time_gap);
+        json.key("share_change").value(it.share_change);
         json.end_object();
     }
     json.end_array();
+    if (iterations.empty()) return;
+    const core::IterationRecord& last = iterations.back();
+    json.key("loop").begin_object();
+    json.key("status").value(last.converged == 1 ? "converged" : "day_limit");
+    json.key("days").value(static_cast<unsigned long long>(iterations.size()));
+    json.key("travel_time_gap").value(last.travel_time_gap);
+    json.key("share_change").value(last.share_change);
+    json.end_object();
 }
 
 // The name at `index`, or the number as text when there is none.
@@ -536,15 +546,16 @@ std::string format_crowding(const Crowding& crowding) {
 std::string format_iterations(const std::vector<core::IterationRecord>& iterations) {
     // Right-aligned columns, two wider than their header and at least 8 wide ("100.0" fits
     // with room to spare).
-    static constexpr std::array<std::string_view, 17> headers = {
-        "iteration",  "walk",         "bike",        "transit", "car",        "sustainable",
-        "min walk",   "min bike",     "min transit", "min car", "replanning", "switched",
-        "gap (util)", "relative gap", "denied",      "gave up", "stuck"};
+    static constexpr std::array<std::string_view, 19> headers = {
+        "iteration", "walk",        "bike",    "transit",    "car",      "sustainable", "min walk",
+        "min bike",  "min transit", "min car", "replanning", "switched", "gap (util)",  "relative gap",
+        "tt gap",    "share chg",   "denied",  "gave up",    "stuck"};
     const auto width = [](std::string_view header) {
         return static_cast<int>(std::max<std::size_t>(header.size(), 6)) + 2;
     };
     std::string out =
-        "Iterations (shares, sustainable, replanning and switched in %; min: mean minutes door to door)\n";
+        "Iterations (shares, sustainable, replanning, switched and tt gap in %; min: mean minutes door to door;\n"
+        "tt gap: the car trips' relative travel-time gap; share chg: the largest change of a mode share, points)\n";
     for (const std::string_view h : headers) out += fmt::format("{:>{}}", h, width(h));
     out += '\n';
     for (const core::IterationRecord& it : iterations) {
@@ -563,6 +574,8 @@ std::string format_iterations(const std::vector<core::IterationRecord>& iteratio
             percent_or_dash(it.switched_share),
             mean_cell(it.gap_util, 4),
             mean_cell(it.relative_gap, 5),
+            fmt::format("{:.2f}", 100 * it.travel_time_gap),
+            it.iteration == 0 ? std::string("-") : fmt::format("{:.2f}", 100 * it.share_change),
             std::to_string(it.denied_boardings),
             std::to_string(it.gave_up_trips),
             std::to_string(it.stuck_trips),
@@ -571,7 +584,16 @@ std::string format_iterations(const std::vector<core::IterationRecord>& iteratio
         if (it.converged == 1) out += "  converged";
         out += '\n';
     }
-    if (iterations.empty()) out += "  no iterations\n";
+    if (iterations.empty()) {
+        out += "  no iterations\n";
+        return out;
+    }
+    const core::IterationRecord& last = iterations.back();
+    const std::string gap = fmt::format("travel-time gap {:.2f} %, largest share change {:.2f} points",
+                                        100 * last.travel_time_gap, 100 * last.share_change);
+    out += last.converged == 1 ? fmt::format("Loop converged after {} days: {}\n", iterations.size(), gap)
+                               : fmt::format("Loop stopped at the day limit ({} days) with {}: not converged\n",
+                                             iterations.size(), gap);
     return out;
 }
 

@@ -584,7 +584,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
 }
 
 RequestLos compute_los_at(const RoutingContext& ctx, const population::Population& pop,
-                          const std::vector<LosRequest>& requests, const CarTimes* car_times) {
+                          const std::vector<LosRequest>& requests, const CarTimes* car_times, bool transit) {
     const std::size_t n = requests.size();
     RequestLos out;
     out.car_ok.assign(n, 0);
@@ -640,6 +640,7 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
                         out.car_time_s[i] = static_cast<float>(s.car.time_s(d) + ctx.params.car_access_s);
                         out.car_distance_m[i] = static_cast<float>(s.car.length_m(d));
                     }
+                    if (!transit) continue;
                     // Requests of this origin in this hour: consecutive in the order.
                     if (k == group[g] || hour(i) != hour(order[k - 1]))
                         hour_requests = run_length(order, k, group[g + 1], hour);
@@ -654,6 +655,7 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
             }
         });
 
+    if (!transit) return out;
     // Park-and-ride and bike-and-ride for the requests that come as a tour's two trips (out,
     // then back, consecutive): as in compute_trip_los.
     std::vector<TourPair> pairs;

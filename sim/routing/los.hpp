@@ -82,8 +82,9 @@ struct RequestLos {
     TransitColumns pt;
     std::vector<float> pt_distance_m;
 };
+// With `transit` false only the car columns are filled (transit_ok stays 0).
 RequestLos compute_los_at(const RoutingContext& ctx, const population::Population& pop,
-                          const std::vector<LosRequest>& requests, const CarTimes* car_times);
+                          const std::vector<LosRequest>& requests, const CarTimes* car_times, bool transit = true);
 
 // Per-thread search state for a routing context: a tree per street mode and a transit query.
 struct RoutingScratch {

@@ -110,6 +110,10 @@ LoopParams loop_params(const Scenario& s) {
     l.experience_weight = s.iterations.experience_weight;
     l.share_tolerance = s.iterations.share_tolerance;
     l.time_tolerance = s.iterations.time_tolerance;
+    l.travel_time_gap = s.iterations.travel_time_gap;
+    l.travel_time_gap_sample = s.iterations.travel_time_gap_sample;
+    l.reroute_share = s.iterations.reroute_share;
+    l.replanning_decay = s.iterations.replanning_decay;
     return l;
 }
 

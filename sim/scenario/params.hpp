@@ -119,9 +119,13 @@ struct MobsimParams {
 struct LoopParams {
     int max_iterations = 1;
     int min_iterations = 1;
-    double experience_weight = 0.0;  // weight of the newest day in the averages; 0: 1 / (n + 1) (MSA)
-    double share_tolerance = 0.002;  // converged: no mode share moves more than this
-    double time_tolerance = 0.01;    // and no mean travel time by mode moves more than this share
+    double experience_weight = 0.0;     // weight of the newest day in the averages; 0: 1 / (n + 1) (MSA)
+    double share_tolerance = 0.002;     // converged: no mode share moves more than this
+    double time_tolerance = 0.01;       // and no mean travel time by mode moves more than this share
+    double travel_time_gap = -1;        // and the car trips' relative travel-time gap is at most this (< 0: off)
+    double travel_time_gap_sample = 1;  // share of car trips the gap is measured on (a fixed sample)
+    double reroute_share = 0;     // car trips routed anew after day n besides the replanners': share / (n + 1)^decay
+    double replanning_decay = 0;  // the decay of the replanning (and rerouting) share
 };
 
 struct Params {

@@ -541,6 +541,10 @@ void read_scenario(Scenario& s) {
         s.iterations.shift_per_hour = it.number("shift_per_hour", non_positive);
         s.iterations.share_tolerance = it.number("share_tolerance", Range{0.0, 1.0, true});
         s.iterations.time_tolerance = it.number("time_tolerance", Range{0.0, 1.0, true});
+        // Optional: without it the loop stops on the share and time tolerances alone.
+        s.iterations.travel_time_gap = it.number_or("travel_time_gap", -1.0, Range{0.0, 1.0, true});
+        s.iterations.travel_time_gap_sample = it.number_or("travel_time_gap_sample", 1.0, Range{0.0, 1.0, true});
+        s.iterations.reroute_share = it.number_or("reroute_share", 0.0, unit_interval);
         it.finish();
     }
     if (const ConfigNode* dn = root.optional("demand")) read_demand(*dn, s);

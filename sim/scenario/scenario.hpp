@@ -203,6 +203,12 @@ struct Scenario {
         double shift_per_hour = 0;            // utility per hour of shift from the desired departure (<= 0)
         double share_tolerance = 0;           // converged: no mode share moves more than this
         double time_tolerance = 0;            // and no mean travel time by mode moves more than this share
+        // and the car trips' relative travel-time gap is at most this (optional; < 0: not a criterion)
+        double travel_time_gap = -1;
+        double travel_time_gap_sample = 1;  // share of car trips the gap is measured on
+        // Car trips of persons who do not replan that are routed anew after day n anyway:
+        // reroute_share / (n + 1)^replanning_decay of them (optional, 0).
+        double reroute_share = 0;
     } iterations;
 
     // Targets of `flemsim calibrate` (optional section `calibration`).

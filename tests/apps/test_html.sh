@@ -35,10 +35,14 @@ chrome --dump-dom "file://$work/page/report.html" 2>"$work/page.err" >"$work/dom
 grep -q 'data-ready="1"' "$work/dom.html" || fail "the page's script did not run to its end"
 if grep "CONSOLE" "$work/page.err"; then fail "console messages on the report page"; fi
 grep -q "Sustainable share ${share}" "$work/dom.html" || fail "the report page lacks 'Sustainable share ${share}'"
-for section in "By group" "By distance band" "Departure time" "Transit crowding" "Network and volumes" "Accessibility"; do
+for section in "By group" "By distance band" "Departure time" "Transit crowding" "Day-to-day loop" "Network and volumes" "Accessibility"; do
     grep -q "<h2>$section</h2>" "$work/dom.html" || fail "no section '$section'"
 done
 grep -q 'id="map"' "$work/dom.html" && grep -q 'id="acc"' "$work/dom.html" || fail "no map"
+# The loop's verdict on the page is the text report's.
+days=$(grep -o 'Loop converged after [0-9]* days\|Loop stopped at the day limit ([0-9]* days)' "$work/report.txt" | grep -o '[0-9]* days')
+[ -n "$days" ] || fail "no verdict of the day-to-day loop in the text report"
+grep -q "id=\"loop\"[^>]*>[A-Za-z (]*${days%% *} days" "$work/dom.html" || fail "the report page lacks the loop's verdict (${days})"
 chrome --window-size=1100,2600 --screenshot="$work/shot.png" "file://$work/page/report.html" 2>/dev/null >/dev/null
 if [ -s "$work/shot.png" ]; then cp "$work/shot.png" html-report.png; else fail "no screenshot"; fi
 

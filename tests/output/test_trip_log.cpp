@@ -251,6 +251,8 @@ output::SimulationTables sample_simulation() {
     it0.stuck_trips = 2;
     it0.converged = 0;
     it0.gave_up_trips = 3;
+    it0.travel_time_gap = 0.0625;
+    it0.share_change = 0;
     IterationRecord it1 = it0;
     it1.iteration = 65535;
     it1.mean_min_bike = 9.5;
@@ -260,6 +262,8 @@ output::SimulationTables sample_simulation() {
     it1.stuck_trips = 0;
     it1.converged = 1;
     it1.gave_up_trips = 18446744073709551615ULL;
+    it1.travel_time_gap = 0.015;
+    it1.share_change = 0.00125;
     sim.iterations = {it0, it1};
     // A bike park at stop 0 never full, a car park at stop 1 full from 08:00 with 15 cars over.
     sim.lots = {{0, 1, 30, 12, 9, 0, -1}, {1, 2, 40, 4294967295u, 55, 15, 28800}};
@@ -568,7 +572,7 @@ TEST_CASE("trip log: a static run has no simulated tables") {
         CHECK_FALSE(has_link(path, name));
     }
     const output::TripLog log = output::read_trip_log(path);
-    CHECK(log.meta.schema_version == 4);
+    CHECK(log.meta.schema_version == 5);
     CHECK_FALSE(log.has_simulation);
     CHECK(log.simulation.legs.empty());
     CHECK(log.simulation.iterations.empty());
@@ -620,7 +624,7 @@ TEST_CASE("trip log: version 2 files are read, with gave_up and gave_up_trips 0"
     write_simulated_sample(path);
     drop_fields(path, "trips", {"gave_up", "transit_access"});
     drop_fields(path, "transit_load", {"gave_up"});
-    drop_fields(path, "iterations", {"gave_up_trips"});
+    drop_fields(path, "iterations", {"gave_up_trips", "travel_time_gap", "share_change"});
     delete_link(path, "lots");
     set_schema_version(path, 2);
 
@@ -634,7 +638,7 @@ TEST_CASE("trip log: version 2 files are read, with gave_up and gave_up_trips 0"
     check_same_rows(log.trips, trips);
     auto simulation = sample_simulation();
     for (TransitLoadRecord& r : simulation.transit_load) r.gave_up = 0;
-    for (IterationRecord& r : simulation.iterations) r.gave_up_trips = 0;
+    for (IterationRecord& r : simulation.iterations) r.gave_up_trips = r.travel_time_gap = r.share_change = 0;
     simulation.lots.clear();
     check_same(log.simulation, simulation);
 
@@ -649,6 +653,7 @@ TEST_CASE("trip log: version 3 files are read, with transit_access 0 and no lots
     const fs::path path = dir.path() / "v3.h5";
     write_simulated_sample(path);
     CHECK(drop_fields(path, "trips", {"transit_access"}) == 94);  // the version-3 row
+    drop_fields(path, "iterations", {"travel_time_gap", "share_change"});
     delete_link(path, "lots");
     set_schema_version(path, 3);
 
@@ -660,6 +665,7 @@ TEST_CASE("trip log: version 3 files are read, with transit_access 0 and no lots
     check_same_rows(log.trips, trips);
     auto simulation = sample_simulation();
     simulation.lots.clear();
+    for (IterationRecord& r : simulation.iterations) r.travel_time_gap = r.share_change = 0;
     check_same(log.simulation, simulation);
 
     SUBCASE("a version-4 file needs transit_access") {
@@ -669,7 +675,28 @@ TEST_CASE("trip log: version 3 files are read, with transit_access 0 and no lots
     }
 }
 
-TEST_CASE("trip log: a version-4 simulated day needs /lots") {
+TEST_CASE("trip log: version 4 files are read, with the loop's travel-time gap and share change 0") {
+    const ScratchDir dir("version4");
+    const fs::path path = dir.path() / "v4.h5";
+    write_simulated_sample(path);
+    drop_fields(path, "iterations", {"travel_time_gap", "share_change"});
+    set_schema_version(path, 4);
+
+    const output::TripLog log = output::read_trip_log(path);
+    CHECK(log.meta.schema_version == 4);
+    check_same_rows(log.trips, sample_trips());
+    auto simulation = sample_simulation();
+    for (IterationRecord& r : simulation.iterations) r.travel_time_gap = r.share_change = 0;
+    check_same(log.simulation, simulation);
+
+    SUBCASE("a version-5 file needs them") {
+        set_schema_version(path, 5);
+        CHECK(message_of([&] { output::read_trip_log(path); }) ==
+              path.string() + ": /iterations has no field 'travel_time_gap'");
+    }
+}
+
+TEST_CASE("trip log: a simulated day of version 4 or later needs /lots") {
     const ScratchDir dir("no_lots");
     const fs::path path = dir.path() / "trips.h5";
     write_simulated_sample(path);
@@ -795,11 +822,11 @@ TEST_CASE("trip log: layout of the simulated tables") {
             hsize_t rows;
         };
         // legs: 8 + 4 + 2 + 1 + 7 * 4 + 4 + 2; link_volumes: 4 + 1 + 2 + 4 * 4;
-        // transit_load: 4 + 4 + 1 + 2 + 12 * 4; iterations: 2 + 8 + 13 * 8 + 8 + 8 + 1 + 8;
+        // transit_load: 4 + 4 + 1 + 2 + 12 * 4; iterations: 2 + 8 + 13 * 8 + 8 + 8 + 1 + 8 + 8 + 8;
         // lots: 4 + 1 + 4 * 4 + 4;
         // /lookup/links: 5 strings and 2 doubles (row size not checked: it holds string references).
         const Expected tables[] = {{"legs", 49, 13, 3},        {"link_volumes", 23, 7, 2}, {"transit_load", 59, 16, 2},
-                                   {"iterations", 139, 19, 2}, {"lots", 25, 7, 2},         {"lookup/links", 0, 7, 2}};
+                                   {"iterations", 155, 21, 2}, {"lots", 25, 7, 2},         {"lookup/links", 0, 7, 2}};
         for (const Expected& e : tables) {
             CAPTURE(e.name);
             const hid_t dset = H5Dopen2(file, e.name, H5P_DEFAULT);
@@ -871,7 +898,7 @@ TEST_CASE("trip log: the same rows give the same bytes") {
         write_simulated_sample(c);
         write_simulated_sample(d);
         CHECK(output::read_dataset_bytes(c, "/legs").size() == 3 * 49);
-        CHECK(output::read_dataset_bytes(c, "/iterations").size() == 2 * 139);
+        CHECK(output::read_dataset_bytes(c, "/iterations").size() == 2 * 155);
         for (const char* table : {"/trips", "/legs", "/link_volumes", "/transit_load", "/iterations", "/lots"}) {
             CAPTURE(table);
             CHECK(output::read_dataset_bytes(c, table) == output::read_dataset_bytes(d, table));
@@ -933,13 +960,13 @@ TEST_CASE("trip log: files that are not trip logs are refused") {
     SUBCASE("another schema version") {
         const fs::path path = dir.path() / "other_version.h5";
         write_sample(path);
-        for (const int version : {0, 5, 99}) {
+        for (const int version : {0, 6, 99}) {
             CAPTURE(version);
             set_schema_version(path, version);
             CHECK_THROWS_AS(output::read_trip_log(path), InputError);
             CHECK(message_of([&] { output::read_trip_log(path); }) ==
                   path.string() + ": trip log schema version " + std::to_string(version) +
-                      " is not supported (this flemsim reads 1 to 4)");
+                      " is not supported (this flemsim reads 1 to 5)");
         }
     }
 }

@@ -149,6 +149,8 @@ IterationRecord iteration(std::uint16_t n, double relative_gap, std::uint8_t con
     it.stuck_trips = 3;
     it.converged = converged;
     it.gave_up_trips = 5 + n;
+    it.travel_time_gap = 0.125 / (n + 1);  // 12.50 %, 6.25 %, ...
+    it.share_change = n == 0 ? 0.0 : 0.0015;
     return it;
 }
 
@@ -452,8 +454,9 @@ TEST_CASE("iterations: convergence table") {
     const std::vector<IterationRecord> its = {iteration(0, 0.0512, 0), iteration(1, 0.00088, 1)};
     const std::string text = format_iterations(its);
     INFO(text);
-    for (const char* header : {"iteration", "walk", "bike", "transit", "car", "sustainable", "min walk", "min transit",
-                               "replanning", "switched", "gap (util)", "relative gap", "denied", "gave up", "stuck"}) {
+    for (const char* header :
+         {"iteration", "walk", "bike", "transit", "car", "sustainable", "min walk", "min transit", "replanning",
+          "switched", "gap (util)", "relative gap", "tt gap", "share chg", "denied", "gave up", "stuck"}) {
         CAPTURE(header);
         CHECK(contains(text, header));
     }
@@ -467,22 +470,33 @@ TEST_CASE("iterations: convergence table") {
     CHECK(contains(text, "0.00088"));
     CHECK(contains(text, "17"));
     CHECK(contains(text, "18"));
-    // A title, a header and one line per iteration; the marker only on the converged one.
+    CHECK(contains(text, "12.50"));  // travel-time gaps in %
+    CHECK(contains(text, "6.25"));
+    CHECK(contains(text, "0.15"));  // the share change in points
+    // Two title lines, a header, one line per iteration and the loop's verdict; the marker
+    // only on the converged one.
     std::vector<std::string> lines;
     for (std::size_t begin = 0; begin < text.size();) {
         const std::size_t end = text.find('\n', begin);
         lines.push_back(text.substr(begin, end - begin));
         begin = end + 1;
     }
-    REQUIRE(lines.size() == 4);
-    const std::string& row0 = lines[2];
-    const std::string& row1 = lines[3];
+    REQUIRE(lines.size() == 6);
+    const std::string& row0 = lines[3];
+    const std::string& row1 = lines[4];
     CHECK(row0.find_first_not_of(' ') == row0.find("0  "));
     CHECK(row1.find_first_not_of(' ') == row1.find("1  "));
     CHECK_FALSE(contains(row0, "converged"));
     CHECK(row1.ends_with("  converged"));
     CHECK(contains(row0, "-"));  // bike minutes are NaN
+    CHECK(lines[5] == "Loop converged after 2 days: travel-time gap 6.25 %, largest share change 0.15 points");
     CHECK(contains(format_iterations({}), "no iterations"));
+    // A loop that never converged says so, with its last gap.
+    const std::string stopped =
+        format_iterations({iteration(0, 0.05, 0), iteration(1, 0.01, 0), iteration(2, 0.01, 0)});
+    CHECK(contains(stopped,
+                   "Loop stopped at the day limit (3 days) with travel-time gap 4.17 %, largest share change "
+                   "0.15 points: not converged\n"));
 }
 
 TEST_CASE("modal split: JSON with crowding and iterations") {
@@ -517,10 +531,13 @@ TEST_CASE("modal split: JSON with crowding and iterations") {
     INFO(both);
     CHECK(contains(both, "\"crowding\": {"));
     CHECK(contains(both, "\"iterations\": ["));
-    for (const char* key :
-         {"iteration", "trips", "share_walk", "share_bike", "share_transit", "share_car", "sustainable_share",
-          "mean_min_walk", "mean_min_bike", "mean_min_transit", "mean_min_car", "replanning_share", "switched_share",
-          "gap_util", "relative_gap", "denied_boardings", "stuck_trips", "converged", "gave_up_trips"}) {
+    for (const char* key : {"iteration",         "trips",           "share_walk",
+                            "share_bike",        "share_transit",   "share_car",
+                            "sustainable_share", "mean_min_walk",   "mean_min_bike",
+                            "mean_min_transit",  "mean_min_car",    "replanning_share",
+                            "switched_share",    "gap_util",        "relative_gap",
+                            "denied_boardings",  "stuck_trips",     "converged",
+                            "gave_up_trips",     "travel_time_gap", "share_change"}) {
         CAPTURE(key);
         CHECK(contains(both, std::string("\"") + key + "\": "));
     }
@@ -529,6 +546,10 @@ TEST_CASE("modal split: JSON with crowding and iterations") {
     CHECK(contains(both, "\"denied_boardings\": 18"));
     CHECK(contains(both, "\"converged\": 1"));
     CHECK(contains(both, "\"gave_up_trips\": 6"));
+    CHECK(contains(both, "\"loop\": {"));
+    CHECK(contains(both, "\"status\": \"converged\""));
+    CHECK(contains(both, "\"days\": 2"));
+    CHECK(contains(both, "\"travel_time_gap\": 0.0625"));
 
     const std::string only_iterations = modal_split_json(split, nullptr, &its);
     CHECK_FALSE(contains(only_iterations, "\"crowding\""));

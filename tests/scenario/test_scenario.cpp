@@ -169,6 +169,21 @@ TEST_CASE("every input error names file:line:column and the key") {
         CHECK(error_of(v) == v.string() + ":3:19: iterations.shift_per_hour: must be <= 0, got 0.5");
         const auto x = variant("e16.yaml", "simulation:\n  capacity_factor: 0\n");
         CHECK(error_of(x) == x.string() + ":3:20: simulation.capacity_factor: must be > 0, got 0");
+        // The loop's gap: optional, off by default; when given, in (0, 1], as its sample share.
+        CHECK(load_scenario(tiny).iterations.travel_time_gap < 0);
+        CHECK(load_scenario(tiny).iterations.travel_time_gap_sample == 1.0);
+        CHECK(load_scenario(tiny).iterations.reroute_share == 0.0);
+        const auto g = variant("e17.yaml",
+                               "iterations:\n  travel_time_gap: 0.02\n  reroute_share: 0.5\n"
+                               "  travel_time_gap_sample: 0.1\n");
+        const auto gs = load_scenario(g);
+        CHECK(gs.iterations.travel_time_gap == 0.02);
+        CHECK(gs.iterations.reroute_share == 0.5);
+        CHECK(gs.iterations.travel_time_gap_sample == 0.1);
+        const auto g0 = variant("e18.yaml", "iterations:\n  travel_time_gap: 0\n");
+        CHECK(error_of(g0) == g0.string() + ":3:20: iterations.travel_time_gap: must be > 0, got 0");
+        const auto g1 = variant("e19.yaml", "iterations:\n  reroute_share: 1.5\n");
+        CHECK(error_of(g1).find("iterations.reroute_share: must be") != std::string::npos);
     }
     SUBCASE("employment and student rates above one in total") {
         const auto p = variant("e10.yaml", "population:\n  employment_rate: 0.7\n  student_rate: 0.4\n");
