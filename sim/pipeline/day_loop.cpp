@@ -182,7 +182,9 @@ double travel_time_gap(const routing::RoutingContext& ctx, const population::Pop
 // Marks for routing anew, besides the replanners' trips, each other car trip with
 // probability reroute_share / (n + 1)^replanning_decay after day n (its own draw: stream
 // reroute, trip, day): the route-choice step of the method of successive averages, so that
-// the routes follow the averaged times faster than the plans do.
+// the routes follow the averaged times faster than the plans do. (A draw per origin and hour,
+// which one search serves, saved 0.7 of 5.8 s of routing on 2030's second day, and it moves
+// a large group all at once: in the two-route test the loop then swings.)
 void add_reroutes(std::vector<std::uint8_t>& reroute, const std::vector<Mode>& trip_mode, const scenario::LoopParams& s,
                   std::uint64_t seed, int day) {
     if (s.reroute_share <= 0) return;
