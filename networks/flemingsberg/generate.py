@@ -3,8 +3,9 @@
 
     python3 networks/flemingsberg/generate.py [OUTDIR]          # (re)write the tables
     python3 networks/flemingsberg/generate.py --check [OUTDIR]  # read them back and verify invariants
+    python3 networks/flemingsberg/generate.py --check --demand TRIPS.h5  # and the gateway roads against a run
 
-OUTDIR defaults to this script's folder. Standard library only. The output is deterministic:
+OUTDIR defaults to this script's folder. Standard library only (h5py for --demand). The output is deterministic:
 one fixed random seed, no iteration over hashed sets, fixed number formatting.
 
 The facts (places, railway, crossings, lines, run times, headways) are the tables below. Each
@@ -104,7 +105,9 @@ NATURE_PATHS = [
 MAIN_ROADS = [  # (name, class, waypoints)
     ("Huddingevägen", "primary", [(-2450, -1600), (-1200, -1050), (250, -420), (1300, 400), (2150, 1850)]),
     ("Lännavägen", "primary", [(1300, 400), (2450, -700)]),
-    ("Hälsovägen", "secondary", [(-100, 150), (-420, 450), (-500, 1000), (-650, 2000), (-700, 2820)]),
+    # Hälsovägen: two lanes each way (assumption: Spårväg Syd is planned "along the middle of
+    # Hälsovägen", fact sheet, a road with a median); it carries the E4/E20 traffic into the area.
+    ("Hälsovägen", "primary", [(-100, 150), (-420, 450), (-500, 1000), (-650, 2000), (-700, 2820)]),
     ("Alfred Nobels allé", "secondary", [(-1000, -300), (-100, 150), (350, 650)]),
     ("Flemingsbergsvägen", "secondary", [(900, 90), "flemingsbergsvagen", (150, 850), (-480, 820)]),
     ("Glömstavägen", "secondary", [(-650, 2000), (400, 2250), "huddinge_road", (2150, 1850)]),
@@ -166,44 +169,62 @@ GATEWAYS = [
     # road length m, mean car speed km/h for the whole leg, name)], regional cycleway (exit x_m,
     # y_m, length m) or None, stations [(stop id, access walk m, access road km/h)]. Road lengths
     # and speeds, cycleway lengths, access walks and access road speeds are assumptions (typical
-    # road distances and mean speeds incl. peak congestion for the trip from the edge of the mesh,
-    # checked to exceed the straight line; an access walk is a typical walk to the station within
+    # road distances, checked to exceed the straight line, and mean free-flow speeds for the trip
+    # from the edge of the mesh: motorway stretches at 90-110 km/h, urban arterials at 50-70, so
+    # 70-80 for a mostly motorway leg, 50 for one through Huddinge; the peak's congestion is the
+    # simulation's to add, not the table's; an access walk is a typical walk to the station within
     # its own catchment; an access road speed is the mean over the local streets and roads from the
     # station's catchment to the hub: 30 in a town or city centre, 40-60 between suburbs).
     ("stockholm_city", "Stockholm City", (59.3300, 18.0573, "fact sheet: Stockholm C"), "car|transit",
-     [(-700, 2820, 18500, 50, "Hälsovägen - E4/E20 - Essingeleden"),
-      (2150, 1850, 16500, 40, "Huddingevägen via Huddinge och Årsta")],
+     [(-700, 2820, 18500, 75, "Hälsovägen - E4/E20 - Essingeleden"),
+      (2150, 1850, 16500, 50, "Huddingevägen via Huddinge och Årsta")],
      None, [("stockholm_city", 900, 30), ("stockholm_c", 900, 30)]),
     ("stockholms_sodra", "Stockholms södra och Södermalm", (59.3140, 18.0700, "assumption"), "car|transit",
-     [(-700, 2820, 16500, 50, "E4/E20 via Kungens kurva"),
-      (2150, 1850, 14500, 40, "Huddingevägen via Huddinge")],
+     [(-700, 2820, 16500, 75, "E4/E20 via Kungens kurva"),
+      (2150, 1850, 14500, 50, "Huddingevägen via Huddinge")],
      None, [("stockholms_sodra", 1000, 30)]),
     # Farsta strand: from most of the zone (Älvsjö and the southern suburbs) it is reached by bus, a
     # feeder leg the network does not model (assumption); its access point stands for its own
     # catchment in Farsta, reached on foot.
     ("alvsjo", "Älvsjö", (59.2786, 18.0113, "fact sheet"), "bike|car|transit",
-     [(2150, 1850, 7500, 40, "Huddingevägen via Stuvsta")],
+     [(2150, 1850, 7500, 50, "Huddingevägen via Stuvsta")],
      (2150, 1850, 7000), [("alvsjo", 1000, 30), ("farsta_strand", 1000, 50)]),
     ("huddinge", "Huddinge", (59.2372, 17.9820, "fact sheet: Huddinge centrum"), "bike|car|transit",
-     [(2150, 1850, 900, 40, "Huddingevägen")],
+     [(2150, 1850, 900, 50, "Huddingevägen")],
      (2150, 1850, 800), [("huddinge_centrum", 800, 30), ("stuvsta", 1000, 40), ("huddinge", 900, 30)]),
     ("skarholmen", "Skärholmen och Kungens kurva", (59.2770, 17.9080, "assumption"), "bike|car|transit",
-     [(-700, 2820, 5500, 50, "Glömstavägen - E4/E20")],
+     [(-700, 2820, 5500, 60, "Glömstavägen - E4/E20")],
      (-700, 2820, 5000), [("skarholmen", 900, 30)]),
     # Norsborg (metro): from Tumba and most of Botkyrka it is reached by bus (172 and others), a
     # feeder leg not modelled (assumption); its access point is Hallunda-Norsborg on foot.
     ("tumba", "Tumba och Botkyrka", (59.1995, 17.8384, "fact sheet: Tumba station"), "bike|car|transit",
-     [(-2500, -1450, 5000, 50, "Huddingevägen mot Tumba")],
+     [(-2500, -1450, 5000, 60, "Huddingevägen mot Tumba")],
      (-2500, -1450, 4500), [("tumba", 1000, 30), ("norsborg", 1000, 50)]),
     # Södertälje syd lies outside the town: from most of Södertälje it is reached by bus, a feeder
     # leg not modelled (assumption); its access point is its own catchment on foot.
     ("sodertalje", "Södertälje", (59.1955, 17.6253, "assumption: Södertälje centrum"), "car|transit",
-     [(-2500, -1450, 22000, 60, "Tumba - E4/E20")],
+     [(-2500, -1450, 22000, 80, "Tumba - E4/E20")],
      None, [("sodertalje_c", 900, 30), ("sodertalje_syd", 1200, 60)]),
     ("haninge", "Haninge och Skogås", (59.1686, 18.1446, "assumption: Handen"), "car|transit",
-     [(2450, -700, 14500, 60, "Lännavägen (väg 259) via Länna")],
+     [(2450, -700, 14500, 75, "Lännavägen (väg 259) via Länna")],
      None, [("handen", 900, 30), ("skogas", 1000, 60)]),
 ]
+# Where the regional roads meet the area: the end of the main road (MAIN_ROADS, primary or
+# secondary) nearest to the road's mesh exit, never a residential street, so that a gateway's
+# traffic enters on an arterial (Huddingevägen for Tumba and Södertälje, Lännavägen for Haninge,
+# Hälsovägen for the E4/E20, Huddingevägen and Glömstavägen toward Huddinge; assumption: the
+# alignments are schematic). --check: at every such junction the arterials' capacity away from it
+# (per direction) is at least the base-year peak-hour demand of the regional roads that meet
+# there, and so is each gateway's regional road capacity (GATEWAY_PEAK_CARS).
+JUNCTION_CLASSES = ("primary", "secondary")
+# Base-year (2017) peak-hour car demand per gateway, vehicles an hour in its busier direction on
+# its regional roads together: from flemsim's simulated 2017 day (`flemsim run
+# scenarios/flemingsberg-2017.yaml`, the trip log's link volumes of the busiest hour), rounded up
+# to 50. Measure again after a change of land use or network with
+# `generate.py --check --demand out/flemingsberg-2017/trips.h5`.
+GATEWAY_PEAK_CARS = {"rr_stockholm_city_1": 750, "rr_stockholm_city_2": 50, "rr_stockholms_sodra_1": 250,
+                     "rr_stockholms_sodra_2": 50, "rr_alvsjo_1": 250, "rr_huddinge_1": 550, "rr_skarholmen_1": 400,
+                     "rr_tumba_1": 300, "rr_sodertalje_1": 100, "rr_haninge_1": 150}
 CONNECTOR_DETOUR = 1.25   # a walk connector is at least 1.25 x the straight line (assumption)
 # Access points (assumption). A gateway's access point for a station lies on the far side of the
 # station as seen from Flemingsberg station, access walk / CONNECTOR_DETOUR from it (the station's
@@ -839,6 +860,8 @@ def add_stops_and_gateways(net):
         if stop:
             stop_node[stop] = net.crossing_nodes[cid][2]
     zone_node_pool = sorted(zone_of)
+    arterial_nodes = sorted({n for l in net.links if l["type"] in JUNCTION_CLASSES and "car" in l["modes"]
+                             for n in (l["a"], l["b"]) if n in zone_of})
     for sid, name, lat, lon, k, _src in STOPS:
         if k == "mesh":
             p = xy(lat, lon)
@@ -849,7 +872,7 @@ def add_stops_and_gateways(net):
         centroid[gid] = g
         net.gateway_nodes.append(g)
         for ex, ey, length, kph, rname in roads:
-            e = net.nearest((ex, ey), zone_node_pool, rail_side((ex, ey)))
+            e = net.nearest((ex, ey), arterial_nodes, rail_side((ex, ey)))
             net.add_link(e, g, "regional_road", "car", rname, length=float(length), speed=kph,
                          lanes=2, cap=3600, role="regional")
         if cyc:
@@ -1255,7 +1278,77 @@ def read_table(path, columns, optional=()):
     return rows
 
 
-def check(outdir):
+def peak_demand_from_trip_log(path):
+    """Per regional road (link id) its busiest hour's cars in the busier direction, and per
+    junction the busiest hour of its roads together, from a simulated trip log (h5py)."""
+    import h5py
+    with h5py.File(path, "r") as f:
+        ids = [x.decode() if isinstance(x, bytes) else x for x in f["lookup/links"]["id"][()]]
+        lv = f["link_volumes"][()]
+    hourly = {}
+    for link, direction, hour, cars in zip(lv["link"], lv["direction"], lv["hour"], lv["cars"]):
+        if ids[link].startswith("rr_"):
+            key = (ids[link], int(direction), int(hour))
+            hourly[key] = hourly.get(key, 0) + int(cars)
+    return hourly
+
+
+def check_gateway_roads(L, names, err, trip_log=None):
+    """Every junction of regional roads with the area: the arterials' capacity away from it in
+    each direction against the base-year peak demand of the roads that meet there; and every
+    gateway's regional road capacity against its own. Prints one line per junction and gateway."""
+    regional = [l for l in L if l["type"] == "regional_road"]
+    hourly = peak_demand_from_trip_log(trip_log) if trip_log else None
+
+    def peak(road_ids):
+        if hourly is None:   # the table: the sum of each road's peak (an upper bound)
+            missing = [r for r in road_ids if r not in GATEWAY_PEAK_CARS]
+            for r in missing:
+                err("regional road %s has no base-year peak demand in GATEWAY_PEAK_CARS" % r)
+            return sum(GATEWAY_PEAK_CARS.get(r, 0) for r in road_ids)
+        return max([sum(hourly.get((r, d, h), 0) for r in road_ids) for d in (0, 1) for h in range(48)] + [0])
+
+    junctions = {}
+    for l in regional:
+        junctions.setdefault(l["a"], []).append(l)
+    for j, roads in sorted(junctions.items(), key=lambda kv: names[kv[0]]):
+        out_cap = in_cap = 0.0
+        for l in L:   # the arterials only: residential streets at the junction are not counted
+            if l["type"] not in JUNCTION_CLASSES or "car" not in l["modes"]:
+                continue
+            if l["a"] == j:
+                out_cap += l["cap"]
+                if l["oneway"] == "no":
+                    in_cap += l["cap"]
+            elif l["b"] == j:
+                in_cap += l["cap"]
+                if l["oneway"] == "no":
+                    out_cap += l["cap"]
+        cap = min(out_cap, in_cap)
+        demand = peak([l["id"] for l in roads])
+        classes = sorted({l["type"] for l in L if j in (l["a"], l["b"]) and l["type"] != "regional_road"})
+        print("junction %s (%s): arterials %.0f veh/h each way, regional roads %s: base-year peak %d veh/h: %s" % (
+            names[j], "/".join(classes), cap, ", ".join(l["id"] for l in roads), demand,
+            "ok" if cap >= demand else "SHORT"))
+        if cap < demand:
+            err("junction %s: arterials carry %.0f veh/h, the regional roads bring %d in the peak hour" % (
+                names[j], cap, demand))
+        if not any(c in JUNCTION_CLASSES for c in classes):
+            err("junction %s: the regional roads meet no arterial (%s)" % (names[j], ", ".join(classes)))
+    for gid, _, _, _, roads, _, _ in GATEWAYS:
+        ids = [l["id"] for l in regional if names[l["b"]] == "gw_" + gid]
+        cap = sum(l["cap"] for l in regional if l["id"] in ids)
+        demand = peak(ids)
+        print("gateway %s: regional roads %.0f veh/h each way, base-year peak %d veh/h: %s" % (
+            gid, cap, demand, "ok" if cap >= demand else "SHORT"))
+        if cap < demand:
+            err("gateway %s: its roads carry %.0f veh/h, its base-year peak is %d" % (gid, cap, demand))
+    if hourly is not None:
+        print("GATEWAY_PEAK_CARS = {%s}" % ", ".join(
+            '"%s": %d' % (l["id"], -(-peak([l["id"]]) // 50) * 50) for l in regional))
+
+
+def check(outdir, trip_log=None):
     errors = []
 
     def err(msg):
@@ -1327,7 +1420,8 @@ def check(outdir):
             if r["id"] not in crossing_ids and crosses_rail(pos[a], pos[b]):
                 err("link %s crosses the railway but is not a listed crossing" % r["id"])
         L.append(dict(a=n_idx[a], b=n_idx[b], len=length, modes=modes, oneway=r["oneway"], id=r["id"],
-                      type=r["type"], speed=float(r["car_speed_kph"] or 0)))
+                      type=r["type"], speed=float(r["car_speed_kph"] or 0),
+                      cap=float(r["capacity_veh_per_h"] or 0)))
     N = len(nodes)
     names = list(nodes)
 
@@ -1504,6 +1598,7 @@ def check(outdir):
         err("walk Ebba Bååts torg -> campus: %.0f m (straight %.0f m), crossings %s" % (dv[dst], straight, crossing_used))
     print("walk Ebba Bååts torg -> campus: %.0f m on foot, %.0f m straight, via %s" % (
         dv[dst], straight, ", ".join(sorted(set(u.rsplit("_", 1)[0][2:] for u in crossing_used)))))
+    check_gateway_roads(L, names, err, trip_log)
     print("nodes %d, links %d, zones %d (%d study), stops %d, lines %d, vehicles %d" % (
         N, len(L), len(T["zones"]), sum(z["kind"] == "study" for z in T["zones"]), len(T["stops"]),
         len(T["lines"]), len(T["vehicles"])))
@@ -1522,10 +1617,18 @@ def check(outdir):
 def main(argv):
     """Writes the tables into OUTDIR (default: this folder), or with --check reads them back and
     verifies them. The build steps run in this order (see "Build")."""
+    trip_log = None
+    if "--demand" in argv:
+        k = argv.index("--demand")
+        if k + 1 >= len(argv):
+            print("--demand needs a trip log (TRIPS.h5)", file=sys.stderr)
+            return 2
+        trip_log = argv[k + 1]
+        argv = argv[:k] + argv[k + 2:]
     args = [a for a in argv if a != "--check"]
     outdir = args[0] if args else os.path.dirname(os.path.abspath(__file__))
     if "--check" in argv:
-        return check(outdir)
+        return check(outdir, trip_log)
     net = Network()
     lay_street_grid(net)
     add_crossings(net)
