@@ -222,7 +222,7 @@ JUNCTION_CLASSES = ("primary", "secondary")
 # scenarios/flemingsberg-2017.yaml`, the trip log's link volumes of the busiest hour), rounded up
 # to 50. Measure again after a change of land use or network with
 # `generate.py --check --demand out/flemingsberg-2017/trips.h5`.
-GATEWAY_PEAK_CARS = {"rr_stockholm_city_1": 750, "rr_stockholm_city_2": 50, "rr_stockholms_sodra_1": 250,
+GATEWAY_PEAK_CARS = {"rr_stockholm_city_1": 800, "rr_stockholm_city_2": 50, "rr_stockholms_sodra_1": 250,
                      "rr_stockholms_sodra_2": 50, "rr_alvsjo_1": 250, "rr_huddinge_1": 550, "rr_skarholmen_1": 400,
                      "rr_tumba_1": 300, "rr_sodertalje_1": 100, "rr_haninge_1": 150}
 CONNECTOR_DETOUR = 1.25   # a walk connector is at least 1.25 x the straight line (assumption)
@@ -841,10 +841,14 @@ def assign_zones(net):
     for n in mesh_nodes:
         if n not in car_core or n not in bike_core or n not in walk_core:
             continue
+        # Among the seeds on its side within ZONE_MAX_DIST_M (the straight line), the nearest
+        # after the pull. The pull once also stretched the distance limit: station_core took
+        # nodes 1.7 km from the station (a median walk of 1.7 km to its platform).
         side = rail_side(P(n))
-        best = min((dist(P(n), p) / ZONE_PULL.get(zid, 1.0), zid) for zid, p, s in seeds if s == side)
-        if best[0] <= ZONE_MAX_DIST_M:
-            zone_of[n] = best[1]
+        near = [(dist(P(n), p) / ZONE_PULL.get(zid, 1.0), zid) for zid, p, s in seeds
+                if s == side and dist(P(n), p) <= ZONE_MAX_DIST_M]
+        if near:
+            zone_of[n] = min(near)[1]
     for zid, p, _ in seeds:
         members = [n for n in mesh_nodes if zone_of.get(n) == zid]
         net.centroid[zid] = min(members, key=lambda n: (dist(P(n), p), n))
