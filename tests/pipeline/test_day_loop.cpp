@@ -88,14 +88,19 @@ TEST_CASE("two parallel routes converge to equal travel times (Wardrop)") {
     CHECK(its[0].share_change == 0.0);  // cars only: no share moves
     CHECK(its[29].share_change == 0.0);
 
+    // The same people and network under a variant of the loop's parameters.
+    const auto loop_with = [&](const scenario::Scenario& variant) {
+        const auto pv = scenario::Params::from(variant);
+        auto cv = routing::build_routing(w.net, pv.routing);
+        const choice::ChoiceInputs iv{pv.choice, w.net, pop, los, std::vector<double>(w.net.zone_count(), 0.0)};
+        return pipeline::run_day_loop(pv, cv, iv, all_car, [](const std::string&) {});
+    };
+
     SUBCASE("with a stated gap the loop stops once it is reached, and says so") {
         auto stated = s;
         stated.iterations.min = 2;
         stated.iterations.travel_time_gap = 0.02;
-        const auto p2 = scenario::Params::from(stated);
-        auto ctx2 = routing::build_routing(w.net, p2.routing);
-        const choice::ChoiceInputs in2{p2.choice, w.net, pop, los, std::vector<double>(w.net.zone_count(), 0.0)};
-        const auto converged = pipeline::run_day_loop(p2, ctx2, in2, all_car, [](const std::string&) {});
+        const auto converged = loop_with(stated);
         const auto& c = converged.iterations;
         MESSAGE("converged after " << c.size() << " days, gap " << c.back().travel_time_gap);
         CHECK(c.size() < 30);
@@ -110,10 +115,7 @@ TEST_CASE("two parallel routes converge to equal travel times (Wardrop)") {
         // An unreachable gap runs to the day limit, not converged.
         stated.iterations.travel_time_gap = 0.0;
         stated.iterations.max = 6;
-        const auto p3 = scenario::Params::from(stated);
-        auto ctx3 = routing::build_routing(w.net, p3.routing);
-        const choice::ChoiceInputs in3{p3.choice, w.net, pop, los, std::vector<double>(w.net.zone_count(), 0.0)};
-        const auto limited = pipeline::run_day_loop(p3, ctx3, in3, all_car, [](const std::string&) {});
+        const auto limited = loop_with(stated);
         CHECK(limited.iterations.size() == 6);
         CHECK(limited.iterations.back().converged == 0);
     }
@@ -126,10 +128,7 @@ TEST_CASE("two parallel routes converge to equal travel times (Wardrop)") {
             v.iterations.replanning_share = 0.05;
             v.iterations.reroute_share = reroute;
             v.iterations.max = v.iterations.min = 15;
-            const auto pv = scenario::Params::from(v);
-            auto cv = routing::build_routing(w.net, pv.routing);
-            const choice::ChoiceInputs iv{pv.choice, w.net, pop, los, std::vector<double>(w.net.zone_count(), 0.0)};
-            const auto lv = pipeline::run_day_loop(pv, cv, iv, all_car, [](const std::string&) {});
+            const auto lv = loop_with(v);
             double sum = 0;
             for (std::size_t d = 5; d < 15; ++d) sum += lv.iterations[d].travel_time_gap;
             return sum / 10;
