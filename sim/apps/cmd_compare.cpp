@@ -43,7 +43,7 @@ int run(const CompareCommandOptions& o) {
     co.program = std::filesystem::read_symlink("/proc/self/exe");
     co.jobs = o.jobs;
     co.threads = worker_threads(c.threads, o.jobs);
-    co.progress = progress_printer(c.quiet);
+    co.progress = progress_printer(c);
     const auto comparison = pipeline::run_comparison(co);
     const auto text = pipeline::format_comparison(comparison);
     const auto& dir = out.staging();
@@ -70,6 +70,7 @@ Command add_compare_command(CLI::App& app) {
     cmd->add_option("--jobs", o->jobs, "Runs at a time on this machine")->check(CLI::Range(1, 1024));
     cmd->add_flag("--html", o->html, "Also write compare.html, one self-contained page");
     add_common_options(cmd, o->common, true);
+    add_progress_option(cmd, o->common);
     add_force_option(cmd, o->common);
     cmd->footer(
         "Seeds run from --seed (default: the base scenario's seed) upward. Writes compare.txt, compare.json\n"

@@ -26,7 +26,7 @@ int run(const ElasticitiesCommandOptions& o) {
     const auto dir = c.output.empty() ? sc.output.dir / sc.name / "elasticities" : std::filesystem::path(c.output);
     // Checked before the work; the file is written into a folder beside it and renamed into place.
     core::StagedFolder out(dir, {"elasticities", {}, {"elasticities.json"}}, c.force);
-    const auto result = pipeline::compute_elasticities(sc, c.threads.value_or(0), progress_printer(c.quiet));
+    const auto result = pipeline::compute_elasticities(sc, c.threads.value_or(0), progress_printer(c));
     core::write_file_atomically(out.stage() / "elasticities.json", pipeline::elasticities_json(result));
     out.commit();
     if (!c.quiet) {
@@ -49,6 +49,7 @@ Command add_elasticities_command(CLI::App& app) {
         "elasticities", "Arc elasticities of mode choice (+-10 % of each lever) against validation.elasticities");
     cmd->add_option("scenario", o->scenario_file, "Scenario file (YAML)")->required();
     add_common_options(cmd, o->common, true);
+    add_progress_option(cmd, o->common);
     add_force_option(cmd, o->common);
     cmd->footer(
         "Levers: transit_in_vehicle_time, transit_headway (as frequency), transit_fare, car_running_cost,\n"

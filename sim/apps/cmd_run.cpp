@@ -63,7 +63,7 @@ int run(const RunCommandOptions& o) {
     ro.force = o.common.force;
     // Without --threads the scenario's 'threads' decides (pipeline::RunOptions::threads = -1).
     if (o.common.threads) ro.threads = *o.common.threads;
-    ro.progress = progress_printer(o.common.quiet);
+    ro.progress = progress_printer(o.common);
     const auto r = pipeline::run(s, ro);
     if (!o.common.quiet) print_result(s, r);
     return o.require_target && !r.split.target_met() ? exit_check_failed : exit_ok;
@@ -77,6 +77,7 @@ Command add_run_command(CLI::App& app) {
         app.add_subcommand("run", "Run a scenario: population, level of service, mode choice, trip log, report");
     cmd->add_option("scenario", o->scenario_file, "Scenario file (YAML)")->required();
     add_common_options(cmd, o->common, true);
+    add_progress_option(cmd, o->common);
     add_force_option(cmd, o->common);
     cmd->add_flag("--require-target", o->require_target, "Exit with 3 when the sustainable share misses the target");
     cmd->footer(

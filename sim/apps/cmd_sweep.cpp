@@ -50,7 +50,7 @@ int run(const SweepCommandOptions& o) {
             if (!c.quiet) std::cerr << "  " << line << "\n";
         });
     const auto rows =
-        pipeline::execute_sweep(sweep, program, o.jobs, threads, progress_printer(c.quiet), o.run_number, !o.collect);
+        pipeline::execute_sweep(sweep, program, o.jobs, threads, progress_printer(c), o.run_number, !o.collect);
     if (o.run_number > 0) return exit_ok;
     pipeline::write_sweep_summary(sweep, rows);
     std::size_t ok = 0;
@@ -77,6 +77,7 @@ Command add_sweep_command(CLI::App& app) {
     cmd->add_flag("--collect", o->collect, "Execute nothing; gather the results present into the summary");
     cmd->add_option("--slurm", o->slurm_file, "Write a Slurm array job script for the sweep and exit");
     cmd->add_flag("--quiet,-q", c.quiet, "Print only errors");
+    add_progress_option(cmd, c);
     add_force_option(cmd, c);
     cmd->footer(
         "Runs that completed (runs/<id>/done.json) are skipped when the sweep is started again.\n"

@@ -41,7 +41,8 @@ struct CommonOptions {
     std::optional<int> threads;
     std::vector<std::string> sets;
     bool quiet = false;
-    bool force = false;  // --force: write into (or replace) a folder flemsim did not write
+    bool force = false;     // --force: write into (or replace) a folder flemsim did not write
+    bool progress = false;  // --progress: progress on stderr even when it is not a terminal
 };
 
 // --output, --threads and --quiet; with `scenario_options` also --seed and --set.
@@ -49,6 +50,9 @@ void add_common_options(CLI::App* app, CommonOptions& c, bool scenario_options);
 
 // --force, for commands that write a folder (see sim/core/output_dir.hpp).
 void add_force_option(CLI::App* app, CommonOptions& c);
+
+// --progress, for commands that report progress (after --quiet, which it excludes).
+void add_progress_option(CLI::App* app, CommonOptions& c);
 
 // CLI11 checks shared by several commands: a whole number written without a sign (CLI11 would
 // read "-1" into an unsigned option as 2^64-1), and a --set override of a key that can be set.
@@ -65,8 +69,9 @@ scenario::Scenario load_scenario(const std::string& file, const CommonOptions& c
 bool stderr_is_terminal();
 
 // Progress lines go to stderr, and only when it is a terminal (results go to stdout, and a log
-// file should not fill with progress). Empty when there is nothing to print to.
-std::function<void(const std::string&)> progress_printer(bool quiet);
+// file should not fill with progress), or with --progress (logs, Slurm, Jupyter); never with
+// --quiet. Empty when there is nothing to print to.
+std::function<void(const std::string&)> progress_printer(const CommonOptions& c);
 
 // Threads for each of `jobs` runs at a time: --threads when given and positive, else the cores
 // shared out over the jobs (at least one each).

@@ -37,6 +37,13 @@ void add_force_option(CLI::App* app, CommonOptions& c) {
                   "Write into (replace) the output folder even when it holds files flemsim did not write");
 }
 
+void add_progress_option(CLI::App* app, CommonOptions& c) {
+    auto* progress =
+        app->add_flag("--progress", c.progress,
+                      "Print progress on stderr even when it is not a terminal (a log file, Slurm, Jupyter)");
+    if (auto* quiet = app->get_option_no_throw("--quiet")) progress->excludes(quiet);
+}
+
 void add_common_options(CLI::App* app, CommonOptions& c, bool scenario_options) {
     app->add_option("--output,-o", c.output, "Folder for the outputs (default: <output.dir>/<scenario name>)");
     app->add_option("--threads,-j", c.threads, "Worker threads (0: all cores; default: the scenario's 'threads')")
@@ -66,8 +73,8 @@ bool stderr_is_terminal() {
     return ::isatty(STDERR_FILENO) == 1;
 }
 
-std::function<void(const std::string&)> progress_printer(bool quiet) {
-    if (quiet || !stderr_is_terminal()) return {};
+std::function<void(const std::string&)> progress_printer(const CommonOptions& c) {
+    if (c.quiet || !(c.progress || stderr_is_terminal())) return {};
     return [](const std::string& line) { std::cerr << "  " << line << "\n"; };
 }
 

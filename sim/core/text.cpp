@@ -113,6 +113,14 @@ std::string pad_left(std::string_view s, std::size_t width) {
     return out;
 }
 
+std::string format_duration(double seconds) {
+    const auto s = static_cast<std::int64_t>(seconds < 0 ? 0 : seconds + 0.5);
+    if (s < 60) return fmt::format("{} s", s);
+    if (s < 3600) return fmt::format("{} min {:02} s", s / 60, s % 60);
+    const std::int64_t minutes = (s + 30) / 60;
+    return fmt::format("{} h {:02} min", minutes / 60, minutes % 60);
+}
+
 double parse_double(std::string_view s) {
     s = trim(s);
     double v = 0;

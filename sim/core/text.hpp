@@ -20,6 +20,9 @@ std::int32_t parse_clock(std::string_view s);
 // Seconds after midnight to "HH:MM:SS" (hours may exceed 23).
 std::string format_clock(std::int64_t seconds);
 
+// A duration for people: "42 s", "3 min 05 s", "2 h 07 min" (rounded to the second).
+std::string format_duration(double seconds);
+
 // Whole-string number parsing; throw ParseError with a readable message.
 double parse_double(std::string_view s);
 std::int64_t parse_int(std::string_view s);

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <iterator>
 #include <map>
@@ -14,6 +15,7 @@
 #include "sim/core/error.hpp"
 #include "sim/core/fs.hpp"
 #include "sim/core/rng.hpp"
+#include "sim/core/text.hpp"
 #include "sim/output/summary_table.hpp"
 #include "sim/pipeline/run.hpp"
 #include "sim/scenario/reader.hpp"
@@ -224,7 +226,8 @@ std::vector<SweepRow> execute_sweep(const Sweep& sweep, const std::filesystem::p
             read_text(run_dir(sweep, sweep.runs[i]) / "done.json").find("\"ok\"") == std::string::npos)
             todo.push_back(i);  // never run, cut short, or failed: (re)done
     std::map<pid_t, std::size_t> running;
-    std::size_t next = 0;
+    std::size_t next = 0, finished = 0;
+    const auto began = std::chrono::steady_clock::now();
     const auto start = [&](std::size_t i) {
         const auto& run = sweep.runs[i];
         const auto dir = run_dir(sweep, run);
@@ -267,7 +270,20 @@ std::vector<SweepRow> execute_sweep(const Sweep& sweep, const std::filesystem::p
         core::write_file_atomically(dir / "done.json",
                                     fmt::format("{{\"run\": \"{}\", \"status\": \"{}\", \"exit\": {}}}\n", run.id,
                                                 ok ? "ok" : "failed", WIFEXITED(status) ? WEXITSTATUS(status) : -1));
-        if (progress) progress(run.id + (ok ? " done" : " failed") + " (" + run.parameters + ")");
+        ++finished;
+        if (progress) {
+            // Time left: the mean time per finished run so far (at `jobs` at a time) times the
+            // runs still to finish.
+            const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+            const std::size_t left = todo.size() - finished;
+            progress(fmt::format("run {}/{} {} {} ({}); {} elapsed{}", finished, todo.size(), run.id,
+                                 ok ? "done" : "failed", run.parameters, core::format_duration(elapsed),
+                                 left == 0 ? std::string()
+                                           : ", about " +
+                                                 core::format_duration(elapsed / static_cast<double>(finished) *
+                                                                       static_cast<double>(left)) +
+                                                 " left"));
+        }
         running.erase(it);
     }
 

@@ -283,12 +283,20 @@ master_seed: 7
 output: $work/sweep
 YAML
 expect sweep 0 "4 runs, 4 ok" -- "$flemsim" sweep "$work/sweep.yaml" --jobs 2
+# Off a terminal a sweep prints no progress, unless asked with --progress: then a line per run
+# with runs done / total, the time so far and the time left.
+grep -q "run 1/4" "$work/err" && { echo "FAIL sweep: progress printed off a terminal"; failures=$((failures + 1)); } || passes=$((passes + 1))
 cp "$work/sweep/summary.csv" "$work/summary-first.csv"
 [ -f "$work/sweep/summary.h5" ] && passes=$((passes + 1)) || { echo "FAIL sweep: summary.h5 missing"; failures=$((failures + 1)); }
 rm "$work/sweep/runs/r0002/done.json"
 rm -r "$work/sweep/runs/r0004"
-expect sweep-resume 0 "4 runs, 4 ok" -- "$flemsim" sweep "$work/sweep.yaml" --jobs 2
+expect sweep-resume 0 "run 1/2 r000[24] done .*elapsed, about .* left" -- "$flemsim" sweep "$work/sweep.yaml" --jobs 1 --progress
+grep -qE "run 2/2 r000[24] done .*elapsed$" "$work/err" && passes=$((passes + 1)) || { echo "FAIL sweep-progress: no last line"; cat "$work/err"; failures=$((failures + 1)); }
+grep -q "4 runs, 4 ok" "$work/out" "$work/err" && passes=$((passes + 1)) || { echo "FAIL sweep-resume: not 4 ok"; failures=$((failures + 1)); }
 cmp -s "$work/summary-first.csv" "$work/sweep/summary.csv" && passes=$((passes + 1)) || { echo "FAIL sweep-resume: summary differs"; failures=$((failures + 1)); }
+expect progress-quiet 2 "excludes" -- "$flemsim" run "$data/tiny.yaml" --quiet --progress --output "$work/pq"
+expect run-progress 0 "iteration 0: sustainable" -- "$flemsim" run "$data/tiny.yaml" --progress --output "$work/pr"
+grep -q "iteration 0: sustainable" "$work/out" && { echo "FAIL run-progress: progress on stdout"; failures=$((failures + 1)); } || passes=$((passes + 1))
 seed=$(grep '^r0003,' "$work/sweep/summary.csv" | cut -d, -f4)
 "$flemsim" run "$data/tiny.yaml" -q --seed "$seed" --set simulation.enabled=false --set modes.car.default_parking_sek=40 --output "$work/alone"
 cmp -s "$work/alone/modal_split.json" "$work/sweep/runs/r0003/modal_split.json" && passes=$((passes + 1)) || { echo "FAIL sweep: run differs from the same run alone"; failures=$((failures + 1)); }

@@ -79,6 +79,12 @@ TEST_CASE("text helpers") {
     CHECK_THROWS_AS(parse_clock("6h30"), ParseError);
     CHECK_THROWS_AS(parse_clock("06:61:00"), ParseError);
     CHECK(format_clock(90061) == "25:01:01");
+    CHECK(format_duration(41.6) == "42 s");
+    CHECK(format_duration(59.4) == "59 s");
+    CHECK(format_duration(185) == "3 min 05 s");
+    CHECK(format_duration(3599.6) == "1 h 00 min");
+    CHECK(format_duration(7620) == "2 h 07 min");
+    CHECK(format_duration(-3) == "0 s");
     CHECK(parse_double(" 2.5 ") == 2.5);
     CHECK_THROWS_AS(parse_double("2,5"), ParseError);
     CHECK_THROWS_AS(parse_int("1.5"), ParseError);
