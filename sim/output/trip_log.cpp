@@ -396,7 +396,7 @@ using hdf5::write_attribute;
 using hdf5::write_scalar_attribute;
 using hdf5::write_string_attribute;
 
-void write_meta(hid_t root, const TripLogMeta& meta, hid_t text) {
+void write_meta(hid_t root, const TripLogMeta& meta, hid_t text, bool simulated) {
     // The layout written is this code's, whatever meta.schema_version says.
     const int schema_version = trip_log_schema_version;
     write_scalar_attribute(root, "schema_version", H5T_STD_I32LE, H5T_NATIVE_INT, &schema_version);
@@ -412,6 +412,8 @@ void write_meta(hid_t root, const TripLogMeta& meta, hid_t text) {
     }
     write_string_attribute(root, "input_hashes", hashes, text);
     write_string_attribute(root, "created_utc", meta.created_utc, text);
+    // What kind of run wrote the file, for readers that do not look for /legs.
+    write_string_attribute(root, "run", simulated ? "simulated" : "static", text);
     write_scalar_attribute(root, "target_sustainable_share", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                            &meta.target_sustainable_share);
     const hsize_t dims[1] = {meta.distance_bands_km.size()};
@@ -551,6 +553,17 @@ public:
         read_number(m_root.get(), "distance_bands_km", H5T_FLOAT, H5T_NATIVE_DOUBLE, meta.distance_bands_km.data(),
                     meta.distance_bands_km.size());
         return meta;
+    }
+
+    // The root attribute 'run' ("static" or "simulated"; files before it have none) against
+    // what the file holds.
+    void check_run_kind(bool simulated) const {
+        if (H5Aexists(m_root.get(), "run") <= 0) return;
+        const std::string run = read_string(m_root.get(), "run");
+        if (run != "static" && run != "simulated") refuse("attribute 'run' is '" + run + "', not static or simulated");
+        if ((run == "simulated") != simulated)
+            refuse("attribute 'run' says " + run +
+                   (simulated ? " but the file has /legs" : " but the file has no /legs"));
     }
 
     bool exists(const char* path) const {
@@ -1009,7 +1022,7 @@ void write_log(const std::filesystem::path& path, const TripLogMeta& meta, const
         hdf5::File file = hdf5::create_file(tmp, fapl.get());
         {
             hdf5::Group root(H5Gopen2(file.get(), "/", H5P_DEFAULT), "opening the root group");
-            write_meta(root.get(), meta, disk.text());
+            write_meta(root.get(), meta, disk.text(), simulation != nullptr);
             root.close("closing the root group");
         }
         write_rows(file.get(), "trips", trip_fields, trips, mem, disk, storage);
@@ -1116,6 +1129,7 @@ TripLog read_trip_log(const std::filesystem::path& path) {
         // A simulated day: /legs and the three tables that come with it. A static run (and
         // every version-1 file) has none of them.
         log.has_simulation = reader.exists("/legs");
+        reader.check_run_kind(log.has_simulation);
         if (log.has_simulation) {
             reader.require({"/link_volumes", "/transit_load", "/iterations"});
             SimulationTables& sim = log.simulation;

@@ -487,6 +487,7 @@ TripLogSummary summarise_trip_log(const output::TripLog& log) {
     out.split = report::compute_modal_split(log.trips, log.meta.distance_bands_km, log.meta.target_sustainable_share);
     out.split.scenario_name = log.meta.scenario_name;
     out.split.seed = log.meta.seed;
+    out.split.run = log.has_simulation ? "simulated" : "static";
     if (log.has_simulation) {
         std::vector<std::string> lines, stops;
         for (const auto& l : log.lookups.lines) lines.push_back(l.name);

@@ -300,6 +300,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     // A simulated day's trips are made again, block by block, when they are written.
     if (s.simulation.enabled) std::vector<core::TripRecord>().swap(trips);
     result.split.scenario_name = s.name;
+    result.split.run = s.simulation.enabled ? "simulated" : "static";
     result.split.seed = s.seed;
     clock.lap("trip records and report");
 

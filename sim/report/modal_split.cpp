@@ -355,8 +355,11 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
 }
 
 std::string format_modal_split(const ModalSplit& split) {
-    std::string out =
-        fmt::format("Modal split — {} (seed {}, {} trips)\n\n", split.scenario_name, split.seed, split.overall.total());
+    std::string out = fmt::format("Modal split — {} (seed {}, {} trips{})\n\n", split.scenario_name, split.seed,
+                                  split.overall.total(),
+                                  split.run == "simulated" ? ", simulated day"
+                                  : split.run == "static"  ? ", static level of service"
+                                                           : "");
     out += "Shares in percent of trips\n";
     append_header(out, "");
     append_row(out, split.overall, "");
@@ -603,6 +606,7 @@ std::string modal_split_json(const ModalSplit& split, const Crowding* crowding,
     json.begin_object();
     json.key("scenario").value(split.scenario_name);
     json.key("seed").value(static_cast<unsigned long long>(split.seed));
+    if (!split.run.empty()) json.key("run").value(split.run);
     json.key("trips").value(static_cast<long long>(split.overall.total()));
     json.key("target").value(split.target);
     json.key("sustainable_share").value(split.sustainable_share());

@@ -22,6 +22,7 @@ struct SplitRow {
 struct ModalSplit {
     std::string scenario_name;
     std::uint64_t seed = 0;
+    std::string run;  // "static" (level of service only) or "simulated" (a simulated day); "" unknown
     SplitRow overall;
     // One per core::Group in enum order, then the roll-ups "residents (all)" (the three
     // resident groups), "workers (all)" (resident_worker + worker) and "students (all)"

@@ -350,6 +350,30 @@ bool has_link(const fs::path& path, const char* name) {
     return found;
 }
 
+std::string root_string(hid_t file, const char* name) {
+    const hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
+    const hid_t type = H5Aget_type(attr);
+    char* text = nullptr;
+    REQUIRE(H5Aread(attr, type, &text) >= 0);
+    std::string out(text);
+    H5free_memory(text);
+    H5Tclose(type);
+    H5Aclose(attr);
+    return out;
+}
+
+// Rewrites the root attribute 'run' (a variable-length UTF-8 string).
+void set_run_kind(const fs::path& path, const char* run) {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    const hid_t attr = H5Aopen(file, "run", H5P_DEFAULT);
+    const hid_t type = H5Aget_type(attr);
+    REQUIRE(H5Awrite(attr, type, &run) >= 0);
+    H5Tclose(type);
+    H5Aclose(attr);
+    H5Fclose(file);
+}
+
 void set_schema_version(const fs::path& path, int version) {
     const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
     REQUIRE(file >= 0);
@@ -556,6 +580,19 @@ TEST_CASE("trip log: a simulated day keeps every field of its tables") {
         CHECK(output::read_dataset_bytes(empty, "/legs").empty());
     }
 
+    SUBCASE("the root attribute 'run' says simulated, and must agree with the tables") {
+        const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+        REQUIRE(file >= 0);
+        CHECK(root_string(file, "run") == "simulated");
+        H5Fclose(file);
+        set_run_kind(path, "static");
+        CHECK(message_of([&] { output::read_trip_log(path); }) ==
+              path.string() + ": attribute 'run' says static but the file has /legs");
+        set_run_kind(path, "dynamic");
+        CHECK(message_of([&] { output::read_trip_log(path); }) ==
+              path.string() + ": attribute 'run' is 'dynamic', not static or simulated");
+    }
+
     SUBCASE("a /legs without the other three tables is refused") {
         delete_link(path, "iterations");
         CHECK_THROWS_AS(output::read_trip_log(path), InputError);
@@ -712,12 +749,14 @@ TEST_CASE("trip log: file layout") {
     REQUIRE(file >= 0);
 
     SUBCASE("root attributes") {
-        for (const char* name : {"schema_version", "program_version", "scenario_name", "seed", "scenario_yaml",
-                                 "input_hashes", "created_utc", "target_sustainable_share", "distance_bands_km"}) {
+        for (const char* name :
+             {"schema_version", "program_version", "scenario_name", "seed", "scenario_yaml", "input_hashes",
+              "created_utc", "run", "target_sustainable_share", "distance_bands_km"}) {
             CAPTURE(name);
             CHECK(H5Aexists(file, name) > 0);
         }
-        for (const char* name : {"program_version", "scenario_name", "scenario_yaml", "input_hashes", "created_utc"}) {
+        for (const char* name :
+             {"program_version", "scenario_name", "scenario_yaml", "input_hashes", "created_utc", "run"}) {
             CAPTURE(name);
             const hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
             const hid_t type = H5Aget_type(attr);
@@ -735,6 +774,7 @@ TEST_CASE("trip log: file layout") {
         H5free_memory(text);
         H5Tclose(type);
         H5Aclose(attr);
+        CHECK(root_string(file, "run") == "static");  // write_sample has no simulated day
     }
 
     SUBCASE("enum labels are ours, in value order") {

@@ -260,6 +260,13 @@ TEST_CASE("modal split: console table") {
     const std::string text = format_modal_split(split);
     INFO(text);
     CHECK(text.rfind("Modal split — base (seed 42, 10 trips)\n", 0) == 0);
+    // The kind of run, when known, is in the title and the JSON.
+    split.run = "simulated";
+    CHECK(format_modal_split(split).rfind("Modal split — base (seed 42, 10 trips, simulated day)\n", 0) == 0);
+    CHECK(contains(modal_split_json(split, nullptr, nullptr), "\"run\": \"simulated\""));
+    split.run = "static";
+    CHECK(format_modal_split(split).rfind("Modal split — base (seed 42, 10 trips, static level of service)\n", 0) == 0);
+    split.run.clear();
     CHECK(contains(text, "Sustainable share (walk + bike + transit): 70.0 % — target 70.0 % — MET\n"));
     // overall: walk bike transit car sustainable trips
     CHECK(contains(text, "20.0     20.0     30.0     30.0         70.0        10\n"));
