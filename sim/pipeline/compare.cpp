@@ -234,8 +234,15 @@ std::string format_comparison(const Comparison& c) {
     if (!c.seeds.empty())
         fmt::format_to(std::back_inserter(out), " (seeds {}..{}, the same for every scenario)", c.seeds.front(),
                        c.seeds.back());
-    fmt::format_to(std::back_inserter(out),
-                   "; mean ± half-width of the 95 % interval; difference to {} paired by seed\n", c.scenarios.front());
+    if (n >= 2)
+        fmt::format_to(std::back_inserter(out),
+                       "; mean ± half-width of the 95 % interval; difference to {} paired by seed\n",
+                       c.scenarios.front());
+    else
+        fmt::format_to(std::back_inserter(out),
+                       "; difference to {} on the same seed; no intervals: they need two or more seeds (--seeds 2 or "
+                       "more)\n",
+                       c.scenarios.front());
     std::size_t width = 26;
     for (const auto& n : c.scenarios) width = std::max(width, n.size() + 2);
     const auto line = [&](const std::string& label, const std::string& metric, bool percent, int decimals) {

@@ -302,10 +302,17 @@ void loop_section(Page& o, const std::vector<core::IterationRecord>& days) {
 }
 
 void comparison_section(Page& o, const Comparison& c) {
-    put(o,
-        "<h2>Comparison</h2><p>{} seed(s) per scenario, the same for all; mean and 95 % interval over the seeds; "
-        "the difference to <b>{}</b> is paired by seed.</p>",
-        c.seeds.size(), html_escape(c.scenarios.front()));
+    if (c.seeds.size() >= 2)
+        put(o,
+            "<h2>Comparison</h2><p>{} seeds per scenario, the same for all; mean and 95 % interval over the seeds; "
+            "the difference to <b>{}</b> is paired by seed.</p>",
+            c.seeds.size(), html_escape(c.scenarios.front()));
+    else
+        put(o,
+            "<h2>Comparison</h2><p id=\"one-seed\">One seed per scenario, the same for all; the difference to "
+            "<b>{}</b> is on that seed. No intervals: they need two or more seeds (<code>--seeds 2</code> or "
+            "more).</p>",
+            html_escape(c.scenarios.front()));
     // Bars with intervals and the target.
     const int label_w = 260, bar_w = 480, row_h = 26, h = static_cast<int>(c.scenarios.size()) * row_h + 30;
     put(o, R"(<svg class="chart" width="{}" height="{}" role="img">)", label_w + bar_w + 120, h);

@@ -67,6 +67,11 @@ grep -q "<td>tiny-option</td>" "$work/cmp-dom.html" || fail "the comparison page
 mean=$(grep '^tiny-option,sustainable_share,' "$work/cmp/compare.csv" | cut -d, -f4)
 pct=$(/usr/bin/python3 -c "print(f'{100 * float(\"$mean\"):.1f}')")
 grep -q "<td>${pct}" "$work/cmp-dom.html" || fail "the comparison page lacks the option's share ${pct}"
+grep -q 'id="one-seed"' "$work/cmp-dom.html" && fail "two seeds, but the page says one"
+# With one seed the page says that intervals need two or more, and shows none.
+"$flemsim" compare "$data/tiny.yaml" "$work/option.yaml" --seeds 1 --output "$work/cmp1" --html --quiet || fail "compare --seeds 1"
+grep -q 'id="one-seed"' "$work/cmp1/compare.html" || fail "one seed, but the page does not say that intervals need two"
+grep -q '±' "$work/cmp1/compare.html" && fail "one seed, but the page shows an interval"
 
 if [ "$failures" -gt 0 ]; then echo "$failures failed"; exit 1; fi
 echo "html reports: all checks passed"

@@ -54,8 +54,24 @@ TEST_CASE("differences are paired by seed") {
     // The report says the option misses the 70 % on average but its interval spans it.
     const auto text = pipeline::format_comparison(c);
     CHECK(text.find("misses on average (interval spans it)") != std::string::npos);
+    CHECK(text.find("mean ± half-width of the 95 % interval") != std::string::npos);
+    CHECK(text.find("no intervals") == std::string::npos);
     const auto csv = pipeline::comparison_csv(c);
     CHECK(csv.find("option,sustainable_share,4,0.6375,") != std::string::npos);
     const auto json = pipeline::comparison_json(c);
     CHECK(json.find("\"reaches_target_on_average\": false") != std::string::npos);
+}
+
+TEST_CASE("one seed: no interval columns, and the report says intervals need two or more seeds") {
+    using Run = std::vector<std::pair<std::string, double>>;
+    std::vector<std::vector<Run>> values(2);
+    values[0].push_back({{"sustainable_share", 0.60}});
+    values[1].push_back({{"sustainable_share", 0.62}});
+    const auto c = pipeline::compare_values({"base", "option"}, values, 0.7);
+    const auto text = pipeline::format_comparison(c);
+    INFO(text);
+    CHECK(text.find("no intervals: they need two or more seeds") != std::string::npos);
+    CHECK(text.find("half-width") == std::string::npos);
+    CHECK(text.find("±") == std::string::npos);
+    CHECK(text.find("+2.0") != std::string::npos);  // the difference on the one seed, in points
 }
