@@ -14,6 +14,7 @@
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/error.hpp"
+#include "sim/core/text.hpp"
 #include "sim/core/types.hpp"
 #include "sim/output/hdf5.hpp"
 
@@ -412,6 +413,9 @@ void write_meta(hid_t root, const TripLogMeta& meta, hid_t text, bool simulated)
     }
     write_string_attribute(root, "input_hashes", hashes, text);
     write_string_attribute(root, "created_utc", meta.created_utc, text);
+    std::string overrides;
+    for (const auto& o : meta.overrides) overrides += (overrides.empty() ? "" : "\n") + o;
+    write_string_attribute(root, "overrides", overrides, text);
     // What kind of run wrote the file, for readers that do not look for /legs.
     write_string_attribute(root, "run", simulated ? "simulated" : "static", text);
     write_scalar_attribute(root, "target_sustainable_share", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
@@ -547,6 +551,12 @@ public:
         meta.scenario_yaml = read_string(m_root.get(), "scenario_yaml");
         meta.input_hashes = parse_hashes(read_string(m_root.get(), "input_hashes"));
         meta.created_utc = read_string(m_root.get(), "created_utc");
+        // Files before it have no 'overrides' attribute.
+        if (H5Aexists(m_root.get(), "overrides") > 0) {
+            const std::string overrides = read_string(m_root.get(), "overrides");
+            for (const auto line : core::split(overrides, '\n'))
+                if (!line.empty()) meta.overrides.emplace_back(line);
+        }
         read_number(m_root.get(), "target_sustainable_share", H5T_FLOAT, H5T_NATIVE_DOUBLE,
                     &meta.target_sustainable_share, 1);
         meta.distance_bands_km.resize(attribute_size("distance_bands_km"));

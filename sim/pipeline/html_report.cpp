@@ -493,6 +493,7 @@ TripLogSummary summarise_trip_log(const output::TripLog& log) {
     TripLogSummary out;
     out.split = report::compute_modal_split(log.trips, log.meta.distance_bands_km, log.meta.target_sustainable_share);
     out.split.scenario_name = log.meta.scenario_name;
+    out.split.overrides = log.meta.overrides;
     out.split.seed = log.meta.seed;
     out.split.run = log.has_simulation ? "simulated" : "static";
     if (log.has_simulation) {
@@ -512,6 +513,8 @@ std::string trip_log_page(const output::TripLog& log, const std::string& scenari
     in.log = &log;
     in.counts = counts;
     in.title = "flemsim report: " + log.meta.scenario_name;
+    for (std::size_t k = 0; k < log.meta.overrides.size(); ++k)
+        in.title += (k == 0 ? " with --set " : ", ") + log.meta.overrides[k];
     std::optional<network::Network> net;
     std::optional<Accessibility> acc;
     if (!scenario_file.empty()) {

@@ -300,6 +300,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     // A simulated day's trips are made again, block by block, when they are written.
     if (s.simulation.enabled) std::vector<core::TripRecord>().swap(trips);
     result.split.scenario_name = s.name;
+    result.split.overrides = s.overrides;
     result.split.run = s.simulation.enabled ? "simulated" : "static";
     result.split.seed = s.seed;
     clock.lap("trip records and report");
@@ -309,6 +310,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         output::TripLogMeta meta;
         meta.program_version = core::program_version;
         meta.scenario_name = s.name;
+        meta.overrides = s.overrides;
         meta.seed = s.seed;
         meta.scenario_yaml = s.effective_yaml;
         meta.input_hashes = input_hashes(s, net);

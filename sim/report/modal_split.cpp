@@ -355,7 +355,9 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
 }
 
 std::string format_modal_split(const ModalSplit& split) {
-    std::string out = fmt::format("Modal split — {} (seed {}, {} trips{})\n\n", split.scenario_name, split.seed,
+    std::string with;
+    for (const auto& o : split.overrides) with += (with.empty() ? " with --set " : ", ") + o;
+    std::string out = fmt::format("Modal split — {}{} (seed {}, {} trips{})\n\n", split.scenario_name, with, split.seed,
                                   split.overall.total(),
                                   split.run == "simulated" ? ", simulated day"
                                   : split.run == "static"  ? ", static level of service"
@@ -607,6 +609,9 @@ std::string modal_split_json(const ModalSplit& split, const Crowding* crowding,
     json.key("scenario").value(split.scenario_name);
     json.key("seed").value(static_cast<unsigned long long>(split.seed));
     if (!split.run.empty()) json.key("run").value(split.run);
+    json.key("overrides").begin_array();
+    for (const auto& o : split.overrides) json.value(o);
+    json.end_array();
     json.key("trips").value(static_cast<long long>(split.overall.total()));
     json.key("target").value(split.target);
     json.key("sustainable_share").value(split.sustainable_share());

@@ -23,6 +23,7 @@ struct ModalSplit {
     std::string scenario_name;
     std::uint64_t seed = 0;
     std::string run;  // "static" (level of service only) or "simulated" (a simulated day); "" unknown
+    std::vector<std::string> overrides;  // the run's --set overrides (key.path=value), part of its title
     SplitRow overall;
     // One per core::Group in enum order, then the roll-ups "residents (all)" (the three
     // resident groups), "workers (all)" (resident_worker + worker) and "students (all)"

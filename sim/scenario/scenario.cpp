@@ -711,6 +711,9 @@ Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& opt
             throw InputError(n->pos, std::string(key) + ": cannot be set with --set; write it in the scenario file");
     s.effective_yaml = to_yaml(s.tree);
     read_scenario(s);
+    // The title shows the --set overrides; --seed's (seed=N) is in the title as the seed already.
+    for (const auto& o : options.overrides)
+        if (o.rfind("seed=", 0) != 0) s.overrides.push_back(o);
     return s;
 }
 

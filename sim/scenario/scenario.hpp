@@ -109,6 +109,7 @@ struct Scenario {
     std::string effective_yaml;                // the merged tree as YAML
 
     std::string name;
+    std::vector<std::string> overrides;  // the --set overrides applied, in order (not seed=): part of the run's title
     std::string description;
     int year = 0;
     std::filesystem::path network;  // folder, resolved against the file that names it

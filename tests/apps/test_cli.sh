@@ -33,6 +33,11 @@ expect typo 1 "tiny.yaml|--set" -- "$flemsim" validate "$data/tiny.yaml" --set m
 expect typo-hint 1 "did you mean 'speed_mps'" -- "$flemsim" validate "$data/tiny.yaml" --set modes.walk.sped_mps=1
 expect validate 0 "valid" -- "$flemsim" validate "$data/tiny.yaml"
 expect run 0 "Sustainable share" -- "$flemsim" run "$data/tiny.yaml" --output "$work/run" --threads 2 --seed 5
+grep -q "Modal split — tiny (seed 5," "$work/out" && passes=$((passes + 1)) || { echo "FAIL run: title"; failures=$((failures + 1)); }
+# --set overrides are part of the run's title, in the printout, the JSON and the trip log's report.
+expect run-set 0 "Modal split — tiny with --set modes.car.default_parking_sek=45 [(]seed" -- "$flemsim" run "$data/tiny.yaml" --output "$work/run-set" --set modes.car.default_parking_sek=45
+grep -A1 '"overrides": \[' "$work/run-set/modal_split.json" | grep -qF '"modes.car.default_parking_sek=45"' && passes=$((passes + 1)) || { echo "FAIL run-set: overrides not in the JSON"; failures=$((failures + 1)); }
+expect report-set 0 "Modal split — tiny with --set modes.car.default_parking_sek=45 [(]seed" -- "$flemsim" report "$work/run-set/trips.h5" --output "$work/rep-set"
 [ -f "$work/run/trips.h5" ] && [ -f "$work/run/modal_split.json" ] || { echo "FAIL run: outputs missing"; failures=$((failures + 1)); }
 expect report 0 "Sustainable share" -- "$flemsim" report "$work/run/trips.h5" --output "$work/rep"
 # Counts against the simulated day: a CSV with a link and a stop, the outputs, the check's exit code.

@@ -70,6 +70,7 @@ output::TripLogMeta sample_meta() {
     meta.input_hashes = {{"networks/flemingsberg/nodes.csv", std::string(64, 'a')},
                          {"a file with spaces.csv", std::string(64, 'b')}};
     meta.created_utc = "2024-05-01T12:00:00Z";
+    meta.overrides = {"modes.car.parking_sek.campus=40", "population.scale=0.5"};
     meta.target_sustainable_share = 0.7;
     meta.distance_bands_km = {1, 3, 5, 10, 20};
     return meta;
@@ -751,12 +752,12 @@ TEST_CASE("trip log: file layout") {
     SUBCASE("root attributes") {
         for (const char* name :
              {"schema_version", "program_version", "scenario_name", "seed", "scenario_yaml", "input_hashes",
-              "created_utc", "run", "target_sustainable_share", "distance_bands_km"}) {
+              "created_utc", "overrides", "run", "target_sustainable_share", "distance_bands_km"}) {
             CAPTURE(name);
             CHECK(H5Aexists(file, name) > 0);
         }
         for (const char* name :
-             {"program_version", "scenario_name", "scenario_yaml", "input_hashes", "created_utc", "run"}) {
+             {"program_version", "scenario_name", "scenario_yaml", "input_hashes", "created_utc", "overrides", "run"}) {
             CAPTURE(name);
             const hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
             const hid_t type = H5Aget_type(attr);
@@ -775,6 +776,7 @@ TEST_CASE("trip log: file layout") {
         H5Tclose(type);
         H5Aclose(attr);
         CHECK(root_string(file, "run") == "static");  // write_sample has no simulated day
+        CHECK(root_string(file, "overrides") == "modes.car.parking_sek.campus=40\npopulation.scale=0.5");
     }
 
     SUBCASE("enum labels are ours, in value order") {

@@ -267,6 +267,18 @@ TEST_CASE("modal split: console table") {
     split.run = "static";
     CHECK(format_modal_split(split).rfind("Modal split — base (seed 42, 10 trips, static level of service)\n", 0) == 0);
     split.run.clear();
+    // --set overrides are part of the title, and listed in the JSON.
+    split.overrides = {"modes.car.default_parking_sek=40", "population.scale=0.5"};
+    CHECK(format_modal_split(split).rfind("Modal split — base with --set modes.car.default_parking_sek=40, "
+                                          "population.scale=0.5 (seed 42, 10 trips)\n",
+                                          0) == 0);
+    const std::string json = modal_split_json(split, nullptr, nullptr);
+    const auto at = json.find("\"overrides\": [");
+    REQUIRE(at != std::string::npos);
+    const auto listed = json.substr(at, json.find(']', at) - at);
+    CHECK(contains(listed, "\"modes.car.default_parking_sek=40\""));
+    CHECK(contains(listed, "\"population.scale=0.5\""));
+    split.overrides.clear();
     CHECK(contains(text, "Sustainable share (walk + bike + transit): 70.0 % — target 70.0 % — MET\n"));
     // overall: walk bike transit car sustainable trips
     CHECK(contains(text, "20.0     20.0     30.0     30.0         70.0        10\n"));
