@@ -45,14 +45,15 @@ int run(const ReportCommandOptions& o) {
             std::cout << "\n"
                       << report::format_crowding(summary.crowding) << "\nDay-to-day loop\n"
                       << report::format_iterations(log.simulation.iterations);
+        std::cout << "\n" << report::format_check_these(summary.check);
     }
     if (!c.output.empty()) {
         std::filesystem::create_directories(c.output);
         const auto path = std::filesystem::path(c.output) / "modal_split.json";
         core::write_file_atomically(
-            path, log.has_simulation
-                      ? report::modal_split_json(summary.split, &summary.crowding, &log.simulation.iterations)
-                      : report::modal_split_json(summary.split));
+            path, log.has_simulation ? report::modal_split_json(summary.split, &summary.crowding,
+                                                                &log.simulation.iterations, &summary.check)
+                                     : report::modal_split_json(summary.split, nullptr, nullptr, &summary.check));
         if (!c.quiet) std::cout << "wrote " << path.string() << "\n";
     }
     if (!o.html.empty()) {

@@ -44,6 +44,7 @@ void print_result(const scenario::Scenario& s, const pipeline::RunResult& r) {
         for (const double sec : r.iteration_seconds) fmt::print(" {:.2f}", sec);
         std::cout << "\n\n";
     }
+    std::cout << report::format_check_these(r.check) << "\n";
     if (r.fallback_tours > 0)
         std::cout << "note: " << r.fallback_tours
                   << " tours had no mode within the rules both ways (mode_choice.availability; no walk or bike "

@@ -301,6 +301,19 @@ void loop_section(Page& o, const std::vector<core::IterationRecord>& days) {
     put(o, "</table>");
 }
 
+// "Check these": the findings a planner should look at first, each a line of the box.
+void check_box(Page& o, const report::CheckThese& c) {
+    std::string text = report::format_check_these(c);
+    put(o, R"(<div id="check" class="{}"><h2>Check these</h2><ul>)", c.empty() ? "met" : "missed");
+    // The lines of the text report after its title, one item each.
+    for (std::size_t at = text.find('\n') + 1; at < text.size();) {
+        const std::size_t end = text.find('\n', at);
+        put(o, "<li>{}</li>", html_escape(core::trim(std::string_view(text).substr(at, end - at))));
+        at = end + 1;
+    }
+    put(o, "</ul></div>");
+}
+
 void comparison_section(Page& o, const Comparison& c) {
     if (c.seeds.size() >= 2)
         put(o,
@@ -414,6 +427,7 @@ std::string html_report(const HtmlReportInputs& in) {
         put(o, R"(<p class="big {}" id="sustainable">Sustainable share {} % — target {} % — {}</p>)",
             split.target_met() ? "met" : "missed", pct(split.sustainable_share()), pct(split.target),
             split.target_met() ? "met" : "MISSED");
+        check_box(o, summary.check);
         put(o, "<h2>Modal split</h2>");
         legend(o);
         auto overall = split.overall;
@@ -504,6 +518,22 @@ TripLogSummary summarise_trip_log(const output::TripLog& log) {
         report::count_gave_up_waiting(out.crowding, log.trips);
         report::add_lots(out.crowding, log.simulation.lots, stops);
     }
+    std::vector<std::string> line_names, link_ids;
+    std::vector<double> link_capacity;
+    for (const auto& l : log.lookups.lines) line_names.push_back(l.name);
+    for (const auto& l : log.lookups.links) {
+        link_ids.push_back(l.id);
+        link_capacity.push_back(l.capacity_veh_per_h);
+    }
+    report::CheckInputs ci{log.trips, line_names, out.split.transit_wait_over_60};
+    if (log.has_simulation) {
+        ci.transit_load = &log.simulation.transit_load;
+        ci.link_volumes = &log.simulation.link_volumes;
+        ci.link_ids = &link_ids;
+        ci.link_capacity = &link_capacity;
+        ci.iterations = &log.simulation.iterations;
+    }
+    out.check = report::check_these(ci);
     return out;
 }
 

@@ -14,6 +14,7 @@
 #include "sim/pipeline/accessibility.hpp"
 #include "sim/pipeline/compare.hpp"
 #include "sim/report/counts.hpp"
+#include "sim/report/check_these.hpp"
 #include "sim/report/modal_split.hpp"
 
 namespace flemsim::pipeline {
@@ -34,6 +35,7 @@ std::string html_report(const HtmlReportInputs& in);
 struct TripLogSummary {
     report::ModalSplit split;
     report::Crowding crowding;
+    report::CheckThese check;  // what to look at before trusting the numbers
 };
 TripLogSummary summarise_trip_log(const output::TripLog& log);
 

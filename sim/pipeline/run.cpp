@@ -297,6 +297,23 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         });
     result.split = report::compute_modal_split(trips, s.report.distance_bands_km, s.target.sustainable_share);
     result.by_tour_distance = report::split_by_distance(trips, tour_band_km, s.report.distance_bands_km);
+    // What a planner should look at first (the report's "Check these"); a simulated day's from
+    // the tables written into the trip log, made here once.
+    std::optional<output::SimulationSources> sources;
+    {
+        const std::vector<std::string> line_names(net.line_names);
+        report::CheckInputs ci{trips, line_names, result.split.transit_wait_over_60};
+        if (s.simulation.enabled) {
+            sources = simulation_sources(pop, ctx, loop);
+            sources->lots = mobsim::lot_records(loop.day);
+            ci.transit_load = &sources->transit_load;
+            ci.link_volumes = &sources->link_volumes;
+            ci.link_ids = &net.link_ids;
+            ci.link_capacity = &net.link_capacity_veh_per_h;
+            ci.iterations = &result.iterations;
+        }
+        result.check = report::check_these(ci);
+    }
     // A simulated day's trips are made again, block by block, when they are written.
     if (s.simulation.enabled) std::vector<core::TripRecord>().swap(trips);
     result.split.scenario_name = s.name;
@@ -320,18 +337,17 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         result.trips_file = out->target() / "trips.h5";
         result.report_file = out->target() / "modal_split.json";
         if (s.simulation.enabled) {
-            auto sources = simulation_sources(pop, ctx, loop);
-            sources.lots = mobsim::lot_records(loop.day);
             output::write_trip_log(dir / "trips.h5", meta, make_lookups(net), simulated_trip_rows(in, ctx, loop),
-                                   persons, {s.output.compression_level, s.output.chunk_rows}, &sources);
+                                   persons, {s.output.compression_level, s.output.chunk_rows}, &*sources);
         } else {
             output::write_trip_log(dir / "trips.h5", meta, make_lookups(net), trips, persons,
                                    {s.output.compression_level, s.output.chunk_rows});
         }
-        core::write_file_atomically(dir / "modal_split.json",
-                                    s.simulation.enabled
-                                        ? report::modal_split_json(result.split, &result.crowding, &result.iterations)
-                                        : report::modal_split_json(result.split));
+        core::write_file_atomically(
+            dir / "modal_split.json",
+            s.simulation.enabled
+                ? report::modal_split_json(result.split, &result.crowding, &result.iterations, &result.check)
+                : report::modal_split_json(result.split, nullptr, nullptr, &result.check));
         out->commit();
         clock.lap("writing outputs");
     }

@@ -11,6 +11,7 @@
 #include "sim/core/records.hpp"
 #include "sim/network/network.hpp"
 #include "sim/population/population.hpp"
+#include "sim/report/check_these.hpp"
 #include "sim/report/modal_split.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -50,6 +51,7 @@ struct RunResult {
     bool simulated = false;
     std::vector<core::IterationRecord> iterations;
     report::Crowding crowding;
+    report::CheckThese check;               // the report's "Check these"
     std::vector<double> iteration_seconds;  // wall time of each iteration (not written to files)
 };
 

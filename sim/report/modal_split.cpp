@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "sim/core/json.hpp"
+#include "sim/report/check_these.hpp"
 
 namespace flemsim::report {
 
@@ -603,7 +604,7 @@ std::string format_iterations(const std::vector<core::IterationRecord>& iteratio
 }
 
 std::string modal_split_json(const ModalSplit& split, const Crowding* crowding,
-                             const std::vector<core::IterationRecord>* iterations) {
+                             const std::vector<core::IterationRecord>* iterations, const CheckThese* check) {
     core::JsonWriter json;
     json.begin_object();
     json.key("scenario").value(split.scenario_name);
@@ -649,6 +650,7 @@ std::string modal_split_json(const ModalSplit& split, const Crowding* crowding,
         write_lots(json, crowding->lots);
     }
     if (iterations != nullptr) write_iterations(json, *iterations);
+    if (check != nullptr) write_check_these(json, *check);
     json.end_object();
     return json.str() + "\n";
 }

@@ -119,7 +119,10 @@ std::string format_iterations(const std::vector<core::IterationRecord>& iteratio
 // The console table (plain text, fixed width).
 std::string format_modal_split(const ModalSplit& split);
 // The same as JSON; with a simulated day also "crowding", "lots" and "iterations".
+// With `check`, also "check_these" (sim/report/check_these.hpp).
+struct CheckThese;
 std::string modal_split_json(const ModalSplit& split, const Crowding* crowding = nullptr,
-                             const std::vector<core::IterationRecord>* iterations = nullptr);
+                             const std::vector<core::IterationRecord>* iterations = nullptr,
+                             const CheckThese* check = nullptr);
 
 }  // namespace flemsim::report

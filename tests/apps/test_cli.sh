@@ -40,6 +40,8 @@ grep -A1 '"overrides": \[' "$work/run-set/modal_split.json" | grep -qF '"modes.c
 expect report-set 0 "Modal split — tiny with --set modes.car.default_parking_sek=45 [(]seed" -- "$flemsim" report "$work/run-set/trips.h5" --output "$work/rep-set"
 [ -f "$work/run/trips.h5" ] && [ -f "$work/run/modal_split.json" ] || { echo "FAIL run: outputs missing"; failures=$((failures + 1)); }
 expect report 0 "Sustainable share" -- "$flemsim" report "$work/run/trips.h5" --output "$work/rep"
+grep -q "^Check these" "$work/out" && passes=$((passes + 1)) || { echo "FAIL report: no Check these"; failures=$((failures + 1)); }
+grep -q "\"check_these\": {" "$work/rep/modal_split.json" && passes=$((passes + 1)) || { echo "FAIL report: no check_these in the JSON"; failures=$((failures + 1)); }
 # Counts against the simulated day: a CSV with a link and a stop, the outputs, the check's exit code.
 printf 'kind,id,hour,count,direction\nlink,l01,8,40,both\nlink,l01,3,5000,forward\npassengers,st_west+st_east,day,100,\n' > "$work/counts.csv"
 expect counts 0 "counts: .* with GEH under 5" -- "$flemsim" counts "$work/run/trips.h5" --counts "$work/counts.csv" --output "$work/cnt"

@@ -35,7 +35,7 @@ chrome --dump-dom "file://$work/page/report.html" 2>"$work/page.err" >"$work/dom
 grep -q 'data-ready="1"' "$work/dom.html" || fail "the page's script did not run to its end"
 if grep "CONSOLE" "$work/page.err"; then fail "console messages on the report page"; fi
 grep -q "Sustainable share ${share}" "$work/dom.html" || fail "the report page lacks 'Sustainable share ${share}'"
-for section in "By group" "By distance band" "Departure time" "Transit crowding" "Day-to-day loop" "Network and volumes" "Accessibility"; do
+for section in "Check these" "By group" "By distance band" "Departure time" "Transit crowding" "Day-to-day loop" "Network and volumes" "Accessibility"; do
     grep -q "<h2>$section</h2>" "$work/dom.html" || fail "no section '$section'"
 done
 grep -q 'id="map"' "$work/dom.html" && grep -q 'id="acc"' "$work/dom.html" || fail "no map"
