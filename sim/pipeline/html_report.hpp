@@ -13,8 +13,8 @@
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/accessibility.hpp"
 #include "sim/pipeline/compare.hpp"
-#include "sim/report/counts.hpp"
 #include "sim/report/check_these.hpp"
+#include "sim/report/counts.hpp"
 #include "sim/report/modal_split.hpp"
 
 namespace flemsim::pipeline {
