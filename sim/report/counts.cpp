@@ -150,7 +150,9 @@ void XMLCALL start_element(void* data, const char* name, const char** atts) {
         if (st.volumes && interval != 3600 && interval != 86400)
             return st.fail("<measurable>: interval " + fmt::format("{:g}", interval) +
                            " s is not supported (3600: hourly, 86400: daily)");
-        st.interval = static_cast<int>(interval);
+        // Only a volumes measurable's interval is used (and checked above): another's may be any
+        // number, which must not be cast to int.
+        st.interval = st.volumes ? static_cast<int>(interval) : 3600;
     } else if (n == "value") {
         if (!st.in_location) return st.fail("<value> outside a <measurementLocation>");
         if (!st.volumes) return;  // velocities and other measurables are not counts of vehicles
@@ -161,8 +163,10 @@ void XMLCALL start_element(void* data, const char* name, const char** atts) {
         Observation o;
         o.kind = CountKind::link;
         o.ids = {st.id};
+        // Checked before the cast: a t of any size is a number the cast to int must not see.
+        if (st.interval != 86400 && t >= 86400)
+            return st.fail("<value>: t is beyond the day (" + fmt::format("{:g}", t) + " s)");
         o.hour = st.interval == 86400 ? -1 : static_cast<int>(t / 3600);
-        if (o.hour > 23) return st.fail("<value>: t is beyond the day (" + fmt::format("{:g}", t) + " s)");
         o.count = val;
         o.pos = st.pos();
         st.out.push_back(std::move(o));

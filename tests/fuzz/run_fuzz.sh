@@ -62,6 +62,9 @@ printf 'kind,id,hour,count,direction\nlink,l0,8,100,forward\nboardings,s0,day,20
 printf '<counts name="x">\n<count loc_id="l0"><volume h="9" val="100"/></count>\n</counts>\n' > "$seeds/fuzz_counts/v1.xml"
 printf '<counts><measurementLocation refId="l1"><measurable type="volumes" interval="3600"><value t="3600" val="5"/></measurable></measurementLocation></counts>\n' \
     > "$seeds/fuzz_counts/v2.xml"
+# A finding of an earlier run (an interval and a t beyond int), kept as a seed so it stays fixed.
+printf '<counts><measurementLocation refId="l2"><measurable tqpe="volumes" interval="36006666666666666666"><value t="3600" val="5"/></measurable></measurementLocation></counts>\n' \
+    > "$seeds/fuzz_counts/huge-interval.xml"
 for h5 in tests/bad_inputs/cases/*/trip_log/*/files/*.h5; do
     # Known failures are left out, and so are the files on which libhdf5 loops (fuzz-hang-*):
     # flemsim's watchdog ends such a read, and the process with it, which libFuzzer counts as a

@@ -140,6 +140,22 @@ TEST_CASE("bad counts are errors at their line") {
     CHECK(error_of(write("b5.xml", "<counts>\n<count loc_id=\"l0\">\n</counts>")).find("XML syntax error") !=
           std::string::npos);
     CHECK(error_of(write("b6.xml", "<counts/>")).find("no counts") != std::string::npos);
+    // Numbers beyond int (found by fuzzing): a measurable that is not of volumes may give any
+    // interval, skipped with it; a value's t beyond the day is an error at its line.
+    const auto huge = report::read_counts(
+        write("b8.xml",
+              "<counts><measurementLocation refId=\"l2\">\n"
+              "<measurable type=\"velocities\" interval=\"36006666666666666666\"><value t=\"3600\" "
+              "val=\"5\"/></measurable>\n"
+              "<measurable type=\"volumes\" interval=\"3600\"><value t=\"7200\" val=\"9\"/></measurable>\n"
+              "</measurementLocation></counts>\n"));
+    REQUIRE(huge.size() == 1);
+    CHECK(huge[0].hour == 2);
+    CHECK(error_of(write("b9.xml",
+                         "<counts><measurementLocation refId=\"l2\">\n<measurable type=\"volumes\" "
+                         "interval=\"3600\">\n<value t=\"1e30\" val=\"5\"/></measurable>"
+                         "</measurementLocation></counts>\n"))
+              .find("b9.xml:3:") != std::string::npos);
     // An id the network does not know, at the observation's line.
     const auto obs = report::read_counts(write("b7.csv", "kind,id,hour,count\nlink,l9,8,10\n"));
     CHECK_THROWS_WITH_AS(report::compare_counts(obs, model()), doctest::Contains("b7.csv:2:1: no link 'l9'"),
