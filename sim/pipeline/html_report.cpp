@@ -440,11 +440,16 @@ std::string html_report(const HtmlReportInputs& in) {
         put(o, "<h2>By distance band</h2>");
         stacked_rows(o, split.by_distance, split.target);
         split_table(o, split.by_distance, "band");
-        put(o, "<h2>Door to door</h2><table><tr><th>mode</th><th>mean minutes</th><th>mean km</th></tr>");
+        put(o,
+            "<h2>Door to door</h2><table><tr><th>mode</th><th>mean minutes</th><th>median minutes</th>"
+            "<th>90th percentile, minutes</th><th>mean km</th></tr>");
+        const auto cell = [](double v, int decimals) {
+            return std::isfinite(v) ? fmt::format("{:.{}f}", v, decimals) : std::string("–");
+        };
         for (std::size_t m = 0; m < core::mode_count; ++m)
-            put(o, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", core::mode_names[m],
-                std::isfinite(split.mean_travel_min[m]) ? fmt::format("{:.1f}", split.mean_travel_min[m]) : "–",
-                std::isfinite(split.mean_distance_km[m]) ? fmt::format("{:.2f}", split.mean_distance_km[m]) : "–");
+            put(o, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", core::mode_names[m],
+                cell(split.mean_travel_min[m], 1), cell(split.median_travel_min[m], 1),
+                cell(split.p90_travel_min[m], 1), cell(split.mean_distance_km[m], 2));
         put(o, "</table><h2>Departure time</h2>");
         departure_profile(o, log.trips);
         if (log.has_simulation) {

@@ -20,6 +20,16 @@ using core::Mode;
 
 namespace {
 
+// The q-quantile of sorted values, linear between the order statistics at q (n - 1) (numpy's
+// default); NaN when there are none.
+double quantile(const std::vector<std::int32_t>& sorted, double q) {
+    if (sorted.empty()) return std::numeric_limits<double>::quiet_NaN();
+    const double at = q * static_cast<double>(sorted.size() - 1);
+    const auto lo = static_cast<std::size_t>(at);
+    const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+    return sorted[lo] + (at - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
 constexpr std::array<Mode, 3> sustainable_modes = {Mode::walk, Mode::bike, Mode::transit};
 
 std::size_t index_of(Mode m) {
@@ -298,6 +308,7 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
     std::array<std::int64_t, core::mode_count> travel_s{};
     std::array<double, core::mode_count> distance_m{};
     std::array<std::uint64_t, core::mode_count> timed{};
+    std::array<std::vector<std::int32_t>, core::mode_count> durations_s;
     for (const core::TripRecord& t : trips) {
         assert(t.mode < core::mode_count && t.group < core::group_count && t.purpose < core::purpose_count);
         ++split.overall.trips[t.mode];
@@ -308,6 +319,7 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
         if (t.stuck) continue;
         ++timed[t.mode];
         travel_s[t.mode] += static_cast<std::int64_t>(t.arr_time_s) - t.dep_time_s;
+        durations_s[t.mode].push_back(t.arr_time_s - t.dep_time_s);
         if (t.mode == index_of(Mode::transit)) {
             ++split.transit_trips;
             if (t.gave_up) {
@@ -340,6 +352,10 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
         split.mean_travel_min[m] =
             n == 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(travel_s[m]) / 60.0 / n;
         split.mean_distance_km[m] = n == 0 ? std::numeric_limits<double>::quiet_NaN() : distance_m[m] / 1000.0 / n;
+        auto& d = durations_s[m];
+        std::sort(d.begin(), d.end());
+        split.median_travel_min[m] = quantile(d, 0.5) / 60.0;
+        split.p90_travel_min[m] = quantile(d, 0.9) / 60.0;
     }
 
     const auto& g = split.by_group;
@@ -370,12 +386,18 @@ std::string format_modal_split(const ModalSplit& split) {
     append_section(out, "by purpose", split.by_purpose);
     append_section(out, "by distance", split.by_distance);
 
-    out += "\nMeans by mode (door to door)\n";
+    out += "\nBy mode, door to door (means; median and 90th percentile of travel time)\n";
     out += fmt::format("{:<{}}", "", name_width);
     for (const std::string_view mode : core::mode_names) out += fmt::format("{:>{}}", mode, mode_width);
     out += '\n';
     out += fmt::format("{:<{}}", "travel time (min)", name_width);
     for (const double v : split.mean_travel_min) out += fmt::format("{:>{}}", mean_cell(v, 1), mode_width);
+    out += '\n';
+    out += fmt::format("{:<{}}", "median (min)", name_width);
+    for (const double v : split.median_travel_min) out += fmt::format("{:>{}}", mean_cell(v, 1), mode_width);
+    out += '\n';
+    out += fmt::format("{:<{}}", "90th pct (min)", name_width);
+    for (const double v : split.p90_travel_min) out += fmt::format("{:>{}}", mean_cell(v, 1), mode_width);
     out += '\n';
     out += fmt::format("{:<{}}", "distance (km)", name_width);
     for (const double v : split.mean_distance_km) out += fmt::format("{:>{}}", mean_cell(v, 2), mode_width);
@@ -626,6 +648,8 @@ std::string modal_split_json(const ModalSplit& split, const Crowding* crowding,
     write_rows(json, "by_purpose", split.by_purpose);
     write_rows(json, "by_distance", split.by_distance);
     write_by_mode(json, "mean_travel_min", split.mean_travel_min);
+    write_by_mode(json, "median_travel_min", split.median_travel_min);
+    write_by_mode(json, "p90_travel_min", split.p90_travel_min);
     write_by_mode(json, "mean_distance_km", split.mean_distance_km);
     json.key("transit_trips").begin_object();
     json.key("count").value(static_cast<unsigned long long>(split.transit_trips));

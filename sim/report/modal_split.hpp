@@ -35,6 +35,9 @@ struct ModalSplit {
     std::vector<SplitRow> by_distance;
     // By mode: door to door (arr - dep), and distance; NaN for a mode without trips.
     std::array<double, core::mode_count> mean_travel_min{};  // of trips that ended (not stuck)
+    // The median and the 90th percentile of the same (linear between order statistics, as
+    // numpy's default); NaN for a mode without trips.
+    std::array<double, core::mode_count> median_travel_min{}, p90_travel_min{};
     std::array<double, core::mode_count> mean_distance_km{};
     // Transit trips (not stuck): mean minutes per trip of the access and egress walks
     // together, of waiting (first stop and transfers) and on board; and how many waited more

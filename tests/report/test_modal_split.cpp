@@ -287,6 +287,12 @@ TEST_CASE("modal split: console table") {
     // resident_student has no bike trips: 0.0, not "-"; a group without trips shows "-".
     CHECK(contains(text, "  resident_student      100.0      0.0      0.0      0.0        100.0         1\n"));
     CHECK(contains(text, "travel time (min)        15.0     12.5     40.0     15.0\n"));
+    // Medians and 90th percentiles, linear between order statistics (by hand: transit 30, 40,
+    // 50 min: median 40, 90th at 0.9 x 2 = 1.8: 40 + 0.8 x 10 = 48; car 5, 10, 30: 10 and
+    // 10 + 0.8 x 20 = 26; walk 10, 20: 15 and 19; bike 10, 15: 12.5 and 14.5).
+    CHECK(contains(text, "median (min)             15.0     12.5     40.0     10.0\n"));
+    CHECK(contains(text, "90th pct (min)           19.0     14.5     48.0     26.0\n"));
+    CHECK(contains(modal_split_json(split), "\"p90_travel_min\": {"));
 
     split.target = 0.75;
     CHECK(contains(format_modal_split(split),
