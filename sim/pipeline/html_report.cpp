@@ -280,14 +280,8 @@ void accessibility_map(Page& o, const Accessibility& acc, const network::Network
 void loop_section(Page& o, const std::vector<core::IterationRecord>& days) {
     if (days.empty()) return;
     const auto& last = days.back();
-    put(o, "<h2>Day-to-day loop</h2><p id=\"loop\" class=\"{}\">{}</p>", last.converged == 1 ? "met" : "missed",
-        html_escape(last.converged == 1
-                        ? fmt::format("Converged after {} days: travel-time gap {:.2f} %, largest share change "
-                                      "{:.2f} points.",
-                                      days.size(), 100 * last.travel_time_gap, 100 * last.share_change)
-                        : fmt::format("Stopped at the day limit ({} days) with travel-time gap {:.2f} %: not "
-                                      "converged.",
-                                      days.size(), 100 * last.travel_time_gap)));
+    put(o, "<h2>Day-to-day loop</h2><p id=\"loop\" class=\"{}\">Loop {}.</p>", last.converged == 1 ? "met" : "missed",
+        html_escape(report::loop_verdict(days)));
     put(o,
         "<table><tr><th>day</th><th>walk %</th><th>bike %</th><th>transit %</th><th>car %</th>"
         "<th>mean car minutes</th><th>travel-time gap %</th><th>largest share change (points)</th></tr>");
@@ -515,17 +509,16 @@ TripLogSummary summarise_trip_log(const output::TripLog& log) {
     out.split.overrides = log.meta.overrides;
     out.split.seed = log.meta.seed;
     out.split.run = log.has_simulation ? "simulated" : "static";
+    std::vector<std::string> line_names, link_ids;
+    for (const auto& l : log.lookups.lines) line_names.push_back(l.name);
     if (log.has_simulation) {
-        std::vector<std::string> lines, stops;
-        for (const auto& l : log.lookups.lines) lines.push_back(l.name);
+        std::vector<std::string> stops;
         for (const auto& st : log.lookups.stops) stops.push_back(st.name);
-        out.crowding = report::compute_crowding(log.simulation.transit_load, lines, stops);
+        out.crowding = report::compute_crowding(log.simulation.transit_load, line_names, stops);
         report::count_gave_up_waiting(out.crowding, log.trips);
         report::add_lots(out.crowding, log.simulation.lots, stops);
     }
-    std::vector<std::string> line_names, link_ids;
     std::vector<double> link_capacity;
-    for (const auto& l : log.lookups.lines) line_names.push_back(l.name);
     for (const auto& l : log.lookups.links) {
         link_ids.push_back(l.id);
         link_capacity.push_back(l.capacity_veh_per_h);
@@ -547,9 +540,7 @@ std::string trip_log_page(const output::TripLog& log, const std::string& scenari
     HtmlReportInputs in;
     in.log = &log;
     in.counts = counts;
-    in.title = "flemsim report: " + log.meta.scenario_name;
-    for (std::size_t k = 0; k < log.meta.overrides.size(); ++k)
-        in.title += (k == 0 ? " with --set " : ", ") + log.meta.overrides[k];
+    in.title = "flemsim report: " + log.meta.scenario_name + report::with_overrides(log.meta.overrides);
     std::optional<network::Network> net;
     std::optional<Accessibility> acc;
     if (!scenario_file.empty()) {

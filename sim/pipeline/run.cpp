@@ -301,8 +301,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     // the tables written into the trip log, made here once.
     std::optional<output::SimulationSources> sources;
     {
-        const std::vector<std::string> line_names(net.line_names);
-        report::CheckInputs ci{trips, line_names, result.split.transit_wait_over_60};
+        report::CheckInputs ci{trips, net.line_names, result.split.transit_wait_over_60};
         if (s.simulation.enabled) {
             sources = simulation_sources(pop, ctx, loop);
             sources->lots = mobsim::lot_records(loop.day);

@@ -276,13 +276,13 @@ std::vector<SweepRow> execute_sweep(const Sweep& sweep, const std::filesystem::p
             // runs still to finish.
             const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
             const std::size_t left = todo.size() - finished;
-            progress(fmt::format("run {}/{} {} {} ({}); {} elapsed{}", finished, todo.size(), run.id,
-                                 ok ? "done" : "failed", run.parameters, core::format_duration(elapsed),
-                                 left == 0 ? std::string()
-                                           : ", about " +
-                                                 core::format_duration(elapsed / static_cast<double>(finished) *
-                                                                       static_cast<double>(left)) +
-                                                 " left"));
+            std::string line = fmt::format("run {}/{} {} {} ({}); {} elapsed", finished, todo.size(), run.id,
+                                           ok ? "done" : "failed", run.parameters, core::format_duration(elapsed));
+            if (left > 0)
+                line += ", about " +
+                        core::format_duration(elapsed / static_cast<double>(finished) * static_cast<double>(left)) +
+                        " left";
+            progress(line);
         }
         running.erase(it);
     }

@@ -307,8 +307,7 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
     double access_egress_s = 0, gave_up_walk_s = 0, wait_s = 0, in_vehicle_s = 0;
     std::array<std::int64_t, core::mode_count> travel_s{};
     std::array<double, core::mode_count> distance_m{};
-    std::array<std::uint64_t, core::mode_count> timed{};
-    std::array<std::vector<std::int32_t>, core::mode_count> durations_s;
+    std::array<std::vector<std::int32_t>, core::mode_count> durations_s;  // of trips that ended, by mode
     for (const core::TripRecord& t : trips) {
         assert(t.mode < core::mode_count && t.group < core::group_count && t.purpose < core::purpose_count);
         ++split.overall.trips[t.mode];
@@ -317,7 +316,6 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
         const double km = static_cast<double>(t.distance_m) / 1000.0;
         ++split.by_distance[band_of(distance_bands_km, km)].trips[t.mode];
         if (t.stuck) continue;
-        ++timed[t.mode];
         travel_s[t.mode] += static_cast<std::int64_t>(t.arr_time_s) - t.dep_time_s;
         durations_s[t.mode].push_back(t.arr_time_s - t.dep_time_s);
         if (t.mode == index_of(Mode::transit)) {
@@ -348,7 +346,7 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
         split.transit_in_vehicle_min = n == 0 ? nan : in_vehicle_s / 60.0 / n;
     }
     for (std::size_t m = 0; m < core::mode_count; ++m) {
-        const auto n = static_cast<double>(timed[m]);
+        const auto n = static_cast<double>(durations_s[m].size());
         split.mean_travel_min[m] =
             n == 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(travel_s[m]) / 60.0 / n;
         split.mean_distance_km[m] = n == 0 ? std::numeric_limits<double>::quiet_NaN() : distance_m[m] / 1000.0 / n;
@@ -372,10 +370,8 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
 }
 
 std::string format_modal_split(const ModalSplit& split) {
-    std::string with;
-    for (const auto& o : split.overrides) with += (with.empty() ? " with --set " : ", ") + o;
-    std::string out = fmt::format("Modal split — {}{} (seed {}, {} trips{})\n\n", split.scenario_name, with, split.seed,
-                                  split.overall.total(),
+    std::string out = fmt::format("Modal split — {}{} (seed {}, {} trips{})\n\n", split.scenario_name,
+                                  with_overrides(split.overrides), split.seed, split.overall.total(),
                                   split.run == "simulated" ? ", simulated day"
                                   : split.run == "static"  ? ", static level of service"
                                                            : "");
@@ -612,16 +608,23 @@ std::string format_iterations(const std::vector<core::IterationRecord>& iteratio
         if (it.converged == 1) out += "  converged";
         out += '\n';
     }
-    if (iterations.empty()) {
-        out += "  no iterations\n";
-        return out;
-    }
+    out += iterations.empty() ? "  no iterations\n" : "Loop " + loop_verdict(iterations) + "\n";
+    return out;
+}
+
+std::string loop_verdict(const std::vector<core::IterationRecord>& iterations) {
+    if (iterations.empty()) return {};
     const core::IterationRecord& last = iterations.back();
     const std::string gap = fmt::format("travel-time gap {:.2f} %, largest share change {:.2f} points",
                                         100 * last.travel_time_gap, 100 * last.share_change);
-    out += last.converged == 1 ? fmt::format("Loop converged after {} days: {}\n", iterations.size(), gap)
-                               : fmt::format("Loop stopped at the day limit ({} days) with {}: not converged\n",
-                                             iterations.size(), gap);
+    return last.converged == 1
+               ? fmt::format("converged after {} days: {}", iterations.size(), gap)
+               : fmt::format("stopped at the day limit ({} days) with {}: not converged", iterations.size(), gap);
+}
+
+std::string with_overrides(const std::vector<std::string>& overrides) {
+    std::string out;
+    for (const auto& o : overrides) out += (out.empty() ? " with --set " : ", ") + o;
     return out;
 }
 

@@ -118,6 +118,12 @@ std::string format_crowding(const Crowding& crowding);
 
 // The convergence table of the day-to-day loop (one line per iteration).
 std::string format_iterations(const std::vector<core::IterationRecord>& iterations);
+// The loop's verdict after its last day: "converged after N days: travel-time gap X %, largest
+// share change Y points" or "stopped at the day limit (N days) with ...: not converged"; "" when
+// there was no day.
+std::string loop_verdict(const std::vector<core::IterationRecord>& iterations);
+// A run's --set overrides as part of its title: " with --set a=1, b=2", or "" without any.
+std::string with_overrides(const std::vector<std::string>& overrides);
 
 // The console table (plain text, fixed width).
 std::string format_modal_split(const ModalSplit& split);
