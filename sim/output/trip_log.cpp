@@ -416,6 +416,9 @@ void write_meta(hid_t root, const TripLogMeta& meta, hid_t text, bool simulated)
     std::string overrides;
     for (const auto& o : meta.overrides) overrides += (overrides.empty() ? "" : "\n") + o;
     write_string_attribute(root, "overrides", overrides, text);
+    std::string packages;
+    for (const auto& p : meta.packages) packages += (packages.empty() ? "" : "\n") + p;
+    write_string_attribute(root, "packages", packages, text);
     // What kind of run wrote the file, for readers that do not look for /legs.
     write_string_attribute(root, "run", simulated ? "simulated" : "static", text);
     write_scalar_attribute(root, "target_sustainable_share", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
@@ -556,6 +559,11 @@ public:
             const std::string overrides = read_string(m_root.get(), "overrides");
             for (const auto line : core::split(overrides, '\n'))
                 if (!line.empty()) meta.overrides.emplace_back(line);
+        }
+        if (H5Aexists(m_root.get(), "packages") > 0) {
+            const std::string packages = read_string(m_root.get(), "packages");
+            for (const auto line : core::split(packages, '\n'))
+                if (!line.empty()) meta.packages.emplace_back(line);
         }
         read_number(m_root.get(), "target_sustainable_share", H5T_FLOAT, H5T_NATIVE_DOUBLE,
                     &meta.target_sustainable_share, 1);

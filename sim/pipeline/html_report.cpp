@@ -507,6 +507,7 @@ TripLogSummary summarise_trip_log(const output::TripLog& log) {
     out.split = report::compute_modal_split(log.trips, log.meta.distance_bands_km, log.meta.target_sustainable_share);
     out.split.scenario_name = log.meta.scenario_name;
     out.split.overrides = log.meta.overrides;
+    out.split.packages = log.meta.packages;
     out.split.seed = log.meta.seed;
     out.split.run = log.has_simulation ? "simulated" : "static";
     std::vector<std::string> line_names, link_ids;
@@ -540,7 +541,8 @@ std::string trip_log_page(const output::TripLog& log, const std::string& scenari
     HtmlReportInputs in;
     in.log = &log;
     in.counts = counts;
-    in.title = "flemsim report: " + log.meta.scenario_name + report::with_overrides(log.meta.overrides);
+    in.title =
+        "flemsim report: " + log.meta.scenario_name + report::with_overrides(log.meta.overrides, log.meta.packages);
     std::optional<network::Network> net;
     std::optional<Accessibility> acc;
     if (!scenario_file.empty()) {

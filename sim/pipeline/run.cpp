@@ -317,6 +317,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     if (s.simulation.enabled) std::vector<core::TripRecord>().swap(trips);
     result.split.scenario_name = s.name;
     result.split.overrides = s.overrides;
+    result.split.packages = s.packages;
     result.split.run = s.simulation.enabled ? "simulated" : "static";
     result.split.seed = s.seed;
     clock.lap("trip records and report");
@@ -327,6 +328,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         meta.program_version = core::program_version;
         meta.scenario_name = s.name;
         meta.overrides = s.overrides;
+        meta.packages = s.packages;
         meta.seed = s.seed;
         meta.scenario_yaml = s.effective_yaml;
         meta.input_hashes = input_hashes(s, net);

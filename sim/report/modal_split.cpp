@@ -371,7 +371,7 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
 
 std::string format_modal_split(const ModalSplit& split) {
     std::string out = fmt::format("Modal split — {}{} (seed {}, {} trips{})\n\n", split.scenario_name,
-                                  with_overrides(split.overrides), split.seed, split.overall.total(),
+                                  with_overrides(split.overrides, split.packages), split.seed, split.overall.total(),
                                   split.run == "simulated" ? ", simulated day"
                                   : split.run == "static"  ? ", static level of service"
                                                            : "");
@@ -622,9 +622,15 @@ std::string loop_verdict(const std::vector<core::IterationRecord>& iterations) {
                : fmt::format("stopped at the day limit ({} days) with {}: not converged", iterations.size(), gap);
 }
 
-std::string with_overrides(const std::vector<std::string>& overrides) {
+std::string with_overrides(const std::vector<std::string>& overrides, const std::vector<std::string>& packages) {
     std::string out;
-    for (const auto& o : overrides) out += (out.empty() ? " with --set " : ", ") + o;
+    for (const auto& p : packages) out += (out.empty() ? " (package: " : " + ") + p;
+    if (!out.empty()) out += ")";
+    bool first = true;
+    for (const auto& o : overrides) {
+        out += (first ? " with --set " : ", ") + o;
+        first = false;
+    }
     return out;
 }
 
@@ -637,6 +643,9 @@ std::string modal_split_json(const ModalSplit& split, const Crowding* crowding,
     if (!split.run.empty()) json.key("run").value(split.run);
     json.key("overrides").begin_array();
     for (const auto& o : split.overrides) json.value(o);
+    json.end_array();
+    json.key("packages").begin_array();
+    for (const auto& p : split.packages) json.value(p);
     json.end_array();
     json.key("trips").value(static_cast<long long>(split.overall.total()));
     json.key("target").value(split.target);

@@ -24,6 +24,7 @@ struct ModalSplit {
     std::uint64_t seed = 0;
     std::string run;  // "static" (level of service only) or "simulated" (a simulated day); "" unknown
     std::vector<std::string> overrides;  // the run's --set overrides (key.path=value), part of its title
+    std::vector<std::string> packages;   // the options its package combines, part of its title
     SplitRow overall;
     // One per core::Group in enum order, then the roll-ups "residents (all)" (the three
     // resident groups), "workers (all)" (resident_worker + worker) and "students (all)"
@@ -122,8 +123,9 @@ std::string format_iterations(const std::vector<core::IterationRecord>& iteratio
 // share change Y points" or "stopped at the day limit (N days) with ...: not converged"; "" when
 // there was no day.
 std::string loop_verdict(const std::vector<core::IterationRecord>& iterations);
-// A run's --set overrides as part of its title: " with --set a=1, b=2", or "" without any.
-std::string with_overrides(const std::vector<std::string>& overrides);
+// A run's package and --set overrides as part of its title: " (package: a + b) with --set a=1,
+// b=2", or "" without either.
+std::string with_overrides(const std::vector<std::string>& overrides, const std::vector<std::string>& packages = {});
 
 // The console table (plain text, fixed width).
 std::string format_modal_split(const ModalSplit& split);

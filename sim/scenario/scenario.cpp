@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <numeric>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "sim/core/fs.hpp"
 #include "sim/core/text.hpp"
+#include "sim/scenario/compose.hpp"
 #include "sim/scenario/reader.hpp"
 
 namespace flemsim::scenario {
@@ -44,17 +46,20 @@ namespace {
 constexpr int max_extends_depth = 16;
 
 // Loads `file`, follows `extends:` (relative to the file), merges base first. `from` is the
-// `extends` value that named the file (none for the scenario itself): a cycle or a chain too
-// deep is that line's error.
+// `extends` or `combine` value that named the file (none for the scenario itself): a cycle or
+// a chain too deep is that line's error. A package (`combine:`) loads each option with its
+// own chain and stacks them side by side; `packages` gets the options' names.
 ConfigNode load_chain(const std::filesystem::path& file, std::vector<std::filesystem::path>& chain,
-                      const ConfigNode* from = nullptr) {
+                      std::vector<std::string>& packages, const ConfigNode* from = nullptr,
+                      const std::string& via = "extends") {
     const auto canonical = core::weakly_canonical(file);
     const core::SourcePos where = from ? from->pos : core::SourcePos{file.string(), 0, 0};
     for (const auto& seen : chain)
         if (core::weakly_canonical(seen) == canonical)
-            throw InputError(where, "extends: '" + file.string() + "' makes a cycle (it is already in the chain)");
+            throw InputError(where, via + ": '" + file.string() + "' makes a cycle (it is already in the chain)");
     if (chain.size() >= max_extends_depth)
-        throw InputError(where, "extends: the chain is deeper than " + std::to_string(max_extends_depth) + " files");
+        throw InputError(where, via + ": the chain of extends and combine is deeper than " +
+                                    std::to_string(max_extends_depth) + " files");
     chain.push_back(file);
     ConfigNode own = load_yaml_file(file);
     if (own.kind != ConfigNode::Kind::map)
@@ -62,11 +67,64 @@ ConfigNode load_chain(const std::filesystem::path& file, std::vector<std::filesy
     ConfigNode merged;
     merged.kind = ConfigNode::Kind::map;
     merged.pos = own.pos;
-    if (const ConfigNode* ext = own.find("extends")) {
+    const ConfigNode* ext = own.find("extends");
+    const ConfigNode* combine = own.find("combine");
+    if (ext && combine)
+        throw InputError(combine->pos, "combine: a package cannot also extend a scenario",
+                         "each option it combines extends its base; drop 'extends' from the package");
+    if (ext) {
         const std::string base_name = to_string(*ext, "extends");
         const auto base_path = file.parent_path() / base_name;
         if (!core::exists(base_path)) throw InputError(ext->pos, "extends: no such file '" + base_path.string() + "'");
-        merged = load_chain(base_path, chain, ext);
+        merged = load_chain(base_path, chain, packages, ext);
+    }
+    if (combine) {
+        if (combine->kind != ConfigNode::Kind::sequence || combine->items.empty())
+            fail_at(*combine, "combine", "expected a list of option files");
+        std::set<std::string> earlier;  // canonical names of the files of the options before
+        std::vector<std::filesystem::path> package_files;
+        std::string names, descriptions;
+        for (std::size_t i = 0; i < combine->items.size(); ++i) {
+            const std::string path = "combine[" + std::to_string(i) + "]";
+            const auto member_path = file.parent_path() / to_string(combine->items[i], path);
+            if (!core::exists(member_path))
+                fail_at(combine->items[i], path, "no such file '" + member_path.string() + "'");
+            // Each option with its own chain: two options that extend one base are no cycle.
+            std::vector<std::filesystem::path> member_chain = chain;
+            std::vector<std::string> member_packages;
+            ConfigNode member = load_chain(member_path, member_chain, member_packages, &combine->items[i], path);
+            std::set<std::string> mine, shared;
+            for (std::size_t k = chain.size(); k < member_chain.size(); ++k) {
+                const auto c = canonical_file(member_chain[k].string());
+                mine.insert(c);
+                if (earlier.count(c)) shared.insert(c);
+                if (std::none_of(package_files.begin(), package_files.end(),
+                                 [&](const auto& f) { return canonical_file(f.string()) == c; }))
+                    package_files.push_back(member_chain[k]);
+            }
+            // The options' names and descriptions are the package's, not values to reconcile.
+            const ConfigNode* name = member.find("name");
+            const std::string member_name = name ? to_string(*name, "name") : member_path.stem().string();
+            const ConfigNode* description = member.find("description");
+            names += (names.empty() ? "" : "+") + member_name;
+            if (description)
+                descriptions += (descriptions.empty() ? "" : "; ") + to_string(*description, "description");
+            std::erase_if(member.entries, [](const auto& e) { return e.key == "name" || e.key == "description"; });
+            packages.push_back(member_name);
+            if (i == 0)
+                merged = std::move(member);
+            else
+                stack_into(merged, member, Stacking::side_by_side, shared);
+            earlier.insert(mine.begin(), mine.end());
+        }
+        chain.insert(chain.end(), package_files.begin(), package_files.end());
+        for (auto [key, value] : {std::pair{"name", names}, std::pair{"description", "combines: " + descriptions}}) {
+            ConfigNode v;
+            v.kind = ConfigNode::Kind::scalar;
+            v.scalar = value;
+            v.pos = combine->pos;
+            merged.entries.push_back({key, combine->pos, std::move(v)});
+        }
     }
     // Fragments (e.g. calibrated constants) merge over the base and under the file's own keys.
     if (const ConfigNode* inc = own.find("include")) {
@@ -80,15 +138,17 @@ ConfigNode load_chain(const std::filesystem::path& file, std::vector<std::filesy
             if (frag.kind != ConfigNode::Kind::map)
                 throw InputError(frag.pos, "an included file must be a mapping of keys, got " + frag.kind_name());
             for (const auto& e : frag.entries)
-                if (e.key == "extends" || e.key == "include")
-                    throw InputError(e.key_pos, e.key + ": an included file cannot extend or include");
-            merge_into(merged, frag);
+                if (e.key == "extends" || e.key == "include" || e.key == "combine")
+                    throw InputError(e.key_pos, e.key + ": an included file cannot extend, include or combine",
+                                     "name the file under 'combine' of a package instead");
+            stack_into(merged, frag, Stacking::child_wins);
         }
     }
-    // The base's `extends` and `include` are consumed; the child's own keys win.
-    std::erase_if(merged.entries, [](const auto& e) { return e.key == "extends" || e.key == "include"; });
-    merge_into(merged, own);
-    std::erase_if(merged.entries, [](const auto& e) { return e.key == "include"; });
+    // The base's `extends`, `include` and `combine` are consumed; the child's own keys win.
+    const auto consumed = [](const auto& e) { return e.key == "extends" || e.key == "include" || e.key == "combine"; };
+    std::erase_if(merged.entries, consumed);
+    stack_into(merged, own, Stacking::child_wins);
+    std::erase_if(merged.entries, [](const auto& e) { return e.key == "include" || e.key == "combine"; });
     return merged;
 }
 
@@ -333,6 +393,7 @@ void read_scenario(Scenario& s) {
     MapReader root(s.tree, "");
     root.optional("extends");
     root.optional("include");
+    root.optional("combine");
     root.optional("network_patch");  // read with the network (network/patch.cpp)
     s.name = root.string("name");
     if (s.name.empty() || s.name.find_first_of("/\\ ") != std::string::npos)
@@ -701,12 +762,12 @@ void read_scenario(Scenario& s) {
 Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
     Scenario s;
     s.file = file;
-    s.tree = load_chain(file, s.chain);
+    s.tree = load_chain(file, s.chain, s.packages);
     std::erase_if(s.tree.entries, [](const auto& e) { return e.key == "extends"; });
     for (const auto& o : options.overrides) apply_override(s.tree, o);
     // The chain is read before the overrides, so an `extends` or `include` set there would be
     // accepted and do nothing.
-    for (const char* key : {"extends", "include"})
+    for (const char* key : {"extends", "include", "combine"})
         if (const ConfigNode* n = s.tree.find(key))
             throw InputError(n->pos, std::string(key) + ": cannot be set with --set; write it in the scenario file");
     s.effective_yaml = to_yaml(s.tree);

@@ -110,6 +110,7 @@ struct Scenario {
 
     std::string name;
     std::vector<std::string> overrides;  // the --set overrides applied, in order (not seed=): part of the run's title
+    std::vector<std::string> packages;   // the options a package (`combine:`) stacks, by name: part of the title
     std::string description;
     int year = 0;
     std::filesystem::path network;  // folder, resolved against the file that names it
