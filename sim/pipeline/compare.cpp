@@ -173,7 +173,7 @@ Comparison compare_values(const std::vector<std::string>& names,
 
 Comparison run_comparison(const CompareOptions& o) {
     if (o.files.empty()) throw core::IoError("compare needs a base scenario");
-    std::vector<std::string> names;
+    std::vector<std::string> names, descriptions;
     double target = 0.7;
     std::uint64_t first_seed = o.first_seed;
     for (std::size_t i = 0; i < o.files.size(); ++i) {
@@ -181,6 +181,7 @@ Comparison run_comparison(const CompareOptions& o) {
         if (std::find(names.begin(), names.end(), s.name) != names.end())
             throw core::IoError(o.files[i].string() + ": scenario name '" + s.name + "' given twice");
         names.push_back(s.name);
+        descriptions.push_back(s.description);
         if (i == 0) {
             target = s.target.sustainable_share;
             if (first_seed == 0) first_seed = s.seed;
@@ -214,6 +215,11 @@ Comparison run_comparison(const CompareOptions& o) {
     }
     auto c = compare_values(names, values, target);
     for (const auto& f : o.files) c.files.push_back(f.string());
+    c.descriptions = descriptions;
+    c.overrides = o.overrides;
+    c.run_dirs.assign(o.files.size(), {});
+    for (std::size_t k = 0; k < sweep.runs.size(); ++k)
+        c.run_dirs[k / seeds.size()].push_back(output / "runs" / sweep.runs[k].id);
     c.seeds = seeds;
     return c;
 }

@@ -39,6 +39,11 @@ struct MetricRow {
 struct Comparison {
     std::vector<std::string> scenarios;  // names; the base first
     std::vector<std::string> files;
+    std::vector<std::string> descriptions;  // the scenarios' own, for the page
+    std::vector<std::string> overrides;     // --set, applied to every scenario
+    // Per scenario, per seed: the run's folder (trip log and modal_split.json), for the page's
+    // difference maps; empty for a comparison of values alone.
+    std::vector<std::vector<std::filesystem::path>> run_dirs;
     std::vector<std::uint64_t> seeds;
     double target = 0.7;
     std::vector<MetricRow> rows;  // scenario by scenario, metrics in a fixed order

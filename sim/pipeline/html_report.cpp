@@ -6,9 +6,12 @@
 #include <iterator>
 #include <map>
 #include <optional>
+#include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
+#include "sim/core/fs.hpp"
 #include "sim/core/types.hpp"
 #include "sim/network/patch.hpp"
 #include "sim/output/exports.hpp"
@@ -154,6 +157,19 @@ PathBuilder all_links(const network::Network& net, const MapFrame& f) {
     return p;
 }
 
+// A scale bar of a round length in the map's lower left corner.
+void scale_bar(Page& o, const MapFrame& f) {
+    double metres = 100;
+    for (const double m : {200.0, 500.0, 1000.0, 2000.0, 5000.0, 10000.0})
+        if (m * f.scale <= f.w / 5.0) metres = m;
+    const double px = metres * f.scale;
+    put(o,
+        R"(<g class="scale"><line x1="10" x2="{0:.1f}" y1="{1}" y2="{1}" stroke="#333" stroke-width="2"/>)"
+        R"(<text x="10" y="{2}">{3}</text></g>)",
+        10 + px, f.h - 12, f.h - 18,
+        metres >= 1000 ? fmt::format("{:g} km", metres / 1000) : fmt::format("{:g} m", metres));
+}
+
 void network_map(Page& o, const output::TripLog* log, const network::Network& net) {
     const auto f = frame_of(net);
     const auto base = all_links(net, f);  // thin and grey under the volumes
@@ -220,7 +236,13 @@ void network_map(Page& o, const output::TripLog* log, const network::Network& ne
             R"(<text x="10" y="20">transit: width by passengers on board a day, up to {} between two stops</text></g>)",
             num0(top));
     }
-    // Stops and zone names on top.
+    // Nodes with their ids on hover (for network patches), stops and zone names on top.
+    put(o, R"(<g class="nodes">)");
+    for (std::size_t n = 0; n < net.node_count(); ++n)
+        put(o, R"(<circle cx="{:.1f}" cy="{:.1f}" r="2"><title>node {}</title></circle>)", f.x(net.node_x_m[n]),
+            f.y(net.node_y_m[n]), html_escape(net.node_ids[n]));
+    put(o, "</g>");
+    scale_bar(o, f);
     for (std::size_t s = 0; s < net.stop_count(); ++s) {
         const auto n = net.stop_node[s];
         put(o, R"(<circle cx="{:.1f}" cy="{:.1f}" r="2.5" fill="#fff" stroke="#333"><title>{}</title></circle>)",
@@ -262,10 +284,14 @@ void accessibility_map(Page& o, const Accessibility& acc, const network::Network
                 f.x(net.node_x_m[n]), f.y(net.node_y_m[n]), 3 + 27 * std::sqrt(r.jobs_30 / top), colour[m],
                 html_escape(r.name), num0(r.jobs_30), r.mode);
         }
-        put(o, R"(<text x="10" y="20">jobs within 30 minutes by {} (area by count)</text></g>)", core::mode_names[m]);
+        put(o, R"(<text x="10" y="20">jobs within 30 minutes by {} (area by count, up to {})</text></g>)",
+            core::mode_names[m], num0(top));
     }
+    scale_bar(o, f);
     put(o,
-        "</svg><table><tr><th>zone</th><th>mode</th><th>jobs 30 min</th><th>jobs 45 min</th><th>study places 30 "
+        "</svg><p class=\"legend\">Circles at the zones' centroids, area by the jobs within 30 minutes' travel by the "
+        "mode chosen above.</p><table><tr><th>zone</th><th>mode</th><th>jobs 30 min</th><th>jobs 45 min</th><th>study "
+        "places 30 "
         "min</th><th>study places 45 min</th></tr>");
     for (const auto& r : acc.rows)
         put(o, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", html_escape(r.name),
@@ -308,6 +334,136 @@ void check_box(Page& o, const report::CheckThese& c) {
     put(o, "</ul></div>");
 }
 
+// Mean volumes over a scenario's runs, keyed by ids so that options with other networks compare.
+struct MeanVolumes {
+    bool simulated = false;
+    std::map<std::string, std::array<double, 2>> link;           // link id -> vehicles, persons (walk and bike) a day
+    std::map<std::pair<std::string, std::string>, double> load;  // stop ids (ordered) -> on board a day
+};
+
+MeanVolumes mean_volumes(const std::vector<std::filesystem::path>& runs) {
+    MeanVolumes m;
+    if (runs.empty()) return m;
+    const double share = 1.0 / static_cast<double>(runs.size());
+    for (const auto& dir : runs) {
+        if (!core::exists(dir / "trips.h5")) return {};
+        const auto log = output::read_trip_log(dir / "trips.h5");
+        if (!log.has_simulation || log.lookups.links.empty()) return {};
+        for (const auto& r : log.simulation.link_volumes) {
+            if (r.link >= log.lookups.links.size()) continue;
+            auto& v = m.link[log.lookups.links[r.link].id];
+            v[0] += share * (r.cars + r.buses);
+            v[1] += share * (r.walkers + r.cyclists);
+        }
+        for (const auto& r : log.simulation.transit_load) {
+            if (r.from_stop < 0 || r.to_stop < 0 ||
+                static_cast<std::size_t>(std::max(r.from_stop, r.to_stop)) >= log.lookups.stops.size())
+                continue;
+            auto a = log.lookups.stops[static_cast<std::size_t>(r.from_stop)].id,
+                 b = log.lookups.stops[static_cast<std::size_t>(r.to_stop)].id;
+            if (b < a) std::swap(a, b);
+            m.load[{a, b}] += share * r.onboard;
+        }
+    }
+    m.simulated = true;
+    return m;
+}
+
+// Maps of option minus base: one layer per option, red where it adds, blue where it takes away.
+void difference_maps(Page& o, const Comparison& c, const std::vector<std::size_t>& order) {
+    put(o, R"(<h3 id="difference-maps">Difference maps: option minus base</h3>)");
+    if (c.run_dirs.size() != c.scenarios.size() || c.scenarios.size() < 2) {
+        put(o, R"(<p class="note">No runs to draw from.</p>)");
+        return;
+    }
+    const auto base = mean_volumes(c.run_dirs[0]);
+    if (!base.simulated) {
+        put(o, R"(<p class="note">The runs are static (or their trip logs are gone): difference maps need link )"
+               R"(volumes and transit loads from the simulated day.</p>)");
+        return;
+    }
+    std::vector<network::Network> nets;
+    std::vector<MeanVolumes> vols(c.scenarios.size());
+    for (std::size_t i = 0; i < c.scenarios.size(); ++i) {
+        nets.push_back(
+            network::load_scenario_network(scenario::load_scenario(c.files[i], scenario::LoadOptions{c.overrides})));
+        if (i > 0) vols[i] = mean_volumes(c.run_dirs[i]);
+    }
+    const auto f = frame_of(nets[0]);
+    const auto grey = all_links(nets[0], f);
+    for (const int kind : {0, 1}) {  // link volumes (vehicles), transit loads
+        const std::string id = kind == 0 ? "diff-links" : "diff-transit";
+        put(o, R"(<div class="switch" id="{}-switch">)", id);
+        for (std::size_t j = 1; j < order.size(); ++j)
+            put(o, R"(<button data-layer="{0}">{1}</button>)", order[j], html_escape(c.scenarios[order[j]]));
+        put(o,
+            R"(</div><svg id="{}" class="map" width="{}" height="{}" role="img">)"
+            R"(<path d="{}" stroke="#ddd" stroke-width="0.6" fill="none"/>)",
+            id, f.w, f.h, grey.d);
+        for (std::size_t j = 1; j < order.size(); ++j) {
+            const std::size_t i = order[j];
+            const auto& net = nets[i];
+            put(o, R"(<g class="layer" data-layer="{}">)", i);
+            if (!vols[i].simulated) {
+                put(o, R"(<text x="10" y="20">no simulated volumes for this option</text></g>)");
+                continue;
+            }
+            // Segments with their difference.
+            std::vector<std::tuple<double, double, double, double, double, std::string>> seg;
+            if (kind == 0) {
+                std::map<std::string, std::size_t> link_of;
+                for (std::size_t l = 0; l < net.link_count(); ++l) link_of[net.link_ids[l]] = l;
+                std::set<std::string> ids;
+                for (const auto& [k, v] : vols[i].link) ids.insert(k);
+                for (const auto& [k, v] : base.link) ids.insert(k);
+                for (const auto& k : ids) {
+                    const auto it = link_of.find(k);
+                    if (it == link_of.end()) continue;  // a link the option removed
+                    const auto a = vols[i].link.count(k) ? vols[i].link.at(k)[0] : 0.0;
+                    const auto b = base.link.count(k) ? base.link.at(k)[0] : 0.0;
+                    const auto l = it->second;
+                    seg.emplace_back(net.node_x_m[net.link_from[l]], net.node_y_m[net.link_from[l]],
+                                     net.node_x_m[net.link_to[l]], net.node_y_m[net.link_to[l]], a - b, k);
+                }
+            } else {
+                std::set<std::pair<std::string, std::string>> pairs;
+                for (const auto& [k, v] : vols[i].load) pairs.insert(k);
+                for (const auto& [k, v] : base.load) pairs.insert(k);
+                for (const auto& k : pairs) {
+                    const auto s0 = net.find_stop(k.first), s1 = net.find_stop(k.second);
+                    if (s0 == core::invalid_index || s1 == core::invalid_index) continue;
+                    const auto a = vols[i].load.count(k) ? vols[i].load.at(k) : 0.0;
+                    const auto b = base.load.count(k) ? base.load.at(k) : 0.0;
+                    seg.emplace_back(net.node_x_m[net.stop_node[s0]], net.node_y_m[net.stop_node[s0]],
+                                     net.node_x_m[net.stop_node[s1]], net.node_y_m[net.stop_node[s1]], a - b,
+                                     net.stop_names[s0] + " – " + net.stop_names[s1]);
+                }
+            }
+            double top = 0;
+            for (const auto& s : seg) top = std::max(top, std::abs(std::get<4>(s)));
+            for (const auto& [x0, y0, x1, y1, d, name] : seg) {
+                if (top <= 0 || std::abs(d) < 0.02 * top) continue;  // too small to see
+                put(o,
+                    R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="{}" stroke-width="{:.1f}" )"
+                    R"(stroke-linecap="round"><title>{}: {:+.0f} {} a day</title></line>)",
+                    f.x(x0), f.y(y0), f.x(x1), f.y(y1), d > 0 ? "#c0392b" : "#2471a3",
+                    1 + 8 * std::sqrt(std::abs(d) / top), html_escape(name), d,
+                    kind == 0 ? "vehicles" : "passengers on board");
+            }
+            put(o, R"(<text x="10" y="20">{}: {} minus {}; width by the difference, up to {} {} a day</text></g>)",
+                html_escape(c.scenarios[i]), kind == 0 ? "vehicles per link" : "passengers on board between stops",
+                html_escape(c.scenarios[0]), num0(top), kind == 0 ? "vehicles" : "passengers");
+        }
+        scale_bar(o, f);
+        put(o, "</svg>");
+        put(o,
+            R"(<p class="legend"><span><i style="background:#c0392b"></i>more than in the base</span>)"
+            R"(<span><i style="background:#2471a3"></i>fewer than in the base</span> {}; mean over the seeds.</p>)",
+            kind == 0 ? "Cars and buses per link over the day, both directions"
+                      : "Passengers on board between two stops over the day, both directions");
+    }
+}
+
 void comparison_section(Page& o, const Comparison& c) {
     if (c.seeds.size() >= 2)
         put(o,
@@ -320,47 +476,105 @@ void comparison_section(Page& o, const Comparison& c) {
             "<b>{}</b> is on that seed. No intervals: they need two or more seeds (<code>--seeds 2</code> or "
             "more).</p>",
             html_escape(c.scenarios.front()));
-    // Bars with intervals and the target.
-    const int label_w = 260, bar_w = 480, row_h = 26, h = static_cast<int>(c.scenarios.size()) * row_h + 30;
-    put(o, R"(<svg class="chart" width="{}" height="{}" role="img">)", label_w + bar_w + 120, h);
-    for (std::size_t i = 0; i < c.scenarios.size(); ++i) {
+    const bool intervals = c.seeds.size() >= 2;
+    // The base first, then the options by their effect on the sustainable share, largest first.
+    std::vector<std::size_t> order(c.scenarios.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    const auto effect = [&](std::size_t i) {
         const auto* r = c.find(c.scenarios[i], "sustainable_share");
-        if (!r) continue;
-        const int y = static_cast<int>(i) * row_h + 4;
+        return r && r->difference.n > 0 ? r->difference.mean : 0.0;
+    };
+    std::stable_sort(order.begin() + 1, order.end(),
+                     [&](std::size_t a, std::size_t b) { return effect(a) > effect(b); });
+    const auto* base = c.find(c.scenarios[0], "sustainable_share");
+    const double gap = base ? c.target - base->value.mean : 0.0;
+
+    // Effects, sorted, with their intervals and the gap to the target.
+    put(o, R"(<h3 id="effects">Effect on the sustainable share, largest first</h3>)");
+    {
+        double lo = std::min(0.0, gap), hi = std::max(0.0, gap);
+        for (std::size_t j = 1; j < order.size(); ++j)
+            if (const auto* r = c.find(c.scenarios[order[j]], "sustainable_share"); r && r->difference.n > 0) {
+                const bool hw = intervals && std::isfinite(r->difference.half_width);
+                lo = std::min(lo, hw ? r->difference.low() : r->difference.mean);
+                hi = std::max(hi, hw ? r->difference.high() : r->difference.mean);
+            }
+        const double pad = std::max(0.002, 0.08 * (hi - lo));
+        lo -= pad;
+        hi += pad;
+        const int label_w = 300, bar_w = 520, row_h = 24, top = 10;
+        const int rows = static_cast<int>(order.size()) - 1;
+        const int h = top + rows * row_h + 56;
+        const auto x = [&](double v) { return label_w + bar_w * (v - lo) / (hi - lo); };
+        put(o, R"(<svg id="effects-chart" class="chart" width="{}" height="{}" role="img">)", label_w + bar_w + 90, h);
+        // Ticks in whole percentage points (or halves, or fives).
+        const double span = (hi - lo) * 100;
+        const double tick = span > 40 ? 10 : span > 16 ? 5 : span > 6 ? 2 : span > 3 ? 1 : 0.5;
+        for (double t = std::ceil(lo * 100 / tick) * tick; t <= hi * 100 + 1e-9; t += tick)
+            put(o,
+                R"(<line x1="{0:.1f}" x2="{0:.1f}" y1="{1}" y2="{2}" stroke="{3}"/><text x="{0:.1f}" y="{4}" )"
+                R"(text-anchor="middle">{5:+g}</text>)",
+                x(t / 100), top, top + rows * row_h, std::abs(t) < 1e-9 ? "#333" : "#eee", top + rows * row_h + 14,
+                std::abs(t) < 1e-9 ? 0.0 : t);
+        for (std::size_t j = 1; j < order.size(); ++j) {
+            const auto* r = c.find(c.scenarios[order[j]], "sustainable_share");
+            if (!r || r->difference.n == 0) continue;
+            const int y = top + static_cast<int>(j - 1) * row_h;
+            const auto& d = r->difference;
+            put(o,
+                R"(<text x="{}" y="{}" text-anchor="end">{}</text><rect x="{:.1f}" y="{}" width="{:.1f}" height="{}" )"
+                R"(fill="{}"/>)",
+                label_w - 6, y + 16, html_escape(c.scenarios[order[j]]), std::min(x(0), x(d.mean)), y + 4,
+                std::abs(x(d.mean) - x(0)), row_h - 8, d.mean >= 0 ? colour[0] : "#b00");
+            if (intervals && std::isfinite(d.half_width))
+                put(o,
+                    R"(<line x1="{0:.1f}" x2="{1:.1f}" y1="{2}" y2="{2}" stroke="#000" stroke-width="1.5"/>)"
+                    R"(<line x1="{0:.1f}" x2="{0:.1f}" y1="{3}" y2="{4}" stroke="#000"/><line x1="{1:.1f}" x2="{1:.1f}" )"
+                    R"(y1="{3}" y2="{4}" stroke="#000"/>)",
+                    x(d.low()), x(d.high()), y + row_h / 2, y + 7, y + row_h - 7);
+            put(o, R"(<text x="{}" y="{}">{}</text>)", label_w + bar_w + 4, y + 16, format_estimate(d, true, true));
+        }
         put(o,
-            R"(<text x="{}" y="{}" text-anchor="end">{}</text><rect x="{}" y="{}" width="{:.1f}" height="{}" fill="{}"/>)",
-            label_w - 6, y + 15, html_escape(c.scenarios[i]), label_w, y, bar_w * r->value.mean, row_h - 8, colour[0]);
-        if (std::isfinite(r->value.half_width))
-            put(o, R"(<line x1="{:.1f}" x2="{:.1f}" y1="{}" y2="{}" stroke="#000" stroke-width="2"/>)",
-                label_w + bar_w * r->value.low(), label_w + bar_w * r->value.high(), y + 9, y + 9);
-        put(o, R"(<text x="{}" y="{}">{} %</text>)", label_w + bar_w + 6, y + 15, pct(r->value.mean));
+            R"(<line x1="{0:.1f}" x2="{0:.1f}" y1="{1}" y2="{2}" stroke="#d00" stroke-dasharray="5 3"/>)"
+            R"(<text x="{0:.1f}" y="{3}" text-anchor="middle" fill="#d00">gap to the target: {4:+.1f} points</text>)"
+            R"(<text x="{5}" y="{6}" text-anchor="middle">difference to {7}, percentage points (option minus base)</text></svg>)",
+            x(gap), top, top + rows * row_h, top + rows * row_h + 30, 100 * gap, label_w + bar_w / 2, h - 6,
+            html_escape(c.scenarios[0]));
+        put(o,
+            R"(<p class="legend">Bars: the option's effect{}; dashed red: what the base lacks to reach {} % )"
+            R"(({} % now). An option whose bar reaches the line reaches the target alone.</p>)",
+            intervals ? ", with its 95 % interval paired by seed" : " on the one seed", pct(c.target),
+            base ? pct(base->value.mean) : "?");
     }
-    const double tx = label_w + bar_w * c.target;
-    put(o,
-        R"(<line x1="{0:g}" x2="{0:g}" y1="0" y2="{1}" stroke="#d00" stroke-dasharray="4 3"/>)"
-        R"(<text x="{0:g}" y="{2}" text-anchor="middle" fill="#d00">target {3} %</text></svg>)",
-        tx, h - 22, h - 8, pct(c.target));
-    const auto cell = [&](const std::string& s, const std::string& metric, bool percent, bool diff) {
+
+    const auto cell = [&](const std::string& s, const std::string& metric, bool percent, bool diff, int decimals = 1) {
         const auto* r = c.find(s, metric);
         if (!r) return std::string("<td></td>");
         const auto& e = diff ? r->difference : r->value;
         if (diff && e.n == 0) return std::string("<td></td>");
-        return "<td>" + format_estimate(e, percent, diff) + "</td>";
+        return "<td>" + format_estimate(e, percent, diff, decimals) + "</td>";
     };
-    put(o, "<table><tr><th>scenario</th><th>sustainable %</th><th>vs base, pp</th>");
+    put(o,
+        "<h3>Scenarios</h3><table><tr><th>scenario</th><th>what it is</th><th>sustainable %</th><th>vs base, "
+        "points</th>");
     for (auto m : core::mode_names) put(o, "<th>{} %</th>", m);
     put(o, "<th>car km</th><th>transit min</th><th>denied boardings %</th><th>against {} %</th></tr>", pct(c.target));
-    for (const auto& s : c.scenarios) {
-        put(o, "<tr><td>{}</td>{}{}", html_escape(s), cell(s, "sustainable_share", true, false),
+    for (const auto i : order) {
+        const auto& s = c.scenarios[i];
+        put(o, "<tr><td>{}</td><td class=\"desc\">{}</td>{}{}", html_escape(s),
+            html_escape(i < c.descriptions.size() ? c.descriptions[i] : ""), cell(s, "sustainable_share", true, false),
             cell(s, "sustainable_share", true, true));
         for (auto m : core::mode_names) put(o, "{}", cell(s, "share." + std::string(m), true, false));
-        put(o, "{}{}{}", cell(s, "car_km", false, false), cell(s, "minutes.transit", false, false),
+        put(o, "{}{}{}", cell(s, "car_km", false, false, 0), cell(s, "minutes.transit", false, false),
             cell(s, "transit.denied_share", true, false));
         const auto* r = c.find(s, "sustainable_share");
         put(o, "<td>{}</td></tr>", r ? verdict(r->value, c.target) : "");
     }
-    put(o, "</table><h3>By group and distance band (sustainable share, %)</h3><table><tr><th>metric</th>");
-    for (const auto& s : c.scenarios) put(o, "<th>{}</th>", html_escape(s));
+    put(o, "</table>");
+    put(o,
+        "<h3 id=\"by-group\">By group and distance band: sustainable share %, and the option's difference in "
+        "points</h3><table><tr><th>group or band</th>");
+    for (const auto i : order) put(o, "<th>{}</th>", html_escape(c.scenarios[i]));
     put(o, "</tr>");
     std::vector<std::string> metrics;
     for (const auto& r : c.rows)
@@ -370,10 +584,19 @@ void comparison_section(Page& o, const Comparison& c) {
             metrics.push_back(r.metric);
     for (const auto& m : metrics) {
         put(o, "<tr><td>{}</td>", html_escape(m.substr(0, m.size() - 18)));
-        for (const auto& s : c.scenarios) put(o, "{}", cell(s, m, true, false));
+        for (const auto i : order) {
+            const auto* r = c.find(c.scenarios[i], m);
+            if (!r) {
+                put(o, "<td></td>");
+                continue;
+            }
+            put(o, "<td>{}{}</td>", format_estimate(r->value, true, false),
+                r->difference.n > 0 ? " (" + format_estimate(r->difference, true, true) + ")" : "");
+        }
         put(o, "</tr>");
     }
     put(o, "</table>");
+    difference_maps(o, c, order);
 }
 
 constexpr const char* style = R"(<style>
@@ -384,6 +607,7 @@ td:first-child,th:first-child{text-align:left}
 svg text{font:12px system-ui,sans-serif}.zone{font-size:9px;fill:#555}
 .legend span{margin-right:12px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
 .switch button{margin-right:4px}.switch button.on{font-weight:bold}.note{color:#666}
+td.desc{text-align:left;max-width:260px}.nodes circle{fill:#000;fill-opacity:0}.nodes circle:hover{fill-opacity:.6}
 .big{font-size:28px;font-weight:bold}.missed{color:#b00}.met{color:#070}
 </style>)";
 

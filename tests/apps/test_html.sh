@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The HTML reports open in headless Chromium (Debian's chromium, which `make test` installs):
 # they render, run their script without a console message, show the key numbers of the run,
-# and a screenshot is saved (tests/apps/html-report.png in the build folder).
+# and screenshots are saved (html-report.png and compare.png in the build's tests folder).
 # Usage: test_html.sh FLEMSIM DATA_DIR
 set -u
 flemsim=$(realpath "$1")
@@ -68,6 +68,45 @@ mean=$(grep '^tiny-option,sustainable_share,' "$work/cmp/compare.csv" | cut -d, 
 pct=$(/usr/bin/python3 -c "print(f'{100 * float(\"$mean\"):.1f}')")
 grep -q "<td>${pct}" "$work/cmp-dom.html" || fail "the comparison page lacks the option's share ${pct}"
 grep -q 'id="one-seed"' "$work/cmp-dom.html" && fail "two seeds, but the page says one"
+# Effects sorted by size with the gap to the target drawn, and difference maps (option minus base)
+# with a layer per option; a second option with no effect (a footbridge nobody needs) comes last.
+cat > "$work/bridge.yaml" <<YAML
+extends: $data/tiny.yaml
+name: tiny-bridge
+description: A footbridge a1-a3
+network_patch:
+  add_links:
+    - {id: bridge, from: a1, to: a3, length_m: 300, modes: walk|bike, type: cycleway}
+YAML
+"$flemsim" compare "$data/tiny.yaml" "$work/bridge.yaml" "$work/option.yaml" --seeds 2 --output "$work/cmp2" --html --quiet || fail "compare of two options"
+chrome --dump-dom "file://$work/cmp2/compare.html" 2>"$work/cmp2.err" >"$work/cmp2-dom.html"
+if grep "CONSOLE" "$work/cmp2.err"; then fail "console messages on the comparison page of two options"; fi
+/usr/bin/python3 - "$work/cmp2/compare.csv" "$work/cmp2-dom.html" <<'PY' || fail "effects not sorted, or the target gap or the difference maps missing"
+import csv, re, sys
+rows = {(r["scenario"], r["metric"]): r for r in csv.DictReader(open(sys.argv[1]))}
+page = open(sys.argv[2]).read()
+chart = page[page.index('id="effects-chart"'):]
+chart = chart[:chart.index("</svg>")]
+names = re.findall(r'text-anchor="end">(tiny-[a-z]+)</text>', chart)
+effects = {n: float(rows[(n, "sustainable_share")]["difference"]) for n in names}
+assert names == sorted(names, key=lambda n: -effects[n]), (names, effects)
+assert len(names) == 2
+base = float(rows[("tiny", "sustainable_share")]["mean"])
+gap = f"{100 * (0.70 - base):+.1f}"
+assert f"gap to the target: {gap} points" in chart, gap
+for m in ("diff-links", "diff-transit"):
+    svg = page[page.index(f'id="{m}"'):]
+    svg = svg[:svg.index("</svg>")]
+    assert svg.count('class="layer"') == 2, m
+    assert "minus tiny" in svg, m
+assert "A footbridge a1-a3" in page
+PY
+chrome --window-size=1100,2600 --screenshot="$work/cmp.png" "file://$work/cmp2/compare.html" 2>/dev/null >/dev/null
+if [ -s "$work/cmp.png" ]; then cp "$work/cmp.png" compare.png; else fail "no screenshot of the comparison page"; fi
+# The run's map names every node on hover and has a scale bar.
+grep -q '<title>node a0</title>' "$work/dom.html" || fail "the map does not name its nodes"
+grep -q 'class="scale"' "$work/dom.html" || fail "the map has no scale bar"
+
 # With one seed the page says that intervals need two or more, and shows none.
 "$flemsim" compare "$data/tiny.yaml" "$work/option.yaml" --seeds 1 --output "$work/cmp1" --html --quiet || fail "compare --seeds 1"
 grep -q 'id="one-seed"' "$work/cmp1/compare.html" || fail "one seed, but the page does not say that intervals need two"
