@@ -96,6 +96,7 @@ Command add_export_command(CLI::App& app);
 Command add_skims_command(CLI::App& app);
 Command add_calibrate_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
+Command add_target_command(CLI::App& app);
 Command add_elasticities_command(CLI::App& app);
 Command add_estimate_command(CLI::App& app);
 Command add_counts_command(CLI::App& app);

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
     commands.push_back(add_skims_command(app));
     commands.push_back(add_calibrate_command(app));
     commands.push_back(add_compare_command(app));
+    commands.push_back(add_target_command(app));
     commands.push_back(add_elasticities_command(app));
     commands.push_back(add_estimate_command(app));
     commands.push_back(add_counts_command(app));
