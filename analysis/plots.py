@@ -45,7 +45,7 @@ def distance_band_shares(trips, limits):
     km = trips["distance_m"].to_numpy() / 1000.0
     band = np.searchsorted(np.asarray(limits, dtype=float), km, side="left")
     labels = band_labels(limits)
-    frame = pd.crosstab(pd.Categorical.from_codes(band, labels), trips["mode"].astype(str), dropna=False)
+    frame = pd.crosstab(pd.Categorical.from_codes(band, labels), trips["main_mode"].astype(str), dropna=False)
     frame = frame.reindex(index=labels, columns=list(MODES), fill_value=0)
     frame.index.name = "band"
     frame.columns.name = None
@@ -61,7 +61,7 @@ def trip_length_histogram(trips, bin_km):
     edges = np.arange(0.0, top + bin_km, bin_km)
     out = pd.DataFrame({"from_km": edges[:-1], "to_km": edges[1:]})
     for m in MODES:
-        out[m] = np.histogram(km[trips["mode"].astype(str).to_numpy() == m], bins=edges)[0]
+        out[m] = np.histogram(km[trips["main_mode"].astype(str).to_numpy() == m], bins=edges)[0]
     return out
 
 
@@ -69,7 +69,7 @@ def departure_profile(trips):
     hour = (trips["dep_time_s"].to_numpy() // 3600).astype(int)
     out = pd.DataFrame({"hour": np.arange(0, max(24, hour.max() + 1 if len(hour) else 24))})
     for m in MODES:
-        out[m] = np.bincount(hour[trips["mode"].astype(str).to_numpy() == m], minlength=len(out))[: len(out)]
+        out[m] = np.bincount(hour[trips["main_mode"].astype(str).to_numpy() == m], minlength=len(out))[: len(out)]
     return out
 
 

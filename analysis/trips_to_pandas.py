@@ -4,9 +4,12 @@
 Usage: python3 analysis/trips_to_pandas.py TRIPS.h5 [--legs]
 
 With --legs, also the number of legs by mode from /legs (written for a simulated day; a
-static run has none). The enum columns (group, purpose, mode, dest_activity; mode in
+static run has none). The enum columns (group, purpose, main_mode, dest_activity; leg_mode in
 /legs) are stored as HDF5 enums over uint8; they come back as categoricals with the
-labels of the file, in value order. Version-1 files have no denied_boardings and stuck
+labels of the file, in value order. Files before version 6 name the mode columns "mode" (a
+name pandas' DataFrame.mode hides): they come back as main_mode and leg_mode all the same.
+Text columns (the lookups' ids and names) come back as str: h5py hands variable-length
+strings of compound rows over as bytes, and load_lookup decodes them (UTF-8). Version-1 files have no denied_boardings and stuck
 columns in /trips, and files before version 3 no gave_up in /trips and /transit_load.
 transit_access (0 walk, 1 bike-and-ride, 2 park-and-ride) came with version 4, and /lots with
 it: load_trips gives older files a transit_access of zeros, load_lots an empty table.
@@ -16,8 +19,9 @@ import sys
 import h5py
 import pandas as pd
 
-ENUM_COLUMNS = ("group", "purpose", "mode", "dest_activity")
-LEG_ENUM_COLUMNS = ("mode",)
+ENUM_COLUMNS = ("group", "purpose", "main_mode", "dest_activity")
+LEG_ENUM_COLUMNS = ("leg_mode",)
+OLD_MODE_COLUMN = {"trips": "main_mode", "legs": "leg_mode"}  # "mode" before schema 6
 SUSTAINABLE_MODES = ("walk", "bike", "transit")
 TRANSIT_ACCESS = ("walk", "bike-and-ride", "park-and-ride")  # by value of transit_access
 LOT_KINDS = {1: "bike", 2: "car"}  # /lots kind
@@ -28,8 +32,12 @@ def _load_table(path, f, name, enum_columns):
     """Dataset `name` of the open file `f` as a DataFrame with `enum_columns` decoded."""
     dataset = f[name]
     frame = pd.DataFrame(dataset[()])
+    field_of = {column: column for column in frame.columns}  # column -> its field in the file
+    if name in OLD_MODE_COLUMN and "mode" in frame.columns:
+        frame = frame.rename(columns={"mode": OLD_MODE_COLUMN[name]})
+        field_of[OLD_MODE_COLUMN[name]] = "mode"
     for column in enum_columns:
-        mapping = h5py.check_enum_dtype(dataset.dtype[column])  # {label: value}
+        mapping = h5py.check_enum_dtype(dataset.dtype[field_of.get(column, column)])  # {label: value}
         if mapping is None:
             raise ValueError(f"{path}: /{name} column '{column}' is not an enum")
         labels = sorted(mapping, key=mapping.get)
@@ -50,6 +58,20 @@ def load_trips(path):
     if "transit_access" not in trips.columns:
         trips["transit_access"] = pd.Series(0, index=trips.index, dtype="uint8")
     return trips
+
+
+def _decode_text(frame):
+    """Columns of bytes (h5py's variable-length strings) as str columns, decoded as UTF-8."""
+    for column in frame.columns:
+        if frame[column].dtype == object and len(frame) and isinstance(frame[column].iloc[0], bytes):
+            frame[column] = frame[column].map(lambda b: b.decode("utf-8") if isinstance(b, bytes) else b)
+    return frame
+
+
+def load_lookup(path, name):
+    """A lookup table (zones, stops, lines, links) with its text columns as str."""
+    with h5py.File(path, "r") as f:
+        return _decode_text(pd.DataFrame(f["lookup/" + name][()]))
 
 
 def _names(f, table):
@@ -75,14 +97,14 @@ def load_lots(path):
 
 def transit_access_counts(trips):
     """Transit trips by access (walk, bike-and-ride, park-and-ride), every access listed."""
-    transit = trips[trips["mode"] == "transit"]
+    transit = trips[trips["main_mode"] == "transit"]
     counts = transit["transit_access"].value_counts()
     return pd.Series([int(counts.get(i, 0)) for i in range(len(TRANSIT_ACCESS))], index=list(TRANSIT_ACCESS),
                      name="trips")
 
 
 def load_legs(path):
-    """The /legs table as a DataFrame with mode decoded, or None for a static run (no /legs)."""
+    """The /legs table as a DataFrame with leg_mode decoded, or None for a static run (no /legs)."""
     with h5py.File(path, "r") as f:
         if "legs" not in f:
             return None
@@ -91,7 +113,7 @@ def load_legs(path):
 
 def legs_by_mode_text(legs):
     """The number of legs by mode (every mode, in value order), as text."""
-    counts = legs["mode"].value_counts(sort=False)
+    counts = legs["leg_mode"].value_counts(sort=False)
     lines = [f"{len(legs)} legs"]
     for mode, n in counts.items():
         lines.append(f"  {mode:<10}{n:8d}")
@@ -119,7 +141,7 @@ def transit_by_line(path):
 def modal_split_text(trips, target=None):
     """The overall modal split and the split by group, in percent, as text."""
     total = len(trips)
-    counts = trips["mode"].value_counts(sort=False)  # every mode, in value order
+    counts = trips["main_mode"].value_counts(sort=False)  # every mode, in value order
     lines = [f"{total} trips"]
     for mode, n in counts.items():
         share = 100.0 * n / total if total else 0.0
@@ -131,8 +153,8 @@ def modal_split_text(trips, target=None):
     lines.append(line)
     if total:
         # Groups without trips are left out; every mode keeps its column.
-        by_group = pd.crosstab(trips["group"], trips["mode"], normalize="index")
-        by_group = by_group.reindex(columns=trips["mode"].cat.categories, fill_value=0.0) * 100.0
+        by_group = pd.crosstab(trips["group"], trips["main_mode"], normalize="index")
+        by_group = by_group.reindex(columns=trips["main_mode"].cat.categories, fill_value=0.0) * 100.0
         lines.append("")
         lines.append("By group (percent of the group's trips):")
         lines.append(by_group.round(1).to_string())

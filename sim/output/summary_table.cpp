@@ -15,9 +15,10 @@ void write_summary_table(const std::filesystem::path& path, const SummaryTable& 
     // Declared before any handle, so the file is closed before the guard removes it.
     core::TemporaryFileGuard guard(tmp);
     const std::size_t rows = table.rows();
-    const std::size_t nt = table.text_names.size(), nn = table.number_names.size();
-    // Row layout in memory: nt char pointers, then nn doubles.
-    const std::size_t row_size = nt * sizeof(char*) + nn * sizeof(double);
+    const std::size_t nt = table.text_names.size(), nn = table.number_names.size(), ni = table.integer_names.size();
+    // Row layout in memory: nt char pointers, then nn doubles, then ni 64-bit integers.
+    const std::size_t int_at = nt * sizeof(char*) + nn * sizeof(double);
+    const std::size_t row_size = int_at + ni * sizeof(std::uint64_t);
     std::vector<unsigned char> buffer(std::max<std::size_t>(1, rows * row_size));
     for (std::size_t r = 0; r < rows; ++r) {
         unsigned char* row = buffer.data() + r * row_size;
@@ -27,6 +28,8 @@ void write_summary_table(const std::filesystem::path& path, const SummaryTable& 
         }
         for (std::size_t c = 0; c < nn; ++c)
             std::memcpy(row + nt * sizeof(char*) + c * sizeof(double), &table.numbers[c][r], sizeof(double));
+        for (std::size_t c = 0; c < ni; ++c)
+            std::memcpy(row + int_at + c * sizeof(std::uint64_t), &table.integers[c][r], sizeof(std::uint64_t));
     }
     try {
         const hdf5::Datatype str = hdf5::vlen_string_type();
@@ -42,6 +45,12 @@ void write_summary_table(const std::filesystem::path& path, const SummaryTable& 
             const std::size_t off = nt * sizeof(char*) + c * sizeof(double);
             hdf5::check(H5Tinsert(mem.get(), name.c_str(), off, H5T_NATIVE_DOUBLE), "adding field " + name);
             hdf5::check(H5Tinsert(disk.get(), name.c_str(), off, H5T_IEEE_F64LE), "adding field " + name);
+        }
+        for (std::size_t c = 0; c < ni; ++c) {
+            const std::string& name = table.integer_names[c];
+            const std::size_t off = int_at + c * sizeof(std::uint64_t);
+            hdf5::check(H5Tinsert(mem.get(), name.c_str(), off, H5T_NATIVE_UINT64), "adding field " + name);
+            hdf5::check(H5Tinsert(disk.get(), name.c_str(), off, H5T_STD_U64LE), "adding field " + name);
         }
         hdf5::File file = hdf5::create_file(tmp);
         {

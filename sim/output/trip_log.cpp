@@ -86,6 +86,11 @@ struct Field {
     Field {                                                             \
 #member, offsetof(Row, member), sizeof(Row::member), Kind::kind \
     }
+// A column named otherwise than its member.
+#define FLEMSIM_FIELD_AS(Row, member, column, kind)                    \
+    Field {                                                            \
+        column, offsetof(Row, member), sizeof(Row::member), Kind::kind \
+    }
 
 constexpr std::array trip_fields = {
     FLEMSIM_FIELD(TripRecord, trip_id, u64),
@@ -94,7 +99,8 @@ constexpr std::array trip_fields = {
     FLEMSIM_FIELD(TripRecord, tour_index, u16),
     FLEMSIM_FIELD(TripRecord, group, group),
     FLEMSIM_FIELD(TripRecord, purpose, purpose),
-    FLEMSIM_FIELD(TripRecord, mode, mode),
+    // "main_mode" since schema 6 ("mode" before: a name pandas' DataFrame.mode hides).
+    FLEMSIM_FIELD_AS(TripRecord, mode, "main_mode", mode),
     FLEMSIM_FIELD(TripRecord, dest_activity, activity),
     FLEMSIM_FIELD(TripRecord, origin_zone, u32),
     FLEMSIM_FIELD(TripRecord, dest_zone, u32),
@@ -138,7 +144,7 @@ constexpr std::array leg_fields = {
     FLEMSIM_FIELD(LegRecord, trip_id, u64),
     FLEMSIM_FIELD(LegRecord, person_id, u32),
     FLEMSIM_FIELD(LegRecord, leg_index, u16),
-    FLEMSIM_FIELD(LegRecord, mode, mode),
+    FLEMSIM_FIELD_AS(LegRecord, mode, "leg_mode", mode),  // "mode" before schema 6
     FLEMSIM_FIELD(LegRecord, line, i32),
     FLEMSIM_FIELD(LegRecord, vehicle_trip, i32),
     FLEMSIM_FIELD(LegRecord, board_stop, i32),
@@ -256,6 +262,17 @@ constexpr std::array link_fields = {
 };
 
 #undef FLEMSIM_FIELD
+#undef FLEMSIM_FIELD_AS
+
+// A table as files before schema 6 name its columns: the mode column was "mode".
+template <std::size_t N>
+constexpr std::array<Field, N> with_old_mode_name(std::array<Field, N> fields) {
+    for (Field& f : fields)
+        if (f.kind == Kind::mode) f.name = "mode";
+    return fields;
+}
+constexpr auto trip_fields_v5 = with_old_mode_name(trip_fields);
+constexpr auto leg_fields_v5 = with_old_mode_name(leg_fields);
 
 // Every field's C++ type has the size of its kind, and the table ends at the last member
 // of the struct (a field appended to records.hpp without a column here fails to compile).
@@ -865,7 +882,7 @@ public:
                                    log.persons[r.person_id].trip_count, r.person_id));
             label(t, i, "group", r.group, core::group_names);
             label(t, i, "purpose", r.purpose, core::purpose_names);
-            label(t, i, "mode", r.mode, core::mode_names);
+            label(t, i, log.meta.schema_version < 6 ? "mode" : "main_mode", r.mode, core::mode_names);
             label(t, i, "dest_activity", r.dest_activity, core::activity_names);
             index(t, i, "origin_zone", r.origin_zone, l.zones.size(), "a zone of /lookup/zones");
             index(t, i, "dest_zone", r.dest_zone, l.zones.size(), "a zone of /lookup/zones");
@@ -934,7 +951,7 @@ public:
                 refuse(t, i, "person_id",
                        fmt::format("{} is not the person of trip {} ({})", r.person_id, r.trip_id,
                                    log.trips[r.trip_id].person_id));
-            label(t, i, "mode", r.mode, core::mode_names);
+            label(t, i, log.meta.schema_version < 6 ? "mode" : "leg_mode", r.mode, core::mode_names);
             index(t, i, "line", r.line, l.lines.size(), "a line of /lookup/lines", true);
             if (r.vehicle_trip < -1) refuse(t, i, "vehicle_trip", fmt::format("{} is below -1", r.vehicle_trip));
             index(t, i, "board_stop", r.board_stop, l.stops.size(), "a stop of /lookup/stops", true);
@@ -1083,9 +1100,9 @@ TripLog read_trip_log(const std::filesystem::path& path) {
     try {
         const Reader reader(path);
         const int version = reader.schema_version();
-        if (version < 1 || version > 5)
+        if (version < 1 || version > 6)
             reader.refuse("trip log schema version " + std::to_string(version) +
-                          " is not supported (this flemsim reads 1 to 5)");
+                          " is not supported (this flemsim reads 1 to 6)");
         TripLog log;
         log.meta = reader.meta();
         reader.require({"/trips", "/persons", "/lookup", "/lookup/zones", "/lookup/stops", "/lookup/lines"});
@@ -1093,11 +1110,12 @@ TripLog read_trip_log(const std::filesystem::path& path) {
         const MemberTypes mem(false);
         // Versions 1 and 2 have /trips without the fields appended later: the memory type
         // then leaves them out, and they read as 0.
-        const std::span<const Field> trip_columns =
-            version == 1   ? std::span<const Field>(trip_fields).first(trip_field_count_v1)
-            : version == 2 ? std::span<const Field>(trip_fields).first(trip_field_count_v2)
-            : version == 3 ? std::span<const Field>(trip_fields).first(trip_field_count_v3)
-                           : std::span<const Field>(trip_fields);
+        const std::span<const Field> trips_as_written =
+            version < 6 ? std::span<const Field>(trip_fields_v5) : std::span<const Field>(trip_fields);
+        const std::span<const Field> trip_columns = version == 1   ? trips_as_written.first(trip_field_count_v1)
+                                                    : version == 2 ? trips_as_written.first(trip_field_count_v2)
+                                                    : version == 3 ? trips_as_written.first(trip_field_count_v3)
+                                                                   : trips_as_written;
         reader.read_rows<TripRecord>("/trips", trip_columns, mem.compound(trip_columns, sizeof(TripRecord)).get(),
                                      [&](const std::vector<TripRecord>& rows) { log.trips = rows; });
         for (std::size_t i = 0; i < log.trips.size(); ++i) {
@@ -1151,7 +1169,9 @@ TripLog read_trip_log(const std::filesystem::path& path) {
         if (log.has_simulation) {
             reader.require({"/link_volumes", "/transit_load", "/iterations"});
             SimulationTables& sim = log.simulation;
-            reader.read_rows<LegRecord>("/legs", leg_fields, mem.compound(leg_fields, sizeof(LegRecord)).get(),
+            const std::span<const Field> leg_columns =
+                version < 6 ? std::span<const Field>(leg_fields_v5) : std::span<const Field>(leg_fields);
+            reader.read_rows<LegRecord>("/legs", leg_columns, mem.compound(leg_columns, sizeof(LegRecord)).get(),
                                         [&](const std::vector<LegRecord>& rows) { sim.legs = rows; });
             reader.read_rows<LinkVolumeRecord>(
                 "/link_volumes", link_volume_fields, mem.compound(link_volume_fields, sizeof(LinkVolumeRecord)).get(),

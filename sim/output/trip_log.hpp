@@ -17,8 +17,10 @@ namespace flemsim::output {
 // 2: trips gained denied_boardings and stuck; /legs, /link_volumes, /transit_load,
 // /iterations and /lookup/links for simulated days. 3: trips and /transit_load gained
 // gave_up, /iterations gave_up_trips. 4: trips gained transit_access; /lots for simulated
-// days. Version 1, 2 and 3 files are still read (without lots).
-inline constexpr int trip_log_schema_version = 5;
+// days. 5: /iterations gained travel_time_gap and share_change. 6: the mode columns are named
+// main_mode (/trips) and leg_mode (/legs), not mode (which pandas' DataFrame.mode hides); the
+// root attribute packages. Every earlier version is still read.
+inline constexpr int trip_log_schema_version = 6;
 
 struct TripLogMeta {
     int schema_version = trip_log_schema_version;

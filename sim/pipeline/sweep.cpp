@@ -199,6 +199,13 @@ Sweep load_sweep(const std::filesystem::path& file) {
     root.finish();
     validate_runs(sweep, root.required("scenarios").items, variants, common, origins);
 
+    // The swept keys, each a column of the summary, in the order the file names them.
+    for (const auto& variant : variants)
+        for (const auto& o : variant) {
+            const auto key = o.substr(0, o.find('='));
+            if (std::find(sweep.swept_keys.begin(), sweep.swept_keys.end(), key) == sweep.swept_keys.end())
+                sweep.swept_keys.push_back(key);
+        }
     std::size_t number = 0;
     for (const auto& base : bases)
         for (const auto& variant : variants)
@@ -209,8 +216,14 @@ Sweep load_sweep(const std::filesystem::path& file) {
                 r.base = base;
                 r.overrides = common;
                 r.overrides.insert(r.overrides.end(), variant.begin(), variant.end());
-                r.seed = core::mix64(master ^ core::mix64(number));
+                // Common random numbers: replicate k has one seed at every grid point.
+                r.replicate = static_cast<std::size_t>(k + 1);
+                r.seed = core::mix64(master ^ core::mix64(static_cast<std::uint64_t>(k + 1)));
                 r.parameters = join(variant, " ");
+                for (const auto& o : variant) {
+                    const auto eq = o.find('=');
+                    r.swept.emplace_back(o.substr(0, eq), o.substr(eq + 1));
+                }
                 sweep.runs.push_back(r);
             }
     return sweep;
@@ -357,46 +370,94 @@ void execute_run_here(const Sweep& sweep, std::size_t index, int threads) {
     core::write_file_atomically(dir / "done.json", "{\"run\": \"" + run.id + "\", \"status\": \"" + status + "\"}\n");
 }
 
+namespace {
+
+// A CSV field: quoted when it holds a comma, a quote or a line break.
+std::string csv_field(const std::string& v) {
+    if (v.find_first_of(",\"\n") == std::string::npos) return v;
+    std::string q = "\"";
+    for (const char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+// Whether every value is a number (the column is then numeric in summary.h5).
+bool all_numbers(const std::vector<std::string>& values) {
+    for (const auto& v : values) {
+        try {
+            core::parse_double(v);
+        } catch (const core::ParseError&) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
 void write_sweep_summary(const Sweep& sweep, const std::vector<SweepRow>& rows) {
+    // Per row, the value of each swept key ("" where the run's variant does not set it).
+    std::vector<std::vector<std::string>> swept(sweep.swept_keys.size(), std::vector<std::string>(rows.size()));
+    std::vector<std::uint64_t> replicate(rows.size(), 1);
+    for (std::size_t r = 0; r < rows.size() && r < sweep.runs.size(); ++r) {
+        replicate[r] = sweep.runs[r].replicate;
+        for (const auto& [key, value] : sweep.runs[r].swept) {
+            const auto k = static_cast<std::size_t>(std::find(sweep.swept_keys.begin(), sweep.swept_keys.end(), key) -
+                                                    sweep.swept_keys.begin());
+            if (k < swept.size()) swept[k][r] = value;
+        }
+    }
     fmt::memory_buffer out;
+    fmt::format_to(std::back_inserter(out), "run,base");
+    for (const auto& k : sweep.swept_keys) fmt::format_to(std::back_inserter(out), ",{}", csv_field(k));
     fmt::format_to(std::back_inserter(out),
-                   "run,base,parameters,seed,status,trips,share_walk,share_bike,share_transit,share_car,"
-                   "sustainable_share,target_met,mean_min_walk,mean_min_bike,mean_min_transit,mean_min_car,error\n");
-    for (const auto& r : rows)
-        fmt::format_to(
-            std::back_inserter(out),
-            "{},{},\"{}\",{},{},{:.0f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{:.3f},{:.3f},{:.3f},{:.3f},\"{}\"\n",
-            r.run, r.base, r.parameters, r.seed, r.status, r.trips, r.share_walk, r.share_bike, r.share_transit,
-            r.share_car, r.sustainable_share, r.target_met ? 1 : 0, r.mean_min_walk, r.mean_min_bike,
-            r.mean_min_transit, r.mean_min_car, r.error);
+                   ",replicate,seed,status,trips,share_walk,share_bike,share_transit,share_car,"
+                   "sustainable_share,target_met,mean_min_walk,mean_min_bike,mean_min_transit,mean_min_car,parameters,"
+                   "error\n");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& r = rows[i];
+        fmt::format_to(std::back_inserter(out), "{},{}", r.run, csv_field(r.base));
+        for (const auto& column : swept) fmt::format_to(std::back_inserter(out), ",{}", csv_field(column[i]));
+        fmt::format_to(std::back_inserter(out),
+                       ",{},{},{},{:.0f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{:.3f},{:.3f},{:.3f},{:.3f},{},{}\n",
+                       replicate[i], r.seed, r.status, r.trips, r.share_walk, r.share_bike, r.share_transit,
+                       r.share_car, r.sustainable_share, r.target_met ? 1 : 0, r.mean_min_walk, r.mean_min_bike,
+                       r.mean_min_transit, r.mean_min_car, csv_field(r.parameters), csv_field(r.error));
+    }
     std::filesystem::create_directories(sweep.output);
     core::write_file_atomically(sweep.output / "summary.csv", fmt::to_string(out));
 
+    // summary.h5: a swept key's column numeric when all its values are numbers; the seed, the
+    // replicate, the trips and target_met as integers.
     output::SummaryTable t;
-    t.text_names = {"run", "base", "parameters", "seed", "status", "error"};
-    t.text.resize(6);
-    t.number_names = {"trips",         "share_walk",        "share_bike",  "share_transit",
-                      "share_car",     "sustainable_share", "target_met",  "mean_min_walk",
-                      "mean_min_bike", "mean_min_transit",  "mean_min_car"};
+    t.text_names = {"run", "base", "status", "parameters", "error"};
+    t.text.resize(t.text_names.size());
+    t.number_names = {"share_walk",    "share_bike",    "share_transit",    "share_car",   "sustainable_share",
+                      "mean_min_walk", "mean_min_bike", "mean_min_transit", "mean_min_car"};
     t.numbers.resize(t.number_names.size());
-    for (const auto& r : rows) {
-        // The seed as text: 64 bits do not fit a double.
-        const std::string seed = std::to_string(r.seed);
+    t.integer_names = {"replicate", "seed", "trips", "target_met"};
+    t.integers.resize(t.integer_names.size());
+    for (std::size_t k = 0; k < sweep.swept_keys.size(); ++k) {
+        if (all_numbers(swept[k])) {
+            t.number_names.push_back(sweep.swept_keys[k]);
+            t.numbers.emplace_back();
+            for (const auto& v : swept[k]) t.numbers.back().push_back(core::parse_double(v));
+        } else {
+            t.text_names.push_back(sweep.swept_keys[k]);
+            t.text.push_back(swept[k]);
+        }
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& r = rows[i];
         for (const auto& [c, v] :
-             {std::pair{0, &r.run}, {1, &r.base}, {2, &r.parameters}, {3, &seed}, {4, &r.status}, {5, &r.error}})
+             {std::pair{0, &r.run}, {1, &r.base}, {2, &r.status}, {3, &r.parameters}, {4, &r.error}})
             t.text[static_cast<std::size_t>(c)].push_back(*v);
-        const double values[] = {r.trips,
-                                 r.share_walk,
-                                 r.share_bike,
-                                 r.share_transit,
-                                 r.share_car,
-                                 r.sustainable_share,
-                                 r.target_met ? 1.0 : 0.0,
-                                 r.mean_min_walk,
-                                 r.mean_min_bike,
-                                 r.mean_min_transit,
-                                 r.mean_min_car};
-        for (std::size_t c = 0; c < t.number_names.size(); ++c) t.numbers[c].push_back(values[c]);
+        const double values[] = {r.share_walk,    r.share_bike,        r.share_transit,
+                                 r.share_car,     r.sustainable_share, r.mean_min_walk,
+                                 r.mean_min_bike, r.mean_min_transit,  r.mean_min_car};
+        for (std::size_t c = 0; c < std::size(values); ++c) t.numbers[c].push_back(values[c]);
+        const std::uint64_t integers[] = {replicate[i], r.seed, static_cast<std::uint64_t>(std::llround(r.trips)),
+                                          r.target_met ? 1u : 0u};
+        for (std::size_t c = 0; c < std::size(integers); ++c) t.integers[c].push_back(integers[c]);
     }
     output::write_summary_table(sweep.output / "summary.h5", t);
 }

@@ -16,21 +16,24 @@ struct SweepRun {
     std::filesystem::path base;          // base scenario file
     std::vector<std::string> overrides;  // key.path=value, the sweep's own first
     std::uint64_t seed = 0;
-    std::string parameters;  // the run's overrides as one line (for the summary)
+    std::size_t replicate = 1;  // 1..seeds: runs of one replicate share their seed (common random numbers)
+    std::string parameters;     // the run's overrides as one line (for the summary)
+    std::vector<std::pair<std::string, std::string>> swept;  // the grid's or list's key = value
 };
 
 struct Sweep {
     std::filesystem::path file;
     std::string name;
-    std::filesystem::path output;  // runs in output/runs/<id>, summary in output/summary.*
+    std::filesystem::path output;         // runs in output/runs/<id>, summary in output/summary.*
+    std::vector<std::string> swept_keys;  // one summary column each, in the file's order
     std::vector<SweepRun> runs;
 };
 
 // Reads a sweep file (strict, like a scenario): name, scenarios (base files, relative to the
 // sweep file), set (overrides for all runs), grid (key: [values...], every combination) or
 // list (a list of override maps), seeds (count), master_seed, output (relative to the sweep
-// file). Per-run seeds come from
-// the master seed and the run's number, so no two runs share a random stream.
+// file). The seed of replicate k (1..seeds) comes from the master seed and k, the same for
+// every scenario and grid point: runs pair by seed (common random numbers), like compare's.
 Sweep load_sweep(const std::filesystem::path& file);
 
 struct SweepRow {

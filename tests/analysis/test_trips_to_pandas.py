@@ -26,7 +26,7 @@ import trips_to_pandas  # noqa: E402
 
 # Every TripRecord field, in the order of sim/core/records.hpp.
 EXPECTED_COLUMNS = [
-    "trip_id", "person_id", "trip_index", "tour_index", "group", "purpose", "mode", "dest_activity",
+    "trip_id", "person_id", "trip_index", "tour_index", "group", "purpose", "main_mode", "dest_activity",
     "origin_zone", "dest_zone", "origin_node", "dest_node", "dep_time_s", "arr_time_s", "distance_m",
     "in_vehicle_s", "wait_s", "access_s", "egress_s", "transfer_walk_s", "transfers", "board_stop",
     "alight_stop", "first_line", "last_line", "cost_sek", "denied_boardings", "stuck",
@@ -57,12 +57,22 @@ def main(argv):
     trips = trips_to_pandas.load_trips(path)
     assert list(trips.columns) == EXPECTED_COLUMNS, list(trips.columns)
     assert len(trips) == expected_rows, len(trips)
-    modes = set(trips["mode"].astype(str))
+    modes = set(trips["main_mode"].astype(str))
     assert modes <= {"walk", "bike", "transit", "car"}, modes
-    assert list(trips["mode"].cat.categories) == ["walk", "bike", "transit", "car"]
+    assert list(trips["main_mode"].cat.categories) == ["walk", "bike", "transit", "car"]
+    # No column hides a DataFrame method (trips.mode was the method, not the column).
+    assert not any(callable(getattr(pd.DataFrame, c, None)) for c in trips.columns), list(trips.columns)
     assert set(trips["group"].astype(str)) <= {"resident", "resident_worker", "resident_student", "worker",
                                                "student"}
-    assert (trips["mode"].cat.codes.to_numpy() == raw["mode"].to_numpy()).all()
+    assert (trips["main_mode"].cat.codes.to_numpy() == raw["main_mode"].to_numpy()).all()
+
+    # Text columns come back as str, not bytes; UTF-8 survives.
+    for table in ("zones", "stops", "lines", "links"):
+        frame = trips_to_pandas.load_lookup(path, table)
+        for column in ("id", "name"):
+            assert all(isinstance(v, str) for v in frame[column]), (table, column, frame[column].tolist())
+    stops = trips_to_pandas.load_lookup(path, "stops")
+    assert "Campus" in list(stops["name"]), stops
 
     text = run_main([path])
     assert "Sustainable share (walk + bike + transit):" in text, text
@@ -76,12 +86,12 @@ def main(argv):
         raw_legs = pd.DataFrame(f["legs"][()])
     assert len(raw_legs) > 0
     legs = trips_to_pandas.load_legs(path)
-    assert list(legs["mode"].cat.categories) == ["walk", "bike", "transit", "car"]
-    assert (legs["mode"].cat.codes.to_numpy() == raw_legs["mode"].to_numpy()).all()
+    assert list(legs["leg_mode"].cat.categories) == ["walk", "bike", "transit", "car"]
+    assert (legs["leg_mode"].cat.codes.to_numpy() == raw_legs["leg_mode"].to_numpy()).all()
     text = run_main([path, "--legs"])
     assert f"{len(raw_legs)} legs" in text, text
     for code, mode in enumerate(["walk", "bike", "transit", "car"]):
-        n = int((raw_legs["mode"] == code).sum())
+        n = int((raw_legs["leg_mode"] == code).sum())
         assert f"  {mode:<10}{n:8d}" in text, (mode, n, text)
     print(text)
 
@@ -103,7 +113,8 @@ def main(argv):
     assert list(lots["stop_name"]) == ["Campus", "Centrum"], lots
     assert list(lots["arrivals"]) == [0, 1] and list(lots["full_from_s"]) == [-1, -1], lots
 
-    # A version-3 file: /trips without transit_access, no /lots; read as zeros and no lots.
+    # A version-3 file: /trips without transit_access and its mode column named mode, no
+    # /lots; read as zeros, main_mode and no lots.
     older = str(pathlib.Path(path).with_name(pathlib.Path(path).stem + "_v3.h5"))
     shutil.copyfile(path, older)
     with h5py.File(older, "r+") as f:
@@ -111,12 +122,19 @@ def main(argv):
         kept = [name for name in rows.dtype.names if name != "transit_access"]
         v3 = rows[kept]
         del f["trips"]
-        f.create_dataset("trips", data=v3.astype([(name, v3.dtype[name]) for name in kept]))
+        f.create_dataset("trips", data=v3.astype(
+            [("mode" if name == "main_mode" else name, v3.dtype[name]) for name in kept]))
+        legs_rows = f["legs"][()]
+        del f["legs"]
+        f.create_dataset("legs", data=legs_rows.astype(
+            [("mode" if name == "leg_mode" else name, legs_rows.dtype[name]) for name in legs_rows.dtype.names]))
         del f["lots"]
         f.attrs["schema_version"] = 3
     old_trips = trips_to_pandas.load_trips(older)
     assert list(old_trips.columns) == EXPECTED_COLUMNS, list(old_trips.columns)
     assert (old_trips["transit_access"] == 0).all()
+    assert (old_trips["main_mode"].astype(str) == trips["main_mode"].astype(str)).all()
+    assert (trips_to_pandas.load_legs(older)["leg_mode"].astype(str) == legs["leg_mode"].astype(str)).all()
     assert trips_to_pandas.transit_access_counts(old_trips)["walk"] == 1
     assert trips_to_pandas.load_lots(older).empty
 

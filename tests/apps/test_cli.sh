@@ -304,7 +304,28 @@ cmp -s "$work/summary-first.csv" "$work/sweep/summary.csv" && passes=$((passes +
 expect progress-quiet 2 "excludes" -- "$flemsim" run "$data/tiny.yaml" --quiet --progress --output "$work/pq"
 expect run-progress 0 "iteration 0: sustainable" -- "$flemsim" run "$data/tiny.yaml" --progress --output "$work/pr"
 grep -q "iteration 0: sustainable" "$work/out" && { echo "FAIL run-progress: progress on stdout"; failures=$((failures + 1)); } || passes=$((passes + 1))
-seed=$(grep '^r0003,' "$work/sweep/summary.csv" | cut -d, -f4)
+seed=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seed") c = i } $1 == "r0003" { print $c }' "$work/sweep/summary.csv")
+# Common random numbers: replicate k has one seed at every grid point (r0001 and r0003 are the
+# first replicate of parking 0 and 40), and pandas reads one column per swept key, integer seeds
+# and counts, and the text as str.
+if [ -x /usr/bin/python3 ]; then
+    /usr/bin/python3 - "$work/sweep" <<'PY' && passes=$((passes + 1)) || { echo "FAIL sweep: summary columns"; failures=$((failures + 1)); }
+import sys, h5py, pandas as pd
+d = sys.argv[1]
+csv = pd.read_csv(d + "/summary.csv")
+assert list(csv["modes.car.default_parking_sek"]) == [0, 0, 40, 40], csv
+assert list(csv["replicate"]) == [1, 2, 1, 2], csv
+assert csv["seed"][0] == csv["seed"][2] and csv["seed"][1] == csv["seed"][3] and csv["seed"][0] != csv["seed"][1]
+assert csv["seed"].dtype.kind in "iu" and csv["trips"].dtype.kind in "iu", csv.dtypes
+assert isinstance(csv["run"][0], str)
+h5 = pd.DataFrame(h5py.File(d + "/summary.h5")["summary"][()])
+assert h5["seed"].dtype.kind == "u" and h5["trips"].dtype.kind == "u" and h5["replicate"].dtype.kind == "u", h5.dtypes
+assert h5["modes.car.default_parking_sek"].dtype.kind == "f", h5.dtypes
+assert list(h5["seed"]) == list(csv["seed"].astype("uint64")), (h5["seed"], csv["seed"])
+PY
+else
+    echo "skipped: sweep summary columns (no /usr/bin/python3)"
+fi
 "$flemsim" run "$data/tiny.yaml" -q --seed "$seed" --set simulation.enabled=false --set modes.car.default_parking_sek=40 --output "$work/alone"
 cmp -s "$work/alone/modal_split.json" "$work/sweep/runs/r0003/modal_split.json" && passes=$((passes + 1)) || { echo "FAIL sweep: run differs from the same run alone"; failures=$((failures + 1)); }
 expect sweep-slurm 0 "4 array tasks" -- "$flemsim" sweep "$work/sweep.yaml" --slurm "$work/sweep.sbatch"

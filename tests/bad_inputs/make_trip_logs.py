@@ -68,7 +68,7 @@ write_case("modes-relabelled", edit=modes_renamed)
 
 def mode_out_of_range(f):
     t = f["trips"][()]
-    t["mode"][0] = 17
+    t["main_mode" if "main_mode" in t.dtype.names else "mode"][0] = 17
     f["trips"][...] = t
 
 

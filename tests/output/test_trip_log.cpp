@@ -454,7 +454,7 @@ void rewrite_trips(const fs::path& path, bool reverse, hid_t mode_type = -1) {
         const auto j = static_cast<unsigned>(reverse ? members - 1 - k : k);
         char* name = H5Tget_member_name(old_type, j);
         hid_t member = H5Tget_member_type(old_type, j);
-        if (mode_type >= 0 && std::strcmp(name, "mode") == 0) {
+        if (mode_type >= 0 && std::strcmp(name, "main_mode") == 0) {
             H5Tclose(member);
             member = H5Tcopy(mode_type);
         }
@@ -517,6 +517,52 @@ std::size_t drop_fields(const fs::path& path, const char* table, std::initialize
     H5Tclose(old_type);
     H5Fclose(file);
     return row_size;
+}
+
+// Renames a field of dataset `table` (same layout, the bytes carry over).
+void rename_field(const fs::path& path, const char* table, const char* from, const char* to) {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    const hid_t dset = H5Dopen2(file, table, H5P_DEFAULT);
+    const hid_t old_type = H5Dget_type(dset);
+    const hid_t old_space = H5Dget_space(dset);
+    const auto rows = static_cast<hsize_t>(H5Sget_simple_extent_npoints(old_space));
+    std::vector<unsigned char> bytes(rows * H5Tget_size(old_type));
+    if (rows > 0) REQUIRE(H5Dread(dset, old_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
+    H5Sclose(old_space);
+    H5Dclose(dset);
+    REQUIRE(H5Ldelete(file, table, H5P_DEFAULT) >= 0);
+    const hid_t new_type = H5Tcreate(H5T_COMPOUND, H5Tget_size(old_type));
+    bool renamed = false;
+    for (unsigned j = 0; j < static_cast<unsigned>(H5Tget_nmembers(old_type)); ++j) {
+        char* name = H5Tget_member_name(old_type, j);
+        const hid_t member = H5Tget_member_type(old_type, j);
+        const bool hit = std::strcmp(name, from) == 0;
+        renamed = renamed || hit;
+        REQUIRE(H5Tinsert(new_type, hit ? to : name, H5Tget_member_offset(old_type, j), member) >= 0);
+        H5Tclose(member);
+        H5free_memory(name);
+    }
+    CHECK(renamed);
+    const hsize_t dims[1] = {rows};
+    const hid_t space = H5Screate_simple(1, dims, nullptr);
+    const hid_t out = H5Dcreate2(file, table, new_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    REQUIRE(out >= 0);
+    if (rows > 0) REQUIRE(H5Dwrite(out, new_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
+    H5Dclose(out);
+    H5Sclose(space);
+    H5Tclose(new_type);
+    H5Tclose(old_type);
+    H5Fclose(file);
+}
+
+// The mode columns as files before schema 6 name them: "mode" in /trips and /legs.
+void old_mode_names(const fs::path& path) {
+    rename_field(path, "trips", "main_mode", "mode");
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const bool legs = H5Lexists(file, "legs", H5P_DEFAULT) > 0;
+    H5Fclose(file);
+    if (legs) rename_field(path, "legs", "leg_mode", "mode");
 }
 
 // Replaces /trips by a copy without the fields appended in schemas 2 (denied_boardings,
@@ -610,7 +656,7 @@ TEST_CASE("trip log: a static run has no simulated tables") {
         CHECK_FALSE(has_link(path, name));
     }
     const output::TripLog log = output::read_trip_log(path);
-    CHECK(log.meta.schema_version == 5);
+    CHECK(log.meta.schema_version == 6);
     CHECK_FALSE(log.has_simulation);
     CHECK(log.simulation.legs.empty());
     CHECK(log.simulation.iterations.empty());
@@ -632,6 +678,7 @@ TEST_CASE("trip log: version 1 files are read, with the schema-2 trip fields 0")
     // denied_boardings and stuck in version 1.
     write_sample(path);
     drop_schema2_trip_fields(path);
+    old_mode_names(path);
     set_schema_version(path, 1);
 
     const output::TripLog log = output::read_trip_log(path);
@@ -664,6 +711,7 @@ TEST_CASE("trip log: version 2 files are read, with gave_up and gave_up_trips 0"
     drop_fields(path, "transit_load", {"gave_up"});
     drop_fields(path, "iterations", {"gave_up_trips", "travel_time_gap", "share_change"});
     delete_link(path, "lots");
+    old_mode_names(path);
     set_schema_version(path, 2);
 
     const output::TripLog log = output::read_trip_log(path);
@@ -693,6 +741,7 @@ TEST_CASE("trip log: version 3 files are read, with transit_access 0 and no lots
     CHECK(drop_fields(path, "trips", {"transit_access"}) == 94);  // the version-3 row
     drop_fields(path, "iterations", {"travel_time_gap", "share_change"});
     delete_link(path, "lots");
+    old_mode_names(path);
     set_schema_version(path, 3);
 
     const output::TripLog log = output::read_trip_log(path);
@@ -718,6 +767,7 @@ TEST_CASE("trip log: version 4 files are read, with the loop's travel-time gap a
     const fs::path path = dir.path() / "v4.h5";
     write_simulated_sample(path);
     drop_fields(path, "iterations", {"travel_time_gap", "share_change"});
+    old_mode_names(path);
     set_schema_version(path, 4);
 
     const output::TripLog log = output::read_trip_log(path);
@@ -731,6 +781,23 @@ TEST_CASE("trip log: version 4 files are read, with the loop's travel-time gap a
         set_schema_version(path, 5);
         CHECK(message_of([&] { output::read_trip_log(path); }) ==
               path.string() + ": /iterations has no field 'travel_time_gap'");
+    }
+}
+
+TEST_CASE("trip log: version 5 files, whose mode columns are named mode, are read") {
+    const ScratchDir dir("version5");
+    const fs::path path = dir.path() / "v5.h5";
+    write_simulated_sample(path);
+    old_mode_names(path);
+    set_schema_version(path, 5);
+    const output::TripLog log = output::read_trip_log(path);
+    CHECK(log.meta.schema_version == 5);
+    check_same_rows(log.trips, sample_trips());
+    check_same(log.simulation, sample_simulation());
+
+    SUBCASE("a version-6 file needs main_mode") {
+        set_schema_version(path, 6);
+        CHECK(message_of([&] { output::read_trip_log(path); }) == path.string() + ": /trips has no field 'main_mode'");
     }
 }
 
@@ -752,7 +819,7 @@ TEST_CASE("trip log: file layout") {
     SUBCASE("root attributes") {
         for (const char* name :
              {"schema_version", "program_version", "scenario_name", "seed", "scenario_yaml", "input_hashes",
-              "created_utc", "overrides", "run", "target_sustainable_share", "distance_bands_km"}) {
+              "created_utc", "overrides", "packages", "run", "target_sustainable_share", "distance_bands_km"}) {
             CAPTURE(name);
             CHECK(H5Aexists(file, name) > 0);
         }
@@ -780,7 +847,7 @@ TEST_CASE("trip log: file layout") {
     }
 
     SUBCASE("enum labels are ours, in value order") {
-        CHECK(enum_labels(file, "trips", "mode") == as_strings(flemsim::core::mode_names));
+        CHECK(enum_labels(file, "trips", "main_mode") == as_strings(flemsim::core::mode_names));
         CHECK(enum_labels(file, "trips", "purpose") == as_strings(flemsim::core::purpose_names));
         CHECK(enum_labels(file, "trips", "group") == as_strings(flemsim::core::group_names));
         CHECK(enum_labels(file, "trips", "dest_activity") == as_strings(flemsim::core::activity_names));
@@ -842,7 +909,7 @@ TEST_CASE("trip log: layout of the simulated tables") {
     REQUIRE(file >= 0);
 
     SUBCASE("/legs has our mode enum; direction stays a plain integer") {
-        CHECK(enum_labels(file, "legs", "mode") == as_strings(flemsim::core::mode_names));
+        CHECK(enum_labels(file, "legs", "leg_mode") == as_strings(flemsim::core::mode_names));
         for (const char* table : {"link_volumes", "transit_load"}) {
             CAPTURE(table);
             const hid_t dset = H5Dopen2(file, table, H5P_DEFAULT);
@@ -1002,13 +1069,13 @@ TEST_CASE("trip log: files that are not trip logs are refused") {
     SUBCASE("another schema version") {
         const fs::path path = dir.path() / "other_version.h5";
         write_sample(path);
-        for (const int version : {0, 6, 99}) {
+        for (const int version : {0, 7, 99}) {
             CAPTURE(version);
             set_schema_version(path, version);
             CHECK_THROWS_AS(output::read_trip_log(path), InputError);
             CHECK(message_of([&] { output::read_trip_log(path); }) ==
                   path.string() + ": trip log schema version " + std::to_string(version) +
-                      " is not supported (this flemsim reads 1 to 5)");
+                      " is not supported (this flemsim reads 1 to 6)");
         }
     }
 }
@@ -1035,7 +1102,7 @@ TEST_CASE("trip log: trips are read by field name") {
         H5Tclose(modes);
         const std::string message = message_of([&] { output::read_trip_log(path); });
         CHECK(message == path.string() +
-                             ": /trips field 'mode': enum labels do not match this flemsim's (walk=0, bike=1, "
+                             ": /trips field 'main_mode': enum labels do not match this flemsim's (walk=0, bike=1, "
                              "transit=2, car=3)");
     }
 }
@@ -1101,8 +1168,8 @@ TEST_CASE("trip log: every value read is checked, the error names dataset, row a
     const float nan = std::numeric_limits<float>::quiet_NaN();
 
     SUBCASE("an enum value without a label") {
-        poke<std::uint8_t>(path, "trips", 2, "mode", 9);
-        CHECK(refusal(path) == "/trips row 2, field mode: 9 is not one of walk, bike, transit, car");
+        poke<std::uint8_t>(path, "trips", 2, "main_mode", 9);
+        CHECK(refusal(path) == "/trips row 2, field main_mode: 9 is not one of walk, bike, transit, car");
     }
     SUBCASE("a NaN distance") {
         poke(path, "trips", 1, "distance_m", nan);
