@@ -1,5 +1,7 @@
 #include "sim/output/exports.hpp"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -87,8 +89,35 @@ const char* matsim_mode(std::uint8_t mode) {
 
 }  // namespace
 
-void write_matsim_trips(const std::filesystem::path& file, const TripLog& log, const network::Network& net) {
+namespace {
+
+// The bytes of a gzip file holding `text` (zlib's deflate with the gzip wrapper).
+std::string gzip(const std::string& text) {
+    z_stream z{};
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        throw core::IoError("cannot start gzip compression");
+    std::string out(deflateBound(&z, text.size()), '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+    z.avail_in = static_cast<uInt>(text.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    const int rc = deflate(&z, Z_FINISH);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) throw core::IoError("gzip compression failed");
+    return out;
+}
+
+}  // namespace
+
+void write_matsim_trips(const std::filesystem::path& file, const TripLog& log, const network::Network& net,
+                        const CrsTransform* crs, bool gzipped) {
     check_same_network(log, net);
+    const int decimals = crs && crs->geographic() ? 7 : 1;
+    const auto place = [&](double x, double y) {
+        if (crs && !crs->apply(x, y)) throw core::IoError("cannot transform a point of the trips to the CRS");
+        return std::pair{x, y};
+    };
     // The legs of each trip, when the log has them (for "modes").
     std::vector<std::string> modes(log.trips.size());
     if (log.has_simulation) {
@@ -112,6 +141,8 @@ void write_matsim_trips(const std::filesystem::path& file, const TripLog& log, c
         const std::string end_act = home_first ? purpose : "home";
         const double sx = net.node_x_m[t.origin_node], sy = net.node_y_m[t.origin_node];
         const double ex = net.node_x_m[t.dest_node], ey = net.node_y_m[t.dest_node];
+        const auto [psx, psy] = place(sx, sy);
+        const auto [pex, pey] = place(ex, ey);
         const auto number = t.trip_index + 1;
         const auto stop_id = [&](std::int32_t stop) {
             return stop >= 0 && static_cast<std::size_t>(stop) < log.lookups.stops.size()
@@ -119,68 +150,15 @@ void write_matsim_trips(const std::filesystem::path& file, const TripLog& log, c
                        : std::string_view();
         };
         fmt::format_to(std::back_inserter(out),
-                       "{};{};{}_{};{};{};{};{};{};{};{};{};{};{};;;{:.1f};{:.1f};;;{:.1f};{:.1f};{};{}\n", t.person_id,
-                       number, t.person_id, number, clock(t.dep_time_s), clock(t.arr_time_s - t.dep_time_s),
-                       clock(t.wait_s), std::lround(t.distance_m), std::lround(std::hypot(ex - sx, ey - sy)),
-                       matsim_mode(t.mode), matsim_mode(t.mode),
+                       "{};{};{}_{};{};{};{};{};{};{};{};{};{};{};;;{:.{}f};{:.{}f};;;{:.{}f};{:.{}f};{};{}\n",
+                       t.person_id, number, t.person_id, number, clock(t.dep_time_s),
+                       clock(t.arr_time_s - t.dep_time_s), clock(t.wait_s), std::lround(t.distance_m),
+                       std::lround(std::hypot(ex - sx, ey - sy)), matsim_mode(t.mode), matsim_mode(t.mode),
                        modes[i].empty() ? std::string_view(matsim_mode(t.mode)) : std::string_view(modes[i]), start_act,
-                       end_act, sx, sy, ex, ey, stop_id(t.board_stop), stop_id(t.alight_stop));
+                       end_act, psx, decimals, psy, decimals, pex, decimals, pey, decimals, stop_id(t.board_stop),
+                       stop_id(t.alight_stop));
     }
-    core::write_file_atomically(file, fmt::to_string(out));
-}
-
-void write_link_volumes_geojson(const std::filesystem::path& file, const TripLog& log, const network::Network& net) {
-    check_same_network(log, net);
-    if (!log.has_simulation)
-        throw core::InputError({file.string(), 0, 0}, "the trip log has no simulated day: no link volumes");
-    struct Totals {
-        std::array<std::uint64_t, 2> cars{}, buses{}, walkers{}, cyclists{};
-        std::array<std::uint32_t, 2> peak_cars{};
-        bool any = false;
-    };
-    std::vector<Totals> totals(net.link_count());
-    for (const auto& v : log.simulation.link_volumes) {
-        if (v.link >= totals.size() || v.direction > 1) continue;
-        auto& t = totals[v.link];
-        t.cars[v.direction] += v.cars;
-        t.buses[v.direction] += v.buses;
-        t.walkers[v.direction] += v.walkers;
-        t.cyclists[v.direction] += v.cyclists;
-        t.peak_cars[v.direction] = std::max(t.peak_cars[v.direction], v.cars);
-        t.any = true;
-    }
-    core::JsonWriter w;
-    w.begin_object().key("type").value("FeatureCollection").key("features").begin_array();
-    for (std::size_t l = 0; l < net.link_count(); ++l) {
-        const auto& t = totals[l];
-        if (!t.any) continue;
-        w.begin_object().key("type").value("Feature").key("geometry").begin_object();
-        w.key("type").value("LineString").key("coordinates").begin_array();
-        const auto point = [&](double x, double y) {
-            const auto [lat, lon] = net.to_lat_lon(x, y);
-            w.begin_array().value(std::round(lon * 1e7) / 1e7).value(std::round(lat * 1e7) / 1e7).end_array();
-        };
-        point(net.node_x_m[net.link_from[l]], net.node_y_m[net.link_from[l]]);
-        if (!net.link_first_point.empty())
-            for (auto p = net.link_first_point[l]; p < net.link_first_point[l + 1]; ++p)
-                point(net.point_x_m[p], net.point_y_m[p]);
-        point(net.node_x_m[net.link_to[l]], net.node_y_m[net.link_to[l]]);
-        w.end_array().end_object();
-        w.key("properties").begin_object();
-        w.key("id").value(net.link_ids[l]).key("name").value(net.link_name[l]).key("type").value(net.link_type[l]);
-        w.key("capacity_veh_per_h").value(net.link_capacity_veh_per_h[l]);
-        const char* dir[2] = {"ab", "ba"};
-        for (int d = 0; d < 2; ++d) {
-            w.key(std::string("cars_") + dir[d]).value(static_cast<unsigned long long>(t.cars[d]));
-            w.key(std::string("buses_") + dir[d]).value(static_cast<unsigned long long>(t.buses[d]));
-            w.key(std::string("walkers_") + dir[d]).value(static_cast<unsigned long long>(t.walkers[d]));
-            w.key(std::string("cyclists_") + dir[d]).value(static_cast<unsigned long long>(t.cyclists[d]));
-            w.key(std::string("peak_hour_cars_") + dir[d]).value(static_cast<unsigned long long>(t.peak_cars[d]));
-        }
-        w.end_object().end_object();
-    }
-    w.end_array().end_object();
-    core::write_file_atomically(file, w.str() + "\n");
+    core::write_file_atomically(file, gzipped ? gzip(fmt::to_string(out)) : fmt::to_string(out));
 }
 
 }  // namespace flemsim::output

@@ -1,9 +1,10 @@
 #pragma once
 // Exports of a trip log for the tools planners already use: the trips in MATSim's
-// output_trips.csv columns, and link volumes as GeoJSON (QGIS, kepler.gl).
+// output_trips.csv columns (the GIS layers are in sim/output/gis.hpp).
 #include <filesystem>
 
 #include "sim/network/network.hpp"
+#include "sim/output/gis.hpp"
 #include "sim/output/trip_log.hpp"
 
 namespace flemsim::output {
@@ -21,14 +22,10 @@ void check_network_ids(const TripLog& log, const network::Network& net);
 // MATSim's output_trips.csv (';' separated): person, trip_number, trip_id, dep_time, trav_time,
 // wait_time, traveled_distance, euclidean_distance, main_mode (walk, bike, pt, car),
 // longest_distance_mode, modes, start/end activity types, facility ids and links (empty),
-// start/end x and y (metres in the network's projection), first_pt_boarding_stop,
-// last_pt_egress_stop. Written through a temporary file.
-void write_matsim_trips(const std::filesystem::path& file, const TripLog& log, const network::Network& net);
-
-// A FeatureCollection of the links that carried traffic on the simulated day: LineStrings in
-// WGS84 (with the link's shape), properties id, name, type, capacity_veh_per_h and per
-// direction ("ab": as authored, "ba": reversed) the day's cars, buses, walkers, cyclists and
-// the cars of the busiest hour. Requires a simulated day in the log.
-void write_link_volumes_geojson(const std::filesystem::path& file, const TripLog& log, const network::Network& net);
+// start/end x and y (in `crs` when given: longitude and latitude for a geographic CRS; else
+// metres in the network's own plane), first_pt_boarding_stop, last_pt_egress_stop. Written
+// through a temporary file; gzip-compressed with `gzipped` (name the file .csv.gz).
+void write_matsim_trips(const std::filesystem::path& file, const TripLog& log, const network::Network& net,
+                        const CrsTransform* crs = nullptr, bool gzipped = false);
 
 }  // namespace flemsim::output

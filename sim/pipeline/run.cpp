@@ -18,6 +18,7 @@
 #include "sim/core/version.hpp"
 #include "sim/mobsim/mobsim.hpp"
 #include "sim/network/patch.hpp"
+#include "sim/output/gis.hpp"
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/day_loop.hpp"
 #include "sim/pipeline/service_view.hpp"
@@ -194,9 +195,10 @@ std::vector<std::string> validate(const scenario::Scenario& s) {
 core::OutputFolderRules run_output_rules() {
     // Besides the run's own files, what other commands add beside a trip log (export, report --html)
     // and what a sweep keeps in a run's folder.
-    return {"run",
-            {"export"},
-            {"trips.h5", "modal_split.json", "output_trips.csv", "link_volumes.geojson", "done.json", "stderr.txt"}};
+    std::vector<std::string> files{"trips.h5", "modal_split.json", "done.json", "stderr.txt"};
+    const auto exported = output::export_file_names();
+    files.insert(files.end(), exported.begin(), exported.end());
+    return {"run", {"export"}, files};
 }
 
 RunResult run(const scenario::Scenario& s, const RunOptions& options) {

@@ -97,9 +97,9 @@ Lever read_lever(const ConfigNode& node, const std::string& path, const std::fil
             std::string label;
             for (const auto& e : set->entries) {
                 l.values[k].push_back(value_text(e.value.items[k], r.child_path("set") + "." + e.key));
-                label += (label.empty() ? "" : " ") + l.values[k].back();
+                label += (label.empty() ? "" : "/") + l.values[k].back();
             }
-            l.labels.push_back("level " + std::to_string(k + 1));
+            l.labels.push_back(label);
         }
         if (r.optional("values"))
             fail_at(*r.optional("values"), r.child_path("values"),
@@ -482,6 +482,7 @@ std::string pct(double v) {
 }
 
 std::string cost_text(const TargetResult& r, double c) {
+    if (!r.search.costs_given) return fmt::format("{:g} step{}", c, c == 1 ? "" : "s");
     return fmt::format("{:g} {}", c, r.search.cost_unit);
 }
 

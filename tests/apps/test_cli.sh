@@ -213,12 +213,13 @@ printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nq1,60.0,10.0,60.0,10.
 expect route-bad-time 1 "bad.csv:2:30: departure" -- "$flemsim" route --network "$work/net" --queries "$work/bad.csv" --output "$work/b.csv"
 
 # Exports of a trip log (the run above is a simulated day of the tiny scenario).
-expect export 0 "link_volumes.geojson" -- "$flemsim" export "$work/run/trips.h5" --network "$data/tiny" --output "$work/exp"
+expect export 0 "network.gpkg" -- "$flemsim" export "$work/run/trips.h5" --network "$data/tiny" --output "$work/exp"
 rows=$(($(wc -l < "$work/exp/output_trips.csv") - 1))
 head -n1 "$work/exp/output_trips.csv" | grep -q '^person;trip_number;trip_id;dep_time;trav_time;wait_time;traveled_distance' &&
     [ "$rows" -gt 0 ] && passes=$((passes + 1)) || { echo "FAIL export: output_trips.csv"; failures=$((failures + 1)); }
-grep -q '"type": "FeatureCollection"' "$work/exp/link_volumes.geojson" && grep -q '"cars_ab"' "$work/exp/link_volumes.geojson" &&
-    passes=$((passes + 1)) || { echo "FAIL export: link_volumes.geojson"; failures=$((failures + 1)); }
+grep -q '"crs": "EPSG:4326"' "$work/exp/export.json" && passes=$((passes + 1)) || { echo "FAIL export: export.json lacks the CRS"; failures=$((failures + 1)); }
+expect export-bad-crs 2 "--crs: 'EPSG:999999' is not a CRS" -- "$flemsim" export "$work/run/trips.h5" --network "$data/tiny" --crs EPSG:999999 --output "$work/exp3"
+expect export-bad-format 2 "--format: 'shp' is not one of gpkg, geojson, fgb" -- "$flemsim" export "$work/run/trips.h5" --network "$data/tiny" --format shp --output "$work/exp3"
 expect export-other-network 1 "not the network the trip log was made with" -- "$flemsim" export "$work/run/trips.h5" --network "$work/net" --output "$work/exp2"
 
 # A scenario that patches its network: a footbridge a1 -> a3 beside the street.
@@ -230,8 +231,8 @@ network_patch:
 EOF
 expect patch-validate 0 "network patch applied" -- "$flemsim" validate "$work/bridge.yaml"
 expect patch-run 0 "Sustainable share" -- "$flemsim" run "$work/bridge.yaml" --output "$work/brun" --threads 1
-expect patch-export 0 "link_volumes.geojson" -- "$flemsim" export "$work/brun/trips.h5" --scenario "$work/bridge.yaml" --output "$work/bexp"
-grep -q '"id": "bridge"' "$work/bexp/link_volumes.geojson" && passes=$((passes + 1)) || { echo "FAIL patch-export: no bridge link"; failures=$((failures + 1)); }
+expect patch-export 0 "links.geojson" -- "$flemsim" export "$work/brun/trips.h5" --scenario "$work/bridge.yaml" --format geojson --output "$work/bexp"
+grep -q '"id": "bridge"' "$work/bexp/links.geojson" && passes=$((passes + 1)) || { echo "FAIL patch-export: no bridge link"; failures=$((failures + 1)); }
 expect patch-export-base 1 "network_patch" -- "$flemsim" export "$work/brun/trips.h5" --network "$data/tiny" --output "$work/bexp2"
 expect export-neither 2 "--network DIR or --scenario FILE" -- "$flemsim" export "$work/brun/trips.h5"
 sed 's/to: a3/to: a9/' "$work/bridge.yaml" > "$work/bridge-typo.yaml"

@@ -103,7 +103,7 @@ check "all-levers exit 3 (nothing reaches 99 %)" [ $code -eq 3 ]
 check "all-levers says so" grep -q "No point searched reaches 99.0 %" "$work/out"
 p_trains=$(grep -l "trains=x0.5)" "$work/all/points/"*.yaml | head -1)
 check "headway point file" grep -q 'headway_s: 300' "$p_trains"
-p_land=$(grep -l "(land_use=level 2)" "$work/all/points/"*.yaml | head -1)
+p_land=$(grep -l "(land_use=200/200)" "$work/all/points/"*.yaml | head -1)
 check "land-use point file" grep -qE "residents: 200" "$p_land"
 p_bridge=$(grep -l "(bridge=on)" "$work/all/points/"*.yaml | head -1)
 check "package point file" grep -q "bridge.yaml" "$p_bridge"
