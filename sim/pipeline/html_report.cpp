@@ -684,16 +684,19 @@ std::string html_report(const HtmlReportInputs& in) {
                 put(o, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} %</td></tr>", html_escape(u.line),
                     u.boardings, u.denied, u.gave_up, pct(u.peak_load_factor));
             put(o,
-                "</table><table><tr><th>line</th><th>from</th><th>to</th><th>departs</th>"
+                "</table><h3>Most crowded lines by hour</h3><table><tr><th>line</th><th>hour</th><th>vehicle "
+                "trips</th><th>segments standing</th><th>most crowded: from</th><th>to</th><th>departs</th>"
                 "<th>on board</th><th>capacity</th><th>load</th></tr>");
             for (const auto& s : crowding.most_crowded)
                 put(o,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:02.0f}:{:02.0f}</td><td>{}</td><td>{}</td>"
-                    "<td>{} %</td></tr>",
-                    html_escape(s.line), html_escape(s.from_stop), html_escape(s.to_stop),
-                    std::floor(s.depart_s / 3600.0), std::floor((s.depart_s % 3600) / 60.0), s.onboard, s.capacity,
-                    pct(s.load_factor));
-            put(o, "</table>");
+                    "<tr><td>{}</td><td>{:02}:00</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                    "<td>{:02.0f}:{:02.0f}</td><td>{}</td><td>{}</td><td>{} %</td></tr>",
+                    html_escape(s.line), s.hour, s.vehicle_trips, s.segments_over_seated, html_escape(s.from_stop),
+                    html_escape(s.to_stop), std::floor(s.depart_s / 3600.0), std::floor((s.depart_s % 3600) / 60.0),
+                    s.onboard, s.capacity, pct(s.load_factor));
+            put(o,
+                "</table><p class=\"note\">Each line and hour of departure once, with its most crowded segment; "
+                "the most crowded first.</p>");
             if (!crowding.lots.empty()) {
                 put(o,
                     "<h2>Park-and-ride and bike-and-ride</h2><table><tr><th>stop</th><th>kind</th><th>spaces</th>"

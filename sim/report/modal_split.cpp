@@ -8,6 +8,7 @@
 #include <cmath>
 #include <initializer_list>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <string_view>
 
@@ -135,6 +136,9 @@ void write_crowding(core::JsonWriter& json, const Crowding& crowding) {
     for (const CrowdedSegment& c : crowding.most_crowded) {
         json.begin_object();
         json.key("line").value(c.line);
+        json.key("hour").value(static_cast<long long>(c.hour));
+        json.key("vehicle_trips").value(static_cast<unsigned long long>(c.vehicle_trips));
+        json.key("segments_over_seated").value(static_cast<unsigned long long>(c.segments_over_seated));
         json.key("from_stop").value(c.from_stop);
         json.key("to_stop").value(c.to_stop);
         json.key("depart_s").value(static_cast<long long>(c.depart_s));
@@ -443,8 +447,6 @@ Crowding compute_crowding(const std::vector<core::TransitLoadRecord>& load, cons
 
     // Most crowded first; ties in (vehicle_trip, segment) order, so the list does not depend
     // on the order of `load`.
-    std::vector<std::size_t> order(load.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
     const auto before = [&](std::size_t i, std::size_t j) {
         const core::TransitLoadRecord& a = load[i];
         const core::TransitLoadRecord& b = load[j];
@@ -454,14 +456,46 @@ Crowding compute_crowding(const std::vector<core::TransitLoadRecord>& load, cons
         if (a.segment != b.segment) return a.segment < b.segment;
         return i < j;
     };
-    const std::size_t n = std::min(top_n, order.size());
-    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(), before);
+    // Per line and hour: the most crowded segment, the vehicle trips, the segments with standing.
+    struct Cell {
+        std::size_t best = 0;
+        std::vector<std::uint32_t> trips;
+        std::uint32_t over_seated = 0;
+    };
+    std::map<std::pair<std::int32_t, std::int32_t>, Cell> cells;
+    for (std::size_t i = 0; i < load.size(); ++i) {
+        const auto& r = load[i];
+        const auto key = std::pair{r.line, r.depart_s >= 0 ? r.depart_s / 3600 : -1};
+        auto [it, fresh] = cells.try_emplace(key);
+        Cell& c = it->second;
+        if (fresh || before(i, c.best)) c.best = i;
+        c.trips.push_back(r.vehicle_trip);
+        if (r.onboard > r.seated) ++c.over_seated;
+    }
+    std::vector<std::pair<std::pair<std::int32_t, std::int32_t>, Cell*>> ranked;
+    for (auto& [key, cell] : cells) {
+        std::sort(cell.trips.begin(), cell.trips.end());
+        cell.trips.erase(std::unique(cell.trips.begin(), cell.trips.end()), cell.trips.end());
+        ranked.emplace_back(key, &cell);
+    }
+    std::sort(ranked.begin(), ranked.end(),
+              [&](const auto& x, const auto& y) { return before(x.second->best, y.second->best); });
+    const std::size_t n = std::min(top_n, ranked.size());
     crowding.most_crowded.reserve(n);
     for (std::size_t k = 0; k < n; ++k) {
-        const core::TransitLoadRecord& r = load[order[k]];
-        crowding.most_crowded.push_back({name_at(line_names, r.line), name_at(stop_names, r.from_stop),
-                                         name_at(stop_names, r.to_stop), r.depart_s, r.onboard, r.capacity,
-                                         load_factor(r)});
+        const Cell& c = *ranked[k].second;
+        const core::TransitLoadRecord& r = load[c.best];
+        CrowdedSegment row{name_at(line_names, r.line),
+                           ranked[k].first.second,
+                           name_at(stop_names, r.from_stop),
+                           name_at(stop_names, r.to_stop),
+                           r.depart_s,
+                           r.onboard,
+                           r.capacity,
+                           load_factor(r),
+                           static_cast<std::uint32_t>(c.trips.size()),
+                           c.over_seated};
+        crowding.most_crowded.push_back(std::move(row));
     }
     return crowding;
 }
@@ -544,20 +578,30 @@ std::string format_crowding_only(const Crowding& crowding) {
     // aligned.
     const auto stops = [](const CrowdedSegment& c) { return c.from_stop + " → " + c.to_stop; };
     std::size_t line_width = code_points("line");
-    std::size_t stops_width = code_points("from → to");
+    std::size_t stops_width = code_points("most crowded: from → to");
     for (const CrowdedSegment& c : crowding.most_crowded) {
         line_width = std::max(line_width, code_points(c.line));
         stops_width = std::max(stops_width, code_points(stops(c)));
     }
-    const auto row = [&](std::string_view line, std::string_view from_to, std::string_view rest) {
-        return "  " + pad_right(line, line_width) + "  " + pad_right(from_to, stops_width) + std::string(rest) + "\n";
+    const auto row = [&](std::string_view line, std::string_view rest1, std::string_view from_to,
+                         std::string_view rest2) {
+        return "  " + pad_right(line, line_width) + std::string(rest1) + "  " + pad_right(from_to, stops_width) +
+               std::string(rest2) + "\n";
     };
-    out += "Most crowded segments\n";
-    out += row("line", "from → to", fmt::format("  {:>5}  {:>19}  {:>6}", "dep", "on board / capacity", "load %"));
+    out += "Most crowded lines by hour (each line and hour once: its most crowded segment)\n";
+    out += row("line", fmt::format("  {:>11}  {:>5}  {:>8}", "hour", "trips", "standing"), "most crowded: from → to",
+               fmt::format("  {:>5}  {:>19}  {:>6}", "dep", "on board / capacity", "load %"));
     for (const CrowdedSegment& c : crowding.most_crowded)
-        out += row(c.line, stops(c),
+        out += row(c.line,
+                   fmt::format("  {:>11}  {:>5}  {:>8}",
+                               c.hour < 0 ? std::string("-") : fmt::format("{:02}:00-{:02}:00", c.hour, c.hour + 1),
+                               c.vehicle_trips, c.segments_over_seated),
+                   stops(c),
                    fmt::format("  {:>5}  {:>19}  {:>6.1f}", clock_time(c.depart_s),
                                fmt::format("{} / {}", c.onboard, c.capacity), 100.0 * c.load_factor));
+    out +=
+        "  (trips: the line's vehicle trips leaving a stop in that hour; standing: their segments with more on board "
+        "than seats)\n";
     return out;
 }
 

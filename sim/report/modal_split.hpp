@@ -67,14 +67,19 @@ std::vector<SplitRow> split_by_distance(const std::vector<core::TripRecord>& tri
 ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const std::vector<double>& distance_bands_km,
                                double target);
 
-// Crowding of a simulated day: the most crowded segments by load factor (on board over
-// capacity; ties by vehicle trip and segment) and the denied boardings.
+// Crowding of a simulated day by line and hour: for each line and hour of departure its most
+// crowded segment by load factor (on board over capacity; ties by vehicle trip and segment),
+// the vehicle trips of that hour and their segments with standing passengers; the most
+// crowded line-hours first (one row per line and hour, not every segment of one busy bus).
 struct CrowdedSegment {
     std::string line;                // line name
-    std::string from_stop, to_stop;  // stop names
+    std::int32_t hour = 0;           // of departure from the segment's first stop (24 and on: after midnight)
+    std::string from_stop, to_stop;  // stop names of the line-hour's most crowded segment
     std::int32_t depart_s = 0;
     std::uint32_t onboard = 0, capacity = 0;
     double load_factor = 0;
+    std::uint32_t vehicle_trips = 0;         // of the line in that hour
+    std::uint32_t segments_over_seated = 0;  // of those trips' segments
 };
 // One line's day: boardings, boardings denied (a full vehicle left the rider behind),
 // passenger-kilometres are not known here (segments carry no length), and the highest load
@@ -93,7 +98,7 @@ struct LotUse {
     std::int32_t full_from_s = -1;  // -1: never full
 };
 struct Crowding {
-    std::vector<CrowdedSegment> most_crowded;  // at most top_n
+    std::vector<CrowdedSegment> most_crowded;  // line-hours, most crowded first, at most top_n
     std::vector<LineUse> by_line;              // every line in the load records, in line order
     std::uint64_t denied_boardings = 0;
     std::uint64_t gave_up = 0;  // riders who gave up transit after max_denied_boardings at a stop

@@ -340,37 +340,41 @@ TEST_CASE("crowding: hand-worked segments") {
         CHECK(c.segments_full == 2);
     }
 
-    SUBCASE("most crowded by load factor, ties by vehicle trip and segment") {
-        REQUIRE(c.most_crowded.size() == 5);
-        // #7 (1.3), #1 (1.0), then the 0.75 ties #4 (vehicle 0), #3 (vehicle 1, segment 1), #2.
+    SUBCASE("one row per line and hour, most crowded first, ties by vehicle trip and segment") {
+        // Line-hours: Pendeltåg 40 at 25 (#7, 1.3); Pendeltåg 40 at 07 (#1 1.0 and #4 0.75: two
+        // vehicle trips); Buss 865 at 07 (#3 and #2 at 0.75, #6 without capacity: two trips, the
+        // tie to #3, segment 1 before 2); line 7 at 07 (#5, 0.25).
+        REQUIRE(c.most_crowded.size() == 4);
         CHECK(c.most_crowded[0].onboard == 130);
         CHECK(c.most_crowded[0].capacity == 100);
         CHECK(c.most_crowded[0].load_factor == doctest::Approx(1.3));
         CHECK(c.most_crowded[0].depart_s == 25 * 3600 + 5 * 60);
+        CHECK(c.most_crowded[0].hour == 25);
+        CHECK(c.most_crowded[0].vehicle_trips == 1);
         CHECK(c.most_crowded[1].onboard == 80);
         CHECK(c.most_crowded[1].load_factor == 1.0);
-        CHECK(c.most_crowded[2].onboard == 30);
-        CHECK(c.most_crowded[3].onboard == 90);
-        CHECK(c.most_crowded[4].onboard == 45);
-        for (std::size_t i = 2; i < 5; ++i) CHECK(c.most_crowded[i].load_factor == 0.75);
+        CHECK(c.most_crowded[1].hour == 7);
+        CHECK(c.most_crowded[1].vehicle_trips == 2);
+        CHECK(c.most_crowded[1].segments_over_seated == 1);  // #1 (80 on 40 seats); #4 sits
+        CHECK(c.most_crowded[2].onboard == 90);
+        CHECK(c.most_crowded[2].load_factor == 0.75);
+        CHECK(c.most_crowded[2].vehicle_trips == 2);
+        CHECK(c.most_crowded[2].segments_over_seated == 3);  // #3, #2 and #6 (12 on 10 seats)
+        CHECK(c.most_crowded[3].load_factor == 0.25);
     }
 
     SUBCASE("names, and the number where there is no name") {
         CHECK(c.most_crowded[0].line == "Pendeltåg 40");
         CHECK(c.most_crowded[0].from_stop == "Campus");
         CHECK(c.most_crowded[0].to_stop == "Visättra");
-        CHECK(c.most_crowded[3].line == "Buss 865");
-        CHECK(c.most_crowded[3].from_stop == "Huddinge sjukhus");
+        CHECK(c.most_crowded[2].line == "Buss 865");
+        CHECK(c.most_crowded[2].from_stop == "Huddinge sjukhus");
+        CHECK(c.most_crowded[3].line == "7");
+        CHECK(c.most_crowded[3].from_stop == "Flemingsberg");
+        CHECK(c.most_crowded[3].to_stop == "9");
 
-        const Crowding all = compute_crowding(seven_segments(), line_names, stop_names, 100);
-        REQUIRE(all.most_crowded.size() == 7);
-        // #5 (0.25), then #6 (capacity 0: load 0).
-        CHECK(all.most_crowded[5].line == "7");
-        CHECK(all.most_crowded[5].from_stop == "Flemingsberg");
-        CHECK(all.most_crowded[5].to_stop == "9");
-        CHECK(all.most_crowded[5].load_factor == 0.25);
-        CHECK(all.most_crowded[6].capacity == 0);
-        CHECK(all.most_crowded[6].load_factor == 0.0);
+        const Crowding two = compute_crowding(seven_segments(), line_names, stop_names, 2);
+        CHECK(two.most_crowded.size() == 2);
 
         auto negative = seven_segments();
         negative[0].line = -1;
@@ -384,8 +388,8 @@ TEST_CASE("crowding: hand-worked segments") {
         auto reversed = seven_segments();
         std::reverse(reversed.begin(), reversed.end());
         const Crowding r = compute_crowding(reversed, line_names, stop_names, 5);
-        REQUIRE(r.most_crowded.size() == 5);
-        for (std::size_t i = 0; i < 5; ++i) {
+        REQUIRE(r.most_crowded.size() == 4);
+        for (std::size_t i = 0; i < 4; ++i) {
             CHECK(r.most_crowded[i].onboard == c.most_crowded[i].onboard);
             CHECK(r.most_crowded[i].line == c.most_crowded[i].line);
         }
@@ -446,7 +450,8 @@ TEST_CASE("crowding: console block") {
     CHECK(text.rfind("Transit crowding: 147 boardings, 12 denied boardings (7.5 % of boarding attempts), 5 segments "
                      "with standing passengers, 2 segments full\n",
                      0) == 0);
-    CHECK(contains(text, "Pendeltåg 40  Campus → Visättra"));
+    CHECK(contains(text, "Pendeltåg 40  25:00-26:00      1         1  Campus → Visättra"));
+    CHECK(contains(text, "Buss 865      07:00-08:00      2         3  Huddinge sjukhus → Campus"));
     CHECK(contains(text, "25:05"));
     CHECK(contains(text, "130 / 100"));
     CHECK(contains(text, "130.0\n"));
@@ -454,7 +459,7 @@ TEST_CASE("crowding: console block") {
     CHECK(contains(text, "80 / 80"));
     CHECK(contains(text, "100.0\n"));
     CHECK(contains(text, "75.0\n"));
-    CHECK_FALSE(contains(text, "90 / 120"));  // fourth: beyond top 3
+    CHECK_FALSE(contains(text, "10 / 40"));  // line 7 at 07, fourth: beyond top 3
     // By line, in line order: line 0 has segments 80/80 (80 boardings, 6 denied), 30/40 and
     // 130/100 (30, 2); line 1 has 45/60 (10, 0), 90/120 (20, 1) and one without capacity
     // (2, 3); line 7 has no name and 10/40 (5, 0).
@@ -464,7 +469,8 @@ TEST_CASE("crowding: console block") {
     CHECK(contains(text, "  7                      5         0         0            25.0\n"));
     // Every line of the most-crowded table has the same width in code points, long names included.
     std::vector<std::size_t> widths;
-    for (std::size_t begin = text.find("  line", text.find("Most crowded")); begin < text.size();) {
+    const std::size_t table_end = text.find("  (trips:", text.find("Most crowded"));
+    for (std::size_t begin = text.find("  line", text.find("Most crowded")); begin < table_end;) {
         const std::size_t end = text.find('\n', begin);
         std::size_t n = 0;
         for (std::size_t k = begin; k < end; ++k) n += (static_cast<unsigned char>(text[k]) & 0xC0) != 0x80;
