@@ -436,6 +436,9 @@ void write_meta(hid_t root, const TripLogMeta& meta, hid_t text, bool simulated)
     std::string packages;
     for (const auto& p : meta.packages) packages += (packages.empty() ? "" : "\n") + p;
     write_string_attribute(root, "packages", packages, text);
+    std::string unreachable;
+    for (const auto& z : meta.zones_unreachable) unreachable += (unreachable.empty() ? "" : "\n") + z;
+    write_string_attribute(root, "zones_unreachable", unreachable, text);
     // What kind of run wrote the file, for readers that do not look for /legs.
     write_string_attribute(root, "run", simulated ? "simulated" : "static", text);
     write_scalar_attribute(root, "target_sustainable_share", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
@@ -576,6 +579,11 @@ public:
             const std::string overrides = read_string(m_root.get(), "overrides");
             for (const auto line : core::split(overrides, '\n'))
                 if (!line.empty()) meta.overrides.emplace_back(line);
+        }
+        if (H5Aexists(m_root.get(), "zones_unreachable") > 0) {
+            const std::string zones = read_string(m_root.get(), "zones_unreachable");
+            for (const auto line : core::split(zones, '\n'))
+                if (!line.empty()) meta.zones_unreachable.emplace_back(line);
         }
         if (H5Aexists(m_root.get(), "packages") > 0) {
             const std::string packages = read_string(m_root.get(), "packages");

@@ -30,8 +30,9 @@ struct TripLogMeta {
     std::string scenario_yaml;                                      // the effective scenario (after extends and --set)
     std::vector<std::pair<std::string, std::string>> input_hashes;  // input name, sha256
     std::string created_utc;                                        // ISO 8601
-    std::vector<std::string> overrides;  // the run's --set overrides (key.path=value), one per line in the file
-    std::vector<std::string> packages;   // the options a package combines (scenario names), one per line
+    std::vector<std::string> overrides;          // the run's --set overrides (key.path=value), one per line in the file
+    std::vector<std::string> packages;           // the options a package combines (scenario names), one per line
+    std::vector<std::string> zones_unreachable;  // "zone mode zones" lines of the run's check (schema 6)
     double target_sustainable_share = 0.7;
     std::vector<double> distance_bands_km;
 

@@ -752,6 +752,8 @@ TripLogSummary summarise_trip_log(const output::TripLog& log) {
         link_capacity.push_back(l.capacity_veh_per_h);
     }
     report::CheckInputs ci{log.trips, line_names, out.split.transit_wait_over_60};
+    const auto unreachable = report::parse_unreachable_lines(log.meta.zones_unreachable);
+    ci.zones_unreachable = &unreachable;
     if (log.has_simulation) {
         ci.transit_load = &log.simulation.transit_load;
         ci.link_volumes = &log.simulation.link_volumes;

@@ -150,6 +150,32 @@ int resolve_threads(const scenario::Scenario& s, const RunOptions& o) {
 
 }  // namespace
 
+// Study zones that a mode cannot reach from other study zones, or leave for them, at 08:00
+// (the skims' centroid-to-centroid paths: NaN where a mode has none).
+static std::vector<report::ZoneUnreachable> zones_unreachable(const routing::RoutingContext& ctx) {
+    const auto& net = ctx.net;
+    const auto skims = routing::compute_zone_skims(ctx, 8 * 3600);
+    const std::size_t nz = skims.zone_count;
+    std::vector<report::ZoneUnreachable> out;
+    for (std::size_t j = 0; j < nz; ++j) {
+        if (net.zone_kind[j] != network::ZoneKind::study) continue;
+        for (std::size_t m = 0; m < core::mode_count; ++m) {
+            const std::string name = std::string(core::mode_names[m]) + "_time_min";
+            const auto k =
+                static_cast<std::size_t>(std::find(skims.names.begin(), skims.names.end(), name) - skims.names.begin());
+            if (k >= skims.names.size()) continue;
+            const auto& t = skims.values[k];
+            int missing = 0;
+            for (std::size_t i = 0; i < nz; ++i)
+                if (i != j && net.zone_kind[i] == network::ZoneKind::study &&
+                    (!std::isfinite(t[i * nz + j]) || !std::isfinite(t[j * nz + i])))
+                    ++missing;
+            if (missing > 0) out.push_back({net.zone_ids[j], std::string(core::mode_names[m]), missing});
+        }
+    }
+    return out;
+}
+
 std::string creation_time_utc() {
     std::time_t now = std::time(nullptr);
     if (const char* e = std::getenv("SOURCE_DATE_EPOCH")) now = static_cast<std::time_t>(std::strtoll(e, nullptr, 10));
@@ -302,8 +328,11 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     // What a planner should look at first (the report's "Check these"); a simulated day's from
     // the tables written into the trip log, made here once.
     std::optional<output::SimulationSources> sources;
+    std::vector<report::ZoneUnreachable> unreachable;
     {
         report::CheckInputs ci{trips, net.line_names, result.split.transit_wait_over_60};
+        unreachable = zones_unreachable(ctx);
+        ci.zones_unreachable = &unreachable;
         if (s.simulation.enabled) {
             sources = simulation_sources(pop, ctx, loop);
             sources->lots = mobsim::lot_records(loop.day);
@@ -331,6 +360,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         meta.scenario_name = s.name;
         meta.overrides = s.overrides;
         meta.packages = s.packages;
+        meta.zones_unreachable = report::unreachable_lines(unreachable);
         meta.seed = s.seed;
         meta.scenario_yaml = s.effective_yaml;
         meta.input_hashes = input_hashes(s, net);

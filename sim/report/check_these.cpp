@@ -7,8 +7,29 @@
 
 namespace flemsim::report {
 
+std::vector<std::string> unreachable_lines(const std::vector<ZoneUnreachable>& zones) {
+    std::vector<std::string> out;
+    for (const auto& z : zones) out.push_back(fmt::format("{} {} {}", z.zone, z.mode, z.zones));
+    return out;
+}
+
+std::vector<ZoneUnreachable> parse_unreachable_lines(const std::vector<std::string>& lines) {
+    std::vector<ZoneUnreachable> out;
+    for (const auto& line : lines) {
+        const auto a = line.find(' '), b = line.rfind(' ');
+        if (a == std::string::npos || b == a) continue;
+        ZoneUnreachable z;
+        z.zone = line.substr(0, a);
+        z.mode = line.substr(a + 1, b - a - 1);
+        z.zones = std::atoi(line.c_str() + b + 1);
+        out.push_back(z);
+    }
+    return out;
+}
+
 CheckThese check_these(const CheckInputs& in) {
     CheckThese c;
+    if (in.zones_unreachable) c.zones_unreachable = *in.zones_unreachable;
     c.simulated = in.transit_load != nullptr;
     c.transit_waited_over_60 = in.transit_waited_over_60;
 
@@ -62,8 +83,10 @@ std::string link_label(const LinkAtCapacity& l) {
 std::string format_check_these(const CheckThese& c) {
     std::string out = "Check these\n";
     if (c.empty()) {
-        out += fmt::format("  nothing found: no transit trip waited over an hour, every line carried riders{}\n",
-                           c.simulated ? ", no link at capacity all day, the loop converged" : "");
+        out += fmt::format(
+            "  nothing found: no transit trip waited over an hour, every line carried riders, every "
+            "study zone has a path by every mode{}\n",
+            c.simulated ? ", no link at capacity all day, the loop converged" : "");
         return out;
     }
     if (c.transit_waited_over_60)
@@ -77,6 +100,14 @@ std::string format_check_these(const CheckThese& c) {
         out += fmt::format("  {} link direction{} at {:.0f} % of capacity or more for {} hours or more: {}\n",
                            c.links_at_capacity.size(), c.links_at_capacity.size() == 1 ? "" : "s",
                            100 * capacity_share_flagged, capacity_hours_flagged, listed(labels, 5));
+    }
+    if (!c.zones_unreachable.empty()) {
+        std::vector<std::string> labels;
+        for (const auto& z : c.zones_unreachable)
+            labels.push_back(fmt::format("{} by {} ({} zone{})", z.zone, z.mode, z.zones, z.zones == 1 ? "" : "s"));
+        out += fmt::format("  {} study zone{} without a path to or from other study zones at 08:00: {}\n",
+                           c.zones_unreachable.size(),
+                           c.zones_unreachable.size() == 1 ? " has a mode" : "s have a mode", listed(labels, 6));
     }
     if (c.loop_not_converged)
         out += fmt::format(
@@ -98,6 +129,15 @@ void write_check_these(core::JsonWriter& json, const CheckThese& c) {
         json.key("link").value(l.link);
         json.key("direction").value(static_cast<long long>(l.direction));
         json.key("hours").value(static_cast<long long>(l.hours));
+        json.end_object();
+    }
+    json.end_array();
+    json.key("zones_unreachable").begin_array();
+    for (const auto& z : c.zones_unreachable) {
+        json.begin_object();
+        json.key("zone").value(z.zone);
+        json.key("mode").value(z.mode);
+        json.key("zones").value(static_cast<long long>(z.zones));
         json.end_object();
     }
     json.end_array();

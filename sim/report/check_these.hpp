@@ -18,18 +18,27 @@ struct LinkAtCapacity {
     int hours = 0;
 };
 
+// A study zone that a mode cannot reach from some of the other study zones, or leave for them,
+// at 08:00 (walk, bike and car over the network; transit by the timetable, walking to stops).
+struct ZoneUnreachable {
+    std::string zone;  // zone id
+    std::string mode;
+    int zones = 0;  // the other study zones it has no path with, either way
+};
+
 struct CheckThese {
     bool simulated = false;
-    std::uint64_t transit_waited_over_60 = 0;       // transit trips that waited over an hour in all
-    std::vector<std::string> lines_without_riders;  // names, in line order
-    std::vector<LinkAtCapacity> links_at_capacity;  // most hours first, then link order
+    std::uint64_t transit_waited_over_60 = 0;        // transit trips that waited over an hour in all
+    std::vector<std::string> lines_without_riders;   // names, in line order
+    std::vector<LinkAtCapacity> links_at_capacity;   // most hours first, then link order
+    std::vector<ZoneUnreachable> zones_unreachable;  // zone order, then mode order
     // The loop's last day (simulated runs): not converged, after `loop_days` with this gap.
     bool loop_not_converged = false;
     std::size_t loop_days = 0;
     double loop_gap = 0;
     bool empty() const {
         return transit_waited_over_60 == 0 && lines_without_riders.empty() && links_at_capacity.empty() &&
-               !loop_not_converged;
+               zones_unreachable.empty() && !loop_not_converged;
     }
 };
 
@@ -47,7 +56,13 @@ struct CheckInputs {
     const std::vector<std::string>* link_ids = nullptr;  // /lookup/links ids
     const std::vector<double>* link_capacity = nullptr;  // veh/h per direction, 0 without cars
     const std::vector<core::IterationRecord>* iterations = nullptr;
+    // Found by the run from its level of service (null when not known, e.g. an older trip log).
+    const std::vector<ZoneUnreachable>* zones_unreachable = nullptr;
 };
+
+// The zones unreachable as lines "zone mode zones" (the trip log's attribute), and back.
+std::vector<std::string> unreachable_lines(const std::vector<ZoneUnreachable>& zones);
+std::vector<ZoneUnreachable> parse_unreachable_lines(const std::vector<std::string>& lines);
 
 // A line carried nobody: in a simulated day no boarding on any of its vehicles; in a static run
 // no transit trip's first or last line. A link is at capacity all day when its cars and buses in

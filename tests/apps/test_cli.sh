@@ -42,6 +42,18 @@ expect report-set 0 "Modal split — tiny with --set modes.car.default_parking_s
 expect report 0 "Sustainable share" -- "$flemsim" report "$work/run/trips.h5" --output "$work/rep"
 grep -q "^Check these" "$work/out" && passes=$((passes + 1)) || { echo "FAIL report: no Check these"; failures=$((failures + 1)); }
 grep -q "\"check_these\": {" "$work/rep/modal_split.json" && passes=$((passes + 1)) || { echo "FAIL report: no check_these in the JSON"; failures=$((failures + 1)); }
+# Zones a mode cannot reach at 08:00: trains only 05:00-06:00, so transit joins neither zone.
+cat > "$work/early.yaml" <<YAML
+extends: $data/tiny.yaml
+name: tiny-early-trains
+network_patch:
+  change_headways:
+    r1: [{from: "05:00:00", to: "06:00:00", headway_s: 600}]
+YAML
+expect check-unreachable 0 "2 study zones have a mode without a path to or from other study zones at 08:00: west by transit [(]1 zone[)], east by transit" -- "$flemsim" run "$work/early.yaml" --set simulation.enabled=false --output "$work/early"
+expect check-unreachable-report 0 "west by transit [(]1 zone[)], east by transit" -- "$flemsim" report "$work/early/trips.h5" --output "$work/early-rep"
+grep -A3 '"zones_unreachable": \[' "$work/early/modal_split.json" | grep -q '"zone": "west"' && passes=$((passes + 1)) || { echo "FAIL check-unreachable: not in the JSON"; failures=$((failures + 1)); }
+"$flemsim" report "$work/run/trips.h5" --output "$work/rep-again" | grep -q "without a path to or from" && { echo "FAIL check-reachable: a zone flagged where every mode reaches"; failures=$((failures + 1)); } || passes=$((passes + 1))
 # Counts against the simulated day: a CSV with a link and a stop, the outputs, the check's exit code.
 printf 'kind,id,hour,count,direction\nlink,l01,8,40,both\nlink,l01,3,5000,forward\npassengers,st_west+st_east,day,100,\n' > "$work/counts.csv"
 expect counts 0 "counts: .* with GEH under 5" -- "$flemsim" counts "$work/run/trips.h5" --counts "$work/counts.csv" --output "$work/cnt"

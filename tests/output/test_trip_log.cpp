@@ -817,9 +817,9 @@ TEST_CASE("trip log: file layout") {
     REQUIRE(file >= 0);
 
     SUBCASE("root attributes") {
-        for (const char* name :
-             {"schema_version", "program_version", "scenario_name", "seed", "scenario_yaml", "input_hashes",
-              "created_utc", "overrides", "packages", "run", "target_sustainable_share", "distance_bands_km"}) {
+        for (const char* name : {"schema_version", "program_version", "scenario_name", "seed", "scenario_yaml",
+                                 "input_hashes", "created_utc", "overrides", "packages", "zones_unreachable", "run",
+                                 "target_sustainable_share", "distance_bands_km"}) {
             CAPTURE(name);
             CHECK(H5Aexists(file, name) > 0);
         }
