@@ -223,18 +223,25 @@ namespace {
 // the headways changed.
 std::filesystem::path write_point(const TargetResult& r, const TargetPoint& p, const network::Network& base_net,
                                   const std::filesystem::path& dir) {
+    // Files named relative to the point's folder: the output folder can move, with its inputs
+    // where they were relative to it (the staging folder is the final one's sibling).
+    const auto beside = [&](const std::filesystem::path& file) {
+        std::error_code ec;
+        const auto rel = std::filesystem::relative(std::filesystem::absolute(file), std::filesystem::absolute(dir), ec);
+        return (ec || rel.empty() ? std::filesystem::absolute(file) : rel).string();
+    };
     ConfigNode tree;
     tree.kind = ConfigNode::Kind::map;
     std::vector<std::string> packages;
     for (std::size_t k = 0; k < p.level.size(); ++k) {
         const auto& l = r.search.levers[k];
         if (p.level[k] == 0) continue;
-        if (l.kind == Lever::Kind::package) packages.push_back(std::filesystem::absolute(l.package).string());
+        if (l.kind == Lever::Kind::package) packages.push_back(beside(l.package));
         if (l.kind == Lever::Kind::set)
             for (std::size_t j = 0; j < l.keys.size(); ++j) set_key(tree, l.keys[j], l.values[p.level[k] - 1][j]);
     }
     std::string yaml = fmt::format("# flemsim target {}: point {} ({})\n", r.search.name, p.id, describe_point(r, p));
-    const auto base = std::filesystem::absolute(r.search.base).string();
+    const auto base = beside(r.search.base);
     if (packages.empty()) {
         yaml += "extends: \"" + base + "\"\n";
     } else {
