@@ -41,7 +41,7 @@ std::string num0(double v) {
 
 // A row of 100 % stacked mode shares, with the target line.
 void stacked_rows(Page& o, const std::vector<report::SplitRow>& rows, double target) {
-    const int label_w = 130, bar_w = 520, row_h = 24, h = static_cast<int>(rows.size()) * row_h + 30;
+    const int label_w = 130, bar_w = 520, row_h = 24, h = static_cast<int>(rows.size()) * row_h + 48;
     put(o, R"(<svg class="chart" width="{}" height="{}" role="img">)", label_w + bar_w + 80, h);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const auto& r = rows[i];
@@ -61,15 +61,22 @@ void stacked_rows(Page& o, const std::vector<report::SplitRow>& rows, double tar
     const double tx = label_w + bar_w * target;
     put(o,
         R"(<line x1="{0:g}" x2="{0:g}" y1="0" y2="{1}" stroke="#d00" stroke-dasharray="4 3"/>)"
-        R"(<text x="{0:g}" y="{2}" text-anchor="middle" fill="#d00">target {3} %</text></svg>)",
-        tx, h - 22, h - 8, pct(target));
+        R"(<text x="{0:g}" y="{2}" text-anchor="middle" fill="#d00">target {3} %</text>)",
+        tx, h - 40, h - 26, pct(target));
+    // The axis: 0, 50 and 100 % of the row's trips.
+    for (const int p : {0, 50, 100})
+        put(o, R"(<text x="{:.1f}" y="{}" text-anchor="middle">{}</text>)", label_w + bar_w * p / 100.0, h - 26 + 14,
+            p);
+    put(o, R"(<text x="{}" y="{}" text-anchor="middle">share of the row's trips by mode (%)</text></svg>)",
+        label_w + bar_w / 2, h - 2);
 }
 
-void legend(Page& o) {
+void legend(Page& o,
+            const char* what = "walk, bike and transit are the sustainable modes; the dashed line is the target") {
     put(o, R"(<p class="legend">)");
     for (std::size_t m = 0; m < core::mode_count; ++m)
         put(o, R"(<span><i style="background:{}"></i>{}</span>)", colour[m], core::mode_names[m]);
-    put(o, " walk, bike and transit are the sustainable modes; the dashed line is the target</p>");
+    put(o, " {}</p>", what);
 }
 
 void split_table(Page& o, const std::vector<report::SplitRow>& rows, const char* head) {
@@ -92,13 +99,17 @@ void departure_profile(Page& o, const std::vector<core::TripRecord>& trips) {
         const int h = std::clamp(t.dep_time_s / 3600, 0, 29);
         top = std::max(top, ++n[t.mode][static_cast<std::size_t>(h)]);
     }
-    const int w = 720, h = 260, left = 50, bottom = 30;
+    const int w = 720, h = 280, left = 50, bottom = 48;
     put(o, R"(<svg class="chart" width="{}" height="{}" role="img">)", w, h);
     for (int hr = 0; hr <= 28; hr += 2) {
         const double x = left + (w - left - 10) * hr / 29.0;
-        put(o, R"(<text x="{:.1f}" y="{}" text-anchor="middle">{}</text>)", x, h - 10, hr);
+        put(o, R"(<text x="{:.1f}" y="{}" text-anchor="middle">{}</text>)", x, h - bottom + 16, hr);
     }
     put(o, R"(<text x="4" y="14">{}</text><text x="4" y="{}">0</text>)", num0(top), h - bottom);
+    put(o,
+        R"(<text x="{}" y="{}" text-anchor="middle">hour of departure (hours after midnight)</text>)"
+        R"~(<text transform="translate(12,{}) rotate(-90)" text-anchor="middle">trips per hour</text>)~",
+        left + (w - left) / 2, h - 6, (h - bottom) / 2);
     for (std::size_t m = 0; m < core::mode_count; ++m) {
         put(o, R"(<polyline fill="none" stroke-width="2" stroke="{}" points=")", colour[m]);
         for (int hr = 0; hr < 30; ++hr) {
@@ -108,7 +119,8 @@ void departure_profile(Page& o, const std::vector<core::TripRecord>& trips) {
         }
         put(o, R"("><title>{}</title></polyline>)", core::mode_names[m]);
     }
-    put(o, R"(</svg><p class="note">Trips by hour of departure and mode (hours after midnight).</p>)");
+    put(o, R"(</svg>)");
+    legend(o, "one line per mode");
 }
 
 struct MapFrame {
