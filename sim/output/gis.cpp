@@ -255,32 +255,36 @@ std::vector<std::filesystem::path> write_gis_layers(const std::filesystem::path&
             ds->CommitTransaction();
     };
 
+    // One layer: its file (or the GeoPackage), a transaction, the fields and features `fill`
+    // writes, then the file closed (the GeoPackage after its last layer).
+    const auto layer_block = [&](const char* name, OGRwkbGeometryType type, bool last, const auto& fill) {
+        auto [ds, file] = open(name);
+        transaction(ds, true);
+        Layer layer(ds, name, srs, type, file);
+        fill(layer);
+        transaction(ds, false);
+        close(ds, file, last);
+    };
+    // A feature at a point of the network's plane.
+    const auto point_at = [&](OGRFeature* f, double x_m, double y_m) {
+        const auto [x, y] = at(x_m, y_m);
+        OGRPoint p(x, y);
+        f->SetGeometry(&p);
+    };
     try {
-        {
-            auto [ds, file] = open("zones");
-            transaction(ds, true);
-            Layer z(ds, "zones", srs, wkbPoint, file);
-            z.field("id", OFTString);
-            z.field("name", OFTString);
-            z.field("kind", OFTString);
+        layer_block("zones", wkbPoint, false, [&](Layer& layer) {
+            for (const char* field : {"id", "name", "kind"}) layer.field(field, OFTString);
             for (std::size_t i = 0; i < net.zone_count(); ++i) {
-                auto* f = z.begin();
+                auto* f = layer.begin();
                 f->SetField("id", net.zone_ids[i].c_str());
                 f->SetField("name", net.zone_names[i].c_str());
                 f->SetField("kind", net.zone_kind[i] == network::ZoneKind::study ? "study" : "gateway");
                 const auto n = net.zone_centroid[i];
-                const auto [x, y] = at(net.node_x_m[n], net.node_y_m[n]);
-                OGRPoint p(x, y);
-                f->SetGeometry(&p);
-                z.end(f);
+                point_at(f, net.node_x_m[n], net.node_y_m[n]);
+                layer.end(f);
             }
-            transaction(ds, false);
-            close(ds, file, false);
-        }
-        {
-            auto [ds, file] = open("nodes");
-            transaction(ds, true);
-            Layer layer(ds, "nodes", srs, wkbPoint, file);
+        });
+        layer_block("nodes", wkbPoint, false, [&](Layer& layer) {
             layer.field("id", OFTString);
             layer.field("zone", OFTString);
             for (std::size_t i = 0; i < net.node_count(); ++i) {
@@ -288,18 +292,11 @@ std::vector<std::filesystem::path> write_gis_layers(const std::filesystem::path&
                 f->SetField("id", net.node_ids[i].c_str());
                 if (net.node_zone[i] != core::invalid_index)
                     f->SetField("zone", net.zone_ids[net.node_zone[i]].c_str());
-                const auto [x, y] = at(net.node_x_m[i], net.node_y_m[i]);
-                OGRPoint p(x, y);
-                f->SetGeometry(&p);
+                point_at(f, net.node_x_m[i], net.node_y_m[i]);
                 layer.end(f);
             }
-            transaction(ds, false);
-            close(ds, file, false);
-        }
-        {
-            auto [ds, file] = open("links");
-            transaction(ds, true);
-            Layer layer(ds, "links", srs, wkbLineString, file);
+        });
+        layer_block("links", wkbLineString, false, [&](Layer& layer) {
             for (const char* name : {"id", "from", "to", "name", "type", "modes"}) layer.field(name, OFTString);
             layer.field("oneway", OFTInteger);
             for (const char* name : {"length_m", "lanes", "speed_kph", "capacity_veh_per_h"})
@@ -351,13 +348,8 @@ std::vector<std::filesystem::path> write_gis_layers(const std::filesystem::path&
                 f->SetGeometry(&line);
                 layer.end(f);
             }
-            transaction(ds, false);
-            close(ds, file, false);
-        }
-        {
-            auto [ds, file] = open("stops");
-            transaction(ds, true);
-            Layer layer(ds, "stops", srs, wkbPoint, file);
+        });
+        layer_block("stops", wkbPoint, !simulated, [&](Layer& layer) {
             layer.field("id", OFTString);
             layer.field("name", OFTString);
             if (simulated)
@@ -372,54 +364,46 @@ std::vector<std::filesystem::path> write_gis_layers(const std::filesystem::path&
                     f->SetField("denied", static_cast<GIntBig>(stops[s].denied));
                 }
                 const auto n = net.stop_node[s];
-                const auto [x, y] = at(net.node_x_m[n], net.node_y_m[n]);
-                OGRPoint p(x, y);
-                f->SetGeometry(&p);
+                point_at(f, net.node_x_m[n], net.node_y_m[n]);
                 layer.end(f);
             }
-            transaction(ds, false);
-            close(ds, file, !simulated);
-        }
-        if (simulated) {
-            auto [ds, file] = open("line_loads");
-            transaction(ds, true);
-            Layer layer(ds, "line_loads", srs, wkbLineString, file);
-            for (const char* name : {"line", "name", "mode", "from_stop", "to_stop"}) layer.field(name, OFTString);
-            layer.field("direction", OFTInteger);
-            layer.field("segment", OFTInteger);
-            layer.field("onboard", OFTInteger64);
-            layer.field("vehicle_trips", OFTInteger64);
-            layer.field("fullest", OFTReal);
-            for (const auto& [key, seg] : segments) {
-                const auto [line, direction, segment] = key;
-                if (line < 0 || static_cast<std::size_t>(line) >= net.line_count() || seg.from_stop < 0 ||
-                    seg.to_stop < 0 ||
-                    static_cast<std::size_t>(std::max(seg.from_stop, seg.to_stop)) >= net.stop_count())
-                    continue;
-                auto* f = layer.begin();
-                const auto l = static_cast<std::size_t>(line);
-                f->SetField("line", net.line_ids[l].c_str());
-                f->SetField("name", net.line_names[l].c_str());
-                f->SetField("mode", network::line_mode_name(net.line_mode[l]));
-                f->SetField("from_stop", net.stop_ids[static_cast<std::size_t>(seg.from_stop)].c_str());
-                f->SetField("to_stop", net.stop_ids[static_cast<std::size_t>(seg.to_stop)].c_str());
-                f->SetField("direction", direction);
-                f->SetField("segment", segment);
-                f->SetField("onboard", static_cast<GIntBig>(seg.onboard));
-                f->SetField("vehicle_trips", static_cast<GIntBig>(seg.vehicle_trips));
-                f->SetField("fullest", seg.fullest);
-                OGRLineString ls;
-                for (const auto s : {seg.from_stop, seg.to_stop}) {
-                    const auto n = net.stop_node[static_cast<std::size_t>(s)];
-                    const auto [x, y] = at(net.node_x_m[n], net.node_y_m[n]);
-                    ls.addPoint(x, y);
+        });
+        if (simulated)
+            layer_block("line_loads", wkbLineString, true, [&](Layer& layer) {
+                for (const char* name : {"line", "name", "mode", "from_stop", "to_stop"}) layer.field(name, OFTString);
+                layer.field("direction", OFTInteger);
+                layer.field("segment", OFTInteger);
+                layer.field("onboard", OFTInteger64);
+                layer.field("vehicle_trips", OFTInteger64);
+                layer.field("fullest", OFTReal);
+                for (const auto& [key, seg] : segments) {
+                    const auto [line, direction, segment] = key;
+                    if (line < 0 || static_cast<std::size_t>(line) >= net.line_count() || seg.from_stop < 0 ||
+                        seg.to_stop < 0 ||
+                        static_cast<std::size_t>(std::max(seg.from_stop, seg.to_stop)) >= net.stop_count())
+                        continue;
+                    auto* f = layer.begin();
+                    const auto l = static_cast<std::size_t>(line);
+                    f->SetField("line", net.line_ids[l].c_str());
+                    f->SetField("name", net.line_names[l].c_str());
+                    f->SetField("mode", network::line_mode_name(net.line_mode[l]));
+                    f->SetField("from_stop", net.stop_ids[static_cast<std::size_t>(seg.from_stop)].c_str());
+                    f->SetField("to_stop", net.stop_ids[static_cast<std::size_t>(seg.to_stop)].c_str());
+                    f->SetField("direction", direction);
+                    f->SetField("segment", segment);
+                    f->SetField("onboard", static_cast<GIntBig>(seg.onboard));
+                    f->SetField("vehicle_trips", static_cast<GIntBig>(seg.vehicle_trips));
+                    f->SetField("fullest", seg.fullest);
+                    OGRLineString ls;
+                    for (const auto s : {seg.from_stop, seg.to_stop}) {
+                        const auto n = net.stop_node[static_cast<std::size_t>(s)];
+                        const auto [x, y] = at(net.node_x_m[n], net.node_y_m[n]);
+                        ls.addPoint(x, y);
+                    }
+                    f->SetGeometry(&ls);
+                    layer.end(f);
                 }
-                f->SetGeometry(&ls);
-                layer.end(f);
-            }
-            transaction(ds, false);
-            close(ds, file, true);
-        }
+            });
     } catch (...) {
         if (shared) GDALClose(shared);
         throw;

@@ -431,29 +431,56 @@ std::vector<std::string> as_strings(const auto& names) {
     return {names.begin(), names.end()};
 }
 
+// Dataset `table` read whole and unlinked from its file, which stays open for put_table.
+struct TakenTable {
+    hid_t file = -1;
+    hid_t type = -1;  // the dataset's file type
+    hsize_t rows = 0;
+    std::vector<unsigned char> bytes;
+};
+
+TakenTable take_table(const fs::path& path, const char* table) {
+    TakenTable t;
+    t.file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(t.file >= 0);
+    const hid_t dset = H5Dopen2(t.file, table, H5P_DEFAULT);
+    t.type = H5Dget_type(dset);
+    const hid_t space = H5Dget_space(dset);
+    t.rows = static_cast<hsize_t>(H5Sget_simple_extent_npoints(space));
+    t.bytes.resize(t.rows * H5Tget_size(t.type));
+    if (t.rows > 0) REQUIRE(H5Dread(dset, t.type, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.bytes.data()) >= 0);
+    H5Sclose(space);
+    H5Dclose(dset);
+    REQUIRE(H5Ldelete(t.file, table, H5P_DEFAULT) >= 0);
+    return t;
+}
+
+// Writes the taken rows back as dataset `table` of type `disk`, converting from `mem` (the
+// bytes' layout), and closes the file.
+void put_table(TakenTable& t, const char* table, hid_t disk, hid_t mem) {
+    const hsize_t dims[1] = {t.rows};
+    const hid_t space = H5Screate_simple(1, dims, nullptr);
+    const hid_t out = H5Dcreate2(t.file, table, disk, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    REQUIRE(out >= 0);
+    if (t.rows > 0) REQUIRE(H5Dwrite(out, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.bytes.data()) >= 0);
+    H5Dclose(out);
+    H5Sclose(space);
+    H5Tclose(t.type);
+    H5Fclose(t.file);
+}
+
 // Replaces /trips by a copy with the members of its compound type in reverse order, or,
 // with `mode_type`, in the same order but with that type for 'mode' (same size, so the
 // stored bytes carry over unconverted).
 void rewrite_trips(const fs::path& path, bool reverse, hid_t mode_type = -1) {
-    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-    REQUIRE(file >= 0);
-    const hid_t dset = H5Dopen2(file, "trips", H5P_DEFAULT);
-    const hid_t old_type = H5Dget_type(dset);
-    const hid_t old_space = H5Dget_space(dset);
-    const auto rows = static_cast<hsize_t>(H5Sget_simple_extent_npoints(old_space));
-    std::vector<unsigned char> bytes(rows * H5Tget_size(old_type));
-    if (rows > 0) REQUIRE(H5Dread(dset, old_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
-    H5Sclose(old_space);
-    H5Dclose(dset);
-    REQUIRE(H5Ldelete(file, "trips", H5P_DEFAULT) >= 0);
-
-    const hid_t new_type = H5Tcreate(H5T_COMPOUND, H5Tget_size(old_type));
-    const int members = H5Tget_nmembers(old_type);
+    TakenTable t = take_table(path, "trips");
+    const hid_t new_type = H5Tcreate(H5T_COMPOUND, H5Tget_size(t.type));
+    const int members = H5Tget_nmembers(t.type);
     std::size_t offset = 0;
     for (int k = 0; k < members; ++k) {
         const auto j = static_cast<unsigned>(reverse ? members - 1 - k : k);
-        char* name = H5Tget_member_name(old_type, j);
-        hid_t member = H5Tget_member_type(old_type, j);
+        char* name = H5Tget_member_name(t.type, j);
+        hid_t member = H5Tget_member_type(t.type, j);
         if (mode_type >= 0 && std::strcmp(name, "main_mode") == 0) {
             H5Tclose(member);
             member = H5Tcopy(mode_type);
@@ -463,41 +490,21 @@ void rewrite_trips(const fs::path& path, bool reverse, hid_t mode_type = -1) {
         H5Tclose(member);
         H5free_memory(name);
     }
-    const hsize_t dims[1] = {rows};
-    const hid_t space = H5Screate_simple(1, dims, nullptr);
-    const hid_t out = H5Dcreate2(file, "trips", new_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    REQUIRE(out >= 0);
     // Reversed: converted by member name. Relabelled: same layout, written as is.
-    if (rows > 0)
-        REQUIRE(H5Dwrite(out, reverse ? old_type : new_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
-    H5Dclose(out);
-    H5Sclose(space);
+    put_table(t, "trips", new_type, reverse ? t.type : new_type);
     H5Tclose(new_type);
-    H5Tclose(old_type);
-    H5Fclose(file);
 }
 
 // Replaces dataset `table` by a copy without the fields `drop`: the table of an older schema.
 // The rows are converted by field name. Returns the size of the row left.
 std::size_t drop_fields(const fs::path& path, const char* table, std::initializer_list<std::string_view> drop) {
-    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-    REQUIRE(file >= 0);
-    const hid_t dset = H5Dopen2(file, table, H5P_DEFAULT);
-    const hid_t old_type = H5Dget_type(dset);
-    const hid_t old_space = H5Dget_space(dset);
-    const auto rows = static_cast<hsize_t>(H5Sget_simple_extent_npoints(old_space));
-    std::vector<unsigned char> bytes(rows * H5Tget_size(old_type));
-    if (rows > 0) REQUIRE(H5Dread(dset, old_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
-    H5Sclose(old_space);
-    H5Dclose(dset);
-    REQUIRE(H5Ldelete(file, table, H5P_DEFAULT) >= 0);
-
-    const hid_t v1_type = H5Tcreate(H5T_COMPOUND, H5Tget_size(old_type));
+    TakenTable t = take_table(path, table);
+    const hid_t v1_type = H5Tcreate(H5T_COMPOUND, H5Tget_size(t.type));
     std::size_t offset = 0;
-    for (unsigned j = 0; j < static_cast<unsigned>(H5Tget_nmembers(old_type)); ++j) {
-        char* name = H5Tget_member_name(old_type, j);
+    for (unsigned j = 0; j < static_cast<unsigned>(H5Tget_nmembers(t.type)); ++j) {
+        char* name = H5Tget_member_name(t.type, j);
         if (std::find(drop.begin(), drop.end(), std::string_view(name)) == drop.end()) {
-            const hid_t member = H5Tget_member_type(old_type, j);
+            const hid_t member = H5Tget_member_type(t.type, j);
             REQUIRE(H5Tinsert(v1_type, name, offset, member) >= 0);
             offset += H5Tget_size(member);
             H5Tclose(member);
@@ -506,54 +513,28 @@ std::size_t drop_fields(const fs::path& path, const char* table, std::initialize
     }
     REQUIRE(H5Tpack(v1_type) >= 0);
     const std::size_t row_size = H5Tget_size(v1_type);
-    const hsize_t dims[1] = {rows};
-    const hid_t space = H5Screate_simple(1, dims, nullptr);
-    const hid_t out = H5Dcreate2(file, table, v1_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    REQUIRE(out >= 0);
-    if (rows > 0) REQUIRE(H5Dwrite(out, old_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
-    H5Dclose(out);
-    H5Sclose(space);
+    put_table(t, table, v1_type, t.type);
     H5Tclose(v1_type);
-    H5Tclose(old_type);
-    H5Fclose(file);
     return row_size;
 }
 
 // Renames a field of dataset `table` (same layout, the bytes carry over).
 void rename_field(const fs::path& path, const char* table, const char* from, const char* to) {
-    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-    REQUIRE(file >= 0);
-    const hid_t dset = H5Dopen2(file, table, H5P_DEFAULT);
-    const hid_t old_type = H5Dget_type(dset);
-    const hid_t old_space = H5Dget_space(dset);
-    const auto rows = static_cast<hsize_t>(H5Sget_simple_extent_npoints(old_space));
-    std::vector<unsigned char> bytes(rows * H5Tget_size(old_type));
-    if (rows > 0) REQUIRE(H5Dread(dset, old_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
-    H5Sclose(old_space);
-    H5Dclose(dset);
-    REQUIRE(H5Ldelete(file, table, H5P_DEFAULT) >= 0);
-    const hid_t new_type = H5Tcreate(H5T_COMPOUND, H5Tget_size(old_type));
+    TakenTable t = take_table(path, table);
+    const hid_t new_type = H5Tcreate(H5T_COMPOUND, H5Tget_size(t.type));
     bool renamed = false;
-    for (unsigned j = 0; j < static_cast<unsigned>(H5Tget_nmembers(old_type)); ++j) {
-        char* name = H5Tget_member_name(old_type, j);
-        const hid_t member = H5Tget_member_type(old_type, j);
+    for (unsigned j = 0; j < static_cast<unsigned>(H5Tget_nmembers(t.type)); ++j) {
+        char* name = H5Tget_member_name(t.type, j);
+        const hid_t member = H5Tget_member_type(t.type, j);
         const bool hit = std::strcmp(name, from) == 0;
         renamed = renamed || hit;
-        REQUIRE(H5Tinsert(new_type, hit ? to : name, H5Tget_member_offset(old_type, j), member) >= 0);
+        REQUIRE(H5Tinsert(new_type, hit ? to : name, H5Tget_member_offset(t.type, j), member) >= 0);
         H5Tclose(member);
         H5free_memory(name);
     }
     CHECK(renamed);
-    const hsize_t dims[1] = {rows};
-    const hid_t space = H5Screate_simple(1, dims, nullptr);
-    const hid_t out = H5Dcreate2(file, table, new_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    REQUIRE(out >= 0);
-    if (rows > 0) REQUIRE(H5Dwrite(out, new_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
-    H5Dclose(out);
-    H5Sclose(space);
+    put_table(t, table, new_type, new_type);
     H5Tclose(new_type);
-    H5Tclose(old_type);
-    H5Fclose(file);
 }
 
 // The mode columns as files before schema 6 name them: "mode" in /trips and /legs.
