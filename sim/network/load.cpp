@@ -102,10 +102,25 @@ void read_header(Network& net, const std::filesystem::path& file) {
     (void)format;
     net.name = r.string("name");
     if (const auto* d = r.optional("description")) net.description = scenario::to_string(*d, "description");
-    scenario::MapReader p(r.required("projection"), "projection");
-    net.origin_lat = p.number("origin_lat", scenario::Range{-85, 85});
-    net.origin_lon = p.number("origin_lon", scenario::Range{-180, 180});
-    p.finish();
+    // Coordinates either in a stated CRS or on the local plane of `projection`.
+    const auto* crs = r.optional("crs");
+    const auto* projection = r.optional("projection");
+    if (crs && projection) scenario::fail_at(*crs, "crs", "give either crs or projection, not both");
+    if (crs) {
+        const auto name = scenario::to_string(*crs, "crs");
+        try {
+            net.set_crs(name);
+        } catch (const core::IoError& e) {
+            scenario::fail_at(*crs, "crs", e.what(), "e.g. EPSG:3006 (SWEREF 99 TM) or the UTM zone of the area");
+        }
+        // The origin: where the network's coordinates start, for readers that want a centre.
+        std::tie(net.origin_lat, net.origin_lon) = net.to_lat_lon(0, 0);
+    } else {
+        scenario::MapReader p(projection ? *projection : r.required("projection"), "projection");
+        net.origin_lat = p.number("origin_lat", scenario::Range{-85, 85});
+        net.origin_lon = p.number("origin_lon", scenario::Range{-180, 180});
+        p.finish();
+    }
     r.finish();
 }
 
@@ -286,13 +301,20 @@ std::uint32_t Network::find_line(const std::string& id) const {
     return find_in(line_ids, id);
 }
 
+void Network::set_crs(const std::string& crs_name) {
+    projection = std::make_shared<const Projection>(crs_name);
+    crs = crs_name;
+}
+
 std::pair<double, double> Network::to_lat_lon(double x_m, double y_m) const {
+    if (projection) return projection->to_lat_lon(x_m, y_m);
     const double lat = origin_lat + y_m / earth_m_per_deg_lat;
     const double lon = origin_lon + x_m / (earth_m_per_deg_lon_equator * std::cos(origin_lat * pi / 180.0));
     return {lat, lon};
 }
 
 std::pair<double, double> Network::to_x_y(double lat, double lon) const {
+    if (projection) return projection->to_x_y(lat, lon);
     return {(lon - origin_lon) * earth_m_per_deg_lon_equator * std::cos(origin_lat * pi / 180.0),
             (lat - origin_lat) * earth_m_per_deg_lat};
 }

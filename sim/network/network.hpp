@@ -4,6 +4,7 @@
 // indexed by dense ids; external ids are kept for output and messages only.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -12,6 +13,8 @@
 
 #include "sim/core/error.hpp"
 #include "sim/core/types.hpp"
+
+#include "sim/network/projection.hpp"
 
 namespace flemsim::network {
 
@@ -30,6 +33,10 @@ struct Network {
     std::string description;
     double origin_lat = 0;
     double origin_lon = 0;
+    // The coordinates' CRS (network.yaml `crs:`, e.g. EPSG:3006): node x_m and y_m are its easting
+    // and northing; empty for the local plane around origin_lat, origin_lon (`projection:`).
+    std::string crs;
+    std::shared_ptr<const Projection> projection;                  // set with crs (set_crs)
     std::vector<std::pair<std::string, std::string>> file_hashes;  // file name, sha256
 
     // Nodes.
@@ -142,9 +149,12 @@ struct Network {
     std::uint32_t find_stop(const std::string& id) const;
     std::uint32_t find_line(const std::string& id) const;
 
-    // WGS84 of a projected point (local equirectangular around the origin), and back.
+    // WGS84 of a point of the network (through PROJ with a crs, else the local equirectangular
+    // plane around the origin), and back.
     std::pair<double, double> to_lat_lon(double x_m, double y_m) const;
     std::pair<double, double> to_x_y(double lat, double lon) const;
+    // States the coordinates' CRS; throws core::IoError when PROJ does not know it as a projected CRS.
+    void set_crs(const std::string& crs_name);
 };
 
 // Reads and checks a network folder (network.yaml and the CSV tables documented in

@@ -70,9 +70,10 @@ void write_network(const Network& net, const std::filesystem::path& folder) {
     try {
         write_text(
             tmp / "network.yaml",
-            fmt::format("format: 1\nname: {}\ndescription: {}\nprojection:\n  origin_lat: {}\n  origin_lon: {}\n",
-                        yaml_quoted(net.name), yaml_quoted(net.description), number(net.origin_lat, 7),
-                        number(net.origin_lon, 7)));
+            fmt::format("format: 1\nname: {}\ndescription: {}\n", yaml_quoted(net.name), yaml_quoted(net.description)) +
+                (net.crs.empty() ? fmt::format("projection:\n  origin_lat: {}\n  origin_lon: {}\n",
+                                               number(net.origin_lat, 7), number(net.origin_lon, 7))
+                                 : fmt::format("crs: {}\n", yaml_quoted(net.crs))));
 
         fmt::memory_buffer n;
         fmt::format_to(std::back_inserter(n), "id,x_m,y_m,zone\n");

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -7,6 +8,8 @@
 #include "sim/network/check.hpp"
 #include "sim/network/network.hpp"
 #include "sim/network/write.hpp"
+
+#include <fmt/format.h>
 
 using namespace flemsim;
 
@@ -424,4 +427,66 @@ TEST_CASE("a stop with parking far from the roads is a warning, not an error") {
 TEST_CASE("the Flemingsberg network has a car and a bike park near every station with spaces") {
     const auto net = network::load_network(std::filesystem::path(FLEMSIM_SOURCE_DIR) / "networks" / "flemingsberg");
     CHECK(network::network_warnings(net).empty());
+}
+
+namespace {
+// The tiny network with its coordinates in SWEREF 99 TM (EPSG:3006): node a0, at the local
+// plane's origin (59.2180 N, 17.9457 E), moved to where PROJ puts that point.
+constexpr double a0_easting = 668131.016031233, a0_northing = 6568041.21243061;  // gdaltransform
+
+std::filesystem::path in_sweref(const std::string& case_name, const std::string& crs_line) {
+    std::string nodes;
+    std::istringstream in(read(tiny / "nodes.csv"));
+    for (std::string line; std::getline(in, line);) {
+        std::vector<std::string> cells;
+        std::stringstream row(line);
+        for (std::string c; std::getline(row, c, ',');) cells.push_back(c);
+        if (line.empty() || line[0] == '#' || cells[0] == "id" || cells.size() < 3) {
+            nodes += line + "\n";
+            continue;
+        }
+        nodes += fmt::format("{},{:.3f},{:.3f},{}\n", cells[0], std::stod(cells[1]) + a0_easting,
+                             std::stod(cells[2]) + a0_northing, cells.size() > 3 ? cells[3] : "");
+    }
+    const auto dir = broken(case_name, "nodes.csv", nodes);
+    std::ofstream(dir / "network.yaml") << "format: 1\nname: tiny in SWEREF\n" << crs_line;
+    return dir;
+}
+}  // namespace
+
+TEST_CASE("a network whose coordinates state a CRS converts through PROJ") {
+    const auto net = network::load_network(in_sweref("sweref", "crs: EPSG:3006\n"));
+    CHECK(net.crs == "EPSG:3006");
+    const auto a0 = net.find_node("a0");
+    const auto [lat, lon] = net.to_lat_lon(net.node_x_m[a0], net.node_y_m[a0]);
+    CHECK(lat == doctest::Approx(59.2180).epsilon(1e-9));
+    CHECK(lon == doctest::Approx(17.9457).epsilon(1e-9));
+    const auto [x, y] = net.to_x_y(lat, lon);
+    CHECK(std::abs(x - net.node_x_m[a0]) < 0.001);
+    CHECK(std::abs(y - net.node_y_m[a0]) < 0.001);
+    // 5 km east along the easting is about 5 km on the ground: SWEREF 99 TM's scale here is
+    // 0.9996 at 15 E, about 0.99995 at 17.9 E (so within 0.01 %).
+    const auto gw = net.find_node("gw");
+    const auto [glat, glon] = net.to_lat_lon(net.node_x_m[gw], net.node_y_m[gw]);
+    // On the GRS 80 ellipsoid, over 5 km: the radii of curvature at the mean latitude (within a
+    // millimetre of the geodesic at this length).
+    const double a = 6378137.0, e2 = 0.00669438002290, rad = 3.14159265358979323846 / 180;
+    const double phi = (lat + glat) / 2 * rad, w = std::sqrt(1 - e2 * std::sin(phi) * std::sin(phi));
+    const double m = a * (1 - e2) / (w * w * w), n = a / w;
+    const double ground = std::hypot(m * (glat - lat) * rad, n * std::cos(phi) * (glon - lon) * rad);
+    CHECK(ground == doctest::Approx(5000.0).epsilon(0.0001));
+
+    SUBCASE("written and read back with its CRS") {
+        const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-network" / "sweref-written";
+        std::filesystem::remove_all(dir);
+        network::write_network(net, dir);
+        CHECK(read(dir / "network.yaml").find("crs: \"EPSG:3006\"") != std::string::npos);
+        CHECK(network::load_network(dir).crs == "EPSG:3006");
+    }
+    SUBCASE("a CRS PROJ does not know, a geographic one, or both keys") {
+        CHECK(error_of(in_sweref("bad-crs", "crs: EPSG:999999\n")).find("network.yaml:3:6: crs:") != std::string::npos);
+        CHECK(error_of(in_sweref("geographic", "crs: EPSG:4326\n")).find("not a projected CRS") != std::string::npos);
+        CHECK(error_of(in_sweref("both", "crs: EPSG:3006\nprojection: {origin_lat: 59, origin_lon: 18}\n"))
+                  .find("either crs or projection") != std::string::npos);
+    }
 }
