@@ -28,8 +28,54 @@ M_PER_DEG_LON = math.cos(math.radians(ORIGIN_LAT)) * 111320.0
 
 
 def xy(lat, lon):
-    """Local equirectangular projection of network.yaml (metres east, north of the origin)."""
+    """The generator's working plane: local equirectangular, metres east and north of the origin.
+    It is 0.74 % short north to south and 0.19 % east to west at 59.2 N, so the tables are
+    written in SWEREF 99 TM (to_crs below) and the lengths of the links laid out here are
+    scaled to it."""
     return ((lon - ORIGIN_LON) * M_PER_DEG_LON, (lat - ORIGIN_LAT) * M_PER_DEG_LAT)
+
+
+def lat_lon(x, y):
+    """WGS84 of a point of the working plane (the inverse of xy)."""
+    return (ORIGIN_LAT + y / M_PER_DEG_LAT, ORIGIN_LON + x / M_PER_DEG_LON)
+
+
+# SWEREF 99 TM (EPSG:3006): transverse Mercator on GRS 80, central meridian 15 E, scale 0.9996,
+# false easting 500,000 m; Krueger's series as Lantmaeteriet publishes them ("Gauss Conformal
+# Projection (Transverse Mercator): Krueger's formulas"). Within a millimetre of PROJ here
+# (tests/network/test_flemingsberg_network.sh checks it against gdaltransform).
+CRS = "EPSG:3006"
+
+
+def sweref99tm(lat, lon):
+    """(easting, northing) in metres of a WGS84 point (GRS 80 and WGS 84 agree well below 1 mm)."""
+    a, f = 6378137.0, 1.0 / 298.257222101
+    lon0, k0, fn, fe = math.radians(15.0), 0.9996, 0.0, 500000.0
+    e2 = f * (2.0 - f)
+    n = f / (2.0 - f)
+    a_roof = a / (1.0 + n) * (1.0 + n * n / 4.0 + n ** 4 / 64.0)
+    A = e2
+    B = (5.0 * e2 ** 2 - e2 ** 3) / 6.0
+    C = (104.0 * e2 ** 3 - 45.0 * e2 ** 4) / 120.0
+    D = 1237.0 * e2 ** 4 / 1260.0
+    beta = (n / 2.0 - 2.0 * n * n / 3.0 + 5.0 * n ** 3 / 16.0 + 41.0 * n ** 4 / 180.0,
+            13.0 * n * n / 48.0 - 3.0 * n ** 3 / 5.0 + 557.0 * n ** 4 / 1440.0,
+            61.0 * n ** 3 / 240.0 - 103.0 * n ** 4 / 140.0,
+            49561.0 * n ** 4 / 161280.0)
+    phi, lam = math.radians(lat), math.radians(lon)
+    s = math.sin(phi)
+    phi_star = phi - s * math.cos(phi) * (A + B * s * s + C * s ** 4 + D * s ** 6)
+    dlam = lam - lon0
+    xi = math.atan(math.tan(phi_star) / math.cos(dlam))
+    eta = math.atanh(math.cos(phi_star) * math.sin(dlam))
+    north = xi + sum(b * math.sin(2 * k * xi) * math.cosh(2 * k * eta) for k, b in enumerate(beta, 1))
+    east = eta + sum(b * math.cos(2 * k * xi) * math.sinh(2 * k * eta) for k, b in enumerate(beta, 1))
+    return (k0 * a_roof * east + fe, k0 * a_roof * north + fn)
+
+
+def to_crs(x, y):
+    """A point of the working plane in the tables' CRS."""
+    return sweref99tm(*lat_lon(x, y))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -606,11 +652,13 @@ class Network:
 
     def add_link(self, a, b, typ, modes, name="", length=None, oneway="no", speed=None, lanes=None, cap=None,
                  role="mesh", detour=1.0):
+        geometric = length is None  # laid out in the working plane: scaled to SWEREF 99 TM when written
         if length is None:
             length = up10(dist(self.P(a), self.P(b)) * detour)
         if "car" in modes and speed is None:
             speed, lanes, cap = ROAD_CLASS[typ]
-        self.links.append(dict(a=a, b=b, len=length, type=typ, modes=modes, oneway=oneway, speed=speed,
+        self.links.append(dict(a=a, b=b, len=length, geometric=geometric, type=typ, modes=modes, oneway=oneway,
+                               speed=speed,
                                lanes=lanes, cap=cap, name=name, role=role, protected=False, crossing=None,
                                dir=None))
         return len(self.links) - 1
@@ -1209,12 +1257,19 @@ def write_tables(net, outdir):
                 "description: Schematic street and path mesh of Flemingsberg (Huddinge and Botkyrka) about 3 km "
                 "around the station with commuter rail, regional trains, buses and gateway zones for the rest "
                 "of the Stockholm region\n"
-                "projection:            # local equirectangular: x_m = (lon - origin_lon) * cos(origin_lat) * "
-                "111320, y_m = (lat - origin_lat) * 110574\n"
-                "  origin_lat: %.4f\n  origin_lon: %.4f\n" % (ORIGIN_LAT, ORIGIN_LON))
+                "crs: %s                # SWEREF 99 TM: x_m easting, y_m northing, metres\n" % CRS)
 
+    sweref = {n: to_crs(X[n], Y[n]) for n in net.order}
     out("nodes.csv", "id,x_m,y_m,zone",
-        [(nid[n], fmt(X[n]), fmt(Y[n]), net.zone_of.get(n, "")) for n in net.order])
+        [(nid[n], fmt(sweref[n][0]), fmt(sweref[n][1]), net.zone_of.get(n, "")) for n in net.order])
+
+    def length_of(l):
+        """A link's length in SWEREF 99 TM: one laid out in the working plane scaled by the ratio of
+        its ends' distances in the two; one stated by a source as it is."""
+        plane = dist((X[l["a"]], Y[l["a"]]), (X[l["b"]], Y[l["b"]]))
+        if not l["geometric"] or plane <= 0:
+            return l["len"]
+        return up10(l["len"] * dist(sweref[l["a"]], sweref[l["b"]]) / plane)
     rows = []
     counters = {}
     for l in links:
@@ -1232,7 +1287,7 @@ def write_tables(net, outdir):
             counters["mesh"] = counters.get("mesh", 0) + 1
             lid = "l%05d" % counters["mesh"]
         car = "car" in l["modes"]
-        rows.append((lid, nid[l["a"]], nid[l["b"]], fmt(l["len"]), l["type"], l["modes"], l["oneway"],
+        rows.append((lid, nid[l["a"]], nid[l["b"]], fmt(length_of(l)), l["type"], l["modes"], l["oneway"],
                      l["speed"] if car else "", l["lanes"] if car else "", l["cap"] if car else "", l["name"]))
     out("links.csv", "id,from,to,length_m,type,modes,oneway,car_speed_kph,lanes,capacity_veh_per_h,name", rows)
 
@@ -1369,7 +1424,7 @@ def check(outdir, trip_log=None):
         T[f[:-4]] = read_table(os.path.join(outdir, f), cols.split(","), optional.get(f, ()))
     with open(os.path.join(outdir, "network.yaml"), encoding="utf-8") as f:
         keys = [ln.split(":")[0].strip() for ln in f if ln.strip() and not ln.strip().startswith("#")]
-    if keys != ["format", "name", "description", "projection", "origin_lat", "origin_lon"]:
+    if keys != ["format", "name", "description", "crs"]:
         err("network.yaml keys %s" % keys)
 
     idchars = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
