@@ -1114,6 +1114,8 @@ void poke(const fs::path& path, const char* dataset, std::size_t row, const char
     REQUIRE(H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
     std::memcpy(bytes.data() + row * row_size + offset, &value, sizeof(T));
     REQUIRE(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
+    // The strings of a table with text (the lookups) were allocated by HDF5 when read.
+    H5Dvlen_reclaim(type, space, H5P_DEFAULT, bytes.data());
     H5Sclose(space);
     H5Tclose(type);
     H5Dclose(dset);
