@@ -15,6 +15,13 @@ std::string slurp(const std::filesystem::path& path) {
 }
 }  // namespace
 
+std::string csv_field(std::string_view value) {
+    if (value.find_first_of(",\"\n") == std::string_view::npos) return std::string(value);
+    std::string q = "\"";
+    for (const char c : value) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
 CsvReader::CsvReader(const std::filesystem::path& path, std::vector<std::string> columns,
                      const std::vector<std::string>& optional)
     : m_file(path.string()), m_text(slurp(path)), m_columns(std::move(columns)) {

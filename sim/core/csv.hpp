@@ -55,4 +55,8 @@ private:
     std::string_view m_raw;
 };
 
+// A field of a comma-separated file we write: quoted (RFC 4180) when it holds a comma, a quote or
+// a line break.
+std::string csv_field(std::string_view value);
+
 }  // namespace flemsim::core

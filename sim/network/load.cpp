@@ -331,6 +331,14 @@ const char* line_mode_name(LineMode m) {
     return "?";
 }
 
+std::string modes_text(std::uint8_t bits) {
+    std::string out;
+    for (const auto& [bit, name] : {std::pair{walk_bit, "walk"}, std::pair{bike_bit, "bike"}, std::pair{car_bit, "car"},
+                                    std::pair{transit_bit, "transit"}})
+        if (bits & bit) out += (out.empty() ? "" : "|") + std::string(name);
+    return out;
+}
+
 std::uint8_t mode_bit(std::string_view name, bool allow_transit) {
     if (name == "walk") return walk_bit;
     if (name == "bike") return bike_bit;

@@ -166,5 +166,7 @@ const char* line_mode_name(LineMode m);
 bool parse_line_mode(std::string_view name, LineMode& out);
 // The bit of one mode of a link or zone (walk, bike, car; transit when allowed); 0 for another name.
 std::uint8_t mode_bit(std::string_view name, bool allow_transit);
+// Mode bits as a network table writes them: "walk|bike|car" (transit last).
+std::string modes_text(std::uint8_t bits);
 
 }  // namespace flemsim::network

@@ -34,14 +34,6 @@ std::string clean(std::string s) {
     return std::string(core::trim(s));
 }
 
-std::string modes_text(std::uint8_t bits) {
-    std::string out;
-    for (const auto& [bit, name] : {std::pair{walk_bit, "walk"}, std::pair{bike_bit, "bike"}, std::pair{car_bit, "car"},
-                                    std::pair{transit_bit, "transit"}})
-        if (bits & bit) out += (out.empty() ? "" : "|") + std::string(name);
-    return out;
-}
-
 void write_text(const std::filesystem::path& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out) throw core::IoError("cannot write " + path.string());

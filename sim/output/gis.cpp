@@ -16,7 +16,6 @@
 
 #include "sim/core/error.hpp"
 #include "sim/core/fs.hpp"
-#include "sim/output/exports.hpp"
 
 namespace flemsim::output {
 
@@ -51,16 +50,6 @@ std::size_t period_of(std::uint16_t hour) {
     if (h < 15) return 2;
     if (h < 18) return 3;
     return 4;
-}
-
-std::string modes_text(std::uint8_t bits) {
-    std::string s;
-    for (const auto& [bit, name] : {std::pair{network::walk_bit, "walk"},
-                                    {network::bike_bit, "bike"},
-                                    {network::car_bit, "car"},
-                                    {network::transit_bit, "transit"}})
-        if (bits & bit) s += (s.empty() ? "" : "|") + std::string(name);
-    return s;
 }
 
 struct LinkTotals {
@@ -163,7 +152,6 @@ std::vector<std::filesystem::path> write_gis_layers(const std::filesystem::path&
                                                     const std::string& crs, const network::Network& net,
                                                     const TripLog* log) {
     register_gdal();
-    if (log) check_same_network(*log, net);
     const bool simulated = log && log->has_simulation;
     OGRSpatialReference srs;
     if (!make_srs(srs, crs)) throw core::IoError("unknown CRS '" + crs + "': " + gdal_message());
@@ -189,9 +177,9 @@ std::vector<std::filesystem::path> write_gis_layers(const std::filesystem::path&
             t.peak_hour_cars = std::max(t.peak_hour_cars, v.cars);
         }
         const auto& load = log->simulation.transit_load;
+        const auto in_range = [&](std::int32_t s) { return s >= 0 && static_cast<std::size_t>(s) < stops.size(); };
         for (std::size_t i = 0; i < load.size(); ++i) {
             const auto& r = load[i];
-            const auto in_range = [&](std::int32_t s) { return s >= 0 && static_cast<std::size_t>(s) < stops.size(); };
             if (in_range(r.from_stop)) {
                 auto& s = stops[static_cast<std::size_t>(r.from_stop)];
                 s.boardings += r.boardings;
@@ -248,21 +236,15 @@ std::vector<std::filesystem::path> write_gis_layers(const std::filesystem::path&
         if (CPLGetLastErrorType() >= CE_Failure)
             throw core::IoError("cannot write " + file.string() + ": " + gdal_message());
     };
-    const auto transaction = [](GDALDataset* ds, bool start) {
-        if (start)
-            ds->StartTransaction();
-        else
-            ds->CommitTransaction();
-    };
 
     // One layer: its file (or the GeoPackage), a transaction, the fields and features `fill`
     // writes, then the file closed (the GeoPackage after its last layer).
     const auto layer_block = [&](const char* name, OGRwkbGeometryType type, bool last, const auto& fill) {
         auto [ds, file] = open(name);
-        transaction(ds, true);
+        ds->StartTransaction();  // GeoPackage: one transaction a layer; the others have none
         Layer layer(ds, name, srs, type, file);
         fill(layer);
-        transaction(ds, false);
+        ds->CommitTransaction();
         close(ds, file, last);
     };
     // A feature at a point of the network's plane.
@@ -314,7 +296,7 @@ std::vector<std::filesystem::path> write_gis_layers(const std::filesystem::path&
                 f->SetField("to", net.node_ids[net.link_to[l]].c_str());
                 f->SetField("name", net.link_name[l].c_str());
                 f->SetField("type", net.link_type[l].c_str());
-                f->SetField("modes", modes_text(net.link_modes[l]).c_str());
+                f->SetField("modes", network::modes_text(net.link_modes[l]).c_str());
                 f->SetField("oneway", net.link_oneway[l] ? 1 : 0);
                 f->SetField("length_m", net.link_length_m[l]);
                 if (net.link_modes[l] & network::car_bit) {

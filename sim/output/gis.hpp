@@ -38,7 +38,8 @@ bool parse_gis_format(const std::string& name, GisFormat& format);
 bool valid_crs(const std::string& crs, std::string& why);
 
 // Writes the layers into `dir` (network.gpkg, or <layer>.geojson / <layer>.fgb), each file under
-// a temporary name renamed when complete; `log` may be null (the network alone). The network's
+// a temporary name renamed when complete; `log` may be null (the network alone), else it must
+// be a log of this network (check_same_network, sim/output/exports.hpp, says so). The network's
 // coordinates (its local plane, see network.yaml's projection) go to WGS84 and on to `crs`
 // through PROJ. Returns the files written. Throws core::IoError when GDAL cannot write.
 std::vector<std::filesystem::path> write_gis_layers(const std::filesystem::path& dir, GisFormat format,

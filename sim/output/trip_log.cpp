@@ -414,6 +414,13 @@ using hdf5::write_attribute;
 using hdf5::write_scalar_attribute;
 using hdf5::write_string_attribute;
 
+// A list of text lines as one string attribute, a line each (empty without any).
+void write_lines_attribute(hid_t root, const char* name, const std::vector<std::string>& lines, hid_t text) {
+    std::string joined;
+    for (const auto& l : lines) joined += (joined.empty() ? "" : "\n") + l;
+    write_string_attribute(root, name, joined, text);
+}
+
 void write_meta(hid_t root, const TripLogMeta& meta, hid_t text, bool simulated) {
     // The layout written is this code's, whatever meta.schema_version says.
     const int schema_version = trip_log_schema_version;
@@ -430,15 +437,9 @@ void write_meta(hid_t root, const TripLogMeta& meta, hid_t text, bool simulated)
     }
     write_string_attribute(root, "input_hashes", hashes, text);
     write_string_attribute(root, "created_utc", meta.created_utc, text);
-    std::string overrides;
-    for (const auto& o : meta.overrides) overrides += (overrides.empty() ? "" : "\n") + o;
-    write_string_attribute(root, "overrides", overrides, text);
-    std::string packages;
-    for (const auto& p : meta.packages) packages += (packages.empty() ? "" : "\n") + p;
-    write_string_attribute(root, "packages", packages, text);
-    std::string unreachable;
-    for (const auto& z : meta.zones_unreachable) unreachable += (unreachable.empty() ? "" : "\n") + z;
-    write_string_attribute(root, "zones_unreachable", unreachable, text);
+    write_lines_attribute(root, "overrides", meta.overrides, text);
+    write_lines_attribute(root, "packages", meta.packages, text);
+    write_lines_attribute(root, "zones_unreachable", meta.zones_unreachable, text);
     // What kind of run wrote the file, for readers that do not look for /legs.
     write_string_attribute(root, "run", simulated ? "simulated" : "static", text);
     write_scalar_attribute(root, "target_sustainable_share", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
@@ -574,28 +575,26 @@ public:
         meta.scenario_yaml = read_string(m_root.get(), "scenario_yaml");
         meta.input_hashes = parse_hashes(read_string(m_root.get(), "input_hashes"));
         meta.created_utc = read_string(m_root.get(), "created_utc");
-        // Files before it have no 'overrides' attribute.
-        if (H5Aexists(m_root.get(), "overrides") > 0) {
-            const std::string overrides = read_string(m_root.get(), "overrides");
-            for (const auto line : core::split(overrides, '\n'))
-                if (!line.empty()) meta.overrides.emplace_back(line);
-        }
-        if (H5Aexists(m_root.get(), "zones_unreachable") > 0) {
-            const std::string zones = read_string(m_root.get(), "zones_unreachable");
-            for (const auto line : core::split(zones, '\n'))
-                if (!line.empty()) meta.zones_unreachable.emplace_back(line);
-        }
-        if (H5Aexists(m_root.get(), "packages") > 0) {
-            const std::string packages = read_string(m_root.get(), "packages");
-            for (const auto line : core::split(packages, '\n'))
-                if (!line.empty()) meta.packages.emplace_back(line);
-        }
+        // Files before them have no 'overrides', 'packages' or 'zones_unreachable'.
+        meta.overrides = read_lines("overrides");
+        meta.packages = read_lines("packages");
+        meta.zones_unreachable = read_lines("zones_unreachable");
         read_number(m_root.get(), "target_sustainable_share", H5T_FLOAT, H5T_NATIVE_DOUBLE,
                     &meta.target_sustainable_share, 1);
         meta.distance_bands_km.resize(attribute_size("distance_bands_km"));
         read_number(m_root.get(), "distance_bands_km", H5T_FLOAT, H5T_NATIVE_DOUBLE, meta.distance_bands_km.data(),
                     meta.distance_bands_km.size());
         return meta;
+    }
+
+    // A root attribute of text lines (write_lines_attribute); none when the file has no such attribute.
+    std::vector<std::string> read_lines(const char* name) const {
+        std::vector<std::string> lines;
+        if (H5Aexists(m_root.get(), name) <= 0) return lines;
+        const std::string text = read_string(m_root.get(), name);
+        for (const auto line : core::split(text, '\n'))
+            if (!line.empty()) lines.emplace_back(line);
+        return lines;
     }
 
     // The root attribute 'run' ("static" or "simulated"; files before it have none) against

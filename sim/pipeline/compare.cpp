@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/core/csv.hpp"
+
 #include "sim/core/error.hpp"
 #include "sim/core/json.hpp"
 #include "sim/core/text.hpp"
@@ -370,15 +372,9 @@ std::string comparison_csv(const Comparison& c) {
         if (!std::isfinite(v)) return std::string();
         return fmt::format("{:.10g}", v);
     };
-    const auto q = [](const std::string& s) {
-        if (s.find_first_of(",\"\n") == std::string::npos) return s;
-        std::string r = "\"";
-        for (char ch : s) r += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-        return r + "\"";
-    };
     for (const auto& r : c.rows) {
-        fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},", q(r.scenario), q(r.metric), r.value.n,
-                       f(r.value.mean), f(r.value.low()), f(r.value.high()));
+        fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},", core::csv_field(r.scenario),
+                       core::csv_field(r.metric), r.value.n, f(r.value.mean), f(r.value.low()), f(r.value.high()));
         if (r.difference.n > 0)
             fmt::format_to(std::back_inserter(out), "{},{},{}\n", f(r.difference.mean), f(r.difference.low()),
                            f(r.difference.high()));

@@ -349,7 +349,7 @@ void check_box(Page& o, const report::CheckThese& c) {
 // Mean volumes over a scenario's runs, keyed by ids so that options with other networks compare.
 struct MeanVolumes {
     bool simulated = false;
-    std::map<std::string, std::array<double, 2>> link;           // link id -> vehicles, persons (walk and bike) a day
+    std::map<std::string, double> link;                          // link id -> vehicles (cars and buses) a day
     std::map<std::pair<std::string, std::string>, double> load;  // stop ids (ordered) -> on board a day
 };
 
@@ -363,9 +363,7 @@ MeanVolumes mean_volumes(const std::vector<std::filesystem::path>& runs) {
         if (!log.has_simulation || log.lookups.links.empty()) return {};
         for (const auto& r : log.simulation.link_volumes) {
             if (r.link >= log.lookups.links.size()) continue;
-            auto& v = m.link[log.lookups.links[r.link].id];
-            v[0] += share * (r.cars + r.buses);
-            v[1] += share * (r.walkers + r.cyclists);
+            m.link[log.lookups.links[r.link].id] += share * (r.cars + r.buses);
         }
         for (const auto& r : log.simulation.transit_load) {
             if (r.from_stop < 0 || r.to_stop < 0 ||
@@ -431,8 +429,8 @@ void difference_maps(Page& o, const Comparison& c, const std::vector<std::size_t
                 for (const auto& k : ids) {
                     const auto it = link_of.find(k);
                     if (it == link_of.end()) continue;  // a link the option removed
-                    const auto a = vols[i].link.count(k) ? vols[i].link.at(k)[0] : 0.0;
-                    const auto b = base.link.count(k) ? base.link.at(k)[0] : 0.0;
+                    const auto a = vols[i].link.count(k) ? vols[i].link.at(k) : 0.0;
+                    const auto b = base.link.count(k) ? base.link.at(k) : 0.0;
                     const auto l = it->second;
                     seg.emplace_back(net.node_x_m[net.link_from[l]], net.node_y_m[net.link_from[l]],
                                      net.node_x_m[net.link_to[l]], net.node_y_m[net.link_to[l]], a - b, k);
@@ -783,7 +781,7 @@ std::string trip_log_page(const output::TripLog& log, const std::string& scenari
     in.log = &log;
     in.counts = counts;
     in.title =
-        "flemsim report: " + log.meta.scenario_name + report::with_overrides(log.meta.overrides, log.meta.packages);
+        "flemsim report: " + log.meta.scenario_name + report::title_suffix(log.meta.overrides, log.meta.packages);
     std::optional<network::Network> net;
     std::optional<Accessibility> acc;
     if (!scenario_file.empty()) {

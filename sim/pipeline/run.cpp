@@ -148,11 +148,9 @@ int resolve_threads(const scenario::Scenario& s, const RunOptions& o) {
     return t > 0 ? t : tbb::info::default_concurrency();
 }
 
-}  // namespace
-
 // Study zones that a mode cannot reach from other study zones, or leave for them, at 08:00
 // (the skims' centroid-to-centroid paths: NaN where a mode has none).
-static std::vector<report::ZoneUnreachable> zones_unreachable(const routing::RoutingContext& ctx) {
+std::vector<report::ZoneUnreachable> zones_unreachable(const routing::RoutingContext& ctx) {
     const auto& net = ctx.net;
     const auto skims = routing::compute_zone_skims(ctx, 8 * 3600);
     const std::size_t nz = skims.zone_count;
@@ -175,6 +173,8 @@ static std::vector<report::ZoneUnreachable> zones_unreachable(const routing::Rou
     }
     return out;
 }
+
+}  // namespace
 
 std::string creation_time_utc() {
     std::time_t now = std::time(nullptr);

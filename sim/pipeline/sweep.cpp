@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "sim/core/atomic_file.hpp"
+#include "sim/core/csv.hpp"
 #include "sim/core/error.hpp"
 #include "sim/core/fs.hpp"
 #include "sim/core/rng.hpp"
@@ -199,17 +200,22 @@ Sweep load_sweep(const std::filesystem::path& file) {
     root.finish();
     validate_runs(sweep, root.required("scenarios").items, variants, common, origins);
 
-    // The swept keys, each a column of the summary, in the order the file names them.
-    for (const auto& variant : variants)
-        for (const auto& o : variant) {
-            const auto key = o.substr(0, o.find('='));
-            if (std::find(sweep.swept_keys.begin(), sweep.swept_keys.end(), key) == sweep.swept_keys.end())
-                sweep.swept_keys.push_back(key);
+    // Each variant's overrides as (key, value), for the summary's columns.
+    std::vector<std::vector<std::pair<std::string, std::string>>> swept(variants.size());
+    for (std::size_t v = 0; v < variants.size(); ++v)
+        for (const auto& o : variants[v]) {
+            const auto eq = o.find('=');
+            swept[v].emplace_back(o.substr(0, eq), o.substr(eq + 1));
+            // The swept keys, each a column of the summary, in the order the file names them.
+            if (std::find(sweep.swept_keys.begin(), sweep.swept_keys.end(), swept[v].back().first) ==
+                sweep.swept_keys.end())
+                sweep.swept_keys.push_back(swept[v].back().first);
         }
     std::size_t number = 0;
     for (const auto& base : bases)
-        for (const auto& variant : variants)
+        for (std::size_t v = 0; v < variants.size(); ++v)
             for (long long k = 0; k < seeds; ++k) {
+                const auto& variant = variants[v];
                 ++number;
                 SweepRun r;
                 r.id = fmt::format("r{:04}", number);
@@ -220,10 +226,7 @@ Sweep load_sweep(const std::filesystem::path& file) {
                 r.replicate = static_cast<std::size_t>(k + 1);
                 r.seed = core::mix64(master ^ core::mix64(static_cast<std::uint64_t>(k + 1)));
                 r.parameters = join(variant, " ");
-                for (const auto& o : variant) {
-                    const auto eq = o.find('=');
-                    r.swept.emplace_back(o.substr(0, eq), o.substr(eq + 1));
-                }
+                r.swept = swept[v];
                 sweep.runs.push_back(r);
             }
     return sweep;
@@ -372,14 +375,6 @@ void execute_run_here(const Sweep& sweep, std::size_t index, int threads) {
 
 namespace {
 
-// A CSV field: quoted when it holds a comma, a quote or a line break.
-std::string csv_field(const std::string& v) {
-    if (v.find_first_of(",\"\n") == std::string::npos) return v;
-    std::string q = "\"";
-    for (const char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
-
 // Whether every value is a number (the column is then numeric in summary.h5).
 bool all_numbers(const std::vector<std::string>& values) {
     for (const auto& v : values) {
@@ -408,20 +403,20 @@ void write_sweep_summary(const Sweep& sweep, const std::vector<SweepRow>& rows) 
     }
     fmt::memory_buffer out;
     fmt::format_to(std::back_inserter(out), "run,base");
-    for (const auto& k : sweep.swept_keys) fmt::format_to(std::back_inserter(out), ",{}", csv_field(k));
+    for (const auto& k : sweep.swept_keys) fmt::format_to(std::back_inserter(out), ",{}", core::csv_field(k));
     fmt::format_to(std::back_inserter(out),
                    ",replicate,seed,status,trips,share_walk,share_bike,share_transit,share_car,"
                    "sustainable_share,target_met,mean_min_walk,mean_min_bike,mean_min_transit,mean_min_car,parameters,"
                    "error\n");
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const auto& r = rows[i];
-        fmt::format_to(std::back_inserter(out), "{},{}", r.run, csv_field(r.base));
-        for (const auto& column : swept) fmt::format_to(std::back_inserter(out), ",{}", csv_field(column[i]));
+        fmt::format_to(std::back_inserter(out), "{},{}", r.run, core::csv_field(r.base));
+        for (const auto& column : swept) fmt::format_to(std::back_inserter(out), ",{}", core::csv_field(column[i]));
         fmt::format_to(std::back_inserter(out),
                        ",{},{},{},{:.0f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{:.3f},{:.3f},{:.3f},{:.3f},{},{}\n",
                        replicate[i], r.seed, r.status, r.trips, r.share_walk, r.share_bike, r.share_transit,
                        r.share_car, r.sustainable_share, r.target_met ? 1 : 0, r.mean_min_walk, r.mean_min_bike,
-                       r.mean_min_transit, r.mean_min_car, csv_field(r.parameters), csv_field(r.error));
+                       r.mean_min_transit, r.mean_min_car, core::csv_field(r.parameters), core::csv_field(r.error));
     }
     std::filesystem::create_directories(sweep.output);
     core::write_file_atomically(sweep.output / "summary.csv", fmt::to_string(out));

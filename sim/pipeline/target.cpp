@@ -12,6 +12,7 @@
 #include <boost/math/distributions/students_t.hpp>
 
 #include "sim/core/atomic_file.hpp"
+#include "sim/core/csv.hpp"
 #include "sim/core/fs.hpp"
 #include "sim/core/json.hpp"
 #include "sim/core/text.hpp"
@@ -303,9 +304,6 @@ TargetResult run_target_search(const TargetSearch& search, const TargetOptions& 
     r.target = search.target > 0 ? search.target : base.target.sustainable_share;
     const auto base_net = network::load_scenario_network(base);
     for (const auto& l : search.levers) {
-        const auto in_lever = [&](const std::exception& e) {
-            throw core::InputError(l.pos, "lever '" + l.name + "': " + e.what());
-        };
         try {
             if (l.kind == Lever::Kind::set)
                 for (const auto& level : l.values) {
@@ -317,7 +315,7 @@ TargetResult run_target_search(const TargetSearch& search, const TargetOptions& 
                 network::load_scenario_network(
                     scenario::load_scenario(l.package, scenario::LoadOptions{base_overrides}));
         } catch (const core::InputError& e) {
-            in_lever(e);
+            throw core::InputError(l.pos, "lever '" + l.name + "': " + e.what());
         }
         for (const auto& id : l.lines)
             if (base_net.find_line(id) == core::invalid_index)
@@ -498,13 +496,6 @@ std::string share_text(const TargetResult& r, const TargetPoint& p) {
     return fmt::format("{} % (lower bound {} %)", pct(p.mean), pct(p.low));
 }
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (const char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
-
 }  // namespace
 
 std::string format_target(const TargetResult& r) {
@@ -559,16 +550,12 @@ std::string format_target(const TargetResult& r) {
     fmt::format_to(std::back_inserter(out), "  stopped: {}\n", r.stop_reason);
 
     if (r.found.empty()) {
-        fmt::format_to(
-            std::back_inserter(out),
-            "\nNo point searched reaches {} %. The largest share: {} ({}). Add levers or widen their "
-            "ranges.\n",
-            pct(r.target),
-            describe_point(r, *std::max_element(r.points.begin(), r.points.end(),
-                                                [](const auto& a, const auto& b) { return a.mean < b.mean; })),
-            pct(std::max_element(r.points.begin(), r.points.end(), [](const auto& a, const auto& b) {
-                    return a.mean < b.mean;
-                })->mean));
+        const auto& largest = *std::max_element(r.points.begin(), r.points.end(),
+                                                [](const auto& a, const auto& b) { return a.mean < b.mean; });
+        fmt::format_to(std::back_inserter(out),
+                       "\nNo point searched reaches {} %. The largest share: {} ({}). Add levers or widen their "
+                       "ranges.\n",
+                       pct(r.target), describe_point(r, largest), pct(largest.mean));
     } else {
         fmt::format_to(std::back_inserter(out), "\nPackages that reach {} %, cheapest first:\n", pct(r.target));
         for (std::size_t j = 0; j < std::min<std::size_t>(r.found.size(), 8); ++j) {
@@ -596,7 +583,7 @@ std::string target_csv(const TargetResult& r) {
     for (const auto& p : r.points) {
         out += p.id + "," + p.phase;
         for (std::size_t k = 0; k < p.level.size(); ++k)
-            out += "," + csv_field(p.level[k] == 0 ? "base" : r.search.levers[k].labels[p.level[k] - 1]);
+            out += "," + core::csv_field(p.level[k] == 0 ? "base" : r.search.levers[k].labels[p.level[k] - 1]);
         out += fmt::format(",{:g},{},{:.6f},{:.6f},{:.6f},{},{}\n", p.cost, p.shares.size(), p.mean, p.low,
                            p.effect.n ? p.effect.mean : 0.0,
                            p.effect.n >= 2 ? fmt::format("{:.6f}", p.effect.half_width) : std::string(),

@@ -309,7 +309,6 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
     // the same trips give the same means. Stuck trips (not ended by the end of a simulated
     // day) count in the shares but not in the means, which they would only inflate.
     double access_egress_s = 0, gave_up_walk_s = 0, wait_s = 0, in_vehicle_s = 0;
-    std::array<std::int64_t, core::mode_count> travel_s{};
     std::array<double, core::mode_count> distance_m{};
     std::array<std::vector<std::int32_t>, core::mode_count> durations_s;  // of trips that ended, by mode
     for (const core::TripRecord& t : trips) {
@@ -320,7 +319,6 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
         const double km = static_cast<double>(t.distance_m) / 1000.0;
         ++split.by_distance[band_of(distance_bands_km, km)].trips[t.mode];
         if (t.stuck) continue;
-        travel_s[t.mode] += static_cast<std::int64_t>(t.arr_time_s) - t.dep_time_s;
         durations_s[t.mode].push_back(t.arr_time_s - t.dep_time_s);
         if (t.mode == index_of(Mode::transit)) {
             ++split.transit_trips;
@@ -351,8 +349,9 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
     }
     for (std::size_t m = 0; m < core::mode_count; ++m) {
         const auto n = static_cast<double>(durations_s[m].size());
+        const auto travel_s = std::accumulate(durations_s[m].begin(), durations_s[m].end(), std::int64_t{0});
         split.mean_travel_min[m] =
-            n == 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(travel_s[m]) / 60.0 / n;
+            n == 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(travel_s) / 60.0 / n;
         split.mean_distance_km[m] = n == 0 ? std::numeric_limits<double>::quiet_NaN() : distance_m[m] / 1000.0 / n;
         auto& d = durations_s[m];
         std::sort(d.begin(), d.end());
@@ -375,7 +374,7 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
 
 std::string format_modal_split(const ModalSplit& split) {
     std::string out = fmt::format("Modal split — {}{} (seed {}, {} trips{})\n\n", split.scenario_name,
-                                  with_overrides(split.overrides, split.packages), split.seed, split.overall.total(),
+                                  title_suffix(split.overrides, split.packages), split.seed, split.overall.total(),
                                   split.run == "simulated" ? ", simulated day"
                                   : split.run == "static"  ? ", static level of service"
                                                            : "");
@@ -472,11 +471,11 @@ Crowding compute_crowding(const std::vector<core::TransitLoadRecord>& load, cons
         c.trips.push_back(r.vehicle_trip);
         if (r.onboard > r.seated) ++c.over_seated;
     }
-    std::vector<std::pair<std::pair<std::int32_t, std::int32_t>, Cell*>> ranked;
+    std::vector<std::pair<std::int32_t, Cell*>> ranked;  // hour, cell
     for (auto& [key, cell] : cells) {
         std::sort(cell.trips.begin(), cell.trips.end());
         cell.trips.erase(std::unique(cell.trips.begin(), cell.trips.end()), cell.trips.end());
-        ranked.emplace_back(key, &cell);
+        ranked.emplace_back(key.second, &cell);
     }
     std::sort(ranked.begin(), ranked.end(),
               [&](const auto& x, const auto& y) { return before(x.second->best, y.second->best); });
@@ -486,7 +485,7 @@ Crowding compute_crowding(const std::vector<core::TransitLoadRecord>& load, cons
         const Cell& c = *ranked[k].second;
         const core::TransitLoadRecord& r = load[c.best];
         CrowdedSegment row{name_at(line_names, r.line),
-                           ranked[k].first.second,
+                           ranked[k].first,
                            name_at(stop_names, r.from_stop),
                            name_at(stop_names, r.to_stop),
                            r.depart_s,
@@ -666,7 +665,7 @@ std::string loop_verdict(const std::vector<core::IterationRecord>& iterations) {
                : fmt::format("stopped at the day limit ({} days) with {}: not converged", iterations.size(), gap);
 }
 
-std::string with_overrides(const std::vector<std::string>& overrides, const std::vector<std::string>& packages) {
+std::string title_suffix(const std::vector<std::string>& overrides, const std::vector<std::string>& packages) {
     std::string out;
     for (const auto& p : packages) out += (out.empty() ? " (package: " : " + ") + p;
     if (!out.empty()) out += ")";

@@ -130,7 +130,7 @@ std::string format_iterations(const std::vector<core::IterationRecord>& iteratio
 std::string loop_verdict(const std::vector<core::IterationRecord>& iterations);
 // A run's package and --set overrides as part of its title: " (package: a + b) with --set a=1,
 // b=2", or "" without either.
-std::string with_overrides(const std::vector<std::string>& overrides, const std::vector<std::string>& packages = {});
+std::string title_suffix(const std::vector<std::string>& overrides, const std::vector<std::string>& packages = {});
 
 // The console table (plain text, fixed width).
 std::string format_modal_split(const ModalSplit& split);
