@@ -375,6 +375,11 @@ TEST_CASE("crowding: hand-worked segments") {
 
         const Crowding two = compute_crowding(seven_segments(), line_names, stop_names, 2);
         CHECK(two.most_crowded.size() == 2);
+        // A segment without capacity (#6 alone) has load 0.
+        const Crowding no_capacity = compute_crowding({seven_segments()[5]}, line_names, stop_names, 5);
+        REQUIRE(no_capacity.most_crowded.size() == 1);
+        CHECK(no_capacity.most_crowded[0].capacity == 0);
+        CHECK(no_capacity.most_crowded[0].load_factor == 0.0);
 
         auto negative = seven_segments();
         negative[0].line = -1;
