@@ -25,15 +25,15 @@ std::uint32_t ShortestPathTree::parent_arc(std::uint32_t node) const {
     return m_stamp[node] == m_round ? m_parent[node] : core::invalid_index;
 }
 
-void ShortestPathTree::run_to(std::uint32_t source, const std::vector<std::uint32_t>& targets,
-                              const double* arc_time_s) {
+void ShortestPathTree::run_to(std::uint32_t source, const std::vector<std::uint32_t>& targets, const double* arc_time_s,
+                              double max_time_s) {
     if (m_target_stamp.size() != m_stamp.size()) m_target_stamp.assign(m_stamp.size(), 0);
     // The round run() is about to start: targets are marked with it.
     const std::uint32_t round = m_round + 1 == 0 ? 1 : m_round + 1;
     std::size_t left = 0;
     for (const auto t : targets)
         if (m_target_stamp[t] != round) m_target_stamp[t] = round, ++left;
-    run(source, unreachable, arc_time_s, left);
+    run(source, max_time_s, arc_time_s, left);
 }
 
 void ShortestPathTree::run(std::uint32_t source, double max_time_s, const double* arc_time_s,

@@ -22,8 +22,10 @@ public:
              std::size_t targets_left = 0);
     // As run(), but stops as soon as every node of `targets` is settled (the other times are
     // then upper bounds): what one-to-few queries need on a large network.
-    // With `arc_time_s` as in run().
-    void run_to(std::uint32_t source, const std::vector<std::uint32_t>& targets, const double* arc_time_s = nullptr);
+    // With `arc_time_s` and `max_time_s` as in run(). Every node settled before the stop has
+    // the time, length and path a full run() gives it (the search is the same up to there).
+    void run_to(std::uint32_t source, const std::vector<std::uint32_t>& targets, const double* arc_time_s = nullptr,
+                double max_time_s = unreachable);
 
     // The arcs of the path to `node`, from the source, appended to `arcs`; false if unreached.
     bool path_to(std::uint32_t node, std::vector<std::uint32_t>& arcs) const;

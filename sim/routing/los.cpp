@@ -515,12 +515,13 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
             if (first[origin] == first[origin + 1]) continue;
             const auto o = static_cast<std::uint32_t>(origin);
-            s.walk.run(o, walk_limit_s * 1.0001);
-            s.bike.run(o, bike_limit_s * 1.0001);
-            // Car: stopped once every destination of this origin's trips is settled.
+            // Every search stops once every destination of this origin's trips is settled
+            // (walk and bike also at their range).
             s.targets.clear();
             for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i)
                 s.targets.push_back(trip_dest_node(pop, trip_person[order[i]], order[i]));
+            s.walk.run_to(o, s.targets, nullptr, walk_limit_s * 1.0001);
+            s.bike.run_to(o, s.targets, nullptr, bike_limit_s * 1.0001);
             s.car.run_to(o, s.targets);
             std::size_t hour_trips = 0;  // trips of this origin in the hour of trip t
             for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i) {

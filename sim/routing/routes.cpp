@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
 
 #include "sim/core/rng.hpp"
 #include "sim/routing/dijkstra.hpp"
@@ -212,20 +213,34 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                 group_trips = run_length(order, i, first[origin + 1], group_key);
             const auto first_leg = static_cast<std::uint32_t>(s.legs.kind.size());
             const auto first_arc = static_cast<std::uint32_t>(s.legs.arcs.size());
-            const auto walk_leg = [&](std::uint32_t to) {
-                if (!walk_ready) s.walk.run(o);
-                walk_ready = true;
+            // Walk and bike: one search for this origin's trips of the mode (consecutive in
+            // the order), stopped once their destinations are settled: their paths are those
+            // of a full search. A transit trip that falls back to walking searches on its own.
+            const auto street_tree = [&](ShortestPathTree& tree, bool& ready, Mode mode) {
+                if (trip_mode[t] != mode) {
+                    tree.run_to(o, {d});
+                    ready = false;
+                    return;
+                }
+                if (ready) return;
+                s.targets.clear();
+                for (auto k = i; k < first[origin + 1] && trip_mode[order[k]] == mode; ++k)
+                    s.targets.push_back(trip_dest_node(pop, trip_person[order[k]], order[k]));
+                tree.run_to(o, s.targets);
+                ready = true;
+            };
+            const auto walk_leg = [&] {
+                street_tree(s.walk, walk_ready, Mode::walk);
                 const std::size_t before = s.legs.arcs.size();
-                s.walk.path_to(to, s.legs.arcs);
+                s.walk.path_to(d, s.legs.arcs);
                 s.legs.street(LegKind::walk, before, ctx.walk);
             };
             switch (trip_mode[t]) {
                 case Mode::walk:
-                    walk_leg(d);
+                    walk_leg();
                     break;
                 case Mode::bike: {
-                    if (!bike_ready) s.bike.run(o);
-                    bike_ready = true;
+                    street_tree(s.bike, bike_ready, Mode::bike);
                     const std::size_t before = s.legs.arcs.size();
                     s.bike.path_to(d, s.legs.arcs);
                     s.legs.street(LegKind::bike, before, ctx.bike);
@@ -259,7 +274,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                     const double u = rng.uniform();
                     if (access && lot_journey(s, t, o, d, u)) break;
                     if (!transit_path_at(ctx, s.transit, o, d, trip_dep[t], &s.itinerary, u, group_trips).found) {
-                        walk_leg(d);  // no transit path at all (a counted fallback): walk
+                        walk_leg();  // no transit path at all (a counted fallback): walk
                         break;
                     }
                     const auto& rides = s.itinerary.rides;
@@ -282,29 +297,40 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
         }
     };
 
-    // Two passes over the origins, the buffers holding one origin at a time: the first
-    // counts legs and arcs per trip, the second writes them in place. Memory stays at the
-    // size of the result (plus `previous`), at the price of routing twice.
-    std::vector<std::uint32_t> leg_count(trips, 0), arc_count(trips, 0);
+    // One pass over the origins in fixed chunks, each chunk's legs kept in its own buffer;
+    // then every trip's legs copied to its place. The buffers hold what is routed now (car
+    // legs keep their arcs, the others only their lengths) until the copy is done.
+    struct Chunk {
+        LegBuffer legs;
+        std::vector<std::array<std::uint32_t, 4>> trips;  // trip, first leg, legs, first arc (in `legs`)
+    };
+    constexpr std::size_t chunk_origins = 64;
+    std::vector<Chunk> chunks((nodes + chunk_origins - 1) / chunk_origins);
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
-    const auto each_origin = [&](const auto& per_trip) {
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16), [&](const tbb::blocked_range<std::size_t>& r) {
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, chunks.size(), 1), [&](const tbb::blocked_range<std::size_t>& r) {
             Scratch& s = scratch.local();
-            for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
-                if (first[origin] == first[origin + 1]) continue;
+            for (std::size_t c = r.begin(); c != r.end(); ++c) {
+                Chunk& chunk = chunks[c];
                 s.legs = LegBuffer{};
-                route_origin(origin, s, [&](std::uint32_t t, std::uint32_t fl, std::uint32_t nl, std::uint32_t fa) {
-                    per_trip(s.legs, t, fl, nl, fa);
-                });
+                for (std::size_t origin = c * chunk_origins; origin < std::min(nodes, (c + 1) * chunk_origins);
+                     ++origin) {
+                    if (first[origin] == first[origin + 1]) continue;
+                    route_origin(origin, s, [&](std::uint32_t t, std::uint32_t fl, std::uint32_t nl, std::uint32_t fa) {
+                        chunk.trips.push_back({t, fl, nl, fa});
+                    });
+                }
+                chunk.legs = std::move(s.legs);
             }
         });
-    };
-    each_origin([&](const LegBuffer& b, std::uint32_t t, std::uint32_t fl, std::uint32_t nl, std::uint32_t) {
-        leg_count[t] = nl;
-        std::uint32_t a = 0;
-        for (std::uint32_t l = fl; l < fl + nl; ++l) a += b.arc_count[l];
-        arc_count[t] = a;
-    });
+    std::vector<std::uint32_t> leg_count(trips, 0), arc_count(trips, 0);
+    for (const Chunk& chunk : chunks)
+        for (const auto& [t, fl, nl, fa] : chunk.trips) {
+            leg_count[t] = nl;
+            std::uint32_t a = 0;
+            for (std::uint32_t l = fl; l < fl + nl; ++l) a += chunk.legs.arc_count[l];
+            arc_count[t] = a;
+        }
     for (std::size_t t = 0; t < trips; ++t) {
         if (wanted(t)) continue;
         const auto lb = previous->trip_first_leg[t], le = previous->trip_first_leg[t + 1];
@@ -325,19 +351,28 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
     out.leg_stops.resize(legs);
     out.leg_length_m.resize(legs);
     out.arcs.resize(trip_first_arc[trips]);
-    each_origin([&](const LegBuffer& b, std::uint32_t t, std::uint32_t fl, std::uint32_t nl, std::uint32_t fa) {
-        std::uint32_t leg = out.trip_first_leg[t];
-        std::uint64_t arc = trip_first_arc[t];
-        std::uint32_t src_arc = fa;
-        for (std::uint32_t l = fl; l < fl + nl; ++l, ++leg) {
-            out.leg_kind[leg] = b.kind[l];
-            out.leg_board_rn[leg] = b.board_rn[l];
-            out.leg_stops[leg] = b.stops[l];
-            out.leg_length_m[leg] = b.length_m[l];
-            out.leg_first_arc[leg] = static_cast<std::uint32_t>(arc);
-            for (std::uint32_t k = 0; k < b.arc_count[l]; ++k) out.arcs[arc++] = b.arcs[src_arc++];
-        }
-    });
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks.size(), 1),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                          for (std::size_t c = r.begin(); c != r.end(); ++c) {
+                              Chunk& chunk = chunks[c];
+                              const LegBuffer& b = chunk.legs;
+                              for (const auto& [t, fl, nl, fa] : chunk.trips) {
+                                  std::uint32_t leg = out.trip_first_leg[t];
+                                  std::uint64_t arc = trip_first_arc[t];
+                                  std::uint32_t src_arc = fa;
+                                  for (std::uint32_t l = fl; l < fl + nl; ++l, ++leg) {
+                                      out.leg_kind[leg] = b.kind[l];
+                                      out.leg_board_rn[leg] = b.board_rn[l];
+                                      out.leg_stops[leg] = b.stops[l];
+                                      out.leg_length_m[leg] = b.length_m[l];
+                                      out.leg_first_arc[leg] = static_cast<std::uint32_t>(arc);
+                                      for (std::uint32_t k = 0; k < b.arc_count[l]; ++k)
+                                          out.arcs[arc++] = b.arcs[src_arc++];
+                                  }
+                              }
+                              chunk = Chunk{};  // freed as soon as copied
+                          }
+                      });
     if (previous) {
         tbb::parallel_for(
             tbb::blocked_range<std::size_t>(0, trips, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
@@ -393,7 +428,7 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
     }
     struct Trees {
         ShortestPathTree walk, bike, lot_bike;
-        std::vector<std::uint32_t> arcs;
+        std::vector<std::uint32_t> arcs, targets;
         explicit Trees(const RoutingContext& c) : walk(c.walk), bike(c.bike), lot_bike(c.bike) {}
     };
     tbb::enumerable_thread_specific<Trees> scratch([&] { return Trees(ctx); });
@@ -434,9 +469,25 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                     if (kind != LegKind::walk && kind != LegKind::bike) continue;
                     s.arcs.clear();
                     if (!rides) {
+                        // One search per origin and mode for its trips without rides, stopped
+                        // once their destinations are settled (the paths of a full search).
                         auto& tree = kind == LegKind::walk ? s.walk : s.bike;
                         bool& ready = kind == LegKind::walk ? walk_ready : bike_ready;
-                        if (!ready) tree.run(o);
+                        if (!ready) {
+                            s.targets.clear();
+                            for (auto k = first[origin]; k < first[origin + 1]; ++k) {
+                                const auto tk = order[k];
+                                const auto kb = routes.trip_first_leg[tk], ke = routes.trip_first_leg[tk + 1];
+                                bool only_street = true, has_kind = false;
+                                for (auto x = kb; x < ke; ++x) {
+                                    only_street = only_street && routes.leg_kind[x] != LegKind::ride;
+                                    has_kind = has_kind || routes.leg_kind[x] == kind;
+                                }
+                                if (only_street && has_kind)
+                                    s.targets.push_back(trip_dest_node(pop, trip_person[tk], tk));
+                            }
+                            tree.run_to(o, s.targets);
+                        }
                         ready = true;
                         tree.path_to(d, s.arcs);
                         visit(l, kind == LegKind::walk ? ctx.walk : ctx.bike, s.arcs);
@@ -446,9 +497,8 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                         // Bike-and-ride: home to the bike park, or from it home.
                         if (lot_node == invalid_index) continue;
                         if (l < first_ride) {
-                            if (!bike_ready) s.bike.run(o);
-                            bike_ready = true;
-                            s.bike.path_to(lot_node, s.arcs);
+                            s.lot_bike.run_to(o, {lot_node});
+                            s.lot_bike.path_to(lot_node, s.arcs);
                         } else {
                             s.lot_bike.run_to(lot_node, {d});
                             s.lot_bike.path_to(d, s.arcs);
