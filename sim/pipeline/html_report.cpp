@@ -741,7 +741,10 @@ std::string html_report(const HtmlReportInputs& in) {
 
 TripLogSummary summarise_trip_log(const output::TripLog& log) {
     TripLogSummary out;
-    out.split = report::compute_modal_split(log.trips, log.meta.distance_bands_km, log.meta.target_sustainable_share);
+    std::vector<std::uint8_t> gateway_zone(log.lookups.zones.size(), 0);
+    for (std::size_t z = 0; z < gateway_zone.size(); ++z) gateway_zone[z] = log.lookups.zones[z].kind == "gateway";
+    out.split = report::compute_modal_split(log.trips, log.meta.distance_bands_km, log.meta.target_sustainable_share,
+                                            gateway_zone);
     out.split.scenario_name = log.meta.scenario_name;
     out.split.overrides = log.meta.overrides;
     out.split.packages = log.meta.packages;

@@ -323,7 +323,10 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
                 pr.trip_count = static_cast<std::uint16_t>(pop.trips_of(p).size());
             }
         });
-    result.split = report::compute_modal_split(trips, s.report.distance_bands_km, s.target.sustainable_share);
+    std::vector<std::uint8_t> gateway_zone(net.zone_count(), 0);
+    for (std::size_t z = 0; z < net.zone_count(); ++z) gateway_zone[z] = net.zone_kind[z] == network::ZoneKind::gateway;
+    result.split =
+        report::compute_modal_split(trips, s.report.distance_bands_km, s.target.sustainable_share, gateway_zone);
     result.by_tour_distance = report::split_by_distance(trips, tour_band_km, s.report.distance_bands_km);
     // What a planner should look at first (the report's "Check these"); a simulated day's from
     // the tables written into the trip log, made here once.

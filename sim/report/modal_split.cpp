@@ -292,7 +292,7 @@ std::vector<SplitRow> split_by_distance(const std::vector<core::TripRecord>& tri
 }
 
 ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const std::vector<double>& distance_bands_km,
-                               double target) {
+                               double target, const std::vector<std::uint8_t>& gateway_zone) {
     for (std::size_t i = 0; i < distance_bands_km.size(); ++i)
         assert(distance_bands_km[i] > (i == 0 ? 0.0 : distance_bands_km[i - 1]) && "band limits must increase");
 
@@ -309,6 +309,11 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
     // the same trips give the same means. Stuck trips (not ended by the end of a simulated
     // day) count in the shares but not in the means, which they would only inflate.
     double access_egress_s = 0, gave_up_walk_s = 0, wait_s = 0, in_vehicle_s = 0;
+    std::array<double, 2> end_walk_s{};
+    std::array<std::uint64_t, 2> ends{};
+    const auto end_kind = [&](std::uint32_t zone) {
+        return zone < gateway_zone.size() && gateway_zone[zone] != 0 ? 1 : 0;
+    };
     std::array<double, core::mode_count> distance_m{};
     std::array<std::vector<std::int32_t>, core::mode_count> durations_s;  // of trips that ended, by mode
     for (const core::TripRecord& t : trips) {
@@ -327,6 +332,10 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
                 gave_up_walk_s += static_cast<double>(t.access_s) + t.egress_s;
             } else {
                 access_egress_s += static_cast<double>(t.access_s) + t.egress_s;
+                end_walk_s[end_kind(t.origin_zone)] += t.access_s;
+                ++ends[end_kind(t.origin_zone)];
+                end_walk_s[end_kind(t.dest_zone)] += t.egress_s;
+                ++ends[end_kind(t.dest_zone)];
             }
             wait_s += t.wait_s;
             in_vehicle_s += t.in_vehicle_s;
@@ -342,6 +351,10 @@ ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const
         const double nan = std::numeric_limits<double>::quiet_NaN();
         const auto walked = n - static_cast<double>(split.transit_gave_up_trips);
         split.transit_access_egress_min = walked <= 0 ? nan : access_egress_s / 60.0 / walked;
+        if (!gateway_zone.empty())
+            for (std::size_t k = 0; k < 2; ++k)
+                split.transit_end_walk_min[k] =
+                    ends[k] == 0 ? nan : end_walk_s[k] / 60.0 / static_cast<double>(ends[k]);
         split.transit_gave_up_walk_min =
             split.transit_gave_up_trips == 0 ? nan : gave_up_walk_s / 60.0 / split.transit_gave_up_trips;
         split.transit_wait_min = n == 0 ? nan : wait_s / 60.0 / n;
@@ -403,11 +416,16 @@ std::string format_modal_split(const ModalSplit& split) {
     out += "\n\n";
     if (split.transit_trips > 0)
         out += fmt::format(
-            "Transit trips: {} — per trip {} min access and egress walk, {} min waiting, {} min on board; "
+            "Transit trips: {} — per trip {} min access and egress walk{}, {} min waiting, {} min on board; "
             "{} waited over 30 min, {} over 60 min; {} park-and-ride, {} bike-and-ride{}\n\n",
-            split.transit_trips, mean_cell(split.transit_access_egress_min, 1), mean_cell(split.transit_wait_min, 1),
-            mean_cell(split.transit_in_vehicle_min, 1), split.transit_wait_over_30, split.transit_wait_over_60,
-            split.transit_park_and_ride, split.transit_bike_and_ride,
+            split.transit_trips, mean_cell(split.transit_access_egress_min, 1),
+            std::isnan(split.transit_end_walk_min[0]) && std::isnan(split.transit_end_walk_min[1])
+                ? std::string()
+                : fmt::format(" (per trip end: {} min in the study area, {} min in a gateway zone)",
+                              mean_cell(split.transit_end_walk_min[0], 1), mean_cell(split.transit_end_walk_min[1], 1)),
+            mean_cell(split.transit_wait_min, 1), mean_cell(split.transit_in_vehicle_min, 1),
+            split.transit_wait_over_30, split.transit_wait_over_60, split.transit_park_and_ride,
+            split.transit_bike_and_ride,
             split.transit_gave_up_trips == 0
                 ? std::string()
                 : fmt::format("; {} gave up at a stop and walked on {} min (not counted as access and egress)",
@@ -715,6 +733,8 @@ std::string modal_split_json(const ModalSplit& split, const Crowding* crowding,
             json.key(key).value(v);
     };
     number_or_null("access_egress_walk_min", split.transit_access_egress_min);
+    number_or_null("end_walk_min_study_area", split.transit_end_walk_min[0]);
+    number_or_null("end_walk_min_gateway", split.transit_end_walk_min[1]);
     json.key("gave_up_trips").value(static_cast<unsigned long long>(split.transit_gave_up_trips));
     number_or_null("gave_up_walk_min", split.transit_gave_up_walk_min);
     number_or_null("wait_min", split.transit_wait_min);

@@ -3,6 +3,7 @@
 // and the sustainable share (walk + bike + transit) against the target.
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,11 @@ struct ModalSplit {
     // together, of waiting (first stop and transfers) and on board; and how many waited more
     // than 30 and more than 60 minutes in all. NaN means without transit trips.
     double transit_access_egress_min = 0, transit_wait_min = 0, transit_in_vehicle_min = 0;
+    // The same walks per trip end, by where the end is: [0] a zone of the study area, [1] a
+    // gateway zone (the rest of the region: a walk there stands for the whole way to or from
+    // its station); NaN without such ends. Only with the zones' kinds (compute_modal_split).
+    std::array<double, 2> transit_end_walk_min{std::numeric_limits<double>::quiet_NaN(),
+                                               std::numeric_limits<double>::quiet_NaN()};
     std::uint64_t transit_trips = 0, transit_wait_over_30 = 0, transit_wait_over_60 = 0;
     // Trips that gave up transit at a stop (a simulated day) walk on or take a taxi: their walks
     // are not access or egress, so transit_access_egress_min leaves them out and they are here.
@@ -62,10 +68,11 @@ struct ModalSplit {
 std::vector<SplitRow> split_by_distance(const std::vector<core::TripRecord>& trips,
                                         const std::vector<float>& km_of_trip, const std::vector<double>& limits_km);
 
-// `distance_bands_km`: increasing upper limits, all > 0. Leaves scenario_name and seed for
-// the caller to fill in.
+// `distance_bands_km`: increasing upper limits, all > 0. `gateway_zone[z]` != 0 for a gateway
+// zone (empty: the walks per trip end are not split). Leaves scenario_name and seed for the
+// caller to fill in.
 ModalSplit compute_modal_split(const std::vector<core::TripRecord>& trips, const std::vector<double>& distance_bands_km,
-                               double target);
+                               double target, const std::vector<std::uint8_t>& gateway_zone = {});
 
 // Crowding of a simulated day by line and hour: for each line and hour of departure its most
 // crowded segment by load factor (on board over capacity; ties by vehicle trip and segment),

@@ -659,6 +659,47 @@ TEST_CASE("walks of riders who gave up at a stop are reported apart from access 
     CHECK(contains(modal_split_json(split), "\"gave_up_trips\": 1"));
 }
 
+TEST_CASE("access and egress walks per trip end: in the study area and in gateway zones") {
+    // Zones 0 and 1 are in the study area, zone 2 is a gateway. Three transit trips that rode:
+    //   zone 0 -> zone 2: access 6 min (study end), egress 12 min (gateway end)
+    //   zone 2 -> zone 1: access 10 min (gateway end), egress 4 min (study end)
+    //   zone 0 -> zone 1: access 2 min, egress 8 min (both study ends)
+    // and one that gave up (left out). Per trip: (18 + 14 + 10) / 3 = 14.0 min; per end: study
+    // (6 + 4 + 2 + 8) / 4 = 5.0 min, gateway (12 + 10) / 2 = 11.0 min.
+    std::vector<TripRecord> trips;
+    for (const auto& [from, to, access, egress, gave_up] : {std::tuple{0u, 2u, 360.f, 720.f, 0},
+                                                            {2u, 1u, 600.f, 240.f, 0},
+                                                            {0u, 1u, 120.f, 480.f, 0},
+                                                            {2u, 0u, 60.f, 3000.f, 1}}) {
+        TripRecord t = trip(Mode::transit, Group::resident, Purpose::other, 5000, 60);
+        t.origin_zone = from;
+        t.dest_zone = to;
+        t.access_s = access;
+        t.egress_s = egress;
+        t.gave_up = static_cast<std::uint8_t>(gave_up);
+        trips.push_back(t);
+    }
+    const ModalSplit split = compute_modal_split(trips, bands, 0.7, {0, 0, 1});
+    CHECK(split.transit_access_egress_min == doctest::Approx(14.0));
+    CHECK(split.transit_end_walk_min[0] == doctest::Approx(5.0));
+    CHECK(split.transit_end_walk_min[1] == doctest::Approx(11.0));
+    CHECK(contains(format_modal_split(split),
+                   "per trip 14.0 min access and egress walk (per trip end: 5.0 min in the study area, 11.0 min in a "
+                   "gateway zone), "));
+    const std::string json = modal_split_json(split);
+    CHECK(contains(json, "\"end_walk_min_study_area\": 5"));
+    CHECK(contains(json, "\"end_walk_min_gateway\": 11"));
+    // Without the zones' kinds there is no split: the text as before, the keys null.
+    const ModalSplit plain = compute_modal_split(trips, bands, 0.7);
+    CHECK(std::isnan(plain.transit_end_walk_min[0]));
+    CHECK(contains(format_modal_split(plain), "per trip 14.0 min access and egress walk, "));
+    CHECK(contains(modal_split_json(plain), "\"end_walk_min_gateway\": null"));
+    // Every end in the study area: the gateway figure is NaN, shown as a dash.
+    const ModalSplit study_only = compute_modal_split(trips, bands, 0.7, {0, 0, 0});
+    CHECK(study_only.transit_end_walk_min[0] == doctest::Approx((6 + 12 + 10 + 4 + 2 + 8) / 6.0));
+    CHECK(std::isnan(study_only.transit_end_walk_min[1]));
+}
+
 TEST_CASE("park-and-ride and bike-and-ride: the lots table, car parks then bike parks, each by stop name") {
     using flemsim::core::LotRecord;
     const std::vector<LotRecord> lots = {
