@@ -180,15 +180,15 @@ double travel_time_gap(const routing::RoutingContext& ctx, const population::Pop
 }
 
 // Marks for routing anew, besides the replanners' trips, each other car trip with
-// probability reroute_share / (n + 1)^replanning_decay after day n (its own draw: stream
+// probability reroute_share / (n + 1)^reroute_decay after day n (its own draw: stream
 // reroute, trip, day): the route-choice step of the method of successive averages, so that
-// the routes follow the averaged times faster than the plans do. (A draw per origin and hour,
+// the routes follow the times faster than the plans do. (A draw per origin and hour,
 // which one search serves, saved 0.7 of 5.8 s of routing on 2030's second day, and it moves
 // a large group all at once: in the two-route test the loop then swings.)
 void add_reroutes(std::vector<std::uint8_t>& reroute, const std::vector<Mode>& trip_mode, const scenario::LoopParams& s,
                   std::uint64_t seed, int day) {
     if (s.reroute_share <= 0) return;
-    const double share = s.reroute_share / std::pow(static_cast<double>(day) + 1.0, s.replanning_decay);
+    const double share = s.reroute_share / std::pow(static_cast<double>(day) + 1.0, s.reroute_decay);
     for (std::size_t t = 0; t < trip_mode.size(); ++t)
         if (!reroute[t] && trip_mode[t] == Mode::car &&
             core::Rng(seed, core::Stream::reroute, t, static_cast<std::uint64_t>(day)).bernoulli(share))
@@ -280,8 +280,8 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
             out.trip_dep = choice::trip_departures(pop, out.plans);
             auto reroute = rp.reroute;
             add_reroutes(reroute, out.trip_mode, s, in.params.seed, it);
-            out.routes = routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep, reroute, &out.routes, &exp.car,
-                                              &out.plans.access);
+            out.routes = routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep, reroute, &out.routes,
+                                              s.route_on_last_day ? &seen : &exp.car, &out.plans.access);
         }
         if (last) mobsim::add_walk_bike_volumes(mctx, {pop, out.trip_mode, out.trip_dep, out.routes}, out.day);
         out.iteration_seconds.push_back(

@@ -124,8 +124,10 @@ struct LoopParams {
     double time_tolerance = 0.01;       // and no mean travel time by mode moves more than this share
     double travel_time_gap = -1;        // and the car trips' relative travel-time gap is at most this (< 0: off)
     double travel_time_gap_sample = 1;  // share of car trips the gap is measured on (a fixed sample)
-    double reroute_share = 0;     // car trips routed anew after day n besides the replanners': share / (n + 1)^decay
-    double replanning_decay = 0;  // the decay of the replanning (and rerouting) share
+    double reroute_share = 0;        // car trips routed anew after day n besides the replanners': share / (n + 1)^decay
+    double replanning_decay = 0;     // the decay of the replanning share
+    double reroute_decay = 0;        // the decay of the rerouting share
+    bool route_on_last_day = false;  // routes on the last day's car times (else on the averages)
 };
 
 struct Params {

@@ -184,6 +184,20 @@ TEST_CASE("every input error names file:line:column and the key") {
         CHECK(error_of(g0) == g0.string() + ":3:20: iterations.travel_time_gap: must be > 0, got 0");
         const auto g1 = variant("e19.yaml", "iterations:\n  reroute_share: 1.5\n");
         CHECK(error_of(g1).find("iterations.reroute_share: must be") != std::string::npos);
+        // The route step: its decay defaults to the replanning's; routes on the averaged times
+        // unless said.
+        const auto tiny_s = load_scenario(tiny);
+        CHECK(tiny_s.iterations.reroute_decay == tiny_s.iterations.replanning_decay);
+        CHECK_FALSE(tiny_s.iterations.route_on_last_day);
+        const auto r1 = variant("e20.yaml", "iterations:\n  reroute_decay: 1\n  route_times: last_day\n");
+        const auto rs = load_scenario(r1);
+        CHECK(rs.iterations.reroute_decay == 1.0);
+        CHECK(rs.iterations.route_on_last_day);
+        const auto r2 = variant("e21.yaml", "iterations:\n  route_times: yesterday\n");
+        CHECK(error_of(r2) ==
+              r2.string() + ":3:16: iterations.route_times: expected 'averaged' or 'last_day', got 'yesterday'");
+        const auto r4 = variant("e23.yaml", "iterations:\n  reroute_decay: 2\n");
+        CHECK(error_of(r4).find("iterations.reroute_decay: must be") != std::string::npos);
     }
     SUBCASE("employment and student rates above one in total") {
         const auto p = variant("e10.yaml", "population:\n  employment_rate: 0.7\n  student_rate: 0.4\n");
