@@ -16,7 +16,7 @@ struct Projection::Impl {
     std::mutex mutex;
 };
 
-Projection::Projection(const std::string& crs) : m_crs(crs), m_impl(std::make_unique<Impl>()) {
+Projection::Projection(const std::string& crs) : m_impl(std::make_unique<Impl>()) {
     m_impl->ctx = proj_context_create();
     proj_log_level(m_impl->ctx, PJ_LOG_NONE);
     PJ* raw = proj_create_crs_to_crs(m_impl->ctx, "EPSG:4326", crs.c_str(), nullptr);

@@ -17,14 +17,12 @@ public:
     Projection(const Projection&) = delete;
     Projection& operator=(const Projection&) = delete;
 
-    const std::string& crs() const { return m_crs; }
     // Easting, northing (metres) of a WGS84 point, and back. Safe to call from many threads.
     std::pair<double, double> to_x_y(double lat, double lon) const;
     std::pair<double, double> to_lat_lon(double x, double y) const;
 
 private:
     struct Impl;
-    std::string m_crs;
     std::unique_ptr<Impl> m_impl;
 };
 

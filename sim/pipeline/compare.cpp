@@ -11,7 +11,6 @@
 #include <fmt/format.h>
 
 #include "sim/core/csv.hpp"
-
 #include "sim/core/error.hpp"
 #include "sim/core/json.hpp"
 #include "sim/core/text.hpp"

@@ -113,8 +113,7 @@ LoopParams loop_params(const Scenario& s) {
     l.travel_time_gap = s.iterations.travel_time_gap;
     l.travel_time_gap_sample = s.iterations.travel_time_gap_sample;
     l.reroute_share = s.iterations.reroute_share;
-    l.replanning_decay = s.iterations.replanning_decay;
-    l.reroute_decay = s.iterations.reroute_decay;
+    l.reroute_decay = s.iterations.reroute_decay >= 0 ? s.iterations.reroute_decay : s.iterations.replanning_decay;
     l.route_on_last_day = s.iterations.route_on_last_day;
     return l;
 }

@@ -125,8 +125,7 @@ struct LoopParams {
     double travel_time_gap = -1;        // and the car trips' relative travel-time gap is at most this (< 0: off)
     double travel_time_gap_sample = 1;  // share of car trips the gap is measured on (a fixed sample)
     double reroute_share = 0;        // car trips routed anew after day n besides the replanners': share / (n + 1)^decay
-    double replanning_decay = 0;     // the decay of the replanning share
-    double reroute_decay = 0;        // the decay of the rerouting share
+    double reroute_decay = 0;        // the decay of the rerouting share (unset in the scenario: replanning_decay's)
     bool route_on_last_day = false;  // routes on the last day's car times (else on the averages)
 };
 

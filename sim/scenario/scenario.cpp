@@ -606,7 +606,7 @@ void read_scenario(Scenario& s) {
         s.iterations.travel_time_gap = it.number_or("travel_time_gap", -1.0, Range{0.0, 1.0, true});
         s.iterations.travel_time_gap_sample = it.number_or("travel_time_gap_sample", 1.0, Range{0.0, 1.0, true});
         s.iterations.reroute_share = it.number_or("reroute_share", 0.0, unit_interval);
-        s.iterations.reroute_decay = it.number_or("reroute_decay", s.iterations.replanning_decay, unit_interval);
+        s.iterations.reroute_decay = it.number_or("reroute_decay", -1.0, unit_interval);
         if (const ConfigNode* rt = it.optional("route_times")) {
             const std::string v = it.string("route_times");
             if (v != "averaged" && v != "last_day")

@@ -209,10 +209,10 @@ struct Scenario {
         double travel_time_gap = -1;
         double travel_time_gap_sample = 1;  // share of car trips the gap is measured on
         // Car trips of persons who do not replan that are routed anew after day n anyway:
-        // reroute_share / (n + 1)^reroute_decay of them (optional, 0; the decay optional, by
-        // default replanning_decay).
+        // reroute_share / (n + 1)^reroute_decay of them (optional, 0; the decay optional:
+        // < 0, unset, takes replanning_decay, see LoopParams).
         double reroute_share = 0;
-        double reroute_decay = 0;
+        double reroute_decay = -1;
         // The car times that routes are found on after a day: those of the day just simulated
         // (`last_day`: the route step of the method of successive averages, a best response
         // to the latest times) or the averages of the level of service (`averaged`, default).

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <regex>
 
+#include "sim/scenario/params.hpp"
 #include "sim/scenario/scenario.hpp"
 
 using namespace flemsim;
@@ -187,7 +188,7 @@ TEST_CASE("every input error names file:line:column and the key") {
         // The route step: its decay defaults to the replanning's; routes on the averaged times
         // unless said.
         const auto tiny_s = load_scenario(tiny);
-        CHECK(tiny_s.iterations.reroute_decay == tiny_s.iterations.replanning_decay);
+        CHECK(scenario::Params::from(tiny_s).loop.reroute_decay == tiny_s.iterations.replanning_decay);
         CHECK_FALSE(tiny_s.iterations.route_on_last_day);
         const auto r1 = variant("e20.yaml", "iterations:\n  reroute_decay: 1\n  route_times: last_day\n");
         const auto rs = load_scenario(r1);
