@@ -152,12 +152,13 @@ void merge_patch(ConfigNode& base, const ConfigNode& overlay, Stacking how, cons
 
 void stack_node(ConfigNode& base, const ConfigNode& overlay, Stacking how, const std::set<std::string>& shared,
                 const std::string& path) {
-    if (base.kind == ConfigNode::Kind::map && overlay.kind == ConfigNode::Kind::map) {
+    // `!replace`: the overlay's mapping as a whole, like a scalar.
+    if (base.kind == ConfigNode::Kind::map && overlay.kind == ConfigNode::Kind::map && !overlay.replace) {
         for (const auto& e : overlay.entries) {
             ConfigNode* b = base.find(e.key);
             if (!b)
                 base.entries.push_back(e);
-            else if (path.empty() && e.key == "network_patch")
+            else if (path.empty() && e.key == "network_patch" && !e.value.replace)
                 merge_patch(*b, e.value, how, shared);
             else
                 stack_node(*b, e.value, how, shared, path.empty() ? e.key : path + "." + e.key);

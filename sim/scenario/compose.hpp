@@ -7,6 +7,8 @@
 // element. Two files that change the same element in ways that differ are an error naming
 // both (for `extends` only where the child adds what its base added: a child may change again
 // what its base changed).
+// Mappings merge key by key; a mapping tagged `!replace` (e.g. `land_use: !replace {...}`)
+// replaces the base's whole mapping instead, network_patch included.
 #include <set>
 #include <string>
 

@@ -222,9 +222,23 @@ void check_shape(const std::string& text, const std::string& file) {
     }
 }
 
+// The one tag a scenario knows. yaml-cpp gives "?" for a plain untagged node, "!" for a quoted
+// scalar, and the full name for YAML's own tags (!!str is tag:yaml.org,2002:str); a tag of
+// our own that is not `!replace` is a typo that would otherwise pass silently.
+constexpr std::string_view replace_tag = "!replace";
+bool is_yaml_tag(const std::string& tag) {
+    return tag.empty() || tag == "?" || tag == "!" || tag.rfind("tag:yaml.org,2002:", 0) == 0;
+}
+
 ConfigNode convert(const YAML::Node& n, const std::string& file) {
     ConfigNode out;
     out.pos = pos_of(n.Mark(), file);
+    if (const std::string& tag = n.Tag(); tag == replace_tag)
+        out.replace = true;
+    else if (!is_yaml_tag(tag))
+        throw InputError(out.pos, "unknown tag '" + tag + "'",
+                         "the one tag a scenario knows is !replace, for a mapping that replaces the base's instead "
+                         "of merging into it");
     switch (n.Type()) {
         case YAML::NodeType::Undefined:
         case YAML::NodeType::Null:

@@ -19,6 +19,9 @@ struct ConfigNode {
     std::vector<ConfigNode> items;  // sequence
     std::vector<Entry> entries;     // map, in file order
     core::SourcePos pos;
+    // Written with the tag `!replace`: when files stack (extends, include, combine) this value
+    // replaces the base's instead of merging into it (sim/scenario/compose.hpp).
+    bool replace = false;
 
     const ConfigNode* find(std::string_view key) const;
     ConfigNode* find(std::string_view key);
