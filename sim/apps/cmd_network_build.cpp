@@ -20,7 +20,8 @@ namespace flemsim::apps {
 namespace {
 
 struct NetworkBuildCommandOptions {
-    std::string osm, service_date, bbox, center, zones, name;
+    std::string osm, service_date, bbox, center, zones, name, zone_fields;
+    network::import::ZoneFileOptions zone_file;
     std::vector<std::string> gtfs;  // feeds, imported in the order given
     double radius_km = 0;
     double grid_m = 500;
@@ -85,6 +86,8 @@ void validate(const NetworkBuildCommandOptions& o) {
     if (!o.center.empty() && o.radius_km <= 0) throw UsageError("--center needs --radius-km");
     if (o.center.empty() && o.radius_km > 0) throw UsageError("--radius-km is for --center: give --center LAT,LON too");
     area_of(o);
+    if ((!o.zone_fields.empty() || !o.zone_file.layer.empty() || !o.zone_file.crs.empty()) && o.zones.empty())
+        throw UsageError("--zone-fields, --zones-layer and --zones-crs are for --zones: give --zones FILE too");
 }
 
 int run(const NetworkBuildCommandOptions& b) {
@@ -127,10 +130,18 @@ int run(const NetworkBuildCommandOptions& b) {
         for (const auto& n : gr.notes) say("  " + n);
     }
     std::vector<std::string> notes;
-    const auto zones = b.zones.empty() ? imp::grid_zones(net, b.grid_m) : imp::read_zone_file(b.zones);
+    const auto zones = b.zones.empty() ? imp::grid_zones(net, b.grid_m) : imp::read_zone_file(b.zones, b.zone_file);
     imp::add_zones(net, zones, notes);
     say("zones: " + std::to_string(net.zone_count()) +
         (b.zones.empty() ? " grid cells of " + std::to_string(static_cast<int>(b.grid_m)) + " m" : " from " + b.zones));
+    if (!net.zone_land_use.empty()) {
+        std::array<double, 4> total{};
+        for (const auto& v : net.zone_land_use)
+            for (std::size_t k = 0; k < 4; ++k) total[k] += v[k];
+        say(fmt::format("  land use of the zones kept (zones.csv): {:.0f} residents, {:.0f} jobs, {:.0f} study places, "
+                        "{:.0f} visits",
+                        total[0], total[1], total[2], total[3]));
+    }
     for (const auto& n : notes) say("  " + n);
     // Written whole into a folder beside the target, loaded back with the same checks as any
     // network, and only then renamed into place.
@@ -158,7 +169,13 @@ Command add_network_build_command(CLI::App& network) {
     cmd->add_option("--center", o->center, "Area: centre LAT,LON (with --radius-km)")->type_name("LAT,LON");
     cmd->add_option("--radius-km", o->radius_km, "Area: radius around --center")->check(CLI::PositiveNumber);
     cmd->add_option("--zones", o->zones,
-                    "Zone centroids: CSV (id,name,lat,lon[,residents,jobs,study_places,visits]) or GeoJSON points");
+                    "Zones: CSV (id,name,lat,lon[,residents,jobs,study_places,visits]) or a GIS file of points or "
+                    "polygons in any CRS (GeoPackage, GeoJSON, Shapefile, FlatGeobuf)");
+    cmd->add_option("--zone-fields", o->zone_fields,
+                    "Columns of the zone file: key=COLUMN for id, name, residents, jobs, study_places, visits")
+        ->type_name("KEY=COLUMN,...");
+    cmd->add_option("--zones-layer", o->zone_file.layer, "Layer of a zone file that has several");
+    cmd->add_option("--zones-crs", o->zone_file.crs, "CRS of a zone file that states none (e.g. EPSG:3006)");
     cmd->add_option("--grid-m", o->grid_m, "Without --zones: square zones of this size (m)")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--max-stop-link-m", o->max_stop_link_m, "Stops farther from the streets are left out (m)")
@@ -173,9 +190,18 @@ Command add_network_build_command(CLI::App& network) {
         "  flemsim network build --osm city.osm.pbf --center 59.338,18.070 --radius-km 1.5 --output networks/city\n"
         "  flemsim network build --osm city.osm --gtfs sl.zip --service-date 2026-11-26 --zones zones.csv -o "
         "networks/city\n"
+        "  flemsim network build --osm city.osm.pbf --zones deso.gpkg --zone-fields id=deso,residents=bef,jobs=arb -o "
+        "networks/city\n"
         "  flemsim network build --osm poa.osm.pbf --gtfs buses.zip --gtfs metro.zip --service-date 2019-05-06 -o "
         "networks/poa");
     return {cmd, [o] {
+                if (!o->zone_fields.empty()) {
+                    try {
+                        network::import::set_zone_fields(o->zone_file, o->zone_fields);
+                    } catch (const std::invalid_argument& e) {
+                        throw CLI::ValidationError("--zone-fields", e.what());
+                    }
+                }
                 validate(*o);
                 return with_thread_limit(worker_threads(o->common.threads), [&] { return run(*o); });
             }};

@@ -373,8 +373,19 @@ Network load_network(const std::filesystem::path& folder) {
     std::vector<std::string> zone_centroid_ref;
     std::vector<core::SourcePos> zone_centroid_pos;
     {
-        CsvReader r(path("zones.csv"), {"id", "name", "kind", "centroid_node", "modes"});
+        CsvReader r(path("zones.csv"), {"id", "name", "kind", "centroid_node", "modes"},
+                    {"residents", "jobs", "study_places", "visits"});
+        const bool land_use = r.has(5) || r.has(6) || r.has(7) || r.has(8);
         while (r.next()) {
+            if (land_use) {
+                std::array<double, 4> v{};
+                for (std::size_t c = 0; c < 4; ++c) {
+                    if (!r.has(5 + c) || r.text(5 + c).empty()) continue;
+                    v[c] = r.number(5 + c);
+                    if (!(v[c] >= 0)) r.fail(5 + c, "must be a number >= 0");
+                }
+                net.zone_land_use.push_back(v);
+            }
             add_id(zones, net.zone_ids, r, 0, "zone");
             net.zone_names.emplace_back(r.required_text(1));
             const auto kind = r.required_text(2);

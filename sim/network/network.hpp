@@ -2,6 +2,7 @@
 // The multimodal network: streets (walk, bike, car access per link), zones, transit stops,
 // lines with stop sequences and headways by time of day, vehicle types. Plain columns
 // indexed by dense ids; external ids are kept for output and messages only.
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -72,6 +73,11 @@ struct Network {
     std::vector<std::uint32_t> zone_centroid;
     std::vector<std::uint8_t> zone_modes;  // ModeBits the zone needs
     std::vector<int> zone_line;            // line in zones.csv (for messages)
+    // Land use per zone as the import's zone file gave it (zones.csv's optional columns
+    // residents, jobs, study_places, visits, in the order of ZoneLandUse): what `flemsim
+    // scenario init` writes into a scenario's land_use. Empty when the table has none; a run
+    // takes its land use from the scenario only.
+    std::vector<std::array<double, 4>> zone_land_use;
     std::vector<std::uint32_t> zone_first_node;
     std::vector<std::uint32_t> zone_nodes;
 

@@ -102,11 +102,19 @@ void write_network(const Network& net, const std::filesystem::path& folder) {
         }
 
         fmt::memory_buffer z;
-        fmt::format_to(std::back_inserter(z), "id,name,kind,centroid_node,modes\n");
-        for (std::size_t i = 0; i < net.zone_count(); ++i)
-            fmt::format_to(std::back_inserter(z), "{},{},{},{},{}\n", net.zone_ids[i], clean(net.zone_names[i]),
+        // Land-use columns only when the zones have them (an import's zone file), so that
+        // networks without stay as they were.
+        const bool land_use = !net.zone_land_use.empty();
+        fmt::format_to(std::back_inserter(z), "id,name,kind,centroid_node,modes{}\n",
+                       land_use ? ",residents,jobs,study_places,visits" : "");
+        for (std::size_t i = 0; i < net.zone_count(); ++i) {
+            fmt::format_to(std::back_inserter(z), "{},{},{},{},{}", net.zone_ids[i], clean(net.zone_names[i]),
                            net.zone_kind[i] == ZoneKind::study ? "study" : "gateway",
                            net.node_ids[net.zone_centroid[i]], modes_text(net.zone_modes[i]));
+            if (land_use)
+                for (const double v : net.zone_land_use[i]) fmt::format_to(std::back_inserter(z), ",{}", number(v, 3));
+            fmt::format_to(std::back_inserter(z), "\n");
+        }
         write_text(tmp / "zones.csv", fmt::to_string(z));
 
         // Parking columns only when a stop has parking, so that networks without stay as they were.
