@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
     auto* network = app.add_subcommand("network", "Build networks from outside data");
     network->require_subcommand(1);
     commands.push_back(add_network_build_command(*network));
+    auto* scenario_group = app.add_subcommand("scenario", "Write scenarios");
+    scenario_group->require_subcommand(1);
+    commands.push_back(add_scenario_init_command(*scenario_group));
     commands.push_back(add_route_command(app));
     commands.push_back(add_check_command(app));
     commands.push_back(add_sweep_command(app));
