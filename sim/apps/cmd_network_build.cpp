@@ -9,6 +9,7 @@
 #include "sim/apps/command.hpp"
 #include "sim/core/output_dir.hpp"
 #include "sim/core/text.hpp"
+#include "sim/network/import/gateways.hpp"
 #include "sim/network/import/gtfs_import.hpp"
 #include "sim/network/import/osm_import.hpp"
 #include "sim/network/import/zones.hpp"
@@ -26,6 +27,8 @@ struct NetworkBuildCommandOptions {
     double radius_km = 0;
     double grid_m = 500;
     double max_stop_link_m = 300;
+    bool no_gateways = false;
+    std::string gateway_roads;
     CommonOptions common;  // --output (required here), --threads, --quiet
 };
 
@@ -97,6 +100,13 @@ int run(const NetworkBuildCommandOptions& b) {
     core::StagedFolder out(c.output, network_folder_rules, c.force);
     imp::OsmOptions osm;
     if (const auto area = area_of(b)) osm.area = *area;
+    if (!b.no_gateways) {
+        osm.gateways.emplace();
+        if (!b.gateway_roads.empty()) {
+            osm.gateways->road_types.clear();
+            for (const auto t : core::split(b.gateway_roads, ',')) osm.gateways->road_types.emplace_back(core::trim(t));
+        }
+    }
     const auto say = [&](const std::string& line) {
         if (!c.quiet) std::cout << line << "\n";
     };
@@ -143,6 +153,17 @@ int run(const NetworkBuildCommandOptions& b) {
                         total[0], total[1], total[2], total[3]));
     }
     for (const auto& n : notes) say("  " + n);
+    if (!b.no_gateways) {
+        imp::add_gateway_zones(net, osm_report.gateways);
+        std::string types;
+        for (const auto& t : osm.gateways->road_types) types += (types.empty() ? "" : ", ") + t;
+        say(fmt::format("gateways: {} where the area's edge cuts a road of type {} ({} cuts; weight: the capacity into "
+                        "the area x {} persons per car)",
+                        osm_report.gateways.size(), types, osm_report.gateway_cuts, osm.gateways->car_occupancy));
+        for (const auto& g : osm_report.gateways)
+            say(fmt::format("  {} {}: {} cut(s), {:.0f} veh/h in, weight {:.0f} persons/h", g.id, g.name, g.cuts,
+                            g.inbound_veh_per_h, g.weight));
+    }
     // Written whole into a folder beside the target, loaded back with the same checks as any
     // network, and only then renamed into place.
     const auto& staged = out.stage();
@@ -180,6 +201,11 @@ Command add_network_build_command(CLI::App& network) {
         ->check(CLI::PositiveNumber);
     cmd->add_option("--max-stop-link-m", o->max_stop_link_m, "Stops farther from the streets are left out (m)")
         ->check(CLI::PositiveNumber);
+    cmd->add_option("--gateway-roads", o->gateway_roads,
+                    "Road types whose crossing of the area's edge makes a gateway zone (default "
+                    "motorway,trunk,primary,secondary,tertiary)")
+        ->type_name("TYPE,...");
+    cmd->add_flag("--no-gateways", o->no_gateways, "Make no gateway zones at the area's edge");
     cmd->add_option("--name", o->name, "Name of the network");
     cmd->add_option("--output,-o", c.output, "Network folder to write")->required();
     cmd->add_option("--threads,-j", c.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));

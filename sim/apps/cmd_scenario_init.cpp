@@ -73,6 +73,8 @@ int run(const ScenarioInitCommandOptions& o) {
     say(fmt::format("  land use: {} zones from {}, {} from the network's zones.csv, {} by the default rule",
                     report.zones_from_file, o.zones.empty() ? "a zone file (none given)" : o.zones,
                     report.zones_from_network, report.zones_by_default));
+    say(fmt::format("  gateways: {} weighed by the network's zones.csv (weight), {} alike by default",
+                    report.gateways_weighted, report.gateways - report.gateways_weighted));
     for (const auto& n : report.notes) say("  " + n);
     say("  run it: flemsim run " + c.output);
     return exit_ok;

@@ -374,7 +374,7 @@ Network load_network(const std::filesystem::path& folder) {
     std::vector<core::SourcePos> zone_centroid_pos;
     {
         CsvReader r(path("zones.csv"), {"id", "name", "kind", "centroid_node", "modes"},
-                    {"residents", "jobs", "study_places", "visits"});
+                    {"residents", "jobs", "study_places", "visits", "weight"});
         const bool land_use = r.has(5) || r.has(6) || r.has(7) || r.has(8);
         while (r.next()) {
             if (land_use) {
@@ -385,6 +385,14 @@ Network load_network(const std::filesystem::path& folder) {
                     if (!(v[c] >= 0)) r.fail(5 + c, "must be a number >= 0");
                 }
                 net.zone_land_use.push_back(v);
+            }
+            if (r.has(9)) {
+                double w = 0;
+                if (!r.text(9).empty()) {
+                    w = r.number(9);
+                    if (!(w >= 0)) r.fail(9, "must be a number >= 0");
+                }
+                net.zone_weight.push_back(w);
             }
             add_id(zones, net.zone_ids, r, 0, "zone");
             net.zone_names.emplace_back(r.required_text(1));

@@ -78,6 +78,10 @@ struct Network {
     // scenario init` writes into a scenario's land_use. Empty when the table has none; a run
     // takes its land use from the scenario only.
     std::vector<std::array<double, 4>> zone_land_use;
+    // A gateway's size as the import measured it (zones.csv's optional column weight: persons
+    // per hour its roads and trains can bring into the area); 0 for study zones. Empty when the
+    // table has none. `flemsim scenario init` weighs the gateways by it.
+    std::vector<double> zone_weight;
     std::vector<std::uint32_t> zone_first_node;
     std::vector<std::uint32_t> zone_nodes;
 

@@ -105,14 +105,16 @@ void write_network(const Network& net, const std::filesystem::path& folder) {
         // Land-use columns only when the zones have them (an import's zone file), so that
         // networks without stay as they were.
         const bool land_use = !net.zone_land_use.empty();
-        fmt::format_to(std::back_inserter(z), "id,name,kind,centroid_node,modes{}\n",
-                       land_use ? ",residents,jobs,study_places,visits" : "");
+        const bool weight = !net.zone_weight.empty();
+        fmt::format_to(std::back_inserter(z), "id,name,kind,centroid_node,modes{}{}\n",
+                       land_use ? ",residents,jobs,study_places,visits" : "", weight ? ",weight" : "");
         for (std::size_t i = 0; i < net.zone_count(); ++i) {
             fmt::format_to(std::back_inserter(z), "{},{},{},{},{}", net.zone_ids[i], clean(net.zone_names[i]),
                            net.zone_kind[i] == ZoneKind::study ? "study" : "gateway",
                            net.node_ids[net.zone_centroid[i]], modes_text(net.zone_modes[i]));
             if (land_use)
                 for (const double v : net.zone_land_use[i]) fmt::format_to(std::back_inserter(z), ",{}", number(v, 3));
+            if (weight) fmt::format_to(std::back_inserter(z), ",{}", number(net.zone_weight[i], 1));
             fmt::format_to(std::back_inserter(z), "\n");
         }
         write_text(tmp / "zones.csv", fmt::to_string(z));

@@ -293,12 +293,23 @@ std::string scenario_init_text(const network::Network& net, const ScenarioInitOp
     if (gateways.empty()) {
         out += "gateways: {}                   # the network has no gateway zones: nobody comes in or goes out\n";
     } else {
-        out += "gateways:                      # from the network's gateway zones; weights: default, one alike for each\n";
-        for (const auto z : gateways)
-            out += fmt::format(
-                "  {}: {{workers: 10000, students: 2000, jobs: 10000, study_places: 1000, visits: 2000}}   # default{}\n",
-                key(net.zone_ids[z]),
-                net.zone_names[z] != net.zone_ids[z] ? " (" + comment_text(net.zone_names[z]) + ")" : "");
+        out += "gateways:                      # the network's gateway zones\n";
+        for (const auto z : gateways) {
+            const std::string name =
+                net.zone_names[z] != net.zone_ids[z] ? " (" + comment_text(net.zone_names[z]) + ")" : "";
+            if (z < net.zone_weight.size() && net.zone_weight[z] > 0) {
+                // The import's size: persons per hour its roads can bring in, for every weight.
+                const std::string w = number(std::round(net.zone_weight[z]));
+                out += fmt::format("  {}: {{workers: {}, students: {}, jobs: {}, study_places: {}, visits: {}}}   # from "
+                                   "{}:weight{}\n",
+                                   key(net.zone_ids[z]), w, w, w, w, w, o.network_zones_file, name);
+                ++report.gateways_weighted;
+            } else {
+                out += fmt::format("  {}: {{workers: 10000, students: 2000, jobs: 10000, study_places: 1000, visits: "
+                                   "2000}}   # default: one alike for each gateway{}\n",
+                                   key(net.zone_ids[z]), name);
+            }
+        }
     }
 
     std::string body(behaviour);

@@ -32,6 +32,7 @@ struct ScenarioInitOptions {
 struct ScenarioInitReport {
     std::size_t study_zones = 0, gateways = 0;
     std::size_t zones_from_file = 0, zones_from_network = 0, zones_by_default = 0;
+    std::size_t gateways_weighted = 0;  // gateways weighed by the network's zones.csv weight
     std::array<double, 4> totals{};  // land use written, summed
     std::vector<std::string> notes;  // human-readable lines for the console
 };

@@ -35,7 +35,7 @@ TEST_CASE("scenario init: land use from a file, from the network, by default; ga
         CHECK(report.totals[0] == 40);
         // The gateway with default weights; in-commuters fill the places residents leave.
         CHECK(has_line(text, "  city: {workers: 10000, students: 2000, jobs: 10000, study_places: 1000, visits: 2000}   "
-                             "# default"));
+                             "# default: one alike for each gateway (City)"));
         CHECK(text.find("    workers: fill") != std::string::npos);
         CHECK(has_line(text, "year: 2031"));
     }
@@ -49,6 +49,14 @@ TEST_CASE("scenario init: land use from a file, from the network, by default; ga
         CHECK(has_line(text, "  east: {residents: 100, jobs: 200, study_places: 0, visits: 50}   # from "
                              "tiny/zones.csv:residents,jobs,study_places,visits"));
         CHECK(report.zones_from_file == 1);
+        // A gateway with the import's weight takes it for every weight.
+        net.zone_weight = {0, 0, 1170};
+        const auto weighted = pipeline::scenario_init_text(net, o, report);
+        CHECK(has_line(weighted, "  city: {workers: 1170, students: 1170, jobs: 1170, study_places: 1170, visits: 1170}   "
+                                 "# from tiny/zones.csv:weight (City)"));
+        CHECK(report.gateways_weighted == 1);
+        net.zone_weight.clear();
+        pipeline::scenario_init_text(net, o, report);
         CHECK(report.zones_from_network == 1);
         REQUIRE(report.notes.size() == 1);
         CHECK(report.notes[0] == "1 zones of z.gpkg are not study zones of the network: not used");

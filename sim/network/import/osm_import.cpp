@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <numbers>
+#include <set>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -138,6 +139,7 @@ struct WayRec {
     osmium::object_id_type id;
     std::vector<osmium::object_id_type> refs;  // already reversed for oneway=-1
     StreetAttrs attrs;
+    std::string ref;  // the road's number (`ref`, e.g. "E4;E20"), for naming gateways
 };
 
 // Counters for the notes.
@@ -241,7 +243,10 @@ std::optional<WayRec> read_way(const osmium::Way& way, TagStats& stats) {
             if (*c != ',' && *c != '"') a.name.push_back(*c);
     }
 
-    WayRec rec{way.id(), {}, std::move(a)};
+    WayRec rec{way.id(), {}, std::move(a), {}};
+    if (const char* ref = tags["ref"])
+        for (const char* c = ref; *c != '\0'; ++c)
+            if (*c != ',' && *c != '"') rec.ref.push_back(*c);
     rec.refs.reserve(way.nodes().size());
     for (const auto& nr : way.nodes()) rec.refs.push_back(nr.ref());
     if (reverse) std::reverse(rec.refs.begin(), rec.refs.end());
@@ -400,7 +405,7 @@ struct Edge {
 };
 
 struct Link {
-    osmium::object_id_type way;
+    osmium::object_id_type way;  // for a gateway connector: 0 (its id is c_<gateway>_<k>)
     std::uint32_t k;
     std::uint32_t from;
     std::uint32_t to;
@@ -409,6 +414,7 @@ struct Link {
     std::uint8_t modes;
     bool oneway;
     std::uint32_t edge;  // whose `via` is this link's shape
+    int gateway = -1;    // a connector of this gateway (index into the import's gateways)
 };
 
 // Keeps, per mode, only the links whose both ends lie in the mode's largest strongly connected
@@ -455,6 +461,176 @@ void keep_largest_components(std::vector<Link>& links, std::size_t node_count, O
                 ++report.dropped_links[m];
             }
         }
+    }
+}
+
+// Latin letters with diacritics (UTF-8, two bytes) as their base letters, for ids.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 33> latin{{
+    {"\u00e5", "a"}, {"\u00e4", "a"}, {"\u00e0", "a"}, {"\u00e1", "a"}, {"\u00e2", "a"}, {"\u00e3", "a"},
+    {"\u00e6", "ae"}, {"\u00e7", "c"}, {"\u00e8", "e"}, {"\u00e9", "e"}, {"\u00ea", "e"}, {"\u00eb", "e"},
+    {"\u00ec", "i"}, {"\u00ed", "i"}, {"\u00ee", "i"}, {"\u00ef", "i"}, {"\u00f1", "n"}, {"\u00f2", "o"},
+    {"\u00f3", "o"}, {"\u00f4", "o"}, {"\u00f5", "o"}, {"\u00f6", "o"}, {"\u00f8", "o"}, {"\u00f9", "u"},
+    {"\u00fa", "u"}, {"\u00fb", "u"}, {"\u00fc", "u"}, {"\u00fd", "y"}, {"\u00df", "ss"}, {"\u00c5", "a"},
+    {"\u00c4", "a"}, {"\u00d6", "o"}, {"\u00c9", "e"}}};
+
+// An id for the network format from a road's ref or name: [a-z0-9_], diacritics dropped.
+std::string slug(const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto u = static_cast<unsigned char>(text[i]);
+        std::string_view letter;
+        if (u >= 0x80)
+            for (const auto& [from, to] : latin)
+                if (text.compare(i, from.size(), from) == 0) {
+                    letter = to;
+                    i += from.size() - 1;
+                    break;
+                }
+        if (std::isalnum(u) && u < 0x80)
+            out.push_back(static_cast<char>(std::tolower(u)));
+        else if (!letter.empty())
+            out += letter;
+        else if (!out.empty() && out.back() != '_')
+            out.push_back('_');
+        // Other bytes of a multi-byte character fold into the separator.
+    }
+    while (!out.empty() && out.back() == '_') out.pop_back();
+    return out;
+}
+
+constexpr std::array<const char*, 8> compass{"east", "north-east", "north", "north-west",
+                                             "west", "south-west", "south", "south-east"};
+
+std::string compass_of(double dx, double dy) {
+    const double a = std::atan2(dy, dx);  // 0: east, counter-clockwise
+    const int k = static_cast<int>(std::lround(a / (std::numbers::pi / 4))) & 7;
+    return compass[static_cast<std::size_t>(k)];
+}
+
+// Where a kept run of a way stops at the area's edge (the way goes on outside, or its next
+// node is missing from the file): node (index into the file's nodes), way, and whether the
+// way's node order enters the area there.
+struct Cut {
+    std::uint32_t node;
+    std::uint32_t way;
+    bool enters;
+};
+
+// The gateways of OsmOptions::gateways: cuts of the chosen road types grouped by road (ref,
+// else name, else type) and joined within merge_m (single linkage: the two carriageways of a
+// motorway, a road cut twice at a corner); per group a node 30 m beyond the cuts' mean, away
+// from the centre of the streets, with a two-way car connector to each cut end. Appends to
+// the graph's nodes (dense indices), ways (the connectors' attributes), edges and links.
+void add_gateway_nodes(const GatewayOptions& o, const std::vector<Cut>& all_cuts, const std::vector<std::uint32_t>& dense,
+                       FileContents& data, std::vector<double>& xs, std::vector<double>& ys,
+                       std::vector<std::uint32_t>& graph_nodes, std::vector<Edge>& edges, std::vector<Link>& links,
+                       std::vector<std::string>& gateway_ids, std::vector<OsmGateway>& gateways, OsmReport& report) {
+    std::vector<const Cut*> cuts;
+    for (const auto& c : all_cuts) {
+        const auto& a = data.ways[c.way].attrs;
+        if (std::find(o.road_types.begin(), o.road_types.end(), a.type) == o.road_types.end()) continue;
+        if (!(a.modes & car_bit) || c.node == core::invalid_index || dense[c.node] == core::invalid_index) continue;
+        cuts.push_back(&c);
+    }
+    report.gateway_cuts = cuts.size();
+    if (cuts.empty() || graph_nodes.empty()) return;
+    double cx = 0, cy = 0;
+    for (const auto n : graph_nodes) cx += xs[n], cy += ys[n];
+    cx /= static_cast<double>(graph_nodes.size());
+    cy /= static_cast<double>(graph_nodes.size());
+    const auto road_of = [&](const Cut& c) {
+        const WayRec& w = data.ways[c.way];
+        return !w.ref.empty() ? w.ref : !w.attrs.name.empty() ? w.attrs.name : w.attrs.type;
+    };
+    std::vector<int> group(cuts.size(), -1);
+    int groups = 0;
+    for (std::size_t i = 0; i < cuts.size(); ++i) {
+        if (group[i] >= 0) continue;
+        group[i] = groups;
+        std::vector<std::size_t> stack{i};
+        while (!stack.empty()) {
+            const auto a = stack.back();
+            stack.pop_back();
+            for (std::size_t j = 0; j < cuts.size(); ++j) {
+                if (group[j] >= 0 || road_of(*cuts[j]) != road_of(*cuts[a])) continue;
+                if (std::hypot(xs[cuts[j]->node] - xs[cuts[a]->node], ys[cuts[j]->node] - ys[cuts[a]->node]) <=
+                    o.merge_m) {
+                    group[j] = groups;
+                    stack.push_back(j);
+                }
+            }
+        }
+        ++groups;
+    }
+    std::vector<std::vector<std::size_t>> members(static_cast<std::size_t>(groups));
+    for (std::size_t i = 0; i < cuts.size(); ++i) members[static_cast<std::size_t>(group[i])].push_back(i);
+    std::map<std::string, int> uses;
+    for (const auto& m : members) ++uses[slug(road_of(*cuts[m.front()]))];
+    std::set<std::string> taken;
+    for (const auto& m : members) {
+        const Cut& first = *cuts[m.front()];
+        const WayRec& fw = data.ways[first.way];
+        std::vector<std::uint32_t> ends;  // node indices, each once
+        for (const auto i : m)
+            if (std::find(ends.begin(), ends.end(), cuts[i]->node) == ends.end()) ends.push_back(cuts[i]->node);
+        double mx = 0, my = 0;
+        for (const auto n : ends) mx += xs[n], my += ys[n];
+        mx /= static_cast<double>(ends.size());
+        my /= static_cast<double>(ends.size());
+        const double dx = mx - cx, dy = my - cy, dist = std::max(1.0, std::hypot(dx, dy));
+        const std::string direction = compass_of(dx, dy);
+        std::string base = slug(road_of(first));
+        if (base.empty()) base = "road";
+        std::string id = "gw_" + base + (uses[slug(road_of(first))] > 1 ? "_" + slug(direction) : "");
+        for (int k = 2; taken.count(id); ++k) id = "gw_" + base + "_" + slug(direction) + "_" + std::to_string(k);
+        taken.insert(id);
+        std::string name = fw.ref.empty() ? road_of(first) : fw.ref;
+        if (!fw.ref.empty() && !fw.attrs.name.empty()) name += " " + fw.attrs.name;
+        name += " (" + direction + ")";
+
+        OsmGateway gw;
+        gw.id = id;
+        gw.name = name;
+        gw.cuts = m.size();
+        for (const auto i : m) {
+            const auto& a = data.ways[cuts[i]->way].attrs;
+            if (!a.car_oneway || cuts[i]->enters) gw.inbound_veh_per_h += a.capacity;
+        }
+        gw.weight = gw.inbound_veh_per_h * o.car_occupancy;
+        const auto g = static_cast<int>(gateways.size());
+        // Its node (dense index), 30 m beyond the cuts.
+        const auto node = static_cast<std::uint32_t>(data.nodes.size());
+        data.nodes.push_back({0, 0, 0});
+        xs.push_back(std::round((mx + 30.0 * dx / dist) * 10) / 10);
+        ys.push_back(std::round((my + 30.0 * dy / dist) * 10) / 10);
+        const auto d = static_cast<std::uint32_t>(graph_nodes.size());
+        graph_nodes.push_back(node);
+        gw.node = d;
+        std::uint32_t k = 0;
+        for (const auto end : ends) {
+            // The strongest road at this end gives the connector its speed, lanes and capacity.
+            const StreetAttrs* best = nullptr;
+            for (const auto i : m)
+                if (cuts[i]->node == end &&
+                    (!best || data.ways[cuts[i]->way].attrs.capacity > best->capacity))
+                    best = &data.ways[cuts[i]->way].attrs;
+            StreetAttrs a;
+            a.type = "connector";
+            a.modes = car_bit;
+            a.speed_kph = best->speed_kph;
+            a.lanes = std::max(1.0, best->lanes);
+            a.capacity = std::max(1.0, best->capacity);
+            a.name = best->name;
+            const auto attrs = static_cast<std::uint32_t>(data.ways.size());
+            data.ways.push_back({0, {}, std::move(a), {}});
+            const double len =
+                std::max(1.0, std::round(std::hypot(xs[node] - xs[end], ys[node] - ys[end]) * 10) / 10);
+            edges.push_back({0, 0, attrs, node, end, len, true, {}});
+            links.push_back({0, ++k, d, dense[end], len, attrs, car_bit, false,
+                             static_cast<std::uint32_t>(edges.size() - 1), g});
+        }
+        gateway_ids.push_back(id);
+        gateways.push_back(std::move(gw));
     }
 }
 
@@ -517,6 +693,10 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
         std::vector<std::uint32_t> nodes;
     };
     std::vector<Piece> pieces;
+    // Where a kept run of a way stops at the area's edge (the way goes on outside, or its next
+    // node is missing from the file): node (index into `nodes`), way, and whether the way's
+    // node order enters the area there.
+    std::vector<Cut> cuts;
     std::size_t missing_refs = 0;
     std::size_t ways_kept = 0;
     for (std::uint32_t w = 0; w < data.ways.size(); ++w) {
@@ -525,10 +705,13 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
         std::uint32_t seg = 0;  // segment index along the way (of the first node of `run`)
         std::uint32_t run_seg = 0;
         bool kept = false;
-        auto flush = [&] {
+        bool run_cut_at_start = false;
+        auto flush = [&](bool cut_at_end) {
             if (run.size() >= 2) {
                 pieces.push_back({w, run_seg, run});
                 kept = true;
+                if (run_cut_at_start) cuts.push_back({run.front(), w, true});
+                if (cut_at_end) cuts.push_back({run.back(), w, false});
             }
             run.clear();
         };
@@ -537,14 +720,17 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
             const std::uint32_t n = find_node(way.refs[i]);
             if (n == core::invalid_index) ++missing_refs;
             if (n == core::invalid_index || !inside(nodes[n])) {
-                flush();
+                flush(true);
             } else {
-                if (run.empty()) run_seg = seg;
+                if (run.empty()) {
+                    run_seg = seg;
+                    run_cut_at_start = i > 0;
+                }
                 run.push_back(n);
             }
             if (i > 0) ++seg;
         }
-        flush();
+        flush(false);
         if (kept) ++ways_kept;
     }
 
@@ -562,6 +748,7 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
         }
         for (auto& p : pieces)
             for (auto& n : p.nodes) n = compact[n];
+        for (auto& c : cuts) c.node = compact[c.node];
         data.nodes = std::move(street_nodes);  // `nodes` refers to data.nodes
     }
 
@@ -733,6 +920,14 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
             l.to = dense[l.to];
         }
     }
+    // Gateways: a node beyond each cut road with two-way car connectors to its cut ends, before
+    // the components are kept (a one-way carriageway into the area is only reachable through
+    // its gateway).
+    std::vector<std::string> gateway_ids;
+    std::vector<OsmGateway> gateways;
+    if (options.gateways)
+        add_gateway_nodes(*options.gateways, cuts, dense, data, xs, ys, graph_nodes, edges, links, gateway_ids,
+                          gateways, report);
     keep_largest_components(links, graph_nodes.size(), report);
     std::erase_if(links, [](const Link& l) { return l.modes == 0; });
     if (links.empty())
@@ -742,12 +937,16 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
 
     // Fill the network.
     std::vector<std::uint32_t> out_index(graph_nodes.size(), core::invalid_index);
+    std::vector<int> gateway_node_of(graph_nodes.size(), -1);
+    for (std::size_t g = 0; g < gateways.size(); ++g) gateway_node_of[gateways[g].node] = static_cast<int>(g);
     for (const auto& l : links) out_index[l.from] = out_index[l.to] = 0;
     for (std::uint32_t d = 0; d < graph_nodes.size(); ++d) {
         if (out_index[d] == core::invalid_index) continue;
         out_index[d] = static_cast<std::uint32_t>(net.node_ids.size());
         const NodeLoc& n = nodes[graph_nodes[d]];
-        net.node_ids.push_back("n" + std::to_string(n.id));
+        net.node_ids.push_back(d < gateway_node_of.size() && gateway_node_of[d] >= 0
+                                   ? gateway_ids[static_cast<std::size_t>(gateway_node_of[d])]
+                                   : "n" + std::to_string(n.id));
         net.node_x_m.push_back(xs[graph_nodes[d]]);
         net.node_y_m.push_back(ys[graph_nodes[d]]);
         net.node_zone.push_back(core::invalid_index);
@@ -758,7 +957,9 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
         const StreetAttrs& a = data.ways[l.attrs].attrs;
         const bool car = (l.modes & car_bit) != 0;
         const bool bike = (l.modes & bike_bit) != 0;
-        net.link_ids.push_back("w" + std::to_string(l.way) + "_" + std::to_string(l.k));
+        net.link_ids.push_back(l.gateway >= 0
+                                   ? "c_" + gateway_ids[static_cast<std::size_t>(l.gateway)] + "_" + std::to_string(l.k)
+                                   : "w" + std::to_string(l.way) + "_" + std::to_string(l.k));
         net.link_from.push_back(out_index[l.from]);
         net.link_to.push_back(out_index[l.to]);
         net.link_length_m.push_back(l.length_m);
@@ -776,6 +977,23 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
         net.link_first_point.push_back(static_cast<std::uint32_t>(net.point_x_m.size()));
     }
     net.name = "OpenStreetMap " + file.filename().string();
+    // The gateways whose node a car still reaches both ways (its connectors kept car).
+    {
+        std::vector<bool> car_kept(gateways.size(), false);
+        for (const auto& l : links)
+            if (l.gateway >= 0 && (l.modes & car_bit)) car_kept[static_cast<std::size_t>(l.gateway)] = true;
+        for (std::size_t g = 0; g < gateways.size(); ++g) {
+            if (!car_kept[g] || out_index[gateways[g].node] == core::invalid_index) {
+                report.notes.push_back("gateway " + gateway_ids[g] + " (" + gateways[g].name +
+                                       ") left out: a car cannot both enter and leave there (a one-way road whose "
+                                       "other direction crosses the edge elsewhere, or a road cut off inside)");
+                continue;
+            }
+            OsmGateway kept = gateways[g];
+            kept.node = out_index[gateways[g].node];
+            report.gateways.push_back(std::move(kept));
+        }
+    }
     report.nodes = net.node_ids.size();
     report.links = net.link_ids.size();
 

@@ -65,8 +65,31 @@ struct Area {
 // as the network projection (110.574 km per degree of latitude, 111.320 * cos(lat) of longitude).
 Area area_from_center(double lat, double lon, double radius_km);
 
+// Gateway zones where the area's edge cuts a major road (README "Your own study area").
+struct GatewayOptions {
+    // highway types whose cut makes a gateway (`--gateway-roads`)
+    std::vector<std::string> road_types{"motorway", "trunk", "primary", "secondary", "tertiary"};
+    double merge_m = 150;        // cuts of one road (same ref, else name) this close are one gateway (dual carriageways)
+    double car_occupancy = 1.3;  // persons per car, for the gateway's size (assumption)
+};
+
 struct OsmOptions {
     std::optional<Area> area;  // none: everything in the file
+    // With gateways, every road of those types that the area's edge (or the file's: a way
+    // whose next node is missing) cuts gets a gateway node `gw_<road>` 30 m beyond the cut and
+    // two-way car connectors `c_<gateway>_<k>` to the cut ends of that road, added before the
+    // largest strongly connected parts are kept (so that a one-way carriageway into or out of
+    // the area stays: the gateway closes its loop). The zones come with add_gateway_zones.
+    std::optional<GatewayOptions> gateways;
+};
+
+// A gateway the import made: its node and what it is named and sized after.
+struct OsmGateway {
+    std::uint32_t node = 0;  // index into the network's nodes
+    std::string id, name;
+    std::size_t cuts = 0;          // carriageways and roads it joins
+    double inbound_veh_per_h = 0;  // capacity into the area: each carriageway that enters, each two-way road once
+    double weight = 0;             // persons per hour: inbound capacity x car occupancy
 };
 
 struct OsmReport {
@@ -79,6 +102,8 @@ struct OsmReport {
     std::array<std::size_t, 3> dropped_nodes{}, dropped_links{};  // walk, bike, car: outside the
                                                                   // largest strongly connected part
     std::vector<std::string> notes;                               // human-readable lines for the console
+    std::vector<OsmGateway> gateways;  // with OsmOptions::gateways, those kept (car reaches them both ways)
+    std::size_t gateway_cuts = 0;      // cuts of the gateway road types
 };
 
 // Reads `file` (.osm, .osm.gz, .osm.bz2 or .osm.pbf, by extension) and fills the node and link

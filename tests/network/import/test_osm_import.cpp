@@ -246,6 +246,52 @@ TEST_CASE("osm import: an area cuts ways at its edge") {
     }
 }
 
+TEST_CASE("osm import: gateways where the area's edge cuts a major road") {
+    OsmReport report;
+    OsmOptions options;
+    options.area = network::import::Area{59.998, 17.996, 60.002, 18.004};
+    options.gateways.emplace();
+    const Network net = load("gateways.osm", report, options);
+    for (const auto& line : report.notes) MESSAGE(line);
+    // Worked by hand: road 73 is cut twice, 390 m apart (two gateways, west and east); the
+    // one-way Enkelgatan only enters (left out: a car could not leave there); the E4's
+    // carriageways are cut 22 m apart (one gateway).
+    CHECK(report.gateway_cuts == 5);
+    REQUIRE(report.gateways.size() == 3);
+    CHECK(report.gateways[0].id == "gw_73_west");
+    CHECK(report.gateways[0].name == "73 Storvägen (west)");
+    CHECK(report.gateways[1].id == "gw_73_east");
+    CHECK(report.gateways[2].id == "gw_e4");
+    CHECK(report.gateways[2].name == "E4 (south)");
+    CHECK(report.gateways[2].cuts == 2);
+    // Into the area: a primary's one direction (2 lanes x 900), the E4's inbound carriageway
+    // only (2 lanes x 2000); x 1.3 persons per car.
+    CHECK(report.gateways[0].inbound_veh_per_h == 1800);
+    CHECK(report.gateways[2].inbound_veh_per_h == 4000);
+    CHECK(report.gateways[2].weight == doctest::Approx(5200));
+    CHECK(std::any_of(report.notes.begin(), report.notes.end(), [](const std::string& n) {
+        return n.find("gateway gw_enkelgatan (Enkelgatan (north)) left out") == 0;
+    }));
+    // The E4 gateway: a node 30 m south of its cut ends, a connector to each, both ways by car.
+    const auto g = net.find_node("gw_e4");
+    REQUIRE(g != core::invalid_index);
+    CHECK(net.node_y_m[g] < net.node_y_m[net.find_node("n5")] - 29);
+    const auto c1 = link(net, "c_gw_e4_1");
+    const auto c2 = link(net, "c_gw_e4_2");
+    CHECK(net.link_modes[c1] == network::car_bit);
+    CHECK(net.link_oneway[c1] == 0);
+    CHECK(net.link_type[c2] == "connector");
+    CHECK(((from_id(net, c1) == "gw_e4" && to_id(net, c1) == "n5") || (from_id(net, c2) == "gw_e4" && to_id(net, c2) == "n5")));
+    // The inbound carriageway's end stays a car node (the gateway closes its loop).
+    CHECK((net.link_modes[link(net, "w102_0")] & network::car_bit) != 0);
+    // Without gateways the one-way carriageways are no strongly connected part: cars lose them.
+    OsmReport plain_report;
+    OsmOptions plain;
+    plain.area = options.area;
+    const Network without = load("gateways.osm", plain_report, plain);
+    CHECK(!has_link(without, "w102_0"));  // a motorway: car only, so the link goes
+}
+
 TEST_CASE("osm import: bad files are input errors naming the file") {
     SUBCASE("malformed XML, with the line") {
         OsmReport report;
