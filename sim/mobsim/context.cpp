@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "sim/mobsim/mobsim.hpp"
 #include "sim/routing/dijkstra.hpp"
@@ -45,18 +46,32 @@ BusRoutes bus_routes(const routing::RoutingContext& rc) {
     BusRoutes br;
     br.rn_first_arc.push_back(0);
     br.rn_on_road.assign(tm.route_node_count(), 0);
+    // The road path between consecutive stops of every line on the road: one search per stop
+    // node, stopped once the next stops of all its lines are settled (their paths are those of a
+    // full search), instead of a search of the whole network per stop of each line.
+    std::map<std::uint32_t, std::vector<std::uint32_t>> next_stops;  // from stop node -> to stop nodes
+    for (std::uint32_t rn = 0; rn < tm.route_node_count(); ++rn)
+        if (net.line_on_road[tm.rn_line(rn)] && !tm.rn_is_last(rn))
+            next_stops[net.stop_node[tm.rn_stop(rn)]].push_back(net.stop_node[tm.rn_stop(rn + 1)]);
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::uint32_t>> paths;  // (from, to) -> arcs
     routing::ShortestPathTree tree(rc.car);
-    std::uint32_t tree_root = invalid_index;
+    for (auto& [from, targets] : next_stops) {
+        std::sort(targets.begin(), targets.end());
+        targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+        tree.run_to(from, targets);
+        for (const auto to : targets) {
+            std::vector<std::uint32_t> arcs;
+            if (tree.path_to(to, arcs)) paths.emplace(std::pair{from, to}, std::move(arcs));
+        }
+    }
     for (std::uint32_t rn = 0; rn < tm.route_node_count(); ++rn) {
         const auto line = tm.rn_line(rn);
         if (net.line_on_road[line] && !tm.rn_is_last(rn)) {
             const auto from = net.stop_node[tm.rn_stop(rn)], to = net.stop_node[tm.rn_stop(rn + 1)];
-            if (from != tree_root) {
-                tree.run(from);
-                tree_root = from;
+            if (const auto it = paths.find({from, to}); it != paths.end() && !it->second.empty()) {
+                br.arcs.insert(br.arcs.end(), it->second.begin(), it->second.end());
+                br.rn_on_road[rn] = 1;
             }
-            const std::size_t before = br.arcs.size();
-            if (tree.path_to(to, br.arcs) && br.arcs.size() > before) br.rn_on_road[rn] = 1;
         }
         br.rn_first_arc.push_back(static_cast<std::uint32_t>(br.arcs.size()));
     }
