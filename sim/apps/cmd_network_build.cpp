@@ -29,6 +29,7 @@ struct NetworkBuildCommandOptions {
     double max_stop_link_m = 300;
     bool no_gateways = false;
     std::string gateway_roads;
+    std::string crs = "utm";
     CommonOptions common;  // --output (required here), --threads, --quiet
 };
 
@@ -100,6 +101,7 @@ int run(const NetworkBuildCommandOptions& b) {
     core::StagedFolder out(c.output, network_folder_rules, c.force);
     imp::OsmOptions osm;
     if (const auto area = area_of(b)) osm.area = *area;
+    osm.crs = b.crs == "local" ? std::string{} : b.crs;
     if (!b.no_gateways) {
         osm.gateways.emplace();
         if (!b.gateway_roads.empty()) {
@@ -114,6 +116,7 @@ int run(const NetworkBuildCommandOptions& b) {
     imp::OsmReport osm_report;
     imp::import_osm(b.osm, osm, net, osm_report);
     if (!b.name.empty()) net.name = b.name;
+    say("coordinates: " + (net.crs.empty() ? std::string("local plane around the area's centre") : net.crs));
     say("streets: " + std::to_string(osm_report.nodes) + " nodes, " + std::to_string(osm_report.links) + " links (" +
         std::to_string(osm_report.highway_ways) + " highway ways, " + std::to_string(osm_report.collapsed_nodes) +
         " degree-2 nodes folded)");
@@ -206,6 +209,10 @@ Command add_network_build_command(CLI::App& network) {
                     "motorway,trunk,primary,secondary,tertiary)")
         ->type_name("TYPE,...");
     cmd->add_flag("--no-gateways", o->no_gateways, "Make no gateway zones at the area's edge");
+    cmd->add_option("--crs", o->crs,
+                    "CRS of the network's coordinates: utm (the UTM zone of the area, default), a projected CRS in "
+                    "metres (EPSG:3006 for Sweden), or local (a flat plane around the centre, a few km only)")
+        ->type_name("CRS");
     cmd->add_option("--name", o->name, "Name of the network");
     cmd->add_option("--output,-o", c.output, "Network folder to write")->required();
     cmd->add_option("--threads,-j", c.threads, "Worker threads (0: all cores)")->check(CLI::Range(0, 1024));

@@ -49,8 +49,8 @@ activities:
 # staying home and departure periods, each seeing the level of service through the mode
 # choice's logsum. Coefficients: default (of the order of ActivitySim's example models).
 demand:
-  period_min: 60                # default
-  samples_per_period: 4         # default
+  period_min: @PERIOD_MIN@
+  samples_per_period: @SAMPLES@
   destinations:
     logsum_coefficient: {work: 0.5, study: 0.5, other: 0.7}   # default
     distance_per_km: {work: 0.0, study: 0.0, other: -0.1}     # default
@@ -319,6 +319,17 @@ std::string scenario_init_text(const network::Network& net, const ScenarioInitOp
                     ? std::string("0                # default: every zone is an alternative")
                     : fmt::format("100              # default: 100 sampled alternatives of the {} zones",
                                   study.size() + gateways.size()));
+    // The demand models' level of service is computed zone to zone for every period: with many
+    // zones, coarser periods keep a first run short.
+    const std::size_t zones = study.size() + gateways.size();
+    replace_all(body, "@PERIOD_MIN@",
+                zones <= 100 ? std::string("60                # default")
+                             : fmt::format("120               # default for {} zones (60 for a final run: the "
+                                           "zone-to-zone offers take twice as long)",
+                                           zones));
+    replace_all(body, "@SAMPLES@",
+                zones <= 100 ? std::string("4         # default: departures averaged per period")
+                             : fmt::format("2         # default for {} zones (4 for a final run)", zones));
     replace_all(body, "@IN_COMMUTERS@",
                 gateways.empty() ? std::string("0          # no gateways: no in-commuters")
                                  : std::string("fill       # default: every place residents leave is taken"));

@@ -519,7 +519,8 @@ struct Cut {
 // The gateways of OsmOptions::gateways: cuts of the chosen road types grouped by road (ref,
 // else name, else type) and joined within merge_m (single linkage: the two carriageways of a
 // motorway, a road cut twice at a corner); per group a node 30 m beyond the cuts' mean, away
-// from the centre of the streets, with a two-way car connector to each cut end. Appends to
+// from the centre of the streets, with a car connector to each cut end (two-way, or one-way
+// along the cut road's traffic). Appends to
 // the graph's nodes (dense indices), ways (the connectors' attributes), edges and links.
 void add_gateway_nodes(const GatewayOptions& o, const std::vector<Cut>& all_cuts, const std::vector<std::uint32_t>& dense,
                        FileContents& data, std::vector<double>& xs, std::vector<double>& ys,
@@ -621,12 +622,24 @@ void add_gateway_nodes(const GatewayOptions& o, const std::vector<Cut>& all_cuts
             a.lanes = std::max(1.0, best->lanes);
             a.capacity = std::max(1.0, best->capacity);
             a.name = best->name;
+            // The connector goes the ways the cut roads go: into the area where one enters (or is
+            // two-way), out where one leaves; a one-way street's gateway is thus one-way, and left
+            // out below, rather than a way in against its traffic.
+            bool in = false, out = false;
+            for (const auto i : m) {
+                if (cuts[i]->node != end) continue;
+                const auto& ca = data.ways[cuts[i]->way].attrs;
+                in = in || !ca.car_oneway || cuts[i]->enters;
+                out = out || !ca.car_oneway || !cuts[i]->enters;
+            }
+            a.car_oneway = !(in && out);
             const auto attrs = static_cast<std::uint32_t>(data.ways.size());
             data.ways.push_back({0, {}, std::move(a), {}});
             const double len =
                 std::max(1.0, std::round(std::hypot(xs[node] - xs[end], ys[node] - ys[end]) * 10) / 10);
-            edges.push_back({0, 0, attrs, node, end, len, true, {}});
-            links.push_back({0, ++k, d, dense[end], len, attrs, car_bit, false,
+            const auto from = in ? node : end, to = in ? end : node;  // one-way: along its traffic
+            edges.push_back({0, 0, attrs, from, to, len, true, {}});
+            links.push_back({0, ++k, in ? d : dense[end], in ? dense[end] : d, len, attrs, car_bit, !(in && out),
                              static_cast<std::uint32_t>(edges.size() - 1), g});
         }
         gateway_ids.push_back(id);
@@ -635,6 +648,12 @@ void add_gateway_nodes(const GatewayOptions& o, const std::vector<Cut>& all_cuts
 }
 
 }  // namespace
+
+std::string utm_crs(double lat, double lon) {
+    int zone = static_cast<int>(std::floor((lon + 180.0) / 6.0)) + 1;
+    zone = std::clamp(zone, 1, 60);
+    return "EPSG:" + std::to_string((lat >= 0 ? 32600 : 32700) + zone);
+}
 
 std::span<const RoadDefaults> road_defaults() {
     return k_defaults;
@@ -675,9 +694,23 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
         net.origin_lat = (lat_lo->lat + lat_hi->lat) / 2.0;
         net.origin_lon = (lon_lo->lon + lon_hi->lon) / 2.0;
     }
+    if (!options.crs.empty()) {
+        const std::string crs = options.crs == "utm" ? utm_crs(net.origin_lat, net.origin_lon) : options.crs;
+        try {
+            net.set_crs(crs);
+        } catch (const std::exception& e) {
+            throw core::InputError({file_name, 0, 0}, "--crs '" + options.crs + "': " + e.what(),
+                             "a projected CRS in metres, e.g. EPSG:3006 (SWEREF 99 TM), or utm");
+        }
+    }
     const double m_per_deg_lon = std::cos(net.origin_lat * std::numbers::pi / 180.0) * k_m_per_deg_lon_at_equator;
-    auto project_x = [&](const NodeLoc& n) { return round_01((n.lon - net.origin_lon) * m_per_deg_lon); };
-    auto project_y = [&](const NodeLoc& n) { return round_01((n.lat - net.origin_lat) * k_m_per_deg_lat); };
+    // Through PROJ into the stated CRS; else the local plane around the origin.
+    auto project_x = [&](const NodeLoc& n) {
+        return net.projection ? round_01(net.to_x_y(n.lat, n.lon).first) : round_01((n.lon - net.origin_lon) * m_per_deg_lon);
+    };
+    auto project_y = [&](const NodeLoc& n) {
+        return net.projection ? round_01(net.to_x_y(n.lat, n.lon).second) : round_01((n.lat - net.origin_lat) * k_m_per_deg_lat);
+    };
 
     auto find_node = [&](osmium::object_id_type id) -> std::uint32_t {
         auto it = std::lower_bound(nodes.begin(), nodes.end(), id,
@@ -920,7 +953,7 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
             l.to = dense[l.to];
         }
     }
-    // Gateways: a node beyond each cut road with two-way car connectors to its cut ends, before
+    // Gateways: a node beyond each cut road with car connectors to its cut ends, before
     // the components are kept (a one-way carriageway into the area is only reachable through
     // its gateway).
     std::vector<std::string> gateway_ids;

@@ -75,9 +75,15 @@ struct GatewayOptions {
 
 struct OsmOptions {
     std::optional<Area> area;  // none: everything in the file
+    // The network's CRS (network.yaml `crs:`): "utm" for the UTM zone of the area's centre
+    // (WGS84, EPSG:326xx north or 327xx south), or any projected CRS in metres PROJ knows
+    // ("EPSG:3006", SWEREF 99 TM, for Sweden); nodes are projected into it with PROJ. Empty:
+    // the local plane around the area's centre (equirectangular; good for a few km only).
+    std::string crs;
     // With gateways, every road of those types that the area's edge (or the file's: a way
     // whose next node is missing) cuts gets a gateway node `gw_<road>` 30 m beyond the cut and
-    // two-way car connectors `c_<gateway>_<k>` to the cut ends of that road, added before the
+    // car connectors `c_<gateway>_<k>` to the cut ends of that road (two-way, or one-way along
+    // a one-way road's traffic), added before the
     // largest strongly connected parts are kept (so that a one-way carriageway into or out of
     // the area stays: the gateway closes its loop). The zones come with add_gateway_zones.
     std::optional<GatewayOptions> gateways;
@@ -105,6 +111,9 @@ struct OsmReport {
     std::vector<OsmGateway> gateways;  // with OsmOptions::gateways, those kept (car reaches them both ways)
     std::size_t gateway_cuts = 0;      // cuts of the gateway road types
 };
+
+// The UTM zone of a point as an EPSG code name ("EPSG:32633" for Stockholm).
+std::string utm_crs(double lat, double lon);
 
 // Reads `file` (.osm, .osm.gz, .osm.bz2 or .osm.pbf, by extension) and fills the node and link
 // columns of `net`, net.origin_lat/lon (the area's centre, else the centre of the file's bounds,

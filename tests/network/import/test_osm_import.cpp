@@ -7,6 +7,7 @@
 #include <iterator>
 #include <string>
 
+#include <geodesic.h>
 #include <osmium/io/any_input.hpp>
 #include <osmium/io/any_output.hpp>
 
@@ -272,16 +273,23 @@ TEST_CASE("osm import: gateways where the area's edge cuts a major road") {
     CHECK(std::any_of(report.notes.begin(), report.notes.end(), [](const std::string& n) {
         return n.find("gateway gw_enkelgatan (Enkelgatan (north)) left out") == 0;
     }));
-    // The E4 gateway: a node 30 m south of its cut ends, a connector to each, both ways by car.
+    // The E4 gateway: a node 30 m south of its cut ends, a car connector to each along its
+    // carriageway's traffic: in to n5, out from n7.
     const auto g = net.find_node("gw_e4");
     REQUIRE(g != core::invalid_index);
     CHECK(net.node_y_m[g] < net.node_y_m[net.find_node("n5")] - 29);
     const auto c1 = link(net, "c_gw_e4_1");
     const auto c2 = link(net, "c_gw_e4_2");
     CHECK(net.link_modes[c1] == network::car_bit);
-    CHECK(net.link_oneway[c1] == 0);
+    CHECK(net.link_oneway[c1] == 1);
+    CHECK(net.link_oneway[c2] == 1);
     CHECK(net.link_type[c2] == "connector");
-    CHECK(((from_id(net, c1) == "gw_e4" && to_id(net, c1) == "n5") || (from_id(net, c2) == "gw_e4" && to_id(net, c2) == "n5")));
+    CHECK(from_id(net, c1) == "gw_e4");
+    CHECK(to_id(net, c1) == "n5");
+    CHECK(from_id(net, c2) == "n7");
+    CHECK(to_id(net, c2) == "gw_e4");
+    // Road 73 is two-way: its connectors are too.
+    CHECK(net.link_oneway[link(net, "c_gw_73_west_1")] == 0);
     // The inbound carriageway's end stays a car node (the gateway closes its loop).
     CHECK((net.link_modes[link(net, "w102_0")] & network::car_bit) != 0);
     // Without gateways the one-way carriageways are no strongly connected part: cars lose them.
@@ -290,6 +298,58 @@ TEST_CASE("osm import: gateways where the area's edge cuts a major road") {
     plain.area = options.area;
     const Network without = load("gateways.osm", plain_report, plain);
     CHECK(!has_link(without, "w102_0"));  // a motorway: car only, so the link goes
+}
+
+TEST_CASE("osm import: in a UTM zone, lengths across 50 km agree with geodesics within 0.1 %") {
+    // A street along 60.2 N, 50 km long, at the north edge of an area 45 km tall (a second
+    // street at 59.8 N): far from the centre, where a flat plane's fixed degree length errs.
+    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-osm-utm";
+    std::filesystem::create_directories(dir);
+    const auto file = dir / "wide.osm";
+    std::ofstream(file) << R"(<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="test">
+ <node id="1" lat="60.2" lon="17.6"/>
+ <node id="2" lat="60.2" lon="18.0"/>
+ <node id="3" lat="60.2" lon="18.5"/>
+ <node id="4" lat="59.8" lon="17.6"/>
+ <node id="5" lat="59.8" lon="18.5"/>
+ <way id="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="footway"/></way>
+ <way id="2"><nd ref="4"/><nd ref="5"/><tag k="highway" v="footway"/></way>
+</osm>
+)";
+    // The reference: geodesic distances on the WGS84 ellipsoid (Karney's algorithm, PROJ's geodesic.h).
+    geod_geodesic g;
+    geod_init(&g, 6378137.0, 1 / 298.257223563);
+    double s12 = 0, s23 = 0;
+    geod_inverse(&g, 60.2, 17.6, 60.2, 18.0, &s12, nullptr, nullptr);
+    geod_inverse(&g, 60.2, 18.0, 60.2, 18.5, &s23, nullptr, nullptr);
+    const double geodesic = s12 + s23;
+    CHECK(geodesic == doctest::Approx(49950).epsilon(0.01));
+    const auto length_of_street = [&](const std::string& crs) {
+        OsmOptions o;
+        o.crs = crs;
+        OsmReport report;
+        Network net;
+        import_osm(file, o, net, report);
+        CHECK(net.crs == (crs == "utm" ? "EPSG:32634" : crs));  // 18.05 E: zone 34 (18-24 E)
+        return net.link_length_m[link(net, "w1_0")];
+    };
+    const double utm = length_of_street("utm");
+    CHECK(std::abs(utm / geodesic - 1) < 0.001);
+    const double sweref = length_of_street("EPSG:3006");
+    CHECK(std::abs(sweref / geodesic - 1) < 0.001);
+    // The flat plane around the centre (the import without a CRS) is 0.6 % long up here.
+    OsmReport report;
+    Network flat;
+    import_osm(file, {}, flat, report);
+    CHECK(flat.link_length_m[link(flat, "w1_0")] / geodesic - 1 > 0.003);
+    MESSAGE("geodesic " << geodesic << " m, UTM " << utm << " m, SWEREF 99 TM " << sweref << " m, flat "
+                        << flat.link_length_m[link(flat, "w1_0")] << " m");
+    // A CRS PROJ does not know, or one not in metres, is an input error naming the file.
+    OsmOptions bad;
+    bad.crs = "EPSG:4326";
+    Network n2;
+    CHECK_THROWS_WITH_AS(import_osm(file, bad, n2, report), doctest::Contains("--crs 'EPSG:4326'"), core::InputError);
 }
 
 TEST_CASE("osm import: bad files are input errors naming the file") {
