@@ -18,6 +18,7 @@
 #include <osmium/osm/box.hpp>
 #include <osmium/osm/location.hpp>
 #include <osmium/osm/node.hpp>
+#include <osmium/osm/relation.hpp>
 #include <osmium/osm/way.hpp>
 
 #include "sim/core/error.hpp"
@@ -313,11 +314,58 @@ core::SourcePos xml_bad_coordinate_pos(const std::filesystem::path& file) {
     return pos;
 }
 
+// A turn restriction (type=restriction, for cars): from a way, over a node, to a way.
+struct TurnRestriction {
+    osmium::object_id_type from_way = 0, via_node = 0, to_way = 0;
+    bool only = false;  // only_*: from `from_way` every other turn is forbidden; no_*: this one
+};
+
 struct FileContents {
     std::vector<NodeLoc> nodes;  // sorted by id, unique
     std::vector<WayRec> ways;    // sorted by id
+    std::vector<TurnRestriction> restrictions;
+    std::size_t restrictions_via_way = 0, restrictions_other = 0;  // not applied: via a way; not for cars or unknown
     osmium::Box bounds;          // from the header, may be invalid
 };
+
+// type=restriction relations that concern cars: restriction=* (or restriction:motorcar=*),
+// no_* or only_*, not excepting motorcars, with one from way, a via node and one to way. A
+// restriction over a via way is counted, not applied.
+void read_restriction(const osmium::Relation& rel, FileContents& out) {
+    const auto& tags = rel.tags();
+    const char* type = tags["type"];
+    if (!type || std::string_view(type) != "restriction") return;
+    const char* value = tags["restriction:motorcar"];
+    if (!value) value = tags["restriction"];
+    const char* except = tags["except"];
+    const std::string_view v = value ? value : "";
+    const bool only = v.rfind("only_", 0) == 0, no = v.rfind("no_", 0) == 0;
+    if ((!only && !no) || v == "no_entry" || v == "no_exit" ||
+        (except && std::string_view(except).find("motorcar") != std::string_view::npos)) {
+        ++out.restrictions_other;
+        return;
+    }
+    TurnRestriction r;
+    r.only = only;
+    int froms = 0, tos = 0, vias = 0;
+    bool via_way = false;
+    for (const auto& m : rel.members()) {
+        const std::string_view role = m.role();
+        if (role == "from" && m.type() == osmium::item_type::way) r.from_way = m.ref(), ++froms;
+        if (role == "to" && m.type() == osmium::item_type::way) r.to_way = m.ref(), ++tos;
+        if (role == "via" && m.type() == osmium::item_type::node) r.via_node = m.ref(), ++vias;
+        if (role == "via" && m.type() == osmium::item_type::way) via_way = true, ++vias;
+    }
+    if (via_way) {
+        ++out.restrictions_via_way;
+        return;
+    }
+    if (froms != 1 || tos != 1 || vias != 1) {
+        ++out.restrictions_other;
+        return;
+    }
+    out.restrictions.push_back(r);
+}
 
 FileContents read_file(const std::filesystem::path& file, OsmReport& report, TagStats& stats) {
     const std::string name = file.string();
@@ -330,7 +378,8 @@ FileContents read_file(const std::filesystem::path& file, OsmReport& report, Tag
     FileContents out;
     try {
         osmium::io::File input{name};
-        osmium::io::Reader reader{input, osmium::osm_entity_bits::node | osmium::osm_entity_bits::way};
+        osmium::io::Reader reader{input, osmium::osm_entity_bits::node | osmium::osm_entity_bits::way |
+                                             osmium::osm_entity_bits::relation};
         out.bounds = reader.header().joined_boxes();
         while (osmium::memory::Buffer buffer = reader.read()) {
             for (const auto& obj : buffer.select<osmium::OSMObject>()) {
@@ -350,6 +399,8 @@ FileContents read_file(const std::filesystem::path& file, OsmReport& report, Tag
                     if (way.tags()["highway"] == nullptr) continue;
                     ++report.highway_ways;
                     if (auto rec = read_way(way, stats)) out.ways.push_back(std::move(*rec));
+                } else if (obj.type() == osmium::item_type::relation) {
+                    read_restriction(static_cast<const osmium::Relation&>(obj), out);
                 }
             }
         }
@@ -645,6 +696,247 @@ void add_gateway_nodes(const GatewayOptions& o, const std::vector<Cut>& all_cuts
         gateway_ids.push_back(id);
         gateways.push_back(std::move(gw));
     }
+}
+
+// Turn restrictions by splitting their via nodes for cars: the car part of every car link at a
+// restricted node becomes one-way links of its own, the one toward the node ending at an arrival
+// node "n<via>_<k>i", the one away from it starting at a departure node "n<via>_<k>o" (ids
+// "<link>_c", "<link>r_c" for a two-way link's reverse), and 1 m turn links ("t<via>_<a>_<b>",
+// type turn, car, one-way) join each arrival node to the departure nodes of the turns allowed;
+// walk and bike stay on the original links at the node. A car cannot chain two turns (turn
+// links run from arrivals to departures only), so routing, the level of service and the mobsim
+// need nothing else: a forbidden turn is no path.
+void apply_turn_restrictions(const FileContents& data, const std::vector<osmium::object_id_type>& link_way,
+                             Network& net, OsmReport& report) {
+    report.turn_restrictions_read = data.restrictions.size();
+    report.turn_restrictions_via_way = data.restrictions_via_way;
+    if (data.restrictions.empty()) return;
+    // The OSM way of every link, the copies made below included (0: a connector or a turn).
+    std::vector<osmium::object_id_type> way_of = link_way;
+    way_of.resize(net.link_count(), 0);
+    std::map<std::string, std::uint32_t> node_index;
+    for (std::uint32_t n = 0; n < net.node_count(); ++n) node_index.emplace(net.node_ids[n], n);
+    // Restrictions by via node (net index), in file order.
+    std::map<std::uint32_t, std::vector<const TurnRestriction*>> by_node;
+    for (const auto& r : data.restrictions) {
+        const auto it = node_index.find("n" + std::to_string(r.via_node));
+        if (it == node_index.end()) {
+            ++report.turn_restrictions_unused;  // the via node is not in the network (outside, folded away)
+            continue;
+        }
+        by_node[it->second].push_back(&r);
+    }
+    for (const auto& [v, rules] : by_node) {
+        std::vector<std::uint32_t> incident;
+        for (std::uint32_t l = 0; l < net.link_count(); ++l)
+            if (net.link_from[l] == v || net.link_to[l] == v) incident.push_back(l);
+        // A restriction applies when its from and to ways both have a car link at the node.
+        const auto car_link_of = [&](osmium::object_id_type way) {
+            for (const auto l : incident)
+                if (way_of[l] == way && (net.link_modes[l] & car_bit)) return true;
+            return false;
+        };
+        std::vector<const TurnRestriction*> applied;
+        for (const auto* r : rules)
+            if (car_link_of(r->from_way) && car_link_of(r->to_way))
+                applied.push_back(r);
+            else
+                ++report.turn_restrictions_unused;
+        if (applied.empty() || incident.size() < 2) continue;
+        report.turn_restrictions_applied += applied.size();
+        // May a car arrive by link a and leave by link b?
+        const auto allowed = [&](std::uint32_t a, std::uint32_t b) {
+            const auto wa = way_of[a], wb = way_of[b];
+            for (const auto* r : applied) {
+                if (r->from_way != wa) continue;
+                if (r->only ? r->to_way != wb : r->to_way == wb) return false;
+            }
+            return true;
+        };
+        // The car part of every incident car link is split off into one-way links: toward v
+        // ending at its own arrival node "n<via>_<k>i", away from v starting at its own
+        // departure node "n<via>_<k>o"; the link keeps its walk and bike part at v. Turn links run
+        // from arrival to departure nodes only, so a car cannot chain two turns without driving
+        // a link between them.
+        const std::string base = net.node_ids[v];
+        const auto add_node = [&](const std::string& id) {
+            const auto node = static_cast<std::uint32_t>(net.node_ids.size());
+            net.node_ids.push_back(id);
+            net.node_x_m.push_back(net.node_x_m[v]);
+            net.node_y_m.push_back(net.node_y_m[v]);
+            net.node_zone.push_back(core::invalid_index);
+            net.node_line.push_back(0);
+            return node;
+        };
+        // A copy of link l (its attributes and shape), car only, one-way from -> to.
+        const auto add_car_link = [&](std::uint32_t l, const std::string& id, std::uint32_t from, std::uint32_t to,
+                                      bool reversed, double length_m, const std::string& type) {
+            way_of.push_back(way_of[l]);
+            net.link_ids.push_back(id);
+            net.link_from.push_back(from);
+            net.link_to.push_back(to);
+            net.link_length_m.push_back(length_m);
+            net.link_type.push_back(type);
+            net.link_modes.push_back(car_bit);
+            net.link_oneway.push_back(1);
+            net.link_car_speed_mps.push_back(net.link_car_speed_mps[l]);
+            net.link_lanes.push_back(net.link_lanes[l]);
+            net.link_capacity_veh_per_h.push_back(net.link_capacity_veh_per_h[l]);
+            net.link_name.push_back(net.link_name[l]);
+            std::vector<double> px(net.point_x_m.begin() + net.link_first_point[l],
+                                   net.point_x_m.begin() + net.link_first_point[l + 1]);
+            std::vector<double> py(net.point_y_m.begin() + net.link_first_point[l],
+                                   net.point_y_m.begin() + net.link_first_point[l + 1]);
+            if (reversed) {
+                std::reverse(px.begin(), px.end());
+                std::reverse(py.begin(), py.end());
+            }
+            net.point_x_m.insert(net.point_x_m.end(), px.begin(), px.end());
+            net.point_y_m.insert(net.point_y_m.end(), py.begin(), py.end());
+            net.link_first_point.push_back(static_cast<std::uint32_t>(net.point_x_m.size()));
+        };
+        struct Arm {
+            std::uint32_t link;
+            std::uint32_t arrive = core::invalid_index, depart = core::invalid_index;  // car nodes at v
+            double speed_mps = 0, lanes = 0, capacity = 0;                            // the link's car attributes
+        };
+        std::vector<Arm> arms;
+        for (std::size_t i = 0; i < incident.size(); ++i) {
+            const auto l = incident[i];
+            if (!(net.link_modes[l] & car_bit)) continue;
+            Arm arm{l, core::invalid_index, core::invalid_index, net.link_car_speed_mps[l], net.link_lanes[l],
+                    net.link_capacity_veh_per_h[l]};
+            const bool at_to = net.link_to[l] == v, at_from = net.link_from[l] == v;
+            if (at_to && at_from) continue;  // a loop at v: left as it is
+            const auto far = at_to ? net.link_from[l] : net.link_to[l];
+            const bool oneway = net.link_oneway[l] != 0;
+            const std::string k = std::to_string(i + 1);
+            // Toward v: the link's direction when it ends at v, or its reverse when two-way.
+            if (at_to || !oneway) {
+                arm.arrive = add_node(base + "_" + k + "i");
+                add_car_link(l, net.link_ids[l] + (at_to ? "" : "r") + "_c", far, arm.arrive, !at_to,
+                             net.link_length_m[l], net.link_type[l]);
+            }
+            if (at_from || !oneway) {
+                arm.depart = add_node(base + "_" + k + "o");
+                add_car_link(l, net.link_ids[l] + (at_from ? "" : "r") + "_c", arm.depart, far, !at_from,
+                             net.link_length_m[l], net.link_type[l]);
+            }
+            // The link keeps walk and bike (their one-way as it was); with neither it goes.
+            net.link_modes[l] = static_cast<std::uint8_t>(net.link_modes[l] & ~car_bit);
+            net.link_car_speed_mps[l] = 0;
+            net.link_lanes[l] = 0;
+            net.link_capacity_veh_per_h[l] = 0;
+            if (!(net.link_modes[l] & bike_bit)) net.link_oneway[l] = 0;
+            arms.push_back(arm);
+        }
+        std::size_t forbidden = 0;
+        for (const auto& a : arms)
+            for (const auto& b : arms) {
+                if (a.arrive == core::invalid_index || b.depart == core::invalid_index) continue;
+                if (!allowed(a.link, b.link)) {
+                    ++forbidden;
+                    continue;
+                }
+                const auto ia = static_cast<std::size_t>(&a - arms.data()) + 1;
+                const auto ib = static_cast<std::size_t>(&b - arms.data()) + 1;
+                // A 1 m turn across the junction: the faster arm's speed, the larger lanes and capacity.
+                way_of.push_back(0);
+                net.link_ids.push_back("t" + base.substr(1) + "_" + std::to_string(ia) + "_" + std::to_string(ib));
+                net.link_from.push_back(a.arrive);
+                net.link_to.push_back(b.depart);
+                net.link_length_m.push_back(1.0);
+                net.link_type.push_back("turn");
+                net.link_modes.push_back(car_bit);
+                net.link_oneway.push_back(1);
+                net.link_car_speed_mps.push_back(std::max(a.speed_mps, b.speed_mps));
+                net.link_lanes.push_back(std::max(1.0, std::max(a.lanes, b.lanes)));
+                net.link_capacity_veh_per_h.push_back(std::max(a.capacity, b.capacity));
+                net.link_name.push_back("");
+                net.link_first_point.push_back(net.link_first_point.back());
+            }
+        report.turns_forbidden += forbidden;
+    }
+    // A turn forbidden may leave a street that only it reached: keep, for cars, the largest
+    // strongly connected part again; links left with no mode go.
+    {
+        std::vector<Link> as_links;
+        for (std::uint32_t l = 0; l < net.link_count(); ++l)
+            as_links.push_back({0, 0, net.link_from[l], net.link_to[l], net.link_length_m[l], 0, net.link_modes[l],
+                                net.link_oneway[l] != 0, 0, -1});
+        OsmReport again;
+        keep_largest_components(as_links, net.node_count(), again);
+        report.turn_car_links_dropped = again.dropped_links[2];
+        std::vector<std::uint32_t> keep;
+        for (std::uint32_t l = 0; l < net.link_count(); ++l) {
+            net.link_modes[l] = as_links[l].modes;
+            if (net.link_modes[l] != 0) keep.push_back(l);
+            if (!(net.link_modes[l] & car_bit)) {
+                net.link_car_speed_mps[l] = 0;
+                net.link_lanes[l] = 0;
+                net.link_capacity_veh_per_h[l] = 0;
+            }
+            if (!(net.link_modes[l] & (car_bit | bike_bit))) net.link_oneway[l] = 0;
+        }
+        if (keep.size() < net.link_count()) {
+            const auto pick = [&](auto& v) {
+                std::remove_reference_t<decltype(v)> out;
+                out.reserve(keep.size());
+                for (const auto l : keep) out.push_back(v[l]);
+                v = std::move(out);
+            };
+            std::vector<std::uint32_t> first_point{0};
+            std::vector<double> px, py;
+            for (const auto l : keep) {
+                for (auto p = net.link_first_point[l]; p < net.link_first_point[l + 1]; ++p) {
+                    px.push_back(net.point_x_m[p]);
+                    py.push_back(net.point_y_m[p]);
+                }
+                first_point.push_back(static_cast<std::uint32_t>(px.size()));
+            }
+            pick(net.link_ids);
+            pick(net.link_from);
+            pick(net.link_to);
+            pick(net.link_length_m);
+            pick(net.link_type);
+            pick(net.link_modes);
+            pick(net.link_oneway);
+            pick(net.link_car_speed_mps);
+            pick(net.link_lanes);
+            pick(net.link_capacity_veh_per_h);
+            pick(net.link_name);
+            net.link_first_point = std::move(first_point);
+            net.point_x_m = std::move(px);
+            net.point_y_m = std::move(py);
+        }
+    }
+    // The via nodes themselves are left without links: drop them, and any node left without one.
+    std::vector<bool> used(net.node_count(), false);
+    for (std::uint32_t l = 0; l < net.link_count(); ++l) used[net.link_from[l]] = used[net.link_to[l]] = true;
+    std::vector<std::uint32_t> remap(net.node_count(), core::invalid_index);
+    std::uint32_t k = 0;
+    for (std::uint32_t n = 0; n < net.node_count(); ++n) {
+        if (!used[n]) continue;
+        remap[n] = k;
+        if (k != n) net.node_ids[k] = std::move(net.node_ids[n]);
+        net.node_x_m[k] = net.node_x_m[n];
+        net.node_y_m[k] = net.node_y_m[n];
+        net.node_zone[k] = net.node_zone[n];
+        net.node_line[k] = net.node_line[n];
+        ++k;
+    }
+    net.node_ids.resize(k);
+    net.node_x_m.resize(k);
+    net.node_y_m.resize(k);
+    net.node_zone.resize(k);
+    net.node_line.resize(k);
+    for (std::uint32_t l = 0; l < net.link_count(); ++l) {
+        net.link_from[l] = remap[net.link_from[l]];
+        net.link_to[l] = remap[net.link_to[l]];
+    }
+    // A gateway whose node lost its links (it reached the area only through a forbidden turn) goes.
+    std::erase_if(report.gateways, [&](const OsmGateway& g) { return remap[g.node] == core::invalid_index; });
+    for (auto& g : report.gateways) g.node = remap[g.node];
 }
 
 }  // namespace
@@ -986,7 +1278,9 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
         net.node_line.push_back(0);
     }
     net.link_first_point.assign(1, 0);
+    std::vector<osmium::object_id_type> link_way;  // the OSM way of each link (0 for a connector)
     for (const auto& l : links) {
+        link_way.push_back(l.gateway >= 0 ? 0 : l.way);
         const StreetAttrs& a = data.ways[l.attrs].attrs;
         const bool car = (l.modes & car_bit) != 0;
         const bool bike = (l.modes & bike_bit) != 0;
@@ -1027,6 +1321,7 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
             report.gateways.push_back(std::move(kept));
         }
     }
+    apply_turn_restrictions(data, link_way, net, report);
     report.nodes = net.node_ids.size();
     report.links = net.link_ids.size();
 
@@ -1055,6 +1350,15 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
     if (missing_refs > 0)
         notes.push_back(std::to_string(missing_refs) +
                         " way node references without a node in the file (ways cut there)");
+    if (report.turn_restrictions_read + report.turn_restrictions_via_way > 0)
+        notes.push_back("turn restrictions: " + std::to_string(report.turn_restrictions_read) + " via a node, " +
+                        std::to_string(report.turn_restrictions_applied) + " applied (" +
+                        std::to_string(report.turns_forbidden) + " car turns forbidden), " +
+                        std::to_string(report.turn_restrictions_unused) +
+                        " not (their node or ways are no car links in the area); " +
+                        std::to_string(report.turn_restrictions_via_way) + " via a way, not applied; " +
+                        std::to_string(report.turn_car_links_dropped) +
+                        " car links reached only through a forbidden turn lost car");
     notes.push_back(std::to_string(report.collapsed_nodes) + " degree-2 nodes folded into links; result " +
                     std::to_string(report.nodes) + " nodes, " + std::to_string(report.links) + " links");
     const std::array<const char*, 3> mode_names{"walk", "bike", "car"};

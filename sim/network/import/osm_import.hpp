@@ -109,6 +109,12 @@ struct OsmReport {
                                                                   // largest strongly connected part
     std::vector<std::string> notes;                               // human-readable lines for the console
     std::vector<OsmGateway> gateways;  // with OsmOptions::gateways, those kept (car reaches them both ways)
+    // Turn restrictions (type=restriction for cars, via a node): read, applied, not applied
+    // (their via node or one of their ways is not a car link there), via a way (not applied),
+    // and the car turns they forbid.
+    std::size_t turn_restrictions_read = 0, turn_restrictions_applied = 0, turn_restrictions_unused = 0;
+    std::size_t turn_restrictions_via_way = 0, turns_forbidden = 0;
+    std::size_t turn_car_links_dropped = 0;  // car links outside the largest car part once turns are forbidden
     std::size_t gateway_cuts = 0;      // cuts of the gateway road types
 };
 

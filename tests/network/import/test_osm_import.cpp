@@ -7,6 +7,8 @@
 #include <iterator>
 #include <string>
 
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/dijkstra_shortest_paths.hpp>
 #include <geodesic.h>
 #include <osmium/io/any_input.hpp>
 #include <osmium/io/any_output.hpp>
@@ -350,6 +352,58 @@ TEST_CASE("osm import: in a UTM zone, lengths across 50 km agree with geodesics 
     bad.crs = "EPSG:4326";
     Network n2;
     CHECK_THROWS_WITH_AS(import_osm(file, bad, n2, report), doctest::Contains("--crs 'EPSG:4326'"), core::InputError);
+}
+
+namespace {
+// Car distance between two nodes by Boost's Dijkstra over the network's car links (two-way
+// unless oneway): the reference, independent of flemsim's router.
+double car_distance(const Network& net, const std::string& from, const std::string& to) {
+    using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property,
+                                        boost::property<boost::edge_weight_t, double>>;
+    Graph g(net.node_count());
+    for (std::size_t l = 0; l < net.link_count(); ++l) {
+        if (!(net.link_modes[l] & network::car_bit)) continue;
+        boost::add_edge(net.link_from[l], net.link_to[l], net.link_length_m[l], g);
+        if (!net.link_oneway[l]) boost::add_edge(net.link_to[l], net.link_from[l], net.link_length_m[l], g);
+    }
+    std::vector<double> d(net.node_count());
+    boost::dijkstra_shortest_paths(g, net.find_node(from), boost::distance_map(d.data()));
+    return d[net.find_node(to)];
+}
+}  // namespace
+
+TEST_CASE("osm import: a turn restriction changes the car route as worked by hand") {
+    // Without the rule: n4 -> n5 -> n2, 2 x 99.5 m. With no_straight_on from way 10 over n5 into
+    // way 11: n4 -> n5 -> n6 -> n3 -> n2, 99.5 + 100.2 + 99.5 + 100.2 = 399.4 m, and the 1 m turn
+    // link across n5.
+    OsmReport report;
+    const Network net = load("turns.osm", report);
+    for (const auto& line : report.notes) MESSAGE(line);
+    CHECK(report.turn_restrictions_read == 1);
+    CHECK(report.turn_restrictions_applied == 1);
+    CHECK(report.turns_forbidden == 1);
+    CHECK(report.turn_restrictions_via_way == 1);
+    CHECK(car_distance(net, "n4", "n2") == doctest::Approx(400.4).epsilon(0.002));
+    // The other way round is not restricted: n2 -> n5 -> n4, 2 x 99.5 m and the turn link.
+    CHECK(car_distance(net, "n2", "n4") == doctest::Approx(200.0).epsilon(0.002));
+    // n5 is split for cars: per car link an arrival node (n5_<k>i) and a departure node
+    // (n5_<k>o), joined by 1 m one-way turn links for every turn but the forbidden one (way 10,
+    // arm 1, into way 11, arm 2); walk and bike keep n5, unrestricted.
+    CHECK(net.find_node("n5") != core::invalid_index);
+    CHECK(net.find_node("n5_1i") != core::invalid_index);
+    CHECK(!has_link(net, "t5_1_2"));
+    const auto turn = link(net, "t5_1_3");
+    CHECK(net.link_type[turn] == "turn");
+    CHECK(net.link_length_m[turn] == 1.0);
+    CHECK(net.link_oneway[turn] == 1);
+    CHECK(from_id(net, turn) == "n5_1i");
+    CHECK(to_id(net, turn) == "n5_3o");
+    CHECK(has_link(net, "t5_2_1"));  // from way 11 into way 10: allowed
+    CHECK(net.link_modes[link(net, "w10_0")] == (network::walk_bit | network::bike_bit));
+    CHECK(net.link_modes[link(net, "w10_0_c")] == network::car_bit);
+    // Two turns cannot be chained: no turn link leaves a departure node.
+    for (std::size_t l = 0; l < net.link_count(); ++l)
+        if (net.link_type[l] == "turn") CHECK(net.node_ids[net.link_from[l]].back() == 'i');
 }
 
 TEST_CASE("osm import: bad files are input errors naming the file") {
