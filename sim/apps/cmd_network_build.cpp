@@ -151,7 +151,8 @@ int run(const NetworkBuildCommandOptions& b) {
         std::array<double, 4> total{};
         for (const auto& v : net.zone_land_use)
             for (std::size_t k = 0; k < 4; ++k) total[k] += v[k];
-        say(fmt::format("  land use of the zones kept (zones.csv): {:.0f} residents, {:.0f} jobs, {:.0f} study places, "
+        say(
+            fmt::format("  land use of the zones kept (zones.csv): {:.0f} residents, {:.0f} jobs, {:.0f} study places, "
                         "{:.0f} visits",
                         total[0], total[1], total[2], total[3]));
     }
@@ -160,7 +161,8 @@ int run(const NetworkBuildCommandOptions& b) {
         imp::add_gateway_zones(net, osm_report.gateways);
         std::string types;
         for (const auto& t : osm.gateways->road_types) types += (types.empty() ? "" : ", ") + t;
-        say(fmt::format("gateways: {} where the area's edge cuts a road of type {} ({} cuts; weight: the capacity into "
+        say(
+            fmt::format("gateways: {} where the area's edge cuts a road of type {} ({} cuts; weight: the capacity into "
                         "the area x {} persons per car)",
                         osm_report.gateways.size(), types, osm_report.gateway_cuts, osm.gateways->car_occupancy));
         for (const auto& g : osm_report.gateways)

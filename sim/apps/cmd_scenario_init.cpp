@@ -66,10 +66,11 @@ int run(const ScenarioInitCommandOptions& o) {
     scenario::load_scenario(tmp);
     core::commit_file(tmp, out);
     guard.release();
-    say(fmt::format("wrote {}: {} study zones, {} gateways; land use {:.0f} residents, {:.0f} jobs, {:.0f} study "
+    say(
+        fmt::format("wrote {}: {} study zones, {} gateways; land use {:.0f} residents, {:.0f} jobs, {:.0f} study "
                     "places, {:.0f} visits",
-                    c.output, report.study_zones, report.gateways, report.totals[0], report.totals[1],
-                    report.totals[2], report.totals[3]));
+                    c.output, report.study_zones, report.gateways, report.totals[0], report.totals[1], report.totals[2],
+                    report.totals[3]));
     say(fmt::format("  land use: {} zones from {}, {} from the network's zones.csv, {} by the default rule",
                     report.zones_from_file, o.zones.empty() ? "a zone file (none given)" : o.zones,
                     report.zones_from_network, report.zones_by_default));
@@ -106,19 +107,20 @@ Command add_scenario_init_command(CLI::App& scenario) {
         "  flemsim scenario init --network networks/city --zones deso.gpkg --zone-fields id=deso,residents=bef -o "
         "scenarios/city.yaml\n"
         "  flemsim run scenarios/city.yaml --set population.scale=0.1");
-    return {cmd, [o] {
-                if (!o->zone_fields.empty()) {
-                    try {
-                        network::import::set_zone_fields(o->zone_file, o->zone_fields);
-                    } catch (const std::invalid_argument& e) {
-                        throw CLI::ValidationError("--zone-fields", e.what());
-                    }
+    return {
+        cmd, [o] {
+            if (!o->zone_fields.empty()) {
+                try {
+                    network::import::set_zone_fields(o->zone_file, o->zone_fields);
+                } catch (const std::invalid_argument& e) {
+                    throw CLI::ValidationError("--zone-fields", e.what());
                 }
-                if ((!o->zone_fields.empty() || !o->zone_file.layer.empty() || !o->zone_file.crs.empty()) &&
-                    o->zones.empty())
-                    throw UsageError("--zone-fields, --zones-layer and --zones-crs are for --zones: give --zones FILE too");
-                return run(*o);
-            }};
+            }
+            if ((!o->zone_fields.empty() || !o->zone_file.layer.empty() || !o->zone_file.crs.empty()) &&
+                o->zones.empty())
+                throw UsageError("--zone-fields, --zones-layer and --zones-crs are for --zones: give --zones FILE too");
+            return run(*o);
+        }};
 }
 
 }  // namespace flemsim::apps

@@ -88,7 +88,7 @@ int with_thread_limit(int threads, F&& f) {
 Command add_run_command(CLI::App& app);
 Command add_validate_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
-Command add_network_build_command(CLI::App& network);  // under `flemsim network`
+Command add_network_build_command(CLI::App& network);   // under `flemsim network`
 Command add_scenario_init_command(CLI::App& scenario);  // under `flemsim scenario`
 Command add_route_command(CLI::App& app);
 Command add_check_command(CLI::App& app);

@@ -195,9 +195,11 @@ void replace_all(std::string& text, std::string_view token, const std::string& v
 
 // A YAML key that needs no quotes (zone ids are letters, digits, '_' and '-'), else quoted.
 std::string key(const std::string& id) {
-    const bool plain = !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-    }) && !std::isdigit(static_cast<unsigned char>(id[0])) && id[0] != '-';
+    const bool plain =
+        !id.empty() &&
+        std::all_of(id.begin(), id.end(),
+                    [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }) &&
+        !std::isdigit(static_cast<unsigned char>(id[0])) && id[0] != '-';
     return plain ? id : "\"" + id + "\"";
 }
 
@@ -236,14 +238,16 @@ std::string scenario_init_text(const network::Network& net, const ScenarioInitOp
     out += fmt::format("network: \"{}\"\n", o.network_reference.generic_string());
     out += "seed: 1                        # default\n";
     out += "threads: 0                     # default: all cores\n";
-    out += "output:\n  dir: out                     # default: a run writes out/<name>/\n"
-           "  compression_level: 4         # default\n  chunk_rows: 65536            # default\n";
+    out +=
+        "output:\n  dir: out                     # default: a run writes out/<name>/\n"
+        "  compression_level: 4         # default\n  chunk_rows: 65536            # default\n";
     out += "target:\n  sustainable_share: 0.70      # default: the share of walk, bike and transit to report against\n";
     out += "report:\n  distance_bands_km: [1, 3, 5, 10, 20]   # default\n\n";
 
     // Land use per study zone.
-    out += "# Land use per study zone: residents (persons), jobs, study places and visits (daily\n"
-           "# attraction of shopping, errands and leisure).\n";
+    out +=
+        "# Land use per study zone: residents (persons), jobs, study places and visits (daily\n"
+        "# attraction of shopping, errands and leisure).\n";
     out += "land_use:\n";
     for (const auto z : study) {
         const auto& id = net.zone_ids[z];
@@ -278,8 +282,8 @@ std::string scenario_init_text(const network::Network& net, const ScenarioInitOp
             if (std::none_of(study.begin(), study.end(), [&](std::size_t z) { return net.zone_ids[z] == id; }))
                 ++unused;
         if (unused > 0)
-            report.notes.push_back(fmt::format("{} zones of {} are not study zones of the network: not used", unused,
-                                               o.land_use_file));
+            report.notes.push_back(
+                fmt::format("{} zones of {} are not study zones of the network: not used", unused, o.land_use_file));
     }
     if (report.zones_by_default > 0)
         report.notes.push_back(fmt::format(
@@ -288,8 +292,9 @@ std::string scenario_init_text(const network::Network& net, const ScenarioInitOp
             report.zones_by_default, study.size()));
 
     // Gateways: where in-commuters come from and residents go outside the study area.
-    out += "\n# Gateways stand for the rest of the region: weights (not counts) of where in-commuters\n"
-           "# come from (workers, students) and where residents go outside (jobs, study_places, visits).\n";
+    out +=
+        "\n# Gateways stand for the rest of the region: weights (not counts) of where in-commuters\n"
+        "# come from (workers, students) and where residents go outside (jobs, study_places, visits).\n";
     if (gateways.empty()) {
         out += "gateways: {}                   # the network has no gateway zones: nobody comes in or goes out\n";
     } else {
@@ -300,14 +305,16 @@ std::string scenario_init_text(const network::Network& net, const ScenarioInitOp
             if (z < net.zone_weight.size() && net.zone_weight[z] > 0) {
                 // The import's size: persons per hour its roads can bring in, for every weight.
                 const std::string w = number(std::round(net.zone_weight[z]));
-                out += fmt::format("  {}: {{workers: {}, students: {}, jobs: {}, study_places: {}, visits: {}}}   # from "
-                                   "{}:weight{}\n",
-                                   key(net.zone_ids[z]), w, w, w, w, w, o.network_zones_file, name);
+                out += fmt::format(
+                    "  {}: {{workers: {}, students: {}, jobs: {}, study_places: {}, visits: {}}}   # from "
+                    "{}:weight{}\n",
+                    key(net.zone_ids[z]), w, w, w, w, w, o.network_zones_file, name);
                 ++report.gateways_weighted;
             } else {
-                out += fmt::format("  {}: {{workers: 10000, students: 2000, jobs: 10000, study_places: 1000, visits: "
-                                   "2000}}   # default: one alike for each gateway{}\n",
-                                   key(net.zone_ids[z]), name);
+                out += fmt::format(
+                    "  {}: {{workers: 10000, students: 2000, jobs: 10000, study_places: 1000, visits: "
+                    "2000}}   # default: one alike for each gateway{}\n",
+                    key(net.zone_ids[z]), name);
             }
         }
     }

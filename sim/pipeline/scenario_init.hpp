@@ -21,20 +21,20 @@ struct ZoneLandUse {
 };
 
 struct ScenarioInitOptions {
-    std::string name;                          // default: the network folder's name
+    std::string name;  // default: the network folder's name
     int year = 2026;
-    std::filesystem::path network_reference;   // as the scenario names it (relative to the file)
+    std::filesystem::path network_reference;      // as the scenario names it (relative to the file)
     std::map<std::string, ZoneLandUse> land_use;  // by zone id (from --zones); empty: none given
-    std::string land_use_file;                 // the file they came from, for the comments
-    std::string network_zones_file;            // the network's zones.csv, for the comments
+    std::string land_use_file;                    // the file they came from, for the comments
+    std::string network_zones_file;               // the network's zones.csv, for the comments
 };
 
 struct ScenarioInitReport {
     std::size_t study_zones = 0, gateways = 0;
     std::size_t zones_from_file = 0, zones_from_network = 0, zones_by_default = 0;
     std::size_t gateways_weighted = 0;  // gateways weighed by the network's zones.csv weight
-    std::array<double, 4> totals{};  // land use written, summed
-    std::vector<std::string> notes;  // human-readable lines for the console
+    std::array<double, 4> totals{};     // land use written, summed
+    std::vector<std::string> notes;     // human-readable lines for the console
 };
 
 // The scenario as YAML text. Land use per study zone: options.land_use where it names the

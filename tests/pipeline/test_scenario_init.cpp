@@ -29,13 +29,15 @@ TEST_CASE("scenario init: land use from a file, from the network, by default; ga
 
     SUBCASE("no data: the default rule by street nodes (west a0, a1; east a3, a4)") {
         const auto text = pipeline::scenario_init_text(net, o, report);
-        CHECK(has_line(text, "  west: {residents: 20, jobs: 10, study_places: 0, visits: 10}   # default: 10, 5, 0, 5 "
-                             "per street node of the zone (2)"));
+        CHECK(has_line(text,
+                       "  west: {residents: 20, jobs: 10, study_places: 0, visits: 10}   # default: 10, 5, 0, 5 "
+                       "per street node of the zone (2)"));
         CHECK(report.zones_by_default == 2);
         CHECK(report.totals[0] == 40);
         // The gateway with default weights; in-commuters fill the places residents leave.
-        CHECK(has_line(text, "  city: {workers: 10000, students: 2000, jobs: 10000, study_places: 1000, visits: 2000}   "
-                             "# default: one alike for each gateway (City)"));
+        CHECK(has_line(text,
+                       "  city: {workers: 10000, students: 2000, jobs: 10000, study_places: 1000, visits: 2000}   "
+                       "# default: one alike for each gateway (City)"));
         CHECK(text.find("    workers: fill") != std::string::npos);
         CHECK(has_line(text, "year: 2031"));
     }
@@ -45,15 +47,18 @@ TEST_CASE("scenario init: land use from a file, from the network, by default; ga
         o.land_use["elsewhere"] = {{1, 1, 1, 1}, "z.gpkg:bef,arb,-,-"};
         o.land_use_file = "z.gpkg";
         const auto text = pipeline::scenario_init_text(net, o, report);
-        CHECK(has_line(text, "  west: {residents: 300, jobs: 20, study_places: 0, visits: 50}   # from z.gpkg:bef,arb,-,-"));
-        CHECK(has_line(text, "  east: {residents: 100, jobs: 200, study_places: 0, visits: 50}   # from "
-                             "tiny/zones.csv:residents,jobs,study_places,visits"));
+        CHECK(has_line(text,
+                       "  west: {residents: 300, jobs: 20, study_places: 0, visits: 50}   # from z.gpkg:bef,arb,-,-"));
+        CHECK(has_line(text,
+                       "  east: {residents: 100, jobs: 200, study_places: 0, visits: 50}   # from "
+                       "tiny/zones.csv:residents,jobs,study_places,visits"));
         CHECK(report.zones_from_file == 1);
         // A gateway with the import's weight takes it for every weight.
         net.zone_weight = {0, 0, 1170};
         const auto weighted = pipeline::scenario_init_text(net, o, report);
-        CHECK(has_line(weighted, "  city: {workers: 1170, students: 1170, jobs: 1170, study_places: 1170, visits: 1170}   "
-                                 "# from tiny/zones.csv:weight (City)"));
+        CHECK(has_line(weighted,
+                       "  city: {workers: 1170, students: 1170, jobs: 1170, study_places: 1170, visits: 1170}   "
+                       "# from tiny/zones.csv:weight (City)"));
         CHECK(report.gateways_weighted == 1);
         net.zone_weight.clear();
         pipeline::scenario_init_text(net, o, report);

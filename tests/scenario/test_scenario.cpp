@@ -81,19 +81,21 @@ TEST_CASE("extends merges maps key by key and the variant wins") {
 
 TEST_CASE("extends: !replace takes the child's mapping whole instead of merging it") {
     // Merged: the base's east stays beside the child's west.
-    const auto merged = variant("r0.yaml", "land_use:\n  west: {residents: 700, jobs: 0, study_places: 0, visits: 0}\n");
+    const auto merged =
+        variant("r0.yaml", "land_use:\n  west: {residents: 700, jobs: 0, study_places: 0, visits: 0}\n");
     CHECK(load_scenario(merged).land_use.size() == 2);
     // Replaced: only the child's zones.
-    const auto p = variant("r1.yaml",
-                           "land_use: !replace\n  west: {residents: 700, jobs: 5, study_places: 0, visits: 0}\n");
+    const auto p =
+        variant("r1.yaml", "land_use: !replace\n  west: {residents: 700, jobs: 5, study_places: 0, visits: 0}\n");
     const auto s = load_scenario(p);
     REQUIRE(s.land_use.size() == 1);
     CHECK(s.land_use[0].zone == "west");
     CHECK(s.land_use[0].residents == 700);
     CHECK(s.land_use[0].jobs == 5);
     // A grandchild merges into the replaced mapping again (the tag is the child's, not its heirs').
-    const auto g = write("r2.yaml", "extends: r1.yaml\nland_use:\n  east: {residents: 9, jobs: 0, study_places: 0, "
-                                    "visits: 0}\n");
+    const auto g = write("r2.yaml",
+                         "extends: r1.yaml\nland_use:\n  east: {residents: 9, jobs: 0, study_places: 0, "
+                         "visits: 0}\n");
     const auto sg = load_scenario(g);
     REQUIRE(sg.land_use.size() == 2);
     CHECK(sg.land_use[0].residents == 700);
@@ -104,8 +106,9 @@ TEST_CASE("extends: !replace takes the child's mapping whole instead of merging 
     CHECK(load_scenario(variant("r4.yaml", "modes:\n  bike: {speed_mps: 5.0}\n")).modes.bike.max_trip_m == 25000);
     // A tag of our own that is not !replace is a typo, at its line and column.
     const auto t = variant("r5.yaml", "land_use: !replcae\n  west: {residents: 1}\n");
-    CHECK(error_of(t) == t.string() + ":2:11: unknown tag '!replcae' (the one tag a scenario knows is !replace, "
-                                      "for a mapping that replaces the base's instead of merging into it)");
+    CHECK(error_of(t) == t.string() +
+                             ":2:11: unknown tag '!replcae' (the one tag a scenario knows is !replace, "
+                             "for a mapping that replaces the base's instead of merging into it)");
 }
 
 TEST_CASE("--set overrides") {

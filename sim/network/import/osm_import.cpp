@@ -325,7 +325,7 @@ struct FileContents {
     std::vector<WayRec> ways;    // sorted by id
     std::vector<TurnRestriction> restrictions;
     std::size_t restrictions_via_way = 0, restrictions_other = 0;  // not applied: via a way; not for cars or unknown
-    osmium::Box bounds;          // from the header, may be invalid
+    osmium::Box bounds;                                            // from the header, may be invalid
 };
 
 // type=restriction relations that concern cars: restriction=* (or restriction:motorcar=*),
@@ -378,8 +378,8 @@ FileContents read_file(const std::filesystem::path& file, OsmReport& report, Tag
     FileContents out;
     try {
         osmium::io::File input{name};
-        osmium::io::Reader reader{input, osmium::osm_entity_bits::node | osmium::osm_entity_bits::way |
-                                             osmium::osm_entity_bits::relation};
+        osmium::io::Reader reader{
+            input, osmium::osm_entity_bits::node | osmium::osm_entity_bits::way | osmium::osm_entity_bits::relation};
         out.bounds = reader.header().joined_boxes();
         while (osmium::memory::Buffer buffer = reader.read()) {
             for (const auto& obj : buffer.select<osmium::OSMObject>()) {
@@ -516,13 +516,13 @@ void keep_largest_components(std::vector<Link>& links, std::size_t node_count, O
 }
 
 // Latin letters with diacritics (UTF-8, two bytes) as their base letters, for ids.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 33> latin{{
-    {"\u00e5", "a"}, {"\u00e4", "a"}, {"\u00e0", "a"}, {"\u00e1", "a"}, {"\u00e2", "a"}, {"\u00e3", "a"},
-    {"\u00e6", "ae"}, {"\u00e7", "c"}, {"\u00e8", "e"}, {"\u00e9", "e"}, {"\u00ea", "e"}, {"\u00eb", "e"},
-    {"\u00ec", "i"}, {"\u00ed", "i"}, {"\u00ee", "i"}, {"\u00ef", "i"}, {"\u00f1", "n"}, {"\u00f2", "o"},
-    {"\u00f3", "o"}, {"\u00f4", "o"}, {"\u00f5", "o"}, {"\u00f6", "o"}, {"\u00f8", "o"}, {"\u00f9", "u"},
-    {"\u00fa", "u"}, {"\u00fb", "u"}, {"\u00fc", "u"}, {"\u00fd", "y"}, {"\u00df", "ss"}, {"\u00c5", "a"},
-    {"\u00c4", "a"}, {"\u00d6", "o"}, {"\u00c9", "e"}}};
+constexpr std::array<std::pair<std::string_view, std::string_view>, 33> latin{
+    {{"\u00e5", "a"},  {"\u00e4", "a"}, {"\u00e0", "a"}, {"\u00e1", "a"}, {"\u00e2", "a"},  {"\u00e3", "a"},
+     {"\u00e6", "ae"}, {"\u00e7", "c"}, {"\u00e8", "e"}, {"\u00e9", "e"}, {"\u00ea", "e"},  {"\u00eb", "e"},
+     {"\u00ec", "i"},  {"\u00ed", "i"}, {"\u00ee", "i"}, {"\u00ef", "i"}, {"\u00f1", "n"},  {"\u00f2", "o"},
+     {"\u00f3", "o"},  {"\u00f4", "o"}, {"\u00f5", "o"}, {"\u00f6", "o"}, {"\u00f8", "o"},  {"\u00f9", "u"},
+     {"\u00fa", "u"},  {"\u00fb", "u"}, {"\u00fc", "u"}, {"\u00fd", "y"}, {"\u00df", "ss"}, {"\u00c5", "a"},
+     {"\u00c4", "a"},  {"\u00d6", "o"}, {"\u00c9", "e"}}};
 
 // An id for the network format from a road's ref or name: [a-z0-9_], diacritics dropped.
 std::string slug(const std::string& text) {
@@ -573,10 +573,11 @@ struct Cut {
 // from the centre of the streets, with a car connector to each cut end (two-way, or one-way
 // along the cut road's traffic). Appends to
 // the graph's nodes (dense indices), ways (the connectors' attributes), edges and links.
-void add_gateway_nodes(const GatewayOptions& o, const std::vector<Cut>& all_cuts, const std::vector<std::uint32_t>& dense,
-                       FileContents& data, std::vector<double>& xs, std::vector<double>& ys,
-                       std::vector<std::uint32_t>& graph_nodes, std::vector<Edge>& edges, std::vector<Link>& links,
-                       std::vector<std::string>& gateway_ids, std::vector<OsmGateway>& gateways, OsmReport& report) {
+void add_gateway_nodes(const GatewayOptions& o, const std::vector<Cut>& all_cuts,
+                       const std::vector<std::uint32_t>& dense, FileContents& data, std::vector<double>& xs,
+                       std::vector<double>& ys, std::vector<std::uint32_t>& graph_nodes, std::vector<Edge>& edges,
+                       std::vector<Link>& links, std::vector<std::string>& gateway_ids,
+                       std::vector<OsmGateway>& gateways, OsmReport& report) {
     std::vector<const Cut*> cuts;
     for (const auto& c : all_cuts) {
         const auto& a = data.ways[c.way].attrs;
@@ -663,8 +664,7 @@ void add_gateway_nodes(const GatewayOptions& o, const std::vector<Cut>& all_cuts
             // The strongest road at this end gives the connector its speed, lanes and capacity.
             const StreetAttrs* best = nullptr;
             for (const auto i : m)
-                if (cuts[i]->node == end &&
-                    (!best || data.ways[cuts[i]->way].attrs.capacity > best->capacity))
+                if (cuts[i]->node == end && (!best || data.ways[cuts[i]->way].attrs.capacity > best->capacity))
                     best = &data.ways[cuts[i]->way].attrs;
             StreetAttrs a;
             a.type = "connector";
@@ -686,8 +686,7 @@ void add_gateway_nodes(const GatewayOptions& o, const std::vector<Cut>& all_cuts
             a.car_oneway = !(in && out);
             const auto attrs = static_cast<std::uint32_t>(data.ways.size());
             data.ways.push_back({0, {}, std::move(a), {}});
-            const double len =
-                std::max(1.0, std::round(std::hypot(xs[node] - xs[end], ys[node] - ys[end]) * 10) / 10);
+            const double len = std::max(1.0, std::round(std::hypot(xs[node] - xs[end], ys[node] - ys[end]) * 10) / 10);
             const auto from = in ? node : end, to = in ? end : node;  // one-way: along its traffic
             edges.push_back({0, 0, attrs, from, to, len, true, {}});
             links.push_back({0, ++k, in ? d : dense[end], in ? dense[end] : d, len, attrs, car_bit, !(in && out),
@@ -798,13 +797,17 @@ void apply_turn_restrictions(const FileContents& data, const std::vector<osmium:
         struct Arm {
             std::uint32_t link;
             std::uint32_t arrive = core::invalid_index, depart = core::invalid_index;  // car nodes at v
-            double speed_mps = 0, lanes = 0, capacity = 0;                            // the link's car attributes
+            double speed_mps = 0, lanes = 0, capacity = 0;                             // the link's car attributes
         };
         std::vector<Arm> arms;
         for (std::size_t i = 0; i < incident.size(); ++i) {
             const auto l = incident[i];
             if (!(net.link_modes[l] & car_bit)) continue;
-            Arm arm{l, core::invalid_index, core::invalid_index, net.link_car_speed_mps[l], net.link_lanes[l],
+            Arm arm{l,
+                    core::invalid_index,
+                    core::invalid_index,
+                    net.link_car_speed_mps[l],
+                    net.link_lanes[l],
                     net.link_capacity_veh_per_h[l]};
             const bool at_to = net.link_to[l] == v, at_from = net.link_from[l] == v;
             if (at_to && at_from) continue;  // a loop at v: left as it is
@@ -992,16 +995,18 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
             net.set_crs(crs);
         } catch (const std::exception& e) {
             throw core::InputError({file_name, 0, 0}, "--crs '" + options.crs + "': " + e.what(),
-                             "a projected CRS in metres, e.g. EPSG:3006 (SWEREF 99 TM), or utm");
+                                   "a projected CRS in metres, e.g. EPSG:3006 (SWEREF 99 TM), or utm");
         }
     }
     const double m_per_deg_lon = std::cos(net.origin_lat * std::numbers::pi / 180.0) * k_m_per_deg_lon_at_equator;
     // Through PROJ into the stated CRS; else the local plane around the origin.
     auto project_x = [&](const NodeLoc& n) {
-        return net.projection ? round_01(net.to_x_y(n.lat, n.lon).first) : round_01((n.lon - net.origin_lon) * m_per_deg_lon);
+        return net.projection ? round_01(net.to_x_y(n.lat, n.lon).first)
+                              : round_01((n.lon - net.origin_lon) * m_per_deg_lon);
     };
     auto project_y = [&](const NodeLoc& n) {
-        return net.projection ? round_01(net.to_x_y(n.lat, n.lon).second) : round_01((n.lat - net.origin_lat) * k_m_per_deg_lat);
+        return net.projection ? round_01(net.to_x_y(n.lat, n.lon).second)
+                              : round_01((n.lat - net.origin_lat) * k_m_per_deg_lat);
     };
 
     auto find_node = [&](osmium::object_id_type id) -> std::uint32_t {

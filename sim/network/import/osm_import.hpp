@@ -69,7 +69,7 @@ Area area_from_center(double lat, double lon, double radius_km);
 struct GatewayOptions {
     // highway types whose cut makes a gateway (`--gateway-roads`)
     std::vector<std::string> road_types{"motorway", "trunk", "primary", "secondary", "tertiary"};
-    double merge_m = 150;        // cuts of one road (same ref, else name) this close are one gateway (dual carriageways)
+    double merge_m = 150;  // cuts of one road (same ref, else name) this close are one gateway (dual carriageways)
     double car_occupancy = 1.3;  // persons per car, for the gateway's size (assumption)
 };
 
@@ -115,7 +115,7 @@ struct OsmReport {
     std::size_t turn_restrictions_read = 0, turn_restrictions_applied = 0, turn_restrictions_unused = 0;
     std::size_t turn_restrictions_via_way = 0, turns_forbidden = 0;
     std::size_t turn_car_links_dropped = 0;  // car links outside the largest car part once turns are forbidden
-    std::size_t gateway_cuts = 0;      // cuts of the gateway road types
+    std::size_t gateway_cuts = 0;            // cuts of the gateway road types
 };
 
 // The UTM zone of a point as an EPSG code name ("EPSG:32633" for Stockholm).

@@ -108,8 +108,7 @@ std::vector<ZoneSpec> read_gis(const std::filesystem::path& file, const ZoneFile
         fail("cannot be read as a GIS file: " + gdal_message(),
              "zones come as CSV (id,name,lat,lon,...), GeoPackage, GeoJSON, Shapefile or FlatGeobuf");
     std::string layers;
-    for (int i = 0; i < ds->GetLayerCount(); ++i)
-        layers += (i ? ", " : "") + std::string(ds->GetLayer(i)->GetName());
+    for (int i = 0; i < ds->GetLayerCount(); ++i) layers += (i ? ", " : "") + std::string(ds->GetLayer(i)->GetName());
     OGRLayer* layer = nullptr;
     if (o.layer.empty()) {
         if (ds->GetLayerCount() != 1)
@@ -133,7 +132,8 @@ std::vector<ZoneSpec> read_gis(const std::filesystem::path& file, const ZoneFile
                      "leave --zones-crs out: it is for files that state none");
         }
     } else if (o.crs.empty()) {
-        fail("states no CRS (a shapefile without its .prj?)", "give it with --zones-crs, e.g. EPSG:3006 (SWEREF 99 TM)");
+        fail("states no CRS (a shapefile without its .prj?)",
+             "give it with --zones-crs, e.g. EPSG:3006 (SWEREF 99 TM)");
     } else if (source.SetFromUserInput(o.crs.c_str()) != OGRERR_NONE) {
         fail("--zones-crs '" + o.crs + "' is no CRS", "e.g. EPSG:3006 (SWEREF 99 TM) or EPSG:4326 (WGS84)");
     }
@@ -217,8 +217,7 @@ std::vector<ZoneSpec> read_gis(const std::filesystem::path& file, const ZoneFile
             at(std::string("zone '") + z.id + "' is a " + OGRGeometryTypeToName(g->getGeometryType()) +
                ": expected a Point or a (Multi)Polygon");
         }
-        if (kind != 0 && this_kind != kind)
-            at("zone '" + z.id + "': a file holds points or polygons, not both");
+        if (kind != 0 && this_kind != kind) at("zone '" + z.id + "': a file holds points or polygons, not both");
         kind = this_kind;
         if (!(std::abs(z.lat) <= 90 && std::abs(z.lon) <= 180))
             at("zone '" + z.id + "': outside the earth's coordinates after reprojection (is the CRS right?)");
@@ -252,8 +251,12 @@ void assign_to_polygons(const Network& net, const std::vector<ZoneSpec>& zones, 
     std::vector<Part> parts;
     for (std::uint32_t z = 0; z < zones.size(); ++z)
         for (const auto& part : zones[z].polygons) {
-            Part p{z, {}, std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(),
-                   -std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
+            Part p{z,
+                   {},
+                   std::numeric_limits<double>::infinity(),
+                   std::numeric_limits<double>::infinity(),
+                   -std::numeric_limits<double>::infinity(),
+                   -std::numeric_limits<double>::infinity()};
             for (const auto& ring : part) {
                 auto& r = p.rings.emplace_back();
                 for (const auto& [lat, lon] : ring) {
@@ -275,13 +278,18 @@ void assign_to_polygons(const Network& net, const std::vector<ZoneSpec>& zones, 
     const double cell = std::max(100.0, std::sqrt(std::max(1.0, (max_x - min_x) * (max_y - min_y)) / 4096.0));
     const int cols = static_cast<int>((max_x - min_x) / cell) + 1, rows = static_cast<int>((max_y - min_y) / cell) + 1;
     std::vector<std::vector<std::uint32_t>> bucket(static_cast<std::size_t>(cols) * rows);
-    const auto col = [&](double x) { return std::clamp(static_cast<int>(std::floor((x - min_x) / cell)), 0, cols - 1); };
-    const auto row = [&](double y) { return std::clamp(static_cast<int>(std::floor((y - min_y) / cell)), 0, rows - 1); };
+    const auto col = [&](double x) {
+        return std::clamp(static_cast<int>(std::floor((x - min_x) / cell)), 0, cols - 1);
+    };
+    const auto row = [&](double y) {
+        return std::clamp(static_cast<int>(std::floor((y - min_y) / cell)), 0, rows - 1);
+    };
     for (std::uint32_t i = 0; i < parts.size(); ++i) {
         const auto& p = parts[i];
         if (p.max_x < min_x || p.min_x > max_x || p.max_y < min_y || p.min_y > max_y) continue;
         for (int r = row(p.min_y); r <= row(p.max_y); ++r)
-            for (int c = col(p.min_x); c <= col(p.max_x); ++c) bucket[static_cast<std::size_t>(r) * cols + c].push_back(i);
+            for (int c = col(p.min_x); c <= col(p.max_x); ++c)
+                bucket[static_cast<std::size_t>(r) * cols + c].push_back(i);
     }
     for (std::uint32_t n = 0; n < net.node_count(); ++n) {
         if ((modes[n] & all) != all) continue;
@@ -396,7 +404,8 @@ void add_zones(Network& net, const std::vector<ZoneSpec>& zones, std::vector<std
     }
     std::vector<std::uint32_t> nearest(net.node_count(), invalid_index);
     std::vector<std::size_t> members(zones.size(), 0);
-    const bool polygons = std::any_of(zones.begin(), zones.end(), [](const ZoneSpec& z) { return !z.polygons.empty(); });
+    const bool polygons =
+        std::any_of(zones.begin(), zones.end(), [](const ZoneSpec& z) { return !z.polygons.empty(); });
     if (polygons) {
         assign_to_polygons(net, zones, modes, nearest);
         for (std::uint32_t n = 0; n < net.node_count(); ++n)
@@ -444,9 +453,10 @@ void add_zones(Network& net, const std::vector<ZoneSpec>& zones, std::vector<std
         std::string names;
         for (std::size_t i = 0; i < left_out.size() && i < 20; ++i) names += (i ? ", " : "") + left_out[i];
         if (left_out.size() > 20) names += fmt::format(" and {} more", left_out.size() - 20);
-        notes.push_back(fmt::format("{} of {} zones hold no street node usable by walk, bike and car (outside the "
-                                    "network's area, or without such streets): left out: {}",
-                                    left_out.size(), zones.size(), names));
+        notes.push_back(
+            fmt::format("{} of {} zones hold no street node usable by walk, bike and car (outside the "
+                        "network's area, or without such streets): left out: {}",
+                        left_out.size(), zones.size(), names));
     }
     const bool land_use = std::any_of(zones.begin(), zones.end(), [](const ZoneSpec& z) {
         return z.residents > 0 || z.jobs > 0 || z.study_places > 0 || z.visits > 0;
@@ -455,7 +465,8 @@ void add_zones(Network& net, const std::vector<ZoneSpec>& zones, std::vector<std
     if (land_use)
         for (std::uint32_t z = 0; z < zones.size(); ++z)
             if (new_index[z] != invalid_index)
-                net.zone_land_use.push_back({zones[z].residents, zones[z].jobs, zones[z].study_places, zones[z].visits});
+                net.zone_land_use.push_back(
+                    {zones[z].residents, zones[z].jobs, zones[z].study_places, zones[z].visits});
     std::vector<double> best(net.zone_ids.size(), std::numeric_limits<double>::infinity());
     net.node_zone.assign(net.node_count(), invalid_index);
     for (std::uint32_t n = 0; n < net.node_count(); ++n) {

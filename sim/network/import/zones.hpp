@@ -13,7 +13,7 @@ namespace flemsim::network::import {
 
 struct ZoneSpec {
     std::string id, name;
-    double lat = 0, lon = 0;  // a point zone's place; a polygon zone's centroid
+    double lat = 0, lon = 0;                                       // a point zone's place; a polygon zone's centroid
     double residents = 0, jobs = 0, study_places = 0, visits = 0;  // land use, when the file gives it
     // A polygon zone's area in WGS84 (lat, lon): parts, each an outer ring then its holes.
     // Empty for a point zone.
@@ -27,8 +27,8 @@ struct ZoneFileOptions {
     std::string id_field = "id";
     std::string name_field = "name";  // optional column: the id when the file lacks it
     std::array<std::string, 4> land_use_fields{"residents", "jobs", "study_places", "visits"};
-    std::string layer;  // GIS file with several layers: which one
-    std::string crs;    // GIS file that states no CRS (a shapefile without .prj): its CRS
+    std::string layer;                         // GIS file with several layers: which one
+    std::string crs;                           // GIS file that states no CRS (a shapefile without .prj): its CRS
     std::vector<std::string> required_fields;  // named by set_zone_fields: must exist
 };
 

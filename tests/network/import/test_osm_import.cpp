@@ -7,9 +7,9 @@
 #include <iterator>
 #include <string>
 
+#include <geodesic.h>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
-#include <geodesic.h>
 #include <osmium/io/any_input.hpp>
 #include <osmium/io/any_output.hpp>
 

@@ -82,7 +82,7 @@ TEST_CASE("zones from a file and from a grid") {
         CHECK(grid.size() == 5);
         std::vector<std::string> grid_notes;
         imp::add_zones(n2, grid, grid_notes);
-        CHECK(n2.zone_count() == 1);  // only the first cell holds nodes with all three modes
+        CHECK(n2.zone_count() == 1);      // only the first cell holds nodes with all three modes
         REQUIRE(grid_notes.size() == 1);  // one line: how many, and their ids
         CHECK(grid_notes[0].find("4 of 5 zones") == 0);
         CHECK(grid_notes[0].find("left out: g0_1, g0_2, g0_3, g0_4") != std::string::npos);
@@ -132,8 +132,8 @@ void write_rects(const network::Network& net, const std::filesystem::path& file,
     target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&wgs84, &target));
     for (int layer_no = 0; layer_no < (two_layers ? 2 : 1); ++layer_no) {
-        OGRLayer* layer = ds->CreateLayer(layer_no == 0 ? "zones" : "other", crs == 0 ? nullptr : &target, wkbPolygon,
-                                          nullptr);
+        OGRLayer* layer =
+            ds->CreateLayer(layer_no == 0 ? "zones" : "other", crs == 0 ? nullptr : &target, wkbPolygon, nullptr);
         REQUIRE(layer != nullptr);
         for (const auto* f : {"code", "namn", "bef", "arb"}) {
             OGRFieldDefn def(f, f[0] == 'b' || f[0] == 'a' ? OFTReal : OFTString);
@@ -205,8 +205,9 @@ TEST_CASE("zones from polygons in any CRS, their land use carried through") {
         CHECK(net.zone_land_use[0][0] + net.zone_land_use[1][0] == doctest::Approx(200.5));
         CHECK(net.zone_land_use[0][1] + net.zone_land_use[1][1] == doctest::Approx(307));
         REQUIRE(notes.size() == 1);
-        CHECK(notes[0] == "1 of 3 zones hold no street node usable by walk, bike and car (outside the network's area, "
-                          "or without such streets): left out: lake");
+        CHECK(notes[0] ==
+              "1 of 3 zones hold no street node usable by walk, bike and car (outside the network's area, "
+              "or without such streets): left out: lake");
         zone_of.push_back(net.node_zone);
     }
     CHECK(zone_of[0] == zone_of[1]);
@@ -244,7 +245,8 @@ TEST_CASE("zones from polygons in any CRS, their land use carried through") {
         imp::ZoneFileOptions missing;
         imp::set_zone_fields(missing, "id=code,residents=befolkning");
         CHECK_THROWS_WITH_AS(imp::read_zone_file(dir / "wgs84.geojson", missing),
-                             doctest::Contains("no column 'befolkning' (it has code, namn, bef, arb)"), core::InputError);
+                             doctest::Contains("no column 'befolkning' (it has code, namn, bef, arb)"),
+                             core::InputError);
         // Default names that the file lacks are 0 (no land use), but the id must be there.
         CHECK_THROWS_WITH_AS(imp::read_zone_file(dir / "wgs84.geojson"), doctest::Contains("no column 'id'"),
                              core::InputError);
