@@ -128,8 +128,10 @@ int run(const NetworkBuildCommandOptions& b) {
     for (const auto& n : osm_report.notes) say("  " + n);
     // Several feeds (e.g. one per operator) go into one network, one after the other; ids that
     // repeat across feeds get a suffix.
+    std::vector<imp::GtfsReport::GatewayStation> stations;
     for (const auto& feed : b.gtfs) {
         imp::GtfsOptions go;
+        go.gateway_stations = !b.no_gateways;
         go.service_date = b.service_date;
         go.max_stop_link_m = b.max_stop_link_m;
         imp::GtfsReport gr;
@@ -141,6 +143,7 @@ int run(const NetworkBuildCommandOptions& b) {
             " of the day before, after midnight; " + std::to_string(gr.trips_from_frequencies) +
             " from frequencies), " + std::to_string(gr.rules) + " transfer rules");
         for (const auto& n : gr.notes) say("  " + n);
+        stations.insert(stations.end(), gr.gateway_stations.begin(), gr.gateway_stations.end());
     }
     std::vector<std::string> notes;
     const auto zones = b.zones.empty() ? imp::grid_zones(net, b.grid_m) : imp::read_zone_file(b.zones, b.zone_file);
@@ -158,16 +161,19 @@ int run(const NetworkBuildCommandOptions& b) {
     }
     for (const auto& n : notes) say("  " + n);
     if (!b.no_gateways) {
-        imp::add_gateway_zones(net, osm_report.gateways);
+        imp::add_gateway_zones(net, imp::gateway_zones(osm_report.gateways, stations));
         std::string types;
         for (const auto& t : osm.gateways->road_types) types += (types.empty() ? "" : ", ") + t;
-        say(
-            fmt::format("gateways: {} where the area's edge cuts a road of type {} ({} cuts; weight: the capacity into "
-                        "the area x {} persons per car)",
-                        osm_report.gateways.size(), types, osm_report.gateway_cuts, osm.gateways->car_occupancy));
+        say(fmt::format(
+            "gateways: {} where the area's edge cuts a road of type {} ({} cuts; weight: the capacity "
+            "into the area x {} persons per car), {} at the first rail station beyond the edge (weight: "
+            "the places of its trains into the area in their busiest hour)",
+            osm_report.gateways.size(), types, osm_report.gateway_cuts, osm.gateways->car_occupancy, stations.size()));
         for (const auto& g : osm_report.gateways)
             say(fmt::format("  {} {}: {} cut(s), {:.0f} veh/h in, weight {:.0f} persons/h", g.id, g.name, g.cuts,
                             g.inbound_veh_per_h, g.weight));
+        for (const auto& g : stations)
+            say(fmt::format("  {} {} (station): weight {:.0f} places/h", g.id, g.name, g.places_per_h));
     }
     // Written whole into a folder beside the target, loaded back with the same checks as any
     // network, and only then renamed into place.

@@ -99,6 +99,10 @@ if [ -d "$porto_alegre" ]; then
     # Every gateway kept brings cars in (a one-way street out of the area makes none).
     grep -q "^gateways: 25 " "$tmp/poa.txt" || fail "Porto Alegre: $(grep '^gateways' "$tmp/poa.txt")"
     if grep -q "^  gw_.*, 0 veh/h in" "$tmp/poa.txt"; then fail "Porto Alegre: a gateway brings nobody in"; fi
+    # The metro (Trensurb) leaves the box to the north: its first station beyond, São Pedro, is a
+    # gateway station (the southern end, Mercado, lies inside).
+    grep -q "1 at the first rail station beyond the edge" "$tmp/poa.txt" || fail "Porto Alegre: station gateways"
+    grep -q "^  gw_SP ESTACAO SAO PEDRO (station)" "$tmp/poa.txt" || fail "Porto Alegre: no São Pedro gateway"
     "$flemsim" scenario init --network "$tmp/poa" -o "$tmp/poa.yaml" >/dev/null
     "$flemsim" run "$tmp/poa.yaml" --output "$tmp/poa-run" "${quick[@]}"
     [ -s "$tmp/poa-run/trips.h5" ] || fail "Porto Alegre: no trip log"

@@ -1,20 +1,31 @@
 #pragma once
-// Gateway zones at the edge of an imported study area: the import (OsmOptions::gateways) adds a
-// node beyond each major road that the area's edge cuts, with connectors to the cut ends; this
-// makes each such node a gateway zone (the rest of the region beyond that road), so that
-// in-commuters drive in and residents drive out there.
+// Gateway zones at the edge of an imported study area: the OpenStreetMap import
+// (OsmOptions::gateways) adds a node beyond each major road that the area's edge cuts, and the
+// GTFS import (GtfsOptions::gateway_stations) keeps the first rail station beyond the edge of
+// each line; this makes each of them a gateway zone (the rest of the region beyond that road or
+// station), so that in-commuters come in and residents go out there.
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "sim/network/import/gtfs_import.hpp"
 #include "sim/network/import/osm_import.hpp"
 #include "sim/network/network.hpp"
 
 namespace flemsim::network::import {
 
-// Adds a gateway zone for each gateway of the import: id and name as the import made them
-// (the road's ref or name, with a compass suffix when one road makes several), its node as
-// centroid and only member, modes car, weight (zones.csv `weight`) the persons per hour its
-// roads can bring in. Study zones keep their indices; call after add_zones.
-void add_gateway_zones(Network& net, const std::vector<OsmGateway>& gateways);
+struct GatewayZone {
+    std::uint32_t node = 0;  // its centroid and only member
+    std::string id, name;
+    std::uint8_t modes = 0;  // ModeBits
+    double weight = 0;       // persons per hour it can bring in (zones.csv `weight`)
+};
+
+// Road gateways (car) and station gateways (transit) as zones.
+std::vector<GatewayZone> gateway_zones(const std::vector<OsmGateway>& roads,
+                                       const std::vector<GtfsReport::GatewayStation>& stations);
+
+// Adds the zones (kind gateway). Study zones keep their indices; call after add_zones.
+void add_gateway_zones(Network& net, const std::vector<GatewayZone>& zones);
 
 }  // namespace flemsim::network::import

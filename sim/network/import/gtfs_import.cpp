@@ -3,6 +3,7 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 #include <cstdint>
@@ -892,6 +893,40 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
     for (const auto& in : instances)
         for (auto i = trip_first_row[in.trip]; i < trip_first_row[in.trip + 1]; ++i) stop_used[rows[i].stop] = 1;
     const WalkNodeGrid grid(net, options.max_stop_link_m);
+    // Gateway stations (options.gateway_stations): a rail, metro or monorail station off the
+    // streets next to one on them along a trip of the day (the first station beyond the area's
+    // edge) stays, on a node of its own, so that its trains carry riders in and out; its size is
+    // the places of the trains leaving it into the area in their busiest hour.
+    std::vector<char> gateway_station(stop_ids.size(), 0);
+    std::vector<std::array<double, 48>> gateway_places(stop_ids.size());
+    if (options.gateway_stations) {
+        std::vector<char> on_streets(stop_ids.size(), 0);
+        for (std::uint32_t s = 0; s < stop_ids.size(); ++s)
+            if (stop_used[s]) {
+                const auto [x, y] = net.to_x_y(stop_lat[s], stop_lon[s]);
+                on_streets[s] = grid.nearest_within(x, y) != invalid_index;
+            }
+        for (const auto& in : instances) {
+            const auto kind = route_kind[trip_route[in.trip]];
+            if (!kind || (*kind != Kind::rail && *kind != Kind::metro && *kind != Kind::monorail)) continue;
+            const auto b = trip_first_row[in.trip], e = trip_first_row[in.trip + 1];
+            for (auto i = b; i < e; ++i) {
+                const auto st = rows[i].stop;
+                if (on_streets[st]) continue;
+                const bool into = i + 1 < e && on_streets[rows[i + 1].stop];
+                const bool from = i > b && on_streets[rows[i - 1].stop];
+                if (!into && !from) continue;
+                gateway_station[st] = 1;
+                if (into) {
+                    const auto& info = kind_info[static_cast<std::size_t>(*kind)];
+                    const std::int64_t t = rows[i].departure - rows[b].departure + in.start + (in.prev ? -86400 : 0);
+                    const auto hour = static_cast<std::size_t>(std::clamp<std::int64_t>(t / 3600, 0, 47));
+                    gateway_places[st][hour] += info.seated + info.standing;
+                }
+            }
+        }
+    }
+    std::vector<std::uint32_t> gateway_stop_of_new;  // per new stop: index into rep.gateway_stations, or none
     std::unordered_set<std::string> taken_stop_ids(net.stop_ids.begin(), net.stop_ids.end());
     std::vector<std::uint32_t> stop_new(stop_ids.size(), invalid_index);  // index in the network
     std::vector<std::string> new_stop_ids, new_stop_names;
@@ -899,8 +934,19 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
     for (std::uint32_t s = 0; s < stop_ids.size(); ++s) {
         if (!stop_used[s]) continue;
         const auto [x, y] = net.to_x_y(stop_lat[s], stop_lon[s]);
-        const auto node = grid.nearest_within(x, y);
-        if (node == invalid_index) {
+        auto node = grid.nearest_within(x, y);
+        if (node == invalid_index && gateway_station[s]) {
+            // Its own node, appended with the network's extension below (station, then its
+            // gateway's centroid, joined by a 1 m walk link).
+            node = static_cast<std::uint32_t>(net.node_count() + 2 * rep.gateway_stations.size());
+            GtfsReport::GatewayStation g;
+            g.stop = stop_ids[s];
+            g.name = stop_names[s];
+            g.x_m = x;
+            g.y_m = y;
+            g.places_per_h = *std::max_element(gateway_places[s].begin(), gateway_places[s].end());
+            rep.gateway_stations.push_back(std::move(g));
+        } else if (node == invalid_index) {
             ++rep.stops_unlinked;
             const double d = grid.distance_to_nearest(x, y);
             rep.notes.push_back("stop '" + stop_ids[s] + "' (" + stop_names[s] + ") is " +
@@ -1041,7 +1087,37 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
             new_vehicle_kind.push_back(k);
         }
 
-    // Everything is checked: from here on the network is extended.
+    // Everything is checked: from here on the network is extended. Gateway stations first: each
+    // a node `gw_<stop>` for the station and `gw_<stop>_c` for its gateway's centroid, 1 m apart,
+    // joined by a walk link (a stop's node needs a link; the centroid reaches the stop on foot).
+    {
+        std::unordered_set<std::string> taken_nodes(net.node_ids.begin(), net.node_ids.end());
+        for (auto& g : rep.gateway_stations) {
+            const std::string id = unique_id("gw_" + g.stop, taken_nodes);
+            g.station_node = static_cast<std::uint32_t>(net.node_count());
+            for (const auto& [suffix, dx] : {std::pair{std::string(), 0.0}, std::pair{std::string("_c"), 1.0}}) {
+                net.node_ids.push_back(id + suffix);
+                net.node_x_m.push_back(std::round(g.x_m * 10) / 10 + dx);
+                net.node_y_m.push_back(std::round(g.y_m * 10) / 10);
+                net.node_zone.push_back(invalid_index);
+                net.node_line.push_back(0);
+            }
+            g.centroid_node = g.station_node + 1;
+            g.id = id;
+            net.link_ids.push_back("c_" + id);
+            net.link_from.push_back(g.centroid_node);
+            net.link_to.push_back(g.station_node);
+            net.link_length_m.push_back(1.0);
+            net.link_type.push_back("connector");
+            net.link_modes.push_back(walk_bit);
+            net.link_oneway.push_back(0);
+            net.link_car_speed_mps.push_back(0);
+            net.link_lanes.push_back(0);
+            net.link_capacity_veh_per_h.push_back(0);
+            net.link_name.push_back(g.name);
+            if (!net.link_first_point.empty()) net.link_first_point.push_back(net.link_first_point.back());
+        }
+    }
     for (std::size_t i = 0; i < new_stop_ids.size(); ++i) {
         net.stop_ids.push_back(new_stop_ids[i]);
         net.stop_names.push_back(new_stop_names[i]);

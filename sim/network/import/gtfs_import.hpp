@@ -62,6 +62,10 @@ namespace flemsim::network::import {
 struct GtfsOptions {
     std::string service_date;      // YYYY-MM-DD, required: the day whose trips are imported
     double max_stop_link_m = 300;  // a stop is reached from the nearest walk node within this distance
+    // Keep the first rail, metro or monorail station beyond the streets on each side of a line
+    // (next to a station on them along a trip) as a gateway station: its own node `gw_<stop>`
+    // and a centroid `gw_<stop>_c` 1 m away (a walk link), for a gateway zone (add_gateway_zones).
+    bool gateway_stations = false;
 };
 
 struct GtfsReport {
@@ -80,6 +84,14 @@ struct GtfsReport {
     std::size_t rules = 0;                   // transfer rules added to the network
     std::size_t rules_dropped = 0;           // transfers.txt rows whose stops or routes are not in the network
     std::vector<std::string> notes;  // human-readable lines, e.g. "stop 'X' is 512 m from the street network: left out"
+    // With GtfsOptions::gateway_stations: the stations kept beyond the streets.
+    struct GatewayStation {
+        std::string stop, name, id;  // GTFS stop_id and name; the station node's id
+        double x_m = 0, y_m = 0;
+        std::uint32_t station_node = 0, centroid_node = 0;
+        double places_per_h = 0;  // places of the trains leaving it into the area, busiest hour
+    };
+    std::vector<GatewayStation> gateway_stations;
 };
 
 // Reads a feed (a .zip or a folder) and adds stops, vehicles, lines, line stops and headways to

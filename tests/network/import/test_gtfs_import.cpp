@@ -391,6 +391,49 @@ TEST_CASE("gtfs import: a stop far from the streets is left out and reported") {
     }
 }
 
+TEST_CASE("gtfs import: the first rail station beyond the streets is kept as a gateway station") {
+    // far_stop as a train (route_type 2) that runs A-B-C-D and back: D, 1,113 m from the
+    // streets, is next to C along both trips.
+    const auto dir = copy_feed("gateway_station", "far_stop");
+    std::ofstream(dir / "routes.txt", std::ios::binary) << "route_id,route_short_name,route_type\nR4,4,2\n";
+    std::ofstream(dir / "trips.txt", std::ios::binary) << "route_id,service_id,trip_id\nR4,ALL,x1\nR4,ALL,x2\n";
+    std::ofstream(dir / "stop_times.txt", std::ios::binary)
+        << "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+           "x1,10:00:00,10:00:00,A,1\nx1,10:04:00,10:04:00,B,2\nx1,10:08:00,10:08:00,C,3\nx1,10:12:00,10:12:00,D,4\n"
+           "x2,11:00:00,11:00:00,D,1\nx2,11:04:00,11:04:00,C,2\nx2,11:08:00,11:08:00,B,3\nx2,11:12:00,11:12:00,A,4\n";
+    Imported plain{streets(), {}};
+    import_gtfs(dir, GtfsOptions{"2024-06-01"}, plain.net, plain.report);
+    CHECK(plain.report.stops_unlinked == 1);  // without gateway stations, D is left out
+    Imported r{streets(), {}};
+    GtfsOptions o{"2024-06-01"};
+    o.gateway_stations = true;
+    const auto nodes_before = r.net.node_count();
+    import_gtfs(dir, o, r.net, r.report);
+    CHECK(r.report.stops_unlinked == 0);
+    REQUIRE(r.report.gateway_stations.size() == 1);
+    const auto& g = r.report.gateway_stations[0];
+    CHECK(g.id == "gw_D");
+    CHECK(g.name == "Delta");
+    // One train of 370 seats and 500 standing leaves D into the area, at 11:00.
+    CHECK(g.places_per_h == 870);
+    // Its station node at D's place, a centroid 1 m away, a walk link between them; the stop
+    // is on the station node and both trips serve it.
+    CHECK(g.station_node == nodes_before);
+    CHECK(g.centroid_node == nodes_before + 1);
+    CHECK(r.net.node_ids[g.station_node] == "gw_D");
+    CHECK(r.net.node_ids[g.centroid_node] == "gw_D_c");
+    CHECK(r.net.stop_ids == std::vector<std::string>{"A", "B", "C", "D"});
+    CHECK(r.net.stop_node[3] == g.station_node);
+    CHECK(r.net.link_ids.back() == "c_gw_D");
+    CHECK(r.net.link_modes.back() == network::walk_bit);
+    CHECK(r.net.trip_count() == 2);
+    // A bus stop far away is no gateway station: far_stop as it is keeps leaving D out.
+    Imported bus{streets(), {}};
+    import_gtfs(gtfs_data / "far_stop", o, bus.net, bus.report);
+    CHECK(bus.report.gateway_stations.empty());
+    CHECK(bus.report.stops_unlinked == 1);
+}
+
 TEST_CASE("gtfs import: errors name file, line and column") {
     const auto fails = [](const std::filesystem::path& feed, const std::string& date = "2024-04-08") {
         auto net = streets();
