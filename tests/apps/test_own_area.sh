@@ -80,8 +80,12 @@ fi
 # the stated default rule), from files to a run.
 terre_haute=$shared/gtfs/terre-haute
 if [ -d "$terre_haute" ]; then
-    "$flemsim" network build --osm "$terre_haute/terre_haute.osm.pbf" --gtfs "$terre_haute/terre-haute-gtfs.zip" \
-        --service-date 2017-10-02 --grid-m 1000 -o "$tmp/th" >"$tmp/th.txt"
+    "$flemsim" network build --osm "$terre_haute/terre_haute.osm.pbf" --center 39.4667,-87.4139 --radius-km 4 \
+        --gtfs "$terre_haute/terre-haute-gtfs.zip" --service-date 2017-10-02 --grid-m 1000 -o "$tmp/th" >"$tmp/th.txt"
+    # 16 roads into the 8 km box: US 41 and US 150 among them, W National Ave's one-way pair
+    # (named differently on each carriageway) as one; I 70 crosses the corner one way only.
+    grep -q "^gateways: 16 " "$tmp/th.txt" || fail "Terre Haute: $(grep '^gateways' "$tmp/th.txt")"
+    grep -q "^  gw_w_national_ave W National Ave (west): 2 cut(s)" "$tmp/th.txt" || fail "Terre Haute: National Ave"
     "$flemsim" scenario init --network "$tmp/th" -o "$tmp/th.yaml" >"$tmp/th-init.txt"
     grep -q "by the default rule" "$tmp/th-init.txt" || fail "Terre Haute init: $(cat "$tmp/th-init.txt")"
     "$flemsim" run "$tmp/th.yaml" --output "$tmp/th-run" "${quick[@]}"
@@ -97,7 +101,7 @@ if [ -d "$porto_alegre" ]; then
         -o "$tmp/poa" >"$tmp/poa.txt"
     grep -q "^coordinates: EPSG:32722" "$tmp/poa.txt" || fail "Porto Alegre: not in UTM zone 22 S"
     # Every gateway kept brings cars in (a one-way street out of the area makes none).
-    grep -q "^gateways: 25 " "$tmp/poa.txt" || fail "Porto Alegre: $(grep '^gateways' "$tmp/poa.txt")"
+    grep -q "^gateways: 26 " "$tmp/poa.txt" || fail "Porto Alegre: $(grep '^gateways' "$tmp/poa.txt")"
     if grep -q "^  gw_.*, 0 veh/h in" "$tmp/poa.txt"; then fail "Porto Alegre: a gateway brings nobody in"; fi
     # The metro (Trensurb) leaves the box to the north: its first station beyond, São Pedro, is a
     # gateway station (the southern end, Mercado, lies inside).

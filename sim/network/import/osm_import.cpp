@@ -615,6 +615,41 @@ void add_gateway_nodes(const GatewayOptions& o, const std::vector<Cut>& all_cuts
         }
         ++groups;
     }
+    // A one-way road's group that only enters joins the nearest group of the same highway type
+    // that only leaves, within merge_m: the two carriageways of a road whose ref or name differ
+    // between them (W National Ave and West National Ave).
+    {
+        std::vector<int> dir(static_cast<std::size_t>(groups), 0);  // bit 1: enters, bit 2: leaves
+        for (std::size_t i = 0; i < cuts.size(); ++i) {
+            const auto& a = data.ways[cuts[i]->way].attrs;
+            const int d = !a.car_oneway ? 3 : cuts[i]->enters ? 1 : 2;
+            dir[static_cast<std::size_t>(group[i])] |= d;
+        }
+        for (std::size_t i = 0; i < cuts.size(); ++i) {
+            const auto gi = static_cast<std::size_t>(group[i]);
+            if (dir[gi] != 1) continue;
+            double best = o.merge_m;
+            int target = -1;
+            for (std::size_t j = 0; j < cuts.size(); ++j) {
+                const auto gj = static_cast<std::size_t>(group[j]);
+                if (dir[gj] != 2 ||
+                    data.ways[cuts[j]->way].attrs.type != data.ways[cuts[i]->way].attrs.type)
+                    continue;
+                const double d = std::hypot(xs[cuts[j]->node] - xs[cuts[i]->node], ys[cuts[j]->node] - ys[cuts[i]->node]);
+                if (d <= best) best = d, target = group[j];
+            }
+            if (target < 0) continue;
+            const int from = group[i];
+            for (auto& g : group)
+                if (g == target) g = from;
+            dir[gi] = 3;
+            dir[static_cast<std::size_t>(target)] = 0;
+        }
+        // Renumber the groups densely, in order of their first cut.
+        std::map<int, int> dense_group;
+        for (auto& g : group) g = dense_group.emplace(g, static_cast<int>(dense_group.size())).first->second;
+        groups = static_cast<int>(dense_group.size());
+    }
     std::vector<std::vector<std::size_t>> members(static_cast<std::size_t>(groups));
     for (std::size_t i = 0; i < cuts.size(); ++i) members[static_cast<std::size_t>(group[i])].push_back(i);
     std::map<std::string, int> uses;
@@ -638,7 +673,7 @@ void add_gateway_nodes(const GatewayOptions& o, const std::vector<Cut>& all_cuts
         for (int k = 2; taken.count(id); ++k) id = "gw_" + base + "_" + slug(direction) + "_" + std::to_string(k);
         taken.insert(id);
         std::string name = fw.ref.empty() ? road_of(first) : fw.ref;
-        if (!fw.ref.empty() && !fw.attrs.name.empty()) name += " " + fw.attrs.name;
+        if (!fw.ref.empty() && !fw.attrs.name.empty() && fw.attrs.name != fw.ref) name += " " + fw.attrs.name;
         name += " (" + direction + ")";
 
         OsmGateway gw;
