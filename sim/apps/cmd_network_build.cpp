@@ -21,8 +21,8 @@ namespace flemsim::apps {
 namespace {
 
 struct NetworkBuildCommandOptions {
-    std::string osm, service_date, bbox, center, zones, name, zone_fields;
-    network::import::ZoneFileOptions zone_file;
+    std::string osm, service_date, bbox, center, name;
+    ZoneFileArgs zones;
     std::vector<std::string> gtfs;  // feeds, imported in the order given
     double radius_km = 0;
     double grid_m = 500;
@@ -90,8 +90,6 @@ void validate(const NetworkBuildCommandOptions& o) {
     if (!o.center.empty() && o.radius_km <= 0) throw UsageError("--center needs --radius-km");
     if (o.center.empty() && o.radius_km > 0) throw UsageError("--radius-km is for --center: give --center LAT,LON too");
     area_of(o);
-    if ((!o.zone_fields.empty() || !o.zone_file.layer.empty() || !o.zone_file.crs.empty()) && o.zones.empty())
-        throw UsageError("--zone-fields, --zones-layer and --zones-crs are for --zones: give --zones FILE too");
 }
 
 int run(const NetworkBuildCommandOptions& b) {
@@ -146,10 +144,12 @@ int run(const NetworkBuildCommandOptions& b) {
         stations.insert(stations.end(), gr.gateway_stations.begin(), gr.gateway_stations.end());
     }
     std::vector<std::string> notes;
-    const auto zones = b.zones.empty() ? imp::grid_zones(net, b.grid_m) : imp::read_zone_file(b.zones, b.zone_file);
+    const auto zones =
+        b.zones.file.empty() ? imp::grid_zones(net, b.grid_m) : imp::read_zone_file(b.zones.file, b.zones.options);
     imp::add_zones(net, zones, notes);
     say("zones: " + std::to_string(net.zone_count()) +
-        (b.zones.empty() ? " grid cells of " + std::to_string(static_cast<int>(b.grid_m)) + " m" : " from " + b.zones));
+        (b.zones.file.empty() ? " grid cells of " + std::to_string(static_cast<int>(b.grid_m)) + " m"
+                              : " from " + b.zones.file));
     if (!net.zone_land_use.empty()) {
         std::array<double, 4> total{};
         for (const auto& v : net.zone_land_use)
@@ -200,14 +200,9 @@ Command add_network_build_command(CLI::App& network) {
     cmd->add_option("--bbox", o->bbox, "Area: south,west,north,east in degrees")->type_name("S,W,N,E");
     cmd->add_option("--center", o->center, "Area: centre LAT,LON (with --radius-km)")->type_name("LAT,LON");
     cmd->add_option("--radius-km", o->radius_km, "Area: radius around --center")->check(CLI::PositiveNumber);
-    cmd->add_option("--zones", o->zones,
-                    "Zones: CSV (id,name,lat,lon[,residents,jobs,study_places,visits]) or a GIS file of points or "
-                    "polygons in any CRS (GeoPackage, GeoJSON, Shapefile, FlatGeobuf)");
-    cmd->add_option("--zone-fields", o->zone_fields,
-                    "Columns of the zone file: key=COLUMN for id, name, residents, jobs, study_places, visits")
-        ->type_name("KEY=COLUMN,...");
-    cmd->add_option("--zones-layer", o->zone_file.layer, "Layer of a zone file that has several");
-    cmd->add_option("--zones-crs", o->zone_file.crs, "CRS of a zone file that states none (e.g. EPSG:3006)");
+    add_zone_file_options(cmd, o->zones,
+                          "Zones: CSV (id,name,lat,lon[,residents,jobs,study_places,visits]) or a GIS file of points "
+                          "or polygons in any CRS (GeoPackage, GeoJSON, Shapefile, FlatGeobuf)");
     cmd->add_option("--grid-m", o->grid_m, "Without --zones: square zones of this size (m)")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--max-stop-link-m", o->max_stop_link_m, "Stops farther from the streets are left out (m)")
@@ -236,13 +231,7 @@ Command add_network_build_command(CLI::App& network) {
         "  flemsim network build --osm poa.osm.pbf --gtfs buses.zip --gtfs metro.zip --service-date 2019-05-06 -o "
         "networks/poa");
     return {cmd, [o] {
-                if (!o->zone_fields.empty()) {
-                    try {
-                        network::import::set_zone_fields(o->zone_file, o->zone_fields);
-                    } catch (const std::invalid_argument& e) {
-                        throw CLI::ValidationError("--zone-fields", e.what());
-                    }
-                }
+                resolve_zone_file_options(o->zones);
                 validate(*o);
                 return with_thread_limit(worker_threads(o->common.threads), [&] { return run(*o); });
             }};

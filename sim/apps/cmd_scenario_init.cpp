@@ -17,8 +17,8 @@ namespace flemsim::apps {
 namespace {
 
 struct ScenarioInitCommandOptions {
-    std::string network, zones, zone_fields, name;
-    network::import::ZoneFileOptions zone_file;
+    std::string network, name;
+    ZoneFileArgs zones;
     int year = 2026;
     CommonOptions common;  // --output (the scenario file), --quiet, --force
 };
@@ -42,14 +42,14 @@ int run(const ScenarioInitCommandOptions& o) {
     io.network_reference = std::filesystem::absolute(o.network).lexically_normal().lexically_relative(out_dir);
     if (io.network_reference.empty()) io.network_reference = std::filesystem::absolute(o.network);
     io.network_zones_file = (std::filesystem::path(o.network) / "zones.csv").string();
-    if (!o.zones.empty()) {
-        const auto zones = network::import::read_zone_file(o.zones, o.zone_file);
-        const auto& f = o.zone_file.land_use_fields;
-        const std::string name = std::filesystem::path(o.zones).filename().string();
+    if (!o.zones.file.empty()) {
+        const auto zones = network::import::read_zone_file(o.zones.file, o.zones.options);
+        const auto& f = o.zones.options.land_use_fields;
+        const std::string name = std::filesystem::path(o.zones.file).filename().string();
         for (const auto& z : zones)
             io.land_use[z.id] = {{z.residents, z.jobs, z.study_places, z.visits},
                                  fmt::format("{}:{},{},{},{}", name, f[0], f[1], f[2], f[3])};
-        io.land_use_file = o.zones;
+        io.land_use_file = o.zones.file;
     }
     pipeline::ScenarioInitReport report;
     const std::string text = pipeline::scenario_init_text(net, io, report);
@@ -72,7 +72,7 @@ int run(const ScenarioInitCommandOptions& o) {
                     c.output, report.study_zones, report.gateways, report.totals[0], report.totals[1], report.totals[2],
                     report.totals[3]));
     say(fmt::format("  land use: {} zones from {}, {} from the network's zones.csv, {} by the default rule",
-                    report.zones_from_file, o.zones.empty() ? "a zone file (none given)" : o.zones,
+                    report.zones_from_file, o.zones.file.empty() ? "a zone file (none given)" : o.zones.file,
                     report.zones_from_network, report.zones_by_default));
     say(fmt::format("  gateways: {} weighed by the network's zones.csv (weight), {} alike by default",
                     report.gateways_weighted, report.gateways - report.gateways_weighted));
@@ -88,14 +88,9 @@ Command add_scenario_init_command(CLI::App& scenario) {
     auto& c = o->common;
     auto* cmd = scenario.add_subcommand("init", "Write a complete, commented scenario for a network folder");
     cmd->add_option("--network", o->network, "The network folder (e.g. from flemsim network build)")->required();
-    cmd->add_option("--zones", o->zones,
-                    "Land use per zone: CSV (id,name,lat,lon,residents,jobs,study_places,visits) or a GIS file "
-                    "(GeoPackage, GeoJSON, Shapefile, FlatGeobuf); without it, the network's own (zones.csv)");
-    cmd->add_option("--zone-fields", o->zone_fields,
-                    "Columns of the zone file: key=COLUMN for id, name, residents, jobs, study_places, visits")
-        ->type_name("KEY=COLUMN,...");
-    cmd->add_option("--zones-layer", o->zone_file.layer, "Layer of a zone file that has several");
-    cmd->add_option("--zones-crs", o->zone_file.crs, "CRS of a zone file that states none (e.g. EPSG:3006)");
+    add_zone_file_options(cmd, o->zones,
+                          "Land use per zone: CSV (id,name,lat,lon,residents,jobs,study_places,visits) or a GIS file "
+                          "(GeoPackage, GeoJSON, Shapefile, FlatGeobuf); without it, the network's own (zones.csv)");
     cmd->add_option("--name", o->name, "Name of the scenario (default: the network folder's name)");
     cmd->add_option("--year", o->year, "Year of the scenario")->check(CLI::Range(1900, 2200));
     cmd->add_option("--output,-o", c.output, "The scenario file to write")->required();
@@ -109,16 +104,7 @@ Command add_scenario_init_command(CLI::App& scenario) {
         "  flemsim run scenarios/city.yaml --set population.scale=0.1");
     return {
         cmd, [o] {
-            if (!o->zone_fields.empty()) {
-                try {
-                    network::import::set_zone_fields(o->zone_file, o->zone_fields);
-                } catch (const std::invalid_argument& e) {
-                    throw CLI::ValidationError("--zone-fields", e.what());
-                }
-            }
-            if ((!o->zone_fields.empty() || !o->zone_file.layer.empty() || !o->zone_file.crs.empty()) &&
-                o->zones.empty())
-                throw UsageError("--zone-fields, --zones-layer and --zones-crs are for --zones: give --zones FILE too");
+            resolve_zone_file_options(o->zones);
             return run(*o);
         }};
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/network/import/zones.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace flemsim::apps {
@@ -47,6 +48,17 @@ struct CommonOptions {
 
 // --output, --threads and --quiet; with `scenario_options` also --seed and --set.
 void add_common_options(CLI::App* app, CommonOptions& c, bool scenario_options);
+
+// A zone file and how to read it: --zones, --zone-fields, --zones-layer, --zones-crs (network
+// build, scenario init).
+struct ZoneFileArgs {
+    std::string file, fields;
+    network::import::ZoneFileOptions options;
+};
+void add_zone_file_options(CLI::App* app, ZoneFileArgs& z, const std::string& zones_help);
+// Parses --zone-fields into z.options (a CLI::ValidationError names a bad key) and refuses the
+// other zone options without --zones (UsageError).
+void resolve_zone_file_options(ZoneFileArgs& z);
 
 // --force, for commands that write a folder (see sim/core/output_dir.hpp).
 void add_force_option(CLI::App* app, CommonOptions& c);

@@ -83,4 +83,25 @@ int worker_threads(const std::optional<int>& requested, int jobs) {
     return std::max(1, tbb::info::default_concurrency() / std::max(1, jobs));
 }
 
+void add_zone_file_options(CLI::App* app, ZoneFileArgs& z, const std::string& zones_help) {
+    app->add_option("--zones", z.file, zones_help);
+    app->add_option("--zone-fields", z.fields,
+                    "Columns of the zone file: key=COLUMN for id, name, residents, jobs, study_places, visits")
+        ->type_name("KEY=COLUMN,...");
+    app->add_option("--zones-layer", z.options.layer, "Layer of a zone file that has several");
+    app->add_option("--zones-crs", z.options.crs, "CRS of a zone file that states none (e.g. EPSG:3006)");
+}
+
+void resolve_zone_file_options(ZoneFileArgs& z) {
+    if (!z.fields.empty()) {
+        try {
+            network::import::set_zone_fields(z.options, z.fields);
+        } catch (const std::invalid_argument& e) {
+            throw CLI::ValidationError("--zone-fields", e.what());
+        }
+    }
+    if ((!z.fields.empty() || !z.options.layer.empty() || !z.options.crs.empty()) && z.file.empty())
+        throw UsageError("--zone-fields, --zones-layer and --zones-crs are for --zones: give --zones FILE too");
+}
+
 }  // namespace flemsim::apps

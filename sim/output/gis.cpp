@@ -15,25 +15,13 @@
 #include <ogrsf_frmts.h>
 
 #include "sim/core/error.hpp"
+#include "sim/core/gdal_support.hpp"
 #include "sim/core/fs.hpp"
 
 namespace flemsim::output {
 
 namespace {
 
-void register_gdal() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        GDALAllRegister();
-        // GDAL's messages become our errors, not lines on stderr.
-        CPLSetErrorHandler(CPLQuietErrorHandler);
-    });
-}
-
-std::string gdal_message() {
-    const char* m = CPLGetLastErrorMsg();
-    return m && *m ? m : "no message from GDAL";
-}
 
 // A CRS with x east (longitude) and y north (latitude), whatever the authority's axis order.
 bool make_srs(OGRSpatialReference& srs, const std::string& crs) {
@@ -89,7 +77,7 @@ public:
         if (err != OGRERR_NONE) fail("cannot write a feature");
     }
     [[noreturn]] void fail(const std::string& what) const {
-        throw core::IoError("cannot write " + m_file.string() + ": " + what + " (" + gdal_message() + ")");
+        throw core::IoError("cannot write " + m_file.string() + ": " + what + " (" + core::gdal_message() + ")");
     }
 
 private:
@@ -119,22 +107,22 @@ bool parse_gis_format(const std::string& name, GisFormat& format) {
 }
 
 bool valid_crs(const std::string& crs, std::string& why) {
-    register_gdal();
+    core::register_gdal();
     CPLErrorReset();
     OGRSpatialReference srs;
     if (make_srs(srs, crs)) return true;
-    why = gdal_message();
+    why = core::gdal_message();
     return false;
 }
 
 CrsTransform::CrsTransform(const network::Network& net, const std::string& crs) : m_net(net) {
-    register_gdal();
+    core::register_gdal();
     OGRSpatialReference wgs84, target;
     make_srs(wgs84, "EPSG:4326");
-    if (!make_srs(target, crs)) throw core::IoError("unknown CRS '" + crs + "': " + gdal_message());
+    if (!make_srs(target, crs)) throw core::IoError("unknown CRS '" + crs + "': " + core::gdal_message());
     m_geographic = target.IsGeographic();
     m_transform = OGRCreateCoordinateTransformation(&wgs84, &target);
-    if (!m_transform) throw core::IoError("no transformation from WGS84 to '" + crs + "': " + gdal_message());
+    if (!m_transform) throw core::IoError("no transformation from WGS84 to '" + crs + "': " + core::gdal_message());
 }
 
 CrsTransform::~CrsTransform() {
@@ -151,13 +139,13 @@ bool CrsTransform::apply(double& x, double& y) const {
 std::vector<std::filesystem::path> write_gis_layers(const std::filesystem::path& dir, GisFormat format,
                                                     const std::string& crs, const network::Network& net,
                                                     const TripLog* log) {
-    register_gdal();
+    core::register_gdal();
     const bool simulated = log && log->has_simulation;
     OGRSpatialReference srs;
-    if (!make_srs(srs, crs)) throw core::IoError("unknown CRS '" + crs + "': " + gdal_message());
+    if (!make_srs(srs, crs)) throw core::IoError("unknown CRS '" + crs + "': " + core::gdal_message());
     const CrsTransform transform(net, crs);
     const auto at = [&](double x, double y) {
-        if (!transform.apply(x, y)) throw core::IoError("cannot transform a point to '" + crs + "': " + gdal_message());
+        if (!transform.apply(x, y)) throw core::IoError("cannot transform a point to '" + crs + "': " + core::gdal_message());
         return std::pair{x, y};
     };
 
@@ -223,7 +211,7 @@ std::vector<std::filesystem::path> write_gis_layers(const std::filesystem::path&
         if (format == GisFormat::gpkg && shared) return {shared, file};
         CPLErrorReset();
         GDALDataset* ds = driver->Create(file.c_str(), 0, 0, 0, GDT_Unknown, nullptr);
-        if (!ds) throw core::IoError("cannot create " + file.string() + ": " + gdal_message());
+        if (!ds) throw core::IoError("cannot create " + file.string() + ": " + core::gdal_message());
         if (format == GisFormat::gpkg) shared = ds;
         files.push_back(file);
         return {ds, file};
@@ -234,7 +222,7 @@ std::vector<std::filesystem::path> write_gis_layers(const std::filesystem::path&
         if (ds == shared) shared = nullptr;
         GDALClose(ds);  // flushes: its failure shows as GDAL's last error
         if (CPLGetLastErrorType() >= CE_Failure)
-            throw core::IoError("cannot write " + file.string() + ": " + gdal_message());
+            throw core::IoError("cannot write " + file.string() + ": " + core::gdal_message());
     };
 
     // One layer: its file (or the GeoPackage), a transaction, the fields and features `fill`

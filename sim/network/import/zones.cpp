@@ -17,6 +17,7 @@
 
 #include "sim/core/csv.hpp"
 #include "sim/core/error.hpp"
+#include "sim/core/gdal_support.hpp"
 #include "sim/core/text.hpp"
 
 namespace flemsim::network::import {
@@ -34,19 +35,6 @@ bool valid_id(const std::string& id) {
 
 constexpr std::array<std::string_view, 4> land_use_keys{"residents", "jobs", "study_places", "visits"};
 
-void register_gdal() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        GDALAllRegister();
-        // GDAL's messages become our errors, not lines on stderr.
-        CPLSetErrorHandler(CPLQuietErrorHandler);
-    });
-}
-
-std::string gdal_message() {
-    const char* m = CPLGetLastErrorMsg();
-    return m && *m ? m : "no message from GDAL";
-}
 
 bool required(const ZoneFileOptions& o, const std::string& field) {
     return std::find(o.required_fields.begin(), o.required_fields.end(), field) != o.required_fields.end();
@@ -98,14 +86,14 @@ std::vector<std::vector<std::pair<double, double>>> rings_of(const OGRPolygon& p
 }
 
 std::vector<ZoneSpec> read_gis(const std::filesystem::path& file, const ZoneFileOptions& o) {
-    register_gdal();
+    core::register_gdal();
     const std::string where = file.string();
     const auto fail = [&](const std::string& message, const std::string& hint = {}) {
         throw InputError({where, 0, 0}, message, hint);
     };
     GDALDatasetUniquePtr ds(GDALDataset::Open(where.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
     if (!ds)
-        fail("cannot be read as a GIS file: " + gdal_message(),
+        fail("cannot be read as a GIS file: " + core::gdal_message(),
              "zones come as CSV (id,name,lat,lon,...), GeoPackage, GeoJSON, Shapefile or FlatGeobuf");
     std::string layers;
     for (int i = 0; i < ds->GetLayerCount(); ++i) layers += (i ? ", " : "") + std::string(ds->GetLayer(i)->GetName());
@@ -139,7 +127,7 @@ std::vector<ZoneSpec> read_gis(const std::filesystem::path& file, const ZoneFile
     }
     source.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     std::unique_ptr<OGRCoordinateTransformation> to_wgs84(OGRCreateCoordinateTransformation(&source, &wgs84));
-    if (!to_wgs84) fail("no transformation from its CRS to WGS84: " + gdal_message());
+    if (!to_wgs84) fail("no transformation from its CRS to WGS84: " + core::gdal_message());
 
     OGRFeatureDefn* defn = layer->GetLayerDefn();
     std::string columns;
@@ -194,7 +182,7 @@ std::vector<ZoneSpec> read_gis(const std::filesystem::path& file, const ZoneFile
         if (!g0 || g0->IsEmpty()) at("zone '" + z.id + "' has no geometry");
         std::unique_ptr<OGRGeometry> g(g0->clone());
         if (g->transform(to_wgs84.get()) != OGRERR_NONE)
-            at("zone '" + z.id + "': cannot be reprojected to WGS84: " + gdal_message());
+            at("zone '" + z.id + "': cannot be reprojected to WGS84: " + core::gdal_message());
         const auto type = wkbFlatten(g->getGeometryType());
         int this_kind = 0;
         if (type == wkbPoint) {
@@ -209,7 +197,7 @@ std::vector<ZoneSpec> read_gis(const std::filesystem::path& file, const ZoneFile
                 for (const auto* part : *g->toMultiPolygon()) z.polygons.push_back(rings_of(*part));
             }
             OGRPoint c;
-            if (g->Centroid(&c) != OGRERR_NONE) at("zone '" + z.id + "': no centroid: " + gdal_message());
+            if (g->Centroid(&c) != OGRERR_NONE) at("zone '" + z.id + "': no centroid: " + core::gdal_message());
             z.lon = c.getX();
             z.lat = c.getY();
             this_kind = 2;
