@@ -141,7 +141,7 @@ void write_rects(const network::Network& net, const std::filesystem::path& file,
         }
         for (const auto& r : rects) {
             OGRLinearRing ring;
-            for (const auto [x, y] : {std::pair{r.x0, r.y0}, {r.x1, r.y0}, {r.x1, r.y1}, {r.x0, r.y1}, {r.x0, r.y0}}) {
+            for (const auto& [x, y] : {std::pair{r.x0, r.y0}, {r.x1, r.y0}, {r.x1, r.y1}, {r.x0, r.y1}, {r.x0, r.y0}}) {
                 const auto [lat, lon] = net.to_lat_lon(x, y);
                 double px = lon, py = lat;
                 REQUIRE(ct->Transform(1, &px, &py));
