@@ -278,9 +278,11 @@ std::string scenario_init_text(const network::Network& net, const ScenarioInitOp
     }
     if (!o.land_use_file.empty()) {
         std::size_t unused = 0;
-        for (const auto& [id, lu] : o.land_use)
+        for (const auto& entry : o.land_use) {
+            const std::string& id = entry.first;
             if (std::none_of(study.begin(), study.end(), [&](std::size_t z) { return net.zone_ids[z] == id; }))
                 ++unused;
+        }
         if (unused > 0)
             report.notes.push_back(
                 fmt::format("{} zones of {} are not study zones of the network: not used", unused, o.land_use_file));

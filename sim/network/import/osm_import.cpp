@@ -632,10 +632,9 @@ void add_gateway_nodes(const GatewayOptions& o, const std::vector<Cut>& all_cuts
             int target = -1;
             for (std::size_t j = 0; j < cuts.size(); ++j) {
                 const auto gj = static_cast<std::size_t>(group[j]);
-                if (dir[gj] != 2 ||
-                    data.ways[cuts[j]->way].attrs.type != data.ways[cuts[i]->way].attrs.type)
-                    continue;
-                const double d = std::hypot(xs[cuts[j]->node] - xs[cuts[i]->node], ys[cuts[j]->node] - ys[cuts[i]->node]);
+                if (dir[gj] != 2 || data.ways[cuts[j]->way].attrs.type != data.ways[cuts[i]->way].attrs.type) continue;
+                const double d =
+                    std::hypot(xs[cuts[j]->node] - xs[cuts[i]->node], ys[cuts[j]->node] - ys[cuts[i]->node]);
                 if (d <= best) best = d, target = group[j];
             }
             if (target < 0) continue;
@@ -760,7 +759,9 @@ void apply_turn_restrictions(const FileContents& data, const std::vector<osmium:
         }
         by_node[it->second].push_back(&r);
     }
-    for (const auto& [v, rules] : by_node) {
+    for (const auto& entry : by_node) {
+        const std::uint32_t v = entry.first;  // a plain variable: lambdas below capture it
+        const auto& rules = entry.second;
         std::vector<std::uint32_t> incident;
         for (std::uint32_t l = 0; l < net.link_count(); ++l)
             if (net.link_from[l] == v || net.link_to[l] == v) incident.push_back(l);

@@ -178,8 +178,10 @@ TEST_CASE("zones from polygons in any CRS, their land use carried through") {
     auto o_shp = o;
     o_shp.crs = "EPSG:3006";
     std::vector<std::vector<std::uint32_t>> zone_of;
-    for (const auto& [file, opts] : {std::pair{dir / "wgs84.geojson", o}, std::pair{dir / "sweref.gpkg", o},
-                                     std::pair{dir / "noprj.shp", o_shp}}) {
+    for (const auto& file_and_options : {std::pair{dir / "wgs84.geojson", o}, std::pair{dir / "sweref.gpkg", o},
+                                         std::pair{dir / "noprj.shp", o_shp}}) {
+        const std::filesystem::path& file = file_and_options.first;
+        const auto& opts = file_and_options.second;
         CAPTURE(file);
         const auto zones = imp::read_zone_file(file, opts);
         REQUIRE(zones.size() == 3);
