@@ -102,11 +102,10 @@ Command add_scenario_init_command(CLI::App& scenario) {
         "  flemsim scenario init --network networks/city --zones deso.gpkg --zone-fields id=deso,residents=bef -o "
         "scenarios/city.yaml\n"
         "  flemsim run scenarios/city.yaml --set population.scale=0.1");
-    return {
-        cmd, [o] {
-            resolve_zone_file_options(o->zones);
-            return run(*o);
-        }};
+    return {cmd, [o] {
+                resolve_zone_file_options(o->zones);
+                return run(*o);
+            }};
 }
 
 }  // namespace flemsim::apps

@@ -294,6 +294,29 @@ std::uint32_t Network::find_zone(const std::string& id) const {
 std::uint32_t Network::find_node(const std::string& id) const {
     return find_in(node_ids, id);
 }
+std::uint32_t Network::add_node(std::string id, double x_m, double y_m) {
+    node_ids.push_back(std::move(id));
+    node_x_m.push_back(x_m);
+    node_y_m.push_back(y_m);
+    node_zone.push_back(invalid_index);
+    node_line.push_back(0);
+    return static_cast<std::uint32_t>(node_ids.size() - 1);
+}
+std::uint32_t Network::add_link(LinkRow row) {
+    link_ids.push_back(std::move(row.id));
+    link_from.push_back(row.from);
+    link_to.push_back(row.to);
+    link_length_m.push_back(row.length_m);
+    link_type.push_back(std::move(row.type));
+    link_modes.push_back(row.modes);
+    link_oneway.push_back(row.oneway ? 1 : 0);
+    link_car_speed_mps.push_back(row.car_speed_mps);
+    link_lanes.push_back(row.lanes);
+    link_capacity_veh_per_h.push_back(row.capacity_veh_per_h);
+    link_name.push_back(std::move(row.name));
+    if (!link_first_point.empty()) link_first_point.push_back(link_first_point.back());
+    return static_cast<std::uint32_t>(link_ids.size() - 1);
+}
 std::uint32_t Network::find_stop(const std::string& id) const {
     return find_in(stop_ids, id);
 }

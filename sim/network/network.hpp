@@ -28,6 +28,18 @@ enum class ZoneKind : std::uint8_t { study = 0, gateway = 1 };
 enum class TransferType : std::uint8_t { recommended = 0, timed = 1, minimum = 2, impossible = 3 };
 enum class LineMode : std::uint8_t { rail = 0, bus = 1, tram = 2 };
 
+// A row of links.csv, for code that extends a network (importers): see Network::add_link.
+struct LinkRow {
+    std::string id;
+    std::uint32_t from = 0, to = 0;
+    double length_m = 0;
+    std::string type;
+    std::uint8_t modes = 0;  // ModeBits
+    bool oneway = false;
+    double car_speed_mps = 0, lanes = 0, capacity_veh_per_h = 0;  // 0 without car
+    std::string name;
+};
+
 struct Network {
     std::filesystem::path folder;
     std::string name;
@@ -156,6 +168,9 @@ struct Network {
 
     std::uint32_t find_zone(const std::string& id) const;  // invalid_index when absent
     std::uint32_t find_node(const std::string& id) const;
+    // Append a node (in no zone) or a link (without shape points) to the columns; their index.
+    std::uint32_t add_node(std::string id, double x_m, double y_m);
+    std::uint32_t add_link(LinkRow row);
     std::uint32_t find_stop(const std::string& id) const;
     std::uint32_t find_line(const std::string& id) const;
 

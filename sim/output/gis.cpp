@@ -15,13 +15,12 @@
 #include <ogrsf_frmts.h>
 
 #include "sim/core/error.hpp"
-#include "sim/core/gdal_support.hpp"
 #include "sim/core/fs.hpp"
+#include "sim/core/gdal_support.hpp"
 
 namespace flemsim::output {
 
 namespace {
-
 
 // A CRS with x east (longitude) and y north (latitude), whatever the authority's axis order.
 bool make_srs(OGRSpatialReference& srs, const std::string& crs) {
@@ -145,7 +144,8 @@ std::vector<std::filesystem::path> write_gis_layers(const std::filesystem::path&
     if (!make_srs(srs, crs)) throw core::IoError("unknown CRS '" + crs + "': " + core::gdal_message());
     const CrsTransform transform(net, crs);
     const auto at = [&](double x, double y) {
-        if (!transform.apply(x, y)) throw core::IoError("cannot transform a point to '" + crs + "': " + core::gdal_message());
+        if (!transform.apply(x, y))
+            throw core::IoError("cannot transform a point to '" + crs + "': " + core::gdal_message());
         return std::pair{x, y};
     };
 

@@ -1,5 +1,7 @@
 #include "sim/network/import/gateways.hpp"
 
+#include "sim/network/import/zones.hpp"
+
 namespace flemsim::network::import {
 
 std::vector<GatewayZone> gateway_zones(const std::vector<OsmGateway>& roads,
@@ -26,16 +28,7 @@ void add_gateway_zones(Network& net, const std::vector<GatewayZone>& zones) {
         net.zone_weight.push_back(g.weight);
         net.node_zone[g.node] = zone;
     }
-    // Members per zone as CSR, in node order within a zone.
-    const std::size_t nz = net.zone_ids.size();
-    net.zone_first_node.assign(nz + 1, 0);
-    for (std::uint32_t n = 0; n < net.node_count(); ++n)
-        if (net.node_zone[n] != core::invalid_index) ++net.zone_first_node[net.node_zone[n] + 1];
-    for (std::size_t z = 0; z < nz; ++z) net.zone_first_node[z + 1] += net.zone_first_node[z];
-    net.zone_nodes.assign(net.zone_first_node[nz], 0);
-    std::vector<std::uint32_t> pos(net.zone_first_node.begin(), net.zone_first_node.end() - 1);
-    for (std::uint32_t n = 0; n < net.node_count(); ++n)
-        if (net.node_zone[n] != core::invalid_index) net.zone_nodes[pos[net.node_zone[n]]++] = n;
+    rebuild_zone_members(net);
 }
 
 }  // namespace flemsim::network::import

@@ -893,6 +893,16 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
     for (const auto& in : instances)
         for (auto i = trip_first_row[in.trip]; i < trip_first_row[in.trip + 1]; ++i) stop_used[rows[i].stop] = 1;
     const WalkNodeGrid grid(net, options.max_stop_link_m);
+    // Each used stop's place and the walk node that reaches it (invalid_index: none within
+    // max_stop_link_m), found once.
+    std::vector<std::pair<double, double>> stop_xy(stop_ids.size());
+    std::vector<std::uint32_t> street_node(stop_ids.size(), invalid_index);
+    for (std::uint32_t s = 0; s < stop_ids.size(); ++s)
+        if (stop_used[s]) {
+            stop_xy[s] = net.to_x_y(stop_lat[s], stop_lon[s]);
+            street_node[s] = grid.nearest_within(stop_xy[s].first, stop_xy[s].second);
+        }
+    const auto on_streets = [&](std::uint32_t s) { return street_node[s] != invalid_index; };
     // Gateway stations (options.gateway_stations): a rail, metro or monorail station off the
     // streets next to one on them along a trip of the day (the first station beyond the area's
     // edge) stays, on a node of its own, so that its trains carry riders in and out; its size is
@@ -900,21 +910,15 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
     std::vector<char> gateway_station(stop_ids.size(), 0);
     std::vector<std::array<double, 48>> gateway_places(stop_ids.size());
     if (options.gateway_stations) {
-        std::vector<char> on_streets(stop_ids.size(), 0);
-        for (std::uint32_t s = 0; s < stop_ids.size(); ++s)
-            if (stop_used[s]) {
-                const auto [x, y] = net.to_x_y(stop_lat[s], stop_lon[s]);
-                on_streets[s] = grid.nearest_within(x, y) != invalid_index;
-            }
         for (const auto& in : instances) {
             const auto kind = route_kind[trip_route[in.trip]];
             if (!kind || (*kind != Kind::rail && *kind != Kind::metro && *kind != Kind::monorail)) continue;
             const auto b = trip_first_row[in.trip], e = trip_first_row[in.trip + 1];
             for (auto i = b; i < e; ++i) {
                 const auto st = rows[i].stop;
-                if (on_streets[st]) continue;
-                const bool into = i + 1 < e && on_streets[rows[i + 1].stop];
-                const bool from = i > b && on_streets[rows[i - 1].stop];
+                if (on_streets(st)) continue;
+                const bool into = i + 1 < e && on_streets(rows[i + 1].stop);
+                const bool from = i > b && on_streets(rows[i - 1].stop);
                 if (!into && !from) continue;
                 gateway_station[st] = 1;
                 if (into) {
@@ -926,15 +930,14 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
             }
         }
     }
-    std::vector<std::uint32_t> gateway_stop_of_new;  // per new stop: index into rep.gateway_stations, or none
     std::unordered_set<std::string> taken_stop_ids(net.stop_ids.begin(), net.stop_ids.end());
     std::vector<std::uint32_t> stop_new(stop_ids.size(), invalid_index);  // index in the network
     std::vector<std::string> new_stop_ids, new_stop_names;
     std::vector<std::uint32_t> new_stop_node;
     for (std::uint32_t s = 0; s < stop_ids.size(); ++s) {
         if (!stop_used[s]) continue;
-        const auto [x, y] = net.to_x_y(stop_lat[s], stop_lon[s]);
-        auto node = grid.nearest_within(x, y);
+        const auto [x, y] = stop_xy[s];
+        auto node = street_node[s];
         if (node == invalid_index && gateway_station[s]) {
             // Its own node, appended with the network's extension below (station, then its
             // gateway's centroid, joined by a 1 m walk link).
@@ -1094,28 +1097,12 @@ void import_gtfs(const std::filesystem::path& feed, const GtfsOptions& options, 
         std::unordered_set<std::string> taken_nodes(net.node_ids.begin(), net.node_ids.end());
         for (auto& g : rep.gateway_stations) {
             const std::string id = unique_id("gw_" + g.stop, taken_nodes);
-            g.station_node = static_cast<std::uint32_t>(net.node_count());
-            for (const auto& [suffix, dx] : {std::pair{std::string(), 0.0}, std::pair{std::string("_c"), 1.0}}) {
-                net.node_ids.push_back(id + suffix);
-                net.node_x_m.push_back(std::round(g.x_m * 10) / 10 + dx);
-                net.node_y_m.push_back(std::round(g.y_m * 10) / 10);
-                net.node_zone.push_back(invalid_index);
-                net.node_line.push_back(0);
-            }
-            g.centroid_node = g.station_node + 1;
+            const double x = std::round(g.x_m * 10) / 10, y = std::round(g.y_m * 10) / 10;
+            g.station_node = net.add_node(id, x, y);
+            g.centroid_node = net.add_node(id + "_c", x + 1.0, y);
             g.id = id;
-            net.link_ids.push_back("c_" + id);
-            net.link_from.push_back(g.centroid_node);
-            net.link_to.push_back(g.station_node);
-            net.link_length_m.push_back(1.0);
-            net.link_type.push_back("connector");
-            net.link_modes.push_back(walk_bit);
-            net.link_oneway.push_back(0);
-            net.link_car_speed_mps.push_back(0);
-            net.link_lanes.push_back(0);
-            net.link_capacity_veh_per_h.push_back(0);
-            net.link_name.push_back(g.name);
-            if (!net.link_first_point.empty()) net.link_first_point.push_back(net.link_first_point.back());
+            net.add_link(
+                {"c_" + id, g.centroid_node, g.station_node, 1.0, "connector", walk_bit, false, 0, 0, 0, g.name});
         }
     }
     for (std::size_t i = 0; i < new_stop_ids.size(); ++i) {

@@ -9,6 +9,7 @@
 #include <set>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <utility>
 
 #include <boost/graph/adjacency_list.hpp>
@@ -759,12 +760,16 @@ void apply_turn_restrictions(const FileContents& data, const std::vector<osmium:
         }
         by_node[it->second].push_back(&r);
     }
+    // The links at each node, in link order; the car copies made below join their far end's list.
+    std::vector<std::vector<std::uint32_t>> links_at(net.node_count());
+    for (std::uint32_t l = 0; l < net.link_count(); ++l) {
+        links_at[net.link_from[l]].push_back(l);
+        if (net.link_to[l] != net.link_from[l]) links_at[net.link_to[l]].push_back(l);
+    }
     for (const auto& entry : by_node) {
         const std::uint32_t v = entry.first;  // a plain variable: lambdas below capture it
         const auto& rules = entry.second;
-        std::vector<std::uint32_t> incident;
-        for (std::uint32_t l = 0; l < net.link_count(); ++l)
-            if (net.link_from[l] == v || net.link_to[l] == v) incident.push_back(l);
+        const std::vector<std::uint32_t> incident = links_at[v];
         // A restriction applies when its from and to ways both have a car link at the node.
         const auto car_link_of = [&](osmium::object_id_type way) {
             for (const auto l : incident)
@@ -794,30 +799,17 @@ void apply_turn_restrictions(const FileContents& data, const std::vector<osmium:
         // from arrival to departure nodes only, so a car cannot chain two turns without driving
         // a link between them.
         const std::string base = net.node_ids[v];
-        const auto add_node = [&](const std::string& id) {
-            const auto node = static_cast<std::uint32_t>(net.node_ids.size());
-            net.node_ids.push_back(id);
-            net.node_x_m.push_back(net.node_x_m[v]);
-            net.node_y_m.push_back(net.node_y_m[v]);
-            net.node_zone.push_back(core::invalid_index);
-            net.node_line.push_back(0);
-            return node;
-        };
+        const auto add_node = [&](const std::string& id) { return net.add_node(id, net.node_x_m[v], net.node_y_m[v]); };
         // A copy of link l (its attributes and shape), car only, one-way from -> to.
         const auto add_car_link = [&](std::uint32_t l, const std::string& id, std::uint32_t from, std::uint32_t to,
                                       bool reversed, double length_m, const std::string& type) {
             way_of.push_back(way_of[l]);
-            net.link_ids.push_back(id);
-            net.link_from.push_back(from);
-            net.link_to.push_back(to);
-            net.link_length_m.push_back(length_m);
-            net.link_type.push_back(type);
-            net.link_modes.push_back(car_bit);
-            net.link_oneway.push_back(1);
-            net.link_car_speed_mps.push_back(net.link_car_speed_mps[l]);
-            net.link_lanes.push_back(net.link_lanes[l]);
-            net.link_capacity_veh_per_h.push_back(net.link_capacity_veh_per_h[l]);
-            net.link_name.push_back(net.link_name[l]);
+            // One end is a node made here; the other, the link's far end, may be a later via node
+            // (nodes made here never are).
+            for (const auto end : {from, to})
+                if (end < links_at.size()) links_at[end].push_back(static_cast<std::uint32_t>(net.link_count()));
+            net.add_link({id, from, to, length_m, type, car_bit, true, net.link_car_speed_mps[l], net.link_lanes[l],
+                          net.link_capacity_veh_per_h[l], net.link_name[l]});
             std::vector<double> px(net.point_x_m.begin() + net.link_first_point[l],
                                    net.point_x_m.begin() + net.link_first_point[l + 1]);
             std::vector<double> py(net.point_y_m.begin() + net.link_first_point[l],
@@ -828,7 +820,7 @@ void apply_turn_restrictions(const FileContents& data, const std::vector<osmium:
             }
             net.point_x_m.insert(net.point_x_m.end(), px.begin(), px.end());
             net.point_y_m.insert(net.point_y_m.end(), py.begin(), py.end());
-            net.link_first_point.push_back(static_cast<std::uint32_t>(net.point_x_m.size()));
+            net.link_first_point.back() = static_cast<std::uint32_t>(net.point_x_m.size());
         };
         struct Arm {
             std::uint32_t link;
@@ -881,18 +873,9 @@ void apply_turn_restrictions(const FileContents& data, const std::vector<osmium:
                 const auto ib = static_cast<std::size_t>(&b - arms.data()) + 1;
                 // A 1 m turn across the junction: the faster arm's speed, the larger lanes and capacity.
                 way_of.push_back(0);
-                net.link_ids.push_back("t" + base.substr(1) + "_" + std::to_string(ia) + "_" + std::to_string(ib));
-                net.link_from.push_back(a.arrive);
-                net.link_to.push_back(b.depart);
-                net.link_length_m.push_back(1.0);
-                net.link_type.push_back("turn");
-                net.link_modes.push_back(car_bit);
-                net.link_oneway.push_back(1);
-                net.link_car_speed_mps.push_back(std::max(a.speed_mps, b.speed_mps));
-                net.link_lanes.push_back(std::max(1.0, std::max(a.lanes, b.lanes)));
-                net.link_capacity_veh_per_h.push_back(std::max(a.capacity, b.capacity));
-                net.link_name.push_back("");
-                net.link_first_point.push_back(net.link_first_point.back());
+                net.add_link({"t" + base.substr(1) + "_" + std::to_string(ia) + "_" + std::to_string(ib), a.arrive,
+                              b.depart, 1.0, "turn", car_bit, true, std::max(a.speed_mps, b.speed_mps),
+                              std::max(1.0, std::max(a.lanes, b.lanes)), std::max(a.capacity, b.capacity), ""});
             }
         report.turns_forbidden += forbidden;
     }
@@ -1035,14 +1018,14 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
         }
     }
     const double m_per_deg_lon = std::cos(net.origin_lat * std::numbers::pi / 180.0) * k_m_per_deg_lon_at_equator;
-    // Through PROJ into the stated CRS; else the local plane around the origin.
-    auto project_x = [&](const NodeLoc& n) {
-        return net.projection ? round_01(net.to_x_y(n.lat, n.lon).first)
-                              : round_01((n.lon - net.origin_lon) * m_per_deg_lon);
-    };
-    auto project_y = [&](const NodeLoc& n) {
-        return net.projection ? round_01(net.to_x_y(n.lat, n.lon).second)
-                              : round_01((n.lat - net.origin_lat) * k_m_per_deg_lat);
+    // Through PROJ into the stated CRS (one transformation per node); else the local plane
+    // around the origin.
+    auto project = [&](const NodeLoc& n) {
+        if (!net.projection)
+            return std::pair{round_01((n.lon - net.origin_lon) * m_per_deg_lon),
+                             round_01((n.lat - net.origin_lat) * k_m_per_deg_lat)};
+        const auto [x, y] = net.to_x_y(n.lat, n.lon);
+        return std::pair{round_01(x), round_01(y)};
     };
 
     auto find_node = [&](osmium::object_id_type id) -> std::uint32_t {
@@ -1131,8 +1114,7 @@ void import_osm(const std::filesystem::path& file, const OsmOptions& options, Ne
 
     std::vector<double> xs(nodes.size(), 0), ys(nodes.size(), 0);
     for (std::size_t n = 0; n < nodes.size(); ++n) {
-        xs[n] = project_x(nodes[n]);
-        ys[n] = project_y(nodes[n]);
+        std::tie(xs[n], ys[n]) = project(nodes[n]);
     }
     auto seg_length = [&](std::uint32_t a, std::uint32_t b) { return std::hypot(xs[b] - xs[a], ys[b] - ys[a]); };
 

@@ -1,7 +1,5 @@
 #include "sim/network/import/zones.hpp"
 
-#include <cpl_conv.h>
-#include <cpl_error.h>
 #include <fmt/format.h>
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
@@ -11,7 +9,6 @@
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <tuple>
 #include <unordered_map>
 
@@ -34,7 +31,6 @@ bool valid_id(const std::string& id) {
 }
 
 constexpr std::array<std::string_view, 4> land_use_keys{"residents", "jobs", "study_places", "visits"};
-
 
 bool required(const ZoneFileOptions& o, const std::string& field) {
     return std::find(o.required_fields.begin(), o.required_fields.end(), field) != o.required_fields.end();
@@ -468,7 +464,11 @@ void add_zones(Network& net, const std::vector<ZoneSpec>& zones, std::vector<std
             net.zone_centroid[z] = n;
         }
     }
-    // Members per zone as CSR (counting sort keeps node order within a zone).
+    rebuild_zone_members(net);
+}
+
+void rebuild_zone_members(Network& net) {
+    // Counting sort: node order within a zone.
     const std::size_t nz = net.zone_ids.size();
     net.zone_first_node.assign(nz + 1, 0);
     for (std::uint32_t n = 0; n < net.node_count(); ++n)

@@ -54,4 +54,7 @@ std::vector<ZoneSpec> grid_zones(const Network& net, double cell_m);
 // to net.zone_land_use when any zone has some.
 void add_zones(Network& net, const std::vector<ZoneSpec>& zones, std::vector<std::string>& notes);
 
+// Zone members as CSR (zone_first_node, zone_nodes) from node_zone, node order within a zone.
+void rebuild_zone_members(Network& net);
+
 }  // namespace flemsim::network::import
