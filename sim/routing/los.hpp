@@ -8,6 +8,7 @@
 
 #include "sim/population/population.hpp"
 #include "sim/routing/dijkstra.hpp"
+#include "sim/routing/street_cch.hpp"
 #include "sim/routing/street_graph.hpp"
 #include "sim/routing/transit.hpp"
 #include "sim/scenario/params.hpp"
@@ -22,6 +23,8 @@ struct RoutingContext {
     StreetGraph walk, bike, car;
     std::unique_ptr<TransitModel> transit;
     scenario::RoutingParams params;  // speeds, distance limits, car access (and transit's, as built)
+    // The street graphs' contraction hierarchies, built when first needed (street_cch.hpp).
+    std::shared_ptr<StreetCchs> cchs = std::make_shared<StreetCchs>();
 };
 
 RoutingContext build_routing(const network::Network& net, const scenario::RoutingParams& params);

@@ -1,0 +1,223 @@
+// Customizable contraction hierarchies on a synthetic street grid: side x side crossings,
+// 4-neighbour streets with random times of 10-100 s, one street in ten one-way, coordinates
+// jittered by a tenth of the spacing. --shape K puts K nodes of degree 2 along every street (as
+// the shape points of a real street graph; side is then chosen for about N nodes in all). A plain
+// grid (K = 0) is the worst case for CCH: its separators have sqrt(N) nodes where a road network's
+// have far fewer, so customization does O(N^1.5) triangles. Reports the phases (order, contraction,
+// customization with 1 and 2 threads), one-to-one queries per second with and without path
+// unpacking, PHAST one-to-all against ShortestPathTree::run, and a 100 x 100 many-to-many.
+// Usage: bench_cch [N] [--queries Q] [--sources S] [--shape K] [--reps R] [--seed SEED]
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <fmt/core.h>
+#include <tbb/global_control.h>
+
+#include "sim/core/rng.hpp"
+#include "sim/routing/cch.hpp"
+#include "sim/routing/dijkstra.hpp"
+#include "sim/routing/street_graph.hpp"
+
+using namespace flemsim;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double ms_since(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// Peak resident memory of the process (VmHWM), in MiB.
+double peak_rss_mib() {
+    std::ifstream in("/proc/self/status");
+    std::string key;
+    while (in >> key) {
+        if (key == "VmHWM:") {
+            double kib = 0;
+            in >> kib;
+            return kib / 1024;
+        }
+        in.ignore(4096, '\n');
+    }
+    return 0;
+}
+
+// CPU time of the whole process: on a shared machine the wall time of a parallel phase says little
+// without it.
+double process_cpu_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
+}
+
+bool close(double a, double b) {
+    return a == b || std::abs(a - b) <= 1e-9 * std::max(std::abs(a), std::abs(b));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::size_t requested = 1'000'000;
+    int queries = 20'000, sources = 10, reps = 2;
+    std::uint32_t shape = 0;
+    std::uint64_t seed = 1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--queries" && i + 1 < argc) {
+            queries = std::atoi(argv[++i]);
+        } else if (arg == "--sources" && i + 1 < argc) {
+            sources = std::atoi(argv[++i]);
+        } else if (arg == "--shape" && i + 1 < argc) {
+            shape = static_cast<std::uint32_t>(std::atoi(argv[++i]));
+        } else if (arg == "--reps" && i + 1 < argc) {
+            reps = std::max(1, std::atoi(argv[++i]));
+        } else if (arg == "--seed" && i + 1 < argc) {
+            seed = std::strtoull(argv[++i], nullptr, 10);
+        } else if (!arg.empty() && arg[0] != '-') {
+            requested = std::strtoull(arg.c_str(), nullptr, 10);
+        } else {
+            fmt::print(stderr,
+                       "usage: bench_cch [N] [--queries Q] [--sources S] [--shape K] [--reps R] [--seed SEED]\n");
+            return 2;
+        }
+    }
+    // Nodes: side^2 crossings and `shape` nodes along each of the ~2 side^2 streets.
+    const auto side = static_cast<std::uint32_t>(std::max(
+        2.0, std::round(std::sqrt(static_cast<double>(requested) / (1.0 + 2.0 * static_cast<double>(shape))))));
+    const std::uint32_t crossings = side * side;
+
+    core::Rng rng(seed, core::Stream::person_attributes, 0xbe);
+    std::vector<double> x(crossings), y(crossings);
+    for (std::uint32_t v = 0; v < crossings; ++v) {
+        x[v] = v % side + 0.1 * (rng.uniform() - 0.5);
+        y[v] = v / side + 0.1 * (rng.uniform() - 0.5);
+    }
+    std::vector<std::uint32_t> tail, head;
+    std::vector<double> time, length;
+    const auto street = [&](std::uint32_t u, std::uint32_t v) {
+        const double t = (10 + 90 * rng.uniform()) / (shape + 1);
+        const double r = rng.uniform();
+        std::uint32_t from = u;
+        for (std::uint32_t k = 0; k <= shape; ++k) {
+            std::uint32_t to = v;
+            if (k < shape) {
+                to = static_cast<std::uint32_t>(x.size());
+                const double f = (k + 1.0) / (shape + 1.0);
+                x.push_back(x[u] + f * (x[v] - x[u]));
+                y.push_back(y[u] + f * (y[v] - y[u]));
+            }
+            if (r >= 0.05) tail.push_back(from), head.push_back(to), time.push_back(t), length.push_back(100);
+            if (r < 0.05 || r >= 0.1)
+                tail.push_back(to), head.push_back(from), time.push_back(t), length.push_back(100);
+            from = to;
+        }
+    };
+    for (std::uint32_t v = 0; v < crossings; ++v) {
+        if (v % side + 1 < side) street(v, v + 1);
+        if (v + side < crossings) street(v, v + side);
+    }
+    const auto n = static_cast<std::uint32_t>(x.size());
+    const auto graph = routing::make_graph(n, tail, head, time, length, {});
+    fmt::print("grid {} x {} with {} shape nodes per street: {} nodes, {} arcs\n", side, side, shape, n,
+               graph.arc_count());
+
+    auto t0 = Clock::now();
+    const auto order = routing::nested_dissection_order(graph, x, y);
+    fmt::print("order (nested dissection)    {:10.0f} ms\n", ms_since(t0));
+    t0 = Clock::now();
+    const routing::Cch cch(graph, order);
+    fmt::print("contraction                  {:10.0f} ms\n", ms_since(t0));
+    const double cch_mib = static_cast<double>(cch.arc_count()) * 12 / (1 << 20) +
+                           static_cast<double>(n) * 20 / (1 << 20) +
+                           static_cast<double>(graph.arc_count()) * 5 / (1 << 20);
+    const double metric_mib = static_cast<double>(cch.arc_count()) * 24 / (1 << 20);
+    fmt::print("CCH: {} upward arcs ({:.2f} per node), {} triangles, {} levels\n", cch.arc_count(),
+               static_cast<double>(cch.arc_count()) / n, cch.triangle_count(), cch.level_count());
+    fmt::print("memory: structure {:.0f} MiB, per metric {:.0f} MiB\n", cch_mib, metric_mib);
+
+    routing::CchMetric metric(cch);
+    for (const int threads : {1, 2}) {
+        const tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                                        static_cast<std::size_t>(threads));
+        double best = 1e300, best_cpu = 0;
+        for (int rep = 0; rep < reps; ++rep) {
+            t0 = Clock::now();
+            const double cpu0 = process_cpu_ms();
+            metric.customize(graph.time_s);
+            const double wall = ms_since(t0);
+            if (wall < best) best = wall, best_cpu = process_cpu_ms() - cpu0;
+        }
+        fmt::print("customization, {} thread(s)   {:10.0f} ms (best of {}; {:.0f} ms CPU)\n", threads, best, reps,
+                   best_cpu);
+    }
+
+    std::vector<std::uint32_t> from(static_cast<std::size_t>(queries)), to(static_cast<std::size_t>(queries));
+    for (int q = 0; q < queries; ++q) from[q] = rng.below(n), to[q] = rng.below(n);
+    routing::CchQuery query(metric);
+    double checksum = 0;
+    t0 = Clock::now();
+    for (int q = 0; q < queries; ++q) checksum += query.run(from[q], to[q]);
+    const double plain_ms = ms_since(t0);
+    std::vector<std::uint32_t> arcs;
+    std::size_t arc_total = 0;
+    t0 = Clock::now();
+    for (int q = 0; q < queries; ++q) {
+        query.run(from[q], to[q]);
+        arcs.clear();
+        query.path(arcs);
+        arc_total += arcs.size();
+    }
+    const double path_ms = ms_since(t0);
+    fmt::print(
+        "one-to-one: {:.0f} queries/s ({:.1f} us each); with path unpacking {:.0f} queries/s ({:.1f} us, "
+        "{:.0f} arcs per path)\n",
+        queries / plain_ms * 1e3, plain_ms * 1e3 / queries, queries / path_ms * 1e3, path_ms * 1e3 / queries,
+        static_cast<double>(arc_total) / queries);
+
+    routing::CchOneToAll phast(metric);
+    routing::ShortestPathTree tree(graph);
+    double phast_ms = 0, dijkstra_ms = 0;
+    std::size_t mismatches = 0;
+    for (int s = 0; s < sources; ++s) {
+        const std::uint32_t source = rng.below(n);
+        t0 = Clock::now();
+        phast.run(source);
+        phast_ms += ms_since(t0);
+        t0 = Clock::now();
+        tree.run(source);
+        dijkstra_ms += ms_since(t0);
+        for (std::uint32_t v = 0; v < n; ++v) mismatches += close(phast.cost(v), tree.time_s(v)) ? 0 : 1;
+        for (int q = 0; q < 100; ++q) {
+            const std::uint32_t t = rng.below(n);
+            mismatches += close(query.run(source, t), tree.time_s(t)) ? 0 : 1;
+        }
+    }
+    fmt::print("one-to-all: PHAST {:.1f} ms, Dijkstra {:.1f} ms per source ({} sources; {} mismatches)\n",
+               phast_ms / sources, dijkstra_ms / sources, sources, mismatches);
+
+    std::vector<std::uint32_t> ms_sources(100), ms_targets(100);
+    for (auto& s : ms_sources) s = rng.below(n);
+    for (auto& t : ms_targets) t = rng.below(n);
+    routing::CchManyToMany buckets(metric);
+    std::vector<double> matrix(100 * 100);
+    t0 = Clock::now();
+    buckets.set_targets(ms_targets);
+    const double bucket_ms = ms_since(t0);
+    t0 = Clock::now();
+    buckets.run(ms_sources, matrix);
+    const double m2m_ms = ms_since(t0);
+    std::size_t m2m_mismatches = 0;
+    for (std::size_t i = 0; i < 100; i += 10)
+        for (std::size_t j = 0; j < 100; ++j)
+            m2m_mismatches += matrix[i * 100 + j] == query.run(ms_sources[i], ms_targets[j]) ? 0 : 1;
+    fmt::print("many-to-many 100 x 100: {:.1f} ms ({:.1f} ms targets + {:.1f} ms sources; {} mismatches)\n",
+               bucket_ms + m2m_ms, bucket_ms, m2m_ms, m2m_mismatches);
+    fmt::print("peak memory {:.0f} MiB (checksum {:.0f})\n", peak_rss_mib(), checksum);
+    return mismatches + m2m_mismatches == 0 ? 0 : 1;
+}

@@ -1,0 +1,688 @@
+#include "sim/routing/cch.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
+#include "sim/core/types.hpp"
+
+namespace flemsim::routing {
+
+namespace {
+
+using core::invalid_index;
+
+constexpr double infinity = std::numeric_limits<double>::infinity();
+// In a *_via entry: the rest is the rank of a triangle's middle node, not an original arc.
+constexpr std::uint32_t shortcut_bit = std::uint32_t{1} << 31;
+// Ids must stay below shortcut_bit (and below invalid_index in every CSR offset).
+constexpr std::size_t max_ids = shortcut_bit;
+
+// A node with more upward arcs than this is customized as several tasks of chunk_arcs arcs: the
+// top separators are one node per level, and their arcs carry a large share of the triangles.
+constexpr std::uint32_t split_arcs = 256;
+constexpr std::uint32_t chunk_arcs = 128;
+
+// The street graph as an undirected simple graph: no self loops, no parallels, neighbours sorted.
+struct Adjacency {
+    std::vector<std::uint32_t> first;
+    std::vector<std::uint32_t> neighbour;
+};
+
+Adjacency symmetric_adjacency(const StreetGraph& g) {
+    const std::size_t n = g.node_count();
+    Adjacency adj;
+    adj.first.assign(n + 1, 0);
+    for (std::size_t a = 0; a < g.arc_count(); ++a) {
+        if (g.tail[a] == g.head[a]) continue;
+        ++adj.first[g.tail[a] + 1];
+        ++adj.first[g.head[a] + 1];
+    }
+    for (std::size_t v = 0; v < n; ++v) adj.first[v + 1] += adj.first[v];
+    std::vector<std::uint32_t> fill(adj.first.begin(), adj.first.end() - 1);
+    adj.neighbour.resize(adj.first[n]);
+    for (std::size_t a = 0; a < g.arc_count(); ++a) {
+        const std::uint32_t t = g.tail[a], h = g.head[a];
+        if (t == h) continue;
+        adj.neighbour[fill[t]++] = h;
+        adj.neighbour[fill[h]++] = t;
+    }
+    // Sort and deduplicate each list, compacting in place (a list only moves to the left).
+    std::uint32_t out = 0;
+    for (std::size_t v = 0; v < n; ++v) {
+        const std::uint32_t begin = adj.first[v], end = adj.first[v + 1];
+        std::sort(adj.neighbour.begin() + begin, adj.neighbour.begin() + end);
+        adj.first[v] = out;
+        for (std::uint32_t i = begin; i < end; ++i)
+            if (i == begin || adj.neighbour[i] != adj.neighbour[i - 1]) adj.neighbour[out++] = adj.neighbour[i];
+    }
+    adj.first[n] = out;
+    adj.neighbour.resize(out);
+    return adj;
+}
+
+// Nested dissection by coordinate sweeps. Every direction keeps its own array of all nodes sorted
+// by projection; a cell is a range [begin, end) holding the same nodes in each array, and splitting
+// a cell partitions each range stably, so no cell is ever sorted again: a level of the recursion
+// costs linear time.
+class Dissection {
+public:
+    static constexpr int direction_count = 4;
+    // Each side of a cut holds at least this share of the cell.
+    static constexpr double min_side = 0.2;
+
+    Dissection(const Adjacency& adj, std::span<const double> x, std::span<const double> y)
+        : m_adj(adj),
+          m_n(static_cast<std::uint32_t>(x.size())),
+          m_order(m_n),
+          m_cell_of(m_n, 0),
+          m_position(m_n),
+          m_label(m_n),
+          m_buffer(m_n) {
+        std::vector<double> key(m_n);
+        for (int d = 0; d < direction_count; ++d) {
+            for (std::uint32_t v = 0; v < m_n; ++v)
+                key[v] = d == 0 ? x[v] : d == 1 ? y[v] : d == 2 ? x[v] + y[v] : x[v] - y[v];
+            auto& s = m_sorted[static_cast<std::size_t>(d)];
+            s.resize(m_n);
+            std::iota(s.begin(), s.end(), 0u);
+            // Ties by node id: the order does not depend on the sort's internals. NaN coordinates
+            // would break the strict weak order, so they compare as +inf.
+            const auto k = [&key](std::uint32_t v) { return std::isnan(key[v]) ? infinity : key[v]; };
+            std::sort(s.begin(), s.end(),
+                      [&k](std::uint32_t a, std::uint32_t b) { return k(a) < k(b) || (k(a) == k(b) && a < b); });
+        }
+        m_queue.reserve(m_n);
+    }
+
+    std::vector<std::uint32_t> run() {
+        m_next_rank = m_n;
+        if (m_n > 0) m_cells.push_back({0, m_n, 0});
+        while (!m_cells.empty()) {
+            const Cell cell = m_cells.back();
+            m_cells.pop_back();
+            process(cell);
+        }
+        assert(m_next_rank == 0);
+        return std::move(m_order);
+    }
+
+private:
+    struct Cell {
+        std::uint32_t begin, end, id;
+    };
+    static constexpr std::uint32_t done = invalid_index;  // m_cell_of of a ranked node
+
+    bool in_cell(std::uint32_t v, std::uint32_t id) const { return m_cell_of[v] == id; }
+
+    void give_rank(std::uint32_t v) {
+        m_order[--m_next_rank] = v;
+        m_cell_of[v] = done;
+    }
+
+    void process(const Cell& cell) {
+        const std::uint32_t size = cell.end - cell.begin;
+        if (size == 1) {
+            give_rank(m_sorted[0][cell.begin]);
+            return;
+        }
+        const std::uint32_t components = label_components(cell);
+        if (components > 1) {
+            split(cell, components);
+            return;
+        }
+        cut(cell);
+    }
+
+    // m_label of every node of the cell = its connected component within the cell.
+    std::uint32_t label_components(const Cell& cell) {
+        const auto& nodes = m_sorted[0];
+        for (std::uint32_t i = cell.begin; i < cell.end; ++i) m_label[nodes[i]] = invalid_index;
+        std::uint32_t count = 0;
+        for (std::uint32_t i = cell.begin; i < cell.end; ++i) {
+            const std::uint32_t s = nodes[i];
+            if (m_label[s] != invalid_index) continue;
+            m_label[s] = count;
+            m_queue.clear();
+            m_queue.push_back(s);
+            for (std::size_t q = 0; q < m_queue.size(); ++q) {
+                const std::uint32_t u = m_queue[q];
+                for (std::uint32_t e = m_adj.first[u]; e < m_adj.first[u + 1]; ++e) {
+                    const std::uint32_t v = m_adj.neighbour[e];
+                    if (in_cell(v, cell.id) && m_label[v] == invalid_index) {
+                        m_label[v] = count;
+                        m_queue.push_back(v);
+                    }
+                }
+            }
+            ++count;
+        }
+        return count;
+    }
+
+    // Splits the cell by m_label into cells 0..count-1; nodes labelled `count` (a separator) are
+    // dropped. Children of one node are ranked at once.
+    void split(const Cell& cell, std::uint32_t count) {
+        m_bucket.assign(count + 2, 0);
+        for (std::uint32_t i = cell.begin; i < cell.end; ++i) ++m_bucket[m_label[m_sorted[0][i]] + 1];
+        for (std::uint32_t c = 0; c <= count; ++c) m_bucket[c + 1] += m_bucket[c];
+        for (auto& s : m_sorted) {
+            m_fill.assign(m_bucket.begin(), m_bucket.end() - 1);
+            for (std::uint32_t i = cell.begin; i < cell.end; ++i) m_buffer[m_fill[m_label[s[i]]]++] = s[i];
+            std::copy(m_buffer.begin(), m_buffer.begin() + (cell.end - cell.begin), s.begin() + cell.begin);
+        }
+        // Pushed in reverse so that the first component is processed first (any order is valid).
+        for (std::uint32_t c = count; c-- > 0;) {
+            const std::uint32_t begin = cell.begin + m_bucket[c], end = cell.begin + m_bucket[c + 1];
+            if (begin == end) continue;  // a side that was all separator
+            if (end - begin == 1) {
+                give_rank(m_sorted[0][begin]);
+                continue;
+            }
+            const std::uint32_t id = ++m_last_id;
+            for (std::uint32_t i = begin; i < end; ++i) m_cell_of[m_sorted[0][i]] = id;
+            m_cells.push_back({begin, end, id});
+        }
+    }
+
+    // A connected cell of >= 2 nodes: the sweep cut with the fewest crossing edges, its smaller
+    // boundary side ranked on top, the two rest sides as new cells.
+    void cut(const Cell& cell) {
+        const std::uint32_t size = cell.end - cell.begin;
+        const std::uint32_t lo = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(min_side * size));
+        const std::uint32_t hi = size - lo;
+        std::int64_t best_cut = std::numeric_limits<std::int64_t>::max();
+        std::uint32_t best_imbalance = 0, best_direction = 0, best_left = lo;
+        for (std::uint32_t d = 0; d < direction_count; ++d) {
+            const std::uint32_t* s = m_sorted[d].data() + cell.begin;
+            for (std::uint32_t i = 0; i < size; ++i) m_position[s[i]] = i;
+            // Crossing edges between positions [0, i] and the rest, updated as node i moves left.
+            std::int64_t crossing = 0;
+            for (std::uint32_t i = 0; i + 1 < size && i < hi; ++i) {
+                const std::uint32_t u = s[i];
+                for (std::uint32_t e = m_adj.first[u]; e < m_adj.first[u + 1]; ++e) {
+                    const std::uint32_t v = m_adj.neighbour[e];
+                    if (in_cell(v, cell.id)) crossing += m_position[v] > i ? 1 : -1;
+                }
+                const std::uint32_t left = i + 1;
+                if (left < lo) continue;
+                const std::uint32_t imbalance = left * 2 > size ? left * 2 - size : size - left * 2;
+                if (crossing < best_cut || (crossing == best_cut && imbalance < best_imbalance)) {
+                    best_cut = crossing;
+                    best_imbalance = imbalance;
+                    best_direction = d;
+                    best_left = left;
+                }
+            }
+        }
+        const std::uint32_t* s = m_sorted[best_direction].data() + cell.begin;
+        for (std::uint32_t i = 0; i < size; ++i) m_label[s[i]] = i < best_left ? 0 : 1;
+        // Boundary nodes of each side: either set covers every crossing edge.
+        std::array<std::uint32_t, 2> boundary{0, 0};
+        for (std::uint32_t i = 0; i < size; ++i) boundary[m_label[s[i]]] += crosses(s[i], cell.id) ? 1 : 0;
+        const std::uint32_t side = boundary[1] < boundary[0] ? 1 : 0;
+        // Collect first, relabel after: relabelling must not change what crosses() sees.
+        m_queue.clear();
+        for (std::uint32_t i = 0; i < size; ++i)
+            if (m_label[s[i]] == side && crosses(s[i], cell.id)) m_queue.push_back(s[i]);
+        for (const auto v : m_queue) m_label[v] = 2;
+        for (const auto v : m_queue) give_rank(v);
+        split(cell, 2);
+    }
+
+    // Whether v has a neighbour in the cell on the other side (labels 0 and 1).
+    bool crosses(std::uint32_t v, std::uint32_t id) const {
+        for (std::uint32_t e = m_adj.first[v]; e < m_adj.first[v + 1]; ++e) {
+            const std::uint32_t w = m_adj.neighbour[e];
+            if (in_cell(w, id) && m_label[w] <= 1 && m_label[w] != m_label[v]) return true;
+        }
+        return false;
+    }
+
+    const Adjacency& m_adj;
+    std::uint32_t m_n;
+    std::vector<std::uint32_t> m_order;
+    std::array<std::vector<std::uint32_t>, direction_count> m_sorted;
+    std::vector<std::uint32_t> m_cell_of;
+    std::vector<std::uint32_t> m_position;
+    std::vector<std::uint32_t> m_label;
+    std::vector<std::uint32_t> m_buffer;
+    std::vector<std::uint32_t> m_bucket;
+    std::vector<std::uint32_t> m_fill;
+    std::vector<std::uint32_t> m_queue;
+    std::vector<Cell> m_cells;
+    std::uint32_t m_next_rank = 0;
+    std::uint32_t m_last_id = 0;
+};
+
+}  // namespace
+
+std::vector<std::uint32_t> nested_dissection_order(const StreetGraph& graph, std::span<const double> x,
+                                                   std::span<const double> y) {
+    const std::size_t n = graph.node_count();
+    if (x.size() != n || y.size() != n)
+        throw std::invalid_argument("nested_dissection_order: " + std::to_string(n) + " nodes but " +
+                                    std::to_string(x.size()) + " x and " + std::to_string(y.size()) + " y coordinates");
+    if (n >= max_ids) throw std::invalid_argument("nested_dissection_order: too many nodes");
+    const Adjacency adj = symmetric_adjacency(graph);
+    return Dissection(adj, x, y).run();
+}
+
+Cch::Cch(const StreetGraph& graph, std::span<const double> x, std::span<const double> y)
+    : Cch(graph, nested_dissection_order(graph, x, y)) {}
+
+Cch::Cch(const StreetGraph& graph, std::span<const std::uint32_t> order) {
+    const std::size_t n = graph.node_count();
+    if (order.size() != n) throw std::invalid_argument("Cch: the order does not have one entry per node");
+    if (n >= max_ids || graph.arc_count() >= max_ids) throw std::invalid_argument("Cch: graph too large");
+    m_order.assign(order.begin(), order.end());
+    m_rank.assign(n, invalid_index);
+    for (std::uint32_t r = 0; r < n; ++r) {
+        if (m_order[r] >= n || m_rank[m_order[r]] != invalid_index)
+            throw std::invalid_argument("Cch: the order is not a permutation of the nodes");
+        m_rank[m_order[r]] = r;
+    }
+
+    // Contraction (the elimination game): the upward neighbours of rank x, once final, form a
+    // clique, which is the same as adding them to the upward neighbours of the lowest of them, its
+    // parent in the elimination tree (RoutingKit's construction).
+    {
+        const Adjacency adj = symmetric_adjacency(graph);
+        std::vector<std::vector<std::uint32_t>> up(n);
+        for (std::uint32_t u = 0; u < n; ++u)
+            for (std::uint32_t e = adj.first[u]; e < adj.first[u + 1]; ++e) {
+                const std::uint32_t ru = m_rank[u], rv = m_rank[adj.neighbour[e]];
+                if (ru < rv) up[ru].push_back(rv);
+            }
+        m_up_first.assign(n + 1, 0);
+        m_parent.assign(n, invalid_index);
+        for (std::uint32_t x = 0; x < n; ++x) {
+            auto& list = up[x];
+            std::sort(list.begin(), list.end());
+            list.erase(std::unique(list.begin(), list.end()), list.end());
+            if (m_up_head.size() + list.size() >= max_ids) throw std::invalid_argument("Cch: too many arcs");
+            m_up_head.insert(m_up_head.end(), list.begin(), list.end());
+            m_up_first[x + 1] = static_cast<std::uint32_t>(m_up_head.size());
+            if (!list.empty()) {
+                const std::uint32_t p = list.front();
+                m_parent[x] = p;
+                up[p].insert(up[p].end(), list.begin() + 1, list.end());
+            }
+            std::vector<std::uint32_t>().swap(list);
+        }
+    }
+    const std::size_t arcs = m_up_head.size();
+    m_up_tail.resize(arcs);
+    for (std::uint32_t x = 0; x < n; ++x)
+        for (std::uint32_t c = m_up_first[x]; c < m_up_first[x + 1]; ++c) m_up_tail[c] = x;
+
+    m_down_first.assign(n + 1, 0);
+    for (const auto h : m_up_head) ++m_down_first[h + 1];
+    for (std::size_t r = 0; r < n; ++r) m_down_first[r + 1] += m_down_first[r];
+    {
+        std::vector<std::uint32_t> fill(m_down_first.begin(), m_down_first.end() - 1);
+        m_down_arc.resize(arcs);
+        for (std::uint32_t c = 0; c < arcs; ++c) m_down_arc[fill[m_up_head[c]]++] = c;  // tails ascending
+    }
+
+    m_input_arc.resize(graph.arc_count());
+    m_input_arc_upward.resize(graph.arc_count());
+    for (std::size_t a = 0; a < graph.arc_count(); ++a) {
+        const std::uint32_t rt = m_rank[graph.tail[a]], rh = m_rank[graph.head[a]];
+        m_input_arc[a] = rt == rh ? invalid_index : find_arc(std::min(rt, rh), std::max(rt, rh));
+        m_input_arc_upward[a] = rt < rh ? 1 : 0;
+        assert(rt == rh || m_input_arc[a] != invalid_index);
+    }
+
+    for (std::uint32_t x = 0; x < n; ++x) {
+        const std::uint64_t d = m_up_first[x + 1] - m_up_first[x];
+        m_triangle_count += d * (d - (d > 0 ? 1 : 0)) / 2;
+    }
+
+    // Levels: 0 for the leaves of the elimination tree, else one above the highest child. All
+    // lower neighbours of a node are its descendants, so a level only reads arcs of lower levels.
+    std::vector<std::uint32_t> level(n, 0);
+    std::uint32_t top = 0;
+    for (std::uint32_t x = 0; x < n; ++x) {
+        if (m_parent[x] != invalid_index) level[m_parent[x]] = std::max(level[m_parent[x]], level[x] + 1);
+        top = std::max(top, level[x]);
+    }
+    const std::uint32_t level_count = n == 0 ? 0 : top + 1;
+    std::vector<std::uint32_t> by_level_first(level_count + 1, 0);
+    for (std::uint32_t x = 0; x < n; ++x) ++by_level_first[level[x] + 1];
+    for (std::uint32_t l = 0; l < level_count; ++l) by_level_first[l + 1] += by_level_first[l];
+    std::vector<std::uint32_t> by_level(n);
+    {
+        std::vector<std::uint32_t> fill(by_level_first.begin(), by_level_first.end() - 1);
+        for (std::uint32_t x = 0; x < n; ++x) by_level[fill[level[x]]++] = x;
+    }
+    m_level_first.assign(level_count + 1, 0);
+    for (std::uint32_t l = 0; l < level_count; ++l) {
+        for (std::uint32_t i = by_level_first[l]; i < by_level_first[l + 1]; ++i) {
+            const std::uint32_t x = by_level[i];
+            const std::uint32_t begin = m_up_first[x], end = m_up_first[x + 1];
+            if (begin == end) continue;
+            const std::uint32_t step = end - begin > split_arcs ? chunk_arcs : end - begin;
+            for (std::uint32_t b = begin; b < end; b += step) {
+                m_task_node.push_back(x);
+                m_task_arc_begin.push_back(b);
+                m_task_arc_end.push_back(std::min(end, b + step));
+            }
+        }
+        m_level_first[l + 1] = static_cast<std::uint32_t>(m_task_node.size());
+    }
+}
+
+std::uint32_t Cch::find_arc(std::uint32_t low, std::uint32_t high) const {
+    const auto begin = m_up_head.begin() + m_up_first[low], end = m_up_head.begin() + m_up_first[low + 1];
+    const auto it = std::lower_bound(begin, end, high);
+    return it != end && *it == high ? static_cast<std::uint32_t>(it - m_up_head.begin()) : invalid_index;
+}
+
+CchMetric::CchMetric(const Cch& cch)
+    : m_cch(&cch),
+      m_forward(cch.arc_count(), infinity),
+      m_backward(cch.arc_count(), infinity),
+      m_forward_via(cch.arc_count(), invalid_index),
+      m_backward_via(cch.arc_count(), invalid_index) {}
+
+CchMetric::CchMetric(const Cch& cch, std::span<const double> arc_weight) : CchMetric(cch) {
+    customize(arc_weight);
+}
+
+void CchMetric::customize(std::span<const double> arc_weight) {
+    const Cch& g = *m_cch;
+    if (arc_weight.size() != g.input_arc_count())
+        throw std::invalid_argument("CchMetric: " + std::to_string(arc_weight.size()) + " weights for " +
+                                    std::to_string(g.input_arc_count()) + " arcs");
+    std::fill(m_forward.begin(), m_forward.end(), infinity);
+    std::fill(m_backward.begin(), m_backward.end(), infinity);
+    std::fill(m_forward_via.begin(), m_forward_via.end(), invalid_index);
+    std::fill(m_backward_via.begin(), m_backward_via.end(), invalid_index);
+    for (std::uint32_t a = 0; a < arc_weight.size(); ++a) {
+        const double w = arc_weight[a];
+        if (!(w >= 0))
+            throw std::invalid_argument("CchMetric: arc " + std::to_string(a) + " has weight " + std::to_string(w));
+        const std::uint32_t c = g.m_input_arc[a];
+        if (c == invalid_index) continue;
+        // Strict: of equal parallel arcs the lowest id stays.
+        auto& weight = g.m_input_arc_upward[a] ? m_forward : m_backward;
+        auto& via = g.m_input_arc_upward[a] ? m_forward_via : m_backward_via;
+        if (w < weight[c]) weight[c] = w, via[c] = a;
+    }
+
+    // Lower triangles {z, x, y}, z < x < y: the arc x-y may go through z. Task t owns the arcs
+    // [begin, end) of its node x and reads only arcs of lower ranks z, final since their level is
+    // lower. Every arc takes the minimum over its triangles, in the order of z, whatever the thread.
+    const std::uint32_t* head = g.m_up_head.data();
+    const std::uint32_t* up_first = g.m_up_first.data();
+    const std::uint32_t* tail = g.m_up_tail.data();
+    double* forward = m_forward.data();
+    double* backward = m_backward.data();
+    std::uint32_t* forward_via = m_forward_via.data();
+    std::uint32_t* backward_via = m_backward_via.data();
+    const std::size_t n = g.node_count();
+    // Per thread: the arc from the task's node to each of its upward neighbours.
+    tbb::enumerable_thread_specific<std::vector<std::uint32_t>> arc_to(
+        [n] { return std::vector<std::uint32_t>(n, invalid_index); });
+    const auto run_task = [&](std::uint32_t t, std::vector<std::uint32_t>& arc_of) {
+        const std::uint32_t x = g.m_task_node[t], begin = g.m_task_arc_begin[t], end = g.m_task_arc_end[t];
+        for (std::uint32_t c = begin; c < end; ++c) arc_of[head[c]] = c;
+        const std::uint32_t first_head = head[begin], last_head = head[end - 1];
+        for (std::uint32_t i = g.m_down_first[x]; i < g.m_down_first[x + 1]; ++i) {
+            const std::uint32_t zx = g.m_down_arc[i];
+            const double x_to_z = backward[zx], z_to_x = forward[zx];
+            if (x_to_z == infinity && z_to_x == infinity) continue;
+            // The upward neighbours of z above x: all are upward neighbours of x (chordality).
+            const std::uint32_t z_end = up_first[tail[zx] + 1];
+            std::uint32_t zy = zx + 1;
+            if (zy < z_end && head[zy] < first_head)
+                zy = static_cast<std::uint32_t>(std::lower_bound(head + zy, head + z_end, first_head) - head);
+            const std::uint32_t middle = shortcut_bit | tail[zx];
+            // Branches rather than conditional moves: improvements are rare once an arc has seen a
+            // few triangles, and unconditional stores of weight and via measured 20% slower.
+            for (; zy < z_end && head[zy] <= last_head; ++zy) {
+                const std::uint32_t xy = arc_of[head[zy]];
+                const double f = x_to_z + forward[zy];
+                if (f < forward[xy]) forward[xy] = f, forward_via[xy] = middle;
+                const double b = backward[zy] + z_to_x;
+                if (b < backward[xy]) backward[xy] = b, backward_via[xy] = middle;
+            }
+        }
+    };
+    for (std::size_t l = 0; l + 1 < g.m_level_first.size(); ++l) {
+        const std::uint32_t begin = g.m_level_first[l], end = g.m_level_first[l + 1];
+        if (end - begin <= 1) {
+            for (std::uint32_t t = begin; t < end; ++t) run_task(t, arc_to.local());
+            continue;
+        }
+        tbb::parallel_for(tbb::blocked_range<std::uint32_t>(begin, end),
+                          [&](const tbb::blocked_range<std::uint32_t>& r) {
+                              auto& arc_of = arc_to.local();
+                              for (std::uint32_t t = r.begin(); t < r.end(); ++t) run_task(t, arc_of);
+                          });
+    }
+}
+
+void CchMetric::unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t>& arcs,
+                       std::vector<std::uint32_t>& stack) const {
+    const Cch& g = *m_cch;
+    // Entries are arc * 2 + upward; the second half of a shortcut is pushed first.
+    stack.clear();
+    stack.push_back(arc * 2 + (upward ? 1 : 0));
+    while (!stack.empty()) {
+        const std::uint32_t entry = stack.back();
+        stack.pop_back();
+        const std::uint32_t c = entry / 2;
+        const bool up = (entry & 1) != 0;
+        const std::uint32_t via = up ? m_forward_via[c] : m_backward_via[c];
+        assert(via != invalid_index);
+        if (!(via & shortcut_bit)) {
+            arcs.push_back(via);
+            continue;
+        }
+        const std::uint32_t z = via & ~shortcut_bit;
+        const std::uint32_t zx = g.find_arc(z, g.m_up_tail[c]), zy = g.find_arc(z, g.m_up_head[c]);
+        if (up) {  // x -> z -> y
+            stack.push_back(zy * 2 + 1);
+            stack.push_back(zx * 2);
+        } else {  // y -> z -> x
+            stack.push_back(zx * 2 + 1);
+            stack.push_back(zy * 2);
+        }
+    }
+}
+
+CchQuery::CchQuery(const CchMetric& metric)
+    : m_metric(&metric),
+      m_forward_dist(metric.cch().node_count(), infinity),
+      m_backward_dist(metric.cch().node_count(), infinity),
+      m_forward_pred(metric.cch().node_count(), invalid_index),
+      m_backward_pred(metric.cch().node_count(), invalid_index) {}
+
+void CchQuery::set_metric(const CchMetric& metric) {
+    if (&metric.cch() != &m_metric->cch()) throw std::invalid_argument("CchQuery::set_metric: a metric of another Cch");
+    m_metric = &metric;
+}
+
+void CchQuery::relax(std::uint32_t rank, const std::vector<double>& weight, std::vector<double>& dist,
+                     std::vector<std::uint32_t>& pred) {
+    const Cch& g = m_metric->cch();
+    const double d = dist[rank];
+    if (d == infinity) return;
+    const auto& head = g.up_head();
+    for (std::uint32_t c = g.up_first()[rank]; c < g.up_first()[rank + 1]; ++c) {
+        const double nd = d + weight[c];
+        if (nd < dist[head[c]]) dist[head[c]] = nd, pred[head[c]] = c;
+    }
+}
+
+double CchQuery::run(std::uint32_t source, std::uint32_t target) {
+    const Cch& g = m_metric->cch();
+    const auto& parent = g.elimination_parent();
+    // Reset the previous run's search spaces: its distances live only on those two tree paths.
+    if (m_dirty) {
+        for (std::uint32_t x = m_source; x != invalid_index; x = parent[x]) m_forward_dist[x] = infinity;
+        for (std::uint32_t x = m_target; x != invalid_index; x = parent[x]) m_backward_dist[x] = infinity;
+    }
+    m_dirty = true;
+    m_source = g.rank(source);
+    m_target = g.rank(target);
+    m_forward_dist[m_source] = 0;
+    m_backward_dist[m_target] = 0;
+    const auto& forward = m_metric->forward_weight();
+    const auto& backward = m_metric->backward_weight();
+    // Below the lowest common ancestor the paths are disjoint; invalid_index compares above every
+    // rank, so a finished path simply waits.
+    std::uint32_t x = m_source, y = m_target;
+    while (x != y) {
+        if (x < y) {
+            relax(x, forward, m_forward_dist, m_forward_pred);
+            x = parent[x];
+        } else {
+            relax(y, backward, m_backward_dist, m_backward_pred);
+            y = parent[y];
+        }
+    }
+    double best = infinity;
+    std::uint32_t meeting = invalid_index;
+    for (; x != invalid_index; x = parent[x]) {
+        const double f = m_forward_dist[x], b = m_backward_dist[x];
+        if (f + b < best) best = f + b, meeting = x;
+        // A search that has reached the best cost cannot improve it (weights are >= 0).
+        if (f < best) relax(x, forward, m_forward_dist, m_forward_pred);
+        if (b < best) relax(x, backward, m_backward_dist, m_backward_pred);
+    }
+    m_meeting = meeting;
+    m_cost = best;
+    return best;
+}
+
+bool CchQuery::path(std::vector<std::uint32_t>& arcs) {
+    if (!m_dirty || m_meeting == invalid_index) return false;
+    const auto& tail = m_metric->cch().up_tail();
+    m_arcs.clear();
+    for (std::uint32_t v = m_meeting; v != m_source; v = tail[m_forward_pred[v]]) m_arcs.push_back(m_forward_pred[v]);
+    for (std::size_t i = m_arcs.size(); i-- > 0;) m_metric->unpack(m_arcs[i], true, arcs, m_stack);
+    for (std::uint32_t v = m_meeting; v != m_target; v = tail[m_backward_pred[v]])
+        m_metric->unpack(m_backward_pred[v], false, arcs, m_stack);
+    return true;
+}
+
+CchManyToMany::CchManyToMany(const CchMetric& metric)
+    : m_metric(metric),
+      m_dist(metric.cch().node_count(), infinity),
+      m_bucket_of(metric.cch().node_count(), invalid_index) {}
+
+void CchManyToMany::set_targets(std::span<const std::uint32_t> targets) {
+    const Cch& g = m_metric.cch();
+    const auto& parent = g.elimination_parent();
+    const auto& first = g.up_first();
+    const auto& head = g.up_head();
+    const auto& backward = m_metric.backward_weight();
+    for (const auto r : m_bucket_rank) m_bucket_of[r] = invalid_index;
+    m_bucket_rank.clear();
+    m_raw_bucket.clear();
+    m_raw_target.clear();
+    m_raw_cost.clear();
+    m_target_count = targets.size();
+    for (std::uint32_t i = 0; i < targets.size(); ++i) {
+        const std::uint32_t t = g.rank(targets[i]);
+        m_dist[t] = 0;
+        for (std::uint32_t x = t; x != invalid_index; x = parent[x]) {
+            const double d = m_dist[x];
+            if (d == infinity) continue;
+            for (std::uint32_t c = first[x]; c < first[x + 1]; ++c)
+                m_dist[head[c]] = std::min(m_dist[head[c]], d + backward[c]);
+            if (m_bucket_of[x] == invalid_index) {
+                m_bucket_of[x] = static_cast<std::uint32_t>(m_bucket_rank.size());
+                m_bucket_rank.push_back(x);
+            }
+            m_raw_bucket.push_back(m_bucket_of[x]);
+            m_raw_target.push_back(i);
+            m_raw_cost.push_back(d);
+        }
+        for (std::uint32_t x = t; x != invalid_index; x = parent[x]) m_dist[x] = infinity;
+    }
+    // Counting sort by bucket (stable: targets ascending within a bucket).
+    m_bucket_first.assign(m_bucket_rank.size() + 1, 0);
+    for (const auto b : m_raw_bucket) ++m_bucket_first[b + 1];
+    for (std::size_t b = 0; b < m_bucket_rank.size(); ++b) m_bucket_first[b + 1] += m_bucket_first[b];
+    m_entry_target.resize(m_raw_bucket.size());
+    m_entry_cost.resize(m_raw_bucket.size());
+    // m_bucket_first[b] serves as the fill position of bucket b, then is shifted back.
+    for (std::size_t e = 0; e < m_raw_bucket.size(); ++e) {
+        const std::uint32_t p = m_bucket_first[m_raw_bucket[e]]++;
+        m_entry_target[p] = m_raw_target[e];
+        m_entry_cost[p] = m_raw_cost[e];
+    }
+    for (std::size_t b = m_bucket_rank.size(); b > 0; --b) m_bucket_first[b] = m_bucket_first[b - 1];
+    m_bucket_first[0] = 0;
+}
+
+void CchManyToMany::run(std::uint32_t source, std::span<double> out) {
+    assert(out.size() == m_target_count);
+    const Cch& g = m_metric.cch();
+    const auto& parent = g.elimination_parent();
+    const auto& first = g.up_first();
+    const auto& head = g.up_head();
+    const auto& forward = m_metric.forward_weight();
+    std::fill(out.begin(), out.end(), infinity);
+    const std::uint32_t s = g.rank(source);
+    m_dist[s] = 0;
+    for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
+        const double d = m_dist[x];
+        if (d == infinity) continue;
+        for (std::uint32_t c = first[x]; c < first[x + 1]; ++c)
+            m_dist[head[c]] = std::min(m_dist[head[c]], d + forward[c]);
+        const std::uint32_t b = m_bucket_of[x];
+        if (b == invalid_index) continue;
+        for (std::uint32_t e = m_bucket_first[b]; e < m_bucket_first[b + 1]; ++e) {
+            double& o = out[m_entry_target[e]];
+            o = std::min(o, d + m_entry_cost[e]);
+        }
+    }
+    for (std::uint32_t x = s; x != invalid_index; x = parent[x]) m_dist[x] = infinity;
+}
+
+void CchManyToMany::run(std::span<const std::uint32_t> sources, std::span<double> out) {
+    assert(out.size() == sources.size() * m_target_count);
+    for (std::size_t i = 0; i < sources.size(); ++i) run(sources[i], out.subspan(i * m_target_count, m_target_count));
+}
+
+CchOneToAll::CchOneToAll(const CchMetric& metric) : m_metric(metric), m_dist(metric.cch().node_count(), infinity) {}
+
+void CchOneToAll::run(std::uint32_t source) {
+    const Cch& g = m_metric.cch();
+    const auto& parent = g.elimination_parent();
+    const std::uint32_t* first = g.up_first().data();
+    const std::uint32_t* head = g.up_head().data();
+    const double* forward = m_metric.forward_weight().data();
+    const double* backward = m_metric.backward_weight().data();
+    double* dist = m_dist.data();
+    std::fill(m_dist.begin(), m_dist.end(), infinity);
+    const std::uint32_t s = g.rank(source);
+    dist[s] = 0;
+    for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
+        const double d = dist[x];
+        if (d == infinity) continue;
+        for (std::uint32_t c = first[x]; c < first[x + 1]; ++c) dist[head[c]] = std::min(dist[head[c]], d + forward[c]);
+    }
+    // Downward sweep: a rank's upward neighbours are higher, hence final when it is reached.
+    for (std::size_t r = g.node_count(); r-- > 0;) {
+        double d = dist[r];
+        for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) d = std::min(d, dist[head[c]] + backward[c]);
+        dist[r] = d;
+    }
+}
+
+}  // namespace flemsim::routing

@@ -1,0 +1,217 @@
+#pragma once
+// Customizable contraction hierarchies (Dibbelt, Strasser, Wagner 2016, "Customizable Contraction
+// Hierarchies"; the design follows RoutingKit) on a StreetGraph. Three phases:
+//  1. nested_dissection_order(): a metric-independent node order from the node coordinates;
+//  2. Cch: the contraction along that order, the undirected upward graph (a chordal supergraph of
+//     the street graph) and its elimination tree; metric independent, built once per graph;
+//  3. CchMetric: one customization per set of arc weights (free-flow time, congested time of an
+//     hour, length, walk or bike time): forward and backward weights of every upward arc. Several
+//     metrics share one Cch.
+// Queries hold their scratch and are reused, one per thread: CchQuery (one-to-one with path
+// unpacking), CchManyToMany (buckets of backward searches per target set), CchOneToAll (PHAST).
+//
+// Everything inside is in rank space (rank 0 = contracted first); the API speaks original node and
+// arc ids. Arc weights must be >= 0; +inf means the arc is absent. Self loops never lie on a
+// shortest path and are dropped; of parallel arcs the one with the least weight (then the lowest
+// arc id) is kept.
+//
+// Costs equal Dijkstra's (ShortestPathTree) up to rounding: both are sums of the same arc weights
+// along a shortest path, but added in a different order (a CCH cost is the sum of an upward and a
+// downward part, each built from shortcut weights), so the last bits may differ; tests compare with
+// a relative tolerance of 1e-9. Within the CCH the costs are exact and consistent: CchQuery and
+// CchManyToMany return the identical double for the same pair, and customization gives the same
+// bits at any thread count (each arc takes the minimum over its lower triangles, and the minimum
+// does not depend on the order of evaluation).
+//
+// Ties between paths of equal cost: a shortcut keeps an original arc over a detour through a lower
+// triangle of equal weight, and of equal triangles the one through the lowest-ranked middle node;
+// a query keeps the first predecessor found (the lowest rank) and meets at the lowest-ranked
+// common ancestor with the least cost. Such a path may differ from Dijkstra's (which breaks ties by
+// node id) but has the same cost.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "sim/routing/street_graph.hpp"
+
+namespace flemsim::routing {
+
+// A metric-independent order for the CCH (order[rank] = node) by nested dissection on the node
+// coordinates `x`, `y` (one per node, any planar system): a cell is split into its connected
+// components; a connected cell is cut by the sweep along one of four directions (x, y and the two
+// diagonals) with the fewest crossing edges that leaves at least a fifth of the cell on each side,
+// and the nodes of the cut's smaller boundary side form the separator, ranked above both halves.
+// Deterministic (ties by node id); nodes without arcs and disconnected parts are fine.
+std::vector<std::uint32_t> nested_dissection_order(const StreetGraph& graph, std::span<const double> x,
+                                                   std::span<const double> y);
+
+// The metric-independent part: the upward graph of the contraction in `order` as CSR by rank
+// (heads ascending), the elimination tree (parent = lowest upward neighbour), the map from the
+// graph's arcs to upward arcs, and the order in which customization may process nodes.
+class Cch {
+public:
+    // `order[rank]` = node, a permutation of the graph's nodes (e.g. nested_dissection_order()).
+    Cch(const StreetGraph& graph, std::span<const std::uint32_t> order);
+    // With nested_dissection_order(graph, x, y).
+    Cch(const StreetGraph& graph, std::span<const double> x, std::span<const double> y);
+
+    std::size_t node_count() const { return m_rank.size(); }
+    std::size_t arc_count() const { return m_up_head.size(); }  // upward arcs, each one both ways
+    std::size_t input_arc_count() const { return m_input_arc.size(); }
+    // Number of lower triangles, the work of one customization.
+    std::uint64_t triangle_count() const { return m_triangle_count; }
+    // Height of the elimination tree (levels of the parallel customization).
+    std::size_t level_count() const { return m_level_first.empty() ? 0 : m_level_first.size() - 1; }
+
+    std::uint32_t rank(std::uint32_t node) const { return m_rank[node]; }
+    std::uint32_t node_at(std::uint32_t rank) const { return m_order[rank]; }
+    // The CSR of upward arcs by rank: arcs of rank r are [up_first[r], up_first[r+1]), with
+    // tail r and heads ascending.
+    const std::vector<std::uint32_t>& up_first() const { return m_up_first; }
+    const std::vector<std::uint32_t>& up_head() const { return m_up_head; }
+    const std::vector<std::uint32_t>& up_tail() const { return m_up_tail; }
+    // Parent of a rank in the elimination tree (invalid_index at a root).
+    const std::vector<std::uint32_t>& elimination_parent() const { return m_parent; }
+    // The upward arc of an original arc, invalid_index for self loops; `input_arc_upward` tells
+    // whether the original arc runs from the lower rank to the higher one.
+    const std::vector<std::uint32_t>& input_arc() const { return m_input_arc; }
+    const std::vector<std::uint8_t>& input_arc_upward() const { return m_input_arc_upward; }
+    // The upward arc from rank `low` to rank `high` (low < high); invalid_index if none.
+    std::uint32_t find_arc(std::uint32_t low, std::uint32_t high) const;
+
+private:
+    friend class CchMetric;
+    std::vector<std::uint32_t> m_order;  // rank -> node
+    std::vector<std::uint32_t> m_rank;   // node -> rank
+    std::vector<std::uint32_t> m_up_first;
+    std::vector<std::uint32_t> m_up_head;
+    std::vector<std::uint32_t> m_up_tail;
+    std::vector<std::uint32_t> m_down_first;  // per rank r: the upward arcs with head r, tails ascending
+    std::vector<std::uint32_t> m_down_arc;
+    std::vector<std::uint32_t> m_parent;
+    std::vector<std::uint32_t> m_input_arc;
+    std::vector<std::uint8_t> m_input_arc_upward;
+    // Customization tasks by level of the elimination tree (a node's children are on lower
+    // levels): task t relaxes the upward arcs [task_arc_begin, task_arc_end) of task_node; nodes
+    // of many arcs are split into several tasks so the top separators, one node per level, still
+    // run in parallel.
+    std::vector<std::uint32_t> m_level_first;
+    std::vector<std::uint32_t> m_task_node;
+    std::vector<std::uint32_t> m_task_arc_begin;
+    std::vector<std::uint32_t> m_task_arc_end;
+    std::uint64_t m_triangle_count = 0;
+};
+
+// Weights of one metric on a Cch: per upward arc the cost from tail to head (forward) and from
+// head to tail (backward), and how each was reached (an original arc, or the middle node of a
+// lower triangle) for path unpacking. The Cch must outlive the metric.
+class CchMetric {
+public:
+    explicit CchMetric(const Cch& cch);  // every arc absent until customize()
+    CchMetric(const Cch& cch, std::span<const double> arc_weight);
+
+    // Basic customization: original weights, then the lower triangles of every arc, nodes in
+    // order of the elimination tree's levels (TBB over the nodes of a level). `arc_weight` is per
+    // arc of the StreetGraph (same numbering), >= 0 or +inf; throws std::invalid_argument on a
+    // negative or NaN weight or a wrong size. Reuses this object's storage.
+    void customize(std::span<const double> arc_weight);
+
+    const Cch& cch() const { return *m_cch; }
+    const std::vector<double>& forward_weight() const { return m_forward; }
+    const std::vector<double>& backward_weight() const { return m_backward; }
+    // Appends the original arcs of upward arc `arc` (tail to head if `upward`, else head to tail),
+    // in path order, to `arcs`; `stack` is the caller's scratch. The arc's weight must be finite.
+    void unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t>& arcs,
+                std::vector<std::uint32_t>& stack) const;
+
+private:
+    const Cch* m_cch;
+    std::vector<double> m_forward;
+    std::vector<double> m_backward;
+    // Original arc id, or shortcut_bit | rank of the middle node of the triangle.
+    std::vector<std::uint32_t> m_forward_via;
+    std::vector<std::uint32_t> m_backward_via;
+};
+
+// One-to-one queries: upward searches from source and target along their paths in the
+// elimination tree (RoutingKit's elimination-tree query), pruned by the best cost so far.
+class CchQuery {
+public:
+    explicit CchQuery(const CchMetric& metric);
+
+    // Later runs on another customization of the same Cch (e.g. the car's times of another hour):
+    // the scratch depends only on the Cch.
+    void set_metric(const CchMetric& metric);
+    const CchMetric& metric() const { return *m_metric; }
+
+    // Cost from `source` to `target` (unreachable if there is no path).
+    double run(std::uint32_t source, std::uint32_t target);
+    double cost() const { return m_cost; }
+    // The original arcs of the last run's path, from source to target, appended to `arcs`; false
+    // if unreached. Their weights sum to cost() up to rounding.
+    bool path(std::vector<std::uint32_t>& arcs);
+
+private:
+    void relax(std::uint32_t rank, const std::vector<double>& weight, std::vector<double>& dist,
+               std::vector<std::uint32_t>& pred);
+
+    const CchMetric* m_metric;
+    std::vector<double> m_forward_dist;  // by rank; +inf outside the last run's search spaces
+    std::vector<double> m_backward_dist;
+    std::vector<std::uint32_t> m_forward_pred;  // upward arc by which a rank was reached
+    std::vector<std::uint32_t> m_backward_pred;
+    std::vector<std::uint32_t> m_arcs;   // path scratch
+    std::vector<std::uint32_t> m_stack;  // unpacking scratch
+    std::uint32_t m_source = 0;          // ranks of the last run
+    std::uint32_t m_target = 0;
+    std::uint32_t m_meeting = 0;
+    bool m_dirty = false;
+    double m_cost = 0;
+};
+
+// Many-to-many by buckets: set_targets() runs the backward upward search of every target and
+// stores (target, cost) at each rank it reaches; a source's upward search then scans the buckets
+// on its path. The same costs as CchQuery, bit for bit.
+class CchManyToMany {
+public:
+    explicit CchManyToMany(const CchMetric& metric);
+
+    void set_targets(std::span<const std::uint32_t> targets);
+    std::size_t target_count() const { return m_target_count; }
+    // Costs from `source` to every target in the order given to set_targets(); out.size() ==
+    // target_count().
+    void run(std::uint32_t source, std::span<double> out);
+    // Row-major matrix: out[i * target_count() + j] = cost from sources[i] to target j.
+    void run(std::span<const std::uint32_t> sources, std::span<double> out);
+
+private:
+    const CchMetric& m_metric;
+    std::vector<double> m_dist;              // by rank; +inf outside the current search
+    std::vector<std::uint32_t> m_bucket_of;  // by rank: bucket index, invalid_index if none
+    std::vector<std::uint32_t> m_bucket_rank;
+    std::vector<std::uint32_t> m_bucket_first;
+    std::vector<std::uint32_t> m_entry_target;
+    std::vector<double> m_entry_cost;
+    std::vector<std::uint32_t> m_raw_bucket;  // entries in search order, before sorting by bucket
+    std::vector<std::uint32_t> m_raw_target;
+    std::vector<double> m_raw_cost;
+    std::size_t m_target_count = 0;
+};
+
+// One-to-all by PHAST (Delling et al. 2011): the upward search from the source along its
+// elimination-tree path, then one sweep over all ranks from the top down relaxing downward arcs.
+class CchOneToAll {
+public:
+    explicit CchOneToAll(const CchMetric& metric);
+
+    void run(std::uint32_t source);
+    double cost(std::uint32_t node) const { return m_dist[m_metric.cch().rank(node)]; }
+    // The costs by rank (cost of node v at rank(v)).
+    const std::vector<double>& rank_cost() const { return m_dist; }
+
+private:
+    const CchMetric& m_metric;
+    std::vector<double> m_dist;
+};
+
+}  // namespace flemsim::routing

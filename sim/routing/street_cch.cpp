@@ -1,0 +1,63 @@
+#include "sim/routing/street_cch.hpp"
+
+#include <array>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <span>
+
+#include "sim/network/network.hpp"
+#include "sim/routing/los.hpp"
+
+namespace flemsim::routing {
+
+struct StreetCchs::Impl {
+    std::array<std::once_flag, core::mode_count> built;
+    std::array<std::optional<Cch>, core::mode_count> cch;
+    std::array<std::optional<CchMetric>, core::mode_count> metric;
+};
+
+StreetCchs::StreetCchs() : m_impl(std::make_unique<Impl>()) {}
+StreetCchs::~StreetCchs() = default;
+
+const Cch& StreetCchs::hierarchy(const network::Network& net, const StreetGraph& graph, core::Mode mode) {
+    return free_flow(net, graph, mode).cch();
+}
+
+const CchMetric& StreetCchs::free_flow(const network::Network& net, const StreetGraph& graph, core::Mode mode) {
+    const auto m = core::mode_index(mode);
+    std::call_once(m_impl->built[m], [&] {
+        const std::size_t n = graph.node_count();
+        m_impl->cch[m].emplace(graph, std::span<const double>(net.node_x_m.data(), n),
+                               std::span<const double>(net.node_y_m.data(), n));
+        m_impl->metric[m].emplace(*m_impl->cch[m], graph.time_s);
+    });
+    return *m_impl->metric[m];
+}
+
+bool StreetPathQuery::run(const StreetGraph& graph, std::uint32_t from, std::uint32_t to, double& time_s,
+                          double& length_m, const double* arc_time_s) {
+    m_arcs.clear();
+    if (!(m_query.run(from, to) < std::numeric_limits<double>::infinity())) return false;
+    m_query.path(m_arcs);
+    const double* times = arc_time_s ? arc_time_s : graph.time_s.data();
+    time_s = 0, length_m = 0;
+    for (const auto arc : m_arcs) time_s += times[arc], length_m += graph.length_m[arc];
+    return true;
+}
+
+namespace {
+const StreetGraph& graph_of(const RoutingContext& ctx, core::Mode mode) {
+    return mode == core::Mode::walk ? ctx.walk : mode == core::Mode::bike ? ctx.bike : ctx.car;
+}
+}  // namespace
+
+const Cch& street_cch(const RoutingContext& ctx, core::Mode mode) {
+    return ctx.cchs->hierarchy(ctx.net, graph_of(ctx, mode), mode);
+}
+
+const CchMetric& street_metric(const RoutingContext& ctx, core::Mode mode) {
+    return ctx.cchs->free_flow(ctx.net, graph_of(ctx, mode), mode);
+}
+
+}  // namespace flemsim::routing

@@ -1,0 +1,96 @@
+#pragma once
+// The street graphs' customizable contraction hierarchies (cch.hpp), kept with the routing
+// context: each mode's hierarchy is built on first use (thread-safe), once per run, and
+// customized with the graph's own times (free flow) then; other metrics (a day's congested car
+// times of an hour) are customizations of the same hierarchy, CchMetric objects of the caller.
+//
+// Where flemsim uses them: a street query whose origin has few destinations (`flemsim route`,
+// the trips' level of service, the day loop's car routes) is a one-to-one CCH query; an origin
+// with many destinations keeps one Dijkstra search stopped once all are settled, which then
+// costs less (see use_cch()).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "sim/core/types.hpp"
+#include "sim/routing/cch.hpp"
+#include "sim/routing/street_graph.hpp"
+
+namespace flemsim::network {
+struct Network;
+}
+
+namespace flemsim::routing {
+
+struct RoutingContext;
+
+class StreetCchs {
+public:
+    StreetCchs();
+    ~StreetCchs();
+    StreetCchs(const StreetCchs&) = delete;
+    StreetCchs& operator=(const StreetCchs&) = delete;
+
+    // The hierarchy of `graph` (the context's graph of `mode`), ordered by the network's node
+    // coordinates; built on the first call for the mode.
+    const Cch& hierarchy(const network::Network& net, const StreetGraph& graph, core::Mode mode);
+    // Its customization with the graph's own arc times.
+    const CchMetric& free_flow(const network::Network& net, const StreetGraph& graph, core::Mode mode);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+// One-to-one street paths on a customized hierarchy, measured as a search's tree measures them:
+// the arcs' times (`arc_time_s` when given, else the graph's) and lengths summed along the path
+// from the origin, in its order. The time so summed may differ from CchQuery::cost() in the last
+// bits (another order of the same additions); this one is what flemsim reports, so an answer is
+// the same to the bit whether a CCH query or a search found the path.
+class StreetPathQuery {
+public:
+    explicit StreetPathQuery(const CchMetric& metric) : m_query(metric) {}
+    // False when `to` is unreachable from `from`. The path's arcs are in arcs() until the next run.
+    bool run(const StreetGraph& graph, std::uint32_t from, std::uint32_t to, double& time_s, double& length_m,
+             const double* arc_time_s = nullptr);
+    // The same on another customization of the hierarchy (`arc_time_s`: the times it was
+    // customized with, e.g. the car's congested times of an hour).
+    bool run(const CchMetric& metric, const StreetGraph& graph, std::uint32_t from, std::uint32_t to, double& time_s,
+             double& length_m, const double* arc_time_s) {
+        m_query.set_metric(metric);
+        return run(graph, from, to, time_s, length_m, arc_time_s);
+    }
+    const std::vector<std::uint32_t>& arcs() const { return m_arcs; }
+
+private:
+    CchQuery m_query;
+    std::vector<std::uint32_t> m_arcs;
+};
+
+// The context's hierarchy and free-flow metric of a street mode (walk, bike or car).
+const Cch& street_cch(const RoutingContext& ctx, core::Mode mode);
+const CchMetric& street_metric(const RoutingContext& ctx, core::Mode mode);
+
+// Whether `targets` destinations of one origin are answered by one-to-one CCH queries rather than
+// one Dijkstra search stopped once all are settled. The break-even grows with the network: a
+// search settles a share of its nodes, a CCH query visits a few hundred. Measured on Porto
+// Alegre's car network (17,943 nodes, one thread, `flemsim route`): at 64 destinations per
+// origin both cost the same (35,000 queries/s), at 4 the CCH costs 6.6x less, at 256 1.9x more.
+// So: fewer than node_count / 280 destinations (at least 2). A rule of the data only, so the
+// answers do not depend on threads.
+inline bool use_cch(const StreetGraph& graph, std::size_t targets) {
+    const std::size_t limit = graph.node_count() / 280;
+    return targets < (limit < 2 ? 2 : limit);
+}
+
+// Whether a batch with `origins` such origins is worth building the hierarchy for. Building and
+// customizing one costs as much as a number of searches that grows about as the square root of
+// the network (measured: Porto Alegre's 17,943 car nodes about 20 searches, a 1,000,000-node
+// square grid, nested dissection's worst case, about 300), so: at least sqrt(nodes) / 4 origins;
+// fewer keep the searches.
+inline bool worth_cch(const StreetGraph& graph, std::size_t origins) {
+    return origins > 0 && 16 * origins * origins >= graph.node_count();
+}
+
+}  // namespace flemsim::routing

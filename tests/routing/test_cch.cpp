@@ -1,0 +1,366 @@
+#include <doctest/doctest.h>
+
+#include <tbb/global_control.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+#include "sim/core/rng.hpp"
+#include "sim/routing/cch.hpp"
+#include "sim/routing/dijkstra.hpp"
+#include "sim/routing/street_cch.hpp"
+#include "sim/routing/street_graph.hpp"
+
+using namespace flemsim;
+using routing::Cch;
+using routing::CchManyToMany;
+using routing::CchMetric;
+using routing::CchOneToAll;
+using routing::CchQuery;
+using routing::ShortestPathTree;
+using routing::StreetGraph;
+
+namespace {
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+// CCH and Dijkstra add the same weights in a different order: equal up to a relative 1e-9 (and
+// exactly equal when the weights are integers, as in the odd seeds below).
+bool close(double a, double b) {
+    if (a == b) return true;
+    return std::abs(a - b) <= 1e-9 * std::max(std::abs(a), std::abs(b));
+}
+
+struct TestGraph {
+    StreetGraph graph;
+    std::vector<double> x, y;
+};
+
+// Random points in 1-3 separate regions, each joined to 1-3 nearest points of its region: two-way,
+// one-way either way, zero-time and zero-length arcs, parallel arcs, self loops, nodes without arcs.
+// Odd seeds use integer times, so that equal-cost paths abound and sums are exact.
+TestGraph random_graph(std::uint64_t seed, std::uint32_t min_nodes = 50, std::uint32_t max_nodes = 2000) {
+    core::Rng rng(seed, core::Stream::person_attributes, 0xcc4);
+    const std::uint32_t n = min_nodes + rng.below(max_nodes - min_nodes + 1);
+    const std::uint32_t parts = 1 + rng.below(3);
+    const bool integer = seed % 2 == 1;
+    TestGraph t;
+    std::vector<std::uint32_t> part(n);
+    std::vector<bool> isolated(n);
+    for (std::uint32_t v = 0; v < n; ++v) {
+        part[v] = rng.below(parts);
+        t.x.push_back(part[v] * 2.0 + rng.uniform());
+        t.y.push_back(rng.uniform());
+        isolated[v] = rng.bernoulli(0.03);
+    }
+    std::vector<std::uint32_t> tail, head;
+    std::vector<double> time, length;
+    const auto add = [&](std::uint32_t u, std::uint32_t v, double d) {
+        double w = rng.bernoulli(0.05) ? 0.0 : d * 100 * (0.5 + rng.uniform());
+        if (integer) w = std::round(w / 10);
+        tail.push_back(u);
+        head.push_back(v);
+        time.push_back(w);
+        length.push_back(rng.bernoulli(0.05) ? 0.0 : d * 100);
+    };
+    for (std::uint32_t u = 0; u < n; ++u) {
+        if (isolated[u]) continue;
+        const std::uint32_t k = 1 + rng.below(3);
+        std::vector<std::pair<double, std::uint32_t>> near;
+        for (std::uint32_t v = 0; v < n; ++v) {
+            if (v == u || isolated[v] || part[v] != part[u]) continue;
+            near.emplace_back(std::hypot(t.x[u] - t.x[v], t.y[u] - t.y[v]), v);
+        }
+        const std::size_t keep = std::min<std::size_t>(k, near.size());
+        std::partial_sort(near.begin(), near.begin() + static_cast<std::ptrdiff_t>(keep), near.end());
+        for (std::size_t i = 0; i < keep; ++i) {
+            const double d = near[i].first;
+            const std::uint32_t v = near[i].second;
+            const double r = rng.uniform();
+            if (r < 0.6) {
+                add(u, v, d);
+                add(v, u, d);
+            } else if (r < 0.8) {
+                add(u, v, d);
+            } else {
+                add(v, u, d);
+            }
+            if (rng.bernoulli(0.05)) add(u, v, d);  // a parallel arc
+        }
+        if (rng.bernoulli(0.02)) add(u, u, 0.1);  // a self loop
+    }
+    t.graph = routing::make_graph(n, tail, head, time, length, {});
+    return t;
+}
+
+// The path is consecutive arcs from source to target whose weights sum to the cost.
+void check_path(const StreetGraph& g, const std::vector<std::uint32_t>& arcs, std::uint32_t source,
+                std::uint32_t target, double cost, const std::vector<double>& weight) {
+    std::uint32_t at = source;
+    double sum = 0;
+    for (const auto a : arcs) {
+        REQUIRE(a < g.arc_count());
+        REQUIRE(g.tail[a] == at);
+        at = g.head[a];
+        sum += weight[a];
+    }
+    CHECK(at == target);
+    CHECK(close(sum, cost));
+}
+
+// One metric against Dijkstra: PHAST from a few sources, one-to-one with paths, many-to-many.
+void check_metric(const StreetGraph& g, const Cch& cch, const std::vector<double>& weight, core::Rng& rng) {
+    const CchMetric metric(cch, weight);
+    const auto n = static_cast<std::uint32_t>(g.node_count());
+    ShortestPathTree tree(g);
+    CchOneToAll phast(metric);
+    CchQuery query(metric);
+    std::vector<std::uint32_t> arcs;
+    for (int i = 0; i < 4; ++i) {
+        const std::uint32_t s = rng.below(n);
+        tree.run(s, inf, weight.data());
+        phast.run(s);
+        for (std::uint32_t v = 0; v < n; ++v) {
+            INFO("source ", s, " node ", v);
+            REQUIRE(close(phast.cost(v), tree.time_s(v)));
+        }
+        for (int j = 0; j < 25; ++j) {
+            const std::uint32_t t = j == 0 ? s : rng.below(n);
+            INFO("source ", s, " target ", t);
+            const double c = query.run(s, t);
+            REQUIRE(close(c, tree.time_s(t)));
+            CHECK(c == query.cost());
+            arcs.clear();
+            CHECK(query.path(arcs) == (c < inf));
+            if (c < inf) check_path(g, arcs, s, t, c, weight);
+            if (t == s) CHECK(arcs.empty());
+        }
+    }
+    // Many-to-many equals repeated one-to-one, bit for bit.
+    std::vector<std::uint32_t> sources, targets;
+    for (int i = 0; i < 7; ++i) sources.push_back(rng.below(n));
+    for (int i = 0; i < 13; ++i) targets.push_back(rng.below(n));
+    CchManyToMany buckets(metric);
+    buckets.set_targets(targets);
+    std::vector<double> matrix(sources.size() * targets.size());
+    buckets.run(sources, matrix);
+    for (std::size_t i = 0; i < sources.size(); ++i)
+        for (std::size_t j = 0; j < targets.size(); ++j)
+            CHECK(matrix[i * targets.size() + j] == query.run(sources[i], targets[j]));
+    // A second target set on the same object.
+    targets.resize(5);
+    buckets.set_targets(targets);
+    std::vector<double> row(targets.size());
+    buckets.run(sources[0], row);
+    for (std::size_t j = 0; j < targets.size(); ++j) CHECK(row[j] == query.run(sources[0], targets[j]));
+}
+
+}  // namespace
+
+TEST_CASE("CCH on five nodes, by hand") {
+    // 0 -2-> 1 -3-> 2 -1-> 3 -4-> 4 -1-> 0, shortcuts 0 -6-> 2 and 1 -9-> 4 that never pay, and
+    // node 5 without arcs.
+    const auto g = routing::make_graph(6, {0, 1, 0, 2, 3, 4, 1}, {1, 2, 2, 3, 4, 0, 4}, {2, 3, 6, 1, 4, 1, 9},
+                                       {2, 3, 6, 1, 4, 1, 9}, {});
+    const std::vector<double> x{0, 1, 1.3, 0.5, -0.3, 5}, y{0, 0, 1, 1.6, 1, 5};
+    const Cch cch(g, x, y);
+    const CchMetric metric(cch, g.time_s);
+    const double expected[6][6] = {
+        {0, 2, 5, 6, 10, inf}, {9, 0, 3, 4, 8, inf}, {6, 8, 0, 1, 5, inf},
+        {5, 7, 10, 0, 4, inf}, {1, 3, 6, 7, 0, inf}, {inf, inf, inf, inf, inf, 0},
+    };
+    CchQuery query(metric);
+    CchOneToAll phast(metric);
+    for (std::uint32_t s = 0; s < 6; ++s) {
+        phast.run(s);
+        for (std::uint32_t t = 0; t < 6; ++t) {
+            CHECK(query.run(s, t) == expected[s][t]);
+            CHECK(phast.cost(t) == expected[s][t]);
+        }
+    }
+    // 0 -> 4 only along the ring: arcs 0, 1, 3, 4.
+    query.run(0, 4);
+    std::vector<std::uint32_t> arcs;
+    REQUIRE(query.path(arcs));
+    std::vector<std::uint32_t> ring;
+    for (std::uint32_t a = 0; a < g.arc_count(); ++a)
+        if ((g.tail[a] == 0 && g.head[a] == 1) || (g.tail[a] == 1 && g.head[a] == 2) ||
+            (g.tail[a] == 2 && g.head[a] == 3) || (g.tail[a] == 3 && g.head[a] == 4))
+            ring.push_back(a);
+    std::sort(ring.begin(), ring.end(), [&g](std::uint32_t a, std::uint32_t b) { return g.tail[a] < g.tail[b]; });
+    CHECK(arcs == ring);
+    query.run(5, 0);
+    arcs.clear();
+    CHECK_FALSE(query.path(arcs));
+    CHECK(arcs.empty());
+}
+
+TEST_CASE("CCH equals Dijkstra on random graphs") {
+    for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+        INFO("seed ", seed);
+        const TestGraph t = random_graph(seed);
+        const auto order = routing::nested_dissection_order(t.graph, t.x, t.y);
+        CHECK(order == routing::nested_dissection_order(t.graph, t.x, t.y));  // deterministic
+        const Cch cch(t.graph, order);
+        core::Rng rng(seed, core::Stream::person_attributes, 0xcc5);
+        check_metric(t.graph, cch, t.graph.time_s, rng);
+        if (seed % 5 == 0) check_metric(t.graph, cch, t.graph.length_m, rng);  // a second metric, same Cch
+    }
+}
+
+TEST_CASE("CCH on degenerate graphs") {
+    SUBCASE("no nodes") {
+        const auto g = routing::make_graph(0, {}, {}, {}, {}, {});
+        const Cch cch(g, std::vector<double>{}, std::vector<double>{});
+        CHECK(cch.arc_count() == 0);
+        const CchMetric metric(cch, g.time_s);
+    }
+    SUBCASE("no arcs, equal coordinates") {
+        const auto g = routing::make_graph(3, {}, {}, {}, {}, {});
+        const std::vector<double> x(3, 1.0), y(3, 1.0);
+        const Cch cch(g, x, y);
+        const CchMetric metric(cch, g.time_s);
+        CchQuery q(metric);
+        CHECK(q.run(0, 0) == 0);
+        CHECK(q.run(0, 2) == inf);
+    }
+    SUBCASE("a path with equal coordinates and infinite arcs") {
+        const auto g = routing::make_graph(4, {0, 1, 2, 3}, {1, 2, 3, 2}, {1, inf, 2, 0}, {1, 1, 1, 1}, {});
+        const std::vector<double> x(4, 0.0), y(4, 0.0);
+        const Cch cch(g, x, y);
+        const CchMetric metric(cch, g.time_s);
+        CchQuery q(metric);
+        CHECK(q.run(0, 1) == 1);
+        CHECK(q.run(0, 2) == inf);
+        CHECK(q.run(2, 3) == 2);
+        CHECK(q.run(3, 2) == 0);
+    }
+    SUBCASE("bad input") {
+        const auto g = routing::make_graph(2, {0}, {1}, {-1}, {1}, {});
+        const std::vector<double> x{0, 1}, y{0, 0};
+        const Cch cch(g, x, y);
+        CHECK_THROWS_AS(CchMetric(cch, g.time_s), std::invalid_argument);
+        CHECK_THROWS_AS(CchMetric(cch, std::vector<double>{1, 2}), std::invalid_argument);
+        CHECK_THROWS_AS(Cch(g, std::vector<std::uint32_t>{0, 0}), std::invalid_argument);
+        CHECK_THROWS_AS(Cch(g, std::vector<double>{0}, y), std::invalid_argument);
+    }
+}
+
+TEST_CASE("CCH customization after changing one arc equals a fresh build") {
+    for (std::uint64_t seed = 101; seed <= 106; ++seed) {
+        INFO("seed ", seed);
+        const TestGraph t = random_graph(seed, 300, 1500);
+        const auto order = routing::nested_dissection_order(t.graph, t.x, t.y);
+        const Cch cch(t.graph, order);
+        CchMetric metric(cch, t.graph.time_s);
+        core::Rng rng(seed, core::Stream::person_attributes, 0xcc6);
+        StreetGraph changed = t.graph;
+        for (int round = 0; round < 3; ++round) {
+            const std::uint32_t a = rng.below(static_cast<std::uint32_t>(changed.arc_count()));
+            changed.time_s[a] = round == 0 ? 0.0 : round == 1 ? inf : changed.time_s[a] * 3 + 7;
+            metric.customize(changed.time_s);
+            const Cch fresh_cch(changed, t.x, t.y);
+            const CchMetric fresh(fresh_cch, changed.time_s);
+            CHECK(metric.forward_weight() == fresh.forward_weight());
+            CHECK(metric.backward_weight() == fresh.backward_weight());
+            check_metric(changed, cch, changed.time_s, rng);
+        }
+    }
+}
+
+TEST_CASE("CCH customization gives the same bits with 1 and 2 threads") {
+    // A grid of 15,000 nodes has levels of many nodes and top separators with split tasks.
+    const std::uint32_t side_x = 150, side_y = 100, n = side_x * side_y;
+    core::Rng rng(7, core::Stream::person_attributes, 0xcc7);
+    std::vector<std::uint32_t> tail, head;
+    std::vector<double> time, length, x(n), y(n);
+    for (std::uint32_t v = 0; v < n; ++v) x[v] = v % side_x, y[v] = v / side_x;
+    const auto link = [&](std::uint32_t u, std::uint32_t v) {
+        const double w = 1 + rng.uniform() * 10;
+        const double r = rng.uniform();
+        if (r >= 0.1) tail.push_back(u), head.push_back(v), time.push_back(w), length.push_back(1);
+        if (r < 0.1 || r >= 0.2) tail.push_back(v), head.push_back(u), time.push_back(w), length.push_back(1);
+    };
+    for (std::uint32_t v = 0; v < n; ++v) {
+        if (v % side_x + 1 < side_x) link(v, v + 1);
+        if (v + side_x < n) link(v, v + side_x);
+    }
+    const auto g = routing::make_graph(n, tail, head, time, length, {});
+    const Cch cch(g, x, y);
+    std::vector<double> forward, backward;
+    std::vector<std::vector<std::uint32_t>> paths;
+    for (const int threads : {1, 2}) {
+        const tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                                        static_cast<std::size_t>(threads));
+        const CchMetric metric(cch, g.time_s);
+        CchQuery q(metric);
+        std::vector<std::vector<std::uint32_t>> p(20);
+        for (std::uint32_t i = 0; i < p.size(); ++i) {
+            q.run(i * 701 % n, i * 4099 % n);
+            q.path(p[i]);
+        }
+        if (threads == 1) {
+            forward = metric.forward_weight();
+            backward = metric.backward_weight();
+            paths = p;
+        } else {
+            CHECK(metric.forward_weight() == forward);
+            CHECK(metric.backward_weight() == backward);
+            CHECK(p == paths);
+        }
+    }
+    core::Rng check_rng(7, core::Stream::person_attributes, 0xcc8);
+    check_metric(g, cch, g.time_s, check_rng);
+}
+
+TEST_CASE("one query object over several customizations of one hierarchy (the car's hours)") {
+    // Two metrics of one Cch, as the day loop has the car's times of two hours; one query object
+    // switches between them (StreetPathQuery, set_metric) and answers as a Dijkstra search on
+    // each hour's times does: the same time to the bit, summed along the path in its order.
+    for (std::uint64_t seed = 201; seed <= 206; ++seed) {
+        INFO("seed ", seed);
+        const TestGraph t = random_graph(seed, 200, 1200);
+        const Cch cch(t.graph, t.x, t.y);
+        core::Rng rng(seed, core::Stream::person_attributes, 0xcc7);
+        std::vector<double> congested = t.graph.time_s;
+        for (auto& w : congested)
+            if (std::isfinite(w)) w = w * (1 + 3 * rng.uniform()) + (seed % 2 == 1 ? 0.0 : rng.uniform());
+        const CchMetric free_flow(cch, t.graph.time_s), peak(cch, congested);
+        routing::StreetPathQuery query(free_flow);
+        ShortestPathTree tree(t.graph);
+        const auto n = static_cast<std::uint32_t>(t.graph.node_count());
+        int reached = 0;
+        for (int k = 0; k < 300; ++k) {
+            const std::uint32_t s = rng.below(n);
+            const bool hour = k % 2 == 1;
+            const std::vector<double>& w = hour ? congested : t.graph.time_s;
+            tree.run(s, routing::unreachable, w.data());
+            // Mostly a destination the search reached (random graphs have many unreachable pairs).
+            std::uint32_t d = rng.below(n);
+            for (int tries = 0; tries < 20 && k % 5 != 0 && !tree.reached(d); ++tries) d = rng.below(n);
+            double time_s = 0, length_m = 0;
+            const bool found = query.run(hour ? peak : free_flow, t.graph, s, d, time_s, length_m, w.data());
+            REQUIRE(found == tree.reached(d));
+            if (!found) continue;
+            ++reached;
+            CHECK(close(time_s, tree.time_s(d)));
+            double sum = 0;
+            for (const auto a : query.arcs()) sum += w[a];
+            CHECK(sum == time_s);
+            if (!query.arcs().empty()) {
+                CHECK(t.graph.tail[query.arcs().front()] == s);
+                CHECK(t.graph.head[query.arcs().back()] == d);
+            }
+        }
+        CHECK(reached > 50);
+    }
+    // A metric of another hierarchy is refused.
+    const TestGraph a = random_graph(207, 50, 100);
+    const Cch c1(a.graph, a.x, a.y), c2(a.graph, a.x, a.y);
+    const CchMetric m1(c1, a.graph.time_s), m2(c2, a.graph.time_s);
+    CchQuery q(m1);
+    CHECK_THROWS_AS(q.set_metric(m2), std::invalid_argument);
+}
