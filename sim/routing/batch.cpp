@@ -4,9 +4,12 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <iterator>
 #include <limits>
+#include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 
@@ -15,7 +18,9 @@
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/csv.hpp"
 #include "sim/core/text.hpp"
+#include "sim/routing/cch.hpp"
 #include "sim/routing/dijkstra.hpp"
+#include "sim/routing/street_cch.hpp"
 
 namespace flemsim::routing {
 
@@ -89,8 +94,12 @@ struct Scratch : RoutingScratch {
     RouteLegs legs;
     std::vector<double> times;
     std::vector<std::uint8_t> dominated;
-    explicit Scratch(const RoutingContext& c)
-        : RoutingScratch(c), raptor(c.transit->schedule(), RaptorParams{c.transit->params().max_rides}) {}
+    std::array<std::optional<StreetPathQuery>, core::mode_count> cch_query;  // by street mode, when it has a CCH
+    Scratch(const RoutingContext& c, const std::array<const CchMetric*, core::mode_count>& metrics)
+        : RoutingScratch(c), raptor(c.transit->schedule(), RaptorParams{c.transit->params().max_rides}) {
+        for (std::size_t m = 0; m < core::mode_count; ++m)
+            if (metrics[m]) cch_query[m].emplace(*metrics[m]);
+    }
 };
 
 void push_leg(RouteLegs& legs, LegKind kind, std::uint32_t line, std::uint32_t trip, std::uint32_t from_stop,
@@ -317,7 +326,39 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
     // Where each query's rows are: the scratch that answered it and the range of its rows there.
     std::vector<const Scratch*> answered_by(n, nullptr);
     std::vector<std::uint32_t> row_begin(n, 0), row_end(n, 0);
-    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
+    // Street queries of an origin with few destinations of their mode are one-to-one CCH queries
+    // (street_cch.hpp: use_cch), when the mode has enough of them (worth_cch); the hierarchy is built
+    // here when first needed, so its time counts in the answering time.
+    std::vector<std::uint8_t> by_cch(n, 0);  // by query
+    std::array<const CchMetric*, core::mode_count> metrics{};
+    {
+        std::array<std::size_t, core::mode_count> origins{};  // by mode, origins with few queries
+        for (std::size_t g = 0; g + 1 < group.size(); ++g) {
+            // A group is one origin node; its queries by mode in runs (sorted by mode).
+            std::size_t k = group[g];
+            while (k < group[g + 1]) {
+                const Mode m = queries[order[k]].mode;
+                std::size_t e = k;
+                while (e < group[g + 1] && queries[order[e]].mode == m) ++e;
+                const StreetGraph& graph = m == Mode::walk ? ctx.walk : m == Mode::bike ? ctx.bike : ctx.car;
+                if (m != Mode::transit && from[order[k]] != invalid_index && use_cch(graph, e - k)) {
+                    for (std::size_t x = k; x < e; ++x) by_cch[order[x]] = 1;
+                    ++origins[core::mode_index(m)];
+                }
+                k = e;
+            }
+        }
+        for (const Mode m : {Mode::walk, Mode::bike, Mode::car})
+            if (worth_cch(m == Mode::walk   ? ctx.walk
+                          : m == Mode::bike ? ctx.bike
+                                            : ctx.car,
+                          origins[core::mode_index(m)]))
+                metrics[core::mode_index(m)] = &street_metric(ctx, m);
+        // A mode with too few such origins for a hierarchy keeps the searches.
+        for (std::size_t i = 0; i < n; ++i)
+            if (by_cch[i] && !metrics[core::mode_index(queries[i].mode)]) by_cch[i] = 0;
+    }
+    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx, metrics); });
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, group.size() - 1, 4), [&](const tbb::blocked_range<std::size_t>& r) {
             Scratch& s = scratch.local();
@@ -451,21 +492,28 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
                     }
                     auto& tree = q.mode == Mode::walk ? s.walk : q.mode == Mode::bike ? s.bike : s.car;
                     const std::int64_t want = static_cast<std::int64_t>(q.mode) * 1000;
-                    if (ready != want) {
-                        // One search for the run of queries of this origin and mode, stopped
-                        // once all their destinations are settled.
-                        s.targets.clear();
-                        for (std::size_t j = k; j < group[g + 1] && queries[order[j]].mode == q.mode; ++j)
-                            if (to[order[j]] != invalid_index) s.targets.push_back(to[order[j]]);
-                        tree.run_to(from[i], s.targets);
-                        ready = want;
-                    }
                     auto& a = s.rows.back();
-                    if (!tree.reached(to[i])) continue;
+                    if (by_cch[i]) {
+                        // One-to-one on the CCH (the same time and length as the search's tree).
+                        if (!s.cch_query[core::mode_index(q.mode)]->run(tree.graph(), from[i], to[i], a.time_s,
+                                                                        a.distance_m))
+                            continue;
+                    } else {
+                        if (ready != want) {
+                            // One search for the run of queries of this origin and mode, stopped
+                            // once all their destinations are settled.
+                            s.targets.clear();
+                            for (std::size_t j = k; j < group[g + 1] && queries[order[j]].mode == q.mode; ++j)
+                                if (to[order[j]] != invalid_index) s.targets.push_back(to[order[j]]);
+                            tree.run_to(from[i], s.targets);
+                            ready = want;
+                        }
+                        if (!tree.reached(to[i])) continue;
+                        a.time_s = tree.time_s(to[i]);
+                        a.distance_m = tree.length_m(to[i]);
+                    }
                     a.found = true;
                     a.journey = a.journeys = 1;
-                    a.time_s = tree.time_s(to[i]);
-                    a.distance_m = tree.length_m(to[i]);
                     a.min_time_s = a.median_time_s = a.time_s;
                     a.depart_s = q.departure_s;
                     a.arrive_s = q.departure_s + static_cast<std::int32_t>(std::lround(a.time_s));

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <queue>
 #include <utility>
 
@@ -506,15 +507,29 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
             return trip_departure_s(pop, a) / 3600 < trip_departure_s(pop, b) / 3600;
         });
 
-    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
+    // An origin with few trips asks the car's CCH for each (street_cch.hpp: use_cch); walk and
+    // bike searches stay, bounded by their range.
+    std::size_t small_origins = 0;
+    for (std::size_t n = 0; n < nodes; ++n)
+        small_origins += first[n + 1] > first[n] && use_cch(ctx.car, first[n + 1] - first[n]) ? 1 : 0;
+    const bool car_cch = worth_cch(ctx.car, small_origins);
+    const CchMetric* car_metric = car_cch ? &street_metric(ctx, Mode::car) : nullptr;
+    struct TripScratch : Scratch {
+        std::optional<StreetPathQuery> car_path;
+        TripScratch(const RoutingContext& c, const CchMetric* m) : Scratch(c) {
+            if (m) car_path.emplace(*m);
+        }
+    };
+    tbb::enumerable_thread_specific<TripScratch> scratch([&] { return TripScratch(ctx, car_metric); });
     // Walk and bike move at one speed, so a time bound is a distance bound.
     const double walk_limit_s = ctx.params.max_walk_trip_m / ctx.params.walk_speed_mps;
     const double bike_limit_s = ctx.params.max_bike_trip_m / ctx.params.bike_speed_mps;
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16), [&](const tbb::blocked_range<std::size_t>& r) {
-        Scratch& s = scratch.local();
+        TripScratch& s = scratch.local();
         for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
             if (first[origin] == first[origin + 1]) continue;
             const auto o = static_cast<std::uint32_t>(origin);
+            const bool by_cch = car_cch && use_cch(ctx.car, first[origin + 1] - first[origin]);
             // Every search stops once every destination of this origin's trips is settled
             // (walk and bike also at their range).
             s.targets.clear();
@@ -522,7 +537,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                 s.targets.push_back(trip_dest_node(pop, trip_person[order[i]], order[i]));
             s.walk.run_to(o, s.targets, nullptr, walk_limit_s * 1.0001);
             s.bike.run_to(o, s.targets, nullptr, bike_limit_s * 1.0001);
-            s.car.run_to(o, s.targets);
+            if (!by_cch) s.car.run_to(o, s.targets);
             std::size_t hour_trips = 0;  // trips of this origin in the hour of trip t
             for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i) {
                 const std::uint32_t t = order[i];
@@ -540,9 +555,17 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                     set(Mode::walk, s.walk.time_s(d), s.walk.length_m(d));
                 if (s.bike.reached(d) && s.bike.length_m(d) <= ctx.params.max_bike_trip_m)
                     set(Mode::bike, s.bike.time_s(d), s.bike.length_m(d));
-                if (s.car.reached(d)) {
-                    set(Mode::car, s.car.time_s(d) + ctx.params.car_access_s, s.car.length_m(d));
-                    los.car_drive_s[t] = static_cast<float>(s.car.time_s(d));
+                double car_s = 0, car_m = 0;
+                bool car_found = false;
+                if (by_cch) {
+                    car_found = s.car_path->run(ctx.car, o, d, car_s, car_m);
+                } else if (s.car.reached(d)) {
+                    car_s = s.car.time_s(d), car_m = s.car.length_m(d);
+                    car_found = true;
+                }
+                if (car_found) {
+                    set(Mode::car, car_s + ctx.params.car_access_s, car_m);
+                    los.car_drive_s[t] = static_cast<float>(car_s);
                 }
                 const TransitPath path =
                     transit_path_at(ctx, s.transit, o, d, trip_departure_s(pop, t), nullptr, -1.0, hour_trips);

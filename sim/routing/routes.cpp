@@ -5,9 +5,13 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
+#include <optional>
+#include <span>
 
 #include "sim/core/rng.hpp"
 #include "sim/routing/dijkstra.hpp"
+#include "sim/routing/street_cch.hpp"
 
 namespace flemsim::routing {
 
@@ -53,7 +57,11 @@ struct Scratch : RoutingScratch {
     TransitItinerary itinerary;
     LegBuffer legs;
     ShortestPathTree access_car, access_bike;  // park-and-ride and bike-and-ride legs
-    explicit Scratch(const RoutingContext& c) : RoutingScratch(c), access_car(c.car), access_bike(c.bike) {}
+    std::optional<StreetPathQuery> car_path;   // car trips of origins with few of them
+    Scratch(const RoutingContext& c, const CchMetric* car_metric)
+        : RoutingScratch(c), access_car(c.car), access_bike(c.bike) {
+        if (car_metric) car_path.emplace(*car_metric);
+    }
 };
 
 // Scheduled seconds from route node rn to `stops` stops on.
@@ -132,6 +140,50 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
         return m * 1000000 + (by_hour ? static_cast<std::int64_t>(trip_dep[t] / 3600) : 0);
     };
 
+    // Car trips of an origin and hour (of an origin, without car_times) that are few go by the
+    // car's CCH (street_cch.hpp: use_cch), customized for each hour that has such trips with that
+    // hour's times (free flow without car_times): counted here, before the parallel routing.
+    const std::size_t car_hours = car_times ? car_times->hours : 1;
+    const auto hour_index = [&](std::int64_t hour) {
+        return static_cast<std::size_t>(std::clamp<std::int64_t>(hour, 0, static_cast<std::int64_t>(car_hours) - 1));
+    };
+    std::vector<std::uint64_t> small_groups;    // origin * 2^32 + hour of the groups that go by the CCH
+    std::vector<const CchMetric*> car_metrics;  // by hour (one without car_times); null where not needed
+    std::vector<std::unique_ptr<CchMetric>> hour_metrics;
+    {
+        std::vector<std::uint64_t> keys;
+        for (std::size_t t = 0; t < trips; ++t)
+            if (wanted(t) && trip_mode[t] == Mode::car)
+                keys.push_back(std::uint64_t{trip_origin_node(pop, trip_person[t], t)} << 32 |
+                               static_cast<std::uint32_t>(car_times ? trip_dep[t] / 3600 : 0));
+        std::sort(keys.begin(), keys.end());
+        std::vector<std::uint8_t> hour_wanted(car_hours, 0);
+        for (std::size_t k = 0; k < keys.size();) {
+            std::size_t e = k;
+            while (e < keys.size() && keys[e] == keys[k]) ++e;
+            if (use_cch(ctx.car, e - k)) {
+                small_groups.push_back(keys[k]);
+                hour_wanted[hour_index(static_cast<std::int32_t>(keys[k] & 0xffffffffu))] = 1;
+            }
+            k = e;
+        }
+        if (!worth_cch(ctx.car, small_groups.size())) small_groups.clear();
+        if (!small_groups.empty()) {
+            car_metrics.assign(car_hours, nullptr);
+            if (!car_times) car_metrics[0] = &street_metric(ctx, Mode::car);
+            for (std::size_t h = 0; car_times && h < car_hours; ++h)
+                if (hour_wanted[h]) {
+                    hour_metrics.push_back(std::make_unique<CchMetric>(
+                        street_cch(ctx, Mode::car), std::span<const double>(car_times->hour(h), ctx.car.arc_count())));
+                    car_metrics[h] = hour_metrics.back().get();
+                }
+        }
+    }
+    const auto cch_group = [&](std::uint32_t origin, std::int64_t hour) {
+        const std::uint64_t key = std::uint64_t{origin} << 32 | static_cast<std::uint32_t>(hour);
+        return std::binary_search(small_groups.begin(), small_groups.end(), key);
+    };
+
     // Routes one origin's trips into the scratch buffers, calling per_trip(trip, first leg,
     // leg count, first arc) for each.
     const auto route_origin = [&](std::size_t origin, Scratch& s, const auto& per_trip) {
@@ -141,7 +193,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                       return ka != kb ? ka < kb : a < b;
                   });
         const auto o = static_cast<std::uint32_t>(origin);
-        bool walk_ready = false, bike_ready = false;
+        bool walk_ready = false, bike_ready = false, car_by_cch = false;
         // Park-and-ride or bike-and-ride by the tour's plan: out, the drive (ride) to the park,
         // the walk to its stop, the journey; back, the journey to that stop, the walk to the
         // park, the drive (ride) home. False (nothing appended) when the plan has none or no
@@ -249,6 +301,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                 case Mode::car: {
                     const std::int64_t hour = car_times ? trip_dep[t] / 3600 : 0;
                     if (hour != car_hour) {
+                        car_by_cch = cch_group(o, hour);
                         // One search for the car trips of this origin and hour (consecutive in
                         // the order), stopped once their destinations are settled.
                         s.targets.clear();
@@ -258,12 +311,22 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                         };
                         for (auto k = i; k < first[origin + 1] && same(order[k]); ++k)
                             s.targets.push_back(trip_dest_node(pop, trip_person[order[k]], order[k]));
-                        s.car.run_to(o, s.targets,
-                                     car_times ? car_times->hour(static_cast<std::size_t>(hour)) : nullptr);
+                        if (!car_by_cch)
+                            s.car.run_to(o, s.targets,
+                                         car_times ? car_times->hour(static_cast<std::size_t>(hour)) : nullptr);
                     }
                     car_hour = hour;
                     const std::size_t before = s.legs.arcs.size();
-                    s.car.path_to(d, s.legs.arcs);
+                    if (car_by_cch) {
+                        // The same path a search would give (up to ties of equal cost).
+                        double time_s = 0, length_m = 0;
+                        const std::size_t h = hour_index(hour);
+                        if (s.car_path->run(*car_metrics[h], ctx.car, o, d, time_s, length_m,
+                                            car_times ? car_times->hour(h) : nullptr))
+                            s.legs.arcs.insert(s.legs.arcs.end(), s.car_path->arcs().begin(), s.car_path->arcs().end());
+                    } else {
+                        s.car.path_to(d, s.legs.arcs);
+                    }
                     s.legs.street(LegKind::car, before, ctx.car);
                     break;
                 }
@@ -306,7 +369,8 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
     };
     constexpr std::size_t chunk_origins = 64;
     std::vector<Chunk> chunks((nodes + chunk_origins - 1) / chunk_origins);
-    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
+    tbb::enumerable_thread_specific<Scratch> scratch(
+        [&] { return Scratch(ctx, car_metrics.empty() ? nullptr : &street_metric(ctx, Mode::car)); });
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, chunks.size(), 1), [&](const tbb::blocked_range<std::size_t>& r) {
             Scratch& s = scratch.local();

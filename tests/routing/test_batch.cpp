@@ -3,13 +3,16 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <tbb/global_control.h>
 
+#include "sim/network/import/osm_import.hpp"
 #include "sim/network/network.hpp"
 #include "sim/routing/batch.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "tests/shared_data.hpp"
 
 using namespace flemsim;
 
@@ -325,4 +328,63 @@ TEST_CASE("departure windows are durations with a unit, or seconds") {
     for (const char* bad : {"", "0", "0m", "-5", "+5", "1x", "h", "30m1h", "1h1h", "1.5h", " 1h", "1h ", "25h", "86401",
                             "99999999999", "1 h", "m30"})
         CHECK_MESSAGE(!parse_departure_window(bad), bad);
+}
+
+namespace {
+
+// Every street query of `net` between random node pairs answered twice: once with one query
+// per origin (the CCH's one-to-one queries) and once with each origin asked 20 times (one
+// Dijkstra search per origin); the answers must be the same to the bit, since both sum the
+// arcs' times and lengths along the path in its order and the paths' costs are equal.
+void check_cch_equals_dijkstra(const network::Network& net, const routing::RoutingContext& ctx, std::uint32_t seed) {
+    std::vector<routing::RouteQuery> single, repeated;
+    std::uint64_t state = seed;
+    const auto next = [&] {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<std::uint32_t>(state >> 33);
+    };
+    const auto n = static_cast<std::uint32_t>(net.node_count());
+    for (const auto mode : {core::Mode::walk, core::Mode::bike, core::Mode::car})
+        for (int k = 0; k < 60; ++k) {
+            const auto a = next() % n, b = next() % n;
+            routing::RouteQuery q;
+            q.id = std::to_string(single.size());
+            q.mode = mode;
+            q.departure_s = 8 * 3600;
+            std::tie(q.from_lat, q.from_lon) = net.to_lat_lon(net.node_x_m[a], net.node_y_m[a]);
+            std::tie(q.to_lat, q.to_lon) = net.to_lat_lon(net.node_x_m[b], net.node_y_m[b]);
+            single.push_back(q);
+            for (int r = 0; r < 20; ++r) repeated.push_back(q);
+        }
+    const auto one = routing::answer_route_queries(ctx, single);
+    const auto many = routing::answer_route_queries(ctx, repeated);
+    REQUIRE(one.rows.size() == single.size());
+    REQUIRE(many.rows.size() == repeated.size());
+    std::size_t found = 0;
+    for (std::size_t i = 0; i < single.size(); ++i) {
+        const auto& x = one.rows[i];
+        const auto& y = many.rows[20 * i];
+        CAPTURE(i);
+        CHECK(x.found == y.found);
+        CHECK(x.time_s == y.time_s);
+        CHECK(x.distance_m == y.distance_m);
+        CHECK(x.arrive_s == y.arrive_s);
+        found += x.found ? 1 : 0;
+    }
+    CHECK(found > single.size() / 2);
+}
+
+}  // namespace
+
+TEST_CASE("street queries on the CCH answer as the Dijkstra searches do") {
+    const TinyRig rig;
+    for (std::uint32_t seed = 1; seed <= 3; ++seed) check_cch_equals_dijkstra(rig.net, rig.ctx, seed);
+    // A real street network: the Östermalm extract (one-way streets, turn restrictions).
+    const auto shared = flemsim::test::shared_data("data/osm/stockholm-ostermalm.osm");
+    if (!shared) return;
+    network::Network net;
+    network::import::OsmReport report;
+    network::import::import_osm(*shared, {}, net, report);
+    const auto ctx = routing::build_routing(net, rig.s);
+    for (std::uint32_t seed = 1; seed <= 3; ++seed) check_cch_equals_dijkstra(net, ctx, seed);
 }
