@@ -507,20 +507,29 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
             return trip_departure_s(pop, a) / 3600 < trip_departure_s(pop, b) / 3600;
         });
 
-    // An origin with few trips asks the car's CCH for each (street_cch.hpp: use_cch); walk and
-    // bike searches stay, bounded by their range.
-    std::size_t small_origins = 0;
-    for (std::size_t n = 0; n < nodes; ++n)
-        small_origins += first[n + 1] > first[n] && use_cch(ctx.car, first[n + 1] - first[n]) ? 1 : 0;
-    const bool car_cch = worth_cch(ctx.car, small_origins);
-    const CchMetric* car_metric = car_cch ? &street_metric(ctx, Mode::car) : nullptr;
+    // An origin with few trips asks each street mode's CCH for each trip (street_cch.hpp:
+    // use_cch, worth_cch); one with many has one search per mode, stopped once every destination
+    // is settled (walk and bike also at their range). Walk and bike have one speed each, so the
+    // range is a length: a trip has the mode when its shortest path is within it, either way.
+    constexpr std::array<Mode, 3> street_modes{Mode::walk, Mode::bike, Mode::car};
+    const auto graph_of = [&](Mode m) -> const StreetGraph& {
+        return m == Mode::walk ? ctx.walk : m == Mode::bike ? ctx.bike : ctx.car;
+    };
+    std::array<const CchMetric*, 3> metric{};
+    for (std::size_t k = 0; k < 3; ++k) {
+        std::size_t small_origins = 0;
+        for (std::size_t n = 0; n < nodes; ++n)
+            small_origins += first[n + 1] > first[n] && use_cch(graph_of(street_modes[k]), first[n + 1] - first[n]);
+        if (worth_cch(graph_of(street_modes[k]), small_origins)) metric[k] = &street_metric(ctx, street_modes[k]);
+    }
     struct TripScratch : Scratch {
-        std::optional<StreetPathQuery> car_path;
-        TripScratch(const RoutingContext& c, const CchMetric* m) : Scratch(c) {
-            if (m) car_path.emplace(*m);
+        std::array<std::optional<StreetPathQuery>, 3> path;  // walk, bike, car
+        TripScratch(const RoutingContext& c, const std::array<const CchMetric*, 3>& m) : Scratch(c) {
+            for (std::size_t k = 0; k < 3; ++k)
+                if (m[k]) path[k].emplace(*m[k]);
         }
     };
-    tbb::enumerable_thread_specific<TripScratch> scratch([&] { return TripScratch(ctx, car_metric); });
+    tbb::enumerable_thread_specific<TripScratch> scratch([&] { return TripScratch(ctx, metric); });
     // Walk and bike move at one speed, so a time bound is a distance bound.
     const double walk_limit_s = ctx.params.max_walk_trip_m / ctx.params.walk_speed_mps;
     const double bike_limit_s = ctx.params.max_bike_trip_m / ctx.params.bike_speed_mps;
@@ -529,15 +538,15 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
             if (first[origin] == first[origin + 1]) continue;
             const auto o = static_cast<std::uint32_t>(origin);
-            const bool by_cch = car_cch && use_cch(ctx.car, first[origin + 1] - first[origin]);
-            // Every search stops once every destination of this origin's trips is settled
-            // (walk and bike also at their range).
+            std::array<bool, 3> by_cch{};
+            for (std::size_t k = 0; k < 3; ++k)
+                by_cch[k] = metric[k] && use_cch(graph_of(street_modes[k]), first[origin + 1] - first[origin]);
             s.targets.clear();
             for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i)
                 s.targets.push_back(trip_dest_node(pop, trip_person[order[i]], order[i]));
-            s.walk.run_to(o, s.targets, nullptr, walk_limit_s * 1.0001);
-            s.bike.run_to(o, s.targets, nullptr, bike_limit_s * 1.0001);
-            if (!by_cch) s.car.run_to(o, s.targets);
+            if (!by_cch[0]) s.walk.run_to(o, s.targets, nullptr, walk_limit_s * 1.0001);
+            if (!by_cch[1]) s.bike.run_to(o, s.targets, nullptr, bike_limit_s * 1.0001);
+            if (!by_cch[2]) s.car.run_to(o, s.targets);
             std::size_t hour_trips = 0;  // trips of this origin in the hour of trip t
             for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i) {
                 const std::uint32_t t = order[i];
@@ -551,21 +560,21 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                     los.time_s[static_cast<std::size_t>(m)][t] = static_cast<float>(time);
                     los.distance_m[static_cast<std::size_t>(m)][t] = static_cast<float>(dist);
                 };
-                if (s.walk.reached(d) && s.walk.length_m(d) <= ctx.params.max_walk_trip_m)
-                    set(Mode::walk, s.walk.time_s(d), s.walk.length_m(d));
-                if (s.bike.reached(d) && s.bike.length_m(d) <= ctx.params.max_bike_trip_m)
-                    set(Mode::bike, s.bike.time_s(d), s.bike.length_m(d));
-                double car_s = 0, car_m = 0;
-                bool car_found = false;
-                if (by_cch) {
-                    car_found = s.car_path->run(ctx.car, o, d, car_s, car_m);
-                } else if (s.car.reached(d)) {
-                    car_s = s.car.time_s(d), car_m = s.car.length_m(d);
-                    car_found = true;
-                }
-                if (car_found) {
-                    set(Mode::car, car_s + ctx.params.car_access_s, car_m);
-                    los.car_drive_s[t] = static_cast<float>(car_s);
+                // The street modes' time and length to d, false when unreached.
+                const auto street = [&](std::size_t k, ShortestPathTree& tree, double& time_s, double& length_m) {
+                    if (by_cch[k]) return s.path[k]->run(tree.graph(), o, d, time_s, length_m);
+                    if (!tree.reached(d)) return false;
+                    time_s = tree.time_s(d), length_m = tree.length_m(d);
+                    return true;
+                };
+                double time_s = 0, length_m = 0;
+                if (street(0, s.walk, time_s, length_m) && length_m <= ctx.params.max_walk_trip_m)
+                    set(Mode::walk, time_s, length_m);
+                if (street(1, s.bike, time_s, length_m) && length_m <= ctx.params.max_bike_trip_m)
+                    set(Mode::bike, time_s, length_m);
+                if (street(2, s.car, time_s, length_m)) {
+                    set(Mode::car, time_s + ctx.params.car_access_s, length_m);
+                    los.car_drive_s[t] = static_cast<float>(time_s);
                 }
                 const TransitPath path =
                     transit_path_at(ctx, s.transit, o, d, trip_departure_s(pop, t), nullptr, -1.0, hour_trips);
