@@ -4,10 +4,13 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <queue>
+#include <span>
 #include <utility>
 
 #include "sim/routing/dijkstra.hpp"
@@ -616,6 +619,55 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     return los;
 }
 
+CarHourMetrics::CarHourMetrics(const RoutingContext& ctx, std::vector<std::uint64_t> keys, const CarTimes* car_times)
+    : m_car_times(car_times), m_free_flow(ctx.car.time_s.data()) {
+    std::sort(keys.begin(), keys.end());
+    const std::size_t hours = car_times ? car_times->hours : 1;
+    std::vector<std::uint8_t> wanted(hours, 0);
+    for (std::size_t k = 0; k < keys.size();) {
+        std::size_t e = k;
+        while (e < keys.size() && keys[e] == keys[k]) ++e;
+        if (use_cch(ctx.car, e - k)) {
+            m_small.push_back(keys[k]);
+            wanted[index(static_cast<std::int64_t>(keys[k] & 0xffffffffu))] = 1;
+        }
+        k = e;
+    }
+    if (!worth_cch(ctx.car, m_small.size())) {
+        m_small.clear();
+        return;
+    }
+    m_any = &street_metric(ctx, Mode::car);
+    m_metric.assign(hours, nullptr);
+    if (!car_times) {
+        m_metric[0] = m_any;
+        return;
+    }
+    for (std::size_t h = 0; h < hours; ++h)
+        if (wanted[h]) {
+            m_owned.push_back(std::make_unique<CchMetric>(
+                street_cch(ctx, Mode::car), std::span<const double>(car_times->hour(h), ctx.car.arc_count())));
+            m_metric[h] = m_owned.back().get();
+        }
+}
+
+std::size_t CarHourMetrics::index(std::int64_t hour) const {
+    const std::int64_t hours = m_car_times ? static_cast<std::int64_t>(m_car_times->hours) : 1;
+    return static_cast<std::size_t>(std::clamp<std::int64_t>(hour, 0, hours - 1));
+}
+
+bool CarHourMetrics::by_cch(std::uint32_t origin, std::int64_t hour) const {
+    return std::binary_search(m_small.begin(), m_small.end(), key(origin, hour));
+}
+
+const CchMetric& CarHourMetrics::metric(std::int64_t hour) const {
+    return *m_metric[index(hour)];
+}
+
+const double* CarHourMetrics::times(std::int64_t hour) const {
+    return m_car_times ? m_car_times->hour(index(hour)) : m_free_flow;
+}
+
 RequestLos compute_los_at(const RoutingContext& ctx, const population::Population& pop,
                           const std::vector<LosRequest>& requests, const CarTimes* car_times, bool transit) {
     const std::size_t n = requests.size();
@@ -641,13 +693,23 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
     for (std::size_t k = 0; k < n; ++k)
         if (k == 0 || origin[order[k]] != origin[order[k - 1]]) group.push_back(k);
     group.push_back(n);
-    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
+    std::vector<std::uint64_t> keys(n);
+    for (std::size_t i = 0; i < n; ++i) keys[i] = CarHourMetrics::key(origin[i], hour(static_cast<std::uint32_t>(i)));
+    const CarHourMetrics cch(ctx, std::move(keys), car_times);
+    struct RequestScratch : Scratch {
+        std::optional<StreetPathQuery> car_path;
+        RequestScratch(const RoutingContext& c, const CchMetric* m) : Scratch(c) {
+            if (m) car_path.emplace(*m);
+        }
+    };
+    tbb::enumerable_thread_specific<RequestScratch> scratch([&] { return RequestScratch(ctx, cch.any()); });
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, group.size() - 1, 8), [&](const tbb::blocked_range<std::size_t>& r) {
-            Scratch& s = scratch.local();
+            RequestScratch& s = scratch.local();
             for (std::size_t g = r.begin(); g != r.end(); ++g) {
                 const auto o = origin[order[group[g]]];
                 std::int64_t car_hour = -1;
+                bool by_cch = false;
                 std::size_t hour_requests = 0;
                 for (std::size_t k = group[g]; k < group[g + 1]; ++k) {
                     const auto i = order[k];
@@ -655,6 +717,14 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
                     const auto d = trip_dest_node(pop, pop.person_of_tour(t / 2), t);
                     if (hour(i) != car_hour) {
                         car_hour = hour(i);
+                        by_cch = cch.by_cch(o, car_hour);
+                    }
+                    double car_s = 0, car_m = 0;
+                    bool car_found = false;
+                    if (by_cch) {
+                        car_found =
+                            s.car_path->run(cch.metric(car_hour), ctx.car, o, d, car_s, car_m, cch.times(car_hour));
+                    } else if (k == group[g] || hour(order[k - 1]) != car_hour) {
                         // One search for this origin's requests of the hour, stopped once their
                         // destinations are settled (their times are then final).
                         s.targets.clear();
@@ -667,11 +737,15 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
                             car_times ? car_times->hour(static_cast<std::size_t>(std::max<std::int64_t>(0, car_hour)))
                                       : nullptr);
                     }
-                    if (s.car.reached(d)) {
+                    if (!by_cch && s.car.reached(d)) {
+                        car_s = s.car.time_s(d), car_m = s.car.length_m(d);
+                        car_found = true;
+                    }
+                    if (car_found) {
                         out.car_ok[i] = 1;
-                        out.car_drive_s[i] = static_cast<float>(s.car.time_s(d));
-                        out.car_time_s[i] = static_cast<float>(s.car.time_s(d) + ctx.params.car_access_s);
-                        out.car_distance_m[i] = static_cast<float>(s.car.length_m(d));
+                        out.car_drive_s[i] = static_cast<float>(car_s);
+                        out.car_time_s[i] = static_cast<float>(car_s + ctx.params.car_access_s);
+                        out.car_distance_m[i] = static_cast<float>(car_m);
                     }
                     if (!transit) continue;
                     // Requests of this origin in this hour: consecutive in the order.

@@ -72,6 +72,36 @@ struct CarTimes {
     }
 };
 
+// The car's hierarchy for a batch of car paths grouped by origin and departure hour (the day
+// loop's routes and replanning): the groups with few destinations (use_cch) go by CCH queries
+// when there are enough of them (worth_cch), on a customization with each such hour's times of
+// `car_times` (free flow without car_times: one group per origin, every hour). Built before the
+// batch's parallel loop; read-only after.
+class CarHourMetrics {
+public:
+    // `keys`: one per path, origin << 32 | hour (hour 0 without car_times).
+    CarHourMetrics(const RoutingContext& ctx, std::vector<std::uint64_t> keys, const CarTimes* car_times);
+    static std::uint64_t key(std::uint32_t origin, std::int64_t hour) {
+        return std::uint64_t{origin} << 32 | static_cast<std::uint32_t>(hour < 0 ? 0 : hour);
+    }
+    bool by_cch(std::uint32_t origin, std::int64_t hour) const;
+    // The metric of an hour, and the arc times it was customized with (call only for a group
+    // that goes by CCH).
+    const CchMetric& metric(std::int64_t hour) const;
+    const double* times(std::int64_t hour) const;
+    // A metric to construct query objects with; null when no group goes by CCH.
+    const CchMetric* any() const { return m_any; }
+
+private:
+    std::size_t index(std::int64_t hour) const;
+    const CarTimes* m_car_times;
+    std::vector<std::uint64_t> m_small;  // sorted keys of the groups that go by CCH
+    std::vector<const CchMetric*> m_metric;
+    std::vector<std::unique_ptr<CchMetric>> m_owned;
+    const CchMetric* m_any = nullptr;
+    const double* m_free_flow = nullptr;
+};
+
 // Car and transit level of service of chosen trips at chosen departure times (for
 // departure-time and mode replanning): car with `car_times` of the departure hour (free
 // flow when null), transit with the costs the transit model holds.

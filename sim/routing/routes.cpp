@@ -5,9 +5,7 @@
 
 #include <algorithm>
 #include <array>
-#include <memory>
 #include <optional>
-#include <span>
 
 #include "sim/core/rng.hpp"
 #include "sim/routing/dijkstra.hpp"
@@ -141,48 +139,13 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
     };
 
     // Car trips of an origin and hour (of an origin, without car_times) that are few go by the
-    // car's CCH (street_cch.hpp: use_cch), customized for each hour that has such trips with that
-    // hour's times (free flow without car_times): counted here, before the parallel routing.
-    const std::size_t car_hours = car_times ? car_times->hours : 1;
-    const auto hour_index = [&](std::int64_t hour) {
-        return static_cast<std::size_t>(std::clamp<std::int64_t>(hour, 0, static_cast<std::int64_t>(car_hours) - 1));
-    };
-    std::vector<std::uint64_t> small_groups;    // origin * 2^32 + hour of the groups that go by the CCH
-    std::vector<const CchMetric*> car_metrics;  // by hour (one without car_times); null where not needed
-    std::vector<std::unique_ptr<CchMetric>> hour_metrics;
-    {
-        std::vector<std::uint64_t> keys;
-        for (std::size_t t = 0; t < trips; ++t)
-            if (wanted(t) && trip_mode[t] == Mode::car)
-                keys.push_back(std::uint64_t{trip_origin_node(pop, trip_person[t], t)} << 32 |
-                               static_cast<std::uint32_t>(car_times ? trip_dep[t] / 3600 : 0));
-        std::sort(keys.begin(), keys.end());
-        std::vector<std::uint8_t> hour_wanted(car_hours, 0);
-        for (std::size_t k = 0; k < keys.size();) {
-            std::size_t e = k;
-            while (e < keys.size() && keys[e] == keys[k]) ++e;
-            if (use_cch(ctx.car, e - k)) {
-                small_groups.push_back(keys[k]);
-                hour_wanted[hour_index(static_cast<std::int32_t>(keys[k] & 0xffffffffu))] = 1;
-            }
-            k = e;
-        }
-        if (!worth_cch(ctx.car, small_groups.size())) small_groups.clear();
-        if (!small_groups.empty()) {
-            car_metrics.assign(car_hours, nullptr);
-            if (!car_times) car_metrics[0] = &street_metric(ctx, Mode::car);
-            for (std::size_t h = 0; car_times && h < car_hours; ++h)
-                if (hour_wanted[h]) {
-                    hour_metrics.push_back(std::make_unique<CchMetric>(
-                        street_cch(ctx, Mode::car), std::span<const double>(car_times->hour(h), ctx.car.arc_count())));
-                    car_metrics[h] = hour_metrics.back().get();
-                }
-        }
-    }
-    const auto cch_group = [&](std::uint32_t origin, std::int64_t hour) {
-        const std::uint64_t key = std::uint64_t{origin} << 32 | static_cast<std::uint32_t>(hour);
-        return std::binary_search(small_groups.begin(), small_groups.end(), key);
-    };
+    // car's CCH, customized for each such hour with that hour's times (CarHourMetrics).
+    std::vector<std::uint64_t> car_keys;
+    for (std::size_t t = 0; t < trips; ++t)
+        if (wanted(t) && trip_mode[t] == Mode::car)
+            car_keys.push_back(
+                CarHourMetrics::key(trip_origin_node(pop, trip_person[t], t), car_times ? trip_dep[t] / 3600 : 0));
+    const CarHourMetrics car_cch(ctx, std::move(car_keys), car_times);
 
     // Routes one origin's trips into the scratch buffers, calling per_trip(trip, first leg,
     // leg count, first arc) for each.
@@ -301,7 +264,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                 case Mode::car: {
                     const std::int64_t hour = car_times ? trip_dep[t] / 3600 : 0;
                     if (hour != car_hour) {
-                        car_by_cch = cch_group(o, hour);
+                        car_by_cch = car_cch.by_cch(o, hour);
                         // One search for the car trips of this origin and hour (consecutive in
                         // the order), stopped once their destinations are settled.
                         s.targets.clear();
@@ -320,9 +283,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                     if (car_by_cch) {
                         // The same path a search would give (up to ties of equal cost).
                         double time_s = 0, length_m = 0;
-                        const std::size_t h = hour_index(hour);
-                        if (s.car_path->run(*car_metrics[h], ctx.car, o, d, time_s, length_m,
-                                            car_times ? car_times->hour(h) : nullptr))
+                        if (s.car_path->run(car_cch.metric(hour), ctx.car, o, d, time_s, length_m, car_cch.times(hour)))
                             s.legs.arcs.insert(s.legs.arcs.end(), s.car_path->arcs().begin(), s.car_path->arcs().end());
                     } else {
                         s.car.path_to(d, s.legs.arcs);
@@ -369,8 +330,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
     };
     constexpr std::size_t chunk_origins = 64;
     std::vector<Chunk> chunks((nodes + chunk_origins - 1) / chunk_origins);
-    tbb::enumerable_thread_specific<Scratch> scratch(
-        [&] { return Scratch(ctx, car_metrics.empty() ? nullptr : &street_metric(ctx, Mode::car)); });
+    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx, car_cch.any()); });
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, chunks.size(), 1), [&](const tbb::blocked_range<std::size_t>& r) {
             Scratch& s = scratch.local();
