@@ -1,5 +1,7 @@
 #include "sim/routing/street_cch.hpp"
 
+#include <tbb/task_arena.h>
+
 #include <array>
 #include <limits>
 #include <mutex>
@@ -26,11 +28,16 @@ const Cch& StreetCchs::hierarchy(const network::Network& net, const StreetGraph&
 
 const CchMetric& StreetCchs::free_flow(const network::Network& net, const StreetGraph& graph, core::Mode mode) {
     const auto m = core::mode_index(mode);
+    // The customization runs TBB tasks: isolated, so that a thread waiting in it never picks up
+    // an outer task that would wait on this same once_flag (were the first use inside a parallel
+    // loop).
     std::call_once(m_impl->built[m], [&] {
-        const std::size_t n = graph.node_count();
-        m_impl->cch[m].emplace(graph, std::span<const double>(net.node_x_m.data(), n),
-                               std::span<const double>(net.node_y_m.data(), n));
-        m_impl->metric[m].emplace(*m_impl->cch[m], graph.time_s);
+        tbb::this_task_arena::isolate([&] {
+            const std::size_t n = graph.node_count();
+            m_impl->cch[m].emplace(graph, std::span<const double>(net.node_x_m.data(), n),
+                                   std::span<const double>(net.node_y_m.data(), n));
+            m_impl->metric[m].emplace(*m_impl->cch[m], graph.time_s);
+        });
     });
     return *m_impl->metric[m];
 }
