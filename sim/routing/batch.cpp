@@ -9,7 +9,6 @@
 #include <iterator>
 #include <limits>
 #include <optional>
-#include <span>
 #include <string>
 #include <unordered_map>
 
@@ -340,8 +339,7 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
                 const Mode m = queries[order[k]].mode;
                 std::size_t e = k;
                 while (e < group[g + 1] && queries[order[e]].mode == m) ++e;
-                const StreetGraph& graph = m == Mode::walk ? ctx.walk : m == Mode::bike ? ctx.bike : ctx.car;
-                if (m != Mode::transit && from[order[k]] != invalid_index && use_cch(graph, e - k)) {
+                if (m != Mode::transit && from[order[k]] != invalid_index && use_cch(street_graph(ctx, m), e - k)) {
                     for (std::size_t x = k; x < e; ++x) by_cch[order[x]] = 1;
                     ++origins[core::mode_index(m)];
                 }
@@ -349,10 +347,7 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
             }
         }
         for (const Mode m : {Mode::walk, Mode::bike, Mode::car})
-            if (worth_cch(m == Mode::walk   ? ctx.walk
-                          : m == Mode::bike ? ctx.bike
-                                            : ctx.car,
-                          origins[core::mode_index(m)]))
+            if (worth_cch(street_graph(ctx, m), origins[core::mode_index(m)]))
                 metrics[core::mode_index(m)] = &street_metric(ctx, m);
         // A mode with too few such origins for a hierarchy keeps the searches.
         for (std::size_t i = 0; i < n; ++i)

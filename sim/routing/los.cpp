@@ -515,15 +515,14 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     // is settled (walk and bike also at their range). Walk and bike have one speed each, so the
     // range is a length: a trip has the mode when its shortest path is within it, either way.
     constexpr std::array<Mode, 3> street_modes{Mode::walk, Mode::bike, Mode::car};
-    const auto graph_of = [&](Mode m) -> const StreetGraph& {
-        return m == Mode::walk ? ctx.walk : m == Mode::bike ? ctx.bike : ctx.car;
-    };
     std::array<const CchMetric*, 3> metric{};
     for (std::size_t k = 0; k < 3; ++k) {
         std::size_t small_origins = 0;
         for (std::size_t n = 0; n < nodes; ++n)
-            small_origins += first[n + 1] > first[n] && use_cch(graph_of(street_modes[k]), first[n + 1] - first[n]);
-        if (worth_cch(graph_of(street_modes[k]), small_origins)) metric[k] = &street_metric(ctx, street_modes[k]);
+            small_origins +=
+                first[n + 1] > first[n] && use_cch(street_graph(ctx, street_modes[k]), first[n + 1] - first[n]);
+        if (worth_cch(street_graph(ctx, street_modes[k]), small_origins))
+            metric[k] = &street_metric(ctx, street_modes[k]);
     }
     struct TripScratch : Scratch {
         std::array<std::optional<StreetPathQuery>, 3> path;  // walk, bike, car
@@ -543,7 +542,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
             const auto o = static_cast<std::uint32_t>(origin);
             std::array<bool, 3> by_cch{};
             for (std::size_t k = 0; k < 3; ++k)
-                by_cch[k] = metric[k] && use_cch(graph_of(street_modes[k]), first[origin + 1] - first[origin]);
+                by_cch[k] = metric[k] && use_cch(street_graph(ctx, street_modes[k]), first[origin + 1] - first[origin]);
             s.targets.clear();
             for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i)
                 s.targets.push_back(trip_dest_node(pop, trip_person[order[i]], order[i]));
@@ -620,7 +619,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
 }
 
 CarHourMetrics::CarHourMetrics(const RoutingContext& ctx, std::vector<std::uint64_t> keys, const CarTimes* car_times)
-    : m_car_times(car_times), m_free_flow(ctx.car.time_s.data()) {
+    : m_car_times(car_times) {
     std::sort(keys.begin(), keys.end());
     const std::size_t hours = car_times ? car_times->hours : 1;
     std::vector<std::uint8_t> wanted(hours, 0);
@@ -665,7 +664,7 @@ const CchMetric& CarHourMetrics::metric(std::int64_t hour) const {
 }
 
 const double* CarHourMetrics::times(std::int64_t hour) const {
-    return m_car_times ? m_car_times->hour(index(hour)) : m_free_flow;
+    return m_car_times ? m_car_times->hour(index(hour)) : nullptr;
 }
 
 RequestLos compute_los_at(const RoutingContext& ctx, const population::Population& pop,
@@ -718,26 +717,26 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
                     if (hour(i) != car_hour) {
                         car_hour = hour(i);
                         by_cch = cch.by_cch(o, car_hour);
+                        if (!by_cch) {
+                            // One search for this origin's requests of the hour, stopped once their
+                            // destinations are settled (their times are then final).
+                            s.targets.clear();
+                            for (auto j = k; j < group[g + 1] && hour(order[j]) == car_hour; ++j) {
+                                const auto tj = requests[order[j]].trip;
+                                s.targets.push_back(trip_dest_node(pop, pop.person_of_tour(tj / 2), tj));
+                            }
+                            s.car.run_to(o, s.targets,
+                                         car_times ? car_times->hour(
+                                                         static_cast<std::size_t>(std::max<std::int64_t>(0, car_hour)))
+                                                   : nullptr);
+                        }
                     }
                     double car_s = 0, car_m = 0;
                     bool car_found = false;
                     if (by_cch) {
                         car_found =
                             s.car_path->run(cch.metric(car_hour), ctx.car, o, d, car_s, car_m, cch.times(car_hour));
-                    } else if (k == group[g] || hour(order[k - 1]) != car_hour) {
-                        // One search for this origin's requests of the hour, stopped once their
-                        // destinations are settled (their times are then final).
-                        s.targets.clear();
-                        for (auto j = k; j < group[g + 1] && hour(order[j]) == car_hour; ++j) {
-                            const auto tj = requests[order[j]].trip;
-                            s.targets.push_back(trip_dest_node(pop, pop.person_of_tour(tj / 2), tj));
-                        }
-                        s.car.run_to(
-                            o, s.targets,
-                            car_times ? car_times->hour(static_cast<std::size_t>(std::max<std::int64_t>(0, car_hour)))
-                                      : nullptr);
-                    }
-                    if (!by_cch && s.car.reached(d)) {
+                    } else if (s.car.reached(d)) {
                         car_s = s.car.time_s(d), car_m = s.car.length_m(d);
                         car_found = true;
                     }

@@ -85,8 +85,8 @@ public:
         return std::uint64_t{origin} << 32 | static_cast<std::uint32_t>(hour < 0 ? 0 : hour);
     }
     bool by_cch(std::uint32_t origin, std::int64_t hour) const;
-    // The metric of an hour, and the arc times it was customized with (call only for a group
-    // that goes by CCH).
+    // The metric of an hour, and the arc times it was customized with (null: the graph's own;
+    // call only for a group that goes by CCH).
     const CchMetric& metric(std::int64_t hour) const;
     const double* times(std::int64_t hour) const;
     // A metric to construct query objects with; null when no group goes by CCH.
@@ -99,7 +99,6 @@ private:
     std::vector<const CchMetric*> m_metric;
     std::vector<std::unique_ptr<CchMetric>> m_owned;
     const CchMetric* m_any = nullptr;
-    const double* m_free_flow = nullptr;
 };
 
 // Car and transit level of service of chosen trips at chosen departure times (for

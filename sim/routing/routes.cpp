@@ -265,18 +265,19 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                     const std::int64_t hour = car_times ? trip_dep[t] / 3600 : 0;
                     if (hour != car_hour) {
                         car_by_cch = car_cch.by_cch(o, hour);
-                        // One search for the car trips of this origin and hour (consecutive in
-                        // the order), stopped once their destinations are settled.
-                        s.targets.clear();
-                        // Without car_times one search serves every hour: all car trips then.
-                        const auto same = [&](std::uint32_t x) {
-                            return car_times ? group_key(x) == group_key(t) : trip_mode[x] == Mode::car;
-                        };
-                        for (auto k = i; k < first[origin + 1] && same(order[k]); ++k)
-                            s.targets.push_back(trip_dest_node(pop, trip_person[order[k]], order[k]));
-                        if (!car_by_cch)
+                        if (!car_by_cch) {
+                            // One search for the car trips of this origin and hour (consecutive in
+                            // the order), stopped once their destinations are settled.
+                            s.targets.clear();
+                            // Without car_times one search serves every hour: all car trips then.
+                            const auto same = [&](std::uint32_t x) {
+                                return car_times ? group_key(x) == group_key(t) : trip_mode[x] == Mode::car;
+                            };
+                            for (auto k = i; k < first[origin + 1] && same(order[k]); ++k)
+                                s.targets.push_back(trip_dest_node(pop, trip_person[order[k]], order[k]));
                             s.car.run_to(o, s.targets,
                                          car_times ? car_times->hour(static_cast<std::size_t>(hour)) : nullptr);
+                        }
                     }
                     car_hour = hour;
                     const std::size_t before = s.legs.arcs.size();

@@ -53,18 +53,16 @@ bool StreetPathQuery::run(const StreetGraph& graph, std::uint32_t from, std::uin
     return true;
 }
 
-namespace {
-const StreetGraph& graph_of(const RoutingContext& ctx, core::Mode mode) {
+const StreetGraph& street_graph(const RoutingContext& ctx, core::Mode mode) {
     return mode == core::Mode::walk ? ctx.walk : mode == core::Mode::bike ? ctx.bike : ctx.car;
 }
-}  // namespace
 
 const Cch& street_cch(const RoutingContext& ctx, core::Mode mode) {
-    return ctx.cchs->hierarchy(ctx.net, graph_of(ctx, mode), mode);
+    return ctx.cchs->hierarchy(ctx.net, street_graph(ctx, mode), mode);
 }
 
 const CchMetric& street_metric(const RoutingContext& ctx, core::Mode mode) {
-    return ctx.cchs->free_flow(ctx.net, graph_of(ctx, mode), mode);
+    return ctx.cchs->free_flow(ctx.net, street_graph(ctx, mode), mode);
 }
 
 }  // namespace flemsim::routing

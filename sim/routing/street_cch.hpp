@@ -5,9 +5,9 @@
 // times of an hour) are customizations of the same hierarchy, CchMetric objects of the caller.
 //
 // Where flemsim uses them: a street query whose origin has few destinations (`flemsim route`,
-// the trips' level of service, the day loop's car routes) is a one-to-one CCH query; an origin
-// with many destinations keeps one Dijkstra search stopped once all are settled, which then
-// costs less (see use_cch()).
+// the trips' walk, bike and car level of service, the day loop's car routes and replanning
+// requests) is a one-to-one CCH query; an origin with many destinations keeps one Dijkstra
+// search stopped once all are settled, which then costs less (see use_cch()).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -68,6 +68,8 @@ private:
     std::vector<std::uint32_t> m_arcs;
 };
 
+// The context's graph of a street mode (walk, bike or car).
+const StreetGraph& street_graph(const RoutingContext& ctx, core::Mode mode);
 // The context's hierarchy and free-flow metric of a street mode (walk, bike or car).
 const Cch& street_cch(const RoutingContext& ctx, core::Mode mode);
 const CchMetric& street_metric(const RoutingContext& ctx, core::Mode mode);
