@@ -176,6 +176,8 @@ ExpectedDemand expected_demand(const choice::ChoiceInputs& in, const LeverScale&
                     const double pt = 2 * p[idx(Mode::transit)];
                     if (p[idx(Mode::transit)] >= 0.9) d.transit_from_captive += pt;
                     if (!pop.car_available[person]) d.transit_without_car += pt;
+                    d.transit_by_segment[static_cast<std::size_t>(pop.group[person])]
+                                        [pop.car_available[person] != 0 ? 1 : 0] += pt;
                 }
             partial[b] = d;
         }
@@ -187,6 +189,8 @@ ExpectedDemand expected_demand(const choice::ChoiceInputs& in, const LeverScale&
         total.fallback_tours += d.fallback_tours;
         total.transit_from_captive += d.transit_from_captive;
         total.transit_without_car += d.transit_without_car;
+        for (std::size_t g = 0; g < core::group_count; ++g)
+            for (std::size_t c = 0; c < 2; ++c) total.transit_by_segment[g][c] += d.transit_by_segment[g][c];
     }
     return total;
 }
@@ -328,8 +332,20 @@ ElasticityResult compute_elasticities(const scenario::Scenario& s, int threads,
     constexpr double lo = 1 - elasticity_step, hi = 1 + elasticity_step;
     const auto transit = idx(Mode::transit), car = idx(Mode::car), bike = idx(Mode::bike);
 
+    const auto ivt_minus = at({.transit_in_vehicle = lo}), ivt_plus = at({.transit_in_vehicle = hi});
+    const auto fare_minus = at({.transit_fare = lo}), fare_plus = at({.transit_fare = hi});
+    for (std::size_t g = 0; g < core::group_count; ++g)
+        for (std::size_t c = 0; c < 2; ++c) {
+            const double d0 = base.transit_by_segment[g][c];
+            if (!(d0 > 0)) continue;
+            r.segments.push_back(
+                {std::string(core::group_names[g]), c == 1, d0,
+                 arc_elasticity(ivt_minus.transit_by_segment[g][c], ivt_plus.transit_by_segment[g][c]),
+                 arc_elasticity(fare_minus.transit_by_segment[g][c], fare_plus.transit_by_segment[g][c])});
+        }
     {
-        const auto m = at({.transit_in_vehicle = lo}), p = at({.transit_in_vehicle = hi});
+        const auto& m = ivt_minus;
+        const auto& p = ivt_plus;
         say("transit in-vehicle time");
         r.rows.push_back(
             make_row(s, in_vehicle_lever, "transit trips", m.trips[transit], base.trips[transit], p.trips[transit]));
@@ -363,7 +379,8 @@ ElasticityResult compute_elasticities(const scenario::Scenario& s, int threads,
         }
     }
     {
-        const auto m = at({.transit_fare = lo}), p = at({.transit_fare = hi});
+        const auto& m = fare_minus;
+        const auto& p = fare_plus;
         r.rows.push_back(
             make_row(s, fare_lever, "transit trips", m.trips[transit], base.trips[transit], p.trips[transit]));
         if (long_run)
@@ -430,6 +447,18 @@ std::string elasticities_table(const ElasticityResult& r) {
         "Of the expected transit trips, {:.1f} % come from tours with a transit probability of 0.9 or more "
         "(they hardly react) and {:.1f} % from persons without a car.\n",
         100 * r.transit_captive_share, 100 * r.transit_without_car_share);
+    if (!r.segments.empty()) {
+        t += "Transit by segment (short run):\n";
+        t += fmt::format("  {:<18} {:<6} {:>12} {:>8} {:>16} {:>10}\n", "group", "car", "transit trips", "share",
+                         "in-vehicle time", "fare");
+        double total = 0;
+        for (const auto& seg : r.segments) total += seg.transit_trips;
+        const auto number = [](double x) { return std::isfinite(x) ? fmt::format("{:+.3f}", x) : std::string("n/a"); };
+        for (const auto& seg : r.segments)
+            t += fmt::format("  {:<18} {:<6} {:>12.1f} {:>7.1f}% {:>16} {:>10}\n", seg.group, seg.car ? "yes" : "no",
+                             seg.transit_trips, total > 0 ? 100 * seg.transit_trips / total : 0.0,
+                             number(seg.in_vehicle_time), number(seg.fare));
+    }
     return t;
 }
 
@@ -452,6 +481,17 @@ std::string elasticities_json(const ElasticityResult& r) {
     w.end_object();
     w.key("transit_captive_share").value(r.transit_captive_share);
     w.key("transit_without_car_share").value(r.transit_without_car_share);
+    w.key("segments").begin_array();
+    for (const auto& seg : r.segments) {
+        w.begin_object();
+        w.key("group").value(seg.group);
+        w.key("car_available").value(seg.car);
+        w.key("transit_trips").value(seg.transit_trips);
+        number_or_null(w, "in_vehicle_time", seg.in_vehicle_time);
+        number_or_null(w, "fare", seg.fare);
+        w.end_object();
+    }
+    w.end_array();
     w.key("levers").begin_array();
     for (const auto& row : r.rows) {
         w.begin_object();

@@ -50,6 +50,8 @@ struct ExpectedDemand {
     // Where the transit trips come from (why they react little or much): tours with a transit
     // probability of 0.9 or more, and persons without a car.
     double transit_from_captive = 0, transit_without_car = 0;
+    // Expected transit trips by the person's group and whether they have a car ([group][car]).
+    std::array<std::array<double, 2>, core::group_count> transit_by_segment{};
 };
 
 // The probabilities of a tour's modes given what the modes offer its two trips. The one place
@@ -97,6 +99,15 @@ struct ElasticityResult {
     // 0.9 or more (they hardly react to any lever) and from persons without a car.
     double transit_captive_share = 0, transit_without_car_share = 0;
     std::vector<ElasticityRow> rows;  // in the order of scenario::elasticity_levers
+    // Where the transit levers act (short run, the same population): per group and car
+    // availability, the expected transit trips and the arc elasticities to in-vehicle time and
+    // to the fare. A segment with few riders, or nearly captive ones, reacts little.
+    struct Segment {
+        std::string group;
+        bool car = false;
+        double transit_trips = 0, in_vehicle_time = 0, fare = 0;
+    };
+    std::vector<Segment> segments;
     double seconds = 0;
     int threads = 0;
     bool all_inside() const;

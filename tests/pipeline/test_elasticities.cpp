@@ -259,7 +259,17 @@ TEST_CASE("elasticities of the tiny scenario: signs, bands, and the same at any 
     CHECK(r[2].has_band);
     CHECK_FALSE(r[2].inside);
     CHECK_FALSE(one.all_inside());
+    // The segments (group x car) add up to the transit trips; each moves as the whole does.
+    REQUIRE_FALSE(one.segments.empty());
+    double segment_trips = 0;
+    for (const auto& seg : one.segments) {
+        segment_trips += seg.transit_trips;
+        CHECK(seg.in_vehicle_time <= 0);
+        CHECK(seg.fare <= 0);
+    }
+    CHECK(segment_trips == doctest::Approx(r[0].demand_base).epsilon(1e-9));
     const auto json = pipeline::elasticities_json(one);
+    CHECK(json.find("\"segments\": [") != std::string::npos);
     CHECK(json.find("\"lever\": \"transit_fare\"") != std::string::npos);
     CHECK(json.find("\"all_inside\": false") != std::string::npos);
 }
