@@ -268,9 +268,9 @@ JUNCTION_CLASSES = ("primary", "secondary")
 # scenarios/flemingsberg-2017.yaml`, the trip log's link volumes of the busiest hour), rounded up
 # to 50. Measure again after a change of land use or network with
 # `generate.py --check --demand out/flemingsberg-2017/trips.h5`.
-GATEWAY_PEAK_CARS = {"rr_stockholm_city_1": 800, "rr_stockholm_city_2": 50, "rr_stockholms_sodra_1": 250,
-                     "rr_stockholms_sodra_2": 50, "rr_alvsjo_1": 250, "rr_huddinge_1": 550, "rr_skarholmen_1": 400,
-                     "rr_tumba_1": 300, "rr_sodertalje_1": 100, "rr_haninge_1": 150}
+GATEWAY_PEAK_CARS = {"rr_stockholm_city_1": 700, "rr_stockholm_city_2": 50, "rr_stockholms_sodra_1": 350,
+                     "rr_stockholms_sodra_2": 50, "rr_alvsjo_1": 250, "rr_huddinge_1": 650, "rr_skarholmen_1": 450,
+                     "rr_tumba_1": 300, "rr_sodertalje_1": 150, "rr_haninge_1": 200}
 CONNECTOR_DETOUR = 1.25   # a walk connector is at least 1.25 x the straight line (assumption)
 # Access points (assumption). A gateway's access point for a station lies on the far side of the
 # station as seen from Flemingsberg station, access walk / CONNECTOR_DETOUR from it (the station's

@@ -30,7 +30,7 @@ int run(const CalibrateCommandOptions& o) {
         std::cout << "\nfit of the last round, by targeted cell:\n" << pipeline::fit_table(result.rounds.back());
     if (!c.quiet)
         std::cout << (result.reached ? "targets reached" : "targets NOT reached") << " in " << result.rounds.size()
-                  << " rounds; wrote " << path.string() << "\n";
+                  << (result.rounds.size() == 1 ? " round" : " rounds") << "; wrote " << path.string() << "\n";
     return result.reached ? exit_ok : exit_check_failed;
 }
 

@@ -194,12 +194,13 @@ CalibrationResult calibrate(const std::filesystem::path& scenario_file, const st
     const auto& last = out.rounds.back();
     fmt::memory_buffer y;
     fmt::format_to(std::back_inserter(y),
-                   "# Mode constants calibrated by `flemsim calibrate` in {} rounds against the calibration targets\n"
+                   "# Mode constants calibrated by `flemsim calibrate` in {} round{} against the calibration targets\n"
                    "# of {}: {} (tolerance {}); the last round gave walk {}, bike {}, transit {}, car {}.\n"
                    "# Scenarios take it with `include: [<this file>]`; calibrated to what the targets are (see their "
                    "sources).\n# The fit of every targeted cell in the last round:\n",
-                   out.rounds.size(), first.name, out.reached ? "reached" : "NOT reached", number(k.tolerance),
-                   number(last.shares[0]), number(last.shares[1]), number(last.shares[2]), number(last.shares[3]));
+                   out.rounds.size(), out.rounds.size() == 1 ? "" : "s", first.name,
+                   out.reached ? "reached" : "NOT reached", number(k.tolerance), number(last.shares[0]),
+                   number(last.shares[1]), number(last.shares[2]), number(last.shares[3]));
     const std::string table = fit_table(last);
     for (const auto& line : core::split(table, '\n'))
         if (!line.empty()) fmt::format_to(std::back_inserter(y), "#   {}\n", line);

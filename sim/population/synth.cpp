@@ -788,16 +788,23 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
         const double theta = s.demand.in_commuters.logsum_coefficient;
         tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t j) {
             std::vector<double> w(nz, 0.0);
+            // With the demand models and tools by place: per gateway, the probability of each tool
+            // set given the gateway and j, from the terms of the gateway's logsum (ln P(tools) +
+            // the tour logsum to j with those tools).
+            std::vector<std::array<double, tool_sets>> tool_share;
             double total = 0;
             if (!models)
                 for (std::size_t g = 0; g < nz; ++g)
                     if (net.zone_kind[g] == ZoneKind::gateway)
                         total += (w[g] = gravity_weight(origin_weight[g], beta, imp.at(g, j)));
             // The demand models: the gateways' weights ln(size) + θ · logsum to j, the logsum over
-            // the tool holdings of the gateway's commuters (ln Σ P(tools) exp(logsum)).
+            // the tool holdings of the gateway's commuters ((1 / μ) ln Σ P(tools) exp(μ logsum),
+            // μ = tools_logsum_coefficient with tools by place, else 1).
             if (models && first[j] < first[j + 1]) {
                 std::vector<double> v(nz, -std::numeric_limits<double>::infinity());
                 const auto pi = static_cast<std::size_t>(purpose);
+                const bool by_place = s.demand.in_commuters.tools_by_place;
+                const double mu = by_place ? s.demand.in_commuters.tools_logsum_coefficient : 1.0;
                 for (std::size_t g = 0; g < nz; ++g) {
                     if (net.zone_kind[g] != ZoneKind::gateway || !(origin_weight[g] > 0)) continue;
                     const auto x = tool_shares(s, zones, group, static_cast<std::uint32_t>(g));
@@ -810,10 +817,16 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
                                                                   static_cast<std::uint32_t>(j), state.ref_out[pi],
                                                                   state.ref_back[pi])
                                               : -std::numeric_limits<double>::infinity();
-                        terms[t] = std::isfinite(ls) ? std::log(share) + ls : -std::numeric_limits<double>::infinity();
+                        terms[t] =
+                            std::isfinite(ls) ? std::log(share) + mu * ls : -std::numeric_limits<double>::infinity();
                     }
-                    const double ls = demand::log_sum_exp(terms);
+                    const double ls = demand::log_sum_exp(terms) / mu;
                     if (std::isfinite(ls)) v[g] = std::log(origin_weight[g]) + theta * ls;
+                    if (by_place) {
+                        if (tool_share.empty()) tool_share.resize(nz);
+                        const auto shares = demand::logit_shares(terms);
+                        std::copy(shares.begin(), shares.end(), tool_share[g].begin());
+                    }
                 }
                 w = demand::logit_shares(v);
                 total = 0;
@@ -832,7 +845,17 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
                 // without a draw.
                 pop.home_node[p] = draw_node(net, static_cast<std::uint32_t>(g), rng, invalid_index);
                 place[p] = static_cast<std::uint32_t>(j);
-                draw_attributes(s, zones, pop, p);
+                // The tools: by the place's level of service (demand.in_commuters.tools: by_place,
+                // the lower level of the gateway's choice), or the gateway's shares alone.
+                if (!tool_share.empty() && total > 0) {
+                    Rng tools_rng(s.seed, Stream::person_attributes, p, 1);
+                    const auto t = draw_index(tool_share[g], 1.0, tools_rng.uniform());
+                    pop.car_available[p] = (t & tool_car) != 0;
+                    pop.bike_owner[p] = (t & tool_bike) != 0;
+                    pop.transit_pass[p] = (t & tool_pass) != 0;
+                } else {
+                    draw_attributes(s, zones, pop, p);
+                }
             }
         });
         return static_cast<std::uint64_t>(first[nz] - first[0]);

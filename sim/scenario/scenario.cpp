@@ -327,6 +327,14 @@ void read_demand(const ConfigNode& node, Scenario& s) {
         count("workers", x.workers);
         count("students", x.students);
         x.logsum_coefficient = r.number_or("logsum_coefficient", x.logsum_coefficient, Range{0.0, 10.0});
+        if (const ConfigNode* v = r.optional("tools")) {
+            const std::string text = to_string(*v, r.child_path("tools"));
+            if (text != "by_place" && text != "by_gateway")
+                fail_at(*v, r.child_path("tools"), "unknown rule '" + text + "'", "use by_place or by_gateway");
+            x.tools_by_place = text == "by_place";
+        }
+        x.tools_logsum_coefficient =
+            r.number_or("tools_logsum_coefficient", x.tools_logsum_coefficient, Range{0.0, 1.0, true});
         r.finish();
     }
     if (const ConfigNode* n = d.optional("mobility_tools")) {

@@ -264,6 +264,14 @@ struct Scenario {
             double workers = -1;            // count (before population.scale); < 0: every job residents leave
             double students = -1;           // the same for study places
             double logsum_coefficient = 1;  // gateway of origin: ln(size) + this x logsum
+            // Tools (car, bike, pass) of an in-commuter: by_place (true) draws them with the
+            // gateway, as the lower level of its choice: P(tools | gateway, place) is the
+            // gateway's share of those tools x exp(mu x the tour logsum with them), mu =
+            // tools_logsum_coefficient, and the gateway's utility takes (1 / mu) ln of their sum.
+            // So the in-commuters a place draws hold the tools its level of service asks for.
+            // by_gateway (false): the gateway's shares, whatever the place (mu 1 in the logsum).
+            bool tools_by_place = true;
+            double tools_logsum_coefficient = 1;
         } in_commuters;
         struct MobilityTools {
             bool given = false;

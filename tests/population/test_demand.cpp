@@ -205,6 +205,51 @@ TEST_CASE("in-commuters' count is a scenario input") {
     CHECK(some.in_commuting_students == all.in_commuting_students);
 }
 
+TEST_CASE("in-commuters' tools follow the place's level of service (lower level of the gateway choice)") {
+    // One gateway (city). To east a car is worth logsum ln 3 (exp 3 times as attractive), to west
+    // nothing: with tools by place, P(car | city, east) = 3 x / (3 x + 1 - x) for the gateway's
+    // car share x, and x at west; by gateway, x at both. Bike and pass are worth nothing either
+    // way, so their shares stay.
+    Fixture f;
+    const double x = f.s.population.attributes[static_cast<std::size_t>(Group::worker)].car_availability;
+    REQUIRE(x > 0.1);
+    REQUIRE(x < 0.9);
+    const auto east = f.east;
+    const auto v = f.view([east](Group, Purpose, std::uint8_t t, std::uint32_t, std::uint32_t d) {
+        return d == east && (t & population::tool_car) ? std::log(3.0) : 0.0;
+    });
+    const auto shares = [&](bool by_place) {
+        f.s.demand.in_commuters.tools_by_place = by_place;
+        const auto pop = population::synthesize(f.s, f.net, f.zones, f.imp, nullptr, &v);
+        std::array<double, 2> cars{}, n{};
+        double bikes = 0, all = 0;
+        for (std::size_t p = 0; p < pop.person_count(); ++p) {
+            if (pop.group[p] != Group::worker) continue;
+            const std::size_t k = pop.work_zone[p] == east ? 1 : 0;
+            n[k] += 1;
+            cars[k] += pop.car_available[p];
+            bikes += pop.bike_owner[p];
+            all += 1;
+        }
+        REQUIRE(n[0] > 300);
+        REQUIRE(n[1] > 300);
+        return std::array<double, 5>{cars[0] / n[0], cars[1] / n[1], n[0], n[1], bikes / all};
+    };
+    const double bike = f.s.population.attributes[static_cast<std::size_t>(Group::worker)].bike_ownership;
+    const auto within = [](double share, double p, double n) {
+        return std::abs(share - p) < 4 * std::sqrt(p * (1 - p) / n);
+    };
+    const auto place = shares(true);
+    const double east_car = 3 * x / (3 * x + 1 - x);
+    CHECK(within(place[0], x, place[2]));
+    CHECK(within(place[1], east_car, place[3]));
+    CHECK(within(place[4], bike, place[2] + place[3]));
+    const auto gateway = shares(false);
+    CHECK(within(gateway[0], x, gateway[2]));
+    CHECK(within(gateway[1], x, gateway[3]));
+    CHECK_FALSE(within(gateway[1], east_car, gateway[3]));
+}
+
 TEST_CASE("staying home happens at the stated rate, and the tours per person stay as given") {
     Fixture f;
     const auto v = f.view([](Group, Purpose, std::uint8_t, std::uint32_t, std::uint32_t) { return 0.0; });

@@ -411,7 +411,7 @@ TEST_CASE("the demand models' keys") {
                     "    logsum_coefficient: {work: 0.5, other: 0.7}\n"
                     "    distance_per_km: {other: -0.1}\n"
                     "    sample_size: 20\n    shadow_price_iterations: 7\n    shadow_price_tolerance: 0.02\n"
-                    "  in_commuters: {workers: 1200, students: fill, logsum_coefficient: 0.4}\n"
+                    "  in_commuters: {workers: 1200, students: fill, logsum_coefficient: 0.4, tools: by_gateway}\n"
                     "  mobility_tools:\n"
                     "    household_size: [0.4, 0.35, 0.25]\n"
                     "    cars: {asc_one: 0.3, asc_two_plus: -2.6, per_adult_two_plus: 0.9, accessibility: 0.4,\n"
@@ -437,6 +437,7 @@ TEST_CASE("the demand models' keys") {
         CHECK(d.in_commuters.workers == 1200);
         CHECK(d.in_commuters.students < 0);  // fill
         CHECK(d.in_commuters.logsum_coefficient == 0.4);
+        CHECK_FALSE(d.in_commuters.tools_by_place);
         CHECK(d.mobility_tools.given);
         CHECK(d.mobility_tools.household_size == std::vector<double>{0.4, 0.35, 0.25});
         CHECK(d.mobility_tools.cars.asc_two_plus == -2.6);
@@ -466,6 +467,9 @@ TEST_CASE("the demand models' keys") {
         CHECK(error_of(t).find("a sample of one zone chooses nothing") != std::string::npos);
         const auto u = variant("dm6.yaml", "demand:\n  in_commuters: {workers: lots}\n");
         CHECK(error_of(u).find("demand.in_commuters.workers") != std::string::npos);
+        const auto w = variant("dm8.yaml", "demand:\n  in_commuters: {tools: by_home}\n");
+        CHECK(error_of(w) ==
+              w.string() + ":3:25: demand.in_commuters.tools: unknown rule 'by_home' (use by_place or by_gateway)");
         const auto v = variant("dm7.yaml", "demand:\n  departure_tme: {}\n");
         CHECK(error_of(v).find("did you mean 'departure_time'?") != std::string::npos);
     }
