@@ -61,6 +61,8 @@ demand:
     workers: @IN_COMMUTERS@
     students: @IN_COMMUTERS@
     logsum_coefficient: 0.5     # default
+    tools: by_place             # default: their car, bike and pass drawn with the gateway, by the place's logsum
+    tools_logsum_coefficient: 1.0   # default
   mobility_tools:
     household_size: [0.35, 0.27, 0.15, 0.14, 0.09]   # default: shares of households of 1..5 persons
     cars: {asc_one: 0.3, asc_two_plus: -2.6, per_adult_one: 0.3, per_adult_two_plus: 0.9,
