@@ -9,7 +9,6 @@
 #include "sim/mobsim/phases.hpp"
 #include "sim/mobsim/transit_vehicles.hpp"
 #include "sim/mobsim/travellers.hpp"
-#include "sim/routing/dijkstra.hpp"
 
 namespace flemsim::mobsim {
 
@@ -125,15 +124,13 @@ private:
 };
 
 // Riders who gave up transit and walked on from their stop (Travellers::give_up): the same
-// walk found again, by the same rule (on foot within the walk range, or where no road leads
-// on), timed back from the end of their ride leg.
+// walk found again (Onward), timed back from the end of their ride leg.
 void add_give_up_walks(const MobsimContext& ctx, const DayPlan& plan, const DayResult& day,
                        std::vector<std::atomic<std::uint32_t>>& walkers) {
     const auto& net = ctx.routing.net;
     const auto& tm = *ctx.routing.transit;
     const auto& p = ctx.params;
-    routing::ShortestPathTree walk(ctx.routing.walk), car(ctx.routing.car);
-    std::vector<std::uint32_t> arcs;
+    Onward onward(ctx.routing, std::min(ctx.routing.params.max_walk_trip_m, ctx.routing.params.max_give_up_walk_m));
     for (std::uint32_t t = 0; t < plan.routes.trip_count(); ++t) {
         if (!day.gave_up[t]) continue;
         std::uint32_t leg = invalid_index;
@@ -143,17 +140,11 @@ void add_give_up_walks(const MobsimContext& ctx, const DayPlan& plan, const DayR
         const auto person = plan.pop.person_of_tour(t / 2);
         const auto from = net.stop_node[tm.rn_stop(plan.routes.leg_board_rn[leg])];
         const auto to = routing::trip_dest_node(plan.pop, person, t);
-        walk.run_to(from, {to});
-        if (!walk.reached(to)) continue;
-        if (walk.length_m(to) > std::min(ctx.routing.params.max_walk_trip_m, ctx.routing.params.max_give_up_walk_m)) {
-            car.run_to(from, {to});
-            if (car.reached(to)) continue;  // by taxi
-        }
-        arcs.clear();
-        walk.path_to(to, arcs);
+        const auto way = onward.find(from, to);
+        if (!way.walk_path) continue;  // by taxi, or no walk path
         const double speed = p.walk_speed_mps * personal_speed_factor(p.seed, person, p.walk_speed_cv, 0);
-        double clock = day.leg_end_s[leg] - walk.length_m(to) / speed;
-        for (const auto arc : arcs) {
+        double clock = day.leg_end_s[leg] - way.metres / speed;
+        for (const auto arc : onward.arcs()) {
             const std::uint32_t link = ctx.routing.walk.link[arc];
             const std::size_t dir = ctx.routing.walk.tail[arc] == net.link_from[link] ? 0 : 1;
             const std::size_t hour =

@@ -17,8 +17,7 @@ Travellers::Travellers(const MobsimContext& ctx, const DayPlan& plan, DayResult&
       m_res(res),
       m_wheel(wheel),
       m_half_access(static_cast<std::int32_t>(std::lround(ctx.params.car_access_s / 2))),
-      m_walk_tree(ctx.routing.walk),
-      m_car_tree(ctx.routing.car) {
+      m_onward(ctx.routing, std::min(ctx.routing.params.max_walk_trip_m, ctx.routing.params.max_give_up_walk_m)) {
     const auto& pop = plan.pop;
     const auto& p = ctx.params;
     const std::size_t trips = pop.trip_count(), legs = m_routes.leg_count();
@@ -177,43 +176,55 @@ void Travellers::start_legs(std::int32_t t, std::vector<Event>& next_round, std:
     }
 }
 
+bool Onward::walk(std::uint32_t from, std::uint32_t to, double& metres) {
+    if (!m_walk) m_walk.emplace(routing::street_metric(m_ctx, core::Mode::walk));
+    double seconds = 0;
+    return m_walk->run(m_ctx.walk, from, to, seconds, metres);
+}
+
+Onward::Way Onward::find(std::uint32_t from, std::uint32_t to) {
+    const auto& net = m_ctx.net;
+    Way way;
+    // No walk is shorter than the straight line: beyond the walk range, no walk query.
+    const double line_m = std::hypot(net.node_x_m[to] - net.node_x_m[from], net.node_y_m[to] - net.node_y_m[from]);
+    const bool walk_asked = line_m <= m_max_walk_m;
+    double walk_m = routing::unreachable;
+    bool walk_found = walk_asked && walk(from, to, walk_m);
+    if (!walk_found || walk_m > m_max_walk_m) {
+        if (!m_car) m_car.emplace(routing::street_metric(m_ctx, core::Mode::car));
+        double seconds = 0, metres = 0;
+        if (m_car->run(m_ctx.car, from, to, seconds, metres)) {
+            way.taxi = true;
+            way.taxi_s = seconds;
+            way.metres = metres;
+            return way;
+        }
+        // No road from the stop: on foot after all.
+        if (!walk_asked) walk_found = walk(from, to, walk_m);
+    }
+    // Without even a walk path (a network that the checks would refuse), the straight line.
+    way.walk_path = walk_found;
+    way.metres = walk_found ? walk_m : line_m;
+    return way;
+}
+
 void Travellers::give_up(std::int32_t t, std::vector<std::uint32_t>& legs) {
     const auto& net = m_ctx.routing.net;
     const auto& tm = *m_ctx.routing.transit;
-    const double max_walk_m = std::min(m_ctx.routing.params.max_walk_trip_m, m_ctx.routing.params.max_give_up_walk_m);
-    // In the order handed over (by stop, then queue order): each is its own search, so the
+    // In the order handed over (by stop, then queue order): each is its own query, so the
     // order decides nothing but which one runs first.
     for (const auto leg : legs) {
         const auto trip = m_leg_trip[leg];
         const auto person = m_trip_person[trip];
         const auto from = net.stop_node[tm.rn_stop(m_routes.leg_board_rn[leg])];
         const auto to = routing::trip_dest_node(m_plan.pop, person, trip);
-        // No walk is shorter than the straight line: beyond the walk range, no walk search.
-        const double line_m = std::hypot(net.node_x_m[to] - net.node_x_m[from], net.node_y_m[to] - net.node_y_m[from]);
-        const bool walk_searched = line_m <= max_walk_m;
-        if (walk_searched) m_walk_tree.run_to(from, {to});
-        const double walk_m = walk_searched ? m_walk_tree.length_m(to) : routing::unreachable;
-        double seconds = 0, metres = 0;
-        bool taxi = false;
-        if (walk_m > max_walk_m || !walk_searched || !m_walk_tree.reached(to)) {
-            m_car_tree.run_to(from, {to});
-            taxi = m_car_tree.reached(to);
-            if (taxi) {
-                seconds = m_car_tree.time_s(to);
-                metres = m_car_tree.length_m(to);
-            }
-        }
-        if (!taxi) {
-            // Within the walk range, or no road from the stop: on foot. Without even a walk
-            // path (a network that the checks would refuse), the straight line.
-            if (!walk_searched) m_walk_tree.run_to(from, {to});
-            metres = m_walk_tree.reached(to) ? m_walk_tree.length_m(to) : line_m;
-            seconds = metres / (m_ctx.params.walk_speed_mps * m_walk_factor[person]);
-        }
+        const auto way = m_onward.find(from, to);
+        const double seconds =
+            way.taxi ? way.taxi_s : way.metres / (m_ctx.params.walk_speed_mps * m_walk_factor[person]);
         m_res.gave_up[trip] = 1;
         m_gave_up_s[trip] = t;
-        m_gave_up_m[trip] = static_cast<float>(metres);
-        m_gave_up_taxi[trip] = taxi ? 1 : 0;
+        m_gave_up_m[trip] = static_cast<float>(way.metres);
+        m_gave_up_taxi[trip] = way.taxi ? 1 : 0;
         // Leaving the stop takes the second, as alighting does.
         const auto arrive = t + std::max<std::int32_t>(1, static_cast<std::int32_t>(std::lround(seconds)));
         m_wheel.schedule(arrive, EventKind::leg_end, leg);

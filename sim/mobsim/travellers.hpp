@@ -4,14 +4,41 @@
 // from their stop; at the end of the day, marks the stuck trips and sums every trip's legs
 // into its times and distance.
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "sim/mobsim/engine.hpp"
 #include "sim/mobsim/event_wheel.hpp"
 #include "sim/mobsim/mobsim.hpp"
-#include "sim/routing/dijkstra.hpp"
+#include "sim/routing/street_cch.hpp"
 
 namespace flemsim::mobsim {
+
+// How a rider who gave up at a stop goes on to the trip's destination (Travellers::give_up,
+// and the walkers' volumes of add_give_up_walks, which must find the same walk): on foot
+// along the walk network when that walk is within max_walk_m, else by taxi at the free-flow
+// car time where a road leads, else on foot anyway (the straight line where no walk path
+// exists either). The paths are one-to-one queries on the walk and car hierarchies
+// (street_cch.hpp), built on the first rider who gives up; their times are the searches'.
+class Onward {
+public:
+    Onward(const routing::RoutingContext& ctx, double max_walk_m) : m_ctx(ctx), m_max_walk_m(max_walk_m) {}
+    struct Way {
+        bool taxi = false;
+        bool walk_path = false;  // on foot along the walk network (arcs() holds the path)
+        double metres = 0;       // walked, or driven by taxi
+        double taxi_s = 0;       // the taxi's free-flow time
+    };
+    Way find(std::uint32_t from, std::uint32_t to);
+    // The walk path of the last find() whose way is on foot along the walk network.
+    const std::vector<std::uint32_t>& arcs() const { return m_walk->arcs(); }
+
+private:
+    bool walk(std::uint32_t from, std::uint32_t to, double& metres);
+    const routing::RoutingContext& m_ctx;
+    double m_max_walk_m;
+    std::optional<routing::StreetPathQuery> m_walk, m_car;
+};
 
 class Travellers {
 public:
@@ -62,7 +89,7 @@ private:
     std::vector<std::int32_t> m_gave_up_s;
     std::vector<float> m_gave_up_m;
     std::vector<std::uint8_t> m_gave_up_taxi;
-    routing::ShortestPathTree m_walk_tree, m_car_tree;  // from the stop where a rider gave up
+    Onward m_onward;  // from the stop where a rider gave up
 
     // Scratch of a step, kept to reuse its memory.
     std::vector<Event> m_next_round, m_starts;
