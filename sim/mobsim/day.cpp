@@ -130,7 +130,7 @@ void add_give_up_walks(const MobsimContext& ctx, const DayPlan& plan, const DayR
     const auto& net = ctx.routing.net;
     const auto& tm = *ctx.routing.transit;
     const auto& p = ctx.params;
-    Onward onward(ctx.routing, std::min(ctx.routing.params.max_walk_trip_m, ctx.routing.params.max_give_up_walk_m));
+    Onward onward(ctx.routing);
     for (std::uint32_t t = 0; t < plan.routes.trip_count(); ++t) {
         if (!day.gave_up[t]) continue;
         std::uint32_t leg = invalid_index;

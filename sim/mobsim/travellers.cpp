@@ -17,7 +17,7 @@ Travellers::Travellers(const MobsimContext& ctx, const DayPlan& plan, DayResult&
       m_res(res),
       m_wheel(wheel),
       m_half_access(static_cast<std::int32_t>(std::lround(ctx.params.car_access_s / 2))),
-      m_onward(ctx.routing, std::min(ctx.routing.params.max_walk_trip_m, ctx.routing.params.max_give_up_walk_m)) {
+      m_onward(ctx.routing) {
     const auto& pop = plan.pop;
     const auto& p = ctx.params;
     const std::size_t trips = pop.trip_count(), legs = m_routes.leg_count();
@@ -175,6 +175,9 @@ void Travellers::start_legs(std::int32_t t, std::vector<Event>& next_round, std:
         }
     }
 }
+
+Onward::Onward(const routing::RoutingContext& ctx)
+    : m_ctx(ctx), m_max_walk_m(std::min(ctx.params.max_walk_trip_m, ctx.params.max_give_up_walk_m)) {}
 
 bool Onward::walk(std::uint32_t from, std::uint32_t to, double& metres) {
     if (!m_walk) m_walk.emplace(routing::street_metric(m_ctx, core::Mode::walk));

@@ -16,13 +16,14 @@ namespace flemsim::mobsim {
 
 // How a rider who gave up at a stop goes on to the trip's destination (Travellers::give_up,
 // and the walkers' volumes of add_give_up_walks, which must find the same walk): on foot
-// along the walk network when that walk is within max_walk_m, else by taxi at the free-flow
+// along the walk network when that walk is within the walk range (the smaller of
+// modes.walk.max_trip_m and simulation.max_give_up_walk_m), else by taxi at the free-flow
 // car time where a road leads, else on foot anyway (the straight line where no walk path
 // exists either). The paths are one-to-one queries on the walk and car hierarchies
 // (street_cch.hpp), built on the first rider who gives up; their times are the searches'.
 class Onward {
 public:
-    Onward(const routing::RoutingContext& ctx, double max_walk_m) : m_ctx(ctx), m_max_walk_m(max_walk_m) {}
+    explicit Onward(const routing::RoutingContext& ctx);
     struct Way {
         bool taxi = false;
         bool walk_path = false;  // on foot along the walk network (arcs() holds the path)

@@ -145,6 +145,12 @@ choice::Probabilities tour_mode_probabilities(const choice::ChoiceInputs& in, co
     return p;
 }
 
+double ExpectedDemand::transit_without_car() const {
+    double n = 0;
+    for (const auto& group : transit_by_segment) n += group[0];
+    return n;
+}
+
 ExpectedDemand expected_demand(const choice::ChoiceInputs& in, const LeverScale& scale) {
     // The prices enter through the parameters and the parking table; the times through the
     // offers of each trip, scaled as they are read.
@@ -175,7 +181,6 @@ ExpectedDemand expected_demand(const choice::ChoiceInputs& in, const LeverScale&
                     if (in.parking_sek_by_zone[pop.tour_zone[tour]] > 0) d.car_trips_to_charged += p[idx(Mode::car)];
                     const double pt = 2 * p[idx(Mode::transit)];
                     if (p[idx(Mode::transit)] >= 0.9) d.transit_from_captive += pt;
-                    if (!pop.car_available[person]) d.transit_without_car += pt;
                     d.transit_by_segment[static_cast<std::size_t>(pop.group[person])]
                                         [pop.car_available[person] != 0 ? 1 : 0] += pt;
                 }
@@ -188,7 +193,6 @@ ExpectedDemand expected_demand(const choice::ChoiceInputs& in, const LeverScale&
         total.car_trips_to_charged += d.car_trips_to_charged;
         total.fallback_tours += d.fallback_tours;
         total.transit_from_captive += d.transit_from_captive;
-        total.transit_without_car += d.transit_without_car;
         for (std::size_t g = 0; g < core::group_count; ++g)
             for (std::size_t c = 0; c < 2; ++c) total.transit_by_segment[g][c] += d.transit_by_segment[g][c];
     }
@@ -306,7 +310,7 @@ ElasticityResult compute_elasticities(const scenario::Scenario& s, int threads,
     const double base_transit = base.trips[idx(Mode::transit)];
     if (base_transit > 0) {
         r.transit_captive_share = base.transit_from_captive / base_transit;
-        r.transit_without_car_share = base.transit_without_car / base_transit;
+        r.transit_without_car_share = base.transit_without_car() / base_transit;
     }
     const auto at = [&](LeverScale scale) { return expected_demand(in, scale); };
     // The long run: the demand models choose again under the lever (prices through the choice

@@ -48,10 +48,11 @@ struct ExpectedDemand {
     double car_trips_to_charged = 0;
     std::uint64_t fallback_tours = 0;  // tours no mode's rules allow: their fallback mode, fixed
     // Where the transit trips come from (why they react little or much): tours with a transit
-    // probability of 0.9 or more, and persons without a car.
-    double transit_from_captive = 0, transit_without_car = 0;
-    // Expected transit trips by the person's group and whether they have a car ([group][car]).
+    // probability of 0.9 or more, and by the person's group and whether they have a car
+    // ([group][car]).
+    double transit_from_captive = 0;
     std::array<std::array<double, 2>, core::group_count> transit_by_segment{};
+    double transit_without_car() const;
 };
 
 // The probabilities of a tour's modes given what the modes offer its two trips. The one place

@@ -578,6 +578,27 @@ bool CchQuery::path(std::vector<std::uint32_t>& arcs) {
     return true;
 }
 
+namespace {
+
+// The elimination-tree search up from rank `s` (its distance set to 0 by the caller or here):
+// each ancestor x in turn, once reached, relaxes its upward arcs with `weight` and is handed to
+// visit(x, dist[x]). The ranks it touched are s and its ancestors (the caller resets them).
+template <class Visit>
+void search_up(const Cch& g, std::uint32_t s, const double* weight, double* dist, Visit&& visit) {
+    const auto& parent = g.elimination_parent();
+    const std::uint32_t* first = g.up_first().data();
+    const std::uint32_t* head = g.up_head().data();
+    dist[s] = 0;
+    for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
+        const double d = dist[x];
+        if (d == infinity) continue;
+        for (std::uint32_t c = first[x]; c < first[x + 1]; ++c) dist[head[c]] = std::min(dist[head[c]], d + weight[c]);
+        visit(x, d);
+    }
+}
+
+}  // namespace
+
 CchManyToMany::CchManyToMany(const CchMetric& metric)
     : m_metric(metric),
       m_dist(metric.cch().node_count(), infinity),
@@ -586,9 +607,7 @@ CchManyToMany::CchManyToMany(const CchMetric& metric)
 void CchManyToMany::set_targets(std::span<const std::uint32_t> targets) {
     const Cch& g = m_metric.cch();
     const auto& parent = g.elimination_parent();
-    const auto& first = g.up_first();
-    const auto& head = g.up_head();
-    const auto& backward = m_metric.backward_weight();
+    const double* backward = m_metric.backward_weight().data();
     for (const auto r : m_bucket_rank) m_bucket_of[r] = invalid_index;
     m_bucket_rank.clear();
     m_raw_bucket.clear();
@@ -597,12 +616,7 @@ void CchManyToMany::set_targets(std::span<const std::uint32_t> targets) {
     m_target_count = targets.size();
     for (std::uint32_t i = 0; i < targets.size(); ++i) {
         const std::uint32_t t = g.rank(targets[i]);
-        m_dist[t] = 0;
-        for (std::uint32_t x = t; x != invalid_index; x = parent[x]) {
-            const double d = m_dist[x];
-            if (d == infinity) continue;
-            for (std::uint32_t c = first[x]; c < first[x + 1]; ++c)
-                m_dist[head[c]] = std::min(m_dist[head[c]], d + backward[c]);
+        search_up(g, t, backward, m_dist.data(), [&](std::uint32_t x, double d) {
             if (m_bucket_of[x] == invalid_index) {
                 m_bucket_of[x] = static_cast<std::uint32_t>(m_bucket_rank.size());
                 m_bucket_rank.push_back(x);
@@ -610,7 +624,7 @@ void CchManyToMany::set_targets(std::span<const std::uint32_t> targets) {
             m_raw_bucket.push_back(m_bucket_of[x]);
             m_raw_target.push_back(i);
             m_raw_cost.push_back(d);
-        }
+        });
         for (std::uint32_t x = t; x != invalid_index; x = parent[x]) m_dist[x] = infinity;
     }
     // Counting sort by bucket (stable: targets ascending within a bucket).
@@ -633,24 +647,16 @@ void CchManyToMany::run(std::uint32_t source, std::span<double> out) {
     assert(out.size() == m_target_count);
     const Cch& g = m_metric.cch();
     const auto& parent = g.elimination_parent();
-    const auto& first = g.up_first();
-    const auto& head = g.up_head();
-    const auto& forward = m_metric.forward_weight();
     std::fill(out.begin(), out.end(), infinity);
     const std::uint32_t s = g.rank(source);
-    m_dist[s] = 0;
-    for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
-        const double d = m_dist[x];
-        if (d == infinity) continue;
-        for (std::uint32_t c = first[x]; c < first[x + 1]; ++c)
-            m_dist[head[c]] = std::min(m_dist[head[c]], d + forward[c]);
+    search_up(g, s, m_metric.forward_weight().data(), m_dist.data(), [&](std::uint32_t x, double d) {
         const std::uint32_t b = m_bucket_of[x];
-        if (b == invalid_index) continue;
+        if (b == invalid_index) return;
         for (std::uint32_t e = m_bucket_first[b]; e < m_bucket_first[b + 1]; ++e) {
             double& o = out[m_entry_target[e]];
             o = std::min(o, d + m_entry_cost[e]);
         }
-    }
+    });
     for (std::uint32_t x = s; x != invalid_index; x = parent[x]) m_dist[x] = infinity;
 }
 
@@ -663,20 +669,12 @@ CchOneToAll::CchOneToAll(const CchMetric& metric) : m_metric(metric), m_dist(met
 
 void CchOneToAll::run(std::uint32_t source) {
     const Cch& g = m_metric.cch();
-    const auto& parent = g.elimination_parent();
     const std::uint32_t* first = g.up_first().data();
     const std::uint32_t* head = g.up_head().data();
-    const double* forward = m_metric.forward_weight().data();
     const double* backward = m_metric.backward_weight().data();
     double* dist = m_dist.data();
     std::fill(m_dist.begin(), m_dist.end(), infinity);
-    const std::uint32_t s = g.rank(source);
-    dist[s] = 0;
-    for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
-        const double d = dist[x];
-        if (d == infinity) continue;
-        for (std::uint32_t c = first[x]; c < first[x + 1]; ++c) dist[head[c]] = std::min(dist[head[c]], d + forward[c]);
-    }
+    search_up(g, g.rank(source), m_metric.forward_weight().data(), dist, [](std::uint32_t, double) {});
     // Downward sweep: a rank's upward neighbours are higher, hence final when it is reached.
     for (std::size_t r = g.node_count(); r-- > 0;) {
         double d = dist[r];
