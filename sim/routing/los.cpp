@@ -262,19 +262,64 @@ struct LotOption {
 // park-and-ride models use; the best of them by generalised cost is taken).
 constexpr std::size_t lots_considered = 3;
 
+constexpr std::array<TransitAccess, 2> lot_kinds{TransitAccess::car, TransitAccess::bike};
+
+// Whether park-and-ride (index 0) and bike-and-ride (1) are offered at all.
+std::array<bool, 2> lots_offered(const RoutingContext& ctx) {
+    const TransitModel& tm = *ctx.transit;
+    const TransitParams& tp = ctx.params.transit;
+    return {!tm.lots(TransitAccess::car).empty() && tp.park_and_ride_max_drive_m > 0,
+            !tm.lots(TransitAccess::bike).empty() && tp.bike_and_ride_max_ride_m > 0};
+}
+
+// Whether the person of pair i may drive (k = 0) or ride (k = 1) to a park.
+bool may_use_lot(const population::Population& pop, const std::vector<TourPair>& pairs,
+                 const std::array<bool, 2>& offered, std::size_t i, std::size_t k) {
+    const auto p = pop.person_of_tour(pairs[i].out_trip / 2);
+    return offered[k] && (k == 0 ? pop.car_available[p] != 0 : pop.bike_owner[p] != 0);
+}
+
+// The drive (ride) tables of every park, both ways, for the hours the pairs leave in (out:
+// towards the parks; back: from them), of the pairs that may drive or ride at all.
+struct LotTables {
+    std::array<LotTrees, 2> to_lots, from_lots;
+};
+
+LotTables all_lot_tables(const RoutingContext& ctx, const population::Population& pop,
+                         const std::vector<TourPair>& pairs, const CarTimes* car_times) {
+    LotTables t;
+    const auto offered = lots_offered(ctx);
+    if (!offered[0] && !offered[1]) return t;
+    const std::size_t hours = car_times ? car_times->hours : 1;
+    std::vector<std::uint8_t> out_used(hours, 0), back_used(hours, 0);
+    const auto hour_of = [&](std::int32_t dep) {
+        return std::min<std::size_t>(hours - 1, static_cast<std::size_t>(std::max(0, dep / 3600)));
+    };
+    for (std::size_t i = 0; i < pairs.size(); ++i)
+        if (may_use_lot(pop, pairs, offered, i, 0) || may_use_lot(pop, pairs, offered, i, 1)) {
+            out_used[hour_of(pairs[i].out_dep)] = 1;
+            back_used[hour_of(pairs[i].back_dep)] = 1;
+        }
+    for (std::size_t kind = 0; kind < 2; ++kind)
+        if (offered[kind]) {
+            t.to_lots[kind] = lot_tables(ctx, lot_kinds[kind], car_times, out_used, true);
+            t.from_lots[kind] = lot_tables(ctx, lot_kinds[kind], car_times, back_used, false);
+        }
+    return t;
+}
+
 std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, const population::Population& pop,
-                                                  const std::vector<TourPair>& pairs, const CarTimes* car_times) {
+                                                  const std::vector<TourPair>& pairs, const CarTimes* car_times,
+                                                  const LotTables& tables) {
     const TransitModel& tm = *ctx.transit;
     const TransitParams& tp = ctx.params.transit;
     std::vector<std::array<LotOption, 2>> out(pairs.size());
-    constexpr std::array<TransitAccess, 2> kinds{TransitAccess::car, TransitAccess::bike};
-    const std::array<bool, 2> offered{!tm.lots(TransitAccess::car).empty() && tp.park_and_ride_max_drive_m > 0,
-                                      !tm.lots(TransitAccess::bike).empty() && tp.bike_and_ride_max_ride_m > 0};
+    const auto& kinds = lot_kinds;
+    const auto offered = lots_offered(ctx);
     if (!offered[0] && !offered[1]) return out;
     const auto person_of = [&](std::size_t i) { return pop.person_of_tour(pairs[i].out_trip / 2); };
     const auto can = [&](std::size_t i, int k) {
-        const auto p = person_of(i);
-        return offered[static_cast<std::size_t>(k)] && (k == 0 ? pop.car_available[p] != 0 : pop.bike_owner[p] != 0);
+        return may_use_lot(pop, pairs, offered, i, static_cast<std::size_t>(k));
     };
     // Groups of pairs by a node, then by hour (sorted indices; deterministic).
     const auto groups = [&](const auto& node_of, const auto& dep_of, const auto& wanted) {
@@ -291,13 +336,6 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
             if (k == 0 || node_of(idx[k]) != node_of(idx[k - 1])) first.push_back(k);
         first.push_back(idx.size());
         return std::make_pair(idx, first);
-    };
-    // The hours the trips of `idx` leave in (all in one with no car times by hour), for the tables.
-    const auto hours_used = [&](const std::vector<std::uint32_t>& idx, const auto& dep_of) {
-        std::vector<std::uint8_t> used(car_times ? car_times->hours : 1, 0);
-        for (const auto i : idx)
-            used[std::min<std::size_t>(used.size() - 1, static_cast<std::size_t>(std::max(0, dep_of(i) / 3600)))] = 1;
-        return used;
     };
     tbb::enumerable_thread_specific<RoutingScratch> scratch([&] { return RoutingScratch(ctx); });
 
@@ -319,10 +357,7 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
         std::vector<std::uint32_t> idx;
         for (std::uint32_t i = 0; i < pairs.size(); ++i)
             if (can(i, 0) || can(i, 1)) idx.push_back(i);
-        const auto used = hours_used(idx, dep);
-        std::array<LotTrees, 2> to_lots;
-        for (std::size_t kind = 0; kind < 2; ++kind)
-            if (offered[kind]) to_lots[kind] = lot_tables(ctx, kinds[kind], car_times, used, true);
+        const auto& to_lots = tables.to_lots;
         std::vector<std::pair<float, std::uint32_t>> near;  // (time, lot), nearest first
         for (const auto i : idx) {
             const auto o = home(i);
@@ -413,10 +448,7 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
             groups(act, dep, [&](std::uint32_t i) { return out[i][0].out.found || out[i][1].out.found; });
         const auto& idx = grouped.first;
         const auto& first = grouped.second;
-        const auto used = hours_used(idx, dep);
-        std::array<LotTrees, 2> trees;
-        for (std::size_t kind = 0; kind < 2; ++kind)
-            if (offered[kind]) trees[kind] = lot_tables(ctx, kinds[kind], car_times, used, false);
+        const auto& trees = tables.from_lots;
         tbb::parallel_for(std::size_t{0}, first.size() - 1, [&](std::size_t g) {
             auto& s = scratch.local();
             const auto o = act(idx[first[g]]);
@@ -469,11 +501,12 @@ template <class Apply>
 void for_each_lot_block(const RoutingContext& ctx, const population::Population& pop,
                         const std::vector<TourPair>& pairs, const CarTimes* car_times, const Apply& apply) {
     constexpr std::size_t block = 16384;
+    const LotTables tables = all_lot_tables(ctx, pop, pairs, car_times);
     for (std::size_t b = 0; b < pairs.size(); b += block) {
         const std::size_t e = std::min(pairs.size(), b + block);
         const std::vector<TourPair> part(pairs.begin() + static_cast<std::ptrdiff_t>(b),
                                          pairs.begin() + static_cast<std::ptrdiff_t>(e));
-        const auto options = lot_options(ctx, pop, part, car_times);
+        const auto options = lot_options(ctx, pop, part, car_times, tables);
         tbb::parallel_for(std::size_t{0}, part.size(), [&](std::size_t i) { apply(b + i, options[i]); });
     }
 }
