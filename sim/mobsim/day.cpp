@@ -34,6 +34,7 @@ public:
         }
         m_travellers.finish();
         m_transit.finish();
+        m_links.finish();
         return std::move(m_res);
     }
 

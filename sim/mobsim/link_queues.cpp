@@ -41,38 +41,54 @@ LinkQueues::LinkQueues(const MobsimContext& ctx, const routing::TripRoutes& rout
     m_entry_listed.assign(arcs, 0);
     m_entry_since.assign(arcs, -1);
 
-    const std::size_t volumes = net.link_count() * 2 * volume_hours;
-    res.cars.assign(volumes, 0);
-    res.buses.assign(volumes, 0);
-    res.car_time_sum.assign(arcs * volume_hours, 0.0);
-    res.car_time_count.assign(arcs * volume_hours, 0);
+    // Counted hour-major during the day (the second's moves fall in one hour: their counters
+    // lie together), in DayResult's link-major order at the end (finish()).
+    m_cars.assign(net.link_count() * 2 * volume_hours, 0);
+    m_buses.assign(m_cars.size(), 0);
+    m_time_sum.assign(arcs * volume_hours, 0.0);
+    m_time_count.assign(arcs * volume_hours, 0);
+    m_link_dir.resize(arcs);
+    for (std::size_t a = 0; a < arcs; ++a) {
+        const std::uint32_t link = m_car.link[a];
+        m_link_dir[a] = link * 2 + (m_car.tail[a] == net.link_from[link] ? 0 : 1);
+    }
 }
 
 std::size_t LinkQueues::volume_index(std::uint32_t arc, std::int32_t t) const {
-    const std::uint32_t link = m_car.link[arc];
-    const std::size_t dir = m_car.tail[arc] == m_ctx.routing.net.link_from[link] ? 0 : 1;
-    return (link * 2 + dir) * volume_hours + hour_of(t);
+    return hour_of(t) * (m_cars.size() / volume_hours) + m_link_dir[arc];
 }
 
-// A car follows its leg's links; a bus the car path of the segment it drives.
-std::uint32_t LinkQueues::link_count_of(VehicleRef v) const {
+void LinkQueues::finish() {
+    const std::size_t slots = m_cars.size() / volume_hours, arcs = m_car.arc_count();
+    m_res.cars.assign(m_cars.size(), 0);
+    m_res.buses.assign(m_cars.size(), 0);
+    for (std::size_t h = 0; h < volume_hours; ++h)
+        for (std::size_t i = 0; i < slots; ++i) {
+            m_res.cars[i * volume_hours + h] = m_cars[h * slots + i];
+            m_res.buses[i * volume_hours + h] = m_buses[h * slots + i];
+        }
+    m_res.car_time_sum.assign(m_time_sum.size(), 0.0);
+    m_res.car_time_count.assign(m_time_count.size(), 0);
+    for (std::size_t h = 0; h < volume_hours; ++h)
+        for (std::size_t a = 0; a < arcs; ++a) {
+            m_res.car_time_sum[a * volume_hours + h] = m_time_sum[h * arcs + a];
+            m_res.car_time_count[a * volume_hours + h] = m_time_count[h * arcs + a];
+        }
+}
+
+// A car follows its leg's links; a bus the car path of the segment it drives. Both as a range
+// [first, end) of positions in an arc sequence (the routes' arcs for a car, the bus routes'
+// for a bus).
+std::pair<std::uint32_t, std::uint32_t> LinkQueues::links_of(VehicleRef v) const {
     if (v.is_bus()) {
         const auto rn = m_transit.route_node_left(v.index);
-        return m_ctx.bus_routes.rn_first_arc[rn + 1] - m_ctx.bus_routes.rn_first_arc[rn];
+        return {m_ctx.bus_routes.rn_first_arc[rn], m_ctx.bus_routes.rn_first_arc[rn + 1]};
     }
-    return m_routes.leg_first_arc[v.index + 1] - m_routes.leg_first_arc[v.index];
+    return {m_routes.leg_first_arc[v.index], m_routes.leg_first_arc[v.index + 1]};
 }
 
-std::uint32_t LinkQueues::link_of(VehicleRef v, std::uint32_t pos) const {
-    if (v.is_bus()) {
-        const auto rn = m_transit.route_node_left(v.index);
-        return m_ctx.bus_routes.arcs[m_ctx.bus_routes.rn_first_arc[rn] + pos];
-    }
-    return m_routes.arcs[m_routes.leg_first_arc[v.index] + pos];
-}
-
-std::uint32_t LinkQueues::next_link(VehicleRef v, std::uint32_t pos) const {
-    return pos + 1 < link_count_of(v) ? link_of(v, pos + 1) : arrive;
+std::uint32_t LinkQueues::link_at(VehicleRef v, std::uint32_t at) const {
+    return v.is_bus() ? m_ctx.bus_routes.arcs[at] : m_routes.arcs[at];
 }
 
 void LinkQueues::refresh_tokens(std::uint32_t link, std::int32_t t) {
@@ -88,14 +104,15 @@ void LinkQueues::refresh_tokens(std::uint32_t link, std::int32_t t) {
 void LinkQueues::enter(std::int32_t t, std::vector<VehicleRef>& entries) {
     std::sort(entries.begin(), entries.end());
     for (const auto v : entries) {
-        if (!v.is_bus() && link_count_of(v) == 0) {
+        const auto [begin, end] = links_of(v);
+        if (!v.is_bus() && begin == end) {
             // Origin and destination at the same node: the car is parked again.
             m_res.leg_board_s[v.index] = t;
             m_wheel.schedule(t + std::max(1, m_half_access), EventKind::leg_end, v.index);
             continue;
         }
-        const std::uint32_t first = link_of(v, 0);
-        m_entry[first].push_back({v, t});
+        const std::uint32_t first = link_at(v, begin);
+        m_entry[first].push_back({v, t, begin, end});
         if (!m_entry_listed[first]) {
             m_entry_listed[first] = 1;
             m_entry_links.push_back(first);
@@ -105,6 +122,7 @@ void LinkQueues::enter(std::int32_t t, std::vector<VehicleRef>& entries) {
 
 void LinkQueues::collect_intents(std::int32_t t, std::vector<std::uint32_t>& woken) {
     m_intents.clear();
+    m_by_target.clear();
     std::sort(woken.begin(), woken.end());
     woken.erase(std::unique(woken.begin(), woken.end()), woken.end());
     std::sort(m_entry_links.begin(), m_entry_links.end());
@@ -123,12 +141,16 @@ void LinkQueues::collect_intents(std::int32_t t, std::vector<std::uint32_t>& wok
     });
     for (std::size_t i = 0; i < n_woken; ++i)
         if (m_rewake[i] >= 0) m_wheel.schedule(m_rewake[i], EventKind::link_wake, woken[i]);
+    // In source order (woken links ascending, then waiting lists ascending: the order of
+    // Source), each source's intents by rank.
     for (std::size_t i = 0; i < n_sources; ++i)
         m_intents.insert(m_intents.end(), m_per_source[i].begin(), m_per_source[i].end());
-    std::sort(m_intents.begin(), m_intents.end(), [](const Intent& x, const Intent& y) {
-        if (x.target != y.target) return x.target < y.target;
-        return x.source != y.source ? x.source < y.source : x.rank < y.rank;
-    });
+    // And by target (then source and rank): one sort of (target, intent) keys.
+    m_by_target.resize(m_intents.size());
+    for (std::size_t i = 0; i < m_intents.size(); ++i)
+        m_by_target[i] = (static_cast<std::uint64_t>(m_intents[i].target) << 32) | i;
+    std::sort(m_by_target.begin(), m_by_target.end());
+    for (auto& k : m_by_target) k &= 0xffffffffu;
 }
 
 // The vehicles at the head of a link that reached its end, as many as its tokens allow. A
@@ -139,7 +161,7 @@ std::int32_t LinkQueues::link_intents(std::uint32_t a, std::int32_t t, std::vect
     const auto& q = m_queue[a];
     const auto allowed = static_cast<std::uint32_t>(std::floor(m_tokens[a] + 1e-9));
     for (std::uint32_t k = 0, j = m_head[a]; k < allowed && j < q.size() && q[j].exit_s <= t; ++k, ++j)
-        out.push_back({next_link(q[j].vehicle, q[j].pos), {Source::Kind::link, a}, k, q[j].vehicle, false});
+        out.push_back({q[j].next, {Source::Kind::link, a}, k, q[j].vehicle, false});
     if (!out.empty() || m_head[a] == q.size()) return -1;
     std::int32_t when = std::max(q[m_head[a]].exit_s, t + 1);
     if (allowed == 0 && m_rate[a] > 0)
@@ -160,10 +182,12 @@ void LinkQueues::waiting_list_intents(std::uint32_t b, std::vector<Intent>& out)
 // in a random order weighted by capacity; a source blocked for the stuck time
 // (simulation.stuck_time_s) squeezes in over the storage.
 void LinkQueues::accept(std::int32_t t) {
+    // Intent at position i of the target order.
+    const auto at = [&](std::size_t i) -> Intent& { return m_intents[m_by_target[i]]; };
     m_group_start.clear();
-    for (std::size_t i = 0; i < m_intents.size(); ++i)
-        if (i == 0 || m_intents[i].target != m_intents[i - 1].target) m_group_start.push_back(i);
-    m_group_start.push_back(m_intents.size());
+    for (std::size_t i = 0; i < m_by_target.size(); ++i)
+        if (i == 0 || at(i).target != at(i - 1).target) m_group_start.push_back(i);
+    m_group_start.push_back(m_by_target.size());
     const std::int32_t stuck = m_ctx.params.stuck_time_s;
     const auto blocked_long = [&](Source s) {
         const std::int32_t since = s.kind == Source::Kind::link ? m_blocked_since[s.link] : m_entry_since[s.link];
@@ -171,9 +195,9 @@ void LinkQueues::accept(std::int32_t t) {
     };
     for_each_index(m_group_start.size() - 1, m_ctx.params.parallel_threshold, [&](std::size_t g) {
         const std::size_t b = m_group_start[g], e = m_group_start[g + 1];
-        const auto target = m_intents[b].target;
+        const auto target = at(b).target;
         if (target == arrive) {
-            for (std::size_t i = b; i < e; ++i) m_intents[i].accepted = true;
+            for (std::size_t i = b; i < e; ++i) at(i).accepted = true;
             return;
         }
         // Fair merges (as MATSim's queue simulation): the free storage goes vehicle by vehicle
@@ -187,20 +211,20 @@ void LinkQueues::accept(std::int32_t t) {
         std::size_t free = free_storage(target);
         if (free == 0 || free >= e - b) {
             // No choice to make: every vehicle fits, or none does (but those stuck long enough).
-            for (std::size_t i = b; i < e; ++i) m_intents[i].accepted = free > 0 || blocked_long(m_intents[i].source);
+            for (std::size_t i = b; i < e; ++i) at(i).accepted = free > 0 || blocked_long(at(i).source);
             return;
         }
         thread_local std::vector<std::pair<double, std::size_t>> order;  // (key, intent)
         order.clear();
         for (std::size_t i = b; i < e;) {
-            const auto src = m_intents[i].source;
+            const auto src = at(i).source;
             const double w = std::max(1e-9, src.kind == Source::Kind::link ? m_rate[src.link] : m_rate[target]);
             const std::uint64_t what = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(t)) << 33) |
                                        (static_cast<std::uint64_t>(src.kind == Source::Kind::link ? 0 : 1) << 32) |
                                        src.link;
             core::Rng rng(m_ctx.params.seed, core::Stream::merge, target, what);
             double key = 0;
-            for (; i < e && m_intents[i].source == src; ++i) {
+            for (; i < e && at(i).source == src; ++i) {
                 key += -std::log(std::max(rng.uniform(), 1e-300)) / w;
                 order.emplace_back(key, i);
             }
@@ -208,34 +232,26 @@ void LinkQueues::accept(std::int32_t t) {
         std::sort(order.begin(), order.end());
         for (const auto& [key, i] : order) {
             if (free > 0) {
-                m_intents[i].accepted = true;
+                at(i).accepted = true;
                 --free;
-            } else if (blocked_long(m_intents[i].source)) {
-                m_intents[i].accepted = true;  // stuck: squeezes in over the storage
+            } else if (blocked_long(at(i).source)) {
+                at(i).accepted = true;  // stuck: squeezes in over the storage
             }
         }
     });
 }
 
-// A source moves a prefix of its vehicles: after a refusal, later ones stay too. Leaves the
-// intents by source in m_by_source, and per source its accepted count and whether it was
-// refused.
+// A source moves a prefix of its vehicles: after a refusal, later ones stay too. Per source
+// (m_intents is in source order), its accepted count and whether it was refused.
 void LinkQueues::keep_prefixes() {
-    m_by_source.resize(m_intents.size());
-    for (std::uint32_t i = 0; i < m_by_source.size(); ++i) m_by_source[i] = i;
-    std::sort(m_by_source.begin(), m_by_source.end(), [&](std::uint32_t x, std::uint32_t y) {
-        const auto& a = m_intents[x];
-        const auto& b = m_intents[y];
-        return a.source != b.source ? a.source < b.source : a.rank < b.rank;
-    });
     m_moved.clear();
     m_refused.clear();
-    for (std::size_t i = 0; i < m_by_source.size();) {
-        const auto source = m_intents[m_by_source[i]].source;
+    for (std::size_t i = 0; i < m_intents.size();) {
+        const auto source = m_intents[i].source;
         bool blocked = false;
         std::uint32_t accepted = 0;
-        for (; i < m_by_source.size() && m_intents[m_by_source[i]].source == source; ++i) {
-            auto& in = m_intents[m_by_source[i]];
+        for (; i < m_intents.size() && m_intents[i].source == source; ++i) {
+            auto& in = m_intents[i];
             if (blocked || !in.accepted) {
                 in.accepted = false;
                 blocked = true;
@@ -250,13 +266,14 @@ void LinkQueues::keep_prefixes() {
 
 void LinkQueues::release(std::int32_t t) {
     keep_prefixes();
-    m_moved_pos.assign(m_intents.size(), 0);
+    m_moved_at.assign(m_intents.size(), 0);
+    m_moved_end.assign(m_intents.size(), 0);
     m_moved_enter.assign(m_intents.size(), t);
-    std::size_t k = 0;  // walks m_by_source in step with m_moved
+    std::size_t k = 0;  // the first intent of source m
     for (std::size_t m = 0; m < m_moved.size(); ++m) {
         const auto [source, accepted] = m_moved[m];
         const std::size_t first = k;
-        while (k < m_by_source.size() && m_intents[m_by_source[k]].source == source) ++k;
+        while (k < m_intents.size() && m_intents[k].source == source) ++k;
         if (source.kind == Source::Kind::link)
             release_link(source.link, accepted, m_refused[m], first, t);
         else
@@ -271,11 +288,12 @@ void LinkQueues::release_link(std::uint32_t a, std::uint32_t accepted, bool refu
     auto& q = m_queue[a];
     for (std::uint32_t c = 0; c < accepted; ++c) {
         const auto& item = q[m_head[a] + c];
-        m_moved_pos[m_by_source[first + c]] = item.pos + 1;
+        m_moved_at[first + c] = item.at + 1;
+        m_moved_end[first + c] = item.end;
         if (!item.vehicle.is_bus()) {
-            const std::size_t slot = a * volume_hours + hour_of(item.enter_s);
-            m_res.car_time_sum[slot] += t - item.enter_s;
-            ++m_res.car_time_count[slot];
+            const std::size_t slot = hour_of(item.enter_s) * m_car.arc_count() + a;
+            m_time_sum[slot] += t - item.enter_s;
+            ++m_time_count[slot];
         }
     }
     m_head[a] += accepted;
@@ -300,8 +318,12 @@ void LinkQueues::release_link(std::uint32_t a, std::uint32_t accepted, bool refu
 // entry time; an emptied list gives its memory back and leaves m_entry_links (in apply).
 void LinkQueues::release_waiting_list(std::uint32_t b, std::uint32_t accepted, bool refused, std::size_t first,
                                       std::int32_t t) {
-    for (std::uint32_t c = 0; c < accepted; ++c)
-        m_moved_enter[m_by_source[first + c]] = m_entry[b][m_entry_head[b] + c].since_s;
+    for (std::uint32_t c = 0; c < accepted; ++c) {
+        const Entry& e = m_entry[b][m_entry_head[b] + c];
+        m_moved_enter[first + c] = e.since_s;
+        m_moved_at[first + c] = e.at;
+        m_moved_end[first + c] = e.end;
+    }
     m_entry_head[b] += accepted;
     m_entry_since[b] = refused ? (m_entry_since[b] < 0 ? t : m_entry_since[b]) : -1;
     if (m_entry_head[b] == m_entry[b].size()) {
@@ -313,7 +335,8 @@ void LinkQueues::release_waiting_list(std::uint32_t b, std::uint32_t accepted, b
 }
 
 void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals) {
-    for (std::size_t i = 0; i < m_intents.size(); ++i) {
+    for (const auto k : m_by_target) {  // by target, then source and rank
+        const auto i = static_cast<std::size_t>(k);
         const auto& in = m_intents[i];
         if (!in.accepted) continue;
         const bool bus = in.vehicle.is_bus();
@@ -327,8 +350,10 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
         if (in.source.kind == Source::Kind::waiting_list && !bus) m_res.leg_board_s[in.vehicle.index] = t;
         auto& q = m_queue[in.target];
         if (m_head[in.target] == q.size()) m_wheel.schedule(t + m_fft[in.target], EventKind::link_wake, in.target);
-        q.push_back({in.vehicle, m_moved_pos[i], m_moved_enter[i], t + m_fft[in.target]});
-        auto& volume = bus ? m_res.buses : m_res.cars;
+        const auto at = m_moved_at[i], end = m_moved_end[i];
+        q.push_back({in.vehicle, at, end, at + 1 < end ? link_at(in.vehicle, at + 1) : arrive, m_moved_enter[i],
+                     t + m_fft[in.target]});
+        auto& volume = bus ? m_buses : m_cars;
         ++volume[volume_index(in.target, t)];
     }
     std::erase_if(m_entry_links, [&](std::uint32_t b) { return !m_entry_listed[b]; });

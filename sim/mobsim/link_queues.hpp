@@ -7,6 +7,7 @@
 // next link anyway. The verbs of one second, each a phase (phases.hpp): enter,
 // collect_intents, accept, release, apply.
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "sim/mobsim/engine.hpp"
@@ -48,6 +49,9 @@ public:
     // `bus_arrivals` (at their next stop now).
     void apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals);
 
+    // At the end of the day: the volumes and car times into DayResult.
+    void finish();
+
     // Something waits to enter a link: the day cannot skip the next second.
     bool has_waiting() const { return !m_entry_links.empty(); }
     // Storage (vehicles) of a link less the vehicles on it, zero when over full.
@@ -63,7 +67,9 @@ private:
     // A vehicle on a link.
     struct QueueItem {
         VehicleRef vehicle;
-        std::uint32_t pos;  // index of this link in the vehicle's link sequence
+        std::uint32_t at, end;  // this link's position in the vehicle's arc sequence, and its end (links_of)
+        std::uint32_t next;     // the link after it, or `arrive` (found on entry: the sequence's memory is
+                                // cold by the time the vehicle reaches the end of the link)
         std::int32_t enter_s;
         std::int32_t exit_s;  // earliest exit (free flow)
     };
@@ -72,6 +78,7 @@ private:
     struct Entry {
         VehicleRef vehicle;
         std::int32_t since_s;
+        std::uint32_t at, end;  // the vehicle's links (links_of)
     };
     // A wish to move `vehicle` onto `target` (a link, or `arrive`); rank orders one
     // source's wishes.
@@ -83,9 +90,8 @@ private:
         bool accepted;
     };
 
-    std::uint32_t link_count_of(VehicleRef v) const;
-    std::uint32_t link_of(VehicleRef v, std::uint32_t pos) const;
-    std::uint32_t next_link(VehicleRef v, std::uint32_t pos) const;
+    std::pair<std::uint32_t, std::uint32_t> links_of(VehicleRef v) const;
+    std::uint32_t link_at(VehicleRef v, std::uint32_t at) const;
     void refresh_tokens(std::uint32_t link, std::int32_t t);
     std::int32_t link_intents(std::uint32_t link, std::int32_t t, std::vector<Intent>& out);
     void waiting_list_intents(std::uint32_t link, std::vector<Intent>& out) const;
@@ -102,6 +108,13 @@ private:
     DayResult& m_res;
     EventWheel& m_wheel;
     std::int32_t m_half_access;  // walk from the car at the end, seconds
+
+    // Counters of the day, hour-major ([hour][link * 2 + direction], [hour][arc]); finish()
+    // hands them to DayResult in its order.
+    std::vector<std::uint32_t> m_cars, m_buses;
+    std::vector<double> m_time_sum;
+    std::vector<std::uint32_t> m_time_count;
+    std::vector<std::uint32_t> m_link_dir;  // per arc: link * 2 + direction
 
     // Per link.
     std::vector<std::int32_t> m_fft;  // free-flow time, whole seconds, at least 1
@@ -123,10 +136,10 @@ private:
     std::vector<std::int32_t> m_rewake;
     std::vector<Intent> m_intents;
     std::vector<std::size_t> m_group_start;
-    std::vector<std::uint32_t> m_by_source;                 // intents by source and rank
+    std::vector<std::uint64_t> m_by_target;                 // intents by target, source and rank
     std::vector<std::pair<Source, std::uint32_t>> m_moved;  // source, accepted count
     std::vector<std::uint8_t> m_refused;
-    std::vector<std::uint32_t> m_moved_pos;
+    std::vector<std::uint32_t> m_moved_at, m_moved_end;
     std::vector<std::int32_t> m_moved_enter;
 };
 

@@ -158,6 +158,7 @@ TEST_CASE("LinkQueues: a waiting list enters up to the free storage, the head le
     CHECK(links.waiting(ab) == 7);
     CHECK(res.leg_board_s[road.car_legs[12]] == 0);
     CHECK(res.leg_board_s[road.car_legs[13]] == -1);
+    links.finish();            // the counters into the day's result
     CHECK(res.cars[0] == 13);  // link 0 in its own direction, hour 0
     // The link wakes when its first car reaches the end, after the free-flow 10 s.
     for (std::int32_t t = 1; t < 10; ++t) CHECK(wheel.idle(t));
@@ -172,6 +173,7 @@ TEST_CASE("LinkQueues: a waiting list enters up to the free storage, the head le
     CHECK(links.on_link(ab) == 12);
     CHECK(links.free_storage(ab) == 1);
     CHECK(links.waiting(ab) == 7);
+    links.finish();
     CHECK(res.car_time_count[ab * mobsim::volume_hours] == 1);
     CHECK(res.car_time_sum[ab * mobsim::volume_hours] == doctest::Approx(10));
 
