@@ -598,11 +598,13 @@ void Raptor::journeys(const std::vector<StopTime>& egress, std::int32_t earliest
     // Every label at an egress stop leaving in the window is a candidate.
     auto& cands = m_candidates;
     cands.clear();
+    // A stop's labels, newest first, leave no earlier than the ones after them (a profile's
+    // iterations run from the latest departure to the earliest): past latest_s the rest do too.
     for (std::uint32_t e = 0; e < egress.size(); ++e)
         for (auto i = m_stop_last_label[egress[e].stop]; i != invalid_index; i = m_arena[i].prev_at_stop) {
             const auto& L = m_arena[i];
-            if (L.dep_s >= earliest_s && L.dep_s <= latest_s)
-                cands.push_back({L.dep_s, L.arrive_s + egress[e].offset_s, L.round - 1u, i, e});
+            if (L.dep_s > latest_s) break;
+            if (L.dep_s >= earliest_s) cands.push_back({L.dep_s, L.arrive_s + egress[e].offset_s, L.round - 1u, i, e});
         }
     std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
         if (a.arrive_s != b.arrive_s) return a.arrive_s < b.arrive_s;
