@@ -58,22 +58,25 @@ std::size_t LinkQueues::volume_index(std::uint32_t arc, std::int32_t t) const {
     return hour_of(t) * (m_cars.size() / volume_hours) + m_link_dir[arc];
 }
 
+namespace {
+
+// An hour-major table ([hour][i]) in link-major order ([i][hour]).
+template <class T>
+std::vector<T> by_slot(const std::vector<T>& by_hour) {
+    const std::size_t slots = by_hour.size() / volume_hours;
+    std::vector<T> out(by_hour.size());
+    for (std::size_t h = 0; h < volume_hours; ++h)
+        for (std::size_t i = 0; i < slots; ++i) out[i * volume_hours + h] = by_hour[h * slots + i];
+    return out;
+}
+
+}  // namespace
+
 void LinkQueues::finish() {
-    const std::size_t slots = m_cars.size() / volume_hours, arcs = m_car.arc_count();
-    m_res.cars.assign(m_cars.size(), 0);
-    m_res.buses.assign(m_cars.size(), 0);
-    for (std::size_t h = 0; h < volume_hours; ++h)
-        for (std::size_t i = 0; i < slots; ++i) {
-            m_res.cars[i * volume_hours + h] = m_cars[h * slots + i];
-            m_res.buses[i * volume_hours + h] = m_buses[h * slots + i];
-        }
-    m_res.car_time_sum.assign(m_time_sum.size(), 0.0);
-    m_res.car_time_count.assign(m_time_count.size(), 0);
-    for (std::size_t h = 0; h < volume_hours; ++h)
-        for (std::size_t a = 0; a < arcs; ++a) {
-            m_res.car_time_sum[a * volume_hours + h] = m_time_sum[h * arcs + a];
-            m_res.car_time_count[a * volume_hours + h] = m_time_count[h * arcs + a];
-        }
+    m_res.cars = by_slot(m_cars);
+    m_res.buses = by_slot(m_buses);
+    m_res.car_time_sum = by_slot(m_time_sum);
+    m_res.car_time_count = by_slot(m_time_count);
 }
 
 // A car follows its leg's links; a bus the car path of the segment it drives. Both as a range
