@@ -683,4 +683,40 @@ void CchOneToAll::run(std::uint32_t source) {
     }
 }
 
+CchManyToAll::CchManyToAll(const CchMetric& metric)
+    : m_metric(metric),
+      m_dist(metric.cch().node_count() * batch, infinity),
+      m_up(metric.cch().node_count(), infinity) {}
+
+void CchManyToAll::run(std::span<const std::uint32_t> sources) {
+    if (sources.empty() || sources.size() > batch)
+        throw std::invalid_argument("CchManyToAll::run: 1 to " + std::to_string(batch) + " sources, not " +
+                                    std::to_string(sources.size()));
+    const Cch& g = m_metric.cch();
+    const auto& parent = g.elimination_parent();
+    const std::uint32_t* first = g.up_first().data();
+    const std::uint32_t* head = g.up_head().data();
+    const double* backward = m_metric.backward_weight().data();
+    double* dist = m_dist.data();
+    m_count = sources.size();
+    std::fill(m_dist.begin(), m_dist.end(), infinity);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        const std::uint32_t s = g.rank(sources[i]);
+        search_up(g, s, m_metric.forward_weight().data(), m_up.data(),
+                  [&](std::uint32_t x, double d) { dist[x * batch + i] = d; });
+        for (std::uint32_t x = s; x != invalid_index; x = parent[x]) m_up[x] = infinity;
+    }
+    // Downward sweep, as CchOneToAll's, for every column at once (unused columns stay +inf).
+    for (std::size_t r = g.node_count(); r-- > 0;) {
+        double d[batch];
+        for (std::size_t k = 0; k < batch; ++k) d[k] = dist[r * batch + k];
+        for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) {
+            const double* h = dist + static_cast<std::size_t>(head[c]) * batch;
+            const double w = backward[c];
+            for (std::size_t k = 0; k < batch; ++k) d[k] = std::min(d[k], h[k] + w);
+        }
+        for (std::size_t k = 0; k < batch; ++k) dist[r * batch + k] = d[k];
+    }
+}
+
 }  // namespace flemsim::routing

@@ -214,4 +214,28 @@ private:
     std::vector<double> m_dist;
 };
 
+// One-to-all from several sources in one sweep (PHAST's batched trees, Delling et al. 2011):
+// each source's upward search as in CchOneToAll, then one top-down sweep that reads every
+// downward arc once for all of them, its costs for the sources side by side. On large networks
+// the sweep is bound by reading the arcs, so a batch costs little more than one tree. The costs
+// are CchOneToAll's, bit for bit (the same additions and minima per source).
+class CchManyToAll {
+public:
+    static constexpr std::size_t batch = 8;  // sources per sweep at most
+
+    explicit CchManyToAll(const CchMetric& metric);
+
+    // 1 to `batch` sources (throws std::invalid_argument otherwise).
+    void run(std::span<const std::uint32_t> sources);
+    std::size_t source_count() const { return m_count; }
+    // Cost from the i-th source of the last run to `node`.
+    double cost(std::size_t i, std::uint32_t node) const { return m_dist[m_metric.cch().rank(node) * batch + i]; }
+
+private:
+    const CchMetric& m_metric;
+    std::vector<double> m_dist;  // [rank * batch + source]
+    std::vector<double> m_up;    // one source's upward search, by rank; +inf between runs
+    std::size_t m_count = 0;
+};
+
 }  // namespace flemsim::routing

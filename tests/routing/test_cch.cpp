@@ -16,6 +16,7 @@
 
 using namespace flemsim;
 using routing::Cch;
+using routing::CchManyToAll;
 using routing::CchManyToMany;
 using routing::CchMetric;
 using routing::CchOneToAll;
@@ -139,6 +140,23 @@ void check_metric(const StreetGraph& g, const Cch& cch, const std::vector<double
             if (t == s) CHECK(arcs.empty());
         }
     }
+    // Batched PHAST equals PHAST per source, bit for bit (a full batch, and a part of one with a
+    // source twice).
+    CchManyToAll batched(metric);
+    for (const std::size_t count : {routing::CchManyToAll::batch, std::size_t{3}}) {
+        std::vector<std::uint32_t> from;
+        for (std::size_t i = 0; i < count; ++i) from.push_back(rng.below(n));
+        if (count == 3) from[2] = from[0];
+        batched.run(from);
+        REQUIRE(batched.source_count() == count);
+        for (std::size_t i = 0; i < count; ++i) {
+            phast.run(from[i]);
+            for (std::uint32_t v = 0; v < n; ++v) {
+                INFO("source ", from[i], " node ", v);
+                REQUIRE(batched.cost(i, v) == phast.cost(v));
+            }
+        }
+    }
     // Many-to-many equals repeated one-to-one, bit for bit.
     std::vector<std::uint32_t> sources, targets;
     for (int i = 0; i < 7; ++i) sources.push_back(rng.below(n));
@@ -181,6 +199,14 @@ TEST_CASE("CCH on five nodes, by hand") {
             CHECK(phast.cost(t) == expected[s][t]);
         }
     }
+    // All six trees in one batched sweep; a batch holds 1 to 8 sources.
+    CchManyToAll batched(metric);
+    const std::vector<std::uint32_t> all{0, 1, 2, 3, 4, 5};
+    batched.run(all);
+    for (std::uint32_t s = 0; s < 6; ++s)
+        for (std::uint32_t t = 0; t < 6; ++t) CHECK(batched.cost(s, t) == expected[s][t]);
+    CHECK_THROWS_AS(batched.run(std::vector<std::uint32_t>{}), std::invalid_argument);
+    CHECK_THROWS_AS(batched.run(std::vector<std::uint32_t>(9, 0)), std::invalid_argument);
     // 0 -> 4 only along the ring: arcs 0, 1, 3, 4.
     query.run(0, 4);
     std::vector<std::uint32_t> arcs;
