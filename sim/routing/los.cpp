@@ -966,25 +966,55 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
     return z;
 }
 
-population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std::int32_t time_of_day_s) {
+population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std::int32_t time_of_day_s,
+                                                 StreetTrees trees) {
     const auto& net = ctx.net;
     const std::size_t nz = net.zone_count();
     population::ZoneImpedance imp;
     imp.zone_count = nz;
     imp.minutes.assign(nz * nz, std::numeric_limits<double>::infinity());
+    // First the fastest street mode, in seconds: a tree per zone and mode, by Dijkstra, or on a
+    // large network 8 trees at a time by batched PHAST (use_batched_trees).
+    constexpr std::array<Mode, 3> street_modes{Mode::walk, Mode::bike, Mode::car};
+    const auto keep = [&](std::size_t i, std::size_t j, double time_s) {
+        auto& v = imp.minutes[i * nz + j];
+        v = std::min(v, time_s);
+    };
+    std::array<bool, 3> batched{};
+    for (std::size_t m = 0; m < street_modes.size(); ++m) {
+        const StreetGraph& g = street_graph(ctx, street_modes[m]);
+        batched[m] = trees == StreetTrees::automatic ? use_batched_trees(g, nz) : trees == StreetTrees::batched;
+        if (!batched[m]) continue;
+        const double extra = street_modes[m] == Mode::car ? ctx.params.car_access_s : 0.0;
+        const CchMetric& metric = street_metric(ctx, street_modes[m]);
+        tbb::enumerable_thread_specific<CchManyToAll> sweeps([&] { return CchManyToAll(metric); });
+        const std::size_t batch = CchManyToAll::batch, batches = (nz + batch - 1) / batch;
+        tbb::parallel_for(std::size_t{0}, batches, [&](std::size_t b) {
+            auto& t = sweeps.local();
+            std::array<std::uint32_t, CchManyToAll::batch> from{};
+            const std::size_t first = b * batch, count = std::min(batch, nz - first);
+            for (std::size_t k = 0; k < count; ++k) from[k] = net.zone_centroid[first + k];
+            t.run(std::span<const std::uint32_t>(from.data(), count));
+            for (std::size_t k = 0; k < count; ++k)
+                for (std::size_t j = 0; j < nz; ++j) {
+                    const double c = t.cost(k, net.zone_centroid[j]);
+                    if (c < unreachable) keep(first + k, j, c + extra);
+                }
+        });
+    }
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
         Scratch& s = scratch.local();
         const auto o = net.zone_centroid[i];
-        s.walk.run(o);
-        s.bike.run(o);
-        s.car.run(o);
+        if (!batched[0]) s.walk.run(o);
+        if (!batched[1]) s.bike.run(o);
+        if (!batched[2]) s.car.run(o);
         for (std::size_t j = 0; j < nz; ++j) {
             const auto d = net.zone_centroid[j];
-            double best = std::numeric_limits<double>::infinity();
-            if (s.walk.reached(d)) best = std::min(best, s.walk.time_s(d));
-            if (s.bike.reached(d)) best = std::min(best, s.bike.time_s(d));
-            if (s.car.reached(d)) best = std::min(best, s.car.time_s(d) + ctx.params.car_access_s);
+            double best = imp.minutes[i * nz + j];
+            if (!batched[0] && s.walk.reached(d)) best = std::min(best, s.walk.time_s(d));
+            if (!batched[1] && s.bike.reached(d)) best = std::min(best, s.bike.time_s(d));
+            if (!batched[2] && s.car.reached(d)) best = std::min(best, s.car.time_s(d) + ctx.params.car_access_s);
             const auto path = mean_transit(ctx, s.transit, o, d, time_of_day_s);
             if (path.found) best = std::min(best, path.total_s);
             imp.minutes[i * nz + j] = best / 60.0;

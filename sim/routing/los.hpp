@@ -199,6 +199,10 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
 
 // Fastest of walk, bike, car and transit (mean over the hour, as in the skims) between zone
 // centroids, in minutes, at `time_of_day_s`; the intrazonal value is half the fastest time to another zone.
-population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std::int32_t time_of_day_s);
+// The street trees come from Dijkstra searches, or 8 at a time from batched PHAST on large networks
+// (use_batched_trees); `trees` forces one or the other (tests compare them).
+enum class StreetTrees { automatic, searches, batched };
+population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std::int32_t time_of_day_s,
+                                                 StreetTrees trees = StreetTrees::automatic);
 
 }  // namespace flemsim::routing

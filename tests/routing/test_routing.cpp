@@ -205,6 +205,30 @@ TEST_CASE("zone impedance is the fastest mode between centroids") {
     CHECK(imp.at(city, west) == doctest::Approx((80 + 210 + 120) / 60.0));
 }
 
+TEST_CASE("zone impedance from batched PHAST trees equals the searches'") {
+    // Flemingsberg: 4,000-odd nodes a mode, so the searches by default; batched PHAST forced.
+    const auto s =
+        scenario::load_scenario(std::filesystem::path(FLEMSIM_SOURCE_DIR) / "scenarios/flemingsberg-2017.yaml");
+    const auto net = network::load_network(s.network);
+    const auto ctx = routing::build_routing(net, s);
+    const auto searches = routing::compute_zone_impedance(ctx, 8 * 3600, routing::StreetTrees::searches);
+    const auto automatic = routing::compute_zone_impedance(ctx, 8 * 3600);
+    const auto batched = routing::compute_zone_impedance(ctx, 8 * 3600, routing::StreetTrees::batched);
+    CHECK(automatic.minutes == searches.minutes);
+    REQUIRE(batched.minutes.size() == searches.minutes.size());
+    std::size_t finite = 0;
+    for (std::size_t k = 0; k < searches.minutes.size(); ++k) {
+        INFO("pair ", k);
+        if (!std::isfinite(searches.minutes[k])) {
+            CHECK(batched.minutes[k] == searches.minutes[k]);
+            continue;
+        }
+        ++finite;
+        CHECK(batched.minutes[k] == doctest::Approx(searches.minutes[k]).epsilon(1e-9));
+    }
+    CHECK(finite > 100);
+}
+
 TEST_CASE("rerouting some trips keeps the others' legs exactly") {
     const auto s = scenario::load_scenario(data / "tiny.yaml");
     const auto net = network::load_network(s.network);
