@@ -43,7 +43,8 @@ LinkQueues::LinkQueues(const MobsimContext& ctx, const routing::TripRoutes& rout
 
     // Counted hour-major during the day (the second's moves fall in one hour: their counters
     // lie together), in DayResult's link-major order at the end (finish()).
-    m_cars.assign(net.link_count() * 2 * volume_hours, 0);
+    m_link_dir_count = net.link_count() * 2;
+    m_cars.assign(m_link_dir_count * volume_hours, 0);
     m_buses.assign(m_cars.size(), 0);
     m_time_sum.assign(arcs * volume_hours, 0.0);
     m_time_count.assign(arcs * volume_hours, 0);
@@ -55,7 +56,7 @@ LinkQueues::LinkQueues(const MobsimContext& ctx, const routing::TripRoutes& rout
 }
 
 std::size_t LinkQueues::volume_index(std::uint32_t arc, std::int32_t t) const {
-    return hour_of(t) * (m_cars.size() / volume_hours) + m_link_dir[arc];
+    return hour_of(t) * m_link_dir_count + m_link_dir[arc];
 }
 
 namespace {

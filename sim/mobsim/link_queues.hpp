@@ -115,6 +115,7 @@ private:
     std::vector<double> m_time_sum;
     std::vector<std::uint32_t> m_time_count;
     std::vector<std::uint32_t> m_link_dir;  // per arc: link * 2 + direction
+    std::size_t m_link_dir_count = 0;       // links x 2: a row of the volume counters
 
     // Per link.
     std::vector<std::int32_t> m_fft;  // free-flow time, whole seconds, at least 1

@@ -597,6 +597,25 @@ void search_up(const Cch& g, std::uint32_t s, const double* weight, double* dist
     }
 }
 
+// PHAST's downward sweep over `width` trees side by side (dist[rank * width + k]): from the top
+// rank down, each takes the minimum over its upward arcs of the head's cost plus the backward
+// weight; a rank's upward neighbours are higher, hence final when it is reached.
+template <std::size_t width>
+void sweep_down(const Cch& g, const double* backward, double* dist) {
+    const std::uint32_t* first = g.up_first().data();
+    const std::uint32_t* head = g.up_head().data();
+    for (std::size_t r = g.node_count(); r-- > 0;) {
+        double d[width];
+        for (std::size_t k = 0; k < width; ++k) d[k] = dist[r * width + k];
+        for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) {
+            const double* h = dist + static_cast<std::size_t>(head[c]) * width;
+            const double w = backward[c];
+            for (std::size_t k = 0; k < width; ++k) d[k] = std::min(d[k], h[k] + w);
+        }
+        for (std::size_t k = 0; k < width; ++k) dist[r * width + k] = d[k];
+    }
+}
+
 }  // namespace
 
 CchManyToMany::CchManyToMany(const CchMetric& metric)
@@ -668,19 +687,10 @@ void CchManyToMany::run(std::span<const std::uint32_t> sources, std::span<double
 CchOneToAll::CchOneToAll(const CchMetric& metric) : m_metric(metric), m_dist(metric.cch().node_count(), infinity) {}
 
 void CchOneToAll::run(std::uint32_t source) {
-    const Cch& g = m_metric.cch();
-    const std::uint32_t* first = g.up_first().data();
-    const std::uint32_t* head = g.up_head().data();
-    const double* backward = m_metric.backward_weight().data();
-    double* dist = m_dist.data();
     std::fill(m_dist.begin(), m_dist.end(), infinity);
-    search_up(g, g.rank(source), m_metric.forward_weight().data(), dist, [](std::uint32_t, double) {});
-    // Downward sweep: a rank's upward neighbours are higher, hence final when it is reached.
-    for (std::size_t r = g.node_count(); r-- > 0;) {
-        double d = dist[r];
-        for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) d = std::min(d, dist[head[c]] + backward[c]);
-        dist[r] = d;
-    }
+    search_up(m_metric.cch(), m_metric.cch().rank(source), m_metric.forward_weight().data(), m_dist.data(),
+              [](std::uint32_t, double) {});
+    sweep_down<1>(m_metric.cch(), m_metric.backward_weight().data(), m_dist.data());
 }
 
 CchManyToAll::CchManyToAll(const CchMetric& metric)
@@ -694,9 +704,6 @@ void CchManyToAll::run(std::span<const std::uint32_t> sources) {
                                     std::to_string(sources.size()));
     const Cch& g = m_metric.cch();
     const auto& parent = g.elimination_parent();
-    const std::uint32_t* first = g.up_first().data();
-    const std::uint32_t* head = g.up_head().data();
-    const double* backward = m_metric.backward_weight().data();
     double* dist = m_dist.data();
     m_count = sources.size();
     std::fill(m_dist.begin(), m_dist.end(), infinity);
@@ -706,17 +713,7 @@ void CchManyToAll::run(std::span<const std::uint32_t> sources) {
                   [&](std::uint32_t x, double d) { dist[x * batch + i] = d; });
         for (std::uint32_t x = s; x != invalid_index; x = parent[x]) m_up[x] = infinity;
     }
-    // Downward sweep, as CchOneToAll's, for every column at once (unused columns stay +inf).
-    for (std::size_t r = g.node_count(); r-- > 0;) {
-        double d[batch];
-        for (std::size_t k = 0; k < batch; ++k) d[k] = dist[r * batch + k];
-        for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) {
-            const double* h = dist + static_cast<std::size_t>(head[c]) * batch;
-            const double w = backward[c];
-            for (std::size_t k = 0; k < batch; ++k) d[k] = std::min(d[k], h[k] + w);
-        }
-        for (std::size_t k = 0; k < batch; ++k) dist[r * batch + k] = d[k];
-    }
+    sweep_down<batch>(g, m_metric.backward_weight().data(), dist);  // unused columns stay +inf
 }
 
 }  // namespace flemsim::routing

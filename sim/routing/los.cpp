@@ -314,7 +314,6 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
     const TransitModel& tm = *ctx.transit;
     const TransitParams& tp = ctx.params.transit;
     std::vector<std::array<LotOption, 2>> out(pairs.size());
-    const auto& kinds = lot_kinds;
     const auto offered = lots_offered(ctx);
     if (!offered[0] && !offered[1]) return out;
     const auto person_of = [&](std::size_t i) { return pop.person_of_tour(pairs[i].out_trip / 2); };
@@ -366,7 +365,7 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
                 const auto& t = to_lots[kind];
                 const std::size_t h = kind == 0 && car_times ? static_cast<std::size_t>(std::max(0, dep(i) / 3600)) : 0;
                 const double max_m = kind == 0 ? tp.park_and_ride_max_drive_m : tp.bike_and_ride_max_ride_m;
-                const auto& lots = tm.lots(kinds[kind]);
+                const auto& lots = tm.lots(lot_kinds[kind]);
                 near.clear();
                 for (std::uint32_t l = 0; l < lots.size(); ++l) {
                     const float time = t.time_s[t.at(l, h, o)];
@@ -398,7 +397,7 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
         if (k == 0 || !same_group(entries[k], entries[k - 1])) starts.push_back(k);
     starts.push_back(entries.size());
     const auto from_lot = [&](RoutingScratch& s, const Entry& e, std::size_t group_size) {
-        const auto kind = kinds[e.kind];
+        const auto kind = lot_kinds[e.kind];
         const auto& lot = tm.lots(kind)[e.lot];
         s.transit.run_from_lot(kind, e.lot, std::max(0, e.at_lot_s) / 3600, group_size);
         const auto d = pop.tour_node[pairs[e.pair].out_trip / 2];
@@ -463,12 +462,12 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
                     for (std::size_t kind = 0; kind < 2; ++kind) {
                         auto& opt = out[i][kind];
                         if (!opt.out.found) continue;
-                        const auto lot = tm.lot_of_stop(kinds[kind], opt.out.lot_stop);
+                        const auto lot = tm.lot_of_stop(lot_kinds[kind], opt.out.lot_stop);
                         const auto& t = trees[kind];
                         const std::size_t h = car_times ? static_cast<std::size_t>(std::max(0, hour)) : 0;
                         const float ride = t.time_s[t.at(lot, h, home)];
                         if (ride >= static_cast<float>(unreachable)) continue;
-                        opt.back = s.transit.path_to_lot(kinds[kind], lot, ride, t.length_m[t.at(lot, h, home)],
+                        opt.back = s.transit.path_to_lot(lot_kinds[kind], lot, ride, t.length_m[t.at(lot, h, home)],
                                                          pairs[i].back_dep);
                     }
                 }
@@ -976,10 +975,6 @@ population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std:
     // First the fastest street mode, in seconds: a tree per zone and mode, by Dijkstra, or on a
     // large network 8 trees at a time by batched PHAST (use_batched_trees).
     constexpr std::array<Mode, 3> street_modes{Mode::walk, Mode::bike, Mode::car};
-    const auto keep = [&](std::size_t i, std::size_t j, double time_s) {
-        auto& v = imp.minutes[i * nz + j];
-        v = std::min(v, time_s);
-    };
     std::array<bool, 3> batched{};
     for (std::size_t m = 0; m < street_modes.size(); ++m) {
         const StreetGraph& g = street_graph(ctx, street_modes[m]);
@@ -998,7 +993,8 @@ population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std:
             for (std::size_t k = 0; k < count; ++k)
                 for (std::size_t j = 0; j < nz; ++j) {
                     const double c = t.cost(k, net.zone_centroid[j]);
-                    if (c < unreachable) keep(first + k, j, c + extra);
+                    auto& v = imp.minutes[(first + k) * nz + j];
+                    if (c < unreachable) v = std::min(v, c + extra);
                 }
         });
     }
