@@ -502,6 +502,32 @@ void CchMetric::unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t
     }
 }
 
+CchMetric::PathSums CchMetric::path_sums(std::span<const double> arc_value) const {
+    const Cch& g = *m_cch;
+    if (arc_value.size() != g.input_arc_count())
+        throw std::invalid_argument("CchMetric::path_sums: " + std::to_string(arc_value.size()) + " values for " +
+                                    std::to_string(g.input_arc_count()) + " arcs");
+    PathSums out;
+    out.forward.assign(g.arc_count(), infinity);
+    out.backward.assign(g.arc_count(), infinity);
+    // A shortcut x-y through z is made of the arcs z-x and z-y, whose tail z ranks below x: in
+    // the order of the arcs (by tail) both are summed before it.
+    for (std::uint32_t c = 0; c < g.arc_count(); ++c)
+        for (const bool up : {true, false}) {
+            const std::uint32_t via = up ? m_forward_via[c] : m_backward_via[c];
+            double& sum = up ? out.forward[c] : out.backward[c];
+            if (via == invalid_index) continue;
+            if (!(via & shortcut_bit)) {
+                sum = arc_value[via];
+                continue;
+            }
+            const std::uint32_t z = via & ~shortcut_bit;
+            const std::uint32_t zx = g.find_arc(z, g.m_up_tail[c]), zy = g.find_arc(z, g.m_up_head[c]);
+            sum = up ? out.backward[zx] + out.forward[zy] : out.backward[zy] + out.forward[zx];
+        }
+    return out;
+}
+
 CchQuery::CchQuery(const CchMetric& metric)
     : m_metric(&metric),
       m_forward_dist(metric.cch().node_count(), infinity),
@@ -616,6 +642,25 @@ void sweep_down(const Cch& g, const double* backward, double* dist) {
     }
 }
 
+// The same sweep carrying a path sum (sum[rank * width + k]) along each tree: a rank takes the sum
+// of the arc that first gave its least cost (the costs are the plain sweep's, bit for bit).
+template <std::size_t width>
+void sweep_down(const Cch& g, const double* backward, const double* backward_sum, double* dist, double* sum) {
+    const std::uint32_t* first = g.up_first().data();
+    const std::uint32_t* head = g.up_head().data();
+    for (std::size_t r = g.node_count(); r-- > 0;) {
+        double d[width], v[width];
+        for (std::size_t k = 0; k < width; ++k) d[k] = dist[r * width + k], v[k] = sum[r * width + k];
+        for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) {
+            const std::size_t h = static_cast<std::size_t>(head[c]) * width;
+            const double w = backward[c], ws = backward_sum[c];
+            for (std::size_t k = 0; k < width; ++k)
+                if (dist[h + k] + w < d[k]) d[k] = dist[h + k] + w, v[k] = sum[h + k] + ws;
+        }
+        for (std::size_t k = 0; k < width; ++k) dist[r * width + k] = d[k], sum[r * width + k] = v[k];
+    }
+}
+
 }  // namespace
 
 CchManyToMany::CchManyToMany(const CchMetric& metric)
@@ -698,22 +743,51 @@ CchManyToAll::CchManyToAll(const CchMetric& metric)
       m_dist(metric.cch().node_count() * batch, infinity),
       m_up(metric.cch().node_count(), infinity) {}
 
-void CchManyToAll::run(std::span<const std::uint32_t> sources) {
+void CchManyToAll::start(std::span<const std::uint32_t> sources, const double* forward_sum) {
     if (sources.empty() || sources.size() > batch)
         throw std::invalid_argument("CchManyToAll::run: 1 to " + std::to_string(batch) + " sources, not " +
                                     std::to_string(sources.size()));
     const Cch& g = m_metric.cch();
     const auto& parent = g.elimination_parent();
+    const std::uint32_t* first = g.up_first().data();
+    const std::uint32_t* head = g.up_head().data();
+    const double* forward = m_metric.forward_weight().data();
     double* dist = m_dist.data();
     m_count = sources.size();
     std::fill(m_dist.begin(), m_dist.end(), infinity);
+    if (forward_sum) std::fill(m_sum.begin(), m_sum.end(), infinity);
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const std::uint32_t s = g.rank(sources[i]);
-        search_up(g, s, m_metric.forward_weight().data(), m_up.data(),
-                  [&](std::uint32_t x, double d) { dist[x * batch + i] = d; });
+        if (!forward_sum) {
+            search_up(g, s, forward, m_up.data(), [&](std::uint32_t x, double d) { dist[x * batch + i] = d; });
+        } else {  // search_up, carrying the sums: a rank keeps the sum of the arc that first gave its cost
+            m_up[s] = 0, m_up_sum[s] = 0;
+            for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
+                const double d = m_up[x];
+                if (d == infinity) continue;
+                for (std::uint32_t c = first[x]; c < first[x + 1]; ++c)
+                    if (d + forward[c] < m_up[head[c]])
+                        m_up[head[c]] = d + forward[c], m_up_sum[head[c]] = m_up_sum[x] + forward_sum[c];
+                dist[x * batch + i] = d;
+                m_sum[x * batch + i] = m_up_sum[x];
+            }
+        }
         for (std::uint32_t x = s; x != invalid_index; x = parent[x]) m_up[x] = infinity;
     }
-    sweep_down<batch>(g, m_metric.backward_weight().data(), dist);  // unused columns stay +inf
+}
+
+void CchManyToAll::run(std::span<const std::uint32_t> sources) {
+    start(sources, nullptr);
+    sweep_down<batch>(m_metric.cch(), m_metric.backward_weight().data(), m_dist.data());  // unused columns stay +inf
+}
+
+void CchManyToAll::run(std::span<const std::uint32_t> sources, const CchMetric::PathSums& sums) {
+    const Cch& g = m_metric.cch();
+    if (sums.forward.size() != g.arc_count() || sums.backward.size() != g.arc_count())
+        throw std::invalid_argument("CchManyToAll::run: path sums of another hierarchy");
+    if (m_sum.empty()) m_sum.assign(m_dist.size(), infinity), m_up_sum.assign(m_up.size(), infinity);
+    start(sources, sums.forward.data());
+    sweep_down<batch>(g, m_metric.backward_weight().data(), sums.backward.data(), m_dist.data(), m_sum.data());
 }
 
 }  // namespace flemsim::routing

@@ -123,6 +123,14 @@ public:
     // in path order, to `arcs`; `stack` is the caller's scratch. The arc's weight must be finite.
     void unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t>& arcs,
                 std::vector<std::uint32_t>& stack) const;
+    // Per upward arc, a second quantity summed along the path the arc stands for (the path that
+    // unpack() gives): `arc_value` per arc of the StreetGraph, e.g. its length. Arcs without a
+    // path (infinite weight) get +inf. Used with CchManyToAll to give the trees' lengths.
+    struct PathSums {
+        std::vector<double> forward;
+        std::vector<double> backward;
+    };
+    PathSums path_sums(std::span<const double> arc_value) const;
 
 private:
     const Cch* m_cch;
@@ -227,14 +235,25 @@ public:
 
     // 1 to `batch` sources (throws std::invalid_argument otherwise).
     void run(std::span<const std::uint32_t> sources);
+    // The same, and along each tree's paths the sums of `sums` (CchMetric::path_sums of this
+    // metric, e.g. the lengths): value(i, node). The costs are those of run(sources), bit for bit;
+    // of paths of equal cost the one whose last arc comes first in the hierarchy is kept, which
+    // may not be Dijkstra's.
+    void run(std::span<const std::uint32_t> sources, const CchMetric::PathSums& sums);
     std::size_t source_count() const { return m_count; }
     // Cost from the i-th source of the last run to `node`.
     double cost(std::size_t i, std::uint32_t node) const { return m_dist[m_metric.cch().rank(node) * batch + i]; }
+    // Path sum from the i-th source to `node` of the last run with sums (+inf where unreached).
+    double value(std::size_t i, std::uint32_t node) const { return m_sum[m_metric.cch().rank(node) * batch + i]; }
 
 private:
+    void start(std::span<const std::uint32_t> sources, const double* forward_sum);
+
     const CchMetric& m_metric;
     std::vector<double> m_dist;  // [rank * batch + source]
+    std::vector<double> m_sum;   // [rank * batch + source], runs with sums only
     std::vector<double> m_up;    // one source's upward search, by rank; +inf between runs
+    std::vector<double> m_up_sum;
     std::size_t m_count = 0;
 };
 

@@ -818,7 +818,65 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
     return out;
 }
 
-ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day_s) {
+namespace {
+
+// One street mode's trees from every zone centroid: a Dijkstra search per zone (`search`, run by
+// the caller from its origin), or rows of a table filled 8 zones at a time by batched PHAST.
+class ZoneStreetTrees {
+public:
+    ZoneStreetTrees(const RoutingContext& ctx, Mode mode, StreetTrees trees, bool lengths = true) {
+        const StreetGraph& g = street_graph(ctx, mode);
+        const auto& net = ctx.net;
+        m_zones = net.zone_count();
+        m_batched = trees == StreetTrees::automatic ? use_batched_trees(g, m_zones) : trees == StreetTrees::batched;
+        if (!m_batched) return;
+        const CchMetric& metric = street_metric(ctx, mode);
+        const auto sums = lengths ? metric.path_sums(g.length_m) : CchMetric::PathSums{};
+        m_time.assign(m_zones * m_zones, unreachable);
+        if (lengths) m_length.assign(m_zones * m_zones, unreachable);
+        tbb::enumerable_thread_specific<CchManyToAll> sweeps([&] { return CchManyToAll(metric); });
+        const std::size_t batch = CchManyToAll::batch, batches = (m_zones + batch - 1) / batch;
+        tbb::parallel_for(std::size_t{0}, batches, [&](std::size_t b) {
+            auto& t = sweeps.local();
+            std::array<std::uint32_t, CchManyToAll::batch> from{};
+            const std::size_t first = b * batch, count = std::min(batch, m_zones - first);
+            for (std::size_t k = 0; k < count; ++k) from[k] = net.zone_centroid[first + k];
+            const std::span<const std::uint32_t> sources(from.data(), count);
+            if (lengths)
+                t.run(sources, sums);
+            else
+                t.run(sources);
+            for (std::size_t k = 0; k < count; ++k)
+                for (std::size_t j = 0; j < m_zones; ++j) {
+                    m_time[(first + k) * m_zones + j] = t.cost(k, net.zone_centroid[j]);
+                    if (lengths) m_length[(first + k) * m_zones + j] = t.value(k, net.zone_centroid[j]);
+                }
+        });
+    }
+    bool batched() const { return m_batched; }
+    // From zone i (whose search, when not batched, is `search`) to zone j at node d: reached
+    // within `max_time_s`, then time and length (batched: only when built with lengths).
+    bool reached(const ShortestPathTree& search, std::size_t i, std::size_t j, std::uint32_t d,
+                 double max_time_s = unreachable) const {
+        return m_batched ? m_time[i * m_zones + j] <= max_time_s && m_time[i * m_zones + j] < unreachable
+                         : search.reached(d);
+    }
+    double time_s(const ShortestPathTree& search, std::size_t i, std::size_t j, std::uint32_t d) const {
+        return m_batched ? m_time[i * m_zones + j] : search.time_s(d);
+    }
+    double length_m(const ShortestPathTree& search, std::size_t i, std::size_t j, std::uint32_t d) const {
+        return m_batched ? m_length[i * m_zones + j] : search.length_m(d);
+    }
+
+private:
+    std::size_t m_zones = 0;
+    bool m_batched = false;
+    std::vector<double> m_time, m_length;  // zones x zones, batched only
+};
+
+}  // namespace
+
+ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day_s, StreetTrees trees) {
     const auto& net = ctx.net;
     const std::size_t nz = net.zone_count();
     ZoneSkims k;
@@ -827,21 +885,26 @@ ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day
                "car_time_min",    "car_distance_km",  "transit_time_min",  "transit_wait_min",
                "transit_ivt_min", "transit_walk_min", "transit_transfers", "transit_distance_km"};
     k.values.assign(k.names.size(), std::vector<double>(nz * nz, std::numeric_limits<double>::quiet_NaN()));
+    const ZoneStreetTrees walk(ctx, Mode::walk, trees), bike(ctx, Mode::bike, trees), car(ctx, Mode::car, trees);
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
         Scratch& s = scratch.local();
         const auto o = net.zone_centroid[i];
-        s.walk.run(o);
-        s.bike.run(o);
-        s.car.run(o);
+        if (!walk.batched()) s.walk.run(o);
+        if (!bike.batched()) s.bike.run(o);
+        if (!car.batched()) s.car.run(o);
         for (std::size_t j = 0; j < nz; ++j) {
             const auto d = net.zone_centroid[j];
             const std::size_t c = i * nz + j;
-            if (s.walk.reached(d)) k.values[0][c] = s.walk.time_s(d) / 60, k.values[1][c] = s.walk.length_m(d) / 1000;
-            if (s.bike.reached(d)) k.values[2][c] = s.bike.time_s(d) / 60, k.values[3][c] = s.bike.length_m(d) / 1000;
-            if (s.car.reached(d))
-                k.values[4][c] = (s.car.time_s(d) + ctx.params.car_access_s) / 60,
-                k.values[5][c] = s.car.length_m(d) / 1000;
+            if (walk.reached(s.walk, i, j, d))
+                k.values[0][c] = walk.time_s(s.walk, i, j, d) / 60,
+                k.values[1][c] = walk.length_m(s.walk, i, j, d) / 1000;
+            if (bike.reached(s.bike, i, j, d))
+                k.values[2][c] = bike.time_s(s.bike, i, j, d) / 60,
+                k.values[3][c] = bike.length_m(s.bike, i, j, d) / 1000;
+            if (car.reached(s.car, i, j, d))
+                k.values[4][c] = (car.time_s(s.car, i, j, d) + ctx.params.car_access_s) / 60,
+                k.values[5][c] = car.length_m(s.car, i, j, d) / 1000;
             const auto p = mean_transit(ctx, s.transit, o, d, time_of_day_s);
             if (p.found) {
                 k.values[6][c] = p.total_s / 60;
@@ -856,7 +919,8 @@ ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day
     return k;
 }
 
-ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t period_s, int samples) {
+ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t period_s, int samples,
+                                        StreetTrees trees) {
     const auto& net = ctx.net;
     const std::size_t nz = net.zone_count();
     ZoneLosTable z;
@@ -868,32 +932,36 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
     const double bike_limit_s = ctx.params.max_bike_trip_m / ctx.params.bike_speed_mps;
     constexpr auto bit = core::mode_bit;
     constexpr auto mi = core::mode_index;
+    const ZoneStreetTrees walk(ctx, Mode::walk, trees), bike(ctx, Mode::bike, trees), car(ctx, Mode::car, trees);
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
         Scratch& s = scratch.local();
         const auto o = net.zone_centroid[i];
-        s.walk.run(o, walk_limit_s * 1.0001);
-        s.bike.run(o, bike_limit_s * 1.0001);
-        s.car.run(o);
+        if (!walk.batched()) s.walk.run(o, walk_limit_s * 1.0001);
+        if (!bike.batched()) s.bike.run(o, bike_limit_s * 1.0001);
+        if (!car.batched()) s.car.run(o);
         for (std::size_t j = 0; j < nz; ++j) {
             if (j == i) continue;
             const auto d = net.zone_centroid[j];
             PairOffer street;  // the same in every period
-            if (s.walk.reached(d) && s.walk.length_m(d) <= ctx.params.max_walk_trip_m) {
+            if (walk.reached(s.walk, i, j, d, walk_limit_s * 1.0001) &&
+                walk.length_m(s.walk, i, j, d) <= ctx.params.max_walk_trip_m) {
                 street.available |= bit(Mode::walk);
-                street.time_s[mi(Mode::walk)] = static_cast<float>(s.walk.time_s(d));
-                street.distance_m[mi(Mode::walk)] = static_cast<float>(s.walk.length_m(d));
+                street.time_s[mi(Mode::walk)] = static_cast<float>(walk.time_s(s.walk, i, j, d));
+                street.distance_m[mi(Mode::walk)] = static_cast<float>(walk.length_m(s.walk, i, j, d));
             }
-            if (s.bike.reached(d) && s.bike.length_m(d) <= ctx.params.max_bike_trip_m) {
+            if (bike.reached(s.bike, i, j, d, bike_limit_s * 1.0001) &&
+                bike.length_m(s.bike, i, j, d) <= ctx.params.max_bike_trip_m) {
                 street.available |= bit(Mode::bike);
-                street.time_s[mi(Mode::bike)] = static_cast<float>(s.bike.time_s(d));
-                street.distance_m[mi(Mode::bike)] = static_cast<float>(s.bike.length_m(d));
+                street.time_s[mi(Mode::bike)] = static_cast<float>(bike.time_s(s.bike, i, j, d));
+                street.distance_m[mi(Mode::bike)] = static_cast<float>(bike.length_m(s.bike, i, j, d));
             }
-            if (s.car.reached(d)) {
+            if (car.reached(s.car, i, j, d)) {
+                const double drive_s = car.time_s(s.car, i, j, d);
                 street.available |= bit(Mode::car);
-                street.car_drive_s = static_cast<float>(s.car.time_s(d));
-                street.time_s[mi(Mode::car)] = static_cast<float>(s.car.time_s(d) + ctx.params.car_access_s);
-                street.distance_m[mi(Mode::car)] = static_cast<float>(s.car.length_m(d));
+                street.car_drive_s = static_cast<float>(drive_s);
+                street.time_s[mi(Mode::car)] = static_cast<float>(drive_s + ctx.params.car_access_s);
+                street.distance_m[mi(Mode::car)] = static_cast<float>(car.length_m(s.car, i, j, d));
             }
             for (int p = 0; p < z.periods; ++p) z.at(p, i, j) = street;
         }
@@ -972,45 +1040,24 @@ population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std:
     population::ZoneImpedance imp;
     imp.zone_count = nz;
     imp.minutes.assign(nz * nz, std::numeric_limits<double>::infinity());
-    // First the fastest street mode, in seconds: a tree per zone and mode, by Dijkstra, or on a
-    // large network 8 trees at a time by batched PHAST (use_batched_trees).
-    constexpr std::array<Mode, 3> street_modes{Mode::walk, Mode::bike, Mode::car};
-    std::array<bool, 3> batched{};
-    for (std::size_t m = 0; m < street_modes.size(); ++m) {
-        const StreetGraph& g = street_graph(ctx, street_modes[m]);
-        batched[m] = trees == StreetTrees::automatic ? use_batched_trees(g, nz) : trees == StreetTrees::batched;
-        if (!batched[m]) continue;
-        const double extra = street_modes[m] == Mode::car ? ctx.params.car_access_s : 0.0;
-        const CchMetric& metric = street_metric(ctx, street_modes[m]);
-        tbb::enumerable_thread_specific<CchManyToAll> sweeps([&] { return CchManyToAll(metric); });
-        const std::size_t batch = CchManyToAll::batch, batches = (nz + batch - 1) / batch;
-        tbb::parallel_for(std::size_t{0}, batches, [&](std::size_t b) {
-            auto& t = sweeps.local();
-            std::array<std::uint32_t, CchManyToAll::batch> from{};
-            const std::size_t first = b * batch, count = std::min(batch, nz - first);
-            for (std::size_t k = 0; k < count; ++k) from[k] = net.zone_centroid[first + k];
-            t.run(std::span<const std::uint32_t>(from.data(), count));
-            for (std::size_t k = 0; k < count; ++k)
-                for (std::size_t j = 0; j < nz; ++j) {
-                    const double c = t.cost(k, net.zone_centroid[j]);
-                    auto& v = imp.minutes[(first + k) * nz + j];
-                    if (c < unreachable) v = std::min(v, c + extra);
-                }
-        });
-    }
+    // The fastest street mode, in seconds: a tree per zone and mode, by Dijkstra, or on a large
+    // network 8 trees at a time by batched PHAST (use_batched_trees).
+    const ZoneStreetTrees walk(ctx, Mode::walk, trees, false), bike(ctx, Mode::bike, trees, false),
+        car(ctx, Mode::car, trees, false);
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
         Scratch& s = scratch.local();
         const auto o = net.zone_centroid[i];
-        if (!batched[0]) s.walk.run(o);
-        if (!batched[1]) s.bike.run(o);
-        if (!batched[2]) s.car.run(o);
+        if (!walk.batched()) s.walk.run(o);
+        if (!bike.batched()) s.bike.run(o);
+        if (!car.batched()) s.car.run(o);
         for (std::size_t j = 0; j < nz; ++j) {
             const auto d = net.zone_centroid[j];
-            double best = imp.minutes[i * nz + j];
-            if (!batched[0] && s.walk.reached(d)) best = std::min(best, s.walk.time_s(d));
-            if (!batched[1] && s.bike.reached(d)) best = std::min(best, s.bike.time_s(d));
-            if (!batched[2] && s.car.reached(d)) best = std::min(best, s.car.time_s(d) + ctx.params.car_access_s);
+            double best = unreachable;
+            if (walk.reached(s.walk, i, j, d)) best = std::min(best, walk.time_s(s.walk, i, j, d));
+            if (bike.reached(s.bike, i, j, d)) best = std::min(best, bike.time_s(s.bike, i, j, d));
+            if (car.reached(s.car, i, j, d))
+                best = std::min(best, car.time_s(s.car, i, j, d) + ctx.params.car_access_s);
             const auto path = mean_transit(ctx, s.transit, o, d, time_of_day_s);
             if (path.found) best = std::min(best, path.total_s);
             imp.minutes[i * nz + j] = best / 60.0;

@@ -158,6 +158,12 @@ std::uint32_t trip_dest_node(const population::Population& pop, std::uint32_t pe
 // origin and hour); deterministic: each trip's values come from its own origin's search.
 TripLos compute_trip_los(const RoutingContext& ctx, const population::Population& pop);
 
+// Zone-to-zone street trees (skims, the demand models' level of service, impedances) come from a
+// Dijkstra search per zone and mode, or on large networks 8 at a time from batched PHAST with the
+// lengths carried along (use_batched_trees; same times up to rounding, and of paths of equal time
+// the hierarchy's, whose length may differ); `trees` forces one or the other (tests compare them).
+enum class StreetTrees { automatic, searches, batched };
+
 // Zone-to-zone level of service between centroids at a time of day (transit: the mean over
 // leaving every 5 minutes of the hour from then), per quantity a
 // row-major zone_count x zone_count matrix; NaN where a mode has no path.
@@ -166,7 +172,8 @@ struct ZoneSkims {
     std::vector<std::string> names;           // walk_time_min, walk_distance_km, ...
     std::vector<std::vector<double>> values;  // one matrix per name
 };
-ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day_s);
+ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day_s,
+                             StreetTrees trees = StreetTrees::automatic);
 
 // What each mode offers between two zones' centroids in one period of the day, for the demand
 // models' logsums (sim/pipeline/service_view.hpp): walk, bike and car (empty roads) as in the
@@ -195,13 +202,12 @@ struct ZoneLosTable {
 };
 // The intrazonal offer (from a zone to itself) is half the offer to the zone's nearest other zone
 // by street distance (its times, distances and transit components), as for the impedances.
-ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t period_s, int samples);
+ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t period_s, int samples,
+                                        StreetTrees trees = StreetTrees::automatic);
 
 // Fastest of walk, bike, car and transit (mean over the hour, as in the skims) between zone
 // centroids, in minutes, at `time_of_day_s`; the intrazonal value is half the fastest time to another zone.
-// The street trees come from Dijkstra searches, or 8 at a time from batched PHAST on large networks
-// (use_batched_trees); `trees` forces one or the other (tests compare them).
-enum class StreetTrees { automatic, searches, batched };
+// The street trees as in the skims.
 population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std::int32_t time_of_day_s,
                                                  StreetTrees trees = StreetTrees::automatic);
 

@@ -156,6 +156,11 @@ void check_metric(const StreetGraph& g, const Cch& cch, const std::vector<double
                 REQUIRE(batched.cost(i, v) == phast.cost(v));
             }
         }
+        // With the lengths carried along: the same costs, bit for bit.
+        CchManyToAll with_lengths(metric);
+        with_lengths.run(from, metric.path_sums(g.length_m));
+        for (std::size_t i = 0; i < count; ++i)
+            for (std::uint32_t v = 0; v < n; ++v) REQUIRE(with_lengths.cost(i, v) == batched.cost(i, v));
     }
     // Many-to-many equals repeated one-to-one, bit for bit.
     std::vector<std::uint32_t> sources, targets;
@@ -176,6 +181,42 @@ void check_metric(const StreetGraph& g, const Cch& cch, const std::vector<double
     for (std::size_t j = 0; j < targets.size(); ++j) CHECK(row[j] == query.run(sources[0], targets[j]));
 }
 
+// The lengths that batched PHAST carries along its trees, against Dijkstra's. With strictly
+// positive random times (ties between paths have probability 0) every length is the one of the
+// only shortest path; on the graph's own times, with zero-time arcs and integer times, a length
+// is that of one of the shortest paths: at least the least length over them (Dijkstra on the
+// lengths over the arcs that lie on a shortest path).
+void check_tree_lengths(const StreetGraph& g, const Cch& cch, const std::vector<double>& weight, bool unique,
+                        core::Rng& rng) {
+    const CchMetric metric(cch, weight);
+    const auto n = static_cast<std::uint32_t>(g.node_count());
+    const auto lengths = metric.path_sums(g.length_m);
+    CchManyToAll batched(metric);
+    std::vector<std::uint32_t> from;
+    for (std::size_t i = 0; i < CchManyToAll::batch; ++i) from.push_back(rng.below(n));
+    batched.run(from, lengths);
+    ShortestPathTree tree(g), shortest_length(g);
+    std::vector<double> tight(g.arc_count());
+    for (std::size_t i = 0; i < from.size(); ++i) {
+        tree.run(from[i], inf, weight.data());
+        for (std::uint32_t a = 0; a < g.arc_count(); ++a) {
+            const double cu = tree.time_s(g.tail[a]), cv = tree.time_s(g.head[a]);
+            tight[a] = cu < inf && close(cu + weight[a], cv) ? g.length_m[a] : inf;
+        }
+        shortest_length.run(from[i], inf, tight.data());
+        for (std::uint32_t v = 0; v < n; ++v) {
+            INFO("source ", from[i], " node ", v);
+            const double len = batched.value(i, v);
+            if (!tree.reached(v)) {
+                CHECK(len == inf);
+                continue;
+            }
+            if (unique) CHECK(close(len, tree.length_m(v)));
+            REQUIRE(shortest_length.reached(v));
+            CHECK((close(len, shortest_length.time_s(v)) || len > shortest_length.time_s(v)));
+        }
+    }
+}
 }  // namespace
 
 TEST_CASE("CCH on five nodes, by hand") {
@@ -205,6 +246,13 @@ TEST_CASE("CCH on five nodes, by hand") {
     batched.run(all);
     for (std::uint32_t s = 0; s < 6; ++s)
         for (std::uint32_t t = 0; t < 6; ++t) CHECK(batched.cost(s, t) == expected[s][t]);
+    // Lengths along the trees (here equal to the times), and its errors.
+    const auto lengths = metric.path_sums(g.length_m);
+    batched.run(all, lengths);
+    for (std::uint32_t s = 0; s < 6; ++s)
+        for (std::uint32_t t = 0; t < 6; ++t) CHECK(batched.value(s, t) == expected[s][t]);
+    CHECK_THROWS_AS(metric.path_sums(std::vector<double>(3, 1.0)), std::invalid_argument);
+    CHECK_THROWS_AS(batched.run(all, routing::CchMetric::PathSums{}), std::invalid_argument);
     CHECK_THROWS_AS(batched.run(std::vector<std::uint32_t>{}), std::invalid_argument);
     CHECK_THROWS_AS(batched.run(std::vector<std::uint32_t>(9, 0)), std::invalid_argument);
     // 0 -> 4 only along the ring: arcs 0, 1, 3, 4.
@@ -234,6 +282,10 @@ TEST_CASE("CCH equals Dijkstra on random graphs") {
         core::Rng rng(seed, core::Stream::person_attributes, 0xcc5);
         check_metric(t.graph, cch, t.graph.time_s, rng);
         if (seed % 5 == 0) check_metric(t.graph, cch, t.graph.length_m, rng);  // a second metric, same Cch
+        check_tree_lengths(t.graph, cch, t.graph.time_s, false, rng);
+        std::vector<double> positive(t.graph.arc_count());
+        for (auto& w : positive) w = 1 + rng.uniform();
+        check_tree_lengths(t.graph, cch, positive, true, rng);
     }
 }
 

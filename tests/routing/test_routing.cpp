@@ -229,6 +229,57 @@ TEST_CASE("zone impedance from batched PHAST trees equals the searches'") {
     CHECK(finite > 100);
 }
 
+TEST_CASE("zone skims and the demand models' street offers from batched PHAST equal the searches'") {
+    // Flemingsberg, batched PHAST forced: the same times up to rounding; the lengths those of the
+    // same paths, except where paths of equal time differ in length (none here).
+    const auto s =
+        scenario::load_scenario(std::filesystem::path(FLEMSIM_SOURCE_DIR) / "scenarios/flemingsberg-2017.yaml");
+    const auto net = network::load_network(s.network);
+    const auto ctx = routing::build_routing(net, s);
+    const auto searches = routing::compute_zone_skims(ctx, 8 * 3600, routing::StreetTrees::searches);
+    const auto batched = routing::compute_zone_skims(ctx, 8 * 3600, routing::StreetTrees::batched);
+    const auto automatic = routing::compute_zone_skims(ctx, 8 * 3600);  // the searches by default, to the bit
+    const auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+    for (std::size_t q = 0; q < searches.values.size(); ++q)
+        CHECK(std::equal(automatic.values[q].begin(), automatic.values[q].end(), searches.values[q].begin(),
+                         searches.values[q].end(), same));
+    REQUIRE(batched.names == searches.names);
+    std::size_t finite = 0;
+    for (std::size_t q = 0; q < 6; ++q)  // walk, bike and car: time and distance
+        for (std::size_t k = 0; k < searches.values[q].size(); ++k) {
+            INFO(searches.names[q], " pair ", k);
+            const double a = searches.values[q][k], b = batched.values[q][k];
+            if (std::isnan(a)) {
+                CHECK(std::isnan(b));
+                continue;
+            }
+            ++finite;
+            CHECK(b == doctest::Approx(a).epsilon(1e-9));
+        }
+    CHECK(finite > 1000);
+    for (std::size_t q = 6; q < searches.values.size(); ++q)  // transit: the same searches
+        CHECK(std::equal(batched.values[q].begin(), batched.values[q].end(), searches.values[q].begin(),
+                         searches.values[q].end(), same));
+
+    const auto by_searches = routing::compute_zone_los_by_period(ctx, 3600, 2, routing::StreetTrees::searches);
+    const auto by_batched = routing::compute_zone_los_by_period(ctx, 3600, 2, routing::StreetTrees::batched);
+    REQUIRE(by_batched.offer.size() == by_searches.offer.size());
+    std::size_t street = 0;
+    for (std::size_t k = 0; k < by_searches.offer.size(); ++k) {
+        const auto& a = by_searches.offer[k];
+        const auto& b = by_batched.offer[k];
+        INFO("offer ", k);
+        REQUIRE(b.available == a.available);
+        for (std::size_t m = 0; m < core::mode_count; ++m) {
+            CHECK(b.time_s[m] == doctest::Approx(a.time_s[m]).epsilon(1e-6));
+            CHECK(b.distance_m[m] == doctest::Approx(a.distance_m[m]).epsilon(1e-6));
+        }
+        CHECK(b.car_drive_s == doctest::Approx(a.car_drive_s).epsilon(1e-6));
+        street += (a.available & core::mode_bit(core::Mode::walk)) != 0;
+    }
+    CHECK(street > 1000);
+}
+
 TEST_CASE("rerouting some trips keeps the others' legs exactly") {
     const auto s = scenario::load_scenario(data / "tiny.yaml");
     const auto net = network::load_network(s.network);
