@@ -651,35 +651,15 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
 }
 
 CarHourMetrics::CarHourMetrics(const RoutingContext& ctx, std::vector<std::uint64_t> keys, const CarTimes* car_times)
-    : m_car_times(car_times) {
+    : m_ctx(ctx), m_car_times(car_times) {
     std::sort(keys.begin(), keys.end());
-    const std::size_t hours = car_times ? car_times->hours : 1;
-    std::vector<std::uint8_t> wanted(hours, 0);
     for (std::size_t k = 0; k < keys.size();) {
         std::size_t e = k;
         while (e < keys.size() && keys[e] == keys[k]) ++e;
-        if (use_cch(ctx.car, e - k)) {
-            m_small.push_back(keys[k]);
-            wanted[index(static_cast<std::int64_t>(keys[k] & 0xffffffffu))] = 1;
-        }
+        if (use_cch(ctx.car, e - k)) m_small.push_back(keys[k]);
         k = e;
     }
-    if (!worth_cch(ctx.car, m_small.size())) {
-        m_small.clear();
-        return;
-    }
-    m_any = &street_metric(ctx, Mode::car);
-    m_metric.assign(hours, nullptr);
-    if (!car_times) {
-        m_metric[0] = m_any;
-        return;
-    }
-    for (std::size_t h = 0; h < hours; ++h)
-        if (wanted[h]) {
-            m_owned.push_back(std::make_unique<CchMetric>(
-                street_cch(ctx, Mode::car), std::span<const double>(car_times->hour(h), ctx.car.arc_count())));
-            m_metric[h] = m_owned.back().get();
-        }
+    if (!worth_cch(ctx.car, m_small.size())) m_small.clear();
 }
 
 std::size_t CarHourMetrics::index(std::int64_t hour) const {
@@ -691,12 +671,79 @@ bool CarHourMetrics::by_cch(std::uint32_t origin, std::int64_t hour) const {
     return std::binary_search(m_small.begin(), m_small.end(), key(origin, hour));
 }
 
-const CchMetric& CarHourMetrics::metric(std::int64_t hour) const {
-    return *m_metric[index(hour)];
-}
-
-const double* CarHourMetrics::times(std::int64_t hour) const {
-    return m_car_times ? m_car_times->hour(index(hour)) : nullptr;
+CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) const {
+    const std::size_t n = queries.size();
+    CarAnswers out;
+    out.found.assign(n, 0);
+    out.time_s.assign(n, 0.0);
+    out.length_m.assign(n, 0.0);
+    if (n == 0) {
+        if (arcs) out.arc_first.assign(1, 0);
+        return out;
+    }
+    // The queries by hour (counting sort, stable).
+    const std::size_t hours = m_car_times ? m_car_times->hours : 1;
+    std::vector<std::uint32_t> first(hours + 1, 0), order(n);
+    for (const auto& q : queries) ++first[index(q.hour) + 1];
+    for (std::size_t h = 0; h < hours; ++h) first[h + 1] += first[h];
+    {
+        std::vector<std::uint32_t> pos(first.begin(), first.end() - 1);
+        for (std::size_t q = 0; q < n; ++q) order[pos[index(queries[q].hour)]++] = static_cast<std::uint32_t>(q);
+    }
+    // Each thread keeps the arcs of its paths, (query, first, count), until they are put in place.
+    struct Local {
+        std::optional<StreetPathQuery> query;
+        std::vector<std::uint32_t> arcs;
+        std::vector<std::array<std::uint32_t, 3>> spans;
+    };
+    const CchMetric& free_flow = street_metric(m_ctx, Mode::car);
+    tbb::enumerable_thread_specific<Local> local([&] {
+        Local l;
+        l.query.emplace(free_flow);
+        return l;
+    });
+    std::optional<CchMetric> hourly;  // one customization, reused hour after hour
+    for (std::size_t h = 0; h < hours; ++h) {
+        if (first[h] == first[h + 1]) continue;
+        const double* times = m_car_times ? m_car_times->hour(h) : nullptr;
+        if (times) {
+            const std::span<const double> w(times, m_ctx.car.arc_count());
+            if (!hourly)
+                hourly.emplace(free_flow.cch(), w);
+            else
+                hourly->customize(w);
+        }
+        const CchMetric& metric = times ? *hourly : free_flow;
+        tbb::parallel_for(
+            tbb::blocked_range<std::uint32_t>(first[h], first[h + 1], 64),
+            [&](const tbb::blocked_range<std::uint32_t>& r) {
+                Local& l = local.local();
+                for (std::uint32_t k = r.begin(); k != r.end(); ++k) {
+                    const std::uint32_t q = order[k];
+                    double time_s = 0, length_m = 0;
+                    if (!l.query->run(metric, m_ctx.car, queries[q].from, queries[q].to, time_s, length_m, times))
+                        continue;
+                    out.found[q] = 1;
+                    out.time_s[q] = time_s;
+                    out.length_m[q] = length_m;
+                    if (!arcs) continue;
+                    const auto& path = l.query->arcs();
+                    l.spans.push_back(
+                        {q, static_cast<std::uint32_t>(l.arcs.size()), static_cast<std::uint32_t>(path.size())});
+                    l.arcs.insert(l.arcs.end(), path.begin(), path.end());
+                }
+            });
+    }
+    if (!arcs) return out;
+    out.arc_first.assign(n + 1, 0);
+    for (const auto& l : local)
+        for (const auto& sp : l.spans) out.arc_first[sp[0] + 1] = sp[2];
+    for (std::size_t q = 0; q < n; ++q) out.arc_first[q + 1] += out.arc_first[q];
+    out.arcs.resize(out.arc_first[n]);
+    for (const auto& l : local)
+        for (const auto& sp : l.spans)
+            std::copy_n(l.arcs.begin() + sp[1], sp[2], out.arcs.begin() + out.arc_first[sp[0]]);
+    return out;
 }
 
 RequestLos compute_los_at(const RoutingContext& ctx, const population::Population& pop,
@@ -727,16 +774,21 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
     std::vector<std::uint64_t> keys(n);
     for (std::size_t i = 0; i < n; ++i) keys[i] = CarHourMetrics::key(origin[i], hour(static_cast<std::uint32_t>(i)));
     const CarHourMetrics cch(ctx, std::move(keys), car_times);
-    struct RequestScratch : Scratch {
-        std::optional<StreetPathQuery> car_path;
-        RequestScratch(const RoutingContext& c, const CchMetric* m) : Scratch(c) {
-            if (m) car_path.emplace(*m);
+    // The car requests that go by the hierarchy, answered first, hour by hour.
+    std::vector<CarQuery> queries;
+    std::vector<std::uint32_t> query_of(n, invalid_index);
+    for (std::size_t i = 0; i < n; ++i)
+        if (cch.by_cch(origin[i], hour(static_cast<std::uint32_t>(i)))) {
+            const auto t = requests[i].trip;
+            query_of[i] = static_cast<std::uint32_t>(queries.size());
+            queries.push_back({origin[i], trip_dest_node(pop, pop.person_of_tour(t / 2), t),
+                               car_times ? static_cast<std::int64_t>(hour(static_cast<std::uint32_t>(i))) : 0});
         }
-    };
-    tbb::enumerable_thread_specific<RequestScratch> scratch([&] { return RequestScratch(ctx, cch.any()); });
+    const CarAnswers answers = cch.answer(queries, false);
+    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, group.size() - 1, 8), [&](const tbb::blocked_range<std::size_t>& r) {
-            RequestScratch& s = scratch.local();
+            Scratch& s = scratch.local();
             for (std::size_t g = r.begin(); g != r.end(); ++g) {
                 const auto o = origin[order[group[g]]];
                 std::int64_t car_hour = -1;
@@ -766,8 +818,9 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
                     double car_s = 0, car_m = 0;
                     bool car_found = false;
                     if (by_cch) {
-                        car_found =
-                            s.car_path->run(cch.metric(car_hour), ctx.car, o, d, car_s, car_m, cch.times(car_hour));
+                        const auto q = query_of[i];
+                        car_found = answers.found[q] != 0;
+                        car_s = answers.time_s[q], car_m = answers.length_m[q];
                     } else if (s.car.reached(d)) {
                         car_s = s.car.time_s(d), car_m = s.car.length_m(d);
                         car_found = true;

@@ -75,8 +75,24 @@ struct CarTimes {
 // The car's hierarchy for a batch of car paths grouped by origin and departure hour (the day
 // loop's routes and replanning): the groups with few destinations (use_cch) go by CCH queries
 // when there are enough of them (worth_cch), on a customization with each such hour's times of
-// `car_times` (free flow without car_times: one group per origin, every hour). Built before the
-// batch's parallel loop; read-only after.
+// `car_times` (free flow without car_times: one group per origin, every hour). The caller lists
+// the queries of those groups and answer() runs them hour by hour on one customization, reused:
+// one hour's metric in memory at a time, whatever the number of hours.
+struct CarQuery {
+    std::uint32_t from = 0;
+    std::uint32_t to = 0;
+    std::int64_t hour = 0;  // 0 without car_times
+};
+struct CarAnswers {
+    std::vector<std::uint8_t> found;  // per query
+    std::vector<double> time_s;       // summed along the path in the hour's times
+    std::vector<double> length_m;
+    std::vector<std::uint32_t> arc_first;  // with arcs: query q's path is arcs[arc_first[q], arc_first[q + 1])
+    std::vector<std::uint32_t> arcs;
+    std::span<const std::uint32_t> path(std::size_t q) const {
+        return {arcs.data() + arc_first[q], arcs.data() + arc_first[q + 1]};
+    }
+};
 class CarHourMetrics {
 public:
     // `keys`: one per path, origin << 32 | hour (hour 0 without car_times).
@@ -85,20 +101,15 @@ public:
         return std::uint64_t{origin} << 32 | static_cast<std::uint32_t>(hour < 0 ? 0 : hour);
     }
     bool by_cch(std::uint32_t origin, std::int64_t hour) const;
-    // The metric of an hour, and the arc times it was customized with (null: the graph's own;
-    // call only for a group that goes by CCH).
-    const CchMetric& metric(std::int64_t hour) const;
-    const double* times(std::int64_t hour) const;
-    // A metric to construct query objects with; null when no group goes by CCH.
-    const CchMetric* any() const { return m_any; }
+    // Paths of `queries` (each of a group that goes by CCH), with their arcs if `arcs`: the same
+    // answers, bit for bit, at any thread count.
+    CarAnswers answer(std::span<const CarQuery> queries, bool arcs) const;
 
 private:
     std::size_t index(std::int64_t hour) const;
+    const RoutingContext& m_ctx;
     const CarTimes* m_car_times;
     std::vector<std::uint64_t> m_small;  // sorted keys of the groups that go by CCH
-    std::vector<const CchMetric*> m_metric;
-    std::vector<std::unique_ptr<CchMetric>> m_owned;
-    const CchMetric* m_any = nullptr;
 };
 
 // Car and transit level of service of chosen trips at chosen departure times (for

@@ -55,11 +55,7 @@ struct Scratch : RoutingScratch {
     TransitItinerary itinerary;
     LegBuffer legs;
     ShortestPathTree access_car, access_bike;  // park-and-ride and bike-and-ride legs
-    std::optional<StreetPathQuery> car_path;   // car trips of origins with few of them
-    Scratch(const RoutingContext& c, const CchMetric* car_metric)
-        : RoutingScratch(c), access_car(c.car), access_bike(c.bike) {
-        if (car_metric) car_path.emplace(*car_metric);
-    }
+    explicit Scratch(const RoutingContext& c) : RoutingScratch(c), access_car(c.car), access_bike(c.bike) {}
 };
 
 // Scheduled seconds from route node rn to `stops` stops on.
@@ -146,6 +142,18 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
             car_keys.push_back(
                 CarHourMetrics::key(trip_origin_node(pop, trip_person[t], t), car_times ? trip_dep[t] / 3600 : 0));
     const CarHourMetrics car_cch(ctx, std::move(car_keys), car_times);
+    // Their paths first, hour by hour (one customization in memory at a time).
+    std::vector<CarQuery> car_queries;
+    std::vector<std::uint32_t> car_query_of(trips, invalid_index);
+    for (std::size_t t = 0; t < trips; ++t)
+        if (wanted(t) && trip_mode[t] == Mode::car) {
+            const auto o = trip_origin_node(pop, trip_person[t], t);
+            const std::int64_t hour = car_times ? trip_dep[t] / 3600 : 0;
+            if (!car_cch.by_cch(o, hour)) continue;
+            car_query_of[t] = static_cast<std::uint32_t>(car_queries.size());
+            car_queries.push_back({o, trip_dest_node(pop, trip_person[t], t), hour});
+        }
+    const CarAnswers car_paths = car_cch.answer(car_queries, true);
 
     // Routes one origin's trips into the scratch buffers, calling per_trip(trip, first leg,
     // leg count, first arc) for each.
@@ -283,9 +291,8 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                     const std::size_t before = s.legs.arcs.size();
                     if (car_by_cch) {
                         // The same path a search would give (up to ties of equal cost).
-                        double time_s = 0, length_m = 0;
-                        if (s.car_path->run(car_cch.metric(hour), ctx.car, o, d, time_s, length_m, car_cch.times(hour)))
-                            s.legs.arcs.insert(s.legs.arcs.end(), s.car_path->arcs().begin(), s.car_path->arcs().end());
+                        const auto path = car_paths.path(car_query_of[t]);
+                        s.legs.arcs.insert(s.legs.arcs.end(), path.begin(), path.end());
                     } else {
                         s.car.path_to(d, s.legs.arcs);
                     }
@@ -331,7 +338,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
     };
     constexpr std::size_t chunk_origins = 64;
     std::vector<Chunk> chunks((nodes + chunk_origins - 1) / chunk_origins);
-    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx, car_cch.any()); });
+    tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, chunks.size(), 1), [&](const tbb::blocked_range<std::size_t>& r) {
             Scratch& s = scratch.local();

@@ -1,17 +1,21 @@
 #include <doctest/doctest.h>
+#include <tbb/global_control.h>
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
 
 #include <cmath>
 #include <filesystem>
+#include <memory>
 
 #include "sim/core/rng.hpp"
 #include "sim/network/network.hpp"
 #include "sim/population/population.hpp"
+#include "sim/routing/cch.hpp"
 #include "sim/routing/dijkstra.hpp"
 #include "sim/routing/los.hpp"
 #include "sim/routing/routes.hpp"
+#include "sim/routing/street_cch.hpp"
 #include "sim/routing/transit.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -278,6 +282,78 @@ TEST_CASE("zone skims and the demand models' street offers from batched PHAST eq
         street += (a.available & core::mode_bit(core::Mode::walk)) != 0;
     }
     CHECK(street > 1000);
+}
+
+TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fresh metric per hour") {
+    // Flemingsberg's car network, 24 hours of random congested times, and car queries in groups
+    // of one to three per origin and hour (few enough to go by the hierarchy).
+    const auto s =
+        scenario::load_scenario(std::filesystem::path(FLEMSIM_SOURCE_DIR) / "scenarios/flemingsberg-2017.yaml");
+    const auto net = network::load_network(s.network);
+    const auto ctx = routing::build_routing(net, s);
+    const auto& g = ctx.car;
+    core::Rng rng(17, core::Stream::person_attributes, 0xca5);
+    routing::CarTimes times;
+    times.hours = 24;
+    times.time_s.resize(times.hours * g.arc_count());
+    for (std::size_t h = 0; h < times.hours; ++h)
+        for (std::size_t a = 0; a < g.arc_count(); ++a)
+            times.time_s[h * g.arc_count() + a] = g.time_s[a] * (1 + (h % 3 == 0 ? 2.0 : 0.5) * rng.uniform());
+    std::vector<routing::CarQuery> queries;
+    std::vector<std::uint64_t> keys;
+    const auto nodes = static_cast<std::uint32_t>(g.node_count());
+    for (int i = 0; i < 400; ++i) {
+        const std::uint32_t from = rng.below(nodes);
+        const std::int64_t hour = rng.below(26);  // hours past the table's use its last
+        for (std::uint32_t k = 0, n = 1 + rng.below(3); k < n; ++k) {
+            queries.push_back({from, rng.below(nodes), hour});
+            keys.push_back(routing::CarHourMetrics::key(from, hour));
+        }
+    }
+    const routing::CarHourMetrics cch(ctx, keys, &times);
+    for (const auto& q : queries) REQUIRE(cch.by_cch(q.from, q.hour));
+    const auto answers = cch.answer(queries, true);
+    {
+        const tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+        const auto serial = routing::CarHourMetrics(ctx, keys, &times).answer(queries, true);
+        CHECK(serial.found == answers.found);
+        CHECK(serial.time_s == answers.time_s);
+        CHECK(serial.length_m == answers.length_m);
+        CHECK(serial.arc_first == answers.arc_first);
+        CHECK(serial.arcs == answers.arcs);
+    }
+    const auto& hierarchy = routing::street_cch(ctx, core::Mode::car);
+    std::vector<std::unique_ptr<routing::CchMetric>> fresh(times.hours);  // the reference: a metric per hour
+    std::size_t found = 0;
+    for (std::size_t q = 0; q < queries.size(); ++q) {
+        INFO("query ", q);
+        const auto h = static_cast<std::size_t>(std::min<std::int64_t>(queries[q].hour, 23));
+        if (!fresh[h])
+            fresh[h] =
+                std::make_unique<routing::CchMetric>(hierarchy, std::span<const double>(times.hour(h), g.arc_count()));
+        routing::StreetPathQuery query(*fresh[h]);
+        double time_s = 0, length_m = 0;
+        const bool ok = query.run(g, queries[q].from, queries[q].to, time_s, length_m, times.hour(h));
+        REQUIRE((answers.found[q] != 0) == ok);
+        if (!ok) continue;
+        ++found;
+        CHECK(answers.time_s[q] == time_s);
+        CHECK(answers.length_m[q] == length_m);
+        const auto path = answers.path(q);
+        CHECK(std::vector<std::uint32_t>(path.begin(), path.end()) == query.arcs());
+    }
+    CHECK(found > 300);
+    // Without car times: one group per origin, on the free-flow metric; no arcs kept.
+    std::vector<std::uint64_t> origin_keys;
+    for (auto& q : queries) q.hour = 0, origin_keys.push_back(routing::CarHourMetrics::key(q.from, 0));
+    const auto free_flow = routing::CarHourMetrics(ctx, origin_keys, nullptr).answer(queries, false);
+    CHECK(free_flow.arcs.empty());
+    routing::StreetPathQuery query(routing::street_metric(ctx, core::Mode::car));
+    for (std::size_t q = 0; q < queries.size(); ++q) {
+        double time_s = 0, length_m = 0;
+        REQUIRE((free_flow.found[q] != 0) == query.run(g, queries[q].from, queries[q].to, time_s, length_m));
+        if (free_flow.found[q]) CHECK(free_flow.time_s[q] == time_s);
+    }
 }
 
 TEST_CASE("rerouting some trips keeps the others' legs exactly") {
