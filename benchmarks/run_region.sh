@@ -7,7 +7,8 @@
 # simulated day (mobsim, the day's gap and replanning as measured on a last day, outputs). It
 # prints the phases of each run, the wall time, the peak memory, and the memory per person beyond
 # a network-only baseline (the same run at scale 0.001), as Markdown for RESULTS.md.
-# Usage: benchmarks/run_region.sh [FLEMSIM] [SIDE] [SCALE] [THREADS...]
+# The day's run has the static phases too: KINDS=day skips the static run.
+# Usage: [KINDS="static day"] benchmarks/run_region.sh [FLEMSIM] [SIDE] [SCALE] [THREADS...]
 # e.g.   benchmarks/run_region.sh build/sim/apps/flemsim 316 0.1 1 2
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,11 +46,13 @@ run() {  # run NAME SCALE THREADS [--set ...]: prints "wall rss persons trips" a
 }
 
 read -r _ base_rss _ _ < <(run baseline 0.001 "${threads[0]}" --set simulation.enabled=false)
+echo "Network-only baseline (scale 0.001, static): peak $((base_rss / 1024)) MiB."
+echo
 echo "| run | threads | persons | trips | wall (s) | peak RSS (MiB) | beyond the network, per person |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 phases=()
 for t in "${threads[@]}"; do
-    for kind in static day; do
+    for kind in ${KINDS:-static day}; do
         extra=(--set simulation.enabled=false)
         [ "$kind" = day ] && extra=(--set iterations.max=1 --set iterations.min=1)
         read -r wall rss persons trips < <(run "$kind-$t" "$scale" "$t" "${extra[@]}")
