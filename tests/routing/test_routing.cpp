@@ -209,12 +209,18 @@ TEST_CASE("zone impedance is the fastest mode between centroids") {
     CHECK(imp.at(city, west) == doctest::Approx((80 + 210 + 120) / 60.0));
 }
 
+// Flemingsberg 2017's scenario, network and routing context, as a run loads them.
+struct Flemingsberg2017 {
+    scenario::Scenario s =
+        scenario::load_scenario(std::filesystem::path(FLEMSIM_SOURCE_DIR) / "scenarios/flemingsberg-2017.yaml");
+    network::Network net = network::load_network(s.network);
+    routing::RoutingContext ctx = routing::build_routing(net, s);
+};
+
 TEST_CASE("zone impedance from batched PHAST trees equals the searches'") {
     // Flemingsberg: 4,000-odd nodes a mode, so the searches by default; batched PHAST forced.
-    const auto s =
-        scenario::load_scenario(std::filesystem::path(FLEMSIM_SOURCE_DIR) / "scenarios/flemingsberg-2017.yaml");
-    const auto net = network::load_network(s.network);
-    const auto ctx = routing::build_routing(net, s);
+    const Flemingsberg2017 f;
+    const auto& ctx = f.ctx;
     const auto searches = routing::compute_zone_impedance(ctx, 8 * 3600, routing::StreetTrees::searches);
     const auto automatic = routing::compute_zone_impedance(ctx, 8 * 3600);
     const auto batched = routing::compute_zone_impedance(ctx, 8 * 3600, routing::StreetTrees::batched);
@@ -236,10 +242,8 @@ TEST_CASE("zone impedance from batched PHAST trees equals the searches'") {
 TEST_CASE("zone skims and the demand models' street offers from batched PHAST equal the searches'") {
     // Flemingsberg, batched PHAST forced: the same times up to rounding; the lengths those of the
     // same paths, except where paths of equal time differ in length (none here).
-    const auto s =
-        scenario::load_scenario(std::filesystem::path(FLEMSIM_SOURCE_DIR) / "scenarios/flemingsberg-2017.yaml");
-    const auto net = network::load_network(s.network);
-    const auto ctx = routing::build_routing(net, s);
+    const Flemingsberg2017 f;
+    const auto& ctx = f.ctx;
     const auto searches = routing::compute_zone_skims(ctx, 8 * 3600, routing::StreetTrees::searches);
     const auto batched = routing::compute_zone_skims(ctx, 8 * 3600, routing::StreetTrees::batched);
     const auto automatic = routing::compute_zone_skims(ctx, 8 * 3600);  // the searches by default, to the bit
@@ -287,10 +291,8 @@ TEST_CASE("zone skims and the demand models' street offers from batched PHAST eq
 TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fresh metric per hour") {
     // Flemingsberg's car network, 24 hours of random congested times, and car queries in groups
     // of one to three per origin and hour (few enough to go by the hierarchy).
-    const auto s =
-        scenario::load_scenario(std::filesystem::path(FLEMSIM_SOURCE_DIR) / "scenarios/flemingsberg-2017.yaml");
-    const auto net = network::load_network(s.network);
-    const auto ctx = routing::build_routing(net, s);
+    const Flemingsberg2017 f;
+    const auto& ctx = f.ctx;
     const auto& g = ctx.car;
     core::Rng rng(17, core::Stream::person_attributes, 0xca5);
     routing::CarTimes times;
