@@ -135,24 +135,28 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
     };
 
     // Car trips of an origin and hour (of an origin, without car_times) that are few go by the
-    // car's CCH, customized for each such hour with that hour's times (CarHourMetrics).
-    std::vector<std::uint64_t> car_keys;
-    for (std::size_t t = 0; t < trips; ++t)
-        if (wanted(t) && trip_mode[t] == Mode::car)
-            car_keys.push_back(
-                CarHourMetrics::key(trip_origin_node(pop, trip_person[t], t), car_times ? trip_dep[t] / 3600 : 0));
-    const CarHourMetrics car_cch(ctx, std::move(car_keys), car_times);
-    // Their paths first, hour by hour (one customization in memory at a time).
+    // car's CCH, customized for each such hour with that hour's times (CarHourMetrics): their
+    // paths first, hour by hour (one customization in memory at a time).
     std::vector<CarQuery> car_queries;
-    std::vector<std::uint32_t> car_query_of(trips, invalid_index);
+    std::vector<std::uint64_t> car_keys;
+    std::vector<std::uint32_t> car_trip;
     for (std::size_t t = 0; t < trips; ++t)
         if (wanted(t) && trip_mode[t] == Mode::car) {
             const auto o = trip_origin_node(pop, trip_person[t], t);
             const std::int64_t hour = car_times ? trip_dep[t] / 3600 : 0;
-            if (!car_cch.by_cch(o, hour)) continue;
-            car_query_of[t] = static_cast<std::uint32_t>(car_queries.size());
+            car_keys.push_back(CarHourMetrics::key(o, hour));
             car_queries.push_back({o, trip_dest_node(pop, trip_person[t], t), hour});
+            car_trip.push_back(static_cast<std::uint32_t>(t));
         }
+    const CarHourMetrics car_cch(ctx, std::move(car_keys), car_times);
+    std::vector<std::uint32_t> car_query_of(trips, invalid_index);
+    std::size_t kept = 0;  // the queries that go by CCH, in trip order
+    for (std::size_t k = 0; k < car_queries.size(); ++k)
+        if (car_cch.by_cch(car_queries[k].from, car_queries[k].hour)) {
+            car_query_of[car_trip[k]] = static_cast<std::uint32_t>(kept);
+            car_queries[kept++] = car_queries[k];
+        }
+    car_queries.resize(kept);
     const CarAnswers car_paths = car_cch.answer(car_queries, true);
 
     // Routes one origin's trips into the scratch buffers, calling per_trip(trip, first leg,
