@@ -489,9 +489,15 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
                     const std::int64_t want = static_cast<std::int64_t>(q.mode) * 1000;
                     auto& a = s.rows.back();
                     if (by_cch[i]) {
-                        // One-to-one on the CCH (the same time and length as the search's tree).
-                        if (!s.cch_query[core::mode_index(q.mode)]->run(tree.graph(), from[i], to[i], a.time_s,
-                                                                        a.distance_m))
+                        // One-to-one on the CCH (the same time and length as the search's tree);
+                        // a run of two queries or more of this origin and mode shares the
+                        // origin's side of the search.
+                        auto& cch = *s.cch_query[core::mode_index(q.mode)];
+                        const bool run_of_two = (k > group[g] && queries[order[k - 1]].mode == q.mode) ||
+                                                (k + 1 < group[g + 1] && queries[order[k + 1]].mode == q.mode);
+                        if (run_of_two && ready != want + 999) cch.from(from[i]), ready = want + 999;
+                        if (!(run_of_two ? cch.to(tree.graph(), to[i], a.time_s, a.distance_m)
+                                         : cch.run(tree.graph(), from[i], to[i], a.time_s, a.distance_m)))
                             continue;
                     } else {
                         if (ready != want) {

@@ -404,6 +404,7 @@ void CchMetric::customize(std::span<const double> arc_weight) {
     if (arc_weight.size() != g.input_arc_count())
         throw std::invalid_argument("CchMetric: " + std::to_string(arc_weight.size()) + " weights for " +
                                     std::to_string(g.input_arc_count()) + " arcs");
+    for (auto* q : {&m_query_forward, &m_query_backward}) *q = QueryArcs{};
     std::fill(m_forward.begin(), m_forward.end(), infinity);
     std::fill(m_backward.begin(), m_backward.end(), infinity);
     std::fill(m_forward_via.begin(), m_forward_via.end(), invalid_index);
@@ -473,6 +474,87 @@ void CchMetric::customize(std::span<const double> arc_weight) {
     }
 }
 
+void CchMetric::prune_for_queries() {
+    const Cch& g = *m_cch;
+    const std::size_t n = g.node_count();
+    std::vector<double> forward(m_forward), backward(m_backward);  // become the true costs
+    const std::uint32_t* head = g.m_up_head.data();
+    const std::uint32_t* up_first = g.m_up_first.data();
+    double* pf = forward.data();
+    double* pb = backward.data();
+    // Nodes from the top level down: a node's upward neighbours are its ancestors, on higher
+    // levels, so their arcs hold true costs when it is reached. For an arc x-y the shortest path
+    // leaves x by some upward arc x-z (z = y, or z another upward neighbour of x, then z-y at its
+    // true cost): the intermediate triangles (z above y) and upper ones (z between x and y) of x.
+    // Every candidate is the cost of a path, so the order of the updates within x does not
+    // matter for the true cost's value (it is deterministic anyway: one thread per node).
+    tbb::enumerable_thread_specific<std::vector<std::uint32_t>> arc_to(
+        [n] { return std::vector<std::uint32_t>(n, invalid_index); });
+    const auto run_node = [&](std::uint32_t x, std::vector<std::uint32_t>& arc_of) {
+        const std::uint32_t begin = up_first[x], end = up_first[x + 1];
+        for (std::uint32_t c = begin; c < end; ++c) arc_of[head[c]] = c;
+        const std::uint32_t last_head = head[end - 1];
+        for (std::uint32_t xy = begin; xy < end; ++xy) {
+            const std::uint32_t y = head[xy];
+            // The upward neighbours z of y that are upward neighbours of x (all of x's above y).
+            for (std::uint32_t yz = up_first[y]; yz < up_first[y + 1] && head[yz] <= last_head; ++yz) {
+                const std::uint32_t xz = arc_of[head[yz]];
+                if (xz == invalid_index) continue;
+                pf[xy] = std::min(pf[xy], pf[xz] + pb[yz]);  // x -> z -> y
+                pb[xy] = std::min(pb[xy], pf[yz] + pb[xz]);  // y -> z -> x
+                pf[xz] = std::min(pf[xz], pf[xy] + pf[yz]);  // x -> y -> z
+                pb[xz] = std::min(pb[xz], pb[yz] + pb[xy]);  // z -> y -> x
+            }
+        }
+        for (std::uint32_t c = begin; c < end; ++c) arc_of[head[c]] = invalid_index;
+    };
+    std::vector<std::uint32_t> nodes;
+    for (std::size_t l = g.m_level_first.size(); l-- > 1;) {
+        nodes.clear();
+        for (std::uint32_t t = g.m_level_first[l - 1]; t < g.m_level_first[l]; ++t)
+            if (nodes.empty() || nodes.back() != g.m_task_node[t]) nodes.push_back(g.m_task_node[t]);
+        if (nodes.size() == 1) {
+            run_node(nodes[0], arc_to.local());
+            continue;
+        }
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes.size()),
+                          [&](const tbb::blocked_range<std::size_t>& r) {
+                              auto& arc_of = arc_to.local();
+                              for (std::size_t i = r.begin(); i < r.end(); ++i) run_node(nodes[i], arc_of);
+                          });
+    }
+    const auto keep = [&](const std::vector<double>& weight, const std::vector<double>& cost, QueryArcs& out) {
+        out.first.assign(n + 1, 0);
+        out.head.clear();
+        out.arc.clear();
+        out.weight.clear();
+        for (std::uint32_t x = 0; x < n; ++x) {
+            for (std::uint32_t c = up_first[x]; c < up_first[x + 1]; ++c) {
+                const double w = weight[c];
+                if (w == infinity || cost[c] < w - 1e-9 * w) continue;
+                out.head.push_back(head[c]);
+                out.arc.push_back(c);
+                out.weight.push_back(w);
+            }
+            out.first[x + 1] = static_cast<std::uint32_t>(out.head.size());
+        }
+    };
+    keep(m_forward, forward, m_query_forward);
+    keep(m_backward, backward, m_query_backward);
+}
+
+CchMetric::ArcView CchMetric::query_arcs(bool forward) const {
+    const QueryArcs& q = forward ? m_query_forward : m_query_backward;
+    if (q.first.empty())
+        return {m_cch->m_up_first.data(), m_cch->m_up_head.data(), (forward ? m_forward : m_backward).data(), nullptr};
+    return {q.first.data(), q.head.data(), q.weight.data(), q.arc.data()};
+}
+
+std::size_t CchMetric::query_arc_count(bool forward) const {
+    const QueryArcs& q = forward ? m_query_forward : m_query_backward;
+    return q.first.empty() ? m_cch->arc_count() : q.head.size();
+}
+
 void CchMetric::unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t>& arcs,
                        std::vector<std::uint32_t>& stack) const {
     const Cch& g = *m_cch;
@@ -538,17 +620,26 @@ CchQuery::CchQuery(const CchMetric& metric)
 void CchQuery::set_metric(const CchMetric& metric) {
     if (&metric.cch() != &m_metric->cch()) throw std::invalid_argument("CchQuery::set_metric: a metric of another Cch");
     m_metric = &metric;
+    m_source_kept = false;
 }
 
-void CchQuery::relax(std::uint32_t rank, const std::vector<double>& weight, std::vector<double>& dist,
+void CchQuery::relax(std::uint32_t rank, const CchMetric::ArcView& arcs, std::vector<double>& dist,
                      std::vector<std::uint32_t>& pred) {
-    const Cch& g = m_metric->cch();
     const double d = dist[rank];
     if (d == infinity) return;
-    const auto& head = g.up_head();
-    for (std::uint32_t c = g.up_first()[rank]; c < g.up_first()[rank + 1]; ++c) {
-        const double nd = d + weight[c];
-        if (nd < dist[head[c]]) dist[head[c]] = nd, pred[head[c]] = c;
+    const std::uint32_t begin = arcs.first[rank], end = arcs.first[rank + 1];
+    if (arcs.arc) {
+        for (std::uint32_t c = begin; c < end; ++c) {
+            const double nd = d + arcs.weight[c];
+            const std::uint32_t h = arcs.head[c];
+            if (nd < dist[h]) dist[h] = nd, pred[h] = arcs.arc[c];
+        }
+        return;
+    }
+    for (std::uint32_t c = begin; c < end; ++c) {
+        const double nd = d + arcs.weight[c];
+        const std::uint32_t h = arcs.head[c];
+        if (nd < dist[h]) dist[h] = nd, pred[h] = c;
     }
 }
 
@@ -561,12 +652,13 @@ double CchQuery::run(std::uint32_t source, std::uint32_t target) {
         for (std::uint32_t x = m_target; x != invalid_index; x = parent[x]) m_backward_dist[x] = infinity;
     }
     m_dirty = true;
+    m_source_kept = false;
     m_source = g.rank(source);
     m_target = g.rank(target);
     m_forward_dist[m_source] = 0;
     m_backward_dist[m_target] = 0;
-    const auto& forward = m_metric->forward_weight();
-    const auto& backward = m_metric->backward_weight();
+    const auto forward = m_metric->query_arcs(true);
+    const auto backward = m_metric->query_arcs(false);
     // Below the lowest common ancestor the paths are disjoint; invalid_index compares above every
     // rank, so a finished path simply waits.
     std::uint32_t x = m_source, y = m_target;
@@ -586,6 +678,55 @@ double CchQuery::run(std::uint32_t source, std::uint32_t target) {
         if (f + b < best) best = f + b, meeting = x;
         // A search that has reached the best cost cannot improve it (weights are >= 0).
         if (f < best) relax(x, forward, m_forward_dist, m_forward_pred);
+        if (b < best) relax(x, backward, m_backward_dist, m_backward_pred);
+    }
+    m_meeting = meeting;
+    m_cost = best;
+    return best;
+}
+
+void CchQuery::from_source(std::uint32_t source) {
+    const Cch& g = m_metric->cch();
+    const auto& parent = g.elimination_parent();
+    if (m_dirty) {
+        for (std::uint32_t x = m_source; x != invalid_index; x = parent[x]) m_forward_dist[x] = infinity;
+        for (std::uint32_t x = m_target; x != invalid_index; x = parent[x]) m_backward_dist[x] = infinity;
+    }
+    m_dirty = true;
+    m_source_kept = true;
+    m_source = m_target = g.rank(source);  // no target yet: its search space is empty
+    m_meeting = invalid_index;
+    m_cost = infinity;
+    m_forward_dist[m_source] = 0;
+    const auto forward = m_metric->query_arcs(true);
+    for (std::uint32_t x = m_source; x != invalid_index; x = parent[x])
+        relax(x, forward, m_forward_dist, m_forward_pred);
+}
+
+double CchQuery::to(std::uint32_t target) {
+    if (!m_source_kept) throw std::logic_error("CchQuery::to: no from_source() since the last run or metric");
+    const Cch& g = m_metric->cch();
+    const auto& parent = g.elimination_parent();
+    for (std::uint32_t x = m_target; x != invalid_index; x = parent[x]) m_backward_dist[x] = infinity;
+    m_target = g.rank(target);
+    m_backward_dist[m_target] = 0;
+    const auto backward = m_metric->query_arcs(false);
+    // As run(), with the source's side already searched: below the lowest common ancestor only
+    // the target's path relaxes; above it, the meeting is the first rank of least f + b.
+    std::uint32_t x = m_source, y = m_target;
+    while (x != y) {
+        if (x < y) {
+            x = parent[x];
+        } else {
+            relax(y, backward, m_backward_dist, m_backward_pred);
+            y = parent[y];
+        }
+    }
+    double best = infinity;
+    std::uint32_t meeting = invalid_index;
+    for (; x != invalid_index; x = parent[x]) {
+        const double f = m_forward_dist[x], b = m_backward_dist[x];
+        if (f + b < best) best = f + b, meeting = x;
         if (b < best) relax(x, backward, m_backward_dist, m_backward_pred);
     }
     m_meeting = meeting;

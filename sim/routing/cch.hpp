@@ -132,8 +132,35 @@ public:
     };
     PathSums path_sums(std::span<const double> arc_value) const;
 
+    // Perfect customization (Dibbelt et al. 2016, section 5), for queries: every upward arc's
+    // true shortest-path cost, through nodes of any rank, from which the arcs that lie on no
+    // shortest path follow: those whose customized weight is more than that cost (by more than
+    // 1e-9 relative, so rounding keeps an arc), and those of infinite weight. The query graph,
+    // per direction, keeps the rest with their weights; CchQuery relaxes only those arcs, with
+    // the same costs and the same paths (a removed arc never gives a tight distance, so every
+    // first predecessor of a tight one is kept). Costs about one customization, on one thread
+    // per node of a level; customize() drops the query graph.
+    void prune_for_queries();
+    bool pruned() const { return !m_query_forward.first.empty(); }
+    // A direction's arcs for queries: by rank, CSR with heads ascending; `arc` is the upward arc
+    // (null when the arcs are all of them, unpruned).
+    struct ArcView {
+        const std::uint32_t* first;
+        const std::uint32_t* head;
+        const double* weight;
+        const std::uint32_t* arc;
+    };
+    ArcView query_arcs(bool forward) const;
+    // Upward arcs kept for queries, forward and backward (the arc count of each when unpruned).
+    std::size_t query_arc_count(bool forward) const;
+
 private:
+    struct QueryArcs {
+        std::vector<std::uint32_t> first, head, arc;
+        std::vector<double> weight;
+    };
     const Cch* m_cch;
+    QueryArcs m_query_forward, m_query_backward;
     std::vector<double> m_forward;
     std::vector<double> m_backward;
     // Original arc id, or shortcut_bit | rank of the middle node of the triangle.
@@ -154,14 +181,21 @@ public:
 
     // Cost from `source` to `target` (unreachable if there is no path).
     double run(std::uint32_t source, std::uint32_t target);
+    // One source, many targets: from_source() runs the source's whole upward search once (not
+    // pruned, as run() prunes it above the lowest common ancestor), then each to() answers one
+    // target with the target's search alone, about half a run's work. The same cost as run(), and
+    // the same path but where zero-weight arcs make ties (each rule is deterministic). Valid until
+    // the next run(), from_source() or set_metric().
+    void from_source(std::uint32_t source);
+    double to(std::uint32_t target);
     double cost() const { return m_cost; }
     // The original arcs of the last run's path, from source to target, appended to `arcs`; false
     // if unreached. Their weights sum to cost() up to rounding.
     bool path(std::vector<std::uint32_t>& arcs);
 
 private:
-    void relax(std::uint32_t rank, const std::vector<double>& weight, std::vector<double>& dist,
-               std::vector<std::uint32_t>& pred);
+    static void relax(std::uint32_t rank, const CchMetric::ArcView& arcs, std::vector<double>& dist,
+                      std::vector<std::uint32_t>& pred);
 
     const CchMetric* m_metric;
     std::vector<double> m_forward_dist;  // by rank; +inf outside the last run's search spaces
@@ -174,6 +208,7 @@ private:
     std::uint32_t m_target = 0;
     std::uint32_t m_meeting = 0;
     bool m_dirty = false;
+    bool m_source_kept = false;  // the forward search of m_source is whole (from_source)
     double m_cost = 0;
 };
 

@@ -581,6 +581,10 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
             if (!by_cch[0]) s.walk.run_to(o, s.targets, nullptr, walk_limit_s * 1.0001);
             if (!by_cch[1]) s.bike.run_to(o, s.targets, nullptr, bike_limit_s * 1.0001);
             if (!by_cch[2]) s.car.run_to(o, s.targets);
+            // Two trips or more: the origin's side of the CCH queries is searched once.
+            const bool shared_source = first[origin + 1] - first[origin] >= 2;
+            for (std::size_t k = 0; k < 3; ++k)
+                if (by_cch[k] && shared_source) s.path[k]->from(o);
             std::size_t hour_trips = 0;  // trips of this origin in the hour of trip t
             for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i) {
                 const std::uint32_t t = order[i];
@@ -596,7 +600,9 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                 };
                 // The street modes' time and length to d, false when unreached.
                 const auto street = [&](std::size_t k, ShortestPathTree& tree, double& time_s, double& length_m) {
-                    if (by_cch[k]) return s.path[k]->run(tree.graph(), o, d, time_s, length_m);
+                    if (by_cch[k])
+                        return shared_source ? s.path[k]->to(tree.graph(), d, time_s, length_m)
+                                             : s.path[k]->run(tree.graph(), o, d, time_s, length_m);
                     if (!tree.reached(d)) return false;
                     time_s = tree.time_s(d), length_m = tree.length_m(d);
                     return true;
@@ -690,6 +696,11 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         std::vector<std::uint32_t> pos(first.begin(), first.end() - 1);
         for (std::size_t q = 0; q < n; ++q) order[pos[index(queries[q].hour)]++] = static_cast<std::uint32_t>(q);
     }
+    // Within an hour, by origin: an origin's queries share its side of the search (from_source).
+    for (std::size_t h = 0; h < hours; ++h)
+        std::stable_sort(order.begin() + first[h], order.begin() + first[h + 1],
+                         [&](std::uint32_t a, std::uint32_t b) { return queries[a].from < queries[b].from; });
+    std::vector<std::uint32_t> group;  // an hour's runs of one origin, by their first position
     // Each thread keeps the arcs of its paths, (query, first, count), until they are put in place.
     struct Local {
         std::optional<StreetPathQuery> query;
@@ -714,23 +725,32 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
                 hourly->customize(w);
         }
         const CchMetric& metric = times ? *hourly : free_flow;
+        group.clear();
+        for (std::uint32_t k = first[h]; k < first[h + 1]; ++k)
+            if (k == first[h] || queries[order[k]].from != queries[order[k - 1]].from) group.push_back(k);
+        group.push_back(first[h + 1]);
         tbb::parallel_for(
-            tbb::blocked_range<std::uint32_t>(first[h], first[h + 1], 64),
-            [&](const tbb::blocked_range<std::uint32_t>& r) {
+            tbb::blocked_range<std::size_t>(0, group.size() - 1, 16), [&](const tbb::blocked_range<std::size_t>& r) {
                 Local& l = local.local();
-                for (std::uint32_t k = r.begin(); k != r.end(); ++k) {
-                    const std::uint32_t q = order[k];
-                    double time_s = 0, length_m = 0;
-                    if (!l.query->run(metric, m_ctx.car, queries[q].from, queries[q].to, time_s, length_m, times))
-                        continue;
-                    out.found[q] = 1;
-                    out.time_s[q] = time_s;
-                    out.length_m[q] = length_m;
-                    if (!arcs) continue;
-                    const auto& path = l.query->arcs();
-                    l.spans.push_back(
-                        {q, static_cast<std::uint32_t>(l.arcs.size()), static_cast<std::uint32_t>(path.size())});
-                    l.arcs.insert(l.arcs.end(), path.begin(), path.end());
+                for (std::size_t g = r.begin(); g != r.end(); ++g) {
+                    const bool shared_source = group[g + 1] - group[g] >= 2;
+                    if (shared_source) l.query->from(metric, queries[order[group[g]]].from);
+                    for (std::uint32_t k = group[g]; k < group[g + 1]; ++k) {
+                        const std::uint32_t q = order[k];
+                        double time_s = 0, length_m = 0;
+                        if (!(shared_source ? l.query->to(m_ctx.car, queries[q].to, time_s, length_m, times)
+                                            : l.query->run(metric, m_ctx.car, queries[q].from, queries[q].to, time_s,
+                                                           length_m, times)))
+                            continue;
+                        out.found[q] = 1;
+                        out.time_s[q] = time_s;
+                        out.length_m[q] = length_m;
+                        if (!arcs) continue;
+                        const auto& path = l.query->arcs();
+                        l.spans.push_back(
+                            {q, static_cast<std::uint32_t>(l.arcs.size()), static_cast<std::uint32_t>(path.size())});
+                        l.arcs.insert(l.arcs.end(), path.begin(), path.end());
+                    }
                 }
             });
     }

@@ -37,6 +37,8 @@ const CchMetric& StreetCchs::free_flow(const network::Network& net, const Street
             m_impl->cch[m].emplace(graph, std::span<const double>(net.node_x_m.data(), n),
                                    std::span<const double>(net.node_y_m.data(), n));
             m_impl->metric[m].emplace(*m_impl->cch[m], graph.time_s);
+            // Used for many queries: they relax only the arcs on shortest paths.
+            m_impl->metric[m]->prune_for_queries();
         });
     });
     return *m_impl->metric[m];
@@ -44,8 +46,18 @@ const CchMetric& StreetCchs::free_flow(const network::Network& net, const Street
 
 bool StreetPathQuery::run(const StreetGraph& graph, std::uint32_t from, std::uint32_t to, double& time_s,
                           double& length_m, const double* arc_time_s) {
+    return measure(graph, m_query.run(from, to), time_s, length_m, arc_time_s);
+}
+
+bool StreetPathQuery::to(const StreetGraph& graph, std::uint32_t to, double& time_s, double& length_m,
+                         const double* arc_time_s) {
+    return measure(graph, m_query.to(to), time_s, length_m, arc_time_s);
+}
+
+bool StreetPathQuery::measure(const StreetGraph& graph, double cost, double& time_s, double& length_m,
+                              const double* arc_time_s) {
     m_arcs.clear();
-    if (!(m_query.run(from, to) < std::numeric_limits<double>::infinity())) return false;
+    if (!(cost < std::numeric_limits<double>::infinity())) return false;
     m_query.path(m_arcs);
     const double* times = arc_time_s ? arc_time_s : graph.time_s.data();
     time_s = 0, length_m = 0;

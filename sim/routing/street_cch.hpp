@@ -61,9 +61,20 @@ public:
         m_query.set_metric(metric);
         return run(graph, from, to, time_s, length_m, arc_time_s);
     }
+    // One origin, many destinations (CchQuery::from_source): from() once, then to() for each, with
+    // the answers of run() at about half its work. Valid until the next run(), from() or metric.
+    void from(std::uint32_t from) { m_query.from_source(from); }
+    void from(const CchMetric& metric, std::uint32_t from) {
+        m_query.set_metric(metric);
+        m_query.from_source(from);
+    }
+    bool to(const StreetGraph& graph, std::uint32_t to, double& time_s, double& length_m,
+            const double* arc_time_s = nullptr);
     const std::vector<std::uint32_t>& arcs() const { return m_arcs; }
 
 private:
+    bool measure(const StreetGraph& graph, double cost, double& time_s, double& length_m, const double* arc_time_s);
+
     CchQuery m_query;
     std::vector<std::uint32_t> m_arcs;
 };
