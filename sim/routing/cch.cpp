@@ -751,10 +751,11 @@ namespace {
 // each ancestor x in turn, once reached, relaxes its upward arcs with `weight` and is handed to
 // visit(x, dist[x]). The ranks it touched are s and its ancestors (the caller resets them).
 template <class Visit>
-void search_up(const Cch& g, std::uint32_t s, const double* weight, double* dist, Visit&& visit) {
+void search_up(const Cch& g, std::uint32_t s, const CchMetric::ArcView& arcs, double* dist, Visit&& visit) {
     const auto& parent = g.elimination_parent();
-    const std::uint32_t* first = g.up_first().data();
-    const std::uint32_t* head = g.up_head().data();
+    const std::uint32_t* first = arcs.first;
+    const std::uint32_t* head = arcs.head;
+    const double* weight = arcs.weight;
     dist[s] = 0;
     for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
         const double d = dist[x];
@@ -765,18 +766,20 @@ void search_up(const Cch& g, std::uint32_t s, const double* weight, double* dist
 }
 
 // PHAST's downward sweep over `width` trees side by side (dist[rank * width + k]): from the top
-// rank down, each takes the minimum over its upward arcs of the head's cost plus the backward
-// weight; a rank's upward neighbours are higher, hence final when it is reached.
+// rank down, each takes the minimum over its upward arcs (the query graph's backward arcs) of the
+// head's cost plus the backward weight; a rank's upward neighbours are higher, hence final when it
+// is reached.
 template <std::size_t width>
-void sweep_down(const Cch& g, const double* backward, double* dist) {
-    const std::uint32_t* first = g.up_first().data();
-    const std::uint32_t* head = g.up_head().data();
+void sweep_down(const Cch& g, const CchMetric::ArcView& backward, double* dist) {
+    const std::uint32_t* first = backward.first;
+    const std::uint32_t* head = backward.head;
+    const double* weight = backward.weight;
     for (std::size_t r = g.node_count(); r-- > 0;) {
         double d[width];
         for (std::size_t k = 0; k < width; ++k) d[k] = dist[r * width + k];
         for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) {
             const double* h = dist + static_cast<std::size_t>(head[c]) * width;
-            const double w = backward[c];
+            const double w = weight[c];
             for (std::size_t k = 0; k < width; ++k) d[k] = std::min(d[k], h[k] + w);
         }
         for (std::size_t k = 0; k < width; ++k) dist[r * width + k] = d[k];
@@ -785,16 +788,20 @@ void sweep_down(const Cch& g, const double* backward, double* dist) {
 
 // The same sweep carrying a path sum (sum[rank * width + k]) along each tree: a rank takes the sum
 // of the arc that first gave its least cost (the costs are the plain sweep's, bit for bit).
+// `backward_sum` is by upward arc.
 template <std::size_t width>
-void sweep_down(const Cch& g, const double* backward, const double* backward_sum, double* dist, double* sum) {
-    const std::uint32_t* first = g.up_first().data();
-    const std::uint32_t* head = g.up_head().data();
+void sweep_down(const Cch& g, const CchMetric::ArcView& backward, const double* backward_sum, double* dist,
+                double* sum) {
+    const std::uint32_t* first = backward.first;
+    const std::uint32_t* head = backward.head;
+    const double* weight = backward.weight;
+    const std::uint32_t* arc = backward.arc;
     for (std::size_t r = g.node_count(); r-- > 0;) {
         double d[width], v[width];
         for (std::size_t k = 0; k < width; ++k) d[k] = dist[r * width + k], v[k] = sum[r * width + k];
         for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) {
             const std::size_t h = static_cast<std::size_t>(head[c]) * width;
-            const double w = backward[c], ws = backward_sum[c];
+            const double w = weight[c], ws = backward_sum[arc ? arc[c] : c];
             for (std::size_t k = 0; k < width; ++k)
                 if (dist[h + k] + w < d[k]) d[k] = dist[h + k] + w, v[k] = sum[h + k] + ws;
         }
@@ -812,7 +819,7 @@ CchManyToMany::CchManyToMany(const CchMetric& metric)
 void CchManyToMany::set_targets(std::span<const std::uint32_t> targets) {
     const Cch& g = m_metric.cch();
     const auto& parent = g.elimination_parent();
-    const double* backward = m_metric.backward_weight().data();
+    const auto backward = m_metric.query_arcs(false);
     for (const auto r : m_bucket_rank) m_bucket_of[r] = invalid_index;
     m_bucket_rank.clear();
     m_raw_bucket.clear();
@@ -854,7 +861,7 @@ void CchManyToMany::run(std::uint32_t source, std::span<double> out) {
     const auto& parent = g.elimination_parent();
     std::fill(out.begin(), out.end(), infinity);
     const std::uint32_t s = g.rank(source);
-    search_up(g, s, m_metric.forward_weight().data(), m_dist.data(), [&](std::uint32_t x, double d) {
+    search_up(g, s, m_metric.query_arcs(true), m_dist.data(), [&](std::uint32_t x, double d) {
         const std::uint32_t b = m_bucket_of[x];
         if (b == invalid_index) return;
         for (std::uint32_t e = m_bucket_first[b]; e < m_bucket_first[b + 1]; ++e) {
@@ -874,9 +881,9 @@ CchOneToAll::CchOneToAll(const CchMetric& metric) : m_metric(metric), m_dist(met
 
 void CchOneToAll::run(std::uint32_t source) {
     std::fill(m_dist.begin(), m_dist.end(), infinity);
-    search_up(m_metric.cch(), m_metric.cch().rank(source), m_metric.forward_weight().data(), m_dist.data(),
+    search_up(m_metric.cch(), m_metric.cch().rank(source), m_metric.query_arcs(true), m_dist.data(),
               [](std::uint32_t, double) {});
-    sweep_down<1>(m_metric.cch(), m_metric.backward_weight().data(), m_dist.data());
+    sweep_down<1>(m_metric.cch(), m_metric.query_arcs(false), m_dist.data());
 }
 
 CchManyToAll::CchManyToAll(const CchMetric& metric)
@@ -890,9 +897,10 @@ void CchManyToAll::start(std::span<const std::uint32_t> sources, const double* f
                                     std::to_string(sources.size()));
     const Cch& g = m_metric.cch();
     const auto& parent = g.elimination_parent();
-    const std::uint32_t* first = g.up_first().data();
-    const std::uint32_t* head = g.up_head().data();
-    const double* forward = m_metric.forward_weight().data();
+    const auto forward = m_metric.query_arcs(true);
+    const std::uint32_t* first = forward.first;
+    const std::uint32_t* head = forward.head;
+    const std::uint32_t* arc = forward.arc;
     double* dist = m_dist.data();
     m_count = sources.size();
     std::fill(m_dist.begin(), m_dist.end(), infinity);
@@ -907,8 +915,9 @@ void CchManyToAll::start(std::span<const std::uint32_t> sources, const double* f
                 const double d = m_up[x];
                 if (d == infinity) continue;
                 for (std::uint32_t c = first[x]; c < first[x + 1]; ++c)
-                    if (d + forward[c] < m_up[head[c]])
-                        m_up[head[c]] = d + forward[c], m_up_sum[head[c]] = m_up_sum[x] + forward_sum[c];
+                    if (d + forward.weight[c] < m_up[head[c]])
+                        m_up[head[c]] = d + forward.weight[c],
+                        m_up_sum[head[c]] = m_up_sum[x] + forward_sum[arc ? arc[c] : c];
                 dist[x * batch + i] = d;
                 m_sum[x * batch + i] = m_up_sum[x];
             }
@@ -919,7 +928,7 @@ void CchManyToAll::start(std::span<const std::uint32_t> sources, const double* f
 
 void CchManyToAll::run(std::span<const std::uint32_t> sources) {
     start(sources, nullptr);
-    sweep_down<batch>(m_metric.cch(), m_metric.backward_weight().data(), m_dist.data());  // unused columns stay +inf
+    sweep_down<batch>(m_metric.cch(), m_metric.query_arcs(false), m_dist.data());  // unused columns stay +inf
 }
 
 void CchManyToAll::run(std::span<const std::uint32_t> sources, const CchMetric::PathSums& sums) {
@@ -928,7 +937,7 @@ void CchManyToAll::run(std::span<const std::uint32_t> sources, const CchMetric::
         throw std::invalid_argument("CchManyToAll::run: path sums of another hierarchy");
     if (m_sum.empty()) m_sum.assign(m_dist.size(), infinity), m_up_sum.assign(m_up.size(), infinity);
     start(sources, sums.forward.data());
-    sweep_down<batch>(g, m_metric.backward_weight().data(), sums.backward.data(), m_dist.data(), m_sum.data());
+    sweep_down<batch>(g, m_metric.query_arcs(false), sums.backward.data(), m_dist.data(), m_sum.data());
 }
 
 }  // namespace flemsim::routing

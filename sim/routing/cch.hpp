@@ -136,10 +136,11 @@ public:
     // true shortest-path cost, through nodes of any rank, from which the arcs that lie on no
     // shortest path follow: those whose customized weight is more than that cost (by more than
     // 1e-9 relative, so rounding keeps an arc), and those of infinite weight. The query graph,
-    // per direction, keeps the rest with their weights; CchQuery relaxes only those arcs, with
-    // the same costs and the same paths (a removed arc never gives a tight distance, so every
-    // first predecessor of a tight one is kept). Costs about one customization, on one thread
-    // per node of a level; customize() drops the query graph.
+    // per direction, keeps the rest with their weights; every query (one-to-one, many-to-many,
+    // the PHAST trees) relaxes only those arcs, with the same costs, path sums and paths (a
+    // removed arc is longer than another way by more than the rounding, so it never gives a
+    // least cost). Costs about one customization, on one thread per node of a level;
+    // customize() drops the query graph.
     void prune_for_queries();
     bool pruned() const { return !m_query_forward.first.empty(); }
     // A direction's arcs for queries: by rank, CSR with heads ascending; `arc` is the upward arc

@@ -330,6 +330,33 @@ TEST_CASE("the query graph of a perfect customization, and one source for many t
                 CHECK(pc == pa);
             }
         }
+        // The trees (with lengths) and many-to-many on the query graph: the same bits.
+        const auto sums = whole.path_sums(t.graph.length_m), pruned_sums = pruned.path_sums(t.graph.length_m);
+        CchManyToAll trees_a(whole), trees_b(pruned);
+        CchOneToAll one_a(whole), one_b(pruned);
+        std::vector<std::uint32_t> sources;
+        for (int i = 0; i < 8; ++i) sources.push_back(rng.below(n));
+        trees_a.run(sources, sums);
+        trees_b.run(sources, pruned_sums);
+        one_a.run(sources[0]);
+        one_b.run(sources[0]);
+        CchManyToMany many_a(whole), many_b(pruned);
+        many_a.set_targets(sources);
+        many_b.set_targets(sources);
+        std::vector<double> out_a(sources.size()), out_b(sources.size());
+        std::size_t differ = 0;
+        for (std::uint32_t v = 0; v < n; ++v) {
+            for (std::size_t k = 0; k < sources.size(); ++k)
+                differ +=
+                    trees_a.cost(k, v) == trees_b.cost(k, v) && trees_a.value(k, v) == trees_b.value(k, v) ? 0 : 1;
+            differ += one_a.cost(v) == one_b.cost(v) ? 0 : 1;
+            if (v % 7 == 0) {
+                many_a.run(v, out_a);
+                many_b.run(v, out_b);
+                differ += out_a == out_b ? 0 : 1;
+            }
+        }
+        CHECK(differ == 0);
         // to() needs a source kept since the last run().
         b.run(0, 0);
         CHECK_THROWS_AS(b.to(0), std::logic_error);
