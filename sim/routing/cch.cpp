@@ -12,6 +12,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
 
 #include "sim/core/types.hpp"
 
@@ -482,45 +483,58 @@ void CchMetric::prune_for_queries() {
     const std::uint32_t* up_first = g.m_up_first.data();
     double* pf = forward.data();
     double* pb = backward.data();
-    // Nodes from the top level down: a node's upward neighbours are its ancestors, on higher
-    // levels, so their arcs hold true costs when it is reached. For an arc x-y the shortest path
-    // leaves x by some upward arc x-z (z = y, or z another upward neighbour of x, then z-y at its
-    // true cost): the intermediate triangles (z above y) and upper ones (z between x and y) of x.
-    // Every candidate is the cost of a path, so the order of the updates within x does not
-    // matter for the true cost's value (it is deterministic anyway: one thread per node).
+    // For an arc x-y (x < y) the shortest path leaves x by some upward arc x-z: z = y, or another
+    // upward neighbour of x with z-y at its true cost. So, with the arcs of y final, every
+    // triangle x < y < z (x a lower neighbour of y, z an upward neighbour of both) offers x-y the
+    // way through z (intermediate) and x-z the way through y (upper). Nodes y from the top level
+    // down: the arcs of y are written only while its upward neighbours, on higher levels, are
+    // processed, so they are final when y is reached. The nodes of a level write the arcs of
+    // their lower neighbours, and a node's upward neighbours are on distinct levels, so the
+    // items of a level (a node and a slice of its lower neighbours) run in parallel. Every
+    // candidate is a path's cost, so the order of the updates within an item does not change the
+    // true cost (and the order is fixed anyway).
     tbb::enumerable_thread_specific<std::vector<std::uint32_t>> arc_to(
         [n] { return std::vector<std::uint32_t>(n, invalid_index); });
-    const auto run_node = [&](std::uint32_t x, std::vector<std::uint32_t>& arc_of) {
-        const std::uint32_t begin = up_first[x], end = up_first[x + 1];
-        for (std::uint32_t c = begin; c < end; ++c) arc_of[head[c]] = c;
-        const std::uint32_t last_head = head[end - 1];
-        for (std::uint32_t xy = begin; xy < end; ++xy) {
-            const std::uint32_t y = head[xy];
-            // The upward neighbours z of y that are upward neighbours of x (all of x's above y).
-            for (std::uint32_t yz = up_first[y]; yz < up_first[y + 1] && head[yz] <= last_head; ++yz) {
-                const std::uint32_t xz = arc_of[head[yz]];
-                if (xz == invalid_index) continue;
-                pf[xy] = std::min(pf[xy], pf[xz] + pb[yz]);  // x -> z -> y
-                pb[xy] = std::min(pb[xy], pf[yz] + pb[xz]);  // y -> z -> x
-                pf[xz] = std::min(pf[xz], pf[xy] + pf[yz]);  // x -> y -> z
-                pb[xz] = std::min(pb[xz], pb[yz] + pb[xy]);  // z -> y -> x
+    struct Item {
+        std::uint32_t y, begin, end;  // a slice [begin, end) of y's lower neighbours (m_down_arc)
+    };
+    const auto run_item = [&](const Item& item, std::vector<std::uint32_t>& arc_of) {
+        const std::uint32_t y = item.y;
+        for (std::uint32_t c = up_first[y]; c < up_first[y + 1]; ++c) arc_of[head[c]] = c;
+        for (std::uint32_t i = item.begin; i < item.end; ++i) {
+            const std::uint32_t xy = g.m_down_arc[i];
+            // The upward neighbours z of x above y: all are upward neighbours of y (chordality).
+            const std::uint32_t x_end = up_first[g.m_up_tail[xy] + 1];
+            for (std::uint32_t xz = xy + 1; xz < x_end; ++xz) {
+                const std::uint32_t yz = arc_of[head[xz]];
+                // Branches, as in customize(): improvements are rare.
+                const double fyz = pf[yz], byz = pb[yz];
+                if (pf[xz] + byz < pf[xy]) pf[xy] = pf[xz] + byz;  // x -> z -> y
+                if (fyz + pb[xz] < pb[xy]) pb[xy] = fyz + pb[xz];  // y -> z -> x
+                if (pf[xy] + fyz < pf[xz]) pf[xz] = pf[xy] + fyz;  // x -> y -> z
+                if (byz + pb[xy] < pb[xz]) pb[xz] = byz + pb[xy];  // z -> y -> x
             }
         }
-        for (std::uint32_t c = begin; c < end; ++c) arc_of[head[c]] = invalid_index;
+        for (std::uint32_t c = up_first[y]; c < up_first[y + 1]; ++c) arc_of[head[c]] = invalid_index;
     };
-    std::vector<std::uint32_t> nodes;
+    constexpr std::uint32_t slice = 512;
+    std::vector<Item> items;
     for (std::size_t l = g.m_level_first.size(); l-- > 1;) {
-        nodes.clear();
-        for (std::uint32_t t = g.m_level_first[l - 1]; t < g.m_level_first[l]; ++t)
-            if (nodes.empty() || nodes.back() != g.m_task_node[t]) nodes.push_back(g.m_task_node[t]);
-        if (nodes.size() == 1) {
-            run_node(nodes[0], arc_to.local());
+        items.clear();
+        for (std::uint32_t t = g.m_level_first[l - 1]; t < g.m_level_first[l]; ++t) {
+            const std::uint32_t y = g.m_task_node[t];
+            if (t > g.m_level_first[l - 1] && g.m_task_node[t - 1] == y) continue;  // a node's tasks are consecutive
+            for (std::uint32_t b = g.m_down_first[y]; b < g.m_down_first[y + 1]; b += slice)
+                items.push_back({y, b, std::min(b + slice, g.m_down_first[y + 1])});
+        }
+        if (items.size() == 1) {
+            run_item(items[0], arc_to.local());
             continue;
         }
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes.size()),
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, items.size()),
                           [&](const tbb::blocked_range<std::size_t>& r) {
                               auto& arc_of = arc_to.local();
-                              for (std::size_t i = r.begin(); i < r.end(); ++i) run_node(nodes[i], arc_of);
+                              for (std::size_t i = r.begin(); i < r.end(); ++i) run_item(items[i], arc_of);
                           });
     }
     const auto keep = [&](const std::vector<double>& weight, const std::vector<double>& cost, QueryArcs& out) {
@@ -539,8 +553,8 @@ void CchMetric::prune_for_queries() {
             out.first[x + 1] = static_cast<std::uint32_t>(out.head.size());
         }
     };
-    keep(m_forward, forward, m_query_forward);
-    keep(m_backward, backward, m_query_backward);
+    tbb::parallel_invoke([&] { keep(m_forward, forward, m_query_forward); },
+                         [&] { keep(m_backward, backward, m_query_backward); });
 }
 
 CchMetric::ArcView CchMetric::query_arcs(bool forward) const {

@@ -723,6 +723,11 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
                 hourly.emplace(free_flow.cch(), w);
             else
                 hourly->customize(w);
+            // The query graph (CchMetric::prune_for_queries) costs about 1.5 customizations and
+            // makes a query about 2.5x faster: worth it from about one query per 16 nodes
+            // (measured on the 100,000-node grid, bench_cch). The answers are the same either way.
+            if (16 * static_cast<std::size_t>(first[h + 1] - first[h]) >= m_ctx.car.node_count())
+                hourly->prune_for_queries();
         }
         const CchMetric& metric = times ? *hourly : free_flow;
         group.clear();

@@ -25,6 +25,9 @@ struct RoutingContext {
     scenario::RoutingParams params;  // speeds, distance limits, car access (and transit's, as built)
     // The street graphs' contraction hierarchies, built when first needed (street_cch.hpp).
     std::shared_ptr<StreetCchs> cchs = std::make_shared<StreetCchs>();
+    // The day's walk and bike legs by CCH queries whatever the network's size (tests; see
+    // street_legs_by_cch).
+    bool force_street_legs_by_cch = false;
 };
 
 RoutingContext build_routing(const network::Network& net, const scenario::RoutingParams& params);

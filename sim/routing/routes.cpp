@@ -54,9 +54,29 @@ struct LegBuffer {
 struct Scratch : RoutingScratch {
     TransitItinerary itinerary;
     LegBuffer legs;
-    ShortestPathTree access_car, access_bike;  // park-and-ride and bike-and-ride legs
+    ShortestPathTree access_car, access_bike;               // park-and-ride and bike-and-ride legs
+    std::optional<StreetPathQuery> walk_query, bike_query;  // walk and bike legs (street_legs_by_cch)
     explicit Scratch(const RoutingContext& c) : RoutingScratch(c), access_car(c.car), access_bike(c.bike) {}
 };
+
+// The walk or bike path from `o` to `d` by the mode's CCH, appended to `arcs` (nothing when
+// unreached). With `kept`, the query keeps o's side for the next legs from o (`ready` says
+// whether it holds it); a single leg runs alone and clears `ready`.
+void cch_street_path(const RoutingContext& ctx, std::optional<StreetPathQuery>& query, Mode mode, std::uint32_t o,
+                     std::uint32_t d, bool kept, bool& ready, std::vector<std::uint32_t>& arcs) {
+    const StreetGraph& graph = street_graph(ctx, mode);
+    if (!query) query.emplace(street_metric(ctx, mode));
+    double time_s = 0, length_m = 0;
+    bool found = false;
+    if (kept) {
+        if (!ready) query->from(o), ready = true;
+        found = query->to(graph, d, time_s, length_m);
+    } else {
+        found = query->run(graph, o, d, time_s, length_m);
+        ready = false;
+    }
+    if (found) arcs.insert(arcs.end(), query->arcs().begin(), query->arcs().end());
+}
 
 // Scheduled seconds from route node rn to `stops` stops on.
 double scheduled_ride_s(const TransitModel& tm, std::uint32_t rn, std::uint16_t stops) {
@@ -256,10 +276,21 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                 tree.run_to(o, s.targets);
                 ready = true;
             };
+            // On large networks a CCH query per leg (street_legs_by_cch), sharing the origin's
+            // side among its trips of the mode.
+            const auto street_path = [&](ShortestPathTree& tree, bool& ready, Mode mode) {
+                if (street_legs_by_cch(ctx, street_graph(ctx, mode))) {
+                    const bool kept = trip_mode[t] == mode && group_trips >= 2;
+                    cch_street_path(ctx, mode == Mode::walk ? s.walk_query : s.bike_query, mode, o, d, kept, ready,
+                                    s.legs.arcs);
+                    return;
+                }
+                street_tree(tree, ready, mode);
+                tree.path_to(d, s.legs.arcs);
+            };
             const auto walk_leg = [&] {
-                street_tree(s.walk, walk_ready, Mode::walk);
                 const std::size_t before = s.legs.arcs.size();
-                s.walk.path_to(d, s.legs.arcs);
+                street_path(s.walk, walk_ready, Mode::walk);
                 s.legs.street(LegKind::walk, before, ctx.walk);
             };
             switch (trip_mode[t]) {
@@ -267,9 +298,8 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                     walk_leg();
                     break;
                 case Mode::bike: {
-                    street_tree(s.bike, bike_ready, Mode::bike);
                     const std::size_t before = s.legs.arcs.size();
-                    s.bike.path_to(d, s.legs.arcs);
+                    street_path(s.bike, bike_ready, Mode::bike);
                     s.legs.street(LegKind::bike, before, ctx.bike);
                     break;
                 }
@@ -464,6 +494,7 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
     }
     struct Trees {
         ShortestPathTree walk, bike, lot_bike;
+        std::optional<StreetPathQuery> walk_query, bike_query;  // street_legs_by_cch
         std::vector<std::uint32_t> arcs, targets;
         explicit Trees(const RoutingContext& c) : walk(c.walk), bike(c.bike), lot_bike(c.bike) {}
     };
@@ -506,9 +537,17 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                     s.arcs.clear();
                     if (!rides) {
                         // One search per origin and mode for its trips without rides, stopped
-                        // once their destinations are settled (the paths of a full search).
+                        // once their destinations are settled (the paths of a full search); on
+                        // large networks CCH queries, as route_trips does.
                         auto& tree = kind == LegKind::walk ? s.walk : s.bike;
                         bool& ready = kind == LegKind::walk ? walk_ready : bike_ready;
+                        const StreetGraph& graph = kind == LegKind::walk ? ctx.walk : ctx.bike;
+                        if (street_legs_by_cch(ctx, graph)) {
+                            cch_street_path(ctx, kind == LegKind::walk ? s.walk_query : s.bike_query,
+                                            kind == LegKind::walk ? Mode::walk : Mode::bike, o, d, true, ready, s.arcs);
+                            visit(l, graph, s.arcs);
+                            continue;
+                        }
                         if (!ready) {
                             s.targets.clear();
                             for (auto k = first[origin]; k < first[origin + 1]; ++k) {

@@ -65,6 +65,10 @@ bool StreetPathQuery::measure(const StreetGraph& graph, double cost, double& tim
     return true;
 }
 
+bool street_legs_by_cch(const RoutingContext& ctx, const StreetGraph& graph) {
+    return ctx.force_street_legs_by_cch || graph.node_count() >= 50000;
+}
+
 const StreetGraph& street_graph(const RoutingContext& ctx, core::Mode mode) {
     return mode == core::Mode::walk ? ctx.walk : mode == core::Mode::bike ? ctx.bike : ctx.car;
 }

@@ -115,4 +115,11 @@ inline bool use_batched_trees(const StreetGraph& graph, std::size_t origins) {
     return graph.node_count() >= 50000 && worth_cch(graph, origins);
 }
 
+// Whether the day's walk and bike legs (route_trips, and trace_walk_bike_legs, which must trace
+// the same paths) go by one-to-one CCH queries with paths rather than a search per origin: on
+// networks of 50,000 nodes and more, where a search to destinations a few kilometres away
+// settles tens of thousands of nodes and a query relaxes a few thousand arcs. A rule of the
+// graph only (or the context's force_street_legs_by_cch), so both functions pick the same paths.
+bool street_legs_by_cch(const RoutingContext& ctx, const StreetGraph& graph);
+
 }  // namespace flemsim::routing

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 
 #include "sim/core/rng.hpp"
 #include "sim/network/network.hpp"
@@ -391,6 +392,51 @@ TEST_CASE("rerouting some trips keeps the others' legs exactly") {
     CHECK(mixed.leg_board_rn == all.leg_board_rn);
     CHECK(mixed.leg_stops == all.leg_stops);
     CHECK(mixed.leg_length_m == all.leg_length_m);
+}
+
+TEST_CASE("walk and bike legs by CCH queries: the searches' lengths, and traced again the same") {
+    // Large networks route the day's walk and bike legs by CCH (street_legs_by_cch); forced here.
+    const auto s = scenario::load_scenario(data / "tiny.yaml");
+    const auto net = network::load_network(s.network);
+    auto ctx = routing::build_routing(net, s);
+    const auto zones = population::resolve_zone_data(s, net);
+    const auto pop = population::synthesize(s, net, zones, routing::compute_zone_impedance(ctx, 8 * 3600));
+    std::vector<core::Mode> modes(pop.trip_count());
+    std::vector<std::int32_t> deps(pop.trip_count());
+    for (std::size_t t = 0; t < modes.size(); ++t) {
+        modes[t] = static_cast<core::Mode>((t / 2) % 4);  // every mode, both trips of a tour alike
+        deps[t] = routing::trip_departure_s(pop, t);
+    }
+    const auto searched = routing::route_trips(ctx, pop, modes, deps);
+    ctx.force_street_legs_by_cch = true;
+    const auto by_cch = routing::route_trips(ctx, pop, modes, deps);
+    REQUIRE(by_cch.leg_kind == searched.leg_kind);
+    std::size_t street_legs = 0;
+    for (std::size_t l = 0; l < searched.leg_count(); ++l) {
+        if (searched.leg_kind[l] != routing::LegKind::walk && searched.leg_kind[l] != routing::LegKind::bike) continue;
+        ++street_legs;
+        INFO("leg ", l);
+        CHECK(by_cch.leg_length_m[l] == doctest::Approx(searched.leg_length_m[l]).epsilon(1e-6));
+    }
+    CHECK(street_legs > 20);
+    // trace_walk_bike_legs follows the same rule: the paths it traces have the legs' lengths.
+    std::vector<double> traced(by_cch.leg_count(), -1);
+    std::mutex m;
+    routing::trace_walk_bike_legs(
+        ctx, pop, by_cch,
+        [&](std::uint32_t leg, const routing::StreetGraph& g, const std::vector<std::uint32_t>& arcs) {
+            double length = 0;
+            for (const auto a : arcs) length += g.length_m[a];
+            const std::lock_guard lock(m);
+            traced[leg] = length;
+        });
+    std::size_t checked = 0;
+    for (std::size_t l = 0; l < by_cch.leg_count(); ++l) {
+        if (traced[l] < 0) continue;
+        ++checked;
+        CHECK(traced[l] == doctest::Approx(by_cch.leg_length_m[l]).epsilon(1e-6));
+    }
+    CHECK(checked > 10);
 }
 
 TEST_CASE("a line that runs forward only cannot be ridden back") {
