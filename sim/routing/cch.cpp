@@ -657,56 +657,31 @@ void CchQuery::relax(std::uint32_t rank, const CchMetric::ArcView& arcs, std::ve
     }
 }
 
-double CchQuery::run(std::uint32_t source, std::uint32_t target) {
-    const Cch& g = m_metric->cch();
-    const auto& parent = g.elimination_parent();
-    // Reset the previous run's search spaces: its distances live only on those two tree paths.
+void CchQuery::clear() {
+    const auto& parent = m_metric->cch().elimination_parent();
+    // The previous run's distances live only on the two tree paths.
     if (m_dirty) {
         for (std::uint32_t x = m_source; x != invalid_index; x = parent[x]) m_forward_dist[x] = infinity;
         for (std::uint32_t x = m_target; x != invalid_index; x = parent[x]) m_backward_dist[x] = infinity;
     }
     m_dirty = true;
+}
+
+double CchQuery::run(std::uint32_t source, std::uint32_t target) {
+    const Cch& g = m_metric->cch();
+    clear();
     m_source_kept = false;
     m_source = g.rank(source);
     m_target = g.rank(target);
     m_forward_dist[m_source] = 0;
     m_backward_dist[m_target] = 0;
-    const auto forward = m_metric->query_arcs(true);
-    const auto backward = m_metric->query_arcs(false);
-    // Below the lowest common ancestor the paths are disjoint; invalid_index compares above every
-    // rank, so a finished path simply waits.
-    std::uint32_t x = m_source, y = m_target;
-    while (x != y) {
-        if (x < y) {
-            relax(x, forward, m_forward_dist, m_forward_pred);
-            x = parent[x];
-        } else {
-            relax(y, backward, m_backward_dist, m_backward_pred);
-            y = parent[y];
-        }
-    }
-    double best = infinity;
-    std::uint32_t meeting = invalid_index;
-    for (; x != invalid_index; x = parent[x]) {
-        const double f = m_forward_dist[x], b = m_backward_dist[x];
-        if (f + b < best) best = f + b, meeting = x;
-        // A search that has reached the best cost cannot improve it (weights are >= 0).
-        if (f < best) relax(x, forward, m_forward_dist, m_forward_pred);
-        if (b < best) relax(x, backward, m_backward_dist, m_backward_pred);
-    }
-    m_meeting = meeting;
-    m_cost = best;
-    return best;
+    return meet(false);
 }
 
 void CchQuery::from_source(std::uint32_t source) {
     const Cch& g = m_metric->cch();
     const auto& parent = g.elimination_parent();
-    if (m_dirty) {
-        for (std::uint32_t x = m_source; x != invalid_index; x = parent[x]) m_forward_dist[x] = infinity;
-        for (std::uint32_t x = m_target; x != invalid_index; x = parent[x]) m_backward_dist[x] = infinity;
-    }
-    m_dirty = true;
+    clear();
     m_source_kept = true;
     m_source = m_target = g.rank(source);  // no target yet: its search space is empty
     m_meeting = invalid_index;
@@ -724,23 +699,33 @@ double CchQuery::to(std::uint32_t target) {
     for (std::uint32_t x = m_target; x != invalid_index; x = parent[x]) m_backward_dist[x] = infinity;
     m_target = g.rank(target);
     m_backward_dist[m_target] = 0;
+    return meet(true);
+}
+
+double CchQuery::meet(bool source_done) {
+    const auto& parent = m_metric->cch().elimination_parent();
+    const auto forward = m_metric->query_arcs(true);
     const auto backward = m_metric->query_arcs(false);
-    // As run(), with the source's side already searched: below the lowest common ancestor only
-    // the target's path relaxes; above it, the meeting is the first rank of least f + b.
+    // Below the lowest common ancestor the paths are disjoint; invalid_index compares above every
+    // rank, so a finished path simply waits. A source searched whole (from_source) only walks.
     std::uint32_t x = m_source, y = m_target;
     while (x != y) {
         if (x < y) {
+            if (!source_done) relax(x, forward, m_forward_dist, m_forward_pred);
             x = parent[x];
         } else {
             relax(y, backward, m_backward_dist, m_backward_pred);
             y = parent[y];
         }
     }
+    // Above it, the meeting is the first rank of least f + b.
     double best = infinity;
     std::uint32_t meeting = invalid_index;
     for (; x != invalid_index; x = parent[x]) {
         const double f = m_forward_dist[x], b = m_backward_dist[x];
         if (f + b < best) best = f + b, meeting = x;
+        // A search that has reached the best cost cannot improve it (weights are >= 0).
+        if (!source_done && f < best) relax(x, forward, m_forward_dist, m_forward_pred);
         if (b < best) relax(x, backward, m_backward_dist, m_backward_pred);
     }
     m_meeting = meeting;

@@ -197,6 +197,8 @@ public:
 private:
     static void relax(std::uint32_t rank, const CchMetric::ArcView& arcs, std::vector<double>& dist,
                       std::vector<std::uint32_t>& pred);
+    void clear();                   // resets the last search spaces
+    double meet(bool source_done);  // the searches from m_source and m_target
 
     const CchMetric* m_metric;
     std::vector<double> m_forward_dist;  // by rank; +inf outside the last run's search spaces

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <tuple>
 
 #include "sim/core/rng.hpp"
 #include "sim/network/network.hpp"
@@ -359,18 +360,26 @@ TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fr
     }
 }
 
-TEST_CASE("rerouting some trips keeps the others' legs exactly") {
-    const auto s = scenario::load_scenario(data / "tiny.yaml");
-    const auto net = network::load_network(s.network);
-    const auto ctx = routing::build_routing(net, s);
-    const auto zones = population::resolve_zone_data(s, net);
-    const auto pop = population::synthesize(s, net, zones, routing::compute_zone_impedance(ctx, 8 * 3600));
-    std::vector<core::Mode> modes(pop.trip_count());
-    std::vector<std::int32_t> deps(pop.trip_count());
-    for (std::size_t t = 0; t < modes.size(); ++t) {
-        modes[t] = static_cast<core::Mode>((t / 2) % 4);  // every mode, both trips of a tour alike
-        deps[t] = routing::trip_departure_s(pop, t);
+// The tiny scenario's population with every mode in turn (both trips of a tour alike).
+struct TinyTrips {
+    scenario::Scenario s = scenario::load_scenario(data / "tiny.yaml");
+    network::Network net = network::load_network(s.network);
+    routing::RoutingContext ctx = routing::build_routing(net, s);
+    population::Population pop = population::synthesize(s, net, population::resolve_zone_data(s, net),
+                                                        routing::compute_zone_impedance(ctx, 8 * 3600));
+    std::vector<core::Mode> modes;
+    std::vector<std::int32_t> deps;
+    TinyTrips() {
+        for (std::size_t t = 0; t < pop.trip_count(); ++t) {
+            modes.push_back(static_cast<core::Mode>((t / 2) % 4));
+            deps.push_back(routing::trip_departure_s(pop, t));
+        }
     }
+};
+
+TEST_CASE("rerouting some trips keeps the others' legs exactly") {
+    const TinyTrips tiny;
+    const auto [ctx, pop, modes, deps] = std::tie(tiny.ctx, tiny.pop, tiny.modes, tiny.deps);
     const auto all = routing::route_trips(ctx, pop, modes, deps);
     REQUIRE(all.trip_count() == pop.trip_count());
     // Every street leg has a length; walk and bike legs keep no arcs, car legs do.
@@ -396,17 +405,8 @@ TEST_CASE("rerouting some trips keeps the others' legs exactly") {
 
 TEST_CASE("walk and bike legs by CCH queries: the searches' lengths, and traced again the same") {
     // Large networks route the day's walk and bike legs by CCH (street_legs_by_cch); forced here.
-    const auto s = scenario::load_scenario(data / "tiny.yaml");
-    const auto net = network::load_network(s.network);
-    auto ctx = routing::build_routing(net, s);
-    const auto zones = population::resolve_zone_data(s, net);
-    const auto pop = population::synthesize(s, net, zones, routing::compute_zone_impedance(ctx, 8 * 3600));
-    std::vector<core::Mode> modes(pop.trip_count());
-    std::vector<std::int32_t> deps(pop.trip_count());
-    for (std::size_t t = 0; t < modes.size(); ++t) {
-        modes[t] = static_cast<core::Mode>((t / 2) % 4);  // every mode, both trips of a tour alike
-        deps[t] = routing::trip_departure_s(pop, t);
-    }
+    TinyTrips tiny;
+    auto [ctx, pop, modes, deps] = std::tie(tiny.ctx, tiny.pop, tiny.modes, tiny.deps);
     const auto searched = routing::route_trips(ctx, pop, modes, deps);
     ctx.force_street_legs_by_cch = true;
     const auto by_cch = routing::route_trips(ctx, pop, modes, deps);
