@@ -4,6 +4,7 @@
 
 #include <tbb/global_control.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -110,12 +111,31 @@ TEST_CASE("sampling of alternatives with the correction term estimates the full 
     // among the sample with ln(k / (S q)) added: the shares over many choosers match the full
     // logit. Without the correction they do not (size counted twice).
     const std::size_t n = 40;
+    population::demand::Sample sample_check;
     std::vector<double> size(n), v(n);
     for (std::size_t j = 0; j < n; ++j) {
         size[j] = 1.0 + static_cast<double>((j * 7) % 11);
         v[j] = std::log(size[j]) + 0.05 * static_cast<double>((j * 13) % 17);
     }
     const auto full = population::demand::logit_shares(v);
+    {
+        // The draws are draw_index's, zero and negative weights never drawn.
+        std::vector<double> w = size;
+        w[0] = 0, w[5] = -2, w[39] = 0;
+        double total = 0;
+        for (const double q : w) total += std::max(0.0, q);
+        for (std::uint64_t c = 0; c < 200; ++c) {
+            core::Rng rng(7, core::Stream::destination_sample, c), again(7, core::Stream::destination_sample, c);
+            population::demand::sample_alternatives(w, 12, rng, sample_check);
+            std::vector<std::uint32_t> expected;
+            for (int k = 0; k < 12; ++k)
+                expected.push_back(
+                    static_cast<std::uint32_t>(population::demand::draw_index(w, total, again.uniform())));
+            std::sort(expected.begin(), expected.end());
+            expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+            CHECK(sample_check.zone == expected);
+        }
+    }
     std::vector<double> with(n, 0.0), without(n, 0.0);
     const int choosers = 60000;
     population::demand::Sample sample;
