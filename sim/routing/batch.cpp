@@ -358,7 +358,9 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
         tbb::blocked_range<std::size_t>(0, group.size() - 1, 4), [&](const tbb::blocked_range<std::size_t>& r) {
             Scratch& s = scratch.local();
             for (std::size_t g = r.begin(); g != r.end(); ++g) {
-                std::int64_t ready = -1;  // which search the scratch holds: mode * 1000 + hour, or a departure
+                // Which search the scratch holds: a transit hour (3000 + hour) or profile (1,000,000 +
+                // departure), both >= 0; a street mode's search (-1 - 2 mode) or CCH origin (-2 - 2 mode).
+                std::int64_t ready = std::numeric_limits<std::int64_t>::min();
                 for (std::size_t k = group[g]; k < group[g + 1]; ++k) {
                     const auto i = order[k];
                     const auto& q = queries[i];
@@ -486,7 +488,7 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
                         continue;
                     }
                     auto& tree = q.mode == Mode::walk ? s.walk : q.mode == Mode::bike ? s.bike : s.car;
-                    const std::int64_t want = static_cast<std::int64_t>(q.mode) * 1000;
+                    const std::int64_t want = -1 - 2 * static_cast<std::int64_t>(q.mode);
                     auto& a = s.rows.back();
                     if (by_cch[i]) {
                         // One-to-one on the CCH (the same time and length as the search's tree);
@@ -495,7 +497,7 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
                         auto& cch = *s.cch_query[core::mode_index(q.mode)];
                         const bool run_of_two = (k > group[g] && queries[order[k - 1]].mode == q.mode) ||
                                                 (k + 1 < group[g + 1] && queries[order[k + 1]].mode == q.mode);
-                        if (run_of_two && ready != want + 999) cch.from(from[i]), ready = want + 999;
+                        if (run_of_two && ready != want - 1) cch.from(from[i]), ready = want - 1;
                         if (!(run_of_two ? cch.to(tree.graph(), to[i], a.time_s, a.distance_m)
                                          : cch.run(tree.graph(), from[i], to[i], a.time_s, a.distance_m)))
                             continue;

@@ -155,6 +155,41 @@ TEST_CASE("batch route queries on the tiny network") {
     }
 }
 
+TEST_CASE("a car query after a transit query of the same origin at midnight is searched anew") {
+    // An origin's queries share their searches by a key of what the scratch holds; transit in
+    // the hour from 00:00 and the car search once had the same key, so the car answers took a
+    // search that was never run (found 0).
+    const TinyRig rig;
+    const auto [a1_lat, a1_lon] = rig.at("a1");
+    const auto [gw_lat, gw_lon] = rig.at("gw");
+    const auto [a4_lat, a4_lon] = rig.at("a4");
+    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-batch-keys";
+    std::filesystem::create_directories(dir);
+    const auto write = [&](const char* name, bool with_transit) {
+        std::ofstream q(dir / name);
+        q.precision(10);
+        q << "id,from_lat,from_lon,to_lat,to_lon,mode,departure\n";
+        if (with_transit)
+            q << "t0," << a1_lat << ',' << a1_lon << ',' << gw_lat << ',' << gw_lon << ",transit,00:30:00\n";
+        // Two car queries of one origin: one search serves both (no hierarchy).
+        q << "c0," << a1_lat << ',' << a1_lon << ',' << gw_lat << ',' << gw_lon << ",car,08:00:00\n";
+        q << "c1," << a1_lat << ',' << a1_lon << ',' << a4_lat << ',' << a4_lon << ",car,08:00:00\n";
+    };
+    write("both.csv", true);
+    write("car.csv", false);
+    const auto both = routing::answer_route_queries(rig.ctx, routing::read_route_queries(dir / "both.csv"));
+    const auto car = routing::answer_route_queries(rig.ctx, routing::read_route_queries(dir / "car.csv"));
+    REQUIRE(both.rows.size() == 3);
+    REQUIRE(car.rows.size() == 2);
+    for (std::size_t k = 0; k < 2; ++k) {
+        CHECK(car.rows[k].found);
+        CHECK(both.rows[k + 1].found == car.rows[k].found);
+        CHECK(both.rows[k + 1].time_s == car.rows[k].time_s);
+        CHECK(both.rows[k + 1].distance_m == car.rows[k].distance_m);
+    }
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("route queries far from the network are not found, with the reason") {
     const auto s = scenario::load_scenario(std::filesystem::path(FLEMSIM_TEST_DATA) / "tiny.yaml");
     const auto net = network::load_network(s.network);
