@@ -450,9 +450,27 @@ TEST_CASE("CCH customization gives the same bits with 1 and 2 threads") {
     const Cch cch(g, x, y);
     std::vector<double> forward, backward;
     std::vector<std::vector<std::uint32_t>> paths;
+    // The query graph of perfect customization, both ways: kept arcs (by rank) and weights.
+    const auto query_graph = [&](const CchMetric& m) {
+        std::vector<std::uint32_t> arcs;
+        std::vector<double> weights;
+        for (const bool way : {true, false}) {
+            const auto v = m.query_arcs(way);
+            for (std::uint32_t c = 0; c < v.first[cch.node_count()]; ++c)
+                arcs.push_back(v.arc[c]), arcs.push_back(v.head[c]), weights.push_back(v.weight[c]);
+        }
+        return std::pair{arcs, weights};
+    };
+    std::pair<std::vector<std::uint32_t>, std::vector<double>> pruned_one;
     for (const int threads : {1, 2}) {
         const tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                                         static_cast<std::size_t>(threads));
+        CchMetric pruned(cch, g.time_s);
+        pruned.prune_for_queries();
+        if (threads == 1)
+            pruned_one = query_graph(pruned);
+        else
+            CHECK(query_graph(pruned) == pruned_one);
         const CchMetric metric(cch, g.time_s);
         CchQuery q(metric);
         std::vector<std::vector<std::uint32_t>> p(20);
