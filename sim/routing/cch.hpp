@@ -6,9 +6,11 @@
 //     the street graph) and its elimination tree; metric independent, built once per graph;
 //  3. CchMetric: one customization per set of arc weights (free-flow time, congested time of an
 //     hour, length, walk or bike time): forward and backward weights of every upward arc. Several
-//     metrics share one Cch.
+//     metrics share one Cch. A metric used for many queries may then be pruned to the arcs that
+//     lie on shortest paths (perfect customization, prune_for_queries()).
 // Queries hold their scratch and are reused, one per thread: CchQuery (one-to-one with path
-// unpacking), CchManyToMany (buckets of backward searches per target set), CchOneToAll (PHAST).
+// unpacking; one source for many targets), CchManyToMany (buckets of backward searches per
+// target set), CchOneToAll and CchManyToAll (PHAST, batched).
 //
 // Everything inside is in rank space (rank 0 = contracted first); the API speaks original node and
 // arc ids. Arc weights must be >= 0; +inf means the arc is absent. Self loops never lie on a
@@ -139,8 +141,9 @@ public:
     // per direction, keeps the rest with their weights; every query (one-to-one, many-to-many,
     // the PHAST trees) relaxes only those arcs, with the same costs, path sums and paths (a
     // removed arc is longer than another way by more than the rounding, so it never gives a
-    // least cost). Costs about one customization, on one thread per node of a level;
-    // customize() drops the query graph.
+    // least cost). Costs one to two customizations (each triangle seen from its middle node; a
+    // level's nodes, big ones in slices of their lower neighbours, in parallel); customize()
+    // drops the query graph.
     void prune_for_queries();
     bool pruned() const { return !m_query_forward.first.empty(); }
     // A direction's arcs for queries: by rank, CSR with heads ascending; `arc` is the upward arc
