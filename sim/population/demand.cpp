@@ -81,19 +81,19 @@ std::size_t draw_index(std::span<const double> weights, double total, double u) 
 void sample_alternatives(std::span<const double> importance, int size, core::Rng& rng, Sample& out) {
     out.zone.clear();
     out.correction.clear();
-    double total = 0;
-    for (const double q : importance) total += std::max(0.0, q);
-    if (!(total > 0) || size <= 0) return;
-    // Each draw is draw_index's, found by bisection on the running sums (the same additions in the
-    // same order): the first index whose running sum exceeds u x total is one of positive weight.
+    if (size <= 0) return;
+    // Each draw is draw_index's, found by bisection on the running sums of the positive weights
+    // (the same additions in the same order): the first index whose running sum exceeds
+    // u x total is one of positive weight.
     thread_local std::vector<double> running;
     running.resize(importance.size());
-    double acc = 0.0;
+    double total = 0.0;
     std::size_t last_positive = 0;
     for (std::size_t i = 0; i < importance.size(); ++i) {
-        if (importance[i] > 0) acc += importance[i], last_positive = i;
-        running[i] = acc;
+        if (importance[i] > 0) total += importance[i], last_positive = i;
+        running[i] = total;
     }
+    if (!(total > 0)) return;
     std::vector<std::uint32_t> draws(static_cast<std::size_t>(size));
     for (auto& d : draws) {
         const auto it = std::upper_bound(running.begin(), running.end(), rng.uniform() * total);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <queue>
 #include <span>
+#include <tuple>
 #include <utility>
 
 #include "sim/routing/dijkstra.hpp"
@@ -687,19 +688,17 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         if (arcs) out.arc_first.assign(1, 0);
         return out;
     }
-    // The queries by hour (counting sort, stable).
+    // The queries by hour (first[h]: where hour h begins), then by origin, whose queries share
+    // its side of the search (from_source).
     const std::size_t hours = m_car_times ? m_car_times->hours : 1;
     std::vector<std::uint32_t> first(hours + 1, 0), order(n);
     for (const auto& q : queries) ++first[index(q.hour) + 1];
     for (std::size_t h = 0; h < hours; ++h) first[h + 1] += first[h];
-    {
-        std::vector<std::uint32_t> pos(first.begin(), first.end() - 1);
-        for (std::size_t q = 0; q < n; ++q) order[pos[index(queries[q].hour)]++] = static_cast<std::uint32_t>(q);
-    }
-    // Within an hour, by origin: an origin's queries share its side of the search (from_source).
-    for (std::size_t h = 0; h < hours; ++h)
-        std::stable_sort(order.begin() + first[h], order.begin() + first[h + 1],
-                         [&](std::uint32_t a, std::uint32_t b) { return queries[a].from < queries[b].from; });
+    for (std::uint32_t q = 0; q < n; ++q) order[q] = q;
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return std::tuple{index(queries[a].hour), queries[a].from, a} <
+               std::tuple{index(queries[b].hour), queries[b].from, b};
+    });
     std::vector<std::uint32_t> group;  // an hour's runs of one origin, by their first position
     // Each thread keeps the arcs of its paths, (query, first, count), until they are put in place.
     struct Local {
