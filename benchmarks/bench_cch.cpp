@@ -22,6 +22,7 @@
 #include "sim/core/rng.hpp"
 #include "sim/routing/cch.hpp"
 #include "sim/routing/dijkstra.hpp"
+#include "sim/routing/street_cch.hpp"
 #include "sim/routing/street_graph.hpp"
 
 using namespace flemsim;
@@ -255,6 +256,45 @@ int main(int argc, char** argv) {
             "{:.1f}x ({} trees; {} mismatches with PHAST)\n",
             batch, per_tree, dijkstra_ms / sources / per_tree, per_tree_q, dijkstra_ms / sources / per_tree_q,
             batches * batch, batched_mismatches);
+    }
+
+    // One origin, many destinations, with each path's time and length (the trips' level of
+    // service): the origin's side once and each destination's query with its path unpacked, on
+    // the query graph, against batched trees with their lengths (the lengths' path sums made
+    // once per metric). Where the two costs cross is where trees pay for an origin.
+    {
+        constexpr std::size_t batch = routing::CchManyToAll::batch;
+        constexpr int per_origin = 16;
+        routing::StreetPathQuery one(pruned);
+        const int origins = std::max(1, sources);
+        double time_s = 0, length_m = 0, sink = 0;
+        t0 = Clock::now();
+        for (int o = 0; o < origins; ++o) {
+            one.from(from[static_cast<std::size_t>(o)]);
+            for (int k = 0; k < per_origin; ++k)
+                if (one.to(graph, to[static_cast<std::size_t>((o * per_origin + k) % queries)], time_s, length_m))
+                    sink += length_m;
+        }
+        const double to_us = ms_since(t0) * 1e3 / (origins * per_origin);
+        t0 = Clock::now();
+        const auto sums = pruned.path_sums(graph.length_m);
+        const double sums_ms = ms_since(t0);
+        routing::CchManyToAll trees(pruned);
+        const int batches = std::max(1, origins / static_cast<int>(batch));
+        std::vector<std::uint32_t> src(batch);
+        t0 = Clock::now();
+        for (int b = 0; b < batches; ++b) {
+            for (std::size_t i = 0; i < batch; ++i) src[i] = from[(b * batch + i) % from.size()];
+            trees.run(src, sums);
+            sink += trees.value(0, to[0]);
+        }
+        const double tree_us = ms_since(t0) * 1e3 / (batches * static_cast<double>(batch));
+        fmt::print(
+            "one origin, {} destinations with lengths: {:.1f} us a destination (from + to, query graph); "
+            "a tree with lengths {:.0f} us ({} per sweep; path sums {:.0f} ms once): trees pay from {:.0f} "
+            "destinations an origin\n",
+            per_origin, to_us, tree_us, batch, sums_ms, tree_us / to_us);
+        checksum += sink * 0;
     }
 
     std::vector<std::uint32_t> ms_sources(100), ms_targets(100);

@@ -621,6 +621,14 @@ CchMetric::PathSums CchMetric::path_sums(std::span<const double> arc_value) cons
             const std::uint32_t zx = g.find_arc(z, g.m_up_tail[c]), zy = g.find_arc(z, g.m_up_head[c]);
             sum = up ? out.backward[zx] + out.forward[zy] : out.backward[zy] + out.forward[zx];
         }
+    if (pruned())
+        for (const bool up : {true, false}) {
+            const auto view = query_arcs(up);
+            const auto& all = up ? out.forward : out.backward;
+            auto& q = up ? out.query_forward : out.query_backward;
+            q.resize(query_arc_count(up));
+            for (std::size_t c = 0; c < q.size(); ++c) q[c] = all[view.arc[c]];
+        }
     return out;
 }
 
@@ -801,8 +809,14 @@ void sweep_down(const Cch& g, const CchMetric::ArcView& backward, const double* 
         for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) {
             const std::size_t h = static_cast<std::size_t>(head[c]) * width;
             const double w = weight[c], ws = backward_sum[arc ? arc[c] : c];
-            for (std::size_t k = 0; k < width; ++k)
-                if (dist[h + k] + w < d[k]) d[k] = dist[h + k] + w, v[k] = sum[h + k] + ws;
+            // Without branches (the compiler makes it vector code): a strictly smaller cost
+            // takes the arc's sum, as a branch would.
+            for (std::size_t k = 0; k < width; ++k) {
+                const double through = dist[h + k] + w;
+                const bool better = through < d[k];
+                v[k] = better ? sum[h + k] + ws : v[k];
+                d[k] = better ? through : d[k];
+            }
         }
         for (std::size_t k = 0; k < width; ++k) dist[r * width + k] = d[k], sum[r * width + k] = v[k];
     }
@@ -935,8 +949,14 @@ void CchManyToAll::run(std::span<const std::uint32_t> sources, const CchMetric::
     if (sums.forward.size() != g.arc_count() || sums.backward.size() != g.arc_count())
         throw std::invalid_argument("CchManyToAll::run: path sums of another hierarchy");
     if (m_sum.empty()) m_sum.assign(m_dist.size(), infinity), m_up_sum.assign(m_up.size(), infinity);
+    // The sums in the query graph's order when path_sums made them (a pruned metric): read in
+    // sequence rather than through the arcs' numbers.
+    auto backward = m_metric.query_arcs(false);
+    const double* backward_sum = sums.backward.data();
+    if (backward.arc && sums.query_backward.size() == m_metric.query_arc_count(false))
+        backward_sum = sums.query_backward.data(), backward.arc = nullptr;
     start(sources, sums.forward.data());
-    sweep_down<batch>(g, m_metric.query_arcs(false), sums.backward.data(), m_dist.data(), m_sum.data());
+    sweep_down<batch>(g, backward, backward_sum, m_dist.data(), m_sum.data());
 }
 
 }  // namespace flemsim::routing

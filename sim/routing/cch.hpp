@@ -131,6 +131,10 @@ public:
     struct PathSums {
         std::vector<double> forward;
         std::vector<double> backward;
+        // On a pruned metric, the same per arc of the query graph, in its order (query_arcs), so
+        // that the trees read them in sequence; empty otherwise.
+        std::vector<double> query_forward;
+        std::vector<double> query_backward;
     };
     PathSums path_sums(std::span<const double> arc_value) const;
 

@@ -338,6 +338,15 @@ TEST_CASE("the query graph of a perfect customization, and one source for many t
         for (int i = 0; i < 8; ++i) sources.push_back(rng.below(n));
         trees_a.run(sources, sums);
         trees_b.run(sources, pruned_sums);
+        // The pruned metric's sums come in the query graph's order too; without them the trees
+        // read the sums through the arcs' numbers, with the same result.
+        CHECK(pruned_sums.query_backward.size() == pruned.query_arc_count(false));
+        CHECK(pruned_sums.query_forward.size() == pruned.query_arc_count(true));
+        CHECK(sums.query_backward.empty());
+        auto by_arc = pruned_sums;
+        by_arc.query_forward.clear(), by_arc.query_backward.clear();
+        CchManyToAll trees_c(pruned);
+        trees_c.run(sources, by_arc);
         one_a.run(sources[0]);
         one_b.run(sources[0]);
         CchManyToMany many_a(whole), many_b(pruned);
@@ -347,8 +356,10 @@ TEST_CASE("the query graph of a perfect customization, and one source for many t
         std::size_t differ = 0;
         for (std::uint32_t v = 0; v < n; ++v) {
             for (std::size_t k = 0; k < sources.size(); ++k)
-                differ +=
-                    trees_a.cost(k, v) == trees_b.cost(k, v) && trees_a.value(k, v) == trees_b.value(k, v) ? 0 : 1;
+                differ += trees_a.cost(k, v) == trees_b.cost(k, v) && trees_a.value(k, v) == trees_b.value(k, v) &&
+                                  trees_c.cost(k, v) == trees_b.cost(k, v) && trees_c.value(k, v) == trees_b.value(k, v)
+                              ? 0
+                              : 1;
             differ += one_a.cost(v) == one_b.cost(v) ? 0 : 1;
             if (v % 7 == 0) {
                 many_a.run(v, out_a);
