@@ -545,15 +545,21 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
 
     // An origin with few trips asks each street mode's CCH for each trip (street_cch.hpp:
     // use_cch, worth_cch); one with many has one search per mode, stopped once every destination
-    // is settled (walk and bike also at their range). Walk and bike have one speed each, so the
-    // range is a length: a trip has the mode when its shortest path is within it, either way.
+    // is settled (walk and bike also at their range), or on large networks one tree per mode
+    // (use_trip_trees; see trip_trees below). Walk and bike have one speed each, so the range is
+    // a length: a trip has the mode when its shortest path is within it, either way.
     constexpr std::array<Mode, 3> street_modes{Mode::walk, Mode::bike, Mode::car};
+    const auto trips_at = [&](std::size_t n) { return static_cast<std::size_t>(first[n + 1] - first[n]); };
+    const auto by_tree = [&](std::size_t k, std::size_t n) {
+        return trips_at(n) > 0 &&
+               (ctx.force_trip_trees || use_trip_trees(street_graph(ctx, street_modes[k]), trips_at(n), k == 2));
+    };
     std::array<const CchMetric*, 3> metric{};
     for (std::size_t k = 0; k < 3; ++k) {
         std::size_t small_origins = 0;
         for (std::size_t n = 0; n < nodes; ++n)
             small_origins +=
-                first[n + 1] > first[n] && use_cch(street_graph(ctx, street_modes[k]), first[n + 1] - first[n]);
+                trips_at(n) > 0 && !by_tree(k, n) && use_cch(street_graph(ctx, street_modes[k]), trips_at(n));
         if (worth_cch(street_graph(ctx, street_modes[k]), small_origins))
             metric[k] = &street_metric(ctx, street_modes[k]);
     }
@@ -573,17 +579,19 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
             if (first[origin] == first[origin + 1]) continue;
             const auto o = static_cast<std::uint32_t>(origin);
-            std::array<bool, 3> by_cch{};
-            for (std::size_t k = 0; k < 3; ++k)
-                by_cch[k] = metric[k] && use_cch(street_graph(ctx, street_modes[k]), first[origin + 1] - first[origin]);
+            std::array<bool, 3> by_cch{}, tree{};
+            for (std::size_t k = 0; k < 3; ++k) {
+                tree[k] = by_tree(k, origin);
+                by_cch[k] = !tree[k] && metric[k] && use_cch(street_graph(ctx, street_modes[k]), trips_at(origin));
+            }
             s.targets.clear();
             for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i)
                 s.targets.push_back(trip_dest_node(pop, trip_person[order[i]], order[i]));
-            if (!by_cch[0]) s.walk.run_to(o, s.targets, nullptr, walk_limit_s * 1.0001);
-            if (!by_cch[1]) s.bike.run_to(o, s.targets, nullptr, bike_limit_s * 1.0001);
-            if (!by_cch[2]) s.car.run_to(o, s.targets);
+            if (!by_cch[0] && !tree[0]) s.walk.run_to(o, s.targets, nullptr, walk_limit_s * 1.0001);
+            if (!by_cch[1] && !tree[1]) s.bike.run_to(o, s.targets, nullptr, bike_limit_s * 1.0001);
+            if (!by_cch[2] && !tree[2]) s.car.run_to(o, s.targets);
             // Two trips or more: the origin's side of the CCH queries is searched once.
-            const bool shared_source = first[origin + 1] - first[origin] >= 2;
+            const bool shared_source = trips_at(origin) >= 2;
             for (std::size_t k = 0; k < 3; ++k)
                 if (by_cch[k] && shared_source) s.path[k]->from(o);
             std::size_t hour_trips = 0;  // trips of this origin in the hour of trip t
@@ -600,12 +608,13 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                     los.distance_m[static_cast<std::size_t>(m)][t] = static_cast<float>(dist);
                 };
                 // The street modes' time and length to d, false when unreached.
-                const auto street = [&](std::size_t k, ShortestPathTree& tree, double& time_s, double& length_m) {
+                const auto street = [&](std::size_t k, ShortestPathTree& search, double& time_s, double& length_m) {
+                    if (tree[k]) return false;  // from the trees, below
                     if (by_cch[k])
-                        return shared_source ? s.path[k]->to(tree.graph(), d, time_s, length_m)
-                                             : s.path[k]->run(tree.graph(), o, d, time_s, length_m);
-                    if (!tree.reached(d)) return false;
-                    time_s = tree.time_s(d), length_m = tree.length_m(d);
+                        return shared_source ? s.path[k]->to(search.graph(), d, time_s, length_m)
+                                             : s.path[k]->run(search.graph(), o, d, time_s, length_m);
+                    if (!search.reached(d)) return false;
+                    time_s = search.time_s(d), length_m = search.length_m(d);
                     return true;
                 };
                 double time_s = 0, length_m = 0;
@@ -631,6 +640,52 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
             }
         }
     });
+
+    // The origins with many trips on large networks: one tree per street mode, 8 origins a sweep
+    // (CchManyToAll on the free-flow query graph). A tree's cost is the query's up to rounding
+    // (cch.hpp). Walk and bike move at one speed, each arc's time its length over the speed, so
+    // the length of a path is its time times the speed (up to rounding) and their trees need no
+    // lengths; the car's carry them (CchMetric::path_sums), on the path of least time whose last
+    // arc comes first in the hierarchy among equals. One mode at a time, so that one tree batch a
+    // thread is in memory.
+    for (std::size_t k = 0; k < 3; ++k) {
+        std::vector<std::uint32_t> tree_origins;
+        for (std::size_t n = 0; n < nodes; ++n)
+            if (by_tree(k, n)) tree_origins.push_back(static_cast<std::uint32_t>(n));
+        if (tree_origins.empty()) continue;
+        const Mode mode = street_modes[k];
+        const StreetGraph& g = street_graph(ctx, mode);
+        const CchMetric& m = street_metric(ctx, mode);
+        const bool lengths = mode == Mode::car;
+        const auto sums = lengths ? m.path_sums(g.length_m) : CchMetric::PathSums{};
+        const double speed = mode == Mode::walk ? ctx.params.walk_speed_mps : ctx.params.bike_speed_mps;
+        const double range_m = mode == Mode::walk ? ctx.params.max_walk_trip_m : ctx.params.max_bike_trip_m;
+        constexpr std::size_t batch = CchManyToAll::batch;
+        tbb::enumerable_thread_specific<CchManyToAll> sweeps([&] { return CchManyToAll(m); });
+        tbb::parallel_for(std::size_t{0}, (tree_origins.size() + batch - 1) / batch, [&](std::size_t b) {
+            auto& sweep = sweeps.local();
+            const std::size_t begin = b * batch, count = std::min(batch, tree_origins.size() - begin);
+            const std::span<const std::uint32_t> sources(tree_origins.data() + begin, count);
+            if (lengths)
+                sweep.run(sources, sums);
+            else
+                sweep.run(sources);
+            for (std::size_t i = 0; i < count; ++i)
+                for (std::uint32_t x = first[sources[i]]; x < first[sources[i] + 1]; ++x) {
+                    const std::uint32_t t = order[x];
+                    const std::uint32_t d = trip_dest_node(pop, trip_person[t], t);
+                    const double time_s = sweep.cost(i, d);
+                    if (!(time_s < unreachable)) continue;
+                    const double length_m = lengths ? sweep.value(i, d) : time_s * speed;
+                    if (!lengths && length_m > range_m) continue;
+                    const auto m_index = static_cast<std::size_t>(mode);
+                    los.available[t] |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(mode));
+                    los.time_s[m_index][t] = static_cast<float>(lengths ? time_s + ctx.params.car_access_s : time_s);
+                    los.distance_m[m_index][t] = static_cast<float>(length_m);
+                    if (lengths) los.car_drive_s[t] = static_cast<float>(time_s);
+                }
+        });
+    }
 
     // Park-and-ride and bike-and-ride: per tour, the access (walk, bike, car) whose journeys
     // out and back cost least in all, among those the person has (a car, a bike).

@@ -28,6 +28,9 @@ struct RoutingContext {
     // The day's walk and bike legs by CCH queries whatever the network's size (tests; see
     // street_legs_by_cch).
     bool force_street_legs_by_cch = false;
+    // The trips' street level of service from one-to-all trees for every origin whatever the
+    // network's size and the origin's trips (tests; see use_trip_trees).
+    bool force_trip_trees = false;
 };
 
 RoutingContext build_routing(const network::Network& net, const scenario::RoutingParams& params);

@@ -8,6 +8,7 @@
 // the trips' walk, bike and car level of service, the day loop's car routes and replanning
 // requests) is a one-to-one CCH query; an origin with many destinations keeps one Dijkstra
 // search stopped once all are settled, which then costs less (see use_cch()).
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -113,6 +114,22 @@ inline bool worth_cch(const StreetGraph& graph, std::size_t origins) {
 // keep the searches (and their results to the bit: the costs agree up to rounding, cch.hpp).
 inline bool use_batched_trees(const StreetGraph& graph, std::size_t origins) {
     return graph.node_count() >= 50000 && worth_cch(graph, origins);
+}
+
+// Whether the trips of one origin (`trips` destinations) have a street mode's level of service
+// from a one-to-all tree (batched PHAST on the query graph, 8 origins a sweep) rather than a CCH
+// query each: on networks of 50,000 nodes and more, from as many destinations as a tree costs
+// queries. Measured in the trips' level of service on the 100,000-node grid with 2 threads
+// (scale 0.3): a destination's query with its path about 150 us, a tree of times 1.6 ms, so
+// 11 destinations; with the lengths along it (the car's) a tree costs about three times as much
+// (bench_cch, "one origin, 16 destinations", one thread: 128 us, 0.8 ms and 2.5 ms), so about
+// 32. A tree grows with the network's nodes, a query about with their square root: the
+// break-even grows with sqrt(nodes / 100,000).
+inline bool use_trip_trees(const StreetGraph& graph, std::size_t trips, bool lengths) {
+    const std::size_t n = graph.node_count();
+    if (n < 50000) return false;
+    const double scale = std::sqrt(static_cast<double>(n) / 100000.0);
+    return static_cast<double>(trips) >= (lengths ? 32.0 : 12.0) * scale;
 }
 
 // Whether the day's walk and bike legs (route_trips, and trace_walk_bike_legs, which must trace

@@ -377,6 +377,32 @@ struct TinyTrips {
     }
 };
 
+TEST_CASE("the trips' level of service from one-to-all trees equals the queries' up to rounding") {
+    TinyTrips tiny;
+    const auto queries = routing::compute_trip_los(tiny.ctx, tiny.pop);
+    tiny.ctx.force_trip_trees = true;
+    const auto trees = routing::compute_trip_los(tiny.ctx, tiny.pop);
+    REQUIRE(trees.size() == queries.size());
+    CHECK(trees.available == queries.available);
+    std::size_t street = 0;
+    const auto close = [](float a, float b) { return std::abs(a - b) <= 1e-5f * std::max(1.0f, std::abs(b)); };
+    for (const auto m : {core::Mode::walk, core::Mode::bike, core::Mode::car}) {
+        const auto i = core::mode_index(m);
+        for (std::size_t t = 0; t < queries.size(); ++t) {
+            if (!queries.has(t, m)) continue;
+            ++street;
+            INFO("mode " << i << ", trip " << t);
+            CHECK(close(trees.time_s[i][t], queries.time_s[i][t]));
+            CHECK(close(trees.distance_m[i][t], queries.distance_m[i][t]));
+        }
+    }
+    CHECK(street > 100);
+    for (std::size_t t = 0; t < queries.size(); ++t) CHECK(close(trees.car_drive_s[t], queries.car_drive_s[t]));
+    // Transit does not come from the street trees: the same bits.
+    CHECK(trees.time_s[core::mode_index(core::Mode::transit)] == queries.time_s[core::mode_index(core::Mode::transit)]);
+    CHECK(trees.pt.access_s == queries.pt.access_s);
+}
+
 TEST_CASE("rerouting some trips keeps the others' legs exactly") {
     const TinyTrips tiny;
     const auto [ctx, pop, modes, deps] = std::tie(tiny.ctx, tiny.pop, tiny.modes, tiny.deps);
