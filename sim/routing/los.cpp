@@ -546,7 +546,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     // An origin with few trips asks each street mode's CCH for each trip (street_cch.hpp:
     // use_cch, worth_cch); one with many has one search per mode, stopped once every destination
     // is settled (walk and bike also at their range), or on large networks one tree per mode
-    // (use_trip_trees; see trip_trees below). Walk and bike have one speed each, so the range is
+    // (use_trip_trees; the trees below). Walk and bike have one speed each, so the range is
     // a length: a trip has the mode when its shortest path is within it, either way.
     constexpr std::array<Mode, 3> street_modes{Mode::walk, Mode::bike, Mode::car};
     const auto trips_at = [&](std::size_t n) { return static_cast<std::size_t>(first[n + 1] - first[n]); };
