@@ -904,7 +904,7 @@ CchManyToAll::CchManyToAll(const CchMetric& metric)
       m_dist(metric.cch().node_count() * batch, infinity),
       m_up(metric.cch().node_count(), infinity) {}
 
-void CchManyToAll::start(std::span<const std::uint32_t> sources, const double* forward_sum) {
+void CchManyToAll::start(std::span<const std::uint32_t> sources, const double* forward_sum, bool sum_by_query_arc) {
     if (sources.empty() || sources.size() > batch)
         throw std::invalid_argument("CchManyToAll::run: 1 to " + std::to_string(batch) + " sources, not " +
                                     std::to_string(sources.size()));
@@ -913,7 +913,7 @@ void CchManyToAll::start(std::span<const std::uint32_t> sources, const double* f
     const auto forward = m_metric.query_arcs(true);
     const std::uint32_t* first = forward.first;
     const std::uint32_t* head = forward.head;
-    const std::uint32_t* arc = forward.arc;
+    const std::uint32_t* arc = sum_by_query_arc ? nullptr : forward.arc;
     double* dist = m_dist.data();
     m_count = sources.size();
     std::fill(m_dist.begin(), m_dist.end(), infinity);
@@ -940,7 +940,7 @@ void CchManyToAll::start(std::span<const std::uint32_t> sources, const double* f
 }
 
 void CchManyToAll::run(std::span<const std::uint32_t> sources) {
-    start(sources, nullptr);
+    start(sources, nullptr, false);
     sweep_down<batch>(m_metric.cch(), m_metric.query_arcs(false), m_dist.data());  // unused columns stay +inf
 }
 
@@ -951,12 +951,16 @@ void CchManyToAll::run(std::span<const std::uint32_t> sources, const CchMetric::
     if (m_sum.empty()) m_sum.assign(m_dist.size(), infinity), m_up_sum.assign(m_up.size(), infinity);
     // The sums in the query graph's order when path_sums made them (a pruned metric): read in
     // sequence rather than through the arcs' numbers.
+    const auto by_query_arc = [&](bool up) {
+        const auto& q = up ? sums.query_forward : sums.query_backward;
+        return m_metric.pruned() && q.size() == m_metric.query_arc_count(up);
+    };
+    const bool forward_q = by_query_arc(true), backward_q = by_query_arc(false);
+    start(sources, (forward_q ? sums.query_forward : sums.forward).data(), forward_q);
     auto backward = m_metric.query_arcs(false);
-    const double* backward_sum = sums.backward.data();
-    if (backward.arc && sums.query_backward.size() == m_metric.query_arc_count(false))
-        backward_sum = sums.query_backward.data(), backward.arc = nullptr;
-    start(sources, sums.forward.data());
-    sweep_down<batch>(g, backward, backward_sum, m_dist.data(), m_sum.data());
+    if (backward_q) backward.arc = nullptr;
+    sweep_down<batch>(g, backward, (backward_q ? sums.query_backward : sums.backward).data(), m_dist.data(),
+                      m_sum.data());
 }
 
 }  // namespace flemsim::routing

@@ -292,7 +292,8 @@ public:
     double value(std::size_t i, std::uint32_t node) const { return m_sum[m_metric.cch().rank(node) * batch + i]; }
 
 private:
-    void start(std::span<const std::uint32_t> sources, const double* forward_sum);
+    // The upward searches; with `forward_sum`, carrying it (by query arc, or by upward arc).
+    void start(std::span<const std::uint32_t> sources, const double* forward_sum, bool sum_by_query_arc);
 
     const CchMetric& m_metric;
     std::vector<double> m_dist;  // [rank * batch + source]

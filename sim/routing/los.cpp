@@ -550,10 +550,14 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     // a length: a trip has the mode when its shortest path is within it, either way.
     constexpr std::array<Mode, 3> street_modes{Mode::walk, Mode::bike, Mode::car};
     const auto trips_at = [&](std::size_t n) { return static_cast<std::size_t>(first[n + 1] - first[n]); };
-    const auto by_tree = [&](std::size_t k, std::size_t n) {
-        return trips_at(n) > 0 &&
-               (ctx.force_trip_trees || use_trip_trees(street_graph(ctx, street_modes[k]), trips_at(n), k == 2));
-    };
+    // Per origin, bit k: street mode k comes from the trees.
+    std::vector<std::uint8_t> tree_modes(nodes, 0);
+    for (std::size_t n = 0; n < nodes; ++n)
+        for (std::size_t k = 0; k < 3; ++k)
+            if (trips_at(n) > 0 &&
+                (ctx.force_trip_trees || use_trip_trees(street_graph(ctx, street_modes[k]), trips_at(n), k == 2)))
+                tree_modes[n] |= static_cast<std::uint8_t>(1u << k);
+    const auto by_tree = [&](std::size_t k, std::size_t n) { return ((tree_modes[n] >> k) & 1u) != 0; };
     std::array<const CchMetric*, 3> metric{};
     for (std::size_t k = 0; k < 3; ++k) {
         std::size_t small_origins = 0;
