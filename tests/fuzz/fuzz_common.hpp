@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +38,28 @@ inline void write_file(const std::filesystem::path& path, std::string_view bytes
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out) std::abort();  // the scratch folder itself failed: not a finding in the parser
+}
+
+// A file's bytes, or nothing when it does not exist. Read once at start-up: the targets
+// restore a table after each input from memory, with the same plain writes as the input's,
+// because fs::copy_file's sendfile can fail with EINTR when libFuzzer's timer signal lands.
+inline std::optional<std::string> read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) std::abort();
+    return bytes;
+}
+
+// Puts a table back as it was read: its bytes, or no file.
+inline void restore_file(const std::filesystem::path& path, const std::optional<std::string>& bytes) {
+    if (bytes) {
+        write_file(path, *bytes);
+    } else {
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+        if (ec && std::filesystem::exists(path)) std::abort();
+    }
 }
 
 inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
