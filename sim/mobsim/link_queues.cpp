@@ -91,8 +91,12 @@ std::pair<std::uint32_t, std::uint32_t> LinkQueues::links_of(VehicleRef v) const
     return {m_routes.leg_first_arc[v.index], m_routes.leg_first_arc[v.index + 1]};
 }
 
-std::uint32_t LinkQueues::link_at(VehicleRef v, std::uint32_t at) const {
-    return v.is_bus() ? m_ctx.bus_routes.arcs[at] : m_routes.arcs[at];
+std::uint32_t LinkQueues::first_link(VehicleRef v, std::uint32_t begin) const {
+    return v.is_bus() ? m_ctx.bus_routes.arcs[begin] : m_routes.first_arc(v.index);
+}
+
+std::uint32_t LinkQueues::link_after(VehicleRef v, std::uint32_t at, std::uint32_t link) const {
+    return v.is_bus() ? m_ctx.bus_routes.arcs[at] : m_routes.arc_after(m_car, at, link);
 }
 
 void LinkQueues::refresh_tokens(std::uint32_t link, std::int32_t t) {
@@ -115,7 +119,7 @@ void LinkQueues::enter(std::int32_t t, std::vector<VehicleRef>& entries) {
             m_wheel.schedule(t + std::max(1, m_half_access), EventKind::leg_end, v.index);
             continue;
         }
-        const std::uint32_t first = link_at(v, begin);
+        const std::uint32_t first = first_link(v, begin);
         m_entry[first].push_back({v, t, begin, end});
         if (!m_entry_listed[first]) {
             m_entry_listed[first] = 1;
@@ -355,8 +359,8 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
         auto& q = m_queue[in.target];
         if (m_head[in.target] == q.size()) m_wheel.schedule(t + m_fft[in.target], EventKind::link_wake, in.target);
         const auto at = m_moved_at[i], end = m_moved_end[i];
-        q.push_back({in.vehicle, at, end, at + 1 < end ? link_at(in.vehicle, at + 1) : arrive, m_moved_enter[i],
-                     t + m_fft[in.target]});
+        q.push_back({in.vehicle, at, end, at + 1 < end ? link_after(in.vehicle, at + 1, in.target) : arrive,
+                     m_moved_enter[i], t + m_fft[in.target]});
         auto& volume = bus ? m_buses : m_cars;
         ++volume[volume_index(in.target, t)];
     }

@@ -91,7 +91,10 @@ private:
     };
 
     std::pair<std::uint32_t, std::uint32_t> links_of(VehicleRef v) const;
-    std::uint32_t link_at(VehicleRef v, std::uint32_t at) const;
+    // The vehicle's first link (`begin` from links_of), and the link at position `at` after
+    // `link` (a car's route is read in order: routing::TripRoutes).
+    std::uint32_t first_link(VehicleRef v, std::uint32_t begin) const;
+    std::uint32_t link_after(VehicleRef v, std::uint32_t at, std::uint32_t link) const;
     void refresh_tokens(std::uint32_t link, std::int32_t t);
     std::int32_t link_intents(std::uint32_t link, std::int32_t t, std::vector<Intent>& out);
     void waiting_list_intents(std::uint32_t link, std::vector<Intent>& out) const;

@@ -297,8 +297,7 @@ void Travellers::summarise_trip(std::uint32_t t) {
                 egress += walk_part / 2;
                 in_vehicle += span - walk_part;
                 double d = 0;
-                for (auto a = m_routes.leg_first_arc[l]; a < m_routes.leg_first_arc[l + 1]; ++a)
-                    d += car.length_m[m_routes.arcs[a]];
+                m_routes.for_each_arc(car, l, [&](std::uint32_t a) { d += car.length_m[a]; });
                 m_res.leg_distance_m[l] = static_cast<float>(d);
                 break;
             }

@@ -171,8 +171,7 @@ double travel_time_gap(const routing::RoutingContext& ctx, const population::Pop
         double route_s = 0;
         for (auto l = routes.trip_first_leg[t]; l < routes.trip_first_leg[t + 1]; ++l)
             if (routes.leg_kind[l] == routing::LegKind::car)
-                for (auto k = routes.leg_first_arc[l]; k < routes.leg_first_arc[l + 1]; ++k)
-                    route_s += time_s[routes.arcs[k]];
+                routes.for_each_arc(ctx.car, l, [&](std::uint32_t a) { route_s += time_s[a]; });
         took += route_s;
         if (best.car_ok[i]) excess += std::max(0.0, route_s - static_cast<double>(best.car_drive_s[i]));
     }

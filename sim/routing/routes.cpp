@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <optional>
+#include <stdexcept>
+#include <string>
 
 #include "sim/core/rng.hpp"
 #include "sim/routing/dijkstra.hpp"
@@ -121,6 +124,35 @@ void add_ride_options(const TransitModel& tm, double factor, TripRoutes& out) {
 }
 
 }  // namespace
+
+std::uint32_t TripRoutes::wide_arc(std::uint32_t pos) const {
+    const auto it = std::lower_bound(wide_arcs.begin(), wide_arcs.end(), std::pair{pos, std::uint32_t{0}});
+    return it->second;
+}
+
+std::vector<std::uint32_t> TripRoutes::arcs_of(const StreetGraph& car, std::uint32_t leg) const {
+    std::vector<std::uint32_t> out;
+    for_each_arc(car, leg, [&](std::uint32_t a) { out.push_back(a); });
+    return out;
+}
+
+void TripRoutes::add_leg_arcs(const StreetGraph& car, std::span<const std::uint32_t> arcs) {
+    std::uint32_t pos = leg_first_arc.back();
+    leg_arc0.push_back(arcs.empty() ? invalid_index : arcs.front());
+    for (std::size_t k = 0; k < arcs.size(); ++k, ++pos) {
+        std::uint32_t r = 0;
+        if (k > 0) {
+            r = arcs[k] - car.first_out[car.tail[arcs[k]]];
+            if (car.tail[arcs[k]] != car.head[arcs[k - 1]])
+                throw std::runtime_error("TripRoutes::add_leg_arcs: arcs " + std::to_string(arcs[k - 1]) + " and " +
+                                         std::to_string(arcs[k]) + " do not follow each other");
+            if (r >= wide_rank) wide_arcs.emplace_back(pos, arcs[k]);
+        }
+        if (arc_rank.size() <= pos / 2) arc_rank.push_back(0);
+        arc_rank[pos / 2] |= static_cast<std::uint8_t>(std::min(r, wide_rank) << ((pos & 1u) * 4));
+    }
+    leg_first_arc.push_back(pos);
+}
 
 TripRoutes route_trips(const RoutingContext& ctx, const population::Population& pop,
                        const std::vector<core::Mode>& trip_mode, const std::vector<std::int32_t>& trip_dep,
@@ -411,29 +443,48 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
         trip_first_arc[t + 1] = trip_first_arc[t] + arc_count[t];
     }
     const std::size_t legs = out.trip_first_leg[trips];
+    const std::uint64_t arcs = trip_first_arc[trips];
+    if (arcs > std::numeric_limits<std::uint32_t>::max())
+        throw std::runtime_error("route_trips: the car legs hold " + std::to_string(arcs) +
+                                 " arcs, more than 2^32 positions");
     out.leg_kind.resize(legs);
     out.leg_first_arc.assign(legs + 1, 0);
+    out.leg_arc0.assign(legs, invalid_index);
     out.leg_board_rn.resize(legs);
     out.leg_stops.resize(legs);
     out.leg_length_m.resize(legs);
-    out.arcs.resize(trip_first_arc[trips]);
+    // Each position's rank a byte first (trips are written from many threads in any order),
+    // packed two a byte below; ranks that do not fit in 4 bits per thread, merged after.
+    std::vector<std::uint8_t> rank(arcs);
+    tbb::enumerable_thread_specific<std::vector<std::pair<std::uint32_t, std::uint32_t>>> wide;
+    const auto put = [&](std::uint32_t leg, std::uint32_t pos, std::uint32_t k, std::uint32_t a,
+                         std::vector<std::pair<std::uint32_t, std::uint32_t>>& w) {
+        if (k == 0) {
+            out.leg_arc0[leg] = a;
+            return;
+        }
+        const std::uint32_t r = a - ctx.car.first_out[ctx.car.tail[a]];
+        rank[pos] = static_cast<std::uint8_t>(std::min(r, TripRoutes::wide_rank));
+        if (r >= TripRoutes::wide_rank) w.emplace_back(pos, a);
+    };
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks.size(), 1),
                       [&](const tbb::blocked_range<std::size_t>& r) {
+                          auto& w = wide.local();
                           for (std::size_t c = r.begin(); c != r.end(); ++c) {
                               Chunk& chunk = chunks[c];
                               const LegBuffer& b = chunk.legs;
                               for (const auto& [t, fl, nl, fa] : chunk.trips) {
                                   std::uint32_t leg = out.trip_first_leg[t];
-                                  std::uint64_t arc = trip_first_arc[t];
+                                  auto arc = static_cast<std::uint32_t>(trip_first_arc[t]);
                                   std::uint32_t src_arc = fa;
                                   for (std::uint32_t l = fl; l < fl + nl; ++l, ++leg) {
                                       out.leg_kind[leg] = b.kind[l];
                                       out.leg_board_rn[leg] = b.board_rn[l];
                                       out.leg_stops[leg] = b.stops[l];
                                       out.leg_length_m[leg] = b.length_m[l];
-                                      out.leg_first_arc[leg] = static_cast<std::uint32_t>(arc);
-                                      for (std::uint32_t k = 0; k < b.arc_count[l]; ++k)
-                                          out.arcs[arc++] = b.arcs[src_arc++];
+                                      out.leg_first_arc[leg] = arc;
+                                      for (std::uint32_t k = 0; k < b.arc_count[l]; ++k, ++arc)
+                                          put(leg, arc, k, b.arcs[src_arc++], w);
                                   }
                               }
                               chunk = Chunk{};  // freed as soon as copied
@@ -442,24 +493,35 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
     if (previous) {
         tbb::parallel_for(
             tbb::blocked_range<std::size_t>(0, trips, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+                auto& w = wide.local();
                 for (std::size_t t = r.begin(); t != r.end(); ++t) {
                     if (wanted(t)) continue;
                     std::uint32_t leg = out.trip_first_leg[t];
-                    std::uint64_t arc = trip_first_arc[t];
+                    auto arc = static_cast<std::uint32_t>(trip_first_arc[t]);
                     for (std::uint32_t l = previous->trip_first_leg[t]; l < previous->trip_first_leg[t + 1];
                          ++l, ++leg) {
                         out.leg_kind[leg] = previous->leg_kind[l];
                         out.leg_board_rn[leg] = previous->leg_board_rn[l];
                         out.leg_stops[leg] = previous->leg_stops[l];
                         out.leg_length_m[leg] = previous->leg_length_m[l];
-                        out.leg_first_arc[leg] = static_cast<std::uint32_t>(arc);
-                        for (std::uint32_t a = previous->leg_first_arc[l]; a < previous->leg_first_arc[l + 1]; ++a)
-                            out.arcs[arc++] = previous->arcs[a];
+                        out.leg_first_arc[leg] = arc;
+                        std::uint32_t k = 0;
+                        previous->for_each_arc(ctx.car, l, [&](std::uint32_t a) { put(leg, arc++, k++, a, w); });
                     }
                 }
             });
     }
-    out.leg_first_arc[legs] = static_cast<std::uint32_t>(out.arcs.size());
+    out.leg_first_arc[legs] = static_cast<std::uint32_t>(arcs);
+    out.arc_rank.assign((arcs + 1) / 2, 0);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, out.arc_rank.size(), 1 << 16),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                          for (std::size_t i = r.begin(); i != r.end(); ++i)
+                              out.arc_rank[i] = static_cast<std::uint8_t>(
+                                  rank[2 * i] | (2 * i + 1 < arcs ? rank[2 * i + 1] << 4 : 0));
+                      });
+    std::vector<std::uint8_t>().swap(rank);
+    for (auto& w : wide) out.wide_arcs.insert(out.wide_arcs.end(), w.begin(), w.end());
+    std::sort(out.wide_arcs.begin(), out.wide_arcs.end());
     add_ride_options(tm, ctx.params.transit.attractive_ride_factor, out);
     return out;
 }

@@ -6,6 +6,8 @@
 // trips -> legs -> arcs.
 #include <cstdint>
 #include <functional>
+#include <span>
+#include <utility>
 #include <vector>
 
 #include "sim/core/types.hpp"
@@ -19,8 +21,17 @@ enum class LegKind : std::uint8_t { walk = 0, bike = 1, car = 2, ride = 3 };
 struct TripRoutes {
     std::vector<std::uint32_t> trip_first_leg{0};  // trip_count + 1
     std::vector<LegKind> leg_kind;
+    // The car legs' arcs (in the car graph), packed to about half a byte an arc: leg l's arcs
+    // take the positions [leg_first_arc[l], leg_first_arc[l + 1]); its first arc is kept whole
+    // (leg_arc0), each later one as its rank among the out-arcs of the node it leaves (the
+    // head of the arc before it), 4 bits a position in arc_rank; a rank of 15 or more is
+    // marked 15 and kept whole in wide_arcs (position, arc; sorted). Read a leg's arcs in order
+    // (first_arc, arc_after, for_each_arc): each is found from the one before.
     std::vector<std::uint32_t> leg_first_arc{0};  // leg_count + 1
-    std::vector<std::uint32_t> arcs;
+    std::vector<std::uint32_t> leg_arc0;          // per leg; invalid_index for a leg without arcs
+    std::vector<std::uint8_t> arc_rank;           // two positions a byte, the even one low
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> wide_arcs;
+    static constexpr std::uint32_t wide_rank = 15;
     std::vector<std::uint32_t> leg_board_rn;  // ride legs; invalid_index otherwise
     std::vector<std::uint16_t> leg_stops;     // ride legs: stops ridden; 0 otherwise
     std::vector<float> leg_length_m;          // street legs: length of the path
@@ -35,6 +46,30 @@ struct TripRoutes {
 
     std::size_t trip_count() const { return trip_first_leg.size() - 1; }
     std::size_t leg_count() const { return leg_kind.size(); }
+    std::size_t arc_count() const { return leg_first_arc.back(); }
+
+    std::uint32_t first_arc(std::uint32_t leg) const { return leg_arc0[leg]; }
+    // The arc at position `pos` (after its leg's first), following arc `prev` of the car graph.
+    std::uint32_t arc_after(const StreetGraph& car, std::uint32_t pos, std::uint32_t prev) const {
+        const std::uint32_t r = (arc_rank[pos >> 1] >> ((pos & 1u) * 4)) & 15u;
+        return r != wide_rank ? car.first_out[car.head[prev]] + r : wide_arc(pos);
+    }
+    // f(arc) for each arc of leg `leg`, in order.
+    template <class F>
+    void for_each_arc(const StreetGraph& car, std::uint32_t leg, F&& f) const {
+        const std::uint32_t begin = leg_first_arc[leg], end = leg_first_arc[leg + 1];
+        if (begin == end) return;
+        std::uint32_t a = leg_arc0[leg];
+        f(a);
+        for (std::uint32_t p = begin + 1; p < end; ++p) f(a = arc_after(car, p, a));
+    }
+    std::vector<std::uint32_t> arcs_of(const StreetGraph& car, std::uint32_t leg) const;
+    // Appends a leg's arcs (a path of the car graph; none for a leg of another kind) at the
+    // end: for routes made one leg at a time (tests). The leg's other columns are the caller's.
+    void add_leg_arcs(const StreetGraph& car, std::span<const std::uint32_t> arcs);
+
+private:
+    std::uint32_t wide_arc(std::uint32_t pos) const;
 };
 
 // The access of each tour's transit trips (per tour): walk, or by bike or car to the park of

@@ -1,6 +1,7 @@
 // The whole day: every engine together, and the same bytes at any number of threads.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -109,6 +110,66 @@ TEST_CASE("a day is the same with 1 and 2 threads, with every phase run in paral
     CHECK(bus_entries > 0);
 }
 
+TEST_CASE("car routes through a junction of 20 roads: ranks of 15 and more kept whole, read back in order") {
+    // A hub c with 20 spokes of 500 m, both ways (c has 20 out-arcs: the ranks of the last
+    // five do not fit in 4 bits). Person p drives from spoke p to spoke p + 7 and back.
+    std::vector<std::string> names{"c"};
+    std::vector<std::pair<double, double>> xy{{0, 0}};
+    std::vector<LinkSpec> links;
+    for (int k = 0; k < 20; ++k) {
+        names.push_back("s" + std::to_string(k));
+        xy.emplace_back(500 * std::cos(k * 0.314159), 500 * std::sin(k * 0.314159));
+        links.push_back({"c", names.back(), 500, 36, 600});
+        links.push_back({names.back(), "c", 500, 36, 600});
+    }
+    auto w = testing::make_world(names, xy, links);
+    const auto ctx = routing::build_routing(w.net, w.scenario);
+    auto pop = testing::make_people(w.net, std::vector<std::int32_t>(20, 8 * 3600), "s0", "s1", 9 * 3600);
+    for (std::uint32_t p = 0; p < 20; ++p) {
+        pop.home_node[p] = w.net.find_node("s" + std::to_string(p));
+        pop.tour_node[p] = w.net.find_node("s" + std::to_string((p + 7) % 20));
+    }
+    const std::vector<core::Mode> modes(pop.trip_count(), core::Mode::car);
+    std::vector<std::int32_t> deps(pop.trip_count());
+    for (std::size_t t = 0; t < deps.size(); ++t) deps[t] = routing::trip_departure_s(pop, t);
+    const auto routes = routing::route_trips(ctx, pop, modes, deps);
+    REQUIRE(routes.leg_count() == pop.trip_count());
+    CHECK(routes.wide_arcs.size() == 10);  // 5 spokes' arcs from c, each entered twice
+
+    // Every leg reads back as the search's path; the same paths added one leg at a time pack
+    // to the same bits.
+    routing::ShortestPathTree tree(ctx.car);
+    routing::TripRoutes by_hand;
+    std::vector<double> cars_expected(ctx.car.arc_count(), 0.0);
+    for (std::uint32_t t = 0; t < pop.trip_count(); ++t) {
+        const auto person = t / 2;
+        const auto o = routing::trip_origin_node(pop, person, t), d = routing::trip_dest_node(pop, person, t);
+        std::vector<std::uint32_t> path;
+        tree.run(o);
+        REQUIRE(tree.path_to(d, path));
+        REQUIRE(path.size() == 2);
+        CHECK(routes.arcs_of(ctx.car, t) == path);
+        by_hand.add_leg_arcs(ctx.car, path);
+        for (const auto a : path) ++cars_expected[a];
+    }
+    CHECK(by_hand.leg_first_arc == routes.leg_first_arc);
+    CHECK(by_hand.leg_arc0 == routes.leg_arc0);
+    CHECK(by_hand.arc_rank == routes.arc_rank);
+    CHECK(by_hand.wide_arcs == routes.wide_arcs);
+    CHECK_THROWS(by_hand.add_leg_arcs(ctx.car, std::vector<std::uint32_t>{routes.first_arc(0), routes.first_arc(1)}));
+
+    // The day drives them: each car over its own two links (as their times record), 1,000 m.
+    const auto mctx = mobsim::make_mobsim_context(ctx, car_params());
+    const auto day = mobsim::simulate_day(mctx, {pop, modes, deps, routes});
+    CHECK(day.stuck_trips == 0);
+    for (std::uint32_t l = 0; l < routes.leg_count(); ++l) CHECK(day.leg_distance_m[l] == doctest::Approx(1000));
+    for (std::size_t a = 0; a < ctx.car.arc_count(); ++a) {
+        double cars = 0;
+        for (std::size_t h = 0; h < mobsim::volume_hours; ++h) cars += day.car_time_count[a * mobsim::volume_hours + h];
+        CHECK(cars == cars_expected[a]);
+    }
+}
+
 // Park-and-ride and bike-and-ride: routes made by hand, lots counted from the legs' times.
 namespace {
 
@@ -120,12 +181,11 @@ struct LegSpec {
     std::uint16_t stops = 0;
 };
 
-void add_trip(routing::TripRoutes& r, const std::vector<LegSpec>& legs) {
+void add_trip(routing::TripRoutes& r, const routing::StreetGraph& car, const std::vector<LegSpec>& legs) {
     for (const auto& l : legs) {
         const bool ride = l.kind == routing::LegKind::ride;
         r.leg_kind.push_back(l.kind);
-        r.arcs.insert(r.arcs.end(), l.arcs.begin(), l.arcs.end());
-        r.leg_first_arc.push_back(static_cast<std::uint32_t>(r.arcs.size()));
+        r.add_leg_arcs(car, l.arcs);
         r.leg_board_rn.push_back(l.board_rn);
         r.leg_stops.push_back(l.stops);
         r.leg_length_m.push_back(l.length_m);
@@ -176,8 +236,8 @@ TEST_CASE("park-and-ride: a lot of 1 space, two cars, a bike; arrivals that find
         const bool bike = person == 2;
         const LegSpec out_access = bike ? LegSpec{K::bike, {}, 1050} : LegSpec{K::car, to_p};
         const LegSpec back_egress = bike ? LegSpec{K::bike, {}, 1050} : LegSpec{K::car, to_h};
-        add_trip(routes, {out_access, walk0, out_ride, walk0});
-        add_trip(routes, {walk0, back_ride, walk0, back_egress});
+        add_trip(routes, ctx.car, {out_access, walk0, out_ride, walk0});
+        add_trip(routes, ctx.car, {walk0, back_ride, walk0, back_egress});
     }
     auto params = testing::car_params();
     params.transit_capacity_factor = 0.1;
@@ -237,8 +297,8 @@ TEST_CASE("park-and-ride: a car that never started home stays parked; a departur
         back_ride{K::ride, {}, 0, rn_back, 1};
     routing::TripRoutes routes;
     for (int person = 0; person < 2; ++person) {
-        add_trip(routes, {car, walk0, out_ride, walk0});   // legs 8p .. 8p + 3
-        add_trip(routes, {walk0, back_ride, walk0, car});  // legs 8p + 4 .. 8p + 7
+        add_trip(routes, ctx.car, {car, walk0, out_ride, walk0});   // legs 8p .. 8p + 3
+        add_trip(routes, ctx.car, {walk0, back_ride, walk0, car});  // legs 8p + 4 .. 8p + 7
     }
     const auto pop = testing::make_people(w.net, {1000, 2000}, "h", "b", 16 * 3600);
     const std::vector<core::Mode> modes(pop.trip_count(), core::Mode::transit);

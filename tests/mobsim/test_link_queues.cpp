@@ -70,7 +70,7 @@ TEST_CASE("a full link spills back to the links and origins upstream") {
     std::sort(arrivals.begin(), arrivals.end());
     for (std::size_t i = 1; i < arrivals.size(); ++i) CHECK(arrivals[i] - arrivals[i - 1] == 10);
     // Spillback: the last car spends far longer on the first link than its 10 s free flow.
-    const auto first_arc = played.routes.arcs[played.routes.leg_first_arc[played.routes.trip_first_leg[0]]];
+    const auto first_arc = played.routes.first_arc(played.routes.trip_first_leg[0]);
     const double mean_on_first = played.day.car_time_sum[first_arc * mobsim::volume_hours] /
                                  played.day.car_time_count[first_arc * mobsim::volume_hours];
     CHECK(mean_on_first > 50);
@@ -98,7 +98,7 @@ struct Road {
             for (auto l = routes.trip_first_leg[t]; l < routes.trip_first_leg[t + 1]; ++l)
                 if (routes.leg_kind[l] == routing::LegKind::car) car_legs.push_back(l);
     }
-    std::uint32_t arc(std::size_t k) const { return routes.arcs[routes.leg_first_arc[car_legs[0]] + k]; }
+    std::uint32_t arc(std::size_t k) const { return routes.arcs_of(ctx.car, car_legs[0]).at(k); }
 };
 
 // The engines a link test drives by hand, over `routes`: a day's result with its boarding
@@ -219,6 +219,7 @@ TEST_CASE("LinkQueues: a car whose leg has no link is parked again at once") {
     routes.trip_first_leg = {0, 1};
     routes.leg_kind = {routing::LegKind::car};
     routes.leg_first_arc = {0, 0};
+    routes.leg_arc0 = {core::invalid_index};
     routes.leg_board_rn = {core::invalid_index};
     routes.leg_stops = {0};
     routes.leg_length_m = {0};

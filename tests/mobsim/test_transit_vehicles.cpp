@@ -152,6 +152,7 @@ routing::TripRoutes ride_routes(const std::vector<std::vector<mobsim::RideOption
         const bool ride = kind == routing::LegKind::ride;
         r.leg_kind.push_back(kind);
         r.leg_first_arc.push_back(0);
+        r.leg_arc0.push_back(core::invalid_index);
         r.leg_board_rn.push_back(ride ? opts.front().board_rn : core::invalid_index);
         r.leg_stops.push_back(ride ? opts.front().stops : 0);
         r.leg_length_m.push_back(0);
@@ -352,6 +353,7 @@ TEST_CASE("TransitVehicles: the wait limit of a later ride counts the trip's ear
         const bool ride = k % 2 == 1;
         r.leg_kind.push_back(ride ? routing::LegKind::ride : routing::LegKind::walk);
         r.leg_first_arc.push_back(0);
+        r.leg_arc0.push_back(core::invalid_index);
         r.leg_board_rn.push_back(ride ? lines.rn_a : core::invalid_index);
         r.leg_stops.push_back(ride ? 1 : 0);
         r.leg_length_m.push_back(0);

@@ -49,7 +49,7 @@ TEST_CASE("two parallel routes converge to equal travel times (Wardrop)") {
     int n[2] = {0, 0};
     for (std::size_t t = 0; t < pop.trip_count(); t += 2) {
         const auto leg = loop.routes.trip_first_leg[t];
-        const auto arc = loop.routes.arcs[loop.routes.leg_first_arc[leg]];
+        const auto arc = loop.routes.first_arc(leg);
         const int route = ctx.car.head[arc] == first_link_m1 ? 0 : 1;
         sum[route] += loop.day.arr_s[t] - loop.day.dep_s[t];
         ++n[route];
