@@ -30,8 +30,9 @@ std::vector<core::Mode> trip_modes(const population::Population& pop, const Tour
 routing::TransitAccessPlan transit_access(const routing::TripLos& los) {
     routing::TransitAccessPlan a;
     const std::size_t tours = los.size() / 2;
-    a.kind.resize(tours);
-    a.lot_stop.resize(tours);
+    a.kind.assign(tours, static_cast<std::uint8_t>(routing::TransitAccess::walk));
+    a.lot_stop.assign(tours, -1);
+    if (los.pt.access_kind.empty()) return a;  // no transit on the network
     for (std::size_t tour = 0; tour < tours; ++tour) {
         a.kind[tour] = los.pt.access_kind[2 * tour];
         a.lot_stop[tour] = los.pt.lot_stop[2 * tour];

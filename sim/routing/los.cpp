@@ -519,9 +519,12 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     los.available.assign(trips, 0);
     for (auto& v : los.time_s) v.assign(trips, 0.f);
     for (auto& v : los.distance_m) v.assign(trips, 0.f);
-    los.pt.assign(trips);
+    // Without lines no journey is found (a journey has a ride): no transit columns.
+    const std::size_t pt_rows = ctx.transit->route_node_count() > 0 ? trips : 0;
+    los.pt.assign(pt_rows);
     los.car_drive_s.assign(trips, 0.f);
-    for (auto* v : {&los.pt_first_stop, &los.pt_last_stop, &los.pt_first_line, &los.pt_last_line}) v->assign(trips, -1);
+    for (auto* v : {&los.pt_first_stop, &los.pt_last_stop, &los.pt_first_line, &los.pt_last_line})
+        v->assign(pt_rows, -1);
 
     // Trips grouped by origin node, then by departure hour (counting sort: deterministic).
     std::vector<std::uint32_t> trip_person(trips);
@@ -835,8 +838,11 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
     RequestLos out;
     out.car_ok.assign(n, 0);
     out.transit_ok.assign(n, 0);
-    out.pt.assign(n);
-    for (auto* v : {&out.car_time_s, &out.car_drive_s, &out.car_distance_m, &out.pt_distance_m}) v->assign(n, 0.f);
+    // Transit columns only where journeys are asked for and can be found (a network with lines).
+    const std::size_t pt_rows = transit && ctx.transit->route_node_count() > 0 ? n : 0;
+    out.pt.assign(pt_rows);
+    out.pt_distance_m.assign(pt_rows, 0.f);
+    for (auto* v : {&out.car_time_s, &out.car_drive_s, &out.car_distance_m}) v->assign(n, 0.f);
     // Requests by origin node, then car hour, and the same hour for transit: one search serves many.
     std::vector<std::uint32_t> origin(n), order(n);
     for (std::size_t i = 0; i < n; ++i) {

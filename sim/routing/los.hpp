@@ -37,7 +37,8 @@ RoutingContext build_routing(const network::Network& net, const scenario::Routin
 // The same with the scenario's parameters (scenario::Params::from(s).routing).
 RoutingContext build_routing(const network::Network& net, const scenario::Scenario& s);
 
-// Transit components per trip or request, as columns.
+// Transit components per trip or request, as columns; empty (assign(0)) where no trip can have
+// transit (a network without lines), and then every row reads as zero components.
 struct TransitColumns {
     std::vector<float> access_s, wait_s, in_vehicle_s, transfer_walk_s, egress_s, crowding_s, refused_wait_s;
     std::vector<std::uint16_t> transfers;
@@ -49,6 +50,7 @@ struct TransitColumns {
     void set(std::size_t i, const TransitComponents& c);
     void set(std::size_t i, const TransitPath& p);  // also the lot stop
     BasicTransitComponents<float> at(std::size_t i) const {
+        if (access_s.empty()) return {};
         return {access_s[i],   wait_s[i],         in_vehicle_s[i], transfer_walk_s[i], egress_s[i], transfers[i],
                 crowding_s[i], refused_wait_s[i], access_kind[i],  ride_s[i],          ride_m[i]};
     }
@@ -61,6 +63,8 @@ struct TripLos {
     std::array<std::vector<float>, core::mode_count> distance_m;
     // Car: time on the road (the rest of time_s is the walk to and from the car).
     std::vector<float> car_drive_s;
+    // Transit's columns, and the journeys' first and last stops and lines (-1: none): empty on a
+    // network without transit lines.
     TransitColumns pt;
     std::vector<std::int32_t> pt_first_stop, pt_last_stop, pt_first_line, pt_last_line;
 
@@ -131,7 +135,8 @@ struct RequestLos {
     TransitColumns pt;
     std::vector<float> pt_distance_m;
 };
-// With `transit` false only the car columns are filled (transit_ok stays 0).
+// With `transit` false only the car columns are filled (transit_ok stays 0; the transit
+// columns are empty, as on a network without lines).
 RequestLos compute_los_at(const RoutingContext& ctx, const population::Population& pop,
                           const std::vector<LosRequest>& requests, const CarTimes* car_times, bool transit = true);
 

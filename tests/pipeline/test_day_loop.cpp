@@ -38,6 +38,10 @@ TEST_CASE("two parallel routes converge to equal travel times (Wardrop)") {
     const auto params = scenario::Params::from(s);
     auto ctx = routing::build_routing(w.net, params.routing);
     const auto los = routing::compute_trip_los(ctx, pop);
+    // A network without lines keeps no transit columns; a row reads as zero components.
+    CHECK(los.pt.access_s.empty());
+    CHECK(los.pt_first_stop.empty());
+    CHECK(los.pt.at(0).in_vehicle_s == 0);
     const choice::ChoiceInputs in{params.choice, w.net, pop, los, std::vector<double>(w.net.zone_count(), 0.0)};
     const std::vector<core::Mode> all_car(pop.tour_count(), core::Mode::car);
     const auto loop = pipeline::run_day_loop(params, ctx, in, all_car, [](const std::string&) {});
