@@ -552,6 +552,30 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     // (use_trip_trees; the trees below). Walk and bike have one speed each, so the range is
     // a length: a trip has the mode when its shortest path is within it, either way.
     constexpr std::array<Mode, 3> street_modes{Mode::walk, Mode::bike, Mode::car};
+    // Trip t's columns of a street mode from its path's time and length (walk and bike within
+    // their range; the car's time with the walks to and from it) and of a transit journey; each
+    // returns the mode's availability bit, 0 for a walk or ride beyond the range.
+    const auto put_street = [&](std::uint32_t t, Mode m, double time_s, double length_m) -> std::uint8_t {
+        if ((m == Mode::walk && length_m > ctx.params.max_walk_trip_m) ||
+            (m == Mode::bike && length_m > ctx.params.max_bike_trip_m))
+            return 0;
+        const bool car = m == Mode::car;
+        los.time_s[static_cast<std::size_t>(m)][t] =
+            static_cast<float>(car ? time_s + ctx.params.car_access_s : time_s);
+        los.distance_m[static_cast<std::size_t>(m)][t] = static_cast<float>(length_m);
+        if (car) los.car_drive_s[t] = static_cast<float>(time_s);
+        return static_cast<std::uint8_t>(1u << static_cast<unsigned>(m));
+    };
+    const auto put_transit = [&](std::uint32_t t, const TransitPath& path) -> std::uint8_t {
+        los.time_s[static_cast<std::size_t>(Mode::transit)][t] = static_cast<float>(path.total_s());
+        los.distance_m[static_cast<std::size_t>(Mode::transit)][t] = static_cast<float>(path.total_m());
+        los.pt.set(t, path);
+        los.pt_first_stop[t] = static_cast<std::int32_t>(path.first_stop);
+        los.pt_last_stop[t] = static_cast<std::int32_t>(path.last_stop);
+        los.pt_first_line[t] = static_cast<std::int32_t>(path.first_line);
+        los.pt_last_line[t] = static_cast<std::int32_t>(path.last_line);
+        return static_cast<std::uint8_t>(1u << static_cast<unsigned>(Mode::transit));
+    };
     const auto trips_at = [&](std::size_t n) { return static_cast<std::size_t>(first[n + 1] - first[n]); };
     // Per origin, bit k: street mode k comes from the trees.
     std::vector<std::uint8_t> tree_modes(nodes, 0);
@@ -609,11 +633,6 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                 if (i == first[origin] || hour_of(order[i]) != hour_of(order[i - 1]))
                     hour_trips = run_length(order, i, first[origin + 1], hour_of);
                 std::uint8_t avail = 0;
-                const auto set = [&](Mode m, double time, double dist) {
-                    avail |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(m));
-                    los.time_s[static_cast<std::size_t>(m)][t] = static_cast<float>(time);
-                    los.distance_m[static_cast<std::size_t>(m)][t] = static_cast<float>(dist);
-                };
                 // The street modes' time and length to d, false when unreached.
                 const auto street = [&](std::size_t k, ShortestPathTree& search, double& time_s, double& length_m) {
                     if (tree[k]) return false;  // from the trees, below
@@ -625,24 +644,12 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                     return true;
                 };
                 double time_s = 0, length_m = 0;
-                if (street(0, s.walk, time_s, length_m) && length_m <= ctx.params.max_walk_trip_m)
-                    set(Mode::walk, time_s, length_m);
-                if (street(1, s.bike, time_s, length_m) && length_m <= ctx.params.max_bike_trip_m)
-                    set(Mode::bike, time_s, length_m);
-                if (street(2, s.car, time_s, length_m)) {
-                    set(Mode::car, time_s + ctx.params.car_access_s, length_m);
-                    los.car_drive_s[t] = static_cast<float>(time_s);
-                }
+                if (street(0, s.walk, time_s, length_m)) avail |= put_street(t, Mode::walk, time_s, length_m);
+                if (street(1, s.bike, time_s, length_m)) avail |= put_street(t, Mode::bike, time_s, length_m);
+                if (street(2, s.car, time_s, length_m)) avail |= put_street(t, Mode::car, time_s, length_m);
                 const TransitPath path =
                     transit_path_at(ctx, s.transit, o, d, trip_departure_s(pop, t), nullptr, -1.0, hour_trips);
-                if (path.found) {
-                    set(Mode::transit, path.total_s(), path.total_m());
-                    los.pt.set(t, path);
-                    los.pt_first_stop[t] = static_cast<std::int32_t>(path.first_stop);
-                    los.pt_last_stop[t] = static_cast<std::int32_t>(path.last_stop);
-                    los.pt_first_line[t] = static_cast<std::int32_t>(path.first_line);
-                    los.pt_last_line[t] = static_cast<std::int32_t>(path.last_line);
-                }
+                if (path.found) avail |= put_transit(t, path);
                 los.available[t] = avail;
             }
         }
@@ -666,7 +673,6 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         const bool lengths = mode == Mode::car;
         const auto sums = lengths ? m.path_sums(g.length_m) : CchMetric::PathSums{};
         const double speed = mode == Mode::walk ? ctx.params.walk_speed_mps : ctx.params.bike_speed_mps;
-        const double range_m = mode == Mode::walk ? ctx.params.max_walk_trip_m : ctx.params.max_bike_trip_m;
         constexpr std::size_t batch = CchManyToAll::batch;
         tbb::enumerable_thread_specific<CchManyToAll> sweeps([&] { return CchManyToAll(m); });
         tbb::parallel_for(std::size_t{0}, (tree_origins.size() + batch - 1) / batch, [&](std::size_t b) {
@@ -683,13 +689,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                     const std::uint32_t d = trip_dest_node(pop, trip_person[t], t);
                     const double time_s = sweep.cost(i, d);
                     if (!(time_s < unreachable)) continue;
-                    const double length_m = lengths ? sweep.value(i, d) : time_s * speed;
-                    if (!lengths && length_m > range_m) continue;
-                    const auto m_index = static_cast<std::size_t>(mode);
-                    los.available[t] |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(mode));
-                    los.time_s[m_index][t] = static_cast<float>(lengths ? time_s + ctx.params.car_access_s : time_s);
-                    los.distance_m[m_index][t] = static_cast<float>(length_m);
-                    if (lengths) los.car_drive_s[t] = static_cast<float>(time_s);
+                    los.available[t] |= put_street(t, mode, time_s, lengths ? sweep.value(i, d) : time_s * speed);
                 }
         });
     }
@@ -705,16 +705,8 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         const bool walk = los.has(to, Mode::transit) && los.has(tb, Mode::transit);
         const LotOption* pick = cheaper_option(tp, options, walk, los.pt, to, tb);
         if (!pick) return;
-        for (const auto& [t, path] : {std::pair{to, &pick->out}, std::pair{tb, &pick->back}}) {
-            los.available[t] |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(Mode::transit));
-            los.time_s[static_cast<std::size_t>(Mode::transit)][t] = static_cast<float>(path->total_s());
-            los.distance_m[static_cast<std::size_t>(Mode::transit)][t] = static_cast<float>(path->total_m());
-            los.pt.set(t, *path);
-            los.pt_first_stop[t] = static_cast<std::int32_t>(path->first_stop);
-            los.pt_last_stop[t] = static_cast<std::int32_t>(path->last_stop);
-            los.pt_first_line[t] = static_cast<std::int32_t>(path->first_line);
-            los.pt_last_line[t] = static_cast<std::int32_t>(path->last_line);
-        }
+        for (const auto& [t, path] : {std::pair{to, &pick->out}, std::pair{tb, &pick->back}})
+            los.available[t] |= put_transit(t, *path);
     });
     return los;
 }

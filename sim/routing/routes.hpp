@@ -46,7 +46,6 @@ struct TripRoutes {
 
     std::size_t trip_count() const { return trip_first_leg.size() - 1; }
     std::size_t leg_count() const { return leg_kind.size(); }
-    std::size_t arc_count() const { return leg_first_arc.back(); }
 
     std::uint32_t first_arc(std::uint32_t leg) const { return leg_arc0[leg]; }
     // The arc at position `pos` (after its leg's first), following arc `prev` of the car graph.
