@@ -45,37 +45,52 @@ std::vector<std::int32_t> candidate_shifts(std::int32_t window_s) {
     return {-window_s, -window_s / 2, 0, window_s / 2, window_s};
 }
 
-ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx, const routing::CarTimes* car_times,
-                     int iteration, bool apply, TourPlans& plans) {
+ReplanRequests replan_requests(const ChoiceInputs& in, int iteration) {
     const auto& s = in.params.replanning;
     const auto& pop = in.pop;
     const auto shifts = candidate_shifts(s.departure_window_s);
-    const std::size_t k = shifts.size();
-    ReplanSummary sum;
-    sum.reroute.assign(pop.trip_count(), 0);
+    ReplanRequests rq;
 
     // Who reconsiders: each person's own draw for this iteration. The share shrinks with the
     // days as in the method of successive averages (decay 1: 1 / (n + 1)), so that the
     // flows settle rather than swing between the routes and modes that were best yesterday.
     const double share = s.replanning_share / std::pow(static_cast<double>(iteration) + 1.0, s.replanning_decay);
-    std::vector<std::uint32_t> tours;
+    auto& tours = rq.tours;
     for (std::uint32_t p = 0; p < pop.person_count(); ++p) {
         core::Rng rng(in.params.seed, core::Stream::replanning, p, static_cast<std::uint64_t>(iteration) * 2);
         if (!rng.bernoulli(share)) continue;
-        ++sum.persons;
+        ++rq.persons;
         for (const auto tour : pop.tours_of(p)) tours.push_back(tour);
     }
-    sum.tours = tours.size();
 
     // Car and transit at every candidate departure of both trips of those tours.
-    std::vector<routing::LosRequest> requests;
-    requests.reserve(tours.size() * k * 2);
+    auto& requests = rq.requests;
+    requests.reserve(tours.size() * shifts.size() * 2);
     for (const auto tour : tours)
         for (const auto shift : shifts) {
             requests.push_back({2 * tour, std::max(0, pop.tour_depart_s[tour] + shift)});
             requests.push_back({2 * tour + 1, std::max(0, pop.tour_return_s[tour] + shift)});
         }
-    const auto los = routing::compute_los_at(ctx, pop, requests, car_times);
+    return rq;
+}
+
+ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx, const routing::CarTimes* car_times,
+                     int iteration, bool apply, TourPlans& plans) {
+    const auto rq = replan_requests(in, iteration);
+    return replan(in, iteration, apply, plans, rq, routing::compute_los_at(ctx, in.pop, rq.requests, car_times));
+}
+
+ReplanSummary replan(const ChoiceInputs& in, int iteration, bool apply, TourPlans& plans, const ReplanRequests& rq,
+                     const routing::RequestLos& los) {
+    const auto& s = in.params.replanning;
+    const auto& pop = in.pop;
+    const auto shifts = candidate_shifts(s.departure_window_s);
+    const std::size_t k = shifts.size();
+    const auto& tours = rq.tours;
+    ReplanSummary sum;
+    sum.reroute.assign(pop.trip_count(), 0);
+    sum.persons = rq.persons;
+    sum.tours = tours.size();
     const auto car_bit = static_cast<std::uint8_t>(1u << static_cast<unsigned>(Mode::car));
     const auto pt_bit = static_cast<std::uint8_t>(1u << static_cast<unsigned>(Mode::transit));
 

@@ -46,4 +46,17 @@ struct ReplanSummary {
 ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx, const routing::CarTimes* car_times,
                      int iteration, bool apply, TourPlans& plans);
 
+// The same in two steps, so that the caller can have the level of service of the requests
+// answered together with others (routing::LosBatch): who reconsiders and what they ask for
+// (tour i, shift j, trip out 0 or back 1 at (i * shifts + j) * 2 + trip), then the choice
+// given `los`, the answers to `requests`.
+struct ReplanRequests {
+    std::uint64_t persons = 0;
+    std::vector<std::uint32_t> tours;
+    std::vector<routing::LosRequest> requests;
+};
+ReplanRequests replan_requests(const ChoiceInputs& in, int iteration);
+ReplanSummary replan(const ChoiceInputs& in, int iteration, bool apply, TourPlans& plans, const ReplanRequests& rq,
+                     const routing::RequestLos& los);
+
 }  // namespace flemsim::choice

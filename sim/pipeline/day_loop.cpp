@@ -3,6 +3,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 
@@ -69,7 +70,12 @@ routing::CarTimes day_car_times(const routing::RoutingContext& ctx, const mobsim
 void add_day(Experience& e, const routing::RoutingContext& ctx, const mobsim::MobsimContext& mctx,
              const mobsim::DayResult& day, const routing::CarTimes& seen, double weight) {
     const double w = e.days == 0 ? 1.0 : weight > 0 ? weight : 1.0 / (e.days + 1);
-    for (std::size_t i = 0; i < e.car.time_s.size(); ++i) e.car.time_s[i] += w * (seen.time_s[i] - e.car.time_s[i]);
+    // A weight of 1 takes the day's times as they are (to the bit: the day's gap and replanning
+    // then share their hourly car metrics, run_day_loop).
+    if (w == 1.0)
+        e.car.time_s = seen.time_s;
+    else
+        for (std::size_t i = 0; i < e.car.time_s.size(); ++i) e.car.time_s[i] += w * (seen.time_s[i] - e.car.time_s[i]);
     for (const auto& r : day.transit_load) {
         const std::size_t i = mctx.timetable.first_time[r.vehicle_trip] + r.segment;
         e.transit_load[i] += w * (r.onboard - e.transit_load[i]);
@@ -153,17 +159,21 @@ core::IterationRecord day_statistics(int iteration, const std::vector<Mode>& tri
 // door time also varies with the queue's growth within the hour, which no route choice can
 // remove; comparing in the hour's times leaves that out.)
 // Measured on the car trips of a fixed sample (`sample`: each trip's own draw, the same every
-// day) when the searches for all would cost too much.
-double travel_time_gap(const routing::RoutingContext& ctx, const population::Population& pop,
-                       const std::vector<Mode>& trip_mode, const routing::TripRoutes& routes,
-                       const mobsim::DayResult& day, const routing::CarTimes& seen, std::uint64_t seed, double sample) {
+// day) when the searches for all would cost too much. The requests: those trips at their
+// departures; the gap, from the best paths found for them (`best`).
+std::vector<routing::LosRequest> gap_requests(const std::vector<Mode>& trip_mode, const mobsim::DayResult& day,
+                                              std::uint64_t seed, double sample) {
     std::vector<routing::LosRequest> requests;
     for (std::size_t t = 0; t < trip_mode.size(); ++t)
         if (trip_mode[t] == Mode::car && !day.stuck[t] && day.arr_s[t] >= day.dep_s[t] &&
             (sample >= 1 || core::Rng(seed, core::Stream::gap_sample, t).bernoulli(sample)))
             requests.push_back({static_cast<std::uint32_t>(t), day.dep_s[t]});
-    if (requests.empty()) return 0.0;
-    const auto best = routing::compute_los_at(ctx, pop, requests, &seen, false);
+    return requests;
+}
+
+double travel_time_gap(const routing::RoutingContext& ctx, const routing::TripRoutes& routes,
+                       const routing::CarTimes& seen, const std::vector<routing::LosRequest>& requests,
+                       const routing::RequestLos& best) {
     double took = 0, excess = 0;
     for (std::size_t i = 0; i < requests.size(); ++i) {
         const auto t = requests[i].trip;
@@ -246,8 +256,6 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
         out.day = mobsim::simulate_day(mctx, {pop, out.trip_mode, out.trip_dep, out.routes});
         auto rec = day_statistics(it, out.trip_mode, out.day);
         const routing::CarTimes seen = day_car_times(ctx, out.day);
-        rec.travel_time_gap = travel_time_gap(ctx, pop, out.trip_mode, out.routes, out.day, seen, in.params.seed,
-                                              s.travel_time_gap_sample);
         rec.share_change = it > 0 ? share_change(rec, out.iterations.back()) : 0.0;
         add_day(exp, ctx, mctx, out.day, seen, s.experience_weight);
         // Crowding as experienced so far weighs on the next level of service and replanning.
@@ -263,10 +271,27 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
                 if (avg[l] < mctx.params.end_time_s) closes[l] = static_cast<std::int32_t>(std::lround(avg[l]));
             ctx.transit->set_lot_closing(kind, std::move(closes));
         }
+        // The gap's car paths in the day's own times, the replanning's car and transit in the
+        // averaged ones. Where those are the same (the first day), one customization of the car
+        // hierarchy per hour serves both.
+        const auto gap_rq = gap_requests(out.trip_mode, out.day, in.params.seed, s.travel_time_gap_sample);
+        const auto rp_rq = choice::replan_requests(in, it);
+        routing::RequestLos gap_los, rp_los;
+        if (exp.car.time_s == seen.time_s) {
+            const std::array<routing::LosBatch, 2> batches{routing::LosBatch{gap_rq, false},
+                                                           routing::LosBatch{rp_rq.requests, true}};
+            auto both = routing::compute_los_at(ctx, pop, batches, &seen);
+            gap_los = std::move(both[0]);
+            rp_los = std::move(both[1]);
+        } else {
+            gap_los = routing::compute_los_at(ctx, pop, gap_rq, &seen, false);
+            rp_los = routing::compute_los_at(ctx, pop, rp_rq.requests, &exp.car);
+        }
+        rec.travel_time_gap = travel_time_gap(ctx, out.routes, seen, gap_rq, gap_los);
         const bool converged = it > 0 && it + 1 >= s.min_iterations && settled(rec, out.iterations.back(), s);
         const bool last = converged || it + 1 == s.max_iterations;
         // After the last day the replanning is only measured (the gap), not applied.
-        const auto rp = choice::replan(in, ctx, &exp.car, it, !last, out.plans);
+        const auto rp = choice::replan(in, it, !last, out.plans, rp_rq, rp_los);
         rec.replanning_share = pop.person_count() ? static_cast<double>(rp.persons) / pop.person_count() : 0.0;
         rec.switched_share = rp.tours ? static_cast<double>(rp.switched) / rp.tours : 0.0;
         rec.gap_util = rp.tours ? rp.gap_sum / rp.tours : 0.0;

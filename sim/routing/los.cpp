@@ -824,19 +824,27 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
     return out;
 }
 
-RequestLos compute_los_at(const RoutingContext& ctx, const population::Population& pop,
-                          const std::vector<LosRequest>& requests, const CarTimes* car_times, bool transit) {
+namespace {
+
+// A batch of compute_los_at's requests by origin node, then car hour (group: where each
+// origin's requests begin in `order`), with the car queries that go by the hierarchy.
+struct PreparedRequests {
+    std::vector<std::uint32_t> origin, order, query_of;
+    std::vector<std::size_t> group;
+    std::optional<CarHourMetrics> cch;
+    std::vector<CarQuery> queries;
+};
+
+PreparedRequests prepare_requests(const RoutingContext& ctx, const population::Population& pop,
+                                  std::span<const LosRequest> requests, const CarTimes* car_times) {
     const std::size_t n = requests.size();
-    RequestLos out;
-    out.car_ok.assign(n, 0);
-    out.transit_ok.assign(n, 0);
-    // Transit columns only where journeys are asked for and can be found (a network with lines).
-    const std::size_t pt_rows = transit && ctx.transit->route_node_count() > 0 ? n : 0;
-    out.pt.assign(pt_rows);
-    out.pt_distance_m.assign(pt_rows, 0.f);
-    for (auto* v : {&out.car_time_s, &out.car_drive_s, &out.car_distance_m}) v->assign(n, 0.f);
+    PreparedRequests p;
+    auto& origin = p.origin;
+    auto& order = p.order;
+    auto& group = p.group;
+    origin.resize(n);
+    order.resize(n);
     // Requests by origin node, then car hour, and the same hour for transit: one search serves many.
-    std::vector<std::uint32_t> origin(n), order(n);
     for (std::size_t i = 0; i < n; ++i) {
         const auto t = requests[i].trip;
         origin[i] = trip_origin_node(pop, pop.person_of_tour(t / 2), t);
@@ -848,24 +856,43 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
         if (hour(a) != hour(b)) return hour(a) < hour(b);
         return a < b;
     });
-    std::vector<std::size_t> group;
     for (std::size_t k = 0; k < n; ++k)
         if (k == 0 || origin[order[k]] != origin[order[k - 1]]) group.push_back(k);
     group.push_back(n);
     std::vector<std::uint64_t> keys(n);
     for (std::size_t i = 0; i < n; ++i) keys[i] = CarHourMetrics::key(origin[i], hour(static_cast<std::uint32_t>(i)));
-    const CarHourMetrics cch(ctx, std::move(keys), car_times);
-    // The car requests that go by the hierarchy, answered first, hour by hour.
-    std::vector<CarQuery> queries;
-    std::vector<std::uint32_t> query_of(n, invalid_index);
+    p.cch.emplace(ctx, std::move(keys), car_times);
+    // The car requests that go by the hierarchy, answered first, hour by hour (by the caller).
+    p.query_of.assign(n, invalid_index);
     for (std::size_t i = 0; i < n; ++i)
-        if (cch.by_cch(origin[i], hour(static_cast<std::uint32_t>(i)))) {
+        if (p.cch->by_cch(origin[i], hour(static_cast<std::uint32_t>(i)))) {
             const auto t = requests[i].trip;
-            query_of[i] = static_cast<std::uint32_t>(queries.size());
-            queries.push_back({origin[i], trip_dest_node(pop, pop.person_of_tour(t / 2), t),
-                               car_times ? static_cast<std::int64_t>(hour(static_cast<std::uint32_t>(i))) : 0});
+            p.query_of[i] = static_cast<std::uint32_t>(p.queries.size());
+            p.queries.push_back({origin[i], trip_dest_node(pop, pop.person_of_tour(t / 2), t),
+                                 car_times ? static_cast<std::int64_t>(hour(static_cast<std::uint32_t>(i))) : 0});
         }
-    const CarAnswers answers = cch.answer(queries, false);
+    return p;
+}
+
+// The level of service of a batch's requests, with the answers of its car queries from
+// answers[first_query] on.
+RequestLos finish_requests(const RoutingContext& ctx, const population::Population& pop,
+                           std::span<const LosRequest> requests, const CarTimes* car_times, bool transit,
+                           const PreparedRequests& p, const CarAnswers& answers, std::size_t first_query) {
+    const std::size_t n = requests.size();
+    RequestLos out;
+    out.car_ok.assign(n, 0);
+    out.transit_ok.assign(n, 0);
+    // Transit columns only where journeys are asked for and can be found (a network with lines).
+    const std::size_t pt_rows = transit && ctx.transit->route_node_count() > 0 ? n : 0;
+    out.pt.assign(pt_rows);
+    out.pt_distance_m.assign(pt_rows, 0.f);
+    for (auto* v : {&out.car_time_s, &out.car_drive_s, &out.car_distance_m}) v->assign(n, 0.f);
+    const auto& origin = p.origin;
+    const auto& order = p.order;
+    const auto& group = p.group;
+    const auto& cch = *p.cch;
+    const auto hour = [&](std::uint32_t i) { return requests[i].dep_s / 3600; };
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, group.size() - 1, 8), [&](const tbb::blocked_range<std::size_t>& r) {
@@ -899,7 +926,7 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
                     double car_s = 0, car_m = 0;
                     bool car_found = false;
                     if (by_cch) {
-                        const auto q = query_of[i];
+                        const auto q = first_query + p.query_of[i];
                         car_found = answers.found[q] != 0;
                         car_s = answers.time_s[q], car_m = answers.length_m[q];
                     } else if (s.car.reached(d)) {
@@ -949,6 +976,37 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
             out.pt_distance_m[q] = static_cast<float>(path->total_m());
         }
     });
+    return out;
+}
+
+}  // namespace
+
+RequestLos compute_los_at(const RoutingContext& ctx, const population::Population& pop,
+                          const std::vector<LosRequest>& requests, const CarTimes* car_times, bool transit) {
+    const LosBatch batch{requests, transit};
+    return std::move(compute_los_at(ctx, pop, std::span<const LosBatch>(&batch, 1), car_times).front());
+}
+
+std::vector<RequestLos> compute_los_at(const RoutingContext& ctx, const population::Population& pop,
+                                       std::span<const LosBatch> batches, const CarTimes* car_times) {
+    std::vector<PreparedRequests> prepared;
+    prepared.reserve(batches.size());
+    for (const auto& b : batches) prepared.push_back(prepare_requests(ctx, pop, b.requests, car_times));
+    // Every batch's car queries in one pass: an hour's metric is customized once for all. Each
+    // batch decided alone which of its queries go by the hierarchy, and the answers do not
+    // depend on the queries answered with them, so each batch's are those it would have alone.
+    std::vector<CarQuery> queries;
+    std::vector<std::size_t> first_query;
+    for (const auto& p : prepared) {
+        first_query.push_back(queries.size());
+        queries.insert(queries.end(), p.queries.begin(), p.queries.end());
+    }
+    std::vector<RequestLos> out;
+    if (batches.empty()) return out;
+    const CarAnswers answers = prepared.front().cch->answer(queries, false);
+    for (std::size_t k = 0; k < batches.size(); ++k)
+        out.push_back(finish_requests(ctx, pop, batches[k].requests, car_times, batches[k].transit, prepared[k],
+                                      answers, first_query[k]));
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "sim/population/population.hpp"
@@ -139,6 +140,15 @@ struct RequestLos {
 // columns are empty, as on a network without lines).
 RequestLos compute_los_at(const RoutingContext& ctx, const population::Population& pop,
                           const std::vector<LosRequest>& requests, const CarTimes* car_times, bool transit = true);
+// Several batches of requests at the same car times, each answered as compute_los_at answers it
+// alone (bit for bit), with an hour's car metric customized once for all of them: for the
+// day's gap and replanning when their times are the same (the first day).
+struct LosBatch {
+    std::span<const LosRequest> requests;
+    bool transit = true;
+};
+std::vector<RequestLos> compute_los_at(const RoutingContext& ctx, const population::Population& pop,
+                                       std::span<const LosBatch> batches, const CarTimes* car_times);
 
 // Per-thread search state for a routing context: a tree per street mode and a transit query.
 struct RoutingScratch {

@@ -360,6 +360,57 @@ TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fr
     }
 }
 
+TEST_CASE("requests answered in batches at the same times equal each batch alone, to the bit") {
+    // Flemingsberg 2017 at a fiftieth, congested car times: a car-only batch of single trips (the
+    // day's gap) and a car-and-transit batch of tours' trip pairs at shifted departures (the
+    // replanning), answered together (one customization an hour) and alone.
+    Flemingsberg2017 f;
+    f.s.population.scale = 0.02;
+    f.s.demand.given = false;  // the gravity model places the persons: no level of service needed here
+    const auto& ctx = f.ctx;
+    const auto& g = ctx.car;
+    const auto pop = population::synthesize(f.s, f.net, population::resolve_zone_data(f.s, f.net),
+                                            routing::compute_zone_impedance(ctx, 8 * 3600));
+    REQUIRE(pop.tour_count() > 500);
+    core::Rng rng(17, core::Stream::person_attributes, 0xba7);
+    routing::CarTimes times;
+    times.hours = 24;
+    times.time_s.resize(times.hours * g.arc_count());
+    for (std::size_t h = 0; h < times.hours; ++h)
+        for (std::size_t a = 0; a < g.arc_count(); ++a)
+            times.time_s[h * g.arc_count() + a] = g.time_s[a] * (1 + (h % 3 == 0 ? 2.0 : 0.5) * rng.uniform());
+    std::vector<routing::LosRequest> single, pairs;
+    for (std::uint32_t t = 0; t < pop.trip_count(); t += 3)
+        single.push_back({t, static_cast<std::int32_t>(rng.below(26 * 3600))});
+    for (std::uint32_t tour = 0; tour < pop.tour_count(); tour += 2)
+        for (const std::int32_t shift : {-1800, 0, 1800}) {
+            pairs.push_back({2 * tour, std::max(0, pop.tour_depart_s[tour] + shift)});
+            pairs.push_back({2 * tour + 1, std::max(0, pop.tour_return_s[tour] + shift)});
+        }
+    const std::array<routing::LosBatch, 2> batches{routing::LosBatch{single, false}, routing::LosBatch{pairs, true}};
+    const auto both = routing::compute_los_at(ctx, pop, batches, &times);
+    REQUIRE(both.size() == 2);
+    const auto alone_single = routing::compute_los_at(ctx, pop, single, &times, false);
+    const auto alone_pairs = routing::compute_los_at(ctx, pop, pairs, &times);
+    std::size_t car = 0, transit = 0;
+    for (const auto& [a, b] : {std::pair{&both[0], &alone_single}, std::pair{&both[1], &alone_pairs}}) {
+        CHECK(a->car_ok == b->car_ok);
+        CHECK(a->car_time_s == b->car_time_s);
+        CHECK(a->car_drive_s == b->car_drive_s);
+        CHECK(a->car_distance_m == b->car_distance_m);
+        CHECK(a->transit_ok == b->transit_ok);
+        CHECK(a->pt_distance_m == b->pt_distance_m);
+        CHECK(a->pt.in_vehicle_s == b->pt.in_vehicle_s);
+        CHECK(a->pt.access_kind == b->pt.access_kind);
+        CHECK(a->pt.lot_stop == b->pt.lot_stop);
+        for (const auto ok : a->car_ok) car += ok;
+        for (const auto ok : a->transit_ok) transit += ok;
+    }
+    CHECK(both[0].pt.access_s.empty());  // no transit asked for
+    CHECK(car > pop.trip_count() / 2);
+    CHECK(transit > 100);
+}
+
 // The tiny scenario's population with every mode in turn (both trips of a tour alike).
 struct TinyTrips {
     scenario::Scenario s = scenario::load_scenario(data / "tiny.yaml");
