@@ -6,7 +6,8 @@
 // have far fewer, so customization does O(N^1.5) triangles. Reports the phases (order, contraction,
 // customization with 1 and 2 threads), one-to-one queries per second with and without path
 // unpacking, PHAST one-to-all against ShortestPathTree::run, and a 100 x 100 many-to-many.
-// Usage: bench_cch [N] [--queries Q] [--sources S] [--shape K] [--reps R] [--seed SEED]
+// --scalar keeps the customization's and the queries' scalar loops where the processor has AVX-512.
+// Usage: bench_cch [N] [--queries Q] [--sources S] [--shape K] [--reps R] [--seed SEED] [--scalar]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -78,13 +79,16 @@ int main(int argc, char** argv) {
             shape = static_cast<std::uint32_t>(std::atoi(argv[++i]));
         } else if (arg == "--reps" && i + 1 < argc) {
             reps = std::max(1, std::atoi(argv[++i]));
+        } else if (arg == "--scalar") {
+            routing::set_cch_simd(false);
         } else if (arg == "--seed" && i + 1 < argc) {
             seed = std::strtoull(argv[++i], nullptr, 10);
         } else if (!arg.empty() && arg[0] != '-') {
             requested = std::strtoull(arg.c_str(), nullptr, 10);
         } else {
-            fmt::print(stderr,
-                       "usage: bench_cch [N] [--queries Q] [--sources S] [--shape K] [--reps R] [--seed SEED]\n");
+            fmt::print(
+                stderr,
+                "usage: bench_cch [N] [--queries Q] [--sources S] [--shape K] [--reps R] [--seed SEED] [--scalar]\n");
             return 2;
         }
     }
@@ -125,6 +129,7 @@ int main(int argc, char** argv) {
     }
     const auto n = static_cast<std::uint32_t>(x.size());
     const auto graph = routing::make_graph(n, tail, head, time, length, {});
+    fmt::print("loops: {}\n", routing::cch_simd() ? "AVX-512, eight arcs at a time" : "scalar");
     fmt::print("grid {} x {} with {} shape nodes per street: {} nodes, {} arcs\n", side, side, shape, n,
                graph.arc_count());
 

@@ -16,6 +16,13 @@
 
 #include "sim/core/types.hpp"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define FLEMSIM_X86_SIMD 1
+#include <immintrin.h>
+#else
+#define FLEMSIM_X86_SIMD 0
+#endif
+
 namespace flemsim::routing {
 
 namespace {
@@ -389,6 +396,66 @@ std::uint32_t Cch::find_arc(std::uint32_t low, std::uint32_t high) const {
     return it != end && *it == high ? static_cast<std::uint32_t>(it - m_up_head.begin()) : invalid_index;
 }
 
+namespace {
+
+#if FLEMSIM_X86_SIMD
+bool avx512_available() {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+}
+bool has_avx512 = avx512_available();
+
+// The inner loop of CchMetric::customize() eight triangles at a time, for the upward arcs z-y,
+// zy in [zy, stop), of one lower neighbour z of x: each lane does the scalar loop's additions and
+// comparisons for its own arc x-y (the heads are distinct), so the weights and vias get the same
+// bits. Returns where the scalar loop goes on.
+__attribute__((target("avx512f,avx512vl"))) std::uint32_t customize_avx512(
+    std::uint32_t zy, std::uint32_t stop, double x_to_z, double z_to_x, std::uint32_t middle, const std::uint32_t* head,
+    const std::uint32_t* arc_of, double* forward, double* backward, std::uint32_t* forward_via,
+    std::uint32_t* backward_via) {
+    const __m512d xz = _mm512_set1_pd(x_to_z), zx = _mm512_set1_pd(z_to_x);
+    const __m256i via = _mm256_set1_epi32(static_cast<int>(middle));
+    for (; zy + 8 <= stop; zy += 8) {
+        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(head + zy));
+        const __m256i xy = _mm256_i32gather_epi32(reinterpret_cast<const int*>(arc_of), h, 4);
+        const __m512d f = _mm512_add_pd(xz, _mm512_loadu_pd(forward + zy));
+        const __mmask8 fm =
+            _mm512_cmp_pd_mask(f, _mm512_mask_i32gather_pd(_mm512_setzero_pd(), 0xFF, xy, forward, 8), _CMP_LT_OQ);
+        if (fm) {
+            _mm512_mask_i32scatter_pd(forward, fm, xy, f, 8);
+            _mm256_mask_i32scatter_epi32(forward_via, fm, xy, via, 4);
+        }
+        const __m512d b = _mm512_add_pd(_mm512_loadu_pd(backward + zy), zx);
+        const __mmask8 bm =
+            _mm512_cmp_pd_mask(b, _mm512_mask_i32gather_pd(_mm512_setzero_pd(), 0xFF, xy, backward, 8), _CMP_LT_OQ);
+        if (bm) {
+            _mm512_mask_i32scatter_pd(backward, bm, xy, b, 8);
+            _mm256_mask_i32scatter_epi32(backward_via, bm, xy, via, 4);
+        }
+    }
+    return zy;
+}
+#endif
+
+}  // namespace
+
+bool cch_simd() {
+#if FLEMSIM_X86_SIMD
+    return has_avx512;
+#else
+    return false;
+#endif
+}
+
+bool set_cch_simd(bool on) {
+#if FLEMSIM_X86_SIMD
+    has_avx512 = on && avx512_available();
+#else
+    (void)on;
+#endif
+    return cch_simd();
+}
+
 CchMetric::CchMetric(const Cch& cch)
     : m_cch(&cch),
       m_forward(cch.arc_count(), infinity),
@@ -450,6 +517,17 @@ void CchMetric::customize(std::span<const double> arc_weight) {
             if (zy < z_end && head[zy] < first_head)
                 zy = static_cast<std::uint32_t>(std::lower_bound(head + zy, head + z_end, first_head) - head);
             const std::uint32_t middle = shortcut_bit | tail[zx];
+#if FLEMSIM_X86_SIMD
+            if (has_avx512 && z_end - zy >= 16) {
+                // The heads of z above x up to last_head: all of them unless x is split into tasks.
+                const std::uint32_t stop =
+                    end - begin == up_first[x + 1] - up_first[x]
+                        ? z_end
+                        : static_cast<std::uint32_t>(std::upper_bound(head + zy, head + z_end, last_head) - head);
+                zy = customize_avx512(zy, stop, x_to_z, z_to_x, middle, head, arc_of.data(), forward, backward,
+                                      forward_via, backward_via);
+            }
+#endif
             // Branches rather than conditional moves: improvements are rare once an arc has seen a
             // few triangles, and unconditional stores of weight and via measured 20% slower.
             for (; zy < z_end && head[zy] <= last_head; ++zy) {
@@ -645,20 +723,43 @@ void CchQuery::set_metric(const CchMetric& metric) {
     m_source_kept = false;
 }
 
+namespace {
+
+#if FLEMSIM_X86_SIMD
+// relax() eight arcs at a time: the heads of a rank's arcs are distinct, so the lanes never write
+// the same rank, and each lane does the scalar loop's addition and comparison: the same bits.
+__attribute__((target("avx512f,avx512vl"))) std::uint32_t relax_avx512(double d, const CchMetric::ArcView& arcs,
+                                                                       std::uint32_t begin, std::uint32_t end,
+                                                                       double* dist, std::uint32_t* pred) {
+    const __m512d vd = _mm512_set1_pd(d);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    std::uint32_t c = begin;
+    for (; c + 8 <= end; c += 8) {
+        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(arcs.head + c));
+        const __m512d nd = _mm512_add_pd(vd, _mm512_loadu_pd(arcs.weight + c));
+        const __m512d old = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), 0xFF, h, dist, 8);
+        const __mmask8 better = _mm512_cmp_pd_mask(nd, old, _CMP_LT_OQ);
+        if (!better) continue;
+        _mm512_mask_i32scatter_pd(dist, better, h, nd, 8);
+        const __m256i p = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(c)), lane);
+        _mm256_mask_i32scatter_epi32(pred, better, h, p, 4);
+    }
+    return c;
+}
+#endif
+
+}  // namespace
+
 void CchQuery::relax(std::uint32_t rank, const CchMetric::ArcView& arcs, std::vector<double>& dist,
                      std::vector<std::uint32_t>& pred) {
     const double d = dist[rank];
     if (d == infinity) return;
-    const std::uint32_t begin = arcs.first[rank], end = arcs.first[rank + 1];
-    if (arcs.arc) {
-        for (std::uint32_t c = begin; c < end; ++c) {
-            const double nd = d + arcs.weight[c];
-            const std::uint32_t h = arcs.head[c];
-            if (nd < dist[h]) dist[h] = nd, pred[h] = arcs.arc[c];
-        }
-        return;
-    }
-    for (std::uint32_t c = begin; c < end; ++c) {
+    std::uint32_t c = arcs.first[rank];
+    const std::uint32_t end = arcs.first[rank + 1];
+#if FLEMSIM_X86_SIMD
+    if (has_avx512 && end - c >= 16) c = relax_avx512(d, arcs, c, end, dist.data(), pred.data());
+#endif
+    for (; c < end; ++c) {
         const double nd = d + arcs.weight[c];
         const std::uint32_t h = arcs.head[c];
         if (nd < dist[h]) dist[h] = nd, pred[h] = c;
@@ -745,10 +846,20 @@ bool CchQuery::path(std::vector<std::uint32_t>& arcs) {
     if (!m_dirty || m_meeting == invalid_index) return false;
     const auto& tail = m_metric->cch().up_tail();
     m_arcs.clear();
-    for (std::uint32_t v = m_meeting; v != m_source; v = tail[m_forward_pred[v]]) m_arcs.push_back(m_forward_pred[v]);
+    // A predecessor is a position in the searched arcs (query_arcs), mapped to its upward arc here.
+    const auto forward = m_metric->query_arcs(true), backward = m_metric->query_arcs(false);
+    const auto upward = [](const CchMetric::ArcView& view, std::uint32_t c) { return view.arc ? view.arc[c] : c; };
+    for (std::uint32_t v = m_meeting; v != m_source;) {
+        const std::uint32_t a = upward(forward, m_forward_pred[v]);
+        m_arcs.push_back(a);
+        v = tail[a];
+    }
     for (std::size_t i = m_arcs.size(); i-- > 0;) m_metric->unpack(m_arcs[i], true, arcs, m_stack);
-    for (std::uint32_t v = m_meeting; v != m_target; v = tail[m_backward_pred[v]])
-        m_metric->unpack(m_backward_pred[v], false, arcs, m_stack);
+    for (std::uint32_t v = m_meeting; v != m_target;) {
+        const std::uint32_t a = upward(backward, m_backward_pred[v]);
+        m_metric->unpack(a, false, arcs, m_stack);
+        v = tail[a];
+    }
     return true;
 }
 

@@ -38,6 +38,14 @@
 
 namespace flemsim::routing {
 
+// Whether the customization and the one-to-one queries' relaxations run eight arcs at a time
+// (AVX-512, on x86-64 processors that have it, chosen when the program starts); the results are
+// the same bits as the scalar loops'. set_cch_simd(false) keeps the scalar loops, true takes the
+// vector ones where the processor has them (for tests and benchmarks; not while a customization
+// or query runs); it returns what is now in use.
+bool cch_simd();
+bool set_cch_simd(bool on);
+
 // A metric-independent order for the CCH (order[rank] = node) by nested dissection on the node
 // coordinates `x`, `y` (one per node, any planar system): a cell is split into its connected
 // components; a connected cell is cut by the sweep along one of four directions (x, y and the two
@@ -210,7 +218,7 @@ private:
     const CchMetric* m_metric;
     std::vector<double> m_forward_dist;  // by rank; +inf outside the last run's search spaces
     std::vector<double> m_backward_dist;
-    std::vector<std::uint32_t> m_forward_pred;  // upward arc by which a rank was reached
+    std::vector<std::uint32_t> m_forward_pred;  // position in query_arcs() of the arc by which a rank was reached
     std::vector<std::uint32_t> m_backward_pred;
     std::vector<std::uint32_t> m_arcs;   // path scratch
     std::vector<std::uint32_t> m_stack;  // unpacking scratch
