@@ -274,24 +274,29 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
         // The gap's car paths in the day's own times, the replanning's car and transit in the
         // averaged ones. Where those are the same (the first day), one customization of the car
         // hierarchy per hour serves both.
-        const auto gap_rq = gap_requests(out.trip_mode, out.day, in.params.seed, s.travel_time_gap_sample);
-        const auto rp_rq = choice::replan_requests(in, it);
-        routing::RequestLos gap_los, rp_los;
-        if (exp.car.time_s == seen.time_s) {
-            const std::array<routing::LosBatch, 2> batches{routing::LosBatch{gap_rq, false},
-                                                           routing::LosBatch{rp_rq.requests, true}};
-            auto both = routing::compute_los_at(ctx, pop, batches, &seen);
-            gap_los = std::move(both[0]);
-            rp_los = std::move(both[1]);
-        } else {
-            gap_los = routing::compute_los_at(ctx, pop, gap_rq, &seen, false);
-            rp_los = routing::compute_los_at(ctx, pop, rp_rq.requests, &exp.car);
+        // (In a block: the requests and their level of service go before the next routes.)
+        bool converged = false, last = false;
+        choice::ReplanSummary rp;
+        {
+            const auto gap_rq = gap_requests(out.trip_mode, out.day, in.params.seed, s.travel_time_gap_sample);
+            const auto rp_rq = choice::replan_requests(in, it);
+            routing::RequestLos gap_los, rp_los;
+            if (exp.car.time_s == seen.time_s) {
+                const std::array<routing::LosBatch, 2> batches{routing::LosBatch{gap_rq, false},
+                                                               routing::LosBatch{rp_rq.requests, true}};
+                auto both = routing::compute_los_at(ctx, pop, batches, &seen);
+                gap_los = std::move(both[0]);
+                rp_los = std::move(both[1]);
+            } else {
+                gap_los = routing::compute_los_at(ctx, pop, gap_rq, &seen, false);
+                rp_los = routing::compute_los_at(ctx, pop, rp_rq.requests, &exp.car);
+            }
+            rec.travel_time_gap = travel_time_gap(ctx, out.routes, seen, gap_rq, gap_los);
+            converged = it > 0 && it + 1 >= s.min_iterations && settled(rec, out.iterations.back(), s);
+            last = converged || it + 1 == s.max_iterations;
+            // After the last day the replanning is only measured (the gap), not applied.
+            rp = choice::replan(in, it, !last, out.plans, rp_rq, rp_los);
         }
-        rec.travel_time_gap = travel_time_gap(ctx, out.routes, seen, gap_rq, gap_los);
-        const bool converged = it > 0 && it + 1 >= s.min_iterations && settled(rec, out.iterations.back(), s);
-        const bool last = converged || it + 1 == s.max_iterations;
-        // After the last day the replanning is only measured (the gap), not applied.
-        const auto rp = choice::replan(in, it, !last, out.plans, rp_rq, rp_los);
         rec.replanning_share = pop.person_count() ? static_cast<double>(rp.persons) / pop.person_count() : 0.0;
         rec.switched_share = rp.tours ? static_cast<double>(rp.switched) / rp.tours : 0.0;
         rec.gap_util = rp.tours ? rp.gap_sum / rp.tours : 0.0;

@@ -282,6 +282,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     // them), or from the static level of service.
     std::vector<core::TripRecord> trips;
     LoopResult loop;
+    std::vector<report::ZoneUnreachable> unreachable;
     if (s.simulation.enabled) {
         // Boarding and alighting stops and lines of the static journeys serve the static trip
         // records only: the simulated days route their own.
@@ -293,6 +294,12 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         result.iteration_seconds = loop.iteration_seconds;
         clock.lap("simulated days (" + std::to_string(loop.iterations.size()) + ")");
         los = routing::TripLos{};  // no longer needed: the trips take what the last day gave
+        // The zones' unreachable pairs are the last use of the street hierarchies (skims at
+        // 8:00, with the transit model as the days left it). They go before the trip records
+        // are made: on large networks they hold hundreds of MiB (the grid of 100,000 nodes: about
+        // 0.6 GiB), which would add to the run's peak.
+        unreachable = zones_unreachable(ctx);
+        ctx.cchs = std::make_shared<routing::StreetCchs>();
         trips = simulated_trips(in, ctx, loop);
         std::vector<std::string> line_names(net.line_names), stop_names(net.stop_names);
         result.crowding = report::compute_crowding(loop.day.transit_load, line_names, stop_names);
@@ -331,10 +338,9 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     // What a planner should look at first (the report's "Check these"); a simulated day's from
     // the tables written into the trip log, made here once.
     std::optional<output::SimulationSources> sources;
-    std::vector<report::ZoneUnreachable> unreachable;
     {
         report::CheckInputs ci{trips, net.line_names, result.split.transit_wait_over_60};
-        unreachable = zones_unreachable(ctx);
+        if (!s.simulation.enabled) unreachable = zones_unreachable(ctx);
         ci.zones_unreachable = &unreachable;
         if (s.simulation.enabled) {
             sources = simulation_sources(pop, ctx, loop);
