@@ -6,7 +6,7 @@
 // have far fewer, so customization does O(N^1.5) triangles. Reports the phases (order, contraction,
 // customization with 1 and 2 threads), one-to-one queries per second with and without path
 // unpacking, PHAST one-to-all against ShortestPathTree::run, and a 100 x 100 many-to-many.
-// --scalar keeps the customization's and the queries' scalar loops where the processor has AVX-512.
+// --scalar keeps the queries' scalar relaxation where the processor has AVX-512.
 // Usage: bench_cch [N] [--queries Q] [--sources S] [--shape K] [--reps R] [--seed SEED] [--scalar]
 #include <algorithm>
 #include <chrono>

@@ -404,37 +404,6 @@ bool avx512_available() {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
 }
 bool has_avx512 = avx512_available();
-
-// The inner loop of CchMetric::customize() eight triangles at a time, for the upward arcs z-y,
-// zy in [zy, stop), of one lower neighbour z of x: each lane does the scalar loop's additions and
-// comparisons for its own arc x-y (the heads are distinct), so the weights and vias get the same
-// bits. Returns where the scalar loop goes on.
-__attribute__((target("avx512f,avx512vl"))) std::uint32_t customize_avx512(
-    std::uint32_t zy, std::uint32_t stop, double x_to_z, double z_to_x, std::uint32_t middle, const std::uint32_t* head,
-    const std::uint32_t* arc_of, double* forward, double* backward, std::uint32_t* forward_via,
-    std::uint32_t* backward_via) {
-    const __m512d xz = _mm512_set1_pd(x_to_z), zx = _mm512_set1_pd(z_to_x);
-    const __m256i via = _mm256_set1_epi32(static_cast<int>(middle));
-    for (; zy + 8 <= stop; zy += 8) {
-        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(head + zy));
-        const __m256i xy = _mm256_i32gather_epi32(reinterpret_cast<const int*>(arc_of), h, 4);
-        const __m512d f = _mm512_add_pd(xz, _mm512_loadu_pd(forward + zy));
-        const __mmask8 fm =
-            _mm512_cmp_pd_mask(f, _mm512_mask_i32gather_pd(_mm512_setzero_pd(), 0xFF, xy, forward, 8), _CMP_LT_OQ);
-        if (fm) {
-            _mm512_mask_i32scatter_pd(forward, fm, xy, f, 8);
-            _mm256_mask_i32scatter_epi32(forward_via, fm, xy, via, 4);
-        }
-        const __m512d b = _mm512_add_pd(_mm512_loadu_pd(backward + zy), zx);
-        const __mmask8 bm =
-            _mm512_cmp_pd_mask(b, _mm512_mask_i32gather_pd(_mm512_setzero_pd(), 0xFF, xy, backward, 8), _CMP_LT_OQ);
-        if (bm) {
-            _mm512_mask_i32scatter_pd(backward, bm, xy, b, 8);
-            _mm256_mask_i32scatter_epi32(backward_via, bm, xy, via, 4);
-        }
-    }
-    return zy;
-}
 #endif
 
 }  // namespace
@@ -517,17 +486,6 @@ void CchMetric::customize(std::span<const double> arc_weight) {
             if (zy < z_end && head[zy] < first_head)
                 zy = static_cast<std::uint32_t>(std::lower_bound(head + zy, head + z_end, first_head) - head);
             const std::uint32_t middle = shortcut_bit | tail[zx];
-#if FLEMSIM_X86_SIMD
-            if (has_avx512 && z_end - zy >= 16) {
-                // The heads of z above x up to last_head: all of them unless x is split into tasks.
-                const std::uint32_t stop =
-                    end - begin == up_first[x + 1] - up_first[x]
-                        ? z_end
-                        : static_cast<std::uint32_t>(std::upper_bound(head + zy, head + z_end, last_head) - head);
-                zy = customize_avx512(zy, stop, x_to_z, z_to_x, middle, head, arc_of.data(), forward, backward,
-                                      forward_via, backward_via);
-            }
-#endif
             // Branches rather than conditional moves: improvements are rare once an arc has seen a
             // few triangles, and unconditional stores of weight and via measured 20% slower.
             for (; zy < z_end && head[zy] <= last_head; ++zy) {

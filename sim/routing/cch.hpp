@@ -38,11 +38,10 @@
 
 namespace flemsim::routing {
 
-// Whether the customization and the one-to-one queries' relaxations run eight arcs at a time
-// (AVX-512, on x86-64 processors that have it, chosen when the program starts); the results are
-// the same bits as the scalar loops'. set_cch_simd(false) keeps the scalar loops, true takes the
-// vector ones where the processor has them (for tests and benchmarks; not while a customization
-// or query runs); it returns what is now in use.
+// Whether the one-to-one queries relax eight arcs at a time (AVX-512, on x86-64 processors that
+// have it, chosen when the program starts); the results are the same bits as the scalar loop's.
+// set_cch_simd(false) keeps the scalar loop, true takes the vector one where the processor has it
+// (for tests and benchmarks; not while a query runs); it returns what is now in use.
 bool cch_simd();
 bool set_cch_simd(bool on);
 

@@ -441,7 +441,7 @@ TEST_CASE("CCH customization after changing one arc equals a fresh build") {
     }
 }
 
-TEST_CASE("CCH customization and queries give the same bits with 1 and 2 threads, scalar and vector") {
+TEST_CASE("CCH customization and queries give the same bits with 1 and 2 threads, queries scalar and vector") {
     // A grid of 15,000 nodes has levels of many nodes and top separators with split tasks.
     const std::uint32_t side_x = 150, side_y = 100, n = side_x * side_y;
     core::Rng rng(7, core::Stream::person_attributes, 0xcc7);
