@@ -219,6 +219,17 @@ struct Flemingsberg2017 {
     routing::RoutingContext ctx = routing::build_routing(net, s);
 };
 
+// 24 hours of random congested car times: free flow times 1 to 3 (every third hour) or 1 to 1.5.
+routing::CarTimes congested_hours(const routing::StreetGraph& g, core::Rng& rng) {
+    routing::CarTimes times;
+    times.hours = 24;
+    times.time_s.resize(times.hours * g.arc_count());
+    for (std::size_t h = 0; h < times.hours; ++h)
+        for (std::size_t a = 0; a < g.arc_count(); ++a)
+            times.time_s[h * g.arc_count() + a] = g.time_s[a] * (1 + (h % 3 == 0 ? 2.0 : 0.5) * rng.uniform());
+    return times;
+}
+
 TEST_CASE("zone impedance from batched PHAST trees equals the searches'") {
     // Flemingsberg: 4,000-odd nodes a mode, so the searches by default; batched PHAST forced.
     const Flemingsberg2017 f;
@@ -297,12 +308,7 @@ TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fr
     const auto& ctx = f.ctx;
     const auto& g = ctx.car;
     core::Rng rng(17, core::Stream::person_attributes, 0xca5);
-    routing::CarTimes times;
-    times.hours = 24;
-    times.time_s.resize(times.hours * g.arc_count());
-    for (std::size_t h = 0; h < times.hours; ++h)
-        for (std::size_t a = 0; a < g.arc_count(); ++a)
-            times.time_s[h * g.arc_count() + a] = g.time_s[a] * (1 + (h % 3 == 0 ? 2.0 : 0.5) * rng.uniform());
+    const auto times = congested_hours(g, rng);
     std::vector<routing::CarQuery> queries;
     std::vector<std::uint64_t> keys;
     const auto nodes = static_cast<std::uint32_t>(g.node_count());
@@ -373,12 +379,7 @@ TEST_CASE("requests answered in batches at the same times equal each batch alone
                                             routing::compute_zone_impedance(ctx, 8 * 3600));
     REQUIRE(pop.tour_count() > 500);
     core::Rng rng(17, core::Stream::person_attributes, 0xba7);
-    routing::CarTimes times;
-    times.hours = 24;
-    times.time_s.resize(times.hours * g.arc_count());
-    for (std::size_t h = 0; h < times.hours; ++h)
-        for (std::size_t a = 0; a < g.arc_count(); ++a)
-            times.time_s[h * g.arc_count() + a] = g.time_s[a] * (1 + (h % 3 == 0 ? 2.0 : 0.5) * rng.uniform());
+    const auto times = congested_hours(g, rng);
     std::vector<routing::LosRequest> single, pairs;
     for (std::uint32_t t = 0; t < pop.trip_count(); t += 3)
         single.push_back({t, static_cast<std::int32_t>(rng.below(26 * 3600))});
