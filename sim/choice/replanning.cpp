@@ -74,12 +74,6 @@ ReplanRequests replan_requests(const ChoiceInputs& in, int iteration) {
     return rq;
 }
 
-ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx, const routing::CarTimes* car_times,
-                     int iteration, bool apply, TourPlans& plans) {
-    const auto rq = replan_requests(in, iteration);
-    return replan(in, iteration, apply, plans, rq, routing::compute_los_at(ctx, in.pop, rq.requests, car_times));
-}
-
 ReplanSummary replan(const ChoiceInputs& in, int iteration, bool apply, TourPlans& plans, const ReplanRequests& rq,
                      const routing::RequestLos& los) {
     const auto& s = in.params.replanning;

@@ -40,16 +40,13 @@ struct ReplanSummary {
 };
 
 // Reconsiders the tours of the persons drawn for `iteration` (stream: seed, replanning,
-// person, iteration); with `apply` false only measures the gap. Walk and bike times come
-// from `in.los` (they do not depend on the day); car times from `car_times`; transit from
-// the costs the routing context's transit model holds.
-ReplanSummary replan(const ChoiceInputs& in, const routing::RoutingContext& ctx, const routing::CarTimes* car_times,
-                     int iteration, bool apply, TourPlans& plans);
-
-// The same in two steps, so that the caller can have the level of service of the requests
-// answered together with others (routing::LosBatch): who reconsiders and what they ask for
-// (tour i, shift j, trip out 0 or back 1 at (i * shifts + j) * 2 + trip), then the choice
-// given `los`, the answers to `requests`.
+// person, iteration), in two steps, so that the caller can have the level of service of the
+// requests answered together with others (routing::LosBatch). replan_requests: who
+// reconsiders and what they ask for, car and transit at each candidate departure (tour i,
+// shift j, trip out 0 or back 1 at (i * shifts + j) * 2 + trip). replan: the choice given
+// `los`, the answers to those requests (routing::compute_los_at: car in the averaged times,
+// transit with the costs the routing context's transit model holds); walk and bike come from
+// `in.los` (they do not depend on the day). With `apply` false it only measures the gap.
 struct ReplanRequests {
     std::uint64_t persons = 0;
     std::vector<std::uint32_t> tours;

@@ -989,20 +989,22 @@ RequestLos compute_los_at(const RoutingContext& ctx, const population::Populatio
 
 std::vector<RequestLos> compute_los_at(const RoutingContext& ctx, const population::Population& pop,
                                        std::span<const LosBatch> batches, const CarTimes* car_times) {
+    std::vector<RequestLos> out;
+    if (batches.empty()) return out;
     std::vector<PreparedRequests> prepared;
     prepared.reserve(batches.size());
     for (const auto& b : batches) prepared.push_back(prepare_requests(ctx, pop, b.requests, car_times));
     // Every batch's car queries in one pass: an hour's metric is customized once for all. Each
     // batch decided alone which of its queries go by the hierarchy, and the answers do not
     // depend on the queries answered with them, so each batch's are those it would have alone.
-    std::vector<CarQuery> queries;
-    std::vector<std::size_t> first_query;
-    for (const auto& p : prepared) {
+    // (Moved, not copied: a lone batch's queries are answered as they are.)
+    std::vector<CarQuery> queries = std::move(prepared.front().queries);
+    std::vector<std::size_t> first_query{0};
+    for (std::size_t k = 1; k < prepared.size(); ++k) {
         first_query.push_back(queries.size());
-        queries.insert(queries.end(), p.queries.begin(), p.queries.end());
+        queries.insert(queries.end(), prepared[k].queries.begin(), prepared[k].queries.end());
+        std::vector<CarQuery>().swap(prepared[k].queries);
     }
-    std::vector<RequestLos> out;
-    if (batches.empty()) return out;
     const CarAnswers answers = prepared.front().cch->answer(queries, false);
     for (std::size_t k = 0; k < batches.size(); ++k)
         out.push_back(finish_requests(ctx, pop, batches[k].requests, car_times, batches[k].transit, prepared[k],

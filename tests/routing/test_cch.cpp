@@ -460,8 +460,6 @@ TEST_CASE("CCH customization and queries give the same bits with 1 and 2 threads
     }
     const auto g = routing::make_graph(n, tail, head, time, length, {});
     const Cch cch(g, x, y);
-    std::vector<double> forward, backward;
-    std::vector<std::vector<std::uint32_t>> paths;
     // The query graph of perfect customization, both ways: kept arcs (by rank) and weights.
     const auto query_graph = [&](const CchMetric& m) {
         std::vector<std::uint32_t> arcs;
@@ -477,7 +475,7 @@ TEST_CASE("CCH customization and queries give the same bits with 1 and 2 threads
     std::vector<double> rounded(g.time_s.begin(), g.time_s.end());
     for (auto& w : rounded) w = std::round(w);
     const bool simd = routing::set_cch_simd(true);
-    if (!simd) MESSAGE("this processor has no AVX-512: only the scalar loops are compared across threads");
+    if (!simd) MESSAGE("this processor has no AVX-512: only the scalar queries are compared, across threads");
     for (const auto* weight : std::array<const std::vector<double>*, 2>{&g.time_s, &rounded}) {
         std::pair<std::vector<std::uint32_t>, std::vector<double>> pruned_first;
         std::vector<double> forward, backward, costs;
@@ -496,8 +494,8 @@ TEST_CASE("CCH customization and queries give the same bits with 1 and 2 threads
                 // Paths and costs on the whole hierarchy and on the query graph.
                 std::vector<std::vector<std::uint32_t>> p(40);
                 std::vector<double> c(40);
+                CchQuery whole(metric), kept(pruned);
                 for (std::uint32_t i = 0; i < 20; ++i) {
-                    CchQuery whole(metric), kept(pruned);
                     c[i] = whole.run(i * 701 % n, i * 4099 % n);
                     whole.path(p[i]);
                     c[20 + i] = kept.run(i * 4099 % n, i * 701 % n);
