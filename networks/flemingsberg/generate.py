@@ -373,6 +373,7 @@ VEHICLES = [  # (id, name, seated, standing) -- all assumption
     ("regional_2units", "Regionaltåg dubbeldäckare två enheter", 600, 240),
     ("bus_articulated", "Ledbuss 18 m", 50, 80),
     ("bus_standard", "Buss 12 m", 36, 44),
+    ("metro_c20", "Tunnelbanetåg C20 två enheter", 252, 576),
 ]
 
 BUS_SPEED_KPH = 25.0          # mean on the mesh incl. traffic (assumption)
@@ -447,6 +448,68 @@ HEADWAYS = [
     ("bus_712", [("06:00", "22:00", 30)]),                        # assumption
     ("bus_865", [("06:00", "20:00", 30)]),                        # assumption
 ]
+
+# Feeders (assumption). A gateway zone is a whole part of the region; its access points (see
+# ACCESS_* above) stand for the catchments within a walk of its stations. Most of its people live
+# and work farther out and reach the station by a local bus (or, in the inner city, the metro):
+# Botkyrka by bus to Tumba, Haninge to Handen, Södertälje to Södertälje C, the inner city by
+# tunnelbana to T-Centralen and City. Each gateway therefore has one feeder catchment too: a
+# feeder stop FEEDER_DIST_M beyond its main station (as seen from Flemingsberg station; 3 km, about
+# the mean distance of a catchment 1-5 km out) with an access point of its own a walk of
+# FEEDER_WALK_M away (500 m: the median walk to a bus stop in Melbourne's VISTA survey, the source
+# of the walks to trains quoted in benchmarks/RESULTS.md), and a feeder line from it to the
+# station. Its access road to the hub is that of any access point, so a car or bike from there
+# still takes the regional road. People of the zone are placed at its nodes in equal shares, the
+# feeder catchment's access point among them. Run times: a bus at BUS_SPEED_KPH over
+# ACCESS_ROAD_DETOUR x the straight line; the metro FEEDER_METRO_MIN. Headways: SL's local trunk
+# buses in these suburbs run about every 10 min in the peaks, 15 by day and 20 in the evening,
+# the metro every 5 min most of the day (assumption: the usual pattern, not these lines'
+# timetables; replace with the feed).
+FEEDER_DIST_M = 3000
+FEEDER_WALK_M = 500
+FEEDER_METRO_MIN = 6
+FEEDERS = [  # (gateway, station, mode, vehicle, name)
+    ("stockholm_city", "stockholm_city", "rail", "metro_c20", "Tunnelbana till T-Centralen"),
+    ("stockholms_sodra", "stockholms_sodra", "bus", "bus_standard", "Matarbuss Stockholms södra"),
+    ("alvsjo", "alvsjo", "bus", "bus_standard", "Matarbuss Älvsjö"),
+    ("huddinge", "huddinge", "bus", "bus_standard", "Matarbuss Huddinge"),
+    ("skarholmen", "skarholmen", "bus", "bus_standard", "Matarbuss Skärholmen"),
+    ("tumba", "tumba", "bus", "bus_standard", "Matarbuss Tumba"),
+    ("sodertalje", "sodertalje_c", "bus", "bus_standard", "Matarbuss Södertälje C"),
+    ("haninge", "handen", "bus", "bus_standard", "Matarbuss Handen"),
+]
+FEEDER_HEADWAYS = {
+    "bus": [("05:00", "06:00", 20), ("06:00", "09:00", 10), ("09:00", "15:00", 15), ("15:00", "18:00", 10),
+            ("18:00", "24:00", 20), ("24:00", "25:00", 30)],
+    "rail": [("05:00", "06:00", 10), ("06:00", "19:00", 5), ("19:00", "25:00", 10)],
+}
+
+
+def add_feeders():
+    """Expand FEEDERS into the tables: for each, a stop `f_<station>` (an own node off the mesh),
+    the gateway's listing of it (so it gets an access point FEEDER_WALK_M away and an access road
+    to the hub), a line `feeder_<station>` from it to the station, and its headways."""
+    global GATEWAYS
+    stop_info = {s[0]: s for s in STOPS}
+    gateways = {g[0]: g for g in GATEWAYS}
+    for gid, sid, mode, veh, name in FEEDERS:
+        _, sname, slat, slon, _, _ = stop_info[sid]
+        sx, sy = xy(slat, slon)
+        r = math.hypot(sx, sy)
+        flat, flon = lat_lon(sx + sx / r * FEEDER_DIST_M, sy + sy / r * FEEDER_DIST_M)
+        fid = "f_" + sid
+        STOPS.append((fid, "%s matarhållplats" % sname, round(flat, 4), round(flon, 4), "gateway", "assumption"))
+        g = gateways[gid]
+        road_kph = [s for s in g[6] if s[0] == sid][0][2]
+        gateways[gid] = g[:6] + (g[6] + [(fid, FEEDER_WALK_M, road_kph)],)
+        minutes = FEEDER_METRO_MIN if mode == "rail" else \
+            round(ACCESS_ROAD_DETOUR * FEEDER_DIST_M / (BUS_SPEED_KPH / 3.6) / 60)
+        LINES.append(("feeder_" + sid, name, mode, veh, [(fid, 0), (sid, minutes)]))
+        HEADWAYS.append(("feeder_" + sid, FEEDER_HEADWAYS[mode]))
+    GATEWAYS = [gateways[g[0]] for g in GATEWAYS]
+
+
+add_feeders()
 
 FILES = ["network.yaml", "nodes.csv", "links.csv", "zones.csv", "stops.csv", "vehicles.csv",
          "lines.csv", "line_stops.csv", "headways.csv"]
