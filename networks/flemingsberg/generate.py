@@ -1596,6 +1596,27 @@ def check(outdir, trip_log=None):
             if best > ACCESS_MAX_WALK_M:
                 err("gateway %s: no node within %d m on foot of station %s (nearest %.0f m)" % (
                     gid, ACCESS_MAX_WALK_M, sid, best))
+    # feeders: every gateway's feeder line runs from its feeder stop, which one of the gateway's
+    # nodes reaches within FEEDER_WALK_M on foot, to a station the gateway lists, with a headway
+    seq = {}
+    for r in T["line_stops"]:
+        seq.setdefault(r["line"], []).append((int(r["seq"]), r["stop"]))
+    timed = {r["line"] for r in T["headways"]}
+    feeders = 0
+    for gid, sid, _, _, _ in FEEDERS:
+        lid, fid = "feeder_" + sid, "f_" + sid
+        gstops = [st[0] for g in GATEWAYS if g[0] == gid for st in g[6]]
+        if [s for _, s in sorted(seq.get(lid, []))] != [fid, sid] or sid not in gstops or lid not in timed:
+            err("feeder %s: not a timed line from %s to %s, a station of gateway %s" % (lid, fid, sid, gid))
+            continue
+        members = {n for n in gw_zone_nodes if nodes[names[n]]["zone"] == gid}
+        near = within(walk, n_idx[stop_at[fid]], FEEDER_WALK_M + 1e-6) if stop_at.get(fid) in n_idx else {}
+        if not members & set(near):
+            err("feeder %s: no node of gateway %s within %d m on foot of its stop %s" % (lid, gid, FEEDER_WALK_M, fid))
+            continue
+        feeders += 1
+    print("feeders: %d of %d gateways, each from a stop within %d m on foot of one of its nodes to its main station" % (
+        feeders, len(GATEWAYS), FEEDER_WALK_M))
     if walk_conn:
         longest = max(walk_conn, key=lambda l: l["len"])
         print("walk connectors: %d, longest %.0f m (%s); gateway to listed station on foot: mean %.0f m, "

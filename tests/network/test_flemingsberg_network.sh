@@ -21,6 +21,17 @@ done
 # Every gateway's road capacity is stated against its base-year demand, and every junction's.
 [ "$(grep -c '^gateway .*: ok$' "$work/check.txt")" = 8 ] || fail "not every one of the 8 gateways has its roads checked"
 [ "$(grep -c '^junction .*: ok$' "$work/check.txt")" -ge 4 ] || fail "fewer than 4 junctions checked"
+# Every gateway has its feeder (a bus, or the metro, from a stop a short walk from one of its nodes
+# to its main station), and the check catches a feeder stop beyond that walk.
+grep -q '^feeders: 8 of 8 gateways' "$work/check.txt" || fail "not every one of the 8 gateways has its feeder"
+mkdir -p "$work/far"
+cp "$src"/networks/flemingsberg/*.csv "$src/networks/flemingsberg/network.yaml" "$work/far/"
+sed -i '/^ca_tumba_f_tumba,/s/,500.0,/,900.0,/' "$work/far/links.csv"
+grep -q '^ca_tumba_f_tumba,.*,900.0,' "$work/far/links.csv" || fail "could not lengthen Tumba's feeder walk in the copy"
+if "$python" "$src/networks/flemingsberg/generate.py" --check "$work/far" > "$work/far.txt"; then
+    fail "--check passes a network whose Tumba feeder stop is 900 m from the gateway"
+fi
+grep -q "feeder feeder_tumba" "$work/far.txt" || fail "--check does not name the far feeder stop"
 # The check must catch a junction whose arterials are too small: the same tables with
 # Hälsovägen's capacity cut to 300 veh/h.
 mkdir -p "$work/cut"
