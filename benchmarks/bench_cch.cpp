@@ -6,8 +6,12 @@
 // have far fewer, so customization does O(N^1.5) triangles. Reports the phases (order, contraction,
 // customization with 1 and 2 threads), one-to-one queries per second with and without path
 // unpacking, PHAST one-to-all against ShortestPathTree::run, and a 100 x 100 many-to-many.
-// --scalar keeps the queries' scalar relaxation where the processor has AVX-512.
-// Usage: bench_cch [N] [--queries Q] [--sources S] [--shape K] [--reps R] [--seed SEED] [--scalar]
+// --scalar keeps the queries' scalar relaxation where the processor has AVX-512; --node-by-node
+// customizes node by node instead of by chains (and compares the two either way);
+// --chain-min-arcs A takes chains of nodes with A upward arcs or more (32 by default);
+// --customization-only stops after the customization.
+// Usage: bench_cch [N] [--queries Q] [--sources S] [--shape K] [--reps R] [--seed SEED] [--scalar] [--node-by-node]
+// [--chain-min-arcs A] [--customization-only]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -67,6 +71,7 @@ bool close(double a, double b) {
 int main(int argc, char** argv) {
     std::size_t requested = 1'000'000;
     int queries = 20'000, sources = 10, reps = 2;
+    bool customization_only = false;
     std::uint32_t shape = 0;
     std::uint64_t seed = 1;
     for (int i = 1; i < argc; ++i) {
@@ -81,14 +86,20 @@ int main(int argc, char** argv) {
             reps = std::max(1, std::atoi(argv[++i]));
         } else if (arg == "--scalar") {
             routing::set_cch_simd(false);
+        } else if (arg == "--node-by-node") {
+            routing::set_cch_chains(false);
+        } else if (arg == "--chain-min-arcs" && i + 1 < argc) {
+            routing::set_cch_chains(routing::cch_chains(), static_cast<std::uint32_t>(std::atoi(argv[++i])));
+        } else if (arg == "--customization-only") {
+            customization_only = true;
         } else if (arg == "--seed" && i + 1 < argc) {
             seed = std::strtoull(argv[++i], nullptr, 10);
         } else if (!arg.empty() && arg[0] != '-') {
             requested = std::strtoull(arg.c_str(), nullptr, 10);
         } else {
-            fmt::print(
-                stderr,
-                "usage: bench_cch [N] [--queries Q] [--sources S] [--shape K] [--reps R] [--seed SEED] [--scalar]\n");
+            fmt::print(stderr,
+                       "usage: bench_cch [N] [--queries Q] [--sources S] [--shape K] [--reps R] [--seed SEED] "
+                       "[--scalar] [--node-by-node] [--chain-min-arcs A] [--customization-only]\n");
             return 2;
         }
     }
@@ -141,10 +152,12 @@ int main(int argc, char** argv) {
     fmt::print("contraction                  {:10.0f} ms\n", ms_since(t0));
     const double cch_mib = static_cast<double>(cch.arc_count()) * 12 / (1 << 20) +
                            static_cast<double>(n) * 20 / (1 << 20) +
-                           static_cast<double>(graph.arc_count()) * 5 / (1 << 20);
+                           static_cast<double>(graph.arc_count()) * 5 / (1 << 20) +
+                           static_cast<double>(cch.chain_lower_count()) * 4 / (1 << 20);
     const double metric_mib = static_cast<double>(cch.arc_count()) * 24 / (1 << 20);
-    fmt::print("CCH: {} upward arcs ({:.2f} per node), {} triangles, {} levels\n", cch.arc_count(),
-               static_cast<double>(cch.arc_count()) / n, cch.triangle_count(), cch.level_count());
+    fmt::print("CCH: {} upward arcs ({:.2f} per node), {} triangles, {} levels, {} chains ({} lower neighbours)\n",
+               cch.arc_count(), static_cast<double>(cch.arc_count()) / n, cch.triangle_count(), cch.level_count(),
+               cch.chain_count(), cch.chain_lower_count());
     fmt::print("memory: structure {:.0f} MiB, per metric {:.0f} MiB\n", cch_mib, metric_mib);
 
     routing::CchMetric metric(cch);
@@ -163,6 +176,23 @@ int main(int argc, char** argv) {
                    best_cpu);
     }
 
+    {
+        // The other customization order gives the same bits.
+        const bool chains = routing::cch_chains();
+        routing::set_cch_chains(!chains);
+        const routing::CchMetric other(cch, graph.time_s);
+        routing::set_cch_chains(chains);
+        std::size_t differ = 0;
+        for (std::size_t c = 0; c < cch.arc_count(); ++c)
+            differ += metric.forward_weight()[c] != other.forward_weight()[c] ||
+                      metric.backward_weight()[c] != other.backward_weight()[c] ||
+                      metric.forward_via()[c] != other.forward_via()[c] ||
+                      metric.backward_via()[c] != other.backward_via()[c];
+        fmt::print("customization {}: {} of {} arcs differ from {}\n", chains ? "by chains" : "node by node", differ,
+                   cch.arc_count(), chains ? "node by node" : "by chains");
+        if (differ) return 1;
+    }
+    if (customization_only) return 0;
     std::vector<std::uint32_t> from(static_cast<std::size_t>(queries)), to(static_cast<std::size_t>(queries));
     for (int q = 0; q < queries; ++q) from[q] = rng.below(n), to[q] = rng.below(n);
     routing::CchMetric pruned(cch, graph.time_s);

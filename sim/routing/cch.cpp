@@ -39,6 +39,12 @@ constexpr std::size_t max_ids = shortcut_bit;
 // top separators are one node per level, and their arcs carry a large share of the triangles.
 constexpr std::uint32_t split_arcs = 256;
 constexpr std::uint32_t chunk_arcs = 128;
+// The longest chain of the elimination tree customized as one (cch_chains()).
+constexpr std::uint32_t chain_nodes = 32;
+// Chains of nodes with fewer upward arcs are not taken together (set_cch_chains()); a chain's top
+// node's arcs are split in slices of chain_slice heads (parallel tasks).
+std::uint32_t chain_min_width = cch_chain_min_arcs;
+std::uint32_t chain_slice = cch_chain_slice_arcs;
 
 // The street graph as an undirected simple graph: no self loops, no parallels, neighbours sorted.
 struct Adjacency {
@@ -388,6 +394,72 @@ Cch::Cch(const StreetGraph& graph, std::span<const std::uint32_t> order) {
         }
         m_level_first[l + 1] = static_cast<std::uint32_t>(m_task_node.size());
     }
+
+    // Chains for the customization by chains: from the lowest rank not yet in one, up while the
+    // parent is the next rank and has this node as its only child, at most chain_nodes nodes of
+    // chain_min_width upward arcs or more. A chain's nodes after the first have their descendants
+    // in the chain or below its first node, so the chain is customized on its first node's level.
+    std::vector<std::uint32_t> children(n, 0);
+    for (std::uint32_t x = 0; x < n; ++x)
+        if (m_parent[x] != invalid_index) ++children[m_parent[x]];
+    const auto wide = [&](std::uint32_t r) { return m_up_first[r + 1] - m_up_first[r] >= chain_min_width; };
+    std::vector<std::uint32_t> chain(n, 0);  // at a chain's first rank its size, else 0
+    for (std::uint32_t x = 0; x < n;) {
+        std::uint32_t k = 1;
+        if (wide(x))
+            while (k < chain_nodes && x + k < n && m_parent[x + k - 1] == x + k && children[x + k] == 1 && wide(x + k))
+                ++k;
+        chain[x] = k;
+        m_chain_count += k > 1 ? 1 : 0;
+        x += k;
+    }
+    // Per chain: its lower neighbours below it, ascending, each by its first arc into the chain.
+    std::vector<std::uint32_t> lower_first(n, 0), lower_end(n, 0);
+    {
+        std::vector<std::uint32_t> lower;
+        for (std::uint32_t x = 0; x < n; ++x) {
+            if (chain[x] < 2) continue;
+            lower.clear();
+            for (std::uint32_t r = x; r < x + chain[x]; ++r)
+                for (std::uint32_t i = m_down_first[r]; i < m_down_first[r + 1]; ++i)
+                    if (const std::uint32_t z = m_up_tail[m_down_arc[i]]; z < x) lower.push_back(z);
+            std::sort(lower.begin(), lower.end());
+            lower.erase(std::unique(lower.begin(), lower.end()), lower.end());
+            lower_first[x] = static_cast<std::uint32_t>(m_chain_lower_arc.size());
+            for (const std::uint32_t z : lower)
+                m_chain_lower_arc.push_back(static_cast<std::uint32_t>(
+                    std::lower_bound(m_up_head.begin() + m_up_first[z], m_up_head.begin() + m_up_first[z + 1], x) -
+                    m_up_head.begin()));
+            lower_end[x] = static_cast<std::uint32_t>(m_chain_lower_arc.size());
+        }
+    }
+    m_chain_level_first.assign(2 * level_count + 1, 0);
+    const auto add = [&](std::uint32_t first, std::uint32_t b, std::uint32_t e) {
+        m_chain_first.push_back(first);
+        m_chain_size.push_back(chain[first]);
+        m_chain_arc_begin.push_back(b);
+        m_chain_arc_end.push_back(e);
+        m_chain_lower_first.push_back(lower_first[first]);
+        m_chain_lower_end.push_back(lower_end[first]);
+    };
+    for (std::uint32_t l = 0; l < level_count; ++l) {
+        for (std::uint32_t i = by_level_first[l]; i < by_level_first[l + 1]; ++i)
+            if (const std::uint32_t x = by_level[i]; chain[x] > 1) add(x, 0, 0);
+        m_chain_level_first[2 * l + 1] = static_cast<std::uint32_t>(m_chain_first.size());
+        for (std::uint32_t i = by_level_first[l]; i < by_level_first[l + 1]; ++i) {
+            const std::uint32_t x = by_level[i];
+            if (chain[x] == 0) continue;
+            const std::uint32_t top = x + chain[x] - 1;
+            const std::uint32_t begin = m_up_first[top], end = m_up_first[top + 1];
+            if (begin == end) continue;
+            // A lone node as before; a chain in slices of its top node's heads, larger ones since
+            // each slice reads the chain's lower neighbours anew.
+            const std::uint32_t step = chain[x] > 1 ? (end - begin > chain_slice ? chain_slice : end - begin)
+                                                    : (end - begin > split_arcs ? chunk_arcs : end - begin);
+            for (std::uint32_t b = begin; b < end; b += step) add(x, b, std::min(end, b + step));
+        }
+        m_chain_level_first[2 * l + 2] = static_cast<std::uint32_t>(m_chain_first.size());
+    }
 }
 
 std::uint32_t Cch::find_arc(std::uint32_t low, std::uint32_t high) const {
@@ -405,6 +477,7 @@ bool avx512_available() {
 }
 bool has_avx512 = avx512_available();
 #endif
+bool by_chains = true;
 
 }  // namespace
 
@@ -423,6 +496,17 @@ bool set_cch_simd(bool on) {
     (void)on;
 #endif
     return cch_simd();
+}
+
+bool cch_chains() {
+    return by_chains;
+}
+
+bool set_cch_chains(bool on, std::uint32_t min_arcs, std::uint32_t slice_arcs) {
+    by_chains = on;
+    chain_min_width = std::max<std::uint32_t>(1, min_arcs);
+    chain_slice = std::max<std::uint32_t>(1, slice_arcs);
+    return by_chains;
 }
 
 CchMetric::CchMetric(const Cch& cch)
@@ -469,11 +553,20 @@ void CchMetric::customize(std::span<const double> arc_weight) {
     std::uint32_t* forward_via = m_forward_via.data();
     std::uint32_t* backward_via = m_backward_via.data();
     const std::size_t n = g.node_count();
-    // Per thread: the arc from the task's node to each of its upward neighbours.
-    tbb::enumerable_thread_specific<std::vector<std::uint32_t>> arc_to(
-        [n] { return std::vector<std::uint32_t>(n, invalid_index); });
-    const auto run_task = [&](std::uint32_t t, std::vector<std::uint32_t>& arc_of) {
-        const std::uint32_t x = g.m_task_node[t], begin = g.m_task_arc_begin[t], end = g.m_task_arc_end[t];
+    // Per thread: the arc from the task's node to each of its upward neighbours (by chains: the
+    // position of each head among the task's heads), and the chains' tables.
+    struct Scratch {
+        std::vector<std::uint32_t> arc_of;
+        std::vector<std::uint32_t> table;  // chain node j, head position p -> arc, or invalid
+        std::vector<std::uint32_t> at;     // a lower neighbour's arcs: positions of their heads
+    };
+    tbb::enumerable_thread_specific<Scratch> scratch([n] {
+        return Scratch{std::vector<std::uint32_t>(n, invalid_index), {}, {}};
+    });
+    // The arcs [begin, end) of node x, each through every triangle of a lower neighbour z, in the
+    // order of z.
+    const auto run_arcs = [&](std::uint32_t x, std::uint32_t begin, std::uint32_t end,
+                              std::vector<std::uint32_t>& arc_of) {
         for (std::uint32_t c = begin; c < end; ++c) arc_of[head[c]] = c;
         const std::uint32_t first_head = head[begin], last_head = head[end - 1];
         for (std::uint32_t i = g.m_down_first[x]; i < g.m_down_first[x + 1]; ++i) {
@@ -497,15 +590,124 @@ void CchMetric::customize(std::span<const double> arc_weight) {
             }
         }
     };
+    const auto run_task = [&](std::uint32_t t, std::vector<std::uint32_t>& arc_of) {
+        run_arcs(g.m_task_node[t], g.m_task_arc_begin[t], g.m_task_arc_end[t], arc_of);
+    };
+    const auto first_at_or_above = [&](std::uint32_t x, std::uint32_t h) {
+        return static_cast<std::uint32_t>(std::lower_bound(head + up_first[x], head + up_first[x + 1], h) - head);
+    };
+    // A chain's arcs among its own nodes, node by node (each node's lower neighbours include the
+    // chain's nodes below it).
+    const auto run_chain_inside = [&](std::uint32_t first, std::uint32_t k, std::vector<std::uint32_t>& arc_of) {
+        for (std::uint32_t x = first; x + 1 < first + k; ++x) {
+            const std::uint32_t b = up_first[x], e = first_at_or_above(x, first + k);
+            if (b < e) run_arcs(x, b, e, arc_of);
+        }
+    };
+    // The arcs of every node of the chain [first, first + k) to the heads of its top node's arcs
+    // [begin, end). Each lower neighbour z below the chain, in order, offers its triangles to
+    // every chain node it neighbours while its arcs are at hand; then the chain's own nodes, in
+    // order. An arc x-y sees its triangles in the order of z, as node by node.
+    const auto run_chain = [&](std::uint32_t t, Scratch& s) {
+        const std::uint32_t first = g.m_chain_first[t], k = g.m_chain_size[t];
+        const std::uint32_t begin = g.m_chain_arc_begin[t], end = g.m_chain_arc_end[t];
+        const std::uint32_t top = first + k - 1, width = end - begin;
+        const std::uint32_t first_head = head[begin], last_head = head[end - 1];
+        std::uint32_t* pos = s.arc_of.data();
+        for (std::uint32_t c = begin; c < end; ++c) pos[head[c]] = c - begin;
+        s.table.assign(static_cast<std::size_t>(k) * width, invalid_index);
+        for (std::uint32_t j = 0; j < k; ++j) {
+            const std::uint32_t x = first + j;
+            std::uint32_t* row = s.table.data() + static_cast<std::size_t>(j) * width;
+            for (std::uint32_t c = first_at_or_above(x, first_head); c < up_first[x + 1] && head[c] <= last_head; ++c)
+                row[pos[head[c]]] = c;
+        }
+        const std::uint32_t* table = s.table.data();
+        const auto relax = [&](std::uint32_t zx, std::uint32_t zy, std::uint32_t z_end, const std::uint32_t* row,
+                               std::uint32_t middle) {
+            const double x_to_z = backward[zx], z_to_x = forward[zx];
+            if (x_to_z == infinity && z_to_x == infinity) return;
+            for (; zy < z_end && head[zy] <= last_head; ++zy) {
+                const std::uint32_t xy = row[pos[head[zy]]];
+                const double f = x_to_z + forward[zy];
+                if (f < forward[xy]) forward[xy] = f, forward_via[xy] = middle;
+                const double b = backward[zy] + z_to_x;
+                if (b < backward[xy]) backward[xy] = b, backward_via[xy] = middle;
+            }
+        };
+        for (std::uint32_t i = g.m_chain_lower_first[t]; i < g.m_chain_lower_end[t]; ++i) {
+            std::uint32_t zx = g.m_chain_lower_arc[i], zx_end = zx;
+            const std::uint32_t z = tail[zx], z_end = up_first[z + 1];
+            while (zx_end < z_end && head[zx_end] <= top) ++zx_end;
+            std::uint32_t zy = zx_end;
+            if (zy < z_end && head[zy] < first_head)
+                zy = static_cast<std::uint32_t>(std::lower_bound(head + zy, head + z_end, first_head) - head);
+            std::uint32_t zy_end = zy;
+            while (zy_end < z_end && head[zy_end] <= last_head) ++zy_end;
+            if (zy == zy_end) continue;
+            // z's arcs in the task's heads, by position among them: looked up once for the chain
+            s.at.resize(zy_end - zy);
+            for (std::uint32_t c = zy; c < zy_end; ++c) s.at[c - zy] = pos[head[c]];
+            const std::uint32_t* at = s.at.data();
+            const std::uint32_t middle = shortcut_bit | z;
+            for (; zx < zx_end; ++zx) {
+                const double x_to_z = backward[zx], z_to_x = forward[zx];
+                if (x_to_z == infinity && z_to_x == infinity) continue;
+                const std::uint32_t* row = table + static_cast<std::size_t>(head[zx] - first) * width;
+                for (std::uint32_t c = zy; c < zy_end; ++c) {
+                    const std::uint32_t xy = row[at[c - zy]];
+                    const double f = x_to_z + forward[c];
+                    if (f < forward[xy]) forward[xy] = f, forward_via[xy] = middle;
+                    const double b = backward[c] + z_to_x;
+                    if (b < backward[xy]) backward[xy] = b, backward_via[xy] = middle;
+                }
+            }
+        }
+        for (std::uint32_t j = 1; j < k; ++j) {
+            const std::uint32_t* row = table + static_cast<std::size_t>(j) * width;
+            for (std::uint32_t i = 0; i < j; ++i) {
+                const std::uint32_t z = first + i, zx = first_at_or_above(z, first + j);
+                if (zx == up_first[z + 1] || head[zx] != first + j) continue;
+                const std::uint32_t zy = first_at_or_above(z, first_head);
+                relax(zx, zy, up_first[z + 1], row, shortcut_bit | z);
+            }
+        }
+    };
+    if (by_chains) {
+        const auto& level_first = g.m_chain_level_first;
+        for (std::size_t step = 0; step + 1 < level_first.size(); ++step) {
+            const std::uint32_t begin = level_first[step], end = level_first[step + 1];
+            const bool inside = step % 2 == 0;
+            const auto run = [&](std::uint32_t t, Scratch& s) {
+                const std::uint32_t first = g.m_chain_first[t], k = g.m_chain_size[t];
+                if (inside)
+                    run_chain_inside(first, k, s.arc_of);
+                else if (k == 1)
+                    run_arcs(first, g.m_chain_arc_begin[t], g.m_chain_arc_end[t], s.arc_of);
+                else
+                    run_chain(t, s);
+            };
+            if (end - begin <= 1) {
+                for (std::uint32_t t = begin; t < end; ++t) run(t, scratch.local());
+                continue;
+            }
+            tbb::parallel_for(tbb::blocked_range<std::uint32_t>(begin, end),
+                              [&](const tbb::blocked_range<std::uint32_t>& r) {
+                                  auto& s = scratch.local();
+                                  for (std::uint32_t t = r.begin(); t < r.end(); ++t) run(t, s);
+                              });
+        }
+        return;
+    }
     for (std::size_t l = 0; l + 1 < g.m_level_first.size(); ++l) {
         const std::uint32_t begin = g.m_level_first[l], end = g.m_level_first[l + 1];
         if (end - begin <= 1) {
-            for (std::uint32_t t = begin; t < end; ++t) run_task(t, arc_to.local());
+            for (std::uint32_t t = begin; t < end; ++t) run_task(t, scratch.local().arc_of);
             continue;
         }
         tbb::parallel_for(tbb::blocked_range<std::uint32_t>(begin, end),
                           [&](const tbb::blocked_range<std::uint32_t>& r) {
-                              auto& arc_of = arc_to.local();
+                              auto& arc_of = scratch.local().arc_of;
                               for (std::uint32_t t = r.begin(); t < r.end(); ++t) run_task(t, arc_of);
                           });
     }

@@ -45,6 +45,20 @@ namespace flemsim::routing {
 bool cch_simd();
 bool set_cch_simd(bool on);
 
+// Whether customization takes the chains of the elimination tree together: runs of consecutive
+// ranks, each the only child of the next (a separator's nodes), of nodes with at least
+// `chain_min_arcs` upward arcs each. Each lower neighbour's arcs are then read once for the whole
+// chain instead of once per node; the weights and middle nodes are the same bits as node by node
+// (each arc sees its triangles in the same order). set_cch_chains(false) customizes node by node;
+// `min_arcs` applies to the hierarchies built afterwards (tests set 1 to make chains of small
+// graphs), as does `slice_arcs`, the heads of a chain's top node per parallel task. For tests and
+// benchmarks, not while a customization runs; returns the setting.
+inline constexpr std::uint32_t cch_chain_min_arcs = 32;
+inline constexpr std::uint32_t cch_chain_slice_arcs = 512;
+bool cch_chains();
+bool set_cch_chains(bool on, std::uint32_t min_arcs = cch_chain_min_arcs,
+                    std::uint32_t slice_arcs = cch_chain_slice_arcs);
+
 // A metric-independent order for the CCH (order[rank] = node) by nested dissection on the node
 // coordinates `x`, `y` (one per node, any planar system): a cell is split into its connected
 // components; a connected cell is cut by the sweep along one of four directions (x, y and the two
@@ -71,6 +85,10 @@ public:
     std::uint64_t triangle_count() const { return m_triangle_count; }
     // Height of the elimination tree (levels of the parallel customization).
     std::size_t level_count() const { return m_level_first.empty() ? 0 : m_level_first.size() - 1; }
+    // Chains of two or more nodes that customization by chains takes together (cch_chains()).
+    std::size_t chain_count() const { return m_chain_count; }
+    // The chains' lower neighbours, all chains together (an index each, kept for customization).
+    std::size_t chain_lower_count() const { return m_chain_lower_arc.size(); }
 
     std::uint32_t rank(std::uint32_t node) const { return m_rank[node]; }
     std::uint32_t node_at(std::uint32_t rank) const { return m_order[rank]; }
@@ -108,6 +126,22 @@ private:
     std::vector<std::uint32_t> m_task_node;
     std::vector<std::uint32_t> m_task_arc_begin;
     std::vector<std::uint32_t> m_task_arc_end;
+    // The same by chains (cch_chains()): per level two steps, m_chain_level_first[2l] and [2l+1]
+    // to [2l+2]: first the arcs between the nodes of each chain of two or more that starts on
+    // level l (one task a chain, its nodes in order), then every arc to a node above the chains
+    // (a chain's top node's arcs [begin, end) name the heads of a task, for every node of the
+    // chain; a lone node's task is its own arcs [begin, end), as above).
+    std::vector<std::uint32_t> m_chain_level_first;
+    std::vector<std::uint32_t> m_chain_first;  // first (lowest) rank of the chain
+    std::vector<std::uint32_t> m_chain_size;   // its nodes, ranks first .. first + size - 1
+    std::vector<std::uint32_t> m_chain_arc_begin;
+    std::vector<std::uint32_t> m_chain_arc_end;
+    // The chain's lower neighbours below it, ascending, each by its first upward arc into the
+    // chain: m_chain_lower_arc[m_chain_lower_first[t], m_chain_lower_end[t]).
+    std::vector<std::uint32_t> m_chain_lower_first;
+    std::vector<std::uint32_t> m_chain_lower_end;
+    std::vector<std::uint32_t> m_chain_lower_arc;
+    std::size_t m_chain_count = 0;
     std::uint64_t m_triangle_count = 0;
 };
 
@@ -128,6 +162,10 @@ public:
     const Cch& cch() const { return *m_cch; }
     const std::vector<double>& forward_weight() const { return m_forward; }
     const std::vector<double>& backward_weight() const { return m_backward; }
+    // How each weight was reached: an original arc's id, or shortcut bit (1 << 31) | the rank of the
+    // triangle's middle node; invalid_index where there is no path.
+    const std::vector<std::uint32_t>& forward_via() const { return m_forward_via; }
+    const std::vector<std::uint32_t>& backward_via() const { return m_backward_via; }
     // Appends the original arcs of upward arc `arc` (tail to head if `upward`, else head to tail),
     // in path order, to `arcs`; `stack` is the caller's scratch. The arc's weight must be finite.
     void unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t>& arcs,

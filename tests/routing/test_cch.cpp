@@ -290,6 +290,42 @@ TEST_CASE("CCH equals Dijkstra on random graphs") {
     }
 }
 
+TEST_CASE("customization by chains equals node by node on random graphs, bit for bit") {
+    // Chains of any width (the default takes only wide nodes, which small graphs lack), in slices
+    // of 7 heads on odd seeds (several tasks a chain), on the graphs' times (zero-time and one-way
+    // arcs, disconnected parts), their lengths, and whole units (ties everywhere: the middle
+    // nodes' rule matters), with 1 and 2 threads.
+    std::size_t chains = 0;
+    for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+        INFO("seed ", seed);
+        const std::uint32_t slice = seed % 2 == 1 ? 7 : routing::cch_chain_slice_arcs;
+        REQUIRE(routing::set_cch_chains(true, 1, slice));
+        const TestGraph t = random_graph(seed);
+        const Cch cch(t.graph, t.x, t.y);
+        chains += cch.chain_count();
+        std::vector<double> rounded(t.graph.time_s.begin(), t.graph.time_s.end());
+        for (auto& w : rounded) w = std::round(w);
+        for (const auto* weight :
+             std::array<const std::vector<double>*, 3>{&t.graph.time_s, &t.graph.length_m, &rounded}) {
+            for (const int threads : {1, 2}) {
+                INFO("threads ", threads);
+                const tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                                                static_cast<std::size_t>(threads));
+                routing::set_cch_chains(false, 1, slice);
+                const CchMetric by_node(cch, *weight);
+                routing::set_cch_chains(true, 1, slice);
+                const CchMetric by_chain(cch, *weight);
+                CHECK(by_chain.forward_weight() == by_node.forward_weight());
+                CHECK(by_chain.backward_weight() == by_node.backward_weight());
+                CHECK(by_chain.forward_via() == by_node.forward_via());
+                CHECK(by_chain.backward_via() == by_node.backward_via());
+            }
+        }
+    }
+    CHECK(chains >= 50);  // the graphs have chains to take together
+    routing::set_cch_chains(true);
+}
+
 TEST_CASE("the query graph of a perfect customization, and one source for many targets, give run()'s answers") {
     // On random graphs (odd seeds: integer times, ties everywhere; zero-time arcs, one-way arcs,
     // disconnected parts), with the query graph the costs and paths are run()'s on the whole
@@ -441,7 +477,9 @@ TEST_CASE("CCH customization after changing one arc equals a fresh build") {
     }
 }
 
-TEST_CASE("CCH customization and queries give the same bits with 1 and 2 threads, queries scalar and vector") {
+TEST_CASE(
+    "CCH customization and queries give the same bits with 1 and 2 threads, by chains and node by node, "
+    "queries scalar and vector") {
     // A grid of 15,000 nodes has levels of many nodes and top separators with split tasks.
     const std::uint32_t side_x = 150, side_y = 100, n = side_x * side_y;
     core::Rng rng(7, core::Stream::person_attributes, 0xcc7);
@@ -460,6 +498,8 @@ TEST_CASE("CCH customization and queries give the same bits with 1 and 2 threads
     }
     const auto g = routing::make_graph(n, tail, head, time, length, {});
     const Cch cch(g, x, y);
+    // The top separators are chains of wide nodes: customization by chains takes them together.
+    CHECK(cch.chain_count() >= 4);
     // The query graph of perfect customization, both ways: kept arcs (by rank) and weights.
     const auto query_graph = [&](const CchMetric& m) {
         std::vector<std::uint32_t> arcs;
@@ -479,13 +519,15 @@ TEST_CASE("CCH customization and queries give the same bits with 1 and 2 threads
     for (const auto* weight : std::array<const std::vector<double>*, 2>{&g.time_s, &rounded}) {
         std::pair<std::vector<std::uint32_t>, std::vector<double>> pruned_first;
         std::vector<double> forward, backward, costs;
+        std::vector<std::uint32_t> forward_via, backward_via;
         std::vector<std::vector<std::uint32_t>> paths;
         bool first = true;
         for (const bool vector : {false, true}) {
             if (vector && !simd) continue;
             REQUIRE(routing::set_cch_simd(vector) == vector);
-            for (const int threads : {1, 2}) {
-                INFO("vector ", vector, ", threads ", threads);
+            for (const auto& [threads, chains] : {std::pair{1, false}, {1, true}, {2, false}, {2, true}}) {
+                INFO("vector ", vector, ", threads ", threads, ", chains ", chains);
+                REQUIRE(routing::set_cch_chains(chains) == chains);
                 const tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                                                 static_cast<std::size_t>(threads));
                 CchMetric pruned(cch, *weight);
@@ -505,6 +547,8 @@ TEST_CASE("CCH customization and queries give the same bits with 1 and 2 threads
                     pruned_first = query_graph(pruned);
                     forward = metric.forward_weight();
                     backward = metric.backward_weight();
+                    forward_via = metric.forward_via();
+                    backward_via = metric.backward_via();
                     paths = p;
                     costs = c;
                     first = false;
@@ -512,6 +556,8 @@ TEST_CASE("CCH customization and queries give the same bits with 1 and 2 threads
                     CHECK(query_graph(pruned) == pruned_first);
                     CHECK(metric.forward_weight() == forward);
                     CHECK(metric.backward_weight() == backward);
+                    CHECK(metric.forward_via() == forward_via);
+                    CHECK(metric.backward_via() == backward_via);
                     CHECK(c == costs);
                     CHECK(p == paths);
                 }
@@ -519,6 +565,7 @@ TEST_CASE("CCH customization and queries give the same bits with 1 and 2 threads
         }
     }
     routing::set_cch_simd(simd);
+    routing::set_cch_chains(true);
     core::Rng check_rng(7, core::Stream::person_attributes, 0xcc8);
     check_metric(g, cch, g.time_s, check_rng);
 }
