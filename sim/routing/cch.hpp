@@ -5,9 +5,10 @@
 //  2. Cch: the contraction along that order, the undirected upward graph (a chordal supergraph of
 //     the street graph) and its elimination tree; metric independent, built once per graph;
 //  3. CchMetric: one customization per set of arc weights (free-flow time, congested time of an
-//     hour, length, walk or bike time): forward and backward weights of every upward arc. Several
-//     metrics share one Cch. A metric used for many queries may then be pruned to the arcs that
-//     lie on shortest paths (perfect customization, prune_for_queries()).
+//     hour, length, walk or bike time): forward and backward weights of every upward arc, by
+//     levels of the elimination tree, a separator's nodes taken together (see cch_chains()).
+//     Several metrics share one Cch. A metric used for many queries may then be pruned to the
+//     arcs that lie on shortest paths (perfect customization, prune_for_queries()).
 // Queries hold their scratch and are reused, one per thread: CchQuery (one-to-one with path
 // unpacking; one source for many targets), CchManyToMany (buckets of backward searches per
 // target set), CchOneToAll and CchManyToAll (PHAST, batched).
