@@ -623,28 +623,18 @@ void CchMetric::customize(std::span<const double> arc_weight) {
                 row[pos[head[c]]] = c;
         }
         const std::uint32_t* table = s.table.data();
-        const auto relax = [&](std::uint32_t zx, std::uint32_t zy, std::uint32_t z_end, const std::uint32_t* row,
-                               std::uint32_t middle) {
-            const double x_to_z = backward[zx], z_to_x = forward[zx];
-            if (x_to_z == infinity && z_to_x == infinity) return;
-            for (; zy < z_end && head[zy] <= last_head; ++zy) {
-                const std::uint32_t xy = row[pos[head[zy]]];
-                const double f = x_to_z + forward[zy];
-                if (f < forward[xy]) forward[xy] = f, forward_via[xy] = middle;
-                const double b = backward[zy] + z_to_x;
-                if (b < backward[xy]) backward[xy] = b, backward_via[xy] = middle;
-            }
-        };
-        for (std::uint32_t i = g.m_chain_lower_first[t]; i < g.m_chain_lower_end[t]; ++i) {
-            std::uint32_t zx = g.m_chain_lower_arc[i], zx_end = zx;
-            const std::uint32_t z = tail[zx], z_end = up_first[z + 1];
+        // z's triangles for the arcs of the chain's nodes above it: z's arcs into the chain from
+        // zx on (heads up to top), each with z's arcs in the task's heads.
+        const auto offer = [&](std::uint32_t z, std::uint32_t zx) {
+            const std::uint32_t z_end = up_first[z + 1];
+            std::uint32_t zx_end = zx;
             while (zx_end < z_end && head[zx_end] <= top) ++zx_end;
             std::uint32_t zy = zx_end;
             if (zy < z_end && head[zy] < first_head)
                 zy = static_cast<std::uint32_t>(std::lower_bound(head + zy, head + z_end, first_head) - head);
             std::uint32_t zy_end = zy;
             while (zy_end < z_end && head[zy_end] <= last_head) ++zy_end;
-            if (zy == zy_end) continue;
+            if (zy == zy_end) return;
             // z's arcs in the task's heads, by position among them: looked up once for the chain
             s.at.resize(zy_end - zy);
             for (std::uint32_t c = zy; c < zy_end; ++c) s.at[c - zy] = pos[head[c]];
@@ -662,16 +652,13 @@ void CchMetric::customize(std::span<const double> arc_weight) {
                     if (b < backward[xy]) backward[xy] = b, backward_via[xy] = middle;
                 }
             }
-        }
-        for (std::uint32_t j = 1; j < k; ++j) {
-            const std::uint32_t* row = table + static_cast<std::size_t>(j) * width;
-            for (std::uint32_t i = 0; i < j; ++i) {
-                const std::uint32_t z = first + i, zx = first_at_or_above(z, first + j);
-                if (zx == up_first[z + 1] || head[zx] != first + j) continue;
-                const std::uint32_t zy = first_at_or_above(z, first_head);
-                relax(zx, zy, up_first[z + 1], row, shortcut_bit | z);
-            }
-        }
+        };
+        // The lower neighbours below the chain, then the chain's own nodes (an arc x-y of the
+        // chain's node x through its node z < x: x-z is final from the step before, z-y from
+        // z's own turn here).
+        for (std::uint32_t i = g.m_chain_lower_first[t]; i < g.m_chain_lower_end[t]; ++i)
+            offer(tail[g.m_chain_lower_arc[i]], g.m_chain_lower_arc[i]);
+        for (std::uint32_t z = first; z < top; ++z) offer(z, up_first[z]);
     };
     if (by_chains) {
         const auto& level_first = g.m_chain_level_first;
