@@ -159,6 +159,19 @@ int main(int argc, char** argv) {
                cch.arc_count(), static_cast<double>(cch.arc_count()) / n, cch.triangle_count(), cch.level_count(),
                cch.chain_count(), cch.chain_lower_count());
     fmt::print("memory: structure {:.0f} MiB, per metric {:.0f} MiB\n", cch_mib, metric_mib);
+    {
+        // Depth of each node in the elimination tree (its upward search space: itself and its ancestors).
+        const auto& parent = cch.elimination_parent();
+        std::vector<std::uint32_t> depth(n, 0);
+        std::uint64_t sum = 0;
+        std::uint32_t deepest = 0;
+        for (std::uint32_t r = n; r-- > 0;) {
+            depth[r] = parent[r] == core::invalid_index ? 1 : depth[parent[r]] + 1;
+            sum += depth[r], deepest = std::max(deepest, depth[r]);
+        }
+        fmt::print("elimination tree: mean search space {:.0f} nodes, deepest {}\n", static_cast<double>(sum) / n,
+                   deepest);
+    }
 
     routing::CchMetric metric(cch);
     for (const int threads : {1, 2}) {
@@ -330,6 +343,53 @@ int main(int argc, char** argv) {
             "destinations an origin\n",
             per_origin, to_us, tree_us, batch, sums_ms, tree_us / to_us);
         (void)sink;
+    }
+
+    // Labels (every node's upward search kept): built once per metric, then each query is one pass
+    // over the common ancestors; checked against CchQuery, cost and meeting's path sum.
+    if (routing::CchLabels::entry_count(cch) <= (std::uint64_t{1} << 28)) {
+        t0 = Clock::now();
+        const routing::CchLabels labels(pruned, false);
+        const double labels_ms = ms_since(t0);
+        const auto sums = pruned.path_sums(graph.length_m);
+        t0 = Clock::now();
+        const routing::CchLabels with_sums(pruned, false, &sums);
+        const double sums_ms = ms_since(t0);
+        const bool symmetric = routing::CchLabels::symmetric(pruned);
+        routing::CchLabelQuery by_search(labels, nullptr), by_sums(with_sums, nullptr, &sums);
+        constexpr int per_origin = 16;
+        const int origins = std::max(1, queries / per_origin);
+        double sink = 0;
+        t0 = Clock::now();
+        for (int o = 0; o < origins; ++o) {
+            by_search.from_source(from[static_cast<std::size_t>(o)]);
+            for (int k = 0; k < per_origin; ++k) sink += by_search.to(to[static_cast<std::size_t>(o * per_origin + k)]);
+        }
+        const double to_us = ms_since(t0) * 1e3 / (origins * per_origin);
+        routing::CchQuery check(pruned);
+        routing::StreetPathQuery path(pruned);
+        std::size_t differ = 0, length_differ = 0;
+        for (int o = 0; o < origins; ++o) {
+            by_search.from_source(from[static_cast<std::size_t>(o)]);
+            by_sums.from_source(from[static_cast<std::size_t>(o)]);
+            for (int k = 0; k < per_origin; ++k) {
+                const std::uint32_t t = to[static_cast<std::size_t>(o * per_origin + k)];
+                const double c = check.run(from[static_cast<std::size_t>(o)], t);
+                double time_s = 0, length_m = 0;
+                path.run(graph, from[static_cast<std::size_t>(o)], t, time_s, length_m);
+                differ += by_search.to(t) != c || by_sums.to(t) != c;
+                length_differ += c < 1e300 && std::abs(by_sums.sum() - length_m) > 1e-4 * length_m;
+            }
+        }
+        fmt::print(
+            "labels: {} entries ({:.0f} per node), built in {:.0f} ms ({:.0f} MiB), with lengths {:.0f} ms; "
+            "{}symmetric; one origin, {} destinations: {:.2f} us a destination (the origin's search "
+            "included); {} of {} costs differ from the query's, {} lengths\n",
+            routing::CchLabels::entry_count(cch), static_cast<double>(routing::CchLabels::entry_count(cch)) / n,
+            labels_ms, static_cast<double>(labels.size_bytes()) / (1 << 20), sums_ms, symmetric ? "" : "not ",
+            per_origin, to_us, differ, origins * per_origin, length_differ);
+        (void)sink;
+        if (differ || length_differ) return 1;
     }
 
     std::vector<std::uint32_t> ms_sources(100), ms_targets(100);

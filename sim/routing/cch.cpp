@@ -1222,3 +1222,191 @@ void CchManyToAll::run(std::span<const std::uint32_t> sources, const CchMetric::
 }
 
 }  // namespace flemsim::routing
+
+namespace flemsim::routing {
+
+namespace {
+
+// search_up carrying a path sum: a rank keeps the sum of the arc that first gave its cost (as
+// CchManyToAll::start). `arc_sum` is by query arc when `by_query_arc`, else by upward arc.
+template <class Visit>
+void search_up_sums(const Cch& g, std::uint32_t s, const CchMetric::ArcView& arcs, const double* arc_sum,
+                    bool by_query_arc, double* dist, double* sum, Visit&& visit) {
+    const auto& parent = g.elimination_parent();
+    const std::uint32_t* arc = by_query_arc ? nullptr : arcs.arc;
+    dist[s] = 0, sum[s] = 0;
+    for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
+        const double d = dist[x];
+        if (d == infinity) continue;
+        for (std::uint32_t c = arcs.first[x]; c < arcs.first[x + 1]; ++c)
+            if (d + arcs.weight[c] < dist[arcs.head[c]])
+                dist[arcs.head[c]] = d + arcs.weight[c], sum[arcs.head[c]] = sum[x] + arc_sum[arc ? arc[c] : c];
+        visit(x, d, sum[x]);
+    }
+}
+
+// A direction's path sums as the searches read them: by query arc where path_sums made them (a
+// pruned metric), else by upward arc.
+const double* direction_sums(const CchMetric& metric, const CchMetric::PathSums& sums, bool forward,
+                             bool& by_query_arc) {
+    const Cch& g = metric.cch();
+    if (sums.forward.size() != g.arc_count() || sums.backward.size() != g.arc_count())
+        throw std::invalid_argument("CchLabels: path sums of another hierarchy");
+    const auto& q = forward ? sums.query_forward : sums.query_backward;
+    by_query_arc = metric.pruned() && q.size() == metric.query_arc_count(forward);
+    return by_query_arc ? q.data() : (forward ? sums.forward : sums.backward).data();
+}
+
+}  // namespace
+
+std::uint64_t CchLabels::entry_count(const Cch& cch) {
+    const auto& parent = cch.elimination_parent();
+    std::vector<std::uint32_t> depth(cch.node_count(), 0);
+    std::uint64_t total = 0;
+    for (std::size_t r = cch.node_count(); r-- > 0;) {
+        depth[r] = parent[r] == invalid_index ? 0 : depth[parent[r]] + 1;
+        total += depth[r] + 1;
+    }
+    return total;
+}
+
+bool CchLabels::symmetric(const CchMetric& metric) {
+    const std::size_t arcs = metric.query_arc_count(true);
+    if (metric.query_arc_count(false) != arcs) return false;
+    const auto f = metric.query_arcs(true), b = metric.query_arcs(false);
+    const std::size_t n = metric.cch().node_count();
+    return std::equal(f.first, f.first + n + 1, b.first) && std::equal(f.head, f.head + arcs, b.head) &&
+           std::equal(f.weight, f.weight + arcs, b.weight);
+}
+
+CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::PathSums* sums)
+    : m_metric(&metric), m_forward(forward) {
+    const Cch& g = metric.cch();
+    const std::size_t n = g.node_count();
+    const auto& parent = g.elimination_parent();
+    // A parent ranks above its children: depths from the top down, subtree sizes from the bottom
+    // up, and a preorder (each subtree a contiguous interval) from the top down.
+    m_depth.assign(n, 0);
+    m_subtree.assign(n, 1);
+    m_preorder.assign(n, 0);
+    for (std::size_t r = n; r-- > 0;) m_depth[r] = parent[r] == invalid_index ? 0 : m_depth[parent[r]] + 1;
+    for (std::size_t r = 0; r < n; ++r)
+        if (parent[r] != invalid_index) m_subtree[parent[r]] += m_subtree[r];
+    {
+        std::vector<std::uint32_t> next(n, 0);  // where a node's next child's subtree begins
+        std::uint32_t roots = 0;
+        for (std::size_t r = n; r-- > 0;) {
+            std::uint32_t& at = parent[r] == invalid_index ? roots : next[parent[r]];
+            m_preorder[r] = at;
+            at += m_subtree[r];
+            next[r] = m_preorder[r] + 1;
+        }
+    }
+    m_offset.assign(n + 1, 0);
+    for (std::size_t r = 0; r < n; ++r) m_offset[r + 1] = m_offset[r] + m_depth[r] + 1;
+    m_cost.assign(m_offset[n], infinity);
+    bool by_query_arc = false;
+    const double* arc_sum = nullptr;
+    if (sums) {
+        arc_sum = direction_sums(metric, *sums, forward, by_query_arc);
+        m_sum.assign(m_offset[n], std::numeric_limits<float>::infinity());
+    }
+    const auto arcs = metric.query_arcs(forward);
+    struct Scratch {
+        std::vector<double> dist, sum;
+    };
+    tbb::enumerable_thread_specific<Scratch> scratch([&] {
+        return Scratch{std::vector<double>(n, infinity), std::vector<double>(sums ? n : 0, infinity)};
+    });
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 64), [&](const tbb::blocked_range<std::size_t>& range) {
+        Scratch& s = scratch.local();
+        for (std::size_t r = range.begin(); r != range.end(); ++r) {
+            const auto v = static_cast<std::uint32_t>(r);
+            double* cost = m_cost.data() + m_offset[r];
+            if (sums) {
+                float* sum = m_sum.data() + m_offset[r];
+                search_up_sums(g, v, arcs, arc_sum, by_query_arc, s.dist.data(), s.sum.data(),
+                               [&](std::uint32_t x, double d, double value) {
+                                   cost[m_depth[x]] = d;
+                                   sum[m_depth[x]] = static_cast<float>(value);
+                               });
+            } else {
+                search_up(g, v, arcs, s.dist.data(), [&](std::uint32_t x, double d) { cost[m_depth[x]] = d; });
+            }
+            for (std::uint32_t x = v; x != invalid_index; x = parent[x]) s.dist[x] = infinity;
+        }
+    });
+}
+
+CchLabelQuery::CchLabelQuery(const CchLabels& to, const CchLabels* from, const CchMetric::PathSums* sums)
+    : m_to(to), m_from(from), m_sums(sums) {
+    if (to.forward()) throw std::invalid_argument("CchLabelQuery: the target's labels must be backward ones");
+    if (from && &from->metric() != &to.metric()) throw std::invalid_argument("CchLabelQuery: labels of two metrics");
+    if (from && from != &to && !from->forward())
+        throw std::invalid_argument("CchLabelQuery: the source's labels must be forward ones");
+    if (from && to.has_sums() && (from == &to || !from->has_sums()))
+        throw std::invalid_argument("CchLabelQuery: path sums need the source's forward sums");
+    if (!from) {
+        if (to.has_sums() && !sums) throw std::invalid_argument("CchLabelQuery: path sums needed for the source");
+        const std::size_t n = to.metric().cch().node_count();
+        m_dist.assign(n, infinity);
+        if (to.has_sums()) m_dist_sum.assign(n, infinity);
+    }
+}
+
+void CchLabelQuery::from_source(std::uint32_t source) {
+    const Cch& g = m_to.metric().cch();
+    const auto& parent = g.elimination_parent();
+    const std::uint32_t s = g.rank(source);
+    const std::size_t size = m_to.depth(s) + 1;
+    const bool sums = m_to.has_sums();
+    m_path.resize(size);
+    for (std::uint32_t x = s, i = static_cast<std::uint32_t>(size); x != invalid_index; x = parent[x]) m_path[--i] = x;
+    if (m_from) {
+        m_cost.assign(m_from->cost(s), m_from->cost(s) + size);
+        if (sums) m_sum.assign(m_from->sum(s), m_from->sum(s) + size);
+        return;
+    }
+    m_cost.assign(size, infinity);
+    const auto arcs = m_to.metric().query_arcs(true);
+    if (sums) {
+        m_sum.assign(size, infinity);
+        bool by_query_arc = false;
+        const double* arc_sum = direction_sums(m_to.metric(), *m_sums, true, by_query_arc);
+        search_up_sums(g, s, arcs, arc_sum, by_query_arc, m_dist.data(), m_dist_sum.data(),
+                       [&](std::uint32_t x, double d, double value) {
+                           m_cost[m_to.depth(x)] = d;
+                           m_sum[m_to.depth(x)] = value;
+                       });
+    } else {
+        search_up(g, s, arcs, m_dist.data(), [&](std::uint32_t x, double d) { m_cost[m_to.depth(x)] = d; });
+    }
+    for (std::uint32_t x = s; x != invalid_index; x = parent[x]) m_dist[x] = infinity;
+}
+
+double CchLabelQuery::to(std::uint32_t target) {
+    if (m_path.empty()) throw std::logic_error("CchLabelQuery::to: no from_source()");
+    const std::uint32_t t = m_to.metric().cch().rank(target);
+    m_last_sum = infinity;
+    if (!m_to.ancestor(m_path[0], t)) return infinity;  // in another tree of the forest: no path
+    // The common ancestors are a prefix of the source's path: the last one by bisection.
+    std::size_t lo = 0, hi = m_path.size();
+    while (hi - lo > 1) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        (m_to.ancestor(m_path[mid], t) ? lo : hi) = mid;
+    }
+    const std::size_t common = lo + 1;
+    const double* f = m_cost.data();
+    const double* b = m_to.cost(t);
+    double best = infinity;
+    for (std::size_t i = 0; i < common; ++i) best = std::min(best, f[i] + b[i]);
+    if (m_to.has_sums() && best < infinity) {
+        // The meeting: the lowest rank of least cost, the last such entry.
+        std::size_t i = common;
+        while (f[i - 1] + b[i - 1] != best) --i;
+        m_last_sum = m_sum[i - 1] + static_cast<double>(m_to.sum(t)[i - 1]);
+    }
+    return best;
+}
+
+}  // namespace flemsim::routing

@@ -11,7 +11,8 @@
 //     arcs that lie on shortest paths (perfect customization, prune_for_queries()).
 // Queries hold their scratch and are reused, one per thread: CchQuery (one-to-one with path
 // unpacking; one source for many targets), CchManyToMany (buckets of backward searches per
-// target set), CchOneToAll and CchManyToAll (PHAST, batched).
+// target set), CchOneToAll and CchManyToAll (PHAST, batched), and CchLabels with CchLabelQuery
+// (every node's upward search kept, for many pairs on one metric).
 //
 // Everything inside is in rank space (rank 0 = contracted first); the API speaks original node and
 // arc ids. Arc weights must be >= 0; +inf means the arc is absent. Self loops never lie on a
@@ -347,6 +348,80 @@ private:
     std::vector<double> m_up;    // one source's upward search, by rank; +inf between runs
     std::vector<double> m_up_sum;
     std::size_t m_count = 0;
+};
+
+// Every node's upward search space kept: labels on the elimination tree (hub labels; the ranks an
+// upward search reaches are exactly the node's ancestors). label(v) holds the costs between v and
+// each of its ancestors, root first: entry i is the ancestor at depth i, the last is v itself (0).
+// A query s -> t is then the least f + b over their common ancestors, which are the first entries
+// of both labels, up to the lowest common ancestor: one pass over contiguous memory instead of a
+// search. The costs are CchQuery's, bit for bit (the same searches; pruning never changes the
+// least sum), and so is the meeting (the lowest rank of least cost). Memory: a double per entry
+// (and a float with path sums), entry_count() entries: the sum of the nodes' depths, about
+// node_count() times the search space (910 nodes on the 100,000-node grid). Built in parallel,
+// one upward search per node.
+class CchLabels {
+public:
+    // The labels of the backward searches (`forward` false: costs from each ancestor down to the
+    // node) or of the forward ones (from the node up to each ancestor). With `sums`
+    // (CchMetric::path_sums of this metric) each entry also keeps the sum along its path, the
+    // path of the arcs that first gave each rank its cost (as CchManyToAll), rounded to a float.
+    CchLabels(const CchMetric& metric, bool forward, const CchMetric::PathSums* sums = nullptr);
+    // The entries the labels of `cch` take (each direction and metric).
+    static std::uint64_t entry_count(const Cch& cch);
+    // Whether the metric's forward and backward query arcs are the same (a graph whose every arc
+    // has its reverse with the same weight): the backward labels are then the forward ones too.
+    static bool symmetric(const CchMetric& metric);
+
+    const CchMetric& metric() const { return *m_metric; }
+    bool forward() const { return m_forward; }
+    bool has_sums() const { return !m_sum.empty(); }
+    std::size_t size_bytes() const { return m_cost.size() * sizeof(double) + m_sum.size() * sizeof(float); }
+    // Depth of a rank in the elimination tree (a root: 0); its label has depth + 1 entries.
+    std::uint32_t depth(std::uint32_t rank) const { return m_depth[rank]; }
+    const double* cost(std::uint32_t rank) const { return m_cost.data() + m_offset[rank]; }
+    const float* sum(std::uint32_t rank) const { return m_sum.data() + m_offset[rank]; }
+    // Whether rank `a` is `v` or one of its ancestors.
+    bool ancestor(std::uint32_t a, std::uint32_t v) const {
+        return m_preorder[a] <= m_preorder[v] && m_preorder[v] < m_preorder[a] + m_subtree[a];
+    }
+
+private:
+    const CchMetric* m_metric;
+    bool m_forward;
+    std::vector<std::uint32_t> m_depth;     // by rank
+    std::vector<std::uint32_t> m_preorder;  // by rank: position in a preorder walk of the forest
+    std::vector<std::uint32_t> m_subtree;   // by rank: nodes in its subtree, itself included
+    std::vector<std::uint64_t> m_offset;    // by rank: its label's first entry
+    std::vector<double> m_cost;
+    std::vector<float> m_sum;
+};
+
+// One source's queries on labels: the target's side from its (backward) label, the source's from
+// its forward label when there are labels of the forward searches (the backward ones of a
+// symmetric metric serve), else from one upward search of the source's, carrying the path sums
+// when the target labels have them. The same costs as CchQuery::run(), bit for bit.
+class CchLabelQuery {
+public:
+    // `to`: backward labels; `from`: forward labels (may be `to` when CchLabels::symmetric()), or
+    // null; `sums` (the metric's path_sums) when `to` has sums and `from` is null.
+    CchLabelQuery(const CchLabels& to, const CchLabels* from, const CchMetric::PathSums* sums = nullptr);
+    void from_source(std::uint32_t source);
+    // Cost from the last source to `target` (+inf if unreachable).
+    double to(std::uint32_t target);
+    // The path sum of the last to() (the least-cost path meeting at the lowest rank); needs sums.
+    double sum() const { return m_last_sum; }
+
+private:
+    const CchLabels& m_to;
+    const CchLabels* m_from;
+    const CchMetric::PathSums* m_sums;
+    std::vector<std::uint32_t> m_path;  // the source's ancestors, root first
+    std::vector<double> m_cost;         // the source's costs to them, root first
+    std::vector<double> m_sum;
+    std::vector<double> m_dist;  // an upward search, by rank (+inf between runs)
+    std::vector<double> m_dist_sum;
+    double m_last_sum = 0;
 };
 
 }  // namespace flemsim::routing

@@ -577,11 +577,19 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         return static_cast<std::uint8_t>(1u << static_cast<unsigned>(Mode::transit));
     };
     const auto trips_at = [&](std::size_t n) { return static_cast<std::size_t>(first[n + 1] - first[n]); };
+    // Street mode k from labels for every trip (use_trip_labels; the labels below), else per origin
+    // from trees or queries.
+    std::array<bool, 3> by_labels{};
+    for (std::size_t k = 0; k < 3; ++k)
+        by_labels[k] = trips > 0 && (ctx.force_trip_labels ||
+                                     use_trip_labels(street_graph(ctx, street_modes[k]), trips, k == 2, [&] {
+                                         return CchLabels::entry_count(street_cch(ctx, street_modes[k]));
+                                     }));
     // Per origin, bit k: street mode k comes from the trees.
     std::vector<std::uint8_t> tree_modes(nodes, 0);
     for (std::size_t n = 0; n < nodes; ++n)
         for (std::size_t k = 0; k < 3; ++k)
-            if (trips_at(n) > 0 &&
+            if (trips_at(n) > 0 && !by_labels[k] &&
                 (ctx.force_trip_trees || use_trip_trees(street_graph(ctx, street_modes[k]), trips_at(n), k == 2)))
                 tree_modes[n] |= static_cast<std::uint8_t>(1u << k);
     const auto by_tree = [&](std::size_t k, std::size_t n) { return ((tree_modes[n] >> k) & 1u) != 0; };
@@ -589,8 +597,8 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     for (std::size_t k = 0; k < 3; ++k) {
         std::size_t small_origins = 0;
         for (std::size_t n = 0; n < nodes; ++n)
-            small_origins +=
-                trips_at(n) > 0 && !by_tree(k, n) && use_cch(street_graph(ctx, street_modes[k]), trips_at(n));
+            small_origins += trips_at(n) > 0 && !by_labels[k] && !by_tree(k, n) &&
+                             use_cch(street_graph(ctx, street_modes[k]), trips_at(n));
         if (worth_cch(street_graph(ctx, street_modes[k]), small_origins))
             metric[k] = &street_metric(ctx, street_modes[k]);
     }
@@ -612,7 +620,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
             const auto o = static_cast<std::uint32_t>(origin);
             std::array<bool, 3> by_cch{}, tree{};
             for (std::size_t k = 0; k < 3; ++k) {
-                tree[k] = by_tree(k, origin);
+                tree[k] = by_tree(k, origin) || by_labels[k];  // both below
                 by_cch[k] = !tree[k] && metric[k] && use_cch(street_graph(ctx, street_modes[k]), trips_at(origin));
             }
             s.targets.clear();
@@ -635,7 +643,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                 std::uint8_t avail = 0;
                 // The street modes' time and length to d, false when unreached.
                 const auto street = [&](std::size_t k, ShortestPathTree& search, double& time_s, double& length_m) {
-                    if (tree[k]) return false;  // from the trees, below
+                    if (tree[k]) return false;  // from the trees or labels, below
                     if (by_cch[k])
                         return shared_source ? s.path[k]->to(search.graph(), d, time_s, length_m)
                                              : s.path[k]->run(search.graph(), o, d, time_s, length_m);
@@ -691,6 +699,38 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                     if (!(time_s < unreachable)) continue;
                     los.available[t] |= put_street(t, mode, time_s, lengths ? sweep.value(i, d) : time_s * speed);
                 }
+        });
+    }
+
+    // Street modes from labels: each node's backward upward search kept (CchLabels), then per
+    // origin its forward side (its own label where the metric is the same both ways, else one
+    // search) and per trip one pass over the common ancestors. The costs are the queries', bit for
+    // bit; walk and bike lengths are time times speed (as the trees'), the car's the path sums
+    // along the meeting's path. One mode at a time, so that one mode's labels are in memory.
+    for (std::size_t k = 0; k < 3; ++k) {
+        if (!by_labels[k]) continue;
+        const Mode mode = street_modes[k];
+        const StreetGraph& g = street_graph(ctx, mode);
+        const CchMetric& m = street_metric(ctx, mode);
+        const bool lengths = mode == Mode::car;
+        const auto sums = lengths ? m.path_sums(g.length_m) : CchMetric::PathSums{};
+        const CchLabels labels(m, false, lengths ? &sums : nullptr);
+        const CchLabels* from = !lengths && CchLabels::symmetric(m) ? &labels : nullptr;
+        const double speed = mode == Mode::walk ? ctx.params.walk_speed_mps : ctx.params.bike_speed_mps;
+        tbb::enumerable_thread_specific<CchLabelQuery> queries(
+            [&] { return CchLabelQuery(labels, from, lengths ? &sums : nullptr); });
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16), [&](const tbb::blocked_range<std::size_t>& r) {
+            CchLabelQuery& q = queries.local();
+            for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
+                if (first[origin] == first[origin + 1]) continue;
+                q.from_source(static_cast<std::uint32_t>(origin));
+                for (std::uint32_t x = first[origin]; x < first[origin + 1]; ++x) {
+                    const std::uint32_t t = order[x];
+                    const double time_s = q.to(trip_dest_node(pop, trip_person[t], t));
+                    if (!(time_s < unreachable)) continue;
+                    los.available[t] |= put_street(t, mode, time_s, lengths ? q.sum() : time_s * speed);
+                }
+            }
         });
     }
 

@@ -32,6 +32,9 @@ struct RoutingContext {
     // The trips' street level of service from one-to-all trees for every origin whatever the
     // network's size and the origin's trips (tests; see use_trip_trees).
     bool force_trip_trees = false;
+    // The same from labels (CchLabels) for every trip whatever the network's size and the trips'
+    // number (tests; see use_trip_labels).
+    bool force_trip_labels = false;
 };
 
 RoutingContext build_routing(const network::Network& net, const scenario::RoutingParams& params);

@@ -7,7 +7,9 @@
 // Where flemsim uses them: a street query whose origin has few destinations (`flemsim route`,
 // the trips' walk, bike and car level of service, the day loop's car routes and replanning
 // requests) is a one-to-one CCH query; an origin with many destinations keeps one Dijkstra
-// search stopped once all are settled, which then costs less (see use_cch()).
+// search stopped once all are settled, which then costs less (see use_cch()). On networks of
+// 50,000 nodes and more the trips' level of service comes from one-to-all trees
+// (use_trip_trees) or, with as many trips as nodes, from labels (use_trip_labels).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -130,6 +132,20 @@ inline bool use_trip_trees(const StreetGraph& graph, std::size_t trips, bool len
     if (n < 50000) return false;
     const double scale = std::sqrt(static_cast<double>(n) / 100000.0);
     return static_cast<double>(trips) >= (lengths ? 32.0 : 12.0) * scale;
+}
+
+// Whether the trips' level of service of a street mode (`trips` trips in all) comes from labels
+// (CchLabels: every node's upward search kept, then each trip one pass over the common ancestors)
+// rather than trees or queries: on networks of 50,000 nodes and more, with at least as many trips
+// as nodes (twice as many for the car, whose labels carry the lengths), when the labels take at
+// most 2^27 entries (1 GiB of costs; `entries`, CchLabels::entry_count, is asked only then).
+// Measured on the 100,000-node grid (bench_cch, 2 threads): labels of times built in 3.2 s, with
+// lengths 8.3 s, 693 MiB; a destination 4.0 us with the origin's side, against 101 us by query
+// with its path (so a label costs about 0.6 queries, with lengths 1.6).
+template <class Entries>
+inline bool use_trip_labels(const StreetGraph& graph, std::size_t trips, bool lengths, Entries&& entries) {
+    const std::size_t n = graph.node_count();
+    return n >= 50000 && trips >= (lengths ? 2 : 1) * n && entries() <= (std::uint64_t{1} << 27);
 }
 
 // Whether the day's walk and bike legs (route_trips, and trace_walk_bike_legs, which must trace

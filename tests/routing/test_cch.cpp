@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -17,6 +18,8 @@
 
 using namespace flemsim;
 using routing::Cch;
+using routing::CchLabelQuery;
+using routing::CchLabels;
 using routing::CchManyToAll;
 using routing::CchManyToMany;
 using routing::CchMetric;
@@ -415,6 +418,104 @@ TEST_CASE("the query graph of a perfect customization, and one source for many t
     // Upward arcs on no shortest path (here a fifth of these small graphs' arcs, both ways; 62 %
     // on bench_cch's 100,000-node grid) are dropped.
     CHECK(kept * 10 < all * 9);
+}
+
+TEST_CASE("labels give the queries' costs bit for bit, and the least-cost path's sum") {
+    // Random graphs (one-way arcs, zero-time arcs, disconnected parts; odd seeds integer times
+    // with ties everywhere), whole and pruned metrics: every cost from the labels is run()'s, the
+    // source's side from a search, from forward labels, or (a symmetric metric) from the target
+    // labels themselves; the path sum is the length of the query's path (within float rounding),
+    // a least-time path.
+    std::size_t symmetric_graphs = 0, checked = 0, same_path = 0;
+    const auto near = [](double a, double b) { return std::abs(a - b) <= 1e-6 * std::max(1.0, std::abs(b)); };
+    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+        INFO("seed ", seed);
+        TestGraph t = random_graph(seed, 50, 800);
+        if (seed % 4 == 0) {  // every arc both ways with its weight: a symmetric metric
+            auto& g = t.graph;
+            std::vector<std::uint32_t> tail(g.tail.begin(), g.tail.end()), head(g.head.begin(), g.head.end());
+            std::vector<double> time(g.time_s.begin(), g.time_s.end()), length(g.length_m.begin(), g.length_m.end());
+            const std::size_t arcs = tail.size();
+            for (std::size_t a = 0; a < arcs; ++a)
+                tail.push_back(head[a]), head.push_back(tail[a]), time.push_back(time[a]), length.push_back(length[a]);
+            g = routing::make_graph(static_cast<std::uint32_t>(g.node_count()), tail, head, time, length, {});
+        }
+        // Where paths are unique (positive real weights), the sums are the query path's.
+        const bool unique = seed % 2 == 0 && seed % 4 != 0;
+        std::vector<double> weight = t.graph.time_s;
+        core::Rng rng(seed, core::Stream::person_attributes, 0xcca);
+        if (unique)
+            for (auto& w : weight) w = 1 + rng.uniform();
+        const Cch cch(t.graph, t.x, t.y);
+        for (const bool prune : {false, true}) {
+            CchMetric metric(cch, weight);
+            if (prune) metric.prune_for_queries();
+            const bool symmetric = CchLabels::symmetric(metric);
+            CHECK(symmetric == (seed % 4 == 0));
+            symmetric_graphs += symmetric;
+            const auto sums = metric.path_sums(t.graph.length_m);
+            const CchLabels to(metric, false), to_sums(metric, false, &sums), from_sums(metric, true, &sums);
+            CHECK(CchLabels::entry_count(cch) * sizeof(double) == to.size_bytes());
+            CHECK(CchLabels::entry_count(cch) * (sizeof(double) + sizeof(float)) == to_sums.size_bytes());
+            CchLabelQuery by_search(to, nullptr), by_labels(to_sums, &from_sums), with_sums(to_sums, nullptr, &sums);
+            std::optional<CchLabelQuery> itself;
+            if (symmetric) itself.emplace(to, &to);
+            CchQuery query(metric);
+            ShortestPathTree tree(t.graph), shortest_length(t.graph);
+            std::vector<double> tight(t.graph.arc_count());
+            std::vector<std::uint32_t> path;
+            const auto n = static_cast<std::uint32_t>(t.graph.node_count());
+            for (int i = 0; i < 5; ++i) {
+                const std::uint32_t s = rng.below(n);
+                by_search.from_source(s), by_labels.from_source(s), with_sums.from_source(s);
+                if (itself) itself->from_source(s);
+                tree.run(s, inf, weight.data());
+                for (std::uint32_t a = 0; a < t.graph.arc_count(); ++a) {
+                    const double cu = tree.time_s(t.graph.tail[a]), cv = tree.time_s(t.graph.head[a]);
+                    tight[a] = cu < inf && close(cu + weight[a], cv) ? t.graph.length_m[a] : inf;
+                }
+                shortest_length.run(s, inf, tight.data());
+                for (int j = 0; j < 40; ++j) {
+                    const std::uint32_t target = j == 0 ? s : rng.below(n);
+                    INFO("prune ", prune, " source ", s, " target ", target);
+                    const double c = query.run(s, target);
+                    REQUIRE(close(c, tree.time_s(target)));
+                    CHECK(by_search.to(target) == c);
+                    CHECK(by_labels.to(target) == c);
+                    CHECK(with_sums.to(target) == c);
+                    if (itself) CHECK(itself->to(target) == c);
+                    if (!(c < inf)) {
+                        CHECK(std::isinf(by_labels.sum()));
+                        continue;
+                    }
+                    ++checked;
+                    CHECK(near(by_labels.sum(), with_sums.sum()));
+                    REQUIRE(shortest_length.reached(target));
+                    CHECK((near(with_sums.sum(), shortest_length.time_s(target)) ||
+                           with_sums.sum() > shortest_length.time_s(target)));
+                    {
+                        path.clear();
+                        query.path(path);
+                        double length = 0;
+                        for (const auto a : path) length += t.graph.length_m[a];
+                        if (unique) CHECK(near(with_sums.sum(), length));
+                        same_path += near(with_sums.sum(), length);
+                    }
+                }
+            }
+            // Wrong pairings are refused.
+            CHECK_THROWS_AS(CchLabelQuery(from_sums, nullptr, &sums), std::invalid_argument);
+            CHECK_THROWS_AS(CchLabelQuery(to_sums, &to_sums), std::invalid_argument);
+            CHECK_THROWS_AS(CchLabelQuery(to_sums, nullptr), std::invalid_argument);
+            CchLabelQuery fresh(to, nullptr);
+            CHECK_THROWS_AS(fresh.to(0), std::logic_error);
+        }
+    }
+    CHECK(symmetric_graphs == 20);
+    CHECK(checked > 2000);
+    // The meeting is the query's (the lowest rank of least cost), so the path sums are its path's
+    // lengths, ties included (it fails when the labels meet at the highest such rank).
+    CHECK(same_path == checked);
 }
 
 TEST_CASE("CCH on degenerate graphs") {

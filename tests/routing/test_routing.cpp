@@ -455,6 +455,39 @@ TEST_CASE("the trips' level of service from one-to-all trees equals the queries'
     CHECK(trees.pt.access_s == queries.pt.access_s);
 }
 
+TEST_CASE("the trips' level of service from labels equals the queries' up to rounding") {
+    // Labels give the queries' costs bit for bit; the reported times and lengths differ from the
+    // path's sums only by rounding (walk and bike lengths are time times speed, the car's a path
+    // sum kept as a float). Transit does not come from them.
+    TinyTrips tiny;
+    const auto queries = routing::compute_trip_los(tiny.ctx, tiny.pop);
+    tiny.ctx.force_trip_labels = true;
+    const auto labels = routing::compute_trip_los(tiny.ctx, tiny.pop);
+    REQUIRE(labels.size() == queries.size());
+    CHECK(labels.available == queries.available);
+    std::size_t street = 0;
+    const auto close = [](float a, float b) { return std::abs(a - b) <= 1e-5f * std::max(1.0f, std::abs(b)); };
+    for (const auto m : {core::Mode::walk, core::Mode::bike, core::Mode::car}) {
+        const auto i = core::mode_index(m);
+        for (std::size_t t = 0; t < queries.size(); ++t) {
+            if (!queries.has(t, m)) continue;
+            ++street;
+            INFO("mode " << i << ", trip " << t);
+            CHECK(close(labels.time_s[i][t], queries.time_s[i][t]));
+            CHECK(close(labels.distance_m[i][t], queries.distance_m[i][t]));
+        }
+    }
+    CHECK(street > 100);
+    for (std::size_t t = 0; t < queries.size(); ++t) CHECK(close(labels.car_drive_s[t], queries.car_drive_s[t]));
+    CHECK(labels.time_s[core::mode_index(core::Mode::transit)] ==
+          queries.time_s[core::mode_index(core::Mode::transit)]);
+    CHECK(labels.pt.access_s == queries.pt.access_s);
+    // Labels and trees forced together: the labels answer.
+    tiny.ctx.force_trip_trees = true;
+    const auto both = routing::compute_trip_los(tiny.ctx, tiny.pop);
+    for (std::size_t i = 0; i < core::mode_count; ++i) CHECK(both.time_s[i] == labels.time_s[i]);
+}
+
 TEST_CASE("rerouting some trips keeps the others' legs exactly") {
     const TinyTrips tiny;
     const auto [ctx, pop, modes, deps] = std::tie(tiny.ctx, tiny.pop, tiny.modes, tiny.deps);
