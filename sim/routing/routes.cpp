@@ -45,6 +45,14 @@ struct LegBuffer {
         stops.push_back(0);
         length_m.push_back(static_cast<float>(length));
     }
+    // A walk or bike leg of a known length (no arcs).
+    void street(LegKind k, float length) {
+        kind.push_back(k);
+        arc_count.push_back(0);
+        board_rn.push_back(invalid_index);
+        stops.push_back(0);
+        length_m.push_back(length);
+    }
     void ride(std::uint32_t rn, std::uint16_t n) {
         kind.push_back(LegKind::ride);
         arc_count.push_back(0);
@@ -211,6 +219,43 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
     car_queries.resize(kept);
     const CarAnswers car_paths = car_cch.answer(car_queries, true);
 
+    // Walk and bike trips on large networks (street_legs_by_cch) with as many of the mode's trips
+    // as nodes (use_trip_labels): their legs' lengths from labels, time times speed as in the
+    // trips' level of service, one mode's labels at a time. Their legs keep only their lengths
+    // (the paths are traced again for the volumes, trace_walk_bike_legs); 0 where unreached, as a
+    // path not found. Empty: the leg is routed below.
+    std::array<std::vector<float>, 2> leg_length;  // walk, bike: by trip
+    for (std::size_t k = 0; k < 2; ++k) {
+        const Mode mode = k == 0 ? Mode::walk : Mode::bike;
+        const StreetGraph& g = street_graph(ctx, mode);
+        std::size_t count = 0;
+        for (std::size_t t = 0; t < trips; ++t) count += wanted(t) && trip_mode[t] == mode;
+        if (count == 0 || !street_legs_by_cch(ctx, g) ||
+            !(ctx.force_trip_labels ||
+              use_trip_labels(g, count, false, [&] { return CchLabels::entry_count(street_cch(ctx, mode)); })))
+            continue;
+        const CchMetric& m = street_metric(ctx, mode);
+        const CchLabels labels(m, false);
+        const CchLabels* from = CchLabels::symmetric(m) ? &labels : nullptr;
+        const double speed = mode == Mode::walk ? ctx.params.walk_speed_mps : ctx.params.bike_speed_mps;
+        auto& length = leg_length[k];
+        length.assign(trips, 0.f);
+        tbb::enumerable_thread_specific<CchLabelQuery> queries([&] { return CchLabelQuery(labels, from); });
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16), [&](const tbb::blocked_range<std::size_t>& r) {
+            CchLabelQuery& q = queries.local();
+            for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
+                bool ready = false;
+                for (std::uint32_t i = first[origin]; i < first[origin + 1]; ++i) {
+                    const std::uint32_t t = order[i];
+                    if (trip_mode[t] != mode) continue;
+                    if (!ready) q.from_source(static_cast<std::uint32_t>(origin)), ready = true;
+                    const double time_s = q.to(trip_dest_node(pop, trip_person[t], t));
+                    if (time_s < unreachable) length[t] = static_cast<float>(time_s * speed);
+                }
+            }
+        });
+    }
+
     // Routes one origin's trips into the scratch buffers, calling per_trip(trip, first leg,
     // leg count, first arc) for each.
     const auto route_origin = [&](std::size_t origin, Scratch& s, const auto& per_trip) {
@@ -327,9 +372,16 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
             };
             switch (trip_mode[t]) {
                 case Mode::walk:
-                    walk_leg();
+                    if (!leg_length[0].empty())
+                        s.legs.street(LegKind::walk, leg_length[0][t]);
+                    else
+                        walk_leg();
                     break;
                 case Mode::bike: {
+                    if (!leg_length[1].empty()) {
+                        s.legs.street(LegKind::bike, leg_length[1][t]);
+                        break;
+                    }
                     const std::size_t before = s.legs.arcs.size();
                     street_path(s.bike, bike_ready, Mode::bike);
                     s.legs.street(LegKind::bike, before, ctx.bike);

@@ -230,6 +230,88 @@ routing::CarTimes congested_hours(const routing::StreetGraph& g, core::Rng& rng)
     return times;
 }
 
+// Flemingsberg 2017's population at a twentieth (the gravity model's destinations) with every
+// mode in turn (both trips of a tour alike).
+struct FlemingsbergTrips : Flemingsberg2017 {
+    population::Population pop;
+    std::vector<core::Mode> modes;
+    std::vector<std::int32_t> deps;
+    FlemingsbergTrips() : pop(make()) {
+        for (std::size_t t = 0; t < pop.trip_count(); ++t) {
+            modes.push_back(static_cast<core::Mode>((t / 2) % 4));
+            deps.push_back(routing::trip_departure_s(pop, t));
+        }
+    }
+    population::Population make() {
+        s.population.scale = 0.05;
+        s.demand.given = false;  // the gravity model: trips enough, without a level of service first
+        return population::synthesize(s, net, population::resolve_zone_data(s, net),
+                                      routing::compute_zone_impedance(ctx, 8 * 3600));
+    }
+};
+
+TEST_CASE("the trips' level of service and the walk and bike legs from labels equal the queries' up to rounding") {
+    // Labels give the queries' costs bit for bit; the reported times and lengths differ from the
+    // path's sums only by rounding (walk and bike lengths are time times speed, the car's a path
+    // sum kept as a float). Transit does not come from them. Forced here (Flemingsberg is below
+    // the 50,000 nodes of use_trip_labels).
+    FlemingsbergTrips f;
+    auto& ctx = f.ctx;
+    const auto queries = routing::compute_trip_los(ctx, f.pop);
+    ctx.force_trip_labels = true;
+    const auto labels = routing::compute_trip_los(ctx, f.pop);
+    REQUIRE(labels.size() == queries.size());
+    CHECK(labels.available == queries.available);
+    const auto close = [](float a, float b) { return std::abs(a - b) <= 1e-5f * std::max(1.0f, std::abs(b)); };
+    std::array<std::size_t, core::mode_count> street{};
+    for (const auto m : {core::Mode::walk, core::Mode::bike, core::Mode::car}) {
+        const auto i = core::mode_index(m);
+        for (std::size_t t = 0; t < queries.size(); ++t) {
+            if (!queries.has(t, m)) continue;
+            street[i] += queries.distance_m[i][t] > 0;
+            INFO("mode " << i << ", trip " << t);
+            CHECK(close(labels.time_s[i][t], queries.time_s[i][t]));
+            CHECK(close(labels.distance_m[i][t], queries.distance_m[i][t]));
+        }
+    }
+    for (const auto m : {core::Mode::walk, core::Mode::bike, core::Mode::car})
+        CHECK(street[core::mode_index(m)] > 1000);
+    for (std::size_t t = 0; t < queries.size(); ++t) CHECK(close(labels.car_drive_s[t], queries.car_drive_s[t]));
+    CHECK(labels.time_s[core::mode_index(core::Mode::transit)] ==
+          queries.time_s[core::mode_index(core::Mode::transit)]);
+    CHECK(labels.pt.access_s == queries.pt.access_s);
+    // Labels and trees forced together: the labels answer.
+    ctx.force_trip_trees = true;
+    const auto both = routing::compute_trip_los(ctx, f.pop);
+    for (std::size_t i = 0; i < core::mode_count; ++i) CHECK(both.time_s[i] == labels.time_s[i]);
+    ctx.force_trip_trees = false;
+
+    // The walk and bike legs of route_trips on large networks (street_legs_by_cch, forced) take
+    // their lengths from labels: the same legs, lengths up to rounding, every other leg the same.
+    ctx.force_trip_labels = false;
+    ctx.force_street_legs_by_cch = true;
+    const auto by_cch = routing::route_trips(ctx, f.pop, f.modes, f.deps);
+    ctx.force_trip_labels = true;
+    const auto by_labels = routing::route_trips(ctx, f.pop, f.modes, f.deps);
+    REQUIRE(by_labels.leg_kind == by_cch.leg_kind);
+    CHECK(by_labels.leg_first_arc == by_cch.leg_first_arc);
+    CHECK(by_labels.trip_first_leg == by_cch.trip_first_leg);
+    std::size_t from_labels = 0;
+    for (std::size_t t = 0; t < f.pop.trip_count(); ++t)
+        for (auto l = by_cch.trip_first_leg[t]; l < by_cch.trip_first_leg[t + 1]; ++l) {
+            INFO("trip ", t, " leg ", l);
+            const auto k = by_cch.leg_kind[l];
+            if (k == routing::LegKind::walk || k == routing::LegKind::bike) {
+                CHECK(by_labels.leg_length_m[l] == doctest::Approx(by_cch.leg_length_m[l]).epsilon(1e-5));
+                from_labels +=
+                    (f.modes[t] == core::Mode::walk || f.modes[t] == core::Mode::bike) && by_cch.leg_length_m[l] > 0;
+            } else {
+                CHECK(by_labels.leg_length_m[l] == by_cch.leg_length_m[l]);
+            }
+        }
+    CHECK(from_labels > 1000);
+}
+
 TEST_CASE("zone impedance from batched PHAST trees equals the searches'") {
     // Flemingsberg: 4,000-odd nodes a mode, so the searches by default; batched PHAST forced.
     const Flemingsberg2017 f;
@@ -453,39 +535,6 @@ TEST_CASE("the trips' level of service from one-to-all trees equals the queries'
     // Transit does not come from the street trees: the same bits.
     CHECK(trees.time_s[core::mode_index(core::Mode::transit)] == queries.time_s[core::mode_index(core::Mode::transit)]);
     CHECK(trees.pt.access_s == queries.pt.access_s);
-}
-
-TEST_CASE("the trips' level of service from labels equals the queries' up to rounding") {
-    // Labels give the queries' costs bit for bit; the reported times and lengths differ from the
-    // path's sums only by rounding (walk and bike lengths are time times speed, the car's a path
-    // sum kept as a float). Transit does not come from them.
-    TinyTrips tiny;
-    const auto queries = routing::compute_trip_los(tiny.ctx, tiny.pop);
-    tiny.ctx.force_trip_labels = true;
-    const auto labels = routing::compute_trip_los(tiny.ctx, tiny.pop);
-    REQUIRE(labels.size() == queries.size());
-    CHECK(labels.available == queries.available);
-    std::size_t street = 0;
-    const auto close = [](float a, float b) { return std::abs(a - b) <= 1e-5f * std::max(1.0f, std::abs(b)); };
-    for (const auto m : {core::Mode::walk, core::Mode::bike, core::Mode::car}) {
-        const auto i = core::mode_index(m);
-        for (std::size_t t = 0; t < queries.size(); ++t) {
-            if (!queries.has(t, m)) continue;
-            ++street;
-            INFO("mode " << i << ", trip " << t);
-            CHECK(close(labels.time_s[i][t], queries.time_s[i][t]));
-            CHECK(close(labels.distance_m[i][t], queries.distance_m[i][t]));
-        }
-    }
-    CHECK(street > 100);
-    for (std::size_t t = 0; t < queries.size(); ++t) CHECK(close(labels.car_drive_s[t], queries.car_drive_s[t]));
-    CHECK(labels.time_s[core::mode_index(core::Mode::transit)] ==
-          queries.time_s[core::mode_index(core::Mode::transit)]);
-    CHECK(labels.pt.access_s == queries.pt.access_s);
-    // Labels and trees forced together: the labels answer.
-    tiny.ctx.force_trip_trees = true;
-    const auto both = routing::compute_trip_los(tiny.ctx, tiny.pop);
-    for (std::size_t i = 0; i < core::mode_count; ++i) CHECK(both.time_s[i] == labels.time_s[i]);
 }
 
 TEST_CASE("rerouting some trips keeps the others' legs exactly") {
