@@ -366,9 +366,23 @@ int main(int argc, char** argv) {
             for (int k = 0; k < per_origin; ++k) sink += by_search.to(to[static_cast<std::size_t>(o * per_origin + k)]);
         }
         const double to_us = ms_since(t0) * 1e3 / (origins * per_origin);
+        std::vector<std::uint32_t> arcs;
+        std::size_t arc_count = 0;
+        t0 = Clock::now();
+        for (int o = 0; o < origins; ++o) {
+            by_search.from_source(from[static_cast<std::size_t>(o)]);
+            for (int k = 0; k < per_origin; ++k) {
+                by_search.to(to[static_cast<std::size_t>(o * per_origin + k)]);
+                arcs.clear();
+                by_search.path(arcs);
+                arc_count += arcs.size();
+            }
+        }
+        const double path_us = ms_since(t0) * 1e3 / (origins * per_origin);
         routing::CchQuery check(pruned);
         routing::StreetPathQuery path(pruned);
-        std::size_t differ = 0, length_differ = 0;
+        std::size_t differ = 0, length_differ = 0, path_differ = 0;
+        std::vector<std::uint32_t> query_arcs;
         for (int o = 0; o < origins; ++o) {
             by_search.from_source(from[static_cast<std::size_t>(o)]);
             by_sums.from_source(from[static_cast<std::size_t>(o)]);
@@ -378,18 +392,24 @@ int main(int argc, char** argv) {
                 double time_s = 0, length_m = 0;
                 path.run(graph, from[static_cast<std::size_t>(o)], t, time_s, length_m);
                 differ += by_search.to(t) != c || by_sums.to(t) != c;
+                arcs.clear(), query_arcs.clear();
+                by_search.path(arcs);
+                check.path(query_arcs);
+                path_differ += arcs != query_arcs;
                 length_differ += c < 1e300 && std::abs(by_sums.sum() - length_m) > 1e-4 * length_m;
             }
         }
         fmt::print(
             "labels: {} entries ({:.0f} per node), built in {:.0f} ms ({:.0f} MiB), with lengths {:.0f} ms; "
             "{}symmetric; one origin, {} destinations: {:.2f} us a destination (the origin's search "
-            "included); {} of {} costs differ from the query's, {} lengths\n",
+            "included), {:.2f} us with its path ({:.0f} arcs); {} of {} costs differ from the query's, {} lengths, "
+            "{} paths\n",
             routing::CchLabels::entry_count(cch), static_cast<double>(routing::CchLabels::entry_count(cch)) / n,
             labels_ms, static_cast<double>(labels.size_bytes()) / (1 << 20), sums_ms, symmetric ? "" : "not ",
-            per_origin, to_us, differ, origins * per_origin, length_differ);
+            per_origin, to_us, path_us, static_cast<double>(arc_count) / (origins * per_origin), differ,
+            origins * per_origin, length_differ, path_differ);
         (void)sink;
-        if (differ || length_differ) return 1;
+        if (differ || length_differ || path_differ) return 1;
     }
 
     std::vector<std::uint32_t> ms_sources(100), ms_targets(100);

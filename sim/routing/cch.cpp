@@ -1312,6 +1312,21 @@ CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::Pat
         m_sum.assign(m_offset[n], std::numeric_limits<float>::infinity());
     }
     const auto arcs = metric.query_arcs(forward);
+    {
+        // The reverse index of the direction's query arcs (tails taken in ascending order).
+        m_in_first.assign(n + 1, 0);
+        for (std::size_t c = 0; c < arcs.first[n]; ++c) ++m_in_first[arcs.head[c] + 1];
+        for (std::size_t r = 0; r < n; ++r) m_in_first[r + 1] += m_in_first[r];
+        m_in_tail.resize(arcs.first[n]);
+        m_in_pos.resize(arcs.first[n]);
+        std::vector<std::uint32_t> at(m_in_first.begin(), m_in_first.end() - 1);
+        for (std::uint32_t r = 0; r < n; ++r)
+            for (std::uint32_t c = arcs.first[r]; c < arcs.first[r + 1]; ++c) {
+                const std::uint32_t e = at[arcs.head[c]]++;
+                m_in_tail[e] = r;
+                m_in_pos[e] = c;
+            }
+    }
     struct Scratch {
         std::vector<double> dist, sum;
     };
@@ -1338,6 +1353,25 @@ CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::Pat
     });
 }
 
+void CchLabels::down_path(std::uint32_t v, std::uint32_t a, std::vector<std::uint32_t>& up_arcs) const {
+    const auto arcs = m_metric->query_arcs(m_forward);
+    const double* label = cost(v);
+    while (a != v) {
+        const double at = label[m_depth[a]];
+        std::uint32_t next = invalid_index;
+        for (std::uint32_t e = m_in_first[a]; e < m_in_first[a + 1]; ++e) {
+            const std::uint32_t b = m_in_tail[e], c = m_in_pos[e];
+            if (ancestor(b, v) && label[m_depth[b]] + arcs.weight[c] == at) {
+                up_arcs.push_back(arcs.arc ? arcs.arc[c] : c);
+                next = b;
+                break;
+            }
+        }
+        if (next == invalid_index) throw std::logic_error("CchLabels::down_path: no predecessor (an unreached rank)");
+        a = next;
+    }
+}
+
 CchLabelQuery::CchLabelQuery(const CchLabels& to, const CchLabels* from, const CchMetric::PathSums* sums)
     : m_to(to), m_from(from), m_sums(sums) {
     if (to.forward()) throw std::invalid_argument("CchLabelQuery: the target's labels must be backward ones");
@@ -1350,6 +1384,7 @@ CchLabelQuery::CchLabelQuery(const CchLabels& to, const CchLabels* from, const C
         if (to.has_sums() && !sums) throw std::invalid_argument("CchLabelQuery: path sums needed for the source");
         const std::size_t n = to.metric().cch().node_count();
         m_dist.assign(n, infinity);
+        m_pred.assign(n, invalid_index);
         if (to.has_sums()) m_dist_sum.assign(n, infinity);
     }
 }
@@ -1367,19 +1402,30 @@ void CchLabelQuery::from_source(std::uint32_t source) {
         if (sums) m_sum.assign(m_from->sum(s), m_from->sum(s) + size);
         return;
     }
+    // The source's upward search (as CchQuery's, keeping its predecessors), carrying the sums.
     m_cost.assign(size, infinity);
     const auto arcs = m_to.metric().query_arcs(true);
+    bool by_query_arc = false;
+    const double* arc_sum = nullptr;
     if (sums) {
         m_sum.assign(size, infinity);
-        bool by_query_arc = false;
-        const double* arc_sum = direction_sums(m_to.metric(), *m_sums, true, by_query_arc);
-        search_up_sums(g, s, arcs, arc_sum, by_query_arc, m_dist.data(), m_dist_sum.data(),
-                       [&](std::uint32_t x, double d, double value) {
-                           m_cost[m_to.depth(x)] = d;
-                           m_sum[m_to.depth(x)] = value;
-                       });
-    } else {
-        search_up(g, s, arcs, m_dist.data(), [&](std::uint32_t x, double d) { m_cost[m_to.depth(x)] = d; });
+        arc_sum = direction_sums(m_to.metric(), *m_sums, true, by_query_arc);
+        m_dist_sum[s] = 0;
+    }
+    const std::uint32_t* arc_of = by_query_arc ? nullptr : arcs.arc;
+    m_dist[s] = 0;
+    for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
+        const double d = m_dist[x];
+        if (d == infinity) continue;
+        for (std::uint32_t c = arcs.first[x]; c < arcs.first[x + 1]; ++c) {
+            const std::uint32_t h = arcs.head[c];
+            if (d + arcs.weight[c] < m_dist[h]) {
+                m_dist[h] = d + arcs.weight[c], m_pred[h] = c;
+                if (sums) m_dist_sum[h] = m_dist_sum[x] + arc_sum[arc_of ? arc_of[c] : c];
+            }
+        }
+        m_cost[m_to.depth(x)] = d;
+        if (sums) m_sum[m_to.depth(x)] = m_dist_sum[x];
     }
     for (std::uint32_t x = s; x != invalid_index; x = parent[x]) m_dist[x] = infinity;
 }
@@ -1387,7 +1433,8 @@ void CchLabelQuery::from_source(std::uint32_t source) {
 double CchLabelQuery::to(std::uint32_t target) {
     if (m_path.empty()) throw std::logic_error("CchLabelQuery::to: no from_source()");
     const std::uint32_t t = m_to.metric().cch().rank(target);
-    m_last_sum = infinity;
+    m_target = t;
+    m_last_sum = m_last_cost = infinity;
     if (!m_to.ancestor(m_path[0], t)) return infinity;  // in another tree of the forest: no path
     // The common ancestors are a prefix of the source's path: the last one by bisection.
     std::size_t lo = 0, hi = m_path.size();
@@ -1400,13 +1447,40 @@ double CchLabelQuery::to(std::uint32_t target) {
     const double* b = m_to.cost(t);
     double best = infinity;
     for (std::size_t i = 0; i < common; ++i) best = std::min(best, f[i] + b[i]);
-    if (m_to.has_sums() && best < infinity) {
+    m_last_cost = best;
+    if (best < infinity) {
         // The meeting: the lowest rank of least cost, the last such entry.
         std::size_t i = common;
         while (f[i - 1] + b[i - 1] != best) --i;
-        m_last_sum = m_sum[i - 1] + static_cast<double>(m_to.sum(t)[i - 1]);
+        m_meet = i - 1;
+        if (m_to.has_sums()) m_last_sum = m_sum[m_meet] + static_cast<double>(m_to.sum(t)[m_meet]);
     }
     return best;
+}
+
+bool CchLabelQuery::path(std::vector<std::uint32_t>& arcs) {
+    if (!(m_last_cost < infinity)) return false;
+    const CchMetric& metric = m_to.metric();
+    const auto& tail = metric.cch().up_tail();
+    const std::uint32_t meeting = m_path[m_meet], source = m_path.back();
+    // The source's side, from the meeting down to the source, unpacked upward in reverse.
+    m_up.clear();
+    if (m_from) {
+        m_from->down_path(source, meeting, m_up);
+    } else {
+        const auto forward = metric.query_arcs(true);
+        for (std::uint32_t v = meeting; v != source;) {
+            const std::uint32_t c = m_pred[v];
+            const std::uint32_t a = forward.arc ? forward.arc[c] : c;
+            m_up.push_back(a);
+            v = tail[a];
+        }
+    }
+    for (std::size_t i = m_up.size(); i-- > 0;) metric.unpack(m_up[i], true, arcs, m_stack);
+    m_up.clear();
+    m_to.down_path(m_target, meeting, m_up);
+    for (const auto a : m_up) metric.unpack(a, false, arcs, m_stack);
+    return true;
 }
 
 }  // namespace flemsim::routing

@@ -385,6 +385,11 @@ public:
     bool ancestor(std::uint32_t a, std::uint32_t v) const {
         return m_preorder[a] <= m_preorder[v] && m_preorder[v] < m_preorder[a] + m_subtree[a];
     }
+    // The upward arcs of rank v's search path from its ancestor `a` down to v, appended in that
+    // order (each arc's tail is the next rank): a rank's predecessor is, as in the search, the
+    // lowest-ranked rank below it on v's path whose cost plus the arc's weight gives its cost
+    // (its arcs in, from a reverse index of the query arcs). `a` must have a finite cost.
+    void down_path(std::uint32_t v, std::uint32_t a, std::vector<std::uint32_t>& up_arcs) const;
 
 private:
     const CchMetric* m_metric;
@@ -395,6 +400,9 @@ private:
     std::vector<std::uint64_t> m_offset;    // by rank: its label's first entry
     std::vector<double> m_cost;
     std::vector<float> m_sum;
+    // The direction's query arcs by head: rank h's are [m_in_first[h], m_in_first[h + 1]), tails
+    // ascending, each its tail and position in query_arcs().
+    std::vector<std::uint32_t> m_in_first, m_in_tail, m_in_pos;
 };
 
 // One source's queries on labels: the target's side from its (backward) label, the source's from
@@ -411,6 +419,9 @@ public:
     double to(std::uint32_t target);
     // The path sum of the last to() (the least-cost path meeting at the lowest rank); needs sums.
     double sum() const { return m_last_sum; }
+    // The original arcs of the last to()'s path, from source to target, appended to `arcs` (false
+    // if unreached): CchQuery's path, each side's predecessors as its search's.
+    bool path(std::vector<std::uint32_t>& arcs);
 
 private:
     const CchLabels& m_to;
@@ -421,6 +432,11 @@ private:
     std::vector<double> m_sum;
     std::vector<double> m_dist;  // an upward search, by rank (+inf between runs)
     std::vector<double> m_dist_sum;
+    std::vector<std::uint32_t> m_pred;         // the search's: position in the forward query arcs, by rank
+    std::vector<std::uint32_t> m_up, m_stack;  // path scratch
+    std::uint32_t m_target = 0;                // rank of the last to()
+    std::size_t m_meet = 0;                    // its meeting, as an index in m_path
+    double m_last_cost = 0;
     double m_last_sum = 0;
 };
 

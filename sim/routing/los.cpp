@@ -797,7 +797,8 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
     // Each thread keeps the arcs of its paths, (query, first, count), until they are put in place.
     struct Local {
         std::optional<StreetPathQuery> query;
-        std::vector<std::uint32_t> arcs;
+        std::optional<CchLabelQuery> labelled;
+        std::vector<std::uint32_t> arcs, path;
         std::vector<std::array<std::uint32_t, 3>> spans;
     };
     const CchMetric& free_flow = street_metric(m_ctx, Mode::car);
@@ -823,6 +824,15 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
                 hourly->prune_for_queries();
         }
         const CchMetric& metric = times ? *hourly : free_flow;
+        // The free-flow paths of as many queries as nodes (the first day's car routes) from labels
+        // (use_trip_labels; CchLabelQuery::path gives the queries' paths, arc for arc, measured
+        // below as StreetPathQuery measures them: the same bits).
+        std::optional<CchLabels> labels;
+        if (!times && (m_ctx.force_trip_labels || use_trip_labels(m_ctx.car, first[h + 1] - first[h], false, [&] {
+                           return CchLabels::entry_count(metric.cch());
+                       })))
+            labels.emplace(metric, false);
+        const CchLabels* from = labels && CchLabels::symmetric(metric) ? &*labels : nullptr;
         group.clear();
         for (std::uint32_t k = first[h]; k < first[h + 1]; ++k)
             if (k == first[h] || queries[order[k]].from != queries[order[k - 1]].from) group.push_back(k);
@@ -830,27 +840,39 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         tbb::parallel_for(
             tbb::blocked_range<std::size_t>(0, group.size() - 1, 16), [&](const tbb::blocked_range<std::size_t>& r) {
                 Local& l = local.local();
+                if (labels && !l.labelled) l.labelled.emplace(*labels, from);
                 for (std::size_t g = r.begin(); g != r.end(); ++g) {
                     const bool shared_source = group[g + 1] - group[g] >= 2;
-                    if (shared_source) l.query->from(metric, queries[order[group[g]]].from);
+                    if (labels)
+                        l.labelled->from_source(queries[order[group[g]]].from);
+                    else if (shared_source)
+                        l.query->from(metric, queries[order[group[g]]].from);
                     for (std::uint32_t k = group[g]; k < group[g + 1]; ++k) {
                         const std::uint32_t q = order[k];
                         double time_s = 0, length_m = 0;
-                        if (!(shared_source ? l.query->to(m_ctx.car, queries[q].to, time_s, length_m, times)
-                                            : l.query->run(metric, m_ctx.car, queries[q].from, queries[q].to, time_s,
-                                                           length_m, times)))
+                        if (labels) {
+                            l.labelled->to(queries[q].to);
+                            l.path.clear();
+                            if (!l.labelled->path(l.path)) continue;
+                            for (const auto a : l.path)
+                                time_s += m_ctx.car.time_s[a], length_m += m_ctx.car.length_m[a];
+                        } else if (!(shared_source ? l.query->to(m_ctx.car, queries[q].to, time_s, length_m, times)
+                                                   : l.query->run(metric, m_ctx.car, queries[q].from, queries[q].to,
+                                                                  time_s, length_m, times))) {
                             continue;
+                        }
                         out.found[q] = 1;
                         out.time_s[q] = time_s;
                         out.length_m[q] = length_m;
                         if (!arcs) continue;
-                        const auto& path = l.query->arcs();
+                        const auto& path = labels ? l.path : l.query->arcs();
                         l.spans.push_back(
                             {q, static_cast<std::uint32_t>(l.arcs.size()), static_cast<std::uint32_t>(path.size())});
                         l.arcs.insert(l.arcs.end(), path.begin(), path.end());
                     }
                 }
             });
+        for (auto& l : local) l.labelled.reset();  // before this hour's labels go
     }
     if (!arcs) return out;
     out.arc_first.assign(n + 1, 0);

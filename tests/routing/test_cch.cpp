@@ -426,7 +426,7 @@ TEST_CASE("labels give the queries' costs bit for bit, and the least-cost path's
     // source's side from a search, from forward labels, or (a symmetric metric) from the target
     // labels themselves; the path sum is the length of the query's path (within float rounding),
     // a least-time path.
-    std::size_t symmetric_graphs = 0, checked = 0, same_path = 0;
+    std::size_t symmetric_graphs = 0, checked = 0, same_path = 0, same_arcs = 0;
     const auto near = [](double a, double b) { return std::abs(a - b) <= 1e-6 * std::max(1.0, std::abs(b)); };
     for (std::uint64_t seed = 1; seed <= 40; ++seed) {
         INFO("seed ", seed);
@@ -486,6 +486,9 @@ TEST_CASE("labels give the queries' costs bit for bit, and the least-cost path's
                     if (itself) CHECK(itself->to(target) == c);
                     if (!(c < inf)) {
                         CHECK(std::isinf(by_labels.sum()));
+                        std::vector<std::uint32_t> none;
+                        CHECK_FALSE(by_labels.path(none));
+                        CHECK(none.empty());
                         continue;
                     }
                     ++checked;
@@ -500,6 +503,18 @@ TEST_CASE("labels give the queries' costs bit for bit, and the least-cost path's
                         for (const auto a : path) length += t.graph.length_m[a];
                         if (unique) CHECK(near(with_sums.sum(), length));
                         same_path += near(with_sums.sum(), length);
+                        // The labels' paths are the query's, arc for arc, the source's side from
+                        // its search or from labels.
+                        std::vector<std::uint32_t> p1, p2, p3;
+                        by_search.to(target), by_labels.to(target);
+                        CHECK(by_search.path(p1));
+                        CHECK(by_labels.path(p2));
+                        same_arcs += p1 == path && p2 == path;
+                        if (itself) {
+                            itself->to(target);
+                            itself->path(p3);
+                            same_arcs += p3 == path ? 0 : std::size_t{1} << 40;
+                        }
                     }
                 }
             }
@@ -516,6 +531,7 @@ TEST_CASE("labels give the queries' costs bit for bit, and the least-cost path's
     // The meeting is the query's (the lowest rank of least cost), so the path sums are its path's
     // lengths, ties included (it fails when the labels meet at the highest such rank).
     CHECK(same_path == checked);
+    CHECK(same_arcs == checked);
 }
 
 TEST_CASE("CCH on degenerate graphs") {

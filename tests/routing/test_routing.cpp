@@ -287,14 +287,19 @@ TEST_CASE("the trips' level of service and the walk and bike legs from labels eq
     ctx.force_trip_trees = false;
 
     // The walk and bike legs of route_trips on large networks (street_legs_by_cch, forced) take
-    // their lengths from labels: the same legs, lengths up to rounding, every other leg the same.
+    // their lengths from labels: the same legs, lengths up to rounding, every other leg the same
+    // (the car's free-flow paths from labels are the queries').
     ctx.force_trip_labels = false;
     ctx.force_street_legs_by_cch = true;
     const auto by_cch = routing::route_trips(ctx, f.pop, f.modes, f.deps);
     ctx.force_trip_labels = true;
     const auto by_labels = routing::route_trips(ctx, f.pop, f.modes, f.deps);
     REQUIRE(by_labels.leg_kind == by_cch.leg_kind);
+    // The car legs' paths (free flow, no car times) from labels too: the queries', arc for arc.
     CHECK(by_labels.leg_first_arc == by_cch.leg_first_arc);
+    CHECK(by_labels.leg_arc0 == by_cch.leg_arc0);
+    CHECK(by_labels.arc_rank == by_cch.arc_rank);
+    CHECK(by_labels.wide_arcs == by_cch.wide_arcs);
     CHECK(by_labels.trip_first_leg == by_cch.trip_first_leg);
     std::size_t from_labels = 0;
     for (std::size_t t = 0; t < f.pop.trip_count(); ++t)
