@@ -140,8 +140,9 @@ inline bool use_trip_trees(const StreetGraph& graph, std::size_t trips, bool len
 // as nodes (twice as many for the car, whose labels carry the lengths), when the labels take at
 // most 2^27 entries (1 GiB of costs; `entries`, CchLabels::entry_count, is asked only then).
 // Measured on the 100,000-node grid (bench_cch, 2 threads): labels of times built in 3.2 s, with
-// lengths 8.3 s, 693 MiB; a destination 4.0 us with the origin's side, against 101 us by query
-// with its path (so a label costs about 0.6 queries, with lengths 1.6).
+// lengths 5.4-8.3 s, 693 MiB; a destination 4-6 us with the origin's side (34 us with its path),
+// against 101-110 us by query with its path (so a label costs about 0.6 queries, with lengths
+// 1.0-1.6). The rule depends on the data only: the answers do not depend on threads.
 template <class Entries>
 inline bool use_trip_labels(const StreetGraph& graph, std::size_t trips, bool lengths, Entries&& entries) {
     const std::size_t n = graph.node_count();
