@@ -358,8 +358,9 @@ private:
 // search. The costs are CchQuery's, bit for bit (the same searches; pruning never changes the
 // least sum), and so is the meeting (the lowest rank of least cost). Memory: a double per entry
 // (and a float with path sums), entry_count() entries: the sum of the nodes' depths, about
-// node_count() times the search space (910 nodes on the 100,000-node grid). Built in parallel,
-// one upward search per node.
+// node_count() times the search space (910 nodes on the 100,000-node grid); and a reverse index
+// of the direction's query arcs (8 bytes an arc) for the paths. Built in parallel, one upward
+// search per node.
 class CchLabels {
 public:
     // The labels of the backward searches (`forward` false: costs from each ancestor down to the
@@ -420,7 +421,10 @@ public:
     // The path sum of the last to() (the least-cost path meeting at the lowest rank); needs sums.
     double sum() const { return m_last_sum; }
     // The original arcs of the last to()'s path, from source to target, appended to `arcs` (false
-    // if unreached): CchQuery's path, each side's predecessors as its search's.
+    // if unreached). Each side's predecessors follow its search's rule (the first strict
+    // improvement, in rank order), so the path is CchQuery's: the tests find them equal arc for
+    // arc, ties included (CchQuery prunes its searches, which could only matter where a side
+    // reaches the meeting at cost 0).
     bool path(std::vector<std::uint32_t>& arcs);
 
 private:
