@@ -159,19 +159,8 @@ int main(int argc, char** argv) {
                cch.arc_count(), static_cast<double>(cch.arc_count()) / n, cch.triangle_count(), cch.level_count(),
                cch.chain_count(), cch.chain_lower_count());
     fmt::print("memory: structure {:.0f} MiB, per metric {:.0f} MiB\n", cch_mib, metric_mib);
-    {
-        // Depth of each node in the elimination tree (its upward search space: itself and its ancestors).
-        const auto& parent = cch.elimination_parent();
-        std::vector<std::uint32_t> depth(n, 0);
-        std::uint64_t sum = 0;
-        std::uint32_t deepest = 0;
-        for (std::uint32_t r = n; r-- > 0;) {
-            depth[r] = parent[r] == core::invalid_index ? 1 : depth[parent[r]] + 1;
-            sum += depth[r], deepest = std::max(deepest, depth[r]);
-        }
-        fmt::print("elimination tree: mean search space {:.0f} nodes, deepest {}\n", static_cast<double>(sum) / n,
-                   deepest);
-    }
+    fmt::print("elimination tree: mean search space {:.0f} nodes, deepest {}\n",
+               static_cast<double>(routing::CchLabels::entry_count(cch)) / n, cch.level_count());
 
     routing::CchMetric metric(cch);
     for (const int threads : {1, 2}) {

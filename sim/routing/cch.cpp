@@ -1030,6 +1030,45 @@ void search_up(const Cch& g, std::uint32_t s, const CchMetric::ArcView& arcs, do
     }
 }
 
+// search_up keeping, per rank, the arc that first gave its cost (its position in `arcs`, in
+// `pred` when given) and the path sum along those arcs (`sum`, from `arc_sum` by query arc when
+// `by_query_arc`, else by upward arc, when given): visit(x, dist[x], sum or 0). The costs are
+// search_up's. The ranks it touched are s and its ancestors (the caller resets them).
+template <class Visit>
+void search_up_tracked(const Cch& g, std::uint32_t s, const CchMetric::ArcView& arcs, const double* arc_sum,
+                       bool by_query_arc, double* dist, double* sum, std::uint32_t* pred, Visit&& visit) {
+    const auto& parent = g.elimination_parent();
+    const std::uint32_t* arc = by_query_arc ? nullptr : arcs.arc;
+    dist[s] = 0;
+    if (sum) sum[s] = 0;
+    for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
+        const double d = dist[x];
+        if (d == infinity) continue;
+        for (std::uint32_t c = arcs.first[x]; c < arcs.first[x + 1]; ++c) {
+            const std::uint32_t h = arcs.head[c];
+            if (d + arcs.weight[c] < dist[h]) {
+                dist[h] = d + arcs.weight[c];
+                if (sum) sum[h] = sum[x] + arc_sum[arc ? arc[c] : c];
+                if (pred) pred[h] = c;
+            }
+        }
+        visit(x, d, sum ? sum[x] : 0.0);
+    }
+}
+
+// A direction's path sums as the searches read them: by query arc where path_sums made them (a
+// pruned metric), else by upward arc. `who` names the caller in the error for sums of another
+// hierarchy.
+const double* direction_sums(const CchMetric& metric, const CchMetric::PathSums& sums, bool forward, bool& by_query_arc,
+                             const char* who) {
+    const Cch& g = metric.cch();
+    if (sums.forward.size() != g.arc_count() || sums.backward.size() != g.arc_count())
+        throw std::invalid_argument(std::string(who) + ": path sums of another hierarchy");
+    const auto& q = forward ? sums.query_forward : sums.query_backward;
+    by_query_arc = metric.pruned() && q.size() == metric.query_arc_count(forward);
+    return by_query_arc ? q.data() : (forward ? sums.forward : sums.backward).data();
+}
+
 // PHAST's downward sweep over `width` trees side by side (dist[rank * width + k]): from the top
 // rank down, each takes the minimum over its upward arcs (the query graph's backward arcs) of the
 // head's cost plus the backward weight; a rank's upward neighbours are higher, hence final when it
@@ -1169,9 +1208,6 @@ void CchManyToAll::start(std::span<const std::uint32_t> sources, const double* f
     const Cch& g = m_metric.cch();
     const auto& parent = g.elimination_parent();
     const auto forward = m_metric.query_arcs(true);
-    const std::uint32_t* first = forward.first;
-    const std::uint32_t* head = forward.head;
-    const std::uint32_t* arc = sum_by_query_arc ? nullptr : forward.arc;
     double* dist = m_dist.data();
     m_count = sources.size();
     std::fill(m_dist.begin(), m_dist.end(), infinity);
@@ -1180,18 +1216,12 @@ void CchManyToAll::start(std::span<const std::uint32_t> sources, const double* f
         const std::uint32_t s = g.rank(sources[i]);
         if (!forward_sum) {
             search_up(g, s, forward, m_up.data(), [&](std::uint32_t x, double d) { dist[x * batch + i] = d; });
-        } else {  // search_up, carrying the sums: a rank keeps the sum of the arc that first gave its cost
-            m_up[s] = 0, m_up_sum[s] = 0;
-            for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
-                const double d = m_up[x];
-                if (d == infinity) continue;
-                for (std::uint32_t c = first[x]; c < first[x + 1]; ++c)
-                    if (d + forward.weight[c] < m_up[head[c]])
-                        m_up[head[c]] = d + forward.weight[c],
-                        m_up_sum[head[c]] = m_up_sum[x] + forward_sum[arc ? arc[c] : c];
-                dist[x * batch + i] = d;
-                m_sum[x * batch + i] = m_up_sum[x];
-            }
+        } else {  // carrying the sums: a rank keeps the sum of the arc that first gave its cost
+            search_up_tracked(g, s, forward, forward_sum, sum_by_query_arc, m_up.data(), m_up_sum.data(), nullptr,
+                              [&](std::uint32_t x, double d, double sum) {
+                                  dist[x * batch + i] = d;
+                                  m_sum[x * batch + i] = sum;
+                              });
         }
         for (std::uint32_t x = s; x != invalid_index; x = parent[x]) m_up[x] = infinity;
     }
@@ -1203,61 +1233,17 @@ void CchManyToAll::run(std::span<const std::uint32_t> sources) {
 }
 
 void CchManyToAll::run(std::span<const std::uint32_t> sources, const CchMetric::PathSums& sums) {
-    const Cch& g = m_metric.cch();
-    if (sums.forward.size() != g.arc_count() || sums.backward.size() != g.arc_count())
-        throw std::invalid_argument("CchManyToAll::run: path sums of another hierarchy");
-    if (m_sum.empty()) m_sum.assign(m_dist.size(), infinity), m_up_sum.assign(m_up.size(), infinity);
     // The sums in the query graph's order when path_sums made them (a pruned metric): read in
     // sequence rather than through the arcs' numbers.
-    const auto by_query_arc = [&](bool up) {
-        const auto& q = up ? sums.query_forward : sums.query_backward;
-        return m_metric.pruned() && q.size() == m_metric.query_arc_count(up);
-    };
-    const bool forward_q = by_query_arc(true), backward_q = by_query_arc(false);
-    start(sources, (forward_q ? sums.query_forward : sums.forward).data(), forward_q);
+    bool forward_q = false, backward_q = false;
+    const double* forward_sum = direction_sums(m_metric, sums, true, forward_q, "CchManyToAll::run");
+    const double* backward_sum = direction_sums(m_metric, sums, false, backward_q, "CchManyToAll::run");
+    if (m_sum.empty()) m_sum.assign(m_dist.size(), infinity), m_up_sum.assign(m_up.size(), infinity);
+    start(sources, forward_sum, forward_q);
     auto backward = m_metric.query_arcs(false);
     if (backward_q) backward.arc = nullptr;
-    sweep_down<batch>(g, backward, (backward_q ? sums.query_backward : sums.backward).data(), m_dist.data(),
-                      m_sum.data());
+    sweep_down<batch>(m_metric.cch(), backward, backward_sum, m_dist.data(), m_sum.data());
 }
-
-}  // namespace flemsim::routing
-
-namespace flemsim::routing {
-
-namespace {
-
-// search_up carrying a path sum: a rank keeps the sum of the arc that first gave its cost (as
-// CchManyToAll::start). `arc_sum` is by query arc when `by_query_arc`, else by upward arc.
-template <class Visit>
-void search_up_sums(const Cch& g, std::uint32_t s, const CchMetric::ArcView& arcs, const double* arc_sum,
-                    bool by_query_arc, double* dist, double* sum, Visit&& visit) {
-    const auto& parent = g.elimination_parent();
-    const std::uint32_t* arc = by_query_arc ? nullptr : arcs.arc;
-    dist[s] = 0, sum[s] = 0;
-    for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
-        const double d = dist[x];
-        if (d == infinity) continue;
-        for (std::uint32_t c = arcs.first[x]; c < arcs.first[x + 1]; ++c)
-            if (d + arcs.weight[c] < dist[arcs.head[c]])
-                dist[arcs.head[c]] = d + arcs.weight[c], sum[arcs.head[c]] = sum[x] + arc_sum[arc ? arc[c] : c];
-        visit(x, d, sum[x]);
-    }
-}
-
-// A direction's path sums as the searches read them: by query arc where path_sums made them (a
-// pruned metric), else by upward arc.
-const double* direction_sums(const CchMetric& metric, const CchMetric::PathSums& sums, bool forward,
-                             bool& by_query_arc) {
-    const Cch& g = metric.cch();
-    if (sums.forward.size() != g.arc_count() || sums.backward.size() != g.arc_count())
-        throw std::invalid_argument("CchLabels: path sums of another hierarchy");
-    const auto& q = forward ? sums.query_forward : sums.query_backward;
-    by_query_arc = metric.pruned() && q.size() == metric.query_arc_count(forward);
-    return by_query_arc ? q.data() : (forward ? sums.forward : sums.backward).data();
-}
-
-}  // namespace
 
 std::uint64_t CchLabels::entry_count(const Cch& cch) {
     const auto& parent = cch.elimination_parent();
@@ -1280,7 +1266,7 @@ bool CchLabels::symmetric(const CchMetric& metric) {
 }
 
 CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::PathSums* sums)
-    : m_metric(&metric), m_forward(forward) {
+    : m_metric(&metric), m_forward(forward), m_source_side(!forward && !sums && symmetric(metric)) {
     const Cch& g = metric.cch();
     const std::size_t n = g.node_count();
     const auto& parent = g.elimination_parent();
@@ -1308,7 +1294,7 @@ CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::Pat
     bool by_query_arc = false;
     const double* arc_sum = nullptr;
     if (sums) {
-        arc_sum = direction_sums(metric, *sums, forward, by_query_arc);
+        arc_sum = direction_sums(metric, *sums, forward, by_query_arc, "CchLabels");
         m_sum.assign(m_offset[n], std::numeric_limits<float>::infinity());
     }
     const auto arcs = metric.query_arcs(forward);
@@ -1340,11 +1326,11 @@ CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::Pat
             double* cost = m_cost.data() + m_offset[r];
             if (sums) {
                 float* sum = m_sum.data() + m_offset[r];
-                search_up_sums(g, v, arcs, arc_sum, by_query_arc, s.dist.data(), s.sum.data(),
-                               [&](std::uint32_t x, double d, double value) {
-                                   cost[m_depth[x]] = d;
-                                   sum[m_depth[x]] = static_cast<float>(value);
-                               });
+                search_up_tracked(g, v, arcs, arc_sum, by_query_arc, s.dist.data(), s.sum.data(), nullptr,
+                                  [&](std::uint32_t x, double d, double value) {
+                                      cost[m_depth[x]] = d;
+                                      sum[m_depth[x]] = static_cast<float>(value);
+                                  });
             } else {
                 search_up(g, v, arcs, s.dist.data(), [&](std::uint32_t x, double d) { cost[m_depth[x]] = d; });
             }
@@ -1404,29 +1390,15 @@ void CchLabelQuery::from_source(std::uint32_t source) {
     }
     // The source's upward search (as CchQuery's, keeping its predecessors), carrying the sums.
     m_cost.assign(size, infinity);
-    const auto arcs = m_to.metric().query_arcs(true);
+    if (sums) m_sum.assign(size, infinity);
     bool by_query_arc = false;
-    const double* arc_sum = nullptr;
-    if (sums) {
-        m_sum.assign(size, infinity);
-        arc_sum = direction_sums(m_to.metric(), *m_sums, true, by_query_arc);
-        m_dist_sum[s] = 0;
-    }
-    const std::uint32_t* arc_of = by_query_arc ? nullptr : arcs.arc;
-    m_dist[s] = 0;
-    for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
-        const double d = m_dist[x];
-        if (d == infinity) continue;
-        for (std::uint32_t c = arcs.first[x]; c < arcs.first[x + 1]; ++c) {
-            const std::uint32_t h = arcs.head[c];
-            if (d + arcs.weight[c] < m_dist[h]) {
-                m_dist[h] = d + arcs.weight[c], m_pred[h] = c;
-                if (sums) m_dist_sum[h] = m_dist_sum[x] + arc_sum[arc_of ? arc_of[c] : c];
-            }
-        }
-        m_cost[m_to.depth(x)] = d;
-        if (sums) m_sum[m_to.depth(x)] = m_dist_sum[x];
-    }
+    const double* arc_sum =
+        sums ? direction_sums(m_to.metric(), *m_sums, true, by_query_arc, "CchLabelQuery") : nullptr;
+    search_up_tracked(g, s, m_to.metric().query_arcs(true), arc_sum, by_query_arc, m_dist.data(),
+                      sums ? m_dist_sum.data() : nullptr, m_pred.data(), [&](std::uint32_t x, double d, double value) {
+                          m_cost[m_to.depth(x)] = d;
+                          if (sums) m_sum[m_to.depth(x)] = value;
+                      });
     for (std::uint32_t x = s; x != invalid_index; x = parent[x]) m_dist[x] = infinity;
 }
 

@@ -374,6 +374,10 @@ public:
     // has its reverse with the same weight): the backward labels are then the forward ones too.
     static bool symmetric(const CchMetric& metric);
 
+    // The labels that serve as a query's source side (CchLabelQuery's `from`): these, when they
+    // are backward labels without sums of a symmetric metric, else none (a search per source).
+    const CchLabels* source_side() const { return m_source_side ? this : nullptr; }
+
     const CchMetric& metric() const { return *m_metric; }
     bool forward() const { return m_forward; }
     bool has_sums() const { return !m_sum.empty(); }
@@ -395,6 +399,7 @@ public:
 private:
     const CchMetric* m_metric;
     bool m_forward;
+    bool m_source_side = false;
     std::vector<std::uint32_t> m_depth;     // by rank
     std::vector<std::uint32_t> m_preorder;  // by rank: position in a preorder walk of the forest
     std::vector<std::uint32_t> m_subtree;   // by rank: nodes in its subtree, itself included

@@ -715,10 +715,9 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         const bool lengths = mode == Mode::car;
         const auto sums = lengths ? m.path_sums(g.length_m) : CchMetric::PathSums{};
         const CchLabels labels(m, false, lengths ? &sums : nullptr);
-        const CchLabels* from = !lengths && CchLabels::symmetric(m) ? &labels : nullptr;
         const double speed = mode == Mode::walk ? ctx.params.walk_speed_mps : ctx.params.bike_speed_mps;
         tbb::enumerable_thread_specific<CchLabelQuery> queries(
-            [&] { return CchLabelQuery(labels, from, lengths ? &sums : nullptr); });
+            [&] { return CchLabelQuery(labels, labels.source_side(), lengths ? &sums : nullptr); });
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16), [&](const tbb::blocked_range<std::size_t>& r) {
             CchLabelQuery& q = queries.local();
             for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
@@ -832,7 +831,6 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
                            return CchLabels::entry_count(metric.cch());
                        })))
             labels.emplace(metric, false);
-        const CchLabels* from = labels && CchLabels::symmetric(metric) ? &*labels : nullptr;
         group.clear();
         for (std::uint32_t k = first[h]; k < first[h + 1]; ++k)
             if (k == first[h] || queries[order[k]].from != queries[order[k - 1]].from) group.push_back(k);
@@ -840,7 +838,7 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         tbb::parallel_for(
             tbb::blocked_range<std::size_t>(0, group.size() - 1, 16), [&](const tbb::blocked_range<std::size_t>& r) {
                 Local& l = local.local();
-                if (labels && !l.labelled) l.labelled.emplace(*labels, from);
+                if (labels && !l.labelled) l.labelled.emplace(*labels, labels->source_side());
                 for (std::size_t g = r.begin(); g != r.end(); ++g) {
                     const bool shared_source = group[g + 1] - group[g] >= 2;
                     if (labels)

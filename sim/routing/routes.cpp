@@ -236,11 +236,11 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
             continue;
         const CchMetric& m = street_metric(ctx, mode);
         const CchLabels labels(m, false);
-        const CchLabels* from = CchLabels::symmetric(m) ? &labels : nullptr;
         const double speed = mode == Mode::walk ? ctx.params.walk_speed_mps : ctx.params.bike_speed_mps;
         auto& length = leg_length[k];
         length.assign(trips, 0.f);
-        tbb::enumerable_thread_specific<CchLabelQuery> queries([&] { return CchLabelQuery(labels, from); });
+        tbb::enumerable_thread_specific<CchLabelQuery> queries(
+            [&] { return CchLabelQuery(labels, labels.source_side()); });
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16), [&](const tbb::blocked_range<std::size_t>& r) {
             CchLabelQuery& q = queries.local();
             for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {

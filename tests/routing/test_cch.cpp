@@ -456,6 +456,9 @@ TEST_CASE("labels give the queries' costs bit for bit, and the least-cost path's
             const auto sums = metric.path_sums(t.graph.length_m);
             const CchLabels to(metric, false), to_sums(metric, false, &sums), from_sums(metric, true, &sums);
             CHECK(CchLabels::entry_count(cch) * sizeof(double) == to.size_bytes());
+            CHECK(to.source_side() == (symmetric ? &to : nullptr));  // never with sums, nor forward
+            CHECK(to_sums.source_side() == nullptr);
+            CHECK(from_sums.source_side() == nullptr);
             CHECK(CchLabels::entry_count(cch) * (sizeof(double) + sizeof(float)) == to_sums.size_bytes());
             CchLabelQuery by_search(to, nullptr), by_labels(to_sums, &from_sums), with_sums(to_sums, nullptr, &sums);
             std::optional<CchLabelQuery> itself;
