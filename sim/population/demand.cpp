@@ -82,9 +82,9 @@ void sample_alternatives(std::span<const double> importance, int size, core::Rng
     out.zone.clear();
     out.correction.clear();
     if (size <= 0) return;
-    // Each draw is draw_index's, found by bisection on the running sums of the positive weights
-    // (the same additions in the same order): the first index whose running sum exceeds
-    // u x total is one of positive weight.
+    // Each draw is draw_index's: the first index whose running sum of the positive weights (the
+    // same additions in the same order) exceeds u x total, which is one of positive weight. The
+    // draws are wanted sorted, so the targets are sorted and found in one sweep of the sums.
     thread_local std::vector<double> running;
     running.resize(importance.size());
     double total = 0.0;
@@ -94,12 +94,17 @@ void sample_alternatives(std::span<const double> importance, int size, core::Rng
         running[i] = total;
     }
     if (!(total > 0)) return;
-    std::vector<std::uint32_t> draws(static_cast<std::size_t>(size));
-    for (auto& d : draws) {
-        const auto it = std::upper_bound(running.begin(), running.end(), rng.uniform() * total);
-        d = static_cast<std::uint32_t>(it == running.end() ? last_positive : it - running.begin());
+    thread_local std::vector<double> target;
+    target.resize(static_cast<std::size_t>(size));
+    for (auto& x : target) x = rng.uniform() * total;
+    std::sort(target.begin(), target.end());
+    thread_local std::vector<std::uint32_t> draws;
+    draws.resize(target.size());
+    std::size_t at = 0;
+    for (std::size_t k = 0; k < target.size(); ++k) {
+        while (at < running.size() && !(target[k] < running[at])) ++at;
+        draws[k] = static_cast<std::uint32_t>(at == running.size() ? last_positive : at);
     }
-    std::sort(draws.begin(), draws.end());
     for (std::size_t i = 0; i < draws.size();) {
         std::size_t k = i;
         while (k < draws.size() && draws[k] == draws[i]) ++k;

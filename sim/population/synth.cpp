@@ -147,7 +147,14 @@ struct DemandState {
     // ln of the departure profile's weight in each period (-inf: none), per purpose.
     std::array<std::vector<double>, core::purpose_count> log_period_weight;
     std::array<CellRows, core::purpose_count> rows;  // filled as the synthesis goes
+    // exp(γ · km) of every zone pair (origin-major) per purpose, the distance factor of the
+    // sampling importance, computed once instead of per chooser; empty where no sample is drawn
+    // or the table would be too large (importance_factor computes it then).
+    std::array<std::vector<double>, core::purpose_count> distance_factor;
 };
+
+// Zone pairs up to which the distance factors are tabulated (8 bytes a pair: 128 MiB a purpose).
+constexpr std::size_t max_factor_pairs = std::size_t{1} << 24;
 
 // A zone's size for a purpose: land use in a study zone (as given, before population.scale),
 // the weight in a gateway; visitors (in-commuters) make their other tours in the study area.
@@ -225,6 +232,29 @@ std::size_t draw_logit(std::span<const double> v, double u) {
     return total > 0 ? draw_index(share, total, u) : v.size();
 }
 
+// exp(γ · km) from `home` to zone j for purpose p (1 without γ): the table's or computed.
+double importance_factor(const Draws& d, Purpose p, std::uint32_t home, std::size_t j) {
+    const auto& table = d.dm->distance_factor[static_cast<std::size_t>(p)];
+    if (!table.empty()) return table[home * d.net.zone_count() + j];
+    const double gamma = d.s.demand.destinations.distance_per_km[static_cast<std::size_t>(p)];
+    return gamma != 0 ? std::exp(gamma * d.view->street_km(home, static_cast<std::uint32_t>(j))) : 1.0;
+}
+
+// Tabulates the distance factors of purpose p when choices sample among more zones than the
+// sample size (in parallel over origins; the same values as importance_factor computes).
+void tabulate_distance_factors(const Draws& d, Purpose p) {
+    const std::size_t nz = d.net.zone_count();
+    const int sample_size = d.s.demand.destinations.sample_size;
+    auto& table = d.dm->distance_factor[static_cast<std::size_t>(p)];
+    if (!table.empty() || sample_size <= 0 || nz <= static_cast<std::size_t>(sample_size) || nz * nz > max_factor_pairs)
+        return;
+    std::vector<double> t(nz * nz);
+    tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t o) {
+        for (std::size_t j = 0; j < nz; ++j) t[o * nz + j] = importance_factor(d, p, static_cast<std::uint32_t>(o), j);
+    });
+    table = std::move(t);
+}
+
 // Chooses among the zones of `row` (+ `price`), skipping those `closed`: over every zone, or over
 // a sample drawn by size x exp(γ km) when the scenario asks for one and the zones are more.
 std::uint32_t choose_zone(const Draws& d, Purpose p, const std::vector<float>& row, const std::vector<double>* price,
@@ -239,12 +269,9 @@ std::uint32_t choose_zone(const Draws& d, Purpose p, const std::vector<float>& r
     for (std::size_t j = 0; j < nz; ++j) candidates += open(j) ? 1 : 0;
     if (candidates == 0) return invalid_index;
     if (sample_size > 0 && candidates > static_cast<std::size_t>(sample_size)) {
-        const double gamma = d.s.demand.destinations.distance_per_km[static_cast<std::size_t>(p)];
         w.assign(nz, 0.0);
         for (std::size_t j = 0; j < nz; ++j)
-            if (open(j))
-                w[j] = size_of(d, p, j, visitor) *
-                       (gamma != 0 ? std::exp(gamma * d.view->street_km(home, static_cast<std::uint32_t>(j))) : 1.0);
+            if (open(j)) w[j] = size_of(d, p, j, visitor) * importance_factor(d, p, home, j);
         demand::sample_alternatives(w, sample_size, sample_rng, sample);
         v.resize(sample.zone.size());
         for (std::size_t i = 0; i < sample.zone.size(); ++i)
@@ -327,6 +354,7 @@ std::vector<std::uint64_t> assign_places_logit(const Draws& d, Population& pop,
     std::vector<double> cap(nz, -1.0);
     for (std::size_t j = 0; j < nz; ++j)
         if (d.net.zone_kind[j] == ZoneKind::study) cap[j] = static_cast<double>(capacity[j]);
+    tabulate_distance_factors(d, purpose);
     const auto& k = d.s.demand.destinations;
     const auto sp = demand::shadow_prices(counts, cr.rows, cap, k.shadow_price_iterations, k.shadow_price_tolerance);
     if (summary) {
@@ -337,15 +365,34 @@ std::vector<std::uint64_t> assign_places_logit(const Draws& d, Population& pop,
     std::vector<std::uint64_t> taken(nz, 0);
     std::vector<char> closed(nz, 0);
     for (std::size_t j = 0; j < nz; ++j) closed[j] = d.net.zone_kind[j] == ZoneKind::study && capacity[j] == 0;
-    for (const auto& [key, p] : order) {
+    // A person's choice depends on those before only through the zones closed, so the choices
+    // of a run of persons are drawn in parallel with the zones closed at its start and taken in
+    // order up to the first that closes a zone; the persons after it choose again. The result is
+    // that of one person after the other. Runs grow while no zone closes and shrink when one does.
+    const auto choose = [&](std::uint32_t p) {
         Rng rng(d.s.seed, stream, p);
         Rng sample_rng(d.s.seed, Stream::destination_sample, p, static_cast<std::uint64_t>(stream));
-        const auto j = choose_zone(d, purpose, cr.row(pop.home_zone[p], pop.group[p], tools_of(pop, p)), &sp.price,
-                                   &closed, pop.home_zone[p], false, sample_rng, rng.uniform());
-        if (j == invalid_index) continue;  // nowhere to go: the person keeps no place
-        out_zone[p] = j;
-        if (++taken[j] >= capacity[j] && d.net.zone_kind[j] == ZoneKind::study) closed[j] = 1;
+        return choose_zone(d, purpose, cr.row(pop.home_zone[p], pop.group[p], tools_of(pop, p)), &sp.price, &closed,
+                           pop.home_zone[p], false, sample_rng, rng.uniform());
+    };
+    constexpr std::size_t min_run = 64, max_run = 4096;
+    std::vector<std::uint32_t> chosen(max_run);
+    for (std::size_t at = 0, run = 512; at < order.size();) {
+        const std::size_t n = std::min(run, order.size() - at);
+        tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) { chosen[i] = choose(order[at + i].second); });
+        std::size_t i = 0;
+        bool closes = false;
+        while (i < n && !closes) {
+            const auto p = order[at + i].second;
+            const auto j = chosen[i++];
+            if (j == invalid_index) continue;  // nowhere to go: the person keeps no place
+            out_zone[p] = j;
+            if (++taken[j] >= capacity[j] && d.net.zone_kind[j] == ZoneKind::study) closed[j] = 1, closes = true;
+        }
+        at += i;
+        run = closes ? std::max(min_run, run / 2) : std::min(max_run, run * 2);
     }
+    d.dm->distance_factor[pi] = {};
     return taken;
 }
 
@@ -887,18 +934,26 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
         for (std::uint32_t p = 0; p < persons; ++p)
             keys[p] = CellRows::key(pop.home_zone[p], pop.group[p], tools_of(pop, p));
         add_rows(d, Purpose::other, std::move(keys));
+        tabulate_distance_factors(d, Purpose::other);
     }
+    // Each block of persons plans its days once into a buffer of its own; the tours are then
+    // laid out person by person (the same tables whatever the threads).
+    constexpr std::size_t block = 4096;
+    const std::size_t blocks = (persons + block - 1) / block;
+    std::vector<std::vector<Tour>> planned(blocks);
     std::vector<std::uint32_t> count(persons, 0);
     std::atomic<std::uint64_t> at_home{0};
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, persons, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+    tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t b) {
         std::vector<Tour> tours;
         std::uint64_t home = 0;
-        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+        for (std::size_t i = b * block; i < std::min(persons, (b + 1) * block); ++i) {
             home += plan_day(d, pop, other, static_cast<std::uint32_t>(i), tours) ? 0 : 1;
             count[i] = static_cast<std::uint32_t>(tours.size());
+            planned[b].insert(planned[b].end(), tours.begin(), tours.end());
         }
         at_home += home;
     });
+    state.distance_factor[static_cast<std::size_t>(Purpose::other)] = {};
     pop.person_first_tour.assign(persons + 1, 0);
     std::partial_sum(count.begin(), count.end(), pop.person_first_tour.begin() + 1);
     const std::size_t tours_total = pop.person_first_tour[persons];
@@ -907,20 +962,17 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
     pop.tour_node.resize(tours_total);
     pop.tour_depart_s.resize(tours_total);
     pop.tour_return_s.resize(tours_total);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, persons, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
-        std::vector<Tour> tours;
-        for (std::size_t i = r.begin(); i != r.end(); ++i) {
-            plan_day(d, pop, other, static_cast<std::uint32_t>(i), tours);
-            std::size_t t = pop.person_first_tour[i];
-            for (const auto& tour : tours) {
-                pop.tour_purpose[t] = tour.purpose;
-                pop.tour_zone[t] = tour.zone;
-                pop.tour_node[t] = tour.node;
-                pop.tour_depart_s[t] = tour.depart;
-                pop.tour_return_s[t] = tour.ret;
-                ++t;
-            }
+    tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t b) {
+        std::size_t t = pop.person_first_tour[b * block];
+        for (const auto& tour : planned[b]) {
+            pop.tour_purpose[t] = tour.purpose;
+            pop.tour_zone[t] = tour.zone;
+            pop.tour_node[t] = tour.node;
+            pop.tour_depart_s[t] = tour.depart;
+            pop.tour_return_s[t] = tour.ret;
+            ++t;
         }
+        planned[b] = {};
     });
 
     sum.residents = residents;

@@ -213,6 +213,68 @@ TEST_CASE("work places are shadow-priced, and never taken beyond a zone's jobs")
     CHECK(at_east == 3000);            // in-commuters take the rest
 }
 
+TEST_CASE("without shadow prices the persons fill a zone's jobs in their order, and none beyond") {
+    // Every resident worker prefers east by far (logsum 4 against 0 and -5) and no price holds
+    // them back: east's 3,000 jobs close while workers are still choosing, in the middle of a run
+    // of choices drawn together, and the workers after the one who took the last job choose
+    // again among the zones left. East ends exactly full with residents.
+    Fixture f;
+    f.s.demand.destinations.shadow_price_iterations = 0;
+    const auto v = f.view([&](Group, Purpose p, std::uint8_t, std::uint32_t, std::uint32_t d) {
+        if (p == Purpose::work) return d == f.east ? 4.0 : d == f.west ? 0.0 : -5.0;
+        return 0.0;
+    });
+    population::SynthesisSummary sum;
+    const auto pop = population::synthesize(f.s, f.net, f.zones, f.imp, &sum, &v);
+    std::uint64_t residents_at_east = 0, resident_workers = 0;
+    for (std::size_t p = 0; p < pop.person_count(); ++p) {
+        if (pop.group[p] != Group::resident_worker) continue;
+        ++resident_workers;
+        residents_at_east += pop.work_zone[p] == f.east ? 1 : 0;
+    }
+    REQUIRE(resident_workers > 3400);  // 86 % of them would choose east: more than its jobs
+    CHECK(sum.shadow_price_iterations == 0);
+    CHECK(residents_at_east == 3000);
+}
+
+TEST_CASE("destinations chosen among a sample of the zones have the shares of the full logit") {
+    // Other tours of residents with a sample of 2 of the 3 zones (west 50 visits, east 300, the
+    // city gateway given 400), drawn by size x exp(γ km) and corrected by ln(k / (S q)). With
+    // every logsum 0 the importance is proportional to exp(utility), and then even a sample of
+    // 2 is exact: a zone is chosen with probability P² (drawn twice) + Σ 2 P Q / 2 (drawn with
+    // another, both corrected to the same utility) = P. The shares per home zone are those of the
+    // logit over all three, ln(size) + γ km with the view's 0.5 km within a zone and 2 km between
+    // zones. An importance without the distance factor would give west, from west, 0.10 instead
+    // of 0.19.
+    Fixture f;
+    f.s.demand.destinations.sample_size = 2;
+    const double gamma = -0.8;
+    f.s.demand.destinations.distance_per_km = {0, 0, gamma};
+    f.zones.gw_visits[f.city] = 400;
+    const auto v = f.view([&](Group, Purpose, std::uint8_t, std::uint32_t, std::uint32_t) { return 0.0; });
+    const auto pop = population::synthesize(f.s, f.net, f.zones, f.imp, nullptr, &v);
+    const std::array<std::uint32_t, 3> zone{f.west, f.east, f.city};
+    const std::array<double, 3> size{50, 300, 400};
+    for (const auto home : {f.west, f.east}) {
+        std::array<double, 3> u{}, n{};
+        for (std::size_t k = 0; k < 3; ++k) u[k] = std::log(size[k]) + gamma * (zone[k] == home ? 0.5 : 2.0);
+        const auto share = population::demand::logit_shares(u);
+        double all = 0;
+        for (std::size_t p = 0; p < pop.person_count(); ++p) {
+            if (!core::is_resident(pop.group[p]) || pop.home_zone[p] != home) continue;
+            for (const auto t : pop.tours_of(p))
+                if (pop.tour_purpose[t] == Purpose::other) {
+                    const auto k = std::find(zone.begin(), zone.end(), pop.tour_zone[t]) - zone.begin();
+                    n[static_cast<std::size_t>(k)] += 1;
+                    all += 1;
+                }
+        }
+        REQUIRE(all > 1000);
+        for (std::size_t k = 0; k < 3; ++k)
+            CHECK(std::abs(n[k] / all - share[k]) < 4 * std::sqrt(share[k] * (1 - share[k]) / all));
+    }
+}
+
 TEST_CASE("in-commuters' count is a scenario input") {
     Fixture f;
     const auto v = f.view([](Group, Purpose, std::uint8_t, std::uint32_t, std::uint32_t) { return 0.0; });
