@@ -1078,54 +1078,57 @@ namespace {
 // the caller from its origin), or rows of a table filled 8 zones at a time by batched PHAST.
 class ZoneStreetTrees {
 public:
-    ZoneStreetTrees(const RoutingContext& ctx, Mode mode, StreetTrees trees, bool lengths = true) {
+    // Batched, the trees are the context's zone table of the mode (StreetCchs::zone_table), made
+    // once with lengths by whichever use comes first.
+    ZoneStreetTrees(const RoutingContext& ctx, Mode mode, StreetTrees trees) {
         const StreetGraph& g = street_graph(ctx, mode);
         const auto& net = ctx.net;
         m_zones = net.zone_count();
         m_batched = trees == StreetTrees::automatic ? use_batched_trees(g, m_zones) : trees == StreetTrees::batched;
         if (!m_batched) return;
         const CchMetric& metric = street_metric(ctx, mode);
-        const auto sums = lengths ? metric.path_sums(g.length_m) : CchMetric::PathSums{};
-        m_time.assign(m_zones * m_zones, unreachable);
-        if (lengths) m_length.assign(m_zones * m_zones, unreachable);
-        tbb::enumerable_thread_specific<CchManyToAll> sweeps([&] { return CchManyToAll(metric); });
-        const std::size_t batch = CchManyToAll::batch, batches = (m_zones + batch - 1) / batch;
-        tbb::parallel_for(std::size_t{0}, batches, [&](std::size_t b) {
-            auto& t = sweeps.local();
-            std::array<std::uint32_t, CchManyToAll::batch> from{};
-            const std::size_t first = b * batch, count = std::min(batch, m_zones - first);
-            for (std::size_t k = 0; k < count; ++k) from[k] = net.zone_centroid[first + k];
-            const std::span<const std::uint32_t> sources(from.data(), count);
-            if (lengths)
-                t.run(sources, sums);
-            else
-                t.run(sources);
-            for (std::size_t k = 0; k < count; ++k)
-                for (std::size_t j = 0; j < m_zones; ++j) {
-                    m_time[(first + k) * m_zones + j] = t.cost(k, net.zone_centroid[j]);
-                    if (lengths) m_length[(first + k) * m_zones + j] = t.value(k, net.zone_centroid[j]);
-                }
+        m_table = &ctx.cchs->zone_table(mode, [&] {
+            StreetCchs::ZoneTable t;
+            const auto sums = metric.path_sums(g.length_m);
+            t.time_s.assign(m_zones * m_zones, unreachable);
+            t.length_m.assign(m_zones * m_zones, unreachable);
+            tbb::enumerable_thread_specific<CchManyToAll> sweeps([&] { return CchManyToAll(metric); });
+            const std::size_t batch = CchManyToAll::batch, batches = (m_zones + batch - 1) / batch;
+            tbb::parallel_for(std::size_t{0}, batches, [&](std::size_t b) {
+                auto& sweep = sweeps.local();
+                std::array<std::uint32_t, CchManyToAll::batch> from{};
+                const std::size_t first = b * batch, count = std::min(batch, m_zones - first);
+                for (std::size_t k = 0; k < count; ++k) from[k] = net.zone_centroid[first + k];
+                sweep.run(std::span<const std::uint32_t>(from.data(), count), sums);
+                for (std::size_t k = 0; k < count; ++k)
+                    for (std::size_t j = 0; j < m_zones; ++j) {
+                        t.time_s[(first + k) * m_zones + j] = sweep.cost(k, net.zone_centroid[j]);
+                        t.length_m[(first + k) * m_zones + j] = sweep.value(k, net.zone_centroid[j]);
+                    }
+            });
+            return t;
         });
     }
     bool batched() const { return m_batched; }
     // From zone i (whose search, when not batched, is `search`) to zone j at node d: reached
-    // within `max_time_s`, then time and length (batched: only when built with lengths).
+    // within `max_time_s`, then time and length.
     bool reached(const ShortestPathTree& search, std::size_t i, std::size_t j, std::uint32_t d,
                  double max_time_s = unreachable) const {
-        return m_batched ? m_time[i * m_zones + j] <= max_time_s && m_time[i * m_zones + j] < unreachable
-                         : search.reached(d);
+        return m_batched
+                   ? m_table->time_s[i * m_zones + j] <= max_time_s && m_table->time_s[i * m_zones + j] < unreachable
+                   : search.reached(d);
     }
     double time_s(const ShortestPathTree& search, std::size_t i, std::size_t j, std::uint32_t d) const {
-        return m_batched ? m_time[i * m_zones + j] : search.time_s(d);
+        return m_batched ? m_table->time_s[i * m_zones + j] : search.time_s(d);
     }
     double length_m(const ShortestPathTree& search, std::size_t i, std::size_t j, std::uint32_t d) const {
-        return m_batched ? m_length[i * m_zones + j] : search.length_m(d);
+        return m_batched ? m_table->length_m[i * m_zones + j] : search.length_m(d);
     }
 
 private:
     std::size_t m_zones = 0;
     bool m_batched = false;
-    std::vector<double> m_time, m_length;  // zones x zones, batched only
+    const StreetCchs::ZoneTable* m_table = nullptr;  // batched only
 };
 
 }  // namespace
@@ -1296,8 +1299,7 @@ population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std:
     imp.minutes.assign(nz * nz, std::numeric_limits<double>::infinity());
     // The fastest street mode, in seconds: a tree per zone and mode, by Dijkstra, or on a large
     // network 8 trees at a time by batched PHAST (use_batched_trees).
-    const ZoneStreetTrees walk(ctx, Mode::walk, trees, false), bike(ctx, Mode::bike, trees, false),
-        car(ctx, Mode::car, trees, false);
+    const ZoneStreetTrees walk(ctx, Mode::walk, trees), bike(ctx, Mode::bike, trees), car(ctx, Mode::car, trees);
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
         Scratch& s = scratch.local();

@@ -197,6 +197,8 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
 // Dijkstra search per zone and mode, or on large networks 8 at a time from batched PHAST with the
 // lengths carried along (use_batched_trees; same times up to rounding, and of paths of equal time
 // the hierarchy's, whose length may differ); `trees` forces one or the other (tests compare them).
+// The batched trees are computed once per mode and kept with the context's hierarchies
+// (StreetCchs::zone_table), for all three.
 enum class StreetTrees { automatic, searches, batched };
 
 // Zone-to-zone level of service between centroids at a time of day (transit: the mean over

@@ -17,6 +17,8 @@ struct StreetCchs::Impl {
     std::array<std::once_flag, core::mode_count> built;
     std::array<std::optional<Cch>, core::mode_count> cch;
     std::array<std::optional<CchMetric>, core::mode_count> metric;
+    std::array<std::once_flag, core::mode_count> zone_built;
+    std::array<ZoneTable, core::mode_count> zone;
 };
 
 StreetCchs::StreetCchs() : m_impl(std::make_unique<Impl>()) {}
@@ -42,6 +44,12 @@ const CchMetric& StreetCchs::free_flow(const network::Network& net, const Street
         });
     });
     return *m_impl->metric[m];
+}
+
+const StreetCchs::ZoneTable& StreetCchs::zone_table(core::Mode mode, const std::function<ZoneTable()>& make) {
+    const auto m = core::mode_index(mode);
+    std::call_once(m_impl->zone_built[m], [&] { tbb::this_task_arena::isolate([&] { m_impl->zone[m] = make(); }); });
+    return m_impl->zone[m];
 }
 
 bool StreetPathQuery::run(const StreetGraph& graph, std::uint32_t from, std::uint32_t to, double& time_s,

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -40,6 +41,14 @@ public:
     const Cch& hierarchy(const network::Network& net, const StreetGraph& graph, core::Mode mode);
     // Its customization with the graph's own arc times.
     const CchMetric& free_flow(const network::Network& net, const StreetGraph& graph, core::Mode mode);
+
+    // The free-flow times and lengths between the zones' centroids (zones x zones, origin-major)
+    // of a mode, made by `make` on the first call for the mode and kept with the hierarchies:
+    // the zones' impedance, the demand models' level of service and the skims read the same table.
+    struct ZoneTable {
+        std::vector<double> time_s, length_m;
+    };
+    const ZoneTable& zone_table(core::Mode mode, const std::function<ZoneTable()>& make);
 
 private:
     struct Impl;

@@ -388,6 +388,38 @@ TEST_CASE("zone skims and the demand models' street offers from batched PHAST eq
     CHECK(street > 1000);
 }
 
+TEST_CASE("the batched zone trees are made once per mode and shared by the impedance, the skims and the offers") {
+    const Flemingsberg2017 f;
+    const auto& ctx = f.ctx;
+    const std::size_t nz = ctx.net.zone_count();
+    int made = 0;
+    const auto make = [&] {
+        ++made;
+        return routing::StreetCchs::ZoneTable{};
+    };
+    // A fresh context makes the table on the first call only.
+    const auto fresh = routing::build_routing(ctx.net, f.s);
+    CHECK(fresh.cchs->zone_table(core::Mode::bike, make).time_s.empty());
+    CHECK(fresh.cchs->zone_table(core::Mode::bike, make).time_s.empty());
+    CHECK(made == 1);
+    // The impedance's batched trees made the table of every street mode: with times and lengths,
+    // which the skims then read.
+    routing::compute_zone_impedance(ctx, 8 * 3600, routing::StreetTrees::batched);
+    const auto skims = routing::compute_zone_skims(ctx, 8 * 3600, routing::StreetTrees::batched);
+    const auto& walk = ctx.cchs->zone_table(core::Mode::walk, make);
+    CHECK(made == 1);
+    REQUIRE(walk.time_s.size() == nz * nz);
+    REQUIRE(walk.length_m.size() == nz * nz);
+    std::size_t finite = 0;
+    for (std::size_t k = 0; k < nz * nz; ++k) {
+        if (!(walk.time_s[k] < routing::unreachable)) continue;
+        ++finite;
+        CHECK(skims.values[0][k] == walk.time_s[k] / 60);
+        CHECK(skims.values[1][k] == walk.length_m[k] / 1000);
+    }
+    CHECK(finite > 100);
+}
+
 TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fresh metric per hour") {
     // Flemingsberg's car network, 24 hours of random congested times, and car queries in groups
     // of one to three per origin and hour (few enough to go by the hierarchy).
