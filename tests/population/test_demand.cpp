@@ -58,6 +58,16 @@ struct Fixture {
     }
 };
 
+// The synthesis with every resident worker preferring east by far: logsums to work 4 to east,
+// 0 to west and -5 to the city, 0 for everything else.
+population::Population synthesize_east_preferred(const Fixture& f, population::SynthesisSummary& sum) {
+    const auto v = f.view([&](Group, Purpose p, std::uint8_t, std::uint32_t, std::uint32_t d) {
+        if (p == Purpose::work) return d == f.east ? 4.0 : d == f.west ? 0.0 : -5.0;
+        return 0.0;
+    });
+    return population::synthesize(f.s, f.net, f.zones, f.imp, &sum, &v);
+}
+
 // Other tours of residents by destination zone.
 std::array<double, 3> other_tours_by_zone(const population::Population& pop, const Fixture& f) {
     std::array<double, 3> n{};
@@ -194,12 +204,8 @@ TEST_CASE("work places are shadow-priced, and never taken beyond a zone's jobs")
     // Sizes: east 150 jobs, west 20, the city's weight 200,000: with logsums 4, 0 and -5,
     // east is worth 150 e^4 = 8,190 against 1,367 for the rest: 86 % of the 4,000 resident workers
     // (3,430) would choose it.
-    const auto v = f.view([&](Group, Purpose p, std::uint8_t, std::uint32_t, std::uint32_t d) {
-        if (p == Purpose::work) return d == f.east ? 4.0 : d == f.west ? 0.0 : -5.0;
-        return 0.0;
-    });
     population::SynthesisSummary sum;
-    const auto pop = population::synthesize(f.s, f.net, f.zones, f.imp, &sum, &v);
+    const auto pop = synthesize_east_preferred(f, sum);
     std::uint64_t at_east = 0, residents_at_east = 0;
     for (std::size_t p = 0; p < pop.person_count(); ++p)
         if (pop.work_zone[p] == f.east) {
@@ -220,12 +226,8 @@ TEST_CASE("without shadow prices the persons fill a zone's jobs in their order, 
     // again among the zones left. East ends exactly full with residents.
     Fixture f;
     f.s.demand.destinations.shadow_price_iterations = 0;
-    const auto v = f.view([&](Group, Purpose p, std::uint8_t, std::uint32_t, std::uint32_t d) {
-        if (p == Purpose::work) return d == f.east ? 4.0 : d == f.west ? 0.0 : -5.0;
-        return 0.0;
-    });
     population::SynthesisSummary sum;
-    const auto pop = population::synthesize(f.s, f.net, f.zones, f.imp, &sum, &v);
+    const auto pop = synthesize_east_preferred(f, sum);
     std::uint64_t residents_at_east = 0, resident_workers = 0;
     for (std::size_t p = 0; p < pop.person_count(); ++p) {
         if (pop.group[p] != Group::resident_worker) continue;
