@@ -782,15 +782,17 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         return out;
     }
     // The queries by hour (first[h]: where hour h begins), then by origin, whose queries share
-    // its side of the search (from_source).
+    // its side of the search (from_source), then by destination: a query the same as the one
+    // before it (the replanning asks for a trip at several departures, often in one hour) takes
+    // its answer, the same bits as answering it again.
     const std::size_t hours = m_car_times ? m_car_times->hours : 1;
     std::vector<std::uint32_t> first(hours + 1, 0), order(n);
     for (const auto& q : queries) ++first[index(q.hour) + 1];
     for (std::size_t h = 0; h < hours; ++h) first[h + 1] += first[h];
     for (std::uint32_t q = 0; q < n; ++q) order[q] = q;
     std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return std::tuple{index(queries[a].hour), queries[a].from, a} <
-               std::tuple{index(queries[b].hour), queries[b].from, b};
+        return std::tuple{index(queries[a].hour), queries[a].from, queries[a].to, a} <
+               std::tuple{index(queries[b].hour), queries[b].from, queries[b].to, b};
     });
     std::vector<std::uint32_t> group;  // an hour's runs of one origin, by their first position
     // Each thread keeps the arcs of its paths, (query, first, count), until they are put in place.
@@ -845,8 +847,18 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
                         l.labelled->from_source(queries[order[group[g]]].from);
                     else if (shared_source)
                         l.query->from(metric, queries[order[group[g]]].from);
+                    std::array<std::uint32_t, 2> span{};  // the last answer's arcs in l.arcs
                     for (std::uint32_t k = group[g]; k < group[g + 1]; ++k) {
                         const std::uint32_t q = order[k];
+                        if (k > group[g] && queries[q].to == queries[order[k - 1]].to) {
+                            const std::uint32_t same = order[k - 1];
+                            if (!out.found[same]) continue;
+                            out.found[q] = 1;
+                            out.time_s[q] = out.time_s[same];
+                            out.length_m[q] = out.length_m[same];
+                            if (arcs) l.spans.push_back({q, span[0], span[1]});
+                            continue;
+                        }
                         double time_s = 0, length_m = 0;
                         if (labels) {
                             l.labelled->to(queries[q].to);
@@ -864,8 +876,8 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
                         out.length_m[q] = length_m;
                         if (!arcs) continue;
                         const auto& path = labels ? l.path : l.query->arcs();
-                        l.spans.push_back(
-                            {q, static_cast<std::uint32_t>(l.arcs.size()), static_cast<std::uint32_t>(path.size())});
+                        span = {static_cast<std::uint32_t>(l.arcs.size()), static_cast<std::uint32_t>(path.size())};
+                        l.spans.push_back({q, span[0], span[1]});
                         l.arcs.insert(l.arcs.end(), path.begin(), path.end());
                     }
                 }
