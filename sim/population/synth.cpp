@@ -241,12 +241,15 @@ double importance_factor(const Draws& d, Purpose p, std::uint32_t home, std::siz
 }
 
 // Tabulates the distance factors of purpose p when choices sample among more zones than the
-// sample size (in parallel over origins; the same values as importance_factor computes).
+// sample size and γ is not 0 (in parallel over origins; the same values as importance_factor
+// computes).
 void tabulate_distance_factors(const Draws& d, Purpose p) {
     const std::size_t nz = d.net.zone_count();
     const int sample_size = d.s.demand.destinations.sample_size;
     auto& table = d.dm->distance_factor[static_cast<std::size_t>(p)];
-    if (!table.empty() || sample_size <= 0 || nz <= static_cast<std::size_t>(sample_size) || nz * nz > max_factor_pairs)
+    const bool distance = d.s.demand.destinations.distance_per_km[static_cast<std::size_t>(p)] != 0;
+    if (!table.empty() || !distance || sample_size <= 0 || nz <= static_cast<std::size_t>(sample_size) ||
+        nz * nz > max_factor_pairs)
         return;
     std::vector<double> t(nz * nz);
     tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t o) {
