@@ -210,50 +210,61 @@ ZONE_PULL = {"station_core": 1.7, "rattscentrum": 1.25, "karolinska_huddinge": 1
 # road length and mean speed stand for the whole trip from the edge of the mesh. Each station the
 # zone lists gets an access point of its own (see ACCESS_* below): people of the zone live and work
 # around the hub and around each of its stations, not all at one point 5-9 km from some of them.
+# Access walks within a gateway station's catchment: the mean walk to the stop of those who walk
+# to it. Tennøy, Knapskog and Wolday (2022, Transportation Research Part D; surveys at stops and of
+# commuters in four Norwegian cities of 28,000 to 1,020,000 inhabitants) measured means of 528-688 m
+# to railway stations and 328-520 m to local stops, longer in the larger cities. Stockholm is larger
+# than any city surveyed, so its gateways take the top of each range: STATION_WALK_M to a railway or
+# metro station, LOCAL_STOP_WALK_M to a bus stop (a feeder stop too, FEEDER_WALK_M below). Until a
+# regional survey's walks to these stations (Stockholm's RVU) replace them.
+STATION_WALK_M = 690
+LOCAL_STOP_WALK_M = 520
+
 GATEWAYS = [
     # id, name, (lat, lon, source of the centroid), modes, regional roads [(mesh exit x_m, y_m,
     # road length m, mean car speed km/h for the whole leg, name)], regional cycleway (exit x_m,
     # y_m, length m) or None, stations [(stop id, access walk m, access road km/h)]. Road lengths
-    # and speeds, cycleway lengths, access walks and access road speeds are assumptions (typical
+    # and speeds, cycleway lengths and access road speeds are assumptions (typical
     # road distances, checked to exceed the straight line, and mean free-flow speeds for the trip
     # from the edge of the mesh: motorway stretches at 90-110 km/h, urban arterials at 50-70, so
     # 70-80 for a mostly motorway leg, 50 for one through Huddinge; the peak's congestion is the
-    # simulation's to add, not the table's; an access walk is a typical walk to the station within
-    # its own catchment; an access road speed is the mean over the local streets and roads from the
+    # simulation's to add, not the table's; the access walks are STATION_WALK_M and
+    # LOCAL_STOP_WALK_M, observed means (above); an access road speed is the mean over the local streets and roads from the
     # station's catchment to the hub: 30 in a town or city centre, 40-60 between suburbs).
     ("stockholm_city", "Stockholm City", (59.3300, 18.0573, "fact sheet: Stockholm C"), "car|transit",
      [(-700, 2820, 18500, 75, "Hälsovägen - E4/E20 - Essingeleden"),
       (2150, 1850, 16500, 50, "Huddingevägen via Huddinge och Årsta")],
-     None, [("stockholm_city", 900, 30), ("stockholm_c", 900, 30)]),
+     None, [("stockholm_city", STATION_WALK_M, 30), ("stockholm_c", STATION_WALK_M, 30)]),
     ("stockholms_sodra", "Stockholms södra och Södermalm", (59.3140, 18.0700, "assumption"), "car|transit",
      [(-700, 2820, 16500, 75, "E4/E20 via Kungens kurva"),
       (2150, 1850, 14500, 50, "Huddingevägen via Huddinge")],
-     None, [("stockholms_sodra", 1000, 30)]),
+     None, [("stockholms_sodra", STATION_WALK_M, 30)]),
     # Farsta strand: from most of the zone (Älvsjö and the southern suburbs) it is reached by bus, a
     # feeder leg the network does not model (assumption); its access point stands for its own
     # catchment in Farsta, reached on foot.
     ("alvsjo", "Älvsjö", (59.2786, 18.0113, "fact sheet"), "bike|car|transit",
      [(2150, 1850, 7500, 50, "Huddingevägen via Stuvsta")],
-     (2150, 1850, 7000), [("alvsjo", 1000, 30), ("farsta_strand", 1000, 50)]),
+     (2150, 1850, 7000), [("alvsjo", STATION_WALK_M, 30), ("farsta_strand", STATION_WALK_M, 50)]),
     ("huddinge", "Huddinge", (59.2372, 17.9820, "fact sheet: Huddinge centrum"), "bike|car|transit",
      [(2150, 1850, 900, 50, "Huddingevägen")],
-     (2150, 1850, 800), [("huddinge_centrum", 800, 30), ("stuvsta", 1000, 40), ("huddinge", 900, 30)]),
+     (2150, 1850, 800), [("huddinge_centrum", LOCAL_STOP_WALK_M, 30), ("stuvsta", STATION_WALK_M, 40),
+                        ("huddinge", STATION_WALK_M, 30)]),
     ("skarholmen", "Skärholmen och Kungens kurva", (59.2770, 17.9080, "assumption"), "bike|car|transit",
      [(-700, 2820, 5500, 60, "Glömstavägen - E4/E20")],
-     (-700, 2820, 5000), [("skarholmen", 900, 30)]),
+     (-700, 2820, 5000), [("skarholmen", STATION_WALK_M, 30)]),
     # Norsborg (metro): from Tumba and most of Botkyrka it is reached by bus (172 and others), a
     # feeder leg not modelled (assumption); its access point is Hallunda-Norsborg on foot.
     ("tumba", "Tumba och Botkyrka", (59.1995, 17.8384, "fact sheet: Tumba station"), "bike|car|transit",
      [(-2500, -1450, 5000, 60, "Huddingevägen mot Tumba")],
-     (-2500, -1450, 4500), [("tumba", 1000, 30), ("norsborg", 1000, 50)]),
+     (-2500, -1450, 4500), [("tumba", STATION_WALK_M, 30), ("norsborg", STATION_WALK_M, 50)]),
     # Södertälje syd lies outside the town: from most of Södertälje it is reached by bus, a feeder
     # leg not modelled (assumption); its access point is its own catchment on foot.
     ("sodertalje", "Södertälje", (59.1955, 17.6253, "assumption: Södertälje centrum"), "car|transit",
      [(-2500, -1450, 22000, 80, "Tumba - E4/E20")],
-     None, [("sodertalje_c", 900, 30), ("sodertalje_syd", 1200, 60)]),
+     None, [("sodertalje_c", STATION_WALK_M, 30), ("sodertalje_syd", STATION_WALK_M, 60)]),
     ("haninge", "Haninge och Skogås", (59.1686, 18.1446, "assumption: Handen"), "car|transit",
      [(2450, -700, 14500, 75, "Lännavägen (väg 259) via Länna")],
-     None, [("handen", 900, 30), ("skogas", 1000, 60)]),
+     None, [("handen", STATION_WALK_M, 30), ("skogas", STATION_WALK_M, 60)]),
 ]
 # Where the regional roads meet the area: the end of the main road (MAIN_ROADS, primary or
 # secondary) nearest to the road's mesh exit, never a residential street, so that a gateway's
@@ -270,7 +281,7 @@ JUNCTION_CLASSES = ("primary", "secondary")
 # `generate.py --check --demand out/flemingsberg-2017/trips.h5`.
 GATEWAY_PEAK_CARS = {"rr_stockholm_city_1": 700, "rr_stockholm_city_2": 50, "rr_stockholms_sodra_1": 350,
                      "rr_stockholms_sodra_2": 50, "rr_alvsjo_1": 250, "rr_huddinge_1": 650, "rr_skarholmen_1": 450,
-                     "rr_tumba_1": 300, "rr_sodertalje_1": 150, "rr_haninge_1": 200}
+                     "rr_tumba_1": 350, "rr_sodertalje_1": 150, "rr_haninge_1": 200}
 CONNECTOR_DETOUR = 1.25   # a walk connector is at least 1.25 x the straight line (assumption)
 # Access points (assumption). A gateway's access point for a station lies on the far side of the
 # station as seen from Flemingsberg station, access walk / CONNECTOR_DETOUR from it (the station's
@@ -456,8 +467,8 @@ HEADWAYS = [
 # tunnelbana to T-Centralen and City. Each gateway therefore has one feeder catchment too: a
 # feeder stop FEEDER_DIST_M beyond its main station (as seen from Flemingsberg station; 3 km, about
 # the mean distance of a catchment 1-5 km out) with an access point of its own a walk of
-# FEEDER_WALK_M away (500 m: the median walk to a bus stop in Melbourne's VISTA survey, the source
-# of the walks to trains quoted in benchmarks/RESULTS.md), and a feeder line from it to the
+# FEEDER_WALK_M away (the mean walk to a local stop, LOCAL_STOP_WALK_M above; it was 500 m, the
+# median walk to a bus stop in Melbourne's VISTA survey), and a feeder line from it to the
 # station. Its access road to the hub is that of any access point, so a car or bike from there
 # still takes the regional road. People of the zone are placed at its nodes in equal shares, the
 # feeder catchment's access point among them. Run times: a bus at BUS_SPEED_KPH over
@@ -466,7 +477,7 @@ HEADWAYS = [
 # the metro every 5 min most of the day (assumption: the usual pattern, not these lines'
 # timetables; replace with the feed).
 FEEDER_DIST_M = 3000
-FEEDER_WALK_M = 500
+FEEDER_WALK_M = LOCAL_STOP_WALK_M
 FEEDER_METRO_MIN = 6
 FEEDERS = [  # (gateway, station, mode, vehicle, name)
     ("stockholm_city", "stockholm_city", "rail", "metro_c20", "Tunnelbana till T-Centralen"),
