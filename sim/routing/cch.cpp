@@ -935,6 +935,10 @@ double CchQuery::run(std::uint32_t source, std::uint32_t target) {
 }
 
 void CchQuery::from_source(std::uint32_t source) {
+    from_source(source, infinity);
+}
+
+void CchQuery::from_source(std::uint32_t source, double bound) {
     const Cch& g = m_metric->cch();
     const auto& parent = g.elimination_parent();
     clear();
@@ -945,20 +949,24 @@ void CchQuery::from_source(std::uint32_t source) {
     m_forward_dist[m_source] = 0;
     const auto forward = m_metric->query_arcs(true);
     for (std::uint32_t x = m_source; x != invalid_index; x = parent[x])
-        relax(x, forward, m_forward_dist, m_forward_pred);
+        if (m_forward_dist[x] <= bound) relax(x, forward, m_forward_dist, m_forward_pred);
 }
 
 double CchQuery::to(std::uint32_t target) {
+    return to(target, infinity);
+}
+
+double CchQuery::to(std::uint32_t target, double bound) {
     if (!m_source_kept) throw std::logic_error("CchQuery::to: no from_source() since the last run or metric");
     const Cch& g = m_metric->cch();
     const auto& parent = g.elimination_parent();
     for (std::uint32_t x = m_target; x != invalid_index; x = parent[x]) m_backward_dist[x] = infinity;
     m_target = g.rank(target);
     m_backward_dist[m_target] = 0;
-    return meet(true);
+    return meet(true, bound);
 }
 
-double CchQuery::meet(bool source_done) {
+double CchQuery::meet(bool source_done, double bound) {
     const auto& parent = m_metric->cch().elimination_parent();
     const auto forward = m_metric->query_arcs(true);
     const auto backward = m_metric->query_arcs(false);
@@ -967,10 +975,10 @@ double CchQuery::meet(bool source_done) {
     std::uint32_t x = m_source, y = m_target;
     while (x != y) {
         if (x < y) {
-            if (!source_done) relax(x, forward, m_forward_dist, m_forward_pred);
+            if (!source_done && m_forward_dist[x] <= bound) relax(x, forward, m_forward_dist, m_forward_pred);
             x = parent[x];
         } else {
-            relax(y, backward, m_backward_dist, m_backward_pred);
+            if (m_backward_dist[y] <= bound) relax(y, backward, m_backward_dist, m_backward_pred);
             y = parent[y];
         }
     }
@@ -981,8 +989,8 @@ double CchQuery::meet(bool source_done) {
         const double f = m_forward_dist[x], b = m_backward_dist[x];
         if (f + b < best) best = f + b, meeting = x;
         // A search that has reached the best cost cannot improve it (weights are >= 0).
-        if (!source_done && f < best) relax(x, forward, m_forward_dist, m_forward_pred);
-        if (b < best) relax(x, backward, m_backward_dist, m_backward_pred);
+        if (!source_done && f < best && f <= bound) relax(x, forward, m_forward_dist, m_forward_pred);
+        if (b < best && b <= bound) relax(x, backward, m_backward_dist, m_backward_pred);
     }
     m_meeting = meeting;
     m_cost = best;

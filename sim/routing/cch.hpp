@@ -243,6 +243,14 @@ public:
     // the next run(), from_source() or set_metric().
     void from_source(std::uint32_t source);
     double to(std::uint32_t target);
+    // The same with a bound known to be at least the cost (a path's cost measured before, with a
+    // margin): a search does not relax a rank whose cost exceeds it, whose arcs lead only to costs
+    // above it. Every rank of cost up to the bound keeps its cost and predecessor, so an answer
+    // within the bound is to()'s, bit for bit, path included. An answer above it (or none) says the
+    // bound was too low: ask again without one (from_source() too, where its bound was lower than
+    // the cost). A source's bound is the largest of its targets'.
+    void from_source(std::uint32_t source, double bound);
+    double to(std::uint32_t target, double bound);
     double cost() const { return m_cost; }
     // The original arcs of the last run's path, from source to target, appended to `arcs`; false
     // if unreached. Their weights sum to cost() up to rounding.
@@ -251,8 +259,9 @@ public:
 private:
     static void relax(std::uint32_t rank, const CchMetric::ArcView& arcs, std::vector<double>& dist,
                       std::vector<std::uint32_t>& pred);
-    void clear();                   // resets the last search spaces
-    double meet(bool source_done);  // the searches from m_source and m_target
+    void clear();  // resets the last search spaces
+    double meet(bool source_done,
+                double bound = std::numeric_limits<double>::infinity());  // the searches from m_source and m_target
 
     const CchMetric* m_metric;
     std::vector<double> m_forward_dist;  // by rank; +inf outside the last run's search spaces

@@ -72,16 +72,27 @@ struct Scratch : RoutingScratch {
 
 // The walk or bike path from `o` to `d` by the mode's CCH, appended to `arcs` (nothing when
 // unreached). With `kept`, the query keeps o's side for the next legs from o (`ready` says
-// whether it holds it); a single leg runs alone and clears `ready`.
+// whether it holds it); a single leg runs alone and clears `ready`. Kept, `bound` (at least the
+// path's cost, infinite when unknown) and `source_bound` (at least that of every leg from o to
+// come) prune the searches (CchQuery::to); a bound found too low is asked again without one, so
+// the path is the same either way.
 void cch_street_path(const RoutingContext& ctx, std::optional<StreetPathQuery>& query, Mode mode, std::uint32_t o,
-                     std::uint32_t d, bool kept, bool& ready, std::vector<std::uint32_t>& arcs) {
+                     std::uint32_t d, bool kept, bool& ready, std::vector<std::uint32_t>& arcs,
+                     double source_bound = std::numeric_limits<double>::infinity(),
+                     double bound = std::numeric_limits<double>::infinity()) {
     const StreetGraph& graph = street_graph(ctx, mode);
     if (!query) query.emplace(street_metric(ctx, mode));
     double time_s = 0, length_m = 0;
     bool found = false;
     if (kept) {
-        if (!ready) query->from(o), ready = true;
-        found = query->to(graph, d, time_s, length_m);
+        if (!ready) query->from(o, source_bound), ready = true;
+        if (bound < std::numeric_limits<double>::infinity() && bound <= source_bound)
+            found = query->to_within(graph, d, bound, time_s, length_m);
+        if (!found) {
+            // No bound, or one too low: o's side searched whole (it serves every later bound too).
+            if (source_bound < std::numeric_limits<double>::infinity()) query->from(o);
+            found = query->to(graph, d, time_s, length_m);
+        }
     } else {
         found = query->run(graph, o, d, time_s, length_m);
         ready = false;
@@ -606,9 +617,31 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
             if (has_street_leg(t))
                 order[pos[trip_origin_node(pop, trip_person[t], t)]++] = static_cast<std::uint32_t>(t);
     }
+    // A walk's or ride's cost is at most its length times the graph's most seconds a metre: with
+    // the lengths route_trips measured, a bound that prunes the CCH queries (cch_street_path).
+    constexpr double unbounded = std::numeric_limits<double>::infinity();
+    const auto seconds_per_metre = [&](const StreetGraph& g) {
+        double k = 0;
+        for (std::size_t a = 0; a < g.arc_count(); ++a) {
+            if (g.length_m[a] > 0)
+                k = std::max(k, g.time_s[a] / g.length_m[a]);
+            else if (g.time_s[a] > 0)
+                return unbounded;
+        }
+        return k;
+    };
+    const std::array<double, 2> per_metre{street_legs_by_cch(ctx, ctx.walk) ? seconds_per_metre(ctx.walk) : unbounded,
+                                          street_legs_by_cch(ctx, ctx.bike) ? seconds_per_metre(ctx.bike) : unbounded};
+    const auto leg_bound = [&](std::uint32_t leg) {
+        const double length = routes.leg_length_m[leg];
+        const double k = per_metre[routes.leg_kind[leg] == LegKind::walk ? 0 : 1];
+        if (!(length > 0) || !(k < unbounded)) return unbounded;
+        return static_cast<double>(length) * k * (1 + 1e-6) + 1e-3;  // the float length's rounding and more
+    };
     struct Trees {
         ShortestPathTree walk, bike, lot_bike;
         std::optional<StreetPathQuery> walk_query, bike_query;  // street_legs_by_cch
+        double walk_bound = 0, bike_bound = 0;                  // their origin's bound (cch_street_path)
         std::vector<std::uint32_t> arcs, targets;
         explicit Trees(const RoutingContext& c) : walk(c.walk), bike(c.bike), lot_bike(c.bike) {}
     };
@@ -657,8 +690,25 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                         bool& ready = kind == LegKind::walk ? walk_ready : bike_ready;
                         const StreetGraph& graph = kind == LegKind::walk ? ctx.walk : ctx.bike;
                         if (street_legs_by_cch(ctx, graph)) {
+                            double& source_bound = kind == LegKind::walk ? s.walk_bound : s.bike_bound;
+                            if (!ready) {
+                                // The largest bound of the origin's legs of this mode without rides.
+                                source_bound = 0;
+                                for (auto k = first[origin]; k < first[origin + 1]; ++k) {
+                                    const auto tk = order[k];
+                                    const auto kb = routes.trip_first_leg[tk], ke = routes.trip_first_leg[tk + 1];
+                                    bool only_street = true;
+                                    for (auto x = kb; x < ke; ++x)
+                                        only_street = only_street && routes.leg_kind[x] != LegKind::ride;
+                                    if (!only_street) continue;
+                                    for (auto x = kb; x < ke; ++x)
+                                        if (routes.leg_kind[x] == kind)
+                                            source_bound = std::max(source_bound, leg_bound(x));
+                                }
+                            }
                             cch_street_path(ctx, kind == LegKind::walk ? s.walk_query : s.bike_query,
-                                            kind == LegKind::walk ? Mode::walk : Mode::bike, o, d, true, ready, s.arcs);
+                                            kind == LegKind::walk ? Mode::walk : Mode::bike, o, d, true, ready, s.arcs,
+                                            source_bound, leg_bound(l));
                             visit(l, graph, s.arcs);
                             continue;
                         }

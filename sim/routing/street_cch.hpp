@@ -76,12 +76,17 @@ public:
     // One origin, many destinations (CchQuery::from_source): from() once, then to() for each, with
     // the answers of run() at about half its work. Valid until the next run(), from() or metric.
     void from(std::uint32_t from) { m_query.from_source(from); }
+    // With a bound at least the cost of every destination's path to come (CchQuery::from_source).
+    void from(std::uint32_t from, double bound) { m_query.from_source(from, bound); }
     void from(const CchMetric& metric, std::uint32_t from) {
         m_query.set_metric(metric);
         m_query.from_source(from);
     }
     bool to(const StreetGraph& graph, std::uint32_t to, double& time_s, double& length_m,
             const double* arc_time_s = nullptr);
+    // to() with a bound on the path's cost (CchQuery::to): false when unreached or the cost is
+    // above the bound (then ask to() without one). Found, it is to()'s answer, bit for bit.
+    bool to_within(const StreetGraph& graph, std::uint32_t to, double bound, double& time_s, double& length_m);
     const std::vector<std::uint32_t>& arcs() const { return m_arcs; }
 
 private:

@@ -420,6 +420,68 @@ TEST_CASE("the query graph of a perfect customization, and one source for many t
     CHECK(kept * 10 < all * 9);
 }
 
+TEST_CASE("a bound at least the cost prunes the searches and keeps their answers, bit for bit") {
+    // On random graphs (odd seeds: integer times and ties; zero-time arcs, one-way arcs,
+    // disconnected parts), from_source() + to() with bounds give the costs and paths without
+    // them: with each target's bound its cost exactly (the tightest; a rank at the bound is still
+    // relaxed, as zero-time arcs need) or a little more, and the source's bound their largest. A
+    // bound below the cost answers above it or unreached, as the caller's cue to ask again.
+    int tight = 0, low = 0;
+    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+        INFO("seed ", seed);
+        const TestGraph t = random_graph(seed, 60, 900);
+        const Cch cch(t.graph, t.x, t.y);
+        CchMetric metric(cch, t.graph.time_s);
+        if (seed % 4 < 2) metric.prune_for_queries();
+        CchQuery plain(metric), bounded(metric);
+        routing::StreetPathQuery street(metric);
+        core::Rng rng(seed, core::Stream::person_attributes, 0xcb1);
+        const auto n = static_cast<std::uint32_t>(t.graph.node_count());
+        std::vector<std::uint32_t> pa, pb;
+        for (int i = 0; i < 6; ++i) {
+            const std::uint32_t s = rng.below(n);
+            std::vector<std::uint32_t> targets;
+            std::vector<double> cost, bound;
+            plain.from_source(s);
+            for (int j = 0; j < 30; ++j) {
+                const std::uint32_t target = j == 0 ? s : rng.below(n);
+                const double c = plain.to(target);
+                if (!(c < inf)) continue;
+                targets.push_back(target);
+                cost.push_back(c);
+                bound.push_back(j % 3 == 0 ? c : c * (1 + 1e-3) + 0.5);
+            }
+            if (targets.empty()) continue;
+            const double source_bound = *std::max_element(bound.begin(), bound.end());
+            bounded.from_source(s, source_bound);
+            street.from(s, source_bound);
+            for (std::size_t k = 0; k < targets.size(); ++k) {
+                INFO("source ", s, " target ", targets[k], " bound ", bound[k]);
+                plain.from_source(s);
+                const double c = plain.to(targets[k]);
+                pa.clear(), pb.clear();
+                plain.path(pa);
+                CHECK(bounded.to(targets[k], bound[k]) == c);
+                bounded.path(pb);
+                CHECK(pb == pa);
+                double time_s = 0, length_m = 0;
+                REQUIRE(street.to_within(t.graph, targets[k], bound[k], time_s, length_m));
+                CHECK(street.arcs() == pa);
+                tight += bound[k] == c;
+                // Below the cost (a positive one): never an answer within the bound.
+                if (cost[k] > 0) {
+                    const double under = cost[k] * 0.5;
+                    CHECK_FALSE(bounded.to(targets[k], under) <= under);
+                    CHECK_FALSE(street.to_within(t.graph, targets[k], under, time_s, length_m));
+                    ++low;
+                }
+            }
+        }
+    }
+    CHECK(tight > 100);
+    CHECK(low > 100);
+}
+
 TEST_CASE("labels give the queries' costs bit for bit, and the least-cost path's sum") {
     // Random graphs (one-way arcs, zero-time arcs, disconnected parts; odd seeds integer times
     // with ties everywhere), whole and pruned metrics: every cost from the labels is run()'s, the

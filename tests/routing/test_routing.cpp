@@ -643,6 +643,28 @@ TEST_CASE("walk and bike legs by CCH queries: the searches' lengths, and traced 
         CHECK(traced[l] == doctest::Approx(by_cch.leg_length_m[l]).epsilon(1e-6));
     }
     CHECK(checked > 10);
+    // The traces' searches are bounded by the legs' lengths (cch_street_path): the same arcs as
+    // without bounds (lengths unknown, 0) and as with bounds too low (half the lengths: each leg
+    // asked again without one).
+    const auto arcs_of = [&](const routing::TripRoutes& routes) {
+        std::vector<std::vector<std::uint32_t>> out(routes.leg_count());
+        routing::trace_walk_bike_legs(
+            ctx, pop, routes,
+            [&](std::uint32_t leg, const routing::StreetGraph&, const std::vector<std::uint32_t>& arcs) {
+                const std::lock_guard lock(m);
+                out[leg] = arcs;
+            });
+        return out;
+    };
+    auto unknown = by_cch, too_low = by_cch;
+    for (auto& x : unknown.leg_length_m) x = 0;
+    for (auto& x : too_low.leg_length_m) x /= 2;
+    const auto bounded = arcs_of(by_cch);
+    std::size_t with_arcs = 0;
+    for (const auto& a : bounded) with_arcs += !a.empty();
+    CHECK(with_arcs > 10);
+    CHECK(arcs_of(unknown) == bounded);
+    CHECK(arcs_of(too_low) == bounded);
 }
 
 TEST_CASE("a line that runs forward only cannot be ridden back") {
