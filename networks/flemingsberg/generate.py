@@ -322,8 +322,8 @@ STATION_PARKING = {  # stop id: (bike spaces, car spaces)
 # is part of the access. --check: that node is within LOT_MAX_WALK_M on foot of every stop with
 # spaces (assumption: the far end of a station's commuter car park; a bike stand is at the entrance).
 # On the mesh the platforms have a street within that walk. A gateway station has its own node off
-# the mesh, and its only roads were its access point's (then a walk of 0.8-1.2 km away, the middle of the
-# catchment) and the hub's: park-and-ride there would have been a drive to the catchment and a 1 km
+# the mesh, and its only roads were its access point's (then a walk of 0.8-1.2 km away, the middle
+# of the catchment) and the hub's: park-and-ride there would have been a drive to the catchment and a 1 km
 # walk. The real commuter car parks of these stations (Tumba, Handen, Södertälje syd, ...) adjoin
 # the station and are reached by the same local roads as the rest of the catchment, so
 # add_station_parks gives each such station a car park node of its own, `park_<stop>`, on the
