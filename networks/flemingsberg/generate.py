@@ -229,8 +229,9 @@ GATEWAYS = [
     # from the edge of the mesh: motorway stretches at 90-110 km/h, urban arterials at 50-70, so
     # 70-80 for a mostly motorway leg, 50 for one through Huddinge; the peak's congestion is the
     # simulation's to add, not the table's; the access walks are STATION_WALK_M and
-    # LOCAL_STOP_WALK_M, observed means (above); an access road speed is the mean over the local streets and roads from the
-    # station's catchment to the hub: 30 in a town or city centre, 40-60 between suburbs).
+    # LOCAL_STOP_WALK_M, observed means (above); an access road speed is the mean over the local
+    # streets and roads from the station's catchment to the hub: 30 in a town or city centre, 40-60
+    # between suburbs).
     ("stockholm_city", "Stockholm City", (59.3300, 18.0573, "fact sheet: Stockholm C"), "car|transit",
      [(-700, 2820, 18500, 75, "Hälsovägen - E4/E20 - Essingeleden"),
       (2150, 1850, 16500, 50, "Huddingevägen via Huddinge och Årsta")],
