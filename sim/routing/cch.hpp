@@ -33,6 +33,7 @@
 // common ancestor with the least cost. Such a path may differ from Dijkstra's (which breaks ties by
 // node id) but has the same cost.
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -260,8 +261,8 @@ private:
     static void relax(std::uint32_t rank, const CchMetric::ArcView& arcs, std::vector<double>& dist,
                       std::vector<std::uint32_t>& pred);
     void clear();  // resets the last search spaces
-    double meet(bool source_done,
-                double bound = std::numeric_limits<double>::infinity());  // the searches from m_source and m_target
+    // The searches from m_source and m_target (ranks of cost above `bound` not relaxed).
+    double meet(bool source_done, double bound = std::numeric_limits<double>::infinity());
 
     const CchMetric* m_metric;
     std::vector<double> m_forward_dist;  // by rank; +inf outside the last run's search spaces
