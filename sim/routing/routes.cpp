@@ -638,6 +638,18 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
         if (!(length > 0) || !(k < unbounded)) return unbounded;
         return static_cast<double>(length) * k * (1 + 1e-6) + 1e-3;  // the float length's rounding and more
     };
+    // f(trip) for each trip from `origin` without rides that has a leg of `kind`.
+    const auto street_trips = [&](std::size_t origin, LegKind kind, const auto& f) {
+        for (auto k = first[origin]; k < first[origin + 1]; ++k) {
+            const auto tk = order[k];
+            bool only_street = true, has_kind = false;
+            for (auto x = routes.trip_first_leg[tk]; x < routes.trip_first_leg[tk + 1]; ++x) {
+                only_street = only_street && routes.leg_kind[x] != LegKind::ride;
+                has_kind = has_kind || routes.leg_kind[x] == kind;
+            }
+            if (only_street && has_kind) f(tk);
+        }
+    };
     struct Trees {
         ShortestPathTree walk, bike, lot_bike;
         std::optional<StreetPathQuery> walk_query, bike_query;  // street_legs_by_cch
@@ -694,17 +706,11 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                             if (!ready) {
                                 // The largest bound of the origin's legs of this mode without rides.
                                 source_bound = 0;
-                                for (auto k = first[origin]; k < first[origin + 1]; ++k) {
-                                    const auto tk = order[k];
-                                    const auto kb = routes.trip_first_leg[tk], ke = routes.trip_first_leg[tk + 1];
-                                    bool only_street = true;
-                                    for (auto x = kb; x < ke; ++x)
-                                        only_street = only_street && routes.leg_kind[x] != LegKind::ride;
-                                    if (!only_street) continue;
-                                    for (auto x = kb; x < ke; ++x)
+                                street_trips(origin, kind, [&](std::uint32_t tk) {
+                                    for (auto x = routes.trip_first_leg[tk]; x < routes.trip_first_leg[tk + 1]; ++x)
                                         if (routes.leg_kind[x] == kind)
                                             source_bound = std::max(source_bound, leg_bound(x));
-                                }
+                                });
                             }
                             cch_street_path(ctx, kind == LegKind::walk ? s.walk_query : s.bike_query,
                                             kind == LegKind::walk ? Mode::walk : Mode::bike, o, d, true, ready, s.arcs,
@@ -714,17 +720,9 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                         }
                         if (!ready) {
                             s.targets.clear();
-                            for (auto k = first[origin]; k < first[origin + 1]; ++k) {
-                                const auto tk = order[k];
-                                const auto kb = routes.trip_first_leg[tk], ke = routes.trip_first_leg[tk + 1];
-                                bool only_street = true, has_kind = false;
-                                for (auto x = kb; x < ke; ++x) {
-                                    only_street = only_street && routes.leg_kind[x] != LegKind::ride;
-                                    has_kind = has_kind || routes.leg_kind[x] == kind;
-                                }
-                                if (only_street && has_kind)
-                                    s.targets.push_back(trip_dest_node(pop, trip_person[tk], tk));
-                            }
+                            street_trips(origin, kind, [&](std::uint32_t tk) {
+                                s.targets.push_back(trip_dest_node(pop, trip_person[tk], tk));
+                            });
                             tree.run_to(o, s.targets);
                         }
                         ready = true;

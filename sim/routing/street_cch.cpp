@@ -65,11 +65,7 @@ bool StreetPathQuery::to(const StreetGraph& graph, std::uint32_t to, double& tim
 bool StreetPathQuery::to_within(const StreetGraph& graph, std::uint32_t to, double bound, double& time_s,
                                 double& length_m) {
     const double cost = m_query.to(to, bound);
-    if (!(cost <= bound)) {
-        m_arcs.clear();
-        return false;
-    }
-    return measure(graph, cost, time_s, length_m, nullptr);
+    return measure(graph, cost <= bound ? cost : std::numeric_limits<double>::infinity(), time_s, length_m, nullptr);
 }
 
 bool StreetPathQuery::measure(const StreetGraph& graph, double cost, double& time_s, double& length_m,
