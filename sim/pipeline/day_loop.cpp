@@ -245,7 +245,8 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
     out.plans.access = choice::transit_access(in.los);
     out.trip_mode = choice::trip_modes(pop, out.plans);
     out.trip_dep = choice::trip_departures(pop, out.plans);
-    out.routes = routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep, {}, nullptr, nullptr, &out.plans.access);
+    out.routes =
+        routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep, {}, nullptr, nullptr, &out.plans.access, &in.los);
 
     const auto mctx = mobsim::make_mobsim_context(ctx, params.mobsim);
 

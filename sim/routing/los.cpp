@@ -710,6 +710,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     for (std::size_t k = 0; k < 3; ++k) {
         if (!by_labels[k]) continue;
         const Mode mode = street_modes[k];
+        los.from_labels |= core::mode_bit(mode);
         const StreetGraph& g = street_graph(ctx, mode);
         const CchMetric& m = street_metric(ctx, mode);
         const bool lengths = mode == Mode::car;

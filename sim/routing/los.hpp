@@ -71,6 +71,10 @@ struct TripLos {
     // network without transit lines.
     TransitColumns pt;
     std::vector<std::int32_t> pt_first_stop, pt_last_stop, pt_first_line, pt_last_line;
+    // Bit (1 << mode) for a street mode answered from labels (compute_trip_los on a large
+    // network): its times are the CCH queries' costs bit for bit and, for walk and bike, its
+    // distances time times speed, as route_trips' legs from labels (which then take them).
+    std::uint8_t from_labels = 0;
 
     std::size_t size() const { return available.size(); }
     bool has(std::size_t trip, core::Mode m) const { return available[trip] & (1u << static_cast<unsigned>(m)); }

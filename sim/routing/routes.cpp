@@ -176,7 +176,7 @@ void TripRoutes::add_leg_arcs(const StreetGraph& car, std::span<const std::uint3
 TripRoutes route_trips(const RoutingContext& ctx, const population::Population& pop,
                        const std::vector<core::Mode>& trip_mode, const std::vector<std::int32_t>& trip_dep,
                        const std::vector<std::uint8_t>& reroute, const TripRoutes* previous, const CarTimes* car_times,
-                       const TransitAccessPlan* access) {
+                       const TransitAccessPlan* access, const TripLos* known) {
     const std::size_t trips = pop.trip_count();
     const TransitModel& tm = *ctx.transit;
     std::vector<std::uint32_t> trip_person(trips);
@@ -234,7 +234,10 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
     // as nodes (use_trip_labels): their legs' lengths from labels, time times speed as in the
     // trips' level of service, one mode's labels at a time. Their legs keep only their lengths
     // (the paths are traced again for the volumes, trace_walk_bike_legs); 0 where unreached, as a
-    // path not found. Empty: the leg is routed below.
+    // path not found. Empty: the leg is routed below. Where the trips' level of service came from
+    // the same labels (`known`), its distances are those lengths: taken from it, and a trip it
+    // does not offer the mode (beyond the mode's range, or unreached) asks a query, whose cost is
+    // the labels' bit for bit.
     std::array<std::vector<float>, 2> leg_length;  // walk, bike: by trip
     for (std::size_t k = 0; k < 2; ++k) {
         const Mode mode = k == 0 ? Mode::walk : Mode::bike;
@@ -246,10 +249,28 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
               use_trip_labels(g, count, false, [&] { return CchLabels::entry_count(street_cch(ctx, mode)); })))
             continue;
         const CchMetric& m = street_metric(ctx, mode);
-        const CchLabels labels(m, false);
         const double speed = mode == Mode::walk ? ctx.params.walk_speed_mps : ctx.params.bike_speed_mps;
         auto& length = leg_length[k];
         length.assign(trips, 0.f);
+        if (known && known->size() == trips && (known->from_labels & core::mode_bit(mode))) {
+            const auto& distance = known->distance_m[core::mode_index(mode)];
+            tbb::enumerable_thread_specific<CchQuery> queries([&] { return CchQuery(m); });
+            tbb::parallel_for(
+                tbb::blocked_range<std::size_t>(0, trips, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+                    for (std::size_t t = r.begin(); t != r.end(); ++t) {
+                        if (!wanted(t) || trip_mode[t] != mode) continue;
+                        if (known->has(t, mode)) {
+                            length[t] = distance[t];
+                            continue;
+                        }
+                        const double time_s = queries.local().run(trip_origin_node(pop, trip_person[t], t),
+                                                                  trip_dest_node(pop, trip_person[t], t));
+                        if (time_s < unreachable) length[t] = static_cast<float>(time_s * speed);
+                    }
+                });
+            continue;
+        }
+        const CchLabels labels(m, false);
         tbb::enumerable_thread_specific<CchLabelQuery> queries(
             [&] { return CchLabelQuery(labels, labels.source_side()); });
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16), [&](const tbb::blocked_range<std::size_t>& r) {

@@ -82,10 +82,14 @@ struct TransitAccessPlan {
 // departure time; other trips keep their legs from `previous`. Car paths use `car_times`
 // of the departure hour when given, free-flow times otherwise; transit uses the costs the
 // transit model holds. Parallel over origin nodes; the result does not depend on threads.
+// `known`: the trips' level of service (compute_trip_los of `pop` on this context), whose walk
+// and bike distances the legs that would come from labels take where it has them from labels
+// (TripLos::from_labels): the same bits, without building the labels again.
 TripRoutes route_trips(const RoutingContext& ctx, const population::Population& pop,
                        const std::vector<core::Mode>& trip_mode, const std::vector<std::int32_t>& trip_dep,
                        const std::vector<std::uint8_t>& reroute = {}, const TripRoutes* previous = nullptr,
-                       const CarTimes* car_times = nullptr, const TransitAccessPlan* access = nullptr);
+                       const CarTimes* car_times = nullptr, const TransitAccessPlan* access = nullptr,
+                       const TripLos* known = nullptr);
 
 // Traces the walk and bike legs of every trip again (the same paths route_trips measured)
 // and calls visit(leg, graph, arcs) for each, in parallel over origins; `visit` must be safe

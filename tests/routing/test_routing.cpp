@@ -315,6 +315,32 @@ TEST_CASE("the trips' level of service and the walk and bike legs from labels eq
             }
         }
     CHECK(from_labels > 1000);
+
+    // With the trips' level of service from labels (`known`), the legs take its distances: the
+    // same bits as from labels. A walk range makes the level of service lack walk for the longer
+    // walk trips: those legs come from a query each, again the same bits.
+    CHECK(labels.from_labels ==
+          (core::mode_bit(core::Mode::walk) | core::mode_bit(core::Mode::bike) | core::mode_bit(core::Mode::car)));
+    CHECK(queries.from_labels == 0);
+    const auto same_legs = [&](const routing::TripRoutes& a, const routing::TripRoutes& b) {
+        CHECK(a.leg_kind == b.leg_kind);
+        CHECK(a.leg_length_m == b.leg_length_m);
+        CHECK(a.leg_first_arc == b.leg_first_arc);
+        CHECK(a.leg_arc0 == b.leg_arc0);
+        CHECK(a.trip_first_leg == b.trip_first_leg);
+    };
+    same_legs(routing::route_trips(ctx, f.pop, f.modes, f.deps, {}, nullptr, nullptr, nullptr, &labels), by_labels);
+    const double range = ctx.params.max_walk_trip_m;
+    ctx.params.max_walk_trip_m = 1500;
+    const auto ranged = routing::compute_trip_los(ctx, f.pop);
+    ctx.params.max_walk_trip_m = range;
+    std::size_t asked = 0;
+    for (std::size_t t = 0; t < f.pop.trip_count(); ++t)
+        asked += f.modes[t] == core::Mode::walk && !ranged.has(t, core::Mode::walk) && labels.has(t, core::Mode::walk);
+    CHECK(asked > 100);
+    same_legs(routing::route_trips(ctx, f.pop, f.modes, f.deps, {}, nullptr, nullptr, nullptr, &ranged), by_labels);
+    // A level of service from queries is not taken (its distances may differ in the last bits).
+    same_legs(routing::route_trips(ctx, f.pop, f.modes, f.deps, {}, nullptr, nullptr, nullptr, &queries), by_labels);
 }
 
 TEST_CASE("zone impedance from batched PHAST trees equals the searches'") {
