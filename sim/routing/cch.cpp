@@ -762,21 +762,35 @@ void CchMetric::prune_for_queries() {
                               for (std::size_t i = r.begin(); i < r.end(); ++i) run_item(items[i], arc_of);
                           });
     }
+    // The query graph of a direction: the kept arcs counted per rank, then written in place, both
+    // in parallel over ranks (the same arrays as one pass in rank order).
     const auto keep = [&](const std::vector<double>& weight, const std::vector<double>& cost, QueryArcs& out) {
+        const auto kept = [&](std::uint32_t c) {
+            const double w = weight[c];
+            return w != infinity && !(cost[c] < w - 1e-9 * w);
+        };
         out.first.assign(n + 1, 0);
-        out.head.clear();
-        out.arc.clear();
-        out.weight.clear();
-        for (std::uint32_t x = 0; x < n; ++x) {
-            for (std::uint32_t c = up_first[x]; c < up_first[x + 1]; ++c) {
-                const double w = weight[c];
-                if (w == infinity || cost[c] < w - 1e-9 * w) continue;
-                out.head.push_back(head[c]);
-                out.arc.push_back(c);
-                out.weight.push_back(w);
-            }
-            out.first[x + 1] = static_cast<std::uint32_t>(out.head.size());
-        }
+        tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, static_cast<std::uint32_t>(n), 4096),
+                          [&](const tbb::blocked_range<std::uint32_t>& r) {
+                              for (std::uint32_t x = r.begin(); x < r.end(); ++x) {
+                                  std::uint32_t k = 0;
+                                  for (std::uint32_t c = up_first[x]; c < up_first[x + 1]; ++c) k += kept(c);
+                                  out.first[x + 1] = k;
+                              }
+                          });
+        for (std::size_t x = 0; x < n; ++x) out.first[x + 1] += out.first[x];
+        out.head.resize(out.first[n]);
+        out.arc.resize(out.first[n]);
+        out.weight.resize(out.first[n]);
+        tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, static_cast<std::uint32_t>(n), 4096),
+                          [&](const tbb::blocked_range<std::uint32_t>& r) {
+                              for (std::uint32_t x = r.begin(); x < r.end(); ++x) {
+                                  std::uint32_t at = out.first[x];
+                                  for (std::uint32_t c = up_first[x]; c < up_first[x + 1]; ++c)
+                                      if (kept(c))
+                                          out.head[at] = head[c], out.arc[at] = c, out.weight[at++] = weight[c];
+                              }
+                          });
     };
     tbb::parallel_invoke([&] { keep(m_forward, forward, m_query_forward); },
                          [&] { keep(m_backward, backward, m_query_backward); });
