@@ -252,22 +252,25 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
         const double speed = mode == Mode::walk ? ctx.params.walk_speed_mps : ctx.params.bike_speed_mps;
         auto& length = leg_length[k];
         length.assign(trips, 0.f);
+        // A leg's length from its path's time, as the level of service stores it (either way below).
+        const auto put_length = [&](std::size_t t, double time_s) {
+            if (time_s < unreachable) length[t] = static_cast<float>(time_s * speed);
+        };
         if (known && known->size() == trips && (known->from_labels & core::mode_bit(mode))) {
             const auto& distance = known->distance_m[core::mode_index(mode)];
             tbb::enumerable_thread_specific<CchQuery> queries([&] { return CchQuery(m); });
-            tbb::parallel_for(
-                tbb::blocked_range<std::size_t>(0, trips, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
-                    for (std::size_t t = r.begin(); t != r.end(); ++t) {
-                        if (!wanted(t) || trip_mode[t] != mode) continue;
-                        if (known->has(t, mode)) {
-                            length[t] = distance[t];
-                            continue;
-                        }
-                        const double time_s = queries.local().run(trip_origin_node(pop, trip_person[t], t),
-                                                                  trip_dest_node(pop, trip_person[t], t));
-                        if (time_s < unreachable) length[t] = static_cast<float>(time_s * speed);
-                    }
-                });
+            tbb::parallel_for(tbb::blocked_range<std::size_t>(0, trips, 4096),
+                              [&](const tbb::blocked_range<std::size_t>& r) {
+                                  for (std::size_t t = r.begin(); t != r.end(); ++t) {
+                                      if (!wanted(t) || trip_mode[t] != mode) continue;
+                                      if (known->has(t, mode)) {
+                                          length[t] = distance[t];
+                                          continue;
+                                      }
+                                      put_length(t, queries.local().run(trip_origin_node(pop, trip_person[t], t),
+                                                                        trip_dest_node(pop, trip_person[t], t)));
+                                  }
+                              });
             continue;
         }
         const CchLabels labels(m, false);
@@ -281,8 +284,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                     const std::uint32_t t = order[i];
                     if (trip_mode[t] != mode) continue;
                     if (!ready) q.from_source(static_cast<std::uint32_t>(origin)), ready = true;
-                    const double time_s = q.to(trip_dest_node(pop, trip_person[t], t));
-                    if (time_s < unreachable) length[t] = static_cast<float>(time_s * speed);
+                    put_length(t, q.to(trip_dest_node(pop, trip_person[t], t)));
                 }
             }
         });
