@@ -150,13 +150,21 @@ void LinkQueues::collect_intents(std::int32_t t, std::vector<std::uint32_t>& wok
     for (std::size_t i = 0; i < n_woken; ++i)
         if (m_rewake[i] >= 0) m_wheel.schedule(m_rewake[i], EventKind::link_wake, woken[i]);
     // In source order (woken links ascending, then waiting lists ascending: the order of
-    // Source), each source's intents by rank.
-    for (std::size_t i = 0; i < n_sources; ++i)
-        m_intents.insert(m_intents.end(), m_per_source[i].begin(), m_per_source[i].end());
-    // And by target (then source and rank): one sort of (target, intent) keys.
+    // Source), each source's intents by rank, with their (target, intent) keys; then by target
+    // (then source and rank): one sort of the keys.
+    m_source_first.resize(n_sources + 1);
+    m_source_first[0] = 0;
+    for (std::size_t i = 0; i < n_sources; ++i) m_source_first[i + 1] = m_source_first[i] + m_per_source[i].size();
+    m_intents.resize(m_source_first[n_sources]);
     m_by_target.resize(m_intents.size());
-    for (std::size_t i = 0; i < m_intents.size(); ++i)
-        m_by_target[i] = (static_cast<std::uint64_t>(m_intents[i].target) << 32) | i;
+    for_each_index(n_sources, m_ctx.params.parallel_threshold, [&](std::size_t i) {
+        std::size_t k = m_source_first[i];
+        for (const auto& in : m_per_source[i]) {
+            m_intents[k] = in;
+            m_by_target[k] = (static_cast<std::uint64_t>(in.target) << 32) | k;
+            ++k;
+        }
+    });
     std::sort(m_by_target.begin(), m_by_target.end());
     for (auto& k : m_by_target) k &= 0xffffffffu;
 }
@@ -254,8 +262,10 @@ void LinkQueues::accept(std::int32_t t) {
 void LinkQueues::keep_prefixes() {
     m_moved.clear();
     m_refused.clear();
+    m_moved_first.clear();
     for (std::size_t i = 0; i < m_intents.size();) {
         const auto source = m_intents[i].source;
+        m_moved_first.push_back(i);
         bool blocked = false;
         std::uint32_t accepted = 0;
         for (; i < m_intents.size() && m_intents[i].source == source; ++i) {
@@ -277,22 +287,24 @@ void LinkQueues::release(std::int32_t t) {
     m_moved_at.assign(m_intents.size(), 0);
     m_moved_end.assign(m_intents.size(), 0);
     m_moved_enter.assign(m_intents.size(), t);
-    std::size_t k = 0;  // the first intent of source m
-    for (std::size_t m = 0; m < m_moved.size(); ++m) {
+    // Each source touches only its own link's columns (and its own intents' slots): in
+    // parallel, the wakes scheduled afterwards (the wheel keeps no order within a second).
+    m_rewake.assign(m_moved.size(), -1);
+    for_each_index(m_moved.size(), m_ctx.params.parallel_threshold, [&](std::size_t m) {
         const auto [source, accepted] = m_moved[m];
-        const std::size_t first = k;
-        while (k < m_intents.size() && m_intents[k].source == source) ++k;
         if (source.kind == Source::Kind::link)
-            release_link(source.link, accepted, m_refused[m], first, t);
+            m_rewake[m] = release_link(source.link, accepted, m_refused[m], m_moved_first[m], t);
         else
-            release_waiting_list(source.link, accepted, m_refused[m], first, t);
-    }
+            release_waiting_list(source.link, accepted, m_refused[m], m_moved_first[m], t);
+    });
+    for (std::size_t m = 0; m < m_moved.size(); ++m)
+        if (m_rewake[m] >= 0) m_wheel.schedule(m_rewake[m], EventKind::link_wake, m_moved[m].first.link);
 }
 
 // The link's first `accepted` vehicles leave (their car times recorded), spending a token
-// each; a link with vehicles left is woken when its new head may go.
-void LinkQueues::release_link(std::uint32_t a, std::uint32_t accepted, bool refused, std::size_t first,
-                              std::int32_t t) {
+// each; a link with vehicles left returns when to wake it (when its new head may go; -1: empty).
+std::int32_t LinkQueues::release_link(std::uint32_t a, std::uint32_t accepted, bool refused, std::size_t first,
+                                      std::int32_t t) {
     auto& q = m_queue[a];
     for (std::uint32_t c = 0; c < accepted; ++c) {
         const auto& item = q[m_head[a] + c];
@@ -314,12 +326,11 @@ void LinkQueues::release_link(std::uint32_t a, std::uint32_t accepted, bool refu
         if (q.capacity() > 64 && q.capacity() > 4 * q.size()) q.shrink_to_fit();
     }
     m_blocked_since[a] = refused ? (m_blocked_since[a] < 0 ? t : m_blocked_since[a]) : -1;
-    if (m_head[a] < q.size()) {
-        std::int32_t when = std::max(q[m_head[a]].exit_s, t + 1);
-        if (!refused && m_tokens[a] < 1.0 && m_rate[a] > 0)
-            when = std::max(when, t + static_cast<std::int32_t>(std::ceil((1.0 - m_tokens[a]) / m_rate[a])));
-        m_wheel.schedule(when, EventKind::link_wake, a);
-    }
+    if (m_head[a] == q.size()) return -1;
+    std::int32_t when = std::max(q[m_head[a]].exit_s, t + 1);
+    if (!refused && m_tokens[a] < 1.0 && m_rate[a] > 0)
+        when = std::max(when, t + static_cast<std::int32_t>(std::ceil((1.0 - m_tokens[a]) / m_rate[a])));
+    return when;
 }
 
 // The waiting list's first `accepted` vehicles enter, with the second they asked as their
@@ -343,26 +354,48 @@ void LinkQueues::release_waiting_list(std::uint32_t b, std::uint32_t accepted, b
 }
 
 void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals) {
-    for (const auto k : m_by_target) {  // by target, then source and rank
-        const auto i = static_cast<std::size_t>(k);
-        const auto& in = m_intents[i];
-        if (!in.accepted) continue;
-        const bool bus = in.vehicle.is_bus();
-        if (in.target == arrive) {
-            if (bus)
+    // By target (accept's groups of m_by_target), then source and rank. A target's queue, its
+    // volume counters and its vehicles' boarding times are its own: the targets in parallel,
+    // their wakes scheduled afterwards. Arrivals (the last group: `arrive` sorts after every
+    // link) go in order.
+    const auto at = [&](std::size_t i) -> const Intent& { return m_intents[m_by_target[i]]; };
+    const std::size_t groups = m_group_start.size() - 1;
+    m_target_woken.assign(groups, 0);
+    for_each_index(groups, m_ctx.params.parallel_threshold, [&](std::size_t g) {
+        const std::size_t b = m_group_start[g], e = m_group_start[g + 1];
+        const std::uint32_t target = at(b).target;
+        if (target == arrive) return;
+        auto& q = m_queue[target];
+        const bool was_empty = m_head[target] == q.size();
+        const std::size_t slot = volume_index(target, t);
+        for (std::size_t k = b; k < e; ++k) {
+            const auto i = static_cast<std::size_t>(m_by_target[k]);
+            const auto& in = m_intents[i];
+            if (!in.accepted) continue;
+            const bool bus = in.vehicle.is_bus();
+            if (in.source.kind == Source::Kind::waiting_list && !bus) m_res.leg_board_s[in.vehicle.index] = t;
+            const auto from = m_moved_at[i], end = m_moved_end[i];
+            q.push_back({in.vehicle, from, end, from + 1 < end ? link_after(in.vehicle, from + 1, target) : arrive,
+                         m_moved_enter[i], t + m_fft[target]});
+            ++(bus ? m_buses : m_cars)[slot];
+        }
+        m_target_woken[g] = was_empty && m_head[target] < q.size();
+    });
+    for (std::size_t g = 0; g < groups; ++g) {
+        const std::size_t b = m_group_start[g], e = m_group_start[g + 1];
+        const std::uint32_t target = at(b).target;
+        if (target != arrive) {
+            if (m_target_woken[g]) m_wheel.schedule(t + m_fft[target], EventKind::link_wake, target);
+            continue;
+        }
+        for (std::size_t k = b; k < e; ++k) {
+            const auto& in = at(k);
+            if (!in.accepted) continue;
+            if (in.vehicle.is_bus())
                 bus_arrivals.push_back(in.vehicle.index);
             else
                 m_wheel.schedule(t + std::max(1, m_half_access), EventKind::leg_end, in.vehicle.index);
-            continue;
         }
-        if (in.source.kind == Source::Kind::waiting_list && !bus) m_res.leg_board_s[in.vehicle.index] = t;
-        auto& q = m_queue[in.target];
-        if (m_head[in.target] == q.size()) m_wheel.schedule(t + m_fft[in.target], EventKind::link_wake, in.target);
-        const auto at = m_moved_at[i], end = m_moved_end[i];
-        q.push_back({in.vehicle, at, end, at + 1 < end ? link_after(in.vehicle, at + 1, in.target) : arrive,
-                     m_moved_enter[i], t + m_fft[in.target]});
-        auto& volume = bus ? m_buses : m_cars;
-        ++volume[volume_index(in.target, t)];
     }
     std::erase_if(m_entry_links, [&](std::uint32_t b) { return !m_entry_listed[b]; });
 }

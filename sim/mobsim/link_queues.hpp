@@ -99,7 +99,8 @@ private:
     std::int32_t link_intents(std::uint32_t link, std::int32_t t, std::vector<Intent>& out);
     void waiting_list_intents(std::uint32_t link, std::vector<Intent>& out) const;
     void keep_prefixes();
-    void release_link(std::uint32_t link, std::uint32_t accepted, bool refused, std::size_t first, std::int32_t t);
+    std::int32_t release_link(std::uint32_t link, std::uint32_t accepted, bool refused, std::size_t first,
+                              std::int32_t t);
     void release_waiting_list(std::uint32_t link, std::uint32_t accepted, bool refused, std::size_t first,
                               std::int32_t t);
     std::size_t volume_index(std::uint32_t arc, std::int32_t t) const;
@@ -137,12 +138,15 @@ private:
 
     // The second's moves, from collect_intents to apply.
     std::vector<std::vector<Intent>> m_per_source;
-    std::vector<std::int32_t> m_rewake;
+    std::vector<std::int32_t> m_rewake;  // per source: when to wake its link again (-1: not)
     std::vector<Intent> m_intents;
+    std::vector<std::size_t> m_source_first;  // per source of the second: its first intent
     std::vector<std::size_t> m_group_start;
     std::vector<std::uint64_t> m_by_target;                 // intents by target, source and rank
     std::vector<std::pair<Source, std::uint32_t>> m_moved;  // source, accepted count
     std::vector<std::uint8_t> m_refused;
+    std::vector<std::size_t> m_moved_first;    // per source: its first intent
+    std::vector<std::uint8_t> m_target_woken;  // per target group of apply: woken (was empty, took some)
     std::vector<std::uint32_t> m_moved_at, m_moved_end;
     std::vector<std::int32_t> m_moved_enter;
 };
