@@ -360,7 +360,7 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
     // link) go in order.
     const auto at = [&](std::size_t i) -> const Intent& { return m_intents[m_by_target[i]]; };
     const std::size_t groups = m_group_start.size() - 1;
-    m_target_woken.assign(groups, 0);
+    m_wake_target.assign(groups, arrive);
     for_each_index(groups, m_ctx.params.parallel_threshold, [&](std::size_t g) {
         const std::size_t b = m_group_start[g], e = m_group_start[g + 1];
         const std::uint32_t target = at(b).target;
@@ -379,16 +379,12 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
                          m_moved_enter[i], t + m_fft[target]});
             ++(bus ? m_buses : m_cars)[slot];
         }
-        m_target_woken[g] = was_empty && m_head[target] < q.size();
+        if (was_empty && m_head[target] < q.size()) m_wake_target[g] = target;
     });
-    for (std::size_t g = 0; g < groups; ++g) {
-        const std::size_t b = m_group_start[g], e = m_group_start[g + 1];
-        const std::uint32_t target = at(b).target;
-        if (target != arrive) {
-            if (m_target_woken[g]) m_wheel.schedule(t + m_fft[target], EventKind::link_wake, target);
-            continue;
-        }
-        for (std::size_t k = b; k < e; ++k) {
+    for (const auto link : m_wake_target)
+        if (link != arrive) m_wheel.schedule(t + m_fft[link], EventKind::link_wake, link);
+    if (groups > 0 && at(m_group_start[groups - 1]).target == arrive)
+        for (std::size_t k = m_group_start[groups - 1]; k < m_group_start[groups]; ++k) {
             const auto& in = at(k);
             if (!in.accepted) continue;
             if (in.vehicle.is_bus())
@@ -396,7 +392,6 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
             else
                 m_wheel.schedule(t + std::max(1, m_half_access), EventKind::leg_end, in.vehicle.index);
         }
-    }
     std::erase_if(m_entry_links, [&](std::uint32_t b) { return !m_entry_listed[b]; });
 }
 

@@ -146,7 +146,7 @@ private:
     std::vector<std::pair<Source, std::uint32_t>> m_moved;  // source, accepted count
     std::vector<std::uint8_t> m_refused;
     std::vector<std::size_t> m_moved_first;    // per source: its first intent
-    std::vector<std::uint8_t> m_target_woken;  // per target group of apply: woken (was empty, took some)
+    std::vector<std::uint32_t> m_wake_target;  // per target group of apply: the link to wake (was empty), or arrive
     std::vector<std::uint32_t> m_moved_at, m_moved_end;
     std::vector<std::int32_t> m_moved_enter;
 };
