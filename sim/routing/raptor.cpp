@@ -418,14 +418,23 @@ void Raptor::scan_route(std::uint32_t route, std::uint16_t start, std::uint32_t 
     std::uint32_t trip = invalid_index;
     std::uint16_t board_pos = 0;
     Source src{};
+    // The latest time of leaving the origin that still makes the boarding held (`leave`): from
+    // an access stop, the trip's departure there less the access time; after a ride, the first
+    // boarding's. A trip held is boarded again further on where that is later, as a profile
+    // search (run_range) would find it: a trip that passes the stop nearest the origin is not
+    // boarded after a long walk to an earlier stop of its route. Arrivals do not change.
+    std::int32_t leave = 0;
+    const auto leave_from = [&](const Source& from, std::int32_t ready, std::uint32_t t, std::uint16_t p) {
+        return from.parent == invalid_index ? sc.depart(t, p) - (ready - m_dep_s) : m_arena[from.parent].leave_s;
+    };
     for (std::uint16_t p = start; p < n; ++p) {
         const std::uint32_t s = sc.route_stop[first_stop + p];
         if (trip != invalid_index) {
             const auto a = sc.arrive(trip, p);
             if (a < m_arr[cur + s])
                 improve_arrival(round, s,
-                                Label{m_dep_s, a, src.walk_s, s, trip, trip, src.parent, src.access, invalid_index,
-                                      board_pos, p, static_cast<std::uint8_t>(round)});
+                                Label{m_dep_s, leave, a, src.walk_s, s, trip, trip, src.parent, src.access,
+                                      invalid_index, board_pos, p, static_cast<std::uint8_t>(round)});
         }
         if (p + 1 == n) break;
         Source here;
@@ -438,6 +447,14 @@ void Raptor::scan_route(std::uint32_t route, std::uint16_t start, std::uint32_t 
         }
         if (ready == no_time) continue;
         if (trip != invalid_index && ready > sc.depart(trip, p)) continue;
+        if (trip != invalid_index && !(m_no_board && m_no_board[sc.trip_first_time[trip] + p])) {
+            const auto later = leave_from(here, ready, trip, p);
+            if (later > leave) {
+                board_pos = p;
+                src = here;
+                leave = later;
+            }
+        }
         // The earliest trip departing here at or after `ready`: trips are FIFO, so it is found
         // by binary search, among the trips before the one held when there is one (and only
         // when the one just before it can be caught, which is rare after the first boarding).
@@ -464,6 +481,7 @@ void Raptor::scan_route(std::uint32_t route, std::uint16_t start, std::uint32_t 
         trip = lo;
         board_pos = p;
         src = here;
+        leave = leave_from(here, ready, trip, p);
     }
     if (trip == invalid_index || !sc.route_block_next[route]) return;
     // Staying seated: a block's next trip carries the rider on in the same round. Any later
@@ -483,8 +501,8 @@ void Raptor::scan_route(std::uint32_t route, std::uint16_t start, std::uint32_t 
                 const auto a = sc.arrive(next, p);
                 if (a < m_arr[cur + s])
                     improve_arrival(round, s,
-                                    Label{m_dep_s, a, src.walk_s, s, next, t, src.parent, src.access, invalid_index,
-                                          board_pos, p, static_cast<std::uint8_t>(round)});
+                                    Label{m_dep_s, leave, a, src.walk_s, s, next, t, src.parent, src.access,
+                                          invalid_index, board_pos, p, static_cast<std::uint8_t>(round)});
             }
         }
     }

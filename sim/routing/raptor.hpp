@@ -176,6 +176,7 @@ private:
     // changed once written, so a profile's journeys can be rebuilt after later iterations.
     struct Label {
         std::int32_t dep_s;     // the iteration's time of leaving the origin
+        std::int32_t leave_s;   // the latest time of leaving the origin that makes its first boarding
         std::int32_t arrive_s;  // at `stop`
         std::int32_t walk_s;    // footpath from the parent's stop to the boarding stop
         std::uint32_t stop, trip, board_trip, parent, access;

@@ -410,6 +410,67 @@ TEST_CASE("raptor: the Pareto set on arrival and transfers") {
     CHECK(js.size() == 2);
 }
 
+TEST_CASE("raptor: a trip that passes several access stops is boarded where one leaves latest") {
+    // One trip 0 -> 1 -> 2 -> 3: leaves stop 0 at 10:10, stop 1 at 10:15, stop 2 at 10:20,
+    // arrives at stop 3 at 10:30. From the origin: 8 min to stop 0, 2 min to stop 1, 20 min to
+    // stop 2. Leaving at 10:00 every one of them catches it; boarding at stop 1 lets the
+    // traveller leave at 10:13 (stop 0: 10:02, stop 2: 10:00), as the profile search finds, so
+    // the journey walks 2 minutes, not 8 to a stop the trip passes before.
+    Net n(4);
+    const auto l = n.line("L", {0, 1, 2, 3}, false);
+    n.trip("t1", l, 0,
+           {{hm(10, 10), hm(10, 10)}, {hm(10, 15), hm(10, 15)}, {hm(10, 20), hm(10, 20)}, {hm(10, 30), hm(10, 30)}});
+    const auto sc = schedule(n, 0);
+    const std::vector<StopTime> access{{0, 480}, {1, 120}, {2, 1200}};
+    Raptor r(sc, RaptorParams{});
+    std::vector<Journey> js;
+    r.run(access, hm(10, 0));
+    r.journeys({{3, 0}}, hm(10, 0), hm(10, 0), js);
+    REQUIRE(js.size() == 1);
+    CHECK(js[0].arrive_s == hm(10, 30));
+    CHECK(js[0].access == 1);
+    REQUIRE(js[0].rides.size() == 1);
+    CHECK(js[0].rides[0].board_pos == 1);
+    CHECK(js[0].rides[0].board_s == hm(10, 15));
+    // The profile search finds the same boarding, leaving at 10:13.
+    r.run_range(access, hm(9, 50), hm(10, 20));
+    r.journeys({{3, 0}}, hm(10, 0), hm(10, 20), js);
+    REQUIRE(js.size() == 1);
+    CHECK(js[0].depart_s == hm(10, 13));
+    CHECK(js[0].rides[0].board_pos == 1);
+    // When the trip comes full to stop 1 (no boarding there), it is boarded at stop 0.
+    std::vector<std::uint8_t> full(sc.arrive_s.size(), 0);
+    full[sc.trip_first_time[0] + 1] = 1;
+    r.set_no_boarding(full.data());
+    r.run(access, hm(10, 0));
+    r.journeys({{3, 0}}, hm(10, 0), hm(10, 0), js);
+    REQUIRE(js.size() == 1);
+    CHECK(js[0].access == 0);
+    CHECK(js[0].rides[0].board_pos == 0);
+    CHECK(js[0].arrive_s == hm(10, 30));
+    r.set_no_boarding(nullptr);
+    // After a ride the first boarding decides the leaving time: a feeder from stop 4 reaches stop
+    // 0 at 10:05 and stop 1 at 10:12 (two trips); both catch t1, and the later feeder lets the
+    // traveller leave later. Without walking access to 0 and 1 the journey takes the feeder
+    // leaving stop 4 at 10:09, changing at stop 1.
+    Net m(5);
+    const auto l2 = m.line("L", {0, 1, 2, 3}, false);
+    m.trip("t1", l2, 0,
+           {{hm(10, 10), hm(10, 10)}, {hm(10, 15), hm(10, 15)}, {hm(10, 20), hm(10, 20)}, {hm(10, 30), hm(10, 30)}});
+    const auto f0 = m.line("F0", {4, 0}, false), f1 = m.line("F1", {4, 1}, false);
+    m.hop("f0", f0, hm(10, 1), hm(10, 5));
+    m.hop("f1", f1, hm(10, 9), hm(10, 12));
+    const auto sc2 = schedule(m, 0);
+    Raptor r2(sc2, RaptorParams{});
+    r2.run({{4, 0}}, hm(10, 0));
+    r2.journeys({{3, 0}}, hm(10, 0), hm(10, 0), js);
+    REQUIRE(js.size() == 1);
+    REQUIRE(js[0].rides.size() == 2);
+    CHECK(js[0].rides[0].board_s == hm(10, 9));
+    CHECK(js[0].rides[1].board_pos == 1);
+    CHECK(js[0].arrive_s == hm(10, 30));
+}
+
 TEST_CASE("raptor: a range profile answers for each leaving time") {
     // Line A every 20 minutes from 8:00 to stop 1 (10 min); 2 min walk to stop 0.
     // Line B from stop 0 at 8:25 to stop 1 at 8:27 (a faster one).
