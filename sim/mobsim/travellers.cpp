@@ -292,9 +292,16 @@ void Travellers::summarise_trip(std::uint32_t t) {
                 in_vehicle += span;
                 break;
             case LegKind::car: {
+                // The walks to and from the parked car: one at each end of a trip by car; both
+                // before the first ride of a park-and-ride trip's way out, both after the last
+                // one on its way back.
                 const float walk_part = std::min(span, 2 * half_access);
-                access += walk_part / 2;
-                egress += walk_part / 2;
+                if (first_ride == le) {
+                    access += walk_part / 2;
+                    egress += walk_part / 2;
+                } else {
+                    (l < first_ride ? access : egress) += walk_part;
+                }
                 in_vehicle += span - walk_part;
                 double d = 0;
                 m_routes.for_each_arc(car, l, [&](std::uint32_t a) { d += car.length_m[a]; });

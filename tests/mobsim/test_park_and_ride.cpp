@@ -128,6 +128,15 @@ TEST_CASE("a park-and-ride trip drives to the station's car park and takes the t
     CHECK(day.car_lot_arrivals[r.s] == 1);
     CHECK(day.car_lot_peak[r.s] == 1);
     CHECK(day.car_lot_over[r.s] == 0);
+    // Both walks of the car (to it at home, from it at the park) come before the ride on the way
+    // out: access, with the walk to the platform; on the way back both come after it: egress.
+    CHECK(day.access_s[0] == doctest::Approx(120 + 77));
+    CHECK(day.egress_s[0] == doctest::Approx(77));
+    CHECK(day.access_s[1] == doctest::Approx(77));
+    CHECK(day.egress_s[1] == doctest::Approx(77 + 120));
+    // A trip by car has one of them at each end.
+    CHECK(day.access_s[2] == doctest::Approx(60));
+    CHECK(day.egress_s[2] == doctest::Approx(60));
 }
 
 TEST_CASE("a car park full on the previous days takes no arrivals after it filled") {
