@@ -19,23 +19,16 @@ LinkQueues::LinkQueues(const MobsimContext& ctx, const routing::TripRoutes& rout
     const auto& p = ctx.params;
     const auto& net = ctx.routing.net;
     const std::size_t arcs = m_car.arc_count();
-    m_fft.resize(arcs);
-    m_rate.resize(arcs);
-    m_max_tokens.resize(arcs);
-    m_storage.resize(arcs);
+    m_link.resize(arcs);
     for (std::size_t a = 0; a < arcs; ++a) {
         const auto link = m_car.link[a];
-        m_fft[a] = std::max<std::int32_t>(1, static_cast<std::int32_t>(std::lround(m_car.time_s[a])));
-        m_rate[a] = net.link_capacity_veh_per_h[link] * p.capacity_factor / 3600.0;
-        m_max_tokens[a] = std::max(1.0, m_rate[a]);
+        Link& l = m_link[a];
+        l.fft = std::max<std::int32_t>(1, static_cast<std::int32_t>(std::lround(m_car.time_s[a])));
+        l.rate = net.link_capacity_veh_per_h[link] * p.capacity_factor / 3600.0;
+        l.tokens = l.max_tokens();
         const double storage = m_car.length_m[a] * net.link_lanes[link] * p.capacity_factor / p.vehicle_length_m;
-        m_storage[a] = static_cast<std::uint32_t>(std::max(1.0, std::floor(storage)));
+        l.storage = static_cast<std::uint32_t>(std::max(1.0, std::floor(storage)));
     }
-    m_tokens = m_max_tokens;
-    m_token_time.assign(arcs, 0);
-    m_queue.resize(arcs);
-    m_head.assign(arcs, 0);
-    m_blocked_since.assign(arcs, -1);
     m_entry.resize(arcs);
     m_entry_head.assign(arcs, 0);
     m_entry_listed.assign(arcs, 0);
@@ -100,13 +93,14 @@ std::uint32_t LinkQueues::link_after(VehicleRef v, std::uint32_t at, std::uint32
 }
 
 void LinkQueues::refresh_tokens(std::uint32_t link, std::int32_t t) {
-    if (m_token_time[link] == t) return;
+    Link& l = m_link[link];
+    if (l.token_time == t) return;
     // A link held by the link it merges into keeps the capacity it could not use, up to one
     // vehicle more: when the merge lets it go, it has not lost its turn (so under saturation the
     // links into a merge move in proportion to their capacities, as the weighted order intends).
-    const double cap = m_max_tokens[link] + (m_blocked_since[link] >= 0 ? 1.0 : 0.0);
-    m_tokens[link] = std::min(cap, m_tokens[link] + (t - m_token_time[link]) * m_rate[link]);
-    m_token_time[link] = t;
+    const double cap = l.max_tokens() + (l.blocked_since >= 0 ? 1.0 : 0.0);
+    l.tokens = std::min(cap, l.tokens + (t - l.token_time) * l.rate);
+    l.token_time = t;
 }
 
 void LinkQueues::enter(std::int32_t t, std::vector<VehicleRef>& entries) {
@@ -174,14 +168,15 @@ void LinkQueues::collect_intents(std::int32_t t, std::vector<std::uint32_t>& wok
 // recovered) returns when to wake it again (-1: empty).
 std::int32_t LinkQueues::link_intents(std::uint32_t a, std::int32_t t, std::vector<Intent>& out) {
     refresh_tokens(a, t);
-    const auto& q = m_queue[a];
-    const auto allowed = static_cast<std::uint32_t>(std::floor(m_tokens[a] + 1e-9));
-    for (std::uint32_t k = 0, j = m_head[a]; k < allowed && j < q.size() && q[j].exit_s <= t; ++k, ++j)
+    const Link& l = m_link[a];
+    const auto& q = l.queue;
+    const auto allowed = static_cast<std::uint32_t>(std::floor(l.tokens + 1e-9));
+    for (std::uint32_t k = 0, j = l.head; k < allowed && j < q.size() && q[j].exit_s <= t; ++k, ++j)
         out.push_back({q[j].next, {Source::Kind::link, a}, k, q[j].vehicle, false});
-    if (!out.empty() || m_head[a] == q.size()) return -1;
-    std::int32_t when = std::max(q[m_head[a]].exit_s, t + 1);
-    if (allowed == 0 && m_rate[a] > 0)
-        when = std::max(when, t + static_cast<std::int32_t>(std::ceil((1.0 - m_tokens[a]) / m_rate[a] - 1e-9)));
+    if (!out.empty() || l.head == q.size()) return -1;
+    std::int32_t when = std::max(q[l.head].exit_s, t + 1);
+    if (allowed == 0 && l.rate > 0)
+        when = std::max(when, t + static_cast<std::int32_t>(std::ceil((1.0 - l.tokens) / l.rate - 1e-9)));
     return when;
 }
 
@@ -189,7 +184,7 @@ std::int32_t LinkQueues::link_intents(std::uint32_t a, std::int32_t t, std::vect
 // squeeze).
 void LinkQueues::waiting_list_intents(std::uint32_t b, std::vector<Intent>& out) const {
     const auto& w = m_entry[b];
-    const std::uint32_t limit = m_storage[b] + 1;
+    const std::uint32_t limit = m_link[b].storage + 1;
     for (std::uint32_t k = 0, j = m_entry_head[b]; k < limit && j < w.size(); ++k, ++j)
         out.push_back({b, {Source::Kind::waiting_list, b}, k, w[j].vehicle, false});
 }
@@ -206,7 +201,7 @@ void LinkQueues::accept(std::int32_t t) {
     m_group_start.push_back(m_by_target.size());
     const std::int32_t stuck = m_ctx.params.stuck_time_s;
     const auto blocked_long = [&](Source s) {
-        const std::int32_t since = s.kind == Source::Kind::link ? m_blocked_since[s.link] : m_entry_since[s.link];
+        const std::int32_t since = s.kind == Source::Kind::link ? m_link[s.link].blocked_since : m_entry_since[s.link];
         return since >= 0 && t - since >= stuck;
     };
     for_each_index(m_group_start.size() - 1, m_ctx.params.parallel_threshold, [&](std::size_t g) {
@@ -234,7 +229,7 @@ void LinkQueues::accept(std::int32_t t) {
         order.clear();
         for (std::size_t i = b; i < e;) {
             const auto src = at(i).source;
-            const double w = std::max(1e-9, src.kind == Source::Kind::link ? m_rate[src.link] : m_rate[target]);
+            const double w = std::max(1e-9, m_link[src.kind == Source::Kind::link ? src.link : target].rate);
             const std::uint64_t what = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(t)) << 33) |
                                        (static_cast<std::uint64_t>(src.kind == Source::Kind::link ? 0 : 1) << 32) |
                                        src.link;
@@ -305,9 +300,10 @@ void LinkQueues::release(std::int32_t t) {
 // each; a link with vehicles left returns when to wake it (when its new head may go; -1: empty).
 std::int32_t LinkQueues::release_link(std::uint32_t a, std::uint32_t accepted, bool refused, std::size_t first,
                                       std::int32_t t) {
-    auto& q = m_queue[a];
+    Link& l = m_link[a];
+    auto& q = l.queue;
     for (std::uint32_t c = 0; c < accepted; ++c) {
-        const auto& item = q[m_head[a] + c];
+        const auto& item = q[l.head + c];
         m_moved_at[first + c] = item.at + 1;
         m_moved_end[first + c] = item.end;
         if (!item.vehicle.is_bus()) {
@@ -316,20 +312,20 @@ std::int32_t LinkQueues::release_link(std::uint32_t a, std::uint32_t accepted, b
             ++m_time_count[slot];
         }
     }
-    m_head[a] += accepted;
-    m_tokens[a] -= accepted;
+    l.head += accepted;
+    l.tokens -= accepted;
     // Drop the vehicles that left once they are half the vector: memory stays within twice
     // the link's occupancy, at amortised constant cost.
-    if (m_head[a] >= 8 && 2 * m_head[a] >= q.size()) {
-        q.erase(q.begin(), q.begin() + m_head[a]);
-        m_head[a] = 0;
+    if (l.head >= 8 && 2 * l.head >= q.size()) {
+        q.erase(q.begin(), q.begin() + l.head);
+        l.head = 0;
         if (q.capacity() > 64 && q.capacity() > 4 * q.size()) q.shrink_to_fit();
     }
-    m_blocked_since[a] = refused ? (m_blocked_since[a] < 0 ? t : m_blocked_since[a]) : -1;
-    if (m_head[a] == q.size()) return -1;
-    std::int32_t when = std::max(q[m_head[a]].exit_s, t + 1);
-    if (!refused && m_tokens[a] < 1.0 && m_rate[a] > 0)
-        when = std::max(when, t + static_cast<std::int32_t>(std::ceil((1.0 - m_tokens[a]) / m_rate[a])));
+    l.blocked_since = refused ? (l.blocked_since < 0 ? t : l.blocked_since) : -1;
+    if (l.head == q.size()) return -1;
+    std::int32_t when = std::max(q[l.head].exit_s, t + 1);
+    if (!refused && l.tokens < 1.0 && l.rate > 0)
+        when = std::max(when, t + static_cast<std::int32_t>(std::ceil((1.0 - l.tokens) / l.rate)));
     return when;
 }
 
@@ -365,8 +361,9 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
         const std::size_t b = m_group_start[g], e = m_group_start[g + 1];
         const std::uint32_t target = at(b).target;
         if (target == arrive) return;
-        auto& q = m_queue[target];
-        const bool was_empty = m_head[target] == q.size();
+        Link& l = m_link[target];
+        auto& q = l.queue;
+        const bool was_empty = l.head == q.size();
         const std::size_t slot = volume_index(target, t);
         for (std::size_t k = b; k < e; ++k) {
             const auto i = static_cast<std::size_t>(m_by_target[k]);
@@ -376,13 +373,13 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
             if (in.source.kind == Source::Kind::waiting_list && !bus) m_res.leg_board_s[in.vehicle.index] = t;
             const auto from = m_moved_at[i], end = m_moved_end[i];
             q.push_back({in.vehicle, from, end, from + 1 < end ? link_after(in.vehicle, from + 1, target) : arrive,
-                         m_moved_enter[i], t + m_fft[target]});
+                         m_moved_enter[i], t + l.fft});
             ++(bus ? m_buses : m_cars)[slot];
         }
-        if (was_empty && m_head[target] < q.size()) m_wake_target[g] = target;
+        if (was_empty && l.head < q.size()) m_wake_target[g] = target;
     });
     for (const auto link : m_wake_target)
-        if (link != arrive) m_wheel.schedule(t + m_fft[link], EventKind::link_wake, link);
+        if (link != arrive) m_wheel.schedule(t + m_link[link].fft, EventKind::link_wake, link);
     if (groups > 0 && at(m_group_start[groups - 1]).target == arrive)
         for (std::size_t k = m_group_start[groups - 1]; k < m_group_start[groups]; ++k) {
             const auto& in = at(k);
