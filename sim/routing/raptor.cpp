@@ -427,6 +427,9 @@ void Raptor::scan_route(std::uint32_t route, std::uint16_t start, std::uint32_t 
     const auto leave_from = [&](const Source& from, std::int32_t ready, std::uint32_t t, std::uint16_t p) {
         return from.parent == invalid_index ? sc.depart(t, p) - (ready - m_dep_s) : m_arena[from.parent].leave_s;
     };
+    const auto boardable = [&](std::uint32_t t, std::uint16_t p) {
+        return !m_no_board || !m_no_board[sc.trip_first_time[t] + p];
+    };
     for (std::uint16_t p = start; p < n; ++p) {
         const std::uint32_t s = sc.route_stop[first_stop + p];
         if (trip != invalid_index) {
@@ -446,10 +449,10 @@ void Raptor::scan_route(std::uint32_t route, std::uint16_t start, std::uint32_t 
             here = m_ready_src[prev + s];
         }
         if (ready == no_time) continue;
-        if (trip != invalid_index && ready > sc.depart(trip, p)) continue;
-        if (trip != invalid_index && !(m_no_board && m_no_board[sc.trip_first_time[trip] + p])) {
+        if (trip != invalid_index) {
+            if (ready > sc.depart(trip, p)) continue;
             const auto later = leave_from(here, ready, trip, p);
-            if (later > leave) {
+            if (later > leave && boardable(trip, p)) {
                 board_pos = p;
                 src = here;
                 leave = later;
@@ -474,7 +477,7 @@ void Raptor::scan_route(std::uint32_t route, std::uint16_t start, std::uint32_t 
         // beyond the trip held: staying on it is as good).
         if (m_no_board) {
             const std::uint32_t limit = trip != invalid_index ? trip : te;
-            while (lo < limit && m_no_board[sc.trip_first_time[lo] + p]) ++lo;
+            while (lo < limit && !boardable(lo, p)) ++lo;
             if (lo == limit) continue;
         }
         if (lo == te) continue;
