@@ -1034,6 +1034,72 @@ bool CchQuery::path(std::vector<std::uint32_t>& arcs) {
 
 namespace {
 
+#if FLEMSIM_X86_SIMD
+// search_up's loop eight arcs at a time: a rank's heads are distinct, so no lane writes another's
+// rank, and each lane does the scalar loop's addition and takes the minimum as std::min does (the
+// new cost only where it is less): the same bits.
+__attribute__((target("avx512f,avx512vl"))) std::uint32_t lower_avx512(double d, const std::uint32_t* head,
+                                                                       const double* weight, std::uint32_t begin,
+                                                                       std::uint32_t end, double* dist) {
+    const __m512d vd = _mm512_set1_pd(d);
+    std::uint32_t c = begin;
+    for (; c + 8 <= end; c += 8) {
+        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(head + c));
+        const __m512d nd = _mm512_add_pd(vd, _mm512_loadu_pd(weight + c));
+        const __m512d old = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), 0xFF, h, dist, 8);
+        const __mmask8 better = _mm512_cmp_pd_mask(nd, old, _CMP_LT_OQ);
+        if (better) _mm512_mask_i32scatter_pd(dist, better, h, nd, 8);
+    }
+    return c;
+}
+
+// search_up_tracked's loop eight arcs at a time, as lower_avx512: where a lane improves its head's
+// cost it also writes the head's sum (x's sum `sum_x` plus the arc's, by query arc or by upward
+// arc) and predecessor, as the scalar loop does (x's sum does not change while x relaxes: its
+// arcs go up).
+__attribute__((target("avx512f,avx512vl"))) std::uint32_t relax_tracked_avx512(
+    double d, double sum_x, const CchMetric::ArcView& arcs, const std::uint32_t* arc, const double* arc_sum,
+    std::uint32_t begin, std::uint32_t end, double* dist, double* sum, std::uint32_t* pred) {
+    const __m512d vd = _mm512_set1_pd(d), vs = _mm512_set1_pd(sum_x);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    std::uint32_t c = begin;
+    for (; c + 8 <= end; c += 8) {
+        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(arcs.head + c));
+        const __m512d nd = _mm512_add_pd(vd, _mm512_loadu_pd(arcs.weight + c));
+        const __m512d old = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), 0xFF, h, dist, 8);
+        const __mmask8 better = _mm512_cmp_pd_mask(nd, old, _CMP_LT_OQ);
+        if (!better) continue;
+        _mm512_mask_i32scatter_pd(dist, better, h, nd, 8);
+        const __m256i position = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(c)), lane);
+        if (sum) {
+            const __m256i which = arc ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(arc + c)) : position;
+            const __m512d add = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), better, which, arc_sum, 8);
+            _mm512_mask_i32scatter_pd(sum, better, h, _mm512_add_pd(vs, add), 8);
+        }
+        if (pred) _mm256_mask_i32scatter_epi32(pred, better, h, position, 4);
+    }
+    return c;
+}
+
+// The least of f[i] + b[i] over i < n, from i = 0 up to the returned end (a multiple of 16): the
+// sums as the scalar loop adds them, and their minimum (costs are never NaN, so the order does
+// not change it).
+__attribute__((target("avx512f,avx512vl"))) std::size_t least_sum_avx512(const double* f, const double* b,
+                                                                         std::size_t n, double& best) {
+    // (Masked minima: GCC 12's unmasked _mm512_min_pd warns of an uninitialized operand.)
+    __m512d m0 = _mm512_set1_pd(infinity), m1 = m0;
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        m0 = _mm512_mask_min_pd(m0, 0xFF, m0, _mm512_add_pd(_mm512_loadu_pd(f + i), _mm512_loadu_pd(b + i)));
+        m1 = _mm512_mask_min_pd(m1, 0xFF, m1, _mm512_add_pd(_mm512_loadu_pd(f + i + 8), _mm512_loadu_pd(b + i + 8)));
+    }
+    alignas(64) double lanes[8];
+    _mm512_store_pd(lanes, _mm512_mask_min_pd(m0, 0xFF, m0, m1));
+    for (const double v : lanes) best = std::min(best, v);
+    return i;
+}
+#endif
+
 // The elimination-tree search up from rank `s` (its distance set to 0 by the caller or here):
 // each ancestor x in turn, once reached, relaxes its upward arcs with `weight` and is handed to
 // visit(x, dist[x]). The ranks it touched are s and its ancestors (the caller resets them).
@@ -1047,7 +1113,11 @@ void search_up(const Cch& g, std::uint32_t s, const CchMetric::ArcView& arcs, do
     for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
         const double d = dist[x];
         if (d == infinity) continue;
-        for (std::uint32_t c = first[x]; c < first[x + 1]; ++c) dist[head[c]] = std::min(dist[head[c]], d + weight[c]);
+        std::uint32_t c = first[x];
+#if FLEMSIM_X86_SIMD
+        if (has_avx512 && first[x + 1] - c >= 16) c = lower_avx512(d, head, weight, c, first[x + 1], dist);
+#endif
+        for (; c < first[x + 1]; ++c) dist[head[c]] = std::min(dist[head[c]], d + weight[c]);
         visit(x, d);
     }
 }
@@ -1066,7 +1136,13 @@ void search_up_tracked(const Cch& g, std::uint32_t s, const CchMetric::ArcView& 
     for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
         const double d = dist[x];
         if (d == infinity) continue;
-        for (std::uint32_t c = arcs.first[x]; c < arcs.first[x + 1]; ++c) {
+        std::uint32_t c = arcs.first[x];
+#if FLEMSIM_X86_SIMD
+        if (has_avx512 && arcs.first[x + 1] - c >= 16)
+            c = relax_tracked_avx512(d, sum ? sum[x] : 0.0, arcs, arc, sum ? arc_sum : nullptr, c, arcs.first[x + 1],
+                                     dist, sum, pred);
+#endif
+        for (; c < arcs.first[x + 1]; ++c) {
             const std::uint32_t h = arcs.head[c];
             if (d + arcs.weight[c] < dist[h]) {
                 dist[h] = d + arcs.weight[c];
@@ -1440,7 +1516,11 @@ double CchLabelQuery::to(std::uint32_t target) {
     const double* f = m_cost.data();
     const double* b = m_to.cost(t);
     double best = infinity;
-    for (std::size_t i = 0; i < common; ++i) best = std::min(best, f[i] + b[i]);
+    std::size_t k = 0;
+#if FLEMSIM_X86_SIMD
+    if (has_avx512 && common >= 16) k = least_sum_avx512(f, b, common, best);
+#endif
+    for (; k < common; ++k) best = std::min(best, f[k] + b[k]);
     m_last_cost = best;
     if (best < infinity) {
         // The meeting: the lowest rank of least cost, the last such entry.

@@ -41,8 +41,10 @@
 
 namespace flemsim::routing {
 
-// Whether the one-to-one queries relax eight arcs at a time (AVX-512, on x86-64 processors that
-// have it, chosen when the program starts); the results are the same bits as the scalar loop's.
+// Whether the searches up the hierarchy (the queries', the labels' and the many-to-all sweeps')
+// relax eight arcs at a time, and a label query takes its least sum eight entries at a time
+// (AVX-512, on x86-64 processors that have it, chosen when the program starts); the results are
+// the same bits as the scalar loops'.
 // set_cch_simd(false) keeps the scalar loop, true takes the vector one where the processor has it
 // (for tests and benchmarks; not while a query runs); it returns what is now in use.
 bool cch_simd();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -750,6 +751,106 @@ TEST_CASE(
     routing::set_cch_chains(true);
     core::Rng check_rng(7, core::Stream::person_attributes, 0xcc8);
     check_metric(g, cch, g.time_s, check_rng);
+}
+
+TEST_CASE("labels, label queries and upward searches with sums give the same bits, scalar and vector") {
+    // A 60 x 40 grid (ranks with 16 and more upward arcs, common ancestors by the dozen, where the
+    // vector loops take over), one-way arcs, times real or whole (ties everywhere), whole and
+    // pruned metrics: every label entry, sum, cost and path of the scalar loops, again with the
+    // vector ones.
+    const bool simd = routing::set_cch_simd(true);
+    if (!simd) MESSAGE("this processor has no AVX-512: the vector loops are not compared");
+    const std::uint32_t side_x = 60, side_y = 40, n = side_x * side_y;
+    for (const bool whole_times : {false, true}) {
+        core::Rng rng(whole_times ? 11 : 12, core::Stream::person_attributes, 0xcc8);
+        std::vector<std::uint32_t> tail, head;
+        std::vector<double> time, length, x(n), y(n);
+        for (std::uint32_t v = 0; v < n; ++v) x[v] = v % side_x, y[v] = v / side_x;
+        const auto link = [&](std::uint32_t u, std::uint32_t v) {
+            double w = 1 + rng.uniform() * 10;
+            if (whole_times) w = std::round(w);
+            const double r = rng.uniform(), m = 50 + rng.uniform() * 100;
+            if (r >= 0.1) tail.push_back(u), head.push_back(v), time.push_back(w), length.push_back(m);
+            if (r < 0.1 || r >= 0.2) tail.push_back(v), head.push_back(u), time.push_back(w), length.push_back(m);
+        };
+        for (std::uint32_t v = 0; v < n; ++v) {
+            if (v % side_x + 1 < side_x) link(v, v + 1);
+            if (v + side_x < n) link(v, v + side_x);
+        }
+        const auto g = routing::make_graph(n, tail, head, time, length, {});
+        const Cch cch(g, x, y);
+        for (const bool prune : {false, true}) {
+            INFO("whole times ", whole_times, ", pruned ", prune);
+            CchMetric metric(cch, g.time_s);
+            if (prune) metric.prune_for_queries();
+            const auto sums = metric.path_sums(g.length_m);
+            struct Seen {
+                std::vector<double> costs, label_sums;
+                std::vector<std::vector<std::uint32_t>> paths;
+            };
+            std::array<Seen, 2> seen;
+            std::size_t wide = 0, deep = 0;  // ranks with 16 query arcs or more; queries with 16 common ancestors
+            for (const bool vector : {false, true}) {
+                if (vector && !simd) continue;
+                REQUIRE(routing::set_cch_simd(vector) == vector);
+                Seen& out = seen[vector ? 1 : 0];
+                const CchLabels to(metric, false), to_sums(metric, false, &sums), from_sums(metric, true, &sums);
+                for (std::uint32_t r = 0; r < n; ++r) {
+                    for (const auto* l : {&to, &to_sums, &from_sums})
+                        out.costs.insert(out.costs.end(), l->cost(r), l->cost(r) + to.depth(r) + 1);
+                    for (const auto* l : {&to_sums, &from_sums})
+                        out.label_sums.insert(out.label_sums.end(), l->sum(r), l->sum(r) + to.depth(r) + 1);
+                    if (!vector)
+                        for (const bool way : {true, false}) {
+                            const auto arcs = metric.query_arcs(way);
+                            wide += arcs.first[r + 1] - arcs.first[r] >= 16;
+                        }
+                }
+                CchLabelQuery by_search(to, nullptr), with_sums(to_sums, nullptr, &sums),
+                    by_labels(to_sums, &from_sums);
+                CchManyToAll trees(metric);
+                core::Rng pick(5, core::Stream::person_attributes, 0xcc9);
+                for (int i = 0; i < 24; ++i) {
+                    const std::uint32_t s = pick.below(n);
+                    by_search.from_source(s), with_sums.from_source(s), by_labels.from_source(s);
+                    const std::array<std::uint32_t, 1> source{s};
+                    trees.run(source, sums);
+                    for (int j = 0; j < 24; ++j) {
+                        const std::uint32_t t = pick.below(n);
+                        for (auto* q : {&by_search, &with_sums, &by_labels}) {
+                            out.costs.push_back(q->to(t));
+                            if (q != &by_search) out.costs.push_back(q->sum());
+                            std::vector<std::uint32_t> p;
+                            q->path(p);
+                            out.paths.push_back(p);
+                        }
+                        out.costs.push_back(trees.cost(0, t));
+                        out.costs.push_back(trees.value(0, t));
+                        if (!vector) {
+                            std::uint32_t a = cch.rank(s), b = cch.rank(t);
+                            while (a != b) (a < b ? a : b) = cch.elimination_parent()[a < b ? a : b];
+                            std::size_t common = 0;
+                            for (; a != core::invalid_index; a = cch.elimination_parent()[a]) ++common;
+                            deep += common >= 16;
+                        }
+                    }
+                }
+                if (!vector) {
+                    CHECK(wide > 100);
+                    CHECK(deep > 400);
+                }
+            }
+            if (!simd) continue;
+            // Bit for bit (+0 and -0, equal as numbers, would differ here).
+            const auto same_bits = [](const auto& a, const auto& b) {
+                return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(a[0])) == 0;
+            };
+            CHECK(same_bits(seen[1].costs, seen[0].costs));
+            CHECK(same_bits(seen[1].label_sums, seen[0].label_sums));
+            CHECK(seen[1].paths == seen[0].paths);
+        }
+    }
+    routing::set_cch_simd(simd);
 }
 
 TEST_CASE("one query object over several customizations of one hierarchy (the car's hours)") {
