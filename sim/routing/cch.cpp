@@ -887,12 +887,31 @@ void CchQuery::set_metric(const CchMetric& metric) {
 namespace {
 
 #if FLEMSIM_X86_SIMD
-// relax() eight arcs at a time: the heads of a rank's arcs are distinct, so the lanes never write
-// the same rank, and each lane does the scalar loop's addition and comparison: the same bits.
-__attribute__((target("avx512f,avx512vl"))) std::uint32_t relax_avx512(double d, const CchMetric::ArcView& arcs,
-                                                                       std::uint32_t begin, std::uint32_t end,
-                                                                       double* dist, std::uint32_t* pred) {
+// search_up's loop eight arcs at a time: a rank's heads are distinct, so no lane writes another's
+// rank, and each lane does the scalar loop's addition and takes the minimum as std::min does (the
+// new cost only where it is less): the same bits.
+__attribute__((target("avx512f,avx512vl"))) std::uint32_t lower_avx512(double d, const std::uint32_t* head,
+                                                                       const double* weight, std::uint32_t begin,
+                                                                       std::uint32_t end, double* dist) {
     const __m512d vd = _mm512_set1_pd(d);
+    std::uint32_t c = begin;
+    for (; c + 8 <= end; c += 8) {
+        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(head + c));
+        const __m512d nd = _mm512_add_pd(vd, _mm512_loadu_pd(weight + c));
+        const __m512d old = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), 0xFF, h, dist, 8);
+        const __mmask8 better = _mm512_cmp_pd_mask(nd, old, _CMP_LT_OQ);
+        if (better) _mm512_mask_i32scatter_pd(dist, better, h, nd, 8);
+    }
+    return c;
+}
+
+// search_up_tracked's and CchQuery::relax()'s loop eight arcs at a time, as lower_avx512: where a
+// lane improves its head's cost it also writes the head's sum (x's sum `sum_x` plus the arc's, by query arc or by
+// upward arc) and predecessor, as the scalar loop does (x's sum does not change while x relaxes: its arcs go up).
+__attribute__((target("avx512f,avx512vl"))) std::uint32_t relax_tracked_avx512(
+    double d, double sum_x, const CchMetric::ArcView& arcs, const std::uint32_t* arc, const double* arc_sum,
+    std::uint32_t begin, std::uint32_t end, double* dist, double* sum, std::uint32_t* pred) {
+    const __m512d vd = _mm512_set1_pd(d), vs = _mm512_set1_pd(sum_x);
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     std::uint32_t c = begin;
     for (; c + 8 <= end; c += 8) {
@@ -902,10 +921,33 @@ __attribute__((target("avx512f,avx512vl"))) std::uint32_t relax_avx512(double d,
         const __mmask8 better = _mm512_cmp_pd_mask(nd, old, _CMP_LT_OQ);
         if (!better) continue;
         _mm512_mask_i32scatter_pd(dist, better, h, nd, 8);
-        const __m256i p = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(c)), lane);
-        _mm256_mask_i32scatter_epi32(pred, better, h, p, 4);
+        const __m256i position = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(c)), lane);
+        if (sum) {
+            const __m256i which = arc ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(arc + c)) : position;
+            const __m512d add = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), better, which, arc_sum, 8);
+            _mm512_mask_i32scatter_pd(sum, better, h, _mm512_add_pd(vs, add), 8);
+        }
+        if (pred) _mm256_mask_i32scatter_epi32(pred, better, h, position, 4);
     }
     return c;
+}
+
+// The least of f[i] + b[i] over i < n, from i = 0 up to the returned end (a multiple of 16): the
+// sums as the scalar loop adds them, and their minimum (costs are never NaN, so the order does
+// not change it).
+__attribute__((target("avx512f,avx512vl"))) std::size_t least_sum_avx512(const double* f, const double* b,
+                                                                         std::size_t n, double& best) {
+    // (Masked minima: GCC 12's unmasked _mm512_min_pd warns of an uninitialized operand.)
+    __m512d m0 = _mm512_set1_pd(infinity), m1 = m0;
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        m0 = _mm512_mask_min_pd(m0, 0xFF, m0, _mm512_add_pd(_mm512_loadu_pd(f + i), _mm512_loadu_pd(b + i)));
+        m1 = _mm512_mask_min_pd(m1, 0xFF, m1, _mm512_add_pd(_mm512_loadu_pd(f + i + 8), _mm512_loadu_pd(b + i + 8)));
+    }
+    alignas(64) double lanes[8];
+    _mm512_store_pd(lanes, _mm512_mask_min_pd(m0, 0xFF, m0, m1));
+    for (const double v : lanes) best = std::min(best, v);
+    return i;
 }
 #endif
 
@@ -918,7 +960,8 @@ void CchQuery::relax(std::uint32_t rank, const CchMetric::ArcView& arcs, std::ve
     std::uint32_t c = arcs.first[rank];
     const std::uint32_t end = arcs.first[rank + 1];
 #if FLEMSIM_X86_SIMD
-    if (has_avx512 && end - c >= 16) c = relax_avx512(d, arcs, c, end, dist.data(), pred.data());
+    if (has_avx512 && end - c >= 16)
+        c = relax_tracked_avx512(d, 0.0, arcs, nullptr, nullptr, c, end, dist.data(), nullptr, pred.data());
 #endif
     for (; c < end; ++c) {
         const double nd = d + arcs.weight[c];
@@ -1033,72 +1076,6 @@ bool CchQuery::path(std::vector<std::uint32_t>& arcs) {
 }
 
 namespace {
-
-#if FLEMSIM_X86_SIMD
-// search_up's loop eight arcs at a time: a rank's heads are distinct, so no lane writes another's
-// rank, and each lane does the scalar loop's addition and takes the minimum as std::min does (the
-// new cost only where it is less): the same bits.
-__attribute__((target("avx512f,avx512vl"))) std::uint32_t lower_avx512(double d, const std::uint32_t* head,
-                                                                       const double* weight, std::uint32_t begin,
-                                                                       std::uint32_t end, double* dist) {
-    const __m512d vd = _mm512_set1_pd(d);
-    std::uint32_t c = begin;
-    for (; c + 8 <= end; c += 8) {
-        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(head + c));
-        const __m512d nd = _mm512_add_pd(vd, _mm512_loadu_pd(weight + c));
-        const __m512d old = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), 0xFF, h, dist, 8);
-        const __mmask8 better = _mm512_cmp_pd_mask(nd, old, _CMP_LT_OQ);
-        if (better) _mm512_mask_i32scatter_pd(dist, better, h, nd, 8);
-    }
-    return c;
-}
-
-// search_up_tracked's loop eight arcs at a time, as lower_avx512: where a lane improves its head's
-// cost it also writes the head's sum (x's sum `sum_x` plus the arc's, by query arc or by upward
-// arc) and predecessor, as the scalar loop does (x's sum does not change while x relaxes: its
-// arcs go up).
-__attribute__((target("avx512f,avx512vl"))) std::uint32_t relax_tracked_avx512(
-    double d, double sum_x, const CchMetric::ArcView& arcs, const std::uint32_t* arc, const double* arc_sum,
-    std::uint32_t begin, std::uint32_t end, double* dist, double* sum, std::uint32_t* pred) {
-    const __m512d vd = _mm512_set1_pd(d), vs = _mm512_set1_pd(sum_x);
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    std::uint32_t c = begin;
-    for (; c + 8 <= end; c += 8) {
-        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(arcs.head + c));
-        const __m512d nd = _mm512_add_pd(vd, _mm512_loadu_pd(arcs.weight + c));
-        const __m512d old = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), 0xFF, h, dist, 8);
-        const __mmask8 better = _mm512_cmp_pd_mask(nd, old, _CMP_LT_OQ);
-        if (!better) continue;
-        _mm512_mask_i32scatter_pd(dist, better, h, nd, 8);
-        const __m256i position = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(c)), lane);
-        if (sum) {
-            const __m256i which = arc ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(arc + c)) : position;
-            const __m512d add = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), better, which, arc_sum, 8);
-            _mm512_mask_i32scatter_pd(sum, better, h, _mm512_add_pd(vs, add), 8);
-        }
-        if (pred) _mm256_mask_i32scatter_epi32(pred, better, h, position, 4);
-    }
-    return c;
-}
-
-// The least of f[i] + b[i] over i < n, from i = 0 up to the returned end (a multiple of 16): the
-// sums as the scalar loop adds them, and their minimum (costs are never NaN, so the order does
-// not change it).
-__attribute__((target("avx512f,avx512vl"))) std::size_t least_sum_avx512(const double* f, const double* b,
-                                                                         std::size_t n, double& best) {
-    // (Masked minima: GCC 12's unmasked _mm512_min_pd warns of an uninitialized operand.)
-    __m512d m0 = _mm512_set1_pd(infinity), m1 = m0;
-    std::size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        m0 = _mm512_mask_min_pd(m0, 0xFF, m0, _mm512_add_pd(_mm512_loadu_pd(f + i), _mm512_loadu_pd(b + i)));
-        m1 = _mm512_mask_min_pd(m1, 0xFF, m1, _mm512_add_pd(_mm512_loadu_pd(f + i + 8), _mm512_loadu_pd(b + i + 8)));
-    }
-    alignas(64) double lanes[8];
-    _mm512_store_pd(lanes, _mm512_mask_min_pd(m0, 0xFF, m0, m1));
-    for (const double v : lanes) best = std::min(best, v);
-    return i;
-}
-#endif
 
 // The elimination-tree search up from rank `s` (its distance set to 0 by the caller or here):
 // each ancestor x in turn, once reached, relaxes its upward arcs with `weight` and is handed to
