@@ -911,8 +911,9 @@ __attribute__((target("avx512f,avx512vl"))) std::uint32_t lower_avx512(double d,
 }
 
 // search_up_tracked's and CchQuery::relax()'s loop eight arcs at a time, as lower_avx512: where a
-// lane improves its head's cost it also writes the head's sum (x's sum `sum_x` plus the arc's, by query arc or by
-// upward arc) and predecessor, as the scalar loop does (x's sum does not change while x relaxes: its arcs go up).
+// lane improves its head's cost it also writes, when asked, the head's sum (x's sum `sum_x` plus
+// the arc's, by query arc or by upward arc) and predecessor, as the scalar loop does (x's sum does
+// not change while x relaxes: its arcs go up).
 __attribute__((target("avx512f,avx512vl"))) std::uint32_t relax_tracked_avx512(
     double d, double sum_x, const CchMetric::ArcView& arcs, const std::uint32_t* arc, const double* arc_sum,
     std::uint32_t begin, std::uint32_t end, double* dist, double* sum, std::uint32_t* pred) {
