@@ -224,6 +224,30 @@ void check_tree_lengths(const StreetGraph& g, const Cch& cch, const std::vector<
 }
 }  // namespace
 
+// A side_x x side_y grid, each street one way (either way) with probability 0.1 each, else both
+// ways, its time 1-11 drawn from `rng` (rounded to whole units with `whole_times`: ties
+// everywhere), its length 50-149 from its ends' numbers (no draw).
+TestGraph random_grid(std::uint32_t side_x, std::uint32_t side_y, core::Rng& rng, bool whole_times = false) {
+    const std::uint32_t n = side_x * side_y;
+    TestGraph t;
+    std::vector<std::uint32_t> tail, head;
+    std::vector<double> time, length;
+    for (std::uint32_t v = 0; v < n; ++v) t.x.push_back(v % side_x), t.y.push_back(v / side_x);
+    const auto link = [&](std::uint32_t u, std::uint32_t v) {
+        double w = 1 + rng.uniform() * 10;
+        if (whole_times) w = std::round(w);
+        const double r = rng.uniform(), m = 50 + (u * 7 + v * 13) % 100;
+        if (r >= 0.1) tail.push_back(u), head.push_back(v), time.push_back(w), length.push_back(m);
+        if (r < 0.1 || r >= 0.2) tail.push_back(v), head.push_back(u), time.push_back(w), length.push_back(m);
+    };
+    for (std::uint32_t v = 0; v < n; ++v) {
+        if (v % side_x + 1 < side_x) link(v, v + 1);
+        if (v + side_x < n) link(v, v + side_x);
+    }
+    t.graph = routing::make_graph(n, tail, head, time, length, {});
+    return t;
+}
+
 TEST_CASE("CCH on five nodes, by hand") {
     // 0 -2-> 1 -3-> 2 -1-> 3 -4-> 4 -1-> 0, shortcuts 0 -6-> 2 and 1 -9-> 4 that never pay, and
     // node 5 without arcs.
@@ -664,23 +688,11 @@ TEST_CASE(
     "CCH customization and queries give the same bits with 1 and 2 threads, by chains and node by node, "
     "queries scalar and vector") {
     // A grid of 15,000 nodes has levels of many nodes and top separators with split tasks.
-    const std::uint32_t side_x = 150, side_y = 100, n = side_x * side_y;
     core::Rng rng(7, core::Stream::person_attributes, 0xcc7);
-    std::vector<std::uint32_t> tail, head;
-    std::vector<double> time, length, x(n), y(n);
-    for (std::uint32_t v = 0; v < n; ++v) x[v] = v % side_x, y[v] = v / side_x;
-    const auto link = [&](std::uint32_t u, std::uint32_t v) {
-        const double w = 1 + rng.uniform() * 10;
-        const double r = rng.uniform();
-        if (r >= 0.1) tail.push_back(u), head.push_back(v), time.push_back(w), length.push_back(1);
-        if (r < 0.1 || r >= 0.2) tail.push_back(v), head.push_back(u), time.push_back(w), length.push_back(1);
-    };
-    for (std::uint32_t v = 0; v < n; ++v) {
-        if (v % side_x + 1 < side_x) link(v, v + 1);
-        if (v + side_x < n) link(v, v + side_x);
-    }
-    const auto g = routing::make_graph(n, tail, head, time, length, {});
-    const Cch cch(g, x, y);
+    const TestGraph t = random_grid(150, 100, rng);
+    const auto& g = t.graph;
+    const auto n = static_cast<std::uint32_t>(g.node_count());
+    const Cch cch(g, t.x, t.y);
     // The top separators are chains of wide nodes: customization by chains takes them together.
     CHECK(cch.chain_count() >= 4);
     // The query graph of perfect customization, both ways: kept arcs (by rank) and weights.
@@ -754,38 +766,26 @@ TEST_CASE(
 }
 
 TEST_CASE("labels, label queries and upward searches with sums give the same bits, scalar and vector") {
-    // A 60 x 40 grid (ranks with 16 and more upward arcs, common ancestors by the dozen, where the
-    // vector loops take over), one-way arcs, times real or whole (ties everywhere), whole and
-    // pruned metrics: every label entry, sum, cost and path of the scalar loops, again with the
-    // vector ones.
+    // A 60 x 40 grid (ranks with 16 and more upward arcs, well within the vector loops, which take
+    // ranks of 8 and more, and queries with 16 and more common ancestors, where to()'s takes over), one-way arcs, times
+    // real or whole (ties everywhere), whole and pruned metrics: every label entry, sum, cost and path of the scalar
+    // loops, again with the vector ones.
     const bool simd = routing::set_cch_simd(true);
     if (!simd) MESSAGE("this processor has no AVX-512: the vector loops are not compared");
-    const std::uint32_t side_x = 60, side_y = 40, n = side_x * side_y;
     for (const bool whole_times : {false, true}) {
         core::Rng rng(whole_times ? 11 : 12, core::Stream::person_attributes, 0xcc8);
-        std::vector<std::uint32_t> tail, head;
-        std::vector<double> time, length, x(n), y(n);
-        for (std::uint32_t v = 0; v < n; ++v) x[v] = v % side_x, y[v] = v / side_x;
-        const auto link = [&](std::uint32_t u, std::uint32_t v) {
-            double w = 1 + rng.uniform() * 10;
-            if (whole_times) w = std::round(w);
-            const double r = rng.uniform(), m = 50 + rng.uniform() * 100;
-            if (r >= 0.1) tail.push_back(u), head.push_back(v), time.push_back(w), length.push_back(m);
-            if (r < 0.1 || r >= 0.2) tail.push_back(v), head.push_back(u), time.push_back(w), length.push_back(m);
-        };
-        for (std::uint32_t v = 0; v < n; ++v) {
-            if (v % side_x + 1 < side_x) link(v, v + 1);
-            if (v + side_x < n) link(v, v + side_x);
-        }
-        const auto g = routing::make_graph(n, tail, head, time, length, {});
-        const Cch cch(g, x, y);
+        const TestGraph grid = random_grid(60, 40, rng, whole_times);
+        const auto& g = grid.graph;
+        const auto n = static_cast<std::uint32_t>(g.node_count());
+        const Cch cch(g, grid.x, grid.y);
         for (const bool prune : {false, true}) {
             INFO("whole times ", whole_times, ", pruned ", prune);
             CchMetric metric(cch, g.time_s);
             if (prune) metric.prune_for_queries();
             const auto sums = metric.path_sums(g.length_m);
             struct Seen {
-                std::vector<double> costs, label_sums;
+                std::vector<double> costs;
+                std::vector<float> label_sums;
                 std::vector<std::vector<std::uint32_t>> paths;
             };
             std::array<Seen, 2> seen;
@@ -827,11 +827,10 @@ TEST_CASE("labels, label queries and upward searches with sums give the same bit
                         out.costs.push_back(trees.cost(0, t));
                         out.costs.push_back(trees.value(0, t));
                         if (!vector) {
+                            // The common ancestors: the lowest one's depth + 1 (none in two trees).
                             std::uint32_t a = cch.rank(s), b = cch.rank(t);
                             while (a != b) (a < b ? a : b) = cch.elimination_parent()[a < b ? a : b];
-                            std::size_t common = 0;
-                            for (; a != core::invalid_index; a = cch.elimination_parent()[a]) ++common;
-                            deep += common >= 16;
+                            deep += a != core::invalid_index && to.depth(a) + 1 >= 16;
                         }
                     }
                 }
