@@ -102,6 +102,10 @@ ReplanSummary replan(const ChoiceInputs& in, int iteration, bool apply, TourPlan
                 std::array<std::int32_t, core::mode_count> best_shift{};
                 std::uint8_t any = 0;
                 double current = -std::numeric_limits<double>::infinity();
+                // The tour's distance band is its trip out's in the static level of service, as
+                // in the first choice and the calibration: a property of the tour's places, not
+                // of the congested car path at one of the departures tried.
+                const double band_m = street_distance_m(offer_of(in.los, 2 * tour));
                 for (std::size_t j = 0; j < k; ++j) {
                     std::array<TripOffer, 2> offer{offer_of(in.los, 2 * tour), offer_of(in.los, 2 * tour + 1)};
                     for (int leg = 0; leg < 2; ++leg) {
@@ -121,7 +125,7 @@ ReplanSummary replan(const ChoiceInputs& in, int iteration, bool apply, TourPlan
                         }
                     }
                     std::uint8_t available = 0;
-                    auto v = tour_utilities(in, tour, offer[0], offer[1], available);
+                    auto v = tour_utilities(in, tour, offer[0], offer[1], available, band_m);
                     const double penalty = s.shift_per_hour * std::abs(shifts[j]) / 3600.0;
                     for (std::size_t m = 0; m < core::mode_count; ++m) {
                         if (!(available & (1u << m))) continue;

@@ -113,12 +113,14 @@ Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, std::uint8_t&
 }
 
 Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOffer& out, const TripOffer& back,
-                         std::uint8_t& available) {
-    return tour_utilities(in.params, in.parking_sek_by_zone, traits_of(in.pop, tour), out, back, available);
+                         std::uint8_t& available, double band_distance_m) {
+    return tour_utilities(in.params, in.parking_sek_by_zone, traits_of(in.pop, tour), out, back, available,
+                          band_distance_m);
 }
 
 Utilities tour_utilities(const scenario::ChoiceParams& params, const std::vector<double>& parking_sek_by_zone,
-                         const TourTraits& who, const TripOffer& out, const TripOffer& back, std::uint8_t& available) {
+                         const TourTraits& who, const TripOffer& out, const TripOffer& back, std::uint8_t& available,
+                         double band_distance_m) {
     const auto& terms = params.terms(who.group, who.purpose);
     available = out.available & back.available;
     const bool has_car = who.car, has_bike = who.bike;
@@ -128,7 +130,8 @@ Utilities tour_utilities(const scenario::ChoiceParams& params, const std::vector
     Utilities v{};
     for (std::size_t m = 0; m < core::mode_count; ++m) v[m] = terms.asc[m];
     if (params.asc_by_band.given()) {
-        const auto& row = params.asc_by_band.rows[params.asc_by_band.band_of(street_distance_m(out) / 1000.0)];
+        const double band_m = band_distance_m >= 0 ? band_distance_m : street_distance_m(out);
+        const auto& row = params.asc_by_band.rows[params.asc_by_band.band_of(band_m / 1000.0)];
         for (std::size_t m = 0; m < core::mode_count; ++m) v[m] += row[m];
     }
     if (!has_bike) v[idx(Mode::bike)] += params.bike_not_owned;

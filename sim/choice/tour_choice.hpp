@@ -60,11 +60,14 @@ double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, const TripOffer& 
 double trip_cost_sek(const ChoiceInputs& in, std::size_t trip, core::Mode m);
 
 // Utilities of a tour's modes (both trips) for its person; the mask of available modes.
+// The tour's distance band (mode_choice.asc_by_distance_band) is that of `band_distance_m`
+// where given (not negative), else street_distance_m(out).
 Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, std::uint8_t& available);
 Utilities tour_utilities(const ChoiceInputs& in, std::size_t tour, const TripOffer& out, const TripOffer& back,
-                         std::uint8_t& available);
+                         std::uint8_t& available, double band_distance_m = -1.0);
 Utilities tour_utilities(const scenario::ChoiceParams& params, const std::vector<double>& parking_sek_by_zone,
-                         const TourTraits& who, const TripOffer& out, const TripOffer& back, std::uint8_t& available);
+                         const TourTraits& who, const TripOffer& out, const TripOffer& back, std::uint8_t& available,
+                         double band_distance_m = -1.0);
 
 struct ChoiceSummary {
     std::uint64_t tours = 0;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "identical_tours.hpp"
+#include "sim/choice/replanning.hpp"
 #include "sim/choice/tour_choice.hpp"
 
 using namespace flemsim;
@@ -118,6 +119,35 @@ TEST_CASE("constants by distance band: the band of the shortest street distance 
     t.los.available.assign(2, 0b0110);
     CHECK(choice::street_distance_m(choice::offer_of(t.los, 0)) == doctest::Approx(3000));
     CHECK(t.utilities(available)[idx(Mode::walk)] == doctest::Approx(0.3));
+}
+
+TEST_CASE("replanning keeps the tour's band of the static level of service, whatever the hour's car path") {
+    Tours t(1);
+    t.params.asc_by_band.bands_km = {1, 3};
+    t.params.asc_by_band.rows = {{0.5, 0, 0, 0}, {0.2, 0, 0, 0}, {0.1, 0, 0, 0}};
+    t.params.replanning.replanning_share = 1.0;  // the one person reconsiders, at one departure
+    const auto in = t.inputs();
+    choice::TourPlans plans{{Mode::walk}, {0}, {}};
+    const auto rq = choice::replan_requests(in, 0);
+    REQUIRE(rq.requests.size() == 2);
+    // The hour's car path is 500 m (band 0-1 km); the static offer's street distance is 2 km
+    // (band 1-3). Walk, the plan, weighs only its band's constant: 0.2, not 0.5.
+    routing::RequestLos los;
+    los.car_ok.assign(2, 1);
+    los.transit_ok.assign(2, 0);
+    los.car_time_s.assign(2, 300.f);
+    los.car_drive_s.assign(2, 300.f);
+    los.car_distance_m.assign(2, 500.f);
+    const auto sum = choice::replan(in, 0, false, plans, rq, los);
+    CHECK(sum.tours == 1);
+    CHECK(sum.utility_abs_sum == doctest::Approx(0.2));
+    CHECK(sum.gap_sum == doctest::Approx(0.0));  // walk is the best too
+    // The same offer in tour_utilities alone takes the 500 m band; given the band's distance, 2 km.
+    auto out = choice::offer_of(t.los, 0);
+    out.distance_m[idx(Mode::car)] = 500;
+    std::uint8_t available = 0;
+    CHECK(choice::tour_utilities(in, 0, out, out, available)[idx(Mode::walk)] == doctest::Approx(0.5));
+    CHECK(choice::tour_utilities(in, 0, out, out, available, 2000.0)[idx(Mode::walk)] == doctest::Approx(0.2));
 }
 
 TEST_CASE("the simulation's nested logit: analytic shares of many identical tours, and MNL at scale 1") {
