@@ -63,14 +63,20 @@ ReplanRequests replan_requests(const ChoiceInputs& in, int iteration) {
         for (const auto tour : pop.tours_of(p)) tours.push_back(tour);
     }
 
-    // Car and transit at every candidate departure of both trips of those tours.
+    // Car and transit at every candidate departure of both trips of those tours; the car only
+    // for a person who may take it (mode_choice.availability): the others' car answers would
+    // go unused (their tour's band is the static level of service's, tour_utilities).
+    const auto car_rule = in.params.availability[static_cast<std::size_t>(Mode::car)];
     auto& requests = rq.requests;
     requests.reserve(tours.size() * shifts.size() * 2);
-    for (const auto tour : tours)
+    for (const auto tour : tours) {
+        const auto person = pop.person_of_tour(tour);
+        const bool car = scenario::meets(car_rule, pop.car_available[person] != 0, pop.bike_owner[person] != 0);
         for (const auto shift : shifts) {
-            requests.push_back({2 * tour, std::max(0, pop.tour_depart_s[tour] + shift)});
-            requests.push_back({2 * tour + 1, std::max(0, pop.tour_return_s[tour] + shift)});
+            requests.push_back({2 * tour, std::max(0, pop.tour_depart_s[tour] + shift), car});
+            requests.push_back({2 * tour + 1, std::max(0, pop.tour_return_s[tour] + shift), car});
         }
+    }
     return rq;
 }
 

@@ -938,9 +938,11 @@ PreparedRequests prepare_requests(const RoutingContext& ctx, const population::P
     for (std::size_t i = 0; i < n; ++i) keys[i] = CarHourMetrics::key(origin[i], hour(static_cast<std::uint32_t>(i)));
     p.cch.emplace(ctx, std::move(keys), car_times);
     // The car requests that go by the hierarchy, answered first, hour by hour (by the caller).
+    // (The keys above count every request, those without the car too: which origins and hours
+    // go by the hierarchy does not depend on who asks for the car.)
     p.query_of.assign(n, invalid_index);
     for (std::size_t i = 0; i < n; ++i)
-        if (p.cch->by_cch(origin[i], hour(static_cast<std::uint32_t>(i)))) {
+        if (requests[i].car && p.cch->by_cch(origin[i], hour(static_cast<std::uint32_t>(i)))) {
             const auto t = requests[i].trip;
             p.query_of[i] = static_cast<std::uint32_t>(p.queries.size());
             p.queries.push_back({origin[i], trip_dest_node(pop, pop.person_of_tour(t / 2), t),
@@ -985,22 +987,28 @@ RequestLos finish_requests(const RoutingContext& ctx, const population::Populati
                         car_hour = hour(i);
                         by_cch = cch.by_cch(o, car_hour);
                         if (!by_cch) {
-                            // One search for this origin's requests of the hour, stopped once their
-                            // destinations are settled (their times are then final).
+                            // One search for this origin's requests of the hour that ask for the
+                            // car, stopped once their destinations are settled (their times are
+                            // then final).
                             s.targets.clear();
                             for (auto j = k; j < group[g + 1] && hour(order[j]) == car_hour; ++j) {
+                                if (!requests[order[j]].car) continue;
                                 const auto tj = requests[order[j]].trip;
                                 s.targets.push_back(trip_dest_node(pop, pop.person_of_tour(tj / 2), tj));
                             }
-                            s.car.run_to(o, s.targets,
-                                         car_times ? car_times->hour(
-                                                         static_cast<std::size_t>(std::max<std::int64_t>(0, car_hour)))
-                                                   : nullptr);
+                            if (!s.targets.empty())
+                                s.car.run_to(
+                                    o, s.targets,
+                                    car_times
+                                        ? car_times->hour(static_cast<std::size_t>(std::max<std::int64_t>(0, car_hour)))
+                                        : nullptr);
                         }
                     }
                     double car_s = 0, car_m = 0;
                     bool car_found = false;
-                    if (by_cch) {
+                    if (!requests[i].car) {
+                        // no car asked for
+                    } else if (by_cch) {
                         const auto q = first_query + p.query_of[i];
                         car_found = answers.found[q] != 0;
                         car_s = answers.time_s[q], car_m = answers.length_m[q];

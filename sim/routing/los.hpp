@@ -132,10 +132,14 @@ private:
 
 // Car and transit level of service of chosen trips at chosen departure times (for
 // departure-time and mode replanning): car with `car_times` of the departure hour (free
-// flow when null), transit with the costs the transit model holds.
+// flow when null), transit with the costs the transit model holds. A request with `car` false
+// asks transit only (its car_ok stays 0: for a traveller who cannot take the car); which
+// requests go by the hierarchy is decided on all of them, so the others' answers are the same
+// bits either way.
 struct LosRequest {
     std::uint32_t trip;
     std::int32_t dep_s;
+    bool car = true;
 };
 struct RequestLos {
     std::vector<std::uint8_t> car_ok, transit_ok;

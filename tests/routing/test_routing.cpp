@@ -562,6 +562,32 @@ TEST_CASE("requests answered in batches at the same times equal each batch alone
     CHECK(both[0].pt.access_s.empty());  // no transit asked for
     CHECK(car > pop.trip_count() / 2);
     CHECK(transit > 100);
+    // Requests without the car (every third tour's): no car answer for them, the others' car
+    // answers and everyone's transit the same bits as when all asked for the car.
+    auto some = pairs;
+    for (std::size_t i = 0; i < some.size(); ++i) some[i].car = (some[i].trip / 2) % 3 != 0;
+    const auto partial = routing::compute_los_at(ctx, pop, some, &times);
+    std::size_t without = 0, kept = 0;
+    for (std::size_t i = 0; i < some.size(); ++i) {
+        INFO("request ", i);
+        if (!some[i].car) {
+            CHECK(partial.car_ok[i] == 0);
+            without += alone_pairs.car_ok[i];
+            continue;
+        }
+        REQUIRE(partial.car_ok[i] == alone_pairs.car_ok[i]);
+        kept += partial.car_ok[i];
+        CHECK(partial.car_time_s[i] == alone_pairs.car_time_s[i]);
+        CHECK(partial.car_drive_s[i] == alone_pairs.car_drive_s[i]);
+        CHECK(partial.car_distance_m[i] == alone_pairs.car_distance_m[i]);
+    }
+    CHECK(without > 50);
+    CHECK(kept > 100);
+    CHECK(partial.transit_ok == alone_pairs.transit_ok);
+    CHECK(partial.pt.in_vehicle_s == alone_pairs.pt.in_vehicle_s);
+    CHECK(partial.pt.wait_s == alone_pairs.pt.wait_s);
+    CHECK(partial.pt.access_kind == alone_pairs.pt.access_kind);
+    CHECK(partial.pt_distance_m == alone_pairs.pt_distance_m);
 }
 
 // The tiny scenario's population with every mode in turn (both trips of a tour alike).
