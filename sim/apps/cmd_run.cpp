@@ -42,6 +42,9 @@ void print_result(const scenario::Scenario& s, const pipeline::RunResult& r) {
         std::cout << "Day-to-day loop\n" << report::format_iterations(r.iterations);
         std::cout << "wall time per day (s):";
         for (const double sec : r.iteration_seconds) fmt::print(" {:.2f}", sec);
+        std::cout << "\nwall time of the loop's steps, all days (s):";
+        for (std::size_t k = 0; k < r.day_steps.size(); ++k)
+            fmt::print("{} {} {:.2f}", k ? ";" : "", r.day_steps[k].stage, r.day_steps[k].seconds);
         std::cout << "\n\n";
     }
     std::cout << report::format_check_these(r.check) << "\n";

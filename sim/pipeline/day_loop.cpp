@@ -240,6 +240,14 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
                         const std::function<void(const std::string&)>& say) {
     const auto& pop = in.pop;
     LoopResult out;
+    auto& steps = out.step_seconds;
+    // Wall seconds since `from`, added to `to`; the clock restarts.
+    auto lap = [](std::chrono::steady_clock::time_point& from, double& to) {
+        const auto now = std::chrono::steady_clock::now();
+        to += std::chrono::duration<double>(now - from).count();
+        from = now;
+    };
+    auto clock = std::chrono::steady_clock::now();
     out.plans.mode = initial_modes;
     out.plans.shift_s.assign(pop.tour_count(), 0);
     out.plans.access = choice::transit_access(in.los);
@@ -247,6 +255,7 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
     out.trip_dep = choice::trip_departures(pop, out.plans);
     out.routes =
         routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep, {}, nullptr, nullptr, &out.plans.access, &in.los);
+    lap(clock, steps.first_routes);
 
     const auto mctx = mobsim::make_mobsim_context(ctx, params.mobsim);
 
@@ -254,7 +263,9 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
     Experience exp = initial_experience(ctx);
     for (int it = 0; it < s.max_iterations; ++it) {
         const auto started = std::chrono::steady_clock::now();
+        clock = started;
         out.day = mobsim::simulate_day(mctx, {pop, out.trip_mode, out.trip_dep, out.routes});
+        lap(clock, steps.mobsim);
         auto rec = day_statistics(it, out.trip_mode, out.day);
         const routing::CarTimes seen = day_car_times(ctx, out.day);
         rec.share_change = it > 0 ? share_change(rec, out.iterations.back()) : 0.0;
@@ -292,12 +303,14 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
                 gap_los = routing::compute_los_at(ctx, pop, gap_rq, &seen, false);
                 rp_los = routing::compute_los_at(ctx, pop, rp_rq.requests, &exp.car);
             }
+            lap(clock, steps.level_of_service);
             rec.travel_time_gap = travel_time_gap(ctx, out.routes, seen, gap_rq, gap_los);
             converged = it > 0 && it + 1 >= s.min_iterations && settled(rec, out.iterations.back(), s);
             last = converged || it + 1 == s.max_iterations;
             // After the last day the replanning is only measured (the gap), not applied.
             rp = choice::replan(in, it, !last, out.plans, rp_rq, rp_los);
         }
+        lap(clock, steps.replanning);
         rec.replanning_share = pop.person_count() ? static_cast<double>(rp.persons) / pop.person_count() : 0.0;
         rec.switched_share = rp.tours ? static_cast<double>(rp.switched) / rp.tours : 0.0;
         rec.gap_util = rp.tours ? rp.gap_sum / rp.tours : 0.0;
@@ -312,8 +325,12 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
             add_reroutes(reroute, out.trip_mode, s, in.params.seed, it);
             out.routes = routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep, reroute, &out.routes,
                                               s.route_on_last_day ? &seen : &exp.car, &out.plans.access);
+            lap(clock, steps.routes);
         }
-        if (last) mobsim::add_walk_bike_volumes(mctx, {pop, out.trip_mode, out.trip_dep, out.routes}, out.day);
+        if (last) {
+            mobsim::add_walk_bike_volumes(mctx, {pop, out.trip_mode, out.trip_dep, out.routes}, out.day);
+            lap(clock, steps.volumes);
+        }
         out.iteration_seconds.push_back(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         say(

@@ -22,6 +22,13 @@ struct LoopResult {
     mobsim::DayResult day;  // the last simulated day
     std::vector<core::IterationRecord> iterations;
     std::vector<double> iteration_seconds;
+    // Wall seconds of the loop's steps, summed over the days (printed, not written to files):
+    // the first day's routes, the simulated days, the level of service of the gap and the
+    // replanning, the replanning's choices, the routes anew, and the last day's walk and bike
+    // paths traced again for the link volumes.
+    struct StepSeconds {
+        double first_routes = 0, mobsim = 0, level_of_service = 0, replanning = 0, routes = 0, volumes = 0;
+    } step_seconds;
 };
 
 LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext& ctx, const choice::ChoiceInputs& in,

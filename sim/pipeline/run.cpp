@@ -292,6 +292,13 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         result.simulated = true;
         result.iterations = loop.iterations;
         result.iteration_seconds = loop.iteration_seconds;
+        const auto& st = loop.step_seconds;
+        result.day_steps = {{"first routes", st.first_routes},
+                            {"mobsim", st.mobsim},
+                            {"averages and level of service for the gap and replanning", st.level_of_service},
+                            {"replanning", st.replanning},
+                            {"routes anew", st.routes},
+                            {"walk and bike volumes", st.volumes}};
         clock.lap("simulated days (" + std::to_string(loop.iterations.size()) + ")");
         los = routing::TripLos{};  // no longer needed: the trips take what the last day gave
         // The zones' unreachable pairs are the last use of the street hierarchies (skims at

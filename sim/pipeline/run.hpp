@@ -53,6 +53,7 @@ struct RunResult {
     report::Crowding crowding;
     report::CheckThese check;               // the report's "Check these"
     std::vector<double> iteration_seconds;  // wall time of each iteration (not written to files)
+    std::vector<StageTime> day_steps;       // the loop's steps, summed over the days (likewise)
 };
 
 // The checks of `flemsim validate`: scenario, network, land use against the network,
