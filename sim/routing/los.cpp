@@ -1004,15 +1004,16 @@ RequestLos finish_requests(const RoutingContext& ctx, const population::Populati
                                         : nullptr);
                         }
                     }
+                    // (A request without the car reads no answer: where none of the hour's
+                    // requests asked for it, the search above did not run.)
                     double car_s = 0, car_m = 0;
                     bool car_found = false;
-                    if (!requests[i].car) {
-                        // no car asked for
-                    } else if (by_cch) {
+                    const bool wants_car = requests[i].car;
+                    if (wants_car && by_cch) {
                         const auto q = first_query + p.query_of[i];
                         car_found = answers.found[q] != 0;
                         car_s = answers.time_s[q], car_m = answers.length_m[q];
-                    } else if (s.car.reached(d)) {
+                    } else if (wants_car && s.car.reached(d)) {
                         car_s = s.car.time_s(d), car_m = s.car.length_m(d);
                         car_found = true;
                     }
