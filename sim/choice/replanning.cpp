@@ -108,12 +108,14 @@ ReplanSummary replan(const ChoiceInputs& in, int iteration, bool apply, TourPlan
                 std::array<std::int32_t, core::mode_count> best_shift{};
                 std::uint8_t any = 0;
                 double current = -std::numeric_limits<double>::infinity();
-                // The tour's distance band is its trip out's in the static level of service, as
-                // in the first choice and the calibration: a property of the tour's places, not
-                // of the congested car path at one of the departures tried.
-                const double band_m = street_distance_m(offer_of(in.los, 2 * tour));
+                // The static offers, whose car and transit each departure tried replaces. The
+                // tour's distance band is its trip out's there, as in the first choice and the
+                // calibration: a property of the tour's places, not of the congested car path at
+                // one of the departures tried.
+                const std::array<TripOffer, 2> base{offer_of(in.los, 2 * tour), offer_of(in.los, 2 * tour + 1)};
+                const double band_m = street_distance_m(base[0]);
                 for (std::size_t j = 0; j < k; ++j) {
-                    std::array<TripOffer, 2> offer{offer_of(in.los, 2 * tour), offer_of(in.los, 2 * tour + 1)};
+                    auto offer = base;
                     for (int leg = 0; leg < 2; ++leg) {
                         const std::size_t q = (i * k + j) * 2 + static_cast<std::size_t>(leg);
                         auto& o = offer[static_cast<std::size_t>(leg)];

@@ -892,28 +892,11 @@ namespace {
 // 420-488 us and a destination from labels with its origin's search 5.5-5.8 against 6.9-7.2 us.
 constexpr std::uint32_t vector_min_arcs = 8;
 
-// search_up's loop eight arcs at a time: a rank's heads are distinct, so no lane writes another's
-// rank, and each lane does the scalar loop's addition and takes the minimum as std::min does (the
-// new cost only where it is less): the same bits.
-__attribute__((target("avx512f,avx512vl"))) std::uint32_t lower_avx512(double d, const std::uint32_t* head,
-                                                                       const double* weight, std::uint32_t begin,
-                                                                       std::uint32_t end, double* dist) {
-    const __m512d vd = _mm512_set1_pd(d);
-    std::uint32_t c = begin;
-    for (; c + 8 <= end; c += 8) {
-        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(head + c));
-        const __m512d nd = _mm512_add_pd(vd, _mm512_loadu_pd(weight + c));
-        const __m512d old = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), 0xFF, h, dist, 8);
-        const __mmask8 better = _mm512_cmp_pd_mask(nd, old, _CMP_LT_OQ);
-        if (better) _mm512_mask_i32scatter_pd(dist, better, h, nd, 8);
-    }
-    return c;
-}
-
-// search_up_tracked's and CchQuery::relax()'s loop eight arcs at a time, as lower_avx512: where a
-// lane improves its head's cost it also writes, when asked, the head's sum (x's sum `sum_x` plus
-// the arc's, by query arc or by upward arc) and predecessor, as the scalar loop does (x's sum does
-// not change while x relaxes: its arcs go up).
+// The upward searches' loop (relax_rank's, search_up's) eight arcs at a time: a rank's heads are
+// distinct, so no lane writes another's rank, and each lane does the scalar loop's addition and
+// comparison: the same bits. Where a lane improves its head's cost it also writes, when asked, the
+// head's sum (x's sum `sum_x` plus the arc's, by query arc or by upward arc) and predecessor, as
+// the scalar loop does (x's sum does not change while x relaxes: its arcs go up).
 __attribute__((target("avx512f,avx512vl"))) std::uint32_t relax_tracked_avx512(
     double d, double sum_x, const CchMetric::ArcView& arcs, const std::uint32_t* arc, const double* arc_sum,
     std::uint32_t begin, std::uint32_t end, double* dist, double* sum, std::uint32_t* pred) {
@@ -957,23 +940,36 @@ __attribute__((target("avx512f,avx512vl"))) std::size_t least_sum_avx512(const d
 }
 #endif
 
+// Relaxes the upward arcs [c, end) of a rank of cost d: eight at a time where the processor can,
+// the rest one by one. Where an arc improves its head's cost, the head's sum (`sum_x`, the rank's,
+// plus the arc's from `arc_sum`, by query arc `arc[c]` or by position) and predecessor (the arc's
+// position) follow when `sum` and `pred` are given. The same bits either way.
+inline void relax_rank(double d, double sum_x, const CchMetric::ArcView& arcs, const std::uint32_t* arc,
+                       const double* arc_sum, std::uint32_t c, std::uint32_t end, double* dist, double* sum,
+                       std::uint32_t* pred) {
+#if FLEMSIM_X86_SIMD
+    if (has_avx512 && end - c >= vector_min_arcs)
+        c = relax_tracked_avx512(d, sum_x, arcs, arc, sum ? arc_sum : nullptr, c, end, dist, sum, pred);
+#endif
+    for (; c < end; ++c) {
+        const double nd = d + arcs.weight[c];
+        const std::uint32_t h = arcs.head[c];
+        if (nd < dist[h]) {
+            dist[h] = nd;
+            if (sum) sum[h] = sum_x + arc_sum[arc ? arc[c] : c];
+            if (pred) pred[h] = c;
+        }
+    }
+}
+
 }  // namespace
 
 void CchQuery::relax(std::uint32_t rank, const CchMetric::ArcView& arcs, std::vector<double>& dist,
                      std::vector<std::uint32_t>& pred) {
     const double d = dist[rank];
     if (d == infinity) return;
-    std::uint32_t c = arcs.first[rank];
-    const std::uint32_t end = arcs.first[rank + 1];
-#if FLEMSIM_X86_SIMD
-    if (has_avx512 && end - c >= vector_min_arcs)
-        c = relax_tracked_avx512(d, 0.0, arcs, nullptr, nullptr, c, end, dist.data(), nullptr, pred.data());
-#endif
-    for (; c < end; ++c) {
-        const double nd = d + arcs.weight[c];
-        const std::uint32_t h = arcs.head[c];
-        if (nd < dist[h]) dist[h] = nd, pred[h] = c;
-    }
+    relax_rank(d, 0.0, arcs, nullptr, nullptr, arcs.first[rank], arcs.first[rank + 1], dist.data(), nullptr,
+               pred.data());
 }
 
 void CchQuery::clear() {
@@ -1098,7 +1094,8 @@ void search_up(const Cch& g, std::uint32_t s, const CchMetric::ArcView& arcs, do
         if (d == infinity) continue;
         std::uint32_t c = first[x];
 #if FLEMSIM_X86_SIMD
-        if (has_avx512 && first[x + 1] - c >= vector_min_arcs) c = lower_avx512(d, head, weight, c, first[x + 1], dist);
+        if (has_avx512 && first[x + 1] - c >= vector_min_arcs)
+            c = relax_tracked_avx512(d, 0.0, arcs, nullptr, nullptr, c, first[x + 1], dist, nullptr, nullptr);
 #endif
         for (; c < first[x + 1]; ++c) dist[head[c]] = std::min(dist[head[c]], d + weight[c]);
         visit(x, d);
@@ -1119,20 +1116,7 @@ void search_up_tracked(const Cch& g, std::uint32_t s, const CchMetric::ArcView& 
     for (std::uint32_t x = s; x != invalid_index; x = parent[x]) {
         const double d = dist[x];
         if (d == infinity) continue;
-        std::uint32_t c = arcs.first[x];
-#if FLEMSIM_X86_SIMD
-        if (has_avx512 && arcs.first[x + 1] - c >= vector_min_arcs)
-            c = relax_tracked_avx512(d, sum ? sum[x] : 0.0, arcs, arc, sum ? arc_sum : nullptr, c, arcs.first[x + 1],
-                                     dist, sum, pred);
-#endif
-        for (; c < arcs.first[x + 1]; ++c) {
-            const std::uint32_t h = arcs.head[c];
-            if (d + arcs.weight[c] < dist[h]) {
-                dist[h] = d + arcs.weight[c];
-                if (sum) sum[h] = sum[x] + arc_sum[arc ? arc[c] : c];
-                if (pred) pred[h] = c;
-            }
-        }
+        relax_rank(d, sum ? sum[x] : 0.0, arcs, arc, arc_sum, arcs.first[x], arcs.first[x + 1], dist, sum, pred);
         visit(x, d, sum ? sum[x] : 0.0);
     }
 }

@@ -767,9 +767,9 @@ TEST_CASE(
 
 TEST_CASE("labels, label queries and upward searches with sums give the same bits, scalar and vector") {
     // A 60 x 40 grid (ranks with 16 and more upward arcs, well within the vector loops, which take
-    // ranks of 8 and more, and queries with 16 and more common ancestors, where to()'s takes over), one-way arcs, times
-    // real or whole (ties everywhere), whole and pruned metrics: every label entry, sum, cost and path of the scalar
-    // loops, again with the vector ones.
+    // ranks of 8 and more, and queries with 16 and more common ancestors, where to()'s takes
+    // over), one-way arcs, times real or whole (ties everywhere), whole and pruned metrics: every
+    // label entry, sum, cost and path of the scalar loops, again with the vector ones.
     const bool simd = routing::set_cch_simd(true);
     if (!simd) MESSAGE("this processor has no AVX-512: the vector loops are not compared");
     for (const bool whole_times : {false, true}) {
