@@ -106,6 +106,8 @@ public:
         for (int d = 0; d < direction_count; ++d) {
             for (std::uint32_t v = 0; v < m_n; ++v)
                 key[v] = d == 0 ? x[v] : d == 1 ? y[v] : d == 2 ? x[v] + y[v] : x[v] - y[v];
+            auto& along = m_along[static_cast<std::size_t>(d)];
+            along.resize(m_n);
             auto& s = m_sorted[static_cast<std::size_t>(d)];
             s.resize(m_n);
             std::iota(s.begin(), s.end(), 0u);
@@ -114,6 +116,7 @@ public:
             const auto k = [&key](std::uint32_t v) { return std::isnan(key[v]) ? infinity : key[v]; };
             std::sort(s.begin(), s.end(),
                       [&k](std::uint32_t a, std::uint32_t b) { return k(a) < k(b) || (k(a) == k(b) && a < b); });
+            for (std::uint32_t i = 0; i < m_n; ++i) along[s[i]] = i;
         }
         m_queue.reserve(m_n);
     }
@@ -249,6 +252,13 @@ private:
         for (std::uint32_t i = 0; i < size; ++i)
             if (m_label[s[i]] == side && crosses(s[i], cell.id)) m_queue.push_back(s[i]);
         for (const auto v : m_queue) m_label[v] = 2;
+        // The separator ranked along the cut (in the order of the perpendicular direction: x and y,
+        // x + y and x - y are pairs): a cell below borders a stretch of it, whose nodes then have
+        // consecutive ranks, so a lower node's arcs into it are consecutive arcs of the nodes above
+        // (customization reads them as runs).
+        const auto& along = m_along[best_direction ^ 1u];
+        std::sort(m_queue.begin(), m_queue.end(),
+                  [&along](std::uint32_t a, std::uint32_t b) { return along[a] < along[b]; });
         for (const auto v : m_queue) give_rank(v);
         split(cell, 2);
     }
@@ -266,6 +276,8 @@ private:
     std::uint32_t m_n;
     std::vector<std::uint32_t> m_order;
     std::array<std::vector<std::uint32_t>, direction_count> m_sorted;
+    // Each node's position in each direction's sorted order (the separators' order along a cut).
+    std::array<std::vector<std::uint32_t>, direction_count> m_along;
     std::vector<std::uint32_t> m_cell_of;
     std::vector<std::uint32_t> m_position;
     std::vector<std::uint32_t> m_label;

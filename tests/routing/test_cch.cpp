@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -316,6 +317,30 @@ TEST_CASE("CCH equals Dijkstra on random graphs") {
         for (auto& w : positive) w = 1 + rng.uniform();
         check_tree_lengths(t.graph, cch, positive, true, rng);
     }
+}
+
+TEST_CASE("nested dissection ranks a separator along its cut") {
+    // A 30 x 20 grid, its nodes moved by up to a tenth of the spacing: the cheapest cut crosses the
+    // 20 rows' links between two columns, and its separator (the top 20 ranks) is one column. Ranked
+    // along the cut, the column's nodes have ranks in the order of y (ranked by the jittered x, the
+    // order a sweep in x leaves them in, they would not), so a cell below borders a stretch of
+    // consecutive ranks.
+    core::Rng rng(11, core::Stream::person_attributes, 0xcc9);
+    TestGraph t = random_grid(30, 20, rng);
+    for (std::size_t v = 0; v < t.x.size(); ++v) {
+        t.x[v] += 0.2 * (rng.uniform() - 0.5);
+        t.y[v] += 0.2 * (rng.uniform() - 0.5);
+    }
+    const auto order = routing::nested_dissection_order(t.graph, t.x, t.y);
+    REQUIRE(order.size() == 600);
+    const std::span<const std::uint32_t> top(order.data() + 580, 20);
+    const double column = std::round(t.x[top[0]]);
+    std::vector<double> ys;
+    for (const std::uint32_t v : top) {
+        CHECK(std::round(t.x[v]) == column);
+        ys.push_back(t.y[v]);
+    }
+    CHECK((std::is_sorted(ys.begin(), ys.end()) || std::is_sorted(ys.rbegin(), ys.rend())));
 }
 
 TEST_CASE("customization by chains equals node by node on random graphs, bit for bit") {
