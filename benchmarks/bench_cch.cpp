@@ -6,12 +6,13 @@
 // have far fewer, so customization does O(N^1.5) triangles. Reports the phases (order, contraction,
 // customization with 1 and 2 threads), one-to-one queries per second with and without path
 // unpacking, PHAST one-to-all against ShortestPathTree::run, and a 100 x 100 many-to-many.
-// --scalar keeps the queries' scalar relaxation where the processor has AVX-512; --node-by-node
-// customizes node by node instead of by chains (and compares the two either way);
+// --scalar keeps the scalar loops (queries' relaxation, customization's runs of triangles) where
+// the processor has AVX-512; --node-by-node customizes node by node instead of by chains (and
+// compares the two either way, unless --no-compare);
 // --chain-min-arcs A takes chains of nodes with A upward arcs or more (32 by default);
 // --customization-only stops after the customization.
 // Usage: bench_cch [N] [--queries Q] [--sources S] [--shape K] [--reps R] [--seed SEED] [--scalar] [--node-by-node]
-// [--chain-min-arcs A] [--customization-only]
+// [--no-compare] [--chain-min-arcs A] [--customization-only]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
     std::size_t requested = 1'000'000;
     int queries = 20'000, sources = 10, reps = 2;
     bool customization_only = false;
+    bool compare = true;
     std::uint32_t shape = 0;
     std::uint64_t seed = 1;
     for (int i = 1; i < argc; ++i) {
@@ -92,6 +94,8 @@ int main(int argc, char** argv) {
             routing::set_cch_chains(routing::cch_chains(), static_cast<std::uint32_t>(std::atoi(argv[++i])));
         } else if (arg == "--customization-only") {
             customization_only = true;
+        } else if (arg == "--no-compare") {
+            compare = false;
         } else if (arg == "--seed" && i + 1 < argc) {
             seed = std::strtoull(argv[++i], nullptr, 10);
         } else if (!arg.empty() && arg[0] != '-') {
@@ -99,7 +103,7 @@ int main(int argc, char** argv) {
         } else {
             fmt::print(stderr,
                        "usage: bench_cch [N] [--queries Q] [--sources S] [--shape K] [--reps R] [--seed SEED] "
-                       "[--scalar] [--node-by-node] [--chain-min-arcs A] [--customization-only]\n");
+                       "[--scalar] [--node-by-node] [--no-compare] [--chain-min-arcs A] [--customization-only]\n");
             return 2;
         }
     }
@@ -178,7 +182,7 @@ int main(int argc, char** argv) {
                    best_cpu);
     }
 
-    {
+    if (compare) {
         // The other customization order gives the same bits.
         const bool chains = routing::cch_chains();
         routing::set_cch_chains(!chains);

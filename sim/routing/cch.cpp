@@ -39,6 +39,12 @@ constexpr std::size_t max_ids = shortcut_bit;
 // top separators are one node per level, and their arcs carry a large share of the triangles.
 constexpr std::uint32_t split_arcs = 256;
 constexpr std::uint32_t chunk_arcs = 128;
+// A run of a lower neighbour's arcs at least this long is customized eight arcs at a time.
+constexpr std::uint32_t dense_min_arcs = 8;
+
+// Customization fetches a node's lower neighbours' arcs this many neighbours ahead.
+constexpr std::uint32_t prefetch_ahead = 8;
+
 // The longest chain of the elimination tree customized as one (cch_chains()).
 constexpr std::uint32_t chain_nodes = 32;
 // Chains of nodes with fewer upward arcs are not taken together (set_cch_chains()); a chain's top
@@ -488,6 +494,36 @@ bool avx512_available() {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
 }
 bool has_avx512 = avx512_available();
+
+// Customization's triangles of one lower neighbour z for `len` consecutive arcs of x (weights
+// forward[0 .. len), backward[...], middle nodes forward_via[...], backward_via[...]) whose heads
+// are those of z's `len` consecutive arcs (z_forward[0 .. len), z_backward[...]), through z's arcs
+// to and from x (x_to_z, z_to_x): eight arcs at a time, each lane the scalar loop's addition and
+// strict comparison, the middle node written where the weight improves. One arc per lane: the same
+// bits as the scalar loop.
+__attribute__((target("avx512f,avx512vl"))) void relax_triangles_avx512(
+    double x_to_z, double z_to_x, const double* z_forward, const double* z_backward, double* forward, double* backward,
+    std::uint32_t* forward_via, std::uint32_t* backward_via, std::uint32_t len, std::uint32_t middle) {
+    const __m512d xz = _mm512_set1_pd(x_to_z), zx = _mm512_set1_pd(z_to_x);
+    const __m256i via = _mm256_set1_epi32(static_cast<int>(middle));
+    for (std::uint32_t j = 0; j < len; j += 8) {
+        const __mmask8 lanes = len - j >= 8 ? __mmask8(0xFF) : static_cast<__mmask8>((1u << (len - j)) - 1);
+        const __m512d f = _mm512_add_pd(xz, _mm512_maskz_loadu_pd(lanes, z_forward + j));
+        const __mmask8 better_f =
+            _mm512_mask_cmp_pd_mask(lanes, f, _mm512_maskz_loadu_pd(lanes, forward + j), _CMP_LT_OQ);
+        if (better_f) {
+            _mm512_mask_storeu_pd(forward + j, better_f, f);
+            _mm256_mask_storeu_epi32(forward_via + j, better_f, via);
+        }
+        const __m512d b = _mm512_add_pd(_mm512_maskz_loadu_pd(lanes, z_backward + j), zx);
+        const __mmask8 better_b =
+            _mm512_mask_cmp_pd_mask(lanes, b, _mm512_maskz_loadu_pd(lanes, backward + j), _CMP_LT_OQ);
+        if (better_b) {
+            _mm512_mask_storeu_pd(backward + j, better_b, b);
+            _mm256_mask_storeu_epi32(backward_via + j, better_b, via);
+        }
+    }
+}
 #endif
 bool by_chains = true;
 
@@ -571,17 +607,33 @@ void CchMetric::customize(std::span<const double> arc_weight) {
         std::vector<std::uint32_t> arc_of;
         std::vector<std::uint32_t> table;  // chain node j, head position p -> arc, or invalid
         std::vector<std::uint32_t> at;     // a lower neighbour's arcs: positions of their heads
+        std::vector<std::uint32_t> run;    // where each run of consecutive positions in `at` starts
     };
     tbb::enumerable_thread_specific<Scratch> scratch([n] {
-        return Scratch{std::vector<std::uint32_t>(n, invalid_index), {}, {}};
+        return Scratch{std::vector<std::uint32_t>(n, invalid_index), {}, {}, {}};
     });
+    // The lower neighbours' arcs lie anywhere in memory: while the i-th of a list of lower
+    // neighbours' arcs `arcs` [.., end) is at work, the weights, head and tail of a later one are
+    // fetched, and the end of the arcs of one between them.
+    const auto fetch_ahead = [&](const std::uint32_t* arcs, std::uint32_t i, std::uint32_t end) {
+        if (i + prefetch_ahead < end) {
+            const std::uint32_t ahead = arcs[i + prefetch_ahead];
+            __builtin_prefetch(forward + ahead);
+            __builtin_prefetch(backward + ahead);
+            __builtin_prefetch(head + ahead);
+            __builtin_prefetch(tail + ahead);
+        }
+        if (i + prefetch_ahead / 2 < end) __builtin_prefetch(up_first + tail[arcs[i + prefetch_ahead / 2]] + 1);
+    };
     // The arcs [begin, end) of node x, each through every triangle of a lower neighbour z, in the
     // order of z.
     const auto run_arcs = [&](std::uint32_t x, std::uint32_t begin, std::uint32_t end,
                               std::vector<std::uint32_t>& arc_of) {
         for (std::uint32_t c = begin; c < end; ++c) arc_of[head[c]] = c;
         const std::uint32_t first_head = head[begin], last_head = head[end - 1];
-        for (std::uint32_t i = g.m_down_first[x]; i < g.m_down_first[x + 1]; ++i) {
+        const std::uint32_t down_end = g.m_down_first[x + 1];
+        for (std::uint32_t i = g.m_down_first[x]; i < down_end; ++i) {
+            fetch_ahead(g.m_down_arc.data(), i, down_end);
             const std::uint32_t zx = g.m_down_arc[i];
             const double x_to_z = backward[zx], z_to_x = forward[zx];
             if (x_to_z == infinity && z_to_x == infinity) continue;
@@ -591,14 +643,29 @@ void CchMetric::customize(std::span<const double> arc_weight) {
             if (zy < z_end && head[zy] < first_head)
                 zy = static_cast<std::uint32_t>(std::lower_bound(head + zy, head + z_end, first_head) - head);
             const std::uint32_t middle = shortcut_bit | tail[zx];
-            // Branches rather than conditional moves: improvements are rare once an arc has seen a
-            // few triangles, and unconditional stores of weight and via measured 20% slower.
-            for (; zy < z_end && head[zy] <= last_head; ++zy) {
-                const std::uint32_t xy = arc_of[head[zy]];
-                const double f = x_to_z + forward[zy];
-                if (f < forward[xy]) forward[xy] = f, forward_via[xy] = middle;
-                const double b = backward[zy] + z_to_x;
-                if (b < backward[xy]) backward[xy] = b, backward_via[xy] = middle;
+            // Runs of z's arcs whose heads are consecutive heads of x (x's arcs to them consecutive
+            // too): eight at a time where long enough, else one by one.
+            while (zy < z_end && head[zy] <= last_head) {
+                const std::uint32_t xy0 = arc_of[head[zy]];
+                std::uint32_t len = 1;
+                while (zy + len < z_end && head[zy + len] <= last_head && arc_of[head[zy + len]] == xy0 + len) ++len;
+#if FLEMSIM_X86_SIMD
+                if (has_avx512 && len >= dense_min_arcs) {
+                    relax_triangles_avx512(x_to_z, z_to_x, forward + zy, backward + zy, forward + xy0, backward + xy0,
+                                           forward_via + xy0, backward_via + xy0, len, middle);
+                    zy += len;
+                    continue;
+                }
+#endif
+                // Branches rather than conditional moves: improvements are rare once an arc has
+                // seen a few triangles, and unconditional stores of weight and via measured 20%
+                // slower.
+                for (std::uint32_t xy = xy0; xy < xy0 + len; ++xy, ++zy) {
+                    const double f = x_to_z + forward[zy];
+                    if (f < forward[xy]) forward[xy] = f, forward_via[xy] = middle;
+                    const double b = backward[zy] + z_to_x;
+                    if (b < backward[xy]) backward[xy] = b, backward_via[xy] = middle;
+                }
             }
         }
     };
@@ -608,13 +675,87 @@ void CchMetric::customize(std::span<const double> arc_weight) {
     const auto first_at_or_above = [&](std::uint32_t x, std::uint32_t h) {
         return static_cast<std::uint32_t>(std::lower_bound(head + up_first[x], head + up_first[x + 1], h) - head);
     };
-    // A chain's arcs among its own nodes, node by node (each node's lower neighbours include the
-    // chain's nodes below it).
-    const auto run_chain_inside = [&](std::uint32_t first, std::uint32_t k, std::vector<std::uint32_t>& arc_of) {
-        for (std::uint32_t x = first; x + 1 < first + k; ++x) {
-            const std::uint32_t b = up_first[x], e = first_at_or_above(x, first + k);
-            if (b < e) run_arcs(x, b, e, arc_of);
+    // Every lower neighbour below chain task t, in order, through offer(z, z's first arc into the
+    // chain), fetched ahead.
+    const auto offer_lower = [&](std::uint32_t t, const auto& offer) {
+        const std::uint32_t end = g.m_chain_lower_end[t];
+        for (std::uint32_t i = g.m_chain_lower_first[t]; i < end; ++i) {
+            fetch_ahead(g.m_chain_lower_arc.data(), i, end);
+            offer(tail[g.m_chain_lower_arc[i]], g.m_chain_lower_arc[i]);
         }
+    };
+    // The triangles of a lower neighbour z for the arcs of x in `row` (x's arc by a head's
+    // position, or invalid_index): z's arcs zc + [from, count), their heads' positions `at`, cut at
+    // `run` (the starts of the runs of consecutive positions, then count).
+    const auto relax_row = [&](double x_to_z, double z_to_x, std::uint32_t zc, const std::uint32_t* at,
+                               const std::vector<std::uint32_t>& run, std::uint32_t from, const std::uint32_t* row,
+                               std::uint32_t middle) {
+        for (std::size_t r = 0; r + 1 < run.size(); ++r) {
+            if (run[r + 1] <= from) continue;
+            const std::uint32_t i = std::max(run[r], from), len = run[r + 1] - i;
+            const std::uint32_t xy0 = row[at[i]];
+            // The run's heads are upward neighbours of x (chordality): x's arcs to them are
+            // consecutive when the first and last are len - 1 apart.
+#if FLEMSIM_X86_SIMD
+            if (has_avx512 && len >= dense_min_arcs && row[at[i + len - 1]] == xy0 + len - 1) {
+                relax_triangles_avx512(x_to_z, z_to_x, forward + zc + i, backward + zc + i, forward + xy0,
+                                       backward + xy0, forward_via + xy0, backward_via + xy0, len, middle);
+                continue;
+            }
+#endif
+            // Branches rather than conditional moves: improvements are rare once an arc has seen a
+            // few triangles, and unconditional stores of weight and via measured 20% slower.
+            for (std::uint32_t c = zc + i; c < zc + i + len; ++c) {
+                const std::uint32_t xy = row[at[c - zc]];
+                const double f = x_to_z + forward[c];
+                if (f < forward[xy]) forward[xy] = f, forward_via[xy] = middle;
+                const double b = backward[c] + z_to_x;
+                if (b < backward[xy]) backward[xy] = b, backward_via[xy] = middle;
+            }
+        }
+    };
+    // Positions `at` of arcs [c, c + count) and the runs of consecutive positions (relax_row).
+    const auto cut_runs = [](std::vector<std::uint32_t>& at, std::vector<std::uint32_t>& run) {
+        run.clear();
+        const auto count = static_cast<std::uint32_t>(at.size());
+        for (std::uint32_t i = 0; i < count;) {
+            std::uint32_t j = i + 1;
+            while (j < count && at[j] == at[j - 1] + 1) ++j;
+            run.push_back(i);
+            i = j;
+        }
+        run.push_back(count);
+    };
+    // A chain's arcs among its own nodes, as the arcs above it (run_chain): each lower neighbour z
+    // below the chain, in order, then the chain's own nodes, in order, offers its triangles to
+    // every pair of chain nodes it neighbours. A chain node's arcs to the nodes above it in the
+    // chain are final before its turn (every lower neighbour below it came first).
+    const auto run_chain_inside = [&](std::uint32_t t, Scratch& s) {
+        const std::uint32_t first = g.m_chain_first[t], k = g.m_chain_size[t], top = first + k - 1;
+        s.table.assign(static_cast<std::size_t>(k) * k, invalid_index);
+        for (std::uint32_t j = 0; j < k; ++j)
+            for (std::uint32_t c = up_first[first + j]; c < up_first[first + j + 1] && head[c] <= top; ++c)
+                s.table[static_cast<std::size_t>(j) * k + (head[c] - first)] = c;
+        const std::uint32_t* table = s.table.data();
+        const auto offer = [&](std::uint32_t z, std::uint32_t zx) {
+            const std::uint32_t z_end = up_first[z + 1];
+            std::uint32_t zx_end = zx;
+            while (zx_end < z_end && head[zx_end] <= top) ++zx_end;
+            if (zx_end - zx < 2) return;
+            s.at.resize(zx_end - zx);
+            for (std::uint32_t c = zx; c < zx_end; ++c) s.at[c - zx] = head[c] - first;
+            cut_runs(s.at, s.run);
+            const std::uint32_t* at = s.at.data();
+            const std::uint32_t middle = shortcut_bit | z;
+            for (std::uint32_t a = zx; a + 1 < zx_end; ++a) {
+                const double x_to_z = backward[a], z_to_x = forward[a];
+                if (x_to_z == infinity && z_to_x == infinity) continue;
+                relax_row(x_to_z, z_to_x, zx, at, s.run, a - zx + 1, table + static_cast<std::size_t>(at[a - zx]) * k,
+                          middle);
+            }
+        };
+        offer_lower(t, offer);
+        for (std::uint32_t z = first; z < top; ++z) offer(z, up_first[z]);
     };
     // The arcs of every node of the chain [first, first + k) to the heads of its top node's arcs
     // [begin, end). Each lower neighbour z below the chain, in order, offers its triangles to
@@ -647,29 +788,26 @@ void CchMetric::customize(std::span<const double> arc_weight) {
             std::uint32_t zy_end = zy;
             while (zy_end < z_end && head[zy_end] <= last_head) ++zy_end;
             if (zy == zy_end) return;
-            // z's arcs in the task's heads, by position among them: looked up once for the chain
-            s.at.resize(zy_end - zy);
+            // z's arcs in the task's heads, by position among them: looked up once for the chain,
+            // and cut into runs of consecutive positions (the separators are ranked along their
+            // cuts, so a lower neighbour's heads are mostly stretches of the heads above).
+            const std::uint32_t count = zy_end - zy;
+            s.at.resize(count);
             for (std::uint32_t c = zy; c < zy_end; ++c) s.at[c - zy] = pos[head[c]];
             const std::uint32_t* at = s.at.data();
+            cut_runs(s.at, s.run);
             const std::uint32_t middle = shortcut_bit | z;
             for (; zx < zx_end; ++zx) {
                 const double x_to_z = backward[zx], z_to_x = forward[zx];
                 if (x_to_z == infinity && z_to_x == infinity) continue;
                 const std::uint32_t* row = table + static_cast<std::size_t>(head[zx] - first) * width;
-                for (std::uint32_t c = zy; c < zy_end; ++c) {
-                    const std::uint32_t xy = row[at[c - zy]];
-                    const double f = x_to_z + forward[c];
-                    if (f < forward[xy]) forward[xy] = f, forward_via[xy] = middle;
-                    const double b = backward[c] + z_to_x;
-                    if (b < backward[xy]) backward[xy] = b, backward_via[xy] = middle;
-                }
+                relax_row(x_to_z, z_to_x, zy, at, s.run, 0, row, middle);
             }
         };
         // The lower neighbours below the chain, then the chain's own nodes (an arc x-y of the
         // chain's node x through its node z < x: x-z is final from the step before, z-y from
         // z's own turn here).
-        for (std::uint32_t i = g.m_chain_lower_first[t]; i < g.m_chain_lower_end[t]; ++i)
-            offer(tail[g.m_chain_lower_arc[i]], g.m_chain_lower_arc[i]);
+        offer_lower(t, offer);
         for (std::uint32_t z = first; z < top; ++z) offer(z, up_first[z]);
     };
     if (by_chains) {
@@ -680,7 +818,7 @@ void CchMetric::customize(std::span<const double> arc_weight) {
             const auto run = [&](std::uint32_t t, Scratch& s) {
                 const std::uint32_t first = g.m_chain_first[t], k = g.m_chain_size[t];
                 if (inside)
-                    run_chain_inside(first, k, s.arc_of);
+                    run_chain_inside(t, s);
                 else if (k == 1)
                     run_arcs(first, g.m_chain_arc_begin[t], g.m_chain_arc_end[t], s.arc_of);
                 else
