@@ -693,10 +693,10 @@ void CchMetric::customize(std::span<const double> arc_weight) {
         for (std::size_t r = 0; r + 1 < run.size(); ++r) {
             if (run[r + 1] <= from) continue;
             const std::uint32_t i = std::max(run[r], from), len = run[r + 1] - i;
-            const std::uint32_t xy0 = row[at[i]];
+#if FLEMSIM_X86_SIMD
             // The run's heads are upward neighbours of x (chordality): x's arcs to them are
             // consecutive when the first and last are len - 1 apart.
-#if FLEMSIM_X86_SIMD
+            const std::uint32_t xy0 = row[at[i]];
             if (has_avx512 && len >= dense_min_arcs && row[at[i + len - 1]] == xy0 + len - 1) {
                 relax_triangles_avx512(x_to_z, z_to_x, forward + zc + i, backward + zc + i, forward + xy0,
                                        backward + xy0, forward_via + xy0, backward_via + xy0, len, middle);
