@@ -1054,8 +1054,27 @@ __attribute__((target("avx512f,avx512vl"))) std::uint32_t relax_tracked_avx512(
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     std::uint32_t c = begin;
     for (; c + 8 <= end; c += 8) {
-        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(arcs.head + c));
         const __m512d nd = _mm512_add_pd(vd, _mm512_loadu_pd(arcs.weight + c));
+        const std::uint32_t h0 = arcs.head[c];
+        // Eight consecutive heads (a stretch of a separator ranked along its cut, common since the
+        // heads are ascending and distinct): plain loads and masked stores instead of gathers and
+        // scatters, the same lanes' arithmetic.
+        if (arcs.head[c + 7] == h0 + 7) {
+            const __mmask8 better = _mm512_cmp_pd_mask(nd, _mm512_loadu_pd(dist + h0), _CMP_LT_OQ);
+            if (!better) continue;
+            _mm512_mask_storeu_pd(dist + h0, better, nd);
+            const __m256i position = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(c)), lane);
+            if (sum) {
+                const __m512d add = arc ? _mm512_mask_i32gather_pd(
+                                              _mm512_setzero_pd(), better,
+                                              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(arc + c)), arc_sum, 8)
+                                        : _mm512_maskz_loadu_pd(better, arc_sum + c);
+                _mm512_mask_storeu_pd(sum + h0, better, _mm512_add_pd(vs, add));
+            }
+            if (pred) _mm256_mask_storeu_epi32(pred + h0, better, position);
+            continue;
+        }
+        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(arcs.head + c));
         const __m512d old = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), 0xFF, h, dist, 8);
         const __mmask8 better = _mm512_cmp_pd_mask(nd, old, _CMP_LT_OQ);
         if (!better) continue;
