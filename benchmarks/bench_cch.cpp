@@ -10,9 +10,10 @@
 // the processor has AVX-512; --node-by-node customizes node by node instead of by chains (and
 // compares the two either way, unless --no-compare);
 // --chain-min-arcs A takes chains of nodes with A upward arcs or more (32 by default);
-// --customization-only stops after the customization.
+// --customization-only stops after the customization; --threads 1,2,4,8 customizes with each of
+// those thread counts (1,2 by default), for a scaling curve on a larger machine.
 // Usage: bench_cch [N] [--queries Q] [--sources S] [--shape K] [--reps R] [--seed SEED] [--scalar] [--node-by-node]
-// [--no-compare] [--chain-min-arcs A] [--customization-only]
+// [--no-compare] [--chain-min-arcs A] [--customization-only] [--threads LIST]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
     bool compare = true;
     std::uint32_t shape = 0;
     std::uint64_t seed = 1;
+    std::vector<int> thread_counts{1, 2};
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--queries" && i + 1 < argc) {
@@ -96,6 +98,19 @@ int main(int argc, char** argv) {
             customization_only = true;
         } else if (arg == "--no-compare") {
             compare = false;
+        } else if (arg == "--threads" && i + 1 < argc) {
+            thread_counts.clear();
+            std::string list = argv[++i];
+            for (std::size_t at = 0; at <= list.size();) {
+                const std::size_t comma = std::min(list.find(',', at), list.size());
+                const int t = std::atoi(list.substr(at, comma - at).c_str());
+                if (t < 1) {
+                    fmt::print(stderr, "bench_cch: --threads takes thread counts like 1,2,4 (got '{}')\n", list);
+                    return 2;
+                }
+                thread_counts.push_back(t);
+                at = comma + 1;
+            }
         } else if (arg == "--seed" && i + 1 < argc) {
             seed = std::strtoull(argv[++i], nullptr, 10);
         } else if (!arg.empty() && arg[0] != '-') {
@@ -103,7 +118,8 @@ int main(int argc, char** argv) {
         } else {
             fmt::print(stderr,
                        "usage: bench_cch [N] [--queries Q] [--sources S] [--shape K] [--reps R] [--seed SEED] "
-                       "[--scalar] [--node-by-node] [--no-compare] [--chain-min-arcs A] [--customization-only]\n");
+                       "[--scalar] [--node-by-node] [--no-compare] [--chain-min-arcs A] [--customization-only] "
+                       "[--threads LIST]\n");
             return 2;
         }
     }
@@ -167,7 +183,7 @@ int main(int argc, char** argv) {
                static_cast<double>(routing::CchLabels::entry_count(cch)) / n, cch.level_count());
 
     routing::CchMetric metric(cch);
-    for (const int threads : {1, 2}) {
+    for (const int threads : thread_counts) {
         const tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                                         static_cast<std::size_t>(threads));
         double best = 1e300, best_cpu = 0;

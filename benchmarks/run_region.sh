@@ -8,7 +8,8 @@
 # prints the phases of each run, the wall time, the peak memory, and the memory per person beyond
 # a network-only baseline (the same run at scale 0.001, static; for the day also beyond a one-day
 # run at scale 0.001), as Markdown for RESULTS.md.
-# The day's run has the static phases too: KINDS=day skips the static run.
+# The day's run has the static phases too: KINDS=day skips the static run. LOG=FILE keeps every
+# run's own report (the loop's steps among them) in FILE.
 # Usage: [KINDS="static day"] benchmarks/run_region.sh [FLEMSIM] [SIDE] [SCALE] [THREADS...]
 # e.g.   benchmarks/run_region.sh build/sim/apps/flemsim 316 0.1 1 2
 set -euo pipefail
@@ -74,3 +75,4 @@ for t in "${threads[@]}"; do
 done
 echo
 printf -- '- %s\n' "${phases[@]}"
+if [ -n "${LOG:-}" ]; then tail -n +1 "$work"/*.txt > "$LOG"; fi
