@@ -2,6 +2,7 @@
 
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
 
 #include <algorithm>
 #include <array>
@@ -1133,6 +1134,15 @@ public:
             return t;
         });
     }
+    // The three street modes' trees side by side: each mode's hierarchy, customization and table
+    // are its own (StreetCchs, made once), so on several cores the serial parts of one mode (its
+    // order, contraction, the top levels of its customization) overlap the others' work. The
+    // trees made afterwards find them made; the tables are the same either way.
+    static void make_all(const RoutingContext& ctx, StreetTrees trees) {
+        tbb::parallel_invoke([&] { ZoneStreetTrees(ctx, Mode::walk, trees); },
+                             [&] { ZoneStreetTrees(ctx, Mode::bike, trees); },
+                             [&] { ZoneStreetTrees(ctx, Mode::car, trees); });
+    }
     bool batched() const { return m_batched; }
     // From zone i (whose search, when not batched, is `search`) to zone j at node d: reached
     // within `max_time_s`, then time and length.
@@ -1166,6 +1176,7 @@ ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day
                "car_time_min",    "car_distance_km",  "transit_time_min",  "transit_wait_min",
                "transit_ivt_min", "transit_walk_min", "transit_transfers", "transit_distance_km"};
     k.values.assign(k.names.size(), std::vector<double>(nz * nz, std::numeric_limits<double>::quiet_NaN()));
+    ZoneStreetTrees::make_all(ctx, trees);
     const ZoneStreetTrees walk(ctx, Mode::walk, trees), bike(ctx, Mode::bike, trees), car(ctx, Mode::car, trees);
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
@@ -1213,6 +1224,7 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
     const double bike_limit_s = ctx.params.max_bike_trip_m / ctx.params.bike_speed_mps;
     constexpr auto bit = core::mode_bit;
     constexpr auto mi = core::mode_index;
+    ZoneStreetTrees::make_all(ctx, trees);
     const ZoneStreetTrees walk(ctx, Mode::walk, trees), bike(ctx, Mode::bike, trees), car(ctx, Mode::car, trees);
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
@@ -1323,6 +1335,7 @@ population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std:
     imp.minutes.assign(nz * nz, std::numeric_limits<double>::infinity());
     // The fastest street mode, in seconds: a tree per zone and mode, by Dijkstra, or on a large
     // network 8 trees at a time by batched PHAST (use_batched_trees).
+    ZoneStreetTrees::make_all(ctx, trees);
     const ZoneStreetTrees walk(ctx, Mode::walk, trees), bike(ctx, Mode::bike, trees), car(ctx, Mode::car, trees);
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
