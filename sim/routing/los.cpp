@@ -810,25 +810,36 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         l.query.emplace(free_flow);
         return l;
     });
-    std::optional<CchMetric> hourly;  // one customization, reused hour after hour
-    for (std::size_t h = 0; h < hours; ++h) {
-        if (first[h] == first[h + 1]) continue;
+    // The hours with queries, each customized into one of two metrics in turn: the next hour's
+    // customization runs beside this hour's queries (tbb::parallel_invoke), so that the threads
+    // that a level of customization with few tasks leaves idle answer queries. Each hour's
+    // answers are those of its own metric, whatever runs beside them.
+    std::vector<std::size_t> busy;
+    for (std::size_t h = 0; h < hours; ++h)
+        if (first[h] != first[h + 1]) busy.push_back(h);
+    std::array<std::optional<CchMetric>, 2> hourly;
+    const auto prepare = [&](std::size_t i) {
+        const std::size_t h = busy[i];
         const double* times = m_car_times ? m_car_times->hour(h) : nullptr;
-        if (times) {
-            const std::span<const double> w(times, m_ctx.car.arc_count());
-            if (!hourly)
-                hourly.emplace(free_flow.cch(), w);
-            else
-                hourly->customize(w);
-            // The query graph (CchMetric::prune_for_queries) costs about 1.5 customizations and
-            // makes these queries (origins shared, paths measured) 2.5x faster: on the 100,000-node
-            // grid the graph took 0.65 s and saved 35 us a query (24 against 59 us, the day's gap
-            // and replanning at a tenth of a million agents; 20-38 against 68 at a million), so
-            // it is worth it from about one query per 6 nodes. The answers are the same either way.
-            if (6 * static_cast<std::size_t>(first[h + 1] - first[h]) >= m_ctx.car.node_count())
-                hourly->prune_for_queries();
-        }
-        const CchMetric& metric = times ? *hourly : free_flow;
+        if (!times) return;
+        auto& m = hourly[i % 2];
+        const std::span<const double> w(times, m_ctx.car.arc_count());
+        if (!m)
+            m.emplace(free_flow.cch(), w);
+        else
+            m->customize(w);
+        // The query graph (CchMetric::prune_for_queries) costs about 1.5 customizations and
+        // makes these queries (origins shared, paths measured) 2.5x faster: on the 100,000-node
+        // grid the graph took 0.65 s and saved 35 us a query (24 against 59 us, the day's gap
+        // and replanning at a tenth of a million agents; 20-38 against 68 at a million), so
+        // it is worth it from about one query per 6 nodes. The answers are the same either way.
+        if (6 * static_cast<std::size_t>(first[h + 1] - first[h]) >= m_ctx.car.node_count()) m->prune_for_queries();
+    };
+    if (!busy.empty()) prepare(0);
+    for (std::size_t i = 0; i < busy.size(); ++i) {
+        const std::size_t h = busy[i];
+        const double* times = m_car_times ? m_car_times->hour(h) : nullptr;
+        const CchMetric& metric = times ? *hourly[i % 2] : free_flow;
         // The free-flow paths of as many queries as nodes (the first day's car routes) from labels
         // (use_trip_labels; CchLabelQuery::path gives the queries' paths, arc for arc, measured
         // below as StreetPathQuery measures them: the same bits).
@@ -841,51 +852,58 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         for (std::uint32_t k = first[h]; k < first[h + 1]; ++k)
             if (k == first[h] || queries[order[k]].from != queries[order[k - 1]].from) group.push_back(k);
         group.push_back(first[h + 1]);
-        tbb::parallel_for(
-            tbb::blocked_range<std::size_t>(0, group.size() - 1, 16), [&](const tbb::blocked_range<std::size_t>& r) {
-                Local& l = local.local();
-                if (labels && !l.labelled) l.labelled.emplace(*labels, labels->source_side());
-                for (std::size_t g = r.begin(); g != r.end(); ++g) {
-                    const bool shared_source = group[g + 1] - group[g] >= 2;
-                    if (labels)
-                        l.labelled->from_source(queries[order[group[g]]].from);
-                    else if (shared_source)
-                        l.query->from(metric, queries[order[group[g]]].from);
-                    std::array<std::uint32_t, 2> span{};  // the last answer's arcs in l.arcs
-                    for (std::uint32_t k = group[g]; k < group[g + 1]; ++k) {
-                        const std::uint32_t q = order[k];
-                        if (k > group[g] && queries[q].to == queries[order[k - 1]].to) {
-                            const std::uint32_t same = order[k - 1];
-                            if (!out.found[same]) continue;
+        const auto answer_hour = [&] {
+            tbb::parallel_for(
+                tbb::blocked_range<std::size_t>(0, group.size() - 1, 16),
+                [&](const tbb::blocked_range<std::size_t>& r) {
+                    Local& l = local.local();
+                    if (labels && !l.labelled) l.labelled.emplace(*labels, labels->source_side());
+                    for (std::size_t g = r.begin(); g != r.end(); ++g) {
+                        const bool shared_source = group[g + 1] - group[g] >= 2;
+                        if (labels)
+                            l.labelled->from_source(queries[order[group[g]]].from);
+                        else if (shared_source)
+                            l.query->from(metric, queries[order[group[g]]].from);
+                        std::array<std::uint32_t, 2> span{};  // the last answer's arcs in l.arcs
+                        for (std::uint32_t k = group[g]; k < group[g + 1]; ++k) {
+                            const std::uint32_t q = order[k];
+                            if (k > group[g] && queries[q].to == queries[order[k - 1]].to) {
+                                const std::uint32_t same = order[k - 1];
+                                if (!out.found[same]) continue;
+                                out.found[q] = 1;
+                                out.time_s[q] = out.time_s[same];
+                                out.length_m[q] = out.length_m[same];
+                                if (arcs) l.spans.push_back({q, span[0], span[1]});
+                                continue;
+                            }
+                            double time_s = 0, length_m = 0;
+                            if (labels) {
+                                l.labelled->to(queries[q].to);
+                                l.path.clear();
+                                if (!l.labelled->path(l.path)) continue;
+                                for (const auto a : l.path)
+                                    time_s += m_ctx.car.time_s[a], length_m += m_ctx.car.length_m[a];
+                            } else if (!(shared_source ? l.query->to(m_ctx.car, queries[q].to, time_s, length_m, times)
+                                                       : l.query->run(metric, m_ctx.car, queries[q].from, queries[q].to,
+                                                                      time_s, length_m, times))) {
+                                continue;
+                            }
                             out.found[q] = 1;
-                            out.time_s[q] = out.time_s[same];
-                            out.length_m[q] = out.length_m[same];
-                            if (arcs) l.spans.push_back({q, span[0], span[1]});
-                            continue;
+                            out.time_s[q] = time_s;
+                            out.length_m[q] = length_m;
+                            if (!arcs) continue;
+                            const auto& path = labels ? l.path : l.query->arcs();
+                            span = {static_cast<std::uint32_t>(l.arcs.size()), static_cast<std::uint32_t>(path.size())};
+                            l.spans.push_back({q, span[0], span[1]});
+                            l.arcs.insert(l.arcs.end(), path.begin(), path.end());
                         }
-                        double time_s = 0, length_m = 0;
-                        if (labels) {
-                            l.labelled->to(queries[q].to);
-                            l.path.clear();
-                            if (!l.labelled->path(l.path)) continue;
-                            for (const auto a : l.path)
-                                time_s += m_ctx.car.time_s[a], length_m += m_ctx.car.length_m[a];
-                        } else if (!(shared_source ? l.query->to(m_ctx.car, queries[q].to, time_s, length_m, times)
-                                                   : l.query->run(metric, m_ctx.car, queries[q].from, queries[q].to,
-                                                                  time_s, length_m, times))) {
-                            continue;
-                        }
-                        out.found[q] = 1;
-                        out.time_s[q] = time_s;
-                        out.length_m[q] = length_m;
-                        if (!arcs) continue;
-                        const auto& path = labels ? l.path : l.query->arcs();
-                        span = {static_cast<std::uint32_t>(l.arcs.size()), static_cast<std::uint32_t>(path.size())};
-                        l.spans.push_back({q, span[0], span[1]});
-                        l.arcs.insert(l.arcs.end(), path.begin(), path.end());
                     }
-                }
-            });
+                });
+        };
+        if (i + 1 < busy.size())
+            tbb::parallel_invoke([&] { prepare(i + 1); }, answer_hour);
+        else
+            answer_hour();
         for (auto& l : local) l.labelled.reset();  // before this hour's labels go
     }
     if (!arcs) return out;
