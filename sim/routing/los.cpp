@@ -817,10 +817,11 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
     std::vector<std::size_t> busy;
     for (std::size_t h = 0; h < hours; ++h)
         if (first[h] != first[h + 1]) busy.push_back(h);
+    const auto hour_times = [&](std::size_t h) { return m_car_times ? m_car_times->hour(h) : nullptr; };
     std::array<std::optional<CchMetric>, 2> hourly;
     const auto prepare = [&](std::size_t i) {
         const std::size_t h = busy[i];
-        const double* times = m_car_times ? m_car_times->hour(h) : nullptr;
+        const double* times = hour_times(h);
         if (!times) return;
         auto& m = hourly[i % 2];
         const std::span<const double> w(times, m_ctx.car.arc_count());
@@ -838,7 +839,7 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
     if (!busy.empty()) prepare(0);
     for (std::size_t i = 0; i < busy.size(); ++i) {
         const std::size_t h = busy[i];
-        const double* times = m_car_times ? m_car_times->hour(h) : nullptr;
+        const double* times = hour_times(h);
         const CchMetric& metric = times ? *hourly[i % 2] : free_flow;
         // The free-flow paths of as many queries as nodes (the first day's car routes) from labels
         // (use_trip_labels; CchLabelQuery::path gives the queries' paths, arc for arc, measured
@@ -1152,14 +1153,17 @@ public:
             return t;
         });
     }
-    // The three street modes' trees side by side: each mode's hierarchy, customization and table
-    // are its own (StreetCchs, made once), so on several cores the serial parts of one mode (its
-    // order, contraction, the top levels of its customization) overlap the others' work. The
-    // trees made afterwards find them made; the tables are the same either way.
-    static void make_all(const RoutingContext& ctx, StreetTrees trees) {
-        tbb::parallel_invoke([&] { ZoneStreetTrees(ctx, Mode::walk, trees); },
-                             [&] { ZoneStreetTrees(ctx, Mode::bike, trees); },
-                             [&] { ZoneStreetTrees(ctx, Mode::car, trees); });
+    ZoneStreetTrees() = default;
+    // The walk, bike and car trees (in that order), made side by side: each mode's hierarchy,
+    // customization and table are its own (StreetCchs, made once), so on several cores the serial
+    // parts of one mode (its order, contraction, the top levels of its customization) overlap the
+    // others' work. The tables are the same either way.
+    static std::array<ZoneStreetTrees, 3> all(const RoutingContext& ctx, StreetTrees trees) {
+        std::array<ZoneStreetTrees, 3> out;
+        tbb::parallel_invoke([&] { out[0] = ZoneStreetTrees(ctx, Mode::walk, trees); },
+                             [&] { out[1] = ZoneStreetTrees(ctx, Mode::bike, trees); },
+                             [&] { out[2] = ZoneStreetTrees(ctx, Mode::car, trees); });
+        return out;
     }
     bool batched() const { return m_batched; }
     // From zone i (whose search, when not batched, is `search`) to zone j at node d: reached
@@ -1194,8 +1198,8 @@ ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day
                "car_time_min",    "car_distance_km",  "transit_time_min",  "transit_wait_min",
                "transit_ivt_min", "transit_walk_min", "transit_transfers", "transit_distance_km"};
     k.values.assign(k.names.size(), std::vector<double>(nz * nz, std::numeric_limits<double>::quiet_NaN()));
-    ZoneStreetTrees::make_all(ctx, trees);
-    const ZoneStreetTrees walk(ctx, Mode::walk, trees), bike(ctx, Mode::bike, trees), car(ctx, Mode::car, trees);
+    const auto street_trees = ZoneStreetTrees::all(ctx, trees);
+    const ZoneStreetTrees &walk = street_trees[0], &bike = street_trees[1], &car = street_trees[2];
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
         Scratch& s = scratch.local();
@@ -1242,8 +1246,8 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
     const double bike_limit_s = ctx.params.max_bike_trip_m / ctx.params.bike_speed_mps;
     constexpr auto bit = core::mode_bit;
     constexpr auto mi = core::mode_index;
-    ZoneStreetTrees::make_all(ctx, trees);
-    const ZoneStreetTrees walk(ctx, Mode::walk, trees), bike(ctx, Mode::bike, trees), car(ctx, Mode::car, trees);
+    const auto street_trees = ZoneStreetTrees::all(ctx, trees);
+    const ZoneStreetTrees &walk = street_trees[0], &bike = street_trees[1], &car = street_trees[2];
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
         Scratch& s = scratch.local();
@@ -1353,8 +1357,8 @@ population::ZoneImpedance compute_zone_impedance(const RoutingContext& ctx, std:
     imp.minutes.assign(nz * nz, std::numeric_limits<double>::infinity());
     // The fastest street mode, in seconds: a tree per zone and mode, by Dijkstra, or on a large
     // network 8 trees at a time by batched PHAST (use_batched_trees).
-    ZoneStreetTrees::make_all(ctx, trees);
-    const ZoneStreetTrees walk(ctx, Mode::walk, trees), bike(ctx, Mode::bike, trees), car(ctx, Mode::car, trees);
+    const auto street_trees = ZoneStreetTrees::all(ctx, trees);
+    const ZoneStreetTrees &walk = street_trees[0], &bike = street_trees[1], &car = street_trees[2];
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
     tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
         Scratch& s = scratch.local();
