@@ -78,6 +78,40 @@ std::size_t draw_index(std::span<const double> weights, double total, double u) 
     return last_positive;  // rounding at the very end
 }
 
+namespace {
+
+// Sorts values drawn in [0, total) ascending: a bucket each (floor(x / total * n), which keeps
+// the order of the values), then insertion sort within the buckets. The same sequence as
+// std::sort, in linear expected time.
+void sort_uniform(std::vector<double>& x, double total) {
+    const std::size_t n = x.size();
+    if (n < 16) {
+        std::sort(x.begin(), x.end());
+        return;
+    }
+    thread_local std::vector<std::uint32_t> first;
+    thread_local std::vector<double> out;
+    first.assign(n + 1, 0);
+    const double scale = static_cast<double>(n) / total;
+    const auto bucket = [&](double v) {
+        const double b = v * scale;
+        return b < static_cast<double>(n) ? static_cast<std::size_t>(b) : n - 1;  // b >= 0
+    };
+    for (const double v : x) ++first[bucket(v) + 1];
+    for (std::size_t b = 0; b < n; ++b) first[b + 1] += first[b];
+    out.resize(n);
+    for (const double v : x) out[first[bucket(v)]++] = v;  // first[b] ends at bucket b + 1's start
+    for (std::size_t i = 1; i < n; ++i) {
+        const double v = out[i];
+        std::size_t j = i;
+        for (; j > 0 && v < out[j - 1]; --j) out[j] = out[j - 1];
+        out[j] = v;
+    }
+    x.swap(out);
+}
+
+}  // namespace
+
 void sample_alternatives(std::span<const double> importance, int size, core::Rng& rng, Sample& out) {
     out.zone.clear();
     out.correction.clear();
@@ -89,15 +123,18 @@ void sample_alternatives(std::span<const double> importance, int size, core::Rng
     running.resize(importance.size());
     double total = 0.0;
     std::size_t last_positive = 0;
+    // Adding 0 to a positive sum leaves it as it is: the loop needs no branch on the weights.
     for (std::size_t i = 0; i < importance.size(); ++i) {
-        if (importance[i] > 0) total += importance[i], last_positive = i;
+        const bool positive = importance[i] > 0;
+        total += positive ? importance[i] : 0.0;
+        last_positive = positive ? i : last_positive;
         running[i] = total;
     }
     if (!(total > 0)) return;
     thread_local std::vector<double> target;
     target.resize(static_cast<std::size_t>(size));
     for (auto& x : target) x = rng.uniform() * total;
-    std::sort(target.begin(), target.end());
+    sort_uniform(target, total);
     thread_local std::vector<std::uint32_t> draws;
     draws.resize(target.size());
     std::size_t at = 0;

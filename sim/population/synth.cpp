@@ -151,6 +151,9 @@ struct DemandState {
     // sampling importance, computed once instead of per chooser; empty where no sample is drawn
     // or the table would be too large (importance_factor computes it then).
     std::array<std::vector<double>, core::purpose_count> distance_factor;
+    // size_of of every zone per purpose, for residents [0] and visitors [1] (set once, with the
+    // state, when the demand models run).
+    std::array<std::array<std::vector<double>, 2>, core::purpose_count> size;
 };
 
 // Zone pairs up to which the distance factors are tabulated (8 bytes a pair: 128 MiB a purpose).
@@ -273,8 +276,18 @@ std::uint32_t choose_zone(const Draws& d, Purpose p, const std::vector<float>& r
     if (candidates == 0) return invalid_index;
     if (sample_size > 0 && candidates > static_cast<std::size_t>(sample_size)) {
         w.assign(nz, 0.0);
-        for (std::size_t j = 0; j < nz; ++j)
-            if (open(j)) w[j] = size_of(d, p, j, visitor) * importance_factor(d, p, home, j);
+        const auto pi = static_cast<std::size_t>(p);
+        const auto& size = d.dm->size[pi][visitor ? 1 : 0];
+        const auto& table = d.dm->distance_factor[pi];
+        if (size.size() == nz && !table.empty()) {
+            // The same products as below, from the tables (a loop without calls).
+            const double* factor = table.data() + static_cast<std::size_t>(home) * nz;
+            for (std::size_t j = 0; j < nz; ++j)
+                if (open(j)) w[j] = size[j] * factor[j];
+        } else {
+            for (std::size_t j = 0; j < nz; ++j)
+                if (open(j)) w[j] = size_of(d, p, j, visitor) * importance_factor(d, p, home, j);
+        }
         demand::sample_alternatives(w, sample_size, sample_rng, sample);
         v.resize(sample.zone.size());
         for (std::size_t i = 0; i < sample.zone.size(); ++i)
@@ -728,6 +741,13 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
     }
     const Draws d{s, net, zones, imp, models ? view : nullptr, models ? &state : nullptr};
     const std::size_t nz = net.zone_count();
+    if (models)
+        for (std::size_t p = 0; p < core::purpose_count; ++p)
+            for (std::size_t v = 0; v < 2; ++v) {
+                auto& size = state.size[p][v];
+                size.resize(nz);
+                for (std::size_t j = 0; j < nz; ++j) size[j] = size_of(d, static_cast<Purpose>(p), j, v == 1);
+            }
     Population pop;
     SynthesisSummary local_summary;
     SynthesisSummary& sum = summary ? *summary : local_summary;

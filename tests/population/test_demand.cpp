@@ -129,22 +129,33 @@ TEST_CASE("sampling of alternatives with the correction term estimates the full 
     }
     const auto full = population::demand::logit_shares(v);
     {
-        // The draws are draw_index's, zero and negative weights never drawn.
+        // The draws are draw_index's, zero and negative weights never drawn, each zone's
+        // correction from its count; small samples and large ones (whose draws are sorted by
+        // buckets rather than std::sort).
         std::vector<double> w = size;
         w[0] = 0, w[5] = -2, w[39] = 0;
         double total = 0;
         for (const double q : w) total += std::max(0.0, q);
-        for (std::uint64_t c = 0; c < 200; ++c) {
-            core::Rng rng(7, core::Stream::destination_sample, c), again(7, core::Stream::destination_sample, c);
-            population::demand::sample_alternatives(w, 12, rng, sample_check);
-            std::vector<std::uint32_t> expected;
-            for (int k = 0; k < 12; ++k)
-                expected.push_back(
-                    static_cast<std::uint32_t>(population::demand::draw_index(w, total, again.uniform())));
-            std::sort(expected.begin(), expected.end());
-            expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
-            CHECK(sample_check.zone == expected);
-        }
+        for (const int draws : {12, 100, 1000})
+            for (std::uint64_t c = 0; c < 200; ++c) {
+                core::Rng rng(7, core::Stream::destination_sample, c), again(7, core::Stream::destination_sample, c);
+                population::demand::sample_alternatives(w, draws, rng, sample_check);
+                std::vector<std::uint32_t> expected;
+                for (int k = 0; k < draws; ++k)
+                    expected.push_back(
+                        static_cast<std::uint32_t>(population::demand::draw_index(w, total, again.uniform())));
+                std::sort(expected.begin(), expected.end());
+                std::vector<double> correction;
+                for (std::size_t i = 0; i < expected.size();) {
+                    std::size_t k = i;
+                    while (k < expected.size() && expected[k] == expected[i]) ++k;
+                    correction.push_back(std::log(static_cast<double>(k - i) / (draws * (w[expected[i]] / total))));
+                    i = k;
+                }
+                expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+                CHECK(sample_check.zone == expected);
+                CHECK(sample_check.correction == correction);
+            }
     }
     std::vector<double> with(n, 0.0), without(n, 0.0);
     const int choosers = 60000;
