@@ -1524,12 +1524,12 @@ CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::Pat
     }
     m_offset.assign(n + 1, 0);
     for (std::size_t r = 0; r < n; ++r) m_offset[r + 1] = m_offset[r] + m_depth[r] + 1;
-    m_cost.assign(m_offset[n], infinity);
+    m_cost.resize(m_offset[n]);  // uninitialised: each label is filled by its task below
     bool by_query_arc = false;
     const double* arc_sum = nullptr;
     if (sums) {
         arc_sum = direction_sums(metric, *sums, forward, by_query_arc, "CchLabels");
-        m_sum.assign(m_offset[n], std::numeric_limits<float>::infinity());
+        m_sum.resize(m_offset[n]);
     }
     const auto arcs = metric.query_arcs(forward);
     {
@@ -1558,8 +1558,10 @@ CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::Pat
         for (std::size_t r = range.begin(); r != range.end(); ++r) {
             const auto v = static_cast<std::uint32_t>(r);
             double* cost = m_cost.data() + m_offset[r];
+            std::fill(cost, m_cost.data() + m_offset[r + 1], infinity);  // unreached ancestors
             if (sums) {
                 float* sum = m_sum.data() + m_offset[r];
+                std::fill(sum, m_sum.data() + m_offset[r + 1], std::numeric_limits<float>::infinity());
                 search_up_tracked(g, v, arcs, arc_sum, by_query_arc, s.dist.data(), s.sum.data(), nullptr,
                                   [&](std::uint32_t x, double d, double value) {
                                       cost[m_depth[x]] = d;

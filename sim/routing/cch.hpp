@@ -34,6 +34,7 @@
 // node id) but has the same cost.
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -416,8 +417,28 @@ private:
     std::vector<std::uint32_t> m_preorder;  // by rank: position in a preorder walk of the forest
     std::vector<std::uint32_t> m_subtree;   // by rank: nodes in its subtree, itself included
     std::vector<std::uint64_t> m_offset;    // by rank: its label's first entry
-    std::vector<double> m_cost;
-    std::vector<float> m_sum;
+    // Left uninitialised by resize (each label's entries are set by the task that builds it, in
+    // parallel: the pages are touched there rather than by one thread first).
+    template <class T>
+    struct Uninitialised : std::allocator<T> {
+        template <class U>
+        struct rebind {
+            using other = Uninitialised<U>;
+        };
+        Uninitialised() = default;
+        template <class U>
+        Uninitialised(const Uninitialised<U>&) noexcept {}
+        template <class U>
+        void construct(U* p) noexcept {
+            ::new (static_cast<void*>(p)) U;
+        }
+        template <class U, class... A>
+        void construct(U* p, A&&... a) {
+            ::new (static_cast<void*>(p)) U(static_cast<A&&>(a)...);
+        }
+    };
+    std::vector<double, Uninitialised<double>> m_cost;
+    std::vector<float, Uninitialised<float>> m_sum;
     // The direction's query arcs by head: rank h's are [m_in_first[h], m_in_first[h + 1]), tails
     // ascending, each its tail and position in query_arcs().
     std::vector<std::uint32_t> m_in_first, m_in_tail, m_in_pos;
