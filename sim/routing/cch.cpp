@@ -30,7 +30,8 @@ namespace {
 using core::invalid_index;
 
 constexpr double infinity = std::numeric_limits<double>::infinity();
-// In a *_via entry: the rest is the rank of a triangle's middle node, not an original arc.
+// In a *_via entry: the rest is the upward arc from a triangle's middle node z to the
+// shortcut's lower end x (z's arc to the upper end y follows among z's arcs), not an original arc.
 constexpr std::uint32_t shortcut_bit = std::uint32_t{1} << 31;
 // Ids must stay below shortcut_bit (and below invalid_index in every CSR offset).
 constexpr std::size_t max_ids = shortcut_bit;
@@ -480,6 +481,12 @@ Cch::Cch(const StreetGraph& graph, std::span<const std::uint32_t> order) {
     }
 }
 
+std::uint32_t Cch::find_arc_after(std::uint32_t arc, std::uint32_t high) const {
+    const auto begin = m_up_head.begin() + arc + 1, end = m_up_head.begin() + m_up_first[m_up_tail[arc] + 1];
+    const auto it = std::lower_bound(begin, end, high);
+    return it != end && *it == high ? static_cast<std::uint32_t>(it - m_up_head.begin()) : invalid_index;
+}
+
 std::uint32_t Cch::find_arc(std::uint32_t low, std::uint32_t high) const {
     const auto begin = m_up_head.begin() + m_up_first[low], end = m_up_head.begin() + m_up_first[low + 1];
     const auto it = std::lower_bound(begin, end, high);
@@ -642,7 +649,7 @@ void CchMetric::customize(std::span<const double> arc_weight) {
             std::uint32_t zy = zx + 1;
             if (zy < z_end && head[zy] < first_head)
                 zy = static_cast<std::uint32_t>(std::lower_bound(head + zy, head + z_end, first_head) - head);
-            const std::uint32_t middle = shortcut_bit | tail[zx];
+            const std::uint32_t middle = shortcut_bit | zx;
             // Runs of z's arcs whose heads are consecutive heads of x (x's arcs to them consecutive
             // too): eight at a time where long enough, else one by one.
             while (zy < z_end && head[zy] <= last_head) {
@@ -746,12 +753,11 @@ void CchMetric::customize(std::span<const double> arc_weight) {
             for (std::uint32_t c = zx; c < zx_end; ++c) s.at[c - zx] = head[c] - first;
             cut_runs(s.at, s.run);
             const std::uint32_t* at = s.at.data();
-            const std::uint32_t middle = shortcut_bit | z;
             for (std::uint32_t a = zx; a + 1 < zx_end; ++a) {
                 const double x_to_z = backward[a], z_to_x = forward[a];
                 if (x_to_z == infinity && z_to_x == infinity) continue;
                 relax_row(x_to_z, z_to_x, zx, at, s.run, a - zx + 1, table + static_cast<std::size_t>(at[a - zx]) * k,
-                          middle);
+                          shortcut_bit | a);
             }
         };
         offer_lower(t, offer);
@@ -796,12 +802,11 @@ void CchMetric::customize(std::span<const double> arc_weight) {
             for (std::uint32_t c = zy; c < zy_end; ++c) s.at[c - zy] = pos[head[c]];
             const std::uint32_t* at = s.at.data();
             cut_runs(s.at, s.run);
-            const std::uint32_t middle = shortcut_bit | z;
             for (; zx < zx_end; ++zx) {
                 const double x_to_z = backward[zx], z_to_x = forward[zx];
                 if (x_to_z == infinity && z_to_x == infinity) continue;
                 const std::uint32_t* row = table + static_cast<std::size_t>(head[zx] - first) * width;
-                relax_row(x_to_z, z_to_x, zy, at, s.run, 0, row, middle);
+                relax_row(x_to_z, z_to_x, zy, at, s.run, 0, row, shortcut_bit | zx);
             }
         };
         // The lower neighbours below the chain, then the chain's own nodes (an arc x-y of the
@@ -975,8 +980,7 @@ void CchMetric::unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t
             arcs.push_back(via);
             continue;
         }
-        const std::uint32_t z = via & ~shortcut_bit;
-        const std::uint32_t zx = g.find_arc(z, g.m_up_tail[c]), zy = g.find_arc(z, g.m_up_head[c]);
+        const std::uint32_t zx = via & ~shortcut_bit, zy = g.find_arc_after(zx, g.m_up_head[c]);
         if (up) {  // x -> z -> y
             stack.push_back(zy * 2 + 1);
             stack.push_back(zx * 2);
@@ -1006,8 +1010,7 @@ CchMetric::PathSums CchMetric::path_sums(std::span<const double> arc_value) cons
                 sum = arc_value[via];
                 continue;
             }
-            const std::uint32_t z = via & ~shortcut_bit;
-            const std::uint32_t zx = g.find_arc(z, g.m_up_tail[c]), zy = g.find_arc(z, g.m_up_head[c]);
+            const std::uint32_t zx = via & ~shortcut_bit, zy = g.find_arc_after(zx, g.m_up_head[c]);
             sum = up ? out.backward[zx] + out.forward[zy] : out.backward[zy] + out.forward[zx];
         }
     if (pruned())

@@ -111,6 +111,9 @@ public:
     const std::vector<std::uint8_t>& input_arc_upward() const { return m_input_arc_upward; }
     // The upward arc from rank `low` to rank `high` (low < high); invalid_index if none.
     std::uint32_t find_arc(std::uint32_t low, std::uint32_t high) const;
+    // The upward arc to rank `high` among those of upward arc `arc`'s tail after `arc` (whose head
+    // ranks below `high`); invalid_index if none.
+    std::uint32_t find_arc_after(std::uint32_t arc, std::uint32_t high) const;
 
 private:
     friend class CchMetric;
@@ -222,7 +225,8 @@ private:
     QueryArcs m_query_forward, m_query_backward;
     std::vector<double> m_forward;
     std::vector<double> m_backward;
-    // Original arc id, or shortcut_bit | rank of the middle node of the triangle.
+    // Original arc id, or shortcut_bit | the upward arc from the triangle's middle node z to the
+    // arc's lower end (z's arc to its upper end follows it among z's arcs: Cch::find_arc_after).
     std::vector<std::uint32_t> m_forward_via;
     std::vector<std::uint32_t> m_backward_via;
 };
