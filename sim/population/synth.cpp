@@ -152,7 +152,7 @@ struct DemandState {
     // or the table would be too large (importance_factor computes it then).
     std::array<std::vector<double>, core::purpose_count> distance_factor;
     // size_of of every zone per purpose, for residents [0] and visitors [1] (set once, with the
-    // state, when the demand models run).
+    // state, when the demand models run: choose_zone reads them).
     std::array<std::array<std::vector<double>, 2>, core::purpose_count> size;
 };
 
@@ -276,18 +276,13 @@ std::uint32_t choose_zone(const Draws& d, Purpose p, const std::vector<float>& r
     if (candidates == 0) return invalid_index;
     if (sample_size > 0 && candidates > static_cast<std::size_t>(sample_size)) {
         w.assign(nz, 0.0);
+        // Size x distance factor, both from their tables where tabulated (importance_factor's).
         const auto pi = static_cast<std::size_t>(p);
         const auto& size = d.dm->size[pi][visitor ? 1 : 0];
         const auto& table = d.dm->distance_factor[pi];
-        if (size.size() == nz && !table.empty()) {
-            // The same products as below, from the tables (a loop without calls).
-            const double* factor = table.data() + static_cast<std::size_t>(home) * nz;
-            for (std::size_t j = 0; j < nz; ++j)
-                if (open(j)) w[j] = size[j] * factor[j];
-        } else {
-            for (std::size_t j = 0; j < nz; ++j)
-                if (open(j)) w[j] = size_of(d, p, j, visitor) * importance_factor(d, p, home, j);
-        }
+        const double* factor = table.empty() ? nullptr : table.data() + static_cast<std::size_t>(home) * nz;
+        for (std::size_t j = 0; j < nz; ++j)
+            if (open(j)) w[j] = size[j] * (factor ? factor[j] : importance_factor(d, p, home, j));
         demand::sample_alternatives(w, sample_size, sample_rng, sample);
         v.resize(sample.zone.size());
         for (std::size_t i = 0; i < sample.zone.size(); ++i)

@@ -481,16 +481,18 @@ Cch::Cch(const StreetGraph& graph, std::span<const std::uint32_t> order) {
     }
 }
 
+std::uint32_t Cch::find_head(std::uint32_t begin, std::uint32_t end, std::uint32_t high) const {
+    const auto first = m_up_head.begin() + begin, last = m_up_head.begin() + end;
+    const auto it = std::lower_bound(first, last, high);
+    return it != last && *it == high ? static_cast<std::uint32_t>(it - m_up_head.begin()) : invalid_index;
+}
+
 std::uint32_t Cch::find_arc_after(std::uint32_t arc, std::uint32_t high) const {
-    const auto begin = m_up_head.begin() + arc + 1, end = m_up_head.begin() + m_up_first[m_up_tail[arc] + 1];
-    const auto it = std::lower_bound(begin, end, high);
-    return it != end && *it == high ? static_cast<std::uint32_t>(it - m_up_head.begin()) : invalid_index;
+    return find_head(arc + 1, m_up_first[m_up_tail[arc] + 1], high);
 }
 
 std::uint32_t Cch::find_arc(std::uint32_t low, std::uint32_t high) const {
-    const auto begin = m_up_head.begin() + m_up_first[low], end = m_up_head.begin() + m_up_first[low + 1];
-    const auto it = std::lower_bound(begin, end, high);
-    return it != end && *it == high ? static_cast<std::uint32_t>(it - m_up_head.begin()) : invalid_index;
+    return find_head(m_up_first[low], m_up_first[low + 1], high);
 }
 
 namespace {

@@ -116,6 +116,8 @@ public:
     std::uint32_t find_arc_after(std::uint32_t arc, std::uint32_t high) const;
 
 private:
+    // The upward arc among arcs [begin, end) (one node's, heads ascending) whose head is `high`.
+    std::uint32_t find_head(std::uint32_t begin, std::uint32_t end, std::uint32_t high) const;
     friend class CchMetric;
     std::vector<std::uint32_t> m_order;  // rank -> node
     std::vector<std::uint32_t> m_rank;   // node -> rank
