@@ -9,7 +9,9 @@
 // million agents' day). Allocation and release stay malloc's and free's, as by default (the
 // default operator delete frees what this operator new returns): only the advice is added, and
 // no result depends on it. Where the kernel has no transparent huge pages, or they are off
-// ("never"), madvise fails and the block is used as it is.
+// ("never"), the advice fails or does nothing and the block is used as it is. FLEMSIM_HUGE_PAGES=0
+// in the environment leaves every block unadvised (a machine where the kernel's compaction of
+// memory for huge pages would stall other work).
 //
 // Not with the sanitizers, whose runtimes replace operator new themselves.
 #if defined(__has_feature)
@@ -27,6 +29,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 namespace {
@@ -38,6 +41,11 @@ constexpr std::uintptr_t huge_page = std::uintptr_t{2} << 20;
 // faulted in; where part of it was in use before, those pages stay as they are.
 void advise_huge(void* p, std::size_t size) {
     if (size < huge_page) return;
+    static const bool wanted = [] {
+        const char* v = std::getenv("FLEMSIM_HUGE_PAGES");
+        return v == nullptr || std::strcmp(v, "0") != 0;
+    }();
+    if (!wanted) return;
     const auto at = reinterpret_cast<std::uintptr_t>(p);
     const std::uintptr_t begin = (at + huge_page - 1) & ~(huge_page - 1), end = (at + size) & ~(huge_page - 1);
     if (begin < end) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
