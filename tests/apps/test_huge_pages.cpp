@@ -70,6 +70,13 @@ bool advised(const void* p) {
     return false;
 }
 
+// True, saying why, when the replacement cannot be seen here.
+bool skipped() {
+    const std::string reason = skip_reason();
+    if (!reason.empty()) MESSAGE("skipped: " << reason);
+    return !reason.empty();
+}
+
 struct alignas(64) Record {
     std::uint8_t bytes[64];
 };
@@ -77,11 +84,7 @@ struct alignas(64) Record {
 }  // namespace
 
 TEST_CASE("blocks of 2 MiB and more are advised for huge pages, plain and over-aligned") {
-    const std::string skip = skip_reason();
-    if (!skip.empty()) {
-        MESSAGE("skipped: " << skip);
-        return;
-    }
+    if (skipped()) return;
     constexpr std::size_t mib = std::size_t{1} << 20;
     // 8 MiB: at least three whole 2 MiB pages inside, wherever malloc puts it; the middle one is
     // advised.
@@ -111,11 +114,7 @@ void give_up() {
 }  // namespace
 
 TEST_CASE("an allocation that cannot be met calls the new-handler, then throws bad_alloc") {
-    const std::string skip = skip_reason();
-    if (!skip.empty()) {
-        MESSAGE("skipped: " << skip);
-        return;
-    }
+    if (skipped()) return;
     handler_calls = 0;
     std::set_new_handler(give_up);
     // More than any address space: malloc fails at once.
