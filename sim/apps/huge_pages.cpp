@@ -79,7 +79,9 @@ void* operator new(std::size_t size) {
 void* operator new(std::size_t size, std::align_val_t alignment) {
     const auto align = static_cast<std::size_t>(alignment);
     return allocate_advised(size, [align](std::size_t n) {
-        // aligned_alloc wants a multiple of the alignment (a power of two).
+        // aligned_alloc wants a multiple of the alignment (a power of two); a size that rounds
+        // past the largest cannot be met (rounded, it would wrap to a small block).
+        if (n > SIZE_MAX - (align - 1)) return static_cast<void*>(nullptr);
         return std::aligned_alloc(align, (n + align - 1) & ~(align - 1));
     });
 }

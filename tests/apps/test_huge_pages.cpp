@@ -124,5 +124,12 @@ TEST_CASE("an allocation that cannot be met calls the new-handler, then throws b
     std::set_new_handler(give_up);
     CHECK_THROWS_AS((void)::operator new (too_much, std::align_val_t{64}), std::bad_alloc);
     CHECK(handler_calls == 2);
+    // A size within an alignment of the largest: rounded up to the alignment it would wrap to a
+    // few bytes, which aligned_alloc would give.
+    // (Volatile: the compiler would warn of a constant size that large.)
+    volatile std::size_t near_max = SIZE_MAX - 10;
+    std::set_new_handler(give_up);
+    CHECK_THROWS_AS((void)::operator new (near_max, std::align_val_t{64}), std::bad_alloc);
+    CHECK(handler_calls == 3);
     std::set_new_handler(nullptr);
 }
