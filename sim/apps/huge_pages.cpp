@@ -13,17 +13,10 @@
 // in the environment leaves every block unadvised (a machine where the kernel's compaction of
 // memory for huge pages would stall other work).
 //
-// Not with the sanitizers, whose runtimes replace operator new themselves.
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define FLEMSIM_SANITIZED 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define FLEMSIM_SANITIZED 1
-#endif
+// Not with the sanitizers, whose runtimes replace operator new themselves (huge_pages.hpp).
+#include "sim/apps/huge_pages.hpp"
 
-#if defined(__linux__) && !defined(FLEMSIM_SANITIZED)
+#if FLEMSIM_HUGE_PAGES_ADVISED
 
 #include <sys/mman.h>
 

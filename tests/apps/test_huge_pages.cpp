@@ -16,23 +16,14 @@
 #include <string>
 #include <vector>
 
-namespace {
+#include "sim/apps/huge_pages.hpp"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TEST_SANITIZED 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TEST_SANITIZED 1
-#endif
+namespace {
 
 // Why the replacement cannot be seen here, or "" when it can.
 std::string skip_reason() {
-#if defined(TEST_SANITIZED)
-    return "built with a sanitizer, whose runtime replaces operator new";
-#elif !defined(__linux__)
-    return "not Linux";
+#if !FLEMSIM_HUGE_PAGES_ADVISED
+    return "not compiled in (not Linux, or a sanitizer's runtime replaces operator new)";
 #else
     if (!std::filesystem::exists("/sys/kernel/mm/transparent_hugepage/enabled"))
         return "this kernel has no transparent huge pages";
