@@ -255,6 +255,7 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
     out.trip_dep = choice::trip_departures(pop, out.plans);
     out.routes =
         routing::route_trips(ctx, pop, out.trip_mode, out.trip_dep, {}, nullptr, nullptr, &out.plans.access, &in.los);
+    ctx.cchs->take_car_labels().reset();  // labels the trips' level of service kept, if unused
     lap(clock, steps.first_routes);
 
     const auto mctx = mobsim::make_mobsim_context(ctx, params.mobsim);

@@ -1495,6 +1495,11 @@ std::uint64_t CchLabels::entry_count(const Cch& cch) {
     return total;
 }
 
+void CchLabels::drop_sums() {
+    decltype(m_sum)().swap(m_sum);
+    m_source_side = !m_forward && symmetric(*m_metric);
+}
+
 bool CchLabels::symmetric(const CchMetric& metric) {
     const std::size_t arcs = metric.query_arc_count(true);
     if (metric.query_arc_count(false) != arcs) return false;

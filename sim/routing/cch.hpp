@@ -396,6 +396,9 @@ public:
     // The labels that serve as a query's source side (CchLabelQuery's `from`): these, when they
     // are backward labels without sums of a symmetric metric, else none (a search per source).
     const CchLabels* source_side() const { return m_source_side ? this : nullptr; }
+    // Releases the sums: the labels are then those built without them (the same costs, and a
+    // source side as those would have), for queries that need no sums.
+    void drop_sums();
 
     const CchMetric& metric() const { return *m_metric; }
     bool forward() const { return m_forward; }

@@ -716,7 +716,8 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         const CchMetric& m = street_metric(ctx, mode);
         const bool lengths = mode == Mode::car;
         const auto sums = lengths ? m.path_sums(g.length_m) : CchMetric::PathSums{};
-        const CchLabels labels(m, false, lengths ? &sums : nullptr);
+        auto kept = std::make_unique<CchLabels>(m, false, lengths ? &sums : nullptr);
+        const CchLabels& labels = *kept;
         const double speed = mode == Mode::walk ? ctx.params.walk_speed_mps : ctx.params.bike_speed_mps;
         tbb::enumerable_thread_specific<CchLabelQuery> queries(
             [&] { return CchLabelQuery(labels, labels.source_side(), lengths ? &sums : nullptr); });
@@ -733,6 +734,10 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                 }
             }
         });
+        if (mode == Mode::car && ctx.keep_trip_car_labels) {
+            kept->drop_sums();
+            ctx.cchs->keep_car_labels(std::move(kept));
+        }
     }
 
     // Park-and-ride and bike-and-ride: per tour, the access (walk, bike, car) whose journeys
@@ -844,11 +849,17 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         // The free-flow paths of as many queries as nodes (the first day's car routes) from labels
         // (use_trip_labels; CchLabelQuery::path gives the queries' paths, arc for arc, measured
         // below as StreetPathQuery measures them: the same bits).
-        std::optional<CchLabels> labels;
-        if (!times && (m_ctx.force_trip_labels || use_trip_labels(m_ctx.car, first[h + 1] - first[h], false, [&] {
-                           return CchLabels::entry_count(metric.cch());
-                       })))
-            labels.emplace(metric, false);
+        // Those the trips' level of service kept (RoutingContext::keep_trip_car_labels) serve as
+        // they are: the same costs, paths and source side as labels built here.
+        std::unique_ptr<CchLabels> labels;
+        if (!times) {
+            labels = m_ctx.cchs->take_car_labels();
+            if (labels && (&labels->metric() != &metric || labels->forward() || labels->has_sums())) labels.reset();
+            if (!labels && (m_ctx.force_trip_labels || use_trip_labels(m_ctx.car, first[h + 1] - first[h], false, [&] {
+                                return CchLabels::entry_count(metric.cch());
+                            })))
+                labels = std::make_unique<CchLabels>(metric, false);
+        }
         group.clear();
         for (std::uint32_t k = first[h]; k < first[h + 1]; ++k)
             if (k == first[h] || queries[order[k]].from != queries[order[k - 1]].from) group.push_back(k);

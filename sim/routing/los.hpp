@@ -35,6 +35,10 @@ struct RoutingContext {
     // The same from labels (CchLabels) for every trip whatever the network's size and the trips'
     // number (tests; see use_trip_labels).
     bool force_trip_labels = false;
+    // compute_trip_los keeps the car's free-flow labels it builds (their sums dropped) in `cchs`
+    // for the next free-flow car answers that would build them again: the first day's car
+    // routes (set by a run whose simulated days follow; the answers are the same either way).
+    bool keep_trip_car_labels = false;
 };
 
 RoutingContext build_routing(const network::Network& net, const scenario::RoutingParams& params);

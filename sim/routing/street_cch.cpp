@@ -19,6 +19,8 @@ struct StreetCchs::Impl {
     std::array<std::optional<CchMetric>, core::mode_count> metric;
     std::array<std::once_flag, core::mode_count> zone_built;
     std::array<ZoneTable, core::mode_count> zone;
+    std::mutex car_labels_mutex;
+    std::unique_ptr<CchLabels> car_labels;
 };
 
 StreetCchs::StreetCchs() : m_impl(std::make_unique<Impl>()) {}
@@ -50,6 +52,16 @@ const StreetCchs::ZoneTable& StreetCchs::zone_table(core::Mode mode, const std::
     const auto m = core::mode_index(mode);
     std::call_once(m_impl->zone_built[m], [&] { tbb::this_task_arena::isolate([&] { m_impl->zone[m] = make(); }); });
     return m_impl->zone[m];
+}
+
+void StreetCchs::keep_car_labels(std::unique_ptr<CchLabels> labels) {
+    const std::lock_guard lock(m_impl->car_labels_mutex);
+    m_impl->car_labels = std::move(labels);
+}
+
+std::unique_ptr<CchLabels> StreetCchs::take_car_labels() {
+    const std::lock_guard lock(m_impl->car_labels_mutex);
+    return std::move(m_impl->car_labels);
 }
 
 bool StreetPathQuery::run(const StreetGraph& graph, std::uint32_t from, std::uint32_t to, double& time_s,

@@ -50,6 +50,13 @@ public:
     };
     const ZoneTable& zone_table(core::Mode mode, const std::function<ZoneTable()>& make);
 
+    // Labels of the car's free-flow metric (backward, without sums) kept by one step for the
+    // next that would build the same (the trips' level of service for the first day's car routes,
+    // RoutingContext::keep_trip_car_labels). take_car_labels() hands them over once (null when
+    // none are kept): their memory goes with their last user.
+    void keep_car_labels(std::unique_ptr<CchLabels> labels);
+    std::unique_ptr<CchLabels> take_car_labels();
+
 private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;

@@ -330,6 +330,31 @@ TEST_CASE("the trips' level of service and the walk and bike legs from labels eq
         CHECK(a.trip_first_leg == b.trip_first_leg);
     };
     same_legs(routing::route_trips(ctx, f.pop, f.modes, f.deps, {}, nullptr, nullptr, nullptr, &labels), by_labels);
+
+    // The car's labels kept by the trips' level of service (keep_trip_car_labels) for the next
+    // free-flow car answers, their sums dropped: the level of service is the same, and the routes
+    // that take them (here where the rule alone would ask queries) are the queries' arc for arc.
+    CHECK(ctx.cchs->take_car_labels() == nullptr);
+    ctx.keep_trip_car_labels = true;
+    const auto keeping = routing::compute_trip_los(ctx, f.pop);
+    ctx.keep_trip_car_labels = false;
+    for (std::size_t i = 0; i < core::mode_count; ++i) CHECK(keeping.time_s[i] == labels.time_s[i]);
+    CHECK(keeping.distance_m == labels.distance_m);
+    {
+        auto kept = ctx.cchs->take_car_labels();
+        REQUIRE(kept != nullptr);
+        CHECK_FALSE(kept->has_sums());
+        CHECK_FALSE(kept->forward());
+        CHECK(&kept->metric() == &routing::street_metric(ctx, core::Mode::car));
+        ctx.cchs->keep_car_labels(std::move(kept));
+    }
+    ctx.force_trip_labels = false;
+    const auto taken = routing::route_trips(ctx, f.pop, f.modes, f.deps);
+    CHECK(ctx.cchs->take_car_labels() == nullptr);  // handed over once
+    same_legs(taken, by_cch);
+    CHECK(taken.arc_rank == by_cch.arc_rank);
+    CHECK(taken.wide_arcs == by_cch.wide_arcs);
+    ctx.force_trip_labels = true;
     const double range = ctx.params.max_walk_trip_m;
     ctx.params.max_walk_trip_m = 1500;
     const auto ranged = routing::compute_trip_los(ctx, f.pop);
