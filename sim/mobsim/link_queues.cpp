@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "sim/core/rng.hpp"
+#include "sim/mobsim/radix_sort.hpp"
 
 namespace flemsim::mobsim {
 
@@ -125,9 +126,9 @@ void LinkQueues::enter(std::int32_t t, std::vector<VehicleRef>& entries) {
 void LinkQueues::collect_intents(std::int32_t t, std::vector<std::uint32_t>& woken) {
     m_intents.clear();
     m_by_target.clear();
-    std::sort(woken.begin(), woken.end());
+    sort_keys(woken, m_sort_scratch);
     woken.erase(std::unique(woken.begin(), woken.end()), woken.end());
-    std::sort(m_entry_links.begin(), m_entry_links.end());
+    sort_keys(m_entry_links, m_sort_scratch);
     if (woken.empty() && m_entry_links.empty()) return;
 
     // Each source writes its own slots.
@@ -159,7 +160,7 @@ void LinkQueues::collect_intents(std::int32_t t, std::vector<std::uint32_t>& wok
             ++k;
         }
     });
-    std::sort(m_by_target.begin(), m_by_target.end());
+    sort_indexed_keys(m_by_target, m_sort_scratch64);
     for (auto& k : m_by_target) k &= 0xffffffffu;
 }
 

@@ -157,6 +157,9 @@ private:
     std::vector<std::uint32_t> m_wake_target;  // per target group of apply: the link to wake (was empty), or arrive
     std::vector<std::uint32_t> m_moved_at, m_moved_end;
     std::vector<std::int32_t> m_moved_enter;
+    // Working memory of the per-second sorts (radix_sort.hpp).
+    std::vector<std::uint32_t> m_sort_scratch;
+    std::vector<std::uint64_t> m_sort_scratch64;
 };
 
 }  // namespace flemsim::mobsim
