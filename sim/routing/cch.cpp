@@ -1176,6 +1176,7 @@ void CchQuery::from_source(std::uint32_t source, double bound) {
     const auto& parent = g.elimination_parent();
     clear();
     m_source_kept = true;
+    m_target_whole = false;
     m_source = m_target = g.rank(source);  // no target yet: its search space is empty
     m_meeting = invalid_index;
     m_cost = infinity;
@@ -1199,7 +1200,42 @@ double CchQuery::to(std::uint32_t target, double bound) {
     return meet(true, bound);
 }
 
-double CchQuery::meet(bool source_done, double bound) {
+double CchQuery::to_whole(std::uint32_t target, double bound) {
+    if (!m_source_kept) throw std::logic_error("CchQuery::to_whole: no from_source() since the last run or metric");
+    const Cch& g = m_metric->cch();
+    const auto& parent = g.elimination_parent();
+    for (std::uint32_t x = m_target; x != invalid_index; x = parent[x]) m_backward_dist[x] = infinity;
+    m_target = g.rank(target);
+    m_backward_dist[m_target] = 0;
+    return meet(true, bound, true);
+}
+
+double CchQuery::swap_sides() {
+    if (!m_source_kept || !m_target_whole)
+        throw std::logic_error("CchQuery::swap_sides: no from_source() and to_whole()");
+    std::swap(m_forward_dist, m_backward_dist);
+    std::swap(m_forward_pred, m_backward_pred);
+    std::swap(m_source, m_target);
+    // The meeting as meet() finds it, from both sides' costs as they are: up to the lowest common
+    // ancestor, then the first rank of least f + b.
+    const auto& parent = m_metric->cch().elimination_parent();
+    std::uint32_t x = m_source, y = m_target;
+    while (x != y) {
+        if (x < y)
+            x = parent[x];
+        else
+            y = parent[y];
+    }
+    double best = infinity;
+    std::uint32_t meeting = invalid_index;
+    for (; x != invalid_index; x = parent[x])
+        if (m_forward_dist[x] + m_backward_dist[x] < best) best = m_forward_dist[x] + m_backward_dist[x], meeting = x;
+    m_meeting = meeting;
+    m_cost = best;
+    return best;
+}
+
+double CchQuery::meet(bool source_done, double bound, bool whole) {
     const auto& parent = m_metric->cch().elimination_parent();
     const auto forward = m_metric->query_arcs(true);
     const auto backward = m_metric->query_arcs(false);
@@ -1223,8 +1259,9 @@ double CchQuery::meet(bool source_done, double bound) {
         if (f + b < best) best = f + b, meeting = x;
         // A search that has reached the best cost cannot improve it (weights are >= 0).
         if (!source_done && f < best && f <= bound) relax(x, forward, m_forward_dist, m_forward_pred);
-        if (b < best && b <= bound) relax(x, backward, m_backward_dist, m_backward_pred);
+        if ((whole || b < best) && b <= bound) relax(x, backward, m_backward_dist, m_backward_pred);
     }
+    m_target_whole = whole;
     m_meeting = meeting;
     m_cost = best;
     return best;

@@ -261,6 +261,16 @@ public:
     // the cost). A source's bound is the largest of its targets'.
     void from_source(std::uint32_t source, double bound);
     double to(std::uint32_t target, double bound);
+    // to() with the target's search whole (every rank within the bound relaxed, as the source's),
+    // so that swap_sides() can answer the way back. The same cost and meeting as to() but where
+    // zero-weight arcs make ties.
+    double to_whole(std::uint32_t target, double bound = std::numeric_limits<double>::infinity());
+    // After from_source() and to_whole() on a metric whose forward and backward query arcs are
+    // the same (CchLabels::symmetric): the two searches change sides, and the query answers from
+    // the target back to the source, as from_source(target) and to_whole(source) would, bit for bit
+    // (both sides' costs and predecessors are the same arrays either way), without a search.
+    // Called again, it changes them back. Returns the cost.
+    double swap_sides();
     double cost() const { return m_cost; }
     // The original arcs of the last run's path, from source to target, appended to `arcs`; false
     // if unreached. Their weights sum to cost() up to rounding.
@@ -271,7 +281,7 @@ private:
                       std::vector<std::uint32_t>& pred);
     void clear();  // resets the last search spaces
     // The searches from m_source and m_target (ranks of cost above `bound` not relaxed).
-    double meet(bool source_done, double bound = std::numeric_limits<double>::infinity());
+    double meet(bool source_done, double bound = std::numeric_limits<double>::infinity(), bool whole = false);
 
     const CchMetric* m_metric;
     std::vector<double> m_forward_dist;  // by rank; +inf outside the last run's search spaces
@@ -284,7 +294,8 @@ private:
     std::uint32_t m_target = 0;
     std::uint32_t m_meeting = 0;
     bool m_dirty = false;
-    bool m_source_kept = false;  // the forward search of m_source is whole (from_source)
+    bool m_source_kept = false;   // the forward search of m_source is whole (from_source)
+    bool m_target_whole = false;  // so is the backward one of m_target (to_whole)
     double m_cost = 0;
 };
 

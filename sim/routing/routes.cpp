@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include "sim/core/rng.hpp"
 #include "sim/routing/dijkstra.hpp"
@@ -673,6 +674,12 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
             if (only_street && has_kind) f(tk);
         }
     };
+    // Walk legs of trips without rides on large networks whose walk metric is the same both ways
+    // (CchLabels::symmetric): by pairs of ends below, the legs both ways of a pair (a tour's way
+    // out and back) from the two ends' searches, the way back by the same searches with their
+    // sides swapped (CchQuery::swap_sides: the fresh query's answer, bit for bit). The way out
+    // asks a query for the far end alone, and the way back none, where otherwise each asks one.
+    const bool pair_walks = street_legs_by_cch(ctx, ctx.walk) && CchLabels::symmetric(street_metric(ctx, Mode::walk));
     struct Trees {
         ShortestPathTree walk, bike, lot_bike;
         std::optional<StreetPathQuery> walk_query, bike_query;  // street_legs_by_cch
@@ -718,6 +725,7 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                     if (kind != LegKind::walk && kind != LegKind::bike) continue;
                     s.arcs.clear();
                     if (!rides) {
+                        if (kind == LegKind::walk && pair_walks) continue;  // by pairs, below
                         // One search per origin and mode for its trips without rides, stopped
                         // once their destinations are settled (the paths of a full search); on
                         // large networks CCH queries, as route_trips does.
@@ -787,6 +795,78 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
             }
         }
     });
+    if (!pair_walks) return;
+
+    // The pairs' walk legs: by the lower end, then the higher, then leg. Each lower end's search
+    // is bounded by the largest of its legs' bounds, each higher end's (searched whole) by the
+    // largest of the pair's; a bound found too low is asked again without one, as above.
+    struct PairLeg {
+        std::uint32_t low, high, leg;
+        bool back;  // from the higher end to the lower
+    };
+    std::vector<PairLeg> pair_legs;
+    for (std::size_t t = 0; t < trips; ++t) {
+        const auto lb = routes.trip_first_leg[t], le = routes.trip_first_leg[t + 1];
+        bool rides = false;
+        for (auto l = lb; l < le; ++l) rides = rides || routes.leg_kind[l] == LegKind::ride;
+        if (rides) continue;
+        const auto o = trip_origin_node(pop, trip_person[t], t), d = trip_dest_node(pop, trip_person[t], t);
+        for (auto l = lb; l < le; ++l)
+            if (routes.leg_kind[l] == LegKind::walk) pair_legs.push_back({std::min(o, d), std::max(o, d), l, o > d});
+    }
+    std::sort(pair_legs.begin(), pair_legs.end(), [](const PairLeg& a, const PairLeg& b) {
+        return std::tuple{a.low, a.high, a.leg} < std::tuple{b.low, b.high, b.leg};
+    });
+    std::vector<std::size_t> low_first;
+    for (std::size_t k = 0; k < pair_legs.size(); ++k)
+        if (k == 0 || pair_legs[k].low != pair_legs[k - 1].low) low_first.push_back(k);
+    low_first.push_back(pair_legs.size());
+    const std::vector<std::uint32_t> no_arcs;
+    tbb::enumerable_thread_specific<StreetPathQuery> pair_queries(
+        [&] { return StreetPathQuery(street_metric(ctx, Mode::walk)); });
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, low_first.size() - 1, 16),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                          StreetPathQuery& q = pair_queries.local();
+                          for (std::size_t g = r.begin(); g != r.end(); ++g) {
+                              const std::size_t begin = low_first[g], end = low_first[g + 1];
+                              double source_bound = 0;
+                              for (auto k = begin; k < end; ++k)
+                                  source_bound = std::max(source_bound, leg_bound(pair_legs[k].leg));
+                              q.from(pair_legs[begin].low, source_bound);
+                              for (auto k = begin; k < end;) {
+                                  auto e = k;
+                                  double bound = 0;
+                                  bool back = false;
+                                  for (; e < end && pair_legs[e].high == pair_legs[k].high; ++e) {
+                                      bound = std::max(bound, leg_bound(pair_legs[e].leg));
+                                      back = back || pair_legs[e].back;
+                                  }
+                                  const std::uint32_t high = pair_legs[k].high;
+                                  double time_s = 0, length_m = 0;
+                                  bool found = false;
+                                  if (bound < unbounded && bound <= source_bound)
+                                      found = q.to_whole_within(ctx.walk, high, bound, time_s, length_m);
+                                  if (!found) {
+                                      // No bound, or one too low: the lower end searched whole (for its later pairs
+                                      // too).
+                                      if (source_bound < unbounded)
+                                          q.from(pair_legs[begin].low), source_bound = unbounded;
+                                      found = q.to_whole_within(ctx.walk, high, unbounded, time_s, length_m);
+                                  }
+                                  for (auto x = k; x < e; ++x)
+                                      if (!pair_legs[x].back)
+                                          visit(pair_legs[x].leg, ctx.walk, found ? q.arcs() : no_arcs);
+                                  if (back) {
+                                      const bool back_found = found && q.reverse(ctx.walk, time_s, length_m);
+                                      for (auto x = k; x < e; ++x)
+                                          if (pair_legs[x].back)
+                                              visit(pair_legs[x].leg, ctx.walk, back_found ? q.arcs() : no_arcs);
+                                      if (found) q.unreverse();
+                                  }
+                                  k = e;
+                              }
+                          }
+                      });
 }
 
 }  // namespace flemsim::routing

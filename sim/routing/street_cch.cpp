@@ -80,6 +80,12 @@ bool StreetPathQuery::to_within(const StreetGraph& graph, std::uint32_t to, doub
     return measure(graph, cost <= bound ? cost : std::numeric_limits<double>::infinity(), time_s, length_m, nullptr);
 }
 
+bool StreetPathQuery::to_whole_within(const StreetGraph& graph, std::uint32_t to, double bound, double& time_s,
+                                      double& length_m) {
+    const double cost = m_query.to_whole(to, bound);
+    return measure(graph, cost <= bound ? cost : std::numeric_limits<double>::infinity(), time_s, length_m, nullptr);
+}
+
 bool StreetPathQuery::measure(const StreetGraph& graph, double cost, double& time_s, double& length_m,
                               const double* arc_time_s) {
     m_arcs.clear();

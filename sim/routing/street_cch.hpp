@@ -94,6 +94,14 @@ public:
     // to() with a bound on the path's cost (CchQuery::to): false when unreached or the cost is
     // above the bound (then ask to() without one). Found, it is to()'s answer, bit for bit.
     bool to_within(const StreetGraph& graph, std::uint32_t to, double bound, double& time_s, double& length_m);
+    // to_within() with the target's side searched whole (CchQuery::to_whole); then, on a
+    // symmetric metric, reverse() answers the way back from `to` (CchQuery::swap_sides), measured
+    // the same way, and unreverse() changes the sides back (for the next to()).
+    bool to_whole_within(const StreetGraph& graph, std::uint32_t to, double bound, double& time_s, double& length_m);
+    bool reverse(const StreetGraph& graph, double& time_s, double& length_m) {
+        return measure(graph, m_query.swap_sides(), time_s, length_m, nullptr);
+    }
+    void unreverse() { m_query.swap_sides(); }
     const std::vector<std::uint32_t>& arcs() const { return m_arcs; }
 
 private:

@@ -925,3 +925,60 @@ TEST_CASE("one query object over several customizations of one hierarchy (the ca
     CchQuery q(m1);
     CHECK_THROWS_AS(q.set_metric(m2), std::invalid_argument);
 }
+
+TEST_CASE("a query's two sides swapped answer the way back on a symmetric metric, bit for bit") {
+    // Random graphs with every arc both ways at its weight (one-way, zero-time and zero-length
+    // arcs among them; odd seeds integer times, ties everywhere), whole and pruned: from_source(s)
+    // and to_whole(t) give run()'s cost; swapped, the cost and path of from_source(t) and
+    // to_whole(s); swapped back, their own again.
+    std::size_t checked = 0, with_path = 0;
+    for (std::uint64_t seed = 1; seed <= 16; ++seed) {
+        INFO("seed ", seed);
+        TestGraph t = random_graph(seed, 50, 600);
+        auto& g = t.graph;
+        std::vector<std::uint32_t> tail(g.tail.begin(), g.tail.end()), head(g.head.begin(), g.head.end());
+        std::vector<double> time(g.time_s.begin(), g.time_s.end()), length(g.length_m.begin(), g.length_m.end());
+        const std::size_t arcs = tail.size();
+        for (std::size_t a = 0; a < arcs; ++a)
+            tail.push_back(head[a]), head.push_back(tail[a]), time.push_back(time[a]), length.push_back(length[a]);
+        g = routing::make_graph(static_cast<std::uint32_t>(g.node_count()), tail, head, time, length, {});
+        const Cch cch(g, t.x, t.y);
+        core::Rng rng(seed, core::Stream::person_attributes, 0xccb);
+        for (const bool prune : {false, true}) {
+            CchMetric metric(cch, g.time_s);
+            if (prune) metric.prune_for_queries();
+            REQUIRE(CchLabels::symmetric(metric));
+            CchQuery a(metric), b(metric), fresh(metric);
+            const auto n = static_cast<std::uint32_t>(g.node_count());
+            for (int i = 0; i < 5; ++i) {
+                const std::uint32_t s = rng.below(n);
+                a.from_source(s);
+                for (int j = 0; j < 20; ++j) {
+                    const std::uint32_t target = j == 0 ? s : rng.below(n);
+                    INFO("prune ", prune, " source ", s, " target ", target);
+                    const double c = a.to_whole(target);
+                    CHECK(c == fresh.run(s, target));
+                    std::vector<std::uint32_t> out, out_again, back, back_fresh;
+                    const bool found = a.path(out);
+                    b.from_source(target);
+                    const double cb = b.to_whole(s);
+                    CHECK(a.swap_sides() == cb);
+                    CHECK(a.cost() == cb);
+                    CHECK(a.path(back) == b.path(back_fresh));
+                    CHECK(back == back_fresh);
+                    CHECK(a.swap_sides() == c);
+                    CHECK(a.path(out_again) == found);
+                    CHECK(out_again == out);
+                    ++checked;
+                    with_path += found && !out.empty();
+                }
+            }
+            // Without a whole target side there is nothing to swap.
+            a.from_source(0);
+            a.to(0);
+            CHECK_THROWS_AS(a.swap_sides(), std::logic_error);
+        }
+    }
+    CHECK(checked == 16 * 2 * 5 * 20);
+    CHECK(with_path > 300);
+}

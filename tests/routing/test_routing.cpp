@@ -742,6 +742,30 @@ TEST_CASE("walk and bike legs by CCH queries: the searches' lengths, and traced 
     CHECK(with_arcs > 10);
     CHECK(arcs_of(unknown) == bounded);
     CHECK(arcs_of(too_low) == bounded);
+    // The walk metric is the same both ways: the walk legs of trips without rides are traced by
+    // pairs of ends, the way back by the way out's searches swapped, each the path of a query
+    // from its own origin (the origin's side and the destination's searched whole), arc for arc.
+    REQUIRE(routing::CchLabels::symmetric(routing::street_metric(ctx, core::Mode::walk)));
+    routing::StreetPathQuery fresh(routing::street_metric(ctx, core::Mode::walk));
+    std::size_t walks = 0, back = 0;
+    for (std::uint32_t t = 0; t < pop.trip_count(); ++t) {
+        if (modes[t] != core::Mode::walk) continue;
+        const auto person = pop.person_of_tour(t / 2);
+        const auto o = routing::trip_origin_node(pop, person, t), d = routing::trip_dest_node(pop, person, t);
+        for (auto l = by_cch.trip_first_leg[t]; l < by_cch.trip_first_leg[t + 1]; ++l) {
+            if (by_cch.leg_kind[l] != routing::LegKind::walk) continue;
+            INFO("trip ", t, " leg ", l);
+            double time_s = 0, length_m = 0;
+            fresh.from(o);
+            const bool found =
+                fresh.to_whole_within(ctx.walk, d, std::numeric_limits<double>::infinity(), time_s, length_m);
+            CHECK(bounded[l] == (found ? fresh.arcs() : std::vector<std::uint32_t>{}));
+            ++walks;
+            back += o > d && !bounded[l].empty();
+        }
+    }
+    CHECK(walks > 10);
+    CHECK(back > 0);
 }
 
 TEST_CASE("a line that runs forward only cannot be ridden back") {
