@@ -1191,23 +1191,21 @@ double CchQuery::to(std::uint32_t target) {
 }
 
 double CchQuery::to(std::uint32_t target, double bound) {
+    return to_target(target, bound, false);
+}
+
+double CchQuery::to_whole(std::uint32_t target, double bound) {
+    return to_target(target, bound, true);
+}
+
+double CchQuery::to_target(std::uint32_t target, double bound, bool whole) {
     if (!m_source_kept) throw std::logic_error("CchQuery::to: no from_source() since the last run or metric");
     const Cch& g = m_metric->cch();
     const auto& parent = g.elimination_parent();
     for (std::uint32_t x = m_target; x != invalid_index; x = parent[x]) m_backward_dist[x] = infinity;
     m_target = g.rank(target);
     m_backward_dist[m_target] = 0;
-    return meet(true, bound);
-}
-
-double CchQuery::to_whole(std::uint32_t target, double bound) {
-    if (!m_source_kept) throw std::logic_error("CchQuery::to_whole: no from_source() since the last run or metric");
-    const Cch& g = m_metric->cch();
-    const auto& parent = g.elimination_parent();
-    for (std::uint32_t x = m_target; x != invalid_index; x = parent[x]) m_backward_dist[x] = infinity;
-    m_target = g.rank(target);
-    m_backward_dist[m_target] = 0;
-    return meet(true, bound, true);
+    return meet(true, bound, whole);
 }
 
 double CchQuery::swap_sides() {

@@ -280,6 +280,8 @@ private:
     static void relax(std::uint32_t rank, const CchMetric::ArcView& arcs, std::vector<double>& dist,
                       std::vector<std::uint32_t>& pred);
     void clear();  // resets the last search spaces
+    // to() and to_whole(): the last target's search reset, the new one's run and met.
+    double to_target(std::uint32_t target, double bound, bool whole);
     // The searches from m_source and m_target (ranks of cost above `bound` not relaxed).
     double meet(bool source_done, double bound = std::numeric_limits<double>::infinity(), bool whole = false);
 

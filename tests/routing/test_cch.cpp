@@ -103,6 +103,16 @@ TestGraph random_graph(std::uint64_t seed, std::uint32_t min_nodes = 50, std::ui
     return t;
 }
 
+// Every arc of `g` also the other way with its time and length: a symmetric metric.
+void make_symmetric(StreetGraph& g) {
+    std::vector<std::uint32_t> tail(g.tail.begin(), g.tail.end()), head(g.head.begin(), g.head.end());
+    std::vector<double> time(g.time_s.begin(), g.time_s.end()), length(g.length_m.begin(), g.length_m.end());
+    const std::size_t arcs = tail.size();
+    for (std::size_t a = 0; a < arcs; ++a)
+        tail.push_back(head[a]), head.push_back(tail[a]), time.push_back(time[a]), length.push_back(length[a]);
+    g = routing::make_graph(static_cast<std::uint32_t>(g.node_count()), tail, head, time, length, {});
+}
+
 // The path is consecutive arcs from source to target whose weights sum to the cost.
 void check_path(const StreetGraph& g, const std::vector<std::uint32_t>& arcs, std::uint32_t source,
                 std::uint32_t target, double cost, const std::vector<double>& weight) {
@@ -544,13 +554,7 @@ TEST_CASE("labels give the queries' costs bit for bit, and the least-cost path's
         INFO("seed ", seed);
         TestGraph t = random_graph(seed, 50, 800);
         if (seed % 4 == 0) {  // every arc both ways with its weight: a symmetric metric
-            auto& g = t.graph;
-            std::vector<std::uint32_t> tail(g.tail.begin(), g.tail.end()), head(g.head.begin(), g.head.end());
-            std::vector<double> time(g.time_s.begin(), g.time_s.end()), length(g.length_m.begin(), g.length_m.end());
-            const std::size_t arcs = tail.size();
-            for (std::size_t a = 0; a < arcs; ++a)
-                tail.push_back(head[a]), head.push_back(tail[a]), time.push_back(time[a]), length.push_back(length[a]);
-            g = routing::make_graph(static_cast<std::uint32_t>(g.node_count()), tail, head, time, length, {});
+            make_symmetric(t.graph);
         }
         // Where paths are unique (positive real weights), the sums are the query path's.
         const bool unique = seed % 2 == 0 && seed % 4 != 0;
@@ -935,13 +939,8 @@ TEST_CASE("a query's two sides swapped answer the way back on a symmetric metric
     for (std::uint64_t seed = 1; seed <= 16; ++seed) {
         INFO("seed ", seed);
         TestGraph t = random_graph(seed, 50, 600);
-        auto& g = t.graph;
-        std::vector<std::uint32_t> tail(g.tail.begin(), g.tail.end()), head(g.head.begin(), g.head.end());
-        std::vector<double> time(g.time_s.begin(), g.time_s.end()), length(g.length_m.begin(), g.length_m.end());
-        const std::size_t arcs = tail.size();
-        for (std::size_t a = 0; a < arcs; ++a)
-            tail.push_back(head[a]), head.push_back(tail[a]), time.push_back(time[a]), length.push_back(length[a]);
-        g = routing::make_graph(static_cast<std::uint32_t>(g.node_count()), tail, head, time, length, {});
+        make_symmetric(t.graph);
+        const auto& g = t.graph;
         const Cch cch(g, t.x, t.y);
         core::Rng rng(seed, core::Stream::person_attributes, 0xccb);
         for (const bool prune : {false, true}) {
