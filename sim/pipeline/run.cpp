@@ -265,9 +265,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     clock.lap("population synthesis");
 
     // With simulated days to follow, the car's free-flow labels serve the first day's routes too.
-    ctx.keep_trip_car_labels = s.simulation.enabled;
-    auto los = routing::compute_trip_los(ctx, pop);
-    ctx.keep_trip_car_labels = false;
+    auto los = routing::compute_trip_los(ctx, pop, s.simulation.enabled);
     // A trip's band for calibration: the street distance of its tour's trip out, in km.
     std::vector<float> tour_band_km(pop.trip_count());
     for (std::size_t tour = 0; tour < pop.tour_count(); ++tour)

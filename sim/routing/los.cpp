@@ -514,7 +514,7 @@ void for_each_lot_block(const RoutingContext& ctx, const population::Population&
 
 }  // namespace
 
-TripLos compute_trip_los(const RoutingContext& ctx, const population::Population& pop) {
+TripLos compute_trip_los(const RoutingContext& ctx, const population::Population& pop, bool keep_car_labels) {
     const std::size_t trips = pop.trip_count();
     TripLos los;
     los.available.assign(trips, 0);
@@ -734,7 +734,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                 }
             }
         });
-        if (mode == Mode::car && ctx.keep_trip_car_labels) {
+        if (mode == Mode::car && keep_car_labels) {
             kept->drop_sums();
             ctx.cchs->keep_car_labels(std::move(kept));
         }
@@ -849,7 +849,7 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         // The free-flow paths of as many queries as nodes (the first day's car routes) from labels
         // (use_trip_labels; CchLabelQuery::path gives the queries' paths, arc for arc, measured
         // below as StreetPathQuery measures them: the same bits).
-        // Those the trips' level of service kept (RoutingContext::keep_trip_car_labels) serve as
+        // Those the trips' level of service kept (compute_trip_los's keep_car_labels) serve as
         // they are: the same costs, paths and source side as labels built here.
         std::unique_ptr<CchLabels> labels;
         if (!times) {

@@ -35,10 +35,6 @@ struct RoutingContext {
     // The same from labels (CchLabels) for every trip whatever the network's size and the trips'
     // number (tests; see use_trip_labels).
     bool force_trip_labels = false;
-    // compute_trip_los keeps the car's free-flow labels it builds (their sums dropped) in `cchs`
-    // for the next free-flow car answers that would build them again: the first day's car
-    // routes (set by a run whose simulated days follow; the answers are the same either way).
-    bool keep_trip_car_labels = false;
 };
 
 RoutingContext build_routing(const network::Network& net, const scenario::RoutingParams& params);
@@ -203,7 +199,11 @@ std::uint32_t trip_dest_node(const population::Population& pop, std::uint32_t pe
 
 // Parallel over origin nodes (one tree per origin and street mode, one transit search per
 // origin and hour); deterministic: each trip's values come from its own origin's search.
-TripLos compute_trip_los(const RoutingContext& ctx, const population::Population& pop);
+// `keep_car_labels`: the car's free-flow labels, where it builds them, are kept (their sums
+// dropped) in the context's `cchs` for the next free-flow car answers that would build them
+// again, the first day's car routes (a run whose simulated days follow; the answers are the same
+// either way).
+TripLos compute_trip_los(const RoutingContext& ctx, const population::Population& pop, bool keep_car_labels = false);
 
 // Zone-to-zone street trees (skims, the demand models' level of service, impedances) come from a
 // Dijkstra search per zone and mode, or on large networks 8 at a time from batched PHAST with the

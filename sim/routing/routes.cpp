@@ -821,7 +821,35 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
     for (std::size_t k = 0; k < pair_legs.size(); ++k)
         if (k == 0 || pair_legs[k].low != pair_legs[k - 1].low) low_first.push_back(k);
     low_first.push_back(pair_legs.size());
+    // The legs [k, e) of one pair (its lower end's search in `q`, bounded by `source_bound`): the
+    // far end searched, the legs out visited, then the legs back by the sides swapped.
     const std::vector<std::uint32_t> no_arcs;
+    const auto trace_pair = [&](StreetPathQuery& q, std::size_t k, std::size_t e, std::uint32_t low,
+                                double& source_bound) {
+        double bound = 0;
+        bool back = false;
+        for (auto x = k; x < e; ++x) {
+            bound = std::max(bound, leg_bound(pair_legs[x].leg));
+            back = back || pair_legs[x].back;
+        }
+        const std::uint32_t high = pair_legs[k].high;
+        double time_s = 0, length_m = 0;
+        bool found = false;
+        if (bound < unbounded && bound <= source_bound)
+            found = q.to_whole_within(ctx.walk, high, bound, time_s, length_m);
+        if (!found) {
+            // No bound, or one too low: the lower end searched whole (for its later pairs too).
+            if (source_bound < unbounded) q.from(low), source_bound = unbounded;
+            found = q.to_whole_within(ctx.walk, high, unbounded, time_s, length_m);
+        }
+        for (auto x = k; x < e; ++x)
+            if (!pair_legs[x].back) visit(pair_legs[x].leg, ctx.walk, found ? q.arcs() : no_arcs);
+        if (!back) return;
+        const bool back_found = found && q.reverse(ctx.walk, time_s, length_m);
+        for (auto x = k; x < e; ++x)
+            if (pair_legs[x].back) visit(pair_legs[x].leg, ctx.walk, back_found ? q.arcs() : no_arcs);
+        if (found) q.unreverse();
+    };
     tbb::enumerable_thread_specific<StreetPathQuery> pair_queries(
         [&] { return StreetPathQuery(street_metric(ctx, Mode::walk)); });
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, low_first.size() - 1, 16),
@@ -829,40 +857,15 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                           StreetPathQuery& q = pair_queries.local();
                           for (std::size_t g = r.begin(); g != r.end(); ++g) {
                               const std::size_t begin = low_first[g], end = low_first[g + 1];
+                              const std::uint32_t low = pair_legs[begin].low;
                               double source_bound = 0;
                               for (auto k = begin; k < end; ++k)
                                   source_bound = std::max(source_bound, leg_bound(pair_legs[k].leg));
-                              q.from(pair_legs[begin].low, source_bound);
+                              q.from(low, source_bound);
                               for (auto k = begin; k < end;) {
                                   auto e = k;
-                                  double bound = 0;
-                                  bool back = false;
-                                  for (; e < end && pair_legs[e].high == pair_legs[k].high; ++e) {
-                                      bound = std::max(bound, leg_bound(pair_legs[e].leg));
-                                      back = back || pair_legs[e].back;
-                                  }
-                                  const std::uint32_t high = pair_legs[k].high;
-                                  double time_s = 0, length_m = 0;
-                                  bool found = false;
-                                  if (bound < unbounded && bound <= source_bound)
-                                      found = q.to_whole_within(ctx.walk, high, bound, time_s, length_m);
-                                  if (!found) {
-                                      // No bound, or one too low: the lower end searched whole (for its later pairs
-                                      // too).
-                                      if (source_bound < unbounded)
-                                          q.from(pair_legs[begin].low), source_bound = unbounded;
-                                      found = q.to_whole_within(ctx.walk, high, unbounded, time_s, length_m);
-                                  }
-                                  for (auto x = k; x < e; ++x)
-                                      if (!pair_legs[x].back)
-                                          visit(pair_legs[x].leg, ctx.walk, found ? q.arcs() : no_arcs);
-                                  if (back) {
-                                      const bool back_found = found && q.reverse(ctx.walk, time_s, length_m);
-                                      for (auto x = k; x < e; ++x)
-                                          if (pair_legs[x].back)
-                                              visit(pair_legs[x].leg, ctx.walk, back_found ? q.arcs() : no_arcs);
-                                      if (found) q.unreverse();
-                                  }
+                                  while (e < end && pair_legs[e].high == pair_legs[k].high) ++e;
+                                  trace_pair(q, k, e, low, source_bound);
                                   k = e;
                               }
                           }

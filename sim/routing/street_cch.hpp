@@ -52,7 +52,7 @@ public:
 
     // Labels of the car's free-flow metric (backward, without sums) kept by one step for the
     // next that would build the same (the trips' level of service for the first day's car routes,
-    // RoutingContext::keep_trip_car_labels). take_car_labels() hands them over once (null when
+    // compute_trip_los's keep_car_labels). take_car_labels() hands them over once (null when
     // none are kept): their memory goes with their last user.
     void keep_car_labels(std::unique_ptr<CchLabels> labels);
     std::unique_ptr<CchLabels> take_car_labels();

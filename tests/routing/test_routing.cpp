@@ -331,13 +331,11 @@ TEST_CASE("the trips' level of service and the walk and bike legs from labels eq
     };
     same_legs(routing::route_trips(ctx, f.pop, f.modes, f.deps, {}, nullptr, nullptr, nullptr, &labels), by_labels);
 
-    // The car's labels kept by the trips' level of service (keep_trip_car_labels) for the next
+    // The car's labels kept by the trips' level of service (keep_car_labels) for the next
     // free-flow car answers, their sums dropped: the level of service is the same, and the routes
     // that take them (here where the rule alone would ask queries) are the queries' arc for arc.
     CHECK(ctx.cchs->take_car_labels() == nullptr);
-    ctx.keep_trip_car_labels = true;
-    const auto keeping = routing::compute_trip_los(ctx, f.pop);
-    ctx.keep_trip_car_labels = false;
+    const auto keeping = routing::compute_trip_los(ctx, f.pop, true);
     for (std::size_t i = 0; i < core::mode_count; ++i) CHECK(keeping.time_s[i] == labels.time_s[i]);
     CHECK(keeping.distance_m == labels.distance_m);
     {
