@@ -35,6 +35,11 @@ constexpr double infinity = std::numeric_limits<double>::infinity();
 constexpr std::uint32_t shortcut_bit = std::uint32_t{1} << 31;
 // Ids must stay below shortcut_bit (and below invalid_index in every CSR offset).
 constexpr std::size_t max_ids = shortcut_bit;
+// A shortcut's second arc zy after its first, z's arc to the lower end in `middle` (the via).
+constexpr std::uint16_t second_offset(std::uint32_t middle, std::uint32_t zy) {
+    const std::uint32_t offset = zy - (middle & ~shortcut_bit);
+    return offset < CchMetric::far_offset ? static_cast<std::uint16_t>(offset) : CchMetric::far_offset;
+}
 
 // A node with more upward arcs than this is customized as several tasks of chunk_arcs arcs: the
 // top separators are one node per level, and their arcs carry a large share of the triangles.
@@ -505,17 +510,22 @@ bool avx512_available() {
 bool has_avx512 = avx512_available();
 
 // Customization's triangles of one lower neighbour z for `len` consecutive arcs of x (weights
-// forward[0 .. len), backward[...], middle nodes forward_via[...], backward_via[...]) whose heads
-// are those of z's `len` consecutive arcs (z_forward[0 .. len), z_backward[...]), through z's arcs
-// to and from x (x_to_z, z_to_x): eight arcs at a time, each lane the scalar loop's addition and
-// strict comparison, the middle node written where the weight improves. One arc per lane: the same
-// bits as the scalar loop.
+// forward[0 .. len), backward[...], ways forward_via[...], backward_via[...], forward_offset[...],
+// backward_offset[...]) whose heads are those of z's `len` consecutive arcs (z_forward[0 .. len),
+// z_backward[...], the first of them `offset` arcs after z's arc to x), through z's arcs to and from x
+// (x_to_z, z_to_x): eight arcs at a time, each lane the scalar loop's addition and strict
+// comparison, the way (`middle`, and the lane's offset, second_offset's saturation) written where
+// the weight improves. One arc per lane: the same bits as the scalar loop.
 __attribute__((target("avx512f,avx512vl"))) void relax_triangles_avx512(
     double x_to_z, double z_to_x, const double* z_forward, const double* z_backward, double* forward, double* backward,
-    std::uint32_t* forward_via, std::uint32_t* backward_via, std::uint32_t len, std::uint32_t middle) {
+    std::uint32_t* forward_via, std::uint32_t* backward_via, std::uint16_t* forward_offset,
+    std::uint16_t* backward_offset, std::uint32_t len, std::uint32_t middle, std::uint32_t offset) {
     const __m512d xz = _mm512_set1_pd(x_to_z), zx = _mm512_set1_pd(z_to_x);
     const __m256i via = _mm256_set1_epi32(static_cast<int>(middle));
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (std::uint32_t j = 0; j < len; j += 8) {
+        // Offsets of 0xFFFF and more saturate to far_offset (unsigned).
+        const __m256i at = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(offset + j)), lane);
         const __mmask8 lanes = len - j >= 8 ? __mmask8(0xFF) : static_cast<__mmask8>((1u << (len - j)) - 1);
         const __m512d f = _mm512_add_pd(xz, _mm512_maskz_loadu_pd(lanes, z_forward + j));
         const __mmask8 better_f =
@@ -523,6 +533,7 @@ __attribute__((target("avx512f,avx512vl"))) void relax_triangles_avx512(
         if (better_f) {
             _mm512_mask_storeu_pd(forward + j, better_f, f);
             _mm256_mask_storeu_epi32(forward_via + j, better_f, via);
+            _mm256_mask_cvtusepi32_storeu_epi16(forward_offset + j, better_f, at);
         }
         const __m512d b = _mm512_add_pd(_mm512_maskz_loadu_pd(lanes, z_backward + j), zx);
         const __mmask8 better_b =
@@ -530,6 +541,7 @@ __attribute__((target("avx512f,avx512vl"))) void relax_triangles_avx512(
         if (better_b) {
             _mm512_mask_storeu_pd(backward + j, better_b, b);
             _mm256_mask_storeu_epi32(backward_via + j, better_b, via);
+            _mm256_mask_cvtusepi32_storeu_epi16(backward_offset + j, better_b, at);
         }
     }
 }
@@ -571,7 +583,9 @@ CchMetric::CchMetric(const Cch& cch)
       m_forward(cch.arc_count(), infinity),
       m_backward(cch.arc_count(), infinity),
       m_forward_via(cch.arc_count(), invalid_index),
-      m_backward_via(cch.arc_count(), invalid_index) {}
+      m_backward_via(cch.arc_count(), invalid_index),
+      m_forward_offset(cch.arc_count(), 0),
+      m_backward_offset(cch.arc_count(), 0) {}
 
 CchMetric::CchMetric(const Cch& cch, std::span<const double> arc_weight) : CchMetric(cch) {
     customize(arc_weight);
@@ -587,6 +601,8 @@ void CchMetric::customize(std::span<const double> arc_weight) {
     std::fill(m_backward.begin(), m_backward.end(), infinity);
     std::fill(m_forward_via.begin(), m_forward_via.end(), invalid_index);
     std::fill(m_backward_via.begin(), m_backward_via.end(), invalid_index);
+    std::fill(m_forward_offset.begin(), m_forward_offset.end(), 0);
+    std::fill(m_backward_offset.begin(), m_backward_offset.end(), 0);
     for (std::uint32_t a = 0; a < arc_weight.size(); ++a) {
         const double w = arc_weight[a];
         if (!(w >= 0))
@@ -609,6 +625,8 @@ void CchMetric::customize(std::span<const double> arc_weight) {
     double* backward = m_backward.data();
     std::uint32_t* forward_via = m_forward_via.data();
     std::uint32_t* backward_via = m_backward_via.data();
+    std::uint16_t* forward_offset = m_forward_offset.data();
+    std::uint16_t* backward_offset = m_backward_offset.data();
     const std::size_t n = g.node_count();
     // Per thread: the arc from the task's node to each of its upward neighbours (by chains: the
     // position of each head among the task's heads), and the chains' tables.
@@ -661,7 +679,8 @@ void CchMetric::customize(std::span<const double> arc_weight) {
 #if FLEMSIM_X86_SIMD
                 if (has_avx512 && len >= dense_min_arcs) {
                     relax_triangles_avx512(x_to_z, z_to_x, forward + zy, backward + zy, forward + xy0, backward + xy0,
-                                           forward_via + xy0, backward_via + xy0, len, middle);
+                                           forward_via + xy0, backward_via + xy0, forward_offset + xy0,
+                                           backward_offset + xy0, len, middle, zy - zx);
                     zy += len;
                     continue;
                 }
@@ -671,9 +690,11 @@ void CchMetric::customize(std::span<const double> arc_weight) {
                 // slower.
                 for (std::uint32_t xy = xy0; xy < xy0 + len; ++xy, ++zy) {
                     const double f = x_to_z + forward[zy];
-                    if (f < forward[xy]) forward[xy] = f, forward_via[xy] = middle;
+                    if (f < forward[xy])
+                        forward[xy] = f, forward_via[xy] = middle, forward_offset[xy] = second_offset(middle, zy);
                     const double b = backward[zy] + z_to_x;
-                    if (b < backward[xy]) backward[xy] = b, backward_via[xy] = middle;
+                    if (b < backward[xy])
+                        backward[xy] = b, backward_via[xy] = middle, backward_offset[xy] = second_offset(middle, zy);
                 }
             }
         }
@@ -708,7 +729,8 @@ void CchMetric::customize(std::span<const double> arc_weight) {
             const std::uint32_t xy0 = row[at[i]];
             if (has_avx512 && len >= dense_min_arcs && row[at[i + len - 1]] == xy0 + len - 1) {
                 relax_triangles_avx512(x_to_z, z_to_x, forward + zc + i, backward + zc + i, forward + xy0,
-                                       backward + xy0, forward_via + xy0, backward_via + xy0, len, middle);
+                                       backward + xy0, forward_via + xy0, backward_via + xy0, forward_offset + xy0,
+                                       backward_offset + xy0, len, middle, zc + i - (middle & ~shortcut_bit));
                 continue;
             }
 #endif
@@ -717,9 +739,11 @@ void CchMetric::customize(std::span<const double> arc_weight) {
             for (std::uint32_t c = zc + i; c < zc + i + len; ++c) {
                 const std::uint32_t xy = row[at[c - zc]];
                 const double f = x_to_z + forward[c];
-                if (f < forward[xy]) forward[xy] = f, forward_via[xy] = middle;
+                if (f < forward[xy])
+                    forward[xy] = f, forward_via[xy] = middle, forward_offset[xy] = second_offset(middle, c);
                 const double b = backward[c] + z_to_x;
-                if (b < backward[xy]) backward[xy] = b, backward_via[xy] = middle;
+                if (b < backward[xy])
+                    backward[xy] = b, backward_via[xy] = middle, backward_offset[xy] = second_offset(middle, c);
             }
         }
     };
@@ -965,10 +989,16 @@ std::size_t CchMetric::query_arc_count(bool forward) const {
     return q.first.empty() ? m_cch->arc_count() : q.head.size();
 }
 
+std::uint32_t CchMetric::second_arc(std::uint32_t arc, bool forward) const {
+    const std::uint32_t zx = (forward ? m_forward_via[arc] : m_backward_via[arc]) & ~shortcut_bit;
+    const std::uint16_t offset = forward ? m_forward_offset[arc] : m_backward_offset[arc];
+    return offset != far_offset ? zx + offset : m_cch->find_arc_after(zx, m_cch->m_up_head[arc]);
+}
+
 void CchMetric::unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t>& arcs,
                        std::vector<std::uint32_t>& stack) const {
-    const Cch& g = *m_cch;
-    // Entries are arc * 2 + upward; the second half of a shortcut is pushed first.
+    // Entries are arc * 2 + upward; the second half of a shortcut is pushed first (and its way
+    // fetched while the first half unpacks).
     stack.clear();
     stack.push_back(arc * 2 + (upward ? 1 : 0));
     while (!stack.empty()) {
@@ -982,11 +1012,15 @@ void CchMetric::unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t
             arcs.push_back(via);
             continue;
         }
-        const std::uint32_t zx = via & ~shortcut_bit, zy = g.find_arc_after(zx, g.m_up_head[c]);
+        const std::uint32_t zx = via & ~shortcut_bit, zy = second_arc(c, up);
         if (up) {  // x -> z -> y
+            __builtin_prefetch(&m_forward_via[zy]);
+            __builtin_prefetch(&m_forward_offset[zy]);
             stack.push_back(zy * 2 + 1);
             stack.push_back(zx * 2);
         } else {  // y -> z -> x
+            __builtin_prefetch(&m_forward_via[zx]);
+            __builtin_prefetch(&m_forward_offset[zx]);
             stack.push_back(zx * 2 + 1);
             stack.push_back(zy * 2);
         }
@@ -1012,7 +1046,7 @@ CchMetric::PathSums CchMetric::path_sums(std::span<const double> arc_value) cons
                 sum = arc_value[via];
                 continue;
             }
-            const std::uint32_t zx = via & ~shortcut_bit, zy = g.find_arc_after(zx, g.m_up_head[c]);
+            const std::uint32_t zx = via & ~shortcut_bit, zy = second_arc(c, up);
             sum = up ? out.backward[zx] + out.forward[zy] : out.backward[zy] + out.forward[zx];
         }
     if (pruned())

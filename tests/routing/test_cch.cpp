@@ -353,6 +353,34 @@ TEST_CASE("nested dissection ranks a separator along its cut") {
     CHECK((std::is_sorted(ys.begin(), ys.end()) || std::is_sorted(ys.rbegin(), ys.rend())));
 }
 
+// Every shortcut's way is a triangle of the hierarchy that gives its weight: z's arcs to its
+// lower end x (the via) and to its upper end y (the via's arc and the offset, as
+// Cch::find_arc_after finds it among z's arcs), x -> z -> y forward and y -> z -> x backward, at
+// the shortcut's weight.
+void check_vias(const Cch& cch, const CchMetric& metric) {
+    constexpr std::uint32_t shortcut = std::uint32_t{1} << 31;
+    const auto& tail = cch.up_tail();
+    const auto& head = cch.up_head();
+    std::size_t shortcuts = 0, wrong = 0;
+    for (std::uint32_t c = 0; c < cch.arc_count(); ++c)
+        for (const bool up : {true, false}) {
+            const std::uint32_t via = (up ? metric.forward_via() : metric.backward_via())[c];
+            if (via == core::invalid_index || !(via & shortcut)) continue;
+            ++shortcuts;
+            const std::uint16_t offset = (up ? metric.forward_offset() : metric.backward_offset())[c];
+            const std::uint32_t zx = via & ~shortcut, zy = zx + offset;
+            if (metric.second_arc(c, up) != zy) ++wrong;
+            const double w = up ? metric.forward_weight()[c] : metric.backward_weight()[c];
+            const double through = up ? metric.backward_weight()[zx] + metric.forward_weight()[zy]
+                                      : metric.backward_weight()[zy] + metric.forward_weight()[zx];
+            if (zx >= cch.arc_count() || zy >= cch.arc_count() || tail[zx] != tail[zy] || head[zx] != tail[c] ||
+                head[zy] != head[c] || zy != cch.find_arc_after(zx, head[c]) || through != w)
+                ++wrong;
+        }
+    CHECK(shortcuts > 0);
+    CHECK(wrong == 0);
+}
+
 TEST_CASE("customization by chains equals node by node on random graphs, bit for bit") {
     // Chains of any width (the default takes only wide nodes, which small graphs lack), in slices
     // of 7 heads on odd seeds (several tasks a chain), on the graphs' times (zero-time and one-way
@@ -378,10 +406,13 @@ TEST_CASE("customization by chains equals node by node on random graphs, bit for
                 const CchMetric by_node(cch, *weight);
                 routing::set_cch_chains(true, 1, slice);
                 const CchMetric by_chain(cch, *weight);
+                check_vias(cch, by_chain);
                 CHECK(by_chain.forward_weight() == by_node.forward_weight());
                 CHECK(by_chain.backward_weight() == by_node.backward_weight());
                 CHECK(by_chain.forward_via() == by_node.forward_via());
                 CHECK(by_chain.backward_via() == by_node.backward_via());
+                CHECK(by_chain.forward_offset() == by_node.forward_offset());
+                CHECK(by_chain.backward_offset() == by_node.backward_offset());
             }
         }
     }
@@ -744,6 +775,7 @@ TEST_CASE(
         std::pair<std::vector<std::uint32_t>, std::vector<double>> pruned_first;
         std::vector<double> forward, backward, costs;
         std::vector<std::uint32_t> forward_via, backward_via;
+        std::vector<std::uint16_t> forward_offset, backward_offset;
         std::vector<std::vector<std::uint32_t>> paths;
         bool first = true;
         for (const bool vector : {false, true}) {
@@ -757,6 +789,7 @@ TEST_CASE(
                 CchMetric pruned(cch, *weight);
                 pruned.prune_for_queries();
                 const CchMetric metric(cch, *weight);
+                check_vias(cch, metric);
                 // Paths and costs on the whole hierarchy and on the query graph.
                 std::vector<std::vector<std::uint32_t>> p(40);
                 std::vector<double> c(40);
@@ -773,6 +806,8 @@ TEST_CASE(
                     backward = metric.backward_weight();
                     forward_via = metric.forward_via();
                     backward_via = metric.backward_via();
+                    forward_offset = metric.forward_offset();
+                    backward_offset = metric.backward_offset();
                     paths = p;
                     costs = c;
                     first = false;
@@ -782,6 +817,8 @@ TEST_CASE(
                     CHECK(metric.backward_weight() == backward);
                     CHECK(metric.forward_via() == forward_via);
                     CHECK(metric.backward_via() == backward_via);
+                    CHECK(metric.forward_offset() == forward_offset);
+                    CHECK(metric.backward_offset() == backward_offset);
                     CHECK(c == costs);
                     CHECK(p == paths);
                 }
