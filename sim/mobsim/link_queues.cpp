@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "sim/core/rng.hpp"
 #include "sim/mobsim/radix_sort.hpp"
@@ -40,17 +42,15 @@ LinkQueues::LinkQueues(const MobsimContext& ctx, const routing::TripRoutes& rout
     m_link_dir_count = net.link_count() * 2;
     m_cars.assign(m_link_dir_count * volume_hours, 0);
     m_buses.assign(m_cars.size(), 0);
-    m_time_sum.assign(arcs * volume_hours, 0.0);
-    m_time_count.assign(arcs * volume_hours, 0);
-    m_link_dir.resize(arcs);
+    m_times.assign(arcs * volume_hours, 0);
     for (std::size_t a = 0; a < arcs; ++a) {
         const std::uint32_t link = m_car.link[a];
-        m_link_dir[a] = link * 2 + (m_car.tail[a] == net.link_from[link] ? 0 : 1);
+        m_link[a].link_dir = link * 2 + (m_car.tail[a] == net.link_from[link] ? 0 : 1);
     }
 }
 
 std::size_t LinkQueues::volume_index(std::uint32_t arc, std::int32_t t) const {
-    return hour_of(t) * m_link_dir_count + m_link_dir[arc];
+    return hour_of(t) * m_link_dir_count + m_link[arc].link_dir;
 }
 
 namespace {
@@ -70,8 +70,17 @@ std::vector<T> by_slot(const std::vector<T>& by_hour) {
 void LinkQueues::finish() {
     m_res.cars = by_slot(m_cars);
     m_res.buses = by_slot(m_buses);
-    m_res.car_time_sum = by_slot(m_time_sum);
-    m_res.car_time_count = by_slot(m_time_count);
+    // The seconds, whole numbers far below 2^53, are the same as summed in a double.
+    const std::size_t arcs = m_times.size() / volume_hours;
+    m_res.car_time_sum.resize(m_times.size());
+    m_res.car_time_count.resize(m_times.size());
+    for (std::size_t h = 0; h < volume_hours; ++h)
+        for (std::size_t a = 0; a < arcs; ++a) {
+            const std::uint64_t times = m_times[h * arcs + a];
+            m_res.car_time_sum[a * volume_hours + h] =
+                static_cast<double>(times & ((std::uint64_t{1} << time_sum_bits) - 1));
+            m_res.car_time_count[a * volume_hours + h] = static_cast<std::uint32_t>(times >> time_sum_bits);
+        }
 }
 
 // A car follows its leg's links; a bus the car path of the segment it drives. Both as a range
@@ -308,9 +317,14 @@ std::int32_t LinkQueues::release_link(std::uint32_t a, std::uint32_t accepted, b
         m_moved_at[first + c] = item.at + 1;
         m_moved_end[first + c] = item.end;
         if (!item.vehicle.is_bus()) {
-            const std::size_t slot = hour_of(item.enter_s) * m_car.arc_count() + a;
-            m_time_sum[slot] += t - item.enter_s;
-            ++m_time_count[slot];
+            std::uint64_t& times = m_times[hour_of(item.enter_s) * m_car.arc_count() + a];
+            // 16.7 million cars out of one link in an hour, or 2^40 seconds on it, cannot happen
+            // on a road; said rather than wrapped if a network's capacities ever allow it.
+            if (times >> time_sum_bits == (std::uint64_t{1} << time_count_bits) - 1 ||
+                (times & ((std::uint64_t{1} << time_sum_bits) - 1)) > (std::uint64_t{1} << time_sum_bits) / 2)
+                throw std::runtime_error("mobsim: the car counter of link " + std::to_string(m_car.link[a]) +
+                                         " in hour " + std::to_string(hour_of(item.enter_s)) + " is full");
+            times += (std::uint64_t{1} << time_sum_bits) + static_cast<std::uint64_t>(t - item.enter_s);
         }
     }
     l.head += accepted;

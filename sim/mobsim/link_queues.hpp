@@ -116,10 +116,12 @@ private:
     // Counters of the day, hour-major ([hour][link * 2 + direction], [hour][arc]); finish()
     // hands them to DayResult in its order.
     std::vector<std::uint32_t> m_cars, m_buses;
-    std::vector<double> m_time_sum;
-    std::vector<std::uint32_t> m_time_count;
-    std::vector<std::uint32_t> m_link_dir;  // per arc: link * 2 + direction
-    std::size_t m_link_dir_count = 0;       // links x 2: a row of the volume counters
+    // The car times on an arc in an hour: the cars that left it (the top time_count_bits) and
+    // their whole seconds on it (the rest), one word, so that a car leaving touches one place.
+    std::vector<std::uint64_t> m_times;
+    static constexpr unsigned time_count_bits = 24;
+    static constexpr unsigned time_sum_bits = 64 - time_count_bits;
+    std::size_t m_link_dir_count = 0;  // links x 2: a row of the volume counters
 
     // Per link, the state every phase of a second reads and writes together, in one record of a
     // cache line rather than columns: a link that sends or takes a vehicle touches nearly all of
@@ -133,6 +135,7 @@ private:
         std::uint32_t storage = 1;     // vehicles the link holds
         std::uint32_t head = 0;        // first vehicle still on the link
         std::int32_t blocked_since = -1;
+        std::uint32_t link_dir = 0;  // link * 2 + direction: its column of the volume counters
         double max_tokens() const { return rate > 1.0 ? rate : 1.0; }
     };
     static_assert(sizeof(Link) == 64);
