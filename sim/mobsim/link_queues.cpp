@@ -77,8 +77,7 @@ void LinkQueues::finish() {
     for (std::size_t h = 0; h < volume_hours; ++h)
         for (std::size_t a = 0; a < arcs; ++a) {
             const std::uint64_t times = m_times[h * arcs + a];
-            m_res.car_time_sum[a * volume_hours + h] =
-                static_cast<double>(times & ((std::uint64_t{1} << time_sum_bits) - 1));
+            m_res.car_time_sum[a * volume_hours + h] = static_cast<double>(times & time_sum_mask);
             m_res.car_time_count[a * volume_hours + h] = static_cast<std::uint32_t>(times >> time_sum_bits);
         }
 }
@@ -318,10 +317,9 @@ std::int32_t LinkQueues::release_link(std::uint32_t a, std::uint32_t accepted, b
         m_moved_end[first + c] = item.end;
         if (!item.vehicle.is_bus()) {
             std::uint64_t& times = m_times[hour_of(item.enter_s) * m_car.arc_count() + a];
-            // 16.7 million cars out of one link in an hour, or 2^40 seconds on it, cannot happen
+            // 16.7 million cars out of one link in an hour, or 2^39 seconds on it, cannot happen
             // on a road; said rather than wrapped if a network's capacities ever allow it.
-            if (times >> time_sum_bits == (std::uint64_t{1} << time_count_bits) - 1 ||
-                (times & ((std::uint64_t{1} << time_sum_bits) - 1)) > (std::uint64_t{1} << time_sum_bits) / 2)
+            if (times >> time_sum_bits == time_count_max || (times & time_sum_mask) > time_sum_mask / 2)
                 throw std::runtime_error("mobsim: the car counter of link " + std::to_string(m_car.link[a]) +
                                          " in hour " + std::to_string(hour_of(item.enter_s)) + " is full");
             times += (std::uint64_t{1} << time_sum_bits) + static_cast<std::uint64_t>(t - item.enter_s);

@@ -116,11 +116,12 @@ private:
     // Counters of the day, hour-major ([hour][link * 2 + direction], [hour][arc]); finish()
     // hands them to DayResult in its order.
     std::vector<std::uint32_t> m_cars, m_buses;
-    // The car times on an arc in an hour: the cars that left it (the top time_count_bits) and
-    // their whole seconds on it (the rest), one word, so that a car leaving touches one place.
+    // The car times on an arc in an hour: the cars that left it (the top 24 bits) and their whole
+    // seconds on it (the low time_sum_bits), one word, so that a car leaving touches one place.
     std::vector<std::uint64_t> m_times;
-    static constexpr unsigned time_count_bits = 24;
-    static constexpr unsigned time_sum_bits = 64 - time_count_bits;
+    static constexpr unsigned time_sum_bits = 40;
+    static constexpr std::uint64_t time_sum_mask = (std::uint64_t{1} << time_sum_bits) - 1;
+    static constexpr std::uint64_t time_count_max = (std::uint64_t{1} << (64 - time_sum_bits)) - 1;
     std::size_t m_link_dir_count = 0;  // links x 2: a row of the volume counters
 
     // Per link, the state every phase of a second reads and writes together, in one record of a
