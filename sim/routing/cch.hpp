@@ -237,7 +237,7 @@ private:
     std::vector<double> m_forward;
     std::vector<double> m_backward;
     // Original arc id, or shortcut_bit | the upward arc from the triangle's middle node z to the
-    // arc's lower end (z's arc to its upper end follows it among z's arcs: Cch::find_arc_after).
+    // arc's lower end (z's arc to its upper end follows it among z's arcs, at the offset beside).
     std::vector<std::uint32_t> m_forward_via;
     std::vector<std::uint32_t> m_backward_via;
     std::vector<std::uint16_t> m_forward_offset;

@@ -369,12 +369,15 @@ void check_vias(const Cch& cch, const CchMetric& metric) {
             ++shortcuts;
             const std::uint16_t offset = (up ? metric.forward_offset() : metric.backward_offset())[c];
             const std::uint32_t zx = via & ~shortcut, zy = zx + offset;
-            if (metric.second_arc(c, up) != zy) ++wrong;
+            if (zx >= cch.arc_count() || zy >= cch.arc_count()) {
+                ++wrong;
+                continue;
+            }
             const double w = up ? metric.forward_weight()[c] : metric.backward_weight()[c];
             const double through = up ? metric.backward_weight()[zx] + metric.forward_weight()[zy]
                                       : metric.backward_weight()[zy] + metric.forward_weight()[zx];
-            if (zx >= cch.arc_count() || zy >= cch.arc_count() || tail[zx] != tail[zy] || head[zx] != tail[c] ||
-                head[zy] != head[c] || zy != cch.find_arc_after(zx, head[c]) || through != w)
+            if (metric.second_arc(c, up) != zy || tail[zx] != tail[zy] || head[zx] != tail[c] || head[zy] != head[c] ||
+                zy != cch.find_arc_after(zx, head[c]) || through != w)
                 ++wrong;
         }
     CHECK(shortcuts > 0);
