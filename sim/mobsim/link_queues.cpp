@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "sim/core/rng.hpp"
 #include "sim/mobsim/radix_sort.hpp"
@@ -55,13 +57,13 @@ std::size_t LinkQueues::volume_index(std::uint32_t arc, std::int32_t t) const {
 
 namespace {
 
-// An hour-major table ([hour][i]) in link-major order ([i][hour]).
-template <class T>
-std::vector<T> by_slot(const std::vector<T>& by_hour) {
+// An hour-major table ([hour][i]) in link-major order ([i][hour]), each value through `value`.
+template <class T, class F = std::identity>
+auto by_slot(const std::vector<T>& by_hour, F value = {}) {
     const std::size_t slots = by_hour.size() / volume_hours;
-    std::vector<T> out(by_hour.size());
+    std::vector<std::decay_t<std::invoke_result_t<F, const T&>>> out(by_hour.size());
     for (std::size_t h = 0; h < volume_hours; ++h)
-        for (std::size_t i = 0; i < slots; ++i) out[i * volume_hours + h] = by_hour[h * slots + i];
+        for (std::size_t i = 0; i < slots; ++i) out[i * volume_hours + h] = value(by_hour[h * slots + i]);
     return out;
 }
 
@@ -71,15 +73,9 @@ void LinkQueues::finish() {
     m_res.cars = by_slot(m_cars);
     m_res.buses = by_slot(m_buses);
     // The seconds, whole numbers far below 2^53, are the same as summed in a double.
-    const std::size_t arcs = m_times.size() / volume_hours;
-    m_res.car_time_sum.resize(m_times.size());
-    m_res.car_time_count.resize(m_times.size());
-    for (std::size_t h = 0; h < volume_hours; ++h)
-        for (std::size_t a = 0; a < arcs; ++a) {
-            const std::uint64_t times = m_times[h * arcs + a];
-            m_res.car_time_sum[a * volume_hours + h] = static_cast<double>(times & time_sum_mask);
-            m_res.car_time_count[a * volume_hours + h] = static_cast<std::uint32_t>(times >> time_sum_bits);
-        }
+    m_res.car_time_sum = by_slot(m_times, [](std::uint64_t v) { return static_cast<double>(v & time_sum_mask); });
+    m_res.car_time_count =
+        by_slot(m_times, [](std::uint64_t v) { return static_cast<std::uint32_t>(v >> time_sum_bits); });
 }
 
 // A car follows its leg's links; a bus the car path of the segment it drives. Both as a range

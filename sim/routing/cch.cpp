@@ -990,7 +990,10 @@ std::size_t CchMetric::query_arc_count(bool forward) const {
 }
 
 std::uint32_t CchMetric::second_arc(std::uint32_t arc, bool forward) const {
-    const std::uint32_t zx = (forward ? m_forward_via[arc] : m_backward_via[arc]) & ~shortcut_bit;
+    return second_arc(arc, forward, (forward ? m_forward_via[arc] : m_backward_via[arc]) & ~shortcut_bit);
+}
+
+std::uint32_t CchMetric::second_arc(std::uint32_t arc, bool forward, std::uint32_t zx) const {
     const std::uint16_t offset = forward ? m_forward_offset[arc] : m_backward_offset[arc];
     return offset != far_offset ? zx + offset : m_cch->find_arc_after(zx, m_cch->m_up_head[arc]);
 }
@@ -1012,7 +1015,7 @@ void CchMetric::unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t
             arcs.push_back(via);
             continue;
         }
-        const std::uint32_t zx = via & ~shortcut_bit, zy = second_arc(c, up);
+        const std::uint32_t zx = via & ~shortcut_bit, zy = second_arc(c, up, zx);
         if (up) {  // x -> z -> y
             __builtin_prefetch(&m_forward_via[zy]);
             __builtin_prefetch(&m_forward_offset[zy]);
@@ -1046,7 +1049,7 @@ CchMetric::PathSums CchMetric::path_sums(std::span<const double> arc_value) cons
                 sum = arc_value[via];
                 continue;
             }
-            const std::uint32_t zx = via & ~shortcut_bit, zy = second_arc(c, up);
+            const std::uint32_t zx = via & ~shortcut_bit, zy = second_arc(c, up, zx);
             sum = up ? out.backward[zx] + out.forward[zy] : out.backward[zy] + out.forward[zx];
         }
     if (pruned())

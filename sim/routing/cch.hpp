@@ -242,6 +242,8 @@ private:
     std::vector<std::uint32_t> m_backward_via;
     std::vector<std::uint16_t> m_forward_offset;
     std::vector<std::uint16_t> m_backward_offset;
+    // second_arc() with the via's arc zx already read.
+    std::uint32_t second_arc(std::uint32_t arc, bool forward, std::uint32_t zx) const;
 };
 
 // One-to-one queries: upward searches from source and target along their paths in the
