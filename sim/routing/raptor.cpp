@@ -1,6 +1,7 @@
 #include "sim/routing/raptor.hpp"
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <numeric>
 #include <stdexcept>
@@ -613,6 +614,104 @@ std::int32_t Raptor::arrival(std::uint32_t stop, int rides) const {
     return m_arr[k * m_schedule.stop_count() + stop];
 }
 
+void pareto_journeys(const std::vector<JourneyCandidate>& cands, std::vector<std::uint64_t>& keys,
+                     std::vector<std::int32_t>& best_depart, std::vector<JourneyCandidate>& kept) {
+    kept.clear();
+    const std::size_t n = cands.size();
+    if (n == 0) return;
+    // Anchors, per number of transfers (up to 15): the candidate arriving first (of those, the
+    // one leaving latest) and the one leaving latest (of those, the one arriving first). A
+    // candidate that an anchor with no more transfers beats on arrival and matches on leaving
+    // comes after the anchor in the order and is dominated by it, so it is not kept; without it
+    // every other candidate is kept or not as before (what it dominates, the anchor dominates
+    // too). Only the others are sorted.
+    constexpr std::uint32_t anchored = 16;
+    struct Anchor {
+        std::int32_t arrive_s = std::numeric_limits<std::int32_t>::max();
+        std::int32_t depart_s = std::numeric_limits<std::int32_t>::min();
+    };
+    std::array<Anchor, anchored> first_in{}, last_out{};
+    std::int64_t min_arrive = cands[0].arrive_s, max_arrive = min_arrive;
+    std::int64_t min_depart = cands[0].depart_s, max_depart = min_depart;
+    std::uint32_t max_transfers = 0;
+    for (const auto& c : cands) {
+        min_arrive = std::min<std::int64_t>(min_arrive, c.arrive_s);
+        max_arrive = std::max<std::int64_t>(max_arrive, c.arrive_s);
+        min_depart = std::min<std::int64_t>(min_depart, c.depart_s);
+        max_depart = std::max<std::int64_t>(max_depart, c.depart_s);
+        max_transfers = std::max(max_transfers, c.transfers);
+        if (c.transfers >= anchored) continue;
+        auto& a = first_in[c.transfers];
+        if (c.arrive_s < a.arrive_s || (c.arrive_s == a.arrive_s && c.depart_s > a.depart_s))
+            a = {c.arrive_s, c.depart_s};
+        auto& b = last_out[c.transfers];
+        if (c.depart_s > b.depart_s || (c.depart_s == b.depart_s && c.arrive_s < b.arrive_s))
+            b = {c.arrive_s, c.depart_s};
+    }
+    const auto beaten = [&](const JourneyCandidate& c) {
+        for (std::uint32_t t = 0; t <= std::min(c.transfers, anchored - 1); ++t)
+            if ((first_in[t].depart_s >= c.depart_s && first_in[t].arrive_s < c.arrive_s) ||
+                (last_out[t].depart_s >= c.depart_s && last_out[t].arrive_s < c.arrive_s))
+                return true;
+        return false;
+    };
+    // The order as 64-bit keys, where the fields fit (they do for a day's seconds): arrival
+    // (20 bits, from the least), transfers (4), leaving latest first (20), the candidate's
+    // position (20); keys equal but for the position are ordered by label and egress after
+    // the sort. The same order as the comparator below, with cheaper comparisons.
+    constexpr std::int64_t field = std::int64_t{1} << 20;
+    constexpr std::uint64_t position_mask = (std::uint64_t{1} << 20) - 1;
+    const auto label_egress = [](const JourneyCandidate& a, const JourneyCandidate& b) {
+        return a.label != b.label ? a.label < b.label : a.egress < b.egress;
+    };
+    keys.clear();
+    if (n <= position_mask && max_arrive - min_arrive < field && max_depart - min_depart < field &&
+        max_transfers < anchored) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto& c = cands[i];
+            if (beaten(c)) continue;
+            keys.push_back(static_cast<std::uint64_t>(c.arrive_s - min_arrive) << 44 |
+                           static_cast<std::uint64_t>(c.transfers) << 40 |
+                           static_cast<std::uint64_t>(max_depart - c.depart_s) << 20 | i);
+        }
+        const std::size_t m = keys.size();
+        std::sort(keys.begin(), keys.end());
+        for (std::size_t i = 0; i < m;) {
+            std::size_t j = i + 1;
+            while (j < m && keys[j] >> 20 == keys[i] >> 20) ++j;
+            if (j - i > 1)
+                std::sort(keys.begin() + static_cast<std::ptrdiff_t>(i), keys.begin() + static_cast<std::ptrdiff_t>(j),
+                          [&](std::uint64_t a, std::uint64_t b) {
+                              return label_egress(cands[a & position_mask], cands[b & position_mask]);
+                          });
+            i = j;
+        }
+        for (auto& k : keys) k &= position_mask;
+    } else {
+        keys.resize(n);
+        for (std::size_t i = 0; i < n; ++i) keys[i] = i;
+        std::sort(keys.begin(), keys.end(), [&](std::uint64_t x, std::uint64_t y) {
+            const auto& a = cands[x];
+            const auto& b = cands[y];
+            if (a.arrive_s != b.arrive_s) return a.arrive_s < b.arrive_s;
+            if (a.transfers != b.transfers) return a.transfers < b.transfers;
+            if (a.depart_s != b.depart_s) return a.depart_s > b.depart_s;
+            return label_egress(a, b);
+        });
+    }
+    // Each kept one comes before the next candidate: that one is dominated when a kept one with
+    // no more transfers leaves no earlier, i.e. when the latest leaving of those kept with at
+    // most its transfers (best_depart, by transfers) is no earlier than its own.
+    best_depart.assign(static_cast<std::size_t>(max_transfers) + 1, std::numeric_limits<std::int32_t>::min());
+    for (const auto k : keys) {
+        const auto& c = cands[k];
+        if (best_depart[c.transfers] >= c.depart_s) continue;
+        kept.push_back(c);
+        for (std::size_t t = c.transfers; t < best_depart.size(); ++t)
+            best_depart[t] = std::max(best_depart[t], c.depart_s);
+    }
+}
+
 void Raptor::journeys(const std::vector<StopTime>& egress, std::int32_t earliest_s, std::int32_t latest_s,
                       std::vector<Journey>& out) const {
     const auto& sc = m_schedule;
@@ -627,23 +726,8 @@ void Raptor::journeys(const std::vector<StopTime>& egress, std::int32_t earliest
             if (L.dep_s > latest_s) break;
             if (L.dep_s >= earliest_s) cands.push_back({L.dep_s, L.arrive_s + egress[e].offset_s, L.round - 1u, i, e});
         }
-    std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
-        if (a.arrive_s != b.arrive_s) return a.arrive_s < b.arrive_s;
-        if (a.transfers != b.transfers) return a.transfers < b.transfers;
-        if (a.depart_s != b.depart_s) return a.depart_s > b.depart_s;
-        if (a.label != b.label) return a.label < b.label;
-        return a.egress < b.egress;
-    });
-    // Each kept one arrives no later than the next candidate: that one is dominated unless it
-    // leaves later or has fewer transfers than every one kept.
     auto& kept = m_kept;
-    kept.clear();
-    for (const auto& c : cands) {
-        const bool dominated = std::any_of(kept.begin(), kept.end(), [&](const Candidate& k) {
-            return k.depart_s >= c.depart_s && k.transfers <= c.transfers;
-        });
-        if (!dominated) kept.push_back(c);
-    }
+    pareto_journeys(cands, m_candidate_keys, m_best_depart, kept);
     // The journeys of `out` are reused (their vectors keep their capacity).
     out.resize(kept.size());
     auto& chain = m_chain;

@@ -131,6 +131,21 @@ struct Journey {
     std::uint32_t transfers() const;  // rides that are not seated, minus one
 };
 
+// A journey Raptor::journeys considers: leaving the origin, arriving at the destination (the
+// egress walk included), its transfers, its last label and its egress (an index into the
+// egress stops). No two candidates share both label and egress.
+struct JourneyCandidate {
+    std::int32_t depart_s, arrive_s;
+    std::uint32_t transfers, label, egress;
+};
+
+// The Pareto set of `cands` on arrival, transfers and leaving time, into `kept`, in the order
+// of arrival, then transfers, then leaving latest first, then label, then egress: a candidate
+// is kept when none before it in that order leaves no earlier with no more transfers. `keys`
+// and `best_depart` are scratch. (Raptor::journeys; public for its test.)
+void pareto_journeys(const std::vector<JourneyCandidate>& cands, std::vector<std::uint64_t>& keys,
+                     std::vector<std::int32_t>& best_depart, std::vector<JourneyCandidate>& kept);
+
 struct RaptorParams {
     int max_rides = 5;  // rounds: at most this many boardings (transfers + 1)
 };
@@ -221,11 +236,9 @@ private:
     std::vector<std::vector<std::uint32_t>> m_changed;
     std::vector<std::uint8_t> m_is_changed;  // per round and stop
     // journeys()'s scratch (it is const, but reuses these rather than allocate per query).
-    struct Candidate {
-        std::int32_t depart_s, arrive_s;
-        std::uint32_t transfers, label, egress;
-    };
-    mutable std::vector<Candidate> m_candidates, m_kept;
+    mutable std::vector<JourneyCandidate> m_candidates, m_kept;
+    mutable std::vector<std::uint64_t> m_candidate_keys;
+    mutable std::vector<std::int32_t> m_best_depart;
     mutable std::vector<std::uint32_t> m_chain;
 };
 

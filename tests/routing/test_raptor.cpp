@@ -10,6 +10,7 @@
 #include <queue>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "../mobsim/mobsim_fixture.hpp"
@@ -408,6 +409,64 @@ TEST_CASE("raptor: the Pareto set on arrival and transfers") {
     r2.run({{0, 0}}, hm(7, 50));
     r2.journeys({{3, 0}}, hm(7, 50), hm(7, 50), js);
     CHECK(js.size() == 2);
+}
+
+TEST_CASE("raptor: the journeys' Pareto filter equals sorting and comparing with every one kept") {
+    // pareto_journeys against the definition: the candidates in the order of arrival,
+    // transfers, leaving latest first, label, egress; each kept unless one kept before it
+    // leaves no earlier with no more transfers. Ties in the first three are frequent (narrow
+    // ranges); wide ranges and many transfers take the comparator's path.
+    using routing::JourneyCandidate;
+    const auto reference = [](std::vector<JourneyCandidate> c) {
+        std::sort(c.begin(), c.end(), [](const JourneyCandidate& a, const JourneyCandidate& b) {
+            return std::tuple{a.arrive_s, a.transfers, -a.depart_s, a.label, a.egress} <
+                   std::tuple{b.arrive_s, b.transfers, -b.depart_s, b.label, b.egress};
+        });
+        std::vector<JourneyCandidate> kept;
+        for (const auto& x : c)
+            if (std::none_of(kept.begin(), kept.end(), [&](const JourneyCandidate& k) {
+                    return k.depart_s >= x.depart_s && k.transfers <= x.transfers;
+                }))
+                kept.push_back(x);
+        return kept;
+    };
+    std::vector<std::uint64_t> keys;
+    std::vector<std::int32_t> best;
+    std::vector<JourneyCandidate> kept;
+    int packed_cases = 0, wide_cases = 0, largest_kept = 0;
+    for (std::uint64_t seed = 1; seed <= 400; ++seed) {
+        core::Rng rng(seed, core::Stream::day_plan, 7);
+        const bool wide = seed % 4 == 0;
+        const std::uint32_t n = rng.below(300);
+        const std::int32_t spread = wide ? 3'000'000 : 1 + static_cast<std::int32_t>(rng.below(40)) * 60;
+        const std::uint32_t max_transfers = wide && seed % 8 == 0 ? 40 : 1 + rng.below(5);
+        std::vector<JourneyCandidate> c;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const auto dep =
+                hm(7, 0) - (wide ? 2'000'000 : 0) + static_cast<std::int32_t>(rng.below(spread / 60 + 1)) * 60;
+            const auto arr = dep + 300 + static_cast<std::int32_t>(rng.below(spread / 60 + 1)) * 60;
+            // Unique (label, egress) pairs, in no particular order.
+            c.push_back({dep, arr, rng.below(max_transfers + 1), (i * 7919u) % 1009u, i / 1009u + rng.below(2) * 5});
+        }
+        // Exact copies but for the egress: the tie-break must decide.
+        for (std::uint32_t i = 0; i + 1 < n; i += 5)
+            c.push_back({c[i].depart_s, c[i].arrive_s, c[i].transfers, c[i].label, c[i].egress + 100});
+        routing::pareto_journeys(c, keys, best, kept);
+        const auto want = reference(c);
+        REQUIRE(kept.size() == want.size());
+        for (std::size_t k = 0; k < want.size(); ++k) {
+            CHECK(kept[k].depart_s == want[k].depart_s);
+            CHECK(kept[k].arrive_s == want[k].arrive_s);
+            CHECK(kept[k].transfers == want[k].transfers);
+            CHECK(kept[k].label == want[k].label);
+            CHECK(kept[k].egress == want[k].egress);
+        }
+        (wide ? wide_cases : packed_cases) += n > 0;
+        largest_kept = std::max(largest_kept, static_cast<int>(kept.size()));
+    }
+    CHECK(packed_cases > 250);
+    CHECK(wide_cases > 80);
+    CHECK(largest_kept > 5);
 }
 
 TEST_CASE("raptor: a trip that passes several access stops is boarded where one leaves latest") {
