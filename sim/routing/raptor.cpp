@@ -624,7 +624,7 @@ void pareto_journeys(const std::vector<JourneyCandidate>& cands, std::vector<std
     // candidate that an anchor with no more transfers beats on arrival and matches on leaving
     // comes after the anchor in the order and is dominated by it, so it is not kept; without it
     // every other candidate is kept or not as before (what it dominates, the anchor dominates
-    // too). Only the others are sorted.
+    // too). Only the others are sorted, whichever way below.
     constexpr std::uint32_t anchored = 16;
     struct Anchor {
         std::int32_t arrive_s = std::numeric_limits<std::int32_t>::max();
@@ -665,16 +665,17 @@ void pareto_journeys(const std::vector<JourneyCandidate>& cands, std::vector<std
         return a.label != b.label ? a.label < b.label : a.egress < b.egress;
     };
     keys.clear();
-    if (n <= position_mask && max_arrive - min_arrive < field && max_depart - min_depart < field &&
+    for (std::size_t i = 0; i < n; ++i)
+        if (!beaten(cands[i])) keys.push_back(i);
+    const std::size_t m = keys.size();
+    if (m <= position_mask && max_arrive - min_arrive < field && max_depart - min_depart < field &&
         max_transfers < anchored) {
-        for (std::size_t i = 0; i < n; ++i) {
-            const auto& c = cands[i];
-            if (beaten(c)) continue;
-            keys.push_back(static_cast<std::uint64_t>(c.arrive_s - min_arrive) << 44 |
-                           static_cast<std::uint64_t>(c.transfers) << 40 |
-                           static_cast<std::uint64_t>(max_depart - c.depart_s) << 20 | i);
+        for (auto& k : keys) {
+            const auto& c = cands[k];
+            k |= static_cast<std::uint64_t>(c.arrive_s - min_arrive) << 44 |
+                 static_cast<std::uint64_t>(c.transfers) << 40 |
+                 static_cast<std::uint64_t>(max_depart - c.depart_s) << 20;
         }
-        const std::size_t m = keys.size();
         std::sort(keys.begin(), keys.end());
         for (std::size_t i = 0; i < m;) {
             std::size_t j = i + 1;
@@ -688,8 +689,6 @@ void pareto_journeys(const std::vector<JourneyCandidate>& cands, std::vector<std
         }
         for (auto& k : keys) k &= position_mask;
     } else {
-        keys.resize(n);
-        for (std::size_t i = 0; i < n; ++i) keys[i] = i;
         std::sort(keys.begin(), keys.end(), [&](std::uint64_t x, std::uint64_t y) {
             const auto& a = cands[x];
             const auto& b = cands[y];
