@@ -1,7 +1,11 @@
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <utility>
 #include <vector>
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
 
 #include "sim/mobsim/engine.hpp"
 #include "sim/mobsim/event_wheel.hpp"
@@ -165,39 +169,159 @@ DayResult simulate_day(const MobsimContext& ctx, const DayPlan& plan) {
     return res;
 }
 
+namespace {
+
+// The walkers and cyclists of a day, counted leg by leg from any thread, then handed to the
+// day's columns.
+class WalkBikeCounter {
+public:
+    WalkBikeCounter(const MobsimContext& ctx, const DayPlan& plan, const DayResult& day)
+        : m_ctx(ctx),
+          m_plan(plan),
+          m_day(day),
+          m_walkers(ctx.routing.net.link_count() * 2 * volume_hours),
+          m_cyclists(m_walkers.size()),
+          m_leg_trip(plan.routes.leg_count()) {
+        for (std::uint32_t t = 0; t < plan.routes.trip_count(); ++t)
+            for (auto l = plan.routes.trip_first_leg[t]; l < plan.routes.trip_first_leg[t + 1]; ++l) m_leg_trip[l] = t;
+    }
+    // Leg `leg` along its arcs of graph `g` (for_each_arc(f) calls f with each in path order),
+    // from the second the day started it, at its person's speed.
+    template <class ForEachArc>
+    void count(std::uint32_t leg, const routing::StreetGraph& g, ForEachArc&& for_each_arc) {
+        const std::int32_t start = m_day.leg_start_s[leg];
+        if (start < 0) return;  // never started (the day ended first)
+        const auto& net = m_ctx.routing.net;
+        const auto& p = m_ctx.params;
+        const bool walk = m_plan.routes.leg_kind[leg] == LegKind::walk;
+        const auto person = m_plan.pop.person_of_tour(m_leg_trip[leg] / 2);
+        const double speed = walk ? p.walk_speed_mps * personal_speed_factor(p.seed, person, p.walk_speed_cv, 0)
+                                  : p.bike_speed_mps * personal_speed_factor(p.seed, person, p.bike_speed_cv, 1);
+        auto& counter = walk ? m_walkers : m_cyclists;
+        double clock = start;
+        for_each_arc([&](std::uint32_t arc) {
+            const std::uint32_t link = g.link[arc];
+            const std::size_t dir = g.tail[arc] == net.link_from[link] ? 0 : 1;
+            const std::size_t hour =
+                std::min<std::size_t>(volume_hours - 1, static_cast<std::size_t>(std::max(0.0, clock) / 3600));
+            counter[(link * 2 + dir) * volume_hours + hour].fetch_add(1, std::memory_order_relaxed);
+            clock += g.length_m[arc] / speed;
+        });
+    }
+    // With the walks of riders who gave up transit, into the day's columns.
+    void finish(DayResult& day) {
+        add_give_up_walks(m_ctx, m_plan, day, m_walkers);
+        for (std::size_t i = 0; i < m_walkers.size(); ++i) {
+            day.walkers[i] = m_walkers[i].load();
+            day.cyclists[i] = m_cyclists[i].load();
+        }
+    }
+
+private:
+    const MobsimContext& m_ctx;
+    const DayPlan& m_plan;
+    const DayResult& m_day;
+    std::vector<std::atomic<std::uint32_t>> m_walkers, m_cyclists;
+    std::vector<std::uint32_t> m_leg_trip;
+};
+
+constexpr std::uint8_t far_arc = 255;  // the escape: the arc's id follows in 4 bytes
+
+void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+    const std::size_t at = out.size();
+    out.resize(at + 4);
+    std::memcpy(out.data() + at, &v, 4);
+}
+
+std::uint32_t get_u32(const std::uint8_t* p) {
+    std::uint32_t v = 0;
+    std::memcpy(&v, p, 4);
+    return v;
+}
+
+}  // namespace
+
 void add_walk_bike_volumes(const MobsimContext& ctx, const DayPlan& plan, DayResult& day) {
-    const auto& net = ctx.routing.net;
-    const auto& p = ctx.params;
-    const std::size_t volumes = net.link_count() * 2 * volume_hours;
-    std::vector<std::atomic<std::uint32_t>> walkers(volumes), cyclists(volumes);
-    std::vector<std::uint32_t> leg_trip(plan.routes.leg_count());
-    for (std::uint32_t t = 0; t < plan.routes.trip_count(); ++t)
-        for (auto l = plan.routes.trip_first_leg[t]; l < plan.routes.trip_first_leg[t + 1]; ++l) leg_trip[l] = t;
+    WalkBikeCounter counter(ctx, plan, day);
     routing::trace_walk_bike_legs(
         ctx.routing, plan.pop, plan.routes,
         [&](std::uint32_t leg, const routing::StreetGraph& g, const std::vector<std::uint32_t>& arcs) {
-            const std::int32_t start = day.leg_start_s[leg];
-            if (start < 0) return;  // never started (the day ended first)
-            const bool walk = plan.routes.leg_kind[leg] == LegKind::walk;
-            const auto person = plan.pop.person_of_tour(leg_trip[leg] / 2);
-            const double speed = walk ? p.walk_speed_mps * personal_speed_factor(p.seed, person, p.walk_speed_cv, 0)
-                                      : p.bike_speed_mps * personal_speed_factor(p.seed, person, p.bike_speed_cv, 1);
-            auto& counter = walk ? walkers : cyclists;
-            double clock = start;
+            counter.count(leg, g, [&](const auto& f) {
+                for (const auto arc : arcs) f(arc);
+            });
+        });
+    counter.finish(day);
+}
+
+std::size_t WalkBikePaths::size_bytes() const {
+    std::size_t n = 0;
+    for (const auto& p : m_parts) n += p.bytes.capacity() + p.record.capacity() * sizeof(std::size_t);
+    return n;
+}
+
+WalkBikePaths trace_walk_bike_paths(const MobsimContext& ctx, const DayPlan& plan) {
+    tbb::enumerable_thread_specific<WalkBikePaths::Part> parts;
+    routing::trace_walk_bike_legs(
+        ctx.routing, plan.pop, plan.routes,
+        [&](std::uint32_t leg, const routing::StreetGraph& g, const std::vector<std::uint32_t>& arcs) {
+            if (arcs.empty()) return;  // counts nothing
+            auto& part = parts.local();
+            auto& out = part.bytes;
+            part.record.push_back(out.size());
+            put_u32(out, leg);
+            std::uint32_t node = g.tail[arcs.front()];
+            put_u32(out, node);
+            put_u32(out, static_cast<std::uint32_t>(arcs.size()));
             for (const auto arc : arcs) {
-                const std::uint32_t link = g.link[arc];
-                const std::size_t dir = g.tail[arc] == net.link_from[link] ? 0 : 1;
-                const std::size_t hour =
-                    std::min<std::size_t>(volume_hours - 1, static_cast<std::size_t>(std::max(0.0, clock) / 3600));
-                counter[(link * 2 + dir) * volume_hours + hour].fetch_add(1, std::memory_order_relaxed);
-                clock += g.length_m[arc] / speed;
+                // The arc's position among its tail's where the path runs on from the last head
+                // and the position fits; else the escape and the arc.
+                const std::uint32_t at = arc - g.first_out[node];
+                if (g.tail[arc] == node && at < far_arc) {
+                    out.push_back(static_cast<std::uint8_t>(at));
+                } else {
+                    out.push_back(far_arc);
+                    put_u32(out, arc);
+                }
+                node = g.head[arc];
             }
         });
-    add_give_up_walks(ctx, plan, day, walkers);
-    for (std::size_t i = 0; i < volumes; ++i) {
-        day.walkers[i] = walkers[i].load();
-        day.cyclists[i] = cyclists[i].load();
+    WalkBikePaths paths;
+    for (auto& p : parts) {
+        p.bytes.shrink_to_fit();  // they are kept through the day
+        p.record.shrink_to_fit();
+        paths.m_parts.push_back(std::move(p));
     }
+    return paths;
+}
+
+void add_walk_bike_volumes(const MobsimContext& ctx, const DayPlan& plan, const WalkBikePaths& paths, DayResult& day) {
+    WalkBikeCounter counter(ctx, plan, day);
+    for (const auto& part : paths.m_parts)
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, part.record.size(), 1024),
+                          [&](const tbb::blocked_range<std::size_t>& r) {
+                              for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                                  const std::uint8_t* p = part.bytes.data() + part.record[i];
+                                  const std::uint32_t leg = get_u32(p), first = get_u32(p + 4), count = get_u32(p + 8);
+                                  p += 12;
+                                  const auto& g =
+                                      plan.routes.leg_kind[leg] == LegKind::walk ? ctx.routing.walk : ctx.routing.bike;
+                                  counter.count(leg, g, [&](const auto& f) {
+                                      std::uint32_t node = first;
+                                      for (std::uint32_t k = 0; k < count; ++k) {
+                                          std::uint32_t arc = 0;
+                                          if (*p != far_arc) {
+                                              arc = g.first_out[node] + *p++;
+                                          } else {
+                                              arc = get_u32(p + 1);
+                                              p += 5;
+                                          }
+                                          f(arc);
+                                          node = g.head[arc];
+                                      }
+                                  });
+                              }
+                          });
+    counter.finish(day);
 }
 
 }  // namespace flemsim::mobsim

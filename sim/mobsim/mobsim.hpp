@@ -156,6 +156,31 @@ std::vector<core::LotRecord> lot_records(const DayResult& day);
 // riders who gave up transit at a stop.
 void add_walk_bike_volumes(const MobsimContext& ctx, const DayPlan& plan, DayResult& day);
 
+// The same in two steps: the walk and bike legs' paths of a plan, traced before its day is
+// played (they depend on the plan alone, so they can be traced beside the mobsim), then counted
+// into the played day at the times the legs started. The counts are add_walk_bike_volumes'
+// to the last entry. The paths are kept compact: per leg its first node, then each arc as its
+// position among its tail's arcs, a byte (an escape and the arc's id past 254), on a 100,000-node
+// grid about a byte an arc.
+class WalkBikePaths {
+public:
+    std::size_t size_bytes() const;
+
+private:
+    friend WalkBikePaths trace_walk_bike_paths(const MobsimContext& ctx, const DayPlan& plan);
+    friend void add_walk_bike_volumes(const MobsimContext& ctx, const DayPlan& plan, const WalkBikePaths& paths,
+                                      DayResult& day);
+    // Per tracing task (in no particular order): records of leg (4 bytes), first node (4), arc
+    // count (4) and the arcs' codes, and where each record begins.
+    struct Part {
+        std::vector<std::uint8_t> bytes;
+        std::vector<std::size_t> record;
+    };
+    std::vector<Part> m_parts;
+};
+WalkBikePaths trace_walk_bike_paths(const MobsimContext& ctx, const DayPlan& plan);
+void add_walk_bike_volumes(const MobsimContext& ctx, const DayPlan& plan, const WalkBikePaths& paths, DayResult& day);
+
 // A person's walking (which = 0) or cycling (1) speed factor: clamp(1 + cv N(0,1), 0.5, 1.5).
 double personal_speed_factor(std::uint64_t seed, std::uint32_t person, double cv, int which);
 

@@ -170,6 +170,70 @@ TEST_CASE("car routes through a junction of 20 roads: ranks of 15 and more kept 
     }
 }
 
+TEST_CASE("walk and bike paths traced before the day count as traced after it, through a hub of 300 spokes") {
+    // A hub c with 300 spokes of 200 m, both ways: c has more arcs than a byte numbers, so the
+    // kept paths (WalkBikePaths) write many of its arcs by their ids. Person p walks (even p) or
+    // cycles (odd p) from spoke p to spoke p + 150 and back.
+    constexpr int spokes = 300;
+    std::vector<std::string> names{"c"};
+    std::vector<std::pair<double, double>> xy{{0, 0}};
+    std::vector<LinkSpec> links;
+    for (int k = 0; k < spokes; ++k) {
+        names.push_back("s" + std::to_string(k));
+        const double angle = 2 * 3.14159265358979 * k / spokes;
+        xy.emplace_back(200 * std::cos(angle), 200 * std::sin(angle));
+        links.push_back({"c", names.back(), 200, 0, 0});
+        links.push_back({names.back(), "c", 200, 0, 0});
+    }
+    auto w = testing::make_world(names, xy, links);
+    const auto ctx = routing::build_routing(w.net, w.scenario);
+    REQUIRE(ctx.walk.first_out[1] - ctx.walk.first_out[0] > 255);  // node 0 is c
+    auto pop = testing::make_people(w.net, std::vector<std::int32_t>(spokes, 8 * 3600), "s0", "s1", 9 * 3600);
+    std::vector<core::Mode> modes(pop.trip_count());
+    for (std::uint32_t p = 0; p < spokes; ++p) {
+        pop.home_node[p] = w.net.find_node("s" + std::to_string(p));
+        pop.tour_node[p] = w.net.find_node("s" + std::to_string((p + spokes / 2) % spokes));
+        modes[2 * p] = modes[2 * p + 1] = p % 2 == 0 ? core::Mode::walk : core::Mode::bike;
+    }
+    std::vector<std::int32_t> deps(pop.trip_count());
+    for (std::size_t t = 0; t < deps.size(); ++t) deps[t] = routing::trip_departure_s(pop, t);
+    const auto routes = routing::route_trips(ctx, pop, modes, deps);
+    const auto mctx = mobsim::make_mobsim_context(ctx, car_params());
+    const mobsim::DayPlan plan{pop, modes, deps, routes};
+
+    const auto paths = mobsim::trace_walk_bike_paths(mctx, plan);
+    CHECK(paths.size_bytes() > 0);
+    auto traced = mobsim::simulate_day(mctx, plan);
+    auto direct = traced;
+    mobsim::add_walk_bike_volumes(mctx, plan, paths, traced);
+    mobsim::add_walk_bike_volumes(mctx, plan, direct);
+    CHECK(traced.walkers == direct.walkers);
+    CHECK(traced.cyclists == direct.cyclists);
+    // By hand: every trip crosses two links, its spoke in and the other spoke out, each once.
+    std::uint64_t walkers = 0, cyclists = 0;
+    for (const auto v : traced.walkers) walkers += v;
+    for (const auto v : traced.cyclists) cyclists += v;
+    CHECK(walkers == 2 * spokes);  // 150 walkers, two trips, two links each
+    CHECK(cyclists == 2 * spokes);
+    for (std::uint32_t p = 0; p < spokes; p += 37) {
+        // Spoke p's two links (either may carry a crossing, both ways: their lengths tie) are
+        // crossed at 8:00 by p going out and by p + 150 coming in, and at 9:00 the other way;
+        // the other mode never crosses them.
+        const auto& counts = p % 2 == 0 ? traced.walkers : traced.cyclists;
+        const auto& other = p % 2 == 0 ? traced.cyclists : traced.walkers;
+        for (const std::size_t hour : {8, 9}) {
+            std::uint32_t crossed = 0, crossed_other = 0;
+            for (const std::size_t link : {2 * p, 2 * p + 1})
+                for (const std::size_t dir : {0, 1}) {
+                    crossed += counts[(link * 2 + dir) * mobsim::volume_hours + hour];
+                    crossed_other += other[(link * 2 + dir) * mobsim::volume_hours + hour];
+                }
+            CHECK(crossed == 2);
+            CHECK(crossed_other == 0);
+        }
+    }
+}
+
 // Park-and-ride and bike-and-ride: routes made by hand, lots counted from the legs' times.
 namespace {
 
