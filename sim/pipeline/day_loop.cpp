@@ -273,7 +273,7 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
         // On a day known to be the last (the loop's most days), the walkers' and cyclists' paths
         // for the link volumes depend on the plan alone: they are traced beside the mobsim, each
         // on threads of its own. The mobsim gains little from more than a few threads (a
-        // million agents' day: 33-37 s on one thread, 25-26 s on two; on a 16-core machine
+        // million agents' day: 29-37 s on one thread, 25-26 s on two; on a 16-core machine
         // 26 s on four, 29 s on sixteen), while the tracing is a search per leg: the mobsim
         // takes half the threads, at most four, and the tracing the others (with one thread,
         // one after the other). The paths and the day are the same either way.
