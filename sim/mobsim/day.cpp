@@ -239,6 +239,46 @@ std::uint32_t get_u32(const std::uint8_t* p) {
     return v;
 }
 
+// A leg's record (WalkBikePaths::Part): the leg, its first node, its arc count, then each arc as
+// its position among its tail's arcs where the path runs on from the last head and the position
+// fits in a byte, else the escape and the arc.
+void put_path(std::vector<std::uint8_t>& out, std::uint32_t leg, const routing::StreetGraph& g,
+              const std::vector<std::uint32_t>& arcs) {
+    std::uint32_t node = g.tail[arcs.front()];
+    put_u32(out, leg);
+    put_u32(out, node);
+    put_u32(out, static_cast<std::uint32_t>(arcs.size()));
+    for (const auto arc : arcs) {
+        const std::uint32_t at = arc - g.first_out[node];
+        if (g.tail[arc] == node && at < far_arc) {
+            out.push_back(static_cast<std::uint8_t>(at));
+        } else {
+            out.push_back(far_arc);
+            put_u32(out, arc);
+        }
+        node = g.head[arc];
+    }
+}
+
+// The arcs of a path written by put_path at `p` (after its leg), through f, in order.
+template <class F>
+void read_path(const routing::StreetGraph& g, const std::uint8_t* p, F&& f) {
+    std::uint32_t node = get_u32(p);
+    const std::uint32_t count = get_u32(p + 4);
+    p += 8;
+    for (std::uint32_t k = 0; k < count; ++k) {
+        std::uint32_t arc = 0;
+        if (*p != far_arc) {
+            arc = g.first_out[node] + *p++;
+        } else {
+            arc = get_u32(p + 1);
+            p += 5;
+        }
+        f(arc);
+        node = g.head[arc];
+    }
+}
+
 }  // namespace
 
 void add_walk_bike_volumes(const MobsimContext& ctx, const DayPlan& plan, DayResult& day) {
@@ -266,24 +306,8 @@ WalkBikePaths trace_walk_bike_paths(const MobsimContext& ctx, const DayPlan& pla
         [&](std::uint32_t leg, const routing::StreetGraph& g, const std::vector<std::uint32_t>& arcs) {
             if (arcs.empty()) return;  // counts nothing
             auto& part = parts.local();
-            auto& out = part.bytes;
-            part.record.push_back(out.size());
-            put_u32(out, leg);
-            std::uint32_t node = g.tail[arcs.front()];
-            put_u32(out, node);
-            put_u32(out, static_cast<std::uint32_t>(arcs.size()));
-            for (const auto arc : arcs) {
-                // The arc's position among its tail's where the path runs on from the last head
-                // and the position fits; else the escape and the arc.
-                const std::uint32_t at = arc - g.first_out[node];
-                if (g.tail[arc] == node && at < far_arc) {
-                    out.push_back(static_cast<std::uint8_t>(at));
-                } else {
-                    out.push_back(far_arc);
-                    put_u32(out, arc);
-                }
-                node = g.head[arc];
-            }
+            part.record.push_back(part.bytes.size());
+            put_path(part.bytes, leg, g, arcs);
         });
     WalkBikePaths paths;
     for (auto& p : parts) {
@@ -296,30 +320,16 @@ WalkBikePaths trace_walk_bike_paths(const MobsimContext& ctx, const DayPlan& pla
 
 void add_walk_bike_volumes(const MobsimContext& ctx, const DayPlan& plan, const WalkBikePaths& paths, DayResult& day) {
     WalkBikeCounter counter(ctx, plan, day);
+    const auto count = [&](const std::uint8_t* record) {
+        const std::uint32_t leg = get_u32(record);
+        const auto& g = plan.routes.leg_kind[leg] == LegKind::walk ? ctx.routing.walk : ctx.routing.bike;
+        counter.count(leg, g, [&](const auto& f) { read_path(g, record + 4, f); });
+    };
     for (const auto& part : paths.m_parts)
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, part.record.size(), 1024),
                           [&](const tbb::blocked_range<std::size_t>& r) {
-                              for (std::size_t i = r.begin(); i != r.end(); ++i) {
-                                  const std::uint8_t* p = part.bytes.data() + part.record[i];
-                                  const std::uint32_t leg = get_u32(p), first = get_u32(p + 4), count = get_u32(p + 8);
-                                  p += 12;
-                                  const auto& g =
-                                      plan.routes.leg_kind[leg] == LegKind::walk ? ctx.routing.walk : ctx.routing.bike;
-                                  counter.count(leg, g, [&](const auto& f) {
-                                      std::uint32_t node = first;
-                                      for (std::uint32_t k = 0; k < count; ++k) {
-                                          std::uint32_t arc = 0;
-                                          if (*p != far_arc) {
-                                              arc = g.first_out[node] + *p++;
-                                          } else {
-                                              arc = get_u32(p + 1);
-                                              p += 5;
-                                          }
-                                          f(arc);
-                                          node = g.head[arc];
-                                      }
-                                  });
-                              }
+                              for (std::size_t i = r.begin(); i != r.end(); ++i)
+                                  count(part.bytes.data() + part.record[i]);
                           });
     counter.finish(day);
 }
