@@ -316,6 +316,51 @@ int main(int argc, char** argv) {
             batches * batch, batched_mismatches);
     }
 
+    // A zone table (the level of service's zone-to-zone times and lengths): about 1,000 targets
+    // spread over the grid as zone centroids are, from each of them, by whole batched trees
+    // against trees swept only over the targets and their ancestors (CchManyToTargets), both on
+    // the query graph with lengths; checked cell by cell.
+    {
+        constexpr std::size_t batch = routing::CchManyToAll::batch;
+        const auto step = static_cast<std::uint32_t>(std::max(1.0, std::round(side / std::sqrt(1000.0))));
+        std::vector<std::uint32_t> centroids;
+        for (std::uint32_t cy = step / 2; cy < side; cy += step)
+            for (std::uint32_t cx = step / 2; cx < side; cx += step) centroids.push_back(cy * side + cx);
+        const auto sums = pruned.path_sums(graph.length_m);
+        const std::size_t z = centroids.size(), batches = std::min<std::size_t>((z + batch - 1) / batch, 16);
+        routing::CchManyToAll whole(pruned);
+        t0 = Clock::now();
+        const routing::CchManyToTargets selected(pruned, centroids, &sums);
+        const double select_ms = ms_since(t0);
+        routing::CchManyToTargets::Sweep restricted(selected);
+        double whole_ms = 0, restricted_ms = 0;
+        std::size_t differ = 0;
+        for (std::size_t b = 0; b < batches; ++b) {
+            const std::size_t first = b * batch, count = std::min(batch, z - first);
+            const std::span<const std::uint32_t> from(centroids.data() + first, count);
+            t0 = Clock::now();
+            whole.run(from, sums);
+            whole_ms += ms_since(t0);
+            t0 = Clock::now();
+            restricted.run(from);
+            restricted_ms += ms_since(t0);
+            for (std::size_t k = 0; k < count; ++k)
+                for (std::size_t j = 0; j < z; ++j)
+                    differ += whole.cost(k, centroids[j]) == restricted.cost(k, j) &&
+                                      whole.value(k, centroids[j]) == restricted.value(k, j)
+                                  ? 0
+                                  : 1;
+        }
+        fmt::print(
+            "zone table, {} centroids: whole trees {:.1f} ms a batch of {}, restricted {:.2f} ms ({} of {} ranks, "
+            "{} of {} arcs; selected in {:.0f} ms); the whole table {:.2f} against {:.2f} s on one thread ({} "
+            "cells differ)\n",
+            z, whole_ms / batches, batch, restricted_ms / batches, selected.rank_count(), n, selected.arc_count(),
+            pruned.query_arc_count(false), select_ms, whole_ms / batches * ((z + batch - 1) / batch) / 1e3,
+            (select_ms + restricted_ms / batches * ((z + batch - 1) / batch)) / 1e3, differ);
+        if (differ) return 1;
+    }
+
     // One origin, many destinations, with each path's time and length (the trips' level of
     // service): the origin's side once and each destination's query with its path unpacked, on
     // the query graph, against batched trees with their lengths (the lengths' path sums made

@@ -1556,6 +1556,130 @@ void CchManyToAll::run(std::span<const std::uint32_t> sources, const CchMetric::
     sweep_down<batch>(m_metric.cch(), backward, backward_sum, m_dist.data(), m_sum.data());
 }
 
+CchManyToTargets::CchManyToTargets(const CchMetric& metric, std::span<const std::uint32_t> targets,
+                                   const CchMetric::PathSums* sums)
+    : m_metric(metric), m_sums(sums) {
+    const Cch& g = metric.cch();
+    const std::size_t n = g.node_count();
+    const auto& parent = g.elimination_parent();
+    // The targets and their ancestors: up from each target until a rank already taken (whose
+    // ancestors are then taken too).
+    std::vector<std::uint8_t> taken(n, 0);
+    for (const std::uint32_t t : targets) {
+        if (t >= n)
+            throw std::invalid_argument("CchManyToTargets: target " + std::to_string(t) + " of " + std::to_string(n) +
+                                        " nodes");
+        for (std::uint32_t x = g.rank(t); x != invalid_index && !taken[x]; x = parent[x]) taken[x] = 1;
+    }
+    m_local.assign(n, invalid_index);
+    for (std::size_t r = n; r-- > 0;)
+        if (taken[r]) {
+            m_local[r] = static_cast<std::uint32_t>(m_rank.size());
+            m_rank.push_back(static_cast<std::uint32_t>(r));
+        }
+    // Their downward arcs as the sweep reads them (the backward query arcs, in their order), the
+    // upper ends as selected places; with sums, each arc's backward sum (CchManyToAll::run's).
+    const double* backward_sum = nullptr;
+    bool backward_by_query_arc = false;
+    if (sums) {
+        m_forward_sum = direction_sums(metric, *sums, true, m_forward_by_query_arc, "CchManyToTargets");
+        backward_sum = direction_sums(metric, *sums, false, backward_by_query_arc, "CchManyToTargets");
+    }
+    const auto backward = metric.query_arcs(false);
+    const std::size_t m = m_rank.size();
+    m_first.assign(m + 1, 0);
+    for (std::size_t i = 0; i < m; ++i)
+        m_first[i + 1] = m_first[i] + (backward.first[m_rank[i] + 1] - backward.first[m_rank[i]]);
+    m_head.resize(m_first[m]);
+    m_weight.resize(m_first[m]);
+    if (sums) m_arc_sum.resize(m_first[m]);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, m, 256), [&](const tbb::blocked_range<std::size_t>& range) {
+        for (std::size_t i = range.begin(); i < range.end(); ++i) {
+            std::uint32_t at = m_first[i];
+            for (std::uint32_t c = backward.first[m_rank[i]]; c < backward.first[m_rank[i] + 1]; ++c, ++at) {
+                assert(m_local[backward.head[c]] != invalid_index);  // an ancestor of the rank
+                m_head[at] = m_local[backward.head[c]];
+                m_weight[at] = backward.weight[c];
+                if (sums) m_arc_sum[at] = backward_sum[backward_by_query_arc || !backward.arc ? c : backward.arc[c]];
+            }
+        }
+    });
+    m_target.reserve(targets.size());
+    for (const std::uint32_t t : targets) m_target.push_back(m_local[g.rank(t)]);
+}
+
+CchManyToTargets::Sweep::Sweep(const CchManyToTargets& targets)
+    : m_of(&targets),
+      m_dist(targets.m_rank.size() * batch, infinity),
+      m_up(targets.m_metric.cch().node_count(), infinity) {
+    if (targets.m_sums) m_sum.assign(m_dist.size(), infinity), m_up_sum.assign(m_up.size(), infinity);
+}
+
+void CchManyToTargets::Sweep::run(std::span<const std::uint32_t> sources) {
+    if (sources.empty() || sources.size() > batch)
+        throw std::invalid_argument("CchManyToTargets::Sweep::run: 1 to " + std::to_string(batch) + " sources, not " +
+                                    std::to_string(sources.size()));
+    const CchManyToTargets& s = *m_of;
+    const Cch& g = s.m_metric.cch();
+    const auto& parent = g.elimination_parent();
+    const auto forward = s.m_metric.query_arcs(true);
+    const std::uint32_t* local = s.m_local.data();
+    double* dist = m_dist.data();
+    double* sum = s.m_sums ? m_sum.data() : nullptr;
+    m_count = sources.size();
+    // The upward searches, as CchManyToAll::start's, kept where selected.
+    std::fill(m_dist.begin(), m_dist.end(), infinity);
+    if (sum) std::fill(m_sum.begin(), m_sum.end(), infinity);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        const std::uint32_t src = g.rank(sources[i]);
+        if (!sum) {
+            search_up(g, src, forward, m_up.data(), [&](std::uint32_t x, double d) {
+                if (local[x] != invalid_index) dist[local[x] * batch + i] = d;
+            });
+        } else {
+            search_up_tracked(g, src, forward, s.m_forward_sum, s.m_forward_by_query_arc, m_up.data(), m_up_sum.data(),
+                              nullptr, [&](std::uint32_t x, double d, double v) {
+                                  if (local[x] == invalid_index) return;
+                                  dist[local[x] * batch + i] = d;
+                                  sum[local[x] * batch + i] = v;
+                              });
+        }
+        for (std::uint32_t x = src; x != invalid_index; x = parent[x]) m_up[x] = infinity;
+    }
+    // The sweep of sweep_down over the selected ranks from the top down: the same minima (and
+    // sums) over the same arcs in the same order.
+    const std::uint32_t* first = s.m_first.data();
+    const std::uint32_t* head = s.m_head.data();
+    const double* weight = s.m_weight.data();
+    const double* arc_sum = s.m_arc_sum.data();
+    const std::size_t m = s.m_rank.size();
+    for (std::size_t r = 0; r < m; ++r) {
+        double d[batch], v[batch];
+        for (std::size_t k = 0; k < batch; ++k) d[k] = dist[r * batch + k];
+        if (!sum) {
+            for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) {
+                const double* h = dist + static_cast<std::size_t>(head[c]) * batch;
+                const double w = weight[c];
+                for (std::size_t k = 0; k < batch; ++k) d[k] = std::min(d[k], h[k] + w);
+            }
+            for (std::size_t k = 0; k < batch; ++k) dist[r * batch + k] = d[k];
+            continue;
+        }
+        for (std::size_t k = 0; k < batch; ++k) v[k] = sum[r * batch + k];
+        for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) {
+            const std::size_t h = static_cast<std::size_t>(head[c]) * batch;
+            const double w = weight[c], ws = arc_sum[c];
+            for (std::size_t k = 0; k < batch; ++k) {
+                const double through = dist[h + k] + w;
+                const bool better = through < d[k];
+                v[k] = better ? sum[h + k] + ws : v[k];
+                d[k] = better ? through : d[k];
+            }
+        }
+        for (std::size_t k = 0; k < batch; ++k) dist[r * batch + k] = d[k], sum[r * batch + k] = v[k];
+    }
+}
+
 std::uint64_t CchLabels::entry_count(const Cch& cch) {
     const auto& parent = cch.elimination_parent();
     std::vector<std::uint32_t> depth(cch.node_count(), 0);

@@ -395,6 +395,62 @@ private:
     std::size_t m_count = 0;
 };
 
+// Many-to-many as CchManyToAll's trees, swept only where the targets need them (restricted PHAST,
+// RPHAST: Delling, Goldberg and Werneck 2011, "Faster batched shortest paths in road networks"). A
+// node's cost in the sweep comes from its upward arcs' heads, which are its ancestors in the
+// elimination tree, so the targets' costs depend only on the targets and their ancestors: those
+// ranks are selected once per target set, with their downward arcs in a compact graph, and each
+// sweep reads them alone (on a million-node grid with a thousand zone centroids as targets, a
+// tenth of the ranks). The costs and sums to the targets are CchManyToAll's, bit for bit (the same
+// upward searches, and each selected rank takes the same minima over the same arcs in the same
+// order). The selection is shared read-only; each thread sweeps with its own Sweep.
+class CchManyToTargets {
+public:
+    static constexpr std::size_t batch = CchManyToAll::batch;  // sources per sweep at most
+
+    // `targets` (node ids, repeats allowed); with `sums` (CchMetric::path_sums of this metric, e.g.
+    // the lengths) the sweeps also carry those sums, as CchManyToAll::run(sources, sums).
+    CchManyToTargets(const CchMetric& metric, std::span<const std::uint32_t> targets,
+                     const CchMetric::PathSums* sums = nullptr);
+    std::size_t target_count() const { return m_target.size(); }
+    std::size_t rank_count() const { return m_rank.size(); }  // ranks a sweep reads
+    std::size_t arc_count() const { return m_head.size(); }   // downward arcs a sweep reads
+
+    class Sweep {
+    public:
+        explicit Sweep(const CchManyToTargets& targets);
+        // 1 to `batch` sources (throws std::invalid_argument otherwise).
+        void run(std::span<const std::uint32_t> sources);
+        std::size_t source_count() const { return m_count; }
+        // Cost from the i-th source of the last run to the j-th target.
+        double cost(std::size_t i, std::size_t j) const { return m_dist[m_of->m_target[j] * batch + i]; }
+        // Its path sum (the targets were selected with sums; +inf where unreached).
+        double value(std::size_t i, std::size_t j) const { return m_sum[m_of->m_target[j] * batch + i]; }
+
+    private:
+        const CchManyToTargets* m_of;
+        std::vector<double> m_dist;  // [selected rank * batch + source]
+        std::vector<double> m_sum;   // the same, with sums only
+        std::vector<double> m_up;    // one source's upward search, by rank; +inf between runs
+        std::vector<double> m_up_sum;
+        std::size_t m_count = 0;
+    };
+
+private:
+    const CchMetric& m_metric;
+    const CchMetric::PathSums* m_sums;
+    // The forward path sums as the upward searches read them (by query arc or by upward arc).
+    const double* m_forward_sum = nullptr;
+    bool m_forward_by_query_arc = false;
+    std::vector<std::uint32_t> m_local;   // by rank: its place among the selected, invalid_index if none
+    std::vector<std::uint32_t> m_rank;    // the selected ranks, from the top down
+    std::vector<std::uint32_t> m_first;   // by selected rank: its first downward arc
+    std::vector<std::uint32_t> m_head;    // by arc: the selected place of its upper end
+    std::vector<double> m_weight;         // by arc: the backward query weight
+    std::vector<double> m_arc_sum;        // by arc: its backward path sum (with sums only)
+    std::vector<std::uint32_t> m_target;  // by target: its selected place
+};
+
 // Every node's upward search space kept: labels on the elimination tree (hub labels; the ranks an
 // upward search reaches are exactly the node's ancestors). label(v) holds the costs between v and
 // each of its ancestors, root first: entry i is the ancestor at depth i, the last is v itself (0).

@@ -1136,7 +1136,8 @@ std::vector<RequestLos> compute_los_at(const RoutingContext& ctx, const populati
 namespace {
 
 // One street mode's trees from every zone centroid: a Dijkstra search per zone (`search`, run by
-// the caller from its origin), or rows of a table filled 8 zones at a time by batched PHAST.
+// the caller from its origin), or rows of a table filled 8 zones at a time by batched PHAST swept
+// only over the centroids and the ranks above them (CchManyToTargets).
 class ZoneStreetTrees {
 public:
     // Batched, the trees are the context's zone table of the mode (StreetCchs::zone_table), made
@@ -1153,18 +1154,19 @@ public:
             const auto sums = metric.path_sums(g.length_m);
             t.time_s.assign(m_zones * m_zones, unreachable);
             t.length_m.assign(m_zones * m_zones, unreachable);
-            tbb::enumerable_thread_specific<CchManyToAll> sweeps([&] { return CchManyToAll(metric); });
-            const std::size_t batch = CchManyToAll::batch, batches = (m_zones + batch - 1) / batch;
+            // The trees swept only where the centroids need them (the same bits as whole trees).
+            const CchManyToTargets centroids(metric, net.zone_centroid, &sums);
+            tbb::enumerable_thread_specific<CchManyToTargets::Sweep> sweeps(
+                [&] { return CchManyToTargets::Sweep(centroids); });
+            const std::size_t batch = CchManyToTargets::batch, batches = (m_zones + batch - 1) / batch;
             tbb::parallel_for(std::size_t{0}, batches, [&](std::size_t b) {
                 auto& sweep = sweeps.local();
-                std::array<std::uint32_t, CchManyToAll::batch> from{};
                 const std::size_t first = b * batch, count = std::min(batch, m_zones - first);
-                for (std::size_t k = 0; k < count; ++k) from[k] = net.zone_centroid[first + k];
-                sweep.run(std::span<const std::uint32_t>(from.data(), count), sums);
+                sweep.run(std::span<const std::uint32_t>(net.zone_centroid.data() + first, count));
                 for (std::size_t k = 0; k < count; ++k)
                     for (std::size_t j = 0; j < m_zones; ++j) {
-                        t.time_s[(first + k) * m_zones + j] = sweep.cost(k, net.zone_centroid[j]);
-                        t.length_m[(first + k) * m_zones + j] = sweep.value(k, net.zone_centroid[j]);
+                        t.time_s[(first + k) * m_zones + j] = sweep.cost(k, j);
+                        t.length_m[(first + k) * m_zones + j] = sweep.value(k, j);
                     }
             });
             return t;

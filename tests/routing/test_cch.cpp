@@ -514,6 +514,93 @@ TEST_CASE("the query graph of a perfect customization, and one source for many t
     CHECK(kept * 10 < all * 9);
 }
 
+TEST_CASE("sweeps restricted to a target set give the trees' costs and sums there, bit for bit") {
+    // On random graphs (odd seeds: integer times, ties everywhere; zero-time arcs, one-way arcs,
+    // disconnected parts), on the whole hierarchy and on the query graph (its sums by query arc and
+    // by upward arc), with full and partial batches of sources: every target's cost and path sum
+    // are CchManyToAll's. Target sets: a few nodes with repeats, one node, every node.
+    std::size_t restricted = 0, sets = 0;
+    for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+        INFO("seed ", seed);
+        const TestGraph t = random_graph(seed, 50, 800);
+        const Cch cch(t.graph, t.x, t.y);
+        const CchMetric whole(cch, t.graph.time_s);
+        CchMetric pruned(cch, t.graph.time_s);
+        pruned.prune_for_queries();
+        core::Rng rng(seed, core::Stream::person_attributes, 0xcd1);
+        const auto n = static_cast<std::uint32_t>(t.graph.node_count());
+        std::vector<std::vector<std::uint32_t>> target_sets(3);
+        for (int k = 0; k < 12; ++k) target_sets[0].push_back(rng.below(n));
+        target_sets[0].push_back(target_sets[0][3]);
+        target_sets[1].push_back(rng.below(n));
+        for (std::uint32_t v = 0; v < n; ++v) target_sets[2].push_back(v);
+        const auto whole_sums = whole.path_sums(t.graph.length_m), pruned_sums = pruned.path_sums(t.graph.length_m);
+        auto by_arc = pruned_sums;
+        by_arc.query_forward.clear(), by_arc.query_backward.clear();
+        const std::array<std::pair<const CchMetric*, const CchMetric::PathSums*>, 3> cases{
+            {{&whole, &whole_sums}, {&pruned, &pruned_sums}, {&pruned, &by_arc}}};
+        for (const auto& [metric, sums] : cases)
+            for (const auto& targets : target_sets) {
+                const routing::CchManyToTargets plain(*metric, targets), with_sums(*metric, targets, sums);
+                REQUIRE(plain.target_count() == targets.size());
+                CHECK(plain.rank_count() == with_sums.rank_count());
+                CHECK(plain.rank_count() <= n);
+                ++sets;
+                restricted += plain.rank_count() < n;
+                routing::CchManyToTargets::Sweep a(plain), b(with_sums);
+                CchManyToAll trees(*metric), trees_sums(*metric);
+                for (const std::size_t count : {CchManyToAll::batch, std::size_t{3}}) {
+                    std::vector<std::uint32_t> from;
+                    for (std::size_t i = 0; i < count; ++i) from.push_back(rng.below(n));
+                    trees.run(from);
+                    trees_sums.run(from, *sums);
+                    a.run(from);
+                    b.run(from);
+                    REQUIRE(a.source_count() == count);
+                    std::size_t differ = 0;
+                    for (std::size_t i = 0; i < count; ++i)
+                        for (std::size_t j = 0; j < targets.size(); ++j)
+                            differ += a.cost(i, j) == trees.cost(i, targets[j]) &&
+                                              b.cost(i, j) == trees_sums.cost(i, targets[j]) &&
+                                              b.value(i, j) == trees_sums.value(i, targets[j])
+                                          ? 0
+                                          : 1;
+                    CHECK(differ == 0);
+                }
+            }
+        std::vector<std::uint32_t> none, too_many(CchManyToAll::batch + 1, 0);
+        const routing::CchManyToTargets one(whole, target_sets[1]);
+        routing::CchManyToTargets::Sweep sweep(one);
+        CHECK_THROWS_AS(sweep.run(none), std::invalid_argument);
+        CHECK_THROWS_AS(sweep.run(too_many), std::invalid_argument);
+        const std::vector<std::uint32_t> outside{n};
+        CHECK_THROWS_AS(routing::CchManyToTargets(whole, outside), std::invalid_argument);
+    }
+    // The few-node sets leave most ranks out.
+    CHECK(restricted * 3 > sets * 2 - 30);
+}
+
+// On a grid, a target set in one corner selects that corner's ranks and the separators above it:
+// far fewer than the grid's, with the trees' costs there.
+TEST_CASE("a sweep restricted to a corner's targets reads a small part of a grid") {
+    core::Rng rng(7, core::Stream::person_attributes, 0xcd2);
+    const TestGraph t = random_grid(64, 64, rng);
+    const Cch cch(t.graph, t.x, t.y);
+    const CchMetric metric(cch, t.graph.time_s);
+    std::vector<std::uint32_t> targets;
+    for (std::uint32_t y = 0; y < 4; ++y)
+        for (std::uint32_t x = 0; x < 4; ++x) targets.push_back(y * 64 + x);
+    const routing::CchManyToTargets corner(metric, targets);
+    CHECK(corner.rank_count() * 8 < cch.node_count());
+    routing::CchManyToTargets::Sweep sweep(corner);
+    CchManyToAll trees(metric);
+    const std::vector<std::uint32_t> from{4095, 2080, 0};
+    sweep.run(from);
+    trees.run(from);
+    for (std::size_t i = 0; i < from.size(); ++i)
+        for (std::size_t j = 0; j < targets.size(); ++j) CHECK(sweep.cost(i, j) == trees.cost(i, targets[j]));
+}
+
 TEST_CASE("a bound at least the cost prunes the searches and keeps their answers, bit for bit") {
     // On random graphs (odd seeds: integer times and ties; zero-time arcs, one-way arcs,
     // disconnected parts), from_source() + to() with bounds give the costs and paths without
