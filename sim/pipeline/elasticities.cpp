@@ -93,10 +93,20 @@ std::vector<double> scaled_parking(std::vector<double> parking, const LeverScale
 
 // The levers that scale times, on an offer (a trip's or a zone pair's): time on board and its
 // crowding part, bike time.
+void scale_times(routing::BasicTransitComponents<float>& pt, const LeverScale& scale) {
+    pt.in_vehicle_s = static_cast<float>(pt.in_vehicle_s * scale.transit_in_vehicle);
+    pt.crowding_s = static_cast<float>(pt.crowding_s * scale.transit_in_vehicle);
+}
+
 void scale_times(choice::TripOffer& o, const LeverScale& scale) {
-    o.pt.in_vehicle_s = static_cast<float>(o.pt.in_vehicle_s * scale.transit_in_vehicle);
-    o.pt.crowding_s = static_cast<float>(o.pt.crowding_s * scale.transit_in_vehicle);
+    scale_times(o.pt, scale);
     o.time_s[idx(Mode::bike)] = static_cast<float>(o.time_s[idx(Mode::bike)] * scale.bike_time);
+}
+
+// Every offer of a zone table (its walk, bike and car per pair, its transit per pair and period).
+void scale_times(routing::ZoneLosTable& table, const LeverScale& scale) {
+    for (auto& o : table.street) scale_times(o, scale);
+    for (auto& t : table.transit) scale_times(t.pt, scale);
 }
 
 // Writes `value`, or null where it is not a number.
@@ -318,7 +328,7 @@ ElasticityResult compute_elasticities(const scenario::Scenario& s, int threads,
     // network with scaled headways), then the trips' level of service and the expected demand.
     const auto again_on = [&](const LeverScale& scale, const network::Network& n, const routing::RoutingContext& c,
                               routing::ZoneLosTable table) {
-        for (auto& o : table.offer) scale_times(o, scale);
+        scale_times(table, scale);
         const ServiceLevel lever_level(std::move(table), scaled_params(params.choice, scale),
                                        scaled_parking(parking, scale));
         const auto lever_pop = population::synthesize(s, n, zones, imp, nullptr, &lever_level.view());

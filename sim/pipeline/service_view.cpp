@@ -50,7 +50,7 @@ void ServiceLevel::make_view() {
         return impl->model.evaluate(v.data(), available, st);
     };
     m_view.street_km = [impl](std::uint32_t o, std::uint32_t d) {
-        const auto& offer = impl->table.at(0, o, d);
+        const auto offer = impl->table.at(0, o, d);
         double km = std::numeric_limits<double>::infinity();
         for (const auto m : {core::Mode::walk, core::Mode::bike, core::Mode::car})
             if (offer.available & core::mode_bit(m)) km = std::min(km, offer.distance_m[core::mode_index(m)] / 1000.0);

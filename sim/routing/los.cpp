@@ -1252,22 +1252,57 @@ ZoneSkims compute_zone_skims(const RoutingContext& ctx, std::int32_t time_of_day
     return k;
 }
 
+ZoneLosTable::ZoneLosTable(std::size_t zone_count, int period_count, std::int32_t period_seconds)
+    : zones(zone_count),
+      periods(period_count),
+      period_s(period_seconds),
+      street(zone_count * zone_count),
+      transit_at(static_cast<std::size_t>(period_count) * zone_count * zone_count, no_transit) {}
+
+void ZoneLosTable::put(int period, std::size_t from, std::size_t to, const PairOffer& offer) {
+    constexpr auto m = core::mode_index(core::Mode::transit);
+    PairOffer& s = street[from * zones + to];
+    s = offer;
+    s.available &= static_cast<std::uint8_t>(~core::mode_bit(core::Mode::transit));
+    s.pt = {};
+    s.time_s[m] = s.distance_m[m] = 0;
+    std::uint32_t& k = transit_at[index(period, from, to)];
+    if (!(offer.available & core::mode_bit(core::Mode::transit))) {
+        k = no_transit;  // (a place it had stays unused)
+        return;
+    }
+    if (k == no_transit) {
+        k = static_cast<std::uint32_t>(transit.size());
+        transit.emplace_back();
+    }
+    transit[k] = {offer.pt, offer.time_s[m], offer.distance_m[m]};
+}
+
 ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t period_s, int samples,
                                         StreetTrees trees) {
     const auto& net = ctx.net;
     const std::size_t nz = net.zone_count();
-    ZoneLosTable z;
-    z.zones = nz;
-    z.period_s = period_s;
-    z.periods = static_cast<int>(24 * 3600 / period_s);
-    z.offer.assign(static_cast<std::size_t>(z.periods) * nz * nz, PairOffer{});
+    ZoneLosTable z(nz, static_cast<int>(24 * 3600 / period_s), period_s);
     const double walk_limit_s = ctx.params.max_walk_trip_m / ctx.params.walk_speed_mps;
     const double bike_limit_s = ctx.params.max_bike_trip_m / ctx.params.bike_speed_mps;
     constexpr auto bit = core::mode_bit;
     constexpr auto mi = core::mode_index;
     const auto street_trees = ZoneStreetTrees::all(ctx, trees);
     const ZoneStreetTrees &walk = street_trees[0], &bike = street_trees[1], &car = street_trees[2];
+    // Each origin's transit offers (period, destination, offer), put in place after in the
+    // origins' order.
+    struct Found {
+        std::uint32_t period, to;
+        PeriodTransitOffer offer;
+    };
+    std::vector<std::vector<Found>> found_from(nz);
+    struct RowScratch {
+        std::vector<PeriodTransitOffer> sum;  // periods x zones, for one origin
+        std::vector<int> found;
+        std::vector<double> transfers;
+    };
     tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(ctx); });
+    tbb::enumerable_thread_specific<RowScratch> rows;
     tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t i) {
         Scratch& s = scratch.local();
         const auto o = net.zone_centroid[i];
@@ -1277,7 +1312,7 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
         for (std::size_t j = 0; j < nz; ++j) {
             if (j == i) continue;
             const auto d = net.zone_centroid[j];
-            PairOffer street;  // the same in every period
+            PairOffer& street = z.street[i * nz + j];  // the same in every period
             if (walk.reached(s.walk, i, j, d, walk_limit_s * 1.0001) &&
                 walk.length_m(s.walk, i, j, d) <= ctx.params.max_walk_trip_m) {
                 street.available |= bit(Mode::walk);
@@ -1297,12 +1332,14 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
                 street.time_s[mi(Mode::car)] = static_cast<float>(drive_s + ctx.params.car_access_s);
                 street.distance_m[mi(Mode::car)] = static_cast<float>(car.length_m(s.car, i, j, d));
             }
-            for (int p = 0; p < z.periods; ++p) z.at(p, i, j) = street;
         }
         // Transit period by period, so that one search from the origin serves every destination
         // (the query keeps its search for an origin and hour): sums, then means.
-        std::vector<int> found(static_cast<std::size_t>(z.periods) * nz, 0);
-        std::vector<double> transfers(found.size(), 0.0);
+        RowScratch& row = rows.local();
+        const std::size_t cells = static_cast<std::size_t>(z.periods) * nz;
+        row.sum.assign(cells, PeriodTransitOffer{});
+        row.found.assign(cells, 0);
+        row.transfers.assign(cells, 0.0);
         for (int p = 0; p < z.periods; ++p)
             for (int k = 0; k < samples; ++k) {
                 const std::int32_t dep = p * period_s + static_cast<std::int32_t>((k * period_s) / samples);
@@ -1311,57 +1348,66 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
                     const auto path = transit_path_at(ctx, s.transit, o, net.zone_centroid[j], dep, nullptr, -1.0,
                                                       static_cast<std::size_t>(samples) * nz);
                     if (!path.found) continue;
-                    PairOffer& out = z.at(p, i, j);
-                    auto& pt = out.pt;
+                    const std::size_t c = static_cast<std::size_t>(p) * nz + j;
+                    auto& pt = row.sum[c].pt;
                     pt.access_s += static_cast<float>(path.access_s);
                     pt.wait_s += static_cast<float>(path.wait_s);
                     pt.in_vehicle_s += static_cast<float>(path.in_vehicle_s);
                     pt.transfer_walk_s += static_cast<float>(path.transfer_walk_s);
                     pt.egress_s += static_cast<float>(path.egress_s);
-                    ++found[static_cast<std::size_t>(p) * nz + j];
-                    transfers[static_cast<std::size_t>(p) * nz + j] += path.transfers;
-                    out.distance_m[mi(Mode::transit)] += static_cast<float>(path.total_m());
+                    ++row.found[c];
+                    row.transfers[c] += path.transfers;
+                    row.sum[c].distance_m += static_cast<float>(path.total_m());
                 }
             }
         for (int p = 0; p < z.periods; ++p)
             for (std::size_t j = 0; j < nz; ++j) {
-                PairOffer& out = z.at(p, i, j);
+                const std::size_t c = static_cast<std::size_t>(p) * nz + j;
+                const int n = row.found[c];
+                if (2 * n < samples) continue;  // also n == 0: not offered
+                PeriodTransitOffer out = row.sum[c];
                 auto& pt = out.pt;
-                const int n = found[static_cast<std::size_t>(p) * nz + j];
-                if (2 * n < samples) {  // also n == 0
-                    pt = {};
-                    out.distance_m[mi(Mode::transit)] = 0;
-                    continue;
-                }
                 for (float* v : {&pt.access_s, &pt.wait_s, &pt.in_vehicle_s, &pt.transfer_walk_s, &pt.egress_s})
                     *v /= static_cast<float>(n);
-                pt.transfers =
-                    static_cast<std::uint32_t>(std::lround(transfers[static_cast<std::size_t>(p) * nz + j] / n));
-                out.distance_m[mi(Mode::transit)] /= static_cast<float>(n);
-                out.available |= bit(Mode::transit);
-                out.time_s[mi(Mode::transit)] = pt.total_s();
+                pt.transfers = static_cast<std::uint32_t>(std::lround(row.transfers[c] / n));
+                out.distance_m /= static_cast<float>(n);
+                out.time_s = pt.total_s();
+                found_from[i].push_back({static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(j), out});
             }
     });
+    for (std::size_t i = 0; i < nz; ++i) {
+        for (const Found& f : found_from[i]) {
+            z.transit_at[z.index(static_cast<int>(f.period), i, f.to)] = static_cast<std::uint32_t>(z.transit.size());
+            z.transit.push_back(f.offer);
+        }
+        std::vector<Found>().swap(found_from[i]);
+    }
     // Intrazonal: half the offer to the nearest other zone (by street distance, else any mode's).
     for (std::size_t i = 0; i < nz; ++i) {
         std::size_t nearest = nz;
         float best = std::numeric_limits<float>::infinity();
         for (std::size_t j = 0; j < nz; ++j) {
             if (j == i) continue;
-            const auto& o = z.at(0, i, j);
+            const auto& o = z.street[i * nz + j];
             float dist = std::numeric_limits<float>::infinity();
             for (const Mode m : {Mode::walk, Mode::bike, Mode::car})
                 if (o.available & bit(m)) dist = std::min(dist, o.distance_m[mi(m)]);
             if (dist < best) best = dist, nearest = j;
         }
         if (nearest == nz) continue;
+        PairOffer h = z.street[i * nz + nearest];
+        for (std::size_t m = 0; m < core::mode_count; ++m) h.time_s[m] *= 0.5f, h.distance_m[m] *= 0.5f;
+        h.car_drive_s *= 0.5f;
+        z.street[i * nz + i] = h;
         for (int p = 0; p < z.periods; ++p) {
-            PairOffer h = z.at(p, i, nearest);
-            for (std::size_t m = 0; m < core::mode_count; ++m) h.time_s[m] *= 0.5f, h.distance_m[m] *= 0.5f;
-            h.car_drive_s *= 0.5f;
-            for (float* v : {&h.pt.access_s, &h.pt.wait_s, &h.pt.in_vehicle_s, &h.pt.transfer_walk_s, &h.pt.egress_s})
+            const std::uint32_t k = z.transit_at[z.index(p, i, nearest)];
+            if (k == ZoneLosTable::no_transit) continue;
+            PeriodTransitOffer t = z.transit[k];
+            t.time_s *= 0.5f, t.distance_m *= 0.5f;
+            for (float* v : {&t.pt.access_s, &t.pt.wait_s, &t.pt.in_vehicle_s, &t.pt.transfer_walk_s, &t.pt.egress_s})
                 *v *= 0.5f;
-            z.at(p, i, i) = h;
+            z.transit_at[z.index(p, i, i)] = static_cast<std::uint32_t>(z.transit.size());
+            z.transit.push_back(t);
         }
     }
     return z;

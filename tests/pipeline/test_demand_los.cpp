@@ -44,16 +44,10 @@ routing::PairOffer offer(double walk_min, double bike_min, double car_min, doubl
 // Zones west, east (study) and city (gateway) of the tiny network; transit to and from east takes
 // `east_ivt` minutes on board from west.
 routing::ZoneLosTable table(const network::Network& net, double east_ivt) {
-    routing::ZoneLosTable t;
-    t.zones = net.zone_count();
-    t.periods = 24;
-    t.period_s = 3600;
-    t.offer.resize(24 * t.zones * t.zones);
+    routing::ZoneLosTable t(net.zone_count(), 24, 3600);
     const auto w = net.find_zone("west"), e = net.find_zone("east"), c = net.find_zone("city");
     for (int p = 0; p < 24; ++p) {
-        const auto put = [&](std::uint32_t a, std::uint32_t b, const routing::PairOffer& o) {
-            t.offer[(static_cast<std::size_t>(p) * t.zones + a) * t.zones + b] = o;
-        };
+        const auto put = [&](std::uint32_t a, std::uint32_t b, const routing::PairOffer& o) { t.put(p, a, b, o); };
         put(w, w, offer(8, 3, 5, 0, 0.6));
         put(e, e, offer(8, 3, 5, 0, 0.6));
         put(c, c, offer(0, 0, 10, 10, 5));

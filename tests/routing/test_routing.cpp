@@ -420,21 +420,159 @@ TEST_CASE("zone skims and the demand models' street offers from batched PHAST eq
 
     const auto by_searches = routing::compute_zone_los_by_period(ctx, 3600, 2, routing::StreetTrees::searches);
     const auto by_batched = routing::compute_zone_los_by_period(ctx, 3600, 2, routing::StreetTrees::batched);
-    REQUIRE(by_batched.offer.size() == by_searches.offer.size());
+    REQUIRE(by_batched.zones == by_searches.zones);
+    REQUIRE(by_batched.periods == by_searches.periods);
     std::size_t street = 0;
-    for (std::size_t k = 0; k < by_searches.offer.size(); ++k) {
-        const auto& a = by_searches.offer[k];
-        const auto& b = by_batched.offer[k];
-        INFO("offer ", k);
-        REQUIRE(b.available == a.available);
-        for (std::size_t m = 0; m < core::mode_count; ++m) {
-            CHECK(b.time_s[m] == doctest::Approx(a.time_s[m]).epsilon(1e-6));
-            CHECK(b.distance_m[m] == doctest::Approx(a.distance_m[m]).epsilon(1e-6));
-        }
-        CHECK(b.car_drive_s == doctest::Approx(a.car_drive_s).epsilon(1e-6));
-        street += (a.available & core::mode_bit(core::Mode::walk)) != 0;
-    }
+    for (int p = 0; p < by_searches.periods; ++p)
+        for (std::size_t i = 0; i < by_searches.zones; ++i)
+            for (std::size_t j = 0; j < by_searches.zones; ++j) {
+                const auto a = by_searches.at(p, i, j), b = by_batched.at(p, i, j);
+                INFO("period ", p, " zones ", i, " ", j);
+                REQUIRE(b.available == a.available);
+                for (std::size_t m = 0; m < core::mode_count; ++m) {
+                    CHECK(b.time_s[m] == doctest::Approx(a.time_s[m]).epsilon(1e-6));
+                    CHECK(b.distance_m[m] == doctest::Approx(a.distance_m[m]).epsilon(1e-6));
+                }
+                CHECK(b.car_drive_s == doctest::Approx(a.car_drive_s).epsilon(1e-6));
+                street += (a.available & core::mode_bit(core::Mode::walk)) != 0;
+            }
     CHECK(street > 1000);
+}
+
+TEST_CASE("the demand models' zone offers: streets alike in every period, transit as its departures give it") {
+    // Flemingsberg, periods of two hours, two departures a period. Walk, bike and car are the same
+    // in every period; transit is the mean of the departures' journeys where at least half find
+    // one (transit_path_at, asked here pair by pair), else not offered; a zone's offer to itself
+    // is half its offer to the nearest other zone. The table keeps transit only where offered.
+    const Flemingsberg2017 f;
+    const auto& ctx = f.ctx;
+    const int samples = 2;
+    const std::int32_t period_s = 7200;
+    const auto z = routing::compute_zone_los_by_period(ctx, period_s, samples);
+    const std::size_t nz = ctx.net.zone_count();
+    REQUIRE(z.zones == nz);
+    REQUIRE(z.periods == 12);
+    constexpr auto transit = core::mode_index(core::Mode::transit);
+    constexpr auto transit_bit = core::mode_bit(core::Mode::transit);
+    std::size_t offered = 0;
+    std::array<std::size_t, 12> offered_in{};
+    for (int p = 0; p < z.periods; ++p)
+        for (std::size_t i = 0; i < nz; ++i)
+            for (std::size_t j = 0; j < nz; ++j) {
+                const auto a = z.at(p, i, j), first = z.at(0, i, j);
+                INFO("period ", p, " zones ", i, " ", j);
+                CHECK((a.available & ~transit_bit) == (first.available & ~transit_bit));
+                for (std::size_t m = 0; m < core::mode_count; ++m)
+                    if (m != transit) CHECK(a.time_s[m] == first.time_s[m]);
+                CHECK(a.car_drive_s == first.car_drive_s);
+                if (a.available & transit_bit) {
+                    ++offered, ++offered_in[static_cast<std::size_t>(p)];
+                    CHECK(a.time_s[transit] == a.pt.total_s());
+                } else {
+                    CHECK(a.time_s[transit] == 0);
+                    CHECK(a.pt.in_vehicle_s == 0);
+                }
+                CHECK(z.at(p + z.periods, i, j).time_s[transit] == a.time_s[transit]);  // past midnight
+            }
+    CHECK(z.transit.size() == offered);
+    CHECK(offered_in[4] > 0);   // 08-10
+    CHECK(offered_in[1] == 0);  // 02-04: no service within max_wait_s
+    CHECK(offered_in[11] > 0);  // 22-24
+
+    // Pairs recomputed from their departures, in every period.
+    routing::TransitQuery q(*ctx.transit);
+    std::size_t checked = 0;
+    for (std::size_t i = 0; i < nz; i += 7)
+        for (std::size_t j = 1; j < nz; j += 5) {
+            if (i == j) continue;
+            for (int p = 0; p < z.periods; ++p) {
+                routing::BasicTransitComponents<float> sum;
+                float distance = 0;
+                int found = 0;
+                double transfers = 0;
+                for (int k = 0; k < samples; ++k) {
+                    const auto path = routing::transit_path_at(
+                        ctx, q, ctx.net.zone_centroid[i], ctx.net.zone_centroid[j],
+                        p * period_s + k * period_s / samples, nullptr, -1.0, static_cast<std::size_t>(samples) * nz);
+                    if (!path.found) continue;
+                    ++found;
+                    sum.access_s += static_cast<float>(path.access_s);
+                    sum.wait_s += static_cast<float>(path.wait_s);
+                    sum.in_vehicle_s += static_cast<float>(path.in_vehicle_s);
+                    sum.transfer_walk_s += static_cast<float>(path.transfer_walk_s);
+                    sum.egress_s += static_cast<float>(path.egress_s);
+                    transfers += path.transfers;
+                    distance += static_cast<float>(path.total_m());
+                }
+                const auto a = z.at(p, i, j);
+                INFO("period ", p, " zones ", i, " ", j, " found ", found);
+                REQUIRE(((a.available & transit_bit) != 0) == (2 * found >= samples));
+                if (2 * found < samples) continue;
+                ++checked;
+                const auto n = static_cast<float>(found);
+                CHECK(a.pt.access_s == sum.access_s / n);
+                CHECK(a.pt.wait_s == sum.wait_s / n);
+                CHECK(a.pt.in_vehicle_s == sum.in_vehicle_s / n);
+                CHECK(a.pt.egress_s == sum.egress_s / n);
+                CHECK(a.distance_m[transit] == distance / n);
+                CHECK(a.pt.transfers == static_cast<std::uint32_t>(std::lround(transfers / found)));
+            }
+        }
+    CHECK(checked > 100);
+
+    // A zone to itself: half its offer to the nearest other zone by street, in each period.
+    for (std::size_t i = 0; i < nz; ++i) {
+        std::size_t nearest = nz;
+        float best = std::numeric_limits<float>::infinity();
+        for (std::size_t j = 0; j < nz; ++j) {
+            if (j == i) continue;
+            const auto o = z.at(0, i, j);
+            for (const auto m : {core::Mode::walk, core::Mode::bike, core::Mode::car})
+                if ((o.available & core::mode_bit(m)) && o.distance_m[core::mode_index(m)] < best)
+                    best = o.distance_m[core::mode_index(m)], nearest = j;
+        }
+        REQUIRE(nearest < nz);
+        for (int p = 0; p < z.periods; ++p) {
+            const auto self = z.at(p, i, i), near = z.at(p, i, nearest);
+            INFO("zone ", i, " period ", p);
+            CHECK(self.available == near.available);
+            for (std::size_t m = 0; m < core::mode_count; ++m) {
+                CHECK(self.time_s[m] == 0.5f * near.time_s[m]);
+                CHECK(self.distance_m[m] == 0.5f * near.distance_m[m]);
+            }
+            CHECK(self.pt.wait_s == 0.5f * near.pt.wait_s);
+        }
+    }
+}
+
+TEST_CASE("a hand-made zone table: a pair's streets for every period, its transit in the period given") {
+    routing::ZoneLosTable t(3, 4, 3600);
+    CHECK(t.transit.empty());
+    routing::PairOffer o;
+    o.available = core::mode_bit(core::Mode::walk) | core::mode_bit(core::Mode::transit);
+    o.time_s[core::mode_index(core::Mode::walk)] = 600;
+    o.pt.in_vehicle_s = 300;
+    o.pt.wait_s = 120;
+    o.time_s[core::mode_index(core::Mode::transit)] = o.pt.total_s();
+    t.put(1, 0, 2, o);
+    const auto in = t.at(1, 0, 2), other = t.at(2, 0, 2), back = t.at(1, 2, 0);
+    CHECK(in.available == o.available);
+    CHECK(in.pt.in_vehicle_s == 300);
+    CHECK(in.time_s[core::mode_index(core::Mode::transit)] == 420);
+    CHECK(other.available == core::mode_bit(core::Mode::walk));
+    CHECK(other.time_s[core::mode_index(core::Mode::walk)] == 600);
+    CHECK(other.time_s[core::mode_index(core::Mode::transit)] == 0);
+    CHECK(other.pt.in_vehicle_s == 0);
+    CHECK(back.available == 0);
+    CHECK(t.at(5, 0, 2).pt.in_vehicle_s == 300);  // a period past midnight
+    o.pt.in_vehicle_s = 360;
+    t.put(1, 0, 2, o);  // again: in place
+    CHECK(t.transit.size() == 1);
+    CHECK(t.at(1, 0, 2).pt.in_vehicle_s == 360);
+    o.available = core::mode_bit(core::Mode::walk);
+    t.put(1, 0, 2, o);  // transit no longer offered then
+    CHECK(t.at(1, 0, 2).available == core::mode_bit(core::Mode::walk));
+    CHECK(t.at(1, 0, 2).pt.in_vehicle_s == 0);
 }
 
 TEST_CASE("the batched zone trees are made once per mode and shared by the impedance, the skims and the offers") {
