@@ -1380,54 +1380,59 @@ const double* direction_sums(const CchMetric& metric, const CchMetric::PathSums&
     return by_query_arc ? q.data() : (forward ? sums.forward : sums.backward).data();
 }
 
-// PHAST's downward sweep over `width` trees side by side (dist[rank * width + k]): from the top
-// rank down, each takes the minimum over its upward arcs (the query graph's backward arcs) of the
-// head's cost plus the backward weight; a rank's upward neighbours are higher, hence final when it
-// is reached.
+// One rank's step of PHAST's downward sweep over `width` trees side by side (dist[r * width + k]):
+// the minimum over the rank's arcs [first[r], first[r + 1]) (its upward arcs, the query graph's
+// backward arcs) of the head's cost plus the backward weight. A rank's upward neighbours are
+// higher, hence final when the sweep, from the top rank down, reaches it.
 template <std::size_t width>
-void sweep_down(const Cch& g, const CchMetric::ArcView& backward, double* dist) {
-    const std::uint32_t* first = backward.first;
-    const std::uint32_t* head = backward.head;
-    const double* weight = backward.weight;
-    for (std::size_t r = g.node_count(); r-- > 0;) {
-        double d[width];
-        for (std::size_t k = 0; k < width; ++k) d[k] = dist[r * width + k];
-        for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) {
-            const double* h = dist + static_cast<std::size_t>(head[c]) * width;
-            const double w = weight[c];
-            for (std::size_t k = 0; k < width; ++k) d[k] = std::min(d[k], h[k] + w);
-        }
-        for (std::size_t k = 0; k < width; ++k) dist[r * width + k] = d[k];
+inline void sweep_rank(std::size_t r, const std::uint32_t* first, const std::uint32_t* head, const double* weight,
+                       double* dist) {
+    double d[width];
+    for (std::size_t k = 0; k < width; ++k) d[k] = dist[r * width + k];
+    for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) {
+        const double* h = dist + static_cast<std::size_t>(head[c]) * width;
+        const double w = weight[c];
+        for (std::size_t k = 0; k < width; ++k) d[k] = std::min(d[k], h[k] + w);
     }
+    for (std::size_t k = 0; k < width; ++k) dist[r * width + k] = d[k];
 }
 
-// The same sweep carrying a path sum (sum[rank * width + k]) along each tree: a rank takes the sum
-// of the arc that first gave its least cost (the costs are the plain sweep's, bit for bit).
-// `backward_sum` is by upward arc.
+// The same step carrying a path sum (sum[r * width + k]) along each tree: a rank takes the sum of
+// the arc that first gave its least cost (the costs are the plain step's, bit for bit). An arc's
+// own sum is arc_sum[arc[c]], or arc_sum[c] without `arc`.
+template <std::size_t width>
+inline void sweep_rank(std::size_t r, const std::uint32_t* first, const std::uint32_t* head, const double* weight,
+                       const std::uint32_t* arc, const double* arc_sum, double* dist, double* sum) {
+    double d[width], v[width];
+    for (std::size_t k = 0; k < width; ++k) d[k] = dist[r * width + k], v[k] = sum[r * width + k];
+    for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) {
+        const std::size_t h = static_cast<std::size_t>(head[c]) * width;
+        const double w = weight[c], ws = arc_sum[arc ? arc[c] : c];
+        // Without branches (the compiler makes it vector code): a strictly smaller cost takes the
+        // arc's sum, as a branch would.
+        for (std::size_t k = 0; k < width; ++k) {
+            const double through = dist[h + k] + w;
+            const bool better = through < d[k];
+            v[k] = better ? sum[h + k] + ws : v[k];
+            d[k] = better ? through : d[k];
+        }
+    }
+    for (std::size_t k = 0; k < width; ++k) dist[r * width + k] = d[k], sum[r * width + k] = v[k];
+}
+
+// PHAST's downward sweep over every rank, from the top down (sweep_rank).
+template <std::size_t width>
+void sweep_down(const Cch& g, const CchMetric::ArcView& backward, double* dist) {
+    for (std::size_t r = g.node_count(); r-- > 0;)
+        sweep_rank<width>(r, backward.first, backward.head, backward.weight, dist);
+}
+
+// The same sweep carrying a path sum along each tree; `backward_sum` is by upward arc.
 template <std::size_t width>
 void sweep_down(const Cch& g, const CchMetric::ArcView& backward, const double* backward_sum, double* dist,
                 double* sum) {
-    const std::uint32_t* first = backward.first;
-    const std::uint32_t* head = backward.head;
-    const double* weight = backward.weight;
-    const std::uint32_t* arc = backward.arc;
-    for (std::size_t r = g.node_count(); r-- > 0;) {
-        double d[width], v[width];
-        for (std::size_t k = 0; k < width; ++k) d[k] = dist[r * width + k], v[k] = sum[r * width + k];
-        for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) {
-            const std::size_t h = static_cast<std::size_t>(head[c]) * width;
-            const double w = weight[c], ws = backward_sum[arc ? arc[c] : c];
-            // Without branches (the compiler makes it vector code): a strictly smaller cost
-            // takes the arc's sum, as a branch would.
-            for (std::size_t k = 0; k < width; ++k) {
-                const double through = dist[h + k] + w;
-                const bool better = through < d[k];
-                v[k] = better ? sum[h + k] + ws : v[k];
-                d[k] = better ? through : d[k];
-            }
-        }
-        for (std::size_t k = 0; k < width; ++k) dist[r * width + k] = d[k], sum[r * width + k] = v[k];
-    }
+    for (std::size_t r = g.node_count(); r-- > 0;)
+        sweep_rank<width>(r, backward.first, backward.head, backward.weight, backward.arc, backward_sum, dist, sum);
 }
 
 }  // namespace
@@ -1646,38 +1651,16 @@ void CchManyToTargets::Sweep::run(std::span<const std::uint32_t> sources) {
         }
         for (std::uint32_t x = src; x != invalid_index; x = parent[x]) m_up[x] = infinity;
     }
-    // The sweep of sweep_down over the selected ranks from the top down: the same minima (and
-    // sums) over the same arcs in the same order.
+    // The sweep of sweep_down over the selected ranks from the top down (sweep_rank on the compact
+    // graph): the same minima (and sums) over the same arcs in the same order.
     const std::uint32_t* first = s.m_first.data();
     const std::uint32_t* head = s.m_head.data();
     const double* weight = s.m_weight.data();
-    const double* arc_sum = s.m_arc_sum.data();
-    const std::size_t m = s.m_rank.size();
-    for (std::size_t r = 0; r < m; ++r) {
-        double d[batch], v[batch];
-        for (std::size_t k = 0; k < batch; ++k) d[k] = dist[r * batch + k];
-        if (!sum) {
-            for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) {
-                const double* h = dist + static_cast<std::size_t>(head[c]) * batch;
-                const double w = weight[c];
-                for (std::size_t k = 0; k < batch; ++k) d[k] = std::min(d[k], h[k] + w);
-            }
-            for (std::size_t k = 0; k < batch; ++k) dist[r * batch + k] = d[k];
-            continue;
-        }
-        for (std::size_t k = 0; k < batch; ++k) v[k] = sum[r * batch + k];
-        for (std::uint32_t c = first[r]; c < first[r + 1]; ++c) {
-            const std::size_t h = static_cast<std::size_t>(head[c]) * batch;
-            const double w = weight[c], ws = arc_sum[c];
-            for (std::size_t k = 0; k < batch; ++k) {
-                const double through = dist[h + k] + w;
-                const bool better = through < d[k];
-                v[k] = better ? sum[h + k] + ws : v[k];
-                d[k] = better ? through : d[k];
-            }
-        }
-        for (std::size_t k = 0; k < batch; ++k) dist[r * batch + k] = d[k], sum[r * batch + k] = v[k];
-    }
+    for (std::size_t r = 0; r < s.m_rank.size(); ++r)
+        if (sum)
+            sweep_rank<batch>(r, first, head, weight, nullptr, s.m_arc_sum.data(), dist, sum);
+        else
+            sweep_rank<batch>(r, first, head, weight, dist);
 }
 
 std::uint64_t CchLabels::entry_count(const Cch& cch) {
