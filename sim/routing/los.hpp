@@ -243,7 +243,7 @@ struct PeriodTransitOffer {
 };
 // The offers of every zone pair and period: walk, bike and car once per pair (the same in every
 // period), transit per period only where it is offered. A region of a thousand zones in twelve
-// periods without transit then takes 140 MB instead of the 1.1 GB of a whole offer per pair and
+// periods without transit then takes 140 MB instead of the 1.0 GB of a whole offer per pair and
 // period.
 struct ZoneLosTable {
     static constexpr std::uint32_t no_transit = 0xFFFFFFFFu;
