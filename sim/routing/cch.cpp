@@ -1435,6 +1435,44 @@ void sweep_down(const Cch& g, const CchMetric::ArcView& backward, const double* 
         sweep_rank<width>(r, backward.first, backward.head, backward.weight, backward.arc, backward_sum, dist, sum);
 }
 
+// The upward searches of a batch of trees (CchManyToAll's, CchManyToTargets'): each source's search
+// (carrying `forward_sum`, by query arc or by upward arc, `with_sums`: a rank keeps the sum of the
+// arc that first gave its cost), each rank x it reaches written at place(x) * width + i for source
+// i, unless place(x) is invalid_index; `dist` (and `sum`) are +inf elsewhere. `up` and `up_sum`: one
+// search's scratch by rank, +inf between calls. 1 to `width` sources (`who` names the caller in
+// the error otherwise).
+template <std::size_t width, class Place>
+void search_up_batch(const CchMetric& metric, std::span<const std::uint32_t> sources, bool with_sums,
+                     const double* forward_sum, bool by_query_arc, Place&& place, std::vector<double>& up,
+                     std::vector<double>& up_sum, std::vector<double>& dist, std::vector<double>& sum,
+                     const char* who) {
+    if (sources.empty() || sources.size() > width)
+        throw std::invalid_argument(std::string(who) + ": 1 to " + std::to_string(width) + " sources, not " +
+                                    std::to_string(sources.size()));
+    const Cch& g = metric.cch();
+    const auto& parent = g.elimination_parent();
+    const auto forward = metric.query_arcs(true);
+    std::fill(dist.begin(), dist.end(), infinity);
+    if (with_sums) std::fill(sum.begin(), sum.end(), infinity);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        const std::uint32_t s = g.rank(sources[i]);
+        if (!with_sums) {
+            search_up(g, s, forward, up.data(), [&](std::uint32_t x, double d) {
+                if (const std::uint32_t at = place(x); at != invalid_index) dist[at * width + i] = d;
+            });
+        } else {
+            search_up_tracked(g, s, forward, forward_sum, by_query_arc, up.data(), up_sum.data(), nullptr,
+                              [&](std::uint32_t x, double d, double v) {
+                                  const std::uint32_t at = place(x);
+                                  if (at == invalid_index) return;
+                                  dist[at * width + i] = d;
+                                  sum[at * width + i] = v;
+                              });
+        }
+        for (std::uint32_t x = s; x != invalid_index; x = parent[x]) up[x] = infinity;
+    }
+}
+
 }  // namespace
 
 CchManyToMany::CchManyToMany(const CchMetric& metric)
@@ -1518,29 +1556,10 @@ CchManyToAll::CchManyToAll(const CchMetric& metric)
       m_up(metric.cch().node_count(), infinity) {}
 
 void CchManyToAll::start(std::span<const std::uint32_t> sources, const double* forward_sum, bool sum_by_query_arc) {
-    if (sources.empty() || sources.size() > batch)
-        throw std::invalid_argument("CchManyToAll::run: 1 to " + std::to_string(batch) + " sources, not " +
-                                    std::to_string(sources.size()));
-    const Cch& g = m_metric.cch();
-    const auto& parent = g.elimination_parent();
-    const auto forward = m_metric.query_arcs(true);
-    double* dist = m_dist.data();
+    search_up_batch<batch>(
+        m_metric, sources, forward_sum != nullptr, forward_sum, sum_by_query_arc, [](std::uint32_t x) { return x; },
+        m_up, m_up_sum, m_dist, m_sum, "CchManyToAll::run");
     m_count = sources.size();
-    std::fill(m_dist.begin(), m_dist.end(), infinity);
-    if (forward_sum) std::fill(m_sum.begin(), m_sum.end(), infinity);
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-        const std::uint32_t s = g.rank(sources[i]);
-        if (!forward_sum) {
-            search_up(g, s, forward, m_up.data(), [&](std::uint32_t x, double d) { dist[x * batch + i] = d; });
-        } else {  // carrying the sums: a rank keeps the sum of the arc that first gave its cost
-            search_up_tracked(g, s, forward, forward_sum, sum_by_query_arc, m_up.data(), m_up_sum.data(), nullptr,
-                              [&](std::uint32_t x, double d, double sum) {
-                                  dist[x * batch + i] = d;
-                                  m_sum[x * batch + i] = sum;
-                              });
-        }
-        for (std::uint32_t x = s; x != invalid_index; x = parent[x]) m_up[x] = infinity;
-    }
 }
 
 void CchManyToAll::run(std::span<const std::uint32_t> sources) {
@@ -1563,7 +1582,7 @@ void CchManyToAll::run(std::span<const std::uint32_t> sources, const CchMetric::
 
 CchManyToTargets::CchManyToTargets(const CchMetric& metric, std::span<const std::uint32_t> targets,
                                    const CchMetric::PathSums* sums)
-    : m_metric(metric), m_sums(sums) {
+    : m_metric(metric), m_with_sums(sums != nullptr) {
     const Cch& g = metric.cch();
     const std::size_t n = g.node_count();
     const auto& parent = g.elimination_parent();
@@ -1617,50 +1636,26 @@ CchManyToTargets::Sweep::Sweep(const CchManyToTargets& targets)
     : m_of(&targets),
       m_dist(targets.m_rank.size() * batch, infinity),
       m_up(targets.m_metric.cch().node_count(), infinity) {
-    if (targets.m_sums) m_sum.assign(m_dist.size(), infinity), m_up_sum.assign(m_up.size(), infinity);
+    if (targets.m_with_sums) m_sum.assign(m_dist.size(), infinity), m_up_sum.assign(m_up.size(), infinity);
 }
 
 void CchManyToTargets::Sweep::run(std::span<const std::uint32_t> sources) {
-    if (sources.empty() || sources.size() > batch)
-        throw std::invalid_argument("CchManyToTargets::Sweep::run: 1 to " + std::to_string(batch) + " sources, not " +
-                                    std::to_string(sources.size()));
     const CchManyToTargets& s = *m_of;
-    const Cch& g = s.m_metric.cch();
-    const auto& parent = g.elimination_parent();
-    const auto forward = s.m_metric.query_arcs(true);
     const std::uint32_t* local = s.m_local.data();
-    double* dist = m_dist.data();
-    double* sum = s.m_sums ? m_sum.data() : nullptr;
+    search_up_batch<batch>(
+        s.m_metric, sources, s.m_with_sums, s.m_forward_sum, s.m_forward_by_query_arc,
+        [local](std::uint32_t x) { return local[x]; }, m_up, m_up_sum, m_dist, m_sum, "CchManyToTargets::Sweep::run");
     m_count = sources.size();
-    // The upward searches, as CchManyToAll::start's, kept where selected.
-    std::fill(m_dist.begin(), m_dist.end(), infinity);
-    if (sum) std::fill(m_sum.begin(), m_sum.end(), infinity);
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-        const std::uint32_t src = g.rank(sources[i]);
-        if (!sum) {
-            search_up(g, src, forward, m_up.data(), [&](std::uint32_t x, double d) {
-                if (local[x] != invalid_index) dist[local[x] * batch + i] = d;
-            });
-        } else {
-            search_up_tracked(g, src, forward, s.m_forward_sum, s.m_forward_by_query_arc, m_up.data(), m_up_sum.data(),
-                              nullptr, [&](std::uint32_t x, double d, double v) {
-                                  if (local[x] == invalid_index) return;
-                                  dist[local[x] * batch + i] = d;
-                                  sum[local[x] * batch + i] = v;
-                              });
-        }
-        for (std::uint32_t x = src; x != invalid_index; x = parent[x]) m_up[x] = infinity;
-    }
     // The sweep of sweep_down over the selected ranks from the top down (sweep_rank on the compact
     // graph): the same minima (and sums) over the same arcs in the same order.
     const std::uint32_t* first = s.m_first.data();
     const std::uint32_t* head = s.m_head.data();
     const double* weight = s.m_weight.data();
     for (std::size_t r = 0; r < s.m_rank.size(); ++r)
-        if (sum)
-            sweep_rank<batch>(r, first, head, weight, nullptr, s.m_arc_sum.data(), dist, sum);
+        if (s.m_with_sums)
+            sweep_rank<batch>(r, first, head, weight, nullptr, s.m_arc_sum.data(), m_dist.data(), m_sum.data());
         else
-            sweep_rank<batch>(r, first, head, weight, dist);
+            sweep_rank<batch>(r, first, head, weight, m_dist.data());
 }
 
 std::uint64_t CchLabels::entry_count(const Cch& cch) {

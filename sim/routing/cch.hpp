@@ -400,8 +400,8 @@ private:
 // node's cost in the sweep comes from its upward arcs' heads, which are its ancestors in the
 // elimination tree, so the targets' costs depend only on the targets and their ancestors: those
 // ranks are selected once per target set, with their downward arcs in a compact graph, and each
-// sweep reads them alone (on a million-node grid with a thousand zone centroids as targets, a
-// tenth of the ranks). The costs and sums to the targets are CchManyToAll's, bit for bit (the same
+// sweep reads them alone (on a million-node grid with a thousand zone centroids as targets, 13 %
+// of the ranks). The costs and sums to the targets are CchManyToAll's, bit for bit (the same
 // upward searches, and each selected rank takes the same minima over the same arcs in the same
 // order). The selection is shared read-only; each thread sweeps with its own Sweep.
 class CchManyToTargets {
@@ -438,7 +438,7 @@ public:
 
 private:
     const CchMetric& m_metric;
-    const CchMetric::PathSums* m_sums;
+    bool m_with_sums;
     // The forward path sums as the upward searches read them (by query arc or by upward arc).
     const double* m_forward_sum = nullptr;
     bool m_forward_by_query_arc = false;

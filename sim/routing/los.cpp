@@ -1266,16 +1266,20 @@ void ZoneLosTable::put(int period, std::size_t from, std::size_t to, const PairO
     s.available &= static_cast<std::uint8_t>(~core::mode_bit(core::Mode::transit));
     s.pt = {};
     s.time_s[m] = s.distance_m[m] = 0;
+    if (offer.available & core::mode_bit(core::Mode::transit))
+        set_transit(period, from, to, {offer.pt, offer.time_s[m], offer.distance_m[m]});
+    else
+        transit_at[index(period, from, to)] = no_transit;  // (a place it had stays unused)
+}
+
+void ZoneLosTable::set_transit(int period, std::size_t from, std::size_t to, const PeriodTransitOffer& offer) {
     std::uint32_t& k = transit_at[index(period, from, to)];
-    if (!(offer.available & core::mode_bit(core::Mode::transit))) {
-        k = no_transit;  // (a place it had stays unused)
+    if (k != no_transit) {
+        transit[k] = offer;
         return;
     }
-    if (k == no_transit) {
-        k = static_cast<std::uint32_t>(transit.size());
-        transit.emplace_back();
-    }
-    transit[k] = {offer.pt, offer.time_s[m], offer.distance_m[m]};
+    k = static_cast<std::uint32_t>(transit.size());
+    transit.push_back(offer);
 }
 
 ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t period_s, int samples,
@@ -1376,10 +1380,7 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
             }
     });
     for (std::size_t i = 0; i < nz; ++i) {
-        for (const Found& f : found_from[i]) {
-            z.transit_at[z.index(static_cast<int>(f.period), i, f.to)] = static_cast<std::uint32_t>(z.transit.size());
-            z.transit.push_back(f.offer);
-        }
+        for (const Found& f : found_from[i]) z.set_transit(static_cast<int>(f.period), i, f.to, f.offer);
         std::vector<Found>().swap(found_from[i]);
     }
     // Intrazonal: half the offer to the nearest other zone (by street distance, else any mode's).
@@ -1406,8 +1407,7 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
             t.time_s *= 0.5f, t.distance_m *= 0.5f;
             for (float* v : {&t.pt.access_s, &t.pt.wait_s, &t.pt.in_vehicle_s, &t.pt.transfer_walk_s, &t.pt.egress_s})
                 *v *= 0.5f;
-            z.transit_at[z.index(p, i, i)] = static_cast<std::uint32_t>(z.transit.size());
-            z.transit.push_back(t);
+            z.set_transit(p, i, i, t);
         }
     }
     return z;

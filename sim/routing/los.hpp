@@ -273,6 +273,8 @@ struct ZoneLosTable {
     // Sets a pair's offer (hand-made tables): its walk, bike and car for every period, and its
     // transit in `period` (offered when `offer` has it, else none).
     void put(int period, std::size_t from, std::size_t to, const PairOffer& offer);
+    // Sets a pair's transit offer in a period (in the place it had, else a new one).
+    void set_transit(int period, std::size_t from, std::size_t to, const PeriodTransitOffer& offer);
     std::size_t index(int period, std::size_t from, std::size_t to) const {
         const int p = ((period % periods) + periods) % periods;  // a period past midnight is the same period
         return (static_cast<std::size_t>(p) * zones + from) * zones + to;
