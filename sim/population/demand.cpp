@@ -112,44 +112,56 @@ void sort_uniform(std::vector<double>& x, double total) {
 
 }  // namespace
 
-void sample_alternatives(std::span<const double> importance, int size, core::Rng& rng, Sample& out) {
-    out.zone.clear();
-    out.correction.clear();
-    if (size <= 0) return;
-    // Each draw is draw_index's: the first index whose running sum of the positive weights (the
-    // same additions in the same order) exceeds u x total, which is one of positive weight. The
-    // draws are wanted sorted, so the targets are sorted and found in one sweep of the sums.
-    thread_local std::vector<double> running;
-    running.resize(importance.size());
-    double total = 0.0;
-    std::size_t last_positive = 0;
+Cumulative cumulate_positive(std::span<const double> importance, std::span<double> running) {
     // Adding 0 to a positive sum leaves it as it is: the loop needs no branch on the weights.
+    Cumulative c;
     for (std::size_t i = 0; i < importance.size(); ++i) {
         const bool positive = importance[i] > 0;
-        total += positive ? importance[i] : 0.0;
-        last_positive = positive ? i : last_positive;
-        running[i] = total;
+        c.total += positive ? importance[i] : 0.0;
+        c.last_positive = positive ? i : c.last_positive;
+        running[i] = c.total;
     }
-    if (!(total > 0)) return;
+    return c;
+}
+
+void sample_from_running(std::span<const double> running, Cumulative c, const double* weight, const double* factor,
+                         int size, core::Rng& rng, Sample& out) {
+    out.zone.clear();
+    out.correction.clear();
+    if (size <= 0 || !(c.total > 0)) return;
+    // Each draw is draw_index's: the first index whose running sum exceeds u x total, which is one
+    // of positive weight. The draws are wanted sorted, so the targets are sorted and found in one
+    // sweep of the sums.
     thread_local std::vector<double> target;
     target.resize(static_cast<std::size_t>(size));
-    for (auto& x : target) x = rng.uniform() * total;
-    sort_uniform(target, total);
+    for (auto& x : target) x = rng.uniform() * c.total;
+    sort_uniform(target, c.total);
     thread_local std::vector<std::uint32_t> draws;
     draws.resize(target.size());
     std::size_t at = 0;
     for (std::size_t k = 0; k < target.size(); ++k) {
         while (at < running.size() && !(target[k] < running[at])) ++at;
-        draws[k] = static_cast<std::uint32_t>(at == running.size() ? last_positive : at);
+        draws[k] = static_cast<std::uint32_t>(at == running.size() ? c.last_positive : at);
     }
     for (std::size_t i = 0; i < draws.size();) {
         std::size_t k = i;
         while (k < draws.size() && draws[k] == draws[i]) ++k;
-        const double q = importance[draws[i]] / total;
-        out.zone.push_back(draws[i]);
+        const std::uint32_t z = draws[i];
+        const double q = weight[z] * (factor ? factor[z] : 1.0) / c.total;
+        out.zone.push_back(z);
         out.correction.push_back(std::log(static_cast<double>(k - i) / (size * q)));
         i = k;
     }
+}
+
+void sample_alternatives(std::span<const double> importance, int size, core::Rng& rng, Sample& out) {
+    out.zone.clear();
+    out.correction.clear();
+    if (size <= 0) return;
+    thread_local std::vector<double> running;
+    running.resize(importance.size());
+    const auto c = cumulate_positive(importance, running);
+    sample_from_running(running, c, importance.data(), nullptr, size, rng, out);
 }
 
 }  // namespace flemsim::population::demand

@@ -56,6 +56,19 @@ struct Sample {
 };
 void sample_alternatives(std::span<const double> importance, int size, core::Rng& rng, Sample& out);
 
+// sample_alternatives in two steps, for choosers who share their importance weights. First the
+// running sums of the positive weights (added in order: running[i] is the sum up to i) with their
+// total and the last zone of positive weight; then the draws from those sums, zone z weighing
+// weight[z] x factor[z] (x 1 without factor), as the sums took it. The same zones and corrections
+// as sample_alternatives, to the bit.
+struct Cumulative {
+    double total = 0.0;
+    std::size_t last_positive = 0;
+};
+Cumulative cumulate_positive(std::span<const double> importance, std::span<double> running);
+void sample_from_running(std::span<const double> running, Cumulative c, const double* weight, const double* factor,
+                         int size, core::Rng& rng, Sample& out);
+
 // Index drawn from non-negative weights with u in [0, 1) (weights summing to `total` > 0).
 std::size_t draw_index(std::span<const double> weights, double total, double u);
 

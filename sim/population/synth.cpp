@@ -154,6 +154,16 @@ struct DemandState {
     // size_of of every zone per purpose, for residents [0] and visitors [1] (set once, with the
     // state, when the demand models run: choose_zone reads them).
     std::array<std::array<std::vector<double>, 2>, core::purpose_count> size;
+    // The sampling's running sums of size x distance factor over all zones (demand::
+    // cumulate_positive) per purpose, for residents [0] and visitors [1]: a row per home zone, or
+    // one row for every home where γ is 0; with each row's total and last zone of positive weight.
+    // A chooser to whom every zone of positive weight is open draws from its row instead of
+    // summing 1,000 weights anew. Empty where the distance factors are not tabulated.
+    struct Running {
+        std::vector<double> sums;
+        std::vector<demand::Cumulative> rows;
+    };
+    std::array<std::array<Running, 2>, core::purpose_count> running;
 };
 
 // Zone pairs up to which the distance factors are tabulated (8 bytes a pair: 128 MiB a purpose).
@@ -261,6 +271,37 @@ void tabulate_distance_factors(const Draws& d, Purpose p) {
     table = std::move(t);
 }
 
+// The running sums of purpose p's sampling weights (DemandState::running) for residents and, with
+// `visitors`, for visitors too: where the distance factors are tabulated, or γ is 0.
+void tabulate_running_sums(const Draws& d, Purpose p, bool visitors) {
+    const std::size_t nz = d.net.zone_count();
+    const auto pi = static_cast<std::size_t>(p);
+    const int sample_size = d.s.demand.destinations.sample_size;
+    const auto& factor = d.dm->distance_factor[pi];
+    const bool distance = d.s.demand.destinations.distance_per_km[pi] != 0;
+    if (sample_size <= 0 || nz <= static_cast<std::size_t>(sample_size) || (distance && factor.empty())) return;
+    const std::size_t rows = distance ? nz : 1;
+    for (int v = 0; v <= (visitors ? 1 : 0); ++v) {
+        auto& r = d.dm->running[pi][static_cast<std::size_t>(v)];
+        const auto& size = d.dm->size[pi][static_cast<std::size_t>(v)];
+        r.sums.resize(rows * nz);
+        r.rows.resize(rows);
+        tbb::parallel_for(std::size_t{0}, rows, [&](std::size_t o) {
+            thread_local std::vector<double> w;
+            w.resize(nz);
+            // choose_zone's weights with every zone open (importance_factor is 1 where γ is 0).
+            for (std::size_t j = 0; j < nz; ++j) w[j] = size[j] * (distance ? factor[o * nz + j] : 1.0);
+            r.rows[o] = demand::cumulate_positive(w, std::span<double>(r.sums).subspan(o * nz, nz));
+        });
+    }
+}
+
+void drop_sampling_tables(const Draws& d, Purpose p) {
+    const auto pi = static_cast<std::size_t>(p);
+    d.dm->distance_factor[pi] = {};
+    d.dm->running[pi] = {};
+}
+
 // Chooses among the zones of `row` (+ `price`), skipping those `closed`: over every zone, or over
 // a sample drawn by size x exp(γ km) when the scenario asks for one and the zones are more.
 std::uint32_t choose_zone(const Draws& d, Purpose p, const std::vector<float>& row, const std::vector<double>* price,
@@ -271,19 +312,33 @@ std::uint32_t choose_zone(const Draws& d, Purpose p, const std::vector<float>& r
     const auto open = [&](std::size_t j) { return std::isfinite(row[j]) && !(closed && (*closed)[j]); };
     thread_local std::vector<double> v, w;
     thread_local demand::Sample sample;
+    const auto pi = static_cast<std::size_t>(p);
+    const auto& size = d.dm->size[pi][visitor ? 1 : 0];
+    const auto& table = d.dm->distance_factor[pi];
+    const double* factor = table.empty() ? nullptr : table.data() + static_cast<std::size_t>(home) * nz;
+    const auto& running = d.dm->running[pi][visitor ? 1 : 0];
+    // The zones open to the chooser, and whether all of positive weight are (when the running
+    // sums are tabulated): then the tabulated sums are the chooser's.
     std::size_t candidates = 0;
-    for (std::size_t j = 0; j < nz; ++j) candidates += open(j) ? 1 : 0;
+    bool all_open = !running.rows.empty();
+    for (std::size_t j = 0; j < nz; ++j) {
+        const bool o = open(j);
+        candidates += o ? 1 : 0;
+        if (!o && all_open) all_open = !(size[j] * (factor ? factor[j] : 1.0) > 0);
+    }
     if (candidates == 0) return invalid_index;
     if (sample_size > 0 && candidates > static_cast<std::size_t>(sample_size)) {
-        w.assign(nz, 0.0);
-        // Size x distance factor, both from their tables where tabulated (importance_factor's).
-        const auto pi = static_cast<std::size_t>(p);
-        const auto& size = d.dm->size[pi][visitor ? 1 : 0];
-        const auto& table = d.dm->distance_factor[pi];
-        const double* factor = table.empty() ? nullptr : table.data() + static_cast<std::size_t>(home) * nz;
-        for (std::size_t j = 0; j < nz; ++j)
-            if (open(j)) w[j] = size[j] * (factor ? factor[j] : importance_factor(d, p, home, j));
-        demand::sample_alternatives(w, sample_size, sample_rng, sample);
+        if (all_open) {
+            const std::size_t r = running.rows.size() == 1 ? 0 : home;
+            demand::sample_from_running(std::span<const double>(running.sums).subspan(r * nz, nz), running.rows[r],
+                                        size.data(), factor, sample_size, sample_rng, sample);
+        } else {
+            w.assign(nz, 0.0);
+            // Size x distance factor, both from their tables where tabulated (importance_factor's).
+            for (std::size_t j = 0; j < nz; ++j)
+                if (open(j)) w[j] = size[j] * (factor ? factor[j] : importance_factor(d, p, home, j));
+            demand::sample_alternatives(w, sample_size, sample_rng, sample);
+        }
         v.resize(sample.zone.size());
         for (std::size_t i = 0; i < sample.zone.size(); ++i)
             v[i] = row[sample.zone[i]] + (price ? (*price)[sample.zone[i]] : 0.0) + sample.correction[i];
@@ -366,6 +421,7 @@ std::vector<std::uint64_t> assign_places_logit(const Draws& d, Population& pop,
     for (std::size_t j = 0; j < nz; ++j)
         if (d.net.zone_kind[j] == ZoneKind::study) cap[j] = static_cast<double>(capacity[j]);
     tabulate_distance_factors(d, purpose);
+    tabulate_running_sums(d, purpose, false);
     const auto& k = d.s.demand.destinations;
     const auto sp = demand::shadow_prices(counts, cr.rows, cap, k.shadow_price_iterations, k.shadow_price_tolerance);
     if (summary) {
@@ -403,7 +459,7 @@ std::vector<std::uint64_t> assign_places_logit(const Draws& d, Population& pop,
         at += i;
         run = closes ? std::max(min_run, run / 2) : std::min(max_run, run * 2);
     }
-    d.dm->distance_factor[pi] = {};
+    drop_sampling_tables(d, purpose);
     return taken;
 }
 
@@ -953,6 +1009,7 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
             keys[p] = CellRows::key(pop.home_zone[p], pop.group[p], tools_of(pop, p));
         add_rows(d, Purpose::other, std::move(keys));
         tabulate_distance_factors(d, Purpose::other);
+        tabulate_running_sums(d, Purpose::other, true);
     }
     // Each block of persons plans its days once into a buffer of its own; the tours are then
     // laid out person by person (the same tables whatever the threads).
@@ -971,7 +1028,7 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
         }
         at_home += home;
     });
-    state.distance_factor[static_cast<std::size_t>(Purpose::other)] = {};
+    if (models) drop_sampling_tables(d, Purpose::other);
     pop.person_first_tour.assign(persons + 1, 0);
     std::partial_sum(count.begin(), count.end(), pop.person_first_tour.begin() + 1);
     const std::size_t tours_total = pop.person_first_tour[persons];

@@ -157,6 +157,34 @@ TEST_CASE("sampling of alternatives with the correction term estimates the full 
                 CHECK(sample_check.correction == correction);
             }
     }
+    {
+        // In two steps, as choosers sharing their weights draw: running sums of size x factor,
+        // then draws weighing each zone by size[z] x factor[z]: the same zones and corrections,
+        // to the bit, as one step over the products (zero, negative and NaN weights skipped).
+        std::vector<double> factor(n), w(n), running(n);
+        for (std::size_t j = 0; j < n; ++j) factor[j] = std::exp(-0.37 * static_cast<double>((j * 5) % 9));
+        std::vector<double> s = size;
+        s[3] = 0, s[17] = -1, s[38] = std::numeric_limits<double>::quiet_NaN();
+        for (std::size_t j = 0; j < n; ++j) w[j] = s[j] * factor[j];
+        const auto c = population::demand::cumulate_positive(w, running);
+        CHECK(c.last_positive == 39);
+        CHECK(running[3] == running[2]);
+        CHECK(running[17] == running[16]);
+        CHECK(running[38] == running[37]);
+        CHECK(running.back() == c.total);
+        population::demand::Sample two;
+        for (const int draws : {5, 100, 3000})
+            for (std::uint64_t k = 0; k < 100; ++k) {
+                core::Rng rng(9, core::Stream::destination_sample, k), again(9, core::Stream::destination_sample, k);
+                population::demand::sample_alternatives(w, draws, rng, sample_check);
+                population::demand::sample_from_running(running, c, s.data(), factor.data(), draws, again, two);
+                REQUIRE(!two.zone.empty());
+                CHECK(two.zone == sample_check.zone);
+                CHECK(two.correction == sample_check.correction);
+                CHECK(std::find(two.zone.begin(), two.zone.end(), 17u) == two.zone.end());
+                CHECK(std::find(two.zone.begin(), two.zone.end(), 38u) == two.zone.end());
+            }
+    }
     std::vector<double> with(n, 0.0), without(n, 0.0);
     const int choosers = 60000;
     population::demand::Sample sample;
