@@ -86,6 +86,10 @@ GRID_ANGLE_DEG = 40          # grid axis: mean direction of the railway through 
 JITTER_M = 9                 # random displacement of grid nodes
 RAIL_CLEARANCE_M = 30        # no street node closer than this to the railway
 ZONE_MAX_DIST_M = 1300       # nodes farther than this from every zone seed on their side carry no zone
+# The one walk the fact sheet measures (Hälsovägen 11A, KTH: 719 m, 9 min from the station), which
+# --check compares with the mesh's walk from the platform: a schematic mesh within 10 % of it.
+FACT_WALK_TO = (59.2221, 17.9385, 719)
+FACT_WALK_TOLERANCE = 0.10
 
 # Road classes: car speed (km/h), lanes, capacity (veh/h per direction). Assumption.
 ROAD_CLASS = {
@@ -1743,7 +1747,8 @@ def check(outdir, trip_log=None):
             err("line %s: overlapping headway intervals" % lid)
 
     # walk from Ebba Bååts torg to the campus crosses the railway on a crossing
-    src = min((n for n in zone_nodes), key=lambda n: dist(pos[names[n]], xy(59.2187, 17.9493)))
+    # (the tables' coordinates are SWEREF 99 TM: the fact sheet's places are projected alike)
+    src = min((n for n in zone_nodes), key=lambda n: dist(pos[names[n]], sweref99tm(59.2187, 17.9493)))
     dst = n_idx[zones["campus_flemingsberg"]["centroid_node"]]
     dv, prev = dijkstra(walk, src, dst)
     used = [L[k]["id"] for k in path_links(prev, src, dst)]
@@ -1753,6 +1758,17 @@ def check(outdir, trip_log=None):
         err("walk Ebba Bååts torg -> campus: %.0f m (straight %.0f m), crossings %s" % (dv[dst], straight, crossing_used))
     print("walk Ebba Bååts torg -> campus: %.0f m on foot, %.0f m straight, via %s" % (
         dv[dst], straight, ", ".join(sorted(set(u.rsplit("_", 1)[0][2:] for u in crossing_used)))))
+    # the walks to the trains against the one the fact sheet gives: Hälsovägen 11A (KTH) lies 719 m,
+    # 9 min on foot from the station; the mesh's street node nearest it, from the platform's node
+    if "flemingsberg" in stop_at and stop_at["flemingsberg"] in n_idx:
+        kth = min(zone_nodes, key=lambda n: dist(pos[names[n]], sweref99tm(*FACT_WALK_TO[:2])))
+        dv, _ = dijkstra(walk, n_idx[stop_at["flemingsberg"]], kth)
+        metres = dv.get(kth, math.inf)
+        if not abs(metres / FACT_WALK_TO[2] - 1) <= FACT_WALK_TOLERANCE:
+            err("walk Flemingsberg platform -> Hälsovägen 11A: %.0f m, the fact sheet's %d m +-%.0f %%" % (
+                metres, FACT_WALK_TO[2], 100 * FACT_WALK_TOLERANCE))
+        print("walk Flemingsberg platform -> Hälsovägen 11A (KTH): %.0f m on foot (fact sheet: %d m, 9 min)" % (
+            metres, FACT_WALK_TO[2]))
     check_gateway_roads(L, names, err, trip_log)
     print("nodes %d, links %d, zones %d (%d study), stops %d, lines %d, vehicles %d" % (
         N, len(L), len(T["zones"]), sum(z["kind"] == "study" for z in T["zones"]), len(T["stops"]),

@@ -42,6 +42,21 @@ if "$python" "$src/networks/flemingsberg/generate.py" --check "$work/cut" > "$wo
     fail "--check passes a network whose E4/E20 junction carries 300 veh/h"
 fi
 grep -q "SHORT" "$work/cut.txt" || fail "--check does not name the short junction"
+# The one walk the fact sheet measures, Hälsovägen 11A (KTH) 719 m from the station, is matched
+# within 10 %; Ebba Bååts torg to the campus crosses at the station's passage (both places found
+# in the tables' coordinates); a mesh a fifth longer on foot is caught.
+grep -Eq '^walk Flemingsberg platform -> Hälsovägen 11A \(KTH\): (6[5-9][0-9]|7[0-9][0-9]) m' "$work/check.txt" ||
+    fail "the walk to Hälsovägen 11A is not within 10 % of the fact sheet's 719 m"
+grep -q '^walk Ebba Bååts torg -> campus: .* via flemingsberg_passage$' "$work/check.txt" ||
+    fail "the walk from Ebba Bååts torg to the campus does not cross at the station's passage"
+mkdir -p "$work/long"
+cp "$src"/networks/flemingsberg/*.csv "$src/networks/flemingsberg/network.yaml" "$work/long/"
+awk -F, -v OFS=, '!/^#/ && NR > 2 && $4 != "" { $4 = sprintf("%.1f", $4 * 1.2) } { print }' \
+    "$src/networks/flemingsberg/links.csv" > "$work/long/links.csv"
+if "$python" "$src/networks/flemingsberg/generate.py" --check "$work/long" > "$work/long.txt"; then
+    fail "--check passes a network whose every link is a fifth longer"
+fi
+grep -q "Hälsovägen 11A: .* the fact sheet's 719 m" "$work/long.txt" || fail "--check does not name the long walk to KTH"
 # The tables are in SWEREF 99 TM: the generator's projection agrees with PROJ's within a millimetre
 # (at the station, and 10 km off in every direction).
 if command -v gdaltransform > /dev/null; then
