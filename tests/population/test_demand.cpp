@@ -286,33 +286,36 @@ TEST_CASE("destinations chosen among a sample of the zones have the shares of th
     // another, both corrected to the same utility) = P. The shares per home zone are those of the
     // logit over all three, ln(size) + γ km with the view's 0.5 km within a zone and 2 km between
     // zones. An importance without the distance factor would give west, from west, 0.10 instead
-    // of 0.19.
-    Fixture f;
-    f.s.demand.destinations.sample_size = 2;
-    const double gamma = -0.8;
-    f.s.demand.destinations.distance_per_km = {0, 0, gamma};
-    f.zones.gw_visits[f.city] = 400;
-    const auto v = f.view([&](Group, Purpose, std::uint8_t, std::uint32_t, std::uint32_t) { return 0.0; });
-    const auto pop = population::synthesize(f.s, f.net, f.zones, f.imp, nullptr, &v);
-    const std::array<std::uint32_t, 3> zone{f.west, f.east, f.city};
-    const std::array<double, 3> size{50, 300, 400};
-    for (const auto home : {f.west, f.east}) {
-        std::array<double, 3> u{}, n{};
-        for (std::size_t k = 0; k < 3; ++k) u[k] = std::log(size[k]) + gamma * (zone[k] == home ? 0.5 : 2.0);
-        const auto share = population::demand::logit_shares(u);
-        double all = 0;
-        for (std::size_t p = 0; p < pop.person_count(); ++p) {
-            if (!core::is_resident(pop.group[p]) || pop.home_zone[p] != home) continue;
-            for (const auto t : pop.tours_of(p))
-                if (pop.tour_purpose[t] == Purpose::other) {
-                    const auto k = std::find(zone.begin(), zone.end(), pop.tour_zone[t]) - zone.begin();
-                    n[static_cast<std::size_t>(k)] += 1;
-                    all += 1;
-                }
+    // of 0.19. With γ = 0 (the sampling's running sums then one row for every home zone) the
+    // shares are those of the sizes alone.
+    for (const double gamma : {-0.8, 0.0}) {
+        CAPTURE(gamma);
+        Fixture f;
+        f.s.demand.destinations.sample_size = 2;
+        f.s.demand.destinations.distance_per_km = {0, 0, gamma};
+        f.zones.gw_visits[f.city] = 400;
+        const auto v = f.view([&](Group, Purpose, std::uint8_t, std::uint32_t, std::uint32_t) { return 0.0; });
+        const auto pop = population::synthesize(f.s, f.net, f.zones, f.imp, nullptr, &v);
+        const std::array<std::uint32_t, 3> zone{f.west, f.east, f.city};
+        const std::array<double, 3> size{50, 300, 400};
+        for (const auto home : {f.west, f.east}) {
+            std::array<double, 3> u{}, n{};
+            for (std::size_t k = 0; k < 3; ++k) u[k] = std::log(size[k]) + gamma * (zone[k] == home ? 0.5 : 2.0);
+            const auto share = population::demand::logit_shares(u);
+            double all = 0;
+            for (std::size_t p = 0; p < pop.person_count(); ++p) {
+                if (!core::is_resident(pop.group[p]) || pop.home_zone[p] != home) continue;
+                for (const auto t : pop.tours_of(p))
+                    if (pop.tour_purpose[t] == Purpose::other) {
+                        const auto k = std::find(zone.begin(), zone.end(), pop.tour_zone[t]) - zone.begin();
+                        n[static_cast<std::size_t>(k)] += 1;
+                        all += 1;
+                    }
+            }
+            REQUIRE(all > 1000);
+            for (std::size_t k = 0; k < 3; ++k)
+                CHECK(std::abs(n[k] / all - share[k]) < 4 * std::sqrt(share[k] * (1 - share[k]) / all));
         }
-        REQUIRE(all > 1000);
-        for (std::size_t k = 0; k < 3; ++k)
-            CHECK(std::abs(n[k] / all - share[k]) < 4 * std::sqrt(share[k] * (1 - share[k]) / all));
     }
 }
 
