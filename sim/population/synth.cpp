@@ -158,7 +158,8 @@ struct DemandState {
     // cumulate_positive) per purpose, for residents [0] and visitors [1]: a row per home zone, or
     // one row for every home where γ is 0; with each row's total and last zone of positive weight.
     // A chooser to whom every zone of positive weight is open draws from its row instead of
-    // summing 1,000 weights anew. Empty where the distance factors are not tabulated.
+    // summing 1,000 weights anew. Empty where the distance factors are not tabulated, or the
+    // table would pass max_running_pairs.
     struct Running {
         std::vector<double> sums;
         std::vector<demand::Cumulative> rows;
@@ -168,6 +169,9 @@ struct DemandState {
 
 // Zone pairs up to which the distance factors are tabulated (8 bytes a pair: 128 MiB a purpose).
 constexpr std::size_t max_factor_pairs = std::size_t{1} << 24;
+// And up to which the sampling's running sums are, per purpose and for residents and visitors
+// each (32 MiB a table: 2,048 zones; beyond, each chooser sums the weights as it goes).
+constexpr std::size_t max_running_pairs = std::size_t{1} << 22;
 
 // A zone's size for a purpose: land use in a study zone (as given, before population.scale),
 // the weight in a gateway; visitors (in-commuters) make their other tours in the study area.
@@ -281,6 +285,7 @@ void tabulate_running_sums(const Draws& d, Purpose p, bool visitors) {
     const bool distance = d.s.demand.destinations.distance_per_km[pi] != 0;
     if (sample_size <= 0 || nz <= static_cast<std::size_t>(sample_size) || (distance && factor.empty())) return;
     const std::size_t rows = distance ? nz : 1;
+    if (rows * nz > max_running_pairs) return;
     for (int v = 0; v <= (visitors ? 1 : 0); ++v) {
         auto& r = d.dm->running[pi][static_cast<std::size_t>(v)];
         const auto& size = d.dm->size[pi][static_cast<std::size_t>(v)];
