@@ -1774,6 +1774,8 @@ def check(outdir, trip_log=None):
                 metres, FACT_WALK_TO[2], 100 * FACT_WALK_TOLERANCE))
         print("walk Flemingsberg platform -> Hälsovägen 11A (KTH): %.0f m on foot (fact sheet: %d m, 9 min)" % (
             metres, FACT_WALK_TO[2]))
+    else:
+        err("stop flemingsberg missing, or its node: the walk to Hälsovägen 11A cannot be checked")
     check_gateway_roads(L, names, err, trip_log)
     print("nodes %d, links %d, zones %d (%d study), stops %d, lines %d, vehicles %d" % (
         N, len(L), len(T["zones"]), sum(z["kind"] == "study" for z in T["zones"]), len(T["stops"]),
