@@ -147,7 +147,7 @@ void sample_from_running(std::span<const double> running, Cumulative c, const do
         std::size_t k = i;
         while (k < draws.size() && draws[k] == draws[i]) ++k;
         const std::uint32_t z = draws[i];
-        const double q = weight[z] * (factor ? factor[z] : 1.0) / c.total;
+        const double q = sampling_weight(weight, factor, z) / c.total;
         out.zone.push_back(z);
         out.correction.push_back(std::log(static_cast<double>(k - i) / (size * q)));
         i = k;

@@ -15,6 +15,7 @@
 //                    logit on ln(gateway size) + θ · logsum
 //   departure time   the period of a tour's start by ln(profile weight) + θ · the tour's logsum
 //                    with the period's level of service out and back (no period without a mode)
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -61,6 +62,11 @@ void sample_alternatives(std::span<const double> importance, int size, core::Rng
 // total and the last zone of positive weight; then the draws from those sums, zone z weighing
 // weight[z] x factor[z] (x 1 without factor), as the sums took it. The same zones and corrections
 // as sample_alternatives, to the bit.
+// Zone z's weight in the two-step sampling (the sums, the draws and whoever checks a zone's weight
+// must take it alike, to the bit): weight[z] x factor[z], or weight[z] x 1 without factor.
+inline double sampling_weight(const double* weight, const double* factor, std::size_t z) {
+    return weight[z] * (factor ? factor[z] : 1.0);
+}
 struct Cumulative {
     double total = 0.0;
     std::size_t last_positive = 0;

@@ -295,7 +295,8 @@ void tabulate_running_sums(const Draws& d, Purpose p, bool visitors) {
             thread_local std::vector<double> w;
             w.resize(nz);
             // choose_zone's weights with every zone open (importance_factor is 1 where γ is 0).
-            for (std::size_t j = 0; j < nz; ++j) w[j] = size[j] * (distance ? factor[o * nz + j] : 1.0);
+            const double* f = distance ? factor.data() + o * nz : nullptr;
+            for (std::size_t j = 0; j < nz; ++j) w[j] = demand::sampling_weight(size.data(), f, j);
             r.rows[o] = demand::cumulate_positive(w, std::span<double>(r.sums).subspan(o * nz, nz));
         });
     }
@@ -329,7 +330,7 @@ std::uint32_t choose_zone(const Draws& d, Purpose p, const std::vector<float>& r
     for (std::size_t j = 0; j < nz; ++j) {
         const bool o = open(j);
         candidates += o ? 1 : 0;
-        if (!o && all_open) all_open = !(size[j] * (factor ? factor[j] : 1.0) > 0);
+        if (!o && all_open) all_open = !(demand::sampling_weight(size.data(), factor, j) > 0);
     }
     if (candidates == 0) return invalid_index;
     if (sample_size > 0 && candidates > static_cast<std::size_t>(sample_size)) {

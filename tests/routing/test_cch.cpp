@@ -103,6 +103,22 @@ TestGraph random_graph(std::uint64_t seed, std::uint32_t min_nodes = 50, std::ui
     return t;
 }
 
+// A random graph of 50 to 800 nodes, its hierarchy, and its time metric whole and with the query
+// graph (CchMetric::prune_for_queries), for the tests that compare the two.
+struct WholeAndPruned {
+    TestGraph t;
+    Cch cch;
+    CchMetric whole;
+    CchMetric pruned;
+    explicit WholeAndPruned(std::uint64_t seed)
+        : t(random_graph(seed, 50, 800)),
+          cch(t.graph, t.x, t.y),
+          whole(cch, t.graph.time_s),
+          pruned(cch, t.graph.time_s) {
+        pruned.prune_for_queries();
+    }
+};
+
 // Every arc of `g` also the other way with its time and length: a symmetric metric.
 void make_symmetric(StreetGraph& g) {
     std::vector<std::uint32_t> tail(g.tail.begin(), g.tail.end()), head(g.head.begin(), g.head.end());
@@ -430,11 +446,8 @@ TEST_CASE("the query graph of a perfect customization, and one source for many t
     std::size_t kept = 0, all = 0;
     for (std::uint64_t seed = 1; seed <= 40; ++seed) {
         INFO("seed ", seed);
-        const TestGraph t = random_graph(seed, 50, 800);
-        const Cch cch(t.graph, t.x, t.y);
-        const CchMetric whole(cch, t.graph.time_s);
-        CchMetric pruned(cch, t.graph.time_s);
-        pruned.prune_for_queries();
+        WholeAndPruned graphs(seed);
+        auto& [t, cch, whole, pruned] = graphs;
         REQUIRE(pruned.pruned());
         CHECK_FALSE(whole.pruned());
         kept += pruned.query_arc_count(true) + pruned.query_arc_count(false);
@@ -522,11 +535,8 @@ TEST_CASE("sweeps restricted to a target set give the trees' costs and sums ther
     std::size_t restricted = 0, sets = 0;
     for (std::uint64_t seed = 1; seed <= 30; ++seed) {
         INFO("seed ", seed);
-        const TestGraph t = random_graph(seed, 50, 800);
-        const Cch cch(t.graph, t.x, t.y);
-        const CchMetric whole(cch, t.graph.time_s);
-        CchMetric pruned(cch, t.graph.time_s);
-        pruned.prune_for_queries();
+        WholeAndPruned graphs(seed);
+        auto& [t, cch, whole, pruned] = graphs;
         core::Rng rng(seed, core::Stream::person_attributes, 0xcd1);
         const auto n = static_cast<std::uint32_t>(t.graph.node_count());
         std::vector<std::vector<std::uint32_t>> target_sets(3);
