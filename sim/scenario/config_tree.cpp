@@ -119,6 +119,9 @@ std::string bad_byte_message(char byte) {
 // from the parser's events before anything is copied. A scenario has a few hundred nodes
 // and a large network patch some ten thousand, so the limit only meets bombs.
 constexpr std::uint64_t max_nodes = 1'000'000;
+// Mappings and sequences nest a handful of levels in a scenario; the tree is read and merged by
+// recursion, so a document nested thousands deep would end the process on its stack.
+constexpr std::size_t max_depth = 64;
 
 // First pass over the events of the text: counts the nodes the tree will have with every
 // alias expanded (refusing past max_nodes at the alias that crosses it) and refuses a second
@@ -131,6 +134,12 @@ public:
     void OnDocumentEnd() override {}
     void OnNull(const YAML::Mark& m, YAML::anchor_t a) override { leaf(m, a); }
     void OnAlias(const YAML::Mark& m, YAML::anchor_t a) override {
+        // yaml-cpp names an anchor as its node opens, so an alias inside that node is a node
+        // that contains itself: a value without end.
+        for (const auto& open : m_open)
+            if (open.first == a)
+                throw InputError(pos_of(m, m_file), "this alias refers to a mapping or sequence that contains it",
+                                 "a value cannot contain itself: write the inner value out");
         const auto it = m_size.find(a);
         add(it == m_size.end() ? 1 : it->second, m, true);
     }
@@ -164,6 +173,10 @@ private:
     }
     void open(const YAML::Mark& m, YAML::anchor_t a) {
         add(1, m, false);
+        if (m_open.size() >= max_depth)
+            throw InputError(pos_of(m, m_file),
+                             fmt::format("mappings and sequences nested more than {} levels deep", max_depth),
+                             "a scenario nests a few levels: is a bracket or an indentation wrong?");
         m_open.emplace_back(a, m_count - 1);
     }
     void close() {

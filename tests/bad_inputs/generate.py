@@ -281,6 +281,16 @@ def scenario_cases():
     case("scenario", "binary", {"s.yaml": "\x00\x01\x02\xff\xfe"}, "validate s.yaml", 1, r"s\.yaml", base="tiny")
     case("scenario", "missing-file", {}, "validate nowhere.yaml", 1, r"nowhere\.yaml", base="tiny")
     case("scenario", "folder-not-file", {"d/x.txt": "x\n"}, "validate d", 1, r"error: .*d", base="tiny")
+    # A node that contains itself through an alias, and nesting deeper than the reader recurses.
+    case("scenario", "alias-cycle-map", {"s.yaml": "name: x\nreport: &r\n  again: *r\n"}, "validate s.yaml", 1,
+         r"s\.yaml:3:10: .*alias.*contains it", base="tiny")
+    case("scenario", "alias-cycle-seq", {"s.yaml": "name: x\nreport:\n  distance_bands_km: &b [1, *b]\n"},
+         "validate s.yaml", 1, r"s\.yaml:3:29: .*alias.*contains it", base="tiny")
+    case("scenario", "nested-flow-5000", {"s.yaml": "name: x\nreport: " + "[" * 5000 + "]" * 5000 + "\n"},
+         "validate s.yaml", 1, r"s\.yaml:2:\d+: .*nested more than 64 levels", base="tiny")
+    case("scenario", "nested-block-100", {"s.yaml": "name: x\nreport:\n" +
+                                          "".join("  " * (i + 1) + f"k{i}:\n" for i in range(100))},
+         "validate s.yaml", 1, r"s\.yaml:\d+:\d+: .*nested more than 64 levels", base="tiny")
 
     # extends / include.
     ext = "extends: tiny.yaml\nname: variant\n"
@@ -360,6 +370,7 @@ def patch_cases():
         "unknown-section": "  add_bridges: []\n",
         "patch-scalar": None,
         "add-vehicle-negative-seats": "  add_vehicles:\n    - {id: v9, name: V, seated: -1, standing: 0}\n",
+        "add-node-alias-cycle": "  add_nodes:\n    - &n {id: n9, x_m: 0, y_m: *n}\n",
     }
     for label, body in items.items():
         text = head + body if body is not None else "extends: tiny.yaml\nname: patched\nnetwork_patch: 5\n"

@@ -258,6 +258,28 @@ TEST_CASE("YAML: nested aliases are refused before they are copied out, at the a
     CHECK(load_scenario(ok).name == "shared");
 }
 
+TEST_CASE("YAML: a node that contains itself, and nesting past 64 levels, are refused at their position") {
+    // yaml-cpp names an anchor as its mapping opens: the alias inside is the mapping itself.
+    const auto cyc = error_of(variant("cycle.yaml", "report: &r\n  again: *r\n"));
+    INFO(cyc);
+    CHECK(std::regex_search(
+        cyc, std::regex(R"(cycle\.yaml:3:10: this alias refers to a mapping or sequence that contains it)")));
+    // An alias of a finished sibling is not a cycle.
+    CHECK(error_of(variant("sibling.yaml", "description: &d [1]\ntags: *d\n")).find("contains it") ==
+          std::string::npos);
+    // 64 levels pass the reader (the scenario's rules then speak); the 65th opening is refused.
+    const auto nest = [](int depth) {
+        return "x: " + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "\n";
+    };
+    CHECK(error_of(write("deep64.yaml", nest(64))).find("nested more than") == std::string::npos);
+    const auto deep = error_of(write("deep65.yaml", nest(65)));
+    INFO(deep);
+    CHECK(
+        std::regex_search(deep, std::regex(R"(deep65\.yaml:1:67: mappings and sequences nested more than 64 levels)")));
+    // Ten thousand levels, where the recursion used to run out of stack.
+    CHECK(error_of(write("deep10k.yaml", nest(10000))).find("nested more than 64 levels") != std::string::npos);
+}
+
 TEST_CASE("YAML: a second document is refused with its position") {
     const auto msg = error_of(variant("multi.yaml", "name: first\n---\nname: second\n"));
     INFO(msg);
