@@ -207,9 +207,13 @@ STUDY_ZONES = [
 ]
 
 # Pull of a zone seed (distance is divided by it): the small zones of the dense core reach a
-# little farther (assumption; default 1), but not beyond CORE_RADIUS_M of the station.
+# little farther (assumption; default 1), but not beyond CORE_RADIUS_M of the station (CORE_ZONES).
 ZONE_PULL = {"station_core": 1.7, "rattscentrum": 1.25, "karolinska_huddinge": 1.25,
              "flemingsbergs_centrum": 1.3, "campus_flemingsberg": 1.1}
+# The core's zones, which take no node beyond CORE_RADIUS_M of the station: the fact sheet's "core
+# (the station, campus, hospital, court and the new centre, within about 1 km)". Those with a pull,
+# Södertörns högskola (a university of the campus) and Novum (the research park at the hospital).
+CORE_ZONES = set(ZONE_PULL) | {"sodertorns_hogskola", "novum"}
 
 # Gateway zones: the rest of the region. Each has a road hub, its centroid at the real place,
 # where the regional roads (car) from mesh exit points and the optional regional cycleway end; a
@@ -974,11 +978,12 @@ def assign_zones(net):
         # after the pull. The pull once also stretched the distance limit: station_core took
         # nodes 1.7 km from the station (a median walk of 1.7 km to its platform).
         side = rail_side(P(n))
-        # The dense core's zones (those with a pull) take no node beyond CORE_RADIUS_M of the
-        # station: with the pull they still took nodes 1.2-1.7 km from it, half way to Huddinge.
+        # The dense core's zones (CORE_ZONES) take no node beyond CORE_RADIUS_M of the station:
+        # with the pull they still took nodes 1.2-1.7 km from it, half way to Huddinge, and Novum
+        # (no pull) nodes 1.5 km on foot from its stop.
         near = [(dist(P(n), p) / ZONE_PULL.get(zid, 1.0), zid) for zid, p, s in seeds
                 if s == side and dist(P(n), p) <= ZONE_MAX_DIST_M
-                and (zid not in ZONE_PULL or dist(P(n), STATION_XY) <= CORE_RADIUS_M)]
+                and (zid not in CORE_ZONES or dist(P(n), STATION_XY) <= CORE_RADIUS_M)]
         if near:
             zone_of[n] = min(near)[1]
     for zid, p, _ in seeds:
