@@ -124,8 +124,10 @@ constexpr std::uint64_t max_nodes = 1'000'000;
 constexpr std::size_t max_depth = 64;
 
 // First pass over the events of the text: counts the nodes the tree will have with every
-// alias expanded (refusing past max_nodes at the alias that crosses it) and refuses a second
-// document, which YAML::Load would drop without a word.
+// alias expanded (refusing past max_nodes at the alias that crosses it), measures how deep it
+// nests with every alias expanded (refusing past max_depth: aliases of aliases each a few
+// levels deep nest as deep as written out), and refuses a second document, which YAML::Load
+// would drop without a word.
 class ShapeCheck : public YAML::EventHandler {
 public:
     explicit ShapeCheck(const std::string& file) : m_file(file) {}
@@ -137,11 +139,19 @@ public:
         // yaml-cpp names an anchor as its node opens, so an alias inside that node is a node
         // that contains itself: a value without end.
         for (const auto& open : m_open)
-            if (open.first == a)
+            if (open.anchor == a)
                 throw InputError(pos_of(m, m_file), "this alias refers to a mapping or sequence that contains it",
                                  "a value cannot contain itself: write the inner value out");
         const auto it = m_size.find(a);
-        add(it == m_size.end() ? 1 : it->second, m, true);
+        add(it == m_size.end() ? 1 : it->second.count, m, true);
+        const std::size_t levels = it == m_size.end() ? 0 : it->second.levels;
+        if (m_open.size() + levels > max_depth)
+            throw InputError(pos_of(m, m_file),
+                             fmt::format("this alias nests mappings and sequences more than {} levels deep once "
+                                         "expanded (aliases of aliases)",
+                                         max_depth),
+                             "write the values out, or use fewer nested aliases");
+        child(levels);
     }
     void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t a, const std::string&) override {
         leaf(m, a);
@@ -169,7 +179,8 @@ private:
     }
     void leaf(const YAML::Mark& m, YAML::anchor_t a) {
         add(1, m, false);
-        if (a) m_size[a] = 1;
+        if (a) m_size[a] = {1, 0};
+        child(0);
     }
     void open(const YAML::Mark& m, YAML::anchor_t a) {
         add(1, m, false);
@@ -177,19 +188,33 @@ private:
             throw InputError(pos_of(m, m_file),
                              fmt::format("mappings and sequences nested more than {} levels deep", max_depth),
                              "a scenario nests a few levels: is a bracket or an indentation wrong?");
-        m_open.emplace_back(a, m_count - 1);
+        m_open.push_back({a, m_count - 1, 0});
     }
     void close() {
         if (m_open.empty()) return;
-        const auto [a, start] = m_open.back();
+        const Open o = m_open.back();
         m_open.pop_back();
-        if (a) m_size[a] = m_count - start;
+        if (o.anchor) m_size[o.anchor] = {m_count - o.start, o.levels + 1};
+        child(o.levels + 1);
+    }
+    // A value of `levels` levels (0 for a scalar) ends inside the innermost open node.
+    void child(std::size_t levels) {
+        if (!m_open.empty()) m_open.back().levels = std::max(m_open.back().levels, levels);
     }
 
+    struct Expanded {
+        std::uint64_t count = 0;  // values, every alias expanded
+        std::size_t levels = 0;   // mappings and sequences nested, every alias expanded
+    };
+    struct Open {
+        YAML::anchor_t anchor;
+        std::uint64_t start;  // m_count before the node
+        std::size_t levels;   // the deepest of its values so far
+    };
     const std::string& m_file;
     std::uint64_t m_count = 0;
-    std::unordered_map<YAML::anchor_t, std::uint64_t> m_size;  // expanded size of each anchored node
-    std::vector<std::pair<YAML::anchor_t, std::uint64_t>> m_open;
+    std::unordered_map<YAML::anchor_t, Expanded> m_size;  // each anchored node, expanded
+    std::vector<Open> m_open;
 };
 
 // Where the second document of a stream begins, for the error: the mark of its first node,

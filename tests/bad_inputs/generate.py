@@ -288,6 +288,9 @@ def scenario_cases():
          "validate s.yaml", 1, r"s\.yaml:3:29: .*alias.*contains it", base="tiny")
     case("scenario", "nested-flow-5000", {"s.yaml": "name: x\nreport: " + "[" * 5000 + "]" * 5000 + "\n"},
          "validate s.yaml", 1, r"s\.yaml:2:\d+: .*nested more than 64 levels", base="tiny")
+    case("scenario", "alias-chain-deep", {"s.yaml": "name: x\n" + "".join(
+        f"a{k}: &a{k} " + "[" * 40 + (f"*a{k - 1}" if k else "") + "]" * 40 + "\n" for k in range(200))},
+         "validate s.yaml", 1, r"s\.yaml:3:49: .*alias nests .* more than 64 levels", base="tiny")
     case("scenario", "nested-block-100", {"s.yaml": "name: x\nreport:\n" +
                                           "".join("  " * (i + 1) + f"k{i}:\n" for i in range(100))},
          "validate s.yaml", 1, r"s\.yaml:\d+:\d+: .*nested more than 64 levels", base="tiny")

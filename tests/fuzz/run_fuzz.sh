@@ -57,9 +57,11 @@ printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nq1,59.2180,17.9457,59
 printf 'name: s\nscenarios: [tiny.yaml]\nset: {population.scale: 0.5}\ngrid:\n  modes.transit.fare_sek: [20, 40]\nlist: [{seed: 1}]\nseeds: 2\nmaster_seed: 7\noutput: out\n' \
     > "$seeds/fuzz_sweep/sweep.yaml"
 # Findings of an earlier CI run (an alias inside the node its anchor names; nesting thousands
-# deep), kept as seeds so that they stay fixed.
+# deep, written out or through aliases of aliases), kept as seeds so that they stay fixed.
 printf 'add_nodes:\n  - &n {id: n9, x_m: 0, y_m: *n}\n' > "$seeds/fuzz_patch/alias-cycle.yaml"
 python3 -c 'print("add_links: " + "[" * 3000 + "]" * 3000)' > "$seeds/fuzz_patch/nested.yaml"
+python3 -c 'print("".join(f"a{k}: &a{k} " + "[" * 40 + (f"*a{k - 1}" if k else "") + "]" * 40 + "\n" for k in range(200)))' \
+    > "$seeds/fuzz_scenario/alias-chain.yaml"
 cp scenarios/counts/*.csv "$seeds/fuzz_counts/"
 printf 'kind,id,hour,count,direction\nlink,l0,8,100,forward\nboardings,s0,day,20,\npassengers,s0+s0,7,3,\n' \
     > "$seeds/fuzz_counts/counts.csv"

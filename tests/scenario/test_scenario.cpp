@@ -278,6 +278,18 @@ TEST_CASE("YAML: a node that contains itself, and nesting past 64 levels, are re
         std::regex_search(deep, std::regex(R"(deep65\.yaml:1:67: mappings and sequences nested more than 64 levels)")));
     // Ten thousand levels, where the recursion used to run out of stack.
     CHECK(error_of(write("deep10k.yaml", nest(10000))).find("nested more than 64 levels") != std::string::npos);
+    // Aliases nest as deep as their values written out: a0's value is 32 levels; in a1 under the
+    // root mapping and 32 sequences it makes 65 (refused at the alias, line 2 column 4 + 32 + 1),
+    // under 31 it makes 64.
+    const auto chain = [](int outer) {
+        return "a0: &a0 " + std::string(32, '[') + std::string(32, ']') + "\na1: " + std::string(outer, '[') + "*a0" +
+               std::string(outer, ']') + "\n";
+    };
+    CHECK(error_of(write("chain64.yaml", chain(31))).find("levels deep") == std::string::npos);
+    const auto chained = error_of(write("chain65.yaml", chain(32)));
+    INFO(chained);
+    CHECK(std::regex_search(chained,
+                            std::regex(R"(chain65\.yaml:2:37: this alias nests mappings and sequences more than 64)")));
 }
 
 TEST_CASE("YAML: a second document is refused with its position") {
