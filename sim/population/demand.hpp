@@ -57,16 +57,17 @@ struct Sample {
 };
 void sample_alternatives(std::span<const double> importance, int size, core::Rng& rng, Sample& out);
 
-// sample_alternatives in two steps, for choosers who share their importance weights. First the
-// running sums of the positive weights (added in order: running[i] is the sum up to i) with their
-// total and the last zone of positive weight; then the draws from those sums, zone z weighing
-// weight[z] x factor[z] (x 1 without factor), as the sums took it. The same zones and corrections
-// as sample_alternatives, to the bit.
-// Zone z's weight in the two-step sampling (the sums, the draws and whoever checks a zone's weight
-// must take it alike, to the bit): weight[z] x factor[z], or weight[z] x 1 without factor.
+// Zone z's weight in the two-step sampling below (the sums, the draws and whoever checks a zone's
+// weight must take it alike, to the bit): weight[z] x factor[z], or weight[z] x 1 without factor.
 inline double sampling_weight(const double* weight, const double* factor, std::size_t z) {
     return weight[z] * (factor ? factor[z] : 1.0);
 }
+
+// sample_alternatives in two steps, for choosers who share their importance weights. First the
+// running sums of the positive weights (added in order: running[i] is the sum up to i) with their
+// total and the last zone of positive weight; then the draws from those sums, zone z weighing
+// sampling_weight(weight, factor, z), as the sums took it. The same zones and corrections as
+// sample_alternatives, to the bit.
 struct Cumulative {
     double total = 0.0;
     std::size_t last_positive = 0;

@@ -142,9 +142,9 @@ public:
             if (open.anchor == a)
                 throw InputError(pos_of(m, m_file), "this alias refers to a mapping or sequence that contains it",
                                  "a value cannot contain itself: write the inner value out");
-        const auto it = m_size.find(a);
-        add(it == m_size.end() ? 1 : it->second.count, m, true);
-        const std::size_t levels = it == m_size.end() ? 0 : it->second.levels;
+        const auto it = m_expanded.find(a);
+        add(it == m_expanded.end() ? 1 : it->second.count, m, true);
+        const std::size_t levels = it == m_expanded.end() ? 0 : it->second.levels;
         if (m_open.size() + levels > max_depth)
             throw InputError(pos_of(m, m_file),
                              fmt::format("this alias nests mappings and sequences more than {} levels deep once "
@@ -179,7 +179,7 @@ private:
     }
     void leaf(const YAML::Mark& m, YAML::anchor_t a) {
         add(1, m, false);
-        if (a) m_size[a] = {1, 0};
+        if (a) m_expanded[a] = {1, 0};
         child(0);
     }
     void open(const YAML::Mark& m, YAML::anchor_t a) {
@@ -194,7 +194,7 @@ private:
         if (m_open.empty()) return;
         const Open o = m_open.back();
         m_open.pop_back();
-        if (o.anchor) m_size[o.anchor] = {m_count - o.start, o.levels + 1};
+        if (o.anchor) m_expanded[o.anchor] = {m_count - o.start, o.levels + 1};
         child(o.levels + 1);
     }
     // A value of `levels` levels (0 for a scalar) ends inside the innermost open node.
@@ -213,7 +213,7 @@ private:
     };
     const std::string& m_file;
     std::uint64_t m_count = 0;
-    std::unordered_map<YAML::anchor_t, Expanded> m_size;  // each anchored node, expanded
+    std::unordered_map<YAML::anchor_t, Expanded> m_expanded;  // each anchored node, expanded
     std::vector<Open> m_open;
 };
 

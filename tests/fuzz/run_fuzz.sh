@@ -39,9 +39,16 @@ for t in network.yaml nodes.csv links.csv zones.csv stops.csv vehicles.csv lines
     { printf "\\$(printf '%03o' "$i")"; cat "tests/data/tiny/$t"; } > "$seeds/fuzz_network_csv/$t"
     i=$((i + 1))
 done
-for f in scenarios/options/*.yaml; do
+# Findings of an earlier CI run (an alias inside the node its anchor names; nesting thousands
+# deep, written out or through aliases of aliases) are bad-input cases: their files are seeds too,
+# so that they stay fixed.
+yaml_findings=(tests/bad_inputs/cases/gen/scenario/{alias-cycle-map,alias-cycle-seq,alias-chain-deep,nested-flow-5000,nested-block-100})
+for c in "${yaml_findings[@]}"; do cp "$c/files/s.yaml" "$seeds/fuzz_scenario/$(basename "$c").yaml"; done
+for f in scenarios/options/*.yaml tests/bad_inputs/cases/gen/patch/add-node-alias-cycle/files/s.yaml; do
     # The network_patch section alone, unindented.
-    sed -n '/^network_patch:/,/^[a-z_]*:/p' "$f" | sed '1d;/^[a-z_]*:/d;s/^  //' > "$seeds/fuzz_patch/$(basename "$f")"
+    name=$(basename "$f")
+    [ "$name" = s.yaml ] && name=$(basename "$(dirname "$(dirname "$f")")").yaml
+    sed -n '/^network_patch:/,/^[a-z_]*:/p' "$f" | sed '1d;/^[a-z_]*:/d;s/^  //' > "$seeds/fuzz_patch/$name"
 done
 cp tests/data/osm/*.osm "$seeds/fuzz_osm/"
 i=0
@@ -56,12 +63,6 @@ printf 'id,from_lat,from_lon,to_lat,to_lon,mode,departure\nq1,59.2180,17.9457,59
     > "$seeds/fuzz_route_queries/queries.csv"
 printf 'name: s\nscenarios: [tiny.yaml]\nset: {population.scale: 0.5}\ngrid:\n  modes.transit.fare_sek: [20, 40]\nlist: [{seed: 1}]\nseeds: 2\nmaster_seed: 7\noutput: out\n' \
     > "$seeds/fuzz_sweep/sweep.yaml"
-# Findings of an earlier CI run (an alias inside the node its anchor names; nesting thousands
-# deep, written out or through aliases of aliases), kept as seeds so that they stay fixed.
-printf 'add_nodes:\n  - &n {id: n9, x_m: 0, y_m: *n}\n' > "$seeds/fuzz_patch/alias-cycle.yaml"
-python3 -c 'print("add_links: " + "[" * 3000 + "]" * 3000)' > "$seeds/fuzz_patch/nested.yaml"
-python3 -c 'print("".join(f"a{k}: &a{k} " + "[" * 40 + (f"*a{k - 1}" if k else "") + "]" * 40 + "\n" for k in range(200)))' \
-    > "$seeds/fuzz_scenario/alias-chain.yaml"
 cp scenarios/counts/*.csv "$seeds/fuzz_counts/"
 printf 'kind,id,hour,count,direction\nlink,l0,8,100,forward\nboardings,s0,day,20,\npassengers,s0+s0,7,3,\n' \
     > "$seeds/fuzz_counts/counts.csv"
