@@ -881,6 +881,78 @@ void CchMetric::customize(std::span<const double> arc_weight) {
     }
 }
 
+#if FLEMSIM_X86_SIMD
+namespace {
+
+// y's arcs' weights (pf, pb) for the heads of x's arcs xz .. xz + 7 in `lanes` (y's arc to head z
+// is arc_of[z]): plain loads where y's arcs are consecutive (the heads ascend, so when the first's
+// and the eighth's are seven apart), else gathers; +inf in the other lanes.
+__attribute__((target("avx512f,avx512vl"))) inline void load_yz(const double* pf, const double* pb,
+                                                                const std::uint32_t* head, const std::uint32_t* arc_of,
+                                                                __mmask8 lanes, std::uint32_t xz, __m512d& fyz,
+                                                                __m512d& byz) {
+    const std::uint32_t yz0 = arc_of[head[xz]];
+    if (lanes == 0xFF && arc_of[head[xz + 7]] == yz0 + 7) {
+        fyz = _mm512_loadu_pd(pf + yz0);
+        byz = _mm512_loadu_pd(pb + yz0);
+        return;
+    }
+    const __m512d inf = _mm512_set1_pd(infinity);
+    const __m256i z = _mm256_maskz_loadu_epi32(lanes, head + xz);
+    const __m256i yz = _mm256_mmask_i32gather_epi32(_mm256_setzero_si256(), lanes, z, arc_of, 4);
+    fyz = _mm512_mask_i32gather_pd(inf, lanes, yz, pf, 8);
+    byz = _mm512_mask_i32gather_pd(inf, lanes, yz, pb, 8);
+}
+
+// The perfect customization's triangles of arc x-y (`xy`) with x's arcs above it, xy + 1 ..
+// x_end (their heads z, upward neighbours of y too; y's arc to z is arc_of[z]), eight arcs at a
+// time in two passes: first x-y through every z (x -> z -> y and y -> z -> x), then every x-z
+// through y (x -> y -> z and z -> y -> x) with x-y as the first pass left it. The scalar loop
+// interleaves the two, so an x-z there may see x-y before all of its ways through z are known;
+// here it sees it after. Both write only path costs, never below the true ones, and both leave
+// every arc at its true cost (prune_for_queries); the sums of a cost may round apart in the last
+// bit, far inside the query graph's relative margin of 1e-9.
+__attribute__((target("avx512f,avx512vl"))) void perfect_triangles_avx512(double* pf, double* pb,
+                                                                          const std::uint32_t* head,
+                                                                          const std::uint32_t* arc_of, std::uint32_t xy,
+                                                                          std::uint32_t x_end) {
+    const __m512d inf = _mm512_set1_pd(infinity);
+    __m512d best_f = inf, best_b = inf;
+    for (std::uint32_t xz = xy + 1; xz < x_end; xz += 8) {
+        const __mmask8 lanes = x_end - xz >= 8 ? __mmask8(0xFF) : static_cast<__mmask8>((1u << (x_end - xz)) - 1);
+        __m512d fyz, byz;
+        load_yz(pf, pb, head, arc_of, lanes, xz, fyz, byz);
+        const __m512d fxz = _mm512_mask_loadu_pd(inf, lanes, pf + xz);
+        const __m512d bxz = _mm512_mask_loadu_pd(inf, lanes, pb + xz);
+        best_f = _mm512_mask_min_pd(best_f, lanes, best_f, _mm512_add_pd(fxz, byz));  // x -> z -> y
+        best_b = _mm512_mask_min_pd(best_b, lanes, best_b, _mm512_add_pd(fyz, bxz));  // y -> z -> x
+    }
+    alignas(64) double lane_f[8], lane_b[8];
+    _mm512_store_pd(lane_f, best_f);
+    _mm512_store_pd(lane_b, best_b);
+    for (int k = 0; k < 8; ++k) {
+        if (lane_f[k] < pf[xy]) pf[xy] = lane_f[k];
+        if (lane_b[k] < pb[xy]) pb[xy] = lane_b[k];
+    }
+    const __m512d fxy = _mm512_set1_pd(pf[xy]), bxy = _mm512_set1_pd(pb[xy]);
+    for (std::uint32_t xz = xy + 1; xz < x_end; xz += 8) {
+        const __mmask8 lanes = x_end - xz >= 8 ? __mmask8(0xFF) : static_cast<__mmask8>((1u << (x_end - xz)) - 1);
+        __m512d fyz, byz;
+        load_yz(pf, pb, head, arc_of, lanes, xz, fyz, byz);
+        const __m512d f_via = _mm512_add_pd(fxy, fyz);  // x -> y -> z
+        const __m512d b_via = _mm512_add_pd(byz, bxy);  // z -> y -> x
+        const __mmask8 better_f =
+            _mm512_mask_cmp_pd_mask(lanes, f_via, _mm512_maskz_loadu_pd(lanes, pf + xz), _CMP_LT_OQ);
+        const __mmask8 better_b =
+            _mm512_mask_cmp_pd_mask(lanes, b_via, _mm512_maskz_loadu_pd(lanes, pb + xz), _CMP_LT_OQ);
+        if (better_f) _mm512_mask_storeu_pd(pf + xz, better_f, f_via);
+        if (better_b) _mm512_mask_storeu_pd(pb + xz, better_b, b_via);
+    }
+}
+
+}  // namespace
+#endif
+
 void CchMetric::prune_for_queries() {
     const Cch& g = *m_cch;
     const std::size_t n = g.node_count();
@@ -911,6 +983,12 @@ void CchMetric::prune_for_queries() {
             const std::uint32_t xy = g.m_down_arc[i];
             // The upward neighbours z of x above y: all are upward neighbours of y (chordality).
             const std::uint32_t x_end = up_first[g.m_up_tail[xy] + 1];
+#if FLEMSIM_X86_SIMD
+            if (has_avx512 && x_end - xy > 8) {
+                perfect_triangles_avx512(pf, pb, head, arc_of.data(), xy, x_end);
+                continue;
+            }
+#endif
             for (std::uint32_t xz = xy + 1; xz < x_end; ++xz) {
                 const std::uint32_t yz = arc_of[head[xz]];
                 // Branches, as in customize(): improvements are rare.

@@ -211,7 +211,8 @@ public:
     // the PHAST trees) relaxes only those arcs, with the same costs, path sums and paths (a
     // removed arc is longer than another way by more than the rounding, so it never gives a
     // least cost). Costs one to two customizations (each triangle seen from its middle node; a
-    // level's nodes, big ones in slices of their lower neighbours, in parallel); customize()
+    // level's nodes, big ones in slices of their lower neighbours, in parallel; with AVX-512 an
+    // arc's triangles eight at a time where its tail has more than eight arcs above it); customize()
     // drops the query graph.
     void prune_for_queries();
     bool pruned() const { return !m_query_forward.first.empty(); }

@@ -855,7 +855,9 @@ TEST_CASE(
     const Cch cch(g, t.x, t.y);
     // The top separators are chains of wide nodes: customization by chains takes them together.
     CHECK(cch.chain_count() >= 4);
-    // The query graph of perfect customization, both ways: kept arcs (by rank) and weights.
+    // The query graph of perfect customization, both ways: kept arcs (by rank) and weights (its
+    // triangles scalar, or eight at a time with AVX-512, where a tail has more than eight arcs
+    // above: the same arcs and weights).
     const auto query_graph = [&](const CchMetric& m) {
         std::vector<std::uint32_t> arcs;
         std::vector<double> weights;
