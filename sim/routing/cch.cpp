@@ -47,6 +47,9 @@ constexpr std::uint32_t split_arcs = 256;
 constexpr std::uint32_t chunk_arcs = 128;
 // A run of a lower neighbour's arcs at least this long is customized eight arcs at a time.
 constexpr std::uint32_t dense_min_arcs = 8;
+// An arc whose tail has more arcs than this above it gets the perfect customization's triangles
+// eight at a time (one vector or less is left to the scalar loop; other values not measured).
+constexpr std::uint32_t perfect_vector_min_arcs = 8;
 
 // Customization fetches a node's lower neighbours' arcs this many neighbours ahead.
 constexpr std::uint32_t prefetch_ahead = 8;
@@ -984,7 +987,7 @@ void CchMetric::prune_for_queries() {
             // The upward neighbours z of x above y: all are upward neighbours of y (chordality).
             const std::uint32_t x_end = up_first[g.m_up_tail[xy] + 1];
 #if FLEMSIM_X86_SIMD
-            if (has_avx512 && x_end - xy > 8) {
+            if (has_avx512 && x_end - (xy + 1) > perfect_vector_min_arcs) {
                 perfect_triangles_avx512(pf, pb, head, arc_of.data(), xy, x_end);
                 continue;
             }
