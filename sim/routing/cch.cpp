@@ -910,7 +910,9 @@ __attribute__((target("avx512f,avx512vl"))) inline void load_yz(const double* pf
 // The perfect customization's triangles of arc x-y (`xy`) with x's arcs above it, xy + 1 ..
 // x_end (their heads z, upward neighbours of y too; y's arc to z is arc_of[z]), eight arcs at a
 // time in two passes: first x-y through every z (x -> z -> y and y -> z -> x), then every x-z
-// through y (x -> y -> z and z -> y -> x) with x-y as the first pass left it. The scalar loop
+// through y (x -> y -> z and z -> y -> x) with x-y as the first pass left it. The first keeps y's
+// weights that it loaded in yz_f and yz_b (room for x_end - xy - 1 rounded up to eight) for the
+// second: y's arcs are final, nothing here writes them. The scalar loop
 // interleaves the two, so an x-z there may see x-y before all of its ways through z are known;
 // here it sees it after. Both write only path costs, never below the true ones, and both leave
 // every arc at its true cost (prune_for_queries); the sums of a cost may round apart in the last
@@ -918,13 +920,16 @@ __attribute__((target("avx512f,avx512vl"))) inline void load_yz(const double* pf
 __attribute__((target("avx512f,avx512vl"))) void perfect_triangles_avx512(double* pf, double* pb,
                                                                           const std::uint32_t* head,
                                                                           const std::uint32_t* arc_of, std::uint32_t xy,
-                                                                          std::uint32_t x_end) {
+                                                                          std::uint32_t x_end, double* yz_f,
+                                                                          double* yz_b) {
     const __m512d inf = _mm512_set1_pd(infinity);
     __m512d best_f = inf, best_b = inf;
     for (std::uint32_t xz = xy + 1; xz < x_end; xz += 8) {
         const __mmask8 lanes = x_end - xz >= 8 ? __mmask8(0xFF) : static_cast<__mmask8>((1u << (x_end - xz)) - 1);
         __m512d fyz, byz;
         load_yz(pf, pb, head, arc_of, lanes, xz, fyz, byz);
+        _mm512_storeu_pd(yz_f + (xz - xy - 1), fyz);
+        _mm512_storeu_pd(yz_b + (xz - xy - 1), byz);
         const __m512d fxz = _mm512_mask_loadu_pd(inf, lanes, pf + xz);
         const __m512d bxz = _mm512_mask_loadu_pd(inf, lanes, pb + xz);
         best_f = _mm512_mask_min_pd(best_f, lanes, best_f, _mm512_add_pd(fxz, byz));  // x -> z -> y
@@ -940,10 +945,8 @@ __attribute__((target("avx512f,avx512vl"))) void perfect_triangles_avx512(double
     const __m512d fxy = _mm512_set1_pd(pf[xy]), bxy = _mm512_set1_pd(pb[xy]);
     for (std::uint32_t xz = xy + 1; xz < x_end; xz += 8) {
         const __mmask8 lanes = x_end - xz >= 8 ? __mmask8(0xFF) : static_cast<__mmask8>((1u << (x_end - xz)) - 1);
-        __m512d fyz, byz;
-        load_yz(pf, pb, head, arc_of, lanes, xz, fyz, byz);
-        const __m512d f_via = _mm512_add_pd(fxy, fyz);  // x -> y -> z
-        const __m512d b_via = _mm512_add_pd(byz, bxy);  // z -> y -> x
+        const __m512d f_via = _mm512_add_pd(fxy, _mm512_loadu_pd(yz_f + (xz - xy - 1)));  // x -> y -> z
+        const __m512d b_via = _mm512_add_pd(_mm512_loadu_pd(yz_b + (xz - xy - 1)), bxy);  // z -> y -> x
         const __mmask8 better_f =
             _mm512_mask_cmp_pd_mask(lanes, f_via, _mm512_maskz_loadu_pd(lanes, pf + xz), _CMP_LT_OQ);
         const __mmask8 better_b =
@@ -974,12 +977,19 @@ void CchMetric::prune_for_queries() {
     // items of a level (a node and a slice of its lower neighbours) run in parallel. Every
     // candidate is a path's cost, so the order of the updates within an item does not change the
     // true cost (and the order is fixed anyway).
-    tbb::enumerable_thread_specific<std::vector<std::uint32_t>> arc_to(
-        [n] { return std::vector<std::uint32_t>(n, invalid_index); });
+    // Per thread: y's arc by head (arc_of), and the vector loop's y weights (yz_f, yz_b).
+    struct Scratch {
+        std::vector<std::uint32_t> arc_of;
+        std::vector<double> yz_f, yz_b;
+    };
+    tbb::enumerable_thread_specific<Scratch> scratch([n] {
+        return Scratch{std::vector<std::uint32_t>(n, invalid_index), {}, {}};
+    });
     struct Item {
         std::uint32_t y, begin, end;  // a slice [begin, end) of y's lower neighbours (m_down_arc)
     };
-    const auto run_item = [&](const Item& item, std::vector<std::uint32_t>& arc_of) {
+    const auto run_item = [&](const Item& item, Scratch& sc) {
+        auto& arc_of = sc.arc_of;
         const std::uint32_t y = item.y;
         for (std::uint32_t c = up_first[y]; c < up_first[y + 1]; ++c) arc_of[head[c]] = c;
         for (std::uint32_t i = item.begin; i < item.end; ++i) {
@@ -988,7 +998,9 @@ void CchMetric::prune_for_queries() {
             const std::uint32_t x_end = up_first[g.m_up_tail[xy] + 1];
 #if FLEMSIM_X86_SIMD
             if (has_avx512 && x_end - (xy + 1) > perfect_vector_min_arcs) {
-                perfect_triangles_avx512(pf, pb, head, arc_of.data(), xy, x_end);
+                const std::size_t room = (x_end - xy + 7) / 8 * 8;
+                if (sc.yz_f.size() < room) sc.yz_f.resize(room), sc.yz_b.resize(room);
+                perfect_triangles_avx512(pf, pb, head, arc_of.data(), xy, x_end, sc.yz_f.data(), sc.yz_b.data());
                 continue;
             }
 #endif
@@ -1015,13 +1027,13 @@ void CchMetric::prune_for_queries() {
                 items.push_back({y, b, std::min(b + slice, g.m_down_first[y + 1])});
         }
         if (items.size() == 1) {
-            run_item(items[0], arc_to.local());
+            run_item(items[0], scratch.local());
             continue;
         }
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, items.size()),
                           [&](const tbb::blocked_range<std::size_t>& r) {
-                              auto& arc_of = arc_to.local();
-                              for (std::size_t i = r.begin(); i < r.end(); ++i) run_item(items[i], arc_of);
+                              auto& own = scratch.local();
+                              for (std::size_t i = r.begin(); i < r.end(); ++i) run_item(items[i], own);
                           });
     }
     // The query graph of a direction: the kept arcs counted per rank, then written in place, both

@@ -44,12 +44,11 @@ done
 # so that they stay fixed.
 yaml_findings=(tests/bad_inputs/cases/gen/scenario/{alias-cycle-map,alias-cycle-seq,alias-chain-deep,nested-flow-5000,nested-block-100})
 for c in "${yaml_findings[@]}"; do cp "$c/files/s.yaml" "$seeds/fuzz_scenario/$(basename "$c").yaml"; done
-for f in scenarios/options/*.yaml tests/bad_inputs/cases/gen/patch/add-node-alias-cycle/files/s.yaml; do
-    # The network_patch section alone, unindented.
-    name=$(basename "$f")
-    [ "$name" = s.yaml ] && name=$(basename "$(dirname "$(dirname "$f")")").yaml
-    sed -n '/^network_patch:/,/^[a-z_]*:/p' "$f" | sed '1d;/^[a-z_]*:/d;s/^  //' > "$seeds/fuzz_patch/$name"
-done
+patch_seed() {  # patch_seed FILE NAME: FILE's network_patch section alone, unindented, as seed NAME
+    sed -n '/^network_patch:/,/^[a-z_]*:/p' "$1" | sed '1d;/^[a-z_]*:/d;s/^  //' > "$seeds/fuzz_patch/$2"
+}
+for f in scenarios/options/*.yaml; do patch_seed "$f" "$(basename "$f")"; done
+patch_seed tests/bad_inputs/cases/gen/patch/add-node-alias-cycle/files/s.yaml add-node-alias-cycle.yaml
 cp tests/data/osm/*.osm "$seeds/fuzz_osm/"
 i=0
 for t in agency stops routes trips stop_times calendar calendar_dates frequencies transfers; do
