@@ -70,6 +70,100 @@ std::uint32_t Journey::transfers() const {
     return boardings > 0 ? boardings - 1 : 0;
 }
 
+namespace {
+
+// What the search derives from a schedule's routes, trips, footpaths and rules: the routes
+// that continue seated, the visits of each stop, the stops that line-specific rules lead to,
+// the ready times by the rules that name no line, and the footpaths reversed.
+void derive(Schedule& sc) {
+    const auto stops = static_cast<std::uint32_t>(sc.footpaths.first.size() - 1);
+    sc.route_block_next.assign(sc.route_count(), 0);
+    for (std::uint32_t t = 0; t < sc.trip_count(); ++t)
+        if (sc.trip_block_next[t] != invalid_index) sc.route_block_next[sc.trip_route[t]] = 1;
+
+    // Visits: the (route, position) pairs serving each stop, for routes that run.
+    sc.stop_first_visit.assign(stops + 1, 0);
+    for (std::uint32_t r = 0; r < sc.route_count(); ++r)
+        if (sc.route_first_trip[r + 1] > sc.route_first_trip[r])
+            for (std::uint32_t i = sc.route_first_stop[r]; i < sc.route_first_stop[r + 1]; ++i)
+                ++sc.stop_first_visit[sc.route_stop[i] + 1];
+    std::partial_sum(sc.stop_first_visit.begin(), sc.stop_first_visit.end(), sc.stop_first_visit.begin());
+    sc.visit_route.resize(sc.stop_first_visit[stops]);
+    sc.visit_pos.resize(sc.stop_first_visit[stops]);
+    {
+        auto fill = sc.stop_first_visit;
+        for (std::uint32_t r = 0; r < sc.route_count(); ++r)
+            if (sc.route_first_trip[r + 1] > sc.route_first_trip[r])
+                for (std::uint32_t i = sc.route_first_stop[r]; i < sc.route_first_stop[r + 1]; ++i) {
+                    const auto v = fill[sc.route_stop[i]]++;
+                    sc.visit_route[v] = r;
+                    sc.visit_pos[v] = static_cast<std::uint16_t>(i - sc.route_first_stop[r]);
+                }
+    }
+
+    sc.stop_line_rules.assign(stops, 0);
+    for (std::uint32_t j = 0; j < sc.rule_to_stop.size(); ++j)
+        if (sc.rule_from_line[j] != invalid_index || sc.rule_to_line[j] != invalid_index)
+            sc.stop_line_rules[sc.rule_to_stop[j]] = 1;
+
+    // Ready times by the rules that name no line, and the footpaths reversed.
+    const auto& fp = sc.footpaths;
+    sc.stop_same_ready_s.resize(stops);
+    sc.foot_ready_s.resize(fp.to.size());
+    sc.stop_first_foot_in.assign(stops + 1, 0);
+    for (std::uint32_t s = 0; s < stops; ++s) {
+        sc.stop_same_ready_s[s] = sc.transfer_s(s, s, invalid_index, invalid_index, 0);
+        for (std::uint32_t e = fp.first[s]; e < fp.first[s + 1]; ++e) {
+            if (fp.to[e] >= stops) throw std::invalid_argument("build_schedule: a footpath leads to no stop");
+            sc.foot_ready_s[e] = sc.transfer_s(s, fp.to[e], invalid_index, invalid_index, fp.walk_s[e]);
+            ++sc.stop_first_foot_in[fp.to[e] + 1];
+        }
+    }
+    std::partial_sum(sc.stop_first_foot_in.begin(), sc.stop_first_foot_in.end(), sc.stop_first_foot_in.begin());
+    sc.foot_in_from.resize(fp.to.size());
+    sc.foot_in_walk_s.resize(fp.to.size());
+    {
+        auto fill = sc.stop_first_foot_in;
+        for (std::uint32_t s = 0; s < stops; ++s)
+            for (std::uint32_t e = fp.first[s]; e < fp.first[s + 1]; ++e) {
+                const auto j = fill[fp.to[e]]++;
+                sc.foot_in_from[j] = s;
+                sc.foot_in_walk_s[j] = fp.walk_s[e];
+            }
+    }
+}
+
+// A transfer rule as given (Network::rule_*), before it is filed by its from-stop.
+struct RuleRow {
+    std::uint32_t from, to, from_line, to_line;
+    std::uint8_t type;
+    std::int32_t min_s;
+};
+
+// The rules by from-stop (CSR), rows of one from-stop in their order.
+void file_rules(Schedule& sc, std::uint32_t stops, const std::vector<RuleRow>& rows) {
+    const auto rules = rows.size();
+    sc.stop_first_rule.assign(stops + 1, 0);
+    for (const auto& r : rows) ++sc.stop_first_rule[r.from + 1];
+    std::partial_sum(sc.stop_first_rule.begin(), sc.stop_first_rule.end(), sc.stop_first_rule.begin());
+    sc.rule_to_stop.resize(rules);
+    sc.rule_from_line.resize(rules);
+    sc.rule_to_line.resize(rules);
+    sc.rule_type.resize(rules);
+    sc.rule_min_s.resize(rules);
+    auto fill = sc.stop_first_rule;
+    for (const auto& r : rows) {
+        const auto j = fill[r.from]++;
+        sc.rule_to_stop[j] = r.to;
+        sc.rule_from_line[j] = r.from_line;
+        sc.rule_to_line[j] = r.to_line;
+        sc.rule_type[j] = r.type;
+        sc.rule_min_s[j] = r.min_s;
+    }
+}
+
+}  // namespace
+
 Schedule build_schedule(const network::Network& net, Footpaths footpaths, const ScheduleParams& params) {
     Schedule sc;
     const auto stops = static_cast<std::uint32_t>(net.stop_count());
@@ -204,30 +298,6 @@ Schedule build_schedule(const network::Network& net, Footpaths footpaths, const 
         }
     }
 
-    sc.route_block_next.assign(sc.route_count(), 0);
-    for (std::uint32_t t = 0; t < sc.trip_count(); ++t)
-        if (sc.trip_block_next[t] != invalid_index) sc.route_block_next[sc.trip_route[t]] = 1;
-
-    // Visits: the (route, position) pairs serving each stop, for routes that run.
-    sc.stop_first_visit.assign(stops + 1, 0);
-    for (std::uint32_t r = 0; r < sc.route_count(); ++r)
-        if (sc.route_first_trip[r + 1] > sc.route_first_trip[r])
-            for (std::uint32_t i = sc.route_first_stop[r]; i < sc.route_first_stop[r + 1]; ++i)
-                ++sc.stop_first_visit[sc.route_stop[i] + 1];
-    std::partial_sum(sc.stop_first_visit.begin(), sc.stop_first_visit.end(), sc.stop_first_visit.begin());
-    sc.visit_route.resize(sc.stop_first_visit[stops]);
-    sc.visit_pos.resize(sc.stop_first_visit[stops]);
-    {
-        auto fill = sc.stop_first_visit;
-        for (std::uint32_t r = 0; r < sc.route_count(); ++r)
-            if (sc.route_first_trip[r + 1] > sc.route_first_trip[r])
-                for (std::uint32_t i = sc.route_first_stop[r]; i < sc.route_first_stop[r + 1]; ++i) {
-                    const auto v = fill[sc.route_stop[i]]++;
-                    sc.visit_route[v] = r;
-                    sc.visit_pos[v] = static_cast<std::uint16_t>(i - sc.route_first_stop[r]);
-                }
-    }
-
     // Footpaths: a default-constructed set means none.
     if (footpaths.to.empty() && footpaths.first.size() <= 1) footpaths.first.assign(stops + 1, 0);
     if (footpaths.first.size() != stops + 1 || footpaths.first.back() != footpaths.to.size() ||
@@ -238,7 +308,8 @@ Schedule build_schedule(const network::Network& net, Footpaths footpaths, const 
 
     // Transfer rules by from-stop, in the rows' order.
     const auto rules = static_cast<std::uint32_t>(net.rule_count());
-    sc.stop_first_rule.assign(stops + 1, 0);
+    std::vector<RuleRow> rows;
+    rows.reserve(rules);
     for (std::uint32_t i = 0; i < rules; ++i) {
         if (net.rule_from_stop[i] >= stops || net.rule_to_stop[i] >= stops)
             throw core::InputError({"transfers.csv"}, "rule " + std::to_string(i + 1) + ": no such stop");
@@ -247,55 +318,103 @@ Schedule build_schedule(const network::Network& net, Footpaths footpaths, const 
             throw core::InputError({"transfers.csv"}, "rule " + std::to_string(i + 1) + ": no such line");
         if (net.rule_type[i] > 3)
             throw core::InputError({"transfers.csv"}, "rule " + std::to_string(i + 1) + ": transfer type must be 0..3");
-        ++sc.stop_first_rule[net.rule_from_stop[i] + 1];
+        rows.push_back({net.rule_from_stop[i], net.rule_to_stop[i], net.rule_from_line[i], net.rule_to_line[i],
+                        net.rule_type[i], net.rule_min_s[i]});
     }
-    std::partial_sum(sc.stop_first_rule.begin(), sc.stop_first_rule.end(), sc.stop_first_rule.begin());
-    sc.rule_to_stop.resize(rules);
-    sc.rule_from_line.resize(rules);
-    sc.rule_to_line.resize(rules);
-    sc.rule_type.resize(rules);
-    sc.rule_min_s.resize(rules);
-    sc.stop_line_rules.assign(stops, 0);
-    {
-        auto fill = sc.stop_first_rule;
-        for (std::uint32_t i = 0; i < rules; ++i) {
-            const auto j = fill[net.rule_from_stop[i]]++;
-            sc.rule_to_stop[j] = net.rule_to_stop[i];
-            sc.rule_from_line[j] = net.rule_from_line[i];
-            sc.rule_to_line[j] = net.rule_to_line[i];
-            sc.rule_type[j] = net.rule_type[i];
-            sc.rule_min_s[j] = net.rule_min_s[i];
-            if (net.rule_from_line[i] != invalid_index || net.rule_to_line[i] != invalid_index)
-                sc.stop_line_rules[net.rule_to_stop[i]] = 1;
-        }
-    }
-
-    // Ready times by the rules that name no line, and the footpaths reversed.
-    const auto& fp = sc.footpaths;
-    sc.stop_same_ready_s.resize(stops);
-    sc.foot_ready_s.resize(fp.to.size());
-    sc.stop_first_foot_in.assign(stops + 1, 0);
-    for (std::uint32_t s = 0; s < stops; ++s) {
-        sc.stop_same_ready_s[s] = sc.transfer_s(s, s, invalid_index, invalid_index, 0);
-        for (std::uint32_t e = fp.first[s]; e < fp.first[s + 1]; ++e) {
-            if (fp.to[e] >= stops) throw std::invalid_argument("build_schedule: a footpath leads to no stop");
-            sc.foot_ready_s[e] = sc.transfer_s(s, fp.to[e], invalid_index, invalid_index, fp.walk_s[e]);
-            ++sc.stop_first_foot_in[fp.to[e] + 1];
-        }
-    }
-    std::partial_sum(sc.stop_first_foot_in.begin(), sc.stop_first_foot_in.end(), sc.stop_first_foot_in.begin());
-    sc.foot_in_from.resize(fp.to.size());
-    sc.foot_in_walk_s.resize(fp.to.size());
-    {
-        auto fill = sc.stop_first_foot_in;
-        for (std::uint32_t s = 0; s < stops; ++s)
-            for (std::uint32_t e = fp.first[s]; e < fp.first[s + 1]; ++e) {
-                const auto j = fill[fp.to[e]]++;
-                sc.foot_in_from[j] = s;
-                sc.foot_in_walk_s[j] = fp.walk_s[e];
-            }
-    }
+    file_rules(sc, stops, rows);
+    derive(sc);
     return sc;
+}
+
+Schedule reverse_schedule(const Schedule& sc) {
+    Schedule rv;
+    const auto stops = static_cast<std::uint32_t>(sc.stop_count());
+    rv.route_line = sc.route_line;
+    rv.route_direction = sc.route_direction;
+    rv.route_first_rn = sc.route_first_rn;
+    rv.route_first_stop = sc.route_first_stop;
+    rv.route_first_trip = sc.route_first_trip;
+    rv.route_stop.resize(sc.route_stop.size());
+    for (std::uint32_t r = 0; r < sc.route_count(); ++r)
+        std::reverse_copy(sc.route_stop.begin() + sc.route_first_stop[r],
+                          sc.route_stop.begin() + sc.route_first_stop[r + 1],
+                          rv.route_stop.begin() + sc.route_first_stop[r]);
+    // Trips: a route's in reverse order (its last to arrive at its last stop leaves that stop
+    // first backwards), each one's times from its last stop to its first, negated.
+    const auto trips = static_cast<std::uint32_t>(sc.trip_count());
+    std::vector<std::uint32_t> to_rev(trips);
+    rv.trip_route.resize(trips);
+    rv.trip_source.resize(trips);
+    rv.trip_first_time.assign(1, 0);
+    rv.arrive_s.reserve(sc.arrive_s.size());
+    rv.depart_s.reserve(sc.depart_s.size());
+    for (std::uint32_t r = 0; r < sc.route_count(); ++r) {
+        const std::uint32_t tb = sc.route_first_trip[r], te = sc.route_first_trip[r + 1];
+        const std::uint16_t n = sc.stop_count_of_route(r);
+        for (std::uint32_t i = tb; i < te; ++i) {
+            const std::uint32_t t = tb + te - 1 - i;
+            to_rev[t] = i;
+            rv.trip_route[i] = r;
+            rv.trip_source[i] = sc.trip_source[t];
+            for (std::uint16_t q = 0; q < n; ++q) {
+                const auto p = static_cast<std::uint16_t>(n - 1 - q);
+                rv.arrive_s.push_back(-sc.depart(t, p));
+                rv.depart_s.push_back(-sc.arrive(t, p));
+            }
+            rv.trip_first_time.push_back(static_cast<std::uint32_t>(rv.arrive_s.size()));
+        }
+    }
+    // Blocks: where trip c continues trip a seated, the reversed a continues the reversed c.
+    rv.trip_block_next.assign(trips, invalid_index);
+    for (std::uint32_t a = 0; a < trips; ++a)
+        if (sc.trip_block_next[a] != invalid_index) rv.trip_block_next[to_rev[sc.trip_block_next[a]]] = to_rev[a];
+    // Footpaths: the walks into each stop (the schedule's footpaths reversed).
+    rv.footpaths.first = sc.stop_first_foot_in;
+    rv.footpaths.to = sc.foot_in_from;
+    rv.footpaths.walk_s = sc.foot_in_walk_s;
+    rv.params = sc.params;
+    // Rules from b on B to a on A, by from-stop b; rules of one stop pair keep their order.
+    std::vector<RuleRow> rows;
+    rows.reserve(sc.rule_to_stop.size());
+    for (std::uint32_t from = 0; from < stops; ++from)
+        for (std::uint32_t j = sc.stop_first_rule[from]; j < sc.stop_first_rule[from + 1]; ++j)
+            rows.push_back({sc.rule_to_stop[j], from, sc.rule_to_line[j], sc.rule_from_line[j], sc.rule_type[j],
+                            sc.rule_min_s[j]});
+    file_rules(rv, stops, rows);
+    derive(rv);
+    return rv;
+}
+
+std::size_t reversed_time_index(const Schedule& sc, std::uint32_t trip, std::uint16_t pos) {
+    // Trips keep their route's range of numbers and so their times' place (a route's trips
+    // all have its stop count of times): trip i there is trip tb + te - 1 - i here.
+    const std::uint32_t r = sc.trip_route[trip];
+    const std::uint32_t tb = sc.route_first_trip[r], te = sc.route_first_trip[r + 1];
+    return sc.trip_first_time[tb + te - 1 - trip] + (sc.stop_count_of_route(r) - 1u - pos);
+}
+
+void journey_from_reversed(const Schedule& sc, const std::vector<StopTime>& egress, const Journey& rev, Journey& out) {
+    out.rides.clear();
+    out.transfer_walk_s.clear();
+    const std::size_t m = rev.rides.size();
+    for (std::size_t i = 0; i < m; ++i) {
+        const Ride& b = rev.rides[m - 1 - i];
+        // Both schedules give a route the same range of trip numbers, backwards in the reversed.
+        const std::uint32_t route = sc.trip_route[b.trip];
+        const std::uint32_t tb = sc.route_first_trip[route], te = sc.route_first_trip[route + 1];
+        const std::uint32_t t = tb + te - 1 - b.trip;
+        const auto n = sc.stop_count_of_route(route);
+        const auto board = static_cast<std::uint16_t>(n - 1 - b.alight_pos);
+        const auto alight = static_cast<std::uint16_t>(n - 1 - b.board_pos);
+        // Seated: the reversed ride after this one (in the reversed order) continued it.
+        const bool seated = i > 0 && rev.rides[m - i].seated;
+        out.rides.push_back(Ride{t, board, alight, sc.depart(t, board), sc.arrive(t, alight), seated});
+    }
+    out.transfer_walk_s.assign(rev.transfer_walk_s.rbegin(), rev.transfer_walk_s.rend());
+    out.access = rev.egress;
+    out.egress = rev.access;
+    out.depart_s = -rev.arrive_s;
+    out.arrive_s = out.rides.empty() ? no_time : out.rides.back().alight_s + egress[out.egress].offset_s;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -431,11 +550,15 @@ void Raptor::scan_route(std::uint32_t route, std::uint16_t start, std::uint32_t 
     const auto boardable = [&](std::uint32_t t, std::uint16_t p) {
         return !m_no_board || !m_no_board[sc.trip_first_time[t] + p];
     };
+    const auto alightable = [&](std::uint32_t t, std::uint16_t p) {
+        return !m_no_alight || !m_no_alight[sc.trip_first_time[t] + p];
+    };
+    const auto within = [&](std::uint32_t s, std::int32_t a) { return !m_arr_bound || a <= m_arr_bound[s]; };
     for (std::uint16_t p = start; p < n; ++p) {
         const std::uint32_t s = sc.route_stop[first_stop + p];
         if (trip != invalid_index) {
             const auto a = sc.arrive(trip, p);
-            if (a < m_arr[cur + s])
+            if (a < m_arr[cur + s] && within(s, a) && alightable(trip, p))
                 improve_arrival(round, s,
                                 Label{m_dep_s, leave, a, src.walk_s, s, trip, trip, src.parent, src.access,
                                       invalid_index, board_pos, p, static_cast<std::uint8_t>(round)});
@@ -503,7 +626,7 @@ void Raptor::scan_route(std::uint32_t route, std::uint16_t start, std::uint32_t 
             for (std::uint16_t p = 1; p < n2; ++p) {
                 const auto s = sc.stop_at(next, p);
                 const auto a = sc.arrive(next, p);
-                if (a < m_arr[cur + s])
+                if (a < m_arr[cur + s] && within(s, a) && alightable(next, p))
                     improve_arrival(round, s,
                                     Label{m_dep_s, leave, a, src.walk_s, s, next, t, src.parent, src.access,
                                           invalid_index, board_pos, p, static_cast<std::uint8_t>(round)});
@@ -519,7 +642,7 @@ void Raptor::iterate(const std::vector<StopTime>& access, std::int32_t dep_s) {
     for (std::uint32_t i = 0; i < access.size(); ++i) {
         const auto s = access[i].stop;
         const auto t = dep_s + access[i].offset_s;
-        if (t < m_ready[s]) {
+        if (t < m_ready[s] && (!m_ready_bound || t <= m_ready_bound[s])) {
             m_ready[s] = t;
             m_ready_src[s] = Source{invalid_index, i, 0};
             touch(0, s);
@@ -558,6 +681,7 @@ void Raptor::iterate(const std::vector<StopTime>& access, std::int32_t dep_s) {
                     return;
                 }
                 if (tr == no_time || a + tr >= m_ready[cur + y]) return;
+                if (m_ready_bound && a + tr > m_ready_bound[y]) return;
                 m_ready[cur + y] = a + tr;
                 m_ready_src[cur + y] = Source{label, invalid_index, walk};
                 touch(k, y);
@@ -585,6 +709,19 @@ void Raptor::run(const std::vector<StopTime>& access, std::int32_t dep_s) {
     iterate(access, dep_s);
 }
 
+void Raptor::iterate_all(const std::vector<StopTime>& access) {
+    auto& deps = m_departures;
+    std::sort(deps.begin(), deps.end(), std::greater<>());
+    deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+    for (const auto d : deps) iterate(access, d);
+}
+
+void Raptor::run_at(const std::vector<StopTime>& access, const std::vector<std::int32_t>& times) {
+    reset();
+    m_departures.assign(times.begin(), times.end());
+    iterate_all(access);
+}
+
 void Raptor::run_range(const std::vector<StopTime>& access, std::int32_t from_s, std::int32_t to_s) {
     reset();
     // The leaving times that catch a trip exactly at an access stop, latest first; labels are
@@ -602,9 +739,7 @@ void Raptor::run_range(const std::vector<StopTime>& access, std::int32_t from_s,
                 if (d >= from_s && d < to_s) deps.push_back(d);
             }
         }
-    std::sort(deps.begin(), deps.end(), std::greater<>());
-    deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
-    for (const auto d : deps) iterate(access, d);
+    iterate_all(access);
 }
 
 std::int32_t Raptor::arrival(std::uint32_t stop, int rides) const {
@@ -612,6 +747,19 @@ std::int32_t Raptor::arrival(std::uint32_t stop, int rides) const {
     // Every round holds at most its number of rides (iterate carries them up to the last).
     const auto k = std::min(static_cast<std::uint32_t>(rides), m_rounds - 1);
     return m_arr[k * m_schedule.stop_count() + stop];
+}
+
+void Raptor::reversed_bounds(std::vector<std::int32_t>& arrive, std::vector<std::int32_t>& ready) const {
+    // The last round holds the earliest of all (every round carries its arrivals up).
+    const std::size_t stops = m_schedule.stop_count();
+    const std::size_t last = (m_rounds - 1) * stops;
+    constexpr auto none = std::numeric_limits<std::int32_t>::min();
+    arrive.resize(stops);
+    ready.resize(stops);
+    for (std::size_t s = 0; s < stops; ++s) {
+        arrive[s] = m_ready[last + s] == no_time ? none : -m_ready[last + s];
+        ready[s] = m_arr[last + s] == no_time ? none : -m_arr[last + s];
+    }
 }
 
 void pareto_journeys(const std::vector<JourneyCandidate>& cands, std::vector<std::uint64_t>& keys,

@@ -105,6 +105,18 @@ struct Schedule {
 // line's trips overtake one another.
 Schedule build_schedule(const network::Network& net, Footpaths footpaths, const ScheduleParams& params);
 
+// The schedule run backwards in time, for the latest leaving that makes an arrival: every
+// route's stops and trips in reverse order, its times negated (a trip's arrival at a stop
+// becomes its departure and the other way round), blocks, footpaths and transfer rules
+// reversed (a rule from stop a on line A to stop b on line B becomes one from b on B to a on
+// A). Route r and its position p are route r and position n - 1 - p here (n its stops); trip
+// i of a route is the route's trip count - 1 - i. Earliest arrivals on it leaving at -t are
+// the latest times of leaving each stop that still arrive by t.
+Schedule reverse_schedule(const Schedule& sc);
+// The time index (Schedule::arrive_s numbering) on reverse_schedule(sc) of trip `trip` of sc
+// at position `pos`.
+std::size_t reversed_time_index(const Schedule& sc, std::uint32_t trip, std::uint16_t pos);
+
 // A stop with a time: for access, seconds from leaving the origin until ready to board there;
 // for egress, seconds from alighting there to the destination.
 struct StopTime {
@@ -130,6 +142,12 @@ struct Journey {
 
     std::uint32_t transfers() const;  // rides that are not seated, minus one
 };
+
+// A journey found on reverse_schedule(sc) (`rev`, leaving the destination's stops: the egress
+// as its access) as the journey on `sc` (`out`, its vectors reused): its rides in the order
+// ridden, leaving the origin at the latest time that makes its first boarding (its access
+// the reversed search's egress) and arriving when its last ride and the egress walk do.
+void journey_from_reversed(const Schedule& sc, const std::vector<StopTime>& egress, const Journey& rev, Journey& out);
 
 // A journey Raptor::journeys considers: leaving the origin, arriving at the destination (the
 // egress walk included), its transfers, its last label and its egress (an index into the
@@ -175,14 +193,37 @@ public:
     void journeys(const std::vector<StopTime>& egress, std::int32_t earliest_s, std::int32_t latest_s,
                   std::vector<Journey>& out) const;
 
+    // Iterations at the given leaving times alone (latest first, labels kept from one to the
+    // next as in a profile), e.g. the arrivals of journeys found forwards, searched on
+    // reverse_schedule() from the destination for the latest leavings that make them.
+    void run_at(const std::vector<StopTime>& access, const std::vector<std::int32_t>& times);
+
     // After run(): earliest arrival at a stop with at most `rides` boardings (no_time: none).
     std::int32_t arrival(std::uint32_t stop, int rides) const;
+
+    // Bounds for a search on reverse_schedule() from this one's destination (after run(),
+    // without line-specific rules: Schedule::stop_line_rules all 0): a journey leaving the
+    // origin no earlier than this search boards at a stop no earlier than it is ready there,
+    // and alights no earlier than its earliest arrival there. Backwards, arrivals (boardings
+    // here) later than `arrive`[stop] and ready times (alightings here) later than
+    // `ready`[stop] lead to no such journey (times negated; no stop reached: the least int).
+    void reversed_bounds(std::vector<std::int32_t>& arrive, std::vector<std::int32_t>& ready) const;
+    // Arrivals and ready times beyond these bounds (per stop) are not recorded; null: none.
+    // The arrays must outlive the searches that use them.
+    void set_bounds(const std::int32_t* arrive, const std::int32_t* ready) {
+        m_arr_bound = arrive;
+        m_ready_bound = ready;
+    }
 
     // Departures that cannot be boarded, one flag per schedule time index (a trip at a stop,
     // Schedule::arrive_s numbering; nonzero: no boarding there), e.g. the vehicles that left
     // riders behind on the previous simulated days; null: every departure can be boarded.
     // Riders already on board stay on. The array must outlive the searches that use it.
     void set_no_boarding(const std::uint8_t* flags) { m_no_board = flags; }
+    // The same for alighting (nonzero: no arrival recorded there): on reverse_schedule(), an
+    // alighting is a boarding of the schedule it reverses, so its no-boarding flags go here.
+    // The search alights from the trip it holds or not at all (not from a later one instead).
+    void set_no_alighting(const std::uint8_t* flags) { m_no_alight = flags; }
 
 private:
     // One label of the search, appended to the arena whenever an arrival improves: the ride
@@ -207,6 +248,7 @@ private:
 
     void reset();
     void iterate(const std::vector<StopTime>& access, std::int32_t dep_s);
+    void iterate_all(const std::vector<StopTime>& access);  // m_departures, latest first
     void scan_route(std::uint32_t route, std::uint16_t start, std::uint32_t round);
     std::int32_t ready_by_line(std::uint32_t stop, std::uint32_t round, std::uint32_t line, Source& src) const;
     void improve_arrival(std::uint32_t round, std::uint32_t stop, const Label& label);
@@ -217,6 +259,9 @@ private:
     const Schedule& m_schedule;
     RaptorParams m_params;
     const std::uint8_t* m_no_board = nullptr;
+    const std::uint8_t* m_no_alight = nullptr;
+    const std::int32_t* m_arr_bound = nullptr;
+    const std::int32_t* m_ready_bound = nullptr;
     std::uint32_t m_rounds = 0;  // label layers: 0 (access) .. max_rides
     std::int32_t m_dep_s = 0;    // the current iteration's leaving time
     // Per round and stop (index round * stops + stop), cumulative: at most `round` rides.

@@ -152,6 +152,9 @@ TransitModel::TransitModel(const Network& net, const StreetGraph& walk, const Tr
     ScheduleParams sp;
     sp.min_transfer_s = static_cast<std::int32_t>(std::lround(params.min_transfer_s));
     m_schedule = build_schedule(net, std::move(footpaths), sp);
+    m_reversed = reverse_schedule(m_schedule);
+    m_line_rules = std::any_of(m_schedule.stop_line_rules.begin(), m_schedule.stop_line_rules.end(),
+                               [](std::uint8_t x) { return x != 0; });
 
     // Lines that run timetable trips: their scheduled rides are the median over the trips.
     const Schedule& sc = m_schedule;
@@ -174,7 +177,16 @@ void TransitModel::set_refusal(std::vector<float> shares) {
     bool any = false;
     for (std::size_t i = 0; i < m_refusal.size(); ++i)
         if (m_refusal[i] >= 1.0f) m_no_board[i] = 1, any = true;
-    if (!any) m_no_board.clear();
+    if (!any) {
+        m_no_board.clear();
+        m_no_alight.clear();
+        return;
+    }
+    const Schedule& sc = m_schedule;
+    m_no_alight.assign(m_no_board.size(), 0);
+    for (std::uint32_t t = 0; t < sc.trip_count(); ++t)
+        for (std::uint16_t p = 0; p < sc.stop_count_of_route(sc.trip_route[t]); ++p)
+            m_no_alight[reversed_time_index(sc, t, p)] = m_no_board[sc.trip_first_time[t] + p];
 }
 
 std::uint32_t TransitModel::lot_of_stop(TransitAccess kind, std::uint32_t stop) const {
@@ -230,7 +242,9 @@ bool TransitModel::walk_path_to_stop(std::uint32_t node, std::uint32_t stop, std
 }
 
 TransitQuery::TransitQuery(const TransitModel& model)
-    : m_model(model), m_raptor(model.schedule(), RaptorParams{model.params().max_rides}) {}
+    : m_model(model),
+      m_raptor(model.schedule(), RaptorParams{model.params().max_rides}),
+      m_back(model.reversed_schedule(), RaptorParams{model.params().max_rides}) {}
 
 void TransitQuery::run(std::uint32_t origin_node, std::int32_t hour, std::size_t departures) {
     if (origin_node == m_origin && hour == m_hour && m_kind == TransitAccess::walk) return;
@@ -380,6 +394,47 @@ TransitPath TransitQuery::path_to_lot(TransitAccess kind, std::uint32_t lot, dou
     return pick(dep_s, itinerary, u);
 }
 
+void TransitQuery::latest_leaving(std::int32_t dep_s, std::int32_t latest_s) {
+    const TransitModel& m = m_model;
+    // Backwards from the destination's stops (the egress list as access), leaving at each
+    // arrival found (negated), to the origin's access stops.
+    m_back_times.clear();
+    for (const Journey& j : m_journeys)
+        if (!j.rides.empty()) m_back_times.push_back(-j.arrive_s);
+    if (m_back_times.empty()) return;
+    m_back.set_no_alighting(m.no_alighting_reversed());
+    // Backwards, only what a journey leaving at dep_s or later can reach (without line-specific
+    // rules, whose transfers the forward search works out from earliest arrivals only).
+    if (m.has_line_rules())
+        m_back.set_bounds(nullptr, nullptr);
+    else
+        m_back.set_bounds(m_back_arr_bound.data(), m_back_ready_bound.data());
+    m_back.run_at(m_egress_list, m_back_times);
+    const auto [lo, hi] = std::minmax_element(m_back_times.begin(), m_back_times.end());
+    m_back.journeys(m_access_list, *lo, *hi, m_back_journeys);
+    // Each journey found backwards that leaves in the window joins the forward ones, and
+    // replaces those it dominates (it arrives no later with no more transfers, leaving no
+    // earlier); one that a forward journey dominates is not added.
+    const auto dominates = [](const Journey& a, const Journey& b) {
+        return a.arrive_s <= b.arrive_s && a.transfers() <= b.transfers() && a.depart_s >= b.depart_s;
+    };
+    Journey& f = m_reversed_journey;
+    for (const Journey& rj : m_back_journeys) {
+        journey_from_reversed(m.schedule(), m_egress_list, rj, f);
+        if (f.rides.empty() || f.depart_s < dep_s || f.depart_s > latest_s) continue;
+        if (std::any_of(m_journeys.begin(), m_journeys.end(), [&](const Journey& j) { return dominates(j, f); }))
+            continue;
+        std::erase_if(m_journeys, [&](const Journey& j) { return dominates(f, j); });
+        m_journeys.push_back(f);
+    }
+    // In the order journeys() gives: by arrival, then transfers, then leaving latest first.
+    std::stable_sort(m_journeys.begin(), m_journeys.end(), [](const Journey& a, const Journey& b) {
+        if (a.arrive_s != b.arrive_s) return a.arrive_s < b.arrive_s;
+        if (a.transfers() != b.transfers()) return a.transfers() < b.transfers();
+        return a.depart_s > b.depart_s;
+    });
+}
+
 TransitPath TransitQuery::pick(std::int32_t dep_s, TransitItinerary* itinerary, double u) {
     const TransitModel& m = m_model;
     const TransitParams& p = m.params();
@@ -388,8 +443,10 @@ TransitPath TransitQuery::pick(std::int32_t dep_s, TransitItinerary* itinerary, 
     if (!m_range && dep_s != m_single_dep) {
         m_raptor.run(m_access_list, dep_s);
         m_single_dep = dep_s;
+        if (!m_model.has_line_rules()) m_raptor.reversed_bounds(m_back_arr_bound, m_back_ready_bound);
     }
     m_raptor.journeys(m_egress_list, dep_s, dep_s + max_wait, m_journeys);
+    if (!m_range) latest_leaving(dep_s, dep_s + max_wait);
 
     // Components and generalised cost (utility units) of every journey within the limits.
     const double walk_mps = m.walk_speed_mps();

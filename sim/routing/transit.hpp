@@ -76,6 +76,10 @@ public:
     const StreetGraph& walk_graph() const { return m_walk; }
     const TransitParams& params() const { return m_params; }
     const Schedule& schedule() const { return m_schedule; }
+    // The schedule backwards (reverse_schedule), for the latest leaving that makes an arrival.
+    const Schedule& reversed_schedule() const { return m_reversed; }
+    // Whether some transfer rule names a line (Schedule::stop_line_rules).
+    bool has_line_rules() const { return m_line_rules; }
     double walk_speed_mps() const { return m_walk_mps; }
 
     // Route nodes: one per (line, direction, position), numbered line by line, direction 0
@@ -116,6 +120,8 @@ public:
     float refusal(std::size_t time_index) const { return m_refusal.empty() ? 0.0f : m_refusal[time_index]; }
     bool has_refusal() const { return !m_refusal.empty(); }
     const std::uint8_t* no_boarding() const { return m_no_board.empty() ? nullptr : m_no_board.data(); }
+    // The same flags on the reversed schedule, where they forbid alighting.
+    const std::uint8_t* no_alighting_reversed() const { return m_no_alight.empty() ? nullptr : m_no_alight.data(); }
 
     // Car and bike parks: each stop with spaces of that kind whose nearest node on foot that
     // the car or bike can both reach and leave lies within max_access_walk_m. The park is
@@ -175,12 +181,14 @@ private:
     std::vector<std::uint32_t> m_stop_first_reached;
     std::vector<std::pair<std::uint32_t, std::uint32_t>> m_reached;
     std::vector<std::uint32_t> m_reverse_arc;
-    Schedule m_schedule;
+    Schedule m_schedule, m_reversed;
+    bool m_line_rules = false;
     std::vector<Lot> m_car_lots, m_bike_lots;
     std::vector<std::int32_t> m_car_closes, m_bike_closes;
     std::vector<float> m_crowding;
     std::vector<float> m_refusal;
-    std::vector<std::uint8_t> m_no_board;  // refusal 1
+    std::vector<std::uint8_t> m_no_board;   // refusal 1
+    std::vector<std::uint8_t> m_no_alight;  // m_no_board on the reversed schedule
     double m_walk_mps = 1.0;
 };
 
@@ -210,7 +218,9 @@ public:
     // `departures`: how many distinct leaving times the caller will ask about (0: unknown).
     // One profile search (range-RAPTOR) serves them all when it has fewer iterations than
     // twice that; otherwise each leaving time gets its own RAPTOR search (a few trips from an
-    // origin in an hour of frequent service). Both give every trip its Pareto journeys.
+    // origin in an hour of frequent service), each of its journeys then searched backwards
+    // for the latest leaving (latest_leaving). Both give a trip the Pareto journeys arriving
+    // earliest, each leaving as late as it can; the profile also those leaving and arriving later.
     void run(std::uint32_t origin_node, std::int32_t hour, std::size_t departures = 0);
     // The same from the car (or bike) parks of the model that `street` (a car or bike tree
     // from the origin, run by the caller) reaches within the park-and-ride (bike-and-ride)
@@ -242,9 +252,19 @@ private:
     void add_access(StopTime at, double walk_s, double walk_m, double ride_s, double ride_m, std::int32_t latest_s,
                     std::uint32_t lot_stop);
     TransitPath pick(std::int32_t dep_s, TransitItinerary* itinerary, double u);
+    // After a search at one leaving time (dep_s): each journey found is replaced by the one
+    // arriving as early with no more transfers that leaves the origin latest, from a search on
+    // the reversed schedule from the destination at the arrivals found, as the profile lists
+    // them (a feeder bus to the same train as a longer walk to the station, leaving later).
+    void latest_leaving(std::int32_t dep_s, std::int32_t latest_s);
 
     const TransitModel& m_model;
     Raptor m_raptor;
+    Raptor m_back;  // on the reversed schedule
+    std::vector<std::int32_t> m_back_times;
+    std::vector<std::int32_t> m_back_arr_bound, m_back_ready_bound;  // of the single search held
+    std::vector<Journey> m_back_journeys;
+    Journey m_reversed_journey;
     std::uint32_t m_origin = core::invalid_index;
     std::int32_t m_hour = -1;
     TransitAccess m_kind = TransitAccess::walk;  // of the access list held

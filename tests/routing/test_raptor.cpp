@@ -779,15 +779,84 @@ TEST_CASE("raptor: earliest arrivals equal a label-setting search on random time
     }
 }
 
+namespace {
+
+// The journeys found backwards for the arrivals of `forward` (journeys of a search at one
+// leaving time): a search on the reversed schedule from the egress stops at those arrivals,
+// each journey turned forwards; with `bounds_from` (the forward search), bounded by it.
+std::vector<Journey> latest_leavings(const Schedule& sc, Raptor& back, const std::vector<StopTime>& access,
+                                     const std::vector<StopTime>& egress, const std::vector<Journey>& forward,
+                                     const Raptor* bounds_from = nullptr) {
+    std::vector<std::int32_t> arrive_bound, ready_bound;
+    if (bounds_from) {
+        bounds_from->reversed_bounds(arrive_bound, ready_bound);
+        back.set_bounds(arrive_bound.data(), ready_bound.data());
+    } else {
+        back.set_bounds(nullptr, nullptr);
+    }
+    std::vector<std::int32_t> times;
+    for (const auto& j : forward) times.push_back(-j.arrive_s);
+    std::vector<Journey> found, out;
+    if (times.empty()) return out;
+    back.run_at(egress, times);
+    back.journeys(access, *std::min_element(times.begin(), times.end()), *std::max_element(times.begin(), times.end()),
+                  found);
+    back.set_bounds(nullptr, nullptr);
+    for (const auto& rj : found) {
+        Journey f;
+        routing::journey_from_reversed(sc, egress, rj, f);
+        out.push_back(f);
+    }
+    std::sort(out.begin(), out.end(), [](const Journey& a, const Journey& b) {
+        if (a.arrive_s != b.arrive_s) return a.arrive_s < b.arrive_s;
+        if (a.transfers() != b.transfers()) return a.transfers() < b.transfers();
+        return a.depart_s > b.depart_s;
+    });
+    return out;
+}
+
+// A journey's rides are consistent: boarded at or after leaving plus the access, each ride on
+// its trip's times, transfers walking what they say, arriving after the last ride and egress.
+void check_consistent(const Schedule& sc, const Journey& j, const std::vector<StopTime>& access,
+                      const std::vector<StopTime>& egress) {
+    REQUIRE(!j.rides.empty());
+    CHECK(j.rides.front().board_s >= j.depart_s + access[j.access].offset_s);
+    CHECK(j.transfer_walk_s.size() + 1 == j.rides.size());
+    for (std::size_t k = 0; k < j.rides.size(); ++k) {
+        const auto& r = j.rides[k];
+        CHECK(r.board_pos < r.alight_pos);
+        CHECK(r.board_s == sc.depart(r.trip, r.board_pos));
+        CHECK(r.alight_s == sc.arrive(r.trip, r.alight_pos));
+        if (k == 0) continue;
+        const auto& prev = j.rides[k - 1];
+        if (r.seated) {
+            CHECK(sc.trip_block_next[prev.trip] == r.trip);
+            CHECK(j.transfer_walk_s[k - 1] == 0);
+        } else {
+            CHECK(r.board_s >= prev.alight_s + j.transfer_walk_s[k - 1]);
+        }
+    }
+    CHECK(sc.stop_at(j.rides.front().trip, j.rides.front().board_pos) == access[j.access].stop);
+    CHECK(sc.stop_at(j.rides.back().trip, j.rides.back().alight_pos) == egress[j.egress].stop);
+    CHECK(j.arrive_s == j.rides.back().alight_s + egress[j.egress].offset_s);
+}
+
+}  // namespace
+
 TEST_CASE("raptor: a range profile equals the searches at each leaving time, on random timetables") {
     // For a leaving time d, the journeys of the profile leaving at d or later, reduced to
-    // their Pareto set on arrival and transfers, are the journeys of run() at d.
+    // their Pareto set on arrival and transfers, are the journeys of run() at d. And for each
+    // journey of run() (arriving at A with k transfers), the journeys found backwards from its
+    // arrival include one arriving by A with at most k transfers that leaves as late as any of
+    // the profile's journeys leaving at d or later that do so; bounded by the forward search
+    // (Raptor::reversed_bounds), the same.
     for (std::uint64_t seed = 1; seed <= 20; ++seed) {
         core::Rng rng(seed, core::Stream::day_plan, 1);
         const bool blocks = seed % 2 == 0;
         const auto sc = random_schedule(rng, blocks);
+        const auto rev = routing::reverse_schedule(sc);
         const auto stops = static_cast<std::uint32_t>(sc.stop_count());
-        Raptor profile(sc, RaptorParams{6}), single(sc, RaptorParams{6});
+        Raptor profile(sc, RaptorParams{6}), single(sc, RaptorParams{6}), back(rev, RaptorParams{6});
         std::vector<Journey> pj, sj;
         for (std::uint32_t o = 0; o < stops; o += 2) {
             const std::vector<StopTime> access{{o, 0}, {(o + 1) % stops, 240}};
@@ -834,19 +903,121 @@ TEST_CASE("raptor: a range profile equals the searches at each leaving time, on 
                                 return g.first <= w.first && g.second <= w.second;
                             }));
                     }
-                    // Each journey's rides are consistent: boarded at or after the time of leaving
-                    // plus the access, in order, and the transfers walk what they say.
-                    for (const auto& j : pj) {
-                        REQUIRE(!j.rides.empty());
-                        CHECK(j.rides.front().board_s >= j.depart_s + access[j.access].offset_s);
-                        CHECK(j.transfer_walk_s.size() + 1 == j.rides.size());
-                        for (std::size_t k = 1; k < j.rides.size(); ++k)
-                            CHECK(j.rides[k].board_s >= j.rides[k - 1].alight_s + j.transfer_walk_s[k - 1]);
-                        CHECK(j.arrive_s == j.rides.back().alight_s + egress[j.egress].offset_s);
+                    // Backwards from run()'s arrivals: the profile's latest leavings.
+                    const auto latest = latest_leavings(sc, back, access, egress, sj);
+                    const auto bounded = latest_leavings(sc, back, access, egress, sj, &single);
+                    const auto latest_by = [](const std::vector<Journey>& js, std::int32_t arrive, std::uint32_t k,
+                                              std::int32_t from) {
+                        std::int32_t best = std::numeric_limits<std::int32_t>::min();
+                        for (const auto& j : js)
+                            if (j.arrive_s <= arrive && j.transfers() <= k && j.depart_s >= from)
+                                best = std::max(best, j.depart_s);
+                        return best;
+                    };
+                    for (const auto& j : sj) {
+                        CAPTURE(j.arrive_s);
+                        CAPTURE(j.transfers());
+                        const auto latest_profile = latest_by(pj, j.arrive_s, j.transfers(), dep);
+                        const auto latest_back = latest_by(latest, j.arrive_s, j.transfers(), dep);
+                        CHECK(latest_back >= dep);
+                        CHECK(latest_by(bounded, j.arrive_s, j.transfers(), dep) == latest_back);
+                        if (!blocks)
+                            CHECK(latest_back == latest_profile);
+                        else
+                            CHECK(latest_back <= latest_profile);  // seated rides followed in part, as above
                     }
+                    // Every journey's rides are consistent.
+                    for (const auto& j : pj) check_consistent(sc, j, access, egress);
+                    for (const auto& j : latest) check_consistent(sc, j, access, egress);
+                    for (const auto& j : bounded) check_consistent(sc, j, access, egress);
                 }
             }
         }
+    }
+}
+
+TEST_CASE("raptor: the reversed schedule gives the latest leaving, a feeder to the same train as the profile does") {
+    // Leaving at 8:00: a walk of 24 min to the station (stop 1) catches the 8:30 train to stop 2
+    // (arriving 8:50); a walk of 4 min to the bus stop (stop 0), the 8:20 bus (8:25 at the
+    // station, 2 min to change) and the same train arrive as early with a transfer more. The
+    // search at 8:00 finds the walk's journey only (the station's ready time, 8:24, is earlier
+    // than the bus's arrival); backwards from the 8:50 arrival, both are found, leaving home at
+    // 8:06 and 8:16: the profile's two journeys.
+    Net n(3);
+    const auto bus = n.line("bus", {0, 1}, false), train = n.line("train", {1, 2}, false);
+    n.hop("b1", bus, hm(8, 20), hm(8, 25));
+    n.hop("t1", train, hm(8, 30), hm(8, 50));
+    n.hop("t2", train, hm(9, 0), hm(9, 20));
+    const auto sc = schedule(n, 120);
+    const auto rev = routing::reverse_schedule(sc);
+    const std::vector<StopTime> access{{1, 24 * 60}, {0, 4 * 60}};
+    const std::vector<StopTime> egress{{2, 0}};
+    Raptor r(sc, RaptorParams{}), p(sc, RaptorParams{}), back(rev, RaptorParams{});
+    std::vector<Journey> single, profile;
+    r.run(access, hm(8, 0));
+    r.journeys(egress, hm(8, 0), hm(8, 0), single);
+    REQUIRE(single.size() == 1);
+    CHECK(single[0].transfers() == 0);
+    p.run_range(access, hm(8, 0), hm(9, 0));
+    // (The profile's journeys leaving by 8:30: it lists the 9:00 train too, leaving at 8:36.)
+    p.journeys(egress, hm(8, 0), hm(8, 30), profile);
+    const auto latest = latest_leavings(sc, back, access, egress, single);
+    const auto bounded = latest_leavings(sc, back, access, egress, single, &r);
+    for (const std::vector<Journey>* js :
+         std::initializer_list<const std::vector<Journey>*>{&latest, &bounded, &profile}) {
+        REQUIRE(js->size() == 2);
+        const Journey& walk = (*js)[0];
+        const Journey& feeder = (*js)[1];
+        CHECK(walk.depart_s == hm(8, 6));
+        CHECK(walk.arrive_s == hm(8, 50));
+        CHECK(walk.transfers() == 0);
+        CHECK(walk.access == 0);
+        CHECK(feeder.depart_s == hm(8, 16));
+        CHECK(feeder.arrive_s == hm(8, 50));
+        CHECK(feeder.transfers() == 1);
+        CHECK(feeder.access == 1);
+        REQUIRE(feeder.rides.size() == 2);
+        CHECK(feeder.rides[0].board_s == hm(8, 20));
+        CHECK(feeder.rides[1].board_s == hm(8, 30));
+        for (const auto& j : *js) check_consistent(sc, j, access, egress);
+    }
+    // The bus full at its first stop (no boarding there): backwards, no alighting there, and
+    // the feeder is gone.
+    std::vector<std::uint8_t> no_alight(rev.arrive_s.size(), 0);
+    no_alight[routing::reversed_time_index(sc, 0, 0)] = 1;
+    back.set_no_alighting(no_alight.data());
+    const auto without = latest_leavings(sc, back, access, egress, single);
+    REQUIRE(without.size() == 1);
+    CHECK(without[0].depart_s == hm(8, 6));
+    CHECK(without[0].transfers() == 0);
+}
+
+TEST_CASE("raptor: a line-specific rule holds backwards as forwards: a minimum time, or a timed transfer") {
+    // Bus (stop 0 to 1) reaching stop 1 at 8:29; the train leaves stop 1 at 8:30 and 9:00. A
+    // rule from the bus to the train at stop 1 asks 2 min (the 8:30 is missed) or makes it
+    // timed (caught, whatever min_transfer_s says); backwards, the same must hold.
+    for (const auto type : {network::TransferType::minimum, network::TransferType::timed}) {
+        Net n(3);
+        const auto bus = n.line("bus", {0, 1}, false), train = n.line("train", {1, 2}, false);
+        n.hop("b1", bus, hm(8, 20), hm(8, 29));
+        n.hop("t1", train, hm(8, 30), hm(8, 50));
+        n.hop("t2", train, hm(9, 0), hm(9, 20));
+        n.rule(1, 1, bus, train, type, 120);
+        const auto sc = schedule(n, type == network::TransferType::timed ? 300 : 0);
+        const auto rev = routing::reverse_schedule(sc);
+        const std::vector<StopTime> access{{0, 0}}, egress{{2, 0}};
+        Raptor r(sc, RaptorParams{}), back(rev, RaptorParams{});
+        std::vector<Journey> single;
+        r.run(access, hm(8, 0));
+        r.journeys(egress, hm(8, 0), hm(8, 0), single);
+        REQUIRE(single.size() == 1);
+        const auto latest = latest_leavings(sc, back, access, egress, single);
+        REQUIRE(latest.size() == 1);
+        CAPTURE(static_cast<int>(type));
+        CHECK(single[0].arrive_s == (type == network::TransferType::timed ? hm(8, 50) : hm(9, 20)));
+        CHECK(latest[0].arrive_s == single[0].arrive_s);
+        CHECK(latest[0].depart_s == hm(8, 20));
+        check_consistent(sc, latest[0], access, egress);
     }
 }
 

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <tuple>
 
+#include "../mobsim/mobsim_fixture.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/network/network.hpp"
 #include "sim/population/population.hpp"
@@ -163,6 +164,47 @@ TEST_CASE("after the last service transit is unavailable, not a wait until the m
     CHECK_FALSE(q.path_to(net.find_node("gw"), 19 * 3600 + 50 * 60).found);  // 154 s walk: missed
     q.run(net.find_node("a1"), 21);
     CHECK_FALSE(q.path_to(net.find_node("gw"), 21 * 3600).found);
+}
+
+TEST_CASE("a search at one leaving time finds the feeder bus to the train, leaving as late as the profile") {
+    // Home H; a bus stop B 200 m away; the station S 1,500 m away (walking at 1 m/s); D by
+    // train. Leaving at 8:00: walk 25 min to S for the 8:30 train (arriving 8:50), or walk
+    // 200 s to B, the 8:20 bus (S at 8:25, 120 s to change) and the same train. Costs (walk
+    // x2): the walk 1500 x 2 + 300 wait + 1200 ride = 4500; the feeder 200 x 2 + 1000 wait at
+    // home + 300 at S + 1500 ride = 3200. With one trip from H in the hour, the search runs at
+    // 8:00 alone (not a profile), where the walk reaches S first; backwards from the 8:50 arrival
+    // it finds the feeder, leaving at 8:16:40, the profile's answer.
+    auto w = testing::make_world({"H", "B", "S", "D"}, {{0, 0}, {200, 0}, {1500, 0}, {6500, 0}},
+                                 {{"H", "B", 200, 0, 0},
+                                  {"B", "H", 200, 0, 0},
+                                  {"B", "S", 1300, 0, 0},
+                                  {"S", "B", 1300, 0, 0},
+                                  {"S", "D", 5000, 0, 0},
+                                  {"D", "S", 5000, 0, 0}});
+    testing::add_line(w, "bus", {"B", "S"}, {300}, 8 * 3600 + 20 * 60, 8 * 3600 + 21 * 60, 3600, 100, true);
+    testing::add_line(w, "train", {"S", "D"}, {1200}, 8 * 3600 + 30 * 60, 8 * 3600 + 31 * 60, 3600, 100);
+    const auto walk = routing::build_street_graph(w.net, core::Mode::walk, 1.0);
+    routing::TransitParams p;
+    p.max_access_walk_m = 2000;
+    p.min_transfer_s = 120;
+    p.w_walk = 2;
+    routing::TransitModel model(w.net, walk, p);
+    const auto home = w.net.find_node("H"), dest = w.net.find_node("D");
+    for (const std::size_t departures : {std::size_t{1}, std::size_t{0}}) {  // one search at 8:00, the profile
+        CAPTURE(departures);
+        routing::TransitQuery q(model);
+        q.run(home, 8, departures);
+        const auto path = q.path_to(dest, 8 * 3600);
+        REQUIRE(path.found);
+        CHECK(path.first_line == w.net.find_line("bus"));
+        CHECK(path.last_line == w.net.find_line("train"));
+        CHECK(path.transfers == 1);
+        CHECK(path.access_s == 200);
+        CHECK(path.depart_s == 8 * 3600 + 20 * 60 - 200);
+        CHECK(path.wait_s == 1000 + 300);
+        CHECK(path.in_vehicle_s == 1500);
+        CHECK(path.cost == doctest::Approx(3200));
+    }
 }
 
 TEST_CASE("level of service per trip: no transit an hour before the first train") {
