@@ -1,12 +1,16 @@
 // flemsim scenario init: a complete, commented scenario for a network folder.
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "sim/apps/command.hpp"
 #include "sim/core/atomic_file.hpp"
+#include "sim/core/error.hpp"
 #include "sim/core/fs.hpp"
 #include "sim/network/import/zones.hpp"
 #include "sim/network/network.hpp"
@@ -55,13 +59,19 @@ int run(const ScenarioInitCommandOptions& o) {
     const std::string text = pipeline::scenario_init_text(net, io, report);
 
     // Written beside the target under a temporary name, loaded back with every check of a
-    // scenario (it must run as written), and only then renamed into place.
+    // scenario (it must run as written), and only then renamed into place; its folder is made
+    // when missing (as --output folders are).
+    {
+        std::error_code ec;
+        std::filesystem::create_directories(out_dir, ec);
+        if (ec) throw core::IoError("cannot make the folder " + out_dir.string() + ": " + ec.message());
+    }
     const auto tmp = core::temporary_path_for(out);
     core::TemporaryFileGuard guard(tmp);
     {
         std::ofstream f(tmp, std::ios::binary);
         f << text;
-        if (!f) throw std::runtime_error("cannot write " + tmp.string());
+        if (!f) throw core::IoError("cannot write " + tmp.string() + ": " + std::strerror(errno));
     }
     scenario::load_scenario(tmp);
     core::commit_file(tmp, out);

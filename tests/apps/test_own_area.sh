@@ -69,6 +69,10 @@ JSON
         fail "Östermalm init: z4's land use"
     # The scenario file is refused as a target once it exists (no --force).
     if "$flemsim" scenario init --network "$tmp/ost" -o "$tmp/ost.yaml" 2>/dev/null; then fail "init overwrote a file"; fi
+    # A scenario file in a folder that does not exist yet: the folder is made.
+    "$flemsim" scenario init --network "$tmp/ost" -o "$tmp/new/scenarios/ost.yaml" >/dev/null ||
+        fail "init into a new folder"
+    [ -s "$tmp/new/scenarios/ost.yaml" ] || fail "init into a new folder: no file"
     "$flemsim" run "$tmp/ost.yaml" --output "$tmp/ost-run" --threads 2 --quiet
     [ -s "$tmp/ost-run/trips.h5" ] && [ -s "$tmp/ost-run/modal_split.json" ] || fail "Östermalm: no outputs"
     echo "ok: Östermalm from files to a run (5 gateways, 13,000 residents)"
