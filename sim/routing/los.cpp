@@ -85,10 +85,11 @@ using Scratch = RoutingScratch;
 }  // namespace
 
 TransitPath transit_path_at(const RoutingContext& ctx, TransitQuery& q, std::uint32_t from, std::uint32_t to,
-                            std::int32_t dep, TransitItinerary* itinerary, double u, std::size_t departures) {
+                            std::int32_t dep, TransitItinerary* itinerary, double u, std::size_t departures,
+                            bool latest) {
     (void)ctx;
     q.run(from, std::max<std::int32_t>(0, dep) / 3600, departures);
-    return q.path_to(to, dep, itinerary, u);
+    return q.path_to(to, dep, itinerary, u, latest);
 }
 
 namespace {
@@ -1349,8 +1350,9 @@ ZoneLosTable compute_zone_los_by_period(const RoutingContext& ctx, std::int32_t 
                 const std::int32_t dep = p * period_s + static_cast<std::int32_t>((k * period_s) / samples);
                 for (std::size_t j = 0; j < nz; ++j) {
                     if (j == i) continue;
+                    // (Without the backward search for the latest leaving: one per destination.)
                     const auto path = transit_path_at(ctx, s.transit, o, net.zone_centroid[j], dep, nullptr, -1.0,
-                                                      static_cast<std::size_t>(samples) * nz);
+                                                      static_cast<std::size_t>(samples) * nz, false);
                     if (!path.found) continue;
                     const std::size_t c = static_cast<std::size_t>(p) * nz + j;
                     auto& pt = row.sum[c].pt;

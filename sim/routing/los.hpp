@@ -173,10 +173,10 @@ struct RoutingScratch {
 // none, transit is unavailable for the trip): the best by generalised cost, or with u in
 // [0, 1) one drawn by a logit over the Pareto journeys. With `itinerary`, also its rides.
 // `departures`: how many leaving times the caller asks about from this origin in this hour
-// (TransitQuery::run).
+// (TransitQuery::run); `latest`: TransitQuery::path_to.
 TransitPath transit_path_at(const RoutingContext& ctx, TransitQuery& q, std::uint32_t from, std::uint32_t to,
                             std::int32_t dep, TransitItinerary* itinerary = nullptr, double u = -1.0,
-                            std::size_t departures = 0);
+                            std::size_t departures = 0, bool latest = true);
 
 // How many of order[i], order[i + 1], ... before `end` share the key of order[i]: the rest of a
 // run of equal keys in an order sorted by them (e.g. the trips of an origin in one hour).

@@ -359,7 +359,8 @@ void TransitQuery::start(std::int32_t hour, std::size_t departures) {
     if (m_range) m_raptor.run_range(m_access_list, from, to);
 }
 
-TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, TransitItinerary* itinerary, double u) {
+TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, TransitItinerary* itinerary, double u,
+                                  bool latest) {
     const TransitModel& m = m_model;
     m_egress_list.clear();
     m_egress_walk_s.clear();
@@ -376,7 +377,7 @@ TransitPath TransitQuery::path_to(std::uint32_t dest_node, std::int32_t dep_s, T
         m_egress_ride_s.push_back(0);
         m_egress_ride_m.push_back(0);
     }
-    return pick(dep_s, itinerary, u);
+    return pick(dep_s, itinerary, u, latest);
 }
 
 TransitPath TransitQuery::path_to_lot(TransitAccess kind, std::uint32_t lot, double ride_s, double ride_m,
@@ -435,7 +436,7 @@ void TransitQuery::latest_leaving(std::int32_t dep_s, std::int32_t latest_s) {
     });
 }
 
-TransitPath TransitQuery::pick(std::int32_t dep_s, TransitItinerary* itinerary, double u) {
+TransitPath TransitQuery::pick(std::int32_t dep_s, TransitItinerary* itinerary, double u, bool latest) {
     const TransitModel& m = m_model;
     const TransitParams& p = m.params();
     const Schedule& sc = m.schedule();
@@ -446,7 +447,7 @@ TransitPath TransitQuery::pick(std::int32_t dep_s, TransitItinerary* itinerary, 
         if (!m_model.has_line_rules()) m_raptor.reversed_bounds(m_back_arr_bound, m_back_ready_bound);
     }
     m_raptor.journeys(m_egress_list, dep_s, dep_s + max_wait, m_journeys);
-    if (!m_range) latest_leaving(dep_s, dep_s + max_wait);
+    if (!m_range && latest) latest_leaving(dep_s, dep_s + max_wait);
 
     // Components and generalised cost (utility units) of every journey within the limits.
     const double walk_mps = m.walk_speed_mps();

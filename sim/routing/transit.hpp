@@ -235,9 +235,12 @@ public:
     // The journey leaving at or after dep_s (within max_wait_s) to a destination node: with
     // u < 0 the best by generalised cost, else drawn by a logit over the Pareto journeys with
     // the uniform draw u in [0, 1). found == false when there is none. With `itinerary`,
-    // also its rides.
+    // also its rides. `latest` false: after a search at one leaving time, its journeys as it
+    // found them, without the backward search for the latest leaving (latest_leaving), for
+    // callers that ask about hundreds of destinations from one search (the demand models'
+    // zone offers), where a backward search per destination would cost more than the rest.
     TransitPath path_to(std::uint32_t dest_node, std::int32_t dep_s, TransitItinerary* itinerary = nullptr,
-                        double u = -1.0);
+                        double u = -1.0, bool latest = true);
     // The journey back to the car or bike park `lot` (index into lots(kind)) and from there
     // home, `ride_s` and `ride_m` the drive or ride from the park (after run()).
     TransitPath path_to_lot(TransitAccess kind, std::uint32_t lot, double ride_s, double ride_m, std::int32_t dep_s,
@@ -251,7 +254,7 @@ private:
     void reset_access(std::uint32_t key, std::int32_t hour, TransitAccess kind, std::uint32_t only_lot);
     void add_access(StopTime at, double walk_s, double walk_m, double ride_s, double ride_m, std::int32_t latest_s,
                     std::uint32_t lot_stop);
-    TransitPath pick(std::int32_t dep_s, TransitItinerary* itinerary, double u);
+    TransitPath pick(std::int32_t dep_s, TransitItinerary* itinerary, double u, bool latest = true);
     // After a search at one leaving time (dep_s): each journey found is replaced by the one
     // arriving as early with no more transfers that leaves the origin latest, from a search on
     // the reversed schedule from the destination at the arrivals found, as the profile lists
