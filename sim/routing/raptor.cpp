@@ -102,9 +102,12 @@ void derive(Schedule& sc) {
     }
 
     sc.stop_line_rules.assign(stops, 0);
+    sc.any_line_rules = false;
     for (std::uint32_t j = 0; j < sc.rule_to_stop.size(); ++j)
-        if (sc.rule_from_line[j] != invalid_index || sc.rule_to_line[j] != invalid_index)
+        if (sc.rule_from_line[j] != invalid_index || sc.rule_to_line[j] != invalid_index) {
             sc.stop_line_rules[sc.rule_to_stop[j]] = 1;
+            sc.any_line_rules = true;
+        }
 
     // Ready times by the rules that name no line, and the footpaths reversed.
     const auto& fp = sc.footpaths;
@@ -160,6 +163,13 @@ void file_rules(Schedule& sc, std::uint32_t stops, const std::vector<RuleRow>& r
         sc.rule_type[j] = r.type;
         sc.rule_min_s[j] = r.min_s;
     }
+}
+
+// Trip i of a route in one of a schedule and its reversal is trip tb + te - 1 - i in the other
+// (tb, te: the route's range of trips, the same in both).
+std::uint32_t mirrored_trip(const Schedule& sc, std::uint32_t trip) {
+    const std::uint32_t r = sc.trip_route[trip];
+    return sc.route_first_trip[r] + sc.route_first_trip[r + 1] - 1 - trip;
 }
 
 }  // namespace
@@ -342,7 +352,6 @@ Schedule reverse_schedule(const Schedule& sc) {
     // Trips: a route's in reverse order (its last to arrive at its last stop leaves that stop
     // first backwards), each one's times from its last stop to its first, negated.
     const auto trips = static_cast<std::uint32_t>(sc.trip_count());
-    std::vector<std::uint32_t> to_rev(trips);
     rv.trip_route.resize(trips);
     rv.trip_source.resize(trips);
     rv.trip_first_time.assign(1, 0);
@@ -353,7 +362,6 @@ Schedule reverse_schedule(const Schedule& sc) {
         const std::uint16_t n = sc.stop_count_of_route(r);
         for (std::uint32_t i = tb; i < te; ++i) {
             const std::uint32_t t = tb + te - 1 - i;
-            to_rev[t] = i;
             rv.trip_route[i] = r;
             rv.trip_source[i] = sc.trip_source[t];
             for (std::uint16_t q = 0; q < n; ++q) {
@@ -367,7 +375,8 @@ Schedule reverse_schedule(const Schedule& sc) {
     // Blocks: where trip c continues trip a seated, the reversed a continues the reversed c.
     rv.trip_block_next.assign(trips, invalid_index);
     for (std::uint32_t a = 0; a < trips; ++a)
-        if (sc.trip_block_next[a] != invalid_index) rv.trip_block_next[to_rev[sc.trip_block_next[a]]] = to_rev[a];
+        if (sc.trip_block_next[a] != invalid_index)
+            rv.trip_block_next[mirrored_trip(sc, sc.trip_block_next[a])] = mirrored_trip(sc, a);
     // Footpaths: the walks into each stop (the schedule's footpaths reversed).
     rv.footpaths.first = sc.stop_first_foot_in;
     rv.footpaths.to = sc.foot_in_from;
@@ -387,10 +396,8 @@ Schedule reverse_schedule(const Schedule& sc) {
 
 std::size_t reversed_time_index(const Schedule& sc, std::uint32_t trip, std::uint16_t pos) {
     // Trips keep their route's range of numbers and so their times' place (a route's trips
-    // all have its stop count of times): trip i there is trip tb + te - 1 - i here.
-    const std::uint32_t r = sc.trip_route[trip];
-    const std::uint32_t tb = sc.route_first_trip[r], te = sc.route_first_trip[r + 1];
-    return sc.trip_first_time[tb + te - 1 - trip] + (sc.stop_count_of_route(r) - 1u - pos);
+    // all have its stop count of times).
+    return sc.trip_first_time[mirrored_trip(sc, trip)] + (sc.stop_count_of_route(sc.trip_route[trip]) - 1u - pos);
 }
 
 void journey_from_reversed(const Schedule& sc, const std::vector<StopTime>& egress, const Journey& rev, Journey& out) {
@@ -399,11 +406,8 @@ void journey_from_reversed(const Schedule& sc, const std::vector<StopTime>& egre
     const std::size_t m = rev.rides.size();
     for (std::size_t i = 0; i < m; ++i) {
         const Ride& b = rev.rides[m - 1 - i];
-        // Both schedules give a route the same range of trip numbers, backwards in the reversed.
-        const std::uint32_t route = sc.trip_route[b.trip];
-        const std::uint32_t tb = sc.route_first_trip[route], te = sc.route_first_trip[route + 1];
-        const std::uint32_t t = tb + te - 1 - b.trip;
-        const auto n = sc.stop_count_of_route(route);
+        const std::uint32_t t = mirrored_trip(sc, b.trip);
+        const auto n = sc.stop_count_of_route(sc.trip_route[t]);
         const auto board = static_cast<std::uint16_t>(n - 1 - b.alight_pos);
         const auto alight = static_cast<std::uint16_t>(n - 1 - b.board_pos);
         // Seated: the reversed ride after this one (in the reversed order) continued it.
@@ -749,7 +753,8 @@ std::int32_t Raptor::arrival(std::uint32_t stop, int rides) const {
     return m_arr[k * m_schedule.stop_count() + stop];
 }
 
-void Raptor::reversed_bounds(std::vector<std::int32_t>& arrive, std::vector<std::int32_t>& ready) const {
+bool Raptor::reversed_bounds(std::vector<std::int32_t>& arrive, std::vector<std::int32_t>& ready) const {
+    if (m_schedule.any_line_rules) return false;
     // The last round holds the earliest of all (every round carries its arrivals up).
     const std::size_t stops = m_schedule.stop_count();
     const std::size_t last = (m_rounds - 1) * stops;
@@ -760,6 +765,7 @@ void Raptor::reversed_bounds(std::vector<std::int32_t>& arrive, std::vector<std:
         arrive[s] = m_ready[last + s] == no_time ? none : -m_ready[last + s];
         ready[s] = m_arr[last + s] == no_time ? none : -m_arr[last + s];
     }
+    return true;
 }
 
 void pareto_journeys(const std::vector<JourneyCandidate>& cands, std::vector<std::uint64_t>& keys,

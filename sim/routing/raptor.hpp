@@ -76,6 +76,7 @@ struct Schedule {
     std::vector<std::int32_t> foot_ready_s;
     std::vector<std::int32_t> stop_same_ready_s;
     std::vector<std::uint8_t> stop_line_rules;
+    bool any_line_rules = false;  // some stop_line_rules is 1
     std::vector<std::uint32_t> stop_first_foot_in;
     std::vector<std::uint32_t> foot_in_from;
     std::vector<std::int32_t> foot_in_walk_s;
@@ -201,13 +202,15 @@ public:
     // After run(): earliest arrival at a stop with at most `rides` boardings (no_time: none).
     std::int32_t arrival(std::uint32_t stop, int rides) const;
 
-    // Bounds for a search on reverse_schedule() from this one's destination (after run(),
-    // without line-specific rules: Schedule::stop_line_rules all 0): a journey leaving the
-    // origin no earlier than this search boards at a stop no earlier than it is ready there,
-    // and alights no earlier than its earliest arrival there. Backwards, arrivals (boardings
-    // here) later than `arrive`[stop] and ready times (alightings here) later than
-    // `ready`[stop] lead to no such journey (times negated; no stop reached: the least int).
-    void reversed_bounds(std::vector<std::int32_t>& arrive, std::vector<std::int32_t>& ready) const;
+    // Bounds for a search on reverse_schedule() from this one's destination (after run()): a
+    // journey leaving the origin no earlier than this search boards at a stop no earlier than
+    // it is ready there, and alights no earlier than its earliest arrival there. Backwards,
+    // arrivals (boardings here) later than `arrive`[stop] and ready times (alightings here)
+    // later than `ready`[stop] lead to no such journey (times negated; no stop reached: the
+    // least int). False, and no bounds, where transfer rules name lines
+    // (Schedule::any_line_rules): this search works their transfers out from earliest
+    // arrivals only, so its times there bound nothing.
+    bool reversed_bounds(std::vector<std::int32_t>& arrive, std::vector<std::int32_t>& ready) const;
     // Arrivals and ready times beyond these bounds (per stop) are not recorded; null: none.
     // The arrays must outlive the searches that use them.
     void set_bounds(const std::int32_t* arrive, const std::int32_t* ready) {

@@ -153,8 +153,6 @@ TransitModel::TransitModel(const Network& net, const StreetGraph& walk, const Tr
     sp.min_transfer_s = static_cast<std::int32_t>(std::lround(params.min_transfer_s));
     m_schedule = build_schedule(net, std::move(footpaths), sp);
     m_reversed = reverse_schedule(m_schedule);
-    m_line_rules = std::any_of(m_schedule.stop_line_rules.begin(), m_schedule.stop_line_rules.end(),
-                               [](std::uint8_t x) { return x != 0; });
 
     // Lines that run timetable trips: their scheduled rides are the median over the trips.
     const Schedule& sc = m_schedule;
@@ -404,12 +402,15 @@ void TransitQuery::latest_leaving(std::int32_t dep_s, std::int32_t latest_s) {
         if (!j.rides.empty()) m_back_times.push_back(-j.arrive_s);
     if (m_back_times.empty()) return;
     m_back.set_no_alighting(m.no_alighting_reversed());
-    // Backwards, only what a journey leaving at dep_s or later can reach (without line-specific
-    // rules, whose transfers the forward search works out from earliest arrivals only).
-    if (m.has_line_rules())
-        m_back.set_bounds(nullptr, nullptr);
-    else
+    // Backwards, only what a journey leaving at dep_s or later can reach.
+    if (!m_back_bounds_made) {
+        m_back_bounded = m_raptor.reversed_bounds(m_back_arr_bound, m_back_ready_bound);
+        m_back_bounds_made = true;
+    }
+    if (m_back_bounded)
         m_back.set_bounds(m_back_arr_bound.data(), m_back_ready_bound.data());
+    else
+        m_back.set_bounds(nullptr, nullptr);
     m_back.run_at(m_egress_list, m_back_times);
     const auto [lo, hi] = std::minmax_element(m_back_times.begin(), m_back_times.end());
     m_back.journeys(m_access_list, *lo, *hi, m_back_journeys);
@@ -444,7 +445,7 @@ TransitPath TransitQuery::pick(std::int32_t dep_s, TransitItinerary* itinerary, 
     if (!m_range && dep_s != m_single_dep) {
         m_raptor.run(m_access_list, dep_s);
         m_single_dep = dep_s;
-        if (!m_model.has_line_rules()) m_raptor.reversed_bounds(m_back_arr_bound, m_back_ready_bound);
+        m_back_bounds_made = false;
     }
     m_raptor.journeys(m_egress_list, dep_s, dep_s + max_wait, m_journeys);
     if (!m_range && latest) latest_leaving(dep_s, dep_s + max_wait);

@@ -78,8 +78,6 @@ public:
     const Schedule& schedule() const { return m_schedule; }
     // The schedule backwards (reverse_schedule), for the latest leaving that makes an arrival.
     const Schedule& reversed_schedule() const { return m_reversed; }
-    // Whether some transfer rule names a line (Schedule::stop_line_rules).
-    bool has_line_rules() const { return m_line_rules; }
     double walk_speed_mps() const { return m_walk_mps; }
 
     // Route nodes: one per (line, direction, position), numbered line by line, direction 0
@@ -182,7 +180,6 @@ private:
     std::vector<std::pair<std::uint32_t, std::uint32_t>> m_reached;
     std::vector<std::uint32_t> m_reverse_arc;
     Schedule m_schedule, m_reversed;
-    bool m_line_rules = false;
     std::vector<Lot> m_car_lots, m_bike_lots;
     std::vector<std::int32_t> m_car_closes, m_bike_closes;
     std::vector<float> m_crowding;
@@ -265,7 +262,9 @@ private:
     Raptor m_raptor;
     Raptor m_back;  // on the reversed schedule
     std::vector<std::int32_t> m_back_times;
-    std::vector<std::int32_t> m_back_arr_bound, m_back_ready_bound;  // of the single search held
+    // The bounds of the single search held (Raptor::reversed_bounds), made when first needed.
+    std::vector<std::int32_t> m_back_arr_bound, m_back_ready_bound;
+    bool m_back_bounds_made = false, m_back_bounded = false;
     std::vector<Journey> m_back_journeys;
     Journey m_reversed_journey;
     std::uint32_t m_origin = core::invalid_index;

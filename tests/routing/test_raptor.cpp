@@ -789,7 +789,7 @@ std::vector<Journey> latest_leavings(const Schedule& sc, Raptor& back, const std
                                      const Raptor* bounds_from = nullptr) {
     std::vector<std::int32_t> arrive_bound, ready_bound;
     if (bounds_from) {
-        bounds_from->reversed_bounds(arrive_bound, ready_bound);
+        REQUIRE(bounds_from->reversed_bounds(arrive_bound, ready_bound));
         back.set_bounds(arrive_bound.data(), ready_bound.data());
     } else {
         back.set_bounds(nullptr, nullptr);
@@ -1018,6 +1018,9 @@ TEST_CASE("raptor: a line-specific rule holds backwards as forwards: a minimum t
         CHECK(latest[0].arrive_s == single[0].arrive_s);
         CHECK(latest[0].depart_s == hm(8, 20));
         check_consistent(sc, latest[0], access, egress);
+        // Rules that name lines: the forward search gives the backward one no bounds.
+        std::vector<std::int32_t> arrive_bound, ready_bound;
+        CHECK_FALSE(r.reversed_bounds(arrive_bound, ready_bound));
     }
 }
 
