@@ -107,6 +107,9 @@ struct CarAnswers {
     std::vector<double> length_m;
     std::vector<std::uint32_t> arc_first;  // with arcs: query q's path is arcs[arc_first[q], arc_first[q + 1])
     std::vector<std::uint32_t> arcs;
+    // Hours whose metric was customized for the answers (an hour whose times are free flow's,
+    // as where no car drove, is answered on the free-flow metric instead: the same answers).
+    std::size_t customized_hours = 0;
     std::span<const std::uint32_t> path(std::size_t q) const {
         return {arcs.data() + arc_first[q], arcs.data() + arc_first[q + 1]};
     }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <tuple>
 
 #include "../mobsim/mobsim_fixture.hpp"
@@ -653,12 +654,16 @@ TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fr
     // Flemingsberg's car network, 24 hours of random congested times, and car queries in groups
     // of one to three per origin and hour (few enough to go by the hierarchy), some of them asked
     // twice (as the replanning asks for a trip at several departures in one hour), which take the
-    // first one's answer.
+    // first one's answer. Two hours have the free-flow times (as where no car drove): they are
+    // answered on the free-flow metric, not customized.
     const Flemingsberg2017 f;
     const auto& ctx = f.ctx;
     const auto& g = ctx.car;
     core::Rng rng(17, core::Stream::person_attributes, 0xca5);
-    const auto times = congested_hours(g, rng);
+    auto times = congested_hours(g, rng);
+    for (const std::size_t h : {5, 23})  // 23 serves the hours past the table too
+        std::copy(g.time_s.begin(), g.time_s.end(),
+                  times.time_s.begin() + static_cast<std::ptrdiff_t>(h * g.arc_count()));
     std::vector<routing::CarQuery> queries;
     std::vector<std::uint64_t> keys;
     const auto nodes = static_cast<std::uint32_t>(g.node_count());
@@ -674,6 +679,11 @@ TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fr
     const routing::CarHourMetrics cch(ctx, keys, &times);
     for (const auto& q : queries) REQUIRE(cch.by_cch(q.from, q.hour));
     const auto answers = cch.answer(queries, true);
+    std::set<std::int64_t> asked;
+    for (const auto& q : queries) asked.insert(std::min<std::int64_t>(q.hour, 23));
+    REQUIRE(asked.contains(5));
+    REQUIRE(asked.contains(23));
+    CHECK(answers.customized_hours == asked.size() - 2);
     {
         const tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
         const auto serial = routing::CarHourMetrics(ctx, keys, &times).answer(queries, true);
