@@ -87,6 +87,10 @@ struct SimulationTables {
 struct WriteOptions {
     int compression_level = 4;  // deflate, with shuffle
     std::uint32_t chunk_rows = 65536;
+    // Tables of more than one chunk have their chunks shuffled and compressed here, several at a
+    // time on the threads, and written as they are: the bytes the HDF5 library's filters give
+    // (tests compare the files both ways). False: the library filters every chunk, one by one.
+    bool parallel_chunks = true;
 };
 
 // Throws core::IoError; on failure nothing is left at `path` (nor a temporary file).

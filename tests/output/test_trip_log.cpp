@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <hdf5.h>
+#include <tbb/task_arena.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -995,6 +996,28 @@ TEST_CASE("trip log: the same rows give the same bytes") {
         }
         CHECK(file_bytes(c) == file_bytes(d));
     }
+}
+
+TEST_CASE("trip log: chunks compressed in parallel are the library's, byte for byte") {
+    // Tables of several chunks (the last one partly past the rows, filled with zeros) are shuffled
+    // and compressed here, a batch of chunks at a time (two per thread: with one thread, batches
+    // of two of the three chunks); the files must be those of the library's own filters.
+    const ScratchDir dir("parallel_chunks");
+    for (const std::uint32_t chunk_rows : {1u, 2u})
+        for (const int threads : {1, 4}) {
+            CAPTURE(chunk_rows);
+            CAPTURE(threads);
+            const fs::path library = dir.path() / "library.h5", own = dir.path() / "own.h5";
+            write_simulated_sample(library,
+                                   {.compression_level = 6, .chunk_rows = chunk_rows, .parallel_chunks = false});
+            tbb::task_arena arena(threads);
+            arena.execute([&] { write_simulated_sample(own, {.compression_level = 6, .chunk_rows = chunk_rows}); });
+            CHECK(file_bytes(own) == file_bytes(library));
+            const output::TripLog log = output::read_trip_log(own);
+            const auto trips = sample_trips();
+            check_same_rows(log.trips, trips);
+            check_same(log.simulation, sample_simulation());
+        }
 }
 
 TEST_CASE("trip log: write failures") {
