@@ -599,7 +599,13 @@ void CchMetric::customize(std::span<const double> arc_weight) {
     if (arc_weight.size() != g.input_arc_count())
         throw std::invalid_argument("CchMetric: " + std::to_string(arc_weight.size()) + " weights for " +
                                     std::to_string(g.input_arc_count()) + " arcs");
-    for (auto* q : {&m_query_forward, &m_query_backward}) *q = QueryArcs{};
+    // No query graph (its memory kept for the next prune_for_queries).
+    for (auto* q : {&m_query_forward, &m_query_backward}) {
+        q->first.clear();
+        q->head.clear();
+        q->arc.clear();
+        q->weight.clear();
+    }
     std::fill(m_forward.begin(), m_forward.end(), infinity);
     std::fill(m_backward.begin(), m_backward.end(), infinity);
     std::fill(m_forward_via.begin(), m_forward_via.end(), invalid_index);
@@ -959,10 +965,15 @@ __attribute__((target("avx512f,avx512vl"))) void perfect_triangles_avx512(double
 }  // namespace
 #endif
 
-void CchMetric::prune_for_queries() {
+void CchMetric::prune_for_queries(PruneScratch* kept) {
     const Cch& g = *m_cch;
     const std::size_t n = g.node_count();
-    std::vector<double> forward(m_forward), backward(m_backward);  // become the true costs
+    PruneScratch fresh;
+    PruneScratch& truth = kept ? *kept : fresh;
+    truth.forward.assign(m_forward.begin(), m_forward.end());  // become the true costs
+    truth.backward.assign(m_backward.begin(), m_backward.end());
+    std::vector<double>& forward = truth.forward;
+    std::vector<double>& backward = truth.backward;
     const std::uint32_t* head = g.m_up_head.data();
     const std::uint32_t* up_first = g.m_up_first.data();
     double* pf = forward.data();
@@ -1776,8 +1787,11 @@ bool CchLabels::symmetric(const CchMetric& metric) {
            std::equal(f.weight, f.weight + arcs, b.weight);
 }
 
-CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::PathSums* sums)
-    : m_metric(&metric), m_forward(forward), m_source_side(!forward && !sums && symmetric(metric)) {
+CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::PathSums* sums, Storage storage)
+    : m_metric(&metric),
+      m_forward(forward),
+      m_source_side(!forward && !sums && symmetric(metric)),
+      m_cost(std::move(storage)) {
     const Cch& g = metric.cch();
     const std::size_t n = g.node_count();
     const auto& parent = g.elimination_parent();
@@ -1801,7 +1815,10 @@ CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::Pat
     }
     m_offset.assign(n + 1, 0);
     for (std::size_t r = 0; r < n; ++r) m_offset[r + 1] = m_offset[r] + m_depth[r] + 1;
-    m_cost.resize(m_offset[n]);  // uninitialised: each label is filled by its task below
+    // Uninitialised (a block passed on keeps its old values): each label is filled by its task
+    // below. A block passed on that is too small goes first (its values are not copied).
+    if (m_cost.capacity() < m_offset[n]) Storage().swap(m_cost);
+    m_cost.resize(m_offset[n]);
     bool by_query_arc = false;
     const double* arc_sum = nullptr;
     if (sums) {

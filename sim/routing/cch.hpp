@@ -213,8 +213,15 @@ public:
     // least cost). Costs one to two customizations (each triangle seen from its middle node; a
     // level's nodes, big ones in slices of their lower neighbours, in parallel; with AVX-512 an
     // arc's triangles eight at a time where its tail has more than eight arcs above it); customize()
-    // drops the query graph.
-    void prune_for_queries();
+    // drops the query graph (keeping its memory for the next one).
+    // `kept`, when given, holds the true costs (two doubles an upward arc) and is kept for the
+    // next call: a metric customized and pruned again and again (an hour's after another) then
+    // reuses memory whose pages are in already, where a new block's pages would each be faulted in
+    // and zeroed by the system. The query graph is the same either way.
+    struct PruneScratch {
+        std::vector<double> forward, backward;
+    };
+    void prune_for_queries(PruneScratch* kept = nullptr);
     bool pruned() const { return !m_query_forward.first.empty(); }
     // A direction's arcs for queries: by rank, CSR with heads ascending; `arc` is the upward arc
     // (null when the arcs are all of them, unpruned).
@@ -464,12 +471,41 @@ private:
 // of the direction's query arcs (8 bytes an arc) for the paths. Built in parallel, one upward
 // search per node.
 class CchLabels {
+    // Left uninitialised by resize (each label's entries are set by the task that builds it, in
+    // parallel: the pages are touched there rather than by one thread first).
+    template <class T>
+    struct Uninitialised : std::allocator<T> {
+        template <class U>
+        struct rebind {
+            using other = Uninitialised<U>;
+        };
+        Uninitialised() = default;
+        template <class U>
+        Uninitialised(const Uninitialised<U>&) noexcept {}
+        template <class U>
+        void construct(U* p) noexcept {
+            ::new (static_cast<void*>(p)) U;
+        }
+        template <class U, class... A>
+        void construct(U* p, A&&... a) {
+            ::new (static_cast<void*>(p)) U(static_cast<A&&>(a)...);
+        }
+    };
+
 public:
+    // The memory of the costs. Labels built one after the other (one street mode's, then the
+    // next's) may pass it on: take_storage() from those done with, `storage` to the next; its
+    // pages are then in memory already, where a new block's would each be faulted in and zeroed
+    // by the system (0.7 GB a metric on the 100,000-node grid). The labels are the same either way.
+    using Storage = std::vector<double, Uninitialised<double>>;
+
     // The labels of the backward searches (`forward` false: costs from each ancestor down to the
     // node) or of the forward ones (from the node up to each ancestor). With `sums`
     // (CchMetric::path_sums of this metric) each entry also keeps the sum along its path, the
     // path of the arcs that first gave each rank its cost (as CchManyToAll), rounded to a float.
-    CchLabels(const CchMetric& metric, bool forward, const CchMetric::PathSums* sums = nullptr);
+    CchLabels(const CchMetric& metric, bool forward, const CchMetric::PathSums* sums = nullptr, Storage storage = {});
+    // The costs' memory, for the next labels built; these are empty afterwards (no queries).
+    Storage take_storage() { return std::move(m_cost); }
     // The entries the labels of `cch` take (each direction and metric).
     static std::uint64_t entry_count(const Cch& cch);
     // Whether the metric's forward and backward query arcs are the same (a graph whose every arc
@@ -509,27 +545,7 @@ private:
     std::vector<std::uint32_t> m_preorder;  // by rank: position in a preorder walk of the forest
     std::vector<std::uint32_t> m_subtree;   // by rank: nodes in its subtree, itself included
     std::vector<std::uint64_t> m_offset;    // by rank: its label's first entry
-    // Left uninitialised by resize (each label's entries are set by the task that builds it, in
-    // parallel: the pages are touched there rather than by one thread first).
-    template <class T>
-    struct Uninitialised : std::allocator<T> {
-        template <class U>
-        struct rebind {
-            using other = Uninitialised<U>;
-        };
-        Uninitialised() = default;
-        template <class U>
-        Uninitialised(const Uninitialised<U>&) noexcept {}
-        template <class U>
-        void construct(U* p) noexcept {
-            ::new (static_cast<void*>(p)) U;
-        }
-        template <class U, class... A>
-        void construct(U* p, A&&... a) {
-            ::new (static_cast<void*>(p)) U(static_cast<A&&>(a)...);
-        }
-    };
-    std::vector<double, Uninitialised<double>> m_cost;
+    Storage m_cost;
     std::vector<float, Uninitialised<float>> m_sum;
     // The direction's query arcs by head: rank h's are [m_in_first[h], m_in_first[h + 1]), tails
     // ascending, each its tail and position in query_arcs().

@@ -709,7 +709,9 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     // origin its forward side (its own label where the metric is the same both ways, else one
     // search) and per trip one pass over the common ancestors. The costs are the queries', bit for
     // bit; walk and bike lengths are time times speed (as the trees'), the car's the path sums
-    // along the meeting's path. One mode at a time, so that one mode's labels are in memory.
+    // along the meeting's path. One mode at a time, so that one mode's labels are in memory, each
+    // in the memory of the mode's before (CchLabels::Storage).
+    CchLabels::Storage storage;
     for (std::size_t k = 0; k < 3; ++k) {
         if (!by_labels[k]) continue;
         const Mode mode = street_modes[k];
@@ -718,7 +720,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         const CchMetric& m = street_metric(ctx, mode);
         const bool lengths = mode == Mode::car;
         const auto sums = lengths ? m.path_sums(g.length_m) : CchMetric::PathSums{};
-        auto kept = std::make_unique<CchLabels>(m, false, lengths ? &sums : nullptr);
+        auto kept = std::make_unique<CchLabels>(m, false, lengths ? &sums : nullptr, std::move(storage));
         const CchLabels& labels = *kept;
         const double speed = mode == Mode::walk ? ctx.params.walk_speed_mps : ctx.params.bike_speed_mps;
         tbb::enumerable_thread_specific<CchLabelQuery> queries(
@@ -739,6 +741,8 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         if (mode == Mode::car && keep_car_labels) {
             kept->drop_sums();
             ctx.cchs->keep_car_labels(std::move(kept));
+        } else {
+            storage = kept->take_storage();
         }
     }
 
@@ -836,6 +840,7 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
             customized[i] = std::memcmp(times, m_ctx.car.time_s.data(), arc_bytes) != 0;
     out.customized_hours = static_cast<std::size_t>(std::count(customized.begin(), customized.end(), 1));
     std::array<std::optional<CchMetric>, 2> hourly;
+    CchMetric::PruneScratch prune_scratch;  // one hour's query graph at a time (the chain below)
     const auto prepare = [&](std::size_t i) {
         if (!customized[i]) return;
         const std::size_t h = busy[i];
@@ -851,7 +856,8 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         // grid the graph took 0.65 s and saved 35 us a query (24 against 59 us, the day's gap
         // and replanning at a tenth of a million agents; 20-38 against 68 at a million), so
         // it is worth it from about one query per 6 nodes. The answers are the same either way.
-        if (6 * static_cast<std::size_t>(first[h + 1] - first[h]) >= m_ctx.car.node_count()) m->prune_for_queries();
+        if (6 * static_cast<std::size_t>(first[h + 1] - first[h]) >= m_ctx.car.node_count())
+            m->prune_for_queries(&prune_scratch);
     };
     if (!busy.empty()) prepare(0);
     for (std::size_t i = 0; i < busy.size(); ++i) {

@@ -240,6 +240,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
     // does not offer the mode (beyond the mode's range, or unreached) asks a query, whose cost is
     // the labels' bit for bit.
     std::array<std::vector<float>, 2> leg_length;  // walk, bike: by trip
+    CchLabels::Storage storage;                    // the walk labels' memory, for the bike's
     for (std::size_t k = 0; k < 2; ++k) {
         const Mode mode = k == 0 ? Mode::walk : Mode::bike;
         const StreetGraph& g = street_graph(ctx, mode);
@@ -274,7 +275,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                               });
             continue;
         }
-        const CchLabels labels(m, false);
+        CchLabels labels(m, false, nullptr, std::move(storage));
         tbb::enumerable_thread_specific<CchLabelQuery> queries(
             [&] { return CchLabelQuery(labels, labels.source_side()); });
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16), [&](const tbb::blocked_range<std::size_t>& r) {
@@ -289,6 +290,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
                 }
             }
         });
+        storage = labels.take_storage();
     }
 
     // Routes one origin's trips into the scratch buffers, calling per_trip(trip, first leg,

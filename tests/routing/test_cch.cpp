@@ -784,6 +784,88 @@ TEST_CASE("labels give the queries' costs bit for bit, and the least-cost path's
     CHECK(same_arcs == checked);
 }
 
+namespace {
+
+// Every entry of two label sets of one hierarchy, bit for bit.
+bool same_labels(const CchLabels& a, const CchLabels& b, std::size_t n) {
+    for (std::uint32_t r = 0; r < n; ++r)
+        if (a.depth(r) != b.depth(r) || !std::equal(a.cost(r), a.cost(r) + a.depth(r) + 1, b.cost(r))) return false;
+    return true;
+}
+
+// A direction's query graph (CSR over ranks), the same in two metrics of one hierarchy.
+bool same_query_arcs(const CchMetric& a, const CchMetric& b, bool forward) {
+    const std::size_t n = a.cch().node_count(), arcs = a.query_arc_count(forward);
+    if (b.query_arc_count(forward) != arcs || a.pruned() != b.pruned()) return false;
+    const auto x = a.query_arcs(forward), y = b.query_arcs(forward);
+    return std::equal(x.first, x.first + n + 1, y.first) && std::equal(x.head, x.head + arcs, y.head) &&
+           std::equal(x.weight, x.weight + arcs, y.weight) && (x.arc == nullptr) == (y.arc == nullptr) &&
+           (x.arc == nullptr || std::equal(x.arc, x.arc + arcs, y.arc));
+}
+
+}  // namespace
+
+TEST_CASE("labels built in the memory of others, and query graphs made again, are those built anew") {
+    for (std::uint64_t seed = 21; seed <= 32; ++seed) {
+        INFO("seed ", seed);
+        const TestGraph t = random_graph(seed, 100, 1200);
+        const Cch cch(t.graph, t.x, t.y);
+        const std::size_t n = cch.node_count();
+        core::Rng rng(seed, core::Stream::person_attributes, 0xcc9);
+        std::vector<double> other = t.graph.time_s;
+        for (auto& w : other) w = w * (0.5 + rng.uniform()) + rng.below(3);
+        CchMetric first(cch, t.graph.time_s), second(cch, other);
+        first.prune_for_queries();
+        second.prune_for_queries();
+        // Labels of the second metric in the first's memory (passed on, with its old values): the
+        // same bits as fresh ones, in that very block.
+        CchLabels a(first, false);
+        const double* block = a.cost(0);
+        const CchLabels fresh(second, false), passed(second, false, nullptr, a.take_storage());
+        CHECK(passed.cost(0) == block);
+        CHECK(same_labels(passed, fresh, n));
+        // A block too small (another hierarchy's) goes; one too big is used in part.
+        const TestGraph small = random_graph(seed + 100, 20, 40);
+        const Cch small_cch(small.graph, small.x, small.y);
+        const CchMetric small_metric(small_cch, small.graph.time_s);
+        CchLabels tiny(small_metric, false), big(first, true);
+        CHECK(same_labels(CchLabels(second, false, nullptr, tiny.take_storage()), fresh, n));
+        CHECK(same_labels(CchLabels(second, false, nullptr, big.take_storage()), fresh, n));
+
+        // One metric customized and pruned again and again, its true costs kept between rounds:
+        // each round's query graph is a fresh metric's, and, the same weights again, in the same memory.
+        CchMetric hour(cch, t.graph.time_s);
+        CchMetric::PruneScratch kept;
+        hour.prune_for_queries(&kept);
+        CHECK(same_query_arcs(hour, first, true));
+        CHECK(same_query_arcs(hour, first, false));
+        CHECK(kept.forward.size() == cch.arc_count());  // the true costs, kept
+        CHECK(kept.backward.size() == cch.arc_count());
+        const double* costs = kept.forward.data();
+        hour.customize(other);
+        CHECK_FALSE(hour.pruned());  // customize() drops the query graph: all upward arcs again
+        CHECK(hour.query_arc_count(true) == cch.arc_count());
+        CHECK(hour.query_arcs(true).arc == nullptr);
+        hour.prune_for_queries(&kept);
+        CHECK(same_query_arcs(hour, second, true));
+        CHECK(same_query_arcs(hour, second, false));
+        // Its memory has room for the first's arcs now (it held them, or more since).
+        const std::uint32_t* heads = hour.query_arcs(true).head;
+        hour.customize(t.graph.time_s);
+        hour.prune_for_queries(&kept);
+        CHECK(same_query_arcs(hour, first, true));
+        CHECK(same_query_arcs(hour, first, false));
+        CHECK(kept.forward.data() == costs);
+        CHECK(hour.query_arcs(true).head == heads);
+        // And the queries on it answer as on the fresh metric.
+        CchQuery on_hour(hour), on_first(first);
+        for (int q = 0; q < 20; ++q) {
+            const auto s = rng.below(static_cast<std::uint32_t>(n)), d = rng.below(static_cast<std::uint32_t>(n));
+            CHECK(on_hour.run(s, d) == on_first.run(s, d));
+        }
+    }
+}
+
 TEST_CASE("CCH on degenerate graphs") {
     SUBCASE("no nodes") {
         const auto g = routing::make_graph(0, {}, {}, {}, {}, {});
