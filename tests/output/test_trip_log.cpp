@@ -1000,8 +1000,9 @@ TEST_CASE("trip log: the same rows give the same bytes") {
 
 TEST_CASE("trip log: chunks compressed in parallel are the library's, byte for byte") {
     // Tables of several chunks (the last one partly past the rows, filled with zeros) are shuffled
-    // and compressed here, a batch of chunks at a time (two per thread: with one thread, batches
-    // of two of the three chunks); the files must be those of the library's own filters.
+    // and compressed here, a batch of chunks at a time (one per thread: with one thread, the three
+    // chunks of a one-row chunk size in three batches; with four, in one); the files must be those
+    // of the library's own filters.
     const ScratchDir dir("parallel_chunks");
     for (const std::uint32_t chunk_rows : {1u, 2u})
         for (const int threads : {1, 4}) {
