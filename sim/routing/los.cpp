@@ -745,6 +745,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
             storage = kept->take_storage();
         }
     }
+    CchLabels::Storage().swap(storage);  // the last labels' memory, not held through the access choice below
 
     // Park-and-ride and bike-and-ride: per tour, the access (walk, bike, car) whose journeys
     // out and back cost least in all, among those the person has (a car, a bike).

@@ -292,6 +292,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
         });
         storage = labels.take_storage();
     }
+    CchLabels::Storage().swap(storage);  // the last labels' memory, not held through the routes below
 
     // Routes one origin's trips into the scratch buffers, calling per_trip(trip, first leg,
     // leg count, first arc) for each.
