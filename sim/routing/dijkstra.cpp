@@ -49,6 +49,8 @@ void ShortestPathTree::run(std::uint32_t source, double max_time_s, const double
         return a.time > b.time || (a.time == b.time && a.node > b.node);
     };
     m_heap.clear();
+    m_touched.clear();
+    if (m_keep_touched) m_touched.push_back(source);
     m_stamp[source] = m_round;
     m_time[source] = 0;
     m_length[source] = 0;
@@ -75,6 +77,7 @@ void ShortestPathTree::run(std::uint32_t source, double max_time_s, const double
             if (m_stamp[v] != m_round) {
                 m_stamp[v] = m_round;
                 m_time[v] = unreachable;
+                if (m_keep_touched) m_touched.push_back(v);
             }
             if (t < m_time[v]) {
                 m_time[v] = t;

@@ -37,6 +37,14 @@ public:
     // The arc by which `node` was reached (invalid_index at the source or when unreached).
     std::uint32_t parent_arc(std::uint32_t node) const;
     const StreetGraph& graph() const { return m_graph; }
+    // With `on`, each run lists the nodes it touched (touched(): those with a time, final or
+    // not, in the order first reached), so that a bounded search on a large network is read
+    // back without a pass over every node. Off by default (no list kept).
+    void keep_touched(bool on) {
+        m_keep_touched = on;
+        m_touched.clear();
+    }
+    const std::vector<std::uint32_t>& touched() const { return m_touched; }
 
 private:
     struct HeapItem {
@@ -50,7 +58,9 @@ private:
     std::vector<std::uint32_t> m_stamp;
     std::vector<std::uint32_t> m_target_stamp;  // == m_round: a target not yet settled
     std::vector<HeapItem> m_heap;
+    std::vector<std::uint32_t> m_touched;  // keep_touched
     std::uint32_t m_round = 0;
+    bool m_keep_touched = false;
 };
 
 }  // namespace flemsim::routing

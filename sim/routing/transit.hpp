@@ -181,6 +181,7 @@ private:
     std::vector<std::uint32_t> m_reverse_arc;
     Schedule m_schedule, m_reversed;
     std::vector<Lot> m_car_lots, m_bike_lots;
+    std::vector<std::uint32_t> m_car_lot_of_stop, m_bike_lot_of_stop;  // by stop: the lot, or invalid_index
     std::vector<std::int32_t> m_car_closes, m_bike_closes;
     std::vector<float> m_crowding;
     std::vector<float> m_refusal;

@@ -967,3 +967,93 @@ TEST_CASE("a line that runs forward only cannot be ridden back") {
     q.run(net.find_node("gw"), 8);
     CHECK_FALSE(q.path_to(net.find_node("a0"), 8 * 3600).found);  // City -> West: no service
 }
+
+TEST_CASE("a bounded search lists the nodes it touched, each once") {
+    const auto net = network::load_network(data / "tiny");
+    const auto walk = routing::build_street_graph(net, core::Mode::walk, 1.25);
+    ShortestPathTree tree(walk);
+    tree.run(0);
+    CHECK(tree.touched().empty());  // not asked for
+    tree.keep_touched(true);
+    for (const double limit : {0.0, 100.0, 400.0, routing::unreachable})
+        for (std::uint32_t source = 0; source < walk.node_count(); ++source) {
+            tree.run(source, limit);
+            std::set<std::uint32_t> listed(tree.touched().begin(), tree.touched().end());
+            REQUIRE(listed.size() == tree.touched().size());
+            for (std::uint32_t n = 0; n < walk.node_count(); ++n)
+                REQUIRE(listed.count(n) == (tree.time_s(n) < routing::unreachable ? 1u : 0u));
+        }
+}
+
+TEST_CASE("the stops' walks: near stops and footpaths equal Boost's searches from every stop") {
+    // Flemingsberg's walk graph moves at one speed, so a path's length is its time times the
+    // speed: the reference takes the lengths from Boost's times. A walk within a millimetre of a
+    // limit may fall on either side of it (the sums' rounding): it must only be listed rightly
+    // if at all.
+    using BoostGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property,
+                                             boost::property<boost::edge_weight_t, double>>;
+    const Flemingsberg2017 f;
+    const auto& walk = f.ctx.walk;
+    const auto& tm = *f.ctx.transit;
+    const double speed = f.ctx.params.walk_speed_mps;
+    BoostGraph bg(walk.node_count());
+    for (std::uint32_t a = 0; a < walk.arc_count(); ++a) {
+        REQUIRE(walk.length_m[a] == doctest::Approx(walk.time_s[a] * speed).epsilon(1e-9));
+        boost::add_edge(walk.tail[a], walk.head[a], walk.time_s[a], bg);
+    }
+    const auto& net = f.net;
+    REQUIRE(net.stop_count() > 50);
+    const double access_m = tm.params().max_access_walk_m, transfer_m = tm.params().max_transfer_walk_m;
+    // 0: beyond the limit, 1: within it, 2: at it (either).
+    const auto side = [](double m, double limit) { return m < limit - 1e-3 ? 1 : m > limit + 1e-3 ? 0 : 2; };
+    // Per node, the stops within the access walk, with their seconds and side.
+    std::vector<std::vector<std::tuple<std::uint32_t, double, int>>> near(walk.node_count());
+    const auto& fp = tm.schedule().footpaths;
+    std::vector<double> dist(walk.node_count());
+    std::size_t footpaths = 0, edges = 0;
+    for (std::uint32_t s = 0; s < net.stop_count(); ++s) {
+        boost::dijkstra_shortest_paths(bg, net.stop_node[s], boost::distance_map(dist.data()));
+        for (std::uint32_t n = 0; n < walk.node_count(); ++n)
+            if (const int k = side(dist[n] * speed, access_m)) near[n].push_back({s, dist[n], k});
+        // The footpaths from s: in stop order, each a stop within the transfer walk.
+        std::size_t k = fp.first[s];
+        for (std::uint32_t t = 0; t < net.stop_count(); ++t) {
+            if (t == s) continue;
+            const int at = side(dist[net.stop_node[t]] * speed, transfer_m);
+            const bool listed = k < fp.first[s + 1] && fp.to[k] == t;
+            edges += at == 2;
+            if (at == 1) REQUIRE(listed);
+            if (at == 0) REQUIRE_FALSE(listed);
+            if (!listed) continue;
+            REQUIRE(std::abs(fp.walk_s[k] - std::ceil(dist[net.stop_node[t]])) <= 1);
+            ++k, ++footpaths;
+        }
+        REQUIRE(k == fp.first[s + 1]);  // nothing else listed
+    }
+    CHECK(footpaths > 0);
+    std::size_t pairs = 0;
+    for (std::uint32_t n = 0; n < walk.node_count(); ++n) {
+        const auto* b = tm.near_begin(n);
+        const auto* e = tm.near_end(n);
+        for (const auto& [stop, seconds, at] : near[n]) {
+            const bool listed = b != e && b->stop == stop;
+            edges += at == 2;
+            if (at == 1) REQUIRE(listed);
+            if (!listed) continue;
+            REQUIRE(b->walk_s == doctest::Approx(seconds).epsilon(1e-9));
+            REQUIRE(b->walk_m == doctest::Approx(seconds * speed).epsilon(1e-9));
+            ++b, ++pairs;
+        }
+        REQUIRE(b == e);  // nothing else listed
+    }
+    CHECK(pairs > walk.node_count());
+    CHECK(edges < pairs / 100);  // the limits decide almost every case
+    // Each park is its stop's, and found by its stop.
+    for (const auto kind : {routing::TransitAccess::car, routing::TransitAccess::bike}) {
+        std::vector<std::uint32_t> lot_of(net.stop_count(), core::invalid_index);
+        const auto& lots = tm.lots(kind);
+        for (std::uint32_t i = 0; i < lots.size(); ++i) lot_of[lots[i].stop] = i;
+        for (std::uint32_t s = 0; s < net.stop_count(); ++s) REQUIRE(tm.lot_of_stop(kind, s) == lot_of[s]);
+    }
+    CHECK(!tm.lots(routing::TransitAccess::car).empty());
+}
