@@ -155,100 +155,84 @@ BasicTransitComponents<float> as_float(const TransitComponents& c) {
     return f;
 }
 
-// Times and lengths of the drive (ride) from every car (bike) park to every node, per hour
-// of the car times when given (one set otherwise): the way home on the trip back.
-struct LotTrees {
-    std::size_t nodes = 0, hours = 1;
-    std::vector<float> time_s, length_m;  // ((lot * hours) + hour) * nodes + node
-    std::size_t at(std::uint32_t lot, std::size_t hour, std::uint32_t node) const {
-        return (lot * hours + std::min(hour, hours - 1)) * nodes + node;
+// The drive (ride) towards a park from every node it settles: a Dijkstra over the arcs into
+// each node, with `arc_time_s` instead of the graph's times when given, settling nodes up to
+// `max_time_s` (their times and lengths are then those of a search without the limit).
+class TowardsPark {
+public:
+    // The arcs into each node (CSR), shared by the searches of one graph.
+    struct InArcs {
+        std::vector<std::uint32_t> first, arc;
+        explicit InArcs(const StreetGraph& g) : first(g.node_count() + 1, 0), arc(g.arc_count()) {
+            for (const auto h : g.head) ++first[h + 1];
+            for (std::size_t v = 0; v < g.node_count(); ++v) first[v + 1] += first[v];
+            std::vector<std::uint32_t> pos(first.begin(), first.end() - 1);
+            for (std::uint32_t a = 0; a < g.arc_count(); ++a) arc[pos[g.head[a]]++] = a;
+        }
+    };
+    TowardsPark(const StreetGraph& g, const InArcs& in)
+        : m_g(g),
+          m_in(in),
+          m_t(g.node_count(), unreachable),
+          m_len(g.node_count(), unreachable),
+          m_done(g.node_count(), 0),
+          m_stamp(g.node_count(), 0) {}
+    void run(std::uint32_t target, const double* arc_time_s, double max_time_s) {
+        if (++m_round == 0) {
+            std::fill(m_stamp.begin(), m_stamp.end(), 0);
+            m_round = 1;
+        }
+        // A min-heap on (time, node): equal times settle in node order.
+        auto& heap = m_heap;
+        heap.clear();
+        const auto push = [&](double d, std::uint32_t v) {
+            heap.emplace_back(d, v);
+            std::push_heap(heap.begin(), heap.end(), std::greater<>{});
+        };
+        touch(target);
+        m_t[target] = 0;
+        m_len[target] = 0;
+        push(0.0, target);
+        while (!heap.empty()) {
+            std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
+            const auto [d, v] = heap.back();
+            heap.pop_back();
+            if (m_done[v]) continue;
+            if (d > max_time_s) break;
+            m_done[v] = 1;
+            for (std::uint32_t k = m_in.first[v]; k < m_in.first[v + 1]; ++k) {
+                const auto a = m_in.arc[k];
+                const auto u = m_g.tail[a];
+                touch(u);
+                const double nd = d + (arc_time_s ? arc_time_s[a] : m_g.time_s[a]);
+                // Ties by the node number, as the forward searches break them.
+                if (nd < m_t[u] || (nd == m_t[u] && !m_done[u] && m_len[v] + m_g.length_m[a] < m_len[u])) {
+                    m_t[u] = nd;
+                    m_len[u] = m_len[v] + m_g.length_m[a];
+                    push(nd, u);
+                }
+            }
+        }
     }
-    // Hours by the hour are computed only where some trip needs them.
-    bool wanted(std::size_t hour, const std::vector<std::uint8_t>& used) const {
-        return hours == 1 || (hour < used.size() && used[hour]);
+    bool settled(std::uint32_t v) const { return m_stamp[v] == m_round && m_done[v]; }
+    double time_s(std::uint32_t v) const { return m_t[v]; }
+    double length_m(std::uint32_t v) const { return m_len[v]; }
+
+private:
+    void touch(std::uint32_t v) {
+        if (m_stamp[v] == m_round) return;
+        m_stamp[v] = m_round;
+        m_t[v] = m_len[v] = unreachable;
+        m_done[v] = 0;
     }
+    const StreetGraph& m_g;
+    const InArcs& m_in;
+    std::vector<double> m_t, m_len;
+    std::vector<std::uint8_t> m_done;
+    std::vector<std::uint32_t> m_stamp;
+    std::vector<std::pair<double, std::uint32_t>> m_heap;
+    std::uint32_t m_round = 0;
 };
-
-// Times and lengths of the time-shortest paths from every node to `target` (a Dijkstra over
-// the arcs into each node), with `arc_time_s` instead of the graph's times when given.
-void times_to(const StreetGraph& g, const std::vector<std::uint32_t>& first_in,
-              const std::vector<std::uint32_t>& in_arc, std::uint32_t target, const double* arc_time_s, float* time_s,
-              float* length_m) {
-    const std::size_t n = g.node_count();
-    std::vector<double> t(n, unreachable), len(n, unreachable);
-    std::vector<std::uint8_t> done(n, 0);
-    using Item = std::pair<double, std::uint32_t>;
-    std::priority_queue<Item, std::vector<Item>, std::greater<>> heap;
-    t[target] = 0;
-    len[target] = 0;
-    heap.emplace(0.0, target);
-    while (!heap.empty()) {
-        const auto [d, v] = heap.top();
-        heap.pop();
-        if (done[v]) continue;
-        done[v] = 1;
-        for (std::uint32_t k = first_in[v]; k < first_in[v + 1]; ++k) {
-            const auto a = in_arc[k];
-            const auto u = g.tail[a];
-            const double nd = d + (arc_time_s ? arc_time_s[a] : g.time_s[a]);
-            // Ties by the node number, as the forward searches break them.
-            if (nd < t[u] || (nd == t[u] && !done[u] && len[v] + g.length_m[a] < len[u])) {
-                t[u] = nd;
-                len[u] = len[v] + g.length_m[a];
-                heap.emplace(nd, u);
-            }
-        }
-    }
-    for (std::size_t v = 0; v < n; ++v) {
-        time_s[v] = static_cast<float>(t[v]);
-        length_m[v] = static_cast<float>(len[v]);
-    }
-}
-
-// The tables of every park of a kind: from the park to every node (`to_lots` false: the way
-// home on the trip back) or from every node to the park (true: the way out), by hour of the
-// car times where given and some trip needs that hour.
-LotTrees lot_tables(const RoutingContext& ctx, TransitAccess kind, const CarTimes* car_times,
-                    const std::vector<std::uint8_t>& hours_used, bool to_lots) {
-    const auto& lots = ctx.transit->lots(kind);
-    const bool car = kind == TransitAccess::car;
-    const StreetGraph& g = car ? ctx.car : ctx.bike;
-    LotTrees t;
-    t.nodes = g.node_count();
-    t.hours = car && car_times ? car_times->hours : 1;
-    t.time_s.assign(lots.size() * t.hours * t.nodes, static_cast<float>(unreachable));
-    t.length_m.assign(t.time_s.size(), static_cast<float>(unreachable));
-    // The arcs into each node (CSR), for the searches towards a park.
-    std::vector<std::uint32_t> first_in, in_arc;
-    if (to_lots) {
-        first_in.assign(t.nodes + 1, 0);
-        in_arc.resize(g.arc_count());
-        for (const auto h : g.head) ++first_in[h + 1];
-        for (std::size_t v = 0; v < t.nodes; ++v) first_in[v + 1] += first_in[v];
-        std::vector<std::uint32_t> pos(first_in.begin(), first_in.end() - 1);
-        for (std::uint32_t a = 0; a < g.arc_count(); ++a) in_arc[pos[g.head[a]]++] = a;
-    }
-    tbb::enumerable_thread_specific<ShortestPathTree> trees([&] { return ShortestPathTree(g); });
-    tbb::parallel_for(std::size_t{0}, lots.size() * t.hours, [&](std::size_t k) {
-        const auto lot = static_cast<std::uint32_t>(k / t.hours);
-        const std::size_t h = k % t.hours;
-        if (!t.wanted(h, hours_used)) return;  // no trip then
-        const double* times = car && car_times ? car_times->hour(h) : nullptr;
-        if (to_lots) {
-            times_to(g, first_in, in_arc, lots[lot].node, times, t.time_s.data() + t.at(lot, h, 0),
-                     t.length_m.data() + t.at(lot, h, 0));
-            return;
-        }
-        auto& tree = trees.local();
-        tree.run(lots[lot].node, unreachable, times);
-        for (std::uint32_t n = 0; n < t.nodes; ++n)
-            if (tree.reached(n)) {
-                t.time_s[t.at(lot, h, n)] = static_cast<float>(tree.time_s(n));
-                t.length_m[t.at(lot, h, n)] = static_cast<float>(tree.length_m(n));
-            }
-    });
-    return t;
-}
 
 // The two trips of a tour at given departures, for park-and-ride and bike-and-ride.
 struct TourPair {
@@ -283,38 +267,193 @@ bool may_use_lot(const population::Population& pop, const std::vector<TourPair>&
     return offered[k] && (k == 0 ? pop.car_available[p] != 0 : pop.bike_owner[p] != 0);
 }
 
-// The drive (ride) tables of every park, both ways, for the hours the pairs leave in (out:
-// towards the parks; back: from them), of the pairs that may drive or ride at all.
-struct LotTables {
-    std::array<LotTrees, 2> to_lots, from_lots;
+// A park within reach of a home, on the way out: the drive (ride) there.
+struct LotCandidate {
+    float time_s, length_m;
+    std::uint32_t lot;
+    // Nearest first, then the lower lot.
+    bool operator<(const LotCandidate& o) const { return time_s < o.time_s || (time_s == o.time_s && lot < o.lot); }
 };
 
+// The drives (rides) of the pairs that may drive (ride) to a park, of one kind of park. Only what
+// the pairs ask for is kept: tables from every park to every node, per hour of the car times,
+// took 17 GB on a 100,000-node grid with 307 car parks.
+struct KindLotTables {
+    std::size_t hours = 1;  // of the car times for the car, else 1
+    // The way out: per (hour, home), the lots_considered parks nearest by time whose drive
+    // (ride) is at most the kind's reach, nearest first (then the lower park).
+    std::vector<std::uint64_t> out_key;  // hour << 32 | home, ascending
+    std::vector<std::uint32_t> out_first;
+    std::vector<LotCandidate> out;
+    // The way back: per (park, hour, home), the drive (ride) from the park home.
+    std::vector<std::array<std::uint32_t, 3>> back_key;  // ascending
+    std::vector<float> back_time_s, back_length_m;
+
+    std::size_t hour_of(std::int32_t dep) const {
+        return std::min<std::size_t>(hours - 1, static_cast<std::size_t>(std::max(0, dep / 3600)));
+    }
+    static std::uint64_t key(std::size_t hour, std::uint32_t node) {
+        return (static_cast<std::uint64_t>(hour) << 32) | node;
+    }
+    std::span<const LotCandidate> nearest(std::int32_t dep, std::uint32_t home) const {
+        const auto it = std::lower_bound(out_key.begin(), out_key.end(), key(hour_of(dep), home));
+        if (it == out_key.end() || *it != key(hour_of(dep), home)) return {};
+        const auto k = static_cast<std::size_t>(it - out_key.begin());
+        return {out.data() + out_first[k], out.data() + out_first[k + 1]};
+    }
+    // The drive (ride) from park `lot` to `home` leaving at `dep`: false when not asked for.
+    bool back(std::uint32_t lot, std::int32_t dep, std::uint32_t home, float& time_s, float& length_m) const {
+        const std::array<std::uint32_t, 3> k{lot, static_cast<std::uint32_t>(hour_of(dep)), home};
+        const auto it = std::lower_bound(back_key.begin(), back_key.end(), k);
+        if (it == back_key.end() || *it != k) return false;
+        time_s = back_time_s[static_cast<std::size_t>(it - back_key.begin())];
+        length_m = back_length_m[static_cast<std::size_t>(it - back_key.begin())];
+        return true;
+    }
+};
+
+struct LotTables {
+    std::array<KindLotTables, 2> kind;  // car, bike
+};
+
+// Seconds a path of the graph takes at most per metre of its length (with `arc_time_s` instead
+// of its times when given): a drive of at most `max_m` takes at most that many times `max_m`.
+// Infinite where an arc takes time without length.
+double most_seconds_per_metre(const StreetGraph& g, const double* arc_time_s) {
+    double k = 0;
+    for (std::size_t a = 0; a < g.arc_count(); ++a) {
+        const double t = arc_time_s ? arc_time_s[a] : g.time_s[a];
+        if (g.length_m[a] > 0)
+            k = std::max(k, t / g.length_m[a]);
+        else if (t > 0)
+            return unreachable;
+    }
+    return k;
+}
+
+// The drives (rides) the pairs that may drive (ride) to a park can ask for, per kind: on the way
+// out, per home and hour of leaving, the nearest parks within reach (a search towards each park
+// per hour, settling nodes only as far as the reach allows); on the way back, from each of those
+// parks home at the hour of the way back (a search from the park per hour, stopped once the homes
+// are settled). The values are those of searches over the whole graph.
 LotTables all_lot_tables(const RoutingContext& ctx, const population::Population& pop,
                          const std::vector<TourPair>& pairs, const CarTimes* car_times) {
-    LotTables t;
+    LotTables out;
     const auto offered = lots_offered(ctx);
-    if (!offered[0] && !offered[1]) return t;
-    const std::size_t hours = car_times ? car_times->hours : 1;
-    std::vector<std::uint8_t> out_used(hours, 0), back_used(hours, 0);
-    const auto hour_of = [&](std::int32_t dep) {
-        return std::min<std::size_t>(hours - 1, static_cast<std::size_t>(std::max(0, dep / 3600)));
-    };
-    for (std::size_t i = 0; i < pairs.size(); ++i)
-        if (may_use_lot(pop, pairs, offered, i, 0) || may_use_lot(pop, pairs, offered, i, 1)) {
-            out_used[hour_of(pairs[i].out_dep)] = 1;
-            back_used[hour_of(pairs[i].back_dep)] = 1;
+    const TransitModel& tm = *ctx.transit;
+    const TransitParams& tp = ctx.params.transit;
+    const auto home_of = [&](std::size_t i) { return pop.home_node[pop.person_of_tour(pairs[i].out_trip / 2)]; };
+    for (std::size_t kind = 0; kind < 2; ++kind) {
+        if (!offered[kind]) continue;
+        KindLotTables& t = out.kind[kind];
+        const bool car = kind == 0;
+        const StreetGraph& g = car ? ctx.car : ctx.bike;
+        const auto& lots = tm.lots(lot_kinds[kind]);
+        const double max_m = car ? tp.park_and_ride_max_drive_m : tp.bike_and_ride_max_ride_m;
+        t.hours = car && car_times ? car_times->hours : 1;
+        const auto times_at = [&](std::size_t h) { return car && car_times ? car_times->hour(h) : nullptr; };
+        std::vector<std::uint32_t> who;  // the pairs that may drive (ride) to a park
+        for (std::uint32_t i = 0; i < pairs.size(); ++i)
+            if (may_use_lot(pop, pairs, offered, i, kind)) who.push_back(i);
+        if (who.empty()) continue;
+
+        // The way out.
+        for (const auto i : who) t.out_key.push_back(KindLotTables::key(t.hour_of(pairs[i].out_dep), home_of(i)));
+        std::sort(t.out_key.begin(), t.out_key.end());
+        t.out_key.erase(std::unique(t.out_key.begin(), t.out_key.end()), t.out_key.end());
+        const std::size_t keys = t.out_key.size();
+        std::vector<std::array<LotCandidate, lots_considered>> best(keys);
+        std::vector<std::uint8_t> found(keys, 0);
+        const TowardsPark::InArcs in(g);
+        for (std::size_t kb = 0; kb < keys;) {
+            const std::size_t h = t.out_key[kb] >> 32;
+            std::size_t ke = kb;
+            while (ke < keys && (t.out_key[ke] >> 32) == h) ++ke;
+            const double* times = times_at(h);
+            // Drives within the reach take at most this long (margins for the sums' and the
+            // float lengths' rounding).
+            const double limit_s = max_m * most_seconds_per_metre(g, times) * (1 + 1e-6) + 1e-3;
+            // Each thread's nearest parks of the hour's homes, merged below.
+            struct Local {
+                TowardsPark tree;
+                std::vector<LotCandidate> best;
+                std::vector<std::uint8_t> found;
+            };
+            tbb::enumerable_thread_specific<Local> locals([&] {
+                return Local{TowardsPark(g, in), std::vector<LotCandidate>((ke - kb) * lots_considered),
+                             std::vector<std::uint8_t>(ke - kb, 0)};
+            });
+            tbb::parallel_for(std::size_t{0}, lots.size(), [&](std::size_t lot) {
+                Local& l = locals.local();
+                l.tree.run(lots[lot].node, times, limit_s);
+                for (std::size_t k = kb; k < ke; ++k) {
+                    const auto home = static_cast<std::uint32_t>(t.out_key[k]);
+                    if (!l.tree.settled(home)) continue;  // beyond the reach
+                    const LotCandidate c{static_cast<float>(l.tree.time_s(home)),
+                                         static_cast<float>(l.tree.length_m(home)), static_cast<std::uint32_t>(lot)};
+                    if (!(c.time_s < static_cast<float>(unreachable)) || !(c.length_m <= max_m)) continue;
+                    LotCandidate* b = l.best.data() + (k - kb) * lots_considered;
+                    std::uint8_t& n = l.found[k - kb];
+                    if (n == lots_considered && !(c < b[n - 1])) continue;
+                    std::size_t j = n < lots_considered ? n++ : lots_considered - 1;
+                    b[j] = c;
+                    for (; j > 0 && b[j] < b[j - 1]; --j) std::swap(b[j], b[j - 1]);
+                }
+            });
+            std::vector<LotCandidate> merged;
+            for (std::size_t k = kb; k < ke; ++k) {
+                merged.clear();
+                for (const Local& l : locals)
+                    merged.insert(
+                        merged.end(), l.best.begin() + static_cast<std::ptrdiff_t>((k - kb) * lots_considered),
+                        l.best.begin() + static_cast<std::ptrdiff_t>((k - kb) * lots_considered + l.found[k - kb]));
+                std::sort(merged.begin(), merged.end());
+                found[k] = static_cast<std::uint8_t>(std::min(merged.size(), lots_considered));
+                std::copy_n(merged.begin(), found[k], best[k].begin());
+            }
+            kb = ke;
         }
-    for (std::size_t kind = 0; kind < 2; ++kind)
-        if (offered[kind]) {
-            t.to_lots[kind] = lot_tables(ctx, lot_kinds[kind], car_times, out_used, true);
-            t.from_lots[kind] = lot_tables(ctx, lot_kinds[kind], car_times, back_used, false);
-        }
-    return t;
+        t.out_first.assign(keys + 1, 0);
+        for (std::size_t k = 0; k < keys; ++k) t.out_first[k + 1] = t.out_first[k] + found[k];
+        t.out.resize(t.out_first[keys]);
+        for (std::size_t k = 0; k < keys; ++k) std::copy_n(best[k].begin(), found[k], t.out.begin() + t.out_first[k]);
+
+        // The way back: from each park a pair may take on its way out, home.
+        for (const auto i : who)
+            for (const auto& c : t.nearest(pairs[i].out_dep, home_of(i)))
+                t.back_key.push_back({c.lot, static_cast<std::uint32_t>(t.hour_of(pairs[i].back_dep)), home_of(i)});
+        std::sort(t.back_key.begin(), t.back_key.end());
+        t.back_key.erase(std::unique(t.back_key.begin(), t.back_key.end()), t.back_key.end());
+        t.back_time_s.assign(t.back_key.size(), static_cast<float>(unreachable));
+        t.back_length_m.assign(t.back_key.size(), static_cast<float>(unreachable));
+        std::vector<std::size_t> group;  // runs of one park and hour
+        for (std::size_t k = 0; k < t.back_key.size(); ++k)
+            if (k == 0 || t.back_key[k][0] != t.back_key[k - 1][0] || t.back_key[k][1] != t.back_key[k - 1][1])
+                group.push_back(k);
+        group.push_back(t.back_key.size());
+        struct Back {
+            ShortestPathTree tree;
+            std::vector<std::uint32_t> homes;
+        };
+        tbb::enumerable_thread_specific<Back> backs([&] { return Back{ShortestPathTree(g), {}}; });
+        tbb::parallel_for(std::size_t{0}, group.size() - 1, [&](std::size_t r) {
+            Back& b = backs.local();
+            b.homes.clear();
+            for (std::size_t k = group[r]; k < group[r + 1]; ++k) b.homes.push_back(t.back_key[k][2]);
+            const auto lot = t.back_key[group[r]][0];
+            b.tree.run_to(lots[lot].node, b.homes, times_at(t.back_key[group[r]][1]));
+            for (std::size_t k = group[r]; k < group[r + 1]; ++k)
+                if (b.tree.reached(t.back_key[k][2])) {
+                    t.back_time_s[k] = static_cast<float>(b.tree.time_s(t.back_key[k][2]));
+                    t.back_length_m[k] = static_cast<float>(b.tree.length_m(t.back_key[k][2]));
+                }
+        });
+    }
+    return out;
 }
 
 std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, const population::Population& pop,
-                                                  const std::vector<TourPair>& pairs, const CarTimes* car_times,
-                                                  const LotTables& tables) {
+                                                  const std::vector<TourPair>& pairs, const LotTables& tables) {
     const TransitModel& tm = *ctx.transit;
     const TransitParams& tp = ctx.params.transit;
     std::vector<std::array<LotOption, 2>> out(pairs.size());
@@ -360,28 +499,15 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
         std::vector<std::uint32_t> idx;
         for (std::uint32_t i = 0; i < pairs.size(); ++i)
             if (can(i, 0) || can(i, 1)) idx.push_back(i);
-        const auto& to_lots = tables.to_lots;
-        std::vector<std::pair<float, std::uint32_t>> near;  // (time, lot), nearest first
         for (const auto i : idx) {
             const auto o = home(i);
             for (std::size_t kind = 0; kind < 2; ++kind) {
                 if (!can(i, static_cast<int>(kind))) continue;
-                const auto& t = to_lots[kind];
-                const std::size_t h = kind == 0 && car_times ? static_cast<std::size_t>(std::max(0, dep(i) / 3600)) : 0;
-                const double max_m = kind == 0 ? tp.park_and_ride_max_drive_m : tp.bike_and_ride_max_ride_m;
                 const auto& lots = tm.lots(lot_kinds[kind]);
-                near.clear();
-                for (std::uint32_t l = 0; l < lots.size(); ++l) {
-                    const float time = t.time_s[t.at(l, h, o)];
-                    if (time < static_cast<float>(unreachable) && t.length_m[t.at(l, h, o)] <= max_m)
-                        near.emplace_back(time, l);
-                }
-                std::sort(near.begin(), near.end());
-                if (near.size() > lots_considered) near.resize(lots_considered);
-                for (const auto& [time, l] : near) {
-                    const double walk = lots[l].walk_s + (kind == 0 ? tp.car_access_s : 0.0);
-                    const auto at = dep(i) + static_cast<std::int32_t>(std::ceil(time + walk));
-                    entries.push_back({i, static_cast<std::uint8_t>(kind), l, time, t.length_m[t.at(l, h, o)], at});
+                for (const auto& c : tables.kind[kind].nearest(dep(i), o)) {
+                    const double walk = lots[c.lot].walk_s + (kind == 0 ? tp.car_access_s : 0.0);
+                    const auto at = dep(i) + static_cast<std::int32_t>(std::ceil(c.time_s + walk));
+                    entries.push_back({i, static_cast<std::uint8_t>(kind), c.lot, c.time_s, c.length_m, at});
                 }
             }
         }
@@ -451,7 +577,6 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
             groups(act, dep, [&](std::uint32_t i) { return out[i][0].out.found || out[i][1].out.found; });
         const auto& idx = grouped.first;
         const auto& first = grouped.second;
-        const auto& trees = tables.from_lots;
         tbb::parallel_for(std::size_t{0}, first.size() - 1, [&](std::size_t g) {
             auto& s = scratch.local();
             const auto o = act(idx[first[g]]);
@@ -467,12 +592,11 @@ std::vector<std::array<LotOption, 2>> lot_options(const RoutingContext& ctx, con
                         auto& opt = out[i][kind];
                         if (!opt.out.found) continue;
                         const auto lot = tm.lot_of_stop(lot_kinds[kind], opt.out.lot_stop);
-                        const auto& t = trees[kind];
-                        const std::size_t h = car_times ? static_cast<std::size_t>(std::max(0, hour)) : 0;
-                        const float ride = t.time_s[t.at(lot, h, home)];
-                        if (ride >= static_cast<float>(unreachable)) continue;
-                        opt.back = s.transit.path_to_lot(lot_kinds[kind], lot, ride, t.length_m[t.at(lot, h, home)],
-                                                         pairs[i].back_dep);
+                        float ride = 0, ride_m = 0;
+                        if (!tables.kind[kind].back(lot, pairs[i].back_dep, home, ride, ride_m) ||
+                            ride >= static_cast<float>(unreachable))
+                            continue;
+                        opt.back = s.transit.path_to_lot(lot_kinds[kind], lot, ride, ride_m, pairs[i].back_dep);
                     }
                 }
                 k = e;
@@ -509,7 +633,7 @@ void for_each_lot_block(const RoutingContext& ctx, const population::Population&
         const std::size_t e = std::min(pairs.size(), b + block);
         const std::vector<TourPair> part(pairs.begin() + static_cast<std::ptrdiff_t>(b),
                                          pairs.begin() + static_cast<std::ptrdiff_t>(e));
-        const auto options = lot_options(ctx, pop, part, car_times, tables);
+        const auto options = lot_options(ctx, pop, part, tables);
         tbb::parallel_for(std::size_t{0}, part.size(), [&](std::size_t i) { apply(b + i, options[i]); });
     }
 }

@@ -26,11 +26,12 @@ struct ParkRide {
     std::uint32_t s = 0, t = 0;
 };
 
-ParkRide park_ride() {
+ParkRide park_ride(double drive_m = 5000) {
     ParkRide r;
-    r.w = testing::make_world({"h", "p", "s", "t", "d"}, {{0, 0}, {5000, 0}, {5100, 0}, {20100, 0}, {20200, 0}},
-                              {{"h", "p", 5000, 50, 1000, 1, false},
-                               {"p", "h", 5000, 50, 1000, 1, false},
+    r.w = testing::make_world({"h", "p", "s", "t", "d"},
+                              {{0, 0}, {drive_m, 0}, {drive_m + 100, 0}, {drive_m + 15100, 0}, {drive_m + 15200, 0}},
+                              {{"h", "p", drive_m, 50, 1000, 1, false},
+                               {"p", "h", drive_m, 50, 1000, 1, false},
                                {"p", "s", 100, 0, 0},
                                {"s", "p", 100, 0, 0},
                                {"t", "d", 100, 0, 0},
@@ -186,4 +187,49 @@ TEST_CASE("bike-and-ride: a person with a bike rides to the station's bike stand
     shorter.modes.transit.bike_and_ride_max_ride_m = 4000;
     const auto ctx2 = routing::build_routing(w.net, shorter);
     CHECK_FALSE(routing::compute_trip_los(ctx2, pop).has(0, core::Mode::transit));
+}
+
+TEST_CASE("park-and-ride within the drive's reach only, in free flow and in a congested hour") {
+    // The reach is park_and_ride_max_drive_m (15 km by default): a park 14.9 km away is
+    // offered, one 15.1 km away is not, whatever the times; a congested hour makes the drive
+    // slower, not longer, and the park stays offered (its search is bounded by time: the
+    // congested hour's bound must still reach it).
+    const std::int32_t t0650 = 6 * 3600 + 50 * 60, t1700 = 17 * 3600;
+    for (const double drive_m : {14900.0, 15100.0}) {
+        CAPTURE(drive_m);
+        auto r = park_ride(drive_m);
+        const auto& ctx = *r.ctx;
+        REQUIRE(ctx.params.transit.park_and_ride_max_drive_m == 15000);
+        const auto pop = testing::make_people(r.w.net, {t0650}, "h", "d", t1700);
+        const auto los = routing::compute_trip_los(ctx, pop);
+        const bool within = drive_m < 15000;
+        CHECK(los.has(0, core::Mode::transit) == within);
+        CHECK(los.has(1, core::Mode::transit) == within);
+        if (within) {
+            CHECK(los.pt.at(0).access_kind == static_cast<std::uint8_t>(TransitAccess::car));
+            CHECK(los.pt.at(0).ride_m == doctest::Approx(drive_m));
+            CHECK(los.pt.at(0).ride_s == doctest::Approx(drive_m / (50 / 3.6)).epsilon(0.001));
+            CHECK(los.pt.at(1).ride_m == doctest::Approx(drive_m));
+        }
+        // Hour 6 (the way out) ten times slower towards the park, hour 17 (the way back) three
+        // times slower home: the same parks, at those times.
+        routing::CarTimes slow;
+        slow.hours = 24;
+        const auto& car = ctx.car;
+        slow.time_s.resize(slow.hours * car.arc_count());
+        for (std::size_t h = 0; h < slow.hours; ++h)
+            for (std::size_t a = 0; a < car.arc_count(); ++a)
+                slow.time_s[h * car.arc_count() + a] = car.time_s[a] * (h == 6 ? 10.0 : h == 17 ? 3.0 : 1.0);
+        const std::vector<routing::LosRequest> requests{{0, t0650, true}, {1, t1700, true}};
+        const auto at = routing::compute_los_at(ctx, pop, requests, &slow, true);
+        CHECK(static_cast<bool>(at.transit_ok[0]) == within);
+        CHECK(static_cast<bool>(at.transit_ok[1]) == within);
+        if (within) {
+            CHECK(at.pt.at(0).access_kind == static_cast<std::uint8_t>(TransitAccess::car));
+            CHECK(at.pt.at(0).ride_s == doctest::Approx(10 * drive_m / (50 / 3.6)).epsilon(0.001));
+            CHECK(at.pt.at(0).ride_m == doctest::Approx(drive_m));
+            CHECK(at.pt.at(1).access_kind == static_cast<std::uint8_t>(TransitAccess::car));
+            CHECK(at.pt.at(1).ride_s == doctest::Approx(3 * drive_m / (50 / 3.6)).epsilon(0.001));
+        }
+    }
 }
