@@ -140,11 +140,16 @@ std::vector<char> enter_and_leave(const Network& net, std::uint8_t bit) {
 }
 
 // The walk (m) from node `from` to the nearest node marked in `park`, or infinity when none is
-// within park_search_walk_m.
-double park_walk_m(const WalkGraph& g, const std::vector<char>& park, std::uint32_t from) {
+// within park_search_walk_m. `best` (a walk per node, infinity where not reached) is kept between
+// calls: each search resets only the nodes it reached, not a table of every node (a network of a
+// million nodes with thousands of parks).
+double park_walk_m(const WalkGraph& g, const std::vector<char>& park, std::uint32_t from, std::vector<double>& best,
+                   std::vector<std::uint32_t>& reached) {
     using Item = std::pair<double, std::uint32_t>;
     std::priority_queue<Item, std::vector<Item>, std::greater<>> heap;
-    std::vector<double> best(g.first.size() - 1, std::numeric_limits<double>::infinity());
+    best.resize(g.first.size() - 1, std::numeric_limits<double>::infinity());
+    for (const auto n : reached) best[n] = std::numeric_limits<double>::infinity();
+    reached.assign(1, from);
     best[from] = 0;
     heap.push({0.0, from});
     while (!heap.empty()) {
@@ -155,6 +160,7 @@ double park_walk_m(const WalkGraph& g, const std::vector<char>& park, std::uint3
         for (auto i = g.first[n]; i < g.first[n + 1]; ++i) {
             const double nd = d + g.length_m[i];
             if (nd <= park_search_walk_m && nd < best[g.to[i]]) {
+                if (best[g.to[i]] == std::numeric_limits<double>::infinity()) reached.push_back(g.to[i]);
                 best[g.to[i]] = nd;
                 heap.push({nd, g.to[i]});
             }
@@ -170,11 +176,13 @@ std::vector<std::string> network_warnings(const Network& net) {
     const std::string stops_file = (net.folder / "stops.csv").string();
     const WalkGraph walk = walk_graph(net);
     const std::vector<char> car_park = enter_and_leave(net, car_bit), bike_park = enter_and_leave(net, bike_bit);
+    std::vector<double> best;
+    std::vector<std::uint32_t> reached;
     for (std::uint32_t s = 0; s < net.stop_count(); ++s) {
         for (const std::uint8_t bit : {car_bit, bike_bit}) {
             const auto spaces = bit == car_bit ? net.stop_car_parking[s] : net.stop_bike_parking[s];
             if (spaces == 0) continue;
-            const double m = park_walk_m(walk, bit == car_bit ? car_park : bike_park, net.stop_node[s]);
+            const double m = park_walk_m(walk, bit == car_bit ? car_park : bike_park, net.stop_node[s], best, reached);
             if (m <= park_warn_walk_m) continue;
             const auto* mode = mode_word(bit);
             const auto what =
