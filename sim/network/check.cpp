@@ -1,7 +1,8 @@
 #include "sim/network/check.hpp"
 
-#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/compressed_sparse_row_graph.hpp>
 #include <boost/graph/strong_components.hpp>
+#include <boost/property_map/property_map.hpp>
 
 #include <fmt/format.h>
 
@@ -17,16 +18,25 @@ using core::invalid_index;
 
 namespace {
 
-using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+using Graph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
+                                                 boost::no_property, std::uint32_t, std::uint32_t>;
 
+// The mode's links as a graph over the nodes, stored by tail (CSR: a million-node network's
+// adjacency lists were a million allocations per mode), each tail's edges in link order, as an
+// adjacency list would keep them: the searches and the components are the same.
 Graph mode_graph(const Network& net, std::uint8_t bit) {
-    Graph g(net.node_count());
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
     for (std::size_t l = 0; l < net.link_count(); ++l) {
         if (!(net.link_modes[l] & bit)) continue;
-        boost::add_edge(net.link_from[l], net.link_to[l], g);
-        if (!net.link_oneway[l] || bit == walk_bit) boost::add_edge(net.link_to[l], net.link_from[l], g);
+        edges.emplace_back(net.link_from[l], net.link_to[l]);
+        if (!net.link_oneway[l] || bit == walk_bit) edges.emplace_back(net.link_to[l], net.link_from[l]);
     }
-    return g;
+    std::vector<std::size_t> first(net.node_count() + 1, 0);
+    for (const auto& e : edges) ++first[e.first + 1];
+    for (std::size_t n = 0; n < net.node_count(); ++n) first[n + 1] += first[n];
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> by_tail(edges.size());
+    for (const auto& e : edges) by_tail[first[e.first]++] = e;
+    return Graph(boost::edges_are_sorted, by_tail.begin(), by_tail.end(), net.node_count());
 }
 
 const char* mode_word(std::uint8_t bit) {
@@ -41,7 +51,10 @@ void check_network(const Network& net) {
     for (const std::uint8_t bit : {walk_bit, bike_bit, car_bit}) {
         const Graph g = mode_graph(net, bit);
         std::vector<int> comp(net.node_count());
-        const int count = net.node_count() ? boost::strong_components(g, comp.data()) : 0;
+        const int count = net.node_count()
+                              ? boost::strong_components(g, boost::make_iterator_property_map(
+                                                                comp.begin(), boost::get(boost::vertex_index, g)))
+                              : 0;
         // The main component is the largest among those holding zone nodes that need this mode.
         std::vector<std::size_t> size(static_cast<std::size_t>(count), 0);
         for (std::uint32_t n = 0; n < net.node_count(); ++n) {
@@ -72,12 +85,15 @@ void check_network(const Network& net) {
     std::vector<char> is_stop(net.node_count(), 0);
     for (const auto n : net.stop_node) is_stop[n] = 1;
     const Graph walk = mode_graph(net, walk_bit);
+    // The nodes each zone's search has seen, marked with the zone (+1): no table of every node
+    // per zone.
+    std::vector<std::uint32_t> seen_by(net.node_count(), 0);
     for (std::uint32_t z = 0; z < net.zone_count(); ++z) {
         if (!(net.zone_modes[z] & transit_bit)) continue;
-        std::vector<char> seen(net.node_count(), 0);
+        const auto mark = z + 1;
         std::queue<std::uint32_t> q;
         q.push(net.zone_centroid[z]);
-        seen[net.zone_centroid[z]] = 1;
+        seen_by[net.zone_centroid[z]] = mark;
         bool found = false;
         while (!q.empty() && !found) {
             const auto n = q.front();
@@ -85,8 +101,8 @@ void check_network(const Network& net) {
             found = is_stop[n] != 0;
             for (auto [e, end] = boost::out_edges(n, walk); e != end; ++e) {
                 const auto m = static_cast<std::uint32_t>(boost::target(*e, walk));
-                if (!seen[m]) {
-                    seen[m] = 1;
+                if (seen_by[m] != mark) {
+                    seen_by[m] = mark;
                     q.push(m);
                 }
             }

@@ -434,6 +434,11 @@ Network load_network(const std::filesystem::path& folder) {
     }
     {
         CsvReader r(path("nodes.csv"), {"id", "x_m", "y_m", "zone"});
+        // Room for the rows the file's size suggests: a region's million nodes are not rehashed
+        // and copied as the tables grow.
+        nodes.reserve(r.row_count_hint());
+        for (auto* v : {&net.node_x_m, &net.node_y_m}) v->reserve(r.row_count_hint());
+        net.node_ids.reserve(r.row_count_hint());
         while (r.next()) {
             add_id(nodes, net.node_ids, r, 0, "node");
             net.node_x_m.push_back(r.number(1));
@@ -453,6 +458,8 @@ Network load_network(const std::filesystem::path& folder) {
     {
         CsvReader r(path("links.csv"), {"id", "from", "to", "length_m", "type", "modes", "oneway", "car_speed_kph",
                                         "lanes", "capacity_veh_per_h", "name"});
+        links.reserve(r.row_count_hint());
+        net.link_ids.reserve(r.row_count_hint());
         while (r.next()) {
             add_id(links, net.link_ids, r, 0, "link");
             const auto from = ref(nodes, net.node_ids, r, 1, "node");
