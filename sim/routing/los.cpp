@@ -189,6 +189,7 @@ public:
             heap.emplace_back(d, v);
             std::push_heap(heap.begin(), heap.end(), std::greater<>{});
         };
+        m_settled.clear();
         touch(target);
         m_t[target] = 0;
         m_len[target] = 0;
@@ -200,6 +201,7 @@ public:
             if (m_done[v]) continue;
             if (d > max_time_s) break;
             m_done[v] = 1;
+            m_settled.push_back(v);
             for (std::uint32_t k = m_in.first[v]; k < m_in.first[v + 1]; ++k) {
                 const auto a = m_in.arc[k];
                 const auto u = m_g.tail[a];
@@ -214,7 +216,8 @@ public:
             }
         }
     }
-    bool settled(std::uint32_t v) const { return m_stamp[v] == m_round && m_done[v]; }
+    // The nodes the last run settled, in the order settled.
+    const std::vector<std::uint32_t>& settled() const { return m_settled; }
     double time_s(std::uint32_t v) const { return m_t[v]; }
     double length_m(std::uint32_t v) const { return m_len[v]; }
 
@@ -231,6 +234,7 @@ private:
     std::vector<std::uint8_t> m_done;
     std::vector<std::uint32_t> m_stamp;
     std::vector<std::pair<double, std::uint32_t>> m_heap;
+    std::vector<std::uint32_t> m_settled;
     std::uint32_t m_round = 0;
 };
 
@@ -316,21 +320,6 @@ struct LotTables {
     std::array<KindLotTables, 2> kind;  // car, bike
 };
 
-// Seconds a path of the graph takes at most per metre of its length (with `arc_time_s` instead
-// of its times when given): a drive of at most `max_m` takes at most that many times `max_m`.
-// Infinite where an arc takes time without length.
-double most_seconds_per_metre(const StreetGraph& g, const double* arc_time_s) {
-    double k = 0;
-    for (std::size_t a = 0; a < g.arc_count(); ++a) {
-        const double t = arc_time_s ? arc_time_s[a] : g.time_s[a];
-        if (g.length_m[a] > 0)
-            k = std::max(k, t / g.length_m[a]);
-        else if (t > 0)
-            return unreachable;
-    }
-    return k;
-}
-
 // The drives (rides) the pairs that may drive (ride) to a park can ask for, per kind: on the way
 // out, per home and hour of leaving, the nearest parks within reach (a search towards each park
 // per hour, settling nodes only as far as the reach allows); on the way back, from each of those
@@ -365,10 +354,15 @@ LotTables all_lot_tables(const RoutingContext& ctx, const population::Population
         std::vector<std::array<LotCandidate, lots_considered>> best(keys);
         std::vector<std::uint8_t> found(keys, 0);
         const TowardsPark::InArcs in(g);
+        // The hour's homes by node (their place among the hour's keys), for reading each search
+        // from the nodes it settled: a bounded search on a large network settles few of them.
+        std::vector<std::uint32_t> home_key(g.node_count(), invalid_index);
         for (std::size_t kb = 0; kb < keys;) {
             const std::size_t h = t.out_key[kb] >> 32;
             std::size_t ke = kb;
             while (ke < keys && (t.out_key[ke] >> 32) == h) ++ke;
+            for (std::size_t k = kb; k < ke; ++k)
+                home_key[static_cast<std::uint32_t>(t.out_key[k])] = static_cast<std::uint32_t>(k - kb);
             const double* times = times_at(h);
             // Drives within the reach take at most this long (margins for the sums' and the
             // float lengths' rounding).
@@ -386,14 +380,14 @@ LotTables all_lot_tables(const RoutingContext& ctx, const population::Population
             tbb::parallel_for(std::size_t{0}, lots.size(), [&](std::size_t lot) {
                 Local& l = locals.local();
                 l.tree.run(lots[lot].node, times, limit_s);
-                for (std::size_t k = kb; k < ke; ++k) {
-                    const auto home = static_cast<std::uint32_t>(t.out_key[k]);
-                    if (!l.tree.settled(home)) continue;  // beyond the reach
+                for (const auto home : l.tree.settled()) {  // (the others are beyond the reach)
+                    const std::uint32_t k = home_key[home];
+                    if (k == invalid_index) continue;
                     const LotCandidate c{static_cast<float>(l.tree.time_s(home)),
                                          static_cast<float>(l.tree.length_m(home)), static_cast<std::uint32_t>(lot)};
                     if (!(c.time_s < static_cast<float>(unreachable)) || !(c.length_m <= max_m)) continue;
-                    LotCandidate* b = l.best.data() + (k - kb) * lots_considered;
-                    std::uint8_t& n = l.found[k - kb];
+                    LotCandidate* b = l.best.data() + std::size_t{k} * lots_considered;
+                    std::uint8_t& n = l.found[k];
                     if (n == lots_considered && !(c < b[n - 1])) continue;
                     std::size_t j = n < lots_considered ? n++ : lots_considered - 1;
                     b[j] = c;
@@ -410,6 +404,7 @@ LotTables all_lot_tables(const RoutingContext& ctx, const population::Population
                 std::sort(merged.begin(), merged.end());
                 found[k] = static_cast<std::uint8_t>(std::min(merged.size(), lots_considered));
                 std::copy_n(merged.begin(), found[k], best[k].begin());
+                home_key[static_cast<std::uint32_t>(t.out_key[k])] = invalid_index;
             }
             kb = ke;
         }

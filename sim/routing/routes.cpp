@@ -647,18 +647,9 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
     // A walk's or ride's cost is at most its length times the graph's most seconds a metre: with
     // the lengths route_trips measured, a bound that prunes the CCH queries (cch_street_path).
     constexpr double unbounded = std::numeric_limits<double>::infinity();
-    const auto seconds_per_metre = [&](const StreetGraph& g) {
-        double k = 0;
-        for (std::size_t a = 0; a < g.arc_count(); ++a) {
-            if (g.length_m[a] > 0)
-                k = std::max(k, g.time_s[a] / g.length_m[a]);
-            else if (g.time_s[a] > 0)
-                return unbounded;
-        }
-        return k;
-    };
-    const std::array<double, 2> per_metre{street_legs_by_cch(ctx, ctx.walk) ? seconds_per_metre(ctx.walk) : unbounded,
-                                          street_legs_by_cch(ctx, ctx.bike) ? seconds_per_metre(ctx.bike) : unbounded};
+    const std::array<double, 2> per_metre{
+        street_legs_by_cch(ctx, ctx.walk) ? most_seconds_per_metre(ctx.walk) : unbounded,
+        street_legs_by_cch(ctx, ctx.bike) ? most_seconds_per_metre(ctx.bike) : unbounded};
     const auto leg_bound = [&](std::uint32_t leg) {
         const double length = routes.leg_length_m[leg];
         const double k = per_metre[routes.leg_kind[leg] == LegKind::walk ? 0 : 1];

@@ -1,6 +1,8 @@
 #include "sim/routing/street_graph.hpp"
 
+#include <algorithm>
 #include <cassert>
+#include <limits>
 
 namespace flemsim::routing {
 
@@ -60,6 +62,18 @@ StreetGraph build_street_graph(const Network& net, core::Mode mode, double speed
     StreetGraph g = make_graph(net.node_count(), tail, head, time, length, link);
     g.mode = mode;
     return g;
+}
+
+double most_seconds_per_metre(const StreetGraph& g, const double* arc_time_s) {
+    double k = 0;
+    for (std::size_t a = 0; a < g.arc_count(); ++a) {
+        const double t = arc_time_s ? arc_time_s[a] : g.time_s[a];
+        if (g.length_m[a] > 0)
+            k = std::max(k, t / g.length_m[a]);
+        else if (t > 0)
+            return std::numeric_limits<double>::infinity();
+    }
+    return k;
 }
 
 }  // namespace flemsim::routing
