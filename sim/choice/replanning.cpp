@@ -45,7 +45,7 @@ std::vector<std::int32_t> candidate_shifts(std::int32_t window_s) {
     return {-window_s, -window_s / 2, 0, window_s / 2, window_s};
 }
 
-ReplanRequests replan_requests(const ChoiceInputs& in, int iteration) {
+ReplanRequests replan_requests(const ChoiceInputs& in, int iteration, std::int64_t measured_persons) {
     const auto& s = in.params.replanning;
     const auto& pop = in.pop;
     const auto shifts = candidate_shifts(s.departure_window_s);
@@ -56,10 +56,23 @@ ReplanRequests replan_requests(const ChoiceInputs& in, int iteration) {
     // flows settle rather than swing between the routes and modes that were best yesterday.
     const double share = s.replanning_share / std::pow(static_cast<double>(iteration) + 1.0, s.replanning_decay);
     auto& tours = rq.tours;
+    std::vector<std::uint32_t> drawn;
     for (std::uint32_t p = 0; p < pop.person_count(); ++p) {
         core::Rng rng(in.params.seed, core::Stream::replanning, p, static_cast<std::uint64_t>(iteration) * 2);
-        if (!rng.bernoulli(share)) continue;
-        ++rq.persons;
+        if (rng.bernoulli(share)) drawn.push_back(p);
+    }
+    rq.persons = drawn.size();
+    // A replanning only measured needs no more persons than its gap's estimate does: beyond
+    // `measured_persons`, each drawn person is measured with probability measured / drawn.
+    const double keep = measured_persons > 0 && drawn.size() > static_cast<std::uint64_t>(measured_persons)
+                            ? static_cast<double>(measured_persons) / static_cast<double>(drawn.size())
+                            : 1.0;
+    for (const auto p : drawn) {
+        if (keep < 1.0 &&
+            !core::Rng(in.params.seed, core::Stream::last_day_gap, p, static_cast<std::uint64_t>(iteration))
+                 .bernoulli(keep))
+            continue;
+        ++rq.measured_persons;
         for (const auto tour : pop.tours_of(p)) tours.push_back(tour);
     }
 

@@ -47,12 +47,17 @@ struct ReplanSummary {
 // `los`, the answers to those requests (routing::compute_los_at: car in the averaged times,
 // transit with the costs the routing context's transit model holds); walk and bike come from
 // `in.los` (they do not depend on the day). With `apply` false it only measures the gap.
+// With `measured_persons` > 0 and more persons drawn than that, only a fixed random subset of
+// about that many is measured (each drawn person's own draw, stream last_day_gap, with
+// probability measured_persons / drawn): for a replanning that is only measured (`apply` false
+// below), whose gap is then the subset's. `persons` counts all those drawn, `tours` the subset's.
 struct ReplanRequests {
     std::uint64_t persons = 0;
+    std::uint64_t measured_persons = 0;
     std::vector<std::uint32_t> tours;
     std::vector<routing::LosRequest> requests;
 };
-ReplanRequests replan_requests(const ChoiceInputs& in, int iteration);
+ReplanRequests replan_requests(const ChoiceInputs& in, int iteration, std::int64_t measured_persons = 0);
 ReplanSummary replan(const ChoiceInputs& in, int iteration, bool apply, TourPlans& plans, const ReplanRequests& rq,
                      const routing::RequestLos& los);
 

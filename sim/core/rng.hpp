@@ -31,6 +31,7 @@ enum class Stream : std::uint64_t {
     merge = 18,               // the order in which a link takes vehicles from its incoming links
     reroute = 19,             // car trips routed anew after a day besides the replanning persons'
     gap_sample = 20,          // car trips whose travel-time gap the loop measures
+    last_day_gap = 21,        // replanners whose utility gap the loop measures on a day known to be the last
 };
 
 constexpr std::uint64_t mix64(std::uint64_t z) {

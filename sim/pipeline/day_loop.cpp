@@ -317,7 +317,9 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
         choice::ReplanSummary rp;
         {
             const auto gap_rq = gap_requests(out.trip_mode, out.day, in.params.seed, s.travel_time_gap_sample);
-            const auto rp_rq = choice::replan_requests(in, it);
+            // On a day known to be the last its replanning is only measured: on a subset of the
+            // persons drawn when they are many (iterations.last_day_gap_persons).
+            const auto rp_rq = choice::replan_requests(in, it, it + 1 == s.max_iterations ? s.last_day_gap_persons : 0);
             routing::RequestLos gap_los, rp_los;
             if (exp.car.time_s == seen.time_s) {
                 const std::array<routing::LosBatch, 2> batches{routing::LosBatch{gap_rq, false},

@@ -132,6 +132,7 @@ iterations:                     # default: the day-to-day loop (README: "When th
   time_tolerance: 0.02
   travel_time_gap: 0.02
   travel_time_gap_sample: 0.05
+  last_day_gap_persons: 20000
 
 # Bands of `flemsim elasticities`: default (the transport literature's, as commonly cited).
 validation:

@@ -112,6 +112,7 @@ LoopParams loop_params(const Scenario& s) {
     l.time_tolerance = s.iterations.time_tolerance;
     l.travel_time_gap = s.iterations.travel_time_gap;
     l.travel_time_gap_sample = s.iterations.travel_time_gap_sample;
+    l.last_day_gap_persons = s.iterations.last_day_gap_persons;
     l.reroute_share = s.iterations.reroute_share;
     l.reroute_decay = s.iterations.reroute_decay >= 0 ? s.iterations.reroute_decay : s.iterations.replanning_decay;
     l.route_on_last_day = s.iterations.route_on_last_day;

@@ -124,6 +124,9 @@ struct LoopParams {
     double time_tolerance = 0.01;       // and no mean travel time by mode moves more than this share
     double travel_time_gap = -1;        // and the car trips' relative travel-time gap is at most this (< 0: off)
     double travel_time_gap_sample = 1;  // share of car trips the gap is measured on (a fixed sample)
+    // On a day known to be the last (max_iterations), at most this many of the persons drawn to
+    // replan are measured (0: all): that day's replanning is only measured, not applied.
+    std::int64_t last_day_gap_persons = 0;
     double reroute_share = 0;        // car trips routed anew after day n besides the replanners': share / (n + 1)^decay
     double reroute_decay = 0;        // the decay of the rerouting share (unset in the scenario: replanning_decay's)
     bool route_on_last_day = false;  // routes on the last day's car times (else on the averages)

@@ -613,6 +613,8 @@ void read_scenario(Scenario& s) {
         // Optional: without it the loop stops on the share and time tolerances alone.
         s.iterations.travel_time_gap = it.number_or("travel_time_gap", -1.0, Range{0.0, 1.0, true});
         s.iterations.travel_time_gap_sample = it.number_or("travel_time_gap_sample", 1.0, Range{0.0, 1.0, true});
+        if (it.optional("last_day_gap_persons"))
+            s.iterations.last_day_gap_persons = it.integer("last_day_gap_persons", Range{0, 1e12});
         s.iterations.reroute_share = it.number_or("reroute_share", 0.0, unit_interval);
         s.iterations.reroute_decay = it.number_or("reroute_decay", -1.0, unit_interval);
         if (const ConfigNode* rt = it.optional("route_times")) {

@@ -208,6 +208,9 @@ struct Scenario {
         // and the car trips' relative travel-time gap is at most this (optional; < 0: not a criterion)
         double travel_time_gap = -1;
         double travel_time_gap_sample = 1;  // share of car trips the gap is measured on
+        // On a day known to be the last (the day limit), whose replanning is only measured (the
+        // utility gap), at most this many of the persons drawn are measured (0: all).
+        std::int64_t last_day_gap_persons = 0;
         // Car trips of persons who do not replan that are routed anew after day n anyway:
         // reroute_share / (n + 1)^reroute_decay of them (optional, 0; the decay optional:
         // < 0, unset, takes replanning_decay, see LoopParams).

@@ -1,6 +1,7 @@
 // The tour utilities' terms and the simulation's nested logit, against values worked by hand.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "identical_tours.hpp"
@@ -148,6 +149,30 @@ TEST_CASE("replanning keeps the tour's band of the static level of service, what
     std::uint8_t available = 0;
     CHECK(choice::tour_utilities(in, 0, out, out, available)[idx(Mode::walk)] == doctest::Approx(0.5));
     CHECK(choice::tour_utilities(in, 0, out, out, available, 2000.0)[idx(Mode::walk)] == doctest::Approx(0.2));
+}
+
+TEST_CASE("a replanning only measured: a fixed subset of the persons drawn, all counted") {
+    constexpr std::size_t persons = 20000;
+    Tours t(persons);
+    t.params.replanning.replanning_share = 0.5;
+    const auto in = t.inputs();
+    const auto all = choice::replan_requests(in, 3);
+    // Half the persons drawn (binomial: within 4 standard deviations, 283), each with its tour.
+    CHECK(std::abs(static_cast<double>(all.persons) - 10000.0) < 4 * std::sqrt(persons * 0.25));
+    CHECK(all.measured_persons == all.persons);
+    CHECK(all.tours.size() == all.persons);
+    // At most 1,000 measured: each drawn person with probability 1000 / drawn; every one drawn
+    // still counted. Binomial(drawn, 1000 / drawn): sd about 31.
+    const auto some = choice::replan_requests(in, 3, 1000);
+    CHECK(some.persons == all.persons);
+    CHECK(std::abs(static_cast<double>(some.measured_persons) - 1000.0) < 4 * std::sqrt(1000.0));
+    CHECK(some.tours.size() == some.measured_persons);
+    CHECK(some.requests.size() == some.tours.size() * all.requests.size() / all.tours.size());
+    // A subset of those drawn, in the same order, and the same subset again.
+    CHECK(std::includes(all.tours.begin(), all.tours.end(), some.tours.begin(), some.tours.end()));
+    CHECK(choice::replan_requests(in, 3, 1000).tours == some.tours);
+    // A cap above the persons drawn measures them all.
+    CHECK(choice::replan_requests(in, 3, 20000).tours == all.tours);
 }
 
 TEST_CASE("the simulation's nested logit: analytic shares of many identical tours, and MNL at scale 1") {

@@ -213,6 +213,12 @@ TEST_CASE("every input error names file:line:column and the key") {
         CHECK(gs.iterations.travel_time_gap == 0.02);
         CHECK(gs.iterations.reroute_share == 0.5);
         CHECK(gs.iterations.travel_time_gap_sample == 0.1);
+        // The last day's measured replanners: optional (0, all of them), a count >= 0.
+        CHECK(load_scenario(tiny).iterations.last_day_gap_persons == 0);
+        CHECK(load_scenario(variant("e17b.yaml", "iterations:\n  last_day_gap_persons: 500\n"))
+                  .iterations.last_day_gap_persons == 500);
+        const auto gn = variant("e17c.yaml", "iterations:\n  last_day_gap_persons: -1\n");
+        CHECK(error_of(gn).find("iterations.last_day_gap_persons: must be") != std::string::npos);
         const auto g0 = variant("e18.yaml", "iterations:\n  travel_time_gap: 0\n");
         CHECK(error_of(g0) == g0.string() + ":3:20: iterations.travel_time_gap: must be > 0, got 0");
         const auto g1 = variant("e19.yaml", "iterations:\n  reroute_share: 1.5\n");
