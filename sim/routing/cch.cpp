@@ -581,6 +581,19 @@ bool set_cch_chains(bool on, std::uint32_t min_arcs, std::uint32_t slice_arcs) {
     return by_chains;
 }
 
+double weight_quantum(std::span<const double> arc_weight) {
+    double total = 0;
+    for (const double w : arc_weight)
+        if (w >= 0 && w < infinity) total += w;
+    if (!(total > 0)) return 0;
+    // total < 2^e (with a margin for the rounding of the sum above): q = 2^(e - 52) leaves every
+    // path's cost at most 2^52 q and the sum of two such at most 2^53 q, whole numbers of q that a
+    // double holds exactly.
+    int e = 0;
+    std::frexp(total * (1 + 1e-9), &e);
+    return std::ldexp(1.0, e - 52);
+}
+
 CchMetric::CchMetric(const Cch& cch)
     : m_cch(&cch),
       m_forward(cch.arc_count(), infinity),
@@ -612,10 +625,12 @@ void CchMetric::customize(std::span<const double> arc_weight) {
     std::fill(m_backward_via.begin(), m_backward_via.end(), invalid_index);
     std::fill(m_forward_offset.begin(), m_forward_offset.end(), 0);
     std::fill(m_backward_offset.begin(), m_backward_offset.end(), 0);
+    m_quantum = weight_quantum(arc_weight);
     for (std::uint32_t a = 0; a < arc_weight.size(); ++a) {
-        const double w = arc_weight[a];
+        const double w = on_grid(arc_weight[a], m_quantum);
         if (!(w >= 0))
-            throw std::invalid_argument("CchMetric: arc " + std::to_string(a) + " has weight " + std::to_string(w));
+            throw std::invalid_argument("CchMetric: arc " + std::to_string(a) + " has weight " +
+                                        std::to_string(arc_weight[a]));
         const std::uint32_t c = g.m_input_arc[a];
         if (c == invalid_index) continue;
         // Strict: of equal parallel arcs the lowest id stays.
@@ -1253,6 +1268,21 @@ __attribute__((target("avx512f,avx512vl"))) std::size_t least_sum_avx512(const d
     for (const double v : lanes) best = std::min(best, v);
     return i;
 }
+
+// label[i] = min(label[i], from[i] + w) for i < n, eight at a time, up to the returned end (a
+// multiple of 8): the scalar loop's sums and minima.
+__attribute__((target("avx512f"))) std::size_t min_plus_avx512(double* label, const double* from, double w,
+                                                               std::size_t n) {
+    const __m512d add = _mm512_set1_pd(w);
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m512d sum = _mm512_add_pd(_mm512_loadu_pd(from + i), add);
+        const __m512d old = _mm512_loadu_pd(label + i);
+        // The sum where it is less, else the old value (as std::min(old, sum)).
+        _mm512_storeu_pd(label + i, _mm512_mask_blend_pd(_mm512_cmp_pd_mask(sum, old, _CMP_LT_OQ), old, sum));
+    }
+    return i;
+}
 #endif
 
 // Relaxes the upward arcs [c, end) of a rank of cost d: eight at a time where the processor can,
@@ -1841,6 +1871,10 @@ CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::Pat
                 m_in_pos[e] = c;
             }
     }
+    if (!sums) {
+        build_top_down(arcs);
+        return;
+    }
     struct Scratch {
         std::vector<double> dist, sum;
     };
@@ -1853,7 +1887,7 @@ CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::Pat
             const auto v = static_cast<std::uint32_t>(r);
             double* cost = m_cost.data() + m_offset[r];
             std::fill(cost, m_cost.data() + m_offset[r + 1], infinity);  // unreached ancestors
-            if (sums) {
+            {
                 float* sum = m_sum.data() + m_offset[r];
                 std::fill(sum, m_sum.data() + m_offset[r + 1], std::numeric_limits<float>::infinity());
                 search_up_tracked(g, v, arcs, arc_sum, by_query_arc, s.dist.data(), s.sum.data(), nullptr,
@@ -1861,11 +1895,54 @@ CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::Pat
                                       cost[m_depth[x]] = d;
                                       sum[m_depth[x]] = static_cast<float>(value);
                                   });
-            } else {
-                search_up(g, v, arcs, s.dist.data(), [&](std::uint32_t x, double d) { cost[m_depth[x]] = d; });
             }
             for (std::uint32_t x = v; x != invalid_index; x = parent[x]) s.dist[x] = infinity;
         }
+    });
+}
+
+void CchLabels::build_top_down(const CchMetric::ArcView& arcs) {
+    const std::size_t n = m_depth.size();
+    // A rank's label from its arcs' heads', which are its ancestors, their labels the first
+    // entries of its own: label(v)[i] = min over v's arcs (v, u) of weight + label(u)[i], for
+    // i <= depth(u), and 0 at v itself (entry depth(v)). The paths are those of the upward search
+    // (their first arc, then the head's least path), so the costs are its costs; each is a sum
+    // of the metric's weights, exact on their grid (CchMetric), so they are its bits too, however
+    // the additions are grouped. A parent's label comes before its children's: in preorder, the
+    // ranks whose subtrees are large first (one thread), then the small subtrees, each a task.
+    std::vector<std::uint32_t> by_preorder(n);
+    for (std::uint32_t r = 0; r < n; ++r) by_preorder[m_preorder[r]] = r;
+    const auto build = [&](std::uint32_t v) {
+        double* label = m_cost.data() + m_offset[v];
+        const std::uint32_t d = m_depth[v];
+        std::fill(label, label + d, infinity);
+        label[d] = 0;
+        for (std::uint32_t c = arcs.first[v]; c < arcs.first[v + 1]; ++c) {
+            const double w = arcs.weight[c];
+            if (!(w < infinity)) continue;
+            const std::uint32_t u = arcs.head[c];
+            const double* from = m_cost.data() + m_offset[u];
+            const std::size_t count = m_depth[u] + 1;
+            std::size_t i = 0;
+#if FLEMSIM_X86_SIMD
+            if (has_avx512 && count >= 8) i = min_plus_avx512(label, from, w, count);
+#endif
+            for (; i < count; ++i) label[i] = std::min(label[i], from[i] + w);
+        }
+    };
+    const std::uint32_t grain = std::max<std::uint32_t>(1024, static_cast<std::uint32_t>(n / 512));
+    const auto& parent = m_metric->cch().elimination_parent();
+    std::vector<std::uint32_t> subtrees;  // roots of the small subtrees, in preorder
+    for (std::uint32_t p = 0; p < n; ++p) {
+        const std::uint32_t v = by_preorder[p];
+        if (m_subtree[v] > grain)
+            build(v);
+        else if (parent[v] == invalid_index || m_subtree[parent[v]] > grain)
+            subtrees.push_back(v);
+    }
+    tbb::parallel_for(std::size_t{0}, subtrees.size(), [&](std::size_t k) {
+        const std::uint32_t root = subtrees[k];
+        for (std::uint32_t p = m_preorder[root]; p < m_preorder[root] + m_subtree[root]; ++p) build(by_preorder[p]);
     });
 }
 

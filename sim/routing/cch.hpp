@@ -32,6 +32,7 @@
 // a query keeps the first predecessor found (the lowest rank) and meets at the lowest-ranked
 // common ancestor with the least cost. Such a path may differ from Dijkstra's (which breaks ties by
 // node id) but has the same cost.
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -156,9 +157,25 @@ private:
     std::uint64_t m_triangle_count = 0;
 };
 
+// The grid a metric's weights are rounded to (CchMetric): the power of two q for which the sum of
+// the finite weights `arc_weight` is below 2^52 q (0 when they are all 0). Every cost the hierarchy
+// adds up, a path's or two paths' together, is then a whole number of q below 2^53 q: exact in a
+// double, the same bits whatever the order of the additions. On the 100,000-node grid q is 2^-29
+// to 2^-27 s (2 to 7 ns) by mode; on Flemingsberg's network (4,400 nodes) 2^-35 to 2^-32 s.
+double weight_quantum(std::span<const double> arc_weight);
+// `w` rounded to the nearest multiple of q (ties to even); +inf, and every w when q is 0, as it is.
+inline double on_grid(double w, double q) {
+    return q > 0 && w < std::numeric_limits<double>::infinity() ? std::nearbyint(w / q) * q : w;
+}
+
 // Weights of one metric on a Cch: per upward arc the cost from tail to head (forward) and from
 // head to tail (backward), and how each was reached (an original arc, or the middle node of a
 // lower triangle) for path unpacking. The Cch must outlive the metric.
+// The weights are the arcs' rounded to a grid fine enough to hold every cost exactly
+// (weight_quantum, on_grid): each cost is the exact sum of the rounded weights along its path, so
+// the queries, the trees, the labels and the many-to-many give the same bits for the same pair
+// whichever way they add it up. A cost differs from Dijkstra's on the weights as given by at most
+// half a grid step an arc (besides Dijkstra's own rounding).
 class CchMetric {
 public:
     explicit CchMetric(const Cch& cch);  // every arc absent until customize()
@@ -234,6 +251,8 @@ public:
     ArcView query_arcs(bool forward) const;
     // Upward arcs kept for queries, forward and backward (the arc count of each when unpruned).
     std::size_t query_arc_count(bool forward) const;
+    // The grid of this customization's weights (weight_quantum).
+    double quantum() const { return m_quantum; }
 
 private:
     struct QueryArcs {
@@ -241,6 +260,7 @@ private:
         std::vector<double> weight;
     };
     const Cch* m_cch;
+    double m_quantum = 0;
     QueryArcs m_query_forward, m_query_backward;
     std::vector<double> m_forward;
     std::vector<double> m_backward;
@@ -538,6 +558,9 @@ public:
     void down_path(std::uint32_t v, std::uint32_t a, std::vector<std::uint32_t>& up_arcs) const;
 
 private:
+    // The labels from the top of the elimination tree down, each from its arcs' heads' (no sums).
+    void build_top_down(const CchMetric::ArcView& arcs);
+
     const CchMetric* m_metric;
     bool m_forward;
     bool m_source_side = false;

@@ -805,6 +805,58 @@ bool same_query_arcs(const CchMetric& a, const CchMetric& b, bool forward) {
 
 }  // namespace
 
+TEST_CASE("costs on the weights' grid are exact: trees, labels from the top down and queries agree bit for bit") {
+    // weight_quantum by hand: weights summing to 3 (< 2^2) lie on a grid of 2^(2 - 52).
+    const std::vector<double> three{1.0, 0.5, 1.5, inf, 0.0};
+    CHECK(routing::weight_quantum(three) == std::ldexp(1.0, -50));
+    CHECK(routing::weight_quantum(std::vector<double>{0.0, inf}) == 0.0);
+    CHECK(routing::on_grid(0.1, 0.25) == 0.0);
+    CHECK(routing::on_grid(0.2, 0.25) == 0.25);
+    CHECK(routing::on_grid(inf, 0.25) == inf);
+    CHECK(routing::on_grid(0.1, 0.0) == 0.1);
+    std::size_t differ_before = 0;
+    for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+        INFO("seed ", seed);
+        const auto t = random_graph(seed, 50, 1500);
+        const Cch cch(t.graph, t.x, t.y);
+        for (const bool prune : {false, true}) {
+            CchMetric metric(cch, t.graph.time_s);
+            if (prune) metric.prune_for_queries();
+            const double q = metric.quantum();
+            // Every weight a whole number of q, within half a step of the arc's own.
+            for (const double w : metric.forward_weight())
+                if (w < inf) REQUIRE(std::fmod(w, q) == 0.0);
+            for (std::uint32_t a = 0; a < t.graph.arc_count(); ++a)
+                REQUIRE(std::abs(routing::on_grid(t.graph.time_s[a], q) - t.graph.time_s[a]) <= q / 2);
+            // Labels from the top down (without sums) and by a search per node (with sums): the
+            // same bits, entry for entry, both directions.
+            const auto sums = metric.path_sums(t.graph.length_m);
+            const auto n = cch.node_count();
+            for (const bool forward : {false, true})
+                CHECK(same_labels(CchLabels(metric, forward), CchLabels(metric, forward, &sums), n));
+            // A one-to-all tree and the queries: the same bits (before the grid, equal up to rounding).
+            CchOneToAll phast(metric);
+            CchQuery query(metric);
+            core::Rng rng(seed, core::Stream::person_attributes, 0xccb);
+            for (int i = 0; i < 4; ++i) {
+                const auto s = static_cast<std::uint32_t>(rng.below(static_cast<std::uint32_t>(n)));
+                phast.run(s);
+                for (std::uint32_t v = 0; v < n; ++v) REQUIRE(phast.cost(v) == query.run(s, v));
+            }
+        }
+        // Without the grid (the same graph with its times rounded to a float's and summed in
+        // another order by the search), labels built from the top down would differ in the last
+        // bits: shown by adding one path's weights both ways.
+        double up = 0, down = 0;
+        for (std::uint32_t a = 0; a < std::min<std::size_t>(t.graph.arc_count(), 40); ++a) up += t.graph.time_s[a];
+        for (std::uint32_t a = static_cast<std::uint32_t>(std::min<std::size_t>(t.graph.arc_count(), 40)); a-- > 0;)
+            down += t.graph.time_s[a];
+        differ_before += up != down;
+    }
+    // Real-valued weights (the even seeds) do round differently in another order.
+    CHECK(differ_before > 0);
+}
+
 TEST_CASE("labels built in the memory of others, and query graphs made again, are those built anew") {
     for (std::uint64_t seed = 21; seed <= 32; ++seed) {
         INFO("seed ", seed);
