@@ -1901,49 +1901,108 @@ CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::Pat
     });
 }
 
-void CchLabels::build_top_down(const CchMetric::ArcView& arcs) {
+namespace {
+
+// Rank v's label (depth + 1 entries, root first) from its query arcs' heads' labels, which are its
+// ancestors, their labels the first entries of its own: label[i] = min over v's arcs (v, u) of
+// weight + label(u)[i], for i <= depth(u), and 0 at v itself (entry depth(v)). The paths are those
+// of the upward search (their first arc, then the head's least path), so the costs are its costs;
+// each is a sum of the metric's weights, exact on their grid (CchMetric), so they are its bits
+// too, however the additions are grouped. `head_label(u)` gives head u's label.
+template <class HeadLabel>
+void label_from_heads(double* label, std::uint32_t v, const CchMetric::ArcView& arcs,
+                      const std::vector<std::uint32_t>& depth, HeadLabel&& head_label) {
+    const std::uint32_t d = depth[v];
+    std::fill(label, label + d, infinity);
+    label[d] = 0;
+    for (std::uint32_t c = arcs.first[v]; c < arcs.first[v + 1]; ++c) {
+        const double w = arcs.weight[c];
+        if (!(w < infinity)) continue;
+        const std::uint32_t u = arcs.head[c];
+        const double* from = head_label(u);
+        const std::size_t count = depth[u] + 1;
+        std::size_t i = 0;
+#if FLEMSIM_X86_SIMD
+        if (has_avx512 && count >= 8) i = min_plus_avx512(label, from, w, count);
+#endif
+        for (; i < count; ++i) label[i] = std::min(label[i], from[i] + w);
+    }
+}
+
+}  // namespace
+
+template <class Crown, class Subtree>
+void CchLabels::top_down(Crown&& crown, Subtree&& subtree) const {
+    // A parent's label comes before its children's: in preorder, the ranks whose subtrees are large
+    // (the crown) first, on one thread, then the small subtrees, each a task.
     const std::size_t n = m_depth.size();
-    // A rank's label from its arcs' heads', which are its ancestors, their labels the first
-    // entries of its own: label(v)[i] = min over v's arcs (v, u) of weight + label(u)[i], for
-    // i <= depth(u), and 0 at v itself (entry depth(v)). The paths are those of the upward search
-    // (their first arc, then the head's least path), so the costs are its costs; each is a sum
-    // of the metric's weights, exact on their grid (CchMetric), so they are its bits too, however
-    // the additions are grouped. A parent's label comes before its children's: in preorder, the
-    // ranks whose subtrees are large first (one thread), then the small subtrees, each a task.
     std::vector<std::uint32_t> by_preorder(n);
     for (std::uint32_t r = 0; r < n; ++r) by_preorder[m_preorder[r]] = r;
-    const auto build = [&](std::uint32_t v) {
-        double* label = m_cost.data() + m_offset[v];
-        const std::uint32_t d = m_depth[v];
-        std::fill(label, label + d, infinity);
-        label[d] = 0;
-        for (std::uint32_t c = arcs.first[v]; c < arcs.first[v + 1]; ++c) {
-            const double w = arcs.weight[c];
-            if (!(w < infinity)) continue;
-            const std::uint32_t u = arcs.head[c];
-            const double* from = m_cost.data() + m_offset[u];
-            const std::size_t count = m_depth[u] + 1;
-            std::size_t i = 0;
-#if FLEMSIM_X86_SIMD
-            if (has_avx512 && count >= 8) i = min_plus_avx512(label, from, w, count);
-#endif
-            for (; i < count; ++i) label[i] = std::min(label[i], from[i] + w);
-        }
-    };
-    const std::uint32_t grain = std::max<std::uint32_t>(1024, static_cast<std::uint32_t>(n / 512));
+    const std::uint32_t grain = top_down_grain();
     const auto& parent = m_metric->cch().elimination_parent();
     std::vector<std::uint32_t> subtrees;  // roots of the small subtrees, in preorder
     for (std::uint32_t p = 0; p < n; ++p) {
         const std::uint32_t v = by_preorder[p];
         if (m_subtree[v] > grain)
-            build(v);
+            crown(v);
         else if (parent[v] == invalid_index || m_subtree[parent[v]] > grain)
             subtrees.push_back(v);
     }
     tbb::parallel_for(std::size_t{0}, subtrees.size(), [&](std::size_t k) {
         const std::uint32_t root = subtrees[k];
-        for (std::uint32_t p = m_preorder[root]; p < m_preorder[root] + m_subtree[root]; ++p) build(by_preorder[p]);
+        subtree(std::span<const std::uint32_t>(by_preorder.data() + m_preorder[root], m_subtree[root]));
     });
+}
+
+std::uint32_t CchLabels::top_down_grain() const {
+    return std::max<std::uint32_t>(1024, static_cast<std::uint32_t>(m_depth.size() / 512));
+}
+
+void CchLabels::build_top_down(const CchMetric::ArcView& arcs) {
+    const auto label = [&](std::uint32_t u) -> double* { return m_cost.data() + m_offset[u]; };
+    const auto build = [&](std::uint32_t v) { label_from_heads(label(v), v, arcs, m_depth, label); };
+    top_down(build, [&](std::span<const std::uint32_t> ranks) {
+        for (const auto v : ranks) build(v);
+    });
+}
+
+void CchLabels::sweep(bool forward, std::span<const std::uint8_t> wanted,
+                      const std::function<void(std::uint32_t node, const double* label)>& visit) const {
+    const Cch& g = m_metric->cch();
+    const std::size_t n = m_depth.size();
+    if (wanted.size() != n) throw std::invalid_argument("CchLabels::sweep: one flag per node");
+    const auto arcs = m_metric->query_arcs(forward);
+    const std::uint32_t grain = top_down_grain();
+    std::uint32_t deepest = 0;
+    for (const auto d : m_depth) deepest = std::max(deepest, d);
+    // The crown's labels are kept (each by its own offset); a small subtree's ranks find their
+    // ancestors there or on their task's path: the label of the path's rank at depth d lies at
+    // d (d + 1) / 2 in the task's buffer, the last rank of that depth in preorder being the one
+    // on the path.
+    std::vector<std::uint64_t> crown_at(n, std::numeric_limits<std::uint64_t>::max());
+    std::uint64_t crown_size = 0;
+    for (std::uint32_t r = 0; r < n; ++r)
+        if (m_subtree[r] > grain) crown_at[r] = crown_size, crown_size += m_depth[r] + 1;
+    std::vector<double> crown(crown_size);
+    const auto slot = [](std::uint32_t d) { return static_cast<std::size_t>(d) * (d + 1) / 2; };
+    tbb::enumerable_thread_specific<std::vector<double>> paths([&] { return std::vector<double>(slot(deepest + 1)); });
+    top_down(
+        [&](std::uint32_t v) {
+            double* label = crown.data() + crown_at[v];
+            label_from_heads(label, v, arcs, m_depth, [&](std::uint32_t u) { return crown.data() + crown_at[u]; });
+            if (wanted[g.node_at(v)]) visit(g.node_at(v), label);
+        },
+        [&](std::span<const std::uint32_t> ranks) {
+            auto& path = paths.local();
+            for (const auto v : ranks) {
+                double* label = path.data() + slot(m_depth[v]);
+                label_from_heads(label, v, arcs, m_depth, [&](std::uint32_t u) -> const double* {
+                    return crown_at[u] != std::numeric_limits<std::uint64_t>::max() ? crown.data() + crown_at[u]
+                                                                                    : path.data() + slot(m_depth[u]);
+                });
+                if (wanted[g.node_at(v)]) visit(g.node_at(v), label);
+            }
+        });
 }
 
 void CchLabels::down_path(std::uint32_t v, std::uint32_t a, std::vector<std::uint32_t>& up_arcs) const {
@@ -1988,6 +2047,7 @@ void CchLabelQuery::from_source(std::uint32_t source) {
     const std::uint32_t s = g.rank(source);
     const std::size_t size = m_to.depth(s) + 1;
     const bool sums = m_to.has_sums();
+    m_by_label = false;
     m_path.resize(size);
     for (std::uint32_t x = s, i = static_cast<std::uint32_t>(size); x != invalid_index; x = parent[x]) m_path[--i] = x;
     if (m_from) {
@@ -2007,6 +2067,17 @@ void CchLabelQuery::from_source(std::uint32_t source) {
                           if (sums) m_sum[m_to.depth(x)] = value;
                       });
     for (std::uint32_t x = s; x != invalid_index; x = parent[x]) m_dist[x] = infinity;
+}
+
+void CchLabelQuery::from_label(std::uint32_t source, const double* label) {
+    if (m_to.has_sums()) throw std::logic_error("CchLabelQuery::from_label: target labels with sums");
+    const auto& parent = m_to.metric().cch().elimination_parent();
+    const std::uint32_t s = m_to.metric().cch().rank(source);
+    const std::size_t size = m_to.depth(s) + 1;
+    m_path.resize(size);
+    for (std::uint32_t x = s, i = static_cast<std::uint32_t>(size); x != invalid_index; x = parent[x]) m_path[--i] = x;
+    m_cost.assign(label, label + size);
+    m_by_label = true;
 }
 
 double CchLabelQuery::to(std::uint32_t target) {
@@ -2042,6 +2113,7 @@ double CchLabelQuery::to(std::uint32_t target) {
 }
 
 bool CchLabelQuery::path(std::vector<std::uint32_t>& arcs) {
+    if (m_by_label) throw std::logic_error("CchLabelQuery::path: the source's side came from from_label()");
     if (!(m_last_cost < infinity)) return false;
     const CchMetric& metric = m_to.metric();
     const auto& tail = metric.cch().up_tail();

@@ -34,6 +34,7 @@
 // node id) but has the same cost.
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <span>
@@ -557,9 +558,23 @@ public:
     // (its arcs in, from a reverse index of the query arcs). `a` must have a finite cost.
     void down_path(std::uint32_t v, std::uint32_t a, std::vector<std::uint32_t>& up_arcs) const;
 
+    // The labels of direction `forward` of this metric, each built from the top of the tree down
+    // as labels without sums are (the same bits), but not kept: visit(node, label) for each node
+    // with wanted[node] set, its label of depth(rank(node)) + 1 entries, root first, valid during
+    // the call. The calls come from several threads at once, each node's once. Memory: the labels
+    // of the ranks with large subtrees (39 MiB for the bike on the 100,000-node grid) and, per thread,
+    // those of one path from the root (6.8 MiB there), instead of every label (693 MiB).
+    void sweep(bool forward, std::span<const std::uint8_t> wanted,
+               const std::function<void(std::uint32_t node, const double* label)>& visit) const;
+
 private:
     // The labels from the top of the elimination tree down, each from its arcs' heads' (no sums).
     void build_top_down(const CchMetric::ArcView& arcs);
+    // crown(rank) for each rank whose subtree is large, in preorder, on one thread; then
+    // subtree(ranks) for each small subtree (its ranks in preorder), in parallel.
+    template <class Crown, class Subtree>
+    void top_down(Crown&& crown, Subtree&& subtree) const;
+    std::uint32_t top_down_grain() const;
 
     const CchMetric* m_metric;
     bool m_forward;
@@ -585,6 +600,9 @@ public:
     // null; `sums` (the metric's path_sums) when `to` has sums and `from` is null.
     CchLabelQuery(const CchLabels& to, const CchLabels* from, const CchMetric::PathSums* sums = nullptr);
     void from_source(std::uint32_t source);
+    // The source's side given: its forward label (CchLabels::sweep), for costs only (target labels
+    // without sums; no path()). Valid while `label` is.
+    void from_label(std::uint32_t source, const double* label);
     // Cost from the last source to `target` (+inf if unreachable).
     double to(std::uint32_t target);
     // The path sum of the last to() (the least-cost path meeting at the lowest rank); needs sums.
@@ -611,6 +629,7 @@ private:
     std::size_t m_meet = 0;                    // its meeting, as an index in m_path
     double m_last_cost = 0;
     double m_last_sum = 0;
+    bool m_by_label = false;  // the source's side from from_label()
 };
 
 }  // namespace flemsim::routing

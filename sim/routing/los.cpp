@@ -831,9 +831,8 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     // speed (as the trees'), the car's the path sums along the meeting's path. One mode at a time,
     // so that one mode's labels are in memory, each in the memory of the mode's before
     // (CchLabels::Storage). Labels without lengths are built from the top of the hierarchy down
-    // (0.3 s on the 100,000-node grid), so the forward ones cost less than a search per origin
-    // (the bike, one-way streets making its metric differ both ways: 4.5 against 0.5 s of
-    // queries for a quarter of a million agents); with lengths, labels are a search per node.
+    // (0.3 s on the 100,000-node grid), so the forward ones, made one at a time as the origins
+    // need them, cost less than a search per origin; with lengths, labels are a search per node.
     CchLabels::Storage storage;
     for (std::size_t k = 0; k < 3; ++k) {
         if (!by_labels[k]) continue;
@@ -846,25 +845,39 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         auto kept = std::make_unique<CchLabels>(m, false, lengths ? &sums : nullptr, std::move(storage));
         const CchLabels& labels = *kept;
         const double speed = mode == Mode::walk ? ctx.params.walk_speed_mps : ctx.params.bike_speed_mps;
-        std::optional<CchLabels> forward;
-        if (!lengths && !labels.source_side()) forward.emplace(m, true);
-        const CchLabels* source_side = forward ? &*forward : labels.source_side();
+        // A metric that differs both ways without lengths (the bike's, on one-way streets): each
+        // origin's side from its forward label, made from the top down and dropped after use
+        // (CchLabels::sweep), instead of a search per origin.
+        const bool sweep = !lengths && !labels.source_side();
         tbb::enumerable_thread_specific<CchLabelQuery> queries(
-            [&] { return CchLabelQuery(labels, source_side, lengths ? &sums : nullptr); });
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16), [&](const tbb::blocked_range<std::size_t>& r) {
-            CchLabelQuery& q = queries.local();
-            for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
-                if (first[origin] == first[origin + 1]) continue;
-                q.from_source(static_cast<std::uint32_t>(origin));
-                for (std::uint32_t x = first[origin]; x < first[origin + 1]; ++x) {
-                    const std::uint32_t t = order[x];
-                    const double time_s = q.to(trip_dest_node(pop, trip_person[t], t));
-                    if (!(time_s < unreachable)) continue;
-                    los.available[t] |= put_street(t, mode, time_s, lengths ? q.sum() : time_s * speed);
-                }
+            [&] { return CchLabelQuery(labels, labels.source_side(), lengths ? &sums : nullptr); });
+        const auto answer = [&](CchLabelQuery& q, std::size_t origin) {
+            for (std::uint32_t x = first[origin]; x < first[origin + 1]; ++x) {
+                const std::uint32_t t = order[x];
+                const double time_s = q.to(trip_dest_node(pop, trip_person[t], t));
+                if (!(time_s < unreachable)) continue;
+                los.available[t] |= put_street(t, mode, time_s, lengths ? q.sum() : time_s * speed);
             }
-        });
-        forward.reset();  // not held through the next mode's labels
+        };
+        if (sweep) {
+            std::vector<std::uint8_t> wanted(m.cch().node_count(), 0);
+            for (std::size_t n = 0; n < nodes && n < wanted.size(); ++n) wanted[n] = first[n] != first[n + 1];
+            labels.sweep(true, wanted, [&](std::uint32_t origin, const double* label) {
+                CchLabelQuery& q = queries.local();
+                q.from_label(origin, label);
+                answer(q, origin);
+            });
+        } else {
+            tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16),
+                              [&](const tbb::blocked_range<std::size_t>& r) {
+                                  CchLabelQuery& q = queries.local();
+                                  for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
+                                      if (first[origin] == first[origin + 1]) continue;
+                                      q.from_source(static_cast<std::uint32_t>(origin));
+                                      answer(q, origin);
+                                  }
+                              });
+        }
         if (mode == Mode::car && keep_car_labels) {
             kept->drop_sums();
             ctx.cchs->keep_car_labels(std::move(kept));

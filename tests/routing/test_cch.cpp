@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <tbb/enumerable_thread_specific.h>
 
 #include <tbb/global_control.h>
 
@@ -815,9 +816,12 @@ TEST_CASE("costs on the weights' grid are exact: trees, labels from the top down
     CHECK(routing::on_grid(inf, 0.25) == inf);
     CHECK(routing::on_grid(0.1, 0.0) == 0.1);
     std::size_t differ_before = 0;
-    for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    // Random graphs, and (seed 13) a 64 x 64 grid with one-way streets, whose ranks with subtrees
+    // over 1,024 nodes the sweep below keeps.
+    for (std::uint64_t seed = 1; seed <= 13; ++seed) {
         INFO("seed ", seed);
-        const auto t = random_graph(seed, 50, 1500);
+        core::Rng grid_rng(seed, core::Stream::person_attributes, 0xccd);
+        const auto t = seed <= 12 ? random_graph(seed, 50, 1500) : random_grid(64, 64, grid_rng);
         const Cch cch(t.graph, t.x, t.y);
         for (const bool prune : {false, true}) {
             CchMetric metric(cch, t.graph.time_s);
@@ -834,6 +838,35 @@ TEST_CASE("costs on the weights' grid are exact: trees, labels from the top down
             const auto n = cch.node_count();
             for (const bool forward : {false, true})
                 CHECK(same_labels(CchLabels(metric, forward), CchLabels(metric, forward, &sums), n));
+            // The forward labels swept, not kept (CchLabels::sweep: the ranks of subtrees over 1,024
+            // nodes kept, on the larger of these graphs, the others on a path per task): the
+            // wanted nodes' labels, once each, those built, bit for bit; a label query from them
+            // answers as one from a search.
+            {
+                const CchLabels to(metric, false), from(metric, true);
+                core::Rng pick(seed, core::Stream::person_attributes, 0xccc);
+                std::vector<std::uint8_t> wanted(n, 0);
+                for (std::size_t v = 0; v < n; ++v) wanted[v] = pick.bernoulli(0.3);
+                std::vector<int> seen(n, 0);
+                std::vector<std::uint8_t> same(n, 0);
+                std::vector<std::uint8_t> answers_agree(n, 1);
+                tbb::enumerable_thread_specific<CchLabelQuery> by_label([&] { return CchLabelQuery(to, nullptr); });
+                to.sweep(true, wanted, [&](std::uint32_t v, const double* label) {
+                    ++seen[v];
+                    const std::uint32_t r = cch.rank(v);
+                    same[v] = std::equal(label, label + from.depth(r) + 1, from.cost(r));
+                    auto& q = by_label.local();
+                    CchLabelQuery search(to, nullptr);
+                    q.from_label(v, label);
+                    search.from_source(v);
+                    for (std::uint32_t t = 0; t < n; t += 7) answers_agree[v] &= q.to(t) == search.to(t);
+                });
+                for (std::size_t v = 0; v < n; ++v) {
+                    REQUIRE(seen[v] == wanted[v]);
+                    if (wanted[v]) REQUIRE(same[v]);
+                    REQUIRE(answers_agree[v]);
+                }
+            }
             // A one-to-all tree and the queries: the same bits (before the grid, equal up to rounding).
             CchOneToAll phast(metric);
             CchQuery query(metric);
