@@ -28,8 +28,9 @@
 // - issue 17, exact hierarchy costs: the CCH rounds each metric's weights to a grid of a power
 //   of two fine enough that every cost is an exact sum (2^-32 s or finer on Flemingsberg), so
 //   paths of equal time found in another order of additions now tie exactly and take the
-//   documented tie rule: on Flemingsberg 2017, 49 of 148,188 trips drive another route of the
-//   same time (mode shares and counts unchanged). The tiny scenario's digest is unchanged.
+//   documented tie rule: on Flemingsberg 2017, 49 of 148,188 car trips take another route of
+//   equal time, 46 arriving at the same second (mode shares and counts unchanged). The tiny
+//   scenario's digest is unchanged.
 #include <doctest/doctest.h>
 
 #include <tbb/global_control.h>
