@@ -1856,21 +1856,7 @@ CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::Pat
         m_sum.resize(m_offset[n]);
     }
     const auto arcs = metric.query_arcs(forward);
-    {
-        // The reverse index of the direction's query arcs (tails taken in ascending order).
-        m_in_first.assign(n + 1, 0);
-        for (std::size_t c = 0; c < arcs.first[n]; ++c) ++m_in_first[arcs.head[c] + 1];
-        for (std::size_t r = 0; r < n; ++r) m_in_first[r + 1] += m_in_first[r];
-        m_in_tail.resize(arcs.first[n]);
-        m_in_pos.resize(arcs.first[n]);
-        std::vector<std::uint32_t> at(m_in_first.begin(), m_in_first.end() - 1);
-        for (std::uint32_t r = 0; r < n; ++r)
-            for (std::uint32_t c = arcs.first[r]; c < arcs.first[r + 1]; ++c) {
-                const std::uint32_t e = at[arcs.head[c]]++;
-                m_in_tail[e] = r;
-                m_in_pos[e] = c;
-            }
-    }
+    m_in = ReverseIndex(arcs, n);
     if (!sums) {
         build_top_down(arcs);
         return;
@@ -2005,14 +1991,45 @@ void CchLabels::sweep(bool forward, std::span<const std::uint8_t> wanted,
         });
 }
 
+CchLabels::ReverseIndex::ReverseIndex(const CchMetric::ArcView& arcs, std::size_t n) {
+    // Tails taken in ascending order.
+    first.assign(n + 1, 0);
+    for (std::size_t c = 0; c < arcs.first[n]; ++c) ++first[arcs.head[c] + 1];
+    for (std::size_t r = 0; r < n; ++r) first[r + 1] += first[r];
+    tail.resize(arcs.first[n]);
+    pos.resize(arcs.first[n]);
+    std::vector<std::uint32_t> at(first.begin(), first.end() - 1);
+    for (std::uint32_t r = 0; r < n; ++r)
+        for (std::uint32_t c = arcs.first[r]; c < arcs.first[r + 1]; ++c) {
+            const std::uint32_t e = at[arcs.head[c]]++;
+            tail[e] = r;
+            pos[e] = c;
+        }
+}
+
+void CchLabels::keep_other_index() {
+    if (m_other_in.first.empty())
+        m_other_in = ReverseIndex(m_metric->query_arcs(!m_forward), m_metric->cch().node_count());
+}
+
 void CchLabels::down_path(std::uint32_t v, std::uint32_t a, std::vector<std::uint32_t>& up_arcs) const {
-    const auto arcs = m_metric->query_arcs(m_forward);
-    const double* label = cost(v);
+    down_path(m_forward, m_in, cost(v), v, a, up_arcs);
+}
+
+void CchLabels::other_down_path(const double* label, std::uint32_t v, std::uint32_t a,
+                                std::vector<std::uint32_t>& up_arcs) const {
+    if (m_other_in.first.empty()) throw std::logic_error("CchLabels::other_down_path: no keep_other_index()");
+    down_path(!m_forward, m_other_in, label, v, a, up_arcs);
+}
+
+void CchLabels::down_path(bool forward, const ReverseIndex& in, const double* label, std::uint32_t v, std::uint32_t a,
+                          std::vector<std::uint32_t>& up_arcs) const {
+    const auto arcs = m_metric->query_arcs(forward);
     while (a != v) {
         const double at = label[m_depth[a]];
         std::uint32_t next = invalid_index;
-        for (std::uint32_t e = m_in_first[a]; e < m_in_first[a + 1]; ++e) {
-            const std::uint32_t b = m_in_tail[e], c = m_in_pos[e];
+        for (std::uint32_t e = in.first[a]; e < in.first[a + 1]; ++e) {
+            const std::uint32_t b = in.tail[e], c = in.pos[e];
             if (ancestor(b, v) && label[m_depth[b]] + arcs.weight[c] == at) {
                 up_arcs.push_back(arcs.arc ? arcs.arc[c] : c);
                 next = b;
@@ -2113,14 +2130,15 @@ double CchLabelQuery::to(std::uint32_t target) {
 }
 
 bool CchLabelQuery::path(std::vector<std::uint32_t>& arcs) {
-    if (m_by_label) throw std::logic_error("CchLabelQuery::path: the source's side came from from_label()");
     if (!(m_last_cost < infinity)) return false;
     const CchMetric& metric = m_to.metric();
     const auto& tail = metric.cch().up_tail();
     const std::uint32_t meeting = m_path[m_meet], source = m_path.back();
     // The source's side, from the meeting down to the source, unpacked upward in reverse.
     m_up.clear();
-    if (m_from) {
+    if (m_by_label) {
+        m_to.other_down_path(m_cost.data(), source, meeting, m_up);
+    } else if (m_from) {
         m_from->down_path(source, meeting, m_up);
     } else {
         const auto forward = metric.query_arcs(true);

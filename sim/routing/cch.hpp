@@ -566,6 +566,12 @@ public:
     // those of one path from the root (6.8 MiB there), instead of every label (693 MiB).
     void sweep(bool forward, std::span<const std::uint8_t> wanted,
                const std::function<void(std::uint32_t node, const double* label)>& visit) const;
+    // For the paths of the other direction's labels (swept): keep_other_index() makes the reverse
+    // index of that direction's query arcs (8 bytes an arc) once; other_down_path() is
+    // down_path() for rank v whose label of that direction is `label`.
+    void keep_other_index();
+    void other_down_path(const double* label, std::uint32_t v, std::uint32_t a,
+                         std::vector<std::uint32_t>& up_arcs) const;
 
 private:
     // The labels from the top of the elimination tree down, each from its arcs' heads' (no sums).
@@ -585,9 +591,18 @@ private:
     std::vector<std::uint64_t> m_offset;    // by rank: its label's first entry
     Storage m_cost;
     std::vector<float, Uninitialised<float>> m_sum;
-    // The direction's query arcs by head: rank h's are [m_in_first[h], m_in_first[h + 1]), tails
-    // ascending, each its tail and position in query_arcs().
-    std::vector<std::uint32_t> m_in_first, m_in_tail, m_in_pos;
+    // A direction's query arcs by head: rank h's are [first[h], first[h + 1]), tails ascending,
+    // each its tail and position in query_arcs().
+    struct ReverseIndex {
+        std::vector<std::uint32_t> first, tail, pos;
+        ReverseIndex() = default;
+        ReverseIndex(const CchMetric::ArcView& arcs, std::size_t n);
+    };
+    ReverseIndex m_in;
+    // The other direction's (keep_other_index), for the paths of swept labels.
+    ReverseIndex m_other_in;
+    void down_path(bool forward, const ReverseIndex& in, const double* label, std::uint32_t v, std::uint32_t a,
+                   std::vector<std::uint32_t>& up_arcs) const;
 };
 
 // One source's queries on labels: the target's side from its (backward) label, the source's from
@@ -600,8 +615,8 @@ public:
     // null; `sums` (the metric's path_sums) when `to` has sums and `from` is null.
     CchLabelQuery(const CchLabels& to, const CchLabels* from, const CchMetric::PathSums* sums = nullptr);
     void from_source(std::uint32_t source);
-    // The source's side given: its forward label (CchLabels::sweep), for costs only (target labels
-    // without sums; no path()). Valid while `label` is.
+    // The source's side given: its forward label (CchLabels::sweep), for target labels without
+    // sums (the label is copied); path() then needs the target labels' keep_other_index().
     void from_label(std::uint32_t source, const double* label);
     // Cost from the last source to `target` (+inf if unreachable).
     double to(std::uint32_t target);

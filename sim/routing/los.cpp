@@ -1023,59 +1023,80 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         for (std::uint32_t k = first[h]; k < first[h + 1]; ++k)
             if (k == first[h] || queries[order[k]].from != queries[order[k - 1]].from) group.push_back(k);
         group.push_back(first[h + 1]);
+        // Origins' sides from the forward labels, swept (CchLabels::sweep), where the labels are
+        // not their own source side (the car's metric differs both ways): the same costs and
+        // paths as a search per origin, the searches' work saved.
+        const bool sweep = labels && !labels->source_side();
+        if (sweep) labels->keep_other_index();
+        // Group g's queries (one origin's), its source's side from `label` when swept.
+        const auto answer_group = [&](Local& l, std::size_t g, const double* label) {
+            if (labels && !l.labelled) l.labelled.emplace(*labels, labels->source_side());
+            // The source's whole search serves two destinations or more. One, asked once or
+            // several times (the replanning's departures in one hour), goes by one query, its
+            // source side pruned above the meeting as well: on a million agents' day 28.9 -> 27.5
+            // s for the step (RESULTS.md).
+            bool shared_source = false;
+            for (std::uint32_t k = group[g] + 1; k < group[g + 1] && !shared_source; ++k)
+                shared_source = queries[order[k]].to != queries[order[k - 1]].to;
+            if (label)
+                l.labelled->from_label(queries[order[group[g]]].from, label);
+            else if (labels)
+                l.labelled->from_source(queries[order[group[g]]].from);
+            else if (shared_source)
+                l.query->from(metric, queries[order[group[g]]].from);
+            std::array<std::uint32_t, 2> span{};  // the last answer's arcs in l.arcs
+            for (std::uint32_t k = group[g]; k < group[g + 1]; ++k) {
+                const std::uint32_t q = order[k];
+                if (k > group[g] && queries[q].to == queries[order[k - 1]].to) {
+                    const std::uint32_t same = order[k - 1];
+                    if (!out.found[same]) continue;
+                    out.found[q] = 1;
+                    out.time_s[q] = out.time_s[same];
+                    out.length_m[q] = out.length_m[same];
+                    if (arcs) l.spans.push_back({q, span[0], span[1]});
+                    continue;
+                }
+                double time_s = 0, length_m = 0;
+                if (labels) {
+                    l.labelled->to(queries[q].to);
+                    l.path.clear();
+                    if (!l.labelled->path(l.path)) continue;
+                    for (const auto a : l.path) time_s += m_ctx.car.time_s[a], length_m += m_ctx.car.length_m[a];
+                } else if (!(shared_source ? l.query->to(m_ctx.car, queries[q].to, time_s, length_m, times)
+                                           : l.query->run(metric, m_ctx.car, queries[q].from, queries[q].to, time_s,
+                                                          length_m, times))) {
+                    continue;
+                }
+                out.found[q] = 1;
+                out.time_s[q] = time_s;
+                out.length_m[q] = length_m;
+                if (!arcs) continue;
+                const auto& path = labels ? l.path : l.query->arcs();
+                span = {static_cast<std::uint32_t>(l.arcs.size()), static_cast<std::uint32_t>(path.size())};
+                l.spans.push_back({q, span[0], span[1]});
+                l.arcs.insert(l.arcs.end(), path.begin(), path.end());
+            }
+        };
         const auto answer_hour = [&] {
-            tbb::parallel_for(
-                tbb::blocked_range<std::size_t>(0, group.size() - 1, 16),
-                [&](const tbb::blocked_range<std::size_t>& r) {
-                    Local& l = local.local();
-                    if (labels && !l.labelled) l.labelled.emplace(*labels, labels->source_side());
-                    for (std::size_t g = r.begin(); g != r.end(); ++g) {
-                        // The source's whole search serves two destinations or more. One, asked
-                        // once or several times (the replanning's departures in one hour), goes by
-                        // one query, its source side pruned above the meeting as well: on a
-                        // million agents' day 28.9 -> 27.5 s for the step (RESULTS.md).
-                        bool shared_source = false;
-                        for (std::uint32_t k = group[g] + 1; k < group[g + 1] && !shared_source; ++k)
-                            shared_source = queries[order[k]].to != queries[order[k - 1]].to;
-                        if (labels)
-                            l.labelled->from_source(queries[order[group[g]]].from);
-                        else if (shared_source)
-                            l.query->from(metric, queries[order[group[g]]].from);
-                        std::array<std::uint32_t, 2> span{};  // the last answer's arcs in l.arcs
-                        for (std::uint32_t k = group[g]; k < group[g + 1]; ++k) {
-                            const std::uint32_t q = order[k];
-                            if (k > group[g] && queries[q].to == queries[order[k - 1]].to) {
-                                const std::uint32_t same = order[k - 1];
-                                if (!out.found[same]) continue;
-                                out.found[q] = 1;
-                                out.time_s[q] = out.time_s[same];
-                                out.length_m[q] = out.length_m[same];
-                                if (arcs) l.spans.push_back({q, span[0], span[1]});
-                                continue;
-                            }
-                            double time_s = 0, length_m = 0;
-                            if (labels) {
-                                l.labelled->to(queries[q].to);
-                                l.path.clear();
-                                if (!l.labelled->path(l.path)) continue;
-                                for (const auto a : l.path)
-                                    time_s += m_ctx.car.time_s[a], length_m += m_ctx.car.length_m[a];
-                            } else if (!(shared_source ? l.query->to(m_ctx.car, queries[q].to, time_s, length_m, times)
-                                                       : l.query->run(metric, m_ctx.car, queries[q].from, queries[q].to,
-                                                                      time_s, length_m, times))) {
-                                continue;
-                            }
-                            out.found[q] = 1;
-                            out.time_s[q] = time_s;
-                            out.length_m[q] = length_m;
-                            if (!arcs) continue;
-                            const auto& path = labels ? l.path : l.query->arcs();
-                            span = {static_cast<std::uint32_t>(l.arcs.size()), static_cast<std::uint32_t>(path.size())};
-                            l.spans.push_back({q, span[0], span[1]});
-                            l.arcs.insert(l.arcs.end(), path.begin(), path.end());
-                        }
-                    }
+            if (sweep) {
+                // An hour's groups have distinct origins: each origin's group by node.
+                std::vector<std::uint8_t> wanted(metric.cch().node_count(), 0);
+                std::vector<std::uint32_t> group_of(wanted.size(), invalid_index);
+                for (std::size_t g = 0; g + 1 < group.size(); ++g) {
+                    const auto o = queries[order[group[g]]].from;
+                    wanted[o] = 1;
+                    group_of[o] = static_cast<std::uint32_t>(g);
+                }
+                labels->sweep(true, wanted, [&](std::uint32_t origin, const double* label) {
+                    answer_group(local.local(), group_of[origin], label);
                 });
+                return;
+            }
+            tbb::parallel_for(tbb::blocked_range<std::size_t>(0, group.size() - 1, 16),
+                              [&](const tbb::blocked_range<std::size_t>& r) {
+                                  Local& l = local.local();
+                                  for (std::size_t g = r.begin(); g != r.end(); ++g) answer_group(l, g, nullptr);
+                              });
         };
         if (i + 1 < busy.size())
             tbb::parallel_invoke([&] { prepare(i + 1); }, answer_hour);

@@ -841,9 +841,11 @@ TEST_CASE("costs on the weights' grid are exact: trees, labels from the top down
             // The forward labels swept, not kept (CchLabels::sweep: the ranks of subtrees over 1,024
             // nodes kept, on the larger of these graphs, the others on a path per task): the
             // wanted nodes' labels, once each, those built, bit for bit; a label query from them
-            // answers as one from a search.
+            // answers as one from a search, path included.
             {
-                const CchLabels to(metric, false), from(metric, true);
+                CchLabels to(metric, false);
+                const CchLabels from(metric, true);
+                to.keep_other_index();
                 core::Rng pick(seed, core::Stream::person_attributes, 0xccc);
                 std::vector<std::uint8_t> wanted(n, 0);
                 for (std::size_t v = 0; v < n; ++v) wanted[v] = pick.bernoulli(0.3);
@@ -859,7 +861,13 @@ TEST_CASE("costs on the weights' grid are exact: trees, labels from the top down
                     CchLabelQuery search(to, nullptr);
                     q.from_label(v, label);
                     search.from_source(v);
-                    for (std::uint32_t t = 0; t < n; t += 7) answers_agree[v] &= q.to(t) == search.to(t);
+                    std::vector<std::uint32_t> p1, p2;
+                    for (std::uint32_t t = 0; t < n; t += 7) {
+                        answers_agree[v] &= q.to(t) == search.to(t);
+                        // And the same path, arc for arc (ties included).
+                        p1.clear(), p2.clear();
+                        answers_agree[v] &= q.path(p1) == search.path(p2) && p1 == p2;
+                    }
                 });
                 for (std::size_t v = 0; v < n; ++v) {
                     REQUIRE(seen[v] == wanted[v]);
