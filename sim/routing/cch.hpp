@@ -19,13 +19,14 @@
 // shortest path and are dropped; of parallel arcs the one with the least weight (then the lowest
 // arc id) is kept.
 //
-// Costs equal Dijkstra's (ShortestPathTree) up to rounding: both are sums of the same arc weights
-// along a shortest path, but added in a different order (a CCH cost is the sum of an upward and a
-// downward part, each built from shortcut weights), so the last bits may differ; tests compare with
-// a relative tolerance of 1e-9. Within the CCH the costs are exact and consistent: CchQuery and
-// CchManyToMany return the identical double for the same pair, and customization gives the same
-// bits at any thread count (each arc takes the minimum over its lower triangles, and the minimum
-// does not depend on the order of evaluation).
+// Costs equal Dijkstra's (ShortestPathTree) up to rounding: a CCH cost is the exact sum of the
+// arc weights along a shortest path, each rounded to the metric's grid (weight_quantum: at most half
+// a step an arc, a few nanoseconds on a large network), where Dijkstra adds the weights as given in
+// path order; tests compare with a relative tolerance of 1e-9. Within the CCH the costs are exact
+// and consistent: every query kind (CchQuery, CchManyToMany, the PHAST trees, CchLabels) returns
+// the identical double for the same pair, and customization gives the same bits at any thread
+// count (each arc takes the minimum over its lower triangles, and the minimum does not depend on
+// the order of evaluation).
 //
 // Ties between paths of equal cost: a shortcut keeps an original arc over a detour through a lower
 // triangle of equal weight, and of equal triangles the one through the lowest-ranked middle node;
@@ -489,8 +490,10 @@ private:
 // least sum), and so is the meeting (the lowest rank of least cost). Memory: a double per entry
 // (and a float with path sums), entry_count() entries: the sum of the nodes' depths, about
 // node_count() times the search space (910 nodes on the 100,000-node grid); and a reverse index
-// of the direction's query arcs (8 bytes an arc) for the paths. Built in parallel, one upward
-// search per node.
+// of the direction's query arcs (8 bytes an arc) for the paths. Built in parallel: without sums
+// from the top of the tree down, each label from its arcs' heads' (exact costs make them the
+// searches' bits; 0.3 s against 2.3 s on that grid), with sums one upward search per node (a sum
+// follows the search's path among paths of equal cost).
 class CchLabels {
     // Left uninitialised by resize (each label's entries are set by the task that builds it, in
     // parallel: the pages are touched there rather than by one thread first).

@@ -786,7 +786,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     });
 
     // The origins with many trips on large networks: one tree per street mode, 8 origins a sweep
-    // (CchManyToAll on the free-flow query graph). A tree's cost is the query's up to rounding
+    // (CchManyToAll on the free-flow query graph). A tree's cost is the query's to the bit
     // (cch.hpp). Walk and bike move at one speed, each arc's time its length over the speed, so
     // the length of a path is its time times the speed (up to rounding) and their trees need no
     // lengths; the car's carry them (CchMetric::path_sums), on the path of least time whose last
