@@ -493,6 +493,10 @@ def osm_cases():
     }
     for label, text in variants.items():
         case("osm", label, {"x.osm": text}, cmd, 1, r"x\.osm", base=None)
+    # A huge exponent (found by fuzz_osm): refused, with its place, before libosmium's parser
+    # multiplies it past 64 bits.
+    case("osm", "node-lat-exponent", {"x.osm": grid.replace('lat="59.9990000"', 'lat="59.e99"', 1)}, cmd, 1,
+         r"x\.osm:\d+:\d+: malformed OSM XML: coordinate '59\.e99' is not a number of degrees", base=None)
     case("osm", "missing-file", {}, cmd.replace("x.osm", "nowhere.osm"), 1, r"nowhere\.osm")
     case("osm", "unknown-extension", {"x.txt": grid}, cmd.replace("x.osm", "x.txt"), 1, r"x\.txt")
     case("osm", "pbf-garbage", {"x.osm.pbf": "garbage"}, cmd.replace("x.osm", "x.osm.pbf"), 1, r"x\.osm\.pbf")

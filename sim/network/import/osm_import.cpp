@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <numbers>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <system_error>
@@ -290,9 +291,15 @@ core::SourcePos xml_element_pos(const std::filesystem::path& file, std::string_v
 
 // Where the first `lat` or `lon` attribute that is not a number lies in an uncompressed XML
 // file: libosmium's error for it names the text but neither the element nor the line.
-core::SourcePos xml_bad_coordinate_pos(const std::filesystem::path& file) {
-    core::SourcePos pos{file.string()};
-    if (!file.filename().string().ends_with(".osm")) return pos;
+// The first lat or lon attribute of an XML extract (.osm) that is not a number of degrees within
+// 1,000 either way, with its line and column and its text; none when all are (or the file is
+// compressed or PBF: not read). `bounded` false finds only those that are not numbers.
+struct BadCoordinate {
+    core::SourcePos pos;
+    std::string text;
+};
+std::optional<BadCoordinate> xml_bad_coordinate(const std::filesystem::path& file, bool bounded) {
+    if (!file.filename().string().ends_with(".osm")) return std::nullopt;
     std::ifstream in(file, std::ios::binary);
     std::string text;
     for (int line = 1; std::getline(in, text); ++line) {
@@ -305,14 +312,22 @@ core::SourcePos xml_bad_coordinate_pos(const std::filesystem::path& file) {
                 const char* last = close == std::string::npos ? text.data() + text.size() : text.data() + close;
                 double v = 0;
                 const auto [end, ec] = std::from_chars(first, last, v);
-                if (close != std::string::npos && ec == std::errc() && end == last && std::isfinite(v)) continue;
+                if (close != std::string::npos && ec == std::errc() && end == last && std::isfinite(v) &&
+                    (!bounded || std::abs(v) <= 1000))
+                    continue;
+                core::SourcePos pos{file.string()};
                 pos.line = line;
                 pos.column = static_cast<int>(at) + 2;  // the attribute's name, after the blank
-                return pos;
+                return BadCoordinate{pos, std::string(first, std::min<std::size_t>(last - first, 40))};
             }
         }
     }
-    return pos;
+    return std::nullopt;
+}
+
+core::SourcePos xml_bad_coordinate_pos(const std::filesystem::path& file) {
+    const auto bad = xml_bad_coordinate(file, false);
+    return bad ? bad->pos : core::SourcePos{file.string()};
 }
 
 // A turn restriction (type=restriction, for cars): from a way, over a node, to a way.
@@ -376,6 +391,12 @@ FileContents read_file(const std::filesystem::path& file, OsmReport& report, Tag
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec)) throw core::InputError({name}, "OpenStreetMap file not found");
 
+    // A coordinate far beyond any degree (a large exponent, "59.e99") would overflow libosmium's
+    // XML parser's 64-bit arithmetic before its own range check: an XML extract's coordinates are
+    // read first (a pass over the text), and such a one is an error here, with its place.
+    if (const auto bad = xml_bad_coordinate(file, true))
+        throw core::InputError(bad->pos, "malformed OSM XML: coordinate '" + bad->text +
+                                             "' is not a number of degrees (within 1000 either way)");
     FileContents out;
     try {
         osmium::io::File input{name};
