@@ -528,15 +528,15 @@ output::SimulationSources simulation_sources(const population::Population& pop, 
     // Their number first, so the records take one block of their size (a million agents on the
     // 100,000-node grid: millions of records, whose vector doubling would hold up to twice that
     // at the run's end, where its peak can fall).
+    const auto used = [&](std::size_t i) { return day.cars[i] + day.buses[i] + day.walkers[i] + day.cyclists[i] != 0; };
     std::size_t volumes = 0;
-    for (std::size_t i = 0; i < links * 2 * mobsim::volume_hours; ++i)
-        volumes += day.cars[i] + day.buses[i] + day.walkers[i] + day.cyclists[i] != 0;
+    for (std::size_t i = 0; i < links * 2 * mobsim::volume_hours; ++i) volumes += used(i);
     sources.link_volumes.reserve(volumes);
     for (std::uint32_t link = 0; link < links; ++link)
         for (std::uint8_t dir = 0; dir < 2; ++dir)
             for (std::uint16_t h = 0; h < mobsim::volume_hours; ++h) {
                 const std::size_t i = (link * 2 + dir) * mobsim::volume_hours + h;
-                if (day.cars[i] + day.buses[i] + day.walkers[i] + day.cyclists[i] == 0) continue;
+                if (!used(i)) continue;
                 sources.link_volumes.push_back(
                     {link, dir, h, day.cars[i], day.buses[i], day.walkers[i], day.cyclists[i]});
             }

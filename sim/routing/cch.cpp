@@ -1873,15 +1873,13 @@ CchLabels::CchLabels(const CchMetric& metric, bool forward, const CchMetric::Pat
             const auto v = static_cast<std::uint32_t>(r);
             double* cost = m_cost.data() + m_offset[r];
             std::fill(cost, m_cost.data() + m_offset[r + 1], infinity);  // unreached ancestors
-            {
-                float* sum = m_sum.data() + m_offset[r];
-                std::fill(sum, m_sum.data() + m_offset[r + 1], std::numeric_limits<float>::infinity());
-                search_up_tracked(g, v, arcs, arc_sum, by_query_arc, s.dist.data(), s.sum.data(), nullptr,
-                                  [&](std::uint32_t x, double d, double value) {
-                                      cost[m_depth[x]] = d;
-                                      sum[m_depth[x]] = static_cast<float>(value);
-                                  });
-            }
+            float* sum = m_sum.data() + m_offset[r];
+            std::fill(sum, m_sum.data() + m_offset[r + 1], std::numeric_limits<float>::infinity());
+            search_up_tracked(g, v, arcs, arc_sum, by_query_arc, s.dist.data(), s.sum.data(), nullptr,
+                              [&](std::uint32_t x, double d, double value) {
+                                  cost[m_depth[x]] = d;
+                                  sum[m_depth[x]] = static_cast<float>(value);
+                              });
             for (std::uint32_t x = v; x != invalid_index; x = parent[x]) s.dist[x] = infinity;
         }
     });
@@ -2061,12 +2059,10 @@ CchLabelQuery::CchLabelQuery(const CchLabels& to, const CchLabels* from, const C
 void CchLabelQuery::from_source(std::uint32_t source) {
     const Cch& g = m_to.metric().cch();
     const auto& parent = g.elimination_parent();
-    const std::uint32_t s = g.rank(source);
-    const std::size_t size = m_to.depth(s) + 1;
+    const std::uint32_t s = set_path(source);
+    const std::size_t size = m_path.size();
     const bool sums = m_to.has_sums();
     m_by_label = false;
-    m_path.resize(size);
-    for (std::uint32_t x = s, i = static_cast<std::uint32_t>(size); x != invalid_index; x = parent[x]) m_path[--i] = x;
     if (m_from) {
         m_cost.assign(m_from->cost(s), m_from->cost(s) + size);
         if (sums) m_sum.assign(m_from->sum(s), m_from->sum(s) + size);
@@ -2086,15 +2082,44 @@ void CchLabelQuery::from_source(std::uint32_t source) {
     for (std::uint32_t x = s; x != invalid_index; x = parent[x]) m_dist[x] = infinity;
 }
 
-void CchLabelQuery::from_label(std::uint32_t source, const double* label) {
-    if (m_to.has_sums()) throw std::logic_error("CchLabelQuery::from_label: target labels with sums");
+std::uint32_t CchLabelQuery::set_path(std::uint32_t source) {
     const auto& parent = m_to.metric().cch().elimination_parent();
     const std::uint32_t s = m_to.metric().cch().rank(source);
     const std::size_t size = m_to.depth(s) + 1;
     m_path.resize(size);
     for (std::uint32_t x = s, i = static_cast<std::uint32_t>(size); x != invalid_index; x = parent[x]) m_path[--i] = x;
-    m_cost.assign(label, label + size);
+    return s;
+}
+
+void CchLabelQuery::from_label(std::uint32_t source, const double* label) {
+    if (m_to.has_sums()) throw std::logic_error("CchLabelQuery::from_label: target labels with sums");
+    set_path(source);
+    m_cost.assign(label, label + m_path.size());
     m_by_label = true;
+}
+
+void CchLabels::for_each_source(std::span<const std::uint8_t> wanted, const CchMetric::PathSums* sums, bool paths,
+                                const std::function<void(CchLabelQuery& query, std::uint32_t node)>& visit) {
+    const std::size_t n = m_depth.size();
+    if (wanted.size() != n) throw std::invalid_argument("CchLabels::for_each_source: one flag per node");
+    tbb::enumerable_thread_specific<CchLabelQuery> queries([&] { return CchLabelQuery(*this, source_side(), sums); });
+    if (!source_side() && !has_sums()) {
+        if (paths) keep_other_index();
+        sweep(!m_forward, wanted, [&](std::uint32_t node, const double* label) {
+            CchLabelQuery& q = queries.local();
+            q.from_label(node, label);
+            visit(q, node);
+        });
+        return;
+    }
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 16), [&](const tbb::blocked_range<std::size_t>& r) {
+        CchLabelQuery& q = queries.local();
+        for (std::size_t node = r.begin(); node != r.end(); ++node) {
+            if (!wanted[node]) continue;
+            q.from_source(static_cast<std::uint32_t>(node));
+            visit(q, static_cast<std::uint32_t>(node));
+        }
+    });
 }
 
 double CchLabelQuery::to(std::uint32_t target) {

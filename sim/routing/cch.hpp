@@ -494,6 +494,8 @@ private:
 // from the top of the tree down, each label from its arcs' heads' (exact costs make them the
 // searches' bits; 0.3 s against 2.3 s on that grid), with sums one upward search per node (a sum
 // follows the search's path among paths of equal cost).
+class CchLabelQuery;
+
 class CchLabels {
     // Left uninitialised by resize (each label's entries are set by the task that builds it, in
     // parallel: the pages are touched there rather than by one thread first).
@@ -575,6 +577,14 @@ public:
     void keep_other_index();
     void other_down_path(const double* label, std::uint32_t v, std::uint32_t a,
                          std::vector<std::uint32_t>& up_arcs) const;
+    // Queries on these (backward) labels from each node with wanted[node] set: visit(query, node)
+    // with a query of the calling thread whose source side is that node's, found the cheapest
+    // way there is: its own label where these labels are their own source side, else without sums
+    // its forward label from a sweep (with `paths`, keep_other_index() first, so that the query's
+    // path() works), else its upward search carrying `sums` (the metric's path_sums, when these
+    // labels have sums). In parallel, each node once; the same costs, sums and paths either way.
+    void for_each_source(std::span<const std::uint8_t> wanted, const CchMetric::PathSums* sums, bool paths,
+                         const std::function<void(CchLabelQuery& query, std::uint32_t node)>& visit);
 
 private:
     // The labels from the top of the elimination tree down, each from its arcs' heads' (no sums).
@@ -633,6 +643,9 @@ public:
     bool path(std::vector<std::uint32_t>& arcs);
 
 private:
+    // The source's rank, with its ancestors, root first, in m_path; the source's side is set apart.
+    std::uint32_t set_path(std::uint32_t source);
+
     const CchLabels& m_to;
     const CchLabels* m_from;
     const CchMetric::PathSums* m_sums;

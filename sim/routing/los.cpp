@@ -843,41 +843,20 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         const bool lengths = mode == Mode::car;
         const auto sums = lengths ? m.path_sums(g.length_m) : CchMetric::PathSums{};
         auto kept = std::make_unique<CchLabels>(m, false, lengths ? &sums : nullptr, std::move(storage));
-        const CchLabels& labels = *kept;
         const double speed = mode == Mode::walk ? ctx.params.walk_speed_mps : ctx.params.bike_speed_mps;
-        // A metric that differs both ways without lengths (the bike's, on one-way streets): each
-        // origin's side from its forward label, made from the top down and dropped after use
-        // (CchLabels::sweep), instead of a search per origin.
-        const bool sweep = !lengths && !labels.source_side();
-        tbb::enumerable_thread_specific<CchLabelQuery> queries(
-            [&] { return CchLabelQuery(labels, labels.source_side(), lengths ? &sums : nullptr); });
-        const auto answer = [&](CchLabelQuery& q, std::size_t origin) {
+        // Each origin's side as CchLabels::for_each_source finds it cheapest: its own label on a
+        // metric the same both ways (walk), its forward label swept from the top down without
+        // lengths (the bike's, on one-way streets), else a search (the car's, with lengths).
+        std::vector<std::uint8_t> wanted(m.cch().node_count(), 0);
+        for (std::size_t n = 0; n < nodes && n < wanted.size(); ++n) wanted[n] = first[n] != first[n + 1];
+        kept->for_each_source(wanted, lengths ? &sums : nullptr, false, [&](CchLabelQuery& q, std::uint32_t origin) {
             for (std::uint32_t x = first[origin]; x < first[origin + 1]; ++x) {
                 const std::uint32_t t = order[x];
                 const double time_s = q.to(trip_dest_node(pop, trip_person[t], t));
                 if (!(time_s < unreachable)) continue;
                 los.available[t] |= put_street(t, mode, time_s, lengths ? q.sum() : time_s * speed);
             }
-        };
-        if (sweep) {
-            std::vector<std::uint8_t> wanted(m.cch().node_count(), 0);
-            for (std::size_t n = 0; n < nodes && n < wanted.size(); ++n) wanted[n] = first[n] != first[n + 1];
-            labels.sweep(true, wanted, [&](std::uint32_t origin, const double* label) {
-                CchLabelQuery& q = queries.local();
-                q.from_label(origin, label);
-                answer(q, origin);
-            });
-        } else {
-            tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nodes, 16),
-                              [&](const tbb::blocked_range<std::size_t>& r) {
-                                  CchLabelQuery& q = queries.local();
-                                  for (std::size_t origin = r.begin(); origin != r.end(); ++origin) {
-                                      if (first[origin] == first[origin + 1]) continue;
-                                      q.from_source(static_cast<std::uint32_t>(origin));
-                                      answer(q, origin);
-                                  }
-                              });
-        }
+        });
         if (mode == Mode::car && keep_car_labels) {
             kept->drop_sums();
             ctx.cchs->keep_car_labels(std::move(kept));
@@ -952,7 +931,6 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
     // Each thread keeps the arcs of its paths, (query, first, count), until they are put in place.
     struct Local {
         std::optional<StreetPathQuery> query;
-        std::optional<CchLabelQuery> labelled;
         std::vector<std::uint32_t> arcs, path;
         std::vector<std::array<std::uint32_t, 3>> spans;
     };
@@ -1023,14 +1001,9 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         for (std::uint32_t k = first[h]; k < first[h + 1]; ++k)
             if (k == first[h] || queries[order[k]].from != queries[order[k - 1]].from) group.push_back(k);
         group.push_back(first[h + 1]);
-        // Origins' sides from the forward labels, swept (CchLabels::sweep), where the labels are
-        // not their own source side (the car's metric differs both ways): the same costs and
-        // paths as a search per origin, the searches' work saved.
-        const bool sweep = labels && !labels->source_side();
-        if (sweep) labels->keep_other_index();
-        // Group g's queries (one origin's), its source's side from `label` when swept.
-        const auto answer_group = [&](Local& l, std::size_t g, const double* label) {
-            if (labels && !l.labelled) l.labelled.emplace(*labels, labels->source_side());
+        // Group g's queries (one origin's): by `labelled`, a label query from the origin, when the
+        // hour goes by labels.
+        const auto answer_group = [&](Local& l, std::size_t g, CchLabelQuery* labelled) {
             // The source's whole search serves two destinations or more. One, asked once or
             // several times (the replanning's departures in one hour), goes by one query, its
             // source side pruned above the meeting as well: on a million agents' day 28.9 -> 27.5
@@ -1038,12 +1011,7 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
             bool shared_source = false;
             for (std::uint32_t k = group[g] + 1; k < group[g + 1] && !shared_source; ++k)
                 shared_source = queries[order[k]].to != queries[order[k - 1]].to;
-            if (label)
-                l.labelled->from_label(queries[order[group[g]]].from, label);
-            else if (labels)
-                l.labelled->from_source(queries[order[group[g]]].from);
-            else if (shared_source)
-                l.query->from(metric, queries[order[group[g]]].from);
+            if (!labelled && shared_source) l.query->from(metric, queries[order[group[g]]].from);
             std::array<std::uint32_t, 2> span{};  // the last answer's arcs in l.arcs
             for (std::uint32_t k = group[g]; k < group[g + 1]; ++k) {
                 const std::uint32_t q = order[k];
@@ -1057,10 +1025,10 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
                     continue;
                 }
                 double time_s = 0, length_m = 0;
-                if (labels) {
-                    l.labelled->to(queries[q].to);
+                if (labelled) {
+                    labelled->to(queries[q].to);
                     l.path.clear();
-                    if (!l.labelled->path(l.path)) continue;
+                    if (!labelled->path(l.path)) continue;
                     for (const auto a : l.path) time_s += m_ctx.car.time_s[a], length_m += m_ctx.car.length_m[a];
                 } else if (!(shared_source ? l.query->to(m_ctx.car, queries[q].to, time_s, length_m, times)
                                            : l.query->run(metric, m_ctx.car, queries[q].from, queries[q].to, time_s,
@@ -1078,8 +1046,10 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
             }
         };
         const auto answer_hour = [&] {
-            if (sweep) {
-                // An hour's groups have distinct origins: each origin's group by node.
+            if (labels) {
+                // An hour's groups have distinct origins: each origin's group by node, its side as
+                // CchLabels::for_each_source finds it cheapest (the car's metric differs both ways:
+                // its forward label, swept, with the reverse index for the paths).
                 std::vector<std::uint8_t> wanted(metric.cch().node_count(), 0);
                 std::vector<std::uint32_t> group_of(wanted.size(), invalid_index);
                 for (std::size_t g = 0; g + 1 < group.size(); ++g) {
@@ -1087,8 +1057,8 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
                     wanted[o] = 1;
                     group_of[o] = static_cast<std::uint32_t>(g);
                 }
-                labels->sweep(true, wanted, [&](std::uint32_t origin, const double* label) {
-                    answer_group(local.local(), group_of[origin], label);
+                labels->for_each_source(wanted, nullptr, true, [&](CchLabelQuery& q, std::uint32_t origin) {
+                    answer_group(local.local(), group_of[origin], &q);
                 });
                 return;
             }
@@ -1102,7 +1072,6 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
             tbb::parallel_invoke([&] { prepare(i + 1); }, answer_hour);
         else
             answer_hour();
-        for (auto& l : local) l.labelled.reset();  // before this hour's labels go
     }
     if (!arcs) return out;
     out.arc_first.assign(n + 1, 0);
