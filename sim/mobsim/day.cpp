@@ -308,7 +308,8 @@ WalkBikePaths trace_walk_bike_paths(const MobsimContext& ctx, const DayPlan& pla
             auto& part = parts.local();
             part.record.push_back(part.bytes.size());
             put_path(part.bytes, leg, g, arcs);
-        });
+        },
+        true);
     WalkBikePaths paths;
     for (auto& p : parts) {
         p.bytes.shrink_to_fit();  // they are kept through the day

@@ -1,9 +1,6 @@
 #include "sim/pipeline/day_loop.hpp"
 
-#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
-#include <tbb/parallel_invoke.h>
-#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <array>
@@ -271,26 +268,16 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
         clock = started;
         const mobsim::DayPlan plan{pop, out.trip_mode, out.trip_dep, out.routes};
         // On a day known to be the last (the loop's most days), the walkers' and cyclists' paths
-        // for the link volumes depend on the plan alone: they are traced beside the mobsim, each
-        // on threads of its own. The mobsim gains little from more than a few threads (a
-        // million agents' day: 29-37 s on one thread, 25-26 s on two; on a 16-core machine
-        // 26 s on four, 29 s on sixteen), while the tracing is a search per leg: the mobsim
-        // takes half the threads, at most four, and the tracing the others (with one thread,
-        // one after the other). The paths and the day are the same either way.
+        // for the link volumes depend on the plan alone: they are traced before the mobsim, from
+        // labels where those pay (trace_walk_bike_paths), while the run's memory is below the peak
+        // that the day's results bring, and counted after it. A day found to be the last only
+        // after it was played (converged) traces them afterwards, without labels.
         std::optional<mobsim::WalkBikePaths> traced;
-        // (The threads this run may use: --threads limits the whole process, an arena its own.)
-        const int threads =
-            std::min(tbb::this_task_arena::max_concurrency(),
-                     static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)));
-        if (it + 1 == s.max_iterations && threads >= 2) {
-            const int for_mobsim = std::clamp(threads / 2, 1, 4);
-            tbb::task_arena mobsim_arena(for_mobsim), trace_arena(threads - for_mobsim);
-            tbb::parallel_invoke(
-                [&] { mobsim_arena.execute([&] { out.day = mobsim::simulate_day(mctx, plan); }); },
-                [&] { trace_arena.execute([&] { traced = mobsim::trace_walk_bike_paths(mctx, plan); }); });
-        } else {
-            out.day = mobsim::simulate_day(mctx, plan);
+        if (it + 1 == s.max_iterations) {
+            traced = mobsim::trace_walk_bike_paths(mctx, plan);
+            lap(clock, steps.volumes);
         }
+        out.day = mobsim::simulate_day(mctx, plan);
         lap(clock, steps.mobsim);
         auto rec = day_statistics(it, out.trip_mode, out.day);
         const routing::CarTimes seen = day_car_times(ctx, out.day);

@@ -622,7 +622,8 @@ namespace flemsim::routing {
 
 void trace_walk_bike_legs(const RoutingContext& ctx, const population::Population& pop, const TripRoutes& routes,
                           const std::function<void(std::uint32_t leg, const StreetGraph& graph,
-                                                   const std::vector<std::uint32_t>& arcs)>& visit) {
+                                                   const std::vector<std::uint32_t>& arcs)>& visit,
+                          bool labels) {
     const TransitModel& tm = *ctx.transit;
     const std::size_t trips = pop.trip_count(), nodes = ctx.net.node_count();
     std::vector<std::uint32_t> trip_person(trips);
@@ -668,12 +669,49 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
             if (only_street && has_kind) f(tk);
         }
     };
+    // The legs of trips without rides, by mode, from labels (`labels`, where they pay): per
+    // origin its side once (CchLabels::for_each_source), then per trip the path to its
+    // destination (CchLabelQuery::path: the query's, arc for arc), for each of its legs of the
+    // mode. The modes so traced are skipped below.
+    std::array<bool, 2> by_labels{false, false};
+    if (labels) {
+        CchLabels::Storage storage;  // the walk labels' memory, for the bike's
+        for (std::size_t k = 0; k < 2; ++k) {
+            const LegKind kind = k == 0 ? LegKind::walk : LegKind::bike;
+            const Mode mode = k == 0 ? Mode::walk : Mode::bike;
+            const StreetGraph& graph = street_graph(ctx, mode);
+            if (!street_legs_by_cch(ctx, graph)) continue;
+            std::vector<std::uint8_t> wanted(nodes, 0);
+            std::size_t count = 0;
+            for (std::size_t origin = 0; origin < nodes; ++origin)
+                street_trips(origin, kind, [&](std::uint32_t) { ++count, wanted[origin] = 1; });
+            if (count == 0 || !(ctx.force_trip_labels || use_trip_labels(graph, count, false, [&] {
+                                    return CchLabels::entry_count(street_cch(ctx, mode));
+                                })))
+                continue;
+            by_labels[k] = true;
+            CchLabels mode_labels(street_metric(ctx, mode), false, nullptr, std::move(storage));
+            tbb::enumerable_thread_specific<std::vector<std::uint32_t>> paths;
+            mode_labels.for_each_source(wanted, nullptr, true, [&](CchLabelQuery& q, std::uint32_t origin) {
+                auto& arcs = paths.local();
+                street_trips(origin, kind, [&](std::uint32_t tk) {
+                    arcs.clear();
+                    if (q.to(trip_dest_node(pop, trip_person[tk], tk)) < unbounded) q.path(arcs);
+                    for (auto x = routes.trip_first_leg[tk]; x < routes.trip_first_leg[tk + 1]; ++x)
+                        if (routes.leg_kind[x] == kind) visit(x, graph, arcs);
+                });
+            });
+            storage = mode_labels.take_storage();
+        }
+    }
+
     // Walk legs of trips without rides on large networks whose walk metric is the same both ways
     // (CchLabels::symmetric): by pairs of ends below, the legs both ways of a pair (a tour's way
     // out and back) from the two ends' searches, the way back by the same searches with their
     // sides swapped (CchQuery::swap_sides: the fresh query's answer, bit for bit). The way out
     // asks a query for the far end alone, and the way back none, where otherwise each asks one.
-    const bool pair_walks = street_legs_by_cch(ctx, ctx.walk) && CchLabels::symmetric(street_metric(ctx, Mode::walk));
+    const bool pair_walks =
+        !by_labels[0] && street_legs_by_cch(ctx, ctx.walk) && CchLabels::symmetric(street_metric(ctx, Mode::walk));
     struct Trees {
         ShortestPathTree walk, bike, lot_bike;
         std::optional<StreetPathQuery> walk_query, bike_query;  // street_legs_by_cch
@@ -719,7 +757,8 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                     if (kind != LegKind::walk && kind != LegKind::bike) continue;
                     s.arcs.clear();
                     if (!rides) {
-                        if (kind == LegKind::walk && pair_walks) continue;  // by pairs, below
+                        if (by_labels[kind == LegKind::walk ? 0 : 1]) continue;  // from labels, above
+                        if (kind == LegKind::walk && pair_walks) continue;       // by pairs, below
                         // One search per origin and mode for its trips without rides, stopped
                         // once their destinations are settled (the paths of a full search); on
                         // large networks CCH queries, as route_trips does.

@@ -93,9 +93,14 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
 
 // Traces the walk and bike legs of every trip again (the same paths route_trips measured)
 // and calls visit(leg, graph, arcs) for each, in parallel over origins; `visit` must be safe
-// to call concurrently.
+// to call concurrently. With `labels`, the legs of a mode of trips without rides come from that
+// mode's labels (CchLabels, one mode's at a time: 693 MiB on the 100,000-node grid) where
+// use_trip_labels says they pay (or the context's force_trip_labels): the queries' paths, arc for
+// arc, at a fraction of their work. Without, no labels are built (a caller whose memory is at its
+// peak).
 void trace_walk_bike_legs(const RoutingContext& ctx, const population::Population& pop, const TripRoutes& routes,
                           const std::function<void(std::uint32_t leg, const StreetGraph& graph,
-                                                   const std::vector<std::uint32_t>& arcs)>& visit);
+                                                   const std::vector<std::uint32_t>& arcs)>& visit,
+                          bool labels = false);
 
 }  // namespace flemsim::routing

@@ -911,14 +911,15 @@ TEST_CASE("walk and bike legs by CCH queries: the searches' lengths, and traced 
     // The traces' searches are bounded by the legs' lengths (cch_street_path): the same arcs as
     // without bounds (lengths unknown, 0) and as with bounds too low (half the lengths: each leg
     // asked again without one).
-    const auto arcs_of = [&](const routing::TripRoutes& routes) {
+    const auto arcs_of = [&](const routing::TripRoutes& routes, bool labels = false) {
         std::vector<std::vector<std::uint32_t>> out(routes.leg_count());
         routing::trace_walk_bike_legs(
             ctx, pop, routes,
             [&](std::uint32_t leg, const routing::StreetGraph&, const std::vector<std::uint32_t>& arcs) {
                 const std::lock_guard lock(m);
                 out[leg] = arcs;
-            });
+            },
+            labels);
         return out;
     };
     auto unknown = by_cch, too_low = by_cch;
@@ -930,6 +931,14 @@ TEST_CASE("walk and bike legs by CCH queries: the searches' lengths, and traced 
     CHECK(with_arcs > 10);
     CHECK(arcs_of(unknown) == bounded);
     CHECK(arcs_of(too_low) == bounded);
+    // From labels (where they pay, forced here): each mode's legs of trips without rides by its
+    // labels' paths (the bike's origins from swept forward labels, the walk's from their own),
+    // the same arcs; allowed but not paying, the queries as before.
+    CHECK(arcs_of(by_cch, true) == bounded);
+    ctx.force_trip_labels = true;
+    CHECK(arcs_of(by_cch, true) == bounded);
+    CHECK(arcs_of(unknown, true) == bounded);
+    ctx.force_trip_labels = false;
     // The walk metric is the same both ways: the walk legs of trips without rides are traced by
     // pairs of ends, the way back by the way out's searches swapped, each the path of a query
     // from its own origin (the origin's side and the destination's searched whole), arc for arc.
