@@ -152,8 +152,8 @@ void LinkQueues::collect_intents(std::int32_t t, std::vector<std::uint32_t>& wok
     if (m_per_source.size() < n_sources) m_per_source.resize(n_sources);
     m_rewake.assign(n_woken, -1);
     for_each_index(n_sources, m_ctx.params.parallel_threshold, [&](std::size_t i) {
-        // Two items on: the link's record (asked for earlier) gives its queue's head; `ahead`
-        // on: the record.
+        // `ahead` items on, the link's record; half as far on, the queue head of a link whose
+        // record was asked for earlier (this phase writes only the links' tokens).
         if (i + ahead < n_woken) prefetch(&m_link[woken[i + ahead]]);
         if (i + ahead / 2 < n_woken) {
             const Link& l = m_link[woken[i + ahead / 2]];
