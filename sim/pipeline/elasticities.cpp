@@ -307,7 +307,9 @@ ElasticityResult compute_elasticities(const scenario::Scenario& s, int threads,
     const auto ctx = routing::build_routing(net, params.routing);
     std::optional<ServiceLevel> level;
     if (s.demand.given) level.emplace(ctx, s, params.choice, parking);
-    const auto imp = routing::compute_zone_impedance(ctx, impedance_time_s);
+    // (The zones' impedances: for the gravity models alone, as in run.cpp.)
+    const auto imp =
+        s.demand.given ? population::ZoneImpedance{} : routing::compute_zone_impedance(ctx, impedance_time_s);
     const auto pop = population::synthesize(s, net, zones, imp, nullptr, level ? &level->view() : nullptr);
     r.persons = pop.person_count();
     r.tours = pop.tour_count();

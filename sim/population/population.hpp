@@ -122,8 +122,9 @@ ZoneData resolve_zone_data(const scenario::Scenario& s, const network::Network& 
 
 // Builds persons, work and study places and day plans. Deterministic for a seed,
 // whatever the number of threads. With the scenario's `demand` section the choices see the
-// level of service through `view` (required then; see demand.hpp), else the gravity model on
-// `impedance` places people and the group shares hand out mobility tools.
+// level of service through `view` (required then; see demand.hpp) and `impedance` is not read
+// (it may be empty), else the gravity model on `impedance` (required then) places people and the
+// group shares hand out mobility tools.
 Population synthesize(const scenario::Scenario& s, const network::Network& net, const ZoneData& zones,
                       const ZoneImpedance& impedance, SynthesisSummary* summary = nullptr,
                       const ServiceView* view = nullptr);

@@ -768,6 +768,9 @@ Population synthesize(const scenario::Scenario& s, const network::Network& net, 
                       const ZoneImpedance& imp, SynthesisSummary* summary, const ServiceView* view) {
     if (s.demand.given && !view)
         throw std::logic_error("synthesize: the scenario's demand models need the level of service (a ServiceView)");
+    // The gravity models (no demand models) read the zones' impedances, the demand models never.
+    if (!s.demand.given && imp.zone_count != net.zone_count())
+        throw std::logic_error("synthesize: the gravity models need the zones' impedances");
     DemandState state;
     const bool models = s.demand.given;
     if (models) {
