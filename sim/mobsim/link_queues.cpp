@@ -198,7 +198,7 @@ std::int32_t LinkQueues::link_intents(std::uint32_t a, std::int32_t t, std::vect
     for (std::uint32_t k = 0, j = l.head; k < allowed && j < q.size() && q[j].exit_s <= t; ++k, ++j) {
         out.push_back({q[j].next, {Source::Kind::link, a}, k, q[j].vehicle, false});
         // For the release phase, should it leave: its car counter (prefetch).
-        prefetch_write(&m_times[hour_of(q[j].enter_s) * m_car.arc_count() + a]);
+        prefetch_write(&m_times[time_index(a, q[j].enter_s)]);
     }
     if (!out.empty() || l.head == q.size()) return -1;
     std::int32_t when = std::max(q[l.head].exit_s, t + 1);
@@ -341,7 +341,7 @@ std::int32_t LinkQueues::release_link(std::uint32_t a, std::uint32_t accepted, b
         m_moved_at[first + c] = item.at + 1;
         m_moved_end[first + c] = item.end;
         if (!item.vehicle.is_bus()) {
-            std::uint64_t& times = m_times[hour_of(item.enter_s) * m_car.arc_count() + a];
+            std::uint64_t& times = m_times[time_index(a, item.enter_s)];
             // 16.7 million cars out of one link in an hour, or 2^39 seconds on it, cannot happen
             // on a road; said rather than wrapped if a network's capacities ever allow it.
             if (times >> time_sum_bits == time_count_max || (times & time_sum_mask) > time_sum_mask / 2)

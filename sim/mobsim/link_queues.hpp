@@ -104,6 +104,10 @@ private:
     void release_waiting_list(std::uint32_t link, std::uint32_t accepted, bool refused, std::size_t first,
                               std::int32_t t);
     std::size_t volume_index(std::uint32_t arc, std::int32_t t) const;
+    // The car times' word (m_times) of a car that entered `arc` at `enter_s`.
+    std::size_t time_index(std::uint32_t arc, std::int32_t enter_s) const {
+        return hour_of(enter_s) * m_car.arc_count() + arc;
+    }
 
     const MobsimContext& m_ctx;
     const routing::StreetGraph& m_car;

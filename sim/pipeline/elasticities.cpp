@@ -15,6 +15,7 @@
 #include "sim/core/json.hpp"
 #include "sim/core/text.hpp"
 #include "sim/network/patch.hpp"
+#include "sim/pipeline/run.hpp"
 #include "sim/pipeline/service_view.hpp"
 #include "sim/population/population.hpp"
 #include "sim/routing/los.hpp"
@@ -28,10 +29,6 @@ namespace {
 
 constexpr auto idx = core::mode_index;
 constexpr auto bit = core::mode_bit;
-
-// Destination choice takes the level of service of the morning peak, as a run does (run.cpp):
-// the same population as `flemsim run` of the scenario.
-constexpr std::int32_t impedance_time_s = 8 * 3600;
 
 // Persons per block of the expected demand: each block sums its persons in order, the blocks
 // are added in order, so the sum does not depend on how TBB shares the blocks out.
@@ -307,9 +304,7 @@ ElasticityResult compute_elasticities(const scenario::Scenario& s, int threads,
     const auto ctx = routing::build_routing(net, params.routing);
     std::optional<ServiceLevel> level;
     if (s.demand.given) level.emplace(ctx, s, params.choice, parking);
-    // (The zones' impedances: for the gravity models alone, as in run.cpp.)
-    const auto imp =
-        s.demand.given ? population::ZoneImpedance{} : routing::compute_zone_impedance(ctx, impedance_time_s);
+    const auto imp = synthesis_impedance(s, ctx);
     const auto pop = population::synthesize(s, net, zones, imp, nullptr, level ? &level->view() : nullptr);
     r.persons = pop.person_count();
     r.tours = pop.tour_count();

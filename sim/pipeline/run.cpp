@@ -227,6 +227,10 @@ core::OutputFolderRules run_output_rules() {
     return {"run", {"export"}, files};
 }
 
+population::ZoneImpedance synthesis_impedance(const scenario::Scenario& s, const routing::RoutingContext& ctx) {
+    return s.demand.given ? population::ZoneImpedance{} : routing::compute_zone_impedance(ctx, impedance_time_s);
+}
+
 RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     RunResult result;
     // The output folder is checked before any work: a run that would be refused at the end must not
@@ -248,11 +252,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
     say("network: " + thousands(net.node_count()) + " nodes, " + thousands(net.link_count()) + " links");
     const auto params = scenario::Params::from(s);
     auto ctx = routing::build_routing(net, params.routing);
-    // The zones' impedances serve the gravity models alone: with the demand models the synthesis
-    // reads the level of service by period instead (population::synthesize), and none are made
-    // (on the 100,000-node grid's 1,017 zones a table of street trees and transit journeys).
-    const auto imp =
-        s.demand.given ? population::ZoneImpedance{} : routing::compute_zone_impedance(ctx, impedance_time_s);
+    const auto imp = synthesis_impedance(s, ctx);
     clock.lap("network and level-of-service set-up");
 
     // The demand models see the level of service by period (service_view.hpp).

@@ -15,6 +15,10 @@
 #include "sim/report/modal_split.hpp"
 #include "sim/scenario/scenario.hpp"
 
+namespace flemsim::routing {
+struct RoutingContext;
+}
+
 namespace flemsim::pipeline {
 
 struct RunOptions {
@@ -65,6 +69,12 @@ std::vector<std::string> validate(const scenario::Scenario& s);
 // renames it into place when both are written (core::StagedFolder): the old result stays whole
 // until the new one is. The output folder is checked before the run starts.
 RunResult run(const scenario::Scenario& s, const RunOptions& options);
+
+// The zones' impedances that population::synthesize reads: the level of service of the morning
+// peak for the gravity models; none (empty) with the demand models, which read the level of
+// service by period instead (on the 100,000-node grid's 1,017 zones the table is a street tree
+// per zone and mode and a transit journey per pair). A run's, and so `flemsim elasticities`'.
+population::ZoneImpedance synthesis_impedance(const scenario::Scenario& s, const routing::RoutingContext& ctx);
 
 // What may be found in a run's output folder (core::check_output_folder).
 core::OutputFolderRules run_output_rules();

@@ -1039,7 +1039,7 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
                 out.time_s[q] = time_s;
                 out.length_m[q] = length_m;
                 if (!arcs) continue;
-                const auto& path = labels ? l.path : l.query->arcs();
+                const auto& path = labelled ? l.path : l.query->arcs();
                 span = {static_cast<std::uint32_t>(l.arcs.size()), static_cast<std::uint32_t>(path.size())};
                 l.spans.push_back({q, span[0], span[1]});
                 l.arcs.insert(l.arcs.end(), path.begin(), path.end());
