@@ -92,8 +92,9 @@ struct CarTimes {
 
 // The car's hierarchy for a batch of car paths grouped by origin and departure hour (the day
 // loop's routes and replanning): the groups with few destinations (use_cch) go by CCH queries
-// when there are enough of them (worth_cch), on a customization with each such hour's times of
-// `car_times` (free flow without car_times: one group per origin, every hour). The caller lists
+// when there are enough of them in their hour (worth_cch), on a customization with that hour's
+// times of `car_times` (free flow without car_times: one group per origin, every hour); the
+// others by a search from their origin. The caller lists
 // the queries of those groups and answer() runs them hour by hour on one customization, reused:
 // one hour's metric in memory at a time, whatever the number of hours.
 struct CarQuery {

@@ -4,6 +4,7 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <memory>
@@ -652,10 +653,11 @@ TEST_CASE("the batched zone trees are made once per mode and shared by the imped
 
 TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fresh metric per hour") {
     // Flemingsberg's car network, 24 hours of random congested times, and car queries in groups
-    // of one to three per origin and hour (few enough to go by the hierarchy), some of them asked
-    // twice (as the replanning asks for a trip at several departures in one hour), which take the
-    // first one's answer. Two hours have the free-flow times (as where no car drove): they are
-    // answered on the free-flow metric, not customized.
+    // of one to three per origin and hour (few enough to go by the hierarchy, and enough groups in
+    // every hour for a customization), some of them asked twice (as the replanning asks for a
+    // trip at several departures in one hour), which take the first one's answer. Two hours have
+    // the free-flow times (as where no car drove): they are answered on the free-flow metric, not
+    // customized.
     const Flemingsberg2017 f;
     const auto& ctx = f.ctx;
     const auto& g = ctx.car;
@@ -667,7 +669,7 @@ TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fr
     std::vector<routing::CarQuery> queries;
     std::vector<std::uint64_t> keys;
     const auto nodes = static_cast<std::uint32_t>(g.node_count());
-    for (int i = 0; i < 400; ++i) {
+    for (int i = 0; i < 2000; ++i) {
         const std::uint32_t from = rng.below(nodes);
         const std::int64_t hour = rng.below(26);  // hours past the table's use its last
         for (std::uint32_t k = 0, n = 1 + rng.below(3); k < n; ++k) {
@@ -675,6 +677,14 @@ TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fr
             queries.push_back({from, again ? queries.back().to : rng.below(nodes), hour});
             keys.push_back(routing::CarHourMetrics::key(from, hour));
         }
+    }
+    {
+        std::vector<std::uint64_t> groups = keys;  // by hour of the table: groups worth a customization
+        std::sort(groups.begin(), groups.end());
+        groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+        std::vector<std::size_t> per_hour(times.hours, 0);
+        for (const auto k : groups) ++per_hour[std::min<std::uint64_t>(k & 0xFFFFFFFFu, times.hours - 1)];
+        for (const auto c : per_hour) REQUIRE(routing::worth_cch(g, c));
     }
     const routing::CarHourMetrics cch(ctx, keys, &times);
     for (const auto& q : queries) REQUIRE(cch.by_cch(q.from, q.hour));
@@ -713,7 +723,7 @@ TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fr
         const auto path = answers.path(q);
         CHECK(std::vector<std::uint32_t>(path.begin(), path.end()) == query.arcs());
     }
-    CHECK(found > 300);
+    CHECK(found > 1500);
     std::size_t twice = 0;
     for (std::size_t q = 1; q < queries.size(); ++q)
         twice += queries[q].from == queries[q - 1].from && queries[q].to == queries[q - 1].to;
@@ -729,6 +739,54 @@ TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fr
         REQUIRE((free_flow.found[q] != 0) == query.run(g, queries[q].from, queries[q].to, time_s, length_m));
         if (free_flow.found[q]) CHECK(free_flow.time_s[q] == time_s);
     }
+}
+
+TEST_CASE("each hour decides alone whether its groups are worth the hierarchy's customization") {
+    // Flemingsberg's car network with hourly times: `enough` groups (origins) in an hour are the
+    // fewest worth a customization (worth_cch). Hour 8 has that many and goes by the hierarchy;
+    // hour 2, one fewer, by searches, though the batch as a whole has plenty. Hours past the table
+    // share its last hour's metric (index 23), so one origin at hour 30 rides on hour 23's groups.
+    // Without car times every group is of the one free-flow hour: the batch decides as a whole.
+    const Flemingsberg2017 f;
+    const auto& ctx = f.ctx;
+    const auto& g = ctx.car;
+    core::Rng rng(17, core::Stream::person_attributes, 0xde1);
+    const auto times = congested_hours(g, rng);
+    std::size_t enough = 1;
+    while (!routing::worth_cch(g, enough)) ++enough;
+    REQUIRE(enough > 2);
+    const auto nodes = static_cast<std::uint32_t>(g.node_count());
+    REQUIRE(nodes > 4 * enough);
+    const auto origin = [&](std::size_t i) { return static_cast<std::uint32_t>(i * (nodes / (4 * enough))); };
+    std::vector<std::uint64_t> keys;
+    for (std::size_t i = 0; i < enough; ++i) {
+        keys.push_back(routing::CarHourMetrics::key(origin(i), 8));
+        keys.push_back(routing::CarHourMetrics::key(origin(i), 8));  // two destinations: still one group
+        keys.push_back(routing::CarHourMetrics::key(origin(enough + i), 23));
+        if (i + 1 < enough) keys.push_back(routing::CarHourMetrics::key(origin(2 * enough + i), 2));
+    }
+    keys.push_back(routing::CarHourMetrics::key(origin(3 * enough), 30));
+    const routing::CarHourMetrics hourly(ctx, keys, &times);
+    for (std::size_t i = 0; i < enough; ++i) {
+        INFO("origin ", i);
+        CHECK(hourly.by_cch(origin(i), 8));
+        CHECK(hourly.by_cch(origin(enough + i), 23));
+        if (i + 1 < enough) CHECK_FALSE(hourly.by_cch(origin(2 * enough + i), 2));
+    }
+    CHECK(hourly.by_cch(origin(3 * enough), 30));
+    // One hour of one fewer group than enough, alone: by searches; with one more origin, by the
+    // hierarchy.
+    std::vector<std::uint64_t> few;
+    for (std::size_t i = 0; i + 1 < enough; ++i) few.push_back(routing::CarHourMetrics::key(origin(i), 2));
+    CHECK_FALSE(routing::CarHourMetrics(ctx, few, &times).by_cch(origin(0), 2));
+    few.push_back(routing::CarHourMetrics::key(origin(enough), 2));
+    CHECK(routing::CarHourMetrics(ctx, few, &times).by_cch(origin(0), 2));
+    // Without car times: hour 2's groups (one fewer than enough) and hour 8's count together.
+    std::vector<std::uint64_t> free_keys;
+    for (std::size_t i = 0; i + 1 < enough; ++i) free_keys.push_back(routing::CarHourMetrics::key(origin(i), 0));
+    CHECK_FALSE(routing::CarHourMetrics(ctx, free_keys, nullptr).by_cch(origin(0), 0));
+    free_keys.push_back(routing::CarHourMetrics::key(origin(0), 8));  // the same origin, another group
+    CHECK(routing::CarHourMetrics(ctx, free_keys, nullptr).by_cch(origin(0), 0));
 }
 
 TEST_CASE("requests answered in batches at the same times equal each batch alone, to the bit") {
