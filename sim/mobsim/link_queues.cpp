@@ -1,5 +1,9 @@
 #include "sim/mobsim/link_queues.hpp"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -69,25 +73,38 @@ inline void prefetch_write(const void* p) {
     __builtin_prefetch(p, 1, 3);
 }
 
-// An hour-major table ([hour][i]) in link-major order ([i][hour]), each value through `value`.
+// An hour-major table ([hour][i]) in link-major order ([i][hour]), each value through `value`:
+// blocks of slots in parallel, each writing its own entries (the same table at any thread count).
 template <class T, class F = std::identity>
 auto by_slot(const std::vector<T>& by_hour, F value = {}) {
     const std::size_t slots = by_hour.size() / volume_hours;
     std::vector<std::decay_t<std::invoke_result_t<F, const T&>>> out(by_hour.size());
-    for (std::size_t h = 0; h < volume_hours; ++h)
-        for (std::size_t i = 0; i < slots; ++i) out[i * volume_hours + h] = value(by_hour[h * slots + i]);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t h = 0; h < volume_hours; ++h)
+            for (std::size_t i = r.begin(); i != r.end(); ++i)
+                out[i * volume_hours + h] = value(by_hour[h * slots + i]);
+    });
     return out;
 }
 
 }  // namespace
 
+// The four tables side by side, each made in parallel: each new table's pages are faulted in
+// and zeroed by the thread that makes it (on a million agents' day four tables of 19 million
+// entries, 1.2 s on one thread before).
 void LinkQueues::finish() {
-    m_res.cars = by_slot(m_cars);
-    m_res.buses = by_slot(m_buses);
-    // The seconds, whole numbers far below 2^53, are the same as summed in a double.
-    m_res.car_time_sum = by_slot(m_times, [](std::uint64_t v) { return static_cast<double>(v & time_sum_mask); });
-    m_res.car_time_count =
-        by_slot(m_times, [](std::uint64_t v) { return static_cast<std::uint32_t>(v >> time_sum_bits); });
+    tbb::parallel_invoke(
+        [&] { m_res.cars = by_slot(m_cars); }, [&] { m_res.buses = by_slot(m_buses); },
+        [&] {
+            // The seconds, whole numbers far below 2^53, are the same as summed in
+            // a double.
+            m_res.car_time_sum =
+                by_slot(m_times, [](std::uint64_t v) { return static_cast<double>(v & time_sum_mask); });
+        },
+        [&] {
+            m_res.car_time_count =
+                by_slot(m_times, [](std::uint64_t v) { return static_cast<std::uint32_t>(v >> time_sum_bits); });
+        });
 }
 
 // A car follows its leg's links; a bus the car path of the segment it drives. Both as a range
