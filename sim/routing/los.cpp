@@ -703,10 +703,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     // from trees or queries.
     std::array<bool, 3> by_labels{};
     for (std::size_t k = 0; k < 3; ++k)
-        by_labels[k] = trips > 0 && (ctx.force_trip_labels ||
-                                     use_trip_labels(street_graph(ctx, street_modes[k]), trips, k == 2, [&] {
-                                         return CchLabels::entry_count(street_cch(ctx, street_modes[k]));
-                                     }));
+        by_labels[k] = trips > 0 && trip_labels_pay(ctx, street_modes[k], trips, k == 2);
     // Per origin, bit k: street mode k comes from the trees.
     std::vector<std::uint8_t> tree_modes(nodes, 0);
     for (std::size_t n = 0; n < nodes; ++n)
@@ -899,9 +896,8 @@ CarHourMetrics::CarHourMetrics(const RoutingContext& ctx, std::vector<std::uint6
     // (benchmarks/RESULTS.md). Without car times every group is of the one free-flow hour, and the
     // batch decides as a whole, as before.
     std::vector<std::size_t> groups(m_car_times ? m_car_times->hours : 1, 0);
-    const auto hour_of = [&](std::uint64_t k) { return index(static_cast<std::int64_t>(k & 0xFFFFFFFFu)); };
-    for (const auto k : m_small) ++groups[hour_of(k)];
-    std::erase_if(m_small, [&](std::uint64_t k) { return !worth_cch(ctx.car, groups[hour_of(k)]); });
+    for (const auto k : m_small) ++groups[index(key_hour(k))];
+    std::erase_if(m_small, [&](std::uint64_t k) { return !worth_cch(ctx.car, groups[index(key_hour(k))]); });
 }
 
 std::size_t CarHourMetrics::index(std::int64_t hour) const {
@@ -1001,9 +997,7 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         if (!times) {
             labels = m_ctx.cchs->take_car_labels();
             if (labels && (&labels->metric() != &metric || labels->forward() || labels->has_sums())) labels.reset();
-            if (!labels && (m_ctx.force_trip_labels || use_trip_labels(m_ctx.car, first[h + 1] - first[h], false, [&] {
-                                return CchLabels::entry_count(metric.cch());
-                            })))
+            if (!labels && trip_labels_pay(m_ctx, Mode::car, first[h + 1] - first[h], false))
                 labels = std::make_unique<CchLabels>(metric, false);
         }
         group.clear();

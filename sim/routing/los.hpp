@@ -122,6 +122,7 @@ public:
     static std::uint64_t key(std::uint32_t origin, std::int64_t hour) {
         return std::uint64_t{origin} << 32 | static_cast<std::uint32_t>(hour < 0 ? 0 : hour);
     }
+    static std::int64_t key_hour(std::uint64_t key) { return static_cast<std::int64_t>(key & 0xFFFFFFFFu); }
     bool by_cch(std::uint32_t origin, std::int64_t hour) const;
     // Paths of `queries` (each of a group that goes by CCH), with their arcs if `arcs`: the same
     // answers, bit for bit, at any thread count.

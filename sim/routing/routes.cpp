@@ -246,10 +246,7 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
         const StreetGraph& g = street_graph(ctx, mode);
         std::size_t count = 0;
         for (std::size_t t = 0; t < trips; ++t) count += wanted(t) && trip_mode[t] == mode;
-        if (count == 0 || !street_legs_by_cch(ctx, g) ||
-            !(ctx.force_trip_labels ||
-              use_trip_labels(g, count, false, [&] { return CchLabels::entry_count(street_cch(ctx, mode)); })))
-            continue;
+        if (count == 0 || !street_legs_by_cch(ctx, g) || !trip_labels_pay(ctx, mode, count, false)) continue;
         const CchMetric& m = street_metric(ctx, mode);
         const double speed = mode == Mode::walk ? ctx.params.walk_speed_mps : ctx.params.bike_speed_mps;
         auto& length = leg_length[k];
@@ -685,10 +682,7 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
             std::size_t count = 0;
             for (std::size_t origin = 0; origin < nodes; ++origin)
                 street_trips(origin, kind, [&](std::uint32_t) { ++count, wanted[origin] = 1; });
-            if (count == 0 || !(ctx.force_trip_labels || use_trip_labels(graph, count, false, [&] {
-                                    return CchLabels::entry_count(street_cch(ctx, mode));
-                                })))
-                continue;
+            if (count == 0 || !trip_labels_pay(ctx, mode, count, false)) continue;
             by_labels[k] = true;
             CchLabels mode_labels(street_metric(ctx, mode), false, nullptr, std::move(storage));
             tbb::enumerable_thread_specific<std::vector<std::uint32_t>> paths;

@@ -101,6 +101,11 @@ bool street_legs_by_cch(const RoutingContext& ctx, const StreetGraph& graph) {
     return ctx.force_street_legs_by_cch || graph.node_count() >= 50000;
 }
 
+bool trip_labels_pay(const RoutingContext& ctx, core::Mode mode, std::size_t trips, bool lengths) {
+    return ctx.force_trip_labels || use_trip_labels(street_graph(ctx, mode), trips, lengths,
+                                                    [&] { return CchLabels::entry_count(street_cch(ctx, mode)); });
+}
+
 const StreetGraph& street_graph(const RoutingContext& ctx, core::Mode mode) {
     return mode == core::Mode::walk ? ctx.walk : mode == core::Mode::bike ? ctx.bike : ctx.car;
 }

@@ -177,6 +177,8 @@ inline bool use_trip_labels(const StreetGraph& graph, std::size_t trips, bool le
     const std::size_t n = graph.node_count();
     return n >= 50000 && trips >= (lengths ? 2 : 1) * n && entries() <= (std::uint64_t{1} << 27);
 }
+// use_trip_labels for a street mode of the context, or its force_trip_labels.
+bool trip_labels_pay(const RoutingContext& ctx, core::Mode mode, std::size_t trips, bool lengths);
 
 // Whether the day's walk and bike legs (route_trips, and trace_walk_bike_legs, which must trace
 // the same paths) go by one-to-one CCH queries with paths rather than a search per origin: on

@@ -683,7 +683,8 @@ TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fr
         std::sort(groups.begin(), groups.end());
         groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
         std::vector<std::size_t> per_hour(times.hours, 0);
-        for (const auto k : groups) ++per_hour[std::min<std::uint64_t>(k & 0xFFFFFFFFu, times.hours - 1)];
+        for (const auto k : groups)
+            ++per_hour[std::min<std::size_t>(routing::CarHourMetrics::key_hour(k), times.hours - 1)];
         for (const auto c : per_hour) REQUIRE(routing::worth_cch(g, c));
     }
     const routing::CarHourMetrics cch(ctx, keys, &times);
