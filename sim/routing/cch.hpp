@@ -33,6 +33,7 @@
 // a query keeps the first predecessor found (the lowest rank) and meets at the lowest-ranked
 // common ancestor with the least cost. Such a path may differ from Dijkstra's (which breaks ties by
 // node id) but has the same cost.
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -490,10 +491,12 @@ private:
 // least sum), and so is the meeting (the lowest rank of least cost). Memory: a double per entry
 // (and a float with path sums), entry_count() entries: the sum of the nodes' depths, about
 // node_count() times the search space (910 nodes on the 100,000-node grid); and a reverse index
-// of the direction's query arcs (8 bytes an arc) for the paths. Built in parallel: without sums
-// from the top of the tree down, each label from its arcs' heads' (exact costs make them the
-// searches' bits; 0.3 s against 2.3 s on that grid), with sums one upward search per node (a sum
-// follows the search's path among paths of equal cost).
+// of the direction's query arcs (8 bytes an arc) for the paths. Built in parallel from the top of
+// the tree down, each label from its arcs' heads' (exact costs make them the searches' bits; 0.3 s
+// against 2.3 s for a search per node on that grid). With sums, each entry first keeps the
+// search's predecessor, which follows from the heads' (label_from_heads_tracked), then each label
+// adds its sums up along them: the sums of the search's paths among paths of equal cost, bit for
+// bit (1.4 s against 4.0 s for a search per node, each in a new block).
 class CchLabelQuery;
 
 class CchLabels {
@@ -528,7 +531,9 @@ public:
     // The labels of the backward searches (`forward` false: costs from each ancestor down to the
     // node) or of the forward ones (from the node up to each ancestor). With `sums`
     // (CchMetric::path_sums of this metric) each entry also keeps the sum along its path, the
-    // path of the arcs that first gave each rank its cost (as CchManyToAll), rounded to a float.
+    // path of the arcs that first gave each rank its cost in the node's upward search (its
+    // predecessor: the lowest rank below it whose cost plus the arc's weight is its cost, as
+    // CchManyToAll's), rounded to a float.
     CchLabels(const CchMetric& metric, bool forward, const CchMetric::PathSums* sums = nullptr, Storage storage = {});
     // The costs' memory, for the next labels built; these are empty afterwards (no queries).
     Storage take_storage() { return std::move(m_cost); }
@@ -548,11 +553,12 @@ public:
     const CchMetric& metric() const { return *m_metric; }
     bool forward() const { return m_forward; }
     bool has_sums() const { return !m_sum.empty(); }
-    std::size_t size_bytes() const { return m_cost.size() * sizeof(double) + m_sum.size() * sizeof(float); }
+    std::size_t size_bytes() const { return m_cost.size() * sizeof(double) + m_sum.size() * sizeof(std::uint32_t); }
     // Depth of a rank in the elimination tree (a root: 0); its label has depth + 1 entries.
     std::uint32_t depth(std::uint32_t rank) const { return m_depth[rank]; }
     const double* cost(std::uint32_t rank) const { return m_cost.data() + m_offset[rank]; }
-    const float* sum(std::uint32_t rank) const { return m_sum.data() + m_offset[rank]; }
+    // Entry i's sum of rank's label (with sums).
+    float sum(std::uint32_t rank, std::size_t i) const { return std::bit_cast<float>(m_sum[m_offset[rank] + i]); }
     // Whether rank `a` is `v` or one of its ancestors.
     bool ancestor(std::uint32_t a, std::uint32_t v) const {
         return m_preorder[a] <= m_preorder[v] && m_preorder[v] < m_preorder[a] + m_subtree[a];
@@ -579,16 +585,21 @@ public:
                          std::vector<std::uint32_t>& up_arcs) const;
     // Queries on these (backward) labels from each node with wanted[node] set: visit(query, node)
     // with a query of the calling thread whose source side is that node's, found the cheapest
-    // way there is: its own label where these labels are their own source side, else without sums
-    // its forward label from a sweep (with `paths`, keep_other_index() first, so that the query's
-    // path() works), else its upward search carrying `sums` (the metric's path_sums, when these
-    // labels have sums). In parallel, each node once; the same costs, sums and paths either way.
+    // way there is: its own label where these labels are their own source side, else its forward
+    // label from a sweep (with `paths`, keep_other_index() first, so that the query's path()
+    // works), carrying `sums` (the metric's path_sums) when these labels have sums. In parallel,
+    // each node once; the same costs, sums and paths as the node's upward search would give.
     void for_each_source(std::span<const std::uint8_t> wanted, const CchMetric::PathSums* sums, bool paths,
                          const std::function<void(CchLabelQuery& query, std::uint32_t node)>& visit);
 
 private:
     // The labels from the top of the elimination tree down, each from its arcs' heads' (no sums).
     void build_top_down(const CchMetric::ArcView& arcs);
+    // The same keeping each entry's predecessor (in m_sum), then each label's sums along them.
+    void build_top_down_sums(const CchMetric::ArcView& arcs, const double* arc_sum, bool by_query_arc);
+    // sweep() whose visit also gets each label's predecessors (tracked) or not.
+    template <bool tracked, class Visit>
+    void sweep_labels(bool forward, std::span<const std::uint8_t> wanted, Visit&& visit) const;
     // crown(rank) for each rank whose subtree is large, in preorder, on one thread; then
     // subtree(ranks) for each small subtree (its ranks in preorder), in parallel.
     template <class Crown, class Subtree>
@@ -603,7 +614,8 @@ private:
     std::vector<std::uint32_t> m_subtree;   // by rank: nodes in its subtree, itself included
     std::vector<std::uint64_t> m_offset;    // by rank: its label's first entry
     Storage m_cost;
-    std::vector<float, Uninitialised<float>> m_sum;
+    // Per entry the sum as a float's bits (its predecessor's query arc while they are built).
+    std::vector<std::uint32_t, Uninitialised<std::uint32_t>> m_sum;
     // A direction's query arcs by head: rank h's are [first[h], first[h + 1]), tails ascending,
     // each its tail and position in query_arcs().
     struct ReverseIndex {
@@ -628,9 +640,10 @@ public:
     // null; `sums` (the metric's path_sums) when `to` has sums and `from` is null.
     CchLabelQuery(const CchLabels& to, const CchLabels* from, const CchMetric::PathSums* sums = nullptr);
     void from_source(std::uint32_t source);
-    // The source's side given: its forward label (CchLabels::sweep), for target labels without
-    // sums (the label is copied); path() then needs the target labels' keep_other_index().
-    void from_label(std::uint32_t source, const double* label);
+    // The source's side given: its forward label (CchLabels::sweep) and, for target labels with
+    // sums, its sums (as the source's search adds them up); both are copied. path() then needs the
+    // target labels' keep_other_index().
+    void from_label(std::uint32_t source, const double* label, const double* sums = nullptr);
     // Cost from the last source to `target` (+inf if unreachable).
     double to(std::uint32_t target);
     // The path sum of the last to() (the least-cost path meeting at the lowest rank); needs sums.

@@ -822,14 +822,14 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
     }
 
     // Street modes from labels: each node's backward upward search kept (CchLabels), then per
-    // origin its forward side (its own label where the metric is the same both ways; else, without
-    // lengths, the forward labels, and with them one search) and per trip one pass over the common
-    // ancestors. The costs are the queries', bit for bit; walk and bike lengths are time times
-    // speed (as the trees'), the car's the path sums along the meeting's path. One mode at a time,
-    // so that one mode's labels are in memory, each in the memory of the mode's before
-    // (CchLabels::Storage). Labels without lengths are built from the top of the hierarchy down
-    // (0.3 s on the 100,000-node grid), so the forward ones, made one at a time as the origins
-    // need them, cost less than a search per origin; with lengths, labels are a search per node.
+    // origin its forward side (its own label where the metric is the same both ways; else its
+    // forward label, swept) and per trip one pass over the common ancestors. The costs are the
+    // queries', bit for bit; walk and bike lengths are time times speed (as the trees'), the car's
+    // the path sums along the meeting's path. One mode at a time, so that one mode's labels are in
+    // memory, each in the memory of the mode's before (CchLabels::Storage). Labels are built from
+    // the top of the hierarchy down (0.3 s on the 100,000-node grid; 1.4 s with lengths, which
+    // follow each entry's predecessor in the search), so the forward ones, made one at a time as
+    // the origins need them, cost less than a search per origin.
     CchLabels::Storage storage;
     for (std::size_t k = 0; k < 3; ++k) {
         if (!by_labels[k]) continue;
@@ -842,8 +842,8 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         auto kept = std::make_unique<CchLabels>(m, false, lengths ? &sums : nullptr, std::move(storage));
         const double speed = mode == Mode::walk ? ctx.params.walk_speed_mps : ctx.params.bike_speed_mps;
         // Each origin's side as CchLabels::for_each_source finds it cheapest: its own label on a
-        // metric the same both ways (walk), its forward label swept from the top down without
-        // lengths (the bike's, on one-way streets), else a search (the car's, with lengths).
+        // metric the same both ways (walk), else its forward label swept from the top down (the
+        // bike's, on one-way streets; the car's, with its lengths).
         std::vector<std::uint8_t> wanted(m.cch().node_count(), 0);
         for (std::size_t n = 0; n < nodes && n < wanted.size(); ++n) wanted[n] = first[n] != first[n + 1];
         kept->for_each_source(wanted, lengths ? &sums : nullptr, false, [&](CchLabelQuery& q, std::uint32_t origin) {

@@ -785,6 +785,116 @@ TEST_CASE("labels give the queries' costs bit for bit, and the least-cost path's
     CHECK(same_arcs == checked);
 }
 
+TEST_CASE("labels with sums keep each node's upward search, entry for entry, bit for bit; so do swept sources") {
+    // The reference: each rank's upward search written out here (ranks of its path from it up, a
+    // head taking an arc's cost and sum where that is strictly less than its cost so far, the
+    // path sum in doubles), against the labels built from the top down with their predecessors:
+    // every cost, and every sum as a float, the same bits. Random graphs with one-way arcs, zero
+    // times and disconnected parts, odd seeds whole times (ties everywhere, where the rule for the
+    // predecessor decides the sum); whole and pruned metrics; both directions. Then the sources
+    // that for_each_source sweeps give each target the cost, sum (unrounded, as the source's
+    // search adds it) and path of a query whose source side is its search.
+    std::size_t entries = 0, ties = 0, answers = 0;
+    for (std::uint64_t seed = 1; seed <= 24; ++seed) {
+        INFO("seed ", seed);
+        TestGraph t = random_graph(seed, 50, 1200);
+        std::vector<double> weight = t.graph.time_s;
+        if (seed % 2 == 1)
+            for (auto& w : weight) w = std::round(w / 30.0);
+        const Cch cch(t.graph, t.x, t.y);
+        const auto n = static_cast<std::uint32_t>(t.graph.node_count());
+        for (const bool prune : {false, true}) {
+            INFO("pruned ", prune);
+            CchMetric metric(cch, weight);
+            if (prune) metric.prune_for_queries();
+            const auto sums = metric.path_sums(t.graph.length_m);
+            for (const bool forward : {false, true}) {
+                INFO("forward ", forward);
+                const CchLabels labels(metric, forward, &sums);
+                const auto arcs = metric.query_arcs(forward);
+                const auto& by_query = forward ? sums.query_forward : sums.query_backward;
+                const bool by_query_arc = metric.pruned() && by_query.size() == metric.query_arc_count(forward);
+                const auto& by_up = forward ? sums.forward : sums.backward;
+                std::vector<double> dist(n, inf), sum(n, inf);
+                std::vector<std::uint32_t> path;
+                bool same = true;
+                for (std::uint32_t v = 0; v < n; ++v) {
+                    path.clear();
+                    for (std::uint32_t x = v; x != core::invalid_index; x = cch.elimination_parent()[x])
+                        path.push_back(x);
+                    dist[v] = 0, sum[v] = 0;
+                    for (const auto x : path) {
+                        if (!(dist[x] < inf)) continue;
+                        for (std::uint32_t c = arcs.first[x]; c < arcs.first[x + 1]; ++c) {
+                            const std::uint32_t h = arcs.head[c];
+                            const double through = dist[x] + arcs.weight[c];
+                            ties += through == dist[h] && through < inf;
+                            if (through < dist[h]) {
+                                dist[h] = through;
+                                sum[h] = sum[x] + (by_query_arc ? by_query[c] : by_up[arcs.arc ? arcs.arc[c] : c]);
+                            }
+                        }
+                    }
+                    for (const auto x : path) {
+                        const std::uint32_t i = labels.depth(x);
+                        const float expect = dist[x] < inf ? static_cast<float>(sum[x]) : static_cast<float>(inf);
+                        const float got = labels.sum(v, i);
+                        same = same && labels.cost(v)[i] == dist[x] && std::memcmp(&got, &expect, sizeof got) == 0;
+                        ++entries;
+                        dist[x] = sum[x] = inf;
+                    }
+                }
+                CHECK(same);
+                if (forward) continue;
+                // Sources swept (the forward labels with their sums), against their searches.
+                CchLabelQuery searched(labels, nullptr, &sums);
+                std::vector<std::uint32_t> targets;
+                core::Rng pick(seed, core::Stream::person_attributes, 0xccb);
+                for (int j = 0; j < 12; ++j) targets.push_back(pick.below(n));
+                struct Answer {
+                    std::vector<double> values;
+                    std::vector<std::vector<std::uint32_t>> paths;
+                };
+                std::vector<Answer> swept(n), expected(n);
+                std::vector<std::uint8_t> wanted(n, 0);
+                for (std::uint32_t s = 0; s < n; s += 3) wanted[s] = 1;
+                CchLabels to(metric, false, &sums);
+                to.for_each_source(wanted, &sums, true, [&](CchLabelQuery& q, std::uint32_t s) {
+                    for (const auto target : targets) {
+                        swept[s].values.push_back(q.to(target));
+                        swept[s].values.push_back(q.sum());
+                        swept[s].paths.emplace_back();
+                        q.path(swept[s].paths.back());
+                    }
+                });
+                bool all = true;
+                for (std::uint32_t s = 0; s < n; ++s) {
+                    if (!wanted[s]) {
+                        all = all && swept[s].values.empty();
+                        continue;
+                    }
+                    searched.from_source(s);
+                    for (const auto target : targets) {
+                        expected[s].values.push_back(searched.to(target));
+                        expected[s].values.push_back(searched.sum());
+                        expected[s].paths.emplace_back();
+                        searched.path(expected[s].paths.back());
+                        answers += expected[s].values[expected[s].values.size() - 2] < inf;
+                    }
+                    all = all && swept[s].paths == expected[s].paths &&
+                          std::memcmp(swept[s].values.data(), expected[s].values.data(),
+                                      expected[s].values.size() * sizeof(double)) == 0 &&
+                          swept[s].values.size() == expected[s].values.size();
+                }
+                CHECK(all);
+            }
+        }
+    }
+    CHECK(entries > 200000);
+    CHECK(ties > 10000);
+    CHECK(answers > 4000);
+}
+
 namespace {
 
 // Every entry of two label sets of one hierarchy, bit for bit.
@@ -1142,7 +1252,7 @@ TEST_CASE("labels, label queries and upward searches with sums give the same bit
                     for (const auto* l : {&to, &to_sums, &from_sums})
                         out.costs.insert(out.costs.end(), l->cost(r), l->cost(r) + to.depth(r) + 1);
                     for (const auto* l : {&to_sums, &from_sums})
-                        out.label_sums.insert(out.label_sums.end(), l->sum(r), l->sum(r) + to.depth(r) + 1);
+                        for (std::uint32_t i = 0; i <= to.depth(r); ++i) out.label_sums.push_back(l->sum(r, i));
                     if (!vector)
                         for (const bool way : {true, false}) {
                             const auto arcs = metric.query_arcs(way);
