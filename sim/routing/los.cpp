@@ -915,10 +915,7 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
     out.found.assign(n, 0);
     out.time_s.assign(n, 0.0);
     out.length_m.assign(n, 0.0);
-    if (n == 0) {
-        if (arcs) out.arc_first.assign(1, 0);
-        return out;
-    }
+    if (n == 0) return out;
     // The queries by hour (first[h]: where hour h begins), then by origin, whose queries share
     // its side of the search (from_source), then by destination: a query the same as the one
     // before it (the replanning asks for a trip at several departures, often in one hour) takes
@@ -1077,14 +1074,17 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
             answer_hour();
     }
     if (!arcs) return out;
-    out.arc_first.assign(n + 1, 0);
-    for (const auto& l : local)
-        for (const auto& sp : l.spans) out.arc_first[sp[0] + 1] = sp[2];
-    for (std::size_t q = 0; q < n; ++q) out.arc_first[q + 1] += out.arc_first[q];
-    out.arcs.resize(out.arc_first[n]);
-    for (const auto& l : local)
+    // Each thread's block as it is (which thread found a path changes where it lies, not what it is).
+    out.arc_block.assign(n, 0);
+    out.arc_at.assign(n, 0);
+    out.arc_count.assign(n, 0);
+    out.blocks.emplace_back();  // block 0: the unfound queries' (empty) paths
+    for (auto& l : local) {
+        const auto b = static_cast<std::uint32_t>(out.blocks.size());
         for (const auto& sp : l.spans)
-            std::copy_n(l.arcs.begin() + sp[1], sp[2], out.arcs.begin() + out.arc_first[sp[0]]);
+            out.arc_block[sp[0]] = b, out.arc_at[sp[0]] = sp[1], out.arc_count[sp[0]] = sp[2];
+        out.blocks.push_back(std::move(l.arcs));
+    }
     return out;
 }
 
