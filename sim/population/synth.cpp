@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -324,14 +325,24 @@ std::uint32_t choose_zone(const Draws& d, Purpose p, const std::vector<float>& r
     const double* factor = table.empty() ? nullptr : table.data() + static_cast<std::size_t>(home) * nz;
     const auto& running = d.dm->running[pi][visitor ? 1 : 0];
     // The zones open to the chooser, and whether all of positive weight are (when the running
-    // sums are tabulated): then the tabulated sums are the chooser's.
+    // sums are tabulated): then the tabulated sums are the chooser's. The count without branches
+    // (a finite float's exponent is not all ones), which the compiler makes vector code: it runs
+    // over every zone for each choice.
     std::size_t candidates = 0;
-    bool all_open = !running.rows.empty();
-    for (std::size_t j = 0; j < nz; ++j) {
-        const bool o = open(j);
-        candidates += o ? 1 : 0;
-        if (!o && all_open) all_open = !(demand::sampling_weight(size.data(), factor, j) > 0);
+    {
+        const float* r = row.data();
+        const auto finite = [](float x) { return (std::bit_cast<std::uint32_t>(x) & 0x7f800000u) != 0x7f800000u; };
+        if (closed) {
+            const char* c = closed->data();
+            for (std::size_t j = 0; j < nz; ++j) candidates += static_cast<std::size_t>(finite(r[j]) & (c[j] == 0));
+        } else {
+            for (std::size_t j = 0; j < nz; ++j) candidates += static_cast<std::size_t>(finite(r[j]));
+        }
     }
+    bool all_open = !running.rows.empty();
+    if (all_open && candidates < nz)
+        for (std::size_t j = 0; j < nz && all_open; ++j)
+            if (!open(j)) all_open = !(demand::sampling_weight(size.data(), factor, j) > 0);
     if (candidates == 0) return invalid_index;
     if (sample_size > 0 && candidates > static_cast<std::size_t>(sample_size)) {
         if (all_open) {
