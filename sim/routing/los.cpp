@@ -930,11 +930,27 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
                std::tuple{index(queries[b].hour), queries[b].from, queries[b].to, b};
     });
     std::vector<std::uint32_t> group;  // an hour's runs of one origin, by their first position
-    // Each thread keeps the arcs of its paths, (query, first, count), until they are put in place.
+    // Each thread keeps the arcs of its paths in blocks of its own, each reserved once and filled
+    // (a path that does not fit starts the next, twice as large up to 16 million arcs: no block
+    // grows by copying), with (query, block, first, count) per path.
     struct Local {
         std::optional<StreetPathQuery> query;
-        std::vector<std::uint32_t> arcs, path;
-        std::vector<std::array<std::uint32_t, 3>> spans;
+        std::vector<std::vector<std::uint32_t>> blocks;
+        std::vector<std::uint32_t> path;
+        std::vector<std::array<std::uint32_t, 4>> spans;
+        std::array<std::uint32_t, 3> put(std::span<const std::uint32_t> arcs) {
+            if (blocks.empty() || blocks.back().capacity() - blocks.back().size() < arcs.size()) {
+                const std::size_t next = blocks.empty() ? std::size_t{1} << 16
+                                                        : std::min(std::size_t{1} << 24, 2 * blocks.back().capacity());
+                blocks.emplace_back().reserve(std::max(next, arcs.size()));
+            }
+            auto& b = blocks.back();
+            const std::array<std::uint32_t, 3> at{static_cast<std::uint32_t>(blocks.size() - 1),
+                                                  static_cast<std::uint32_t>(b.size()),
+                                                  static_cast<std::uint32_t>(arcs.size())};
+            b.insert(b.end(), arcs.begin(), arcs.end());
+            return at;
+        }
     };
     const CchMetric& free_flow = street_metric(m_ctx, Mode::car);
     tbb::enumerable_thread_specific<Local> local([&] {
@@ -1012,7 +1028,7 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
             for (std::uint32_t k = group[g] + 1; k < group[g + 1] && !shared_source; ++k)
                 shared_source = queries[order[k]].to != queries[order[k - 1]].to;
             if (!labelled && shared_source) l.query->from(metric, queries[order[group[g]]].from);
-            std::array<std::uint32_t, 2> span{};  // the last answer's arcs in l.arcs
+            std::array<std::uint32_t, 3> span{};  // the last answer's arcs in l.blocks
             for (std::uint32_t k = group[g]; k < group[g + 1]; ++k) {
                 const std::uint32_t q = order[k];
                 if (k > group[g] && queries[q].to == queries[order[k - 1]].to) {
@@ -1021,7 +1037,7 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
                     out.found[q] = 1;
                     out.time_s[q] = out.time_s[same];
                     out.length_m[q] = out.length_m[same];
-                    if (arcs) l.spans.push_back({q, span[0], span[1]});
+                    if (arcs) l.spans.push_back({q, span[0], span[1], span[2]});
                     continue;
                 }
                 double time_s = 0, length_m = 0;
@@ -1040,9 +1056,8 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
                 out.length_m[q] = length_m;
                 if (!arcs) continue;
                 const auto& path = labelled ? l.path : l.query->arcs();
-                span = {static_cast<std::uint32_t>(l.arcs.size()), static_cast<std::uint32_t>(path.size())};
-                l.spans.push_back({q, span[0], span[1]});
-                l.arcs.insert(l.arcs.end(), path.begin(), path.end());
+                span = l.put(path);
+                l.spans.push_back({q, span[0], span[1], span[2]});
             }
         };
         const auto answer_hour = [&] {
@@ -1080,10 +1095,10 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
     out.arc_count.assign(n, 0);
     out.blocks.emplace_back();  // block 0: the unfound queries' (empty) paths
     for (auto& l : local) {
-        const auto b = static_cast<std::uint32_t>(out.blocks.size());
+        const auto base = static_cast<std::uint32_t>(out.blocks.size());
         for (const auto& sp : l.spans)
-            out.arc_block[sp[0]] = b, out.arc_at[sp[0]] = sp[1], out.arc_count[sp[0]] = sp[2];
-        out.blocks.push_back(std::move(l.arcs));
+            out.arc_block[sp[0]] = base + sp[1], out.arc_at[sp[0]] = sp[2], out.arc_count[sp[0]] = sp[3];
+        for (auto& b : l.blocks) out.blocks.push_back(std::move(b));
     }
     return out;
 }

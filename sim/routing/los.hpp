@@ -109,7 +109,7 @@ struct CarAnswers {
     // With arcs: query q's path is arc_count[q] arcs of block arc_block[q] from arc_at[q]. The
     // blocks are those the threads filled as they found the paths, left where they are: a
     // million agents' car paths take 0.45 GB, which one block in query order would take again
-    // (each page faulted in and zeroed), and a copy.
+    // (each page faulted in and zeroed), and a copy; nor does a block grow by copying.
     std::vector<std::vector<std::uint32_t>> blocks;
     std::vector<std::uint32_t> arc_block, arc_at, arc_count;
     // Hours whose metric was customized for the answers (an hour whose times are free flow's,
