@@ -162,7 +162,10 @@ void LinkQueues::collect_intents(std::int32_t t, std::vector<std::uint32_t>& wok
     sort_keys(woken, m_sort_scratch);
     woken.erase(std::unique(woken.begin(), woken.end()), woken.end());
     sort_keys(m_entry_links, m_sort_scratch);
-    if (woken.empty() && m_entry_links.empty()) return;
+    if (woken.empty() && m_entry_links.empty()) {
+        m_source_first.assign(1, 0);
+        return;
+    }
 
     // Each source writes its own slots.
     const std::size_t n_woken = woken.size(), n_sources = n_woken + m_entry_links.size();
@@ -303,48 +306,39 @@ void LinkQueues::accept(std::int32_t t) {
     });
 }
 
-// A source moves a prefix of its vehicles: after a refusal, later ones stay too. Per source
-// (m_intents is in source order), its accepted count and whether it was refused.
-void LinkQueues::keep_prefixes() {
-    m_moved.clear();
-    m_refused.clear();
-    m_moved_first.clear();
-    for (std::size_t i = 0; i < m_intents.size();) {
-        const auto source = m_intents[i].source;
-        m_moved_first.push_back(i);
-        bool blocked = false;
+void LinkQueues::release(std::int32_t t) {
+    const std::size_t sources = m_source_first.size() - 1;
+    m_moved_at.assign(m_intents.size(), 0);
+    m_moved_end.assign(m_intents.size(), 0);
+    m_moved_enter.assign(m_intents.size(), t);
+    // Each source (m_intents is in source order, m_source_first its ranges) touches only its own
+    // link's columns and its own intents: in parallel, the wakes scheduled afterwards (the wheel
+    // keeps no order within a second). A source moves a prefix of its vehicles: after a refusal,
+    // later ones stay too.
+    m_rewake.assign(sources, -1);
+    for_each_index(sources, m_ctx.params.parallel_threshold, [&](std::size_t s) {
+        const std::size_t first = m_source_first[s], end = m_source_first[s + 1];
+        if (first == end) return;
+        bool refused = false;
         std::uint32_t accepted = 0;
-        for (; i < m_intents.size() && m_intents[i].source == source; ++i) {
+        for (std::size_t i = first; i < end; ++i) {
             auto& in = m_intents[i];
-            if (blocked || !in.accepted) {
+            if (refused || !in.accepted) {
                 in.accepted = false;
-                blocked = true;
+                refused = true;
             } else {
                 ++accepted;
             }
         }
-        m_moved.emplace_back(source, accepted);
-        m_refused.push_back(blocked);
-    }
-}
-
-void LinkQueues::release(std::int32_t t) {
-    keep_prefixes();
-    m_moved_at.assign(m_intents.size(), 0);
-    m_moved_end.assign(m_intents.size(), 0);
-    m_moved_enter.assign(m_intents.size(), t);
-    // Each source touches only its own link's columns (and its own intents' slots): in
-    // parallel, the wakes scheduled afterwards (the wheel keeps no order within a second).
-    m_rewake.assign(m_moved.size(), -1);
-    for_each_index(m_moved.size(), m_ctx.params.parallel_threshold, [&](std::size_t m) {
-        const auto [source, accepted] = m_moved[m];
+        const Source source = m_intents[first].source;
         if (source.kind == Source::Kind::link)
-            m_rewake[m] = release_link(source.link, accepted, m_refused[m], m_moved_first[m], t);
+            m_rewake[s] = release_link(source.link, accepted, refused, first, t);
         else
-            release_waiting_list(source.link, accepted, m_refused[m], m_moved_first[m], t);
+            release_waiting_list(source.link, accepted, refused, first, t);
     });
-    for (std::size_t m = 0; m < m_moved.size(); ++m)
-        if (m_rewake[m] >= 0) m_wheel.schedule(m_rewake[m], EventKind::link_wake, m_moved[m].first.link);
+    for (std::size_t s = 0; s < sources; ++s)
+        if (m_rewake[s] >= 0)
+            m_wheel.schedule(m_rewake[s], EventKind::link_wake, m_intents[m_source_first[s]].source.link);
 }
 
 // The link's first `accepted` vehicles leave (their car times recorded), spending a token

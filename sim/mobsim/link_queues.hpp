@@ -98,7 +98,6 @@ private:
     void refresh_tokens(std::uint32_t link, std::int32_t t);
     std::int32_t link_intents(std::uint32_t link, std::int32_t t, std::vector<Intent>& out);
     void waiting_list_intents(std::uint32_t link, std::vector<Intent>& out) const;
-    void keep_prefixes();
     std::int32_t release_link(std::uint32_t link, std::uint32_t accepted, bool refused, std::size_t first,
                               std::int32_t t);
     void release_waiting_list(std::uint32_t link, std::uint32_t accepted, bool refused, std::size_t first,
@@ -158,10 +157,7 @@ private:
     std::vector<Intent> m_intents;
     std::vector<std::size_t> m_source_first;  // per source of the second: its first intent
     std::vector<std::size_t> m_group_start;
-    std::vector<std::uint64_t> m_by_target;                 // intents by target, source and rank
-    std::vector<std::pair<Source, std::uint32_t>> m_moved;  // source, accepted count
-    std::vector<std::uint8_t> m_refused;
-    std::vector<std::size_t> m_moved_first;    // per source: its first intent
+    std::vector<std::uint64_t> m_by_target;    // intents by target, source and rank
     std::vector<std::uint32_t> m_wake_target;  // per target group of apply: the link to wake (was empty), or arrive
     std::vector<std::uint32_t> m_moved_at, m_moved_end;
     std::vector<std::int32_t> m_moved_enter;
