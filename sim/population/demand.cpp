@@ -4,12 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define FLEMSIM_X86_SIMD 1
-#include <immintrin.h>
-#else
-#define FLEMSIM_X86_SIMD 0
-#endif
+#include "sim/core/simd.hpp"
 
 namespace flemsim::population::demand {
 
@@ -120,10 +115,6 @@ void sort_uniform(std::vector<double>& x, double total) {
 // The first index i >= at with x < running[i] (running.size() if none): running is ascending, so
 // eight sums at a time where the processor has AVX-512, the same index as one at a time.
 #if FLEMSIM_X86_SIMD
-const bool avx512 = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") != 0;
-}();
 __attribute__((target("avx512f"))) std::size_t first_above_avx512(const double* running, std::size_t n, std::size_t at,
                                                                   double x) {
     const __m512d vx = _mm512_set1_pd(x);
@@ -136,7 +127,7 @@ __attribute__((target("avx512f"))) std::size_t first_above_avx512(const double* 
 #endif
 inline std::size_t first_above(std::span<const double> running, std::size_t at, double x) {
 #if FLEMSIM_X86_SIMD
-    if (avx512) return first_above_avx512(running.data(), running.size(), at, x);
+    if (core::cpu_has_avx512()) return first_above_avx512(running.data(), running.size(), at, x);
 #endif
     while (at < running.size() && !(x < running[at])) ++at;
     return at;

@@ -14,14 +14,8 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_invoke.h>
 
+#include "sim/core/simd.hpp"
 #include "sim/core/types.hpp"
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define FLEMSIM_X86_SIMD 1
-#include <immintrin.h>
-#else
-#define FLEMSIM_X86_SIMD 0
-#endif
 
 namespace flemsim::routing {
 
@@ -506,11 +500,7 @@ std::uint32_t Cch::find_arc(std::uint32_t low, std::uint32_t high) const {
 namespace {
 
 #if FLEMSIM_X86_SIMD
-bool avx512_available() {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
-}
-bool has_avx512 = avx512_available();
+bool has_avx512 = core::cpu_has_avx512();
 
 // Customization's triangles of one lower neighbour z for `len` consecutive arcs of x (weights
 // forward[0 .. len), backward[...], ways forward_via[...], backward_via[...], forward_offset[...],
@@ -563,7 +553,7 @@ bool cch_simd() {
 
 bool set_cch_simd(bool on) {
 #if FLEMSIM_X86_SIMD
-    has_avx512 = on && avx512_available();
+    has_avx512 = on && core::cpu_has_avx512();
 #else
     (void)on;
 #endif
@@ -2001,6 +1991,10 @@ void CchLabels::top_down(Crown&& crown, Subtree&& subtree) const {
     });
 }
 
+std::uint32_t CchLabels::deepest_rank_depth() const {
+    return m_depth.empty() ? 0 : *std::max_element(m_depth.begin(), m_depth.end());
+}
+
 std::uint32_t CchLabels::top_down_grain() const {
     return std::max<std::uint32_t>(1024, static_cast<std::uint32_t>(m_depth.size() / 512));
 }
@@ -2027,7 +2021,7 @@ void CchLabels::build_top_down_sums(const CchMetric::ArcView& arcs, const double
     });
     const std::size_t n = m_depth.size();
     const auto& up_tail = m_metric->cch().up_tail();
-    const std::uint32_t deepest = n ? *std::max_element(m_depth.begin(), m_depth.end()) : 0;
+    const std::uint32_t deepest = deepest_rank_depth();
     tbb::enumerable_thread_specific<std::vector<double>> scratch([&] { return std::vector<double>(deepest + 1); });
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 64), [&](const tbb::blocked_range<std::size_t>& range) {
         double* sums = scratch.local().data();
@@ -2054,8 +2048,7 @@ void CchLabels::sweep_labels(bool forward, std::span<const std::uint8_t> wanted,
     if (wanted.size() != n) throw std::invalid_argument("CchLabels::sweep: one flag per node");
     const auto arcs = m_metric->query_arcs(forward);
     const std::uint32_t grain = top_down_grain();
-    std::uint32_t deepest = 0;
-    for (const auto d : m_depth) deepest = std::max(deepest, d);
+    const std::uint32_t deepest = deepest_rank_depth();
     // The crown's labels are kept (each by its own offset); a small subtree's ranks find their
     // ancestors there or on their task's path: the label of the path's rank at depth d lies at
     // d (d + 1) / 2 in the task's buffer, the last rank of that depth in preorder being the one
@@ -2070,49 +2063,38 @@ void CchLabels::sweep_labels(bool forward, std::span<const std::uint8_t> wanted,
     const auto slot = [](std::uint32_t d) { return static_cast<std::size_t>(d) * (d + 1) / 2; };
     struct Path {
         std::vector<double> cost;
-        std::vector<std::uint32_t> pred;
+        std::vector<std::uint32_t> pred;  // tracked only
     };
     tbb::enumerable_thread_specific<Path> paths([&] {
         return Path{std::vector<double>(slot(deepest + 1)),
                     std::vector<std::uint32_t>(tracked ? slot(deepest + 1) : 0)};
     });
-    top_down(
-        [&](std::uint32_t v) {
-            double* label = crown.data() + crown_at[v];
-            if constexpr (tracked) {
-                std::uint32_t* pred = crown_pred.data() + crown_at[v];
-                label_from_heads_tracked(label, pred, v, arcs, m_depth, [&](std::uint32_t u) {
-                    return std::pair<const double*, const std::uint32_t*>(crown.data() + crown_at[u],
-                                                                          crown_pred.data() + crown_at[u]);
-                });
-                if (wanted[g.node_at(v)]) visit(g.node_at(v), label, pred);
-            } else {
-                label_from_heads(label, v, arcs, m_depth, [&](std::uint32_t u) { return crown.data() + crown_at[u]; });
-                if (wanted[g.node_at(v)]) visit(g.node_at(v), label, nullptr);
-            }
-        },
-        [&](std::span<const std::uint32_t> ranks) {
-            auto& path = paths.local();
-            for (const auto v : ranks) {
-                double* label = path.cost.data() + slot(m_depth[v]);
-                if constexpr (tracked) {
-                    std::uint32_t* pred = path.pred.data() + slot(m_depth[v]);
-                    label_from_heads_tracked(label, pred, v, arcs, m_depth, [&](std::uint32_t u) {
-                        return crown_at[u] != none
-                                   ? std::pair<const double*, const std::uint32_t*>(crown.data() + crown_at[u],
-                                                                                    crown_pred.data() + crown_at[u])
-                                   : std::pair<const double*, const std::uint32_t*>(
-                                         path.cost.data() + slot(m_depth[u]), path.pred.data() + slot(m_depth[u]));
-                    });
-                    if (wanted[g.node_at(v)]) visit(g.node_at(v), label, pred);
-                } else {
-                    label_from_heads(label, v, arcs, m_depth, [&](std::uint32_t u) -> const double* {
-                        return crown_at[u] != none ? crown.data() + crown_at[u] : path.cost.data() + slot(m_depth[u]);
-                    });
-                    if (wanted[g.node_at(v)]) visit(g.node_at(v), label, nullptr);
-                }
-            }
-        });
+    using Entries = std::pair<double*, std::uint32_t*>;  // a label's costs and predecessors
+    // Rank v's label into `at(v)` from its heads' (`at(u)`), then handed to visit() if wanted.
+    const auto make = [&](std::uint32_t v, const auto& at) {
+        const auto [label, pred] = at(v);
+        if constexpr (tracked)
+            label_from_heads_tracked(label, pred, v, arcs, m_depth, [&](std::uint32_t u) {
+                const auto [cost, p] = at(u);
+                return std::pair<const double*, const std::uint32_t*>(cost, p);
+            });
+        else
+            label_from_heads(label, v, arcs, m_depth, [&](std::uint32_t u) -> const double* { return at(u).first; });
+        if (wanted[g.node_at(v)]) visit(g.node_at(v), static_cast<const double*>(label), pred);
+    };
+    const auto in_crown = [&](std::uint32_t u) {
+        return Entries(crown.data() + crown_at[u], tracked ? crown_pred.data() + crown_at[u] : nullptr);
+    };
+    top_down([&](std::uint32_t v) { make(v, in_crown); },
+             [&](std::span<const std::uint32_t> ranks) {
+                 auto& path = paths.local();
+                 const auto at = [&](std::uint32_t u) {
+                     if (crown_at[u] != none) return in_crown(u);
+                     return Entries(path.cost.data() + slot(m_depth[u]),
+                                    tracked ? path.pred.data() + slot(m_depth[u]) : nullptr);
+                 };
+                 for (const auto v : ranks) make(v, at);
+             });
 }
 
 CchLabels::ReverseIndex::ReverseIndex(const CchMetric::ArcView& arcs, std::size_t n) {

@@ -605,6 +605,8 @@ private:
     template <class Crown, class Subtree>
     void top_down(Crown&& crown, Subtree&& subtree) const;
     std::uint32_t top_down_grain() const;
+    // The largest depth of a rank (the longest label, less one).
+    std::uint32_t deepest_rank_depth() const;
 
     const CchMetric* m_metric;
     bool m_forward;
