@@ -73,6 +73,28 @@ inline void prefetch_write(const void* p) {
     __builtin_prefetch(p, 1, 3);
 }
 
+// The sources of a second in blocks of this many, in order: each block's intents are gathered in
+// a buffer of its own (one block per task), then laid end to end.
+constexpr std::size_t block_sources = 64;
+
+// f(j) for each of `blocks` blocks, in parallel when they hold `threshold` items or more (as
+// for_each_index).
+template <class F>
+void for_each_block(std::size_t blocks, std::size_t items, std::size_t threshold, F&& f) {
+    if (items < threshold) {
+        for (std::size_t j = 0; j < blocks; ++j) f(j);
+    } else {
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blocks, 1), [&](const tbb::blocked_range<std::size_t>& r) {
+            for (std::size_t j = r.begin(); j != r.end(); ++j) f(j);
+        });
+    }
+}
+
+// An intent's place in m_intents, from its key (the low half).
+inline std::size_t intent_of(std::uint64_t key) {
+    return static_cast<std::uint32_t>(key);
+}
+
 // An hour-major table ([hour][i]) in link-major order ([i][hour]), each value through `value`:
 // blocks of slots in parallel, each writing its own entries (the same table at any thread count).
 template <class T, class F = std::identity>
@@ -167,44 +189,55 @@ void LinkQueues::collect_intents(std::int32_t t, std::vector<std::uint32_t>& wok
         return;
     }
 
-    // Each source writes its own slots.
+    // The sources in blocks of `block_sources`, in order, each block's intents appended to its own
+    // buffer (a source's own, one after another: m_source_first holds its first within the block
+    // until the blocks are laid end to end below), its links' rewakes in m_rewake.
     const std::size_t n_woken = woken.size(), n_sources = n_woken + m_entry_links.size();
-    if (m_per_source.size() < n_sources) m_per_source.resize(n_sources);
-    m_rewake.assign(n_woken, -1);
-    for_each_index(n_sources, m_ctx.params.parallel_threshold, [&](std::size_t i) {
-        // `ahead` items on, the link's record; half as far on, the queue head of a link whose
-        // record was asked for earlier (this phase writes only the links' tokens).
-        if (i + ahead < n_woken) prefetch(&m_link[woken[i + ahead]]);
-        if (i + ahead / 2 < n_woken) {
-            const Link& l = m_link[woken[i + ahead / 2]];
-            if (l.head < l.queue.size()) prefetch(&l.queue[l.head].exit_s);
+    const std::size_t blocks = (n_sources + block_sources - 1) / block_sources;
+    if (m_block_intents.size() < blocks) m_block_intents.resize(blocks);
+    m_block_first.resize(blocks + 1);
+    m_source_first.resize(n_sources + 1);
+    m_rewake.resize(n_woken);
+    const auto intents_of_block = [&](std::size_t j) {
+        auto& out = m_block_intents[j];
+        out.clear();
+        const std::size_t end = std::min(n_sources, (j + 1) * block_sources);
+        for (std::size_t i = j * block_sources; i < end; ++i) {
+            // `ahead` items on, the link's record; half as far on, the queue head of a link whose
+            // record was asked for earlier (this phase writes only the links' tokens).
+            if (i + ahead < n_woken) prefetch(&m_link[woken[i + ahead]]);
+            if (i + ahead / 2 < n_woken) {
+                const Link& l = m_link[woken[i + ahead / 2]];
+                if (l.head < l.queue.size()) prefetch(&l.queue[l.head].exit_s);
+            }
+            m_source_first[i] = out.size();
+            if (i < n_woken)
+                m_rewake[i] = link_intents(woken[i], t, out);
+            else
+                waiting_list_intents(m_entry_links[i - n_woken], out);
         }
-        m_per_source[i].clear();
-        if (i < n_woken)
-            m_rewake[i] = link_intents(woken[i], t, m_per_source[i]);
-        else
-            waiting_list_intents(m_entry_links[i - n_woken], m_per_source[i]);
-    });
+    };
+    for_each_block(blocks, n_sources, m_ctx.params.parallel_threshold, intents_of_block);
     for (std::size_t i = 0; i < n_woken; ++i)
         if (m_rewake[i] >= 0) m_wheel.schedule(m_rewake[i], EventKind::link_wake, woken[i]);
     // In source order (woken links ascending, then waiting lists ascending: the order of
     // Source), each source's intents by rank, with their (target, intent) keys; then by target
-    // (then source and rank): one sort of the keys.
-    m_source_first.resize(n_sources + 1);
-    m_source_first[0] = 0;
-    for (std::size_t i = 0; i < n_sources; ++i) m_source_first[i + 1] = m_source_first[i] + m_per_source[i].size();
-    m_intents.resize(m_source_first[n_sources]);
+    // (then source and rank): one sort of the keys, whose high halves then give each intent's
+    // target and low halves its place in m_intents.
+    m_block_first[0] = 0;
+    for (std::size_t j = 0; j < blocks; ++j) m_block_first[j + 1] = m_block_first[j] + m_block_intents[j].size();
+    m_source_first[n_sources] = m_block_first[blocks];
+    m_intents.resize(m_block_first[blocks]);
     m_by_target.resize(m_intents.size());
-    for_each_index(n_sources, m_ctx.params.parallel_threshold, [&](std::size_t i) {
-        std::size_t k = m_source_first[i];
-        for (const auto& in : m_per_source[i]) {
-            m_intents[k] = in;
-            m_by_target[k] = (static_cast<std::uint64_t>(in.target) << 32) | k;
-            ++k;
-        }
+    for_each_block(blocks, n_sources, m_ctx.params.parallel_threshold, [&](std::size_t j) {
+        const std::size_t base = m_block_first[j], end = std::min(n_sources, (j + 1) * block_sources);
+        for (std::size_t i = j * block_sources; i < end; ++i) m_source_first[i] += base;
+        const auto& from = m_block_intents[j];
+        std::copy(from.begin(), from.end(), m_intents.begin() + static_cast<std::ptrdiff_t>(base));
+        for (std::size_t k = 0; k < from.size(); ++k)
+            m_by_target[base + k] = (static_cast<std::uint64_t>(from[k].target) << 32) | (base + k);
     });
     sort_indexed_keys(m_by_target, m_sort_scratch64);
-    for (auto& k : m_by_target) k &= 0xffffffffu;
 }
 
 // The vehicles at the head of a link that reached its end, as many as its tokens allow. A
@@ -215,12 +248,13 @@ std::int32_t LinkQueues::link_intents(std::uint32_t a, std::int32_t t, std::vect
     const Link& l = m_link[a];
     const auto& q = l.queue;
     const auto allowed = static_cast<std::uint32_t>(std::floor(l.tokens + 1e-9));
-    for (std::uint32_t k = 0, j = l.head; k < allowed && j < q.size() && q[j].exit_s <= t; ++k, ++j) {
+    std::uint32_t k = 0;
+    for (std::uint32_t j = l.head; k < allowed && j < q.size() && q[j].exit_s <= t; ++k, ++j) {
         out.push_back({q[j].next, {Source::Kind::link, a}, k, q[j].vehicle, false});
         // For the release phase, should it leave: its car counter (prefetch).
         prefetch_write(&m_times[time_index(a, q[j].enter_s)]);
     }
-    if (!out.empty() || l.head == q.size()) return -1;
+    if (k > 0 || l.head == q.size()) return -1;
     std::int32_t when = std::max(q[l.head].exit_s, t + 1);
     if (allowed == 0 && l.rate > 0)
         when = std::max(when, t + static_cast<std::int32_t>(std::ceil((1.0 - l.tokens) / l.rate - 1e-9)));
@@ -241,10 +275,10 @@ void LinkQueues::waiting_list_intents(std::uint32_t b, std::vector<Intent>& out)
 // (simulation.stuck_time_s) squeezes in over the storage.
 void LinkQueues::accept(std::int32_t t) {
     // Intent at position i of the target order.
-    const auto at = [&](std::size_t i) -> Intent& { return m_intents[m_by_target[i]]; };
+    const auto at = [&](std::size_t i) -> Intent& { return m_intents[intent_of(m_by_target[i])]; };
     m_group_start.clear();
     for (std::size_t i = 0; i < m_by_target.size(); ++i)
-        if (i == 0 || at(i).target != at(i - 1).target) m_group_start.push_back(i);
+        if (i == 0 || (m_by_target[i] >> 32) != (m_by_target[i - 1] >> 32)) m_group_start.push_back(i);
     m_group_start.push_back(m_by_target.size());
     const std::int32_t stuck = m_ctx.params.stuck_time_s;
     const auto blocked_long = [&](Source s) {
@@ -308,9 +342,10 @@ void LinkQueues::accept(std::int32_t t) {
 
 void LinkQueues::release(std::int32_t t) {
     const std::size_t sources = m_source_first.size() - 1;
-    m_moved_at.assign(m_intents.size(), 0);
-    m_moved_end.assign(m_intents.size(), 0);
-    m_moved_enter.assign(m_intents.size(), t);
+    // Each moving vehicle's entries are written below (those that stay are not read).
+    m_moved_at.resize(m_intents.size());
+    m_moved_end.resize(m_intents.size());
+    m_moved_enter.resize(m_intents.size());
     // Each source (m_intents is in source order, m_source_first its ranges) touches only its own
     // link's columns and its own intents: in parallel, the wakes scheduled afterwards (the wheel
     // keeps no order within a second). A source moves a prefix of its vehicles: after a refusal,
@@ -351,6 +386,7 @@ std::int32_t LinkQueues::release_link(std::uint32_t a, std::uint32_t accepted, b
         const auto& item = q[l.head + c];
         m_moved_at[first + c] = item.at + 1;
         m_moved_end[first + c] = item.end;
+        m_moved_enter[first + c] = t;
         if (!item.vehicle.is_bus()) {
             std::uint64_t& times = m_times[time_index(a, item.enter_s)];
             // 16.7 million cars out of one link in an hour, or 2^39 seconds on it, cannot happen
@@ -403,9 +439,9 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
     // volume counters and its vehicles' boarding times are its own: the targets in parallel,
     // their wakes scheduled afterwards. Arrivals (the last group: `arrive` sorts after every
     // link) go in order.
-    const auto at = [&](std::size_t i) -> const Intent& { return m_intents[m_by_target[i]]; };
+    const auto at = [&](std::size_t i) -> const Intent& { return m_intents[intent_of(m_by_target[i])]; };
     const std::size_t groups = m_group_start.size() - 1;
-    m_wake_target.assign(groups, arrive);
+    m_wake_target.assign(groups, {arrive, 0});
     const auto& arc_rank = m_routes.arc_rank;
     for_each_index(groups, m_ctx.params.parallel_threshold, [&](std::size_t g) {
         if (g + ahead < groups) {
@@ -415,7 +451,7 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
             const std::uint32_t later = at(lb).target;
             if (later != arrive) {
                 for (std::size_t k = lb; k < le; ++k) {
-                    const auto i = static_cast<std::size_t>(m_by_target[k]);
+                    const auto i = intent_of(m_by_target[k]);
                     const std::size_t pos = (m_moved_at[i] + 1) >> 1;
                     if (!m_intents[i].vehicle.is_bus() && pos < arc_rank.size()) prefetch(&arc_rank[pos]);
                 }
@@ -429,7 +465,7 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
         const bool was_empty = l.head == q.size();
         const std::size_t slot = volume_index(target, t);
         for (std::size_t k = b; k < e; ++k) {
-            const auto i = static_cast<std::size_t>(m_by_target[k]);
+            const auto i = intent_of(m_by_target[k]);
             const auto& in = m_intents[i];
             if (!in.accepted) continue;
             const bool bus = in.vehicle.is_bus();
@@ -439,10 +475,10 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
                          m_moved_enter[i], t + l.fft});
             ++(bus ? m_buses : m_cars)[slot];
         }
-        if (was_empty && l.head < q.size()) m_wake_target[g] = target;
+        if (was_empty && l.head < q.size()) m_wake_target[g] = {target, t + l.fft};
     });
-    for (const auto link : m_wake_target)
-        if (link != arrive) m_wheel.schedule(t + m_link[link].fft, EventKind::link_wake, link);
+    for (const auto& [link, when] : m_wake_target)
+        if (link != arrive) m_wheel.schedule(when, EventKind::link_wake, link);
     if (groups > 0 && at(m_group_start[groups - 1]).target == arrive)
         for (std::size_t k = m_group_start[groups - 1]; k < m_group_start[groups]; ++k) {
             const auto& in = at(k);

@@ -152,13 +152,16 @@ private:
     std::vector<std::uint32_t> m_entry_links;
 
     // The second's moves, from collect_intents to apply.
-    std::vector<std::vector<Intent>> m_per_source;
-    std::vector<std::int32_t> m_rewake;  // per source: when to wake its link again (-1: not)
+    std::vector<std::vector<Intent>> m_block_intents;  // per block of sources (collect_intents)
+    std::vector<std::size_t> m_block_first;            // per block: its first intent
+    std::vector<std::int32_t> m_rewake;                // per source: when to wake its link again (-1: not)
     std::vector<Intent> m_intents;
     std::vector<std::size_t> m_source_first;  // per source of the second: its first intent
     std::vector<std::size_t> m_group_start;
-    std::vector<std::uint64_t> m_by_target;    // intents by target, source and rank
-    std::vector<std::uint32_t> m_wake_target;  // per target group of apply: the link to wake (was empty), or arrive
+    // Intents by target, source and rank: (target << 32) | the intent's place in m_intents.
+    std::vector<std::uint64_t> m_by_target;
+    // Per target group of apply: the link to wake (it was empty), or arrive, and when.
+    std::vector<std::pair<std::uint32_t, std::int32_t>> m_wake_target;
     std::vector<std::uint32_t> m_moved_at, m_moved_end;
     std::vector<std::int32_t> m_moved_enter;
     // Working memory of the per-second sorts (radix_sort.hpp).
