@@ -38,6 +38,8 @@ LinkQueues::LinkQueues(const MobsimContext& ctx, const routing::TripRoutes& rout
         const double storage = m_car.length_m[a] * net.link_lanes[link] * p.capacity_factor / p.vehicle_length_m;
         l.storage = static_cast<std::uint32_t>(std::max(1.0, std::floor(storage)));
     }
+    m_out_first.resize(arcs);
+    for (std::size_t a = 0; a < arcs; ++a) m_out_first[a] = m_car.first_out[m_car.head[a]];
     m_entry.resize(arcs);
     m_entry_head.assign(arcs, 0);
     m_entry_listed.assign(arcs, 0);
@@ -145,7 +147,7 @@ std::uint32_t LinkQueues::first_link(VehicleRef v, std::uint32_t begin) const {
 }
 
 std::uint32_t LinkQueues::link_after(VehicleRef v, std::uint32_t at, std::uint32_t link) const {
-    return v.is_bus() ? m_ctx.bus_routes.arcs[at] : m_routes.arc_after(m_car, at, link);
+    return v.is_bus() ? m_ctx.bus_routes.arcs[at] : m_routes.arc_after_from(at, m_out_first[link]);
 }
 
 void LinkQueues::refresh_tokens(std::uint32_t link, std::int32_t t) {
@@ -351,7 +353,13 @@ void LinkQueues::release(std::int32_t t) {
     // keeps no order within a second). A source moves a prefix of its vehicles: after a refusal,
     // later ones stay too.
     m_rewake.assign(sources, -1);
-    for_each_index(sources, m_ctx.params.parallel_threshold, [&](std::size_t s) {
+    // A link source's record, null for a waiting list (or a source without intents).
+    const auto link_of = [&](std::size_t s) -> const Link* {
+        const std::size_t first = m_source_first[s];
+        if (first == m_source_first[s + 1] || m_intents[first].source.kind != Source::Kind::link) return nullptr;
+        return &m_link[m_intents[first].source.link];
+    };
+    const auto release_source = [&](std::size_t s) {
         const std::size_t first = m_source_first[s], end = m_source_first[s + 1];
         if (first == end) return;
         bool refused = false;
@@ -370,7 +378,29 @@ void LinkQueues::release(std::int32_t t) {
             m_rewake[s] = release_link(source.link, accepted, refused, first, t);
         else
             release_waiting_list(source.link, accepted, refused, first, t);
-    });
+    };
+    // Sources [begin, end) in order, on one thread: `ahead` sources on, the link's record; half
+    // as far on, its queue's head and the vehicle that becomes its head (both read here). Only
+    // sources of the same range, which no other thread touches.
+    const auto release_range = [&](std::size_t begin, std::size_t end) {
+        for (std::size_t s = begin; s < end; ++s) {
+            if (s + ahead < end)
+                if (const Link* l = link_of(s + ahead)) prefetch(l);
+            if (s + ahead / 2 < end)
+                if (const Link* l = link_of(s + ahead / 2); l && l->head < l->queue.size()) {
+                    prefetch(&l->queue[l->head]);
+                    const std::size_t next =
+                        l->head + (m_source_first[s + ahead / 2 + 1] - m_source_first[s + ahead / 2]);
+                    if (next < l->queue.size()) prefetch(&l->queue[next].exit_s);
+                }
+            release_source(s);
+        }
+    };
+    if (sources < m_ctx.params.parallel_threshold)
+        release_range(0, sources);
+    else
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, sources, 64),
+                          [&](const tbb::blocked_range<std::size_t>& r) { release_range(r.begin(), r.end()); });
     for (std::size_t s = 0; s < sources; ++s)
         if (m_rewake[s] >= 0)
             m_wheel.schedule(m_rewake[s], EventKind::link_wake, m_intents[m_source_first[s]].source.link);
@@ -445,11 +475,12 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
     const auto& arc_rank = m_routes.arc_rank;
     for_each_index(groups, m_ctx.params.parallel_threshold, [&](std::size_t g) {
         if (g + ahead < groups) {
-            // A later target's cars' next route positions (this phase reads the intents and
-            // their positions only: the targets' queues change in other tasks).
+            // A later target's first out-arc and its cars' next route positions (this phase reads
+            // the intents and their positions only: the targets' queues change in other tasks).
             const std::size_t lb = m_group_start[g + ahead], le = m_group_start[g + ahead + 1];
-            const std::uint32_t later = at(lb).target;
+            const auto later = static_cast<std::uint32_t>(m_by_target[lb] >> 32);
             if (later != arrive) {
+                prefetch(&m_out_first[later]);
                 for (std::size_t k = lb; k < le; ++k) {
                     const auto i = intent_of(m_by_target[k]);
                     const std::size_t pos = (m_moved_at[i] + 1) >> 1;

@@ -144,6 +144,10 @@ private:
     };
     static_assert(sizeof(Link) == 64);
     std::vector<Link> m_link;
+    // Per arc, the first out-arc of the node it leads to (the car graph's first_out[head[arc]]):
+    // a car's next link from its route's rank there, one read where the graph takes two
+    // dependent ones (the apply phase's largest stall on a million agents' day).
+    std::vector<std::uint32_t> m_out_first;
     // Per link's waiting list; m_entry_links: the links with one, listed once.
     std::vector<std::vector<Entry>> m_entry;
     std::vector<std::uint32_t> m_entry_head;

@@ -50,8 +50,13 @@ struct TripRoutes {
     std::uint32_t first_arc(std::uint32_t leg) const { return leg_arc0[leg]; }
     // The arc at position `pos` (after its leg's first), following arc `prev` of the car graph.
     std::uint32_t arc_after(const StreetGraph& car, std::uint32_t pos, std::uint32_t prev) const {
+        return arc_after_from(pos, car.first_out[car.head[prev]]);
+    }
+    // The same, given the first out-arc of the node the arc before it leads to
+    // (car.first_out[car.head[prev]]), for a caller that keeps those at hand.
+    std::uint32_t arc_after_from(std::uint32_t pos, std::uint32_t out_first) const {
         const std::uint32_t r = (arc_rank[pos >> 1] >> ((pos & 1u) * 4)) & 15u;
-        return r != wide_rank ? car.first_out[car.head[prev]] + r : wide_arc(pos);
+        return r != wide_rank ? out_first + r : wide_arc(pos);
     }
     // f(arc) for each arc of leg `leg`, in order.
     template <class F>
