@@ -28,16 +28,24 @@ inline std::size_t hour_of(std::int32_t t) {
     return std::min<std::size_t>(volume_hours - 1, static_cast<std::size_t>(std::max(0, t) / 3600));
 }
 
+// f(begin, end) over [0, n): ranges of about `grain` items in parallel when `parallel`, else the
+// whole at once on the calling thread (a range's items in order either way).
+template <class F>
+void for_each_range(std::size_t n, bool parallel, std::size_t grain, F&& f) {
+    if (!parallel) {
+        f(std::size_t{0}, n);
+    } else {
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, grain),
+                          [&](const tbb::blocked_range<std::size_t>& r) { f(r.begin(), r.end()); });
+    }
+}
+
 // Below `threshold` items a phase runs serially: same result, less overhead.
 template <class F>
 void for_each_index(std::size_t n, std::size_t threshold, F&& f) {
-    if (n < threshold) {
-        for (std::size_t i = 0; i < n; ++i) f(i);
-    } else {
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 64), [&](const tbb::blocked_range<std::size_t>& r) {
-            for (std::size_t i = r.begin(); i != r.end(); ++i) f(i);
-        });
-    }
+    for_each_range(n, n >= threshold, 64, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i != end; ++i) f(i);
+    });
 }
 
 }  // namespace flemsim::mobsim

@@ -79,19 +79,6 @@ inline void prefetch_write(const void* p) {
 // a buffer of its own (one block per task), then laid end to end.
 constexpr std::size_t block_sources = 64;
 
-// f(j) for each of `blocks` blocks, in parallel when they hold `threshold` items or more (as
-// for_each_index).
-template <class F>
-void for_each_block(std::size_t blocks, std::size_t items, std::size_t threshold, F&& f) {
-    if (items < threshold) {
-        for (std::size_t j = 0; j < blocks; ++j) f(j);
-    } else {
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blocks, 1), [&](const tbb::blocked_range<std::size_t>& r) {
-            for (std::size_t j = r.begin(); j != r.end(); ++j) f(j);
-        });
-    }
-}
-
 // An intent's place in m_intents, from its key (the low half).
 inline std::size_t intent_of(std::uint64_t key) {
     return static_cast<std::uint32_t>(key);
@@ -200,6 +187,13 @@ void LinkQueues::collect_intents(std::int32_t t, std::vector<std::uint32_t>& wok
     m_block_first.resize(blocks + 1);
     m_source_first.resize(n_sources + 1);
     m_rewake.resize(n_woken);
+    // f(j) for each block, in parallel where the sources are as many as for_each_index's threshold.
+    const auto each_block = [&](const auto& f) {
+        for_each_range(blocks, n_sources >= m_ctx.params.parallel_threshold, 1,
+                       [&](std::size_t begin, std::size_t end) {
+                           for (std::size_t j = begin; j != end; ++j) f(j);
+                       });
+    };
     const auto intents_of_block = [&](std::size_t j) {
         auto& out = m_block_intents[j];
         out.clear();
@@ -219,7 +213,7 @@ void LinkQueues::collect_intents(std::int32_t t, std::vector<std::uint32_t>& wok
                 waiting_list_intents(m_entry_links[i - n_woken], out);
         }
     };
-    for_each_block(blocks, n_sources, m_ctx.params.parallel_threshold, intents_of_block);
+    each_block(intents_of_block);
     for (std::size_t i = 0; i < n_woken; ++i)
         if (m_rewake[i] >= 0) m_wheel.schedule(m_rewake[i], EventKind::link_wake, woken[i]);
     // In source order (woken links ascending, then waiting lists ascending: the order of
@@ -231,7 +225,7 @@ void LinkQueues::collect_intents(std::int32_t t, std::vector<std::uint32_t>& wok
     m_source_first[n_sources] = m_block_first[blocks];
     m_intents.resize(m_block_first[blocks]);
     m_by_target.resize(m_intents.size());
-    for_each_block(blocks, n_sources, m_ctx.params.parallel_threshold, [&](std::size_t j) {
+    each_block([&](std::size_t j) {
         const std::size_t base = m_block_first[j], end = std::min(n_sources, (j + 1) * block_sources);
         for (std::size_t i = j * block_sources; i < end; ++i) m_source_first[i] += base;
         const auto& from = m_block_intents[j];
@@ -396,11 +390,7 @@ void LinkQueues::release(std::int32_t t) {
             release_source(s);
         }
     };
-    if (sources < m_ctx.params.parallel_threshold)
-        release_range(0, sources);
-    else
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, sources, 64),
-                          [&](const tbb::blocked_range<std::size_t>& r) { release_range(r.begin(), r.end()); });
+    for_each_range(sources, sources >= m_ctx.params.parallel_threshold, 64, release_range);
     for (std::size_t s = 0; s < sources; ++s)
         if (m_rewake[s] >= 0)
             m_wheel.schedule(m_rewake[s], EventKind::link_wake, m_intents[m_source_first[s]].source.link);
@@ -483,8 +473,9 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
                 prefetch(&m_out_first[later]);
                 for (std::size_t k = lb; k < le; ++k) {
                     const auto i = intent_of(m_by_target[k]);
+                    if (!m_intents[i].accepted || m_intents[i].vehicle.is_bus()) continue;  // no position written
                     const std::size_t pos = (m_moved_at[i] + 1) >> 1;
-                    if (!m_intents[i].vehicle.is_bus() && pos < arc_rank.size()) prefetch(&arc_rank[pos]);
+                    if (pos < arc_rank.size()) prefetch(&arc_rank[pos]);
                 }
             }
         }
