@@ -311,12 +311,12 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
             if (exp.car.time_s == seen.time_s) {
                 const std::array<routing::LosBatch, 2> batches{routing::LosBatch{gap_rq, false},
                                                                routing::LosBatch{rp_rq.requests, true}};
-                auto both = routing::compute_los_at(ctx, pop, batches, &seen);
+                auto both = routing::compute_los_at(ctx, pop, batches, &seen, &out.routes);
                 gap_los = std::move(both[0]);
                 rp_los = std::move(both[1]);
             } else {
-                gap_los = routing::compute_los_at(ctx, pop, gap_rq, &seen, false);
-                rp_los = routing::compute_los_at(ctx, pop, rp_rq.requests, &exp.car);
+                gap_los = routing::compute_los_at(ctx, pop, gap_rq, &seen, false, &out.routes);
+                rp_los = routing::compute_los_at(ctx, pop, rp_rq.requests, &exp.car, true, &out.routes);
             }
             lap(clock, steps.level_of_service);
             rec.travel_time_gap = travel_time_gap(ctx, out.routes, seen, gap_rq, gap_los);

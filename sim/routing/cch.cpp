@@ -1342,6 +1342,10 @@ void CchQuery::clear() {
 }
 
 double CchQuery::run(std::uint32_t source, std::uint32_t target) {
+    return run(source, target, infinity);
+}
+
+double CchQuery::run(std::uint32_t source, std::uint32_t target, double bound) {
     const Cch& g = m_metric->cch();
     clear();
     m_source_kept = false;
@@ -1349,7 +1353,7 @@ double CchQuery::run(std::uint32_t source, std::uint32_t target) {
     m_target = g.rank(target);
     m_forward_dist[m_source] = 0;
     m_backward_dist[m_target] = 0;
-    return meet(false);
+    return meet(false, bound);
 }
 
 void CchQuery::from_source(std::uint32_t source) {

@@ -290,6 +290,9 @@ public:
 
     // Cost from `source` to `target` (unreachable if there is no path).
     double run(std::uint32_t source, std::uint32_t target);
+    // The same with a bound known to be at least the cost (as to()'s below): an answer within it
+    // is run()'s, bit for bit, path included; one above it (or none) says the bound was too low.
+    double run(std::uint32_t source, std::uint32_t target, double bound);
     // One source, many targets: from_source() runs the source's whole upward search once (not
     // pruned, as run() prunes it above the lowest common ancestor), then each to() answers one
     // target with the target's search alone, about half a run's work. The same cost as run(), and

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "sim/routing/dijkstra.hpp"
+#include "sim/routing/routes.hpp"
 
 namespace flemsim::routing {
 
@@ -909,7 +910,8 @@ bool CarHourMetrics::by_cch(std::uint32_t origin, std::int64_t hour) const {
     return std::binary_search(m_small.begin(), m_small.end(), key(origin, hour));
 }
 
-CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) const {
+CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, const TripRoutes* routes) const {
+    constexpr double infinity = std::numeric_limits<double>::infinity();
     const std::size_t n = queries.size();
     CarAnswers out;
     out.found.assign(n, 0);
@@ -937,6 +939,8 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         std::optional<StreetPathQuery> query;
         std::vector<std::vector<std::uint32_t>> blocks;
         std::vector<std::uint32_t> path;
+        std::vector<double> bounds;  // a group's queries' bounds (route_bound)
+        std::size_t bounded = 0;     // searches answered within them
         std::vector<std::array<std::uint32_t, 4>> spans;
         std::array<std::uint32_t, 3> put(std::span<const std::uint32_t> arcs) {
             if (blocks.empty() || blocks.back().capacity() - blocks.back().size() < arcs.size()) {
@@ -1017,6 +1021,27 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         for (std::uint32_t k = first[h]; k < first[h + 1]; ++k)
             if (k == first[h] || queries[order[k]].from != queries[order[k - 1]].from) group.push_back(k);
         group.push_back(first[h + 1]);
+        // A bound on query q's cost in this hour's metric: the cost of its route trip's car path
+        // where that runs from q's origin to its destination, each arc's weight on the metric's
+        // grid as the customization puts it (a whole number of grid steps: the exact sum, at
+        // least the shortest path's); +inf otherwise.
+        const double* bound_w = times ? times : m_ctx.car.time_s.data();
+        const auto route_bound = [&](const CarQuery& cq) {
+            if (!routes || cq.route_trip == invalid_index) return infinity;
+            const double q = metric.quantum();
+            double cost = 0;
+            std::uint32_t at = cq.from;
+            bool joined = true;
+            for (auto leg = routes->trip_first_leg[cq.route_trip]; leg < routes->trip_first_leg[cq.route_trip + 1];
+                 ++leg)
+                if (routes->leg_kind[leg] == LegKind::car)
+                    routes->for_each_arc(m_ctx.car, leg, [&](std::uint32_t a) {
+                        joined = joined && m_ctx.car.tail[a] == at;
+                        at = m_ctx.car.head[a];
+                        cost += on_grid(bound_w[a], q);
+                    });
+            return joined && at == cq.to ? cost : infinity;
+        };
         // Group g's queries (one origin's): by `labelled`, a label query from the origin, when the
         // hour goes by labels.
         const auto answer_group = [&](Local& l, std::size_t g, CchLabelQuery* labelled) {
@@ -1027,7 +1052,18 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
             bool shared_source = false;
             for (std::uint32_t k = group[g] + 1; k < group[g + 1] && !shared_source; ++k)
                 shared_source = queries[order[k]].to != queries[order[k - 1]].to;
-            if (!labelled && shared_source) l.query->from(metric, queries[order[group[g]]].from);
+            // With routes, each query's bound, and the source's: the largest of its queries'
+            // (CchQuery::from_source). A bound prunes the searches, never the answer (a bound
+            // found too low is asked again without one).
+            const std::uint32_t origin = queries[order[group[g]]].from;
+            l.bounds.assign(group[g + 1] - group[g], infinity);
+            double source_bound = infinity;
+            if (!labelled && routes) {
+                source_bound = 0;
+                for (std::uint32_t k = group[g]; k < group[g + 1]; ++k)
+                    source_bound = std::max(source_bound, l.bounds[k - group[g]] = route_bound(queries[order[k]]));
+            }
+            if (!labelled && shared_source) l.query->from(metric, origin, source_bound);
             std::array<std::uint32_t, 3> span{};  // the last answer's arcs in l.blocks
             for (std::uint32_t k = group[g]; k < group[g + 1]; ++k) {
                 const std::uint32_t q = order[k];
@@ -1046,10 +1082,26 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
                     l.path.clear();
                     if (!labelled->path(l.path)) continue;
                     for (const auto a : l.path) time_s += m_ctx.car.time_s[a], length_m += m_ctx.car.length_m[a];
-                } else if (!(shared_source ? l.query->to(m_ctx.car, queries[q].to, time_s, length_m, times)
-                                           : l.query->run(metric, m_ctx.car, queries[q].from, queries[q].to, time_s,
-                                                          length_m, times))) {
-                    continue;
+                } else {
+                    const double bound = l.bounds[k - group[g]];
+                    bool found = false;
+                    if (shared_source) {
+                        found = bound < infinity && bound <= source_bound &&
+                                l.query->to_within(m_ctx.car, queries[q].to, bound, time_s, length_m, times);
+                        l.bounded += found;
+                        if (!found && source_bound < infinity) {
+                            l.query->from(metric, origin);  // whole: it serves every bound to come
+                            source_bound = infinity;
+                        }
+                        if (!found) found = l.query->to(m_ctx.car, queries[q].to, time_s, length_m, times);
+                    } else {
+                        found = bound < infinity && l.query->run_within(metric, m_ctx.car, origin, queries[q].to, bound,
+                                                                        time_s, length_m, times);
+                        l.bounded += found;
+                        if (!found)
+                            found = l.query->run(metric, m_ctx.car, origin, queries[q].to, time_s, length_m, times);
+                    }
+                    if (!found) continue;
                 }
                 out.found[q] = 1;
                 out.time_s[q] = time_s;
@@ -1088,6 +1140,7 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs) 
         else
             answer_hour();
     }
+    for (const auto& l : local) out.bounded_queries += l.bounded;
     if (!arcs) return out;
     // Each thread's block as it is (which thread found a path changes where it lies, not what it is).
     out.arc_block.assign(n, 0);
@@ -1115,7 +1168,7 @@ struct PreparedRequests {
 };
 
 PreparedRequests prepare_requests(const RoutingContext& ctx, const population::Population& pop,
-                                  std::span<const LosRequest> requests, const CarTimes* car_times) {
+                                  std::span<const LosRequest> requests, const CarTimes* car_times, bool routes) {
     const std::size_t n = requests.size();
     PreparedRequests p;
     auto& origin = p.origin;
@@ -1150,7 +1203,8 @@ PreparedRequests prepare_requests(const RoutingContext& ctx, const population::P
             const auto t = requests[i].trip;
             p.query_of[i] = static_cast<std::uint32_t>(p.queries.size());
             p.queries.push_back({origin[i], trip_dest_node(pop, pop.person_of_tour(t / 2), t),
-                                 car_times ? static_cast<std::int64_t>(hour(static_cast<std::uint32_t>(i))) : 0});
+                                 car_times ? static_cast<std::int64_t>(hour(static_cast<std::uint32_t>(i))) : 0,
+                                 routes ? t : invalid_index});
         }
     return p;
 }
@@ -1270,18 +1324,20 @@ RequestLos finish_requests(const RoutingContext& ctx, const population::Populati
 }  // namespace
 
 RequestLos compute_los_at(const RoutingContext& ctx, const population::Population& pop,
-                          const std::vector<LosRequest>& requests, const CarTimes* car_times, bool transit) {
+                          const std::vector<LosRequest>& requests, const CarTimes* car_times, bool transit,
+                          const TripRoutes* routes) {
     const LosBatch batch{requests, transit};
-    return std::move(compute_los_at(ctx, pop, std::span<const LosBatch>(&batch, 1), car_times).front());
+    return std::move(compute_los_at(ctx, pop, std::span<const LosBatch>(&batch, 1), car_times, routes).front());
 }
 
 std::vector<RequestLos> compute_los_at(const RoutingContext& ctx, const population::Population& pop,
-                                       std::span<const LosBatch> batches, const CarTimes* car_times) {
+                                       std::span<const LosBatch> batches, const CarTimes* car_times,
+                                       const TripRoutes* routes) {
     std::vector<RequestLos> out;
     if (batches.empty()) return out;
     std::vector<PreparedRequests> prepared;
     prepared.reserve(batches.size());
-    for (const auto& b : batches) prepared.push_back(prepare_requests(ctx, pop, b.requests, car_times));
+    for (const auto& b : batches) prepared.push_back(prepare_requests(ctx, pop, b.requests, car_times, routes));
     // Every batch's car queries in one pass: an hour's metric is customized once for all. Each
     // batch decided alone which of its queries go by the hierarchy, and the answers do not
     // depend on the queries answered with them, so each batch's are those it would have alone.
@@ -1293,7 +1349,7 @@ std::vector<RequestLos> compute_los_at(const RoutingContext& ctx, const populati
         queries.insert(queries.end(), prepared[k].queries.begin(), prepared[k].queries.end());
         std::vector<CarQuery>().swap(prepared[k].queries);
     }
-    const CarAnswers answers = prepared.front().cch->answer(queries, false);
+    const CarAnswers answers = prepared.front().cch->answer(queries, false, routes);
     for (std::size_t k = 0; k < batches.size(); ++k)
         out.push_back(finish_requests(ctx, pop, batches[k].requests, car_times, batches[k].transit, prepared[k],
                                       answers, first_query[k]));

@@ -16,6 +16,8 @@
 
 namespace flemsim::routing {
 
+struct TripRoutes;  // routes.hpp
+
 // Everything routing needs, built once per run from the network and the scenario. The
 // transit model refers to the walk graph here: keep the context where build_routing made it
 // (auto ctx = build_routing(...), or new RoutingContext(build_routing(...))), never moved.
@@ -101,6 +103,10 @@ struct CarQuery {
     std::uint32_t from = 0;
     std::uint32_t to = 0;
     std::int64_t hour = 0;  // 0 without car_times
+    // A trip whose car route (answer()'s `routes`) may run from `from` to `to`: that path's cost in
+    // the hour's weights bounds the answer's, which prunes the searches and leaves the answer as it
+    // is (CchQuery::run with a bound). invalid_index: none.
+    std::uint32_t route_trip = 0xFFFFFFFFu;
 };
 struct CarAnswers {
     std::vector<std::uint8_t> found;  // per query
@@ -115,6 +121,8 @@ struct CarAnswers {
     // Hours whose metric was customized for the answers (an hour whose times are free flow's,
     // as where no car drove, is answered on the free-flow metric instead: the same answers).
     std::size_t customized_hours = 0;
+    // Searches answered within their route trip's bound (CarQuery::route_trip).
+    std::size_t bounded_queries = 0;
     std::span<const std::uint32_t> path(std::size_t q) const {
         return {blocks[arc_block[q]].data() + arc_at[q], arc_count[q]};
     }
@@ -129,8 +137,9 @@ public:
     static std::int64_t key_hour(std::uint64_t key) { return static_cast<std::int64_t>(key & 0xFFFFFFFFu); }
     bool by_cch(std::uint32_t origin, std::int64_t hour) const;
     // Paths of `queries` (each of a group that goes by CCH), with their arcs if `arcs`: the same
-    // answers, bit for bit, at any thread count.
-    CarAnswers answer(std::span<const CarQuery> queries, bool arcs) const;
+    // answers, bit for bit, at any thread count, with or without `routes` (the queries' route
+    // trips' routes, whose car paths bound the searches).
+    CarAnswers answer(std::span<const CarQuery> queries, bool arcs, const TripRoutes* routes = nullptr) const;
 
 private:
     std::size_t index(std::int64_t hour) const;
@@ -158,8 +167,11 @@ struct RequestLos {
 };
 // With `transit` false only the car columns are filled (transit_ok stays 0; the transit
 // columns are empty, as on a network without lines).
+// With `routes` (the trips' routes of the day), a trip's car route bounds the searches for its
+// car requests: the same answers, found with less work.
 RequestLos compute_los_at(const RoutingContext& ctx, const population::Population& pop,
-                          const std::vector<LosRequest>& requests, const CarTimes* car_times, bool transit = true);
+                          const std::vector<LosRequest>& requests, const CarTimes* car_times, bool transit = true,
+                          const TripRoutes* routes = nullptr);
 // Several batches of requests at the same car times, each answered as compute_los_at answers it
 // alone (bit for bit), with an hour's car metric customized once for all of them: for the
 // day's gap and replanning when their times are the same (the first day).
@@ -168,7 +180,8 @@ struct LosBatch {
     bool transit = true;
 };
 std::vector<RequestLos> compute_los_at(const RoutingContext& ctx, const population::Population& pop,
-                                       std::span<const LosBatch> batches, const CarTimes* car_times);
+                                       std::span<const LosBatch> batches, const CarTimes* car_times,
+                                       const TripRoutes* routes = nullptr);
 
 // Per-thread search state for a routing context: a tree per street mode and a transit query.
 struct RoutingScratch {

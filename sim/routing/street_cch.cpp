@@ -75,9 +75,17 @@ bool StreetPathQuery::to(const StreetGraph& graph, std::uint32_t to, double& tim
 }
 
 bool StreetPathQuery::to_within(const StreetGraph& graph, std::uint32_t to, double bound, double& time_s,
-                                double& length_m) {
+                                double& length_m, const double* arc_time_s) {
     const double cost = m_query.to(to, bound);
-    return measure(graph, cost <= bound ? cost : std::numeric_limits<double>::infinity(), time_s, length_m, nullptr);
+    return measure(graph, cost <= bound ? cost : std::numeric_limits<double>::infinity(), time_s, length_m, arc_time_s);
+}
+
+bool StreetPathQuery::run_within(const CchMetric& metric, const StreetGraph& graph, std::uint32_t from,
+                                 std::uint32_t to, double bound, double& time_s, double& length_m,
+                                 const double* arc_time_s) {
+    m_query.set_metric(metric);
+    const double cost = m_query.run(from, to, bound);
+    return measure(graph, cost <= bound ? cost : std::numeric_limits<double>::infinity(), time_s, length_m, arc_time_s);
 }
 
 bool StreetPathQuery::to_whole_within(const StreetGraph& graph, std::uint32_t to, double bound, double& time_s,

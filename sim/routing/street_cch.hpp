@@ -89,11 +89,20 @@ public:
         m_query.set_metric(metric);
         m_query.from_source(from);
     }
+    void from(const CchMetric& metric, std::uint32_t from, double bound) {
+        m_query.set_metric(metric);
+        m_query.from_source(from, bound);
+    }
+    // run() with a bound on the path's cost (CchQuery::run): false when unreached or the cost is
+    // above the bound (then ask run() without one). Found, it is run()'s answer, bit for bit.
+    bool run_within(const CchMetric& metric, const StreetGraph& graph, std::uint32_t from, std::uint32_t to,
+                    double bound, double& time_s, double& length_m, const double* arc_time_s);
     bool to(const StreetGraph& graph, std::uint32_t to, double& time_s, double& length_m,
             const double* arc_time_s = nullptr);
     // to() with a bound on the path's cost (CchQuery::to): false when unreached or the cost is
     // above the bound (then ask to() without one). Found, it is to()'s answer, bit for bit.
-    bool to_within(const StreetGraph& graph, std::uint32_t to, double bound, double& time_s, double& length_m);
+    bool to_within(const StreetGraph& graph, std::uint32_t to, double bound, double& time_s, double& length_m,
+                   const double* arc_time_s = nullptr);
     // to_within() with the target's side searched whole (CchQuery::to_whole); then, on a
     // symmetric metric, reverse() answers the way back from `to` (CchQuery::swap_sides), measured
     // the same way, and unreverse() changes the sides back (for the next to()).

@@ -616,8 +616,9 @@ TEST_CASE("a bound at least the cost prunes the searches and keeps their answers
     // On random graphs (odd seeds: integer times and ties; zero-time arcs, one-way arcs,
     // disconnected parts), from_source() + to() with bounds give the costs and paths without
     // them: with each target's bound its cost exactly (the tightest; a rank at the bound is still
-    // relaxed, as zero-time arcs need) or a little more, and the source's bound their largest. A
-    // bound below the cost answers above it or unreached, as the caller's cue to ask again.
+    // relaxed, as zero-time arcs need) or a little more, and the source's bound their largest; so
+    // does run() with a bound, run()'s. A bound below the cost answers above it or unreached, as
+    // the caller's cue to ask again.
     int tight = 0, low = 0;
     for (std::uint64_t seed = 1; seed <= 40; ++seed) {
         INFO("seed ", seed);
@@ -625,8 +626,8 @@ TEST_CASE("a bound at least the cost prunes the searches and keeps their answers
         const Cch cch(t.graph, t.x, t.y);
         CchMetric metric(cch, t.graph.time_s);
         if (seed % 4 < 2) metric.prune_for_queries();
-        CchQuery plain(metric), bounded(metric);
-        routing::StreetPathQuery street(metric);
+        CchQuery plain(metric), bounded(metric), once(metric);
+        routing::StreetPathQuery street(metric), one_street(metric);
         core::Rng rng(seed, core::Stream::person_attributes, 0xcb1);
         const auto n = static_cast<std::uint32_t>(t.graph.node_count());
         std::vector<std::uint32_t> pa, pb;
@@ -659,12 +660,26 @@ TEST_CASE("a bound at least the cost prunes the searches and keeps their answers
                 double time_s = 0, length_m = 0;
                 REQUIRE(street.to_within(t.graph, targets[k], bound[k], time_s, length_m));
                 CHECK(street.arcs() == pa);
+                // One query with a bound: run()'s cost and path.
+                const double whole = plain.run(s, targets[k]);
+                pa.clear(), pb.clear();
+                plain.path(pa);
+                CHECK(once.run(s, targets[k], bound[k]) == whole);
+                once.path(pb);
+                CHECK(pb == pa);
+                double once_time = 0, once_length = 0;
+                REQUIRE(
+                    one_street.run_within(metric, t.graph, s, targets[k], bound[k], once_time, once_length, nullptr));
+                CHECK(one_street.arcs() == pa);
                 tight += bound[k] == c;
                 // Below the cost (a positive one): never an answer within the bound.
                 if (cost[k] > 0) {
                     const double under = cost[k] * 0.5;
                     CHECK_FALSE(bounded.to(targets[k], under) <= under);
                     CHECK_FALSE(street.to_within(t.graph, targets[k], under, time_s, length_m));
+                    CHECK_FALSE(once.run(s, targets[k], under) <= under);
+                    CHECK_FALSE(
+                        one_street.run_within(metric, t.graph, s, targets[k], under, time_s, length_m, nullptr));
                     ++low;
                 }
             }

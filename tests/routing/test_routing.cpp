@@ -708,6 +708,57 @@ TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fr
         }
         CHECK(same_paths);
     }
+    {
+        // With routes (the day's, whose car paths bound the searches): each query's trip drives
+        // the hour's shortest path (a bound at the cost), the free-flow one (a bound above it), a
+        // path to another node (no bound: it does not end at the query's destination), or the
+        // query names no trip; some trips walk first. The same answers, bit for bit.
+        routing::TripRoutes routes;
+        routing::StreetPathQuery free_flow(routing::street_metric(ctx, core::Mode::car));
+        std::vector<routing::CarQuery> bounded = queries;
+        std::size_t tight = 0, loose = 0, elsewhere = 0;
+        for (std::size_t q = 0; q < queries.size(); ++q) {
+            std::vector<std::uint32_t> path;
+            double time_s = 0, length_m = 0;
+            const std::size_t kind = q % 4;
+            if (kind == 0 && answers.found[q]) {
+                const auto p = answers.path(q);
+                path.assign(p.begin(), p.end());
+                ++tight;
+            } else if (kind == 1 && free_flow.run(g, queries[q].from, queries[q].to, time_s, length_m)) {
+                path = free_flow.arcs();
+                loose += !path.empty();
+            } else if (kind == 2 && queries[q].to != queries[(q + 1) % queries.size()].to &&
+                       free_flow.run(g, queries[q].from, queries[(q + 1) % queries.size()].to, time_s, length_m)) {
+                path = free_flow.arcs();
+                elsewhere += !path.empty();
+            }
+            if (q % 8 == 1) {
+                routes.leg_kind.push_back(routing::LegKind::walk);
+                routes.add_leg_arcs(g, {});
+            }
+            routes.leg_kind.push_back(routing::LegKind::car);
+            routes.add_leg_arcs(g, path);
+            routes.trip_first_leg.push_back(static_cast<std::uint32_t>(routes.leg_kind.size()));
+            if (kind != 3) bounded[q].route_trip = static_cast<std::uint32_t>(q);
+        }
+        CHECK(tight > 300);
+        CHECK(loose > 300);
+        CHECK(elsewhere > 300);
+        const auto with_routes = routing::CarHourMetrics(ctx, keys, &times).answer(bounded, true, &routes);
+        CHECK(answers.bounded_queries == 0);
+        CHECK(with_routes.bounded_queries > 500);
+        CHECK(with_routes.bounded_queries <= tight + loose + queries.size() / 4);  // a query to its own origin too
+        CHECK(with_routes.found == answers.found);
+        CHECK(with_routes.time_s == answers.time_s);
+        CHECK(with_routes.length_m == answers.length_m);
+        bool same_paths = true;
+        for (std::size_t q = 0; q < queries.size(); ++q) {
+            const auto a = with_routes.path(q), b = answers.path(q);
+            same_paths = same_paths && std::equal(a.begin(), a.end(), b.begin(), b.end());
+        }
+        CHECK(same_paths);
+    }
     const auto& hierarchy = routing::street_cch(ctx, core::Mode::car);
     std::vector<std::unique_ptr<routing::CchMetric>> fresh(times.hours);  // the reference: a metric per hour
     std::size_t found = 0;
