@@ -463,22 +463,10 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
     const std::size_t groups = m_group_start.size() - 1;
     m_wake_target.assign(groups, {arrive, 0});
     const auto& arc_rank = m_routes.arc_rank;
-    for_each_index(groups, m_ctx.params.parallel_threshold, [&](std::size_t g) {
-        if (g + ahead < groups) {
-            // A later target's first out-arc and its cars' next route positions (this phase reads
-            // the intents and their positions only: the targets' queues change in other tasks).
-            const std::size_t lb = m_group_start[g + ahead], le = m_group_start[g + ahead + 1];
-            const auto later = static_cast<std::uint32_t>(m_by_target[lb] >> 32);
-            if (later != arrive) {
-                prefetch(&m_out_first[later]);
-                for (std::size_t k = lb; k < le; ++k) {
-                    const auto i = intent_of(m_by_target[k]);
-                    if (!m_intents[i].accepted || m_intents[i].vehicle.is_bus()) continue;  // no position written
-                    const std::size_t pos = (m_moved_at[i] + 1) >> 1;
-                    if (pos < arc_rank.size()) prefetch(&arc_rank[pos]);
-                }
-            }
-        }
+    const auto target_of = [&](std::size_t g) {
+        return static_cast<std::uint32_t>(m_by_target[m_group_start[g]] >> 32);
+    };
+    const auto apply_group = [&](std::size_t g) {
         const std::size_t b = m_group_start[g], e = m_group_start[g + 1];
         const std::uint32_t target = at(b).target;
         if (target == arrive) return;
@@ -498,6 +486,35 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
             ++(bus ? m_buses : m_cars)[slot];
         }
         if (was_empty && l.head < q.size()) m_wake_target[g] = {target, t + l.fft};
+    };
+    // Targets [begin, end) in order, on one thread, fetched ahead within the range (a target's
+    // queue changes only in the range that holds it): `ahead` targets on, the link's record, its
+    // first out-arc and its cars' next route positions; half as far on, the queue's tail.
+    for_each_range(groups, groups >= m_ctx.params.parallel_threshold, 64, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t g = begin; g != end; ++g) {
+            if (g + ahead < end) {
+                const std::size_t lb = m_group_start[g + ahead], le = m_group_start[g + ahead + 1];
+                const auto later = target_of(g + ahead);
+                if (later != arrive) {
+                    prefetch(&m_link[later]);
+                    prefetch(&m_out_first[later]);
+                    for (std::size_t k = lb; k < le; ++k) {
+                        const auto i = intent_of(m_by_target[k]);
+                        if (!m_intents[i].accepted || m_intents[i].vehicle.is_bus()) continue;  // no position written
+                        const std::size_t pos = (m_moved_at[i] + 1) >> 1;
+                        if (pos < arc_rank.size()) prefetch(&arc_rank[pos]);
+                    }
+                }
+            }
+            if (g + ahead / 2 < end) {
+                const auto later = target_of(g + ahead / 2);
+                if (later != arrive) {
+                    const auto& lq = m_link[later].queue;
+                    prefetch_write(lq.data() + lq.size());
+                }
+            }
+            apply_group(g);
+        }
     });
     for (const auto& [link, when] : m_wake_target)
         if (link != arrive) m_wheel.schedule(when, EventKind::link_wake, link);
