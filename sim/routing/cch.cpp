@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -615,6 +616,9 @@ void CchMetric::customize(std::span<const double> arc_weight) {
     std::fill(m_backward_via.begin(), m_backward_via.end(), invalid_index);
     std::fill(m_forward_offset.begin(), m_forward_offset.end(), 0);
     std::fill(m_backward_offset.begin(), m_backward_offset.end(), 0);
+    // A number of its own: unpackings cached from an earlier customization are not this one's.
+    static std::atomic<std::uint64_t> generations{0};
+    m_generation = ++generations;
     m_quantum = weight_quantum(arc_weight);
     for (std::uint32_t a = 0; a < arc_weight.size(); ++a) {
         const double w = on_grid(arc_weight[a], m_quantum);
@@ -1139,6 +1143,56 @@ void CchMetric::unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t
     }
 }
 
+void CchMetric::unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t>& arcs, CchUnpackCache& cache) const {
+    if (cache.m_generation != m_generation || cache.m_slot.empty()) {
+        cache.m_slot.assign(std::size_t{1} << CchUnpackCache::slot_bits, {});
+        cache.m_arena.clear();
+        cache.m_generation = m_generation;
+    }
+    unpack_entry(arc * 2 + (upward ? 1 : 0), arcs, cache);
+}
+
+void CchMetric::unpack_entry(std::uint32_t entry, std::vector<std::uint32_t>& arcs, CchUnpackCache& cache) const {
+    const std::uint32_t c = entry / 2;
+    const bool up = (entry & 1) != 0;
+    const std::uint32_t via = up ? m_forward_via[c] : m_backward_via[c];
+    assert(via != invalid_index);
+    if (!(via & shortcut_bit)) {
+        arcs.push_back(via);
+        return;
+    }
+    auto& slot = cache.m_slot[(entry * 0x9E3779B1u) >> (32 - CchUnpackCache::slot_bits)];
+    if (slot.entry == entry) {
+        const auto from = cache.m_arena.begin() + slot.at;
+        arcs.insert(arcs.end(), from, from + slot.count);
+        return;
+    }
+    // The halves in path order (as unpack()'s stack takes them): x -> z -> y upward, y -> z -> x
+    // downward.
+    const std::uint32_t zx = via & ~shortcut_bit, zy = second_arc(c, up, zx);
+    const std::size_t start = arcs.size();
+    if (up) {
+        __builtin_prefetch(&m_forward_via[zy]);
+        __builtin_prefetch(&m_forward_offset[zy]);
+        unpack_entry(zx * 2, arcs, cache);
+        unpack_entry(zy * 2 + 1, arcs, cache);
+    } else {
+        __builtin_prefetch(&m_forward_via[zx]);
+        __builtin_prefetch(&m_forward_offset[zx]);
+        unpack_entry(zy * 2, arcs, cache);
+        unpack_entry(zx * 2 + 1, arcs, cache);
+    }
+    const std::size_t count = arcs.size() - start;
+    if (count < CchUnpackCache::min_arcs || count > CchUnpackCache::arena_arcs) return;
+    if (cache.m_arena.size() + count > CchUnpackCache::arena_arcs) {
+        std::fill(cache.m_slot.begin(), cache.m_slot.end(), CchUnpackCache::Slot{});
+        cache.m_arena.clear();
+    }
+    if (cache.m_arena.capacity() < CchUnpackCache::arena_arcs) cache.m_arena.reserve(CchUnpackCache::arena_arcs);
+    slot = {entry, static_cast<std::uint32_t>(cache.m_arena.size()), static_cast<std::uint32_t>(count)};
+    cache.m_arena.insert(cache.m_arena.end(), arcs.begin() + static_cast<std::ptrdiff_t>(start), arcs.end());
+}
+
 CchMetric::PathSums CchMetric::path_sums(std::span<const double> arc_value) const {
     const Cch& g = *m_cch;
     if (arc_value.size() != g.input_arc_count())
@@ -1466,10 +1520,10 @@ bool CchQuery::path(std::vector<std::uint32_t>& arcs) {
         m_arcs.push_back(a);
         v = tail[a];
     }
-    for (std::size_t i = m_arcs.size(); i-- > 0;) m_metric->unpack(m_arcs[i], true, arcs, m_stack);
+    for (std::size_t i = m_arcs.size(); i-- > 0;) m_metric->unpack(m_arcs[i], true, arcs, m_unpack);
     for (std::uint32_t v = m_meeting; v != m_target;) {
         const std::uint32_t a = upward(backward, m_backward_pred[v]);
-        m_metric->unpack(a, false, arcs, m_stack);
+        m_metric->unpack(a, false, arcs, m_unpack);
         v = tail[a];
     }
     return true;
@@ -2312,10 +2366,10 @@ bool CchLabelQuery::path(std::vector<std::uint32_t>& arcs) {
             v = tail[a];
         }
     }
-    for (std::size_t i = m_up.size(); i-- > 0;) metric.unpack(m_up[i], true, arcs, m_stack);
+    for (std::size_t i = m_up.size(); i-- > 0;) metric.unpack(m_up[i], true, arcs, m_unpack);
     m_up.clear();
     m_to.down_path(m_target, meeting, m_up);
-    for (const auto a : m_up) metric.unpack(a, false, arcs, m_stack);
+    for (const auto a : m_up) metric.unpack(a, false, arcs, m_unpack);
     return true;
 }
 

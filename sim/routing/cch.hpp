@@ -171,6 +171,29 @@ inline double on_grid(double w, double q) {
     return q > 0 && w < std::numeric_limits<double>::infinity() ? std::nearbyint(w / q) * q : w;
 }
 
+// Long unpackings kept for reuse by CchMetric::unpack, one cache per thread (beside a query's
+// scratch): a path's high shortcuts stand for hundreds of arcs each and are shared by many paths.
+// A slot per hash of (arc, direction) keeps the last unpacking of at least min_arcs arcs found
+// there, for the customization it came from; when the arena is full every slot is dropped. The
+// arcs are unpack()'s either way.
+class CchUnpackCache {
+public:
+    static constexpr std::uint32_t slot_bits = 12;
+    static constexpr std::uint32_t min_arcs = 32;
+    static constexpr std::size_t arena_arcs = std::size_t{1} << 18;  // 1 MiB
+
+private:
+    friend class CchMetric;
+    struct Slot {
+        std::uint32_t entry = 0xFFFFFFFFu;  // arc * 2 + upward
+        std::uint32_t at = 0;
+        std::uint32_t count = 0;
+    };
+    std::uint64_t m_generation = 0;  // the customization's (CchMetric::m_generation); 0: none yet
+    std::vector<Slot> m_slot;
+    std::vector<std::uint32_t> m_arena;
+};
+
 // Weights of one metric on a Cch: per upward arc the cost from tail to head (forward) and from
 // head to tail (backward), and how each was reached (an original arc, or the middle node of a
 // lower triangle) for path unpacking. The Cch must outlive the metric.
@@ -210,6 +233,8 @@ public:
     // in path order, to `arcs`; `stack` is the caller's scratch. The arc's weight must be finite.
     void unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t>& arcs,
                 std::vector<std::uint32_t>& stack) const;
+    // The same arcs, the long unpackings through `cache` (the thread's own).
+    void unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t>& arcs, CchUnpackCache& cache) const;
     // Per upward arc, a second quantity summed along the path the arc stands for (the path that
     // unpack() gives): `arc_value` per arc of the StreetGraph, e.g. its length. Arcs without a
     // path (infinite weight) get +inf. Used with CchManyToAll to give the trees' lengths.
@@ -275,6 +300,10 @@ private:
     std::vector<std::uint16_t> m_backward_offset;
     // second_arc() with the via's arc zx already read.
     std::uint32_t second_arc(std::uint32_t arc, bool forward, std::uint32_t zx) const;
+    // unpack() of arc * 2 + upward, through the cache.
+    void unpack_entry(std::uint32_t entry, std::vector<std::uint32_t>& arcs, CchUnpackCache& cache) const;
+    // Each customization's own number, process-wide (an unpacking cache's key).
+    std::uint64_t m_generation = 0;
 };
 
 // One-to-one queries: upward searches from source and target along their paths in the
@@ -337,9 +366,9 @@ private:
     std::vector<double> m_backward_dist;
     std::vector<std::uint32_t> m_forward_pred;  // position in query_arcs() of the arc by which a rank was reached
     std::vector<std::uint32_t> m_backward_pred;
-    std::vector<std::uint32_t> m_arcs;   // path scratch
-    std::vector<std::uint32_t> m_stack;  // unpacking scratch
-    std::uint32_t m_source = 0;          // ranks of the last run
+    std::vector<std::uint32_t> m_arcs;  // path scratch
+    CchUnpackCache m_unpack;            // unpacking scratch
+    std::uint32_t m_source = 0;         // ranks of the last run
     std::uint32_t m_target = 0;
     std::uint32_t m_meeting = 0;
     bool m_dirty = false;
@@ -672,10 +701,11 @@ private:
     std::vector<double> m_sum;
     std::vector<double> m_dist;  // an upward search, by rank (+inf between runs)
     std::vector<double> m_dist_sum;
-    std::vector<std::uint32_t> m_pred;         // the search's: position in the forward query arcs, by rank
-    std::vector<std::uint32_t> m_up, m_stack;  // path scratch
-    std::uint32_t m_target = 0;                // rank of the last to()
-    std::size_t m_meet = 0;                    // its meeting, as an index in m_path
+    std::vector<std::uint32_t> m_pred;  // the search's: position in the forward query arcs, by rank
+    std::vector<std::uint32_t> m_up;    // path scratch
+    CchUnpackCache m_unpack;
+    std::uint32_t m_target = 0;  // rank of the last to()
+    std::size_t m_meet = 0;      // its meeting, as an index in m_path
     double m_last_cost = 0;
     double m_last_sum = 0;
     bool m_by_label = false;  // the source's side from from_label()

@@ -1369,6 +1369,56 @@ TEST_CASE("one query object over several customizations of one hierarchy (the ca
     CHECK_THROWS_AS(q.set_metric(m2), std::invalid_argument);
 }
 
+TEST_CASE("unpacking through a cache gives unpack()'s arcs, across customizations and a full arena") {
+    // Every upward arc of finite weight, both ways, unpacked with the stack and through one cache,
+    // on random graphs and a 64 x 64 grid whose unpackings fill the arena several times over:
+    // first from the lowest arc up, then from the highest down (the long ones from the cache, the
+    // last ones cached first); then the same metric customized again with other weights and
+    // unpacked through the same cache from the highest arc down: the new customization's arcs,
+    // none of the old one's cached unpackings.
+    std::size_t long_ones = 0, arcs_unpacked = 0, changed = 0;
+    for (std::uint64_t seed = 301; seed <= 306; ++seed) {
+        INFO("seed ", seed);
+        core::Rng rng(seed, core::Stream::person_attributes, 0xcc9);
+        const TestGraph t = seed == 306 ? random_grid(64, 64, rng) : random_graph(seed, 300, 2000);
+        const Cch cch(t.graph, t.x, t.y);
+        CchMetric metric(cch, t.graph.time_s);
+        routing::CchUnpackCache cache;
+        std::vector<std::uint32_t> stack, by_stack, by_cache;
+        std::vector<std::vector<std::uint32_t>> before(2 * cch.arc_count());
+        const auto arcs = static_cast<std::uint32_t>(cch.arc_count());
+        for (int round = 0; round < 3; ++round) {
+            if (round == 2) {
+                std::vector<double> other = t.graph.time_s;
+                for (auto& w : other)
+                    if (std::isfinite(w)) w = w * (1 + 3 * rng.uniform()) + rng.uniform();
+                metric.customize(other);
+            }
+            for (std::uint32_t k = 0; k < arcs; ++k) {
+                const std::uint32_t c = round == 0 ? k : arcs - 1 - k;
+                for (const bool up : {true, false}) {
+                    if (!((up ? metric.forward_weight() : metric.backward_weight())[c] < inf)) continue;
+                    by_stack.clear(), by_cache.clear();
+                    metric.unpack(c, up, by_stack, stack);
+                    metric.unpack(c, up, by_cache, cache);
+                    REQUIRE(by_cache == by_stack);
+                    auto& old = before[2 * c + (up ? 1 : 0)];
+                    if (round == 0) {
+                        long_ones += by_stack.size() >= routing::CchUnpackCache::min_arcs;
+                        arcs_unpacked += by_stack.size();
+                        old = by_stack;
+                    } else if (round == 2) {
+                        changed += by_stack.size() >= routing::CchUnpackCache::min_arcs && old != by_stack;
+                    }
+                }
+            }
+        }
+    }
+    CHECK(long_ones > 1000);
+    CHECK(arcs_unpacked > 4 * routing::CchUnpackCache::arena_arcs);
+    CHECK(changed > 1000);
+}
+
 TEST_CASE("a query's two sides swapped answer the way back on a symmetric metric, bit for bit") {
     // Random graphs with every arc both ways at its weight (one-way, zero-time and zero-length
     // arcs among them; odd seeds integer times, ties everywhere), whole and pruned: from_source(s)
