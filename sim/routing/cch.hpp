@@ -101,6 +101,8 @@ public:
     std::size_t chain_lower_count() const { return m_chain_lower_arc.size(); }
 
     std::uint32_t rank(std::uint32_t node) const { return m_rank[node]; }
+    // Where rank(node) is read (for a prefetch).
+    const std::uint32_t* rank_at(std::uint32_t node) const { return m_rank.data() + node; }
     std::uint32_t node_at(std::uint32_t rank) const { return m_order[rank]; }
     // The CSR of upward arcs by rank: arcs of rank r are [up_first[r], up_first[r+1]), with
     // tail r and heads ascending.
@@ -514,6 +516,17 @@ private:
     std::vector<std::uint32_t> m_target;  // by target: its selected place
 };
 
+// Before the query to targets[k], fetches ahead those a few on (CchLabelQuery::prefetch: each
+// stage `prefetch_stride` targets after the one before), so that their misses overlap the
+// queries between. No effect on any answer.
+inline constexpr std::size_t prefetch_stride = 3;
+template <class Query>
+void prefetch_targets(const Query& q, std::span<const std::uint32_t> targets, std::size_t k) {
+    if (k + 3 * prefetch_stride < targets.size()) q.prefetch(targets[k + 3 * prefetch_stride], 0);
+    if (k + 2 * prefetch_stride < targets.size()) q.prefetch(targets[k + 2 * prefetch_stride], 1);
+    if (k + prefetch_stride < targets.size()) q.prefetch(targets[k + prefetch_stride], 2);
+}
+
 // Every node's upward search space kept: labels on the elimination tree (hub labels; the ranks an
 // upward search reaches are exactly the node's ancestors). label(v) holds the costs between v and
 // each of its ancestors, root first: entry i is the ancestor at depth i, the last is v itself (0).
@@ -591,6 +604,18 @@ public:
     const double* cost(std::uint32_t rank) const { return m_cost.data() + m_offset[rank]; }
     // Entry i's sum of rank's label (with sums).
     float sum(std::uint32_t rank, std::size_t i) const { return std::bit_cast<float>(m_sum[m_offset[rank] + i]); }
+    // Fetches ahead what a query to `rank` reads first: its place in the tree and its label's
+    // offset (stage 1), then, those in by now, its label's first entries (stage 2).
+    void prefetch(std::uint32_t rank, int stage) const {
+        if (stage == 1) {
+            __builtin_prefetch(m_preorder.data() + rank);
+            __builtin_prefetch(m_subtree.data() + rank);
+            __builtin_prefetch(m_offset.data() + rank);
+        } else {
+            __builtin_prefetch(cost(rank));
+            __builtin_prefetch(cost(rank) + 8);
+        }
+    }
     // Whether rank `a` is `v` or one of its ancestors.
     bool ancestor(std::uint32_t a, std::uint32_t v) const {
         return m_preorder[a] <= m_preorder[v] && m_preorder[v] < m_preorder[a] + m_subtree[a];
@@ -680,6 +705,16 @@ public:
     void from_label(std::uint32_t source, const double* label, const double* sums = nullptr);
     // Cost from the last source to `target` (+inf if unreachable).
     double to(std::uint32_t target);
+    // Fetches ahead what a later to(target) reads, stage by stage, each a few targets after the
+    // one before: 0 the target's rank, 1 its place in the tree and its label's offset, 2 its
+    // label's first entries. No effect on any answer.
+    void prefetch(std::uint32_t target, int stage) const {
+        const Cch& g = m_to.metric().cch();
+        if (stage == 0)
+            __builtin_prefetch(g.rank_at(target));
+        else
+            m_to.prefetch(g.rank(target), stage);
+    }
     // The path sum of the last to() (the least-cost path meeting at the lowest rank); needs sums.
     double sum() const { return m_last_sum; }
     // The original arcs of the last to()'s path, from source to target, appended to `arcs` (false

@@ -847,10 +847,18 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         // bike's, on one-way streets; the car's, with its lengths).
         std::vector<std::uint8_t> wanted(m.cch().node_count(), 0);
         for (std::size_t n = 0; n < nodes && n < wanted.size(); ++n) wanted[n] = first[n] != first[n + 1];
+        // Each origin's destinations first, so that each query's target is fetched ahead
+        // (CchLabelQuery::prefetch) while the ones before it run.
+        tbb::enumerable_thread_specific<std::vector<std::uint32_t>> dests;
         kept->for_each_source(wanted, lengths ? &sums : nullptr, false, [&](CchLabelQuery& q, std::uint32_t origin) {
-            for (std::uint32_t x = first[origin]; x < first[origin + 1]; ++x) {
-                const std::uint32_t t = order[x];
-                const double time_s = q.to(trip_dest_node(pop, trip_person[t], t));
+            auto& d = dests.local();
+            d.clear();
+            for (std::uint32_t x = first[origin]; x < first[origin + 1]; ++x)
+                d.push_back(trip_dest_node(pop, trip_person[order[x]], order[x]));
+            for (std::size_t k = 0; k < d.size(); ++k) {
+                prefetch_targets(q, d, k);
+                const std::uint32_t t = order[first[origin] + k];
+                const double time_s = q.to(d[k]);
                 if (!(time_s < unreachable)) continue;
                 los.available[t] |= put_street(t, mode, time_s, lengths ? q.sum() : time_s * speed);
             }
@@ -939,8 +947,9 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
         std::optional<StreetPathQuery> query;
         std::vector<std::vector<std::uint32_t>> blocks;
         std::vector<std::uint32_t> path;
-        std::vector<double> bounds;  // a group's queries' bounds (route_bound)
-        std::size_t bounded = 0;     // searches answered within them
+        std::vector<double> bounds;          // a group's queries' bounds (route_bound)
+        std::vector<std::uint32_t> targets;  // a group's destinations (by labels)
+        std::size_t bounded = 0;             // searches answered within them
         std::vector<std::array<std::uint32_t, 4>> spans;
         std::array<std::uint32_t, 3> put(std::span<const std::uint32_t> arcs) {
             if (blocks.empty() || blocks.back().capacity() - blocks.back().size() < arcs.size()) {
@@ -1064,6 +1073,12 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
                     source_bound = std::max(source_bound, l.bounds[k - group[g]] = route_bound(queries[order[k]]));
             }
             if (!labelled && shared_source) l.query->from(metric, origin, source_bound);
+            // By labels, the group's destinations listed first, so that each query's target is
+            // fetched ahead while the ones before it run.
+            if (labelled) {
+                l.targets.clear();
+                for (std::uint32_t k = group[g]; k < group[g + 1]; ++k) l.targets.push_back(queries[order[k]].to);
+            }
             std::array<std::uint32_t, 3> span{};  // the last answer's arcs in l.blocks
             for (std::uint32_t k = group[g]; k < group[g + 1]; ++k) {
                 const std::uint32_t q = order[k];
@@ -1078,6 +1093,7 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
                 }
                 double time_s = 0, length_m = 0;
                 if (labelled) {
+                    prefetch_targets(*labelled, l.targets, k - group[g]);
                     labelled->to(queries[q].to);
                     l.path.clear();
                     if (!labelled->path(l.path)) continue;

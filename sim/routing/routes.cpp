@@ -685,15 +685,28 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
             if (count == 0 || !trip_labels_pay(ctx, mode, count, false)) continue;
             by_labels[k] = true;
             CchLabels mode_labels(street_metric(ctx, mode), false, nullptr, std::move(storage));
-            tbb::enumerable_thread_specific<std::vector<std::uint32_t>> paths;
+            // Per thread: a path's arcs, and the origin's trips and destinations (listed first, so
+            // that each query's target is fetched ahead while the ones before it run).
+            struct Local {
+                std::vector<std::uint32_t> arcs, trips, dests;
+            };
+            tbb::enumerable_thread_specific<Local> locals;
             mode_labels.for_each_source(wanted, nullptr, true, [&](CchLabelQuery& q, std::uint32_t origin) {
-                auto& arcs = paths.local();
+                auto& l = locals.local();
+                l.trips.clear();
+                l.dests.clear();
                 street_trips(origin, kind, [&](std::uint32_t tk) {
-                    arcs.clear();
-                    if (q.to(trip_dest_node(pop, trip_person[tk], tk)) < unbounded) q.path(arcs);
-                    for (auto x = routes.trip_first_leg[tk]; x < routes.trip_first_leg[tk + 1]; ++x)
-                        if (routes.leg_kind[x] == kind) visit(x, graph, arcs);
+                    l.trips.push_back(tk);
+                    l.dests.push_back(trip_dest_node(pop, trip_person[tk], tk));
                 });
+                for (std::size_t k = 0; k < l.trips.size(); ++k) {
+                    prefetch_targets(q, l.dests, k);
+                    const std::uint32_t tk = l.trips[k];
+                    l.arcs.clear();
+                    if (q.to(l.dests[k]) < unbounded) q.path(l.arcs);
+                    for (auto x = routes.trip_first_leg[tk]; x < routes.trip_first_leg[tk + 1]; ++x)
+                        if (routes.leg_kind[x] == kind) visit(x, graph, l.arcs);
+                }
             });
             storage = mode_labels.take_storage();
         }
