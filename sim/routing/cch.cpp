@@ -1111,35 +1111,39 @@ std::uint32_t CchMetric::second_arc(std::uint32_t arc, bool forward, std::uint32
     return offset != far_offset ? zx + offset : m_cch->find_arc_after(zx, m_cch->m_up_head[arc]);
 }
 
+bool CchMetric::halves(std::uint32_t entry, std::array<std::uint32_t, 2>& half) const {
+    const std::uint32_t c = entry / 2;
+    const bool up = (entry & 1) != 0;
+    const std::uint32_t via = up ? m_forward_via[c] : m_backward_via[c];
+    assert(via != invalid_index);
+    if (!(via & shortcut_bit)) {
+        half[0] = via;
+        return false;
+    }
+    // x -> z -> y upward, y -> z -> x downward: the second half goes up, its way fetched while
+    // the first unpacks.
+    const std::uint32_t zx = via & ~shortcut_bit, zy = second_arc(c, up, zx);
+    half = up ? std::array<std::uint32_t, 2>{zx * 2, zy * 2 + 1} : std::array<std::uint32_t, 2>{zy * 2, zx * 2 + 1};
+    __builtin_prefetch(&m_forward_via[half[1] / 2]);
+    __builtin_prefetch(&m_forward_offset[half[1] / 2]);
+    return true;
+}
+
 void CchMetric::unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t>& arcs,
                        std::vector<std::uint32_t>& stack) const {
-    // Entries are arc * 2 + upward; the second half of a shortcut is pushed first (and its way
-    // fetched while the first half unpacks).
+    // Entries are arc * 2 + upward; the second half of a shortcut is pushed first.
     stack.clear();
     stack.push_back(arc * 2 + (upward ? 1 : 0));
+    std::array<std::uint32_t, 2> half{};
     while (!stack.empty()) {
         const std::uint32_t entry = stack.back();
         stack.pop_back();
-        const std::uint32_t c = entry / 2;
-        const bool up = (entry & 1) != 0;
-        const std::uint32_t via = up ? m_forward_via[c] : m_backward_via[c];
-        assert(via != invalid_index);
-        if (!(via & shortcut_bit)) {
-            arcs.push_back(via);
+        if (!halves(entry, half)) {
+            arcs.push_back(half[0]);
             continue;
         }
-        const std::uint32_t zx = via & ~shortcut_bit, zy = second_arc(c, up, zx);
-        if (up) {  // x -> z -> y
-            __builtin_prefetch(&m_forward_via[zy]);
-            __builtin_prefetch(&m_forward_offset[zy]);
-            stack.push_back(zy * 2 + 1);
-            stack.push_back(zx * 2);
-        } else {  // y -> z -> x
-            __builtin_prefetch(&m_forward_via[zx]);
-            __builtin_prefetch(&m_forward_offset[zx]);
-            stack.push_back(zx * 2 + 1);
-            stack.push_back(zy * 2);
-        }
+        stack.push_back(half[1]);
+        stack.push_back(half[0]);
     }
 }
 
@@ -1153,35 +1157,21 @@ void CchMetric::unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t
 }
 
 void CchMetric::unpack_entry(std::uint32_t entry, std::vector<std::uint32_t>& arcs, CchUnpackCache& cache) const {
-    const std::uint32_t c = entry / 2;
-    const bool up = (entry & 1) != 0;
-    const std::uint32_t via = up ? m_forward_via[c] : m_backward_via[c];
-    assert(via != invalid_index);
-    if (!(via & shortcut_bit)) {
-        arcs.push_back(via);
-        return;
-    }
+    // The slot first: a hit needs nothing of the metric (an original arc is never kept).
     auto& slot = cache.m_slot[(entry * 0x9E3779B1u) >> (32 - CchUnpackCache::slot_bits)];
     if (slot.entry == entry) {
         const auto from = cache.m_arena.begin() + slot.at;
         arcs.insert(arcs.end(), from, from + slot.count);
         return;
     }
-    // The halves in path order (as unpack()'s stack takes them): x -> z -> y upward, y -> z -> x
-    // downward.
-    const std::uint32_t zx = via & ~shortcut_bit, zy = second_arc(c, up, zx);
-    const std::size_t start = arcs.size();
-    if (up) {
-        __builtin_prefetch(&m_forward_via[zy]);
-        __builtin_prefetch(&m_forward_offset[zy]);
-        unpack_entry(zx * 2, arcs, cache);
-        unpack_entry(zy * 2 + 1, arcs, cache);
-    } else {
-        __builtin_prefetch(&m_forward_via[zx]);
-        __builtin_prefetch(&m_forward_offset[zx]);
-        unpack_entry(zy * 2, arcs, cache);
-        unpack_entry(zx * 2 + 1, arcs, cache);
+    std::array<std::uint32_t, 2> half{};
+    if (!halves(entry, half)) {
+        arcs.push_back(half[0]);
+        return;
     }
+    const std::size_t start = arcs.size();
+    unpack_entry(half[0], arcs, cache);
+    unpack_entry(half[1], arcs, cache);
     const std::size_t count = arcs.size() - start;
     if (count < CchUnpackCache::min_arcs || count > CchUnpackCache::arena_arcs) return;
     if (cache.m_arena.size() + count > CchUnpackCache::arena_arcs) {

@@ -33,6 +33,7 @@
 // a query keeps the first predecessor found (the lowest rank) and meets at the lowest-ranked
 // common ancestor with the least cost. Such a path may differ from Dijkstra's (which breaks ties by
 // node id) but has the same cost.
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -302,6 +303,9 @@ private:
     std::vector<std::uint16_t> m_backward_offset;
     // second_arc() with the via's arc zx already read.
     std::uint32_t second_arc(std::uint32_t arc, bool forward, std::uint32_t zx) const;
+    // The original arc of entry arc * 2 + upward in half[0] (false), or its two halves' entries
+    // in path order (true).
+    bool halves(std::uint32_t entry, std::array<std::uint32_t, 2>& half) const;
     // unpack() of arc * 2 + upward, through the cache.
     void unpack_entry(std::uint32_t entry, std::vector<std::uint32_t>& arcs, CchUnpackCache& cache) const;
     // Each customization's own number, process-wide (an unpacking cache's key).

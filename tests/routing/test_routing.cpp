@@ -695,18 +695,21 @@ TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fr
     REQUIRE(asked.contains(5));
     REQUIRE(asked.contains(23));
     CHECK(answers.customized_hours == asked.size() - 2);
-    {
-        const tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
-        const auto serial = routing::CarHourMetrics(ctx, keys, &times).answer(queries, true);
-        CHECK(serial.found == answers.found);
-        CHECK(serial.time_s == answers.time_s);
-        CHECK(serial.length_m == answers.length_m);
+    // Other answers to the same queries: the same, bit for bit, paths included.
+    const auto same_answers = [&](const routing::CarAnswers& other) {
+        CHECK(other.found == answers.found);
+        CHECK(other.time_s == answers.time_s);
+        CHECK(other.length_m == answers.length_m);
         bool same_paths = true;
         for (std::size_t q = 0; q < queries.size(); ++q) {
-            const auto a = serial.path(q), b = answers.path(q);
+            const auto a = other.path(q), b = answers.path(q);
             same_paths = same_paths && std::equal(a.begin(), a.end(), b.begin(), b.end());
         }
         CHECK(same_paths);
+    };
+    {
+        const tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+        same_answers(routing::CarHourMetrics(ctx, keys, &times).answer(queries, true));
     }
     {
         // With routes (the day's, whose car paths bound the searches): each query's trip drives
@@ -749,15 +752,7 @@ TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fr
         CHECK(answers.bounded_queries == 0);
         CHECK(with_routes.bounded_queries > 500);
         CHECK(with_routes.bounded_queries <= tight + loose + queries.size() / 4);  // a query to its own origin too
-        CHECK(with_routes.found == answers.found);
-        CHECK(with_routes.time_s == answers.time_s);
-        CHECK(with_routes.length_m == answers.length_m);
-        bool same_paths = true;
-        for (std::size_t q = 0; q < queries.size(); ++q) {
-            const auto a = with_routes.path(q), b = answers.path(q);
-            same_paths = same_paths && std::equal(a.begin(), a.end(), b.begin(), b.end());
-        }
-        CHECK(same_paths);
+        same_answers(with_routes);
     }
     const auto& hierarchy = routing::street_cch(ctx, core::Mode::car);
     std::vector<std::unique_ptr<routing::CchMetric>> fresh(times.hours);  // the reference: a metric per hour
