@@ -283,11 +283,11 @@ void LinkQueues::accept(std::int32_t t) {
     };
     for_each_index(m_group_start.size() - 1, m_ctx.params.parallel_threshold, [&](std::size_t g) {
         if (g + ahead + 1 < m_group_start.size()) {
-            const auto later = at(m_group_start[g + ahead]).target;
+            const auto later = group_target(g + ahead);
             if (later != arrive) prefetch(&m_link[later]);
         }
         const std::size_t b = m_group_start[g], e = m_group_start[g + 1];
-        const auto target = at(b).target;
+        const auto target = group_target(g);
         if (target == arrive) {
             for (std::size_t i = b; i < e; ++i) at(i).accepted = true;
             return;
@@ -463,12 +463,9 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
     const std::size_t groups = m_group_start.size() - 1;
     m_wake_target.assign(groups, {arrive, 0});
     const auto& arc_rank = m_routes.arc_rank;
-    const auto target_of = [&](std::size_t g) {
-        return static_cast<std::uint32_t>(m_by_target[m_group_start[g]] >> 32);
-    };
     const auto apply_group = [&](std::size_t g) {
         const std::size_t b = m_group_start[g], e = m_group_start[g + 1];
-        const std::uint32_t target = at(b).target;
+        const std::uint32_t target = group_target(g);
         if (target == arrive) return;
         Link& l = m_link[target];
         auto& q = l.queue;
@@ -494,7 +491,7 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
         for (std::size_t g = begin; g != end; ++g) {
             if (g + ahead < end) {
                 const std::size_t lb = m_group_start[g + ahead], le = m_group_start[g + ahead + 1];
-                const auto later = target_of(g + ahead);
+                const auto later = group_target(g + ahead);
                 if (later != arrive) {
                     prefetch(&m_link[later]);
                     prefetch(&m_out_first[later]);
@@ -507,7 +504,7 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
                 }
             }
             if (g + ahead / 2 < end) {
-                const auto later = target_of(g + ahead / 2);
+                const auto later = group_target(g + ahead / 2);
                 if (later != arrive) {
                     const auto& lq = m_link[later].queue;
                     prefetch_write(lq.data() + lq.size());
@@ -518,7 +515,7 @@ void LinkQueues::apply(std::int32_t t, std::vector<std::uint32_t>& bus_arrivals)
     });
     for (const auto& [link, when] : m_wake_target)
         if (link != arrive) m_wheel.schedule(when, EventKind::link_wake, link);
-    if (groups > 0 && at(m_group_start[groups - 1]).target == arrive)
+    if (groups > 0 && group_target(groups - 1) == arrive)
         for (std::size_t k = m_group_start[groups - 1]; k < m_group_start[groups]; ++k) {
             const auto& in = at(k);
             if (!in.accepted) continue;

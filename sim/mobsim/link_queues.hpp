@@ -164,6 +164,10 @@ private:
     std::vector<std::size_t> m_group_start;
     // Intents by target, source and rank: (target << 32) | the intent's place in m_intents.
     std::vector<std::uint64_t> m_by_target;
+    // The target of accept's and apply's group g (of m_group_start), from its first key.
+    std::uint32_t group_target(std::size_t g) const {
+        return static_cast<std::uint32_t>(m_by_target[m_group_start[g]] >> 32);
+    }
     // Per target group of apply: the link to wake (it was empty), or arrive, and when.
     std::vector<std::pair<std::uint32_t, std::int32_t>> m_wake_target;
     std::vector<std::uint32_t> m_moved_at, m_moved_end;

@@ -949,7 +949,6 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
         std::vector<std::uint32_t> path;
         std::vector<double> bounds;          // a group's queries' bounds (route_bound)
         std::vector<std::uint32_t> targets;  // a group's destinations (by labels)
-        std::size_t bounded = 0;             // searches answered within them
         std::vector<std::array<std::uint32_t, 4>> spans;
         std::array<std::uint32_t, 3> put(std::span<const std::uint32_t> arcs) {
             if (blocks.empty() || blocks.back().capacity() - blocks.back().size() < arcs.size()) {
@@ -1065,14 +1064,14 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
             // (CchQuery::from_source). A bound prunes the searches, never the answer (a bound
             // found too low is asked again without one).
             const std::uint32_t origin = queries[order[group[g]]].from;
-            l.bounds.assign(group[g + 1] - group[g], infinity);
-            double source_bound = infinity;
-            if (!labelled && routes) {
-                source_bound = 0;
-                for (std::uint32_t k = group[g]; k < group[g + 1]; ++k)
-                    source_bound = std::max(source_bound, l.bounds[k - group[g]] = route_bound(queries[order[k]]));
+            if (!labelled) {
+                l.bounds.assign(group[g + 1] - group[g], infinity);
+                double source_bound = routes ? 0 : infinity;
+                if (routes)
+                    for (std::uint32_t k = group[g]; k < group[g + 1]; ++k)
+                        source_bound = std::max(source_bound, l.bounds[k - group[g]] = route_bound(queries[order[k]]));
+                if (shared_source) l.query->from(metric, origin, source_bound);
             }
-            if (!labelled && shared_source) l.query->from(metric, origin, source_bound);
             // By labels, the group's destinations listed first, so that each query's target is
             // fetched ahead while the ones before it run.
             if (labelled) {
@@ -1100,23 +1099,10 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
                     for (const auto a : l.path) time_s += m_ctx.car.time_s[a], length_m += m_ctx.car.length_m[a];
                 } else {
                     const double bound = l.bounds[k - group[g]];
-                    bool found = false;
-                    if (shared_source) {
-                        found = bound < infinity && bound <= source_bound &&
-                                l.query->to_within(m_ctx.car, queries[q].to, bound, time_s, length_m, times);
-                        l.bounded += found;
-                        if (!found && source_bound < infinity) {
-                            l.query->from(metric, origin);  // whole: it serves every bound to come
-                            source_bound = infinity;
-                        }
-                        if (!found) found = l.query->to(m_ctx.car, queries[q].to, time_s, length_m, times);
-                    } else {
-                        found = bound < infinity && l.query->run_within(metric, m_ctx.car, origin, queries[q].to, bound,
-                                                                        time_s, length_m, times);
-                        l.bounded += found;
-                        if (!found)
-                            found = l.query->run(metric, m_ctx.car, origin, queries[q].to, time_s, length_m, times);
-                    }
+                    const bool found =
+                        shared_source ? l.query->to_bounded(m_ctx.car, queries[q].to, bound, time_s, length_m, times)
+                                      : l.query->run_bounded(metric, m_ctx.car, origin, queries[q].to, bound, time_s,
+                                                             length_m, times);
                     if (!found) continue;
                 }
                 out.found[q] = 1;
@@ -1156,7 +1142,7 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
         else
             answer_hour();
     }
-    for (const auto& l : local) out.bounded_queries += l.bounded;
+    for (const auto& l : local) out.bounded_queries += l.query->within_bound();
     if (!arcs) return out;
     // Each thread's block as it is (which thread found a path changes where it lies, not what it is).
     out.arc_block.assign(n, 0);

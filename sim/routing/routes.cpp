@@ -87,13 +87,7 @@ void cch_street_path(const RoutingContext& ctx, std::optional<StreetPathQuery>& 
     bool found = false;
     if (kept) {
         if (!ready) query->from(o, source_bound), ready = true;
-        if (bound < std::numeric_limits<double>::infinity() && bound <= source_bound)
-            found = query->to_within(graph, d, bound, time_s, length_m);
-        if (!found) {
-            // No bound, or one too low: o's side searched whole (it serves every later bound too).
-            if (source_bound < std::numeric_limits<double>::infinity()) query->from(o);
-            found = query->to(graph, d, time_s, length_m);
-        }
+        found = query->to_bounded(graph, d, bound, time_s, length_m);
     } else {
         found = query->run(graph, o, d, time_s, length_m);
         ready = false;
@@ -864,8 +858,7 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
     // The legs [k, e) of one pair (its lower end's search in `q`, bounded by `source_bound`): the
     // far end searched, the legs out visited, then the legs back by the sides swapped.
     const std::vector<std::uint32_t> no_arcs;
-    const auto trace_pair = [&](StreetPathQuery& q, std::size_t k, std::size_t e, std::uint32_t low,
-                                double& source_bound) {
+    const auto trace_pair = [&](StreetPathQuery& q, std::size_t k, std::size_t e) {
         double bound = 0;
         bool back = false;
         for (auto x = k; x < e; ++x) {
@@ -874,14 +867,7 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
         }
         const std::uint32_t high = pair_legs[k].high;
         double time_s = 0, length_m = 0;
-        bool found = false;
-        if (bound < unbounded && bound <= source_bound)
-            found = q.to_whole_within(ctx.walk, high, bound, time_s, length_m);
-        if (!found) {
-            // No bound, or one too low: the lower end searched whole (for its later pairs too).
-            if (source_bound < unbounded) q.from(low), source_bound = unbounded;
-            found = q.to_whole_within(ctx.walk, high, unbounded, time_s, length_m);
-        }
+        const bool found = q.to_whole_bounded(ctx.walk, high, bound, time_s, length_m);
         for (auto x = k; x < e; ++x)
             if (!pair_legs[x].back) visit(pair_legs[x].leg, ctx.walk, found ? q.arcs() : no_arcs);
         if (!back) return;
@@ -905,7 +891,7 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                               for (auto k = begin; k < end;) {
                                   auto e = k;
                                   while (e < end && pair_legs[e].high == pair_legs[k].high) ++e;
-                                  trace_pair(q, k, e, low, source_bound);
+                                  trace_pair(q, k, e);
                                   k = e;
                               }
                           }

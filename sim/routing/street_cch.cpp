@@ -94,6 +94,43 @@ bool StreetPathQuery::to_whole_within(const StreetGraph& graph, std::uint32_t to
     return measure(graph, cost <= bound ? cost : std::numeric_limits<double>::infinity(), time_s, length_m, nullptr);
 }
 
+bool StreetPathQuery::run_bounded(const CchMetric& metric, const StreetGraph& graph, std::uint32_t from,
+                                  std::uint32_t to, double bound, double& time_s, double& length_m,
+                                  const double* arc_time_s) {
+    if (bound < std::numeric_limits<double>::infinity() &&
+        run_within(metric, graph, from, to, bound, time_s, length_m, arc_time_s)) {
+        ++m_within;
+        return true;
+    }
+    return run(metric, graph, from, to, time_s, length_m, arc_time_s);
+}
+
+void StreetPathQuery::unbound_source() {
+    if (m_source_bound < std::numeric_limits<double>::infinity()) from(m_from);
+}
+
+bool StreetPathQuery::to_bounded(const StreetGraph& graph, std::uint32_t to, double bound, double& time_s,
+                                 double& length_m, const double* arc_time_s) {
+    if (bound < std::numeric_limits<double>::infinity() && bound <= m_source_bound &&
+        to_within(graph, to, bound, time_s, length_m, arc_time_s)) {
+        ++m_within;
+        return true;
+    }
+    unbound_source();
+    return this->to(graph, to, time_s, length_m, arc_time_s);
+}
+
+bool StreetPathQuery::to_whole_bounded(const StreetGraph& graph, std::uint32_t to, double bound, double& time_s,
+                                       double& length_m) {
+    if (bound < std::numeric_limits<double>::infinity() && bound <= m_source_bound &&
+        to_whole_within(graph, to, bound, time_s, length_m)) {
+        ++m_within;
+        return true;
+    }
+    unbound_source();
+    return to_whole_within(graph, to, std::numeric_limits<double>::infinity(), time_s, length_m);
+}
+
 bool StreetPathQuery::measure(const StreetGraph& graph, double cost, double& time_s, double& length_m,
                               const double* arc_time_s) {
     m_arcs.clear();

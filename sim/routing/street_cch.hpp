@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -82,21 +83,26 @@ public:
     }
     // One origin, many destinations (CchQuery::from_source): from() once, then to() for each, with
     // the answers of run() at about half its work. Valid until the next run(), from() or metric.
-    void from(std::uint32_t from) { m_query.from_source(from); }
-    // With a bound at least the cost of every destination's path to come (CchQuery::from_source).
-    void from(std::uint32_t from, double bound) { m_query.from_source(from, bound); }
-    void from(const CchMetric& metric, std::uint32_t from) {
-        m_query.set_metric(metric);
-        m_query.from_source(from);
-    }
-    void from(const CchMetric& metric, std::uint32_t from, double bound) {
-        m_query.set_metric(metric);
+    // With a bound at least the cost of every destination's path to come, the origin's side is
+    // searched only as far (CchQuery::from_source); to_bounded() searches it whole again where
+    // that bound proves too low.
+    void from(std::uint32_t from, double bound = std::numeric_limits<double>::infinity()) {
+        m_from = from;
+        m_source_bound = bound;
         m_query.from_source(from, bound);
+    }
+    void from(const CchMetric& metric, std::uint32_t from, double bound = std::numeric_limits<double>::infinity()) {
+        m_query.set_metric(metric);
+        this->from(from, bound);
     }
     // run() with a bound on the path's cost (CchQuery::run): false when unreached or the cost is
     // above the bound (then ask run() without one). Found, it is run()'s answer, bit for bit.
     bool run_within(const CchMetric& metric, const StreetGraph& graph, std::uint32_t from, std::uint32_t to,
                     double bound, double& time_s, double& length_m, const double* arc_time_s);
+    // run() where `bound` (+inf: none) may prune the searches: run_within(), and run() where that
+    // finds nothing within the bound. run()'s answer either way.
+    bool run_bounded(const CchMetric& metric, const StreetGraph& graph, std::uint32_t from, std::uint32_t to,
+                     double bound, double& time_s, double& length_m, const double* arc_time_s);
     bool to(const StreetGraph& graph, std::uint32_t to, double& time_s, double& length_m,
             const double* arc_time_s = nullptr);
     // to() with a bound on the path's cost (CchQuery::to): false when unreached or the cost is
@@ -107,6 +113,15 @@ public:
     // symmetric metric, reverse() answers the way back from `to` (CchQuery::swap_sides), measured
     // the same way, and unreverse() changes the sides back (for the next to()).
     bool to_whole_within(const StreetGraph& graph, std::uint32_t to, double bound, double& time_s, double& length_m);
+    // to() where `bound` (+inf: none) may prune the searches: to_within() where the bound is no
+    // more than from()'s, else, or where it finds nothing within the bound, to() with the origin's
+    // side searched whole first (once: it serves every bound to come). to()'s answer either way.
+    bool to_bounded(const StreetGraph& graph, std::uint32_t to, double bound, double& time_s, double& length_m,
+                    const double* arc_time_s = nullptr);
+    // The same with the target's side searched whole (to_whole_within), for reverse().
+    bool to_whole_bounded(const StreetGraph& graph, std::uint32_t to, double bound, double& time_s, double& length_m);
+    // The answers found within their bound so far (run_bounded, to_bounded, to_whole_bounded).
+    std::size_t within_bound() const { return m_within; }
     bool reverse(const StreetGraph& graph, double& time_s, double& length_m) {
         return measure(graph, m_query.swap_sides(), time_s, length_m, nullptr);
     }
@@ -116,8 +131,14 @@ public:
 private:
     bool measure(const StreetGraph& graph, double cost, double& time_s, double& length_m, const double* arc_time_s);
 
+    // The origin's side searched whole (from() without a bound) where its bound was finite.
+    void unbound_source();
+
     CchQuery m_query;
     std::vector<std::uint32_t> m_arcs;
+    std::uint32_t m_from = 0;  // from()'s origin and bound
+    double m_source_bound = std::numeric_limits<double>::infinity();
+    std::size_t m_within = 0;
 };
 
 // The context's graph of a street mode (walk, bike or car).
