@@ -211,6 +211,8 @@ public:
     // With the walks of riders who gave up transit, into the day's columns.
     void finish(DayResult& day) {
         add_give_up_walks(m_ctx, m_plan, day, m_walkers);
+        day.walkers.resize(m_walkers.size());
+        day.cyclists.resize(m_cyclists.size());
         for (std::size_t i = 0; i < m_walkers.size(); ++i) {
             day.walkers[i] = m_walkers[i].load();
             day.cyclists[i] = m_cyclists[i].load();

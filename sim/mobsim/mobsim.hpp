@@ -112,7 +112,8 @@ struct DayResult {
     std::vector<std::uint16_t> leg_denied;
     std::vector<float> leg_distance_m;
     // Entries per (network link, direction, hour): index (link * 2 + direction) * volume_hours + hour.
-    // Walkers and cyclists are zero until add_walk_bike_volumes.
+    // Walkers and cyclists are empty until add_walk_bike_volumes (they do not take memory during
+    // the day).
     std::vector<std::uint32_t> cars, buses, walkers, cyclists;
     // Car travel times per (car arc, hour of entry): sum of seconds and count.
     std::vector<double> car_time_sum;

@@ -58,10 +58,7 @@ Travellers::Travellers(const MobsimContext& ctx, const DayPlan& plan, DayResult&
     res.leg_ride_stops.assign(legs, 0);
     res.leg_denied.assign(legs, 0);
     res.leg_distance_m.assign(legs, 0.f);
-    // Walkers and cyclists per link and hour stay zero until add_walk_bike_volumes.
-    const std::size_t volumes = ctx.routing.net.link_count() * 2 * volume_hours;
-    res.walkers.assign(volumes, 0);
-    res.cyclists.assign(volumes, 0);
+    // Walkers and cyclists per link and hour: add_walk_bike_volumes makes them after the day.
 
     // Each person's first trip.
     for (std::uint32_t person = 0; person < pop.person_count(); ++person) {
