@@ -157,10 +157,10 @@ std::vector<core::LotRecord> lot_records(const DayResult& day);
 // riders who gave up transit at a stop.
 void add_walk_bike_volumes(const MobsimContext& ctx, const DayPlan& plan, DayResult& day);
 
-// The same in two steps: the walk and bike legs' paths of a plan, traced before its day is
-// played (they depend on the plan alone), from labels where they pay (trace_walk_bike_legs with
-// labels: built while the day's results do not yet take memory), then counted into the played
-// day at the times the legs started. The counts are add_walk_bike_volumes' to the last entry.
+// The same in two steps: the walk and bike legs' paths of a plan, traced before or while its day
+// is played (they depend on the plan alone: the day loop traces them beside the mobsim), from
+// labels where they pay (trace_walk_bike_legs with labels), then counted into the played day at
+// the times the legs started. The counts are add_walk_bike_volumes' to the last entry.
 // The paths are kept compact: per leg its first node, then each arc as its position among its
 // tail's arcs, a byte (an escape and the arc's id past 254), on a 100,000-node grid about a byte
 // an arc.

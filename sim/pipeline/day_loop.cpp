@@ -1,6 +1,7 @@
 #include "sim/pipeline/day_loop.hpp"
 
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
 
 #include <algorithm>
 #include <array>
@@ -262,23 +263,29 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
     const auto mctx = mobsim::make_mobsim_context(ctx, params.mobsim);
 
     const auto& s = params.loop;
-    Experience exp = initial_experience(ctx);
+    // Made after the first day's mobsim (the days before it read none of it), so that its car
+    // times (arcs x hours) are not in memory beside the mobsim's and the walk and bike labels.
+    Experience exp;
     for (int it = 0; it < s.max_iterations; ++it) {
         const auto started = std::chrono::steady_clock::now();
         clock = started;
         const mobsim::DayPlan plan{pop, out.trip_mode, out.trip_dep, out.routes};
         // On a day known to be the last (the loop's most days), the walkers' and cyclists' paths
-        // for the link volumes depend on the plan alone: they are traced before the mobsim, from
-        // labels where those pay (trace_walk_bike_paths), while the run's memory is below the peak
-        // that the day's results bring, and counted after it. A day found to be the last only
-        // after it was played (converged) traces them afterwards, without labels.
+        // for the link volumes depend on the plan alone: they are traced beside the mobsim, from
+        // labels where those pay (trace_walk_bike_paths), and counted after it. The mobsim's
+        // phases of one second leave threads idle between them (its people phase is serial, its
+        // link phases short at night): the tracing's tasks take that time. Neither reads what the
+        // other writes, so the results are those of one after the other. A day found to be the
+        // last only after it was played (converged) traces them afterwards, without labels.
         std::optional<mobsim::WalkBikePaths> traced;
         if (it + 1 == s.max_iterations) {
-            traced = mobsim::trace_walk_bike_paths(mctx, plan);
-            lap(clock, steps.volumes);
+            tbb::parallel_invoke([&] { out.day = mobsim::simulate_day(mctx, plan); },
+                                 [&] { traced = mobsim::trace_walk_bike_paths(mctx, plan); });
+        } else {
+            out.day = mobsim::simulate_day(mctx, plan);
         }
-        out.day = mobsim::simulate_day(mctx, plan);
         lap(clock, steps.mobsim);
+        if (it == 0) exp = initial_experience(ctx);
         auto rec = day_statistics(it, out.trip_mode, out.day);
         const routing::CarTimes seen = day_car_times(ctx, out.day);
         rec.share_change = it > 0 ? share_change(rec, out.iterations.back()) : 0.0;

@@ -23,9 +23,10 @@ struct LoopResult {
     std::vector<core::IterationRecord> iterations;
     std::vector<double> iteration_seconds;
     // Wall seconds of the loop's steps, summed over the days (printed, not written to files):
-    // the first day's routes, the mobsim, the day's averages with the level of service of the
-    // gap and the replanning, the gap's sum with the replanning's choices, the routes anew, and
-    // the last day's walk and bike paths traced again for the link volumes.
+    // the first day's routes, the mobsim (on the last day with the walk and bike paths traced
+    // beside it), the day's averages with the level of service of the gap and the replanning, the
+    // gap's sum with the replanning's choices, the routes anew, and the last day's walk and bike
+    // link volumes (counted along the traced paths, or traced after a day found to be the last).
     struct StepSeconds {
         double first_routes = 0, mobsim = 0, level_of_service = 0, replanning = 0, routes = 0, volumes = 0;
     } step_seconds;

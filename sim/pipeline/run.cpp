@@ -299,7 +299,7 @@ RunResult run(const scenario::Scenario& s, const RunOptions& options) {
         result.iteration_seconds = loop.iteration_seconds;
         const auto& st = loop.step_seconds;
         result.day_steps = {{"first routes", st.first_routes},
-                            {"mobsim", st.mobsim},
+                            {"mobsim (the last day's with the walk and bike paths traced beside it)", st.mobsim},
                             {"averages and level of service for the gap and replanning", st.level_of_service},
                             {"replanning", st.replanning},
                             {"routes anew", st.routes},
