@@ -610,12 +610,20 @@ void CchMetric::customize(std::span<const double> arc_weight) {
         q->arc.clear();
         q->weight.clear();
     }
-    std::fill(m_forward.begin(), m_forward.end(), infinity);
-    std::fill(m_backward.begin(), m_backward.end(), infinity);
-    std::fill(m_forward_via.begin(), m_forward_via.end(), invalid_index);
-    std::fill(m_backward_via.begin(), m_backward_via.end(), invalid_index);
-    std::fill(m_forward_offset.begin(), m_forward_offset.end(), 0);
-    std::fill(m_backward_offset.begin(), m_backward_offset.end(), 0);
+    // The six columns (28 bytes an arc: about 100 MB on the 100,000-node grid) reset by blocks of
+    // arcs in parallel: one thread's stores alone would leave the others idle for each hour's
+    // customization of the day loop.
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, m_forward.size(), std::size_t{1} << 16),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                          const auto b = static_cast<std::ptrdiff_t>(r.begin()),
+                                     e = static_cast<std::ptrdiff_t>(r.end());
+                          std::fill(m_forward.begin() + b, m_forward.begin() + e, infinity);
+                          std::fill(m_backward.begin() + b, m_backward.begin() + e, infinity);
+                          std::fill(m_forward_via.begin() + b, m_forward_via.begin() + e, invalid_index);
+                          std::fill(m_backward_via.begin() + b, m_backward_via.begin() + e, invalid_index);
+                          std::fill(m_forward_offset.begin() + b, m_forward_offset.begin() + e, 0);
+                          std::fill(m_backward_offset.begin() + b, m_backward_offset.begin() + e, 0);
+                      });
     // A number of its own: unpackings cached from an earlier customization are not this one's.
     static std::atomic<std::uint64_t> generations{0};
     m_generation = ++generations;
