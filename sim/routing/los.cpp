@@ -3,6 +3,7 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_invoke.h>
+#include <tbb/parallel_sort.h>
 
 #include <algorithm>
 #include <array>
@@ -13,7 +14,6 @@
 #include <optional>
 #include <queue>
 #include <span>
-#include <tuple>
 #include <utility>
 
 #include "sim/routing/dijkstra.hpp"
@@ -891,7 +891,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
 
 CarHourMetrics::CarHourMetrics(const RoutingContext& ctx, std::vector<std::uint64_t> keys, const CarTimes* car_times)
     : m_ctx(ctx), m_car_times(car_times) {
-    std::sort(keys.begin(), keys.end());
+    tbb::parallel_sort(keys.begin(), keys.end());  // values: the same order at any thread count
     for (std::size_t k = 0; k < keys.size();) {
         std::size_t e = k;
         while (e < keys.size() && keys[e] == keys[k]) ++e;
@@ -934,11 +934,20 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
     std::vector<std::uint32_t> first(hours + 1, 0), order(n);
     for (const auto& q : queries) ++first[index(q.hour) + 1];
     for (std::size_t h = 0; h < hours; ++h) first[h + 1] += first[h];
-    for (std::uint32_t q = 0; q < n; ++q) order[q] = q;
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return std::tuple{index(queries[a].hour), queries[a].from, queries[a].to, a} <
-               std::tuple{index(queries[b].hour), queries[b].from, queries[b].to, b};
-    });
+    {
+        // (hour, from, to, query) packed in two words each (every part fits 32 bits), sorted in
+        // parallel: the order of the tuples, which are all distinct (the query's number last), so
+        // the same order at any thread count.
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> keys(n);
+        tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, static_cast<std::uint32_t>(n), 1u << 14),
+                          [&](const tbb::blocked_range<std::uint32_t>& r) {
+                              for (std::uint32_t q = r.begin(); q != r.end(); ++q)
+                                  keys[q] = {static_cast<std::uint64_t>(index(queries[q].hour)) << 32 | queries[q].from,
+                                             static_cast<std::uint64_t>(queries[q].to) << 32 | q};
+                          });
+        tbb::parallel_sort(keys.begin(), keys.end());
+        for (std::size_t k = 0; k < n; ++k) order[k] = static_cast<std::uint32_t>(keys[k].second);
+    }
     std::vector<std::uint32_t> group;  // an hour's runs of one origin, by their first position
     // Each thread keeps the arcs of its paths in blocks of its own, each reserved once and filled
     // (a path that does not fit starts the next, twice as large up to 16 million arcs: no block

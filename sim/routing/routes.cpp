@@ -216,9 +216,15 @@ TripRoutes route_trips(const RoutingContext& ctx, const population::Population& 
         }
     const CarHourMetrics car_cch(ctx, std::move(car_keys), car_times);
     std::vector<std::uint32_t> car_query_of(trips, invalid_index);
-    std::size_t kept = 0;  // the queries that go by CCH, in trip order
+    std::size_t kept = 0;                                     // the queries that go by CCH, in trip order
+    std::vector<std::uint8_t> cch_query(car_queries.size());  // looked up in parallel, kept in order
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, car_queries.size(), 1 << 14),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                          for (std::size_t k = r.begin(); k != r.end(); ++k)
+                              cch_query[k] = car_cch.by_cch(car_queries[k].from, car_queries[k].hour);
+                      });
     for (std::size_t k = 0; k < car_queries.size(); ++k)
-        if (car_cch.by_cch(car_queries[k].from, car_queries[k].hour)) {
+        if (cch_query[k]) {
             car_query_of[car_trip[k]] = static_cast<std::uint32_t>(kept);
             car_queries[kept++] = car_queries[k];
         }
