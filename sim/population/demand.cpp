@@ -1,5 +1,9 @@
 #include "sim/population/demand.hpp"
 
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -36,14 +40,31 @@ ShadowPrices shadow_prices(std::span<const double> counts, std::span<const std::
     const std::size_t nz = capacity.size();
     ShadowPrices r;
     r.price.assign(nz, 0.0);
-    std::vector<double> v(nz);
+    // The cells' shares (each cell's own exponentials: most of the work) in parallel, a batch of
+    // cells at a time, then added up cell by cell in order: the same sums as one cell after the
+    // other, at any thread count.
+    constexpr std::size_t batch = 256;
+    std::vector<std::vector<double>> shares(std::min(batch, counts.size()));
+    tbb::enumerable_thread_specific<std::vector<double>> scratch;
     const auto expected = [&] {
         r.demand.assign(nz, 0.0);
-        for (std::size_t c = 0; c < counts.size(); ++c) {
-            if (counts[c] <= 0) continue;
-            for (std::size_t j = 0; j < nz; ++j) v[j] = utilities[c][j] + r.price[j];
-            const auto p = logit_shares(v);
-            for (std::size_t j = 0; j < nz; ++j) r.demand[j] += counts[c] * p[j];
+        for (std::size_t c0 = 0; c0 < counts.size(); c0 += batch) {
+            const std::size_t c1 = std::min(counts.size(), c0 + batch);
+            tbb::parallel_for(tbb::blocked_range<std::size_t>(c0, c1, 8),
+                              [&](const tbb::blocked_range<std::size_t>& b) {
+                                  auto& v = scratch.local();
+                                  v.resize(nz);
+                                  for (std::size_t c = b.begin(); c != b.end(); ++c) {
+                                      if (counts[c] <= 0) continue;
+                                      for (std::size_t j = 0; j < nz; ++j) v[j] = utilities[c][j] + r.price[j];
+                                      shares[c - c0] = logit_shares(v);
+                                  }
+                              });
+            for (std::size_t c = c0; c < c1; ++c) {
+                if (counts[c] <= 0) continue;
+                const auto& p = shares[c - c0];
+                for (std::size_t j = 0; j < nz; ++j) r.demand[j] += counts[c] * p[j];
+            }
         }
         r.max_excess = 0;
         for (std::size_t j = 0; j < nz; ++j)
