@@ -48,9 +48,9 @@ LinkQueues::LinkQueues(const MobsimContext& ctx, const routing::TripRoutes& rout
     // Counted hour-major during the day (the second's moves fall in one hour: their counters
     // lie together), in DayResult's link-major order at the end (finish()).
     m_link_dir_count = net.link_count() * 2;
-    m_cars.resize(m_link_dir_count * volume_hours);
-    m_buses.resize(m_cars.size());
-    m_times.resize(arcs * volume_hours);
+    m_cars = core::ZeroedArray<std::uint32_t>(m_link_dir_count * volume_hours);
+    m_buses = core::ZeroedArray<std::uint32_t>(m_cars.size());
+    m_times = core::ZeroedArray<std::uint64_t>(arcs * volume_hours);
     for (std::size_t a = 0; a < arcs; ++a) {
         const std::uint32_t link = m_car.link[a];
         m_link[a].link_dir = link * 2 + (m_car.tail[a] == net.link_from[link] ? 0 : 1);
@@ -86,8 +86,8 @@ inline std::size_t intent_of(std::uint64_t key) {
 
 // An hour-major table ([hour][i]) in link-major order ([i][hour]), each value through `value`:
 // blocks of slots in parallel, each writing its own entries (the same table at any thread count).
-template <class T, class A, class F = std::identity>
-auto by_slot(const std::vector<T, A>& by_hour, F value = {}) {
+template <class T, class F = std::identity>
+auto by_slot(const core::ZeroedArray<T>& by_hour, F value = {}) {
     const std::size_t slots = by_hour.size() / volume_hours;
     std::vector<std::decay_t<std::invoke_result_t<F, const T&>>> out(by_hour.size());
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slots, 4096), [&](const tbb::blocked_range<std::size_t>& r) {

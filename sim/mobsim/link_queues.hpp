@@ -118,13 +118,13 @@ private:
     std::int32_t m_half_access;  // walk from the car at the end, seconds
 
     // Counters of the day, hour-major ([hour][link * 2 + direction], [hour][arc]); finish()
-    // hands them to DayResult in its order. Zero without being written (core::ZeroedVector): the
+    // hands them to DayResult in its order. Zero without being written (core::ZeroedArray): the
     // hours no vehicle drove in, and the buses' where none drives, take no memory (on a million
     // agents' day, beside the walk and bike paths traced with the mobsim).
-    core::ZeroedVector<std::uint32_t> m_cars, m_buses;
+    core::ZeroedArray<std::uint32_t> m_cars, m_buses;
     // The car times on an arc in an hour: the cars that left it (the top 24 bits) and their whole
     // seconds on it (the low time_sum_bits), one word, so that a car leaving touches one place.
-    core::ZeroedVector<std::uint64_t> m_times;
+    core::ZeroedArray<std::uint64_t> m_times;
     static constexpr unsigned time_sum_bits = 40;
     static constexpr std::uint64_t time_sum_mask = (std::uint64_t{1} << time_sum_bits) - 1;
     static constexpr std::uint64_t time_count_max = (std::uint64_t{1} << (64 - time_sum_bits)) - 1;
