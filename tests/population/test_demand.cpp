@@ -10,6 +10,7 @@
 #include <limits>
 #include <random>
 
+#include "sim/core/rng.hpp"
 #include "sim/network/network.hpp"
 #include "sim/population/demand.hpp"
 #include "sim/population/population.hpp"
@@ -114,6 +115,62 @@ TEST_CASE("shadow prices fill a zone with capacity 100 within 1 %") {
     // A zone chosen below its capacity keeps the price 0 (places left go to in-commuters).
     const std::vector<double> roomy = {500, -1};
     CHECK(population::demand::shadow_prices(counts, u, roomy, 50, 0.001).price[0] == 0.0);
+}
+
+TEST_CASE("shadow prices of many cells: the sums of one cell after the other, at any thread count") {
+    // 700 cells (the shares go in parallel, 256 cells at a time: two whole batches and a part),
+    // some of them empty, over 40 zones of which half have a capacity the demand exceeds. The
+    // reference is written out here: rounds of one cell's logit shares after the other, added in
+    // cell order. Prices and demands the same bits with one thread and with two.
+    constexpr std::size_t cells = 700, zones = 40;
+    core::Rng rng(5, core::Stream::person_attributes, 0x5d);
+    std::vector<double> counts(cells), capacity(zones, -1.0);
+    std::vector<std::vector<float>> u(cells, std::vector<float>(zones));
+    for (std::size_t c = 0; c < cells; ++c) {
+        counts[c] = c % 7 == 3 ? 0.0 : std::floor(1 + 20 * rng.uniform());
+        for (auto& x : u[c]) x = static_cast<float>(3 * rng.uniform() - 1.5);
+    }
+    for (std::size_t j = 0; j < zones; j += 2) capacity[j] = 50 + 150 * rng.uniform();
+    const auto reference = [&](int max_rounds, double tolerance) {
+        population::demand::ShadowPrices r;
+        r.price.assign(zones, 0.0);
+        std::vector<double> v(zones);
+        const auto expected = [&] {
+            r.demand.assign(zones, 0.0);
+            for (std::size_t c = 0; c < cells; ++c) {
+                if (counts[c] <= 0) continue;
+                for (std::size_t j = 0; j < zones; ++j) v[j] = u[c][j] + r.price[j];
+                const auto p = population::demand::logit_shares(v);
+                for (std::size_t j = 0; j < zones; ++j) r.demand[j] += counts[c] * p[j];
+            }
+            r.max_excess = 0;
+            for (std::size_t j = 0; j < zones; ++j)
+                if (capacity[j] >= 0 && r.demand[j] > capacity[j])
+                    r.max_excess = std::max(r.max_excess, (r.demand[j] - capacity[j]) / capacity[j]);
+        };
+        expected();
+        while (r.rounds < max_rounds && r.max_excess > tolerance) {
+            ++r.rounds;
+            for (std::size_t j = 0; j < zones; ++j)
+                if (capacity[j] >= 0 && r.demand[j] > 0)
+                    r.price[j] = std::min(0.0, r.price[j] + std::log(capacity[j] / r.demand[j]));
+            expected();
+        }
+        return r;
+    };
+    const auto want = reference(6, 1e-4);
+    CHECK(want.rounds >= 2);
+    CHECK(want.price[0] < 0);
+    for (const int threads : {1, 2}) {
+        INFO("threads ", threads);
+        const tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                                        static_cast<std::size_t>(threads));
+        const auto got = population::demand::shadow_prices(counts, u, capacity, 6, 1e-4);
+        CHECK(got.rounds == want.rounds);
+        CHECK(got.price == want.price);
+        CHECK(got.demand == want.demand);
+        CHECK(got.max_excess == want.max_excess);
+    }
 }
 
 TEST_CASE("sampling of alternatives with the correction term estimates the full logit") {

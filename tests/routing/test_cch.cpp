@@ -1233,6 +1233,56 @@ TEST_CASE(
     check_metric(g, cch, g.time_s, check_rng);
 }
 
+TEST_CASE("labels built on one thread and on two: the crown's branches in parallel give the same bits") {
+    // A 90 x 90 grid: the ranks with subtrees of more than 1,024 ranks (the crown, built before
+    // the small subtrees' tasks) form chains that branch (checked), whose parts are built in
+    // parallel. Every label entry (and sum) the same bits with one thread and with two, and
+    // label queries at two threads give CchQuery's costs.
+    core::Rng rng(21, core::Stream::person_attributes, 0xc20);
+    const TestGraph grid = random_grid(90, 90, rng);
+    const auto& g = grid.graph;
+    const auto n = static_cast<std::uint32_t>(g.node_count());
+    const Cch cch(g, grid.x, grid.y);
+    const auto& parent = cch.elimination_parent();
+    std::vector<std::uint32_t> subtree(n, 1), crown_children(n, 0);
+    for (std::uint32_t r = 0; r < n; ++r)
+        if (parent[r] != core::invalid_index) subtree[parent[r]] += subtree[r];
+    for (std::uint32_t r = 0; r < n; ++r)
+        if (parent[r] != core::invalid_index && subtree[r] > 1024) ++crown_children[parent[r]];
+    CHECK(std::count_if(crown_children.begin(), crown_children.end(), [](std::uint32_t k) { return k >= 2; }) >= 2);
+    const CchMetric metric(cch, g.time_s);
+    const auto sums = metric.path_sums(g.length_m);
+    for (const bool forward : {false, true}) {
+        INFO("forward ", forward);
+        std::vector<double> costs[2];
+        std::vector<float> label_sums[2];
+        for (const int threads : {1, 2}) {
+            const tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                                            static_cast<std::size_t>(threads));
+            const CchLabels plain(metric, forward), with_sums(metric, forward, &sums);
+            auto& c = costs[threads - 1];
+            auto& s = label_sums[threads - 1];
+            for (std::uint32_t r = 0; r < n; ++r)
+                for (std::uint32_t i = 0; i <= plain.depth(r); ++i) {
+                    c.push_back(plain.cost(r)[i]);
+                    c.push_back(with_sums.cost(r)[i]);
+                    s.push_back(with_sums.sum(r, i));
+                }
+            if (threads == 2 && !forward) {
+                CchLabelQuery q(plain, nullptr);
+                CchQuery query(metric);
+                for (int k = 0; k < 200; ++k) {
+                    const std::uint32_t from = rng.below(n), to = rng.below(n);
+                    q.from_source(from);
+                    CHECK(q.to(to) == query.run(from, to));
+                }
+            }
+        }
+        CHECK(costs[0] == costs[1]);
+        CHECK(label_sums[0] == label_sums[1]);
+    }
+}
+
 TEST_CASE("labels, label queries and upward searches with sums give the same bits, scalar and vector") {
     // A 60 x 40 grid (ranks with 16 and more upward arcs, well within the vector loops, which take
     // ranks of 8 and more, and queries with 16 and more common ancestors, where to()'s takes
