@@ -979,7 +979,7 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
         l.query.emplace(free_flow);
         return l;
     });
-    // The hours with queries, each customized into one of two metrics in turn: the next hour's
+    // The hours with queries, each customized into one of three metrics in turn: the next hour's
     // customization runs beside this hour's queries (tbb::parallel_invoke), so that the threads
     // that a level of customization with few tasks leaves idle answer queries. Each hour's
     // answers are those of its own metric, whatever runs beside them.
@@ -997,13 +997,21 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
         if (const double* times = hour_times(busy[i]))
             customized[i] = std::memcmp(times, m_ctx.car.time_s.data(), arc_bytes) != 0;
     out.customized_hours = static_cast<std::size_t>(std::count(customized.begin(), customized.end(), 1));
-    std::array<std::optional<CchMetric>, 2> hourly;
-    CchMetric::PruneScratch prune_scratch;  // one hour's query graph at a time (the chain below)
+    // Hour i's metric in hourly[i % 3]: this hour's, the next's and the one after.
+    std::array<std::optional<CchMetric>, 3> hourly;
+    std::vector<std::uint8_t> prepared(busy.size(), 0);
+    CchMetric::PruneScratch prune_scratch;  // one hour's query graph at a time (see below)
+    const auto queries_of = [&](std::size_t i) {
+        return static_cast<std::size_t>(first[busy[i] + 1] - first[busy[i]]);
+    };
+    const auto prunes = [&](std::size_t i) { return 6 * queries_of(i) >= m_ctx.car.node_count(); };
     const auto prepare = [&](std::size_t i) {
+        if (prepared[i]) return;
+        prepared[i] = 1;
         if (!customized[i]) return;
         const std::size_t h = busy[i];
         const double* times = hour_times(h);
-        auto& m = hourly[i % 2];
+        auto& m = hourly[i % 3];
         const std::span<const double> w(times, m_ctx.car.arc_count());
         if (!m)
             m.emplace(free_flow.cch(), w);
@@ -1014,14 +1022,13 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
         // grid the graph took 0.65 s and saved 35 us a query (24 against 59 us, the day's gap
         // and replanning at a tenth of a million agents; 20-38 against 68 at a million), so
         // it is worth it from about one query per 6 nodes. The answers are the same either way.
-        if (6 * static_cast<std::size_t>(first[h + 1] - first[h]) >= m_ctx.car.node_count())
-            m->prune_for_queries(&prune_scratch);
+        if (prunes(i)) m->prune_for_queries(&prune_scratch);
     };
     if (!busy.empty()) prepare(0);
     for (std::size_t i = 0; i < busy.size(); ++i) {
         const std::size_t h = busy[i];
         const double* times = hour_times(h);
-        const CchMetric& metric = customized[i] ? *hourly[i % 2] : free_flow;
+        const CchMetric& metric = customized[i] ? *hourly[i % 3] : free_flow;
         // The free-flow paths of as many queries as nodes (the first day's car routes) from labels
         // (use_trip_labels; CchLabelQuery::path gives the queries' paths, arc for arc, measured
         // below as StreetPathQuery measures them: the same bits).
@@ -1146,7 +1153,14 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
                                   for (std::size_t g = r.begin(); g != r.end(); ++g) answer_group(l, g, nullptr);
                               });
         };
-        if (i + 1 < busy.size())
+        // The next hour's metric is made beside this hour's answers. Where those are few (the
+        // night's hours: fewer queries than a 25th of the nodes, whose customizations are then
+        // the step's critical path, each leaving threads idle in its top levels) the one after
+        // is made beside them too, when it needs no query graph (one at a time). Which hour is
+        // made when changes no metric: each is its own hour's.
+        if (i + 2 < busy.size() && 25 * queries_of(i) < m_ctx.car.node_count() && !prunes(i + 2))
+            tbb::parallel_invoke([&] { prepare(i + 1); }, [&] { prepare(i + 2); }, answer_hour);
+        else if (i + 1 < busy.size())
             tbb::parallel_invoke([&] { prepare(i + 1); }, answer_hour);
         else
             answer_hour();
