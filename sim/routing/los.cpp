@@ -1024,7 +1024,11 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
         // it is worth it from about one query per 6 nodes. The answers are the same either way.
         if (prunes(i)) m->prune_for_queries(&prune_scratch);
     };
-    if (!busy.empty()) prepare(0);
+    // The first hour's metric (and, where its queries are few, the next one's beside it).
+    if (busy.size() > 1 && 25 * queries_of(0) < m_ctx.car.node_count() && !prunes(1))
+        tbb::parallel_invoke([&] { prepare(0); }, [&] { prepare(1); });
+    else if (!busy.empty())
+        prepare(0);
     for (std::size_t i = 0; i < busy.size(); ++i) {
         const std::size_t h = busy[i];
         const double* times = hour_times(h);
