@@ -1005,6 +1005,14 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
         return static_cast<std::size_t>(first[busy[i] + 1] - first[busy[i]]);
     };
     const auto prunes = [&](std::size_t i) { return 6 * queries_of(i) >= m_ctx.car.node_count(); };
+    // Whether hour i's answers are few (fewer queries than a 25th of the nodes: the night's hours,
+    // whose customizations are then the step's critical path, each leaving threads idle in its top
+    // levels), and hour j, whose metric would be made beside them, needs no query graph (one is
+    // made at a time): then j's metric is made beside the next one's. Which hour is made when
+    // changes no metric: each is its own hour's.
+    const auto two_ahead = [&](std::size_t i, std::size_t j) {
+        return j < busy.size() && 25 * queries_of(i) < m_ctx.car.node_count() && !prunes(j);
+    };
     const auto prepare = [&](std::size_t i) {
         if (prepared[i]) return;
         prepared[i] = 1;
@@ -1025,7 +1033,7 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
         if (prunes(i)) m->prune_for_queries(&prune_scratch);
     };
     // The first hour's metric (and, where its queries are few, the next one's beside it).
-    if (busy.size() > 1 && 25 * queries_of(0) < m_ctx.car.node_count() && !prunes(1))
+    if (two_ahead(0, 1))
         tbb::parallel_invoke([&] { prepare(0); }, [&] { prepare(1); });
     else if (!busy.empty())
         prepare(0);
@@ -1157,12 +1165,9 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
                                   for (std::size_t g = r.begin(); g != r.end(); ++g) answer_group(l, g, nullptr);
                               });
         };
-        // The next hour's metric is made beside this hour's answers. Where those are few (the
-        // night's hours: fewer queries than a 25th of the nodes, whose customizations are then
-        // the step's critical path, each leaving threads idle in its top levels) the one after
-        // is made beside them too, when it needs no query graph (one at a time). Which hour is
-        // made when changes no metric: each is its own hour's.
-        if (i + 2 < busy.size() && 25 * queries_of(i) < m_ctx.car.node_count() && !prunes(i + 2))
+        // The next hour's metric is made beside this hour's answers, and the one after too where
+        // these are few (two_ahead).
+        if (two_ahead(i, i + 2))
             tbb::parallel_invoke([&] { prepare(i + 1); }, [&] { prepare(i + 2); }, answer_hour);
         else if (i + 1 < busy.size())
             tbb::parallel_invoke([&] { prepare(i + 1); }, answer_hour);

@@ -686,6 +686,16 @@ TEST_CASE("the car's hourly paths, hour by hour on one customization, equal a fr
         for (const auto k : groups)
             ++per_hour[std::min<std::size_t>(routing::CarHourMetrics::key_hour(k), times.hours - 1)];
         for (const auto c : per_hour) REQUIRE(routing::worth_cch(g, c));
+        // Half the hours or more have fewer queries than a 25th of the nodes (and none a query
+        // graph): their metric after next is made beside the next one's, three metrics in turn;
+        // the table's last hour (those past it too) has more, where only the next is made beside.
+        std::vector<std::size_t> asked_in(times.hours, 0);
+        for (const auto& q : queries)
+            ++asked_in[std::min<std::size_t>(static_cast<std::size_t>(q.hour), times.hours - 1)];
+        const auto few =
+            std::count_if(asked_in.begin(), asked_in.end(), [&](std::size_t c) { return 25 * c < g.node_count(); });
+        REQUIRE(2 * static_cast<std::size_t>(few) >= asked_in.size());
+        REQUIRE(25 * asked_in.back() >= g.node_count());
     }
     const routing::CarHourMetrics cch(ctx, keys, &times);
     for (const auto& q : queries) REQUIRE(cch.by_cch(q.from, q.hour));
