@@ -1,4 +1,4 @@
-// Large blocks on transparent huge pages (flemsim's executable only).
+// Large blocks on transparent huge pages, and kept for reuse (flemsim's executable only).
 //
 // A run's big columns (the routes' arcs, the hierarchies' arcs and labels, the links' states,
 // the population's columns) are read at random, so with 4 KiB pages most reads of a cold cache
@@ -22,6 +22,13 @@
 // of system time with the advice and 5.3-7.0 s without (72.7-83.1 s against 63.9-68.0 s in all).
 // FLEMSIM_HUGE_PAGES=1 advises there too.
 //
+// Blocks of 1 MiB and more are also kept when freed, for the next large request (BlockCache
+// below): on that machine a million agents' day faulted in about 6.6 GB of fresh pages for a peak
+// of 2.8 GB. Kept: 1.41 million page faults against 1.62-1.70 million, the day 2.6-4.7 s faster
+// in three alternated pairs, the peak in the same range (benchmarks/RESULTS.md).
+// FLEMSIM_KEEP_BLOCKS=0 in the environment gives every block back at once (each is then malloc's,
+// as the small ones).
+//
 // Not with the sanitizers, whose runtimes replace operator new themselves (huge_pages.hpp).
 #include "sim/apps/huge_pages.hpp"
 
@@ -29,17 +36,21 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
 
 namespace {
 
 constexpr std::uintptr_t huge_page = std::uintptr_t{2} << 20;
+constexpr std::size_t page = 4096;
 
 // The first bytes of a small file (a NUL-terminated string, empty where it cannot be read), by
 // system calls alone: this runs inside operator new.
@@ -69,8 +80,8 @@ bool freed_pages_go_to_host() {
 }
 
 // The 2 MiB pages that lie wholly inside [p, p + size), if any, marked for huge pages. A block
-// of malloc's this large is mostly fresh memory (its own mapping, or the heap's new top), not yet
-// faulted in; where part of it was in use before, those pages stay as they are.
+// this large is mostly fresh memory (its own mapping, or the heap's new top), not yet faulted
+// in; where part of it was in use before, those pages stay as they are.
 void advise_huge(void* p, std::size_t size) {
     if (size < huge_page) return;
     static const bool wanted = [] {
@@ -84,39 +95,316 @@ void advise_huge(void* p, std::size_t size) {
     if (begin < end) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 }
 
-// `allocate` until it gives a block, calling the new-handler while it fails, as the default
-// allocation functions do.
+// The process's resident memory in bytes (/proc/self/statm's second field, in pages), 0 where
+// it cannot be read.
+std::size_t resident_bytes() {
+    char text[128];
+    read_small_file("/proc/self/statm", text, sizeof text);
+    const char* p = std::strchr(text, ' ');
+    if (p == nullptr) return 0;
+    return static_cast<std::size_t>(std::strtoull(p + 1, nullptr, 10)) * page;
+}
+
+// Blocks of `large_block` bytes and more: mappings of their own, kept for reuse when freed.
+//
+// A run frees and asks again for many large blocks (each street mode's labels, the hourly
+// metrics, the routes' arcs, the mobsim's columns). Given back to the system at once, each is
+// faulted in and zeroed anew page by page by the next; in a virtual machine whose freed memory
+// goes back to its host, the host faults it in again as well. Kept, a freed block serves a later
+// large request: the smallest kept block that holds it (the rest kept apart when it is a large
+// block itself), else the largest kept block grown to the size (mremap: its pages move with it,
+// only the rest is new).
+//
+// The memory held stays within what it would be without keeping blocks:
+// - a freed block keeps only its pages up to the last one in memory (a block is mostly written
+//   from its start; the pages never touched after it go back at once), so that what is kept is
+//   in memory, and a block served from it adds none;
+// - before new memory is mapped, kept blocks of at least as many bytes go back (the smallest
+//   first), so that a large request never adds to the memory held while blocks are kept;
+// - the memory in use besides the kept blocks (resident less kept) is followed, and its most so
+//   far: whenever the resident memory passes that most (small blocks, or the pages of a block
+//   written for the first time, adding to it), kept blocks go back, the smallest first, until it
+//   is within it. Checked at every large request and free and, while blocks are kept, every 2 ms
+//   of allocations (every 256th asks the clock).
+// Each block begins with a header (its mapping's size, and two words that mark it as one of
+// these); the block's bytes follow on the next cache line, 64 bytes into a page.
+constexpr std::size_t large_block = std::size_t{1} << 20;
+constexpr std::size_t header_bytes = 64;
+constexpr std::uint64_t block_mark = 0x666c656d426c6f6bULL;
+
+struct Header {
+    std::uint64_t mark;
+    std::uint64_t bytes;  // the mapping's, header included (whole pages)
+    std::uint64_t check;  // the complement of the block's address
+};
+
+class BlockCache {
+public:
+    // A mapping of `bytes` (whole pages) for a block, kept or new, with its header; the block's
+    // address, or null where no memory can be had.
+    void* take(std::size_t bytes) {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        bound();
+        std::size_t best = m_count;  // the smallest kept block that holds it
+        for (std::size_t i = 0; i < m_count; ++i)
+            if (m_kept[i].bytes >= bytes && (best == m_count || m_kept[i].bytes < m_kept[best].bytes)) best = i;
+        if (best < m_count) {
+            Kept k = m_kept[best];
+            remove(best);
+            if (k.bytes - bytes >= large_block) {
+                put(k.at + bytes, k.bytes - bytes);
+                k.bytes = bytes;
+            }
+            return start(k.at, k.bytes);
+        }
+        std::size_t grow = m_count;  // else the largest, grown
+        for (std::size_t i = 0; i < m_count; ++i)
+            if (grow == m_count || m_kept[i].bytes > m_kept[grow].bytes) grow = i;
+        Kept g{0, 0};
+        if (grow < m_count) {
+            g = m_kept[grow];
+            remove(grow);
+        }
+        release(bytes - g.bytes);
+        if (g.bytes > 0) {
+            void* moved = mremap(reinterpret_cast<void*>(g.at), g.bytes, bytes, MREMAP_MAYMOVE);
+            if (moved != MAP_FAILED) {
+                const auto at = reinterpret_cast<std::uintptr_t>(moved);
+                advise_huge(reinterpret_cast<void*>(at + g.bytes), bytes - g.bytes);
+                return start(at, bytes);
+            }
+            munmap(reinterpret_cast<void*>(g.at), g.bytes);
+        }
+        void* fresh = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (fresh == MAP_FAILED) return nullptr;
+        advise_huge(fresh, bytes);
+        return start(reinterpret_cast<std::uintptr_t>(fresh), bytes);
+    }
+
+    // A block's mapping [at, at + bytes) back: kept up to its last page in memory, joined to a
+    // kept neighbour where they touch.
+    void give(std::uintptr_t at, std::size_t bytes) {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        observe();  // the block in use still: its pages count among the memory in use
+        const std::size_t used = resident_prefix(at, bytes);
+        if (used < large_block) {
+            munmap(reinterpret_cast<void*>(at), bytes);
+            return;
+        }
+        if (used < bytes) munmap(reinterpret_cast<void*>(at + used), bytes - used);
+        bytes = used;
+        for (std::size_t i = 0; i < m_count;) {
+            if (m_kept[i].at + m_kept[i].bytes == at) {
+                at = m_kept[i].at;
+                bytes += m_kept[i].bytes;
+                remove(i);
+            } else if (at + bytes == m_kept[i].at) {
+                bytes += m_kept[i].bytes;
+                remove(i);
+            } else {
+                ++i;
+            }
+        }
+        if (m_count == capacity) release(1);  // room for one more: the smallest goes
+        put(at, bytes);
+        bound();
+    }
+
+    // bound(), while blocks are kept, at most every 2 ms.
+    void check() {
+        if (m_kept_now.load(std::memory_order_relaxed) == 0) return;
+        timespec ts{};
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+        const std::int64_t ms = static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+        if (ms - m_checked_ms.load(std::memory_order_relaxed) < 2) return;
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        m_checked_ms.store(ms, std::memory_order_relaxed);
+        bound();
+    }
+
+private:
+    struct Kept {
+        std::uintptr_t at;
+        std::size_t bytes;
+    };
+    static constexpr std::size_t capacity = 256;
+
+    void* start(std::uintptr_t at, std::size_t bytes) {
+        auto* h = reinterpret_cast<Header*>(at);
+        h->mark = block_mark;
+        h->bytes = bytes;
+        h->check = ~(at + header_bytes);
+        return reinterpret_cast<void*>(at + header_bytes);
+    }
+    void put(std::uintptr_t at, std::size_t bytes) {
+        m_kept[m_count++] = {at, bytes};
+        m_kept_bytes += bytes;
+        m_kept_now.store(m_count, std::memory_order_relaxed);
+    }
+    void remove(std::size_t i) {
+        m_kept_bytes -= m_kept[i].bytes;
+        m_kept[i] = m_kept[--m_count];
+        m_kept_now.store(m_count, std::memory_order_relaxed);
+    }
+    // Kept blocks of `bytes` or more in all back to the system, the smallest first (all of them
+    // where they hold less).
+    void release(std::size_t bytes) {
+        std::size_t freed = 0;
+        while (freed < bytes && m_count > 0) {
+            std::size_t s = 0;
+            for (std::size_t i = 1; i < m_count; ++i)
+                if (m_kept[i].bytes < m_kept[s].bytes) s = i;
+            munmap(reinterpret_cast<void*>(m_kept[s].at), m_kept[s].bytes);
+            freed += m_kept[s].bytes;
+            remove(s);
+        }
+    }
+    // The resident memory within the most the memory in use besides the kept blocks has been
+    // (resident less kept), kept blocks going back until it is; all of them where the resident
+    // memory cannot be read.
+    void bound() {
+        const std::size_t resident = observe();
+        if (resident == 0) {
+            release(m_kept_bytes);
+            return;
+        }
+        if (resident > m_most_in_use) release(resident - m_most_in_use);
+    }
+    // The resident memory (0 where it cannot be read), the memory in use besides the kept blocks
+    // followed.
+    std::size_t observe() {
+        const std::size_t resident = resident_bytes();
+        const std::size_t in_use = resident > m_kept_bytes ? resident - m_kept_bytes : 0;
+        if (in_use > m_most_in_use) m_most_in_use = in_use;
+        return resident;
+    }
+    // The bytes of [at, at + bytes) up to the end of its last page in memory (mincore, by chunks
+    // from the end); all of them where that cannot be told.
+    std::size_t resident_prefix(std::uintptr_t at, std::size_t bytes) {
+        const std::size_t pages = bytes / page;
+        for (std::size_t end = pages; end > 0;) {
+            const std::size_t begin = end > chunk_pages ? end - chunk_pages : 0;
+            if (mincore(reinterpret_cast<void*>(at + begin * page), (end - begin) * page, m_in_core) != 0) return bytes;
+            for (std::size_t k = end - begin; k > 0; --k)
+                if (m_in_core[k - 1] & 1) return (begin + k) * page;
+            end = begin;
+        }
+        return 0;
+    }
+
+    static constexpr std::size_t chunk_pages = 4096;
+    std::mutex m_mutex;
+    Kept m_kept[capacity] = {};
+    std::size_t m_count = 0, m_kept_bytes = 0, m_most_in_use = 0;
+    unsigned char m_in_core[chunk_pages] = {};
+    std::atomic<std::size_t> m_kept_now{0};
+    std::atomic<std::int64_t> m_checked_ms{0};
+};
+
+BlockCache block_cache;
+
+// Whether large blocks are kept (FLEMSIM_KEEP_BLOCKS=0 in the environment: each is malloc's, as
+// the small ones).
+bool keep_blocks() {
+    static const bool keep = [] {
+        const char* v = std::getenv("FLEMSIM_KEEP_BLOCKS");
+        return v == nullptr || std::strcmp(v, "0") != 0;
+    }();
+    return keep;
+}
+
+// The header of a block of the cache at p, or null for one of malloc's: at 64 bytes into a page,
+// with the mark and the complement of p in the 64 bytes before it (p's own page).
+const Header* header_of(void* p) {
+    const auto at = reinterpret_cast<std::uintptr_t>(p);
+    if (p == nullptr || (at & (page - 1)) != header_bytes) return nullptr;
+    const auto* h = reinterpret_cast<const Header*>(at - header_bytes);
+    return h->mark == block_mark && h->check == ~at ? h : nullptr;
+}
+
+void release_block(void* p) noexcept {
+    if (const Header* h = header_of(p)) {
+        const auto at = reinterpret_cast<std::uintptr_t>(p) - header_bytes;
+        const std::size_t bytes = h->bytes;
+        const_cast<Header*>(h)->mark = 0;  // no longer a block's (its page may be kept and read)
+        block_cache.give(at, bytes);
+        return;
+    }
+    std::free(p);
+}
+
+// Calls the new-handler, as the default allocation functions do while they fail; throws
+// std::bad_alloc where there is none.
+void out_of_memory() {
+    const std::new_handler handler = std::get_new_handler();
+    if (!handler) throw std::bad_alloc();
+    handler();
+}
+
+// A block of `size` bytes: a large one from the cache, else `allocate`'s (advised for huge pages
+// where it spans some), until one is had.
 template <class Allocate>
 void* allocate_advised(std::size_t size, Allocate&& allocate) {
     if (size == 0) size = 1;
+    thread_local unsigned calls = 0;
+    if ((++calls & 255u) == 0) block_cache.check();
     for (;;) {
-        if (void* p = allocate(size)) {
+        if (size >= large_block && keep_blocks()) {
+            if (size <= SIZE_MAX - header_bytes - page)
+                if (void* p = block_cache.take((size + header_bytes + page - 1) & ~(page - 1))) return p;
+        } else if (void* p = allocate(size)) {
             advise_huge(p, size);
             return p;
         }
-        const std::new_handler handler = std::get_new_handler();
-        if (!handler) throw std::bad_alloc();
-        handler();
+        out_of_memory();
     }
 }
 
 }  // namespace
 
-// The replaceable allocation functions ([new.delete.single]), plain and over-aligned (records
-// of a cache line): malloc and aligned_alloc, as libstdc++'s defaults, whose operator delete
-// frees both. The array and nothrow forms of the library call these.
+// The replaceable allocation functions ([new.delete.single]), plain and over-aligned (records of
+// a cache line): large blocks from the cache above (aligned to 64 bytes), the others from malloc
+// and aligned_alloc, as libstdc++'s defaults. The array and nothrow forms of the library call
+// these. The deallocation functions give each block back where it came from (the library's
+// sized, array and nothrow forms call these too).
 void* operator new(std::size_t size) {
     return allocate_advised(size, [](std::size_t n) { return std::malloc(n); });
 }
 
 void* operator new(std::size_t size, std::align_val_t alignment) {
     const auto align = static_cast<std::size_t>(alignment);
-    return allocate_advised(size, [align](std::size_t n) {
+    const auto aligned = [align](std::size_t n) {
         // aligned_alloc wants a multiple of the alignment (a power of two); a size that rounds
         // past the largest cannot be met (rounded, it would wrap to a small block).
         if (n > SIZE_MAX - (align - 1)) return static_cast<void*>(nullptr);
         return std::aligned_alloc(align, (n + align - 1) & ~(align - 1));
-    });
+    };
+    if (align <= header_bytes) return allocate_advised(size, aligned);
+    // Beyond the cache's alignment: aligned_alloc's at any size.
+    if (size == 0) size = 1;
+    for (;;) {
+        if (void* p = aligned(size)) {
+            advise_huge(p, size);
+            return p;
+        }
+        out_of_memory();
+    }
+}
+
+void operator delete(void* p) noexcept {
+    release_block(p);
+}
+
+void operator delete(void* p, std::size_t) noexcept {
+    release_block(p);
+}
+
+void operator delete(void* p, std::align_val_t) noexcept {
+    release_block(p);
+}
+
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+    release_block(p);
 }
 
 #endif

@@ -5,16 +5,24 @@
 // throws std::bad_alloc. Run again with FLEMSIM_HUGE_PAGES=0 (ctest's huge_pages_off): no
 // block is advised; with FLEMSIM_HUGE_PAGES=1 (huge_pages_on): every one, also in a virtual
 // machine that reports freed memory to its host, where by default none is.
+// Blocks of 1 MiB and more are kept when freed: the next large request of the same size gets the
+// same block; kept blocks go back when other memory grows past the most in use before; and no
+// block overlaps another, whatever the sequence of sizes, frees and threads (a random sequence
+// whose blocks carry their own patterns). Run once more with FLEMSIM_KEEP_BLOCKS=0
+// (huge_pages_unkept): the same sequences with every block malloc's.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <new>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sim/apps/huge_pages.hpp"
@@ -96,11 +104,137 @@ struct alignas(64) Record {
     std::uint8_t bytes[64];
 };
 
+bool blocks_kept() {
+    const char* v = std::getenv("FLEMSIM_KEEP_BLOCKS");
+    return v == nullptr || std::string(v) != "0";
+}
+
+// The resident memory of this process in bytes (/proc/self/statm), 0 where it cannot be read.
+std::size_t resident() {
+    std::ifstream in("/proc/self/statm");
+    std::size_t size = 0, pages = 0;
+    if (!(in >> size >> pages)) return 0;
+    return pages * 4096;
+}
+
+constexpr std::size_t mib = std::size_t{1} << 20;
+
 }  // namespace
+
+// First, while this process has used little memory: a kept block goes back once other memory
+// grows past the most that was in use before.
+TEST_CASE("a kept block goes back when other memory grows past the most in use before") {
+    if (skipped()) return;
+    if (resident() == 0) {
+        MESSAGE("skipped: /proc/self/statm cannot be read");
+        return;
+    }
+    auto* big = static_cast<std::uint8_t*>(::operator new(64 * mib));
+    std::memset(big, 1, 64 * mib);
+    ::operator delete(big);  // kept (in memory still)
+    const std::size_t r0 = resident();
+    // Memory of malloc's (not the cache's), more than this process had in use before.
+    auto* other = static_cast<std::uint8_t*>(std::malloc(256 * mib));
+    REQUIRE(other != nullptr);
+    std::memset(other, 2, 256 * mib);
+    const std::size_t r1 = resident();
+    CHECK(r1 >= r0 + 200 * mib);
+    void* trigger = ::operator new(mib);  // a large request checks the bound first
+    const std::size_t r2 = resident();
+    if (blocks_kept())
+        CHECK(r2 + 48 * mib < r1);  // the 64 MiB kept went back
+    else
+        CHECK(r2 <= r1 + 2 * mib);  // nothing was kept
+    ::operator delete(trigger);
+    std::free(other);
+}
+
+TEST_CASE("a freed large block serves the next large request of its size") {
+    if (skipped()) return;
+    // A size no other block of these tests has (whole pages with the header), touched throughout.
+    const std::size_t size = 9 * mib + 12345;
+    auto* a = static_cast<std::uint8_t*>(::operator new(size));
+    for (std::size_t i = 0; i < size; i += 4096) a[i] = 7;
+    a[size - 1] = 7;
+    ::operator delete(a);
+    auto* b = static_cast<std::uint8_t*>(::operator new(size));
+    if (blocks_kept()) CHECK(b == a);
+    b[0] = b[size - 1] = 9;  // ordinary memory
+    CHECK(b[0] + b[size - 1] == 18);
+    ::operator delete(b);
+    // Over-aligned records from the cache keep their alignment.
+    std::vector<Record> records(3 * mib / sizeof(Record));
+    CHECK(reinterpret_cast<std::uintptr_t>(records.data()) % alignof(Record) == 0);
+}
+
+namespace {
+
+// A random sequence of allocations and frees of blocks from 4 KiB to 24 MiB (small and large,
+// plain and over-aligned), each filled with words of its own number and checked when freed and at
+// the end: a block that overlapped another, or lost its contents, would show a foreign word.
+// The number of words found wrong.
+std::size_t churn(std::uint64_t seed, int steps) {
+    struct Live {
+        std::uint64_t* words;
+        std::size_t count;
+        std::uint64_t id;
+        bool aligned;
+    };
+    std::vector<Live> live;
+    std::uint64_t state = seed, next_id = seed << 32;
+    const auto draw = [&](std::uint64_t n) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return (state >> 33) % n;
+    };
+    std::size_t wrong = 0;
+    const auto check_free = [&](const Live& l) {
+        // Every word where the block is small, else every 509th and the last.
+        const std::size_t step = l.count < 4096 ? 1 : 509;
+        for (std::size_t i = 0; i < l.count; i += step) wrong += l.words[i] != l.id + i;
+        wrong += l.words[l.count - 1] != l.id + l.count - 1;
+        if (l.aligned)
+            ::operator delete (l.words, std::align_val_t{64});
+        else
+            ::operator delete(l.words);
+    };
+    for (int s = 0; s < steps; ++s) {
+        if (!live.empty() && (live.size() >= 12 || draw(3) == 0)) {
+            const std::size_t k = draw(live.size());
+            check_free(live[k]);
+            live[k] = live.back();
+            live.pop_back();
+            continue;
+        }
+        // Sizes spread over the scales: 4 KiB to 24 MiB, log-uniform-ish.
+        const std::size_t bytes = (std::size_t{4096} << draw(13)) + draw(mib) * 8;
+        const std::size_t count = bytes / 8;
+        const bool aligned = draw(2) == 0;
+        auto* words =
+            static_cast<std::uint64_t*>(aligned ? ::operator new (bytes, std::align_val_t{64}) : ::operator new(bytes));
+        wrong += aligned && reinterpret_cast<std::uintptr_t>(words) % 64 != 0;
+        const std::uint64_t id = (next_id += std::uint64_t{1} << 40);
+        for (std::size_t i = 0; i < count; ++i) words[i] = id + i;
+        live.push_back({words, count, id, aligned});
+    }
+    for (const auto& l : live) check_free(l);
+    return wrong;
+}
+
+}  // namespace
+
+TEST_CASE("no block overlaps another: a random sequence of sizes and frees, on one thread and four") {
+    if (skipped()) return;
+    CHECK(churn(1, 400) == 0);
+    std::vector<std::size_t> wrong(4, 0);
+    std::vector<std::thread> threads;
+    for (std::size_t k = 0; k < wrong.size(); ++k)
+        threads.emplace_back([k, &wrong] { wrong[k] = churn(100 + k, 300); });
+    for (auto& t : threads) t.join();
+    for (const auto w : wrong) CHECK(w == 0);
+}
 
 TEST_CASE("blocks of 2 MiB and more are advised for huge pages, plain and over-aligned") {
     if (skipped()) return;
-    constexpr std::size_t mib = std::size_t{1} << 20;
     // 8 MiB: at least three whole 2 MiB pages inside, wherever malloc puts it; the middle one is
     // advised.
     const bool wanted = advice_expected();
