@@ -301,7 +301,7 @@ private:
     std::atomic<std::int64_t> m_checked_ms{0};
 };
 
-BlockCache block_cache;
+constinit BlockCache block_cache;  // constant-initialized: ready before any static constructor asks for memory
 
 // Whether large blocks are kept (FLEMSIM_KEEP_BLOCKS=0 in the environment: each is malloc's, as
 // the small ones).
