@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -144,12 +145,14 @@ public:
     // address, or null where no memory can be had.
     void* take(std::size_t bytes) {
         const std::lock_guard<std::mutex> lock(m_mutex);
-        bound();
-        std::size_t best = m_count;  // the smallest kept block that holds it
-        for (std::size_t i = 0; i < m_count; ++i)
-            if (m_kept[i].bytes >= bytes && (best == m_count || m_kept[i].bytes < m_kept[best].bytes)) best = i;
-        if (best < m_count) {
-            Kept k = m_kept[best];
+        bound(observe());
+        // The smallest kept block that holds it (those that do first, then by size).
+        const auto holds = [bytes](const Kept& k) { return k.bytes >= bytes; };
+        const auto best = std::min_element(kept(), kept() + m_count, [&](const Kept& a, const Kept& b) {
+            return holds(a) != holds(b) ? holds(a) : a.bytes < b.bytes;
+        });
+        if (best != kept() + m_count && holds(*best)) {
+            Kept k = *best;
             remove(best);
             if (k.bytes - bytes >= large_block) {
                 put(k.at + bytes, k.bytes - bytes);
@@ -157,13 +160,12 @@ public:
             }
             return start(k.at, k.bytes);
         }
-        std::size_t grow = m_count;  // else the largest, grown
-        for (std::size_t i = 0; i < m_count; ++i)
-            if (grow == m_count || m_kept[i].bytes > m_kept[grow].bytes) grow = i;
+        // Else the largest (none holds it), grown.
         Kept g{0, 0};
-        if (grow < m_count) {
-            g = m_kept[grow];
-            remove(grow);
+        if (m_count > 0) {
+            const auto largest = std::max_element(kept(), kept() + m_count, by_size);
+            g = *largest;
+            remove(largest);
         }
         release(bytes - g.bytes);
         if (g.bytes > 0) {
@@ -185,7 +187,9 @@ public:
     // kept neighbour where they touch.
     void give(std::uintptr_t at, std::size_t bytes) {
         const std::lock_guard<std::mutex> lock(m_mutex);
-        observe();  // the block in use still: its pages count among the memory in use
+        // Measured with the block in use still (its pages count among the memory in use); keeping
+        // it below changes no page in memory.
+        const std::size_t resident = observe();
         const std::size_t used = resident_prefix(at, bytes);
         if (used < large_block) {
             munmap(reinterpret_cast<void*>(at), bytes);
@@ -193,21 +197,21 @@ public:
         }
         if (used < bytes) munmap(reinterpret_cast<void*>(at + used), bytes - used);
         bytes = used;
-        for (std::size_t i = 0; i < m_count;) {
-            if (m_kept[i].at + m_kept[i].bytes == at) {
-                at = m_kept[i].at;
-                bytes += m_kept[i].bytes;
-                remove(i);
-            } else if (at + bytes == m_kept[i].at) {
-                bytes += m_kept[i].bytes;
-                remove(i);
+        for (Kept* k = kept(); k != kept() + m_count;) {
+            if (k->at + k->bytes == at) {
+                at = k->at;
+                bytes += k->bytes;
+                remove(k);
+            } else if (at + bytes == k->at) {
+                bytes += k->bytes;
+                remove(k);
             } else {
-                ++i;
+                ++k;
             }
         }
         if (m_count == capacity) release(1);  // room for one more: the smallest goes
         put(at, bytes);
-        bound();
+        bound(resident);
     }
 
     // bound(), while blocks are kept, at most every 2 ms.
@@ -219,7 +223,7 @@ public:
         if (ms - m_checked_ms.load(std::memory_order_relaxed) < 2) return;
         const std::lock_guard<std::mutex> lock(m_mutex);
         m_checked_ms.store(ms, std::memory_order_relaxed);
-        bound();
+        bound(observe());
     }
 
 private:
@@ -228,6 +232,8 @@ private:
         std::size_t bytes;
     };
     static constexpr std::size_t capacity = 256;
+    static bool by_size(const Kept& a, const Kept& b) { return a.bytes < b.bytes; }
+    Kept* kept() { return m_kept; }
 
     void* start(std::uintptr_t at, std::size_t bytes) {
         auto* h = reinterpret_cast<Header*>(at);
@@ -241,9 +247,10 @@ private:
         m_kept_bytes += bytes;
         m_kept_now.store(m_count, std::memory_order_relaxed);
     }
-    void remove(std::size_t i) {
-        m_kept_bytes -= m_kept[i].bytes;
-        m_kept[i] = m_kept[--m_count];
+    // (The last kept block takes its place.)
+    void remove(Kept* k) {
+        m_kept_bytes -= k->bytes;
+        *k = m_kept[--m_count];
         m_kept_now.store(m_count, std::memory_order_relaxed);
     }
     // Kept blocks of `bytes` or more in all back to the system, the smallest first (all of them
@@ -251,19 +258,16 @@ private:
     void release(std::size_t bytes) {
         std::size_t freed = 0;
         while (freed < bytes && m_count > 0) {
-            std::size_t s = 0;
-            for (std::size_t i = 1; i < m_count; ++i)
-                if (m_kept[i].bytes < m_kept[s].bytes) s = i;
-            munmap(reinterpret_cast<void*>(m_kept[s].at), m_kept[s].bytes);
-            freed += m_kept[s].bytes;
-            remove(s);
+            Kept* smallest = std::min_element(kept(), kept() + m_count, by_size);
+            munmap(reinterpret_cast<void*>(smallest->at), smallest->bytes);
+            freed += smallest->bytes;
+            remove(smallest);
         }
     }
-    // The resident memory within the most the memory in use besides the kept blocks has been
-    // (resident less kept), kept blocks going back until it is; all of them where the resident
-    // memory cannot be read.
-    void bound() {
-        const std::size_t resident = observe();
+    // The resident memory (`resident`, as observe() measured it) within the most the memory in
+    // use besides the kept blocks has been, kept blocks going back until it is; all of them where
+    // the resident memory cannot be read.
+    void bound(std::size_t resident) {
         if (resident == 0) {
             release(m_kept_bytes);
             return;
@@ -333,30 +337,26 @@ void release_block(void* p) noexcept {
     std::free(p);
 }
 
-// Calls the new-handler, as the default allocation functions do while they fail; throws
-// std::bad_alloc where there is none.
-void out_of_memory() {
-    const std::new_handler handler = std::get_new_handler();
-    if (!handler) throw std::bad_alloc();
-    handler();
-}
-
-// A block of `size` bytes: a large one from the cache, else `allocate`'s (advised for huge pages
-// where it spans some), until one is had.
+// A block of `size` bytes: a large one from the cache where it may come from there (`cached`:
+// an alignment the cache gives), else `allocate`'s (advised for huge pages where it spans some),
+// until one is had.
 template <class Allocate>
-void* allocate_advised(std::size_t size, Allocate&& allocate) {
+void* allocate_advised(std::size_t size, Allocate&& allocate, bool cached = true) {
     if (size == 0) size = 1;
     thread_local unsigned calls = 0;
     if ((++calls & 255u) == 0) block_cache.check();
     for (;;) {
-        if (size >= large_block && keep_blocks()) {
+        if (cached && size >= large_block && keep_blocks()) {
             if (size <= SIZE_MAX - header_bytes - page)
                 if (void* p = block_cache.take((size + header_bytes + page - 1) & ~(page - 1))) return p;
         } else if (void* p = allocate(size)) {
             advise_huge(p, size);
             return p;
         }
-        out_of_memory();
+        // The new-handler while none is had, as the default allocation functions do.
+        const std::new_handler handler = std::get_new_handler();
+        if (!handler) throw std::bad_alloc();
+        handler();
     }
 }
 
@@ -379,16 +379,8 @@ void* operator new(std::size_t size, std::align_val_t alignment) {
         if (n > SIZE_MAX - (align - 1)) return static_cast<void*>(nullptr);
         return std::aligned_alloc(align, (n + align - 1) & ~(align - 1));
     };
-    if (align <= header_bytes) return allocate_advised(size, aligned);
     // Beyond the cache's alignment: aligned_alloc's at any size.
-    if (size == 0) size = 1;
-    for (;;) {
-        if (void* p = aligned(size)) {
-            advise_huge(p, size);
-            return p;
-        }
-        out_of_memory();
-    }
+    return allocate_advised(size, aligned, align <= header_bytes);
 }
 
 void operator delete(void* p) noexcept {
