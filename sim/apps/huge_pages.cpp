@@ -170,16 +170,11 @@ public:
         release(bytes - g.bytes);
         if (g.bytes > 0) {
             void* moved = mremap(reinterpret_cast<void*>(g.at), g.bytes, bytes, MREMAP_MAYMOVE);
-            if (moved != MAP_FAILED) {
-                const auto at = reinterpret_cast<std::uintptr_t>(moved);
-                advise_huge(reinterpret_cast<void*>(at + g.bytes), bytes - g.bytes);
-                return start(at, bytes);
-            }
+            if (moved != MAP_FAILED) return start(reinterpret_cast<std::uintptr_t>(moved), bytes);
             munmap(reinterpret_cast<void*>(g.at), g.bytes);
         }
         void* fresh = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (fresh == MAP_FAILED) return nullptr;
-        advise_huge(fresh, bytes);
         return start(reinterpret_cast<std::uintptr_t>(fresh), bytes);
     }
 
@@ -235,7 +230,11 @@ private:
     static bool by_size(const Kept& a, const Kept& b) { return a.bytes < b.bytes; }
     Kept* kept() { return m_kept; }
 
+    // The block handed out from [at, at + bytes): advised for huge pages as a whole, as a new
+    // block of malloc's is (a kept block, or a grown one, may have been advised in parts), with
+    // its header.
     void* start(std::uintptr_t at, std::size_t bytes) {
+        advise_huge(reinterpret_cast<void*>(at), bytes);
         auto* h = reinterpret_cast<Header*>(at);
         h->mark = block_mark;
         h->bytes = bytes;
