@@ -10,6 +10,11 @@ find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(GDAL REQUIRED)
 find_package(PROJ CONFIG REQUIRED)
 find_package(ZLIB REQUIRED)
+# libdeflate (Debian's libdeflate-dev): the trip log's large tables are compressed by it, in
+# zlib's format (which HDF5's deflate filter reads), about 1.7 times faster than zlib at the same
+# level and a little smaller. Debian 12's 1.14 ships a pkg-config file, no CMake package.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 find_package(CLI11 CONFIG QUIET)
 if(NOT CLI11_FOUND)
   find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   libboost-graph-dev libtbb-dev libhdf5-dev libyaml-cpp-dev
   doctest-dev libcli11-dev libfmt-dev libeigen3-dev
-  libosmium2-dev libprotozero-dev libexpat1-dev zlib1g-dev libbz2-dev libzip-dev
+  libosmium2-dev libprotozero-dev libexpat1-dev zlib1g-dev libdeflate-dev libbz2-dev libzip-dev
   libopenmpi-dev openmpi-bin
   libgdal-dev gdal-bin libproj-dev
   python3 python3-h5py python3-pandas python3-numpy python3-matplotlib time
