@@ -13,14 +13,18 @@
 // in the environment leaves every block unadvised (a machine where the kernel's compaction of
 // memory for huge pages would stall other work).
 //
-// Not by default in a virtual machine whose freed memory goes back to its host (a virtio
-// balloon with free page reporting, VIRTIO_BALLOON_F_REPORTING): there the host drops the pages
-// the guest freed, and fresh 2 MiB pages are faulted in by the host as well. On the machine of
-// benchmarks/RESULTS.md (2026-12-06), 2 GB touched again after a 3 s pause took 2.6-9.7 s in
-// 2 MiB pages and 0.8-2.8 s in 4 KiB pages (0.2 s where the pages were kept), and a day of a
-// million agents, whose big blocks add up to 8.7 GB though its peak is 2.9 GB, spent 21.6-24.7 s
-// of system time with the advice and 5.3-7.0 s without (72.7-83.1 s against 63.9-68.0 s in all).
-// FLEMSIM_HUGE_PAGES=1 advises there too.
+// In a virtual machine whose freed memory goes back to its host (a virtio balloon with free page
+// reporting, VIRTIO_BALLOON_F_REPORTING) the host drops the pages the guest freed, and fresh
+// 2 MiB pages are faulted in by the host as well. On the machine of benchmarks/RESULTS.md
+// (2026-12-06), 2 GB touched again after a 3 s pause took 2.6-9.7 s in 2 MiB pages and 0.8-2.8 s
+// in 4 KiB pages (0.2 s where the pages were kept), and a day of a million agents, whose big
+// blocks add up to 8.7 GB though its peak is 2.9 GB, spent 21.6-24.7 s of system time with the
+// advice and 5.3-7.0 s without (72.7-83.1 s against 63.9-68.0 s in all), when every freed block
+// went back at once. With large blocks kept (below) a block's huge pages are faulted in once and
+// serve the requests after it: there the same day with the advice had 0.41 million page faults
+// against 1.41-1.44 million, no more system time, and was faster in four of five alternated
+// pairs. So there the advice is given while blocks are kept, and not when FLEMSIM_KEEP_BLOCKS=0.
+// FLEMSIM_HUGE_PAGES=1 advises there in any case.
 //
 // Blocks of 1 MiB and more are also kept when freed, for the next large request (BlockCache
 // below): on that machine a million agents' day faulted in about 6.6 GB of fresh pages for a peak
@@ -80,15 +84,19 @@ bool freed_pages_go_to_host() {
     return false;
 }
 
+bool keep_blocks();
+
 // The 2 MiB pages that lie wholly inside [p, p + size), if any, marked for huge pages. A block
 // this large is mostly fresh memory (its own mapping, or the heap's new top), not yet faulted
-// in; where part of it was in use before, those pages stay as they are.
+// in; where part of it was in use before, those pages stay as they are. Where freed memory goes
+// back to the host, only while large blocks are kept (their pages then go back only at the
+// bound, and a block served again comes with its huge pages already in).
 void advise_huge(void* p, std::size_t size) {
     if (size < huge_page) return;
     static const bool wanted = [] {
         const char* v = std::getenv("FLEMSIM_HUGE_PAGES");
         if (v != nullptr) return std::strcmp(v, "0") != 0;
-        return !freed_pages_go_to_host();
+        return !freed_pages_go_to_host() || keep_blocks();
     }();
     if (!wanted) return;
     const auto at = reinterpret_cast<std::uintptr_t>(p);

@@ -4,7 +4,8 @@
 // ordinary memory to write, read and free; a failing allocation calls the new-handler, then
 // throws std::bad_alloc. Run again with FLEMSIM_HUGE_PAGES=0 (ctest's huge_pages_off): no
 // block is advised; with FLEMSIM_HUGE_PAGES=1 (huge_pages_on): every one, also in a virtual
-// machine that reports freed memory to its host, where by default none is.
+// machine that reports freed memory to its host, where by default they are only while large
+// blocks are kept (not in huge_pages_unkept below).
 // Blocks of 1 MiB and more are kept when freed: the next large request of the same size gets the
 // same block; kept blocks go back when other memory grows past the most in use before; and no
 // block overlaps another, whatever the sequence of sizes, frees and threads (a random sequence
@@ -77,12 +78,17 @@ bool balloon_reports_free_pages() {
     return false;
 }
 
+bool blocks_kept() {
+    const char* v = std::getenv("FLEMSIM_KEEP_BLOCKS");
+    return v == nullptr || std::string(v) != "0";
+}
+
 // Whether flemsim advises big blocks here: FLEMSIM_HUGE_PAGES=0 never, =1 always, else unless
-// freed pages go back to a host.
+// freed pages go back to a host while large blocks are not kept.
 bool advice_expected() {
     const char* v = std::getenv("FLEMSIM_HUGE_PAGES");
     if (v) return std::string(v) != "0";
-    return !balloon_reports_free_pages();
+    return !balloon_reports_free_pages() || blocks_kept();
 }
 
 bool advised(const void* p) {
@@ -103,11 +109,6 @@ bool skipped() {
 struct alignas(64) Record {
     std::uint8_t bytes[64];
 };
-
-bool blocks_kept() {
-    const char* v = std::getenv("FLEMSIM_KEEP_BLOCKS");
-    return v == nullptr || std::string(v) != "0";
-}
 
 // The resident memory of this process in bytes (/proc/self/statm), 0 where it cannot be read.
 std::size_t resident() {
