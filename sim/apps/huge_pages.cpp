@@ -84,7 +84,15 @@ bool freed_pages_go_to_host() {
     return false;
 }
 
-bool keep_blocks();
+// Whether large blocks are kept (FLEMSIM_KEEP_BLOCKS=0 in the environment: each is malloc's, as
+// the small ones).
+bool keep_blocks() {
+    static const bool keep = [] {
+        const char* v = std::getenv("FLEMSIM_KEEP_BLOCKS");
+        return v == nullptr || std::strcmp(v, "0") != 0;
+    }();
+    return keep;
+}
 
 // The 2 MiB pages that lie wholly inside [p, p + size), if any, marked for huge pages. A block
 // this large is mostly fresh memory (its own mapping, or the heap's new top), not yet faulted
@@ -313,16 +321,6 @@ private:
 };
 
 constinit BlockCache block_cache;  // constant-initialized: ready before any static constructor asks for memory
-
-// Whether large blocks are kept (FLEMSIM_KEEP_BLOCKS=0 in the environment: each is malloc's, as
-// the small ones).
-bool keep_blocks() {
-    static const bool keep = [] {
-        const char* v = std::getenv("FLEMSIM_KEEP_BLOCKS");
-        return v == nullptr || std::strcmp(v, "0") != 0;
-    }();
-    return keep;
-}
 
 // The header of a block of the cache at p, or null for one of malloc's: at 64 bytes into a page,
 // with the mark and the complement of p in the 64 bytes before it (p's own page).

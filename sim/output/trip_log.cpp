@@ -399,7 +399,7 @@ void write_compressed_chunks(hid_t dset, const std::string& name, hid_t file_typ
     const std::size_t batch =
         std::min<std::size_t>(chunks, static_cast<std::size_t>(std::max(1, tbb::this_task_arena::max_concurrency())));
     // Per chunk of a batch: its rows converted in place, then its compressed bytes (the block
-    // holds either: the rows in the memory's layout, or compressBound of the chunk).
+    // holds either: the rows in the memory's layout, or the deflate bound of the chunk).
     struct Chunk {
         std::vector<unsigned char> bytes;
         std::size_t packed = 0;  // 0: it did not fit (not expected: the block holds the bound)
@@ -409,19 +409,18 @@ void write_compressed_chunks(hid_t dset, const std::string& name, hid_t file_typ
         std::unique_ptr<libdeflate_compressor, decltype(&libdeflate_free_compressor)> c{nullptr,
                                                                                         &libdeflate_free_compressor};
     };
-    const auto make_compressor = [&] {
+    tbb::enumerable_thread_specific<Compressor> compressors([&] {
         Compressor k;
         k.c.reset(libdeflate_alloc_compressor(storage.compression_level));
         if (!k.c)
             throw core::IoError("compressing " + name + ": deflate level " + std::to_string(storage.compression_level) +
                                 " not available");
         return k;
-    };
-    tbb::enumerable_thread_specific<Compressor> compressors(make_compressor);
+    });
     std::vector<Chunk> work(batch);
-    const Compressor first = make_compressor();
+    // (The bound of any compressor: libdeflate takes a null one for that.)
     const std::size_t block = std::max<std::size_t>(chunk_rows * std::max(mem_size, file_size),
-                                                    libdeflate_zlib_compress_bound(first.c.get(), chunk_bytes));
+                                                    libdeflate_zlib_compress_bound(nullptr, chunk_bytes));
     std::vector<unsigned char> background(chunk_rows * std::max(mem_size, file_size));  // the conversion's
     tbb::enumerable_thread_specific<std::vector<unsigned char>> shuffled;
     for (std::size_t b0 = 0; b0 < chunks; b0 += batch) {
