@@ -6,6 +6,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "sim/core/exp_log.hpp"
+
 namespace flemsim::choice {
 
 namespace {
@@ -194,6 +196,127 @@ double NestedLogit::evaluate(const double* v, std::uint32_t bits, RecordState& o
         if (bits & (1u << j)) out.p[j] = e[j] * inv_top;
     }
     return out.logsum = top_max + std::log(top_sum);
+}
+
+double NestedLogit::logsum(const double* v, std::uint32_t bits) const {
+    using core::exp_same_bits;
+    using core::log_same_bits;
+    double inclusive[max_alternatives];
+    double nest_sum[max_alternatives];
+    double top_max = minus_infinity;
+    for (int k = 0; k < m_nests; ++k) {
+        double m = minus_infinity;
+        for (int i = 0; i < m_member_count[k]; ++i) {
+            const int j = m_member[k][i];
+            if (bits & (1u << j)) m = std::max(m, v[j] * m_inverse_scale[k]);
+        }
+        if (m == minus_infinity) {
+            inclusive[k] = minus_infinity;
+            nest_sum[k] = 0;
+            continue;
+        }
+        double sum = 0;
+        for (int i = 0; i < m_member_count[k]; ++i) {
+            const int j = m_member[k][i];
+            sum += (bits & (1u << j)) ? exp_same_bits(v[j] * m_inverse_scale[k] - m) : 0.0;
+        }
+        nest_sum[k] = sum;
+        inclusive[k] = m + log_same_bits(sum);
+        top_max = std::max(top_max, m_scale[k] * inclusive[k]);
+    }
+    for (int i = 0; i < m_singletons; ++i) {
+        const int j = m_singleton[i];
+        if (bits & (1u << j)) top_max = std::max(top_max, v[j]);
+    }
+    if (top_max == minus_infinity) return minus_infinity;
+    double top_sum = 0;
+    for (int k = 0; k < m_nests; ++k)
+        top_sum += nest_sum[k] > 0 ? exp_same_bits(m_scale[k] * inclusive[k] - top_max) : 0.0;
+    for (int i = 0; i < m_singletons; ++i) {
+        const int j = m_singleton[i];
+        top_sum += (bits & (1u << j)) ? exp_same_bits(v[j] - top_max) : 0.0;
+    }
+    return top_max + log_same_bits(top_sum);
+}
+
+#if FLEMSIM_X86_SIMD
+namespace {
+
+// logsum of eight records (lanes), step for step: an unavailable member adds 0.0, as in logsum,
+// and a lane's max takes the utility where it is larger (std::max(m, x)).
+__attribute__((target("avx512f,avx512vl,avx512dq"))) void logsums_avx512(
+    const double* v, std::size_t stride, const std::uint32_t* bits, double* out, int alternatives, int nests,
+    int singletons, const int* singleton, const int* member_count, const int (*member)[max_alternatives],
+    const double* scale, const double* inverse_scale) {
+    using core::exp_same_bits_avx512;
+    using core::log_same_bits_avx512;
+    const __m512d minus_inf = _mm512_set1_pd(minus_infinity), zero = _mm512_setzero_pd();
+    // (No lambdas here: they would not take this function's target.)
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits));
+    __mmask8 available[max_alternatives];
+    __m512d utility[max_alternatives];
+    for (int j = 0; j < alternatives; ++j) {
+        available[j] = _mm256_test_epi32_mask(b, _mm256_set1_epi32(static_cast<int>(1u << j)));
+        utility[j] = available[j] ? _mm512_loadu_pd(v + static_cast<std::size_t>(j) * stride) : zero;
+    }
+    __m512d inclusive[max_alternatives], nest_sum[max_alternatives];
+    __m512d top_max = minus_inf;
+    for (int k = 0; k < nests; ++k) {
+        const __m512d inv = _mm512_set1_pd(inverse_scale[k]);
+        __m512d m = minus_inf;
+        for (int i = 0; i < member_count[k]; ++i) {
+            const int j = member[k][i];
+            m = _mm512_mask_max_pd(m, available[j], _mm512_mul_pd(utility[j], inv), m);
+        }
+        const __mmask8 dropped = _mm512_cmp_pd_mask(m, minus_inf, _CMP_EQ_OQ);
+        __m512d sum = zero;
+        for (int i = 0; i < member_count[k]; ++i) {
+            const int j = member[k][i];
+            const __m512d e = exp_same_bits_avx512(_mm512_sub_pd(_mm512_mul_pd(utility[j], inv), m));
+            sum = _mm512_add_pd(sum, _mm512_maskz_mov_pd(available[j], e));
+        }
+        nest_sum[k] = _mm512_mask_blend_pd(dropped, sum, zero);
+        inclusive[k] = _mm512_mask_blend_pd(dropped, _mm512_add_pd(m, log_same_bits_avx512(sum)), minus_inf);
+        top_max = _mm512_mask_max_pd(top_max, static_cast<__mmask8>(~dropped),
+                                     _mm512_mul_pd(_mm512_set1_pd(scale[k]), inclusive[k]), top_max);
+    }
+    for (int i = 0; i < singletons; ++i) {
+        const int j = singleton[i];
+        top_max = _mm512_mask_max_pd(top_max, available[j], utility[j], top_max);
+    }
+    const __mmask8 none = _mm512_cmp_pd_mask(top_max, minus_inf, _CMP_EQ_OQ);
+    __m512d top_sum = zero;
+    for (int k = 0; k < nests; ++k) {
+        const __mmask8 positive = _mm512_cmp_pd_mask(nest_sum[k], zero, _CMP_GT_OQ);
+        const __m512d e =
+            exp_same_bits_avx512(_mm512_sub_pd(_mm512_mul_pd(_mm512_set1_pd(scale[k]), inclusive[k]), top_max));
+        top_sum = _mm512_add_pd(top_sum, _mm512_maskz_mov_pd(positive, e));
+    }
+    for (int i = 0; i < singletons; ++i) {
+        const int j = singleton[i];
+        top_sum = _mm512_add_pd(
+            top_sum, _mm512_maskz_mov_pd(available[j], exp_same_bits_avx512(_mm512_sub_pd(utility[j], top_max))));
+    }
+    _mm512_storeu_pd(out, _mm512_mask_blend_pd(none, _mm512_add_pd(top_max, log_same_bits_avx512(top_sum)), minus_inf));
+}
+
+}  // namespace
+#endif
+
+void NestedLogit::logsums(const double* v, std::size_t stride, const std::uint32_t* bits, std::size_t n,
+                          double* out) const {
+    std::size_t i = 0;
+#if FLEMSIM_X86_SIMD
+    if (core::cpu_has_avx512dq())
+        for (; i + 8 <= n; i += 8)
+            logsums_avx512(v + i, stride, bits + i, out + i, m_alternatives, m_nests, m_singletons, m_singleton,
+                           m_member_count, m_member, m_scale, m_inverse_scale);
+#endif
+    double record[max_alternatives];
+    for (; i < n; ++i) {
+        for (int j = 0; j < m_alternatives; ++j) record[j] = v[static_cast<std::size_t>(j) * stride + i];
+        out[i] = logsum(record, bits[i]);
+    }
 }
 
 double NestedLogit::record_probabilities(const RecordArray& v, std::uint32_t bits, RecordArray& p) const {

@@ -89,6 +89,14 @@ public:
     // The four modes in core::Mode order, as logit_probabilities (logit.hpp) takes and gives them,
     // for the simulation's tours: requires a structure over the four modes.
     Probabilities probabilities(const Utilities& v, std::uint8_t available_bits) const;
+    // The expected maximum utility L of one record, as evaluate computes it but with
+    // core::exp_same_bits and core::log_same_bits (sim/core/exp_log.hpp): the bits that logsums
+    // gives the record, one at a time or eight at a time.
+    double logsum(const double* v, std::uint32_t available_bits) const;
+    // L of n records: alternative j's utility of record i at v[j * stride + i], its availability
+    // bits[i], L into out[i]. Eight records at a time where the processor has AVX-512, each with
+    // the bits of logsum (the demand models' destination and departure choices ask millions).
+    void logsums(const double* v, std::size_t stride, const std::uint32_t* bits, std::size_t n, double* out) const;
 
     // N × J utilities and availability: probabilities (N × J), inclusive values I_k (N × nests,
     // −inf where a nest dropped out) and the expected maximum utility L (N).

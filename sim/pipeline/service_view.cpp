@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <limits>
+#include <span>
+#include <vector>
 
 #include "sim/choice/tour_choice.hpp"
 
@@ -46,8 +48,39 @@ void ServiceLevel::make_view() {
         const auto v = choice::tour_utilities(impl->params, impl->parking, who, impl->table.at(p_out, o, d),
                                               impl->table.at(p_back, d, o), available);
         if (available == 0) return -std::numeric_limits<double>::infinity();
-        choice::RecordState st;
-        return impl->model.evaluate(v.data(), available, st);
+        return impl->model.logsum(v.data(), available);
+    };
+    // The utilities of every ask by mode (a column per mode), then their logsums eight at a time
+    // (NestedLogit::logsums): the bits of tour_logsum, ask by ask.
+    m_view.tour_logsums = [impl](core::Group group, core::Purpose purpose, std::uint8_t tools,
+                                 std::span<const population::ServiceView::LogsumAsk> asks, std::span<double> out) {
+        thread_local std::vector<double> v, ls;
+        thread_local std::vector<std::uint32_t> bits, where;
+        const std::size_t n = asks.size();
+        v.resize(core::mode_count * n);
+        bits.resize(n);
+        where.resize(n);
+        ls.resize(n);
+        std::size_t used = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto& a = asks[i];
+            const choice::TourTraits who{group,
+                                         purpose,
+                                         (tools & population::tool_car) != 0,
+                                         (tools & population::tool_bike) != 0,
+                                         (tools & population::tool_pass) != 0,
+                                         a.d};
+            std::uint8_t available = 0;
+            const auto u = choice::tour_utilities(impl->params, impl->parking, who, impl->table.at(a.p_out, a.o, a.d),
+                                                  impl->table.at(a.p_back, a.d, a.o), available);
+            out[i] = -std::numeric_limits<double>::infinity();
+            if (available == 0) continue;
+            for (std::size_t m = 0; m < core::mode_count; ++m) v[m * n + used] = u[m];
+            bits[used] = available;
+            where[used++] = static_cast<std::uint32_t>(i);
+        }
+        impl->model.logsums(v.data(), n, bits.data(), used, ls.data());
+        for (std::size_t k = 0; k < used; ++k) out[where[k]] = ls[k];
     };
     m_view.street_km = [impl](std::uint32_t o, std::uint32_t d) {
         const auto offer = impl->table.at(0, o, d);

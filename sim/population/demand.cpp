@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 
+#include "sim/core/exp_log.hpp"
 #include "sim/core/simd.hpp"
 
 namespace flemsim::population::demand {
@@ -18,20 +19,28 @@ double logistic(double v) {
     return e / (1.0 + e);
 }
 
+// The exponentials by core::exp_same_bits, eight at a time where the processor has AVX-512, and the
+// log by core::log_same_bits: the same bits on any processor (the choices of the destinations,
+// departures and shadow prices take hundreds of millions).
 double log_sum_exp(std::span<const double> v) {
     double top = -std::numeric_limits<double>::infinity();
     for (const double x : v) top = std::max(top, x);
     if (!std::isfinite(top)) return top;
+    thread_local std::vector<double> e;
+    e.resize(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) e[i] = v[i] - top;
+    core::exp_same_bits(e.data(), e.data(), e.size());
     double sum = 0;
-    for (const double x : v) sum += std::exp(x - top);
-    return top + std::log(sum);
+    for (const double x : e) sum += x;
+    return top + core::log_same_bits(sum);
 }
 
 std::vector<double> logit_shares(std::span<const double> v) {
     std::vector<double> p(v.size(), 0.0);
     const double l = log_sum_exp(v);
     if (!std::isfinite(l)) return p;
-    for (std::size_t i = 0; i < v.size(); ++i) p[i] = std::exp(v[i] - l);
+    for (std::size_t i = 0; i < v.size(); ++i) p[i] = v[i] - l;
+    core::exp_same_bits(p.data(), p.data(), p.size());
     return p;
 }
 

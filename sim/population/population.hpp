@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,26 @@ struct ServiceView {
     std::function<double(core::Group group, core::Purpose purpose, std::uint8_t tools, std::uint32_t o, std::uint32_t d,
                          int p_out, int p_back)>
         tour_logsum;
+    // A tour's logsum asked of tour_logsums: from zone o to zone d, leaving home in period p_out
+    // and the activity in p_back.
+    struct LogsumAsk {
+        std::uint32_t o, d;
+        int p_out, p_back;
+    };
+    // tour_logsum of every ask at once (out[i] for asks[i], out as long as asks), the same bits
+    // as asked one at a time; where it is empty, logsums() asks tour_logsum one at a time.
+    std::function<void(core::Group group, core::Purpose purpose, std::uint8_t tools, std::span<const LogsumAsk> asks,
+                       std::span<double> out)>
+        tour_logsums;
+    void logsums(core::Group group, core::Purpose purpose, std::uint8_t tools, std::span<const LogsumAsk> asks,
+                 std::span<double> out) const {
+        if (tour_logsums) {
+            tour_logsums(group, purpose, tools, asks, out);
+            return;
+        }
+        for (std::size_t i = 0; i < asks.size(); ++i)
+            out[i] = tour_logsum(group, purpose, tools, asks[i].o, asks[i].d, asks[i].p_out, asks[i].p_back);
+    }
     // Shortest street distance between the zones' centroids in km (+inf: none).
     std::function<double(std::uint32_t o, std::uint32_t d)> street_km;
 };

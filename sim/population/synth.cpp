@@ -195,11 +195,19 @@ std::vector<float> destination_row(const Draws& d, Purpose p, core::Group g, std
     const auto pi = static_cast<std::size_t>(p);
     const std::size_t nz = d.net.zone_count();
     std::vector<float> row(nz, -std::numeric_limits<float>::infinity());
-    for (std::size_t j = 0; j < nz; ++j) {
+    // The logsums of the zones with places, asked at once (ServiceView::logsums).
+    thread_local std::vector<ServiceView::LogsumAsk> asks;
+    thread_local std::vector<double> logsums;
+    asks.clear();
+    for (std::size_t j = 0; j < nz; ++j)
+        if (size_of(d, p, j, !core::is_resident(g)) > 0)
+            asks.push_back({home, static_cast<std::uint32_t>(j), d.dm->ref_out[pi], d.dm->ref_back[pi]});
+    logsums.resize(asks.size());
+    d.view->logsums(g, p, tools, asks, logsums);
+    for (std::size_t a = 0; a < asks.size(); ++a) {
+        const std::size_t j = asks[a].d;
         const double size = size_of(d, p, j, !core::is_resident(g));
-        if (!(size > 0)) continue;
-        const double ls = d.view->tour_logsum(g, p, tools, home, static_cast<std::uint32_t>(j), d.dm->ref_out[pi],
-                                              d.dm->ref_back[pi]);
+        const double ls = logsums[a];
         if (!std::isfinite(ls)) continue;
         double v = std::log(size) + k.logsum_coefficient[pi] * ls;
         if (k.distance_per_km[pi] != 0) {
@@ -543,15 +551,24 @@ std::int32_t choose_departure(const Draws& d, const Population& pop, std::uint32
     const double theta = d.s.demand.departure_time.logsum_coefficient;
     const std::uint8_t tools = tools_of(pop, p);
     const auto& log_w = d.dm->log_period_weight[static_cast<std::size_t>(purpose)];
-    thread_local std::vector<double> u;
+    thread_local std::vector<double> u, logsums;
+    thread_local std::vector<ServiceView::LogsumAsk> asks;
     u.assign(static_cast<std::size_t>(view.periods), -std::numeric_limits<double>::infinity());
+    // The periods' logsums asked at once (ServiceView::logsums).
+    asks.clear();
     for (int k = 0; k < view.periods; ++k) {
         if (!std::isfinite(log_w[static_cast<std::size_t>(k)])) continue;
         const std::int32_t start = k * view.period_s;
         const int back = ((start + view.period_s / 2 + duration) / view.period_s) % view.periods;
-        const double ls = view.tour_logsum(pop.group[p], purpose, tools, pop.home_zone[p], zone, k, back);
+        asks.push_back({pop.home_zone[p], zone, k, back});
+    }
+    logsums.resize(asks.size());
+    view.logsums(pop.group[p], purpose, tools, asks, logsums);
+    for (std::size_t a = 0; a < asks.size(); ++a) {
+        const double ls = logsums[a];
         if (!std::isfinite(ls)) continue;
-        u[static_cast<std::size_t>(k)] = log_w[static_cast<std::size_t>(k)] + theta * ls;
+        const auto k = static_cast<std::size_t>(asks[a].p_out);
+        u[k] = log_w[k] + theta * ls;
     }
     const auto share = demand::logit_shares(u);
     double total = 0;
