@@ -360,8 +360,15 @@ std::uint32_t choose_zone(const Draws& d, Purpose p, const std::vector<float>& r
         } else {
             w.assign(nz, 0.0);
             // Size x distance factor, both from their tables where tabulated (importance_factor's).
-            for (std::size_t j = 0; j < nz; ++j)
-                if (open(j)) w[j] = size[j] * (factor ? factor[j] : importance_factor(d, p, home, j));
+            // Without a distance term the factor is 1 (importance_factor's): the size alone, the
+            // same weights without a call per zone (the study places' choices once a zone is full).
+            if (!factor && d.s.demand.destinations.distance_per_km[pi] == 0) {
+                for (std::size_t j = 0; j < nz; ++j)
+                    if (open(j)) w[j] = size[j] * 1.0;
+            } else {
+                for (std::size_t j = 0; j < nz; ++j)
+                    if (open(j)) w[j] = size[j] * (factor ? factor[j] : importance_factor(d, p, home, j));
+            }
             demand::sample_alternatives(w, sample_size, sample_rng, sample);
         }
         v.resize(sample.zone.size());
