@@ -847,20 +847,46 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         // bike's, on one-way streets; the car's, with its lengths).
         std::vector<std::uint8_t> wanted(m.cch().node_count(), 0);
         for (std::size_t n = 0; n < nodes && n < wanted.size(); ++n) wanted[n] = first[n] != first[n + 1];
+        // On a metric the same both ways (its labels serve as their own sources: walk, and bike
+        // without one-way streets) a path costs the same either way, to the bit: a label query
+        // adds the two nodes' labels entry by entry over their common ancestors and takes the
+        // least sum, and x + y is y + x. So a tour's way back between the nodes of its way out
+        // takes the way out's answer (its length, time times speed, as well): half the queries.
+        const bool mirrored = !lengths && kept->source_side() != nullptr;
+        // Trip t's mirror (the other trip of its tour) runs between the same nodes the other way.
+        const auto mirror_of = [&](std::uint32_t t) {
+            const std::uint32_t u = t ^ 1u;
+            if (!mirrored || u >= trips) return invalid_index;
+            return trip_origin_node(pop, trip_person[u], u) == trip_dest_node(pop, trip_person[t], t) &&
+                           trip_dest_node(pop, trip_person[u], u) == trip_origin_node(pop, trip_person[t], t)
+                       ? u
+                       : invalid_index;
+        };
         // Each origin's destinations first, so that each query's target is fetched ahead
-        // (CchLabelQuery::prefetch) while the ones before it run.
-        tbb::enumerable_thread_specific<std::vector<std::uint32_t>> dests;
+        // (CchLabelQuery::prefetch) while the ones before it run; a way back with a mirror is
+        // answered with its way out (by the way out's origin).
+        tbb::enumerable_thread_specific<std::vector<std::uint32_t>> dests, asked;
         kept->for_each_source(wanted, lengths ? &sums : nullptr, false, [&](CchLabelQuery& q, std::uint32_t origin) {
             auto& d = dests.local();
+            auto& a = asked.local();
             d.clear();
-            for (std::uint32_t x = first[origin]; x < first[origin + 1]; ++x)
-                d.push_back(trip_dest_node(pop, trip_person[order[x]], order[x]));
+            a.clear();
+            for (std::uint32_t x = first[origin]; x < first[origin + 1]; ++x) {
+                const std::uint32_t t = order[x];
+                if (t % 2 == 1 && mirror_of(t) != invalid_index) continue;
+                d.push_back(trip_dest_node(pop, trip_person[t], t));
+                a.push_back(t);
+            }
             for (std::size_t k = 0; k < d.size(); ++k) {
                 prefetch_targets(q, d, k);
-                const std::uint32_t t = order[first[origin] + k];
+                const std::uint32_t t = a[k];
                 const double time_s = q.to(d[k]);
                 if (!(time_s < unreachable)) continue;
-                los.available[t] |= put_street(t, mode, time_s, lengths ? q.sum() : time_s * speed);
+                const double length_m = lengths ? q.sum() : time_s * speed;
+                los.available[t] |= put_street(t, mode, time_s, length_m);
+                if (t % 2 == 0)
+                    if (const std::uint32_t u = mirror_of(t); u != invalid_index)
+                        los.available[u] |= put_street(u, mode, time_s, length_m);
             }
         });
         if (mode == Mode::car && keep_car_labels) {
