@@ -206,6 +206,18 @@ __attribute__((target("avx512f,avx512vl,avx512dq"))) __m512d log_same_bits_avx51
     return _mm512_mask_blend_pd(nan, out, _mm512_add_pd(x, x));
 }
 
+namespace {
+
+// log of x[i] into out[i] for the whole groups of eight; returns how many were done.
+__attribute__((target("avx512f,avx512vl,avx512dq"))) std::size_t log_same_bits_avx512_n(const double* x, double* out,
+                                                                                        std::size_t n) {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(out + i, log_same_bits_avx512(_mm512_loadu_pd(x + i)));
+    return i;
+}
+
+}  // namespace
+
 #endif
 
 void exp_same_bits(const double* x, double* out, std::size_t n) {
@@ -214,6 +226,14 @@ void exp_same_bits(const double* x, double* out, std::size_t n) {
     if (cpu_has_avx512dq()) i = exp_same_bits_avx512_n(x, out, n);
 #endif
     for (; i < n; ++i) out[i] = exp_same_bits(x[i]);
+}
+
+void log_same_bits(const double* x, double* out, std::size_t n) {
+    std::size_t i = 0;
+#if FLEMSIM_X86_SIMD
+    if (cpu_has_avx512dq()) i = log_same_bits_avx512_n(x, out, n);
+#endif
+    for (; i < n; ++i) out[i] = log_same_bits(x[i]);
 }
 
 }  // namespace flemsim::core

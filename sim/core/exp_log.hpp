@@ -24,6 +24,8 @@ double log_same_bits(double x);
 // out[i] = exp_same_bits(x[i]) for i < n, eight at a time where the processor has AVX-512 (the
 // same bits); out may be x.
 void exp_same_bits(const double* x, double* out, std::size_t n);
+// out[i] = log_same_bits(x[i]) for i < n, likewise.
+void log_same_bits(const double* x, double* out, std::size_t n);
 
 // Eight at a time (a processor with AVX-512 F, VL and DQ only: cpu_has_avx512dq()), lane for
 // lane the bits of exp_same_bits and log_same_bits.

@@ -202,9 +202,11 @@ void sample_from_running(std::span<const double> running, Cumulative c, const do
         const std::uint32_t z = draws[i];
         const double q = sampling_weight(weight, factor, z) / c.total;
         out.zone.push_back(z);
-        out.correction.push_back(std::log(static_cast<double>(k - i) / (size * q)));
+        out.correction.push_back(static_cast<double>(k - i) / (size * q));
         i = k;
     }
+    // ln(times drawn / expected), eight at a time (core::log_same_bits).
+    core::log_same_bits(out.correction.data(), out.correction.data(), out.correction.size());
 }
 
 void sample_alternatives(std::span<const double> importance, int size, core::Rng& rng, Sample& out) {

@@ -126,7 +126,7 @@ TEST_CASE("exp_same_bits and log_same_bits eight at a time give the scalar bits"
 #endif
 }
 
-TEST_CASE("exp_same_bits over an array: each value's own bits, in place too") {
+TEST_CASE("exp_same_bits and log_same_bits over arrays: each value's own bits, in place too") {
     std::vector<double> x = uniform(-40, 1, 1003, 11);
     std::vector<double> out(x.size());
     exp_same_bits(x.data(), out.data(), x.size());
@@ -136,4 +136,10 @@ TEST_CASE("exp_same_bits over an array: each value's own bits, in place too") {
     CHECK(same);
     exp_same_bits(x.data(), x.data(), x.size());
     CHECK(x == out);
+    std::vector<double> y = log_uniform(-1074, 1023, 1003, 12), logs(y.size());
+    log_same_bits(y.data(), logs.data(), y.size());
+    same = true;
+    for (std::size_t i = 0; i < y.size(); ++i)
+        same = same && std::bit_cast<std::uint64_t>(logs[i]) == std::bit_cast<std::uint64_t>(log_same_bits(y[i]));
+    CHECK(same);
 }

@@ -10,6 +10,7 @@
 #include <limits>
 #include <random>
 
+#include "sim/core/exp_log.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/network/network.hpp"
 #include "sim/population/demand.hpp"
@@ -202,16 +203,23 @@ TEST_CASE("sampling of alternatives with the correction term estimates the full 
                     expected.push_back(
                         static_cast<std::uint32_t>(population::demand::draw_index(w, total, again.uniform())));
                 std::sort(expected.begin(), expected.end());
+                // ln by core::log_same_bits (the sampling's own, to the bit), within one ulp of
+                // the C library's.
                 std::vector<double> correction;
+                bool near_library = true;
                 for (std::size_t i = 0; i < expected.size();) {
                     std::size_t k = i;
                     while (k < expected.size() && expected[k] == expected[i]) ++k;
-                    correction.push_back(std::log(static_cast<double>(k - i) / (draws * (w[expected[i]] / total))));
+                    const double ratio = static_cast<double>(k - i) / (draws * (w[expected[i]] / total));
+                    correction.push_back(core::log_same_bits(ratio));
+                    near_library = near_library && std::abs(correction.back() - std::log(ratio)) <=
+                                                       0x1p-52 * std::max(1.0, std::abs(std::log(ratio)));
                     i = k;
                 }
                 expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
                 CHECK(sample_check.zone == expected);
                 CHECK(sample_check.correction == correction);
+                CHECK(near_library);
             }
     }
     {
