@@ -133,17 +133,22 @@ NestedLogit::NestedLogit(const NestStructure& s) : m_structure(s) {
     }
 }
 
+double NestedLogit::nest_max(const double* v, std::uint32_t bits, int k) const {
+    double m = minus_infinity;
+    for (int i = 0; i < m_member_count[k]; ++i) {
+        const int j = m_member[k][i];
+        if (bits & (1u << j)) m = std::max(m, v[j] * m_inverse_scale[k]);
+    }
+    return m;
+}
+
 double NestedLogit::evaluate(const double* v, std::uint32_t bits, RecordState& out) const {
     double e[max_alternatives];  // exp(V_j / λ_k − max of the nest), or exp(V_j − L) for singletons
     double nest_sum[max_alternatives];
     double top_max = minus_infinity;
     // Lower level: each nest's inclusive value with its own maximum subtracted.
     for (int k = 0; k < m_nests; ++k) {
-        double m = minus_infinity;
-        for (int i = 0; i < m_member_count[k]; ++i) {
-            const int j = m_member[k][i];
-            if (bits & (1u << j)) m = std::max(m, v[j] * m_inverse_scale[k]);
-        }
+        const double m = nest_max(v, bits, k);
         out.nest_p[k] = 0;
         if (m == minus_infinity) {  // no available member: the nest drops out
             out.inclusive[k] = minus_infinity;
@@ -205,11 +210,7 @@ double NestedLogit::logsum(const double* v, std::uint32_t bits) const {
     double nest_sum[max_alternatives];
     double top_max = minus_infinity;
     for (int k = 0; k < m_nests; ++k) {
-        double m = minus_infinity;
-        for (int i = 0; i < m_member_count[k]; ++i) {
-            const int j = m_member[k][i];
-            if (bits & (1u << j)) m = std::max(m, v[j] * m_inverse_scale[k]);
-        }
+        const double m = nest_max(v, bits, k);
         if (m == minus_infinity) {
             inclusive[k] = minus_infinity;
             nest_sum[k] = 0;

@@ -105,6 +105,9 @@ public:
     Eigen::ArrayXd logsums(const Eigen::ArrayXXd& v, const Availability& available) const;
 
 private:
+    // The largest V_j / λ_k over nest k's available members (−inf: none).
+    double nest_max(const double* v, std::uint32_t bits, int k) const;
+
     NestStructure m_structure;
     int m_alternatives = 0;
     int m_nests = 0;

@@ -159,18 +159,6 @@ __attribute__((target("avx512f,avx512vl,avx512dq"))) __m512d exp_same_bits_avx51
     return _mm512_mask_blend_pd(nan, out, _mm512_add_pd(x, x));
 }
 
-namespace {
-
-// exp of x[i] into out[i] for the whole groups of eight; returns how many were done.
-__attribute__((target("avx512f,avx512vl,avx512dq"))) std::size_t exp_same_bits_avx512_n(const double* x, double* out,
-                                                                                        std::size_t n) {
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(out + i, exp_same_bits_avx512(_mm512_loadu_pd(x + i)));
-    return i;
-}
-
-}  // namespace
-
 __attribute__((target("avx512f,avx512vl,avx512dq"))) __m512d log_same_bits_avx512(__m512d x) {
     const __mmask8 nan = _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q);
     const __mmask8 negative = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
@@ -208,11 +196,12 @@ __attribute__((target("avx512f,avx512vl,avx512dq"))) __m512d log_same_bits_avx51
 
 namespace {
 
-// log of x[i] into out[i] for the whole groups of eight; returns how many were done.
-__attribute__((target("avx512f,avx512vl,avx512dq"))) std::size_t log_same_bits_avx512_n(const double* x, double* out,
-                                                                                        std::size_t n) {
+// f of x[i] into out[i] for the whole groups of eight; returns how many were done.
+template <__m512d (*f)(__m512d)>
+__attribute__((target("avx512f,avx512vl,avx512dq"))) std::size_t each_eight(const double* x, double* out,
+                                                                            std::size_t n) {
     std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(out + i, log_same_bits_avx512(_mm512_loadu_pd(x + i)));
+    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(out + i, f(_mm512_loadu_pd(x + i)));
     return i;
 }
 
@@ -220,20 +209,37 @@ __attribute__((target("avx512f,avx512vl,avx512dq"))) std::size_t log_same_bits_a
 
 #endif
 
-void exp_same_bits(const double* x, double* out, std::size_t n) {
+namespace {
+
+// out[i] = one(x[i]), the whole groups of eight by eight(x, out, n) where the processor has
+// AVX-512 (it returns how many it did).
+template <class One, class Eight>
+void each(const double* x, double* out, std::size_t n, One one, [[maybe_unused]] Eight eight) {
     std::size_t i = 0;
 #if FLEMSIM_X86_SIMD
-    if (cpu_has_avx512dq()) i = exp_same_bits_avx512_n(x, out, n);
+    if (cpu_has_avx512dq()) i = eight(x, out, n);
 #endif
-    for (; i < n; ++i) out[i] = exp_same_bits(x[i]);
+    for (; i < n; ++i) out[i] = one(x[i]);
+}
+
+constexpr auto exp_one = [](double v) { return exp_same_bits(v); };
+constexpr auto log_one = [](double v) { return log_same_bits(v); };
+#if FLEMSIM_X86_SIMD
+constexpr auto exp_eight = each_eight<exp_same_bits_avx512>;
+constexpr auto log_eight = each_eight<log_same_bits_avx512>;
+#else
+constexpr auto exp_eight = [](const double*, double*, std::size_t) { return std::size_t{0}; };
+constexpr auto log_eight = exp_eight;
+#endif
+
+}  // namespace
+
+void exp_same_bits(const double* x, double* out, std::size_t n) {
+    each(x, out, n, exp_one, exp_eight);
 }
 
 void log_same_bits(const double* x, double* out, std::size_t n) {
-    std::size_t i = 0;
-#if FLEMSIM_X86_SIMD
-    if (cpu_has_avx512dq()) i = log_same_bits_avx512_n(x, out, n);
-#endif
-    for (; i < n; ++i) out[i] = log_same_bits(x[i]);
+    each(x, out, n, log_one, log_eight);
 }
 
 }  // namespace flemsim::core
