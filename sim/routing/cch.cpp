@@ -1191,6 +1191,24 @@ void CchMetric::unpack_entry(std::uint32_t entry, std::vector<std::uint32_t>& ar
     cache.m_arena.insert(cache.m_arena.end(), arcs.begin() + static_cast<std::ptrdiff_t>(start), arcs.end());
 }
 
+bool CchMetric::unpacks_mirrored(std::span<const std::uint32_t> twin) const {
+    for (std::uint32_t c = 0; c < m_forward_via.size(); ++c) {
+        const std::uint32_t f = m_forward_via[c], b = m_backward_via[c];
+        if (f == invalid_index || b == invalid_index) {
+            if (f != b) return false;
+            continue;
+        }
+        if ((f & shortcut_bit) != (b & shortcut_bit)) return false;
+        if (!(f & shortcut_bit)) {
+            if (f >= twin.size() || twin[f] != b) return false;
+            continue;
+        }
+        const std::uint32_t zx = f & ~shortcut_bit;
+        if ((b & ~shortcut_bit) != zx || second_arc(c, true, zx) != second_arc(c, false, zx)) return false;
+    }
+    return true;
+}
+
 CchMetric::PathSums CchMetric::path_sums(std::span<const double> arc_value) const {
     const Cch& g = *m_cch;
     if (arc_value.size() != g.input_arc_count())

@@ -238,6 +238,12 @@ public:
                 std::vector<std::uint32_t>& stack) const;
     // The same arcs, the long unpackings through `cache` (the thread's own).
     void unpack(std::uint32_t arc, bool upward, std::vector<std::uint32_t>& arcs, CchUnpackCache& cache) const;
+    // Whether every arc unpacks head to tail as the reverse of its unpacking tail to head, each
+    // original arc replaced by `twin[arc]` (the same link the other way; invalid_index: none):
+    // each arc's two ways stand for the same original arc's twins, or for shortcuts through the
+    // same middle node. Then, with weights the same both ways (CchLabels::symmetric), a path
+    // found from b to a is the path from a to b reversed, twin for twin.
+    bool unpacks_mirrored(std::span<const std::uint32_t> twin) const;
     // Per upward arc, a second quantity summed along the path the arc stands for (the path that
     // unpack() gives): `arc_value` per arc of the StreetGraph, e.g. its length. Arcs without a
     // path (infinite weight) get +inf. Used with CchManyToAll to give the trees' lengths.

@@ -654,17 +654,18 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
         if (!(length > 0) || !(k < unbounded)) return unbounded;
         return static_cast<double>(length) * k * (1 + 1e-6) + 1e-3;  // the float length's rounding and more
     };
-    // f(trip) for each trip from `origin` without rides that has a leg of `kind`.
-    const auto street_trips = [&](std::size_t origin, LegKind kind, const auto& f) {
-        for (auto k = first[origin]; k < first[origin + 1]; ++k) {
-            const auto tk = order[k];
-            bool only_street = true, has_kind = false;
-            for (auto x = routes.trip_first_leg[tk]; x < routes.trip_first_leg[tk + 1]; ++x) {
-                only_street = only_street && routes.leg_kind[x] != LegKind::ride;
-                has_kind = has_kind || routes.leg_kind[x] == kind;
-            }
-            if (only_street && has_kind) f(tk);
+    // Whether trip tk has no rides and a leg of `kind`; f(trip) for each such trip from `origin`.
+    const auto street_trip = [&](std::uint32_t tk, LegKind kind) {
+        bool only_street = true, has_kind = false;
+        for (auto x = routes.trip_first_leg[tk]; x < routes.trip_first_leg[tk + 1]; ++x) {
+            only_street = only_street && routes.leg_kind[x] != LegKind::ride;
+            has_kind = has_kind || routes.leg_kind[x] == kind;
         }
+        return only_street && has_kind;
+    };
+    const auto street_trips = [&](std::size_t origin, LegKind kind, const auto& f) {
+        for (auto k = first[origin]; k < first[origin + 1]; ++k)
+            if (street_trip(order[k], kind)) f(order[k]);
     };
     // The legs of trips without rides, by mode, from labels (`labels`, where they pay): per
     // origin its side once (CchLabels::for_each_source), then per trip the path to its
@@ -684,18 +685,51 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                 street_trips(origin, kind, [&](std::uint32_t) { ++count, wanted[origin] = 1; });
             if (count == 0 || !trip_labels_pay(ctx, mode, count, false)) continue;
             by_labels[k] = true;
-            CchLabels mode_labels(street_metric(ctx, mode), false, nullptr, std::move(storage));
-            // Per thread: a path's arcs, and the origin's trips and destinations (listed first, so
-            // that each query's target is fetched ahead while the ones before it run).
+            const CchMetric& metric = street_metric(ctx, mode);
+            CchLabels mode_labels(metric, false, nullptr, std::move(storage));
+            // Mirrored ways: on a metric the same both ways whose arcs unpack both ways into each
+            // other's reverse (CchMetric::unpacks_mirrored: their twins, or shortcuts through the
+            // same middle node), the path from b to a is the path from a to b reversed, twin for
+            // twin: the two label queries meet at the same rank (the same sums), walk down the
+            // same arcs of the hierarchy to each end (the same labels and arcs) and unpack them
+            // into each other's reverse. So a tour's way back between its way out's nodes is
+            // traced from its way out, by the way out's origin: half the paths. (On the million
+            // agents' grid the walk; benchmarks/RESULTS.md.)
+            std::vector<std::uint32_t> twin;
+            if (mode_labels.source_side() != nullptr) {
+                twin.assign(graph.arc_count(), invalid_index);
+                for (std::uint32_t a = 0; a < graph.arc_count(); ++a)
+                    for (auto b = graph.first_out[graph.head[a]]; b < graph.first_out[graph.head[a] + 1]; ++b)
+                        if (graph.head[b] == graph.tail[a] && graph.link[b] == graph.link[a]) twin[a] = b;
+                if (!metric.unpacks_mirrored(twin)) twin.clear();
+            }
+            // Trip tk's mirror (its tour's other trip, between the same nodes the other way), or
+            // invalid_index.
+            const auto mirror_of = [&](std::uint32_t tk) {
+                const std::uint32_t u = tk ^ 1u;
+                if (twin.empty() || u >= trips || !street_trip(u, kind)) return invalid_index;
+                return trip_origin_node(pop, trip_person[u], u) == trip_dest_node(pop, trip_person[tk], tk) &&
+                               trip_dest_node(pop, trip_person[u], u) == trip_origin_node(pop, trip_person[tk], tk)
+                           ? u
+                           : invalid_index;
+            };
+            // Per thread: a path's arcs (and its reverse), and the origin's trips and destinations
+            // (listed first, so that each query's target is fetched ahead while the ones before it
+            // run).
             struct Local {
-                std::vector<std::uint32_t> arcs, trips, dests;
+                std::vector<std::uint32_t> arcs, back, trips, dests;
             };
             tbb::enumerable_thread_specific<Local> locals;
+            const auto visit_legs = [&](std::uint32_t tk, const std::vector<std::uint32_t>& arcs) {
+                for (auto x = routes.trip_first_leg[tk]; x < routes.trip_first_leg[tk + 1]; ++x)
+                    if (routes.leg_kind[x] == kind) visit(x, graph, arcs);
+            };
             mode_labels.for_each_source(wanted, nullptr, true, [&](CchLabelQuery& q, std::uint32_t origin) {
                 auto& l = locals.local();
                 l.trips.clear();
                 l.dests.clear();
                 street_trips(origin, kind, [&](std::uint32_t tk) {
+                    if (tk % 2 == 1 && mirror_of(tk) != invalid_index) return;  // traced with its way out
                     l.trips.push_back(tk);
                     l.dests.push_back(trip_dest_node(pop, trip_person[tk], tk));
                 });
@@ -704,8 +738,13 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                     const std::uint32_t tk = l.trips[k];
                     l.arcs.clear();
                     if (q.to(l.dests[k]) < unbounded) q.path(l.arcs);
-                    for (auto x = routes.trip_first_leg[tk]; x < routes.trip_first_leg[tk + 1]; ++x)
-                        if (routes.leg_kind[x] == kind) visit(x, graph, l.arcs);
+                    visit_legs(tk, l.arcs);
+                    if (tk % 2 == 0)
+                        if (const std::uint32_t u = mirror_of(tk); u != invalid_index) {
+                            l.back.clear();
+                            for (std::size_t i = l.arcs.size(); i-- > 0;) l.back.push_back(twin[l.arcs[i]]);
+                            visit_legs(u, l.back);
+                        }
                 }
             });
             storage = mode_labels.take_storage();

@@ -1520,3 +1520,70 @@ TEST_CASE("a query's two sides swapped answer the way back on a symmetric metric
     CHECK(checked == 16 * 2 * 5 * 20);
     CHECK(with_path > 300);
 }
+
+TEST_CASE(
+    "where the arcs unpack into each other's reverse, a label path back is the path there reversed, twin for twin") {
+    // Random graphs made street-like: every arc of random_graph a link both ways (two arcs, each
+    // the other's twin, at one weight), so the metric is the same both ways. Where the hierarchy's
+    // arcs unpack both ways into each other's reverse (CchMetric::unpacks_mirrored), the labels'
+    // path from b to a is the path from a to b reversed, each arc replaced by its twin (the walk
+    // and bike traces take the way back so: routing::trace_walk_bike_legs). A one-way arc (no
+    // twin) leaves the metric unmirrored.
+    std::size_t mirrored_graphs = 0, pairs = 0, with_path = 0;
+    for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+        INFO("seed ", seed);
+        const TestGraph r = random_graph(seed, 50, 200);
+        std::vector<std::uint32_t> tail, head, link;
+        std::vector<double> time, length;
+        for (std::uint32_t a = 0; a < r.graph.arc_count(); ++a)
+            for (const bool back : {false, true}) {
+                tail.push_back(back ? r.graph.head[a] : r.graph.tail[a]);
+                head.push_back(back ? r.graph.tail[a] : r.graph.head[a]);
+                time.push_back(r.graph.time_s[a]);
+                length.push_back(r.graph.length_m[a]);
+                link.push_back(a);
+            }
+        const auto n = static_cast<std::uint32_t>(r.graph.node_count());
+        const StreetGraph g = routing::make_graph(n, tail, head, time, length, link);
+        const auto twins = [&](const StreetGraph& h) {
+            std::vector<std::uint32_t> twin(h.arc_count(), core::invalid_index);
+            for (std::uint32_t a = 0; a < h.arc_count(); ++a)
+                for (auto b = h.first_out[h.head[a]]; b < h.first_out[h.head[a] + 1]; ++b)
+                    if (h.head[b] == h.tail[a] && h.link[b] == h.link[a]) twin[a] = b;
+            return twin;
+        };
+        const auto twin = twins(g);
+        const Cch cch(g, r.x, r.y);
+        const CchMetric metric(cch, g.time_s);
+        REQUIRE(CchLabels::symmetric(metric));
+        // random_graph's own arcs, some one way: not mirrored.
+        {
+            const Cch one_way(r.graph, r.x, r.y);
+            const CchMetric m(one_way, r.graph.time_s);
+            CHECK_FALSE(m.unpacks_mirrored(twins(r.graph)));
+        }
+        if (!metric.unpacks_mirrored(twin)) continue;
+        ++mirrored_graphs;
+        CchLabels labels(metric, false);
+        std::vector<std::vector<std::vector<std::uint32_t>>> path(n, std::vector<std::vector<std::uint32_t>>(n));
+        std::vector<std::vector<std::uint8_t>> found(n, std::vector<std::uint8_t>(n, 0));
+        const std::vector<std::uint8_t> wanted(n, 1);
+        labels.for_each_source(wanted, nullptr, true, [&](CchLabelQuery& q, std::uint32_t s) {
+            for (std::uint32_t t = 0; t < n; ++t)
+                if (q.to(t) < inf) found[s][t] = q.path(path[s][t]);
+        });
+        for (std::uint32_t a = 0; a < n; ++a)
+            for (std::uint32_t b = a + 1; b < n; ++b) {
+                INFO("from ", a, " to ", b);
+                REQUIRE(found[a][b] == found[b][a]);
+                std::vector<std::uint32_t> reversed;
+                for (std::size_t i = path[a][b].size(); i-- > 0;) reversed.push_back(twin[path[a][b][i]]);
+                CHECK(path[b][a] == reversed);
+                ++pairs;
+                with_path += !reversed.empty();
+            }
+    }
+    CHECK(mirrored_graphs >= 6);
+    CHECK(with_path > 10000);
+    CHECK(pairs > 50000);
+}
