@@ -121,13 +121,17 @@ bool cpu_has_avx512dq() {
 
 namespace {
 
+// Every lane: the masked forms of the shifts and the rounding, whose unmasked forms start from an
+// undefined vector (GCC 12 then warns of an uninitialized value).
+constexpr __mmask8 all = 0xFF;
+
 __attribute__((target("avx512f,avx512vl,avx512dq"))) inline __m512d set(double v) {
     return _mm512_set1_pd(v);
 }
 
 // 2^k for k in [-1022, 1023], lane by lane.
 __attribute__((target("avx512f,avx512vl,avx512dq"))) inline __m512d two_to_avx512(__m512i k) {
-    return _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(k, _mm512_set1_epi64(1023)), 52));
+    return _mm512_castsi512_pd(_mm512_maskz_slli_epi64(all, _mm512_add_epi64(k, _mm512_set1_epi64(1023)), 52));
 }
 
 }  // namespace
@@ -139,7 +143,7 @@ __attribute__((target("avx512f,avx512vl,avx512dq"))) __m512d exp_same_bits_avx51
     // The special lanes go through the core with 0, then take their own values.
     const __m512d xc = _mm512_mask_blend_pd(static_cast<__mmask8>(nan | over | under), x, _mm512_setzero_pd());
     const __m512d kd =
-        _mm512_roundscale_pd(_mm512_mul_pd(xc, set(inv_ln2)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        _mm512_maskz_roundscale_pd(all, _mm512_mul_pd(xc, set(inv_ln2)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     const __m512d hi = _mm512_sub_pd(xc, _mm512_mul_pd(kd, set(ln2_hi)));
     const __m512d lo = _mm512_mul_pd(kd, set(ln2_lo));
     const __m512d r = _mm512_sub_pd(hi, lo);
@@ -152,7 +156,7 @@ __attribute__((target("avx512f,avx512vl,avx512dq"))) __m512d exp_same_bits_avx51
     const __m512d q = _mm512_div_pd(_mm512_mul_pd(r, c), _mm512_sub_pd(set(2.0), c));
     const __m512d y = _mm512_sub_pd(set(1.0), _mm512_sub_pd(_mm512_sub_pd(lo, q), hi));
     const __m512i k = _mm512_cvtpd_epi64(kd);
-    const __m512i k1 = _mm512_srai_epi64(k, 1), k2 = _mm512_sub_epi64(k, k1);
+    const __m512i k1 = _mm512_maskz_srai_epi64(all, k, 1), k2 = _mm512_sub_epi64(k, k1);
     __m512d out = _mm512_mul_pd(_mm512_mul_pd(y, two_to_avx512(k1)), two_to_avx512(k2));
     out = _mm512_mask_blend_pd(under, out, _mm512_setzero_pd());
     out = _mm512_mask_blend_pd(over, out, set(infinity));
@@ -169,7 +173,7 @@ __attribute__((target("avx512f,avx512vl,avx512dq"))) __m512d log_same_bits_avx51
     xc = _mm512_mask_mul_pd(xc, small, xc, set(two54));
     __m512i k = _mm512_mask_blend_epi64(small, _mm512_setzero_si512(), _mm512_set1_epi64(-54));
     const __m512i u = _mm512_castpd_si512(xc);
-    k = _mm512_add_epi64(k, _mm512_sub_epi64(_mm512_srli_epi64(u, 52), _mm512_set1_epi64(1023)));
+    k = _mm512_add_epi64(k, _mm512_sub_epi64(_mm512_maskz_srli_epi64(all, u, 52), _mm512_set1_epi64(1023)));
     __m512d m = _mm512_castsi512_pd(_mm512_or_si512(_mm512_and_si512(u, _mm512_set1_epi64(mantissa_bits)),
                                                     _mm512_set1_epi64(static_cast<std::int64_t>(one_bits))));
     const __mmask8 big = _mm512_cmp_pd_mask(m, set(sqrt2_cut), _CMP_GE_OQ);
