@@ -16,6 +16,18 @@ struct ServiceLevel::Impl {
     choice::NestedLogit model;
     Impl(routing::ZoneLosTable t, const scenario::ChoiceParams& p, std::vector<double> park)
         : table(std::move(t)), params(p), parking(std::move(park)), model(choice::mode_model(p)) {}
+    // The mode utilities of a tour from zone o to zone d by a person of `group` holding `tools`,
+    // leaving home in period p_out and the activity in p_back; the modes available both ways.
+    choice::Utilities utilities(core::Group group, core::Purpose purpose, std::uint8_t tools, std::uint32_t o,
+                                std::uint32_t d, int p_out, int p_back, std::uint8_t& available) const {
+        const choice::TourTraits who{group,
+                                     purpose,
+                                     (tools & population::tool_car) != 0,
+                                     (tools & population::tool_bike) != 0,
+                                     (tools & population::tool_pass) != 0,
+                                     d};
+        return choice::tour_utilities(params, parking, who, table.at(p_out, o, d), table.at(p_back, d, o), available);
+    }
 };
 
 ServiceLevel::ServiceLevel(const routing::RoutingContext& ctx, const scenario::Scenario& s,
@@ -38,15 +50,8 @@ void ServiceLevel::make_view() {
     m_view.period_s = impl->table.period_s;
     m_view.tour_logsum = [impl](core::Group group, core::Purpose purpose, std::uint8_t tools, std::uint32_t o,
                                 std::uint32_t d, int p_out, int p_back) {
-        const choice::TourTraits who{group,
-                                     purpose,
-                                     (tools & population::tool_car) != 0,
-                                     (tools & population::tool_bike) != 0,
-                                     (tools & population::tool_pass) != 0,
-                                     d};
         std::uint8_t available = 0;
-        const auto v = choice::tour_utilities(impl->params, impl->parking, who, impl->table.at(p_out, o, d),
-                                              impl->table.at(p_back, d, o), available);
+        const auto v = impl->utilities(group, purpose, tools, o, d, p_out, p_back, available);
         if (available == 0) return -std::numeric_limits<double>::infinity();
         return impl->model.logsum(v.data(), available);
     };
@@ -64,15 +69,8 @@ void ServiceLevel::make_view() {
         std::size_t used = 0;
         for (std::size_t i = 0; i < n; ++i) {
             const auto& a = asks[i];
-            const choice::TourTraits who{group,
-                                         purpose,
-                                         (tools & population::tool_car) != 0,
-                                         (tools & population::tool_bike) != 0,
-                                         (tools & population::tool_pass) != 0,
-                                         a.d};
             std::uint8_t available = 0;
-            const auto u = choice::tour_utilities(impl->params, impl->parking, who, impl->table.at(a.p_out, a.o, a.d),
-                                                  impl->table.at(a.p_back, a.d, a.o), available);
+            const auto u = impl->utilities(group, purpose, tools, a.o, a.d, a.p_out, a.p_back, available);
             out[i] = -std::numeric_limits<double>::infinity();
             if (available == 0) continue;
             for (std::size_t m = 0; m < core::mode_count; ++m) v[m * n + used] = u[m];
