@@ -197,16 +197,19 @@ std::vector<float> destination_row(const Draws& d, Purpose p, core::Group g, std
     std::vector<float> row(nz, -std::numeric_limits<float>::infinity());
     // The logsums of the zones with places, asked at once (ServiceView::logsums).
     thread_local std::vector<ServiceView::LogsumAsk> asks;
-    thread_local std::vector<double> logsums;
+    thread_local std::vector<double> sizes, logsums;
     asks.clear();
+    sizes.clear();
     for (std::size_t j = 0; j < nz; ++j)
-        if (size_of(d, p, j, !core::is_resident(g)) > 0)
+        if (const double size = size_of(d, p, j, !core::is_resident(g)); size > 0) {
             asks.push_back({home, static_cast<std::uint32_t>(j), d.dm->ref_out[pi], d.dm->ref_back[pi]});
+            sizes.push_back(size);
+        }
     logsums.resize(asks.size());
     d.view->logsums(g, p, tools, asks, logsums);
     for (std::size_t a = 0; a < asks.size(); ++a) {
         const std::size_t j = asks[a].d;
-        const double size = size_of(d, p, j, !core::is_resident(g));
+        const double size = sizes[a];
         const double ls = logsums[a];
         if (!std::isfinite(ls)) continue;
         double v = std::log(size) + k.logsum_coefficient[pi] * ls;
@@ -362,13 +365,10 @@ std::uint32_t choose_zone(const Draws& d, Purpose p, const std::vector<float>& r
             // Size x distance factor, both from their tables where tabulated (importance_factor's).
             // Without a distance term the factor is 1 (importance_factor's): the size alone, the
             // same weights without a call per zone (the study places' choices once a zone is full).
-            if (!factor && d.s.demand.destinations.distance_per_km[pi] == 0) {
-                for (std::size_t j = 0; j < nz; ++j)
-                    if (open(j)) w[j] = size[j] * 1.0;
-            } else {
-                for (std::size_t j = 0; j < nz; ++j)
-                    if (open(j)) w[j] = size[j] * (factor ? factor[j] : importance_factor(d, p, home, j));
-            }
+            const bool no_distance = d.s.demand.destinations.distance_per_km[pi] == 0;
+            for (std::size_t j = 0; j < nz; ++j)
+                if (open(j))
+                    w[j] = size[j] * (factor ? factor[j] : no_distance ? 1.0 : importance_factor(d, p, home, j));
             demand::sample_alternatives(w, sample_size, sample_rng, sample);
         }
         v.resize(sample.zone.size());

@@ -852,16 +852,8 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
         // adds the two nodes' labels entry by entry over their common ancestors and takes the
         // least sum, and x + y is y + x. So a tour's way back between the nodes of its way out
         // takes the way out's answer (its length, time times speed, as well): half the queries.
+        // (A tour's trips run home to its node and back: trip_origin_node, trip_dest_node.)
         const bool mirrored = !lengths && kept->source_side() != nullptr;
-        // Trip t's mirror (the other trip of its tour) runs between the same nodes the other way.
-        const auto mirror_of = [&](std::uint32_t t) {
-            const std::uint32_t u = t ^ 1u;
-            if (!mirrored || u >= trips) return invalid_index;
-            return trip_origin_node(pop, trip_person[u], u) == trip_dest_node(pop, trip_person[t], t) &&
-                           trip_dest_node(pop, trip_person[u], u) == trip_origin_node(pop, trip_person[t], t)
-                       ? u
-                       : invalid_index;
-        };
         // Each origin's destinations first, so that each query's target is fetched ahead
         // (CchLabelQuery::prefetch) while the ones before it run; a way back with a mirror is
         // answered with its way out (by the way out's origin).
@@ -873,7 +865,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
             a.clear();
             for (std::uint32_t x = first[origin]; x < first[origin + 1]; ++x) {
                 const std::uint32_t t = order[x];
-                if (t % 2 == 1 && mirror_of(t) != invalid_index) continue;
+                if (mirrored && t % 2 == 1) continue;  // answered with its way out, t - 1
                 d.push_back(trip_dest_node(pop, trip_person[t], t));
                 a.push_back(t);
             }
@@ -884,9 +876,7 @@ TripLos compute_trip_los(const RoutingContext& ctx, const population::Population
                 if (!(time_s < unreachable)) continue;
                 const double length_m = lengths ? q.sum() : time_s * speed;
                 los.available[t] |= put_street(t, mode, time_s, length_m);
-                if (t % 2 == 0)
-                    if (const std::uint32_t u = mirror_of(t); u != invalid_index)
-                        los.available[u] |= put_street(u, mode, time_s, length_m);
+                if (mirrored) los.available[t + 1] |= put_street(t + 1, mode, time_s, length_m);
             }
         });
         if (mode == Mode::car && keep_car_labels) {

@@ -697,21 +697,13 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
             // agents' grid the walk; benchmarks/RESULTS.md.)
             std::vector<std::uint32_t> twin;
             if (mode_labels.source_side() != nullptr) {
-                twin.assign(graph.arc_count(), invalid_index);
-                for (std::uint32_t a = 0; a < graph.arc_count(); ++a)
-                    for (auto b = graph.first_out[graph.head[a]]; b < graph.first_out[graph.head[a] + 1]; ++b)
-                        if (graph.head[b] == graph.tail[a] && graph.link[b] == graph.link[a]) twin[a] = b;
+                twin = twin_arcs(graph);
                 if (!metric.unpacks_mirrored(twin)) twin.clear();
             }
-            // Trip tk's mirror (its tour's other trip, between the same nodes the other way), or
-            // invalid_index.
-            const auto mirror_of = [&](std::uint32_t tk) {
-                const std::uint32_t u = tk ^ 1u;
-                if (twin.empty() || u >= trips || !street_trip(u, kind)) return invalid_index;
-                return trip_origin_node(pop, trip_person[u], u) == trip_dest_node(pop, trip_person[tk], tk) &&
-                               trip_dest_node(pop, trip_person[u], u) == trip_origin_node(pop, trip_person[tk], tk)
-                           ? u
-                           : invalid_index;
+            // Whether trip tk's tour has its two trips (home to its node and back: trip_origin_node,
+            // trip_dest_node) traced as one, by the way out.
+            const auto mirrored = [&](std::uint32_t tk) {
+                return !twin.empty() && street_trip(tk & ~1u, kind) && street_trip(tk | 1u, kind);
             };
             // Per thread: a path's arcs (and its reverse), and the origin's trips and destinations
             // (listed first, so that each query's target is fetched ahead while the ones before it
@@ -729,7 +721,7 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                 l.trips.clear();
                 l.dests.clear();
                 street_trips(origin, kind, [&](std::uint32_t tk) {
-                    if (tk % 2 == 1 && mirror_of(tk) != invalid_index) return;  // traced with its way out
+                    if (tk % 2 == 1 && mirrored(tk)) return;  // traced with its way out
                     l.trips.push_back(tk);
                     l.dests.push_back(trip_dest_node(pop, trip_person[tk], tk));
                 });
@@ -739,12 +731,11 @@ void trace_walk_bike_legs(const RoutingContext& ctx, const population::Populatio
                     l.arcs.clear();
                     if (q.to(l.dests[k]) < unbounded) q.path(l.arcs);
                     visit_legs(tk, l.arcs);
-                    if (tk % 2 == 0)
-                        if (const std::uint32_t u = mirror_of(tk); u != invalid_index) {
-                            l.back.clear();
-                            for (std::size_t i = l.arcs.size(); i-- > 0;) l.back.push_back(twin[l.arcs[i]]);
-                            visit_legs(u, l.back);
-                        }
+                    if (tk % 2 == 0 && mirrored(tk)) {
+                        l.back.clear();
+                        for (std::size_t i = l.arcs.size(); i-- > 0;) l.back.push_back(twin[l.arcs[i]]);
+                        visit_legs(tk + 1, l.back);
+                    }
                 }
             });
             storage = mode_labels.take_storage();

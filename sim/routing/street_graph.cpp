@@ -76,4 +76,12 @@ double most_seconds_per_metre(const StreetGraph& g, const double* arc_time_s) {
     return k;
 }
 
+std::vector<std::uint32_t> twin_arcs(const StreetGraph& g) {
+    std::vector<std::uint32_t> twin(g.arc_count(), core::invalid_index);
+    for (std::uint32_t a = 0; a < g.arc_count(); ++a)
+        for (auto b = g.first_out[g.head[a]]; b < g.first_out[g.head[a] + 1]; ++b)
+            if (g.head[b] == g.tail[a] && g.link[b] == g.link[a]) twin[a] = b;
+    return twin;
+}
+
 }  // namespace flemsim::routing

@@ -31,6 +31,10 @@ StreetGraph make_graph(std::size_t node_count, const std::vector<std::uint32_t>&
                        const std::vector<std::uint32_t>& head, const std::vector<double>& time_s,
                        const std::vector<double>& length_m, const std::vector<std::uint32_t>& link);
 
+// Per arc, its twin: the arc of the same link the other way (between the same nodes), or
+// core::invalid_index where the link runs one way only.
+std::vector<std::uint32_t> twin_arcs(const StreetGraph& g);
+
 // The most seconds any arc takes per metre of its length (with `arc_time_s`, in the graph's arc
 // numbering, instead of its times when given): a path of L metres takes at most L times this, a
 // bound for searches that need only paths up to a length. Infinite where an arc takes time

@@ -1545,14 +1545,7 @@ TEST_CASE(
             }
         const auto n = static_cast<std::uint32_t>(r.graph.node_count());
         const StreetGraph g = routing::make_graph(n, tail, head, time, length, link);
-        const auto twins = [&](const StreetGraph& h) {
-            std::vector<std::uint32_t> twin(h.arc_count(), core::invalid_index);
-            for (std::uint32_t a = 0; a < h.arc_count(); ++a)
-                for (auto b = h.first_out[h.head[a]]; b < h.first_out[h.head[a] + 1]; ++b)
-                    if (h.head[b] == h.tail[a] && h.link[b] == h.link[a]) twin[a] = b;
-            return twin;
-        };
-        const auto twin = twins(g);
+        const auto twin = routing::twin_arcs(g);
         const Cch cch(g, r.x, r.y);
         const CchMetric metric(cch, g.time_s);
         REQUIRE(CchLabels::symmetric(metric));
@@ -1560,7 +1553,7 @@ TEST_CASE(
         {
             const Cch one_way(r.graph, r.x, r.y);
             const CchMetric m(one_way, r.graph.time_s);
-            CHECK_FALSE(m.unpacks_mirrored(twins(r.graph)));
+            CHECK_FALSE(m.unpacks_mirrored(routing::twin_arcs(r.graph)));
         }
         if (!metric.unpacks_mirrored(twin)) continue;
         ++mirrored_graphs;
