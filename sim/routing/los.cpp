@@ -1050,10 +1050,11 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
         if (prunes(i)) m->prune_for_queries(&prune_scratch);
     };
     // Two hours' metrics made side by side, each on one thread (an arena of one): a customization
-    // on two threads leaves one idle in its top levels (on the 100,000-node grid 0.37 s on one
-    // thread, 0.25 s on two), so two at once on one thread each take less time than one after
-    // the other on both. `beside` runs with them. Neither makes a query graph (one is made at a
-    // time). The metrics are those made on any number of threads.
+    // on two threads leaves one idle in its top levels (bench_cch on the 100,000-node grid: 374-426
+    // ms on one thread, 249-313 ms and about 0.5 CPU-seconds on two), so two at once on one thread
+    // each take less time than one after the other on both. `beside` runs with them. Neither
+    // makes a query graph (one is made at a time). The metrics are those made on any number of
+    // threads.
     tbb::task_arena one_thread[2]{tbb::task_arena(1), tbb::task_arena(1)};
     const auto prepare_two = [&](std::size_t a, std::size_t b, const auto& beside) {
         tbb::parallel_invoke([&] { one_thread[0].execute([&] { prepare(a); }); },
