@@ -281,8 +281,7 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
         // The mobsim is isolated: a thread waiting in one of its phases takes only the mobsim's
         // tasks, never a tracing task (a block of label queries), whose end the mobsim's next
         // second would wait for; the tracing's threads still take the mobsim's (on a million
-        // agents' day the mobsim's step was shorter in 7 of 10 alternated pairs, its median 17.2
-        // against 18.1 s on 2 cores: benchmarks/RESULTS.md).
+        // agents' day the mobsim's step 14.2-19.1 s against 17.7-20.1 s, benchmarks/RESULTS.md).
         std::optional<mobsim::WalkBikePaths> traced;
         if (it + 1 == s.max_iterations) {
             tbb::parallel_invoke(
