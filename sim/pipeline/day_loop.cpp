@@ -2,7 +2,6 @@
 
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_invoke.h>
-#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <array>
@@ -278,15 +277,10 @@ LoopResult run_day_loop(const scenario::Params& params, routing::RoutingContext&
         // link phases short at night): the tracing's tasks take that time. Neither reads what the
         // other writes, so the results are those of one after the other. A day found to be the
         // last only after it was played (converged) traces them afterwards, without labels.
-        // The mobsim is isolated: a thread waiting in one of its phases takes only the mobsim's
-        // tasks, never a tracing task (a block of label queries), whose end the mobsim's next
-        // second would wait for; the tracing's threads still take the mobsim's (on a million
-        // agents' day the mobsim's step 14.2-19.1 s against 17.7-20.1 s, benchmarks/RESULTS.md).
         std::optional<mobsim::WalkBikePaths> traced;
         if (it + 1 == s.max_iterations) {
-            tbb::parallel_invoke(
-                [&] { tbb::this_task_arena::isolate([&] { out.day = mobsim::simulate_day(mctx, plan); }); },
-                [&] { traced = mobsim::trace_walk_bike_paths(mctx, plan); });
+            tbb::parallel_invoke([&] { out.day = mobsim::simulate_day(mctx, plan); },
+                                 [&] { traced = mobsim::trace_walk_bike_paths(mctx, plan); });
         } else {
             out.day = mobsim::simulate_day(mctx, plan);
         }
