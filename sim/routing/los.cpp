@@ -1197,13 +1197,14 @@ CarAnswers CarHourMetrics::answer(std::span<const CarQuery> queries, bool arcs, 
         // (two_ahead), the next two hours' metrics are made together, side by side; when the next
         // one is made already (with this one), this hour's answers go alone, so that the two after
         // it are made together in turn.
-        if (two_ahead(i, i + 2) && prepared[i + 1])
-            answer_hour();
-        else if (two_ahead(i, i + 2) && !prunes(i + 1))
-            prepare_two(i + 1, i + 2, answer_hour);
-        else if (two_ahead(i, i + 2))
-            tbb::parallel_invoke([&] { prepare(i + 1); }, [&] { prepare(i + 2); }, answer_hour);
-        else if (i + 1 < busy.size())
+        if (two_ahead(i, i + 2)) {
+            if (prepared[i + 1])
+                answer_hour();
+            else if (prunes(i + 1))  // its query graph on both threads (one is made at a time)
+                tbb::parallel_invoke([&] { prepare(i + 1); }, [&] { prepare(i + 2); }, answer_hour);
+            else
+                prepare_two(i + 1, i + 2, answer_hour);
+        } else if (i + 1 < busy.size())
             tbb::parallel_invoke([&] { prepare(i + 1); }, answer_hour);
         else
             answer_hour();
