@@ -101,7 +101,7 @@ struct Scratch : RoutingScratch {
     }
 };
 
-void push_leg(RouteLegs& legs, LegKind kind, std::uint32_t line, std::uint32_t trip, std::uint32_t from_stop,
+void push_leg(RouteLegs& legs, RouteLegKind kind, std::uint32_t line, std::uint32_t trip, std::uint32_t from_stop,
               std::uint32_t to_stop, std::int32_t depart_s, std::int32_t arrive_s, std::int32_t walk_s,
               std::int32_t wait_s) {
     legs.kind.push_back(kind);
@@ -127,8 +127,8 @@ std::int32_t leaving_s(const Journey& j, std::int32_t access_s) {
 void journey_legs(const Schedule& sc, const Journey& j, std::int32_t access_s, std::int32_t egress_s, RouteLegs& legs) {
     const Ride& first = j.rides.front();
     const std::int32_t leave = leaving_s(j, access_s);
-    push_leg(legs, LegKind::walk, invalid_index, invalid_index, invalid_index, sc.stop_at(first.trip, first.board_pos),
-             leave, leave + access_s, access_s, 0);
+    push_leg(legs, RouteLegKind::walk, invalid_index, invalid_index, invalid_index,
+             sc.stop_at(first.trip, first.board_pos), leave, leave + access_s, access_s, 0);
     std::int32_t ready = leave + access_s;  // at the boarding stop
     for (std::size_t k = 0; k < j.rides.size(); ++k) {
         const Ride& r = j.rides[k];
@@ -138,18 +138,19 @@ void journey_legs(const Schedule& sc, const Journey& j, std::int32_t access_s, s
             const std::int32_t walk = k - 1 < j.transfer_walk_s.size() ? j.transfer_walk_s[k - 1] : 0;
             const std::uint32_t at = sc.stop_at(prev.trip, prev.alight_pos);
             if (at != from)
-                push_leg(legs, LegKind::walk, invalid_index, invalid_index, at, from, prev.alight_s,
+                push_leg(legs, RouteLegKind::walk, invalid_index, invalid_index, at, from, prev.alight_s,
                          prev.alight_s + walk, walk, 0);
             ready = prev.alight_s + walk;
         } else if (k > 0) {
             ready = r.board_s;  // on board while the vehicle turns
         }
-        push_leg(legs, r.seated ? LegKind::seated : LegKind::ride, sc.trip_line(r.trip), sc.trip_source[r.trip], from,
-                 sc.stop_at(r.trip, r.alight_pos), r.board_s, r.alight_s, 0, std::max(0, r.board_s - ready));
+        push_leg(legs, r.seated ? RouteLegKind::seated : RouteLegKind::ride, sc.trip_line(r.trip),
+                 sc.trip_source[r.trip], from, sc.stop_at(r.trip, r.alight_pos), r.board_s, r.alight_s, 0,
+                 std::max(0, r.board_s - ready));
     }
     const Ride& last = j.rides.back();
-    push_leg(legs, LegKind::walk, invalid_index, invalid_index, sc.stop_at(last.trip, last.alight_pos), invalid_index,
-             last.alight_s, last.alight_s + egress_s, egress_s, 0);
+    push_leg(legs, RouteLegKind::walk, invalid_index, invalid_index, sc.stop_at(last.trip, last.alight_pos),
+             invalid_index, last.alight_s, last.alight_s + egress_s, egress_s, 0);
 }
 
 // Lines and stops of the rides, as the answers' lines and stops columns list them.
@@ -198,17 +199,17 @@ double median_of(std::vector<double>& v) {
 
 }  // namespace
 
-const char* leg_kind_name(LegKind k) {
+const char* leg_kind_name(RouteLegKind k) {
     switch (k) {
-        case LegKind::walk:
+        case RouteLegKind::walk:
             return "walk";
-        case LegKind::bike:
+        case RouteLegKind::bike:
             return "bike";
-        case LegKind::car:
+        case RouteLegKind::car:
             return "car";
-        case LegKind::ride:
+        case RouteLegKind::ride:
             return "ride";
-        case LegKind::seated:
+        case RouteLegKind::seated:
             return "seated";
     }
     return "?";
@@ -522,11 +523,11 @@ RouteAnswers answer_route_queries(const RoutingContext& ctx, const std::vector<R
                     a.arrive_s = q.departure_s + static_cast<std::int32_t>(std::lround(a.time_s));
                     a.first_leg = static_cast<std::uint32_t>(s.legs.size());
                     a.leg_count = 1;
-                    const auto kind = q.mode == Mode::walk   ? LegKind::walk
-                                      : q.mode == Mode::bike ? LegKind::bike
-                                                             : LegKind::car;
+                    const auto kind = q.mode == Mode::walk   ? RouteLegKind::walk
+                                      : q.mode == Mode::bike ? RouteLegKind::bike
+                                                             : RouteLegKind::car;
                     push_leg(s.legs, kind, invalid_index, invalid_index, invalid_index, invalid_index, a.depart_s,
-                             a.arrive_s, kind == LegKind::walk ? a.arrive_s - a.depart_s : 0, 0);
+                             a.arrive_s, kind == RouteLegKind::walk ? a.arrive_s - a.depart_s : 0, 0);
                 }
             }
         });

@@ -60,13 +60,15 @@ struct RouteAnswer {
 
 // A leg: a walk (to the first stop, between stops, from the last stop), a ride on a trip, a
 // ride continued seated on the block's next trip, or the whole of a walk, bike or car answer.
-enum class LegKind : std::uint8_t { walk = 0, bike = 1, car = 2, ride = 3, seated = 4 };
-const char* leg_kind_name(LegKind k);
+// (Not routes.hpp's LegKind, the trip routes' own: one name for two enums broke the one
+// definition rule, which GCC's link-time check reports.)
+enum class RouteLegKind : std::uint8_t { walk = 0, bike = 1, car = 2, ride = 3, seated = 4 };
+const char* leg_kind_name(RouteLegKind k);
 
 // Legs as columns. Stops, lines and trips are network indices; invalid_index where a leg has
 // none (a walk has no line; the access walk no from_stop; a headway departure no trip).
 struct RouteLegs {
-    std::vector<LegKind> kind;
+    std::vector<RouteLegKind> kind;
     std::vector<std::uint32_t> line, trip, from_stop, to_stop;
     std::vector<std::int32_t> depart_s, arrive_s;
     std::vector<std::int32_t> walk_s;  // walking seconds of a walk leg (0 for others)

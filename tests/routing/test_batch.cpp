@@ -84,13 +84,13 @@ TEST_CASE("batch route queries on the tiny network") {
     const auto& L = answers.legs;
     const auto st_west = net.find_stop("st_west"), st_city = net.find_stop("st_city");
     const std::uint32_t l0 = a[3].first_leg;
-    CHECK(L.kind[l0] == routing::LegKind::walk);
+    CHECK(L.kind[l0] == routing::RouteLegKind::walk);
     CHECK(L.from_stop[l0] == core::invalid_index);
     CHECK(L.to_stop[l0] == st_west);
     CHECK(L.depart_s[l0] == 8 * 3600 + 446);
     CHECK(L.arrive_s[l0] == 8 * 3600 + 600);
     CHECK(L.walk_s[l0] == 154);
-    CHECK(L.kind[l0 + 1] == routing::LegKind::ride);
+    CHECK(L.kind[l0 + 1] == routing::RouteLegKind::ride);
     CHECK(L.line[l0 + 1] == net.find_line("r1"));
     CHECK(L.trip[l0 + 1] == core::invalid_index);  // a headway departure, not a network trip
     CHECK(L.from_stop[l0 + 1] == st_west);
@@ -98,7 +98,7 @@ TEST_CASE("batch route queries on the tiny network") {
     CHECK(L.to_stop[l0 + 1] == st_city);
     CHECK(L.arrive_s[l0 + 1] == 8 * 3600 + 16 * 60 + 30);
     CHECK(L.wait_s[l0 + 1] == 0);
-    CHECK(L.kind[l0 + 2] == routing::LegKind::walk);
+    CHECK(L.kind[l0 + 2] == routing::RouteLegKind::walk);
     CHECK(L.from_stop[l0 + 2] == st_city);
     CHECK(L.to_stop[l0 + 2] == core::invalid_index);
     CHECK(L.arrive_s[l0 + 2] == a[3].arrive_s);
