@@ -14,11 +14,22 @@ using namespace flemsim;
 using report::CountKind;
 
 namespace {
+// The test's files, in a folder of the process's own, removed when the tests end (each run used
+// to leave one behind in the system's temporary folder).
+struct CountFiles {
+    std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("flemsim-test-counts-" + std::to_string(getpid()));
+    ~CountFiles() {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+};
+const CountFiles files;
+
 std::filesystem::path write(const std::string& name, const std::string& text) {
-    const auto dir = std::filesystem::temp_directory_path() / ("flemsim-test-counts-" + std::to_string(getpid()));
-    std::filesystem::create_directories(dir);
-    std::ofstream(dir / name) << text;
-    return dir / name;
+    std::filesystem::create_directories(files.dir);
+    std::ofstream(files.dir / name) << text;
+    return files.dir / name;
 }
 
 std::string error_of(const std::filesystem::path& p) {
