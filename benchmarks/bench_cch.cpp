@@ -298,9 +298,9 @@ int main(int argc, char** argv) {
     // path's cost is then an exact sum there too, so the hierarchy's costs must equal Dijkstra's to
     // the bit. On the weights as given they may differ by up to half a grid step an arc, more than
     // any fixed relative tolerance allows on long paths of a large grid.
-    routing::StreetGraph on_grid = graph;
-    for (auto& w : on_grid.time_s) w = routing::on_grid(w, metric.quantum());
-    routing::ShortestPathTree tree(on_grid);
+    routing::StreetGraph grid_graph = graph;
+    for (auto& w : grid_graph.time_s) w = routing::on_grid(w, metric.quantum());
+    routing::ShortestPathTree tree(grid_graph);
     double phast_ms = 0, dijkstra_ms = 0;
     std::size_t mismatches = 0;
     for (int s = 0; s < sources; ++s) {

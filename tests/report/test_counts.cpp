@@ -19,6 +19,7 @@ namespace {
 struct CountFiles {
     std::filesystem::path dir =
         std::filesystem::temp_directory_path() / ("flemsim-test-counts-" + std::to_string(getpid()));
+    CountFiles() { std::filesystem::create_directories(dir); }
     ~CountFiles() {
         std::error_code ec;
         std::filesystem::remove_all(dir, ec);
@@ -27,7 +28,6 @@ struct CountFiles {
 const CountFiles files;
 
 std::filesystem::path write(const std::string& name, const std::string& text) {
-    std::filesystem::create_directories(files.dir);
     std::ofstream(files.dir / name) << text;
     return files.dir / name;
 }
