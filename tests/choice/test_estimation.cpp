@@ -1,7 +1,6 @@
 #include <doctest/doctest.h>
 #include <tbb/global_control.h>
 
-#include <unistd.h>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "sim/choice/survey.hpp"
 #include "sim/choice/utility_terms.hpp"
 #include "sim/core/error.hpp"
+#include "tests/scratch.hpp"
 
 using namespace flemsim;
 
@@ -194,7 +194,7 @@ TEST_CASE("estimation recovers a known nested logit from 20,000 simulated record
 }
 
 TEST_CASE("survey tables: read back, and errors at file:line:column") {
-    const auto dir = std::filesystem::temp_directory_path() / ("flemsim-survey-" + std::to_string(::getpid()));
+    const auto dir = flemsim::test::scratch("survey");
     std::filesystem::create_directories(dir);
     const auto write = [&](const std::string& name, const std::string& text) {
         std::ofstream(dir / name) << text;

@@ -10,12 +10,13 @@
 #include "sim/core/rng.hpp"
 #include "sim/core/sha256.hpp"
 #include "sim/core/text.hpp"
+#include "tests/scratch.hpp"
 
 using namespace flemsim::core;
 
 namespace {
 std::filesystem::path temp_file(const std::string& name, const std::string& text) {
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-core";
+    const auto dir = flemsim::test::scratch("core");
     std::filesystem::create_directories(dir);
     const auto p = dir / name;
     std::ofstream(p) << text;
@@ -162,7 +163,7 @@ TEST_CASE("JSON writer") {
 }
 
 TEST_CASE("atomic files leave either the complete file or nothing") {
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-atomic";
+    const auto dir = flemsim::test::scratch("atomic");
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     const auto p = dir / "out.json";

@@ -46,6 +46,7 @@
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/run.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "tests/scratch.hpp"
 
 using namespace flemsim;
 
@@ -181,7 +182,7 @@ std::string run_digest(const std::filesystem::path& scenario_file, const std::ve
     scenario::LoadOptions lo;
     lo.overrides = sets;
     const auto s = scenario::load_scenario(scenario_file, lo);
-    const auto out = std::filesystem::temp_directory_path() / "flemsim-test-golden" / (tag + std::to_string(threads));
+    const auto out = flemsim::test::scratch("golden") / (tag + std::to_string(threads));
     std::filesystem::remove_all(out);
     pipeline::RunOptions o;
     o.output_dir = out;

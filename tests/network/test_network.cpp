@@ -8,6 +8,7 @@
 #include "sim/network/check.hpp"
 #include "sim/network/network.hpp"
 #include "sim/network/write.hpp"
+#include "tests/scratch.hpp"
 
 #include <fmt/format.h>
 
@@ -25,7 +26,7 @@ std::string read(const std::filesystem::path& p) {
 
 // A copy of the tiny network with `file` replaced by `text`.
 std::filesystem::path broken(const std::string& case_name, const std::string& file, const std::string& text) {
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-network" / case_name;
+    const auto dir = flemsim::test::scratch("network") / case_name;
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     for (const auto& e : std::filesystem::directory_iterator(tiny))
@@ -166,7 +167,7 @@ TEST_CASE("a line serving a stop on a node without links is refused at its row")
 
 TEST_CASE("a written network loads back the same") {
     const auto net = network::load_network(tiny);
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-network" / "written";
+    const auto dir = flemsim::test::scratch("network") / "written";
     std::filesystem::remove_all(dir);
     network::write_network(net, dir);
     const auto again = network::load_network(dir);
@@ -247,7 +248,7 @@ TEST_CASE("timetable trips, parking and transfer rules load") {
     CHECK(net.file_hashes.size() == 12);
 
     SUBCASE("written and loaded back exactly") {
-        const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-network" / "timetable-written";
+        const auto dir = flemsim::test::scratch("network") / "timetable-written";
         network::write_network(net, dir);
         const auto again = network::load_network(dir);
         CHECK(again.stop_bike_parking == net.stop_bike_parking);
@@ -275,7 +276,7 @@ TEST_CASE("timetable trips, parking and transfer rules load") {
         CHECK(tiny_net.trip_count() == 0);
         CHECK(tiny_net.trip_first_time == std::vector<std::uint32_t>{0});
         CHECK(tiny_net.rule_count() == 0);
-        const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-network" / "plain-written";
+        const auto dir = flemsim::test::scratch("network") / "plain-written";
         network::write_network(tiny_net, dir);
         CHECK(read(dir / "stops.csv").starts_with("id,name,node\n"));
         CHECK(!std::filesystem::exists(dir / "trips.csv"));
@@ -477,7 +478,7 @@ TEST_CASE("a network whose coordinates state a CRS converts through PROJ") {
     CHECK(ground == doctest::Approx(5000.0).epsilon(0.0001));
 
     SUBCASE("written and read back with its CRS") {
-        const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-network" / "sweref-written";
+        const auto dir = flemsim::test::scratch("network") / "sweref-written";
         std::filesystem::remove_all(dir);
         network::write_network(net, dir);
         CHECK(read(dir / "network.yaml").find("crs: \"EPSG:3006\"") != std::string::npos);

@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 #include <hdf5.h>
 #include <tbb/task_arena.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -23,6 +22,7 @@
 #include "sim/network/network.hpp"
 #include "sim/output/exports.hpp"
 #include "sim/output/trip_log.hpp"
+#include "tests/scratch.hpp"
 
 namespace fs = std::filesystem;
 using flemsim::core::InputError;
@@ -40,8 +40,7 @@ namespace {
 // A fresh folder per test case, removed afterwards.
 class ScratchDir {
 public:
-    explicit ScratchDir(const std::string& name)
-        : m_path(fs::temp_directory_path() / ("flemsim_test_output_" + std::to_string(::getpid()) + "_" + name)) {
+    explicit ScratchDir(const std::string& name) : m_path(flemsim::test::scratch("output-" + name)) {
         fs::remove_all(m_path);
         fs::create_directories(m_path);
     }

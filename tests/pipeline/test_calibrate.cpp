@@ -9,6 +9,7 @@
 
 #include "sim/pipeline/calibrate.hpp"
 #include "sim/pipeline/run.hpp"
+#include "tests/scratch.hpp"
 
 using namespace flemsim;
 
@@ -22,7 +23,7 @@ TEST_CASE("calibration recovers the shares of known constants") {
     const auto reference = pipeline::run(scenario::load_scenario(tiny, lo), ro);
     std::array<double, 4> target{};
     for (std::size_t m = 0; m < 4; ++m) target[m] = reference.split.overall.share(static_cast<core::Mode>(m));
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-calibrate";
+    const auto dir = flemsim::test::scratch("calibrate");
     std::filesystem::create_directories(dir);
     char buf[512];
     std::snprintf(
@@ -46,7 +47,7 @@ TEST_CASE("calibration recovers the shares of known constants") {
 }
 
 TEST_CASE("calibration needs targets that add up to one") {
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-calibrate";
+    const auto dir = flemsim::test::scratch("calibrate");
     std::filesystem::create_directories(dir);
     const auto tiny = std::filesystem::path(FLEMSIM_TEST_DATA) / "tiny.yaml";
     std::ofstream(dir / "bad.yaml") << "extends: " << tiny.string()
@@ -59,7 +60,7 @@ TEST_CASE("calibration needs targets that add up to one") {
 
 TEST_CASE("calibration by distance band reaches the shares of known band constants, cell by cell") {
     const auto tiny = std::filesystem::path(FLEMSIM_TEST_DATA) / "tiny.yaml";
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-calibrate-bands";
+    const auto dir = flemsim::test::scratch("calibrate-bands");
     std::filesystem::create_directories(dir);
     // The reference: constants by band (under 5 km, 5 km and more) that move transit against car
     // one way in the first band and the other way in the second.
@@ -121,7 +122,7 @@ TEST_CASE("calibration by distance band reaches the shares of known band constan
 
 TEST_CASE("targets by distance band must have a value per band and add up to one in each") {
     const auto tiny = std::filesystem::path(FLEMSIM_TEST_DATA) / "tiny.yaml";
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-calibrate-bands";
+    const auto dir = flemsim::test::scratch("calibrate-bands");
     std::filesystem::create_directories(dir);
     std::ofstream(dir / "short.yaml") << "extends: " << tiny.string()
                                       << "\ncalibration:\n  by_distance_band:\n    bands_km: [1, 3]\n"

@@ -1,7 +1,5 @@
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +7,7 @@
 #include "../choice/identical_tours.hpp"
 #include "sim/pipeline/elasticities.hpp"
 #include "sim/routing/los.hpp"
+#include "tests/scratch.hpp"
 
 using namespace flemsim;
 using core::Mode;
@@ -275,7 +274,7 @@ TEST_CASE("elasticities of the tiny scenario: signs, bands, and the same at any 
 }
 
 TEST_CASE("elasticity bands are checked where the scenario states them") {
-    const auto dir = std::filesystem::temp_directory_path() / ("flemsim-test-elasticities-" + std::to_string(getpid()));
+    const auto dir = flemsim::test::scratch("elasticities");
     std::filesystem::create_directories(dir);
     const auto tiny = std::filesystem::path(FLEMSIM_TEST_DATA) / "tiny.yaml";
     const auto write = [&](const std::string& name, const std::string& body) {

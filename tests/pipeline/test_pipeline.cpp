@@ -6,6 +6,7 @@
 #include "sim/output/trip_log.hpp"
 #include "sim/pipeline/run.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "tests/scratch.hpp"
 
 using namespace flemsim;
 
@@ -13,7 +14,7 @@ namespace {
 const std::filesystem::path data = FLEMSIM_TEST_DATA;
 
 std::filesystem::path fresh_dir(const std::string& name) {
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-pipeline" / name;
+    const auto dir = flemsim::test::scratch("pipeline") / name;
     std::filesystem::remove_all(dir);
     return dir;
 }

@@ -7,6 +7,7 @@
 #include "sim/pipeline/run.hpp"
 #include "sim/pipeline/scenario_init.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "tests/scratch.hpp"
 
 using namespace flemsim;
 
@@ -71,7 +72,7 @@ TEST_CASE("scenario init: land use from a file, from the network, by default; ga
     net.zone_land_use.clear();
     o.network_reference = std::filesystem::absolute(data / "tiny");
     const auto text = pipeline::scenario_init_text(net, o, report);
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-scenario-init";
+    const auto dir = flemsim::test::scratch("scenario-init");
     std::filesystem::create_directories(dir);
     const auto file = dir / "tiny-init.yaml";
     std::ofstream(file) << text;

@@ -2,7 +2,6 @@
 // scenario's network, checked against the batch router's answers for the same points.
 #include <doctest/doctest.h>
 #include <tbb/global_control.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -22,6 +21,7 @@
 #include "sim/routing/batch.hpp"
 #include "sim/scenario/params.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "tests/scratch.hpp"
 
 using namespace flemsim;
 using choice::LosField;
@@ -55,8 +55,7 @@ routing::RouteAnswer answer(const Tiny& t, const std::string& from, const std::s
 }
 
 struct Files {
-    std::filesystem::path dir =
-        std::filesystem::temp_directory_path() / ("flemsim-survey-los-" + std::to_string(::getpid()));
+    std::filesystem::path dir = flemsim::test::scratch("survey-los");
     Files() { std::filesystem::create_directories(dir); }
     ~Files() { std::filesystem::remove_all(dir); }
     std::filesystem::path write(const std::string& name, const std::string& text) const {

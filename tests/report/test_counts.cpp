@@ -2,28 +2,21 @@
 // and the matching of links, directions, hours and stops.
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 
 #include "sim/report/counts.hpp"
+#include "tests/scratch.hpp"
 
 using namespace flemsim;
 using report::CountKind;
 
 namespace {
-// The test's files, in a folder of the process's own, removed when the tests end (each run used
-// to leave one behind in the system's temporary folder).
+// The test's files, in the test process's own folder (tests/scratch.hpp).
 struct CountFiles {
-    std::filesystem::path dir =
-        std::filesystem::temp_directory_path() / ("flemsim-test-counts-" + std::to_string(getpid()));
+    std::filesystem::path dir = flemsim::test::scratch("counts");
     CountFiles() { std::filesystem::create_directories(dir); }
-    ~CountFiles() {
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-    }
 };
 const CountFiles files;
 

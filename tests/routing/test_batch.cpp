@@ -12,6 +12,7 @@
 #include "sim/network/network.hpp"
 #include "sim/routing/batch.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "tests/scratch.hpp"
 #include "tests/shared_data.hpp"
 
 using namespace flemsim;
@@ -39,7 +40,7 @@ TEST_CASE("batch route queries on the tiny network") {
     const auto [a1_lat, a1_lon] = at("a1");
     const auto [a4_lat, a4_lon] = at("a4");
     const auto [gw_lat, gw_lon] = at("gw");
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-batch";
+    const auto dir = flemsim::test::scratch("batch");
     std::filesystem::create_directories(dir);
     {
         std::ofstream q(dir / "q.csv");
@@ -163,7 +164,7 @@ TEST_CASE("a car query after a transit query of the same origin at midnight is s
     const auto [a1_lat, a1_lon] = rig.at("a1");
     const auto [gw_lat, gw_lon] = rig.at("gw");
     const auto [a4_lat, a4_lon] = rig.at("a4");
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-batch-keys";
+    const auto dir = flemsim::test::scratch("batch-keys");
     std::filesystem::create_directories(dir);
     const auto write = [&](const char* name, bool with_transit) {
         std::ofstream q(dir / name);
@@ -218,7 +219,7 @@ TEST_CASE("route queries far from the network are not found, with the reason") {
     wider.max_snap_m = 2000;
     CHECK(routing::answer_route_queries(ctx, q, wider).rows[1].found);
 
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-batch";
+    const auto dir = flemsim::test::scratch("batch");
     std::filesystem::create_directories(dir);
     routing::write_route_answers(dir / "far.csv", q, answers);
     std::ifstream in(dir / "far.csv");
@@ -324,7 +325,7 @@ TEST_CASE("route profiles over a departure window list every journey leaving in 
         CHECK(serial.legs.depart_s == answers.legs.depart_s);
     }
 
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-batch";
+    const auto dir = flemsim::test::scratch("batch");
     std::filesystem::create_directories(dir);
     routing::write_route_answers(dir / "profile.csv", q, answers);
     routing::write_route_legs(dir / "profile.legs.csv", q, answers, net);

@@ -12,6 +12,7 @@
 #include "sim/network/network.hpp"
 #include "sim/network/patch.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "tests/scratch.hpp"
 
 using namespace flemsim;
 
@@ -19,7 +20,7 @@ namespace {
 const std::filesystem::path tiny = std::filesystem::path(FLEMSIM_TEST_DATA) / "tiny.yaml";
 
 std::filesystem::path dir() {
-    return std::filesystem::temp_directory_path() / "flemsim-test-packages";
+    return flemsim::test::scratch("packages");
 }
 
 std::filesystem::path write(const std::string& name, const std::string& text) {

@@ -6,6 +6,7 @@
 
 #include "sim/scenario/params.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "tests/scratch.hpp"
 
 using namespace flemsim;
 using scenario::load_scenario;
@@ -14,7 +15,7 @@ namespace {
 const std::filesystem::path tiny = std::filesystem::path(FLEMSIM_TEST_DATA) / "tiny.yaml";
 
 std::filesystem::path write(const std::string& name, const std::string& text) {
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-scenario";
+    const auto dir = flemsim::test::scratch("scenario");
     std::filesystem::create_directories(dir);
     std::ofstream(dir / name) << text;
     return dir / name;

@@ -21,6 +21,7 @@
 #include "sim/network/import/osm_import.hpp"
 #include "sim/network/import/zones.hpp"
 #include "sim/network/write.hpp"
+#include "tests/scratch.hpp"
 #include "tests/shared_data.hpp"
 
 using namespace flemsim;
@@ -102,7 +103,7 @@ std::string read(const std::filesystem::path& p) {
 
 // A copy of feed `from` in a fresh temporary folder.
 std::filesystem::path copy_feed(const std::string& case_name, const std::string& from = "bus_line") {
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-gtfs" / case_name;
+    const auto dir = flemsim::test::scratch("gtfs") / case_name;
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     for (const auto& e : std::filesystem::directory_iterator(gtfs_data / from))
@@ -591,7 +592,7 @@ TEST_CASE("gtfs import: trips with another stop sequence form another line") {
 }
 
 TEST_CASE("gtfs import: a zipped feed gives the same network as the folder") {
-    const auto tmp = std::filesystem::temp_directory_path() / "flemsim-test-gtfs";
+    const auto tmp = flemsim::test::scratch("gtfs");
     std::filesystem::create_directories(tmp);
     const auto folder = run(gtfs_data / "bus_line", "2024-04-08");
     SUBCASE("tables at the top of the archive") {
@@ -675,7 +676,7 @@ TEST_CASE("gtfs import: the day's timetable, the day before's late trips, blocks
     CHECK(net.rule_min_s == std::vector<std::int32_t>{120, 300, 300, 0, 0});
 
     SUBCASE("written, loaded back and checked like any network") {
-        const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-gtfs" / "timetable-network";
+        const auto dir = flemsim::test::scratch("gtfs") / "timetable-network";
         network::write_network(net, dir);
         const auto again = network::load_network(dir);
         CHECK(again.trip_ids == net.trip_ids);
@@ -801,7 +802,7 @@ Built build_real(const std::filesystem::path& osm, const std::vector<std::filesy
     }
     std::vector<std::string> notes;
     network::import::add_zones(b.net, network::import::grid_zones(b.net, 500), notes);
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-gtfs" / name;
+    const auto dir = flemsim::test::scratch("gtfs") / name;
     network::write_network(b.net, dir);
     const auto again = network::load_network(dir);
     CHECK(again.trip_ids == b.net.trip_ids);

@@ -17,6 +17,7 @@
 #include "sim/core/types.hpp"
 #include "sim/network/import/osm_import.hpp"
 #include "sim/network/write.hpp"
+#include "tests/scratch.hpp"
 #include "tests/shared_data.hpp"
 
 using namespace flemsim;
@@ -155,7 +156,7 @@ TEST_CASE("osm import: degree-2 nodes are folded while the attributes agree") {
     const auto other = link(net, "w52_0");
     CHECK(net.link_first_point[other + 1] == net.link_first_point[other]);
     // Written and read back, the shape stays.
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-osm-shapes";
+    const auto dir = flemsim::test::scratch("osm-shapes");
     std::filesystem::remove_all(dir);
     network::Network zoned = net;
     zoned.zone_first_node = {0};
@@ -305,7 +306,7 @@ TEST_CASE("osm import: gateways where the area's edge cuts a major road") {
 TEST_CASE("osm import: in a UTM zone, lengths across 50 km agree with geodesics within 0.1 %") {
     // A street along 60.2 N, 50 km long, at the north edge of an area 45 km tall (a second
     // street at 59.8 N): far from the centre, where a flat plane's fixed degree length errs.
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-osm-utm";
+    const auto dir = flemsim::test::scratch("osm-utm");
     std::filesystem::create_directories(dir);
     const auto file = dir / "wide.osm";
     std::ofstream(file) << R"(<?xml version="1.0" encoding="UTF-8"?>
@@ -422,7 +423,7 @@ TEST_CASE("osm import: bad files are input errors naming the file") {
         }
     }
     SUBCASE("a node with a latitude beyond 90, at the node's line") {
-        const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-osm-bad-node";
+        const auto dir = flemsim::test::scratch("osm-bad-node");
         std::filesystem::create_directories(dir);
         std::ifstream in(osm_dir / "chain.osm");
         std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -469,7 +470,7 @@ TEST_CASE("osm import: bad files are input errors naming the file") {
 }
 
 TEST_CASE("osm import: a PBF written from the XML gives the same network") {
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-osm-import";
+    const auto dir = flemsim::test::scratch("osm-import");
     std::filesystem::create_directories(dir);
     const auto pbf = dir / "chain.osm.pbf";
     std::filesystem::remove(pbf);
@@ -538,7 +539,7 @@ TEST_CASE("osm import: Stockholm Östermalm extract") {
     CHECK(per_mode[1] > 100);
     CHECK(per_mode[2] > 100);
     // The result is a valid network in the folder format: it writes and loads back unchanged.
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-osm-import-ostermalm";
+    const auto dir = flemsim::test::scratch("osm-import-ostermalm");
     network::write_network(net, dir);
     const Network back = network::load_network(dir);
     CHECK(back.node_ids == net.node_ids);

@@ -11,6 +11,7 @@
 #include "sim/network/import/zones.hpp"
 #include "sim/network/network.hpp"
 #include "sim/network/write.hpp"
+#include "tests/scratch.hpp"
 
 using namespace flemsim;
 namespace imp = network::import;
@@ -31,7 +32,7 @@ network::Network streets_only() {
 }  // namespace
 
 TEST_CASE("zones from a file and from a grid") {
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-zones";
+    const auto dir = flemsim::test::scratch("zones");
     std::filesystem::create_directories(dir);
     auto net = streets_only();
     const auto [w_lat, w_lon] = net.to_lat_lon(0, 0);
@@ -164,7 +165,7 @@ void write_rects(const network::Network& net, const std::filesystem::path& file,
 }  // namespace
 
 TEST_CASE("zones from polygons in any CRS, their land use carried through") {
-    const auto dir = std::filesystem::temp_directory_path() / "flemsim-test-zones-gis";
+    const auto dir = flemsim::test::scratch("zones-gis");
     std::filesystem::create_directories(dir);
     const auto base = streets_only();
     imp::ZoneFileOptions o;
