@@ -20,18 +20,21 @@
 
 namespace flemsim::fuzz {
 
-// A fresh folder under TMPDIR for this process; removed at exit.
+// A fresh folder under TMPDIR for this process; removed at exit. The path is never destroyed: a
+// static path would be, before the handler that removes the folder ran (registered while the
+// path was being made, the handler runs after its destructor), and the folder stayed.
 inline const std::filesystem::path& scratch() {
-    static const std::filesystem::path dir = [] {
+    static const std::filesystem::path* const dir = [] {
         std::string pattern = (std::filesystem::temp_directory_path() / "flemsim-fuzz-XXXXXX").string();
         if (!::mkdtemp(pattern.data())) std::abort();
+        const auto* made = new std::filesystem::path(pattern);
         std::atexit([] {
             std::error_code ec;
             std::filesystem::remove_all(scratch(), ec);
         });
-        return std::filesystem::path(pattern);
+        return made;
     }();
-    return dir;
+    return *dir;
 }
 
 inline void write_file(const std::filesystem::path& path, std::string_view bytes) {
