@@ -3,9 +3,11 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <system_error>
 
 #include "tests/scratch.hpp"
 
