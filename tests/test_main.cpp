@@ -1,12 +1,9 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
-#include <stdlib.h>
 
 #include <atomic>
-#include <cerrno>
 #include <cstdio>
 #include <filesystem>
-#include <string>
 #include <system_error>
 
 #include "tests/scratch.hpp"
@@ -18,11 +15,7 @@ std::atomic<const std::filesystem::path*> made{nullptr};
 
 const std::filesystem::path& flemsim::test::scratch_root() {
     static const std::filesystem::path* const root = [] {
-        std::string pattern = (std::filesystem::temp_directory_path() / "flemsim-test-XXXXXX").string();
-        if (!::mkdtemp(pattern.data()))
-            throw std::filesystem::filesystem_error("cannot make a test folder", pattern,
-                                                    std::error_code(errno, std::generic_category()));
-        const auto* p = new std::filesystem::path(pattern);
+        const auto* p = new std::filesystem::path(make_temp_folder("flemsim-test-"));
         made.store(p);
         return p;
     }();

@@ -4,8 +4,6 @@
 // errors (core::InputError, core::IoError; ParseError is internal and must have become an
 // InputError with a position before it leaves a parser). Anything else escapes the target and
 // libFuzzer reports it as a finding, as it does crashes, sanitizer reports, leaks and hangs.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -17,6 +15,7 @@
 #include <string_view>
 
 #include "sim/core/error.hpp"
+#include "tests/scratch.hpp"
 
 namespace flemsim::fuzz {
 
@@ -25,9 +24,7 @@ namespace flemsim::fuzz {
 // path was being made, the handler runs after its destructor), and the folder stayed.
 inline const std::filesystem::path& scratch() {
     static const std::filesystem::path* const dir = [] {
-        std::string pattern = (std::filesystem::temp_directory_path() / "flemsim-fuzz-XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) std::abort();
-        const auto* made = new std::filesystem::path(pattern);
+        const auto* made = new std::filesystem::path(test::make_temp_folder("flemsim-fuzz-"));
         std::atexit([] {
             std::error_code ec;
             std::filesystem::remove_all(scratch(), ec);
